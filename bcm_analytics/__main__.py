@@ -1,0 +1,3 @@
+from bcm_analytics.cli import main
+
+main()

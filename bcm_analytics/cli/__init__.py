@@ -1,0 +1,27 @@
+"""The `bcm` command line. Each area keeps its commands in a module of this package."""
+
+from __future__ import annotations
+
+import click
+
+from bcm_analytics import __version__
+from bcm_analytics.cli.data import generate, load, quarantine
+from bcm_analytics.cli.reports import demo, report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bcm")
+def cli() -> None:
+    """Analytics for collaborative-care (CoCM) behavioral health programs.
+
+    Load registry/EHR exports into a DuckDB file, check them against the data contracts,
+    compute billing lines and outcomes, and render reports. Try `bcm demo`.
+    """
+
+
+for command in (generate, load, quarantine, report, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="bcm")

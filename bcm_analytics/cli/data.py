@@ -1,0 +1,103 @@
+"""Commands that bring data in: generate a synthetic program, load exports, list the quarantine."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from bcm_analytics.cli.options import db_option, fail, timezone_option
+from bcm_analytics.ingest import FileRefused, FileResult
+from bcm_analytics.ingest.loader import discover, load_paths
+from bcm_analytics.warehouse import connect
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="demo_data", show_default=True)
+@click.option("--patients", type=click.IntRange(min=10), default=2000, show_default=True)
+@click.option("--months", type=click.IntRange(min=1), default=24, show_default=True)
+@click.option("--start", default="2024-01", show_default=True, help="First month (YYYY-MM).")
+@click.option("--seed", type=int, default=7, show_default=True)
+def generate(out_dir: Path, patients: int, months: int, start: str, seed: int) -> None:
+    """Write a seeded synthetic program (canonical CSV exports) to OUT."""
+    from bcm_analytics.synthetic import generate_program
+
+    summary = generate_program(out_dir, patients=patients, months=months, start=start, seed=seed, progress=True)
+    for name, rows in summary.rows.items():
+        click.echo(f"  {name:<18} {rows:>12,} rows")
+    click.echo(f"generated {out_dir} in {summary.seconds:.1f} s")
+
+
+def summary_line(path: Path, result: FileResult | FileRefused) -> str:
+    if isinstance(result, FileRefused):
+        return f"{path}: refused: {result.problem}"
+    if result.already_loaded:
+        return f"{path}: already loaded (load {result.load_id}); nothing changed"
+    extra = f"; extra columns kept in raw: {', '.join(result.extra_columns)}" if result.extra_columns else ""
+    changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
+    return (
+        f"{path}: {result.table}: read {result.rows_read:,} = loaded {result.rows_loaded:,}{changed}"
+        f" + quarantined {result.rows_quarantined:,} + duplicates {result.rows_duplicate:,}"
+        f"  [{result.seconds:.1f} s]{extra}"
+    )
+
+
+def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | FileRefused]:
+    """Load and print one summary line per file; returns the results."""
+    files, ignored = discover(paths)
+    for path in ignored:
+        click.echo(f"{path}: ignored (not named after a canonical table)")
+    if not files:
+        fail("nothing to load: no canonical export files (clinics, patients, time_logs, assessments, claims) found")
+    con = connect(db, timezone=timezone)
+    results = []
+    try:
+        for path, result in load_paths(con, files):
+            click.echo(summary_line(path, result), err=isinstance(result, FileRefused))
+            results.append(result)
+    finally:
+        con.close()
+    return results
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option
+@timezone_option
+def load(paths: tuple[Path, ...], db: Path, timezone: str) -> None:
+    """Load export files or folders (CSV or Parquet) into the store.
+
+    Each file loads whole or not at all; rows that break a contract go to the quarantine with
+    their file, line and reason. Loading the same export again changes nothing.
+    """
+    started = time.perf_counter()
+    results = run_load(db, list(paths), timezone)
+    refused = [r for r in results if isinstance(r, FileRefused)]
+    click.echo(f"loaded {len(results) - len(refused)} file(s) into {db} in {time.perf_counter() - started:.1f} s")
+    if refused:
+        fail(f"{len(refused)} file(s) refused; the store is unchanged for them")
+
+
+@click.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV or XLSX file.")
+@click.option("--status", type=click.Choice(["open", "admitted", "all"]), default="open", show_default=True)
+def quarantine(db: Path, out: Path, status: str) -> None:
+    """List quarantined rows (file, line, table, failed checks, reason, original record)."""
+    from bcm_analytics.reports.export import check_suffix, write_table
+
+    try:
+        check_suffix(out, (".csv", ".xlsx"))
+    except ValueError as e:
+        fail(str(e))
+    con = connect(db, read_only=True)
+    where = "" if status == "all" else f"WHERE status = '{status}'"
+    frame = con.sql(
+        f"""SELECT q.load_id, q.table_name, q.source_file, q.line_number,
+                   array_to_string(q.failed_checks, '; ') AS failed_checks, q.reason,
+                   CAST(q.record AS VARCHAR) AS record, q.status, q.quarantined_at
+            FROM meta.quarantine q {where} ORDER BY q.load_id, q.line_number"""
+    ).df()
+    write_table(frame, out, sheet="quarantine")
+    click.echo(f"{len(frame):,} quarantined row(s) written to {out}")

@@ -1,0 +1,38 @@
+"""Options shared by several commands, so they read the same everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bcm_analytics import config
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: str(config.default_db_path()),
+    show_default="$BCM_DB or ./bcm.duckdb",
+    help="The DuckDB store file.",
+)
+
+timezone_option = click.option(
+    "--timezone",
+    default=lambda: config.default_timezone(),
+    show_default="$BCM_TIMEZONE or America/New_York",
+    help="Program time zone for clinics that name none.",
+)
+
+
+def fail(message: str) -> None:
+    """Exit non-zero with one line, no traceback."""
+    raise click.ClickException(message)
+
+
+def open_store(db: Path):
+    """Open an existing store read-only, or exit with one line saying how to create it."""
+    from bcm_analytics.warehouse import connect
+
+    if not Path(db).exists():
+        fail(f"no store at {db}; create one with `bcm load PATH --db {db}` (or `bcm demo`)")
+    return connect(db, read_only=True)

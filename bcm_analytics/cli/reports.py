@@ -1,0 +1,85 @@
+"""Commands that produce reports: one named report, or the whole demo end to end."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from bcm_analytics.cli.options import db_option, fail, timezone_option
+from bcm_analytics.reports.runner import ReportError, available_reports, render_report
+
+
+def parse_value(text: str):
+    """-p values: numbers and none/null become Python values; everything else stays text."""
+    if text.lower() in ("none", "null", ""):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+@click.command()
+@click.argument("name")
+@db_option
+@click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
+              help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML file (default reports/NAME.html).")
+def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Path | None) -> None:
+    """Render report NAME (a notebook in notebooks/) to self-contained HTML."""
+    if name not in available_reports():
+        fail(f"no report named '{name}'; available: {', '.join(available_reports())}")
+    if not db.exists():
+        fail(f"no store at {db}; load data first (`bcm load`) or run `bcm demo`")
+    try:
+        path = render_report(name, db, {k: parse_value(v) for k, v in parameters}, out)
+    except ReportError as e:
+        fail(str(e))
+    click.echo(f"wrote {path}")
+
+
+@contextmanager
+def step(label: str):
+    """Print a step of a long run with how long it took."""
+    started = time.perf_counter()
+    click.echo(f"- {label} ...")
+    yield
+    click.echo(f"  done in {time.perf_counter() - started:.1f} s")
+
+
+@click.command()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="demo.duckdb", show_default=True,
+              help="Store for the demo (loading is idempotent: an existing demo store is reused).")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default="reports", show_default=True)
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default="demo_data", show_default=True,
+              help="Where the synthetic exports are written.")
+@click.option("--patients", type=click.IntRange(min=50), default=2000, show_default=True)
+@click.option("--months", type=click.IntRange(min=6), default=24, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@timezone_option
+def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int, seed: int, timezone: str) -> None:
+    """Synthetic program end to end: generate, load, validate, and render every report."""
+    from bcm_analytics.cli.data import run_load
+    from bcm_analytics.demo import DEMO_START, demo_reports
+    from bcm_analytics.synthetic import generate_program
+
+    started = time.perf_counter()
+    with step(f"generating a synthetic program ({patients:,} patients, {months} months) in {data_dir}"):
+        generate_program(data_dir, patients=patients, months=months, start=DEMO_START, seed=seed, progress=True)
+    with step(f"loading {data_dir} into {db}"):
+        run_load(db, [data_dir], timezone)
+    written = []
+    for label, job in demo_reports(db, data_dir, reports_dir, seed=seed, timezone=timezone):
+        with step(label):
+            try:
+                written += job()
+            except ReportError as e:
+                fail(str(e))
+    click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; reports:")
+    for path in written:
+        click.echo(f"  {path.resolve()}")

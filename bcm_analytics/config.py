@@ -1,0 +1,22 @@
+"""Run-time settings, read from the environment so scripts and CI can set them without flags.
+
+BCM_DB        the DuckDB file (default ./bcm.duckdb): an embedded file, nothing to start
+BCM_TIMEZONE  the program's time zone for clinics that name none (default America/New_York);
+              months are assigned in local time, never in UTC
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DB = "bcm.duckdb"
+DEFAULT_TIMEZONE = "America/New_York"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("BCM_DB", DEFAULT_DB))
+
+
+def default_timezone() -> str:
+    return os.environ.get("BCM_TIMEZONE", DEFAULT_TIMEZONE)

@@ -1,0 +1,6 @@
+"""Ingest: read export files, land them raw with provenance, type them, quarantine rejects."""
+
+from bcm_analytics.ingest.loader import FileResult, load_file, load_paths
+from bcm_analytics.ingest.readers import FileRefused
+
+__all__ = ["FileRefused", "FileResult", "load_file", "load_paths"]

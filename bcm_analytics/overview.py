@@ -1,0 +1,31 @@
+"""The program overview: active caseload, enrolments and minutes per clinic and month."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib import resources
+
+import pandas as pd
+
+
+def month_start(value: str | date) -> date:
+    """'2025-03' or a date -> the first day of that month."""
+    if isinstance(value, date):
+        return value.replace(day=1)
+    return date.fromisoformat(f"{value[:7]}-01")
+
+
+def data_period(con) -> tuple[date, date]:
+    """First and last month with logged time (the default report period)."""
+    first, last = con.execute("SELECT min(service_month), max(service_month) FROM core.time_logs").fetchone()
+    if first is None:
+        today = date.today().replace(day=1)
+        return today, today
+    return first, last
+
+
+def program_overview(con, start: str | date, end: str | date, clinic: str | None = None) -> pd.DataFrame:
+    """One row per month and clinic (counts are not yet suppressed: see the report)."""
+    sql = resources.files("bcm_analytics").joinpath("overview.sql").read_text()
+    params = {"start": month_start(start), "end": month_start(end), "clinic": clinic}
+    return con.execute(sql, params).df()

@@ -1,0 +1,31 @@
+-- Program overview per clinic and month: the caseload and the time logged against it.
+-- Parameters: $start (DATE, first of month), $end (DATE, first of month), $clinic (VARCHAR or NULL).
+WITH months AS (
+  SELECT CAST(m AS DATE) AS month FROM range($start::DATE, $end::DATE + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m)
+),
+patients AS (
+  SELECT patient_id, coalesce(clinic_id, '(no clinic)') AS clinic_id, enrollment_date, discharge_date
+  FROM core.patients WHERE $clinic IS NULL OR clinic_id = $clinic
+),
+caseload AS (
+  SELECT m.month, p.clinic_id,
+         count(*) FILTER (WHERE p.enrollment_date <= last_day(m.month)
+                           AND (p.discharge_date IS NULL OR p.discharge_date >= m.month)) AS active_patients,
+         count(*) FILTER (WHERE date_trunc('month', p.enrollment_date) = m.month) AS new_enrolments,
+         count(*) FILTER (WHERE date_trunc('month', p.discharge_date) = m.month) AS discharges
+  FROM months m CROSS JOIN patients p
+  GROUP BY ALL
+),
+minutes AS (
+  SELECT t.service_month AS month, p.clinic_id,
+         sum(t.minutes) AS minutes_logged,
+         count(DISTINCT t.patient_id) AS patients_with_time
+  FROM core.time_logs t JOIN patients p USING (patient_id)
+  WHERE t.service_month BETWEEN $start AND $end
+  GROUP BY ALL
+)
+SELECT c.month, c.clinic_id, c.active_patients, c.new_enrolments, c.discharges,
+       coalesce(m.minutes_logged, 0) AS minutes_logged,
+       coalesce(m.patients_with_time, 0) AS patients_with_time
+FROM caseload c LEFT JOIN minutes m USING (month, clinic_id)
+ORDER BY c.month, c.clinic_id

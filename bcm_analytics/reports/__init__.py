@@ -1,0 +1,1 @@
+"""Reports: parameterized notebooks rendered to self-contained HTML, and tables for Excel."""

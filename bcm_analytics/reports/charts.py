@@ -1,0 +1,45 @@
+"""Show figures and tables in notebooks so they survive into offline HTML.
+
+plotly's default renderer under papermill writes only a MIME bundle that nbconvert drops, so
+figures are displayed as HTML: plotly.js embedded with the first figure of the report (4.8 MB
+once, works offline), fixed div ids so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+from IPython.display import HTML, display
+
+_figure_ids = itertools.count(1)
+_TABLE_CSS = """<style>
+table.bcm {border-collapse: collapse; font-size: 13px; margin: 8px 0 16px}
+table.bcm th {background: #DDEBF7; text-align: left; padding: 4px 8px; border-bottom: 1px solid #999}
+table.bcm td {padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right}
+table.bcm td:first-child {text-align: left}
+</style>"""
+_css_shown = False
+
+
+def show(fig) -> None:
+    """Display a plotly figure as self-contained HTML (never use fig.show() in report notebooks)."""
+    n = next(_figure_ids)
+    fig.update_layout(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40))
+    html = fig.to_html(full_html=False, include_plotlyjs=(n == 1), div_id=f"bcm-figure-{n}",
+                       config={"displaylogo": False})
+    display(HTML(html))
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 200) -> None:
+    """Display a DataFrame as a plain, readable table (no index, thousands separators)."""
+    global _css_shown
+    html = "" if _css_shown else _TABLE_CSS
+    _css_shown = True
+    if caption:
+        html += f"<p><b>{caption}</b></p>"
+    shown = frame.head(max_rows)
+    html += shown.to_html(index=False, classes="bcm", border=0, na_rep="", float_format=lambda v: f"{v:,.1f}")
+    if len(frame) > max_rows:
+        html += f"<p><i>{len(frame) - max_rows:,} more rows not shown.</i></p>"
+    display(HTML(html))

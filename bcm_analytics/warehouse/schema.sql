@@ -1,0 +1,79 @@
+-- Audit tables and core views. Raw and staging tables are generated from
+-- data_contracts/tables.yaml (see store.py). Safe to run on every connect.
+
+CREATE SEQUENCE IF NOT EXISTS meta.load_id_seq START 1;
+
+-- One row per file loaded: the summary a person checks (read = loaded + quarantined + duplicates).
+CREATE TABLE IF NOT EXISTS meta.load_log (
+  load_id BIGINT PRIMARY KEY,
+  table_name VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  file_hash VARCHAR NOT NULL,
+  file_format VARCHAR,
+  encoding VARCHAR,
+  delimiter VARCHAR,
+  rows_read BIGINT NOT NULL,
+  rows_loaded BIGINT NOT NULL,        -- new rows plus changed rows
+  rows_changed BIGINT NOT NULL,       -- of rows_loaded: an existing key with new values
+  rows_quarantined BIGINT NOT NULL,
+  rows_duplicate BIGINT NOT NULL,     -- identical to a stored row, or repeated inside the file
+  rows_admitted_from_quarantine BIGINT NOT NULL DEFAULT 0,
+  extra_columns VARCHAR[],
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  bcm_version VARCHAR NOT NULL
+);
+
+-- Every rejected input row, with where it came from and why, so nothing disappears.
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+  load_id BIGINT NOT NULL,
+  table_name VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  line_number BIGINT,
+  failed_checks VARCHAR[] NOT NULL,
+  reason VARCHAR NOT NULL,
+  record JSON,
+  status VARCHAR NOT NULL DEFAULT 'open',   -- open | admitted (a later load supplied what it lacked)
+  quarantined_at TIMESTAMPTZ NOT NULL
+);
+
+-- A changed row replaces the stored one; the old and new versions are kept here.
+CREATE TABLE IF NOT EXISTS meta.row_changes (
+  load_id BIGINT NOT NULL,
+  table_name VARCHAR NOT NULL,
+  row_key VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  line_number BIGINT,
+  old_record JSON,
+  new_record JSON,
+  changed_at TIMESTAMPTZ NOT NULL
+);
+
+-- Core views: the clinic's zone decides local dates and months (never UTC).
+CREATE OR REPLACE VIEW core.patients AS
+SELECT p.*, coalesce(c.timezone, getvariable('bcm_timezone')) AS timezone,
+       coalesce(c.setting, 'physician_practice') AS setting
+FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id);
+
+CREATE OR REPLACE VIEW core.time_logs AS
+WITH t AS (
+  SELECT t.*, p.clinic_id, coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone
+  FROM staging.time_logs t LEFT JOIN core.patients p USING (patient_id)
+)
+SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, start_time_instant),
+  coalesce(service_date_local, timezone(timezone, service_date_instant)) AS service_at,
+  CAST(service_at AS DATE) AS service_date,
+  CAST(date_trunc('month', service_at) AS DATE) AS service_month,
+  coalesce(start_time_local, timezone(timezone, start_time_instant)) AS start_at,
+  start_at + to_microseconds(CAST(round(minutes * 60000000) AS BIGINT)) AS end_at
+FROM t;
+
+CREATE OR REPLACE VIEW core.assessments AS
+WITH a AS (
+  SELECT a.*, p.clinic_id, coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone
+  FROM staging.assessments a LEFT JOIN core.patients p USING (patient_id)
+)
+SELECT a.* EXCLUDE (administered_on_local, administered_on_instant),
+  coalesce(administered_on_local, timezone(timezone, administered_on_instant)) AS administered_at,
+  CAST(administered_at AS DATE) AS administered_on
+FROM a;

@@ -1,0 +1,67 @@
+"""The `bcm` command line: summaries that add up, refusals in one line, outputs by extension."""
+
+import csv
+import re
+
+import openpyxl
+from click.testing import CliRunner
+
+from bcm_analytics.cli import cli
+from conftest import write_csv
+
+PATIENTS = [
+    {"patient_id": "P1", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-05"},
+    {"patient_id": "P2", "clinic_id": "C1", "payer": "Medicaid", "enrollment_date": "2025-02-30"},
+]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_load_prints_a_summary_that_adds_up_and_reload_changes_nothing(tmp_path):
+    folder = tmp_path / "export"
+    write_csv(folder / "patients.csv", PATIENTS)
+    db = tmp_path / "s.duckdb"
+    first = run("load", folder, "--db", db)
+    assert first.exit_code == 0, first.output
+    assert re.search(r"patients: read 2 = loaded 1 \+ quarantined 1 \+ duplicates 0", first.output)
+    second = run("load", folder, "--db", db)
+    assert "already loaded" in second.output and second.exit_code == 0
+
+
+def test_refused_file_is_one_line_with_nonzero_exit(tmp_path):
+    bad = tmp_path / "time_logs.csv"
+    bad.write_text("entry_id,patient_id\nE1,P1\n")
+    result = CliRunner().invoke(cli, ["load", str(bad), "--db", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    refusal = [line for line in result.output.splitlines() if "refused:" in line]
+    assert len(refusal) == 1 and "missing required columns" in refusal[0] and "minutes" in refusal[0]
+
+
+def test_quarantine_writes_csv_and_xlsx(tmp_path):
+    folder = tmp_path / "export"
+    write_csv(folder / "patients.csv", PATIENTS)
+    db = tmp_path / "s.duckdb"
+    run("load", folder, "--db", db)
+    out_csv, out_xlsx = tmp_path / "q.csv", tmp_path / "q.xlsx"
+    assert run("quarantine", "--db", db, "--out", out_csv).exit_code == 0
+    rows = list(csv.DictReader(open(out_csv)))
+    assert [(r["line_number"], r["table_name"]) for r in rows] == [("3", "patients")]
+    assert "2025-02-30" in rows[0]["reason"]
+    assert run("quarantine", "--db", db, "--out", out_xlsx).exit_code == 0
+    sheet = openpyxl.load_workbook(out_xlsx)["quarantine"]
+    assert sheet.max_row == 2 and sheet["B2"].value == "patients"
+
+
+def test_quarantine_refuses_other_extensions_and_missing_store(tmp_path):
+    result = CliRunner().invoke(cli, ["quarantine", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "q.json")])
+    assert result.exit_code == 1 and "unsupported output type" in result.output
+
+
+def test_report_names_unknown_report_and_missing_store(tmp_path):
+    result = CliRunner().invoke(cli, ["report", "no_such_report", "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 1 and "available: " in result.output and "program_overview" in result.output
+    result = CliRunner().invoke(cli, ["report", "program_overview", "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 1 and "no store at" in result.output
