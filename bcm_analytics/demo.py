@@ -1,16 +1,55 @@
 """The demo's steps after loading: each yields a label and a job returning the files it wrote.
 
-Kept apart from the CLI so a test can run the same steps on a small program.
+Kept apart from the CLI so a test can run the same steps on a small program. The claims export
+is made here, not by the generator: the correct codes come from the billing engine, and the
+generator only plants mistakes in them (synthetic/claims.py), so no billing rule is written twice.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from bcm_analytics.billing import billing_lines, load_rules
+from bcm_analytics.billing.reconcile import reconciliation_workbook
+from bcm_analytics.overview import data_period
 from bcm_analytics.reports.runner import render_report
+from bcm_analytics.synthetic import write_claims
+from bcm_analytics.warehouse import connect
 
 DEMO_START = "2024-11"  # 24 months reach 2026-10: FQHC/RHC rules of 2024, 2025 and 2026 all apply
 
 
+def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: int, timezone: str) -> list[Path]:
+    """Bill the demo's expected lines (with planted mistakes) as claims.csv, then load it."""
+    from bcm_analytics.cli.data import run_load
+
+    con = connect(db, timezone=timezone)
+    try:
+        first, last = data_period(con)
+        lines = billing_lines(con, first, last, load_rules(rules_path))
+    finally:
+        con.close()
+    claims = write_claims(lines, data_dir, seed=seed)
+    run_load(db, [claims], timezone)
+    return [claims]
+
+
 def demo_reports(db: Path, data_dir: Path, reports_dir: Path, *, seed: int, timezone: str):
-    yield "rendering the program overview", lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]
+    rules = data_dir / "program_rules.yaml"
+    yield "billing the expected lines as a claims export (with planted mistakes) and loading it", \
+        lambda: bill_and_load_claims(db, data_dir, rules, seed=seed, timezone=timezone)
+    yield "rendering the program overview", \
+        lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]
+    yield "reconciling claims against logged minutes (report and finance workbook)", \
+        lambda: reconciliation(db, reports_dir, rules)
+
+
+def reconciliation(db: Path, reports_dir: Path, rules: Path) -> list[Path]:
+    con = connect(db, read_only=True)
+    try:
+        first, last = data_period(con)
+        workbook = reconciliation_workbook(con, first, last, reports_dir / "billing_reconciliation.xlsx", load_rules(rules))
+    finally:
+        con.close()
+    html = render_report("billing_reconciliation", db, {"rules": str(rules.resolve())}, reports_dir / "billing_reconciliation.html")
+    return [html, workbook]

@@ -18,7 +18,7 @@ caseload AS (
 ),
 minutes AS (
   SELECT t.service_month AS month, p.clinic_id,
-         sum(t.minutes) AS minutes_logged,
+         CAST(round(sum(t.minutes)) AS BIGINT) AS minutes_logged,
          count(DISTINCT t.patient_id) AS patients_with_time
   FROM core.time_logs t JOIN patients p USING (patient_id)
   WHERE t.service_month BETWEEN $start AND $end

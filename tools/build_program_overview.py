@@ -2,8 +2,7 @@
 
 from make_notebook import build
 
-build("notebooks/program_overview.ipynb", [
-    ("params", '''
+PARAMETERS = '''
 # Parameters (papermill injects the real values).
 # start_month / end_month: "YYYY-MM"; None = the first / last month with logged time.
 # clinic: a clinic_id; None = all clinics.
@@ -11,12 +10,13 @@ db = "bcm.duckdb"
 start_month = None
 end_month = None
 clinic = None
-'''),
-    ("code", '''
+'''
+
+SETUP = '''
 import plotly.express as px
 from bcm_analytics.warehouse import connect
 from bcm_analytics.overview import data_period, month_start, program_overview
-from bcm_analytics.privacy import suppress_counts
+from bcm_analytics.outcomes.suppression import SUPPRESSED_NOTE, suppress
 from bcm_analytics.reports import charts, context
 
 con = connect(db, read_only=True)
@@ -27,41 +27,63 @@ context.header(con, "Program overview", {"period": f"{start:%Y-%m} to {end:%Y-%m
                "Who is in the collaborative-care program, how many join and leave, and how much care-manager time they receive.")
 raw = program_overview(con, start, end, clinic)
 counts = ["active_patients", "new_enrolments", "discharges", "patients_with_time"]
-overview = suppress_counts(raw, counts, by=["month"])
-'''),
-    ("md", '''
+overview = suppress(raw, counts, group_cols=["clinic_id"], hide_with={"minutes_logged": ["patients_with_time"]})
+'''
+
+CASELOAD_TEXT = '''
 ## How many patients are in care each month?
 Active caseload: patients enrolled on or before the month's last day and not discharged before its first day.
-Counts from 1 to 10 are hidden (and enough other cells to keep them from being worked out), as the CMS cell-size rule requires.
-'''),
-    ("code", '''
-fig = px.bar(overview, x="month", y="active_patients", color="clinic_id", labels={"active_patients": "active patients", "clinic_id": "clinic"},
-             title="Active caseload by clinic")
+Counts from 1 to 10 are hidden, with enough other cells to keep them from being worked out (CMS cell-size rule);
+a hidden value is a gap in the chart.
+'''
+
+CASELOAD = '''
+fig = px.bar(overview, x="month", y="active_patients", color="clinic_id",
+             labels={"active_patients": "active patients", "clinic_id": "clinic"}, title="Active caseload by clinic")
 charts.show(fig)
-'''),
-    ("md", "## Who joined and who left?"),
-    ("code", '''
-flows = overview.groupby("month", as_index=False)[["new_enrolments", "discharges"]].sum(min_count=1)
-fig = px.line(flows, x="month", y=["new_enrolments", "discharges"], markers=True, title="Enrolments and discharges per month (all shown clinics)",
-              labels={"value": "patients", "variable": ""})
+'''
+
+FLOWS = '''
+flows = raw.groupby("month", as_index=False)[["new_enrolments", "discharges"]].sum()
+flows = suppress(flows, ["new_enrolments", "discharges"])
+fig = px.line(flows, x="month", y=["new_enrolments", "discharges"], markers=True,
+              title="Enrolments and discharges per month, all clinics shown", labels={"value": "patients", "variable": ""})
 charts.show(fig)
-'''),
-    ("md", '''
+'''
+
+MINUTES_TEXT = '''
 ## How much care-manager time is logged?
 All logged minutes, before any billing rule: the billing reports show which of them count.
-'''),
-    ("code", '''
-minutes = overview.assign(minutes_per_active_patient=lambda d: d.minutes_logged / d.active_patients)
-fig = px.line(minutes, x="month", y="minutes_per_active_patient", color="clinic_id", markers=True,
-              title="Minutes logged per active patient", labels={"minutes_per_active_patient": "minutes per patient", "clinic_id": "clinic"})
+'''
+
+MINUTES = '''
+per_patient = overview.assign(minutes_per_patient=lambda d: d.minutes_logged / d.patients_with_time)
+fig = px.line(per_patient, x="month", y="minutes_per_patient", color="clinic_id", markers=True,
+              title="Minutes logged per patient with any time that month",
+              labels={"minutes_per_patient": "minutes per patient", "clinic_id": "clinic"})
 charts.show(fig)
-'''),
-    ("md", "## The period by clinic"),
-    ("code", '''
+'''
+
+BY_CLINIC = '''
 by_clinic = raw.groupby("clinic_id", as_index=False).agg(
     new_enrolments=("new_enrolments", "sum"), discharges=("discharges", "sum"), minutes_logged=("minutes_logged", "sum"))
-last_month = raw[raw.month == raw.month.max()][["clinic_id", "active_patients"]].rename(columns={"active_patients": "active_patients_last_month"})
-by_clinic = suppress_counts(by_clinic.merge(last_month, on="clinic_id"), ["new_enrolments", "discharges", "active_patients_last_month"])
+last_month = raw[raw.month == raw.month.max()][["clinic_id", "active_patients"]]
+by_clinic = by_clinic.merge(last_month.rename(columns={"active_patients": "active_patients_last_month"}), on="clinic_id")
+by_clinic = suppress(by_clinic, ["new_enrolments", "discharges", "active_patients_last_month"], group_cols=["clinic_id"],
+                     hide_with={"minutes_logged": ["active_patients_last_month"]})
 charts.table(by_clinic, "Enrolments, discharges and minutes over the period; caseload in the last month")
-'''),
+charts.note(SUPPRESSED_NOTE)
+'''
+
+build("notebooks/program_overview.ipynb", [
+    ("params", PARAMETERS),
+    ("code", SETUP),
+    ("md", CASELOAD_TEXT),
+    ("code", CASELOAD),
+    ("md", "## Who joined and who left?"),
+    ("code", FLOWS),
+    ("md", MINUTES_TEXT),
+    ("code", MINUTES),
+    ("md", "## The period by clinic"),
+    ("code", BY_CLINIC),
 ])

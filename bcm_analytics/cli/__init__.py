@@ -5,8 +5,11 @@ from __future__ import annotations
 import click
 
 from bcm_analytics import __version__
+from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
+from bcm_analytics.cli.outcomes import outcomes
 from bcm_analytics.cli.reports import demo, report
+from bcm_analytics.cli.validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,7 +22,7 @@ def cli() -> None:
     """
 
 
-for command in (generate, load, quarantine, report, demo):
+for command in (generate, load, quarantine, report, demo, validate, outcomes, billing, reconcile):
     cli.add_command(command)
 
 

@@ -1,8 +1,10 @@
-"""Data contracts: the expectation suites in data_contracts/, compiled to SQL row checks.
+"""Data contracts: the expectation suites in data_contracts/, compiled to SQL checks.
 
-Importing this package never imports great-expectations (4-7 s); only the validation run does.
+Importing this package never imports great-expectations (4-7 s); only `bcm validate` and
+the great-expectations run (contracts.gx_run) do.
 """
 
 from bcm_analytics.contracts.checks import RowCheck, row_checks
+from bcm_analytics.contracts.suites import Expectation, expectations, load_suite
 
-__all__ = ["RowCheck", "row_checks"]
+__all__ = ["Expectation", "RowCheck", "expectations", "load_suite", "row_checks"]

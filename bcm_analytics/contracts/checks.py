@@ -1,29 +1,34 @@
-"""Row checks the loader runs inside DuckDB on every row of a file.
+"""Expectations compiled to SQL, so DuckDB checks a whole file or table in one pass.
 
 Two sources, one shape: the format contract (required columns are filled, values parse as
-their type: tables.yaml) and the value rules of the great-expectations suite for the table
-(data_contracts/suites/<table>.json), compiled to SQL predicates so a million rows are checked
-in one pass instead of through a pandas batch.
+their type: tables.yaml) and the great-expectations suite for the table
+(data_contracts/suites/<table>.json). Each expectation type we use has a compiler here that
+mirrors great-expectations' own semantics (missing values are ignored unless the expectation
+is about missing values; a row_condition limits which rows are judged), and
+tests/test_contracts.py proves both engines flag the same rows.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
-from functools import cache
 
-from bcm_analytics.ingest.typing import TYPE_WORDS, parsed_ok, raw_name, sql_text
-from bcm_analytics.warehouse.store import CONTRACTS_DIR, TableSpec, table_specs
+from bcm_analytics.contracts.sqlfiles import frame_sql, parameter_sql
+from bcm_analytics.contracts.suites import Expectation, expectations
+from bcm_analytics.ingest.typing import TYPE_WORDS, parsed_ok, raw_name, sql_text, typed_expressions
+from bcm_analytics.warehouse.store import TableSpec, table_specs
 
 
 @dataclass(frozen=True)
 class RowCheck:
-    """A predicate over one typed row: the row fails when `passes` is not TRUE."""
+    """A predicate over one row of a table's frame: the row fails when `passes` is not TRUE."""
 
     name: str
-    passes: str  # SQL boolean over the typed row (and `_raw_<col>` text)
+    passes: str  # SQL boolean over the frame's columns (and `_raw_<col>` text in the loader)
     reason: str  # SQL text expression: a sentence a person can act on
     severity: str = "reject"  # reject | warn
+    waits_for: str | None = None  # failing only such checks, a row waits for that table
+    kept_in: str | None = None  # ... and meanwhile sits in this table
 
 
 def format_checks(spec: TableSpec) -> list[RowCheck]:
@@ -31,13 +36,11 @@ def format_checks(spec: TableSpec) -> list[RowCheck]:
     for col in spec.columns:
         raw = raw_name(col.name)
         if col.required:
-            checks.append(
-                RowCheck(f"{col.name}: required", f"{raw} IS NOT NULL", sql_text(f"{col.name} is empty but required"))
-            )
+            checks.append(RowCheck(f"{col.name} required", f"{raw} IS NOT NULL", sql_text(f"{col.name} is empty but required")))
         if col.type in TYPE_WORDS:
             checks.append(
                 RowCheck(
-                    f"{col.name}: type {col.type}",
+                    f"{col.name} readable as {col.type}",
                     f"{raw} IS NULL OR {parsed_ok(col)}",
                     f"'{col.name} ''' || {raw} || ''' is not {TYPE_WORDS[col.type]}'",
                 )
@@ -45,53 +48,203 @@ def format_checks(spec: TableSpec) -> list[RowCheck]:
     return checks
 
 
-@cache
-def load_suite(table: str) -> dict:
-    path = CONTRACTS_DIR / "suites" / f"{table}.json"
-    return json.loads(path.read_text()) if path.exists() else {"name": table, "expectations": []}
+# --- values -----------------------------------------------------------------------------
 
 
-def _in_set(kw: dict) -> tuple[str, str]:
-    col, values = kw["column"], kw["value_set"]
-    listed = ", ".join(sql_text(str(v)) for v in values)
-    return (
-        f"{col} IS NULL OR {col} IN ({listed})",
-        f"'{col} ''' || {col} || ''' is not one of: {', '.join(map(str, values)).replace(chr(39), chr(39) * 2)}'",
-    )
+def is_parameter(value) -> bool:
+    return isinstance(value, dict) and "$PARAMETER" in value
 
 
-def _between(kw: dict) -> tuple[str, str]:
-    col, lo, hi = kw["column"], kw.get("min_value"), kw.get("max_value")
-    parts = [f"{col} >= {lo}" if lo is not None else None, f"{col} <= {hi}" if hi is not None else None]
-    cond = " AND ".join(p for p in parts if p)
-    return f"{col} IS NULL OR ({cond})", f"'{col} ' || {col} || ' is outside {lo if lo is not None else ''}..{hi if hi is not None else ''}'"
+def literal(value) -> str:
+    if is_parameter(value):
+        return f"({parameter_sql(value['$PARAMETER'])})"
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return sql_text(str(value))
 
 
-def _not_null(kw: dict) -> tuple[str, str]:
+def _members(values) -> str:
+    if is_parameter(values):
+        return parameter_sql(values["$PARAMETER"])
+    return ", ".join(literal(v) for v in values)
+
+
+def condition(cond: dict) -> str:
+    """A great-expectations row_condition (structured form) as SQL with pandas' NULL rules.
+
+    GE evaluates conditions with DataFrame.query, where a missing value is unequal to
+    everything: `!=` and `NOT IN` hold for it, every other comparison does not.
+    """
+    kind = cond["type"]
+    if kind in ("and", "or"):
+        return "(" + f" {kind.upper()} ".join(condition(c) for c in cond["conditions"]) + ")"
+    col = cond["column"]["name"]
+    if kind == "nullity":
+        return f"({col} IS {'' if cond['is_null'] else 'NOT '}NULL)"
+    op, param = cond["operator"], cond["parameter"]
+    if op == "IN":
+        return f"coalesce({col} IN ({_members(param)}), false)"
+    if op == "NOT_IN":
+        return f"coalesce({col} NOT IN ({_members(param)}), true)"
+    sql_op = {"==": "=", "!=": "<>"}.get(op, op)
+    return f"coalesce({col} {sql_op} {literal(param)}, {'true' if op == '!=' else 'false'})"
+
+
+# --- row expectations ---------------------------------------------------------------------
+
+
+def _in_set(kw: dict) -> str:
     col = kw["column"]
-    return f"{col} IS NOT NULL", sql_text(f"{col} is empty")
+    return f"{col} IS NULL OR {col} IN ({_members(kw['value_set'])})"
+
+
+def _between(kw: dict) -> str:
+    col = kw["column"]
+    parts = []
+    if kw.get("min_value") is not None:
+        parts.append(f"{col} {'>' if kw.get('strict_min') else '>='} {literal(kw['min_value'])}")
+    if kw.get("max_value") is not None:
+        parts.append(f"{col} {'<' if kw.get('strict_max') else '<='} {literal(kw['max_value'])}")
+    return f"{col} IS NULL OR ({' AND '.join(parts)})"
+
+
+def _not_null(kw: dict) -> str:
+    return f"{kw['column']} IS NOT NULL"
+
+
+def _regex(kw: dict) -> str:
+    col, pattern = kw["column"], kw["regex"]
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        raise ValueError(f"regex {pattern!r} for {col} must be anchored with ^...$ (great-expectations searches)")
+    return f"{col} IS NULL OR regexp_matches(CAST({col} AS VARCHAR), {sql_text(pattern)})"
+
+
+def _pair_greater(kw: dict) -> str:
+    a, b = kw["column_A"], kw["column_B"]
+    compare = f"{a} {'>=' if kw.get('or_equal') else '>'} {b}"
+    ignore = kw.get("ignore_row_if", "both_values_are_missing")
+    if ignore == "either_value_is_missing":
+        return f"{a} IS NULL OR {b} IS NULL OR {compare}"
+    if ignore == "both_values_are_missing":
+        return f"({a} IS NULL AND {b} IS NULL) OR coalesce({compare}, false)"
+    return f"coalesce({compare}, false)"
+
+
+def _skip_missing(columns: list[str], kw: dict) -> str:
+    how = kw.get("ignore_row_if", "all_values_are_missing")
+    if how == "never":
+        return "false"
+    joiner = " OR " if how == "any_value_is_missing" else " AND "
+    return "(" + joiner.join(f"{c} IS NULL" for c in columns) + ")"
+
+
+def _valid_npi(kw: dict) -> str:
+    col = kw["column"]
+    return f"{col} IS NULL OR bcm_npi_valid(CAST({col} AS VARCHAR))"
+
+
+def _items_sum(kw: dict) -> str:
+    total, *items = kw["column_list"]
+    return f"{_skip_missing(kw['column_list'], kw)} OR {total} = {' + '.join(items)}"
 
 
 COMPILERS = {
     "expect_column_values_to_be_in_set": _in_set,
     "expect_column_values_to_be_between": _between,
     "expect_column_values_to_not_be_null": _not_null,
+    "expect_column_values_to_match_regex": _regex,
+    "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
+    "expect_column_values_to_be_valid_npi": _valid_npi,
+    "expect_multicolumn_items_to_sum_to_total": _items_sum,
 }
 
 
-def suite_checks(table: str) -> list[RowCheck]:
-    checks = []
-    for exp in load_suite(table)["expectations"]:
-        compiler = COMPILERS.get(exp["type"])
-        meta = exp.get("meta", {})
-        if compiler is None or meta.get("scope", "row") != "row":
-            continue
-        passes, reason = compiler(exp["kwargs"])
-        if meta.get("reason"):
-            reason = sql_text(meta["reason"])
-        checks.append(RowCheck(f"{exp['kwargs'].get('column', table)}: {exp['type']}", passes, reason, meta.get("severity", "reject")))
-    return checks
+def passes(exp: Expectation) -> str:
+    """SQL that is TRUE when a row meets the expectation."""
+    try:
+        compiler = COMPILERS[exp.type]
+    except KeyError:
+        raise ValueError(f"{exp.label}: no SQL compiler for row expectation type {exp.type}") from None
+    sql = compiler(exp.kwargs)
+    if exp.kwargs.get("row_condition"):
+        sql = f"NOT {condition(exp.kwargs['row_condition'])} OR ({sql})"
+    return f"({sql})"
+
+
+def reason_sql(template: str) -> str:
+    """'minutes {minutes} is ...' -> SQL text quoting the row's value where {column} stands."""
+    parts = re.split(r"\{(\w+)\}", template)
+    pieces = [sql_text(p) if i % 2 == 0 else f"bcm_show({p})" for i, p in enumerate(parts) if p or i % 2]
+    return " || ".join(pieces) if pieces else "''"
+
+
+def row_check(exp: Expectation) -> RowCheck:
+    reason = exp.reason or f"{exp.name}: not met"
+    return RowCheck(exp.name, passes(exp), reason_sql(reason), exp.severity, exp.waits_for, exp.kept_in)
+
+
+def suite_row_checks(table: str) -> list[RowCheck]:
+    return [row_check(e) for e in expectations(table) if e.scope == "row"]
 
 
 def row_checks(table: str) -> list[RowCheck]:
-    return format_checks(table_specs()[table]) + suite_checks(table)
+    """Every check the loader runs on each row of a file of `table` (format first)."""
+    return format_checks(table_specs()[table]) + suite_row_checks(table)
+
+
+FAILURE_TYPE = "STRUCT(name VARCHAR, reason VARCHAR, waits BOOLEAN)[]"
+
+
+def _failure_list(checks: list[RowCheck]) -> str:
+    items = ", ".join(
+        f"CASE WHEN NOT coalesce({c.passes}, false) THEN {{'name': {sql_text(c.name)}, "
+        f"'reason': coalesce({c.reason}, {sql_text(c.name)}), 'waits': {'true' if c.waits_for else 'false'}}} END"
+        for c in checks
+    )
+    if not items:
+        return f"CAST([] AS {FAILURE_TYPE})"
+    return f"list_filter([{items}], lambda x: x IS NOT NULL)"
+
+
+def checked_sql(table: str, texts: str) -> str:
+    """The frame of `table` over rows of exported text, with what each row breaks.
+
+    `texts` names a relation with `_raw_<column>` text columns (plus any provenance); the
+    result adds the typed columns (ingest/typing.py), the frame's extra columns, and two
+    lists of {check, reason, waits}: `_failures` (reject checks) and `_warnings`.
+    """
+    checks = row_checks(table)
+    typed = f"(SELECT *, {', '.join(typed_expressions(table_specs()[table]))} FROM {texts})"
+    rejects = [c for c in checks if c.severity == "reject"]
+    warnings = [c for c in checks if c.severity == "warn"]
+    return f"SELECT *, {_failure_list(rejects)} AS _failures, {_failure_list(warnings)} AS _warnings FROM ({frame_sql(table, typed)})"
+
+
+# --- table expectations -------------------------------------------------------------------
+
+
+def unexpected_rows_sql(exp: Expectation, frame: str) -> str:
+    """A query returning what breaks the expectation over `frame` (a SELECT), any scope."""
+    kw = exp.kwargs
+    if exp.scope == "row":
+        return f"SELECT * FROM ({frame}) WHERE NOT coalesce({passes(exp)}, false)"
+    if exp.type == "expect_column_values_to_be_unique":
+        col = kw["column"]
+        return f"SELECT * FROM ({frame}) WHERE {col} IS NOT NULL QUALIFY count(*) OVER (PARTITION BY {col}) > 1"
+    if exp.type == "expect_compound_columns_to_be_unique":
+        cols = kw["column_list"]
+        return (
+            f"SELECT * FROM ({frame}) WHERE NOT {_skip_missing(cols, kw)} "
+            f"QUALIFY count(*) OVER (PARTITION BY {', '.join(cols)}) > 1"
+        )
+    if exp.type == "unexpected_rows_expectation":
+        return kw["unexpected_rows_query"].replace("{batch}", f"({frame})")
+    raise ValueError(f"{exp.label}: no SQL compiler for table expectation type {exp.type}")
+
+
+def stored_frame(table: str) -> str:
+    return frame_sql(table, f"staging.{table}")

@@ -3,18 +3,18 @@
 -- and the loader turns that NULL into a quarantine reason naming the value.
 
 -- 5-digit Excel serial day numbers (1954-2119), with an optional fraction of a day.
-CREATE OR REPLACE MACRO bcm_is_excel_serial(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_is_excel_serial(s) AS
   regexp_full_match(s, '[2-7][0-9]{4}(\.[0-9]+)?');
 
 -- 10-digit epoch seconds or 13-digit epoch milliseconds: always an instant (UTC).
-CREATE OR REPLACE MACRO bcm_is_epoch(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_is_epoch(s) AS
   regexp_full_match(s, '1[0-9]{9}|1[0-9]{12}');
 
-CREATE OR REPLACE MACRO bcm_has_offset(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_has_offset(s) AS
   regexp_matches(s, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})$');
 
 -- Wall-clock readings (no offset): the clinic's local time.
-CREATE OR REPLACE MACRO bcm_parse_local(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_local(s) AS
   CASE
     WHEN s IS NULL OR bcm_has_offset(s) OR bcm_is_epoch(s) THEN NULL
     WHEN bcm_is_excel_serial(s) THEN
@@ -26,7 +26,7 @@ CREATE OR REPLACE MACRO bcm_parse_local(s) AS
       '%Y/%m/%d', '%Y/%m/%d %H:%M:%S', '%d.%m.%Y', '%Y%m%d'])
   END;
 
-CREATE OR REPLACE MACRO bcm_parse_instant(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_instant(s) AS
   CASE
     WHEN s IS NULL THEN NULL
     WHEN bcm_is_epoch(s) AND length(s) = 10 THEN to_timestamp(CAST(s AS BIGINT))
@@ -37,20 +37,20 @@ CREATE OR REPLACE MACRO bcm_parse_instant(s) AS
     ELSE NULL
   END;
 
-CREATE OR REPLACE MACRO bcm_has_time(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_has_time(s) AS
   bcm_is_epoch(s) OR regexp_matches(s, '[0-9]{1,2}:[0-9]{2}')
   OR (bcm_is_excel_serial(s) AND regexp_matches(s, '\.[0-9]*[1-9]'));
 
 -- A calendar date: the local reading, or the UTC date of an instant.
-CREATE OR REPLACE MACRO bcm_parse_date(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_date(s) AS
   coalesce(CAST(bcm_parse_local(s) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE));
 
 -- A time of day alone (start_time = '09:30'): the time part, else NULL.
-CREATE OR REPLACE MACRO bcm_parse_time_of_day(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_time_of_day(s) AS
   CAST(try_strptime(s, ['%H:%M', '%H:%M:%S', '%I:%M %p', '%I:%M:%S %p']) AS TIME);
 
-CREATE OR REPLACE MACRO bcm_parse_number(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_number(s) AS
   try_cast(s AS DOUBLE);
 
-CREATE OR REPLACE MACRO bcm_parse_integer(s) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_integer(s) AS
   CASE WHEN try_cast(s AS DOUBLE) = floor(try_cast(s AS DOUBLE)) THEN try_cast(try_cast(s AS DOUBLE) AS BIGINT) END;

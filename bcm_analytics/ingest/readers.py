@@ -22,6 +22,8 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [",", ";", "\t", "|"]
 CHUNK = 1 << 20
+TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "utf-16": "utf-16"}  # Python codec names
+CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FileRefused(Exception):
@@ -40,12 +42,19 @@ class SourceFile:
     format: str  # csv | parquet
     sha256: str
     header: tuple[str, ...]  # column names as normalised from the file, in file order
-    encoding: str = "utf-8"
+    encoding: str = "utf-8"  # utf-8 | latin-1 | utf-16
     delimiter: str = ","
+    newline: str = "lf"  # lf | crlf | mixed | cr
+    lines: int = 0  # CSV: physical lines up to the last non-empty one
 
     @property
     def extra_columns(self) -> list[str]:
         return [c for c in self.header if c not in self.table.column_names]
+
+    @property
+    def needs_copy(self) -> bool:
+        """DuckDB reads UTF-8 or Latin-1 with one kind of line end; anything else is copied first."""
+        return self.format == "csv" and (self.encoding == "utf-16" or self.newline in ("mixed", "cr"))
 
 
 def normalise_column(name: str) -> str:
@@ -93,8 +102,8 @@ def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
 
 
 def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
-    digest, encoding = _scan_bytes(path)
-    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+    facts = scan(path)
+    with open(path, encoding=TEXT_ENCODINGS[facts.encoding], newline="") as f:
         first = f.readline()
     if not first.strip():
         raise FileRefused(path, "the first line is empty; expected a header row with column names")
@@ -102,34 +111,109 @@ def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
     raw_header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
     header = tuple(normalise_column(h) for h in raw_header)
     _check_header(path, spec, header)
-    return SourceFile(path, spec, "csv", digest, header, encoding, delimiter)
+    return SourceFile(path, spec, "csv", facts.sha256, header, facts.encoding, delimiter, facts.newline, facts.lines)
 
 
-def _scan_bytes(path: Path) -> tuple[str, str]:
-    """One streaming pass: the file's hash, and whether it is text in UTF-8 or Latin-1."""
+@dataclass(frozen=True)
+class Scan:
+    sha256: str
+    encoding: str
+    newline: str
+    lines: int
+
+
+def scan(path: Path) -> Scan:
+    """One streaming pass: the hash, the text encoding, the kind of line ends, the line count.
+
+    The line count stops at the last non-empty line (trailing empty lines hold no records).
+    The loader compares it with the records DuckDB read: when they agree every record is one
+    line, and record numbers give line numbers without a second pass over the file.
+    """
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    if not head:
+        raise FileRefused(path, "the file is empty; expected at least a header row")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _scan_utf16(path)
+    if b"\x00" in head or len(CONTROLS.findall(head)) > 8:
+        raise FileRefused(path, "binary content, not a text CSV file")
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    is_utf8, size = True, 0
-    controls = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    is_utf8 = True
+    lf = crlf = cr = 0
+    last = b""
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
-            if size == 0 and (b"\x00" in chunk[:65536] or len(controls.findall(chunk[:65536])) > 8):
-                raise FileRefused(path, "binary content, not a text CSV file")
-            size += len(chunk)
             digest.update(chunk)
+            lf += chunk.count(b"\n")
+            cr += chunk.count(b"\r")
+            crlf += (last + chunk[:1] == b"\r\n") + chunk.count(b"\r\n")
+            last = chunk[-1:]
             if is_utf8:
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
-    if size == 0:
-        raise FileRefused(path, "the file is empty; expected at least a header row")
+        tail = _tail(f)
     if is_utf8:
         try:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    return digest.hexdigest(), "utf-8" if is_utf8 else "latin-1"
+    newline = _newline_kind(lf, crlf, cr)
+    return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "latin-1", newline, content_lines(lf if newline != "cr" else cr, tail, newline))
+
+
+def _scan_utf16(path: Path) -> Scan:
+    try:
+        with open(path, encoding="utf-16", newline="") as f:
+            while f.read(CHUNK):
+                pass
+    except UnicodeDecodeError:
+        raise FileRefused(path, "starts like UTF-16 text but is not valid UTF-16") from None
+    return Scan(_sha256(path), "utf-16", "mixed", 0)  # lines are counted on the UTF-8 copy
+
+
+def _tail(f, size: int = 1 << 16) -> bytes:
+    f.seek(0, 2)
+    f.seek(max(0, f.tell() - size))
+    return f.read()
+
+
+def _newline_kind(lf: int, crlf: int, cr: int) -> str:
+    if lf == 0 and cr > 0:
+        return "cr"
+    if crlf and (crlf < lf or crlf < cr):
+        return "mixed"
+    return "crlf" if crlf else "lf"
+
+
+def content_lines(breaks: int, tail: bytes, newline: str = "lf") -> int:
+    """Lines up to the last non-empty one: all line breaks, less those after it, plus it."""
+    content = tail.rstrip(b"\r\n")
+    trailing = tail[len(content):].count(b"\r" if newline == "cr" else b"\n")
+    return breaks - trailing + 1
+
+
+def normalised_copy(src: SourceFile, folder: Path) -> Path:
+    """A UTF-8 copy with LF line ends, for files DuckDB cannot read as they are.
+
+    Mixed line ends (CRLF rows with some LF rows) stop DuckDB's strict CSV parser, and its
+    lenient mode silently drops surplus fields, so the text is normalised instead. Line ends
+    inside quoted values become LF too; nothing else changes.
+    """
+    target = folder / "normalised.csv"
+    with open(src.path, encoding=TEXT_ENCODINGS[src.encoding], newline="") as f, open(
+        target, "w", encoding="utf-8", newline=""
+    ) as out:
+        carry = ""
+        while text := f.read(CHUNK):
+            text = carry + text
+            carry = "\r" if text.endswith("\r") else ""
+            text = text[: len(text) - len(carry)]
+            out.write(text.replace("\r\n", "\n").replace("\r", "\n"))
+        out.write("\n" if carry else "")
+    return target
 
 
 def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:

@@ -36,7 +36,7 @@ def _with_default(col: ColumnSpec) -> str:
 
 
 def typed_expressions(spec: TableSpec) -> list[str]:
-    """SELECT-list items producing the staging columns (and a convenience `<name>` for datetimes)."""
+    """SELECT-list items producing the staging columns from the `_raw_<column>` texts."""
     items = []
     for col in spec.columns:
         src = _with_default(col)
@@ -50,7 +50,6 @@ def typed_expressions(spec: TableSpec) -> list[str]:
             f"{local} AS {col.name}_local",
             f"bcm_parse_instant({src}) AS {col.name}_instant",
             f"coalesce(bcm_has_time({src}), false) AS {col.name}_has_time",
-            f"coalesce({col.name}_local, timezone('UTC', {col.name}_instant)) AS {col.name}",
         ]
     return items
 

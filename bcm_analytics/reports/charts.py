@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
@@ -32,14 +33,43 @@ def show(fig) -> None:
 
 
 def table(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 200) -> None:
-    """Display a DataFrame as a plain, readable table (no index, thousands separators)."""
+    """Display a DataFrame as a plain, readable table; suppressed cells (from `suppress`) show as *."""
     global _css_shown
     html = "" if _css_shown else _TABLE_CSS
     _css_shown = True
     if caption:
         html += f"<p><b>{caption}</b></p>"
-    shown = frame.head(max_rows)
-    html += shown.to_html(index=False, classes="bcm", border=0, na_rep="", float_format=lambda v: f"{v:,.1f}")
+    html += readable(frame.head(max_rows)).to_html(index=False, classes="bcm", border=0)
     if len(frame) > max_rows:
         html += f"<p><i>{len(frame) - max_rows:,} more rows not shown.</i></p>"
     display(HTML(html))
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text: thousands separators, one decimal, blanks for missing, * for suppressed."""
+    mask = frame.attrs.get("suppressed")
+    out = frame.astype(object).map(_cell)
+    if mask is not None:
+        mask = mask.reindex(index=frame.index, columns=frame.columns, fill_value=False).astype(bool)
+        out = out.mask(mask, "*")
+    out.columns = [str(c).replace("_", " ") for c in frame.columns]
+    return out
+
+
+def _cell(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:,.1f}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def note(text: str) -> None:
+    """A short grey note under a table or chart (definitions, suppression)."""
+    display(HTML(f"<p style='color:#555;font-size:12px;max-width:900px'>{text}</p>"))

@@ -40,7 +40,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
     try:
         nb = pm.execute_notebook(
             str(source), None, parameters=params, kernel_name="python3", progress_bar=False,
-            record_timing=False, cwd=str(NOTEBOOKS_DIR),
+            record_timing=False, cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as e:
         raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None

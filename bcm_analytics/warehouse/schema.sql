@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
   failed_checks VARCHAR[] NOT NULL,
   reason VARCHAR NOT NULL,
   record JSON,
-  status VARCHAR NOT NULL DEFAULT 'open',   -- open | admitted (a later load supplied what it lacked)
+  status VARCHAR NOT NULL DEFAULT 'open',   -- open (fix the export) | waiting (for a referenced row, e.g. its
+                                            -- patient) | admitted (a later load supplied it) | superseded
+                                            -- (a newer version of the same key was loaded meanwhile)
   quarantined_at TIMESTAMPTZ NOT NULL
 );
 
@@ -47,6 +49,50 @@ CREATE TABLE IF NOT EXISTS meta.row_changes (
   old_record JSON,
   new_record JSON,
   changed_at TIMESTAMPTZ NOT NULL
+);
+
+-- Rows that were loaded but break a warn-level expectation (data_contracts/suites): kept, and flagged.
+CREATE TABLE IF NOT EXISTS meta.row_warnings (
+  load_id BIGINT NOT NULL,            -- the load that brought the row (for an admitted row: its original load)
+  table_name VARCHAR NOT NULL,
+  source_file VARCHAR NOT NULL,
+  line_number BIGINT,
+  row_key VARCHAR NOT NULL,
+  check_name VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  recorded_at TIMESTAMPTZ NOT NULL
+);
+
+-- Claim lines whose patient is not (yet) in the patients exports, same columns as staging.claims.
+-- Reconciliation reads them (billed without a registry patient); they move to staging.claims
+-- when the patient arrives (their quarantine row goes from 'waiting' to 'admitted').
+CREATE TABLE IF NOT EXISTS staging.claims_unknown_patient AS SELECT * FROM staging.claims LIMIT 0;
+
+-- `bcm validate`: one row per run, and one per expectation and engine in the run.
+CREATE SEQUENCE IF NOT EXISTS meta.validation_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS meta.validation_runs (
+  run_id BIGINT PRIMARY KEY,
+  started_at TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  sample_rows BIGINT,                 -- rows per table given to great-expectations; NULL when it did not run
+  success BOOLEAN NOT NULL,           -- no reject-level expectation failed on the stored data
+  gx_result JSON,                     -- great-expectations' validation results (one per suite)
+  bcm_version VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS meta.validation_results (
+  run_id BIGINT NOT NULL,
+  engine VARCHAR NOT NULL,            -- duckdb (every stored row) | great_expectations (the sample)
+  table_name VARCHAR NOT NULL,
+  expectation VARCHAR NOT NULL,       -- its name in the suite
+  expectation_type VARCHAR NOT NULL,
+  severity VARCHAR NOT NULL,          -- reject | warn
+  scope VARCHAR NOT NULL,             -- row | table
+  success BOOLEAN,                    -- NULL: the engine cannot run this expectation
+  rows_checked BIGINT,
+  unexpected_count BIGINT,
+  examples JSON                       -- a few offending rows (key, file, line) for the data steward
 );
 
 -- Core views: the clinic's zone decides local dates and months (never UTC).

@@ -1,0 +1,36 @@
+"""Billing: rules as data, countable minutes, episodes, billing lines, and reconciliation.
+
+    rules = load_rules("my_rules.yaml")           # or None: the defaults (and $BCM_RULES)
+    billing_lines(con, "2025-01", "2025-06", rules)
+    unbilled_months(con, "2025-01", "2025-06")    # minutes that bill no code yet
+    evidence(con, "2025-01", "2025-06")           # line_id -> time-log entries and minutes counted
+    near_threshold(con, as_of="2025-06-20", margin=10)
+
+docs/billing.md explains the rules, the tables and every setting.
+"""
+
+from bcm_analytics.billing.engine import (
+    billing_lines,
+    build,
+    countable_minutes,
+    evidence,
+    materialize,
+    near_threshold,
+    time_entries,
+    unbilled_months,
+)
+from bcm_analytics.billing.rules import Rules, RulesError, load_rules
+
+__all__ = [
+    "Rules",
+    "RulesError",
+    "billing_lines",
+    "build",
+    "countable_minutes",
+    "evidence",
+    "load_rules",
+    "materialize",
+    "near_threshold",
+    "time_entries",
+    "unbilled_months",
+]

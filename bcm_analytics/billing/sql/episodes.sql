@@ -1,0 +1,51 @@
+-- Months of service (countable minutes > 0) grouped into episodes, each with its month type.
+--
+-- A new episode starts after `episode_gap_months` (6) or more calendar months in a row with no
+-- countable minutes. The initial month is the episode's first month; with carry_initial_forward
+-- the following months stay initial until one reaches the initial code (99492). With
+-- initial_code_once_per = calendar_year, an episode whose initial code would fall in the same
+-- calendar year as an earlier episode's initial code has no initial month (99493 instead).
+CREATE OR REPLACE TEMP TABLE billing_episode_months AS
+WITH m AS (
+  SELECT b.patient_id, b.service_month, b.countable_minutes, p.* EXCLUDE (patient_id), r.* EXCLUDE (payer_class, billing_setting, program),
+         lag(b.service_month) OVER (PARTITION BY b.patient_id ORDER BY b.service_month) AS previous_month
+  FROM billing_months b
+  JOIN billing_patients p USING (patient_id)
+  JOIN billing_rule_periods r
+    ON r.payer_class = p.payer_class AND r.billing_setting = p.billing_setting AND r.program = p.program
+   AND b.service_month >= r.valid_from AND (r.valid_to IS NULL OR b.service_month < r.valid_to)
+  WHERE b.countable_minutes > 0
+),
+numbered AS (
+  SELECT *, sum(CASE WHEN previous_month IS NULL
+                       OR datediff('month', previous_month, service_month) - 1 >= episode_gap_months
+                     THEN 1 ELSE 0 END)
+              OVER (PARTITION BY patient_id ORDER BY service_month ROWS UNBOUNDED PRECEDING) AS episode_no
+  FROM m
+),
+reach AS (
+  SELECT *, min(service_month) OVER (PARTITION BY patient_id, episode_no) AS episode_start,
+         min(CASE WHEN countable_minutes >= initial_from THEN service_month END)
+           OVER (PARTITION BY patient_id, episode_no) AS first_initial_reach
+  FROM numbered
+),
+typed AS (
+  SELECT *, CASE WHEN service_month = episode_start THEN 'initial'
+                 WHEN carry_initial_forward AND (first_initial_reach IS NULL OR service_month <= first_initial_reach)
+                   THEN 'initial'
+                 ELSE 'subsequent' END AS episode_month_type
+  FROM reach
+),
+initial_code_months AS (
+  SELECT patient_id, episode_no, min(service_month) AS initial_code_month
+  FROM typed WHERE episode_month_type = 'initial' AND countable_minutes >= initial_from
+  GROUP BY patient_id, episode_no
+)
+SELECT t.* EXCLUDE (previous_month, first_initial_reach, episode_month_type),
+       t.patient_id || '-' || strftime(t.episode_start, '%Y-%m') AS episode_id,
+       CASE WHEN t.episode_month_type = 'initial' AND t.initial_code_once_per = 'calendar_year'
+                 AND EXISTS (SELECT 1 FROM initial_code_months i
+                             WHERE i.patient_id = t.patient_id AND i.episode_no < t.episode_no
+                               AND year(i.initial_code_month) = year(t.service_month))
+            THEN 'subsequent' ELSE t.episode_month_type END AS month_type
+FROM typed t;

@@ -1,0 +1,10 @@
+-- Minutes per patient and local calendar month: logged, countable, and logged without consent.
+CREATE OR REPLACE TEMP TABLE billing_months AS
+SELECT patient_id, service_month,
+       sum(counted_minutes) AS countable_minutes,
+       sum(minutes) AS logged_minutes,
+       coalesce(sum(minutes) FILTER (WHERE status IN ('no_consent', 'before_consent')), 0) AS unconsented_minutes,
+       count(*) AS entries,
+       count(*) FILTER (WHERE counted_minutes > 0) AS counted_entries
+FROM billing_entries
+GROUP BY patient_id, service_month;

@@ -1,0 +1,100 @@
+"""`bcm outcomes`: patient-level outcome measures, program measures and care-team worklists."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from bcm_analytics.cli.options import db_option, fail, open_store
+
+PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command()
+@db_option
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Measure as of this date. [default: the latest score or time-log date]")
+@click.option("--out", type=PATH, help="Patient-level outcomes, one row per patient, episode and instrument (.csv/.xlsx/.parquet).")
+@click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
+@click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML overriding measure definitions (same shape as bcm_analytics/outcomes/definitions.yaml).")
+@click.option("--start-month", metavar="YYYY-MM", help="Program measures: first baseline month. [default: 12 months before the last]")
+@click.option("--end-month", metavar="YYYY-MM", help="Program measures: last baseline month. [default: the as-of month]")
+@click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")
+@click.option("--care-manager", help="Only this care manager's patients.")
+@click.option("--payer", help="Only this payer.")
+@click.option("--instrument", help="Only this instrument (PHQ-9, GAD-7).")
+def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
+             instrument) -> None:
+    """Outcome measures (response, remission, treat-to-target) from the store.
+
+    --out writes one row per patient, episode and instrument: baseline and latest scores,
+    response / remission / improvement, not improving, item 9, and the 12-week, 6-month and
+    12-month outcomes, each window pending until it closes. --measures writes the aggregate
+    program measures with counts of 1-10 suppressed. --worklists writes the patient lists
+    care teams act on (not improving without review, positive item 9, overdue score).
+    """
+    from bcm_analytics.outcomes import load_definitions, prepare
+    from bcm_analytics.reports.export import check_suffix, write_table, write_workbook
+
+    if not (out or measures or worklists):
+        fail("nothing to write: give --out, --measures and/or --worklists")
+    try:
+        for path in (p for p in (out, measures) if p):
+            check_suffix(path)
+        if worklists:
+            check_suffix(worklists, (".xlsx",))
+        defs = load_definitions(definitions)
+    except (ValueError, OSError) as e:
+        fail(str(e))
+    started = time.perf_counter()
+    con = open_store(db)
+    try:
+        run = prepare(con, as_of, defs, clinics=list(clinics) or None, care_manager=care_manager, payer=payer,
+                      instrument=instrument)
+    except ValueError as e:
+        fail(str(e))
+    click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
+    if out:
+        frame = run.patients()
+        write_table(frame, out, sheet="outcomes")
+        click.echo(f"{len(frame):,} patient-episode-instrument rows written to {out}")
+    if measures:
+        write_table(_measures(run, start_month, end_month), measures, sheet="measures")
+        click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")
+    if worklists:
+        from bcm_analytics.outcomes.caseload import WORKLISTS, worklists as make_worklists
+
+        lists = make_worklists(run)
+        about = _about(run, {name: why for name, (_, why) in WORKLISTS.items()}, lists)
+        write_workbook({"about": about, **lists, "definitions": defs.describe()}, worklists)
+        click.echo(f"worklists ({', '.join(f'{k} {len(v)}' for k, v in lists.items())}) written to {worklists}")
+    con.close()
+    click.echo(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def _measures(run, start_month, end_month):
+    """Headline and strata in one long table, suppressed, with the period and as-of date."""
+    import pandas as pd
+
+    from bcm_analytics.outcomes import report
+
+    head = report.headline(run, start_month, end_month).assign(dimension="program", stratum="All")
+    head["window_name"] = run.program_measures(start_month, end_month)["window_name"]
+    head = head.drop(columns=["measure"])
+    frame = pd.concat([head, report.strata(run, start_month, end_month)], ignore_index=True)
+    period = run.period(start_month, end_month)
+    return frame.assign(baseline_from=period["start_month"], baseline_to=period["period_end"], as_of=run.as_of,
+                        definitions=run.definitions.version)
+
+
+def _about(run, reasons: dict, lists: dict):
+    import pandas as pd
+
+    rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
+            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
+            ("privacy", "Identifies patients: for the care team only, never for aggregate reporting.")]
+    rows += [(f"sheet {name}", f"{why} ({len(lists[name])} patients)") for name, why in reasons.items()]
+    return pd.DataFrame(rows, columns=["item", "value"])

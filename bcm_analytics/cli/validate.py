@@ -1,0 +1,77 @@
+"""`bcm validate`: judge the stored data against the data contracts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from bcm_analytics.cli.options import db_option, fail
+
+
+def _verdict(success: bool | None, unexpected: int | None) -> str:
+    if success is None:
+        return "-"
+    return "ok" if success else f"{unexpected:,} rows" if unexpected is not None else "failed"
+
+
+def summary_lines(run) -> list[str]:
+    """One line per expectation that is not clean, then the totals."""
+    gx = {(o.table, o.name): o for o in run.outcomes if o.engine == "great_expectations"}
+    lines = []
+    for o in (o for o in run.outcomes if o.engine == "duckdb"):
+        g = gx.get((o.table, o.name))
+        if o.success and (g is None or g.success is not False):
+            continue
+        lines.append(
+            f"  {o.severity:<6} {o.table}: {o.name}: {_verdict(o.success, o.unexpected)} of {o.rows_checked:,}"
+            + (f"; great-expectations sample: {_verdict(g.success, g.unexpected)}" if g else "")
+        )
+    checked = [o for o in run.outcomes if o.engine == "duckdb"]
+    lines.append(
+        f"{len(checked)} expectations on every stored row in {run.seconds_duckdb:.1f} s"
+        + (f"; great-expectations on up to {run.sample_rows:,} rows per table in {run.seconds_gx:.1f} s" if run.sample_rows else "")
+        + f": {len(run.failures())} reject, {len(run.failures(severity='warn'))} warn"
+    )
+    return lines
+
+
+@click.command()
+@db_option
+@click.option("--sample", type=click.IntRange(min=0), default=100_000, show_default=True,
+              help="Rows per table great-expectations validates (0: DuckDB only).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the full result (both engines) as JSON.")
+def validate(db: Path, sample: int, out: Path | None) -> None:
+    """Check the stored data against the data contracts (data_contracts/suites).
+
+    DuckDB checks every expectation on every stored row (referential integrity, duplicates,
+    distribution warnings); great-expectations validates the same suites on a sample. The
+    run is kept for the data-quality report. Exits non-zero when a reject-level expectation
+    fails on stored data.
+    """
+    from bcm_analytics.contracts.validate import as_json, record, validate_store
+    from bcm_analytics.warehouse import connect
+
+    if not Path(db).exists():
+        fail(f"no store at {db}; create one with `bcm load PATH --db {db}`")
+    if out is not None and out.suffix.lower() != ".json":
+        fail(f"--out must name a .json file, not {out.name}")
+    started_at = datetime.now(timezone.utc)
+    con = connect(db)
+    try:
+        run = validate_store(con, sample or None)
+        record(con, run, started_at)
+    finally:
+        con.close()
+    for line in summary_lines(run):
+        click.echo(line)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(as_json(run), indent=1, default=str))
+        click.echo(f"result written to {out}")
+    if run.disagreements:
+        fail(f"great-expectations and DuckDB disagree on {', '.join(f'{o.table}: {o.name}' for o in run.disagreements)}")
+    if run.failures():
+        fail(f"{len(run.failures())} reject-level expectation(s) fail on stored data (run {run.run_id})")

@@ -1,0 +1,30 @@
+-- The rows the expectations look at, one query per table. `{rows}` is the typed rows: the
+-- file being loaded (temp._typed) or the stored table (staging.<table>). Beside the typed
+-- columns a frame carries what checks need from elsewhere: local dates resolved in the
+-- clinic's time zone (as in the core views) and the patient's enrolment and discharge.
+
+-- name: clinics
+SELECT r.* FROM {rows} r
+
+-- name: patients
+SELECT r.* FROM {rows} r
+
+-- name: time_logs
+SELECT r.*, p.clinic_id,
+  coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone,
+  coalesce(r.service_date_local, timezone(coalesce(p.timezone, getvariable('bcm_timezone')), r.service_date_instant)) AS service_at,
+  CAST(service_at AS DATE) AS service_date,
+  CAST(date_trunc('month', service_at) AS DATE) AS service_month,
+  p.enrollment_date AS patient_enrollment_date,
+  p.discharge_date AS patient_discharge_date
+FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
+
+-- name: assessments
+SELECT r.*, p.clinic_id,
+  coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone,
+  coalesce(r.administered_on_local, timezone(coalesce(p.timezone, getvariable('bcm_timezone')), r.administered_on_instant)) AS administered_at,
+  CAST(administered_at AS DATE) AS administered_on
+FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
+
+-- name: claims
+SELECT r.* FROM {rows} r

@@ -1,0 +1,61 @@
+"""The two great-expectations expectations our suites use that GE does not ship.
+
+Importing this module registers them with great-expectations (and imports it: 4-7 s), so
+only the validation run imports it. Each has an SQL twin in checks.py; the agreement test
+in tests/test_contracts.py runs both on the same rows.
+"""
+
+from __future__ import annotations
+
+import great_expectations  # noqa: F401  (registers the expectation machinery first)
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import ColumnMapExpectation, MulticolumnMapExpectation
+from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
+from great_expectations.expectations.metrics.map_metric_provider import (
+    MulticolumnMapMetricProvider,
+    multicolumn_condition_partial,
+)
+
+
+def npi_valid(value) -> bool:
+    """10 digits whose Luhn check (over '80840' + the digits) holds, as CMS specifies."""
+    text = str(value)
+    if len(text) != 10 or not text.isascii() or not text.isdigit():
+        return False
+    total = 0
+    for position, char in enumerate(reversed("80840" + text)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit >= 5 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+class ColumnValuesValidNpi(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.valid_npi"
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column, **kwargs):
+        return column.map(npi_valid).astype(bool)
+
+
+class ExpectColumnValuesToBeValidNpi(ColumnMapExpectation):
+    """Expect each value to be a valid National Provider Identifier (10 digits, Luhn check digit)."""
+
+    map_metric = "column_values.valid_npi"
+
+
+class MulticolumnItemsSumToTotal(MulticolumnMapMetricProvider):
+    condition_metric_name = "multicolumn_values.items_sum_to_total"
+    condition_domain_keys = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list, **kwargs):
+        items = column_list.iloc[:, 1:].astype("float64")
+        return (items.sum(axis=1) == column_list.iloc[:, 0].astype("float64")).astype(bool)
+
+
+class ExpectMulticolumnItemsToSumToTotal(MulticolumnMapExpectation):
+    """Expect the item columns (column_list[1:]) to add up to the total (column_list[0])."""
+
+    map_metric = "multicolumn_values.items_sum_to_total"

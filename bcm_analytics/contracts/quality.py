@@ -1,0 +1,90 @@
+"""The data-quality report's tables: what each load did, why rows were set aside, what was flagged.
+
+Counts of rows and checks only: no record, value or identifier leaves the store through
+these tables (the row-level list is `bcm quarantine`, a separate, explicit output). Queries
+use execute(), which finishes any pending result on the connection, so they can follow code
+that fetched only part of one.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+
+def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per load and file: rows in, loaded, quarantined (waiting among them), duplicates, warned, admitted."""
+    return con.execute(
+        """SELECT l.load_id AS load, l.table_name AS "table", regexp_extract(l.source_file, '[^/\\\\]+$') AS file,
+                  l.finished_at AS loaded_at, l.rows_read, l.rows_loaded, l.rows_changed, l.rows_quarantined,
+                  coalesce(q.waiting, 0) AS still_waiting, l.rows_duplicate,
+                  coalesce(w.warned, 0) AS rows_warned, l.rows_admitted_from_quarantine AS admitted_from_earlier_loads,
+                  l.rows_read = l.rows_loaded + l.rows_quarantined + l.rows_duplicate AS adds_up
+           FROM meta.load_log l
+           LEFT JOIN (SELECT load_id, count(*) FILTER (WHERE status = 'waiting') AS waiting FROM meta.quarantine GROUP BY ALL) q USING (load_id)
+           LEFT JOIN (SELECT load_id, count(DISTINCT line_number) AS warned FROM meta.row_warnings GROUP BY ALL) w USING (load_id)
+           ORDER BY l.load_id"""
+    ).df()
+
+
+def top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 15) -> pd.DataFrame:
+    """The checks that set most rows aside, with how many rows still wait or are open."""
+    return con.execute(
+        f"""SELECT table_name AS "table", failed_check AS "check", count(*) AS rows,
+                   count(*) FILTER (WHERE status = 'open') AS open,
+                   count(*) FILTER (WHERE status = 'waiting') AS waiting,
+                   count(*) FILTER (WHERE status = 'admitted') AS admitted_later,
+                   count(*) FILTER (WHERE status = 'superseded') AS superseded
+            FROM (SELECT *, unnest(failed_checks) AS failed_check FROM meta.quarantine)
+            GROUP BY ALL ORDER BY rows DESC, "table", "check" LIMIT {int(limit)}"""
+    ).df()
+
+
+def quarantine_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Share of rows read that each load set aside, per table, in load order."""
+    return con.execute(
+        """SELECT load_id AS load, table_name AS "table", finished_at AS loaded_at, rows_read, rows_quarantined,
+                  CASE WHEN rows_read > 0 THEN 100.0 * rows_quarantined / rows_read END AS percent_quarantined
+           FROM meta.load_log ORDER BY load_id"""
+    ).df()
+
+
+def row_warnings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Warn-level expectations broken by loaded rows (the rows were kept)."""
+    return con.execute(
+        """SELECT table_name AS "table", check_name AS "check", count(*) AS rows, count(DISTINCT load_id) AS loads
+           FROM meta.row_warnings GROUP BY ALL ORDER BY rows DESC, "table", "check" """
+    ).df()
+
+
+def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None, pd.DataFrame]:
+    """The last `bcm validate` run and its verdict per expectation, both engines side by side."""
+    runs = con.execute("SELECT * EXCLUDE (gx_result) FROM meta.validation_runs ORDER BY run_id DESC LIMIT 1").df()
+    if runs.empty:
+        return None, pd.DataFrame()
+    run = runs.iloc[0]
+    results = con.execute(
+        """SELECT d.table_name AS "table", d.expectation, d.severity, d.scope, d.rows_checked AS rows_stored,
+                  d.unexpected_count AS unexpected_stored, d.success AS passes_stored,
+                  g.rows_checked AS rows_sampled, g.unexpected_count AS unexpected_sampled, g.success AS passes_great_expectations
+           FROM meta.validation_results d
+           LEFT JOIN meta.validation_results g ON g.run_id = d.run_id AND g.engine = 'great_expectations'
+                AND g.table_name = d.table_name AND g.expectation = d.expectation
+           WHERE d.run_id = ? AND d.engine = 'duckdb'
+           ORDER BY d.success, d.severity, "table", d.expectation""",
+        [int(run.run_id)],
+    ).df()
+    return run, results
+
+
+def gx_statistics(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """great-expectations' own statistics per suite, from the last run's validation result."""
+    row = con.execute("SELECT gx_result FROM meta.validation_runs WHERE gx_result IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchall()
+    if not row:
+        return pd.DataFrame()
+    suites = json.loads(row[0][0])
+    return pd.DataFrame(
+        [{"suite": name, "success": result["success"], **result["statistics"]} for name, result in suites.items()]
+    )

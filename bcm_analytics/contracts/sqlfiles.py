@@ -1,0 +1,40 @@
+"""Named SQL snippets kept in .sql files beside the code (`-- name: <name>` starts each)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+
+@cache
+def sql_file(name: str) -> str:
+    return resources.files("bcm_analytics.contracts").joinpath(name).read_text()
+
+
+@cache
+def sections(name: str) -> dict[str, str]:
+    """Each `-- name: x` section of a file, without comment lines."""
+    found: dict[str, str] = {}
+    for block in re.split(r"^-- name: *", sql_file(name), flags=re.M)[1:]:
+        title, _, body = block.partition("\n")
+        lines = [ln for ln in body.splitlines() if not ln.lstrip().startswith("--")]
+        found[title.strip()] = "\n".join(lines).strip().rstrip(";")
+    return found
+
+
+def frame_sql(table: str, rows: str) -> str:
+    """The rows of `table` with what the checks need beside them (frames.sql)."""
+    return sections("frames.sql")[table].replace("{rows}", rows)
+
+
+def parameter_sql(name: str) -> str:
+    try:
+        return sections("parameters.sql")[name]
+    except KeyError:
+        raise KeyError(f"unknown suite parameter '{name}' (defined in contracts/parameters.sql: {', '.join(sections('parameters.sql'))})") from None
+
+
+def install_macros(con) -> None:
+    """The helper macros compiled checks call; temporary, so read-only stores work too."""
+    con.execute(sql_file("macros.sql"))

@@ -1,0 +1,51 @@
+"""Where each record of a CSV file starts, for files where records and lines differ.
+
+DuckDB numbers what it reads by logical line: the header, each empty line and each record
+count one, however many physical lines a record spans (a quoted value with line breaks).
+A person opening the file sees physical lines. When every record is one line the two agree
+and the loader needs nothing from here; otherwise this module reads the file once more
+with Python's csv module, which splits records the way DuckDB does, and returns both
+numbers for every record so the loader can translate.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+
+from bcm_analytics.ingest.readers import TEXT_ENCODINGS
+
+FIELD_LIMIT = 64 << 20  # above the loader's 16 MB line limit: a long value is DuckDB's to judge
+
+
+def record_starts(path: Path, encoding: str, delimiter: str) -> tuple[list[int], list[int]]:
+    """(logical line, physical line) where each non-empty record after the header starts."""
+    csv.field_size_limit(FIELD_LIMIT)
+    logical, physical = [], []
+    with open(path, encoding=TEXT_ENCODINGS[encoding], newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+        next(reader, None)
+        consumed, counted = reader.line_num, 1
+        for row in reader:
+            counted += 1
+            if row:
+                logical.append(counted)
+                physical.append(consumed + 1)
+            consumed = reader.line_num
+    return logical, physical
+
+
+def load_record_map(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, delimiter: str) -> int:
+    """Create temp._recmap(logical, physical); returns its row count."""
+    import pandas as pd
+
+    logical, physical = record_starts(path, encoding, delimiter)
+    frame = pd.DataFrame({"logical": pd.array(logical, dtype="int64"), "physical": pd.array(physical, dtype="int64")})
+    con.register("_recmap_frame", frame)
+    try:
+        con.execute("CREATE TEMP TABLE _recmap AS SELECT * FROM _recmap_frame")
+    finally:
+        con.unregister("_recmap_frame")
+    return len(logical)

@@ -1,0 +1,96 @@
+"""Caseload and process measures per month, cohort curves, change bands and worklists.
+
+All read the temp tables of a prepared OutcomeRun (measures.prepare). Counts come straight from
+the SQL; the rates are added here so every rate's numerator and denominator stay visible to
+the suppression step (a rate is never suppressed on its own).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bcm_analytics.outcomes.measures import OutcomeRun
+
+# rate column -> (numerator, denominator) of caseload_months
+CASELOAD_RATES = {
+    "pct_contacted": ("contacted", "active"),
+    "pct_scored": ("scored", "active"),
+    "pct_scored_long": ("scored_long", "active"),
+    "pct_reviewed": ("reviewed", "active"),
+    "pct_followed_up": ("followed_up", "assessed"),
+}
+CASELOAD_COUNTS = ["served", "active", "new_enrolments", "discharges", "contacted", "scored", "scored_long",
+                   "reviewed", "not_improving", "not_improving_no_review", "assessed", "followed_up"]
+# figures per patient that are only as private as the count they are an average over
+CASELOAD_PER_PATIENT = {
+    "contacts_per_patient_month": ["served"],
+    "minutes_per_patient_month": ["served"],
+    "mean_weeks_in_treatment": ["active"],
+    "mean_phq9_first": ["active"],
+    "mean_phq9_last": ["active"],
+    "mean_gad7_first": ["active"],
+    "mean_gad7_last": ["active"],
+}
+
+
+def caseload_months(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
+    """Process measures per month for the program, clinics, care managers and their crossing.
+
+    Rows: clinic and care_manager hold 'All' where summed over ('All', 'All' is the program).
+    Care-manager rows (clinic 'All') also carry the caseload guidance band for their FTE and where the active
+    caseload sits against it (below / within / above).
+    """
+    frame = run.query("caseload_months", **run.period(start_month, end_month))
+    for rate, (num, den) in CASELOAD_RATES.items():
+        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+    served = frame["served"].where(frame["served"] > 0)
+    frame["contacts_per_patient_month"] = frame["contacts"] / served
+    frame["minutes_per_patient_month"] = frame["minutes"] / served
+    return _with_band(frame, run)
+
+
+def _with_band(frame: pd.DataFrame, run: OutcomeRun) -> pd.DataFrame:
+    caseload = run.definitions["caseload"]
+    lo, hi = run.definitions.caseload_band()
+    is_cm = (frame["clinic"] == "All") & (frame["care_manager"] != "All")
+    fte = frame["care_manager"].map(lambda u: float(caseload["fte"].get(u, caseload["fte_default"])))
+    frame["band_low"] = (lo * fte).where(is_cm)
+    frame["band_high"] = (hi * fte).where(is_cm)
+    frame["caseload_vs_band"] = None
+    frame.loc[is_cm, "caseload_vs_band"] = "within"
+    frame.loc[is_cm & (frame["active"] < frame["band_low"]), "caseload_vs_band"] = "below"
+    frame.loc[is_cm & (frame["active"] > frame["band_high"]), "caseload_vs_band"] = "above"
+    return frame
+
+
+def contacts_by_mode(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
+    """Contacts per month, clinic, care manager and contact mode (long: one row per mode)."""
+    return run.query("contacts_by_mode", **run.period(start_month, end_month))
+
+
+def cohort_curves(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
+    """Response and remission by months since enrolment, per enrolment cohort (counts)."""
+    return run.query("cohorts", **run.period(start_month, end_month))
+
+
+def change_distribution(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
+    """Patients per band of percent change from baseline to latest score (baselines >= 10)."""
+    return run.query("change_distribution", **run.period(start_month, end_month))
+
+
+WORKLISTS = {
+    "needs_case_review": ("needs_review", "Not improving at 10+ weeks and no psychiatric case review recently"),
+    "item9_positive": ("item9_positive", "Latest PHQ-9 has item 9 above 0: same-day safety follow-up"),
+    "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score recently (or never)"),
+}
+
+
+def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
+    """Patient-level lists for care teams, one per reason (open episodes only).
+
+    These identify patients: they are a separate output for the care team, never part of the
+    program director's aggregate report.
+    """
+    frame = run.query("worklists")
+    flags = [flag for flag, _ in WORKLISTS.values()]
+    return {name: frame[frame[flag]].drop(columns=flags).reset_index(drop=True) for name, (flag, _) in WORKLISTS.items()}

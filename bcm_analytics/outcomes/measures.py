@@ -1,0 +1,154 @@
+"""Patient-level outcomes and program measures, computed in DuckDB over whole tables.
+
+`prepare` builds the session's temp tables once (episodes, scores, activity, windows,
+patients) for an as-of date, the definitions and the report filters; the functions here and in
+caseload.py read them. Each SQL file in sql/ is one statement with named parameters
+($as_of, $response_max_fraction, ...), so the SQL reads on its own.
+
+    run = prepare(con, "2025-12-31")
+    run.patients()                       # one row per patient, episode and instrument
+    run.program_measures("2025-01", "2025-06")   # DRR-E style and CMS159 counts and rates
+
+`patient_outcomes(con, as_of)` is the one-call form of `prepare(...).patients()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from bcm_analytics.outcomes.params import Definitions, load_definitions
+
+PREPARE = ("episodes", "scores", "activity", "windows", "patients")
+
+
+@cache
+def sql_text(name: str) -> str:
+    return resources.files("bcm_analytics.outcomes").joinpath("sql").joinpath(f"{name}.sql").read_text()
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.DuckDBPyConnection:
+    """Execute sql/<name>.sql with the named parameters it uses (DuckDB refuses unused ones)."""
+    text = sql_text(name)
+    code = re.sub(r"--[^\n]*", "", text)  # a $name in a comment is not a parameter
+    used = set(re.findall(r"\$([a-z_0-9]+)", code))
+    return con.execute(text, {k: v for k, v in params.items() if k in used})
+
+
+def as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def month_start(value) -> dt.date:
+    """'2025-03', '2025-03-17' or a date -> the first of that month."""
+    text = str(value)
+    return as_date(text + "-01" if len(text) == 7 else text).replace(day=1)
+
+
+def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The default as-of date: the last day with a score or a time-log entry in the store."""
+    return con.execute(
+        "SELECT greatest((SELECT max(administered_on) FROM core.assessments), (SELECT max(service_date) FROM core.time_logs))"
+    ).fetchone()[0]
+
+
+@dataclass
+class OutcomeRun:
+    """The prepared temp tables of one connection, and what they were prepared with."""
+
+    con: duckdb.DuckDBPyConnection
+    as_of: dt.date
+    definitions: Definitions
+    filters: dict = field(default_factory=dict)
+
+    @property
+    def params(self) -> dict:
+        return {**self.definitions.sql_params(), "as_of": self.as_of, **self.filters}
+
+    def query(self, name: str, **extra) -> pd.DataFrame:
+        return run_sql(self.con, name, {**self.params, **extra}).df()
+
+    def period(self, start_month=None, end_month=None) -> dict:
+        """Report period as SQL parameters: first day of the first month to the last day of the last."""
+        end = month_start(end_month) if end_month else self.as_of.replace(day=1)
+        start = month_start(start_month) if start_month else end.replace(year=end.year - 1)
+        last = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if start > end:
+            raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
+        return {"start_month": start, "end_month": end, "period_end": min(last, self.as_of)}
+
+    def patients(self) -> pd.DataFrame:
+        """One row per patient, episode and instrument (see sql/patients.sql for each column)."""
+        return self.con.sql("SELECT * FROM outcome_patients").df()
+
+    def program_measures(self, start_month=None, end_month=None) -> pd.DataFrame:
+        """DRR-E style (12 weeks, 6 months) and CMS159 (12 months) measures, with their counts.
+
+        One row per instrument and window, for baselines in the period: eligible (baseline
+        >= 10), pending (window still open: outside the denominator), denominator, measured (a
+        score in the window), responders, remitters, and the rates of all and of those measured.
+        """
+        counts = self.measure_counts(start_month, end_month)
+        return with_rates(counts[counts["dimension"] == "program"].drop(columns=["dimension", "stratum"]))
+
+    def measure_counts(self, start_month=None, end_month=None) -> pd.DataFrame:
+        """The measures' counts by stratum: dimension (program, clinic, payer, ...) and stratum."""
+        return self.query("measure_counts", **self.period(start_month, end_month))
+
+
+MEASURE_RATES = {
+    "pct_measured": ("measured", "denominator"),
+    "pct_response": ("responders", "denominator"),
+    "pct_remission": ("remitters", "denominator"),
+    "pct_response_of_measured": ("responders", "measured"),
+    "pct_remission_of_measured": ("remitters", "measured"),
+}
+
+
+def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Add the MEASURE_RATES columns ("of all" and "of those measured"); NaN on a zero base."""
+    out = counts.reset_index(drop=True)
+    for rate, (num, den) in MEASURE_RATES.items():
+        out[rate] = out[num] / out[den].where(out[den] > 0)
+    return out
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    as_of=None,
+    definitions: Definitions | None = None,
+    *,
+    clinics: list[str] | str | None = None,
+    care_manager: str | None = None,
+    payer: str | None = None,
+    instrument: str | None = None,
+) -> OutcomeRun:
+    """Build the outcome temp tables for an as-of date (default: the latest data date)."""
+    as_of = as_date(as_of) if as_of else latest_data_date(con)
+    if as_of is None:
+        raise ValueError("the store has no scores or time logs: nothing to measure")
+    filters = {
+        "clinics": [clinics] if isinstance(clinics, str) else (list(clinics) if clinics else None),
+        "care_manager": care_manager or None,
+        "payer": payer or None,
+        "instrument": instrument.upper() if instrument else None,
+    }
+    run = OutcomeRun(con, as_of, definitions or load_definitions(), filters)
+    for name in PREPARE:
+        run_sql(con, name, run.params)
+    return run
+
+
+def patient_outcomes(con: duckdb.DuckDBPyConnection, as_of=None, params: Definitions | None = None, **filters) -> pd.DataFrame:
+    """One row per patient, episode and instrument as of `as_of` (see sql/patients.sql)."""
+    return prepare(con, as_of, params, **filters).patients()

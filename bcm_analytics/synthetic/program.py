@@ -1,0 +1,175 @@
+"""generate_program: a seeded synthetic CoCM program written as canonical exports.
+
+Patients are made and written in fixed-size chunks, each from its own random stream
+(seed, chunk number), so memory stays bounded at any size and the same seed gives the same
+bytes. Answer keys beside the exports say what a correct pipeline must find.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from tqdm import tqdm
+
+from bcm_analytics.synthetic import activity, assessments, dirty
+from bcm_analytics.synthetic.months import Horizon
+from bcm_analytics.synthetic.patients import make_patients, patients_frame
+from bcm_analytics.synthetic.roster import Roster, make_roster, staff_table
+from bcm_analytics.synthetic.text import numbered, patient_ids
+from bcm_analytics.synthetic.vocab import PAYER_CLASSES
+from bcm_analytics.synthetic.writers import CsvFile, export_columns
+
+CHUNK_PATIENTS = 2000  # part of the output's identity: changing it changes every file
+DUPLICATE_SHARE = 0.002  # time-log rows exported twice
+ANSWER_KEY = "_answer_key"
+KEYS = {"patients": "patient_id", "time_logs": "entry_id", "assessments": "assessment_id"}
+ID_PREFIXES = {"time_logs": "T", "assessments": "A"}
+KEY_FILES = {
+    "dirty_rows": dirty.KEY_COLUMNS,
+    "planted_traps": ["file", "line", "key", "trap"],
+    "countable_minutes": ["patient_id", "service_month", "countable_minutes"],
+    "staff": ["staff_id", "role", "clinic_id", "npi"],
+}
+
+
+@dataclass(frozen=True)
+class GenerationSummary:
+    out_dir: Path
+    paths: dict[str, Path]  # by name: clinics, patients, time_logs, assessments, dirty_rows, ...
+    rows: dict[str, int]  # data rows written (header excluded), dirty rows included
+    seconds: float
+
+
+@dataclass
+class _Run:
+    """What the chunks share: the program, the open files, and the next free id per table."""
+
+    horizon: Horizon
+    roster: Roster
+    seed: int
+    files: dict[str, CsvFile]
+    next_id: dict[str, int]
+
+    def rng(self, chunk: int) -> np.random.Generator:
+        return np.random.default_rng([self.seed, 1, chunk])
+
+
+def generate_program(
+    out_dir: str | Path,
+    *,
+    patients: int = 2000,
+    months: int = 24,
+    start: str = "2024-01",
+    seed: int = 7,
+    progress: bool = False,
+) -> GenerationSummary:
+    """Write clinics, patients, time_logs and assessments CSVs, and the answer keys, to out_dir."""
+    if patients < 1 or months < 1:
+        raise ValueError("patients and months must be at least 1")
+    began = time.perf_counter()
+    out = Path(out_dir)
+    horizon = Horizon(start, months)
+    roster = make_roster(np.random.default_rng([seed, 0]), patients, months)
+    with ExitStack() as stack:
+        files = {
+            name: stack.enter_context(CsvFile(out / f"{name}.csv", export_columns(name)))
+            for name in ["clinics", "patients", "time_logs", "assessments"]
+        }
+        for name, columns in KEY_FILES.items():
+            files[name] = stack.enter_context(CsvFile(out / ANSWER_KEY / f"{name}.csv", columns))
+        files["clinics"].append(roster.clinics)
+        files["staff"].append(staff_table(roster))
+        # broken patient rows are numbered after the real patients, so they shadow no one
+        next_id = {"patients": patients + 1, "time_logs": 1, "assessments": 1}
+        run = _Run(horizon, roster, seed, files, next_id)
+        bar = stack.enter_context(tqdm(total=patients, unit="patient", file=sys.stderr, disable=not progress))
+        for chunk, first in enumerate(range(0, patients, CHUNK_PATIENTS)):
+            size = min(CHUNK_PATIENTS, patients - first)
+            _write_chunk(run, chunk, first, size)
+            bar.update(size)
+    return GenerationSummary(
+        out_dir=out,
+        paths={name: f.path for name, f in files.items()} | {"program_rules": write_program_rules(out)},
+        rows={name: f.rows for name, f in files.items()},
+        seconds=time.perf_counter() - began,
+    )
+
+
+def write_program_rules(out: Path) -> Path:
+    """The program's own billing-rules file: how its payer names map to payer classes.
+
+    Real programs write one too (docs/billing.md); without it "Blue Shield PPO" would bill as
+    the default class and the demo would not show the per-class rules at work.
+    """
+    path = out / "program_rules.yaml"
+    lines = ["# Payer names of this (synthetic) program mapped to the billing engine's payer classes.", "payer_names:"]
+    lines += [f"  {name}: {payer_class}" for name, payer_class in PAYER_CLASSES.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _write_chunk(run: _Run, chunk: int, first: int, size: int) -> None:
+    rng = run.rng(chunk)
+    p = make_patients(rng, first + 1, size, run.horizon, run.roster)
+    _write_patients(run, rng, chunk, patients_frame(p, run.roster))
+
+    months = activity.patient_months(rng, p, run.horizon)
+    entries = activity.chunk_entries(rng, months, p)
+    run.files["countable_minutes"].append(activity.countable_minutes_frame(months, entries, p, run.horizon))
+    logs = activity.time_logs_frame(entries, p, run.roster)
+    _write_events(run, rng, chunk, "time_logs", logs, dirty.TIME_LOG_FLAWS)
+
+    scores = assessments.make_scores(rng, p, run.horizon)
+    forms = assessments.assessments_frame(rng, scores, p.number)
+    _write_events(run, rng, chunk, "assessments", forms, dirty.ASSESSMENT_FLAWS)
+
+
+def _write_patients(run: _Run, rng: np.random.Generator, chunk: int, clean: pl.DataFrame) -> None:
+    def own_ids(rows: pl.DataFrame) -> pl.DataFrame:
+        first = run.next_id["patients"]
+        run.next_id["patients"] += rows.height
+        return rows.with_columns(patient_ids(np.arange(first, first + rows.height)))
+
+    count = dirty.dirty_count(rng, clean.height, dirty.DIRTY_PATIENT_SHARE, dirty.PATIENT_FLAWS, chunk == 0)
+    frame = dirty.plant(rng, clean.with_columns(_trap=pl.lit(None, pl.String)), dirty.PATIENT_FLAWS, count, own_ids)
+    _write(run, "patients", frame)
+
+
+def _write_events(
+    run: _Run, rng: np.random.Generator, chunk: int, table: str, clean: pl.DataFrame, flaws: list[dirty.Flaw]
+) -> None:
+    """Time logs or assessments: broken copies planted among the rows, then all numbered in order."""
+    key = KEYS[table]
+    count = dirty.dirty_count(rng, clean.height, dirty.DIRTY_SHARE, flaws, chunk == 0)
+    frame = dirty.plant(rng, clean, flaws, count)
+    frame = frame.with_columns(numbered(ID_PREFIXES[table], run.next_id[table], frame.height).alias(key))
+    run.next_id[table] += frame.height
+    if table == "time_logs":
+        frame = pl.concat([frame, _re_exported(rng, frame)])
+    _write(run, table, frame)
+
+
+def _re_exported(rng: np.random.Generator, frame: pl.DataFrame) -> pl.DataFrame:
+    """Clean rows exported again at the end of the chunk: same entry_id, same values."""
+    clean = np.flatnonzero(frame["_problem"].is_null().to_numpy())
+    again = np.sort(rng.choice(clean, int(rng.binomial(len(clean), DUPLICATE_SHARE)), replace=False))
+    return frame[again].with_columns(_trap=pl.lit("exact_duplicate"))
+
+
+def _write(run: _Run, table: str, frame: pl.DataFrame) -> None:
+    """Write a chunk of a table and the answer-key rows that point into it."""
+    file, key = f"{table}.csv", KEYS[table]
+    first_line = run.files[table].append(frame)
+    run.files["dirty_rows"].append(dirty.answer_rows(frame, file, key, first_line))
+    traps = frame.with_row_index("line", offset=first_line).filter(pl.col("_trap").is_not_null())
+    run.files["planted_traps"].append(
+        traps.select(
+            file=pl.lit(file), line=pl.col("line").cast(pl.Int64), key=pl.col(key), trap=pl.col("_trap")
+        )
+    )

@@ -1,0 +1,1 @@
+"""The hostile-file corpus (files/, manifest.yaml, make_corpus.py) and helpers for the loader tests."""

@@ -1,0 +1,112 @@
+"""`bcm billing`: files written per output type, the worklist, and one-line refusals."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from bcm_analytics.cli.billing import billing
+
+
+@pytest.fixture
+def db(store, load_rows, tmp_path):
+    """Two patients: A bills 99492 in January 2025; B has 10 minutes (unbilled). Store closed for the CLI."""
+    load_rows("clinics", [{"clinic_id": "C", "clinic_name": "C", "setting": "physician_practice", "timezone": ""}])
+    load_rows("patients", [
+        {"patient_id": pid, "clinic_id": "C", "payer": payer, "program": "cocm", "treating_provider_npi": "1234567893",
+         "enrollment_date": "2024-12-01", "consent_date": "2024-12-01"} for pid, payer in (("A", "Medicare"), ("B", "Acme"))
+    ])
+    load_rows("time_logs", [
+        {"entry_id": eid, "patient_id": pid, "staff_id": "S", "staff_role": "bhcm", "service_date": day,
+         "minutes": minutes, "activity_type": "assessment"}
+        for eid, pid, day, minutes in (("1", "A", "2025-01-10", "40"), ("2", "B", "2025-01-10", "10"),
+                                       ("3", "A", "2025-02-03", "25"))
+    ])
+    path = store.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    store.close()
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(billing, [str(a) for a in args])
+
+
+def test_billing_csv_writes_lines_and_a_sibling_unbilled_file(db, tmp_path):
+    out = tmp_path / "lines.csv"
+    result = run("--db", db, "--month", "2025-01", "--out", out)
+    assert result.exit_code == 0, result.output
+    lines = pd.read_csv(out, dtype=str)
+    assert list(zip(lines.patient_id, lines.service_month, lines.code, lines.units)) == [("A", "2025-01", "99492", "1")]
+    for column in ("episode_id", "month_type", "countable_minutes", "payer", "billing_provider_npi", "expected_amount", "ruleset"):
+        assert column in lines
+    unbilled = pd.read_csv(tmp_path / "lines_unbilled.csv", dtype=str)
+    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("B", "99492", "26.0")]
+    assert "1 billing line(s) for 1 patient-month(s), expected $145.00" in result.output
+    assert "'Acme' (1 patients)" in result.output
+
+
+def test_billing_xlsx_has_an_unbilled_sheet_and_parquet_a_sibling(db, tmp_path):
+    assert run("--db", db, "--month", "2025-01", "--to", "2025-02", "--out", tmp_path / "b.xlsx").exit_code == 0
+    book = load_workbook(tmp_path / "b.xlsx", read_only=True)
+    assert book.sheetnames == ["billing_lines", "unbilled"]
+    assert run("--db", db, "--month", "2025-01", "--out", tmp_path / "b.parquet").exit_code == 0
+    assert len(pd.read_parquet(tmp_path / "b_unbilled.parquet")) == 1
+
+
+def test_worklist(db, tmp_path):
+    out = tmp_path / "worklist.csv"
+    result = run("--db", db, "--worklist", "--as-of", "2025-02-25", "--margin", 10, "--out", out)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype={"next_code": str})
+    assert list(zip(frame.patient_id, frame.next_code, frame.minutes_needed, frame.days_left)) == [("A", "99493", 6, 4)]
+
+
+def test_save_marts(db, tmp_path):
+    result = run("--db", db, "--month", "2025-01", "--out", tmp_path / "x.csv", "--save-marts")
+    assert result.exit_code == 0, result.output
+    assert "marts.billing_lines" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--month", "2025-13"], "'2025-13' is not a month YYYY-MM"),
+        (["--month", "2025-03", "--to", "2025-01"], "--to 2025-01 is before --month 2025-03"),
+        ([], "--month YYYY-MM is required"),
+        (["--month", "2025-01", "--out", "x.json"], "unsupported output type"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(db, tmp_path, args, message):
+    if "--out" not in args:
+        args = args + ["--out", tmp_path / "x.csv"]
+    result = run("--db", db, *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_rules_file_with_a_mistake_is_one_line_naming_file_and_key(db, tmp_path):
+    rules = tmp_path / "my_rules.yaml"
+    rules.write_text("payer_classes:\n  medicaid:\n    settings: {max_99494_units: -1}\n")
+    result = run("--db", db, "--month", "2025-01", "--out", tmp_path / "x.csv", "--rules", rules)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {rules}: payer_classes.medicaid.settings.max_99494_units: "
+        "must be a whole number of 1 or more, or null for no cap (got -1)"
+    )
+
+
+def test_rules_from_environment(db, tmp_path, monkeypatch):
+    rules = tmp_path / "env_rules.yaml"
+    rules.write_text("payer_names: {acme: medicare}\n")
+    monkeypatch.setenv("BCM_RULES", str(rules))
+    out = tmp_path / "x.csv"
+    assert run("--db", db, "--month", "2025-01", "--out", out).exit_code == 0
+    assert "+ env_rules" in pd.read_csv(out).ruleset.iloc[0]
+
+
+def test_missing_store(tmp_path):
+    result = run("--db", tmp_path / "none.duckdb", "--month", "2025-01", "--out", tmp_path / "x.csv")
+    assert result.exit_code == 1 and "no store at" in result.output

@@ -1,0 +1,349 @@
+"""The billing engine on hand-written rows loaded through the real loader.
+
+Each test writes a few patients and time-log entries, and reads the billing lines back as
+(patient, month, code, units) tuples, so a failure shows which month billed what.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bcm_analytics.billing import (
+    billing_lines,
+    countable_minutes,
+    evidence,
+    load_rules,
+    materialize,
+    near_threshold,
+    time_entries,
+    unbilled_months,
+)
+
+CLINICS = [
+    {"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago"},
+    {"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc", "timezone": "America/New_York"},
+]
+
+
+def patient(pid: str, payer: str = "Medicare", clinic: str = "PP", program: str = "cocm",
+            consent: str = "2024-01-01", npi: str = "1234567893") -> dict:
+    return {"patient_id": pid, "clinic_id": clinic, "payer": payer, "program": program, "care_manager_id": "BCM1",
+            "treating_provider_npi": npi, "enrollment_date": "2024-01-01", "consent_date": consent}
+
+
+def entry(eid: str, pid: str, day: str, minutes: float, activity: str = "follow_up_contact", role: str = "bhcm",
+          staff: str = "BCM1", start: str = "") -> dict:
+    return {"entry_id": eid, "patient_id": pid, "staff_id": staff, "staff_role": role, "service_date": day,
+            "minutes": str(minutes), "activity_type": activity, "start_time": start}
+
+
+@pytest.fixture
+def program(store, load_rows):
+    """load(patients, entries): clinics PP (physician practice, Chicago) and FQ (FQHC) included."""
+
+    def _load(patients: list[dict], entries: list[dict]):
+        for table, rows in (("clinics", CLINICS), ("patients", patients), ("time_logs", entries)):
+            result = load_rows(table, rows)
+            assert result.rows_quarantined == 0, table
+        return store
+
+    return _load
+
+
+def codes(con, start="2024-01", end="2026-12", rules=None) -> list[tuple]:
+    frame = billing_lines(con, start, end, rules)
+    return list(zip(frame.patient_id, frame.service_month, frame.code, frame.units))
+
+
+# Minutes -> codes, Medicare physician practice (billing_rules.md section 1), at both edges of every band.
+INITIAL = {0: [], 15: [], 16: ["G2214"], 30: ["G2214"], 31: ["G2214"], 35: ["G2214"], 36: ["99492"],
+           75: ["99492"], 76: ["99492"], 85: ["99492"], 86: ["99492", "99494 x1"], 105: ["99492", "99494 x1"],
+           106: ["99492", "99494 x1"], 115: ["99492", "99494 x1"], 116: ["99492", "99494 x2"],
+           135: ["99492", "99494 x2"], 136: ["99492", "99494 x2"], 145: ["99492", "99494 x2"],
+           146: ["99492", "99494 x3"]}
+SUBSEQUENT = {0: [], 15: [], 16: ["G2214"], 30: ["G2214"], 31: ["99493"], 35: ["99493"], 36: ["99493"],
+              75: ["99493"], 76: ["99493", "99494 x1"], 85: ["99493", "99494 x1"], 86: ["99493", "99494 x1"],
+              105: ["99493", "99494 x1"], 106: ["99493", "99494 x2"], 115: ["99493", "99494 x2"],
+              116: ["99493", "99494 x2"], 135: ["99493", "99494 x2"], 136: ["99493", "99494 x3"],
+              145: ["99493", "99494 x3"], 146: ["99493", "99494 x3"]}
+
+
+def month_codes(con, month: str, rules=None) -> dict[str, list[str]]:
+    frame = billing_lines(con, month, month, rules)
+    out: dict[str, list[str]] = {}
+    for pid, code, units in zip(frame.patient_id, frame.code, frame.units):
+        out.setdefault(pid, []).append(code if code != "99494" else f"99494 x{units}")
+    return out
+
+
+def test_minutes_to_codes_initial_and_subsequent_at_every_band_edge(program):
+    """Initial: one month of m minutes. Subsequent: 40 minutes in January, then m in February."""
+    patients, entries = [], []
+    for m in INITIAL:
+        patients += [patient(f"I{m:03d}"), patient(f"S{m:03d}")]
+        entries.append(entry(f"S{m:03d}-jan", f"S{m:03d}", "2025-01-10", 40))
+        if m:
+            entries += [entry(f"I{m:03d}-feb", f"I{m:03d}", "2025-02-10", m), entry(f"S{m:03d}-feb", f"S{m:03d}", "2025-02-10", m)]
+    con = program(patients, entries)
+    got = month_codes(con, "2025-02")
+    assert {m: got.get(f"I{m:03d}", []) for m in INITIAL} == INITIAL
+    assert {m: got.get(f"S{m:03d}", []) for m in SUBSEQUENT} == SUBSEQUENT
+    lines = billing_lines(con, "2025-02")
+    assert set(lines.month_type[lines.patient_id.str.startswith("I")]) == {"initial"}
+    assert set(lines.month_type[lines.patient_id.str.startswith("S")]) == {"subsequent"}
+
+
+def test_a_billing_line_carries_what_finance_needs(program):
+    con = program([patient("P1")], [entry("e1", "P1", "2025-03-03", 50), entry("e2", "P1", "2025-03-20", 70.5)])
+    lines = billing_lines(con, "2025-03")
+    assert list(lines.code) == ["99492", "99494"]
+    row = lines.iloc[1].to_dict()
+    assert {k: row[k] for k in ("patient_id", "service_month", "episode_id", "month_type", "code", "units",
+                                "countable_minutes", "payer", "billing_provider_npi", "expected_amount")} == {
+        "patient_id": "P1", "service_month": "2025-03", "episode_id": "P1-2025-03", "month_type": "initial",
+        "code": "99494", "units": 2, "countable_minutes": 120.5, "payer": "Medicare",
+        "billing_provider_npi": "1234567893", "expected_amount": 112.0}
+    assert row["ruleset"] == "bcm-default 2026.11" and row["payer_class"] == "medicare"
+    assert lines.expected_amount.iloc[0] == 145.0
+
+
+def test_episodes_five_empty_months_continue_six_start_anew_across_a_year_boundary(program):
+    """A: Jul 2024, gap Aug-Dec (5), Jan 2025 -> same episode. B: Jul 2024, gap Aug-Jan (6), Feb 2025 -> new."""
+    con = program(
+        [patient("A"), patient("B")],
+        [entry("a1", "A", "2024-07-05", 40), entry("a2", "A", "2025-01-05", 40),
+         entry("b1", "B", "2024-07-05", 40), entry("b2", "B", "2025-02-05", 40)],
+    )
+    assert codes(con) == [("A", "2024-07", "99492", 1), ("A", "2025-01", "99493", 1),
+                          ("B", "2024-07", "99492", 1), ("B", "2025-02", "99492", 1)]
+    lines = billing_lines(con, "2024-07", "2025-02")
+    assert list(lines.episode_id) == ["A-2024-07", "A-2024-07", "B-2024-07", "B-2025-02"]
+
+
+def test_a_month_with_only_uncounted_time_does_not_continue_an_episode(program):
+    con = program(
+        [patient("A")],
+        [entry("a1", "A", "2024-07-05", 40)]
+        + [entry(f"adm{m}", "A", f"2024-{m:02d}-05", 30, activity="administrative") for m in range(8, 13)]
+        + [entry("c", "A", "2025-01-05", 30, role="psychiatric_consultant", staff="PC1", activity="caseload_review"),
+           entry("a2", "A", "2025-02-05", 40)],
+    )
+    assert codes(con) == [("A", "2024-07", "99492", 1), ("A", "2025-02", "99492", 1)]
+
+
+def test_consent_in_mid_month_and_no_consent(program):
+    con = program(
+        [patient("MID", consent="2025-01-15"), patient("NONE", consent="")],
+        [entry("m1", "MID", "2025-01-14", 30), entry("m2", "MID", "2025-01-15", 20), entry("m3", "MID", "2025-01-28", 20),
+         entry("n1", "NONE", "2025-01-10", 90)],
+    )
+    assert codes(con) == [("MID", "2025-01", "99492", 1)]
+    assert list(billing_lines(con, "2025-01").countable_minutes) == [40.0]
+    status = time_entries(con, "2025-01").set_index("entry_id").status.to_dict()
+    assert status == {"m1": "before_consent", "m2": "counted", "m3": "counted", "n1": "no_consent"}
+    assert set(evidence(con, "2025-01").entry_id) == {"m2", "m3"}
+
+
+def test_duplicate_and_overlapping_entries_count_once(program, load_rows):
+    """Same staff on one patient: 10:00-10:30 and 10:15-10:45 overlap (45 min, not 60); a re-exported
+    entry counts once; another staff member's overlapping time counts on its own; a psychotherapy
+    session 11:00-11:30 blocks the BCM time logged inside it."""
+    rows = [
+        entry("a", "P", "2025-03-03", 30, start="10:00"),
+        entry("b", "P", "2025-03-03", 30, start="10:15"),
+        entry("c", "P", "2025-03-03", 20, staff="TP1", role="treating_practitioner", activity="care_coordination",
+              start="10:00"),
+        entry("t", "P", "2025-03-03", 30, activity="psychotherapy", start="11:00"),
+        entry("d", "P", "2025-03-03", 40, start="10:50"),
+        entry("e", "P", "2025-03-04", 5),
+    ]
+    con = program([patient("P")], rows)
+    load_rows("time_logs", rows[-2:])  # the same entries exported again
+    minutes = time_entries(con, "2025-03").set_index("entry_id")
+    assert minutes.counted_minutes.to_dict() == {"a": 30, "b": 15, "c": 20, "t": 0, "d": 10, "e": 5}
+    assert minutes.status.to_dict()["b"] == "counted_in_part_overlap"
+    assert list(countable_minutes(con, "2025-03").countable_minutes) == [80]
+    assert codes(con) == [("P", "2025-03", "99492", 1)]
+
+
+def test_fully_covered_interval_counts_nothing(program):
+    con = program([patient("P")], [entry("long", "P", "2025-03-03", 60, start="09:00"),
+                                   entry("inside", "P", "2025-03-03", 20, start="09:10")])
+    assert time_entries(con, "2025-03").set_index("entry_id").counted_minutes.to_dict() == {"long": 60, "inside": 0}
+
+
+def test_month_is_the_clinics_local_month(program):
+    """23:30 on 31 January in Chicago, exported as the UTC instant 05:30 on 1 February."""
+    con = program([patient("P")], [entry("late", "P", "2025-02-01T05:30:00Z", 40), entry("feb", "P", "2025-02-10", 20)])
+    assert codes(con) == [("P", "2025-01", "99492", 1), ("P", "2025-02", "G2214", 1)]
+
+
+def test_fqhc_codes_by_period(program):
+    """Medicare FQHC: G0512 (60 min, no midpoint) through 2025, CPT codes from 2026; general BHI:
+    G0511 until the transition date setting, then 99484. A commercial plan takes CPT codes."""
+    con = program(
+        [patient("C", clinic="FQ"), patient("B", clinic="FQ", program="general_bhi"),
+         patient("X", clinic="FQ", payer="Commercial")],
+        [entry("c1", "C", "2024-06-05", 59), entry("c2", "C", "2024-07-05", 60), entry("c3", "C", "2025-12-05", 130),
+         entry("c4", "C", "2026-01-05", 31),
+         entry("b1", "B", "2024-06-05", 20), entry("b2", "B", "2025-09-05", 20), entry("b3", "B", "2025-10-05", 20),
+         entry("b4", "B", "2026-01-05", 19),
+         entry("x1", "X", "2024-06-05", 40)],
+    )
+    assert codes(con) == [
+        ("B", "2024-06", "G0511", 1), ("B", "2025-09", "G0511", 1), ("B", "2025-10", "99484", 1),
+        ("C", "2024-07", "G0512", 1), ("C", "2025-12", "G0512", 1), ("C", "2026-01", "99493", 1),
+        ("X", "2024-06", "99492", 1),
+    ]
+    assert set(billing_lines(con, "2024-01", "2026-12").code_set) == {"bhi_g0511", "bhi_99484", "cocm_g0512", "cocm_cpt"}
+
+
+def test_g0511_transition_date_is_a_setting(program, tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text("settings: {g0511_replaced_on: 2025-07-01}\n")
+    con = program([patient("B", clinic="FQ", program="general_bhi")],
+                  [entry("b1", "B", "2025-06-05", 25), entry("b2", "B", "2025-07-05", 25)])
+    assert codes(con) == [("B", "2025-06", "G0511", 1), ("B", "2025-07", "G0511", 1)]
+    assert codes(con, rules=load_rules(path)) == [("B", "2025-06", "G0511", 1), ("B", "2025-07", "99484", 1)]
+
+
+def rules_file(tmp_path, text: str):
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    return load_rules(path)
+
+
+def test_setting_99494_cap(program, tmp_path):
+    """Subsequent month of 226 minutes: 99494 x6 uncapped; Medicaid caps at 4; a program sets 2."""
+    patients = [patient("CARE", payer="Medicare"), patient("CAID", payer="medicaid ")]
+    entries = [e for p in ("CARE", "CAID") for e in (entry(f"{p}1", p, "2025-01-05", 40), entry(f"{p}2", p, "2025-02-05", 226))]
+    con = program(patients, entries)
+    assert month_codes(con, "2025-02") == {"CARE": ["99493", "99494 x6"], "CAID": ["99493", "99494 x4"]}
+    two = rules_file(tmp_path, "payer_classes:\n  medicaid:\n    settings: {max_99494_units: 2}\n")
+    assert month_codes(con, "2025-02", two)["CAID"] == ["99493", "99494 x2"]
+
+
+def test_setting_g2214_and_its_initial_31_35_range(program, tmp_path):
+    con = program([patient("CARE"), patient("COM", payer="Commercial")],
+                  [entry("a", "CARE", "2025-01-05", 33), entry("b", "COM", "2025-01-05", 20)])
+    assert codes(con) == [("CARE", "2025-01", "G2214", 1)]
+    unbilled = unbilled_months(con, "2025-01")
+    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("COM", "99492", 16)]
+    off = rules_file(tmp_path, "settings: {g2214_initial_31_35: false}\n")
+    assert codes(con, rules=off) == []
+    unbilled = unbilled_months(con, "2025-01", rules=off)
+    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [
+        ("CARE", "99492", 3), ("COM", "99492", 16)]
+
+
+def test_setting_psychiatric_consultant_minutes(program, tmp_path):
+    con = program([patient("P")], [entry("b", "P", "2025-01-05", 20),
+                                   entry("c", "P", "2025-01-06", 20, role="psychiatric_consultant", staff="PC1",
+                                         activity="caseload_review")])
+    assert codes(con) == [("P", "2025-01", "G2214", 1)]
+    assert codes(con, rules=rules_file(tmp_path, "settings: {count_psychiatric_consultant: true}\n")) == [
+        ("P", "2025-01", "99492", 1)]
+
+
+def test_setting_carry_initial_forward(program, tmp_path):
+    """January misses 36 minutes: strict CPT makes February subsequent; carrying makes it initial."""
+    con = program([patient("P")], [entry("j", "P", "2025-01-05", 20), entry("f", "P", "2025-02-05", 40),
+                                   entry("m", "P", "2025-03-05", 40)])
+    assert codes(con) == [("P", "2025-01", "G2214", 1), ("P", "2025-02", "99493", 1), ("P", "2025-03", "99493", 1)]
+    carry = rules_file(tmp_path, "settings: {carry_initial_forward: true}\n")
+    assert codes(con, rules=carry) == [("P", "2025-01", "G2214", 1), ("P", "2025-02", "99492", 1),
+                                       ("P", "2025-03", "99493", 1)]
+
+
+def test_setting_99492_once_per_calendar_year(program, tmp_path):
+    """Episodes start in Jan 2025, Aug 2025 (after Feb-Jul empty) and Mar 2026 (after Sep-Feb empty)."""
+    con = program([patient("P")], [entry("1", "P", "2025-01-05", 40), entry("2", "P", "2025-08-05", 40),
+                                   entry("3", "P", "2026-03-05", 40)])
+    assert [c for _, _, c, _ in codes(con)] == ["99492", "99492", "99492"]
+    yearly = rules_file(tmp_path, "settings: {initial_code_once_per: calendar_year}\n")
+    assert [c for _, _, c, _ in codes(con, rules=yearly)] == ["99492", "99493", "99492"]
+
+
+def test_setting_episode_gap_months(program, tmp_path):
+    """Jan 2025, then Apr 2025 after two empty months: same episode by default, new with a gap of 2."""
+    con = program([patient("P")], [entry("1", "P", "2025-01-05", 40), entry("2", "P", "2025-04-05", 40)])
+    assert [c for _, _, c, _ in codes(con)] == ["99492", "99493"]
+    short = rules_file(tmp_path, "settings: {episode_gap_months: 2}\n")
+    assert [c for _, _, c, _ in codes(con, rules=short)] == ["99492", "99492"]
+
+
+def test_settings_from_a_date(program, tmp_path):
+    """Medicaid caps 99494 at 4, and at 1 from January 2026 in this program's file."""
+    dated = rules_file(tmp_path, "payer_classes:\n  medicaid:\n    settings_from:\n      2026-01-01: {max_99494_units: 1}\n")
+    con = program([patient("M", payer="Medicaid")],
+                  [entry("1", "M", "2025-11-05", 40), entry("2", "M", "2025-12-05", 226), entry("3", "M", "2026-01-05", 226)])
+    lines = billing_lines(con, "2025-12", "2026-01", dated).query("code == '99494'")
+    assert list(zip(lines.service_month, lines.units)) == [("2025-12", 4), ("2026-01", 1)]
+
+
+def test_setting_countable_activities_and_roles(program, tmp_path):
+    con = program([patient("P")], [entry("o", "P", "2025-01-05", 20, activity="outreach"),
+                                   entry("t", "P", "2025-01-06", 20, role="treating_practitioner", staff="TP1",
+                                         activity="treatment_planning")])
+    assert codes(con) == [("P", "2025-01", "99492", 1)]
+    narrow = rules_file(tmp_path, "settings: {countable_activities: [treatment_planning], countable_roles: [bhcm]}\n")
+    assert codes(con, rules=narrow) == []
+    status = time_entries(con, "2025-01", rules=narrow).set_index("entry_id").status.to_dict()
+    assert status == {"o": "activity_not_countable", "t": "role_not_countable"}
+
+
+def test_payer_names_map_case_insensitively_and_unmapped_names_bill_as_commercial(program, tmp_path):
+    con = program([patient("A", payer="MEDICARE"), patient("B", payer="Acme Health")],
+                  [entry("a", "A", "2025-01-05", 20), entry("b", "B", "2025-01-05", 20)])
+    lines = billing_lines(con, "2025-01")
+    assert list(zip(lines.patient_id, lines.payer_class)) == [("A", "medicare")]
+    assert list(unbilled_months(con, "2025-01").payer_class) == ["commercial"]
+    from bcm_analytics.billing.engine import warnings
+
+    assert warnings(con) == ["payer names not mapped to a payer class, billed as commercial: 'Acme Health' (1 patients); "
+                             "map them under payer_names in a rules file (--rules)"]
+    mapped = rules_file(tmp_path, "payer_names: {acme health: medicaid}\n")
+    assert list(billing_lines(con, "2025-01", rules=mapped).payer_class) == ["medicare", "medicaid"]
+
+
+def test_each_lines_evidence_adds_up_to_its_countable_minutes(program):
+    con = program(
+        [patient("A"), patient("B")],
+        [entry("a1", "A", "2025-01-05", 50.25, start="09:00"), entry("a2", "A", "2025-01-05", 50, start="09:30"),
+         entry("a3", "A", "2025-01-20", 17.5), entry("b1", "B", "2025-01-05", 10), entry("b2", "B", "2025-02-05", 35)],
+    )
+    lines = billing_lines(con, "2025-01", "2025-02")
+    proof = evidence(con, "2025-01", "2025-02").groupby("line_id").minutes_counted.sum()
+    assert len(lines) == 3
+    for line_id, minutes in zip(lines.line_id, lines.countable_minutes):
+        assert proof[line_id] == minutes
+    assert set(evidence(con, "2025-01").query("line_id == 'A|2025-01|99494'").entry_id) == {"a1", "a2", "a3"}
+
+
+def test_near_threshold_worklist(program):
+    """As of 20 Feb 2025 (9 days left): R needs 3 for 99493; S needs 2 for 99494 x1; T (no minutes
+    yet, consented) needs 16 for G2214 -> outside a 10-minute margin; U is 12 short."""
+    con = program(
+        [patient("R"), patient("S"), patient("T"), patient("U")],
+        [entry("r1", "R", "2025-01-05", 40), entry("r2", "R", "2025-02-05", 28), entry("r3", "R", "2025-02-25", 30),
+         entry("s1", "S", "2025-01-05", 40), entry("s2", "S", "2025-02-05", 74),
+         entry("u1", "U", "2025-02-05", 24)],
+    )
+    worklist = near_threshold(con, date(2025, 2, 20), margin=10)
+    assert list(zip(worklist.patient_id, worklist.bills_now, worklist.next_code, worklist.minutes_needed,
+                    worklist.days_left)) == [("S", "99493", "99494 x1", 2, 9), ("R", "G2214", "99493", 3, 9)]
+    wide = near_threshold(con, "2025-02-20", margin=16)
+    assert list(zip(wide.patient_id, wide.month_type, wide.next_code, wide.minutes_needed)) == [
+        ("S", "subsequent", "99494 x1", 2), ("R", "subsequent", "99493", 3), ("U", "initial", "99492", 12),
+        ("T", "initial", "G2214", 16)]
+
+
+def test_materialize_writes_marts_idempotently(program):
+    con = program([patient("P")], [entry("a", "P", "2025-01-05", 40)])
+    assert materialize(con) == ["marts.billing_entries", "marts.countable_minutes", "marts.episodes",
+                                "marts.billing_lines", "marts.billing_evidence"]
+    materialize(con)
+    assert con.execute("SELECT count(*) FROM marts.billing_lines").fetchone()[0] == 1
+    assert con.execute("SELECT sum(minutes_counted) FROM marts.billing_evidence").fetchone()[0] == 40

@@ -1,0 +1,201 @@
+"""The suites as data: great-expectations reads them, and the SQL compilation agrees with it.
+
+The agreement test writes a few good and bad rows per table by hand, runs every expectation
+through both engines on the same frame, and compares which rows each flags.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bcm_analytics.contracts import gx_run
+from bcm_analytics.contracts.checks import checked_sql, row_checks, unexpected_rows_sql
+from bcm_analytics.contracts.readme import README, render
+from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, SUITES_DIR, expectations, suite_tables
+from bcm_analytics.ingest.loader import prepare
+from bcm_analytics.ingest.typing import sql_text
+from bcm_analytics.warehouse import connect
+from bcm_analytics.warehouse.store import table_specs
+
+GOOD_NPI, BAD_NPI = "1234567893", "1234567890"
+
+ROWS = {
+    "clinics": [
+        dict(clinic_id="C2", setting="fqhc", timezone="America/Denver"),
+        dict(clinic_id="C3", setting="hospital", timezone="America/Denver"),
+        dict(clinic_id="C4", setting="rhc", timezone="Mars/Olympus_Mons"),
+        dict(clinic_id="C5"),
+        dict(clinic_id="C2", setting="rhc"),
+    ],
+    "patients": [
+        dict(patient_id="P10", clinic_id="C1", payer="Medicare", program="cocm", enrollment_date="2025-01-02", treating_provider_npi=GOOD_NPI),
+        dict(patient_id="P11", clinic_id="C1", payer="Medicare", program="ccm", enrollment_date="2025-01-02"),
+        dict(patient_id="P12", clinic_id="C1", payer="Medicare", enrollment_date="2999-01-02", birth_date="2998-01-01"),
+        dict(patient_id="P13", clinic_id="C1", payer="Medicare", enrollment_date="2025-03-02", discharge_date="2025-02-01"),
+        dict(patient_id="P14", clinic_id="C1", payer="Medicare", enrollment_date="2025-01-02", consent_date="2025-02-10", discharge_date="2025-02-01"),
+        dict(patient_id="P15", clinic_id="C9", payer="Medicare", enrollment_date="2025-01-02", treating_provider_npi=BAD_NPI),
+        dict(patient_id="P16", payer="Medicare", enrollment_date="2025-01-02", consent_date="2999-01-01", discharge_date="2999-02-01"),
+        dict(patient_id="P10", payer="Medicaid", enrollment_date="2025-01-02"),
+    ],
+    "time_logs": [
+        dict(entry_id="E1", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="30", activity_type="outreach", contact_mode="phone"),
+        dict(entry_id="E2", patient_id="P9", staff_role="boss", service_date="2099-03-01", minutes="0", activity_type="outreach", contact_mode="fax"),
+        dict(entry_id="E3", patient_id="P2", staff_id="S1", staff_role="bhcm", service_date="2025-03-05", minutes="0", activity_type="no_show"),
+        dict(entry_id="E4", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2024-03-01", minutes="2000", contact_mode="none"),
+        dict(entry_id="E5", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="-5", activity_type="travel"),
+        dict(entry_id="E6", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="30", activity_type="outreach"),
+        dict(entry_id="E1", patient_id="P1", staff_id="S2", staff_role="other", service_date="2025-03-02 23:30", minutes="1440", activity_type="administrative"),
+    ],
+    "assessments": [
+        dict(assessment_id="A1", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-01", total_score="10",
+             **{f"item_{i}": "1" for i in range(1, 9)}, item_9="2"),
+        dict(assessment_id="A2", patient_id="P1", instrument="phq-9", administered_on="2025-02-01", total_score="30"),
+        dict(assessment_id="A3", patient_id="P1", instrument="GAD-7", administered_on="2025-02-01", total_score="22"),
+        dict(assessment_id="A4", patient_id="P1", instrument="PHQ-2", administered_on="2025-02-01", total_score="7", item_1="3", item_2="3"),
+        dict(assessment_id="A5", patient_id="P1", instrument="PHQ-A", administered_on="2025-02-01", total_score="12", item_3="4"),
+        dict(assessment_id="A6", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-01", total_score="10", **{f"item_{i}": "1" for i in range(1, 10)}),
+        dict(assessment_id="A7", patient_id="P1", instrument="GAD-7", administered_on="2025-02-01", total_score="5", **{f"item_{i}": "1" for i in range(1, 8)}),
+        dict(assessment_id="A8", patient_id="P1", instrument="PHQ-2", administered_on="2025-02-01", total_score="2", item_1="1", item_2="0"),
+        dict(assessment_id="A9", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-01", total_score="4", item_1="1", item_2="3"),
+        dict(assessment_id="A10", patient_id="P9", instrument="PHQ-15", administered_on="2999-02-01", total_score="4"),
+        dict(assessment_id="A1", patient_id="P2", instrument="GAD-7", administered_on="1738368000", total_score="21", **{f"item_{i}": "3" for i in range(1, 8)}),
+    ],
+    "claims": [
+        dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),
+        dict(claim_id="K1", line_number="2", patient_id="P9", date_of_service="2025-02-28", procedure_code="99493-25", units="0"),
+        dict(claim_id="K2", line_number="1", patient_id="P1", date_of_service="2999-02-28", procedure_code="g2214", units="2", billing_provider_npi=BAD_NPI, claim_status="rejected"),
+        dict(claim_id="K3", patient_id="P1", date_of_service="2025-02-28", procedure_code="9949", charge_amount="-10"),
+        dict(claim_id="K3", patient_id="P2", date_of_service="2025-02-28", procedure_code="99494"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def con():
+    """A store knowing clinic C1 and patients P1 (enrolled 2025-01-01) and P2 (discharged 2025-03-01)."""
+    con = connect(":memory:", timezone="America/New_York")
+    prepare(con)
+    con.execute("INSERT INTO staging.clinics (clinic_id, setting, timezone) VALUES ('C1', 'fqhc', 'America/Chicago')")
+    con.execute(
+        """INSERT INTO staging.patients (patient_id, clinic_id, payer, enrollment_date, discharge_date)
+        VALUES ('P1', 'C1', 'Medicare', '2025-01-01', NULL), ('P2', 'C1', 'Medicaid', '2025-01-01', '2025-03-01')"""
+    )
+    for table, rows in ROWS.items():
+        columns = table_specs()[table].column_names
+        values = ", ".join(
+            "(" + ", ".join([str(line)] + [sql_text(row[c]) if c in row else "NULL" for c in columns]) + ")"
+            for line, row in enumerate(rows, start=2)
+        )
+        con.execute(f"CREATE TEMP TABLE text_{table} AS SELECT * FROM (VALUES {values}) t(_line, {', '.join('_raw_' + c for c in columns)})")
+        con.execute(f"CREATE TEMP TABLE checked_{table} AS {checked_sql(table, f'text_{table}')}")
+    yield con
+    con.close()
+
+
+def sql_verdicts(con, table: str) -> dict[str, set[int]]:
+    """Per expectation name, the lines DuckDB flags (row checks as the loader runs them)."""
+    flagged: dict[str, set[int]] = {e.name: set() for e in expectations(table)}
+    rows = con.execute(
+        f"SELECT _line, list_transform(_failures || _warnings, lambda x: x.name) FROM checked_{table}"
+    ).fetchall()
+    for line, names in rows:
+        for name in names:
+            if name in flagged:
+                flagged[name].add(line)
+    for exp in expectations(table):
+        if exp.scope == "table" and exp.type not in SQL_ONLY_TYPES:
+            query = unexpected_rows_sql(exp, f"SELECT * FROM checked_{table}")
+            flagged[exp.name] = {r[0] for r in con.execute(f"SELECT _line FROM ({query})").fetchall()}
+    return flagged
+
+
+@pytest.fixture(scope="module")
+def gx_results(con):
+    frames = {}
+    for table in ROWS:
+        frame = con.execute(f"SELECT * EXCLUDE (_failures, _warnings) FROM checked_{table}").df()
+        frames[table] = frame.set_index("_line", drop=False)
+    return gx_run.validate_frames(frames, gx_run.parameter_values(con, list(frames)), {"result_format": "COMPLETE"})
+
+
+def gx_verdicts(result) -> dict[str, set[int]]:
+    flagged = {}
+    for r in result.results:
+        assert not r.exception_info.get("raised_exception"), r.exception_info
+        found = r.result.get("unexpected_index_list") or []
+        flagged[r.expectation_config.meta["name"]] = {x["_line"] if isinstance(x, dict) else int(x) for x in found}
+    return flagged
+
+
+@pytest.mark.parametrize("table", list(ROWS))
+def test_duckdb_and_great_expectations_flag_the_same_rows(con, gx_results, table):
+    sql = sql_verdicts(con, table)
+    gx = gx_verdicts(gx_results[table])
+    assert set(gx) == {e.name for e in expectations(table) if e.type not in SQL_ONLY_TYPES}
+    assert {name: sql[name] for name in gx} == gx
+
+
+SAME_AS_ITEM_3 = {f"item_{i} 0-3" for i in (1, 2, 4, 5, 6, 7, 8, 9)}  # one item exercises their shared form
+
+
+@pytest.mark.parametrize("table", list(ROWS))
+def test_the_fixture_rows_exercise_every_expectation_both_ways(con, table):
+    """Each row expectation flags some fixture row and passes another, so agreement means something."""
+    sql = sql_verdicts(con, table)
+    lines = {line for line, _ in enumerate(ROWS[table], start=2)}
+    for exp in expectations(table):
+        if exp.type in SQL_ONLY_TYPES or exp.name in SAME_AS_ITEM_3:
+            continue
+        assert sql[exp.name], f"{table}: {exp.name} flags no fixture row"
+        assert sql[exp.name] != lines, f"{table}: {exp.name} flags every fixture row"
+
+
+def test_great_expectations_reads_every_suite_file_and_validates_a_tiny_frame(con):
+    """The canary: GE accepts the JSON as written, and runs every expectation it can on one good row."""
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    gx_run.context()
+    for table in suite_tables():
+        suite = ExpectationSuite(**json.loads((SUITES_DIR / f"{table}.json").read_text()))
+        assert len(suite.expectations) == len(expectations(table))
+    good = {t: con.execute(f"SELECT * EXCLUDE (_failures, _warnings) FROM checked_{t} WHERE _line = 2").df() for t in ROWS}
+    results = gx_run.validate_frames(good, gx_run.parameter_values(con, list(good)))
+    for table, result in results.items():
+        assert result.success, [r.expectation_config.meta["name"] for r in result.results if not r.success]
+
+
+def test_every_row_check_compiles_to_sql_duckdb_accepts(con):
+    for table in suite_tables():
+        for check in row_checks(table):
+            con.execute(f"SELECT count(*) FROM checked_{table} WHERE NOT coalesce({check.passes}, false)").fetchall()
+            con.execute(f"SELECT {check.reason} FROM checked_{table}").fetchall()
+
+
+def test_every_regex_is_anchored():
+    for table in suite_tables():
+        for exp in expectations(table):
+            if "regex" in exp.kwargs:
+                assert exp.kwargs["regex"].startswith("^") and exp.kwargs["regex"].endswith("$"), exp.label
+
+
+def test_every_row_expectation_explains_itself_to_a_steward():
+    for table in suite_tables():
+        for exp in expectations(table):
+            assert len(exp.why) > 40, exp.label
+            if exp.scope == "row":
+                assert exp.reason, f"{exp.label}: a row check needs a reason sentence for the quarantine"
+
+
+@pytest.mark.parametrize("npi, valid", [(GOOD_NPI, True), (BAD_NPI, False), ("1245319599", True), ("1245319598", False), ("123456789", False), ("12345678931", False), ("12345a7893", False)])
+def test_npi_check_digit_in_sql_and_python(con, npi, valid):
+    from bcm_analytics.contracts.gx_custom import npi_valid
+
+    assert con.execute("SELECT bcm_npi_valid(?)", [npi]).fetchall()[0][0] is valid
+    assert npi_valid(npi) is valid
+
+
+def test_the_readme_lists_the_current_suites():
+    text = README.read_text()
+    assert render(text) == text, "data_contracts/README.md is stale: run python -m bcm_analytics.contracts.readme"

@@ -1,0 +1,101 @@
+"""`bcm validate` on small stores, and the data-quality report that shows its result."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hostile.helpers import write
+
+from bcm_analytics.cli import cli
+from bcm_analytics.ingest import load_file
+from bcm_analytics.warehouse import connect
+
+EXPORTS = {
+    "clinics.csv": "clinic_id,setting,timezone\nC1,physician_practice,America/Chicago\n",
+    "patients.csv": "patient_id,clinic_id,payer,enrollment_date\nP1,C1,Medicare,2025-01-01\nP2,C1,Medicaid,2025-01-01\n",
+    "time_logs.csv": (
+        "entry_id,patient_id,staff_id,staff_role,service_date,minutes,activity_type\n"
+        "E1,P1,S1,bhcm,2025-01-06,10,outreach\nE2,P2,S1,bhcm,2025-01-07,12,outreach\n"
+        "E3,P1,S1,bhcm,2025-02-03,10,follow_up_contact\nE4,P2,S1,bhcm,2025-02-04,14,follow_up_contact\n"
+    ),
+    "assessments.csv": "assessment_id,patient_id,instrument,administered_on,total_score\nA1,P1,PHQ-9,2025-01-06,14\n",
+    "claims.csv": "claim_id,patient_id,date_of_service,procedure_code,billing_provider_npi\nK1,P1,2025-01-31,99492,1234567893\n",
+}
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "store.duckdb"
+    con = connect(path, timezone="America/New_York")
+    for name, text in EXPORTS.items():
+        load_file(con, write(tmp_path / "exports", name, text))
+    con.close()
+    return path
+
+
+def validate(*args):
+    return CliRunner().invoke(cli, ["validate", *map(str, args)])
+
+
+def test_clean_data_passes_and_the_run_is_kept(db):
+    result = validate("--db", db, "--sample", 0)
+    assert result.exit_code == 0, result.output
+    assert "0 reject, 0 warn" in result.output
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT success, sample_rows FROM meta.validation_runs").fetchall() == [(True, None)]
+    assert con.execute("SELECT count(DISTINCT table_name) FROM meta.validation_results WHERE engine = 'duckdb'").fetchall() == [(5,)]
+
+
+def test_a_reject_expectation_failing_on_stored_data_fails_the_run(db):
+    """A row written around the loader (here: a time log for a patient nobody exported)."""
+    con = connect(db)
+    con.execute("INSERT INTO staging.time_logs (entry_id, patient_id, staff_role, service_date_local, minutes, activity_type, _line) "
+                "VALUES ('E9', 'P404', 'bhcm', '2025-02-05', 20, 'outreach', 99)")
+    con.close()
+    result = validate("--db", db, "--sample", 0)
+    assert result.exit_code == 1
+    assert "reject time_logs: patient known: 1 rows of 5" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("Error: 1 reject-level expectation(s) fail on stored data")
+
+
+def test_distribution_and_workload_warnings_do_not_fail_the_run(db, tmp_path):
+    """March's median entry is ten times February's (minutes exported as seconds?), and S1 logs 25 hours on one day."""
+    con = connect(db, timezone="America/New_York")
+    load_file(con, write(tmp_path / "exports", "time_logs_march.csv", (
+        "entry_id,patient_id,staff_id,staff_role,service_date,minutes,activity_type\n"
+        "E5,P1,S1,bhcm,2025-03-03,700,care_coordination\nE6,P2,S1,bhcm,2025-03-03,800,care_coordination\n"
+    )))
+    con.close()
+    result = validate("--db", db, "--sample", 0)
+    assert result.exit_code == 0, result.output
+    assert "warn   time_logs: clinic median minutes stable month to month: 1 rows" in result.output
+    assert "warn   time_logs: at most 24 hours per staff member per day: 1 rows" in result.output
+
+
+def test_great_expectations_validates_a_sample_and_the_result_is_written(db, tmp_path):
+    out = tmp_path / "result.json"
+    result = validate("--db", db, "--sample", 1000, "--out", out)
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert set(document["great_expectations"]) == {"clinics", "patients", "time_logs", "assessments", "claims"}
+    assert all(suite["success"] for suite in document["great_expectations"].values())
+    engines = {o["engine"] for o in document["outcomes"]}
+    assert engines == {"duckdb", "great_expectations"}
+
+
+def test_a_missing_store_is_one_line(tmp_path):
+    result = validate("--db", tmp_path / "nowhere.duckdb")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: no store at {tmp_path / 'nowhere.duckdb'}; create one with `bcm load PATH --db {tmp_path / 'nowhere.duckdb'}`"
+
+
+@pytest.mark.slow
+def test_the_data_quality_report_renders(db, tmp_path):
+    from bcm_analytics.reports.runner import render_report
+
+    assert validate("--db", db, "--sample", 1000).exit_code == 0
+    html = render_report("data_quality", db, {}, tmp_path / "dq.html").read_text()
+    for heading in ("What did each load do?", "Why were rows set aside?", "great-expectations validation result, per suite"):
+        assert heading in html

@@ -1,0 +1,235 @@
+"""The loader: where rows end up, which line they came from, and what a later load changes.
+
+Fixtures are written by hand so a reader can count lines: `write(tmp_path, name, text)`
+writes the exact bytes of an export.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from hostile.helpers import fingerprint, write
+
+from bcm_analytics.ingest import FileRefused, load_file
+
+PATIENTS = "patient_id,payer,enrollment_date,discharge_date\nP1,Medicare,2025-01-01,\nP2,Medicaid,2025-01-01,2025-03-01\n"
+TIME_LOG_HEADER = "entry_id,patient_id,staff_id,staff_role,service_date,minutes,activity_type\n"
+
+
+def quarantine(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute("SELECT table_name, line_number, status, failed_checks FROM meta.quarantine ORDER BY load_id, line_number").fetchall()
+
+
+def lines(con: duckdb.DuckDBPyConnection, table: str, key: str) -> dict:
+    return dict(con.execute(f"SELECT {key}, _line FROM staging.{table}").fetchall())
+
+
+def test_line_numbers_count_physical_lines_around_quoted_breaks_and_blank_lines(store, tmp_path):
+    """
+    line 1  header
+    line 2  E1
+    line 3  (empty)
+    line 4  E2 "first / line 5  second" (a quoted line break)
+    line 6  E3 with a field too many  -> quarantined at line 6
+    line 7  E4
+    """
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = (
+        "entry_id,patient_id,staff_id,staff_role,service_date,minutes,activity_type,note\n"
+        "E1,P1,S1,bhcm,2025-02-03,30,outreach,called\n"
+        "\n"
+        'E2,P1,S1,bhcm,2025-02-04,20,assessment,"first\nsecond"\n'
+        "E3,P1,S1,bhcm,2025-02-05,10,outreach,x,extra\n"
+        "E4,P1,S1,bhcm,2025-02-06,15,outreach,done\n"
+    )
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 3, 1)
+    assert lines(store, "time_logs", "entry_id") == {"E1": 2, "E2": 4, "E4": 7}
+    assert quarantine(store) == [("time_logs", 6, "open", ["csv: too many columns"])]
+
+
+def test_line_numbers_without_line_breaks_in_values_follow_rejected_lines(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\nE2,P1,S1\nE3,P1,S1,bhcm,2025-02-03,30,outreach\n"
+    load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert lines(store, "time_logs", "entry_id") == {"E1": 2, "E3": 4}
+    assert quarantine(store) == [("time_logs", 3, "open", ["csv: missing columns"])]
+
+
+def test_record_order_is_file_order_on_a_larger_file(store, tmp_path):
+    """DuckDB numbers records in a streaming window; 30,000 rows cross many read chunks."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    body = "".join(f"E{i},P1,S1,bhcm,2025-02-03,{1 + i % 50},outreach\n" for i in range(2, 30_002))
+    load_file(store, write(tmp_path, "time_logs.csv", TIME_LOG_HEADER + body))
+    assert store.execute("SELECT count(*) FROM staging.time_logs WHERE entry_id <> 'E' || _line").fetchall() == [(0,)]
+
+
+def test_mixed_line_ends_load_and_still_catch_extra_fields(store, tmp_path):
+    text = "patient_id,payer,enrollment_date\r\nP1,Medicare,2025-01-01\nP2,Medicare,2025-01-02,oops\r\nP3,Medicare,2025-01-03\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert lines(store, "patients", "patient_id") == {"P1": 2, "P3": 4}
+
+
+def test_a_row_waiting_for_its_patient_is_admitted_by_the_load_that_brings_it(store, tmp_path):
+    logs = TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\nE2,P9,S1,bhcm,2025-02-03,30,outreach\n"
+    first = load_file(store, write(tmp_path, "time_logs.csv", logs))
+    assert (first.rows_quarantined, first.rows_waiting) == (2, 2)
+    assert [r[2] for r in quarantine(store)] == ["waiting", "waiting"]
+
+    patients = load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    assert patients.rows_admitted == 1
+    assert lines(store, "time_logs", "entry_id") == {"E1": 2}
+    assert [r[2] for r in quarantine(store)] == ["admitted", "waiting"]
+    assert store.execute("SELECT rows_admitted_from_quarantine FROM meta.load_log WHERE table_name = 'patients'").fetchall() == [(1,)]
+    assert store.execute("SELECT _load_id, _source_file LIKE '%time_logs.csv' FROM staging.time_logs").fetchall() == [(first.load_id, True)]
+
+
+def test_a_row_failing_another_check_too_stays_open(store, tmp_path):
+    logs = TIME_LOG_HEADER + "E1,P9,S1,bhcm,2025-02-03,0,outreach\n"
+    load_file(store, write(tmp_path, "time_logs.csv", logs))
+    assert quarantine(store) == [("time_logs", 2, "open", ["patient known", "minutes positive unless a no-show"])]
+
+
+def test_a_newer_export_of_a_waiting_row_supersedes_it(store, tmp_path):
+    load_file(store, write(tmp_path, "time_logs_1.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\n"))
+    load_file(store, write(tmp_path, "time_logs_2.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,45,outreach\n"))
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    assert store.execute("SELECT entry_id, minutes FROM staging.time_logs").fetchall() == [("E1", 45.0)]
+    assert [r[2] for r in quarantine(store)] == ["superseded", "admitted"]
+
+
+def test_a_waiting_row_is_superseded_by_a_corrected_row_loaded_directly(store, tmp_path):
+    """E1 was logged to an unknown patient; the corrected export names a known one."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    load_file(store, write(tmp_path, "time_logs_1.csv", TIME_LOG_HEADER + "E1,P9,S1,bhcm,2025-02-03,30,outreach\n"))
+    load_file(store, write(tmp_path, "time_logs_2.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\n"))
+    assert [r[2] for r in quarantine(store)] == ["superseded"]
+    load_file(store, write(tmp_path, "patients_2.csv", "patient_id,payer,enrollment_date\nP9,Medicare,2025-01-01\n"))
+    assert store.execute("SELECT patient_id FROM staging.time_logs").fetchall() == [("P1",)]
+
+
+CLAIMS = "claim_id,line_number,patient_id,date_of_service,procedure_code,units,billing_provider_npi\n"
+
+
+def test_a_claim_for_an_unknown_patient_is_kept_for_reconciliation_until_the_patient_arrives(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    result = load_file(store, write(tmp_path, "claims.csv", CLAIMS + "C1,1,P1,2025-02-28,99493,1,1234567893\nC2,1,P7,2025-02-28,99493,1,1234567893\n"))
+    assert (result.rows_loaded, result.rows_waiting) == (1, 1)
+    held = store.execute("SELECT claim_id, line_number, patient_id, procedure_code, _line FROM staging.claims_unknown_patient").fetchall()
+    assert held == [("C2", 1, "P7", "99493", 3)]
+
+    load_file(store, write(tmp_path, "patients_2.csv", "patient_id,payer,enrollment_date\nP7,Medicare,2025-01-01\n"))
+    assert store.execute("SELECT claim_id FROM staging.claims ORDER BY 1").fetchall() == [("C1",), ("C2",)]
+    assert store.execute("SELECT count(*) FROM staging.claims_unknown_patient").fetchall() == [(0,)]
+
+
+def test_warn_level_checks_keep_the_row_and_record_the_warning(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    logs = TIME_LOG_HEADER + "E1,P1,,bhcm,2025-02-03,30,outreach\nE2,P2,S1,bhcm,2025-04-01,30,outreach\n"
+    result = load_file(store, write(tmp_path, "time_logs.csv", logs))
+    assert (result.rows_loaded, result.rows_warned) == (2, 2)
+    warnings = store.execute("SELECT line_number, row_key, check_name FROM meta.row_warnings ORDER BY 1").fetchall()
+    assert warnings == [(2, "E1", "care manager named"), (3, "E2", "on or before discharge")]
+
+
+def test_a_key_repeated_with_other_values_in_one_file_is_quarantined(store, tmp_path):
+    text = "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\nP1,Medicare,2025-01-01\nP1,Medicaid,2025-01-01\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_duplicate, result.rows_quarantined) == (3, 1, 1, 1)
+    assert quarantine(store) == [("patients", 4, "open", ["patient_id unique within file"])]
+
+
+def test_a_changed_row_replaces_the_stored_one_and_the_change_is_kept(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    result = load_file(store, write(tmp_path, "patients_2.csv", "patient_id,payer,enrollment_date,discharge_date\nP1,Medicaid,2025-01-01,\n"))
+    assert (result.rows_loaded, result.rows_changed) == (1, 1)
+    assert store.execute("SELECT payer FROM staging.patients WHERE patient_id = 'P1'").fetchall() == [("Medicaid",)]
+    assert store.execute("SELECT row_key, old_record ->> 'payer', new_record ->> 'payer' FROM meta.row_changes").fetchall() == [
+        ("P1", "Medicare", "Medicaid")
+    ]
+
+
+def test_loading_the_same_export_again_changes_nothing(store, tmp_path):
+    path = write(tmp_path, "patients.csv", PATIENTS + "P3,,2025-01-01,\n")
+    load_file(store, path)
+    before = fingerprint(store)
+    again = load_file(store, path)
+    copy = load_file(store, write(tmp_path / "elsewhere", "patients_copy.csv", path.read_text()))
+    assert again.already_loaded and copy.already_loaded
+    assert fingerprint(store) == before
+
+
+@pytest.mark.parametrize(
+    "name, text, problem",
+    [
+        ("time_logs.csv", "entry_id,patient_id\nE1,P1\n", "missing required columns staff_role, service_date, minutes, activity_type"),
+        ("patients.csv", "", "the file is empty"),
+        ("visits.csv", "a,b\n1,2\n", "cannot tell which table"),
+    ],
+)
+def test_a_refused_file_is_one_line_and_leaves_the_store_unchanged(store, tmp_path, name, text, problem):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    before = fingerprint(store)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, write(tmp_path / "bad", name, text))
+    assert problem in refused.value.problem and "\n" not in str(refused.value)
+    assert fingerprint(store) == before
+
+
+def test_parquet_rows_are_numbered_from_one(store, tmp_path):
+    path = tmp_path / "patients.parquet"
+    duckdb.execute(
+        f"COPY (SELECT * FROM (VALUES ('P1', 'Medicare', '2025-01-01'), ('P2', NULL, '2025-01-01')) t(patient_id, payer, enrollment_date)) TO '{path}'"
+    )
+    result = load_file(store, path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert quarantine(store) == [("patients", 2, "open", ["payer required"])]
+
+
+def test_utf16_text_from_excel_is_read(store, tmp_path):
+    path = tmp_path / "patients.txt"
+    path.write_bytes("patient_id\tpayer\tenrollment_date\r\nP1\tCaisse Générale\t2025-01-01\r\n".encode("utf-16"))
+    load_file(store, path)
+    assert store.execute("SELECT payer FROM staging.patients").fetchall() == [("Caisse Générale",)]
+
+
+def test_dates_in_many_shapes_read_as_the_same_day(store, tmp_path):
+    text = (
+        "patient_id,payer,enrollment_date\n"
+        "P1,M,2025-01-31\nP2,M,01/31/2025\nP3,M,45688\nP4,M,31.01.2025\nP5,M,20250131\nP6,M,1738281600\nP7,M,1738281600000\n"
+    )
+    load_file(store, write(tmp_path, "patients.csv", text))
+    days = store.execute("SELECT DISTINCT CAST(enrollment_date AS VARCHAR) FROM staging.patients").fetchall()
+    assert days == [("2025-01-31",)]
+
+
+def test_dates_that_do_not_exist_or_lie_in_the_future_are_quarantined(store, tmp_path):
+    text = "patient_id,payer,enrollment_date\nP1,M,2026-02-30\nP2,M,2999-01-01\n"
+    load_file(store, write(tmp_path, "patients.csv", text))
+    assert quarantine(store) == [
+        ("patients", 2, "open", ["enrollment_date readable as date"]),
+        ("patients", 3, "open", ["enrollment_date not in the future"]),
+    ]
+
+
+def test_every_kind_of_row_adds_up(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    logs = TIME_LOG_HEADER + (
+        "E1,P1,S1,bhcm,2025-02-03,30,outreach\n"  # loaded
+        "E1,P1,S1,bhcm,2025-02-03,30,outreach\n"  # duplicate within the file
+        "E2,P9,S1,bhcm,2025-02-03,30,outreach\n"  # waiting for its patient
+        "E3,P1,S1,bhcm,2025-02-03,abc,outreach\n"  # minutes not a number
+        "E4,P1,S1\n"  # too few fields
+    )
+    result = load_file(store, write(tmp_path, "time_logs.csv", logs))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_duplicate) == (5, 1, 3, 1)
+    assert result.adds_up
+
+
+def test_the_loaded_path_is_kept_as_given(store, tmp_path):
+    path = write(tmp_path, "patients.csv", PATIENTS)
+    load_file(store, Path(path))
+    assert store.execute("SELECT DISTINCT _source_file FROM staging.patients").fetchall() == [(str(path),)]

@@ -1,0 +1,254 @@
+"""Patient-level outcome measures on hand-written rows, one boundary per test.
+
+Every patient enrols on 2025-01-06 with a baseline that day unless the test says otherwise;
+"day N" is N days after the baseline. The as-of date is far in the future (every window closed)
+unless a test is about pending windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from bcm_analytics.outcomes import load_definitions, patient_outcomes, prepare
+
+ENROL = dt.date(2025, 1, 6)
+LATE = "2026-12-31"
+
+
+def day(n: int) -> str:
+    return (ENROL + dt.timedelta(days=n)).isoformat()
+
+
+def patient(pid: str, enrolled: str = ENROL.isoformat(), discharged: str = "", **extra) -> dict:
+    row = {"patient_id": pid, "clinic_id": "C1", "payer": "Medicare", "care_manager_id": "CM1",
+           "birth_date": "1970-05-01", "sex": "F", "enrollment_date": enrolled, "discharge_date": discharged,
+           "discharge_reason": ""}
+    return row | extra
+
+
+def items(total: int, n: int, item9: int = 0) -> dict:
+    """Item answers (0-3) adding up to `total`, item 9 as given (PHQ-9) so the row passes the item-sum check."""
+    answers, rest = [0] * n, total - (item9 if n == 9 else 0)
+    for i in range(n if n != 9 else 8):
+        answers[i] = min(3, rest)
+        rest -= answers[i]
+    if n == 9:
+        answers[8] = item9
+    return {f"item_{i + 1}": (answers[i] if i < n else "") for i in range(9)}
+
+
+def score(pid: str, when: str, total: int, instrument: str = "PHQ-9", item9: int = 0, sid: str | None = None) -> dict:
+    n = 9 if instrument in ("PHQ-9", "PHQ-A") else 7
+    return {"assessment_id": sid or f"{pid}-{instrument}-{when}", "patient_id": pid, "instrument": instrument,
+            "administered_on": when, "total_score": total, **items(total, n, item9)}
+
+
+@pytest.fixture
+def program(load_rows, store):
+    """program(patients, scores, time_logs=None) loads the rows and returns the store."""
+
+    def _load(patients, scores, time_logs=None):
+        for table, rows in (("patients", patients), ("assessments", scores), ("time_logs", time_logs)):
+            if rows:
+                result = load_rows(table, rows)
+                assert result.rows_quarantined == 0, f"{table}: fixture rows were quarantined"
+        return store
+
+    return _load
+
+
+def outcomes(con, as_of=LATE, **kw) -> pd.DataFrame:
+    return patient_outcomes(con, as_of, **kw).set_index("patient_id")
+
+
+def test_six_month_window_is_days_120_to_240_inclusive(program):
+    """Baseline 20, one follow-up of 4 on day 119 / 120 / 240 / 241."""
+    days = {"D119": 119, "D120": 120, "D240": 240, "D241": 241}
+    con = program([patient(p) for p in days],
+                  [score(p, day(0), 20) for p in days] + [score(p, day(n), 4) for p, n in days.items()])
+    out = outcomes(con)
+    assert out["remission_6m_status"].to_dict() == {"D119": "no_followup", "D120": "met", "D240": "met",
+                                                    "D241": "no_followup"}
+    assert out["followup_6m"].to_dict() == {"D119": False, "D120": True, "D240": True, "D241": False}
+    assert out.loc["D241", "remission_6m"] == False  # noqa: E712  (no score in the window: not met)
+
+
+def test_twelve_week_and_twelve_month_windows(program):
+    """12 weeks: days 70-98; 12 months: 365 +/- 60 = days 305-425."""
+    cases = {"W69": 69, "W70": 70, "W98": 98, "W99": 99, "M304": 304, "M305": 305, "M425": 425, "M426": 426}
+    con = program([patient(p) for p in cases],
+                  [score(p, day(0), 20) for p in cases] + [score(p, day(n), 4) for p, n in cases.items()])
+    out = outcomes(con)
+    assert out.loc[["W69", "W70", "W98", "W99"], "followup_12w"].tolist() == [False, True, True, False]
+    assert out.loc[["M304", "M305", "M425", "M426"], "followup_12m"].tolist() == [False, True, True, False]
+
+
+def test_response_at_exactly_half_of_baseline(program):
+    """Baseline 20: 10 is a response (exactly 50%), 11 is not; baseline 15: 7 is, 8 is not."""
+    cases = {"R10": (20, 10), "R11": (20, 11), "R7": (15, 7), "R8": (15, 8)}
+    con = program([patient(p) for p in cases],
+                  [score(p, day(0), b) for p, (b, _) in cases.items()] + [score(p, day(180), s) for p, (_, s) in cases.items()])
+    out = outcomes(con)
+    assert out["response_6m"].to_dict() == {"R10": True, "R11": False, "R7": True, "R8": False}
+    assert out["response"].to_dict() == {"R10": True, "R11": False, "R7": True, "R8": False}
+
+
+def test_remission_is_below_5(program):
+    con = program([patient("S5"), patient("S4")],
+                  [score("S5", day(0), 18), score("S5", day(150), 5), score("S4", day(0), 18), score("S4", day(150), 4)])
+    out = outcomes(con)
+    assert out["remission_6m"].to_dict() == {"S4": True, "S5": False}
+    assert out["remission_6m_status"].to_dict() == {"S4": "met", "S5": "not_met"}
+
+
+def test_the_most_recent_score_in_the_window_counts_not_the_best(program):
+    """Day 130: 3 (remission), day 200: 12. The 6-month outcome is the 12."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(130), 3), score("P1", day(200), 12)])
+    row = outcomes(con).loc["P1"]
+    assert row["score_6m"] == 12 and row["remission_6m"] == False and row["response_6m"] == False  # noqa: E712
+
+
+def test_scores_after_the_window_are_ignored(program):
+    """Day 150: 15; day 260 (after the window): 2. 6 months: not met; latest: a remission."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 15), score("P1", day(260), 2)])
+    row = outcomes(con).loc["P1"]
+    assert (row["score_6m"], row["response_6m"], row["remission_6m"]) == (15, False, False)
+    assert (row["latest_score"], row["response"], row["remission"]) == (2, True, True)
+
+
+def test_baseline_below_10_is_outside_the_denominators(program):
+    con = program([patient("LOW"), patient("HIGH")],
+                  [score("LOW", day(0), 9), score("LOW", day(150), 2), score("HIGH", day(0), 12), score("HIGH", day(150), 2)])
+    run = prepare(con, LATE)
+    out = run.patients().set_index("patient_id")
+    assert out.loc["LOW", "eligible"] == False and out.loc["LOW", "remission_6m_status"] == "not_eligible"  # noqa: E712
+    assert pd.isna(out.loc["LOW", "remission_6m"])
+    six = run.program_measures("2025-01", "2025-01").set_index("window_name").loc["6m"]
+    assert (six["eligible"], six["denominator"], six["remitters"]) == (1, 1, 1)
+
+
+def test_same_day_scores_later_time_wins(program):
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", f"{day(150)} 15:00", 8, sid="late"),
+                                    score("P1", f"{day(150)} 09:00", 3, sid="early")])
+    row = outcomes(con).loc["P1"]
+    assert row["score_6m"] == 8 and row["same_day_scores_untimed"] == False  # noqa: E712
+
+
+def test_same_day_scores_without_time_use_the_higher_and_are_flagged(program):
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 3, sid="a"),
+                                    score("P1", day(150), 8, sid="b")])
+    row = outcomes(con).loc["P1"]
+    assert row["score_6m"] == 8 and row["same_day_scores_untimed"] == True  # noqa: E712
+
+
+def test_item_9_positive_with_a_low_total(program):
+    """Total 3 is a remission, and item 9 = 1 is still a safety flag (kept apart from the rates)."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 3, item9=1)])
+    row = outcomes(con).loc["P1"]
+    assert row["item9_positive"] == True and row["remission"] == True  # noqa: E712
+
+
+def test_item_9_is_judged_on_the_latest_phq9_only(program):
+    con = program([patient("P1")], [score("P1", day(0), 20, item9=2), score("P1", day(60), 9, item9=0)])
+    assert outcomes(con).loc["P1", "item9_positive"] == False  # noqa: E712
+
+
+def test_gad7_rows_follow_the_same_rules(program):
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 12),
+                                    score("P1", day(0), 16, "GAD-7"), score("P1", day(150), 4, "GAD-7")])
+    out = patient_outcomes(con, LATE).set_index("instrument")
+    assert out.loc["GAD-7", ["baseline_score", "score_6m", "remission_6m", "response_6m"]].tolist() == [16, 4, True, True]
+    assert out.loc["PHQ-9", ["remission_6m", "response_6m"]].tolist() == [False, False]
+    assert out.loc["GAD-7", "severity_band"] == "minimal" and pd.isna(out.loc["GAD-7", "item9_positive"])
+
+
+def test_open_windows_are_pending_not_failures(program):
+    """As of day 200 the 6-month window (to day 240) is still open: pending, outside the denominator."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 15)])
+    run = prepare(con, day(200))
+    row = run.patients().iloc[0]
+    assert row["remission_6m_status"] == "pending" and pd.isna(row["remission_6m"]) and pd.isna(row["followup_6m"])
+    assert row["remission_12w_status"] == "no_followup"
+    six = run.program_measures("2025-01", "2025-01").set_index("window_name").loc["6m"]
+    assert (six["pending"], six["denominator"]) == (1, 0)
+    assert prepare(con, day(240)).patients().iloc[0]["remission_6m_status"] == "not_met"
+
+
+def test_discharge_closes_the_window_early(program):
+    """Discharged on day 100 with no later score: the 6-month window is settled (no follow-up), not pending."""
+    con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
+                  [score("P1", day(0), 20), score("P1", day(90), 4)])
+    row = prepare(con, day(200)).patients().iloc[0]
+    assert row["remission_6m_status"] == "no_followup" and row["active"] == False  # noqa: E712
+    assert pd.isna(row["not_improving"])
+
+
+def test_baseline_may_come_up_to_14_days_before_enrolment(program):
+    con = program([patient("P14"), patient("P15")],
+                  [score("P14", day(-14), 20), score("P14", day(0), 12), score("P15", day(-15), 20), score("P15", day(0), 12)])
+    out = outcomes(con)
+    assert out["baseline_score"].to_dict() == {"P14": 20, "P15": 12}
+
+
+def test_not_improving_from_day_70(program):
+    """Baseline 20, day 60: 14 (not at target). As of day 69: not yet flagged; day 70: flagged."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(60), 14)])
+    assert prepare(con, day(69)).patients().iloc[0]["not_improving"] == False  # noqa: E712
+    assert prepare(con, day(70)).patients().iloc[0]["not_improving"] == True  # noqa: E712
+
+
+def test_improvement_is_below_10_or_half(program):
+    """MHIP: 9 from 12 is an improvement (below 10) though not a response."""
+    con = program([patient("P1")], [score("P1", day(0), 12), score("P1", day(80), 9)])
+    row = outcomes(con).loc["P1"]
+    assert (row["improvement"], row["response"], row["not_improving"]) == (True, False, False)
+
+
+def test_contacts_and_psychiatric_reviews(program):
+    logs = [
+        {"entry_id": "T1", "patient_id": "P1", "staff_role": "bhcm", "service_date": day(5), "minutes": 20,
+         "activity_type": "care_coordination", "contact_mode": "none"},
+        {"entry_id": "T2", "patient_id": "P1", "staff_role": "bhcm", "service_date": day(9), "minutes": 20,
+         "activity_type": "care_coordination", "contact_mode": "phone"},
+        {"entry_id": "T3", "patient_id": "P1", "staff_role": "bhcm", "service_date": day(30), "minutes": 10,
+         "activity_type": "caseload_review", "contact_mode": "none"},
+        {"entry_id": "T4", "patient_id": "P1", "staff_role": "psychiatric_consultant", "service_date": day(40),
+         "minutes": 10, "activity_type": "care_coordination", "contact_mode": ""},
+        {"entry_id": "T5", "patient_id": "P1", "staff_role": "bhcm", "service_date": day(50), "minutes": 15,
+         "activity_type": "follow_up_contact", "contact_mode": ""},
+    ]
+    con = program([patient("P1")], [score("P1", day(0), 20)], logs)
+    row = prepare(con, day(60)).patients().iloc[0]
+    assert row["last_contact_date"].date().isoformat() == day(50)
+    assert row["last_psychiatric_review_date"].date().isoformat() == day(40)
+    assert row["weeks_in_treatment"] == round(60 / 7, 1)
+
+
+def test_definitions_are_data(program):
+    """A stricter response (<= 40%) turns a 50% drop into a non-response."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 10)])
+    strict = load_definitions(overrides={"outcome": {"response_max_fraction": 0.4}})
+    assert outcomes(con).loc["P1", "response_6m"] == True  # noqa: E712
+    assert patient_outcomes(con, LATE, strict).iloc[0]["response_6m"] == False  # noqa: E712
+
+
+def test_program_measures_of_all_and_of_measured(program):
+    """Four eligible baselines: two remit at 6 months, one does not, one has no score in the window."""
+    cases = {"A": 3, "B": 4, "C": 12, "D": None}
+    scores = [score(p, day(0), 20) for p in cases] + [score(p, day(150), s) for p, s in cases.items() if s is not None]
+    con = program([patient(p) for p in cases], scores)
+    six = prepare(con, LATE).program_measures("2025-01", "2025-01").set_index("window_name").loc["6m"]
+    assert (six["denominator"], six["measured"], six["remitters"], six["responders"]) == (4, 3, 2, 2)
+    assert six["pct_remission"] == pytest.approx(0.5) and six["pct_remission_of_measured"] == pytest.approx(2 / 3)
+
+
+def test_scores_after_discharge_count_only_when_the_definitions_say_so(program):
+    """Discharged on day 100, a check-in score on day 150: outside the episode unless allowed."""
+    con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
+                  [score("P1", day(0), 20), score("P1", day(150), 3)])
+    assert outcomes(con).loc["P1", "remission_6m_status"] == "no_followup"
+    allow = load_definitions(overrides={"episode": {"followup_after_discharge_days": 90}})
+    assert outcomes(con, params=allow).loc["P1", "remission_6m_status"] == "met"

@@ -1,0 +1,279 @@
+"""Reconciliation findings on hand-written patients, minutes and claims (billing_rules.md section 6).
+
+Each test reads findings back as (patient, month, finding, expected, billed) tuples. Patient A is
+Medicare at a physician practice, consented 2024-12-01, treating NPI 1234567893.
+"""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from bcm_analytics.billing.reconcile import findings, monthly_totals, reconciliation_workbook, summary
+
+NPI = "1234567893"
+OTHER_NPI = "1245319599"
+
+
+def patient(pid: str, payer: str = "Medicare", clinic: str = "PP", program: str = "cocm", consent: str = "2024-12-01"):
+    return {"patient_id": pid, "clinic_id": clinic, "payer": payer, "program": program, "care_manager_id": "BCM1",
+            "treating_provider_npi": NPI, "enrollment_date": "2024-12-01", "consent_date": consent}
+
+
+def minutes(pid: str, day: str, amount: float) -> dict:
+    return {"entry_id": f"{pid}-{day}-{amount}", "patient_id": pid, "staff_id": "BCM1", "staff_role": "bhcm",
+            "service_date": day, "minutes": str(amount), "activity_type": "follow_up_contact"}
+
+
+def claim(claim_id: str, pid: str, day: str, code: str, units: int = 1, line: int = 1, npi: str = NPI,
+          status: str = "paid", charge: float = 100.0, paid: float = 90.0) -> dict:
+    return {"claim_id": claim_id, "line_number": str(line), "patient_id": pid, "date_of_service": day,
+            "procedure_code": code, "units": str(units), "billing_provider_npi": npi, "payer": "Medicare",
+            "charge_amount": str(charge), "paid_amount": str(paid if status != "denied" else 0), "claim_status": status}
+
+
+@pytest.fixture
+def program(store, load_rows):
+    def _load(patients: list[dict], entries: list[dict], claims: list[dict] | None = None):
+        load_rows("clinics", [
+            {"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago"},
+            {"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc", "timezone": "America/Chicago"},
+        ])
+        load_rows("patients", patients)
+        if entries:
+            load_rows("time_logs", entries)
+        if claims:
+            load_rows("claims", claims)
+        return store
+
+    return _load
+
+
+def found(con, start="2025-01", end="2026-12", rules=None) -> list[tuple]:
+    frame = findings(con, start, end, rules).sort_values(["patient_id", "service_month", "finding", "billed_code"])
+    return [tuple(None if v != v else v for v in row)
+            for row in zip(frame.patient_id, frame.service_month, frame.finding, frame.expected_code, frame.billed_code)]
+
+
+def one(con, finding: str, start="2025-01", end="2026-12") -> dict:
+    frame = findings(con, start, end)
+    rows = frame[frame.finding == finding]
+    assert len(rows) == 1, frame[["patient_id", "service_month", "finding", "explanation"]]
+    return rows.iloc[0].to_dict()
+
+
+def test_matched(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)], [claim("C1", "A", "2025-01-31", "99492")])
+    assert found(con) == [("A", "2025-01", "matched", "99492", "99492")]
+    row = one(con, "matched")
+    assert (row["severity"], row["amount_at_stake"], row["claim_ids"]) == ("info", 0, "C1")
+    assert row["explanation"] == "99492 billed as the 40 countable minutes support."
+
+
+def test_missed_billing_in_a_month_with_no_claims(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 90)])
+    assert found(con) == [("A", "2025-01", "missed_billing", "99492", None), ("A", "2025-01", "missed_billing", "99494", None)]
+    rows = findings(con, "2025-01")
+    assert set(rows.severity) == {"revenue"} and rows.amount_at_stake.sum() == 145 + 56
+    assert "90 countable minutes in 2025-01 support 99492 but no claim line bills it" in rows.explanation.iloc[0]
+
+
+def test_unsupported_claims_with_no_or_too_few_minutes(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 20)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "A", "2025-02-28", "99493", charge=134),
+                   claim("C3", "A", "2025-03-31", "99493", charge=134)])
+    assert found(con) == [("A", "2025-01", "matched", "99492", "99492"),
+                          ("A", "2025-02", "unsupported_claim", "G2214", "99493"),
+                          ("A", "2025-03", "unsupported_claim", None, "99493")]
+    rows = findings(con, "2025-02", "2025-03").set_index("service_month")
+    assert rows.loc["2025-02", "explanation"] == (
+        "Claim C2 bills 99493 but the 20 countable minutes in 2025-02 reach only G2214 (99493 needs 31); bill G2214.")
+    assert rows.loc["2025-03", "explanation"] == (
+        "Claim C3 bills 99493 for 2025-03 but no countable minutes are logged that month; void the line or document the time.")
+    assert list(rows.severity) == ["compliance", "compliance"] and list(rows.amount_at_stake) == [134, 134]
+
+
+def test_wrong_code_for_the_month_type_and_the_period(program):
+    """99493 in an initial month; 99492 in a subsequent month; G0512 at an FQHC in 2026 (CPT then)."""
+    con = program([patient("A"), patient("F", clinic="FQ")],
+                  [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40), minutes("F", "2025-12-10", 60),
+                   minutes("F", "2026-01-10", 60)],
+                  [claim("C1", "A", "2025-01-31", "99493"), claim("C2", "A", "2025-02-28", "99492"),
+                   claim("C3", "F", "2025-12-31", "G0512"), claim("C4", "F", "2026-01-31", "G0512")])
+    assert found(con) == [("A", "2025-01", "wrong_code", "99492", "99493"), ("A", "2025-02", "wrong_code", "99493", "99492"),
+                          ("F", "2025-12", "matched", "G0512", "G0512"), ("F", "2026-01", "wrong_code", "99493", "G0512")]
+    text = findings(con, "2025-01", "2026-12").set_index(["patient_id", "service_month"]).explanation
+    assert text["A", "2025-01"] == "99493 billed in the initial month of episode A-2025-01; the initial month bills 99492."
+    assert text["A", "2025-02"] == ("99492 billed in a subsequent month of episode A-2025-01 (it is billed once, "
+                                    "in the initial month); bill 99493.")
+    assert text["F", "2026-01"] == ("G0512 is not billable for this medicare patient (fqhc, cocm) in 2026-01; "
+                                    "the code in force is 99493.")
+
+
+def test_g2214_billed_where_99493_is_reached_is_lost_revenue(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "A", "2025-02-28", "G2214", charge=52)])
+    row = one(con, "wrong_code")
+    assert (row["severity"], row["expected_code"], row["billed_code"], row["amount_at_stake"]) == ("revenue", "99493", "G2214", 134 - 52)
+
+
+def test_units_mismatch_above_the_minutes_and_above_a_payer_cap(program):
+    """A: 90 initial minutes support 99494 x1, billed x2. M (Medicaid, cap 4): 226 subsequent minutes
+    support x6 uncapped, x4 capped; billed x5."""
+    con = program([patient("A"), patient("M", payer="Medicaid")],
+                  [minutes("A", "2025-01-10", 90), minutes("M", "2024-12-10", 40), minutes("M", "2025-01-10", 226)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "99494", units=2, line=2),
+                   claim("C2", "M", "2025-01-31", "99493"), claim("C2", "M", "2025-01-31", "99494", units=5, line=2)])
+    rows = findings(con, "2025-01").query("finding == 'units_mismatch'").set_index("patient_id")
+    assert list(rows.loc[:, ["expected_units", "billed_units"]].itertuples(index=False, name=None)) == [(1, 2), (4, 5)]
+    assert set(rows.severity) == {"compliance"} and list(rows.amount_at_stake) == [56, 56]
+    assert rows.loc["M", "explanation"] == ("99494 billed x5 but the 226 countable minutes support x4 "
+                                            "(the payer allows at most 4 a month); correct the units.")
+
+
+def test_units_under_billed_is_revenue(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 120)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "99494", units=1, line=2)])
+    row = one(con, "units_mismatch")
+    assert (row["severity"], row["expected_units"], row["billed_units"], row["amount_at_stake"]) == ("revenue", 2, 1, 56)
+
+
+def test_same_month_conflicts(program):
+    """Jan: 99493 with general BHI 99484. Feb: G2214 with 99493. Mar: 99494 without a base code."""
+    con = program([patient("A")],
+                  [minutes("A", "2024-12-10", 40), minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40),
+                   minutes("A", "2025-03-10", 80)],
+                  [claim("C1", "A", "2025-01-31", "99493"), claim("C1", "A", "2025-01-31", "99484", line=2, charge=53),
+                   claim("C2", "A", "2025-02-28", "99493"), claim("C2", "A", "2025-02-28", "G2214", line=2, charge=52),
+                   claim("C3", "A", "2025-03-31", "99494", charge=56)])
+    assert found(con) == [("A", "2025-01", "same_month_conflict", "99493", "99484 + 99493"),
+                          ("A", "2025-02", "same_month_conflict", "99493", "99493 + G2214"),
+                          ("A", "2025-03", "missed_billing", "99493", None),
+                          ("A", "2025-03", "same_month_conflict", "99493 + 99494", "99494")]
+    rows = findings(con, "2025-01", "2025-03").query("finding == 'same_month_conflict'").set_index("service_month").sort_index()
+    assert list(rows.amount_at_stake) == [53, 52, 56]
+    assert rows.loc["2025-01", "explanation"] == ("99484 and 99493 billed in one month: CoCM and general BHI are never "
+                                                  "billed together for a patient; void the 99484 line(s).")
+
+
+def test_duplicate_claim_and_wrong_npi_in_one_month(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145), claim("C2", "A", "2025-01-31", "99492", charge=145),
+                   claim("C3", "A", "2025-02-28", "99493", npi=OTHER_NPI, charge=134)])
+    assert found(con) == [("A", "2025-01", "duplicate_claim", "99492", "99492"),
+                          ("A", "2025-02", "unsupported_claim", None, "99493"),
+                          ("A", "2025-02", "wrong_billing_npi", None, "99493")]
+    dup = one(con, "duplicate_claim")
+    assert (dup["claim_ids"], dup["amount_at_stake"]) == ("C1, C2", 145)
+    npi = one(con, "wrong_billing_npi")
+    assert npi["explanation"] == (f"Claim C3 bills 99493 under NPI {OTHER_NPI}, not the treating practitioner's NPI {NPI}; "
+                                  "rebill under the treating practitioner.")
+
+
+def test_wrong_billing_npi_on_a_supported_claim(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", npi=OTHER_NPI, charge=145)])
+    assert found(con) == [("A", "2025-01", "wrong_billing_npi", "99492", "99492")]
+
+
+def test_denied_claim_the_minutes_support(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 90)],
+                  [claim("C1", "A", "2025-01-31", "99492", status="denied"),
+                   claim("C1", "A", "2025-01-31", "99494", line=2, status="denied")])
+    assert found(con) == [("A", "2025-01", "denied_claim", "99492", "99492"), ("A", "2025-01", "denied_claim", "99494", "99494")]
+    assert findings(con, "2025-01").amount_at_stake.sum() == 145 + 56
+
+
+def test_missing_consent_billed_and_minutes_logged(program):
+    """N has no consent: minutes logged (info) in January, a claim in February. L consented in
+    March 2025 and was billed for February."""
+    con = program([patient("N", consent=""), patient("L", consent="2025-03-05")],
+                  [minutes("N", "2025-01-10", 40), minutes("L", "2025-02-10", 40), minutes("L", "2025-03-10", 40)],
+                  [claim("C1", "N", "2025-02-28", "99493"), claim("C2", "L", "2025-02-28", "99492"),
+                   claim("C3", "L", "2025-03-31", "99492")])
+    assert found(con) == [("L", "2025-02", "missing_consent", None, "99492"),
+                          ("L", "2025-02", "unsupported_claim", None, "99492"),
+                          ("L", "2025-03", "matched", "99492", "99492"),
+                          ("N", "2025-01", "missing_consent", None, None),
+                          ("N", "2025-02", "missing_consent", None, "99493"),
+                          ("N", "2025-02", "unsupported_claim", None, "99493")]
+    rows = findings(con, "2025-01", "2025-02").set_index(["patient_id", "service_month", "severity"])
+    assert rows.loc[("N", "2025-01", "info"), "explanation"] == (
+        "40 minutes of care-management time logged in 2025-01 but the patient has no consent on file; "
+        "they count only once consent is recorded.")
+    assert rows.query("finding == 'missing_consent'").loc[("L", "2025-02", "compliance"), "explanation"] == (
+        "99492 is billed for 2025-02 but consent is dated 2025-03-05, after that month; bill only months from consent on.")
+
+
+def test_unknown_patient(program):
+    con = program([patient("A")], [], [claim("C1", "A9", "2025-01-31", "99493", charge=134)])
+    rows = findings(con, "2025-01")
+    assert list(zip(rows.patient_id, rows.finding, rows.severity, rows.billed_code, rows.amount_at_stake)) == [
+        ("A9", "unknown_patient", "compliance", "99493", 134)]
+
+
+def test_codes_that_are_not_cocm_are_recognised_not_reconciled(program):
+    """Digital mental health (G0553) and APCM (G0557 + G0569) are not CoCM; an APCM behavioral add-on
+    without its APCM base by the same practitioner is a conflict. E/M 99213 is ignored."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "G0553", line=2),
+                   claim("C2", "A", "2025-02-28", "G0557"), claim("C2", "A", "2025-02-28", "G0569", line=2),
+                   claim("C3", "A", "2025-03-31", "G0568", charge=40), claim("C4", "A", "2025-03-31", "99213")])
+    assert found(con) == [("A", "2025-01", "matched", "99492", "99492"),
+                          ("A", "2025-03", "same_month_conflict", None, "G0568")]
+    assert one(con, "same_month_conflict")["amount_at_stake"] == 40
+
+
+def test_claims_outside_the_period_are_left_out(program):
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "A", "2025-02-28", "99492")])
+    assert found(con, "2025-01", "2025-01") == [("A", "2025-01", "matched", "99492", "99492")]
+
+
+def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, tmp_path):
+    con = program([patient("A"), patient("B")],
+                  [minutes("A", "2025-01-10", 90), minutes("B", "2025-01-10", 40), minutes("B", "2025-02-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145, paid=140),
+                   claim("C2", "B", "2025-01-31", "99492", charge=145, paid=145),
+                   claim("C3", "B", "2025-02-28", "99493", charge=134, status="denied")])
+    rows = findings(con, "2025-01", "2025-02")
+    table = summary(rows)
+    assert table.finding_rows.sum() == len(rows) and table.amount_at_stake.sum() == rows.amount_at_stake.sum()
+    assert set(zip(table.finding, table.severity, table.finding_rows, table.amount_at_stake)) == {
+        ("matched", "info", 1, 0), ("missed_billing", "revenue", 1, 56), ("denied_claim", "revenue", 1, 134)}
+    months = monthly_totals(con, "2025-01", "2025-02")
+    assert list(zip(months.service_month, months.expected_amount, months.billed_amount, months.paid_amount,
+                    months.missed_revenue, months.patient_months, months.reconciled_months)) == [
+        ("2025-01", 145 + 56 + 145, 290, 285, 56, 2, 1), ("2025-02", 134, 0, 0, 134, 1, 0)]
+    only_b = monthly_totals(con, "2025-01", "2025-02", payer="medicare", clinic="PP")
+    assert list(only_b.expected_amount) == list(months.expected_amount)
+    path = reconciliation_workbook(con, "2025-01", "2025-02", tmp_path / "recon.xlsx")
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == ["summary", "by_month", "missed_billing", "denied_claim", "evidence"]
+    evidence = list(book["evidence"].values)
+    assert len(evidence) == 1 + 4  # header + one entry for each expected line: A's 99492 and 99494, B's two months
+
+
+def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient("A")], [minutes("A", "2025-01-10", 90)], [claim("C1", "A", "2025-01-31", "99492", charge=145)])
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype={"expected_code": str})
+    assert list(zip(rows.finding, rows.expected_code, rows.amount_at_stake)) == [("missed_billing", "99494", 56.0)]
+    for column in ("patient_id", "service_month", "severity", "expected_units", "billed_code", "billed_units",
+                   "claim_ids", "explanation"):
+        assert column in rows
+    assert "missed revenue $56.00; compliance exposure $0.00" in result.output
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames == ["summary", "by_month", "missed_billing", "evidence"]
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])
+    assert result.exit_code == 1 and "unsupported output type" in result.output
