@@ -38,10 +38,24 @@ def demo_reports(db: Path, data_dir: Path, reports_dir: Path, *, seed: int, time
     rules = data_dir / "program_rules.yaml"
     yield "billing the expected lines as a claims export (with planted mistakes) and loading it", \
         lambda: bill_and_load_claims(db, data_dir, rules, seed=seed, timezone=timezone)
+    yield "validating the store against the data contracts (DuckDB on every row, great-expectations on a sample)", \
+        lambda: validation(db, reports_dir)
+    yield "rendering the data-quality report", \
+        lambda: [render_report("data_quality", db, {}, reports_dir / "data_quality.html")]
     yield "rendering the program overview", \
         lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]
     yield "reconciling claims against logged minutes (report and finance workbook)", \
         lambda: reconciliation(db, reports_dir, rules)
+    yield "measuring outcomes and caseload (director's report; care-team worklists as a separate workbook)", \
+        lambda: outcomes(db, reports_dir)
+
+
+def validation(db: Path, reports_dir: Path) -> list[Path]:
+    from bcm_analytics.cli.validate import run_validation
+
+    out = reports_dir / "data_contracts_result.json"
+    run_validation(db, 100_000, out)
+    return [out]
 
 
 def reconciliation(db: Path, reports_dir: Path, rules: Path) -> list[Path]:
@@ -52,4 +66,18 @@ def reconciliation(db: Path, reports_dir: Path, rules: Path) -> list[Path]:
     finally:
         con.close()
     html = render_report("billing_reconciliation", db, {"rules": str(rules.resolve())}, reports_dir / "billing_reconciliation.html")
+    return [html, workbook]
+
+
+def outcomes(db: Path, reports_dir: Path) -> list[Path]:
+    from bcm_analytics.outcomes import load_definitions, prepare
+    from bcm_analytics.outcomes.caseload import worklists_workbook
+
+    html = render_report("caseload_outcomes", db, {}, reports_dir / "caseload_outcomes.html")
+    con = connect(db, read_only=True)
+    try:
+        workbook = reports_dir / "care_team_worklists.xlsx"
+        worklists_workbook(prepare(con, None, load_definitions(None)), workbook)
+    finally:
+        con.close()
     return [html, workbook]

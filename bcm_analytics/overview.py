@@ -17,7 +17,7 @@ def month_start(value: str | date) -> date:
 
 def data_period(con) -> tuple[date, date]:
     """First and last month with logged time (the default report period)."""
-    first, last = con.execute("SELECT min(service_month), max(service_month) FROM core.time_logs").fetchone()
+    first, last = con.execute("SELECT min(service_month), max(service_month) FROM core.time_logs").fetchall()[0]
     if first is None:
         today = date.today().replace(day=1)
         return today, today

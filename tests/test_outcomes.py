@@ -252,3 +252,11 @@ def test_scores_after_discharge_count_only_when_the_definitions_say_so(program):
     assert outcomes(con).loc["P1", "remission_6m_status"] == "no_followup"
     allow = load_definitions(overrides={"episode": {"followup_after_discharge_days": 90}})
     assert outcomes(con, params=allow).loc["P1", "remission_6m_status"] == "met"
+
+
+def test_two_runs_on_one_connection_do_not_mix(program):
+    """Temp tables belong to the connection: an earlier run rebuilds its own before answering."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 15)])
+    early, late = prepare(con, day(200)), prepare(con, day(300))
+    assert early.patients().iloc[0]["remission_6m_status"] == "pending"
+    assert late.patients().iloc[0]["remission_6m_status"] == "not_met"

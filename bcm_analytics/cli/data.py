@@ -36,10 +36,12 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
         return f"{path}: already loaded (load {result.load_id}); nothing changed"
     extra = f"; extra columns kept in raw: {', '.join(result.extra_columns)}" if result.extra_columns else ""
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
+    waiting = f" ({result.rows_waiting:,} waiting for rows they refer to)" if result.rows_waiting else ""
+    admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     return (
         f"{path}: {result.table}: read {result.rows_read:,} = loaded {result.rows_loaded:,}{changed}"
-        f" + quarantined {result.rows_quarantined:,} + duplicates {result.rows_duplicate:,}"
-        f"  [{result.seconds:.1f} s]{extra}"
+        f" + quarantined {result.rows_quarantined:,}{waiting} + duplicates {result.rows_duplicate:,}"
+        f"  [{result.seconds:.1f} s]{admitted}{extra}"
     )
 
 
@@ -82,7 +84,8 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str) -> None:
 @click.command()
 @db_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV or XLSX file.")
-@click.option("--status", type=click.Choice(["open", "admitted", "all"]), default="open", show_default=True)
+@click.option("--status", type=click.Choice(["open", "waiting", "admitted", "superseded", "current", "all"]), default="current",
+              show_default=True, help="current = open and waiting (rows not in the tables now).")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
     from bcm_analytics.reports.export import check_suffix, write_table
@@ -92,7 +95,7 @@ def quarantine(db: Path, out: Path, status: str) -> None:
     except ValueError as e:
         fail(str(e))
     con = connect(db, read_only=True)
-    where = "" if status == "all" else f"WHERE status = '{status}'"
+    where = {"all": "", "current": "WHERE status IN ('open', 'waiting')"}.get(status, f"WHERE status = '{status}'")
     frame = con.sql(
         f"""SELECT q.load_id, q.table_name, q.source_file, q.line_number,
                    array_to_string(q.failed_checks, '; ') AS failed_checks, q.reason,

@@ -37,7 +37,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     care teams act on (not improving without review, positive item 9, overdue score).
     """
     from bcm_analytics.outcomes import load_definitions, prepare
-    from bcm_analytics.reports.export import check_suffix, write_table, write_workbook
+    from bcm_analytics.reports.export import check_suffix, write_table
 
     if not (out or measures or worklists):
         fail("nothing to write: give --out, --measures and/or --worklists")
@@ -65,12 +65,10 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         write_table(_measures(run, start_month, end_month), measures, sheet="measures")
         click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")
     if worklists:
-        from bcm_analytics.outcomes.caseload import WORKLISTS, worklists as make_worklists
+        from bcm_analytics.outcomes.caseload import worklists_workbook
 
-        lists = make_worklists(run)
-        about = _about(run, {name: why for name, (_, why) in WORKLISTS.items()}, lists)
-        write_workbook({"about": about, **lists, "definitions": defs.describe()}, worklists)
-        click.echo(f"worklists ({', '.join(f'{k} {len(v)}' for k, v in lists.items())}) written to {worklists}")
+        counts = worklists_workbook(run, worklists)
+        click.echo(f"worklists ({', '.join(f'{k} {n}' for k, n in counts.items())}) written to {worklists}")
     con.close()
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
 
@@ -88,13 +86,3 @@ def _measures(run, start_month, end_month):
     period = run.period(start_month, end_month)
     return frame.assign(baseline_from=period["start_month"], baseline_to=period["period_end"], as_of=run.as_of,
                         definitions=run.definitions.version)
-
-
-def _about(run, reasons: dict, lists: dict):
-    import pandas as pd
-
-    rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
-            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
-            ("privacy", "Identifies patients: for the care team only, never for aggregate reporting.")]
-    rows += [(f"sheet {name}", f"{why} ({len(lists[name])} patients)") for name, why in reasons.items()]
-    return pd.DataFrame(rows, columns=["item", "value"])

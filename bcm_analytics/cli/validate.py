@@ -51,13 +51,22 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
     run is kept for the data-quality report. Exits non-zero when a reject-level expectation
     fails on stored data.
     """
-    from bcm_analytics.contracts.validate import as_json, record, validate_store
-    from bcm_analytics.warehouse import connect
-
     if not Path(db).exists():
         fail(f"no store at {db}; create one with `bcm load PATH --db {db}`")
     if out is not None and out.suffix.lower() != ".json":
         fail(f"--out must name a .json file, not {out.name}")
+    run = run_validation(db, sample, out)
+    if run.disagreements:
+        fail(f"great-expectations and DuckDB disagree on {', '.join(f'{o.table}: {o.name}' for o in run.disagreements)}")
+    if run.failures():
+        fail(f"{len(run.failures())} reject-level expectation(s) fail on stored data (run {run.run_id})")
+
+
+def run_validation(db: Path, sample: int, out: Path | None):
+    """Validate, keep the run in the store (for the data-quality report), print the summary."""
+    from bcm_analytics.contracts.validate import as_json, record, validate_store
+    from bcm_analytics.warehouse import connect
+
     started_at = datetime.now(timezone.utc)
     con = connect(db)
     try:
@@ -71,7 +80,4 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(as_json(run), indent=1, default=str))
         click.echo(f"result written to {out}")
-    if run.disagreements:
-        fail(f"great-expectations and DuckDB disagree on {', '.join(f'{o.table}: {o.name}' for o in run.disagreements)}")
-    if run.failures():
-        fail(f"{len(run.failures())} reject-level expectation(s) fail on stored data (run {run.run_id})")
+    return run

@@ -161,7 +161,7 @@ def scan(path: Path) -> Scan:
         except UnicodeDecodeError:
             is_utf8 = False
     newline = _newline_kind(lf, crlf, cr)
-    return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "latin-1", newline, content_lines(lf if newline != "cr" else cr, tail, newline))
+    return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "latin-1", newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
 
 
 def _scan_utf16(path: Path) -> Scan:
@@ -188,7 +188,7 @@ def _newline_kind(lf: int, crlf: int, cr: int) -> str:
     return "crlf" if crlf else "lf"
 
 
-def content_lines(breaks: int, tail: bytes, newline: str = "lf") -> int:
+def _content_lines(breaks: int, tail: bytes, newline: str = "lf") -> int:
     """Lines up to the last non-empty one: all line breaks, less those after it, plus it."""
     content = tail.rstrip(b"\r\n")
     trailing = tail[len(content):].count(b"\r" if newline == "cr" else b"\n")

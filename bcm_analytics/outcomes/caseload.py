@@ -19,8 +19,6 @@ CASELOAD_RATES = {
     "pct_reviewed": ("reviewed", "active"),
     "pct_followed_up": ("followed_up", "assessed"),
 }
-CASELOAD_COUNTS = ["served", "active", "new_enrolments", "discharges", "contacted", "scored", "scored_long",
-                   "reviewed", "not_improving", "not_improving_no_review", "assessed", "followed_up"]
 # figures per patient that are only as private as the count they are an average over
 CASELOAD_PER_PATIENT = {
     "contacts_per_patient_month": ["served"],
@@ -37,8 +35,8 @@ def caseload_months(run: OutcomeRun, start_month=None, end_month=None) -> pd.Dat
     """Process measures per month for the program, clinics, care managers and their crossing.
 
     Rows: clinic and care_manager hold 'All' where summed over ('All', 'All' is the program).
-    Care-manager rows (clinic 'All') also carry the caseload guidance band for their FTE and where the active
-    caseload sits against it (below / within / above).
+    Care-manager rows (clinic 'All') also carry the caseload guidance band for their FTE and
+    where the active caseload sits against it (below / within / above).
     """
     frame = run.query("caseload_months", **run.period(start_month, end_month))
     for rate, (num, den) in CASELOAD_RATES.items():
@@ -81,7 +79,7 @@ def change_distribution(run: OutcomeRun, start_month=None, end_month=None) -> pd
 WORKLISTS = {
     "needs_case_review": ("needs_review", "Not improving at 10+ weeks and no psychiatric case review recently"),
     "item9_positive": ("item9_positive", "Latest PHQ-9 has item 9 above 0: same-day safety follow-up"),
-    "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score recently (or never)"),
+    "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score recently (or none since enrolment)"),
 }
 
 
@@ -94,3 +92,21 @@ def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
     frame = run.query("worklists")
     flags = [flag for flag, _ in WORKLISTS.values()]
     return {name: frame[frame[flag]].drop(columns=flags).reset_index(drop=True) for name, (flag, _) in WORKLISTS.items()}
+
+
+def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
+    """The care-team workbook: an 'about' sheet, one sheet per worklist, the definitions.
+
+    It names patients, so it is a separate, explicit output (`bcm outcomes --worklists`, and
+    the demo's reports/care_team_worklists.xlsx), never part of the director's report.
+    """
+    from bcm_analytics.reports.export import write_workbook
+
+    lists = worklists(run)
+    rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
+            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
+            ("privacy", "Identifies patients: for the care team only, never for aggregate reporting.")]
+    rows += [(f"sheet {name}", f"{why} ({len(lists[name])} patients)") for name, (_, why) in WORKLISTS.items()]
+    about = pd.DataFrame(rows, columns=["item", "value"])
+    write_workbook({"about": about, **lists, "definitions": run.definitions.describe()}, path)
+    return {name: len(frame) for name, frame in lists.items()}

@@ -15,6 +15,7 @@ caseload.py read them. Each SQL file in sql/ is one statement with named paramet
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -26,6 +27,7 @@ import pandas as pd
 from bcm_analytics.outcomes.params import Definitions, load_definitions
 
 PREPARE = ("episodes", "scores", "activity", "windows", "patients")
+_run_ids = itertools.count(1)
 
 
 @cache
@@ -51,6 +53,8 @@ def as_date(value) -> dt.date:
 
 def month_start(value) -> dt.date:
     """'2025-03', '2025-03-17' or a date -> the first of that month."""
+    if isinstance(value, dt.date):
+        return as_date(value).replace(day=1)
     text = str(value)
     return as_date(text + "-01" if len(text) == 7 else text).replace(day=1)
 
@@ -59,29 +63,48 @@ def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The default as-of date: the last day with a score or a time-log entry in the store."""
     return con.execute(
         "SELECT greatest((SELECT max(administered_on) FROM core.assessments), (SELECT max(service_date) FROM core.time_logs))"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 @dataclass
 class OutcomeRun:
-    """The prepared temp tables of one connection, and what they were prepared with."""
+    """The prepared temp tables of one connection, and what they were prepared with.
+
+    Temp tables belong to the connection: if another run was prepared on it since, this run
+    builds its own again before answering (the DuckDB variable outcome_run says whose they are).
+    """
 
     con: duckdb.DuckDBPyConnection
     as_of: dt.date
     definitions: Definitions
     filters: dict = field(default_factory=dict)
+    run_id: int = field(default_factory=lambda: next(_run_ids))
 
     @property
     def params(self) -> dict:
         return {**self.definitions.sql_params(), "as_of": self.as_of, **self.filters}
 
+    def build(self) -> None:
+        for name in PREPARE:
+            run_sql(self.con, name, self.params)
+        self.con.execute("SET VARIABLE outcome_run = ?", [self.run_id])
+
+    def current(self) -> duckdb.DuckDBPyConnection:
+        """The connection, with this run's temp tables in it."""
+        if self.con.execute("SELECT getvariable('outcome_run')").fetchall()[0][0] != self.run_id:
+            self.build()
+        return self.con
+
     def query(self, name: str, **extra) -> pd.DataFrame:
-        return run_sql(self.con, name, {**self.params, **extra}).df()
+        return run_sql(self.current(), name, {**self.params, **extra}).df()
 
     def period(self, start_month=None, end_month=None) -> dict:
-        """Report period as SQL parameters: first day of the first month to the last day of the last."""
+        """Report period as SQL parameters: first day of the first month to the last day of the last.
+
+        Defaults: the as-of month, and the 12 months ending there.
+        """
         end = month_start(end_month) if end_month else self.as_of.replace(day=1)
-        start = month_start(start_month) if start_month else end.replace(year=end.year - 1)
+        start = month_start(start_month) if start_month else _add_months(end, -11)
         last = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         if start > end:
             raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
@@ -89,7 +112,7 @@ class OutcomeRun:
 
     def patients(self) -> pd.DataFrame:
         """One row per patient, episode and instrument (see sql/patients.sql for each column)."""
-        return self.con.sql("SELECT * FROM outcome_patients").df()
+        return self.current().sql("SELECT * FROM outcome_patients").df()
 
     def program_measures(self, start_month=None, end_month=None) -> pd.DataFrame:
         """DRR-E style (12 weeks, 6 months) and CMS159 (12 months) measures, with their counts.
@@ -112,7 +135,14 @@ MEASURE_RATES = {
     "pct_remission": ("remitters", "denominator"),
     "pct_response_of_measured": ("responders", "measured"),
     "pct_remission_of_measured": ("remitters", "measured"),
+    # with baselines >= 10 a remission is also a response: "responded, not remitted" is a count too
+    "pct_remission_of_responders": ("remitters", "responders"),
 }
+
+
+def _add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
@@ -144,8 +174,7 @@ def prepare(
         "instrument": instrument.upper() if instrument else None,
     }
     run = OutcomeRun(con, as_of, definitions or load_definitions(), filters)
-    for name in PREPARE:
-        run_sql(con, name, run.params)
+    run.build()
     return run
 
 

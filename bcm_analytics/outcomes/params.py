@@ -123,6 +123,8 @@ def _is_leaf(value: dict) -> bool:
 def _text(value) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, dict)) and not value:
+        return "none"
     if isinstance(value, list):
         return ", ".join(map(str, value)) if value else "none"
     return str(value)

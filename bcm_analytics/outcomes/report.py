@@ -12,6 +12,8 @@ integer in a rendered table is a count.)
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from bcm_analytics.outcomes import caseload as cl
@@ -27,17 +29,19 @@ STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1]
     "pct_not_improving_no_review": ("not_improving_no_review", "not_improving"),
 }
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
-                "pct_remission": ("remitters", "patients")}
+                "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
+
+COUNT_COLUMNS = set(MEASURE_COUNTS + STOCK_COUNTS + FLOW_COUNTS + ["patients", "served"])
 
 LABELS = {
-    "instrument": "instrument", "measure": "measure", "definition": "definition",
     "denominator": "denominator (n)", "measured": "measured (n)", "responders": "response (n)",
     "remitters": "remission (n)", "pct_measured": "measured", "pct_response": "response, of all",
     "pct_remission": "remission, of all", "pct_response_of_measured": "response, of measured",
-    "pct_remission_of_measured": "remission, of measured", "dimension": "stratified by", "stratum": "group",
-    "month": "month", "clinic": "clinic", "care_manager": "care manager", "served": "served (n)",
-    "active": "active caseload (n)", "new_enrolments": "new enrolments (n)", "discharges": "discharges (n)",
-    "pct_contacted": "contacted, last 30 days", "pct_scored": "scored, last 30 days",
+    "pct_remission_of_measured": "remission, of measured",
+    "pct_remission_of_responders": "remission, of responders",
+    "dimension": "stratified by", "stratum": "group", "care_manager": "care manager", "window_name": "window",
+    "served": "served (n)", "active": "active caseload (n)", "new_enrolments": "new enrolments (n)",
+    "discharges": "discharges (n)", "pct_contacted": "contacted, last 30 days", "pct_scored": "scored, last 30 days",
     "pct_scored_long": "scored, last 60 days", "pct_reviewed": "psychiatric case review, last 90 days",
     "pct_followed_up": "followed up within 4 weeks of initial assessment",
     "not_improving": "not improving (n)", "not_improving_no_review": "not improving, no recent review (n)",
@@ -46,14 +50,14 @@ LABELS = {
     "mean_weeks_in_treatment": "mean weeks in treatment", "mean_phq9_first": "mean first PHQ-9",
     "mean_phq9_last": "mean last PHQ-9", "mean_gad7_first": "mean first GAD-7", "mean_gad7_last": "mean last GAD-7",
     "band": "guidance band (per FTE)", "caseload_vs_band": "caseload vs band", "cohort": "enrolment cohort",
-    "months_since_enrolment": "months since enrolment", "patients": "patients (n)", "change_band": "change from baseline",
+    "months_since_enrolment": "since enrolment", "patients": "patients (n)", "change_band": "change from baseline",
 }
+WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months, HEDIS DRR-E style", "12m": "12 months, CMS159 style"}
 
 
 def window_label(run: OutcomeRun, name: str) -> str:
     w = run.definitions["windows"][name]
-    kind = {"12w": "12 weeks", "6m": "6 months, HEDIS DRR-E style", "12m": "12 months, CMS159 style"}[name]
-    return f"{kind} (days {w['from']}-{w['to']} after baseline)"
+    return f"{WINDOW_NAMES[name]} (days {w['from']}-{w['to']} after baseline)"
 
 
 def measure_definitions(run: OutcomeRun) -> pd.DataFrame:
@@ -67,12 +71,37 @@ def measure_definitions(run: OutcomeRun) -> pd.DataFrame:
         ("window score", "the most recent score in the window (never the best); later scores are ignored"),
         ("response", f"window score <= {o['response_max_fraction']:.0%} of baseline (exactly 50% counts)"),
         ("remission", f"window score < {o['remission_below']}"),
-        ("denominator", "closed windows, with or without a score (no score = not met); "
-                        "windows still open at the as-of date are left out"),
+        ("denominator", "closed windows, with or without a score (no score = not met); a window closes "
+                        "early at discharge; windows still open at the as-of date are left out"),
         ("of all / of measured", "rates over the denominator / over patients with a score in the window"),
     ]
-    rows += [(window_label(run, w), "") for w in run.definitions["windows"]]
+    rows += [(f"{WINDOW_NAMES[w]} window", f"days {v['from']}-{v['to']} after baseline, inclusive")
+             for w, v in run.definitions["windows"].items()]
     return pd.DataFrame(rows, columns=["term", "definition"])
+
+
+def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> str:
+    """A sentence per instrument comparing the window's rates of measured with the published range.
+
+    Rates far above the range usually mean a data problem (scores copied forward, baselines
+    missing), not a great program; the ranges are in the definitions (plausibility).
+    """
+    ranges = run.definitions["plausibility"]
+    lines = []
+    for row in table[table["measure"] == window_label(run, window)].itertuples(index=False):
+        parts = [f"{outcome} {value:.0%} ({_verdict(value, *ranges[outcome])})"
+                 for outcome, value in (("response", row.pct_response_of_measured),
+                                        ("remission", row.pct_remission_of_measured)) if pd.notna(value)]
+        if parts:
+            lines.append(f"{row.instrument}, of measured at {WINDOW_NAMES[window]}: {'; '.join(parts)}.")
+    return " ".join(lines)
+
+
+def _verdict(value: float, low: float, high: float, alarm: float) -> str:
+    typical = f"typical {low:.0%}-{high:.0%}"
+    if value > alarm:
+        return f"above the {typical}: worth a data-quality look"
+    return f"within the {typical}" if low <= value <= high else f"outside the {typical}"
 
 
 def headline(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
@@ -114,15 +143,12 @@ def caseload(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
                       hidden_rows=detail)
     flows = suppress(frame[keys + FLOW_COUNTS + ["pct_followed_up"]], FLOW_COUNTS, ["clinic", "care_manager"],
                      lo_hi, rates={"pct_followed_up": ("followed_up", "assessed")}, hidden_rows=detail)
-    masks = [stocks.attrs.pop("suppressed"), flows.attrs.pop("suppressed").drop(columns=keys)]
+    masks = stocks.attrs.pop("suppressed") | flows.attrs.pop("suppressed")
     safe = stocks.join(flows.drop(columns=keys))
-    safe.attrs["suppressed"] = masks[0].join(masks[1])
     safe["band"] = [f"{lo:.0f}-{hi:.0f}" if pd.notna(lo) else "" for lo, hi in zip(frame["band_low"], frame["band_high"])]
-    safe["caseload_vs_band"] = frame["caseload_vs_band"].where(~safe.attrs["suppressed"]["active"], "*")
-    keep = ~detail.to_numpy()
-    out = safe[keep].reset_index(drop=True)
-    out.attrs["suppressed"] = safe.attrs["suppressed"][keep].reset_index(drop=True)
-    return out
+    safe["caseload_vs_band"] = frame["caseload_vs_band"].where(~safe.index.isin(masks.get("active", ())), "*")
+    safe.attrs["suppressed"] = masks
+    return safe[~detail]
 
 
 def contact_modes(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
@@ -141,9 +167,8 @@ def contact_modes(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataF
     mode_cols = list(wide.columns)
     for mode in mode_cols:
         frame[f"{mode} per patient-month"] = frame[mode] / frame["served"].where(frame["served"] > 0)
-    rates = {f"{m} per patient-month": [m, "served"] for m in mode_cols}
-    safe = suppress(frame, ["served", *mode_cols], threshold=run.definitions.threshold, hide_with=rates)
-    return safe
+    per_patient = {f"{m} per patient-month": [m, "served"] for m in mode_cols}
+    return suppress(frame, ["served", *mode_cols], threshold=run.definitions.threshold, hide_with=per_patient)
 
 
 def cohorts(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
@@ -161,6 +186,18 @@ def change(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
     return suppress(frame, ["patients"], ["change_band"], run.definitions.threshold)
 
 
+def latest_month(caseload_table: pd.DataFrame) -> pd.DataFrame:
+    """The last month of a caseload table: the program, each care manager and each clinic."""
+    return caseload_table[caseload_table["month"] == caseload_table["month"].max()]
+
+
+def definitions_html(run: OutcomeRun) -> str:
+    """Every definition in force (version, source, each threshold and window) as an HTML list."""
+    items = "".join(f"<li><code>{html.escape(str(k))}</code>: {html.escape(str(v))}</li>"
+                    for k, v in run.definitions.describe().itertuples(index=False))
+    return f"<ul style='columns:2;font-size:12px'>{items}</ul>"
+
+
 def display(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """Format a suppressed table for reading: labels, "*" for suppressed, "-" for no base.
 
@@ -168,12 +205,14 @@ def display(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     averages with one decimal.
     """
     columns = columns or list(frame.columns)
-    mask = frame.attrs.get("suppressed", pd.DataFrame(False, index=frame.index, columns=frame.columns))
+    mask = frame.attrs.get("suppressed", {})
     out = pd.DataFrame(index=frame.index)
     for col in columns:
-        values, hidden = frame[col], mask[col] if col in mask else pd.Series(False, index=frame.index)
+        values, hidden = frame[col], frame.index.isin(mask.get(col, ()))
         if col.startswith("pct_"):
             text = values.map(lambda v: "-" if pd.isna(v) else f"{float(v):.1%}")
+        elif col == "months_since_enrolment":
+            text = values.map(lambda v: f"month {int(v)}")
         elif col in COUNT_COLUMNS:
             text = values.map(lambda v: "-" if pd.isna(v) else f"{int(v):,}")
         elif pd.api.types.is_float_dtype(values):
@@ -182,11 +221,9 @@ def display(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
             text = values.dt.strftime("%Y-%m")
         else:
             text = values.astype(str)
-        out[LABELS.get(col, col)] = text.where(~hidden.to_numpy(), "*")
+        out[LABELS.get(col, col)] = text.where(~hidden, "*")
     return out.reset_index(drop=True)
 
 
-COUNT_COLUMNS = set(MEASURE_COUNTS + STOCK_COUNTS + FLOW_COUNTS + ["patients", "served"])
-
-__all__ = ["SUPPRESSED_NOTE", "caseload", "change", "cohorts", "contact_modes", "display", "headline",
-           "measure_definitions", "strata", "window_label"]
+__all__ = ["SUPPRESSED_NOTE", "caseload", "change", "cohorts", "contact_modes", "definitions_html", "display",
+           "headline", "latest_month", "measure_definitions", "plausibility", "strata", "window_label"]

@@ -25,16 +25,18 @@ Columns of `frame`:
                clinic x care-manager detail behind a clinic table and a care-manager table (give
                both tables' rows with total_label in the other column, plus the hidden detail)
 
-Returns a copy with suppressed cells set to NA (counts as Int64, the rest as Float64) and the
-boolean mask of suppressed cells in `result.attrs["suppressed"]`.
+Returns a copy with suppressed cells set to NA (counts as Int64, the rest as Float64);
+`result.attrs["suppressed"]` maps each column to the index labels of its suppressed cells (so a
+display can tell "*" suppressed from "-" no base; it survives row filtering).
 
-How: cells of 1-10 are suppressed (primary); then, until no hidden cell can be recomputed,
-one more cell is suppressed per problem (complementary), the smallest non-zero part first, so
-totals stay visible. "Recomputed" is exact linear algebra over every relation in the table (a
-cell is derivable when it is fixed by the shown cells, whatever the hidden ones are), plus the
-sum of the hidden parts of a shown total, which must not be 1-10 either. Missing margins are
-solved first, as if published on their own, so the reader's knowledge of them is modelled
-without letting a margin that is itself suppressed elsewhere count as known.
+How: cells of 1-10 are suppressed (primary). Then complementary cells: first by cheap local
+rules (no relation may have a single hidden member; hidden parts of a shown total must not add
+up to 1-10), then until exact linear algebra over every relation finds nothing small that the
+shown cells pin down. Picks prefer numerators over denominators and margins (what a reader
+needs most stays visible), then the cell that settles most problems, then the smallest
+non-zero one; a last pass shows again any hidden cell the reader could compute anyway.
+Missing margins are solved first, as their own publication would be, so the reader's
+knowledge of them is modelled without counting a margin that is suppressed elsewhere as known.
 """
 
 from __future__ import annotations
@@ -68,9 +70,12 @@ def suppress(
     """Hide every count in `threshold` and every cell that would reveal one (see module doc)."""
     spec = _Spec.build(frame, count_cols, group_cols, threshold, rates, totals, hide_with, total_label)
     unseen = np.zeros(len(frame), bool) if hidden_rows is None else np.asarray(hidden_rows, dtype=bool)
-    hidden = _suppressed_counts(frame.reset_index(drop=True).assign(_unseen=unseen), spec)
     out = frame.copy()
-    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    if frame.empty:
+        out.attrs["suppressed"] = {}
+        return out
+    hidden = _suppressed_counts(frame.reset_index(drop=True).assign(_unseen=unseen), spec)
+    mask = pd.DataFrame(False, index=frame.index, columns=list(frame.columns))
     for col in spec.count_cols:
         mask[col] = hidden[col].to_numpy()
         out[col] = out[col].astype("Int64").mask(mask[col])
@@ -78,7 +83,7 @@ def suppress(
     for col, sources in derived.items():
         mask[col] = mask[sources].any(axis=1)
         out[col] = pd.to_numeric(out[col]).astype("Float64").mask(mask[col])
-    out.attrs["suppressed"] = mask
+    out.attrs["suppressed"] = {col: frozenset(frame.index[mask[col]]) for col in mask if mask[col].any()}
     return out
 
 
@@ -115,13 +120,11 @@ class _Spec:
         for total, parts in totals.items():
             if (frame[total] != frame[parts].sum(axis=1)).any():
                 raise ValueError(f"suppress: {total} is not the sum of {parts} in every row")
-        for g in group_cols:
-            others = [c for c in keys + group_cols if c != g]
+        for g in group_cols:  # a sort key (1, 2, 3 beside each band) would make every band its own table
             parts = frame[frame[g] != label]
-            sizes = parts.groupby(others, dropna=False)[g].nunique() if others else pd.Series([parts[g].nunique()])
-            if parts[g].nunique() > 1 and sizes.max() == 1:
-                raise ValueError(f"suppress: no two values of {g} share a row key; a key column varies with {g}"
-                                 f" (keys: {keys}): drop it or declare it")
+            for k in (c for c in keys if pd.api.types.is_numeric_dtype(frame[c])):
+                if parts[g].nunique() > 1 and parts.groupby(k)[g].nunique().max() == 1 == parts.groupby(g)[k].nunique().max():
+                    raise ValueError(f"suppress: key column {k} varies with group column {g}: drop it or declare it")
         lo, hi = threshold
         return _Spec(count_cols, group_cols, keys, lo, hi, rates, totals, hide_with, label)
 
@@ -169,11 +172,11 @@ def _levels(frame: pd.DataFrame, spec: _Spec) -> dict[tuple, pd.DataFrame]:
         work[f"_rest_{rate}"] = work[den] - work[num]
     summed_over = work[spec.group_cols].eq(spec.label).to_numpy()
     level_of_row = [tuple(g for g, s in zip(spec.group_cols, row) if s) for row in summed_over]
-    finest = work[[lv == () for lv in level_of_row]]
+    finest = work[np.array([lv == () for lv in level_of_row], dtype=bool)]
     levels = {}
     for size in range(len(spec.group_cols) + 1):
         for summed in combinations(spec.group_cols, size):
-            rows = work[[lv == summed for lv in level_of_row]]
+            rows = work[np.array([lv == summed for lv in level_of_row], dtype=bool)]
             keep = spec.key_cols + [g for g in spec.group_cols if g not in summed]
             if summed:
                 margin = _sum_over(finest, keep, spec.cols).assign(
@@ -268,6 +271,7 @@ class _Cells:
         for total, parts in rels:
             for m in (total, *parts):
                 neighbours.setdefault(m, set()).update((total, *parts))
+        self._local_pass(rels, mine, in_scope)
         while True:
             fixes = [self._options(seeds, mine, neighbours) for seeds in self._problems(rels, in_scope)]
             votes: dict[int, int] = {}
@@ -284,7 +288,28 @@ class _Cells:
                 if near.isdisjoint(options):
                     pick = min(options, key=rank.__getitem__)
                     self.suppressed[pick] = True
-                    near |= {n for m in neighbours.get(pick, {pick}) for n in neighbours.get(m, {m})}
+                    near |= neighbours.get(pick, {pick})
+
+    def _local_pass(self, rels, mine: np.ndarray, in_scope: np.ndarray) -> None:
+        """Cheap rules first, relation by relation, so the exact check has little left to do.
+
+        A relation with one hidden member gives it away (when it is 1-10 or was suppressed), and
+        hidden parts of a shown total must not add up to 1-10: hide one more member each time.
+        """
+        known = self.shown & ~self.suppressed & in_scope
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in rels:
+                hidden = [m for m in (total, *parts) if not known[m]]
+                lone = len(hidden) == 1 and (self.small[hidden[0]] or self.suppressed[hidden[0]])
+                hidden_parts = [p for p in parts if not known[p]]
+                adds_up = known[total] and len(hidden_parts) > 1 and self.spec.lo <= self.value[hidden_parts].sum() <= self.spec.hi
+                if lone or adds_up:
+                    options = [m for m in (parts if adds_up else (total, *parts)) if mine[m] and not self.suppressed[m]]
+                    if options:
+                        pick = min(options, key=lambda c: (self.cost[c], self.value[c] == 0, self.value[c]))
+                        self.suppressed[pick], known[pick], changed = True, False, True
 
     def show_derivable(self, in_scope: np.ndarray, rels: list) -> None:
         """Un-hide suppressed cells the reader can compute anyway (a greedy pick may leave some)."""

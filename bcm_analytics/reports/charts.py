@@ -47,11 +47,10 @@ def table(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 200) 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells as text: thousands separators, one decimal, blanks for missing, * for suppressed."""
-    mask = frame.attrs.get("suppressed")
     out = frame.astype(object).map(_cell)
-    if mask is not None:
-        mask = mask.reindex(index=frame.index, columns=frame.columns, fill_value=False).astype(bool)
-        out = out.mask(mask, "*")
+    for col, labels in frame.attrs.get("suppressed", {}).items():
+        if col in out.columns:
+            out.loc[out.index.isin(list(labels)), col] = "*"
     out.columns = [str(c).replace("_", " ") for c in frame.columns]
     return out
 

@@ -21,8 +21,8 @@ def data_freshness(con) -> dict:
                   (SELECT max(service_date) FROM core.time_logs),
                   (SELECT max(administered_on) FROM core.assessments),
                   (SELECT max(date_of_service) FROM staging.claims),
-                  (SELECT count(*) FROM meta.quarantine WHERE status <> 'admitted')"""
-    ).fetchone()
+                  (SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting'))"""
+    ).fetchall()[0]
     keys = ["files loaded", "last load", "latest time-log date", "latest assessment date",
             "latest claim date", "rows in quarantine"]
     return dict(zip(keys, row))

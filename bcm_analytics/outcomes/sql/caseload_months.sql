@@ -1,6 +1,7 @@
 -- Caseload and process measures per month, for the program, each clinic, each care manager and
--- each care manager at each clinic ('All' where summed over; AIMS Center style). Months run from $start_month to $end_month; a month's state is taken at
--- its last day, or at the as-of date in the as-of month.
+-- each care manager at each clinic ('All' where summed over; AIMS Center style). Months run
+-- from $start_month to $end_month; a month's state is taken at its last day, or at the as-of
+-- date in the as-of month.
 --
 --   served               open any day of the month (the base of per-patient-month rates)
 --   active               on the caseload at month end (enrolled, not discharged before that day)
@@ -9,9 +10,10 @@
 --   scored, scored_long  of active: a score in the last $scored_within_days / $scored_within_days_long days
 --   reviewed             of active: a psychiatric case review in the last $process_review_within_days days
 --   not_improving        of active: an instrument $not_improving_after_days+ days past baseline, not at target
---   not_improving_no_review      ... and no case review in the last $review_within_days days
---   assessed, followed_up        initial assessments in the month whose $followup_within_days-day
---                        window has closed, and those with a contact within it
+--   not_improving_no_review      ... and no case review in the last $not_improving_review_days days
+--   assessed, followed_up        initial assessments in the month (an assessment before enrolment
+--                        counts in the enrolment month) whose $followup_within_days-day window has
+--                        closed, and those with a contact within it
 --   contacts, minutes    in the month (per patient-month: divide by served)
 WITH months AS (
   SELECT m::DATE AS month, least(last_day(m::DATE), $as_of::DATE) AS month_end
@@ -30,7 +32,7 @@ recent_activity AS (
   SELECT pm.episode_id, pm.month,
          bool_or(a.is_contact AND a.service_date > pm.month_end - $contacted_within_days::INTEGER) AS contacted,
          bool_or(a.is_review AND a.service_date > pm.month_end - $process_review_within_days::INTEGER) AS reviewed,
-         bool_or(a.is_review AND a.service_date > pm.month_end - $review_within_days::INTEGER) AS reviewed_for_target,
+         bool_or(a.is_review AND a.service_date > pm.month_end - $not_improving_review_days::INTEGER) AS reviewed_for_target,
          count(*) FILTER (WHERE a.is_contact AND a.service_date >= pm.month) AS contacts,
          coalesce(sum(a.minutes) FILTER (WHERE a.service_date >= pm.month), 0) AS minutes
   FROM patient_months pm
@@ -73,10 +75,11 @@ initial_assessment AS (
   FROM outcome_episodes e
 ),
 followed AS (
-  SELECT ia.episode_id, ia.assessed_on,
+  SELECT ia.episode_id, greatest(ia.assessed_on, e.enrollment_date) AS counted_on,
          bool_or(a.is_contact AND a.service_date > ia.assessed_on
                  AND a.service_date <= ia.assessed_on + $followup_within_days::INTEGER) AS followed_up
   FROM initial_assessment ia
+  JOIN outcome_episodes e USING (episode_id)
   LEFT JOIN outcome_activity a USING (episode_id)
   WHERE ia.assessed_on + $followup_within_days::INTEGER <= $as_of
   GROUP BY ALL
@@ -89,8 +92,8 @@ flags AS (
          pm.active AND coalesce(r.reviewed, false) AS reviewed,
          pm.active AND coalesce(t.not_improving, false) AS not_improving,
          pm.active AND coalesce(t.not_improving, false) AND NOT coalesce(r.reviewed_for_target, false) AS not_improving_no_review,
-         f.assessed_on BETWEEN pm.month AND pm.month_end AS assessed,
-         f.assessed_on BETWEEN pm.month AND pm.month_end AND f.followed_up AS followed_up,
+         f.counted_on BETWEEN pm.month AND pm.month_end AS assessed,
+         f.counted_on BETWEEN pm.month AND pm.month_end AND f.followed_up AS followed_up,
          coalesce(r.contacts, 0) AS contacts,
          coalesce(r.minutes, 0) AS minutes,
          CASE WHEN pm.active THEN datediff('day', pm.enrollment_date, pm.month_end) / 7.0 END AS weeks_in_treatment,

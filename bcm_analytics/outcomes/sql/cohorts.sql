@@ -2,12 +2,15 @@
 --
 -- Cohort: the enrolment $cohort_period (quarter by default) of episodes enrolled in the report
 -- period, baseline >= $eligible_baseline_min. Month k is day round(k * $days_per_month) after
--- enrolment; a patient counts at month k once that day has passed (as of the as-of date) and
--- the baseline is on or before it, with the latest score up to that day (within the episode:
--- after discharge the last status is carried forward).
+-- enrolment. A cohort shows month k only once every member has reached it (so a curve follows
+-- the same patients); a patient counts from the month their baseline is on or before, with the
+-- latest score up to that day (within the episode: after discharge the last status carries).
 WITH eligible AS (
   SELECT s.episode_id, s.instrument, e.enrollment_date,
          date_trunc($cohort_period, e.enrollment_date)::DATE AS cohort_start,
+         least(CAST(date_trunc($cohort_period, e.enrollment_date)
+                    + CASE $cohort_period WHEN 'quarter' THEN INTERVAL 3 MONTH WHEN 'year' THEN INTERVAL 1 YEAR
+                           ELSE INTERVAL 1 MONTH END - INTERVAL 1 DAY AS DATE), $period_end::DATE) AS cohort_end,
          min(s.administered_on) AS baseline_date,
          arg_min(s.total_score, s.administered_on) AS baseline_score
   FROM outcome_scores s
@@ -21,7 +24,7 @@ points AS (
          el.enrollment_date + CAST(round(k * $days_per_month) AS INTEGER) AS point_date
   FROM eligible el
   CROSS JOIN (SELECT unnest(range(1, $cohort_max_months + 1)) AS k)
-  WHERE el.enrollment_date + CAST(round(k * $days_per_month) AS INTEGER) <= $as_of
+  WHERE el.cohort_end + CAST(round(k * $days_per_month) AS INTEGER) <= $as_of
 ),
 status AS (
   SELECT p.episode_id, p.instrument, p.cohort_start, p.months_since_enrolment, p.baseline_date, p.baseline_score,

@@ -1,9 +1,10 @@
 -- Patient-level worklists for care teams (never part of the director's report): open episodes
 -- that need action as of the as-of date, one row per patient with the reasons.
 --   needs_review     not improving on an instrument and no psychiatric case review in the
---                    last $review_within_days days
+--                    last $not_improving_review_days days
 --   item9_positive   the latest PHQ-9 has item 9 above 0 (same-day follow-up)
---   overdue_score    no score in the last $scored_within_days days (or none at all)
+--   overdue_score    no score in the last $scored_within_days days (counted from enrolment when
+--                    there is no score yet)
 WITH per_patient AS (
   SELECT episode_id,
          bool_or(coalesce(not_improving, false)) AS not_improving,
@@ -20,11 +21,11 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
        round(datediff('day', e.enrollment_date, $as_of::DATE) / 7.0, 1) AS weeks_in_treatment,
        p.scores, p.last_score_date, a.last_contact_date, a.last_review_date,
        coalesce(p.not_improving, false) AND (a.last_review_date IS NULL
-         OR a.last_review_date <= $as_of::DATE - $review_within_days::INTEGER) AS needs_review,
+         OR a.last_review_date <= $as_of::DATE - $not_improving_review_days::INTEGER) AS needs_review,
        p.not_improving_on,
        coalesce(p.item9_positive, false) AS item9_positive,
        p.item9_date,
-       p.last_score_date IS NULL OR p.last_score_date <= $as_of::DATE - $scored_within_days::INTEGER AS overdue_score
+       coalesce(p.last_score_date, e.enrollment_date) <= $as_of::DATE - $scored_within_days::INTEGER AS overdue_score
 FROM outcome_episodes e
 LEFT JOIN per_patient p USING (episode_id)
 LEFT JOIN (SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,

@@ -1,0 +1,154 @@
+"""Read an export into the store's raw layer, with the line each record starts on.
+
+DuckDB reads the file in one pass into text columns; lines it cannot split into the header's
+fields are quarantined as they are. What a person would call the line of a record is worked
+out here (see number_lines), then the records land in raw.<table> untouched and are offered
+to the checks as `_raw_<column>` texts (the temp view _text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bcm_analytics.ingest import typing as ty
+from bcm_analytics.ingest.lines import load_record_map
+from bcm_analytics.ingest.readers import SourceFile, _quote, normalised_copy, scan
+
+MAX_LINE_BYTES = 16 << 20  # a 10 MB free-text field is read (then judged), not a refusal
+
+REJECT_REASONS = {
+    "TOO MANY COLUMNS": "the line has more fields than the header (an unquoted delimiter inside a value?)",
+    "MISSING COLUMNS": "the line has fewer fields than the header (a truncated or wrapped line?)",
+    "UNQUOTED VALUE": "a quote character inside a value is not escaped",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than 16 MB",
+    "INVALID UNICODE": "the line has bytes that are not valid text in the file's encoding",
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What DuckDB actually reads: the file, or a normalised copy of it."""
+
+    path: Path
+    encoding: str
+    lines: int
+
+
+def reading_for(src: SourceFile, folder: Path) -> Reading:
+    """The file itself, or (mixed line ends, UTF-16) a UTF-8 copy with LF line ends in `folder`."""
+    if not src.needs_copy:
+        return Reading(src.path, src.encoding, src.lines)
+    copy = normalised_copy(src, folder)
+    return Reading(copy, "utf-8", scan(copy).lines)
+
+
+def land_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, load_id: int) -> int:
+    """Land the file in raw.<table>, create the temp view _text for the checks, and quarantine the
+    lines DuckDB could not split; returns how many such lines."""
+    spec = src.table
+    has_rejects = land(con, src, reading)
+    numbered = number_lines(con, src, reading, has_rejects)
+    position = {name: i for i, name in enumerate(src.header)}
+    raw_cols = ", ".join(f"c{position[c]}" if c in position else "NULL" for c in spec.column_names)
+    con.execute(
+        f"INSERT INTO raw.{spec.name} SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {numbered}",
+        [load_id, str(src.path), src.sha256],
+    )
+    texts = ", ".join(
+        f"nullif(trim(c{position[c]}), '') AS {ty.raw_name(c)}" if c in position else f"CAST(NULL AS VARCHAR) AS {ty.raw_name(c)}"
+        for c in spec.column_names
+    )
+    con.execute(
+        f"CREATE TEMP VIEW _text AS SELECT CAST({load_id} AS BIGINT) AS _load_id, {ty.sql_text(str(src.path))} AS _source_file, "
+        f"_line, {texts} FROM {numbered}"
+    )
+    return quarantine_rejects(con, load_id, src) if has_rejects else 0
+
+
+def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> bool:
+    """Read the file into temp._land as text columns c0..cN in file order; True when DuckDB rejected lines.
+
+    `_rec` numbers records in file order: for Parquet the reader's own row number; for CSV
+    row_number() OVER (), which DuckDB computes in a streaming window that keeps the scan
+    single-threaded and in order (checked on a million rows by tests/hostile/bench_load.py).
+    """
+    names = [f"c{i}" for i in range(len(src.header))]
+    if src.format == "parquet":
+        cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
+        select = ", ".join(f'CAST("{c[0]}" AS VARCHAR) AS {n}' for c, n in zip(cols, names))
+        con.execute(
+            f"CREATE TEMP TABLE _land AS SELECT file_row_number + 1 AS _rec, {select} "
+            f"FROM read_parquet('{_quote(src.path)}', file_row_number = true)"
+        )
+        return False
+    delim = src.delimiter.replace("'", "''")
+    con.execute(
+        f"""CREATE TEMP TABLE _land AS SELECT row_number() OVER () AS _rec, * FROM read_csv('{_quote(reading.path)}',
+            delim='{delim}', quote='"', escape='"', header=true, all_varchar=true,
+            encoding='{reading.encoding}', store_rejects=true,
+            rejects_table='_rej', rejects_scan='_rej_scan', max_line_size={MAX_LINE_BYTES},
+            auto_detect=false, columns={{{", ".join(f"'{n}': 'VARCHAR'" for n in names)}}})"""
+    )
+    return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
+
+
+def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, has_rejects: bool) -> str:
+    """The landed records with `_line`, where each starts in the file (header = line 1), as a
+    relation to select from; and temp._rej_lines, the same for the lines DuckDB rejected.
+
+    DuckDB counts logical lines (a record with quoted line breaks is one; an empty line is
+    one but no record). When the file's physical line count equals header + records, the
+    two numberings agree and record order suffices; otherwise every record's start is read
+    from the file (ingest/lines.py). Parquet rows are numbered from 1.
+    """
+    con.execute("CREATE TEMP TABLE _rej_lines (logical BIGINT, physical BIGINT)")
+    if src.format == "parquet":
+        return "(SELECT *, _rec AS _line FROM _land)"
+    if has_rejects:
+        con.execute("INSERT INTO _rej_lines SELECT DISTINCT line, line FROM _rej")
+    records = con.execute("SELECT (SELECT count(*) FROM _land) + (SELECT count(*) FROM _rej_lines)").fetchall()[0][0]
+    single_lines = reading.lines == records + 1
+    if not single_lines and load_record_map(con, reading.path, reading.encoding, src.delimiter) == records:
+        con.execute("UPDATE _rej_lines SET physical = m.physical FROM _recmap m WHERE m.logical = _rej_lines.logical")
+        con.execute(
+            """CREATE TEMP TABLE _lines AS
+            SELECT row_number() OVER (ORDER BY logical) AS _rec, physical AS _line
+            FROM _recmap WHERE logical NOT IN (SELECT logical FROM _rej_lines)"""
+        )
+    elif has_rejects:
+        # One line per record (or, should Python and DuckDB split records differently, DuckDB's
+        # logical lines): accepted record k is on the k-th line after the header not rejected.
+        con.execute(
+            """CREATE TEMP TABLE _lines AS
+            WITH j AS (SELECT logical - row_number() OVER (ORDER BY logical) AS gap, row_number() OVER (ORDER BY logical) AS n FROM _rej_lines),
+                 g AS (SELECT gap, max(n) AS n FROM j GROUP BY gap)
+            SELECT l._rec, l._rec + 1 + coalesce(g.n, 0) AS _line
+            FROM (SELECT _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap"""
+        )
+    else:
+        return "(SELECT *, _rec + 1 AS _line FROM _land)"
+    return "(SELECT l.*, m._line FROM _land l JOIN _lines m USING (_rec))"
+
+
+def extra_json(src: SourceFile) -> str:
+    extra = [(i, n) for i, n in enumerate(src.header) if n in src.extra_columns]
+    if not extra:
+        return "CAST(NULL AS JSON)"
+    return "json_object(" + ", ".join(f"{ty.sql_text(n or f'column_{i + 1}')}, c{i}" for i, n in extra) + ")"
+
+
+def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: SourceFile) -> int:
+    """Quarantine the lines DuckDB could not split into the header's fields; returns how many."""
+    cases = " ".join(f"WHEN '{k}' THEN {ty.sql_text(v)}" for k, v in REJECT_REASONS.items())
+    con.execute(
+        f"""INSERT INTO meta.quarantine
+        SELECT ?, ?, ?, any_value(m.physical), ['csv: ' || lower(any_value(error_type))],
+               CASE any_value(error_type) {cases} ELSE any_value(error_message) END,
+               to_json(any_value(csv_line)), 'open', now()
+        FROM _rej r JOIN _rej_lines m ON m.logical = r.line GROUP BY r.line""",
+        [load_id, src.table.name, str(src.path)],
+    )
+    return con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]

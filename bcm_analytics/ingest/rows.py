@@ -1,0 +1,230 @@
+"""What happens to the typed rows of a batch: checks, quarantine, merge into staging, and the
+re-examination of rows waiting in the quarantine.
+
+A batch is the temp view _text (`_raw_<column>` texts with `_load_id`, `_source_file`,
+`_line`): the rows of one file, or the waiting rows of earlier loads. Every statement works
+on the whole batch inside DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from bcm_analytics.contracts import checks as contract_checks
+from bcm_analytics.ingest import typing as ty
+from bcm_analytics.warehouse.store import TableSpec, table_specs
+
+
+# Every temporary object a load creates (landing and rows), dropped between batches.
+TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_merge", "_held", "_settled")
+
+
+def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every temporary table and view of a batch (the next batch reuses the names)."""
+    con.execute("DROP VIEW IF EXISTS temp._text")
+    for t in TEMP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS temp.{t}")
+
+
+def check(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """temp._checked: each row of temp._text, typed, framed, with its failures and warnings."""
+    con.execute(f"CREATE TEMP TABLE _checked AS {contract_checks.checked_sql(spec.name, '_text')}")
+
+
+def _record(spec: TableSpec, alias: str = "") -> str:
+    """The row as the export wrote it (trimmed text), for the quarantine and change log."""
+    prefix = f"{alias}." if alias else ""
+    return "to_json(struct_pack(" + ", ".join(f"{c} := {prefix}{ty.raw_name(c)}" for c in spec.column_names) + "))"
+
+
+def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int]:
+    """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting)."""
+    con.execute(
+        f"""INSERT INTO meta.quarantine
+        SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
+               array_to_string(list_transform(_failures, lambda x: x.reason), '; '), {_record(spec)},
+               CASE WHEN list_bool_and(list_transform(_failures, lambda x: x.waits)) THEN 'waiting' ELSE 'open' END, now()
+        FROM _checked WHERE len(_failures) > 0"""
+    )
+    _hold(con, spec, "len(_failures) > 0 AND list_bool_and(list_transform(_failures, lambda x: x.waits))")
+    return con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE list_bool_and(list_transform(_failures, lambda x: x.waits))) FROM _checked WHERE len(_failures) > 0"
+    ).fetchall()[0]
+
+
+def _hold(con: duckdb.DuckDBPyConnection, spec: TableSpec, waiting: str) -> None:
+    """Waiting rows whose check names a holding table (claims without a known patient) go there too."""
+    checks = contract_checks.row_checks(spec.name)
+    cols = [n for n, _ in spec.staging_columns()]
+    key = ", ".join(spec.key)
+    for target in sorted({c.kept_in for c in checks if c.kept_in}):
+        listed = ", ".join(ty.sql_text(c.name) for c in checks if c.kept_in == target)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _held AS
+            SELECT {", ".join(cols)}, _load_id, _source_file, _line, {_row_hash(spec)} AS _row_hash FROM _checked
+            WHERE {waiting} AND len(list_filter(_failures, lambda x: list_contains([{listed}], x.name))) > 0
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _line) = 1"""
+        )
+        con.execute(f"DELETE FROM {target} h USING _held s WHERE {_key_join(spec, 'h', 's')}")
+        con.execute(f"INSERT INTO {target} SELECT * FROM _held")
+
+
+@dataclass(frozen=True)
+class Merged:
+    loaded: int
+    changed: int
+    duplicates: int
+    conflicts: int
+    warned: int
+
+
+def _row_hash(spec: TableSpec) -> str:
+    cols = [n for n, _ in spec.staging_columns()]
+    return "md5(concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(30))" for c in cols) + "))"
+
+
+def _key_join(spec: TableSpec, a: str, b: str) -> str:
+    return " AND ".join(f"{a}.{k} = {b}.{k}" for k in spec.key)
+
+
+def _key_text(spec: TableSpec, alias: str = "") -> str:
+    prefix = f"{alias}." if alias else ""
+    return " || '/' || ".join(f"CAST({prefix}{k} AS VARCHAR)" for k in spec.key)
+
+
+def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
+    """Merge the rows of temp._checked that passed into staging (new, changed or duplicate).
+
+    Within one batch the first row of a key wins; a later row identical to it is a
+    duplicate, a later row with other values is quarantined (the export contradicts itself).
+    Repeated keys are rare, so only their rows go through the window that ranks them.
+    """
+    name = spec.name
+    staging_cols = [n for n, _ in spec.staging_columns()]
+    key = ", ".join(spec.key)
+    valid = f"""(SELECT {", ".join(staging_cols)}, _load_id, _source_file, _line, _warnings, {_row_hash(spec)} AS _row_hash
+                FROM _checked WHERE len(_failures) = 0)"""
+    con.execute(
+        f"""CREATE TEMP TABLE _repeats AS
+        WITH keys AS (SELECT {key} FROM _checked WHERE len(_failures) = 0 GROUP BY ALL HAVING count(*) > 1),
+             ranked AS (SELECT v.*, row_number() OVER w AS _rn, first(v._row_hash) OVER w AS _first_hash, first(v._line) OVER w AS _first_line
+                        FROM {valid} v SEMI JOIN keys k ON {_key_join(spec, 'v', 'k')}
+                        WINDOW w AS (PARTITION BY {", ".join(f"v.{k}" for k in spec.key)} ORDER BY v._load_id, v._line))
+        SELECT * FROM ranked WHERE _rn > 1"""
+    )
+    con.execute(
+        f"""INSERT INTO meta.quarantine
+        SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
+               '{key} ' || {_key_text(spec, 'r')} || ' appears again with different values (first at line ' || r._first_line
+               || '); fix the export so each key appears once',
+               {_record(spec, 'c')}, 'open', now()
+        FROM _repeats r JOIN _checked c ON c._load_id = r._load_id AND c._line = r._line
+        WHERE r._row_hash <> r._first_hash"""
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE _merge AS
+        SELECT v.*,
+               CASE WHEN s._row_hash IS NULL THEN 'new' WHEN s._row_hash = v._row_hash THEN 'duplicate' ELSE 'changed' END AS _status,
+               CASE WHEN s._row_hash <> v._row_hash THEN to_json(s) END AS _old
+        FROM {valid} v
+        ANTI JOIN _repeats r ON r._load_id = v._load_id AND r._line = v._line
+        LEFT JOIN staging.{name} s ON {_key_join(spec, 'v', 's')}"""
+    )
+    con.execute(
+        f"""INSERT INTO meta.row_changes
+        SELECT m._load_id, '{name}', {_key_text(spec, 'm')}, m._source_file, m._line, m._old, {_record(spec, 'c')}, now()
+        FROM _merge m JOIN _checked c ON c._load_id = m._load_id AND c._line = m._line WHERE m._status = 'changed'"""
+    )
+    con.execute(f"DELETE FROM staging.{name} s USING _merge v WHERE {_key_join(spec, 'v', 's')} AND v._status = 'changed'")
+    con.execute(
+        f"""INSERT INTO staging.{name}
+        SELECT {", ".join(staging_cols)}, _load_id, _source_file, _line, _row_hash FROM _merge WHERE _status IN ('new', 'changed')"""
+    )
+    con.execute(
+        f"""INSERT INTO meta.row_warnings
+        SELECT _load_id, '{name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
+        FROM (SELECT *, unnest(_warnings) AS w FROM _merge WHERE _status IN ('new', 'changed') AND len(_warnings) > 0)"""
+    )
+    for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
+        con.execute(f"DELETE FROM {target} h USING _merge m WHERE {_key_join(spec, 'h', 'm')} AND m._load_id >= h._load_id")
+    counts = con.execute(
+        """SELECT count(*) FILTER (WHERE _status IN ('new', 'changed')), count(*) FILTER (WHERE _status = 'changed'),
+                  count(*) FILTER (WHERE _status = 'duplicate'),
+                  count(*) FILTER (WHERE _status IN ('new', 'changed') AND len(_warnings) > 0) FROM _merge"""
+    ).fetchall()[0]
+    repeats = con.execute(
+        "SELECT count(*) FILTER (WHERE _row_hash = _first_hash), count(*) FILTER (WHERE _row_hash <> _first_hash) FROM _repeats"
+    ).fetchall()[0]
+    return Merged(loaded=counts[0], changed=counts[1], duplicates=counts[2] + repeats[0], conflicts=repeats[1], warned=counts[3])
+
+
+def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> int:
+    """Re-examine waiting rows that the table just loaded may complete; returns rows admitted.
+
+    Runs inside the load's transaction, after its merge. Waiting rows of earlier loads of the
+    loaded table itself are re-examined too, so one whose key the new file re-exported is
+    marked superseded rather than admitted later over the newer version.
+    """
+    admitted = 0
+    for spec in table_specs().values():
+        waits_for = {c.waits_for for c in contract_checks.row_checks(spec.name) if c.waits_for}
+        if loaded_table in waits_for:
+            before = load_id + 1  # every waiting row
+        elif loaded_table == spec.name:
+            before = load_id  # rows of earlier loads only: this load's rows have just been judged
+        else:
+            continue
+        waiting = con.execute(
+            "SELECT count(*) FROM meta.quarantine WHERE table_name = ? AND status = 'waiting' AND load_id < ?", [spec.name, before]
+        ).fetchall()[0][0]
+        if waiting:
+            admitted += _readmit_table(con, spec, before)
+    return admitted
+
+
+def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int) -> int:
+    drop_temp_tables(con)
+    texts = ", ".join(f"q.record ->> '{c}' AS {ty.raw_name(c)}" for c in spec.column_names)
+    con.execute(
+        f"""CREATE TEMP TABLE _waiting AS
+        SELECT q.load_id AS _load_id, q.source_file AS _source_file, q.line_number AS _line, {texts}
+        FROM meta.quarantine q WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
+        [spec.name, before],
+    )
+    con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
+    check(con, spec)
+    # A newer version of the key wins: a later waiting row, or a stored row from a later load.
+    con.execute(
+        f"""CREATE TEMP TABLE _settled AS
+        WITH ranked AS (
+          SELECT c._load_id, c._line, s._load_id AS stored_load,
+                 row_number() OVER (PARTITION BY {", ".join(f"c.{k}" for k in spec.key)} ORDER BY c._load_id DESC, c._line) AS newest
+          FROM _checked c LEFT JOIN staging.{spec.name} s ON {_key_join(spec, 'c', 's')}
+          WHERE {" AND ".join(f"c.{k} IS NOT NULL" for k in spec.key)})
+        SELECT _load_id, _line, 'superseded' AS status FROM ranked WHERE newest > 1 OR stored_load > _load_id"""
+    )
+    con.execute("DELETE FROM _checked c USING _settled s WHERE c._load_id = s._load_id AND c._line = s._line")
+    con.execute(
+        """INSERT INTO _settled SELECT _load_id, _line, 'open' FROM _checked
+        WHERE len(_failures) > 0 AND NOT list_bool_and(list_transform(_failures, lambda x: x.waits))"""
+    )
+    con.execute(
+        f"""UPDATE meta.quarantine q SET status = 'open', failed_checks = list_transform(c._failures, lambda x: x.name),
+               reason = array_to_string(list_transform(c._failures, lambda x: x.reason), '; ')
+        FROM _checked c WHERE q.table_name = '{spec.name}' AND q.status = 'waiting'
+          AND q.load_id = c._load_id AND q.line_number = c._line
+          AND len(c._failures) > 0 AND NOT list_bool_and(list_transform(c._failures, lambda x: x.waits))"""
+    )
+    con.execute("INSERT INTO _settled SELECT _load_id, _line, 'admitted' FROM _checked WHERE len(_failures) = 0")
+    merge(con, spec)
+    con.execute(
+        f"""UPDATE meta.quarantine q SET status = s.status FROM _settled s
+        WHERE q.table_name = '{spec.name}' AND q.status = 'waiting' AND q.load_id = s._load_id AND q.line_number = s._line"""
+    )
+    for target in sorted({c.kept_in for c in contract_checks.row_checks(spec.name) if c.kept_in}):
+        con.execute(
+            f"DELETE FROM {target} h USING _settled s WHERE h._load_id = s._load_id AND h._line = s._line"
+        )
+    return con.execute("SELECT count(*) FROM _settled WHERE status = 'admitted'").fetchall()[0][0]

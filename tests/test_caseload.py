@@ -1,0 +1,125 @@
+"""Caseload and process measures, cohorts and worklists on four hand-written patients.
+
+    P1  CM1  enrolled Jan 6   assessment Jan 6 (in person), follow-up Jan 20 (phone), Mar 25 (video)
+             PHQ-9 20 on Jan 6, 15 on Mar 20: not improving at the end of March, never reviewed
+    P2  CM1  enrolled Jan 15  assessment Jan 15 (in person), discharged Feb 10, never followed up
+    P3  CM2  enrolled Feb 3   assessment Feb 3 (video), follow-up Feb 28 (phone), caseload review Mar 1
+             PHQ-9 12 on Feb 3 with item 9 = 1
+    P4  CM2  enrolled Mar 20  assessment Mar 20 (phone): its 4-week follow-up window is still open
+
+As of 2025-03-31; months January to March 2025.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bcm_analytics.outcomes import prepare
+from bcm_analytics.outcomes import caseload as cl
+
+AS_OF = "2025-03-31"
+
+
+def patient(pid, cm, enrolled, discharged=""):
+    return {"patient_id": pid, "clinic_id": "C1", "payer": "Medicaid", "care_manager_id": cm, "birth_date": "1980-01-01",
+            "enrollment_date": enrolled, "discharge_date": discharged}
+
+
+def log(entry, pid, when, activity, mode, role="bhcm"):
+    return {"entry_id": entry, "patient_id": pid, "staff_role": role, "service_date": when, "minutes": 20,
+            "activity_type": activity, "contact_mode": mode}
+
+
+def phq9(sid, pid, when, total, item9=0):
+    answers = [min(3, max(0, total - item9 - 3 * i)) for i in range(8)] + [item9]
+    return {"assessment_id": sid, "patient_id": pid, "instrument": "PHQ-9", "administered_on": when,
+            "total_score": total, **{f"item_{i + 1}": a for i, a in enumerate(answers)}}
+
+
+@pytest.fixture
+def run(load_rows, store):
+    load_rows("patients", [patient("P1", "CM1", "2025-01-06"), patient("P2", "CM1", "2025-01-15", "2025-02-10"),
+                           patient("P3", "CM2", "2025-02-03"), patient("P4", "CM2", "2025-03-20")])
+    load_rows("time_logs", [
+        log("T1", "P1", "2025-01-06", "assessment", "in_person"), log("T2", "P1", "2025-01-20", "follow_up_contact", "phone"),
+        log("T3", "P1", "2025-03-25", "follow_up_contact", "video"), log("T4", "P2", "2025-01-15", "assessment", "in_person"),
+        log("T5", "P3", "2025-02-03", "assessment", "video"), log("T6", "P3", "2025-02-28", "follow_up_contact", "phone"),
+        log("T7", "P3", "2025-03-01", "caseload_review", "none"), log("T8", "P4", "2025-03-20", "assessment", "phone"),
+    ])
+    load_rows("assessments", [phq9("A1", "P1", "2025-01-06", 20), phq9("A2", "P1", "2025-03-20", 15),
+                              phq9("A3", "P3", "2025-02-03", 12, item9=1)])
+    return prepare(store, AS_OF)
+
+
+def program_months(run) -> pd.DataFrame:
+    frame = cl.caseload_months(run, "2025-01", "2025-03")
+    program = frame[(frame["clinic"] == "All") & (frame["care_manager"] == "All")]
+    return program.assign(month=program["month"].dt.strftime("%Y-%m")).set_index("month")
+
+
+def test_caseload_stocks_and_flows(run):
+    m = program_months(run)
+    assert m["served"].tolist() == [2, 3, 3]
+    assert m["active"].tolist() == [2, 2, 3]
+    assert m["new_enrolments"].tolist() == [2, 1, 1]
+    assert m["discharges"].tolist() == [0, 1, 0]
+
+
+def test_contacted_in_the_last_30_days_of_the_month(run):
+    """A caseload review with mode none is not a contact; Feb 28 is 31 days before Mar 31."""
+    assert program_months(run)["contacted"].tolist() == [2, 1, 2]
+
+
+def test_follow_up_within_4_weeks_of_the_initial_assessment(run):
+    """January: P1 followed up (day 14), P2 not; February: P3 (day 25); March: P4 still open."""
+    m = program_months(run)
+    assert m["assessed"].tolist() == [2, 1, 0]
+    assert m["followed_up"].tolist() == [1, 1, 0]
+    assert m["pct_followed_up"].iloc[0] == pytest.approx(0.5) and pd.isna(m["pct_followed_up"].iloc[2])
+
+
+def test_scores_reviews_and_not_improving_at_month_end(run):
+    march = program_months(run).loc["2025-03"]
+    assert (march["scored"], march["reviewed"], march["not_improving"], march["not_improving_no_review"]) == (1, 1, 1, 1)
+
+
+def test_care_manager_rows_and_the_caseload_band(run):
+    frame = cl.caseload_months(run, "2025-03", "2025-03")
+    cms = frame[(frame["clinic"] == "All") & (frame["care_manager"] != "All")].set_index("care_manager")
+    assert cms["active"].to_dict() == {"CM1": 1, "CM2": 2}
+    assert cms["band_low"].tolist() == [60, 60] and set(cms["caseload_vs_band"]) == {"below"}
+    detail = frame[(frame["clinic"] == "C1") & (frame["care_manager"] != "All")]
+    assert detail["active"].sum() == 3
+
+
+def test_contacts_by_mode(run):
+    modes = cl.contacts_by_mode(run, "2025-01", "2025-01")
+    program = modes[(modes["clinic"] == "All") & (modes["care_manager"] == "All")]
+    assert dict(zip(program["contact_mode"], program["contacts"])) == {"in_person": 2, "phone": 1}
+
+
+def test_worklists(run):
+    lists = cl.worklists(run)
+    assert lists["needs_case_review"]["patient_id"].tolist() == ["P1"]
+    assert lists["item9_positive"]["patient_id"].tolist() == ["P3"]
+    assert lists["overdue_score"]["patient_id"].tolist() == ["P3"]  # P4 enrolled 11 days ago: not due yet
+
+
+def test_change_bands(run):
+    """P1: 20 -> 15 is a 25% improvement; P3 has no follow-up score."""
+    change = cl.change_distribution(run, "2025-01", "2025-03").set_index("change_band")["patients"]
+    assert change["improved by 25-49%"] == 1 and change.sum() == 1
+
+
+def test_cohort_months_appear_once_the_whole_cohort_reached_them(load_rows, store):
+    """A January-2025 cohort (monthly cohorts): month 2 is shown as of Apr 2, month 3 is not yet."""
+    load_rows("patients", [patient("P1", "CM1", "2025-01-06"), patient("P2", "CM1", "2025-01-31")])
+    load_rows("assessments", [phq9("A1", "P1", "2025-01-06", 20), phq9("A2", "P1", "2025-02-20", 9),
+                              phq9("A3", "P2", "2025-01-31", 14), phq9("A4", "P2", "2025-03-01", 6)])
+    from bcm_analytics.outcomes import load_definitions
+
+    monthly = load_definitions(overrides={"cohorts": {"period": "month"}})
+    curves = cl.cohort_curves(prepare(store, "2025-04-02", monthly), "2025-01", "2025-01")
+    assert curves["months_since_enrolment"].tolist() == [1, 2]
+    assert curves[["patients", "measured", "responders", "remitters"]].values.tolist() == [[2, 1, 1, 0], [2, 2, 2, 0]]

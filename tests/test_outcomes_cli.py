@@ -1,0 +1,67 @@
+"""`bcm outcomes`: patient-level file by extension, aggregate measures, worklists workbook, refusals."""
+
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bcm_analytics.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["outcomes", *map(str, args)], catch_exceptions=False)
+
+
+@pytest.fixture
+def db(store, load_rows, tmp_path):
+    """Two patients: P1 improves to remission at 6 months, P2 has a positive item 9 and no follow-up."""
+    load_rows("patients", [
+        {"patient_id": "P1", "clinic_id": "C1", "payer": "Medicare", "care_manager_id": "CM1", "enrollment_date": "2025-01-06"},
+        {"patient_id": "P2", "clinic_id": "C1", "payer": "Medicare", "care_manager_id": "CM1", "enrollment_date": "2025-01-06"},
+    ])
+    rows = [("A1", "P1", "2025-01-06", 18, 0), ("A2", "P1", "2025-06-10", 3, 0), ("A3", "P2", "2025-01-06", 14, 2)]
+    load_rows("assessments", [
+        {"assessment_id": a, "patient_id": p, "instrument": "PHQ-9", "administered_on": d, "total_score": t, "item_9": i}
+        for a, p, d, t, i in rows
+    ])
+    store.close()
+    return tmp_path / "test.duckdb"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_patient_level_file_by_extension(db, tmp_path, suffix):
+    out = tmp_path / f"outcomes{suffix}"
+    result = run("--db", db, "--as-of", "2025-12-31", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "2 patient-episode-instrument rows" in result.output and "as of 2025-12-31" in result.output
+    frame = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}[suffix](out)
+    p1 = frame.set_index("patient_id").loc["P1"]
+    assert (p1["episode_id"], p1["remission_6m_status"], bool(p1["remission_6m"])) == ("P1-1", "met", True)
+
+
+def test_measures_are_suppressed(db, tmp_path):
+    out = tmp_path / "measures.csv"
+    result = run("--db", db, "--as-of", "2025-12-31", "--measures", out, "--start-month", "2025-01", "--end-month", "2025-01")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    counts = frame[["denominator", "measured", "responders", "remitters"]]
+    assert not counts.isin(range(1, 11)).any().any()
+    assert {"dimension", "stratum", "window_name", "as_of", "definitions"} <= set(frame.columns)
+
+
+def test_worklists_workbook(db, tmp_path):
+    out = tmp_path / "worklists.xlsx"
+    result = run("--db", db, "--as-of", "2025-12-31", "--worklists", out)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["about", "needs_case_review", "item9_positive", "overdue_score", "definitions"]
+    item9 = [row[0].value for row in book["item9_positive"].iter_rows(min_row=2)]
+    assert item9 == ["P2"]
+
+
+def test_refusals_are_one_line(db, tmp_path):
+    assert "nothing to write" in run("--db", db).output
+    assert "unsupported output type" in run("--db", db, "--out", tmp_path / "x.json").output
+    assert "no store at" in run("--db", tmp_path / "missing.duckdb", "--out", tmp_path / "x.csv").output

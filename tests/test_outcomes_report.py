@@ -1,0 +1,102 @@
+"""The director's report on a small synthetic program: it renders, and no table shows a count 1-10.
+
+Report tables print counts as bare integers and everything else with a %, a decimal point or
+words (report.display), so any bare integer 1-10 in a rendered table is a leak.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from bcm_analytics.ingest.loader import discover, load_paths
+from bcm_analytics.outcomes import prepare, report
+from bcm_analytics.reports.runner import render_report
+from bcm_analytics.synthetic import generate_program
+
+BARE_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
+HEADER_TABLES = {"Report parameters", "Data freshness"}  # the runner's header: files loaded, not patients
+
+
+@pytest.fixture(scope="module")
+def small_program(tmp_path_factory):
+    """250 synthetic patients over 18 months: small enough that many cells are 1-10."""
+    from bcm_analytics.warehouse import connect
+
+    folder = tmp_path_factory.mktemp("program")
+    generate_program(folder / "exports", patients=250, months=18, start="2024-07", seed=3)
+    con = connect(folder / "store.duckdb", timezone="America/New_York")
+    files, _ = discover([folder / "exports"])
+    list(load_paths(con, files))
+    con.close()
+    return folder / "store.duckdb"
+
+
+class Tables(HTMLParser):
+    """Cells of every <table>, with the last heading or caption before it."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.label, self._text, self._cell = [], "", "", None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append((self.label, []))
+        elif tag in ("td", "th"):
+            self._cell = ""
+        elif tag in ("h1", "h2", "h3", "h4", "b"):
+            self._text = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][1].append(self._cell.strip())
+            self._cell = None
+        elif tag in ("h1", "h2", "h3", "h4", "b"):
+            self.label = self._text.strip()
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+        self._text += data
+
+
+def small_counts_in(html: str) -> list[tuple[str, str]]:
+    parser = Tables()
+    parser.feed(html)
+    return [(label, cell) for label, cells in parser.tables if label not in HEADER_TABLES for cell in cells
+            if BARE_COUNT.match(cell) and 1 <= int(cell.replace(",", "")) <= 10]
+
+
+def test_scanner_finds_a_small_count():
+    html = "<p><b>Counts</b></p><table><tr><th>n</th></tr><tr><td>7</td></tr><tr><td>11.0</td></tr></table>"
+    assert small_counts_in(html) == [("Counts", "7")]
+
+
+@pytest.mark.parametrize("filters", [{}, {"clinics": ["CL001"]}, {"payer": "Medicare"}], ids=["all", "clinic", "payer"])
+def test_no_report_table_shows_a_count_1_to_10(small_program, filters):
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run = prepare(con, **filters)
+    tables = [report.headline(run), report.strata(run), report.caseload(run), report.cohorts(run), report.change(run),
+              report.contact_modes(run)]
+    con.close()
+    for table in tables:
+        shown = report.display(table)
+        leaks = [v for col in shown if "(n)" in col for v in shown[col] if BARE_COUNT.match(v) and 1 <= int(v.replace(",", "")) <= 10]
+        assert leaks == []
+
+
+@pytest.mark.slow
+def test_director_report_renders_without_small_counts(small_program, tmp_path):
+    out = render_report("caseload_outcomes", small_program, {"start_month": "2024-10", "end_month": "2025-12"},
+                        tmp_path / "outcomes.html")
+    html = out.read_text()
+    assert small_counts_in(html) == []
+    for text in ("Headline measures", "Definitions used", "as of", "HEDIS DRR-E", "CMS159", "suppressed"):
+        assert text in html
+    assert html.count("bcm-figure-") >= 6
+    assert "from bcm_analytics" not in html
+    assert not re.search(r"\bP\d{7}\b", html), "no patient ids in the director's report"
