@@ -3,6 +3,8 @@
 BCM_DB        the DuckDB file (default ./bcm.duckdb): an embedded file, nothing to start
 BCM_TIMEZONE  the program's time zone for clinics that name none (default America/New_York);
               months are assigned in local time, never in UTC
+BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (default 4GB), so
+              a 10-million-row export runs in bounded memory on a small machine
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 DEFAULT_DB = "bcm.duckdb"
 DEFAULT_TIMEZONE = "America/New_York"
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 def default_db_path() -> Path:
@@ -20,3 +23,7 @@ def default_db_path() -> Path:
 
 def default_timezone() -> str:
     return os.environ.get("BCM_TIMEZONE", DEFAULT_TIMEZONE)
+
+
+def memory_limit() -> str:
+    return os.environ.get("BCM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)

@@ -52,9 +52,10 @@ def demo_reports(db: Path, data_dir: Path, reports_dir: Path, *, seed: int, time
 
 def validation(db: Path, reports_dir: Path) -> list[Path]:
     from bcm_analytics.cli.validate import run_validation
+    from bcm_analytics.contracts.validate import DEFAULT_SAMPLE
 
     out = reports_dir / "data_contracts_result.json"
-    run_validation(db, 100_000, out)
+    run_validation(db, DEFAULT_SAMPLE, out)
     return [out]
 
 

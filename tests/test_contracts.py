@@ -117,7 +117,7 @@ def gx_results(con):
     for table in ROWS:
         frame = con.execute(f"SELECT * EXCLUDE (_failures, _warnings) FROM checked_{table}").df()
         frames[table] = frame.set_index("_line", drop=False)
-    return gx_run.validate_frames(frames, gx_run.parameter_values(con, list(frames)), {"result_format": "COMPLETE"})
+    return gx_run.validate_frames(frames, gx_run.parameter_values(con, frames), {"result_format": "COMPLETE"})
 
 
 def gx_verdicts(result) -> dict[str, set[int]]:
@@ -161,7 +161,7 @@ def test_great_expectations_reads_every_suite_file_and_validates_a_tiny_frame(co
         suite = ExpectationSuite(**json.loads((SUITES_DIR / f"{table}.json").read_text()))
         assert len(suite.expectations) == len(expectations(table))
     good = {t: con.execute(f"SELECT * EXCLUDE (_failures, _warnings) FROM checked_{t} WHERE _line = 2").df() for t in ROWS}
-    results = gx_run.validate_frames(good, gx_run.parameter_values(con, list(good)))
+    results = gx_run.validate_frames(good, gx_run.parameter_values(con, good))
     for table, result in results.items():
         assert result.success, [r.expectation_config.meta["name"] for r in result.results if not r.success]
 

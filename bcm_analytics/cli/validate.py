@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import db_option, fail
+from bcm_analytics.contracts.validate import DEFAULT_SAMPLE
 
 
 def _verdict(success: bool | None, unexpected: int | None) -> str:
@@ -40,7 +41,7 @@ def summary_lines(run) -> list[str]:
 
 @click.command()
 @db_option
-@click.option("--sample", type=click.IntRange(min=0), default=100_000, show_default=True,
+@click.option("--sample", type=click.IntRange(min=0), default=DEFAULT_SAMPLE, show_default=True,
               help="Rows per table great-expectations validates (0: DuckDB only).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the full result (both engines) as JSON.")
 def validate(db: Path, sample: int, out: Path | None) -> None:

@@ -52,23 +52,33 @@ def columns_used(table: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def parameter_values(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict:
-    """The suite parameters these tables use, evaluated in the store: sets as lists, bounds as values."""
+def parameter_values(con: duckdb.DuckDBPyConnection, frames: dict) -> dict:
+    """The suite parameters these frames' suites use, evaluated in the store.
+
+    Sets come back as lists cut down to the values the frames hold: judging a sample against
+    the 380,000 known patient ids or against the ids it contains is the same verdict, but the
+    full list would be copied into every result and cost minutes at 10 million rows.
+    """
     import pandas as pd
 
-    values = {}
-    for table in tables:
+    values, present = {}, {}
+    for table, frame in frames.items():
         for exp in expectations(table):
             for key, value in exp.kwargs.items():
-                if not is_parameter(value) or value["$PARAMETER"] in values:
+                if not is_parameter(value):
                     continue
-                rows = con.execute(parameter_sql(value["$PARAMETER"])).fetchall()
+                name = value["$PARAMETER"]
+                if key == "value_set" and exp.kwargs.get("column") in frame:
+                    present.setdefault(name, set()).update(frame[exp.kwargs["column"]].dropna().tolist())
+                if name in values:
+                    continue
+                rows = con.execute(parameter_sql(name)).fetchall()
                 if key == "value_set":
-                    values[value["$PARAMETER"]] = [r[0] for r in rows]
+                    values[name] = [r[0] for r in rows]
                 else:
                     scalar = rows[0][0]
-                    values[value["$PARAMETER"]] = pd.Timestamp(scalar) if isinstance(scalar, dt.date) else scalar
-    return values
+                    values[name] = pd.Timestamp(scalar) if isinstance(scalar, dt.date) else scalar
+    return {name: [v for v in value if v in present[name]] if name in present else value for name, value in values.items()}
 
 
 def context():

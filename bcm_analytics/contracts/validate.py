@@ -22,6 +22,10 @@ from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, Expectation, expectat
 from bcm_analytics.warehouse.store import table_specs
 
 EXAMPLES = 5
+# Rows per table great-expectations validates. Its in-set checks against known patient ids cost
+# time in proportion to the distinct ids a sample holds (15 s a table at 100,000 rows of a
+# 380,000-patient store; under 3 s at 20,000), while DuckDB checks every row anyway.
+DEFAULT_SAMPLE = 20_000
 
 
 @dataclass
@@ -104,7 +108,7 @@ def run_gx(con: duckdb.DuckDBPyConnection, rows: int) -> tuple[list[Outcome], di
     from bcm_analytics.contracts import gx_run
 
     frames = sample_frames(con, rows)
-    results = gx_run.validate_frames(frames, gx_run.parameter_values(con, list(frames)))
+    results = gx_run.validate_frames(frames, gx_run.parameter_values(con, frames))
     outcomes = []
     for table, result in results.items():
         judged = {r.expectation_config.meta["name"]: r for r in result.results}
@@ -121,7 +125,7 @@ def run_gx(con: duckdb.DuckDBPyConnection, rows: int) -> tuple[list[Outcome], di
     return outcomes, {table: result.to_json_dict() for table, result in results.items()}
 
 
-def validate_store(con: duckdb.DuckDBPyConnection, sample: int | None = 100_000) -> ValidationRun:
+def validate_store(con: duckdb.DuckDBPyConnection, sample: int | None = DEFAULT_SAMPLE) -> ValidationRun:
     """Judge the stored data; `sample` rows per table also go through great-expectations (None: skip)."""
     started = time.perf_counter()
     outcomes = run_duckdb(con)

@@ -73,7 +73,7 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> b
 
     `_rec` numbers records in file order: for Parquet the reader's own row number; for CSV
     row_number() OVER (), which DuckDB computes in a streaming window that keeps the scan
-    single-threaded and in order (checked on a million rows by tests/hostile/bench_load.py).
+    single-threaded and in order (checked on a million rows by benchmarks/bench_load.py).
     """
     names = [f"c{i}" for i in range(len(src.header))]
     if src.format == "parquet":

@@ -6,6 +6,7 @@ is written down once; the audit tables and the core views are plain SQL in schem
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -132,7 +133,9 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """Open (or create) the store and set the program time zone for the core views."""
     path = str(db if db is not None else config.default_db_path())
-    con = duckdb.connect(path, read_only=read_only)
+    spill = Path(tempfile.gettempdir()) / "bcm-duckdb-spill"
+    con = duckdb.connect(path, read_only=read_only,
+                         config={"memory_limit": config.memory_limit(), "temp_directory": str(spill)})
     if not read_only:
         ensure_schema(con)
     tz = timezone or config.default_timezone()

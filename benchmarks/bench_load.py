@@ -1,6 +1,6 @@
 """Measure the loader and both contract engines on a generated time-log export (not a test).
 
-    .venv/bin/python tests/hostile/bench_load.py [--rows 1000000] [--folder /tmp/bcm-bench]
+    .venv/bin/python benchmarks/bench_load.py [--rows 1000000] [--folder /tmp/bcm-bench]
 
 Each step runs in its own process so its peak memory is its own. The export's entry_id is
 'L<line>', the physical line the record starts on, so the loader's line numbers are checked
@@ -90,7 +90,7 @@ def step_gx(db: Path) -> dict:
     imported = time.perf_counter()
     con = connect(db, read_only=True)
     frame = sample_frames(con, 10_000_000)["time_logs"]
-    params = gx_run.parameter_values(con, ["time_logs"])
+    params = gx_run.parameter_values(con, {"time_logs": frame})
     framed = time.perf_counter()
     result = gx_run.validate_frames({"time_logs": frame}, params)["time_logs"]
     done = time.perf_counter()
