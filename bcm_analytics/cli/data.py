@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
 from bcm_analytics.cli.options import db_option, fail, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult
-from bcm_analytics.ingest.loader import discover, load_paths
+from bcm_analytics.ingest.loader import discover, load_file
 from bcm_analytics.warehouse import connect
 
 
@@ -54,11 +56,20 @@ def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | Fi
         fail("nothing to load: no canonical export files (clinics, patients, time_logs, assessments, claims) found")
     con = connect(db, timezone=timezone)
     results = []
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in files]
+    bar = tqdm(total=sum(sizes), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
     try:
-        for path, result in load_paths(con, files):
-            click.echo(summary_line(path, result), err=isinstance(result, FileRefused))
+        for path, size in zip(files, sizes):
+            bar.set_description(f"loading {path.name}")
+            try:
+                result = load_file(con, path)
+            except FileRefused as refused:
+                result = refused
+            bar.update(size)
+            bar.write(summary_line(path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
     finally:
+        bar.close()
         con.close()
     return results
 

@@ -80,6 +80,6 @@ def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int
                 written += job()
             except ReportError as e:
                 fail(str(e))
-    click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; reports:")
+    click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; files written:")
     for path in written:
         click.echo(f"  {path.resolve()}")

@@ -143,12 +143,10 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> 
     return result
 
 
-def load_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], progress: bool = False):
-    """Load files and folders in load order; yields (path, FileResult | FileRefused)."""
+def load_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path]):
+    """Load files and folders in load order; yields (path, FileResult | FileRefused) as each ends."""
     files, _ = discover(paths)
-    from tqdm import tqdm
-
-    for path in tqdm(files, desc="loading", unit="file", disable=not progress, leave=False):
+    for path in files:
         try:
             yield path, load_file(con, path)
         except FileRefused as refused:
