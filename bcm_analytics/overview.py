@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from importlib import resources
 
 import pandas as pd
+
+from bcm_analytics.sqlfiles import read_sql
 
 
 def month_start(value: str | date) -> date:
@@ -26,6 +27,6 @@ def data_period(con) -> tuple[date, date]:
 
 def program_overview(con, start: str | date, end: str | date, clinic: str | None = None) -> pd.DataFrame:
     """One row per month and clinic (counts are not yet suppressed: see the report)."""
-    sql = resources.files("bcm_analytics").joinpath("overview.sql").read_text()
+    sql = read_sql("bcm_analytics", "overview.sql")
     params = {"start": month_start(start), "end": month_start(end), "clinic": clinic}
     return con.execute(sql, params).df()

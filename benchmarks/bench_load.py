@@ -82,8 +82,10 @@ def step_duckdb(db: Path) -> dict:
 def step_gx(db: Path) -> dict:
     """The same suite through great-expectations on a pandas frame of every stored row."""
     started = time.perf_counter()
-    from bcm_analytics.contracts import gx_custom  # noqa: F401  (imports great-expectations)
-    from bcm_analytics.contracts import gx_run
+    from bcm_analytics.contracts import (
+        gx_custom,  # noqa: F401  (imports great-expectations)
+        gx_run,
+    )
     from bcm_analytics.contracts.validate import sample_frames
     from bcm_analytics.warehouse import connect
 

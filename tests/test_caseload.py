@@ -15,8 +15,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bcm_analytics.outcomes import prepare
 from bcm_analytics.outcomes import caseload as cl
+from bcm_analytics.outcomes import prepare
 
 AS_OF = "2025-03-31"
 

@@ -5,9 +5,9 @@ import re
 
 import openpyxl
 from click.testing import CliRunner
+from conftest import write_csv
 
 from bcm_analytics.cli import cli
-from conftest import write_csv
 
 PATIENTS = [
     {"patient_id": "P1", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-05"},

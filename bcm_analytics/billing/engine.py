@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from importlib import resources
 
 import duckdb
 import pandas as pd
@@ -19,6 +18,7 @@ import pyarrow as pa
 
 from bcm_analytics.billing.rules import Rules, as_rules
 from bcm_analytics.overview import month_start
+from bcm_analytics.sqlfiles import read_sql
 
 BUILD_STEPS = ("patients", "entries", "months", "episodes", "lines")
 MARTS = {
@@ -34,7 +34,7 @@ PARAMETER = re.compile(r"\$([a-z_]+)")
 
 def sql_text(name: str, **parts: str) -> str:
     """A file of sql/, with `{part}` placeholders replaced by table names or other SQL."""
-    text = resources.files("bcm_analytics.billing").joinpath(f"sql/{name}.sql").read_text()
+    text = read_sql("bcm_analytics.billing", f"sql/{name}.sql")
     for key, value in parts.items():
         text = text.replace("{" + key + "}", value)
     return text

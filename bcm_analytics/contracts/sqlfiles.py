@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
+
+from bcm_analytics.sqlfiles import read_sql
 
 
 @cache
 def sql_file(name: str) -> str:
-    return resources.files("bcm_analytics.contracts").joinpath(name).read_text()
+    return read_sql("bcm_analytics.contracts", name)
 
 
 @cache

@@ -15,7 +15,6 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -25,6 +24,7 @@ from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.ingest import rows
 from bcm_analytics.ingest.landing import Reading, land_file, reading_for
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
+from bcm_analytics.sqlfiles import read_sql
 from bcm_analytics.warehouse.store import table_specs
 
 
@@ -51,7 +51,7 @@ class FileResult:
 
 
 def _parsing_sql() -> str:
-    return resources.files("bcm_analytics.ingest").joinpath("parsing.sql").read_text()
+    return read_sql("bcm_analytics.ingest", "parsing.sql")
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -16,7 +16,6 @@ from bcm_analytics.contracts import checks as contract_checks
 from bcm_analytics.ingest import typing as ty
 from bcm_analytics.warehouse.store import TableSpec, table_specs
 
-
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_merge", "_held", "_settled")
 

@@ -19,12 +19,12 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 import duckdb
 import pandas as pd
 
 from bcm_analytics.outcomes.params import Definitions, load_definitions
+from bcm_analytics.sqlfiles import read_sql
 
 PREPARE = ("episodes", "scores", "activity", "windows", "patients")
 _run_ids = itertools.count(1)
@@ -32,7 +32,7 @@ _run_ids = itertools.count(1)
 
 @cache
 def sql_text(name: str) -> str:
-    return resources.files("bcm_analytics.outcomes").joinpath("sql").joinpath(f"{name}.sql").read_text()
+    return read_sql("bcm_analytics.outcomes", f"sql/{name}.sql")
 
 
 def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.DuckDBPyConnection:

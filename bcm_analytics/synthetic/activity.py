@@ -21,18 +21,17 @@ from bcm_analytics.synthetic.roster import Roster
 from bcm_analytics.synthetic.text import choose, clock_text, day_text, lookup, number_text, patient_ids
 from bcm_analytics.synthetic.vocab import (
     ACTIVITIES,
-    CONTACT_MODES,
-    ROLES,
     ADMINISTRATIVE,
     ASSESSMENT,
     BCM_ACTIVITY_SHARES,
     BHCM,
     BHI_THRESHOLD_MINUTES,
     CASELOAD_REVIEW,
+    COCM_THRESHOLD_MINUTES,
     CONSULTANT,
+    CONTACT_MODES,
     CONTACT_NONE,
     COORDINATION,
-    COCM_THRESHOLD_MINUTES,
     LOW_THRESHOLD_MINUTES,
     MAINTENANCE_THRESHOLD_MINUTES,
     MODE_SHARES_BY_ACTIVITY,
@@ -40,6 +39,7 @@ from bcm_analytics.synthetic.vocab import (
     PRACTITIONER,
     PRACTITIONER_ACTIVITY_SHARES,
     PSYCHOTHERAPY,
+    ROLES,
 )
 
 MAX_MONTHLY_MINUTES = 240

@@ -9,13 +9,13 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import yaml
 
 from bcm_analytics import config
+from bcm_analytics.sqlfiles import read_sql
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
 
@@ -115,7 +115,7 @@ def _create_table_sql(schema: str, spec: TableSpec) -> str:
 
 
 def _sql_file(name: str) -> str:
-    return resources.files("bcm_analytics.warehouse").joinpath(name).read_text()
+    return read_sql("bcm_analytics.warehouse", name)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
