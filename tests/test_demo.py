@@ -1,0 +1,31 @@
+"""`bcm demo` end to end on a small program: every step runs and every report is written."""
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from bcm_analytics.cli import cli
+
+pytestmark = pytest.mark.slow
+
+EXPECTED = [
+    "data_quality.html", "program_overview.html", "billing_reconciliation.html", "billing_reconciliation.xlsx",
+    "caseload_outcomes.html", "care_team_worklists.xlsx", "data_contracts_result.json",
+]
+
+
+def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
+    args = ["demo", "--db", str(tmp_path / "demo.duckdb"), "--reports", str(tmp_path / "reports"),
+            "--data", str(tmp_path / "data"), "--patients", "120", "--months", "8", "--seed", "3"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    for name in EXPECTED:
+        path = tmp_path / "reports" / name
+        assert path.exists() and path.stat().st_size > 0, name
+        assert str(path.resolve()) in first.output
+    assert openpyxl.load_workbook(tmp_path / "reports" / "billing_reconciliation.xlsx").sheetnames[0] == "summary"
+    overview = (tmp_path / "reports" / "program_overview.html").read_bytes()
+    second = CliRunner().invoke(cli, args)
+    assert second.exit_code == 0, second.output
+    assert "already loaded" in second.output and "loaded 0" not in second.output
+    assert (tmp_path / "reports" / "program_overview.html").read_bytes() == overview, "same data, same bytes"
