@@ -3,6 +3,7 @@
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from html_tables import small_counts_in
 
 from bcm_analytics.cli import cli
 
@@ -24,6 +25,8 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
         assert path.exists() and path.stat().st_size > 0, name
         assert str(path.resolve()) in first.output
     assert openpyxl.load_workbook(tmp_path / "reports" / "billing_reconciliation.xlsx").sheetnames[0] == "summary"
+    for aggregate in ("program_overview.html", "billing_reconciliation.html", "caseload_outcomes.html"):
+        assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
     overview = (tmp_path / "reports" / "program_overview.html").read_bytes()
     second = CliRunner().invoke(cli, args)
     assert second.exit_code == 0, second.output

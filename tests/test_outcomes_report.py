@@ -7,17 +7,14 @@ words (report.display), so any bare integer 1-10 in a rendered table is a leak.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
+from html_tables import BARE_COUNT, small_counts_in
 
 from bcm_analytics.ingest.loader import discover, load_paths
 from bcm_analytics.outcomes import prepare, report
 from bcm_analytics.reports.runner import render_report
 from bcm_analytics.synthetic import generate_program
-
-BARE_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
-HEADER_TABLES = {"Report parameters", "Data freshness"}  # the runner's header: files loaded, not patients
 
 
 @pytest.fixture(scope="module")
@@ -32,41 +29,6 @@ def small_program(tmp_path_factory):
     list(load_paths(con, files))
     con.close()
     return folder / "store.duckdb"
-
-
-class Tables(HTMLParser):
-    """Cells of every <table>, with the last heading or caption before it."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self.label, self._text, self._cell = [], "", "", None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append((self.label, []))
-        elif tag in ("td", "th"):
-            self._cell = ""
-        elif tag in ("h1", "h2", "h3", "h4", "b"):
-            self._text = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][1].append(self._cell.strip())
-            self._cell = None
-        elif tag in ("h1", "h2", "h3", "h4", "b"):
-            self.label = self._text.strip()
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-        self._text += data
-
-
-def small_counts_in(html: str) -> list[tuple[str, str]]:
-    parser = Tables()
-    parser.feed(html)
-    return [(label, cell) for label, cells in parser.tables if label not in HEADER_TABLES for cell in cells
-            if BARE_COUNT.match(cell) and 1 <= int(cell.replace(",", "")) <= 10]
 
 
 def test_scanner_finds_a_small_count():

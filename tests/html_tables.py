@@ -1,0 +1,44 @@
+"""Read the tables of a rendered report, to prove no aggregate shows a count from 1 to 10."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+BARE_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
+HEADER_TABLES = {"Report parameters", "Data freshness"}  # the runner's header: files loaded, not patients
+
+
+class Tables(HTMLParser):
+    """Cells of every <table>, with the last heading or caption before it."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.label, self._text, self._cell = [], "", "", None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append((self.label, []))
+        elif tag in ("td", "th"):
+            self._cell = ""
+        elif tag in ("h1", "h2", "h3", "h4", "b"):
+            self._text = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][1].append(self._cell.strip())
+            self._cell = None
+        elif tag in ("h1", "h2", "h3", "h4", "b"):
+            self.label = self._text.strip()
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+        self._text += data
+
+
+def small_counts_in(html: str) -> list[tuple[str, str]]:
+    parser = Tables()
+    parser.feed(html)
+    return [(label, cell) for label, cells in parser.tables if label not in HEADER_TABLES for cell in cells
+            if BARE_COUNT.match(cell) and 1 <= int(cell.replace(",", "")) <= 10]
