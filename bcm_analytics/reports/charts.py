@@ -8,18 +8,20 @@ once, works offline), fixed div ids so the same data gives the same bytes.
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
 _figure_ids = itertools.count(1)
+_table_ids = itertools.count(1)
 _TABLE_CSS = """<style>
 table.bcm {border-collapse: collapse; font-size: 13px; margin: 8px 0 16px}
 table.bcm th {background: #DDEBF7; text-align: left; padding: 4px 8px; border-bottom: 1px solid #999}
-table.bcm td {padding: 3px 8px; border-bottom: 1px solid #eee; text-align: right}
-table.bcm td:first-child {text-align: left}
+table.bcm td, table.bcm th {padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left !important}
 </style>"""
+_NUMBER = re.compile(r"^[-+]?\$?-?[\d,]+(\.\d+)?%?$")
 _css_shown = False
 
 
@@ -33,16 +35,30 @@ def show(fig) -> None:
 
 
 def table(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 200) -> None:
-    """Display a DataFrame as a plain, readable table; suppressed cells (from `suppress`) show as *."""
+    """Display a DataFrame as a plain, readable table; suppressed cells (from `suppress`) show as *.
+
+    Numbers are right-aligned so digits line up; text stays left-aligned.
+    """
     global _css_shown
     html = "" if _css_shown else _TABLE_CSS
     _css_shown = True
     if caption:
         html += f"<p><b>{caption}</b></p>"
-    html += readable(frame.head(max_rows)).to_html(index=False, classes="bcm", border=0)
+    shown = readable(frame.head(max_rows))
+    table_id = f"bcm-table-{next(_table_ids)}"
+    numeric = [i + 1 for i, col in enumerate(shown.columns) if _is_numeric(shown.iloc[:, i])]
+    if numeric:
+        cells = ", ".join(f"#{table_id} td:nth-child({i}), #{table_id} th:nth-child({i})" for i in numeric)
+        html += f"<style>{cells} {{text-align: right !important}}</style>"
+    html += shown.to_html(index=False, classes="bcm", border=0, table_id=table_id)
     if len(frame) > max_rows:
         html += f"<p><i>{len(frame) - max_rows:,} more rows not shown.</i></p>"
     display(HTML(html))
+
+
+def _is_numeric(cells: pd.Series) -> bool:
+    values = [v for v in cells if v not in ("", "*", "-")]
+    return bool(values) and all(_NUMBER.match(v) for v in values)
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
