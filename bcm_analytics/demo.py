@@ -16,7 +16,15 @@ from bcm_analytics.reports.runner import render_report
 from bcm_analytics.synthetic import write_claims
 from bcm_analytics.warehouse import connect
 
-DEMO_START = "2024-11"  # 24 months reach 2026-10: FQHC/RHC rules of 2024, 2025 and 2026 all apply
+DEMO_END = "2026-10"  # a fixed last month keeps the demo repeatable and its data in the past
+
+
+def demo_start(months: int) -> str:
+    """The first month of a demo of `months` months ending at DEMO_END (24 months: 2024-11,
+    so the FQHC/RHC rules of 2024, 2025 and 2026 all apply)."""
+    year, month = map(int, DEMO_END.split("-"))
+    index = year * 12 + month - 1 - (months - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: int, timezone: str) -> list[Path]:

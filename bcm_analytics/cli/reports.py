@@ -65,12 +65,12 @@ def step(label: str):
 def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int, seed: int, timezone: str) -> None:
     """Synthetic program end to end: generate, load, validate, and render every report."""
     from bcm_analytics.cli.data import run_load
-    from bcm_analytics.demo import DEMO_START, demo_reports
+    from bcm_analytics.demo import demo_reports, demo_start
     from bcm_analytics.synthetic import generate_program
 
     started = time.perf_counter()
     with step(f"generating a synthetic program ({patients:,} patients, {months} months) in {data_dir}"):
-        generate_program(data_dir, patients=patients, months=months, start=DEMO_START, seed=seed, progress=True)
+        generate_program(data_dir, patients=patients, months=months, start=demo_start(months), seed=seed, progress=True)
     with step(f"loading {data_dir} into {db}"):
         run_load(db, [data_dir], timezone)
     written = []
