@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bcm_analytics.billing import billing_lines, load_rules
 from bcm_analytics.billing.reconcile import reconciliation_workbook
+from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
 from bcm_analytics.reports.runner import render_report
 from bcm_analytics.synthetic import write_claims
@@ -22,9 +23,7 @@ DEMO_END = "2026-10"  # a fixed last month keeps the demo repeatable and its dat
 def demo_start(months: int) -> str:
     """The first month of a demo of `months` months ending at DEMO_END (24 months: 2024-11,
     so the FQHC/RHC rules of 2024, 2025 and 2026 all apply)."""
-    year, month = map(int, DEMO_END.split("-"))
-    index = year * 12 + month - 1 - (months - 1)
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    return f"{add_months(month_start(DEMO_END), 1 - months):%Y-%m}"
 
 
 def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: int, timezone: str) -> list[Path]:

@@ -6,14 +6,8 @@ from datetime import date
 
 import pandas as pd
 
+from bcm_analytics.months import month_start
 from bcm_analytics.sqlfiles import read_sql
-
-
-def month_start(value: str | date) -> date:
-    """'2025-03' or a date -> the first day of that month."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    return date.fromisoformat(f"{value[:7]}-01")
 
 
 def data_period(con) -> tuple[date, date]:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from bcm_analytics.billing.rules import Rules, as_rules
-from bcm_analytics.overview import month_start
+from bcm_analytics.months import month_start
 from bcm_analytics.sqlfiles import read_sql
 
 BUILD_STEPS = ("patients", "entries", "months", "episodes", "lines")

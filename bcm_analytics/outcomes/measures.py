@@ -23,6 +23,7 @@ from functools import cache
 import duckdb
 import pandas as pd
 
+from bcm_analytics.months import add_months, as_date, month_start
 from bcm_analytics.outcomes.params import Definitions, load_definitions
 from bcm_analytics.sqlfiles import read_sql
 
@@ -41,22 +42,6 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.D
     code = re.sub(r"--[^\n]*", "", text)  # a $name in a comment is not a parameter
     used = set(re.findall(r"\$([a-z_0-9]+)", code))
     return con.execute(text, {k: v for k, v in params.items() if k in used})
-
-
-def as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def month_start(value) -> dt.date:
-    """'2025-03', '2025-03-17' or a date -> the first of that month."""
-    if isinstance(value, dt.date):
-        return as_date(value).replace(day=1)
-    text = str(value)
-    return as_date(text + "-01" if len(text) == 7 else text).replace(day=1)
 
 
 def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -104,7 +89,7 @@ class OutcomeRun:
         Defaults: the as-of month, and the 12 months ending there.
         """
         end = month_start(end_month) if end_month else self.as_of.replace(day=1)
-        start = month_start(start_month) if start_month else _add_months(end, -11)
+        start = month_start(start_month) if start_month else add_months(end, -11)
         last = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         if start > end:
             raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
@@ -138,11 +123,6 @@ MEASURE_RATES = {
     # with baselines >= 10 a remission is also a response: "responded, not remitted" is a count too
     "pct_remission_of_responders": ("remitters", "responders"),
 }
-
-
-def _add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def with_rates(counts: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,32 @@
+"""Calendar months as the billing and outcome rules count them: a month is its first day.
+
+Every command and report takes months as "YYYY-MM"; one place reads them so "2025-03",
+"2025-03-17" and a date all mean the same month everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def as_date(value) -> dt.date:
+    """A date from a date, a datetime or ISO text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def month_start(value) -> dt.date:
+    """'2025-03', '2025-03-17' or a date -> the first day of that month."""
+    if isinstance(value, dt.date):
+        return as_date(value).replace(day=1)
+    text = str(value)
+    return as_date(text + "-01" if len(text) == 7 else text).replace(day=1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """The first day of the month `n` months after (or before, n < 0) `month`'s."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
