@@ -58,6 +58,8 @@ def test_quarantine_writes_csv_and_xlsx(tmp_path):
 def test_quarantine_refuses_other_extensions_and_missing_store(tmp_path):
     result = CliRunner().invoke(cli, ["quarantine", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "q.json")])
     assert result.exit_code == 1 and "unsupported output type" in result.output
+    result = CliRunner().invoke(cli, ["quarantine", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "q.csv")])
+    assert result.exit_code == 1 and "no store at" in result.output and "Traceback" not in result.output
 
 
 def test_report_names_unknown_report_and_missing_store(tmp_path):

@@ -88,7 +88,7 @@ def test_great_expectations_validates_a_sample_and_the_result_is_written(db, tmp
 def test_a_missing_store_is_one_line(tmp_path):
     result = validate("--db", tmp_path / "nowhere.duckdb")
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: no store at {tmp_path / 'nowhere.duckdb'}; create one with `bcm load PATH --db {tmp_path / 'nowhere.duckdb'}`"
+    assert result.output.strip() == f"Error: no store at {tmp_path / 'nowhere.duckdb'}; create one with `bcm load PATH --db {tmp_path / 'nowhere.duckdb'}` (or `bcm demo`)"
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import db_option, fail, open_store
+from bcm_analytics.cli.options import db_option, fail, open_store, require_store
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
@@ -83,8 +83,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
         fail(str(e))
     rules = _load_rules(rules_file)
     if save_marts:
-        if not db.exists():
-            fail(f"no store at {db}; create one with `bcm load PATH --db {db}` (or `bcm demo`)")
+        require_store(db)
         con = connect(db)
     else:
         con = open_store(db)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from bcm_analytics.cli.options import db_option, fail, timezone_option
+from bcm_analytics.cli.options import db_option, fail, open_store, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult
 from bcm_analytics.ingest.loader import discover, load_file
 from bcm_analytics.warehouse import connect
@@ -105,7 +105,7 @@ def quarantine(db: Path, out: Path, status: str) -> None:
         check_suffix(out, (".csv", ".xlsx"))
     except ValueError as e:
         fail(str(e))
-    con = connect(db, read_only=True)
+    con = open_store(db)
     where = {"all": "", "current": "WHERE status IN ('open', 'waiting')"}.get(status, f"WHERE status = '{status}'")
     frame = con.sql(
         f"""SELECT q.load_id, q.table_name, q.source_file, q.line_number,

@@ -29,10 +29,15 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
-def open_store(db: Path):
-    """Open an existing store read-only, or exit with one line saying how to create it."""
-    from bcm_analytics.warehouse import connect
-
+def require_store(db: Path) -> None:
+    """Exit with one line saying how to create the store, when there is none at `db`."""
     if not Path(db).exists():
         fail(f"no store at {db}; create one with `bcm load PATH --db {db}` (or `bcm demo`)")
+
+
+def open_store(db: Path):
+    """Open an existing store read-only (commands that only read never create a file)."""
+    from bcm_analytics.warehouse import connect
+
+    require_store(db)
     return connect(db, read_only=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import db_option, fail, timezone_option
+from bcm_analytics.cli.options import db_option, fail, require_store, timezone_option
 from bcm_analytics.reports.runner import ReportError, available_reports, render_report
 
 
@@ -34,8 +34,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Pa
     """Render report NAME (a notebook in notebooks/) to self-contained HTML."""
     if name not in available_reports():
         fail(f"no report named '{name}'; available: {', '.join(available_reports())}")
-    if not db.exists():
-        fail(f"no store at {db}; load data first (`bcm load`) or run `bcm demo`")
+    require_store(db)
     try:
         path = render_report(name, db, {k: parse_value(v) for k, v in parameters}, out)
     except ReportError as e:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import db_option, fail
+from bcm_analytics.cli.options import db_option, fail, require_store
 from bcm_analytics.contracts.validate import DEFAULT_SAMPLE
 
 
@@ -52,8 +52,7 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
     run is kept for the data-quality report. Exits non-zero when a reject-level expectation
     fails on stored data.
     """
-    if not Path(db).exists():
-        fail(f"no store at {db}; create one with `bcm load PATH --db {db}`")
+    require_store(db)
     if out is not None and out.suffix.lower() != ".json":
         fail(f"--out must name a .json file, not {out.name}")
     run = run_validation(db, sample, out)
