@@ -13,7 +13,16 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from bcm_analytics.billing.engine import build, copy_to_temp, period, period_rows, run_sql, sql_text, with_month_text
+from bcm_analytics.billing.engine import (
+    build,
+    built_token,
+    copy_to_temp,
+    period,
+    period_rows,
+    sql_text,
+    with_month_text,
+)
+from bcm_analytics.sqlfiles import run_sql
 
 FINDINGS = {
     # finding: what it means, for the workbook's summary
@@ -46,11 +55,15 @@ def _claims_source(con) -> str:
 def _prepare(con, start, end, rules) -> dict:
     """Build billing, then the reconciliation tables for start..end; returns the period parameters."""
     rules = build(con, rules)
+    params = period(start, end)
+    token = f"{built_token(con, rules)}/{params['start']}/{params['end']}"
+    if con.execute("SELECT getvariable('bcm_reconciled')").fetchall()[0][0] == token:
+        return params
     codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
     copy_to_temp(con, "billing_claim_codes", pa.table({"code": [c for c, _ in codes], "family": [f for _, f in codes]}))
     con.execute(f"CREATE OR REPLACE TEMP VIEW recon_claims_source AS {_claims_source(con)}")
-    params = period(start, end)
     run_sql(con, sql_text("reconcile"), params)
+    con.execute("SET VARIABLE bcm_reconciled = ?", [token])
     return params
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -25,7 +24,7 @@ import pandas as pd
 
 from bcm_analytics.months import add_months, as_date, month_start
 from bcm_analytics.outcomes.params import Definitions, load_definitions
-from bcm_analytics.sqlfiles import read_sql
+from bcm_analytics.sqlfiles import read_sql, run_sql
 
 PREPARE = ("episodes", "scores", "activity", "windows", "patients")
 _run_ids = itertools.count(1)
@@ -34,14 +33,6 @@ _run_ids = itertools.count(1)
 @cache
 def sql_text(name: str) -> str:
     return read_sql("bcm_analytics.outcomes", f"sql/{name}.sql")
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.DuckDBPyConnection:
-    """Execute sql/<name>.sql with the named parameters it uses (DuckDB refuses unused ones)."""
-    text = sql_text(name)
-    code = re.sub(r"--[^\n]*", "", text)  # a $name in a comment is not a parameter
-    used = set(re.findall(r"\$([a-z_0-9]+)", code))
-    return con.execute(text, {k: v for k, v in params.items() if k in used})
 
 
 def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
@@ -71,7 +62,7 @@ class OutcomeRun:
 
     def build(self) -> None:
         for name in PREPARE:
-            run_sql(self.con, name, self.params)
+            run_sql(self.con, sql_text(name), self.params)
         self.con.execute("SET VARIABLE outcome_run = ?", [self.run_id])
 
     def current(self) -> duckdb.DuckDBPyConnection:
@@ -81,7 +72,7 @@ class OutcomeRun:
         return self.con
 
     def query(self, name: str, **extra) -> pd.DataFrame:
-        return run_sql(self.current(), name, {**self.params, **extra}).df()
+        return run_sql(self.current(), sql_text(name), {**self.params, **extra}).df()
 
     def period(self, start_month=None, end_month=None) -> dict:
         """Report period as SQL parameters: first day of the first month to the last day of the last.
