@@ -190,10 +190,10 @@ def test_every_row_expectation_explains_itself_to_a_steward():
 
 @pytest.mark.parametrize("npi, valid", [(GOOD_NPI, True), (BAD_NPI, False), ("1245319599", True), ("1245319598", False), ("123456789", False), ("12345678931", False), ("12345a7893", False)])
 def test_npi_check_digit_in_sql_and_python(con, npi, valid):
-    from bcm_analytics.contracts.gx_custom import npi_valid
+    from bcm_analytics.npi import is_valid_npi
 
     assert con.execute("SELECT bcm_npi_valid(?)", [npi]).fetchall()[0][0] is valid
-    assert npi_valid(npi) is valid
+    assert is_valid_npi(npi) is valid
 
 
 def test_the_readme_lists_the_current_suites():

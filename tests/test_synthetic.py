@@ -17,7 +17,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bcm_analytics.synthetic import generate_program, is_valid_npi, npi_check_digit, write_claims
+from bcm_analytics.npi import is_valid_npi, npi_check_digit
+from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.synthetic.activity import split_minutes
 from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS
 from bcm_analytics.synthetic.vocab import ACTIVITIES

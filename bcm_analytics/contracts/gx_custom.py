@@ -16,19 +16,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     multicolumn_condition_partial,
 )
 
-
-def npi_valid(value) -> bool:
-    """10 digits whose Luhn check (over '80840' + the digits) holds, as CMS specifies."""
-    text = str(value)
-    if len(text) != 10 or not text.isascii() or not text.isdigit():
-        return False
-    total = 0
-    for position, char in enumerate(reversed("80840" + text)):
-        digit = int(char)
-        if position % 2 == 1:
-            digit = digit * 2 - 9 if digit >= 5 else digit * 2
-        total += digit
-    return total % 10 == 0
+from bcm_analytics.npi import is_valid_npi
 
 
 class ColumnValuesValidNpi(ColumnMapMetricProvider):
@@ -36,7 +24,7 @@ class ColumnValuesValidNpi(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column, **kwargs):
-        return column.map(npi_valid).astype(bool)
+        return column.map(is_valid_npi).astype(bool)
 
 
 class ExpectColumnValuesToBeValidNpi(ColumnMapExpectation):

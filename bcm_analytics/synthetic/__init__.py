@@ -6,8 +6,7 @@ with a known share of realistic billing mistakes, so reconciliation can be check
 """
 
 from bcm_analytics.synthetic.claims import write_claims
-from bcm_analytics.synthetic.npi import is_valid_npi, npi_check_digit
 from bcm_analytics.synthetic.program import GenerationSummary, generate_program
 from bcm_analytics.synthetic.vocab import PAYER_CLASSES
 
-__all__ = ["GenerationSummary", "PAYER_CLASSES", "generate_program", "is_valid_npi", "npi_check_digit", "write_claims"]
+__all__ = ["GenerationSummary", "PAYER_CLASSES", "generate_program", "write_claims"]
