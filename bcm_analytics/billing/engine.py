@@ -18,6 +18,7 @@ import pyarrow as pa
 from bcm_analytics.billing.rules import Rules, as_rules
 from bcm_analytics.months import month_start
 from bcm_analytics.sqlfiles import read_sql, run_sql
+from bcm_analytics.warehouse.store import copy_to_temp
 
 BUILD_STEPS = ("patients", "entries", "months", "episodes", "lines")
 MARTS = {
@@ -40,16 +41,6 @@ def sql_text(name: str, **parts: str) -> str:
 
 def month_codes_sql(months: str) -> str:
     return sql_text("month_codes", months=months)
-
-
-def copy_to_temp(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Copy a small Arrow table into a temp table.
-
-    A replacement scan of the local variable, not con.register: DuckDB 2.0 refuses register
-    while an earlier result on the connection is not fetched to the end (a caller's fetchone).
-    """
-    _bcm_arrow_input = table  # noqa: F841  (read by name in the SQL below)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _bcm_arrow_input")
 
 
 def built_token(con: duckdb.DuckDBPyConnection, rules: Rules) -> str:

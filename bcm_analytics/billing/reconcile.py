@@ -2,8 +2,8 @@
 
 `findings` returns one row per finding (a patient-month can carry several), each with the
 money at stake and a sentence a biller can act on; the SQL is sql/reconcile.sql. Claims come
-from staging.claims and, when the store has it, staging.claims_unknown_patient (claim lines the
-loader keeps aside because their patient is not in the registry).
+from staging.claims and staging.claims_unknown_patient (claim lines the loader keeps aside
+because their patient is not in the registry).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import pyarrow as pa
 from bcm_analytics.billing.engine import (
     build,
     built_token,
-    copy_to_temp,
     period,
     period_rows,
     sql_text,
     with_month_text,
 )
 from bcm_analytics.sqlfiles import run_sql
+from bcm_analytics.warehouse.store import copy_to_temp
 
 FINDINGS = {
     # finding: what it means, for the workbook's summary
@@ -41,17 +41,6 @@ FINDINGS = {
 SEVERITIES = ("revenue", "compliance", "info")
 
 
-def _claims_source(con) -> str:
-    """The claim lines to read: staging.claims, plus the unknown-patient lines when kept apart."""
-    aside = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging' AND table_name = 'claims_unknown_patient'"
-    ).fetchone()[0]
-    columns = "claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi, " \
-              "charge_amount, paid_amount, claim_status"
-    union = f" UNION ALL SELECT {columns} FROM staging.claims_unknown_patient" if aside else ""
-    return f"SELECT {columns} FROM staging.claims{union}"
-
-
 def _prepare(con, start, end, rules) -> dict:
     """Build billing, then the reconciliation tables for start..end; returns the period parameters."""
     rules = build(con, rules)
@@ -61,7 +50,6 @@ def _prepare(con, start, end, rules) -> dict:
         return params
     codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
     copy_to_temp(con, "billing_claim_codes", pa.table({"code": [c for c, _ in codes], "family": [f for _, f in codes]}))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW recon_claims_source AS {_claims_source(con)}")
     run_sql(con, sql_text("reconcile"), params)
     con.execute("SET VARIABLE bcm_reconciled = ?", [token])
     return params

@@ -33,10 +33,6 @@ class Expectation:
     kept_in: str | None = None  # a table that holds the row meanwhile
 
     @property
-    def column(self) -> str | None:
-        return self.kwargs.get("column")
-
-    @property
     def label(self) -> str:
         """How the check is named in the quarantine and in reports."""
         return f"{self.table}: {self.name}"

@@ -14,8 +14,10 @@ import csv
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from bcm_analytics.ingest.readers import TEXT_ENCODINGS
+from bcm_analytics.warehouse.store import copy_to_temp
 
 FIELD_LIMIT = 64 << 20  # above the loader's 16 MB line limit: a long value is DuckDB's to judge
 
@@ -39,13 +41,6 @@ def record_starts(path: Path, encoding: str, delimiter: str) -> tuple[list[int],
 
 def load_record_map(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, delimiter: str) -> int:
     """Create temp._recmap(logical, physical); returns its row count."""
-    import pandas as pd
-
     logical, physical = record_starts(path, encoding, delimiter)
-    frame = pd.DataFrame({"logical": pd.array(logical, dtype="int64"), "physical": pd.array(physical, dtype="int64")})
-    con.register("_recmap_frame", frame)
-    try:
-        con.execute("CREATE TEMP TABLE _recmap AS SELECT * FROM _recmap_frame")
-    finally:
-        con.unregister("_recmap_frame")
+    copy_to_temp(con, "_recmap", pa.table({"logical": pa.array(logical, pa.int64()), "physical": pa.array(physical, pa.int64())}))
     return len(logical)

@@ -18,7 +18,6 @@ from bcm_analytics.synthetic.text import choose, clock_text, day_text, lookup, n
 
 PHQ9, GAD7 = 0, 1
 INSTRUMENTS = ["PHQ-9", "GAD-7"]
-ITEMS = [9, 7]
 RECOVERY_DAYS = 45.0  # time constant of improvement
 FOLLOW_UP_DAYS = (21, 43)  # days between scores: 21-42
 

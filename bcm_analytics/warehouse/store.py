@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import yaml
 
 from bcm_analytics import config
@@ -34,7 +35,6 @@ class ColumnSpec:
     type: str
     required: bool = False
     default: str | None = None
-    doc: str = ""
     time_of: str | None = None
 
     def staging_columns(self) -> list[tuple[str, str]]:
@@ -69,9 +69,6 @@ class TableSpec:
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
-    def column(self, name: str) -> ColumnSpec:
-        return next(c for c in self.columns if c.name == name)
-
     def staging_columns(self) -> list[tuple[str, str]]:
         return [sc for c in self.columns for sc in c.staging_columns()]
 
@@ -88,7 +85,6 @@ def table_specs() -> dict[str, TableSpec]:
                 type=v["type"],
                 required=bool(v.get("required", False)),
                 default=v.get("default"),
-                doc=v.get("doc", ""),
                 time_of=v.get("time_of"),
             )
             for c, v in t["columns"].items()
@@ -141,3 +137,13 @@ def connect(
     tz = timezone or config.default_timezone()
     con.execute("SET VARIABLE bcm_timezone = ?", [tz])
     return con
+
+
+def copy_to_temp(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Copy a small Arrow table into a temp table.
+
+    A replacement scan of the local variable, not con.register: DuckDB 2.0 refuses register
+    while an earlier result on the connection is not fetched to the end (a caller's fetchone).
+    """
+    _bcm_arrow_input = table  # noqa: F841  (read by name in the SQL below)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _bcm_arrow_input")

@@ -1,7 +1,7 @@
 -- Reconciliation of claims against the billing lines the logged minutes support
 -- (billing_rules.md section 6), for the service months $start..$end. Needs the billing build
--- (billing_* tables), billing_claim_codes (code -> family) and recon_claims_source (claim lines:
--- staging.claims, plus staging.claims_unknown_patient when the store has it).
+-- (billing_* tables) and billing_claim_codes (code -> family). Claim lines are staging.claims plus
+-- staging.claims_unknown_patient (lines the loader keeps aside until their patient arrives).
 --
 -- Grain: recon_codes has one row per patient, month and procedure code that is expected or
 -- billed; recon_findings one row per finding. A finding is about one code unless it is about a
@@ -14,7 +14,13 @@ SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_
        c.charge_amount, c.paid_amount, lower(trim(coalesce(c.claim_status, 'submitted'))) AS claim_status,
        lower(trim(coalesce(c.claim_status, ''))) = 'denied' AS denied, k.family,
        p.patient_id IS NOT NULL AS known_patient
-FROM recon_claims_source c
+FROM (
+  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi,
+         charge_amount, paid_amount, claim_status FROM staging.claims
+  UNION ALL
+  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi,
+         charge_amount, paid_amount, claim_status FROM staging.claims_unknown_patient
+) c
 JOIN billing_claim_codes k ON k.code = upper(trim(c.procedure_code))
 LEFT JOIN billing_patients p ON p.patient_id = c.patient_id
 WHERE date_trunc('month', c.date_of_service) BETWEEN $start AND $end;
