@@ -67,3 +67,11 @@ def test_report_names_unknown_report_and_missing_store(tmp_path):
     assert result.exit_code == 1 and "available: " in result.output and "program_overview" in result.output
     result = CliRunner().invoke(cli, ["report", "program_overview", "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 1 and "no store at" in result.output
+
+
+def test_bad_months_and_dates_are_usage_errors_not_tracebacks(tmp_path):
+    for args in (["outcomes", "--out", "o.csv", "--start-month", "2025-13"], ["outcomes", "--out", "o.csv", "--as-of", "2025-02-30"],
+                 ["generate", "--start", "2025/01"], ["billing", "--month", "25-01", "--out", "x.csv"]):
+        result = CliRunner().invoke(cli, args + ["--db", str(tmp_path / "x.duckdb")] if args[0] != "generate" else args)
+        assert result.exit_code == 2 and "Traceback" not in result.output, args
+        assert "is not a" in result.output, args

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import db_option, fail, open_store, require_store
-
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-def _month(ctx, param, value: str | None) -> str | None:
-    if value is not None and not MONTH.fullmatch(value):
-        raise click.BadParameter(f"{value!r} is not a month YYYY-MM")
-    return value
-
+from bcm_analytics.cli.options import check_month, db_option, fail, open_store, require_store
 
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
     help="The program's rules file, merged over the shipped defaults (default $BCM_RULES).",
 )
-month_option = click.option("--month", "start", metavar="YYYY-MM", callback=_month, help="First service month.")
-to_option = click.option("--to", "end", metavar="YYYY-MM", callback=_month, help="Last service month (default: --month).")
+month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
+to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, help="Last service month (default: --month).")
 
 
 def _load_rules(rules_file: Path | None):

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from bcm_analytics.cli.options import db_option, fail, open_store, timezone_option
+from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult
 from bcm_analytics.ingest.loader import discover, load_file
 from bcm_analytics.warehouse import connect
@@ -19,7 +19,7 @@ from bcm_analytics.warehouse import connect
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="demo_data", show_default=True)
 @click.option("--patients", type=click.IntRange(min=10), default=2000, show_default=True)
 @click.option("--months", type=click.IntRange(min=1), default=24, show_default=True)
-@click.option("--start", default="2024-01", show_default=True, help="First month (YYYY-MM).")
+@click.option("--start", default="2024-01", show_default=True, callback=check_month, help="First month (YYYY-MM).")
 @click.option("--seed", type=int, default=7, show_default=True)
 def generate(out_dir: Path, patients: int, months: int, start: str, seed: int) -> None:
     """Write a seeded synthetic program (canonical CSV exports) to OUT."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import click
@@ -41,3 +43,23 @@ def open_store(db: Path):
 
     require_store(db)
     return connect(db, read_only=True)
+
+
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def check_month(ctx, param, value: str | None) -> str | None:
+    """Option callback: a month YYYY-MM, or a usage error naming the option (never a traceback)."""
+    if value is not None and not MONTH.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not a month YYYY-MM")
+    return value
+
+
+def check_date(ctx, param, value: str | None) -> str | None:
+    """Option callback: a real calendar date YYYY-MM-DD."""
+    if value is not None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+    return value
