@@ -30,3 +30,8 @@ def add_months(month: dt.date, n: int) -> dt.date:
     """The first day of the month `n` months after (or before, n < 0) `month`'s."""
     index = month.year * 12 + month.month - 1 + n
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of `month`'s month."""
+    return add_months(month_start(month), 1) - dt.timedelta(days=1)

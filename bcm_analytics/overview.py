@@ -19,6 +19,12 @@ def data_period(con) -> tuple[date, date]:
     return first, last
 
 
+def report_period(con, start_month: str | None = None, end_month: str | None = None) -> tuple[date, date]:
+    """A report's months: those asked for, else the first / last month with logged time."""
+    first, last = data_period(con)
+    return (month_start(start_month) if start_month else first, month_start(end_month) if end_month else last)
+
+
 def program_overview(con, start: str | date, end: str | date, clinic: str | None = None) -> pd.DataFrame:
     """One row per month and clinic (counts are not yet suppressed: see the report)."""
     sql = read_sql("bcm_analytics", "overview.sql")

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from bcm_analytics.billing.rules import Rules, as_rules
-from bcm_analytics.months import month_start
+from bcm_analytics.months import as_date, month_start
 from bcm_analytics.sqlfiles import read_sql, run_sql
 from bcm_analytics.warehouse.store import copy_to_temp
 
@@ -133,7 +133,7 @@ def near_threshold(con, as_of: date | str | None = None, margin: float = 10, rul
     days_left counts the days of the month from as_of on, as_of included.
     """
     build(con, rules)
-    as_of = date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or date.today())
+    as_of = as_date(as_of) if as_of else date.today()
     text = sql_text("near_threshold", month_codes=month_codes_sql("billing_worklist_months"))
     return run_sql(con, text, {"as_of": as_of, "margin": margin}).df()
 

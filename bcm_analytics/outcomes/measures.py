@@ -22,7 +22,7 @@ from functools import cache
 import duckdb
 import pandas as pd
 
-from bcm_analytics.months import add_months, as_date, month_start
+from bcm_analytics.months import add_months, as_date, month_end, month_start
 from bcm_analytics.outcomes.params import Definitions, load_definitions
 from bcm_analytics.sqlfiles import read_sql, run_sql
 
@@ -81,7 +81,7 @@ class OutcomeRun:
         """
         end = month_start(end_month) if end_month else self.as_of.replace(day=1)
         start = month_start(start_month) if start_month else add_months(end, -11)
-        last = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        last = month_end(end)
         if start > end:
             raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
         return {"start_month": start, "end_month": end, "period_end": min(last, self.as_of)}
