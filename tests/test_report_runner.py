@@ -30,3 +30,11 @@ def test_overview_report_is_self_contained_and_repeatable(small_store, tmp_path)
     assert first.count("bcm-figure-") >= 3
     assert len(re.findall(r"plotly\.js v\d", first)) == 1, "plotly.js embedded exactly once"
     assert not re.search(r'<script[^>]*src="https?://', first), "no script from a CDN"
+
+
+def test_file_parameters_are_read_relative_to_where_bcm_runs(small_store, tmp_path, monkeypatch):
+    """The kernel runs in notebooks/; a rules file named relative to the user's folder still counts."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_rules.yaml").write_text("payer_names:\n  Medicare: medicaid\n")
+    html = render_report("billing_reconciliation", "test.duckdb", {"rules": "my_rules.yaml"}, "r.html").read_text()
+    assert "Billing reconciliation" in html

@@ -36,7 +36,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
 
     source = notebook_path(name)
     out = Path(out_path) if out_path else Path("reports") / f"{name}.html"
-    params = {"db": str(Path(db).resolve()), **(parameters or {})}
+    params = {key: _absolute_if_path(value) for key, value in {"db": db, **(parameters or {})}.items()}
     try:
         nb = pm.execute_notebook(
             str(source), None, parameters=params, kernel_name="python3", progress_bar=False,
@@ -47,6 +47,15 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(to_html(nb), encoding="utf-8")
     return out
+
+
+def _absolute_if_path(value):
+    """Files named relative to where `bcm` runs (a rules file, the store) as absolute paths:
+    the kernel runs in notebooks/, where a relative path would point elsewhere."""
+    if isinstance(value, Path):
+        return str(value.resolve())
+    looks_like_path = isinstance(value, str) and ("/" in value or "\\" in value or Path(value).suffix)
+    return str(Path(value).resolve()) if looks_like_path and Path(value).exists() else value
 
 
 def to_html(nb) -> str:
