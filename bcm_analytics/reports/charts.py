@@ -21,6 +21,7 @@ table.bcm {border-collapse: collapse; font-size: 13px; margin: 8px 0 16px}
 table.bcm th {background: #DDEBF7; text-align: left; padding: 4px 8px; border-bottom: 1px solid #999}
 table.bcm td, table.bcm th {padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left !important}
 </style>"""
+MONEY_WORDS = ("amount", "revenue", "exposure", "dollars", "at_stake")  # columns shown as $1,234.56
 _NUMBER = re.compile(r"^[-+]?\$?-?[\d,]+(\.\d+)?%?$")
 _css_shown = False
 
@@ -62,8 +63,11 @@ def _is_numeric(cells: pd.Series) -> bool:
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells as text: thousands separators, one decimal, blanks for missing, * for suppressed."""
+    """Cells as text: thousands separators, one decimal (dollars two), blanks for missing, * for suppressed."""
     out = frame.astype(object).map(_cell)
+    for col in frame.columns:
+        if any(word in str(col) for word in MONEY_WORDS) and pd.api.types.is_numeric_dtype(frame[col]):
+            out[col] = frame[col].map(lambda v: "" if pd.isna(v) else f"${v:,.2f}")
     for col, labels in frame.attrs.get("suppressed", {}).items():
         if col in out.columns:
             out.loc[out.index.isin(list(labels)), col] = "*"
