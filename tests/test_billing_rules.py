@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bcm_analytics.billing.rules import RulesError, load_rules
+from bcm_analytics.config.rules import RulesError, load_rules
 
 
 def periods(rules, **where):

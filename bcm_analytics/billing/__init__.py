@@ -19,7 +19,7 @@ from bcm_analytics.billing.engine import (
     time_entries,
     unbilled_months,
 )
-from bcm_analytics.billing.rules import Rules, RulesError, load_rules
+from bcm_analytics.config.rules import Rules, RulesError, load_rules
 
 __all__ = [
     "Rules",

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from bcm_analytics.billing.rules import Rules, as_rules
+from bcm_analytics.config.rules import Rules, as_rules
 from bcm_analytics.months import as_date, month_start
 from bcm_analytics.sqlfiles import read_sql, run_sql
 from bcm_analytics.warehouse.store import copy_to_temp

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics import config
+from bcm_analytics.config import settings as config
 
 db_option = click.option(
     "--db",

@@ -19,7 +19,7 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="YAML overriding measure definitions (same shape as bcm_analytics/outcomes/definitions.yaml).")
+              help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
 @click.option("--start-month", metavar="YYYY-MM", callback=check_month, help="Program measures: first baseline month. [default: 12 months before the last]")
 @click.option("--end-month", metavar="YYYY-MM", callback=check_month, help="Program measures: last baseline month. [default: the as-of month]")
 @click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")

@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from bcm_analytics.months import add_months, as_date, month_end, month_start
-from bcm_analytics.outcomes.params import Definitions, load_definitions
+from bcm_analytics.config.definitions import Definitions, load_definitions
 from bcm_analytics.sqlfiles import read_sql, run_sql
 
 PREPARE = ("episodes", "scores", "activity", "windows", "patients")

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from bcm_analytics import config
+from bcm_analytics.config import settings as config
 from bcm_analytics.sqlfiles import read_sql
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"

@@ -84,8 +84,8 @@ class Definitions:
 
 def load_definitions(path: str | Path | None = None, overrides: dict | None = None) -> Definitions:
     """The shipped defaults, updated with a YAML file and/or a mapping of the same shape."""
-    data = yaml.safe_load(resources.files("bcm_analytics.outcomes").joinpath("definitions.yaml").read_text())
-    source = "bcm_analytics/outcomes/definitions.yaml"
+    data = yaml.safe_load(resources.files("bcm_analytics.config").joinpath("definitions.yaml").read_text())
+    source = "bcm_analytics/config/definitions.yaml"
     if path is not None:
         _merge(data, yaml.safe_load(Path(path).read_text()) or {})
         source += f" + {path}"

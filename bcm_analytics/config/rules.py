@@ -56,7 +56,7 @@ class Rules:
     fee_dirs: tuple[Path, ...]
 
     def fees(self) -> pa.Table:
-        from bcm_analytics.billing.fees import load_fees
+        from bcm_analytics.config.fees import load_fees
 
         return load_fees(self.fee_dirs, self.class_parents)
 
@@ -412,8 +412,8 @@ def _has_key(data: dict, dotted: str) -> bool:
     return True
 
 
-DEFAULT_RULES = Path(str(resources.files("bcm_analytics.billing").joinpath("rulesets/default.yaml")))
-DEFAULT_FEES = Path(str(resources.files("bcm_analytics.billing").joinpath("fee_schedules")))
+DEFAULT_RULES = Path(str(resources.files("bcm_analytics.config").joinpath("rulesets/default.yaml")))
+DEFAULT_FEES = Path(str(resources.files("bcm_analytics.config").joinpath("fee_schedules")))
 
 
 def load_rules(path: str | Path | None = None) -> Rules:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from bcm_analytics.billing.rules import RulesError
+from bcm_analytics.config.rules import RulesError
 
 COLUMNS = ("code", "effective_from", "effective_to", "amount", "source", "verified")
 FILE_NAME = re.compile(r"(?P<payer_class>[a-z0-9_]+)_(?P<year>\d{4})\.csv")
