@@ -11,18 +11,18 @@ SELECT r.* FROM {rows} r
 
 -- name: time_logs
 SELECT r.*, p.clinic_id,
-  coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone,
-  coalesce(r.service_date_local, timezone(coalesce(p.timezone, getvariable('bcm_timezone')), r.service_date_instant)) AS service_at,
+  core.zone(p.timezone) AS timezone,
+  core.local_time(r.service_date_local, r.service_date_instant, p.timezone) AS service_at,
   CAST(service_at AS DATE) AS service_date,
-  CAST(date_trunc('month', service_at) AS DATE) AS service_month,
+  core.local_month(r.service_date_local, r.service_date_instant, p.timezone) AS service_month,
   p.enrollment_date AS patient_enrollment_date,
   p.discharge_date AS patient_discharge_date
 FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 
 -- name: assessments
 SELECT r.*, p.clinic_id,
-  coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone,
-  coalesce(r.administered_on_local, timezone(coalesce(p.timezone, getvariable('bcm_timezone')), r.administered_on_instant)) AS administered_at,
+  core.zone(p.timezone) AS timezone,
+  core.local_time(r.administered_on_local, r.administered_on_instant, p.timezone) AS administered_at,
   CAST(administered_at AS DATE) AS administered_on
 FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 

@@ -95,31 +95,42 @@ CREATE TABLE IF NOT EXISTS meta.validation_results (
   examples JSON                       -- a few offending rows (key, file, line) for the data steward
 );
 
--- Core views: the clinic's zone decides local dates and months (never UTC).
+-- The clinic's zone decides local dates and months (never UTC). These macros are the one place
+-- that rule lives: the core views and the loader's checks (contracts/frames.sql) both call them.
+-- core.zone: a clinic's zone, or the program's (BCM_TIMEZONE / --timezone) when it names none.
+CREATE OR REPLACE MACRO core.zone(tz) AS coalesce(tz, getvariable('bcm_timezone'));
+-- core.local_time: an exported reading as local clock time: a wall-clock reading as it is, an
+-- instant (with an offset, or epoch) seen in the zone.
+CREATE OR REPLACE MACRO core.local_time(local_ts, instant_ts, tz) AS
+  coalesce(local_ts, timezone(core.zone(tz), instant_ts));
+-- core.local_month: the first day of the local calendar month of a reading.
+CREATE OR REPLACE MACRO core.local_month(local_ts, instant_ts, tz) AS
+  CAST(date_trunc('month', core.local_time(local_ts, instant_ts, tz)) AS DATE);
+
 CREATE OR REPLACE VIEW core.patients AS
-SELECT p.*, coalesce(c.timezone, getvariable('bcm_timezone')) AS timezone,
+SELECT p.*, core.zone(c.timezone) AS timezone,
        coalesce(c.setting, 'physician_practice') AS setting
 FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id);
 
 CREATE OR REPLACE VIEW core.time_logs AS
 WITH t AS (
-  SELECT t.*, p.clinic_id, coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone
+  SELECT t.*, p.clinic_id, core.zone(p.timezone) AS timezone
   FROM staging.time_logs t LEFT JOIN core.patients p USING (patient_id)
 )
 SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, start_time_instant),
-  coalesce(service_date_local, timezone(timezone, service_date_instant)) AS service_at,
+  core.local_time(service_date_local, service_date_instant, timezone) AS service_at,
   CAST(service_at AS DATE) AS service_date,
-  CAST(date_trunc('month', service_at) AS DATE) AS service_month,
-  coalesce(start_time_local, timezone(timezone, start_time_instant)) AS start_at,
+  core.local_month(service_date_local, service_date_instant, timezone) AS service_month,
+  core.local_time(start_time_local, start_time_instant, timezone) AS start_at,
   start_at + to_microseconds(CAST(round(minutes * 60000000) AS BIGINT)) AS end_at
 FROM t;
 
 CREATE OR REPLACE VIEW core.assessments AS
 WITH a AS (
-  SELECT a.*, p.clinic_id, coalesce(p.timezone, getvariable('bcm_timezone')) AS timezone
+  SELECT a.*, p.clinic_id, core.zone(p.timezone) AS timezone
   FROM staging.assessments a LEFT JOIN core.patients p USING (patient_id)
 )
 SELECT a.* EXCLUDE (administered_on_local, administered_on_instant),
-  coalesce(administered_on_local, timezone(timezone, administered_on_instant)) AS administered_at,
+  core.local_time(administered_on_local, administered_on_instant, timezone) AS administered_at,
   CAST(administered_at AS DATE) AS administered_on
 FROM a;
