@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -18,7 +19,8 @@ import yaml
 from bcm_analytics.config import settings as config
 from bcm_analytics.sqlfiles import read_sql
 
-CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
+# data_contracts/ at the top of the repository, installed as package data (see pyproject.toml)
+CONTRACTS_DIR = resources.files("bcm_analytics.data_contracts")
 
 DUCKDB_TYPES = {
     "text": "VARCHAR",
