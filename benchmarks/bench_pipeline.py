@@ -55,7 +55,7 @@ DATE_COLUMN = {"time_logs": "service_date", "assessments": "administered_on"}
 RAW_DUCKDB = """
 import sys, duckdb
 csv, db, out = sys.argv[1:]
-con = duckdb.connect(db)
+con = duckdb.connect(db, config={"enable_progress_bar": False})
 con.execute("CREATE TABLE time_logs AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [csv])
 con.execute(f'''COPY (SELECT patient_id, left(service_date, 7) AS service_month, sum(TRY_CAST(minutes AS DOUBLE)) AS minutes
                 FROM time_logs GROUP BY ALL) TO '{out}' (HEADER)''')

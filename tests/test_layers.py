@@ -38,15 +38,14 @@ TOOLS = {"synthetic": {"cli", "demo"}}  # a tool and the only parts that may use
 DATA = {"data_contracts", "notebooks"}  # package data, no code
 PRINTERS = {"cli"}
 
-SPECS_IN_STORE = ("the export format (table_specs from tables.yaml) is read in warehouse/store.py, which sits above "
-                  "ingest and contracts; it moves down with the ingest and contracts work")
+SPECS_IN_STORE = "table_specs (tables.yaml) live in warehouse/store.py, above ingest and contracts"
 KNOWN = {
     "bcm_analytics.billing.reconcile imports bcm_analytics.reports.export (measures -> reports)":
-        "the measure writes the finance workbook itself; streaming outputs (issue 9 item 4) move writing to reports",
+        "the measure writes its finance workbook (streaming outputs, issue 9 item 4, move it)",
     "bcm_analytics.outcomes.caseload imports bcm_analytics.reports.export (measures -> reports)":
-        "the measure writes the worklists workbook itself; streaming outputs (issue 9 item 4) move writing to reports",
+        "the measure writes its worklists workbook (streaming outputs, issue 9 item 4, move it)",
     "bcm_analytics.contracts.readme prints (only cli/ writes to the terminal)":
-        "the contracts README generator runs as a script (python -m bcm_analytics.contracts.readme)",
+        "the contracts README generator is a script (python -m bcm_analytics.contracts.readme)",
 } | {
     f"bcm_analytics.{module} imports bcm_analytics.warehouse.store (ingest, contracts -> models, warehouse)": SPECS_IN_STORE
     for module in ["contracts.checks", "contracts.gx_run", "contracts.readme", "contracts.suites", "contracts.validate",
@@ -144,7 +143,7 @@ def test_imports_point_downward_and_only_the_cli_prints():
 
 
 @pytest.mark.parametrize("violation", [
-    pytest.param(v, id=v.split(" (")[0], marks=pytest.mark.xfail(reason=f"{why} (fixed? delete it from KNOWN)", strict=True)) for v, why in KNOWN.items()
+    pytest.param(v, id=v.split(" (")[0], marks=pytest.mark.xfail(reason=f"{why}; fixed? delete it from KNOWN", strict=True)) for v, why in KNOWN.items()
 ])
 def test_known_violation_is_gone(violation):
     assert violation not in violations()

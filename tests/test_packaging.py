@@ -102,6 +102,14 @@ def test_the_wheel_installs_into_a_clean_environment_and_runs_the_demo(tmp_path)
 
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
+    try:
+        check_installed(env, wheel, tmp_path)
+    finally:
+        shutil.rmtree(env, ignore_errors=True)  # about 1 GB
+
+
+def check_installed(env: Path, wheel: Path, tmp_path: Path) -> None:
+    """Install the wheel with the pinned versions, then `bcm demo` in an empty folder."""
     python, bcm = env / "bin" / "python", env / "bin" / "bcm"
     run([python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-compile",
          "-c", ROOT / "constraints.txt", wheel], tmp_path, 1500)
