@@ -55,7 +55,8 @@ DATE_COLUMN = {"time_logs": "service_date", "assessments": "administered_on"}
 RAW_DUCKDB = """
 import sys, duckdb
 csv, db, out = sys.argv[1:]
-con = duckdb.connect(db, config={"enable_progress_bar": False})
+con = duckdb.connect(db)
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE time_logs AS SELECT * FROM read_csv(?, header = true, all_varchar = true)", [csv])
 con.execute(f'''COPY (SELECT patient_id, left(service_date, 7) AS service_month, sum(TRY_CAST(minutes AS DOUBLE)) AS minutes
                 FROM time_logs GROUP BY ALL) TO '{out}' (HEADER)''')
@@ -248,6 +249,7 @@ def main() -> None:
         ("month_billing", f"monthly export: `bcm billing --month {last}`", True,
          [bcm, "billing", "--db", inc_store, "--month", last, "--rules", rules, "--out", work / "month_lines.csv"]),
     ]
+    load_before = os.getloadavg()[0]
     steps = {"generate": Step("generate", "`bcm generate` (not part of the targets)" + (", measured when cached" if meta["cached"] else ""),
                               meta["generate_seconds"], meta["generate_peak_bytes"], True)}
     for key, label, is_bcm, args in plan:
@@ -257,10 +259,15 @@ def main() -> None:
 
     equal = same_lines(work / "lines.csv", work / "month_lines.csv", last)
     checks = targets(steps, meta["rows"]["time_logs"])
-    table = markdown(steps, checks, meta, equal)
+    busy = (load_before, os.getloadavg()[0])
+    table = markdown(steps, checks, meta, equal) + (
+        f"\n\nMeasured on {os.cpu_count()} cores with a load average of {busy[0]:.1f} before and {busy[1]:.1f} after"
+        + (": other work shared the machine, so every figure is slower than on a quiet one." if max(busy) > os.cpu_count() else ".")
+    )
     print("\n" + table)
     results = {
         "patients": opts.patients, "months": MONTHS, "seed": SEED, "program": meta, "machine": f"{platform.node()}, {os.cpu_count()} cores",
+        "load_average_before_after": busy,
         "bcm_memory_limit": os.environ.get("BCM_MEMORY_LIMIT", "default"), "version": bcm_analytics.__version__,
         "steps": [asdict(s) for s in steps.values()], "incremental_equals_full": equal,
         "targets": [{"target": t, "measured": m, "met": met} for t, m, met in checks],
