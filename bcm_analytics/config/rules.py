@@ -3,42 +3,207 @@
 The rules change by payer, setting and date, and programs disagree with public sources on some
 of them, so they live in YAML files (rulesets/default.yaml, plus an optional program file) and
 the engine reads them as one flat table: a row per payer class, billing setting, program and
-date range, holding the code set and every setting in force. A file with a mistake is refused
-with one line naming the file, the key and the problem, before anything is computed.
+date range, holding the code set and every setting in force.
+
+Each file is checked on its own against the typed models below (an unknown key, a wrong type or
+a value out of range is refused naming that file); the merged ruleset is then checked for what
+no single file can show (a payer class or code set named but defined nowhere). Either way the
+message is one line: `file: key: problem`.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
 
 import pyarrow as pa
-import yaml
+from pydantic import BeforeValidator, Field, model_validator
 
-RULES_ENV = "BCM_RULES"
+from bcm_analytics.config.settings import load_settings
+from bcm_analytics.config.files import ConfigError, Strict, digest, nearest, read_yaml, validate
+
 SETTINGS = ("physician_practice", "fqhc", "rhc")
 PROGRAMS = ("cocm", "general_bhi")
 ROLES = ("bhcm", "psychiatric_consultant", "treating_practitioner", "other")
-TOP_KEYS = ("ruleset", "version", "default_payer_class", "payer_names", "activity_types", "code_sets",
-            "settings", "payer_classes", "claim_codes", "fee_schedules")
-CLASS_KEYS = ("extends", "settings", "settings_from", "periods")
-TIER_KEYS = {
-    "initial": ("code", "from_minutes", "base_minutes"),
-    "subsequent": ("code", "from_minutes", "base_minutes"),
-    "add_on": ("code", "step_minutes", "from_extra_minutes"),
-    "fallback": ("code", "from_minutes", "to_minutes"),
-    "monthly": ("code", "from_minutes"),
-}
+DATE_SETTINGS = ("g0511_replaced_on",)  # settings a period may start on, by name
 
 
-class RulesError(ValueError):
+class RulesError(ConfigError):
     """A rules or fee file the engine cannot use: `file: key: problem` on one line."""
 
-    def __init__(self, file: str | Path, key: str, problem: str):
-        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+# --- value types -------------------------------------------------------------------------------
+
+
+def _code(value: Any) -> Any:
+    """A procedure code as text, upper-case: YAML reads 99492 unquoted as a number."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, str)):
+        return str(value).strip().upper()
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"must be a date YYYY-MM-DD (got {value!r})") from None
+    return value
+
+
+def _month_start(value: Any) -> Any:
+    value = _iso_date(value)
+    if isinstance(value, date) and value.day != 1:
+        raise ValueError(f"must be the first day of a month: codes are monthly (got {value})")
+    return value
+
+
+def _period_start(value: Any) -> Any:
+    """A period starts on the first of a month, or on the date a named date setting holds."""
+    if isinstance(value, str) and value.strip() in DATE_SETTINGS:
+        return value.strip()
+    if isinstance(value, str) or isinstance(value, date):
+        return _month_start(value)
+    raise ValueError(f"must be a date YYYY-MM-DD or the name of a date setting ({', '.join(DATE_SETTINGS)})")
+
+
+Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, description="a procedure code such as 99492 or G2214")]
+Minutes = Annotated[float, Field(gt=0, description="a positive number of minutes")]
+MonthStart = Annotated[date, BeforeValidator(_month_start)]
+PeriodStart = Annotated[date | str, BeforeValidator(_period_start)]
+Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+Version = Annotated[Text, Field(description='text, such as "3" or "2026.10" (in quotes: 2026.10 unquoted is the number 2026.1)')]
+UNSET: Any = None  # a key the file leaves out (told apart from an explicit null by exclude_unset)
+
+
+# --- code sets -------------------------------------------------------------------------------
+
+
+class Tier(Strict):
+    """A base code: billable from `from_minutes`; `base_minutes` is where its add-on steps start."""
+
+    code: Code
+    from_minutes: Minutes
+    base_minutes: Minutes
+
+
+class AddOn(Strict):
+    """An add-on (99494): one unit per `step_minutes` past the base, from `from_extra_minutes` of a step."""
+
+    code: Code
+    step_minutes: Minutes
+    from_extra_minutes: Minutes
+
+
+class Fallback(Strict):
+    """A code for months that reach no base code (G2214), from..to minutes."""
+
+    code: Code
+    from_minutes: Minutes
+    to_minutes: Minutes
+
+
+class Monthly(Strict):
+    """One code whatever the month of the episode (no add-on, no midpoint)."""
+
+    code: Code
+    from_minutes: Minutes
+
+
+class CodeSet(Strict):
+    program: Literal["cocm", "general_bhi"] = Field(description="cocm or general_bhi")
+    initial: Tier = UNSET
+    subsequent: Tier = UNSET
+    add_on: AddOn = UNSET
+    fallback: Fallback = UNSET
+    monthly: Monthly = UNSET
+
+    @model_validator(mode="after")
+    def _tiers_fit_together(self):
+        if self.monthly is not None and any((self.initial, self.subsequent, self.add_on, self.fallback)):
+            raise ValueError("a code set has either `monthly` or `initial` and `subsequent`, not both")
+        if self.monthly is None and (self.initial is None or self.subsequent is None):
+            raise ValueError("needs `initial` and `subsequent` (or `monthly`)")
+        for name in ("initial", "subsequent"):
+            tier = getattr(self, name)
+            if tier is not None and tier.base_minutes < tier.from_minutes:
+                raise ValueError(f"{name}: base_minutes must be at least from_minutes")
+        if self.add_on is not None and self.add_on.from_extra_minutes > self.add_on.step_minutes:
+            raise ValueError("add_on.from_extra_minutes must not exceed step_minutes")
+        if self.fallback is not None and not (
+                self.fallback.from_minutes <= self.fallback.to_minutes < self.subsequent.from_minutes):
+            raise ValueError("fallback needs from_minutes <= to_minutes < subsequent.from_minutes")
+        return self
+
+
+# --- settings, payer classes, the file --------------------------------------------------------
+
+
+class Settings(Strict):
+    """What counts and how a month bills; defaults for every class, overridable per class and date."""
+
+    noun: ClassVar[str] = "setting"
+    countable_activities: list[str] = Field(UNSET, description="a list of activity types")
+    countable_roles: list[Literal["bhcm", "treating_practitioner", "other"]] = Field(
+        UNSET, description="a list of roles from bhcm, treating_practitioner, other "
+                           "(consultant time is the setting count_psychiatric_consultant)")
+    count_psychiatric_consultant: bool = Field(UNSET, description="true or false")
+    bills_g2214: bool = Field(UNSET, description="true or false")
+    g2214_initial_31_35: bool = Field(UNSET, description="true or false")
+    carry_initial_forward: bool = Field(UNSET, description="true or false")
+    initial_code_once_per: Literal["episode", "calendar_year"] = Field(UNSET, description="episode or calendar_year")
+    max_99494_units: int | None = Field(UNSET, ge=1, description="a whole number of 1 or more, or null for no cap")
+    episode_gap_months: int = Field(UNSET, ge=1, description="a whole number of months, 1 or more")
+    g0511_replaced_on: MonthStart = Field(UNSET, description="the first day of a month, YYYY-MM-DD")
+
+
+Dated = dict[PeriodStart, str | None]
+
+
+class ProgramPeriods(Strict):
+    """{first day: code set} per program; each code set is in force until the next date."""
+
+    noun: ClassVar[str] = "program"
+    cocm: Dated = UNSET
+    general_bhi: Dated = UNSET
+
+
+class Periods(Strict):
+    noun: ClassVar[str] = "billing setting"
+    physician_practice: ProgramPeriods = UNSET
+    fqhc: ProgramPeriods = UNSET
+    rhc: ProgramPeriods = UNSET
+
+
+class PayerClass(Strict):
+    extends: str = UNSET
+    settings: Settings = UNSET
+    settings_from: dict[MonthStart, Settings] = UNSET
+    periods: Periods = UNSET
+
+
+class RulesFile(Strict):
+    """A rules file: the shipped one, or a program's (every key optional, merged over the shipped)."""
+
+    ruleset: Text = UNSET
+    version: Version = UNSET
+    default_payer_class: str = UNSET
+    payer_names: dict[Text, Annotated[str, Field(min_length=1, description="the name of a payer class")]] = UNSET
+    activity_types: dict[str, str] = UNSET
+    code_sets: dict[str, CodeSet] = UNSET
+    settings: Settings = UNSET
+    payer_classes: dict[str, PayerClass] = UNSET
+    claim_codes: dict[str, Annotated[list[Code], Field(min_length=1, description="a list of procedure codes")]] = UNSET
+    fee_schedules: str = UNSET
+
+
+# --- the loaded ruleset ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -60,162 +225,22 @@ class Rules:
 
         return load_fees(self.fee_dirs, self.class_parents)
 
-
-# --- value checks: each returns the cleaned value or raises RulesError -------------------------
-
-
-def _is_bool(v) -> bool:
-    return isinstance(v, bool)
-
-
-def _whole(v, minimum: int) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-
-
-def _minutes(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of what the engine reads from these rules (periods, names, codes, fees): the
+        same content gives the same digest whatever the files are called or how keys are ordered."""
+        fees = self.fees().drop_columns(["fee_file"]).to_pylist()
+        return digest({
+            "periods": sorted(self.periods.to_pylist(), key=_row_key),
+            "fees": sorted(fees, key=_row_key),
+            "default_payer_class": self.default_payer_class, "payer_names": self.payer_names,
+            "activity_types": self.activity_types, "claim_codes": {k: sorted(v) for k, v in self.claim_codes.items()},
+            "class_parents": self.class_parents,
+        })
 
 
-def _as_date(v) -> date | None:
-    if isinstance(v, date):
-        return v
-    if isinstance(v, str):
-        try:
-            return date.fromisoformat(v.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _month_start(file, key: str, v) -> date:
-    d = _as_date(v)
-    if d is None:
-        raise RulesError(file, key, f"must be a date YYYY-MM-DD (got {v!r})")
-    if d.day != 1:
-        raise RulesError(file, key, f"must be the first day of a month: codes are monthly (got {d})")
-    return d
-
-
-SETTING_CHECKS = {
-    # name: (test, what it must be)
-    "countable_activities": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of activity types"),
-    "countable_roles": (lambda v: isinstance(v, list) and all(x in ROLES and x != "psychiatric_consultant" for x in v),
-                        f"a list of roles from {', '.join(r for r in ROLES if r != 'psychiatric_consultant')} "
-                        "(consultant time is the setting count_psychiatric_consultant)"),
-    "count_psychiatric_consultant": (_is_bool, "true or false"),
-    "bills_g2214": (_is_bool, "true or false"),
-    "g2214_initial_31_35": (_is_bool, "true or false"),
-    "carry_initial_forward": (_is_bool, "true or false"),
-    "initial_code_once_per": (lambda v: v in ("episode", "calendar_year"), "episode or calendar_year"),
-    "max_99494_units": (lambda v: v is None or _whole(v, 1), "a whole number of 1 or more, or null for no cap"),
-    "episode_gap_months": (lambda v: _whole(v, 1), "a whole number of months, 1 or more"),
-    "g0511_replaced_on": (lambda v: _as_date(v) is not None and _as_date(v).day == 1, "the first day of a month, YYYY-MM-DD"),
-}
-DATE_SETTINGS = ("g0511_replaced_on",)
-
-
-def _check_settings(file, key: str, settings) -> None:
-    _need_mapping(file, key, settings)
-    for name, value in settings.items():
-        if name not in SETTING_CHECKS:
-            raise RulesError(file, f"{key}.{name}", f"unknown setting; known: {', '.join(SETTING_CHECKS)}")
-        test, what = SETTING_CHECKS[name]
-        if not test(value):
-            raise RulesError(file, f"{key}.{name}", f"must be {what} (got {value!r})")
-
-
-def _need_mapping(file, key: str, value) -> None:
-    if not isinstance(value, dict):
-        raise RulesError(file, key, f"must be a mapping of names to values (got {type(value).__name__})")
-
-
-def _only_keys(file, key: str, value: dict, allowed) -> None:
-    for k in value:
-        if k not in allowed:
-            raise RulesError(file, f"{key}.{k}" if key else str(k), f"unknown key; expected one of: {', '.join(allowed)}")
-
-
-def _check_code_set(file, key: str, cs) -> dict:
-    """A code set's tiers: codes as text, thresholds in minutes that make sense together."""
-    _need_mapping(file, key, cs)
-    _only_keys(file, key, cs, ("program",) + tuple(TIER_KEYS))
-    if cs.get("program") not in PROGRAMS:
-        raise RulesError(file, f"{key}.program", f"must be one of {', '.join(PROGRAMS)} (got {cs.get('program')!r})")
-    tiers = [t for t in TIER_KEYS if t in cs]
-    if "monthly" in cs and len(tiers) > 1:
-        raise RulesError(file, key, "a code set has either `monthly` or `initial` and `subsequent`, not both")
-    if "monthly" not in cs and not {"initial", "subsequent"} <= set(tiers):
-        raise RulesError(file, key, "needs `initial` and `subsequent` (or `monthly`)")
-    out = {"program": cs["program"]}
-    for tier in tiers:
-        t = cs[tier]
-        _need_mapping(file, f"{key}.{tier}", t)
-        _only_keys(file, f"{key}.{tier}", t, TIER_KEYS[tier])
-        for field in TIER_KEYS[tier]:
-            if field not in t:
-                raise RulesError(file, f"{key}.{tier}", f"missing `{field}`")
-            if field != "code" and not _minutes(t[field]):
-                raise RulesError(file, f"{key}.{tier}.{field}", f"must be a positive number of minutes (got {t[field]!r})")
-        code = str(t["code"]).strip().upper()
-        if not code:
-            raise RulesError(file, f"{key}.{tier}.code", "is empty")
-        out[tier] = {**t, "code": code}
-    for tier in ("initial", "subsequent"):
-        if tier in out and out[tier]["base_minutes"] < out[tier]["from_minutes"]:
-            raise RulesError(file, f"{key}.{tier}", "base_minutes must be at least from_minutes")
-    if "add_on" in out and out["add_on"]["from_extra_minutes"] > out["add_on"]["step_minutes"]:
-        raise RulesError(file, f"{key}.add_on.from_extra_minutes", "must not exceed step_minutes")
-    if "fallback" in out:
-        fb = out["fallback"]
-        if not fb["from_minutes"] <= fb["to_minutes"] < out["subsequent"]["from_minutes"]:
-            raise RulesError(file, f"{key}.fallback", "needs from_minutes <= to_minutes < subsequent.from_minutes")
-    return out
-
-
-def _check_file(file: Path, data) -> dict:
-    """Shape and value checks that need only this file."""
-    if data is None:
-        return {}
-    _need_mapping(file, "", data)
-    _only_keys(file, "", data, TOP_KEYS)
-    for key in ("payer_names", "activity_types", "code_sets", "settings", "payer_classes", "claim_codes"):
-        if key in data:
-            _need_mapping(file, key, data[key])
-    for name, cls in (data.get("payer_names") or {}).items():
-        if not isinstance(cls, str) or not cls.strip():
-            raise RulesError(file, f"payer_names.{name}", f"must name a payer class (got {cls!r})")
-    code_sets = {name: _check_code_set(file, f"code_sets.{name}", cs) for name, cs in (data.get("code_sets") or {}).items()}
-    if "settings" in data:
-        _check_settings(file, "settings", data["settings"])
-    for name, cls in (data.get("payer_classes") or {}).items():
-        key = f"payer_classes.{name}"
-        _need_mapping(file, key, cls)
-        _only_keys(file, key, cls, CLASS_KEYS)
-        if "settings" in cls:
-            _check_settings(file, f"{key}.settings", cls["settings"])
-        for when, settings in (cls.get("settings_from") or {}).items():
-            _month_start(file, f"{key}.settings_from.{when}", when)
-            _check_settings(file, f"{key}.settings_from.{when}", settings)
-        periods = cls.get("periods") or {}
-        _need_mapping(file, f"{key}.periods", periods)
-        for setting, programs in periods.items():
-            if setting not in SETTINGS:
-                raise RulesError(file, f"{key}.periods.{setting}", f"unknown billing setting; expected one of: {', '.join(SETTINGS)}")
-            _need_mapping(file, f"{key}.periods.{setting}", programs)
-            for program, dated in programs.items():
-                if program not in PROGRAMS:
-                    raise RulesError(file, f"{key}.periods.{setting}.{program}", f"unknown program; expected one of: {', '.join(PROGRAMS)}")
-                _need_mapping(file, f"{key}.periods.{setting}.{program}", dated)
-    for family, codes in (data.get("claim_codes") or {}).items():
-        if not isinstance(codes, list) or not codes:
-            raise RulesError(file, f"claim_codes.{family}", "must be a list of procedure codes")
-    fee_dir = data.get("fee_schedules")
-    if fee_dir is not None:
-        path = (file.parent / str(fee_dir)).resolve()
-        if not path.is_dir():
-            raise RulesError(file, "fee_schedules", f"folder {path} does not exist")
-        data = {**data, "fee_schedules": path}
-    return {**data, "code_sets": code_sets} if code_sets else data
+def _row_key(row: dict) -> str:
+    return repr(sorted((k, str(v)) for k, v in row.items()))
 
 
 # --- merging a program's file over the defaults ----------------------------------------------
@@ -235,7 +260,7 @@ def _merge_class(base: dict | None, over: dict) -> dict:
     return {**merged, "extends": extends} if extends else merged
 
 
-def _lower_names(names: dict) -> dict:
+def _lower_names(names: dict | None) -> dict:
     return {str(k).strip().lower(): str(v).strip() for k, v in (names or {}).items()}
 
 
@@ -253,6 +278,49 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+# --- cross-references: what no single file can check ------------------------------------------
+
+
+def _no_such(kind: str, name: str, known) -> str:
+    known = list(known)
+    near = nearest(name, known)
+    hint = f"; did you mean {near!r}?" if near else f"; known: {', '.join(known)}"
+    return f"no {kind} named {name!r}{hint}"
+
+
+def _check_merged(rules: dict, origin) -> None:
+    """Every name used is defined, every code set's codes are recognised."""
+    classes = rules.get("payer_classes") or {}
+    if not classes:
+        raise RulesError(origin("payer_classes"), "payer_classes", "no payer class is defined")
+    default = rules.get("default_payer_class")
+    if default not in classes:
+        raise RulesError(origin("default_payer_class"), "default_payer_class", _no_such("payer class", default, classes))
+    for name, cls in rules["payer_names"].items():
+        if cls not in classes:
+            raise RulesError(origin("payer_names"), f"payer_names.{name}", _no_such("payer class", cls, classes))
+    missing = [k for k in Settings.model_fields if k not in rules["settings"]]
+    if missing:
+        raise RulesError(origin("settings"), "settings", f"missing: {', '.join(missing)}")
+    activity_lists = [("settings.countable_activities", rules["settings"].get("countable_activities"))]
+    for name, cls in classes.items():
+        activity_lists.append((f"payer_classes.{name}.settings.countable_activities",
+                               (cls.get("settings") or {}).get("countable_activities")))
+        for when, settings in (cls.get("settings_from") or {}).items():
+            activity_lists.append((f"payer_classes.{name}.settings_from.{when}.countable_activities",
+                                   settings.get("countable_activities")))
+    for key, activities in activity_lists:
+        unknown = [a for a in activities or [] if a not in rules["activity_types"]]
+        if unknown:
+            raise RulesError(origin(key), key, f"not in activity_types: {', '.join(unknown)}")
+    for name, cs in rules["code_sets"].items():
+        known = rules["claim_codes"].get(cs["program"], [])
+        for tier in ("initial", "subsequent", "add_on", "fallback", "monthly"):
+            if tier in cs and cs[tier]["code"] not in known:
+                key = f"code_sets.{name}.{tier}.code"
+                raise RulesError(origin(key), key, f"{cs[tier]['code']} is not listed in claim_codes.{cs['program']}")
+
+
 # --- resolving classes and flattening periods -------------------------------------------------
 
 
@@ -264,7 +332,7 @@ def _resolve_class(name: str, classes: dict, origin, seen: tuple = ()) -> dict:
         return cls
     key = f"payer_classes.{name}.extends"
     if parent not in classes:
-        raise RulesError(origin(key), key, f"no payer class named {parent!r}")
+        raise RulesError(origin(key), key, _no_such("payer class", parent, classes))
     if parent in seen:
         raise RulesError(origin(key), key, f"circular: {' -> '.join(seen + (name, parent))}")
     return _merge_class(_resolve_class(parent, classes, origin, seen + (name,)), {**cls, "extends": None})
@@ -274,13 +342,10 @@ def _period_starts(file, key: str, dated: dict, settings: dict, code_sets: dict,
     """{date or date-setting name: code set or null} -> [(first day, code set)] in date order."""
     starts = []
     for when, code_set in dated.items():
-        at = _as_date(when)
-        if at is None and isinstance(when, str) and when in DATE_SETTINGS:
-            at = _as_date(settings.get(when))
-        at = _month_start(file, f"{key}.{when}", at if at is not None else when)
+        at = settings[when] if isinstance(when, str) else when
         if code_set is not None:
             if code_set not in code_sets:
-                raise RulesError(file, f"{key}.{when}", f"no code set named {code_set!r}; known: {', '.join(code_sets)}")
+                raise RulesError(file, f"{key}.{when}", _no_such("code set", code_set, code_sets))
             if code_sets[code_set]["program"] != program:
                 raise RulesError(file, f"{key}.{when}", f"code set {code_set!r} is for {code_sets[code_set]['program']}, not {program}")
         starts.append((at, code_set))
@@ -331,7 +396,7 @@ def _setting_columns(s: dict) -> dict:
 def _flatten_class(name: str, cls: dict, defaults: dict, code_sets: dict, origin) -> list[dict]:
     """One row per billing setting, program and stretch of dates with the same rules."""
     base_settings = {**defaults, **(cls.get("settings") or {})}
-    dated = sorted(((_as_date(k), v) for k, v in (cls.get("settings_from") or {}).items()), key=lambda x: x[0])
+    dated = sorted((cls.get("settings_from") or {}).items(), key=lambda x: x[0])
     rows = []
     for setting, programs in (cls.get("periods") or {}).items():
         for program, spec in programs.items():
@@ -356,59 +421,29 @@ def _flatten_class(name: str, cls: dict, defaults: dict, code_sets: dict, origin
     return rows
 
 
-def _check_merged(rules: dict, origin) -> None:
-    """Cross-references: every name used is defined, every code set's codes are recognised."""
-    classes = rules.get("payer_classes") or {}
-    if not classes:
-        raise RulesError(origin("payer_classes"), "payer_classes", "no payer class is defined")
-    default = rules.get("default_payer_class")
-    if default not in classes:
-        raise RulesError(origin("default_payer_class"), "default_payer_class", f"no payer class named {default!r}")
-    for name, cls in rules["payer_names"].items():
-        if cls not in classes:
-            raise RulesError(origin("payer_names"), f"payer_names.{name}", f"no payer class named {cls!r}; known: {', '.join(classes)}")
-    missing = [k for k in SETTING_CHECKS if k not in rules["settings"]]
-    if missing:
-        raise RulesError(origin("settings"), "settings", f"missing: {', '.join(missing)}")
-    activity_lists = [("settings.countable_activities", rules["settings"].get("countable_activities"))]
-    for name, cls in classes.items():
-        activity_lists.append((f"payer_classes.{name}.settings.countable_activities",
-                               (cls.get("settings") or {}).get("countable_activities")))
-        for when, settings in (cls.get("settings_from") or {}).items():
-            activity_lists.append((f"payer_classes.{name}.settings_from.{when}.countable_activities",
-                                   settings.get("countable_activities")))
-    for key, activities in activity_lists:
-        unknown = [a for a in activities or [] if a not in rules["activity_types"]]
-        if unknown:
-            raise RulesError(origin(key), key, f"not in activity_types: {', '.join(unknown)}")
-    for name, cs in rules["code_sets"].items():
-        known = rules["claim_codes"].get(cs["program"], [])
-        for tier in TIER_KEYS:
-            if tier in cs and cs[tier]["code"] not in known:
-                key = f"code_sets.{name}.{tier}.code"
-                raise RulesError(origin(key), key, f"{cs[tier]['code']} is not listed in claim_codes.{cs['program']}")
+# --- loading ---------------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise RulesError(path, "", f"cannot be read ({e.strerror})") from None
-    try:
-        return _check_file(path, yaml.safe_load(text))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise RulesError(path, where, f"not valid YAML: {problem}") from None
+def _read_file(path: Path) -> dict:
+    """A rules file checked on its own, as the keys it sets (nothing filled in)."""
+    raw = read_yaml(path, RulesError, "rules file")
+    checked = validate(RulesFile, raw, RulesError, lambda loc: path)
+    data = checked.model_dump(exclude_unset=True)
+    if "fee_schedules" in data:
+        folder = (path.parent / data["fee_schedules"]).resolve()
+        if not folder.is_dir():
+            raise RulesError(path, "fee_schedules", f"folder {folder} does not exist")
+        data["fee_schedules"] = folder
+    return data
 
 
 def _has_key(data: dict, dotted: str) -> bool:
     node = data
     for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in {str(k) for k in node}:
+        keys = {str(k): v for k, v in node.items()} if isinstance(node, dict) else {}
+        if part not in keys:
             return False
-        node = next(v for k, v in node.items() if str(k) == part)
+        node = keys[part]
     return True
 
 
@@ -418,9 +453,9 @@ DEFAULT_FEES = Path(str(resources.files("bcm_analytics.config").joinpath("fee_sc
 
 def load_rules(path: str | Path | None = None) -> Rules:
     """The shipped ruleset, with a program's file (`path`, else $BCM_RULES) merged over it."""
-    path = path or os.environ.get(RULES_ENV) or None
-    base = _read_yaml(DEFAULT_RULES)
-    over = _read_yaml(Path(path)) if path else {}
+    path = path or load_settings().BCM_RULES or None
+    base = _read_file(DEFAULT_RULES)
+    over = _read_file(Path(path)) if path else {}
     merged = _merge(base, over)
 
     def origin(key: str) -> Path:
@@ -440,7 +475,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         default_payer_class=merged["default_payer_class"],
         payer_names=merged["payer_names"],
         activity_types=merged["activity_types"],
-        claim_codes={k: [str(c).upper() for c in v] for k, v in merged["claim_codes"].items()},
+        claim_codes={k: list(v) for k, v in merged["claim_codes"].items()},
         class_parents={name: merged["payer_classes"][name].get("extends") for name in classes},
         periods=pa.Table.from_pylist(rows, schema=PERIOD_SCHEMA),
         fee_dirs=(DEFAULT_FEES,) + ((over["fee_schedules"],) if "fee_schedules" in over else ()),
