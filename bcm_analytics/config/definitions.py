@@ -56,6 +56,7 @@ class Instrument(Strict):
 
 class Episode(Strict):
     baseline_lookback_days: Days
+    discharge_closes_windows: bool = Field(description="true or false")
     followup_after_discharge_days: Days
 
 
