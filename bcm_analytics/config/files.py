@@ -181,6 +181,10 @@ def _walk(model: type[BaseModel], loc: tuple, data: Any) -> tuple[list[str], typ
     kind: Any = model
     owner, field = None, None
     for part in loc:
+        if part == "[key]":
+            continue
+        if _is_union_tag(kind, part):
+            continue
         part, data = _key_in(data, part)
         kind, described = _unwrap(kind)
         field = described or field
@@ -195,14 +199,23 @@ def _walk(model: type[BaseModel], loc: tuple, data: Any) -> tuple[list[str], typ
             continue
         origin = typing.get_origin(kind)
         if origin is dict:
-            if part == "[key]":
-                continue
             path.append(_text(part))
             kind = typing.get_args(kind)[1]
         elif origin in (list, tuple) and isinstance(part, int):
             kind = typing.get_args(kind)[0]
     _, described = _unwrap(kind)
     return path, owner, described or field
+
+
+def _is_union_tag(kind: Any, part: Any) -> bool:
+    """Whether a location part names the union member pydantic tried ('str', 'AlsoAccept',
+    'list[...]'), which is not a key of the file."""
+    while typing.get_origin(kind) is typing.Annotated:
+        kind = typing.get_args(kind)[0]
+    if typing.get_origin(kind) not in (typing.Union, types.UnionType) or not isinstance(part, str):
+        return False
+    names = {getattr(m, "__name__", str(m)).lower() for m in typing.get_args(kind)}
+    return part.lower() in names or part.lower() in ("none", "str", "int", "float", "bool") or "[" in part
 
 
 def _key_in(data: Any, part: Any) -> tuple[Any, Any]:
