@@ -300,3 +300,46 @@ def test_2026_rules_mistakes_are_refused_in_one_line(tmp_path, text, message):
     with pytest.raises(RulesError) as refused:
         load_rules(path)
     assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_fee_row_may_hold_for_one_billing_setting(tmp_path):
+    """FQHC/RHC rates differ from a practice's: 99492 per setting, the add-on for every setting."""
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    (fees / "medicare_2026.csv").write_text(
+        "code,effective_from,effective_to,amount,source,verified,billing_setting\n"
+        "99492,2026-01-01,2026-12-31,153.19,s5 practice,false,physician_practice\n"
+        "99492,2026-01-01,2026-12-31,160.32,s5 health centre,false,fqhc\n"
+        "99492,2026-01-01,2026-12-31,160.32,s5 health centre,false,rhc\n"
+        "G0568,2026-01-01,2026-12-31,161.66,s5 add-on,false,\n")
+    table = load_rules(write(tmp_path, "fee_schedules: fees\n")).fees().to_pandas()
+    mine = table[(table.payer_class == "medicare_advantage") & (table.valid_from == date(2026, 1, 1))]
+    assert sorted(zip(mine.code, mine.billing_setting.fillna("every setting"), mine.amount)) == [
+        ("99492", "fqhc", 160.32), ("99492", "physician_practice", 153.19), ("99492", "rhc", 160.32),
+        ("G0568", "every setting", 161.66)]
+
+
+@pytest.mark.parametrize("lines, message", [
+    ("99492,2026-01-01,2026-12-31,150,a,false,\n99492,2026-06-01,2026-12-31,160,b,false,fqhc\n",
+     "line 3: two amounts for 99492 (fqhc) in force on 2026-06-01 (also line 2)"),
+    ("99492,2026-01-01,2026-12-31,150,a,false,clinic\n",
+     "line 2.billing_setting: must be empty (every setting) or one of physician_practice, fqhc, rhc (got 'clinic')"),
+    ("99492,2026-01-01,2026-12-31,-5,a,false,\n", "line 2.amount: must be a number of dollars, not negative (got '-5')"),
+    ("99492,2026-01-01,2025-12-31,150,a,false,\n", "line 2: effective_from must not be after effective_to"),
+    ("99492,2026-01-01,2026-12-31,150,a,maybe,\n", "line 2.verified: must be true or false (got 'maybe')"),
+])
+def test_a_fee_file_mistake_names_the_line(tmp_path, lines, message):
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    (fees / "medicare_2026.csv").write_text("code,effective_from,effective_to,amount,source,verified,billing_setting\n" + lines)
+    with pytest.raises(RulesError) as refused:
+        load_rules(write(tmp_path, "fee_schedules: fees\n")).fees()
+    assert str(refused.value) == f"{fees / 'medicare_2026.csv'}: {message}"
+
+
+def test_shipped_2026_fees_carry_the_reported_figures_and_the_apcm_add_ons():
+    table = load_rules().fees().to_pandas()
+    medicare = table[(table.payer_class == "medicare") & (table.valid_from == date(2026, 1, 1))].set_index("code")
+    assert medicare.amount.to_dict() == {"99492": 153.19, "99493": 138.71, "99494": 58.72, "99484": 55.04,
+                                         "G2214": 58.01, "G0568": 161.66, "G0569": 145.96, "G0570": 57.78}
+    assert not table.verified.any() and table.source.str.len().min() > 20
