@@ -283,6 +283,8 @@ def test_a_program_file_extends_a_state_ruleset(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("extends: kansas_medicaid\n", "kansas_medicaid: no such rules file, and no shipped ruleset of that name (shipped: "
                                    "north_carolina_medicaid, texas_medicaid)"),
+    ("extends: texas_medicad\n", "texas_medicad: no such rules file, and no shipped ruleset of that name "
+                                 "(did you mean 'texas_medicaid'?)"),
     ("code_sets:\n  mine: {program: cocm, monthly: {code: G0512, from_minutes: 60}, apcm: {initial: G0568, billable_from: 2026-01-01}}\n",
      "code_sets.mine: apcm needs an add-on code for monthly, as the code set has"),
     ("code_sets:\n  mine: {program: general_bhi, monthly: {code: '99484', from_minutes: 20}, apcm: {monthly: G0999, billable_from: 2026-01-01}}\n",
