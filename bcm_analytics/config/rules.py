@@ -616,7 +616,7 @@ def _locate(name: str | Path, relative_to: Path | None = None) -> Path:
         return path
     if (SHIPPED / f"{name}.yaml").exists() and str(name) != "default":
         return SHIPPED / f"{name}.yaml"
-    near = nearest(str(name), shipped_rulesets())
+    near = nearest(str(name), shipped_rulesets(), cutoff=0.9)  # kansas_medicaid is not a misspelled texas_medicaid
     hint = f"did you mean {near!r}?" if near else f"shipped: {', '.join(shipped_rulesets())}"
     raise RulesError(name, "", f"no such rules file, and no shipped ruleset of that name ({hint})")
 
