@@ -21,6 +21,12 @@ def cli() -> None:
     Load registry/EHR exports into a DuckDB file, check them against the data contracts,
     compute billing lines and outcomes, and render reports. Try `bcm demo`.
     """
+    from bcm_analytics.config.settings import SettingsError, load_settings
+
+    try:
+        load_settings()  # a misspelled or wrong BCM_* variable is one line, before any default is read
+    except SettingsError as e:
+        raise click.ClickException(str(e)) from None
 
 
 for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile):
