@@ -18,6 +18,7 @@ from pathlib import Path
 from bcm_analytics.billing import billing_lines, load_rules
 from bcm_analytics.billing.reconcile import reconciliation_workbook
 from bcm_analytics.ingest import FileRefused, FileResult, load_paths
+from bcm_analytics.models import BuildReport, refresh
 from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
 from bcm_analytics.reports.runner import render_report
@@ -45,12 +46,17 @@ class FileLoaded:
 
 
 @dataclass(frozen=True)
+class MartsUpdated:
+    report: BuildReport
+
+
+@dataclass(frozen=True)
 class Validated:
     run: object  # contracts.validate.ValidationRun (imported lazily: great-expectations is slow to import)
     out: Path
 
 
-Progress = Callable[[StepStarted | StepFinished | FileLoaded | Validated], None]
+Progress = Callable[[StepStarted | StepFinished | FileLoaded | MartsUpdated | Validated], None]
 
 
 def ignore(event) -> None:
@@ -102,10 +108,15 @@ def generate(data_dir: Path, patients: int, months: int, seed: int) -> list[Path
 
 
 def load(db: Path, paths: list[Path], timezone: str, progress: Progress) -> list[Path]:
+    """Load the files, then bring the marts up to date when anything new came in."""
     con = connect(db, timezone=timezone)
     try:
+        fresh = False
         for path, result in load_paths(con, paths):
             progress(FileLoaded(path, result))
+            fresh |= isinstance(result, FileResult) and not result.already_loaded
+        if fresh:
+            progress(MartsUpdated(refresh(con)))
     finally:
         con.close()
     return []
@@ -116,8 +127,9 @@ def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: in
     """Bill the demo's expected lines (with planted mistakes) as claims.csv, then load it."""
     con = connect(db, timezone=timezone)
     try:
+        refresh(con, load_rules(rules_path))  # the program's rules file becomes the store's own
         first, last = data_period(con)
-        lines = billing_lines(con, first, last, load_rules(rules_path))
+        lines = billing_lines(con, first, last)
     finally:
         con.close()
     claims = write_claims(lines, data_dir, seed=seed)

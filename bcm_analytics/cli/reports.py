@@ -68,9 +68,9 @@ def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int
 
 def print_demo_event(event) -> None:
     """One demo event as lines: each step with how long it took, a line per loaded file, the validation summary."""
-    from bcm_analytics.cli.data import summary_line
+    from bcm_analytics.cli.data import marts_summary, summary_line
     from bcm_analytics.cli.validate import summary_lines
-    from bcm_analytics.demo import FileLoaded, StepFinished, StepStarted, Validated
+    from bcm_analytics.demo import FileLoaded, MartsUpdated, StepFinished, StepStarted, Validated
     from bcm_analytics.ingest import FileRefused
 
     match event:
@@ -80,6 +80,8 @@ def print_demo_event(event) -> None:
             click.echo(f"  done in {seconds:.1f} s")
         case FileLoaded(path, result):
             click.echo(summary_line(path, result), err=isinstance(result, FileRefused))
+        case MartsUpdated(report):
+            click.echo(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
         case Validated(run, _):
             for line in summary_lines(run):
                 click.echo(line)
