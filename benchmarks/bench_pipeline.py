@@ -16,6 +16,8 @@ between two samples. The steps, on one generated program of 24 months:
   `bcm billing --out lines.csv` for all months (the pair is what the targets time);
 - claims billed from those lines with planted mistakes and loaded (set-up), then `bcm reconcile`;
 - `bcm outcomes` and `bcm validate` on the same store (their peak memory has a target too);
+- the program's rules file is the stores' own (BCM_RULES), as a program sets it once, so loads
+  build the marts with it and the commands read them;
 - the monthly increment: the last month's time logs and assessments are split off the generated
   files beforehand, the other 23 months load into a second store (set-up), then the month is
   loaded into it and billed. Its billing lines must equal the full store's lines of that month.
@@ -89,13 +91,13 @@ class Step:
     bcm: bool  # a bcm command (its peak memory has a target)
 
 
-def run(args: list, log: Path) -> tuple[float, int]:
+def run(args: list, log: Path, env: dict | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident bytes of one command and its children."""
     with open(log, "ab") as err:
         err.write(f"\n$ {' '.join(map(str, args))}\n".encode())
         err.flush()
         started = time.perf_counter()
-        proc = subprocess.Popen([str(a) for a in args], stdout=err, stderr=err)
+        proc = subprocess.Popen([str(a) for a in args], stdout=err, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -233,13 +235,13 @@ def main() -> None:
         ("load", "`bcm load` clinics, patients, time logs, assessments", True,
          [bcm, "load", *(full / f"{t}.csv" for t in TABLES), "--db", store]),
         ("billing", f"`bcm billing --out lines.csv`, {MONTHS} months", True,
-         [bcm, "billing", "--db", store, "--month", meta["start"], "--to", last, "--rules", rules, "--out", work / "lines.csv"]),
+         [bcm, "billing", "--db", store, "--month", meta["start"], "--to", last, "--out", work / "lines.csv"]),
         ("claims", "set-up: bill as claims with planted mistakes, load them", False,
          [sys.executable, "-c", CLAIMS, store, full]),
         ("reconcile", f"`bcm reconcile --out findings.csv`, {MONTHS} months", True,
-         [bcm, "reconcile", "--db", store, "--month", meta["start"], "--to", last, "--rules", rules, "--out", work / "findings.csv"]),
+         [bcm, "reconcile", "--db", store, "--month", meta["start"], "--to", last, "--out", work / "findings.csv"]),
         ("outcomes", "`bcm outcomes --out outcomes.parquet` (patient level)", True,
-         [bcm, "outcomes", "--db", store, "--as-of", f"{last}-28", "--out", work / "outcomes.parquet"]),
+         [bcm, "outcomes", "--db", store, "--out", work / "outcomes.parquet"]),
         ("validate", "`bcm validate` (DuckDB on every row, great-expectations on samples)", True,
          [bcm, "validate", "--db", store]),
         ("base_load", f"set-up: `bcm load` the other {MONTHS - 1} months into a second store", True,
@@ -247,13 +249,16 @@ def main() -> None:
         ("month_load", f"monthly export: `bcm load` {last} into that store", True,
          [bcm, "load", *sorted(month.glob("*.csv")), "--db", inc_store]),
         ("month_billing", f"monthly export: `bcm billing --month {last}`", True,
-         [bcm, "billing", "--db", inc_store, "--month", last, "--rules", rules, "--out", work / "month_lines.csv"]),
+         [bcm, "billing", "--db", inc_store, "--month", last, "--out", work / "month_lines.csv"]),
     ]
     load_before = os.getloadavg()[0]
     steps = {"generate": Step("generate", "`bcm generate` (not part of the targets)" + (", measured when cached" if meta["cached"] else ""),
                               meta["generate_seconds"], meta["generate_peak_bytes"], True)}
+    # the program's rules file is the stores' own, as a program sets it once: loads build the
+    # marts with it and the commands read them (a --rules other than the store's computes apart)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BCM_") or k == "BCM_MEMORY_LIMIT"} | {"BCM_RULES": str(rules)}
     for key, label, is_bcm, args in plan:
-        seconds, peak = run(args, log)
+        seconds, peak = run(args, log, env)
         steps[key] = Step(key, label, seconds, peak, is_bcm)
         print(f"  {label}: {seconds:.1f} s, {peak / 2**20:,.0f} MiB", flush=True)
 
