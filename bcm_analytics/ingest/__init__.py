@@ -2,5 +2,6 @@
 
 from bcm_analytics.ingest.loader import FileResult, load_file, load_paths
 from bcm_analytics.ingest.readers import FileRefused
+from bcm_analytics.ingest.sources import ArrowSource
 
-__all__ = ["FileRefused", "FileResult", "load_file", "load_paths"]
+__all__ = ["ArrowSource", "FileRefused", "FileResult", "load_file", "load_paths"]

@@ -24,6 +24,7 @@ from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.ingest import rows
 from bcm_analytics.ingest.landing import Reading, land_file, reading_for
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
+from bcm_analytics.ingest.sources import ArrowSource, describe
 from bcm_analytics.sqlfiles import read_sql
 from bcm_analytics.warehouse.store import table_specs
 
@@ -86,10 +87,11 @@ def discover(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
     return sorted(chosen, key=rank), ignored
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, table: str | None = None) -> FileResult:
-    """Load one file, all or nothing. Raises FileRefused with a one-line reason."""
+def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None) -> FileResult:
+    """Load one file, or rows already read from one (an ArrowSource: ingest/sources.py), all or
+    nothing. Raises FileRefused with a one-line reason."""
     started = time.perf_counter()
-    src = inspect(path, table)
+    src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table)
     prev = con.execute(
         "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
         [src.sha256, src.table.name],
