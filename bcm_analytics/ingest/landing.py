@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics.ingest import typing as ty
+from bcm_analytics.contracts import columns as ty
 from bcm_analytics.ingest.lines import load_record_map
 from bcm_analytics.ingest.readers import SourceFile, _quote, normalised_copy, scan
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -231,7 +231,10 @@ def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:
         seen.add(name)
     missing = [c for c in spec.required if c not in seen]
     if missing:
-        raise FileRefused(path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {spec.name}")
+        found = ", ".join(h for h in header if h) or "none"
+        raise FileRefused(
+            path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {spec.name} (the file has: {found})"
+        )
 
 
 def _sha256(path: Path) -> str:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import duckdb
 
 from bcm_analytics.contracts import checks as contract_checks
-from bcm_analytics.ingest import typing as ty
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts import columns as ty
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_merge", "_held", "_settled")
