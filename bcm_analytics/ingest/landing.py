@@ -65,6 +65,7 @@ class Landed:
 
     records: str
     rejected: int
+    decimal_comma: list[str]  # numeric columns written with a decimal comma throughout
 
 
 def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> Landed:
@@ -74,7 +75,27 @@ def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading)
     has_rejects = land(con, src, reading)
     records = number_lines(con, src, reading, has_rejects)
     rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
-    return Landed(records, rejected)
+    return Landed(records, rejected, decimal_comma_columns(con, src))
+
+
+def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[str]:
+    """The numeric columns of a ;-delimited file that write decimals with a comma (12,5) and never
+    with a point: those are read with a decimal comma. A column mixing both is ambiguous, and its
+    comma values are set aside (as in any other file) rather than guessed."""
+    if src.delimiter != ";":
+        return []
+    position = {name: i for i, name in enumerate(src.header)}
+    numeric = [c for c in src.table.columns if c.type in ("number", "integer") and c.name in position]
+    if not numeric:
+        return []
+    def test(col) -> str:
+        c = f"c{position[col.name]}"
+        point = POINT_DECIMALS.get(col.format or "", POINT_DECIMALS["number"])
+        return f"bool_or(regexp_matches({c}, '[0-9],[0-9]')) AND NOT coalesce(bool_or(regexp_matches({c}, '{point}')), false)"
+
+    tests = [test(c) for c in numeric]
+    found = con.execute(f"SELECT {', '.join(tests)} FROM _land").fetchall()[0]
+    return [c.name for c, comma in zip(numeric, found) if comma]
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:
@@ -84,7 +105,8 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
     position = {name: i for i, name in enumerate(src.header)}
     raw_cols = ", ".join(f"c{position[c]}" if c in position else "NULL" for c in spec.column_names)
     con.execute(
-        f"INSERT INTO raw.{spec.name} SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {landed.records}",
+        f"""INSERT INTO raw.{spec.name} (_load_id, _source_file, _line, _file_hash, {", ".join(spec.column_names)}, _extra)
+        SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {landed.records}""",
         [load_id, str(src.path), src.sha256],
     )
     texts = ", ".join(
@@ -137,6 +159,9 @@ def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, name
     )
 
 
+# A decimal point in a value: anywhere in a number; in an amount only before its last 1-2
+# digits (its other points separate thousands: 1.145,00).
+POINT_DECIMALS = {"number": r"[0-9]\.[0-9]", "amount": r"[0-9]\.[0-9]{1,2}$"}
 RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
 
 
