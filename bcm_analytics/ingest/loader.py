@@ -41,7 +41,9 @@ class FileResult:
     rows_changed: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
-    extra_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)  # columns outside tables.yaml kept in raw (--keep-extra-columns)
+    dropped_columns: list[str] = field(default_factory=list)  # columns outside tables.yaml not stored
+    identifier_columns: list[str] = field(default_factory=list)  # of those, the ones that look like direct identifiers
     already_loaded: bool = False
     seconds: float = 0.0
     rows_waiting: int = 0  # of rows_quarantined: waiting for a row they refer to (status 'waiting')
@@ -59,6 +61,7 @@ class LoadOptions:
 
     table: str | None = None  # the canonical table of every file, whatever its name says (`bcm load --table`)
     two_digit_year_pivot: int | None = None  # read 2-digit years (2/10/25) as the year in [pivot, pivot + 99]; None: set them aside
+    keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -113,7 +116,7 @@ def load_file(
     with setting(con, "preserve_insertion_order", False), setting(con, "enable_progress_bar", False), \
             tempfile.TemporaryDirectory(prefix="bcm-load-", dir=scratch_folder(con)) as folder:
         try:
-            landed = read_file(con, src, reading_for(src, Path(folder)))
+            landed = read_file(con, src, reading_for(src, Path(folder)), options.keep_extra_columns)
             con.execute("BEGIN TRANSACTION")
             try:
                 result = _load(con, src, landed, options)
@@ -161,7 +164,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
-        extra_columns=src.extra_columns, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
+        extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,
