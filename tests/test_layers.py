@@ -38,7 +38,6 @@ TOOLS = {"synthetic": {"cli", "demo"}}  # a tool and the only parts that may use
 DATA = {"data_contracts", "notebooks"}  # package data, no code
 PRINTERS = {"cli"}
 
-SPECS_IN_STORE = "table_specs (tables.yaml) live in warehouse/store.py, above ingest and contracts"
 KNOWN = {
     "bcm_analytics.billing.reconcile imports bcm_analytics.reports.export (measures -> reports)":
         "the measure writes its finance workbook (streaming outputs, issue 9 item 4, move it)",
@@ -46,10 +45,6 @@ KNOWN = {
         "the measure writes its worklists workbook (streaming outputs, issue 9 item 4, move it)",
     "bcm_analytics.contracts.readme prints (only cli/ writes to the terminal)":
         "the contracts README generator is a script (python -m bcm_analytics.contracts.readme)",
-} | {
-    f"bcm_analytics.{module} imports bcm_analytics.warehouse.store (ingest, contracts -> models, warehouse)": SPECS_IN_STORE
-    for module in ["contracts.checks", "contracts.gx_run", "contracts.readme", "contracts.suites", "contracts.validate",
-                   "ingest.lines", "ingest.loader", "ingest.readers", "ingest.rows", "ingest.typing"]
 }
 
 
