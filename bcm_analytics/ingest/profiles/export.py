@@ -206,14 +206,10 @@ def _digest(table: str, layer: int, rows: pa.Table) -> str:
 
 
 def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Read) -> FileUse:
-    """Records of a file that fed rows of a table. A source only read as a lookup (payers,
-    for the patients' payer) counts as used whole by the tables that look into it."""
+    """Records of a file that fed rows of a table (a source only looked into, such as payers
+    for the patients' payer, is used whole by the tables that read it), and why others were not."""
     f = mapping._literal(str(read.path))
     src = read.source
-    maps = [(t, m) for t, ms in profile.tables.items() for m in ms]
-    if not any(mapping.source_of(profile, m.from_) == src for _, m in maps):
-        readers = sorted({t for t, m in maps if any(mapping.source_of(profile, v) == src for v in m.lookups)})
-        return FileUse(read.path, src, read.records, read.records, {t: read.records for t in readers})
     used = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT _line FROM _used WHERE _source = '{src}' AND _file = {f})").fetchall()[0][0]
     by_table = dict(con.execute(
         f"SELECT _table, count(DISTINCT _line) FROM _used WHERE _source = '{src}' AND _file = {f} GROUP BY _table ORDER BY _table"
@@ -225,8 +221,14 @@ def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Re
             WHERE s._file = {f} AND NOT EXISTS (SELECT 1 FROM _used u WHERE u._source = '{src}' AND u._file = s._file AND u._line = s._line)
             GROUP BY ALL ORDER BY 2 DESC, 1"""
         ).fetchall())
-    reasons = [m.skip_reason for maps in profile.tables.values() for m in maps
-               if m.skip_reason and mapping.source_of(profile, m.from_) == src]
+    reasons = []
+    for table, maps in profile.tables.items() if use.unused else ():
+        for m in maps:
+            if m.skip_reason and mapping.source_of(profile, m.from_) == src and con.execute(
+                f"""SELECT count(*) FROM {m.from_} v WHERE v._file = {f} AND NOT EXISTS (SELECT 1 FROM _used u
+                    WHERE u._source = '{src}' AND u._table = '{table}' AND u._file = v._file AND u._line = v._line)"""
+            ).fetchall()[0][0]:
+                reasons.append(m.skip_reason)
     use.unused_reason = "; ".join(dict.fromkeys(reasons))
     return use
 

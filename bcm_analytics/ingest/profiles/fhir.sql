@@ -18,28 +18,28 @@
 
 CREATE OR REPLACE TEMP MACRO fhir_loinc(concept) AS
   coalesce(
-    list_filter(CAST(concept -> 'coding' AS JSON[]), lambda c: (c ->> 'system') LIKE '%loinc.org%')[1] ->> 'code',
-    CAST(concept -> 'coding' AS JSON[])[1] ->> 'code');
+    list_filter(CAST(json_extract(concept, '$.coding') AS JSON[]), lambda c: (c ->> 'system') LIKE '%loinc.org%')[1] ->> 'code',
+    CAST(json_extract(concept, '$.coding') AS JSON[])[1] ->> 'code');
 
 -- The number a coded answer carries (ordinalValue / itemWeight extensions), if any.
 CREATE OR REPLACE TEMP MACRO fhir_ordinal(coding) AS
-  list_filter(CAST(coding -> 'extension' AS JSON[]),
+  list_filter(CAST(json_extract(coding, '$.extension') AS JSON[]),
               lambda x: (x ->> 'url') LIKE '%ordinalValue' OR (x ->> 'url') LIKE '%itemWeight' OR (x ->> 'url') LIKE '%iso21090-CO-value')[1]
     ->> 'valueDecimal';
 
 -- The value of an element holding value[x]: a number, an answer's weight, an answer code, or text.
 CREATE OR REPLACE TEMP MACRO fhir_value(v) AS
-  coalesce(v ->> 'valueInteger', v ->> 'valueDecimal', v -> 'valueQuantity' ->> 'value',
-           fhir_ordinal(v -> 'valueCoding'), fhir_ordinal(v -> 'valueCodeableConcept' -> 'coding' -> 0),
-           v -> 'valueCoding' ->> 'code', fhir_loinc(v -> 'valueCodeableConcept'),
-           v ->> 'valueString', v -> 'valueCodeableConcept' ->> 'text');
+  coalesce(v ->> 'valueInteger', v ->> 'valueDecimal', json_extract_string(v, '$.valueQuantity.value'),
+           fhir_ordinal(json_extract(v, '$.valueCoding')), fhir_ordinal(json_extract(v, '$.valueCodeableConcept.coding[0]')),
+           json_extract_string(v, '$.valueCoding.code'), fhir_loinc(json_extract(v, '$.valueCodeableConcept')),
+           v ->> 'valueString', json_extract_string(v, '$.valueCodeableConcept.text'));
 
 -- The text of a US Core race or ethnicity extension ('text', else the first OMB category).
 CREATE OR REPLACE TEMP MACRO fhir_us_core(resource, name) AS (
-  WITH ext AS (SELECT list_filter(CAST(resource -> 'extension' AS JSON[]), lambda x: (x ->> 'url') LIKE '%' || name)[1] AS e)
+  WITH ext AS (SELECT list_filter(CAST(json_extract(resource, '$.extension') AS JSON[]), lambda x: (x ->> 'url') LIKE '%' || name)[1] AS e)
   SELECT coalesce(
-    list_filter(CAST(e -> 'extension' AS JSON[]), lambda x: (x ->> 'url') = 'text')[1] ->> 'valueString',
-    list_filter(CAST(e -> 'extension' AS JSON[]), lambda x: (x ->> 'url') = 'ombCategory')[1] -> 'valueCoding' ->> 'display')
+    list_filter(CAST(json_extract(e, '$.extension') AS JSON[]), lambda x: (x ->> 'url') = 'text')[1] ->> 'valueString',
+    list_filter(CAST(json_extract(e, '$.extension') AS JSON[]), lambda x: (x ->> 'url') = 'ombCategory')[1] ->> '$.valueCoding.display')
   FROM ext);
 
 CREATE OR REPLACE TEMP MACRO fhir_reference_id(ref, kind) AS
@@ -52,8 +52,8 @@ SELECT _file, _line,
        resource ->> 'gender' AS gender,
        fhir_us_core(resource, 'us-core-race') AS race,
        fhir_us_core(resource, 'us-core-ethnicity') AS ethnicity,
-       resource -> 'generalPractitioner' -> 0 ->> 'reference' AS general_practitioner,
-       resource -> 'managingOrganization' ->> 'reference' AS managing_organization,
+       json_extract_string(resource, '$.generalPractitioner[0].reference') AS general_practitioner,
+       json_extract_string(resource, '$.managingOrganization.reference') AS managing_organization,
        coalesce(resource ->> 'deceasedDateTime', resource ->> 'deceasedBoolean') AS deceased,
        CAST(json_object('resourceType', 'Patient', 'id', resource ->> 'id', 'birthDate', resource ->> 'birthDate',
                         'gender', resource ->> 'gender') AS VARCHAR) AS _record
@@ -66,24 +66,24 @@ WHERE resource ->> 'resourceType' = 'Patient' AND full_url IS NOT NULL;
 -- Coverage: whose, which payer (the payor's name, else the coverage type's text), when.
 CREATE OR REPLACE TABLE {source}_coverage AS
 SELECT c._file, c._line,
-       coalesce(u.id, fhir_reference_id(c.resource -> 'beneficiary' ->> 'reference', 'Patient')) AS patient,
-       coalesce(c.resource -> 'payor' -> 0 ->> 'display', c.resource -> 'type' ->> 'text',
-                c.resource -> 'type' -> 'coding' -> 0 ->> 'display') AS payer,
-       c.resource -> 'period' ->> 'start' AS period_start, c.resource -> 'period' ->> 'end' AS period_end,
+       coalesce(u.id, fhir_reference_id(json_extract_string(c.resource, '$.beneficiary.reference'), 'Patient')) AS patient,
+       coalesce(json_extract_string(c.resource, '$.payor[0].display'), json_extract_string(c.resource, '$.type.text'),
+                json_extract_string(c.resource, '$.type.coding[0].display')) AS payer,
+       json_extract_string(c.resource, '$.period.start') AS period_start, json_extract_string(c.resource, '$.period.end') AS period_end,
        c.resource ->> 'status' AS status,
-       CAST(json_object('resourceType', 'Coverage', 'id', c.resource ->> 'id', 'beneficiary', c.resource -> 'beneficiary' ->> 'reference',
-                        'payor', c.resource -> 'payor' -> 0 ->> 'display', 'period', c.resource -> 'period') AS VARCHAR) AS _record
-FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = c.resource -> 'beneficiary' ->> 'reference'
+       CAST(json_object('resourceType', 'Coverage', 'id', c.resource ->> 'id', 'beneficiary', json_extract_string(c.resource, '$.beneficiary.reference'),
+                        'payor', json_extract_string(c.resource, '$.payor[0].display'), 'period', json_extract(c.resource, '$.period')) AS VARCHAR) AS _record
+FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.beneficiary.reference')
 WHERE c.resource ->> 'resourceType' = 'Coverage' AND coalesce(c.resource ->> 'status', '') NOT IN ('cancelled', 'entered-in-error');
 
 CREATE OR REPLACE TEMP TABLE _fhir_scored AS
 SELECT _file, _line, full_url, resource ->> 'resourceType' AS resource_type, resource ->> 'id' AS id, resource AS r,
-       resource -> 'subject' ->> 'reference' AS subject,
-       nullif(regexp_extract(list_filter(CAST(resource -> 'derivedFrom' AS JSON[]),
+       json_extract_string(resource, '$.subject.reference') AS subject,
+       nullif(regexp_extract(list_filter(CAST(json_extract(resource, '$.derivedFrom') AS JSON[]),
                                          lambda d: (d ->> 'reference') LIKE '%QuestionnaireResponse/%')[1] ->> 'reference',
                              'QuestionnaireResponse/([^/]+)', 1), '') AS derived_from,
        CASE WHEN resource ->> 'resourceType' = 'Observation'
-            THEN coalesce(resource ->> 'effectiveDateTime', resource -> 'effectivePeriod' ->> 'start',
+            THEN coalesce(resource ->> 'effectiveDateTime', json_extract_string(resource, '$.effectivePeriod.start'),
                           resource ->> 'effectiveInstant', resource ->> 'issued')
             ELSE resource ->> 'authored' END AS effective
 FROM {source}
@@ -103,13 +103,13 @@ WHERE p.resource_type = 'Observation' AND o.resource_type = 'Observation'
 CREATE OR REPLACE TEMP TABLE _fhir_values AS
 -- an Observation's own code and value (a panel's own row has no value: it names the instrument)
 SELECT s._file, s._line, coalesce('Observation/' || p.panel_id, 'QuestionnaireResponse/' || s.derived_from, 'Observation/' || s.id) AS group_id, s.subject, s.effective, s.resource_type, s.id,
-       fhir_loinc(s.r -> 'code') AS code, fhir_value(s.r) AS value
+       fhir_loinc(json_extract(s.r, '$.code')) AS code, fhir_value(s.r) AS value
 FROM _fhir_scored s LEFT JOIN _fhir_panel_of p USING (_file, _line)
 WHERE s.resource_type = 'Observation'
 UNION ALL
 -- each component of an Observation
 SELECT s._file, s._line, coalesce('Observation/' || p.panel_id, 'QuestionnaireResponse/' || s.derived_from, 'Observation/' || s.id), s.subject, s.effective, s.resource_type, s.id,
-       fhir_loinc(c.value -> 'code'), fhir_value(c.value)
+       fhir_loinc(json_extract(c.value, '$.code')), fhir_value(c.value)
 FROM _fhir_scored s LEFT JOIN _fhir_panel_of p USING (_file, _line), json_each(s.r, '$.component') c
 WHERE s.resource_type = 'Observation'
 UNION ALL
@@ -118,7 +118,7 @@ SELECT s._file, s._line, 'QuestionnaireResponse/' || s.id, s.subject, s.effectiv
        CASE WHEN regexp_full_match(regexp_replace(i.value ->> 'linkId', '^.*/', ''), '[0-9]{1,7}-[0-9]')
             THEN regexp_replace(i.value ->> 'linkId', '^.*/', '')
             ELSE nullif(regexp_extract(i.value ->> 'definition', '#([0-9]{1,7}-[0-9])$', 1), '') END,
-       fhir_value(i.value -> 'answer' -> 0)
+       fhir_value(json_extract(i.value, '$.answer[0]'))
 FROM _fhir_scored s, unnest(CAST(json_extract(s.r, '$..item') AS JSON[])) AS level(items), json_each(level.items) i
 WHERE s.resource_type = 'QuestionnaireResponse'
 UNION ALL

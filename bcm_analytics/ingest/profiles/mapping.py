@@ -104,6 +104,9 @@ def map_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> list[str]:
                     {v}._line AS _line, {v}._record AS _record FROM {_from(m)}{_where(m)}"""
                 )
                 con.execute(f"INSERT INTO _used SELECT DISTINCT '{source}', _file, _line, '{table}' FROM {rows}")
+            for view in m.lookups:  # a lookup no table maps from is used whole by the tables reading it
+                if not any(other.from_ == view for others in profile.tables.values() for other in others):
+                    con.execute(f"INSERT INTO _used SELECT DISTINCT '{source_of(profile, view)}', _file, _line, '{table}' FROM {view}")
             selects.append(f"SELECT * FROM {rows}")
         con.execute(f"CREATE OR REPLACE TABLE _out_{table} AS {' UNION ALL BY NAME '.join(selects)}")
         done.append(table)

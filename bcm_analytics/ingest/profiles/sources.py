@@ -241,8 +241,8 @@ def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> s
         elif kind[1] == "Bundle":
             con.execute(
                 """CREATE OR REPLACE TEMP TABLE _records AS
-                SELECT CAST(e.key AS BIGINT) + 1 AS _line, e.value -> 'resource' AS rec, e.value ->> 'fullUrl' AS full_url
-                FROM _doc, json_each(_doc.doc, '$.entry') e WHERE e.value -> 'resource' IS NOT NULL"""
+                SELECT CAST(e.key AS BIGINT) + 1 AS _line, json_extract(e.value, '$.resource') AS rec, e.value ->> 'fullUrl' AS full_url
+                FROM _doc, json_each(_doc.doc, '$.entry') e WHERE json_extract(e.value, '$.resource') IS NOT NULL"""
             )
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE _records AS SELECT 1 AS _line, doc AS rec, CAST(NULL AS VARCHAR) AS full_url FROM _doc")
@@ -255,8 +255,8 @@ def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fol
     sha256 = _json_records(con, m, folder)
     if m.format == "fhir":
         con.execute(  # a Bundle inside NDJSON or an array: its entries, on the Bundle's line
-            """INSERT INTO _records SELECT r._line, e.value -> 'resource', e.value ->> 'fullUrl'
-            FROM _records r, json_each(r.rec, '$.entry') e WHERE r.rec ->> 'resourceType' = 'Bundle' AND e.value -> 'resource' IS NOT NULL"""
+            """INSERT INTO _records SELECT r._line, json_extract(e.value, '$.resource'), e.value ->> 'fullUrl'
+            FROM _records r, json_each(r.rec, '$.entry') e WHERE r.rec ->> 'resourceType' = 'Bundle' AND json_extract(e.value, '$.resource') IS NOT NULL"""
         )
         con.execute("DELETE FROM _records WHERE rec ->> 'resourceType' = 'Bundle'")
         con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, _line, rec, full_url FROM _records WHERE rec ->> 'resourceType' IS NOT NULL")
