@@ -30,13 +30,13 @@ def load(name_or_path: str | Path) -> Profile:
     """A built-in profile by name, or a profile file; ProfileError with one line otherwise."""
     text = str(name_or_path)
     if text in builtin_names():
-        return parse(resources.files(PACKAGE).joinpath(f"{text}.yaml").read_text(encoding="utf-8"), f"{text} (built-in profile)")
+        return require(parse(resources.files(PACKAGE).joinpath(f"{text}.yaml").read_text(encoding="utf-8"), f"{text} (built-in profile)"))
     path = Path(text)
     if path.suffix.lower() in (".yaml", ".yml") or path.exists():
         if not path.is_file():
             raise ProfileError(f"{path}: no such profile file")
         try:
-            return parse(path.read_text(encoding="utf-8-sig"), path)
+            return require(parse(path.read_text(encoding="utf-8-sig"), path))
         except (OSError, UnicodeDecodeError) as e:
             raise ProfileError(f"{path}: cannot be read ({e.__class__.__name__}); save the profile as UTF-8 text") from None
     names = builtin_names()

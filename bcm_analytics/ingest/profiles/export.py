@@ -82,10 +82,8 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
     if not matched:
         patterns = "; ".join(f"{n}: {', '.join(s.files)}" for n, s in profile.sources.items())
         raise ProfileError(f"no file matches the {profile.name} profile's sources ({patterns})")
-    con = duckdb.connect(config={"memory_limit": config.memory_limit()})
+    con = _connection(profile)
     try:
-        sources.create_tables(con, profile)
-        mapping.install(con, _catalogue(profile))
         _check_sql(con, profile)
         with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:
             reads = [sources.read(con, profile, m, Path(folder), sheet) for m in matched]
@@ -138,6 +136,23 @@ def combine(results: list):
     return total
 
 
+def check_profile(profile: Profile) -> None:
+    """ProfileError (one line naming the key) when the profile's SQL does not run on its sources."""
+    con = _connection(profile)
+    try:
+        _check_sql(con, profile)
+    finally:
+        con.close()
+
+
+def _connection(profile: Profile) -> duckdb.DuckDBPyConnection:
+    """The profile's own in-memory database: empty source tables and the LOINC catalogue."""
+    con = duckdb.connect(config={"memory_limit": config.memory_limit()})
+    sources.create_tables(con, profile)
+    mapping.install(con, _catalogue(profile))
+    return con
+
+
 def _catalogue(profile: Profile):
     """The LOINC catalogue with every code a profile's scores blocks add."""
     extra = {code: meaning for maps in profile.tables.values() for m in maps if m.scores for code, meaning in m.scores.codes.items()}
@@ -159,7 +174,8 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                            for k, e in [("code", m.scores.code), ("value", m.scores.value)] + [("group_by", g) for g in m.scores.group_by]]
             else:
                 kinds = {c.name: c.type for c in specs[table].columns}
-                probes += [(f"{where}.columns.{name}", f"SELECT {mapping.value_sql(profile, c, kinds[name])} FROM {mapping._from(m)}")
+                names = set(mapping._source_columns(con, m.from_))
+                probes += [(f"{where}.columns.{name}", f"SELECT {mapping.value_sql(profile, c, kinds[name], names)} FROM {mapping._from(m)}")
                            for name, c in m.columns.items()]
             for key, sql in probes:
                 try:

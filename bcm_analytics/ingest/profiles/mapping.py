@@ -95,12 +95,12 @@ def map_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> list[str]:
             rows = f"_rows_{table}_{i}"
             if m.scores:
                 administrations = _scores(con, profile, spec, m, rows)
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT {_columns(profile, spec, m)}, _file, _line, _record FROM {administrations}")
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {rows} AS SELECT {_columns(con, profile, spec, m)}, _file, _line, _record FROM {administrations}")
                 con.execute(f"DROP TABLE {administrations}")
             else:
                 v = m.from_
                 con.execute(
-                    f"""CREATE OR REPLACE TEMP TABLE {rows} AS SELECT {_columns(profile, spec, m)}, {v}._file AS _file,
+                    f"""CREATE OR REPLACE TEMP TABLE {rows} AS SELECT {_columns(con, profile, spec, m)}, {v}._file AS _file,
                     {v}._line AS _line, {v}._record AS _record FROM {_from(m)}{_where(m)}"""
                 )
                 con.execute(f"INSERT INTO _used SELECT DISTINCT '{source}', _file, _line, '{table}' FROM {rows}")
@@ -133,19 +133,20 @@ def _where(m: TableMap) -> str:
     return f" WHERE ({m.where})" if m.where else ""
 
 
-def _columns(profile: Profile, spec: TableSpec, m: TableMap) -> str:
+def _columns(con: duckdb.DuckDBPyConnection, profile: Profile, spec: TableSpec, m: TableMap) -> str:
     """The canonical columns the map fills, as text (scores maps fill the score columns too)."""
+    names = set(_source_columns(con, m.from_))
     specs = dict(m.columns)
     if m.scores:
         for name in SCORE_COLUMNS:
             specs.setdefault(name, ColumnSpec(sql=name))
     kinds = {c.name: c.type for c in spec.columns}
-    return ", ".join(f"{value_sql(profile, c, kinds[name])} AS {name}" for name, c in specs.items())
+    return ", ".join(f"{value_sql(profile, c, kinds[name], names)} AS {name}" for name, c in specs.items())
 
 
-def value_sql(profile: Profile, column: ColumnSpec, kind: str) -> str:
+def value_sql(profile: Profile, column: ColumnSpec, kind: str, source_columns: set[str] = frozenset()) -> str:
     """A column's value as trimmed text (empty = missing), mapped and with its dates normalised."""
-    value = f"nullif(trim(CAST({column.expression} AS VARCHAR)), '')"
+    value = f"nullif(trim(CAST({column.expression(source_columns)} AS VARCHAR)), '')"
     if column.map:
         cases = " ".join(f"WHEN {_literal(k.strip().lower())} THEN {_literal(v)}" for k, v in profile.value_maps[column.map].items())
         value = f"(CASE lower({value}) {cases} ELSE {value} END)"

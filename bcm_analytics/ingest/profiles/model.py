@@ -97,13 +97,15 @@ class ColumnSpec(Strict):
             raise ValueError(f"give exactly one of column, sql, value (found {', '.join(given) or 'none'})")
         return self
 
-    @property
-    def expression(self) -> str:
-        """The SQL producing the value, before value maps and date handling."""
+    def expression(self, source_columns: set[str] = frozenset()) -> str:
+        """The SQL producing the value, before value maps and date handling. `sql` that is just
+        a source column's name reads that column, even when the name is an SQL word (when)."""
         if self.column is not None:
             return _identifier(normalise(self.column))
         if self.value is not None:
             return "'" + self.value.replace("'", "''") + "'"
+        if normalise(self.sql) in source_columns and re.fullmatch(r"[\w ]+", self.sql.strip()):
+            return _identifier(normalise(self.sql))
         return f"({self.sql})"
 
 

@@ -184,10 +184,26 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
     return Read(m.path, m.source, count, facts.sha256)
 
 
+def _codec(path: Path, encoding: str) -> str:
+    """The Python codec for a file's encoding. Text that is not UTF-8 is read as Windows-1252
+    (what Excel and Windows programs write; a curly apostrophe is byte 0x92) unless it holds a
+    byte Windows-1252 does not define, and then as Latin-1."""
+    codec = TEXT_ENCODINGS.get(encoding, encoding)
+    if codec != "latin-1":
+        return codec
+    try:
+        with open(path, encoding="cp1252", newline="") as f:
+            while f.read(1 << 20):
+                pass
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
 def _utf8_copy(path: Path, encoding: str, folder: Path) -> Path:
     """A UTF-8 copy with LF line ends (DuckDB reads UTF-8 with one kind of line end)."""
     target = folder / f"{len(list(folder.iterdir()))}-{path.stem}.csv"
-    codec = TEXT_ENCODINGS.get(encoding, encoding)
+    codec = _codec(path, encoding)
     with open(path, encoding=codec, newline="") as f, open(target, "w", encoding="utf-8", newline="") as out:
         carry = ""
         while text := f.read(1 << 20):
