@@ -8,6 +8,7 @@ from bcm_analytics import __version__
 from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
 from bcm_analytics.cli.outcomes import outcomes
+from bcm_analytics.cli.profile import profile
 from bcm_analytics.cli.reports import demo, report
 from bcm_analytics.cli.validate import validate
 
@@ -22,7 +23,7 @@ def cli() -> None:
     """
 
 
-for command in (generate, load, quarantine, report, demo, validate, outcomes, billing, reconcile):
+for command in (generate, load, quarantine, report, demo, validate, outcomes, billing, reconcile, profile):
     cli.add_command(command)
 
 
