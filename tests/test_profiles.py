@@ -339,5 +339,15 @@ def test_no_matching_file_is_one_line(tmp_path):
         map_export(load("synthea"), [write(tmp_path, "conditions.csv", "a\n1\n")])
 
 
+def test_the_profiles_page_shows_the_current_built_in_profiles():
+    from bcm_analytics.ingest.profiles.docs import PAGE, render
+
+    text = PAGE.read_text(encoding="utf-8")
+    assert render(text) == text, "docs/profiles.md is stale: run python -m bcm_analytics.ingest.profiles.docs"
+    for name in builtin_names():
+        for _, _, assumption in load(name).assumptions():
+            assert " ".join(assumption.split()) in text
+
+
 def test_parse_keeps_the_profile_path_for_messages():
     assert parse(MINIMAL, "x.yaml").path == Path("x.yaml")
