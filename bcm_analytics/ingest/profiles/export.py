@@ -82,22 +82,22 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
     if not matched:
         patterns = "; ".join(f"{n}: {', '.join(s.files)}" for n, s in profile.sources.items())
         raise ProfileError(f"no file matches the {profile.name} profile's sources ({patterns})")
-    con = _connection(profile)
-    try:
-        _check_sql(con, profile)
-        with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:
-            reads = [sources.read(con, profile, m, Path(folder), sheet) for m in matched]
-        sources.install_fhir_views(con, profile)
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:  # private (0700), removed after
+        con = _connection(profile, Path(folder))
         try:
-            tables = mapping.map_tables(con, profile)
-        except duckdb.Error as e:
-            raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
-        rows = [r for t in tables for r in _table_rows(con, t)]
-        files = [_file_use(con, profile, r) for r in reads]
-    finally:
-        con.close()
+            _check_sql(con, profile)
+            reads = [sources.read(con, profile, m, Path(folder), sheet) for m in matched]
+            sources.install_fhir_views(con, profile)
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+            try:
+                tables = mapping.map_tables(con, profile)
+            except duckdb.Error as e:
+                raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
+            rows = [r for t in tables for r in _table_rows(con, t)]
+            files = [_file_use(con, profile, r) for r in reads]
+        finally:
+            con.close()
     present = {m.source for m in matched}
     missing = [s for s in profile.sources if s not in present]
     return Mapping(profile, rows, files, ignored, missing)
@@ -138,16 +138,19 @@ def combine(results: list):
 
 def check_profile(profile: Profile) -> None:
     """ProfileError (one line naming the key) when the profile's SQL does not run on its sources."""
-    con = _connection(profile)
-    try:
-        _check_sql(con, profile)
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:
+        con = _connection(profile, Path(folder))
+        try:
+            _check_sql(con, profile)
+        finally:
+            con.close()
 
 
-def _connection(profile: Profile) -> duckdb.DuckDBPyConnection:
-    """The profile's own in-memory database: empty source tables and the LOINC catalogue."""
-    con = duckdb.connect(config={"memory_limit": config.memory_limit()})
+def _connection(profile: Profile, folder: Path) -> duckdb.DuckDBPyConnection:
+    """The profile's own in-memory database (spilling into `folder` when an export is larger
+    than memory): empty source tables and the LOINC catalogue."""
+    con = duckdb.connect(config={"memory_limit": config.memory_limit(), "temp_directory": str(folder / "spill")})
+    con.execute("SET enable_progress_bar = false")
     sources.create_tables(con, profile)
     mapping.install(con, _catalogue(profile))
     return con

@@ -20,6 +20,7 @@ import re
 import duckdb
 import pyarrow as pa
 
+from bcm_analytics.ingest.profiles import sources
 from bcm_analytics.ingest.profiles.catalog import Loinc
 from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier
 from bcm_analytics.warehouse.store import TableSpec, table_specs
@@ -101,7 +102,7 @@ def map_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> list[str]:
                 v = m.from_
                 con.execute(
                     f"""CREATE OR REPLACE TEMP TABLE {rows} AS SELECT {_columns(con, profile, spec, m)}, {v}._file AS _file,
-                    {v}._line AS _line, {v}._record AS _record FROM {_from(m)}{_where(m)}"""
+                    {v}._line AS _line, {sources.record_sql(con, profile, v)} AS _record FROM {_from(m)}{_where(m)}"""
                 )
                 con.execute(f"INSERT INTO _used SELECT DISTINCT '{source}', _file, _line, '{table}' FROM {rows}")
             for view in m.lookups:  # a lookup no table maps from is used whole by the tables reading it
@@ -186,65 +187,67 @@ def _scores(con: duckdb.DuckDBPyConnection, profile: Profile, spec: TableSpec, m
     or panel code is; each item row goes to every such instrument that has its code (PHQ-9
     and PHQ-2 share items 1-2). Items with neither go to their family's smallest instrument
     holding them all. A code given twice with different values is not guessed: the value
-    becomes 'conflicting values: a, b' and the loader sets the row aside naming them.
+    becomes 'conflicting values: a, b' and the loader sets the row aside naming them. The
+    row's line is its total's (else its panel's, else its first item's); its record lists
+    every source record that went into it, with their lines.
     """
     s = m.scores
     source = source_of(profile, m.from_)
-    groups = [f"_g{i}" for i in range(len(s.group_by))]
-    same = lambda a, b: " AND ".join(f"{a}.{g} IS NOT DISTINCT FROM {b}.{g}" for g in groups)  # noqa: E731
-    gexprs = ", ".join(f"({e}) AS {g}" for e, g in zip(s.group_by, groups))
+    groups = ", ".join(f"_g{i}" for i in range(len(s.group_by)))
+    gexprs = ", ".join(f"({e}) AS _g{i}" for i, e in enumerate(s.group_by))
+    record = sources.record_sql(con, profile, m.from_, alias="src")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _coded AS
         WITH src AS (SELECT *, trim(CAST(({s.code}) AS VARCHAR)) AS _code, trim(CAST(({s.value}) AS VARCHAR)) AS _value, {gexprs}
-                     FROM {_from(m)}{_where(m)})
-        SELECT src.*, k.instrument AS _instrument, k.item AS _item, k.family AS _family,
-               CASE k.item WHEN 'total' THEN 0 WHEN 'panel' THEN 1 ELSE 2 END AS _prio,
-               coalesce(a.score, nullif(src._value, '')) AS _score
-        FROM src JOIN loinc_codes k ON k.code = src._code LEFT JOIN _answers a ON a.answer = lower(src._value)"""
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _explicit AS
-        SELECT DISTINCT {", ".join(groups)}, _instrument FROM _coded WHERE _item IN ('total', 'panel')"""
+                     FROM {_from(m)}{_where(m)}),
+             coded AS (SELECT src.*, {record} AS _source_record, k.instrument AS _instrument, k.item AS _item, k.family AS _family,
+                              CASE k.item WHEN 'total' THEN 0 WHEN 'panel' THEN 1 ELSE 2 END AS _prio,
+                              coalesce(a.score, nullif(src._value, '')) AS _score
+                       FROM src JOIN loinc_codes k ON k.code = src._code LEFT JOIN _answers a ON a.answer = lower(src._value))
+        SELECT *, dense_rank() OVER (ORDER BY {groups}) AS _gid, row_number() OVER () AS _rid FROM coded"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _assigned AS
-        WITH covered AS (SELECT DISTINCT c._file, c._line, c._code FROM _coded c JOIN _explicit e ON {same('c', 'e')} AND e._instrument = c._instrument),
-             uncovered AS (SELECT c.* FROM _coded c ANTI JOIN covered v ON v._file = c._file AND v._line = c._line AND v._code = c._code
-                           WHERE c._item NOT IN ('total', 'panel')),
-             need AS (SELECT {", ".join(groups)}, _family, list(DISTINCT _code) AS codes FROM uncovered GROUP BY ALL),
-             implicit AS (SELECT {", ".join(f"n.{g}" for g in groups)}, n._family,
+        WITH explicit AS (SELECT DISTINCT _gid, _instrument FROM _coded WHERE _item IN ('total', 'panel')),
+             covered AS (SELECT DISTINCT c._file, c._line, c._code FROM _coded c SEMI JOIN explicit e USING (_gid, _instrument)),
+             uncovered AS (SELECT c.* FROM _coded c ANTI JOIN covered v USING (_file, _line, _code) WHERE c._item NOT IN ('total', 'panel')),
+             need AS (SELECT _gid, _family, list(DISTINCT _code) AS codes FROM uncovered GROUP BY ALL),
+             implicit AS (SELECT n._gid, n._family,
                                  coalesce(arg_min(i.instrument, i.n_items) FILTER (WHERE list_has_all(i.codes, n.codes)),
                                           arg_max(i.instrument, i.n_items)) AS _instrument
-                          FROM need n JOIN _instruments i ON i.family = n._family GROUP BY ALL)
-        SELECT c.* FROM _coded c SEMI JOIN _explicit e ON {same('c', 'e')} AND e._instrument = c._instrument
-        UNION ALL
-        SELECT u.* FROM uncovered u SEMI JOIN implicit i ON {same('u', 'i')} AND i._family = u._family AND i._instrument = u._instrument"""
+                          FROM need n JOIN _instruments i ON i.family = n._family GROUP BY ALL),
+             assigned AS (SELECT c.* FROM _coded c SEMI JOIN explicit e USING (_gid, _instrument)
+                          UNION ALL
+                          SELECT u.* FROM uncovered u SEMI JOIN implicit i USING (_gid, _family, _instrument))
+        SELECT *, row_number() OVER (PARTITION BY _gid, _instrument ORDER BY _prio, _file, _line) AS _rank FROM assigned"""
     )
     con.execute(f"INSERT INTO _used SELECT DISTINCT '{source}', _file, _line, '{spec.name}' FROM _assigned")
-    order = "{'p': _prio, 'f': _file, 'l': _line}"
-    source_cols = [c for c in _source_columns(con, m.from_) if c not in SCORE_COLUMNS]
+    carried = [c for c in (r[0] for r in con.execute("DESCRIBE _assigned").fetchall()) if not c.startswith("_") and c not in SCORE_COLUMNS]
     rows = f"_administrations_{name}"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {rows} AS
-        WITH per AS (
-          SELECT _instrument AS instrument, {_value_of('total')} AS total_score,
-                 {", ".join(f"{_value_of(i)} AS item_{i}" for i in ITEMS)},
-                 arg_min(_file, {order}) AS _file, arg_min(_line, {order}) AS _line,
-                 CAST(to_json(list(json_object('line', _line, 'record', CAST(_record AS JSON)) ORDER BY _file, _line)) AS VARCHAR) AS _record
-                 {"".join(f", arg_min_null({_identifier(c)}, {order}) AS {_identifier(c)}" for c in source_cols)}
-          FROM _assigned GROUP BY {", ".join(groups)}, _instrument)
-        SELECT per.* REPLACE ({_total_from_items(s.total_from_items)} AS total_score)
-        FROM per JOIN _instruments i USING (instrument)"""
+        WITH vals AS (
+          SELECT _gid, _instrument, _item,
+                 CASE WHEN min(_score) <> max(_score) THEN 'conflicting values: ' || array_to_string(list_sort(list_distinct(list(_score))), ', ')
+                      ELSE min(_score) END AS v
+          FROM _assigned WHERE _item <> 'panel' GROUP BY ALL),
+        per AS (
+          SELECT _gid, _instrument, max(v) FILTER (WHERE _item = 'total') AS total_score,
+                 {", ".join(f"max(v) FILTER (WHERE _item = '{i}') AS item_{i}" for i in ITEMS)}
+          FROM vals GROUP BY ALL),
+        recs AS (
+          SELECT _gid, _instrument,
+                 CAST(to_json(list(json_object('line', _line, 'record', CAST(_source_record AS JSON)) ORDER BY _file, _line)) AS VARCHAR) AS _record
+          FROM _assigned GROUP BY ALL)
+        SELECT a._instrument AS instrument, {_total_from_items(s.total_from_items)} AS total_score,
+               {", ".join(f"per.item_{i}" for i in ITEMS)}, recs._record, a._file, a._line{"".join(f", a.{_identifier(c)}" for c in carried)}
+        FROM _assigned a JOIN recs USING (_gid, _instrument) LEFT JOIN per USING (_gid, _instrument)
+        JOIN _instruments i ON i.instrument = a._instrument
+        WHERE a._rank = 1"""
     )
-    for t in ("_coded", "_explicit", "_assigned"):
+    for t in ("_coded", "_assigned"):
         con.execute(f"DROP TABLE {t}")
     return rows
-
-
-def _value_of(item: str) -> str:
-    return (f"CASE WHEN count(DISTINCT _score) FILTER (WHERE _item = '{item}') > 1 "
-            f"THEN 'conflicting values: ' || string_agg(DISTINCT _score, ', ' ORDER BY _score) FILTER (WHERE _item = '{item}') "
-            f"ELSE any_value(_score) FILTER (WHERE _item = '{item}') END")
 
 
 def _total_from_items(enabled: bool) -> str:
@@ -259,7 +262,7 @@ def _total_from_items(enabled: bool) -> str:
 
 def _source_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[str]:
     names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()]
-    return [n for n in names if n not in ("_file", "_line", "_record", "resource", "full_url")]
+    return [n for n in names if not n.startswith("_") and n not in ("resource", "full_url")]
 
 
 def _literal(value: str) -> str:

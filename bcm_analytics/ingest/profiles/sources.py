@@ -1,10 +1,10 @@
 """Read a profile's source files into tables of an in-memory DuckDB, one table per source.
 
 Each source table holds only the columns the profile declares (text, named in lower case),
-plus `_file`, `_line` (where the record starts in its file: the physical line of a CSV or
-NDJSON file, the row of a sheet, the position of a resource in a JSON Bundle or array) and
-`_record` (the declared columns as the file wrote them, as JSON). Columns a profile does not
-declare never leave this module, so identifiers in an export (names, SSNs, addresses) are
+plus `_file` and `_line` (where the record starts in its file: the physical line of a CSV or
+NDJSON file, the row of a sheet, the position of a resource in a JSON Bundle or array);
+record_sql() rebuilds a record (the declared columns under the file's own names) for the rows
+that need one. Columns a profile does not declare never leave this module, so identifiers in an export (names, SSNs, addresses) are
 not read into the store, not even into the quarantine.
 
 A file that cannot be read as its source says is refused whole, in one line.
@@ -81,7 +81,8 @@ def create_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
             con.execute(f"CREATE TABLE {name} (_file VARCHAR, _line BIGINT, resource JSON, full_url VARCHAR)")
         else:
             cols = ", ".join(f'"{c}" VARCHAR' for c in _declared(spec))
-            con.execute(f"CREATE TABLE {name} (_file VARCHAR, _line BIGINT{', ' + cols if cols else ''}, _record VARCHAR)")
+            con.execute(f"CREATE TABLE {name} (_file VARCHAR, _line BIGINT{', ' + cols if cols else ''})")
+    con.execute("CREATE TABLE _record_keys (source VARCHAR, column_name VARCHAR, original VARCHAR)")
 
 
 def read(con: duckdb.DuckDBPyConnection, profile: Profile, m: Matched, folder: Path, sheet: str | None = None) -> Read:
@@ -116,16 +117,31 @@ def _check_columns(m: Matched, spec: SourceSpec, found: list[str], original: lis
 
 
 def _insert(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, relation: str, position: dict[str, str],
-            original: dict[str, str]) -> int:
-    """Insert `relation` (columns named by `position`, plus _line) into the source table."""
+            original: dict[str, str], line: str = "_line") -> int:
+    """Insert `relation` (columns named by `position`) into the source table; `line` is the SQL
+    of each record's line. Remembers the names the file gives the columns, for records."""
     declared = _declared(spec)
     values = ", ".join(f"nullif(trim({position[c]}), '')" if c in position else "NULL" for c in declared)
-    record = "json_object(" + ", ".join(f"{_text(original[c])}, {position[c]}" for c in declared if c in position) + ")"
     before = con.execute(f"SELECT count(*) FROM {m.source}").fetchall()[0][0]
-    con.execute(
-        f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, _line{', ' + values if values else ''}, CAST({record} AS VARCHAR) FROM {relation}"
-    )
+    con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, {line}{', ' + values if values else ''} FROM {relation}")
+    for column in declared:
+        if column in original:
+            con.execute(
+                "INSERT INTO _record_keys SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM _record_keys WHERE source = ? AND column_name = ?)",
+                [m.source, column, original[column], m.source, column],
+            )
     return con.execute(f"SELECT count(*) FROM {m.source}").fetchall()[0][0] - before
+
+
+def record_sql(con: duckdb.DuckDBPyConnection, profile: Profile, view: str, alias: str | None = None) -> str:
+    """SQL for a row's source record as JSON text: the declared columns under the names the
+    file gave them (a fhir view carries its own `_record`)."""
+    prefix = f"{alias or view}."
+    if view not in profile.sources:
+        return f"{prefix}_record"
+    keys = dict(con.execute("SELECT column_name, original FROM _record_keys WHERE source = ?", [view]).fetchall())
+    pairs = [f"{_text(keys.get(c, c))}, {prefix}\"{c}\"" for c in _declared(profile.sources[view])]
+    return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "'{}'"
 
 
 def _read_sheet(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, sheet: str | None) -> Read:
@@ -156,31 +172,29 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
     names = [normalise(h) for h in header]
     _check_columns(m, spec, names, header)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _land AS SELECT row_number() OVER () AS _rec, * FROM read_csv({_text(str(reading))},
-            delim={_text(delimiter)}, quote='"', escape='"', header=true, all_varchar=true, encoding='utf-8',
-            store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan', max_line_size={MAX_LINE_BYTES},
-            auto_detect=false, columns={{{cols}}})"""
-    )
+    relation = f"""read_csv({_text(str(reading))}, delim={_text(delimiter)}, quote='"', escape='"', header=true,
+            all_varchar=true, encoding='utf-8', store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan',
+            max_line_size={MAX_LINE_BYTES}, auto_detect=false, columns={{{cols}}})"""
+    position = {n: f"c{i}" for i, n in enumerate(names) if n}
+    # One pass: each record numbered in file order (a streaming window, as the loader does), its
+    # line taken as number + 1 and corrected below in the rare file where records span lines.
+    count = _insert(con, m, spec, relation, position, dict(zip(names, header)), "row_number() OVER () + 1")
     rejected = con.execute("SELECT min(line), count(DISTINCT line), any_value(error_type) FROM _rej").fetchall()[0]
+    for t in ("_rej", "_rej_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
     if rejected[1]:
         raise FileRefused(
             m.path,
             f"line {rejected[0]} does not split into the header's {len(names)} fields ({str(rejected[2]).lower()}); "
             f"{rejected[1]} such line(s): fix them (quote values that hold the delimiter) and load again",
         )
-    records = con.execute("SELECT count(*) FROM _land").fetchall()[0][0]
-    if lines == records + 1:
-        relation = "(SELECT *, _rec + 1 AS _line FROM _land)"
-    else:
+    if lines != count + 1:
         _, physical = record_starts(reading, "utf-8", delimiter)
-        _starts_table = pa.table({"_rec": range(1, len(physical) + 1), "_line": physical})  # noqa: F841 (read by name below)
-        con.execute("CREATE OR REPLACE TEMP TABLE _starts AS SELECT * FROM _starts_table")
-        relation = "(SELECT l.*, s._line FROM _land l JOIN _starts s USING (_rec))"
-    position = {n: f"c{i}" for i, n in enumerate(names) if n}
-    count = _insert(con, m, spec, relation, position, dict(zip(names, header)))
-    for t in ("_land", "_rej", "_rej_scan", "_starts"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+        _starts_table = pa.table({"_rec": range(2, len(physical) + 2), "_physical": physical})  # noqa: F841 (read by name below)
+        con.execute(
+            f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
+            WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
+        )
     return Read(m.path, m.source, count, facts.sha256)
 
 
