@@ -13,11 +13,11 @@ import pytest
 from bcm_analytics.contracts import gx_run
 from bcm_analytics.contracts.checks import checked_sql, row_checks, unexpected_rows_sql
 from bcm_analytics.contracts.readme import README, render
+from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, SUITES_DIR, expectations, suite_tables
-from bcm_analytics.ingest.loader import prepare
-from bcm_analytics.ingest.typing import sql_text
+from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.warehouse import connect
-from bcm_analytics.warehouse.store import table_specs
+from bcm_analytics.contracts.tables import table_specs
 
 GOOD_NPI, BAD_NPI = "1234567893", "1234567890"
 
@@ -76,7 +76,7 @@ ROWS = {
 def con():
     """A store knowing clinic C1 and patients P1 (enrolled 2025-01-01) and P2 (discharged 2025-03-01)."""
     con = connect(":memory:", timezone="America/New_York")
-    prepare(con)
+    install_macros(con)
     con.execute("INSERT INTO staging.clinics (clinic_id, setting, timezone) VALUES ('C1', 'fqhc', 'America/Chicago')")
     con.execute(
         """INSERT INTO staging.patients (patient_id, clinic_id, payer, enrollment_date, discharge_date)

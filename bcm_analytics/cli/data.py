@@ -10,9 +10,8 @@ import click
 from tqdm import tqdm
 
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
-from bcm_analytics.ingest import FileRefused, FileResult
-from bcm_analytics.ingest.loader import discover, load_file
-from bcm_analytics.warehouse import connect
+from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
+from bcm_analytics.warehouse import connect, table_specs
 
 
 @click.command()
@@ -47,47 +46,58 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     )
 
 
-def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | FileRefused]:
-    """Load and print one summary line per file; returns the results."""
-    files, ignored = discover(paths)
+def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = LoadOptions()) -> list[FileResult | FileRefused]:
+    """Load with a byte progress bar and one summary line per file; returns the results.
+
+    A store this load created is removed again when no file loaded (every file was refused),
+    so a failed first load leaves nothing behind."""
+    files, ignored = discover(paths, options.table)
     for path in ignored:
         click.echo(f"{path}: ignored (not named after a canonical table)")
     if not files:
         fail("nothing to load: no canonical export files (clinics, patients, time_logs, assessments, claims) found")
+    created = not Path(db).exists()
     con = connect(db, timezone=timezone)
     results = []
-    sizes = [p.stat().st_size if p.is_file() else 0 for p in files]
-    bar = tqdm(total=sum(sizes), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
+    sizes = {p: p.stat().st_size if p.is_file() else 0 for p in files}
+    bar = tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
     try:
-        for path, size in zip(files, sizes):
-            bar.set_description(f"loading {path.name}")
-            try:
-                result = load_file(con, path)
-            except FileRefused as refused:
-                result = refused
-            bar.update(size)
+        for path, result in load_paths(con, files, options, progress=lambda p: bar.set_description(f"loading {p.name}")):
+            bar.update(sizes.get(path, 0))
             bar.write(summary_line(path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
     finally:
         bar.close()
         con.close()
+        if created and not any(isinstance(r, FileResult) for r in results):
+            remove_store(Path(db))
     return results
+
+
+def remove_store(db: Path) -> None:
+    """Delete a store file (and its write-ahead log) that holds nothing a load put there."""
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @timezone_option
-def load(paths: tuple[Path, ...], db: Path, timezone: str) -> None:
+@click.option("--table", type=click.Choice(list(table_specs())), default=None,
+              help="The canonical table of every file given, for files whose name does not say it.")
+def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None) -> None:
     """Load export files or folders (CSV or Parquet) into the store.
 
     Each file loads whole or not at all; rows that break a contract go to the quarantine with
-    their file, line and reason. Loading the same export again changes nothing.
+    their file, line and reason. Loading the same export again changes nothing. A file's name
+    says its table (time_logs_2025-01.csv), or --table does.
     """
     started = time.perf_counter()
-    results = run_load(db, list(paths), timezone)
+    results = run_load(db, list(paths), timezone, LoadOptions(table=table))
     refused = [r for r in results if isinstance(r, FileRefused)]
-    click.echo(f"loaded {len(results) - len(refused)} file(s) into {db} in {time.perf_counter() - started:.1f} s")
+    where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
+    click.echo(f"loaded {len(results) - len(refused)} file(s) {where} in {time.perf_counter() - started:.1f} s")
     if refused:
         fail(f"{len(refused)} file(s) refused; the store is unchanged for them")
 

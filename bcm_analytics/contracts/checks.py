@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from bcm_analytics.contracts.sqlfiles import frame_sql, parameter_sql
 from bcm_analytics.contracts.suites import Expectation, expectations
-from bcm_analytics.ingest.typing import TYPE_WORDS, parsed_ok, raw_name, sql_text, typed_expressions
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts.columns import TYPE_WORDS, parsed_ok, raw_name, sql_text, typed_expressions
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ def checked_sql(table: str, texts: str) -> str:
     """The frame of `table` over rows of exported text, with what each row breaks.
 
     `texts` names a relation with `_raw_<column>` text columns (plus any provenance); the
-    result adds the typed columns (ingest/typing.py), the frame's extra columns, and two
+    result adds the typed columns (contracts/columns.py), the frame's extra columns, and two
     lists of {check, reason, waits}: `_failures` (reject checks) and `_warnings`.
     """
     checks = row_checks(table)

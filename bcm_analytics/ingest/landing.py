@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics.ingest import typing as ty
+from bcm_analytics.contracts import columns as ty
 from bcm_analytics.ingest.lines import load_record_map
 from bcm_analytics.ingest.readers import SourceFile, _quote, normalised_copy, scan
 
@@ -61,9 +61,10 @@ def land_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
         f"nullif(trim(c{position[c]}), '') AS {ty.raw_name(c)}" if c in position else f"CAST(NULL AS VARCHAR) AS {ty.raw_name(c)}"
         for c in spec.column_names
     )
+    record = "CAST(_record AS VARCHAR)" if src.in_memory and "_record" in src.rows.column_names else "CAST(NULL AS VARCHAR)"
     con.execute(
         f"CREATE TEMP VIEW _text AS SELECT CAST({load_id} AS BIGINT) AS _load_id, {ty.sql_text(str(src.path))} AS _source_file, "
-        f"_line, {texts} FROM {numbered}"
+        f"_line, {record} AS _record, {texts} FROM {numbered}"
     )
     return quarantine_rejects(con, load_id, src) if has_rejects else 0
 
@@ -76,6 +77,12 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> b
     single-threaded and in order (checked on a million rows by benchmarks/bench_load.py).
     """
     names = [f"c{i}" for i in range(len(src.header))]
+    if src.in_memory:
+        _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
+        select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n in zip(src.header, names))
+        extra = ", CAST(_record AS VARCHAR) AS _record" if "_record" in src.rows.column_names else ""
+        con.execute(f"CREATE TEMP TABLE _land AS SELECT row_number() OVER () AS _rec, CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
+        return False
     if src.format == "parquet":
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
         select = ", ".join(f'CAST("{c[0]}" AS VARCHAR) AS {n}' for c, n in zip(cols, names))
@@ -105,6 +112,8 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
     from the file (ingest/lines.py). Parquet rows are numbered from 1.
     """
     con.execute("CREATE TEMP TABLE _rej_lines (logical BIGINT, physical BIGINT)")
+    if src.in_memory:
+        return "_land"
     if src.format == "parquet":
         return "(SELECT *, _rec AS _line FROM _land)"
     if has_rejects:

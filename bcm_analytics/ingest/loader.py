@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.ingest import rows
 from bcm_analytics.ingest.landing import Reading, land_file, reading_for
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
-from bcm_analytics.sqlfiles import read_sql
-from bcm_analytics.warehouse.store import table_specs
+from bcm_analytics.ingest.sources import ArrowSource, describe
+from bcm_analytics.contracts.tables import table_specs
 
 
 @dataclass
@@ -50,18 +51,20 @@ class FileResult:
         return self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_duplicate
 
 
-def _parsing_sql() -> str:
-    return read_sql("bcm_analytics.ingest", "parsing.sql")
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read what a load is given (the CLI's options; a profile passes its own)."""
+
+    table: str | None = None  # the canonical table of every file, whatever its name says (`bcm load --table`)
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Install the temporary macros typing and checks use (per connection, never stored)."""
-    con.execute(_parsing_sql())
-    install_macros(con)
+Progress = Callable[[Path], None]  # called with each file's path as its load starts
 
 
-def discover(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
-    """Files to load (in load order) and files in named folders that are not canonical tables."""
+def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Path], list[Path]]:
+    """Files to load (in load order) and files in named folders that are not canonical tables.
+
+    With `table`, every file is of that table: none is ignored for its name."""
     specs = table_specs()
     order = {s.name: s.load_order for s in specs.values()}
     chosen, ignored = [], []
@@ -72,24 +75,25 @@ def discover(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
         for f in sorted(p.iterdir()):
             if f.is_file() and not f.name.startswith((".", "_")):
                 try:
-                    table_for(f)
+                    table_for(f, table)
                     chosen.append(f)
                 except FileRefused:
                     ignored.append(f)
 
     def rank(f: Path) -> tuple[int, str]:
         try:
-            return order[table_for(f).name], str(f)
+            return order[table_for(f, table).name], str(f)
         except FileRefused:
             return 0, str(f)
 
     return sorted(chosen, key=rank), ignored
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, table: str | None = None) -> FileResult:
-    """Load one file, all or nothing. Raises FileRefused with a one-line reason."""
+def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None) -> FileResult:
+    """Load one file, or rows already read from one (an ArrowSource: ingest/sources.py), all or
+    nothing. Raises FileRefused with a one-line reason."""
     started = time.perf_counter()
-    src = inspect(path, table)
+    src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table)
     prev = con.execute(
         "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
         [src.sha256, src.table.name],
@@ -97,7 +101,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, table: str | Non
     if prev:
         load_id, rows_read = prev[0]
         return FileResult(src.path, src.table.name, load_id, rows_read=rows_read, rows_duplicate=rows_read, already_loaded=True)
-    prepare(con)
+    install_macros(con)
     with tempfile.TemporaryDirectory(prefix="bcm-load-") as folder:
         reading = reading_for(src, Path(folder))
         con.execute("BEGIN TRANSACTION")
@@ -143,11 +147,17 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> 
     return result
 
 
-def load_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path]):
-    """Load files and folders in load order; yields (path, FileResult | FileRefused) as each ends."""
-    files, _ = discover(paths)
+def load_paths(
+    con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: LoadOptions = LoadOptions(), progress: Progress | None = None
+) -> Iterator[tuple[Path, FileResult | FileRefused]]:
+    """The load loop: files and folders in load order; yields (path, FileResult | FileRefused) as
+    each file ends, after calling `progress(path)` as it starts. Files in folders that name no
+    canonical table are skipped (discover() lists them); each file commits on its own."""
+    files, _ = discover(paths, options.table)
     for path in files:
+        if progress is not None:
+            progress(path)
         try:
-            yield path, load_file(con, path)
+            yield path, load_file(con, path, options.table)
         except FileRefused as refused:
             yield path, refused

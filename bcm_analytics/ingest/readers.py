@@ -11,12 +11,13 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -46,15 +47,21 @@ class SourceFile:
     delimiter: str = ","
     newline: str = "lf"  # lf | crlf | mixed | cr
     lines: int = 0  # CSV: physical lines up to the last non-empty one
+    rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/sources.py)
 
     @property
     def extra_columns(self) -> list[str]:
         return [c for c in self.header if c not in self.table.column_names]
 
     @property
+    def in_memory(self) -> bool:
+        """Rows already read by a profile or the Excel reader (an ArrowSource), not a file to read."""
+        return self.rows is not None
+
+    @property
     def needs_copy(self) -> bool:
         """DuckDB reads UTF-8 or Latin-1 with one kind of line end; anything else is copied first."""
-        return self.format == "csv" and (self.encoding == "utf-16" or self.newline in ("mixed", "cr"))
+        return self.format == "csv" and not self.in_memory and (self.encoding == "utf-16" or self.newline in ("mixed", "cr"))
 
 
 def normalise_column(name: str) -> str:
@@ -224,7 +231,10 @@ def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:
         seen.add(name)
     missing = [c for c in spec.required if c not in seen]
     if missing:
-        raise FileRefused(path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {spec.name}")
+        found = ", ".join(h for h in header if h) or "none"
+        raise FileRefused(
+            path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {spec.name} (the file has: {found})"
+        )
 
 
 def _sha256(path: Path) -> str:

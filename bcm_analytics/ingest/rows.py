@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import duckdb
 
 from bcm_analytics.contracts import checks as contract_checks
-from bcm_analytics.ingest import typing as ty
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts import columns as ty
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_merge", "_held", "_settled")
@@ -38,12 +38,18 @@ def _record(spec: TableSpec, alias: str = "") -> str:
     return "to_json(struct_pack(" + ", ".join(f"{c} := {prefix}{ty.raw_name(c)}" for c in spec.column_names) + "))"
 
 
+def _source_record(spec: TableSpec, alias: str = "") -> str:
+    """What the quarantine keeps: the source record when a profile gave one (`_record`), else the row."""
+    prefix = f"{alias}." if alias else ""
+    return f"coalesce(CAST({prefix}_record AS JSON), {_record(spec, alias)})"
+
+
 def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int]:
     """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting)."""
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
-               array_to_string(list_transform(_failures, lambda x: x.reason), '; '), {_record(spec)},
+               array_to_string(list_transform(_failures, lambda x: x.reason), '; '), {_source_record(spec)},
                CASE WHEN list_bool_and(list_transform(_failures, lambda x: x.waits)) THEN 'waiting' ELSE 'open' END, now()
         FROM _checked WHERE len(_failures) > 0"""
     )
@@ -118,7 +124,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
                '{key} ' || {_key_text(spec, 'r')} || ' appears again with different values (first at line ' || r._first_line
                || '); fix the export so each key appears once',
-               {_record(spec, 'c')}, 'open', now()
+               {_source_record(spec, 'c')}, 'open', now()
         FROM _repeats r JOIN _checked c ON c._load_id = r._load_id AND c._line = r._line
         WHERE r._row_hash <> r._first_hash"""
     )
@@ -185,11 +191,14 @@ def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> 
 
 def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int) -> int:
     drop_temp_tables(con)
-    texts = ", ".join(f"q.record ->> '{c}' AS {ty.raw_name(c)}" for c in spec.column_names)
+    # The texts come from raw (every landed row, by load and line): the quarantine's record may be
+    # a profile's source record rather than the canonical columns.
+    texts = ", ".join(f"nullif(trim(r.{c}), '') AS {ty.raw_name(c)}" for c in spec.column_names)
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
-        SELECT q.load_id AS _load_id, q.source_file AS _source_file, q.line_number AS _line, {texts}
-        FROM meta.quarantine q WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
+        SELECT q.load_id AS _load_id, q.source_file AS _source_file, q.line_number AS _line, CAST(q.record AS VARCHAR) AS _record, {texts}
+        FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
+        WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
         [spec.name, before],
     )
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")

@@ -6,7 +6,7 @@ so a quarantine reason can quote exactly what the export said.
 
 from __future__ import annotations
 
-from bcm_analytics.warehouse.store import ColumnSpec, TableSpec
+from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 
 PARSERS = {
     "integer": "bcm_parse_integer({})",
