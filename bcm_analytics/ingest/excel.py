@@ -84,6 +84,17 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> Sheet:
     return Sheet(path, name, rows, header, first_row, _sha256(path, name))
 
 
+def excel_source(path: Path, table: str | None = None, sheet: str | None = None):
+    """A sheet of canonical columns (time_logs.xlsx) as rows for the loader, numbered by row."""
+    from bcm_analytics.ingest.readers import table_for
+    from bcm_analytics.ingest.sources import ArrowSource
+
+    spec = table_for(path, table)
+    data = read_sheet(path, sheet)
+    names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
+    return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx")
+
+
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells as text; a date cell read at midnight is the date alone (Excel stores dates as
     date-times, and a date-only cell must not look like a time of day 00:00)."""

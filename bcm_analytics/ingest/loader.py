@@ -22,7 +22,7 @@ import duckdb
 
 from bcm_analytics import __version__
 from bcm_analytics.contracts.sqlfiles import install_macros
-from bcm_analytics.ingest import rows
+from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.landing import Reading, land_file, reading_for
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
 from bcm_analytics.ingest.sources import ArrowSource, describe
@@ -56,6 +56,7 @@ class LoadOptions:
     """How to read what a load is given (the CLI's options; a profile passes its own)."""
 
     table: str | None = None  # the canonical table of every file, whatever its name says (`bcm load --table`)
+    sheet: str | None = None  # Excel workbooks: the sheet to read (default: the first; `bcm load --sheet`)
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -89,10 +90,13 @@ def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Pa
     return sorted(chosen, key=rank), ignored
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None) -> FileResult:
+def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None,
+              sheet: str | None = None) -> FileResult:
     """Load one file, or rows already read from one (an ArrowSource: ingest/sources.py), all or
     nothing. Raises FileRefused with a one-line reason."""
     started = time.perf_counter()
+    if not isinstance(path, ArrowSource) and excel.is_excel(path):
+        path = excel.excel_source(Path(path), table, sheet)
     src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table)
     prev = con.execute(
         "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
@@ -158,6 +162,6 @@ def load_paths(
         if progress is not None:
             progress(path)
         try:
-            yield path, load_file(con, path, options.table)
+            yield path, load_file(con, path, options.table, options.sheet)
         except FileRefused as refused:
             yield path, refused
