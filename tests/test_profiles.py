@@ -129,6 +129,12 @@ def test_a_clinics_own_profile_renames_dates_and_constants(tmp_path):
     assert record == {"Visit ID": "V1", "PT": "P1", "Minutes": "30", "When": "03/02/2025"}  # the note is never read
 
 
+def test_a_profiles_date_format_never_reads_a_two_digit_year_as_the_year_25(tmp_path):
+    export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,2/10/25\nV2,P1,30,2/10/2025\n")
+    got = [r["service_date"] for r in rows(map_export(load(write(tmp_path, "clinic.yaml", MINIMAL)), [export]), "time_logs")]
+    assert got == ["2/10/25", "2025-10-02"]
+
+
 def test_a_two_digit_year_loads_only_with_the_profiles_pivot(tmp_path):
     export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,2/10/25\nV2,P1,30,2/10/85 9:30\n")
     plain = MINIMAL.replace(', date_format: "%d/%m/%Y"', "")

@@ -169,3 +169,24 @@ def test_a_workbook_through_a_profile(tmp_path, sheet):
     mapped = map_export(load("akello"), [tmp_path / "treatment_logs_feb.xlsx"], sheet)
     rows = next(t for t in mapped.tables if t.table == "time_logs").layers[0].to_pylist()
     assert [(r["entry_id"], r["service_date"], r["minutes"], r["_line"]) for r in rows] == [("x1", "2024-02-01T18:00:00.500000Z", "25", 2)]
+
+
+def test_the_worked_example_loads_as_the_docs_say(tmp_path):
+    """docs/profiles.md: Lakeside's visits and roster through the finished lakeside.yaml."""
+    folder = EXPORTS / "lakeside"
+    result = CliRunner().invoke(cli, ["load", str(folder / "visits.csv"), str(folder / "roster.csv"),
+                                      "--profile", str(folder / "lakeside.yaml"), "--db", str(tmp_path / "program.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "roster.csv: patients: read 2 = loaded 2 + quarantined 0 + duplicates 0" in result.output
+    assert "visits.csv: time_logs: read 5 = loaded 4 + quarantined 1 (1 waiting for rows they refer to) + duplicates 0" in result.output
+    from bcm_analytics.warehouse import connect
+
+    con = connect(tmp_path / "program.duckdb")
+    assert con.execute("SELECT entry_id, staff_role, activity_type, contact_mode, service_date_local::DATE FROM staging.time_logs ORDER BY 1").fetchall() == [
+        ("1001", "bhcm", "assessment", "in_person", dt.date(2025, 1, 6)),
+        ("1002", "bhcm", "follow_up_contact", "phone", dt.date(2025, 1, 13)),
+        ("1003", "psychiatric_consultant", "caseload_review", "none", dt.date(2025, 1, 14)),
+        ("1004", "bhcm", "no_show", "none", dt.date(2025, 1, 15)),
+    ]
+    assert con.execute("SELECT line_number, status FROM meta.quarantine").fetchall() == [(6, "waiting")]
+    con.close()

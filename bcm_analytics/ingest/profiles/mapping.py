@@ -166,13 +166,20 @@ def _dates(profile: Profile, column: ColumnSpec, value: str, kind: str) -> str:
                  f"ELSE {value} END)")
     formats = column.date_format + profile.date_formats
     if formats:
-        tries = [f"strftime(try_strptime({value}, {_literal(f)}), {_literal(_iso(f, kind))})" for f in formats]
+        tries = [f"strftime({_four_digit_year(f'try_strptime({value}, {_literal(f)})')}, {_literal(_iso(f, kind))})" for f in formats]
         value = f"coalesce({', '.join(tries)}, {value})"
     if profile.timezone and kind == "datetime":
-        local = f"try_strptime({value}, [{', '.join(_literal(f) for f in LOCAL_FORMATS)}])"
+        local = _four_digit_year(f"try_strptime({value}, [{', '.join(_literal(f) for f in LOCAL_FORMATS)}])")
         value = (f"(CASE WHEN regexp_matches({value}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') OR {local} IS NULL THEN {value} "
                  f"ELSE strftime(timezone({_literal(profile.timezone)}, {local}) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') END)")
     return value
+
+
+def _four_digit_year(parsed: str) -> str:
+    """DuckDB's %Y also reads '25' as the year 25: a reading before the year 1000 is none, so
+    2/10/25 passes on as written and the loader sets it aside (unless the profile's pivot
+    wrote the year in full first)."""
+    return f"(CASE WHEN year({parsed}) >= 1000 THEN {parsed} END)"
 
 
 def _iso(fmt: str, kind: str) -> str:

@@ -265,8 +265,9 @@ class Profile(Strict):
 
 
 def normalise(name: str) -> str:
-    """Source column names match case-insensitively; spaces, dashes and dots read as underscores."""
-    return re.sub(r"[\s\-.]+", "_", str(name).strip().lstrip("\ufeff").strip().lower())
+    """Source column names match case-insensitively, as SQL names: every run of characters
+    other than letters and digits reads as one underscore ('Visit #' is visit, 'PCP NPI' pcp_npi)."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lstrip("\ufeff").lower()).strip("_")
 
 
 def _identifier(name: str) -> str:
