@@ -48,6 +48,15 @@ def test_rows_keep_the_sheets_row_numbers_past_leading_and_blank_rows(tmp_path):
     ]
 
 
+def test_a_title_above_the_header_is_passed_over_when_the_columns_are_known(tmp_path):
+    cells = [("A1", "Lakeside time log, January"), ("A2", "exported 2025-02-01")] + [(ref[0] + str(int(ref[1:]) + 1), v) for ref, v in LOG]
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": cells})
+    sheet = read_sheet(path, expect=("entry_id", "minutes"))
+    assert (sheet.header_row, sheet.header[:2]) == (4, ("Entry ID", "Service Date"))
+    assert sheet.rows.column("_line").to_pylist() == [5, 7, 8]
+    assert read_sheet(path).header[0] == "Lakeside time log, January"  # not told what to expect: the first row
+
+
 def test_a_sheet_is_chosen_by_name_any_case_and_an_unknown_one_lists_the_sheets(tmp_path):
     path = workbook(tmp_path / "book.xlsx", {"Notes": [("A1", "x")], "Log": LOG})
     assert read_sheet(path).name == "Notes"

@@ -357,3 +357,41 @@ def test_the_profiles_page_shows_the_current_built_in_profiles():
 
 def test_parse_keeps_the_profile_path_for_messages():
     assert parse(MINIMAL, "x.yaml").path == Path("x.yaml")
+
+
+# --- files no test here wrote: tolerance ------------------------------------------------------
+
+
+def test_crlf_ndjson_and_a_bulk_data_manifest_in_the_folder(tmp_path):
+    obs = ('{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"44261-6"}]},'
+           '"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2025-01-02","valueQuantity":{"value":12.0}}')
+    write(tmp_path, "Observation.ndjson", obs + "\r\n\r\n" + obs.replace('"o1"', '"o2"') + "\r\n")
+    write(tmp_path, "manifest.json", '{"transactionTime": "2025-01-03T00:00:00Z", "request": "$export", "output": []}')
+    mapped = map_export(load("fhir"), [tmp_path])
+    assert [(r["assessment_id"], r["total_score"], r["_line"]) for r in rows(mapped, "assessments")] == [
+        ("Observation/o1/PHQ-9", "12.0", 1), ("Observation/o2/PHQ-9", "12.0", 3)]
+    assert [(p.name, why) for p, why in mapped.ignored] == [("manifest.json", "no FHIR resource in it (a bulk-data manifest?)")]
+
+
+def test_answers_as_words_in_a_coding_display_are_scored(tmp_path):
+    qr = {"resourceType": "QuestionnaireResponse", "id": "q1", "status": "completed", "subject": {"reference": "Patient/p1"},
+          "authored": "2025-01-02", "item": [{"linkId": "/44250-9", "answer": [{"valueCoding": {"display": "More than half the days"}}]},
+                                              {"linkId": "/55758-7", "answer": [{"valueInteger": 2}]}]}
+    mapped = map_export(load("fhir"), [write(tmp_path, "qr.json", json.dumps(qr))])
+    got = rows(mapped, "assessments")[0]
+    assert (got["instrument"], got["item_1"], got["total_score"]) == ("PHQ-2", "2", "2")
+
+
+def test_akello_scores_that_are_not_json_give_a_row_the_contracts_set_aside(tmp_path):
+    logs = "id,patient_mrn,contact_type,date,minutes,scores\nt1,M1,Follow Up,1706810400,20,PHQ-9=12\nt2,M1,Follow Up,1706810500,15,\n"
+    mapped = map_export(load("akello"), [write(tmp_path, "treatment_logs.csv", logs)])
+    got = rows(mapped, "assessments")
+    assert [(r["assessment_id"], r["instrument"], r["total_score"], r["_line"]) for r in got] == [(None, None, None, 2)]
+    record = mapped.tables[-1].layers[0].column("_record")[0].as_py()
+    assert "PHQ-9=12" in record
+
+
+def test_a_line_short_of_trailing_fields_reads_them_empty(tmp_path):
+    export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When,Note\nV1,P1,30,03/02/2025\nV2,P2,15,04/02/2025,x\n")
+    got = rows(map_export(load(write(tmp_path, "clinic.yaml", MINIMAL)), [export]), "time_logs")
+    assert [(r["entry_id"], r["_line"]) for r in got] == [("V1", 2), ("V2", 3)]

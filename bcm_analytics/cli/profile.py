@@ -36,8 +36,8 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
         fail(str(e))
     except FileRefused as e:
         fail(f"{e}; nothing of this export was loaded (its files belong together)")
-    for path in mapping.ignored:
-        click.echo(f"{path}: ignored (no source of the {profile.name} profile matches its name)")
+    for path, why in mapping.ignored:
+        click.echo(f"{path}: ignored ({why})")
     for source in mapping.missing_sources:
         patterns = ", ".join(profile.sources[source].files)
         click.echo(f"no {source} file in this load ({patterns}): what the profile reads from it comes out empty")

@@ -44,8 +44,12 @@ class Sheet:
     sha256: str
 
 
-def read_sheet(path: str | Path, sheet: str | None = None) -> Sheet:
-    """The first sheet (or the one named), whole; FileRefused with one line if it cannot be read."""
+def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ...] = ()) -> Sheet:
+    """The first sheet (or the one named), whole; FileRefused with one line if it cannot be read.
+
+    The header is the first row holding every name in `expect` (compared as lower-case words
+    joined by _), so a title or a note above the column names is passed over; without
+    `expect`, or when no row has them all, it is the first row with a value."""
     path = Path(path)
     if not path.is_file():
         raise FileRefused(path, "no such file")
@@ -70,18 +74,35 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> Sheet:
     if first_row is None:
         raise FileRefused(path, f"sheet '{name}' is empty; expected a header row with column names")
     try:
-        loaded = book.load_sheet(name, dtypes="string", header_row=0)
-        table = loaded.to_arrow()
-    except Exception as e:
+        skip = _header_index(book, name, expect)
+        table = book.load_sheet(name, dtypes="string", header_row=skip).to_arrow()
+    except Exception as e:  # fastexcel's own error types
         raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
     header = tuple(table.column_names)
+    header_row = first_row + skip
     if not any(not h.startswith("__UNNAMED__") for h in header):
-        raise FileRefused(path, f"sheet '{name}': the first row ({first_row}) holds no column names")
+        raise FileRefused(path, f"sheet '{name}': row {header_row} holds no column names")
     columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
-    lines = pa.array(range(first_row + 1, first_row + 1 + table.num_rows), pa.int64())
+    lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
     rows = rows.filter(_not_blank(rows, header))
-    return Sheet(path, name, rows, header, first_row, _sha256(path, name))
+    return Sheet(path, name, rows, header, header_row, _sha256(path, name))
+
+
+def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30) -> int:
+    """Rows below the first used row where the header is: the first with every expected name."""
+    wanted = {_word(e) for e in expect}
+    if not wanted:
+        return 0
+    probe = book.load_sheet(name, header_row=None, n_rows=probe_rows, dtypes="string").to_arrow()
+    for i, row in enumerate(probe.to_pylist()):
+        if wanted <= {_word(v) for v in row.values() if v}:
+            return i
+    return 0
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(text).strip().lower()).strip("_")
 
 
 def excel_source(path: Path, table: str | None = None, sheet: str | None = None):
@@ -90,7 +111,7 @@ def excel_source(path: Path, table: str | None = None, sheet: str | None = None)
     from bcm_analytics.ingest.sources import ArrowSource
 
     spec = table_for(path, table)
-    data = read_sheet(path, sheet)
+    data = read_sheet(path, sheet, tuple(spec.required))
     names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
     return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx")
 

@@ -71,7 +71,7 @@ class Mapping:
     profile: Profile
     tables: list[TableRows]  # in load order
     files: list[FileUse]
-    ignored: list[Path]
+    ignored: list[tuple[Path, str]]  # files the profile did not read, and why
     missing_sources: list[str]  # declared sources no file of this load matched
 
 
@@ -98,9 +98,13 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
             files = [_file_use(con, profile, r) for r in reads]
         finally:
             con.close()
-    present = {m.source for m in matched}
+    skipped = [(p, f"no source of the {profile.name} profile matches its name") for p in ignored]
+    empty = [u for u in files if u.records == 0 and profile.sources[u.source].format == "fhir"]
+    skipped += [(u.path, "no FHIR resource in it (a bulk-data manifest?)") for u in empty]
+    files = [u for u in files if u not in empty]
+    present = {u.source for u in files}
     missing = [s for s in profile.sources if s not in present]
-    return Mapping(profile, rows, files, ignored, missing)
+    return Mapping(profile, rows, files, skipped, missing)
 
 
 def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):

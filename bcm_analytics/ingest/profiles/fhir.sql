@@ -32,7 +32,8 @@ CREATE OR REPLACE TEMP MACRO fhir_value(v) AS
   coalesce(v ->> 'valueInteger', v ->> 'valueDecimal', json_extract_string(v, '$.valueQuantity.value'),
            fhir_ordinal(json_extract(v, '$.valueCoding')), fhir_ordinal(json_extract(v, '$.valueCodeableConcept.coding[0]')),
            json_extract_string(v, '$.valueCoding.code'), fhir_loinc(json_extract(v, '$.valueCodeableConcept')),
-           v ->> 'valueString', json_extract_string(v, '$.valueCodeableConcept.text'));
+           v ->> 'valueString', json_extract_string(v, '$.valueCodeableConcept.text'),
+           json_extract_string(v, '$.valueCoding.display'));
 
 -- The text of a US Core race or ethnicity extension ('text', else the first OMB category).
 CREATE OR REPLACE TEMP MACRO fhir_us_core(resource, name) AS (

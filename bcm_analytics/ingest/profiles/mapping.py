@@ -126,7 +126,11 @@ def _from(m: TableMap) -> str:
     text = m.from_
     for alias, u in m.unnest.items():
         fields = ", ".join(f"e.value ->> {_literal(f)} AS {_identifier(f)}" for f in u.fields)
-        text += f", LATERAL (SELECT {fields} FROM json_each(CAST(({u.path}) AS JSON)) e ORDER BY CAST(e.key AS BIGINT)) AS {alias}"
+        # Text that is not JSON is one element with no fields: its row is set aside by the
+        # contracts (a required column empty), with the text in its record, not dropped.
+        value = f"CAST(({u.path}) AS VARCHAR)"
+        array = f"CASE WHEN {value} IS NULL THEN NULL WHEN json_valid({value}) THEN CAST({value} AS JSON) ELSE to_json([{value}]) END"
+        text += f", LATERAL (SELECT {fields} FROM json_each({array}) e ORDER BY CAST(e.key AS BIGINT)) AS {alias}"
     return text
 
 

@@ -145,7 +145,7 @@ def record_sql(con: duckdb.DuckDBPyConnection, profile: Profile, view: str, alia
 
 
 def _read_sheet(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, sheet: str | None) -> Read:
-    data = excel.read_sheet(m.path, sheet)
+    data = excel.read_sheet(m.path, sheet, tuple(spec.columns))
     names = [normalise(h) for h in data.header]
     _check_columns(m, spec, names, list(data.header))
     _sheet_rows = data.rows.rename_columns([f"c{i}" for i in range(len(names))] + ["_line"])  # noqa: F841 (read by name below)
@@ -172,8 +172,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
     names = [normalise(h) for h in header]
     _check_columns(m, spec, names, header)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
+    # A line with fewer fields than the header (an export that drops trailing empty fields)
+    # reads with those fields empty; one with more cannot be split safely and refuses the file.
     relation = f"""read_csv({_text(str(reading))}, delim={_text(delimiter)}, quote='"', escape='"', header=true,
-            all_varchar=true, encoding='utf-8', store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan',
+            all_varchar=true, encoding='utf-8', null_padding=true, store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan',
             max_line_size={MAX_LINE_BYTES}, auto_detect=false, columns={{{cols}}})"""
     position = {n: f"c{i}" for i, n in enumerate(names) if n}
     # One pass: each record numbered in file order (a streaming window, as the loader does), its
@@ -251,11 +253,12 @@ def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> s
     if not head[:1] in (b"{", b"["):
         raise FileRefused(m.path, "not JSON (expected a JSON object or array, or one JSON object per line)")
     _json_lines(con, reading)
-    lines = con.execute("SELECT count(*) FILTER (WHERE trim(doc) <> ''), count(*) FILTER (WHERE trim(doc) <> '' AND json_valid(doc)) FROM _jl").fetchall()[0]
+    blank = "trim(doc, ' \t\r\n') = ''"
+    lines = con.execute(f"SELECT count(*) FILTER (WHERE NOT {blank}), count(*) FILTER (WHERE NOT {blank} AND json_valid(doc)) FROM _jl").fetchall()[0]
     if head[:1] == b"{" and lines[0] > 1 and lines[0] == lines[1]:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE _records AS
-            SELECT _line, CAST(doc AS JSON) AS rec, CAST(NULL AS VARCHAR) AS full_url FROM _jl WHERE trim(doc) <> ''"""
+            SELECT _line, CAST(doc AS JSON) AS rec, CAST(NULL AS VARCHAR) AS full_url FROM _jl WHERE NOT trim(doc, ' \t\r\n') = ''"""
         )
     else:
         try:
@@ -290,11 +293,9 @@ def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fol
         )
         con.execute("DELETE FROM _records WHERE rec ->> 'resourceType' = 'Bundle'")
         con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, _line, rec, full_url FROM _records WHERE rec ->> 'resourceType' IS NOT NULL")
-        kinds = dict(con.execute("SELECT rec ->> 'resourceType', count(*) FROM _records GROUP BY ALL ORDER BY 1").fetchall())
+        kinds = dict(con.execute("SELECT rec ->> 'resourceType', count(*) FROM _records WHERE rec ->> 'resourceType' IS NOT NULL GROUP BY ALL ORDER BY 1").fetchall())
         others = con.execute("SELECT count(*) FROM _records WHERE rec ->> 'resourceType' IS NULL").fetchall()[0][0]
         con.execute("DROP TABLE _records")
-        if not kinds:
-            raise FileRefused(m.path, "holds no FHIR resources (no record has a resourceType)")
         if others:
             kinds["(not a FHIR resource)"] = others
         return Read(m.path, m.source, sum(kinds.values()) - others, sha256, kinds)
