@@ -35,23 +35,33 @@ def _with_default(col: ColumnSpec) -> str:
     return f"coalesce({raw}, '{col.default}')"
 
 
-def typed_expressions(spec: TableSpec) -> list[str]:
-    """SELECT-list items producing the staging columns from the `_raw_<column>` texts."""
-    items = []
+def typed_expressions(spec: TableSpec) -> list[list[str]]:
+    """SELECT-list items producing the staging columns from the `_raw_<column>` texts, in levels:
+    a column read relative to another (a start time on its service date) is in a later level,
+    so it refers to the other's value instead of repeating its parse."""
+    first, later = [], []
     for col in spec.columns:
         src = _with_default(col)
         if col.type != "datetime":
-            items.append(f"{PARSERS[col.type].format(src)} AS {col.name}")
+            first.append(f"{PARSERS[col.type].format(src)} AS {col.name}")
             continue
         local = f"bcm_parse_local({src})"
         if col.time_of:
             local = f"coalesce({local}, CAST({col.time_of}_local AS DATE) + bcm_parse_time_of_day({src}))"
-        items += [
+        (later if col.time_of else first).extend([
             f"{local} AS {col.name}_local",
             f"bcm_parse_instant({src}) AS {col.name}_instant",
-            f"coalesce(bcm_has_time({src}), false) AS {col.name}_has_time",
-        ]
-    return items
+            f"bcm_has_time({src}) AS {col.name}_has_time",
+        ])
+    return [level for level in (first, later) if level]
+
+
+def typed_sql(spec: TableSpec, texts: str) -> str:
+    """The rows of `texts` (a relation with `_raw_<column>` columns) with the typed columns added."""
+    sql = texts
+    for level in typed_expressions(spec):
+        sql = f"(SELECT *, {', '.join(level)} FROM {sql})"
+    return sql
 
 
 def parsed_ok(col: ColumnSpec) -> str:

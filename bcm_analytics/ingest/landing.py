@@ -8,6 +8,8 @@ to the checks as `_raw_<column>` texts (the temp view _text).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,16 +47,44 @@ def reading_for(src: SourceFile, folder: Path) -> Reading:
     return Reading(copy, "utf-8", scan(copy).lines)
 
 
-def land_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, load_id: int) -> int:
-    """Land the file in raw.<table>, create the temp view _text for the checks, and quarantine the
-    lines DuckDB could not split; returns how many such lines."""
-    spec = src.table
+@contextmanager
+def setting(con: duckdb.DuckDBPyConnection, name: str, value: bool) -> Iterator[None]:
+    """A DuckDB setting for the statements inside, then back to the caller's value."""
+    before = con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0]
+    con.execute(f"SET {name} = {str(value).lower()}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = {str(before).lower()}")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """A file read into temp tables, not yet in the store: `records` is a relation of its records
+    (`_rec`, `_line`, texts c0..cN), `rejected` how many lines DuckDB could not split."""
+
+    records: str
+    rejected: int
+
+
+def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> Landed:
+    """Read the file into temp tables and number its lines. Runs before the load's transaction:
+    temporary tables touch nothing in the store, and a table committed outside a transaction
+    numbers its rows (rowid) 0, 1, 2 ... in insertion order, which is file order."""
     has_rejects = land(con, src, reading)
-    numbered = number_lines(con, src, reading, has_rejects)
+    records = number_lines(con, src, reading, has_rejects)
+    rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
+    return Landed(records, rejected)
+
+
+def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:
+    """Inside the load's transaction: the records into raw.<table>, the temp view _text of their
+    trimmed texts for the checks, and the lines DuckDB could not split into the quarantine."""
+    spec = src.table
     position = {name: i for i, name in enumerate(src.header)}
     raw_cols = ", ".join(f"c{position[c]}" if c in position else "NULL" for c in spec.column_names)
     con.execute(
-        f"INSERT INTO raw.{spec.name} SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {numbered}",
+        f"INSERT INTO raw.{spec.name} SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {landed.records}",
         [load_id, str(src.path), src.sha256],
     )
     texts = ", ".join(
@@ -64,58 +94,68 @@ def land_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
     record = "CAST(_record AS VARCHAR)" if src.in_memory and "_record" in src.rows.column_names else "CAST(NULL AS VARCHAR)"
     con.execute(
         f"CREATE TEMP VIEW _text AS SELECT CAST({load_id} AS BIGINT) AS _load_id, {ty.sql_text(str(src.path))} AS _source_file, "
-        f"_line, {record} AS _record, {texts} FROM {numbered}"
+        f"_rec, _line, {record} AS _record, {texts} FROM {landed.records}"
     )
-    return quarantine_rejects(con, load_id, src) if has_rejects else 0
+    if landed.rejected:
+        quarantine_rejects(con, load_id, src)
 
 
 def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> bool:
     """Read the file into temp._land as text columns c0..cN in file order; True when DuckDB rejected lines.
 
-    `_rec` numbers records in file order: for Parquet the reader's own row number; for CSV
-    row_number() OVER (), which DuckDB computes in a streaming window that keeps the scan
-    single-threaded and in order (checked on a million rows by benchmarks/bench_load.py).
+    The table's rowid is the record's place in the file: DuckDB keeps insertion order when a
+    table is created from a reader (preserve_insertion_order, on by default) while reading in
+    parallel, so no numbering window is needed (checked on a million rows by benchmarks/bench_load.py).
     """
     names = [f"c{i}" for i in range(len(src.header))]
     if src.in_memory:
         _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
         select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n in zip(src.header, names))
         extra = ", CAST(_record AS VARCHAR) AS _record" if "_record" in src.rows.column_names else ""
-        con.execute(f"CREATE TEMP TABLE _land AS SELECT row_number() OVER () AS _rec, CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
+        with setting(con, "preserve_insertion_order", True):
+            con.execute(f"CREATE TEMP TABLE _land AS SELECT CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
         return False
     if src.format == "parquet":
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
         select = ", ".join(f'CAST("{c[0]}" AS VARCHAR) AS {n}' for c, n in zip(cols, names))
-        con.execute(
-            f"CREATE TEMP TABLE _land AS SELECT file_row_number + 1 AS _rec, {select} "
-            f"FROM read_parquet('{_quote(src.path)}', file_row_number = true)"
-        )
+        with setting(con, "preserve_insertion_order", True):
+            con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet('{_quote(src.path)}')")
         return False
     delim = src.delimiter.replace("'", "''")
+    with setting(con, "preserve_insertion_order", True):
+        _land_csv(con, reading, delim, names)
+    return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
+
+
+def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str]) -> None:
     con.execute(
-        f"""CREATE TEMP TABLE _land AS SELECT row_number() OVER () AS _rec, * FROM read_csv('{_quote(reading.path)}',
+        f"""CREATE TEMP TABLE _land AS SELECT * FROM read_csv('{_quote(reading.path)}',
             delim='{delim}', quote='"', escape='"', header=true, all_varchar=true,
             encoding='{reading.encoding}', store_rejects=true,
             rejects_table='_rej', rejects_scan='_rej_scan', max_line_size={MAX_LINE_BYTES},
             auto_detect=false, columns={{{", ".join(f"'{n}': 'VARCHAR'" for n in names)}}})"""
     )
-    return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
+
+
+RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
 
 
 def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, has_rejects: bool) -> str:
-    """The landed records with `_line`, where each starts in the file (header = line 1), as a
-    relation to select from; and temp._rej_lines, the same for the lines DuckDB rejected.
+    """The landed records with `_rec` (1, 2, ... in file order) and `_line`, where each starts in
+    the file (header = line 1), as a relation to select from; and temp._rej_lines, the same for
+    the lines DuckDB rejected.
 
     DuckDB counts logical lines (a record with quoted line breaks is one; an empty line is
     one but no record). When the file's physical line count equals header + records, the
     two numberings agree and record order suffices; otherwise every record's start is read
-    from the file (ingest/lines.py). Parquet rows are numbered from 1.
+    from the file (ingest/lines.py). Parquet rows are numbered from 1; in-memory rows carry
+    the line of their source.
     """
     con.execute("CREATE TEMP TABLE _rej_lines (logical BIGINT, physical BIGINT)")
     if src.in_memory:
-        return "_land"
+        return RECORDS
     if src.format == "parquet":
-        return "(SELECT *, _rec AS _line FROM _land)"
+        return "(SELECT rowid + 1 AS _rec, rowid + 1 AS _line, * FROM _land)"
     if has_rejects:
         con.execute("INSERT INTO _rej_lines SELECT DISTINCT line, line FROM _rej")
     records = con.execute("SELECT (SELECT count(*) FROM _land) + (SELECT count(*) FROM _rej_lines)").fetchall()[0][0]
@@ -135,11 +175,11 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
             WITH j AS (SELECT logical - row_number() OVER (ORDER BY logical) AS gap, row_number() OVER (ORDER BY logical) AS n FROM _rej_lines),
                  g AS (SELECT gap, max(n) AS n FROM j GROUP BY gap)
             SELECT l._rec, l._rec + 1 + coalesce(g.n, 0) AS _line
-            FROM (SELECT _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap"""
+            FROM (SELECT rowid + 1 AS _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap"""
         )
     else:
-        return "(SELECT *, _rec + 1 AS _line FROM _land)"
-    return "(SELECT l.*, m._line FROM _land l JOIN _lines m USING (_rec))"
+        return "(SELECT rowid + 1 AS _rec, rowid + 2 AS _line, * FROM _land)"
+    return f"(SELECT l.*, m._line FROM {RECORDS} l JOIN _lines m USING (_rec))"
 
 
 def extra_json(src: SourceFile) -> str:
@@ -149,8 +189,8 @@ def extra_json(src: SourceFile) -> str:
     return "json_object(" + ", ".join(f"{ty.sql_text(n or f'column_{i + 1}')}, c{i}" for i, n in extra) + ")"
 
 
-def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: SourceFile) -> int:
-    """Quarantine the lines DuckDB could not split into the header's fields; returns how many."""
+def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: SourceFile) -> None:
+    """Quarantine the lines DuckDB could not split into the header's fields."""
     cases = " ".join(f"WHEN '{k}' THEN {ty.sql_text(v)}" for k, v in REJECT_REASONS.items())
     con.execute(
         f"""INSERT INTO meta.quarantine
@@ -160,4 +200,3 @@ def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: Source
         FROM _rej r JOIN _rej_lines m ON m.logical = r.line GROUP BY r.line""",
         [load_id, src.table.name, str(src.path)],
     )
-    return con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]

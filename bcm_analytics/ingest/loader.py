@@ -23,7 +23,7 @@ import duckdb
 from bcm_analytics import __version__
 from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.ingest import excel, rows
-from bcm_analytics.ingest.landing import Reading, land_file, reading_for
+from bcm_analytics.ingest.landing import Landed, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
 from bcm_analytics.ingest.sources import ArrowSource, describe
 from bcm_analytics.contracts.tables import table_specs
@@ -106,31 +106,35 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, ta
         load_id, rows_read = prev[0]
         return FileResult(src.path, src.table.name, load_id, rows_read=rows_read, rows_duplicate=rows_read, already_loaded=True)
     install_macros(con)
-    with tempfile.TemporaryDirectory(prefix="bcm-load-") as folder:
-        reading = reading_for(src, Path(folder))
-        con.execute("BEGIN TRANSACTION")
+    # Past the landing nothing depends on row order, so DuckDB may insert in parallel; and
+    # the library never prints (DuckDB's own progress bar included).
+    with setting(con, "preserve_insertion_order", False), setting(con, "enable_progress_bar", False), \
+            tempfile.TemporaryDirectory(prefix="bcm-load-") as folder:
         try:
-            result = _load(con, src, reading)
-            con.execute("COMMIT")
+            landed = read_file(con, src, reading_for(src, Path(folder)))
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = _load(con, src, landed)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         except duckdb.Error as e:
-            con.execute("ROLLBACK")
             raise FileRefused(src.path, f"could not be loaded: {_first_line(e)}") from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         finally:
             rows.drop_temp_tables(con)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> FileResult:
+def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed) -> FileResult:
     """One file's steps, inside its transaction. The file's rows merge before waiting rows are
     re-examined, so this load can both supply what they wait for and supersede them."""
     spec = src.table
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     started_at = con.execute("SELECT now()").fetchall()[0][0]
-    rejected = land_file(con, src, reading, load_id)
+    store_raw(con, src, landed, load_id)
+    rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     rows.check(con, spec)
     failed, waiting = rows.quarantine_failures(con, spec)

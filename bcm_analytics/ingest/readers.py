@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [",", ";", "\t", "|"]
-CHUNK = 1 << 20
+CHUNK = 8 << 20
 TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "utf-16": "utf-16"}  # Python codec names
 CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -151,16 +152,19 @@ def scan(path: Path) -> Scan:
     last = b""
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
-            digest.update(chunk)
+            hashing = threading.Thread(target=digest.update, args=(chunk,))  # sha256 releases the GIL
+            hashing.start()
             lf += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            crlf += (last + chunk[:1] == b"\r\n") + chunk.count(b"\r\n")
+            if b"\r" in chunk or last == b"\r":
+                cr += chunk.count(b"\r")
+                crlf += (last + chunk[:1] == b"\r\n") + chunk.count(b"\r\n")
             last = chunk[-1:]
-            if is_utf8:
+            if is_utf8 and not (chunk.isascii() and not utf8.getstate()[0]):  # ASCII is UTF-8, unless a sequence is open
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
+            hashing.join()
         tail = _tail(f)
     if is_utf8:
         try:
