@@ -80,6 +80,7 @@ def test_the_built_in_profiles_are_valid_and_listed():
          "give exactly one of column, sql, value (found sql, value)"),
         (("{sql: when, date_format", "{sql: when, map: roles, date_format"), "no value map 'roles'"),
         (("      patient_id: pt", "      patient_id: TODO"), "patient_id: still TODO"),
+        (("title:", "timezone: America/Chicgo\ntitle:"), "timezone: unknown time zone 'America/Chicgo' (did you mean 'America/Chicago'?)"),
     ],
 )
 def test_a_mistake_in_a_profile_is_one_line_naming_the_file_and_key(tmp_path, change, message):

@@ -1,8 +1,9 @@
 """Read one sheet of an .xlsx workbook as text columns, numbered by the sheet's own rows.
 
 A clinic's time log kept in Excel loads like its CSV would: polars reads the sheet with the
-calamine engine (fastexcel, a Rust reader: no Excel, no LibreOffice, and far faster than
-openpyxl) into Arrow; every cell becomes the text a person sees, date cells as ISO dates, and
+calamine engine (`read_excel(engine="calamine")`, through fastexcel, a Rust reader: no Excel,
+no LibreOffice, and far faster than openpyxl) into Arrow; fastexcel itself lists the sheets
+and finds the header row; every cell becomes the text a person sees, date cells as ISO dates, and
 each row keeps the row number Excel shows, so a quarantined row can be found in the sheet.
 """
 
@@ -55,7 +56,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         raise FileRefused(path, "no such file")
     if path.suffix.lower() in OLD_EXCEL_SUFFIXES:
         raise FileRefused(path, f"'{path.suffix}' workbooks are not read; save the sheet as .xlsx (or CSV) and load that")
-    import fastexcel  # imported here: only Excel loads pay for it
+    import fastexcel  # imported here: only Excel loads pay for them
+    import polars as pl
 
     try:
         book = fastexcel.read_excel(str(path))
@@ -75,7 +77,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         raise FileRefused(path, f"sheet '{name}' is empty; expected a header row with column names")
     try:
         skip = _header_index(book, name, expect)
-        table = book.load_sheet(name, dtypes="string", header_row=skip).to_arrow()
+        table = pl.read_excel(path, sheet_name=name, engine="calamine", read_options={"header_row": skip, "dtypes": "string"},
+                              infer_schema_length=0, drop_empty_rows=False, drop_empty_cols=False).to_arrow()
     except Exception as e:  # fastexcel's own error types
         raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
     header = tuple(table.column_names)

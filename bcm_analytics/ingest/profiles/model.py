@@ -193,6 +193,15 @@ class Profile(Strict):
     tables: dict[str, list[TableMap]] = Field(min_length=1)
     path: Path | None = Field(default=None, exclude=True)
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str | None) -> str | None:
+        import zoneinfo
+
+        if zone is not None and zone not in zoneinfo.available_timezones():
+            raise ValueError(f"unknown time zone '{zone}'{did_you_mean(zone, zoneinfo.available_timezones())}; use an IANA name such as America/Chicago")
+        return zone
+
     @field_validator("sources")
     @classmethod
     def _plain_names(cls, sources: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
