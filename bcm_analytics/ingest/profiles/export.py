@@ -99,7 +99,8 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
         finally:
             con.close()
     skipped = [(p, f"no source of the {profile.name} profile matches its name") for p in ignored]
-    empty = [u for u in files if u.records == 0 and profile.sources[u.source].format == "fhir"]
+    no_resources = {r.path for r in reads if r.kinds and set(r.kinds) == {sources.NOT_A_RESOURCE}}
+    empty = [u for u in files if u.path in no_resources]
     skipped += [(u.path, "no FHIR resource in it (a bulk-data manifest?)") for u in empty]
     files = [u for u in files if u not in empty]
     present = {u.source for u in files}
@@ -240,7 +241,7 @@ def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Re
     use = FileUse(read.path, src, read.records, used, by_table)
     if profile.sources[src].format == "fhir":
         use.unused_kinds = dict(con.execute(
-            f"""SELECT resource ->> 'resourceType', count(*) FROM {src} s
+            f"""SELECT coalesce(resource ->> 'resourceType', '{sources.NOT_A_RESOURCE}'), count(*) FROM {src} s
             WHERE s._file = {f} AND NOT EXISTS (SELECT 1 FROM _used u WHERE u._source = '{src}' AND u._file = s._file AND u._line = s._line)
             GROUP BY ALL ORDER BY 2 DESC, 1"""
         ).fetchall())

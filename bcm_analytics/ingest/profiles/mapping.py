@@ -218,7 +218,7 @@ def _scores(con: duckdb.DuckDBPyConnection, profile: Profile, spec: TableSpec, m
         SELECT *, dense_rank() OVER (ORDER BY {groups}) AS _gid, row_number() OVER () AS _rid FROM coded"""
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _assigned AS
+        """CREATE OR REPLACE TEMP TABLE _assigned AS
         WITH explicit AS (SELECT DISTINCT _gid, _instrument FROM _coded WHERE _item IN ('total', 'panel')),
              covered AS (SELECT DISTINCT c._file, c._line, c._code FROM _coded c SEMI JOIN explicit e USING (_gid, _instrument)),
              uncovered AS (SELECT c.* FROM _coded c ANTI JOIN covered v USING (_file, _line, _code) WHERE c._item NOT IN ('total', 'panel')),

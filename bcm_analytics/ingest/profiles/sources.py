@@ -31,6 +31,7 @@ from bcm_analytics.sqlfiles import read_sql
 SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
                   ".json": "json", ".ndjson": "json", ".jsonl": "json"}
 MAX_LINE_BYTES = 64 << 20  # one FHIR resource or JSON record per line can be large
+NOT_A_RESOURCE = "(not a FHIR resource)"
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> s
     reading = m.path if facts.encoding == "utf-8" else _utf8_copy(m.path, facts.encoding, folder)
     with open(reading, "rb") as f:
         head = f.read(1 << 16).lstrip(codecs.BOM_UTF8).lstrip()
-    if not head[:1] in (b"{", b"["):
+    if head[:1] not in (b"{", b"["):
         raise FileRefused(m.path, "not JSON (expected a JSON object or array, or one JSON object per line)")
     _json_lines(con, reading)
     blank = "trim(doc, ' \t\r\n') = ''"
@@ -292,13 +293,12 @@ def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fol
             FROM _records r, json_each(r.rec, '$.entry') e WHERE r.rec ->> 'resourceType' = 'Bundle' AND json_extract(e.value, '$.resource') IS NOT NULL"""
         )
         con.execute("DELETE FROM _records WHERE rec ->> 'resourceType' = 'Bundle'")
-        con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, _line, rec, full_url FROM _records WHERE rec ->> 'resourceType' IS NOT NULL")
-        kinds = dict(con.execute("SELECT rec ->> 'resourceType', count(*) FROM _records WHERE rec ->> 'resourceType' IS NOT NULL GROUP BY ALL ORDER BY 1").fetchall())
-        others = con.execute("SELECT count(*) FROM _records WHERE rec ->> 'resourceType' IS NULL").fetchall()[0][0]
+        con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, _line, rec, full_url FROM _records")
+        kinds = dict(con.execute(
+            f"SELECT coalesce(rec ->> 'resourceType', '{NOT_A_RESOURCE}'), count(*) FROM _records GROUP BY ALL ORDER BY 1"
+        ).fetchall())
         con.execute("DROP TABLE _records")
-        if others:
-            kinds["(not a FHIR resource)"] = others
-        return Read(m.path, m.source, sum(kinds.values()) - others, sha256, kinds)
+        return Read(m.path, m.source, sum(kinds.values()), sha256, kinds)
     keys = sorted(r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(rec)) FROM _records WHERE json_type(rec) = 'OBJECT'").fetchall())
     by_name = {normalise(k): k for k in keys}
     _check_columns(m, spec, [normalise(k) for k in keys], keys)
