@@ -36,6 +36,11 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     if result.already_loaded:
         return f"{path}: already loaded (load {result.load_id}); nothing changed"
     extra = f"; extra columns kept in raw: {', '.join(result.extra_columns)}" if result.extra_columns else ""
+    others = [c for c in result.dropped_columns if c not in result.identifier_columns]
+    if others:
+        extra += f"; extra columns dropped: {', '.join(others)}"
+    if result.identifier_columns:
+        extra += f"; dropped as direct identifiers (never stored): {', '.join(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
     waiting = f" ({result.rows_waiting:,} waiting for rows they refer to)" if result.rows_waiting else ""
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
@@ -86,16 +91,20 @@ def remove_store(db: Path) -> None:
 @timezone_option
 @click.option("--table", type=click.Choice(list(table_specs())), default=None,
               help="The canonical table of every file given, for files whose name does not say it.")
+@click.option("--keep-extra-columns", is_flag=True,
+              help="Keep columns outside the canonical format in raw (never names, SSN, address, phone, email and other direct identifiers).")
 @click.option("--profile", "profile_name", metavar="NAME|FILE.yaml",
               help="Read an export from another system through a mapping profile (built in: synthea, fhir, akello; see `bcm profile`).")
 @click.option("--sheet", help="Excel workbooks: the sheet to read. [default: the first]")
-def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, profile_name: str | None, sheet: str | None) -> None:
+def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool, profile_name: str | None,
+         sheet: str | None) -> None:
     """Load export files or folders (CSV, Parquet or Excel .xlsx) into the store.
 
     Each file loads whole or not at all; rows that break a contract go to the quarantine with
     their file, line and reason. Loading the same export again changes nothing. A file's name
-    says its table (time_logs_2025-01.csv), or --table does; --profile reads another system's
-    export (docs/profiles.md).
+    says its table (time_logs_2025-01.csv), or --table does. Columns outside the canonical
+    format are dropped (named in the load line) unless --keep-extra-columns. --profile reads
+    another system's export (docs/profiles.md).
     """
     started = time.perf_counter()
     if profile_name:
@@ -105,7 +114,7 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, pr
             fail("--table does not go with --profile: the profile says which table each file feeds")
         results = run_profile_load(db, list(paths), timezone, profile_name, sheet)
     else:
-        results = run_load(db, list(paths), timezone, LoadOptions(table=table, sheet=sheet))
+        results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns, sheet=sheet))
     refused = [r for r in results if isinstance(r, FileRefused)]
     where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
     loaded = len({r.path for r in results if isinstance(r, FileResult)})

@@ -30,6 +30,8 @@ class ColumnSpec:
     required: bool = False
     default: str | None = None
     time_of: str | None = None
+    format: str | None = None  # number columns: "duration" (also 1:30, 90 min, 1.5 h) or "amount" ($1,145.00)
+    modifiers: str | None = None  # a procedure code column: the column its modifiers (99492-25) go to
 
     def staging_columns(self) -> list[tuple[str, str]]:
         """A datetime column keeps both readings: local clock time and an absolute instant.
@@ -80,6 +82,8 @@ def table_specs() -> dict[str, TableSpec]:
                 required=bool(v.get("required", False)),
                 default=v.get("default"),
                 time_of=v.get("time_of"),
+                format=v.get("format"),
+                modifiers=v.get("modifiers"),
             )
             for c, v in t["columns"].items()
         )

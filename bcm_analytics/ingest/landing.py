@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from bcm_analytics.contracts import columns as ty
+from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
 from bcm_analytics.ingest.readers import SourceFile, _quote, normalised_copy, scan
 
@@ -65,16 +66,54 @@ class Landed:
 
     records: str
     rejected: int
+    decimal_comma: list[str]  # numeric columns written with a decimal comma throughout
+    kept: list[str]  # extra columns kept in raw.<table>._extra
+    dropped: list[str]  # extra columns dropped (identifiers among them)
+    identifiers: list[str]  # extra columns that look like direct identifiers: never kept
 
 
-def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> Landed:
+def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep_extra_columns: bool = False) -> Landed:
     """Read the file into temp tables and number its lines. Runs before the load's transaction:
     temporary tables touch nothing in the store, and a table committed outside a transaction
     numbers its rows (rowid) 0, 1, 2 ... in insertion order, which is file order."""
     has_rejects = land(con, src, reading)
     records = number_lines(con, src, reading, has_rejects)
     rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
-    return Landed(records, rejected)
+    kept, identifiers = extra_columns(con, src, keep_extra_columns)
+    dropped = [c for c in src.extra_columns if c not in kept]
+    return Landed(records, rejected, decimal_comma_columns(con, src), kept, dropped, identifiers)
+
+
+def extra_columns(con: duckdb.DuckDBPyConnection, src: SourceFile, keep: bool) -> tuple[list[str], list[str]]:
+    """(extra columns to keep, extra columns that look like direct identifiers). Without `keep`
+    nothing extra is kept, and only names are judged; with it, values are judged too."""
+    by_name = [c for c in src.extra_columns if identifier_name(c)]
+    if not keep:
+        return [], by_name
+    position = {name: i for i, name in enumerate(src.header)}
+    others = {c: f"c{position[c]}" for c in src.extra_columns if c not in by_name}
+    identifiers = by_name + identifier_values(con, "_land", others)
+    return [c for c in src.extra_columns if c not in identifiers], [c for c in src.extra_columns if c in identifiers]
+
+
+def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[str]:
+    """The numeric columns of a ;-delimited file that write decimals with a comma (12,5) and never
+    with a point: those are read with a decimal comma. A column mixing both is ambiguous, and its
+    comma values are set aside (as in any other file) rather than guessed."""
+    if src.delimiter != ";":
+        return []
+    position = {name: i for i, name in enumerate(src.header)}
+    numeric = [c for c in src.table.columns if c.type in ("number", "integer") and c.name in position]
+    if not numeric:
+        return []
+    def test(col) -> str:
+        c = f"c{position[col.name]}"
+        point = POINT_DECIMALS.get(col.format or "", POINT_DECIMALS["number"])
+        return f"bool_or(regexp_matches({c}, '[0-9],[0-9]')) AND NOT coalesce(bool_or(regexp_matches({c}, '{point}')), false)"
+
+    tests = [test(c) for c in numeric]
+    found = con.execute(f"SELECT {', '.join(tests)} FROM _land").fetchall()[0]
+    return [c.name for c, comma in zip(numeric, found) if comma]
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:
@@ -84,7 +123,8 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
     position = {name: i for i, name in enumerate(src.header)}
     raw_cols = ", ".join(f"c{position[c]}" if c in position else "NULL" for c in spec.column_names)
     con.execute(
-        f"INSERT INTO raw.{spec.name} SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {landed.records}",
+        f"""INSERT INTO raw.{spec.name} (_load_id, _source_file, _line, _file_hash, {", ".join(spec.column_names)}, _extra)
+        SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src, landed.kept)} FROM {landed.records}""",
         [load_id, str(src.path), src.sha256],
     )
     texts = ", ".join(
@@ -137,6 +177,9 @@ def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, name
     )
 
 
+# A decimal point in a value: anywhere in a number; in an amount only before its last 1-2
+# digits (its other points separate thousands: 1.145,00).
+POINT_DECIMALS = {"number": r"[0-9]\.[0-9]", "amount": r"[0-9]\.[0-9]{1,2}$"}
 RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
 
 
@@ -182,8 +225,8 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
     return f"(SELECT l.*, m._line FROM {RECORDS} l JOIN _lines m USING (_rec))"
 
 
-def extra_json(src: SourceFile) -> str:
-    extra = [(i, n) for i, n in enumerate(src.header) if n in src.extra_columns]
+def extra_json(src: SourceFile, kept: list[str]) -> str:
+    extra = [(i, n) for i, n in enumerate(src.header) if n in kept]
     if not extra:
         return "CAST(NULL AS JSON)"
     return "json_object(" + ", ".join(f"{ty.sql_text(n or f'column_{i + 1}')}, c{i}" for i, n in extra) + ")"

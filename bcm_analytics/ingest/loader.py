@@ -12,6 +12,7 @@ admitted by the first load that supplies it.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from bcm_analytics import __version__
+from bcm_analytics.contracts.columns import TextOptions, sql_text
 from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.landing import Landed, read_file, reading_for, setting, store_raw
@@ -39,7 +41,9 @@ class FileResult:
     rows_changed: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
-    extra_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)  # columns outside tables.yaml kept in raw (--keep-extra-columns)
+    dropped_columns: list[str] = field(default_factory=list)  # columns outside tables.yaml not stored
+    identifier_columns: list[str] = field(default_factory=list)  # of those, the ones that look like direct identifiers
     already_loaded: bool = False
     seconds: float = 0.0
     rows_waiting: int = 0  # of rows_quarantined: waiting for a row they refer to (status 'waiting')
@@ -57,6 +61,8 @@ class LoadOptions:
 
     table: str | None = None  # the canonical table of every file, whatever its name says (`bcm load --table`)
     sheet: str | None = None  # Excel workbooks: the sheet to read (default: the first; `bcm load --sheet`)
+    two_digit_year_pivot: int | None = None  # read 2-digit years (2/10/25) as the year in [pivot, pivot + 99]; None: set them aside
+    keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -90,14 +96,16 @@ def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Pa
     return sorted(chosen, key=rank), ignored
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None,
-              sheet: str | None = None) -> FileResult:
+def load_file(
+    con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None, options: LoadOptions = LoadOptions()
+) -> FileResult:
     """Load one file, or rows already read from one (an ArrowSource: ingest/sources.py), all or
-    nothing. Raises FileRefused with a one-line reason."""
+    nothing. Raises FileRefused with a one-line reason. `table` (or options.table) names the
+    canonical table when the file's name does not; an ArrowSource names its own."""
     started = time.perf_counter()
     if not isinstance(path, ArrowSource) and excel.is_excel(path):
-        path = excel.excel_source(Path(path), table, sheet)
-    src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table)
+        path = excel.excel_source(Path(path), table or options.table, options.sheet)
+    src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table or options.table)
     prev = con.execute(
         "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
         [src.sha256, src.table.name],
@@ -109,12 +117,12 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, ta
     # Past the landing nothing depends on row order, so DuckDB may insert in parallel; and
     # the library never prints (DuckDB's own progress bar included).
     with setting(con, "preserve_insertion_order", False), setting(con, "enable_progress_bar", False), \
-            tempfile.TemporaryDirectory(prefix="bcm-load-") as folder:
+            tempfile.TemporaryDirectory(prefix="bcm-load-", dir=scratch_folder(con)) as folder:
         try:
-            landed = read_file(con, src, reading_for(src, Path(folder)))
+            landed = read_file(con, src, reading_for(src, Path(folder)), options.keep_extra_columns)
             con.execute("BEGIN TRANSACTION")
             try:
-                result = _load(con, src, landed)
+                result = _load(con, src, landed, options)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -127,16 +135,31 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, ta
     return result
 
 
-def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed) -> FileResult:
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where a load may write its one temporary file (a re-encoded copy of an export): the store's
+    DuckDB temp directory, which the warehouse keeps private, else the system's temp folder."""
+    value = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    if not value:
+        return None
+    folder = Path(value)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, options: LoadOptions) -> FileResult:
     """One file's steps, inside its transaction. The file's rows merge before waiting rows are
     re-examined, so this load can both supply what they wait for and supersede them."""
     spec = src.table
+    pivot = options.two_digit_year_pivot
+    read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma}
+    text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
+                       decimal_comma=f"CAST([{', '.join(map(sql_text, landed.decimal_comma))}] AS VARCHAR[])")
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     started_at = con.execute("SELECT now()").fetchall()[0][0]
     store_raw(con, src, landed, load_id)
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
-    rows.check(con, spec)
+    rows.check(con, spec, text)
     failed, waiting = rows.quarantine_failures(con, spec)
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
@@ -144,13 +167,16 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed) -> Fi
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
-        extra_columns=src.extra_columns, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
+        extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
     )
     con.execute(
-        """INSERT INTO meta.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)""",
+        """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,
+             rows_read, rows_loaded, rows_changed, rows_quarantined, rows_duplicate, rows_admitted_from_quarantine,
+             extra_columns, started_at, finished_at, bcm_version, read_options)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)""",
         [load_id, spec.name, str(src.path), src.sha256, src.format, src.encoding, src.delimiter,
          result.rows_read, result.rows_loaded, result.rows_changed, result.rows_quarantined,
-         result.rows_duplicate, admitted, result.extra_columns, started_at, __version__],
+         result.rows_duplicate, admitted, result.extra_columns, started_at, __version__, json.dumps(read_options)],
     )
     return result
 
@@ -166,6 +192,6 @@ def load_paths(
         if progress is not None:
             progress(path)
         try:
-            yield path, load_file(con, path, options.table, options.sheet)
+            yield path, load_file(con, path, options=options)
         except FileRefused as refused:
             yield path, refused

@@ -14,6 +14,7 @@ import duckdb
 
 from bcm_analytics.contracts import checks as contract_checks
 from bcm_analytics.contracts import columns as ty
+from bcm_analytics.contracts.columns import TextOptions
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
@@ -32,7 +33,7 @@ def _staging_columns(spec: TableSpec) -> list[str]:
     return [n for n, _ in spec.staging_columns()]
 
 
-def check(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions = TextOptions()) -> None:
     """temp._checked: each row of temp._text typed and judged, in one pass over the batch.
 
     It keeps what the later steps need: provenance, the typed staging columns, `_ok` and
@@ -44,7 +45,7 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
         f"""CREATE TEMP TABLE _checked AS
         SELECT _load_id, _source_file, _rec, _line, {cols}, _ok, _warned, _failures, _warnings,
                CASE WHEN NOT _ok THEN {_source_record(spec)} END AS _record
-        FROM ({contract_checks.checked_sql(spec.name, '_text')})"""
+        FROM ({contract_checks.checked_sql(spec.name, '_text', options)})"""
     )
 
 
@@ -217,13 +218,16 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int)
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
         SELECT q.load_id AS _load_id, q.source_file AS _source_file, row_number() OVER (ORDER BY q.load_id, q.line_number) AS _rec,
-               q.line_number AS _line, CAST(q.record AS VARCHAR) AS _record, {texts}
+               q.line_number AS _line, CAST(q.record AS VARCHAR) AS _record, {texts},
+               CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
+               coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma
         FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
+        LEFT JOIN meta.load_log l ON l.load_id = q.load_id
         WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
         [spec.name, before],
     )
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
-    check(con, spec)
+    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS

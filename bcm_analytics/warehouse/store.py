@@ -44,7 +44,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for spec in table_specs().values():
         con.execute(_create_table_sql("raw", spec))
         con.execute(_create_table_sql("staging", spec))
+        _add_new_columns(con, spec)
     con.execute(_sql_file("schema.sql"))
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """A column added to tables.yaml (claims.modifier) is added to a store made before it."""
+    for schema, cols in (("raw", [(c, "VARCHAR") for c in spec.column_names]), ("staging", spec.staging_columns())):
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+            [schema, spec.name]).fetchall()}
+        for name, kind in cols:
+            if name not in have:
+                con.execute(f"ALTER TABLE {schema}.{spec.name} ADD COLUMN {name} {kind}")
 
 
 def connect(

@@ -161,11 +161,15 @@ def value_sql(profile: Profile, column: ColumnSpec, kind: str, source_columns: s
 
 
 def _dates(profile: Profile, column: ColumnSpec, value: str, kind: str) -> str:
-    """The profile's pivot, its date formats (written as ISO) and its time zone (local date-times
-    become instants); a value none of them reads passes unchanged for the loader to judge."""
+    """The profile's pivot (a 2-digit year written in full, as the year in [pivot, pivot + 99]
+    ending so, as the loader reads it), its date formats (written as ISO) and its time zone
+    (local date-times become instants); a value none of them reads passes unchanged for the
+    loader to judge."""
     if profile.two_digit_year_pivot is not None:
         parts = f"regexp_extract({value}, '^([0-9]{{1,2}})([/.-])([0-9]{{1,2}})([/.-])([0-9]{{2}})(\\s.*)?$', ['a', 's1', 'b', 's2', 'y', 'rest'])"
-        year = f"CAST(CAST({parts}.y AS INTEGER) + CASE WHEN CAST({parts}.y AS INTEGER) <= {profile.two_digit_year_pivot} THEN 2000 ELSE 1900 END AS VARCHAR)"
+        pivot = profile.two_digit_year_pivot
+        century = f"({pivot - pivot % 100} + CAST({parts}.y AS INTEGER))"
+        year = f"CAST(CASE WHEN {century} >= {pivot} THEN {century} ELSE {century} + 100 END AS VARCHAR)"
         value = (f"(CASE WHEN {parts}.y <> '' THEN {parts}.a || {parts}.s1 || {parts}.b || {parts}.s2 || {year} || {parts}.rest "
                  f"ELSE {value} END)")
     formats = column.date_format + profile.date_formats

@@ -187,7 +187,7 @@ class Profile(Strict):
     description: str | None = None
     timezone: str | None = None  # the zone of wall-clock times in the export (None: the clinic's)
     date_formats: list[str] = []  # strptime formats tried for every date column, before the standard ones
-    two_digit_year_pivot: int | None = Field(default=None, ge=0, le=99)  # yy <= pivot is 20yy, else 19yy
+    two_digit_year_pivot: int | None = Field(default=None, ge=1000, le=2999)  # 1950: 2-digit years read as 1950-2049
     sources: dict[str, SourceSpec] = Field(min_length=1)
     value_maps: dict[str, dict[str, str]] = {}
     tables: dict[str, list[TableMap]] = Field(min_length=1)
