@@ -132,12 +132,12 @@ def combine(results: list):
     total = type(first)(path=first.path, table=first.table, load_id=first.load_id)
     for f in fields(first):
         values = [getattr(r, f.name) for r in results]
-        if f.type in ("int", "float"):
+        if isinstance(values[0], bool):
+            setattr(total, f.name, all(values))
+        elif isinstance(values[0], (int, float)) and f.name != "load_id":
             setattr(total, f.name, sum(values))
-        elif f.name == "already_loaded":
-            total.already_loaded = all(values)
-        elif f.name == "extra_columns":
-            total.extra_columns = sorted({c for v in values for c in v})
+        elif isinstance(values[0], list):
+            setattr(total, f.name, sorted({c for v in values for c in v}))
     return total
 
 
