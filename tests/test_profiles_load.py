@@ -95,6 +95,8 @@ def test_akello_time_logs_and_both_scores_of_a_session_load(store):
     logs = dict(store.execute("SELECT entry_id, activity_type || ' ' || minutes FROM staging.time_logs").fetchall())
     assert (logs["tl-3"], logs["tl-4"]) == ("no_show 0.0", "caseload_review 15.0")
     assert store.execute("SELECT count(*) FROM staging.assessments WHERE assessment_id LIKE 'tl-1/%'").fetchall() == [(2,)]
+    again = load_profile(store, "akello", [EXPORTS / "akello"])
+    assert again[("treatment_logs.csv", "assessments")].already_loaded and counts(again[("treatment_logs.csv", "assessments")])[0] == 4
 
 
 def test_outcomes_compute_from_assessments_that_came_in_through_synthea_and_fhir(tmp_path):
