@@ -23,10 +23,12 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.config import settings as config
+from bcm_analytics.ingest.loader import LoadOptions, load_file
 from bcm_analytics.ingest.profiles import mapping, sources
 from bcm_analytics.ingest.profiles.catalog import loinc
 from bcm_analytics.ingest.profiles.model import Profile, ProfileError
 from bcm_analytics.ingest.readers import FileRefused
+from bcm_analytics.ingest.sources import ArrowSource
 from bcm_analytics.warehouse.store import table_specs
 
 
@@ -109,15 +111,18 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
 
 
 def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
-    """Load the mapped rows into the store; yields (TableRows, FileResult | FileRefused)."""
-    from bcm_analytics.ingest import ArrowSource, load_file
+    """Load the mapped rows into the store; yields (TableRows, FileResult | FileRefused).
 
+    Each layer of a file's rows is one load (its own transaction); a refused layer reports the
+    file and table refused, though an earlier layer of it may have loaded."""
+    profile = mapping_.profile
+    options = LoadOptions(two_digit_year_pivot=profile.two_digit_year_pivot)
     for rows in mapping_.tables:
         results = []
         try:
             for layer, sha256 in zip(rows.layers, rows.sha256):
-                source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{mapping_.profile.name}")
-                results.append(load_file(con, source))
+                source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}")
+                results.append(load_file(con, source, options=options))
         except FileRefused as refused:
             yield rows, refused
             continue
