@@ -224,3 +224,26 @@ def test_a_waiting_row_is_read_again_as_its_own_load_read_it(store, tmp_path):
     assert first.rows_waiting == 1
     assert load_file(store, write(tmp_path, "patients.csv", PATIENTS)).rows_admitted == 1
     assert store.execute("SELECT minutes, CAST(service_date AS VARCHAR) FROM core.time_logs").fetchall() == [(12.5, "2025-02-10")]
+
+
+def test_a_re_encoded_copy_is_private_and_lives_in_the_stores_temp_folder(store, tmp_path, monkeypatch):
+    """A Windows-1252 or UTF-16 export is copied as UTF-8 for DuckDB: a full copy of patient data,
+    so it is written 0600 in the store's own temp folder (not the shared system one)."""
+    from bcm_analytics.ingest import landing
+
+    private = tmp_path / "store-temp"
+    store.execute(f"SET temp_directory = '{private}'")
+    seen = []
+
+    def spy(src, folder):
+        copy = real(src, folder)
+        seen.append((copy.parent.parent, copy.stat().st_mode & 0o777, folder.stat().st_mode & 0o777))
+        return copy
+
+    real = landing.normalised_copy
+    monkeypatch.setattr(landing, "normalised_copy", spy)
+    path = tmp_path / "patients.csv"
+    path.write_bytes("patient_id,payer,enrollment_date\nP1,St Mary\u2019s,2025-01-01\n".encode("cp1252"))
+    load_file(store, path)
+    assert seen == [(private, 0o600, 0o700)]
+    assert list(private.iterdir()) == []  # removed after the load

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
+from bcm_analytics.models import refresh
 from bcm_analytics.warehouse import connect, table_specs
 
 
@@ -51,8 +52,19 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     )
 
 
+def marts_summary(report) -> str:
+    """How a build went, in a few words: whole models, per-patient updates, patients touched."""
+    whole = sum(s.how == "full" for s in report.steps)
+    partial = sum(s.how == "patients" for s in report.steps)
+    parts = [f"{whole} rebuilt whole"] if whole else []
+    if partial:
+        parts.append(f"{partial} updated for {report.patients:,} patient(s)")
+    return ", ".join(parts) or "nothing changed"
+
+
 def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = LoadOptions()) -> list[FileResult | FileRefused]:
-    """Load with a byte progress bar and one summary line per file; returns the results.
+    """Load with a byte progress bar and one summary line per file, then update the marts; returns
+    the results.
 
     A store this load created is removed again when no file loaded (every file was refused),
     so a failed first load leaves nothing behind."""
@@ -71,6 +83,10 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
             bar.update(sizes.get(path, 0))
             bar.write(summary_line(path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
+        if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
+            bar.set_description("updating the marts")
+            report = refresh(con)
+            bar.write(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
     finally:
         bar.close()
         con.close()

@@ -21,9 +21,9 @@ def _load_profile(name: str):
 
 
 def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: str, sheet: str | None) -> list:
-    """Map the files through the profile, load the rows, print one line per file and table and
-    one per file saying what of it was used; returns the results (FileResult | FileRefused)."""
-    from bcm_analytics.cli.data import remove_store, summary_line
+    """Map the files through the profile, load the rows, update the marts, print one line per
+    file and table and one per file saying what of it was used; returns the results."""
+    from bcm_analytics.cli.data import marts_summary, remove_store, summary_line
     from bcm_analytics.ingest import FileRefused, FileResult
     from bcm_analytics.ingest.profiles import ProfileError, load_export, map_export
     from bcm_analytics.warehouse import connect
@@ -48,6 +48,11 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
         for rows, result in load_export(con, mapping):
             click.echo(summary_line(rows.path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
+        if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
+            from bcm_analytics.models import refresh
+
+            report = refresh(con)
+            click.echo(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
     finally:
         con.close()
         if created and not any(isinstance(r, FileResult) for r in results):

@@ -139,9 +139,9 @@ def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
     """Where a load may write its one temporary file (a re-encoded copy of an export): the store's
     DuckDB temp directory, which the warehouse keeps private, else the system's temp folder."""
     value = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
-    if not value:
+    folder = Path(value or ".")
+    if not folder.is_absolute():  # DuckDB's default (.tmp in the working folder) is nobody's private folder
         return None
-    folder = Path(value)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 

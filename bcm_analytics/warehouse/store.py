@@ -28,7 +28,7 @@ def _create_table_sql(schema: str, spec: TableSpec) -> str:
         cols = PROVENANCE + [("_file_hash", "VARCHAR")]
         cols += [(c, "VARCHAR") for c in spec.column_names] + [("_extra", "JSON")]
     else:
-        cols = spec.staging_columns() + PROVENANCE
+        cols = spec.staging_columns() + PROVENANCE + [("_row_hash", "VARCHAR")]
     body = ",\n  ".join(f"{n} {t}" for n, t in cols)
     return f"CREATE TABLE IF NOT EXISTS {schema}.{spec.name} (\n  {body}\n)"
 
