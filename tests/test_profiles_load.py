@@ -108,12 +108,12 @@ def test_outcomes_compute_from_assessments_that_came_in_through_synthea_and_fhir
     out = tmp_path / "outcomes.csv"
     result = runner.invoke(cli, ["outcomes", "--db", str(db), "--as-of", "2025-04-30", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    rows = {(r["patient_id"], r["instrument"]): r for r in csv.DictReader(out.open())}
+    rows = {(r["patient_id"], r["instrument"]): {k: (v or "").lower() for k, v in r.items()} for r in csv.DictReader(out.open())}
     synthea = rows[("b1f6a0e2-0002", "PHQ-9")]  # 12 on 2024-12-02, then 4
-    assert (synthea["baseline_score"], synthea["latest_score"], synthea["response"], synthea["remission"]) == ("12", "4", "True", "True")
+    assert (synthea["baseline_score"], synthea["latest_score"], synthea["response"], synthea["remission"]) == ("12", "4", "true", "true")
     fhir = rows[("pat-b", "PHQ-9")]  # 16 from components (2025-01-13), then 6 (2025-04-07)
-    assert (fhir["baseline_score"], fhir["latest_score"], fhir["response"], fhir["remission"]) == ("16", "6", "True", "False")
-    assert rows[("pat-a", "PHQ-9")]["item9_positive"] == "True"  # item 9 by its code, 44260-8
+    assert (fhir["baseline_score"], fhir["latest_score"], fhir["response"], fhir["remission"]) == ("16", "6", "true", "false")
+    assert rows[("pat-a", "PHQ-9")]["item9_positive"] == "true"  # item 9 by its code, 44260-8
 
 
 def test_the_load_command_prints_what_each_file_gave_and_refuses_a_broken_export_whole(tmp_path):

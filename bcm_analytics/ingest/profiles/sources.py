@@ -263,7 +263,11 @@ def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> s
         )
     else:
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _doc AS SELECT json AS doc FROM read_json_objects({_text(str(reading))}, format='unstructured', maximum_object_size={1 << 30})")
+            size = max(1 << 24, reading.stat().st_size + (1 << 20))  # the document is one object: room for it, no more
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _doc AS SELECT json AS doc
+                FROM read_json_objects({_text(str(reading))}, format='unstructured', maximum_object_size={size})"""
+            )
         except duckdb.Error as e:
             raise FileRefused(m.path, f"not valid JSON ({_first_line(e)})") from None
         kind = con.execute("SELECT json_type(doc), doc ->> 'resourceType' FROM _doc").fetchall()[0]
