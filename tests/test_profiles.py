@@ -70,7 +70,7 @@ def test_the_built_in_profiles_are_valid_and_listed():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("    from: visits", "    form: visits"), "tables.time_logs.0: unknown key 'form' (did you mean 'from'?)"),
+        (("    from: visits", "    form: visits"), "tables.time_logs: unknown key 'form' (did you mean 'from'?)"),
         (("title:", "titel:"), "unknown key 'titel' (did you mean 'title'?)"),
         (("      minutes: minutes", "      minute: minutes"), "'minute' is not a column of time_logs (did you mean 'minutes'?)"),
         (("  time_logs:", "  time_log:"), "unknown table 'time_log' (did you mean 'time_logs'?)"),

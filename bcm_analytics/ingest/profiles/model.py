@@ -297,13 +297,17 @@ def parse(text: str, path: Path | str) -> Profile:
     try:
         return Profile.model_validate({**data, "path": path})
     except ValidationError as e:
-        raise ProfileError(f"{path}: {describe(e)}") from None
+        raise ProfileError(f"{path}: {describe(e, data)}") from None
 
 
-def describe(error: ValidationError) -> str:
-    """The first problem of a validation error as 'key.path: message'."""
+def describe(error: ValidationError, data: dict) -> str:
+    """The first problem of a validation error as 'key.path: message' (a table written as one
+    map, not a list, is named without the list position the model gives it)."""
     first = error.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"] if p not in ("function-after[_one_source(), ColumnSpec]",))
+    parts = [p for p in first["loc"] if p != "function-after[_one_source(), ColumnSpec]"]
+    if len(parts) > 2 and parts[0] == "tables" and parts[2] == 0 and isinstance((data.get("tables") or {}).get(parts[1]), dict):
+        del parts[2]
+    loc = ".".join(str(p) for p in parts)
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         msg = "required key missing"
