@@ -25,26 +25,27 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
     file and table and one per file saying what of it was used; returns the results."""
     from bcm_analytics.cli.data import marts_summary, remove_store, summary_line
     from bcm_analytics.ingest import FileRefused, FileResult
+    from bcm_analytics.ingest.loader import scratch_folder
     from bcm_analytics.ingest.profiles import ProfileError, load_export, map_export
     from bcm_analytics.warehouse import connect
 
     profile = _load_profile(profile_name)
     click.echo(f"profile {profile.name}: {profile.title}")
-    try:
-        mapping = map_export(profile, paths, sheet)
-    except ProfileError as e:
-        fail(str(e))
-    except FileRefused as e:
-        fail(f"{e}; nothing of this export was loaded (its files belong together)")
-    for path, why in mapping.ignored:
-        click.echo(f"{path}: ignored ({why})")
-    for source in mapping.missing_sources:
-        patterns = ", ".join(profile.sources[source].files)
-        click.echo(f"no {source} file in this load ({patterns}): what the profile reads from it comes out empty")
     created = not Path(db).exists()
     con = connect(db, timezone=timezone)
     results = []
     try:
+        try:
+            mapping = map_export(profile, paths, sheet, scratch_folder(con))
+        except ProfileError as e:
+            fail(str(e))
+        except FileRefused as e:
+            fail(f"{e}; nothing of this export was loaded (its files belong together)")
+        for path, why in mapping.ignored:
+            click.echo(f"{path}: ignored ({why})")
+        for source in mapping.missing_sources:
+            patterns = ", ".join(profile.sources[source].files)
+            click.echo(f"no {source} file in this load ({patterns}): what the profile reads from it comes out empty")
         for rows, result in load_export(con, mapping):
             click.echo(summary_line(rows.path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)

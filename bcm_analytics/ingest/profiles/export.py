@@ -77,14 +77,18 @@ class Mapping:
     missing_sources: list[str]  # declared sources no file of this load matched
 
 
-def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = None) -> Mapping:
+def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = None, scratch: Path | None = None) -> Mapping:
     """Read and map the files of an export. Raises ProfileError (the profile) or FileRefused (a
-    file that cannot be read; nothing of the export is loaded then: its files belong together)."""
+    file that cannot be read; nothing of the export is loaded then: its files belong together).
+
+    Temporary files (a UTF-8 copy of a file in another encoding, DuckDB's spill) go in a
+    private folder inside `scratch` (the store's private temp folder: loader.scratch_folder),
+    else in the system's temp folder, and are removed when the mapping ends."""
     matched, ignored = sources.match(profile, paths)
     if not matched:
         patterns = "; ".join(f"{n}: {', '.join(s.files)}" for n, s in profile.sources.items())
         raise ProfileError(f"no file matches the {profile.name} profile's sources ({patterns})")
-    with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:  # private (0700), removed after
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-", dir=scratch) as folder:  # private (0700), removed after
         con = _connection(profile, Path(folder))
         try:
             _check_sql(con, profile)
