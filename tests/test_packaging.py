@@ -51,10 +51,15 @@ def test_every_package_is_listed_in_pyproject():
     assert not stale, f"{sorted(stale)} listed in pyproject.toml but not in the source tree"
 
 
+# developer scripts that write pages of the repository's docs/ (not package data): run from a checkout
+DOC_WRITERS = {"bcm_analytics/ingest/profiles/docs.py"}
+
+
 def test_package_data_is_read_through_the_package_not_the_source_tree():
     """A path relative to the repository (parents[2] / "notebooks") breaks in an installed wheel."""
     offenders = [
         f"{path.relative_to(ROOT)}:{n}" for path in (ROOT / "bcm_analytics").rglob("*.py")
+        if str(path.relative_to(ROOT)) not in DOC_WRITERS
         for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"__file__|parents\[", line)
     ]
     assert not offenders, f"use importlib.resources: {offenders}"
