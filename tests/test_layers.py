@@ -43,14 +43,6 @@ KNOWN = {
         "the measure writes its finance workbook (streaming outputs, issue 9 item 4, move it)",
     "bcm_analytics.outcomes.caseload imports bcm_analytics.reports.export (measures -> reports)":
         "the measure writes its worklists workbook (streaming outputs, issue 9 item 4, move it)",
-    "bcm_analytics.contracts.readme prints (only cli/ writes to the terminal)":
-        "the contracts README generator is a script (python -m bcm_analytics.contracts.readme)",
-    "bcm_analytics.ingest.profiles.docs prints (only cli/ writes to the terminal)":
-        "the profiles page generator is a script (python -m bcm_analytics.ingest.profiles.docs)",
-} | {
-    f"bcm_analytics.ingest.profiles.{module} imports bcm_analytics.warehouse.store (ingest, contracts -> models, warehouse)":
-        "table_specs live in contracts.tables now (the store re-exports them): import them from there"
-    for module in ["docs", "draft", "export", "mapping", "model"]
 }
 
 
