@@ -39,22 +39,42 @@ CREATE TABLE IF NOT EXISTS {c}meta.marts_manifest (
   model VARCHAR PRIMARY KEY, kind VARCHAR, input_digest VARCHAR, data_version BIGINT, how VARCHAR,
   patients BIGINT, row_count BIGINT, seconds DOUBLE, built_at TIMESTAMPTZ, bcm_version VARCHAR);
 CREATE TABLE IF NOT EXISTS {c}meta.marts_inputs (name VARCHAR PRIMARY KEY, digest VARCHAR, written_at TIMESTAMPTZ);
-CREATE TABLE IF NOT EXISTS {c}meta.marts_fingerprints (patient_id VARCHAR PRIMARY KEY, fingerprint UBIGINT);
+CREATE TABLE IF NOT EXISTS {c}meta.marts_fingerprints (
+  patient_id VARCHAR, component VARCHAR, fingerprint UBIGINT, PRIMARY KEY (patient_id, component));
 """
 
-# Per patient, a digest of every staging row that belongs to them (and of their clinic's row):
-# two states of the data give the same fingerprint for a patient exactly when nothing of theirs changed.
+# Per patient and kind of data (graph.SOURCE_COMPONENTS), a digest of every staging row of that
+# kind that belongs to them (their own row with their clinic's): two states of the data give the
+# same fingerprint exactly when nothing of that kind of theirs changed.
 FINGERPRINTS_SQL = """
-SELECT patient_id, bit_xor(h) AS fingerprint FROM (
-  SELECT p.patient_id, hash('p', p._row_hash, c._row_hash) AS h
+SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
+  SELECT p.patient_id, 'patient' AS component, hash(p._row_hash, c._row_hash) AS h
   FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id)
-  UNION ALL SELECT patient_id, hash('t', _row_hash) FROM staging.time_logs
-  UNION ALL SELECT patient_id, hash('a', _row_hash) FROM staging.assessments
-  UNION ALL SELECT patient_id, hash('c', _row_hash) FROM staging.claims
-  UNION ALL SELECT patient_id, hash('u', _row_hash) FROM staging.claims_unknown_patient
-  UNION ALL SELECT record ->> 'patient_id', hash('q', load_id, line_number, status)
+  UNION ALL SELECT patient_id, 'time_logs', hash(_row_hash) FROM staging.time_logs
+  UNION ALL SELECT patient_id, 'assessments', hash(_row_hash) FROM staging.assessments
+  UNION ALL SELECT patient_id, 'claims', hash('c', _row_hash) FROM staging.claims
+  UNION ALL SELECT patient_id, 'claims', hash('u', _row_hash) FROM staging.claims_unknown_patient
+  UNION ALL SELECT record ->> 'patient_id', 'claims', hash('q', load_id, line_number, status)
   FROM meta.quarantine WHERE table_name = 'claims' AND record ->> 'patient_id' IS NOT NULL
-) GROUP BY patient_id
+) GROUP BY ALL
+"""
+
+# For patients whose time logs changed, the first month that changed: entries added or changed
+# (their month read through core.local_month, the rule the marts use) and entries gone or
+# replaced (their month as marts.billing_entries holds it, with the staging row's hash).
+TIME_LOG_MONTHS_SQL = """
+WITH touched AS (SELECT patient_id FROM temp._bcm_changes WHERE component = 'time_logs'),
+now AS (SELECT s.patient_id, s.entry_id, s._row_hash FROM staging.time_logs s SEMI JOIN touched USING (patient_id)),
+built AS (SELECT e.patient_id, e.entry_id, e._source_hash, e.service_month
+          FROM marts.billing_entries e SEMI JOIN touched USING (patient_id)),
+added AS (SELECT n.entry_id FROM now n ANTI JOIN built b ON b.entry_id = n.entry_id AND b._source_hash = n._row_hash),
+months AS (
+  SELECT s.patient_id, core.local_month(s.service_date_local, s.service_date_instant, p.timezone) AS month
+  FROM staging.time_logs s SEMI JOIN added USING (entry_id) JOIN core.patients p USING (patient_id)
+  UNION ALL
+  SELECT b.patient_id, b.service_month FROM built b ANTI JOIN now n ON b.entry_id = n.entry_id AND b._source_hash = n._row_hash
+)
+SELECT patient_id, min(month) AS from_month FROM months GROUP BY patient_id
 """
 
 Progress = Callable[[str], None]
@@ -93,7 +113,8 @@ class Step:
     model: str
     how: str  # full | patients | kept | created
     seconds: float = 0.0
-    rows: int | None = None
+    rows: int | None = None  # rows in the mart after the step
+    written: int | None = None  # rows the step wrote (a per-patient step writes only its patients' rows)
 
 
 @dataclass
@@ -165,40 +186,40 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
     config_digests = inputs.digests()
     digests = input_digests(all_models, config_digests)
     clock = time.perf_counter()
-    scoped = _scope(con, c) if not target.catalog else None
+    changed = _changes(con, c) if not target.catalog else None
     phases = {"changed patients": time.perf_counter() - clock}
     clock = time.perf_counter()
-    moved = _as_of_moved(con, all_models, inputs, recorded, recorded_inputs) if scoped is not None else {}
+    moved = _as_of_moved(con, all_models, inputs, recorded, recorded_inputs) if changed is not None else set()
     phases["as-of date moved"] = time.perf_counter() - clock
     for name, table in inputs.tables.items():
         if recorded_inputs.get(name) != config_digests[name] or target.catalog:
             _write_config(con, c, name, table, config_digests[name])
     version = data_version(con)
-    report = BuildReport(patients=scoped if scoped is not None else 0, phases=phases)
+    report = BuildReport(patients=changed or 0, phases=phases)
     per_patient = per_patient_relations(all_models)
     rebuilt: set[str] = set()
     for name, m in all_models.items():
         if only is not None and name not in only:
             continue
         fresh = recorded.get(name, (None, None))[0] == digests[name]
-        upstream_rebuilt = any(r[6:] in rebuilt for r in m.reads if r.startswith("marts."))
-        step_started = time.perf_counter()
+        step_started, written = time.perf_counter(), None
         if m.kind in ("view", "macro"):
             how = "kept" if fresh and not target.catalog else "created"
             if how == "created":
                 con.execute(target.locate(_create(m, c)))
-        elif m.per_patient and fresh and scoped:
-            how = "patients"
-            _rebuild_patients(con, m, c, target, per_patient, "_bcm_scope")
-        elif m.per_patient and name in moved:
-            how = "patients"
-            _rebuild_patients(con, m, c, target, per_patient, "_bcm_scope_as_of")
-        elif not fresh or target.catalog or scoped is None or (not m.per_patient and (scoped or upstream_rebuilt)):
+        elif target.catalog or changed is None or not (fresh or name in moved):
+            how = "full"
+            con.execute(target.locate(_create(m, c)))
+        elif m.per_patient:
+            scope = _scope_for(con, m, name in moved)
+            how = "patients" if scope else "kept"
+            written = _rebuild_patients(con, m, c, target, per_patient, scope) if scope else None
+        elif any(r[6:] in rebuilt for r in m.reads if r.startswith("marts.")) or _touches(con, m.components):
             how = "full"
             con.execute(target.locate(_create(m, c)))
         else:
             how = "kept"
-        step = Step(name, how, time.perf_counter() - step_started)
+        step = Step(name, how, time.perf_counter() - step_started, written=written if how == "patients" else None)
         if how != "kept":
             rebuilt.add(name)
             if m.kind == "table":
@@ -209,19 +230,85 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
         _record(con, c, m, digests[name], version, step, report.patients if how == "patients" else None)
     if not target.catalog:
         clock = time.perf_counter()
-        con.execute("DELETE FROM meta.marts_fingerprints")
-        con.execute("INSERT INTO meta.marts_fingerprints SELECT * FROM temp._bcm_fingerprints")
-        for name in ("_bcm_fingerprints", "_bcm_scope", "_bcm_scope_as_of"):
-            con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        _keep_fingerprints(con, first=changed is None)
         phases["fingerprints"] = time.perf_counter() - clock
     return report
 
 
+def _changes(con, c: str) -> int | None:
+    """temp._bcm_changes (patient_id, component, from_month): what changed for whom since the last
+    build, with the first month that changed where a by_month model can use it (time logs). Returns
+    how many patients changed, or None on a first build (nothing recorded: everything is built whole)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bcm_fingerprints AS {FINGERPRINTS_SQL}")
+    first = con.execute(f"SELECT count(*) = 0 FROM {c}meta.marts_fingerprints").fetchall()[0][0]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _bcm_changes AS
+        SELECT coalesce(n.patient_id, o.patient_id) AS patient_id, coalesce(n.component, o.component) AS component,
+               CAST(NULL AS DATE) AS from_month
+        FROM temp._bcm_fingerprints n FULL JOIN {c}meta.marts_fingerprints o USING (patient_id, component)
+        WHERE n.fingerprint IS DISTINCT FROM o.fingerprint"""
+    )
+    if first:
+        return None
+    if _has_column(con, "billing_entries", "_source_hash"):
+        con.execute(
+            f"""UPDATE temp._bcm_changes c SET from_month = m.from_month FROM ({TIME_LOG_MONTHS_SQL}) m
+            WHERE c.component = 'time_logs' AND c.patient_id = m.patient_id"""
+        )
+    return con.execute("SELECT count(DISTINCT patient_id) FROM temp._bcm_changes").fetchall()[0][0]
+
+
+def _has_column(con, table: str, column: str) -> bool:
+    return bool(con.execute(
+        "SELECT 1 FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'marts' "
+        "AND table_name = ? AND column_name = ?", [table, column]).fetchall())
+
+
+def _touches(con, components: frozenset[str]) -> bool:
+    return bool(components) and bool(con.execute(
+        "SELECT 1 FROM temp._bcm_changes WHERE list_contains(?, component) LIMIT 1", [sorted(components)]).fetchall())
+
+
+def _scope_for(con, m: Model, moved: bool) -> str | None:
+    """A temp table of the patients (and, for a by_month model, the first month) to recompute for
+    `m`: those whose data of a kind it depends on changed, and when only the as-of date moved on,
+    those marts.as_of_moved names. None when there is none."""
+    name = f"_bcm_scope_{m.name}"
+    moved_rows = "UNION ALL SELECT patient_id, CAST(NULL AS DATE) FROM temp._bcm_as_of_moved" if moved else ""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT patient_id, CASE WHEN bool_or(from_month IS NULL) THEN NULL ELSE min(from_month) END AS from_month
+        FROM (SELECT patient_id, from_month FROM temp._bcm_changes WHERE list_contains($components, component)
+              {moved_rows})
+        GROUP BY patient_id""",
+        {"components": sorted(m.components)},
+    )
+    if con.execute(f"SELECT count(*) FROM temp.{name}").fetchall()[0][0] == 0:
+        con.execute(f"DROP TABLE temp.{name}")
+        return None
+    return name
+
+
+def _keep_fingerprints(con, first: bool) -> None:
+    """Record the fingerprints of the state just built (only the changed ones are rewritten)."""
+    if first:
+        con.execute("DELETE FROM meta.marts_fingerprints")
+        con.execute("INSERT INTO meta.marts_fingerprints SELECT * FROM temp._bcm_fingerprints")
+    else:
+        con.execute("""DELETE FROM meta.marts_fingerprints f USING temp._bcm_changes c
+                       WHERE f.patient_id = c.patient_id AND f.component = c.component""")
+        con.execute("""INSERT INTO meta.marts_fingerprints SELECT n.* FROM temp._bcm_fingerprints n
+                       SEMI JOIN temp._bcm_changes c ON n.patient_id = c.patient_id AND n.component = c.component""")
+    for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_bcm_')").fetchall():
+        con.execute(f"DROP TABLE temp.{name}")
+
+
 def _as_of_moved(con, all_models, inputs: Inputs, recorded: dict, recorded_inputs: dict) -> set[str]:
-    """Per-patient models that only the as-of date moving on makes stale, with temp._bcm_scope_as_of:
-    the changed patients plus those marts.as_of_moved names. The outcome marts are as of the data's
-    last day, which moves with most loads; without this they would be rebuilt whole every time.
-    Empty (so: rebuilt whole) when the date moved back, or as_of_moved itself changed."""
+    """Per-patient models that only the as-of date moving on makes stale, with temp._bcm_as_of_moved:
+    the patients marts.as_of_moved names. The outcome marts are as of the data's last day, which
+    moves with most loads; without this they would be rebuilt whole every time. Empty (so:
+    rebuilt whole) when the date moved back, or as_of_moved itself changed."""
     before = recorded_inputs.get("as_of_date")
     if before is None or before == inputs.digests()["as_of_date"]:
         return set()
@@ -232,11 +319,8 @@ def _as_of_moved(con, all_models, inputs: Inputs, recorded: dict, recorded_input
     new = inputs.tables["as_of_date"].column("as_of")[0].as_py()
     if old is None or new is None or new < old:
         return set()
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _bcm_scope_as_of AS
-        SELECT patient_id FROM temp._bcm_scope UNION SELECT patient_id FROM marts.as_of_moved($old, $new)""",
-        {"old": old, "new": new},
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _bcm_as_of_moved AS SELECT DISTINCT patient_id FROM marts.as_of_moved($old, $new)",
+                {"old": old, "new": new})
     now = input_digests(all_models, inputs.digests())
     return {name for name, m in all_models.items()
             if m.per_patient and recorded.get(name, (None,))[0] == previous[name] != now[name]}
@@ -248,22 +332,6 @@ def _write_config(con, c: str, name: str, table: pa.Table, digest: str) -> None:
     con.execute(f"INSERT OR REPLACE INTO {c}meta.marts_inputs VALUES (?, ?, now())", [name, digest])
 
 
-def _scope(con, c: str) -> int | None:
-    """temp._bcm_scope: patients whose data changed since the last build; their count, or None on
-    a first build (nothing recorded: every model is built whole)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _bcm_fingerprints AS {FINGERPRINTS_SQL}")
-    first = con.execute(f"SELECT count(*) = 0 FROM {c}meta.marts_fingerprints").fetchall()[0][0]
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _bcm_scope AS
-        SELECT coalesce(n.patient_id, o.patient_id) AS patient_id
-        FROM temp._bcm_fingerprints n FULL JOIN {c}meta.marts_fingerprints o USING (patient_id)
-        WHERE n.fingerprint IS DISTINCT FROM o.fingerprint"""
-    )
-    if first:
-        return None
-    return con.execute("SELECT count(*) FROM temp._bcm_scope").fetchall()[0][0]
-
-
 def _create(m: Model, c: str) -> str:
     if m.kind == "macro":
         return re.sub(rf"\bMACRO\s+marts\.{m.name}\b", f"MACRO {c}marts.{m.name}", m.sql, count=1)
@@ -271,15 +339,26 @@ def _create(m: Model, c: str) -> str:
     return f"CREATE OR REPLACE {kind} {c}marts.{m.name} AS\n{m.sql}"
 
 
-def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: frozenset[str], scope: str) -> None:
-    """Delete and recompute the rows of the patients in temp.<scope> only."""
-    scoped = re.sub(
-        r"(?<![\w.])(" + "|".join(re.escape(r) for r in sorted(per_patient, key=len, reverse=True)) + r")\b(?!\.)",
-        lambda x: f"(SELECT * FROM {x.group(1)} WHERE patient_id IN (SELECT patient_id FROM temp.{scope}))",
-        re.sub(r"--[^\n]*", "", m.sql),
-    )
-    con.execute(f"DELETE FROM {c}marts.{m.name} WHERE patient_id IN (SELECT patient_id FROM temp.{scope})")
-    con.execute(target.locate(f"INSERT INTO {c}marts.{m.name} BY NAME {scoped}"))
+def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[str, str | None], scope: str) -> int:
+    """Delete and recompute the rows of the patients in temp.<scope> only (for a by_month model, only
+    their months from the scope's from_month on, reading only those months of by-month inputs)."""
+
+    def restricted(match: re.Match) -> str:
+        relation = match.group(1)
+        month = per_patient[relation] if m.month_column else None
+        if month:
+            return (f"(SELECT x.* FROM {relation} x JOIN temp.{scope} s ON s.patient_id = x.patient_id"
+                    f" AND (s.from_month IS NULL OR x.{month} >= s.from_month))")
+        return f"(SELECT * FROM {relation} WHERE patient_id IN (SELECT patient_id FROM temp.{scope}))"
+
+    names = "|".join(re.escape(r) for r in sorted(per_patient, key=len, reverse=True))
+    scoped = re.sub(rf"(?<![\w.])({names})\b(?!\.)", restricted, re.sub(r"--[^\n]*", "", m.sql))
+    if m.month_column:
+        con.execute(f"""DELETE FROM {c}marts.{m.name} t USING temp.{scope} s
+                        WHERE t.patient_id = s.patient_id AND (s.from_month IS NULL OR t.{m.month_column} >= s.from_month)""")
+    else:
+        con.execute(f"DELETE FROM {c}marts.{m.name} WHERE patient_id IN (SELECT patient_id FROM temp.{scope})")
+    return con.execute(target.locate(f"INSERT INTO {c}marts.{m.name} BY NAME {scoped}")).fetchall()[0][0]
 
 
 def _record(con, c: str, m: Model, digest: str, version: int, step: Step, patients: int | None) -> None:

@@ -5,6 +5,8 @@ file's stem and it lives in the `marts` schema. A header comment says what the m
 
     -- kind: table | view | macro
     -- per_patient: true        (tables only: every row belongs to one patient_id)
+    -- by_month: service_month  (per-patient tables only: a row of a month depends on that
+                                 month's rows of the patient, and on the patient's own row)
 
 A table or view file holds one SELECT; a macro file holds its whole `CREATE OR REPLACE MACRO
 marts.<name>(...)` statement. What a model reads is what its SQL names: every `marts.<x>` that
@@ -14,14 +16,18 @@ a `marts.` or `config.` name that is neither is refused, and so is a cycle.
 per_patient is what makes incremental builds possible: restricting every per-patient relation the
 model reads to a set of patients restricts its output to exactly those patients' rows. Its
 inputs from the store (staging, core) and other per-patient models qualify; configuration does not
-need to. tests/test_models.py proves incremental equals full on a program loaded month by month.
+need to. by_month narrows it further, to the months from the first one that changed: a monthly
+export then appends to the big time-log marts instead of rewriting each patient's history. Each
+model also knows which kinds of data it depends on (its `components`: the patient's row, time
+logs, assessments, claims), so a claims export does not recompute the time-log marts.
+tests/test_models.py proves incremental equals full on a program loaded month by month.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from graphlib import CycleError, TopologicalSorter
 from importlib import resources
@@ -29,13 +35,20 @@ from importlib import resources
 KINDS = ("table", "view", "macro")
 AREAS = ("billing", "reconcile", "outcomes")
 # Store relations whose rows belong to one patient each (restricted in incremental builds).
-PER_PATIENT_SOURCES = frozenset({
-    "staging.patients", "staging.time_logs", "staging.assessments", "staging.claims", "staging.claims_unknown_patient",
-    "core.patients", "core.time_logs", "core.assessments",
-})
+# Store relations whose rows belong to one patient each, and the kinds of data ("components")
+# each carries: a change to a patient's data of a kind recomputes the models that depend on it.
+SOURCE_COMPONENTS = {
+    "staging.patients": {"patient"}, "core.patients": {"patient"}, "staging.clinics": {"patient"},
+    "staging.time_logs": {"time_logs"}, "core.time_logs": {"time_logs", "patient"},
+    "staging.assessments": {"assessments"}, "core.assessments": {"assessments", "patient"},
+    "staging.claims": {"claims"}, "staging.claims_unknown_patient": {"claims"}, "meta.quarantine": {"claims"},
+}
+PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s not in ("staging.clinics", "meta.quarantine"))
+# The month of each row of a per-patient source, for by_month models (the store's local month).
+SOURCE_MONTHS = {"core.time_logs": "service_month"}
 REFERENCE = re.compile(r"\b(marts|config)\.([a-z_][a-z0-9_]*)\b")
 SOURCE = re.compile(r"\b(staging|core|meta)\.([a-z_][a-z0-9_]*)\b")
-HEADER = re.compile(r"^--\s*(kind|per_patient):\s*(\S+)\s*$", re.MULTILINE)
+HEADER = re.compile(r"^--\s*(kind|per_patient|by_month):\s*(\S+)\s*$", re.MULTILINE)
 
 
 class ModelError(ValueError):
@@ -51,6 +64,8 @@ class Model:
     sql: str
     reads: frozenset[str]  # models and config inputs, qualified: marts.x, config.y
     sources: frozenset[str]  # store relations read: staging.x, core.y, meta.z
+    month_column: str | None = None  # by_month: the column holding each row's month
+    components: frozenset[str] = frozenset()  # kinds of patient data it depends on, through what it reads
 
     @property
     def qualified(self) -> str:
@@ -83,6 +98,9 @@ def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Mo
     per_patient = header.get("per_patient", "false") == "true"
     if per_patient and kind != "table":
         raise ModelError(f"models/{area}/{name}.sql: only tables are built per patient")
+    month_column = header.get("by_month")
+    if month_column and not per_patient:
+        raise ModelError(f"models/{area}/{name}.sql: by_month needs per_patient: true")
     body = re.sub(r"--[^\n]*", "", text)
     if kind == "macro" and not re.search(rf"\bMACRO\s+marts\.{name}\s*\(", body):
         raise ModelError(f"models/{area}/{name}.sql: a macro file creates marts.{name}(...)")
@@ -91,7 +109,7 @@ def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Mo
     if unknown:
         raise ModelError(f"models/{area}/{name}.sql: unknown configuration input {', '.join(unknown)}")
     sources = frozenset(f"{s}.{n}" for s, n in SOURCE.findall(body))
-    return Model(name, area, kind, per_patient, text, frozenset(reads), sources)
+    return Model(name, area, kind, per_patient, text, frozenset(reads), sources, month_column)
 
 
 @cache
@@ -115,7 +133,13 @@ def models(config_inputs: frozenset[str]) -> dict[str, Model]:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as e:
         raise ModelError(f"models read each other in a cycle: {' -> '.join(e.args[1])}") from None
-    return {name: found[name] for name in order}
+    ordered: dict[str, Model] = {}
+    for name in order:
+        m = found[name]
+        parts = {c for s in m.sources for c in SOURCE_COMPONENTS.get(s, ())}
+        parts |= {c for r in m.reads if r.startswith("marts.") for c in ordered[r[6:]].components}
+        ordered[name] = replace(m, components=frozenset(parts))
+    return ordered
 
 
 def downstream(all_models: dict[str, Model], changed: set[str]) -> set[str]:
@@ -127,6 +151,10 @@ def downstream(all_models: dict[str, Model], changed: set[str]) -> set[str]:
     return out
 
 
-def per_patient_relations(all_models: dict[str, Model]) -> frozenset[str]:
-    """Relations restricted to the build's patients in an incremental build."""
-    return PER_PATIENT_SOURCES | {m.qualified for m in all_models.values() if m.per_patient}
+def per_patient_relations(all_models: dict[str, Model]) -> dict[str, str | None]:
+    """Relations restricted to the build's patients in an incremental build, with the column that
+    holds each row's month where the relation has one (by_month restricts those to the months
+    from the first that changed)."""
+    out = {s: SOURCE_MONTHS.get(s) for s in PER_PATIENT_SOURCES}
+    out |= {m.qualified: m.month_column for m in all_models.values() if m.per_patient}
+    return out

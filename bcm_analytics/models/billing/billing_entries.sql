@@ -1,20 +1,22 @@
 -- Every time-log entry of a registry patient: the rule in force in its (local) month, whether it
 -- counts and why not, and the minutes it adds once overlapping time is counted once.
 --
--- Overlaps: intervals (entries with a start time) of one staff member on one patient are cut at
--- every start and end into segments. A segment counts once, for the earliest-starting countable
+-- Overlaps: intervals (entries with a start time) of one staff member on one patient in one month
+-- are cut at every start and end into segments (minutes never carry across months, so neither
+-- does overlap: an entry's minutes belong to its service month). A segment counts once, for the earliest-starting countable
 -- entry covering it, and not at all while a non-countable activity of the same person covers it
 -- (BCM time inside psychotherapy or an E/M visit); an activity outside the vocabulary neither
 -- counts nor blocks, and `bcm billing` reports it. Only islands of two or more intersecting
 -- intervals are cut, so the range join stays small. Entries without a start time count whole.
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 WITH ruled AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
          p.consent_date, marts.rule_in_force(p.payer_class, p.billing_setting, p.program, t.service_month) AS r,
-         t._source_file, t._line, t._load_id
+         t._source_file, t._line, t._load_id, t._row_hash AS _source_hash
   FROM core.time_logs t
   JOIN marts.billing_patients p USING (patient_id)
 ),
@@ -33,8 +35,8 @@ judged AS (
   FROM e
 ),
 intervals AS (
-  SELECT entry_id, patient_id, staff_id, start_at AS s, end_at AS e, status = 'countable' AS counts,
-         max(end_at) OVER (PARTITION BY patient_id, staff_id ORDER BY start_at, end_at, entry_id
+  SELECT entry_id, patient_id, staff_id, service_month, start_at AS s, end_at AS e, status = 'countable' AS counts,
+         max(end_at) OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY start_at, end_at, entry_id
                            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
   FROM judged
   WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
@@ -42,19 +44,19 @@ intervals AS (
 ),
 islands AS (
   SELECT *, sum(CASE WHEN reach IS NULL OR s >= reach THEN 1 ELSE 0 END)
-              OVER (PARTITION BY patient_id, staff_id ORDER BY s, e, entry_id ROWS UNBOUNDED PRECEDING) AS island
+              OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY s, e, entry_id ROWS UNBOUNDED PRECEDING) AS island
   FROM intervals
 ),
 shared AS (
-  SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY patient_id, staff_id, island) AS n FROM islands) WHERE n > 1
+  SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY patient_id, staff_id, service_month, island) AS n FROM islands) WHERE n > 1
 ),
 points AS (
-  SELECT DISTINCT patient_id, staff_id, island, unnest([s, e]) AS t FROM shared
+  SELECT DISTINCT patient_id, staff_id, service_month, island, unnest([s, e]) AS t FROM shared
 ),
 segments AS (
   SELECT * FROM (
-    SELECT patient_id, staff_id, island, t AS seg_start,
-           lead(t) OVER (PARTITION BY patient_id, staff_id, island ORDER BY t) AS seg_end
+    SELECT patient_id, staff_id, service_month, island, t AS seg_start,
+           lead(t) OVER (PARTITION BY patient_id, staff_id, service_month, island ORDER BY t) AS seg_end
     FROM points)
   WHERE seg_end IS NOT NULL
 ),
@@ -62,9 +64,9 @@ owners AS (
   SELECT g.seg_start, g.seg_end, bool_or(NOT i.counts) AS blocked,
          arg_min(i.entry_id, (i.s, i.entry_id)) FILTER (WHERE i.counts) AS owner
   FROM segments g
-  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id AND i.island = g.island
-              AND i.s <= g.seg_start AND i.e >= g.seg_end
-  GROUP BY g.patient_id, g.staff_id, g.island, g.seg_start, g.seg_end
+  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id AND i.service_month = g.service_month
+              AND i.island = g.island AND i.s <= g.seg_start AND i.e >= g.seg_end
+  GROUP BY g.patient_id, g.staff_id, g.service_month, g.island, g.seg_start, g.seg_end
 ),
 shared_counted AS (
   SELECT owner AS entry_id,

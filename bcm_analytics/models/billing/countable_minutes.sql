@@ -1,6 +1,7 @@
 -- Minutes per patient and local calendar month: logged, countable, and logged without consent.
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 SELECT patient_id, service_month,
        sum(counted_minutes) AS countable_minutes,
        sum(minutes) AS logged_minutes,

@@ -30,8 +30,11 @@ months AS (
 pm AS (
   SELECT *, least(last_day(month), as_of) AS month_end FROM months
 ),
-contacts AS (SELECT episode_id, service_date FROM marts.outcome_activity WHERE is_contact),
-reviews AS (SELECT episode_id, service_date FROM marts.outcome_activity WHERE is_review),
+activity AS (  -- up to the as-of date (outcome_activity may hold later entries for an earlier as-of)
+  SELECT a.* FROM marts.outcome_activity a CROSS JOIN config.as_of_date d WHERE a.service_date <= d.as_of
+),
+contacts AS (SELECT episode_id, service_date FROM activity WHERE is_contact),
+reviews AS (SELECT episode_id, service_date FROM activity WHERE is_review),
 last_contact AS (
   SELECT pm.episode_id, pm.month, c.service_date AS last_contact
   FROM pm ASOF LEFT JOIN contacts c ON pm.episode_id = c.episode_id AND pm.month_end >= c.service_date
@@ -42,7 +45,7 @@ last_review AS (
 ),
 in_month AS (
   SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes
-  FROM marts.outcome_activity GROUP BY ALL
+  FROM activity GROUP BY ALL
 ),
 instrument_months AS (
   SELECT pm.episode_id, pm.month, pm.month_end, b.instrument, b.baseline_date, b.baseline_score
@@ -67,7 +70,7 @@ targets AS (
 ),
 initial_assessment AS (
   SELECT e.episode_id, e.enrollment_date,
-         coalesce((SELECT min(a.service_date) FROM marts.outcome_activity a WHERE a.episode_id = e.episode_id AND a.is_assessment),
+         coalesce((SELECT min(a.service_date) FROM activity a WHERE a.episode_id = e.episode_id AND a.is_assessment),
                   (SELECT min(b.baseline_date) FROM marts.outcome_baselines b WHERE b.episode_id = e.episode_id)) AS assessed_on
   FROM marts.outcome_episodes e
 ),
@@ -78,7 +81,7 @@ followed AS (
   FROM initial_assessment ia
   CROSS JOIN s
   CROSS JOIN config.as_of_date d
-  LEFT JOIN marts.outcome_activity a USING (episode_id)
+  LEFT JOIN activity a USING (episode_id)
   WHERE ia.assessed_on + s.followup_within_days::INTEGER <= d.as_of
   GROUP BY ALL
 )

@@ -2,9 +2,12 @@
 --
 -- Contact: a real contact mode (not none/empty) or a patient-facing activity type.
 -- Psychiatric case review: a caseload-review activity or time logged by the consultant.
--- Entries from baseline_lookback_days before enrolment count (an assessment before enrolment).
+-- Entries from baseline_lookback_days before enrolment to the discharge date count (an assessment
+-- before enrolment counts). Entries after the as-of date are the readers' to leave out (they
+-- exist only when an earlier as-of date is asked for), so a later as-of date changes no row here.
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 SELECT e.episode_id, e.patient_id, t.entry_id, t.service_date, t.service_month, t.minutes,
        t.activity_type, t.staff_role,
        CASE WHEN t.contact_mode IS NULL OR list_contains(s.no_contact_modes, t.contact_mode) THEN 'no mode'
@@ -16,6 +19,7 @@ SELECT e.episode_id, e.patient_id, t.entry_id, t.service_date, t.service_month, 
        list_contains(s.initial_assessment_activity_types, t.activity_type) AS is_assessment
 FROM core.time_logs t
 CROSS JOIN config.outcome_settings s
-JOIN marts.outcome_episodes e
+JOIN marts.outcome_enrolments e
   ON t.patient_id = e.patient_id
- AND t.service_date BETWEEN e.enrollment_date - s.lookback_days::INTEGER AND e.episode_end
+ AND t.service_date >= e.enrollment_date - s.lookback_days::INTEGER
+ AND (e.discharge_date IS NULL OR t.service_date <= e.discharge_date)

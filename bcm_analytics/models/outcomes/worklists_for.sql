@@ -43,6 +43,7 @@ CROSS JOIN config.outcome_settings s
 LEFT JOIN per_episode p USING (episode_id)
 LEFT JOIN (SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
                   max(service_date) FILTER (WHERE is_review) AS last_review_date
-           FROM marts.outcome_activity GROUP BY ALL) act USING (episode_id)
+           FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
+           GROUP BY ALL) act USING (episode_id)
 WHERE e.active AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 ORDER BY e.care_manager_id, e.patient_id
