@@ -10,7 +10,7 @@
 -- per_patient: true
 WITH m AS (
   SELECT b.patient_id, b.service_month, b.countable_minutes, p.* EXCLUDE (patient_id),
-         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, b.service_month) AS r,
+         marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, b.service_month) AS r,
          lag(b.service_month) OVER (PARTITION BY b.patient_id ORDER BY b.service_month) AS previous_month
   FROM marts.countable_minutes b
   JOIN marts.billing_patients p USING (patient_id)
