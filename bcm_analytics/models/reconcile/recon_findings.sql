@@ -12,7 +12,7 @@
 -- per_patient: true
 WITH quarantined AS (  -- claim lines in the quarantine: of the month, or with a date that does not read
   SELECT m.patient_id, m.service_month, q.quarantine_file, q.quarantine_line, q.quarantine_reason, q.claim_id,
-         q.procedure_code, q.date_text, q.service_month IS NULL AS undated
+         q.procedure_code, q.service_month IS NULL AS undated
   FROM marts.recon_months m
   JOIN marts.recon_quarantined_claims q ON q.patient_id = m.patient_id
    AND (q.service_month = m.service_month OR q.service_month IS NULL)
@@ -24,6 +24,8 @@ c AS (
          EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
                    AND o.active_lines > 0 AND o.code_role = 'apcm_add_on' AND o.code_program = r.code_program) AS apcm_add_on_billed,
          EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
+         CASE WHEN r.expected_units > 0 THEN r.expected_units
+              WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
          CASE WHEN r.expected_base_code = r.fallback_code THEN r.fallback_from
               WHEN r.month_type = 'initial' THEN r.initial_from ELSE r.subsequent_from END AS expected_base_from
   FROM marts.recon_codes r
@@ -58,13 +60,13 @@ per_code AS (
          expected_amount - coalesce(paid_amount, 0), NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0
   UNION ALL
-  SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > expected_units THEN 'compliance' ELSE 'revenue' END,
+  SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > supported_units THEN 'compliance' ELSE 'revenue' END,
          CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units THEN 'above_cap' ELSE 'units' END,
-         code, expected_units, code, billed_units, claim_ids,
-         abs(billed_units - expected_units) * coalesce(unit_fee, charge_amount / billed_units), NULL, NULL,
+         code, supported_units, code, billed_units, claim_ids,
+         abs(billed_units - supported_units) * coalesce(unit_fee, charge_amount / billed_units), NULL, NULL,
          CASE WHEN code_role = 'add_on' AND billed_units > max_99494_units THEN max_99494_units END, NULL, NULL, NULL
-  FROM c WHERE active_lines > 0 AND billed_units <> expected_units AND NOT in_conflict
-    AND (expected_units > 0 OR code_role = 'add_on')
+  FROM c WHERE active_lines > 0 AND billed_units <> supported_units AND NOT in_conflict
+    AND (supported_units > 0 OR code_role = 'add_on')
   UNION ALL
   SELECT patient_id, service_month,
          CASE WHEN reason IN ('no_minutes', 'below_threshold', 'below_base') THEN 'unsupported_claim'
@@ -127,12 +129,12 @@ month_rows AS (
          (SELECT string_agg(DISTINCT o.claim_ids, ', ') FROM marts.recon_codes o
             WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND list_contains(x.codes, o.code)) AS claim_ids,
          coalesce(x.amount_at_stake, 0) AS amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
-         NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason, NULL AS date_text,
+         NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
          NULL::DATE AS rule_date, NULL AS billing_npi
   FROM marts.recon_conflicts x
   UNION ALL
   SELECT m.patient_id, m.service_month, 'missing_consent', 'info', 'minutes_without_consent', NULL, NULL, NULL, NULL, NULL, 0,
-         NULL, NULL, NULL, NULL, NULL, NULL, NULL
+         NULL, NULL, NULL, NULL, NULL, NULL
   FROM marts.recon_months m
   WHERE m.consent_date IS NULL AND m.unconsented_minutes > 0
     AND NOT EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND o.active_lines > 0)
@@ -143,7 +145,7 @@ month_rows AS (
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
             FROM marts.recon_codes o WHERE o.patient_id = q.patient_id AND o.service_month = q.service_month
               AND o.expected_units > 0 AND o.active_lines = 0),
-         NULL, q.procedure_code, NULL, q.claim_id, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason, q.date_text,
+         NULL, q.procedure_code, NULL, q.claim_id, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason,
          NULL, NULL
   FROM quarantined q
   WHERE NOT q.undated OR EXISTS (
@@ -158,7 +160,7 @@ month_rows AS (
          NULL,
          (SELECT string_agg(DISTINCT o.claim_ids, ', ') FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
-         0, NULL, NULL, NULL, NULL, NULL,
+         0, NULL, NULL, NULL, NULL,
          CAST(f.service_month - to_months(m.initiating_visit_months) AS DATE),
          (SELECT string_agg(DISTINCT o.billing_npi, ', ') FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0)
@@ -175,12 +177,12 @@ month_rows AS (
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
-         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason, NULL AS date_text
+         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason
   FROM per_code
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, NULL, NULL, NULL, NULL, rule_date, billing_npi, voided, quarantine_file, quarantine_line,
-         quarantine_reason, date_text
+         quarantine_reason
   FROM month_rows
 ),
 matched AS (  -- a code billed as the minutes support: expected and billed, or an accepted alternative that holds
@@ -191,7 +193,7 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          CASE WHEN code_role = 'also_accepted' THEN code_from_minutes END AS threshold_minutes, NULL::BIGINT AS units_cap,
          NULL::BIGINT AS billed_lines, CASE WHEN code_role = 'also_accepted' THEN accepted_from END AS rule_date,
          NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason, NULL AS date_text
+         NULL AS quarantine_reason
   FROM c r
   WHERE active_lines > 0
     AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
@@ -205,7 +207,7 @@ unknown AS (
          string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids, coalesce(sum(charge_amount), 0) AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason, NULL AS date_text
+         NULL AS quarantine_reason
   FROM marts.recon_claim_lines WHERE NOT known_patient AND family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on')
   GROUP BY patient_id, service_month, code
 ),
@@ -321,8 +323,8 @@ written AS (
       format('A claim line for this month is in the quarantine: {} line {}, {}; fix it and reload before acting.',
              quarantine_file, quarantine_line, quarantine_reason)
     WHEN reason = 'quarantined_undated' THEN
-      format('A claim line of this patient whose date of service does not read (''{}'') is in the quarantine: {} line {}, {}; it may be this month''s claim: fix it and reload before acting.',
-             coalesce(date_text, ''), quarantine_file, quarantine_line, quarantine_reason)
+      format('A claim line of this patient whose date of service does not read is in the quarantine: {} line {}, {}; it may be this month''s claim: fix it and reload before acting.',
+             quarantine_file, quarantine_line, quarantine_reason)
     WHEN reason = 'no_initiating_visit' THEN
       format('No E/M, AWV, IPPE or TCM claim by the billing practitioner (NPI {}) from {} through {} is in the claims you loaded, and {} is the first billed month of episode {}: CoCM and BHI need an initiating visit when the practitioner has not seen the patient in that time. Check the visit; claims exports are often partial.',
              coalesce(billing_npi, treating_provider_npi), strftime(rule_date, '%Y-%m'), month_text, month_text, episode_id)

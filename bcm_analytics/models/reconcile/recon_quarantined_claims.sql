@@ -8,7 +8,8 @@
 -- source record); the quarantine record's own fields are the fallback. The month is read
 -- leniently (ISO, m/d/yy and m/d/yyyy, d.m.yyyy, yyyymmdd, an Excel serial): it only places the
 -- warning, and a date the loader refused is often the reason the line is here. A line whose date
--- still does not read has no service_month and stands for every month of the patient.
+-- still does not read has no service_month and stands for every month of the patient. A line
+-- whose claim line (claim_id, line_number) a later load supplied is settled: the fix was reloaded.
 -- kind: table
 -- per_patient: true
 WITH q AS (
@@ -16,6 +17,8 @@ WITH q AS (
          nullif(trim(coalesce(r.patient_id, q.record ->> 'patient_id')), '') AS patient_id,
          nullif(trim(coalesce(r.claim_id, q.record ->> 'claim_id')), '') AS claim_id,
          nullif(upper(trim(coalesce(r.procedure_code, q.record ->> 'procedure_code'))), '') AS procedure_code,
+         coalesce(try_cast(try_cast(nullif(trim(coalesce(r.line_number, q.record ->> 'line_number')), '') AS DOUBLE) AS BIGINT), 1)
+           AS claim_line,
          nullif(trim(coalesce(r.date_of_service, q.record ->> 'date_of_service')), '') AS date_text
   FROM meta.quarantine q
   LEFT JOIN raw.claims r ON r._load_id = q.load_id AND r._line = q.line_number
@@ -33,3 +36,6 @@ SELECT d.patient_id, CAST(date_trunc('month', d.day) AS DATE) AS service_month, 
        d.status AS quarantine_status, d.load_id AS quarantine_load_id
 FROM dated d
 JOIN marts.billing_patients p USING (patient_id)
+WHERE NOT EXISTS (SELECT 1 FROM staging.claims s
+                  WHERE s.patient_id = d.patient_id AND s.claim_id = d.claim_id AND s.line_number = d.claim_line
+                    AND s._load_id > d.load_id)
