@@ -64,9 +64,7 @@ roled AS (
                                                 lambda x: x.code), j.code) THEN 'also_accepted'
               ELSE 'outside_code_set' END AS code_role,
          CASE WHEN k.family = 'apcm_behavioral_add_on' THEN a.program ELSE k.family END AS code_program,
-         (SELECT min(o.code) FROM config.apcm_add_ons o
-           WHERE o.program = m.program AND (o.month_type = 'any' OR o.month_type = m.month_type)
-             AND j.service_month >= o.billable_from) AS month_add_on
+         marts.apcm_add_on_for(m.program, m.month_type, j.service_month) AS month_add_on
   FROM joined j
   JOIN marts.recon_months m USING (patient_id, service_month)
   JOIN config.claim_codes k ON k.code = j.code

@@ -116,11 +116,6 @@ per_code AS (
          NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND (consent_date IS NULL OR consent_date > last_day(service_month))
 ),
-first_billed AS (  -- the first month of each episode with a CoCM, BHI or APCM add-on claim line not denied
-  SELECT patient_id, episode_id, min(service_month) AS service_month
-  FROM marts.recon_codes WHERE active_lines > 0 AND episode_id IS NOT NULL
-  GROUP BY patient_id, episode_id
-),
 month_rows AS (
   SELECT x.patient_id, x.service_month, x.finding, 'compliance' AS severity, x.kind AS reason,
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
@@ -152,27 +147,16 @@ month_rows AS (
     SELECT 1 FROM c WHERE c.patient_id = q.patient_id AND c.service_month = q.service_month AND c.expected_units > 0
       AND c.active_lines = 0 AND c.denied_lines = 0 AND (c.code_role = 'add_on' OR c.other_bases_billed = 0) AND NOT c.apcm_add_on_billed)
   UNION ALL
-  -- no initiating visit (E/M, AWV, IPPE, TCM) by the billing practitioner in the months before an
-  -- episode's first billed month (initiating_visit_months, 12), nor in that month, among the claims loaded
+  -- no initiating visit before an episode's first billed month in the claims loaded (recon_initiating_visits)
   SELECT f.patient_id, f.service_month, 'no_initiating_visit', 'review', 'no_initiating_visit', NULL, NULL,
          (SELECT string_agg(o.code, ' + ' ORDER BY o.code) FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
          NULL,
          (SELECT string_agg(DISTINCT o.claim_ids, ', ') FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
-         0, NULL, NULL, NULL, NULL,
-         CAST(f.service_month - to_months(m.initiating_visit_months) AS DATE),
-         (SELECT string_agg(DISTINCT o.billing_npi, ', ') FROM marts.recon_codes o
-           WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0)
-  FROM first_billed f JOIN marts.recon_months m USING (patient_id, service_month)
-  WHERE NOT EXISTS (
-    SELECT 1 FROM marts.recon_claim_lines v
-    WHERE v.patient_id = f.patient_id AND v.family = 'initiating_visit' AND NOT v.denied
-      AND v.service_month BETWEEN f.service_month - to_months(m.initiating_visit_months) AND f.service_month
-      AND (v.billing_provider_npi = m.treating_provider_npi OR v.billing_provider_npi = m.organization_npi
-           OR v.billing_provider_npi IN (SELECT l.billing_provider_npi FROM marts.recon_claim_lines l
-                                         WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month
-                                           AND NOT l.denied AND l.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on'))))
+         0, NULL, NULL, NULL, NULL, f.lookback_from, f.billing_npi
+  FROM marts.recon_initiating_visits f
+  WHERE NOT f.visit_found
 ),
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
