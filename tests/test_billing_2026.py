@@ -297,6 +297,18 @@ def test_a_claim_fixed_and_reloaded_leaves_the_quarantine_and_reconciles(program
     assert found(con, "2025-01") == [("A", "2025-01", "matched", "99492", "99492")]
 
 
+def test_a_source_record_in_the_quarantine_rebuilds_its_patient(program, load_rows):
+    """Incrementally: a claim line quarantined after the last build, kept as a profile's source record,
+    still marks its patient changed (the fingerprint reads the patient from raw.claims)."""
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40)])
+    assert [f[2] for f in found(con, "2025-01")] == ["missed_billing", "missed_billing"]
+    load_rows("claims", [{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"}])
+    con.execute("""UPDATE meta.quarantine SET record = '{"ClaimNo": "A1", "Member": "A", "Amt": "1x45"}'
+                   WHERE table_name = 'claims'""")
+    assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492"),
+                                     ("B", "2025-01", "missed_billing", "99492", None)]
+
+
 def test_a_profile_load_keeps_the_source_record_and_the_month_still_reads(program):
     """A profile load quarantines the source record (its own field names), not the canonical row: the
     month and patient come from raw.claims, where every landed row is canonical."""
