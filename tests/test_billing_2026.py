@@ -280,12 +280,23 @@ def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
     quarantined = rows[rows.finding == "claim_quarantined"].set_index(["patient_id", "service_month"])
     a = quarantined.loc[("A", "2025-01")]
     assert (a.severity, a.amount_at_stake, a.quarantine_line, a.claim_ids) == ("review", 0, 3, "A1")
+    assert "charge_amount '1x45'" in a.quarantine_reason and a.quarantine_file.endswith(".csv")
     assert a.explanation == (f"A claim line for this month is in the quarantine: {a.quarantine_file} line 3, "
-                             "charge_amount '1x45' is not a number; fix it and reload before acting.")
+                             f"{a.quarantine_reason}; fix it and reload before acting.")
     assert quarantined.loc[("C", "2025-02")].explanation.startswith(
         "A claim line of this patient whose date of service does not read is in the quarantine: ")
     assert "'13/45/2025'" in quarantined.loc[("C", "2025-02")].quarantine_reason
     assert not rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])].size
+
+
+def test_a_claim_dated_with_a_two_digit_year_is_quarantined_in_its_month_not_missed(program):
+    """Issue 11's `2/10/25`: the loader sets the line aside (2-digit year); February 2025 is
+    claim_quarantined, not missed_billing, and January (billed) is matched."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40)],
+                  [claim("A1", "A", "2025-01-31", "99492"), {**claim("A2", "A", "2025-02-10", "99493"), "date_of_service": "2/10/25"}])
+    assert found(con, "2025-01", "2025-02") == [("A", "2025-01", "matched", "99492", "99492"),
+                                                ("A", "2025-02", "claim_quarantined", "99493", "99493")]
+    assert "2/10/25" in findings(con, "2025-02").explanation.iloc[0]
 
 
 def test_a_claim_fixed_and_reloaded_leaves_the_quarantine_and_reconciles(program, load_rows):
