@@ -9,6 +9,7 @@ ORG_NPI), and an office visit for every patient on 2024-12-02 unless a test says
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -308,28 +309,37 @@ def test_a_claim_fixed_and_reloaded_leaves_the_quarantine_and_reconciles(program
     assert found(con, "2025-01") == [("A", "2025-01", "matched", "99492", "99492")]
 
 
-def test_a_source_record_in_the_quarantine_rebuilds_its_patient(program, load_rows):
-    """Incrementally: a claim line quarantined after the last build, kept as a profile's source record,
-    still marks its patient changed (the fingerprint reads the patient from raw.claims)."""
+def profile_claims(rows: list[dict]) -> "ArrowSource":
+    """Claim lines as a mapping profile hands them to the loader: canonical text columns, the source
+    line of each, and the source record (its own field names), which the quarantine keeps."""
+    import json
+
+    import pyarrow as pa
+
+    from bcm_analytics.ingest import ArrowSource
+
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    columns["_line"] = pa.array([10 + i for i in range(len(rows))], pa.int64())
+    columns["_record"] = [json.dumps({"ClaimNo": r["claim_id"], "Member": r["patient_id"], "Amt": r["charge_amount"]})
+                          for r in rows]
+    return ArrowSource(rows=pa.table(columns), path=Path("/exports/payer_remit.json"), sha256="f" * 64, table="claims",
+                       format="profile")
+
+
+def test_a_profile_loads_claim_in_the_quarantine_is_claim_quarantined_incrementally(program):
+    """A profile load quarantines the source record, not the canonical row: the patient and month come
+    from raw.claims, and the patient is rebuilt after the load (marts built before it)."""
+    from bcm_analytics.ingest import load_file
+
     con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40)])
     assert [f[2] for f in found(con, "2025-01")] == ["missed_billing", "missed_billing"]
-    load_rows("claims", [{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"}])
-    con.execute("""UPDATE meta.quarantine SET record = '{"ClaimNo": "A1", "Member": "A", "Amt": "1x45"}'
-                   WHERE table_name = 'claims'""")
+    result = load_file(con, profile_claims([{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"}]))
+    assert result.rows_quarantined == 1
+    assert con.execute("SELECT record ->> 'ClaimNo' FROM meta.quarantine WHERE table_name = 'claims'").fetchone()[0] == "A1"
     assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492"),
                                      ("B", "2025-01", "missed_billing", "99492", None)]
-
-
-def test_a_profile_load_keeps_the_source_record_and_the_month_still_reads(program):
-    """A profile load quarantines the source record (its own field names), not the canonical row: the
-    month and patient come from raw.claims, where every landed row is canonical."""
-    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
-                  [{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"}])
-    assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492")]
-    con.execute("""UPDATE meta.quarantine SET record = '{"ClaimNo": "A1", "Member": "A", "DOS": "01/31/2025", "Amt": "1x45"}'
-                   WHERE table_name = 'claims'""")
-    con.execute("DROP TABLE meta.marts_manifest")  # rebuild every mart from scratch
-    assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492")]
+    row = findings(con, "2025-01").set_index("patient_id").loc["A"]
+    assert (row.quarantine_file, row.quarantine_line) == ("/exports/payer_remit.json", 10)
 
 
 # --- initiating visit ----------------------------------------------------------------------------------------
