@@ -93,7 +93,8 @@ def test_program_fee_schedule_replaces_shipped_file_and_new_class_inherits(tmp_p
     table = load_rules(path).fees().to_pandas()
     mine = table[(table.payer_class == "medicare") & (table.valid_from == date(2025, 1, 1))]
     assert list(zip(mine.code, mine.amount, mine.verified)) == [("99492", 150.5, True)]
-    inherited = table[(table.payer_class == "acme") & (table.code == "99493") & (table.valid_from == date(2026, 1, 1))]
+    inherited = table[(table.payer_class == "acme") & (table.code == "99493") & (table.valid_from == date(2026, 1, 1))
+                      & (table.billing_setting == "physician_practice")]  # 2026 has a rate per setting (phase 3)
     assert len(inherited) == 1 and not inherited.verified.iloc[0]
 
 
@@ -340,8 +341,15 @@ def test_a_fee_file_mistake_names_the_line(tmp_path, lines, message):
 
 
 def test_shipped_2026_fees_carry_the_reported_figures_and_the_apcm_add_ons():
+    """The physician-practice amounts (a row for that setting, or for every setting), and the FQHC/RHC
+    national rates of 99492-99494 beside them (billing_rules.md section 5)."""
     table = load_rules().fees().to_pandas()
-    medicare = table[(table.payer_class == "medicare") & (table.valid_from == date(2026, 1, 1))].set_index("code")
+    in_2026 = table[(table.payer_class == "medicare") & (table.valid_from == date(2026, 1, 1))]
+    medicare = in_2026[in_2026.billing_setting.fillna("physician_practice") == "physician_practice"].set_index("code")
     assert medicare.amount.to_dict() == {"99492": 153.19, "99493": 138.71, "99494": 58.72, "99484": 55.04,
                                          "G2214": 58.01, "G0568": 161.66, "G0569": 145.96, "G0570": 57.78}
+    for setting in ("fqhc", "rhc"):
+        rates = in_2026[in_2026.billing_setting.fillna(setting) == setting].set_index("code").amount.to_dict()
+        assert rates == {"99492": 160.32, "99493": 144.96, "99494": 61.46, "99484": 55.04,
+                         "G2214": 58.01, "G0568": 161.66, "G0569": 145.96, "G0570": 57.78}
     assert not table.verified.any() and table.source.str.len().min() > 20

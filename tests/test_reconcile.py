@@ -1,7 +1,9 @@
 """Reconciliation findings on hand-written patients, minutes and claims (billing_rules.md section 6).
 
 Each test reads findings back as (patient, month, finding, expected, billed) tuples. Patient A is
-Medicare at a physician practice, consented 2024-12-01, treating NPI 1234567893.
+Medicare at a physician practice, consented 2024-12-01, treating NPI 1234567893. Every patient had
+an office visit (E/M 99213) by the treating practitioner on 2024-12-02, the initiating visit CoCM
+needs (so no_initiating_visit is not reported unless a test leaves the visit out).
 """
 
 from __future__ import annotations
@@ -32,16 +34,23 @@ def claim(claim_id: str, pid: str, day: str, code: str, units: int = 1, line: in
             "charge_amount": str(charge), "paid_amount": str(paid if status != "denied" else 0), "claim_status": status}
 
 
+def visit(pid: str, day: str = "2024-12-02", code: str = "99213", npi: str = NPI) -> dict:
+    """An initiating visit (office E/M by default) by the treating practitioner."""
+    return claim(f"V-{pid}-{day}", pid, day, code, npi=npi, charge=92, paid=80)
+
+
 @pytest.fixture
 def program(store, load_rows):
-    def _load(patients: list[dict], entries: list[dict], claims: list[dict] | None = None):
-        load_rows("clinics", [
+    def _load(patients: list[dict], entries: list[dict], claims: list[dict] | None = None, visits: bool = True,
+              clinics: list[dict] | None = None):
+        load_rows("clinics", clinics or [
             {"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago"},
             {"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc", "timezone": "America/Chicago"},
         ])
         load_rows("patients", patients)
         if entries:
             load_rows("time_logs", entries)
+        claims = (claims or []) + ([visit(p["patient_id"]) for p in patients] if visits else [])
         if claims:
             load_rows("claims", claims)
         return store
@@ -213,15 +222,26 @@ def test_unknown_patient(program):
 
 
 def test_codes_that_are_not_cocm_are_recognised_not_reconciled(program):
-    """Digital mental health (G0553) and APCM (G0557 + G0569) are not CoCM; an APCM behavioral add-on
-    without its APCM base by the same practitioner is a conflict. E/M 99213 is ignored."""
+    """Digital mental health (G0553) is not CoCM, and E/M 99213 is not reconciled (it is an initiating
+    visit). The APCM behavioral add-ons are reconciled since issue 10: the add-on without an APCM base
+    code by the same practitioner (G0568 in March), which this test used to expect as a
+    same_month_conflict, is an unsupported_claim (issue 10 item 1; its other cases are in
+    tests/test_billing_2026.py), and G0569 with its base code in February, a month with no
+    countable minutes, is one too."""
     con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
                   [claim("C1", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "G0553", line=2),
                    claim("C2", "A", "2025-02-28", "G0557"), claim("C2", "A", "2025-02-28", "G0569", line=2),
                    claim("C3", "A", "2025-03-31", "G0568", charge=40), claim("C4", "A", "2025-03-31", "99213")])
     assert found(con) == [("A", "2025-01", "matched", "99492", "99492"),
-                          ("A", "2025-03", "same_month_conflict", None, "G0568")]
-    assert one(con, "same_month_conflict")["amount_at_stake"] == 40
+                          ("A", "2025-02", "unsupported_claim", None, "G0569"),
+                          ("A", "2025-03", "unsupported_claim", None, "G0568")]
+    rows = findings(con, "2025-02", "2025-03").set_index("service_month")
+    assert rows.loc["2025-03", "amount_at_stake"] == 40
+    assert rows.loc["2025-03", "explanation"].startswith(
+        "Claim C3 bills G0568, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) "
+        "by the same practitioner in 2025-03, and no countable minutes are logged that month")
+    assert rows.loc["2025-02", "explanation"] == ("Claim C2 bills G0569 for 2025-02 but no countable minutes are logged "
+                                                  "that month; void the line or document the time.")
 
 
 def test_claims_outside_the_period_are_left_out(program):

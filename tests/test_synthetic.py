@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bcm_analytics.npi import is_valid_npi, npi_check_digit
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.synthetic.activity import split_minutes
-from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS
+from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS, VISIT_CODE
 from bcm_analytics.synthetic.vocab import ACTIVITIES
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "data_contracts" / "tables.yaml"
@@ -352,6 +352,14 @@ def hand_made_expected_lines() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EXPECTED_COLUMNS)
 
 
+def billing_claims(folder: Path) -> pd.DataFrame:
+    """The claim lines of claims.csv that bill the expected lines: write_claims also writes an office
+    visit (E/M) per patient, the initiating visit reconciliation looks for, which is not one of them."""
+    claims = read(folder, "claims.csv")
+    assert (claims["procedure_code"] == VISIT_CODE).any()
+    return claims[claims["procedure_code"] != VISIT_CODE]
+
+
 def findings_in(claims: pd.DataFrame, expected: pd.DataFrame) -> tuple[set, pd.Index]:
     """Compare claims with expected lines month by month: what is wrong, and which months are clean."""
     claims = claims.assign(service_month=claims["date_of_service"].str[:7])
@@ -393,7 +401,7 @@ def findings_in(claims: pd.DataFrame, expected: pd.DataFrame) -> tuple[set, pd.I
 def test_write_claims_plants_exactly_the_recorded_mistakes(tmp_path):
     expected = hand_made_expected_lines()
     path = write_claims(expected, tmp_path, seed=5, mistake_rate=0.3)
-    claims = read(tmp_path, "claims.csv")
+    claims = billing_claims(tmp_path)
     planted = read(tmp_path, "_answer_key/planted_billing_errors.csv")
 
     assert list(claims.columns) == list(yaml.safe_load(CONTRACTS.read_text())["claims"]["columns"])
@@ -420,7 +428,7 @@ def test_write_claims_is_deterministic_and_can_plant_nothing(tmp_path):
     write_claims(expected, tmp_path / "b", seed=5)
     assert digests(tmp_path / "a") == digests(tmp_path / "b")
     write_claims(expected, tmp_path / "c", mistake_rate=0.0)
-    found, _ = findings_in(read(tmp_path / "c", "claims.csv"), expected)
+    found, _ = findings_in(billing_claims(tmp_path / "c"), expected)
     assert found == set()
     assert len(read(tmp_path / "c", "_answer_key/planted_billing_errors.csv")) == 0
 
@@ -443,7 +451,7 @@ def test_wrong_npi_is_the_care_managers_or_consultants_when_a_roster_is_there(tm
     )
     write_claims(expected, tmp_path, seed=1, mistake_rate=0.5)
     planted = read(tmp_path, "_answer_key/planted_billing_errors.csv")
-    claims = read(tmp_path, "claims.csv")
+    claims = billing_claims(tmp_path)
     wrong = claims[claims["patient_id"].isin(planted.loc[planted["finding"] == "wrong_billing_npi", "patient_id"])]
     staff = read(tmp_path, "_answer_key/staff.csv")
     assert len(wrong) > 0

@@ -28,15 +28,19 @@ FINDINGS = {
     "missing_consent": "billed, or minutes logged, without consent on file",
     "wrong_billing_npi": "billed under an NPI other than the treating practitioner's",
     "unknown_patient": "claim for a patient not in the registry",
+    "claim_quarantined": "a claim line of the month is in the quarantine: fix and reload before acting",
+    "no_initiating_visit": "no E/M, AWV, IPPE or TCM visit before the first billed month in the claims loaded",
 }
-SEVERITIES = ("revenue", "compliance", "info")
+# revenue and compliance carry money at stake; review asks a person to check the data first
+# (claim_quarantined, no_initiating_visit); info is for the record (matched, minutes without consent).
+SEVERITIES = ("revenue", "compliance", "review", "info")
 
 
 def findings_query(marts: Marts, start, end=None) -> Query:
     """Findings of the service months start..end, most money at stake first."""
     return marts.select(
         f"""SELECT * REPLACE ({MONTH_TEXT}) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
-            ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 ELSE 2 END,
+            ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 WHEN 'review' THEN 2 ELSE 3 END,
                      amount_at_stake DESC, patient_id, service_month, finding""",
         period(start, end),
     )

@@ -127,7 +127,8 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
 
     Findings: matched, missed_billing, denied_claim, unsupported_claim, wrong_code,
     units_mismatch, same_month_conflict, duplicate_claim, missing_consent, wrong_billing_npi,
-    unknown_patient. Severity says whether a finding is lost revenue or a compliance risk.
+    unknown_patient, claim_quarantined, no_initiating_visit. Severity says whether a finding is
+    lost revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period
     from bcm_analytics.billing.reconcile import FINDINGS, findings_query, reconciliation_workbook

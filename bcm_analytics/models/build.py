@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS {c}meta.marts_fingerprints (
 
 # Per patient and kind of data (graph.SOURCE_COMPONENTS), a digest of every staging row of that
 # kind that belongs to them (their own row with their clinic's): two states of the data give the
-# same fingerprint exactly when nothing of that kind of theirs changed.
+# same fingerprint exactly when nothing of that kind of theirs changed. A quarantined claim line's
+# patient is read from raw.claims (canonical for a profile load too, whose quarantine record is the
+# source record), else from the record.
 FINGERPRINTS_SQL = """
 SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
   SELECT p.patient_id, 'patient' AS component, hash(p._row_hash, c._row_hash) AS h
@@ -54,8 +56,9 @@ SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
   UNION ALL SELECT patient_id, 'assessments', hash(_row_hash) FROM staging.assessments
   UNION ALL SELECT patient_id, 'claims', hash('c', _row_hash) FROM staging.claims
   UNION ALL SELECT patient_id, 'claims', hash('u', _row_hash) FROM staging.claims_unknown_patient
-  UNION ALL SELECT record ->> 'patient_id', 'claims', hash('q', load_id, line_number, status)
-  FROM meta.quarantine WHERE table_name = 'claims' AND record ->> 'patient_id' IS NOT NULL
+  UNION ALL SELECT coalesce(r.patient_id, q.record ->> 'patient_id'), 'claims', hash('q', q.load_id, q.line_number, q.status)
+  FROM meta.quarantine q LEFT JOIN raw.claims r ON r._load_id = q.load_id AND r._line = q.line_number
+  WHERE q.table_name = 'claims' AND coalesce(r.patient_id, q.record ->> 'patient_id') IS NOT NULL
 ) GROUP BY ALL
 """
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.config.rules import Rules
 
-RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "activity_types", "claim_codes", "ruleset")
+RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "activity_types", "claim_codes", "apcm_add_ons", "ruleset")
 DEFINITION_INPUTS = ("outcome_settings", "instruments", "severity_bands", "age_bands", "outcome_windows")
 RUN_INPUTS = ("as_of_date", "program")
 NAMES = frozenset(RULE_INPUTS + DEFINITION_INPUTS + RUN_INPUTS)
@@ -50,6 +50,7 @@ def rule_tables(rules: Rules) -> dict[str, pa.Table]:
         "activity_types": pa.table({"activity_type": pa.array(sorted(a.lower() for a in rules.activity_types), pa.string())}),
         "claim_codes": pa.table({"code": pa.array([c for c, _ in codes], pa.string()),
                                  "family": pa.array([f for _, f in codes], pa.string())}),
+        "apcm_add_ons": rules.apcm_add_ons,  # add-on code -> the code it mirrors, program, month type, first day
         "ruleset": pa.table({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
     }
 

@@ -3,7 +3,9 @@
 Which codes a month supports is the billing engine's job; this module only bills what it is
 given. Most patient-months are billed exactly as expected; a share gets one realistic mistake
 each, of the kinds auditors cite (billing_rules.md section 6), recorded in the answer key so
-reconciliation can be scored finding by finding.
+reconciliation can be scored finding by finding. Each patient also has an office visit (E/M
+99213) by the treating practitioner in the first billed month of every 12, as a real claims
+export has: the initiating visit CoCM and BHI need (billing_rules.md section 4).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ FIT_ANY_MONTH = [MISSED, UNSUPPORTED, DUPLICATE, WRONG_NPI, UNKNOWN, DENIED]
 COCM_CODES = ["99492", "99493", "99494", "G2214", "G0512"]
 BHI_CODES = ["99484", "G0323", "G0511"]
 BHI_AMOUNT = 53.00  # 99484 charge when the expected lines carry none to copy (2025 national, unverified)
+VISIT_CODE, VISIT_AMOUNT = "99213", 92.00  # office E/M visit, established patient (placeholder charge)
 KEY_COLUMNS = ["patient_id", "service_month", "finding", "description"]
 EXPECTED_COLUMNS = [
     "patient_id", "service_month", "code", "units", "billing_provider_npi", "payer", "expected_amount", "month_type",
@@ -188,8 +191,20 @@ def _bill(rng: np.random.Generator, lines: pd.DataFrame, plan: pd.DataFrame, out
         ),
         _moved_lines(firsts.loc[of["unknown_patient"]], 3, patient_id=unknown_ids),
     ]
-    claims = pd.concat([billed, *added], ignore_index=True)
+    claims = pd.concat([billed, *added, _visits(lines)], ignore_index=True)
     return _finish(rng, claims, lines), _key(plan, other_npi, who, unknown_ids)
+
+
+def _visits(lines: pd.DataFrame) -> pd.DataFrame:
+    """An office visit by the treating practitioner in each patient's first expected month of
+    every 12 (counted from their first), on a claim of its own (negative claim numbers): every
+    billed month then has a visit in the 12 months up to it."""
+    month = lines["service_month"].to_numpy(dtype="datetime64[M]").astype(np.int64)
+    first = pd.Series(month).groupby(lines["patient_id"].to_numpy()).transform("min").to_numpy()
+    block = (month - first) // 12
+    starts = lines.assign(_block=block).groupby(["patient_id", "_block"], sort=False).head(1)
+    return starts.assign(code=VISIT_CODE, units=1, add_on=False, expected_code=VISIT_CODE, expected_amount=VISIT_AMOUNT,
+                         status="paid", claim=-(starts["patient_month"] + 1)).drop(columns="_block")
 
 
 def _conflict_lines(firsts: pd.DataFrame) -> pd.DataFrame:

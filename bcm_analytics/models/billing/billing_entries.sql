@@ -15,7 +15,7 @@ WITH ruled AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         p.consent_date, marts.rule_in_force(p.payer_class, p.billing_setting, p.program, t.service_month) AS r,
+         p.consent_date, marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, t.service_month) AS r,
          t._source_file, t._line, t._load_id, t._row_hash AS _source_hash
   FROM core.time_logs t
   JOIN marts.billing_patients p USING (patient_id)

@@ -8,7 +8,7 @@ WITH lines AS (
   SELECT *, add_on_code AS code, add_on_units AS units FROM marts.billing_month_codes WHERE add_on_units > 0
 ),
 priced AS (
-  SELECT *, marts.fee_in_force(payer_class, code, service_month) AS fee FROM lines
+  SELECT *, marts.fee_in_force(payer_class, billing_setting, code, service_month) AS fee FROM lines
 )
 SELECT l.patient_id || '|' || strftime(l.service_month, '%Y-%m') || '|' || l.code AS line_id,
        l.patient_id, l.service_month, l.episode_id, l.month_type, l.code, CAST(l.units AS BIGINT) AS units,

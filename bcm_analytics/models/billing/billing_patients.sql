@@ -1,5 +1,7 @@
--- Each registry patient with what the billing rules key on: payer class (from the payer name the
--- program writes), billing setting (from the clinic) and program. An unmapped payer name takes the
+-- Each registry patient with what the billing rules key on: payer name and class (from the payer
+-- name the program writes), billing setting (from the clinic) and program, and the NPIs a claim
+-- may bill under: the treating practitioner's, and the clinic's organization NPI (FQHC/RHC claims
+-- are institutional, billed under the organization's type 2 NPI). An unmapped payer name takes the
 -- ruleset's default class and keeps payer_mapped = false so `bcm billing` can report it.
 -- kind: table
 -- per_patient: true
@@ -8,7 +10,9 @@ SELECT p.patient_id, p.clinic_id, p.care_manager_id, p.treating_provider_npi, p.
        n.payer_class IS NOT NULL AS payer_mapped,
        lower(trim(p.setting)) AS billing_setting,
        lower(trim(coalesce(p.program, 'cocm'))) AS program,
-       p.enrollment_date, p.consent_date, p.discharge_date
+       p.enrollment_date, p.consent_date, p.discharge_date,
+       CASE WHEN lower(trim(p.setting)) IN ('fqhc', 'rhc') THEN nullif(trim(c.organization_npi), '') END AS organization_npi
 FROM core.patients p
 CROSS JOIN config.ruleset rs
 LEFT JOIN config.payer_names n ON n.payer_name = lower(trim(p.payer))
+LEFT JOIN staging.clinics c ON c.clinic_id = p.clinic_id

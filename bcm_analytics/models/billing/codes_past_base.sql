@@ -1,8 +1,9 @@
 -- marts.codes_for_minutes with the month's base code `b` and whether the fallback can bill (`fb`)
--- worked out: the codes a month bills and the next threshold up.
+-- worked out: the codes a month bills and the next threshold up. A code with no time threshold (an
+-- APCM add-on, from_minutes 0) bills on any countable minutes, never on none.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.codes_past_base(r, month_type, minutes, b, fb) AS {
-  'billed_base_code': CASE WHEN minutes >= b.from_minutes THEN b.code
+  'billed_base_code': CASE WHEN minutes >= b.from_minutes AND minutes > 0 THEN b.code
                            WHEN fb AND minutes >= r.fallback_from
                                 AND (minutes <= r.fallback_to OR (month_type = 'initial' AND r.g2214_initial_31_35))
                            THEN r.fallback_code END,

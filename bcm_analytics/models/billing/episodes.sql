@@ -10,7 +10,7 @@
 -- per_patient: true
 WITH m AS (
   SELECT b.patient_id, b.service_month, b.countable_minutes,
-         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, b.service_month) AS r
+         marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, b.service_month) AS r
   FROM marts.countable_minutes b
   JOIN marts.billing_patients p USING (patient_id)
   WHERE b.countable_minutes > 0

@@ -25,7 +25,7 @@ candidates AS (
          AND (p.discharge_date IS NULL OR p.discharge_date > CAST(as_of_ AS DATE)))
 ),
 typed AS (
-  SELECT c.*, marts.rule_in_force(c.payer_class, c.billing_setting, c.program, c.service_month) AS r,
+  SELECT c.*, marts.rule_in_force(c.payer, c.payer_class, c.billing_setting, c.program, c.service_month) AS r,
          em.month_type AS episode_month_type, v.previous_month
   FROM candidates c
   LEFT JOIN marts.episodes em ON em.patient_id = c.patient_id AND em.service_month = c.service_month

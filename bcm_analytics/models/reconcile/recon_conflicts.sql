@@ -1,28 +1,33 @@
 -- Codes billed together that must not be (billing_rules.md section 4), per patient-month. The
--- participants are the billed codes the minutes do not support; they get no other per-code finding.
+-- participants are the billed codes to void: those the minutes do not support (for an APCM add-on
+-- with its mirror code, the one of the pair that is neither expected nor, for the add-on,
+-- supported on its own). Participants get no other per-code finding.
 -- kind: table
 -- per_patient: true
 WITH active AS (SELECT * FROM marts.recon_codes WHERE active_lines > 0),
-apcm AS (  -- APCM behavioral add-ons need an APCM base code from the same practitioner
-  SELECT a.patient_id, a.service_month, a.code, a.claim_id, a.charge_amount
-  FROM marts.recon_claim_lines a
-  WHERE a.known_patient AND a.family = 'apcm_behavioral_add_on' AND NOT a.denied
-    AND NOT EXISTS (SELECT 1 FROM marts.recon_claim_lines b
-                    WHERE b.patient_id = a.patient_id AND b.service_month = a.service_month AND b.family = 'apcm'
-                      AND NOT b.denied AND b.billing_provider_npi IS NOT DISTINCT FROM a.billing_provider_npi)
+mirrored AS (  -- an APCM add-on and the CPT code it mirrors, in one month
+  SELECT a.patient_id, a.service_month, [m.code, a.code] AS codes,
+         CASE WHEN m.expected_units > 0 THEN [a.code]
+              WHEN a.expected_units > 0 OR a.add_on_problem IS NULL THEN [m.code]
+              ELSE [m.code, a.code] END AS participants
+  FROM active a JOIN active m ON m.patient_id = a.patient_id AND m.service_month = a.service_month
+                            AND m.code = a.add_on_mirror_code
+  WHERE a.code_role = 'apcm_add_on'
 ),
 kinds AS (
   SELECT patient_id, service_month, 'same_month_conflict' AS finding, 'cocm_with_bhi' AS kind,
          list(code ORDER BY code) AS codes,
-         list(code ORDER BY code) FILTER (WHERE family <> program_family AND expected_units = 0) AS participants
+         list(code ORDER BY code) FILTER (WHERE code_program <> program_family AND expected_units = 0) AS participants
   FROM active GROUP BY patient_id, service_month
-  HAVING bool_or(family = 'cocm') AND bool_or(family = 'general_bhi')
+  HAVING bool_or(code_program = 'cocm') AND bool_or(code_program = 'general_bhi')
   UNION ALL
   SELECT patient_id, service_month, 'same_month_conflict', 'fallback_with_base',
-         list(code ORDER BY code) FILTER (WHERE code_role IN ('initial', 'subsequent') OR code = fallback_code),
-         list(code ORDER BY code) FILTER (WHERE (code_role IN ('initial', 'subsequent') OR code = fallback_code) AND expected_units = 0)
+         list(code ORDER BY code) FILTER (WHERE code_role IN ('initial', 'subsequent') OR code = fallback_code
+                                                OR (code_role = 'apcm_add_on' AND code_program = 'cocm')),
+         list(code ORDER BY code) FILTER (WHERE (code_role IN ('initial', 'subsequent') OR code = fallback_code
+                                                 OR (code_role = 'apcm_add_on' AND code_program = 'cocm')) AND expected_units = 0)
   FROM active GROUP BY patient_id, service_month
-  HAVING bool_or(code = fallback_code) AND bool_or(code_role IN ('initial', 'subsequent'))
+  HAVING bool_or(code = fallback_code) AND bool_or(code_role IN ('initial', 'subsequent') OR (code_role = 'apcm_add_on' AND code_program = 'cocm'))
   UNION ALL
   SELECT patient_id, service_month, 'same_month_conflict', 'add_on_without_base',
          list(code ORDER BY code) FILTER (WHERE code_role = 'add_on'), list(code ORDER BY code) FILTER (WHERE code_role = 'add_on')
@@ -35,14 +40,9 @@ kinds AS (
   FROM active GROUP BY patient_id, service_month
   HAVING bool_or(code_role = 'initial') AND bool_or(code_role = 'subsequent')
   UNION ALL
-  SELECT patient_id, service_month, 'same_month_conflict', 'apcm_add_on_without_base', list(code ORDER BY code), []
-  FROM apcm GROUP BY patient_id, service_month
+  SELECT patient_id, service_month, 'same_month_conflict', 'add_on_with_mirror', codes, participants FROM mirrored
 )
 SELECT k.*, coalesce((SELECT sum(c.billed_amount) FROM marts.recon_codes c
              WHERE c.patient_id = k.patient_id AND c.service_month = k.service_month AND list_contains(k.participants, c.code)), 0)
-              + coalesce((SELECT sum(a.charge_amount) FROM apcm a
-                          WHERE k.kind = 'apcm_add_on_without_base' AND a.patient_id = k.patient_id
-                            AND a.service_month = k.service_month), 0) AS amount_at_stake,
-       (SELECT string_agg(DISTINCT a.claim_id, ', ') FROM apcm a
-         WHERE k.kind = 'apcm_add_on_without_base' AND a.patient_id = k.patient_id AND a.service_month = k.service_month) AS apcm_claim_ids
+              AS amount_at_stake
 FROM kinds k

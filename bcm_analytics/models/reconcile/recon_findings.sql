@@ -1,159 +1,331 @@
 -- Reconciliation findings (billing_rules.md section 6): one row per finding, with severity, the
 -- money at stake and a sentence a biller can act on. A patient-month can carry several findings;
 -- one that reconciles carries `matched`. A finding is about one code unless it is about a
--- combination (same_month_conflict, wrong_code for 99492 with 99493).
+-- combination (same_month_conflict, wrong_code for 99492 with 99493) or the month
+-- (claim_quarantined, no_initiating_visit, missing_consent without a claim).
+--
+-- Each finding is decided first, as columns: the finding, a `reason` (which rule decided it) and
+-- the facts that decided it (the code and threshold that applied, the payer's cap, the consent
+-- date, a rule's first day, the NPIs, the quarantined line). The sentence is then written from
+-- those columns alone, so it cannot say anything the finding's own columns do not.
 -- kind: table
 -- per_patient: true
-WITH c AS (
+WITH quarantined AS (  -- claim lines in the quarantine: of the month, or with a date that does not read
+  SELECT m.patient_id, m.service_month, q.quarantine_file, q.quarantine_line, q.quarantine_reason, q.claim_id,
+         q.procedure_code, q.service_month IS NULL AS undated
+  FROM marts.recon_months m
+  JOIN marts.recon_quarantined_claims q ON q.patient_id = m.patient_id
+   AND (q.service_month = m.service_month OR q.service_month IS NULL)
+),
+c AS (
   SELECT r.*, coalesce(list_contains(x.participants, r.code), false) AS in_conflict,
-         strftime(r.service_month, '%Y-%m') AS month_text,
-         format('{:g}', CAST(r.countable_minutes AS DOUBLE)) AS minutes_text,
          (SELECT count(*) FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
-             AND o.active_lines > 0 AND o.code_role <> 'add_on' AND o.code <> r.code) AS other_bases_billed
+             AND o.active_lines > 0 AND o.code_role <> 'add_on' AND o.code <> r.code) AS other_bases_billed,
+         EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
+                   AND o.active_lines > 0 AND o.code_role = 'apcm_add_on' AND o.code_program = r.code_program) AS apcm_add_on_billed,
+         EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
+         CASE WHEN r.expected_units > 0 THEN r.expected_units
+              WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
+         CASE WHEN r.expected_base_code = r.fallback_code THEN r.fallback_from
+              WHEN r.month_type = 'initial' THEN r.initial_from ELSE r.subsequent_from END AS expected_base_from
   FROM marts.recon_codes r
   LEFT JOIN (SELECT patient_id, service_month, flatten(list(coalesce(participants, []::VARCHAR[]))) AS participants
              FROM marts.recon_conflicts GROUP BY patient_id, service_month) x USING (patient_id, service_month)
 ),
+billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed
+  SELECT c.*, CASE
+      WHEN countable_minutes = 0 THEN 'no_minutes'
+      WHEN code = fallback_code AND NOT bills_g2214 THEN 'payer_does_not_bill'
+      WHEN code_role = 'outside_code_set' THEN 'outside_code_set'
+      WHEN expected_base_code IS NULL THEN 'below_threshold'
+      WHEN code_role = 'fallback' THEN 'fallback_reached_base'
+      WHEN code_role = 'initial' AND month_type = 'subsequent' THEN 'initial_in_subsequent'
+      WHEN code_role = 'subsequent' AND month_type = 'initial' THEN 'subsequent_in_initial'
+      ELSE 'below_base' END AS reason
+  FROM c
+  WHERE active_lines > 0 AND expected_units = 0 AND code_role NOT IN ('add_on', 'apcm_add_on') AND NOT in_conflict
+    AND NOT (code_role = 'also_accepted' AND countable_minutes >= code_from_minutes)
+),
 per_code AS (
-  -- expected, not billed, not denied, and no other base code billed in its place
-  SELECT c.*, 'missed_billing' AS finding, 'revenue' AS severity, code AS expected_code, expected_units,
-         NULL AS billed_code, NULL AS billed_units, expected_amount AS amount_at_stake,
-         format('{} countable minutes in {} support {}{} but no claim line bills it; bill it.',
-                minutes_text, month_text, code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END) AS explanation
+  -- expected, not billed, not denied, no other base code (or APCM add-on) billed in its place, and
+  -- no claim line of the month in the quarantine
+  SELECT patient_id, service_month, 'missed_billing' AS finding, 'revenue' AS severity, 'not_billed' AS reason,
+         code AS expected_code, expected_units, NULL AS billed_code, NULL::BIGINT AS billed_units, claim_ids,
+         expected_amount AS amount_at_stake, NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap,
+         NULL::BIGINT AS billed_lines, NULL::DATE AS rule_date, NULL AS billing_npi
   FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines = 0
-    AND (code_role = 'add_on' OR other_bases_billed = 0)
+    AND (code_role = 'add_on' OR other_bases_billed = 0) AND NOT apcm_add_on_billed AND NOT quarantined
   UNION ALL
-  SELECT c.*, 'denied_claim', 'revenue', code, expected_units, code, NULL, expected_amount - coalesce(paid_amount, 0),
-         format('{} on claim {} was denied although {} countable minutes support it; correct and resubmit or appeal.',
-                code, claim_ids, minutes_text)
+  SELECT patient_id, service_month, 'denied_claim', 'revenue', 'denied', code, expected_units, code, NULL, claim_ids,
+         expected_amount - coalesce(paid_amount, 0), NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0
   UNION ALL
-  SELECT c.*, 'units_mismatch', CASE WHEN billed_units > expected_units THEN 'compliance' ELSE 'revenue' END,
-         code, expected_units, code, billed_units,
-         abs(billed_units - expected_units) * coalesce(unit_fee, charge_amount / billed_units),
-         format('{} billed x{} but the {} countable minutes support x{}{}; correct the units.', code, billed_units,
-                minutes_text, expected_units,
-                CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units
-                     THEN format(' (the payer allows at most {} a month)', max_99494_units) ELSE '' END)
-  FROM c WHERE active_lines > 0 AND billed_units <> expected_units AND NOT in_conflict
-    AND (expected_units > 0 OR code_role = 'add_on')
+  SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > supported_units THEN 'compliance' ELSE 'revenue' END,
+         CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units THEN 'above_cap' ELSE 'units' END,
+         code, supported_units, code, billed_units, claim_ids,
+         abs(billed_units - supported_units) * coalesce(unit_fee, charge_amount / billed_units), NULL, NULL,
+         CASE WHEN code_role = 'add_on' AND billed_units > max_99494_units THEN max_99494_units END, NULL, NULL, NULL
+  FROM c WHERE active_lines > 0 AND billed_units <> supported_units AND NOT in_conflict
+    AND (supported_units > 0 OR code_role = 'add_on')
   UNION ALL
-  -- billed base codes the minutes do not support as billed
-  SELECT c.*, CASE WHEN expected_base_code IS NULL THEN 'unsupported_claim'
-                   WHEN code_role IN ('outside_code_set', 'fallback') THEN 'wrong_code'
-                   WHEN code_role = 'initial' AND month_type = 'subsequent' THEN 'wrong_code'
-                   WHEN code_role = 'subsequent' AND month_type = 'initial' THEN 'wrong_code'
-                   ELSE 'unsupported_claim' END AS finding,
-         CASE WHEN expected_base_code IS NOT NULL AND code_role = 'fallback' THEN 'revenue' ELSE 'compliance' END,
-         expected_base_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END, code, billed_units,
-         CASE WHEN expected_base_code IS NOT NULL AND code_role = 'fallback' THEN expected_base_amount - billed_amount
-              ELSE billed_amount END,
-         CASE WHEN expected_base_code IS NULL AND countable_minutes = 0 THEN
-                format('Claim {} bills {} for {} but no countable minutes are logged that month; void the line or document the time.',
-                       claim_ids, code, month_text)
-              WHEN expected_base_code IS NULL THEN
-                format('Claim {} bills {} but the {} countable minutes in {} support no code{}; void the line or document the time.',
-                       claim_ids, code, minutes_text, month_text,
-                       CASE WHEN code_from_minutes IS NOT NULL THEN format(' ({} needs {:g})', code, code_from_minutes) ELSE '' END)
-              WHEN code_role = 'outside_code_set' THEN
-                format('{} is not billable for this {} patient ({}, {}) in {}; the code in force is {}.',
-                       code, payer_class, billing_setting, program, month_text, expected_base_code)
-              WHEN code_role = 'fallback' THEN
-                format('{} billed although the {} countable minutes reach {}; bill {} instead.',
-                       code, minutes_text, expected_base_code, expected_base_code)
-              WHEN code_role = 'initial' AND month_type = 'subsequent' THEN
-                format('{} billed in a subsequent month of episode {} (it is billed once, in the initial month); bill {}.',
-                       code, episode_id, expected_base_code)
-              WHEN code_role = 'subsequent' AND month_type = 'initial' THEN
-                format('{} billed in the initial month of episode {}; the initial month bills {}.',
-                       code, episode_id, expected_base_code)
-              ELSE format('Claim {} bills {} but the {} countable minutes in {} reach only {}{}; bill {}.',
-                          claim_ids, code, minutes_text, month_text, expected_base_code,
-                          CASE WHEN code_from_minutes IS NOT NULL THEN format(' ({} needs {:g})', code, code_from_minutes) ELSE '' END,
-                          expected_base_code) END
-  FROM c WHERE active_lines > 0 AND expected_units = 0 AND code_role <> 'add_on' AND NOT in_conflict
+  SELECT patient_id, service_month,
+         CASE WHEN reason IN ('no_minutes', 'below_threshold', 'below_base') THEN 'unsupported_claim'
+              WHEN expected_base_code IS NULL THEN 'unsupported_claim'
+              ELSE 'wrong_code' END,
+         CASE WHEN reason = 'fallback_reached_base' THEN 'revenue' ELSE 'compliance' END, reason,
+         expected_base_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END, code, billed_units, claim_ids,
+         CASE WHEN reason = 'fallback_reached_base' THEN expected_base_amount - billed_amount ELSE billed_amount END,
+         CASE WHEN reason = 'no_minutes' THEN NULL
+              WHEN reason IN ('below_threshold', 'below_base') AND code_from_minutes IS NOT NULL THEN code
+              WHEN expected_base_code IS NULL THEN first_code
+              WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_code END,
+         CASE WHEN reason = 'no_minutes' THEN NULL
+              WHEN reason IN ('below_threshold', 'below_base') AND code_from_minutes IS NOT NULL THEN code_from_minutes
+              WHEN expected_base_code IS NULL THEN first_from
+              WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END,
+         NULL, NULL, NULL, NULL
+  FROM billed_unsupported
   UNION ALL
-  SELECT c.*, 'duplicate_claim', 'compliance', CASE WHEN expected_units > 0 THEN code END, nullif(expected_units, 0), code, billed_units,
-         (active_lines - 1) * coalesce(charge_amount / active_lines, unit_fee * billed_units),
-         format('{} is billed {} times for {} (claims {}); void the duplicate line(s).', code, active_lines, month_text, claim_ids)
+  -- APCM behavioral-health add-ons: no time threshold, but a base code, minutes, the period, the
+  -- program and the month type (marts.apcm_add_on_problem)
+  SELECT patient_id, service_month,
+         CASE WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN 'unsupported_claim' ELSE 'wrong_code' END,
+         'compliance', add_on_problem,
+         CASE WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
+              WHEN add_on_problem = 'before_billable' THEN expected_base_code ELSE month_add_on END,
+         CASE WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
+              WHEN add_on_problem = 'before_billable' AND expected_base_code IS NOT NULL THEN 1
+              WHEN add_on_problem <> 'before_billable' AND month_add_on IS NOT NULL THEN 1 END,
+         code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, NULL,
+         CASE WHEN add_on_problem = 'before_billable' THEN add_on_billable_from END, billing_npi
+  FROM c WHERE code_role = 'apcm_add_on' AND add_on_problem IS NOT NULL AND NOT in_conflict
+  UNION ALL
+  SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'duplicate', CASE WHEN expected_units > 0 THEN code END,
+         nullif(expected_units, 0), code, billed_units, claim_ids,
+         (active_lines - 1) * coalesce(charge_amount / active_lines, unit_fee * billed_units), NULL, NULL, NULL, active_lines, NULL, NULL
   FROM c WHERE active_lines > 1
   UNION ALL
-  SELECT c.*, 'wrong_billing_npi', 'compliance', CASE WHEN expected_units > 0 THEN code END, nullif(expected_units, 0), code, billed_units,
-         coalesce(wrong_npi_charge, unit_fee * billed_units),
-         format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}; rebill under the treating practitioner.',
-                claim_ids, code, wrong_npis, treating_provider_npi)
+  SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
+         nullif(expected_units, 0), code, billed_units, claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
+         NULL, NULL, NULL, NULL, NULL, wrong_npis
   FROM c WHERE wrong_npi_lines > 0
   UNION ALL
-  SELECT c.*, 'missing_consent', 'compliance', CASE WHEN expected_units > 0 THEN code END, nullif(expected_units, 0), code, billed_units, billed_amount,
-         CASE WHEN consent_date IS NULL
-              THEN format('{} is billed for {} but the patient has no consent on file; record the consent or void the line.', code, month_text)
-              ELSE format('{} is billed for {} but consent is dated {}, after that month; bill only months from consent on.',
-                          code, month_text, strftime(consent_date, '%Y-%m-%d')) END
+  SELECT patient_id, service_month, 'missing_consent', 'compliance',
+         CASE WHEN consent_date IS NULL THEN 'no_consent' ELSE 'before_consent' END,
+         CASE WHEN expected_units > 0 THEN code END, nullif(expected_units, 0), code, billed_units, claim_ids, billed_amount,
+         NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND (consent_date IS NULL OR consent_date > last_day(service_month))
 ),
 month_rows AS (
-  SELECT m.*, x.finding, 'compliance' AS severity,
+  SELECT x.patient_id, x.service_month, x.finding, 'compliance' AS severity, x.kind AS reason,
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
-            FROM marts.recon_codes o WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND o.expected_units > 0) AS expected_code,
+            FROM marts.recon_codes o WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND o.expected_units > 0) AS expected_code,
          NULL::BIGINT AS expected_units, array_to_string(x.codes, ' + ') AS billed_code, NULL::BIGINT AS billed_units,
-         coalesce(x.apcm_claim_ids, (SELECT string_agg(DISTINCT o.claim_ids, ', ') FROM marts.recon_codes o
-            WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND list_contains(x.codes, o.code))) AS claim_ids,
-         coalesce(x.amount_at_stake, 0) AS amount_at_stake,
-         CASE x.kind
-           WHEN 'cocm_with_bhi' THEN format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
-                                            array_to_string(x.codes, ' and '), coalesce(nullif(array_to_string(x.participants, ' and '), ''), 'unsupported'))
-           WHEN 'fallback_with_base' THEN format('{} billed in one month: G2214 applies only when 99492/99493 is not reached; void the {} line.',
-                                                 array_to_string(x.codes, ' and '), coalesce(nullif(array_to_string(x.participants, ' and '), ''), 'unsupported'))
-           WHEN 'add_on_without_base' THEN format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
-                                                  array_to_string(x.codes, ' and '))
-           WHEN 'initial_with_subsequent' THEN format('{} billed in one month; only {} is supported.',
-                                                      array_to_string(x.codes, ' and '), coalesce(m.expected_base_code, 'neither'))
-           ELSE format('{} billed without an APCM base code (G0556-G0558) by the same practitioner in the month.',
-                       array_to_string(x.codes, ' and '))
-         END AS explanation
-  FROM marts.recon_conflicts x JOIN marts.recon_months m USING (patient_id, service_month)
+         (SELECT string_agg(DISTINCT o.claim_ids, ', ') FROM marts.recon_codes o
+            WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND list_contains(x.codes, o.code)) AS claim_ids,
+         coalesce(x.amount_at_stake, 0) AS amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
+         NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
+         NULL::DATE AS rule_date, NULL AS billing_npi
+  FROM marts.recon_conflicts x
   UNION ALL
-  SELECT m.*, 'missing_consent', 'info', NULL, NULL, NULL, NULL, NULL, 0,
-         format('{:g} minutes of care-management time logged in {} but the patient has no consent on file; they count only once consent is recorded.',
-                CAST(m.unconsented_minutes AS DOUBLE), strftime(m.service_month, '%Y-%m'))
+  SELECT m.patient_id, m.service_month, 'missing_consent', 'info', 'minutes_without_consent', NULL, NULL, NULL, NULL, NULL, 0,
+         NULL, NULL, NULL, NULL, NULL, NULL
   FROM marts.recon_months m
   WHERE m.consent_date IS NULL AND m.unconsented_minutes > 0
     AND NOT EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND o.active_lines > 0)
+  UNION ALL
+  -- a month whose claim line is in the quarantine: every dated line of the month; a line whose date
+  -- does not read, in each month it could be (one that would otherwise be missed_billing)
+  SELECT q.patient_id, q.service_month, 'claim_quarantined', 'review', CASE WHEN q.undated THEN 'quarantined_undated' ELSE 'quarantined' END,
+         (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
+            FROM marts.recon_codes o WHERE o.patient_id = q.patient_id AND o.service_month = q.service_month
+              AND o.expected_units > 0 AND o.active_lines = 0),
+         NULL, q.procedure_code, NULL, q.claim_id, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason,
+         NULL, NULL
+  FROM quarantined q
+  WHERE NOT q.undated OR EXISTS (
+    SELECT 1 FROM c WHERE c.patient_id = q.patient_id AND c.service_month = q.service_month AND c.expected_units > 0
+      AND c.active_lines = 0 AND c.denied_lines = 0 AND (c.code_role = 'add_on' OR c.other_bases_billed = 0) AND NOT c.apcm_add_on_billed)
+  UNION ALL
+  -- no initiating visit before an episode's first billed month in the claims loaded (recon_initiating_visits)
+  SELECT f.patient_id, f.service_month, 'no_initiating_visit', 'review', 'no_initiating_visit', NULL, NULL,
+         (SELECT string_agg(o.code, ' + ' ORDER BY o.code) FROM marts.recon_codes o
+           WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
+         NULL,
+         (SELECT string_agg(DISTINCT o.claim_ids, ', ') FROM marts.recon_codes o
+           WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
+         0, NULL, NULL, NULL, NULL, f.lookback_from, f.billing_npi
+  FROM marts.recon_initiating_visits f
+  WHERE NOT f.visit_found
 ),
 problems AS (
-  SELECT patient_id, service_month, finding, severity, expected_code, expected_units, billed_code, billed_units,
-         claim_ids, amount_at_stake, explanation
+  SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
+         claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
+         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason
   FROM per_code
   UNION ALL
-  SELECT patient_id, service_month, finding, severity, expected_code, expected_units, billed_code, billed_units,
-         claim_ids, amount_at_stake, explanation
+  SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
+         claim_ids, amount_at_stake, NULL, NULL, NULL, NULL, rule_date, billing_npi, voided, quarantine_file, quarantine_line,
+         quarantine_reason
   FROM month_rows
 ),
-matched AS (
-  SELECT patient_id, service_month, 'matched' AS finding, 'info' AS severity, code AS expected_code, expected_units,
-         code AS billed_code, billed_units, claim_ids, 0 AS amount_at_stake,
-         format('{}{} billed as the {} countable minutes support.', code,
-                CASE WHEN billed_units > 1 THEN ' x' || billed_units ELSE '' END,
-                format('{:g}', CAST(countable_minutes AS DOUBLE))) AS explanation
-  FROM marts.recon_codes r
-  WHERE expected_units > 0
-    AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.patient_id = r.patient_id AND p.service_month = r.service_month)
+matched AS (  -- a code billed as the minutes support: expected and billed, or an accepted alternative that holds
+  SELECT patient_id, service_month, 'matched' AS finding, 'info' AS severity,
+         CASE WHEN expected_units > 0 THEN 'as_expected' WHEN code_role = 'apcm_add_on' THEN 'apcm_add_on' ELSE 'also_accepted' END AS reason,
+         code AS expected_code, greatest(expected_units, 1) AS expected_units, code AS billed_code, billed_units, claim_ids,
+         0 AS amount_at_stake, CASE WHEN code_role = 'also_accepted' THEN code END AS threshold_code,
+         CASE WHEN code_role = 'also_accepted' THEN code_from_minutes END AS threshold_minutes, NULL::BIGINT AS units_cap,
+         NULL::BIGINT AS billed_lines, CASE WHEN code_role = 'also_accepted' THEN accepted_from END AS rule_date,
+         NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
+         NULL AS quarantine_reason
+  FROM c r
+  WHERE active_lines > 0
+    AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
+         OR (code_role = 'also_accepted' AND countable_minutes >= code_from_minutes))
+    AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.patient_id = r.patient_id AND p.service_month = r.service_month
+                      AND p.finding <> 'no_initiating_visit')
 ),
 unknown AS (
-  SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, NULL AS expected_code,
-         NULL::BIGINT AS expected_units, code AS billed_code, max(units) AS billed_units,
+  SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, 'unknown_patient' AS reason,
+         NULL AS expected_code, NULL::BIGINT AS expected_units, code AS billed_code, max(units) AS billed_units,
          string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids, coalesce(sum(charge_amount), 0) AS amount_at_stake,
-         format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
-                string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id), code, patient_id) AS explanation
-  FROM marts.recon_claim_lines WHERE NOT known_patient AND family IN ('cocm', 'general_bhi')
+         NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
+         NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
+         NULL AS quarantine_reason
+  FROM marts.recon_claim_lines WHERE NOT known_patient AND family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on')
   GROUP BY patient_id, service_month, code
+),
+decided AS (
+  SELECT f.*, m.clinic_id, m.care_manager_id, m.payer, m.payer_class, m.billing_setting, m.program, m.month_type,
+         m.episode_id, m.countable_minutes, m.unconsented_minutes, m.consent_date, m.code_set, m.treating_provider_npi,
+         m.organization_npi, strftime(f.service_month, '%Y-%m') AS month_text,
+         format('{:g}', CAST(m.countable_minutes AS DOUBLE)) AS minutes_text
+  FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown) f
+  LEFT JOIN marts.recon_months m USING (patient_id, service_month)
+),
+written AS (
+  SELECT *, CASE
+    WHEN finding = 'matched' AND reason = 'apcm_add_on' THEN
+      format('{} billed as the {} countable minutes support: an APCM behavioral-health add-on (no time threshold), with an APCM base code by the same practitioner.',
+             billed_code, minutes_text)
+    WHEN finding = 'matched' AND reason = 'also_accepted' THEN
+      format('{} billed as the {} countable minutes support ({} needs {:g}; accepted beside the {} codes from {}).',
+             billed_code, minutes_text, threshold_code, threshold_minutes, code_set, strftime(rule_date, '%Y-%m-%d'))
+    WHEN finding = 'matched' THEN
+      format('{}{} billed as the {} countable minutes support.', billed_code,
+             CASE WHEN billed_units > 1 THEN ' x' || billed_units ELSE '' END, minutes_text)
+    WHEN reason = 'not_billed' THEN
+      format('{} countable minutes in {} support {}{} but no claim line bills it; bill it.',
+             minutes_text, month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END)
+    WHEN reason = 'denied' THEN
+      format('{} on claim {} was denied although {} countable minutes support it; correct and resubmit or appeal.',
+             billed_code, claim_ids, minutes_text)
+    WHEN finding = 'units_mismatch' THEN
+      format('{} billed x{} but the {} countable minutes support x{}{}; correct the units.', billed_code, billed_units,
+             minutes_text, expected_units,
+             CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
+    WHEN reason = 'no_minutes' THEN
+      format('Claim {} bills {} for {} but no countable minutes are logged that month; void the line or document the time.',
+             claim_ids, billed_code, month_text)
+    WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
+      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} countable minutes in {} support no code it pays{}; void the line or document the time.',
+             claim_ids, billed_code, payer, payer_class, minutes_text, month_text,
+             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END)
+    WHEN reason = 'payer_does_not_bill' THEN
+      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer); the {} countable minutes in {} reach {} ({} needs {:g}): bill {} instead.',
+             claim_ids, billed_code, payer, payer_class, minutes_text, month_text, expected_code, threshold_code,
+             threshold_minutes, expected_code)
+    WHEN reason = 'outside_code_set' AND expected_code IS NULL THEN
+      format('Claim {} bills {}, which is not billable for this {} patient ({}, {}) in {}, and the {} countable minutes support no code{}; void the line or document the time.',
+             claim_ids, billed_code, payer_class, billing_setting, program, month_text, minutes_text,
+             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END)
+    WHEN reason = 'outside_code_set' THEN
+      format('{} is not billable for this {} patient ({}, {}) in {}; the code in force is {}.',
+             billed_code, payer_class, billing_setting, program, month_text, expected_code)
+    WHEN reason = 'below_threshold' THEN
+      format('Claim {} bills {} but the {} countable minutes in {} support no code{}; void the line or document the time.',
+             claim_ids, billed_code, minutes_text, month_text,
+             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END)
+    WHEN reason = 'fallback_reached_base' THEN
+      format('{} billed although the {} countable minutes reach {} ({} needs {:g}); bill {} instead.',
+             billed_code, minutes_text, expected_code, threshold_code, threshold_minutes, expected_code)
+    WHEN reason = 'initial_in_subsequent' THEN
+      format('{} billed in a subsequent month of episode {} (it is billed once, in the initial month); bill {}.',
+             billed_code, episode_id, expected_code)
+    WHEN reason = 'subsequent_in_initial' THEN
+      format('{} billed in the initial month of episode {}; the initial month bills {}.', billed_code, episode_id, expected_code)
+    WHEN reason = 'below_base' THEN
+      format('Claim {} bills {} but the {} countable minutes in {} reach only {}{}; bill {}.',
+             claim_ids, billed_code, minutes_text, month_text, expected_code,
+             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END,
+             expected_code)
+    WHEN reason = 'no_apcm_base' THEN
+      format('Claim {} bills {}, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) by the same practitioner in {}{}; the add-on is billed only with its base code: add the base code or void the line.',
+             claim_ids, billed_code, month_text,
+             CASE WHEN countable_minutes = 0 THEN ', and no countable minutes are logged that month' ELSE '' END)
+    WHEN reason = 'before_billable' THEN
+      format('Claim {} bills {} for {}, but the APCM add-ons are billable from {}; void the line{}.',
+             claim_ids, billed_code, month_text, strftime(rule_date, '%Y-%m-%d'),
+             CASE WHEN expected_code IS NOT NULL THEN format(' and bill {}', expected_code) ELSE '' END)
+    WHEN reason = 'other_program' THEN
+      format('Claim {} bills {}, an APCM add-on of another program than this patient''s ({}); {}.',
+             claim_ids, billed_code, program,
+             CASE WHEN expected_code IS NOT NULL THEN format('the add-on for this month is {}', expected_code) ELSE 'void the line' END)
+    WHEN reason = 'other_month_type' THEN
+      format('Claim {} bills {} in the {} month {} of episode {}, which bills {}; bill {} instead.',
+             claim_ids, billed_code, month_type, month_text, episode_id, coalesce(expected_code, 'no add-on'),
+             coalesce(expected_code, 'nothing'))
+    WHEN finding = 'duplicate_claim' THEN
+      format('{} is billed {} times for {} (claims {}); void the duplicate line(s).', billed_code, billed_lines, month_text, claim_ids)
+    WHEN finding = 'wrong_billing_npi' THEN
+      format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
+             claim_ids, billed_code, billing_npi, treating_provider_npi,
+             CASE WHEN organization_npi IS NOT NULL THEN format(' or the clinic''s organization NPI {}', organization_npi) ELSE '' END)
+    WHEN reason = 'no_consent' THEN
+      format('{} is billed for {} but the patient has no consent on file; record the consent or void the line.', billed_code, month_text)
+    WHEN reason = 'before_consent' THEN
+      format('{} is billed for {} but consent is dated {}, after that month; bill only months from consent on.',
+             billed_code, month_text, strftime(consent_date, '%Y-%m-%d'))
+    WHEN reason = 'minutes_without_consent' THEN
+      format('{:g} minutes of care-management time logged in {} but the patient has no consent on file; they count only once consent is recorded.',
+             CAST(unconsented_minutes AS DOUBLE), month_text)
+    WHEN reason = 'cocm_with_bhi' THEN
+      format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
+             replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
+    WHEN reason = 'fallback_with_base' THEN
+      format('{} billed in one month: G2214 applies only when 99492/99493 is not reached; void the {} line.',
+             replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
+    WHEN reason = 'add_on_without_base' THEN
+      format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
+             replace(billed_code, ' + ', ' and '))
+    WHEN reason = 'initial_with_subsequent' THEN
+      format('{} billed in one month; only {} is supported.', replace(billed_code, ' + ', ' and '), coalesce(expected_code, 'neither'))
+    WHEN reason = 'add_on_with_mirror' THEN
+      format('{} billed in one month: an APCM add-on and the code it mirrors are never billed together for a patient; void the {} line.',
+             replace(billed_code, ' + ', ' and '), voided)
+    WHEN reason = 'quarantined' THEN
+      format('A claim line for this month is in the quarantine: {} line {}, {}; fix it and reload before acting.',
+             quarantine_file, quarantine_line, quarantine_reason)
+    WHEN reason = 'quarantined_undated' THEN
+      format('A claim line of this patient whose date of service does not read is in the quarantine: {} line {}, {}; it may be this month''s claim: fix it and reload before acting.',
+             quarantine_file, quarantine_line, quarantine_reason)
+    WHEN reason = 'no_initiating_visit' THEN
+      format('No E/M, AWV, IPPE or TCM claim by the billing practitioner (NPI {}) from {} through {} is in the claims you loaded, and {} is the first billed month of episode {}: CoCM and BHI need an initiating visit when the practitioner has not seen the patient in that time. Check the visit; claims exports are often partial.',
+             coalesce(billing_npi, treating_provider_npi), strftime(rule_date, '%Y-%m'), month_text, month_text, episode_id)
+    WHEN finding = 'unknown_patient' THEN
+      format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
+             claim_ids, billed_code, patient_id)
+  END AS explanation
+  FROM decided
 )
 SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.expected_units, f.billed_code,
        f.billed_units, f.claim_ids, round(coalesce(f.amount_at_stake, 0), 2) AS amount_at_stake, f.explanation,
-       m.clinic_id, m.care_manager_id, m.payer, m.payer_class, m.billing_setting, m.program, m.month_type,
-       m.episode_id, m.countable_minutes,
+       f.clinic_id, f.care_manager_id, f.payer, f.payer_class, f.billing_setting, f.program, f.month_type,
+       f.episode_id, f.countable_minutes,
        (SELECT sum(expected_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month) AS month_expected_amount,
        (SELECT sum(billed_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month) AS month_billed_amount,
-       (SELECT sum(paid_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month) AS month_paid_amount
-FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown) f
-LEFT JOIN marts.recon_months m USING (patient_id, service_month)
+       (SELECT sum(paid_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month) AS month_paid_amount,
+       f.reason, f.code_set, f.threshold_code, f.threshold_minutes, f.units_cap, f.billed_lines, f.unconsented_minutes,
+       f.consent_date, f.rule_date, f.billing_npi, f.treating_provider_npi, f.organization_npi,
+       f.quarantine_file, f.quarantine_line, f.quarantine_reason
+FROM written f

@@ -1,5 +1,6 @@
--- Every registry patient-month with an expected line, a claim line, or minutes logged without
--- consent: the patient, the rule in force, and what the minutes support.
+-- Every registry patient-month with an expected line, a claim line (also one in the quarantine),
+-- or minutes logged without consent: the patient, the rule in force, and what the minutes
+-- support (the base code, or when they support none, the first code up and its threshold).
 -- kind: table
 -- per_patient: true
 WITH keys AS (
@@ -7,19 +8,24 @@ WITH keys AS (
   UNION
   SELECT patient_id, service_month FROM marts.recon_claim_lines WHERE known_patient
   UNION
+  SELECT patient_id, service_month FROM marts.recon_quarantined_claims WHERE service_month IS NOT NULL
+  UNION
   SELECT m.patient_id, m.service_month FROM marts.countable_minutes m JOIN marts.billing_patients p USING (patient_id)
   WHERE p.consent_date IS NULL AND m.unconsented_minutes > 0
 ),
 ruled AS (
   SELECT k.patient_id, k.service_month, p.* EXCLUDE (patient_id),
-         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, k.service_month) AS r
+         marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, k.service_month) AS r
   FROM keys k JOIN marts.billing_patients p USING (patient_id)
 )
 SELECT k.* EXCLUDE (r),
-       k.r.code_set, k.r.initial_code, k.r.subsequent_code, k.r.add_on_code, k.r.fallback_code, k.r.bills_g2214,
-       k.r.max_99494_units, k.r.initial_from, k.r.subsequent_from, k.r.fallback_from,
+       k.r.code_set, k.r.payer_profile, k.r.initial_code, k.r.subsequent_code, k.r.add_on_code, k.r.fallback_code,
+       k.r.bills_g2214, k.r.max_99494_units, k.r.initial_from, k.r.subsequent_from, k.r.fallback_from,
+       k.r.bills_apcm, k.r.also_accepted, k.r.initiating_visit_months,
        mc.month_type, mc.episode_id, coalesce(m.countable_minutes, 0) AS countable_minutes,
        coalesce(m.unconsented_minutes, 0) AS unconsented_minutes, mc.billed_base_code AS expected_base_code,
+       CASE WHEN mc.billed_base_code IS NULL THEN mc.next_code END AS first_code,
+       CASE WHEN mc.billed_base_code IS NULL THEN mc.next_from END AS first_from,
        (SELECT sum(expected_amount) FROM marts.billing_lines l WHERE l.patient_id = k.patient_id AND l.service_month = k.service_month
            AND l.code = mc.billed_base_code) AS expected_base_amount,
        CASE WHEN k.program = 'general_bhi' THEN 'general_bhi' ELSE 'cocm' END AS program_family

@@ -1,0 +1,500 @@
+"""The 2025-2026 billing rules (issue 10) and the quarantine (issue 11 item 5), on hand-written
+patients, minutes and claims: each rule at its boundary dates, and the situations issue 10 lists.
+
+Helpers come from test_reconcile: patient A-style Medicare patients at the practice PP (treating
+NPI 1234567893, consent 2024-12-01), the health centre FQ (an FQHC whose organization NPI is
+ORG_NPI), and an office visit for every patient on 2024-12-02 unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from bcm_analytics.billing import billing_lines, load_rules
+from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings
+from test_reconcile import NPI, OTHER_NPI, claim, found, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
+
+ORG_NPI = "1306849450"
+CLINICS = [
+    {"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago",
+     "organization_npi": ""},
+    {"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc", "timezone": "America/Chicago",
+     "organization_npi": ORG_NPI},
+]
+
+
+def rules_file(tmp_path, text: str, name: str = "program_rules.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return load_rules(path)
+
+
+def by_key(frame: pd.DataFrame) -> dict:
+    """(patient, month, finding) -> the finding's row, for tests that look at one finding's columns."""
+    return {(r["patient_id"], r["service_month"], r["finding"]): r for r in frame.to_dict("records")}
+
+
+# --- FQHC/RHC by period (billing_rules.md section 4) -----------------------------------------------
+
+
+def test_fqhc_general_bhi_99484_accepted_from_2025_01_01_and_g0511_ends_2025_09_30(program):
+    """F: general BHI at the FQHC, 25 minutes every month. 99484 on 2024-12-31 is outside the period
+    (G0511 only), on 2025-01-01 accepted beside G0511; G0511 on 2025-09-30 is still accepted, on
+    2025-10-01 it is not (99484 only)."""
+    con = program([patient("F", clinic="FQ", program="general_bhi")],
+                  [minutes("F", day, 25) for day in ("2024-12-10", "2025-01-10", "2025-09-10", "2025-10-10")],
+                  [claim("F1", "F", "2024-12-31", "99484"), claim("F2", "F", "2025-01-01", "99484"),
+                   claim("F3", "F", "2025-09-30", "G0511"), claim("F4", "F", "2025-10-01", "G0511")],
+                  clinics=CLINICS)
+    assert found(con, "2024-12") == [("F", "2024-12", "wrong_code", "G0511", "99484"),
+                                     ("F", "2025-01", "matched", "99484", "99484"),
+                                     ("F", "2025-09", "matched", "G0511", "G0511"),
+                                     ("F", "2025-10", "wrong_code", "99484", "G0511")]
+    rows = findings(con, "2025-01").set_index("finding")
+    assert rows.loc["matched", "explanation"] == (
+        "99484 billed as the 25 countable minutes support (99484 needs 20; accepted beside the bhi_g0511 codes from 2025-01-01).")
+    assert rows.loc["matched", "threshold_minutes"] == 20
+    text = findings(con, "2025-10").explanation.iloc[0]
+    assert text == "G0511 is not billable for this medicare patient (fqhc, general_bhi) in 2025-10; the code in force is 99484."
+    assert list(billing_lines(con, "2024-12", "2025-10").code) == ["G0511", "G0511", "G0511", "99484"]
+
+
+def test_fqhc_99484_below_its_threshold_in_2025_is_unsupported_not_wrong(program):
+    con = program([patient("F", clinic="FQ", program="general_bhi")], [minutes("F", "2025-03-10", 12)],
+                  [claim("F1", "F", "2025-03-31", "99484")], clinics=CLINICS)
+    row = findings(con, "2025-03").iloc[0]
+    assert (row.finding, row.threshold_code, row.threshold_minutes) == ("unsupported_claim", "99484", 20)
+    assert row.explanation == ("Claim F1 bills 99484 but the 12 countable minutes in 2025-03 support no code "
+                               "(99484 needs 20); void the line or document the time.")
+
+
+def test_fqhc_cocm_g0512_through_2025_12_31_cpt_from_2026_01_01_at_the_health_centre_rate(program):
+    """Q: CoCM at the FQHC from November 2025. G0512 bills through 2025-12-31; from 2026-01-01 the
+    CPT codes, at the FQHC/RHC national rate (99493 $144.96, not the practice's $138.71). The
+    claims carry the organization's NPI: never wrong_billing_npi."""
+    con = program([patient("Q", clinic="FQ"), patient("R", clinic="FQ")],
+                  [minutes(p, day, m) for p in "QR" for day, m in (("2025-11-10", 60), ("2025-12-10", 60), ("2026-01-10", 40))],
+                  [claim("Q1", "Q", "2025-11-30", "G0512", npi=ORG_NPI), claim("Q2", "Q", "2025-12-31", "G0512", npi=ORG_NPI),
+                   claim("Q3", "Q", "2026-01-01", "99493", npi=ORG_NPI),
+                   claim("R1", "R", "2025-11-30", "G0512"), claim("R2", "R", "2025-12-31", "99493"),
+                   claim("R3", "R", "2026-01-01", "G0512", npi=OTHER_NPI)],
+                  clinics=CLINICS)
+    assert found(con, "2025-11", "2026-01") == [
+        ("Q", "2025-11", "matched", "G0512", "G0512"), ("Q", "2025-12", "matched", "G0512", "G0512"),
+        ("Q", "2026-01", "matched", "99493", "99493"),
+        ("R", "2025-11", "matched", "G0512", "G0512"), ("R", "2025-12", "wrong_code", "G0512", "99493"),
+        ("R", "2026-01", "wrong_billing_npi", None, "G0512"), ("R", "2026-01", "wrong_code", "99493", "G0512")]
+    lines = billing_lines(con, "2025-12", "2026-01").set_index(["patient_id", "service_month"])
+    assert lines.loc[("Q", "2026-01"), "expected_amount"] == 144.96
+    assert lines.loc[("Q", "2025-12"), "code"] == "G0512"
+    npi = by_key(findings(con, "2026-01"))[("R", "2026-01", "wrong_billing_npi")]
+    assert npi["explanation"] == (f"Claim R3 bills G0512 under NPI {OTHER_NPI}, not the treating practitioner's NPI {NPI} "
+                                  f"or the clinic's organization NPI {ORG_NPI}; rebill under the treating practitioner.")
+
+
+def test_a_practice_claim_under_another_npi_is_still_wrong_billing_npi(program):
+    """The organization NPI exception is for FQHC/RHC claims only."""
+    clinics = [{**CLINICS[0], "organization_npi": ORG_NPI}]
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)], [claim("C1", "A", "2025-01-31", "99492", npi=ORG_NPI)],
+                  clinics=clinics)
+    assert found(con) == [("A", "2025-01", "wrong_billing_npi", "99492", "99492")]
+
+
+def test_texas_medicaid_keeps_g0512_at_health_centres_in_2026(program):
+    con = program([patient("T", payer="Medicaid", clinic="FQ")],
+                  [minutes("T", "2025-12-10", 60), minutes("T", "2026-01-10", 60)],
+                  [claim("T1", "T", "2025-12-31", "G0512", npi=ORG_NPI), claim("T2", "T", "2026-01-31", "99493", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    assert found(con, "2025-12", "2026-01") == [("T", "2025-12", "matched", "G0512", "G0512"),
+                                                ("T", "2026-01", "matched", "99493", "99493")]
+    texas = load_rules("texas_medicaid")
+    assert found(con, "2025-12", "2026-01", texas) == [("T", "2025-12", "matched", "G0512", "G0512"),
+                                                       ("T", "2026-01", "wrong_code", "G0512", "99493")]
+
+
+# --- payer profiles: G2214 and the 99494 cap per payer name ---------------------------------------------
+
+
+def test_g2214_is_decided_per_payer_name_and_the_sentence_states_the_threshold_that_applied(program, tmp_path):
+    """A commercial plan's 20-minute G2214 (issue 10): unsupported, and the sentence names the code the
+    payer pays and its threshold (99493 needs 31), not G2214's 16. Regence (a commercial profile
+    with bills_g2214) bills it: expected and matched."""
+    rules = rules_file(tmp_path, "payer_names:\n  Regence BlueShield: {payer_class: commercial, settings: {bills_g2214: true}}\n")
+    con = program([patient("C", payer="Commercial"), patient("G", payer="Regence BlueShield")],
+                  [minutes(p, day, m) for p in "CG" for day, m in (("2025-02-10", 40), ("2025-03-10", 20))],
+                  [claim(f"{p}1", p, "2025-02-28", "99492") for p in "CG"]
+                  + [claim(f"{p}2", p, "2025-03-31", "G2214") for p in "CG"])
+    assert found(con, "2025-03", "2025-03", rules) == [("C", "2025-03", "unsupported_claim", None, "G2214"),
+                                                       ("G", "2025-03", "matched", "G2214", "G2214")]
+    row = findings(con, "2025-03", "2025-03", rules).set_index("patient_id").loc["C"]
+    assert (row.threshold_code, row.threshold_minutes) == ("99493", 31)
+    assert row.explanation == (
+        "Claim C2 bills G2214, which Commercial (commercial) does not pay (bills_g2214 is off for this payer), and the "
+        "20 countable minutes in 2025-03 support no code it pays (99493 needs 31); void the line or document the time.")
+    assert "G2214 needs 16" not in row.explanation
+    lines = billing_lines(con, "2025-03", "2025-03", rules)
+    assert list(zip(lines.patient_id, lines.code, lines.payer_class)) == [("G", "G2214", "commercial")]
+
+
+def test_the_99494_cap_is_decided_per_payer_name(program, tmp_path):
+    """An MCO capped at 2 from 2026 (a profile of the medicaid class, capped at 4): 226 subsequent
+    minutes support x6 uncapped; the class bills x4, the MCO x2 in 2026 and x4 in 2025."""
+    rules = rules_file(tmp_path, "payer_names:\n  State MCO:\n    payer_class: medicaid\n"
+                                 "    settings_from: {2026-01-01: {max_99494_units: 2}}\n")
+    con = program([patient("M", payer="Medicaid"), patient("S", payer="State MCO")],
+                  [minutes(p, day, m) for p in "MS" for day, m in (("2025-11-10", 40), ("2025-12-10", 226), ("2026-01-10", 226))])
+    lines = billing_lines(con, "2025-12", "2026-01", rules)
+    add_ons = lines[lines.code == "99494"]
+    assert list(zip(add_ons.patient_id, add_ons.service_month, add_ons.units)) == [
+        ("M", "2025-12", 4), ("M", "2026-01", 4), ("S", "2025-12", 4), ("S", "2026-01", 2)]
+
+
+# --- APCM behavioral-health add-ons (billing_rules.md section 4, APCM) ------------------------------------
+
+def apcm_month(pid: str, claim_id: str, add_on: str, day: str = "2026-01-31", base: str | None = "G0557",
+               npi: str = NPI, units: int = 1) -> list[dict]:
+    lines = [claim(claim_id, pid, day, base, npi=npi)] if base else []
+    return lines + [claim(claim_id, pid, day, add_on, line=2, units=units)]
+
+
+def test_an_add_on_billed_with_its_base_is_never_missed_revenue_for_its_mirror(program):
+    """Issue 10's first situation: G0557 + G0569 with 45 CoCM minutes in a subsequent month was
+    `missed_billing 99493, bill it`. It is matched, and neither 99493 nor 99494 is missed."""
+    con = program([patient("A"), patient("B")],
+                  [minutes(p, "2025-12-10", 40) for p in "AB"] + [minutes("A", "2026-01-10", 45), minutes("B", "2026-01-10", 95)],
+                  [claim(f"{p}0", p, "2025-12-31", "99492") for p in "AB"] + apcm_month("A", "A1", "G0569") + apcm_month("B", "B1", "G0569"))
+    assert found(con, "2026-01") == [("A", "2026-01", "matched", "G0569", "G0569"), ("B", "2026-01", "matched", "G0569", "G0569")]
+    assert findings(con, "2026-01").amount_at_stake.sum() == 0
+
+
+def test_add_on_boundaries_base_minutes_period_and_month_type(program):
+    """Each add-on situation of issue 10 item 1, one patient each (40 minutes in December 2025,
+    then 45 in January 2026, a subsequent month):
+    K base and minutes: matched.         N no APCM base code: unsupported_claim, said so.
+    O base by another NPI: unsupported.  P with its mirror 99493: same_month_conflict (void the add-on).
+    W G0568 in a subsequent month: wrong_code (G0569).  X no countable minutes in February: unsupported.
+    Y G0569 on 2025-12-31 with base: wrong_code (add-ons from 2026-01-01); Z on 2026-01-01: matched."""
+    pids = "KNOPWXYZ"
+    entries = [minutes(p, "2025-11-10", 40) for p in pids] + [minutes(p, "2025-12-10", 40) for p in pids if p != "Y"] \
+        + [minutes(p, "2026-01-10", 45) for p in pids]
+    claims = [claim(f"{p}0", p, "2025-11-30", "99492") for p in pids] + [claim(f"{p}9", p, "2025-12-31", "99493") for p in pids if p != "Y"]
+    claims += apcm_month("K", "K1", "G0569") + apcm_month("N", "N1", "G0569", base=None) \
+        + [claim("O1", "O", "2026-01-31", "G0557", npi=OTHER_NPI), claim("O1", "O", "2026-01-31", "G0569", line=2)] \
+        + apcm_month("P", "P1", "G0569") + [claim("P1", "P", "2026-01-31", "99493", line=3)] \
+        + apcm_month("W", "W1", "G0568") + [claim("X8", "X", "2026-01-31", "99493")] + apcm_month("X", "X1", "G0569", day="2026-02-28") \
+        + [claim("Y8", "Y", "2026-01-31", "99493")] + apcm_month("Y", "Y1", "G0569", day="2025-12-31") \
+        + apcm_month("Z", "Z1", "G0569", day="2026-01-01")
+    entries.append(minutes("Y", "2025-12-10", 40))
+    con = program([patient(p) for p in pids], entries, claims)
+    got = [f for f in found(con, "2025-12", "2026-02") if f[2] != "matched" or f[1] != "2025-12"]
+    assert got == [
+        ("K", "2026-01", "matched", "G0569", "G0569"),
+        ("N", "2026-01", "unsupported_claim", None, "G0569"),
+        ("O", "2026-01", "unsupported_claim", None, "G0569"),
+        ("P", "2026-01", "same_month_conflict", "99493", "99493 + G0569"),
+        ("W", "2026-01", "wrong_code", "G0569", "G0568"),
+        ("X", "2026-01", "matched", "99493", "99493"),
+        ("X", "2026-02", "unsupported_claim", None, "G0569"),
+        ("Y", "2025-12", "wrong_code", "99493", "G0569"),
+        ("Y", "2026-01", "matched", "99493", "99493"),
+        ("Z", "2026-01", "matched", "G0569", "G0569"),
+    ]
+    rows = by_key(findings(con, "2025-12", "2026-02"))
+    assert rows[("N", "2026-01", "unsupported_claim")]["explanation"] == (
+        "Claim N1 bills G0569, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) by "
+        "the same practitioner in 2026-01; the add-on is billed only with its base code: add the base code or void the line.")
+    assert rows[("P", "2026-01", "same_month_conflict")]["explanation"] == (
+        "99493 and G0569 billed in one month: an APCM add-on and the code it mirrors are never billed together for a "
+        "patient; void the G0569 line.")
+    assert rows[("W", "2026-01", "wrong_code")]["explanation"] == (
+        "Claim W1 bills G0568 in the subsequent month 2026-01 of episode W-2025-11, which bills G0569; bill G0569 instead.")
+    assert rows[("X", "2026-02", "unsupported_claim")]["explanation"] == (
+        "Claim X1 bills G0569 for 2026-02 but no countable minutes are logged that month; void the line or document the time.")
+    assert rows[("Y", "2025-12", "wrong_code")]["explanation"] == (
+        "Claim Y1 bills G0569 for 2025-12, but the APCM add-ons are billable from 2026-01-01; void the line and bill 99493.")
+    assert str(rows[("Y", "2025-12", "wrong_code")]["rule_date"])[:10] == "2026-01-01"
+    assert {rows[k]["amount_at_stake"] for k in rows if k[2] != "matched"} == {100.0}
+
+
+def test_a_program_that_bills_apcm_expects_the_add_on_at_its_fee(program, tmp_path):
+    """bills_apcm for CoCM from 2026: expected lines carry G0568/G0569 (any countable minutes, no 99494,
+    no G2214) at the add-on's fee; not billed is missed revenue for the add-on; billed with its base,
+    matched; the mirror billed with it is the one to void. 2025 is unchanged."""
+    rules = rules_file(tmp_path, "settings_from:\n  2026-01-01: {bills_apcm: [cocm]}\n")
+    con = program([patient(p) for p in "ABCD"],
+                  [minutes(p, "2025-12-10", 95) for p in "ABCD"] + [minutes("A", "2026-01-10", 5), minutes("B", "2026-01-10", 95),
+                                                                     minutes("C", "2026-01-10", 95), minutes("D", "2026-01-10", 95)],
+                  [claim("A0", "A", "2025-12-31", "99492"), claim("A0", "A", "2025-12-31", "99494", line=2)]
+                  + apcm_month("A", "A1", "G0569") + apcm_month("C", "C1", "G0569") + apcm_month("D", "D1", "G0569")
+                  + [claim("D1", "D", "2026-01-31", "99493", line=3)] + [visit(p, "2025-06-02") for p in "ABCD"], visits=False)
+    lines = billing_lines(con, "2025-12", "2026-01", rules)
+    assert list(zip(lines.patient_id, lines.service_month, lines.code, lines.units, lines.expected_amount))[:3] == [
+        ("A", "2025-12", "99492", 1, 145.0), ("A", "2025-12", "99494", 1, 56.0), ("A", "2026-01", "G0569", 1, 145.96)]
+    assert set(lines[lines.service_month == "2026-01"].code) == {"G0569"}
+    assert found(con, "2026-01", "2026-01", rules) == [
+        ("A", "2026-01", "matched", "G0569", "G0569"), ("B", "2026-01", "missed_billing", "G0569", None),
+        ("C", "2026-01", "matched", "G0569", "G0569"), ("D", "2026-01", "same_month_conflict", "G0569", "99493 + G0569")]
+    rows = by_key(findings(con, "2026-01", "2026-01", rules))
+    assert rows[("B", "2026-01", "missed_billing")]["amount_at_stake"] == 145.96
+    assert rows[("D", "2026-01", "same_month_conflict")]["explanation"].endswith("void the 99493 line.")
+
+
+def test_the_general_bhi_add_on_g0570_mirrors_99484_in_any_month(program):
+    con = program([patient("H", program="general_bhi")], [minutes("H", "2026-01-10", 25), minutes("H", "2026-02-10", 25)],
+                  apcm_month("H", "H1", "G0570") + apcm_month("H", "H2", "G0569", day="2026-02-28") + [visit("H", "2025-06-02")],
+                  visits=False)
+    assert found(con, "2026-01", "2026-02") == [("H", "2026-01", "matched", "G0570", "G0570"),
+                                                ("H", "2026-02", "wrong_code", "G0570", "G0569")]
+    assert findings(con, "2026-02").explanation.iloc[0] == (
+        "Claim H2 bills G0569, an APCM add-on of another program than this patient's (general_bhi); the add-on for this "
+        "month is G0570.")
+
+
+# --- the quarantine (issue 11 item 5) -----------------------------------------------------------------------
+
+
+def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
+    """A: 99492 loaded, its 99494 line set aside (charge '1x45'). B: the only claim line of January is set
+    aside. C: a line whose date does not read stands for every month that would be missed. D: the
+    same months loaded cleanly (the control)."""
+    def bad(row: dict, **fields) -> dict:
+        return {**row, **fields}
+    con = program([patient(p) for p in "ABCD"],
+                  [minutes(p, "2025-01-10", 90) for p in "ABCD"] + [minutes(p, "2025-02-10", 40) for p in "ABCD"],
+                  [claim("A1", "A", "2025-01-31", "99492"), bad(claim("A1", "A", "2025-01-31", "99494", line=2), charge_amount="1x45"),
+                   claim("A2", "A", "2025-02-28", "99493"),
+                   bad(claim("B1", "B", "2025-01-31", "99492"), units="one"), claim("B2", "B", "2025-02-28", "99493"),
+                   bad(claim("C1", "C", "2025-01-31", "99492"), date_of_service="13/45/2025"),
+                   claim("D1", "D", "2025-01-31", "99492"), claim("D2", "D", "2025-02-28", "99493")])
+    assert found(con, "2025-01", "2025-02") == [
+        ("A", "2025-01", "claim_quarantined", "99494", "99494"), ("A", "2025-02", "matched", "99493", "99493"),
+        ("B", "2025-01", "claim_quarantined", "99492 + 99494", "99492"), ("B", "2025-02", "matched", "99493", "99493"),
+        ("C", "2025-01", "claim_quarantined", "99492 + 99494", "99492"), ("C", "2025-02", "claim_quarantined", "99493", "99492"),
+        ("D", "2025-01", "missed_billing", "99494", None),
+        ("D", "2025-02", "matched", "99493", "99493")]
+    rows = findings(con, "2025-01", "2025-02")
+    quarantined = rows[rows.finding == "claim_quarantined"].set_index(["patient_id", "service_month"])
+    a = quarantined.loc[("A", "2025-01")]
+    assert (a.severity, a.amount_at_stake, a.quarantine_line, a.claim_ids) == ("review", 0, 3, "A1")
+    assert "charge_amount '1x45'" in a.quarantine_reason and a.quarantine_file.endswith(".csv")
+    assert a.explanation == (f"A claim line for this month is in the quarantine: {a.quarantine_file} line 3, "
+                             f"{a.quarantine_reason}; fix it and reload before acting.")
+    assert quarantined.loc[("C", "2025-02")].explanation.startswith(
+        "A claim line of this patient whose date of service does not read is in the quarantine: ")
+    assert "'13/45/2025'" in quarantined.loc[("C", "2025-02")].quarantine_reason
+    assert not rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])].size
+
+
+def test_a_claim_dated_with_a_two_digit_year_is_quarantined_in_its_month_not_missed(program):
+    """Issue 11's `2/10/25`: the loader sets the line aside (2-digit year); February 2025 is
+    claim_quarantined, not missed_billing, and January (billed) is matched."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40)],
+                  [claim("A1", "A", "2025-01-31", "99492"), {**claim("A2", "A", "2025-02-10", "99493"), "date_of_service": "2/10/25"}])
+    assert found(con, "2025-01", "2025-02") == [("A", "2025-01", "matched", "99492", "99492"),
+                                                ("A", "2025-02", "claim_quarantined", "99493", "99493")]
+    assert "2/10/25" in findings(con, "2025-02").explanation.iloc[0]
+
+
+def test_a_claim_fixed_and_reloaded_leaves_the_quarantine_and_reconciles(program, load_rows):
+    """The quarantined line stays in meta.quarantine (open); a later load of the same claim line settles it."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"}])
+    assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492")]
+    load_rows("claims", [claim("A1", "A", "2025-01-31", "99492")])
+    assert found(con, "2025-01") == [("A", "2025-01", "matched", "99492", "99492")]
+
+
+def profile_claims(rows: list[dict]) -> "ArrowSource":
+    """Claim lines as a mapping profile hands them to the loader: canonical text columns, the source
+    line of each, and the source record (its own field names), which the quarantine keeps."""
+    import json
+
+    import pyarrow as pa
+
+    from bcm_analytics.ingest import ArrowSource
+
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    columns["_line"] = pa.array([10 + i for i in range(len(rows))], pa.int64())
+    columns["_record"] = [json.dumps({"ClaimNo": r["claim_id"], "Member": r["patient_id"], "Amt": r["charge_amount"]})
+                          for r in rows]
+    return ArrowSource(rows=pa.table(columns), path=Path("/exports/payer_remit.json"), sha256="f" * 64, table="claims",
+                       format="profile")
+
+
+def test_a_profile_loads_claim_in_the_quarantine_is_claim_quarantined_incrementally(program):
+    """A profile load quarantines the source record, not the canonical row: the patient and month come
+    from raw.claims, and the patient is rebuilt after the load (marts built before it)."""
+    from bcm_analytics.ingest import load_file
+
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40)])
+    assert [f[2] for f in found(con, "2025-01")] == ["missed_billing", "missed_billing"]
+    result = load_file(con, profile_claims([{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"}]))
+    assert result.rows_quarantined == 1
+    assert con.execute("SELECT record ->> 'ClaimNo' FROM meta.quarantine WHERE table_name = 'claims'").fetchone()[0] == "A1"
+    assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492"),
+                                     ("B", "2025-01", "missed_billing", "99492", None)]
+    row = findings(con, "2025-01").set_index("patient_id").loc["A"]
+    assert (row.quarantine_file, row.quarantine_line) == ("/exports/payer_remit.json", 10)
+
+
+# --- initiating visit ----------------------------------------------------------------------------------------
+
+
+def test_no_initiating_visit_in_the_12_months_before_the_first_billed_month(program):
+    """First billed month 2026-01 (window 2025-01 .. 2026-01). A: visit 2025-01-01 (first day in).
+    B: visit 2024-12-31 (a day out). C: no visit at all. D: visit in the first billed month.
+    E: visit 2025-06 by another practitioner. G: AWV (G0439) in 2025-03. H: second episode, its
+    first billed month 2026-01, with only the visit of the first episode (2024-12-02)."""
+    pids = "ABCDEGH"
+    entries = [minutes(p, "2026-01-10", 40) for p in pids] + [minutes("H", "2025-01-10", 40)]
+    claims = [claim(f"{p}1", p, "2026-01-31", "99492") for p in pids] + [claim("H0", "H", "2025-01-31", "99492")]
+    claims += [visit("A", "2025-01-01"), visit("B", "2024-12-31"), visit("D", "2026-01-05"), visit("E", "2025-06-10", npi=OTHER_NPI),
+               visit("G", "2025-03-03", code="G0439"), visit("H", "2024-12-02")]
+    con = program([patient(p) for p in pids], entries, claims, visits=False)
+    missing = findings(con, "2025-01", "2026-01").query("finding == 'no_initiating_visit'")
+    assert list(zip(missing.patient_id, missing.service_month)) == [("B", "2026-01"), ("C", "2026-01"), ("E", "2026-01"),
+                                                                    ("H", "2026-01")]
+    row = missing.set_index("patient_id").loc["C"]
+    assert (row.severity, row.amount_at_stake, str(row.rule_date)[:10], row.billing_npi) == ("review", 0, "2025-01-01", NPI)
+    assert row.explanation == (
+        f"No E/M, AWV, IPPE or TCM claim by the billing practitioner (NPI {NPI}) from 2025-01 through 2026-01 is in the "
+        "claims you loaded, and 2026-01 is the first billed month of episode C-2026-01: CoCM and BHI need an initiating "
+        "visit when the practitioner has not seen the patient in that time. Check the visit; claims exports are often partial.")
+    assert set(findings(con, "2026-01").query("patient_id == 'C'").finding) == {"matched", "no_initiating_visit"}
+
+
+def test_the_initiating_visit_lookback_is_a_setting(program, tmp_path):
+    rules = rules_file(tmp_path, "settings: {initiating_visit_months: 6}\n")
+    con = program([patient("A")], [minutes("A", "2025-09-10", 40)], [claim("A1", "A", "2025-09-30", "99492"),
+                                                                     visit("A", "2025-02-27")], visits=False)
+    assert [f[2] for f in found(con)] == ["matched"]
+    assert [f[2] for f in found(con, rules=rules)] == ["matched", "no_initiating_visit"]
+
+
+# --- every finding's sentence states its own columns ---------------------------------------------------------
+
+NUMBER_COLUMNS = ("countable_minutes", "threshold_minutes", "expected_units", "billed_units", "units_cap", "billed_lines",
+                  "unconsented_minutes", "quarantine_line")
+
+
+def every_finding(program, tmp_path):
+    """A store in which every finding and every reason occurs at least once."""
+    pids = "ABCDEFGHIJKLMNOPRSTUVWXYZ"
+    pats = [patient(p) for p in pids if p not in "CFGN"] + [patient("C", payer="Commercial"), patient("N", consent=""),
+                                                             patient("F", clinic="FQ", program="general_bhi"),
+                                                             patient("G", payer="Medicaid")]
+    e = [minutes(p, "2025-01-10", 40) for p in pids if p not in "FN"]
+    e += [minutes("A", "2025-02-10", 40), minutes("B", "2025-02-10", 90), minutes("C", "2025-02-10", 20),
+          minutes("D", "2025-02-10", 20), minutes("E", "2025-02-10", 40), minutes("F", "2025-03-10", 12),
+          minutes("G", "2025-02-10", 226), minutes("H", "2025-02-10", 40), minutes("I", "2025-02-10", 40),
+          minutes("J", "2025-02-10", 40), minutes("K", "2025-02-10", 80), minutes("L", "2025-02-10", 40),
+          minutes("M", "2025-02-10", 40), minutes("N", "2025-02-10", 30), minutes("O", "2025-02-10", 10),
+          minutes("P", "2025-02-10", 40), minutes("R", "2026-01-10", 45), minutes("S", "2026-01-10", 45),
+          minutes("T", "2026-01-10", 45), minutes("U", "2026-01-10", 45), minutes("V", "2025-02-10", 40),
+          minutes("W", "2025-02-10", 40), minutes("X", "2025-02-10", 40), minutes("Y", "2025-02-10", 90), minutes("Z", "2025-02-10", 40)]
+    c = [claim(f"{p}0", p, "2025-01-31", "99492") for p in pids if p not in "FN"]
+    c += [claim("A1", "A", "2025-02-28", "99493"),                                                       # matched
+          claim("B1", "B", "2025-02-28", "99493"),                                                       # missed 99494
+          claim("C1", "C", "2025-02-28", "G2214"),                                                       # payer_does_not_bill
+          claim("D1", "D", "2025-02-28", "99493"),                                                       # below_base
+          claim("E1", "E", "2025-02-28", "99493", status="denied"),                                      # denied_claim
+          claim("F1", "F", "2025-03-31", "99484"),                                                       # below_threshold
+          claim("G1", "G", "2025-02-28", "99493"), claim("G1", "G", "2025-02-28", "99494", line=2, units=5),  # above the cap
+          claim("H1", "H", "2025-02-28", "99492"),                                                       # initial_in_subsequent
+          claim("I1", "I", "2025-02-28", "G2214"),                                                       # fallback_reached_base
+          claim("J1", "J", "2025-02-28", "99493"), claim("J2", "J", "2025-02-28", "99493"),              # duplicate
+          claim("K1", "K", "2025-02-28", "99493"), claim("K1", "K", "2025-02-28", "99494", line=2, units=2),  # units
+          claim("L1", "L", "2025-02-28", "99493", npi=OTHER_NPI),                                        # wrong_billing_npi
+          claim("M1", "M", "2025-03-31", "99493"),                                                       # no_minutes
+          claim("N1", "N", "2025-03-31", "99493"),                                                       # no_consent
+          claim("O1", "O", "2025-02-28", "G0512"),                                                       # outside, no base
+          claim("P1", "P", "2025-02-28", "99493"), claim("P1", "P", "2025-02-28", "99484", line=2),      # cocm_with_bhi
+          claim("R1", "R", "2026-01-31", "G0569"),                                                       # no_apcm_base
+          claim("S1", "S", "2026-01-31", "G0557"), claim("S1", "S", "2026-01-31", "G0568", line=2),      # other_month_type
+          claim("T1", "T", "2026-01-31", "G0557"), claim("T1", "T", "2026-01-31", "G0569", line=2),      # apcm matched
+          claim("T1", "T", "2026-01-31", "99493", line=3),                                               # ... add_on_with_mirror
+          claim("U1", "U", "2026-01-31", "G0557"), claim("U1", "U", "2026-01-31", "G0570", line=2),      # other_program
+          claim("V1", "V", "2025-02-28", "99493"), claim("V1", "V", "2025-02-28", "G2214", line=2),      # fallback_with_base
+          claim("W1", "W", "2025-02-28", "99494"),                                                       # add_on_without_base
+          claim("X1", "X", "2025-02-28", "99492"), claim("X1", "X", "2025-02-28", "99493", line=2),      # initial_with_subsequent
+          {**claim("Y1", "Y", "2025-02-28", "99493"), "charge_amount": "1x45"},                          # claim_quarantined
+          {**claim("Z1", "Z", "2025-02-28", "99493"), "date_of_service": "02/30/2025"},                  # quarantined_undated
+          claim("Q1", "Q9", "2025-02-28", "99493"),                                                      # unknown_patient
+          claim("R7", "R", "2025-11-30", "G0569"), claim("R7", "R", "2025-11-30", "G0557", line=2)]      # before_billable
+    c += [visit(p["patient_id"]) for p in pats if p["patient_id"] != "S"]                             # S: no initiating visit
+    e += [minutes("R", "2025-11-10", 40), minutes("N", "2025-01-10", 40), minutes("Q", "2025-02-10", 40),
+          minutes("S", "2025-12-10", 40)]
+    con = program(pats, e, c, visits=False, clinics=CLINICS)
+    return findings(con, "2024-12", "2026-12")
+
+
+def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its_columns(program, tmp_path):
+    rows = every_finding(program, tmp_path)
+    assert set(rows.finding) == set(FINDINGS)
+    assert set(rows.severity) == set(SEVERITIES)
+    assert {"no_minutes", "payer_does_not_bill", "outside_code_set", "below_threshold", "fallback_reached_base",
+            "initial_in_subsequent", "below_base", "no_apcm_base", "before_billable", "other_program", "other_month_type",
+            "cocm_with_bhi", "fallback_with_base", "add_on_without_base", "initial_with_subsequent", "add_on_with_mirror",
+            "quarantined", "quarantined_undated", "no_consent", "minutes_without_consent", "above_cap", "units",
+            "no_initiating_visit", "also_accepted"} - set(rows.reason) == {"also_accepted"}  # also_accepted: see the FQHC test
+    for row in rows.to_dict("records"):
+        text = row["explanation"]
+        assert isinstance(text, str) and text, row
+        for column in ("claim_ids", "quarantine_file", "quarantine_reason", "episode_id", "code_set", "patient_id"):
+            if isinstance(row[column], str):
+                text = text.replace(row[column], " ")
+        values = {round(float(row[c]), 4) for c in NUMBER_COLUMNS if row[c] is not None and row[c] == row[c]}
+        for minutes_, what in re.findall(r"(\d+(?:\.\d+)?) (countable )?minutes", text):
+            column = "countable_minutes" if what else "unconsented_minutes"
+            assert float(minutes_) == row[column], (row["finding"], text)
+        for code, needs in re.findall(r"(\w+) needs (\d+(?:\.\d+)?)", text):
+            assert (code, float(needs)) == (row["threshold_code"], row["threshold_minutes"]), (row["finding"], text)
+        for cap in re.findall(r"at most (\d+)", text):
+            assert int(cap) == row["units_cap"], text
+        for npi in re.findall(r"NPI (\d{10})", text):
+            assert npi in {row["billing_npi"], row["treating_provider_npi"], row["organization_npi"]}, text
+        dates = {str(row[c])[:10] for c in ("consent_date", "rule_date") if row[c] is not None and row[c] == row[c]}
+        for day in re.findall(r"\d{4}-\d{2}-\d{2}", text):
+            assert day in dates, text
+        text = re.sub(r"\d{4}-\d{2}-\d{2}", " ", text)
+        months = {row["service_month"]} | {d[:7] for d in dates}
+        for month in re.findall(r"\d{4}-\d{2}", text):
+            assert month in months, text
+        text = re.sub(r"\d{4}-\d{2}|\b[A-Z]\d{4}\b|\b\d{5}\b|\b\d{10}\b|\b\w+_\w+\b", " ", text)  # months, codes, NPIs, setting names
+        for number in re.findall(r"\d+(?:\.\d+)?", text):
+            assert round(float(number), 4) in values, (row["finding"], number, row["explanation"])
+
+
+# --- `bcm reconcile` on the situations at the top of issue 10 -------------------------------------------------
+
+
+def test_bcm_reconcile_on_the_situations_issue_10_lists(program, tmp_path):
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient("A"), patient("F", clinic="FQ", program="general_bhi"), patient("C", payer="Commercial"),
+                   patient("Q", clinic="FQ")],
+                  [minutes("A", "2025-12-10", 40), minutes("A", "2026-01-10", 45), minutes("F", "2025-03-10", 25),
+                   minutes("C", "2025-02-10", 40), minutes("C", "2025-03-10", 20), minutes("Q", "2026-01-10", 40)],
+                  [claim("A0", "A", "2025-12-31", "99492")] + apcm_month("A", "A1", "G0569")
+                  + [claim("F1", "F", "2025-03-31", "99484"), claim("C0", "C", "2025-02-28", "99492"),
+                     claim("C1", "C", "2025-03-31", "G2214"), claim("Q1", "Q", "2026-01-31", "99492", npi=ORG_NPI),
+                     visit("A", "2025-12-01"), visit("Q", "2026-01-05", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--to", "2026-12", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str)
+    got = {(r.patient_id, r.service_month): r for r in rows.itertuples()}
+    assert (got["A", "2026-01"].finding, got["A", "2026-01"].billed_code) == ("matched", "G0569")  # not missed 99493
+    assert (got["F", "2025-03"].finding, got["F", "2025-03"].billed_code) == ("matched", "99484")  # not wrong_code
+    assert got["C", "2025-03"].finding == "unsupported_claim" and "99493 needs 31" in got["C", "2025-03"].explanation
+    assert (got["Q", "2026-01"].finding, got["Q", "2026-01"].expected_code) == ("matched", "99492")  # the organization NPI
+    assert set(rows.finding) == {"matched", "unsupported_claim"}
+    assert "claim_quarantined" in reconcile.__doc__ and "no_initiating_visit" in reconcile.__doc__
