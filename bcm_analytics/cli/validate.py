@@ -65,7 +65,7 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
 def run_validation(db: Path, sample: int, out: Path | None):
     """Validate, keep the run in the store (for the data-quality report), print the summary."""
     from bcm_analytics.contracts.validate import as_json, record, validate_store
-    from bcm_analytics.warehouse import connect
+    from bcm_analytics.warehouse import connect, files
 
     started_at = datetime.now(timezone.utc)
     con = connect(db)
@@ -77,7 +77,6 @@ def run_validation(db: Path, sample: int, out: Path | None):
     for line in summary_lines(run):
         click.echo(line)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(as_json(run), indent=1, default=str))
+        files.write_text(out, json.dumps(as_json(run), indent=1, default=str))
         click.echo(f"result written to {out}")
     return run

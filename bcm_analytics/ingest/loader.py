@@ -12,7 +12,6 @@ admitted by the first load that supplies it.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from bcm_analytics.ingest import rows
 from bcm_analytics.ingest.landing import Reading, land_file, reading_for
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
 from bcm_analytics.sqlfiles import read_sql
+from bcm_analytics.warehouse import files
 from bcm_analytics.warehouse.store import table_specs
 
 
@@ -98,7 +98,7 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, table: str | Non
         load_id, rows_read = prev[0]
         return FileResult(src.path, src.table.name, load_id, rows_read=rows_read, rows_duplicate=rows_read, already_loaded=True)
     prepare(con)
-    with tempfile.TemporaryDirectory(prefix="bcm-load-") as folder:
+    with files.temp_folder(con) as folder:  # private, beside the store; swept if the run is killed
         reading = reading_for(src, Path(folder))
         con.execute("BEGIN TRANSACTION")
         try:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from bcm_analytics.warehouse import files
+
 EXCEL_MAX_ROWS = 1_048_575
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 
@@ -23,8 +25,7 @@ def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
 
 def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension."""
-    path = check_suffix(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame.to_csv(path, index=False)
@@ -43,8 +44,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """
     import xlsxwriter
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = files.prepare_output(path)  # 0600 before a byte is written
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
     header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
