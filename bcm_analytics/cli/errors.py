@@ -10,11 +10,13 @@ messages with quoted values and digit runs hidden (redact.py), so no row value i
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import re
 import sys
 import tempfile
 import traceback
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -75,7 +77,9 @@ def _anticipated(e: BaseException, store: str | None) -> str | None:
 
 
 def _os_error(e: OSError, store: str | None) -> str | None:
-    name = e.filename or store or "a file"
+    from bcm_analytics.warehouse import files
+
+    name = e.filename or files.last_output() or store or "a file"
     if e.errno in NO_SPACE:
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if e.errno in (errno.EACCES, errno.EPERM):
@@ -142,16 +146,42 @@ def write_log(error: BaseException) -> Path:
     return files.write_text(path, "\n".join(lines))
 
 
+@contextmanager
+def quiet_cleanup():
+    """A writer abandoned by a failure (an XlsxWriter zip on a full disk) fails again when it is
+    collected, and Python prints that as "Exception ignored ... Traceback". Collect it here,
+    with such reports dropped: the failure itself has been said in one line."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    except BaseException:
+        gc.collect()
+        raise
+    finally:
+        sys.unraisablehook = hook
+
+
 class Boundary(click.Group):
     """The `bcm` group: each command runs with a private umask and inside the error boundary."""
 
     def invoke(self, ctx: click.Context):
         from bcm_analytics.warehouse import files
 
-        with files.private_umask():
-            try:
-                return super().invoke(ctx)
-            except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-                raise
-            except Exception as e:  # noqa: BLE001 (the boundary: every failure ends here as one line)
-                raise click.ClickException(one_line(e, ctx.meta.get("bcm.db"))) from None
+        wait = os.environ.get("BCM_WAIT")  # --wait sets it for the report kernels: not beyond this command
+        files.last_output(forget=True)
+        try:
+            with files.private_umask(), quiet_cleanup():
+                line = None
+                try:
+                    return super().invoke(ctx)
+                except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                    raise
+                except Exception as e:  # noqa: BLE001 (the boundary: every failure ends here as one line)
+                    line = one_line(e, ctx.meta.get("bcm.db"))
+                raise click.ClickException(line)
+        finally:
+            if wait is None:
+                os.environ.pop("BCM_WAIT", None)
+            else:
+                os.environ["BCM_WAIT"] = wait

@@ -87,7 +87,9 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
     data = yaml.safe_load(resources.files("bcm_analytics.config").joinpath("definitions.yaml").read_text())
     source = "bcm_analytics/config/definitions.yaml"
     if path is not None:
-        _merge(data, yaml.safe_load(Path(path).read_text()) or {})
+        override = _read_override(Path(path))
+        _check_shape(path, data, override)
+        _merge(data, override)
         source += f" + {path}"
     if overrides:
         _merge(data, overrides)
@@ -96,6 +98,48 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
         if name not in data["windows"]:
             raise ValueError(f"definitions: window {name} is missing (windows: {', '.join(WINDOWS)})")
     return Definitions(data, source)
+
+
+def _read_override(path: Path) -> dict:
+    """The override file as a mapping, or one line saying why it is not one (never its content:
+    a wrong file given here may be an export full of patient records)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot be read as a definitions file ({getattr(e, 'strerror', None) or 'not UTF-8 text'})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}:" if mark else ""
+        raise ValueError(f"{path}:{where} not valid YAML ({getattr(e, 'problem', None) or 'unreadable'})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a definitions file: expected a mapping shaped like "
+                         f"bcm_analytics/config/definitions.yaml, found {type(data).__name__}")
+    return data
+
+
+def _check_shape(path, base: dict, extra: dict, where: str = "") -> None:
+    """A key the defaults have keeps its kind (a mapping, a list, a number, text), so a wrong
+    override is refused here in one line instead of failing half-way through a measure."""
+    for key, value in extra.items():
+        if key not in base or value is None:
+            continue
+        kind, given = _kind(base[key]), _kind(value)
+        if kind != given and (kind, given) != ("text", "a number"):  # version: 2027.1 is fine
+            raise ValueError(f"{path}: {where}{key} must be {kind}, not {given} (see bcm_analytics/config/definitions.yaml)")
+        if kind == "a mapping":
+            _check_shape(path, base[key], value, f"{where}{key}.")
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "a number"
+    return "text" if isinstance(value, str) else type(value).__name__
 
 
 def _merge(base: dict, extra: dict) -> None:

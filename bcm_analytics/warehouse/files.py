@@ -29,6 +29,7 @@ RUN_PREFIX = "run-"
 
 _user_umask: int | None = None  # the umask before private_umask() tightened it (what --share uses)
 _runs: dict[Path, tuple[Path, int]] = {}  # temp root -> (this process's run folder, its lock)
+_last_output: list[Path] = []  # the output being written, for a full disk's message (writers rarely say)
 
 
 def current_umask() -> int:
@@ -95,6 +96,7 @@ def prepare_output(path: str | Path, *, share: bool = False) -> Path:
     a world-readable file, not even for the moment between writing and a chmod.
     """
     path = Path(path)
+    _last_output[:] = [path]
     make_folder(path.parent, share=share)
     mode = _modes(share)[0]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, mode)
@@ -104,6 +106,14 @@ def prepare_output(path: str | Path, *, share: bool = False) -> Path:
     finally:
         os.close(fd)
     return path
+
+
+def last_output(forget: bool = False) -> Path | None:
+    """The output most recently prepared in this process (`forget`: and start afresh)."""
+    found = _last_output[0] if _last_output else None
+    if forget:
+        _last_output.clear()
+    return found
 
 
 def write_text(path: str | Path, text: str, *, share: bool = False) -> Path:

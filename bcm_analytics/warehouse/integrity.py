@@ -58,12 +58,14 @@ def check_header(path: Path) -> None:
         raise StoreError(f"{path} is truncated ({size:,} bytes, shorter than a DuckDB header); {RESTORE}")
 
 
-def check_blocks(path: Path, verified_marker: Path | None = None) -> None:
-    """Raise StoreError when a block is missing or fails its checksum. Call it while holding
+def check_blocks(path: Path, used_blocks: int, verified_marker: Path | None = None) -> None:
+    """Raise StoreError when blocks are missing or one fails its checksum. Call it while holding
     DuckDB's lock on the file (a writer mid-checkpoint would look like damage).
 
-    `verified_marker`: where the signature (size, mtime, inode) of the file that last passed is
-    kept, so an unchanged store is not read again.
+    `used_blocks`: how many blocks DuckDB says are in use (a file holding fewer was cut short;
+    free blocks at the end are legitimately cut off). `verified_marker`: where the signature
+    (size, mtime, inode) of the file that last passed is kept, so an unchanged store is not
+    read again.
     """
     info = os.stat(path)
     signature = f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
@@ -72,7 +74,7 @@ def check_blocks(path: Path, verified_marker: Path | None = None) -> None:
     with open(path, "rb") as f:
         head = f.read(DATA_START)
         if len(head) == DATA_START and _headers_verify(head):
-            _check_blocks(path, f, head, info.st_size)
+            _check_blocks(path, f, head, info.st_size, used_blocks)
     if verified_marker is not None:
         _write(verified_marker, signature)
 
@@ -91,16 +93,17 @@ def _active_header(head: bytes) -> tuple[int, int]:
     return block_count, block_size
 
 
-def _check_blocks(path: Path, f, head: bytes, size: int) -> None:
+def _check_blocks(path: Path, f, head: bytes, size: int, used_blocks: int) -> None:
     block_count, block_size = _active_header(head)
     if block_size <= 0 or block_size % 8 or block_size > 1 << 30:
         return
     present = (size - DATA_START) // block_size
-    if present < block_count:
-        raise StoreError(f"{path} is truncated: it holds {present} of its {block_count} blocks; {RESTORE}")
+    if present < used_blocks:
+        raise StoreError(f"{path} is truncated: it holds {present} blocks, {used_blocks} are in use; {RESTORE}")
+    blocks = min(block_count, present)
     f.seek(DATA_START)
-    for first in range(0, block_count, BLOCKS_PER_READ):
-        n = min(BLOCKS_PER_READ, block_count - first)
+    for first in range(0, blocks, BLOCKS_PER_READ):
+        n = min(BLOCKS_PER_READ, blocks - first)
         words = np.frombuffer(f.read(n * block_size), dtype="<u8").reshape(n, block_size // 8)
         bad = np.flatnonzero(checksum(words[:, 1:]) != words[:, 0])
         if len(bad):

@@ -206,7 +206,8 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> d
         if not con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [tz]).fetchall()[0][0]:
             raise SettingError(f"unknown time zone {tz!r} (--timezone or $BCM_TIMEZONE); use an IANA name such as America/Chicago")
         if path is not None:
-            integrity.check_blocks(path, files.temp_root(path) / "verified")
+            used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
+            integrity.check_blocks(path, used, files.temp_root(path) / "verified")
             if not read_only:
                 files.set_mode(path)
         if not read_only:
