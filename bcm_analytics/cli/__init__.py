@@ -10,7 +10,7 @@ import click
 from bcm_analytics import __version__
 from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
-from bcm_analytics.cli.errors import Boundary
+from bcm_analytics.cli.errors import Boundary, quiet_cleanup
 from bcm_analytics.cli.outcomes import outcomes
 from bcm_analytics.cli.reports import demo, report
 from bcm_analytics.cli.validate import validate
@@ -34,6 +34,7 @@ for command in (generate, load, quarantine, report, demo, validate, outcomes, bi
 
 
 def main() -> None:
+    quiet_cleanup()
     if sys.stderr.isatty():  # say so while waiting for a busy store (scripts get only the outcome)
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))

@@ -10,13 +10,11 @@ messages with quoted values and digit runs hidden (redact.py), so no row value i
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import re
 import sys
 import tempfile
 import traceback
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -146,20 +144,11 @@ def write_log(error: BaseException) -> Path:
     return files.write_text(path, "\n".join(lines))
 
 
-@contextmanager
-def quiet_cleanup():
+def quiet_cleanup() -> None:
     """A writer abandoned by a failure (an XlsxWriter zip on a full disk) fails again when it is
-    collected, and Python prints that as "Exception ignored ... Traceback". Collect it here,
-    with such reports dropped: the failure itself has been said in one line."""
-    hook = sys.unraisablehook
+    collected, and Python prints that as "Exception ignored ... Traceback". The failure itself
+    has been said in one line: such reports are dropped for the rest of the process."""
     sys.unraisablehook = lambda unraisable: None
-    try:
-        yield
-    except BaseException:
-        gc.collect()
-        raise
-    finally:
-        sys.unraisablehook = hook
 
 
 class Boundary(click.Group):
@@ -171,7 +160,7 @@ class Boundary(click.Group):
         wait = os.environ.get("BCM_WAIT")  # --wait sets it for the report kernels: not beyond this command
         files.last_output(forget=True)
         try:
-            with files.private_umask(), quiet_cleanup():
+            with files.private_umask():
                 line = None
                 try:
                     return super().invoke(ctx)

@@ -1,12 +1,13 @@
-"""Is this file a whole, undamaged DuckDB store? Answered before DuckDB opens it.
+"""Is this file a whole, undamaged DuckDB store?
 
 DuckDB refuses some bad files itself, but not in words a user can act on (a text file is "not a
 valid DuckDB database file", an SQLite file makes it try to download an extension), and it only
 notices a damaged block when a query happens to read it: a bit flipped in a table a command does
-not touch goes unnoticed until a later command fails half-way. So the file is checked whole here:
-its header, its length against the block count the header records, and every block's checksum
-(DuckDB's own: an 8-byte checksum heads each block). numpy checks about 1 GB a second; a file
-whose size and modification time have not changed since it last passed is not checked again.
+not touch goes unnoticed until a later command fails half-way, perhaps after writing. So the file
+is checked whole: its header before DuckDB opens it, then (holding DuckDB's lock, so no writer is
+mid-checkpoint) its length against the blocks in use and every block's checksum (DuckDB's own: an
+8-byte checksum heads each block). numpy checks about 1 GB a second; a file whose size and
+modification time have not changed since it last passed is not read again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ BLOCKS_PER_READ = 64  # 16 MB at a time: memory stays flat whatever the store's 
 RESTORE = "restore it from a backup, or load the exports again into a new --db"
 
 
+HANDLES_KEPT = 32
+_handles: dict[str, tuple[int, int]] = {}  # real path -> (inode, descriptor) kept open, least recent first
+
+
 class StoreError(Exception):
     """The store cannot be used; the message names the file and what to do (one line)."""
 
@@ -37,6 +42,27 @@ def checksum(words: np.ndarray) -> np.ndarray:
         return np.bitwise_xor.reduce(words * CHECKSUM_FACTOR, axis=-1) ^ CHECKSUM_SEED
 
 
+def _read_at(path: Path, size: int, offset: int) -> bytes:
+    """Read the store through one descriptor kept open for the life of the process.
+
+    DuckDB locks the store with POSIX record locks, which belong to the process and are
+    dropped when *any* descriptor of the file is closed: a check that opened and closed the
+    file while a connection is open would free DuckDB's lock for other processes to write.
+    """
+    real = os.path.realpath(path)
+    inode = os.stat(real).st_ino
+    known = _handles.pop(real, None)
+    if known is not None and known[0] != inode:
+        os.close(known[1])  # a replaced file: its locks were on the old inode
+        known = None
+    if known is None:
+        known = (inode, os.open(real, os.O_RDONLY | os.O_CLOEXEC))
+        if len(_handles) >= HANDLES_KEPT:  # a process that has used this many stores (a test run)
+            os.close(_handles.pop(next(iter(_handles)))[1])
+    _handles[real] = known
+    return os.pread(known[1], size, offset)
+
+
 def check_header(path: Path) -> None:
     """Raise StoreError unless `path` starts like a DuckDB store (before DuckDB sees it: an
     SQLite file would make DuckDB try to download its SQLite extension)."""
@@ -44,8 +70,7 @@ def check_header(path: Path) -> None:
         if not Path(path).is_file():
             raise StoreError(f"{path} is not a file; give --db the path of a store file")
         size = os.stat(path).st_size
-        with open(path, "rb") as f:
-            head = f.read(12)
+        head = _read_at(path, 12, 0)
     except PermissionError:
         raise StoreError(f"{path}: permission denied; ask the store's owner for access, or use a store of your own") from None
     if size == 0:
@@ -71,10 +96,9 @@ def check_blocks(path: Path, used_blocks: int, verified_marker: Path | None = No
     signature = f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
     if verified_marker is not None and _read(verified_marker) == signature:
         return
-    with open(path, "rb") as f:
-        head = f.read(DATA_START)
-        if len(head) == DATA_START and _headers_verify(head):
-            _check_blocks(path, f, head, info.st_size, used_blocks)
+    head = _read_at(path, DATA_START, 0)
+    if len(head) == DATA_START and _headers_verify(head):
+        _check_blocks(path, head, info.st_size, used_blocks)
     if verified_marker is not None:
         _write(verified_marker, signature)
 
@@ -93,7 +117,7 @@ def _active_header(head: bytes) -> tuple[int, int]:
     return block_count, block_size
 
 
-def _check_blocks(path: Path, f, head: bytes, size: int, used_blocks: int) -> None:
+def _check_blocks(path: Path, head: bytes, size: int, used_blocks: int) -> None:
     block_count, block_size = _active_header(head)
     if block_size <= 0 or block_size % 8 or block_size > 1 << 30:
         return
@@ -101,10 +125,10 @@ def _check_blocks(path: Path, f, head: bytes, size: int, used_blocks: int) -> No
     if present < used_blocks:
         raise StoreError(f"{path} is truncated: it holds {present} blocks, {used_blocks} are in use; {RESTORE}")
     blocks = min(block_count, present)
-    f.seek(DATA_START)
     for first in range(0, blocks, BLOCKS_PER_READ):
         n = min(BLOCKS_PER_READ, blocks - first)
-        words = np.frombuffer(f.read(n * block_size), dtype="<u8").reshape(n, block_size // 8)
+        data = _read_at(path, n * block_size, DATA_START + first * block_size)
+        words = np.frombuffer(data, dtype="<u8").reshape(n, block_size // 8)
         bad = np.flatnonzero(checksum(words[:, 1:]) != words[:, 0])
         if len(bad):
             raise StoreError(f"{path} is damaged: block {first + int(bad[0])} fails its checksum; {RESTORE}")
