@@ -164,6 +164,9 @@ class Boundary(click.Group):
                 line = None
                 try:
                     return super().invoke(ctx)
+                except click.UsageError as e:
+                    e.ctx = None  # one line: the error, without the usage text above it
+                    raise
                 except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                     raise
                 except Exception as e:  # noqa: BLE001 (the boundary: every failure ends here as one line)

@@ -36,7 +36,7 @@ def db_option(command):
     """--db STORE, and --wait SECONDS for a store another process is writing."""
     return click.option(
         "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(dir_okay=False, readable=False, path_type=Path),  # the store check says it better
         default=lambda: str(config.default_db_path()),
         show_default="$BCM_DB or ./bcm.duckdb",
         callback=remember_db,

@@ -64,7 +64,7 @@ def step(label: str):
 
 
 @click.command()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="demo.duckdb", show_default=True,
+@click.option("--db", type=click.Path(dir_okay=False, readable=False, path_type=Path), default="demo.duckdb", show_default=True,
               callback=remember_db, help="Store for the demo (loading is idempotent: an existing demo store is reused).")
 @wait_option
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default="reports", show_default=True)

@@ -149,6 +149,8 @@ def connect(
     StoreError with one line naming the file and what to do. The store file is 0600.
     """
     path = Path(db if db is not None else config.default_db_path())
+    timezone = timezone or config.default_timezone()
+    _check_timezone(timezone)
     if str(path) == ":memory:":
         try:
             con = duckdb.connect(":memory:", config=_duckdb_config(None))
@@ -199,12 +201,17 @@ def _open_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyCo
             delay = min(delay * 2, 1.0)
 
 
-def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> duckdb.DuckDBPyConnection:
-    """Checks that need the file open (and locked), then the schema and the time zone."""
-    try:
-        tz = timezone or config.default_timezone()
+@cache
+def _check_timezone(tz: str) -> None:
+    """The program time zone must be one DuckDB knows (checked before any file is touched)."""
+    with duckdb.connect() as con:
         if not con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [tz]).fetchall()[0][0]:
             raise SettingError(f"unknown time zone {tz!r} (--timezone or $BCM_TIMEZONE); use an IANA name such as America/Chicago")
+
+
+def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.DuckDBPyConnection:
+    """Checks that need the file open (and locked), then the schema and the time zone."""
+    try:
         if path is not None:
             used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
             integrity.check_blocks(path, used, files.temp_root(path) / "verified")
@@ -213,7 +220,7 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> d
         if not read_only:
             with files.private_umask():
                 ensure_schema(con)
-        con.execute("SET VARIABLE bcm_timezone = ?", [tz])
+        con.execute("SET VARIABLE bcm_timezone = ?", [timezone])
     except BaseException:
         con.close()
         raise
