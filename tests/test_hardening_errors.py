@@ -220,8 +220,10 @@ def test_permission_denied_on_an_output_folder_is_one_line(shared_folder):
 def test_an_unexpected_error_is_one_line_and_a_private_log_without_row_values(store_copy, tmp_path, monkeypatch):
     import bcm_analytics.reports.export as export
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("cannot place 'P0000001 Jane Doe' born 1950-02-03 at row 1234")
+    row = dict(zip(["patient", "name", "born"], EXPORTS["patients.csv"].splitlines()[1].split(",")[:1] + ["Jane Doe", "1950-02-03"]))
+
+    def broken(*args, **kwargs):  # a message built from a row, as library errors are
+        raise RuntimeError(f"cannot place '{row['patient']} {row['name']}' born {row['born']} at row {1000 + 234}")
 
     monkeypatch.setattr(export, "write_table", broken)
     logs = tmp_path / "logs"
