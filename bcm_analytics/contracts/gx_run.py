@@ -130,9 +130,12 @@ def without_values(table: str, result: dict) -> dict:
     for r in result.get("results", []):
         config = dict(r.get("expectation_config") or {})
         kwargs = dict(config.get("kwargs") or {})
-        for key, value in (written.get((config.get("meta") or {}).get("name")) or {}).items():
-            if is_parameter(value):
-                kwargs[key] = {"$PARAMETER": value["$PARAMETER"], **_size(kwargs.get(key))}
+        suite_form = written.get((config.get("meta") or {}).get("name"))
+        for key, value in kwargs.items():
+            if suite_form is None and isinstance(value, (list, tuple)):  # not ours: keep only the size
+                kwargs[key] = _size(value)
+            elif suite_form is not None and is_parameter(suite_form.get(key)):
+                kwargs[key] = {"$PARAMETER": suite_form[key]["$PARAMETER"], **_size(value)}
         config["kwargs"] = kwargs
         res = {k: v for k, v in (r.get("result") or {}).items() if k not in VALUE_LISTS}
         if "observed_value" in res and not isinstance(res["observed_value"], (int, float, bool)):
