@@ -64,6 +64,14 @@ def sqlite_file(path: Path) -> None:
     con.close()
 
 
+def foreign_duckdb(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE contacts AS SELECT 'Jane Doe' AS name")
+    con.close()
+
+
 def hostile_stores(good: Path, folder: Path) -> dict[str, Path]:
     """Each way a --db can be wrong, as a file of its own."""
     data = good.read_bytes()
@@ -72,6 +80,7 @@ def hostile_stores(good: Path, folder: Path) -> dict[str, Path]:
         "a text file": lambda p: p.write_text("patient_id,name\nP0000001,Jane Doe\n"),
         "0 bytes": lambda p: p.write_bytes(b""),
         "an SQLite file": sqlite_file,
+        "someone else's DuckDB database": foreign_duckdb,
         "truncated to half": lambda p: p.write_bytes(data[: len(data) // 2]),
         "truncated inside the header": lambda p: p.write_bytes(data[:5000]),
         "truncated by its last block": lambda p: p.write_bytes(data[:-block]),

@@ -37,7 +37,7 @@ def assert_one_line_refusal(result, *names):
     return lines[0]
 
 
-HOSTILE = ["a text file", "0 bytes", "an SQLite file", "truncated to half", "truncated inside the header",
+HOSTILE = ["a text file", "0 bytes", "an SQLite file", "someone else's DuckDB database", "truncated to half", "truncated inside the header",
            "truncated by its last block", "a bit flipped in the main header", "a bit flipped in a database header",
            "a bit flipped in the middle", "a bit flipped in the last block"]
 
@@ -49,7 +49,8 @@ def test_every_command_refuses_a_hostile_store_in_one_line_and_leaves_it_unchang
     before = digest(store)
     for command, args in command_lines(store, tmp_path).items():
         line = assert_one_line_refusal(bcm(*args, env={"BCM_WAIT": "0"}), store)
-        assert any(word in line for word in ("not a DuckDB store", "empty", "SQLite", "damaged", "truncated")), (command, line)
+        assert any(word in line for word in ("not a DuckDB store", "empty", "SQLite", "damaged", "truncated",
+                                             "not a bcm store")), (command, line)
         assert digest(store) == before, f"{command} changed a {kind} store"
         assert not (tmp_path / "demo_data").exists(), "demo generated data before checking its store"
 
@@ -60,6 +61,7 @@ def test_the_messages_say_what_the_file_is(hostile):
     assert "is not a DuckDB store" in said["a text file"]
     assert "is empty (0 bytes)" in said["0 bytes"]
     assert "is an SQLite database, not a DuckDB store" in said["an SQLite file"]
+    assert "is a DuckDB database but not a bcm store" in said["someone else's DuckDB database"]
     assert "truncated" in said["truncated inside the header"]
     assert "is damaged: block" in said["a bit flipped in the middle"]
     assert all("restore it from a backup" in said[k] for k in HOSTILE if "flipped" in k or "truncated" in k)

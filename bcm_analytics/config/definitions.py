@@ -134,6 +134,8 @@ def _check_shape(path, base: dict, extra: dict, where: str = "") -> None:
 
 
 def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "true or false"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

@@ -153,7 +153,7 @@ def connect(
     _check_timezone(timezone)
     if str(path) == ":memory:":
         try:
-            con = duckdb.connect(":memory:", config=_duckdb_config(None))
+            con = duckdb.connect(":memory:", config=_duckdb_config())
         except duckdb.Error as e:
             raise _open_error(path, e) from None
         return _prepare(con, None, read_only, timezone)
@@ -171,14 +171,15 @@ def connect(
     return _prepare(con, path, read_only, timezone)
 
 
-def _duckdb_config(path: Path | None) -> dict:
-    """DuckDB spills to this process's private folder beside the store (not a shared /tmp)."""
-    return {"memory_limit": config.memory_limit(), "temp_directory": str(files.run_folder(path) / "duckdb")}
+def _duckdb_config() -> dict:
+    """The same for every connection of a process (DuckDB refuses a second connection to a file
+    with other settings). The spill folder is set once the file has passed its checks."""
+    return {"memory_limit": config.memory_limit()}
 
 
 def _open_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting while another process holds its lock; then say who holds it."""
-    settings = _duckdb_config(path)
+    settings = _duckdb_config()
     deadline = time.monotonic() + wait
     delay = 0.05
     while True:
@@ -215,8 +216,13 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
         if path is not None:
             used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
             integrity.check_blocks(path, used, files.temp_root(path) / "verified")
+            _check_is_a_store(con, path, read_only)
             if not read_only:
                 files.set_mode(path)
+        spill = str(files.run_folder(path) / "duckdb")
+        if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] != spill:
+            escaped = spill.replace("'", "''")
+            con.execute(f"SET temp_directory = '{escaped}'")  # DuckDB's spill files: private, beside the store
         if not read_only:
             with files.private_umask():
                 ensure_schema(con)
@@ -225,6 +231,16 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
         con.close()
         raise
     return con
+
+
+def _check_is_a_store(con, path: Path, read_only: bool) -> None:
+    """A DuckDB file with tables but no load log is someone else's database: reading it would
+    fail half-way, writing would add bcm's schema to it."""
+    tables = con.execute("SELECT count(*), count(*) FILTER (schema_name = 'meta' AND table_name = 'load_log') "
+                         "FROM duckdb_tables()").fetchall()[0]
+    if tables[1] == 0 and (tables[0] > 0 or read_only):
+        raise StoreError(f"{path} is a DuckDB database but not a bcm store (it has no load log); "
+                         "give --db a store made by `bcm load`, or a new path to create one")
 
 
 def _open_error(path: Path, e: duckdb.Error) -> Exception:
@@ -238,6 +254,9 @@ def _open_error(path: Path, e: duckdb.Error) -> Exception:
         return StoreError(f"{path} is damaged or truncated: DuckDB cannot read it; {integrity.RESTORE}")
     if "No space left" in text or "File too large" in text:
         return StoreError(f"no space left to write {path}; free some disk space and run the command again")
+    if "version number" in text or "storage version" in text.lower():
+        return StoreError(f"{path} was written by another version of DuckDB than this bcm uses ({duckdb.__version__}); "
+                          "open it with the bcm that wrote it, or load the exports into a new --db")
     if "Read-only file system" in text:
         return StoreError(f"{path} is on a read-only file system; copy it somewhere writable or use a read-only command")
     return e
