@@ -52,6 +52,8 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Pa
     except ReportError as e:
         fail(scrub(str(e)))
     click.echo(f"wrote {path}")
+    if share and values.get("audience") != "external":
+        click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
 
 
 @contextmanager

@@ -131,9 +131,8 @@ def temp_root(db: str | Path | None) -> Path:
     """`<store>.tmp` beside the store; for an in-memory store, or a folder bcm may not write,
     a per-user folder in the system temp dir (still 0700, still swept)."""
     if db is not None and str(db) != ":memory:":
-        beside = Path(db).absolute().with_name(Path(db).name + ".tmp")
-        if _usable_root(beside):
-            return beside
+        if _usable_root(beside(db)):
+            return beside(db)
     return _usable_root(Path(tempfile.gettempdir()) / f"bcm-{os.getuid()}") or Path(tempfile.mkdtemp(prefix="bcm-"))
 
 

@@ -144,6 +144,7 @@ def _read(marker: Path) -> str | None:
 def _write(marker: Path, signature: str) -> None:
     """Best effort: a marker that cannot be written only means the next run checks again."""
     try:
+        marker.parent.mkdir(mode=0o700, exist_ok=True)
         tmp = marker.with_name(f".{marker.name}.{os.getpid()}")
         tmp.write_text(signature)
         os.replace(tmp, marker)

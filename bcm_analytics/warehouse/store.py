@@ -214,9 +214,9 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
     """Checks that need the file open (and locked), then the schema and the time zone."""
     try:
         if path is not None:
-            used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
-            integrity.check_blocks(path, used, files.temp_root(path) / "verified")
             _check_is_a_store(con, path, read_only)
+            used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
+            integrity.check_blocks(path, used, files.beside(path) / "verified")
             if not read_only:
                 files.set_mode(path)
         spill = str(files.run_folder(path) / "duckdb")
@@ -273,6 +273,7 @@ def _process(match: re.Match) -> str:
         command = " ".join([Path(words[0]).name, *words[1:]])
     except (OSError, IndexError):
         command = Path(match["program"]).name
+    command = " ".join(command.split())
     if len(command) > 80:
         command = command[:77] + "..."
     return f"process {pid} ({command})"
