@@ -108,7 +108,8 @@ def _declared(source: str, mtime: float) -> dict[str, Parameter]:
 
 def declared(notebook: Path) -> dict[str, Parameter]:
     """The parameters the notebook's `parameters` cell declares, with what each holds."""
-    return _declared(str(notebook), notebook.stat().st_mtime)
+    path = Path(str(notebook))
+    return _declared(str(path), path.stat().st_mtime)
 
 
 def nearest(word: str, choices) -> str:

@@ -127,6 +127,11 @@ def write_text(path: str | Path, text: str, *, share: bool = False) -> Path:
 # --- temporary space -------------------------------------------------------------------------
 
 
+def beside(db: str | Path) -> Path:
+    """`<store>.tmp`, the store's private folder (not created here)."""
+    return Path(db).absolute().with_name(Path(db).name + ".tmp")
+
+
 def temp_root(db: str | Path | None) -> Path:
     """`<store>.tmp` beside the store; for an in-memory store, or a folder bcm may not write,
     a per-user folder in the system temp dir (still 0700, still swept)."""
