@@ -198,3 +198,17 @@ def test_a_killed_runs_temporary_files_are_removed_at_the_next_start(tmp_path):
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_a_run_folder_being_set_up_is_left_alone_unless_abandoned(tmp_path):
+    """A folder is locked before it is named run-*; one killed before it could lock goes after a minute."""
+    import time
+
+    root = tmp_path / "s.duckdb.tmp"
+    root.mkdir()
+    young, abandoned = root / "new-1-aa", root / "new-2-bb"
+    young.mkdir()
+    abandoned.mkdir()
+    os.utime(abandoned, (time.time() - 120, time.time() - 120))
+    assert files.sweep(root) == [abandoned]
+    assert young.exists() and not abandoned.exists()

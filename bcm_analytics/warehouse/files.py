@@ -20,12 +20,14 @@ import secrets
 import shutil
 import stat
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 RUN_PREFIX = "run-"
+MAKING_PREFIX = "new-"  # a run folder being set up
 
 _user_umask: int | None = None  # the umask before private_umask() tightened it (what --share uses)
 _runs: dict[Path, tuple[Path, int]] = {}  # temp root -> (this process's run folder, its lock)
@@ -165,11 +167,14 @@ def run_folder(db: str | Path | None) -> Path:
     if root in _runs:
         return _runs[root][0]
     sweep(root)
-    folder = root / f"{RUN_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-    folder.mkdir(mode=PRIVATE_DIR)
-    os.chmod(folder, PRIVATE_DIR)
-    lock = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, PRIVATE_FILE)
+    name = f"{os.getpid()}-{secrets.token_hex(4)}"
+    making = root / f"{MAKING_PREFIX}{name}"  # locked before it is named run-*, so no sweep takes it
+    making.mkdir(mode=PRIVATE_DIR)
+    os.chmod(making, PRIVATE_DIR)
+    lock = os.open(making / ".lock", os.O_CREAT | os.O_RDWR, PRIVATE_FILE)
     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    folder = root / f"{RUN_PREFIX}{name}"
+    os.rename(making, folder)
     _runs[root] = (folder, lock)
     if len(_runs) == 1:
         atexit.register(_remove_runs)
@@ -179,14 +184,17 @@ def run_folder(db: str | Path | None) -> Path:
 def sweep(root: Path) -> list[Path]:
     """Remove the run folders under `root` no live process holds; returns what was removed."""
     removed = []
-    for entry in sorted(root.glob(f"{RUN_PREFIX}*")):
+    for entry in sorted([*root.glob(f"{RUN_PREFIX}*"), *root.glob(f"{MAKING_PREFIX}*")]):
         if any(entry == mine for mine, _ in _runs.values()) or not entry.is_dir() or entry.is_symlink():
             continue
+        if entry.name.startswith(MAKING_PREFIX) and not _older_than(entry, 60):
+            continue  # another process is setting it up this instant
         try:
             fd = os.open(entry / ".lock", os.O_RDWR)
-        except FileNotFoundError:
-            continue  # being created this instant by another process: its lock follows at once
         except OSError:
+            if entry.name.startswith(MAKING_PREFIX):  # killed before it could lock
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -198,6 +206,13 @@ def sweep(root: Path) -> list[Path]:
         finally:
             os.close(fd)
     return removed
+
+
+def _older_than(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False  # gone meanwhile (renamed to run-*, or removed)
 
 
 def _remove_runs() -> None:
