@@ -245,3 +245,13 @@ def test_a_real_process_prints_no_traceback_on_a_damaged_store(hostile):
     result = bcm_process("billing", "--db", hostile["a bit flipped in the middle"], "--month", "2025-01", "--out", "/tmp/x.csv")
     assert result.returncode == 1 and result.stdout == ""
     assert len(stderr_lines(result.stderr)) == 1 and "is damaged: block" in result.stderr
+
+
+def test_generate_into_a_file_or_a_full_disk_is_one_line(tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("not a folder")
+    assert_one_line_refusal(bcm("generate", "--out", a_file / "program", "--patients", "10", "--months", "1"), a_file)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "clinics.csv").symlink_to("/dev/full")
+    line = assert_one_line_refusal(bcm("generate", "--out", tmp_path / "out", "--patients", "10", "--months", "1"))
+    assert "no space left" in line
