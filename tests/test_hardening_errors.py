@@ -253,5 +253,5 @@ def test_generate_into_a_file_or_a_full_disk_is_one_line(tmp_path):
     assert_one_line_refusal(bcm("generate", "--out", a_file / "program", "--patients", "10", "--months", "1"), a_file)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "clinics.csv").symlink_to("/dev/full")
-    line = assert_one_line_refusal(bcm("generate", "--out", tmp_path / "out", "--patients", "10", "--months", "1"))
+    line = assert_one_line_refusal(bcm("generate", "--out", tmp_path / "out", "--patients", "10", "--months", "1"), tmp_path / "out")
     assert "no space left" in line

@@ -29,10 +29,20 @@ DUCKDB_DAMAGED = ("Corrupt database file", "Could not read enough bytes", "not a
 QUOTED_PATH = re.compile(r'"(/[^"]+)"')
 
 
-def one_line(error: BaseException, store: str | None) -> str:
+def out_argument(args: list[str]) -> str | None:
+    """The --out a command was given (the file a full disk was stopping when a writer does not say)."""
+    for i, arg in enumerate(args):
+        if arg == "--out" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--out="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def one_line(error: BaseException, store: str | None, out: str | None = None) -> str:
     """The line for an anticipated failure, else the line pointing at a fresh log file."""
     for e in _chain(error):
-        line = _anticipated(e, store)
+        line = _anticipated(e, store, out)
         if line:
             return " ".join(line.split())
     log = write_log(error)
@@ -48,7 +58,7 @@ def _chain(error: BaseException):
         error = error.__cause__ or error.__context__
 
 
-def _anticipated(e: BaseException, store: str | None) -> str | None:
+def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | None:
     import duckdb
     import yaml
 
@@ -62,7 +72,7 @@ def _anticipated(e: BaseException, store: str | None) -> str | None:
     if isinstance(e, ReportError):
         return scrub(str(e))
     if isinstance(e, OSError) and e.errno is not None:
-        return _os_error(e, store)
+        return _os_error(e, store, out)
     if isinstance(e, duckdb.Error):
         return _duckdb_error(e, store)
     if isinstance(e, yaml.YAMLError):
@@ -74,10 +84,10 @@ def _anticipated(e: BaseException, store: str | None) -> str | None:
     return None
 
 
-def _os_error(e: OSError, store: str | None) -> str | None:
+def _os_error(e: OSError, store: str | None, out: str | None) -> str | None:
     from bcm_analytics.warehouse import files
 
-    name = e.filename or files.last_output() or store or "a file"
+    name = e.filename or files.last_output() or out or store or "a file"
     if e.errno in NO_SPACE:
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if e.errno in (errno.EACCES, errno.EPERM):
@@ -159,6 +169,7 @@ class Boundary(click.Group):
 
         wait = os.environ.get("BCM_WAIT")  # --wait sets it for the report kernels: not beyond this command
         files.last_output(forget=True)
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
             with files.private_umask():
                 line = None
@@ -170,7 +181,7 @@ class Boundary(click.Group):
                 except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                     raise
                 except Exception as e:  # noqa: BLE001 (the boundary: every failure ends here as one line)
-                    line = one_line(e, ctx.meta.get("bcm.db"))
+                    line = one_line(e, ctx.meta.get("bcm.db"), out_argument(args))
                 raise click.ClickException(line)
         finally:
             if wait is None:
