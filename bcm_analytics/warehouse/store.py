@@ -236,9 +236,13 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
 def _check_is_a_store(con, path: Path, read_only: bool) -> None:
     """A DuckDB file with tables but no load log is someone else's database: reading it would
     fail half-way, writing would add bcm's schema to it."""
-    tables = con.execute("SELECT count(*), count(*) FILTER (schema_name = 'meta' AND table_name = 'load_log') "
-                         "FROM duckdb_tables()").fetchall()[0]
-    if tables[1] == 0 and (tables[0] > 0 or read_only):
+    try:
+        con.execute("SELECT 1 FROM meta.load_log LIMIT 0")
+        return
+    except duckdb.CatalogException:
+        pass
+    tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").fetchall()[0][0]
+    if tables or read_only:
         raise StoreError(f"{path} is a DuckDB database but not a bcm store (it has no load log); "
                          "give --db a store made by `bcm load`, or a new path to create one")
 
