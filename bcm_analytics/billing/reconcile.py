@@ -1,7 +1,7 @@
 """Reconciliation: claims against the lines the logged minutes support (billing_rules.md section 6).
 
 `findings` returns one row per finding (a patient-month can carry several), each with the
-money at stake and a sentence a biller can act on; the SQL is sql/reconcile.sql. Claims come
+money at stake and a sentence a biller can act on; the SQL is models/reconcile/*.sql. Claims come
 from staging.claims and staging.claims_unknown_patient (claim lines the loader keeps aside
 because their patient is not in the registry).
 """
@@ -11,18 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
-from bcm_analytics.billing.engine import (
-    build,
-    built_token,
-    period,
-    period_rows,
-    sql_text,
-    with_month_text,
-)
-from bcm_analytics.sqlfiles import run_sql
-from bcm_analytics.warehouse.store import copy_to_temp
+from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, evidence_query, period
+from bcm_analytics.models import Marts, Query
 
 FINDINGS = {
     # finding: what it means, for the workbook's summary
@@ -41,33 +32,26 @@ FINDINGS = {
 SEVERITIES = ("revenue", "compliance", "info")
 
 
-def _prepare(con, start, end, rules) -> dict:
-    """Build billing, then the reconciliation tables for start..end; returns the period parameters."""
-    rules = build(con, rules)
-    params = period(start, end)
-    token = f"{built_token(con, rules)}/{params['start']}/{params['end']}"
-    if con.execute("SELECT getvariable('bcm_reconciled')").fetchall()[0][0] == token:
-        return params
-    codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
-    copy_to_temp(con, "billing_claim_codes", pa.table({"code": [c for c, _ in codes], "family": [f for _, f in codes]}))
-    run_sql(con, sql_text("reconcile"), params)
-    con.execute("SET VARIABLE bcm_reconciled = ?", [token])
-    return params
+def findings_query(marts: Marts, start, end=None) -> Query:
+    """Findings of the service months start..end, most money at stake first."""
+    return marts.select(
+        f"""SELECT * REPLACE ({MONTH_TEXT}) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
+            ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 ELSE 2 END,
+                     amount_at_stake DESC, patient_id, service_month, finding""",
+        period(start, end),
+    )
+
+
+def totals_query(marts: Marts, start, end=None, clinic: str | None = None, payer: str | None = None) -> Query:
+    return marts.select(
+        f"SELECT * REPLACE ({MONTH_TEXT}) FROM marts.recon_monthly_totals($start, $end, $clinic, $payer)",
+        {**period(start, end), "clinic": clinic, "payer": payer},
+    )
 
 
 def findings(con, start, end=None, rules=None) -> pd.DataFrame:
     """One row per finding for the service months start..end, most money at stake first."""
-    _prepare(con, start, end, rules)
-    return _findings(con)
-
-
-def _findings(con) -> pd.DataFrame:
-    frame = con.execute(
-        """SELECT * FROM recon_findings
-           ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 ELSE 2 END,
-                    amount_at_stake DESC, patient_id, service_month, finding"""
-    ).df()
-    return with_month_text(frame)
+    return findings_query(billing_marts(con, rules), start, end).df()
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -88,11 +72,7 @@ def monthly_totals(con, start, end=None, rules=None, clinic: str | None = None, 
 
     `payer` is a payer name or a payer class; None means all.
     """
-    return _totals(con, _prepare(con, start, end, rules), clinic, payer)
-
-
-def _totals(con, params: dict, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
-    return with_month_text(run_sql(con, sql_text("recon_totals"), {**params, "clinic": clinic, "payer": payer}).df())
+    return totals_query(billing_marts(con, rules), start, end, clinic, payer).df()
 
 
 def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Path:
@@ -100,14 +80,14 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     and the time entries behind every expected line (patient-level: a separate, explicit output)."""
     from bcm_analytics.reports.export import write_workbook
 
-    params = _prepare(con, start, end, rules)
-    rows = _findings(con)
-    sheets = {"summary": summary(rows), "by_month": _totals(con, params)}
+    marts = billing_marts(con, rules)
+    rows = findings_query(marts, start, end).df()
+    sheets = {"summary": summary(rows), "by_month": totals_query(marts, start, end).df()}
     for finding in FINDINGS:
         part = rows[rows.finding == finding]
         if finding != "matched" and len(part):
             sheets[finding] = part
-    sheets["evidence"] = period_rows(con, "billing_evidence", start, end, "line_id, service_at, entry_id")
+    sheets["evidence"] = evidence_query(marts, start, end).df()
     return write_workbook(sheets, path)
 
 

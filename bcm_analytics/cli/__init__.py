@@ -11,6 +11,7 @@ from bcm_analytics import __version__
 from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
 from bcm_analytics.cli.errors import Boundary, quiet_cleanup
+from bcm_analytics.cli.marts import build
 from bcm_analytics.cli.outcomes import outcomes
 from bcm_analytics.cli.reports import demo, report
 from bcm_analytics.cli.validate import validate
@@ -27,9 +28,15 @@ def cli() -> None:
     What bcm writes is private (files 0600, folders 0700); a failure is one line saying
     which file and what to do.
     """
+    from bcm_analytics.config.settings import SettingsError, load_settings
+
+    try:
+        load_settings()  # a misspelled or wrong BCM_* variable is one line, before any default is read
+    except SettingsError as e:
+        raise click.ClickException(str(e)) from None
 
 
-for command in (generate, load, quarantine, report, demo, validate, outcomes, billing, reconcile):
+for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile):
     cli.add_command(command)
 
 

@@ -5,47 +5,117 @@ BCM_TIMEZONE  the program's time zone for clinics that name none (default Americ
               months are assigned in local time, never in UTC
 BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (default 4GB), so
               a 10-million-row export runs in bounded memory on a small machine
-BCM_WAIT      seconds a command waits for a store another process is writing (default 30)
+BCM_RULES     the program's billing rules file, merged over the shipped rules (default: none)
+BCM_WAIT      seconds a command waits for a store another process is using (default 30)
 BCM_SHARE     1: aggregate outputs (external reports, suppressed measures) are written with the
               user's umask instead of 0600; patient-level outputs stay private whatever it says
+BCM_LOG_DIR   where an unexpected error's log goes (default ~/.cache/bcm/logs)
+
+Each is checked when read: a time zone that does not exist or a memory limit DuckDB would not
+understand is refused in one line naming the variable, before a store is opened. A variable
+that looks like a misspelling of one of these (BCM_TIMEZON) is refused naming the right one,
+since otherwise the default would be used without a word. Other BCM_ names are left alone.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import zoneinfo
 from pathlib import Path
+from typing import Annotated, ClassVar, Mapping
+
+from pydantic import AfterValidator, Field
+
+from bcm_analytics.config.files import ConfigError, Strict, nearest, validate
 
 DEFAULT_DB = "bcm.duckdb"
 DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_MEMORY_LIMIT = "4GB"
-DEFAULT_WAIT = 30.0
+DEFAULT_WAIT = "30"
+YES, NO = ("1", "true", "yes"), ("0", "false", "no", "")
+SOURCE = "environment"
+MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
+
+
+class SettingsError(ConfigError):
+    """An environment variable the program cannot use: `environment: BCM_X: problem`."""
+
+
+def _time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"must be an IANA time zone name such as America/Chicago (got {name!r})") from None
+    return name
+
+
+def _memory(value: str) -> str:
+    if not MEMORY.fullmatch(value.strip()):
+        raise ValueError(f"must be an amount of memory such as 2GB, 512MB or 80% (got {value!r})")
+    return value.strip()
+
+
+def _seconds(value: str) -> str:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"must be a number of seconds such as 30 (got {value!r})")
+    return value.strip()
+
+
+def _yes_no(value: str) -> str:
+    if value.strip().lower() not in YES + NO:
+        raise ValueError(f"must be 1 or 0 (got {value!r})")
+    return value.strip().lower()
+
+
+class Settings(Strict):
+    """The environment's settings, by variable name."""
+
+    noun: ClassVar[str] = "setting"
+    BCM_DB: Annotated[str, Field(min_length=1, description="a file path")] = DEFAULT_DB
+    BCM_TIMEZONE: Annotated[str, AfterValidator(_time_zone)] = DEFAULT_TIMEZONE
+    BCM_MEMORY_LIMIT: Annotated[str, AfterValidator(_memory)] = DEFAULT_MEMORY_LIMIT
+    BCM_RULES: str | None = None
+    BCM_WAIT: Annotated[str, AfterValidator(_seconds)] = DEFAULT_WAIT
+    BCM_SHARE: Annotated[str, AfterValidator(_yes_no)] = "0"
+    BCM_LOG_DIR: str | None = None  # read by cli/errors.py straight from the environment
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `environ` (default os.environ), checked."""
+    environ = os.environ if environ is None else environ
+    known = list(Settings.model_fields)
+    values = {}
+    for name, value in environ.items():
+        if name in known:
+            if value != "":
+                values[name] = value
+        elif name.startswith("BCM_") or name.upper().startswith("BCM"):
+            near = nearest(name, known, cutoff=0.8)
+            if near and near not in environ:
+                raise SettingsError(SOURCE, name, f"unknown setting; did you mean {near}?")
+    return validate(Settings, values, SettingsError, lambda loc: SOURCE)
 
 
 def default_db_path() -> Path:
-    return Path(os.environ.get("BCM_DB", DEFAULT_DB))
+    return Path(load_settings().BCM_DB)
 
 
 def default_timezone() -> str:
-    return os.environ.get("BCM_TIMEZONE", DEFAULT_TIMEZONE)
+    return load_settings().BCM_TIMEZONE
 
 
 def memory_limit() -> str:
-    return os.environ.get("BCM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    return load_settings().BCM_MEMORY_LIMIT
 
 
 def wait_seconds() -> float:
-    """$BCM_WAIT as seconds; a value that is not a number of seconds is refused, not ignored."""
-    text = os.environ.get("BCM_WAIT", "").strip()
-    if not text:
-        return DEFAULT_WAIT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"BCM_WAIT={text!r} is not a number of seconds")
-    return seconds
+    return float(load_settings().BCM_WAIT)
 
 
 def share_aggregates() -> bool:
-    return os.environ.get("BCM_SHARE", "").strip().lower() in ("1", "true", "yes")
+    return load_settings().BCM_SHARE in YES

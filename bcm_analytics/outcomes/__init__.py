@@ -9,8 +9,8 @@
 The measures are SQL files in sql/, one statement each, run by DuckDB over whole tables.
 """
 
-from bcm_analytics.outcomes.measures import OutcomeRun, patient_outcomes, prepare
 from bcm_analytics.config.definitions import Definitions, load_definitions
+from bcm_analytics.outcomes.measures import OutcomeRun, patient_outcomes, prepare
 from bcm_analytics.outcomes.suppression import suppress
 
 __all__ = ["Definitions", "OutcomeRun", "load_definitions", "patient_outcomes", "prepare", "suppress"]
