@@ -62,12 +62,13 @@ def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | 
     import duckdb
     import yaml
 
+    from bcm_analytics.config.files import ConfigError
     from bcm_analytics.config.rules import RulesError
     from bcm_analytics.reports.parameters import ParameterError
     from bcm_analytics.reports.runner import ReportError
     from bcm_analytics.warehouse import StoreError
 
-    if isinstance(e, (StoreError, RulesError, ParameterError)):
+    if isinstance(e, (StoreError, ConfigError, RulesError, ParameterError)):
         return str(e)
     if isinstance(e, ReportError):
         return scrub(str(e))
@@ -165,6 +166,7 @@ class Boundary(click.Group):
     """The `bcm` group: each command runs with a private umask and inside the error boundary."""
 
     def invoke(self, ctx: click.Context):
+        from bcm_analytics.config import settings as config
         from bcm_analytics.warehouse import files
 
         wait = os.environ.get("BCM_WAIT")  # --wait sets it for the report kernels: not beyond this command
@@ -174,6 +176,7 @@ class Boundary(click.Group):
             with files.private_umask():
                 line = None
                 try:
+                    config.wait_seconds(), config.share_aggregates()  # a bad BCM_WAIT / BCM_SHARE: before anything
                     return super().invoke(ctx)
                 except click.UsageError as e:
                     e.ctx = None  # one line: the error, without the usage text above it

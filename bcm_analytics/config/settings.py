@@ -80,9 +80,6 @@ class Settings(Strict):
     BCM_TIMEZONE: Annotated[str, AfterValidator(_time_zone)] = DEFAULT_TIMEZONE
     BCM_MEMORY_LIMIT: Annotated[str, AfterValidator(_memory)] = DEFAULT_MEMORY_LIMIT
     BCM_RULES: str | None = None
-    BCM_WAIT: Annotated[str, AfterValidator(_seconds)] = DEFAULT_WAIT
-    BCM_SHARE: Annotated[str, AfterValidator(_yes_no)] = "0"
-    BCM_LOG_DIR: str | None = None  # read by cli/errors.py straight from the environment
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,9 +110,20 @@ def memory_limit() -> str:
     return load_settings().BCM_MEMORY_LIMIT
 
 
+# The hardening settings are read (and checked) where they are used, outside the model above.
+
+
+def _checked(name: str, default: str, check) -> str:
+    text = os.environ.get(name, "").strip() or default
+    try:
+        return check(text)
+    except ValueError as e:
+        raise SettingsError(SOURCE, name, str(e)) from None
+
+
 def wait_seconds() -> float:
-    return float(load_settings().BCM_WAIT)
+    return float(_checked("BCM_WAIT", DEFAULT_WAIT, _seconds))
 
 
 def share_aggregates() -> bool:
-    return load_settings().BCM_SHARE in YES
+    return _checked("BCM_SHARE", "0", _yes_no) in YES
