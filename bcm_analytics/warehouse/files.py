@@ -224,20 +224,3 @@ def _remove_runs() -> None:
         except OSError:
             pass
     _runs.clear()
-
-
-def database_path(con) -> str | None:
-    """The file a DuckDB connection has open (None for an in-memory database)."""
-    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
-    return rows[0][0] if rows and rows[0][0] else None
-
-
-@contextmanager
-def temp_folder(con, prefix: str = "load-"):
-    """A fresh private folder in the store's temporary space, removed afterwards (or, if the
-    process is killed, by the next start)."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=run_folder(database_path(con))))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
