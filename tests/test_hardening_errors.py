@@ -52,6 +52,7 @@ def test_every_command_refuses_a_hostile_store_in_one_line_and_leaves_it_unchang
         assert any(word in line for word in ("not a DuckDB store", "empty", "SQLite", "damaged", "truncated",
                                              "not a bcm store")), (command, line)
         assert digest(store) == before, f"{command} changed a {kind} store"
+        assert not store.with_name(store.name + ".tmp").exists(), "nothing is made beside a refused store"
         assert not (tmp_path / "demo_data").exists(), "demo generated data before checking its store"
 
 

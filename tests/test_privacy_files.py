@@ -212,3 +212,12 @@ def test_a_run_folder_being_set_up_is_left_alone_unless_abandoned(tmp_path):
     os.utime(abandoned, (time.time() - 120, time.time() - 120))
     assert files.sweep(root) == [abandoned]
     assert young.exists() and not abandoned.exists()
+
+
+def test_a_first_load_that_loads_nothing_leaves_no_folder_beside_the_store(tmp_path):
+    export = tmp_path / "exports" / "time_logs.csv"
+    export.parent.mkdir()
+    export.write_text("entry_id,patient_id\nE1,P0000001\n")
+    result = bcm("load", export, "--db", tmp_path / "new.duckdb")
+    assert result.exit_code == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]

@@ -134,6 +134,26 @@ def beside(db: str | Path) -> Path:
     return Path(db).absolute().with_name(Path(db).name + ".tmp")
 
 
+def verified_marker(db: str | Path) -> Path:
+    """Where the signature of the store file that last passed its check is kept (integrity.py)."""
+    return beside(db) / "verified"
+
+
+def discard(db: str | Path) -> None:
+    """The store was removed (a first load that loaded nothing): so goes its private folder,
+    this process's run in it, and the folder itself unless another run is using it."""
+    root = beside(db)
+    run = _runs.pop(root, None)
+    if run is not None:
+        shutil.rmtree(run[0], ignore_errors=True)
+        os.close(run[1])
+    verified_marker(db).unlink(missing_ok=True)
+    try:
+        root.rmdir()
+    except OSError:
+        pass
+
+
 def temp_root(db: str | Path | None) -> Path:
     """`<store>.tmp` beside the store; for an in-memory store, or a folder bcm may not write,
     a per-user folder in the system temp dir (still 0700, still swept)."""

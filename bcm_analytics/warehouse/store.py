@@ -152,7 +152,7 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
         if path is not None:
             _check_is_a_store(con, path, read_only)
             used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
-            integrity.check_blocks(path, used, files.beside(path) / "verified")
+            integrity.check_blocks(path, used, files.verified_marker(path))
             if not read_only:
                 files.set_mode(path)
         spill = str(files.run_folder(path) / "duckdb")
