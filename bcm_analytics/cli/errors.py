@@ -1,6 +1,6 @@
 """What a failed command says: one line naming the file and what to do, never a traceback.
 
-Every command runs inside `boundary()` (cli/__init__.py). Failures a user can meet and fix (the
+Every command runs inside `Boundary`, the `bcm` group's class (cli/__init__.py). Failures a user can meet and fix (the
 store locked, damaged, not a store; permission denied; a full disk; a bad setting, rules or
 definitions file) become that one line. Anything else is a bug in bcm: the user gets one line
 with the path of a log file holding the traceback. The log holds code locations, error types and
@@ -63,12 +63,11 @@ def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | 
     import yaml
 
     from bcm_analytics.config.files import ConfigError
-    from bcm_analytics.config.rules import RulesError
     from bcm_analytics.reports.parameters import ParameterError
     from bcm_analytics.reports.runner import ReportError
     from bcm_analytics.warehouse import StoreError
 
-    if isinstance(e, (StoreError, ConfigError, RulesError, ParameterError)):
+    if isinstance(e, (StoreError, ConfigError, ParameterError)):  # their messages are written as the line
         return str(e)
     if isinstance(e, ReportError):
         return scrub(str(e))

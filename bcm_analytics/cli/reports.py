@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import db_option, fail, open_store, require_store, remember_db, share_option, timezone_option, wait_option
+from bcm_analytics.cli.options import (
+    db_option, fail, open_store, remember_db, require_store, share_option, timezone_option, wait_option,
+)
 from bcm_analytics.redact import scrub
 from bcm_analytics.reports.runner import ReportError, available_reports, render_report
 
