@@ -85,6 +85,8 @@ def test_no_identifier_in_the_saved_result_and_the_counts_stay(db, tmp_path):
     assert by_name[("duckdb", "time_logs", "no entry logged twice")]["unexpected"] >= 1
     examples = by_name[("duckdb", "time_logs", "no entry logged twice")]["examples"]
     assert examples and all(set(e) <= {"_source_file", "_line"} for e in examples), "file and line find the row"
+    same_day = by_name[("duckdb", "assessments", "one score per instrument per day")]
+    assert same_day["unexpected"] == 1 and same_day["examples"] == [{"instrument": "PHQ-9", "scores": 2}], "no patient, date or score"
     known = next(r for r in document["great_expectations"]["time_logs"]["results"]
                  if r["expectation_config"]["meta"]["name"] == "patient known")
     assert known["expectation_config"]["kwargs"]["value_set"] == {"$PARAMETER": "known_patient_ids", "values": 2}
