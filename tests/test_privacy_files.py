@@ -17,7 +17,8 @@ import pytest
 from hardening_stores import bcm, make_store, write_exports
 
 from bcm_analytics.reports.export import write_table, write_workbook
-from bcm_analytics.warehouse import connect, files
+from bcm_analytics import private_files as files
+from bcm_analytics.warehouse import connect
 
 
 def mode(path) -> int:
@@ -171,9 +172,10 @@ def test_duckdb_spills_into_the_private_folder(tmp_path):
 
 KILLED = """
 import sys, time
-from bcm_analytics.warehouse import connect, files
+from bcm_analytics import private_files
+from bcm_analytics.warehouse import connect
 con = connect(sys.argv[1])
-folder = files.run_folder(sys.argv[1])
+folder = private_files.run_folder(sys.argv[1])
 (folder / "load-x").mkdir()
 (folder / "load-x" / "copy.csv").write_text("patient_id\\nP0000001\\n")
 print(folder, flush=True)

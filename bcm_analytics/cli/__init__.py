@@ -13,6 +13,7 @@ from bcm_analytics.cli.data import generate, load, quarantine
 from bcm_analytics.cli.errors import Boundary, quiet_cleanup
 from bcm_analytics.cli.marts import build
 from bcm_analytics.cli.outcomes import outcomes
+from bcm_analytics.cli.profile import profile
 from bcm_analytics.cli.reports import demo, report
 from bcm_analytics.cli.validate import validate
 
@@ -36,7 +37,7 @@ def cli() -> None:
         raise click.ClickException(str(e)) from None
 
 
-for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile):
+for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile, profile):
     cli.add_command(command)
 
 

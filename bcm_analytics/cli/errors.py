@@ -85,9 +85,9 @@ def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | 
 
 
 def _os_error(e: OSError, store: str | None, out: str | None) -> str | None:
-    from bcm_analytics.warehouse import files
+    from bcm_analytics import private_files
 
-    name = e.filename or files.last_output() or out or store or "a file"
+    name = e.filename or private_files.last_output() or out or store or "a file"
     if e.errno in NO_SPACE:
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if e.errno in (errno.EACCES, errno.EPERM):
@@ -124,14 +124,14 @@ def _duckdb_error(e: BaseException, store: str | None) -> str | None:
 
 def log_folder() -> Path:
     """$BCM_LOG_DIR, else ~/.cache/bcm/logs, else a private folder in the system temp dir."""
-    from bcm_analytics.warehouse import files
+    from bcm_analytics import private_files
 
     candidates = [os.environ.get("BCM_LOG_DIR"),
                   os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bcm", "logs"),
                   os.path.join(tempfile.gettempdir(), f"bcm-{os.getuid()}", "logs")]
     for candidate in filter(None, candidates):
         try:
-            folder = files.make_folder(candidate)
+            folder = private_files.make_folder(candidate)
             if os.access(folder, os.W_OK):
                 return folder
         except OSError:
@@ -141,7 +141,7 @@ def log_folder() -> Path:
 
 def write_log(error: BaseException) -> Path:
     """The traceback of an unexpected error, without row values, in a private file."""
-    from bcm_analytics.warehouse import files
+    from bcm_analytics import private_files
 
     lines = [f"bcm {__version__}, Python {sys.version.split()[0]}, {datetime.now():%Y-%m-%d %H:%M:%S}",
              "command: " + " ".join(["bcm", *sys.argv[1:]]), ""]
@@ -151,7 +151,7 @@ def write_log(error: BaseException) -> Path:
                   for f in traceback.extract_tb(e.__traceback__)]
         lines += [f"{type(e).__module__}.{type(e).__qualname__}: {scrub(str(e))}", ""]
     path = log_folder() / f"bcm-error-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
-    return files.write_text(path, "\n".join(lines))
+    return private_files.write_text(path, "\n".join(lines))
 
 
 def quiet_cleanup() -> None:
@@ -166,13 +166,13 @@ class Boundary(click.Group):
 
     def invoke(self, ctx: click.Context):
         from bcm_analytics.config import settings as config
-        from bcm_analytics.warehouse import files
+        from bcm_analytics import private_files
 
         wait = os.environ.get("BCM_WAIT")  # --wait sets it for the report kernels: not beyond this command
-        files.last_output(forget=True)
+        private_files.last_output(forget=True)
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
-            with files.private_umask():
+            with private_files.private_umask():
                 line = None
                 try:
                     config.wait_seconds(), config.share_aggregates()  # a bad BCM_WAIT / BCM_SHARE: before anything

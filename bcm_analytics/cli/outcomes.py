@@ -66,9 +66,9 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     if measures:
         write_table(_measures(run, start_month, end_month), measures, sheet="measures")
         if share:  # aggregate and suppressed: the only output of this command --share applies to
-            from bcm_analytics.warehouse import files
+            from bcm_analytics import private_files
 
-            files.set_mode(measures, share=True)
+            private_files.set_mode(measures, share=True)
         click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")
     if worklists:
         from bcm_analytics.outcomes.caseload import worklists_workbook

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 
-from bcm_analytics import __version__
+from bcm_analytics import __version__, private_files
 from bcm_analytics.contracts.checks import stored_frame, unexpected_rows_sql
 from bcm_analytics.contracts.sqlfiles import frame_sql, install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, Expectation, expectations, suite_tables
@@ -169,6 +171,16 @@ def record(con: duckdb.DuckDBPyConnection, run: ValidationRun, started_at) -> in
     con.execute("COMMIT")
     run.run_id = run_id
     return run_id
+
+
+def validate_and_record(con: duckdb.DuckDBPyConnection, sample: int | None = DEFAULT_SAMPLE, out: Path | None = None) -> ValidationRun:
+    """Validate, keep the run in the store (the data-quality report reads it) and write its JSON to `out`."""
+    started_at = datetime.now(timezone.utc)
+    run = validate_store(con, sample or None)
+    record(con, run, started_at)
+    if out is not None:
+        private_files.write_text(out, json.dumps(as_json(run), indent=1, default=str))
+    return run
 
 
 def as_json(run: ValidationRun) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bcm_analytics.warehouse import files
+from bcm_analytics import private_files
 
 EXCEL_MAX_ROWS = 1_048_575
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -26,7 +26,7 @@ def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
 
 def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension."""
-    path = files.prepare_output(check_suffix(path))  # 0600 before a byte is written
+    path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame.to_csv(path, index=False)
@@ -44,7 +44,7 @@ def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int
     fetched in batches into XlsxWriter's constant-memory mode, so the whole result is never held
     in memory: a 10-million-row billing export costs what its batches cost.
     """
-    path = files.prepare_output(check_suffix(path))  # 0600 before a byte is written
+    path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix in (".csv", ".parquet"):
         fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
@@ -113,7 +113,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """
     import xlsxwriter
 
-    path = files.prepare_output(path)  # 0600 before a byte is written
+    path = private_files.prepare_output(path)  # 0600 before a byte is written
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
     header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})

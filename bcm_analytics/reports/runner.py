@@ -9,9 +9,11 @@ are removed before export.
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+# notebooks/ at the top of the repository, installed as package data (see pyproject.toml)
+NOTEBOOKS_DIR = resources.files("bcm_analytics.notebooks")
 CDN_SCRIPT = re.compile(r'<script[^>]*src="((https?:)?//[^"]*)?"[^>]*>\s*</script>\s*')
 
 
@@ -41,7 +43,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
     import papermill as pm
 
     from bcm_analytics.reports import parameters as checks
-    from bcm_analytics.warehouse import files
+    from bcm_analytics import private_files
 
     source = notebook_path(name)
     out = Path(out_path) if out_path else Path("reports") / f"{name}.html"
@@ -55,7 +57,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
         )
     except pm.PapermillExecutionError as e:
         raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None
-    return files.write_text(out, to_html(nb), share=share and params.get("audience") == "external")
+    return private_files.write_text(out, to_html(nb), share=share and params.get("audience") == "external")
 
 
 def _absolute_if_path(value):

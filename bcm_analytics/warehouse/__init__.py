@@ -6,7 +6,7 @@ Schemas a reader sees in the file:
   meta.*       load log, quarantine, row changes: the audit trail of every load
   core.*       views that resolve local dates and months in each clinic's time zone
 
-Beside the file: `<store>.tmp/`, private temporary space (files.py).
+Beside the file: `<store>.tmp/`, private temporary space (bcm_analytics/private_files.py).
 """
 
 from bcm_analytics.warehouse.integrity import StoreError

@@ -19,7 +19,8 @@ import pyarrow as pa
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.tables import CONTRACTS_DIR, ColumnSpec, TableSpec, table_specs  # noqa: F401  (re-exported)
 from bcm_analytics.sqlfiles import read_sql
-from bcm_analytics.warehouse import files, integrity
+from bcm_analytics import private_files
+from bcm_analytics.warehouse import integrity
 from bcm_analytics.warehouse.integrity import StoreError
 
 PROVENANCE = [
@@ -98,7 +99,7 @@ def connect(
     elif read_only:
         raise StoreError(f"no store at {path}; create one with `bcm load PATH --db {path}`")
     else:
-        files.make_folder(path.parent)
+        private_files.make_folder(path.parent)
     try:
         wait = config.wait_seconds() if wait is None else wait
     except ValueError as e:
@@ -120,7 +121,7 @@ def _open_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyCo
     delay = 0.05
     while True:
         try:
-            with files.private_umask():  # a new store (and its write-ahead log) is born 0600
+            with private_files.private_umask():  # a new store (and its write-ahead log) is born 0600
                 return duckdb.connect(str(path), read_only=read_only, config=settings)
         except duckdb.Error as e:
             holder = LOCK_HOLDER.search(str(e))
@@ -152,15 +153,15 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
         if path is not None:
             _check_is_a_store(con, path, read_only)
             used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
-            integrity.check_blocks(path, used, files.verified_marker(path))
+            integrity.check_blocks(path, used, private_files.verified_marker(path))
             if not read_only:
-                files.set_mode(path)
-        spill = str(files.run_folder(path) / "duckdb")
+                private_files.set_mode(path)
+        spill = str(private_files.run_folder(path) / "duckdb")
         if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] != spill:
             escaped = spill.replace("'", "''")
             con.execute(f"SET temp_directory = '{escaped}'")  # DuckDB's spill files: private, beside the store
         if not read_only:
-            with files.private_umask():
+            with private_files.private_umask():
                 ensure_schema(con)
         con.execute("SET VARIABLE bcm_timezone = ?", [timezone])
     except BaseException:
