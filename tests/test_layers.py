@@ -26,7 +26,7 @@ PACKAGE = Path(bcm_analytics.__file__).parent
 
 # lowest first; each name is the first part below bcm_analytics (a subpackage or a top-level module)
 LAYERS = [
-    ("config", {"__init__", "config", "months", "npi", "sqlfiles"}),
+    ("config", {"__init__", "config", "months", "npi", "sqlfiles", "redact", "private_files"}),
     ("ingest, contracts", {"ingest", "contracts"}),
     ("models, warehouse", {"models", "marts", "warehouse"}),
     ("measures", {"billing", "outcomes", "overview"}),

@@ -13,6 +13,7 @@ from bcm_analytics.cli.options import check_month, db_option, fail, open_store, 
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
 from bcm_analytics.models import refresh
 from bcm_analytics.warehouse import connect, table_specs
+from bcm_analytics import private_files
 
 
 @click.command()
@@ -99,6 +100,7 @@ def remove_store(db: Path) -> None:
     """Delete a store file (and its write-ahead log) that holds nothing a load put there."""
     for path in (db, db.with_name(db.name + ".wal")):
         path.unlink(missing_ok=True)
+    private_files.discard(db)  # and its private temp folder beside it
 
 
 @click.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -10,12 +11,43 @@ import click
 
 from bcm_analytics.config import settings as config
 
-db_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=lambda: str(config.default_db_path()),
-    show_default="$BCM_DB or ./bcm.duckdb",
-    help="The DuckDB store file.",
+
+
+def remember_db(ctx: click.Context, param, value):
+    """The error boundary names the store in its one line."""
+    ctx.meta["bcm.db"] = str(value) if value is not None else None
+    return value
+
+
+def _set_wait(ctx: click.Context, param, value: float | None):
+    """--wait goes to the environment, so the report kernels papermill starts wait as long."""
+    if value is not None:
+        os.environ["BCM_WAIT"] = f"{value:g}"
+    return value
+
+
+wait_option = click.option(
+    "--wait", type=click.FloatRange(min=0), expose_value=False, callback=_set_wait, metavar="SECONDS",
+    help="How long to wait for a store another process is using.  [default: $BCM_WAIT or 30]",
+)
+
+
+def db_option(command):
+    """--db STORE, and --wait SECONDS for a store another process is writing."""
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, readable=False, path_type=Path),  # the store check says it better
+        default=lambda: str(config.default_db_path()),
+        show_default="$BCM_DB or ./bcm.duckdb",
+        callback=remember_db,
+        help="The DuckDB store file.",
+    )(wait_option(command))
+
+
+share_option = click.option(
+    "--share", is_flag=True, default=lambda: config.share_aggregates(), show_default="$BCM_SHARE",
+    help="Write aggregate outputs (external reports, suppressed measures) with your umask instead of 0600. "
+         "Patient-level outputs stay private.",
 )
 
 timezone_option = click.option(

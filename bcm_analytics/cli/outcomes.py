@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import check_date, check_month, db_option, fail, open_store
+from bcm_analytics.cli.options import check_date, check_month, db_option, fail, open_store, share_option
 
 PATH = click.Path(dir_okay=False, path_type=Path)
 
@@ -26,8 +26,9 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--care-manager", help="Only this care manager's patients.")
 @click.option("--payer", help="Only this payer.")
 @click.option("--instrument", help="Only this instrument (PHQ-9, GAD-7).")
+@share_option
 def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
-             instrument) -> None:
+             instrument, share) -> None:
     """Outcome measures (response, remission, treat-to-target) from the store.
 
     --out writes one row per patient, episode and instrument: baseline and latest scores,
@@ -64,6 +65,10 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
     if measures:
         write_table(_measures(run, start_month, end_month), measures, sheet="measures")
+        if share:  # aggregate and suppressed: the only output of this command --share applies to
+            from bcm_analytics import private_files
+
+            private_files.set_mode(measures, share=True)
         click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")
     if worklists:
         from bcm_analytics.outcomes.caseload import worklists_workbook

@@ -7,43 +7,60 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import db_option, fail, require_store, timezone_option
+from bcm_analytics.cli.options import (
+    db_option, fail, open_store, remember_db, require_store, share_option, timezone_option, wait_option,
+)
+from bcm_analytics.redact import scrub
 from bcm_analytics.reports.runner import ReportError, available_reports, render_report
-
-
-def parse_value(text: str):
-    """-p values: numbers and none/null become Python values; everything else stays text."""
-    if text.lower() in ("none", "null", ""):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 @click.command()
 @click.argument("name")
 @db_option
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
-              help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable).")
+              help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable; see --list-parameters).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML file (default reports/NAME.html).")
-def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Path | None) -> None:
-    """Render report NAME (a notebook in notebooks/) to self-contained HTML."""
+@click.option("--list-parameters", is_flag=True, help="List the report's parameters and what each takes, then stop.")
+@share_option
+def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Path | None, list_parameters: bool,
+           share: bool) -> None:
+    """Render report NAME (a notebook in notebooks/) to self-contained HTML.
+
+    Parameters are checked before anything runs: names against the notebook's parameters,
+    values against what each takes and, for a clinic, payer, care manager or instrument,
+    against the store. The HTML is private (0600); --share applies to external-audience reports.
+    """
+    from bcm_analytics.reports import parameters as checks
+    from bcm_analytics.reports.runner import notebook_path
+
     if name not in available_reports():
         fail(f"no report named '{name}'; available: {', '.join(available_reports())}")
-    require_store(db)
+    source = notebook_path(name)
+    if list_parameters:
+        for p in checks.declared(source).values():
+            if p.name != "db":
+                click.echo(f"{p.name:<14} {p.kind} (default {p.default})")
+        return
+    repeated = sorted({k for k, _ in parameters if sum(k == other for other, _ in parameters) > 1})
+    if repeated:
+        fail(f"{name}: parameter {', '.join(repeated)} given more than once")
     try:
-        path = render_report(name, db, {k: parse_value(v) for k, v in parameters}, out)
-    except ReportError as e:
+        values = checks.parse(name, source, dict(parameters))
+        require_store(db)
+        path = render_report(name, db, values, out, share=share)
+    except checks.ParameterError as e:
         fail(str(e))
+    except ReportError as e:
+        fail(scrub(str(e)))
     click.echo(f"wrote {path}")
+    if share and values.get("audience") != "external":
+        click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
 
 
 @click.command()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="demo.duckdb", show_default=True,
-              help="Store for the demo (loading is idempotent: an existing demo store is reused).")
+@click.option("--db", type=click.Path(dir_okay=False, readable=False, path_type=Path), default="demo.duckdb", show_default=True,
+              callback=remember_db, help="Store for the demo (loading is idempotent: an existing demo store is reused).")
+@wait_option
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path), default="reports", show_default=True)
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default="demo_data", show_default=True,
               help="Where the synthetic exports are written.")
@@ -56,11 +73,13 @@ def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int
     from bcm_analytics.demo import run_demo
 
     started = time.perf_counter()
+    if db.exists():
+        open_store(db).close()  # a busy, damaged or foreign store is refused before anything is generated
     try:
         written = run_demo(db, reports_dir, data_dir, patients=patients, months=months, seed=seed, timezone=timezone,
                            progress=print_demo_event)
     except ReportError as e:
-        fail(str(e))
+        fail(scrub(str(e)))
     click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; files written:")
     for path in written:
         click.echo(f"  {path.resolve()}")

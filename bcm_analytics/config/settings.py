@@ -7,6 +7,10 @@ BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (defau
               a 10-million-row export runs in bounded memory on a small machine: the whole
               10M-row load peaks at 1.7 GiB of process memory with it
 BCM_RULES     the program's billing rules file, merged over the shipped rules (default: none)
+BCM_WAIT      seconds a command waits for a store another process is using (default 30)
+BCM_SHARE     1: aggregate outputs (external reports, suppressed measures) are written with the
+              user's umask instead of 0600; patient-level outputs stay private whatever it says
+BCM_LOG_DIR   where an unexpected error's log goes (default ~/.cache/bcm/logs)
 
 Each is checked when read: a time zone that does not exist or a memory limit DuckDB would not
 understand is refused in one line naming the variable, before a store is opened. A variable
@@ -29,6 +33,8 @@ from bcm_analytics.config.files import ConfigError, Strict, nearest, validate
 DEFAULT_DB = "bcm.duckdb"
 DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_MEMORY_LIMIT = "1.5GB"
+DEFAULT_WAIT = "30"
+YES, NO = ("1", "true", "yes"), ("0", "false", "no", "")
 SOURCE = "environment"
 MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
 
@@ -49,6 +55,22 @@ def _memory(value: str) -> str:
     if not MEMORY.fullmatch(value.strip()):
         raise ValueError(f"must be an amount of memory such as 2GB, 512MB or 80% (got {value!r})")
     return value.strip()
+
+
+def _seconds(value: str) -> str:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"must be a number of seconds such as 30 (got {value!r})")
+    return value.strip()
+
+
+def _yes_no(value: str) -> str:
+    if value.strip().lower() not in YES + NO:
+        raise ValueError(f"must be 1 or 0 (got {value!r})")
+    return value.strip().lower()
 
 
 class Settings(Strict):
@@ -87,3 +109,22 @@ def default_timezone() -> str:
 
 def memory_limit() -> str:
     return load_settings().BCM_MEMORY_LIMIT
+
+
+# The hardening settings are read (and checked) where they are used, outside the model above.
+
+
+def _checked(name: str, default: str, check) -> str:
+    text = os.environ.get(name, "").strip() or default
+    try:
+        return check(text)
+    except ValueError as e:
+        raise SettingsError(SOURCE, name, str(e)) from None
+
+
+def wait_seconds() -> float:
+    return float(_checked("BCM_WAIT", DEFAULT_WAIT, _seconds))
+
+
+def share_aggregates() -> bool:
+    return _checked("BCM_SHARE", "0", _yes_no) in YES

@@ -22,6 +22,10 @@ from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, expectations
 from bcm_analytics.contracts.tables import table_specs
 
 GX_SEVERITY = {"reject": "critical", "warn": "warning"}
+# Parts of a GE result that list values from the rows (ids, dates of birth, free text): dropped
+# from what is saved; the counts beside them stay.
+VALUE_LISTS = ("partial_unexpected_list", "partial_unexpected_counts", "partial_unexpected_index_list",
+               "unexpected_list", "unexpected_index_list", "unexpected_index_query", "unexpected_rows", "details")
 
 
 def gx_expectations(table: str) -> list[dict]:
@@ -109,3 +113,41 @@ def validate_frames(frames: dict, parameters: dict, result_format: str | dict = 
             suite = ExpectationSuite(name=table, expectations=gx_expectations(table))
             results[table] = batch.validate(suite, expectation_parameters=parameters, result_format=result_format)
     return results
+
+
+def without_values(table: str, result: dict) -> dict:
+    """A suite's GE result (its JSON form) with no value from the data left in it.
+
+    Evaluated parameters go back to the suite's own `{"$PARAMETER": name}` form with their size
+    (the set of known patient ids is every patient id); unexpected-value lists and examples go;
+    an observed value stays only when it is a number; exception messages lose quoted values.
+    """
+    from bcm_analytics.redact import scrub
+
+    written = {e.name: e.kwargs for e in expectations(table)}
+    out = dict(result, suite_parameters={k: _size(v) for k, v in (result.get("suite_parameters") or {}).items()})
+    out["results"] = []
+    for r in result.get("results", []):
+        config = dict(r.get("expectation_config") or {})
+        kwargs = dict(config.get("kwargs") or {})
+        suite_form = written.get((config.get("meta") or {}).get("name"))
+        for key, value in kwargs.items():
+            if suite_form is None and isinstance(value, (list, tuple)):  # not ours: keep only the size
+                kwargs[key] = _size(value)
+            elif suite_form is not None and is_parameter(suite_form.get(key)):
+                kwargs[key] = {"$PARAMETER": suite_form[key]["$PARAMETER"], **_size(value)}
+        config["kwargs"] = kwargs
+        res = {k: v for k, v in (r.get("result") or {}).items() if k not in VALUE_LISTS}
+        if "observed_value" in res and not isinstance(res["observed_value"], (int, float, bool)):
+            res["observed_value"] = "(not kept: it may identify a patient)"
+        info = dict(r.get("exception_info") or {})
+        if info.get("exception_message"):
+            info["exception_message"] = scrub(str(info["exception_message"]))
+        info["exception_traceback"] = None
+        out["results"].append(dict(r, expectation_config=config, result=res, exception_info=info))
+    return out
+
+
+def _size(value) -> dict:
+    """What is kept of an evaluated parameter: how many values a set had (a scalar: nothing)."""
+    return {"values": len(value)} if isinstance(value, (list, tuple, set)) else {}

@@ -17,13 +17,20 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics import __version__
+from bcm_analytics import __version__, private_files
 from bcm_analytics.contracts.checks import stored_frame, unexpected_rows_sql
 from bcm_analytics.contracts.sqlfiles import frame_sql, install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, Expectation, expectations, suite_tables
 from bcm_analytics.contracts.tables import table_specs
 
 EXAMPLES = 5
+# What an example of an offending row may show: where it came from, and columns that identify
+# no patient (a clinic, a staff member's day, a month, a code, a count of entries). Patient ids,
+# row ids, dates of birth or of care, scores and free text are left out of saved results; the
+# file and line find the row.
+EXAMPLE_COLUMNS = {"_source_file", "_line", "line_number", "clinic_id", "staff_id", "staff_role", "service_date",
+                   "service_month", "instrument", "activity_type", "contact_mode", "procedure_code", "setting", "payer",
+                   "entries", "scores", "minutes", "median_minutes", "previous_median"}
 # Rows per table great-expectations validates. Its in-set checks against known patient ids cost
 # time in proportion to the distinct ids a sample holds (15 s a table at 100,000 rows of a
 # 380,000-patient store; under 3 s at 20,000), while DuckDB checks every row anyway.
@@ -91,7 +98,11 @@ def _examples(con: duckdb.DuckDBPyConnection, exp: Expectation, query: str) -> l
         cols = ", ".join([*table_specs()[exp.table].key, "_source_file", "_line"])
         query = f"SELECT {cols} FROM ({query})"
     text = con.execute(f"SELECT CAST(to_json(list(x)) AS VARCHAR) FROM (SELECT * FROM ({query}) LIMIT {EXAMPLES}) x").fetchall()[0][0]
-    return json.loads(text) if text else []
+    return [_identifying_removed(row) for row in json.loads(text)] if text else []
+
+
+def _identifying_removed(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k in EXAMPLE_COLUMNS}
 
 
 def sample_frames(con: duckdb.DuckDBPyConnection, rows: int) -> dict:
@@ -124,7 +135,7 @@ def run_gx(con: duckdb.DuckDBPyConnection, rows: int) -> tuple[list[Outcome], di
                 Outcome(table, exp.name, exp.type, exp.severity, exp.scope, "great_expectations",
                         None if broke else bool(r.success), len(frames[table]), r.result.get("unexpected_count"))
             )
-    return outcomes, {table: result.to_json_dict() for table, result in results.items()}
+    return outcomes, {table: gx_run.without_values(table, result.to_json_dict()) for table, result in results.items()}
 
 
 def validate_store(con: duckdb.DuckDBPyConnection, sample: int | None = DEFAULT_SAMPLE) -> ValidationRun:
@@ -168,8 +179,7 @@ def validate_and_record(con: duckdb.DuckDBPyConnection, sample: int | None = DEF
     run = validate_store(con, sample or None)
     record(con, run, started_at)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(as_json(run), indent=1, default=str))
+        private_files.write_text(out, json.dumps(as_json(run), indent=1, default=str))
     return run
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bcm_analytics import private_files
+
 EXCEL_MAX_ROWS = 1_048_575
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 
@@ -24,8 +26,7 @@ def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
 
 def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
     """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension."""
-    path = check_suffix(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame.to_csv(path, index=False)
@@ -43,11 +44,11 @@ def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int
     fetched in batches into XlsxWriter's constant-memory mode, so the whole result is never held
     in memory: a 10-million-row billing export costs what its batches cost.
     """
-    path = check_suffix(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix in (".csv", ".parquet"):
         fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
+        fmt += ", USE_TMP_FILE false"  # into the private file itself, not a new one beside it
         rows = query.con.execute(f"COPY ({query.sql}) TO '{_sql_path(path)}' (FORMAT {fmt})", query.params or None).fetchall()
         return path, rows[0][0] if rows else 0
     return path, write_query_sheets({sheet: query}, path)[sheet]
@@ -112,8 +113,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """
     import xlsxwriter
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_files.prepare_output(path)  # 0600 before a byte is written
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
     header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})

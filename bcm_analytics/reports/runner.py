@@ -32,13 +32,24 @@ def notebook_path(name: str) -> Path:
     return path
 
 
-def render_report(name: str, db: str | Path, parameters: dict | None = None, out_path: str | Path | None = None) -> Path:
-    """Run notebooks/<name>.ipynb against the store `db` and write HTML (default reports/<name>.html)."""
+def render_report(name: str, db: str | Path, parameters: dict | None = None, out_path: str | Path | None = None,
+                  *, share: bool = False) -> Path:
+    """Run notebooks/<name>.ipynb against the store `db` and write HTML (default reports/<name>.html).
+
+    Parameters are checked first (names, values, things they name in the store): nothing runs
+    on a refused one. The HTML is private (0600) unless `share` and the report is for an
+    external audience: an internal report shows small counts.
+    """
     import papermill as pm
+
+    from bcm_analytics.reports import parameters as checks
+    from bcm_analytics import private_files
 
     source = notebook_path(name)
     out = Path(out_path) if out_path else Path("reports") / f"{name}.html"
-    params = {key: _absolute_if_path(value) for key, value in {"db": db, **(parameters or {})}.items()}
+    values = {key: _absolute_if_path(value) for key, value in (parameters or {}).items()}
+    values = checks.check(name, source, db, values)
+    params = {"db": _absolute_if_path(db), **values}
     try:
         nb = pm.execute_notebook(
             str(source), None, parameters=params, kernel_name="python3", progress_bar=False,
@@ -46,9 +57,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
         )
     except pm.PapermillExecutionError as e:
         raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(to_html(nb), encoding="utf-8")
-    return out
+    return private_files.write_text(out, to_html(nb), share=share and params.get("audience") == "external")
 
 
 def _absolute_if_path(value):

@@ -5,8 +5,11 @@ Schemas a reader sees in the file:
   staging.*    typed rows, one per key, the latest version
   meta.*       load log, quarantine, row changes: the audit trail of every load
   core.*       views that resolve local dates and months in each clinic's time zone
+
+Beside the file: `<store>.tmp/`, private temporary space (bcm_analytics/private_files.py).
 """
 
-from bcm_analytics.warehouse.store import connect, ensure_schema, table_specs
+from bcm_analytics.warehouse.integrity import StoreError
+from bcm_analytics.warehouse.store import SettingError, connect, ensure_schema, table_specs
 
-__all__ = ["connect", "ensure_schema", "table_specs"]
+__all__ = ["SettingError", "StoreError", "connect", "ensure_schema", "table_specs"]

@@ -6,7 +6,11 @@ is written down once; the audit tables and the core views are plain SQL in schem
 
 from __future__ import annotations
 
-import tempfile
+import logging
+import os
+import re
+import time
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -15,6 +19,9 @@ import pyarrow as pa
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.tables import CONTRACTS_DIR, ColumnSpec, TableSpec, table_specs  # noqa: F401  (re-exported)
 from bcm_analytics.sqlfiles import read_sql
+from bcm_analytics import private_files
+from bcm_analytics.warehouse import integrity
+from bcm_analytics.warehouse.integrity import StoreError
 
 PROVENANCE = [
     ("_load_id", "BIGINT"),
@@ -59,19 +66,158 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
                 con.execute(f"ALTER TABLE {schema}.{spec.name} ADD COLUMN {name} {kind}")
 
 
+class SettingError(StoreError):
+    """A setting the store is opened with (time zone, memory limit, wait) is not valid."""
+
+
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+DAMAGED = ("Corrupt database file", "Could not read enough bytes", "not a valid DuckDB database")
+log = logging.getLogger(__name__)
+
+
 def connect(
-    db: str | Path | None = None, *, read_only: bool = False, timezone: str | None = None
+    db: str | Path | None = None, *, read_only: bool = False, timezone: str | None = None, wait: float | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store and set the program time zone for the core views."""
-    path = str(db if db is not None else config.default_db_path())
-    spill = Path(tempfile.gettempdir()) / "bcm-duckdb-spill"
-    con = duckdb.connect(path, read_only=read_only,
-                         config={"memory_limit": config.memory_limit(), "temp_directory": str(spill)})
-    if not read_only:
-        ensure_schema(con)
-    tz = timezone or config.default_timezone()
-    con.execute("SET VARIABLE bcm_timezone = ?", [tz])
+    """Open (or create) the store and set the program time zone for the core views.
+
+    Read-only connections share the file with other readers. A store another process holds is
+    waited for up to `wait` seconds (default $BCM_WAIT, 30). Anything that makes the store
+    unusable (locked, permission denied, not a DuckDB file, damaged, a bad setting) raises
+    StoreError with one line naming the file and what to do. The store file is 0600.
+    """
+    path = Path(db if db is not None else config.default_db_path())
+    timezone = timezone or config.default_timezone()
+    _check_timezone(timezone)
+    if str(path) == ":memory:":
+        try:
+            con = duckdb.connect(":memory:", config=_duckdb_config())
+        except duckdb.Error as e:
+            raise _open_error(path, e) from None
+        return _prepare(con, None, read_only, timezone)
+    if path.exists() or os.path.islink(path):
+        integrity.check_header(path)
+    elif read_only:
+        raise StoreError(f"no store at {path}; create one with `bcm load PATH --db {path}`")
+    else:
+        private_files.make_folder(path.parent)
+    try:
+        wait = config.wait_seconds() if wait is None else wait
+    except ValueError as e:
+        raise SettingError(str(e)) from None
+    con = _open_waiting(path, read_only, wait)
+    return _prepare(con, path, read_only, timezone)
+
+
+def _duckdb_config() -> dict:
+    """The same for every connection of a process (DuckDB refuses a second connection to a file
+    with other settings). The spill folder is set once the file has passed its checks."""
+    return {"memory_limit": config.memory_limit()}
+
+
+def _open_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting while another process holds its lock; then say who holds it."""
+    settings = _duckdb_config()
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            with private_files.private_umask():  # a new store (and its write-ahead log) is born 0600
+                return duckdb.connect(str(path), read_only=read_only, config=settings)
+        except duckdb.Error as e:
+            holder = LOCK_HOLDER.search(str(e))
+            if holder is None:
+                raise _open_error(path, e) from None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreError(
+                    f"{path} is in use by {_process(holder)}; waited {wait:g} s: try again when it has finished"
+                    " (or wait longer with --wait SECONDS or $BCM_WAIT)"
+                ) from None
+            if delay == 0.05:
+                log.info("%s is in use by %s; waiting up to %g s", path, _process(holder), wait)
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 1.0)
+
+
+@cache
+def _check_timezone(tz: str) -> None:
+    """The program time zone must be one DuckDB knows (checked before any file is touched)."""
+    with duckdb.connect() as con:
+        if not con.execute("SELECT count(*) FROM pg_timezone_names() WHERE name = ?", [tz]).fetchall()[0][0]:
+            raise SettingError(f"unknown time zone {tz!r} (--timezone or $BCM_TIMEZONE); use an IANA name such as America/Chicago")
+
+
+def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.DuckDBPyConnection:
+    """Checks that need the file open (and locked), then the schema and the time zone."""
+    try:
+        if path is not None:
+            _check_is_a_store(con, path, read_only)
+            used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
+            integrity.check_blocks(path, used, private_files.verified_marker(path))
+            if not read_only:
+                private_files.set_mode(path)
+        spill = str(private_files.run_folder(path) / "duckdb")
+        if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] != spill:
+            escaped = spill.replace("'", "''")
+            con.execute(f"SET temp_directory = '{escaped}'")  # DuckDB's spill files: private, beside the store
+        if not read_only:
+            with private_files.private_umask():
+                ensure_schema(con)
+        con.execute("SET VARIABLE bcm_timezone = ?", [timezone])
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _check_is_a_store(con, path: Path, read_only: bool) -> None:
+    """A DuckDB file with tables but no load log is someone else's database: reading it would
+    fail half-way, writing would add bcm's schema to it."""
+    try:
+        con.execute("SELECT 1 FROM meta.load_log LIMIT 0")
+        return
+    except duckdb.CatalogException:
+        pass
+    tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()").fetchall()[0][0]
+    if tables or read_only:
+        raise StoreError(f"{path} is a DuckDB database but not a bcm store (it has no load log); "
+                         "give --db a store made by `bcm load`, or a new path to create one")
+
+
+def _open_error(path: Path, e: duckdb.Error) -> Exception:
+    """DuckDB's refusal to open the file, as one line a user can act on (else unchanged)."""
+    text = str(e)
+    if "Memory must have" in text or "memory limit" in text.lower():
+        return SettingError(f"BCM_MEMORY_LIMIT={config.memory_limit()!r} is not an amount of memory (e.g. 4GB)")
+    if "Permission denied" in text:
+        return StoreError(f"{path}: permission denied; ask the store's owner for access, or use a store of your own")
+    if any(sign in text for sign in DAMAGED):
+        return StoreError(f"{path} is damaged or truncated: DuckDB cannot read it; {integrity.RESTORE}")
+    if "No space left" in text or "File too large" in text:
+        return StoreError(f"no space left to write {path}; free some disk space and run the command again")
+    if "version number" in text or "storage version" in text.lower():
+        return StoreError(f"{path} was written by another version of DuckDB than this bcm uses ({duckdb.__version__}); "
+                          "open it with the bcm that wrote it, or load the exports into a new --db")
+    if "Read-only file system" in text:
+        return StoreError(f"{path} is on a read-only file system; copy it somewhere writable or use a read-only command")
+    return e
+
+
+def _process(match: re.Match) -> str:
+    """'process 1234 (bcm load exports/)': the command line when the system shows it."""
+    pid = match["pid"]
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [w.decode(errors="replace") for w in words if w]
+        if len(words) > 1 and Path(words[0]).name.startswith("python") and Path(words[1]).name == "bcm":
+            words = words[1:]
+        command = " ".join([Path(words[0]).name, *words[1:]])
+    except (OSError, IndexError):
+        command = Path(match["program"]).name
+    command = " ".join(command.split())
+    if len(command) > 80:
+        command = command[:77] + "..."
+    return f"process {pid} ({command})"
 
 
 def copy_to_temp(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:

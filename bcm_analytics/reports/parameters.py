@@ -1,0 +1,249 @@
+"""Report parameters, checked before a notebook runs.
+
+papermill writes each parameter as `name = value` into a cell it injects, and only warns about a
+name the notebook does not declare: a name holding code ran as code, a misspelled name silently
+rendered the default, and a clinic that does not exist rendered an empty report. So: names must
+be parameters of the notebook's parameters cell (read with papermill's inspect_notebook); values
+are parsed to what the parameter holds (a month, a date, a file, a number ...); a clinic, payer,
+care manager or instrument must be in the store. Every refusal is one line with the valid names
+or values and the nearest match.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Callable
+
+from bcm_analytics.reports.runner import ReportError
+
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+SHOWN_VALUES = 30
+NONE_WORDS = ("none", "null", "")
+
+
+class ParameterError(ReportError):
+    """A parameter name or value is refused; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: str  # as written in the notebook
+    kind: str  # what a value looks like, for --list-parameters and refusals
+
+
+def _month(text: str) -> str:
+    if not MONTH.fullmatch(text):
+        raise ValueError("is not a month YYYY-MM")
+    return text
+
+
+def _date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a date YYYY-MM-DD") from None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("is not a date YYYY-MM-DD")
+    return text
+
+
+def _file(text: str) -> str:
+    path = Path(text)
+    if not path.is_file():
+        raise ValueError("is not a file")
+    return str(path.resolve())
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("true", "yes", "1"):
+        return True
+    if text.lower() in ("false", "no", "0"):
+        return False
+    raise ValueError("is not true or false")
+
+
+# Parameters named the same mean the same in every notebook: (what it looks like, parser).
+KINDS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "start_month": ("a month YYYY-MM", _month),
+    "end_month": ("a month YYYY-MM", _month),
+    "as_of": ("a date YYYY-MM-DD", _date),
+    "clinic": ("a clinic id in the store", str),
+    "clinics": ("clinic ids in the store, comma-separated", _list),
+    "payer": ("a payer name in the store", str),
+    "care_manager": ("a care manager id in the store", str),
+    "instrument": ("an instrument in the store (PHQ-9, GAD-7)", str),
+    "rules": ("a rules YAML file", _file),
+    "definitions": ("a definitions YAML file", _file),
+    "audience": ("internal or external", str),
+}
+# Otherwise the type of the default written in the notebook decides.
+BY_TYPE: dict[str, tuple[str, Callable[[str], object]]] = {
+    "int": ("a whole number", int),
+    "float": ("a number", float),
+    "bool": ("true or false", _bool),
+    "list": ("values, comma-separated", _list),
+    "str": ("text", str),
+}
+
+
+@cache
+def _declared(source: str, mtime: float) -> dict[str, Parameter]:
+    import papermill as pm
+
+    found = {}
+    for name, p in pm.inspect_notebook(source).items():
+        found[name] = Parameter(name, p["default"], _kind(name, p["default"])[0])
+    return found
+
+
+def declared(notebook: Path) -> dict[str, Parameter]:
+    """The parameters the notebook's `parameters` cell declares, with what each holds."""
+    path = Path(str(notebook))
+    return _declared(str(path), path.stat().st_mtime)
+
+
+def nearest(word: str, choices) -> str:
+    """'; did you mean X?' when one choice is close, else ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def check_names(report: str, notebook: Path, names) -> dict[str, Parameter]:
+    """Refuse any name that is not a parameter of the notebook (nothing runs before this)."""
+    params = declared(notebook)
+    settable = [n for n in params if n != "db"]
+    for name in names:
+        if name == "db":
+            raise ParameterError(f"{report}: the store is given with --db, not as a parameter")
+        if name not in params:
+            shown = name if name.isidentifier() and len(name) <= 40 else repr(name[:40] + ("…" if len(name) > 40 else ""))
+            raise ParameterError(f"{report} has no parameter {shown}{nearest(name, settable)}; "
+                                 f"its parameters: {', '.join(settable)}")
+    return params
+
+
+def parse(report: str, notebook: Path, texts: dict[str, str]) -> dict:
+    """Command-line text to typed values ('none' leaves the notebook's default behaviour)."""
+    params = check_names(report, notebook, texts)
+    return {name: None if text.strip().lower() in NONE_WORDS else _typed(report, params[name], text)
+            for name, text in texts.items()}
+
+
+def _typed(report: str, param: Parameter, value):
+    """A text value parsed to what the parameter holds; other values pass as given."""
+    if not isinstance(value, str):
+        return value
+    describe, parser = _kind(param.name, param.default)
+    try:
+        return parser(value.strip())
+    except ValueError as e:
+        reason = str(e) if str(e).startswith("is not") else f"is not {describe}"
+        raise ParameterError(f"{report}: {param.name} {value!r} {reason}") from None
+
+
+def _kind(name: str, default: str) -> tuple[str, Callable[[str], object]]:
+    """By the parameter's name, else by the type of its default (None: text)."""
+    import ast
+
+    if name in KINDS:
+        return KINDS[name]
+    try:
+        type_name = type(ast.literal_eval(default)).__name__
+    except (ValueError, SyntaxError):
+        type_name = "str"
+    return BY_TYPE.get(type_name, ("text", str))
+
+
+def check(report: str, notebook: Path, db, values: dict) -> dict:
+    """Names, then values: things named must be in the store `db`, files must load. Returns the
+    values as the notebook should get them (an instrument in the store's spelling)."""
+    from bcm_analytics.warehouse import connect
+
+    params = check_names(report, notebook, values)
+    values = {name: _typed(report, params[name], value) for name, value in values.items()}
+    con = connect(db, read_only=True)
+    try:
+        return _check_values(report, con, values, billing="rules" in params)
+    finally:
+        con.close()
+
+
+def _check_values(report: str, con, values: dict, billing: bool) -> dict:
+    checked = dict(values)
+    if values.get("clinic") is not None:
+        _in_store(report, "clinic", [values["clinic"]], _column(con, "clinic_id", "staging.clinics", "staging.patients"))
+    if values.get("clinics"):
+        _in_store(report, "clinics", values["clinics"], _column(con, "clinic_id", "staging.clinics", "staging.patients"))
+    if values.get("care_manager") is not None:
+        _in_store(report, "care_manager", [values["care_manager"]], _column(con, "care_manager_id", "staging.patients"))
+    if values.get("payer") is not None:
+        _check_payer(report, con, values, billing)
+    if values.get("instrument") is not None:
+        known = {v.upper(): v for v in _column(con, "instrument", "staging.assessments")}
+        if str(values["instrument"]).upper() not in known:
+            _refuse_value(report, "instrument", str(values["instrument"]), list(known.values()))
+        checked["instrument"] = known[str(values["instrument"]).upper()]
+    if values.get("audience") is not None and values["audience"] not in ("internal", "external"):
+        raise ParameterError(f"{report}: audience {values['audience']!r} is not internal or external")
+    _check_files(values)
+    return checked
+
+
+def _check_payer(report: str, con, values: dict, billing: bool) -> None:
+    """Billing reports (they take a rules file) also accept a payer class, in any case."""
+    payer = str(values["payer"])
+    names = _column(con, "payer", "staging.patients")
+    if payer in names:
+        return
+    if billing:
+        from bcm_analytics.config.rules import load_rules
+
+        classes = sorted(load_rules(values.get("rules")).class_parents)
+        if payer.lower() in {n.lower() for n in names} | set(classes):
+            return
+        names = names + [f"{c} (payer class)" for c in classes]
+    _refuse_value(report, "payer", payer, names)
+
+
+def _check_files(values: dict) -> None:
+    """A rules or definitions file that will not load is refused now, in its own words."""
+    if values.get("rules") is not None:
+        from bcm_analytics.config.rules import load_rules
+
+        load_rules(values["rules"]).fees()
+    if values.get("definitions") is not None:
+        from bcm_analytics.config.definitions import load_definitions
+
+        try:
+            load_definitions(values["definitions"])
+        except Exception as e:  # noqa: BLE001 (any failure to load is a refusal of that file)
+            raise ParameterError(f"{values['definitions']}: not usable as measure definitions "
+                                 f"({type(e).__name__}); see bcm_analytics/config/definitions.yaml for the shape") from None
+
+
+def _column(con, column: str, *tables: str) -> list[str]:
+    union = " UNION ".join(f"SELECT {column} AS v FROM {t} WHERE {column} IS NOT NULL" for t in tables)
+    return [r[0] for r in con.execute(f"SELECT DISTINCT v FROM ({union}) ORDER BY v").fetchall()]
+
+
+def _in_store(report: str, name: str, given: list, known: list[str]) -> None:
+    for value in given:
+        if str(value) not in known:
+            _refuse_value(report, name, str(value), known)
+
+
+def _refuse_value(report: str, name: str, value: str, known: list[str]) -> None:
+    if not known:
+        raise ParameterError(f"{report}: {name} {value!r} is not in the store, which holds none")
+    shown = ", ".join(known[:SHOWN_VALUES]) + (f" and {len(known) - SHOWN_VALUES} more" if len(known) > SHOWN_VALUES else "")
+    raise ParameterError(f"{report}: {name} {value!r} is not in the store{nearest(value, known)}; valid: {shown}")

@@ -1,0 +1,118 @@
+"""Report parameters are checked before anything runs: names against the notebook's parameters
+cell, values against what each takes, clinics, payers, care managers and instruments against the
+store. Each refusal is one line with the valid names or values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import papermill
+import pytest
+from hardening_stores import bcm, make_store, stderr_lines
+
+from bcm_analytics.reports import parameters
+from bcm_analytics.reports.parameters import ParameterError
+from bcm_analytics.reports.runner import NOTEBOOKS_DIR, notebook_path, render_report
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return make_store(tmp_path_factory.mktemp("store"))
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """Fail the test if a notebook would be executed."""
+    calls = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: calls.append(a) or pytest.fail("a notebook ran"))
+    return calls
+
+
+def refusal(*args) -> str:
+    result = bcm(*args)
+    lines = stderr_lines(result.stderr)
+    assert result.exit_code != 0 and len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_a_parameter_name_holding_code_runs_nothing(db, tmp_path, monkeypatch, no_kernel):
+    """papermill only warned about an unknown name and wrote it into the injected cell: it ran."""
+    monkeypatch.chdir(tmp_path)
+    line = refusal("report", "program_overview", "-p", '__import__("os").system("touch pwned"); clinic', "None",
+                   "--db", db, "--out", tmp_path / "o.html")
+    assert "program_overview has no parameter" in line
+    assert "its parameters: start_month, end_month, clinic" in line
+    assert no_kernel == []
+    assert not (tmp_path / "pwned").exists() and not (NOTEBOOKS_DIR / "pwned").exists() and not Path("pwned").exists()
+    assert not (tmp_path / "o.html").exists()
+
+
+def test_a_misspelled_name_is_refused_with_the_nearest_match(db, no_kernel):
+    line = refusal("report", "program_overview", "-p", "strat_month", "2025-03", "--db", db)
+    assert line == ("Error: program_overview has no parameter strat_month (did you mean start_month?); "
+                    "its parameters: start_month, end_month, clinic")
+    line = refusal("report", "caseload_outcomes", "-p", "clinic", "C1", "--db", db)
+    assert "(did you mean clinics?)" in line
+
+
+@pytest.mark.parametrize("report, name, value, said", [
+    ("program_overview", "start_month", "2025-13", "start_month '2025-13' is not a month YYYY-MM"),
+    ("program_overview", "end_month", "March", "end_month 'March' is not a month YYYY-MM"),
+    ("billing_reconciliation", "as_of", "2025-02-30", "as_of '2025-02-30' is not a date YYYY-MM-DD"),
+    ("billing_reconciliation", "rules", "no_such_rules.yaml", "rules 'no_such_rules.yaml' is not a file"),
+    ("caseload_outcomes", "definitions", "nowhere.yaml", "definitions 'nowhere.yaml' is not a file"),
+])
+def test_values_are_parsed_to_what_the_parameter_takes(db, no_kernel, report, name, value, said):
+    assert said in refusal("report", report, "-p", name, value, "--db", db)
+
+
+@pytest.mark.parametrize("report, name, value, said", [
+    ("program_overview", "clinic", "NO-SUCH", "program_overview: clinic 'NO-SUCH' is not in the store; valid: C1"),
+    ("caseload_outcomes", "clinics", "C1,C9", "caseload_outcomes: clinics 'C9' is not in the store"),
+    ("caseload_outcomes", "care_manager", "CM2", "care_manager 'CM2' is not in the store (did you mean CM1?); valid: CM1"),
+    ("caseload_outcomes", "payer", "Medicar", "payer 'Medicar' is not in the store (did you mean Medicare?); valid: Medicaid, Medicare"),
+    ("caseload_outcomes", "instrument", "GAD-7", "instrument 'GAD-7' is not in the store; valid: PHQ-9"),
+    ("billing_reconciliation", "payer", "Aetna", "valid: Medicaid, Medicare, commercial (payer class)"),
+])
+def test_things_a_value_names_must_be_in_the_store(db, no_kernel, report, name, value, said):
+    assert said in refusal("report", report, "-p", name, value, "--db", db)
+
+
+def test_the_store_is_given_with_db_and_a_name_once(db, no_kernel):
+    assert "the store is given with --db" in refusal("report", "program_overview", "-p", "db", "other.duckdb", "--db", db)
+    assert "clinic given more than once" in refusal("report", "program_overview", "-p", "clinic", "C1", "-p", "clinic", "C1",
+                                                    "--db", db)
+
+
+def test_valid_parameters_are_listed(no_kernel):
+    result = bcm("report", "billing_reconciliation", "--list-parameters")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["start_month", "end_month", "clinic", "payer", "rules", "as_of"]
+    assert "a month YYYY-MM" in lines[0] and "a date YYYY-MM-DD" in lines[-1] and "a rules YAML file" in lines[4]
+
+
+def test_values_pass_typed_and_as_the_store_spells_them(db):
+    source = notebook_path("caseload_outcomes")
+    values = parameters.parse("caseload_outcomes", source, {"clinics": "C1", "instrument": "phq-9", "as_of": "none"})
+    assert values == {"clinics": ["C1"], "instrument": "phq-9", "as_of": None}
+    assert parameters.check("caseload_outcomes", source, db, values)["instrument"] == "PHQ-9"
+    numeric_clinic = parameters.parse("program_overview", notebook_path("program_overview"), {"clinic": "007"})
+    assert numeric_clinic == {"clinic": "007"}, "a clinic id stays text, zeros and all"
+
+
+def test_the_library_checks_names_too(db, no_kernel, tmp_path):
+    with pytest.raises(ParameterError, match="has no parameter"):
+        render_report("program_overview", db, {"x = 1; import os; os.system('touch pwned'); y": 1}, tmp_path / "o.html")
+    with pytest.raises(ParameterError, match="clinic 'NO-SUCH' is not in the store"):
+        render_report("program_overview", db, {"clinic": "NO-SUCH"}, tmp_path / "o.html")
+    assert not (tmp_path / "o.html").exists()
+
+
+@pytest.mark.slow
+def test_checked_parameters_render(db, tmp_path):
+    result = bcm("report", "program_overview", "-p", "clinic", "C1", "-p", "start_month", "2025-01", "--db", db,
+                 "--out", tmp_path / "o.html")
+    assert result.exit_code == 0, result.output
+    assert "C1" in (tmp_path / "o.html").read_text()
