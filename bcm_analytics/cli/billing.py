@@ -111,7 +111,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
 @month_option
 @to_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV (one row per finding) or XLSX (the finance workbook: summary, a sheet per finding, evidence).")
+              help="CSV (one row per finding) or XLSX (the finance workbook: work queue, summary, months, info, evidence).")
 @rules_option
 def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     """Reconcile claims against logged minutes: one row per finding, with the money at stake.
@@ -120,8 +120,9 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     units_mismatch, same_month_conflict, duplicate_claim, missing_consent, wrong_billing_npi,
     unknown_patient. Severity says whether a finding is lost revenue or a compliance risk.
     """
-    from bcm_analytics.billing.reconcile import findings, reconciliation_workbook, summary
+    from bcm_analytics.billing.reconcile import findings
     from bcm_analytics.reports.export import check_suffix, write_table
+    from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
 
     started = time.perf_counter()
     try:
