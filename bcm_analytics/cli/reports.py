@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import db_option, fail, require_store, timezone_option
-from bcm_analytics.reports.runner import ReportError, available_reports, render_report
+from bcm_analytics.reports.runner import AUDIENCES, ReportError, available_reports, render_report
 
 
 def parse_value(text: str):
@@ -29,14 +29,18 @@ def parse_value(text: str):
 @db_option
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
               help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML file (default reports/NAME.html).")
-def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Path | None) -> None:
+@click.option("--audience", type=click.Choice(AUDIENCES), default=None,
+              help="internal (default): true counts, for the program's staff; external: counts 1-10 and what reveals them suppressed.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file (default reports/NAME.html, or reports/NAME_external.html).")
+def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audience: str | None, out: Path | None) -> None:
     """Render report NAME (a notebook in notebooks/) to self-contained HTML."""
     if name not in available_reports():
         fail(f"no report named '{name}'; available: {', '.join(available_reports())}")
     require_store(db)
+    values = {k: parse_value(v) for k, v in parameters} | ({"audience": audience} if audience else {})
     try:
-        path = render_report(name, db, {k: parse_value(v) for k, v in parameters}, out)
+        path = render_report(name, db, values, out)
     except ReportError as e:
         fail(str(e))
     click.echo(f"wrote {path}")

@@ -29,7 +29,7 @@ from bcm_analytics.billing.reconcile import FINDINGS, findings, monthly_totals
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
-from bcm_analytics.reports.page import Headline
+from bcm_analytics.reports.page import Headline, clinic_names
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
 UNKNOWN = "(claims for unknown patients)"
@@ -82,12 +82,6 @@ def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = No
     if payer is not None:
         keep &= (rows.payer.str.lower() == payer.lower()) | (rows.payer_class == payer.lower())
     return rows[keep]
-
-
-def clinic_names(con) -> dict:
-    """clinic_id -> clinic name, for labels (an id where the export gave no name)."""
-    frame = con.execute("SELECT clinic_id, coalesce(clinic_name, clinic_id) FROM staging.clinics").fetchall()
-    return dict(frame)
 
 
 def _denials(rows: pd.DataFrame) -> pd.DataFrame:
@@ -151,7 +145,7 @@ def at_stake(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame
         frame = with_total(by_period(recon.months, "month", grain, STAKE_COUNTS + list(STAKE_DOLLARS),
                                      start=recon.start, end=recon.end))
         return protect_periods(privacy, frame, STAKE_COUNTS, hide_with=STAKE_DOLLARS)
-    return privacy.roll_up(build, list(STAKE_DOLLARS))
+    return privacy.roll_up(build, ["missed_revenue", "compliance_exposure"])
 
 
 def with_total(frame: pd.DataFrame) -> pd.DataFrame:
@@ -185,14 +179,6 @@ def period_x(frame: pd.DataFrame, grain: str) -> str:
         frame["month"] = frame["period_start"]
         return "month"
     return "period"
-
-
-def grain_note(grain: str) -> str:
-    """Why a chart shows quarters or years: most of its monthly cells would be suppressed."""
-    if grain == "month":
-        return ""
-    return (f"Shown per {grain if grain != 'period' else 'whole period'}: most monthly values would be suppressed "
-            "(counts of 1-10), so months are added together.")
 
 
 def change_note(changes: list[tuple]) -> str:

@@ -1,25 +1,35 @@
-"""The program director's tables: aggregate only, suppressed, then formatted for display.
+"""The program director's tables: aggregate, protected for their audience (privacy.Privacy).
 
-Every table the director's report shows is built here and passes through suppress() (the CMS
-cell-size rule) before it leaves; charts are drawn from these suppressed tables only, so a
-chart never shows what a table hides. Patient-level lists live in caseload.worklists, a
-separate output for care teams.
+Every table the caseload-and-outcomes report shows is built here; charts are drawn from these
+protected tables only, so a chart never shows what a table hides. Patient-level lists live in
+reports.worklists, a separate output for care teams. The functions default to the external
+audience (the safe choice for a caller that does not say).
 
-Counts display as plain integers, rates as "45.2%", averages with one decimal, a suppressed
-cell as "*" and a rate with no base as "-". (The notebook test relies on this: any bare
-integer in a rendered table is a count.)
+The page's families (each protected once; they share no cells):
+
+  measures    response and remission by instrument and window, for the program and by stratum
+              (each stratification adds up to the program row)
+  stocks      the caseload at each month end, per program, clinic and care manager, with the
+              process measures over it (contacted, scored, reviewed, not improving)
+  flows       enrolments, discharges, initial assessments and follow-ups, per month or rolled
+              up until no program-level cell is hidden (an active caseload that changes by
+              enrolments minus discharges would otherwise give a hidden flow away)
+  trend       6-month outcomes by baseline month, for the baseline months whose windows have closed
+  cohorts, change, contact modes
 """
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
+from bcm_analytics.months import add_months
 from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
-from bcm_analytics.outcomes.suppression import SUPPRESSED_NOTE, suppress
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.page import Headline
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
+EXTERNAL = Privacy("external")
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
                 "not_improving_no_review"]
@@ -28,56 +38,66 @@ STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1]
     "pct_not_improving": ("not_improving", "active"),
     "pct_not_improving_no_review": ("not_improving_no_review", "not_improving"),
 }
+FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
                 "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
-
-COUNT_COLUMNS = set(MEASURE_COUNTS + STOCK_COUNTS + FLOW_COUNTS + ["patients", "served"])
-
-LABELS = {
-    "denominator": "denominator (n)", "measured": "measured (n)", "responders": "response (n)",
-    "remitters": "remission (n)", "pct_measured": "measured", "pct_response": "response, of all",
-    "pct_remission": "remission, of all", "pct_response_of_measured": "response, of measured",
-    "pct_remission_of_measured": "remission, of measured",
-    "pct_remission_of_responders": "remission, of responders",
-    "dimension": "stratified by", "stratum": "group", "care_manager": "care manager", "window_name": "window",
-    "served": "served (n)", "active": "active caseload (n)", "new_enrolments": "new enrolments (n)",
-    "discharges": "discharges (n)", "pct_contacted": "contacted, last 30 days", "pct_scored": "scored, last 30 days",
-    "pct_scored_long": "scored, last 60 days", "pct_reviewed": "psychiatric case review, last 90 days",
-    "pct_followed_up": "followed up within 4 weeks of initial assessment",
-    "not_improving": "not improving (n)", "not_improving_no_review": "not improving, no recent review (n)",
-    "pct_not_improving": "not improving", "pct_not_improving_no_review": "of those, no recent review",
-    "contacts_per_patient_month": "contacts per patient-month", "minutes_per_patient_month": "minutes per patient-month",
-    "mean_weeks_in_treatment": "mean weeks in treatment", "mean_phq9_first": "mean first PHQ-9",
-    "mean_phq9_last": "mean last PHQ-9", "mean_gad7_first": "mean first GAD-7", "mean_gad7_last": "mean last GAD-7",
-    "band": "guidance band (per FTE)", "caseload_vs_band": "caseload vs band", "cohort": "enrolment cohort",
-    "months_since_enrolment": "since enrolment", "patients": "patients (n)", "change_band": "change from baseline",
-}
-WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months, HEDIS DRR-E style", "12m": "12 months, CMS159 style"}
+WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
 
 
 def window_label(run: OutcomeRun, name: str) -> str:
     w = run.definitions["windows"][name]
-    return f"{WINDOW_NAMES[name]} (days {w['from']}-{w['to']} after baseline)"
+    return f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}"
 
 
-def measure_definitions(run: OutcomeRun) -> pd.DataFrame:
-    """The patient-level definitions behind the headline measures, in words, with their values."""
-    o = run.definitions["outcome"]
-    rows = [
-        ("population", f"baseline (first score of the episode, from {run.definitions['episode']['baseline_lookback_days']} "
-                       f"days before enrolment) in the report period and >= {o['eligible_baseline_min']}; "
-                       f"age >= {run.definitions['program']['min_age']}; not discharged for "
-                       f"{', '.join(run.definitions['program']['excluded_discharge_reasons'])}"),
-        ("window score", "the most recent score in the window (never the best); later scores are ignored"),
-        ("response", f"window score <= {o['response_max_fraction']:.0%} of baseline (exactly 50% counts)"),
-        ("remission", f"window score < {o['remission_below']}"),
-        ("denominator", "closed windows, with or without a score (no score = not met); a window closes "
-                        "early at discharge; windows still open at the as-of date are left out"),
-        ("of all / of measured", "rates over the denominator / over patients with a score in the window"),
-    ]
-    rows += [(f"{WINDOW_NAMES[w]} window", f"days {v['from']}-{v['to']} after baseline, inclusive")
-             for w, v in run.definitions["windows"].items()]
-    return pd.DataFrame(rows, columns=["term", "definition"])
+# --- measures -------------------------------------------------------------------------------
+
+
+def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+    """Response and remission at 12 weeks, 6 months (DRR-E style) and 12 months (CMS159).
+
+    A window no patient's could have closed by the as-of date reads "not yet measurable"
+    (frame.attrs["pending"]), never 0%.
+    """
+    counts = run.program_measures(start_month, end_month)
+    frame = counts[["instrument", "window_name", *MEASURE_COUNTS, *MEASURE_RATES]]
+    safe = privacy.protect(frame, MEASURE_COUNTS, rates=MEASURE_RATES, )
+    safe.insert(1, "measure", safe["window_name"].map(lambda w: window_label(run, w)))
+    not_yet = counts.index[(counts["denominator"] == 0) & (counts["pending"] > 0)]
+    safe.attrs["pending"] = {c: frozenset(not_yet) for c in list(MEASURE_RATES) + ["denominator"]}
+    return safe
+
+
+def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+    """The measures by clinic, payer, age band, sex, race, ethnicity and baseline month.
+
+    Each stratification adds up to the program row of `headline` (a margin the reader knows),
+    so strata are protected together with it in mind.
+    """
+    counts = run.measure_counts(start_month, end_month)
+    counts = counts[counts["dimension"] != "program"].drop(columns=["eligible", "pending"])
+    frame = with_rates(counts)
+    return privacy.protect(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES)
+
+
+def trend(run: OutcomeRun, instrument: str, privacy: Privacy = EXTERNAL, window: str = "6m",
+          months: int = 12) -> tuple[str, pd.DataFrame]:
+    """Outcomes of `window` by baseline month, for the last `months` baseline months whose
+    windows have all closed (earlier rows of the report's period may not be measurable yet);
+    rolled up to quarters or years when most monthly cells would be hidden."""
+    counts = run.measure_counts(add_months(run.as_of.replace(day=1), -(months + 12)), run.as_of.replace(day=1))
+    rows = counts[(counts["dimension"] == "baseline_month") & (counts["instrument"] == instrument)
+                  & (counts["window_name"] == window)].copy()
+    rows["month"] = pd.to_datetime(rows["stratum"] + "-01")
+    closed = rows[(rows["pending"] == 0) & (rows["eligible"] > 0)].sort_values("month").tail(months)
+
+    def build(grain):
+        frame = by_period(closed[["month", *MEASURE_COUNTS]], "month", grain, MEASURE_COUNTS)
+        frame = with_rates(frame)
+        starts = frame.pop("period_start")
+        safe = privacy.protect(frame, MEASURE_COUNTS, ["period"], rates=MEASURE_RATES)
+        safe["month"] = starts
+        return safe
+    return privacy.roll_up(build, ["pct_response_of_measured", "pct_remission_of_measured"], grains=("month", "quarter", "year"))
 
 
 def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> str:
@@ -87,11 +107,12 @@ def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> st
     missing), not a great program; the ranges are in the definitions (plausibility).
     """
     ranges = run.definitions["plausibility"]
+    hidden = table.attrs.get("suppressed", {})
     lines = []
-    for row in table[table["measure"] == window_label(run, window)].itertuples(index=False):
+    for i, row in table[table["window_name"] == window].iterrows():
         parts = [f"{outcome} {value:.0%} ({_verdict(value, *ranges[outcome])})"
-                 for outcome, value in (("response", row.pct_response_of_measured),
-                                        ("remission", row.pct_remission_of_measured)) if pd.notna(value)]
+                 for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured"))
+                 if pd.notna(value := row[col]) and i not in hidden.get(col, ())]
         if parts:
             lines.append(f"{row.instrument}, of measured at {WINDOW_NAMES[window]}: {'; '.join(parts)}.")
     return " ".join(lines)
@@ -104,126 +125,214 @@ def _verdict(value: float, low: float, high: float, alarm: float) -> str:
     return f"within the {typical}" if low <= value <= high else f"outside the {typical}"
 
 
-def headline(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """Response and remission at 12 weeks, 6 months (DRR-E style) and 12 months (CMS159), suppressed."""
-    counts = run.program_measures(start_month, end_month)
-    frame = counts[["instrument", "window_name", *MEASURE_COUNTS, *MEASURE_RATES]]
-    safe = suppress(frame, MEASURE_COUNTS, rates=MEASURE_RATES, threshold=run.definitions.threshold)
-    safe.insert(1, "measure", safe.pop("window_name").map(lambda w: window_label(run, w)))
-    return safe
+# --- caseload: stocks and flows -------------------------------------------------------------
 
 
-def strata(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """The measures by clinic, payer, age band, sex, race, ethnicity and baseline month, suppressed.
+def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+    """The caseload at each month end and the process measures over it, for the program, each
+    clinic and each care manager.
 
-    Each stratification adds up to the program row of `headline` (a margin the reader knows),
-    so strata are suppressed together with it in mind.
-    """
-    counts = run.measure_counts(start_month, end_month)
-    counts = counts[counts["dimension"] != "program"].drop(columns=["eligible", "pending"])
-    frame = with_rates(counts)
-    return suppress(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES, threshold=run.definitions.threshold)
-
-
-def caseload(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """Process measures per month for the program, each clinic and each care manager, suppressed.
-
-    Clinic and care-manager rows are suppressed together, linked by the hidden clinic x care
+    Clinic and care-manager rows are protected together, linked by the hidden clinic x care
     manager detail (a care manager working at one clinic would otherwise undo a suppression).
-    Each month is its own table (the report publishes no totals over months).
+    Each month is its own table (nothing adds up over months). Care-manager rows carry the
+    caseload guidance band and where the caseload sits against it.
     """
     frame = cl.caseload_months(run, start_month, end_month)
     for rate, (num, den) in STOCK_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
-    detail = (frame["clinic"] != "All") & (frame["care_manager"] != "All")
-    lo_hi = run.definitions.threshold
+    detail = (frame["clinic"] != TOTAL) & (frame["care_manager"] != TOTAL)
     keys = ["month", "clinic", "care_manager"]
-    stocks = suppress(frame[keys + STOCK_COUNTS + list(STOCK_RATES) + list(cl.CASELOAD_PER_PATIENT)], STOCK_COUNTS,
-                      ["clinic", "care_manager"], lo_hi, rates=STOCK_RATES, hide_with=cl.CASELOAD_PER_PATIENT,
-                      hidden_rows=detail)
-    flows = suppress(frame[keys + FLOW_COUNTS + ["pct_followed_up"]], FLOW_COUNTS, ["clinic", "care_manager"],
-                     lo_hi, rates={"pct_followed_up": ("followed_up", "assessed")}, hidden_rows=detail)
-    masks = stocks.attrs.pop("suppressed") | flows.attrs.pop("suppressed")
-    safe = stocks.join(flows.drop(columns=keys))
+    safe = privacy.protect(frame[keys + STOCK_COUNTS + list(STOCK_RATES) + list(cl.CASELOAD_PER_PATIENT)], STOCK_COUNTS,
+                           ["clinic", "care_manager"], rates=STOCK_RATES, hide_with=cl.CASELOAD_PER_PATIENT,
+                           hidden_rows=detail)
+    masks = safe.attrs["suppressed"]
     safe["band"] = [f"{lo:.0f}-{hi:.0f}" if pd.notna(lo) else "" for lo, hi in zip(frame["band_low"], frame["band_high"])]
-    safe["caseload_vs_band"] = frame["caseload_vs_band"].where(~safe.index.isin(masks.get("active", ())), "*")
-    safe.attrs["suppressed"] = masks
-    return safe[~detail]
+    safe["caseload_vs_band"] = frame["caseload_vs_band"].where(~safe.index.isin(masks.get("active", ())), formats.HIDDEN)
+    out = safe[~detail]
+    out.attrs["suppressed"] = masks
+    return out
 
 
-def contact_modes(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """Program contacts per patient-month by contact mode, per month, suppressed.
+def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> tuple[str, pd.DataFrame]:
+    """Enrolments and discharges per month for the program, each clinic and each care manager;
+    for an external reader rolled up (quarter, year, the whole period) until no program-level
+    cell is hidden: the month-end caseload changes by enrolments minus discharges, so a hidden
+    flow next to two shown caseloads would be given away."""
+    return _flow_family(run, start_month, end_month, privacy, ["new_enrolments", "discharges"], {}, max_hidden=0.0)
+
+
+def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> tuple[str, pd.DataFrame]:
+    """Initial assessments (once their 4 weeks have passed) and those followed up within 4 weeks,
+    per month of assessment; rolled up for an external reader when most months would be hidden."""
+    return _flow_family(run, start_month, end_month, privacy, ["assessed", "followed_up"], FLOW_RATES, max_hidden=0.5)
+
+
+def _flow_family(run, start_month, end_month, privacy, counts, rates, max_hidden) -> tuple[str, pd.DataFrame]:
+    monthly = cl.caseload_months(run, start_month, end_month)[["month", "clinic", "care_manager", *counts]]
+    period = run.period(start_month, end_month)
+
+    def build(grain):
+        frame = by_period(monthly, "month", grain, counts, keys=["clinic", "care_manager"],
+                          start=period["start_month"], end=period["end_month"])
+        for rate, (num, den) in rates.items():
+            frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+        starts = frame.pop("period_start")
+        detail = (frame["clinic"] != TOTAL) & (frame["care_manager"] != TOTAL)
+        safe = privacy.protect(frame, counts, ["clinic", "care_manager"], rates=rates, hidden_rows=detail)
+        safe["month"] = starts
+        out = safe[~detail]
+        out.attrs["suppressed"] = safe.attrs["suppressed"]
+        return out
+
+    grain, _ = privacy.roll_up(lambda g: program_rows(build(g)), counts + list(rates), max_hidden=max_hidden)
+    return grain, build(grain)
+
+
+def program_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The program's rows (clinic and care manager 'All'), sorted by month, marks kept."""
+    out = frame[(frame["clinic"] == TOTAL) & (frame["care_manager"] == TOTAL)].sort_values("month")
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def latest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The last month (or period) of a caseload or flows table: program, care managers, clinics."""
+    out = frame[frame["month"] == frame["month"].max()]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+    """Program contacts per patient-month by contact mode, per month.
 
     A rate times the patients served gives back the contacts, so each mode's contacts are
     protected like counts (a handful of messages in a month may be one patient's).
     """
     period = run.period(start_month, end_month)
     modes = cl.contacts_by_mode(run, start_month, end_month)
-    modes = modes[(modes["clinic"] == "All") & (modes["care_manager"] == "All")]
+    modes = modes[(modes["clinic"] == TOTAL) & (modes["care_manager"] == TOTAL)]
     wide = modes.pivot_table(index="month", columns="contact_mode", values="contacts", aggfunc="sum", fill_value=0)
     served = cl.caseload_months(run, period["start_month"], period["end_month"])
-    served = served[(served["clinic"] == "All") & (served["care_manager"] == "All")].set_index("month")["served"]
+    served = served[(served["clinic"] == TOTAL) & (served["care_manager"] == TOTAL)].set_index("month")["served"]
     frame = wide.join(served, how="right").fillna(0).astype("int64").reset_index()
     mode_cols = list(wide.columns)
     for mode in mode_cols:
         frame[f"{mode} per patient-month"] = frame[mode] / frame["served"].where(frame["served"] > 0)
     per_patient = {f"{m} per patient-month": [m, "served"] for m in mode_cols}
-    return suppress(frame, ["served", *mode_cols], threshold=run.definitions.threshold, hide_with=per_patient)
+    return privacy.protect(frame, ["served", *mode_cols], hide_with=per_patient)
 
 
-def cohorts(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """Cohort curves (response/remission by months since enrolment), suppressed across cohorts."""
+def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+    """Cohort curves (response/remission by months since enrolment), protected across cohorts."""
     frame = cl.cohort_curves(run, start_month, end_month)
     for rate, (num, den) in COHORT_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     counts = ["patients", "measured", "responders", "remitters"]
-    return suppress(frame, counts, ["cohort"], run.definitions.threshold, rates=COHORT_RATES)
+    return privacy.protect(frame, counts, ["cohort"], rates=COHORT_RATES)
 
 
-def change(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """Patients by band of change from baseline to latest score (baselines >= 10), suppressed."""
+def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+    """Patients by band of change from baseline to latest score (baselines >= 10)."""
     frame = cl.change_distribution(run, start_month, end_month).drop(columns=["band_order"])
-    return suppress(frame, ["patients"], ["change_band"], run.definitions.threshold)
+    return privacy.protect(frame, ["patients"], ["change_band"])
 
 
-def latest_month(caseload_table: pd.DataFrame) -> pd.DataFrame:
-    """The last month of a caseload table: the program, each care manager and each clinic."""
-    return caseload_table[caseload_table["month"] == caseload_table["month"].max()]
+# --- the headline numbers -------------------------------------------------------------------
 
 
-def definitions_html(run: OutcomeRun) -> str:
-    """Every definition in force (version, source, each threshold and window) as an HTML list."""
-    items = "".join(f"<li><code>{html.escape(str(k))}</code>: {html.escape(str(v))}</li>"
-                    for k, v in run.definitions.describe().itertuples(index=False))
-    return f"<ul style='columns:2;font-size:12px'>{items}</ul>"
+def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> list[Headline]:
+    """Active caseload and its change, 6-month response and remission of measured against the
+    typical range, % contacted and % scored in the last 30 days, care managers above guidance."""
+    program = program_rows(stocks)
+    hidden = stocks.attrs.get("suppressed", {})
+    last, before = program.iloc[-1], (program.iloc[-2] if len(program) > 1 else None)
+    i_last = program.index[-1]
+    month = formats.month(last["month"])
+    out = []
+    if i_last in hidden.get("active", ()):
+        out.append(Headline(f"active caseload, end of {month}", None, hidden=True))
+    else:
+        detail = ""
+        if before is not None and program.index[-2] not in hidden.get("active", ()):
+            diff = int(last["active"]) - int(before["active"])
+            detail = f"{diff:+,} since {formats.month(before['month'])}"
+        out.append(Headline(f"active caseload, end of {month}", int(last["active"]), "count", detail))
+    out += _outcome_cards(run, measures)
+    for col, what in (("pct_contacted", "contacted in the last 30 days"), ("pct_scored", "scored in the last 30 days")):
+        out.append(Headline(f"{what}, {month}", None if i_last in hidden.get(col, ()) else last[col], "rate",
+                            "of the active caseload", i_last in hidden.get(col, ())))
+    managers = stocks[(stocks["clinic"] == TOTAL) & (stocks["care_manager"] != TOTAL) & (stocks["month"] == last["month"])]
+    above = int((managers["caseload_vs_band"] == "above").sum())
+    lo, hi = run.definitions.caseload_band()
+    out.append(Headline("care managers above caseload guidance", f"{above} of {len(managers)}", "staff",
+                        f"guidance {lo}-{hi} per 1.0 FTE, end of {month}"))
+    return out
 
 
-def display(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Format a suppressed table for reading: labels, "*" for suppressed, "-" for no base.
-
-    Columns whose name starts with pct_ are rates; (n) columns are counts; other numbers are
-    averages with one decimal.
-    """
-    columns = columns or list(frame.columns)
-    mask = frame.attrs.get("suppressed", {})
-    out = pd.DataFrame(index=frame.index)
-    for col in columns:
-        values, hidden = frame[col], frame.index.isin(mask.get(col, ()))
-        if col.startswith("pct_"):
-            text = values.map(lambda v: "-" if pd.isna(v) else f"{float(v):.1%}")
-        elif col == "months_since_enrolment":
-            text = values.map(lambda v: f"month {int(v)}")
-        elif col in COUNT_COLUMNS:
-            text = values.map(lambda v: "-" if pd.isna(v) else f"{int(v):,}")
-        elif pd.api.types.is_float_dtype(values):
-            text = values.map(lambda v: "-" if pd.isna(v) else f"{float(v):,.1f}")
-        elif pd.api.types.is_datetime64_any_dtype(values):
-            text = values.dt.strftime("%Y-%m")
+def _outcome_cards(run: OutcomeRun, measures: pd.DataFrame) -> list[Headline]:
+    """PHQ-9 (else the first instrument) response and remission of measured at 6 months."""
+    six = measures[measures["window_name"] == "6m"]
+    if six.empty:
+        return []
+    row_index = six.index[six["instrument"] == "PHQ-9"][0] if (six["instrument"] == "PHQ-9").any() else six.index[0]
+    row = measures.loc[row_index]
+    hidden, pending = measures.attrs.get("suppressed", {}), measures.attrs.get("pending", {})
+    cards = []
+    for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured")):
+        low, high, _ = run.definitions["plausibility"][outcome]
+        label = f"{row['instrument']} {outcome} at 6 months, of measured"
+        if row_index in pending.get(col, ()):
+            cards.append(Headline(label, formats.NOT_YET, "text", "no 6-month window has closed yet"))
+        elif row_index in hidden.get(col, ()):
+            cards.append(Headline(label, None, "rate", f"typical {low:.0%}-{high:.0%}", hidden=True))
         else:
-            text = values.astype(str)
-        out[LABELS.get(col, col)] = text.where(~hidden, "*")
-    return out.reset_index(drop=True)
+            value = row[col]
+            verdict = "" if pd.isna(value) else (" (within)" if low <= value <= high else " (above)" if value > high else " (below)")
+            cards.append(Headline(label, value, "rate", f"typical {low:.0%}-{high:.0%}{verdict}"))
+    return cards
 
 
-__all__ = ["SUPPRESSED_NOTE", "caseload", "change", "cohorts", "contact_modes", "definitions_html", "display",
-           "headline", "latest_month", "measure_definitions", "plausibility", "strata", "window_label"]
+# --- tables by clinic and care manager ------------------------------------------------------
+
+PROCESS_COLUMNS = {
+    "By clinic": ["group", "active", "pct_contacted", "pct_scored", "pct_scored_long", "pct_reviewed", "pct_not_improving",
+                  "not_improving_no_review"],
+    "By care manager": ["group", "active", "band", "caseload_vs_band", "pct_contacted", "pct_scored", "pct_reviewed",
+                        "pct_not_improving", "not_improving_no_review"],
+}
+
+
+def by_clinic_and_manager(month: pd.DataFrame, clinic_names: dict) -> dict[str, pd.DataFrame]:
+    """One month's caseload rows as two tables, each ending with the program row: by clinic
+    (named) and by care manager."""
+    program = month[(month["clinic"] == TOTAL) & (month["care_manager"] == TOTAL)]
+    clinics = month[(month["clinic"] != TOTAL) & (month["care_manager"] == TOTAL)]
+    managers = month[(month["clinic"] == TOTAL) & (month["care_manager"] != TOTAL)]
+    out = {}
+    for title, rows, names in (("By clinic", clinics, lambda r: clinic_names.get(r["clinic"], r["clinic"])),
+                               ("By care manager", managers, lambda r: r["care_manager"])):
+        table = pd.concat([rows, program])
+        table.insert(0, "group", [TOTAL if (r["clinic"] == TOTAL and r["care_manager"] == TOTAL) else names(r)
+                                  for _, r in table.iterrows()])
+        table.attrs = dict(month.attrs)
+        out[title] = table
+    return out
+
+
+def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
+    """Strata with clinic names instead of ids and readable dimension names."""
+    out = strata.copy()
+    is_clinic = out["dimension"] == "clinic"
+    out.loc[is_clinic, "stratum"] = out.loc[is_clinic, "stratum"].map(lambda c: clinic_names.get(c, c))
+    out["dimension"] = out["dimension"].str.replace("_", " ")
+    out.attrs = dict(strata.attrs)
+    return out
+
+
+def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m") -> str:
+    """Which baseline months the trend covers and why later ones are missing."""
+    w = run.definitions["windows"][window]
+    last = pd.Timestamp(trend["month"].max())
+    return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
+            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: "
+            f"{last:%b %Y}" + (" (its period)" if grain != "month" else "") + ".")

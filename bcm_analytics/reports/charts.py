@@ -42,8 +42,9 @@ def show(fig: go.Figure, note: str = "") -> None:
     n = next(_figure_ids)
     fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), colorway=PALETTE,
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""),
                       title=dict(y=0.98, yanchor="top"), height=fig.layout.height or 400)
+    if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
+        fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""))
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
     display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))

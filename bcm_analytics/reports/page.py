@@ -42,6 +42,11 @@ class Headline:
                 + (f"<div class='bcm-detail'>{html.escape(self.detail)}</div>" if self.detail else "") + "</div>")
 
 
+def clinic_names(con) -> dict:
+    """clinic_id -> clinic name, for labels (the id where the export gave no name)."""
+    return dict(con.execute("SELECT clinic_id, coalesce(clinic_name, clinic_id) FROM staging.clinics").fetchall())
+
+
 def data_freshness(con) -> dict:
     row = con.execute(
         """SELECT (SELECT count(*) FROM meta.load_log),

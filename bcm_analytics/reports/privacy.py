@@ -108,14 +108,15 @@ class Privacy:
 
     def roll_up(self, build: Callable[[str], pd.DataFrame], watch: list[str], grains=GRAINS,
                 max_hidden: float = 0.5) -> tuple[str, pd.DataFrame]:
-        """The finest grain at which no more than `max_hidden` of the watched cells are hidden.
+        """The finest grain at which no watched column has more than `max_hidden` of its cells hidden.
 
         `build(grain)` returns the protected frame at that grain ("month", "quarter", "year" or
         "period"). Internal pages always get the first grain: nothing is hidden from staff.
         """
         for grain in grains:
             frame = build(grain)
-            if not self.external or hidden_share(frame, watch) <= max_hidden or grain == grains[-1]:
+            worst = max((hidden_share(frame, [c]) for c in watch), default=0.0)
+            if not self.external or worst <= max_hidden or grain == grains[-1]:
                 return grain, frame
         raise AssertionError("unreachable")
 
@@ -143,6 +144,14 @@ class Privacy:
 
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
+
+
+def grain_note(grain: str) -> str:
+    """Why a chart shows quarters or years: at a finer grain too many cells would be suppressed."""
+    if grain == "month":
+        return ""
+    return (f"Shown per {grain if grain != 'period' else 'whole period'}: per month too many values would be suppressed "
+            "(counts of 1-10, or cells that would reveal one), so months are added together.")
 
 
 def hidden_share(frame: pd.DataFrame, columns: list[str]) -> float:
@@ -195,7 +204,11 @@ def by_period(frame: pd.DataFrame, month_col: str, grain: str, sums: list[str], 
     if grain in ("quarter", "year"):
         full = 3 if grain == "quarter" else 12
         partial = months[months["nunique"] < full]
-        out["period"] = [p if p not in partial.index else
-                         f"{p}, {pd.Timestamp(partial.loc[p, 'min']):%b}-{pd.Timestamp(partial.loc[p, 'max']):%b}"
+        out["period"] = [p if p not in partial.index else f"{p}, {_months_text(partial.loc[p, 'min'], partial.loc[p, 'max'])}"
                          for p in out["period"]]
     return out
+
+
+def _months_text(first, last) -> str:
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    return f"{first:%b}" if first == last else f"{first:%b}-{last:%b}"
