@@ -183,3 +183,29 @@ def _x_values(values: pd.Series) -> list:
     if pd.api.types.is_datetime64_any_dtype(values) or (len(values) and hasattr(values.iloc[0], "strftime")):
         return [pd.Timestamp(v) for v in values]
     return [str(v) for v in values]
+
+
+def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bars: bool = True, stacked: bool = False,
+             y_title: str = "", names: dict | None = None) -> go.Figure:
+    """One trace per group (a clinic ...) of column `y` over months, from a protected frame;
+    suppressed cells are marked gaps as in `series`."""
+    names = names or {}
+    hidden = frame.attrs.get("suppressed", {}).get(y, ())
+    fig = go.Figure()
+    gaps = []
+    for value, rows in frame.groupby(group, sort=True):
+        label = str(names.get(value, value))
+        ys = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[y])]
+        xs = _x_values(rows[x])
+        common = dict(x=xs, y=ys, name=label, meta=formats.kind(y),
+                      hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
+        fig.add_bar(**common) if bars else fig.add_scatter(mode="lines+markers", **common)
+        gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
+    if gaps:
+        fig.add_scatter(x=[g[0] for g in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
+                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
+                        text=[f"suppressed: {g[1]}" for g in gaps], hovertemplate="%{text}<extra></extra>")
+    fig.update_layout(title=title, barmode="stack" if stacked else "group")
+    fig.update_yaxes(title=y_title, **formats.axis_format(formats.kind(y)))
+    fig.update_xaxes(type="date", tickformat="%b %Y")
+    return fig

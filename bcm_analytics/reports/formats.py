@@ -36,7 +36,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # --- program overview
     "active_patients": ("active caseload", "count"), "new_enrolments": ("new enrolments", "count"),
     "discharges": ("discharges", "count"), "patients_with_time": ("patients with time logged", "count"),
-    "minutes_logged": ("minutes logged", "decimal"), "minutes_per_patient": ("minutes per patient with time", "decimal"),
+    "minutes_logged": ("minutes logged", "number"), "minutes_per_patient": ("minutes per patient with time", "decimal"),
     # --- caseload and outcomes
     "denominator": ("closed windows", "count"), "measured": ("with a score in the window", "count"),
     "responders": ("responded", "count"), "remitters": ("remitted", "count"),

@@ -62,7 +62,8 @@ def data_freshness(con) -> dict:
 
 
 def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, report: str, purpose: str = "",
-           headlines: list[Headline] = (), headline_note: str = "", rerun: dict | None = None) -> None:
+           headlines: list[Headline] = (), headline_note: str = "", rerun: dict | None = None,
+           has_external: bool = True) -> None:
     """Display the title and period, the audience banner, the headline numbers, the purpose,
     the report's parameters and the data freshness; give the page its <title>.
 
@@ -74,11 +75,11 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
         f"<tr><td>{html.escape(k)}</td><td>{html.escape('all' if v in (None, '', []) else str(v))}</td></tr>"
         for k, v in shown.items())
     fresh = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(v))}</td></tr>" for k, v in data_freshness(con).items())
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(fmt(v))}</td></tr>" for k, v in data_freshness(con).items())
     cards = "".join(h.html() for h in headlines)
     body = (
         f"<h1>{html.escape(title)}</h1><p class='bcm-period'>{html.escape(period)}</p>"
-        + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")})
+        + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}, has_external)
         + (f"<div class='bcm-headline'>{cards}</div>" if cards else "")
         + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")
         + (f"<p>{html.escape(purpose)}</p>" if purpose else "")
@@ -91,7 +92,7 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
     display({"text/html": body, PAGE_MIME: {"title": page_title, "audience": privacy.audience}}, raw=True)
 
 
-def _fmt(value) -> str:
+def fmt(value) -> str:
     if value is None:
         return "none"
     if hasattr(value, "strftime"):

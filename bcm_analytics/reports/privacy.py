@@ -122,8 +122,12 @@ class Privacy:
 
     # --- words on the page --------------------------------------------------------------
 
-    def banner(self, report: str, parameters: dict | None = None) -> str:
+    def banner(self, report: str, parameters: dict | None = None, has_external: bool = True) -> str:
         """The banner at the top of a page: which audience it is for and what that means."""
+        if not has_external:
+            return ("<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
+                    "For the people who load and fix the data: counts of files, rows and checks, no patient records. "
+                    "This report has no external version.</div>")
         if self.external:
             return (
                 "<div class='bcm-banner external' data-audience='external'><b>External version.</b> "
