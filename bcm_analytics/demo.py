@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bcm_analytics.billing import billing_lines, load_rules
-from bcm_analytics.billing.reconcile import reconciliation_workbook
 from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
-from bcm_analytics.reports.runner import render_report
+from bcm_analytics.reports.finance_workbook import reconciliation_workbook
+from bcm_analytics.reports.runner import default_output, render_report
 from bcm_analytics.synthetic import write_claims
 from bcm_analytics.warehouse import connect
 
@@ -49,12 +49,18 @@ def demo_reports(db: Path, data_dir: Path, reports_dir: Path, *, seed: int, time
         lambda: validation(db, reports_dir)
     yield "rendering the data-quality report", \
         lambda: [render_report("data_quality", db, {}, reports_dir / "data_quality.html")]
-    yield "rendering the program overview", \
-        lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]
-    yield "reconciling claims against logged minutes (report and finance workbook)", \
+    yield "rendering the program overview (internal and external versions)", \
+        lambda: both_audiences("program_overview", db, {}, reports_dir)
+    yield "reconciling claims against logged minutes (report, both versions, and the finance workbook)", \
         lambda: reconciliation(db, reports_dir, rules)
-    yield "measuring outcomes and caseload (director's report; care-team worklists as a separate workbook)", \
+    yield "measuring outcomes and caseload (director's report, both versions; care-team worklists as a separate workbook)", \
         lambda: outcomes(db, reports_dir)
+
+
+def both_audiences(name: str, db: Path, parameters: dict, reports_dir: Path) -> list[Path]:
+    """The report for the program's staff (NAME.html) and for outside readers (NAME_external.html)."""
+    return [render_report(name, db, {**parameters, "audience": audience}, reports_dir / default_output(name, audience).name)
+            for audience in ("internal", "external")]
 
 
 def validation(db: Path, reports_dir: Path) -> list[Path]:
@@ -73,19 +79,18 @@ def reconciliation(db: Path, reports_dir: Path, rules: Path) -> list[Path]:
         workbook = reconciliation_workbook(con, first, last, reports_dir / "billing_reconciliation.xlsx", load_rules(rules))
     finally:
         con.close()
-    html = render_report("billing_reconciliation", db, {"rules": str(rules.resolve())}, reports_dir / "billing_reconciliation.html")
-    return [html, workbook]
+    return both_audiences("billing_reconciliation", db, {"rules": str(rules.resolve())}, reports_dir) + [workbook]
 
 
 def outcomes(db: Path, reports_dir: Path) -> list[Path]:
     from bcm_analytics.outcomes import load_definitions, prepare
-    from bcm_analytics.outcomes.caseload import worklists_workbook
+    from bcm_analytics.reports.worklists import worklists_workbook
 
-    html = render_report("caseload_outcomes", db, {}, reports_dir / "caseload_outcomes.html")
+    html = both_audiences("caseload_outcomes", db, {}, reports_dir)
     con = connect(db, read_only=True)
     try:
         workbook = reports_dir / "care_team_worklists.xlsx"
         worklists_workbook(prepare(con, None, load_definitions(None)), workbook)
     finally:
         con.close()
-    return [html, workbook]
+    return html + [workbook]

@@ -12,6 +12,7 @@ say the same words, and a count never reads as dollars. Kinds:
   month     a calendar month (the first of the month): Oct 2026
   period    a month, quarter or year label (text, already readable)
   date      2026-10-31
+  months after   a number of months since an event: month 3
   flag      yes / no
   text      as is
 """
@@ -59,7 +60,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_phq9_last": ("mean last PHQ-9", "decimal"), "mean_gad7_first": ("mean first GAD-7", "decimal"),
     "mean_gad7_last": ("mean last GAD-7", "decimal"), "band": ("caseload guidance (per FTE)", "text"),
     "caseload_vs_band": ("caseload against guidance", "text"), "cohort": ("enrolment cohort", "text"),
-    "months_since_enrolment": ("months since enrolment", "text"), "patients": ("patients", "count"),
+    "months_since_enrolment": ("since enrolment", "months after"), "patients": ("patients", "count"),
     "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
@@ -116,6 +117,8 @@ def cell(value, kind_: str) -> str:
         return month(value)
     if kind_ == "date":
         return pd.Timestamp(value).strftime("%Y-%m-%d")
+    if kind_ == "months after":
+        return f"month {int(value)}"
     if kind_ == "flag":
         return "yes" if bool(value) else "no"
     return str(value)
