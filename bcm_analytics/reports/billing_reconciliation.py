@@ -128,15 +128,24 @@ def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
 
 
 def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
-    """Expected, billed and paid per month (or coarser), with patient-months and the
-    reconciliation rate, and the period's total row."""
+    """Expected, billed and paid per month (or coarser), with the patient-months behind them
+    and the period's total row."""
     def build(grain):
-        frame = with_total(by_period(recon.months, "month", grain, MONTH_COUNTS + MONTH_DOLLARS,
+        frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *MONTH_DOLLARS],
                                      start=recon.start, end=recon.end))
+        return protect_periods(privacy, frame, ["patient_months"], hide_with={d: ["patient_months"] for d in MONTH_DOLLARS})
+    return privacy.roll_up(build, ["expected_amount"])
+
+
+def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
+    """The share of patient-months that reconcile, per month (or coarser: the patient-months that
+    do not reconcile are often few). Only the rate is shown, at one grain, so it can never be
+    set against another grain's."""
+    def build(grain):
+        frame = with_total(by_period(recon.months, "month", grain, MONTH_COUNTS, start=recon.start, end=recon.end))
         frame["pct_reconciled"] = frame["reconciled_months"] / frame["patient_months"].where(frame["patient_months"] > 0)
-        return protect_periods(privacy, frame, MONTH_COUNTS, rates=RECONCILED,
-                               hide_with={d: ["patient_months"] for d in MONTH_DOLLARS})
-    return privacy.roll_up(build, ["expected_amount", "pct_reconciled"])
+        return protect_periods(privacy, frame, MONTH_COUNTS, rates=RECONCILED)
+    return privacy.roll_up(build, ["pct_reconciled"])
 
 
 def at_stake(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
