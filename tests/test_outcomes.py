@@ -178,12 +178,24 @@ def test_open_windows_are_pending_not_failures(program):
 
 
 def test_discharge_closes_the_window_early(program):
-    """Discharged on day 100 with no later score: the 6-month window is settled (no follow-up), not pending."""
+    """With discharge_closes_windows (the earlier default): discharged on day 100 with no later
+    score, the 6-month window is settled (no follow-up), not pending."""
+    con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
+                  [score("P1", day(0), 20), score("P1", day(90), 4)])
+    closing = load_definitions(overrides={"episode": {"discharge_closes_windows": True}})
+    row = prepare(con, day(200), closing).patients().iloc[0]
+    assert row["remission_6m_status"] == "no_followup" and row["active"] == False  # noqa: E712
+    assert pd.isna(row["not_improving"])
+
+
+def test_a_discharged_patients_window_stays_open_until_its_last_day(program):
+    """By default discharge does not close the window: on day 200 the 6-month window (days
+    120-240) of a patient discharged on day 100 is still pending, "not yet measurable"."""
     con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
                   [score("P1", day(0), 20), score("P1", day(90), 4)])
     row = prepare(con, day(200)).patients().iloc[0]
-    assert row["remission_6m_status"] == "no_followup" and row["active"] == False  # noqa: E712
-    assert pd.isna(row["not_improving"])
+    assert row["remission_6m_status"] == "pending" and row["active"] == False  # noqa: E712
+    assert prepare(con, day(241)).patients().iloc[0]["remission_6m_status"] == "no_followup"
 
 
 def test_baseline_may_come_up_to_14_days_before_enrolment(program):
@@ -246,12 +258,22 @@ def test_program_measures_of_all_and_of_measured(program):
 
 
 def test_scores_after_discharge_count_only_when_the_definitions_say_so(program):
-    """Discharged on day 100, a check-in score on day 150: outside the episode unless allowed."""
+    """With discharge_closes_windows (the earlier default), discharged on day 100, a check-in score
+    on day 150 is outside the episode unless followup_after_discharge_days allows it."""
     con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
                   [score("P1", day(0), 20), score("P1", day(150), 3)])
-    assert outcomes(con).loc["P1", "remission_6m_status"] == "no_followup"
-    allow = load_definitions(overrides={"episode": {"followup_after_discharge_days": 90}})
+    closing = load_definitions(overrides={"episode": {"discharge_closes_windows": True}})
+    assert outcomes(con, params=closing).loc["P1", "remission_6m_status"] == "no_followup"
+    allow = load_definitions(overrides={"episode": {"discharge_closes_windows": True, "followup_after_discharge_days": 90}})
     assert outcomes(con, params=allow).loc["P1", "remission_6m_status"] == "met"
+
+
+def test_discharge_does_not_close_a_window_by_default(program):
+    """outcome_measures.md section 2: HEDIS and CMS159 keep measuring after discharge, so the
+    day-150 check-in of a patient discharged on day 100 is the 6-month score."""
+    con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
+                  [score("P1", day(0), 20), score("P1", day(150), 3)])
+    assert outcomes(con).loc["P1", "remission_6m_status"] == "met"
 
 
 def test_two_runs_on_one_connection_do_not_mix(program):

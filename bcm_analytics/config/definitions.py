@@ -52,6 +52,7 @@ class Definitions:
             ],
             "lookback_days": d["episode"]["baseline_lookback_days"],
             "after_discharge_days": d["episode"]["followup_after_discharge_days"],
+            "discharge_closes_windows": bool(d["episode"]["discharge_closes_windows"]),
             **{k: v for k, v in d["outcome"].items()},
             "min_age": d["program"]["min_age"],
             "age_bands": [{"band": b, "lower": lo} for b, lo in sorted(d["program"]["age_bands"].items(), key=lambda x: x[1])],

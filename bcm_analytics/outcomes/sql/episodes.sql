@@ -21,7 +21,7 @@ SELECT
   p.known_discharge AS discharge_date,
   p.known_discharge IS NULL AS active,
   coalesce(p.known_discharge, $as_of::DATE) AS episode_end,
-  least(coalesce(p.known_discharge + $after_discharge_days::INTEGER, $as_of::DATE), $as_of::DATE) AS scores_until,
+  CASE WHEN $discharge_closes_windows THEN least(coalesce(p.known_discharge + $after_discharge_days::INTEGER, $as_of::DATE), $as_of::DATE) ELSE $as_of::DATE END AS scores_until,
   p.discharge_reason,
   p.clinic_id,
   p.care_manager_id,

@@ -34,7 +34,7 @@ in_window AS (
 judged AS (
   SELECT b.episode_id, b.instrument, b.baseline_date, b.baseline_score, w.window_name, w.from_day, w.to_day,
          b.baseline_score >= $eligible_baseline_min AS eligible,
-         least(b.baseline_date + w.to_day::INTEGER, e.discharge_date + $after_discharge_days::INTEGER) AS closes_on,
+         CASE WHEN $discharge_closes_windows THEN least(b.baseline_date + w.to_day::INTEGER, e.discharge_date + $after_discharge_days::INTEGER) ELSE b.baseline_date + w.to_day::INTEGER END AS closes_on,
          i.score_date, i.score,
          i.score <= round($response_max_fraction * b.baseline_score, 6) AS responded,
          i.score < $remission_below AS remitted
