@@ -56,6 +56,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                                  "(the HEDIS way) / over patients with a score in the window"),
         ("not yet measurable", "a window whose last day is after the as-of date: it is left out of the rates, never "
                                "counted as 0%"),
+        ("discharge", _discharge(d["episode"])),
         ("typical range", f"published 6-month results among baselines of {o['eligible_baseline_min']}+ with a follow-up score: "
                           f"response {low_r:.0%}-{high_r:.0%}, remission {low_m:.0%}-{high_m:.0%}; above "
                           f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due"),
@@ -100,6 +101,13 @@ def overview_terms(external: bool = False) -> list[tuple[str, str]]:
         ("minutes logged", "every minute of care-manager time logged for the clinic's patients, before any billing rule"),
         ("patients with time", "patients with any time logged in the month"),
     ] + privacy_terms(external)
+
+
+def _discharge(episode: dict) -> str:
+    if episode.get("discharge_closes_windows"):
+        return (f"closes the follow-up windows: scores more than {episode['followup_after_discharge_days']} days after "
+                "discharge do not count (setting episode.discharge_closes_windows)")
+    return "does not close a follow-up window: scores after discharge (relapse-prevention check-ins) still count"
 
 
 def _window_name(name: str) -> str:
