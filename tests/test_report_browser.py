@@ -33,6 +33,8 @@ PROGRAMS = {"demo": (2000, 24, 7), "small": (150, 12, 11)}
 PAGES = ["data_quality.html", "program_overview.html", "program_overview_external.html", "billing_reconciliation.html",
          "billing_reconciliation_external.html", "caseload_outcomes.html", "caseload_outcomes_external.html"]
 MAX_BYTES = 2 * 1024 * 1024
+TITLES = {"data_quality": "Data quality", "program_overview": "Program overview",
+          "billing_reconciliation": "Billing reconciliation", "caseload_outcomes": "Caseload and outcomes"}
 TIMEZONE = "America/New_York"
 
 
@@ -69,7 +71,9 @@ def test_page_loads_offline_without_errors_and_fits(rendered, probes, program, p
     assert path.stat().st_size <= MAX_BYTES, f"{page}: {path.stat().st_size:,} bytes"
     assert screen["errors"] == []
     assert screen["requests"] == [] and screen["remote"] == [], "nothing may load from outside the file"
-    assert " - " in screen["title"] and screen["title"] != "Notebook", screen["title"]
+    title = screen["title"]
+    assert title.startswith(TITLES[page.removesuffix(".html").removesuffix("_external")] + ", "), title
+    assert (" - " in title) or page == "data_quality.html", "the title names the period"
     assert screen["viewport"] == 1024 and screen["page_width"] <= 1024, "horizontal overflow at 1024 px"
     assert printed["page_width"] <= PRINT_WIDTH, "the printed page is wider than A4"
     assert [t["id"] for t in printed["tables"] if t["right"] > PRINT_WIDTH + 0.5] == [], "tables cut when printed"

@@ -9,7 +9,7 @@ The director's tables, suppressed for their audience, are in bcm_analytics.repor
 The measures are SQL files in sql/, one statement each, run by DuckDB over whole tables.
 """
 
-from bcm_analytics.outcomes.measures import OutcomeRun, patient_outcomes, prepare
 from bcm_analytics.config.definitions import Definitions, load_definitions
+from bcm_analytics.outcomes.measures import OutcomeRun, patient_outcomes, prepare
 
 __all__ = ["Definitions", "OutcomeRun", "load_definitions", "patient_outcomes", "prepare"]

@@ -3,7 +3,7 @@
 Every table the caseload-and-outcomes report shows is built here; charts are drawn from these
 protected tables only, so a chart never shows what a table hides. Patient-level lists live in
 reports.worklists, a separate output for care teams. The functions default to the external
-audience (the safe choice for a caller that does not say).
+audience with the definitions' cell-size threshold (the safe choice for a caller that does not say).
 
 The page's families (each protected once; they share no cells):
 
@@ -29,7 +29,6 @@ from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
-EXTERNAL = Privacy("external")
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
                 "not_improving_no_review"]
@@ -44,6 +43,10 @@ COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("resp
 WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
 
 
+def _privacy(run: OutcomeRun, privacy: Privacy | None) -> Privacy:
+    return privacy or Privacy("external", run.definitions.threshold)
+
+
 def window_label(run: OutcomeRun, name: str) -> str:
     w = run.definitions["windows"][name]
     return f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}"
@@ -52,7 +55,7 @@ def window_label(run: OutcomeRun, name: str) -> str:
 # --- measures -------------------------------------------------------------------------------
 
 
-def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """Response and remission at 12 weeks, 6 months (DRR-E style) and 12 months (CMS159).
 
     A window no patient's could have closed by the as-of date reads "not yet measurable"
@@ -60,14 +63,14 @@ def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     """
     counts = run.program_measures(start_month, end_month)
     frame = counts[["instrument", "window_name", *MEASURE_COUNTS, *MEASURE_RATES]]
-    safe = privacy.protect(frame, MEASURE_COUNTS, rates=MEASURE_RATES, )
+    safe = _privacy(run, privacy).protect(frame, MEASURE_COUNTS, rates=MEASURE_RATES)
     safe.insert(1, "measure", safe["window_name"].map(lambda w: window_label(run, w)))
     not_yet = counts.index[(counts["denominator"] == 0) & (counts["pending"] > 0)]
     safe.attrs["pending"] = {c: frozenset(not_yet) for c in list(MEASURE_RATES) + ["denominator"]}
     return safe
 
 
-def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """The measures by clinic, payer, age band, sex, race, ethnicity and baseline month.
 
     Each stratification adds up to the program row of `headline` (a margin the reader knows),
@@ -76,10 +79,10 @@ def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy =
     counts = run.measure_counts(start_month, end_month)
     counts = counts[counts["dimension"] != "program"].drop(columns=["eligible", "pending"])
     frame = with_rates(counts)
-    return privacy.protect(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES)
+    return _privacy(run, privacy).protect(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES)
 
 
-def trend(run: OutcomeRun, instrument: str, privacy: Privacy = EXTERNAL, window: str = "6m",
+def trend(run: OutcomeRun, instrument: str, privacy: Privacy | None = None, window: str = "6m",
           months: int = 12) -> tuple[str, pd.DataFrame]:
     """Outcomes of `window` by baseline month, for the last `months` baseline months whose
     windows have all closed (earlier rows of the report's period may not be measurable yet);
@@ -89,6 +92,7 @@ def trend(run: OutcomeRun, instrument: str, privacy: Privacy = EXTERNAL, window:
                   & (counts["window_name"] == window)].copy()
     rows["month"] = pd.to_datetime(rows["stratum"] + "-01")
     closed = rows[(rows["pending"] == 0) & (rows["eligible"] > 0)].sort_values("month").tail(months)
+    privacy = _privacy(run, privacy)
 
     def build(grain):
         frame = by_period(closed[["month", *MEASURE_COUNTS]], "month", grain, MEASURE_COUNTS)
@@ -128,7 +132,7 @@ def _verdict(value: float, low: float, high: float, alarm: float) -> str:
 # --- caseload: stocks and flows -------------------------------------------------------------
 
 
-def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """The caseload at each month end and the process measures over it, for the program, each
     clinic and each care manager.
 
@@ -138,6 +142,7 @@ def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     caseload guidance band and where the caseload sits against it.
     """
     frame = cl.caseload_months(run, start_month, end_month)
+    privacy = _privacy(run, privacy)
     for rate, (num, den) in STOCK_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     detail = (frame["clinic"] != TOTAL) & (frame["care_manager"] != TOTAL)
@@ -153,18 +158,20 @@ def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     return out
 
 
-def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> tuple[str, pd.DataFrame]:
+def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
     """Enrolments and discharges per month for the program, each clinic and each care manager;
     for an external reader rolled up (quarter, year, the whole period) until no program-level
     cell is hidden: the month-end caseload changes by enrolments minus discharges, so a hidden
     flow next to two shown caseloads would be given away."""
-    return _flow_family(run, start_month, end_month, privacy, ["new_enrolments", "discharges"], {}, max_hidden=0.0)
+    return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["new_enrolments", "discharges"], {},
+                        max_hidden=0.0)
 
 
-def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> tuple[str, pd.DataFrame]:
+def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
     """Initial assessments (once their 4 weeks have passed) and those followed up within 4 weeks,
     per month of assessment; rolled up for an external reader when most months would be hidden."""
-    return _flow_family(run, start_month, end_month, privacy, ["assessed", "followed_up"], FLOW_RATES, max_hidden=0.5)
+    return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["assessed", "followed_up"], FLOW_RATES,
+                        max_hidden=0.5)
 
 
 def _flow_family(run, start_month, end_month, privacy, counts, rates, max_hidden) -> tuple[str, pd.DataFrame]:
@@ -202,7 +209,7 @@ def latest(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """Program contacts per patient-month by contact mode, per month.
 
     A rate times the patients served gives back the contacts, so each mode's contacts are
@@ -219,22 +226,22 @@ def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Pr
     for mode in mode_cols:
         frame[f"{mode} per patient-month"] = frame[mode] / frame["served"].where(frame["served"] > 0)
     per_patient = {f"{m} per patient-month": [m, "served"] for m in mode_cols}
-    return privacy.protect(frame, ["served", *mode_cols], hide_with=per_patient)
+    return _privacy(run, privacy).protect(frame, ["served", *mode_cols], hide_with=per_patient)
 
 
-def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """Cohort curves (response/remission by months since enrolment), protected across cohorts."""
     frame = cl.cohort_curves(run, start_month, end_month)
     for rate, (num, den) in COHORT_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     counts = ["patients", "measured", "responders", "remitters"]
-    return privacy.protect(frame, counts, ["cohort"], rates=COHORT_RATES)
+    return _privacy(run, privacy).protect(frame, counts, ["cohort"], rates=COHORT_RATES)
 
 
-def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy = EXTERNAL) -> pd.DataFrame:
+def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """Patients by band of change from baseline to latest score (baselines >= 10)."""
     frame = cl.change_distribution(run, start_month, end_month).drop(columns=["band_order"])
-    return privacy.protect(frame, ["patients"], ["change_band"])
+    return _privacy(run, privacy).protect(frame, ["patients"], ["change_band"])
 
 
 # --- the headline numbers -------------------------------------------------------------------

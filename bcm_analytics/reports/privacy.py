@@ -30,6 +30,7 @@ import pandas as pd
 
 from bcm_analytics.reports.runner import AUDIENCES
 from bcm_analytics.reports.suppression import suppress
+
 GRAINS = ("month", "quarter", "year", "period")
 TOTAL = "All"
 
