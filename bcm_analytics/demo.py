@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bcm_analytics.billing import billing_lines, load_rules
+from bcm_analytics.models import refresh
 from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook
@@ -32,8 +33,9 @@ def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: in
 
     con = connect(db, timezone=timezone)
     try:
+        refresh(con, load_rules(rules_path))  # the program's rules file becomes the store's own
         first, last = data_period(con)
-        lines = billing_lines(con, first, last, load_rules(rules_path))
+        lines = billing_lines(con, first, last)
     finally:
         con.close()
     claims = write_claims(lines, data_dir, seed=seed)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 
+from bcm_analytics.models import current
 from bcm_analytics.months import month_start
-from bcm_analytics.sqlfiles import read_sql
 
 
 def data_period(con) -> tuple[date, date]:
@@ -26,7 +26,10 @@ def report_period(con, start_month: str | None = None, end_month: str | None = N
 
 
 def program_overview(con, start: str | date, end: str | date, clinic: str | None = None) -> pd.DataFrame:
-    """One row per month and clinic (counts are not yet suppressed: see the report)."""
-    sql = read_sql("bcm_analytics", "overview.sql")
+    """One row per month and clinic (counts are not yet suppressed: see the report).
+
+    served (also active_patients, its earlier name): on the caseload any day of the month;
+    active_caseload: at month end, the definition every report uses (marts.on_caseload).
+    """
     params = {"start": month_start(start), "end": month_start(end), "clinic": clinic}
-    return con.execute(sql, params).df()
+    return current(con).select("SELECT * FROM marts.program_overview($start, $end, $clinic)", params).df()

@@ -103,7 +103,7 @@ def test_program_fee_schedule_replaces_shipped_file_and_new_class_inherits(tmp_p
         ("settings: {max_99494_units: four}\n",
          "settings.max_99494_units: must be a whole number of 1 or more, or null for no cap (got 'four')"),
         ("settings: {count_consultant: true}\n", "settings.count_consultant: unknown setting"),
-        ("payer_names: {Acme: medicare_advantage}\n", "payer_names.acme: no payer class named 'medicare_advantage'"),
+        ("payer_names: {Acme: tricare}\n", "payer_names.acme: no payer class named 'tricare'"),
         ("payer_classes:\n  medicare:\n    periods:\n      fqhc:\n        cocm: {2026-01-01: cocm_cpt2}\n",
          "payer_classes.medicare.periods.fqhc.cocm.2026-01-01: no code set named 'cocm_cpt2'"),
         ("payer_classes:\n  medicare:\n    periods:\n      fqhc:\n        cocm: {2026-01-15: cocm_cpt}\n",
@@ -146,3 +146,202 @@ def test_a_fee_file_with_a_mistake_is_refused(tmp_path):
 def test_missing_rules_file_is_refused(tmp_path):
     with pytest.raises(RulesError, match="cannot be read"):
         load_rules(tmp_path / "nope.yaml")
+
+
+# --- 2025-2026 rules as data (issue 10) ---------------------------------------------------------
+
+
+def rows(rules, columns=("valid_from", "valid_to", "code_set"), **where) -> list[tuple]:
+    frame = periods(rules, **where)
+    return [tuple(None if v is None or v != v else v for v in r) for r in frame[list(columns)].itertuples(index=False)]
+
+
+def test_fqhc_general_bhi_accepts_the_individual_codes_beside_g0511_through_2025_09():
+    """2021: G0511. From 2025-01-01: 99484 accepted beside G0511. From 2025-10-01: 99484 only."""
+    rules = load_rules()
+    for setting in ("fqhc", "rhc"):
+        bhi = periods(rules, payer_class="medicare", billing_setting=setting, program="general_bhi")
+        assert [(r.code_set, r.valid_from, r.valid_to) for r in bhi.itertuples()] == [
+            ("bhi_g0511", date(2021, 1, 1), date(2025, 10, 1)), ("bhi_99484", date(2025, 10, 1), None)]
+        assert list(bhi.also_accepted.iloc[0]) == [
+            {"code": "99484", "role": "monthly", "from_minutes": 20.0, "accepted_from": date(2025, 1, 1)}]
+        assert list(bhi.also_accepted.iloc[1]) == []
+    cocm = periods(rules, payer_class="medicare", billing_setting="fqhc", program="cocm")
+    assert list(zip(cocm.initial_code, cocm.valid_from)) == [("G0512", date(2021, 1, 1)), ("99492", date(2026, 1, 1))]
+
+
+def test_medicare_advantage_bills_like_medicare_unless_overridden():
+    rules = load_rules()
+    same = ["billing_setting", "program", "valid_from", "code_set", "bills_g2214", "max_99494_units"]
+    assert rows(rules, same, payer_class="medicare_advantage") == rows(rules, same, payer_class="medicare")
+    assert rules.class_parents["medicare_advantage"] == "medicare"
+    fees = rules.fees().to_pandas()
+    assert len(fees[fees.payer_class == "medicare_advantage"]) == len(fees[fees.payer_class == "medicare"])
+
+
+def test_g2214_and_the_99494_cap_are_decided_per_payer_name(tmp_path):
+    """Regence (commercial) lists G2214; an MCO caps 99494 at 2 from 2026; Humana Gold is plain MA."""
+    rules = load_rules(write(tmp_path, """
+payer_names:
+  Regence BlueShield: {payer_class: commercial, settings: {bills_g2214: true}}
+  State MCO:
+    payer_class: medicaid
+    settings_from: {2026-01-01: {max_99494_units: 2}}
+  Humana Gold: medicare_advantage
+"""))
+    assert rules.payer_names["regence blueshield"] == "commercial" and rules.payer_names["humana gold"] == "medicare_advantage"
+    assert rules.profiled_payers == ("regence blueshield", "state mco")
+    practice = dict(billing_setting="physician_practice", program="cocm")
+    assert rows(rules, ["payer_profile", "bills_g2214"], payer_class="commercial", **practice) == [
+        (None, False), ("regence blueshield", True)]
+    assert rows(rules, ["payer_profile", "valid_from", "max_99494_units"], payer_class="medicaid", **practice) == [
+        (None, date(2021, 1, 1), 4), ("state mco", date(2021, 1, 1), 4), ("state mco", date(2026, 1, 1), 2)]
+
+
+def test_the_payer_beats_its_class_and_a_dated_class_setting(tmp_path):
+    rules = load_rules(write(tmp_path, """
+payer_names:
+  Plan A: {payer_class: medicaid, settings: {max_99494_units: 3}}
+payer_classes:
+  medicaid:
+    settings_from: {2026-01-01: {max_99494_units: 1}}
+"""))
+    assert rows(rules, ["payer_profile", "valid_from", "max_99494_units"], payer_class="medicaid",
+                billing_setting="physician_practice", program="cocm") == [
+        (None, date(2021, 1, 1), 4), (None, date(2026, 1, 1), 1), ("plan a", date(2021, 1, 1), 3)]
+
+
+def test_a_program_that_bills_apcm_expects_the_add_ons_from_2026(tmp_path):
+    """bills_apcm: the code set's base codes become G0568/G0569 (G0570 for BHI) from 2026-01-01,
+    with no time threshold, no 99494 and no G2214; earlier months are unchanged."""
+    rules = load_rules(write(tmp_path, "settings: {bills_apcm: true}\n"))
+    cocm = periods(rules, payer_class="medicare", billing_setting="physician_practice", program="cocm")
+    columns = ["valid_from", "initial_code", "initial_from", "subsequent_code", "subsequent_from", "add_on_code",
+               "fallback_code", "bills_apcm", "mirror_initial_code", "mirror_subsequent_code"]
+    assert [tuple(None if v != v else v for v in r) for r in cocm[columns].itertuples(index=False)] == [
+        (date(2021, 1, 1), "99492", 36, "99493", 31, "99494", "G2214", False, None, None),
+        (date(2026, 1, 1), "G0568", 0, "G0569", 0, None, None, True, "99492", "99493")]
+    bhi = periods(rules, payer_class="medicare", billing_setting="fqhc", program="general_bhi")
+    assert list(zip(bhi.valid_from, bhi.initial_code, bhi.bills_apcm)) == [
+        (date(2021, 1, 1), "G0511", False), (date(2025, 10, 1), "99484", False), (date(2026, 1, 1), "G0570", True)]
+    g0512 = periods(rules, payer_class="medicare", billing_setting="fqhc", program="cocm")
+    assert list(zip(g0512.initial_code, g0512.bills_apcm)) == [("G0512", False), ("G0568", True)]
+    assert rules.apcm_add_ons.to_pylist() == [
+        {"code": "G0568", "mirror_code": "99492", "program": "cocm", "month_type": "initial", "billable_from": date(2026, 1, 1)},
+        {"code": "G0569", "mirror_code": "99493", "program": "cocm", "month_type": "subsequent", "billable_from": date(2026, 1, 1)},
+        {"code": "G0570", "mirror_code": "99484", "program": "general_bhi", "month_type": "any", "billable_from": date(2026, 1, 1)}]
+
+
+def test_apcm_per_program_and_period(tmp_path):
+    """CoCM only, and only from 2026-03 for Medicare: February 2026 still bills 99493."""
+    rules = load_rules(write(tmp_path, """
+payer_classes:
+  medicare:
+    settings_from: {2026-03-01: {bills_apcm: [cocm]}}
+"""))
+    cocm = periods(rules, payer_class="medicare", billing_setting="physician_practice", program="cocm")
+    assert list(zip(cocm.valid_from, cocm.subsequent_code)) == [(date(2021, 1, 1), "99493"), (date(2026, 3, 1), "G0569")]
+    bhi = periods(rules, payer_class="medicare", billing_setting="physician_practice", program="general_bhi")
+    assert list(bhi.initial_code) == ["99484"]
+    assert not periods(rules, payer_class="commercial").bills_apcm.any()
+
+
+def test_texas_medicaid_bills_health_center_cocm_only_with_g0512_from_2025_03():
+    rules = load_rules("texas_medicaid")
+    assert rules.id == "bcm-default 2026.11 + texas-medicaid 2026.11"
+    assert {s["url"] for s in rules.sources if s["file"] == "texas_medicaid.yaml"} == {
+        "https://www.tmhp.com/news/2022-04-15-collaborative-care-model-become-benefit-texas-medicaid-june-1-2022",
+        "https://www.tmhp.com/news/2025-01-10-cocm-services-provided-fqhc-and-rhc-providers"}
+    for setting in ("fqhc", "rhc"):
+        assert rows(rules, payer_class="medicaid", billing_setting=setting, program="cocm") == [
+            (date(2025, 3, 1), None, "cocm_g0512")]
+    assert rows(rules, payer_class="medicaid", billing_setting="physician_practice", program="cocm") == [
+        (date(2022, 6, 1), None, "cocm_cpt")]
+    assert rows(rules, payer_class="medicare", billing_setting="fqhc", program="cocm")[-1] == (date(2026, 1, 1), None, "cocm_cpt")
+
+
+def test_north_carolina_medicaid_caps_99494_at_4_and_counts_the_consultant_from_2024_07():
+    rules = load_rules("north_carolina_medicaid")
+    got = periods(rules, payer_class="medicaid", billing_setting="physician_practice", program="cocm")
+    assert [(r.valid_from, r.bills_g2214, r.max_99494_units, "psychiatric_consultant" in r.countable_roles)
+            for r in got.itertuples()] == [
+        (date(2021, 1, 1), False, 4, False), (date(2022, 3, 1), True, 4, False), (date(2024, 7, 1), True, 4, True)]
+    assert rows(rules, ["valid_from", "code_set"], payer_class="medicaid", billing_setting="fqhc", program="cocm") == [
+        (date(2022, 12, 1), "cocm_g0512"), (date(2024, 7, 1), "cocm_g0512")]
+    assert not any("psychiatric_consultant" in r for r in periods(rules, payer_class="medicare").countable_roles)
+
+
+def test_a_program_file_extends_a_state_ruleset(tmp_path):
+    path = write(tmp_path, "ruleset: acme\nextends: texas_medicaid\npayer_names: {Superior HealthPlan: medicaid}\n")
+    rules = load_rules(path)
+    assert rules.id == "bcm-default 2026.11 + texas-medicaid 2026.11 + acme"
+    assert [p.name for p in rules.files] == ["default.yaml", "texas_medicaid.yaml", path.name]
+    assert rules.payer_names["superior healthplan"] == "medicaid"
+    assert rows(rules, payer_class="medicaid", billing_setting="fqhc", program="cocm") == [(date(2025, 3, 1), None, "cocm_g0512")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("extends: kansas_medicaid\n", "kansas_medicaid: no such rules file, and no shipped ruleset of that name (shipped: "
+                                   "north_carolina_medicaid, texas_medicaid)"),
+    ("extends: texas_medicad\n", "texas_medicad: no such rules file, and no shipped ruleset of that name "
+                                 "(did you mean 'texas_medicaid'?)"),
+    ("code_sets:\n  mine: {program: cocm, monthly: {code: G0512, from_minutes: 60}, apcm: {initial: G0568, billable_from: 2026-01-01}}\n",
+     "code_sets.mine: apcm needs an add-on code for monthly, as the code set has"),
+    ("code_sets:\n  mine: {program: general_bhi, monthly: {code: '99484', from_minutes: 20}, apcm: {monthly: G0999, billable_from: 2026-01-01}}\n",
+     "code_sets.mine.apcm.monthly: G0999 is not listed in claim_codes.apcm_behavioral_add_on"),
+    ("payer_classes:\n  medicare:\n    periods:\n      fqhc:\n        general_bhi: {2021-01-01: bhi_g0511, 2025-01-01: {also_accept: [cocm_cpt]}}\n",
+     "payer_classes.medicare.periods.fqhc.general_bhi.2025-01-01: code set 'cocm_cpt' is for cocm, not general_bhi"),
+    ("payer_classes:\n  medicare:\n    periods:\n      fqhc:\n        general_bhi: {2021-01-01: bhi_g0511, 2025-01-01: {also_acept: [bhi_99484]}}\n",
+     "payer_classes.medicare.periods.fqhc.general_bhi.2025-01-01.also_acept: unknown key; did you mean 'also_accept'?"),
+    ("settings: {bills_apcm: [cocm, bhi]}\n", "settings.bills_apcm: must be true, false, or a list of programs (cocm, general_bhi)"),
+    ("payer_names:\n  Acme: {payer_class: commercial, settings: {bills_g2214: yes, max_9494: 2}}\n",
+     "payer_names.Acme.settings.max_9494: unknown setting; did you mean 'max_99494_units'?"),
+])
+def test_2026_rules_mistakes_are_refused_in_one_line(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(RulesError) as refused:
+        load_rules(path)
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_fee_row_may_hold_for_one_billing_setting(tmp_path):
+    """FQHC/RHC rates differ from a practice's: 99492 per setting, the add-on for every setting."""
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    (fees / "medicare_2026.csv").write_text(
+        "code,effective_from,effective_to,amount,source,verified,billing_setting\n"
+        "99492,2026-01-01,2026-12-31,153.19,s5 practice,false,physician_practice\n"
+        "99492,2026-01-01,2026-12-31,160.32,s5 health centre,false,fqhc\n"
+        "99492,2026-01-01,2026-12-31,160.32,s5 health centre,false,rhc\n"
+        "G0568,2026-01-01,2026-12-31,161.66,s5 add-on,false,\n")
+    table = load_rules(write(tmp_path, "fee_schedules: fees\n")).fees().to_pandas()
+    mine = table[(table.payer_class == "medicare_advantage") & (table.valid_from == date(2026, 1, 1))]
+    assert sorted(zip(mine.code, mine.billing_setting.fillna("every setting"), mine.amount)) == [
+        ("99492", "fqhc", 160.32), ("99492", "physician_practice", 153.19), ("99492", "rhc", 160.32),
+        ("G0568", "every setting", 161.66)]
+
+
+@pytest.mark.parametrize("lines, message", [
+    ("99492,2026-01-01,2026-12-31,150,a,false,\n99492,2026-06-01,2026-12-31,160,b,false,fqhc\n",
+     "line 3: two amounts for 99492 (fqhc) in force on 2026-06-01 (also line 2)"),
+    ("99492,2026-01-01,2026-12-31,150,a,false,clinic\n",
+     "line 2.billing_setting: must be empty (every setting) or one of physician_practice, fqhc, rhc (got 'clinic')"),
+    ("99492,2026-01-01,2026-12-31,-5,a,false,\n", "line 2.amount: must be a number of dollars, not negative (got '-5')"),
+    ("99492,2026-01-01,2025-12-31,150,a,false,\n", "line 2: effective_from must not be after effective_to"),
+    ("99492,2026-01-01,2026-12-31,150,a,maybe,\n", "line 2.verified: must be true or false (got 'maybe')"),
+])
+def test_a_fee_file_mistake_names_the_line(tmp_path, lines, message):
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    (fees / "medicare_2026.csv").write_text("code,effective_from,effective_to,amount,source,verified,billing_setting\n" + lines)
+    with pytest.raises(RulesError) as refused:
+        load_rules(write(tmp_path, "fee_schedules: fees\n")).fees()
+    assert str(refused.value) == f"{fees / 'medicare_2026.csv'}: {message}"
+
+
+def test_shipped_2026_fees_carry_the_reported_figures_and_the_apcm_add_ons():
+    table = load_rules().fees().to_pandas()
+    medicare = table[(table.payer_class == "medicare") & (table.valid_from == date(2026, 1, 1))].set_index("code")
+    assert medicare.amount.to_dict() == {"99492": 153.19, "99493": 138.71, "99494": 58.72, "99484": 55.04,
+                                         "G2214": 58.01, "G0568": 161.66, "G0569": 145.96, "G0570": 57.78}
+    assert not table.verified.any() and table.source.str.len().min() > 20

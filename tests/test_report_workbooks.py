@@ -103,7 +103,8 @@ def test_item9_list_puts_positives_with_no_contact_since_first(store, load_rows,
     worklists_workbook(prepare(store, "2025-03-31"), path)
     sheet = list(load_workbook(path)["item9_positive"].values)
     header, rows = sheet[0], [dict(zip(sheet[0], r)) for r in sheet[1:]]
-    assert header[:4] == ("patient_id", "contacted_since", "item9_date", "last_contact_date")
+    assert header[:6] == ("patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
+                          "last_contact_date")
     assert [(r["patient_id"], r["contacted_since"]) for r in rows] == [("P3", "no"), ("P2", "no"), ("P1", "yes")]
     p1 = rows[2]
     assert (p1["instrument"], p1["baseline"], p1["latest"], p1["change"]) == ("PHQ-9", 20, 15, -5)

@@ -1,7 +1,7 @@
 """Reconciliation: claims against the lines the logged minutes support (billing_rules.md section 6).
 
 `findings` returns one row per finding (a patient-month can carry several), each with the
-money at stake and a sentence a biller can act on; the SQL is sql/reconcile.sql. The report's
+money at stake and a sentence a biller can act on; the SQL is models/reconcile/*.sql. The report's
 tables and the finance workbook are built from these in bcm_analytics.reports. Claims come
 from staging.claims and staging.claims_unknown_patient (claim lines the loader keeps aside
 because their patient is not in the registry).
@@ -10,17 +10,9 @@ because their patient is not in the registry).
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow as pa
 
-from bcm_analytics.billing.engine import (
-    build,
-    built_token,
-    period,
-    sql_text,
-    with_month_text,
-)
-from bcm_analytics.sqlfiles import run_sql
-from bcm_analytics.warehouse.store import copy_to_temp
+from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, evidence_query, period
+from bcm_analytics.models import Marts, Query
 
 FINDINGS = {
     # finding: what it means, in words a biller reads (reports and the finance workbook use them)
@@ -39,33 +31,26 @@ FINDINGS = {
 SEVERITIES = ("revenue", "compliance", "info")
 
 
-def _prepare(con, start, end, rules) -> dict:
-    """Build billing, then the reconciliation tables for start..end; returns the period parameters."""
-    rules = build(con, rules)
-    params = period(start, end)
-    token = f"{built_token(con, rules)}/{params['start']}/{params['end']}"
-    if con.execute("SELECT getvariable('bcm_reconciled')").fetchall()[0][0] == token:
-        return params
-    codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
-    copy_to_temp(con, "billing_claim_codes", pa.table({"code": [c for c, _ in codes], "family": [f for _, f in codes]}))
-    run_sql(con, sql_text("reconcile"), params)
-    con.execute("SET VARIABLE bcm_reconciled = ?", [token])
-    return params
+def findings_query(marts: Marts, start, end=None) -> Query:
+    """Findings of the service months start..end, most money at stake first."""
+    return marts.select(
+        f"""SELECT * REPLACE ({MONTH_TEXT}) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
+            ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 ELSE 2 END,
+                     amount_at_stake DESC, patient_id, service_month, finding""",
+        period(start, end),
+    )
+
+
+def totals_query(marts: Marts, start, end=None, clinic: str | None = None, payer: str | None = None) -> Query:
+    return marts.select(
+        f"SELECT * REPLACE ({MONTH_TEXT}) FROM marts.recon_monthly_totals($start, $end, $clinic, $payer)",
+        {**period(start, end), "clinic": clinic, "payer": payer},
+    )
 
 
 def findings(con, start, end=None, rules=None) -> pd.DataFrame:
     """One row per finding for the service months start..end, most money at stake first."""
-    _prepare(con, start, end, rules)
-    return _findings(con)
-
-
-def _findings(con) -> pd.DataFrame:
-    frame = con.execute(
-        """SELECT * FROM recon_findings
-           ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 ELSE 2 END,
-                    amount_at_stake DESC, patient_id, service_month, finding"""
-    ).df()
-    return with_month_text(frame)
+    return findings_query(billing_marts(con, rules), start, end).df()
 
 
 def monthly_totals(con, start, end=None, rules=None, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
@@ -73,8 +58,4 @@ def monthly_totals(con, start, end=None, rules=None, clinic: str | None = None, 
 
     `payer` is a payer name or a payer class; None means all.
     """
-    return _totals(con, _prepare(con, start, end, rules), clinic, payer)
-
-
-def _totals(con, params: dict, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
-    return with_month_text(run_sql(con, sql_text("recon_totals"), {**params, "clinic": clinic, "payer": payer}).df())
+    return totals_query(billing_marts(con, rules), start, end, clinic, payer).df()

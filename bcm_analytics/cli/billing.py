@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, require_store
+from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -50,10 +51,10 @@ def _sibling(path: Path, suffix_name: str) -> Path:
               help="CSV, XLSX or Parquet. Unbilled months go to a second sheet, or to <name>_unbilled.<ext>.")
 @rules_option
 @click.option("--worklist", is_flag=True, help="Write the near-threshold worklist for the open month instead.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Worklist date (default today).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Worklist date (default: the data's last day).")
 @click.option("--margin", type=click.FloatRange(min=0), default=10, show_default=True,
               help="Worklist: minutes below the next code that put a patient on the list.")
-@click.option("--save-marts", is_flag=True, help="Also write the billing tables to marts.* in the store.")
+@click.option("--save-marts", is_flag=True, help="Also bring the store's marts up to date with these rules (opens it for writing).")
 def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: datetime | None, margin: float,
             save_marts: bool) -> None:
     """Billing lines per patient and month from logged minutes, with expected amounts.
@@ -61,10 +62,10 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
     One row per code a patient-month supports (99492/99493/99494, G2214, 99484, G0512, G0511 ...)
     under the rules in force for the patient's payer, clinic setting and program. With
     --worklist: patients of the open month within --margin minutes of their next code.
+    Read from the store's marts; other rules than the store's are computed in a temporary schema.
     """
-    from bcm_analytics import billing as b
-    from bcm_analytics.reports.export import check_suffix, write_table, write_workbook
-    from bcm_analytics.warehouse import connect
+    from bcm_analytics.billing import engine as b
+    from bcm_analytics.reports.export import check_suffix, write_query, write_workbook
 
     started = time.perf_counter()
     try:
@@ -78,29 +79,37 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
     else:
         con = open_store(db)
     try:
+        if save_marts:
+            written = b.materialize(con, rules)
+        marts = b.billing_marts(con, rules)
+        if marts.note:
+            click.echo(f"note: {marts.note}", err=True)
         if worklist:
-            day = (as_of or datetime.now()).date()
-            frame = b.near_threshold(con, day, margin, rules)
-            write_table(frame, out, sheet="near_threshold")
-            click.echo(f"{len(frame):,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
+            query = b.near_threshold_query(marts, as_of.date() if as_of else None, margin)
+            _, rows = write_query(query, out, sheet="near_threshold")
+            day = as_of.date() if as_of else marts.as_of
+            click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
         else:
             start, end = _period(start, end)
-            lines = b.billing_lines(con, start, end, rules)
-            unbilled = b.unbilled_months(con, start, end, rules)
+            lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)
             if out.suffix.lower() == ".xlsx":
-                write_workbook({"billing_lines": lines, "unbilled": unbilled}, out)
+                write_workbook({"billing_lines": lines.df(), "unbilled": unbilled.df()}, out)
                 where = "sheet 'unbilled'"
             else:
-                where = str(write_table(unbilled, _sibling(out, "unbilled")))
-                write_table(lines, out)
-            patient_months = lines[["patient_id", "service_month"]].drop_duplicates().shape[0]
-            click.echo(f"{len(lines):,} billing line(s) for {patient_months:,} patient-month(s), "
-                       f"expected ${lines['expected_amount'].sum():,.2f} ({start}..{end}, {rules.id}): {out}")
-            click.echo(f"{len(unbilled):,} patient-month(s) with minutes below the first code: {where}")
-        for warning in b.engine.warnings(con):
+                write_query(lines, out)
+                where = str(write_query(unbilled, _sibling(out, "unbilled"))[0])
+            n, months, dollars = marts.query(
+                "SELECT count(*), count(DISTINCT (patient_id, service_month)), coalesce(sum(expected_amount), 0) "
+                "FROM marts.billing_lines WHERE service_month BETWEEN $start AND $end", b.period(start, end)).fetchall()[0]
+            n_unbilled = marts.query("SELECT count(*) FROM marts.unbilled_months WHERE service_month BETWEEN $start AND $end",
+                                     b.period(start, end)).fetchall()[0][0]
+            click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
+                       f"expected ${dollars:,.2f} ({start}..{end}, {rules.id}): {out}")
+            click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
+        for warning in b.warnings(marts):
             click.echo(f"warning: {warning}", err=True)
         if save_marts:
-            click.echo(f"wrote {', '.join(b.materialize(con, rules))} to {db}")
+            click.echo(f"wrote {', '.join(written)} to {db}")
     finally:
         con.close()
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
@@ -120,9 +129,10 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     units_mismatch, same_month_conflict, duplicate_claim, missing_consent, wrong_billing_npi,
     unknown_patient. Severity says whether a finding is lost revenue or a compliance risk.
     """
-    from bcm_analytics.billing.reconcile import findings
-    from bcm_analytics.reports.export import check_suffix, write_table
-    from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
+    from bcm_analytics.billing.engine import billing_marts, period
+    from bcm_analytics.billing.reconcile import FINDINGS, findings_query
+    from bcm_analytics.reports.export import check_suffix, write_query
+    from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
     started = time.perf_counter()
     try:
@@ -133,16 +143,22 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     rules = _load_rules(rules_file)
     con = open_store(db)
     try:
-        rows = findings(con, start, end, rules)
+        marts = billing_marts(con, rules)
+        if marts.note:
+            click.echo(f"note: {marts.note}", err=True)
         if out.suffix.lower() == ".xlsx":
             reconciliation_workbook(con, start, end, out, rules)
         else:
-            write_table(rows, out)
+            write_query(findings_query(marts, start, end), out)
+        counts = dict(marts.query(
+            "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
+            period(start, end)).fetchall())
+        money = dict(marts.query(
+            "SELECT severity, sum(amount_at_stake) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY severity",
+            period(start, end)).fetchall())
     finally:
         con.close()
-    totals = summary(rows).groupby("finding", sort=False).finding_rows.sum()
-    money = rows.groupby("severity").amount_at_stake.sum()
-    click.echo(f"{len(rows):,} finding(s) for {start}..{end}: {out}")
-    click.echo("  " + ", ".join(f"{finding} {n:,}" for finding, n in totals.items()))
-    click.echo(f"  missed revenue ${money.get('revenue', 0):,.2f}; compliance exposure ${money.get('compliance', 0):,.2f}")
+    click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
+    click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
+    click.echo(f"  missed revenue ${money.get('revenue') or 0:,.2f}; compliance exposure ${money.get('compliance') or 0:,.2f}")
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult
 from bcm_analytics.ingest.loader import discover, load_file
+from bcm_analytics.models import refresh
 from bcm_analytics.warehouse import connect
 
 
@@ -47,6 +48,16 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     )
 
 
+def marts_summary(report) -> str:
+    """How a build went, in a few words: whole models, per-patient updates, patients touched."""
+    whole = sum(s.how == "full" for s in report.steps)
+    partial = sum(s.how == "patients" for s in report.steps)
+    parts = [f"{whole} rebuilt whole"] if whole else []
+    if partial:
+        parts.append(f"{partial} updated for {report.patients:,} patient(s)")
+    return ", ".join(parts) or "nothing changed"
+
+
 def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | FileRefused]:
     """Load and print one summary line per file; returns the results."""
     files, ignored = discover(paths)
@@ -68,6 +79,10 @@ def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | Fi
             bar.update(size)
             bar.write(summary_line(path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
+        if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
+            bar.set_description("updating the marts")
+            report = refresh(con)
+            bar.write(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
     finally:
         bar.close()
         con.close()

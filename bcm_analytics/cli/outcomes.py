@@ -37,7 +37,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     care teams act on (not improving without review, positive item 9, overdue score).
     """
     from bcm_analytics.outcomes import load_definitions, prepare
-    from bcm_analytics.reports.export import check_suffix, write_table
+    from bcm_analytics.reports.export import check_suffix, write_query, write_table
 
     if not (out or measures or worklists):
         fail("nothing to write: give --out, --measures and/or --worklists")
@@ -57,10 +57,11 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     except ValueError as e:
         fail(str(e))
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
+    if run.marts.note:
+        click.echo(f"note: {run.marts.note}", err=True)
     if out:
-        frame = run.patients()
-        write_table(frame, out, sheet="outcomes")
-        click.echo(f"{len(frame):,} patient-episode-instrument rows written to {out}")
+        _, rows = write_query(run.patients_query(), out, sheet="outcomes")
+        click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
     if measures:
         write_table(_measures(run, start_month, end_month), measures, sheet="measures")
         click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")

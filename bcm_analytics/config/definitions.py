@@ -3,19 +3,163 @@
 Thresholds and windows change with the program's contract or a new measure year, so they are a
 versioned file a quality analyst can read and override, never constants in the SQL. The SQL
 files receive them as named parameters ($response_max_fraction, ...), listed by `sql_params`.
+
+The merged definitions are checked against the typed model below: a misspelled key (which would
+otherwise be ignored, and the default silently used) or a value of the wrong kind is refused in
+one line naming the file that wrote it, the key, and the nearest valid key or what the value
+must be.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, ClassVar, Literal
 
 import pandas as pd
-import yaml
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+
+from bcm_analytics.config.files import ConfigError, Strict, digest, read_yaml, validate
 
 WINDOWS = ("12w", "6m", "12m")  # the names are fixed (they name output columns); their days are not
+DEFAULTS = Path(str(resources.files("bcm_analytics.config").joinpath("definitions.yaml")))
+SHIPPED = "bcm_analytics/config/definitions.yaml"
+
+
+class DefinitionsError(ConfigError):
+    """A definitions file or override the measures cannot use: `file: key: problem` on one line."""
+
+
+Version = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+                    Field(description='text, such as "2026.1" (in quotes: 2026.10 unquoted is the number 2026.1)')]
+Days = Annotated[int, Field(ge=0, description="a whole number of days, 0 or more")]
+Score = Annotated[int, Field(ge=0, description="a whole-number score, 0 or more")]
+Names = Annotated[list[str], Field(description="a list of names")]
+Fraction = Annotated[float, Field(ge=0, le=1, description="a fraction from 0 to 1")]
+
+
+class Instrument(Strict):
+    min: int = Field(description="the lowest total score, a whole number")
+    max: int = Field(description="the highest total score, a whole number")
+    item9: bool = Field(False, description="true or false")
+    measure_as: str = Field(None, description="the name of another instrument")
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+        return self
+
+
+class Episode(Strict):
+    baseline_lookback_days: Days
+    discharge_closes_windows: bool = Field(description="true or false")
+    followup_after_discharge_days: Days
+
+
+class Outcome(Strict):
+    eligible_baseline_min: Score
+    response_max_fraction: Fraction
+    remission_below: Score
+    improvement_below: Score
+    not_improving_after_days: Days
+    not_improving_review_days: Days
+
+
+class Window(Strict):
+    start: Days = Field(alias="from")
+    to: Days
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start > self.to:
+            raise ValueError(f"`from` ({self.start}) must not be after `to` ({self.to})")
+        return self
+
+
+class Windows(Strict):
+    noun: ClassVar[str] = "window"
+    w12w: Window = Field(alias="12w")
+    w6m: Window = Field(alias="6m")
+    w12m: Window = Field(alias="12m")
+
+
+class Program(Strict):
+    min_age: Annotated[int, Field(ge=0, description="an age in whole years")]
+    age_bands: dict[str, Annotated[int, Field(ge=0, description="the band's lowest age in whole years")]]
+    excluded_discharge_reasons: Names
+
+
+class Activity(Strict):
+    review_activity_types: Names
+    review_staff_roles: Names
+    no_contact_modes: Names
+    contact_activity_types: Names
+    initial_assessment_activity_types: Names
+
+
+class Process(Strict):
+    contacted_within_days: Days
+    scored_within_days: Annotated[list[Days], Field(min_length=2, max_length=2, description="two numbers of days [short, long]")]
+    followup_within_days: Days
+    review_within_days: Days
+
+
+Band = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2, description="a pair [low, high] of whole numbers")]
+
+
+class Caseload(Strict):
+    guidance: dict[str, Band]
+    band: str = Field(description="the name of a band under caseload.guidance")
+    fte_default: Annotated[float, Field(gt=0, description="a positive number of full-time equivalents")]
+    fte: dict[str, Annotated[float, Field(gt=0, description="a positive number of full-time equivalents")]]
+
+    @field_validator("band")
+    @classmethod
+    def _band_is_listed(cls, band: str, info: ValidationInfo) -> str:
+        guidance = info.data.get("guidance") or {}
+        if band not in guidance:
+            raise ValueError(f"no band named {band!r} under caseload.guidance ({', '.join(guidance)})")
+        return band
+
+
+class Cohorts(Strict):
+    period: Literal["quarter", "month", "year"] = Field(description="quarter, month or year")
+    max_months: Annotated[int, Field(ge=1, description="a whole number of months, 1 or more")]
+    days_per_month: Annotated[float, Field(gt=0, description="a positive number of days")]
+
+
+class Suppression(Strict):
+    threshold: Band
+
+
+Range = Annotated[list[Fraction], Field(min_length=3, max_length=3, description="three fractions [low, high, alarm]")]
+
+
+class Plausibility(Strict):
+    response: Range
+    remission: Range
+
+
+class DefinitionsFile(Strict):
+    """Every key of definitions.yaml; an override file has the same shape with only the keys it changes."""
+
+    version: Version
+    instruments: dict[str, Instrument]
+    severity_bands: dict[str, dict[str, Score]]
+    episode: Episode
+    outcome: Outcome
+    windows: Windows
+    program: Program
+    activity: Activity
+    process: Process
+    caseload: Caseload
+    cohorts: Cohorts
+    suppression: Suppression
+    plausibility: Plausibility
 
 
 @dataclass(frozen=True)
@@ -72,6 +216,13 @@ class Definitions:
             out[f"w{name}_to"] = d["windows"][name]["to"]
         return out
 
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the merged definitions: the same content gives the same digest whatever
+        file it came from or how its keys are ordered (values as the model reads them: 1 and 1.0
+        for a fraction are the same)."""
+        return digest(DefinitionsFile.model_validate(self.data).model_dump(mode="json", by_alias=True))
+
     def caseload_band(self) -> tuple[int, int]:
         lo, hi = self.data["caseload"]["guidance"][self.data["caseload"]["band"]]
         return int(lo), int(hi)
@@ -84,19 +235,47 @@ class Definitions:
 
 
 def load_definitions(path: str | Path | None = None, overrides: dict | None = None) -> Definitions:
-    """The shipped defaults, updated with a YAML file and/or a mapping of the same shape."""
-    data = yaml.safe_load(resources.files("bcm_analytics.config").joinpath("definitions.yaml").read_text())
-    source = "bcm_analytics/config/definitions.yaml"
+    """The shipped defaults, updated with a YAML file and/or a mapping of the same shape.
+
+    A mistake is refused as DefinitionsError naming the source that wrote the key: the file,
+    "overrides", or the shipped file.
+    """
+    data = read_yaml(DEFAULTS, DefinitionsError, "definitions file")
+    sources: list[tuple[str, dict]] = [(SHIPPED, data)]
     if path is not None:
-        _merge(data, yaml.safe_load(Path(path).read_text()) or {})
-        source += f" + {path}"
+        sources.append((str(path), read_yaml(Path(path), DefinitionsError, "definitions file")))
     if overrides:
-        _merge(data, overrides)
-        source += " + overrides"
-    for name in WINDOWS:
-        if name not in data["windows"]:
-            raise ValueError(f"definitions: window {name} is missing (windows: {', '.join(WINDOWS)})")
-    return Definitions(data, source)
+        sources.append(("overrides", overrides))
+    merged = copy.deepcopy(data)
+    for _, extra in sources[1:]:
+        _merge(merged, extra)
+
+    def origin(loc: tuple) -> str:
+        """The last source that set the key at `loc` (or the deepest part of it that one set)."""
+        for depth in range(len(loc), 0, -1):
+            for name, extra in reversed(sources):
+                if _has_path(extra, loc[:depth]):
+                    return name
+        return sources[-1][0]
+
+    checked = validate(DefinitionsFile, merged, DefinitionsError, origin)
+    for name, inst in checked.instruments.items():
+        if inst.measure_as is not None and inst.measure_as not in checked.instruments:
+            key = ("instruments", name, "measure_as")
+            raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
+    return Definitions(merged, " + ".join(name for name, _ in sources))
+
+
+def _has_path(data, loc: tuple) -> bool:
+    node = data
+    for part in loc:
+        if not isinstance(node, dict):
+            return False
+        match = [k for k in node if k == part or str(k) == str(part)]
+        if not match:
+            return False
+        node = node[match[0]]
+    return True
 
 
 def _merge(base: dict, extra: dict) -> None:

@@ -1,7 +1,10 @@
-"""Fee schedules: expected payment per code, payer class and date, read from small CSV files.
+"""Fee schedules: expected payment per code, payer class, billing setting and date, read from
+small CSV files.
 
 Amounts are data finance owns (contracted rates replace the shipped placeholders), so each row
-says where it came from and whether anyone verified it. See fee_schedules/README.md.
+says where it came from and whether anyone verified it. FQHC/RHC rates differ from a physician
+practice's (billing_rules.md section 5), so a row may name its billing setting; a row without
+one holds for every setting. See fee_schedules/README.md.
 """
 
 from __future__ import annotations
@@ -10,51 +13,87 @@ import csv
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pyarrow as pa
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from bcm_analytics.config.rules import RulesError
+from bcm_analytics.config.files import Strict, explain
+from bcm_analytics.config.rules import SETTINGS, RulesError
 
 COLUMNS = ("code", "effective_from", "effective_to", "amount", "source", "verified")
+OPTIONAL = ("billing_setting",)
 FILE_NAME = re.compile(r"(?P<payer_class>[a-z0-9_]+)_(?P<year>\d{4})\.csv")
 FEE_SCHEMA = pa.schema([
-    ("payer_class", pa.string()), ("code", pa.string()), ("valid_from", pa.date32()), ("valid_to", pa.date32()),
-    ("amount", pa.float64()), ("source", pa.string()), ("verified", pa.bool_()), ("fee_file", pa.string()),
+    ("payer_class", pa.string()), ("billing_setting", pa.string()), ("code", pa.string()), ("valid_from", pa.date32()),
+    ("valid_to", pa.date32()), ("amount", pa.float64()), ("source", pa.string()), ("verified", pa.bool_()),
+    ("fee_file", pa.string()),
 ])
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _dollars(value):
+    """'145.00' -> 145.0; anything else is left for the type check to refuse."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+class FeeRow(Strict):
+    """One line of a fee file, as text from the CSV reader."""
+
+    model_config = {**Strict.model_config, "strict": False}
+    code: Annotated[str, BeforeValidator(lambda v: _stripped(v).upper()), Field(min_length=1, description="a procedure code")]
+    effective_from: Annotated[date, BeforeValidator(_stripped), Field(description="a date YYYY-MM-DD")]
+    effective_to: Annotated[date, BeforeValidator(_stripped), Field(description="a date YYYY-MM-DD")]
+    amount: Annotated[float, BeforeValidator(_dollars), Field(ge=0, description="a number of dollars, not negative")]
+    source: Annotated[str, BeforeValidator(_stripped)]
+    verified: Annotated[Literal["true", "false"], BeforeValidator(lambda v: _stripped(v).lower()),
+                        Field(description="true or false")]
+    billing_setting: Annotated[Literal["", "physician_practice", "fqhc", "rhc"], BeforeValidator(_stripped),
+                               Field(description=f"empty (every setting) or one of {', '.join(SETTINGS)}")] = ""
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.effective_from > self.effective_to:
+            raise ValueError("effective_from must not be after effective_to")
+        return self
 
 
 def _read_fee_file(path: Path, payer_class: str, year: int) -> list[dict]:
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        header = reader.fieldnames or []
+        missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise RulesError(path, "header", f"missing column(s): {', '.join(missing)}")
-        return [_fee_row(path, line, row, payer_class, year) for line, row in enumerate(reader, start=2)]
+        unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
+        if unknown:
+            raise RulesError(path, "header", f"unknown column {unknown[0]!r}; expected: {', '.join(COLUMNS + OPTIONAL)}")
+        return [_fee_row(path, line, raw, payer_class, year) for line, raw in enumerate(reader, start=2)]
 
 
-def _fee_row(path: Path, line: int, row: dict, payer_class: str, year: int) -> dict:
-    where = f"line {line}"
+def _fee_row(path: Path, line: int, raw: dict, payer_class: str, year: int) -> dict:
+    """A line of a fee file as a table row; billing_setting null: every setting."""
     try:
-        start = date.fromisoformat(row["effective_from"].strip())
-        end = date.fromisoformat(row["effective_to"].strip())
-    except ValueError:
-        raise RulesError(path, where, "effective_from and effective_to must be dates YYYY-MM-DD") from None
-    if not (start.year == end.year == year and start <= end):
-        raise RulesError(path, where, f"effective dates must lie in {year}, from before to")
-    try:
-        amount = float(row["amount"])
-    except ValueError:
-        raise RulesError(path, f"{where}.amount", f"must be a number of dollars (got {row['amount']!r})") from None
-    if amount < 0:
-        raise RulesError(path, f"{where}.amount", "must not be negative")
-    verified = row["verified"].strip().lower()
-    if verified not in ("true", "false"):
-        raise RulesError(path, f"{where}.verified", f"must be true or false (got {row['verified']!r})")
-    code = row["code"].strip().upper()
-    if not code:
-        raise RulesError(path, f"{where}.code", "is empty")
-    return {"payer_class": payer_class, "code": code, "valid_from": start, "valid_to": end + timedelta(days=1),
-            "amount": amount, "source": row["source"].strip(), "verified": verified == "true", "fee_file": str(path)}
+        row = FeeRow.model_validate({k: v for k, v in raw.items() if k is not None})
+    except ValidationError as e:
+        err = e.errors()[0]
+        key, problem = explain(FeeRow, err, raw)
+        if key in ("effective_from", "effective_to") and err["type"] != "value_error":
+            key, problem = "", "effective_from and effective_to must be dates YYYY-MM-DD"
+        elif key == "amount" and err["type"] != "greater_than_equal":
+            problem = f"must be a number of dollars (got {raw.get('amount')!r})"
+        raise RulesError(path, f"line {line}" + (f".{key}" if key else ""), problem) from None
+    if not (row.effective_from.year == row.effective_to.year == year):
+        raise RulesError(path, f"line {line}", f"effective dates must lie in {year}, from before to")
+    return {"payer_class": payer_class, "billing_setting": row.billing_setting or None, "code": row.code,
+            "valid_from": row.effective_from, "valid_to": row.effective_to + timedelta(days=1), "amount": row.amount,
+            "source": row.source, "verified": row.verified == "true", "fee_file": str(path), "line": line}
 
 
 def _files(dirs: tuple[Path, ...]) -> dict[tuple[str, int], Path]:
@@ -70,7 +109,8 @@ def _files(dirs: tuple[Path, ...]) -> dict[tuple[str, int], Path]:
 
 
 def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> pa.Table:
-    """Every class's fees per year: its own file, else the file of the class it extends."""
+    """Every class's fees per year and billing setting: its own file, else the file of the
+    class it extends."""
     files = _files(dirs)
     years = sorted({year for _, year in files})
     rows = []
@@ -82,16 +122,21 @@ def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> p
             if owner is not None:
                 rows += _read_fee_file(files[(owner, year)], payer_class, year)
     _check_overlaps(rows)
-    return pa.Table.from_pylist(rows, schema=FEE_SCHEMA)
+    return pa.Table.from_pylist([{k: v for k, v in r.items() if k != "line"} for r in rows], schema=FEE_SCHEMA)
 
 
 def _check_overlaps(rows: list[dict]) -> None:
-    """Two amounts for one code on one day would make a line's amount ambiguous."""
+    """Two amounts for one code, setting and day would make a line's amount ambiguous; a row
+    for every setting (no billing_setting) overlaps each setting's own rows."""
     by_code: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         by_code.setdefault((r["payer_class"], r["code"]), []).append(r)
-    for group in by_code.values():
-        group.sort(key=lambda r: r["valid_from"])
-        for a, b in zip(group, group[1:]):
-            if b["valid_from"] < a["valid_to"]:
-                raise RulesError(b["fee_file"], b["code"], f"two amounts in force on {b['valid_from']}")
+    for (_, code), group in by_code.items():
+        group.sort(key=lambda r: (r["valid_from"], r["line"]))
+        for i, b in enumerate(group):
+            for a in group[:i]:
+                same_setting = a["billing_setting"] is None or b["billing_setting"] is None or a["billing_setting"] == b["billing_setting"]
+                if same_setting and b["valid_from"] < a["valid_to"]:
+                    setting = b["billing_setting"] or a["billing_setting"] or "every setting"
+                    raise RulesError(b["fee_file"], f"line {b['line']}",
+                                     f"two amounts for {code} ({setting}) in force on {b['valid_from']} (also line {a['line']})")

@@ -3,47 +3,268 @@
 The rules change by payer, setting and date, and programs disagree with public sources on some
 of them, so they live in YAML files (rulesets/default.yaml, plus an optional program file) and
 the engine reads them as one flat table: a row per payer class, billing setting, program and
-date range, holding the code set and every setting in force. A file with a mistake is refused
-with one line naming the file, the key and the problem, before anything is computed.
+date range, holding the code set and every setting in force.
+
+Each file is checked on its own against the typed models below (an unknown key, a wrong type or
+a value out of range is refused naming that file); the merged ruleset is then checked for what
+no single file can show (a payer class or code set named but defined nowhere). Either way the
+message is one line: `file: key: problem`.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
 
 import pyarrow as pa
-import yaml
+from pydantic import BeforeValidator, Field, model_validator
 
-RULES_ENV = "BCM_RULES"
+from bcm_analytics.config.settings import load_settings
+from bcm_analytics.config.files import ConfigError, Strict, digest, nearest, read_yaml, validate
+
 SETTINGS = ("physician_practice", "fqhc", "rhc")
 PROGRAMS = ("cocm", "general_bhi")
 ROLES = ("bhcm", "psychiatric_consultant", "treating_practitioner", "other")
-TOP_KEYS = ("ruleset", "version", "default_payer_class", "payer_names", "activity_types", "code_sets",
-            "settings", "payer_classes", "claim_codes", "fee_schedules")
-CLASS_KEYS = ("extends", "settings", "settings_from", "periods")
-TIER_KEYS = {
-    "initial": ("code", "from_minutes", "base_minutes"),
-    "subsequent": ("code", "from_minutes", "base_minutes"),
-    "add_on": ("code", "step_minutes", "from_extra_minutes"),
-    "fallback": ("code", "from_minutes", "to_minutes"),
-    "monthly": ("code", "from_minutes"),
-}
+DATE_SETTINGS = ("g0511_replaced_on",)  # settings a period may start on, by name
 
 
-class RulesError(ValueError):
+class RulesError(ConfigError):
     """A rules or fee file the engine cannot use: `file: key: problem` on one line."""
 
-    def __init__(self, file: str | Path, key: str, problem: str):
-        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+# --- value types -------------------------------------------------------------------------------
+
+
+def _code(value: Any) -> Any:
+    """A procedure code as text, upper-case: YAML reads 99492 unquoted as a number."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, str)):
+        return str(value).strip().upper()
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"must be a date YYYY-MM-DD (got {value!r})") from None
+    return value
+
+
+def _month_start(value: Any) -> Any:
+    value = _iso_date(value)
+    if isinstance(value, date) and value.day != 1:
+        raise ValueError(f"must be the first day of a month: codes are monthly (got {value})")
+    return value
+
+
+def _period_start(value: Any) -> Any:
+    """A period starts on the first of a month, or on the date a named date setting holds."""
+    if isinstance(value, str) and value.strip() in DATE_SETTINGS:
+        return value.strip()
+    if isinstance(value, str) or isinstance(value, date):
+        return _month_start(value)
+    raise ValueError(f"must be a date YYYY-MM-DD or the name of a date setting ({', '.join(DATE_SETTINGS)})")
+
+
+Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, description="a procedure code such as 99492 or G2214")]
+Minutes = Annotated[float, Field(gt=0, description="a positive number of minutes")]
+MonthStart = Annotated[date, BeforeValidator(_month_start)]
+PeriodStart = Annotated[date | str, BeforeValidator(_period_start)]
+Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+Version = Annotated[Text, Field(description='text, such as "3" or "2026.10" (in quotes: 2026.10 unquoted is the number 2026.1)')]
+UNSET: Any = None  # a key the file leaves out (told apart from an explicit null by exclude_unset)
+
+
+# --- code sets -------------------------------------------------------------------------------
+
+
+class Tier(Strict):
+    """A base code: billable from `from_minutes`; `base_minutes` is where its add-on steps start."""
+
+    code: Code
+    from_minutes: Minutes
+    base_minutes: Minutes
+
+
+class AddOn(Strict):
+    """An add-on (99494): one unit per `step_minutes` past the base, from `from_extra_minutes` of a step."""
+
+    code: Code
+    step_minutes: Minutes
+    from_extra_minutes: Minutes
+
+
+class Fallback(Strict):
+    """A code for months that reach no base code (G2214), from..to minutes."""
+
+    code: Code
+    from_minutes: Minutes
+    to_minutes: Minutes
+
+
+class Monthly(Strict):
+    """One code whatever the month of the episode (no add-on, no midpoint)."""
+
+    code: Code
+    from_minutes: Minutes
+
+
+class Apcm(Strict):
+    """The APCM behavioral-health add-ons that replace a code set's base codes in the months a
+    program bills APCM (G0556-G0558): G0568 for 99492, G0569 for 99493, G0570 for 99484. They have
+    no time threshold (`from_minutes` 0: any countable minutes of the month) and no counterpart of
+    the add-on (99494) or the fallback (G2214)."""
+
+    initial: Code = UNSET
+    subsequent: Code = UNSET
+    monthly: Code = UNSET
+    from_minutes: Annotated[float, Field(ge=0, description="a number of minutes, 0 or more")] = 0
+    billable_from: MonthStart = Field(description="the first day of a month, YYYY-MM-DD: when the add-ons exist")
+
+
+class CodeSet(Strict):
+    program: Literal["cocm", "general_bhi"] = Field(description="cocm or general_bhi")
+    initial: Tier = UNSET
+    subsequent: Tier = UNSET
+    add_on: AddOn = UNSET
+    fallback: Fallback = UNSET
+    monthly: Monthly = UNSET
+    apcm: Apcm = UNSET
+
+    @model_validator(mode="after")
+    def _tiers_fit_together(self):
+        if self.monthly is not None and any((self.initial, self.subsequent, self.add_on, self.fallback)):
+            raise ValueError("a code set has either `monthly` or `initial` and `subsequent`, not both")
+        if self.monthly is None and (self.initial is None or self.subsequent is None):
+            raise ValueError("needs `initial` and `subsequent` (or `monthly`)")
+        for name in ("initial", "subsequent"):
+            tier = getattr(self, name)
+            if tier is not None and tier.base_minutes < tier.from_minutes:
+                raise ValueError(f"{name}: base_minutes must be at least from_minutes")
+        if self.add_on is not None and self.add_on.from_extra_minutes > self.add_on.step_minutes:
+            raise ValueError("add_on.from_extra_minutes must not exceed step_minutes")
+        if self.fallback is not None and not (
+                self.fallback.from_minutes <= self.fallback.to_minutes < self.subsequent.from_minutes):
+            raise ValueError("fallback needs from_minutes <= to_minutes < subsequent.from_minutes")
+        if self.apcm is not None:
+            tiers = ("monthly",) if self.monthly is not None else ("initial", "subsequent")
+            given = tuple(t for t in ("initial", "subsequent", "monthly") if getattr(self.apcm, t) is not None)
+            if given != tiers:
+                raise ValueError(f"apcm needs an add-on code for {' and '.join(tiers)}, as the code set has")
+        return self
+
+
+# --- settings, payer classes, the file --------------------------------------------------------
+
+
+class Settings(Strict):
+    """What counts and how a month bills; defaults for every class, overridable per class and date."""
+
+    noun: ClassVar[str] = "setting"
+    countable_activities: list[str] = Field(UNSET, description="a list of activity types")
+    countable_roles: list[Literal["bhcm", "treating_practitioner", "other"]] = Field(
+        UNSET, description="a list of roles from bhcm, treating_practitioner, other "
+                           "(consultant time is the setting count_psychiatric_consultant)")
+    count_psychiatric_consultant: bool = Field(UNSET, description="true or false")
+    bills_g2214: bool = Field(UNSET, description="true or false")
+    g2214_initial_31_35: bool = Field(UNSET, description="true or false")
+    carry_initial_forward: bool = Field(UNSET, description="true or false")
+    initial_code_once_per: Literal["episode", "calendar_year"] = Field(UNSET, description="episode or calendar_year")
+    max_99494_units: int | None = Field(UNSET, ge=1, description="a whole number of 1 or more, or null for no cap")
+    episode_gap_months: int = Field(UNSET, ge=1, description="a whole number of months, 1 or more")
+    g0511_replaced_on: MonthStart = Field(UNSET, description="the first day of a month, YYYY-MM-DD")
+    bills_apcm: bool | list[Literal["cocm", "general_bhi"]] = Field(
+        UNSET, description="true, false, or a list of programs (cocm, general_bhi)")
+
+
+class AlsoAccept(Strict):
+    """From a date on, the codes of other code sets are accepted alongside the one in force (the
+    FQHC/RHC 2025 transition: 99484 accepted beside G0511 until G0511 ends)."""
+
+    also_accept: Annotated[list[str], Field(min_length=1, description="a list of code set names")]
+
+
+Dated = dict[PeriodStart, Annotated[str | AlsoAccept | None, Field(
+    description="the name of a code set, null (nothing billable), or {also_accept: [code sets]}")]]
+
+
+class ProgramPeriods(Strict):
+    """{first day: code set} per program; each code set is in force until the next date."""
+
+    noun: ClassVar[str] = "program"
+    cocm: Dated = UNSET
+    general_bhi: Dated = UNSET
+
+
+class Periods(Strict):
+    noun: ClassVar[str] = "billing setting"
+    physician_practice: ProgramPeriods = UNSET
+    fqhc: ProgramPeriods = UNSET
+    rhc: ProgramPeriods = UNSET
+
+
+class PayerClass(Strict):
+    extends: str = UNSET
+    settings: Settings = UNSET
+    settings_from: dict[MonthStart, Settings] = UNSET
+    periods: Periods = UNSET
+
+
+def _profile(value: Any) -> Any:
+    """`Acme: medicaid` is short for `Acme: {payer_class: medicaid}`."""
+    return {"payer_class": value} if isinstance(value, str) else value
+
+
+class PayerProfile(Strict):
+    """A payer name's class, and settings of its own (G2214, the 99494 cap ...) over the class's:
+    G2214 and the caps are decided per payer, not per class (billing_rules.md section 4)."""
+
+    payer_class: Annotated[str, Field(min_length=1, description="the name of a payer class")]
+    settings: Settings = UNSET
+    settings_from: dict[MonthStart, Settings] = UNSET
+
+
+class Source(Strict):
+    """Where a rules file's rules come from: shown in docs and kept with the file."""
+
+    title: str
+    url: str = UNSET
+    published: date | str = UNSET
+    about: str = UNSET
+
+
+class RulesFile(Strict):
+    """A rules file: the shipped one, a state's, or a program's (every key optional, merged in order)."""
+
+    ruleset: Text = UNSET
+    version: Version = UNSET
+    extends: str = Field(UNSET, description="a shipped ruleset's name (texas_medicaid) or a rules file's path")
+    sources: list[Source] = UNSET
+    default_payer_class: str = UNSET
+    payer_names: dict[Text, Annotated[PayerProfile, BeforeValidator(_profile)]] = UNSET
+    settings_from: dict[MonthStart, Settings] = UNSET
+    activity_types: dict[str, str] = UNSET
+    code_sets: dict[str, CodeSet] = UNSET
+    settings: Settings = UNSET
+    payer_classes: dict[str, PayerClass] = UNSET
+    claim_codes: dict[str, Annotated[list[Code], Field(min_length=1, description="a list of procedure codes")]] = UNSET
+    fee_schedules: str = UNSET
+
+
+# --- the loaded ruleset ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rules:
-    """A merged, checked ruleset. `periods` is the flat table the SQL joins on."""
+    """A merged, checked ruleset. `periods` is the flat table the SQL joins on: one row per payer
+    class (or profiled payer name), billing setting, program and stretch of dates."""
 
     id: str
     files: tuple[Path, ...]
@@ -54,171 +275,35 @@ class Rules:
     class_parents: dict[str, str | None]
     periods: pa.Table
     fee_dirs: tuple[Path, ...]
+    profiled_payers: tuple[str, ...] = ()  # lower-cased payer names with period rows of their own
+    apcm_add_ons: pa.Table | None = None  # add-on code -> the code it mirrors, program, month type
+    sources: tuple[dict, ...] = ()
 
     def fees(self) -> pa.Table:
         from bcm_analytics.config.fees import load_fees
 
         return load_fees(self.fee_dirs, self.class_parents)
 
-
-# --- value checks: each returns the cleaned value or raises RulesError -------------------------
-
-
-def _is_bool(v) -> bool:
-    return isinstance(v, bool)
-
-
-def _whole(v, minimum: int) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
-
-
-def _minutes(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
-
-
-def _as_date(v) -> date | None:
-    if isinstance(v, date):
-        return v
-    if isinstance(v, str):
-        try:
-            return date.fromisoformat(v.strip())
-        except ValueError:
-            return None
-    return None
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of what the engine reads from these rules (periods, names, codes, fees): the
+        same content gives the same digest whatever the files are called or how keys are ordered."""
+        fees = self.fees().drop_columns(["fee_file"]).to_pylist()
+        return digest({
+            "periods": sorted(self.periods.to_pylist(), key=_row_key),
+            "fees": sorted(fees, key=_row_key),
+            "default_payer_class": self.default_payer_class, "payer_names": self.payer_names,
+            "activity_types": self.activity_types, "claim_codes": {k: sorted(v) for k, v in self.claim_codes.items()},
+            "class_parents": self.class_parents, "profiled_payers": sorted(self.profiled_payers),
+            "apcm_add_ons": sorted(self.apcm_add_ons.to_pylist(), key=_row_key) if self.apcm_add_ons is not None else [],
+        })
 
 
-def _month_start(file, key: str, v) -> date:
-    d = _as_date(v)
-    if d is None:
-        raise RulesError(file, key, f"must be a date YYYY-MM-DD (got {v!r})")
-    if d.day != 1:
-        raise RulesError(file, key, f"must be the first day of a month: codes are monthly (got {d})")
-    return d
+def _row_key(row: dict) -> str:
+    return repr(sorted((k, str(v)) for k, v in row.items()))
 
 
-SETTING_CHECKS = {
-    # name: (test, what it must be)
-    "countable_activities": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of activity types"),
-    "countable_roles": (lambda v: isinstance(v, list) and all(x in ROLES and x != "psychiatric_consultant" for x in v),
-                        f"a list of roles from {', '.join(r for r in ROLES if r != 'psychiatric_consultant')} "
-                        "(consultant time is the setting count_psychiatric_consultant)"),
-    "count_psychiatric_consultant": (_is_bool, "true or false"),
-    "bills_g2214": (_is_bool, "true or false"),
-    "g2214_initial_31_35": (_is_bool, "true or false"),
-    "carry_initial_forward": (_is_bool, "true or false"),
-    "initial_code_once_per": (lambda v: v in ("episode", "calendar_year"), "episode or calendar_year"),
-    "max_99494_units": (lambda v: v is None or _whole(v, 1), "a whole number of 1 or more, or null for no cap"),
-    "episode_gap_months": (lambda v: _whole(v, 1), "a whole number of months, 1 or more"),
-    "g0511_replaced_on": (lambda v: _as_date(v) is not None and _as_date(v).day == 1, "the first day of a month, YYYY-MM-DD"),
-}
-DATE_SETTINGS = ("g0511_replaced_on",)
-
-
-def _check_settings(file, key: str, settings) -> None:
-    _need_mapping(file, key, settings)
-    for name, value in settings.items():
-        if name not in SETTING_CHECKS:
-            raise RulesError(file, f"{key}.{name}", f"unknown setting; known: {', '.join(SETTING_CHECKS)}")
-        test, what = SETTING_CHECKS[name]
-        if not test(value):
-            raise RulesError(file, f"{key}.{name}", f"must be {what} (got {value!r})")
-
-
-def _need_mapping(file, key: str, value) -> None:
-    if not isinstance(value, dict):
-        raise RulesError(file, key, f"must be a mapping of names to values (got {type(value).__name__})")
-
-
-def _only_keys(file, key: str, value: dict, allowed) -> None:
-    for k in value:
-        if k not in allowed:
-            raise RulesError(file, f"{key}.{k}" if key else str(k), f"unknown key; expected one of: {', '.join(allowed)}")
-
-
-def _check_code_set(file, key: str, cs) -> dict:
-    """A code set's tiers: codes as text, thresholds in minutes that make sense together."""
-    _need_mapping(file, key, cs)
-    _only_keys(file, key, cs, ("program",) + tuple(TIER_KEYS))
-    if cs.get("program") not in PROGRAMS:
-        raise RulesError(file, f"{key}.program", f"must be one of {', '.join(PROGRAMS)} (got {cs.get('program')!r})")
-    tiers = [t for t in TIER_KEYS if t in cs]
-    if "monthly" in cs and len(tiers) > 1:
-        raise RulesError(file, key, "a code set has either `monthly` or `initial` and `subsequent`, not both")
-    if "monthly" not in cs and not {"initial", "subsequent"} <= set(tiers):
-        raise RulesError(file, key, "needs `initial` and `subsequent` (or `monthly`)")
-    out = {"program": cs["program"]}
-    for tier in tiers:
-        t = cs[tier]
-        _need_mapping(file, f"{key}.{tier}", t)
-        _only_keys(file, f"{key}.{tier}", t, TIER_KEYS[tier])
-        for field in TIER_KEYS[tier]:
-            if field not in t:
-                raise RulesError(file, f"{key}.{tier}", f"missing `{field}`")
-            if field != "code" and not _minutes(t[field]):
-                raise RulesError(file, f"{key}.{tier}.{field}", f"must be a positive number of minutes (got {t[field]!r})")
-        code = str(t["code"]).strip().upper()
-        if not code:
-            raise RulesError(file, f"{key}.{tier}.code", "is empty")
-        out[tier] = {**t, "code": code}
-    for tier in ("initial", "subsequent"):
-        if tier in out and out[tier]["base_minutes"] < out[tier]["from_minutes"]:
-            raise RulesError(file, f"{key}.{tier}", "base_minutes must be at least from_minutes")
-    if "add_on" in out and out["add_on"]["from_extra_minutes"] > out["add_on"]["step_minutes"]:
-        raise RulesError(file, f"{key}.add_on.from_extra_minutes", "must not exceed step_minutes")
-    if "fallback" in out:
-        fb = out["fallback"]
-        if not fb["from_minutes"] <= fb["to_minutes"] < out["subsequent"]["from_minutes"]:
-            raise RulesError(file, f"{key}.fallback", "needs from_minutes <= to_minutes < subsequent.from_minutes")
-    return out
-
-
-def _check_file(file: Path, data) -> dict:
-    """Shape and value checks that need only this file."""
-    if data is None:
-        return {}
-    _need_mapping(file, "", data)
-    _only_keys(file, "", data, TOP_KEYS)
-    for key in ("payer_names", "activity_types", "code_sets", "settings", "payer_classes", "claim_codes"):
-        if key in data:
-            _need_mapping(file, key, data[key])
-    for name, cls in (data.get("payer_names") or {}).items():
-        if not isinstance(cls, str) or not cls.strip():
-            raise RulesError(file, f"payer_names.{name}", f"must name a payer class (got {cls!r})")
-    code_sets = {name: _check_code_set(file, f"code_sets.{name}", cs) for name, cs in (data.get("code_sets") or {}).items()}
-    if "settings" in data:
-        _check_settings(file, "settings", data["settings"])
-    for name, cls in (data.get("payer_classes") or {}).items():
-        key = f"payer_classes.{name}"
-        _need_mapping(file, key, cls)
-        _only_keys(file, key, cls, CLASS_KEYS)
-        if "settings" in cls:
-            _check_settings(file, f"{key}.settings", cls["settings"])
-        for when, settings in (cls.get("settings_from") or {}).items():
-            _month_start(file, f"{key}.settings_from.{when}", when)
-            _check_settings(file, f"{key}.settings_from.{when}", settings)
-        periods = cls.get("periods") or {}
-        _need_mapping(file, f"{key}.periods", periods)
-        for setting, programs in periods.items():
-            if setting not in SETTINGS:
-                raise RulesError(file, f"{key}.periods.{setting}", f"unknown billing setting; expected one of: {', '.join(SETTINGS)}")
-            _need_mapping(file, f"{key}.periods.{setting}", programs)
-            for program, dated in programs.items():
-                if program not in PROGRAMS:
-                    raise RulesError(file, f"{key}.periods.{setting}.{program}", f"unknown program; expected one of: {', '.join(PROGRAMS)}")
-                _need_mapping(file, f"{key}.periods.{setting}.{program}", dated)
-    for family, codes in (data.get("claim_codes") or {}).items():
-        if not isinstance(codes, list) or not codes:
-            raise RulesError(file, f"claim_codes.{family}", "must be a list of procedure codes")
-    fee_dir = data.get("fee_schedules")
-    if fee_dir is not None:
-        path = (file.parent / str(fee_dir)).resolve()
-        if not path.is_dir():
-            raise RulesError(file, "fee_schedules", f"folder {path} does not exist")
-        data = {**data, "fee_schedules": path}
-    return {**data, "code_sets": code_sets} if code_sets else data
-
-
-# --- merging a program's file over the defaults ----------------------------------------------
+# --- merging files in order: shipped, state, program --------------------------------------------
 
 
 def _merge_class(base: dict | None, over: dict) -> dict:
@@ -226,17 +311,21 @@ def _merge_class(base: dict | None, over: dict) -> dict:
     periods = {s: dict(p) for s, p in (base.get("periods") or {}).items()}
     for setting, programs in (over.get("periods") or {}).items():
         periods[setting] = {**periods.get(setting, {}), **programs}
-    dated = {k: dict(v) for k, v in (base.get("settings_from") or {}).items()}
-    for when, settings in (over.get("settings_from") or {}).items():
-        dated[when] = {**dated.get(when, {}), **settings}
     merged = {"settings": {**(base.get("settings") or {}), **(over.get("settings") or {})},
-              "settings_from": dated, "periods": periods}
+              "settings_from": _merge_dated(base.get("settings_from"), over.get("settings_from")), "periods": periods}
     extends = over.get("extends", base.get("extends"))
     return {**merged, "extends": extends} if extends else merged
 
 
-def _lower_names(names: dict) -> dict:
-    return {str(k).strip().lower(): str(v).strip() for k, v in (names or {}).items()}
+def _merge_dated(base: dict | None, over: dict | None) -> dict:
+    dated = {k: dict(v) for k, v in (base or {}).items()}
+    for when, settings in (over or {}).items():
+        dated[when] = {**dated.get(when, {}), **settings}
+    return dated
+
+
+def _lower_names(names: dict | None) -> dict:
+    return {str(k).strip().lower(): {**v, "payer_class": v["payer_class"].strip()} for k, v in (names or {}).items()}
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -244,6 +333,7 @@ def _merge(base: dict, over: dict) -> dict:
     out["payer_names"] = {**_lower_names(base.get("payer_names")), **_lower_names(over.get("payer_names"))}
     for key in ("activity_types", "code_sets", "settings", "claim_codes"):
         out[key] = {**(base.get(key) or {}), **(over.get(key) or {})}
+    out["settings_from"] = _merge_dated(base.get("settings_from"), over.get("settings_from"))
     classes = dict(base.get("payer_classes") or {})
     for name, cls in (over.get("payer_classes") or {}).items():
         classes[name] = _merge_class(classes.get(name), cls)
@@ -251,6 +341,63 @@ def _merge(base: dict, over: dict) -> dict:
     if "default_payer_class" in over:
         out["default_payer_class"] = over["default_payer_class"]
     return out
+
+
+# --- cross-references: what no single file can check ------------------------------------------
+
+
+def _no_such(kind: str, name: str, known) -> str:
+    known = list(known)
+    near = nearest(name, known)
+    hint = f"; did you mean {near!r}?" if near else f"; known: {', '.join(known)}"
+    return f"no {kind} named {name!r}{hint}"
+
+
+def _settings_blocks(rules: dict):
+    """(key, settings) of every settings block of the merged rules, for checks over all of them."""
+    yield "settings", rules["settings"]
+    for when, settings in rules["settings_from"].items():
+        yield f"settings_from.{when}", settings
+    for name, cls in rules["payer_classes"].items():
+        yield f"payer_classes.{name}.settings", cls.get("settings") or {}
+        for when, settings in (cls.get("settings_from") or {}).items():
+            yield f"payer_classes.{name}.settings_from.{when}", settings
+    for name, profile in rules["payer_names"].items():
+        yield f"payer_names.{name}.settings", profile.get("settings") or {}
+        for when, settings in (profile.get("settings_from") or {}).items():
+            yield f"payer_names.{name}.settings_from.{when}", settings
+
+
+def _check_merged(rules: dict, origin) -> None:
+    """Every name used is defined, every code set's codes are recognised."""
+    classes = rules.get("payer_classes") or {}
+    if not classes:
+        raise RulesError(origin("payer_classes"), "payer_classes", "no payer class is defined")
+    default = rules.get("default_payer_class")
+    if default not in classes:
+        raise RulesError(origin("default_payer_class"), "default_payer_class", _no_such("payer class", default, classes))
+    for name, profile in rules["payer_names"].items():
+        if profile["payer_class"] not in classes:
+            raise RulesError(origin(f"payer_names.{name}"), f"payer_names.{name}", _no_such("payer class", profile["payer_class"], classes))
+    missing = [k for k in Settings.model_fields if k not in rules["settings"]]
+    if missing:
+        raise RulesError(origin("settings"), "settings", f"missing: {', '.join(missing)}")
+    for key, settings in _settings_blocks(rules):
+        unknown = [a for a in settings.get("countable_activities") or [] if a not in rules["activity_types"]]
+        if unknown:
+            key += ".countable_activities"
+            raise RulesError(origin(key), key, f"not in activity_types: {', '.join(unknown)}")
+    for name, cs in rules["code_sets"].items():
+        known = rules["claim_codes"].get(cs["program"], [])
+        for tier in ("initial", "subsequent", "add_on", "fallback", "monthly"):
+            if tier in cs and cs[tier]["code"] not in known:
+                key = f"code_sets.{name}.{tier}.code"
+                raise RulesError(origin(key), key, f"{cs[tier]['code']} is not listed in claim_codes.{cs['program']}")
+        add_ons = rules["claim_codes"].get("apcm_behavioral_add_on", [])
+        for tier, code in (cs.get("apcm") or {}).items():
+            if tier in ("initial", "subsequent", "monthly") and code not in add_ons:
+                key = f"code_sets.{name}.apcm.{tier}"
+                raise RulesError(origin(key), key, f"{code} is not listed in claim_codes.apcm_behavioral_add_on")
 
 
 # --- resolving classes and flattening periods -------------------------------------------------
@@ -264,35 +411,41 @@ def _resolve_class(name: str, classes: dict, origin, seen: tuple = ()) -> dict:
         return cls
     key = f"payer_classes.{name}.extends"
     if parent not in classes:
-        raise RulesError(origin(key), key, f"no payer class named {parent!r}")
+        raise RulesError(origin(key), key, _no_such("payer class", parent, classes))
     if parent in seen:
         raise RulesError(origin(key), key, f"circular: {' -> '.join(seen + (name, parent))}")
     return _merge_class(_resolve_class(parent, classes, origin, seen + (name,)), {**cls, "extends": None})
 
 
-def _period_starts(file, key: str, dated: dict, settings: dict, code_sets: dict, program: str) -> list[tuple[date, str | None]]:
-    """{date or date-setting name: code set or null} -> [(first day, code set)] in date order."""
-    starts = []
-    for when, code_set in dated.items():
-        at = _as_date(when)
-        if at is None and isinstance(when, str) and when in DATE_SETTINGS:
-            at = _as_date(settings.get(when))
-        at = _month_start(file, f"{key}.{when}", at if at is not None else when)
-        if code_set is not None:
+def _period_starts(file, key: str, dated: dict, settings: dict, code_sets: dict, program: str):
+    """{date or date-setting name: code set, null or {also_accept: [...]}} ->
+    ([(first day, code set)], [(first day, [accepted code sets])]), each in date order."""
+    starts, accepts = [], []
+    for when, entry in dated.items():
+        at = settings[when] if isinstance(when, str) else when
+        names = entry["also_accept"] if isinstance(entry, dict) else [entry] if entry is not None else []
+        for code_set in names:
             if code_set not in code_sets:
-                raise RulesError(file, f"{key}.{when}", f"no code set named {code_set!r}; known: {', '.join(code_sets)}")
+                raise RulesError(file, f"{key}.{when}", _no_such("code set", code_set, code_sets))
             if code_sets[code_set]["program"] != program:
                 raise RulesError(file, f"{key}.{when}", f"code set {code_set!r} is for {code_sets[code_set]['program']}, not {program}")
-        starts.append((at, code_set))
+        if isinstance(entry, dict):
+            accepts.append((at, entry["also_accept"]))
+        else:
+            starts.append((at, entry))
     starts.sort(key=lambda s: s[0])
     for (a, _), (b, _) in zip(starts, starts[1:]):
         if a == b:
             raise RulesError(file, key, f"two code sets start on {a}")
-    return starts
+    if accepts and (not starts or min(a for a, _ in accepts) < starts[0][0]):
+        raise RulesError(file, key, "also_accept needs a code set in force on its date")
+    return starts, sorted(accepts, key=lambda a: a[0])
 
 
+ACCEPTED = pa.struct([("code", pa.string()), ("role", pa.string()), ("from_minutes", pa.float64()),
+                      ("accepted_from", pa.date32())])
 PERIOD_SCHEMA = pa.schema([
-    ("payer_class", pa.string()), ("billing_setting", pa.string()), ("program", pa.string()),
+    ("payer_class", pa.string()), ("payer_profile", pa.string()), ("billing_setting", pa.string()), ("program", pa.string()),
     ("valid_from", pa.date32()), ("valid_to", pa.date32()), ("code_set", pa.string()),
     ("initial_code", pa.string()), ("initial_from", pa.float64()), ("initial_base", pa.float64()),
     ("subsequent_code", pa.string()), ("subsequent_from", pa.float64()), ("subsequent_base", pa.float64()),
@@ -301,25 +454,49 @@ PERIOD_SCHEMA = pa.schema([
     ("countable_activities", pa.list_(pa.string())), ("countable_roles", pa.list_(pa.string())),
     ("bills_g2214", pa.bool_()), ("g2214_initial_31_35", pa.bool_()), ("carry_initial_forward", pa.bool_()),
     ("initial_code_once_per", pa.string()), ("max_99494_units", pa.int64()), ("episode_gap_months", pa.int64()),
+    ("bills_apcm", pa.bool_()), ("mirror_initial_code", pa.string()), ("mirror_subsequent_code", pa.string()),
+    ("also_accepted", pa.list_(ACCEPTED)),
 ])
 
 
-def _code_columns(cs: dict) -> dict:
+def _code_columns(cs: dict, apcm: bool) -> dict:
+    """The codes a month bills. In a month that bills APCM the add-ons take the base codes' place
+    (any countable minutes, no 99494, no G2214), and the base codes they mirror are kept aside."""
     initial = cs.get("initial") or cs["monthly"]
     subsequent = cs.get("subsequent") or cs["monthly"]
     add_on, fallback = cs.get("add_on") or {}, cs.get("fallback") or {}
-    return {
+    columns = {
         "initial_code": initial["code"], "initial_from": initial["from_minutes"], "initial_base": initial.get("base_minutes"),
         "subsequent_code": subsequent["code"], "subsequent_from": subsequent["from_minutes"],
         "subsequent_base": subsequent.get("base_minutes"),
         "add_on_code": add_on.get("code"), "add_on_step": add_on.get("step_minutes"),
         "add_on_from_extra": add_on.get("from_extra_minutes"),
         "fallback_code": fallback.get("code"), "fallback_from": fallback.get("from_minutes"),
-        "fallback_to": fallback.get("to_minutes"),
+        "fallback_to": fallback.get("to_minutes"), "bills_apcm": apcm,
+        "mirror_initial_code": None, "mirror_subsequent_code": None,
     }
+    if not apcm:
+        return columns
+    codes = cs["apcm"]
+    return {**columns, **{k: None for k in ("add_on_code", "add_on_step", "add_on_from_extra", "fallback_code",
+                                             "fallback_from", "fallback_to", "initial_base", "subsequent_base")},
+            "initial_code": codes.get("initial") or codes["monthly"], "initial_from": codes["from_minutes"],
+            "subsequent_code": codes.get("subsequent") or codes["monthly"], "subsequent_from": codes["from_minutes"],
+            "mirror_initial_code": columns["initial_code"], "mirror_subsequent_code": columns["subsequent_code"]}
 
 
-def _setting_columns(s: dict) -> dict:
+def _accepted(code_sets: dict, names: list[str], since: date) -> list[dict]:
+    """Every code of the accepted code sets, with its role and threshold, accepted from `since`."""
+    out = []
+    for name in names:
+        for role, tier in code_sets[name].items():
+            if role in ("initial", "subsequent", "monthly", "add_on", "fallback"):
+                out.append({"code": tier["code"], "role": role, "from_minutes": tier.get("from_minutes"),
+                            "accepted_from": since})
+    return out
+
+
+def _setting_columns(s: dict, program: str) -> dict:
     roles = list(s["countable_roles"]) + (["psychiatric_consultant"] if s["count_psychiatric_consultant"] else [])
     return {
         "countable_activities": [a.lower() for a in s["countable_activities"]], "countable_roles": roles,
@@ -328,122 +505,205 @@ def _setting_columns(s: dict) -> dict:
     }
 
 
-def _flatten_class(name: str, cls: dict, defaults: dict, code_sets: dict, origin) -> list[dict]:
+def _bills_apcm(settings: dict, program: str) -> bool:
+    value = settings["bills_apcm"]
+    return program in value if isinstance(value, list) else bool(value)
+
+
+def _layers(defaults: dict, top_dated: dict, cls: dict, profile: dict | None) -> list[tuple[dict, list]]:
+    """The settings layers, least specific first: the ruleset's, the class's, the payer's. Within
+    a layer, the dated settings in force override the undated ones."""
+    layers = [(defaults, sorted(top_dated.items(), key=lambda x: x[0])),
+              (cls.get("settings") or {}, sorted((cls.get("settings_from") or {}).items(), key=lambda x: x[0]))]
+    if profile is not None:
+        layers.append((profile.get("settings") or {}, sorted((profile.get("settings_from") or {}).items(), key=lambda x: x[0])))
+    return layers
+
+
+def _settings_on(layers: list[tuple[dict, list]], day: date) -> dict:
+    out: dict = {}
+    for undated, dated in layers:
+        out.update(undated)
+        for when, over in dated:
+            if when <= day:
+                out.update(over)
+    return out
+
+
+def _flatten_class(name: str, cls: dict, layers: list, code_sets: dict, origin, payer: str | None = None) -> list[dict]:
     """One row per billing setting, program and stretch of dates with the same rules."""
-    base_settings = {**defaults, **(cls.get("settings") or {})}
-    dated = sorted(((_as_date(k), v) for k, v in (cls.get("settings_from") or {}).items()), key=lambda x: x[0])
+    dates = sorted({d for _, dated in layers for d, _ in dated})
     rows = []
     for setting, programs in (cls.get("periods") or {}).items():
         for program, spec in programs.items():
             key = f"payer_classes.{name}.periods.{setting}.{program}"
-            starts = _period_starts(origin(key), key, spec, base_settings, code_sets, program)
+            starts, accepts = _period_starts(origin(key), key, spec, _settings_on(layers, date.min), code_sets, program)
             if not starts:
                 continue
-            bounds = sorted({d for d, _ in starts} | {d for d, _ in dated if d > starts[0][0]})
+            apcm_dates = {code_sets[cs]["apcm"]["billable_from"] for _, cs in starts if cs and "apcm" in code_sets[cs]}
+            bounds = sorted({d for d, _ in starts} | {d for d in set(dates) | apcm_dates if d > starts[0][0]})
             for i, start in enumerate(bounds):
-                code_set = [cs for d, cs in starts if d <= start][-1]
+                set_start, code_set = [(d, cs) for d, cs in starts if d <= start][-1]
                 if code_set is None:
                     continue
-                settings = {**base_settings}
-                for d, over in dated:
-                    if d <= start:
-                        settings.update(over)
+                end = bounds[i + 1] if i + 1 < len(bounds) else None
+                settings = _settings_on(layers, start)
+                cs = code_sets[code_set]
+                apcm = "apcm" in cs and start >= cs["apcm"]["billable_from"] and _bills_apcm(settings, program)
+                accepted = [a for d, names in accepts if d >= set_start and (end is None or d < end)
+                            for a in _accepted(code_sets, names, max(d, start))]
                 rows.append({
-                    "payer_class": name, "billing_setting": setting, "program": program,
-                    "valid_from": start, "valid_to": bounds[i + 1] if i + 1 < len(bounds) else None,
-                    "code_set": code_set, **_code_columns(code_sets[code_set]), **_setting_columns(settings),
+                    "payer_class": name, "payer_profile": payer, "billing_setting": setting, "program": program,
+                    "valid_from": start, "valid_to": end, "code_set": code_set,
+                    **_code_columns(cs, apcm), **_setting_columns(settings, program), "also_accepted": accepted,
                 })
-    return rows
+    return _join_equal_stretches(rows)
 
 
-def _check_merged(rules: dict, origin) -> None:
-    """Cross-references: every name used is defined, every code set's codes are recognised."""
-    classes = rules.get("payer_classes") or {}
-    if not classes:
-        raise RulesError(origin("payer_classes"), "payer_classes", "no payer class is defined")
-    default = rules.get("default_payer_class")
-    if default not in classes:
-        raise RulesError(origin("default_payer_class"), "default_payer_class", f"no payer class named {default!r}")
-    for name, cls in rules["payer_names"].items():
-        if cls not in classes:
-            raise RulesError(origin("payer_names"), f"payer_names.{name}", f"no payer class named {cls!r}; known: {', '.join(classes)}")
-    missing = [k for k in SETTING_CHECKS if k not in rules["settings"]]
-    if missing:
-        raise RulesError(origin("settings"), "settings", f"missing: {', '.join(missing)}")
-    activity_lists = [("settings.countable_activities", rules["settings"].get("countable_activities"))]
-    for name, cls in classes.items():
-        activity_lists.append((f"payer_classes.{name}.settings.countable_activities",
-                               (cls.get("settings") or {}).get("countable_activities")))
-        for when, settings in (cls.get("settings_from") or {}).items():
-            activity_lists.append((f"payer_classes.{name}.settings_from.{when}.countable_activities",
-                                   settings.get("countable_activities")))
-    for key, activities in activity_lists:
-        unknown = [a for a in activities or [] if a not in rules["activity_types"]]
-        if unknown:
-            raise RulesError(origin(key), key, f"not in activity_types: {', '.join(unknown)}")
-    for name, cs in rules["code_sets"].items():
-        known = rules["claim_codes"].get(cs["program"], [])
-        for tier in TIER_KEYS:
-            if tier in cs and cs[tier]["code"] not in known:
-                key = f"code_sets.{name}.{tier}.code"
-                raise RulesError(origin(key), key, f"{cs[tier]['code']} is not listed in claim_codes.{cs['program']}")
+def _join_equal_stretches(rows: list[dict]) -> list[dict]:
+    """Adjacent rows with the same rules become one: a date that changes nothing for a setting
+    and program (an APCM date for a class that does not bill APCM) does not split its row."""
+    out: list[dict] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        same = prev is not None and prev["valid_to"] == row["valid_from"] and all(
+            prev[k] == row[k] for k in row if k not in ("valid_from", "valid_to", "also_accepted"))
+        if same and not row["also_accepted"] and not prev["also_accepted"]:
+            prev["valid_to"] = row["valid_to"]
+        else:
+            out.append(dict(row))
+    return out
 
 
-def _read_yaml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise RulesError(path, "", f"cannot be read ({e.strerror})") from None
-    try:
-        return _check_file(path, yaml.safe_load(text))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise RulesError(path, where, f"not valid YAML: {problem}") from None
+def _apcm_add_ons(code_sets: dict, origin) -> pa.Table:
+    """Each APCM add-on code with the code it mirrors, its program and month type, from every
+    code set that names one: claims are read with it whether or not a program bills APCM."""
+    found: dict[str, dict] = {}
+    for name, cs in code_sets.items():
+        for tier, code in (cs.get("apcm") or {}).items():
+            if tier not in ("initial", "subsequent", "monthly"):
+                continue
+            row = {"code": code, "mirror_code": cs[tier]["code"], "program": cs["program"],
+                   "month_type": tier if tier != "monthly" else "any", "billable_from": cs["apcm"]["billable_from"]}
+            if code in found and found[code] != row:
+                key = f"code_sets.{name}.apcm.{tier}"
+                raise RulesError(origin(key), key, f"{code} mirrors {found[code]['mirror_code']} in another code set")
+            found[code] = row
+    schema = pa.schema([("code", pa.string()), ("mirror_code", pa.string()), ("program", pa.string()),
+                        ("month_type", pa.string()), ("billable_from", pa.date32())])
+    return pa.Table.from_pylist(sorted(found.values(), key=lambda r: r["code"]), schema=schema)
 
 
-def _has_key(data: dict, dotted: str) -> bool:
-    node = data
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in {str(k) for k in node}:
-            return False
-        node = next(v for k, v in node.items() if str(k) == part)
-    return True
+# --- loading ---------------------------------------------------------------------------------
 
 
-DEFAULT_RULES = Path(str(resources.files("bcm_analytics.config").joinpath("rulesets/default.yaml")))
+SHIPPED = Path(str(resources.files("bcm_analytics.config").joinpath("rulesets")))
+DEFAULT_RULES = SHIPPED / "default.yaml"
 DEFAULT_FEES = Path(str(resources.files("bcm_analytics.config").joinpath("fee_schedules")))
 
 
+def shipped_rulesets() -> list[str]:
+    """The rulesets shipped beside the default (state Medicaid profiles), by name."""
+    return sorted(p.stem for p in SHIPPED.glob("*.yaml") if p != DEFAULT_RULES)
+
+
+def _locate(name: str | Path, relative_to: Path | None = None) -> Path:
+    """A rules file by path, or a shipped ruleset by name (`--rules texas_medicaid`)."""
+    path = Path(name)
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to.parent / path
+    if path.exists() or path.suffix:
+        return path
+    if (SHIPPED / f"{name}.yaml").exists() and str(name) != "default":
+        return SHIPPED / f"{name}.yaml"
+    near = nearest(str(name), shipped_rulesets(), cutoff=0.9)  # kansas_medicaid is not a misspelled texas_medicaid
+    hint = f"did you mean {near!r}?" if near else f"shipped: {', '.join(shipped_rulesets())}"
+    raise RulesError(name, "", f"no such rules file, and no shipped ruleset of that name ({hint})")
+
+
+def _read_file(path: Path) -> dict:
+    """A rules file checked on its own, as the keys it sets (nothing filled in)."""
+    raw = read_yaml(path, RulesError, "rules file")
+    checked = validate(RulesFile, raw, RulesError, lambda loc: path)
+    data = checked.model_dump(exclude_unset=True)
+    if "fee_schedules" in data:
+        folder = (path.parent / data["fee_schedules"]).resolve()
+        if not folder.is_dir():
+            raise RulesError(path, "fee_schedules", f"folder {folder} does not exist")
+        data["fee_schedules"] = folder
+    return data
+
+
+def _chain(path: Path) -> list[tuple[Path, dict]]:
+    """A program file and the files it extends, shipped default excluded, base first."""
+    files: list[tuple[Path, dict]] = []
+    while path is not None:
+        if any(p.resolve() == path.resolve() for p, _ in files):
+            raise RulesError(path, "extends", f"circular: {' -> '.join(str(p) for p, _ in reversed(files))} -> {path}")
+        data = _read_file(path)
+        files.append((path, data))
+        parent = data.get("extends")
+        path = _locate(parent, relative_to=path) if parent else None
+        if path is not None and path.resolve() == DEFAULT_RULES.resolve():
+            path = None
+    return list(reversed(files))
+
+
+def _has_key(data: dict, dotted: str) -> bool:
+    """Whether a file sets a dotted key (payer names compared as the rules compare them)."""
+    node = data
+    for part in dotted.split("."):
+        keys = {str(k): v for k, v in node.items()} if isinstance(node, dict) else {}
+        keys.update({str(k).strip().lower(): v for k, v in list(keys.items()) if str(k).strip().lower() not in keys})
+        if part not in keys:
+            return False
+        node = keys[part]
+    return True
+
+
 def load_rules(path: str | Path | None = None) -> Rules:
-    """The shipped ruleset, with a program's file (`path`, else $BCM_RULES) merged over it."""
-    path = path or os.environ.get(RULES_ENV) or None
-    base = _read_yaml(DEFAULT_RULES)
-    over = _read_yaml(Path(path)) if path else {}
-    merged = _merge(base, over)
+    """The shipped ruleset, with a program's file (`path`, else $BCM_RULES) merged over it.
+
+    `path` may also name a shipped ruleset (texas_medicaid), and a program's file may extend
+    one (`extends: texas_medicaid`): files merge in order, shipped default first.
+    """
+    path = path or load_settings().BCM_RULES or None
+    files = [(DEFAULT_RULES, _read_file(DEFAULT_RULES))] + (_chain(_locate(path)) if path else [])
+    merged: dict = {}
+    for _, data in files:
+        merged = _merge(merged, data)
 
     def origin(key: str) -> Path:
-        """The file that wrote a key last: the program's file when it has the key."""
-        return Path(path) if path and _has_key(over, key) else DEFAULT_RULES
+        """The file that wrote a key last."""
+        return next((p for p, data in reversed(files) if _has_key(data, key)), files[-1][0])
 
     _check_merged(merged, origin)
     classes = {name: _resolve_class(name, merged["payer_classes"], origin) for name in merged["payer_classes"]}
-    rows = [row for name, cls in classes.items()
-            for row in _flatten_class(name, cls, merged["settings"], merged["code_sets"], origin)]
-    rule_id = f"{base['ruleset']} {base['version']}"
-    if path:
-        rule_id += f" + {over.get('ruleset', Path(path).stem)}" + (f" {over['version']}" if "version" in over else "")
+    rows = []
+    for name, cls in classes.items():
+        rows += _flatten_class(name, cls, _layers(merged["settings"], merged["settings_from"], cls, None),
+                               merged["code_sets"], origin)
+    profiled = tuple(sorted(n for n, p in merged["payer_names"].items() if p.get("settings") or p.get("settings_from")))
+    for payer in profiled:
+        profile = merged["payer_names"][payer]
+        cls = classes[profile["payer_class"]]
+        rows += _flatten_class(profile["payer_class"], cls, _layers(merged["settings"], merged["settings_from"], cls, profile),
+                               merged["code_sets"], origin, payer=payer)
+    rule_id = " + ".join(f"{data.get('ruleset', p.stem)}" + (f" {data['version']}" if "version" in data else "")
+                         for p, data in files)
     return Rules(
         id=rule_id,
-        files=(DEFAULT_RULES,) + ((Path(path),) if path else ()),
+        files=tuple(p for p, _ in files),
         default_payer_class=merged["default_payer_class"],
-        payer_names=merged["payer_names"],
+        payer_names={name: profile["payer_class"] for name, profile in merged["payer_names"].items()},
         activity_types=merged["activity_types"],
-        claim_codes={k: [str(c).upper() for c in v] for k, v in merged["claim_codes"].items()},
+        claim_codes={k: list(v) for k, v in merged["claim_codes"].items()},
         class_parents={name: merged["payer_classes"][name].get("extends") for name in classes},
         periods=pa.Table.from_pylist(rows, schema=PERIOD_SCHEMA),
-        fee_dirs=(DEFAULT_FEES,) + ((over["fee_schedules"],) if "fee_schedules" in over else ()),
+        fee_dirs=(DEFAULT_FEES,) + tuple(data["fee_schedules"] for _, data in files if "fee_schedules" in data),
+        profiled_payers=profiled,
+        apcm_add_ons=_apcm_add_ons(merged["code_sets"], origin),
+        sources=tuple({**src, "file": p.name} for p, data in files for src in data.get("sources", [])),
     )
 
 

@@ -5,25 +5,84 @@ BCM_TIMEZONE  the program's time zone for clinics that name none (default Americ
               months are assigned in local time, never in UTC
 BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (default 4GB), so
               a 10-million-row export runs in bounded memory on a small machine
+BCM_RULES     the program's billing rules file, merged over the shipped rules (default: none)
+
+Each is checked when read: a time zone that does not exist or a memory limit DuckDB would not
+understand is refused in one line naming the variable, before a store is opened. A variable
+that looks like a misspelling of one of these (BCM_TIMEZON) is refused naming the right one,
+since otherwise the default would be used without a word. Other BCM_ names are left alone.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import zoneinfo
 from pathlib import Path
+from typing import Annotated, ClassVar, Mapping
+
+from pydantic import AfterValidator, Field
+
+from bcm_analytics.config.files import ConfigError, Strict, nearest, validate
 
 DEFAULT_DB = "bcm.duckdb"
 DEFAULT_TIMEZONE = "America/New_York"
 DEFAULT_MEMORY_LIMIT = "4GB"
+SOURCE = "environment"
+MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
+
+
+class SettingsError(ConfigError):
+    """An environment variable the program cannot use: `environment: BCM_X: problem`."""
+
+
+def _time_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"must be an IANA time zone name such as America/Chicago (got {name!r})") from None
+    return name
+
+
+def _memory(value: str) -> str:
+    if not MEMORY.fullmatch(value.strip()):
+        raise ValueError(f"must be an amount of memory such as 2GB, 512MB or 80% (got {value!r})")
+    return value.strip()
+
+
+class Settings(Strict):
+    """The environment's settings, by variable name."""
+
+    noun: ClassVar[str] = "setting"
+    BCM_DB: Annotated[str, Field(min_length=1, description="a file path")] = DEFAULT_DB
+    BCM_TIMEZONE: Annotated[str, AfterValidator(_time_zone)] = DEFAULT_TIMEZONE
+    BCM_MEMORY_LIMIT: Annotated[str, AfterValidator(_memory)] = DEFAULT_MEMORY_LIMIT
+    BCM_RULES: str | None = None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `environ` (default os.environ), checked."""
+    environ = os.environ if environ is None else environ
+    known = list(Settings.model_fields)
+    values = {}
+    for name, value in environ.items():
+        if name in known:
+            if value != "":
+                values[name] = value
+        elif name.startswith("BCM_") or name.upper().startswith("BCM"):
+            near = nearest(name, known, cutoff=0.8)
+            if near and near not in environ:
+                raise SettingsError(SOURCE, name, f"unknown setting; did you mean {near}?")
+    return validate(Settings, values, SettingsError, lambda loc: SOURCE)
 
 
 def default_db_path() -> Path:
-    return Path(os.environ.get("BCM_DB", DEFAULT_DB))
+    return Path(load_settings().BCM_DB)
 
 
 def default_timezone() -> str:
-    return os.environ.get("BCM_TIMEZONE", DEFAULT_TIMEZONE)
+    return load_settings().BCM_TIMEZONE
 
 
 def memory_limit() -> str:
-    return os.environ.get("BCM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    return load_settings().BCM_MEMORY_LIMIT

@@ -1,6 +1,6 @@
 """Caseload and process measures per month, cohort curves, change bands and worklists.
 
-All read the temp tables of a prepared OutcomeRun (measures.prepare). Counts come straight from
+All read the outcome marts through a prepared OutcomeRun (measures.prepare). Counts come straight from
 the SQL; the rates are added here so every rate's numerator and denominator stay visible to
 the suppression step (a rate is never suppressed on its own).
 """
@@ -78,7 +78,7 @@ def change_distribution(run: OutcomeRun, start_month=None, end_month=None) -> pd
 
 WORKLISTS = {
     "needs_case_review": ("needs_review", "Not improving at 10+ weeks and no psychiatric case review recently"),
-    "item9_positive": ("item9_positive", "Latest PHQ-9 has item 9 above 0: same-day safety follow-up"),
+    "item9_positive": ("item9_on_list", "Latest PHQ-9 has item 9 above 0 (same-day safety follow-up), or an earlier answer did (history)"),
     "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score recently (or none since enrolment)"),
 }
 

@@ -1,9 +1,10 @@
-"""Patient-level outcomes and program measures, computed in DuckDB over whole tables.
+"""Patient-level outcomes and program measures, read from the outcome marts.
 
-`prepare` builds the session's temp tables once (episodes, scores, activity, windows,
-patients) for an as-of date, the definitions and the report filters; the functions here and in
-caseload.py read them. Each SQL file in sql/ is one statement with named parameters
-($as_of, $response_max_fraction, ...), so the SQL reads on its own.
+The measures are SQL models (bcm_analytics/models/outcomes), persisted as marts and kept current
+after every load for the store's definitions and the as-of date of its latest data; another
+as-of date or definitions are built into a scratch schema (models.marts.current). An OutcomeRun
+is the marts plus a report's filters (clinics, care manager, payer, instrument), applied where
+the marts are read, through one macro (marts.in_filter).
 
     run = prepare(con, "2025-12-31")
     run.patients()                       # one row per patient, episode and instrument
@@ -15,64 +16,51 @@ caseload.py read them. Each SQL file in sql/ is one statement with named paramet
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
-from functools import cache
 
 import duckdb
 import pandas as pd
 
+from bcm_analytics.config.definitions import Definitions
+from bcm_analytics.models import Marts, Query, current
+from bcm_analytics.models.marts import latest_data_date
 from bcm_analytics.months import add_months, as_date, month_end, month_start
-from bcm_analytics.config.definitions import Definitions, load_definitions
-from bcm_analytics.sqlfiles import read_sql, run_sql
 
-PREPARE = ("episodes", "scores", "activity", "windows", "patients")
-_run_ids = itertools.count(1)
-
-
-@cache
-def sql_text(name: str) -> str:
-    return read_sql("bcm_analytics.outcomes", f"sql/{name}.sql")
-
-
-def latest_data_date(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The default as-of date: the last day with a score or a time-log entry in the store."""
-    return con.execute(
-        "SELECT greatest((SELECT max(administered_on) FROM core.assessments), (SELECT max(service_date) FROM core.time_logs))"
-    ).fetchall()[0][0]
+# table macro -> the period parameters it takes (besides the filters)
+MACROS = {
+    "measure_counts": ("marts.measure_counts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
+    "caseload_months": ("marts.caseload_months_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
+    "contacts_by_mode": ("marts.contacts_by_mode_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
+    "cohorts": ("marts.cohorts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
+    "change_distribution": ("marts.change_distribution_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
+    "worklists": ("marts.worklists_for($clinics, $care_manager, $payer)"),
+}
 
 
 @dataclass
 class OutcomeRun:
-    """The prepared temp tables of one connection, and what they were prepared with.
+    """The outcome marts for one as-of date and definitions, and a report's filters."""
 
-    Temp tables belong to the connection: if another run was prepared on it since, this run
-    builds its own again before answering (the DuckDB variable outcome_run says whose they are).
-    """
-
-    con: duckdb.DuckDBPyConnection
-    as_of: dt.date
-    definitions: Definitions
+    marts: Marts
     filters: dict = field(default_factory=dict)
-    run_id: int = field(default_factory=lambda: next(_run_ids))
 
     @property
-    def params(self) -> dict:
-        return {**self.definitions.sql_params(), "as_of": self.as_of, **self.filters}
+    def con(self) -> duckdb.DuckDBPyConnection:
+        return self.marts.con
 
-    def build(self) -> None:
-        for name in PREPARE:
-            run_sql(self.con, sql_text(name), self.params)
-        self.con.execute("SET VARIABLE outcome_run = ?", [self.run_id])
+    @property
+    def as_of(self) -> dt.date:
+        return self.marts.as_of
 
-    def current(self) -> duckdb.DuckDBPyConnection:
-        """The connection, with this run's temp tables in it."""
-        if self.con.execute("SELECT getvariable('outcome_run')").fetchall()[0][0] != self.run_id:
-            self.build()
-        return self.con
+    @property
+    def definitions(self) -> Definitions:
+        return self.marts.definitions
 
-    def query(self, name: str, **extra) -> pd.DataFrame:
-        return run_sql(self.current(), sql_text(name), {**self.params, **extra}).df()
+    def query(self, name: str, **period) -> pd.DataFrame:
+        """A table macro of the outcome marts (MACROS) for a period, within the run's filters."""
+        sql = MACROS[name]
+        params = {k: v for k, v in {**self.filters, **period}.items() if f"${k}" in sql}
+        return self.marts.select(f"SELECT * FROM {sql}", params).df()
 
     def period(self, start_month=None, end_month=None) -> dict:
         """Report period as SQL parameters: first day of the first month to the last day of the last.
@@ -87,8 +75,17 @@ class OutcomeRun:
         return {"start_month": start, "end_month": end, "period_end": min(last, self.as_of)}
 
     def patients(self) -> pd.DataFrame:
-        """One row per patient, episode and instrument (see sql/patients.sql for each column)."""
-        return self.current().sql("SELECT * FROM outcome_patients").df()
+        """One row per patient, episode and instrument (models/outcomes/outcome_patients.sql)."""
+        return self.patients_query().df()
+
+    def patients_query(self) -> Query:
+        return self.marts.select(
+            """SELECT * FROM marts.outcome_patients
+               WHERE marts.in_filter(clinic_id, care_manager_id, payer, $clinics, $care_manager, $payer)
+                 AND ($instrument IS NULL OR instrument = $instrument)
+               ORDER BY patient_id, episode_id, instrument""",
+            dict(self.filters),
+        )
 
     def program_measures(self, start_month=None, end_month=None) -> pd.DataFrame:
         """DRR-E style (12 weeks, 6 months) and CMS159 (12 months) measures, with their counts.
@@ -134,9 +131,8 @@ def prepare(
     payer: str | None = None,
     instrument: str | None = None,
 ) -> OutcomeRun:
-    """Build the outcome temp tables for an as-of date (default: the latest data date)."""
-    as_of = as_date(as_of) if as_of else latest_data_date(con)
-    if as_of is None:
+    """The outcome marts as of `as_of` (default: the latest data date) within a report's filters."""
+    if as_of is None and latest_data_date(con) is None:
         raise ValueError("the store has no scores or time logs: nothing to measure")
     filters = {
         "clinics": [clinics] if isinstance(clinics, str) else (list(clinics) if clinics else None),
@@ -144,11 +140,9 @@ def prepare(
         "payer": payer or None,
         "instrument": instrument.upper() if instrument else None,
     }
-    run = OutcomeRun(con, as_of, definitions or load_definitions(), filters)
-    run.build()
-    return run
+    return OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None), filters)
 
 
 def patient_outcomes(con: duckdb.DuckDBPyConnection, as_of=None, params: Definitions | None = None, **filters) -> pd.DataFrame:
-    """One row per patient, episode and instrument as of `as_of` (see sql/patients.sql)."""
+    """One row per patient, episode and instrument as of `as_of` (see models/outcomes/outcome_patients.sql)."""
     return prepare(con, as_of, params, **filters).patients()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bcm_analytics.reports import formats
@@ -51,6 +52,61 @@ def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> P
     else:
         write_workbook({sheet: frame}, path)
     return path
+
+
+def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int]:
+    """A marts query (models.Query) to CSV, Parquet or a one-sheet workbook; returns (path, rows).
+
+    CSV and Parquet are written by DuckDB's COPY straight from the query, and workbook rows are
+    fetched in batches into XlsxWriter's constant-memory mode, so the whole result is never held
+    in memory: a 10-million-row billing export costs what its batches cost.
+    """
+    path = check_suffix(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".parquet"):
+        fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
+        rows = query.con.execute(f"COPY ({query.sql}) TO '{_sql_path(path)}' (FORMAT {fmt})", query.params or None).fetchall()
+        return path, rows[0][0] if rows else 0
+    return path, _stream_workbook(query, path, sheet)
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _stream_workbook(query, path: Path, sheet: str, batch: int = 20_000) -> int:
+    import xlsxwriter
+
+    result = query.execute()
+    columns = [d[0] for d in result.description]
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False,
+                                      "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
+    ws = book.add_worksheet(sheet[:31])
+    ws.write_row(0, 0, columns, book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}))
+    ws.freeze_panes(1, 0)
+    written = 0
+    while rows := result.fetchmany(batch):
+        if written + len(rows) > EXCEL_MAX_ROWS:
+            book.close()
+            path.unlink(missing_ok=True)
+            raise ValueError(f"more than {EXCEL_MAX_ROWS:,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
+        for row in rows:
+            written += 1
+            ws.write_row(written, 0, [_plain(v) for v in row])
+    ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
+    book.close()
+    return written
+
+
+def _plain(value):
+    """A cell XlsxWriter writes as typed: lists as text, decimals as floats."""
+    if isinstance(value, (list, tuple, dict)):
+        return ", ".join(map(str, value)) if not isinstance(value, dict) else str(value)
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, (int, float)):
+        return float(value)
+    return value
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) -> Path:
@@ -144,6 +200,6 @@ def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
         series = out[col]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             out[col] = series.dt.tz_localize(None)
-        elif series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple, dict))).any():
-            out[col] = series.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        elif series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
+            out[col] = series.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     return out

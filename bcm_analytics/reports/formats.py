@@ -35,7 +35,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "care_manager": ("care manager", "text"), "care_manager_id": ("care manager", "text"),
     "payer_class": ("payer class", "text"), "payer": ("payer", "text"), "instrument": ("instrument", "text"),
     # --- program overview
-    "active_patients": ("active caseload", "count"), "new_enrolments": ("new enrolments", "count"),
+    "active_caseload": ("active caseload", "count"), "active_patients": ("patients served", "count"), "new_enrolments": ("new enrolments", "count"),
     "discharges": ("discharges", "count"), "patients_with_time": ("patients with time logged", "count"),
     "minutes_logged": ("minutes logged", "number"), "minutes_per_patient": ("minutes per patient with time", "decimal"),
     # --- caseload and outcomes

@@ -11,11 +11,12 @@ import html
 
 from bcm_analytics.billing.reconcile import FINDINGS
 
-# One definition of "active caseload" for every report: the caseload measures' (outcomes SQL
-# caseload_months, program overview) count at a month's last day, or the as-of date in the
-# as-of month.
+# One definition of "active caseload" for every report, in the words of the macro every count
+# uses (models/outcomes/on_caseload.sql), taken at a month's last day (the as-of date in the
+# as-of month).
 ACTIVE_CASELOAD = ("patients enrolled on or before the month's last day (the as-of date in the as-of month) and "
-                   "not discharged before that day")
+                   "not discharged on or before that day: a patient discharged on the last day of a month is not on "
+                   "that month's caseload")
 
 
 def html_list(terms: list[tuple[str, str]]) -> str:

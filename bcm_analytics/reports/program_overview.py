@@ -39,7 +39,7 @@ def with_program_rows(raw: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 def caseload(raw: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
     """Active caseload per clinic and for the program at each month end (each month its own table)."""
-    return privacy.protect(with_program_rows(raw, ["active_patients"]), ["active_patients"], ["clinic_id"])
+    return privacy.protect(with_program_rows(raw, ["active_caseload"]), ["active_caseload"], ["clinic_id"])
 
 
 def flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[str, dict]:
@@ -95,7 +95,7 @@ def by_clinic(stocks: pd.DataFrame, flow_tables: dict, minutes: pd.DataFrame, na
     rows, hidden = [], {}
     for n, clinic in enumerate(clinics):
         row = {"group": "All" if clinic == TOTAL else names.get(clinic, clinic)}
-        cells = {"active_patients": _cell(last, last["clinic_id"] == clinic, "active_patients"),
+        cells = {"active_caseload": _cell(last, last["clinic_id"] == clinic, "active_caseload"),
                  "minutes_logged": _cell(minutes, minutes["clinic_id"] == clinic, "minutes_logged")}
         flow = flow_tables["total"] if clinic == TOTAL else flow_tables["clinics"]
         for col in FLOWS:
@@ -126,7 +126,7 @@ def headlines(stocks: pd.DataFrame, flow_tables: dict, time_frame: pd.DataFrame)
     """Active caseload at the last month end and its change, enrolments and discharges over the
     period, minutes per patient with time in the last month (all from the protected families)."""
     caseload_rows = program(stocks)
-    hidden = stocks.attrs.get("suppressed", {}).get("active_patients", ())
+    hidden = stocks.attrs.get("suppressed", {}).get("active_caseload", ())
     last = caseload_rows.iloc[-1]
     month = formats.month(last["month"])
     out = []
@@ -136,8 +136,8 @@ def headlines(stocks: pd.DataFrame, flow_tables: dict, time_frame: pd.DataFrame)
         detail = ""
         if len(caseload_rows) > 1 and caseload_rows.index[-2] not in hidden:
             before = caseload_rows.iloc[-2]
-            detail = f"{int(last['active_patients']) - int(before['active_patients']):+,} since {formats.month(before['month'])}"
-        out.append(Headline(f"active caseload, end of {month}", int(last["active_patients"]), "count", detail))
+            detail = f"{int(last['active_caseload']) - int(before['active_caseload']):+,} since {formats.month(before['month'])}"
+        out.append(Headline(f"active caseload, end of {month}", int(last["active_caseload"]), "count", detail))
     total = flow_tables["total"]
     for col in FLOWS:
         is_hidden = total.index[0] in total.attrs["suppressed"].get(col, ())

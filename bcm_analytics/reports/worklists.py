@@ -32,18 +32,37 @@ def scores(run: OutcomeRun) -> pd.DataFrame:
 
 
 def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
-    """The item-9 list, most urgent first: positives with no contact since the answer, oldest
-    answer first (waiting longest); then those contacted since, oldest answer first.
+    """The item-9 list, most urgent first: no contact since the positive answer before contacted;
+    then the latest PHQ-9 positive before unknown (no item 9) before earlier positives only;
+    then the oldest answer first (waiting longest).
 
-    `contacted_since` is yes when the last contact is after the day of the positive answer (a
-    contact the same day may be the visit the score was taken at, so it does not count).
+    From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
+    has no item 9), `item9_positive_since` the first answer of the current positive run,
+    `item9_earlier_positive_dates` the history, `contacted_since_item9` a contact after the
+    answer (a contact the same day may be the visit the score was taken at, so it does not count).
     """
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
-    out["contacted_since"] = (out["last_contact_date"] > out["item9_date"]).map({True: "yes", False: "no"})
-    out = out.sort_values(["contacted_since", "item9_date", "patient_id"], key=lambda s: s.map({"no": 0, "yes": 1})
-                          if s.name == "contacted_since" else s, kind="stable")
-    first = ["patient_id", "contacted_since", "item9_date", "last_contact_date", "clinic", "care_manager_id"]
-    return out[first + [c for c in out.columns if c not in first]].reset_index(drop=True)
+    history = out["item9_earlier_positive_dates"].map(_dates)
+    out["contacted_since"] = out["contacted_since_item9"].map({True: "yes", False: "no"})
+    out["item9_now"] = [("positive" if now is True else "unknown (latest PHQ-9 has no item 9)" if pd.isna(now)
+                         else "no (earlier positive)") for now in out["item9_positive"]]
+    out["positive_since"] = pd.to_datetime(out["item9_positive_since"]).fillna(history.map(lambda d: max(d) if d else pd.NaT))
+    out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
+    order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
+    out = out.sort_values(["contacted_since", "item9_now", "positive_since", "patient_id"], kind="stable",
+                          key=lambda s: s.map({"no": 0, "yes": 1}) if s.name == "contacted_since"
+                          else s.map(order) if s.name == "item9_now" else s)
+    first = ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives", "last_contact_date",
+             "clinic", "care_manager_id"]
+    drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+    return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
+
+
+def _dates(value) -> list:
+    """A list of dates from a DuckDB list cell (None, a list or an array)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [pd.Timestamp(v) for v in list(value) if v is not None and not pd.isna(v)]
 
 
 def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +82,8 @@ def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFram
 
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
-    drop = ["scores", "clinic_id", "not_improving_on"] if "instrument" in frame else ["clinic_id"]
+    drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
+            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
     return frame[[c for c in dict.fromkeys(order) if c in frame.columns]]
@@ -78,7 +98,8 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
     return {
         "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
-                                ["patient_id", "contacted_since", "item9_date", "last_contact_date"]),
+                                ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
+                                 "last_contact_date"]),
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id"]),
     }
 
@@ -93,7 +114,8 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
                        "(negative is better); one row per instrument that puts a patient on a list")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, (_, why) in cl.WORKLISTS.items()]
-    rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no), "
+    rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
+                                            "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest answer first: those have waited longest")]
     about = pd.DataFrame(rows, columns=["item", "value"])
     sheets = {"about": Sheet(about, widths={"value": 100})}

@@ -71,6 +71,8 @@ def make_clinics(rng: np.random.Generator, count: int) -> tuple[pl.DataFrame, np
         rows.append((f"CL{c + 1:03d}", f"{place} {kind}", setting, TIMEZONES[zones[c]]))
     weights = rng.dirichlet(np.full(count, 3.0)) * np.where(settings == 2, 0.5, 1.0)
     frame = pl.DataFrame(rows, schema=["clinic_id", "clinic_name", "setting", "timezone"], orient="row")
+    # No organisation NPI: the synthetic health centres bill under the treating practitioner's NPI.
+    frame = frame.with_columns(organization_npi=pl.lit(None, pl.String))
     return frame, weights / weights.sum()
 
 

@@ -1,0 +1,49 @@
+"""`bcm build`: bring the store's marts up to date, optionally with new rules or definitions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from bcm_analytics.cli.data import marts_summary
+from bcm_analytics.cli.options import db_option, fail, require_store
+
+
+@click.command()
+@db_option
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The program's rules file: becomes the store's own (later commands use it without --rules).")
+@click.option("--definitions", type=click.Path(dir_okay=False, path_type=Path),
+              help="Outcome definitions YAML: becomes the store's own.")
+@click.option("--full", is_flag=True, help="Rebuild every mart whole instead of only what changed.")
+def build(db: Path, rules_file: Path | None, definitions: Path | None, full: bool) -> None:
+    """Bring the marts (marts.* in the store) up to date with the data, the rules and definitions.
+
+    Every load does this on its own; run it after changing the rules or definitions files, or to
+    give the store a program rules file. Only what changed is recomputed: a model whose SQL or
+    configuration changed is rebuilt whole, the rest only for patients whose data changed.
+    """
+    from bcm_analytics.config.definitions import load_definitions
+    from bcm_analytics.config.rules import RulesError, load_rules
+    from bcm_analytics.models import refresh
+    from bcm_analytics.warehouse import connect
+
+    require_store(db)
+    try:
+        rules = load_rules(rules_file) if rules_file else None
+        if rules is not None:
+            rules.fees()
+        defs = load_definitions(definitions) if definitions else None
+    except (RulesError, ValueError, OSError) as e:
+        fail(str(e))
+    started = time.perf_counter()
+    con = connect(db)
+    try:
+        if full:
+            con.execute("DROP TABLE IF EXISTS meta.marts_manifest")
+        report = refresh(con, rules, defs, progress=lambda line: click.echo(f"  {line}"))
+    finally:
+        con.close()
+    click.echo(f"marts of {db} up to date: {marts_summary(report)} in {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,86 @@
+-- Every time-log entry of a registry patient: the rule in force in its (local) month, whether it
+-- counts and why not, and the minutes it adds once overlapping time is counted once.
+--
+-- Overlaps: intervals (entries with a start time) of one staff member on one patient are cut at
+-- every start and end into segments. A segment counts once, for the earliest-starting countable
+-- entry covering it, and not at all while a non-countable activity of the same person covers it
+-- (BCM time inside psychotherapy or an E/M visit); an activity outside the vocabulary neither
+-- counts nor blocks, and `bcm billing` reports it. Only islands of two or more intersecting
+-- intervals are cut, so the range join stays small. Entries without a start time count whole.
+-- kind: table
+-- per_patient: true
+WITH e AS (
+  SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
+         lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
+         t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
+         p.consent_date, marts.rule_in_force(p.payer_class, p.billing_setting, p.program, t.service_month) AS r,
+         t._source_file, t._line, t._load_id
+  FROM core.time_logs t
+  JOIN marts.billing_patients p USING (patient_id)
+),
+judged AS (
+  SELECT * EXCLUDE (r), r.code_set, CASE
+      WHEN r IS NULL THEN 'no_rule_in_force'
+      WHEN activity_type NOT IN (SELECT activity_type FROM config.activity_types) THEN 'activity_unknown'
+      WHEN NOT list_contains(r.countable_activities, activity_type) THEN 'activity_not_countable'
+      WHEN NOT list_contains(r.countable_roles, staff_role) THEN 'role_not_countable'
+      WHEN consent_date IS NULL THEN 'no_consent'
+      WHEN service_date < consent_date THEN 'before_consent'
+      ELSE 'countable' END AS status
+  FROM e
+),
+intervals AS (
+  SELECT entry_id, patient_id, staff_id, start_at AS s, end_at AS e, status = 'countable' AS counts,
+         max(end_at) OVER (PARTITION BY patient_id, staff_id ORDER BY start_at, end_at, entry_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+  FROM judged
+  WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
+    AND minutes > 0
+),
+islands AS (
+  SELECT *, sum(CASE WHEN reach IS NULL OR s >= reach THEN 1 ELSE 0 END)
+              OVER (PARTITION BY patient_id, staff_id ORDER BY s, e, entry_id ROWS UNBOUNDED PRECEDING) AS island
+  FROM intervals
+),
+shared AS (
+  SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY patient_id, staff_id, island) AS n FROM islands) WHERE n > 1
+),
+points AS (
+  SELECT DISTINCT patient_id, staff_id, island, unnest([s, e]) AS t FROM shared
+),
+segments AS (
+  SELECT * FROM (
+    SELECT patient_id, staff_id, island, t AS seg_start,
+           lead(t) OVER (PARTITION BY patient_id, staff_id, island ORDER BY t) AS seg_end
+    FROM points)
+  WHERE seg_end IS NOT NULL
+),
+owners AS (
+  SELECT g.seg_start, g.seg_end, bool_or(NOT i.counts) AS blocked,
+         arg_min(i.entry_id, (i.s, i.entry_id)) FILTER (WHERE i.counts) AS owner
+  FROM segments g
+  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id AND i.island = g.island
+              AND i.s <= g.seg_start AND i.e >= g.seg_end
+  GROUP BY g.patient_id, g.staff_id, g.island, g.seg_start, g.seg_end
+),
+shared_counted AS (
+  SELECT owner AS entry_id,
+         CAST(sum(datediff('microsecond', seg_start, seg_end)) / 60000000 AS DECIMAL(18, 4)) AS counted
+  FROM owners WHERE owner IS NOT NULL AND NOT blocked
+  GROUP BY owner
+),
+counted AS (
+  SELECT j.*, CASE WHEN j.status <> 'countable' THEN 0
+                   WHEN s.entry_id IS NULL THEN j.minutes
+                   ELSE coalesce(c.counted, 0) END AS counted_minutes
+  FROM judged j
+  LEFT JOIN (SELECT DISTINCT entry_id FROM shared) s USING (entry_id)
+  LEFT JOIN shared_counted c USING (entry_id)
+)
+SELECT * EXCLUDE (status, counted_minutes, consent_date),
+       CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
+       CASE WHEN status <> 'countable' THEN status
+            WHEN counted_minutes = minutes THEN 'counted'
+            WHEN counted_minutes > 0 THEN 'counted_in_part_overlap'
+            ELSE 'not_counted_overlap' END AS status
+FROM counted

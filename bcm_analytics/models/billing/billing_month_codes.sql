@@ -1,0 +1,7 @@
+-- What each month of service bills (marts.codes_for_minutes under the rule in force): the base or
+-- fallback code, add-on units, and how far the minutes are from the next code.
+-- kind: table
+-- per_patient: true
+SELECT * EXCLUDE (c), c.billed_base_code, c.add_on_code, c.add_on_units, c.next_code, c.next_units, c.next_from,
+       r.code_set, r.max_99494_units
+FROM (SELECT *, marts.codes_for_minutes(r, month_type, countable_minutes) AS c FROM marts.episodes)

@@ -1,0 +1,132 @@
+"""The SQL models and what each reads; the build order follows from the models themselves.
+
+A model is one .sql file in a folder per area (billing/, reconcile/, outcomes/). Its name is the
+file's stem and it lives in the `marts` schema. A header comment says what the model is:
+
+    -- kind: table | view | macro
+    -- per_patient: true        (tables only: every row belongs to one patient_id)
+
+A table or view file holds one SELECT; a macro file holds its whole `CREATE OR REPLACE MACRO
+marts.<name>(...)` statement. What a model reads is what its SQL names: every `marts.<x>` that
+is another model and every `config.<x>` that is a configuration input. No list is kept by hand;
+a `marts.` or `config.` name that is neither is refused, and so is a cycle.
+
+per_patient is what makes incremental builds possible: restricting every per-patient relation the
+model reads to a set of patients restricts its output to exactly those patients' rows. Its
+inputs from the store (staging, core) and other per-patient models qualify; configuration does not
+need to. tests/test_models.py proves incremental equals full on a program loaded month by month.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from graphlib import CycleError, TopologicalSorter
+from importlib import resources
+
+KINDS = ("table", "view", "macro")
+AREAS = ("billing", "reconcile", "outcomes")
+# Store relations whose rows belong to one patient each (restricted in incremental builds).
+PER_PATIENT_SOURCES = frozenset({
+    "staging.patients", "staging.time_logs", "staging.assessments", "staging.claims", "staging.claims_unknown_patient",
+    "core.patients", "core.time_logs", "core.assessments",
+})
+REFERENCE = re.compile(r"\b(marts|config)\.([a-z_][a-z0-9_]*)\b")
+SOURCE = re.compile(r"\b(staging|core|meta)\.([a-z_][a-z0-9_]*)\b")
+HEADER = re.compile(r"^--\s*(kind|per_patient):\s*(\S+)\s*$", re.MULTILINE)
+
+
+class ModelError(ValueError):
+    """A model file the graph cannot use (unknown reference, cycle, bad header)."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    area: str
+    kind: str
+    per_patient: bool
+    sql: str
+    reads: frozenset[str]  # models and config inputs, qualified: marts.x, config.y
+    sources: frozenset[str]  # store relations read: staging.x, core.y, meta.z
+
+    @property
+    def qualified(self) -> str:
+        return f"marts.{self.name}"
+
+    @property
+    def doc(self) -> str:
+        """The header's first paragraph: what the model holds and why."""
+        lines = []
+        for line in self.sql.splitlines():
+            if not line.startswith("--") or HEADER.match(line):
+                break
+            text = line[2:].strip()
+            if not text and lines:
+                break
+            if text:
+                lines.append(text)
+        return " ".join(lines)
+
+    @property
+    def sql_digest(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Model:
+    header = dict(HEADER.findall(text))
+    kind = header.get("kind")
+    if kind not in KINDS:
+        raise ModelError(f"models/{area}/{name}.sql: header needs `-- kind: {' | '.join(KINDS)}`")
+    per_patient = header.get("per_patient", "false") == "true"
+    if per_patient and kind != "table":
+        raise ModelError(f"models/{area}/{name}.sql: only tables are built per patient")
+    body = re.sub(r"--[^\n]*", "", text)
+    if kind == "macro" and not re.search(rf"\bMACRO\s+marts\.{name}\s*\(", body):
+        raise ModelError(f"models/{area}/{name}.sql: a macro file creates marts.{name}(...)")
+    reads = {f"{s}.{n}" for s, n in REFERENCE.findall(body)} - {f"marts.{name}"}
+    unknown = sorted(r for r in reads if r.startswith("config.") and r[7:] not in config_inputs)
+    if unknown:
+        raise ModelError(f"models/{area}/{name}.sql: unknown configuration input {', '.join(unknown)}")
+    sources = frozenset(f"{s}.{n}" for s, n in SOURCE.findall(body))
+    return Model(name, area, kind, per_patient, text, frozenset(reads), sources)
+
+
+@cache
+def models(config_inputs: frozenset[str]) -> dict[str, Model]:
+    """Every model, in build order (what a model reads is built before it)."""
+    found: dict[str, Model] = {}
+    root = resources.files("bcm_analytics.models")
+    for area in AREAS:
+        for entry in sorted(root.joinpath(area).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".sql"):
+                name = entry.name[:-4]
+                if name in found:
+                    raise ModelError(f"models/{area}/{entry.name}: a model named {name} exists in {found[name].area}/")
+                found[name] = _parse(area, name, entry.read_text(), config_inputs)
+    for m in found.values():
+        missing = sorted(r for r in m.reads if r.startswith("marts.") and r[6:] not in found)
+        if missing:
+            raise ModelError(f"models/{m.area}/{m.name}.sql reads {', '.join(missing)}, which no model defines")
+    graph = {name: {r[6:] for r in m.reads if r.startswith("marts.")} for name, m in found.items()}
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as e:
+        raise ModelError(f"models read each other in a cycle: {' -> '.join(e.args[1])}") from None
+    return {name: found[name] for name in order}
+
+
+def downstream(all_models: dict[str, Model], changed: set[str]) -> set[str]:
+    """Models that read any of `changed` (qualified names), directly or through other models."""
+    out: set[str] = set()
+    for name, m in all_models.items():  # build order: upstream first
+        if m.reads & changed or any(f"marts.{u}" in m.reads for u in out):
+            out.add(name)
+    return out
+
+
+def per_patient_relations(all_models: dict[str, Model]) -> frozenset[str]:
+    """Relations restricted to the build's patients in an incremental build."""
+    return PER_PATIENT_SOURCES | {m.qualified for m in all_models.values() if m.per_patient}

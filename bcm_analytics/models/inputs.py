@@ -1,0 +1,79 @@
+"""The configuration the models read, as small tables in the `config` schema.
+
+Billing rules, fee schedules, outcome definitions, the as-of date and the program time zone are
+written next to the marts they produced, so any DuckDB client sees which rules a mart holds,
+and so the build can tell from their digests which marts a change of configuration touches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from bcm_analytics.config.definitions import Definitions
+from bcm_analytics.config.rules import Rules
+
+RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "activity_types", "claim_codes", "ruleset")
+DEFINITION_INPUTS = ("outcome_settings", "instruments", "severity_bands", "age_bands", "outcome_windows")
+RUN_INPUTS = ("as_of_date", "program")
+NAMES = frozenset(RULE_INPUTS + DEFINITION_INPUTS + RUN_INPUTS)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every configuration table a build writes, with a digest of each."""
+
+    tables: dict[str, pa.Table]
+
+    def digests(self) -> dict[str, str]:
+        return {name: digest(table) for name, table in self.tables.items()}
+
+
+def digest(table: pa.Table) -> str:
+    """A content digest: the same rows in the same order give the same digest, whatever made them."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+def rule_tables(rules: Rules) -> dict[str, pa.Table]:
+    codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
+    return {
+        "rule_periods": rules.periods,
+        "fee_schedule": rules.fees(),
+        "payer_names": pa.table({"payer_name": pa.array(list(rules.payer_names), pa.string()),
+                                 "payer_class": pa.array(list(rules.payer_names.values()), pa.string())}),
+        "activity_types": pa.table({"activity_type": pa.array(sorted(a.lower() for a in rules.activity_types), pa.string())}),
+        "claim_codes": pa.table({"code": pa.array([c for c, _ in codes], pa.string()),
+                                 "family": pa.array([f for _, f in codes], pa.string())}),
+        "ruleset": pa.table({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
+    }
+
+
+STRUCT_LISTS = {"instruments": "instruments", "bands": "severity_bands", "age_bands": "age_bands"}
+
+
+def definition_tables(definitions: Definitions) -> dict[str, pa.Table]:
+    params = definitions.sql_params()
+    tables = {table: pa.Table.from_pylist(params.pop(key)) for key, table in STRUCT_LISTS.items()}
+    windows = [(name, params.pop(f"w{name}_from"), params.pop(f"w{name}_to")) for name in ("12w", "6m", "12m")]
+    tables["outcome_windows"] = pa.table({"window_name": [w[0] for w in windows],
+                                          "from_day": [int(w[1]) for w in windows], "to_day": [int(w[2]) for w in windows]})
+    settings = {key: [value] for key, value in sorted(params.items())}
+    settings["definitions_version"] = [definitions.version]
+    tables["outcome_settings"] = pa.table(settings)
+    return tables
+
+
+def run_tables(as_of: dt.date | None, timezone: str) -> dict[str, pa.Table]:
+    """The as-of date outcomes are measured at (None: the latest date in the data) and the program zone."""
+    return {"as_of_date": pa.table({"as_of": pa.array([as_of], pa.date32())}),
+            "program": pa.table({"timezone": [timezone]})}
+
+
+def inputs(rules: Rules, definitions: Definitions, as_of: dt.date | None, timezone: str) -> Inputs:
+    return Inputs({**rule_tables(rules), **definition_tables(definitions), **run_tables(as_of, timezone)})

@@ -1,0 +1,236 @@
+"""Where to read the marts from, for the rules, definitions and as-of date a caller asks for.
+
+The store keeps one set of marts, built after every load with the store's own configuration:
+its rules file and definitions file (recorded when a build is given them), the as-of date of the
+latest data, and the program time zone. `refresh` brings them up to date (a writer). `current`
+hands a reader a `Marts` that names where each mart is:
+
+- asked for what the store's marts hold: the store's marts, built nothing;
+- the store's marts are stale on a writable connection (a load without a build, a new version
+  of a model): they are brought up to date in place;
+- asked for something else (another rules file, other definitions, an earlier as-of date), or
+  stale on a read-only connection: the models that differ are built into a scratch catalog
+  beside the connection and `Marts.note` says so, for the command or report to tell its reader.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bcm_analytics.config.definitions import Definitions, load_definitions
+from bcm_analytics.config.rules import RULES_ENV, Rules, as_rules, load_rules
+from bcm_analytics.models.build import BuildReport, Progress, Target, build, data_version, input_digests, manifest
+from bcm_analytics.models.graph import downstream, models
+from bcm_analytics.models.inputs import DEFINITION_INPUTS, NAMES, RULE_INPUTS, Inputs, inputs
+
+SETTINGS_SQL = "CREATE TABLE IF NOT EXISTS meta.marts_settings (name VARCHAR PRIMARY KEY, value VARCHAR)"
+
+
+@dataclass(frozen=True)
+class Marts:
+    """The marts a caller reads: `sql(text)` points `marts.x` / `config.x` names at where they are."""
+
+    con: duckdb.DuckDBPyConnection
+    target: Target
+    as_of: dt.date
+    rules: Rules
+    definitions: Definitions
+    note: str | None = None
+
+    def sql(self, text: str) -> str:
+        return self.target.locate(text)
+
+    def query(self, text: str, params: dict | list | None = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(self.sql(text), params) if params else self.con.execute(self.sql(text))
+
+    def select(self, text: str, params: dict | None = None) -> Query:
+        return Query(self.con, self.sql(text), params or {})
+
+
+@dataclass(frozen=True)
+class Query:
+    """A SELECT over the marts with its parameters: a frame for a notebook (`df`), or streamed to a
+    file by reports.export.write_query (DuckDB COPY), never both in memory at once."""
+
+    con: duckdb.DuckDBPyConnection
+    sql: str
+    params: dict
+
+    def df(self):
+        return self.con.execute(self.sql, self.params or None).df()
+
+    def execute(self) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(self.sql, self.params or None)
+
+
+def _settings(con) -> dict[str, str]:
+    try:
+        return dict(con.execute("SELECT name, value FROM meta.marts_settings").fetchall())
+    except duckdb.CatalogException:
+        return {}
+
+
+def _program_file(con) -> Path | None:
+    """The program rules file the store's marts were built with, while it still exists."""
+    path = _settings(con).get("rules_file")
+    return Path(path) if path and Path(path).is_file() else None
+
+
+def resolve_rules(con, rules: Rules | str | Path | None) -> Rules:
+    """Rules asked for, else $BCM_RULES, else the store's own rules file, else the defaults."""
+    if rules is not None or os.environ.get(RULES_ENV):
+        return as_rules(rules)
+    return load_rules(_program_file(con))
+
+
+def resolve_definitions(con, definitions: Definitions | str | Path | None) -> Definitions:
+    if isinstance(definitions, Definitions):
+        return definitions
+    if definitions is None:
+        stored = _settings(con).get("definitions_file")
+        definitions = stored if stored and Path(stored).is_file() else None
+    return load_definitions(definitions)
+
+
+def latest_data_date(con) -> dt.date | None:
+    """The default as-of date: the last day with a score or a time-log entry in the store."""
+    return con.execute(
+        "SELECT greatest((SELECT max(administered_on) FROM core.assessments), (SELECT max(service_date) FROM core.time_logs))"
+    ).fetchall()[0][0]
+
+
+def _store_as_of(con) -> dt.date | None:
+    """The as-of date the store's marts hold, when they were built against today's data."""
+    recorded, _ = manifest(con)
+    versions = {v for _, v in recorded.values()}
+    if versions != {data_version(con)}:
+        return None
+    try:
+        return con.execute("SELECT as_of FROM config.as_of_date").fetchall()[0][0]
+    except duckdb.CatalogException:
+        return None
+
+
+def _timezone(con) -> str:
+    return con.execute("SELECT getvariable('bcm_timezone')").fetchall()[0][0]
+
+
+def _inputs_for(con, rules: Rules, definitions: Definitions, as_of: dt.date | None) -> Inputs:
+    return inputs(rules, definitions, as_of or dt.date(1900, 1, 1), _timezone(con))
+
+
+def _stale(con, wanted: Inputs) -> tuple[set[str], set[str]]:
+    """(models whose recorded digest or data differs from `wanted`, config inputs that differ)."""
+    all_models = models(NAMES)
+    recorded, recorded_inputs = manifest(con)
+    digests = input_digests(all_models, wanted.digests())
+    version = data_version(con)
+    stale = {
+        name for name, m in all_models.items()
+        if recorded.get(name, (None, None))[0] != digests[name] or (m.kind == "table" and recorded[name][1] != version)
+    }
+    changed = {name for name, d in wanted.digests().items() if recorded_inputs.get(name) != d}
+    return stale, changed
+
+
+def refresh(con, rules=None, definitions=None, *, progress: Progress | None = None) -> BuildReport:
+    """Bring the store's marts up to date (a writer, after a load). Given a rules or definitions
+    file, it becomes the store's own: later commands without one use it."""
+    rules = resolve_rules(con, rules)
+    definitions = resolve_definitions(con, definitions)
+    as_of = latest_data_date(con)
+    report = build(con, _inputs_for(con, rules, definitions, as_of), progress=progress)
+    con.execute(SETTINGS_SQL)
+    program_file = rules.files[1] if len(rules.files) > 1 else None
+    con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('rules_file', ?)",
+                [str(Path(program_file).resolve()) if program_file else None])
+    source = definitions.source.split(" + ")
+    con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('definitions_file', ?)",
+                [str(Path(source[1]).resolve()) if len(source) == 2 and Path(source[1]).is_file() else None])
+    return report
+
+
+def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress | None = None) -> Marts:
+    """The marts for these rules, definitions and as-of date (None: the store's own)."""
+    rules = resolve_rules(con, rules)
+    definitions = resolve_definitions(con, definitions)
+    own_as_of = _store_as_of(con) or latest_data_date(con)
+    as_of = as_of or own_as_of
+    wanted = _inputs_for(con, rules, definitions, as_of)
+    stale, changed = _stale(con, wanted)
+    configured = {"program", *RULE_INPUTS, *DEFINITION_INPUTS}
+    if stale and not _read_only(con) and (not (changed & configured) or not manifest(con)[0]):
+        refresh(con, rules, definitions, progress=progress)  # the store's own marts, brought up to date
+        stale, changed = _stale(con, wanted)
+    if not stale:
+        return Marts(con, Target(), as_of, rules, definitions)
+    all_models = models(NAMES)
+    todo = stale | downstream(all_models, {f"config.{c}" for c in changed})
+    todo |= downstream(all_models, {f"marts.{m}" for m in todo})
+    target = _scratch(con, wanted, todo)
+    if not _built(con, target):
+        build(con, wanted, target, only=todo, progress=progress)
+    return Marts(con, target, as_of, rules, definitions, _why(changed, stale, as_of != own_as_of))
+
+
+def _why(changed: set[str], stale: set[str], other_as_of: bool) -> str:
+    reasons = []
+    if changed & set(RULE_INPUTS):
+        reasons.append("billing rules other than the store's")
+    if changed & set(DEFINITION_INPUTS):
+        reasons.append("outcome definitions other than the store's")
+    if other_as_of:
+        reasons.append("an as-of date other than the data's latest")
+    if "program" in changed:
+        reasons.append("a program time zone other than the store's")
+    if not reasons:
+        reasons.append("marts older than the data (run `bcm build` to update them)")
+    return "computed in a temporary schema for " + " and ".join(reasons) + "; the store's marts are unchanged"
+
+
+def _read_only(con) -> bool:
+    return con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+
+
+_SCRATCH_DIR: Path | None = None
+
+
+def _scratch(con, wanted: Inputs, todo: set[str]) -> Target:
+    """A scratch catalog for these inputs and this state of the data (reused while it is current)."""
+    global _SCRATCH_DIR
+    key = hashlib.sha256(
+        repr((sorted(wanted.digests().items()), sorted(todo), data_version(con))).encode()
+    ).hexdigest()[:16]
+    name = f"bcm_scratch_{key}"
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    if name not in attached:
+        if _SCRATCH_DIR is None:
+            _SCRATCH_DIR = Path(tempfile.mkdtemp(prefix="bcm-scratch-"))
+            atexit.register(shutil.rmtree, _SCRATCH_DIR, True)
+        con.execute(f"ATTACH '{_SCRATCH_DIR / _session(con)}-{name}.duckdb' AS {name} (READ_WRITE)")
+    return Target(name, frozenset(todo))
+
+
+def _session(con) -> str:
+    """A name for this connection: scratch catalogs belong to one connection (another store, or
+    the same store in another state, must never find them)."""
+    token = con.execute("SELECT getvariable('bcm_session')").fetchall()[0][0]
+    if token is None:
+        token = uuid.uuid4().hex
+        con.execute("SET VARIABLE bcm_session = ?", [token])
+    return token
+
+
+def _built(con, target: Target) -> bool:
+    recorded, _ = manifest(con, target.catalog)
+    return set(target.models) <= set(recorded)

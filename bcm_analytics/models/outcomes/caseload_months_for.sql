@@ -1,0 +1,34 @@
+-- Caseload and process measures per month of start_..end_ for the program, each clinic, each care
+-- manager and each care manager at each clinic ('All' where summed over), counted from
+-- marts.caseload_patient_months for the episodes inside the filters (marts.in_filter).
+--   served  episodes open any day of the month (the base of per-patient-month rates)
+--   active  the active caseload at month end (marts.on_caseload): the number every report shows
+-- kind: macro
+CREATE OR REPLACE MACRO marts.caseload_months_for(start_, end_, clinics_, care_manager_, payer_) AS TABLE
+SELECT month,
+       CASE WHEN grouping(clinic_id) = 0 THEN coalesce(clinic_id, 'Unknown') ELSE 'All' END AS clinic,
+       CASE WHEN grouping(care_manager_id) = 0 THEN coalesce(care_manager_id, 'Unknown') ELSE 'All' END AS care_manager,
+       count(*) AS served,
+       count(*) FILTER (WHERE active) AS active,
+       count(*) FILTER (WHERE enrolled_in_month) AS new_enrolments,
+       count(*) FILTER (WHERE discharged_in_month) AS discharges,
+       count(*) FILTER (WHERE contacted) AS contacted,
+       count(*) FILTER (WHERE scored) AS scored,
+       count(*) FILTER (WHERE scored_long) AS scored_long,
+       count(*) FILTER (WHERE reviewed) AS reviewed,
+       count(*) FILTER (WHERE not_improving) AS not_improving,
+       count(*) FILTER (WHERE not_improving_no_review) AS not_improving_no_review,
+       count(*) FILTER (WHERE assessed) AS assessed,
+       count(*) FILTER (WHERE followed_up) AS followed_up,
+       sum(contacts) AS contacts,
+       sum(minutes) AS minutes,
+       avg(weeks_in_treatment) AS mean_weeks_in_treatment,
+       avg(phq9_first) AS mean_phq9_first,
+       avg(phq9_last) AS mean_phq9_last,
+       avg(gad7_first) AS mean_gad7_first,
+       avg(gad7_last) AS mean_gad7_last
+FROM marts.caseload_patient_months
+WHERE month BETWEEN CAST(start_ AS DATE) AND CAST(end_ AS DATE)
+  AND marts.in_filter(clinic_id, care_manager_id, payer, clinics_, care_manager_, payer_)
+GROUP BY GROUPING SETS ((month), (month, clinic_id), (month, care_manager_id), (month, clinic_id, care_manager_id))
+ORDER BY month, clinic = 'All' DESC, clinic, care_manager = 'All' DESC, care_manager

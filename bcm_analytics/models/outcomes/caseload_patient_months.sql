@@ -1,0 +1,111 @@
+-- Each episode's months on the program (enrolment month to discharge or as-of month), with the
+-- state the caseload and process measures count (AIMS Center style). A month's state is taken at
+-- its last day, or at the as-of date in the as-of month (month_end):
+--   active               on the caseload at month_end (marts.on_caseload)
+--   enrolled_in_month, discharged_in_month
+--   contacted            active, and a contact in the contacted_within_days (30) before month_end
+--   scored, scored_long  active, and a score in the last scored_within_days / _long days
+--   reviewed             active, and a psychiatric case review in the last review_within_days
+--   not_improving        active, and marts.is_not_improving on some instrument at month_end
+--   not_improving_no_review   ... and no case review in the last not_improving_review_days
+--   assessed, followed_up     the episode's initial assessment (an assessment activity, else the
+--                        baseline score; before enrolment counts in the enrolment month) falls in
+--                        the month and its followup_within_days window has closed; and a contact
+--                        came within it
+--   contacts, minutes    logged in the month
+-- Recency comes from as-of joins (the latest event on or before month_end), so the cost grows
+-- with months and events, not with their product.
+-- kind: table
+-- per_patient: true
+WITH s AS (SELECT * FROM config.outcome_settings),
+months AS (
+  SELECT e.episode_id, e.patient_id, e.enrollment_date, e.discharge_date, e.clinic_id, e.care_manager_id, e.payer,
+         CAST(m.month AS DATE) AS month, a.as_of
+  FROM marts.outcome_episodes e
+  CROSS JOIN config.as_of_date a
+  CROSS JOIN LATERAL (SELECT unnest(generate_series(date_trunc('month', e.enrollment_date),
+                                                    date_trunc('month', coalesce(e.discharge_date, a.as_of)),
+                                                    INTERVAL 1 MONTH)) AS month) m
+),
+pm AS (
+  SELECT *, least(last_day(month), as_of) AS month_end FROM months
+),
+contacts AS (SELECT episode_id, service_date FROM marts.outcome_activity WHERE is_contact),
+reviews AS (SELECT episode_id, service_date FROM marts.outcome_activity WHERE is_review),
+last_contact AS (
+  SELECT pm.episode_id, pm.month, c.service_date AS last_contact
+  FROM pm ASOF LEFT JOIN contacts c ON pm.episode_id = c.episode_id AND pm.month_end >= c.service_date
+),
+last_review AS (
+  SELECT pm.episode_id, pm.month, r.service_date AS last_review
+  FROM pm ASOF LEFT JOIN reviews r ON pm.episode_id = r.episode_id AND pm.month_end >= r.service_date
+),
+in_month AS (
+  SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes
+  FROM marts.outcome_activity GROUP BY ALL
+),
+instrument_months AS (
+  SELECT pm.episode_id, pm.month, pm.month_end, b.instrument, b.baseline_date, b.baseline_score
+  FROM pm JOIN marts.outcome_baselines b USING (episode_id)
+  WHERE b.baseline_date <= pm.month_end
+),
+scores_then AS (
+  SELECT im.*, sc.administered_on AS latest_date, sc.total_score AS latest_score
+  FROM instrument_months im
+  ASOF JOIN marts.outcome_scores sc
+    ON im.episode_id = sc.episode_id AND im.instrument = sc.instrument AND im.month_end >= sc.administered_on
+),
+targets AS (
+  SELECT episode_id, month,
+         max(latest_date) AS latest_score_date,
+         bool_or(marts.is_not_improving(baseline_date, baseline_score, latest_date, latest_score, month_end)) AS not_improving,
+         any_value(baseline_score) FILTER (WHERE instrument = 'PHQ-9') AS phq9_first,
+         any_value(latest_score) FILTER (WHERE instrument = 'PHQ-9') AS phq9_last,
+         any_value(baseline_score) FILTER (WHERE instrument = 'GAD-7') AS gad7_first,
+         any_value(latest_score) FILTER (WHERE instrument = 'GAD-7') AS gad7_last
+  FROM scores_then GROUP BY ALL
+),
+initial_assessment AS (
+  SELECT e.episode_id, e.enrollment_date,
+         coalesce((SELECT min(a.service_date) FROM marts.outcome_activity a WHERE a.episode_id = e.episode_id AND a.is_assessment),
+                  (SELECT min(b.baseline_date) FROM marts.outcome_baselines b WHERE b.episode_id = e.episode_id)) AS assessed_on
+  FROM marts.outcome_episodes e
+),
+followed AS (
+  SELECT ia.episode_id, greatest(ia.assessed_on, ia.enrollment_date) AS counted_on,
+         coalesce(bool_or(a.is_contact AND a.service_date > ia.assessed_on
+                          AND a.service_date <= ia.assessed_on + s.followup_within_days::INTEGER), false) AS followed_up
+  FROM initial_assessment ia
+  CROSS JOIN s
+  CROSS JOIN config.as_of_date d
+  LEFT JOIN marts.outcome_activity a USING (episode_id)
+  WHERE ia.assessed_on + s.followup_within_days::INTEGER <= d.as_of
+  GROUP BY ALL
+)
+SELECT pm.episode_id, pm.patient_id, pm.month, pm.month_end, pm.enrollment_date, pm.clinic_id, pm.care_manager_id, pm.payer,
+       marts.on_caseload(pm.enrollment_date, pm.discharge_date, pm.month_end) AS active,
+       pm.enrollment_date >= pm.month AS enrolled_in_month,
+       coalesce(pm.discharge_date <= pm.month_end, false) AS discharged_in_month,
+       active AND coalesce(lc.last_contact > pm.month_end - s.contacted_within_days::INTEGER, false) AS contacted,
+       active AND coalesce(t.latest_score_date > pm.month_end - s.scored_within_days::INTEGER, false) AS scored,
+       active AND coalesce(t.latest_score_date > pm.month_end - s.scored_within_days_long::INTEGER, false) AS scored_long,
+       active AND coalesce(lr.last_review > pm.month_end - s.process_review_within_days::INTEGER, false) AS reviewed,
+       active AND coalesce(t.not_improving, false) AS not_improving,
+       active AND coalesce(t.not_improving, false)
+         AND NOT coalesce(lr.last_review > pm.month_end - s.not_improving_review_days::INTEGER, false) AS not_improving_no_review,
+       coalesce(f.counted_on BETWEEN pm.month AND pm.month_end, false) AS assessed,
+       coalesce(f.counted_on BETWEEN pm.month AND pm.month_end AND f.followed_up, false) AS followed_up,
+       coalesce(im.contacts, 0) AS contacts,
+       coalesce(im.minutes, 0) AS minutes,
+       CASE WHEN active THEN datediff('day', pm.enrollment_date, pm.month_end) / 7.0 END AS weeks_in_treatment,
+       CASE WHEN active THEN t.phq9_first END AS phq9_first,
+       CASE WHEN active THEN t.phq9_last END AS phq9_last,
+       CASE WHEN active THEN t.gad7_first END AS gad7_first,
+       CASE WHEN active THEN t.gad7_last END AS gad7_last
+FROM pm
+CROSS JOIN s
+LEFT JOIN last_contact lc USING (episode_id, month)
+LEFT JOIN last_review lr USING (episode_id, month)
+LEFT JOIN in_month im USING (episode_id, month)
+LEFT JOIN targets t USING (episode_id, month)
+LEFT JOIN followed f USING (episode_id)

@@ -1,0 +1,29 @@
+-- Distribution of change from baseline to the latest score, for eligible baselines in
+-- start_..period_end_ with a later score (episodes inside the filters): bands of percent change;
+-- the first band is a response (marts.is_response).
+-- kind: macro
+CREATE OR REPLACE MACRO marts.change_distribution_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
+WITH changes AS (
+  SELECT instrument, (latest_score - baseline_score) / baseline_score::DOUBLE AS change,
+         marts.is_response(latest_score, baseline_score) AS responded
+  FROM marts.outcome_patients
+  WHERE eligible AND latest_date > baseline_date AND baseline_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
+    AND marts.in_filter(clinic_id, care_manager_id, payer, clinics_, care_manager_, payer_)
+    AND (instrument_ IS NULL OR instrument = instrument_)
+),
+banded AS (
+  SELECT instrument,
+         CASE WHEN responded THEN 1 WHEN change <= -0.25 THEN 2 WHEN change < 0 THEN 3
+              WHEN change = 0 THEN 4 ELSE 5 END AS band_order
+  FROM changes
+),
+bands AS (
+  SELECT * FROM (VALUES (1, 'improved by 50% or more'), (2, 'improved by 25-49%'), (3, 'improved by under 25%'),
+                        (4, 'no change'), (5, 'worse')) AS b(band_order, change_band)
+)
+SELECT i.instrument, b.band_order, b.change_band, count(x.band_order) AS patients
+FROM bands b
+CROSS JOIN (SELECT DISTINCT instrument FROM banded) i
+LEFT JOIN banded x ON x.instrument = i.instrument AND x.band_order = b.band_order
+GROUP BY ALL
+ORDER BY i.instrument, b.band_order

@@ -1,0 +1,54 @@
+-- Enrolment-cohort curves: response and remission by months since enrolment.
+--
+-- Cohort: the enrolment cohort_period (quarter by default) of episodes inside the filters enrolled
+-- in start_..period_end_, baseline eligible. Month k is day round(k * days_per_month) after
+-- enrolment. A cohort shows month k only once every member has reached it (so a curve follows the
+-- same patients); a patient counts from the month their baseline is on or before, with the latest
+-- score up to that day.
+-- kind: macro
+CREATE OR REPLACE MACRO marts.cohorts_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
+WITH s AS (SELECT * FROM config.outcome_settings),
+eligible AS (
+  SELECT b.episode_id, b.instrument, e.enrollment_date, b.baseline_date, b.baseline_score,
+         CAST(CASE s.cohort_period WHEN 'quarter' THEN date_trunc('quarter', e.enrollment_date)
+                                   WHEN 'year' THEN date_trunc('year', e.enrollment_date)
+                                   ELSE date_trunc('month', e.enrollment_date) END AS DATE) AS cohort_start,
+         least(CAST(cohort_start + CASE s.cohort_period WHEN 'quarter' THEN INTERVAL 3 MONTH WHEN 'year' THEN INTERVAL 1 YEAR
+                                                        ELSE INTERVAL 1 MONTH END - INTERVAL 1 DAY AS DATE),
+               CAST(period_end_ AS DATE)) AS cohort_end,
+         s.cohort_period, s.days_per_month, s.cohort_max_months
+  FROM marts.outcome_baselines b
+  JOIN marts.outcome_episodes e USING (episode_id)
+  CROSS JOIN s
+  WHERE e.enrollment_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
+    AND b.baseline_score >= s.eligible_baseline_min
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+    AND (instrument_ IS NULL OR b.instrument = instrument_)
+),
+points AS (
+  SELECT el.*, k AS months_since_enrolment,
+         el.enrollment_date + CAST(round(k * el.days_per_month) AS INTEGER) AS point_date
+  FROM eligible el
+  CROSS JOIN (SELECT unnest(range(1, (SELECT cohort_max_months FROM s) + 1)) AS k)
+  CROSS JOIN config.as_of_date a
+  WHERE el.cohort_end + CAST(round(k * el.days_per_month) AS INTEGER) <= a.as_of
+),
+status AS (
+  SELECT p.episode_id, p.instrument, p.cohort_start, p.cohort_period, p.months_since_enrolment, p.baseline_date,
+         p.baseline_score,
+         max(sc.administered_on) AS latest_date,
+         arg_max(sc.total_score, sc.administered_on) AS latest_score
+  FROM points p
+  JOIN marts.outcome_scores sc ON sc.episode_id = p.episode_id AND sc.instrument = p.instrument AND sc.administered_on <= p.point_date
+  GROUP BY ALL
+)
+SELECT CASE cohort_period WHEN 'quarter' THEN strftime(cohort_start, '%Y') || '-Q' || quarter(cohort_start)
+                          WHEN 'year' THEN strftime(cohort_start, '%Y') ELSE strftime(cohort_start, '%Y-%m') END AS cohort,
+       instrument, months_since_enrolment,
+       count(*) AS patients,
+       count(*) FILTER (WHERE latest_date > baseline_date) AS measured,
+       count(*) FILTER (WHERE marts.is_response(latest_score, baseline_score)) AS responders,
+       count(*) FILTER (WHERE marts.is_remission(latest_score)) AS remitters
+FROM status
+GROUP BY ALL
+ORDER BY instrument, cohort, months_since_enrolment

@@ -1,0 +1,7 @@
+-- Whether an episode is inside a report's filters: clinics_ (a list), care_manager_, payer_; NULL
+-- means all. Every filtered outcome query asks here.
+-- kind: macro
+CREATE OR REPLACE MACRO marts.in_filter(clinic_id, care_manager_id, payer, clinics_, care_manager_, payer_) AS
+  coalesce(list_contains(clinics_, clinic_id), true)
+  AND (care_manager_ IS NULL OR care_manager_id = care_manager_)
+  AND (payer_ IS NULL OR payer = payer_)

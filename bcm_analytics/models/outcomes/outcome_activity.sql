@@ -1,0 +1,21 @@
+-- Time-log entries of each episode, marked as contacts and psychiatric case reviews.
+--
+-- Contact: a real contact mode (not none/empty) or a patient-facing activity type.
+-- Psychiatric case review: a caseload-review activity or time logged by the consultant.
+-- Entries from baseline_lookback_days before enrolment count (an assessment before enrolment).
+-- kind: table
+-- per_patient: true
+SELECT e.episode_id, e.patient_id, t.entry_id, t.service_date, t.service_month, t.minutes,
+       t.activity_type, t.staff_role,
+       CASE WHEN t.contact_mode IS NULL OR list_contains(s.no_contact_modes, t.contact_mode) THEN 'no mode'
+            ELSE t.contact_mode END AS contact_mode,
+       (t.contact_mode IS NOT NULL AND NOT list_contains(s.no_contact_modes, t.contact_mode))
+         OR list_contains(s.contact_activity_types, t.activity_type) AS is_contact,
+       list_contains(s.review_activity_types, t.activity_type)
+         OR list_contains(s.review_staff_roles, t.staff_role) AS is_review,
+       list_contains(s.initial_assessment_activity_types, t.activity_type) AS is_assessment
+FROM core.time_logs t
+CROSS JOIN config.outcome_settings s
+JOIN marts.outcome_episodes e
+  ON t.patient_id = e.patient_id
+ AND t.service_date BETWEEN e.enrollment_date - s.lookback_days::INTEGER AND e.episode_end

@@ -1,0 +1,38 @@
+-- Scores that count for outcomes: one per episode, instrument and day.
+--
+-- Only instruments with a definition (config.instruments; PHQ-A counts as PHQ-9), totals inside the
+-- instrument's range, and dates from baseline_lookback_days before enrolment to the episode's
+-- scores_until. Two scores of one instrument on one day: the later timestamp wins; when any of
+-- them has no time of day the order is unknown, so the higher (conservative) score is used and the
+-- day is flagged. item9_max keeps the highest item 9 of the day (NULL when no score that day has
+-- one): a safety flag is never dropped with a duplicate.
+-- kind: table
+-- per_patient: true
+WITH in_episode AS (
+  SELECT e.episode_id, e.patient_id, i.measured_as AS instrument, i.item9 AS has_item9,
+         a.assessment_id, a.administered_on, a.administered_at, a.administered_on_has_time,
+         a.total_score, a.item_9
+  FROM core.assessments a
+  JOIN config.instruments i ON a.instrument = i.name
+  JOIN marts.outcome_episodes e
+    ON a.patient_id = e.patient_id
+   AND a.administered_on BETWEEN e.enrollment_date - (SELECT lookback_days FROM config.outcome_settings)::INTEGER
+                             AND e.scores_until
+  WHERE a.total_score BETWEEN i.min_score AND i.max_score
+),
+days AS (
+  SELECT *,
+         count(*) OVER same_day AS scores_that_day,
+         bool_and(administered_on_has_time) OVER same_day AS all_timed,
+         max(item_9) OVER same_day AS item9_max
+  FROM in_episode
+  WINDOW same_day AS (PARTITION BY episode_id, instrument, administered_on)
+)
+SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
+       total_score, item9_max,
+       scores_that_day > 1 AND NOT all_timed AS untimed_duplicate
+FROM days
+QUALIFY row_number() OVER (
+  PARTITION BY episode_id, instrument, administered_on
+  ORDER BY CASE WHEN all_timed THEN administered_at END DESC NULLS LAST, total_score DESC, assessment_id
+) = 1

@@ -1,0 +1,48 @@
+-- Patient-level worklists for care teams (never part of an aggregate report): episodes on the
+-- caseload at the as-of date inside the filters, one row per patient, with the reasons to act:
+--   needs_review     not improving on an instrument and no psychiatric case review in the last
+--                    not_improving_review_days
+--   item9_positive   the latest PHQ-9 has item 9 above 0 (same-day safety follow-up); NULL when the
+--                    latest PHQ-9 has no item 9 (unknown, not "no")
+--   item9_on_list    item9_positive, or an earlier positive answer in the episode (history)
+--   contacted_since_item9   a contact after the first answer of the current positive run (or,
+--                    for history, after the last positive answer)
+--   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
+-- kind: macro
+CREATE OR REPLACE MACRO marts.worklists_for(clinics_, care_manager_, payer_) AS TABLE
+WITH per_episode AS (
+  SELECT episode_id,
+         bool_or(coalesce(not_improving, false)) AS not_improving,
+         bool_or(item9_positive) AS item9_positive,
+         max(latest_date) AS last_score_date,
+         string_agg(instrument || ' ' || baseline_score || ' -> ' || latest_score, '; ' ORDER BY instrument) AS scores,
+         string_agg(CASE WHEN not_improving THEN instrument END, ', ') AS not_improving_on,
+         max(CASE WHEN item9_positive IS NOT NULL THEN latest_date END) AS item9_date,
+         min(item9_positive_since) AS item9_positive_since,
+         flatten(list(item9_positive_dates)) AS item9_positive_dates
+  FROM marts.outcome_patients
+  WHERE active
+  GROUP BY ALL
+)
+SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date,
+       round(datediff('day', e.enrollment_date, a.as_of) / 7.0, 1) AS weeks_in_treatment,
+       p.scores, p.last_score_date, act.last_contact_date, act.last_review_date,
+       coalesce(p.not_improving, false) AND (act.last_review_date IS NULL
+         OR act.last_review_date <= a.as_of - s.not_improving_review_days::INTEGER) AS needs_review,
+       p.not_improving_on,
+       p.item9_positive,
+       p.item9_date,
+       p.item9_positive_since,
+       list_filter(p.item9_positive_dates, lambda d: p.item9_positive_since IS NULL OR d < p.item9_positive_since) AS item9_earlier_positive_dates,
+       coalesce(p.item9_positive, false) OR len(coalesce(p.item9_positive_dates, [])) > 0 AS item9_on_list,
+       coalesce(act.last_contact_date > coalesce(p.item9_positive_since, list_max(p.item9_positive_dates)), false) AS contacted_since_item9,
+       coalesce(p.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score
+FROM marts.outcome_episodes e
+CROSS JOIN config.as_of_date a
+CROSS JOIN config.outcome_settings s
+LEFT JOIN per_episode p USING (episode_id)
+LEFT JOIN (SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
+                  max(service_date) FILTER (WHERE is_review) AS last_review_date
+           FROM marts.outcome_activity GROUP BY ALL) act USING (episode_id)
+WHERE e.active AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+ORDER BY e.care_manager_id, e.patient_id

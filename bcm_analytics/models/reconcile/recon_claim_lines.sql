@@ -1,0 +1,19 @@
+-- Claim lines with a recognised procedure code (config.claim_codes: code -> family), from
+-- staging.claims and staging.claims_unknown_patient (lines the loader keeps aside until their
+-- patient arrives); the service month is the date of service's month.
+-- kind: table
+-- per_patient: true
+SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_of_service) AS DATE) AS service_month,
+       upper(trim(c.procedure_code)) AS code, coalesce(c.units, 1) AS units, c.billing_provider_npi,
+       c.charge_amount, c.paid_amount, lower(trim(coalesce(c.claim_status, 'submitted'))) AS claim_status,
+       lower(trim(coalesce(c.claim_status, ''))) = 'denied' AS denied, k.family,
+       p.patient_id IS NOT NULL AS known_patient
+FROM (
+  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi,
+         charge_amount, paid_amount, claim_status FROM staging.claims
+  UNION ALL
+  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi,
+         charge_amount, paid_amount, claim_status FROM staging.claims_unknown_patient
+) c
+JOIN config.claim_codes k ON k.code = upper(trim(c.procedure_code))
+LEFT JOIN marts.billing_patients p ON p.patient_id = c.patient_id

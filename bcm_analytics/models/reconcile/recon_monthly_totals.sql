@@ -1,0 +1,54 @@
+-- Per service month of start_..end_ (first days of months): expected dollars (billing lines),
+-- billed (charges of claim lines not denied) and paid, the money findings put at stake, how many
+-- patient-months reconcile (only `matched`) out of those with anything expected or billed, and how
+-- many carry a revenue or a compliance finding. clinic_ and payer_ (a payer name or class) narrow
+-- it; NULL means all. Claims for unknown patients have no clinic.
+-- kind: macro
+CREATE OR REPLACE MACRO marts.recon_monthly_totals(start_, end_, clinic_, payer_) AS TABLE
+WITH months AS (
+  SELECT CAST(range AS DATE) AS service_month FROM range(CAST(start_ AS DATE), CAST(end_ AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
+),
+patients AS (
+  SELECT patient_id FROM marts.billing_patients
+  WHERE (clinic_ IS NULL OR clinic_id = clinic_)
+    AND (payer_ IS NULL OR lower(payer) = lower(payer_) OR payer_class = lower(payer_))
+),
+expected AS (
+  SELECT service_month, sum(expected_amount) AS expected_amount
+  FROM marts.billing_lines JOIN patients USING (patient_id) GROUP BY service_month
+),
+billed AS (
+  SELECT service_month, sum(charge_amount) FILTER (WHERE NOT denied) AS billed_amount, sum(paid_amount) AS paid_amount
+  FROM marts.recon_claim_lines c
+  WHERE family IN ('cocm', 'general_bhi')
+    AND (c.patient_id IN (SELECT patient_id FROM patients) OR (NOT known_patient AND clinic_ IS NULL AND payer_ IS NULL))
+  GROUP BY service_month
+),
+per_month AS (
+  SELECT patient_id, service_month, bool_and(finding = 'matched') AS reconciled,
+         bool_or(severity <> 'info' OR finding = 'matched') AS has_lines,
+         sum(amount_at_stake) FILTER (WHERE severity = 'revenue') AS revenue,
+         sum(amount_at_stake) FILTER (WHERE severity = 'compliance') AS compliance
+  FROM marts.recon_findings f
+  WHERE f.patient_id IN (SELECT patient_id FROM patients) OR (f.clinic_id IS NULL AND clinic_ IS NULL AND payer_ IS NULL)
+  GROUP BY patient_id, service_month
+),
+outcome AS (
+  SELECT service_month, count(*) FILTER (WHERE has_lines) AS patient_months,
+         count(*) FILTER (WHERE has_lines AND reconciled) AS reconciled_months,
+         count(*) FILTER (WHERE revenue IS NOT NULL) AS months_with_revenue_finding,
+         count(*) FILTER (WHERE compliance IS NOT NULL) AS months_with_compliance_finding,
+         coalesce(sum(revenue), 0) AS missed_revenue, coalesce(sum(compliance), 0) AS compliance_exposure
+  FROM per_month GROUP BY service_month
+)
+SELECT m.service_month, coalesce(e.expected_amount, 0) AS expected_amount, coalesce(b.billed_amount, 0) AS billed_amount,
+       coalesce(b.paid_amount, 0) AS paid_amount, coalesce(o.missed_revenue, 0) AS missed_revenue,
+       coalesce(o.compliance_exposure, 0) AS compliance_exposure, coalesce(o.patient_months, 0) AS patient_months,
+       coalesce(o.reconciled_months, 0) AS reconciled_months,
+       coalesce(o.months_with_revenue_finding, 0) AS months_with_revenue_finding,
+       coalesce(o.months_with_compliance_finding, 0) AS months_with_compliance_finding
+FROM months m
+LEFT JOIN expected e USING (service_month)
+LEFT JOIN billed b USING (service_month)
+LEFT JOIN outcome o USING (service_month)
+ORDER BY m.service_month

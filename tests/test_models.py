@@ -1,0 +1,169 @@
+"""The domain model: the graph of SQL models, each rule in one place, incremental equals full.
+
+The incremental test loads a synthetic program the way a program sends it, a month of exports at
+a time, brings the marts up to date after each month (per changed patient), and then compares
+every mart, row for row, with a rebuild from scratch of the same store.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bcm_analytics.ingest import load_file
+from bcm_analytics.models import current, refresh
+from bcm_analytics.models.graph import ModelError, _parse, models
+from bcm_analytics.models.inputs import NAMES
+from bcm_analytics.synthetic import generate_program, write_claims
+from bcm_analytics.warehouse import connect
+
+MODELS = resources.files("bcm_analytics.models")
+WAREHOUSE_SQL = resources.files("bcm_analytics.warehouse").joinpath("schema.sql").read_text()
+
+# Each business rule and the one model or macro that defines it. A pattern that only the rule's
+# own definition may contain tells a copy of the rule anywhere else.
+RULES = {
+    "local month (in the clinic's time zone)": ("core.local_month", r"date_trunc\('month',\s*core\.local_time"),
+    "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
+    "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
+    "episode gap": ("marts.starts_episode", r"datediff\('month'"),
+    "minutes to codes": ("marts.codes_past_base", r"fallback_from\s+AND"),
+    "baseline": ("marts.outcome_baselines", r"arg_min\(\s*total_score"),
+    "response": ("marts.is_response", r"response_max_fraction"),
+    "remission": ("marts.is_remission", r"remission_below"),
+    "improvement (at target)": ("marts.is_improved", r"improvement_below"),
+    "treat to target (not improving)": ("marts.is_not_improving", r"not_improving_after_days"),
+    "active caseload": ("marts.on_caseload", r"discharge_date\s*>\s*day_|discharge_date\s*>=\s*\w*month_end"),
+}
+
+
+def model_texts() -> dict[str, str]:
+    """All the package's SQL: each model by qualified name, the store's core macros and views, and
+    every other .sql file by its path (the loader's and the contracts' SQL)."""
+    texts = {m.qualified: m.sql for m in models(NAMES).values()}
+    for name, body in re.findall(r"CREATE OR REPLACE (?:MACRO|VIEW) (core\.\w+)(.*?)(?=\nCREATE |\Z)", WAREHOUSE_SQL, re.S):
+        texts[name] = body
+    package = Path(str(resources.files("bcm_analytics")))
+    for path in package.rglob("*.sql"):
+        if "models" not in path.relative_to(package).parts and path.name != "schema.sql":
+            texts[str(path.relative_to(package))] = path.read_text()
+    return texts
+
+
+def test_every_rule_is_defined_in_exactly_one_place():
+    """Lists where each rule lives (pytest -s shows the table) and fails on a second definition."""
+    texts = {name: re.sub(r"--[^\n]*", "", text) for name, text in model_texts().items()}
+    for rule, (home, pattern) in RULES.items():
+        assert home in texts, f"{rule}: {home} is not a model or store macro"
+        holders = sorted(name for name, text in texts.items() if re.search(pattern, text))
+        assert holders == [home], f"{rule} must live only in {home}; also written in {', '.join(h for h in holders if h != home)}"
+        print(f"{rule:<40} {home}")
+
+
+def test_the_build_order_comes_from_what_each_model_reads():
+    order = list(models(NAMES))
+    for name, model in models(NAMES).items():
+        for read in (r[6:] for r in model.reads if r.startswith("marts.")):
+            assert order.index(read) < order.index(name), f"{name} is built before {read}, which it reads"
+
+
+def test_a_model_naming_an_unknown_input_is_refused():
+    with pytest.raises(ModelError, match="unknown configuration input config.fees"):
+        _parse("billing", "x", "-- kind: view\nSELECT * FROM config.fees", NAMES)
+    with pytest.raises(ModelError, match="kind"):
+        _parse("billing", "x", "SELECT 1", NAMES)
+
+
+def test_every_model_says_what_it_holds():
+    for name, model in models(NAMES).items():
+        assert len(model.doc) > 30, f"models/{model.area}/{name}.sql: the header should say what the model holds and why"
+
+
+# --- incremental equals full ---------------------------------------------------------------
+
+
+def month_of(values: pd.Series) -> pd.Series:
+    """YYYY-MM of each exported date that reads as one (ISO or US); others (dirty rows) -> None."""
+    parsed = pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
+    us = pd.to_datetime(values, format="%m/%d/%Y", errors="coerce", utc=True)
+    return parsed.fillna(us).dt.strftime("%Y-%m").where(parsed.notna() | us.notna())
+
+
+def monthly_slices(folder: Path, out: Path) -> list[list[Path]]:
+    """The program's exports cut into one batch of files per month (patients by enrolment month,
+    time logs and assessments by date); rows whose date does not read go with the last month."""
+    frames = {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+              for name in ("patients", "time_logs", "assessments")}
+    months = {"patients": month_of(frames["patients"].enrollment_date),
+              "time_logs": month_of(frames["time_logs"].service_date),
+              "assessments": month_of(frames["assessments"].administered_on)}
+    every = sorted(set().union(*(set(m.dropna()) for m in months.values())))
+    batches = []
+    for i, month in enumerate(every):
+        batch = [folder / "clinics.csv"] if i == 0 else []
+        for name, frame in frames.items():
+            rows = frame[(months[name] == month) | (months[name].isna() & (i == len(every) - 1))]
+            if len(rows):
+                path = out / f"{name}_{month}.csv"
+                rows.to_csv(path, index=False)
+                batch.append(path)
+        batches.append(batch)
+    return batches
+
+
+def snapshot(con) -> dict[str, pd.DataFrame]:
+    tables = [m.name for m in models(NAMES).values() if m.kind == "table"]
+    return {t: con.execute(f"SELECT * FROM marts.{t}").df() for t in tables}
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if list(a.columns) != list(b.columns) or len(a) != len(b):
+        return False
+    def text(frame: pd.DataFrame) -> pd.DataFrame:
+        """Cells as text, averages to 9 decimals: a sum of floats depends on the order rows arrive."""
+        floats = frame.select_dtypes("floating").columns
+        return frame.assign(**{c: frame[c].round(9) for c in floats}).astype(str)
+
+    key = [c for c in a.columns if a[c].map(lambda v: not isinstance(v, (list, dict))).all()]
+    a, b = text(a).sort_values(key).reset_index(drop=True), text(b).sort_values(key).reset_index(drop=True)
+    return a.equals(b)
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("program")
+    generate_program(folder, patients=120, months=8, start="2025-03", seed=11)
+    return folder
+
+
+def test_incremental_builds_equal_a_full_rebuild(program, tmp_path):
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    slices = monthly_slices(program, tmp_path)
+    hows = []
+    for batch in slices:
+        for path in batch:
+            load_file(con, path)
+        hows.append({s.model: s.how for s in refresh(con, program / "program_rules.yaml").steps})
+    assert any(h.get("billing_entries") == "patients" for h in hows[1:]), "later months were not built per patient"
+    lines = current(con).select("SELECT * FROM marts.billing_lines").df()
+    claims = write_claims(lines.assign(service_month=lines.service_month.dt.strftime("%Y-%m")), tmp_path / "claims", seed=3)
+    load_file(con, claims)
+    report = refresh(con)
+    assert {s.model: s.how for s in report.steps}["recon_findings"] == "patients" and report.patients > 0
+    incremental = snapshot(con)
+    con.execute("DROP TABLE meta.marts_manifest")
+    assert {s.how for s in refresh(con).steps} <= {"full", "created"}
+    full = snapshot(con)
+    different = [t for t in full if not same(incremental[t], full[t])]
+    assert not different, f"incremental and full builds differ in {different}"
+    assert len(full["billing_lines"]) > 100 and len(full["recon_findings"]) > 100 and len(full["outcome_windows"]) > 50
+
+
+def test_docs_list_every_mart():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "marts.md").read_text()
+    missing = [name for name in models(NAMES) if f"`{name}" not in docs and f" `{name}`" not in docs and name not in docs]
+    assert not missing, f"docs/marts.md does not mention {missing}"
