@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import hashlib
-import os
 import shutil
 import tempfile
 import uuid
@@ -28,7 +27,8 @@ from pathlib import Path
 import duckdb
 
 from bcm_analytics.config.definitions import Definitions, load_definitions
-from bcm_analytics.config.rules import RULES_ENV, Rules, as_rules, load_rules
+from bcm_analytics.config.rules import Rules, as_rules, load_rules
+from bcm_analytics.config.settings import load_settings
 from bcm_analytics.models.build import BuildReport, Progress, Target, build, data_version, input_digests, manifest
 from bcm_analytics.models.graph import downstream, models
 from bcm_analytics.models.inputs import DEFINITION_INPUTS, NAMES, RULE_INPUTS, Inputs, inputs
@@ -88,7 +88,7 @@ def _program_file(con) -> Path | None:
 
 def resolve_rules(con, rules: Rules | str | Path | None) -> Rules:
     """Rules asked for, else $BCM_RULES, else the store's own rules file, else the defaults."""
-    if rules is not None or os.environ.get(RULES_ENV):
+    if rules is not None or load_settings().BCM_RULES:
         return as_rules(rules)
     return load_rules(_program_file(con))
 
