@@ -66,7 +66,7 @@ def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     safe = _privacy(run, privacy).protect(frame, MEASURE_COUNTS, rates=MEASURE_RATES)
     safe.insert(1, "measure", safe["window_name"].map(lambda w: window_label(run, w)))
     not_yet = counts.index[(counts["denominator"] == 0) & (counts["pending"] > 0)]
-    safe.attrs["pending"] = {c: frozenset(not_yet) for c in list(MEASURE_RATES) + ["denominator"]}
+    safe.attrs["pending"] = {c: frozenset(not_yet) for c in list(MEASURE_RATES) + ["denominator", "measured"]}
     return safe
 
 
