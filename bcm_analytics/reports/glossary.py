@@ -72,7 +72,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                           f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline"),
         ("caseload guidance", f"{lo}-{hi} active patients per 1.0 FTE care manager (AIMS Center, band "
                               f"'{d['caseload']['band'].replace('_', ' ')}'); part-time care managers scale it by their FTE"),
-        ("definitions", f"version {definitions.version}, from {definitions.source}"),
+        ("definitions", f"version {definitions.version} ({definitions.source})"),
     ]
     return terms + privacy_terms(external, definitions.threshold)
 
