@@ -9,7 +9,7 @@
 -- intervals are cut, so the range join stays small. Entries without a start time count whole.
 -- kind: table
 -- per_patient: true
-WITH e AS (
+WITH ruled AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
@@ -18,12 +18,15 @@ WITH e AS (
   FROM core.time_logs t
   JOIN marts.billing_patients p USING (patient_id)
 ),
+e AS (  -- only the rule's fields this model needs travel on (the rule is a wide struct)
+  SELECT * EXCLUDE (r), r IS NULL AS no_rule, r.code_set, r.countable_activities, r.countable_roles FROM ruled
+),
 judged AS (
-  SELECT * EXCLUDE (r), r.code_set, CASE
-      WHEN r IS NULL THEN 'no_rule_in_force'
+  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles), CASE
+      WHEN no_rule THEN 'no_rule_in_force'
       WHEN activity_type NOT IN (SELECT activity_type FROM config.activity_types) THEN 'activity_unknown'
-      WHEN NOT list_contains(r.countable_activities, activity_type) THEN 'activity_not_countable'
-      WHEN NOT list_contains(r.countable_roles, staff_role) THEN 'role_not_countable'
+      WHEN NOT list_contains(countable_activities, activity_type) THEN 'activity_not_countable'
+      WHEN NOT list_contains(countable_roles, staff_role) THEN 'role_not_countable'
       WHEN consent_date IS NULL THEN 'no_consent'
       WHEN service_date < consent_date THEN 'before_consent'
       ELSE 'countable' END AS status

@@ -1,49 +1,55 @@
--- Months of service (countable minutes > 0) grouped into episodes, each with its month type and
--- the rule in force.
+-- Months of service (countable minutes > 0) grouped into episodes, each with its month type.
 --
 -- A new episode starts after `episode_gap_months` (6) or more calendar months in a row with no
 -- countable minutes (marts.starts_episode). The initial month is the episode's first month; with
 -- carry_initial_forward the following months stay initial until one reaches the initial code
 -- (99492). With initial_code_once_per = calendar_year, an episode whose initial code would fall in
 -- the same calendar year as an earlier episode's initial code has no initial month (99493 instead).
+-- The window functions run over a few narrow columns; the patient's columns join at the end.
 -- kind: table
 -- per_patient: true
 WITH m AS (
-  SELECT b.patient_id, b.service_month, b.countable_minutes, p.* EXCLUDE (patient_id),
-         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, b.service_month) AS r,
-         lag(b.service_month) OVER (PARTITION BY b.patient_id ORDER BY b.service_month) AS previous_month
+  SELECT b.patient_id, b.service_month, b.countable_minutes,
+         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, b.service_month) AS r
   FROM marts.countable_minutes b
   JOIN marts.billing_patients p USING (patient_id)
   WHERE b.countable_minutes > 0
 ),
-numbered AS (
-  SELECT *, sum(CASE WHEN marts.starts_episode(previous_month, service_month, r.episode_gap_months) THEN 1 ELSE 0 END)
-              OVER (PARTITION BY patient_id ORDER BY service_month ROWS UNBOUNDED PRECEDING) AS episode_no
+slim AS (
+  SELECT patient_id, service_month, countable_minutes, r.episode_gap_months AS gap_months, r.initial_from,
+         r.carry_initial_forward, r.initial_code_once_per,
+         lag(service_month) OVER (PARTITION BY patient_id ORDER BY service_month) AS previous_month
   FROM m WHERE r IS NOT NULL
+),
+numbered AS (
+  SELECT *, sum(CASE WHEN marts.starts_episode(previous_month, service_month, gap_months) THEN 1 ELSE 0 END)
+              OVER (PARTITION BY patient_id ORDER BY service_month ROWS UNBOUNDED PRECEDING) AS episode_no
+  FROM slim
 ),
 reach AS (
   SELECT *, min(service_month) OVER (PARTITION BY patient_id, episode_no) AS episode_start,
-         min(CASE WHEN countable_minutes >= r.initial_from THEN service_month END)
+         min(CASE WHEN countable_minutes >= initial_from THEN service_month END)
            OVER (PARTITION BY patient_id, episode_no) AS first_initial_reach
   FROM numbered
 ),
 typed AS (
   SELECT *, CASE WHEN service_month = episode_start THEN 'initial'
-                 WHEN r.carry_initial_forward AND (first_initial_reach IS NULL OR service_month <= first_initial_reach)
+                 WHEN carry_initial_forward AND (first_initial_reach IS NULL OR service_month <= first_initial_reach)
                    THEN 'initial'
                  ELSE 'subsequent' END AS episode_month_type
   FROM reach
 ),
 initial_code_months AS (
   SELECT patient_id, episode_no, min(service_month) AS initial_code_month
-  FROM typed WHERE episode_month_type = 'initial' AND countable_minutes >= r.initial_from
+  FROM typed WHERE episode_month_type = 'initial' AND countable_minutes >= initial_from
   GROUP BY patient_id, episode_no
 )
-SELECT t.* EXCLUDE (previous_month, first_initial_reach, episode_month_type),
+SELECT t.patient_id, t.service_month, t.countable_minutes, p.* EXCLUDE (patient_id), t.episode_no, t.episode_start,
        t.patient_id || '-' || strftime(t.episode_start, '%Y-%m') AS episode_id,
-       CASE WHEN t.episode_month_type = 'initial' AND t.r.initial_code_once_per = 'calendar_year'
+       CASE WHEN t.episode_month_type = 'initial' AND t.initial_code_once_per = 'calendar_year'
                  AND EXISTS (SELECT 1 FROM initial_code_months i
                              WHERE i.patient_id = t.patient_id AND i.episode_no < t.episode_no
                                AND year(i.initial_code_month) = year(t.service_month))
             THEN 'subsequent' ELSE t.episode_month_type END AS month_type
 FROM typed t
+JOIN marts.billing_patients p USING (patient_id)
