@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 from browser import PRINT_WIDTH, chromium, inspect, lone_hidden_cells, monthly_coverage, small_counts
 
-from bcm_analytics.demo import demo_reports, demo_start
-from bcm_analytics.synthetic import generate_program
+from bcm_analytics.demo import run_demo
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(chromium() is None, reason="no Chromium binary on PATH (Debian: apt-get install chromium; "
@@ -40,18 +39,13 @@ TIMEZONE = "America/New_York"
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, Path]:
-    """Each program generated, loaded and rendered as `bcm demo` does; the reports folder of each."""
-    from bcm_analytics.cli.data import run_load
-
+    """Each program generated, loaded and rendered by `bcm demo`'s steps; the reports folder of each."""
     folders = {}
     for name, (patients, months, seed) in PROGRAMS.items():
         root = tmp_path_factory.mktemp(name)
-        data, reports, db = root / "data", root / "reports", root / "store.duckdb"
-        generate_program(data, patients=patients, months=months, start=demo_start(months), seed=seed)
-        run_load(db, [data], TIMEZONE)
-        for _, job in demo_reports(db, data, reports, seed=seed, timezone=TIMEZONE):
-            job()
-        folders[name] = reports
+        run_demo(root / "store.duckdb", root / "reports", root / "data", patients=patients, months=months, seed=seed,
+                 timezone=TIMEZONE)
+        folders[name] = root / "reports"
     return folders
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 AUDIENCES = ("internal", "external")  # who a page is for: privacy.Privacy says what each may see
 PAGE_MIME = "application/vnd.bcm.page+json"  # the header cell's page title and audience (page.header)
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+# notebooks/ at the top of the repository, installed as package data (see pyproject.toml)
+NOTEBOOKS_DIR = resources.files("bcm_analytics.notebooks")
 CDN_SCRIPT = re.compile(r'<script[^>]*src="((https?:)?//[^"]*)?"[^>]*>\s*</script>\s*')
 # Charts are laid out for the screen; on paper (Letter or A4 with 12 mm margins, about 700 px)
 # they are redrawn to the paper's width and back afterwards.
