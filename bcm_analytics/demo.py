@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bcm_analytics.billing import billing_lines, load_rules
-from bcm_analytics.billing.reconcile import reconciliation_workbook
 from bcm_analytics.ingest import FileRefused, FileResult, load_paths
 from bcm_analytics.models import BuildReport, refresh
 from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
-from bcm_analytics.reports.runner import render_report
+from bcm_analytics.reports.finance_workbook import reconciliation_workbook
+from bcm_analytics.reports.runner import default_output, render_report
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.warehouse import connect
 
@@ -85,11 +85,11 @@ def run_demo(db: Path, reports_dir: Path, data_dir: Path, *, patients: int = 200
          lambda: validation(db, reports_dir, progress)),
         ("rendering the data-quality report",
          lambda: [render_report("data_quality", db, {}, reports_dir / "data_quality.html")]),
-        ("rendering the program overview",
-         lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]),
-        ("reconciling claims against logged minutes (report and finance workbook)",
+        ("rendering the program overview (internal and external versions)",
+         lambda: both_audiences("program_overview", db, {}, reports_dir)),
+        ("reconciling claims against logged minutes (report, both versions, and the finance workbook)",
          lambda: reconciliation(db, reports_dir, rules)),
-        ("measuring outcomes and caseload (director's report; care-team worklists as a separate workbook)",
+        ("measuring outcomes and caseload (director's report, both versions; care-team worklists as a separate workbook)",
          lambda: outcomes(db, reports_dir)),
     ]
     written = []
@@ -137,6 +137,12 @@ def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: in
     return [claims]
 
 
+def both_audiences(name: str, db: Path, parameters: dict, reports_dir: Path) -> list[Path]:
+    """The report for the program's staff (NAME.html) and for outside readers (NAME_external.html)."""
+    return [render_report(name, db, {**parameters, "audience": audience}, reports_dir / default_output(name, audience).name)
+            for audience in ("internal", "external")]
+
+
 def validation(db: Path, reports_dir: Path, progress: Progress) -> list[Path]:
     from bcm_analytics.contracts.validate import DEFAULT_SAMPLE, validate_and_record
 
@@ -157,19 +163,18 @@ def reconciliation(db: Path, reports_dir: Path, rules: Path) -> list[Path]:
         workbook = reconciliation_workbook(con, first, last, reports_dir / "billing_reconciliation.xlsx", load_rules(rules))
     finally:
         con.close()
-    html = render_report("billing_reconciliation", db, {"rules": str(rules.resolve())}, reports_dir / "billing_reconciliation.html")
-    return [html, workbook]
+    return both_audiences("billing_reconciliation", db, {"rules": str(rules.resolve())}, reports_dir) + [workbook]
 
 
 def outcomes(db: Path, reports_dir: Path) -> list[Path]:
     from bcm_analytics.outcomes import load_definitions, prepare
-    from bcm_analytics.outcomes.caseload import worklists_workbook
+    from bcm_analytics.reports.worklists import worklists_workbook
 
-    html = render_report("caseload_outcomes", db, {}, reports_dir / "caseload_outcomes.html")
+    html = both_audiences("caseload_outcomes", db, {}, reports_dir)
     con = connect(db, read_only=True)
     try:
         workbook = reports_dir / "care_team_worklists.xlsx"
         worklists_workbook(prepare(con, None, load_definitions(None)), workbook)
     finally:
         con.close()
-    return [html, workbook]
+    return html + [workbook]

@@ -12,12 +12,11 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from click.testing import CliRunner
+from test_reconcile import NPI, OTHER_NPI, claim, found, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
 from bcm_analytics.billing import billing_lines, load_rules
 from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings
-from test_reconcile import NPI, OTHER_NPI, claim, found, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
 ORG_NPI = "1306849450"
 CLINICS = [
@@ -309,7 +308,7 @@ def test_a_claim_fixed_and_reloaded_leaves_the_quarantine_and_reconciles(program
     assert found(con, "2025-01") == [("A", "2025-01", "matched", "99492", "99492")]
 
 
-def profile_claims(rows: list[dict]) -> "ArrowSource":
+def profile_claims(rows: list[dict]):
     """Claim lines as a mapping profile hands them to the loader: canonical text columns, the source
     line of each, and the source record (its own field names), which the quarantine keeps."""
     import json

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.slow
 EXPECTED = [
     "data_quality.html", "program_overview.html", "billing_reconciliation.html", "billing_reconciliation.xlsx",
     "caseload_outcomes.html", "care_team_worklists.xlsx", "data_contracts_result.json",
+    "program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
 ]
 
 
@@ -24,8 +25,8 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
         path = tmp_path / "reports" / name
         assert path.exists() and path.stat().st_size > 0, name
         assert str(path.resolve()) in first.output
-    assert openpyxl.load_workbook(tmp_path / "reports" / "billing_reconciliation.xlsx").sheetnames[0] == "summary"
-    for aggregate in ("program_overview.html", "billing_reconciliation.html", "caseload_outcomes.html"):
+    assert openpyxl.load_workbook(tmp_path / "reports" / "billing_reconciliation.xlsx").sheetnames[0] == "work queue"
+    for aggregate in ("program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html"):
         assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
     overview = (tmp_path / "reports" / "program_overview.html").read_bytes()
     second = CliRunner().invoke(cli, args)

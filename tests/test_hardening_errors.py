@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 from hardening_stores import (
-    EXPORTS, bcm, bcm_process, command_lines, digest, hostile_stores, make_store, stderr_lines, write_exports,
+    EXPORTS,
+    bcm,
+    bcm_process,
+    command_lines,
+    digest,
+    hostile_stores,
+    make_store,
+    stderr_lines,
+    write_exports,
 )
 
 

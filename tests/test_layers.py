@@ -38,12 +38,7 @@ TOOLS = {"synthetic": {"cli", "demo"}}  # a tool and the only parts that may use
 DATA = {"data_contracts", "notebooks"}  # package data, no code
 PRINTERS = {"cli"}
 
-KNOWN = {
-    "bcm_analytics.billing.reconcile imports bcm_analytics.reports.export (measures -> reports)":
-        "the measure writes its finance workbook (streaming outputs, issue 9 item 4, move it)",
-    "bcm_analytics.outcomes.caseload imports bcm_analytics.reports.export (measures -> reports)":
-        "the measure writes its worklists workbook (streaming outputs, issue 9 item 4, move it)",
-}
+KNOWN: dict[str, str] = {}
 
 
 def module_name(path: Path) -> str:

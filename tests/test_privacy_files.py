@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from hardening_stores import bcm, make_store, write_exports
 
-from bcm_analytics.reports.export import write_table, write_workbook
 from bcm_analytics import private_files as files
+from bcm_analytics.reports.export import write_table, write_workbook
 from bcm_analytics.warehouse import connect
 
 

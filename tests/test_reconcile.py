@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from bcm_analytics.billing.reconcile import findings, monthly_totals, reconciliation_workbook, summary
+from bcm_analytics.billing.reconcile import findings, monthly_totals
+from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
 
 NPI = "1234567893"
 OTHER_NPI = "1245319599"
@@ -269,7 +270,9 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     assert list(only_b.expected_amount) == list(months.expected_amount)
     path = reconciliation_workbook(con, "2025-01", "2025-02", tmp_path / "recon.xlsx")
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["summary", "by_month", "missed_billing", "denied_claim", "evidence"]
+    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
+    queue = list(book["work queue"].values)
+    assert [(r[1], r[2], r[8]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
     evidence = list(book["evidence"].values)
     assert len(evidence) == 1 + 4  # header + one entry for each expected line: A's 99492 and 99494, B's two months
 
@@ -303,6 +306,6 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
     assert "missed revenue $56.00; compliance exposure $0.00" in result.output
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
-    assert load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames == ["summary", "by_month", "missed_billing", "evidence"]
+    assert load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])
     assert result.exit_code == 1 and "unsupported output type" in result.output

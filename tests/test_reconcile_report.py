@@ -1,4 +1,5 @@
-"""The billing reconciliation report renders from the store, aggregate only, small counts hidden."""
+"""The billing reconciliation report renders from the store, aggregate only; its external version
+hides small counts."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def small_store(store, load_rows, tmp_path):
 
 
 def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store, tmp_path):
-    html = render_report("billing_reconciliation", small_store, {"start_month": "2025-01", "end_month": "2025-02"},
-                         tmp_path / "r.html").read_text()
+    html = render_report("billing_reconciliation", small_store, {"start_month": "2025-01", "end_month": "2025-02",
+                                                                "audience": "external"}, tmp_path / "r.html").read_text()
     assert "Billing reconciliation" in html and "from bcm_analytics" not in html
     assert html.count("bcm-figure-") >= 3
     assert "PT00" not in html, "no patient-level detail in the aggregate report"

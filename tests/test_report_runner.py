@@ -28,7 +28,7 @@ def test_overview_report_is_self_contained_and_repeatable(small_store, tmp_path)
     assert "Program overview" in first
     assert "from bcm_analytics" not in first, "code cells must be hidden"
     assert first.count("bcm-figure-") >= 3
-    assert len(re.findall(r"plotly\.js v\d", first)) == 1, "plotly.js embedded exactly once"
+    assert len(re.findall(r"plotly\.js \(basic - minified\) v\d", first)) == 1, "plotly.js embedded exactly once"
     assert not re.search(r'<script[^>]*src="https?://', first), "no script from a CDN"
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bcm_analytics.outcomes.suppression import suppress
+from bcm_analytics.reports.suppression import suppress
 
 
 def shown_counts(frame: pd.DataFrame, cols) -> list[int]:

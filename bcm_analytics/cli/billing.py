@@ -120,7 +120,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
 @month_option
 @to_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV (one row per finding) or XLSX (the finance workbook: summary, a sheet per finding, evidence).")
+              help="CSV (one row per finding) or XLSX (the finance workbook: work queue, summary, months, info, evidence).")
 @rules_option
 def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     """Reconcile claims against logged minutes: one row per finding, with the money at stake.
@@ -131,8 +131,9 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     lost revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period
-    from bcm_analytics.billing.reconcile import FINDINGS, findings_query, reconciliation_workbook
+    from bcm_analytics.billing.reconcile import FINDINGS, findings_query
     from bcm_analytics.reports.export import check_suffix, write_query
+    from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
     started = time.perf_counter()
     try:

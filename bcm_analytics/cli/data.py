@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
 from bcm_analytics.models import refresh
 from bcm_analytics.warehouse import connect, table_specs
-from bcm_analytics import private_files
 
 
 @click.command()

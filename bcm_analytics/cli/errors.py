@@ -165,8 +165,8 @@ class Boundary(click.Group):
     """The `bcm` group: each command runs with a private umask and inside the error boundary."""
 
     def invoke(self, ctx: click.Context):
-        from bcm_analytics.config import settings as config
         from bcm_analytics import private_files
+        from bcm_analytics.config import settings as config
 
         wait = os.environ.get("BCM_WAIT")  # --wait sets it for the report kernels: not beyond this command
         private_files.last_output(forget=True)

@@ -12,7 +12,6 @@ import click
 from bcm_analytics.config import settings as config
 
 
-
 def remember_db(ctx: click.Context, param, value):
     """The error boundary names the store in its one line."""
     ctx.meta["bcm.db"] = str(value) if value is not None else None

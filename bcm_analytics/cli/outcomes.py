@@ -71,7 +71,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
             private_files.set_mode(measures, share=True)
         click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")
     if worklists:
-        from bcm_analytics.outcomes.caseload import worklists_workbook
+        from bcm_analytics.reports.worklists import worklists_workbook
 
         counts = worklists_workbook(run, worklists)
         click.echo(f"worklists ({', '.join(f'{k} {n}' for k, n in counts.items())}) written to {worklists}")
@@ -83,7 +83,7 @@ def _measures(run, start_month, end_month):
     """Headline and strata in one long table, suppressed, with the period and as-of date."""
     import pandas as pd
 
-    from bcm_analytics.outcomes import report
+    from bcm_analytics.reports import caseload_outcomes as report
 
     head = report.headline(run, start_month, end_month).assign(dimension="program", stratum="All")
     head["window_name"] = run.program_measures(start_month, end_month)["window_name"]

@@ -8,10 +8,17 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import (
-    db_option, fail, open_store, remember_db, require_store, share_option, timezone_option, wait_option,
+    db_option,
+    fail,
+    open_store,
+    remember_db,
+    require_store,
+    share_option,
+    timezone_option,
+    wait_option,
 )
 from bcm_analytics.redact import scrub
-from bcm_analytics.reports.runner import ReportError, available_reports, render_report
+from bcm_analytics.reports.runner import AUDIENCES, ReportError, available_reports, render_report
 
 
 @click.command()
@@ -19,11 +26,14 @@ from bcm_analytics.reports.runner import ReportError, available_reports, render_
 @db_option
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
               help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable; see --list-parameters).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="HTML file (default reports/NAME.html).")
+@click.option("--audience", type=click.Choice(AUDIENCES), default=None,
+              help="internal (default): true counts, for the program's staff; external: counts 1-10 and what reveals them suppressed.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file (default reports/NAME.html, or reports/NAME_external.html).")
 @click.option("--list-parameters", is_flag=True, help="List the report's parameters and what each takes, then stop.")
 @share_option
-def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Path | None, list_parameters: bool,
-           share: bool) -> None:
+def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audience: str | None, out: Path | None,
+           list_parameters: bool, share: bool) -> None:
     """Render report NAME (a notebook in notebooks/) to self-contained HTML.
 
     Parameters are checked before anything runs: names against the notebook's parameters,
@@ -45,7 +55,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Pa
     if repeated:
         fail(f"{name}: parameter {', '.join(repeated)} given more than once")
     try:
-        values = checks.parse(name, source, dict(parameters))
+        values = checks.parse(name, source, dict(parameters)) | ({"audience": audience} if audience else {})
         require_store(db)
         path = render_report(name, db, values, out, share=share)
     except checks.ParameterError as e:

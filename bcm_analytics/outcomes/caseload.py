@@ -86,27 +86,9 @@ WORKLISTS = {
 def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
     """Patient-level lists for care teams, one per reason (open episodes only).
 
-    These identify patients: they are a separate output for the care team, never part of the
-    program director's aggregate report.
+    These identify patients: they are a separate output for the care team (the workbook is
+    reports.worklists), never part of the program director's aggregate report.
     """
     frame = run.query("worklists")
     flags = [flag for flag, _ in WORKLISTS.values()]
     return {name: frame[frame[flag]].drop(columns=flags).reset_index(drop=True) for name, (flag, _) in WORKLISTS.items()}
-
-
-def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
-    """The care-team workbook: an 'about' sheet, one sheet per worklist, the definitions.
-
-    It names patients, so it is a separate, explicit output (`bcm outcomes --worklists`, and
-    the demo's reports/care_team_worklists.xlsx), never part of the director's report.
-    """
-    from bcm_analytics.reports.export import write_workbook
-
-    lists = worklists(run)
-    rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
-            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
-            ("privacy", "Identifies patients: for the care team only, never for aggregate reporting.")]
-    rows += [(f"sheet {name}", f"{why} ({len(lists[name])} patients)") for name, (_, why) in WORKLISTS.items()]
-    about = pd.DataFrame(rows, columns=["item", "value"])
-    write_workbook({"about": about, **lists, "definitions": run.definitions.describe()}, path)
-    return {name: len(frame) for name, frame in lists.items()}

@@ -1,94 +1,211 @@
-"""Show figures and tables in notebooks so they survive into offline HTML.
+"""Show charts and tables in report notebooks so they survive into offline, readable HTML.
 
 plotly's default renderer under papermill writes only a MIME bundle that nbconvert drops, so
-figures are displayed as HTML: plotly.js embedded with the first figure of the report (4.8 MB
-once, works offline), fixed div ids so the same data gives the same bytes.
+figures are displayed as HTML: plotly.js (the basic partial bundle in assets/, 1.2 MB) is
+embedded once, with the first figure of the report; div ids are fixed so the same data gives
+the same bytes. The mode bar keeps zoom and download, without Plotly's cloud button or logo.
+
+Tables are written here rather than by DataFrame.to_html: every cell says its kind
+(data-kind="count" ...), suppressed cells are marked, and rows say which group and total they
+belong to, so the browser test can check a page the way a careful reader would. A wide table
+scrolls inside its box with its first column fixed.
 """
 
 from __future__ import annotations
 
+import html
 import itertools
-import re
+from importlib import resources
 
-import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 from IPython.display import HTML, display
+
+from bcm_analytics.reports import formats
+
+PLOTLY_JS = "plotly-basic.min.js"
+CONFIG = {"displaylogo": False, "showSendToCloud": False, "responsive": True,
+          "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
+HIDDEN_MARKER = "suppressed"
+PALETTE = ["#2E6DB4", "#D9822B", "#3A9D5D", "#8E5EA2", "#C23B3B", "#6B7B8C"]
 
 _figure_ids = itertools.count(1)
 _table_ids = itertools.count(1)
-_TABLE_CSS = """<style>
-table.bcm {border-collapse: collapse; font-size: 13px; margin: 8px 0 16px}
-table.bcm th {background: #DDEBF7; text-align: left; padding: 4px 8px; border-bottom: 1px solid #999}
-table.bcm td, table.bcm th {padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left !important}
-</style>"""
-MONEY_WORDS = ("amount", "revenue", "exposure", "dollars", "at_stake")  # columns shown as $1,234.56
-_NUMBER = re.compile(r"^[-+]?\$?-?[\d,]+(\.\d+)?%?$")
-_css_shown = False
 
 
-def show(fig) -> None:
-    """Display a plotly figure as self-contained HTML (never use fig.show() in report notebooks)."""
+def plotly_js() -> str:
+    return resources.files("bcm_analytics.reports").joinpath("assets", PLOTLY_JS).read_text(encoding="utf-8")
+
+
+def show(fig: go.Figure, note: str = "") -> None:
+    """Display a plotly figure as self-contained HTML (never fig.show() in report notebooks)."""
     n = next(_figure_ids)
-    fig.update_layout(template="plotly_white", margin=dict(l=40, r=20, t=50, b=40))
-    html = fig.to_html(full_html=False, include_plotlyjs=(n == 1), div_id=f"bcm-figure-{n}",
-                       config={"displaylogo": False})
-    display(HTML(html))
+    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), colorway=PALETTE,
+                      font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
+                      title=dict(y=0.98, yanchor="top"), height=fig.layout.height or 400)
+    if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
+        fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""))
+    body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
+    script = f"<script>{plotly_js()}</script>" if n == 1 else ""
+    display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))
 
 
-def table(frame: pd.DataFrame, caption: str | None = None, max_rows: int = 200) -> None:
-    """Display a DataFrame as a plain, readable table; suppressed cells (from `suppress`) show as *.
-
-    Numbers are right-aligned so digits line up; text stays left-aligned.
-    """
-    global _css_shown
-    html = "" if _css_shown else _TABLE_CSS
-    _css_shown = True
-    if caption:
-        html += f"<p><b>{caption}</b></p>"
-    shown = readable(frame.head(max_rows))
-    table_id = f"bcm-table-{next(_table_ids)}"
-    numeric = [i + 1 for i, col in enumerate(shown.columns) if _is_numeric(shown.iloc[:, i])]
-    if numeric:
-        cells = ", ".join(f"#{table_id} td:nth-child({i}), #{table_id} th:nth-child({i})" for i in numeric)
-        html += f"<style>{cells} {{text-align: right !important}}</style>"
-    html += shown.to_html(index=False, classes="bcm", border=0, table_id=table_id)
-    if len(frame) > max_rows:
-        html += f"<p><i>{len(frame) - max_rows:,} more rows not shown.</i></p>"
-    display(HTML(html))
-
-
-def _is_numeric(cells: pd.Series) -> bool:
-    values = [v for v in cells if v not in ("", "*", "-")]
-    return bool(values) and all(_NUMBER.match(v) for v in values)
-
-
-def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells as text: thousands separators, one decimal (dollars two), blanks for missing, * for suppressed."""
-    out = frame.astype(object).map(_cell)
-    for col in frame.columns:
-        if any(word in str(col) for word in MONEY_WORDS) and pd.api.types.is_numeric_dtype(frame[col]):
-            out[col] = frame[col].map(lambda v: "" if pd.isna(v) else f"${v:,.2f}")
-    for col, labels in frame.attrs.get("suppressed", {}).items():
-        if col in out.columns:
-            out.loc[out.index.isin(list(labels)), col] = "*"
-    out.columns = [str(c).replace("_", " ") for c in frame.columns]
-    return out
-
-
-def _cell(value) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return f"{value:,}"
-    if isinstance(value, (float, np.floating)):
-        return f"{value:,.1f}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
+def html_block(text: str) -> None:
+    """Display prepared HTML (a glossary, a list)."""
+    display(HTML(text))
 
 
 def note(text: str) -> None:
     """A short grey note under a table or chart (definitions, suppression)."""
-    display(HTML(f"<p style='color:#555;font-size:12px;max-width:900px'>{text}</p>"))
+    if text:
+        display(HTML(f"<p class='bcm-note'>{text}</p>"))
+
+
+def table(frame: pd.DataFrame, caption: str | None = None, columns: list[str] | None = None, *, labels: dict | None = None,
+          note: str = "", max_rows: int = 200, group_by: list[str] | None = None, total: tuple[str, str] | None = None,
+          pending: dict | None = None) -> None:
+    """Display a DataFrame as a readable table.
+
+    columns   which columns, in order (default all); labels overrides formats.label
+    group_by  columns whose values make a group of rows that add up to its total row
+    total     (column, value) naming the total rows, e.g. ("clinic", "All")
+    pending   {column: index labels} shown as "not yet measurable" (a window not closed yet)
+    Suppressed cells (frame.attrs["suppressed"], from privacy.Privacy) read "*".
+    """
+    display(HTML(table_html(frame, caption, columns, labels=labels, note=note, max_rows=max_rows, group_by=group_by,
+                            total=total, pending=pending)))
+
+
+def table_html(frame, caption=None, columns=None, *, labels=None, note="", max_rows=200, group_by=None, total=None,
+               pending=None) -> str:
+    columns = list(columns or frame.columns)
+    labels = labels or {}
+    hidden = frame.attrs.get("suppressed", {})
+    pending = pending or frame.attrs.get("pending", {})
+    kinds = {c: formats.kind(c, frame[c]) for c in columns}
+    head = "".join(f"<th class='{'num' if formats.is_numeric_kind(kinds[c]) else 'txt'}'>"
+                   f"{html.escape(labels.get(c, formats.label(c)))}</th>" for c in columns)
+    rows = []
+    for index, row in itertools.islice(frame.iterrows(), max_rows):
+        attrs = ""
+        if group_by is not None:
+            attrs += f" data-group='{html.escape('|'.join(str(row[g]) for g in group_by), quote=True)}'"
+        if total and row[total[0]] == total[1]:
+            attrs += " data-total class='bcm-total'"
+        cells = []
+        for c in columns:
+            k = kinds[c]
+            css = "num" if formats.is_numeric_kind(k) else "txt"
+            if index in hidden.get(c, ()):
+                cells.append(f"<td class='{css} hidden' data-kind='{k}' data-hidden title='suppressed'>{formats.HIDDEN}</td>")
+            elif index in pending.get(c, ()):
+                cells.append(f"<td class='{css} pending' data-kind='{k}' data-pending>{formats.NOT_YET}</td>")
+            else:
+                text = formats.cell(row[c], k)
+                cells.append(f"<td class='{css}' data-kind='{k}'>{html.escape(text)}</td>")
+        rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
+    table_id = f"bcm-table-{next(_table_ids)}"
+    out = f"<p class='bcm-caption'><b>{html.escape(caption)}</b></p>" if caption else ""
+    out += (f"<div class='bcm-table'><table class='bcm' id='{table_id}'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+    if len(frame) > max_rows:
+        out += f"<p class='bcm-note'>{len(frame) - max_rows:,} more rows not shown.</p>"
+    if note:
+        out += f"<p class='bcm-note'>{note}</p>"
+    return out
+
+
+# --- charts --------------------------------------------------------------------------------
+
+
+def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool = True, y_title: str = "",
+           names: dict | None = None, changes: list[tuple] = (), x_title: str = "") -> go.Figure:
+    """A chart of one or more columns over months or periods, from a protected frame.
+
+    Suppressed points (NA with frame.attrs["suppressed"]) are gaps marked with a grey x at 0
+    and named in the hover; `changes` are (date, text) pairs drawn as dashed lines with a label
+    (a rule change that moves the series). Bars start at 0; rates read as %, dollars as $.
+    """
+    names = names or {}
+    hidden = frame.attrs.get("suppressed", {})
+    kind = formats.kind(ys[0])
+    fig = go.Figure()
+    xs = _x_values(frame[x])
+    for col in ys:
+        values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        label = names.get(col, formats.label(col))
+        common = dict(x=xs, y=values, name=label, meta=formats.kind(col),
+                      hovertemplate=f"{label}: {formats.hover(col)}<extra>%{{x}}</extra>" if x != "month" and x != "service_month"
+                      else f"{label}: {formats.hover(col)}<extra>%{{x|%b %Y}}</extra>")
+        if bars:
+            fig.add_bar(**common)
+        else:
+            fig.add_scatter(mode="lines+markers", connectgaps=False, **common)
+    gaps = [i for i in range(len(frame)) if any(frame.index[i] in hidden.get(c, ()) for c in ys)]
+    if gaps:
+        what = {i: ", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps}
+        fig.add_scatter(x=[xs[i] for i in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
+                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
+                        text=[f"suppressed: {what[i]}" for i in gaps], hovertemplate="%{text}<extra></extra>")
+    for i, (when, text) in enumerate(changes):
+        fig.add_vline(x=pd.Timestamp(when).timestamp() * 1000 if x in ("month", "service_month") else when,
+                      line=dict(dash="dash", color="#777", width=1))
+        fig.add_annotation(x=pd.Timestamp(when) if x in ("month", "service_month") else when, y=1 - 0.07 * i, yref="paper",
+                           text=text, showarrow=False, xanchor="left", yanchor="top", font=dict(size=11, color="#555"),
+                           bgcolor="rgba(255,255,255,0.8)")
+    fig.update_layout(title=title, barmode="group", hovermode="x unified" if len(ys) > 1 else "closest")
+    fig.update_yaxes(title=y_title, **formats.axis_format(kind))
+    if kind == "rate":
+        fig.update_yaxes(range=[0, 1.02])
+    if x in ("month", "service_month"):
+        fig.update_xaxes(type="date", tickformat="%b %Y", title=x_title)
+    else:
+        fig.update_xaxes(type="category", title=x_title)
+    return fig
+
+
+def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None = None) -> str:
+    """Which points of a chart are suppressed, in words (empty when none)."""
+    names = names or {}
+    hidden = frame.attrs.get("suppressed", {})
+    parts = []
+    for col in ys:
+        where = [frame.loc[i, x] for i in frame.index if i in hidden.get(col, ())]
+        if where:
+            shown = ", ".join(formats.month(w) if x in ("month", "service_month") else str(w) for w in where)
+            parts.append(f"{names.get(col, formats.label(col))}: {shown}")
+    if not parts:
+        return ""
+    return ("Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. " + "; ".join(parts) + ".")
+
+
+def _x_values(values: pd.Series) -> list:
+    if pd.api.types.is_datetime64_any_dtype(values) or (len(values) and hasattr(values.iloc[0], "strftime")):
+        return [pd.Timestamp(v) for v in values]
+    return [str(v) for v in values]
+
+
+def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bars: bool = True, stacked: bool = False,
+             y_title: str = "", names: dict | None = None) -> go.Figure:
+    """One trace per group (a clinic ...) of column `y` over months, from a protected frame;
+    suppressed cells are marked gaps as in `series`."""
+    names = names or {}
+    hidden = frame.attrs.get("suppressed", {}).get(y, ())
+    fig = go.Figure()
+    gaps = []
+    for value, rows in frame.groupby(group, sort=True):
+        label = str(names.get(value, value))
+        ys = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[y])]
+        xs = _x_values(rows[x])
+        common = dict(x=xs, y=ys, name=label, meta=formats.kind(y),
+                      hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
+        fig.add_bar(**common) if bars else fig.add_scatter(mode="lines+markers", **common)
+        gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
+    if gaps:
+        fig.add_scatter(x=[g[0] for g in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
+                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
+                        text=[f"suppressed: {g[1]}" for g in gaps], hovertemplate="%{text}<extra></extra>")
+    fig.update_layout(title=title, barmode="stack" if stacked else "group")
+    fig.update_yaxes(title=y_title, **formats.axis_format(formats.kind(y)))
+    fig.update_xaxes(type="date", tickformat="%b %Y")
+    return fig

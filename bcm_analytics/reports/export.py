@@ -1,20 +1,37 @@
 """Write result tables where people open them: CSV, Parquet, or an Excel workbook.
 
 XlsxWriter rather than openpyxl for writing: it streams rows (constant memory), sets column
-widths, freezes header rows and writes real dates and numbers that finance can filter.
+widths, freezes header rows and writes real dates and numbers that finance can filter. Each
+column's number format follows its kind in reports.formats: dollars as currency, months as
+yyyy-mm dates, rates as percentages; a sheet can end with a totals row (SUBTOTAL formulas, so
+a filtered sheet totals what is shown, with the full total cached for readers that do not
+calculate).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bcm_analytics import private_files
+from bcm_analytics.reports import formats
 
 EXCEL_MAX_ROWS = 1_048_575
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "rate": "0.0%",
+                  "count": "#,##0", "decimal": "#,##0.0"}
+
+
+@dataclass
+class Sheet:
+    """A sheet's table and how to close it: `totals` are the columns summed in a last row."""
+
+    frame: pd.DataFrame
+    totals: list[str] = field(default_factory=list)
+    widths: dict[str, int] = field(default_factory=dict)
 
 
 def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
@@ -58,8 +75,7 @@ def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000) -> 
     """Several marts queries as the sheets of one workbook, each streamed in batches; rows per sheet."""
     import xlsxwriter
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = private_files.prepare_output(path)  # 0600 before a byte is written
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False,
                                       "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
@@ -105,7 +121,7 @@ def _plain(value):
     return value
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) -> Path:
     """Several tables as sheets of one workbook: header frozen, filters on, widths fitted.
 
     Rows go straight to XlsxWriter in constant-memory mode (about 3x faster than
@@ -116,26 +132,65 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     path = private_files.prepare_output(path)  # 0600 before a byte is written
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
-    header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
-    date = book.add_format({"num_format": "yyyy-mm-dd"})
-    for name, frame in sheets.items():
-        _write_sheet(book.add_worksheet(name[:31]), _excel_safe(frame), header, date)
+    styles = {"header": book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}),
+              "total": book.add_format({"bold": True, "top": 1})}
+    for kind, number_format in NUMBER_FORMATS.items():
+        styles[kind] = book.add_format({"num_format": number_format})
+        styles[f"total {kind}"] = book.add_format({"num_format": number_format, "bold": True, "top": 1})
+    for name, sheet in sheets.items():
+        sheet = sheet if isinstance(sheet, Sheet) else Sheet(sheet)
+        _write_sheet(book.add_worksheet(name[:31]), _excel_safe(sheet.frame), sheet, styles)
     book.close()
     return path
 
 
-def _write_sheet(ws, frame: pd.DataFrame, header, date) -> None:
+def _kind(frame: pd.DataFrame, col) -> str | None:
+    """The number format a column gets: by its registered kind, if its values fit that kind."""
+    values = frame[col]
+    kind = formats.kind(str(col), values)
+    if kind in ("month", "date"):
+        return kind if pd.api.types.is_datetime64_any_dtype(values) else None
+    if kind in ("dollars", "rate", "count", "decimal"):
+        return kind if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) else None
+    return "date" if pd.api.types.is_datetime64_any_dtype(values) else None
+
+
+def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
     columns = [_cells(frame[c]) for c in frame.columns]
+    kinds = [_kind(frame, c) for c in frame.columns]
     for i, col in enumerate(frame.columns):
-        sample = [len(str(v)) for v in columns[i][:200] if v is not None]
-        ws.set_column(i, i, min(60, max([len(str(col))] + sample) + 2),
-                      date if pd.api.types.is_datetime64_any_dtype(frame[col]) else None)
-    ws.write_row(0, 0, [str(c) for c in frame.columns], header)
+        sample = [len(_shown(v, kinds[i])) for v in columns[i][:200] if v is not None]
+        width = sheet.widths.get(col) or min(60, max([len(str(col))] + sample) + 2)
+        ws.set_column(i, i, width, styles.get(kinds[i]))
+    ws.write_row(0, 0, [str(c) for c in frame.columns], styles["header"])
     for r, row in enumerate(zip(*columns), start=1):
         ws.write_row(r, 0, row)
     ws.freeze_panes(1, 0)
     if len(frame.columns):
         ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    if sheet.totals and len(frame.columns):
+        last = len(frame) + 1
+        ws.write(last, 0, "total", styles["total"])
+        for i, col in enumerate(frame.columns):
+            if col in sheet.totals:
+                cells = f"{xl_rowcol_to_cell(1, i)}:{xl_rowcol_to_cell(max(len(frame), 1), i)}"
+                value = float(pd.to_numeric(frame[col]).sum())
+                ws.write_formula(last, i, f"=SUBTOTAL(109,{cells})", styles.get(f"total {kinds[i]}", styles["total"]),
+                                 round(value, 2))
+            elif i:
+                ws.write_blank(last, i, None, styles["total"])
+
+
+def _shown(value, kind) -> str:
+    if kind == "month":
+        return "2026-10"
+    if kind == "date":
+        return "2026-10-31"
+    if kind == "dollars" and isinstance(value, (int, float)):
+        return f"${value:,.2f}"
+    return str(value)
 
 
 def _cells(series: pd.Series) -> list:

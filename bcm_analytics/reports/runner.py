@@ -1,20 +1,39 @@
-"""Execute a notebook from notebooks/ with parameters and write self-contained HTML.
+"""Execute a notebook from notebooks/ with parameters and write one self-contained HTML page.
 
 One process executes (papermill) and exports (nbconvert): that saves a kernel start and a
-second interpreter per report. The HTML is hermetic (plotly.js embedded once, no CDN script
-tags) and byte-identical for identical inputs: timings, papermill metadata and random cell ids
-are removed before export.
+second interpreter per report. The page is our own: nbconvert's `basic` template gives the
+cells' HTML without any stylesheet or CDN script, and the runner wraps it with the report's
+<title> (report and period, from the header cell), assets/report.css (screen and print) and a
+small script that fits charts to the paper when printing. plotly.js is embedded once, by the
+first chart. Nothing on the page loads from the network. The same inputs give the same bytes:
+timings, papermill metadata and random cell ids are removed before export.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from importlib import resources
 from pathlib import Path
 
+AUDIENCES = ("internal", "external")  # who a page is for: privacy.Privacy says what each may see
+PAGE_MIME = "application/vnd.bcm.page+json"  # the header cell's page title and audience (page.header)
 # notebooks/ at the top of the repository, installed as package data (see pyproject.toml)
 NOTEBOOKS_DIR = resources.files("bcm_analytics.notebooks")
 CDN_SCRIPT = re.compile(r'<script[^>]*src="((https?:)?//[^"]*)?"[^>]*>\s*</script>\s*')
+# Charts are laid out for the screen; on paper (Letter or A4 with 12 mm margins, about 700 px)
+# they are redrawn to the paper's width and back afterwards.
+PRINT_SCRIPT = """<script>
+(function () {
+  function plots() { return Array.prototype.slice.call(document.querySelectorAll('.js-plotly-plot')); }
+  window.addEventListener('beforeprint', function () {
+    plots().forEach(function (gd) { Plotly.relayout(gd, {width: 680, autosize: false}); });
+  });
+  window.addEventListener('afterprint', function () {
+    plots().forEach(function (gd) { Plotly.relayout(gd, {width: null, autosize: true}); });
+  });
+})();
+</script>"""
 
 
 class ReportError(Exception):
@@ -32,24 +51,34 @@ def notebook_path(name: str) -> Path:
     return path
 
 
+def default_output(name: str, audience: str = "internal") -> Path:
+    """reports/NAME.html for staff, reports/NAME_external.html for outside readers: the two
+    never overwrite each other."""
+    return Path("reports") / (f"{name}.html" if audience == "internal" else f"{name}_{audience}.html")
+
+
 def render_report(name: str, db: str | Path, parameters: dict | None = None, out_path: str | Path | None = None,
                   *, share: bool = False) -> Path:
-    """Run notebooks/<name>.ipynb against the store `db` and write HTML (default reports/<name>.html).
+    """Run notebooks/<name>.ipynb against the store `db` and write HTML (default: default_output()).
 
     Parameters are checked first (names, values, things they name in the store): nothing runs
-    on a refused one. The HTML is private (0600) unless `share` and the report is for an
+    on a refused one. `audience` ("internal", the default, or "external") picks what the page
+    may show (privacy.py). The HTML is private (0600) unless `share` and the report is for an
     external audience: an internal report shows small counts.
     """
     import papermill as pm
 
-    from bcm_analytics.reports import parameters as checks
     from bcm_analytics import private_files
+    from bcm_analytics.reports import parameters as checks
 
     source = notebook_path(name)
-    out = Path(out_path) if out_path else Path("reports") / f"{name}.html"
     values = {key: _absolute_if_path(value) for key, value in (parameters or {}).items()}
     values = checks.check(name, source, db, values)
+    audience = values.get("audience") or "internal"
+    out = Path(out_path) if out_path else default_output(name, audience)
     params = {"db": _absolute_if_path(db), **values}
+    if "audience" in checks.declared(source):
+        params["audience"] = audience
     try:
         nb = pm.execute_notebook(
             str(source), None, parameters=params, kernel_name="python3", progress_bar=False,
@@ -57,7 +86,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
         )
     except pm.PapermillExecutionError as e:
         raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None
-    return private_files.write_text(out, to_html(nb), share=share and params.get("audience") == "external")
+    return private_files.write_text(out, to_html(nb), share=share and audience == "external")
 
 
 def _absolute_if_path(value):
@@ -69,8 +98,17 @@ def _absolute_if_path(value):
     return str(Path(value).resolve()) if looks_like_path and Path(value).exists() else value
 
 
+def page_metadata(nb) -> dict:
+    """What the header cell said about the page (its title and audience)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if PAGE_MIME in output.get("data", {}):
+                return dict(output["data"][PAGE_MIME])
+    return {}
+
+
 def to_html(nb) -> str:
-    """Export an executed notebook as HTML without code, stable byte for byte."""
+    """Export an executed notebook as one HTML page without code, stable byte for byte."""
     from nbconvert import HTMLExporter
 
     nb.metadata.pop("papermill", None)
@@ -78,9 +116,16 @@ def to_html(nb) -> str:
         cell.id = f"cell-{i}"
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+    meta = page_metadata(nb)
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
-    exporter.mathjax_url = ""
-    exporter.require_js_url = ""
     body, _ = exporter.from_notebook_node(nb)
-    return CDN_SCRIPT.sub("", body)
+    css = resources.files("bcm_analytics.reports").joinpath("assets", "report.css").read_text(encoding="utf-8")
+    title = html.escape(meta.get("title", "bcm-analytics report"))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<meta name=\"bcm-audience\" content=\"{html.escape(meta.get('audience', 'internal'))}\">\n"
+        f"<title>{title}</title>\n<style>\n{css}</style>\n</head>\n<body>\n<main class=\"bcm-page\">\n"
+        f"{CDN_SCRIPT.sub('', body)}\n</main>\n{PRINT_SCRIPT}\n</body>\n</html>\n"
+    )

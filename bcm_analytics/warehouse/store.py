@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from bcm_analytics import private_files
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.tables import CONTRACTS_DIR, ColumnSpec, TableSpec, table_specs  # noqa: F401  (re-exported)
 from bcm_analytics.sqlfiles import read_sql
-from bcm_analytics import private_files
 from bcm_analytics.warehouse import integrity
 from bcm_analytics.warehouse.integrity import StoreError
 

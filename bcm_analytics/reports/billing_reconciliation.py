@@ -1,0 +1,330 @@
+"""The billing reconciliation report's numbers: headlines, months, findings, breakdowns.
+
+Everything comes from the billing API (billing.reconcile.findings and monthly_totals,
+billing.near_threshold) and is protected through privacy.Privacy. The page's families, each
+protected once and sharing nothing but the period's grand totals (which each treats as known):
+
+  months        expected / billed / paid with the patient-months behind them and the
+                reconciliation rate, per month (or quarter, year: privacy.roll_up)
+  at stake      missed revenue, denied dollars and compliance exposure with the patient-months
+                that carry them, per month (rolled up on its own: these counts are small)
+  categories    findings and dollars per finding, within revenue / compliance
+  breakdowns    patient-months and dollars at stake by clinic, care manager and payer class,
+                tied together by their hidden cross-tab
+  near          patients near their next code, by that code
+
+A dollar amount is hidden whenever the count of patient-months (or findings) it sums over is,
+and adds up over exactly the same cells, so it is exactly as protected as its count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from bcm_analytics.billing import near_threshold
+from bcm_analytics.billing.reconcile import FINDINGS, findings, monthly_totals
+from bcm_analytics.months import month_start
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.finance_workbook import work_queue
+from bcm_analytics.reports.page import Headline, clinic_names
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+
+UNKNOWN = "(claims for unknown patients)"
+SETTINGS = {"fqhc": "FQHC", "rhc": "RHC", "physician_practice": "physician practice"}
+PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
+
+MONTH_COUNTS = ["patient_months", "reconciled_months"]
+MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
+STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
+STAKE_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"], "denied_amount": ["months_with_denial"],
+                 "compliance_exposure": ["months_with_compliance_finding"]}
+BREAKDOWN_COUNTS = ["patient_months", "reconciled_months", "months_with_revenue_finding", "months_with_compliance_finding"]
+BREAKDOWN_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"],
+                     "compliance_exposure": ["months_with_compliance_finding"]}
+RECONCILED = {"pct_reconciled": ("reconciled_months", "patient_months")}
+
+
+@dataclass
+class Reconciliation:
+    """The period's findings and monthly totals for one clinic / payer selection."""
+
+    rows: pd.DataFrame
+    months: pd.DataFrame
+    start: date
+    end: date
+    clinic_names: dict
+
+    @classmethod
+    def load(cls, con, start, end, rules, clinic=None, payer=None) -> Reconciliation:
+        rows = narrow(findings(con, start, end, rules), clinic, payer)
+        months = monthly_totals(con, start, end, rules, clinic, payer)
+        months = months.merge(_denials(rows), on="service_month", how="left").fillna(
+            {"months_with_denial": 0, "denied_amount": 0.0})
+        months["months_with_denial"] = months["months_with_denial"].astype("int64")
+        months["month"] = pd.to_datetime(months["service_month"] + "-01")
+        return cls(rows, months, month_start(start), month_start(end), clinic_names(con))
+
+    def totals(self) -> pd.Series:
+        return self.months[MONTH_COUNTS + MONTH_DOLLARS + STAKE_COUNTS + list(STAKE_DOLLARS)].sum()
+
+
+def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
+    """Findings of one clinic and/or one payer (a payer name or class); None keeps all.
+
+    Claims for unknown patients have neither, so they stay only when nothing is narrowed.
+    """
+    keep = pd.Series(True, index=rows.index)
+    if clinic is not None:
+        keep &= rows.clinic_id == clinic
+    if payer is not None:
+        keep &= (rows.payer.str.lower() == payer.lower()) | (rows.payer_class == payer.lower())
+    return rows[keep]
+
+
+def _denials(rows: pd.DataFrame) -> pd.DataFrame:
+    """Denied dollars per service month with the patient-months behind them (not in monthly_totals)."""
+    denied = rows[rows.finding == "denied_claim"]
+    return denied.groupby("service_month", as_index=False).agg(
+        months_with_denial=("patient_id", lambda s: s.nunique()), denied_amount=("amount_at_stake", "sum"))
+
+
+# --- headline -------------------------------------------------------------------------------
+
+
+def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
+    """Expected, billed, paid, missed revenue, compliance exposure and denied dollars for the period."""
+    total = privacy.protect(recon.totals().to_frame().T, MONTH_COUNTS + STAKE_COUNTS,
+                            hide_with={**{d: ["patient_months"] for d in MONTH_DOLLARS}, **STAKE_DOLLARS})
+    hidden = total.attrs["suppressed"]
+    row = total.iloc[0]
+
+    def card(col, detail=""):
+        return Headline(formats.label(col), None if col in hidden else row[col], "dollars", detail, col in hidden)
+
+    pm = "" if "patient_months" in hidden else f"over {formats.count(row['patient_months'])} patient-months"
+    return [card("expected_amount", pm), card("billed_amount", "not denied"), card("paid_amount"),
+            card("missed_revenue", "not billed, denied, under-coded"), card("compliance_exposure", "billed without support"),
+            card("denied_amount", "supported codes the payer denied")]
+
+
+def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
+    """The n findings with most dollars at stake: the first rows of the workbook's work queue
+    (patient-level, so the page shows them without the patient: the workbook row says who)."""
+    queue = work_queue(recon.rows).head(n)
+    return pd.DataFrame({
+        "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
+        "finding_label": queue["finding"].map(lambda f: FINDINGS.get(f, f)),
+        "service_month": pd.to_datetime(queue["service_month"]),
+        "clinic": queue["clinic_id"].map(lambda c: recon.clinic_names.get(c, c) if pd.notna(c) else UNKNOWN),
+        "codes": queue["codes"],
+        "amount_at_stake": queue["amount_at_stake"],
+    }).reset_index(drop=True)
+
+
+# --- months ---------------------------------------------------------------------------------
+
+
+def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
+    """Expected, billed and paid per month (or coarser), with the patient-months behind them
+    and the period's total row."""
+    def build(grain):
+        frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *MONTH_DOLLARS],
+                                     start=recon.start, end=recon.end))
+        return protect_periods(privacy, frame, ["patient_months"], hide_with={d: ["patient_months"] for d in MONTH_DOLLARS})
+    return privacy.roll_up(build, ["expected_amount"])
+
+
+def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
+    """The share of patient-months that reconcile, per month (or coarser: the patient-months that
+    do not reconcile are often few). Only the rate is shown, at one grain, so it can never be
+    set against another grain's."""
+    def build(grain):
+        frame = with_total(by_period(recon.months, "month", grain, MONTH_COUNTS, start=recon.start, end=recon.end))
+        frame["pct_reconciled"] = frame["reconciled_months"] / frame["patient_months"].where(frame["patient_months"] > 0)
+        return protect_periods(privacy, frame, MONTH_COUNTS, rates=RECONCILED)
+    return privacy.roll_up(build, ["pct_reconciled"])
+
+
+def at_stake(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
+    """Missed revenue, denied dollars and compliance exposure per month (or coarser), with the total row."""
+    def build(grain):
+        frame = with_total(by_period(recon.months, "month", grain, STAKE_COUNTS + list(STAKE_DOLLARS),
+                                     start=recon.start, end=recon.end))
+        return protect_periods(privacy, frame, STAKE_COUNTS, hide_with=STAKE_DOLLARS)
+    return privacy.roll_up(build, ["missed_revenue", "compliance_exposure"])
+
+
+def with_total(frame: pd.DataFrame) -> pd.DataFrame:
+    """A period table with its total row (period TOTAL) appended."""
+    sums = [c for c in frame.columns if c not in ("period", "period_start")]
+    total = frame[sums].sum().to_frame().T.assign(period=TOTAL, period_start=pd.NaT)
+    out = pd.concat([frame, total[frame.columns]], ignore_index=True)
+    for col in sums:
+        out[col] = out[col].astype(frame[col].dtype)
+    return out
+
+
+def protect_periods(privacy: Privacy, frame: pd.DataFrame, counts: list[str], **options) -> pd.DataFrame:
+    """Periods add up to the total row; the period's first day is a label, not a row key."""
+    starts = frame["period_start"]
+    safe = privacy.protect(frame.drop(columns="period_start"), counts, ["period"], **options)
+    safe["period_start"] = starts
+    return safe
+
+
+def series_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a chart plots: every period but the total (suppression marks kept)."""
+    out = frame[frame["period"] != TOTAL].copy()
+    out.attrs["suppressed"] = frame.attrs.get("suppressed", {})
+    return out
+
+
+def period_x(frame: pd.DataFrame, grain: str) -> str:
+    """The column a chart of a rolled-up frame plots against: month dates, or period labels."""
+    if grain == "month":
+        frame["month"] = frame["period_start"]
+        return "month"
+    return "period"
+
+
+def change_note(changes: list[tuple]) -> str:
+    """Words under a chart for the rule changes drawn on it."""
+    if not changes:
+        return ""
+    return ("Dashed lines: billing rule changes that move the series (codes in force change, so expected dollars "
+            "change with them): " + "; ".join(text for _, text in changes) + ".")
+
+
+# --- findings by category -------------------------------------------------------------------
+
+
+def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
+    """Findings and dollars at stake per finding that needs work (revenue, compliance), with
+    each severity's total row; info-level notes are counted apart (no dollars at stake)."""
+    work = recon.rows[recon.rows.severity.isin(["revenue", "compliance"])]
+    counted = work.groupby(["severity", "finding"], as_index=False).agg(
+        findings=("patient_id", "size"), amount_at_stake=("amount_at_stake", "sum"))
+    parts = []
+    for severity in ("revenue", "compliance"):
+        rows = counted[counted.severity == severity]
+        rows = rows.sort_values("finding", key=lambda s: s.map(list(FINDINGS).index))
+        total = pd.DataFrame({"severity": [severity], "finding": [TOTAL], "findings": [int(rows.findings.sum())],
+                              "amount_at_stake": [float(rows.amount_at_stake.sum())]})
+        parts += [rows, total]
+    frame = pd.concat(parts, ignore_index=True)
+    safe = privacy.protect(frame, ["findings"], ["finding"], hide_with={"amount_at_stake": ["findings"]})
+    safe["meaning"] = [f"all {s} findings" if f == TOTAL else FINDINGS.get(f, f) for f, s in zip(safe.finding, safe.severity)]
+    return safe
+
+
+def info_notes(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
+    """Info-level findings (no dollars at stake: e.g. minutes logged without consent, never billed)."""
+    info = recon.rows[(recon.rows.severity == "info") & (recon.rows.finding != "matched")]
+    frame = info.groupby("finding", as_index=False).agg(findings=("patient_id", "size"))
+    frame["meaning"] = frame["finding"].map(FINDINGS)
+    return privacy.protect(frame, ["findings"])
+
+
+# --- breakdowns -----------------------------------------------------------------------------
+
+
+def patient_months(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient-month with anything expected or billed: its clinic, care manager and
+    payer class, whether it reconciles (only `matched`), carries a revenue or a compliance
+    finding, and its dollars at stake."""
+    flagged = rows.assign(
+        reconciled=rows.finding == "matched",
+        has_lines=(rows.severity != "info") | (rows.finding == "matched"),
+        missed_revenue=rows.amount_at_stake.where(rows.severity == "revenue", 0.0),
+        compliance_exposure=rows.amount_at_stake.where(rows.severity == "compliance", 0.0),
+        revenue_finding=rows.severity == "revenue",
+        compliance_finding=rows.severity == "compliance",
+    )
+    for col in ("clinic_id", "care_manager_id", "payer_class"):
+        flagged[col] = flagged[col].fillna(UNKNOWN)
+    per_month = flagged.groupby(["clinic_id", "care_manager_id", "payer_class", "patient_id", "service_month"]).agg(
+        reconciled=("reconciled", "all"), has_lines=("has_lines", "any"), missed_revenue=("missed_revenue", "sum"),
+        compliance_exposure=("compliance_exposure", "sum"), revenue_finding=("revenue_finding", "any"),
+        compliance_finding=("compliance_finding", "any")).reset_index()
+    return per_month[per_month.has_lines]
+
+
+def breakdowns(recon: Reconciliation, privacy: Privacy) -> dict[str, pd.DataFrame]:
+    """Patient-months, reconciled share and dollars at stake by clinic, care manager and payer
+    class, each with the period's total row, protected together."""
+    per_month = patient_months(recon.rows)
+    finest = per_month.groupby(["clinic_id", "care_manager_id", "payer_class"], as_index=False).agg(
+        patient_months=("patient_id", "size"), reconciled_months=("reconciled", "sum"),
+        months_with_revenue_finding=("revenue_finding", "sum"),
+        months_with_compliance_finding=("compliance_finding", "sum"),
+        missed_revenue=("missed_revenue", "sum"), compliance_exposure=("compliance_exposure", "sum"))
+    for col in BREAKDOWN_COUNTS:
+        finest[col] = finest[col].astype("int64")
+    dims = ["clinic_id", "care_manager_id", "payer_class"]
+    tables = privacy.breakdowns(finest, dims, [("clinic_id",), ("care_manager_id",), ("payer_class",), ()],
+                                BREAKDOWN_COUNTS + list(BREAKDOWN_DOLLARS), BREAKDOWN_COUNTS, rates=RECONCILED,
+                                hide_with=BREAKDOWN_DOLLARS)
+    grand = tables[()]
+    out = {}
+    for dim, name in (("clinic_id", "clinic"), ("care_manager_id", "care manager"), ("payer_class", "payer class")):
+        part = pd.concat([tables[(dim,)], grand])
+        part.attrs["suppressed"] = {c: tables[(dim,)].attrs["suppressed"].get(c, frozenset())
+                                    | grand.attrs["suppressed"].get(c, frozenset())
+                                    for c in set(tables[(dim,)].attrs["suppressed"]) | set(grand.attrs["suppressed"])}
+        label = part[dim].map(lambda v: "All" if v == TOTAL else recon.clinic_names.get(v, v) if dim == "clinic_id" else v)
+        part.insert(0, "group", label)
+        out[name] = part
+    return out
+
+
+# --- near threshold -------------------------------------------------------------------------
+
+
+def near_threshold_day(con, as_of: str | None, end: date) -> tuple[date, str]:
+    """The day the near-threshold count is taken, and why that day: the as-of parameter, else
+    the last day with logged time (never after the report's last month)."""
+    if as_of:
+        return date.fromisoformat(str(as_of)), "the as-of parameter"
+    last = con.execute("SELECT max(service_date) FROM core.time_logs WHERE service_date < ?",
+                       [pd.Timestamp(end) + pd.offsets.MonthBegin(1)]).fetchall()[0][0]
+    return (last or end), "the last day with logged time"
+
+
+def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = 10) -> pd.DataFrame:
+    """Patients within `margin` minutes of their next code on `day`, by that next code, with the total."""
+    near = narrow(near_threshold(con, day, margin=margin, rules=rules), clinic, payer)
+    frame = near.groupby("next_code", as_index=False).agg(near_threshold=("patient_id", "size"))
+    frame = pd.concat([frame, pd.DataFrame({"next_code": [TOTAL], "near_threshold": [len(near)]})], ignore_index=True)
+    return privacy.protect(frame, ["near_threshold"], ["next_code"])
+
+
+# --- rule changes ---------------------------------------------------------------------------
+
+
+def rule_changes(rules, recon: Reconciliation) -> list[tuple[date, str]]:
+    """Code-set changes inside the period for the settings, programs and payer classes the
+    findings have: (first month, words), e.g. the 2026 FQHC/RHC move from G0512 to CPT codes."""
+    periods = rules.periods.to_pandas()
+    used = recon.rows[["payer_class", "billing_setting", "program"]].dropna().drop_duplicates()
+    periods = periods.merge(used, on=["payer_class", "billing_setting", "program"])
+    changes: dict[tuple, set] = {}
+    for (cls, setting, program), rows in periods.sort_values("valid_from").groupby(["payer_class", "billing_setting", "program"]):
+        rows = rows.reset_index(drop=True)
+        for i in range(1, len(rows)):
+            when = pd.Timestamp(rows.loc[i, "valid_from"]).date()
+            if recon.start < when <= recon.end and rows.loc[i, "code_set"] != rows.loc[i - 1, "code_set"]:
+                key = (when, program, _codes(rows.loc[i - 1]), _codes(rows.loc[i]))
+                changes.setdefault(key, set()).add((SETTINGS.get(setting, setting), cls))
+    out = []
+    for (when, program, old, new), where in sorted(changes.items()):
+        settings = "/".join(sorted({s for s, _ in where}))
+        out.append((when, f"{formats.month(when)}: {settings} {PROGRAMS.get(program, program)} {old} → {new}"))
+    return out
+
+
+def _codes(row) -> str:
+    codes = [row.get(c) for c in ("initial_code", "subsequent_code", "add_on_code", "fallback_code")]
+    return "/".join(dict.fromkeys(str(c) for c in codes if isinstance(c, str) and c))

@@ -1,0 +1,345 @@
+"""The program director's tables: aggregate, protected for their audience (privacy.Privacy).
+
+Every table the caseload-and-outcomes report shows is built here; charts are drawn from these
+protected tables only, so a chart never shows what a table hides. Patient-level lists live in
+reports.worklists, a separate output for care teams. The functions default to the external
+audience with the definitions' cell-size threshold (the safe choice for a caller that does not say).
+
+The page's families (each protected once; they share no cells):
+
+  measures    response and remission by instrument and window, for the program and by stratum
+              (each stratification adds up to the program row)
+  stocks      the caseload at each month end, per program, clinic and care manager, with the
+              process measures over it (contacted, scored, reviewed, not improving)
+  flows       enrolments, discharges, initial assessments and follow-ups, per month or rolled
+              up until no program-level cell is hidden (an active caseload that changes by
+              enrolments minus discharges would otherwise give a hidden flow away)
+  trend       6-month outcomes by baseline month, for the baseline months whose windows have closed
+  cohorts, change, contact modes
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bcm_analytics.months import add_months
+from bcm_analytics.outcomes import caseload as cl
+from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.page import Headline
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+
+MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
+STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
+                "not_improving_no_review"]
+FLOW_COUNTS = ["new_enrolments", "discharges", "assessed", "followed_up"]
+STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1] != "assessed"} | {
+    "pct_not_improving": ("not_improving", "active"),
+    "pct_not_improving_no_review": ("not_improving_no_review", "not_improving"),
+}
+FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
+COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
+                "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
+WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
+
+
+def _privacy(run: OutcomeRun, privacy: Privacy | None) -> Privacy:
+    return privacy or Privacy("external", run.definitions.threshold)
+
+
+def window_label(run: OutcomeRun, name: str) -> str:
+    w = run.definitions["windows"][name]
+    return f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}"
+
+
+# --- measures -------------------------------------------------------------------------------
+
+
+def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """Response and remission at 12 weeks, 6 months (DRR-E style) and 12 months (CMS159).
+
+    A window no patient's could have closed by the as-of date reads "not yet measurable"
+    (frame.attrs["pending"]), never 0%.
+    """
+    counts = run.program_measures(start_month, end_month)
+    frame = counts[["instrument", "window_name", *MEASURE_COUNTS, *MEASURE_RATES]]
+    safe = _privacy(run, privacy).protect(frame, MEASURE_COUNTS, rates=MEASURE_RATES)
+    safe.insert(1, "measure", safe["window_name"].map(lambda w: window_label(run, w)))
+    not_yet = counts.index[(counts["denominator"] == 0) & (counts["pending"] > 0)]
+    safe.attrs["pending"] = {c: frozenset(not_yet) for c in list(MEASURE_RATES) + ["denominator", "measured"]}
+    return safe
+
+
+def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """The measures by clinic, payer, age band, sex, race, ethnicity and baseline month.
+
+    Each stratification adds up to the program row of `headline` (a margin the reader knows),
+    so strata are protected together with it in mind.
+    """
+    counts = run.measure_counts(start_month, end_month)
+    counts = counts[counts["dimension"] != "program"].drop(columns=["eligible", "pending"])
+    frame = with_rates(counts)
+    return _privacy(run, privacy).protect(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES)
+
+
+def trend(run: OutcomeRun, instrument: str, privacy: Privacy | None = None, window: str = "6m",
+          months: int = 12) -> tuple[str, pd.DataFrame]:
+    """Outcomes of `window` by baseline month, for the last `months` baseline months whose
+    windows have all closed (earlier rows of the report's period may not be measurable yet);
+    rolled up to quarters or years when most monthly cells would be hidden."""
+    counts = run.measure_counts(add_months(run.as_of.replace(day=1), -(months + 12)), run.as_of.replace(day=1))
+    rows = counts[(counts["dimension"] == "baseline_month") & (counts["instrument"] == instrument)
+                  & (counts["window_name"] == window)].copy()
+    rows["month"] = pd.to_datetime(rows["stratum"] + "-01")
+    closed = rows[(rows["pending"] == 0) & (rows["eligible"] > 0)].sort_values("month").tail(months)
+    privacy = _privacy(run, privacy)
+
+    def build(grain):
+        frame = by_period(closed[["month", *MEASURE_COUNTS]], "month", grain, MEASURE_COUNTS)
+        frame = with_rates(frame)
+        starts = frame.pop("period_start")
+        safe = privacy.protect(frame, MEASURE_COUNTS, ["period"], rates=MEASURE_RATES)
+        safe["month"] = starts
+        return safe
+    return privacy.roll_up(build, ["pct_response_of_measured", "pct_remission_of_measured"], grains=("month", "quarter", "year"))
+
+
+def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> str:
+    """A sentence per instrument comparing the window's rates of measured with the published range.
+
+    Rates far above the range usually mean a data problem (scores copied forward, baselines
+    missing), not a great program; the ranges are in the definitions (plausibility).
+    """
+    ranges = run.definitions["plausibility"]
+    hidden = table.attrs.get("suppressed", {})
+    lines = []
+    for i, row in table[table["window_name"] == window].iterrows():
+        parts = [f"{outcome} {value:.0%} ({_verdict(value, *ranges[outcome])})"
+                 for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured"))
+                 if pd.notna(value := row[col]) and i not in hidden.get(col, ())]
+        if parts:
+            lines.append(f"{row.instrument}, of measured at {WINDOW_NAMES[window]}: {'; '.join(parts)}.")
+    return " ".join(lines)
+
+
+def _verdict(value: float, low: float, high: float, alarm: float) -> str:
+    typical = f"typical {low:.0%}-{high:.0%}"
+    if value > alarm:
+        return f"above the {typical}: worth a data-quality look"
+    return f"within the {typical}" if low <= value <= high else f"outside the {typical}"
+
+
+# --- caseload: stocks and flows -------------------------------------------------------------
+
+
+def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """The caseload at each month end and the process measures over it, for the program, each
+    clinic and each care manager.
+
+    Clinic and care-manager rows are protected together, linked by the hidden clinic x care
+    manager detail (a care manager working at one clinic would otherwise undo a suppression).
+    Each month is its own table (nothing adds up over months). Care-manager rows carry the
+    caseload guidance band and where the caseload sits against it.
+    """
+    frame = cl.caseload_months(run, start_month, end_month)
+    privacy = _privacy(run, privacy)
+    for rate, (num, den) in STOCK_RATES.items():
+        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+    detail = (frame["clinic"] != TOTAL) & (frame["care_manager"] != TOTAL)
+    keys = ["month", "clinic", "care_manager"]
+    safe = privacy.protect(frame[keys + STOCK_COUNTS + list(STOCK_RATES) + list(cl.CASELOAD_PER_PATIENT)], STOCK_COUNTS,
+                           ["clinic", "care_manager"], rates=STOCK_RATES, hide_with=cl.CASELOAD_PER_PATIENT,
+                           hidden_rows=detail)
+    masks = safe.attrs["suppressed"]
+    safe["band"] = [f"{lo:.0f}-{hi:.0f}" if pd.notna(lo) else "" for lo, hi in zip(frame["band_low"], frame["band_high"])]
+    safe["caseload_vs_band"] = frame["caseload_vs_band"].where(~safe.index.isin(masks.get("active", ())), formats.HIDDEN)
+    out = safe[~detail]
+    out.attrs["suppressed"] = masks
+    return out
+
+
+def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
+    """Enrolments and discharges per month for the program, each clinic and each care manager;
+    for an external reader rolled up (quarter, year, the whole period) until no program-level
+    cell is hidden: the month-end caseload changes by enrolments minus discharges, so a hidden
+    flow next to two shown caseloads would be given away."""
+    return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["new_enrolments", "discharges"], {},
+                        max_hidden=0.0)
+
+
+def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
+    """Initial assessments (once their 4 weeks have passed) and those followed up within 4 weeks,
+    per month of assessment; rolled up for an external reader when most months would be hidden."""
+    return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["assessed", "followed_up"], FLOW_RATES,
+                        max_hidden=0.5)
+
+
+def _flow_family(run, start_month, end_month, privacy, counts, rates, max_hidden) -> tuple[str, pd.DataFrame]:
+    monthly = cl.caseload_months(run, start_month, end_month)[["month", "clinic", "care_manager", *counts]]
+    period = run.period(start_month, end_month)
+
+    def build(grain):
+        frame = by_period(monthly, "month", grain, counts, keys=["clinic", "care_manager"],
+                          start=period["start_month"], end=period["end_month"])
+        for rate, (num, den) in rates.items():
+            frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+        starts = frame.pop("period_start")
+        detail = (frame["clinic"] != TOTAL) & (frame["care_manager"] != TOTAL)
+        safe = privacy.protect(frame, counts, ["clinic", "care_manager"], rates=rates, hidden_rows=detail)
+        safe["month"] = starts
+        out = safe[~detail]
+        out.attrs["suppressed"] = safe.attrs["suppressed"]
+        return out
+
+    grain, _ = privacy.roll_up(lambda g: program_rows(build(g)), counts + list(rates), max_hidden=max_hidden)
+    return grain, build(grain)
+
+
+def program_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The program's rows (clinic and care manager 'All'), sorted by month, marks kept."""
+    out = frame[(frame["clinic"] == TOTAL) & (frame["care_manager"] == TOTAL)].sort_values("month")
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def latest(frame: pd.DataFrame) -> pd.DataFrame:
+    """The last month (or period) of a caseload or flows table: program, care managers, clinics."""
+    out = frame[frame["month"] == frame["month"].max()]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """Program contacts per patient-month by contact mode, per month.
+
+    A rate times the patients served gives back the contacts, so each mode's contacts are
+    protected like counts (a handful of messages in a month may be one patient's).
+    """
+    period = run.period(start_month, end_month)
+    modes = cl.contacts_by_mode(run, start_month, end_month)
+    modes = modes[(modes["clinic"] == TOTAL) & (modes["care_manager"] == TOTAL)]
+    wide = modes.pivot_table(index="month", columns="contact_mode", values="contacts", aggfunc="sum", fill_value=0)
+    served = cl.caseload_months(run, period["start_month"], period["end_month"])
+    served = served[(served["clinic"] == TOTAL) & (served["care_manager"] == TOTAL)].set_index("month")["served"]
+    frame = wide.join(served, how="right").fillna(0).astype("int64").reset_index()
+    mode_cols = list(wide.columns)
+    for mode in mode_cols:
+        frame[f"{mode} per patient-month"] = frame[mode] / frame["served"].where(frame["served"] > 0)
+    per_patient = {f"{m} per patient-month": [m, "served"] for m in mode_cols}
+    return _privacy(run, privacy).protect(frame, ["served", *mode_cols], hide_with=per_patient)
+
+
+def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """Cohort curves (response/remission by months since enrolment), protected across cohorts."""
+    frame = cl.cohort_curves(run, start_month, end_month)
+    for rate, (num, den) in COHORT_RATES.items():
+        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+    counts = ["patients", "measured", "responders", "remitters"]
+    return _privacy(run, privacy).protect(frame, counts, ["cohort"], rates=COHORT_RATES)
+
+
+def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """Patients by band of change from baseline to latest score (baselines >= 10)."""
+    frame = cl.change_distribution(run, start_month, end_month).drop(columns=["band_order"])
+    return _privacy(run, privacy).protect(frame, ["patients"], ["change_band"])
+
+
+# --- the headline numbers -------------------------------------------------------------------
+
+
+def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> list[Headline]:
+    """Active caseload and its change, 6-month response and remission of measured against the
+    typical range, % contacted and % scored in the last 30 days, care managers above guidance."""
+    program = program_rows(stocks)
+    hidden = stocks.attrs.get("suppressed", {})
+    last, before = program.iloc[-1], (program.iloc[-2] if len(program) > 1 else None)
+    i_last = program.index[-1]
+    month = formats.month(last["month"])
+    out = []
+    if i_last in hidden.get("active", ()):
+        out.append(Headline(f"active caseload, end of {month}", None, hidden=True))
+    else:
+        detail = ""
+        if before is not None and program.index[-2] not in hidden.get("active", ()):
+            diff = int(last["active"]) - int(before["active"])
+            detail = f"{diff:+,} since {formats.month(before['month'])}"
+        out.append(Headline(f"active caseload, end of {month}", int(last["active"]), "count", detail))
+    out += _outcome_cards(run, measures)
+    for col, what in (("pct_contacted", "contacted in the last 30 days"), ("pct_scored", "scored in the last 30 days")):
+        out.append(Headline(f"{what}, {month}", None if i_last in hidden.get(col, ()) else last[col], "rate",
+                            "of the active caseload", i_last in hidden.get(col, ())))
+    managers = stocks[(stocks["clinic"] == TOTAL) & (stocks["care_manager"] != TOTAL) & (stocks["month"] == last["month"])]
+    above = int((managers["caseload_vs_band"] == "above").sum())
+    lo, hi = run.definitions.caseload_band()
+    out.append(Headline("care managers above caseload guidance", f"{above} of {len(managers)}", "staff",
+                        f"guidance {lo}-{hi} per 1.0 FTE, end of {month}"))
+    return out
+
+
+def _outcome_cards(run: OutcomeRun, measures: pd.DataFrame) -> list[Headline]:
+    """PHQ-9 (else the first instrument) response and remission of measured at 6 months."""
+    six = measures[measures["window_name"] == "6m"]
+    if six.empty:
+        return []
+    row_index = six.index[six["instrument"] == "PHQ-9"][0] if (six["instrument"] == "PHQ-9").any() else six.index[0]
+    row = measures.loc[row_index]
+    hidden, pending = measures.attrs.get("suppressed", {}), measures.attrs.get("pending", {})
+    cards = []
+    for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured")):
+        low, high, _ = run.definitions["plausibility"][outcome]
+        label = f"{row['instrument']} {outcome} at 6 months, of measured"
+        if row_index in pending.get(col, ()):
+            cards.append(Headline(label, formats.NOT_YET, "text", "no 6-month window has closed yet"))
+        elif row_index in hidden.get(col, ()):
+            cards.append(Headline(label, None, "rate", f"typical {low:.0%}-{high:.0%}", hidden=True))
+        else:
+            value = row[col]
+            verdict = "" if pd.isna(value) else (" (within)" if low <= value <= high else " (above)" if value > high else " (below)")
+            cards.append(Headline(label, value, "rate", f"typical {low:.0%}-{high:.0%}{verdict}"))
+    return cards
+
+
+# --- tables by clinic and care manager ------------------------------------------------------
+
+PROCESS_COLUMNS = {
+    "By clinic": ["group", "active", "pct_contacted", "pct_scored", "pct_scored_long", "pct_reviewed", "pct_not_improving",
+                  "not_improving_no_review"],
+    "By care manager": ["group", "active", "band", "caseload_vs_band", "pct_contacted", "pct_scored", "pct_reviewed",
+                        "pct_not_improving", "not_improving_no_review"],
+}
+
+
+def by_clinic_and_manager(month: pd.DataFrame, clinic_names: dict) -> dict[str, pd.DataFrame]:
+    """One month's caseload rows as two tables, each ending with the program row: by clinic
+    (named) and by care manager."""
+    program = month[(month["clinic"] == TOTAL) & (month["care_manager"] == TOTAL)]
+    clinics = month[(month["clinic"] != TOTAL) & (month["care_manager"] == TOTAL)]
+    managers = month[(month["clinic"] == TOTAL) & (month["care_manager"] != TOTAL)]
+    out = {}
+    for title, rows, names in (("By clinic", clinics, lambda r: clinic_names.get(r["clinic"], r["clinic"])),
+                               ("By care manager", managers, lambda r: r["care_manager"])):
+        table = pd.concat([rows, program])
+        table.insert(0, "group", [TOTAL if (r["clinic"] == TOTAL and r["care_manager"] == TOTAL) else names(r)
+                                  for _, r in table.iterrows()])
+        table.attrs = dict(month.attrs)
+        out[title] = table
+    return out
+
+
+def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
+    """Strata with clinic names instead of ids and readable dimension names."""
+    out = strata.copy()
+    is_clinic = out["dimension"] == "clinic"
+    out.loc[is_clinic, "stratum"] = out.loc[is_clinic, "stratum"].map(lambda c: clinic_names.get(c, c))
+    out["dimension"] = out["dimension"].str.replace("_", " ")
+    out.attrs = dict(strata.attrs)
+    return out
+
+
+def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m") -> str:
+    """Which baseline months the trend covers and why later ones are missing."""
+    w = run.definitions["windows"][window]
+    last = pd.Timestamp(trend["month"].max())
+    return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
+            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: "
+            f"{last:%b %Y}" + (" (its period)" if grain != "month" else "") + ".")

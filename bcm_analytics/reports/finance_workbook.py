@@ -1,0 +1,100 @@
+"""The finance workbook: one work queue, the totals it adds up to, and the evidence.
+
+Sheets, in order:
+  work queue  one row per finding that needs work (revenue or compliance), most dollars first,
+              with empty status / owner / notes / due columns for finance to fill
+  summary     findings and dollars per finding and severity (the queue and the info notes
+              add up to it), with a totals row
+  by_month    expected, billed, paid and at stake per service month, with a totals row
+  info        findings with no dollars at stake (e.g. minutes logged without consent on file,
+              never billed): worth knowing, not worth a queue row
+  evidence    the time-log entries behind every expected line
+It names patients, so it is a separate, explicit output (`bcm reconcile --out FILE.xlsx`, the
+demo's reports/billing_reconciliation.xlsx), never part of the HTML report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from bcm_analytics.billing import evidence
+from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings, monthly_totals
+from bcm_analytics.reports.export import Sheet, write_workbook
+
+ACTIONABLE = ("revenue", "compliance")
+QUEUE_COLUMNS = ["severity", "finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "codes",
+                 "amount_at_stake", "explanation", "claim_ids", "status", "owner", "notes", "due"]
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Findings counted and summed per finding and severity: the totals are sums of the rows."""
+    keys = pd.DataFrame([(f, s) for f in FINDINGS for s in SEVERITIES], columns=["finding", "severity"])
+    grouped = frame.groupby(["finding", "severity"], as_index=False).agg(
+        finding_rows=("patient_id", "size"),
+        patient_months=("patient_id", lambda s: len(set(zip(s, frame.loc[s.index, "service_month"])))),
+        amount_at_stake=("amount_at_stake", "sum"),
+    )
+    out = keys.merge(grouped, how="inner", on=["finding", "severity"])
+    out["meaning"] = out["finding"].map(FINDINGS)
+    return out
+
+
+def codes(rows: pd.DataFrame) -> pd.Series:
+    """'expected 99493 x1; billed 99492 x1' per finding row (either side may be absent)."""
+    def side(word, code, units):
+        if pd.isna(code) or code == "":
+            return ""
+        return f"{word} {code}" + (f" x{int(units)}" if pd.notna(units) and int(units) > 1 else "")
+
+    return pd.Series([
+        "; ".join(p for p in (side("expected", e, eu), side("billed", b, bu)) if p)
+        for e, eu, b, bu in zip(rows.expected_code, rows.expected_units, rows.billed_code, rows.billed_units)
+    ], index=rows.index, dtype=object)
+
+
+def _as_month(text: pd.Series) -> pd.Series:
+    """'2026-03' -> 2026-03-01 as a real date (Excel shows it yyyy-mm)."""
+    return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01")
+
+
+def work_queue(rows: pd.DataFrame) -> pd.DataFrame:
+    """Findings that need work, most dollars at stake first (then revenue before compliance,
+    oldest month first), with the columns finance fills in left empty."""
+    work = rows[rows.severity.isin(ACTIONABLE)].copy()
+    work["codes"] = codes(work)
+    work["amount_at_stake"] = work["amount_at_stake"].round(2)
+    work["_severity"] = work["severity"].map({s: i for i, s in enumerate(ACTIONABLE)})
+    work = work.sort_values(["amount_at_stake", "_severity", "service_month", "patient_id", "finding"],
+                            ascending=[False, True, True, True, True], kind="stable")
+    for col in ("status", "owner", "notes", "due"):
+        work[col] = None
+    return work[QUEUE_COLUMNS].reset_index(drop=True)
+
+
+def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Path:
+    """Write the finance workbook for the service months start..end (see the module doc)."""
+    rows = findings(con, start, end, rules)
+    queue = work_queue(rows)
+    queue["service_month"] = _as_month(queue["service_month"])
+    table = summary(rows)
+    table["amount_at_stake"] = table["amount_at_stake"].round(2)
+    months = monthly_totals(con, start, end, rules)
+    months["service_month"] = _as_month(months["service_month"])
+    months["pct_reconciled"] = months["reconciled_months"] / months["patient_months"].where(months["patient_months"] > 0)
+    money = ["expected_amount", "billed_amount", "paid_amount", "missed_revenue", "compliance_exposure"]
+    months[money] = months[money].round(2)
+    info = rows[(rows.severity == "info") & (rows.finding != "matched")].copy()
+    info["service_month"] = _as_month(info["service_month"])
+    info = info[["finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "explanation"]]
+    sheets = {
+        "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14}),
+        "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake"]],
+                         totals=["finding_rows", "amount_at_stake"]),
+        "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
+                                                  "months_with_compliance_finding"]),
+        "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
+        "evidence": evidence(con, start, end, rules),
+    }
+    return write_workbook(sheets, path)

@@ -1,0 +1,169 @@
+"""How a number reads on a page: its label and its kind (a count, a rate, dollars ...).
+
+One registry for every column a report shows, so a table header, a chart legend and a hover
+say the same words, and a count never reads as dollars. Kinds:
+
+  count     patients (or patient-months, findings, claims): 1,234; the only kind the CMS
+            cell-size rule applies to directly, and the only bare integers on a page
+  rate      a share stored as 0-1: 45.2%
+  dollars   $1,234.56
+  decimal   an average or a per-patient figure: 12.3
+  number    a count of something that is not a patient (files, rows, checks): 1,234
+  month     a calendar month (the first of the month): Oct 2026
+  period    a month, quarter or year label (text, already readable)
+  date      2026-10-31
+  months after   a number of months since an event: month 3
+  flag      yes / no
+  text      as is
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+HIDDEN = "*"          # a suppressed cell (CMS cell-size rule)
+NO_BASE = "–"         # a rate or average whose base is 0
+NOT_YET = "not yet measurable"  # a follow-up window that cannot have closed by the as-of date
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    # --- shared
+    "month": ("month", "month"), "service_month": ("service month", "month"), "period": ("period", "period"),
+    "clinic": ("clinic", "text"), "clinic_id": ("clinic", "text"), "clinic_name": ("clinic", "text"),
+    "care_manager": ("care manager", "text"), "care_manager_id": ("care manager", "text"),
+    "payer_class": ("payer class", "text"), "payer": ("payer", "text"), "instrument": ("instrument", "text"),
+    # --- program overview
+    "active_caseload": ("active caseload", "count"), "active_patients": ("patients served", "count"), "new_enrolments": ("new enrolments", "count"),
+    "discharges": ("discharges", "count"), "patients_with_time": ("patients with time logged", "count"),
+    "minutes_logged": ("minutes logged", "number"), "minutes_per_patient": ("minutes per patient with time", "decimal"),
+    # --- caseload and outcomes
+    "denominator": ("closed windows", "count"), "measured": ("with a score in the window", "count"),
+    "responders": ("responded", "count"), "remitters": ("remitted", "count"),
+    "pct_measured": ("measured", "rate"), "pct_response": ("response, of all", "rate"),
+    "pct_remission": ("remission, of all", "rate"), "pct_response_of_measured": ("response, of measured", "rate"),
+    "pct_remission_of_measured": ("remission, of measured", "rate"),
+    "pct_remission_of_responders": ("remission, of responders", "rate"),
+    "measure": ("measure", "text"), "window_name": ("window", "text"), "dimension": ("stratified by", "text"),
+    "stratum": ("group", "text"), "served": ("patients served", "count"), "active": ("active caseload", "count"),
+    "contacted": ("contacted, last 30 days", "count"), "scored": ("scored, last 30 days", "count"),
+    "assessed": ("initial assessments", "count"), "followed_up": ("followed up within 4 weeks", "count"),
+    "pct_contacted": ("contacted, last 30 days", "rate"), "pct_scored": ("scored, last 30 days", "rate"),
+    "pct_scored_long": ("scored, last 60 days", "rate"), "pct_reviewed": ("psychiatric case review, last 90 days", "rate"),
+    "pct_followed_up": ("followed up within 4 weeks of the initial assessment", "rate"),
+    "not_improving": ("not improving", "count"), "not_improving_no_review": ("not improving, no recent review", "count"),
+    "pct_not_improving": ("not improving", "rate"), "pct_not_improving_no_review": ("of those, no recent review", "rate"),
+    "contacts_per_patient_month": ("contacts per patient-month", "decimal"),
+    "minutes_per_patient_month": ("minutes per patient-month", "decimal"),
+    "mean_weeks_in_treatment": ("mean weeks in treatment", "decimal"), "mean_phq9_first": ("mean first PHQ-9", "decimal"),
+    "mean_phq9_last": ("mean last PHQ-9", "decimal"), "mean_gad7_first": ("mean first GAD-7", "decimal"),
+    "mean_gad7_last": ("mean last GAD-7", "decimal"), "band": ("caseload guidance (per FTE)", "text"),
+    "caseload_vs_band": ("caseload against guidance", "text"), "cohort": ("enrolment cohort", "text"),
+    "months_since_enrolment": ("since enrolment", "months after"), "patients": ("patients", "count"),
+    "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
+    # --- billing reconciliation
+    "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
+    "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),
+    "denied_amount": ("denied", "dollars"), "amount_at_stake": ("dollars at stake", "dollars"),
+    "patient_months": ("patient-months billed or expected", "count"), "reconciled_months": ("patient-months reconciled", "count"),
+    "pct_reconciled": ("reconciled", "rate"), "months_with_revenue_finding": ("patient-months with missed revenue", "count"),
+    "months_with_compliance_finding": ("patient-months with a compliance finding", "count"),
+    "months_with_denial": ("patient-months with a denial", "count"), "findings": ("findings", "count"),
+    "finding": ("finding", "text"), "finding_label": ("finding", "text"), "severity": ("severity", "text"),
+    "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
+    "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
+}
+
+PERCENT_DIGITS = 1
+
+
+def label(column: str) -> str:
+    """The words a reader sees for a column (its own name, spaced, when not registered)."""
+    return COLUMNS.get(column, (str(column).replace("_", " "), ""))[0]
+
+
+def kind(column: str, values: pd.Series | None = None) -> str:
+    """The column's kind: registered, else guessed from its values (never 'count': a patient
+    count must be registered, so the cell-size checks know it)."""
+    if column in COLUMNS:
+        return COLUMNS[column][1]
+    if values is None:
+        return "text"
+    if pd.api.types.is_bool_dtype(values):
+        return "flag"
+    if pd.api.types.is_integer_dtype(values):
+        return "number"
+    if pd.api.types.is_float_dtype(values):
+        return "decimal"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    return "text"
+
+
+def cell(value, kind_: str) -> str:
+    """One value as text of its kind; missing values read as NO_BASE for numbers, '' for text."""
+    if _missing(value):
+        return NO_BASE if kind_ in ("count", "rate", "dollars", "decimal", "number") else ""
+    if kind_ == "count" or kind_ == "number":
+        return f"{int(round(float(value))):,}"
+    if kind_ == "rate":
+        return percent(value)
+    if kind_ == "dollars":
+        return dollars(value)
+    if kind_ == "decimal":
+        return f"{float(value):,.1f}"
+    if kind_ == "month":
+        return month(value)
+    if kind_ == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    if kind_ == "months after":
+        return f"month {int(value)}"
+    if kind_ == "flag":
+        return "yes" if bool(value) else "no"
+    return str(value)
+
+
+def percent(value: float, digits: int = PERCENT_DIGITS) -> str:
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def dollars(value: float, cents: bool = True) -> str:
+    sign = "-" if float(value) < 0 else ""
+    return f"{sign}${abs(float(value)):,.{2 if cents else 0}f}"
+
+
+def count(value) -> str:
+    return f"{int(value):,}"
+
+
+def month(value) -> str:
+    """A month as 'Oct 2026' (a date, a Timestamp or 'YYYY-MM' text)."""
+    if isinstance(value, str) and len(value) == 7:
+        value = dt.date.fromisoformat(value + "-01")
+    return pd.Timestamp(value).strftime("%b %Y")
+
+
+def is_numeric_kind(kind_: str) -> bool:
+    return kind_ in ("count", "rate", "dollars", "decimal", "number")
+
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and np.isnan(value)
+
+
+def hover(column: str) -> str:
+    """A plotly hover format for a column: %{y:,} for counts, %{y:.1%} for rates, $ for dollars."""
+    return {"count": "%{y:,.0f}", "number": "%{y:,.0f}", "rate": "%{y:.1%}", "dollars": "$%{y:,.2f}",
+            "decimal": "%{y:,.1f}"}.get(kind(column), "%{y}")
+
+
+def axis_format(kind_: str) -> dict:
+    """Plotly axis settings for a kind: rates as %, dollars with $, counts as whole numbers from 0."""
+    return {"rate": {"tickformat": ".0%", "rangemode": "tozero"},
+            "dollars": {"tickprefix": "$", "tickformat": ",.0f", "rangemode": "tozero"},
+            "count": {"tickformat": ",d", "rangemode": "tozero"},
+            "number": {"tickformat": ",d", "rangemode": "tozero"},
+            "decimal": {"tickformat": ",.0f", "rangemode": "tozero"}}.get(kind_, {})

@@ -1,0 +1,115 @@
+"""The glossary at the foot of each report: every term in plain words, with the values in force.
+
+Generated from the definitions themselves (outcome definitions, the billing ruleset, the
+findings), so the words cannot drift from the numbers: change `windows.6m` in a definitions
+file and the glossary says the new days.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bcm_analytics.billing.reconcile import FINDINGS
+
+# One definition of "active caseload" for every report, in the words of the macro every count
+# uses (models/outcomes/on_caseload.sql), taken at a month's last day (the as-of date in the
+# as-of month).
+ACTIVE_CASELOAD = ("patients enrolled on or before the month's last day (the as-of date in the as-of month) and "
+                   "not discharged on or before that day: a patient discharged on the last day of a month is not on "
+                   "that month's caseload")
+
+
+def html_list(terms: list[tuple[str, str]]) -> str:
+    """Terms as a definition list."""
+    items = "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(d)}</dd>" for t, d in terms)
+    return f"<dl class='bcm-glossary'>{items}</dl>"
+
+
+def privacy_terms(external: bool, threshold=(1, 10)) -> list[tuple[str, str]]:
+    lo, hi = threshold
+    if external:
+        return [("* (suppressed)", f"a count of {lo}-{hi} patients, patient-months or claims, or a cell that would let a "
+                                   "reader work one out from totals, other cells, rates or charts on this page (CMS cell-size "
+                                   "rule); dollar amounts, rates and averages over such a count are hidden with it; 0 is shown")]
+    return [("internal version", f"true counts, including {lo}-{hi}: for the program's own staff only")]
+
+
+def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
+    """Caseload and outcome terms from the outcome definitions in force."""
+    d = definitions
+    o, w, p, act = d["outcome"], d["windows"], d["process"], d["activity"]
+    lo, hi = definitions.caseload_band()
+    low_r, high_r, alarm_r = d["plausibility"]["response"]
+    low_m, high_m, alarm_m = d["plausibility"]["remission"]
+    excluded = ", ".join(x.replace("_", " ") for x in d["program"]["excluded_discharge_reasons"])
+    terms = [
+        ("active caseload", ACTIVE_CASELOAD),
+        ("patients served", "patients on the caseload on any day of the month (the base of per-patient-month figures)"),
+        ("baseline", f"the first score of an instrument in the treatment episode, counting scores up to "
+                     f"{d['episode']['baseline_lookback_days']} days before enrolment"),
+        ("measured population", f"patients whose baseline falls in the report period and is {o['eligible_baseline_min']} or "
+                                f"more, aged {d['program']['min_age']} or older, not discharged for {excluded}"),
+        ("follow-up window", "; ".join(f"{_window_name(k)}: the most recent score from day {v['from']} to day {v['to']} after the "
+                                       "baseline (never the best one; later scores are ignored)" for k, v in w.items())),
+        ("response", f"the window's score is at most {o['response_max_fraction']:.0%} of the baseline (exactly half counts)"),
+        ("remission", f"the window's score is below {o['remission_below']} ({o['remission_below']} itself is not remission)"),
+        ("of all / of measured", "rates over every closed window, a patient with no score in it counting as not met "
+                                 "(the HEDIS way) / over patients with a score in the window"),
+        ("not yet measurable", "a window whose last day is after the as-of date: it is left out of the rates, never "
+                               "counted as 0%"),
+        ("discharge", _discharge(d["episode"])),
+        ("typical range", f"published 6-month results among baselines of {o['eligible_baseline_min']}+ with a follow-up score: "
+                          f"response {low_r:.0%}-{high_r:.0%}, remission {low_m:.0%}-{high_m:.0%}; above "
+                          f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due"),
+        ("contacted, last 30 days", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
+                                    f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
+        ("scored, last 30 / 60 days", f"of the active caseload, a PHQ-9 or GAD-7 score in the last {p['scored_within_days'][0]} / "
+                                      f"{p['scored_within_days'][1]} days"),
+        ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
+        ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
+                                       "(counted in the month of the assessment, once its 4 weeks have passed)"),
+        ("not improving", f"{o['not_improving_after_days']} days or more after the baseline and the latest score neither below "
+                          f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline"),
+        ("caseload guidance", f"{lo}-{hi} active patients per 1.0 FTE care manager (AIMS Center, band "
+                              f"'{d['caseload']['band'].replace('_', ' ')}'); part-time care managers scale it by their FTE"),
+        ("definitions", f"version {definitions.version} ({definitions.source})"),
+    ]
+    return terms + privacy_terms(external, definitions.threshold)
+
+
+def billing_terms(ruleset_id: str, external: bool = False) -> list[tuple[str, str]]:
+    """Billing and reconciliation terms, with what each finding means."""
+    terms = [
+        ("expected", "what the logged, countable minutes support under the billing rules, priced with the fee schedule"),
+        ("billed", "charges of CoCM and general-BHI claim lines that were not denied"),
+        ("paid", "what the payer paid on those claim lines"),
+        ("missed revenue", "supported codes not billed, denied, under-coded or billed with too few units"),
+        ("denied", "supported codes the payer denied (part of missed revenue)"),
+        ("compliance exposure", "dollars billed without the minutes, consent or code to support them"),
+        ("patient-month", "one patient in one service month with anything expected or billed"),
+        ("reconciled", "a patient-month whose claims agree with the minutes in every respect"),
+        ("near threshold", "a patient whose countable minutes so far this month are within 10 minutes of the next code"),
+        ("rules", f"ruleset {ruleset_id}; codes change with the payer, setting and date (noted on the charts)"),
+    ]
+    terms += [(name.replace("_", " "), meaning) for name, meaning in FINDINGS.items() if name != "matched"]
+    return terms + privacy_terms(external)
+
+
+def overview_terms(external: bool = False) -> list[tuple[str, str]]:
+    return [
+        ("active caseload", ACTIVE_CASELOAD),
+        ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
+        ("minutes logged", "every minute of care-manager time logged for the clinic's patients, before any billing rule"),
+        ("patients with time", "patients with any time logged in the month"),
+    ] + privacy_terms(external)
+
+
+def _discharge(episode: dict) -> str:
+    if episode.get("discharge_closes_windows"):
+        return (f"closes the follow-up windows: scores more than {episode['followup_after_discharge_days']} days after "
+                "discharge do not count (setting episode.discharge_closes_windows)")
+    return "does not close a follow-up window: scores after discharge (relapse-prevention check-ins) still count"
+
+
+def _window_name(name: str) -> str:
+    return {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E)", "12m": "12 months (CMS159)"}.get(name, name)

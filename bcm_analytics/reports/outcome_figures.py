@@ -1,0 +1,85 @@
+"""Charts for the caseload-and-outcomes report, drawn only from protected tables (caseload_outcomes).
+
+A suppressed cell is NA and plots as a marked gap (charts.series), so a chart never shows
+what its table hides.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.charts import PALETTE, series
+
+
+def per(grain: str) -> str:
+    return {"month": "month", "quarter": "quarter", "year": "year", "period": "whole period"}[grain]
+
+
+def x_of(grain: str) -> str:
+    return "month" if grain == "month" else "period"
+
+
+def caseload_trend(program: pd.DataFrame) -> go.Figure:
+    """Active caseload at each month end (program)."""
+    return series(program, "month", ["active"], bars=False, title="Active caseload at month end", y_title="patients")
+
+
+def flows_trend(program: pd.DataFrame, grain: str) -> go.Figure:
+    """New enrolments and discharges per month (or period), program."""
+    return series(program, x_of(grain), ["new_enrolments", "discharges"], title=f"Enrolments and discharges per {per(grain)}",
+                  y_title="patients")
+
+
+def process_trend(program: pd.DataFrame) -> go.Figure:
+    """Contact, measurement and case review over the caseload, per month (program)."""
+    return series(program, "month", ["pct_contacted", "pct_scored", "pct_reviewed"], bars=False,
+                  title="Process measures at each month end, share of the active caseload")
+
+
+def follow_up_trend(program: pd.DataFrame, grain: str) -> go.Figure:
+    """Initial assessments followed up within 4 weeks, per month (or period)."""
+    return series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month",
+                  title=f"Initial assessments followed up within 4 weeks, per {per(grain)} of assessment")
+
+
+def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label: str) -> go.Figure:
+    """Response and remission of measured by baseline month (or period) of the closed windows."""
+    return series(frame, x_of(grain), ["pct_response_of_measured", "pct_remission_of_measured"], bars=grain != "month",
+                  names={"pct_response_of_measured": "response, of measured", "pct_remission_of_measured": "remission, of measured"},
+                  title=f"{instrument} outcomes at {window_label}, by baseline {per(grain)}", x_title=f"baseline {per(grain)}")
+
+
+def cohort_curves(cohorts: pd.DataFrame, instrument: str) -> go.Figure:
+    """Response and remission (of all in the cohort) by months since enrolment, one line per cohort."""
+    data = cohorts[cohorts["instrument"] == instrument]
+    hidden = cohorts.attrs.get("suppressed", {})
+    fig = go.Figure()
+    for n, (cohort, rows) in enumerate(data.groupby("cohort", sort=True)):
+        color = PALETTE[n % len(PALETTE)]
+        for outcome, col, dash in (("response", "pct_response", "solid"), ("remission", "pct_remission", "dot")):
+            values = [None if i in hidden.get(col, ()) or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[col])]
+            fig.add_scatter(x=rows["months_since_enrolment"].tolist(), y=values, mode="lines+markers", meta="rate",
+                            name=f"{cohort} {outcome}", legendgroup=str(cohort), line=dict(color=color, dash=dash),
+                            hovertemplate=f"{cohort} {outcome}: %{{y:.1%}}<extra>month %{{x}}</extra>")
+    fig.update_layout(title=f"{instrument}: response (solid) and remission (dotted) by months since enrolment, "
+                            "per enrolment cohort", height=480,
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
+    fig.update_yaxes(**formats.axis_format("rate"), range=[0, 1.02])
+    fig.update_xaxes(title="months since enrolment", dtick=1)
+    return fig
+
+
+def change_bars(change: pd.DataFrame) -> go.Figure:
+    """Patients per band of change from baseline to the latest score."""
+    hidden = change.attrs.get("suppressed", {}).get("patients", ())
+    fig = go.Figure()
+    for name, rows in change.groupby("instrument", sort=True):
+        values = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows["patients"])]
+        fig.add_bar(x=rows["change_band"].tolist(), y=values, name=str(name), meta="count",
+                    hovertemplate=f"{name}: %{{y:,.0f}} patients<extra>%{{x}}</extra>")
+    fig.update_layout(barmode="group", title="Change from baseline to the latest score (baselines of 10 or more, "
+                                             "with a follow-up score)")
+    fig.update_yaxes(title="patients", **formats.axis_format("count"))
+    return fig

@@ -1,0 +1,100 @@
+"""The top of every report: what it is, for whom, its headline numbers, parameters and data.
+
+A reader must know how fresh the data is before trusting a number, so the header states the
+last load and the latest activity date; it shows no wall-clock time of rendering, so the same
+data renders to the same bytes. The page title (report and period) travels to the runner in a
+metadata output nbconvert does not print.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from IPython.display import display
+
+from bcm_analytics import __version__
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.privacy import Privacy
+from bcm_analytics.reports.runner import PAGE_MIME
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number: its label, its value (None = no base, hidden = suppressed), a detail line."""
+
+    label: str
+    value: float | int | str | None
+    kind: str = "count"
+    detail: str = ""
+    hidden: bool = False
+
+    def html(self) -> str:
+        if self.hidden:
+            text, css = formats.HIDDEN, " hidden"
+        elif isinstance(self.value, str):
+            text, css = self.value, ""
+        else:
+            text, css = formats.cell(self.value, self.kind), ""
+        title = " title='suppressed: counts 1-10 and what would reveal them are not shown'" if self.hidden else ""
+        return (f"<div class='bcm-card'><div class='bcm-value{css}' data-kind='{self.kind}'{title}>{html.escape(text)}</div>"
+                f"<div class='bcm-label'>{html.escape(self.label)}</div>"
+                + (f"<div class='bcm-detail'>{html.escape(self.detail)}</div>" if self.detail else "") + "</div>")
+
+
+def clinic_names(con) -> dict:
+    """clinic_id -> clinic name, for labels (the id where the export gave no name)."""
+    return dict(con.execute("SELECT clinic_id, coalesce(clinic_name, clinic_id) FROM staging.clinics").fetchall())
+
+
+def data_freshness(con) -> dict:
+    row = con.execute(
+        """SELECT (SELECT count(*) FROM meta.load_log),
+                  (SELECT max(finished_at) FROM meta.load_log),
+                  (SELECT max(service_date) FROM core.time_logs),
+                  (SELECT max(administered_on) FROM core.assessments),
+                  (SELECT max(date_of_service) FROM staging.claims),
+                  (SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting'))"""
+    ).fetchall()[0]
+    keys = ["files loaded", "last load", "latest time-log date", "latest assessment date",
+            "latest claim date", "rows in quarantine"]
+    return dict(zip(keys, row))
+
+
+def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, report: str, purpose: str = "",
+           headlines: list[Headline] = (), headline_note: str = "", rerun: dict | None = None,
+           has_external: bool = True) -> None:
+    """Display the title and period, the audience banner, the headline numbers, the purpose,
+    the report's parameters and the data freshness; give the page its <title>.
+
+    `rerun`: the notebook parameters that chose this page (the banner of an internal page
+    shows the command for the external version with them).
+    """
+    shown = {k: v for k, v in parameters.items() if k != "db"}
+    params = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape('all' if v in (None, '', []) else str(v))}</td></tr>"
+        for k, v in shown.items())
+    fresh = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(fmt(v))}</td></tr>" for k, v in data_freshness(con).items())
+    cards = "".join(h.html() for h in headlines)
+    body = (
+        f"<h1>{html.escape(title)}</h1><p class='bcm-period'>{html.escape(period)}</p>"
+        + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}, has_external)
+        + (f"<div class='bcm-headline'>{cards}</div>" if cards else "")
+        + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")
+        + (f"<p>{html.escape(purpose)}</p>" if purpose else "")
+        + "<div class='bcm-meta'>"
+        f"<div><h4>Report parameters</h4><table class='bcm-plain'>{params}</table></div>"
+        f"<div><h4>Data freshness</h4><table class='bcm-plain'>{fresh}</table></div></div>"
+        f"<p class='bcm-note'>bcm-analytics {__version__}</p>"
+    )
+    page_title = f"{title}, {period}" + (" (external)" if privacy.external else "")
+    display({"text/html": body, PAGE_MIME: {"title": page_title, "audience": privacy.audience}}, raw=True)
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "none"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip() if hasattr(value, "hour") else value.isoformat()
+    return f"{value:,}" if isinstance(value, int) else str(value)

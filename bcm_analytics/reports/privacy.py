@@ -1,0 +1,219 @@
+"""Who a report is for, and what it may show them: the one suppression policy every report uses.
+
+Two audiences:
+
+  internal  (default) the program's own staff, who see patient-level data anyway: true counts,
+            small ones included, and a banner saying so and how to render the other version;
+  external  funders, boards, publication: the CMS cell-size rule. No count from 1 to 10 is
+            shown, nor a dollar amount, rate or average taken over such a count, nor any cell
+            from which one could be worked out (complementary suppression, suppression.py).
+
+Reports never call suppress() themselves: they call `Privacy.protect` (one table) or
+`Privacy.breakdowns` (several one-way breakdowns of the same rows, e.g. by clinic, by care
+manager and by payer, all adding up to one total), and `Privacy.roll_up` to pick the finest
+period (month, quarter, year, whole period) at which most cells of a series can be shown.
+
+How a page stays safe as a whole: every number on it belongs to exactly one protected family
+(one call here), and families share no relation except a grand total, which each family
+treats as known. A chart is drawn from its family's protected frame, never from raw counts,
+so a chart never shows what its table hides.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Callable
+
+import pandas as pd
+
+from bcm_analytics.reports.runner import AUDIENCES
+from bcm_analytics.reports.suppression import suppress
+
+GRAINS = ("month", "quarter", "year", "period")
+TOTAL = "All"
+
+SUPPRESSED_NOTE = (
+    "Cells marked * are suppressed: they count 1-10 patients (or patient-months, claims), or "
+    "would let a reader work such a count out from other cells, totals, percentages or charts "
+    "on this page (CMS cell-size rule). Dollar amounts, rates and averages over a suppressed "
+    "count are suppressed with it. 0 is shown."
+)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """The audience of one rendered report and the cell-size rule it applies."""
+
+    audience: str = "internal"
+    threshold: tuple[int, int] = (1, 10)
+
+    def __post_init__(self):
+        if self.audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {self.audience!r})")
+
+    @property
+    def external(self) -> bool:
+        return self.audience == "external"
+
+    # --- tables -------------------------------------------------------------------------
+
+    def protect(self, frame: pd.DataFrame, count_cols: list[str], group_cols=(), **options) -> pd.DataFrame:
+        """One family of cells, protected for this audience (see suppression.suppress for the
+        options: rates, totals, hide_with, hidden_rows, total_label). Internal: unchanged."""
+        if not self.external:
+            out = frame.copy()
+            out.attrs["suppressed"] = {}
+            return out
+        return suppress(frame, count_cols, group_cols, self.threshold, **options)
+
+    def breakdowns(self, rows: pd.DataFrame, dims: list[str], publish: list[tuple[str, ...]], sums: list[str],
+                   count_cols: list[str], **options) -> dict[tuple[str, ...], pd.DataFrame]:
+        """Several breakdowns of the same rows protected together.
+
+        rows     finest rows: one per combination of `dims` (plus any row keys), additive `sums`
+        publish  the breakdowns shown, each a tuple of dims (() is the grand total)
+        Every other combination of dims (the cross-tab behind the breakdowns) is a hidden
+        row: the reader never sees it, but it ties the breakdowns together, so a care manager
+        who works at one clinic cannot undo the clinic table's suppression. Returns each
+        published breakdown with TOTAL in the dims it sums over.
+        """
+        keys = [c for c in rows.columns if c not in dims and c not in sums]
+        levels, shown = [], []
+        for size in range(len(dims) + 1):
+            for kept in combinations(dims, size):
+                summed = (rows.groupby(keys + list(kept), dropna=False, sort=True)[sums].sum().reset_index()
+                          if keys or kept else rows[sums].sum().to_frame().T)
+                for dim in dims:
+                    if dim not in kept:
+                        summed[dim] = TOTAL
+                levels.append(summed)
+                shown.append(pd.Series(kept in publish, index=summed.index))
+        frame = pd.concat(levels, ignore_index=True)[keys + dims + sums]
+        unseen = ~pd.concat(shown, ignore_index=True)
+        frame = _with_derived(frame, options)
+        safe = self.protect(frame, count_cols, dims, hidden_rows=unseen, **options)
+        out = {}
+        for kept in publish:
+            mask = pd.Series(True, index=safe.index)
+            for dim in dims:
+                mask &= (safe[dim] != TOTAL) if dim in kept else (safe[dim] == TOTAL)
+            part = safe[mask.to_numpy()]
+            part.attrs["suppressed"] = {c: frozenset(i for i in cells if i in part.index)
+                                        for c, cells in safe.attrs["suppressed"].items()}
+            out[kept] = part
+        return out
+
+    # --- series -------------------------------------------------------------------------
+
+    def roll_up(self, build: Callable[[str], pd.DataFrame], watch: list[str], grains=GRAINS,
+                max_hidden: float = 0.5) -> tuple[str, pd.DataFrame]:
+        """The finest grain at which no watched column has more than `max_hidden` of its cells hidden.
+
+        `build(grain)` returns the protected frame at that grain ("month", "quarter", "year" or
+        "period"). Internal pages always get the first grain: nothing is hidden from staff.
+        """
+        for grain in grains:
+            frame = build(grain)
+            worst = max((hidden_share(frame, [c]) for c in watch), default=0.0)
+            if not self.external or worst <= max_hidden or grain == grains[-1]:
+                return grain, frame
+        raise AssertionError("unreachable")
+
+    # --- words on the page --------------------------------------------------------------
+
+    def banner(self, report: str, parameters: dict | None = None, has_external: bool = True) -> str:
+        """The banner at the top of a page: which audience it is for and what that means."""
+        if not has_external:
+            return ("<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
+                    "For the people who load and fix the data: counts of files, rows and checks, no patient records. "
+                    "This report has no external version.</div>")
+        if self.external:
+            return (
+                "<div class='bcm-banner external' data-audience='external'><b>External version.</b> "
+                "Counts from 1 to 10 (patients, patient-months, claims) are suppressed, with every dollar amount, "
+                "rate and average taken over them and every cell that would let a reader work one out "
+                "(CMS cell-size rule); where most monthly cells would be hidden, months are rolled up into "
+                "quarters or years. Suppressed cells read *; hidden chart points are marked gaps.</div>"
+            )
+        command = f"bcm report {report} --audience external"
+        extra = " ".join(f"-p {k} {v}" for k, v in (parameters or {}).items() if v not in (None, "", []))
+        return (
+            "<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
+            "This page shows true counts, including counts from 1 to 10 patients, which can identify people. "
+            "Keep it within the program. To share it outside (funders, boards, publication) render the external "
+            f"version, which applies the CMS cell-size rule: <code>{html.escape(f'{command} {extra}'.strip())}</code>."
+            "</div>"
+        )
+
+    def note(self) -> str:
+        return SUPPRESSED_NOTE if self.external else ""
+
+
+def grain_note(grain: str) -> str:
+    """Why a chart shows quarters or years: at a finer grain too many cells would be suppressed."""
+    if grain == "month":
+        return ""
+    return (f"Shown per {grain if grain != 'period' else 'whole period'}: per month too many values would be suppressed "
+            "(counts of 1-10, or cells that would reveal one), so months are added together.")
+
+
+def hidden_share(frame: pd.DataFrame, columns: list[str]) -> float:
+    """Share of the cells of `columns` that are suppressed (0 when there are none)."""
+    cells = len(frame) * len(columns)
+    if not cells:
+        return 0.0
+    hidden = frame.attrs.get("suppressed", {})
+    return sum(len(set(hidden.get(c, ())) & set(frame.index)) for c in columns) / cells
+
+
+def _with_derived(frame: pd.DataFrame, options: dict) -> pd.DataFrame:
+    """Recompute rates at every level of a breakdown (a rate does not add up; its parts do)."""
+    out = frame.copy()
+    for rate, (num, den) in (options.get("rates") or {}).items():
+        out[rate] = out[num] / out[den].where(out[den] > 0)
+    return out
+
+
+def period_of(months: pd.Series, grain: str, start=None, end=None) -> pd.DataFrame:
+    """Each month's period at a grain: a label ('Oct 2026', '2026 Q4', '2026', 'Nov 2025 - Oct 2026')
+    and the period's first month (to sort and plot by)."""
+    when = pd.to_datetime(months)
+    if grain == "month":
+        first = when.dt.to_period("M").dt.start_time
+        text = first.dt.strftime("%b %Y")
+    elif grain == "quarter":
+        first = when.dt.to_period("Q").dt.start_time
+        text = first.dt.year.astype(str) + " Q" + first.dt.quarter.astype(str)
+    elif grain == "year":
+        first = when.dt.to_period("Y").dt.start_time
+        text = first.dt.year.astype(str)
+    elif grain == "period":
+        lo, hi = (pd.Timestamp(start) if start is not None else when.min()), (pd.Timestamp(end) if end is not None else when.max())
+        first = pd.Series(lo, index=when.index)
+        text = pd.Series(f"{lo:%b %Y} - {hi:%b %Y}", index=when.index)
+    else:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    return pd.DataFrame({"period": text, "period_start": first}, index=months.index)
+
+
+def by_period(frame: pd.DataFrame, month_col: str, grain: str, sums: list[str], keys=(), start=None, end=None) -> pd.DataFrame:
+    """Monthly rows summed into periods of `grain` (per `keys`); a partial first or last
+    period says so in its label ('2024 Q4, Nov-Dec')."""
+    periods = period_of(frame[month_col], grain, start, end)
+    work = pd.concat([frame.drop(columns=[month_col]), periods], axis=1)
+    months = frame.groupby(periods["period"])[month_col].agg(["min", "max", "nunique"])
+    out = work.groupby(["period", "period_start", *keys], sort=False, dropna=False)[sums].sum().reset_index()
+    out = out.sort_values(["period_start", *keys], kind="stable").reset_index(drop=True)
+    if grain in ("quarter", "year"):
+        full = 3 if grain == "quarter" else 12
+        partial = months[months["nunique"] < full]
+        out["period"] = [p if p not in partial.index else f"{p}, {_months_text(partial.loc[p, 'min'], partial.loc[p, 'max'])}"
+                         for p in out["period"]]
+    return out
+
+
+def _months_text(first, last) -> str:
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    return f"{first:%b}" if first == last else f"{first:%b}-{last:%b}"

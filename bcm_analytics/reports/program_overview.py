@@ -1,0 +1,150 @@
+"""The program overview's numbers: caseload, enrolments, discharges and logged time by clinic.
+
+From overview.program_overview (one row per month and clinic), protected for the audience.
+Families (each protected once):
+
+  caseload   active caseload at each month end per clinic (clinics add up to the program)
+  flows      enrolments and discharges per month (or period) and per clinic over the period,
+             protected together as two margins of the month x clinic table, rolled up for an
+             external reader until no period is hidden (the caseload changes by enrolments
+             minus discharges, so a hidden flow between two shown caseloads would show)
+  time       minutes logged per patient with time, per clinic and month; and over the period
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bcm_analytics.overview import program_overview
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.page import Headline
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+
+FLOWS = ["new_enrolments", "discharges"]
+
+
+def load(con, start, end, clinic=None) -> pd.DataFrame:
+    frame = program_overview(con, start, end, clinic)
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def with_program_rows(raw: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Each month's clinic rows followed by the program row (clinic_id TOTAL)."""
+    program = raw.groupby("month", as_index=False)[cols].sum().assign(clinic_id=TOTAL)
+    out = pd.concat([raw[["month", "clinic_id", *cols]], program[["month", "clinic_id", *cols]]], ignore_index=True)
+    return out.sort_values(["month", "clinic_id"], key=lambda s: s.eq(TOTAL) if s.name == "clinic_id" else s,
+                           kind="stable").reset_index(drop=True)
+
+
+def caseload(raw: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
+    """Active caseload per clinic and for the program at each month end (each month its own table)."""
+    return privacy.protect(with_program_rows(raw, ["active_caseload"]), ["active_caseload"], ["clinic_id"])
+
+
+def flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[str, dict]:
+    """Enrolments and discharges per period (program) and per clinic over the whole period, with
+    the period total: {"periods": ..., "clinics": ..., "total": ...}."""
+    def build(grain):
+        rows = by_period(raw[["month", "clinic_id", *FLOWS]], "month", grain, FLOWS, keys=["clinic_id"], start=start, end=end)
+        starts = dict(zip(rows["period"], rows["period_start"]))
+        tables = privacy.breakdowns(rows.drop(columns="period_start"), ["period", "clinic_id"],
+                                    [("period",), ("clinic_id",), ()], FLOWS, FLOWS)
+        tables[("period",)]["month"] = tables[("period",)]["period"].map(starts)
+        return {"periods": tables[("period",)], "clinics": tables[("clinic_id",)], "total": tables[()]}
+
+    grain, _ = privacy.roll_up(lambda g: build(g)["periods"], FLOWS, max_hidden=0.0)
+    return grain, build(grain)
+
+
+def time(raw: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
+    """Minutes logged per patient with time, per clinic and for the program, per month (hidden
+    with the patients it is over)."""
+    frame = with_program_rows(raw, ["patients_with_time", "minutes_logged"])
+    frame["minutes_logged"] = frame["minutes_logged"].astype("float64")
+    frame["minutes_per_patient"] = frame["minutes_logged"] / frame["patients_with_time"].where(frame["patients_with_time"] > 0)
+    return privacy.protect(frame, ["patients_with_time"], ["clinic_id"],
+                           hide_with={"minutes_logged": ["patients_with_time"], "minutes_per_patient": ["patients_with_time"]})
+
+
+def period_minutes(raw: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
+    """Minutes logged over the period per clinic and for the program (with the patient-months behind them)."""
+    frame = raw.groupby("clinic_id", as_index=False).agg(patient_months_with_time=("patients_with_time", "sum"),
+                                                         minutes_logged=("minutes_logged", "sum"))
+    total = frame[["patient_months_with_time", "minutes_logged"]].sum().to_frame().T.assign(clinic_id=TOTAL)
+    frame = pd.concat([frame, total[frame.columns]], ignore_index=True)
+    frame["patient_months_with_time"] = frame["patient_months_with_time"].astype("int64")
+    frame["minutes_logged"] = frame["minutes_logged"].astype("float64")
+    return privacy.protect(frame, ["patient_months_with_time"], ["clinic_id"],
+                           hide_with={"minutes_logged": ["patient_months_with_time"]})
+
+
+def _cell(frame: pd.DataFrame, where: pd.Series, col: str):
+    """(value, hidden) of the one row of a protected frame that `where` picks (0, False if none)."""
+    rows = frame[where]
+    if rows.empty:
+        return 0, False
+    return rows[col].iloc[0], rows.index[0] in frame.attrs.get("suppressed", {}).get(col, ())
+
+
+def by_clinic(stocks: pd.DataFrame, flow_tables: dict, minutes: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """The period by clinic (and the program): caseload at the last month end, enrolments,
+    discharges and minutes logged over the period, from the protected families."""
+    last = stocks[stocks["month"] == stocks["month"].max()]
+    clinics = [c for c in last["clinic_id"] if c != TOTAL] + [TOTAL]
+    rows, hidden = [], {}
+    for n, clinic in enumerate(clinics):
+        row = {"group": "All" if clinic == TOTAL else names.get(clinic, clinic)}
+        cells = {"active_caseload": _cell(last, last["clinic_id"] == clinic, "active_caseload"),
+                 "minutes_logged": _cell(minutes, minutes["clinic_id"] == clinic, "minutes_logged")}
+        flow = flow_tables["total"] if clinic == TOTAL else flow_tables["clinics"]
+        for col in FLOWS:
+            cells[col] = _cell(flow, flow["clinic_id"] == clinic, col)
+        for col, (value, is_hidden) in cells.items():
+            row[col] = value
+            if is_hidden:
+                hidden.setdefault(col, set()).add(n)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs["suppressed"] = {c: frozenset(v) for c, v in hidden.items()}
+    return table
+
+
+def program(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[frame["clinic_id"] == TOTAL].sort_values("month")
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def clinics(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[frame["clinic_id"] != TOTAL]
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def headlines(stocks: pd.DataFrame, flow_tables: dict, time_frame: pd.DataFrame) -> list[Headline]:
+    """Active caseload at the last month end and its change, enrolments and discharges over the
+    period, minutes per patient with time in the last month (all from the protected families)."""
+    caseload_rows = program(stocks)
+    hidden = stocks.attrs.get("suppressed", {}).get("active_caseload", ())
+    last = caseload_rows.iloc[-1]
+    month = formats.month(last["month"])
+    out = []
+    if caseload_rows.index[-1] in hidden:
+        out.append(Headline(f"active caseload, end of {month}", None, hidden=True))
+    else:
+        detail = ""
+        if len(caseload_rows) > 1 and caseload_rows.index[-2] not in hidden:
+            before = caseload_rows.iloc[-2]
+            detail = f"{int(last['active_caseload']) - int(before['active_caseload']):+,} since {formats.month(before['month'])}"
+        out.append(Headline(f"active caseload, end of {month}", int(last["active_caseload"]), "count", detail))
+    total = flow_tables["total"]
+    for col in FLOWS:
+        is_hidden = total.index[0] in total.attrs["suppressed"].get(col, ())
+        out.append(Headline(f"{formats.label(col)}, whole period", None if is_hidden else int(total[col].iloc[0]), "count",
+                            hidden=is_hidden))
+    minutes = program(time_frame)
+    is_hidden = minutes.index[-1] in time_frame.attrs["suppressed"].get("minutes_per_patient", ())
+    out.append(Headline(f"minutes per patient with time, {month}", None if is_hidden else minutes["minutes_per_patient"].iloc[-1],
+                        "decimal", "all logged minutes, before billing rules", is_hidden))
+    return out

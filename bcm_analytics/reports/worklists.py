@@ -1,0 +1,126 @@
+"""The care-team workbook: who needs a case review, a safety follow-up or a score, most urgent first.
+
+It names patients, so it is a separate, explicit output (`bcm outcomes --worklists FILE.xlsx`
+and the demo's reports/care_team_worklists.xlsx), never part of the director's report. Built
+from outcomes.caseload.worklists (the lists) and OutcomeRun.patients() (the scores), so the
+rules of who is on a list stay in the outcomes measures.
+
+Sheets: about, needs_case_review, item9_positive, overdue_score, definitions. Each list has
+one row per patient and instrument that puts them there, with the scores as numbers
+(instrument, baseline, latest, change) and the clinic by name.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bcm_analytics.outcomes import caseload as cl
+from bcm_analytics.outcomes.measures import OutcomeRun
+from bcm_analytics.reports.export import Sheet, write_workbook
+from bcm_analytics.reports.page import clinic_names
+
+WHO = ["patient_id", "episode_id", "clinic", "care_manager_id"]
+SCORES = ["instrument", "baseline_date", "baseline", "latest_date", "latest", "change"]
+
+
+def scores(run: OutcomeRun) -> pd.DataFrame:
+    """Baseline and latest score per episode and instrument, as numbers (change = latest - baseline)."""
+    frame = run.patients()[["episode_id", "instrument", "baseline_date", "baseline_score", "latest_date", "latest_score"]]
+    frame = frame.rename(columns={"baseline_score": "baseline", "latest_score": "latest"})
+    frame["change"] = frame["latest"] - frame["baseline"]
+    return frame
+
+
+def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
+    """The item-9 list, most urgent first: no contact since the positive answer before contacted;
+    then the latest PHQ-9 positive before unknown (no item 9) before earlier positives only;
+    then the oldest answer first (waiting longest).
+
+    From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
+    has no item 9), `item9_positive_since` the first answer of the current positive run,
+    `item9_earlier_positive_dates` the history, `contacted_since_item9` a contact after the
+    answer (a contact the same day may be the visit the score was taken at, so it does not count).
+    """
+    out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
+    history = out["item9_earlier_positive_dates"].map(_dates)
+    out["contacted_since"] = out["contacted_since_item9"].map({True: "yes", False: "no"})
+    out["item9_now"] = [("positive" if now is True else "unknown (latest PHQ-9 has no item 9)" if pd.isna(now)
+                         else "no (earlier positive)") for now in out["item9_positive"]]
+    out["positive_since"] = pd.to_datetime(out["item9_positive_since"]).fillna(history.map(lambda d: max(d) if d else pd.NaT))
+    out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
+    order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
+    out = out.sort_values(["contacted_since", "item9_now", "positive_since", "patient_id"], kind="stable",
+                          key=lambda s: s.map({"no": 0, "yes": 1}) if s.name == "contacted_since"
+                          else s.map(order) if s.name == "item9_now" else s)
+    first = ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives", "last_contact_date",
+             "clinic", "care_manager_id"]
+    drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+    return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
+
+
+def _dates(value) -> list:
+    """A list of dates from a DuckDB list cell (None, a list or an array)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [pd.Timestamp(v) for v in list(value) if v is not None and not pd.isna(v)]
+
+
+def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
+    """Not improving and no recent case review: one row per instrument not improving, longest
+    since the last review first."""
+    out = rows.assign(instrument=rows["not_improving_on"].fillna("").str.split(", ")).explode("instrument")
+    out = out.merge(by_instrument, on=["episode_id", "instrument"], how="left")
+    return out.sort_values(["last_review_date", "weeks_in_treatment"], ascending=[True, False], na_position="first",
+                           kind="stable").reset_index(drop=True)
+
+
+def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
+    """No score recently: one row per instrument scored before (one blank row if none), longest
+    since a score first."""
+    out = rows.merge(by_instrument, on="episode_id", how="left")
+    return out.sort_values(["last_score_date", "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
+
+
+def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
+    drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
+            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+    frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
+    return frame[[c for c in dict.fromkeys(order) if c in frame.columns]]
+
+
+def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The three lists, with numeric scores and clinic names, sorted most urgent first."""
+    lists = cl.worklists(run)
+    by_instrument = scores(run)
+    for name, frame in lists.items():
+        frame.insert(2, "clinic", frame["clinic_id"].map(lambda c: (names or {}).get(c, c)))
+    return {
+        "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id"]),
+        "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
+                                ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
+                                 "last_contact_date"]),
+        "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id"]),
+    }
+
+
+def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
+    """Write the care-team workbook; returns the number of patients on each list."""
+    lists = worklists(run, clinic_names(run.con))
+    patients = {name: int(frame["patient_id"].nunique()) for name, frame in lists.items()}
+    rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
+            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
+            ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
+            ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
+                       "(negative is better); one row per instrument that puts a patient on a list")]
+    rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, (_, why) in cl.WORKLISTS.items()]
+    rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
+                                            "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
+                                            "oldest answer first: those have waited longest")]
+    about = pd.DataFrame(rows, columns=["item", "value"])
+    sheets = {"about": Sheet(about, widths={"value": 100})}
+    for name, frame in lists.items():
+        sheets[name] = Sheet(frame)
+    sheets["definitions"] = run.definitions.describe()
+    write_workbook(sheets, path)
+    return patients

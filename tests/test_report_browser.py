@@ -1,0 +1,122 @@
+"""Every rendered report, opened in headless Chromium with the network off, the way a reader sees it.
+
+Two synthetic programs, rendered exactly as `bcm demo` renders them (both audiences):
+  demo   the demo's defaults: 2,000 patients over 24 months
+  small  a typical small program: 150 patients over 12 months, where most monthly cells are 1-10
+
+For every page: no console error, every chart drawn with data, no request leaving the file, no
+horizontal overflow at 1024 px, tables and charts within the printed width of A4 and Letter,
+plotly's mode bar without the cloud button or logo, the page <= 2 MB and titled with its
+report and period. External pages: no visible count from 1 to 10, and no group of rows with
+a visible total and a single hidden part. Internal pages of the small program: every monthly
+chart has data in at least 80% of its months.
+
+Needs a Chromium binary (Debian's `chromium`; .ci/run installs it). Without one the test
+skips, saying so; it never downloads a browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser import PRINT_WIDTH, chromium, inspect, lone_hidden_cells, monthly_coverage, small_counts
+
+from bcm_analytics.demo import run_demo
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(chromium() is None, reason="no Chromium binary on PATH (Debian: apt-get install chromium; "
+                                                           ".ci/run installs it): the browser checks cannot run")]
+
+PROGRAMS = {"demo": (2000, 24, 7), "small": (150, 12, 11)}
+PAGES = ["data_quality.html", "program_overview.html", "program_overview_external.html", "billing_reconciliation.html",
+         "billing_reconciliation_external.html", "caseload_outcomes.html", "caseload_outcomes_external.html"]
+MAX_BYTES = 2 * 1024 * 1024
+TITLES = {"data_quality": "Data quality", "program_overview": "Program overview",
+          "billing_reconciliation": "Billing reconciliation", "caseload_outcomes": "Caseload and outcomes"}
+TIMEZONE = "America/New_York"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    """Each program generated, loaded and rendered by `bcm demo`'s steps; the reports folder of each."""
+    folders = {}
+    for name, (patients, months, seed) in PROGRAMS.items():
+        root = tmp_path_factory.mktemp(name)
+        run_demo(root / "store.duckdb", root / "reports", root / "data", patients=patients, months=months, seed=seed,
+                 timezone=TIMEZONE)
+        folders[name] = root / "reports"
+    return folders
+
+
+@pytest.fixture(scope="module")
+def probes(rendered, tmp_path_factory) -> dict:
+    """(program, page) -> (screen probe, print probe)."""
+    work = tmp_path_factory.mktemp("chromium")
+    return {(program, page): (inspect(folder / page, work), inspect(folder / page, work, print_pass=True))
+            for program, folder in rendered.items() for page in PAGES}
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_offline_without_errors_and_fits(rendered, probes, program, page):
+    screen, printed = probes[(program, page)]
+    path = rendered[program] / page
+    assert path.stat().st_size <= MAX_BYTES, f"{page}: {path.stat().st_size:,} bytes"
+    assert screen["errors"] == []
+    assert screen["requests"] == [] and screen["remote"] == [], "nothing may load from outside the file"
+    title = screen["title"]
+    assert title.startswith(TITLES[page.removesuffix(".html").removesuffix("_external")] + ", "), title
+    assert (" - " in title) or page == "data_quality.html", "the title names the period"
+    assert screen["viewport"] == 1024 and screen["page_width"] <= 1024, "horizontal overflow at 1024 px"
+    assert printed["page_width"] <= PRINT_WIDTH, "the printed page is wider than A4"
+    assert [t["id"] for t in printed["tables"] if t["right"] > PRINT_WIDTH + 0.5] == [], "tables cut when printed"
+    assert [c["title"] for c in printed["charts"] if c["right"] > PRINT_WIDTH + 0.5] == [], "charts cut when printed"
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_chart_is_drawn_with_data_and_no_cloud_button(probes, program, page):
+    screen, _ = probes[(program, page)]
+    assert screen["charts"], "every report has charts"
+    for chart in screen["charts"]:
+        data = [y for t in chart["traces"] if t["meta"] != "hidden" for y in (t["y"] + t["x"]) if y is not None]
+        assert data, f"{chart['title']!r} has no data"
+        assert chart["modebar"], "the mode bar is built"
+        assert not [b for b in chart["modebar"] if "Share" in str(b) or "Chart Studio" in str(b)], chart["modebar"]
+        assert chart["logo"] == 0
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("page", [p for p in PAGES if p.endswith("_external.html")])
+def test_external_pages_show_no_small_count_and_no_lone_hidden_cell(probes, program, page):
+    screen, _ = probes[(program, page)]
+    assert screen["audience"] == "external"
+    assert small_counts(screen) == []
+    assert lone_hidden_cells(screen) == []
+    hides = any(cell["hidden"] for t in screen["tables"] for r in t["rows"] for cell in r["cells"]) or any(
+        t["meta"] == "hidden" for c in screen["charts"] for t in c["traces"])
+    assert hides or program == "demo", "a small program's external page hides something"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if not p.endswith("_external.html") and p != "data_quality.html"])
+def test_internal_monthly_charts_of_a_small_program_have_data_most_months(probes, page):
+    screen, _ = probes[("small", page)]
+    assert screen["audience"] == "internal"
+    coverage = {c["title"]: monthly_coverage(c) for c in screen["charts"]}
+    monthly = {title: share for title, share in coverage.items() if share is not None}
+    assert monthly, "the page has monthly charts"
+    assert {title: share for title, share in monthly.items() if share < 0.8} == {}
+
+
+def test_the_checks_catch_what_they_look_for():
+    """The scanners on hand-made probe results: a small count, a lone hidden cell, a sparse month."""
+    cell = lambda text, kind="count", hidden=False: {"kind": kind, "hidden": hidden, "text": text}  # noqa: E731
+    table = {"id": "t", "rows": [{"group": "", "total": False, "cells": [cell("A", "text"), cell("*", hidden=True)]},
+                                 {"group": "", "total": False, "cells": [cell("B", "text"), cell("40")]},
+                                 {"group": "", "total": True, "cells": [cell("All", "text"), cell("47")]}]}
+    found = {"tables": [table], "cards": [{"kind": "count", "text": "7"}],
+             "charts": [{"title": "c", "traces": [{"name": "n", "meta": "count", "x": ["2025-01-01"], "y": [3]}]}]}
+    assert len(small_counts(found)) == 2 and len(lone_hidden_cells(found)) == 1
+    sparse = {"traces": [{"meta": "count", "x": ["2025-01-01", "2025-02-01", "2025-03-01"], "y": [20, None, None]}]}
+    assert monthly_coverage(sparse) == pytest.approx(1 / 3)

@@ -1,0 +1,95 @@
+"""What a report page is made of: formats, tables, charts, the header, the glossary, the HTML."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pandas as pd
+import plotly.offline
+
+from bcm_analytics.config.definitions import load_definitions
+from bcm_analytics.reports import charts, formats, glossary
+from bcm_analytics.reports.page import PAGE_MIME, Headline
+from bcm_analytics.reports.runner import to_html
+
+
+def test_the_embedded_plotly_js_is_the_one_plotly_was_built_for():
+    head = charts.plotly_js()[:200]
+    assert f"v{plotly.offline.get_plotlyjs_version()}" in head and "basic" in head
+    assert len(charts.plotly_js()) < 1_300_000
+
+
+def test_numbers_read_as_what_they_are():
+    assert formats.cell(12345, "count") == "12,345"
+    assert formats.cell(0.4523, "rate") == "45.2%"
+    assert formats.cell(59103.38000000019, "dollars") == "$59,103.38"
+    assert formats.cell(-5.5, "dollars") == "-$5.50"
+    assert formats.cell(73915, "number") == "73,915"
+    assert formats.cell(pd.Timestamp("2026-01-01"), "month") == "Jan 2026"
+    assert formats.cell(3, "months after") == "month 3"
+    assert formats.cell(float("nan"), "rate") == formats.NO_BASE
+    assert formats.label("months_with_revenue_finding") == "patient-months with missed revenue"
+    assert formats.kind("months_with_revenue_finding") == "count", "a count never reads as dollars"
+    assert formats.kind("pct_reconciled") == "rate" and formats.kind("missed_revenue") == "dollars"
+
+
+def test_a_table_marks_kinds_hidden_cells_totals_and_windows_not_yet_measurable():
+    frame = pd.DataFrame({"clinic": ["North", "South", "All"], "patients": [40, 3, 43], "pct_response": [0.25, 0.5, 0.27]})
+    frame.attrs["suppressed"] = {"patients": frozenset({1})}
+    frame.attrs["pending"] = {"pct_response": frozenset({2})}
+    out = charts.table_html(frame, "Patients", total=("clinic", "All"), group_by=[])
+    assert "<th class='num'>patients</th>" in out and "<th class='num'>response, of all</th>" in out
+    assert "<td class='num' data-kind='count'>40</td>" in out
+    assert "data-hidden title='suppressed'>*</td>" in out
+    assert "<td class='num' data-kind='rate'>25.0%</td>" in out
+    assert f"data-pending>{formats.NOT_YET}</td>" in out and "27.0%" not in out
+    assert out.count("data-group=''") == 3 and out.count("data-total") == 1
+    assert "<div class='bcm-table'>" in out, "a wide table scrolls inside its own box"
+
+
+def test_a_series_starts_bars_at_zero_marks_hidden_points_and_speaks_plainly():
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"]),
+                          "missed_revenue": [100.0, None, 250.0], "compliance_exposure": [50.0, 60.0, 70.0]})
+    frame.attrs["suppressed"] = {"missed_revenue": frozenset({1})}
+    fig = charts.series(frame, "month", ["missed_revenue", "compliance_exposure"], title="At stake",
+                        changes=[(pd.Timestamp("2026-02-01").date(), "Feb 2026: codes change")])
+    names = [t.name for t in fig.data]
+    assert names == ["missed revenue", "compliance exposure", charts.HIDDEN_MARKER]
+    assert fig.data[0].hovertemplate.startswith("missed revenue: $%{y:,.2f}")
+    assert fig.layout.yaxis.rangemode == "tozero" and fig.layout.yaxis.tickprefix == "$"
+    assert list(fig.data[2].y) == [0] and "missed revenue" in fig.data[2].text[0]
+    assert any("codes change" in a.text for a in fig.layout.annotations)
+    assert charts.hidden_note(frame, "month", ["missed_revenue"]).endswith("missed revenue: Feb 2026.")
+
+
+def test_a_headline_card_says_what_it_is():
+    assert "data-kind='dollars'>$7,801.93<" in Headline("missed revenue", 7801.934, "dollars").html()
+    hidden = Headline("active caseload", None, hidden=True).html()
+    assert ">*<" in hidden and "suppressed" in hidden
+
+
+def test_the_page_has_its_title_its_stylesheet_and_nothing_from_outside():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/html": "<h1>Billing reconciliation</h1>",
+        PAGE_MIME: {"title": "Billing reconciliation, service months Nov 2024 - Oct 2026", "audience": "external"}})]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Findings"), cell]
+    page = to_html(nb)
+    assert "<title>Billing reconciliation, service months Nov 2024 - Oct 2026</title>" in page
+    assert '<meta name="bcm-audience" content="external">' in page
+    assert "@media print" in page and "beforeprint" in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert to_html(nb) == page, "same notebook, same bytes"
+
+
+def test_the_glossary_follows_the_definitions_in_force():
+    default = dict(glossary.outcome_terms(load_definitions()))
+    assert "day 120 to day 240" in default["follow-up window"]
+    assert default["response"].startswith("the window's score is at most 50% of the baseline")
+    changed = dict(glossary.outcome_terms(load_definitions(overrides={"windows": {"6m": {"from": 150, "to": 210}},
+                                                                        "outcome": {"remission_below": 4}})))
+    assert "day 150 to day 210" in changed["follow-up window"] and "below 4" in changed["remission"]
+    assert "active caseload" in default and "not yet measurable" in default
+    assert any(term == "* (suppressed)" for term, _ in glossary.outcome_terms(load_definitions(), external=True))

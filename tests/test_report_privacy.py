@@ -1,0 +1,165 @@
+"""The suppression policy every report uses (reports.privacy): audiences, linked breakdowns,
+roll-up to coarser periods, and the billing report's tables read the way a reader would."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bcm_analytics.reports import billing_reconciliation as br
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hidden_share
+
+INTERNAL, EXTERNAL = Privacy("internal"), Privacy("external")
+
+
+def test_audiences():
+    frame = pd.DataFrame({"clinic": ["A", "B"], "n": [40, 3]})
+    inside = INTERNAL.protect(frame, ["n"], ["clinic"])
+    assert inside["n"].tolist() == [40, 3] and inside.attrs["suppressed"] == {}
+    outside = EXTERNAL.protect(frame, ["n"], ["clinic"])
+    assert outside["n"].isna().all(), "3 is hidden, and 40 with it (the total over clinics may be known)"
+    with pytest.raises(ValueError, match="internal, external"):
+        Privacy("public")
+    assert "bcm report billing_reconciliation --audience external -p clinic CL1" in INTERNAL.banner(
+        "billing_reconciliation", {"clinic": "CL1", "payer": None})
+    assert "External version" in EXTERNAL.banner("billing_reconciliation")
+
+
+def test_breakdowns_are_tied_by_their_hidden_cross_tab():
+    """Care manager X works only at clinic A: the clinic table would give X's row away, and with
+    it Y's small count, unless both tables are protected together.
+
+    rows (hidden)      by clinic      by care manager
+    A X 30             A 30           X 30
+    B Y  4             B 44           Y  4  -> hidden
+    B Z 40             All 74         Z 40
+    """
+    rows = pd.DataFrame({"clinic": ["A", "B", "B"], "cm": ["X", "Y", "Z"], "n": [30, 4, 40]})
+    tables = EXTERNAL.breakdowns(rows, ["clinic", "cm"], [("clinic",), ("cm",), ()], ["n"], ["n"])
+    shown = {}
+    for kept, table in tables.items():
+        for _, row in table.iterrows():
+            shown[(row["clinic"], row["cm"])] = row["n"]
+    assert pd.isna(shown[(TOTAL, "Y")])
+    # the reader: every split of the three hidden cells consistent with what is shown
+    x, y, z = np.meshgrid(*[np.arange(80)] * 3, indexing="ij")
+    cells = {("A", TOTAL): x, ("B", TOTAL): y + z, (TOTAL, "X"): x, (TOTAL, "Y"): y, (TOTAL, "Z"): z, (TOTAL, TOTAL): x + y + z}
+    ok = np.ones(x.shape, bool)
+    for key, value in shown.items():
+        if not pd.isna(value):
+            ok &= cells[key] == value
+    assert len(set(y[ok].tolist())) > 1, "Y's count is not pinned down"
+
+
+def test_internal_breakdowns_show_everything():
+    rows = pd.DataFrame({"clinic": ["A", "B"], "n": [30, 4]})
+    tables = INTERNAL.breakdowns(rows, ["clinic"], [("clinic",), ()], ["n"], ["n"])
+    assert tables[("clinic",)]["n"].tolist() == [30, 4] and tables[()]["n"].tolist() == [34]
+
+
+def test_by_period_labels_partial_periods():
+    months = pd.DataFrame({"month": pd.to_datetime(["2024-11-01", "2024-12-01", "2025-01-01", "2025-02-01", "2025-03-01",
+                                                    "2025-04-01"]), "n": [1, 2, 3, 4, 5, 6]})
+    quarters = by_period(months, "month", "quarter", ["n"])
+    assert quarters["period"].tolist() == ["2024 Q4, Nov-Dec", "2025 Q1", "2025 Q2, Apr"]
+    assert quarters["n"].tolist() == [3, 12, 6]
+    whole = by_period(months, "month", "period", ["n"])
+    assert whole["period"].tolist() == ["Nov 2024 - Apr 2025"] and whole["n"].tolist() == [21]
+
+
+def test_roll_up_picks_the_finest_grain_with_most_cells_shown():
+    """Monthly counts of 3-6 are all hidden; per quarter they are 12-15, shown."""
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=12, freq="MS"), "n": [4, 5, 3, 6, 4, 5, 3, 6, 5, 4, 4, 4]})
+
+    def build(grain):
+        frame = by_period(months, "month", grain, ["n"]).drop(columns="period_start")
+        return EXTERNAL.protect(frame, ["n"], ["period"])
+
+    grain, frame = EXTERNAL.roll_up(build, ["n"])
+    assert grain == "quarter" and hidden_share(frame, ["n"]) == 0 and frame["n"].tolist() == [12, 15, 14, 12]
+    assert INTERNAL.roll_up(build, ["n"])[0] == "month"
+
+
+def test_roll_up_can_insist_that_nothing_is_hidden():
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"), "n": [40, 40, 40, 40, 40, 3]})
+
+    def build(grain):
+        frame = by_period(months, "month", grain, ["n"]).drop(columns="period_start")
+        return EXTERNAL.protect(frame, ["n"], ["period"])
+
+    assert EXTERNAL.roll_up(build, ["n"])[0] == "month"
+    assert EXTERNAL.roll_up(build, ["n"], max_hidden=0.0)[0] == "quarter"
+
+
+# --- the billing report's families -----------------------------------------------------------
+
+
+def finding_rows(counts: dict[tuple[str, str], tuple[int, float]]) -> pd.DataFrame:
+    """Finding rows: {(severity, finding): (how many, dollars each)}, one patient-month each."""
+    rows = []
+    for n, ((severity, finding), (k, dollars)) in enumerate(counts.items()):
+        for i in range(k):
+            rows.append({"patient_id": f"P{n}-{i}", "service_month": "2026-01", "finding": finding, "severity": severity,
+                         "amount_at_stake": dollars, "clinic_id": "C1", "care_manager_id": "M1", "payer_class": "medicare",
+                         "payer": "Medicare", "expected_code": "99492", "expected_units": 1, "billed_code": None,
+                         "billed_units": 0, "billing_setting": "fqhc", "program": "cocm"})
+    return pd.DataFrame(rows)
+
+
+def recon(rows: pd.DataFrame) -> br.Reconciliation:
+    return br.Reconciliation(rows, pd.DataFrame(), date(2026, 1, 1), date(2026, 1, 1), {"C1": "North"})
+
+
+def test_a_small_finding_cannot_be_recovered_from_the_severity_total():
+    """The leak issue 12 found: compliance exposure minus the visible findings gave the hidden
+    missing_consent row ($276.72 = 2 x $138.36). The severity total is on the page, so a
+    second compliance finding is hidden with it, and the hidden ones are not small together."""
+    rows = finding_rows({("revenue", "missed_billing"): (33, 113.0), ("compliance", "wrong_code"): (32, 148.0),
+                         ("compliance", "duplicate_claim"): (31, 118.0), ("compliance", "missing_consent"): (2, 138.36),
+                         ("compliance", "unknown_patient"): (31, 110.0)})
+    table = br.categories(recon(rows), EXTERNAL)
+    compliance = table[table.severity == "compliance"]
+    total = compliance[compliance.finding == TOTAL]
+    parts = compliance[compliance.finding != TOTAL]
+    assert total["amount_at_stake"].notna().all(), "the total (a headline figure) stays"
+    hidden = parts[parts["amount_at_stake"].isna()]
+    assert len(hidden) >= 2 and "missing_consent" in set(hidden.finding)
+    counts = rows[rows.finding.isin(hidden.finding)].groupby("finding").size()
+    assert counts.sum() > 10
+    assert set(table["findings"].dropna().astype(int)) & set(range(1, 11)) == set()
+    inside = br.categories(recon(rows), INTERNAL)
+    assert inside.loc[inside.finding == "missing_consent", "amount_at_stake"].round(2).tolist() == [276.72]
+
+
+def test_every_combination_of_a_small_category_is_protected():
+    """Whatever finding is small, no compliance row is alone in being hidden."""
+    for small, k in itertools.product(["wrong_code", "duplicate_claim", "unknown_patient"], [1, 5, 10]):
+        counts = {("compliance", f): (k if f == small else 40, 100.0) for f in ["wrong_code", "duplicate_claim", "unknown_patient"]}
+        table = br.categories(recon(finding_rows(counts)), EXTERNAL)
+        parts = table[(table.severity == "compliance") & (table.finding != TOTAL)]
+        assert parts["amount_at_stake"].isna().sum() != 1 and parts["findings"].isna().sum() != 1
+
+
+def test_breakdowns_by_clinic_care_manager_and_payer_add_up_to_the_same_total():
+    rows = finding_rows({("revenue", "missed_billing"): (30, 100.0), ("compliance", "wrong_code"): (20, 50.0)})
+    rows.loc[rows.index[:12], "clinic_id"] = "C2"
+    tables = br.breakdowns(recon(rows), INTERNAL)
+    for table in tables.values():
+        total = table[table.group == "All"]
+        assert total["missed_revenue"].tolist() == [3000.0] and total["compliance_exposure"].tolist() == [1000.0]
+    assert set(tables["clinic"].group) == {"North", "C2", "All"}, "clinics by name (the id where none is known)"
+
+
+def test_rule_changes_name_the_2026_fqhc_switch():
+    from bcm_analytics.billing import load_rules
+
+    rows = finding_rows({("revenue", "missed_billing"): (1, 100.0)})
+    period = br.Reconciliation(rows, pd.DataFrame(), date(2025, 7, 1), date(2026, 6, 1), {})
+    changes = br.rule_changes(load_rules(None), period)
+    assert [(when, text) for when, text in changes if "CoCM" in text] == [
+        (date(2026, 1, 1), "Jan 2026: FQHC CoCM G0512 → 99492/99493/99494/G2214")]
+    assert br.rule_changes(load_rules(None), br.Reconciliation(rows, pd.DataFrame(), date(2026, 2, 1), date(2026, 6, 1), {})) == []

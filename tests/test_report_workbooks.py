@@ -1,0 +1,111 @@
+"""The workbooks finance and care teams open: what comes first, how cells are typed, how rows sort."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+
+from bcm_analytics.outcomes import prepare
+from bcm_analytics.reports.finance_workbook import reconciliation_workbook
+from bcm_analytics.reports.worklists import worklists_workbook
+
+NPI = "1234567893"
+
+
+def patient(pid, consent="2024-12-01", cm="BCM1"):
+    return {"patient_id": pid, "clinic_id": "PP", "payer": "Medicare", "program": "cocm", "care_manager_id": cm,
+            "treating_provider_npi": NPI, "enrollment_date": "2024-12-01", "consent_date": consent, "birth_date": "1970-01-01"}
+
+
+def minutes(pid, day, amount, activity="follow_up_contact", mode="phone"):
+    return {"entry_id": f"{pid}-{day}-{amount}", "patient_id": pid, "staff_id": "BCM1", "staff_role": "bhcm",
+            "service_date": day, "minutes": str(amount), "activity_type": activity, "contact_mode": mode}
+
+
+def claim(claim_id, pid, day, code, status="paid", charge=145.0):
+    return {"claim_id": claim_id, "line_number": "1", "patient_id": pid, "date_of_service": day, "procedure_code": code,
+            "units": "1", "billing_provider_npi": NPI, "payer": "Medicare", "charge_amount": str(charge),
+            "paid_amount": "0" if status == "denied" else str(charge), "claim_status": status}
+
+
+@pytest.fixture
+def finance(store, load_rows, tmp_path):
+    """A: 90 minutes, 99492 billed (99494 missed); B: 99492 denied; C: minutes without consent,
+    never billed (an info note); D: a claim with no minutes (compliance)."""
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("A"), patient("B"), patient("C", consent=""), patient("D")])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 90), minutes("B", "2025-01-12", 40), minutes("C", "2025-02-03", 40)])
+    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "B", "2025-01-31", "99492", "denied"),
+                         claim("C3", "D", "2025-02-28", "99493", charge=120.126)])
+    path = reconciliation_workbook(store, "2025-01", "2025-02", tmp_path / "finance.xlsx")
+    return load_workbook(path), load_workbook(path, data_only=True)
+
+
+def test_the_work_queue_comes_first_most_dollars_first(finance):
+    book, _ = finance
+    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
+    rows = list(book["work queue"].values)
+    header = rows[0]
+    assert header[:9] == ("severity", "finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer",
+                          "codes", "amount_at_stake")
+    assert header[-4:] == ("status", "owner", "notes", "due")
+    work = [dict(zip(header, r)) for r in rows[1:-1]]
+    assert [(w["finding"], w["patient_id"]) for w in work] == [
+        ("denied_claim", "B"), ("unsupported_claim", "D"), ("missed_billing", "A")]
+    assert [w["amount_at_stake"] for w in work] == sorted((w["amount_at_stake"] for w in work), reverse=True)
+    assert all(w[c] is None for w in work for c in ("status", "owner", "notes", "due"))
+    assert work[1]["amount_at_stake"] == 120.13, "amounts rounded to cents"
+    assert work[2]["codes"] == "expected 99494"
+    assert "C" not in {w["patient_id"] for w in work}, "info notes are not work"
+
+
+def test_cells_are_typed_for_excel(finance):
+    book, values = finance
+    queue = book["work queue"]
+    month, amount = queue["D2"], queue["I2"]
+    assert isinstance(month.value, dt.datetime) and month.value.day == 1 and month.number_format == "yyyy-mm"
+    assert amount.number_format == '"$"#,##0.00'
+    last = queue.max_row
+    assert queue.cell(last, 1).value == "total" and queue.cell(last, 9).value.startswith("=SUBTOTAL(109,I2:I")
+    cached = values["work queue"].cell(last, 9).value
+    assert cached == pytest.approx(sum(r[8] for r in list(book["work queue"].values)[1:-1]))
+    months = book["by_month"]
+    assert months["A2"].number_format == "yyyy-mm" and months["B2"].number_format == '"$"#,##0.00'
+    assert months.cell(months.max_row, 1).value == "total"
+
+
+def test_info_notes_have_their_own_sheet(finance):
+    book, _ = finance
+    info = list(book["info"].values)
+    assert [(r[0], r[1]) for r in info[1:]] == [("missing_consent", "C")]
+
+
+# --- care-team worklists --------------------------------------------------------------------
+
+
+def phq9(sid, pid, when, total, item9=0):
+    answers = [min(3, max(0, total - item9 - 3 * i)) for i in range(8)] + [item9]
+    return {"assessment_id": sid, "patient_id": pid, "instrument": "PHQ-9", "administered_on": when,
+            "total_score": total, **{f"item_{i + 1}": a for i, a in enumerate(answers)}}
+
+
+def test_item9_list_puts_positives_with_no_contact_since_first(store, load_rows, tmp_path):
+    """P1 positive 1 Mar, contacted 5 Mar; P2 positive 10 Mar, contacted only that day; P3
+    positive 20 Feb, no contact since: P3 (waiting longest), P2, then P1."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2", "P3")])
+    load_rows("time_logs", [minutes("P1", "2025-03-05", 20), minutes("P2", "2025-03-10", 20), minutes("P3", "2025-02-10", 20)])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20), phq9("A1", "P1", "2025-03-01", 15, item9=1),
+                              phq9("A2", "P2", "2025-03-10", 12, item9=2), phq9("A3", "P3", "2025-02-20", 22, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    header, rows = sheet[0], [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert header[:6] == ("patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
+                          "last_contact_date")
+    assert [(r["patient_id"], r["contacted_since"]) for r in rows] == [("P3", "no"), ("P2", "no"), ("P1", "yes")]
+    p1 = rows[2]
+    assert (p1["instrument"], p1["baseline"], p1["latest"], p1["change"]) == ("PHQ-9", 20, 15, -5)
+    assert isinstance(p1["baseline"], int), "scores are numbers, not text"
