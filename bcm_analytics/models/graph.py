@@ -27,7 +27,7 @@ from graphlib import CycleError, TopologicalSorter
 from importlib import resources
 
 KINDS = ("table", "view", "macro")
-AREAS = ("billing", "reconcile", "outcomes")
+AREAS = ("billing", "reconcile", "outcomes", "audit")
 # Store relations whose rows belong to one patient each (restricted in incremental builds).
 PER_PATIENT_SOURCES = frozenset({
     "staging.patients", "staging.time_logs", "staging.assessments", "staging.claims", "staging.claims_unknown_patient",
