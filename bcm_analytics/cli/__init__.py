@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bcm_analytics import __version__
+from bcm_analytics.cli.audit import audit
 from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
 from bcm_analytics.cli.marts import build
@@ -29,7 +30,7 @@ def cli() -> None:
         raise click.ClickException(str(e)) from None
 
 
-for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile):
+for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile, audit):
     cli.add_command(command)
 
 
