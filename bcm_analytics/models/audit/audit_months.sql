@@ -7,7 +7,8 @@
 -- kind: view
 WITH ep AS (
   SELECT patient_id, service_month, episode_id, episode_start, month_type,
-         lag(service_month) OVER (PARTITION BY patient_id ORDER BY service_month) AS previous_service_month
+         lag(service_month) OVER (PARTITION BY patient_id ORDER BY service_month) AS previous_service_month,
+         row_number() OVER (PARTITION BY patient_id, episode_id ORDER BY service_month) AS month_of_episode
   FROM marts.episodes
 ),
 ruled AS (
@@ -35,9 +36,7 @@ found AS (
 joined AS (
   SELECT k.*, c.clinic_name, sp._source_file AS patient_source_file, sp._line AS patient_source_line,
          sp._load_id AS patient_load_id, pl.finished_at AS patient_loaded_at,
-         e.episode_id, e.episode_start, e.month_type, e.previous_service_month,
-         datediff('month', e.episode_start, k.service_month) + 1 AS month_of_episode,
-         datediff('month', e.previous_service_month, k.service_month) - 1 AS empty_months_before,
+         e.episode_id, e.episode_start, e.month_type, e.previous_service_month, e.month_of_episode,
          coalesce(m.logged_minutes, 0) AS logged_minutes, coalesce(m.countable_minutes, 0) AS countable_minutes,
          coalesce(m.entries, 0) AS entries, coalesce(m.counted_entries, 0) AS counted_entries,
          mc.billed_base_code, mc.add_on_units, mc.next_code, mc.next_units, mc.next_from,
@@ -67,8 +66,8 @@ SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treat
          WHEN month_type = 'initial' AND service_month = episode_start AND previous_service_month IS NULL THEN
            format('Initial: the first month with countable minutes for this patient, so it starts episode {}.', episode_id)
          WHEN month_type = 'initial' AND service_month = episode_start THEN
-           format('Initial: it starts episode {}, because the {} calendar month(s) since the previous month of service ({}) had no countable minutes (an episode ends after {}).',
-                  episode_id, empty_months_before, strftime(previous_service_month, '%Y-%m'), r.episode_gap_months)
+           format('Initial: it starts episode {}: the previous month of service was {}, and {} or more calendar months in a row without countable minutes end an episode.',
+                  episode_id, strftime(previous_service_month, '%Y-%m'), r.episode_gap_months)
          WHEN month_type = 'initial' THEN
            format('Initial, carried forward: no earlier month of episode {} reached {} ({:g} minutes), and the rules keep the month type initial until one does.',
                   episode_id, r.initial_code, r.initial_from)
@@ -76,7 +75,7 @@ SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treat
            format('Subsequent: it starts episode {}, but {} was already reached in {} in an earlier episode and the payer allows it once per calendar year.',
                   episode_id, r.initial_code, year(service_month))
          ELSE
-           format('Subsequent: month {} of episode {} (begun {}); the previous month of service was {}, so the episode continues (it ends only after {} empty months).',
+           format('Subsequent: month of service {} of episode {} (begun {}); the previous month of service was {}, fewer than {} empty months before, so the episode continues.',
                   month_of_episode, episode_id, strftime(episode_start, '%Y-%m'), strftime(previous_service_month, '%Y-%m'), r.episode_gap_months)
        END || CASE WHEN month_type IS NOT NULL AND r.initial_code = r.subsequent_code
                    THEN format(' The code set {} bills one monthly code ({}) whatever the month type.', r.code_set, r.initial_code)
