@@ -179,7 +179,7 @@ def test_a_wrong_environment_setting_is_refused(environ, expected):
 
 def test_settings_defaults_and_values():
     assert load_settings({}).model_dump() == {"BCM_DB": "bcm.duckdb", "BCM_TIMEZONE": "America/New_York",
-                                              "BCM_MEMORY_LIMIT": "4GB", "BCM_RULES": None}
+                                              "BCM_MEMORY_LIMIT": "1.5GB", "BCM_RULES": None}
     chosen = load_settings({"BCM_TIMEZONE": "America/Chicago", "BCM_MEMORY_LIMIT": "1.5 GiB", "BCM_HOME": "/opt/other-tool"})
     assert (chosen.BCM_TIMEZONE, chosen.BCM_MEMORY_LIMIT) == ("America/Chicago", "1.5 GiB")
 

@@ -13,11 +13,11 @@ import pytest
 from bcm_analytics.contracts import gx_run
 from bcm_analytics.contracts.checks import checked_sql, row_checks, unexpected_rows_sql
 from bcm_analytics.contracts.readme import README, render
+from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, SUITES_DIR, expectations, suite_tables
-from bcm_analytics.ingest.loader import prepare
-from bcm_analytics.ingest.typing import sql_text
+from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.warehouse import connect
-from bcm_analytics.warehouse.store import table_specs
+from bcm_analytics.contracts.tables import table_specs
 
 GOOD_NPI, BAD_NPI = "1234567893", "1234567890"
 
@@ -38,6 +38,8 @@ ROWS = {
         dict(patient_id="P15", clinic_id="C9", payer="Medicare", enrollment_date="2025-01-02", treating_provider_npi=BAD_NPI),
         dict(patient_id="P16", payer="Medicare", enrollment_date="2025-01-02", consent_date="2999-01-01", discharge_date="2999-02-01"),
         dict(patient_id="P10", payer="Medicaid", enrollment_date="2025-01-02"),
+        dict(patient_id="P17", payer="Medicare", enrollment_date="1989-12-31", consent_date="1985-06-01", discharge_date="1989-12-31",
+             birth_date="1899-12-31"),
     ],
     "time_logs": [
         dict(entry_id="E1", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="30", activity_type="outreach", contact_mode="phone"),
@@ -47,6 +49,7 @@ ROWS = {
         dict(entry_id="E5", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="-5", activity_type="travel"),
         dict(entry_id="E6", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="30", activity_type="outreach"),
         dict(entry_id="E1", patient_id="P1", staff_id="S2", staff_role="other", service_date="2025-03-02 23:30", minutes="1440", activity_type="administrative"),
+        dict(entry_id="E7", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="1989-12-31", minutes="30", activity_type="outreach"),
     ],
     "assessments": [
         dict(assessment_id="A1", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-01", total_score="10",
@@ -61,6 +64,7 @@ ROWS = {
         dict(assessment_id="A9", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-01", total_score="4", item_1="1", item_2="3"),
         dict(assessment_id="A10", patient_id="P9", instrument="PHQ-15", administered_on="2999-02-01", total_score="4"),
         dict(assessment_id="A1", patient_id="P2", instrument="GAD-7", administered_on="1738368000", total_score="21", **{f"item_{i}": "3" for i in range(1, 8)}),
+        dict(assessment_id="A11", patient_id="P1", instrument="GAD-7", administered_on="1989-06-01", total_score="2"),
     ],
     "claims": [
         dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),
@@ -68,6 +72,7 @@ ROWS = {
         dict(claim_id="K2", line_number="1", patient_id="P1", date_of_service="2999-02-28", procedure_code="g2214", units="2", billing_provider_npi=BAD_NPI, claim_status="rejected"),
         dict(claim_id="K3", patient_id="P1", date_of_service="2025-02-28", procedure_code="9949", charge_amount="-10"),
         dict(claim_id="K3", patient_id="P2", date_of_service="2025-02-28", procedure_code="99494"),
+        dict(claim_id="K4", patient_id="P1", date_of_service="1989-12-31", procedure_code="99494"),
     ],
 }
 
@@ -76,7 +81,7 @@ ROWS = {
 def con():
     """A store knowing clinic C1 and patients P1 (enrolled 2025-01-01) and P2 (discharged 2025-03-01)."""
     con = connect(":memory:", timezone="America/New_York")
-    prepare(con)
+    install_macros(con)
     con.execute("INSERT INTO staging.clinics (clinic_id, setting, timezone) VALUES ('C1', 'fqhc', 'America/Chicago')")
     con.execute(
         """INSERT INTO staging.patients (patient_id, clinic_id, payer, enrollment_date, discharge_date)

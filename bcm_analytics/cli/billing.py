@@ -65,7 +65,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
     Read from the store's marts; other rules than the store's are computed in a temporary schema.
     """
     from bcm_analytics.billing import engine as b
-    from bcm_analytics.reports.export import check_suffix, write_query, write_workbook
+    from bcm_analytics.reports.export import check_suffix, write_query, write_query_sheets
 
     started = time.perf_counter()
     try:
@@ -93,7 +93,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             start, end = _period(start, end)
             lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)
             if out.suffix.lower() == ".xlsx":
-                write_workbook({"billing_lines": lines.df(), "unbilled": unbilled.df()}, out)
+                write_query_sheets({"billing_lines": lines, "unbilled": unbilled}, out)
                 where = "sheet 'unbilled'"
             else:
                 write_query(lines, out)

@@ -10,10 +10,9 @@ import click
 from tqdm import tqdm
 
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
-from bcm_analytics.ingest import FileRefused, FileResult
-from bcm_analytics.ingest.loader import discover, load_file
+from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
 from bcm_analytics.models import refresh
-from bcm_analytics.warehouse import connect
+from bcm_analytics.warehouse import connect, table_specs
 
 
 @click.command()
@@ -38,6 +37,11 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     if result.already_loaded:
         return f"{path}: already loaded (load {result.load_id}); nothing changed"
     extra = f"; extra columns kept in raw: {', '.join(result.extra_columns)}" if result.extra_columns else ""
+    others = [c for c in result.dropped_columns if c not in result.identifier_columns]
+    if others:
+        extra += f"; extra columns dropped: {', '.join(others)}"
+    if result.identifier_columns:
+        extra += f"; dropped as direct identifiers (never stored): {', '.join(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
     waiting = f" ({result.rows_waiting:,} waiting for rows they refer to)" if result.rows_waiting else ""
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
@@ -58,25 +62,25 @@ def marts_summary(report) -> str:
     return ", ".join(parts) or "nothing changed"
 
 
-def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | FileRefused]:
-    """Load and print one summary line per file; returns the results."""
-    files, ignored = discover(paths)
+def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = LoadOptions()) -> list[FileResult | FileRefused]:
+    """Load with a byte progress bar and one summary line per file, then update the marts; returns
+    the results.
+
+    A store this load created is removed again when no file loaded (every file was refused),
+    so a failed first load leaves nothing behind."""
+    files, ignored = discover(paths, options.table)
     for path in ignored:
         click.echo(f"{path}: ignored (not named after a canonical table)")
     if not files:
         fail("nothing to load: no canonical export files (clinics, patients, time_logs, assessments, claims) found")
+    created = not Path(db).exists()
     con = connect(db, timezone=timezone)
     results = []
-    sizes = [p.stat().st_size if p.is_file() else 0 for p in files]
-    bar = tqdm(total=sum(sizes), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
+    sizes = {p: p.stat().st_size if p.is_file() else 0 for p in files}
+    bar = tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
     try:
-        for path, size in zip(files, sizes):
-            bar.set_description(f"loading {path.name}")
-            try:
-                result = load_file(con, path)
-            except FileRefused as refused:
-                result = refused
-            bar.update(size)
+        for path, result in load_paths(con, files, options, progress=lambda p: bar.set_description(f"loading {p.name}")):
+            bar.update(sizes.get(path, 0))
             bar.write(summary_line(path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
         if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
@@ -86,23 +90,38 @@ def run_load(db: Path, paths: list[Path], timezone: str) -> list[FileResult | Fi
     finally:
         bar.close()
         con.close()
+        if created and not any(isinstance(r, FileResult) for r in results):
+            remove_store(Path(db))
     return results
+
+
+def remove_store(db: Path) -> None:
+    """Delete a store file (and its write-ahead log) that holds nothing a load put there."""
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @db_option
 @timezone_option
-def load(paths: tuple[Path, ...], db: Path, timezone: str) -> None:
+@click.option("--table", type=click.Choice(list(table_specs())), default=None,
+              help="The canonical table of every file given, for files whose name does not say it.")
+@click.option("--keep-extra-columns", is_flag=True,
+              help="Keep columns outside the canonical format in raw (never names, SSN, address, phone, email and other direct identifiers).")
+def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool) -> None:
     """Load export files or folders (CSV or Parquet) into the store.
 
     Each file loads whole or not at all; rows that break a contract go to the quarantine with
-    their file, line and reason. Loading the same export again changes nothing.
+    their file, line and reason. Loading the same export again changes nothing. A file's name
+    says its table (time_logs_2025-01.csv), or --table does. Columns outside the canonical
+    format are dropped (named in the load line) unless --keep-extra-columns.
     """
     started = time.perf_counter()
-    results = run_load(db, list(paths), timezone)
+    results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns))
     refused = [r for r in results if isinstance(r, FileRefused)]
-    click.echo(f"loaded {len(results) - len(refused)} file(s) into {db} in {time.perf_counter() - started:.1f} s")
+    where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
+    click.echo(f"loaded {len(results) - len(refused)} file(s) {where} in {time.perf_counter() - started:.1f} s")
     if refused:
         fail(f"{len(refused)} file(s) refused; the store is unchanged for them")
 

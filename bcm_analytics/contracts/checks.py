@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from bcm_analytics.contracts.sqlfiles import frame_sql, parameter_sql
 from bcm_analytics.contracts.suites import Expectation, expectations
-from bcm_analytics.ingest.typing import TYPE_WORDS, parsed_ok, raw_name, sql_text, typed_expressions
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts.columns import TYPE_WORDS, TextOptions, parsed_ok, problem, raw_name, sql_text, typed_sql
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class RowCheck:
     kept_in: str | None = None  # ... and meanwhile sits in this table
 
 
-def format_checks(spec: TableSpec) -> list[RowCheck]:
+def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list[RowCheck]:
     checks = []
     for col in spec.columns:
         raw = raw_name(col.name)
@@ -42,7 +42,7 @@ def format_checks(spec: TableSpec) -> list[RowCheck]:
                 RowCheck(
                     f"{col.name} readable as {col.type}",
                     f"{raw} IS NULL OR {parsed_ok(col)}",
-                    f"'{col.name} ''' || {raw} || ''' is not {TYPE_WORDS[col.type]}'",
+                    problem(col, options),
                 )
             )
     return checks
@@ -191,15 +191,21 @@ def suite_row_checks(table: str) -> list[RowCheck]:
     return [row_check(e) for e in expectations(table) if e.scope == "row"]
 
 
-def row_checks(table: str) -> list[RowCheck]:
+def row_checks(table: str, options: TextOptions = TextOptions()) -> list[RowCheck]:
     """Every check the loader runs on each row of a file of `table` (format first)."""
-    return format_checks(table_specs()[table]) + suite_row_checks(table)
+    return format_checks(table_specs()[table], options) + suite_row_checks(table)
 
 
 FAILURE_TYPE = "STRUCT(name VARCHAR, reason VARCHAR, waits BOOLEAN)[]"
 
 
-def _failure_list(checks: list[RowCheck]) -> str:
+def _all_pass(checks: list[RowCheck]) -> str:
+    return " AND ".join(f"coalesce({c.passes}, false)" for c in checks) or "true"
+
+
+def _failure_list(checks: list[RowCheck], passed: str) -> str:
+    """The checks a row fails, as a list; built only for rows that fail one (`passed` is false),
+    since most rows pass and a list of structs per row costs more than all the checks."""
     items = ", ".join(
         f"CASE WHEN NOT coalesce({c.passes}, false) THEN {{'name': {sql_text(c.name)}, "
         f"'reason': coalesce({c.reason}, {sql_text(c.name)}), 'waits': {'true' if c.waits_for else 'false'}}} END"
@@ -207,21 +213,23 @@ def _failure_list(checks: list[RowCheck]) -> str:
     )
     if not items:
         return f"CAST([] AS {FAILURE_TYPE})"
-    return f"list_filter([{items}], lambda x: x IS NOT NULL)"
+    return f"CASE WHEN {passed} THEN CAST([] AS {FAILURE_TYPE}) ELSE list_filter([{items}], lambda x: x IS NOT NULL) END"
 
 
-def checked_sql(table: str, texts: str) -> str:
+def checked_sql(table: str, texts: str, options: TextOptions = TextOptions()) -> str:
     """The frame of `table` over rows of exported text, with what each row breaks.
 
     `texts` names a relation with `_raw_<column>` text columns (plus any provenance); the
-    result adds the typed columns (ingest/typing.py), the frame's extra columns, and two
-    lists of {check, reason, waits}: `_failures` (reject checks) and `_warnings`.
+    result adds the typed columns (contracts/columns.py), the frame's extra columns, `_ok`
+    (the row passes every reject check), `_warned` (it breaks a warn check) and two lists of
+    {check, reason, waits}: `_failures` (reject checks) and `_warnings`.
     """
-    checks = row_checks(table)
-    typed = f"(SELECT *, {', '.join(typed_expressions(table_specs()[table]))} FROM {texts})"
+    checks = row_checks(table, options)
     rejects = [c for c in checks if c.severity == "reject"]
     warnings = [c for c in checks if c.severity == "warn"]
-    return f"SELECT *, {_failure_list(rejects)} AS _failures, {_failure_list(warnings)} AS _warnings FROM ({frame_sql(table, typed)})"
+    judged = (f"SELECT *, {_all_pass(rejects)} AS _ok, NOT ({_all_pass(warnings)}) AS _warned "
+              f"FROM ({frame_sql(table, typed_sql(table_specs()[table], texts, options))})")
+    return f"SELECT *, {_failure_list(rejects, '_ok')} AS _failures, {_failure_list(warnings, 'NOT _warned')} AS _warnings FROM ({judged})"
 
 
 # --- table expectations -------------------------------------------------------------------

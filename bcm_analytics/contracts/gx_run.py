@@ -19,7 +19,7 @@ import duckdb
 from bcm_analytics.contracts.checks import is_parameter
 from bcm_analytics.contracts.sqlfiles import parameter_sql
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, expectations
-from bcm_analytics.warehouse.store import table_specs
+from bcm_analytics.contracts.tables import table_specs
 
 GX_SEVERITY = {"reject": "critical", "warn": "warning"}
 

@@ -15,3 +15,12 @@ SELECT name FROM pg_timezone_names()
 -- whatever the clinic's time zone.
 -- name: latest_possible_date
 SELECT CAST(timezone('Etc/GMT-14', now()) AS DATE)
+
+-- The earliest date of service, enrolment, consent, discharge, administration or claim: before
+-- it, a date is a typo or a 2-digit year read in the wrong century (2/10/25 as the year 25).
+-- name: earliest_date
+SELECT DATE '1990-01-01'
+
+-- The earliest birth date of a patient in care.
+-- name: earliest_birth_date
+SELECT DATE '1900-01-01'

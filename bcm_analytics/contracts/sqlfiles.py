@@ -37,5 +37,7 @@ def parameter_sql(name: str) -> str:
 
 
 def install_macros(con) -> None:
-    """The helper macros compiled checks call; temporary, so read-only stores work too."""
+    """The macros typed columns and compiled checks call (text readers in parsing.sql, helpers in
+    macros.sql); temporary, so read-only stores work too."""
+    con.execute(sql_file("parsing.sql"))
     con.execute(sql_file("macros.sql"))

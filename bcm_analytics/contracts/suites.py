@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 
-from bcm_analytics.warehouse.store import CONTRACTS_DIR, table_specs
+from bcm_analytics.contracts.tables import CONTRACTS_DIR, table_specs
 
 SUITES_DIR = CONTRACTS_DIR / "suites"
 SEVERITIES = ("reject", "warn")

@@ -8,12 +8,15 @@ to the checks as `_raw_<column>` texts (the temp view _text).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from bcm_analytics.ingest import typing as ty
+from bcm_analytics.contracts import columns as ty
+from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
 from bcm_analytics.ingest.readers import SourceFile, _quote, normalised_copy, scan
 
@@ -45,68 +48,157 @@ def reading_for(src: SourceFile, folder: Path) -> Reading:
     return Reading(copy, "utf-8", scan(copy).lines)
 
 
-def land_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, load_id: int) -> int:
-    """Land the file in raw.<table>, create the temp view _text for the checks, and quarantine the
-    lines DuckDB could not split; returns how many such lines."""
-    spec = src.table
+@contextmanager
+def setting(con: duckdb.DuckDBPyConnection, name: str, value: bool) -> Iterator[None]:
+    """A DuckDB setting for the statements inside, then back to the caller's value."""
+    before = con.execute("SELECT current_setting(?)", [name]).fetchall()[0][0]
+    con.execute(f"SET {name} = {str(value).lower()}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = {str(before).lower()}")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """A file read into temp tables, not yet in the store: `records` is a relation of its records
+    (`_rec`, `_line`, texts c0..cN), `rejected` how many lines DuckDB could not split."""
+
+    records: str
+    rejected: int
+    decimal_comma: list[str]  # numeric columns written with a decimal comma throughout
+    kept: list[str]  # extra columns kept in raw.<table>._extra
+    dropped: list[str]  # extra columns dropped (identifiers among them)
+    identifiers: list[str]  # extra columns that look like direct identifiers: never kept
+
+
+def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep_extra_columns: bool = False) -> Landed:
+    """Read the file into temp tables and number its lines. Runs before the load's transaction:
+    temporary tables touch nothing in the store, and a table committed outside a transaction
+    numbers its rows (rowid) 0, 1, 2 ... in insertion order, which is file order."""
     has_rejects = land(con, src, reading)
-    numbered = number_lines(con, src, reading, has_rejects)
+    records = number_lines(con, src, reading, has_rejects)
+    rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
+    kept, identifiers = extra_columns(con, src, keep_extra_columns)
+    dropped = [c for c in src.extra_columns if c not in kept]
+    return Landed(records, rejected, decimal_comma_columns(con, src), kept, dropped, identifiers)
+
+
+def extra_columns(con: duckdb.DuckDBPyConnection, src: SourceFile, keep: bool) -> tuple[list[str], list[str]]:
+    """(extra columns to keep, extra columns that look like direct identifiers). Without `keep`
+    nothing extra is kept, and only names are judged; with it, values are judged too."""
+    by_name = [c for c in src.extra_columns if identifier_name(c)]
+    if not keep:
+        return [], by_name
+    position = {name: i for i, name in enumerate(src.header)}
+    others = {c: f"c{position[c]}" for c in src.extra_columns if c not in by_name}
+    identifiers = by_name + identifier_values(con, "_land", others)
+    return [c for c in src.extra_columns if c not in identifiers], [c for c in src.extra_columns if c in identifiers]
+
+
+def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[str]:
+    """The numeric columns of a ;-delimited file that write decimals with a comma (12,5) and never
+    with a point: those are read with a decimal comma. A column mixing both is ambiguous, and its
+    comma values are set aside (as in any other file) rather than guessed."""
+    if src.delimiter != ";":
+        return []
+    position = {name: i for i, name in enumerate(src.header)}
+    numeric = [c for c in src.table.columns if c.type in ("number", "integer") and c.name in position]
+    if not numeric:
+        return []
+    def test(col) -> str:
+        c = f"c{position[col.name]}"
+        point = POINT_DECIMALS.get(col.format or "", POINT_DECIMALS["number"])
+        return f"bool_or(regexp_matches({c}, '[0-9],[0-9]')) AND NOT coalesce(bool_or(regexp_matches({c}, '{point}')), false)"
+
+    tests = [test(c) for c in numeric]
+    found = con.execute(f"SELECT {', '.join(tests)} FROM _land").fetchall()[0]
+    return [c.name for c, comma in zip(numeric, found) if comma]
+
+
+def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:
+    """Inside the load's transaction: the records into raw.<table>, the temp view _text of their
+    trimmed texts for the checks, and the lines DuckDB could not split into the quarantine."""
+    spec = src.table
     position = {name: i for i, name in enumerate(src.header)}
     raw_cols = ", ".join(f"c{position[c]}" if c in position else "NULL" for c in spec.column_names)
     con.execute(
-        f"INSERT INTO raw.{spec.name} SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src)} FROM {numbered}",
+        f"""INSERT INTO raw.{spec.name} (_load_id, _source_file, _line, _file_hash, {", ".join(spec.column_names)}, _extra)
+        SELECT ?, ?, _line, ?, {raw_cols}, {extra_json(src, landed.kept)} FROM {landed.records}""",
         [load_id, str(src.path), src.sha256],
     )
     texts = ", ".join(
         f"nullif(trim(c{position[c]}), '') AS {ty.raw_name(c)}" if c in position else f"CAST(NULL AS VARCHAR) AS {ty.raw_name(c)}"
         for c in spec.column_names
     )
+    record = "CAST(_record AS VARCHAR)" if src.in_memory and "_record" in src.rows.column_names else "CAST(NULL AS VARCHAR)"
     con.execute(
         f"CREATE TEMP VIEW _text AS SELECT CAST({load_id} AS BIGINT) AS _load_id, {ty.sql_text(str(src.path))} AS _source_file, "
-        f"_line, {texts} FROM {numbered}"
+        f"_rec, _line, {record} AS _record, {texts} FROM {landed.records}"
     )
-    return quarantine_rejects(con, load_id, src) if has_rejects else 0
+    if landed.rejected:
+        quarantine_rejects(con, load_id, src)
 
 
 def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> bool:
     """Read the file into temp._land as text columns c0..cN in file order; True when DuckDB rejected lines.
 
-    `_rec` numbers records in file order: for Parquet the reader's own row number; for CSV
-    row_number() OVER (), which DuckDB computes in a streaming window that keeps the scan
-    single-threaded and in order (checked on a million rows by benchmarks/bench_load.py).
+    The table's rowid is the record's place in the file: DuckDB keeps insertion order when a
+    table is created from a reader (preserve_insertion_order, on by default) while reading in
+    parallel, so no numbering window is needed (checked on a million rows by benchmarks/bench_load.py).
     """
     names = [f"c{i}" for i in range(len(src.header))]
+    if src.in_memory:
+        _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
+        select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n in zip(src.header, names))
+        extra = ", CAST(_record AS VARCHAR) AS _record" if "_record" in src.rows.column_names else ""
+        with setting(con, "preserve_insertion_order", True):
+            con.execute(f"CREATE TEMP TABLE _land AS SELECT CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
+        return False
     if src.format == "parquet":
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
         select = ", ".join(f'CAST("{c[0]}" AS VARCHAR) AS {n}' for c, n in zip(cols, names))
-        con.execute(
-            f"CREATE TEMP TABLE _land AS SELECT file_row_number + 1 AS _rec, {select} "
-            f"FROM read_parquet('{_quote(src.path)}', file_row_number = true)"
-        )
+        with setting(con, "preserve_insertion_order", True):
+            con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet('{_quote(src.path)}')")
         return False
     delim = src.delimiter.replace("'", "''")
+    with setting(con, "preserve_insertion_order", True):
+        _land_csv(con, reading, delim, names)
+    return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
+
+
+def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str]) -> None:
     con.execute(
-        f"""CREATE TEMP TABLE _land AS SELECT row_number() OVER () AS _rec, * FROM read_csv('{_quote(reading.path)}',
+        f"""CREATE TEMP TABLE _land AS SELECT * FROM read_csv('{_quote(reading.path)}',
             delim='{delim}', quote='"', escape='"', header=true, all_varchar=true,
             encoding='{reading.encoding}', store_rejects=true,
             rejects_table='_rej', rejects_scan='_rej_scan', max_line_size={MAX_LINE_BYTES},
             auto_detect=false, columns={{{", ".join(f"'{n}': 'VARCHAR'" for n in names)}}})"""
     )
-    return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
+
+
+# A decimal point in a value: anywhere in a number; in an amount only before its last 1-2
+# digits (its other points separate thousands: 1.145,00).
+POINT_DECIMALS = {"number": r"[0-9]\.[0-9]", "amount": r"[0-9]\.[0-9]{1,2}$"}
+RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
 
 
 def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, has_rejects: bool) -> str:
-    """The landed records with `_line`, where each starts in the file (header = line 1), as a
-    relation to select from; and temp._rej_lines, the same for the lines DuckDB rejected.
+    """The landed records with `_rec` (1, 2, ... in file order) and `_line`, where each starts in
+    the file (header = line 1), as a relation to select from; and temp._rej_lines, the same for
+    the lines DuckDB rejected.
 
     DuckDB counts logical lines (a record with quoted line breaks is one; an empty line is
     one but no record). When the file's physical line count equals header + records, the
     two numberings agree and record order suffices; otherwise every record's start is read
-    from the file (ingest/lines.py). Parquet rows are numbered from 1.
+    from the file (ingest/lines.py). Parquet rows are numbered from 1; in-memory rows carry
+    the line of their source.
     """
     con.execute("CREATE TEMP TABLE _rej_lines (logical BIGINT, physical BIGINT)")
+    if src.in_memory:
+        return RECORDS
     if src.format == "parquet":
-        return "(SELECT *, _rec AS _line FROM _land)"
+        return "(SELECT rowid + 1 AS _rec, rowid + 1 AS _line, * FROM _land)"
     if has_rejects:
         con.execute("INSERT INTO _rej_lines SELECT DISTINCT line, line FROM _rej")
     records = con.execute("SELECT (SELECT count(*) FROM _land) + (SELECT count(*) FROM _rej_lines)").fetchall()[0][0]
@@ -126,22 +218,22 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
             WITH j AS (SELECT logical - row_number() OVER (ORDER BY logical) AS gap, row_number() OVER (ORDER BY logical) AS n FROM _rej_lines),
                  g AS (SELECT gap, max(n) AS n FROM j GROUP BY gap)
             SELECT l._rec, l._rec + 1 + coalesce(g.n, 0) AS _line
-            FROM (SELECT _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap"""
+            FROM (SELECT rowid + 1 AS _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap"""
         )
     else:
-        return "(SELECT *, _rec + 1 AS _line FROM _land)"
-    return "(SELECT l.*, m._line FROM _land l JOIN _lines m USING (_rec))"
+        return "(SELECT rowid + 1 AS _rec, rowid + 2 AS _line, * FROM _land)"
+    return f"(SELECT l.*, m._line FROM {RECORDS} l JOIN _lines m USING (_rec))"
 
 
-def extra_json(src: SourceFile) -> str:
-    extra = [(i, n) for i, n in enumerate(src.header) if n in src.extra_columns]
+def extra_json(src: SourceFile, kept: list[str]) -> str:
+    extra = [(i, n) for i, n in enumerate(src.header) if n in kept]
     if not extra:
         return "CAST(NULL AS JSON)"
     return "json_object(" + ", ".join(f"{ty.sql_text(n or f'column_{i + 1}')}, c{i}" for i, n in extra) + ")"
 
 
-def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: SourceFile) -> int:
-    """Quarantine the lines DuckDB could not split into the header's fields; returns how many."""
+def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: SourceFile) -> None:
+    """Quarantine the lines DuckDB could not split into the header's fields."""
     cases = " ".join(f"WHEN '{k}' THEN {ty.sql_text(v)}" for k, v in REJECT_REASONS.items())
     con.execute(
         f"""INSERT INTO meta.quarantine
@@ -151,4 +243,3 @@ def quarantine_rejects(con: duckdb.DuckDBPyConnection, load_id: int, src: Source
         FROM _rej r JOIN _rej_lines m ON m.logical = r.line GROUP BY r.line""",
         [load_id, src.table.name, str(src.path)],
     )
-    return con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]

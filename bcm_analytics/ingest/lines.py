@@ -17,7 +17,6 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.ingest.readers import TEXT_ENCODINGS
-from bcm_analytics.warehouse.store import copy_to_temp
 
 FIELD_LIMIT = 64 << 20  # above the loader's 16 MB line limit: a long value is DuckDB's to judge
 
@@ -42,5 +41,6 @@ def record_starts(path: Path, encoding: str, delimiter: str) -> tuple[list[int],
 def load_record_map(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, delimiter: str) -> int:
     """Create temp._recmap(logical, physical); returns its row count."""
     logical, physical = record_starts(path, encoding, delimiter)
-    copy_to_temp(con, "_recmap", pa.table({"logical": pa.array(logical, pa.int64()), "physical": pa.array(physical, pa.int64())}))
+    _bcm_recmap = pa.table({"logical": pa.array(logical, pa.int64()), "physical": pa.array(physical, pa.int64())})  # noqa: F841
+    con.execute("CREATE OR REPLACE TEMP TABLE _recmap AS SELECT * FROM _bcm_recmap")  # a replacement scan of the variable
     return len(logical)

@@ -12,20 +12,23 @@ admitted by the first load that supplies it.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from bcm_analytics import __version__
+from bcm_analytics.contracts.columns import TextOptions, sql_text
 from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.ingest import rows
-from bcm_analytics.ingest.landing import Reading, land_file, reading_for
+from bcm_analytics.ingest.landing import Landed, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
-from bcm_analytics.sqlfiles import read_sql
-from bcm_analytics.warehouse.store import table_specs
+from bcm_analytics.ingest.sources import ArrowSource, describe
+from bcm_analytics.contracts.tables import table_specs
 
 
 @dataclass
@@ -38,7 +41,9 @@ class FileResult:
     rows_changed: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
-    extra_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)  # columns outside tables.yaml kept in raw (--keep-extra-columns)
+    dropped_columns: list[str] = field(default_factory=list)  # columns outside tables.yaml not stored
+    identifier_columns: list[str] = field(default_factory=list)  # of those, the ones that look like direct identifiers
     already_loaded: bool = False
     seconds: float = 0.0
     rows_waiting: int = 0  # of rows_quarantined: waiting for a row they refer to (status 'waiting')
@@ -50,18 +55,22 @@ class FileResult:
         return self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_duplicate
 
 
-def _parsing_sql() -> str:
-    return read_sql("bcm_analytics.ingest", "parsing.sql")
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read what a load is given (the CLI's options; a profile passes its own)."""
+
+    table: str | None = None  # the canonical table of every file, whatever its name says (`bcm load --table`)
+    two_digit_year_pivot: int | None = None  # read 2-digit years (2/10/25) as the year in [pivot, pivot + 99]; None: set them aside
+    keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Install the temporary macros typing and checks use (per connection, never stored)."""
-    con.execute(_parsing_sql())
-    install_macros(con)
+Progress = Callable[[Path], None]  # called with each file's path as its load starts
 
 
-def discover(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
-    """Files to load (in load order) and files in named folders that are not canonical tables."""
+def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Path], list[Path]]:
+    """Files to load (in load order) and files in named folders that are not canonical tables.
+
+    With `table`, every file is of that table: none is ignored for its name."""
     specs = table_specs()
     order = {s.name: s.load_order for s in specs.values()}
     chosen, ignored = [], []
@@ -72,24 +81,28 @@ def discover(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
         for f in sorted(p.iterdir()):
             if f.is_file() and not f.name.startswith((".", "_")):
                 try:
-                    table_for(f)
+                    table_for(f, table)
                     chosen.append(f)
                 except FileRefused:
                     ignored.append(f)
 
     def rank(f: Path) -> tuple[int, str]:
         try:
-            return order[table_for(f).name], str(f)
+            return order[table_for(f, table).name], str(f)
         except FileRefused:
             return 0, str(f)
 
     return sorted(chosen, key=rank), ignored
 
 
-def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, table: str | None = None) -> FileResult:
-    """Load one file, all or nothing. Raises FileRefused with a one-line reason."""
+def load_file(
+    con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None, options: LoadOptions = LoadOptions()
+) -> FileResult:
+    """Load one file, or rows already read from one (an ArrowSource: ingest/sources.py), all or
+    nothing. Raises FileRefused with a one-line reason. `table` (or options.table) names the
+    canonical table when the file's name does not; an ArrowSource names its own."""
     started = time.perf_counter()
-    src = inspect(path, table)
+    src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table or options.table)
     prev = con.execute(
         "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
         [src.sha256, src.table.name],
@@ -97,34 +110,53 @@ def load_file(con: duckdb.DuckDBPyConnection, path: str | Path, table: str | Non
     if prev:
         load_id, rows_read = prev[0]
         return FileResult(src.path, src.table.name, load_id, rows_read=rows_read, rows_duplicate=rows_read, already_loaded=True)
-    prepare(con)
-    with tempfile.TemporaryDirectory(prefix="bcm-load-") as folder:
-        reading = reading_for(src, Path(folder))
-        con.execute("BEGIN TRANSACTION")
+    install_macros(con)
+    # Past the landing nothing depends on row order, so DuckDB may insert in parallel; and
+    # the library never prints (DuckDB's own progress bar included).
+    with setting(con, "preserve_insertion_order", False), setting(con, "enable_progress_bar", False), \
+            tempfile.TemporaryDirectory(prefix="bcm-load-", dir=scratch_folder(con)) as folder:
         try:
-            result = _load(con, src, reading)
-            con.execute("COMMIT")
+            landed = read_file(con, src, reading_for(src, Path(folder)), options.keep_extra_columns)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                result = _load(con, src, landed, options)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         except duckdb.Error as e:
-            con.execute("ROLLBACK")
             raise FileRefused(src.path, f"could not be loaded: {_first_line(e)}") from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         finally:
             rows.drop_temp_tables(con)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> FileResult:
+def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """Where a load may write its one temporary file (a re-encoded copy of an export): the store's
+    DuckDB temp directory, which the warehouse keeps private, else the system's temp folder."""
+    value = con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]
+    folder = Path(value or ".")
+    if not folder.is_absolute():  # DuckDB's default (.tmp in the working folder) is nobody's private folder
+        return None
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, options: LoadOptions) -> FileResult:
     """One file's steps, inside its transaction. The file's rows merge before waiting rows are
     re-examined, so this load can both supply what they wait for and supersede them."""
     spec = src.table
+    pivot = options.two_digit_year_pivot
+    read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma}
+    text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
+                       decimal_comma=f"CAST([{', '.join(map(sql_text, landed.decimal_comma))}] AS VARCHAR[])")
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     started_at = con.execute("SELECT now()").fetchall()[0][0]
-    rejected = land_file(con, src, reading, load_id)
+    store_raw(con, src, landed, load_id)
+    rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
-    rows.check(con, spec)
+    rows.check(con, spec, text)
     failed, waiting = rows.quarantine_failures(con, spec)
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
@@ -132,22 +164,31 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> 
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
-        extra_columns=src.extra_columns, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
+        extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
     )
     con.execute(
-        """INSERT INTO meta.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)""",
+        """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,
+             rows_read, rows_loaded, rows_changed, rows_quarantined, rows_duplicate, rows_admitted_from_quarantine,
+             extra_columns, started_at, finished_at, bcm_version, read_options)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)""",
         [load_id, spec.name, str(src.path), src.sha256, src.format, src.encoding, src.delimiter,
          result.rows_read, result.rows_loaded, result.rows_changed, result.rows_quarantined,
-         result.rows_duplicate, admitted, result.extra_columns, started_at, __version__],
+         result.rows_duplicate, admitted, result.extra_columns, started_at, __version__, json.dumps(read_options)],
     )
     return result
 
 
-def load_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path]):
-    """Load files and folders in load order; yields (path, FileResult | FileRefused) as each ends."""
-    files, _ = discover(paths)
+def load_paths(
+    con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: LoadOptions = LoadOptions(), progress: Progress | None = None
+) -> Iterator[tuple[Path, FileResult | FileRefused]]:
+    """The load loop: files and folders in load order; yields (path, FileResult | FileRefused) as
+    each file ends, after calling `progress(path)` as it starts. Files in folders that name no
+    canonical table are skipped (discover() lists them); each file commits on its own."""
+    files, _ = discover(paths, options.table)
     for path in files:
+        if progress is not None:
+            progress(path)
         try:
-            yield path, load_file(con, path)
+            yield path, load_file(con, path, options=options)
         except FileRefused as refused:
             yield path, refused

@@ -10,19 +10,23 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [",", ";", "\t", "|"]
-CHUNK = 1 << 20
-TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "latin-1": "latin-1", "utf-16": "utf-16"}  # Python codec names
+CHUNK = 8 << 20
+TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "utf-16": "utf-16"}  # Python codec names
+SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and load it again"
 CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -42,19 +46,25 @@ class SourceFile:
     format: str  # csv | parquet
     sha256: str
     header: tuple[str, ...]  # column names as normalised from the file, in file order
-    encoding: str = "utf-8"  # utf-8 | latin-1 | utf-16
+    encoding: str = "utf-8"  # utf-8 | cp1252 (Windows-1252) | utf-16
     delimiter: str = ","
     newline: str = "lf"  # lf | crlf | mixed | cr
     lines: int = 0  # CSV: physical lines up to the last non-empty one
+    rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/sources.py)
 
     @property
     def extra_columns(self) -> list[str]:
         return [c for c in self.header if c not in self.table.column_names]
 
     @property
+    def in_memory(self) -> bool:
+        """Rows already read by a profile or the Excel reader (an ArrowSource), not a file to read."""
+        return self.rows is not None
+
+    @property
     def needs_copy(self) -> bool:
-        """DuckDB reads UTF-8 or Latin-1 with one kind of line end; anything else is copied first."""
-        return self.format == "csv" and (self.encoding == "utf-16" or self.newline in ("mixed", "cr"))
+        """DuckDB reads UTF-8 with one kind of line end; anything else is copied to that first."""
+        return self.format == "csv" and not self.in_memory and (self.encoding != "utf-8" or self.newline in ("mixed", "cr"))
 
 
 def normalise_column(name: str) -> str:
@@ -144,33 +154,70 @@ def scan(path: Path) -> Scan:
     last = b""
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
-            digest.update(chunk)
+            hashing = threading.Thread(target=digest.update, args=(chunk,))  # sha256 releases the GIL
+            hashing.start()
             lf += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            crlf += (last + chunk[:1] == b"\r\n") + chunk.count(b"\r\n")
+            if b"\r" in chunk or last == b"\r":
+                cr += chunk.count(b"\r")
+                crlf += (last + chunk[:1] == b"\r\n") + chunk.count(b"\r\n")
             last = chunk[-1:]
-            if is_utf8:
+            if is_utf8 and not (chunk.isascii() and not utf8.getstate()[0]):  # ASCII is UTF-8, unless a sequence is open
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
+            hashing.join()
         tail = _tail(f)
     if is_utf8:
         try:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
+    if not is_utf8:
+        _check_decodes(path, "cp1252")
     newline = _newline_kind(lf, crlf, cr)
-    return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "latin-1", newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
+    return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "cp1252", newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
+
+
+def _check_decodes(path: Path, encoding: str) -> None:
+    """Refuse a file that is not text in `encoding` either, naming the line and byte that is not.
+
+    Text that is not UTF-8 is read as Windows-1252 (what Excel and Windows programs write in
+    the US and Western Europe), not Latin-1: the two differ in 0x80-0x9F, where Windows-1252 has
+    curly quotes and dashes. Five bytes there are no character in either.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                bad = chunk[e.start]
+                line = lines + chunk[: e.start].count(b"\n")
+                raise FileRefused(
+                    path, f"line {line} (byte {offset + e.start + 1} of the file, 0x{bad:02X}) is not text in UTF-8 or Windows-1252; {SAVE_AS_UTF8}"
+                ) from None
+            lines += text.count("\n")
+            offset += len(chunk)
 
 
 def _scan_utf16(path: Path) -> Scan:
-    try:
-        with open(path, encoding="utf-16", newline="") as f:
-            while f.read(CHUNK):
-                pass
-    except UnicodeDecodeError:
-        raise FileRefused(path, "starts like UTF-16 text but is not valid UTF-16") from None
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    offset, lines = 0, 1
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            try:
+                lines += decoder.decode(chunk).count("\n")
+            except UnicodeDecodeError as e:
+                raise FileRefused(
+                    path, f"starts like UTF-16 text but line {lines} (byte {offset + e.start + 1} of the file) is not valid UTF-16; {SAVE_AS_UTF8}"
+                ) from None
+            offset += len(chunk)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise FileRefused(path, f"starts like UTF-16 text but ends in the middle of a character (byte {offset}); {SAVE_AS_UTF8}") from None
     return Scan(_sha256(path), "utf-16", "mixed", 0)  # lines are counted on the UTF-8 copy
 
 
@@ -196,15 +243,16 @@ def _content_lines(breaks: int, tail: bytes, newline: str = "lf") -> int:
 
 
 def normalised_copy(src: SourceFile, folder: Path) -> Path:
-    """A UTF-8 copy with LF line ends, for files DuckDB cannot read as they are.
+    """A UTF-8 copy with LF line ends, for files DuckDB cannot read as they are (UTF-16, Windows-1252).
 
     Mixed line ends (CRLF rows with some LF rows) stop DuckDB's strict CSV parser, and its
     lenient mode silently drops surplus fields, so the text is normalised instead. Line ends
     inside quoted values become LF too; nothing else changes.
     """
     target = folder / "normalised.csv"
+    private = lambda name, flags: os.open(name, flags, 0o600)  # noqa: E731  (it holds patient data)
     with open(src.path, encoding=TEXT_ENCODINGS[src.encoding], newline="") as f, open(
-        target, "w", encoding="utf-8", newline=""
+        target, "w", encoding="utf-8", newline="", opener=private
     ) as out:
         carry = ""
         while text := f.read(CHUNK):
@@ -224,7 +272,10 @@ def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:
         seen.add(name)
     missing = [c for c in spec.required if c not in seen]
     if missing:
-        raise FileRefused(path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {spec.name}")
+        found = ", ".join(h for h in header if h) or "none"
+        raise FileRefused(
+            path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {spec.name} (the file has: {found})"
+        )
 
 
 def _sha256(path: Path) -> str:

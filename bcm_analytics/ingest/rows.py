@@ -13,11 +13,13 @@ from dataclasses import dataclass
 import duckdb
 
 from bcm_analytics.contracts import checks as contract_checks
-from bcm_analytics.ingest import typing as ty
-from bcm_analytics.warehouse.store import TableSpec, table_specs
+from bcm_analytics.contracts import columns as ty
+from bcm_analytics.contracts.columns import TextOptions
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
-TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_merge", "_held", "_settled")
+TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
+               "_held", "_settled")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -27,15 +29,39 @@ def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
 
-def check(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """temp._checked: each row of temp._text, typed, framed, with its failures and warnings."""
-    con.execute(f"CREATE TEMP TABLE _checked AS {contract_checks.checked_sql(spec.name, '_text')}")
+def _staging_columns(spec: TableSpec) -> list[str]:
+    return [n for n, _ in spec.staging_columns()]
+
+
+def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions = TextOptions()) -> None:
+    """temp._checked: each row of temp._text typed and judged, in one pass over the batch.
+
+    It keeps what the later steps need: provenance, the typed staging columns, `_ok` and
+    `_warned`, the lists of failures and warnings, and for rejected rows only the record the
+    quarantine keeps (building it for every row would cost as much as the checks).
+    """
+    cols = ", ".join(_staging_columns(spec))
+    con.execute(
+        f"""CREATE TEMP TABLE _checked AS
+        SELECT _load_id, _source_file, _rec, _line, {cols}, _ok, _warned, _failures, _warnings,
+               CASE WHEN NOT _ok THEN {_source_record(spec)} END AS _record
+        FROM ({contract_checks.checked_sql(spec.name, '_text', options)})"""
+    )
 
 
 def _record(spec: TableSpec, alias: str = "") -> str:
-    """The row as the export wrote it (trimmed text), for the quarantine and change log."""
+    """The row as the export wrote it (trimmed text), for the quarantine."""
     prefix = f"{alias}." if alias else ""
     return "to_json(struct_pack(" + ", ".join(f"{c} := {prefix}{ty.raw_name(c)}" for c in spec.column_names) + "))"
+
+
+def _source_record(spec: TableSpec, alias: str = "") -> str:
+    """What the quarantine keeps: the source record when a profile gave one (`_record`), else the row."""
+    prefix = f"{alias}." if alias else ""
+    return f"coalesce(CAST({prefix}_record AS JSON), {_record(spec, alias)})"
+
+
+WAITS = "list_bool_and(list_transform(_failures, lambda x: x.waits))"
 
 
 def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int]:
@@ -43,31 +69,29 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
-               array_to_string(list_transform(_failures, lambda x: x.reason), '; '), {_record(spec)},
-               CASE WHEN list_bool_and(list_transform(_failures, lambda x: x.waits)) THEN 'waiting' ELSE 'open' END, now()
-        FROM _checked WHERE len(_failures) > 0"""
+               array_to_string(list_transform(_failures, lambda x: x.reason), '; '), _record,
+               CASE WHEN {WAITS} THEN 'waiting' ELSE 'open' END, now()
+        FROM _checked WHERE NOT _ok"""
     )
-    _hold(con, spec, "len(_failures) > 0 AND list_bool_and(list_transform(_failures, lambda x: x.waits))")
-    return con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE list_bool_and(list_transform(_failures, lambda x: x.waits))) FROM _checked WHERE len(_failures) > 0"
-    ).fetchall()[0]
+    _hold(con, spec, f"NOT _ok AND {WAITS}")
+    return con.execute(f"SELECT count(*), count(*) FILTER (WHERE {WAITS}) FROM _checked WHERE NOT _ok").fetchall()[0]
 
 
 def _hold(con: duckdb.DuckDBPyConnection, spec: TableSpec, waiting: str) -> None:
     """Waiting rows whose check names a holding table (claims without a known patient) go there too."""
     checks = contract_checks.row_checks(spec.name)
-    cols = [n for n, _ in spec.staging_columns()]
+    cols = ", ".join(_staging_columns(spec))
     key = ", ".join(spec.key)
     for target in sorted({c.kept_in for c in checks if c.kept_in}):
         listed = ", ".join(ty.sql_text(c.name) for c in checks if c.kept_in == target)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _held AS
-            SELECT {", ".join(cols)}, _load_id, _source_file, _line, {_row_hash(spec)} AS _row_hash FROM _checked
+            SELECT {cols}, _load_id, _source_file, _line, {_row_hash(spec)} AS _row_hash FROM _checked
             WHERE {waiting} AND len(list_filter(_failures, lambda x: list_contains([{listed}], x.name))) > 0
-            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _line) = 1"""
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _rec) = 1"""
         )
         con.execute(f"DELETE FROM {target} h USING _held s WHERE {_key_join(spec, 'h', 's')}")
-        con.execute(f"INSERT INTO {target} SELECT * FROM _held")
+        con.execute(f"INSERT INTO {target} ({cols}, _load_id, _source_file, _line, _row_hash) SELECT * FROM _held")
 
 
 @dataclass(frozen=True)
@@ -79,11 +103,6 @@ class Merged:
     warned: int
 
 
-def _row_hash(spec: TableSpec) -> str:
-    cols = [n for n, _ in spec.staging_columns()]
-    return "md5(concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(30))" for c in cols) + "))"
-
-
 def _key_join(spec: TableSpec, a: str, b: str) -> str:
     return " AND ".join(f"{a}.{k} = {b}.{k}" for k in spec.key)
 
@@ -93,70 +112,88 @@ def _key_text(spec: TableSpec, alias: str = "") -> str:
     return " || '/' || ".join(f"CAST({prefix}{k} AS VARCHAR)" for k in spec.key)
 
 
+def _row_hash(spec: TableSpec) -> str:
+    """A digest of a row's staging values, stored with it (`_row_hash`): the marts build compares
+    them to see which patients' data changed. DuckDB's 64-bit hash, ten times cheaper than md5;
+    the loader itself compares rows by their values, never by this digest."""
+    return f"CAST(hash({', '.join(_staging_columns(spec))}) AS VARCHAR)"
+
+
+def _values(spec: TableSpec, alias: str) -> str:
+    """A row's staging values as one struct, to compare two versions of a row (NULLs equal)."""
+    return "struct_pack(" + ", ".join(f"{c} := {alias}.{c}" for c in _staging_columns(spec)) + ")"
+
+
 def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     """Merge the rows of temp._checked that passed into staging (new, changed or duplicate).
 
     Within one batch the first row of a key wins; a later row identical to it is a
     duplicate, a later row with other values is quarantined (the export contradicts itself).
-    Repeated keys are rare, so only their rows go through the window that ranks them.
+    Against the store, a row whose key is stored is a duplicate when its values are the
+    same and replaces the stored row (the change recorded) when they differ. Only the rows
+    of repeated or stored keys are compared: every other row is new and is inserted by an
+    anti-join, without hashing or ranking anything.
     """
     name = spec.name
-    staging_cols = [n for n, _ in spec.staging_columns()]
+    cols = ", ".join(_staging_columns(spec))
     key = ", ".join(spec.key)
-    valid = f"""(SELECT {", ".join(staging_cols)}, _load_id, _source_file, _line, _warnings, {_row_hash(spec)} AS _row_hash
-                FROM _checked WHERE len(_failures) = 0)"""
     con.execute(
         f"""CREATE TEMP TABLE _repeats AS
-        WITH keys AS (SELECT {key} FROM _checked WHERE len(_failures) = 0 GROUP BY ALL HAVING count(*) > 1),
-             ranked AS (SELECT v.*, row_number() OVER w AS _rn, first(v._row_hash) OVER w AS _first_hash, first(v._line) OVER w AS _first_line
-                        FROM {valid} v SEMI JOIN keys k ON {_key_join(spec, 'v', 'k')}
-                        WINDOW w AS (PARTITION BY {", ".join(f"v.{k}" for k in spec.key)} ORDER BY v._load_id, v._line))
-        SELECT * FROM ranked WHERE _rn > 1"""
+        WITH keys AS (SELECT {key} FROM _checked WHERE _ok GROUP BY ALL HAVING count(*) > 1),
+             ranked AS (SELECT v._rec, v._load_id, v._source_file, v._line, {_key_text(spec, 'v')} AS _key,
+                               row_number() OVER w AS _rn, first(v._line) OVER w AS _first_line,
+                               {_values(spec, 'v')} IS NOT DISTINCT FROM first({_values(spec, 'v')}) OVER w AS _same
+                        FROM _checked v SEMI JOIN keys k ON {_key_join(spec, 'v', 'k')}
+                        WHERE v._ok
+                        WINDOW w AS (PARTITION BY {", ".join(f"v.{k}" for k in spec.key)} ORDER BY v._rec))
+        SELECT * EXCLUDE (_rn) FROM ranked WHERE _rn > 1"""
     )
+    repeated, conflicts = con.execute("SELECT count(*) FILTER (WHERE _same), count(*) FILTER (WHERE NOT _same) FROM _repeats").fetchall()[0]
+    if conflicts:
+        con.execute(
+            f"""INSERT INTO meta.quarantine
+            SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
+                   '{key} ' || r._key || ' appears again with different values (first at line ' || r._first_line
+                   || '); fix the export so each key appears once',
+                   {_source_record(spec, 't')}, 'open', now()
+            FROM _repeats r JOIN _text t ON t._rec = r._rec
+            WHERE NOT r._same"""
+        )
     con.execute(
-        f"""INSERT INTO meta.quarantine
-        SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
-               '{key} ' || {_key_text(spec, 'r')} || ' appears again with different values (first at line ' || r._first_line
-               || '); fix the export so each key appears once',
-               {_record(spec, 'c')}, 'open', now()
-        FROM _repeats r JOIN _checked c ON c._load_id = r._load_id AND c._line = r._line
-        WHERE r._row_hash <> r._first_hash"""
+        f"""CREATE TEMP TABLE _matched AS
+        SELECT c._rec, {_values(spec, 'c')} IS NOT DISTINCT FROM {_values(spec, 's')} AS _same
+        FROM _checked c JOIN staging.{name} s ON {_key_join(spec, 'c', 's')}
+        WHERE c._ok AND c._rec NOT IN (SELECT _rec FROM _repeats)"""
     )
+    changed, same = con.execute("SELECT count(*) FILTER (WHERE NOT _same), count(*) FILTER (WHERE _same) FROM _matched").fetchall()[0]
+    if changed:
+        con.execute(
+            f"""INSERT INTO meta.row_changes
+            SELECT c._load_id, '{name}', {_key_text(spec, 'c')}, c._source_file, c._line, to_json(s), to_json({_values(spec, 'c')}), now()
+            FROM _matched m JOIN _checked c USING (_rec) JOIN staging.{name} s ON {_key_join(spec, 'c', 's')}
+            WHERE NOT m._same"""
+        )
+        con.execute(
+            f"""DELETE FROM staging.{name} s USING (SELECT c.* FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same) c
+            WHERE {_key_join(spec, 'c', 's')}"""
+        )
+    merged = "FROM _checked WHERE _ok"
+    if repeated + conflicts + same:
+        merged += " AND _rec NOT IN (SELECT _rec FROM _repeats) AND _rec NOT IN (SELECT _rec FROM _matched WHERE _same)"
     con.execute(
-        f"""CREATE TEMP TABLE _merge AS
-        SELECT v.*,
-               CASE WHEN s._row_hash IS NULL THEN 'new' WHEN s._row_hash = v._row_hash THEN 'duplicate' ELSE 'changed' END AS _status,
-               CASE WHEN s._row_hash <> v._row_hash THEN to_json(s) END AS _old
-        FROM {valid} v
-        ANTI JOIN _repeats r ON r._load_id = v._load_id AND r._line = v._line
-        LEFT JOIN staging.{name} s ON {_key_join(spec, 'v', 's')}"""
+        f"""INSERT INTO staging.{name} ({cols}, _load_id, _source_file, _line, _row_hash)
+        SELECT {cols}, _load_id, _source_file, _line, {_row_hash(spec)} {merged}"""
     )
-    con.execute(
-        f"""INSERT INTO meta.row_changes
-        SELECT m._load_id, '{name}', {_key_text(spec, 'm')}, m._source_file, m._line, m._old, {_record(spec, 'c')}, now()
-        FROM _merge m JOIN _checked c ON c._load_id = m._load_id AND c._line = m._line WHERE m._status = 'changed'"""
-    )
-    con.execute(f"DELETE FROM staging.{name} s USING _merge v WHERE {_key_join(spec, 'v', 's')} AND v._status = 'changed'")
-    con.execute(
-        f"""INSERT INTO staging.{name}
-        SELECT {", ".join(staging_cols)}, _load_id, _source_file, _line, _row_hash FROM _merge WHERE _status IN ('new', 'changed')"""
-    )
-    con.execute(
-        f"""INSERT INTO meta.row_warnings
-        SELECT _load_id, '{name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
-        FROM (SELECT *, unnest(_warnings) AS w FROM _merge WHERE _status IN ('new', 'changed') AND len(_warnings) > 0)"""
-    )
+    loaded, warned = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _warned) {merged}").fetchall()[0]
+    if warned:
+        con.execute(
+            f"""INSERT INTO meta.row_warnings
+            SELECT _load_id, '{name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
+            FROM (SELECT *, unnest(_warnings) AS w {merged} AND _warned)"""
+        )
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
-        con.execute(f"DELETE FROM {target} h USING _merge m WHERE {_key_join(spec, 'h', 'm')} AND m._load_id >= h._load_id")
-    counts = con.execute(
-        """SELECT count(*) FILTER (WHERE _status IN ('new', 'changed')), count(*) FILTER (WHERE _status = 'changed'),
-                  count(*) FILTER (WHERE _status = 'duplicate'),
-                  count(*) FILTER (WHERE _status IN ('new', 'changed') AND len(_warnings) > 0) FROM _merge"""
-    ).fetchall()[0]
-    repeats = con.execute(
-        "SELECT count(*) FILTER (WHERE _row_hash = _first_hash), count(*) FILTER (WHERE _row_hash <> _first_hash) FROM _repeats"
-    ).fetchall()[0]
-    return Merged(loaded=counts[0], changed=counts[1], duplicates=counts[2] + repeats[0], conflicts=repeats[1], warned=counts[3])
+        con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
+    return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
 
 
 def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> int:
@@ -185,15 +222,22 @@ def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> 
 
 def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int) -> int:
     drop_temp_tables(con)
-    texts = ", ".join(f"q.record ->> '{c}' AS {ty.raw_name(c)}" for c in spec.column_names)
+    # The texts come from raw (every landed row, by load and line): the quarantine's record may be
+    # a profile's source record rather than the canonical columns.
+    texts = ", ".join(f"nullif(trim(r.{c}), '') AS {ty.raw_name(c)}" for c in spec.column_names)
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
-        SELECT q.load_id AS _load_id, q.source_file AS _source_file, q.line_number AS _line, {texts}
-        FROM meta.quarantine q WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
+        SELECT q.load_id AS _load_id, q.source_file AS _source_file, row_number() OVER (ORDER BY q.load_id, q.line_number) AS _rec,
+               q.line_number AS _line, CAST(q.record AS VARCHAR) AS _record, {texts},
+               CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
+               coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma
+        FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
+        LEFT JOIN meta.load_log l ON l.load_id = q.load_id
+        WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
         [spec.name, before],
     )
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
-    check(con, spec)
+    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS
@@ -206,17 +250,16 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int)
     )
     con.execute("DELETE FROM _checked c USING _settled s WHERE c._load_id = s._load_id AND c._line = s._line")
     con.execute(
-        """INSERT INTO _settled SELECT _load_id, _line, 'open' FROM _checked
-        WHERE len(_failures) > 0 AND NOT list_bool_and(list_transform(_failures, lambda x: x.waits))"""
+        f"INSERT INTO _settled SELECT _load_id, _line, 'open' FROM _checked WHERE NOT _ok AND NOT {WAITS}"
     )
     con.execute(
         f"""UPDATE meta.quarantine q SET status = 'open', failed_checks = list_transform(c._failures, lambda x: x.name),
                reason = array_to_string(list_transform(c._failures, lambda x: x.reason), '; ')
         FROM _checked c WHERE q.table_name = '{spec.name}' AND q.status = 'waiting'
           AND q.load_id = c._load_id AND q.line_number = c._line
-          AND len(c._failures) > 0 AND NOT list_bool_and(list_transform(c._failures, lambda x: x.waits))"""
+          AND NOT c._ok AND NOT list_bool_and(list_transform(c._failures, lambda x: x.waits))"""
     )
-    con.execute("INSERT INTO _settled SELECT _load_id, _line, 'admitted' FROM _checked WHERE len(_failures) = 0")
+    con.execute("INSERT INTO _settled SELECT _load_id, _line, 'admitted' FROM _checked WHERE _ok")
     merge(con, spec)
     con.execute(
         f"""UPDATE meta.quarantine q SET status = s.status FROM _settled s

@@ -50,35 +50,48 @@ def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int
         fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
         rows = query.con.execute(f"COPY ({query.sql}) TO '{_sql_path(path)}' (FORMAT {fmt})", query.params or None).fetchall()
         return path, rows[0][0] if rows else 0
-    return path, _stream_workbook(query, path, sheet)
+    return path, write_query_sheets({sheet: query}, path)[sheet]
+
+
+def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000) -> dict[str, int]:
+    """Several marts queries as the sheets of one workbook, each streamed in batches; rows per sheet."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False,
+                                      "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
+    header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    counts = {}
+    try:
+        for sheet, query in queries.items():
+            counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, header, batch)
+    except BaseException:
+        book.close()
+        path.unlink(missing_ok=True)
+        raise
+    book.close()
+    return counts
 
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _stream_workbook(query, path: Path, sheet: str, batch: int = 20_000) -> int:
-    import xlsxwriter
-
+def _stream_sheet(ws, query, header, batch: int) -> int:
     result = query.execute()
     columns = [d[0] for d in result.description]
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False,
-                                      "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
-    ws = book.add_worksheet(sheet[:31])
-    ws.write_row(0, 0, columns, book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}))
+    ws.write_row(0, 0, columns, header)
     ws.freeze_panes(1, 0)
     written = 0
     while rows := result.fetchmany(batch):
         if written + len(rows) > EXCEL_MAX_ROWS:
-            book.close()
-            path.unlink(missing_ok=True)
             raise ValueError(f"more than {EXCEL_MAX_ROWS:,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
         for row in rows:
             written += 1
             ws.write_row(written, 0, [_plain(v) for v in row])
     ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
-    book.close()
     return written
 
 

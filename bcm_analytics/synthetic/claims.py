@@ -48,7 +48,7 @@ def write_claims(expected_lines: pd.DataFrame, out_dir, *, seed: int = 7, mistak
     claims, key = _bill(rng, lines, plan, out)
     (out / "_answer_key").mkdir(parents=True, exist_ok=True)
     path = out / "claims.csv"
-    pl.from_pandas(claims[export_columns("claims")]).write_csv(path, float_precision=2)
+    pl.from_pandas(claims.reindex(columns=export_columns("claims"))).write_csv(path, float_precision=2)  # columns it does not fill stay empty
     pl.from_pandas(key[KEY_COLUMNS]).write_csv(out / "_answer_key" / "planted_billing_errors.csv")
     return path
 

@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS meta.load_log (
   extra_columns VARCHAR[],
   started_at TIMESTAMPTZ NOT NULL,
   finished_at TIMESTAMPTZ NOT NULL,
-  bcm_version VARCHAR NOT NULL
+  bcm_version VARCHAR NOT NULL,
+  read_options JSON                   -- how its text was read: two_digit_year_pivot, decimal_comma columns
 );
+ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS read_options JSON;  -- stores made before it
 
 -- Every rejected input row, with where it came from and why, so nothing disappears.
 CREATE TABLE IF NOT EXISTS meta.quarantine (
@@ -67,6 +69,7 @@ CREATE TABLE IF NOT EXISTS meta.row_warnings (
 -- Reconciliation reads them (billed without a registry patient); they move to staging.claims
 -- when the patient arrives (their quarantine row goes from 'waiting' to 'admitted').
 CREATE TABLE IF NOT EXISTS staging.claims_unknown_patient AS SELECT * FROM staging.claims LIMIT 0;
+ALTER TABLE staging.claims_unknown_patient ADD COLUMN IF NOT EXISTS modifier VARCHAR;  -- stores made before it
 
 -- `bcm validate`: one row per run, and one per expectation and engine in the run.
 CREATE SEQUENCE IF NOT EXISTS meta.validation_id_seq START 1;

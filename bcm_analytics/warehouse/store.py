@@ -7,91 +7,14 @@ is written down once; the audit tables and the core views are plain SQL in schem
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import yaml
 
 from bcm_analytics.config import settings as config
+from bcm_analytics.contracts.tables import CONTRACTS_DIR, ColumnSpec, TableSpec, table_specs  # noqa: F401  (re-exported)
 from bcm_analytics.sqlfiles import read_sql
-
-CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
-
-DUCKDB_TYPES = {
-    "text": "VARCHAR",
-    "code": "VARCHAR",
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "date": "DATE",
-}
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    name: str
-    type: str
-    required: bool = False
-    default: str | None = None
-    time_of: str | None = None
-
-    def staging_columns(self) -> list[tuple[str, str]]:
-        """A datetime column keeps both readings: local clock time and an absolute instant.
-
-        Which one applies is only known per value (an offset or epoch makes it an instant),
-        and turning an instant into a local date needs the clinic's zone, which the core
-        views resolve at query time so a later clinic update is never stale.
-        """
-        if self.type == "datetime":
-            return [
-                (f"{self.name}_local", "TIMESTAMP"),
-                (f"{self.name}_instant", "TIMESTAMPTZ"),
-                (f"{self.name}_has_time", "BOOLEAN"),
-            ]
-        return [(self.name, DUCKDB_TYPES[self.type])]
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    name: str
-    file: str
-    key: tuple[str, ...]
-    load_order: int
-    columns: tuple[ColumnSpec, ...] = field(default_factory=tuple)
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    @property
-    def required(self) -> list[str]:
-        return [c.name for c in self.columns if c.required]
-
-    def staging_columns(self) -> list[tuple[str, str]]:
-        return [sc for c in self.columns for sc in c.staging_columns()]
-
-
-@cache
-def table_specs() -> dict[str, TableSpec]:
-    """The canonical tables, in load order (tables others refer to first)."""
-    data = yaml.safe_load((CONTRACTS_DIR / "tables.yaml").read_text())
-    specs = []
-    for name, t in data.items():
-        cols = tuple(
-            ColumnSpec(
-                name=c,
-                type=v["type"],
-                required=bool(v.get("required", False)),
-                default=v.get("default"),
-                time_of=v.get("time_of"),
-            )
-            for c, v in t["columns"].items()
-        )
-        specs.append(TableSpec(name, t["file"], tuple(t["key"]), int(t["load_order"]), cols))
-    return {s.name: s for s in sorted(specs, key=lambda s: s.load_order)}
-
 
 PROVENANCE = [
     ("_load_id", "BIGINT"),
@@ -121,7 +44,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for spec in table_specs().values():
         con.execute(_create_table_sql("raw", spec))
         con.execute(_create_table_sql("staging", spec))
+        _add_new_columns(con, spec)
     con.execute(_sql_file("schema.sql"))
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """A column added to tables.yaml (claims.modifier) is added to a store made before it."""
+    for schema, cols in (("raw", [(c, "VARCHAR") for c in spec.column_names]), ("staging", spec.staging_columns())):
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?",
+            [schema, spec.name]).fetchall()}
+        for name, kind in cols:
+            if name not in have:
+                con.execute(f"ALTER TABLE {schema}.{spec.name} ADD COLUMN {name} {kind}")
 
 
 def connect(

@@ -1,0 +1,115 @@
+"""SQL that turns landed text into typed staging columns, generated from tables.yaml.
+
+Every typed column keeps its raw text beside it (`_raw_<column>`) until the checks have run,
+so a quarantine reason can quote exactly what the export said. The readers themselves are
+macros in parsing.sql; a value none of them can read is NULL, and problem() says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
+
+TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "date": "a real date in a known format",
+    "datetime": "a real date/time in a known format",
+}
+FORMAT_WORDS = {
+    "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min or 1.5 h)",
+    "amount": "an amount (1145.00, $1,145.00, 1,145.00)",
+}
+
+
+def sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def raw_name(column: str) -> str:
+    return f"_raw_{column}"
+
+
+@dataclass(frozen=True)
+class TextOptions:
+    """How a batch's text is read, as SQL over its rows: constants for the rows of one file, or
+    columns of the batch when waiting rows of several loads are judged again.
+
+    year_pivot: the year 2-digit years are read against (a profile's two_digit_year_pivot), or NULL
+    decimal_comma: a list of the columns written with a decimal comma (in a ;-delimited file)
+    """
+
+    year_pivot: str = "CAST(NULL AS INTEGER)"
+    decimal_comma: str = "CAST([] AS VARCHAR[])"
+
+    def comma(self, column: str) -> str:
+        return f"list_contains({self.decimal_comma}, {sql_text(column)})"
+
+
+def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
+    """SQL reading column `col` (not a datetime) from its text `src`."""
+    if col.type == "integer":
+        return f"bcm_parse_integer({src}, {options.comma(col.name)})"
+    if col.type == "number":
+        macro = {"duration": "bcm_parse_duration", "amount": "bcm_parse_amount"}.get(col.format or "", "bcm_parse_number")
+        return f"{macro}({src}, {options.comma(col.name)})"
+    if col.type == "date":
+        return f"bcm_parse_date({src}, {options.year_pivot})"
+    if col.type == "code":
+        return f"bcm_procedure_code({src})" if col.modifiers else f"upper({src})"
+    return src
+
+
+def problem(col: ColumnSpec, options: TextOptions) -> str:
+    """SQL for the sentence saying why the text of `col` could not be read, naming what is accepted."""
+    raw = raw_name(col.name)
+    if col.type in ("date", "datetime"):
+        return f"bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot})"
+    return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)})"
+
+
+def _with_default(col: ColumnSpec) -> str:
+    raw = raw_name(col.name)
+    if col.default is None:
+        return raw
+    return f"coalesce({raw}, '{col.default}')"
+
+
+def typed_expressions(spec: TableSpec, options: TextOptions = TextOptions()) -> list[list[str]]:
+    """SELECT-list items producing the staging columns from the `_raw_<column>` texts, in levels:
+    a column read relative to another (a start time on its service date) is in a later level,
+    so it refers to the other's value instead of repeating its parse."""
+    modifiers_of = {c.modifiers: c.name for c in spec.columns if c.modifiers}
+    first, later = [], []
+    for col in spec.columns:
+        src = _with_default(col)
+        if col.name in modifiers_of:  # its own column, else what followed the procedure code (99492-25)
+            first.append(f"coalesce(upper({src}), bcm_procedure_modifiers({raw_name(modifiers_of[col.name])})) AS {col.name}")
+            continue
+        if col.type != "datetime":
+            first.append(f"{reader(col, src, options)} AS {col.name}")
+            continue
+        local = f"bcm_parse_local({src}, {options.year_pivot})"
+        if col.time_of:
+            local = f"coalesce({local}, CAST({col.time_of}_local AS DATE) + bcm_parse_time_of_day({src}))"
+        (later if col.time_of else first).extend([
+            f"{local} AS {col.name}_local",
+            f"bcm_parse_instant({src}) AS {col.name}_instant",
+            f"bcm_has_time({src}) AS {col.name}_has_time",
+        ])
+    return [level for level in (first, later) if level]
+
+
+def typed_sql(spec: TableSpec, texts: str, options: TextOptions = TextOptions()) -> str:
+    """The rows of `texts` (a relation with `_raw_<column>` columns) with the typed columns added."""
+    sql = texts
+    for level in typed_expressions(spec, options):
+        sql = f"(SELECT *, {', '.join(level)} FROM {sql})"
+    return sql
+
+
+def parsed_ok(col: ColumnSpec) -> str:
+    if col.type == "datetime":
+        return f"({col.name}_local IS NOT NULL OR {col.name}_instant IS NOT NULL)"
+    return f"{col.name} IS NOT NULL"

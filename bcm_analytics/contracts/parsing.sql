@@ -1,0 +1,171 @@
+-- Text-to-value readers for exported dates and numbers. Exports mix formats (ISO, US, Excel
+-- serials, epoch seconds and milliseconds); each macro returns NULL for what it cannot read,
+-- and the loader turns that NULL into a quarantine reason naming the value.
+--
+-- Speed: a million values go through each macro per load. The common shapes (an ISO date, a
+-- clock time) are recognised by length and a LIKE pattern and read with a cast; only other
+-- values reach the format lists and regular expressions, which cost ten times as much. CASE
+-- evaluates a branch only for the rows that reach it.
+
+-- An ISO calendar date alone (2025-01-31).
+CREATE OR REPLACE TEMP MACRO bcm_is_iso_date(s) AS
+  length(s) = 10 AND s LIKE '____-__-__';
+
+-- A clock time alone (09:30, 09:30:15): a time of day, no date.
+CREATE OR REPLACE TEMP MACRO bcm_is_clock(s) AS
+  (length(s) = 5 AND s LIKE '__:__') OR (length(s) = 8 AND s LIKE '__:__:__');
+
+-- 5-digit Excel serial day numbers (1954-2119), with an optional fraction of a day.
+CREATE OR REPLACE TEMP MACRO bcm_is_excel_serial(s) AS
+  regexp_full_match(s, '[2-7][0-9]{4}(\.[0-9]+)?');
+
+-- 10-digit epoch seconds or 13-digit epoch milliseconds: always an instant (UTC).
+CREATE OR REPLACE TEMP MACRO bcm_is_epoch(s) AS
+  regexp_full_match(s, '1[0-9]{9}|1[0-9]{12}');
+
+CREATE OR REPLACE TEMP MACRO bcm_has_offset(s) AS
+  regexp_matches(s, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})$');
+
+-- A 2-digit year (2/10/25, 10.02.25, Excel's default short date) is never guessed: without a
+-- pivot the value is unreadable and its reason says so; with one (a profile's
+-- two_digit_year_pivot, a year such as 1950) it is the year in [pivot, pivot + 99] ending so.
+CREATE OR REPLACE TEMP MACRO bcm_two_digit_year(s) AS
+  regexp_matches(s, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}([ T]|$)|^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}([ T]|$)');
+
+CREATE OR REPLACE TEMP MACRO bcm_full_year(s, yp) AS
+  regexp_replace(s, '^([0-9]{1,2}[/.][0-9]{1,2}[/.])([0-9]{2})',
+    '\1' || CAST(yp + (CAST(regexp_extract(s, '^[0-9]{1,2}[/.][0-9]{1,2}[/.]([0-9]{2})', 1) AS INTEGER) - yp % 100 + 100) % 100 AS VARCHAR));
+
+-- A year written with 1 or 3 digits (2/10/025, 25-02-10) is no year at all, whatever strptime's
+-- %Y would make of it.
+CREATE OR REPLACE TEMP MACRO bcm_short_year(s) AS
+  regexp_matches(s, '^[0-9]{1,2}[/.][0-9]{1,2}[/.]([0-9]|[0-9]{3})([ T]|$)|^[0-9]{1,3}[-/][0-9]{1,2}[-/][0-9]{1,2}([ T]|$)');
+
+-- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
+-- not an ISO date.
+CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS
+  CASE
+    WHEN bcm_is_clock(s) OR bcm_has_offset(s) OR bcm_is_epoch(s) OR bcm_short_year(s) THEN NULL
+    WHEN bcm_is_excel_serial(s) THEN
+      TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(s AS DOUBLE) * 86400000000) AS BIGINT))
+    ELSE try_strptime(s, [
+      '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M',
+      '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f',
+      '%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p',
+      '%Y/%m/%d', '%Y/%m/%d %H:%M:%S', '%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S', '%Y%m%d'])
+  END;
+
+CREATE OR REPLACE TEMP MACRO bcm_parse_local(s, yp) AS
+  CASE
+    WHEN s IS NULL THEN NULL
+    WHEN bcm_is_iso_date(s) THEN try_cast(s AS TIMESTAMP)
+    WHEN bcm_two_digit_year(s) THEN CASE WHEN yp IS NOT NULL THEN bcm_parse_local_other(bcm_full_year(s, yp)) END
+    ELSE bcm_parse_local_other(s)
+  END;
+
+CREATE OR REPLACE TEMP MACRO bcm_parse_instant(s) AS
+  CASE
+    WHEN s IS NULL OR bcm_is_iso_date(s) OR bcm_is_clock(s) THEN NULL
+    WHEN bcm_is_epoch(s) AND length(s) = 10 THEN to_timestamp(CAST(s AS BIGINT))
+    WHEN bcm_is_epoch(s) THEN to_timestamp(CAST(s AS BIGINT) / 1000.0)
+    WHEN bcm_has_offset(s) THEN try_strptime(regexp_replace(s, '\s*Z$', '+00:00'), [
+      '%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%d %H:%M:%S%z', '%Y-%m-%dT%H:%M%z', '%Y-%m-%d %H:%M%z',
+      '%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%d %H:%M:%S.%f%z'])
+    ELSE NULL
+  END;
+
+CREATE OR REPLACE TEMP MACRO bcm_has_time(s) AS
+  CASE
+    WHEN s IS NULL OR bcm_is_iso_date(s) THEN false
+    WHEN bcm_is_clock(s) THEN true
+    ELSE bcm_is_epoch(s) OR regexp_matches(s, '[0-9]{1,2}:[0-9]{2}')
+         OR (bcm_is_excel_serial(s) AND regexp_matches(s, '\.[0-9]*[1-9]'))
+  END;
+
+-- A calendar date: the local reading, or the UTC date of an instant.
+CREATE OR REPLACE TEMP MACRO bcm_parse_date(s, yp) AS
+  CASE
+    WHEN s IS NULL THEN NULL
+    WHEN bcm_is_iso_date(s) THEN try_cast(s AS DATE)
+    ELSE coalesce(CAST(bcm_parse_local(s, yp) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE))
+  END;
+
+-- Why a date could not be read, for the quarantine (evaluated only for rows set aside).
+CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp) AS
+  CASE
+    WHEN bcm_two_digit_year(s) AND yp IS NULL THEN
+      column_name || ': 2-digit year in ''' || s || ''': write the year in full, or set two_digit_year_pivot in a profile'
+    ELSE column_name || ' ''' || s || ''' is not a real date in a known format (2025-01-31, 01/31/2025, 31.01.2025, '
+         || '2025-01-31 14:05, 2025-01-31T14:05:00Z, an Excel serial day, epoch seconds)'
+  END;
+
+-- A time of day alone (start_time = '09:30'): the time part, else NULL.
+CREATE OR REPLACE TEMP MACRO bcm_parse_time_of_day(s) AS
+  CASE
+    WHEN bcm_is_clock(s) THEN try_cast(s AS TIME)
+    ELSE CAST(try_strptime(s, ['%H:%M', '%H:%M:%S', '%I:%M %p', '%I:%M:%S %p']) AS TIME)
+  END;
+
+-- Numbers: digits with a decimal point (or, in a ;-delimited file whose column uses it
+-- throughout, a decimal comma: `comma`). Never `1_000` (DuckDB alone would read 1000), NaN or inf.
+CREATE OR REPLACE TEMP MACRO bcm_finite(x) AS
+  CASE WHEN isfinite(x) THEN x END;
+
+CREATE OR REPLACE TEMP MACRO bcm_parse_number(s, comma) AS
+  CASE
+    WHEN s IS NULL OR contains(s, '_') THEN NULL
+    WHEN comma AND contains(s, ',') THEN bcm_finite(try_cast(replace(s, ',', '.') AS DOUBLE))
+    ELSE bcm_finite(try_cast(s AS DOUBLE))
+  END;
+
+CREATE OR REPLACE TEMP MACRO bcm_integral(x) AS
+  CASE WHEN x = floor(x) THEN CAST(x AS BIGINT) END;
+
+CREATE OR REPLACE TEMP MACRO bcm_parse_integer(s, comma) AS
+  bcm_integral(bcm_parse_number(s, comma));
+
+-- Money: a currency symbol and thousands separators are allowed ($1,145.00 is 1145.00; with a
+-- decimal comma 1.145,00 is 1145.00), the groups of exactly three digits.
+CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
+  CASE
+    WHEN s IS NULL THEN NULL
+    WHEN NOT comma AND regexp_full_match(s, '[+-]?\s*[$€£]?\s*[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?')
+      THEN try_cast(regexp_replace(s, '[$€£,+\s]', '', 'g') AS DOUBLE)
+    WHEN comma AND regexp_full_match(s, '[+-]?\s*[$€£]?\s*[+-]?([0-9]{1,3}([. ][0-9]{3})+|[0-9]+)(,[0-9]+)?')
+      THEN try_cast(replace(regexp_replace(s, '[$€£.+\s]', '', 'g'), ',', '.') AS DOUBLE)
+  END;
+
+-- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min' or '1.5 h'.
+CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
+  coalesce(bcm_parse_number(s, comma), CASE
+    WHEN s IS NULL OR contains(s, '_') THEN NULL
+    WHEN regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9]') THEN
+      60 * CAST(split_part(s, ':', 1) AS DOUBLE) + CAST(split_part(s, ':', 2) AS DOUBLE)
+    WHEN regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9]:[0-5][0-9]') THEN
+      60 * CAST(split_part(s, ':', 1) AS DOUBLE) + CAST(split_part(s, ':', 2) AS DOUBLE) + CAST(split_part(s, ':', 3) AS DOUBLE) / 60
+    WHEN regexp_full_match(lower(s), '[0-9]+([.,][0-9]+)?\s*(m|min|mins|minute|minutes)') THEN
+      bcm_parse_number(regexp_extract(s, '^[0-9]+([.,][0-9]+)?'), comma)
+    WHEN regexp_full_match(lower(s), '[0-9]+([.,][0-9]+)?\s*(h|hr|hrs|hour|hours)') THEN
+      60 * bcm_parse_number(regexp_extract(s, '^[0-9]+([.,][0-9]+)?'), comma)
+  END);
+
+-- Why a number could not be read, for the quarantine. `kind` is number, amount or duration.
+CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
+  column_name || ' ''' || s || ''' is not ' || CASE
+    WHEN contains(s, '_') THEN 'a number: an underscore is not read as a thousands separator; write 1000'
+    WHEN isnan(try_cast(s AS DOUBLE)) OR isinf(try_cast(s AS DOUBLE)) THEN 'a finite number'
+    WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
+    WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
+    WHEN kind = 'integer' THEN 'a whole number'
+    ELSE 'a number (digits with a decimal point, e.g. 12.5)'
+  END;
+
+-- Procedure codes with modifiers (99492-25, 99492 25, 99492:25): the code, and the modifiers.
+CREATE OR REPLACE TEMP MACRO bcm_split_code(s) AS
+  regexp_full_match(upper(s), '[0-9A-Z]{5}([-: ][0-9A-Z]{2})+');
+
+CREATE OR REPLACE TEMP MACRO bcm_procedure_code(s) AS
+  CASE WHEN bcm_split_code(s) THEN upper(left(s, 5)) ELSE upper(s) END;
+
+CREATE OR REPLACE TEMP MACRO bcm_procedure_modifiers(s) AS
+  CASE WHEN bcm_split_code(s) THEN array_to_string(regexp_extract_all(upper(substr(s, 6)), '[0-9A-Z]{2}'), ' ') END;

@@ -1,0 +1,91 @@
+"""The export format: which canonical tables exist, their columns, types, keys and load order.
+
+Read from data_contracts/tables.yaml, the shape half of the data contracts (the suites beside it
+hold the rules about values). The loader, the checks and the store's schema all read it here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
+
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "code": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str
+    required: bool = False
+    default: str | None = None
+    time_of: str | None = None
+    format: str | None = None  # number columns: "duration" (also 1:30, 90 min, 1.5 h) or "amount" ($1,145.00)
+    modifiers: str | None = None  # a procedure code column: the column its modifiers (99492-25) go to
+
+    def staging_columns(self) -> list[tuple[str, str]]:
+        """A datetime column keeps both readings: local clock time and an absolute instant.
+
+        Which one applies is only known per value (an offset or epoch makes it an instant),
+        and turning an instant into a local date needs the clinic's zone, which the core
+        views resolve at query time so a later clinic update is never stale.
+        """
+        if self.type == "datetime":
+            return [
+                (f"{self.name}_local", "TIMESTAMP"),
+                (f"{self.name}_instant", "TIMESTAMPTZ"),
+                (f"{self.name}_has_time", "BOOLEAN"),
+            ]
+        return [(self.name, DUCKDB_TYPES[self.type])]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    file: str
+    key: tuple[str, ...]
+    load_order: int
+    columns: tuple[ColumnSpec, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def staging_columns(self) -> list[tuple[str, str]]:
+        return [sc for c in self.columns for sc in c.staging_columns()]
+
+
+@cache
+def table_specs() -> dict[str, TableSpec]:
+    """The canonical tables, in load order (tables others refer to first)."""
+    data = yaml.safe_load((CONTRACTS_DIR / "tables.yaml").read_text())
+    specs = []
+    for name, t in data.items():
+        cols = tuple(
+            ColumnSpec(
+                name=c,
+                type=v["type"],
+                required=bool(v.get("required", False)),
+                default=v.get("default"),
+                time_of=v.get("time_of"),
+                format=v.get("format"),
+                modifiers=v.get("modifiers"),
+            )
+            for c, v in t["columns"].items()
+        )
+        specs.append(TableSpec(name, t["file"], tuple(t["key"]), int(t["load_order"]), cols))
+    return {s.name: s for s in sorted(specs, key=lambda s: s.load_order)}

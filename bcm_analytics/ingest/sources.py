@@ -1,0 +1,79 @@
+"""Rows someone else has already read from a source file, handed to the loader in memory.
+
+A mapping profile (a Synthea, FHIR or Akello export) or an Excel sheet is not a canonical CSV,
+but once its reader has turned it into canonical columns the rest of a load is the same: the
+contracts, the quarantine, provenance, idempotency and the summary line. Such a reader builds
+an ArrowSource and calls the loader with it instead of a path:
+
+    from bcm_analytics.ingest import ArrowSource, load_file
+
+    source = ArrowSource(
+        rows=arrow_table,            # pyarrow.Table, see below
+        path=Path("observations.csv"),  # the source file: provenance and messages name it
+        sha256=content_hash,         # of the source content: same hash + table = already loaded
+        table="assessments",         # the canonical table the rows are for
+        format="synthea",            # recorded in meta.load_log.file_format
+    )
+    result = load_file(con, source)  # a FileResult, or raises FileRefused, like a file
+
+`rows` holds text (VARCHAR or NULL) columns named after canonical columns (a missing
+optional column is simply absent; a required one missing refuses the source like a CSV
+header would), plus:
+
+- `_line` (integer, required, unique): the line or row number in the *source* file where
+  the record starts; the quarantine and staging `_line` carry it.
+- `_record` (text, optional): the source record as JSON text; the quarantine keeps it as the
+  row's `record` instead of the canonical columns, so a person sees what their file said.
+
+Any other column is an extra column, treated like an unknown CSV column. Values are judged
+exactly as CSV text is: trimmed, empty means missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, table_for
+
+LINE, RECORD = "_line", "_record"
+
+
+@dataclass(frozen=True)
+class ArrowSource:
+    """Canonical rows read from a source file by a profile or the Excel reader (module docstring)."""
+
+    rows: pa.Table
+    path: Path
+    sha256: str
+    table: str
+    format: str = "arrow"
+
+
+def describe(source: ArrowSource) -> SourceFile:
+    """The source as the loader sees a file: its table, header and rows (text columns, `_line`).
+
+    A header or `_line` problem is a refusal of the whole source (nothing is stored); a
+    malformed `rows` argument (not an Arrow table) is a programming error and raises TypeError.
+    """
+    path = Path(source.path)
+    if not isinstance(source.rows, pa.Table):
+        raise TypeError(f"ArrowSource.rows must be a pyarrow.Table, not {type(source.rows).__name__}")
+    spec = table_for(path, source.table)
+    names = source.rows.column_names
+    if LINE not in names:
+        raise FileRefused(path, f"the rows for {spec.name} carry no {LINE} column (the source line of each row)")
+    lines = source.rows.column(LINE)
+    if not pa.types.is_integer(lines.type):
+        raise FileRefused(path, f"{LINE} must be whole numbers, not {lines.type}")
+    if lines.null_count:
+        raise FileRefused(path, f"{lines.null_count} row(s) have no {LINE}")
+    if len(lines) and pc.count_distinct(lines).as_py() != len(lines):
+        raise FileRefused(path, f"{LINE} repeats: each row needs its own source line number")
+    header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD))
+    _check_header(path, spec, header)
+    table = source.rows.rename_columns([n if n in (LINE, RECORD) else normalise_column(n) for n in names])
+    return SourceFile(path, spec, source.format, source.sha256, header, encoding=None, delimiter=None, rows=table)

@@ -1,0 +1,87 @@
+"""The one load loop (ingest.load_paths) and the `bcm load` command around it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from hostile.helpers import fingerprint, write
+
+from bcm_analytics.cli import cli
+from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, load_paths
+from bcm_analytics.warehouse import connect
+
+PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\n"
+LOGS = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\nE1,P1,bhcm,2025-02-03,30,outreach\n"
+
+
+def contents(db: Path) -> dict:
+    con = connect(db, read_only=True)
+    try:
+        return fingerprint(con)
+    finally:
+        con.close()
+
+
+def test_the_loop_loads_in_table_order_and_reports_each_file_as_it_starts(store, tmp_path):
+    folder = tmp_path / "exports"
+    write(folder, "time_logs.csv", LOGS)
+    write(folder, "patients.csv", PATIENTS)
+    write(folder, "notes.txt", "not an export\n")
+    started = []
+    results = list(load_paths(store, [folder], progress=started.append))
+    assert [p.name for p in started] == ["patients.csv", "time_logs.csv"]  # notes.txt names no table: skipped
+    assert [(p.name, type(r)) for p, r in results] == [("patients.csv", FileResult), ("time_logs.csv", FileResult)]
+    assert results[1][1].rows_loaded == 1  # its patient loaded first, so nothing waits
+
+
+def test_the_loop_yields_a_refusal_and_goes_on(store, tmp_path):
+    bad = write(tmp_path, "patients_bad.csv", "")
+    good = write(tmp_path, "patients.csv", PATIENTS)
+    results = dict(load_paths(store, [bad, good]))
+    assert isinstance(results[bad], FileRefused) and isinstance(results[good], FileResult)
+
+
+def test_table_option_names_the_table_of_a_file_named_otherwise(store, tmp_path):
+    export = write(tmp_path, "export_2025-02.csv", PATIENTS)
+    [(_, result)] = load_paths(store, [export], LoadOptions(table="patients"))
+    assert (result.table, result.rows_loaded) == ("patients", 1)
+
+
+def test_bcm_load_table_on_the_command_line(tmp_path):
+    export = write(tmp_path, "Registry Export (Feb).csv", PATIENTS)
+    db = tmp_path / "s.duckdb"
+    refused = CliRunner().invoke(cli, ["load", str(export), "--db", str(db)])
+    assert refused.exit_code == 1 and "cannot tell which table" in refused.output
+    loaded = CliRunner().invoke(cli, ["load", str(export), "--table", "patients", "--db", str(db)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "patients: read 1 = loaded 1 + quarantined 0 + duplicates 0" in loaded.output
+
+
+def test_a_load_that_loads_nothing_leaves_no_store_behind(tmp_path):
+    db = tmp_path / "new.duckdb"
+    result = CliRunner().invoke(cli, ["load", str(write(tmp_path, "patients.csv", "")), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "patients.csv: refused: the file is empty" in result.output
+    assert f"({db} was not created)" in result.output
+    assert list(tmp_path.iterdir()) == [tmp_path / "patients.csv"]
+
+
+def test_a_refused_load_into_an_existing_store_keeps_it(tmp_path):
+    db = tmp_path / "s.duckdb"
+    assert CliRunner().invoke(cli, ["load", str(write(tmp_path, "patients.csv", PATIENTS)), "--db", str(db)]).exit_code == 0
+    before = contents(db)
+    result = CliRunner().invoke(cli, ["load", str(write(tmp_path, "patients_2.csv", "")), "--db", str(db)])
+    assert result.exit_code == 1
+    assert contents(db) == before
+
+
+def test_the_refusal_of_a_header_names_the_columns_found(tmp_path):
+    db = tmp_path / "s.duckdb"
+    result = CliRunner().invoke(cli, ["load", str(write(tmp_path, "patients.csv", "id,insurer\nP1,M\n")), "--db", str(db)])
+    assert "missing required columns patient_id, payer, enrollment_date for patients (the file has: id, insurer)" in result.output
+
+
+def test_the_library_loop_never_prints(store, tmp_path, capsys):
+    list(load_paths(store, [write(tmp_path, "patients.csv", PATIENTS), write(tmp_path, "visits.csv", "a\n1\n")]))
+    assert capsys.readouterr() == ("", "")

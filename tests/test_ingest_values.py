@@ -1,0 +1,249 @@
+"""Value parsing that never guesses silently (issue 11 item 4): each quirk of real exports on a
+small fixture written for it, and the four silent failures the issue quotes, on its exact inputs."""
+
+from __future__ import annotations
+
+import pytest
+from hostile.helpers import fingerprint, write
+
+from bcm_analytics.ingest import FileRefused, LoadOptions, load_file
+
+PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
+LOGS = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"
+CLAIMS = "claim_id,line_number,patient_id,date_of_service,procedure_code,units,paid_amount,charge_amount\n"
+
+
+def quarantined(con, load_id: int) -> list[tuple]:
+    return con.execute(
+        "SELECT line_number, failed_checks, reason FROM meta.quarantine WHERE load_id = ? ORDER BY line_number", [load_id]
+    ).fetchall()
+
+
+@pytest.fixture
+def with_patient(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    return store
+
+
+# --- silent failure 1: 2/10/25 loaded as the year 0025 ---------------------------------------
+
+def test_a_two_digit_year_is_set_aside_with_the_reason_quoted_in_the_issue(with_patient, tmp_path):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E1,P1,bhcm,2/10/25,30,outreach\n"))
+    assert (result.rows_loaded, result.rows_quarantined) == (0, 1)
+    [(line, checks, reason)] = quarantined(with_patient, result.load_id)
+    assert (line, checks) == (2, ["service_date readable as datetime"])
+    assert reason == "service_date: 2-digit year in '2/10/25': write the year in full, or set two_digit_year_pivot in a profile"
+    assert with_patient.execute("SELECT count(*) FROM staging.time_logs").fetchall() == [(0,)]
+
+
+def test_a_two_digit_year_pivot_reads_the_year(with_patient, tmp_path):
+    text = LOGS + "E1,P1,bhcm,2/10/25,30,outreach\nE2,P1,bhcm,10.02.25 14:05,30,outreach\n"
+    load_file(with_patient, write(tmp_path, "time_logs.csv", text), options=LoadOptions(two_digit_year_pivot=1950))
+    got = with_patient.execute("SELECT entry_id, CAST(service_date AS VARCHAR) FROM core.time_logs ORDER BY 1").fetchall()
+    assert got == [("E1", "2025-02-10"), ("E2", "2025-02-10")]
+
+
+@pytest.mark.parametrize("pivot, expected", [(1950, "1960-02-10"), (1970, "2060-02-10")])
+def test_the_pivot_decides_the_century(store, tmp_path, pivot, expected):
+    text = "patient_id,payer,enrollment_date,birth_date\nP1,Medicare,2024-01-01,2/10/60\n"
+    load_file(store, write(tmp_path, "patients.csv", text), options=LoadOptions(two_digit_year_pivot=pivot))
+    stored = store.execute("SELECT CAST(birth_date AS VARCHAR) FROM staging.patients").fetchall()
+    assert stored == ([(expected,)] if expected < "2026" else [])  # 2060 is a birth date in the future: rejected
+
+
+def test_dates_in_the_accepted_shapes_read_as_the_same_day(store, tmp_path):
+    text = "patient_id,payer,enrollment_date\nP1,M,2025-02-10\nP2,M,2/10/2025\nP3,M,10.02.2025\nP4,M,02/10/2025\n"
+    load_file(store, write(tmp_path, "patients.csv", text))
+    assert store.execute("SELECT DISTINCT CAST(enrollment_date AS VARCHAR) FROM staging.patients").fetchall() == [("2025-02-10",)]
+
+
+def test_a_three_digit_year_is_not_a_year(store, tmp_path):
+    result = load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,M,2/10/025\n"))
+    assert [q[1] for q in quarantined(store, result.load_id)] == [["enrollment_date readable as date"]]
+
+
+def test_dates_before_1990_and_births_before_1900_are_rejected(store, tmp_path):
+    text = (
+        "patient_id,payer,enrollment_date,consent_date,discharge_date,birth_date\n"
+        "P1,M,1989-12-31,,,\n"
+        "P2,M,2024-01-01,1985-06-01,,\n"
+        "P3,M,2024-01-01,,,1899-12-31\n"
+        "P4,M,1990-01-01,1990-01-01,,1900-01-01\n"
+    )
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    assert [q[:2] for q in quarantined(store, result.load_id)] == [
+        (2, ["enrollment_date not before 1990"]),
+        (3, ["consent_date not before 1990"]),
+        (4, ["birth_date not before 1900"]),
+    ]
+    assert store.execute("SELECT patient_id FROM staging.patients").fetchall() == [("P4",)]
+
+
+@pytest.mark.parametrize(
+    "table, text, check",
+    [
+        ("time_logs", LOGS + "E1,P1,bhcm,02/10/1925,30,outreach\n", "service_date not before 1990"),
+        ("claims", CLAIMS + "C1,1,P1,1925-02-10,99492,1,,\n", "date_of_service not before 1990"),
+        ("assessments", "assessment_id,patient_id,instrument,administered_on,total_score\nA1,P1,PHQ-9,1925-02-10,5\n",
+         "administered_on not before 1990"),
+    ],
+)
+def test_a_service_claim_or_score_before_1990_is_rejected(with_patient, tmp_path, table, text, check):
+    result = load_file(with_patient, write(tmp_path, f"{table}.csv", text))
+    [(_, checks, reason)] = quarantined(with_patient, result.load_id)
+    assert checks == [check] and "before 1990" in reason
+
+
+# --- silent failure 2: a Windows-1252 file refused as "not latin-1" ---------------------------
+
+def test_a_windows_1252_file_with_a_curly_apostrophe_loads(store, tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_bytes("patient_id,payer,enrollment_date\nP1,St Mary\u2019s Health Plan,2025-01-01\n".encode("cp1252"))
+    assert b"\x92" in path.read_bytes()
+    result = load_file(store, path)
+    assert result.rows_loaded == 1
+    assert store.execute("SELECT payer FROM staging.patients").fetchall() == [("St Mary\u2019s Health Plan",)]
+    assert store.execute("SELECT encoding FROM meta.load_log").fetchall() == [("cp1252",)]
+
+
+def test_a_file_no_encoding_decodes_is_refused_naming_line_and_byte(store, tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_bytes(b"patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\nP2,Medi\x81care,2025-01-01\n")
+    before = fingerprint(store)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, path)
+    problem = refused.value.problem
+    assert problem.startswith("line 3 (byte 64 of the file, 0x81) is not text in UTF-8 or Windows-1252; save it as UTF-8")
+    assert "\n" not in str(refused.value)
+    assert fingerprint(store) == before
+
+
+def test_utf8_with_and_without_a_bom_and_utf16_read_the_same(store, tmp_path):
+    text = "patient_id,payer,enrollment_date\nP{n},Caisse G\u00e9n\u00e9rale,2025-01-01\n"
+    (tmp_path / "patients_1.csv").write_bytes(text.format(n=1).encode("utf-8"))
+    (tmp_path / "patients_2.csv").write_bytes(text.format(n=2).encode("utf-8-sig"))
+    (tmp_path / "patients_3.csv").write_bytes(text.format(n=3).encode("utf-16"))
+    for n in (1, 2, 3):
+        load_file(store, tmp_path / f"patients_{n}.csv")
+    assert store.execute("SELECT DISTINCT payer FROM staging.patients").fetchall() == [("Caisse G\u00e9n\u00e9rale",)]
+
+
+# --- silent failure 3: claims with $145.00, 1,145.00 or 99492-25 set aside --------------------
+
+def test_amounts_with_currency_and_thousands_and_codes_with_modifiers_load(with_patient, tmp_path):
+    text = CLAIMS + (
+        'C1,1,P1,2025-02-28,99492-25,1,$145.00,"1,145.00"\n'
+        'C2,1,P1,2025-02-28,99492 25,1,"$1,145.00",145\n'
+        "C3,1,P1,2025-02-28,99492:25,1,-$10.00,\n"
+        "C4,1,P1,2025-02-28,G2214,1,,\n"
+    )
+    result = load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (4, 0)
+    rows = with_patient.execute(
+        "SELECT claim_id, procedure_code, modifier, paid_amount, charge_amount FROM staging.claims ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("C1", "99492", "25", 145.0, 1145.0),
+        ("C2", "99492", "25", 1145.0, 145.0),
+        ("C3", "99492", "25", -10.0, None),
+        ("C4", "G2214", None, None, None),
+    ]
+
+
+def test_a_modifier_column_is_kept_and_bad_amounts_are_set_aside_with_the_accepted_forms(with_patient, tmp_path):
+    text = (
+        "claim_id,patient_id,date_of_service,procedure_code,modifier,paid_amount\n"
+        "C1,P1,2025-02-28,99493,gt,12.00\n"
+        'C2,P1,2025-02-28,99493,,"1,14,5.00"\n'
+        "C3,P1,2025-02-28,99493,,NaN\n"
+    )
+    result = load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert with_patient.execute("SELECT claim_id, modifier FROM staging.claims").fetchall() == [("C1", "GT")]
+    reasons = [q[2] for q in quarantined(with_patient, result.load_id)]
+    assert reasons == [
+        "paid_amount '1,14,5.00' is not an amount: write digits with a decimal point, optionally with a currency symbol "
+        "and thousands separators ($1,145.00)",
+        "paid_amount 'NaN' is not a finite number",
+    ]
+
+
+# --- silent failure 4: 1_000 minutes accepted; 1:30, 90 min, 00:45:00 set aside ---------------
+
+def test_durations_in_the_accepted_forms_become_minutes(with_patient, tmp_path):
+    text = LOGS + "".join(
+        f"E{i},P1,bhcm,2025-02-03,{value},outreach\n" for i, value in enumerate(["1:30", "90 min", "00:45:00", "1.5 h", "45", "12.5"])
+    )
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert result.rows_loaded == 6
+    minutes = with_patient.execute("SELECT minutes FROM staging.time_logs ORDER BY entry_id").fetchall()
+    assert [m[0] for m in minutes] == [90.0, 90.0, 45.0, 90.0, 45.0, 12.5]
+
+
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        ("1_000", "minutes '1_000' is not a number: an underscore is not read as a thousands separator; write 1000"),
+        ("NaN", "minutes 'NaN' is not a finite number"),
+        ("inf", "minutes 'inf' is not a finite number"),
+        ("an hour", "minutes 'an hour' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h"),
+    ],
+)
+def test_minutes_no_form_reads_are_set_aside_saying_what_is_accepted(with_patient, tmp_path, value, reason):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + f"E1,P1,bhcm,2025-02-03,{value},outreach\n"))
+    assert quarantined(with_patient, result.load_id) == [(2, ["minutes readable as number"], reason)]
+
+
+# --- decimal commas ------------------------------------------------------------------------------
+
+def test_a_semicolon_file_that_writes_decimal_commas_throughout_is_read_with_them(with_patient, tmp_path):
+    text = "entry_id;patient_id;staff_role;service_date;minutes;activity_type\nE1;P1;bhcm;2025-02-03;12,5;outreach\nE2;P1;bhcm;2025-02-03;20;outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert result.rows_loaded == 2
+    assert with_patient.execute("SELECT minutes FROM staging.time_logs ORDER BY 1").fetchall() == [(12.5,), (20.0,)]
+    assert with_patient.execute("SELECT read_options ->> 'decimal_comma' FROM meta.load_log WHERE table_name = 'time_logs'").fetchall() == [
+        ('["minutes"]',)
+    ]
+
+
+def test_european_amounts_in_a_semicolon_file(with_patient, tmp_path):
+    text = "claim_id;patient_id;date_of_service;procedure_code;paid_amount\nC1;P1;2025-02-28;99493;1.145,00\nC2;P1;2025-02-28;99493;€ 12,50\n"
+    load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert with_patient.execute("SELECT paid_amount FROM staging.claims ORDER BY claim_id").fetchall() == [(1145.0,), (12.5,)]
+
+
+def test_a_decimal_comma_in_a_comma_delimited_file_is_set_aside(with_patient, tmp_path):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + 'E1,P1,bhcm,2025-02-03,"12,5",outreach\n'))
+    assert [q[1] for q in quarantined(with_patient, result.load_id)] == [["minutes readable as number"]]
+
+
+def test_a_waiting_row_is_read_again_as_its_own_load_read_it(store, tmp_path):
+    """A ;-file with decimal commas and a 2-digit year pivot: its rows wait for their patient and
+    are admitted by a later, plain load with the values their own load read."""
+    text = "entry_id;patient_id;staff_role;service_date;minutes;activity_type\nE1;P1;bhcm;2/10/25;12,5;outreach\n"
+    first = load_file(store, write(tmp_path, "time_logs.csv", text), options=LoadOptions(two_digit_year_pivot=1950))
+    assert first.rows_waiting == 1
+    assert load_file(store, write(tmp_path, "patients.csv", PATIENTS)).rows_admitted == 1
+    assert store.execute("SELECT minutes, CAST(service_date AS VARCHAR) FROM core.time_logs").fetchall() == [(12.5, "2025-02-10")]
+
+
+def test_a_re_encoded_copy_is_private_and_lives_in_the_stores_temp_folder(store, tmp_path, monkeypatch):
+    """A Windows-1252 or UTF-16 export is copied as UTF-8 for DuckDB: a full copy of patient data,
+    so it is written 0600 in the store's own temp folder (not the shared system one)."""
+    from bcm_analytics.ingest import landing
+
+    private = tmp_path / "store-temp"
+    store.execute(f"SET temp_directory = '{private}'")
+    seen = []
+
+    def spy(src, folder):
+        copy = real(src, folder)
+        seen.append((copy.parent.parent, copy.stat().st_mode & 0o777, folder.stat().st_mode & 0o777))
+        return copy
+
+    real = landing.normalised_copy
+    monkeypatch.setattr(landing, "normalised_copy", spy)
+    path = tmp_path / "patients.csv"
+    path.write_bytes("patient_id,payer,enrollment_date\nP1,St Mary\u2019s,2025-01-01\n".encode("cp1252"))
+    load_file(store, path)
+    assert seen == [(private, 0o600, 0o700)]
+    assert list(private.iterdir()) == []  # removed after the load
