@@ -130,7 +130,8 @@ def _grouped(rows: list[dict]) -> dict[tuple, list[dict]]:
 
 def _totals(entries: list[dict]) -> dict:
     return {"logged": sum((e["minutes_logged"] for e in entries), Decimal(0)),
-            "counted": sum((e["minutes_counted"] for e in entries), Decimal(0))}
+            "counted": sum((e["minutes_counted"] for e in entries), Decimal(0)),
+            "not_counted": sum((e["minutes_not_counted"] for e in entries), Decimal(0))}
 
 
 def _not_counted(entries: list[dict]) -> list[dict]:
@@ -188,6 +189,7 @@ def _environment():
     env = Environment(loader=PackageLoader("bcm_analytics.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(minutes=_minutes, dollars=_dollars, month=_month, month_name=_month_name, day=_day,
+                       day_before=lambda d: _day(d - dt.timedelta(days=1)) if d else "",
                        stamp=_stamp, words=_words, program=lambda p: PROGRAMS.get(p, p), basename=_basename,
                        when=_when)
     return env

@@ -40,7 +40,8 @@ joined AS (
          coalesce(m.logged_minutes, 0) AS logged_minutes, coalesce(m.countable_minutes, 0) AS countable_minutes,
          coalesce(m.entries, 0) AS entries, coalesce(m.counted_entries, 0) AS counted_entries,
          mc.billed_base_code, mc.add_on_units, mc.next_code, mc.next_units, mc.next_from,
-         concat_ws(' + ', mc.billed_base_code, CASE WHEN mc.add_on_units > 0 THEN mc.add_on_code || ' x' || mc.add_on_units END) AS expected_codes,
+         concat_ws(' + ', mc.billed_base_code, CASE WHEN mc.add_on_units > 0
+                   THEN mc.add_on_code || CASE WHEN mc.add_on_units > 1 THEN ' x' || mc.add_on_units ELSE '' END END) AS expected_codes,
          x.expected_amount, coalesce(x.expected_lines, 0) AS expected_lines,
          b.billed_codes, b.billed_amount, b.paid_amount, coalesce(b.claim_lines, 0) AS claim_lines, f.findings, f.reconciled,
          marts.month_base(k.r, coalesce(e.month_type, 'subsequent')) AS base,
@@ -97,7 +98,7 @@ SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treat
                      CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END, billed_base_code,
                      CASE WHEN billed_base_code = base.code THEN base.from_minutes ELSE r.fallback_from END,
                      CASE WHEN add_on_units > 0
-                          THEN format(' and {} x{} for the time past the {:g}-minute base', r.add_on_code, add_on_units, base.base_minutes)
+                          THEN format(' and {} x{} for the time past the {:g}-minute base time', r.add_on_code, add_on_units, base.base_minutes)
                           ELSE '' END,
                      CASE WHEN next_code IS NOT NULL
                           THEN format('; the next code ({}{}) would need {:g}', next_code,
