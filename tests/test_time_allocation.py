@@ -88,11 +88,13 @@ def test_minutes_per_care_manager_and_month_with_the_share_behind_a_billed_code(
     assert (bcm.logged_minutes, bcm.counted_minutes, bcm.supported_code, bcm.overlap, bcm.administrative,
             bcm.before_consent) == (88, 60, 60, 10, 8, 10)
     assert bcm.pct_supported_code == round(100 * 60 / 88, 1)
+    assert (bcm.patients, bcm.patient_months) == (1, 1)
     psy = frame[frame.staff_id == "PSY1"].iloc[0]
     assert (psy.staff_role, psy.logged_minutes, psy.role_not_countable, psy.pct_supported_code) == (
         "psychiatric_consultant", 15, 15, 0)
     by_mode = minutes_by_outcome(program, "2025-01", "2025-12", by=("contact_mode",))
     assert by_mode.set_index("contact_mode").logged_minutes.to_dict() == {"in_person": 60, "none": 23, "phone": 160}
+    assert by_mode.set_index("contact_mode").patients.to_dict() == {"in_person": 2, "none": 1, "phone": 4}
     with pytest.raises(ValueError, match="cannot group time by patient_id"):
         minutes_by_outcome(program, "2025-03", by=("patient_id",))
 

@@ -50,12 +50,13 @@ def _period_select(marts: Marts, mart: str, start, end, order: str, where: str =
 
 def allocation_query(marts: Marts, start, end=None) -> Query:
     return _period_select(marts, "time_allocation", start, end,
-                          "staff_id, service_month, activity_category, activity_type, contact_mode, outcome")
+                          "staff_id, service_month, patient_id, activity_category, activity_type, contact_mode, outcome")
 
 
 def outcomes_query(marts: Marts, start, end=None, by: tuple[str, ...] = ("staff_id", "staff_role", "service_month")) -> Query:
-    """Minutes per group (`by`, columns of marts.time_allocation): logged, counted, each outcome as
-    a column, and the share of the logged minutes that supported a code the month bills."""
+    """Minutes per group (`by`, columns of marts.time_allocation): the patients and patient-months
+    behind them, logged and counted minutes, each outcome as a column, and the share of the logged
+    minutes that supported a code the month bills."""
     unknown = [c for c in by if c not in GROUPINGS]
     if unknown:
         raise ValueError(f"cannot group time by {', '.join(unknown)}; choose from {', '.join(GROUPINGS)}")
@@ -64,9 +65,10 @@ def outcomes_query(marts: Marts, start, end=None, by: tuple[str, ...] = ("staff_
     month = f"{MONTH_TEXT}, " if "service_month" in by else ""
     rest = ", ".join(c for c in by if c != "service_month")
     return marts.select(
-        f"""SELECT {month}{rest + ',' if rest else ''} logged_minutes, counted_minutes, {', '.join(OUTCOMES)},
-                   round(100 * supported_code / nullif(logged_minutes, 0), 1) AS pct_supported_code
-            FROM (SELECT {keys}, sum(minutes) AS logged_minutes,
+        f"""SELECT {month}{rest + ',' if rest else ''} patients, patient_months, logged_minutes, counted_minutes,
+                   {', '.join(OUTCOMES)}, round(100 * supported_code / nullif(logged_minutes, 0), 1) AS pct_supported_code
+            FROM (SELECT {keys}, count(DISTINCT patient_id) AS patients,
+                         count(DISTINCT (patient_id, service_month)) AS patient_months, sum(minutes) AS logged_minutes,
                          coalesce(sum(minutes) FILTER (WHERE counted), 0) AS counted_minutes,
                          {columns}
                   FROM marts.time_allocation WHERE service_month BETWEEN $start AND $end GROUP BY {keys})
@@ -96,8 +98,9 @@ def billed_minutes_query(marts: Marts, start, end=None) -> Query:
 
 
 def time_allocation(con, start, end=None, rules=None) -> pd.DataFrame:
-    """Minutes per staff member, month, activity category and type, contact mode and outcome
-    (OUTCOMES); `counted` says whether the outcome counts. The minutes add up to the time logs."""
+    """Minutes per patient, staff member, month, activity category and type, contact mode and
+    outcome (OUTCOMES); `counted` says whether the outcome counts. The minutes add up to the time
+    logs. Patient-level: aggregate with minutes_by_outcome for anything shown outside the program."""
     return allocation_query(billing_marts(con, rules), start, end).df()
 
 

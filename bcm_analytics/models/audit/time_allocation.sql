@@ -1,5 +1,5 @@
--- Where logged minutes go: per staff member, month, activity and contact mode, the minutes of each
--- outcome. Counted minutes either support a code their patient-month bills (`supported_code`) or
+-- Where logged minutes go: per patient, staff member, month, activity and contact mode, the minutes
+-- of each outcome (patient_id stays so a report can count the patients behind a cell). Counted minutes either support a code their patient-month bills (`supported_code`) or
 -- sit in a month that reaches no code (`below_threshold`); uncounted minutes carry the reason
 -- marts.billing_entries gave them (an entry counted in part splits into its counted part and its
 -- `overlap` part), with non-countable activities told apart as `administrative`,
@@ -27,7 +27,7 @@ parts AS (
   FROM e
   WHERE e.minutes > e.counted_minutes
 )
-SELECT staff_id, staff_role, service_month, activity_category, activity_type, contact_mode, outcome,
+SELECT patient_id, staff_id, staff_role, service_month, activity_category, activity_type, contact_mode, outcome,
        outcome IN ('supported_code', 'below_threshold') AS counted,
        sum(part) AS minutes
 FROM parts
