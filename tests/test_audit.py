@@ -246,7 +246,8 @@ def test_every_page_lists_exactly_the_entries_the_engine_counted(synthetic, tmp_
         for eid, (status, logged_minutes, counted_minutes) in page.entries.items():
             if counted_minutes < logged_minutes:
                 not_counted_seen += 1
-                row = re.search(rf'data-entry="{eid}".*?<td class="reason">(.*?)</td>', page.text, re.S)
+                row = re.search(rf'data-entry="{eid}"(?:(?!</tr>).)*</tr>\s*<tr class="not-counted why">'
+                                r'<td></td><td colspan="8" class="reason">Why not counted[^:]*: (.*?)</td>', page.text, re.S)
                 assert row and row.group(1).strip(), f"{pid} {month} {eid}: no reason for {status}"
     assert not_counted_seen > 10
 
