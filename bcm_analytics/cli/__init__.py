@@ -10,6 +10,7 @@ from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
 from bcm_analytics.cli.marts import build
 from bcm_analytics.cli.outcomes import outcomes
+from bcm_analytics.cli.profile import profile
 from bcm_analytics.cli.reports import demo, report
 from bcm_analytics.cli.validate import validate
 
@@ -30,7 +31,7 @@ def cli() -> None:
         raise click.ClickException(str(e)) from None
 
 
-for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile, audit):
+for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile, profile, audit):
     cli.add_command(command)
 
 

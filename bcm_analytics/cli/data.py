@@ -109,19 +109,32 @@ def remove_store(db: Path) -> None:
               help="The canonical table of every file given, for files whose name does not say it.")
 @click.option("--keep-extra-columns", is_flag=True,
               help="Keep columns outside the canonical format in raw (never names, SSN, address, phone, email and other direct identifiers).")
-def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool) -> None:
-    """Load export files or folders (CSV or Parquet) into the store.
+@click.option("--profile", "profile_name", metavar="NAME|FILE.yaml",
+              help="Read an export from another system through a mapping profile (built in: synthea, fhir, akello; see `bcm profile`).")
+@click.option("--sheet", help="Excel workbooks: the sheet to read. [default: the first]")
+def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool, profile_name: str | None,
+         sheet: str | None) -> None:
+    """Load export files or folders (CSV, Parquet or Excel .xlsx) into the store.
 
     Each file loads whole or not at all; rows that break a contract go to the quarantine with
     their file, line and reason. Loading the same export again changes nothing. A file's name
     says its table (time_logs_2025-01.csv), or --table does. Columns outside the canonical
-    format are dropped (named in the load line) unless --keep-extra-columns.
+    format are dropped (named in the load line) unless --keep-extra-columns. --profile reads
+    another system's export (docs/profiles.md).
     """
     started = time.perf_counter()
-    results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns))
+    if profile_name:
+        from bcm_analytics.cli.profile import run_profile_load
+
+        if table:
+            fail("--table does not go with --profile: the profile says which table each file feeds")
+        results = run_profile_load(db, list(paths), timezone, profile_name, sheet)
+    else:
+        results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns, sheet=sheet))
     refused = [r for r in results if isinstance(r, FileRefused)]
     where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
-    click.echo(f"loaded {len(results) - len(refused)} file(s) {where} in {time.perf_counter() - started:.1f} s")
+    loaded = len({r.path for r in results if isinstance(r, FileResult)})
+    click.echo(f"loaded {loaded} file(s) {where} in {time.perf_counter() - started:.1f} s")
     if refused:
         fail(f"{len(refused)} file(s) refused; the store is unchanged for them")
 

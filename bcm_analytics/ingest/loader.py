@@ -24,7 +24,7 @@ import duckdb
 from bcm_analytics import __version__
 from bcm_analytics.contracts.columns import TextOptions, sql_text
 from bcm_analytics.contracts.sqlfiles import install_macros
-from bcm_analytics.ingest import rows
+from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.landing import Landed, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
 from bcm_analytics.ingest.sources import ArrowSource, describe
@@ -60,6 +60,7 @@ class LoadOptions:
     """How to read what a load is given (the CLI's options; a profile passes its own)."""
 
     table: str | None = None  # the canonical table of every file, whatever its name says (`bcm load --table`)
+    sheet: str | None = None  # Excel workbooks: the sheet to read (default: the first; `bcm load --sheet`)
     two_digit_year_pivot: int | None = None  # read 2-digit years (2/10/25) as the year in [pivot, pivot + 99]; None: set them aside
     keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
 
@@ -102,6 +103,8 @@ def load_file(
     nothing. Raises FileRefused with a one-line reason. `table` (or options.table) names the
     canonical table when the file's name does not; an ArrowSource names its own."""
     started = time.perf_counter()
+    if not isinstance(path, ArrowSource) and excel.is_excel(path):
+        path = excel.excel_source(Path(path), table or options.table, options.sheet)
     src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table or options.table)
     prev = con.execute(
         "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",

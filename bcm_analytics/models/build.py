@@ -164,12 +164,13 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
     c = target.prefix
     recorded, recorded_inputs = manifest(con, target.catalog)
     config_digests = inputs.digests()
+    digests = input_digests(all_models, config_digests)
+    scoped = _scope(con, c) if not target.catalog else None
+    moved = _as_of_moved(con, all_models, inputs, recorded, recorded_inputs) if scoped is not None else {}
     for name, table in inputs.tables.items():
         if recorded_inputs.get(name) != config_digests[name] or target.catalog:
             _write_config(con, c, name, table, config_digests[name])
-    digests = input_digests(all_models, config_digests)
     version = data_version(con)
-    scoped = _scope(con, c) if not target.catalog else None
     report = BuildReport(patients=scoped if scoped is not None else 0)
     per_patient = per_patient_relations(all_models)
     rebuilt: set[str] = set()
@@ -183,13 +184,13 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
             how = "kept" if fresh and not target.catalog else "created"
             if how == "created":
                 con.execute(target.locate(_create(m, c)))
-        elif not fresh or target.catalog or scoped is None:
-            how = "full"
-            con.execute(target.locate(_create(m, c)))
-        elif m.per_patient and scoped:
+        elif m.per_patient and fresh and scoped:
             how = "patients"
-            _rebuild_patients(con, m, c, target, per_patient)
-        elif not m.per_patient and (scoped or upstream_rebuilt):
+            _rebuild_patients(con, m, c, target, per_patient, "_bcm_scope")
+        elif m.per_patient and name in moved:
+            how = "patients"
+            _rebuild_patients(con, m, c, target, per_patient, "_bcm_scope_as_of")
+        elif not fresh or target.catalog or scoped is None or (not m.per_patient and (scoped or upstream_rebuilt)):
             how = "full"
             con.execute(target.locate(_create(m, c)))
         else:
@@ -206,9 +207,34 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
     if not target.catalog:
         con.execute("DELETE FROM meta.marts_fingerprints")
         con.execute("INSERT INTO meta.marts_fingerprints SELECT * FROM temp._bcm_fingerprints")
-        con.execute("DROP TABLE IF EXISTS temp._bcm_fingerprints")
-        con.execute("DROP TABLE IF EXISTS temp._bcm_scope")
+        for name in ("_bcm_fingerprints", "_bcm_scope", "_bcm_scope_as_of"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{name}")
     return report
+
+
+def _as_of_moved(con, all_models, inputs: Inputs, recorded: dict, recorded_inputs: dict) -> set[str]:
+    """Per-patient models that only the as-of date moving on makes stale, with temp._bcm_scope_as_of:
+    the changed patients plus those marts.as_of_moved names. The outcome marts are as of the data's
+    last day, which moves with most loads; without this they would be rebuilt whole every time.
+    Empty (so: rebuilt whole) when the date moved back, or as_of_moved itself changed."""
+    before = recorded_inputs.get("as_of_date")
+    if before is None or before == inputs.digests()["as_of_date"]:
+        return set()
+    previous = input_digests(all_models, {**inputs.digests(), "as_of_date": before})
+    if recorded.get("as_of_moved", (None,))[0] != previous.get("as_of_moved"):
+        return set()
+    old = con.execute("SELECT as_of FROM config.as_of_date").fetchall()[0][0]
+    new = inputs.tables["as_of_date"].column("as_of")[0].as_py()
+    if old is None or new is None or new < old:
+        return set()
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _bcm_scope_as_of AS
+        SELECT patient_id FROM temp._bcm_scope UNION SELECT patient_id FROM marts.as_of_moved($old, $new)""",
+        {"old": old, "new": new},
+    )
+    now = input_digests(all_models, inputs.digests())
+    return {name for name, m in all_models.items()
+            if m.per_patient and recorded.get(name, (None,))[0] == previous[name] != now[name]}
 
 
 def _write_config(con, c: str, name: str, table: pa.Table, digest: str) -> None:
@@ -240,14 +266,14 @@ def _create(m: Model, c: str) -> str:
     return f"CREATE OR REPLACE {kind} {c}marts.{m.name} AS\n{m.sql}"
 
 
-def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: frozenset[str]) -> None:
-    """Delete and recompute the rows of the patients in temp._bcm_scope only."""
+def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: frozenset[str], scope: str) -> None:
+    """Delete and recompute the rows of the patients in temp.<scope> only."""
     scoped = re.sub(
         r"(?<![\w.])(" + "|".join(re.escape(r) for r in sorted(per_patient, key=len, reverse=True)) + r")\b(?!\.)",
-        lambda x: f"(SELECT * FROM {x.group(1)} WHERE patient_id IN (SELECT patient_id FROM temp._bcm_scope))",
+        lambda x: f"(SELECT * FROM {x.group(1)} WHERE patient_id IN (SELECT patient_id FROM temp.{scope}))",
         re.sub(r"--[^\n]*", "", m.sql),
     )
-    con.execute(f"DELETE FROM {c}marts.{m.name} WHERE patient_id IN (SELECT patient_id FROM temp._bcm_scope)")
+    con.execute(f"DELETE FROM {c}marts.{m.name} WHERE patient_id IN (SELECT patient_id FROM temp.{scope})")
     con.execute(target.locate(f"INSERT INTO {c}marts.{m.name} BY NAME {scoped}"))
 
 

@@ -3,8 +3,10 @@
 -- The export keeps one enrolment per patient (patients are keyed by patient_id), so the sequence
 -- is 1 today; it is numbered anyway so a re-enrolment export keeps distinct ids. A discharge after
 -- the as-of date is not known yet: the episode is on the caseload at the as-of date.
--- scores_until: the last day a score counts for the episode: the as-of date (discharge does not
--- close follow-up), or with discharge_closes_windows the discharge plus followup_after_discharge_days.
+-- scores_until: with discharge_closes_windows, the last day a score counts (the discharge plus
+-- followup_after_discharge_days); NULL otherwise: discharge does not close follow-up, scores count
+-- up to the as-of date. No column holds the as-of date itself, so a discharged patient's row does
+-- not change when the data's last day moves on (marts.as_of_moved).
 -- kind: table
 -- per_patient: true
 WITH p AS (
@@ -21,9 +23,7 @@ SELECT
   p.known_discharge AS discharge_date,
   marts.on_caseload(p.enrollment_date, p.known_discharge, p.as_of) AS active,
   coalesce(p.known_discharge, p.as_of) AS episode_end,
-  CASE WHEN s.discharge_closes_windows
-       THEN least(coalesce(p.known_discharge + s.after_discharge_days::INTEGER, p.as_of), p.as_of)
-       ELSE p.as_of END AS scores_until,
+  CASE WHEN s.discharge_closes_windows THEN p.known_discharge + s.after_discharge_days::INTEGER END AS scores_until,
   p.discharge_reason,
   p.clinic_id,
   p.care_manager_id,

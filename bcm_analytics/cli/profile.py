@@ -1,0 +1,166 @@
+"""`bcm profile ...` (draft, list, show, check) and `bcm load --profile`: exports from other systems."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from bcm_analytics.cli.options import fail
+
+
+def _load_profile(name: str):
+    from bcm_analytics.ingest import profiles
+
+    try:
+        return profiles.load(name)
+    except profiles.ProfileError as e:
+        fail(str(e))
+
+
+def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: str, sheet: str | None) -> list:
+    """Map the files through the profile, load the rows, update the marts, print one line per
+    file and table and one per file saying what of it was used; returns the results."""
+    from bcm_analytics.cli.data import marts_summary, remove_store, summary_line
+    from bcm_analytics.ingest import FileRefused, FileResult
+    from bcm_analytics.ingest.loader import scratch_folder
+    from bcm_analytics.ingest.profiles import ProfileError, load_export, map_export
+    from bcm_analytics.warehouse import connect
+
+    profile = _load_profile(profile_name)
+    click.echo(f"profile {profile.name}: {profile.title}")
+    created = not Path(db).exists()
+    con = connect(db, timezone=timezone)
+    results = []
+    try:
+        try:
+            mapping = map_export(profile, paths, sheet, scratch_folder(con))
+        except ProfileError as e:
+            fail(str(e))
+        except FileRefused as e:
+            fail(f"{e}; nothing of this export was loaded (its files belong together)")
+        for path, why in mapping.ignored:
+            click.echo(f"{path}: ignored ({why})")
+        for source in mapping.missing_sources:
+            patterns = ", ".join(profile.sources[source].files)
+            click.echo(f"no {source} file in this load ({patterns}): what the profile reads from it comes out empty")
+        for rows, result in load_export(con, mapping):
+            click.echo(summary_line(rows.path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
+            results.append(result)
+        if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
+            from bcm_analytics.models import refresh
+
+            report = refresh(con)
+            click.echo(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
+    finally:
+        con.close()
+        if created and not any(isinstance(r, FileResult) for r in results):
+            remove_store(Path(db))
+    for use in mapping.files:
+        click.echo(usage_line(use))
+    return results
+
+
+def usage_line(use) -> str:
+    """What a load took from one file: records used per table, and what it left out and why."""
+    tables = ", ".join(f"{t} {n:,}" for t, n in use.by_table.items())
+    line = f"{use.path}: {use.records:,} records: {use.used:,} used ({tables or 'none'})"
+    if use.unused:
+        kinds = ", ".join(f"{n:,} {k}" for k, n in use.unused_kinds.items())
+        why = "; ".join(x for x in (kinds, use.unused_reason) if x)
+        line += f", {use.unused:,} not used" + (f" ({why})" if why else "")
+    return line
+
+
+@click.group()
+def profile() -> None:
+    """Mapping profiles: how an export from another system (Synthea, FHIR, Akello, your own)
+    becomes the canonical tables. Load with `bcm load PATH... --profile NAME|FILE.yaml`."""
+
+
+@profile.command("list")
+def list_profiles() -> None:
+    """The built-in profiles."""
+    from bcm_analytics.ingest import profiles
+
+    for name in profiles.builtin_names():
+        p = profiles.load(name)
+        click.echo(f"{name:<10} {p.title}  ({p.reference})")
+
+
+@profile.command()
+@click.argument("name")
+def show(name: str) -> None:
+    """Print a built-in profile's YAML (a starting point for your own)."""
+    from importlib import resources
+
+    from bcm_analytics.ingest import profiles
+
+    _load_profile(name)
+    if name not in profiles.builtin_names():
+        fail(f"'{name}' is not a built-in profile; built-in: {', '.join(profiles.builtin_names())}")
+    click.echo(resources.files("bcm_analytics.ingest.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8"), nl=False)
+
+
+@profile.command()
+@click.argument("name")
+def check(name: str) -> None:
+    """Check a profile file (keys, tables, columns, and its SQL on empty sources)."""
+    from bcm_analytics.ingest.profiles import ProfileError, export
+
+    p = _load_profile(name)
+    try:
+        export.check_profile(p)
+    except ProfileError as e:
+        fail(str(e))
+    maps = sum(len(m) for m in p.tables.values())
+    click.echo(f"{p.path}: profile {p.name} is valid: {len(p.sources)} source(s), {maps} table map(s) into {', '.join(p.tables)}")
+
+
+@profile.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The draft profile to write (.yaml).")
+@click.option("--name", help="The profile's name. [default: from --out]")
+@click.option("--sheet", help="Excel files: the sheet to read. [default: the first]")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+def draft(files: tuple[Path, ...], out: Path, name: str | None, sheet: str | None, force: bool) -> None:
+    """Write a draft profile from the header of each FILE, for a person to finish.
+
+    Each column is matched to the canonical column it most looks like (same name, a common
+    synonym, or a close spelling marked CHECK); required columns nothing matches are TODO.
+    """
+    import re
+
+    from bcm_analytics.ingest import FileRefused
+    from bcm_analytics.ingest.profiles.draft import draft as make_draft
+
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        fail(f"{out}: a profile is a .yaml file")
+    if out.exists() and not force:
+        fail(f"{out} exists; give another --out, or --force to overwrite it")
+    name = name or re.sub(r"[^a-z0-9_]+", "_", out.stem.lower()).strip("_") or "my_profile"
+    started = time.perf_counter()
+    try:
+        text, drafts = make_draft(list(files), name, sheet)
+    except FileRefused as e:
+        fail(str(e))
+    out.write_text(text, encoding="utf-8")
+    for d in drafts:
+        found = sum(1 for m in d.matches if m.source)
+        todo = [m.column for m in d.matches if m.source is None and m.column in _required(d.table)]
+        check_ = [m.column for m in d.matches if m.how == "similar"]
+        click.echo(
+            f"{d.path}: {d.table}: {found} column(s) matched"
+            + (f"; check {', '.join(check_)}" if check_ else "")
+            + (f"; TODO (required, not found): {', '.join(todo)}" if todo else "")
+        )
+    click.echo(f"draft profile written to {out} in {time.perf_counter() - started:.1f} s; finish it, then "
+               f"`bcm profile check {out}` and `bcm load {' '.join(str(f) for f in files)} --profile {out}`")
+
+
+def _required(table: str) -> list[str]:
+    from bcm_analytics.warehouse import table_specs
+
+    return table_specs()[table].required

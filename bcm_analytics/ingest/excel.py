@@ -1,0 +1,180 @@
+"""Read one sheet of an .xlsx workbook as text columns, numbered by the sheet's own rows.
+
+A clinic's time log kept in Excel loads like its CSV would: polars reads the sheet with the
+calamine engine (`read_excel(engine="calamine")`, through fastexcel, a Rust reader: no Excel,
+no LibreOffice, and far faster than openpyxl) into Arrow; fastexcel itself lists the sheets
+and finds the header row; every cell becomes the text a person sees, date cells as ISO dates, and
+each row keeps the row number Excel shows, so a quarantined row can be found in the sheet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bcm_analytics.ingest.readers import FileRefused
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$")
+
+
+def is_excel(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in EXCEL_SUFFIXES | OLD_EXCEL_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet's cells as text: `rows` has one string column per header cell (names as written
+    in the sheet) and `_line`, the sheet's row number (the header row is `header_row`)."""
+
+    path: Path
+    name: str
+    rows: pa.Table
+    header: tuple[str, ...]
+    header_row: int
+    sha256: str
+
+
+def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ...] = ()) -> Sheet:
+    """The first sheet (or the one named), whole; FileRefused with one line if it cannot be read.
+
+    The header is the first row holding every name in `expect` (compared as lower-case words
+    joined by _), so a title or a note above the column names is passed over; without
+    `expect`, or when no row has them all, it is the first row with a value."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileRefused(path, "no such file")
+    if path.suffix.lower() in OLD_EXCEL_SUFFIXES:
+        raise FileRefused(path, f"'{path.suffix}' workbooks are not read; save the sheet as .xlsx (or CSV) and load that")
+    import fastexcel  # imported here: only Excel loads pay for them
+    import polars as pl
+
+    try:
+        book = fastexcel.read_excel(str(path))
+    except Exception as e:  # fastexcel raises its own error types for every unreadable workbook
+        raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
+    names = book.sheet_names
+    if sheet is None:
+        name = names[0] if names else None
+    else:
+        name = next((n for n in names if n == sheet), None) or next((n for n in names if n.lower() == sheet.lower()), None)
+        if name is None:
+            raise FileRefused(path, f"no sheet named '{sheet}'; sheets: {', '.join(names)}")
+    if name is None:
+        raise FileRefused(path, "the workbook has no sheets")
+    first_row = first_used_row(path, name)
+    if first_row is None:
+        raise FileRefused(path, f"sheet '{name}' is empty; expected a header row with column names")
+    try:
+        skip = _header_index(book, name, expect)
+        table = pl.read_excel(path, sheet_name=name, engine="calamine", read_options={"header_row": skip, "dtypes": "string"},
+                              infer_schema_length=0, drop_empty_rows=False, drop_empty_cols=False).to_arrow()
+    except Exception as e:  # fastexcel's own error types
+        raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
+    header = tuple(table.column_names)
+    header_row = first_row + skip
+    if not any(not h.startswith("__UNNAMED__") for h in header):
+        raise FileRefused(path, f"sheet '{name}': row {header_row} holds no column names")
+    columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
+    lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
+    rows = pa.table(columns + [lines], names=[*header, "_line"])
+    rows = rows.filter(_not_blank(rows, header))
+    return Sheet(path, name, rows, header, header_row, _sha256(path, name))
+
+
+def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30) -> int:
+    """Rows below the first used row where the header is: the first with every expected name."""
+    wanted = {_word(e) for e in expect}
+    if not wanted:
+        return 0
+    probe = book.load_sheet(name, header_row=None, n_rows=probe_rows, dtypes="string").to_arrow()
+    for i, row in enumerate(probe.to_pylist()):
+        if wanted <= {_word(v) for v in row.values() if v}:
+            return i
+    return 0
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(text).strip().lower()).strip("_")
+
+
+def excel_source(path: Path, table: str | None = None, sheet: str | None = None):
+    """A sheet of canonical columns (time_logs.xlsx) as rows for the loader, numbered by row."""
+    from bcm_analytics.ingest.readers import table_for
+    from bcm_analytics.ingest.sources import ArrowSource
+
+    spec = table_for(path, table)
+    data = read_sheet(path, sheet, tuple(spec.required))
+    names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
+    return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx")
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cells as text; a date cell read at midnight is the date alone (Excel stores dates as
+    date-times, and a date-only cell must not look like a time of day 00:00)."""
+    text = pc.cast(column, pa.string())
+    return pc.replace_substring_regex(text, pattern=MIDNIGHT.pattern, replacement=r"\1")
+
+
+def _not_blank(rows: pa.Table, header: tuple[str, ...]) -> pa.Array:
+    """Rows with at least one non-empty cell (a blank row between records is not a record)."""
+    keep = None
+    for name in header:
+        filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(rows.column(name)), ""), False)
+        keep = filled if keep is None else pc.or_(keep, filled)
+    return keep if keep is not None else pa.array([True] * rows.num_rows)
+
+
+def first_used_row(path: Path, sheet: str) -> int | None:
+    """The sheet row number (1-based) of the first row with a value: where calamine's range
+    starts, so record k of the read is on row first + k. None for an empty sheet."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            target = _sheet_part(z, sheet)
+            with z.open(target) as f:
+                for _, element in ElementTree.iterparse(f, events=("end",)):
+                    if element.tag == f"{MAIN}row" and any(
+                        cell.find(f"{MAIN}v") is not None or cell.find(f"{MAIN}is") is not None for cell in element
+                    ):
+                        return int(element.get("r"))
+                    if element.tag == f"{MAIN}row":
+                        element.clear()
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, TypeError, ValueError) as e:
+        raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
+    return None
+
+
+def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
+    """The zip member holding a sheet, through workbook.xml and its relationships."""
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    for s in book.iter(f"{MAIN}sheet"):
+        if s.get("name") == sheet:
+            target = targets[s.get(f"{REL}id")]
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise KeyError(sheet)
+
+
+def _sha256(path: Path, sheet: str) -> str:
+    """The workbook's hash with the sheet name: the same workbook's other sheet is other data."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    digest.update(b"\x00sheet:" + sheet.encode())
+    return digest.hexdigest()
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [error.__class__.__name__])[0][:200]

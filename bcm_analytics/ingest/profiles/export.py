@@ -1,0 +1,270 @@
+"""A foreign export through a profile: files in, canonical rows per source file out, loaded.
+
+    mapping = map_export(profile, paths)      # read and map; nothing touches the store
+    for rows, result in load_export(con, mapping):
+        ...                                   # one FileResult (or FileRefused) per file and table
+
+The mapping runs in its own in-memory DuckDB. The profile's SQL is checked on empty source
+tables before any file is read (a wrong column is one line naming the key), and runs with
+file access switched off once the files are read, so an expression cannot read or write a
+file. The rows go to the loader as in-memory sources (ingest/sources.py): the same contracts,
+quarantine, provenance and idempotency as a canonical file, with the source file's name, its
+lines and its records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from bcm_analytics.config import settings as config
+from bcm_analytics.ingest.loader import LoadOptions, load_file
+from bcm_analytics.ingest.profiles import mapping, sources
+from bcm_analytics.ingest.profiles.catalog import loinc
+from bcm_analytics.ingest.profiles.model import Profile, ProfileError
+from bcm_analytics.ingest.readers import FileRefused
+from bcm_analytics.ingest.sources import ArrowSource
+from bcm_analytics.warehouse.store import table_specs
+
+
+@dataclass
+class TableRows:
+    """The canonical rows one source file gives one table.
+
+    `layers` hold the rows with distinct `_line`s each: a record that gives two rows (a
+    session with a PHQ-9 and a GAD-7 score) puts its second row in a second layer, since the
+    quarantine knows a row by its line. Most files have one layer.
+    """
+
+    path: Path
+    table: str
+    layers: list[pa.Table]
+    sha256: list[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(t.num_rows for t in self.layers)
+
+
+@dataclass
+class FileUse:
+    """How many of a file's records the profile used, per table, and what it left out."""
+
+    path: Path
+    source: str
+    records: int
+    used: int
+    by_table: dict[str, int] = field(default_factory=dict)
+    unused_kinds: dict[str, int] = field(default_factory=dict)  # fhir: resource types left out
+    unused_reason: str = ""
+
+    @property
+    def unused(self) -> int:
+        return self.records - self.used
+
+
+@dataclass
+class Mapping:
+    profile: Profile
+    tables: list[TableRows]  # in load order
+    files: list[FileUse]
+    ignored: list[tuple[Path, str]]  # files the profile did not read, and why
+    missing_sources: list[str]  # declared sources no file of this load matched
+
+
+def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = None, scratch: Path | None = None) -> Mapping:
+    """Read and map the files of an export. Raises ProfileError (the profile) or FileRefused (a
+    file that cannot be read; nothing of the export is loaded then: its files belong together).
+
+    Temporary files (a UTF-8 copy of a file in another encoding, DuckDB's spill) go in a
+    private folder inside `scratch` (the store's private temp folder: loader.scratch_folder),
+    else in the system's temp folder, and are removed when the mapping ends."""
+    matched, ignored = sources.match(profile, paths)
+    if not matched:
+        patterns = "; ".join(f"{n}: {', '.join(s.files)}" for n, s in profile.sources.items())
+        raise ProfileError(f"no file matches the {profile.name} profile's sources ({patterns})")
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-", dir=scratch) as folder:  # private (0700), removed after
+        con = _connection(profile, Path(folder))
+        try:
+            _check_sql(con, profile)
+            reads = [sources.read(con, profile, m, Path(folder), sheet) for m in matched]
+            sources.install_fhir_views(con, profile)
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
+            try:
+                tables = mapping.map_tables(con, profile)
+            except duckdb.Error as e:
+                raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
+            rows = [r for t in tables for r in _table_rows(con, t)]
+            files = [_file_use(con, profile, r) for r in reads]
+        finally:
+            con.close()
+    skipped = [(p, f"no source of the {profile.name} profile matches its name") for p in ignored]
+    no_resources = {r.path for r in reads if r.kinds and set(r.kinds) == {sources.NOT_A_RESOURCE}}
+    empty = [u for u in files if u.path in no_resources]
+    skipped += [(u.path, "no FHIR resource in it (a bulk-data manifest?)") for u in empty]
+    files = [u for u in files if u not in empty]
+    present = {u.source for u in files}
+    missing = [s for s in profile.sources if s not in present]
+    return Mapping(profile, rows, files, skipped, missing)
+
+
+def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
+    """Load the mapped rows into the store; yields (TableRows, FileResult | FileRefused).
+
+    Each layer of a file's rows is one load (its own transaction); a refused layer reports the
+    file and table refused, though an earlier layer of it may have loaded."""
+    profile = mapping_.profile
+    options = LoadOptions(two_digit_year_pivot=profile.two_digit_year_pivot)
+    for rows in mapping_.tables:
+        results = []
+        try:
+            for layer, sha256 in zip(rows.layers, rows.sha256):
+                source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}")
+                results.append(load_file(con, source, options=options))
+        except FileRefused as refused:
+            yield rows, refused
+            continue
+        yield rows, combine(results)
+
+
+def combine(results: list):
+    """One FileResult for the layers of a file's rows: counts add up, the first load names it."""
+    first = results[0]
+    if len(results) == 1:
+        return first
+    total = type(first)(path=first.path, table=first.table, load_id=first.load_id)
+    for f in fields(first):
+        values = [getattr(r, f.name) for r in results]
+        if isinstance(values[0], bool):
+            setattr(total, f.name, all(values))
+        elif isinstance(values[0], (int, float)) and f.name != "load_id":
+            setattr(total, f.name, sum(values))
+        elif isinstance(values[0], list):
+            setattr(total, f.name, sorted({c for v in values for c in v}))
+    return total
+
+
+def check_profile(profile: Profile) -> None:
+    """ProfileError (one line naming the key) when the profile's SQL does not run on its sources."""
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:
+        con = _connection(profile, Path(folder))
+        try:
+            _check_sql(con, profile)
+        finally:
+            con.close()
+
+
+def _connection(profile: Profile, folder: Path) -> duckdb.DuckDBPyConnection:
+    """The profile's own in-memory database (spilling into `folder` when an export is larger
+    than memory): empty source tables and the LOINC catalogue."""
+    con = duckdb.connect(config={"memory_limit": config.memory_limit(), "temp_directory": str(folder / "spill")})
+    con.execute("SET enable_progress_bar = false")
+    sources.create_tables(con, profile)
+    mapping.install(con, _catalogue(profile))
+    return con
+
+
+def _catalogue(profile: Profile):
+    """The LOINC catalogue with every code a profile's scores blocks add."""
+    extra = {code: meaning for maps in profile.tables.values() for m in maps if m.scores for code, meaning in m.scores.codes.items()}
+    return loinc().with_codes(extra) if extra else loinc()
+
+
+def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """Run every table map on the empty source tables: a wrong column or function in the
+    profile's SQL is found before any file is read, and named by its key."""
+    sources.install_fhir_views(con, profile)
+    specs = table_specs()
+    for table, maps in profile.tables.items():
+        for i, m in enumerate(maps):
+            where = f"tables.{table}" + (f"[{i}]" if len(maps) > 1 else "")
+            probes = [(f"{where}.where", f"SELECT ({m.where}) FROM {mapping._from(m)}")] if m.where else []
+            probes += [(f"{where}.unnest.{a}", f"SELECT * FROM {mapping._from(m)}") for a in m.unnest]
+            if m.scores:
+                probes += [(f"{where}.scores.{k}", f"SELECT ({e}) FROM {mapping._from(m)}")
+                           for k, e in [("code", m.scores.code), ("value", m.scores.value)] + [("group_by", g) for g in m.scores.group_by]]
+            else:
+                kinds = {c.name: c.type for c in specs[table].columns}
+                names = set(mapping._source_columns(con, m.from_))
+                probes += [(f"{where}.columns.{name}", f"SELECT {mapping.value_sql(profile, c, kinds[name], names)} FROM {mapping._from(m)}")
+                           for name, c in m.columns.items()]
+            for key, sql in probes:
+                try:
+                    con.execute(f"{sql} LIMIT 0")
+                except duckdb.Error as e:
+                    raise ProfileError(f"{profile.path}: {key}: {_first_line(e)}") from None
+    try:
+        mapping.map_tables(con, profile)
+    except duckdb.Error as e:
+        raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
+
+
+def _table_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[TableRows]:
+    spec = table_specs()[table]
+    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall() if not r[0].startswith("_")]
+    key = ", ".join(c for c in spec.key if c in cols) or "_record"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _layered AS
+        SELECT *, row_number() OVER (PARTITION BY _file, _line ORDER BY {key}, _record) AS _layer FROM _out_{table}"""
+    )
+    out = []
+    for path, layers in con.execute("SELECT _file, max(_layer) FROM _layered GROUP BY _file ORDER BY _file").fetchall():
+        tables, digests = [], []
+        for layer in range(1, layers + 1):
+            rows = con.sql(
+                f"""SELECT {", ".join(cols)}, _line, _record FROM _layered
+                WHERE _file = {mapping._literal(path)} AND _layer = {layer} ORDER BY _line"""
+            ).to_arrow_table()
+            tables.append(rows)
+            digests.append(_digest(table, layer, rows))
+        out.append(TableRows(Path(path), table, tables, digests))
+    con.execute("DROP TABLE _layered")
+    return out
+
+
+def _digest(table: str, layer: int, rows: pa.Table) -> str:
+    """Same rows for the same table: same hash, so loading an export twice changes nothing."""
+    digest = hashlib.sha256(f"profile rows\x00{table}\x00{layer}\x00".encode())
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, rows.schema) as writer:
+        writer.write_table(rows)
+    digest.update(sink.getvalue().to_pybytes())
+    return digest.hexdigest()
+
+
+def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Read) -> FileUse:
+    """Records of a file that fed rows of a table (a source only looked into, such as payers
+    for the patients' payer, is used whole by the tables that read it), and why others were not."""
+    f = mapping._literal(str(read.path))
+    src = read.source
+    used = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT _line FROM _used WHERE _source = '{src}' AND _file = {f})").fetchall()[0][0]
+    by_table = dict(con.execute(
+        f"SELECT _table, count(DISTINCT _line) FROM _used WHERE _source = '{src}' AND _file = {f} GROUP BY _table ORDER BY _table"
+    ).fetchall())
+    use = FileUse(read.path, src, read.records, used, by_table)
+    if profile.sources[src].format == "fhir":
+        use.unused_kinds = dict(con.execute(
+            f"""SELECT coalesce(resource ->> 'resourceType', '{sources.NOT_A_RESOURCE}'), count(*) FROM {src} s
+            WHERE s._file = {f} AND NOT EXISTS (SELECT 1 FROM _used u WHERE u._source = '{src}' AND u._file = s._file AND u._line = s._line)
+            GROUP BY ALL ORDER BY 2 DESC, 1"""
+        ).fetchall())
+    reasons = []
+    for table, maps in profile.tables.items() if use.unused else ():
+        for m in maps:
+            if m.skip_reason and mapping.source_of(profile, m.from_) == src and con.execute(
+                f"""SELECT count(*) FROM {m.from_} v WHERE v._file = {f} AND NOT EXISTS (SELECT 1 FROM _used u
+                    WHERE u._source = '{src}' AND u._table = '{table}' AND u._file = v._file AND u._line = v._line)"""
+            ).fetchall()[0][0]:
+                reasons.append(m.skip_reason)
+    use.unused_reason = "; ".join(dict.fromkeys(reasons))
+    return use
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0][:300]

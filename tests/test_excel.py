@@ -1,0 +1,94 @@
+"""Excel input: a sheet read as text with the row numbers Excel shows.
+
+Workbooks are written in each test with openpyxl so the cells a test reads are in the test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bcm_analytics.ingest import FileRefused
+from bcm_analytics.ingest.excel import read_sheet
+
+
+def workbook(path: Path, sheets: dict[str, list[tuple[str, object]]]) -> Path:
+    """Write cells ({sheet: [(cell, value), ...]}) to a new workbook."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, cells in sheets.items():
+        ws = wb.create_sheet(name)
+        for ref, value in cells:
+            ws[ref] = value
+    wb.save(path)
+    return path
+
+
+LOG = [
+    ("A3", "Entry ID"), ("B3", "Service Date"), ("C3", "Minutes"), ("D3", "Visit At"),
+    ("A4", "E1"), ("B4", dt.date(2025, 1, 31)), ("C4", 30), ("D4", dt.datetime(2025, 1, 31, 9, 30)),
+    # row 5 is blank
+    ("A6", "E2"), ("B6", 45689), ("C6", 12.5),
+    ("A7", "E3"), ("B7", "2/10/25"), ("C7", "1:30"),
+]
+
+
+def test_rows_keep_the_sheets_row_numbers_past_leading_and_blank_rows(tmp_path):
+    """The header is on row 3 (rows 1-2 empty), row 5 is blank: records are rows 4, 6 and 7."""
+    sheet = read_sheet(workbook(tmp_path / "time_logs.xlsx", {"Log": LOG}))
+    assert sheet.header == ("Entry ID", "Service Date", "Minutes", "Visit At")
+    assert (sheet.name, sheet.header_row) == ("Log", 3)
+    assert sheet.rows.to_pylist() == [
+        {"Entry ID": "E1", "Service Date": "2025-01-31", "Minutes": "30", "Visit At": "2025-01-31 09:30:00", "_line": 4},
+        {"Entry ID": "E2", "Service Date": "45689", "Minutes": "12.5", "Visit At": None, "_line": 6},
+        {"Entry ID": "E3", "Service Date": "2/10/25", "Minutes": "1:30", "Visit At": None, "_line": 7},
+    ]
+
+
+def test_a_title_above_the_header_is_passed_over_when_the_columns_are_known(tmp_path):
+    cells = [("A1", "Lakeside time log, January"), ("A2", "exported 2025-02-01")] + [(ref[0] + str(int(ref[1:]) + 1), v) for ref, v in LOG]
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": cells})
+    sheet = read_sheet(path, expect=("entry_id", "minutes"))
+    assert (sheet.header_row, sheet.header[:2]) == (4, ("Entry ID", "Service Date"))
+    assert sheet.rows.column("_line").to_pylist() == [5, 7, 8]
+    assert read_sheet(path).header[0] == "Lakeside time log, January"  # not told what to expect: the first row
+
+
+def test_a_sheet_is_chosen_by_name_any_case_and_an_unknown_one_lists_the_sheets(tmp_path):
+    path = workbook(tmp_path / "book.xlsx", {"Notes": [("A1", "x")], "Log": LOG})
+    assert read_sheet(path).name == "Notes"
+    assert read_sheet(path, "log").name == "Log"
+    with pytest.raises(FileRefused, match=r"no sheet named 'Logs'; sheets: Notes, Log$"):
+        read_sheet(path, "Logs")
+
+
+def test_other_sheets_of_one_workbook_hash_differently(tmp_path):
+    path = workbook(tmp_path / "book.xlsx", {"A": LOG, "B": LOG})
+    assert read_sheet(path, "A").sha256 != read_sheet(path, "B").sha256
+    assert read_sheet(path, "A").sha256 == read_sheet(path, "A").sha256
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("old.xls", b"\xd0\xcf\x11\xe0", "'.xls' workbooks are not read; save the sheet as .xlsx"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable .xlsx workbook"),
+        ("text.xlsx", b"entry_id,minutes\nE1,30\n", "not a readable .xlsx workbook"),
+    ],
+)
+def test_an_unreadable_workbook_is_refused_in_one_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FileRefused) as e:
+        read_sheet(path)
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_an_empty_sheet_is_refused(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.save(tmp_path / "empty.xlsx")
+    with pytest.raises(FileRefused, match="is empty; expected a header row"):
+        read_sheet(tmp_path / "empty.xlsx")

@@ -1,0 +1,79 @@
+"""`bcm profile draft`: a draft profile from a file's header, finished by a person."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from hostile.helpers import write
+
+from bcm_analytics.cli import cli
+from bcm_analytics.ingest import FileRefused
+from bcm_analytics.ingest.profiles import ProfileError, load, map_export
+from bcm_analytics.ingest.profiles.draft import choose_table, draft
+
+VISITS = "Visit ID,Pt ID,DOS,Duration,Contact Type,Provider,Notes\nV1,P1,2025-02-03,30,Follow Up,S1,called\n"
+
+
+def test_columns_match_by_name_synonym_and_similar_spelling(tmp_path):
+    path = write(tmp_path, "visits.csv", VISITS)
+    table, matches = choose_table(path, ["Visit ID", "Pt ID", "DOS", "Duration", "Contact Type", "Provider", "Notes"])
+    assert table == "time_logs"
+    got = {m.column: (m.original, m.how) for m in matches if m.source}
+    assert got == {
+        "entry_id": ("Visit ID", "synonym"), "patient_id": ("Pt ID", "synonym"), "service_date": ("DOS", "synonym"),
+        "minutes": ("Duration", "synonym"), "activity_type": ("Contact Type", "synonym"), "staff_id": ("Provider", "synonym"),
+    }
+
+
+def test_a_draft_names_what_to_check_and_what_is_missing_and_refuses_to_load_unfinished(tmp_path):
+    path = write(tmp_path, "visits.csv", VISITS.replace("Pt ID", "Patiant Id"))
+    text, _ = draft([path], "clinic")
+    assert "patient_id:    patiant_id  # CHECK: 'Patiant Id' (did you mean patient_id?)" in text
+    assert "staff_role:    TODO  # required: no column of visits.csv looks like staff_role" in text
+    assert "# not read (map them to read them): Notes" in text
+    profile = write(tmp_path, "clinic.yaml", text)
+    with pytest.raises(ProfileError, match=r"clinic.yaml: tables.time_logs.columns.staff_role: still TODO"):
+        load(profile)
+    finished = write(tmp_path, "clinic2.yaml", text.replace("TODO  #", "{value: bhcm}  #"))
+    rows = map_export(load(finished), [path]).tables[0].layers[0].to_pylist()
+    assert (rows[0]["entry_id"], rows[0]["patient_id"], rows[0]["staff_role"], rows[0]["_line"]) == ("V1", "P1", "bhcm", 2)
+
+
+def test_a_file_that_looks_like_no_table_is_refused_listing_its_columns(tmp_path):
+    path = write(tmp_path, "inventory.csv", "SKU,Shelf,Qty On Hand\nA1,3,10\n")
+    with pytest.raises(FileRefused) as e:
+        draft([path], "x")
+    assert str(e.value) == f"{path}: refused: no column looks like a column of a canonical table; found columns: SKU, Shelf, Qty On Hand"
+
+
+def test_json_records_and_several_files_draft_one_profile(tmp_path):
+    logs = write(tmp_path, "treatment_logs.json", json.dumps([{"patient_mrn": "M1", "date": 1.7e9, "minutes": 20, "contact_type": "Follow Up"}]))
+    people = write(tmp_path, "registry.csv", "MRN,Insurance,Enrolled On,DOB\nM1,Medicare,2025-01-02,1950-01-01\n")
+    text, drafts = draft([logs, people], "mixed")
+    assert [(d.path.name, d.table) for d in drafts] == [("treatment_logs.json", "time_logs"), ("registry.csv", "patients")]
+    assert text.index("  patients:") < text.index("  time_logs:")
+    assert "enrollment_date:       enrolled_on  # 'Enrolled On'" in text
+
+
+def test_the_draft_command_writes_the_file_and_says_what_to_finish(tmp_path):
+    path = write(tmp_path, "visits.csv", VISITS)
+    out = tmp_path / "my_profile.yaml"
+    result = CliRunner().invoke(cli, ["profile", "draft", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: time_logs: 6 column(s) matched; TODO (required, not found): staff_role" in result.output
+    assert out.read_text().startswith("# Draft profile written by `bcm profile draft` from visits.csv.")
+    again = CliRunner().invoke(cli, ["profile", "draft", str(path), "--out", str(out)])
+    assert again.exit_code != 0 and "exists; give another --out, or --force" in again.output
+
+
+def test_profile_check_and_list(tmp_path):
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["profile", "list"])
+    assert listed.exit_code == 0 and [line.split()[0] for line in listed.output.splitlines()] == ["akello", "fhir", "synthea"]
+    assert "profile synthea is valid" in runner.invoke(cli, ["profile", "check", "synthea"]).output
+    bad = write(tmp_path, "bad.yaml", "name: x\ntitle: x\nsources: {a: {files: [a.csv], columns: [x]}}\n"
+                "tables: {clinics: {from: a, columns: {clinic_id: y}}}\n")
+    result = runner.invoke(cli, ["profile", "check", str(bad)])
+    assert result.exit_code != 0 and result.output.count("\n") == 1 and "tables.clinics.columns.clinic_id: Binder Error" in result.output

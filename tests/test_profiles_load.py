@@ -1,0 +1,194 @@
+"""Profile loads end to end: the fixture exports (tests/fixtures/exports/) through the loader
+into a store, then `bcm outcomes` on what came in through `synthea` and `fhir`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hostile.helpers import fingerprint, write
+
+from bcm_analytics.cli import cli
+from bcm_analytics.ingest import FileResult, load_file
+from bcm_analytics.ingest.profiles import load, load_export, map_export
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+def load_profile(store, name: str, paths) -> dict[tuple[str, str], FileResult]:
+    results = {}
+    for rows, result in load_export(store, map_export(load(name), paths)):
+        assert isinstance(result, FileResult), result
+        results[(rows.path.name, rows.table)] = result
+    return results
+
+
+def counts(result: FileResult) -> tuple[int, int, int, int]:
+    return result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_duplicate
+
+
+def quarantine(store) -> list[tuple]:
+    return store.execute(
+        "SELECT table_name, regexp_replace(source_file, '^.*/', ''), line_number, status, reason FROM meta.quarantine ORDER BY ALL"
+    ).fetchall()
+
+
+def test_synthea_loads_through_the_contracts_with_source_lines_and_adds_up(store):
+    results = load_profile(store, "synthea", [EXPORTS / "synthea"])
+    assert counts(results[("patients.csv", "patients")]) == (3, 3, 0, 0)
+    assert counts(results[("observations.csv", "assessments")]) == (8, 6, 2, 0)
+    assert all(r.adds_up for r in results.values())
+    assert quarantine(store) == [
+        ("assessments", "observations.csv", 19, "open", "total_score 31 is outside 0-27 for PHQ-9"),
+        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not a whole number"),
+    ]
+    record = store.execute("SELECT record FROM meta.quarantine WHERE line_number = 20").fetchall()[0][0]
+    assert '"line":22' in record and '"VALUE":"3"' in record  # every source record behind the row, with its line
+    assert store.execute("SELECT DISTINCT file_format FROM meta.load_log").fetchall() == [("profile:synthea",)]
+    assert store.execute("SELECT _line FROM staging.assessments WHERE assessment_id = 'enc-101/PHQ-9'").fetchall() == [(13,)]
+
+
+def test_loading_the_same_export_again_changes_nothing(store):
+    load_profile(store, "synthea", [EXPORTS / "synthea"])
+    before = fingerprint(store)
+    again = load_profile(store, "synthea", [EXPORTS / "synthea"])
+    assert all(r.already_loaded for r in again.values())
+    assert fingerprint(store) == before
+
+
+def test_no_identifier_of_the_export_reaches_the_store(store):
+    load_profile(store, "synthea", [EXPORTS / "synthea"])
+    load_profile(store, "fhir", [EXPORTS / "fhir"])
+    tables = store.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    text = " ".join(str(row) for schema, table in tables for row in store.execute(f"SELECT * FROM {schema}.{table}").fetchall())
+    for identifier in ("999-12-3456", "S99912345", "X12345678X", "Aldo123", "Reyes456", "12 Elm St", "999-55-1234", "Shaw", "555-0100"):
+        assert identifier not in text
+
+
+def test_fhir_a_score_waits_for_its_patient_and_is_admitted_when_a_later_export_brings_it(store, tmp_path):
+    results = load_profile(store, "fhir", [EXPORTS / "fhir"])
+    assert counts(results[("Observation.ndjson", "assessments")]) == (4, 3, 1, 0)
+    assert results[("Observation.ndjson", "assessments")].rows_waiting == 1
+    assert counts(results[("QuestionnaireResponse.ndjson", "assessments")]) == (1, 0, 1, 0)  # items do not add up to 10
+    later = write(tmp_path, "Patient_2.ndjson", '{"resourceType": "Patient", "id": "pat-x", "gender": "unknown", "birthDate": "1970-01-01"}\n')
+    with_score = write(tmp_path, "Observation_2.ndjson",
+                       '{"resourceType": "Observation", "id": "obs-x2", "status": "final", "code": {"coding": [{"system": "http://loinc.org", '
+                       '"code": "44261-6"}]}, "subject": {"reference": "Patient/pat-x"}, "effectiveDateTime": "2025-03-03", "valueInteger": 8}\n')
+    admitted = load_profile(store, "fhir", [later, with_score])
+    assert admitted[("Patient_2.ndjson", "patients")].rows_admitted == 1
+    assert store.execute("SELECT count(*) FROM staging.assessments WHERE patient_id = 'pat-x'").fetchall() == [(2,)]
+
+
+def test_akello_time_logs_and_both_scores_of_a_session_load(store):
+    results = load_profile(store, "akello", [EXPORTS / "akello"])
+    assert counts(results[("treatment_logs.csv", "time_logs")]) == (7, 6, 1, 0)
+    assert counts(results[("treatment_logs.csv", "assessments")]) == (4, 3, 1, 0)  # two layers, one line
+    assert quarantine(store) == [
+        ("assessments", "treatment_logs.csv", 6, "open", "total_score 30 is outside 0-27 for PHQ-9"),
+        ("time_logs", "treatment_logs.csv", 7, "open", "activity_type 'Group Session' is not in the activity vocabulary (see data_contracts/README.md)"),
+    ]
+    logs = dict(store.execute("SELECT entry_id, activity_type || ' ' || minutes FROM staging.time_logs").fetchall())
+    assert (logs["tl-3"], logs["tl-4"]) == ("no_show 0.0", "caseload_review 15.0")
+    assert store.execute("SELECT count(*) FROM staging.assessments WHERE assessment_id LIKE 'tl-1/%'").fetchall() == [(2,)]
+    again = load_profile(store, "akello", [EXPORTS / "akello"])
+    assert again[("treatment_logs.csv", "assessments")].already_loaded and counts(again[("treatment_logs.csv", "assessments")])[0] == 4
+
+
+def test_outcomes_compute_from_assessments_that_came_in_through_synthea_and_fhir(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "program.duckdb"
+    for name in ("synthea", "fhir"):
+        result = runner.invoke(cli, ["load", str(EXPORTS / name), "--profile", name, "--db", str(db)])
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "outcomes.csv"
+    result = runner.invoke(cli, ["outcomes", "--db", str(db), "--as-of", "2025-04-30", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {(r["patient_id"], r["instrument"]): {k: (v or "").lower() for k, v in r.items()} for r in csv.DictReader(out.open())}
+    synthea = rows[("b1f6a0e2-0002", "PHQ-9")]  # 12 on 2024-12-02, then 4
+    assert (synthea["baseline_score"], synthea["latest_score"], synthea["response"], synthea["remission"]) == ("12", "4", "true", "true")
+    fhir = rows[("pat-b", "PHQ-9")]  # 16 from components (2025-01-13), then 6 (2025-04-07)
+    assert (fhir["baseline_score"], fhir["latest_score"], fhir["response"], fhir["remission"]) == ("16", "6", "true", "false")
+    assert rows[("pat-a", "PHQ-9")]["item9_positive"] == "true"  # item 9 by its code, 44260-8
+
+
+def test_the_load_command_prints_what_each_file_gave_and_refuses_a_broken_export_whole(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "program.duckdb"
+    result = runner.invoke(cli, ["load", str(EXPORTS / "synthea"), "--profile", "synthea", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "observations.csv: 22 records: 19 used (assessments 19), 3 not used (observations that are not" in result.output
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "patients.csv").write_text("Id,BIRTHDATE\nx,1970-01-01\n")
+    (broken / "observations.csv").write_bytes((EXPORTS / "synthea" / "observations.csv").read_bytes())
+    other = tmp_path / "other.duckdb"
+    result = runner.invoke(cli, ["load", str(broken), "--profile", "synthea", "--db", str(other)])
+    assert result.exit_code != 0 and not other.exists()
+    assert result.output.splitlines()[-1] == (
+        f"Error: {broken / 'patients.csv'}: refused: missing column gender for patients files; found columns: Id, BIRTHDATE; "
+        "nothing of this export was loaded (its files belong together)")
+    bad = runner.invoke(cli, ["load", str(broken), "--profile", "synthia", "--db", str(other)])
+    assert bad.exit_code != 0 and bad.output.strip().endswith("did you mean 'synthea'?); built-in profiles: akello, fhir, synthea, or give a .yaml file")
+
+
+def test_a_clinics_time_log_workbook_loads_with_sheet_row_numbers(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\n"))
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    ws = wb.create_sheet("January")
+    ws.append(["Entry ID", "Patient ID", "Staff Role", "Service Date", "Minutes", "Activity Type"])
+    ws.append(["E1", "P1", "bhcm", dt.date(2025, 1, 6), 30, "outreach"])
+    ws.append([])
+    ws.append(["E2", "P1", "bhcm", 45666, 20, "assessment"])  # an Excel serial day: 2025-01-09
+    ws.append(["E3", "P1", "bhcm", dt.date(2025, 1, 10), -5, "outreach"])
+    wb.save(tmp_path / "time_logs.xlsx")
+    result = CliRunner().invoke(cli, ["load", str(tmp_path / "time_logs.xlsx"), "--sheet", "january", "--db", str(tmp_path / "test.duckdb")])
+    store.close()
+    assert result.exit_code == 0, result.output
+    assert "time_logs.xlsx: time_logs: read 3 = loaded 2 + quarantined 1" in result.output
+    from bcm_analytics.warehouse import connect
+
+    con = connect(tmp_path / "test.duckdb")
+    assert con.execute("SELECT entry_id, service_date_local::DATE, _line FROM staging.time_logs ORDER BY 1").fetchall() == [
+        ("E1", dt.date(2025, 1, 6), 2), ("E2", dt.date(2025, 1, 9), 4)]
+    assert con.execute("SELECT line_number FROM meta.quarantine").fetchall() == [(5,)]
+    con.close()
+
+
+@pytest.mark.parametrize("sheet", [None, "Logs"])
+def test_a_workbook_through_a_profile(tmp_path, sheet):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Logs"
+    ws.append(["id", "patient_mrn", "contact_type", "date", "minutes"])
+    ws.append(["x1", "M1", "Follow Up", 1706810400.5, 25])
+    wb.save(tmp_path / "treatment_logs_feb.xlsx")
+    mapped = map_export(load("akello"), [tmp_path / "treatment_logs_feb.xlsx"], sheet)
+    rows = next(t for t in mapped.tables if t.table == "time_logs").layers[0].to_pylist()
+    assert [(r["entry_id"], r["service_date"], r["minutes"], r["_line"]) for r in rows] == [("x1", "2024-02-01T18:00:00.500000Z", "25", 2)]
+
+
+def test_the_worked_example_loads_as_the_docs_say(tmp_path):
+    """docs/profiles.md: Lakeside's visits and roster through the finished lakeside.yaml."""
+    folder = EXPORTS / "lakeside"
+    result = CliRunner().invoke(cli, ["load", str(folder / "visits.csv"), str(folder / "roster.csv"),
+                                      "--profile", str(folder / "lakeside.yaml"), "--db", str(tmp_path / "program.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "roster.csv: patients: read 2 = loaded 2 + quarantined 0 + duplicates 0" in result.output
+    assert "visits.csv: time_logs: read 5 = loaded 4 + quarantined 1 (1 waiting for rows they refer to) + duplicates 0" in result.output
+    from bcm_analytics.warehouse import connect
+
+    con = connect(tmp_path / "program.duckdb")
+    assert con.execute("SELECT entry_id, staff_role, activity_type, contact_mode, service_date_local::DATE FROM staging.time_logs ORDER BY 1").fetchall() == [
+        ("1001", "bhcm", "assessment", "in_person", dt.date(2025, 1, 6)),
+        ("1002", "bhcm", "follow_up_contact", "phone", dt.date(2025, 1, 13)),
+        ("1003", "psychiatric_consultant", "caseload_review", "none", dt.date(2025, 1, 14)),
+        ("1004", "bhcm", "no_show", "none", dt.date(2025, 1, 15)),
+    ]
+    assert con.execute("SELECT line_number, status FROM meta.quarantine").fetchall() == [(6, "waiting")]
+    con.close()
