@@ -1,24 +1,66 @@
-"""The demo's steps after loading: each yields a label and a job returning the files it wrote.
+"""The demo end to end: generate a synthetic program, load it, bill it as a claims export,
+validate the store and render every report.
 
-Kept apart from the CLI so a test can run the same steps on a small program. The claims export
-is made here, not by the generator: the correct codes come from the billing engine, and the
-generator only plants mistakes in them (synthetic/claims.py), so no billing rule is written twice.
+Library code never prints: `run_demo` tells its caller what happens through `progress`, a
+function it calls with one event at a time (a step starts or ends, a file was loaded, the store
+was validated); `bcm demo` turns the events into lines. The claims export is made here, not by
+the generator: the correct codes come from the billing engine, and the generator only plants
+mistakes in them (synthetic/claims.py), so no billing rule is written twice.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bcm_analytics.billing import billing_lines, load_rules
 from bcm_analytics.billing.reconcile import reconciliation_workbook
-from bcm_analytics.models import refresh
+from bcm_analytics.ingest import FileRefused, FileResult, load_paths
+from bcm_analytics.models import BuildReport, refresh
 from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
 from bcm_analytics.reports.runner import render_report
-from bcm_analytics.synthetic import write_claims
+from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.warehouse import connect
 
 DEMO_END = "2026-10"  # a fixed last month keeps the demo repeatable and its data in the past
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    label: str
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    label: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class FileLoaded:
+    path: Path
+    result: FileResult | FileRefused
+
+
+@dataclass(frozen=True)
+class MartsUpdated:
+    report: BuildReport
+
+
+@dataclass(frozen=True)
+class Validated:
+    run: object  # contracts.validate.ValidationRun (imported lazily: great-expectations is slow to import)
+    out: Path
+
+
+Progress = Callable[[StepStarted | StepFinished | FileLoaded | MartsUpdated | Validated], None]
+
+
+def ignore(event) -> None:
+    """The default progress callback: nobody is listening."""
 
 
 def demo_start(months: int) -> str:
@@ -27,10 +69,62 @@ def demo_start(months: int) -> str:
     return f"{add_months(month_start(DEMO_END), 1 - months):%Y-%m}"
 
 
-def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: int, timezone: str) -> list[Path]:
-    """Bill the demo's expected lines (with planted mistakes) as claims.csv, then load it."""
-    from bcm_analytics.cli.data import run_load
+def run_demo(db: Path, reports_dir: Path, data_dir: Path, *, patients: int = 2000, months: int = 24, seed: int = 7,
+             timezone: str, progress: Progress = ignore) -> list[Path]:
+    """Run every step of the demo; returns the report files written. A report that fails to
+    render raises reports.runner.ReportError. Loading is idempotent, so an existing store is reused."""
+    rules = data_dir / "program_rules.yaml"
+    steps = [
+        (f"generating a synthetic program ({patients:,} patients, {months} months) in {data_dir}",
+         lambda: generate(data_dir, patients, months, seed)),
+        (f"loading {data_dir} into {db}",
+         lambda: load(db, [data_dir], timezone, progress)),
+        ("billing the expected lines as a claims export (with planted mistakes) and loading it",
+         lambda: bill_and_load_claims(db, data_dir, rules, seed=seed, timezone=timezone, progress=progress)),
+        ("validating the store against the data contracts (DuckDB on every row, great-expectations on a sample)",
+         lambda: validation(db, reports_dir, progress)),
+        ("rendering the data-quality report",
+         lambda: [render_report("data_quality", db, {}, reports_dir / "data_quality.html")]),
+        ("rendering the program overview",
+         lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]),
+        ("reconciling claims against logged minutes (report and finance workbook)",
+         lambda: reconciliation(db, reports_dir, rules)),
+        ("measuring outcomes and caseload (director's report; care-team worklists as a separate workbook)",
+         lambda: outcomes(db, reports_dir)),
+    ]
+    written = []
+    for label, job in steps:
+        progress(StepStarted(label))
+        started = time.perf_counter()
+        written += job()
+        progress(StepFinished(label, time.perf_counter() - started))
+    return written
 
+
+def generate(data_dir: Path, patients: int, months: int, seed: int) -> list[Path]:
+    """The synthetic exports (not listed among the files written: they are the demo's input)."""
+    generate_program(data_dir, patients=patients, months=months, start=demo_start(months), seed=seed)
+    return []
+
+
+def load(db: Path, paths: list[Path], timezone: str, progress: Progress) -> list[Path]:
+    """Load the files, then bring the marts up to date when anything new came in."""
+    con = connect(db, timezone=timezone)
+    try:
+        fresh = False
+        for path, result in load_paths(con, paths):
+            progress(FileLoaded(path, result))
+            fresh |= isinstance(result, FileResult) and not result.already_loaded
+        if fresh:
+            progress(MartsUpdated(refresh(con)))
+    finally:
+        con.close()
+    return []
+
+
+def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: int, timezone: str,
+                         progress: Progress = ignore) -> list[Path]:
+    """Bill the demo's expected lines (with planted mistakes) as claims.csv, then load it."""
     con = connect(db, timezone=timezone)
     try:
         refresh(con, load_rules(rules_path))  # the program's rules file becomes the store's own
@@ -39,32 +133,20 @@ def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: in
     finally:
         con.close()
     claims = write_claims(lines, data_dir, seed=seed)
-    run_load(db, [claims], timezone)
+    load(db, [claims], timezone, progress)
     return [claims]
 
 
-def demo_reports(db: Path, data_dir: Path, reports_dir: Path, *, seed: int, timezone: str):
-    rules = data_dir / "program_rules.yaml"
-    yield "billing the expected lines as a claims export (with planted mistakes) and loading it", \
-        lambda: bill_and_load_claims(db, data_dir, rules, seed=seed, timezone=timezone)
-    yield "validating the store against the data contracts (DuckDB on every row, great-expectations on a sample)", \
-        lambda: validation(db, reports_dir)
-    yield "rendering the data-quality report", \
-        lambda: [render_report("data_quality", db, {}, reports_dir / "data_quality.html")]
-    yield "rendering the program overview", \
-        lambda: [render_report("program_overview", db, {}, reports_dir / "program_overview.html")]
-    yield "reconciling claims against logged minutes (report and finance workbook)", \
-        lambda: reconciliation(db, reports_dir, rules)
-    yield "measuring outcomes and caseload (director's report; care-team worklists as a separate workbook)", \
-        lambda: outcomes(db, reports_dir)
-
-
-def validation(db: Path, reports_dir: Path) -> list[Path]:
-    from bcm_analytics.cli.validate import run_validation
-    from bcm_analytics.contracts.validate import DEFAULT_SAMPLE
+def validation(db: Path, reports_dir: Path, progress: Progress) -> list[Path]:
+    from bcm_analytics.contracts.validate import DEFAULT_SAMPLE, validate_and_record
 
     out = reports_dir / "data_contracts_result.json"
-    run_validation(db, DEFAULT_SAMPLE, out)
+    con = connect(db)
+    try:
+        run = validate_and_record(con, DEFAULT_SAMPLE, out)
+    finally:
+        con.close()
+    progress(Validated(run, out))
     return [out]
 
 

@@ -30,6 +30,25 @@ def db(store, load_rows, tmp_path):
     return tmp_path / "test.duckdb"
 
 
+@pytest.fixture
+def program_db(store, load_rows, tmp_path):
+    """30 patients, all with a PHQ-9 baseline of 15 in January 2025: 15 at clinic C1, 12 at C2 and
+    3 at C3; every third one remits by six months (score 3), the others stay at 12."""
+    clinics = ["C1"] * 15 + ["C2"] * 12 + ["C3"] * 3
+    load_rows("patients", [
+        {"patient_id": f"P{i:02d}", "clinic_id": c, "payer": "Medicare", "care_manager_id": "CM1", "enrollment_date": "2025-01-06"}
+        for i, c in enumerate(clinics)
+    ])
+    load_rows("assessments", [
+        {"assessment_id": f"A{i:02d}{n}", "patient_id": f"P{i:02d}", "instrument": "PHQ-9", "administered_on": day,
+         "total_score": score, "item_9": 0}
+        for i in range(len(clinics))
+        for n, (day, score) in enumerate([("2025-01-06", 15), ("2025-06-10", 3 if i % 3 == 0 else 12)])
+    ])
+    store.close()
+    return tmp_path / "test.duckdb"
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_patient_level_file_by_extension(db, tmp_path, suffix):
     out = tmp_path / f"outcomes{suffix}"
@@ -41,14 +60,18 @@ def test_patient_level_file_by_extension(db, tmp_path, suffix):
     assert (p1["episode_id"], p1["remission_6m_status"], bool(p1["remission_6m"])) == ("P1-1", "met", True)
 
 
-def test_measures_are_suppressed(db, tmp_path):
+def test_measures_are_suppressed(program_db, tmp_path):
     out = tmp_path / "measures.csv"
-    result = run("--db", db, "--as-of", "2025-12-31", "--measures", out, "--start-month", "2025-01", "--end-month", "2025-01")
+    result = run("--db", program_db, "--as-of", "2025-12-31", "--measures", out, "--start-month", "2025-01", "--end-month", "2025-01")
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     counts = frame[["denominator", "measured", "responders", "remitters"]]
     assert not counts.isin(range(1, 11)).any().any()
     assert {"dimension", "stratum", "window_name", "as_of", "definitions"} <= set(frame.columns)
+    six_months = frame[frame.window_name == "6m"].set_index(["dimension", "stratum"]).denominator
+    assert six_months[("program", "All")] == 30 and six_months[("clinic", "C1")] == 15, "large counts are shown"
+    clinics = six_months["clinic"]
+    assert pd.isna(clinics["C3"]) and clinics.isna().sum() >= 2, "C3's 3 patients hidden, and a second clinic so 30 - 15 - 12 cannot reveal them"
 
 
 def test_worklists_workbook(db, tmp_path):

@@ -253,6 +253,15 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     evidence = list(book["evidence"].values)
     assert len(evidence) == 1 + 4  # header + one entry for each expected line: A's 99492 and 99494, B's two months
 
+    # Y has another payer at A and B's clinic, Z the same payer at another clinic: the filters leave both out
+    program([patient("Y", payer="Medicaid"), patient("Z", clinic="FQ")],
+            [minutes("Y", "2025-01-10", 90), minutes("Z", "2025-01-10", 90)])
+    assert list(monthly_totals(con, "2025-01", "2025-02").patient_months) == [4, 1]
+    assert list(monthly_totals(con, "2025-01", "2025-02", payer="medicare").patient_months) == [3, 1]
+    assert list(monthly_totals(con, "2025-01", "2025-02", clinic="PP").patient_months) == [3, 1]
+    only_a_and_b = monthly_totals(con, "2025-01", "2025-02", payer="medicare", clinic="PP")
+    assert list(zip(only_a_and_b.expected_amount, only_a_and_b.patient_months)) == list(zip(months.expected_amount, months.patient_months))
+
 
 def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_path):
     import pandas as pd

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
+from html_tables import small_counts_in
 
 from bcm_analytics.reports.runner import render_report
 
@@ -39,3 +42,36 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
     assert html.count("bcm-figure-") >= 3
     assert "PT00" not in html, "no patient-level detail in the aggregate report"
     assert "unsupported_claim" in html and "*" in html
+    unsupported = [row for row in table_rows(html) if row and row[0] == "unsupported_claim"]
+    assert unsupported and all("*" in row and "1" not in row for row in unsupported), \
+        f"PT0000's one unsupported claim is a count of 1: hidden as * wherever it is counted, not {unsupported}"
+    assert small_counts_in(html) == []
+
+
+class Rows(HTMLParser):
+    """The cells of every table row of a page, row by row."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def table_rows(html: str) -> list[list[str]]:
+    parser = Rows()
+    parser.feed(html)
+    return parser.rows

@@ -8,6 +8,7 @@ from the data would fail, not just a key that drifted from the generator.
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +67,14 @@ def test_same_seed_writes_the_same_bytes_and_another_seed_does_not(tmp_path):
 
 
 def test_summary_counts_the_rows_it_wrote(tmp_path):
+    began = time.perf_counter()
     summary = generate_program(tmp_path, patients=120, months=6, seed=1)
+    elapsed = time.perf_counter() - began
     for name in EXPORTS:
         assert summary.rows[name] == len(read(tmp_path, f"{name}.csv"))
         assert summary.paths[name] == tmp_path / f"{name}.csv"
     assert summary.seconds > 0
+    assert elapsed / 2 <= summary.seconds <= elapsed, "the generator's own wall time, nearly all of the call"
 
 
 def test_columns_match_the_contract(program):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -42,15 +41,6 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], out: Pa
     click.echo(f"wrote {path}")
 
 
-@contextmanager
-def step(label: str):
-    """Print a step of a long run with how long it took."""
-    started = time.perf_counter()
-    click.echo(f"- {label} ...")
-    yield
-    click.echo(f"  done in {time.perf_counter() - started:.1f} s")
-
-
 @click.command()
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default="demo.duckdb", show_default=True,
               help="Store for the demo (loading is idempotent: an existing demo store is reused).")
@@ -63,22 +53,35 @@ def step(label: str):
 @timezone_option
 def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int, seed: int, timezone: str) -> None:
     """Synthetic program end to end: generate, load, validate, and render every report."""
-    from bcm_analytics.cli.data import run_load
-    from bcm_analytics.demo import demo_reports, demo_start
-    from bcm_analytics.synthetic import generate_program
+    from bcm_analytics.demo import run_demo
 
     started = time.perf_counter()
-    with step(f"generating a synthetic program ({patients:,} patients, {months} months) in {data_dir}"):
-        generate_program(data_dir, patients=patients, months=months, start=demo_start(months), seed=seed, progress=True)
-    with step(f"loading {data_dir} into {db}"):
-        run_load(db, [data_dir], timezone)
-    written = []
-    for label, job in demo_reports(db, data_dir, reports_dir, seed=seed, timezone=timezone):
-        with step(label):
-            try:
-                written += job()
-            except ReportError as e:
-                fail(str(e))
+    try:
+        written = run_demo(db, reports_dir, data_dir, patients=patients, months=months, seed=seed, timezone=timezone,
+                           progress=print_demo_event)
+    except ReportError as e:
+        fail(str(e))
     click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; files written:")
     for path in written:
         click.echo(f"  {path.resolve()}")
+
+
+def print_demo_event(event) -> None:
+    """One demo event as lines: each step with how long it took, a line per loaded file, the validation summary."""
+    from bcm_analytics.cli.data import marts_summary, summary_line
+    from bcm_analytics.cli.validate import summary_lines
+    from bcm_analytics.demo import FileLoaded, MartsUpdated, StepFinished, StepStarted, Validated
+    from bcm_analytics.ingest import FileRefused
+
+    match event:
+        case StepStarted(label):
+            click.echo(f"- {label} ...")
+        case StepFinished(_, seconds):
+            click.echo(f"  done in {seconds:.1f} s")
+        case FileLoaded(path, result):
+            click.echo(summary_line(path, result), err=isinstance(result, FileRefused))
+        case MartsUpdated(report):
+            click.echo(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
+        case Validated(run, _):
+            for line in summary_lines(run):
+                click.echo(line)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -64,20 +62,16 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
 
 def run_validation(db: Path, sample: int, out: Path | None):
     """Validate, keep the run in the store (for the data-quality report), print the summary."""
-    from bcm_analytics.contracts.validate import as_json, record, validate_store
+    from bcm_analytics.contracts.validate import validate_and_record
     from bcm_analytics.warehouse import connect
 
-    started_at = datetime.now(timezone.utc)
     con = connect(db)
     try:
-        run = validate_store(con, sample or None)
-        record(con, run, started_at)
+        run = validate_and_record(con, sample, out)
     finally:
         con.close()
     for line in summary_lines(run):
         click.echo(line)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(as_json(run), indent=1, default=str))
         click.echo(f"result written to {out}")
     return run

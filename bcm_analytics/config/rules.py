@@ -23,8 +23,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import pyarrow as pa
 from pydantic import BeforeValidator, Field, model_validator
 
-from bcm_analytics.config.settings import load_settings
 from bcm_analytics.config.files import ConfigError, Strict, digest, nearest, read_yaml, validate
+from bcm_analytics.config.settings import load_settings
 
 SETTINGS = ("physician_practice", "fqhc", "rhc")
 PROGRAMS = ("cocm", "general_bhi")

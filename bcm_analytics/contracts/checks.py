@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bcm_analytics.contracts.columns import TYPE_WORDS, TextOptions, parsed_ok, problem, raw_name, sql_text, typed_sql
 from bcm_analytics.contracts.sqlfiles import frame_sql, parameter_sql
 from bcm_analytics.contracts.suites import Expectation, expectations
-from bcm_analytics.contracts.columns import TYPE_WORDS, TextOptions, parsed_ok, problem, raw_name, sql_text, typed_sql
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 

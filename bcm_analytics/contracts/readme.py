@@ -7,11 +7,10 @@ while the README is stale).
 
 from __future__ import annotations
 
-import json
 import re
 
-from bcm_analytics.contracts.suites import SUITES_DIR, Expectation, expectations, load_suite, suite_tables
 from bcm_analytics.contracts.columns import FORMAT_WORDS, TYPE_WORDS
+from bcm_analytics.contracts.suites import SUITES_DIR, Expectation, expectations, load_suite, suite_tables
 from bcm_analytics.contracts.tables import table_specs
 
 README = SUITES_DIR.parent / "README.md"
@@ -132,7 +131,6 @@ def render(text: str) -> str:
 
 def main() -> None:
     README.write_text(render(README.read_text()))
-    print(f"updated {README} from {len(suite_tables())} suites ({json.dumps([len(expectations(t)) for t in suite_tables()])} expectations)")
 
 
 if __name__ == "__main__":

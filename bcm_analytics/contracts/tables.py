@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 import yaml
 
-CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
+# data_contracts/ at the top of the repository, installed as package data (see pyproject.toml)
+CONTRACTS_DIR = resources.files("bcm_analytics.data_contracts")
 
 DUCKDB_TYPES = {
     "text": "VARCHAR",

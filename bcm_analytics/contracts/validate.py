@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 
@@ -158,6 +160,17 @@ def record(con: duckdb.DuckDBPyConnection, run: ValidationRun, started_at) -> in
     con.execute("COMMIT")
     run.run_id = run_id
     return run_id
+
+
+def validate_and_record(con: duckdb.DuckDBPyConnection, sample: int | None = DEFAULT_SAMPLE, out: Path | None = None) -> ValidationRun:
+    """Validate, keep the run in the store (the data-quality report reads it) and write its JSON to `out`."""
+    started_at = datetime.now(timezone.utc)
+    run = validate_store(con, sample or None)
+    record(con, run, started_at)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(as_json(run), indent=1, default=str))
+    return run
 
 
 def as_json(run: ValidationRun) -> dict:

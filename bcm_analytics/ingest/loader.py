@@ -24,11 +24,11 @@ import duckdb
 from bcm_analytics import __version__
 from bcm_analytics.contracts.columns import TextOptions, sql_text
 from bcm_analytics.contracts.sqlfiles import install_macros
+from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.landing import Landed, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
 from bcm_analytics.ingest.sources import ArrowSource, describe
-from bcm_analytics.contracts.tables import table_specs
 
 
 @dataclass

@@ -105,6 +105,7 @@ class BuildReport:
     steps: list[Step] = field(default_factory=list)
     patients: int = 0  # patients whose data changed since the last build (None: first build)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds outside the models: scope, commit ...
 
     def rebuilt(self) -> list[Step]:
         return [s for s in self.steps if s.how != "kept"]
@@ -152,7 +153,9 @@ def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, target: Target = Targe
             if statement.strip():
                 con.execute(statement)
         report = _build(con, inputs, target, all_models, only, progress)
+        committing = time.perf_counter()
         con.execute("COMMIT")
+        report.phases["commit"] = time.perf_counter() - committing
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -165,13 +168,17 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
     recorded, recorded_inputs = manifest(con, target.catalog)
     config_digests = inputs.digests()
     digests = input_digests(all_models, config_digests)
+    clock = time.perf_counter()
     scoped = _scope(con, c) if not target.catalog else None
+    phases = {"changed patients": time.perf_counter() - clock}
+    clock = time.perf_counter()
     moved = _as_of_moved(con, all_models, inputs, recorded, recorded_inputs) if scoped is not None else {}
+    phases["as-of date moved"] = time.perf_counter() - clock
     for name, table in inputs.tables.items():
         if recorded_inputs.get(name) != config_digests[name] or target.catalog:
             _write_config(con, c, name, table, config_digests[name])
     version = data_version(con)
-    report = BuildReport(patients=scoped if scoped is not None else 0)
+    report = BuildReport(patients=scoped if scoped is not None else 0, phases=phases)
     per_patient = per_patient_relations(all_models)
     rebuilt: set[str] = set()
     for name, m in all_models.items():
@@ -205,10 +212,12 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
         report.steps.append(step)
         _record(con, c, m, digests[name], version, step, report.patients if how == "patients" else None)
     if not target.catalog:
+        clock = time.perf_counter()
         con.execute("DELETE FROM meta.marts_fingerprints")
         con.execute("INSERT INTO meta.marts_fingerprints SELECT * FROM temp._bcm_fingerprints")
         for name in ("_bcm_fingerprints", "_bcm_scope", "_bcm_scope_as_of"):
             con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        phases["fingerprints"] = time.perf_counter() - clock
     return report
 
 

@@ -9,9 +9,11 @@ are removed before export.
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+# notebooks/ at the top of the repository, installed as package data (see pyproject.toml)
+NOTEBOOKS_DIR = resources.files("bcm_analytics.notebooks")
 CDN_SCRIPT = re.compile(r'<script[^>]*src="((https?:)?//[^"]*)?"[^>]*>\s*</script>\s*')
 
 

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.profiles.model import normalise
 from bcm_analytics.ingest.readers import DELIMITERS, TEXT_ENCODINGS, FileRefused, scan
-from bcm_analytics.warehouse.store import TableSpec, table_specs
 
 # Names programs and EHR exports commonly give canonical columns (normalised: lower case, _).
 SYNONYMS = {

@@ -23,13 +23,13 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.config import settings as config
+from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest.loader import LoadOptions, load_file
 from bcm_analytics.ingest.profiles import mapping, sources
 from bcm_analytics.ingest.profiles.catalog import loinc
 from bcm_analytics.ingest.profiles.model import Profile, ProfileError
 from bcm_analytics.ingest.readers import FileRefused
 from bcm_analytics.ingest.sources import ArrowSource
-from bcm_analytics.warehouse.store import table_specs
 
 
 @dataclass

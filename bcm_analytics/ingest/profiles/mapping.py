@@ -20,10 +20,10 @@ import re
 import duckdb
 import pyarrow as pa
 
+from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.profiles import sources
 from bcm_analytics.ingest.profiles.catalog import Loinc
 from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier
-from bcm_analytics.warehouse.store import TableSpec, table_specs
 
 ITEMS = [str(i) for i in range(1, 10)]
 # Wall-clock readings a profile's time zone can turn into instants (the loader reads the same).

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bcm_analytics.warehouse.store import table_specs
+from bcm_analytics.contracts.tables import table_specs
 
 # Columns a `scores` block produces for every administration it finds (see ScoresSpec).
 SCORE_COLUMNS = ("instrument", "total_score", *(f"item_{i}" for i in range(1, 10)))
