@@ -8,6 +8,7 @@ import sys
 import click
 
 from bcm_analytics import __version__
+from bcm_analytics.cli.audit import audit
 from bcm_analytics.cli.billing import billing, reconcile
 from bcm_analytics.cli.data import generate, load, quarantine
 from bcm_analytics.cli.errors import Boundary, quiet_cleanup
@@ -37,7 +38,7 @@ def cli() -> None:
         raise click.ClickException(str(e)) from None
 
 
-for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile, profile):
+for command in (generate, load, build, quarantine, report, demo, validate, outcomes, billing, reconcile, profile, audit):
     cli.add_command(command)
 
 

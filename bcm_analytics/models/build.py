@@ -93,22 +93,26 @@ class Target:
 
     catalog: str | None = None
     models: frozenset[str] = frozenset()
+    home: str | None = None  # the store's catalog, which names what a scratch build reads from the store
 
     @property
     def prefix(self) -> str:
         return f"{self.catalog}." if self.catalog else ""
 
     def locate(self, sql: str) -> str:
-        """SQL whose marts./config. names point into this target where the target holds them."""
+        """SQL whose marts./config. names point into this target where the target holds them, and
+        at the store (by its catalog name) otherwise: a view created in a scratch catalog resolves
+        an unqualified name in that catalog, not in the store."""
         if not self.catalog:
             return sql
+        home = '"' + self.home.replace('"', '""') + '".' if self.home else ""
 
         def place(m: re.Match) -> str:
             schema, name = m.group(1), m.group(2)
-            inside = schema == "config" or name in self.models
-            return f"{self.catalog}.{schema}.{name}" if inside else m.group(0)
+            inside = schema == "config" or (schema == "marts" and name in self.models)
+            return f"{self.catalog}.{schema}.{name}" if inside else f"{home}{m.group(0)}"
 
-        return re.sub(r"(?<![\w.])(marts|config)\.([a-z_][a-z0-9_]*)\b", place, sql)
+        return re.sub(r"(?<![\w.])(marts|config|staging|core|meta)\.([a-z_][a-z0-9_]*)\b", place, sql)
 
 
 @dataclass

@@ -177,6 +177,9 @@ def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress
     all_models = models(NAMES)
     todo = stale | downstream(all_models, {f"config.{c}" for c in changed})
     todo |= downstream(all_models, {f"marts.{m}" for m in todo})
+    # every macro too (creating one costs nothing): a view built there binds the macros it calls,
+    # and their bodies' unqualified names, in the scratch catalog
+    todo |= {name for name, m in all_models.items() if m.kind == "macro"}
     target = _scratch(con, wanted, todo)
     if not _built(con, target):
         build(con, wanted, target, only=todo, progress=progress)
@@ -218,7 +221,8 @@ def _scratch(con, wanted: Inputs, todo: set[str]) -> Target:
             _SCRATCH_DIR = Path(tempfile.mkdtemp(prefix="bcm-scratch-"))
             atexit.register(shutil.rmtree, _SCRATCH_DIR, True)
         con.execute(f"ATTACH '{_SCRATCH_DIR / _session(con)}-{name}.duckdb' AS {name} (READ_WRITE)")
-    return Target(name, frozenset(todo))
+    home = con.execute("SELECT current_database()").fetchall()[0][0]
+    return Target(name, frozenset(todo), home)
 
 
 def _session(con) -> str:

@@ -1,0 +1,9 @@
+-- Claim lines of registry patients as an audit packet lists them (claim, line, code, units, the
+-- billing NPI, status, charge and payment), with the export file and line each came from.
+-- kind: view
+SELECT c.patient_id, c.service_month, c.claim_id, c.line_number, c.code, c.units, c.billing_provider_npi,
+       c.claim_status, c.denied, c.charge_amount, c.paid_amount, c.family,
+       s.date_of_service, s._source_file AS source_file, s._line AS source_line, s._load_id AS load_id
+FROM marts.recon_claim_lines c
+LEFT JOIN staging.claims s ON s.claim_id = c.claim_id AND s.line_number IS NOT DISTINCT FROM c.line_number
+WHERE c.known_patient

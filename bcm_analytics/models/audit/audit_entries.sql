@@ -1,0 +1,63 @@
+-- Every time-log entry as an auditor reads it: what marts.billing_entries decided (status, minutes
+-- counted) and, for an entry not counted or counted in part, the reason in plain words; for
+-- overlapping time, the entries of the same staff member and patient it overlaps; and where the
+-- entry came from (source file, line, the load and when it ran). The audit packets and the
+-- time-allocation report read it; it decides nothing billing_entries has not decided.
+-- kind: view
+WITH partners AS (  -- for overlapping time: the intervals it overlaps that count or block
+  SELECT o.entry_id,
+         list(p.entry_id || ' (' || p.activity_type || ' ' || strftime(p.start_at, '%H:%M') || '-' || strftime(p.end_at, '%H:%M')
+              || CASE WHEN p.status = 'activity_not_countable' THEN ', not countable' ELSE '' END || ')'
+              ORDER BY p.start_at, p.entry_id) AS overlaps_with,
+         bool_or(p.status = 'activity_not_countable') AS any_blocking, bool_and(p.status = 'activity_not_countable') AS all_blocking
+  FROM marts.billing_entries o
+  JOIN marts.billing_entries p
+    ON p.patient_id = o.patient_id AND p.staff_id = o.staff_id AND p.entry_id <> o.entry_id
+   AND p.start_at < o.end_at AND p.end_at > o.start_at
+   AND p.status IN ('counted', 'counted_in_part_overlap', 'activity_not_countable')
+  WHERE o.status IN ('counted_in_part_overlap', 'not_counted_overlap')
+  GROUP BY o.entry_id
+),
+described AS (
+  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, w.overlaps_with,
+         format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
+         format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
+         CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
+              WHEN w.any_blocking THEN 'time already counted for another entry, or a non-countable activity, of the same staff member on this patient'
+              ELSE 'time already counted for another entry of the same staff member on this patient' END AS overlap_text
+  FROM marts.billing_entries e
+  JOIN marts.billing_patients p USING (patient_id)
+  LEFT JOIN partners w USING (entry_id)
+)
+SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, d.start_at, d.end_at,
+       d.staff_id, d.staff_role, d.activity_type, d.contact_mode, d.minutes AS minutes_logged,
+       d.counted_minutes AS minutes_counted, d.minutes - d.counted_minutes AS minutes_not_counted, d.status,
+       CASE d.status
+         WHEN 'counted' THEN NULL
+         WHEN 'counted_in_part_overlap' THEN
+           format('{} of its {} minutes overlap {} (overlaps {}); overlapping time counts once.',
+                  d.lost_text, d.minutes_text, d.overlap_text, array_to_string(d.overlaps_with, ', '))
+         WHEN 'not_counted_overlap' THEN
+           format('All {} minutes overlap {} (overlaps {}); overlapping time counts once.',
+                  d.minutes_text, d.overlap_text, array_to_string(d.overlaps_with, ', '))
+         WHEN 'activity_not_countable' THEN
+           format('''{}'' is not a countable care-management activity under the rule in force (separately billed, clerical, or a no-show).',
+                  d.activity_type)
+         WHEN 'activity_unknown' THEN
+           format('Activity type ''{}'' is outside the rules'' vocabulary, so it never counts; map it to a known activity.',
+                  d.activity_type)
+         WHEN 'role_not_countable' THEN
+           format('Minutes of staff role ''{}'' do not count under the rule in force (only care-management staff time counts).',
+                  d.staff_role)
+         WHEN 'no_consent' THEN 'The patient has no consent date on file; minutes count only from consent on.'
+         WHEN 'before_consent' THEN
+           format('Logged on {}, before the patient''s consent on {}; minutes count only from consent on.',
+                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.consent_date, '%Y-%m-%d'))
+         WHEN 'no_rule_in_force' THEN
+           format('No billing rule is in force for a {} patient in a {} ({} program) in {}; no minutes count that month.',
+                  d.payer_class, replace(d.billing_setting, '_', ' '), d.program, strftime(d.service_month, '%Y-%m'))
+         ELSE d.status END AS reason,
+       d.overlaps_with, d.code_set,
+       d._source_file AS source_file, d._line AS source_line, d._load_id AS load_id, l.finished_at AS loaded_at
+FROM described d
+LEFT JOIN meta.load_log l ON l.load_id = d._load_id

@@ -1,0 +1,34 @@
+-- Where logged minutes go: per patient, staff member, month, activity and contact mode, the minutes
+-- of each outcome (patient_id stays so a report can count the patients behind a cell). Counted minutes either support a code their patient-month bills (`supported_code`) or
+-- sit in a month that reaches no code (`below_threshold`); uncounted minutes carry the reason
+-- marts.billing_entries gave them (an entry counted in part splits into its counted part and its
+-- `overlap` part), with non-countable activities told apart as `administrative`,
+-- `separately_billed` or `activity_not_countable` (marts.activity_category). Every logged minute
+-- of the store is in exactly one row: the minutes add up to the time logs.
+-- kind: view
+WITH e AS (
+  SELECT patient_id, service_month, coalesce(staff_id, '(no staff id)') AS staff_id, staff_role, activity_type,
+         coalesce(contact_mode, '(none given)') AS contact_mode, status, minutes, counted_minutes,
+         marts.activity_category(activity_type) AS activity_category
+  FROM marts.billing_entries
+),
+billed AS (SELECT DISTINCT patient_id, service_month FROM marts.billing_lines),
+parts AS (
+  SELECT e.*, CASE WHEN b.patient_id IS NOT NULL THEN 'supported_code' ELSE 'below_threshold' END AS outcome,
+         e.counted_minutes AS part
+  FROM e LEFT JOIN billed b USING (patient_id, service_month)
+  WHERE e.counted_minutes > 0
+  UNION ALL
+  SELECT e.*, CASE WHEN status IN ('counted_in_part_overlap', 'not_counted_overlap') THEN 'overlap'
+                   WHEN status = 'activity_not_countable' AND activity_category = 'administrative' THEN 'administrative'
+                   WHEN status = 'activity_not_countable' AND activity_category = 'separately billed service' THEN 'separately_billed'
+                   ELSE status END,
+         e.minutes - e.counted_minutes
+  FROM e
+  WHERE e.minutes > e.counted_minutes
+)
+SELECT patient_id, staff_id, staff_role, service_month, activity_category, activity_type, contact_mode, outcome,
+       outcome IN ('supported_code', 'below_threshold') AS counted,
+       sum(part) AS minutes
+FROM parts
+GROUP BY ALL

@@ -1,0 +1,305 @@
+"""Audit packets: each page lists exactly the entries the billing engine counted, the others with
+their reasons, and adds up; the files are private; `bcm audit` refuses bad input in one line.
+
+The hand-written program (patients A, B, C) has one entry of every kind an auditor asks about;
+the synthetic program checks every page against marts.billing_evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bcm_analytics.billing.audit import audit_claims, audit_entries, audit_lines, audit_months
+from bcm_analytics.cli.audit import audit
+from bcm_analytics.models import refresh
+from bcm_analytics.reports.audit import page_name, write_packets
+from bcm_analytics.synthetic import generate_program, write_claims
+from bcm_analytics.warehouse import connect
+
+CLINIC = {"clinic_id": "PP", "clinic_name": "Prairie Practice", "setting": "physician_practice", "timezone": "America/Chicago"}
+
+
+def patient(pid: str, consent: str) -> dict:
+    return {"patient_id": pid, "clinic_id": "PP", "payer": "Medicare", "program": "cocm", "care_manager_id": "BCM1",
+            "treating_provider_npi": "1234567893", "enrollment_date": "2025-01-01", "consent_date": consent}
+
+
+def entry(eid, pid, day, minutes, activity="follow_up_contact", role="bhcm", staff="BCM1", start="") -> dict:
+    return {"entry_id": eid, "patient_id": pid, "staff_id": staff, "staff_role": role, "service_date": day,
+            "minutes": str(minutes), "activity_type": activity, "start_time": start}
+
+
+# A, March 2025 (consent 10 March), logged 103 minutes, 60 countable -> 99492 (initial month):
+#   a1  5 Mar  outreach            10  before consent
+#   a2 12 Mar  assessment          30  counted
+#   a3 14 Mar  administrative       8  activity not countable
+#   a4 14 Mar  caseload review     15  psychiatric consultant: role not countable
+#   a5 20 Mar  10:00-10:20         20  counted
+#   a6 20 Mar  10:10-10:30         20  counted 10 (10:10-10:20 overlaps a5)
+# B: no consent on file; 40 minutes in April 2025 count nothing, and a claim bills 99492 anyway.
+# C: consent 5 June 2025; 20 minutes on 20 May (before consent), 40 in June -> June is initial (99492).
+ENTRIES = [
+    entry("a1", "A", "2025-03-05", 10, "outreach"),
+    entry("a2", "A", "2025-03-12", 30, "assessment"),
+    entry("a3", "A", "2025-03-14", 8, "administrative"),
+    entry("a4", "A", "2025-03-14", 15, "caseload_review", role="psychiatric_consultant", staff="PSY1"),
+    entry("a5", "A", "2025-03-20", 20, start="10:00"),
+    entry("a6", "A", "2025-03-20", 20, "care_coordination", start="10:10"),
+    entry("b1", "B", "2025-04-08", 40),
+    entry("c1", "C", "2025-05-20", 20, "outreach"),
+    entry("c2", "C", "2025-06-10", 40),
+]
+CLAIMS = [
+    {"claim_id": "CL1", "line_number": "1", "patient_id": "A", "date_of_service": "2025-03-31", "procedure_code": "99492",
+     "units": "1", "billing_provider_npi": "1234567893", "charge_amount": "145", "claim_status": "paid"},
+    {"claim_id": "CL2", "line_number": "1", "patient_id": "B", "date_of_service": "2025-04-30", "procedure_code": "99492",
+     "units": "1", "billing_provider_npi": "1234567893", "charge_amount": "145", "claim_status": "submitted"},
+]
+
+
+@pytest.fixture
+def program(store, load_rows):
+    for table, rows in (("clinics", [CLINIC]),
+                        ("patients", [patient("A", "2025-03-10"), patient("B", ""), patient("C", "2025-06-05")]),
+                        ("time_logs", ENTRIES), ("claims", CLAIMS)):
+        result = load_rows(table, rows)
+        assert result.rows_quarantined == 0, table
+    refresh(store)
+    return store
+
+
+class Page(HTMLParser):
+    """An audit page read back: the page's patient-month, each entry row's data, the totals."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.main, self.entries, self.totals, self._total = {}, {}, {}, None
+        self.text = text
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "main":
+            self.main = a
+        elif tag == "tr" and "data-entry" in a:
+            self.entries[a["data-entry"]] = (a["data-status"], number(a["data-logged"]), number(a["data-counted"]))
+        elif tag == "td" and a.get("id", "").startswith("total-"):
+            self._total = a["id"]
+
+    def handle_data(self, data):
+        if self._total:
+            self.totals[self._total] = number(data)
+            self._total = None
+
+    @property
+    def counted(self) -> dict[str, Decimal]:
+        return {e: counted for e, (_, _, counted) in self.entries.items() if counted > 0}
+
+
+def number(text: str) -> Decimal:
+    return Decimal(text.replace(",", "").strip())
+
+
+def test_a_packet_lists_every_entry_with_minutes_counted_and_reasons_that_add_up(program, tmp_path):
+    run = write_packets(program, tmp_path / "packets", "2025-03", "2025-06")
+    assert (run.packets, run.patients) == (3, 3)  # A March (expected + billed), B April (billed), C June (expected)
+    page = Page((tmp_path / "packets" / "A_2025-03.html").read_text())
+    assert page.entries == {
+        "a1": ("before_consent", 10, 0), "a2": ("counted", 30, 30), "a3": ("activity_not_countable", 8, 0),
+        "a4": ("role_not_countable", 15, 0), "a5": ("counted", 20, 20), "a6": ("counted_in_part_overlap", 20, 10)}
+    assert page.totals == {"total-logged": 103, "total-counted": 60}
+    assert page.main["data-countable"] == "60"
+    text = re.sub(r"\s+", " ", page.text)
+    for words in ("Logged on 2025-03-05, before the patient&#39;s consent on 2025-03-10",
+                  "&#39;administrative&#39; is not a countable care-management activity",
+                  "Minutes of staff role &#39;psychiatric_consultant&#39; do not count",
+                  "10 of its 20 minutes overlap time already counted for another entry of the same staff member",
+                  "overlaps a5 (follow_up_contact 10:00-10:20)",
+                  "Initial: the first month with countable minutes for this patient, so it starts episode A-2025-03.",
+                  "60 countable minutes in an initial month reach 99492 (from 36 minutes)",
+                  "from the patient row at", "line 2",  # the consent date's source: A is the patients file's first row
+                  "CL1", "matched", "$145.00"):
+        assert words in text, words
+    # the subtotals of what did not count add up with the counted minutes to what was logged
+    for label, minutes in (("before the consent date", 10), ("activity not countable", 8), ("staff role not countable", 15),
+                           ("overlapping time", 10)):
+        assert re.search(rf"not counted: {label} \(1 entry\)</td>\s*<td class=\"num\">{minutes}</td>", page.text), label
+
+
+def test_a_billed_month_without_minutes_gets_a_packet_with_the_findings(program, tmp_path):
+    write_packets(program, tmp_path, "2025-04")
+    page = Page((tmp_path / "B_2025-04.html").read_text())
+    assert page.entries == {"b1": ("no_consent", 40, 0)}
+    text = re.sub(r"\s+", " ", page.text)
+    assert "The patient has no consent date on file" in text
+    assert "no consent date on file" in text and "nothing was billed" not in text
+    assert "unsupported_claim" in text.replace(" ", "_") or "unsupported claim" in text
+    assert "the patient has no consent on file; record the consent or void the line." in text
+    assert "No countable minutes this month: it is not a month of service" in text
+
+
+def test_the_library_returns_the_same_rows_as_frames(program):
+    months = audit_months(program, "2025-03", "2025-06")
+    assert list(zip(months.patient_id, months.service_month, months.expected_codes.fillna(""), months.billed_codes.fillna(""))) == [
+        ("A", "2025-03", "99492", "99492"), ("B", "2025-04", "", "99492"), ("C", "2025-06", "99492", "")]
+    assert months.patient_source_line.tolist() == [2, 3, 4]
+    entries = audit_entries(program, "2025-03", "2025-06", patient="A")
+    assert entries.minutes_counted.sum() == 60 and entries.reason.notna().sum() == 4
+    assert entries.entry_id.tolist() == ["a1", "a2", "a3", "a4", "a5", "a6"]
+    lines = audit_lines(program, "2025-03")
+    assert list(zip(lines.code, lines.unit_fee, lines.fee_verified)) == [("99492", 145.0, False)]
+    assert lines.fee_source.str.contains("billing_rules.md").all()
+    assert audit_claims(program, "2025-04").source_line.tolist() == [3]
+
+
+def test_one_patient_and_an_empty_period(program, tmp_path):
+    run = write_packets(program, tmp_path / "one", "2025-01", "2025-12", patient="C")
+    assert run.packets == 1 and (tmp_path / "one" / "C_2025-06.html").exists()
+    empty = write_packets(program, tmp_path / "none", "2024-01")
+    assert empty.packets == 0
+    assert "No billed or expected patient-month" in (tmp_path / "none" / "index.html").read_text()
+
+
+def test_pages_are_private_and_the_index_links_each(program, tmp_path):
+    folder = tmp_path / "new" / "packets"
+    write_packets(program, folder, "2025-03", "2025-06")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == ["A_2025-03.html", "B_2025-04.html", "C_2025-06.html", "index.html"]
+    assert {stat.S_IMODE((folder / f).stat().st_mode) for f in files} == {0o600}
+    index = (folder / "index.html").read_text()
+    for f in files[:-1]:
+        assert f'href="{f}"' in index
+
+
+def test_a_patient_id_never_becomes_a_path():
+    from datetime import date
+
+    assert page_name("../etc/passwd", date(2025, 3, 1)) == "~2e~2e~2fetc~2fpasswd_2025-03.html"
+    assert page_name("P-01_x", date(2025, 3, 1)) == "P-01_x_2025-03.html"
+
+
+# --- every page of a synthetic program against the evidence mart ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """A small synthetic program with its claims, loaded and built; the store path."""
+    folder = tmp_path_factory.mktemp("audit_program")
+    generate_program(folder / "data", patients=80, months=6, start="2025-10", seed=5)
+    db = folder / "store.duckdb"
+    con = connect(db, timezone="America/New_York")
+    from bcm_analytics.ingest import load_file
+    from bcm_analytics.ingest.loader import discover
+
+    for path in discover([folder / "data"])[0]:
+        load_file(con, path)
+    refresh(con, folder / "data" / "program_rules.yaml")
+    from bcm_analytics.billing import billing_lines
+
+    claims = write_claims(billing_lines(con, "2025-10", "2026-03"), folder / "data", seed=5)
+    load_file(con, claims)
+    refresh(con)
+    con.close()
+    return db
+
+
+def test_every_page_lists_exactly_the_entries_the_engine_counted(synthetic, tmp_path):
+    con = connect(synthetic, read_only=True)
+    try:
+        run = write_packets(con, tmp_path, "2025-10", "2026-03")
+        evidence = con.execute(
+            """SELECT patient_id, strftime(service_month, '%Y-%m'), entry_id, any_value(minutes_counted)
+               FROM marts.billing_evidence GROUP BY ALL""").fetchall()
+        entries = con.execute(
+            """SELECT patient_id, strftime(service_month, '%Y-%m'), entry_id, status FROM marts.billing_entries
+               WHERE (patient_id, service_month) IN (SELECT patient_id, service_month FROM marts.audit_patient_months)
+                 AND service_month BETWEEN DATE '2025-10-01' AND DATE '2026-03-01'""").fetchall()
+        months = con.execute(
+            """SELECT patient_id, strftime(service_month, '%Y-%m'), countable_minutes, logged_minutes FROM marts.audit_months
+               WHERE service_month BETWEEN DATE '2025-10-01' AND DATE '2026-03-01'""").fetchall()
+    finally:
+        con.close()
+    assert run.packets == len(months) > 50
+    counted: dict[tuple, dict] = {}
+    for pid, month, eid, minutes in evidence:
+        counted.setdefault((pid, month), {})[eid] = Decimal(str(minutes))
+    listed: dict[tuple, dict] = {}
+    for pid, month, eid, status in entries:
+        listed.setdefault((pid, month), {})[eid] = status
+    not_counted_seen = 0
+    for pid, month, countable, logged in months:
+        page = Page((tmp_path / f"{pid}_{month}.html").read_text())
+        assert (page.main["data-patient"], page.main["data-month"]) == (pid, month)
+        assert page.counted == counted.get((pid, month), {}), (pid, month)
+        assert {e: s for e, (s, _, _) in page.entries.items()} == listed.get((pid, month), {}), (pid, month)
+        if page.entries:
+            assert page.totals["total-counted"] == Decimal(str(countable)) == sum(page.counted.values(), Decimal(0))
+            assert page.totals["total-logged"] == Decimal(str(logged))
+        for eid, (status, logged_minutes, counted_minutes) in page.entries.items():
+            if counted_minutes < logged_minutes:
+                not_counted_seen += 1
+                row = re.search(rf'data-entry="{eid}"(?:(?!</tr>).)*</tr>\s*<tr class="not-counted why">'
+                                r'<td></td><td colspan="8" class="reason">Why not counted[^:]*: (.*?)</td>', page.text, re.S)
+                assert row and row.group(1).strip(), f"{pid} {month} {eid}: no reason for {status}"
+    assert not_counted_seen > 10
+
+
+def test_packets_from_other_rules_and_from_an_older_store_read_only(synthetic, tmp_path):
+    """Other rules are built in a scratch catalog beside a read-only store; so are the audit views of
+    a store built before they existed (its manifest lacks them)."""
+    con = connect(synthetic, read_only=True)
+    try:
+        assert write_packets(con, tmp_path / "texas", "2026-01", rules="texas_medicaid").packets > 0
+    finally:
+        con.close()
+    older = tmp_path / "older.duckdb"
+    older.write_bytes(Path(synthetic).read_bytes())
+    con = connect(older)
+    con.execute("DELETE FROM meta.marts_manifest WHERE model LIKE 'audit%'")
+    con.execute("DROP VIEW marts.audit_months")
+    con.close()
+    con = connect(older, read_only=True)
+    try:
+        assert write_packets(con, tmp_path / "older", "2026-01").packets > 0
+    finally:
+        con.close()
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+
+def run_cli(*args):
+    return CliRunner().invoke(audit, [str(a) for a in args])
+
+
+def test_bcm_audit_writes_the_index_and_says_where(synthetic, tmp_path):
+    result = run_cli("--db", synthetic, "--month", "2026-02", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\d+ audit packet\(s\) for \d+ patient\(s\) \(2026-02..2026-02\): .*index.html", result.output)
+    assert (tmp_path / "out" / "index.html").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--month", "2026-02", "--to", "2026-01"], "--to 2026-01 is before --month 2026-02"),
+    (["--month", "2026-02", "--patient", "NOBODY"], "no patient NOBODY in"),
+    (["--month", "2026-2"], "'2026-2' is not a month YYYY-MM"),
+    (["--to", "2026-02"], "--month YYYY-MM is required"),
+])
+def test_bcm_audit_refuses_in_one_line(synthetic, tmp_path, args, message):
+    result = run_cli("--db", synthetic, *args, "--out", tmp_path / "out")
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_bcm_audit_refuses_a_file_as_the_folder(synthetic, tmp_path):
+    (tmp_path / "f").write_text("x")
+    result = run_cli("--db", synthetic, "--month", "2026-02", "--out", tmp_path / "f")
+    assert result.exit_code != 0 and "is a file" in result.output and "Traceback" not in result.output
