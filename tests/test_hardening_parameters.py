@@ -51,7 +51,7 @@ def test_a_parameter_name_holding_code_runs_nothing(db, tmp_path, monkeypatch, n
 def test_a_misspelled_name_is_refused_with_the_nearest_match(db, no_kernel):
     line = refusal("report", "program_overview", "-p", "strat_month", "2025-03", "--db", db)
     assert line == ("Error: program_overview has no parameter strat_month (did you mean start_month?); "
-                    "its parameters: start_month, end_month, clinic")
+                    "its parameters: start_month, end_month, clinic, audience")
     line = refusal("report", "caseload_outcomes", "-p", "clinic", "C1", "--db", db)
     assert "(did you mean clinics?)" in line
 
@@ -89,8 +89,9 @@ def test_valid_parameters_are_listed(no_kernel):
     result = bcm("report", "billing_reconciliation", "--list-parameters")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == ["start_month", "end_month", "clinic", "payer", "rules", "as_of"]
-    assert "a month YYYY-MM" in lines[0] and "a date YYYY-MM-DD" in lines[-1] and "a rules YAML file" in lines[4]
+    assert [line.split()[0] for line in lines] == ["start_month", "end_month", "clinic", "payer", "rules", "as_of", "audience"]
+    assert "a month YYYY-MM" in lines[0] and "a date YYYY-MM-DD" in lines[5] and "a rules YAML file" in lines[4]
+    assert "internal or external" in lines[-1]
 
 
 def test_values_pass_typed_and_as_the_store_spells_them(db):
