@@ -13,7 +13,7 @@ WITH ep AS (
 ),
 ruled AS (
   SELECT k.patient_id, k.service_month, p.* EXCLUDE (patient_id),
-         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, k.service_month) AS r
+         marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, k.service_month) AS r
   FROM marts.audit_patient_months k JOIN marts.billing_patients p USING (patient_id)
 ),
 expected AS (

@@ -9,5 +9,5 @@ SELECT m.patient_id, m.service_month, m.care_manager_id, m.clinic_id, m.payer_cl
        m.countable_minutes - CASE WHEN m.billed_base_code = b.code THEN b.from_minutes ELSE m.r.fallback_from END AS minutes_past_threshold,
        m.next_code, m.next_from, m.next_from - m.countable_minutes AS minutes_to_next
 FROM (SELECT c.*, marts.month_base(c.r, c.month_type) AS b
-      FROM (SELECT *, marts.rule_in_force(payer_class, billing_setting, program, service_month) AS r
+      FROM (SELECT *, marts.rule_in_force(payer, payer_class, billing_setting, program, service_month) AS r
             FROM marts.billing_month_codes WHERE billed_base_code IS NOT NULL) c) m

@@ -36,7 +36,7 @@ placed AS (
   SELECT m.*, v.month_type AS month_type_now, v.previous_now, coalesce(c.countable_minutes, 0) AS countable_minutes,
          lag(m.service_month) OVER (PARTITION BY m.patient_id, m.reason ORDER BY m.service_month) AS previous_with,
          p.clinic_id, p.care_manager_id, p.payer, p.payer_class, p.billing_setting, p.program,
-         marts.rule_in_force(p.payer_class, p.billing_setting, p.program, m.service_month) AS r
+         marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, m.service_month) AS r
   FROM months m
   JOIN marts.billing_patients p USING (patient_id)
   LEFT JOIN served v USING (patient_id, service_month)
@@ -58,9 +58,9 @@ now AS (
 priced AS (
   SELECT c.*, nullif(concat_ws(' + ', k.billed_base_code, CASE WHEN k.add_on_units > 0 THEN k.add_on_code || ' x' || k.add_on_units END), '') AS codes_with,
          CASE WHEN k.billed_base_code IS NULL THEN 0
-              ELSE round(marts.fee_in_force(payer_class, k.billed_base_code, service_month).amount, 2) END
+              ELSE round(marts.fee_in_force(payer_class, billing_setting, k.billed_base_code, service_month).amount, 2) END
          + CASE WHEN k.add_on_units > 0
-                THEN round(marts.fee_in_force(payer_class, k.add_on_code, service_month).amount * k.add_on_units, 2)
+                THEN round(marts.fee_in_force(payer_class, billing_setting, k.add_on_code, service_month).amount * k.add_on_units, 2)
                 ELSE 0 END AS amount_with
   FROM coded c
 )
