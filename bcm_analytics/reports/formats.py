@@ -74,10 +74,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
     # --- time allocation
-    "staff_id": ("care manager (staff id)", "text"), "staff_role": ("role", "text"),
+    "staff_id": ("staff member", "text"), "staff_role": ("role", "text"),
     "outcome": ("where the minutes went", "text"), "outcome_label": ("where the minutes went", "text"), "activity_category": ("activity category", "text"),
     "reason": ("reason", "text"), "code": ("base code billed", "text"), "threshold": ("code's threshold", "text"),
-    "counted": ("counted", "text"), "minutes": ("minutes", "number"), "pct_of_logged": ("share of logged minutes", "rate"),
+    "minutes": ("minutes", "number"), "pct_of_logged": ("share of logged minutes", "rate"),
     "patient_months_with_time": ("patient-months with time logged", "count"),
     "patient_months_with": ("patient-months with such minutes", "count"),
     "months_affected": ("patient-months with such minutes", "count"),

@@ -147,7 +147,6 @@ def breakdown(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     if dim == "outcome":
         safe["meaning"] = [("all logged minutes" if o == TOTAL else OUTCOMES[o]) for o in safe[dim]]
         safe["outcome_label"] = [TOTAL if o == TOTAL else formats.label(o) for o in safe[dim]]
-        safe["counted"] = ["" if o == TOTAL else "yes" if o in COUNTED else "no" for o in safe[dim]]
     return safe
 
 
@@ -248,6 +247,12 @@ def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
 
 
+def care_managers(staff: pd.DataFrame) -> pd.DataFrame:
+    """The rows of care managers (role bhcm, config.rules.ROLES) of a per-staff frame: the others
+    (psychiatric consultants, treating practitioners) log time whose share would only add lines at 0%."""
+    return staff[staff.staff_role == "bhcm"]
+
+
 def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     """Minutes over the period per care manager (rows) and activity category or contact mode
     (columns), with each care manager's logged total and the All row."""
@@ -309,7 +314,7 @@ def _value(frame: pd.DataFrame, index, col: str) -> tuple:
 def _lost_detail(frame: pd.DataFrame, index) -> str:
     months = "" if _hidden(frame, index, "months_affected") else \
         f" in {formats.count(frame.loc[index, 'months_affected'])} patient-months"
-    return f"at the fee schedule: minutes lost to missing or late consent and unknown activity names{months}"
+    return f"at the fee schedule{months}"
 
 
 def _over(frame: pd.DataFrame, index) -> str:
