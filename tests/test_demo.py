@@ -13,6 +13,7 @@ EXPECTED = [
     "data_quality.html", "program_overview.html", "billing_reconciliation.html", "billing_reconciliation.xlsx",
     "caseload_outcomes.html", "care_team_worklists.xlsx", "data_contracts_result.json",
     "program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
+    "time_allocation.html", "time_allocation_external.html",
 ]
 
 
@@ -26,7 +27,8 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
         assert path.exists() and path.stat().st_size > 0, name
         assert str(path.resolve()) in first.output
     assert openpyxl.load_workbook(tmp_path / "reports" / "billing_reconciliation.xlsx").sheetnames[0] == "work queue"
-    for aggregate in ("program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html"):
+    for aggregate in ("program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
+                      "time_allocation_external.html"):
         assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
     overview = (tmp_path / "reports" / "program_overview.html").read_bytes()
     second = CliRunner().invoke(cli, args)

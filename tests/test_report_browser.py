@@ -30,10 +30,12 @@ pytestmark = [pytest.mark.slow,
 
 PROGRAMS = {"demo": (2000, 24, 7), "small": (150, 12, 11)}
 PAGES = ["data_quality.html", "program_overview.html", "program_overview_external.html", "billing_reconciliation.html",
-         "billing_reconciliation_external.html", "caseload_outcomes.html", "caseload_outcomes_external.html"]
+         "billing_reconciliation_external.html", "caseload_outcomes.html", "caseload_outcomes_external.html",
+         "time_allocation.html", "time_allocation_external.html"]
 MAX_BYTES = 2 * 1024 * 1024
 TITLES = {"data_quality": "Data quality", "program_overview": "Program overview",
-          "billing_reconciliation": "Billing reconciliation", "caseload_outcomes": "Caseload and outcomes"}
+          "billing_reconciliation": "Billing reconciliation", "caseload_outcomes": "Caseload and outcomes",
+          "time_allocation": "Where care managers' time goes"}
 TIMEZONE = "America/New_York"
 
 

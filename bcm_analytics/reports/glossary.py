@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 
 from bcm_analytics.billing.reconcile import FINDINGS
+from bcm_analytics.billing.time_allocation import OUTCOMES, RECOVERABLE
 
 # One definition of "active caseload" for every report, in the words of the macro every count
 # uses (models/outcomes/on_caseload.sql), taken at a month's last day (the as-of date in the
@@ -92,6 +93,27 @@ def billing_terms(ruleset_id: str, external: bool = False) -> list[tuple[str, st
         ("rules", f"ruleset {ruleset_id}; codes change with the payer, setting and date (noted on the charts)"),
     ]
     terms += [(name.replace("_", " "), meaning) for name, meaning in FINDINGS.items() if name != "matched"]
+    return terms + privacy_terms(external)
+
+
+def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = False) -> list[tuple[str, str]]:
+    """Where logged minutes go: each outcome in the words of the library (billing.time_allocation)."""
+    recoverable = ", ".join(RECOVERABLE[r] for r in RECOVERABLE if r != "all")
+    terms = [
+        ("minutes logged", "every minute of time logged in the period, by anyone, before any billing rule"),
+        ("counted", "minutes the billing rules count towards a code: they either support a code the month bills, or "
+                    "sit in a month whose countable minutes reach no code"),
+        ("share supporting a billed code", "minutes that support a code the month bills, of all minutes logged"),
+        ("countable in principle", f"minutes lost to a fixable record, not to the rules: {recoverable}"),
+        ("what the uncounted minutes would have been worth", "each affected patient-month billed again with those "
+         "minutes counted, under the rule in force and priced at the fee schedule, less what it bills now (a month "
+         "can bill less, when the added minutes make the next month subsequent instead of initial)"),
+        ("patient-month", "one patient in one service month"),
+        ("threshold", "the fewest countable minutes that bill the code; "
+                      f"'just past' is under {just_past} minutes past it"),
+        ("rules", f"ruleset {ruleset_id}"),
+    ]
+    terms += [(name.replace("_", " "), meaning) for name, meaning in OUTCOMES.items()]
     return terms + privacy_terms(external)
 
 

@@ -1,0 +1,333 @@
+"""The time-allocation report's numbers: where care managers' minutes go, and what the minutes that
+did not count would have been worth.
+
+Everything comes from billing.time_allocation (marts.time_allocation, marts.lost_minutes_value,
+marts.billed_month_minutes) and is protected through privacy.Privacy. Families, each protected
+once and sharing nothing but the period's grand totals (logged minutes, patient-months with time):
+
+  months        logged, counted and code-supporting minutes per month (or quarter, year) with the
+                patient-months behind them (a patient-month falls in one month: they add up)
+  by outcome    minutes per outcome (counted, or the reason they did not count) over the period,
+  by category   per activity category, per contact mode: each with the patient-months that have
+  by mode       such minutes
+  lost value    per reason countable in principle: patient-months affected, the ones that would
+                bill more, and the dollars at the fee schedule
+  thresholds    billed patient-months per base code: mean countable minutes, how far past the
+                code's threshold, the share just past it
+  per staff     per care manager and month, by activity category and by contact mode: internal
+                only (see STAFF_NOTE)
+
+Minutes are hidden with the patient-months they are over (like dollars in the reconciliation
+report). In the outcome, category and mode tables a patient-month can sit in several rows, so
+counts do not add up while minutes do: after suppression, whenever the hidden rows together
+cover 1-10 patient-months (their minutes are the total less the rows shown), another row is
+hidden, so no minutes over fewer than 11 patient-months can be worked out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from bcm_analytics.billing.time_allocation import (
+    COUNTED,
+    OUTCOMES,
+    RECOVERABLE,
+    billed_month_minutes,
+    lost_minutes_value,
+    time_allocation,
+)
+from bcm_analytics.months import month_start
+from bcm_analytics.reports import formats
+from bcm_analytics.reports.billing_reconciliation import protect_periods, with_total
+from bcm_analytics.reports.page import Headline
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+
+RECOVERABLE_REASONS = [r for r in RECOVERABLE if r != "all"]
+NOT_COUNTED = [o for o in OUTCOMES if o not in COUNTED]
+MONTH_MINUTES = ["logged_minutes", "counted_minutes", "supported_code", "below_threshold", "not_counted"]
+JUST_PAST = 5  # minutes past a code's threshold that count as "just past" it
+STAFF_NOTE = ("Per care-manager detail is in the internal version only: it describes the work of named staff "
+              "members (a matter for the program, not for outside readers), and one care manager's caseload in a "
+              "month is often small enough to point to patients.")
+DIMENSIONS = {"outcome": "outcome", "activity_category": "activity category", "contact_mode": "contact mode"}
+
+
+@dataclass
+class Allocation:
+    """The period's minutes (patient-level rows of marts.time_allocation), the value of the
+    minutes lost, and the billed months against their thresholds, for one clinic or all."""
+
+    rows: pd.DataFrame
+    lost: pd.DataFrame
+    billed: pd.DataFrame
+    start: date
+    end: date
+
+    @classmethod
+    def load(cls, con, start, end, rules=None, clinic: str | None = None) -> Allocation:
+        rows = time_allocation(con, start, end, rules)
+        lost = lost_minutes_value(con, start, end, rules)
+        billed = billed_month_minutes(con, start, end, rules)
+        if clinic is not None:
+            patients = {p for (p,) in con.execute("SELECT patient_id FROM staging.patients WHERE clinic_id = ?",
+                                                  [clinic]).fetchall()}
+            rows = rows[rows.patient_id.isin(patients)]
+            lost, billed = lost[lost.clinic_id == clinic], billed[billed.clinic_id == clinic]
+        rows = rows.assign(month=pd.to_datetime(rows["service_month"] + "-01"))
+        return cls(rows.reset_index(drop=True), lost.reset_index(drop=True), billed.reset_index(drop=True),
+                   month_start(start), month_start(end))
+
+    def logged_minutes(self) -> int:
+        return int(self.rows.minutes.sum())
+
+
+def _patient_months(rows: pd.DataFrame) -> int:
+    return len(rows[["patient_id", "service_month"]].drop_duplicates())
+
+
+# --- months ---------------------------------------------------------------------------------
+
+
+def month_rows(alloc: Allocation) -> pd.DataFrame:
+    """Per service month: patient-months with time, logged and counted minutes, the minutes that
+    supported a billed code, counted below any code, and not counted (every month of the period)."""
+    rows = alloc.rows
+    minutes = rows.pivot_table(index="month", columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
+    frame = pd.DataFrame(index=pd.date_range(alloc.start, alloc.end, freq="MS", name="month"))
+    frame["patient_months_with_time"] = rows.groupby("month").patient_id.nunique()
+    for col in OUTCOMES:
+        frame[col] = minutes[col] if col in minutes else 0
+    frame = frame.fillna(0)
+    frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
+    frame["not_counted"] = frame[NOT_COUNTED].sum(axis=1)
+    frame["logged_minutes"] = frame["counted_minutes"] + frame["not_counted"]
+    out = frame.reset_index()[["month", "patient_months_with_time", *MONTH_MINUTES]]
+    return out.astype({c: "int64" for c in ["patient_months_with_time", *MONTH_MINUTES]})
+
+
+def months(alloc: Allocation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
+    """Minutes per month (or coarser), with the patient-months behind them and the period's
+    total row; the share of logged minutes that supported a billed code."""
+    raw = month_rows(alloc)
+
+    def build(grain):
+        frame = with_total(by_period(raw, "month", grain, ["patient_months_with_time", *MONTH_MINUTES], start=alloc.start, end=alloc.end))
+        frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
+        for col in MONTH_MINUTES:
+            frame[col] = frame[col].astype("float64")
+        hide = {c: ["patient_months_with_time"] for c in [*MONTH_MINUTES, "share_supported_code"]}
+        return protect_periods(privacy, frame, ["patient_months_with_time"], hide_with=hide)
+    return privacy.roll_up(build, ["logged_minutes"])
+
+
+# --- by outcome, activity category, contact mode --------------------------------------------
+
+
+def breakdown(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
+    """Minutes over the period per value of `dim` (outcome, activity_category, contact_mode), with
+    the patient-months that have such minutes and the share of all logged minutes; the All row."""
+    rows = alloc.rows
+    frame = rows.groupby(dim, as_index=False).agg(minutes=("minutes", "sum"))
+    frame["patient_months_with"] = [_patient_months(rows[rows[dim] == v]) for v in frame[dim]]
+    if dim == "outcome":
+        frame = frame.sort_values(dim, key=lambda s: s.map(list(OUTCOMES).index))
+    else:
+        frame = frame.sort_values("minutes", ascending=False, kind="stable")
+    total = pd.DataFrame({dim: [TOTAL], "minutes": [int(rows.minutes.sum())], "patient_months_with": [_patient_months(rows)]})
+    frame = pd.concat([frame, total], ignore_index=True)[[dim, "patient_months_with", "minutes"]]
+    frame = frame.astype({"patient_months_with": "int64", "minutes": "float64"})
+    frame["pct_of_logged"] = frame["minutes"] / (frame["minutes"].iloc[-1] or float("nan"))
+    safe = privacy.protect(frame, ["patient_months_with"], [dim],
+                           hide_with={"minutes": ["patient_months_with"], "pct_of_logged": ["patient_months_with"]})
+    if privacy.external:
+        safe = hide_small_unions(safe, rows, dim, privacy.threshold)
+    if dim == "outcome":
+        safe["meaning"] = [("all logged minutes" if o == TOTAL else OUTCOMES[o]) for o in safe[dim]]
+        safe["outcome_label"] = [TOTAL if o == TOTAL else formats.label(o) for o in safe[dim]]
+    return safe
+
+
+def hide_small_unions(safe: pd.DataFrame, rows: pd.DataFrame, dim: str, threshold=(1, 10)) -> pd.DataFrame:
+    """Hide more rows while the hidden rows of a table (whose minutes add up to the shown total
+    less the shown rows) together cover 1-10 patient-months: the smallest shown row goes next."""
+    lo, hi = threshold
+    hidden = {c: set(v) for c, v in safe.attrs.get("suppressed", {}).items()}
+    parts = safe[safe[dim] != TOTAL]
+    while True:
+        gone = [i for i in parts.index if i in hidden.get("minutes", ())]
+        covered = _patient_months(rows[rows[dim].isin(parts.loc[gone, dim])]) if gone else 0
+        shown = [i for i in parts.index if i not in gone]
+        if not (lo <= covered <= hi) or not shown:
+            break
+        pick = min(shown, key=lambda i: (parts.loc[i, "minutes"], parts.loc[i, "patient_months_with"]))
+        for col in ("patient_months_with", "minutes", "pct_of_logged"):
+            hidden.setdefault(col, set()).add(pick)
+    out = safe.copy()
+    for col, cells in hidden.items():
+        out[col] = out[col].mask(out.index.isin(list(cells)))
+    out.attrs["suppressed"] = {c: frozenset(v) for c, v in hidden.items()}
+    return out
+
+
+# --- what the lost minutes would have been worth --------------------------------------------
+
+
+def lost_value(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
+    """Per reason whose minutes are countable in principle (and all three together, the All row):
+    the patient-months with such minutes, those that would bill more with them counted, and the
+    dollars at the fee schedule (hidden with either count)."""
+    lost = alloc.lost
+    parts = []
+    for reason in RECOVERABLE:
+        mine = lost[lost.reason == reason]
+        parts.append({"reason": TOTAL if reason == "all" else reason,
+                      "months_affected": int((mine.minutes_lost > 0).sum()),
+                      "months_billing_more": int((mine.value > 0).sum()),
+                      "lost_value": float(mine.value.sum())})
+    frame = pd.DataFrame(parts)
+    safe = privacy.protect(frame, ["months_affected", "months_billing_more"], ["reason"],
+                           hide_with={"lost_value": ["months_affected", "months_billing_more"]})
+    safe["meaning"] = [RECOVERABLE["all" if r == TOTAL else r] for r in safe.reason]
+    return safe
+
+
+# --- billed months against their thresholds -------------------------------------------------
+
+
+def thresholds(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
+    """Per base code billed: patient-months, the threshold(s) in force, mean countable minutes,
+    mean minutes past the threshold, and the share within JUST_PAST minutes of it; the All row."""
+    billed = alloc.billed.assign(code=alloc.billed.billed_base_code,
+                                 just_past=alloc.billed.minutes_past_threshold < JUST_PAST)
+    agg = dict(billed_months=("patient_id", "size"), just_past=("just_past", "sum"),
+               countable_minutes=("countable_minutes", "sum"), minutes_past=("minutes_past_threshold", "sum"))
+    frame = billed.groupby("code", as_index=False).agg(**agg)
+    total = billed.assign(code=TOTAL).groupby("code", as_index=False).agg(**agg) if len(billed) else \
+        pd.DataFrame({"code": [TOTAL], "billed_months": [0], "just_past": [0], "countable_minutes": [0], "minutes_past": [0]})
+    frame = pd.concat([frame, total], ignore_index=True).astype({"billed_months": "int64", "just_past": "int64"})
+    base = frame["billed_months"].where(frame["billed_months"] > 0)
+    frame["mean_countable_minutes"] = frame.pop("countable_minutes") / base
+    frame["mean_minutes_past_threshold"] = frame.pop("minutes_past") / base
+    frame["pct_just_past"] = frame["just_past"] / base
+    means = ["mean_countable_minutes", "mean_minutes_past_threshold"]
+    safe = privacy.protect(frame, ["billed_months", "just_past"], ["code"], rates={"pct_just_past": ("just_past", "billed_months")},
+                           hide_with={m: ["billed_months"] for m in means})
+    limits = billed.groupby("code").code_from_minutes.agg(["min", "max"])
+    safe["threshold"] = [_minutes_range(limits, c) for c in safe.code]
+    return safe
+
+
+def _minutes_range(limits: pd.DataFrame, code: str) -> str:
+    if code not in limits.index:
+        return ""
+    lo, hi = int(limits.loc[code, "min"]), int(limits.loc[code, "max"])
+    return f"{lo} minutes" if lo == hi else f"{lo}-{hi} minutes"
+
+
+# --- per care manager (internal only) -------------------------------------------------------
+
+
+def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
+    """Per care manager (staff member) and month: patients, logged and counted minutes, each
+    outcome's minutes, and the share of the logged minutes that supported a billed code."""
+    _internal_only(privacy)
+    rows = alloc.rows
+    keys = ["staff_id", "staff_role", "month"]
+    minutes = rows.pivot_table(index=keys, columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
+    frame = rows.groupby(keys).agg(patients=("patient_id", "nunique"), logged_minutes=("minutes", "sum"))
+    for col in OUTCOMES:
+        frame[col] = minutes[col] if col in minutes else 0
+    frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
+    frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
+    frame = frame.reset_index()
+    columns = [*keys, "patients", "logged_minutes", "counted_minutes", "share_supported_code", *OUTCOMES]
+    return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
+
+
+def care_managers(staff: pd.DataFrame) -> pd.DataFrame:
+    """The rows of care managers (role bhcm, config.rules.ROLES) of a per-staff frame: the others
+    (psychiatric consultants, treating practitioners) log time whose share would only add lines at 0%."""
+    return staff[staff.staff_role == "bhcm"]
+
+
+def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
+    """Minutes over the period per care manager (rows) and activity category or contact mode
+    (columns), with each care manager's logged total and the All row."""
+    _internal_only(privacy)
+    table = alloc.rows.pivot_table(index=["staff_id", "staff_role"], columns=dim, values="minutes", aggfunc="sum",
+                                   fill_value=0)
+    table = table[table.sum().sort_values(ascending=False).index]
+    table["logged_minutes"] = table.sum(axis=1)
+    table = table.reset_index()
+    total = table.drop(columns=["staff_id", "staff_role"]).sum().to_frame().T.assign(staff_id=TOTAL, staff_role="")
+    out = pd.concat([table, total[table.columns]], ignore_index=True)
+    out.columns = [str(c) for c in out.columns]
+    return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role")})
+
+
+def _internal_only(privacy: Privacy) -> None:
+    if privacy.external:
+        raise ValueError("per care-manager detail is for the internal version only: " + STAFF_NOTE)
+
+
+# --- headline -------------------------------------------------------------------------------
+
+
+def headlines(month_table: pd.DataFrame, outcome_table: pd.DataFrame, lost_table: pd.DataFrame) -> list[Headline]:
+    """What the minutes countable in principle would have been worth, the minutes logged, the
+    share that supported a billed code and the minutes not counted, from the protected families."""
+    lost = _row(lost_table, "reason")
+    total = _row(month_table, "period")
+    def card(label, frame, index, col, kind, detail):
+        value, hidden = _value(frame, index, col)
+        return Headline(label, value, kind, detail, hidden)
+
+    return [
+        card("what the uncounted minutes would have been worth", lost_table, lost, "lost_value", "dollars",
+             _lost_detail(lost_table, lost)),
+        card("minutes logged", month_table, total, "logged_minutes", "number", _over(month_table, total)),
+        card("of them supported a billed code", month_table, total, "share_supported_code", "rate",
+             "share of all logged minutes"),
+        card("minutes not counted", month_table, total, "not_counted", "number", "for the reasons below"),
+    ]
+
+
+def _row(frame: pd.DataFrame, col: str):
+    return frame.index[frame[col] == TOTAL][0]
+
+
+def _hidden(frame: pd.DataFrame, index, col: str) -> bool:
+    return index in frame.attrs.get("suppressed", {}).get(col, ())
+
+
+def _value(frame: pd.DataFrame, index, col: str) -> tuple:
+    """(value, hidden) of one cell of a protected frame (None: hidden, or no base)."""
+    if _hidden(frame, index, col):
+        return None, True
+    value = frame.loc[index, col]
+    return (None if pd.isna(value) else float(value)), False
+
+
+def _lost_detail(frame: pd.DataFrame, index) -> str:
+    months = "" if _hidden(frame, index, "months_affected") else \
+        f" in {formats.count(frame.loc[index, 'months_affected'])} patient-months"
+    return f"at the fee schedule{months}"
+
+
+def _over(frame: pd.DataFrame, index) -> str:
+    if _hidden(frame, index, "patient_months_with_time"):
+        return ""
+    return f"over {formats.count(frame.loc[index, 'patient_months_with_time'])} patient-months"
+
+
+# --- for charts -----------------------------------------------------------------------------
+
+
+def parts(frame: pd.DataFrame, dim: str) -> pd.DataFrame:
+    """The rows of a protected breakdown a chart plots (every row but All), marks kept."""
+    out = frame[frame[dim] != TOTAL].copy()
+    out.attrs["suppressed"] = frame.attrs.get("suppressed", {})
+    return out

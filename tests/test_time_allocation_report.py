@@ -1,0 +1,150 @@
+"""The time-allocation report: its minutes reconcile to the store's logged minutes, the headline
+prices the minutes lost to consent, and the external version shows no count 1-10 (nor minutes
+over fewer than 11 patient-months) and no care manager.
+
+The program (Medicare, physician practice, March 2025; 99492 pays $145 on the 2025 schedule):
+  PTA00-19  consent on file; 40 minutes of follow-up each (supported: 99492), and 5 minutes of
+            administrative time for PTA00-14 (75 minutes over 15 patient-months)
+  PTN0-2    no consent: 40 minutes each (120 minutes over 3 patient-months, $435 if consented)
+  PTA00     15 minutes of caseload review by the psychiatric consultant (role not countable: 1)
+All by care manager BCM1, except the consultant's PSY1.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from html_tables import small_counts_in
+
+from bcm_analytics.models import refresh
+from bcm_analytics.reports import time_allocation as ta
+from bcm_analytics.reports.privacy import TOTAL, Privacy
+from bcm_analytics.reports.runner import render_report
+
+CLINIC = {"clinic_id": "PP", "clinic_name": "Prairie Practice", "setting": "physician_practice", "timezone": "America/Chicago"}
+PATIENTS = [f"PTA{i:02d}" for i in range(20)] + ["PTN0", "PTN1", "PTN2"]
+LOGGED = 20 * 40 + 15 * 5 + 3 * 40 + 15
+
+
+def patient(pid: str) -> dict:
+    return {"patient_id": pid, "clinic_id": "PP", "payer": "Medicare", "program": "cocm", "care_manager_id": "BCM1",
+            "treating_provider_npi": "1234567893", "enrollment_date": "2025-01-01",
+            "consent_date": "" if pid.startswith("PTN") else "2025-01-01"}
+
+
+def entry(eid, pid, day, minutes, activity="follow_up_contact", role="bhcm", staff="BCM1", mode="phone") -> dict:
+    return {"entry_id": eid, "patient_id": pid, "staff_id": staff, "staff_role": role, "service_date": day,
+            "minutes": str(minutes), "activity_type": activity, "start_time": "", "contact_mode": mode}
+
+
+def entries() -> list[dict]:
+    rows = [entry(f"f{p}", p, "2025-03-10", 40) for p in PATIENTS]
+    rows += [entry(f"a{p}", p, "2025-03-11", 5, "administrative", mode="none") for p in PATIENTS[:15]]
+    rows.append(entry("psy", "PTA00", "2025-03-12", 15, "caseload_review", role="psychiatric_consultant", staff="PSY1",
+                      mode="none"))
+    return rows
+
+
+@pytest.fixture
+def program(store, load_rows):
+    for table, rows in (("clinics", [CLINIC]), ("patients", [patient(p) for p in PATIENTS]), ("time_logs", entries())):
+        assert load_rows(table, rows).rows_quarantined == 0, table
+    refresh(store)
+    return store
+
+
+@pytest.fixture
+def alloc(program):
+    return ta.Allocation.load(program, "2025-03", "2025-03")
+
+
+def logged_in_store(con) -> int:
+    return con.execute("SELECT sum(minutes) FROM core.time_logs WHERE service_month = DATE '2025-03-01'").fetchall()[0][0]
+
+
+def test_minutes_reconcile_to_the_stores_logged_minutes(program, alloc):
+    internal = Privacy("internal")
+    assert logged_in_store(program) == LOGGED == alloc.logged_minutes()
+    _, months = ta.months(alloc, internal)
+    total = months[months.period == TOTAL].iloc[0]
+    assert (total.logged_minutes, total.counted_minutes, total.supported_code, total.not_counted) == (LOGGED, 800, 800, 210)
+    assert total.patient_months_with_time == 23
+    outcomes = ta.breakdown(alloc, internal, "outcome").set_index("outcome")
+    assert outcomes.minutes.to_dict() == {"supported_code": 800, "administrative": 75, "role_not_countable": 15,
+                                          "no_consent": 120, TOTAL: LOGGED}
+    assert outcomes.patient_months_with.to_dict() == {"supported_code": 20, "administrative": 15, "role_not_countable": 1,
+                                                      "no_consent": 3, TOTAL: 23}
+    for dim in ("activity_category", "contact_mode"):
+        frame = ta.breakdown(alloc, internal, dim)
+        assert frame[frame[dim] != TOTAL].minutes.sum() == frame[frame[dim] == TOTAL].minutes.iloc[0] == LOGGED, dim
+    staff = ta.staff_months(alloc, internal).set_index("staff_id")
+    assert staff.logged_minutes.to_dict() == {"BCM1": LOGGED - 15, "PSY1": 15}
+    assert staff.loc["BCM1", "share_supported_code"] == pytest.approx(800 / (LOGGED - 15))
+    assert staff[list(ta.OUTCOMES)].sum(axis=1).to_dict() == staff.logged_minutes.to_dict()
+    by_category = ta.staff_period(alloc, internal, "activity_category").set_index("staff_id")
+    assert by_category.loc[TOTAL, "logged_minutes"] == LOGGED
+    assert by_category.loc["BCM1", "administrative"] == 75
+
+
+def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
+    internal = Privacy("internal")
+    lost = ta.lost_value(alloc, internal).set_index("reason")
+    assert lost.loc["no_consent", "lost_value"] == lost.loc[TOTAL, "lost_value"] == 3 * 145
+    assert (lost.loc[TOTAL, "months_affected"], lost.loc[TOTAL, "months_billing_more"]) == (3, 3)
+    _, months = ta.months(alloc, internal)
+    cards = {h.label: h for h in ta.headlines(months, ta.breakdown(alloc, internal, "outcome"), lost.reset_index())}
+    assert cards["what the uncounted minutes would have been worth"].value == 435
+    assert cards["minutes logged"].value == LOGGED
+    assert cards["of them supported a billed code"].value == pytest.approx(800 / LOGGED)
+    codes = ta.thresholds(alloc, internal).set_index("code")
+    assert (codes.loc["99492", "billed_months"], codes.loc["99492", "threshold"], codes.loc["99492", "mean_minutes_past_threshold"]) \
+        == (20, "36 minutes", 4)
+
+
+def test_external_tables_hide_small_counts_and_the_minutes_over_them(alloc):
+    external = Privacy("external")
+    outcomes = ta.breakdown(alloc, external, "outcome").set_index("outcome")
+    hidden = outcomes.attrs["suppressed"]
+    for small in ("no_consent", "role_not_countable"):
+        assert pd.isna(outcomes.loc[small, "minutes"]) and pd.isna(outcomes.loc[small, "patient_months_with"]), small
+    # the hidden rows' minutes are the total less the shown ones: they must cover 11+ patient-months
+    gone = [o for o in outcomes.index if o != TOTAL and pd.isna(outcomes.loc[o, "minutes"])]
+    assert len(gone) >= 3 and hidden
+    lost = ta.lost_value(alloc, external).set_index("reason")
+    assert pd.isna(lost.loc[TOTAL, "lost_value"]), "$435 over 3 patient-months is hidden"
+    with pytest.raises(ValueError, match="internal version only"):
+        ta.staff_months(alloc, external)
+
+
+def test_hidden_rows_that_together_cover_few_patient_months_take_another_row_with_them():
+    """Six patient-months each with overlap and before-consent minutes: each row is hidden (6),
+    their counts add up to 12 but they cover the same 6 patient-months, so the last shown row goes too."""
+    rows = pd.DataFrame(
+        [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": "supported_code", "minutes": 40} for i in range(30)]
+        + [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": o, "minutes": 3}
+           for i in range(6) for o in ("overlap", "before_consent")])
+    alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
+                          date(2025, 3, 1), date(2025, 3, 1))
+    frame = ta.breakdown(alloc, Privacy("external"), "outcome").set_index("outcome")
+    assert frame.loc[TOTAL, "minutes"] == 1236
+    assert frame.drop(index=TOTAL).minutes.isna().all(), frame
+    assert ta.breakdown(alloc, Privacy("internal"), "outcome").minutes.notna().all()
+
+
+def test_the_page_renders_for_both_audiences(program, tmp_path):
+    program.close()
+    db = tmp_path / "test.duckdb"
+    params = {"start_month": "2025-03", "end_month": "2025-03"}
+    internal = render_report("time_allocation", db, params, tmp_path / "internal.html").read_text()
+    external = render_report("time_allocation", db, {**params, "audience": "external"}, tmp_path / "external.html").read_text()
+    for page in (internal, external):
+        assert "<title>Where care managers&#x27; time goes, service months Mar 2025 - Mar 2025" in page
+        assert page.count("bcm-figure-") >= 3 and "from bcm_analytics" not in page
+        assert "PTA" not in page and "PTN" not in page, "aggregate only: no patient ids"
+    assert "$435.00" in internal and "BCM1" in internal and "1,010" in internal
+    assert "BCM1" not in external and "PSY1" not in external, "no per care-manager detail outside the program"
+    assert "$435.00" not in external and "1,010" in external
+    assert small_counts_in(external) == []
+    assert small_counts_in(internal) != [], "the internal page shows the true small counts"
