@@ -59,7 +59,7 @@ def test_a_series_starts_bars_at_zero_marks_hidden_points_and_speaks_plainly():
     assert fig.data[0].hovertemplate.startswith("missed revenue: $%{y:,.2f}")
     assert fig.layout.yaxis.rangemode == "tozero" and fig.layout.yaxis.tickprefix == "$"
     assert list(fig.data[2].y) == [0] and "missed revenue" in fig.data[2].text[0]
-    assert any("codes change" in a.text for a in fig.layout.annotations)
+    assert any(a.text == "Feb 2026" and "codes change" in a.hovertext for a in fig.layout.annotations)
     assert charts.hidden_note(frame, "month", ["missed_revenue"]).endswith("missed revenue: Feb 2026.")
 
 

@@ -123,8 +123,9 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     """A chart of one or more columns over months or periods, from a protected frame.
 
     Suppressed points (NA with frame.attrs["suppressed"]) are gaps marked with a grey x at 0
-    and named in the hover; `changes` are (date, text) pairs drawn as dashed lines with a label
-    (a rule change that moves the series). Bars start at 0; rates read as %, dollars as $.
+    and named in the hover; `changes` are (date, text) pairs drawn as dashed lines labelled
+    with the text before its colon (the whole text on hover and in the note under the chart: a
+    long label would cover the bars). Bars start at 0; rates read as %, dollars as $.
     """
     names = names or {}
     hidden = frame.attrs.get("suppressed", {})
@@ -151,8 +152,8 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
         fig.add_vline(x=pd.Timestamp(when).timestamp() * 1000 if x in ("month", "service_month") else when,
                       line=dict(dash="dash", color="#777", width=1))
         fig.add_annotation(x=pd.Timestamp(when) if x in ("month", "service_month") else when, y=1 - 0.07 * i, yref="paper",
-                           text=text, showarrow=False, xanchor="left", yanchor="top", font=dict(size=11, color="#555"),
-                           bgcolor="rgba(255,255,255,0.8)")
+                           text=text.split(":")[0], hovertext=text, showarrow=False, xanchor="left", yanchor="top",
+                           font=dict(size=11, color="#555"), bgcolor="rgba(255,255,255,0.8)")
     fig.update_layout(title=title, barmode="group", hovermode="x unified" if len(ys) > 1 else "closest")
     fig.update_yaxes(title=y_title, **formats.axis_format(kind))
     if kind == "rate":
