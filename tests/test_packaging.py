@@ -22,7 +22,8 @@ MAPPED = PYPROJECT["tool"]["setuptools"]["package-dir"]  # package -> folder out
 BUILD_INPUTS = ["pyproject.toml", "README.md", "LICENSE", "bcm_analytics", *MAPPED.values()]
 REPORTS = [
     "data_quality.html", "program_overview.html", "billing_reconciliation.html", "billing_reconciliation.xlsx",
-    "caseload_outcomes.html", "care_team_worklists.xlsx", "data_contracts_result.json",
+    "caseload_outcomes.html", "care_team_worklists.xlsx", "data_contracts_result.json", "time_allocation.html",
+    *(f"{name}_external.html" for name in ("program_overview", "billing_reconciliation", "caseload_outcomes", "time_allocation")),
 ]
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
