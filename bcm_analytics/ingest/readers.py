@@ -249,11 +249,15 @@ def normalised_copy(src: SourceFile, folder: Path) -> Path:
     lenient mode silently drops surplus fields, so the text is normalised instead. Line ends
     inside quoted values become LF too; nothing else changes.
     """
-    target = folder / "normalised.csv"
-    private = lambda name, flags: os.open(name, flags, 0o600)  # noqa: E731  (it holds patient data)
-    with open(src.path, encoding=TEXT_ENCODINGS[src.encoding], newline="") as f, open(
-        target, "w", encoding="utf-8", newline="", opener=private
-    ) as out:
+    return utf8_lf_copy(src.path, TEXT_ENCODINGS[src.encoding], folder / "normalised.csv")
+
+
+def utf8_lf_copy(path: Path, codec: str, target: Path) -> Path:
+    """Re-encode `path` (read with the Python `codec`) to UTF-8 with LF line ends, streaming, into
+    a new private file (it holds patient data). A CR at the end of one chunk waits for the next,
+    so a CRLF split across chunks is one line end."""
+    private = lambda name, flags: os.open(name, flags, 0o600)  # noqa: E731
+    with open(path, encoding=codec, newline="") as f, open(target, "w", encoding="utf-8", newline="", opener=private) as out:
         carry = ""
         while text := f.read(CHUNK):
             text = carry + text

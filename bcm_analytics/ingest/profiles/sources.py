@@ -25,7 +25,7 @@ import pyarrow as pa
 from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.lines import record_starts
 from bcm_analytics.ingest.profiles.model import Profile, SourceSpec, normalise
-from bcm_analytics.ingest.readers import DELIMITERS, TEXT_ENCODINGS, FileRefused, scan
+from bcm_analytics.ingest.readers import DELIMITERS, TEXT_ENCODINGS, FileRefused, scan, utf8_lf_copy
 from bcm_analytics.sqlfiles import read_sql
 
 SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -219,17 +219,7 @@ def _codec(path: Path, encoding: str) -> str:
 
 def _utf8_copy(path: Path, encoding: str, folder: Path) -> Path:
     """A UTF-8 copy with LF line ends (DuckDB reads UTF-8 with one kind of line end)."""
-    target = folder / f"{len(list(folder.iterdir()))}-{path.stem}.csv"
-    codec = _codec(path, encoding)
-    with open(path, encoding=codec, newline="") as f, open(target, "w", encoding="utf-8", newline="") as out:
-        carry = ""
-        while text := f.read(1 << 20):
-            text = carry + text
-            carry = "\r" if text.endswith("\r") else ""
-            text = text[: len(text) - len(carry)]
-            out.write(text.replace("\r\n", "\n").replace("\r", "\n"))
-        out.write("\n" if carry else "")
-    return target
+    return utf8_lf_copy(path, _codec(path, encoding), folder / f"{len(list(folder.iterdir()))}-{path.stem}.csv")
 
 
 def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
