@@ -188,3 +188,16 @@ def test_docs_list_every_mart():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "marts.md").read_text()
     missing = [name for name in models(NAMES) if f"`{name}" not in docs]
     assert not missing, f"docs/marts.md does not mention {missing}"
+
+
+def test_the_marts_inputs_do_not_depend_on_where_bcm_is_installed():
+    """A packaged file's path changes with every install: if an input held it, a store built by
+    one install would look out of date to the next (and a read-only command would rebuild)."""
+    from bcm_analytics.config.rules import DEFAULT_FEES, load_rules
+    from bcm_analytics.models.inputs import rule_tables
+
+    install = str(DEFAULT_FEES.parent.parent)
+    for name, table in rule_tables(load_rules(None)).items():
+        for column in table.column_names:
+            values = [v for v in table.column(column).to_pylist() if isinstance(v, str)]
+            assert not any(install in v for v in values), f"config.{name}.{column} holds a path of the install"
