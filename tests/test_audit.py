@@ -133,6 +133,19 @@ def test_a_packet_lists_every_entry_with_minutes_counted_and_reasons_that_add_up
         assert re.search(rf"not counted: {label} \(1 entry\)</td>\s*<td class=\"num\">{minutes}</td>", page.text), label
 
 
+def test_office_visits_on_the_claims_are_context_not_billed_minutes(program, load_rows, tmp_path):
+    """An E/M visit (the initiating visit) is on the month's claims, but it is not billed for
+    minutes: it does not add to what was billed, and a month with only a visit has no packet."""
+    visit = {**CLAIMS[0], "claim_id": "V1", "procedure_code": "99213", "charge_amount": "92"}
+    load_rows("claims", [{**visit, "date_of_service": "2025-03-05"},
+                         {**visit, "claim_id": "V2", "patient_id": "C", "date_of_service": "2025-05-20"}])
+    refresh(program)
+    run = write_packets(program, tmp_path / "packets", "2025-03", "2025-06")
+    assert (run.packets, run.patients) == (3, 3), "C's May (a visit, no minutes billed) is not a packet"
+    text = re.sub(r"\s+", " ", (tmp_path / "packets" / "A_2025-03.html").read_text())
+    assert "billed <b>99492</b> ($145.00) (the month's claims also carry 99213, not billed for minutes)" in text
+
+
 def test_a_billed_month_without_minutes_gets_a_packet_with_the_findings(program, tmp_path):
     write_packets(program, tmp_path, "2025-04")
     page = Page((tmp_path / "B_2025-04.html").read_text())

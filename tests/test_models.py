@@ -38,6 +38,7 @@ RULES = {
     "billing NPI (treating practitioner, FQHC/RHC organization)": ("marts.recon_codes", r"DISTINCT FROM p\.organization_npi"),
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
     "claim lines in the quarantine": ("marts.recon_quarantined_claims", r"meta\.quarantine"),
+    "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),
     "baseline": ("marts.outcome_baselines", r"arg_min\(\s*total_score"),
     "response": ("marts.is_response", r"response_max_fraction"),
     "remission": ("marts.is_remission", r"remission_below"),

@@ -23,8 +23,10 @@ expected AS (
 billed AS (
   SELECT patient_id, service_month,
          string_agg(code || CASE WHEN units > 1 THEN ' x' || units ELSE '' END || CASE WHEN denied THEN ' (denied)' ELSE '' END,
-                    ' + ' ORDER BY claim_id, line_number) AS billed_codes,
-         sum(charge_amount) FILTER (WHERE NOT denied) AS billed_amount, sum(paid_amount) AS paid_amount,
+                    ' + ' ORDER BY claim_id, line_number) FILTER (WHERE time_based) AS billed_codes,
+         sum(charge_amount) FILTER (WHERE time_based AND NOT denied) AS billed_amount,
+         sum(paid_amount) FILTER (WHERE time_based) AS paid_amount,
+         string_agg(DISTINCT code, ' + ' ORDER BY code) FILTER (WHERE NOT time_based) AS other_codes,
          count(*) AS claim_lines
   FROM marts.recon_claim_lines WHERE known_patient GROUP BY patient_id, service_month
 ),
@@ -43,7 +45,7 @@ joined AS (
          concat_ws(' + ', mc.billed_base_code, CASE WHEN mc.add_on_units > 0
                    THEN mc.add_on_code || CASE WHEN mc.add_on_units > 1 THEN ' x' || mc.add_on_units ELSE '' END END) AS expected_codes,
          x.expected_amount, coalesce(x.expected_lines, 0) AS expected_lines,
-         b.billed_codes, b.billed_amount, b.paid_amount, coalesce(b.claim_lines, 0) AS claim_lines, f.findings, f.reconciled,
+         b.billed_codes, b.billed_amount, b.paid_amount, b.other_codes, coalesce(b.claim_lines, 0) AS claim_lines, f.findings, f.reconciled,
          marts.month_base(k.r, coalesce(e.month_type, 'subsequent')) AS base,
          format('{:g}', CAST(coalesce(m.countable_minutes, 0) AS DOUBLE)) AS minutes_text
   FROM ruled k
@@ -105,5 +107,5 @@ SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treat
                                       CASE WHEN next_code = r.add_on_code THEN ' x' || next_units ELSE '' END, next_from)
                           ELSE '' END)
        END AS codes_reason,
-       expected_amount, expected_lines, billed_codes, billed_amount, paid_amount, claim_lines, findings, reconciled
+       expected_amount, expected_lines, billed_codes, billed_amount, paid_amount, other_codes, claim_lines, findings, reconciled
 FROM joined CROSS JOIN config.ruleset rs

@@ -21,7 +21,7 @@ lines AS (
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
              AND NOT b.denied AND b.billing_provider_npi IS NOT DISTINCT FROM c.billing_provider_npi) AS without_apcm_base
   FROM marts.recon_claim_lines c JOIN marts.billing_patients p USING (patient_id)
-  WHERE c.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on')
+  WHERE c.time_based
 ),
 billed AS (
   SELECT patient_id, service_month, code,

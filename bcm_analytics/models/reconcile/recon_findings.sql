@@ -192,7 +192,7 @@ unknown AS (
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
          NULL AS quarantine_reason
-  FROM marts.recon_claim_lines WHERE NOT known_patient AND family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on')
+  FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based
   GROUP BY patient_id, service_month, code
 ),
 decided AS (

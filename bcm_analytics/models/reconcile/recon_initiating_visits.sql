@@ -17,7 +17,7 @@ windowed AS (
          m.treating_provider_npi, m.organization_npi,
          (SELECT string_agg(DISTINCT l.billing_provider_npi, ', ' ORDER BY l.billing_provider_npi) FROM marts.recon_claim_lines l
            WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month AND NOT l.denied
-             AND l.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on')) AS billing_npi
+             AND l.time_based) AS billing_npi
   FROM first_billed f JOIN marts.recon_months m USING (patient_id, service_month)
 )
 SELECT w.*, EXISTS (

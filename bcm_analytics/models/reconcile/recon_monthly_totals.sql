@@ -20,7 +20,7 @@ expected AS (
 billed AS (
   SELECT service_month, sum(charge_amount) FILTER (WHERE NOT denied) AS billed_amount, sum(paid_amount) AS paid_amount
   FROM marts.recon_claim_lines c
-  WHERE family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on')
+  WHERE time_based
     AND (c.patient_id IN (SELECT patient_id FROM patients) OR (NOT known_patient AND clinic_ IS NULL AND payer_ IS NULL))
   GROUP BY service_month
 ),
