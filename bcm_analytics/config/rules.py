@@ -285,11 +285,17 @@ class Rules:
 
         return load_fees(self.fee_dirs, self.class_parents)
 
+    def fee_schedule(self) -> pa.Table:
+        """The fees as the engine reads them, without the file each row came from: a packaged
+        file's path changes with every install, and neither the digest nor the marts' inputs may
+        change with it (the file is kept in fees() for the loader's messages)."""
+        return self.fees().drop_columns(["fee_file"])
+
     @cached_property
     def digest(self) -> str:
         """sha256 of what the engine reads from these rules (periods, names, codes, fees): the
         same content gives the same digest whatever the files are called or how keys are ordered."""
-        fees = self.fees().drop_columns(["fee_file"]).to_pylist()
+        fees = self.fee_schedule().to_pylist()
         return digest({
             "periods": sorted(self.periods.to_pylist(), key=_row_key),
             "fees": sorted(fees, key=_row_key),

@@ -44,9 +44,7 @@ def rule_tables(rules: Rules) -> dict[str, pa.Table]:
     codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
     return {
         "rule_periods": rules.periods,
-        # where a fee file sits is not what it says: the packaged files' path changes with every
-        # install, and the marts of a moved or upgraded install must stay current
-        "fee_schedule": rules.fees().drop_columns(["fee_file"]),
+        "fee_schedule": rules.fee_schedule(),
         "payer_names": pa.table({"payer_name": pa.array(list(rules.payer_names), pa.string()),
                                  "payer_class": pa.array(list(rules.payer_names.values()), pa.string())}),
         "activity_types": pa.table({"activity_type": pa.array(sorted(a.lower() for a in rules.activity_types), pa.string())}),
