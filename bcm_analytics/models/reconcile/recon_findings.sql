@@ -230,7 +230,7 @@ written AS (
     WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
       format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} countable minutes in {} support no code it pays{}; void the line or document the time.',
              claim_ids, billed_code, payer, payer_class, minutes_text, month_text,
-             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END)
+             threshold_note)
     WHEN reason = 'payer_does_not_bill' THEN
       format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer); the {} countable minutes in {} reach {} ({} needs {:g}): bill {} instead.',
              claim_ids, billed_code, payer, payer_class, minutes_text, month_text, expected_code, threshold_code,
@@ -238,14 +238,14 @@ written AS (
     WHEN reason = 'outside_code_set' AND expected_code IS NULL THEN
       format('Claim {} bills {}, which is not billable for this {} patient ({}, {}) in {}, and the {} countable minutes support no code{}; void the line or document the time.',
              claim_ids, billed_code, payer_class, billing_setting, program, month_text, minutes_text,
-             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END)
+             threshold_note)
     WHEN reason = 'outside_code_set' THEN
       format('{} is not billable for this {} patient ({}, {}) in {}; the code in force is {}.',
              billed_code, payer_class, billing_setting, program, month_text, expected_code)
     WHEN reason = 'below_threshold' THEN
       format('Claim {} bills {} but the {} countable minutes in {} support no code{}; void the line or document the time.',
              claim_ids, billed_code, minutes_text, month_text,
-             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END)
+             threshold_note)
     WHEN reason = 'fallback_reached_base' THEN
       format('{} billed although the {} countable minutes reach {} ({} needs {:g}); bill {} instead.',
              billed_code, minutes_text, expected_code, threshold_code, threshold_minutes, expected_code)
@@ -257,7 +257,7 @@ written AS (
     WHEN reason = 'below_base' THEN
       format('Claim {} bills {} but the {} countable minutes in {} reach only {}{}; bill {}.',
              claim_ids, billed_code, minutes_text, month_text, expected_code,
-             CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes) ELSE '' END,
+             threshold_note,
              expected_code)
     WHEN reason = 'no_apcm_base' THEN
       format('Claim {} bills {}, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) by the same practitioner in {}{}; the add-on is billed only with its base code: add the base code or void the line.',
@@ -316,7 +316,9 @@ written AS (
       format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
              claim_ids, billed_code, patient_id)
   END AS explanation
-  FROM decided
+  FROM (SELECT *, CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes)
+                       ELSE '' END AS threshold_note  -- the threshold that applied, as the sentences quote it
+        FROM decided)
 )
 SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.expected_units, f.billed_code,
        f.billed_units, f.claim_ids, round(coalesce(f.amount_at_stake, 0), 2) AS amount_at_stake, f.explanation,
