@@ -34,21 +34,24 @@ judged AS (
       ELSE 'countable' END AS status
   FROM e
 ),
-intervals AS (
+intervals AS (  -- reach: how far the earlier intervals reach; an interval reaching no further starts an island
   SELECT entry_id, patient_id, staff_id, service_month, start_at AS s, end_at AS e, status = 'countable' AS counts,
-         max(end_at) OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY start_at, end_at, entry_id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+         max(end_at) OVER w_before AS reach, lead(start_at) OVER w AS next_s
   FROM judged
   WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
     AND minutes > 0
+  WINDOW w AS (PARTITION BY patient_id, staff_id, service_month ORDER BY start_at, end_at, entry_id),
+         w_before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
-islands AS (
-  SELECT *, sum(CASE WHEN reach IS NULL OR s >= reach THEN 1 ELSE 0 END)
-              OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY s, e, entry_id ROWS UNBOUNDED PRECEDING) AS island
+islands AS (  -- an interval alone in its island starts one, and so does the next interval (or there is none)
+  SELECT *, reach IS NULL OR s >= reach AS starts,
+         starts AND (next_s IS NULL OR next_s >= CASE WHEN reach IS NULL OR e > reach THEN e ELSE reach END) AS alone,
+         sum(CASE WHEN starts THEN 1 ELSE 0 END)
+           OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY s, e, entry_id ROWS UNBOUNDED PRECEDING) AS island
   FROM intervals
 ),
 shared AS (
-  SELECT * FROM (SELECT *, count(*) OVER (PARTITION BY patient_id, staff_id, service_month, island) AS n FROM islands) WHERE n > 1
+  SELECT * EXCLUDE (reach, next_s, starts, alone) FROM islands WHERE NOT alone
 ),
 points AS (
   SELECT DISTINCT patient_id, staff_id, service_month, island, unnest([s, e]) AS t FROM shared
