@@ -34,7 +34,7 @@ judged AS (
       ELSE 'countable' END AS status
   FROM e
 ),
-intervals AS (  -- reach: how far the earlier intervals reach; an interval reaching no further starts an island
+intervals AS (  -- reach: how far the earlier intervals of the staff member reach; next_s: where the next starts
   SELECT entry_id, patient_id, staff_id, service_month, start_at AS s, end_at AS e, status = 'countable' AS counts,
          max(end_at) OVER w_before AS reach, lead(start_at) OVER w AS next_s
   FROM judged
@@ -43,23 +43,22 @@ intervals AS (  -- reach: how far the earlier intervals reach; an interval reach
   WINDOW w AS (PARTITION BY patient_id, staff_id, service_month ORDER BY start_at, end_at, entry_id),
          w_before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
-islands AS (  -- an interval alone in its island starts one, and so does the next interval (or there is none)
-  SELECT *, reach IS NULL OR s >= reach AS starts,
-         starts AND (next_s IS NULL OR next_s >= CASE WHEN reach IS NULL OR e > reach THEN e ELSE reach END) AS alone,
-         sum(CASE WHEN starts THEN 1 ELSE 0 END)
-           OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY s, e, entry_id ROWS UNBOUNDED PRECEDING) AS island
-  FROM intervals
+shared AS (  -- intervals that intersect another: an interval starts an island when no earlier one
+             -- reaches past its start, and is alone in it when the next interval starts one too
+  SELECT entry_id, patient_id, staff_id, service_month, s, e, counts FROM intervals
+  WHERE NOT ((reach IS NULL OR s >= reach)
+             AND (next_s IS NULL OR next_s >= CASE WHEN reach IS NULL OR e > reach THEN e ELSE reach END))
 ),
-shared AS (
-  SELECT * EXCLUDE (reach, next_s, starts, alone) FROM islands WHERE NOT alone
-),
+-- Islands never overlap in time, so cutting all of a staff member's shared intervals in the month
+-- at once gives each island its own segments; a segment in the gap between two islands is covered
+-- by no interval and drops out of the join.
 points AS (
-  SELECT DISTINCT patient_id, staff_id, service_month, island, unnest([s, e]) AS t FROM shared
+  SELECT DISTINCT patient_id, staff_id, service_month, unnest([s, e]) AS t FROM shared
 ),
 segments AS (
   SELECT * FROM (
-    SELECT patient_id, staff_id, service_month, island, t AS seg_start,
-           lead(t) OVER (PARTITION BY patient_id, staff_id, service_month, island ORDER BY t) AS seg_end
+    SELECT patient_id, staff_id, service_month, t AS seg_start,
+           lead(t) OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY t) AS seg_end
     FROM points)
   WHERE seg_end IS NOT NULL
 ),
@@ -68,8 +67,8 @@ owners AS (
          arg_min(i.entry_id, (i.s, i.entry_id)) FILTER (WHERE i.counts) AS owner
   FROM segments g
   JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id AND i.service_month = g.service_month
-              AND i.island = g.island AND i.s <= g.seg_start AND i.e >= g.seg_end
-  GROUP BY g.patient_id, g.staff_id, g.service_month, g.island, g.seg_start, g.seg_end
+              AND i.s <= g.seg_start AND i.e >= g.seg_end
+  GROUP BY g.patient_id, g.staff_id, g.service_month, g.seg_start, g.seg_end
 ),
 shared_counted AS (
   SELECT owner AS entry_id,
