@@ -11,17 +11,31 @@
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
-WITH ruled AS (
+WITH terms AS (  -- the patient's terms a rule is chosen by, numbered
+  SELECT patient_id, consent_date, payer, payer_class, billing_setting, program,
+         dense_rank() OVER (ORDER BY payer, payer_class, billing_setting, program) AS terms
+  FROM marts.billing_patients
+),
+logs AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         p.consent_date, marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, t.service_month) AS r,
-         t._source_file, t._line, t._load_id, t._row_hash AS _source_hash
+         p.consent_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms
   FROM core.time_logs t
-  JOIN marts.billing_patients p USING (patient_id)
+  JOIN terms p USING (patient_id)
 ),
-e AS (  -- only the rule's fields this model needs travel on (the rule is a wide struct)
-  SELECT * EXCLUDE (r), r IS NULL AS no_rule, r.code_set, r.countable_activities, r.countable_roles FROM ruled
+rules AS (  -- the rule in force for each terms and month the entries span, looked up once each; only the
+            -- rule's fields this model needs travel on (the rule is a wide struct)
+  SELECT terms, service_month, r IS NULL AS no_rule, r.code_set, r.countable_activities, r.countable_roles
+  FROM (SELECT k.terms, m.service_month,
+               marts.rule_in_force(k.payer, k.payer_class, k.billing_setting, k.program, m.service_month) AS r
+        FROM (SELECT DISTINCT terms, payer, payer_class, billing_setting, program FROM terms) k
+        CROSS JOIN (SELECT CAST(unnest(generate_series(min(service_month), max(service_month), INTERVAL 1 MONTH)) AS DATE)
+                             AS service_month FROM logs) m)
+),
+e AS (
+  SELECT l.* EXCLUDE (terms), coalesce(r.no_rule, true) AS no_rule, r.code_set, r.countable_activities, r.countable_roles
+  FROM logs l LEFT JOIN rules r ON r.terms = l.terms AND r.service_month = l.service_month
 ),
 judged AS (
   SELECT * EXCLUDE (no_rule, countable_activities, countable_roles), CASE
