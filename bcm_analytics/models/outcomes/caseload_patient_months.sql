@@ -33,16 +33,8 @@ pm AS (
 activity AS (  -- up to the as-of date (outcome_activity may hold later entries for an earlier as-of)
   SELECT a.* FROM marts.outcome_activity a CROSS JOIN config.as_of_date d WHERE a.service_date <= d.as_of
 ),
-in_month AS (
-  SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes,
-         max(service_date) FILTER (WHERE is_contact) AS last_contact, max(service_date) FILTER (WHERE is_review) AS last_review
-  FROM activity GROUP BY episode_id, service_month
-),
--- The latest contact (review) on or before month_end is the latest of a month's latest ones: every
--- entry of an earlier month or of the month itself (up to the as-of date) is on or before month_end,
--- none of a later month is. The as-of joins then read one row per episode-month, not every entry.
-contacts AS (SELECT episode_id, last_contact AS service_date FROM in_month WHERE last_contact IS NOT NULL),
-reviews AS (SELECT episode_id, last_review AS service_date FROM in_month WHERE last_review IS NOT NULL),
+contacts AS (SELECT episode_id, service_date FROM activity WHERE is_contact),
+reviews AS (SELECT episode_id, service_date FROM activity WHERE is_review),
 last_contact AS (
   SELECT pm.episode_id, pm.month, c.service_date AS last_contact
   FROM pm ASOF LEFT JOIN contacts c ON pm.episode_id = c.episode_id AND pm.month_end >= c.service_date
@@ -50,6 +42,10 @@ last_contact AS (
 last_review AS (
   SELECT pm.episode_id, pm.month, r.service_date AS last_review
   FROM pm ASOF LEFT JOIN reviews r ON pm.episode_id = r.episode_id AND pm.month_end >= r.service_date
+),
+in_month AS (
+  SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes
+  FROM activity GROUP BY ALL
 ),
 instrument_months AS (
   SELECT pm.episode_id, pm.month, pm.month_end, b.instrument, b.baseline_date, b.baseline_score
