@@ -21,23 +21,21 @@ slim AS (
          lag(service_month) OVER (PARTITION BY patient_id ORDER BY service_month) AS previous_month
   FROM m WHERE r IS NOT NULL
 ),
-numbered AS (
-  SELECT *, sum(CASE WHEN marts.starts_episode(previous_month, service_month, gap_months) THEN 1 ELSE 0 END)
-              OVER (PARTITION BY patient_id ORDER BY service_month ROWS UNBOUNDED PRECEDING) AS episode_no
-  FROM slim
+numbered AS (  -- one window pass: the episode (a running count of starts), its first month (the latest
+               -- start so far) and the latest earlier month that reached the initial code's minutes
+  SELECT *, sum(CASE WHEN starts THEN 1 ELSE 0 END) OVER (w ROWS UNBOUNDED PRECEDING) AS episode_no,
+         max(CASE WHEN starts THEN service_month END) OVER (w ROWS UNBOUNDED PRECEDING) AS episode_start,
+         max(CASE WHEN countable_minutes >= initial_from THEN service_month END)
+           OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached_before
+  FROM (SELECT *, marts.starts_episode(previous_month, service_month, gap_months) AS starts FROM slim)
+  WINDOW w AS (PARTITION BY patient_id ORDER BY service_month)
 ),
-reach AS (
-  SELECT *, min(service_month) OVER (PARTITION BY patient_id, episode_no) AS episode_start,
-         min(CASE WHEN countable_minutes >= initial_from THEN service_month END)
-           OVER (PARTITION BY patient_id, episode_no) AS first_initial_reach
-  FROM numbered
-),
-typed AS (
+typed AS (  -- carried forward, a month stays initial until a month of its episode before it reached the initial code
   SELECT *, CASE WHEN service_month = episode_start THEN 'initial'
-                 WHEN carry_initial_forward AND (first_initial_reach IS NULL OR service_month <= first_initial_reach)
+                 WHEN carry_initial_forward AND (reached_before IS NULL OR reached_before < episode_start)
                    THEN 'initial'
                  ELSE 'subsequent' END AS episode_month_type
-  FROM reach
+  FROM numbered
 ),
 initial_code_months AS (
   SELECT patient_id, episode_no, min(service_month) AS initial_code_month
