@@ -11,12 +11,14 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from bcm_analytics.ingest import load_file
 from bcm_analytics.models import current, refresh
-from bcm_analytics.models.graph import ModelError, _parse, models
+from bcm_analytics.models.build import Target, _rebuild_patients
+from bcm_analytics.models.graph import Model, ModelError, _parse, models
 from bcm_analytics.models.inputs import NAMES
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.warehouse import connect
@@ -202,3 +204,28 @@ def test_the_marts_inputs_do_not_depend_on_where_bcm_is_installed():
         for column in table.column_names:
             values = [v for v in table.column(column).to_pylist() if isinstance(v, str)]
             assert not any(install in v for v in values), f"config.{name}.{column} holds a path of the install"
+
+
+def test_a_per_patient_rebuild_writes_only_the_rows_that_differ():
+    """Rows equal before and after stay where they are (no delete and insert, which costs the commit a
+    rewrite); changed, gone and new rows are written; copies of a row and NULLs are paired exactly."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE src (patient_id VARCHAR, month INTEGER, minutes INTEGER, note VARCHAR)")
+    con.execute("""INSERT INTO src VALUES ('p1', 1, 20, NULL), ('p1', 1, 20, NULL), ('p1', 2, 5, 'a'),
+                                          ('p2', 1, 30, 'b'), ('p3', 1, 40, NULL)""")
+    sql = "SELECT patient_id, month, minutes, note FROM src"
+    con.execute(f"CREATE TABLE marts.m AS {sql}")
+    unchanged = con.execute("SELECT rowid FROM marts.m WHERE note = 'b'").fetchall()[0][0]  # p2's month 1
+    # p1: one of two copies goes, month 2 changes its note; p2 gains a row; p3 is out of scope
+    con.execute("DELETE FROM src WHERE patient_id = 'p1'")
+    con.execute("INSERT INTO src VALUES ('p1', 1, 20, NULL), ('p1', 2, 5, 'c'), ('p2', 2, 15, NULL), ('p3', 1, 99, 'x')")
+    con.execute("CREATE TEMP TABLE _bcm_scope_m AS SELECT * FROM (VALUES ('p1', NULL::DATE), ('p2', NULL::DATE)) s(patient_id, from_month)")
+    model = Model("m", "billing", "table", True, sql, frozenset(), frozenset())
+
+    inserted = _rebuild_patients(con, model, "", Target(), {"src": None}, "_bcm_scope_m")
+
+    assert inserted == 2  # p1 month 2 with its new note, p2 month 2
+    rows = con.execute("SELECT * FROM marts.m ORDER BY ALL").fetchall()
+    assert rows == [("p1", 1, 20, None), ("p1", 2, 5, "c"), ("p2", 1, 30, "b"), ("p2", 2, 15, None), ("p3", 1, 40, None)]
+    assert con.execute("SELECT rowid FROM marts.m WHERE note = 'b'").fetchall()[0][0] == unchanged
