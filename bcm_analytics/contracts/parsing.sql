@@ -3,7 +3,8 @@
 -- and the loader turns that NULL into a quarantine reason naming the value.
 --
 -- Speed: a million values go through each macro per load. The common shapes (an ISO date, a
--- clock time) are recognised by length and a LIKE pattern and read with a cast; only other
+-- clock time, an ISO date-time to the second) are recognised by length and a LIKE pattern (the
+-- last confirmed by one regular expression) and read directly; only other
 -- values reach the format lists and regular expressions, which cost ten times as much. CASE
 -- evaluates a branch only for the rows that reach it.
 
@@ -51,21 +52,17 @@ CREATE OR REPLACE TEMP MACRO bcm_short_year(s) AS
   regexp_matches(s, '^[0-9]{1,2}[/.][0-9]{1,2}[/.]([0-9]|[0-9]{3})([ T]|$)|^[0-9]{1,3}[-/][0-9]{1,2}[-/][0-9]{1,2}([ T]|$)');
 
 -- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
--- not an ISO date.
--- The wall-clock formats, tried in order.
-CREATE OR REPLACE TEMP MACRO bcm_strptime_local(s) AS
-  try_strptime(s, [
-    '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M',
-    '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f',
-    '%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p',
-    '%Y/%m/%d', '%Y/%m/%d %H:%M:%S', '%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S', '%Y%m%d']);
-
+-- not an ISO date (or date-time to the second).
 CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS
   CASE
     WHEN bcm_is_clock(s) OR bcm_has_offset(s) OR bcm_is_epoch(s) OR bcm_short_year(s) THEN NULL
     WHEN bcm_is_excel_serial(s) THEN
       TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(s AS DOUBLE) * 86400000000) AS BIGINT))
-    ELSE bcm_strptime_local(s)
+    ELSE try_strptime(s, [
+      '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M',
+      '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f',
+      '%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p',
+      '%Y/%m/%d', '%Y/%m/%d %H:%M:%S', '%d.%m.%Y', '%d.%m.%Y %H:%M', '%d.%m.%Y %H:%M:%S', '%Y%m%d'])
   END;
 
 CREATE OR REPLACE TEMP MACRO bcm_parse_local(s, yp) AS
