@@ -57,6 +57,28 @@ def test_dates_in_the_accepted_shapes_read_as_the_same_day(store, tmp_path):
     assert store.execute("SELECT DISTINCT CAST(enrollment_date AS VARCHAR) FROM staging.patients").fetchall() == [("2025-02-10",)]
 
 
+def test_iso_date_times_to_the_second_read_as_wall_clock_and_impossible_ones_are_set_aside(with_patient, tmp_path):
+    """The readers' short cut for 2025-02-10 14:05:00 (parsing.sql, bcm_is_iso_datetime) answers as
+    the general formats do: a wall-clock reading with its time, a start time as a clock on the
+    service date or a full reading; February 30 and 24:00:00 are no time at all (a cast would roll
+    24:00:00 over to the next day)."""
+    text = ("entry_id,patient_id,staff_role,service_date,minutes,activity_type,start_time\n"
+            "E1,P1,bhcm,2025-02-10 14:05:00,30,outreach,09:30\n"
+            "E2,P1,bhcm,2025-02-10T14:05:09,30,outreach,2025-02-10 14:05:09\n"
+            "E3,P1,bhcm,2025-02-30 14:05:00,30,outreach,\n"
+            "E4,P1,bhcm,2025-02-10 24:00:00,30,outreach,\n")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    stored = with_patient.execute(
+        """SELECT entry_id, CAST(service_date_local AS VARCHAR), service_date_instant, service_date_has_time,
+                  CAST(start_time_local AS VARCHAR), start_time_has_time FROM staging.time_logs ORDER BY 1"""
+    ).fetchall()
+    assert stored == [("E1", "2025-02-10 14:05:00", None, True, "2025-02-10 09:30:00", True),
+                      ("E2", "2025-02-10 14:05:09", None, True, "2025-02-10 14:05:09", True)]
+    assert [(line, checks) for line, checks, _ in quarantined(with_patient, result.load_id)] == [
+        (4, ["service_date readable as datetime"]), (5, ["service_date readable as datetime"])]
+
+
 def test_a_three_digit_year_is_not_a_year(store, tmp_path):
     result = load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,M,2/10/025\n"))
     assert [q[1] for q in quarantined(store, result.load_id)] == [["enrollment_date readable as date"]]

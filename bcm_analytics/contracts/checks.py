@@ -199,17 +199,22 @@ def row_checks(table: str, options: TextOptions = TextOptions()) -> list[RowChec
 FAILURE_TYPE = "STRUCT(name VARCHAR, reason VARCHAR, waits BOOLEAN)[]"
 
 
-def _all_pass(checks: list[RowCheck]) -> str:
-    return " AND ".join(f"coalesce({c.passes}, false)" for c in checks) or "true"
+def _passed(i: int) -> str:
+    """The column holding whether a row passes check number i (all checks, rejects then warnings)."""
+    return f"_check_{i}"
 
 
-def _failure_list(checks: list[RowCheck], passed: str) -> str:
+def _all_pass(numbers: list[int]) -> str:
+    return " AND ".join(_passed(i) for i in numbers) or "true"
+
+
+def _failure_list(checks: list[tuple[int, RowCheck]], passed: str) -> str:
     """The checks a row fails, as a list; built only for rows that fail one (`passed` is false),
     since most rows pass and a list of structs per row costs more than all the checks."""
     items = ", ".join(
-        f"CASE WHEN NOT coalesce({c.passes}, false) THEN {{'name': {sql_text(c.name)}, "
+        f"CASE WHEN NOT {_passed(i)} THEN {{'name': {sql_text(c.name)}, "
         f"'reason': coalesce({c.reason}, {sql_text(c.name)}), 'waits': {'true' if c.waits_for else 'false'}}} END"
-        for c in checks
+        for i, c in checks
     )
     if not items:
         return f"CAST([] AS {FAILURE_TYPE})"
@@ -223,13 +228,22 @@ def checked_sql(table: str, texts: str, options: TextOptions = TextOptions()) ->
     result adds the typed columns (contracts/columns.py), the frame's extra columns, `_ok`
     (the row passes every reject check), `_warned` (it breaks a warn check) and two lists of
     {check, reason, waits}: `_failures` (reject checks) and `_warnings`.
+
+    Each check is evaluated once per row, into a column that `_ok`, `_warned` and the lists
+    read: a check that looks a value up (patient known) is a join, which DuckDB would
+    otherwise run once for `_ok` and again for the list.
     """
-    checks = row_checks(table, options)
-    rejects = [c for c in checks if c.severity == "reject"]
-    warnings = [c for c in checks if c.severity == "warn"]
-    judged = (f"SELECT *, {_all_pass(rejects)} AS _ok, NOT ({_all_pass(warnings)}) AS _warned "
-              f"FROM ({frame_sql(table, typed_sql(table_specs()[table], texts, options))})")
-    return f"SELECT *, {_failure_list(rejects, '_ok')} AS _failures, {_failure_list(warnings, 'NOT _warned')} AS _warnings FROM ({judged})"
+    checks = list(enumerate(row_checks(table, options)))
+    rejects = [(i, c) for i, c in checks if c.severity == "reject"]
+    warnings = [(i, c) for i, c in checks if c.severity == "warn"]
+    frame = frame_sql(table, typed_sql(table_specs()[table], texts, options))
+    if not checks:
+        return f"SELECT *, true AS _ok, false AS _warned, CAST([] AS {FAILURE_TYPE}) AS _failures, CAST([] AS {FAILURE_TYPE}) AS _warnings FROM ({frame})"
+    passed = ", ".join(f"coalesce({c.passes}, false) AS {_passed(i)}" for i, c in checks)
+    judged = (f"SELECT *, {_all_pass([i for i, _ in rejects])} AS _ok, NOT ({_all_pass([i for i, _ in warnings])}) AS _warned "
+              f"FROM (SELECT *, {passed} FROM ({frame}))")
+    return (f"SELECT * EXCLUDE ({', '.join(_passed(i) for i, _ in checks)}), {_failure_list(rejects, '_ok')} AS _failures, "
+            f"{_failure_list(warnings, 'NOT _warned')} AS _warnings FROM ({judged})")
 
 
 # --- table expectations -------------------------------------------------------------------
