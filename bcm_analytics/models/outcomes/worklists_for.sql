@@ -16,10 +16,10 @@ WITH per_episode AS (
          bool_or(item9_positive) AS item9_positive,
          max(latest_date) AS last_score_date,
          string_agg(instrument || ' ' || baseline_score || ' -> ' || latest_score, '; ' ORDER BY instrument) AS scores,
-         string_agg(CASE WHEN not_improving THEN instrument END, ', ') AS not_improving_on,
+         string_agg(CASE WHEN not_improving THEN instrument END, ', ' ORDER BY instrument) AS not_improving_on,
          max(CASE WHEN item9_positive IS NOT NULL THEN latest_date END) AS item9_date,
          min(item9_positive_since) AS item9_positive_since,
-         flatten(list(item9_positive_dates)) AS item9_positive_dates
+         flatten(list(item9_positive_dates ORDER BY instrument)) AS item9_positive_dates
   FROM marts.outcome_patients
   WHERE active
   GROUP BY ALL
