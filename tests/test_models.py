@@ -206,26 +206,44 @@ def test_the_marts_inputs_do_not_depend_on_where_bcm_is_installed():
             assert not any(install in v for v in values), f"config.{name}.{column} holds a path of the install"
 
 
-def test_a_per_patient_rebuild_writes_only_the_rows_that_differ():
-    """Rows equal before and after stay where they are (no delete and insert, which costs the commit a
-    rewrite); changed, gone and new rows are written; copies of a row and NULLs are paired exactly."""
+def rebuild(before: list[tuple], after: list[tuple], scope: list[str]) -> tuple[duckdb.DuckDBPyConnection, int, dict]:
+    """marts.m built from `before`, then rebuilt per patient for `scope` from `after`; with the rowids
+    the rows had before (to tell a row left in place from one written again)."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE src (patient_id VARCHAR, month INTEGER, minutes INTEGER, note VARCHAR)")
-    con.execute("""INSERT INTO src VALUES ('p1', 1, 20, NULL), ('p1', 1, 20, NULL), ('p1', 2, 5, 'a'),
-                                          ('p2', 1, 30, 'b'), ('p3', 1, 40, NULL)""")
+    con.executemany("INSERT INTO src VALUES (?, ?, ?, ?)", before)
     sql = "SELECT patient_id, month, minutes, note FROM src"
     con.execute(f"CREATE TABLE marts.m AS {sql}")
-    unchanged = con.execute("SELECT rowid FROM marts.m WHERE note = 'b'").fetchall()[0][0]  # p2's month 1
-    # p1: one of two copies goes, month 2 changes its note; p2 gains a row; p3 is out of scope
-    con.execute("DELETE FROM src WHERE patient_id = 'p1'")
-    con.execute("INSERT INTO src VALUES ('p1', 1, 20, NULL), ('p1', 2, 5, 'c'), ('p2', 2, 15, NULL), ('p3', 1, 99, 'x')")
-    con.execute("CREATE TEMP TABLE _bcm_scope_m AS SELECT * FROM (VALUES ('p1', NULL::DATE), ('p2', NULL::DATE)) s(patient_id, from_month)")
+    rowids = {row[1:]: row[0] for row in con.execute("SELECT rowid, * FROM marts.m").fetchall()}
+    con.execute("DELETE FROM src")
+    con.executemany("INSERT INTO src VALUES (?, ?, ?, ?)", after)
+    con.execute("CREATE TEMP TABLE _bcm_scope_m (patient_id VARCHAR, from_month DATE)")
+    con.executemany("INSERT INTO _bcm_scope_m VALUES (?, NULL)", [[p] for p in scope])
     model = Model("m", "billing", "table", True, sql, frozenset(), frozenset())
+    return con, _rebuild_patients(con, model, "", Target(), {"src": None}, "_bcm_scope_m"), rowids
 
-    inserted = _rebuild_patients(con, model, "", Target(), {"src": None}, "_bcm_scope_m")
+
+def test_a_per_patient_rebuild_writes_only_the_rows_that_differ():
+    """Rows equal before and after stay where they are (a row deleted and inserted again costs the
+    commit a rewrite); changed, gone and new rows are written; NULLs compare equal."""
+    before = [("p1", 1, 20, None), ("p1", 2, 5, "a"), ("p1", 3, 9, "gone"), ("p2", 1, 30, "b"), ("p3", 1, 40, None)]
+    after = [("p1", 1, 20, None), ("p1", 2, 5, "c"), ("p2", 1, 30, "b"), ("p2", 2, 15, None), ("p3", 1, 99, "x")]
+
+    con, inserted, rowids = rebuild(before, after, scope=["p1", "p2"])  # p3 changed, but is not in scope
 
     assert inserted == 2  # p1 month 2 with its new note, p2 month 2
-    rows = con.execute("SELECT * FROM marts.m ORDER BY ALL").fetchall()
-    assert rows == [("p1", 1, 20, None), ("p1", 2, 5, "c"), ("p2", 1, 30, "b"), ("p2", 2, 15, None), ("p3", 1, 40, None)]
-    assert con.execute("SELECT rowid FROM marts.m WHERE note = 'b'").fetchall()[0][0] == unchanged
+    rows = {row[1:]: row[0] for row in con.execute("SELECT rowid, * FROM marts.m").fetchall()}
+    assert sorted(rows) == [("p1", 1, 20, None), ("p1", 2, 5, "c"), ("p2", 1, 30, "b"), ("p2", 2, 15, None), ("p3", 1, 40, None)]
+    for unchanged in [("p1", 1, 20, None), ("p2", 1, 30, "b"), ("p3", 1, 40, None)]:
+        assert rows[unchanged] == rowids[unchanged], unchanged
+
+
+def test_a_per_patient_rebuild_with_copies_of_a_row_writes_them_again():
+    before = [("p1", 1, 20, None), ("p1", 1, 20, None), ("p2", 1, 30, "b")]
+    after = [("p1", 1, 20, None), ("p2", 1, 30, "b"), ("p2", 1, 30, "b")]
+
+    con, inserted, _ = rebuild(before, after, scope=["p1", "p2"])
+
+    assert inserted == 3
+    assert sorted(con.execute("SELECT * FROM marts.m").fetchall()) == [("p1", 1, 20, None), ("p2", 1, 30, "b"), ("p2", 1, 30, "b")]

@@ -369,29 +369,27 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     listed = ", ".join(f'"{x}"' for x in columns)
     con.execute(target.locate(f"""CREATE OR REPLACE TEMP TABLE _bcm_new AS
                                   SELECT row_number() OVER () AS _bcm_row, {listed} FROM ({scoped})"""))
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _bcm_old AS SELECT t.rowid AS _bcm_row, {", ".join(f't."{x}"' for x in columns)}
-                    FROM {table} t JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}""")
-    _pair_identical_rows(con, columns)
-    con.execute(f"""DELETE FROM {table} WHERE rowid IN (
-                      SELECT _bcm_row FROM temp._bcm_old WHERE _bcm_row NOT IN (SELECT old_row FROM temp._bcm_same))""")
+    old = f"SELECT t.rowid AS _bcm_row, t.* FROM {table} t JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}"
+    _pair_identical_rows(con, old, columns)
+    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _bcm_row FROM ({old}) ANTI JOIN temp._bcm_same ON _bcm_row = old_row)")
     inserted = con.execute(f"""INSERT INTO {table} BY NAME SELECT {listed} FROM temp._bcm_new
-                               WHERE _bcm_row NOT IN (SELECT new_row FROM temp._bcm_same)""").fetchall()[0][0]
-    for temp in ("_bcm_new", "_bcm_old", "_bcm_same"):
+                               ANTI JOIN temp._bcm_same ON _bcm_row = new_row""").fetchall()[0][0]
+    for temp in ("_bcm_new", "_bcm_same"):
         con.execute(f"DROP TABLE temp.{temp}")
     return inserted
 
 
-def _pair_identical_rows(con, columns: list[str]) -> None:
-    """temp._bcm_same (old_row, new_row): each old row paired with an identical new row, at most
-    once on either side (the n-th copy of a row with the n-th copy). The hash only narrows the
-    search; every column is compared, so a collision costs a rewrite, never a wrong row."""
-    listed = ", ".join(f'"{x}"' for x in columns)
+def _pair_identical_rows(con, old: str, columns: list[str]) -> None:
+    """temp._bcm_same (old_row, new_row): the old rows (query `old`) that an identical new row
+    replaces, each paired with that row, compared on every column. Where a row has copies the
+    pairing is not one to one, and then no row is kept: all are written again, which is right,
+    only slower (no mart is meant to hold two identical rows)."""
     equal = " AND ".join(f'o."{x}" IS NOT DISTINCT FROM n."{x}"' for x in columns)
-    numbered = "SELECT *, row_number() OVER (PARTITION BY _h ORDER BY _bcm_row) AS _k FROM (SELECT *, hash({}) AS _h FROM temp.{})"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _bcm_same AS
-        SELECT o._bcm_row AS old_row, n._bcm_row AS new_row
-        FROM ({numbered.format(listed, "_bcm_old")}) o JOIN ({numbered.format(listed, "_bcm_new")}) n
-          ON o._h = n._h AND o._k = n._k AND {equal}""")
+        SELECT o._bcm_row AS old_row, n._bcm_row AS new_row FROM ({old}) o JOIN temp._bcm_new n ON {equal}""")
+    one_to_one = "SELECT count(*) = count(DISTINCT old_row) AND count(*) = count(DISTINCT new_row) FROM temp._bcm_same"
+    if not con.execute(one_to_one).fetchall()[0][0]:
+        con.execute("DELETE FROM temp._bcm_same")
 
 
 def _record(con, c: str, m: Model, digest: str, version: int, step: Step, patients: int | None) -> None:
