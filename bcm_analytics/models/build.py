@@ -371,7 +371,8 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
                                   SELECT row_number() OVER () AS _bcm_row, {listed} FROM ({scoped})"""))
     old = f"SELECT t.rowid AS _bcm_row, t.* FROM {table} t JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}"
     _pair_identical_rows(con, old, columns)
-    con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT _bcm_row FROM ({old}) ANTI JOIN temp._bcm_same ON _bcm_row = old_row)")
+    con.execute(f"""DELETE FROM {table} t USING temp.{scope} s WHERE t.patient_id = s.patient_id AND {in_scope}
+                    AND t.rowid NOT IN (SELECT old_row FROM temp._bcm_same)""")
     inserted = con.execute(f"""INSERT INTO {table} BY NAME SELECT {listed} FROM temp._bcm_new
                                ANTI JOIN temp._bcm_same ON _bcm_row = new_row""").fetchall()[0][0]
     for temp in ("_bcm_new", "_bcm_same"):
