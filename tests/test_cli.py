@@ -75,3 +75,17 @@ def test_bad_months_and_dates_are_usage_errors_not_tracebacks(tmp_path):
         result = CliRunner().invoke(cli, args + ["--db", str(tmp_path / "x.duckdb")] if args[0] != "generate" else args)
         assert result.exit_code == 2 and "Traceback" not in result.output, args
         assert "is not a" in result.output, args
+
+
+def test_every_command_is_listed_and_loading_imports_no_pandas():
+    """Commands are imported when they run; `bcm load` starts without the reports' pandas."""
+    import subprocess
+    import sys
+
+    from bcm_analytics.cli import COMMANDS
+
+    listed = run("--help").output
+    assert all(re.search(rf"^\s+{name}\s", listed, re.MULTILINE) for name in COMMANDS)
+    assert all(cli.get_command(None, name).name == name for name in COMMANDS)
+    probe = "import sys; from bcm_analytics.cli import cli; cli.get_command(None, 'load'); print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
-import pandas as pd
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from bcm_analytics.config.files import ConfigError, Strict, digest, read_yaml, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WINDOWS = ("12w", "6m", "12m")  # the names are fixed (they name output columns); their days are not
 DEFAULTS = Path(str(resources.files("bcm_analytics.config").joinpath("definitions.yaml")))
@@ -228,7 +230,10 @@ class Definitions:
         return int(lo), int(hi)
 
     def describe(self) -> pd.DataFrame:
-        """The definitions as a two-column table a report prints (setting, value)."""
+        """The definitions as a two-column table a report prints (setting, value). pandas is imported
+        here, not with the module: loading and building read the definitions, and need no pandas."""
+        import pandas as pd
+
         rows = [("definitions version", self.version), ("definitions source", self.source)]
         rows += [(key, _text(value)) for key, value in _flatten(self.data) if key != "version"]
         return pd.DataFrame(rows, columns=["setting", "value"])
