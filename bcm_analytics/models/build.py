@@ -367,14 +367,13 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     table = f"{c}marts.{m.name}"
     columns = [r[0] for r in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
     listed = ", ".join(f'"{x}"' for x in columns)
-    con.execute(target.locate(f"""CREATE OR REPLACE TEMP TABLE _bcm_new AS
-                                  SELECT row_number() OVER () AS _bcm_row, {listed} FROM ({scoped})"""))
+    con.execute(target.locate(f"CREATE OR REPLACE TEMP TABLE _bcm_new AS SELECT {listed} FROM ({scoped})"))
     old = f"SELECT t.rowid AS _bcm_row, t.* FROM {table} t JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}"
     _pair_identical_rows(con, old, columns)
     con.execute(f"""DELETE FROM {table} t USING temp.{scope} s WHERE t.patient_id = s.patient_id AND {in_scope}
                     AND t.rowid NOT IN (SELECT old_row FROM temp._bcm_same)""")
     inserted = con.execute(f"""INSERT INTO {table} BY NAME SELECT {listed} FROM temp._bcm_new
-                               ANTI JOIN temp._bcm_same ON _bcm_row = new_row""").fetchall()[0][0]
+                               WHERE rowid NOT IN (SELECT new_row FROM temp._bcm_same)""").fetchall()[0][0]
     for temp in ("_bcm_new", "_bcm_same"):
         con.execute(f"DROP TABLE temp.{temp}")
     return inserted
@@ -387,7 +386,7 @@ def _pair_identical_rows(con, old: str, columns: list[str]) -> None:
     only slower (no mart is meant to hold two identical rows)."""
     equal = " AND ".join(f'o."{x}" IS NOT DISTINCT FROM n."{x}"' for x in columns)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _bcm_same AS
-        SELECT o._bcm_row AS old_row, n._bcm_row AS new_row FROM ({old}) o JOIN temp._bcm_new n ON {equal}""")
+        SELECT o._bcm_row AS old_row, n.rowid AS new_row FROM ({old}) o JOIN temp._bcm_new n ON {equal}""")
     one_to_one = "SELECT count(*) = count(DISTINCT old_row) AND count(*) = count(DISTINCT new_row) FROM temp._bcm_same"
     if not con.execute(one_to_one).fetchall()[0][0]:
         con.execute("DELETE FROM temp._bcm_same")
