@@ -67,13 +67,14 @@ SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
 # replaced (their month as marts.billing_entries holds it, with the staging row's hash).
 TIME_LOG_MONTHS_SQL = """
 WITH touched AS (SELECT patient_id FROM temp._bcm_changes WHERE component = 'time_logs'),
-now AS (SELECT s.patient_id, s.entry_id, s._row_hash FROM staging.time_logs s SEMI JOIN touched USING (patient_id)),
+now AS (SELECT s.patient_id, s.entry_id, s._row_hash, s.service_date_local, s.service_date_instant
+        FROM staging.time_logs s SEMI JOIN touched USING (patient_id)),
 built AS (SELECT e.patient_id, e.entry_id, e._source_hash, e.service_month
           FROM marts.billing_entries e SEMI JOIN touched USING (patient_id)),
-added AS (SELECT n.entry_id FROM now n ANTI JOIN built b ON b.entry_id = n.entry_id AND b._source_hash = n._row_hash),
+added AS (SELECT n.* FROM now n ANTI JOIN built b ON b.entry_id = n.entry_id AND b._source_hash = n._row_hash),
 months AS (
-  SELECT s.patient_id, core.local_month(s.service_date_local, s.service_date_instant, p.timezone) AS month
-  FROM staging.time_logs s SEMI JOIN added USING (entry_id) JOIN core.patients p USING (patient_id)
+  SELECT a.patient_id, core.local_month(a.service_date_local, a.service_date_instant, p.timezone) AS month
+  FROM added a JOIN core.patients p USING (patient_id)
   UNION ALL
   SELECT b.patient_id, b.service_month FROM built b ANTI JOIN now n ON b.entry_id = n.entry_id AND b._source_hash = n._row_hash
 )
