@@ -187,6 +187,36 @@ def test_incremental_builds_equal_a_full_rebuild(program, tmp_path):
     assert len(full["billing_lines"]) > 100 and len(full["recon_findings"]) > 100 and len(full["outcome_windows"]) > 50
 
 
+def test_months_after_claims_are_recomputed_alone_and_equal_a_full_rebuild(program, tmp_path):
+    """Claims arrive halfway; later months' time logs then recompute episodes' and the
+    reconciliation's months from the month that changed, while the claims keep earlier months
+    in the reconciliation: those stay as they were, and everything equals a full rebuild."""
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    slices = monthly_slices(program, tmp_path)
+    half = len(slices) // 2
+    later = []
+    for i, batch in enumerate(slices):
+        for path in batch:
+            load_file(con, path)
+        steps = {s.model: s for s in refresh(con, program / "program_rules.yaml").steps}
+        if i > half:
+            later.append({name: steps[name] for name in ("episodes", "billing_lines", "recon_months", "recon_codes")})
+        if i == half:
+            lines = current(con).select("SELECT * FROM marts.billing_lines").df()
+            claims = write_claims(lines.assign(service_month=lines.service_month.dt.strftime("%Y-%m")), tmp_path / "claims", seed=5)
+            load_file(con, claims)
+            assert {s.model: s.how for s in refresh(con).steps}["recon_codes"] == "patients"
+    assert later and all(s.how == "patients" for steps in later for s in steps.values())
+    for steps in later[:-1]:  # a month's time logs rewrite that month's codes, not the history with claims
+        assert all(s.written * 2 < s.rows for s in steps.values()), {n: (s.written, s.rows) for n, s in steps.items()}
+    incremental = snapshot(con)
+    con.execute("DROP TABLE meta.marts_manifest")
+    refresh(con)
+    full = snapshot(con)
+    assert not [t for t in full if not same(incremental[t], full[t])]
+    assert current(con).query("SELECT count(*) FROM marts.recon_codes WHERE active_lines > 0").fetchone()[0] > 50
+
+
 def test_docs_list_every_mart():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "marts.md").read_text()
     missing = [name for name in models(NAMES) if f"`{name}" not in docs]

@@ -349,14 +349,15 @@ def _create(m: Model, c: str) -> str:
 
 def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[str, str | None], scope: str) -> int:
     """Recompute the rows of the patients in temp.<scope> only (for a by_month model, only their
-    months from the scope's from_month on, reading only those months of by-month inputs), and write
-    only the rows that differ: a monthly export touches most patients but changes few of their old
-    rows, and a row deleted and inserted again costs DuckDB a rewrite of its row group at the commit.
-    Returns the rows inserted."""
+    months from the scope's from_month on, reading only those months of by-month inputs; a
+    cumulative_by_month model reads their whole history and keeps the months from from_month on),
+    and write only the rows that differ: a monthly export touches most patients but changes few of
+    their old rows, and a row deleted and inserted again costs DuckDB a rewrite of its row group at
+    the commit. Returns the rows inserted."""
 
     def restricted(match: re.Match) -> str:
         relation = match.group(1)
-        month = per_patient[relation] if m.month_column else None
+        month = per_patient[relation] if m.month_column and not m.cumulative else None
         if month:
             return (f"(SELECT x.* FROM {relation} x JOIN temp.{scope} s ON s.patient_id = x.patient_id"
                     f" AND (s.from_month IS NULL OR x.{month} >= s.from_month))")
@@ -368,7 +369,11 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     table = f"{c}marts.{m.name}"
     columns = [r[0] for r in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
     listed = ", ".join(f'"{x}"' for x in columns)
-    con.execute(target.locate(f"CREATE OR REPLACE TEMP TABLE _bcm_new AS SELECT {listed} FROM ({scoped})"))
+    # A month model's rows before from_month are not recomputed: where an input read whole (claims)
+    # adds such months, they are left out here, as they are from the old rows below.
+    months = f" JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}" if m.month_column else ""
+    recomputed = ", ".join(f't."{x}"' for x in columns)
+    con.execute(target.locate(f"CREATE OR REPLACE TEMP TABLE _bcm_new AS SELECT {recomputed} FROM ({scoped}) t{months}"))
     old = f"SELECT t.rowid AS _bcm_row, t.* FROM {table} t JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}"
     _pair_identical_rows(con, old, columns)
     con.execute(f"""DELETE FROM {table} t USING temp.{scope} s WHERE t.patient_id = s.patient_id AND {in_scope}

@@ -7,6 +7,9 @@ file's stem and it lives in the `marts` schema. A header comment says what the m
     -- per_patient: true        (tables only: every row belongs to one patient_id)
     -- by_month: service_month  (per-patient tables only: a row of a month depends on that
                                  month's rows of the patient, and on the patient's own row)
+    -- cumulative_by_month: service_month
+                                (per-patient tables only: a row of a month depends on the
+                                 patient's rows up to that month, never on later ones)
 
 A table or view file holds one SELECT; a macro file holds its whole `CREATE OR REPLACE MACRO
 marts.<name>(...)` statement. What a model reads is what its SQL names: every `marts.<x>` that
@@ -17,7 +20,11 @@ per_patient is what makes incremental builds possible: restricting every per-pat
 model reads to a set of patients restricts its output to exactly those patients' rows. Its
 inputs from the store (staging, core) and other per-patient models qualify; configuration does not
 need to. by_month narrows it further, to the months from the first one that changed: a monthly
-export then appends to the big time-log marts instead of rewriting each patient's history. Each
+export then appends to the big time-log marts instead of rewriting each patient's history.
+cumulative_by_month (episodes: a month's episode and month type follow from the months before it)
+reads the patients' whole history but writes only the months from the first that changed, so the
+by_month models that read it (month codes, billing lines, reconciliation months and codes) can
+recompute those months alone. Each
 model also knows which kinds of data it depends on (its `components`: the patient's row, time
 logs, assessments, claims), so a claims export does not recompute the time-log marts.
 tests/test_models.py proves incremental equals full on a program loaded month by month.
@@ -48,7 +55,7 @@ PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s not in ("stagi
 SOURCE_MONTHS = {"core.time_logs": "service_month"}
 REFERENCE = re.compile(r"\b(marts|config)\.([a-z_][a-z0-9_]*)\b")
 SOURCE = re.compile(r"\b(staging|core|meta)\.([a-z_][a-z0-9_]*)\b")
-HEADER = re.compile(r"^--\s*(kind|per_patient|by_month):\s*(\S+)\s*$", re.MULTILINE)
+HEADER = re.compile(r"^--\s*(kind|per_patient|by_month|cumulative_by_month):\s*(\S+)\s*$", re.MULTILINE)
 
 
 class ModelError(ValueError):
@@ -64,7 +71,8 @@ class Model:
     sql: str
     reads: frozenset[str]  # models and config inputs, qualified: marts.x, config.y
     sources: frozenset[str]  # store relations read: staging.x, core.y, meta.z
-    month_column: str | None = None  # by_month: the column holding each row's month
+    month_column: str | None = None  # by_month, cumulative_by_month: the column holding each row's month
+    cumulative: bool = False  # cumulative_by_month: reads whole histories, writes the months from the first changed
     components: frozenset[str] = frozenset()  # kinds of patient data it depends on, through what it reads
 
     @property
@@ -98,7 +106,9 @@ def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Mo
     per_patient = header.get("per_patient", "false") == "true"
     if per_patient and kind != "table":
         raise ModelError(f"models/{area}/{name}.sql: only tables are built per patient")
-    month_column = header.get("by_month")
+    if "by_month" in header and "cumulative_by_month" in header:
+        raise ModelError(f"models/{area}/{name}.sql: by_month or cumulative_by_month, not both")
+    month_column = header.get("by_month") or header.get("cumulative_by_month")
     if month_column and not per_patient:
         raise ModelError(f"models/{area}/{name}.sql: by_month needs per_patient: true")
     body = re.sub(r"--[^\n]*", "", text)
@@ -109,7 +119,8 @@ def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Mo
     if unknown:
         raise ModelError(f"models/{area}/{name}.sql: unknown configuration input {', '.join(unknown)}")
     sources = frozenset(f"{s}.{n}" for s, n in SOURCE.findall(body))
-    return Model(name, area, kind, per_patient, text, frozenset(reads), sources, month_column)
+    return Model(name, area, kind, per_patient, text, frozenset(reads), sources, month_column,
+                 cumulative="cumulative_by_month" in header)
 
 
 @cache

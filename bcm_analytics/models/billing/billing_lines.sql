@@ -2,6 +2,7 @@
 -- the expected amount at the fee in force (marts.fee_in_force).
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 WITH lines AS (
   SELECT *, billed_base_code AS code, 1 AS units FROM marts.billing_month_codes WHERE billed_base_code IS NOT NULL
   UNION ALL

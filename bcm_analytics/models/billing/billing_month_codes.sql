@@ -2,6 +2,7 @@
 -- fallback code, add-on units, and how far the minutes are from the next code.
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 SELECT * EXCLUDE (r, c), c.billed_base_code, c.add_on_code, c.add_on_units, c.next_code, c.next_units, c.next_from,
        r.code_set, r.max_99494_units
 FROM (SELECT *, marts.codes_for_minutes(r, month_type, countable_minutes) AS c

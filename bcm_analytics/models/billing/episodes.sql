@@ -8,6 +8,7 @@
 -- The window functions run over a few narrow columns; the patient's columns join at the end.
 -- kind: table
 -- per_patient: true
+-- cumulative_by_month: service_month
 WITH m AS (
   SELECT b.patient_id, b.service_month, b.countable_minutes,
          marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, b.service_month) AS r

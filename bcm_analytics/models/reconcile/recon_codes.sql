@@ -8,6 +8,7 @@
 -- NPI. Grain: one row per patient, month and procedure code expected or billed.
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 WITH expected AS (
   SELECT patient_id, service_month, code, units AS expected_units, expected_amount
   FROM marts.billing_lines

@@ -3,6 +3,7 @@
 -- support (the base code, or when they support none, the first code up and its threshold).
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 WITH keys AS (
   SELECT patient_id, service_month FROM marts.billing_lines
   UNION
