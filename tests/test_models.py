@@ -85,6 +85,11 @@ def test_a_model_naming_an_unknown_input_is_refused():
         _parse("billing", "x", "-- kind: view\nSELECT * FROM config.fees", NAMES)
     with pytest.raises(ModelError, match="kind"):
         _parse("billing", "x", "SELECT 1", NAMES)
+    both = "-- kind: table\n-- per_patient: true\n-- by_month: m\n-- cumulative_by_month: m\nSELECT 1"
+    with pytest.raises(ModelError, match="by_month or cumulative_by_month, not both"):
+        _parse("billing", "x", both, NAMES)
+    cumulative = _parse("billing", "x", "-- kind: table\n-- per_patient: true\n-- cumulative_by_month: m\nSELECT 1", NAMES)
+    assert cumulative.cumulative and cumulative.month_column == "m"
 
 
 def test_every_model_says_what_it_holds():
