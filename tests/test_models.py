@@ -205,7 +205,7 @@ def test_months_after_claims_are_recomputed_alone_and_equal_a_full_rebuild(progr
             load_file(con, path)
         steps = {s.model: s for s in refresh(con, program / "program_rules.yaml").steps}
         if i > half:
-            later.append({name: steps[name] for name in ("episodes", "billing_lines", "recon_months", "recon_codes")})
+            later.append({name: steps[name] for name in ("episodes", "billing_lines", "recon_months", "recon_codes", "recon_findings")})
         if i == half:
             lines = current(con).select("SELECT * FROM marts.billing_lines").df()
             claims = write_claims(lines.assign(service_month=lines.service_month.dt.strftime("%Y-%m")), tmp_path / "claims", seed=5)

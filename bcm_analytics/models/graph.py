@@ -23,8 +23,8 @@ need to. by_month narrows it further, to the months from the first one that chan
 export then appends to the big time-log marts instead of rewriting each patient's history.
 cumulative_by_month (episodes: a month's episode and month type follow from the months before it)
 reads the patients' whole history but writes only the months from the first that changed, so the
-by_month models that read it (month codes, billing lines, reconciliation months and codes) can
-recompute those months alone. Each
+by_month models that read it (month codes, billing lines, reconciliation months, codes and
+findings) can recompute those months alone. Each
 model also knows which kinds of data it depends on (its `components`: the patient's row, time
 logs, assessments, claims), so a claims export does not recompute the time-log marts.
 tests/test_models.py proves incremental equals full on a program loaded month by month.

@@ -10,6 +10,7 @@
 -- those columns alone, so it cannot say anything the finding's own columns do not.
 -- kind: table
 -- per_patient: true
+-- by_month: service_month
 WITH quarantined AS (  -- claim lines in the quarantine: of the month, or with a date that does not read
   SELECT m.patient_id, m.service_month, q.quarantine_file, q.quarantine_line, q.quarantine_reason, q.claim_id,
          q.procedure_code, q.service_month IS NULL AS undated
