@@ -368,17 +368,17 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     in_scope = f"(s.from_month IS NULL OR t.{m.month_column} >= s.from_month)" if m.month_column else "true"
     table = f"{c}marts.{m.name}"
     columns = [r[0] for r in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
-    listed = ", ".join(f'"{x}"' for x in columns)
+    rows_in_scope = f"JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}"
     # A month model's rows before from_month are not recomputed: where an input read whole (claims)
     # adds such months, they are left out here, as they are from the old rows below.
-    months = f" JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}" if m.month_column else ""
+    months = f" {rows_in_scope}" if m.month_column else ""
     recomputed = ", ".join(f't."{x}"' for x in columns)
     con.execute(target.locate(f"CREATE OR REPLACE TEMP TABLE _bcm_new AS SELECT {recomputed} FROM ({scoped}) t{months}"))
-    old = f"SELECT t.rowid AS _bcm_row, t.* FROM {table} t JOIN temp.{scope} s USING (patient_id) WHERE {in_scope}"
+    old = f"SELECT t.rowid AS _bcm_row, t.* FROM {table} t {rows_in_scope}"
     _pair_identical_rows(con, old, columns)
     con.execute(f"""DELETE FROM {table} t USING temp.{scope} s WHERE t.patient_id = s.patient_id AND {in_scope}
                     AND t.rowid NOT IN (SELECT old_row FROM temp._bcm_same)""")
-    inserted = con.execute(f"""INSERT INTO {table} BY NAME SELECT {listed} FROM temp._bcm_new
+    inserted = con.execute(f"""INSERT INTO {table} BY NAME SELECT * FROM temp._bcm_new
                                WHERE rowid NOT IN (SELECT new_row FROM temp._bcm_same)""").fetchall()[0][0]
     for temp in ("_bcm_new", "_bcm_same"):
         con.execute(f"DROP TABLE temp.{temp}")
