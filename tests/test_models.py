@@ -222,6 +222,28 @@ def test_months_after_claims_are_recomputed_alone_and_equal_a_full_rebuild(progr
     assert current(con).query("SELECT count(*) FROM marts.recon_codes WHERE active_lines > 0").fetchone()[0] > 50
 
 
+def test_a_store_whose_fingerprints_carry_the_old_key_is_rewritten_without_it_and_stays_incremental(program, tmp_path):
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    slices = monthly_slices(program, tmp_path)
+    for path in [path for batch in slices[:4] for path in batch]:
+        load_file(con, path)
+    refresh(con, program / "program_rules.yaml")
+    kept = con.execute("SELECT * FROM meta.marts_fingerprints ORDER BY ALL").fetchall()
+    assert len(kept) > 100
+    con.execute("""CREATE TABLE meta.keyed (patient_id VARCHAR, component VARCHAR, fingerprint UBIGINT,
+                   PRIMARY KEY (patient_id, component));
+                   INSERT INTO meta.keyed SELECT * FROM meta.marts_fingerprints;
+                   DROP TABLE meta.marts_fingerprints; ALTER TABLE meta.keyed RENAME TO marts_fingerprints""")
+    keys = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'marts_fingerprints' AND constraint_type = 'PRIMARY KEY'"
+    assert con.execute(keys).fetchone()[0] == 1
+    assert {s.how for s in refresh(con, program / "program_rules.yaml").steps} == {"kept"}  # nothing changed
+    assert con.execute(keys).fetchone()[0] == 0
+    assert con.execute("SELECT * FROM meta.marts_fingerprints ORDER BY ALL").fetchall() == kept
+    for path in slices[4]:
+        load_file(con, path)
+    assert {s.model: s.how for s in refresh(con, program / "program_rules.yaml").steps}["billing_entries"] == "patients"
+
+
 def test_docs_list_every_mart():
     docs = (Path(__file__).resolve().parents[1] / "docs" / "marts.md").read_text()
     missing = [name for name in models(NAMES) if f"`{name}" not in docs]
