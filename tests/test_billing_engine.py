@@ -359,3 +359,17 @@ def test_a_build_is_reused_until_the_next_load(program, load_rows):
     assert codes(con, "2025-03", "2025-03", rules) == [], "same rules, same data: the build is reused"
     load_rows("time_logs", [entry("E2", "P1", "2025-03-20", 50)])
     assert codes(con, "2025-03", "2025-03", rules) == [("P1", "2025-03", "99492", 1), ("P1", "2025-03", "99494", 1)]
+
+
+def test_warnings_for_a_period_name_only_what_falls_in_it(program):
+    """`bcm billing --month 2026-01` is read by someone billing January 2026: a fee missing in 2022
+    is not theirs to act on, and is said only for 2022."""
+    from bcm_analytics.billing.engine import warnings
+
+    since_2021 = patient("A", consent="2021-06-01") | {"enrollment_date": "2021-06-01"}
+    con = program([since_2021], [entry("old", "A", "2022-03-05", 40), entry("new", "A", "2026-01-05", 40)])
+    old = ["no fee for 99492 in 2022 (medicare): expected_amount is empty on 1 line(s)"]
+    assert warnings(con) == old
+    assert warnings(con, start="2022-01", end="2022-12") == old
+    assert warnings(con, start="2026-01") == []
+    assert warnings(con, start="2021-01", end="2022-03") == old

@@ -100,10 +100,13 @@ def materialize(con, rules=None) -> list[str]:
     return [f"marts.{m}" for m in BILLING_MARTS]
 
 
-def warnings(source, rules=None) -> list[str]:
+def warnings(source, rules=None, start=None, end=None) -> list[str]:
     """What a finance reader must know about the marts (a Marts, or a connection and rules): data the
-    rules could not place."""
+    rules could not place. With start (and end), only what falls in those months: a finance reader
+    billing one month acts on that month, not on fees missing from years already closed."""
     marts = source if isinstance(source, Marts) else billing_marts(source, rules)
+    months = period(start, end) if start is not None else {"start": date.min, "end": date.max}
+    in_period = "service_month BETWEEN $start AND $end"
     out = []
     unmapped = marts.query(
         """SELECT payer, any_value(payer_class), count(*) FROM marts.billing_patients WHERE NOT payer_mapped
@@ -114,22 +117,23 @@ def warnings(source, rules=None) -> list[str]:
         out.append(f"payer names not mapped to a payer class, billed as {unmapped[0][1]}: {listed}; "
                    "map them under payer_names in a rules file (--rules)")
     no_rule = marts.query(
-        """SELECT p.payer_class || '/' || p.billing_setting || '/' || p.program, count(DISTINCT (e.patient_id, e.service_month)),
+        f"""SELECT p.payer_class || '/' || p.billing_setting || '/' || p.program, count(DISTINCT (e.patient_id, e.service_month)),
                   strftime(min(e.service_month), '%Y-%m'), strftime(max(e.service_month), '%Y-%m')
            FROM marts.billing_entries e JOIN marts.billing_patients p USING (patient_id)
-           WHERE e.status = 'no_rule_in_force' GROUP BY ALL ORDER BY 1"""
+           WHERE e.status = 'no_rule_in_force' AND e.{in_period} GROUP BY ALL ORDER BY 1""", months
     ).fetchall()
-    for key, months, first, last in no_rule:
-        out.append(f"no rule in force for {key} in {months:,} patient-month(s) ({first}..{last}): their minutes do not count")
+    for key, patient_months, first, last in no_rule:
+        out.append(f"no rule in force for {key} in {patient_months:,} patient-month(s) ({first}..{last}): their minutes do not count")
     unknown = marts.query(
-        "SELECT activity_type, count(*) FROM marts.billing_entries WHERE status = 'activity_unknown' GROUP BY ALL ORDER BY 2 DESC, 1"
+        f"SELECT activity_type, count(*) FROM marts.billing_entries WHERE status = 'activity_unknown' AND {in_period} "
+        "GROUP BY ALL ORDER BY 2 DESC, 1", months
     ).fetchall()
     if unknown:
         listed = ", ".join(f"'{a}' ({n:,} entries)" for a, n in unknown)
         out.append(f"activity types outside the rules' vocabulary, never counted: {listed}")
     no_fee = marts.query(
-        """SELECT payer_class, code, year(service_month), count(*) FROM marts.billing_lines WHERE expected_amount IS NULL
-           GROUP BY ALL ORDER BY ALL"""
+        f"""SELECT payer_class, code, year(service_month), count(*) FROM marts.billing_lines
+            WHERE expected_amount IS NULL AND {in_period} GROUP BY ALL ORDER BY ALL""", months
     ).fetchall()
     for payer_class, code, year, n in no_fee:
         out.append(f"no fee for {code} in {year} ({payer_class}): expected_amount is empty on {n:,} line(s)")

@@ -89,6 +89,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             _, rows = write_query(query, out, sheet="near_threshold")
             day = as_of.date() if as_of else marts.as_of
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
+            start = end = day  # the warnings of the open month
         else:
             start, end = _period(start, end)
             lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)
@@ -106,7 +107,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
                        f"expected ${dollars:,.2f} ({start}..{end}, {rules.id}): {out}")
             click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
-        for warning in b.warnings(marts):
+        for warning in b.warnings(marts, start=start, end=end):
             click.echo(f"warning: {warning}", err=True)
         if save_marts:
             click.echo(f"wrote {', '.join(written)} to {db}")
