@@ -13,8 +13,11 @@
 --                        the month and its followup_within_days window has closed; and a contact
 --                        came within it
 --   contacts, minutes    logged in the month
--- Recency comes from as-of joins (the latest event on or before month_end), so the cost grows
--- with months and events, not with their product.
+-- Recency (the latest contact, review or score on or before month_end) is each month's own latest
+-- carried forward over the episode's months: every event of a month is on or before its month_end
+-- (activity and scores stop at the as-of date), so the latest event by month_end is the latest of
+-- the months up to it. The cost grows with months and events, not with their product, and a
+-- window over the months costs less than an as-of join over the events.
 -- kind: table
 -- per_patient: true
 WITH s AS (SELECT * FROM config.outcome_settings),
@@ -33,30 +36,41 @@ pm AS (
 activity AS (  -- up to the as-of date (outcome_activity may hold later entries for an earlier as-of)
   SELECT a.* FROM marts.outcome_activity a CROSS JOIN config.as_of_date d WHERE a.service_date <= d.as_of
 ),
-contacts AS (SELECT episode_id, service_date FROM activity WHERE is_contact),
-reviews AS (SELECT episode_id, service_date FROM activity WHERE is_review),
-last_contact AS (
-  SELECT pm.episode_id, pm.month, c.service_date AS last_contact
-  FROM pm ASOF LEFT JOIN contacts c ON pm.episode_id = c.episode_id AND pm.month_end >= c.service_date
-),
-last_review AS (
-  SELECT pm.episode_id, pm.month, r.service_date AS last_review
-  FROM pm ASOF LEFT JOIN reviews r ON pm.episode_id = r.episode_id AND pm.month_end >= r.service_date
-),
 in_month AS (
-  SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes
+  SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes,
+         max(service_date) FILTER (WHERE is_contact) AS month_contact, max(service_date) FILTER (WHERE is_review) AS month_review
   FROM activity GROUP BY ALL
+),
+recency AS (  -- the months' own latest contact and review carried forward; the months with activity
+              -- before enrolment (or after discharge) carry into the episode's months too
+  SELECT episode_id, month, last_contact, last_review FROM (
+    SELECT episode_id, month, on_program,
+           max(month_contact) OVER upto AS last_contact, max(month_review) OVER upto AS last_review
+    FROM (SELECT episode_id, month, month_contact, month_review, false AS on_program FROM in_month
+          UNION ALL SELECT episode_id, month, NULL, NULL, true FROM pm)
+    WINDOW upto AS (PARTITION BY episode_id ORDER BY month RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+  WHERE on_program
 ),
 instrument_months AS (
   SELECT pm.episode_id, pm.month, pm.month_end, b.instrument, b.baseline_date, b.baseline_score
   FROM pm JOIN marts.outcome_baselines b USING (episode_id)
   WHERE b.baseline_date <= pm.month_end
 ),
-scores_then AS (
-  SELECT im.*, sc.administered_on AS latest_date, sc.total_score AS latest_score
-  FROM instrument_months im
-  ASOF JOIN marts.outcome_scores sc
-    ON im.episode_id = sc.episode_id AND im.instrument = sc.instrument AND im.month_end >= sc.administered_on
+score_months AS (  -- each month's latest score of an instrument (one score per day at most)
+  SELECT episode_id, instrument, date_trunc('month', administered_on) AS month,
+         max(administered_on) AS month_date, arg_max(total_score, administered_on) AS month_score
+  FROM marts.outcome_scores GROUP BY ALL
+),
+scores_then AS (  -- the latest score by month_end; a month with none by then has no row (an inner as-of join)
+  SELECT * EXCLUDE (on_program) FROM (
+    SELECT episode_id, month, month_end, instrument, baseline_date, baseline_score, on_program,
+           max(month_date) OVER upto AS latest_date, arg_max(month_score, month_date) OVER upto AS latest_score
+    FROM (SELECT im.*, true AS on_program, NULL AS month_date, NULL AS month_score FROM instrument_months im
+          UNION ALL BY NAME
+          SELECT episode_id, CAST(month AS DATE) AS month, instrument, false AS on_program, month_date, month_score
+          FROM score_months)
+    WINDOW upto AS (PARTITION BY episode_id, instrument ORDER BY month RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+  WHERE on_program AND latest_date IS NOT NULL
 ),
 targets AS (
   SELECT episode_id, month,
@@ -92,10 +106,10 @@ SELECT pm.episode_id, pm.patient_id, pm.month, pm.month_end, pm.enrollment_date,
        active AND coalesce(lc.last_contact > pm.month_end - s.contacted_within_days::INTEGER, false) AS contacted,
        active AND coalesce(t.latest_score_date > pm.month_end - s.scored_within_days::INTEGER, false) AS scored,
        active AND coalesce(t.latest_score_date > pm.month_end - s.scored_within_days_long::INTEGER, false) AS scored_long,
-       active AND coalesce(lr.last_review > pm.month_end - s.process_review_within_days::INTEGER, false) AS reviewed,
+       active AND coalesce(lc.last_review > pm.month_end - s.process_review_within_days::INTEGER, false) AS reviewed,
        active AND coalesce(t.not_improving, false) AS not_improving,
        active AND coalesce(t.not_improving, false)
-         AND NOT coalesce(lr.last_review > pm.month_end - s.not_improving_review_days::INTEGER, false) AS not_improving_no_review,
+         AND NOT coalesce(lc.last_review > pm.month_end - s.not_improving_review_days::INTEGER, false) AS not_improving_no_review,
        coalesce(f.counted_on BETWEEN pm.month AND pm.month_end, false) AS assessed,
        coalesce(f.counted_on BETWEEN pm.month AND pm.month_end AND f.followed_up, false) AS followed_up,
        coalesce(im.contacts, 0) AS contacts,
@@ -107,8 +121,7 @@ SELECT pm.episode_id, pm.patient_id, pm.month, pm.month_end, pm.enrollment_date,
        CASE WHEN active THEN t.gad7_last END AS gad7_last
 FROM pm
 CROSS JOIN s
-LEFT JOIN last_contact lc USING (episode_id, month)
-LEFT JOIN last_review lr USING (episode_id, month)
+LEFT JOIN recency lc USING (episode_id, month)
 LEFT JOIN in_month im USING (episode_id, month)
 LEFT JOIN targets t USING (episode_id, month)
 LEFT JOIN followed f USING (episode_id)
