@@ -24,14 +24,22 @@ logs AS (
   FROM core.time_logs t
   JOIN terms p USING (patient_id)
 ),
-rules AS (  -- the rule in force for each terms and month the entries span, looked up once each; only the
-            -- rule's fields this model needs travel on (the rule is a wide struct)
+span AS (  -- the months the entries span, widened by one each side (an instant's local month is at most
+           -- one off its month at UTC): read from the stored readings, so that `logs` is read once and
+           -- streams (read twice, DuckDB kept all of it, and a 10M-row program spilled gigabytes)
+  SELECT CAST(unnest(generate_series(
+           date_trunc('month', least(min(service_date_local), min(service_date_instant)::TIMESTAMP)) - INTERVAL 1 MONTH,
+           date_trunc('month', greatest(max(service_date_local), max(service_date_instant)::TIMESTAMP)) + INTERVAL 1 MONTH,
+           INTERVAL 1 MONTH)) AS DATE) AS service_month
+  FROM staging.time_logs
+),
+rules AS (  -- the rule in force for each terms and month, looked up once each; only the rule's fields
+            -- this model needs travel on (the rule is a wide struct)
   SELECT terms, service_month, r IS NULL AS no_rule, r.code_set, r.countable_activities, r.countable_roles
   FROM (SELECT k.terms, m.service_month,
                marts.rule_in_force(k.payer, k.payer_class, k.billing_setting, k.program, m.service_month) AS r
         FROM (SELECT DISTINCT terms, payer, payer_class, billing_setting, program FROM terms) k
-        CROSS JOIN (SELECT CAST(unnest(generate_series(min(service_month), max(service_month), INTERVAL 1 MONTH)) AS DATE)
-                             AS service_month FROM logs) m)
+        CROSS JOIN span m)
 ),
 e AS (
   SELECT l.* EXCLUDE (terms), coalesce(r.no_rule, true) AS no_rule, r.code_set, r.countable_activities, r.countable_roles
