@@ -184,12 +184,9 @@ def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, target: Target = Targe
     c = target.prefix
     con.execute("BEGIN TRANSACTION")
     try:
-        for statement in MANIFEST_SQL.format(c=c).split(";"):
-            if statement.strip():
-                con.execute(statement)
+        con.execute(MANIFEST_SQL.format(c=c))  # DuckDB runs a script's statements in one call
         if _fingerprints_keyed(con, target.catalog):
-            for statement in UNKEYED_FINGERPRINTS_SQL.format(c=c).split(";"):
-                con.execute(statement)
+            con.execute(UNKEYED_FINGERPRINTS_SQL.format(c=c))
         report = _build(con, inputs, target, all_models, only, progress)
         committing = time.perf_counter()
         con.execute("COMMIT")
