@@ -17,7 +17,7 @@ import pytest
 
 from bcm_analytics.ingest import load_file
 from bcm_analytics.models import current, refresh
-from bcm_analytics.models.build import Target, _rebuild_patients
+from bcm_analytics.models.build import COMPACT_AT, Target, _rebuild_patients
 from bcm_analytics.models.graph import Model, ModelError, _parse, models
 from bcm_analytics.models.inputs import NAMES
 from bcm_analytics.synthetic import generate_program, write_claims
@@ -242,6 +242,39 @@ def test_a_store_whose_fingerprints_carry_the_old_key_is_rewritten_without_it_an
     for path in slices[4]:
         load_file(con, path)
     assert {s.model: s.how for s in refresh(con, program / "program_rules.yaml").steps}["billing_entries"] == "patients"
+
+
+def test_deleted_rows_stay_until_they_are_a_fifth_of_a_table_an_update_writes_which_then_compacts_them(program, tmp_path):
+    """A monthly update deletes and writes again the open episodes' outcome rows; DuckDB's vacuum
+    would rewrite those tables at every checkpoint. Each month is loaded in its own connection, as
+    `bcm load` runs, so the closing checkpoint has run when the next month's deleted rows are read."""
+    stored = """SELECT t.table_name, 1 - m.row_count / t.estimated_size FROM duckdb_tables() t
+                JOIN meta.marts_manifest m ON m.model = t.table_name
+                WHERE t.schema_name = 'marts' AND t.estimated_size > m.row_count"""
+    builds = []
+    for batch in monthly_slices(program, tmp_path):
+        con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+        deleted = dict(con.execute(stored).fetchall()) if builds else {}  # the first load makes the marts
+        for path in batch:
+            load_file(con, path)
+        report = refresh(con, program / "program_rules.yaml")
+        updated = {s.model for s in report.steps if s.how == "patients"}
+        builds.append((deleted, updated, report.compacted))
+        con.close()
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    builds.append((dict(con.execute(stored).fetchall()), set(), False))
+    kept = [(deleted, after) for (deleted, _, compacted), (after, _, _) in zip(builds, builds[1:]) if not compacted and after]
+    assert kept, "no update left its deleted rows in place"
+    for deleted, after in kept:  # an update that does not compact adds its deleted rows to those stored
+        assert set(deleted) <= set(after)
+    compacting = [i for i, (_, _, compacted) in enumerate(builds) if compacted]
+    assert compacting, "deleted rows were never compacted"
+    for i in compacting:
+        deleted, updated, _ = builds[i]
+        assert any(deleted.get(name, 0) >= COMPACT_AT for name in updated)
+        assert builds[i + 1][0] == {}, "the update that compacted left deleted rows"
+    for deleted, updated, compacted in builds:
+        assert compacted or all(deleted.get(name, 0) < COMPACT_AT for name in updated)
 
 
 def test_docs_list_every_mart():

@@ -110,8 +110,12 @@ def connect(
 
 def _duckdb_config() -> dict:
     """The same for every connection of a process (DuckDB refuses a second connection to a file
-    with other settings). The spill folder is set once the file has passed its checks."""
-    return {"memory_limit": config.memory_limit()}
+    with other settings). The spill folder is set once the file has passed its checks.
+
+    No vacuum at checkpoints: DuckDB would rewrite every table holding deleted rows at each one,
+    and a monthly update deletes rows it writes again; the marts build compacts them when they
+    are due (models.build.COMPACT_AT)."""
+    return {"memory_limit": config.memory_limit(), "max_vacuum_tasks": 0}
 
 
 def _open_waiting(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
