@@ -222,6 +222,26 @@ def test_months_after_claims_are_recomputed_alone_and_equal_a_full_rebuild(progr
     assert current(con).query("SELECT count(*) FROM marts.recon_codes WHERE active_lines > 0").fetchone()[0] > 50
 
 
+def test_a_month_of_time_logs_alone_reads_only_its_months_and_equals_a_full_rebuild(program, tmp_path):
+    """With no patient recomputed whole, the time-log models filter the stored readings from the
+    month before the first that changed while DuckDB scans them (build._readings_since)."""
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    slices = monthly_slices(program, tmp_path)
+    last = [path for path in slices[-2] if path.name.startswith("time_logs_")]
+    for path in [path for batch in slices[:-1] for path in batch if path not in last]:
+        load_file(con, path)
+    refresh(con, program / "program_rules.yaml")
+    for path in last:
+        load_file(con, path)
+    steps = {s.model: s for s in refresh(con, program / "program_rules.yaml").steps}
+    assert steps["billing_entries"].how == "patients" and steps["billing_entries"].written > 50
+    incremental = snapshot(con)
+    con.execute("DROP TABLE meta.marts_manifest")
+    refresh(con, program / "program_rules.yaml")
+    full = snapshot(con)
+    assert not [t for t in full if not same(incremental[t], full[t])]
+
+
 def test_a_store_whose_fingerprints_carry_the_old_key_is_rewritten_without_it_and_stays_incremental(program, tmp_path):
     con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
     slices = monthly_slices(program, tmp_path)

@@ -53,6 +53,10 @@ SOURCE_COMPONENTS = {
 PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s not in ("staging.clinics", "meta.quarantine"))
 # The month of each row of a per-patient source, for by_month models (the store's local month).
 SOURCE_MONTHS = {"core.time_logs": "service_month"}
+# The stored readings (local, instant) that month is computed from, at most a month off it: a
+# filter on them runs inside DuckDB's scan, where one on the computed month runs after every row
+# of the table has been read, joined to its patient and converted.
+SOURCE_MONTH_READINGS = {"core.time_logs": ("_service_date_local", "_service_date_instant")}
 REFERENCE = re.compile(r"\b(marts|config)\.([a-z_][a-z0-9_]*)\b")
 SOURCE = re.compile(r"\b(staging|core|meta)\.([a-z_][a-z0-9_]*)\b")
 HEADER = re.compile(r"^--\s*(kind|per_patient|by_month|cumulative_by_month):\s*(\S+)\s*$", re.MULTILINE)

@@ -121,6 +121,8 @@ WITH t AS (
   FROM staging.time_logs t LEFT JOIN core.patients p USING (patient_id)
 )
 SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, start_time_instant),
+  -- the stored readings, for a filter DuckDB can apply while it scans (an incremental build's months)
+  service_date_local AS _service_date_local, service_date_instant AS _service_date_instant,
   core.local_time(service_date_local, service_date_instant, timezone) AS service_at,
   CAST(service_at AS DATE) AS service_date,
   core.local_month(service_date_local, service_date_instant, timezone) AS service_month,
