@@ -23,7 +23,7 @@ from bcm_analytics.overview import data_period
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 from bcm_analytics.reports.runner import default_output, render_report
 from bcm_analytics.synthetic import generate_program, write_claims
-from bcm_analytics.warehouse import connect
+from bcm_analytics.warehouse import close_after_writing, connect
 
 DEMO_END = "2026-10"  # a fixed last month keeps the demo repeatable and its data in the past
 
@@ -119,6 +119,7 @@ def load(db: Path, paths: list[Path], timezone: str, progress: Progress) -> list
             fresh |= isinstance(result, FileResult) and not result.already_loaded
         if fresh:
             progress(MartsUpdated(refresh(con)))
+        close_after_writing(con)
     finally:
         con.close()
     return []

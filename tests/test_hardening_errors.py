@@ -280,3 +280,22 @@ def test_generate_into_a_file_or_a_full_disk_is_one_line(tmp_path):
     (tmp_path / "out" / "clinics.csv").symlink_to("/dev/full")
     line = assert_one_line_refusal(bcm("generate", "--out", tmp_path / "out", "--patients", "10", "--months", "1"), tmp_path / "out")
     assert "no space left" in line
+
+
+def test_a_store_a_load_wrote_is_not_read_whole_again_until_it_changes(tmp_path, monkeypatch):
+    """The load records the file it wrote as verified; the next command then skips the read of
+    every block, and a store changed since (here a bit flipped in place) is read, and refused."""
+    from bcm_analytics.warehouse import StoreError, connect, integrity
+
+    db = make_store(tmp_path)
+    read = []
+    check = integrity._check_blocks
+    monkeypatch.setattr(integrity, "_check_blocks", lambda path, *rest: read.append(path) or check(path, *rest))
+    connect(db, read_only=True).close()
+    assert read == []
+    data = bytearray(db.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    db.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="is damaged: block"):
+        connect(db, read_only=True)
+    assert read == [db]

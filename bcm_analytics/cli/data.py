@@ -13,7 +13,7 @@ from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
 from bcm_analytics.models import refresh
-from bcm_analytics.warehouse import connect, table_specs
+from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 
 
 @click.command()
@@ -88,6 +88,7 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
             bar.set_description("updating the marts")
             report = refresh(con)
             bar.write(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
+        close_after_writing(con)
     finally:
         bar.close()
         con.close()

@@ -92,15 +92,28 @@ def check_blocks(path: Path, used_blocks: int, verified_marker: Path | None = No
     (size, mtime, inode) of the file that last passed is kept, so an unchanged store is not
     read again.
     """
-    info = os.stat(path)
-    signature = f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
+    signature = _signature(path)
     if verified_marker is not None and _read(verified_marker) == signature:
         return
     head = _read_at(path, DATA_START, 0)
     if len(head) == DATA_START and _headers_verify(head):
-        _check_blocks(path, head, info.st_size, used_blocks)
+        _check_blocks(path, head, os.stat(path).st_size, used_blocks)
     if verified_marker is not None:
         _write(verified_marker, signature)
+
+
+def record_written(path: Path, verified_marker: Path) -> None:
+    """Record the file as it stands as verified. For a writer, after its checkpoint and while it
+    holds DuckDB's lock: each block is either one checked when it opened the file or one DuckDB
+    has just written with its checksum, so the next command need not read them all again (a
+    2 GB store took a second of every command after a load). A later change to the file changes
+    its signature, and the next command reads it whole."""
+    _write(verified_marker, _signature(path))
+
+
+def _signature(path: Path) -> str:
+    info = os.stat(path)
+    return f"{info.st_size} {info.st_mtime_ns} {info.st_ino}"
 
 
 def _headers_verify(head: bytes) -> bool:

@@ -108,6 +108,16 @@ def connect(
     return _prepare(con, path, read_only, timezone)
 
 
+def close_after_writing(con: duckdb.DuckDBPyConnection) -> None:
+    """Checkpoint and close a connection that wrote to the store, recording the file as verified
+    (integrity.record_written). Only for a command that finished: after a failure, close()."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    if path:  # an in-memory store has none
+        con.execute("CHECKPOINT")
+        integrity.record_written(Path(path), private_files.verified_marker(path))
+    con.close()
+
+
 def _duckdb_config() -> dict:
     """The same for every connection of a process (DuckDB refuses a second connection to a file
     with other settings). The spill folder is set once the file has passed its checks.
