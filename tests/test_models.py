@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from bcm_analytics.ingest import load_file
-from bcm_analytics.models import current, refresh
+from bcm_analytics.models import build, current, refresh
 from bcm_analytics.models.build import COMPACT_AT, Target, _rebuild_patients
 from bcm_analytics.models.graph import Model, ModelError, _parse, models
 from bcm_analytics.models.inputs import NAMES
@@ -238,6 +238,30 @@ def test_a_month_of_time_logs_alone_reads_only_its_months_and_equals_a_full_rebu
     incremental = snapshot(con)
     con.execute("DROP TABLE meta.marts_manifest")
     refresh(con, program / "program_rules.yaml")
+    full = snapshot(con)
+    assert not [t for t in full if not same(incremental[t], full[t])]
+
+
+def test_a_step_over_more_patients_than_a_pass_takes_recomputes_them_in_parts_and_equals_a_full_rebuild(program, tmp_path, monkeypatch):
+    """A claims export touches most patients' reconciliation; a query for all of them at once ran
+    out of memory at 10M rows, so a step recomputes at most PATIENTS_PER_PASS patients per query."""
+    monkeypatch.setattr(build, "PATIENTS_PER_PASS", 20)
+    passes = []
+    rebuild_patients = build._rebuild_patients
+    monkeypatch.setattr(build, "_rebuild_patients", lambda con, m, *rest: passes.append(m.name) or rebuild_patients(con, m, *rest))
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    for batch in monthly_slices(program, tmp_path):
+        for path in batch:
+            load_file(con, path)
+        refresh(con, program / "program_rules.yaml")
+    lines = current(con).select("SELECT * FROM marts.billing_lines").df()
+    load_file(con, write_claims(lines.assign(service_month=lines.service_month.dt.strftime("%Y-%m")), tmp_path / "claims", seed=3))
+    passes.clear()
+    refresh(con)
+    assert passes.count("recon_codes") >= 3, passes
+    incremental = snapshot(con)
+    con.execute("DROP TABLE meta.marts_manifest")
+    refresh(con)
     full = snapshot(con)
     assert not [t for t in full if not same(incremental[t], full[t])]
 
