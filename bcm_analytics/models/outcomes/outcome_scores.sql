@@ -21,18 +21,22 @@ WITH in_episode AS (
                              AND least(coalesce(e.scores_until, d.as_of), d.as_of)
   WHERE a.total_score BETWEEN i.min_score AND i.max_score
 ),
-days AS (
-  SELECT *,
-         count(*) OVER same_day AS scores_that_day,
-         bool_and(administered_on_has_time) OVER same_day AS all_timed,
-         max(item_9) OVER same_day AS item9_max
-  FROM in_episode
-  WINDOW same_day AS (PARTITION BY episode_id, instrument, administered_on)
+days AS (  -- most days hold one score, which needs no ranking: only days with several are sorted
+  SELECT episode_id, instrument, administered_on, count(*) AS scores_that_day,
+         bool_and(administered_on_has_time) AS all_timed, max(item_9) AS item9_max
+  FROM in_episode GROUP BY ALL
+),
+scored AS (
+  SELECT i.*, d.scores_that_day, d.all_timed, d.item9_max
+  FROM in_episode i JOIN days d USING (episode_id, instrument, administered_on)
 )
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max,
-       scores_that_day > 1 AND NOT all_timed AS untimed_duplicate
-FROM days
+       total_score, item9_max, false AS untimed_duplicate
+FROM scored WHERE scores_that_day = 1
+UNION ALL
+SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
+       total_score, item9_max, NOT all_timed AS untimed_duplicate
+FROM scored WHERE scores_that_day > 1
 QUALIFY row_number() OVER (
   PARTITION BY episode_id, instrument, administered_on
   ORDER BY CASE WHEN all_timed THEN administered_at END DESC NULLS LAST, total_score DESC, assessment_id
