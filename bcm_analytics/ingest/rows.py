@@ -200,40 +200,49 @@ def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> 
     """Re-examine waiting rows that the table just loaded may complete; returns rows admitted.
 
     Runs inside the load's transaction, after its merge. Waiting rows of earlier loads of the
-    loaded table itself are re-examined too, so one whose key the new file re-exported is
-    marked superseded rather than admitted later over the newer version.
+    loaded table itself whose key the new file stored are re-examined too, so they are marked
+    superseded rather than admitted later over the newer version (the others cannot change: what
+    they wait for did not come).
     """
     admitted = 0
     for spec in table_specs().values():
         waits_for = {c.waits_for for c in contract_checks.row_checks(spec.name) if c.waits_for}
         if loaded_table in waits_for:
-            before = load_id + 1  # every waiting row
+            before, stored_by = load_id + 1, None  # every waiting row
         elif loaded_table == spec.name:
-            before = load_id  # rows of earlier loads only: this load's rows have just been judged
+            before, stored_by = load_id, load_id  # rows of earlier loads only: this load's rows have just been judged
         else:
             continue
         waiting = con.execute(
             "SELECT count(*) FROM meta.quarantine WHERE table_name = ? AND status = 'waiting' AND load_id < ?", [spec.name, before]
         ).fetchall()[0][0]
-        if waiting:
-            admitted += _readmit_table(con, spec, before)
+        if waiting and (stored_by is None or con.execute(f"SELECT EXISTS ({_waiting_rows(spec, stored_by)})", [spec.name, before]).fetchall()[0][0]):
+            admitted += _readmit_table(con, spec, before, stored_by)
     return admitted
 
 
-def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int) -> int:
+def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
+    """The waiting rows of a table from loads before the second parameter, with their raw texts
+    (from raw, by load and line: the quarantine's record may be a profile's source record); with
+    `stored_by`, only those whose key (its first column, text as staging holds it) that load stored."""
+    reexported = "" if stored_by is None else (
+        f" AND nullif(trim(r.{spec.key[0]}), '') IN (SELECT {spec.key[0]} FROM staging.{spec.name} WHERE _load_id = {int(stored_by)})")
+    return f"""SELECT q.load_id AS _q_load, q.source_file AS _q_file, q.line_number AS _q_line, q.record AS _q_record, r.*
+               FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
+               WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?{reexported}"""
+
+
+def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int, stored_by: int | None) -> int:
     drop_temp_tables(con)
-    # The texts come from raw (every landed row, by load and line): the quarantine's record may be
-    # a profile's source record rather than the canonical columns.
-    texts = ", ".join(f"nullif(trim(r.{c}), '') AS {ty.raw_name(c)}" for c in spec.column_names)
+    texts = ", ".join(f"nullif(trim(w.{c}), '') AS {ty.raw_name(c)}" for c in spec.column_names)
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
-        SELECT q.load_id AS _load_id, q.source_file AS _source_file, row_number() OVER (ORDER BY q.load_id, q.line_number) AS _rec,
-               q.line_number AS _line, CAST(q.record AS VARCHAR) AS _record, {texts},
+        SELECT w._q_load AS _load_id, w._q_file AS _source_file, row_number() OVER (ORDER BY w._q_load, w._q_line) AS _rec,
+               w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, {texts},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma
-        FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
-        LEFT JOIN meta.load_log l ON l.load_id = q.load_id
-        WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?""",
+        FROM ({_waiting_rows(spec, stored_by)}) w
+        LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
         [spec.name, before],
     )
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
