@@ -216,7 +216,7 @@ def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> 
         waiting = con.execute(
             "SELECT count(*) FROM meta.quarantine WHERE table_name = ? AND status = 'waiting' AND load_id < ?", [spec.name, before]
         ).fetchall()[0][0]
-        if waiting and (stored_by is None or con.execute(f"SELECT EXISTS ({_waiting_rows(spec, stored_by)})", [spec.name, before]).fetchall()[0][0]):
+        if waiting:
             admitted += _readmit_table(con, spec, before, stored_by)
     return admitted
 
@@ -245,6 +245,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
         LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
         [spec.name, before],
     )
+    if not con.execute("SELECT count(*) FROM _waiting").fetchall()[0][0]:
+        return 0  # none whose key this load stored
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
     check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
