@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import duckdb
 import pyarrow as pa
@@ -432,14 +432,14 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     the commit. Returns the rows inserted."""
 
     by_month = bool(m.month_column) and not m.cumulative
-    since = _month_before(con, scope) if by_month else None
+    first = _first_month(con, scope) if by_month else None
 
     def restricted(match: re.Match) -> str:
         relation = match.group(1)
         month = per_patient[relation] if by_month else None
         if month:
             return (f"(SELECT x.* FROM {relation} x JOIN temp.{scope} s ON s.patient_id = x.patient_id"
-                    f" AND (s.from_month IS NULL OR x.{month} >= s.from_month){_readings_since(relation, since)})")
+                    f" AND (s.from_month IS NULL OR x.{month} >= s.from_month){_readings_since(relation, first)})")
         return f"(SELECT * FROM {relation} WHERE patient_id IN (SELECT patient_id FROM temp.{scope}))"
 
     names = "|".join(re.escape(r) for r in sorted(per_patient, key=len, reverse=True))
@@ -465,21 +465,20 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     return inserted
 
 
-def _month_before(con, scope: str) -> date | None:
-    """The month before the first that any patient in the scope recomputes from; None when one
-    recomputes whole."""
-    first = con.execute(f"SELECT CASE WHEN bool_or(from_month IS NULL) THEN NULL ELSE min(from_month) END FROM temp.{scope}").fetchall()[0][0]
-    return (first.replace(day=1) - timedelta(days=1)).replace(day=1) if first else None
+def _first_month(con, scope: str) -> date | None:
+    """The first month that any patient in the scope recomputes from; None when one recomputes whole."""
+    return con.execute(f"SELECT CASE WHEN bool_or(from_month IS NULL) THEN NULL ELSE min(from_month) END FROM temp.{scope}").fetchall()[0][0]
 
 
-def _readings_since(relation: str, since: date | None) -> str:
-    """A filter on a relation's stored readings that keeps every row of a month from `since` + 1
-    on (SOURCE_MONTH_READINGS), with literal bounds, so DuckDB applies it while it scans."""
-    if since is None or relation not in SOURCE_MONTH_READINGS:
+def _readings_since(relation: str, first: date | None) -> str:
+    """A filter on a relation's stored readings (SOURCE_MONTH_READINGS) that keeps every row whose
+    local month may be `first` or later, with a constant month, so DuckDB applies it while it scans."""
+    if first is None or relation not in SOURCE_MONTH_READINGS:
         return ""
     local, instant = SOURCE_MONTH_READINGS[relation]
-    return (f" WHERE (x.{local} IS NULL OR x.{local} >= TIMESTAMP '{since}')"
-            f" AND (x.{instant} IS NULL OR x.{instant} >= TIMESTAMPTZ '{since} 00:00:00+00')")
+    since = f"DATE '{first}' - marts.local_month_slack()"
+    return (f" WHERE (x.{local} IS NULL OR x.{local} >= {since})"
+            f" AND (x.{instant} IS NULL OR x.{instant} >= timezone('UTC', {since}))")
 
 
 def _diff_rows(con, new: str, old: str, columns: list[str]) -> bool:

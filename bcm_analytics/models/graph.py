@@ -123,6 +123,8 @@ def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Mo
     if unknown:
         raise ModelError(f"models/{area}/{name}.sql: unknown configuration input {', '.join(unknown)}")
     sources = frozenset(f"{s}.{n}" for s, n in SOURCE.findall(body))
+    if header.get("by_month") and sources & SOURCE_MONTH_READINGS.keys():
+        reads.add("marts.local_month_slack")  # the scan filter of its incremental build calls it
     return Model(name, area, kind, per_patient, text, frozenset(reads), sources, month_column,
                  cumulative="cumulative_by_month" in header)
 

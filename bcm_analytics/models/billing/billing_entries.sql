@@ -24,12 +24,12 @@ logs AS (
   FROM core.time_logs t
   JOIN terms p USING (patient_id)
 ),
-span AS (  -- the months the entries span, widened by one each side (an instant's local month is at most
-           -- one off its month at UTC): read from the stored readings, so that `logs` is read once and
-           -- streams (read twice, DuckDB kept all of it, and a 10M-row program spilled gigabytes)
+span AS (  -- the months the entries span, widened each side by the local month's slack: read from the
+           -- stored readings, so that `logs` is read once and streams (read twice, DuckDB kept all of
+           -- it, and a 10M-row program spilled gigabytes)
   SELECT CAST(unnest(generate_series(
-           date_trunc('month', least(min(service_date_local), min(service_date_instant)::TIMESTAMP)) - INTERVAL 1 MONTH,
-           date_trunc('month', greatest(max(service_date_local), max(service_date_instant)::TIMESTAMP)) + INTERVAL 1 MONTH,
+           date_trunc('month', least(min(service_date_local), min(service_date_instant)::TIMESTAMP)) - marts.local_month_slack(),
+           date_trunc('month', greatest(max(service_date_local), max(service_date_instant)::TIMESTAMP)) + marts.local_month_slack(),
            INTERVAL 1 MONTH)) AS DATE) AS service_month
   FROM staging.time_logs
 ),
