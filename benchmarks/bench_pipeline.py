@@ -8,7 +8,8 @@ performance targets of issue 9 (a benchmark, not a test).
         # of issue 9's target (24 months of 10M rows make a month of 520,000 rows)
 
 Every step runs in its own process, as a user would run it: the `bcm` commands with their
-start-up, the baselines as short Python scripts. Wall time from start to exit; peak memory is
+start-up, the baselines as short Python scripts, each after the files of the steps before it are
+flushed to disk (os.sync, not timed). Wall time from start to exit; peak memory is
 the kernel's maximum resident set of the process and its children (wait4), so no peak falls
 between two samples. The steps, on one generated program (24 months unless --months):
 
@@ -95,7 +96,10 @@ class Step:
 
 
 def run(args: list, log: Path, env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident bytes of one command and its children."""
+    """Wall seconds and peak resident bytes of one command and its children. The files earlier
+    steps wrote are flushed to disk first, outside the timing, so that no step shares the disk
+    with the write-back of the 2 GB store the step before it wrote."""
+    os.sync()
     with open(log, "ab") as err:
         err.write(f"\n$ {' '.join(map(str, args))}\n".encode())
         err.flush()
