@@ -30,6 +30,7 @@ WAREHOUSE_SQL = resources.files("bcm_analytics.warehouse").joinpath("schema.sql"
 # own definition may contain tells a copy of the rule anywhere else.
 RULES = {
     "local month (in the clinic's time zone)": ("core.local_month", r"date_trunc\('month',\s*core\.local_time"),
+    "local month's slack (before a zone is applied)": ("marts.local_month_slack", r"\(\)\s+AS\s+INTERVAL\s+1\s+MONTH"),
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "episode gap": ("marts.starts_episode", r"datediff\('month'"),
