@@ -243,26 +243,18 @@ def test_a_month_of_time_logs_alone_reads_only_its_months_and_equals_a_full_rebu
     assert not [t for t in full if not same(incremental[t], full[t])]
 
 
-def test_a_month_read_east_of_utc_keeps_its_readings_from_the_month_before_at_utc(tmp_path):
+def test_a_month_read_east_of_utc_keeps_its_readings_from_the_month_before_at_utc(store, load_rows):
     """00:30 on 1 February in Tokyo is exported as the instant 15:30 UTC on 31 January: the
     incremental build recomputes from February, and its scan filter must still keep that reading
-    (core.may_fall_from widens by the local month's slack); without it February loses the entry."""
-    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
-    export = tmp_path / "exports"
-
-    def load(name: str, rows: list[dict]) -> None:
-        frame = pd.DataFrame(rows)
-        frame.to_csv(export / name, index=False)
-        load_file(con, export / name)
-
-    export.mkdir()
+    (it widens by marts.local_month_slack); without it February loses the entry."""
+    con = store
     log = {"staff_id": "S1", "staff_role": "bhcm", "activity_type": "care_coordination", "minutes": "40"}
-    load("clinics.csv", [{"clinic_id": "T", "clinic_name": "Tokyo", "setting": "physician_practice", "timezone": "Asia/Tokyo"}])
-    load("patients.csv", [{"patient_id": "P", "clinic_id": "T", "payer": "Medicare", "enrollment_date": "2025-01-02",
-                           "consent_date": "2025-01-02"}])
-    load("time_logs_2025-01.csv", [{"entry_id": "jan", "patient_id": "P", "service_date": "2025-01-20", **log}])
+    load_rows("clinics", [{"clinic_id": "T", "clinic_name": "Tokyo", "setting": "physician_practice", "timezone": "Asia/Tokyo"}])
+    load_rows("patients", [{"patient_id": "P", "clinic_id": "T", "payer": "Medicare", "enrollment_date": "2025-01-02",
+                            "consent_date": "2025-01-02"}])
+    load_rows("time_logs", [{"entry_id": "jan", "patient_id": "P", "service_date": "2025-01-20", **log}])
     refresh(con)
-    load("time_logs_2025-02.csv", [{"entry_id": "feb", "patient_id": "P", "service_date": "2025-01-31T15:30:00Z", **log}])
+    load_rows("time_logs", [{"entry_id": "feb", "patient_id": "P", "service_date": "2025-01-31T15:30:00Z", **log}])
     steps = {s.model: s for s in refresh(con).steps}
     assert steps["billing_entries"].how == "patients"
     months = con.execute("SELECT entry_id, strftime(service_month, '%Y-%m') FROM marts.billing_entries ORDER BY 1").fetchall()
