@@ -312,6 +312,36 @@ def test_a_store_whose_fingerprints_carry_the_old_key_is_rewritten_without_it_an
     assert {s.model: s.how for s in refresh(con, program / "program_rules.yaml").steps}["billing_entries"] == "patients"
 
 
+def test_a_store_whose_row_hashes_are_text_keeps_them_and_stays_incremental(program, tmp_path):
+    """Stores made before `_row_hash` became a number hold it as text. The loader's numbers are
+    cast to that text on insert, so the fingerprints the store recorded stay valid: nothing is
+    rebuilt that did not change, and a later month equals a full rebuild."""
+    con = connect(tmp_path / "store.duckdb", timezone="America/New_York")
+    slices = monthly_slices(program, tmp_path)
+    for path in [path for batch in slices[:4] for path in batch]:
+        load_file(con, path)
+    hashed = [t for (t,) in con.execute("SELECT table_name FROM duckdb_columns() WHERE schema_name = 'staging' "
+                                        "AND column_name = '_row_hash' AND data_type = 'UBIGINT'").fetchall()]
+    assert {"clinics", "patients", "time_logs", "assessments", "claims", "claims_unknown_patient"} <= set(hashed)
+    for table in hashed:
+        con.execute(f"ALTER TABLE staging.{table} ALTER _row_hash TYPE VARCHAR")
+    refresh(con, program / "program_rules.yaml")  # the marts as that store built them: from text
+    assert con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'billing_entries' "
+                       "AND column_name = '_source_hash'").fetchone()[0] == "VARCHAR"
+    for path in slices[3]:
+        load_file(con, path)  # the same files again: nothing changes
+    assert {s.how for s in refresh(con, program / "program_rules.yaml").steps} == {"kept"}
+    for path in slices[4]:
+        load_file(con, path)
+    assert con.execute("SELECT count(*) FROM staging.time_logs WHERE NOT regexp_full_match(_row_hash, '[0-9]+')").fetchone()[0] == 0
+    assert {s.model: s.how for s in refresh(con, program / "program_rules.yaml").steps}["billing_entries"] == "patients"
+    incremental = snapshot(con)
+    con.execute("DROP TABLE meta.marts_manifest")
+    refresh(con, program / "program_rules.yaml")
+    full = snapshot(con)
+    assert not [t for t in full if not same(incremental[t], full[t])]
+
+
 def test_deleted_rows_stay_until_they_are_a_fifth_of_a_table_an_update_writes_which_then_compacts_them(program, tmp_path):
     """A monthly update deletes and writes again the open episodes' outcome rows; DuckDB's vacuum
     would rewrite those tables at every checkpoint. Each month is loaded in its own connection, as

@@ -114,9 +114,11 @@ def _key_text(spec: TableSpec, alias: str = "") -> str:
 
 def _row_hash(spec: TableSpec) -> str:
     """A digest of a row's staging values, stored with it (`_row_hash`): the marts build compares
-    them to see which patients' data changed. DuckDB's 64-bit hash, ten times cheaper than md5;
-    the loader itself compares rows by their values, never by this digest."""
-    return f"CAST(hash({', '.join(_staging_columns(spec))}) AS VARCHAR)"
+    them to see which patients' data changed. DuckDB's 64-bit hash, ten times cheaper than md5,
+    kept as the number it is: as text (random digits DuckDB's compression cannot shrink) it was
+    a quarter of the time to write billing_entries at 10M rows. The loader itself compares rows
+    by their values, never by this digest."""
+    return f"hash({', '.join(_staging_columns(spec))})"
 
 
 def _values(spec: TableSpec, alias: str) -> str:

@@ -35,7 +35,9 @@ def _create_table_sql(schema: str, spec: TableSpec) -> str:
         cols = PROVENANCE + [("_file_hash", "VARCHAR")]
         cols += [(c, "VARCHAR") for c in spec.column_names] + [("_extra", "JSON")]
     else:
-        cols = spec.staging_columns() + PROVENANCE + [("_row_hash", "VARCHAR")]
+        # _row_hash is a number (ingest/rows.py). A store made when it was text keeps its text
+        # column: the loader's numbers are cast to text on insert, the same text it always held.
+        cols = spec.staging_columns() + PROVENANCE + [("_row_hash", "UBIGINT")]
     body = ",\n  ".join(f"{n} {t}" for n, t in cols)
     return f"CREATE TABLE IF NOT EXISTS {schema}.{spec.name} (\n  {body}\n)"
 
