@@ -431,12 +431,11 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
     their old rows, and a row deleted and inserted again costs DuckDB a rewrite of its row group at
     the commit. Returns the rows inserted."""
 
-    by_month = bool(m.month_column) and not m.cumulative
-    first = _first_month(con, scope) if by_month else None
+    first = _first_month(con, scope) if m.by_month else None
 
     def restricted(match: re.Match) -> str:
         relation = match.group(1)
-        month = per_patient[relation] if by_month else None
+        month = per_patient[relation] if m.by_month else None
         if month:
             return (f"(SELECT x.* FROM {relation} x JOIN temp.{scope} s ON s.patient_id = x.patient_id"
                     f" AND (s.from_month IS NULL OR x.{month} >= s.from_month){_readings_since(relation, first)})")

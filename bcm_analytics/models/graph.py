@@ -84,6 +84,12 @@ class Model:
         return f"marts.{self.name}"
 
     @property
+    def by_month(self) -> bool:
+        """Recomputed from a patient's first changed month reading only the months from it on; a
+        cumulative_by_month model reads whole histories and writes only from that month."""
+        return self.month_column is not None and not self.cumulative
+
+    @property
     def doc(self) -> str:
         """The header's first paragraph: what the model holds and why."""
         lines = []
@@ -123,10 +129,11 @@ def _parse(area: str, name: str, text: str, config_inputs: frozenset[str]) -> Mo
     if unknown:
         raise ModelError(f"models/{area}/{name}.sql: unknown configuration input {', '.join(unknown)}")
     sources = frozenset(f"{s}.{n}" for s, n in SOURCE.findall(body))
-    if header.get("by_month") and sources & SOURCE_MONTH_READINGS.keys():
-        reads.add("marts.local_month_slack")  # the scan filter of its incremental build calls it
-    return Model(name, area, kind, per_patient, text, frozenset(reads), sources, month_column,
-                 cumulative="cumulative_by_month" in header)
+    model = Model(name, area, kind, per_patient, text, frozenset(reads), sources, month_column,
+                  cumulative="cumulative_by_month" in header)
+    if model.by_month and sources & SOURCE_MONTH_READINGS.keys():  # the scan filter of its incremental build calls it
+        model = replace(model, reads=model.reads | {"marts.local_month_slack"})
+    return model
 
 
 @cache
