@@ -87,6 +87,14 @@ def test_bad_arguments_are_one_line_errors(db, tmp_path, args, message):
     assert "Traceback" not in result.output
 
 
+def test_a_missing_month_is_refused_before_other_rules_build_marts(db, tmp_path):
+    rules = tmp_path / "other_rules.yaml"
+    rules.write_text("payer_names: {acme: medicare}\n")
+    result = run("--db", db, "--out", tmp_path / "x.csv", "--rules", rules)
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: --month YYYY-MM is required (or --worklist for the near-threshold list)"
+
+
 def test_a_rules_file_with_a_mistake_is_one_line_naming_file_and_key(db, tmp_path):
     rules = tmp_path / "my_rules.yaml"
     rules.write_text("payer_classes:\n  medicaid:\n    settings: {max_99494_units: -1}\n")

@@ -72,6 +72,8 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
         check_suffix(out)
     except ValueError as e:
         fail(str(e))
+    if not worklist:  # judged before the store is opened: other rules' marts can take a minute to build
+        start, end = _period(start, end)
     rules = _load_rules(rules_file)
     if save_marts:
         require_store(db)
@@ -91,7 +93,6 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
             start = end = day  # the warnings of the open month
         else:
-            start, end = _period(start, end)
             lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)
             if out.suffix.lower() == ".xlsx":
                 write_query_sheets({"billing_lines": lines, "unbilled": unbilled}, out)
