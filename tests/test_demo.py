@@ -30,6 +30,11 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
     for aggregate in ("program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
                       "time_allocation_external.html"):
         assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
+    rules = next(line.split("=", 1)[1] for line in first.output.splitlines() if line.strip().startswith("export BCM_RULES="))
+    billing = next(line.split()[1:] for line in first.output.splitlines() if " billing --db " in line)
+    hinted = CliRunner().invoke(cli, [a.replace("lines.csv", str(tmp_path / "lines.csv")) for a in billing], env={"BCM_RULES": rules})
+    assert hinted.exit_code == 0, hinted.output
+    assert "note:" not in hinted.output, "the hinted command built marts again instead of reading the demo's"
     overview = (tmp_path / "reports" / "program_overview.html").read_bytes()
     second = CliRunner().invoke(cli, args)
     assert second.exit_code == 0, second.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -93,6 +95,24 @@ def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int
     click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; files written:")
     for path in written:
         click.echo(f"  {path.resolve()}")
+    click.echo(next_steps(db, data_dir))
+
+
+def next_steps(db: Path, data_dir: Path) -> str:
+    """Commands to go on with the demo's store. The synthetic program has rules of its own: named
+    in BCM_RULES, the commands read the marts the demo built; without them, every command would
+    build marts again for the shipped rules, in a scratch schema, and say so."""
+    from bcm_analytics.demo import DEMO_END
+
+    bcm = sys.argv[0] if Path(sys.argv[0]).name == "bcm" else "bcm"
+    store, month = shlex.quote(str(db)), DEMO_END
+    return "\n".join([
+        "\nnext: the same store from the command line, with the synthetic program's rules:",
+        f"  export BCM_RULES={shlex.quote(str((data_dir / 'program_rules.yaml').resolve()))}",
+        f"  {bcm} billing --db {store} --month {month} --out lines.csv",
+        f"  {bcm} reconcile --db {store} --month {month} --out findings.xlsx",
+        f"  {bcm} outcomes --db {store} --measures measures.csv",
+    ])
 
 
 def print_demo_event(event) -> None:
