@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.billing import _load_rules, month_option, rules_option, to_option
-from bcm_analytics.cli.options import db_option, fail, open_store
+from bcm_analytics.cli.options import db_option, fail, month_range, open_store
 
 
 @click.command()
@@ -31,11 +31,7 @@ def audit(db: Path, start, end, patient: str | None, out_dir: Path, rules_file) 
     from bcm_analytics.reports.audit import write_packets
 
     started = time.perf_counter()
-    if start is None:
-        fail("--month YYYY-MM is required")
-    end = end or start
-    if end < start:
-        fail(f"--to {end} is before --month {start}")
+    start, end = month_range(start, end)
     rules = _load_rules(rules_file) if rules_file else None  # None: the rules the store's marts were built with
     con = open_store(db)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import check_month, db_option, fail, open_store, require_store
+from bcm_analytics.cli.options import check_month, db_option, fail, month_range, open_store, require_store
 from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
@@ -28,15 +28,6 @@ def _load_rules(rules_file: Path | None):
     except RulesError as e:
         fail(str(e))
     return rules
-
-
-def _period(start: str | None, end: str | None) -> tuple[str, str]:
-    if start is None:
-        fail("--month YYYY-MM is required (or --worklist for the near-threshold list)")
-    end = end or start
-    if end < start:
-        fail(f"--to {end} is before --month {start}")
-    return start, end
 
 
 def _sibling(path: Path, suffix_name: str) -> Path:
@@ -73,7 +64,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
     except ValueError as e:
         fail(str(e))
     if not worklist:  # judged before the store is opened: other rules' marts can take a minute to build
-        start, end = _period(start, end)
+        start, end = month_range(start, end, "--month YYYY-MM is required (or --worklist for the near-threshold list)")
     rules = _load_rules(rules_file)
     if save_marts:
         require_store(db)
@@ -142,7 +133,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         check_suffix(out, (".csv", ".xlsx"))
     except ValueError as e:
         fail(str(e))
-    start, end = _period(start, end)
+    start, end = month_range(start, end)
     rules = _load_rules(rules_file)
     con = open_store(db)
     try:

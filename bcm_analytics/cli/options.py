@@ -94,3 +94,14 @@ def check_date(ctx, param, value: str | None) -> str | None:
         except ValueError:
             raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
     return value
+
+
+def month_range(start: str | None, end: str | None, missing: str = "--month YYYY-MM is required") -> tuple[str, str]:
+    """--month START and --to END (default START) as a range, or a one-line refusal: `missing` when
+    there is no --month, or --to before --month."""
+    if start is None:
+        fail(missing)
+    end = end or start
+    if end < start:
+        fail(f"--to {end} is before --month {start}")
+    return start, end
