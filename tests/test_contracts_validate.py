@@ -99,3 +99,21 @@ def test_the_data_quality_report_renders(db, tmp_path):
     html = render_report("data_quality", db, {}, tmp_path / "dq.html").read_text()
     for heading in ("What did each load do?", "Why were rows set aside?", "great-expectations validation result, per suite"):
         assert heading in html
+
+
+def test_great_expectations_samples_whole_patients_in_a_repeatable_order(store, load_rows):
+    """GE's in-set checks cost in proportion to the distinct ids in its sample, so it takes every
+    row of as many patients as fit rather than rows one by one."""
+    from bcm_analytics.contracts.validate import sample_frames
+
+    load_rows("clinics", [{"clinic_id": "C", "clinic_name": "C", "setting": "physician_practice", "timezone": ""}])
+    load_rows("patients", [{"patient_id": f"P{i}", "clinic_id": "C", "payer": "Medicare", "enrollment_date": "2025-01-01"}
+                           for i in range(30)])
+    load_rows("time_logs", [{"entry_id": f"E{i}-{j}", "patient_id": f"P{i}", "staff_id": "S", "staff_role": "bhcm",
+                             "service_date": f"2025-01-{10 + j}", "minutes": "10", "activity_type": "outreach"}
+                            for i in range(30) for j in range(5)])
+    frame = sample_frames(store, 12)["time_logs"]
+    assert sorted(frame.groupby("patient_id").size().tolist()) == [5, 5]  # two whole patients; a third would not fit
+    assert frame.equals(sample_frames(store, 12)["time_logs"])
+    assert len(sample_frames(store, 3)["time_logs"]) == 3  # a first patient with more rows than the sample is cut
+    assert len(sample_frames(store, 1000)["time_logs"]) == 150

@@ -111,10 +111,26 @@ def sample_frames(con: duckdb.DuckDBPyConnection, rows: int) -> dict:
     from bcm_analytics.contracts.gx_run import columns_used
 
     frames = {}
-    for table in suite_tables():
-        sample = f"(SELECT * FROM staging.{table} USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE (7))"
+    for table, spec in ((t, table_specs()[t]) for t in suite_tables()):
+        if table != "patients" and "patient_id" in spec.column_names:
+            sample = _whole_patients(table, spec.key, int(rows))
+        else:
+            sample = f"(SELECT * FROM staging.{table} USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE (7))"
         frames[table] = con.execute(f"SELECT {', '.join(columns_used(table))} FROM ({frame_sql(table, sample)})").df()
     return frames
+
+
+def _whole_patients(table: str, key: list[str], rows: int) -> str:
+    """Every row of some patients, taken in the order of their ids' hash (repeatable) while they fit
+    in `rows`; a first patient with more rows is cut at `rows`. GE's in-set checks cost in proportion
+    to the distinct ids a sample holds, and whole patients hold far fewer than rows drawn one by one
+    (780 against 13,934 ids in 20,000 time logs of the 1M benchmark): GE took 5.7 s instead of 11.8 s."""
+    return f"""(SELECT t.* FROM staging.{table} t SEMI JOIN (
+                  SELECT patient_id FROM (
+                    SELECT patient_id, count(*) AS n, sum(count(*)) OVER (ORDER BY hash(patient_id), patient_id) AS upto
+                    FROM staging.{table} GROUP BY patient_id)
+                  WHERE upto <= {rows} OR upto = n) USING (patient_id)
+                ORDER BY hash(t.patient_id), t.patient_id, {", ".join(f"t.{k}" for k in key)} LIMIT {rows})"""
 
 
 def run_gx(con: duckdb.DuckDBPyConnection, rows: int) -> tuple[list[Outcome], dict]:
