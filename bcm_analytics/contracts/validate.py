@@ -111,8 +111,9 @@ def sample_frames(con: duckdb.DuckDBPyConnection, rows: int) -> dict:
     from bcm_analytics.contracts.gx_run import columns_used
 
     frames = {}
-    for table, spec in ((t, table_specs()[t]) for t in suite_tables()):
-        if table != "patients" and "patient_id" in spec.column_names:
+    for table in suite_tables():
+        spec = table_specs()[table]
+        if "patient_id" in spec.column_names and "patient_id" not in spec.key:  # a patient's rows, not the patient
             sample = _whole_patients(table, spec.key, int(rows))
         else:
             sample = f"(SELECT * FROM staging.{table} USING SAMPLE reservoir({int(rows)} ROWS) REPEATABLE (7))"
