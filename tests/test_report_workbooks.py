@@ -109,3 +109,18 @@ def test_item9_list_puts_positives_with_no_contact_since_first(store, load_rows,
     p1 = rows[2]
     assert (p1["instrument"], p1["baseline"], p1["latest"], p1["change"]) == ("PHQ-9", 20, 15, -5)
     assert isinstance(p1["baseline"], int), "scores are numbers, not text"
+
+
+def test_item9_now_reads_positive_beside_a_patient_whose_latest_phq9_has_no_items(store, load_rows, tmp_path):
+    """A latest PHQ-9 without items makes the flag column nullable (pandas' boolean): the current
+    positive is still "positive", listed before the unknown one, never "no (earlier positive)"."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2")])
+    no_items = {**phq9("A3", "P2", "2025-03-03", 14), **{f"item_{i}": "" for i in range(1, 10)}}
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20), phq9("A1", "P1", "2025-03-01", 15, item9=2),
+                              phq9("A2", "P2", "2025-01-07", 18, item9=1), no_items])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert [(r["patient_id"], r["item9_now"]) for r in rows] == [
+        ("P1", "positive"), ("P2", "unknown (latest PHQ-9 has no item 9)")]

@@ -44,8 +44,7 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
     history = out["item9_earlier_positive_dates"].map(_dates)
     out["contacted_since"] = out["contacted_since_item9"].map({True: "yes", False: "no"})
-    out["item9_now"] = [("positive" if now is True else "unknown (latest PHQ-9 has no item 9)" if pd.isna(now)
-                         else "no (earlier positive)") for now in out["item9_positive"]]
+    out["item9_now"] = out["item9_positive"].map(_item9_now)
     out["positive_since"] = pd.to_datetime(out["item9_positive_since"]).fillna(history.map(lambda d: max(d) if d else pd.NaT))
     out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
@@ -56,6 +55,14 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
              "clinic", "care_manager_id"]
     drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
     return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
+
+
+def _item9_now(flag) -> str:
+    """The latest PHQ-9's answer in words. The flag is a numpy bool when the column is nullable
+    (a latest PHQ-9 without items), so it is read by truth, not by identity with True."""
+    if pd.isna(flag):
+        return "unknown (latest PHQ-9 has no item 9)"
+    return "positive" if flag else "no (earlier positive)"
 
 
 def _dates(value) -> list:
