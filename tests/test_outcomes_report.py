@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from html_tables import BARE_COUNT, small_counts_in
 
@@ -67,3 +68,69 @@ def test_director_report_renders_without_small_counts(small_program, tmp_path):
     assert html.count("bcm-figure-") >= 6
     assert "from bcm_analytics" not in html
     assert not re.search(r"\bP\d{7}\b", html), "no patient ids in the director's report"
+
+
+def _runs(store, **filters):
+    """The same run protected for an outside reader and shown whole to the program's staff."""
+    from bcm_analytics.reports.privacy import Privacy
+
+    run = prepare(store, **filters)
+    return run, Privacy("external", run.definitions.threshold), Privacy("internal")
+
+
+def _small(value) -> bool:
+    return 1 <= value <= 10
+
+
+def test_the_external_monthly_table_gives_no_months_flows_away(small_program):
+    """Patients served = active caseload + the month's discharges = the caseload a month before +
+    its enrolments: the external table may not show two cells whose difference is 1-10."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run, external, internal = _runs(con)
+    shown = report.program_rows(report.caseload(run, privacy=external)).reset_index(drop=True)
+    truth = report.program_rows(report.caseload(run, privacy=internal)).reset_index(drop=True)
+    con.close()
+    columns = report.monthly_columns(external)
+    flows = [(m, b) for m in range(len(truth)) for b in (m, m - 1) if b >= 0]
+    assert any(_small(truth.loc[m, "served"] - truth.loc[b, "active"]) for m, b in flows), "the program has small flows"
+    revealed = [(m, b) for m, b in flows if {"served", "active"} <= set(columns)
+                and pd.notna(shown.loc[m, "served"]) and pd.notna(shown.loc[b, "active"])
+                and _small(shown.loc[m, "served"] - shown.loc[b, "active"])]
+    assert revealed == []
+    assert "active" in columns and "served" in report.monthly_columns(internal)
+
+
+@pytest.mark.parametrize("filters", [{}, {"clinics": ["CL001"]}], ids=["all", "clinic"])
+def test_a_mean_score_is_hidden_when_few_patients_have_the_instrument(small_program, filters):
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run, external, internal = _runs(con, **filters)
+    shown, truth = report.caseload(run, privacy=external), report.caseload(run, privacy=internal)
+    con.close()
+    for instrument in ("phq9", "gad7"):
+        few = truth[f"{instrument}_patients"].map(_small) & truth["active"].gt(10)
+        for mean in (f"mean_{instrument}_first", f"mean_{instrument}_last"):
+            assert shown.loc[few, mean].isna().all(), f"{mean} over 1-10 patients is hidden"
+            assert shown.loc[~few & truth["active"].gt(10) & truth[f"{instrument}_patients"].gt(10), mean].notna().any()
+
+
+def test_a_hidden_contact_mode_cannot_be_worked_out_from_all_modes(small_program):
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run, external, internal = _runs(con, clinics=["CL001"])
+    shown, truth = report.contact_modes(run, privacy=external), report.contact_modes(run, privacy=internal)
+    con.close()
+    modes = [c.removesuffix(" per patient-month") for c in truth.columns
+             if c.endswith(" per patient-month") and c != f"{report.ALL_MODES} per patient-month"]
+    assert modes and (truth[modes].sum(axis=1) == truth[report.ALL_MODES]).all()
+    hidden_some = 0
+    for i in shown.index:
+        hidden = [m for m in modes if pd.isna(shown.loc[i, f"{m} per patient-month"]) and truth.loc[i, m] > 0]
+        hidden_some += bool(hidden)
+        if hidden and pd.notna(shown.loc[i, f"{report.ALL_MODES} per patient-month"]):
+            assert len(hidden) > 1 and not _small(truth.loc[i, hidden].sum()), (i, hidden)
+    assert hidden_some, "some mode is hidden in some month"

@@ -24,10 +24,10 @@ CASELOAD_PER_PATIENT = {
     "contacts_per_patient_month": ["served"],
     "minutes_per_patient_month": ["served"],
     "mean_weeks_in_treatment": ["active"],
-    "mean_phq9_first": ["active"],
-    "mean_phq9_last": ["active"],
-    "mean_gad7_first": ["active"],
-    "mean_gad7_last": ["active"],
+    "mean_phq9_first": ["phq9_patients"],  # over the active patients with a score of the instrument
+    "mean_phq9_last": ["phq9_patients"],
+    "mean_gad7_first": ["gad7_patients"],
+    "mean_gad7_last": ["gad7_patients"],
 }
 
 

@@ -10,12 +10,16 @@ The page's families (each protected once; they share no cells):
   measures    response and remission by instrument and window, for the program and by stratum
               (each stratification adds up to the program row)
   stocks      the caseload at each month end, per program, clinic and care manager, with the
-              process measures over it (contacted, scored, reviewed, not improving)
+              process measures over it (contacted, scored, reviewed, not improving); the patients
+              served in a month are the active caseload plus the month's discharges, and the
+              caseload before plus its enrolments, so an external page shows only the caseload
+              (monthly_columns): served beside it would give each month's flows away
   flows       enrolments, discharges, initial assessments and follow-ups, per month or rolled
               up until no program-level cell is hidden (an active caseload that changes by
               enrolments minus discharges would otherwise give a hidden flow away)
   trend       6-month outcomes by baseline month, for the baseline months whose windows have closed
-  cohorts, change, contact modes
+  contact modes  contacts per patient-month by mode, with all modes (the modes add up to it)
+  cohorts, change
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
-                "not_improving_no_review"]
+                "not_improving_no_review", "phq9_patients", "gad7_patients"]
 FLOW_COUNTS = ["new_enrolments", "discharges", "assessed", "followed_up"]
 STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1] != "assessed"} | {
     "pct_not_improving": ("not_improving", "active"),
@@ -40,6 +44,7 @@ STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1]
 FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
                 "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
+ALL_MODES = "all modes"
 WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
 
 
@@ -158,6 +163,16 @@ def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     return out
 
 
+def monthly_columns(privacy: Privacy) -> list[str]:
+    """The columns of the monthly caseload table. Patients served (the base of the per-patient-month
+    figures) only for the program's staff: served minus the active caseload is the month's
+    discharges, and served minus the caseload a month before its enrolments, flows an external page
+    shows only where they are large enough (flows)."""
+    served = [] if privacy.external else ["served"]
+    return ["month", *served, "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving",
+            "minutes_per_patient_month"]
+
+
 def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
     """Enrolments and discharges per month for the program, each clinic and each care manager;
     for an external reader rolled up (quarter, year, the whole period) until no program-level
@@ -210,10 +225,11 @@ def latest(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
-    """Program contacts per patient-month by contact mode, per month.
+    """Program contacts per patient-month by contact mode and over all modes, per month.
 
     A rate times the patients served gives back the contacts, so each mode's contacts are
-    protected like counts (a handful of messages in a month may be one patient's).
+    protected like counts (a handful of messages in a month may be one patient's), and the modes
+    add up to all contacts: a mode hidden alone beside the total would be the difference.
     """
     period = run.period(start_month, end_month)
     modes = cl.contacts_by_mode(run, start_month, end_month)
@@ -223,10 +239,12 @@ def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Pr
     served = served[(served["clinic"] == TOTAL) & (served["care_manager"] == TOTAL)].set_index("month")["served"]
     frame = wide.join(served, how="right").fillna(0).astype("int64").reset_index()
     mode_cols = list(wide.columns)
-    for mode in mode_cols:
+    frame[ALL_MODES] = frame[mode_cols].sum(axis=1)
+    for mode in [*mode_cols, ALL_MODES]:
         frame[f"{mode} per patient-month"] = frame[mode] / frame["served"].where(frame["served"] > 0)
-    per_patient = {f"{m} per patient-month": [m, "served"] for m in mode_cols}
-    return _privacy(run, privacy).protect(frame, ["served", *mode_cols], hide_with=per_patient)
+    per_patient = {f"{m} per patient-month": [m, "served"] for m in [*mode_cols, ALL_MODES]}
+    return _privacy(run, privacy).protect(frame, ["served", *mode_cols, ALL_MODES], totals={ALL_MODES: mode_cols},
+                                          hide_with=per_patient)
 
 
 def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
@@ -339,7 +357,7 @@ def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
 def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m") -> str:
     """Which baseline months the trend covers and why later ones are missing."""
     w = run.definitions["windows"][window]
-    last = pd.Timestamp(trend["month"].max())
+    last = trend.loc[trend["month"].idxmax()]
+    shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
-            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: "
-            f"{last:%b %Y}" + (" (its period)" if grain != "month" else "") + ".")
+            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: {shown}.")

@@ -3,6 +3,8 @@
 -- marts.caseload_patient_months for the episodes inside the filters (marts.in_filter).
 --   served  episodes open any day of the month (the base of per-patient-month rates)
 --   active  the active caseload at month end (marts.on_caseload): the number every report shows
+--   phq9_patients, gad7_patients  the active patients with a score of the instrument by month end,
+--           whom the mean first and last scores are taken over
 -- kind: macro
 CREATE OR REPLACE MACRO marts.caseload_months_for(start_, end_, clinics_, care_manager_, payer_) AS TABLE
 SELECT month,
@@ -26,7 +28,9 @@ SELECT month,
        avg(phq9_first) AS mean_phq9_first,
        avg(phq9_last) AS mean_phq9_last,
        avg(gad7_first) AS mean_gad7_first,
-       avg(gad7_last) AS mean_gad7_last
+       avg(gad7_last) AS mean_gad7_last,
+       count(phq9_first) AS phq9_patients,
+       count(gad7_first) AS gad7_patients
 FROM marts.caseload_patient_months
 WHERE month BETWEEN CAST(start_ AS DATE) AND CAST(end_ AS DATE)
   AND marts.in_filter(clinic_id, care_manager_id, payer, clinics_, care_manager_, payer_)
