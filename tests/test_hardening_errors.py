@@ -299,3 +299,20 @@ def test_a_store_a_load_wrote_is_not_read_whole_again_until_it_changes(tmp_path,
     with pytest.raises(StoreError, match="is damaged: block"):
         connect(db, read_only=True)
     assert read == [db]
+
+
+def test_a_reader_that_leaves_early_does_not_stop_the_load(tmp_path):
+    """`bcm load FOLDER | head -1`: head exits after the first file's line; every file is still
+    loaded and the marts built, with no error (the load's own exit status)."""
+    import duckdb
+
+    db = tmp_path / "piped.duckdb"
+    exports = write_exports(tmp_path / "exports")
+    script = f'"{sys.executable}" -m bcm_analytics load "{exports}" --db "{db}" | head -1; exit ${{PIPESTATUS[0]}}'
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=os.environ)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert len(result.stdout.splitlines()) == 1
+    con = duckdb.connect(str(db), read_only=True)
+    loaded = dict(con.execute("SELECT table_name, sum(rows_loaded) FROM meta.load_log GROUP BY ALL").fetchall())
+    assert set(loaded) == {p.name.removesuffix(".csv") for p in exports.glob("*.csv")}
+    assert con.execute("SELECT count(*) FROM meta.marts_manifest").fetchall()[0][0] > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import click
@@ -51,8 +52,43 @@ def cli() -> None:
         raise click.ClickException(str(e)) from None
 
 
+class ReaderMayLeave:
+    """Standard output that lets the work finish when its reader leaves (`bcm load ... | head -1`).
+
+    What is written after the pipe closed goes nowhere and the exit status is the work's. Python
+    ignores SIGPIPE, so without this the first line printed after `head` exited raised
+    BrokenPipeError in the middle of a multi-file load, leaving later files unloaded."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_nowhere()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_nowhere()
+
+    def _to_nowhere(self) -> None:
+        """Point the descriptor at /dev/null, so what is still buffered (and the interpreter's last
+        flush) has somewhere to go."""
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, self._stream.fileno())
+        os.close(nowhere)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main() -> None:
     quiet_cleanup()
+    sys.stdout = ReaderMayLeave(sys.stdout)
     if sys.stderr.isatty():  # say so while waiting for a busy store (scripts get only the outcome)
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
