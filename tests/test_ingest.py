@@ -50,6 +50,37 @@ def test_line_numbers_count_physical_lines_around_quoted_breaks_and_blank_lines(
     assert quarantine(store) == [("time_logs", 6, "open", ["csv: too many columns"])]
 
 
+ROW = "E{0},P1,S1,bhcm,2025-02-0{0},20,outreach,called\n"
+NOTE_HEADER = "entry_id,patient_id,staff_id,staff_role,service_date,minutes,activity_type,note\n"
+
+
+@pytest.mark.parametrize("fifth, lines_", [
+    (ROW.format(5), "4-9"),  # the quote is never closed: its record runs to the end of the file
+    ('E5,P1,S1,bhcm,2025-02-05,20,outreach,"x"\n', "4-6"),  # the next quote (line 6) closes it
+], ids=["never closed", "closed lines later"])
+def test_a_quote_that_swallows_the_lines_after_it_refuses_the_file(store, tmp_path, fifth, lines_):
+    """Line 4 opens a quote it does not close; the rows after it would become part of its record
+    (one quarantine entry, or nothing), so the file is refused whole, naming the lines, and the
+    store keeps nothing of it."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    before = fingerprint(store)
+    unclosed = 'E3,P1,S1,bhcm,2025-02-03,20,outreach,"called back\n'
+    text = NOTE_HEADER + ROW.format(1) + ROW.format(2) + unclosed + ROW.format(4) + fifth + ROW.format(6) \
+        + ROW.format(7) + ROW.format(8)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert f"lines {lines_} cannot be read as rows" in refused.value.problem and "\n" not in str(refused.value)
+    assert fingerprint(store) == before
+
+
+def test_an_unclosed_quote_on_the_last_line_swallows_nothing_and_is_quarantined(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = NOTE_HEADER + ROW.format(1) + 'E2,P1,S1,bhcm,2025-02-02,20,outreach,"called back\n'
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert quarantine(store)[-1][:2] == ("time_logs", 3)
+
+
 def test_line_numbers_without_line_breaks_in_values_follow_rejected_lines(store, tmp_path):
     load_file(store, write(tmp_path, "patients.csv", PATIENTS))
     text = TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\nE2,P1,S1\nE3,P1,S1,bhcm,2025-02-03,30,outreach\n"

@@ -18,7 +18,7 @@ import duckdb
 from bcm_analytics.contracts import columns as ty
 from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
-from bcm_analytics.ingest.readers import SourceFile, _quote, normalised_copy, scan
+from bcm_analytics.ingest.readers import FileRefused, SourceFile, _quote, normalised_copy, scan
 
 MAX_LINE_BYTES = 16 << 20  # a 10 MB free-text field is read (then judged), not a refusal
 
@@ -205,6 +205,7 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
     single_lines = reading.lines == records + 1
     if not single_lines and load_record_map(con, reading.path, reading.encoding, src.delimiter) == records:
         con.execute("UPDATE _rej_lines SET physical = m.physical FROM _recmap m WHERE m.logical = _rej_lines.logical")
+        refuse_swallowed_lines(con, src)
         con.execute(
             """CREATE TEMP TABLE _lines AS
             SELECT row_number() OVER (ORDER BY logical) AS _rec, physical AS _line
@@ -223,6 +224,23 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
     else:
         return "(SELECT rowid + 1 AS _rec, rowid + 2 AS _line, * FROM _land)"
     return f"(SELECT l.*, m._line FROM {RECORDS} l JOIN _lines m USING (_rec))"
+
+
+def refuse_swallowed_lines(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:
+    """Refuse the file when a record DuckDB set aside for its quoting runs over several lines: a
+    quote opened in a value and closed lines later, or never, makes the lines after it part of
+    that one bad record, so their rows would end in a single quarantine entry or nowhere (an
+    unclosed quote near the top of a 400,000-row export left 10 rows read). A record with a
+    quoted line break set aside for another reason (a field too many) is quarantined as usual."""
+    found = con.execute(
+        """SELECT m.physical, m.last_physical FROM _recmap m SEMI JOIN _rej r ON r.line = m.logical AND r.error_type = 'UNQUOTED VALUE'
+        WHERE m.last_physical > m.physical ORDER BY m.physical LIMIT 1"""
+    ).fetchall()
+    if found:
+        first, last = found[0]
+        raise FileRefused(src.path, f"line {first}: a quote opens a value that runs on to line {last}, so lines "
+                                    f"{first}-{last} cannot be read as rows (an unclosed quote?); close the quote, "
+                                    "or double a quote inside a value (\"\"), and load the file again")
 
 
 def extra_json(src: SourceFile, kept: list[str]) -> str:

@@ -23,8 +23,14 @@ FIELD_LIMIT = 64 << 20  # above the loader's 16 MB line limit: a long value is D
 
 def record_starts(path: Path, encoding: str, delimiter: str) -> tuple[list[int], list[int]]:
     """(logical line, physical line) where each non-empty record after the header starts."""
+    logical, physical, _ = record_lines(path, encoding, delimiter)
+    return logical, physical
+
+
+def record_lines(path: Path, encoding: str, delimiter: str) -> tuple[list[int], list[int], list[int]]:
+    """(logical line, first physical line, last physical line) of each non-empty record after the header."""
     csv.field_size_limit(FIELD_LIMIT)
-    logical, physical = [], []
+    logical, physical, last = [], [], []
     with open(path, encoding=TEXT_ENCODINGS[encoding], newline="") as f:
         reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
         next(reader, None)
@@ -34,13 +40,15 @@ def record_starts(path: Path, encoding: str, delimiter: str) -> tuple[list[int],
             if row:
                 logical.append(counted)
                 physical.append(consumed + 1)
+                last.append(reader.line_num)
             consumed = reader.line_num
-    return logical, physical
+    return logical, physical, last
 
 
 def load_record_map(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, delimiter: str) -> int:
-    """Create temp._recmap(logical, physical); returns its row count."""
-    logical, physical = record_starts(path, encoding, delimiter)
-    _bcm_recmap = pa.table({"logical": pa.array(logical, pa.int64()), "physical": pa.array(physical, pa.int64())})  # noqa: F841
+    """Create temp._recmap(logical, physical, last_physical); returns its row count."""
+    logical, physical, last = record_lines(path, encoding, delimiter)
+    _bcm_recmap = pa.table({"logical": pa.array(logical, pa.int64()), "physical": pa.array(physical, pa.int64()),  # noqa: F841
+                            "last_physical": pa.array(last, pa.int64())})
     con.execute("CREATE OR REPLACE TEMP TABLE _recmap AS SELECT * FROM _bcm_recmap")  # a replacement scan of the variable
     return len(logical)

@@ -98,7 +98,7 @@ def inspect(path: str | Path, table: str | None = None) -> SourceFile:
         return _inspect_parquet(path, spec)
     if suffix in CSV_SUFFIXES:
         return _inspect_csv(path, spec)
-    raise FileRefused(path, f"not a CSV or Parquet file ('{suffix or 'no extension'}'); export it as CSV")
+    raise FileRefused(path, f"not a CSV, Parquet or Excel (.xlsx) file ('{suffix or 'no extension'}'); export it as CSV")
 
 
 def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
