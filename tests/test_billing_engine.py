@@ -174,6 +174,17 @@ def test_fully_covered_interval_counts_nothing(program):
     assert time_entries(con, "2025-03").set_index("entry_id").counted_minutes.to_dict() == {"long": 60, "inside": 0}
 
 
+def test_a_months_minutes_count_to_the_whole_second(program):
+    """Three entries of 00:05:20 are 16:00 (G2214 at its lower edge), though each is stored as
+    5.3333 minutes; three of 00:05:19 are 15:57, short of it by 3 seconds."""
+    con = program([patient("P"), patient("Q")],
+                  [entry(f"P{i}", "P", f"2025-03-0{i}", "00:05:20") for i in (3, 4, 5)]
+                  + [entry(f"Q{i}", "Q", f"2025-03-0{i}", "00:05:19") for i in (3, 4, 5)])
+    assert codes(con) == [("P", "2025-03", "G2214", 1)]
+    unbilled = unbilled_months(con, "2025-03", "2025-03")
+    assert unbilled.set_index("patient_id").minutes_short.to_dict() == {"Q": 0.05}
+
+
 def test_month_is_the_clinics_local_month(program):
     """23:30 on 31 January in Chicago, exported as the UTC instant 05:30 on 1 February."""
     con = program([patient("P")], [entry("late", "P", "2025-02-01T05:30:00Z", 40), entry("feb", "P", "2025-02-10", 20)])

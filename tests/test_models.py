@@ -35,6 +35,7 @@ RULES = {
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "episode gap": ("marts.starts_episode", r"datediff\('month'"),
     "minutes to codes": ("marts.codes_past_base", r"fallback_from\s+AND"),
+    "a month's minutes (to the whole second)": ("marts.month_minutes", r"\*\s*60\)\s*/\s*60"),
     "APCM add-on a month bills (program, month type, from 2026)": ("marts.apcm_add_on_for", r"month_type\s*=\s*'any'"),
     "APCM add-on checks (base code, minutes, period, program, month type)": ("marts.apcm_add_on_problem", r"month_type\s*<>\s*'any'"),
     "codes accepted beside the code set in force": ("marts.recon_codes", r"accepted_from\s*<="),

@@ -6,7 +6,7 @@
 -- kind: macro
 CREATE OR REPLACE MACRO marts.near_threshold(as_of_, margin) AS TABLE
 WITH so_far AS (
-  SELECT patient_id, sum(counted_minutes) AS countable_minutes
+  SELECT patient_id, marts.month_minutes(counted_minutes) AS countable_minutes
   FROM marts.billing_entries
   WHERE service_month = date_trunc('month', CAST(as_of_ AS DATE)) AND service_date <= CAST(as_of_ AS DATE) AND counted_minutes > 0
   GROUP BY patient_id
@@ -42,7 +42,7 @@ SELECT patient_id, care_manager_id, clinic_id, payer, payer_class, strftime(serv
        month_type, countable_minutes,
        concat_ws(' + ', k.billed_base_code, CASE WHEN k.add_on_units > 0 THEN k.add_on_code || ' x' || k.add_on_units END) AS bills_now,
        CASE WHEN k.next_code = k.add_on_code THEN k.next_code || ' x' || k.next_units ELSE k.next_code END AS next_code,
-       k.next_from - countable_minutes AS minutes_needed,
+       round(k.next_from - countable_minutes, 4) AS minutes_needed,
        CAST(last_day(CAST(as_of_ AS DATE)) - CAST(as_of_ AS DATE) + 1 AS BIGINT) AS days_left,
        CAST(as_of_ AS DATE) AS as_of
 FROM coded
