@@ -79,6 +79,28 @@ def test_iso_date_times_to_the_second_read_as_wall_clock_and_impossible_ones_are
         (4, ["service_date readable as datetime"]), (5, ["service_date readable as datetime"])]
 
 
+def test_an_offset_of_hours_alone_reads_as_an_instant_in_csv_and_typed_parquet(with_patient, tmp_path):
+    """+00 and -05 (DuckDB's and PostgreSQL's text for a timestamp with time zone) are offsets like
+    +01:00; a Parquet column of typed UTC instants reads the same as its CSV text."""
+    import duckdb
+
+    text = ("entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"
+            "E1,P1,bhcm,2025-02-12 10:00:00+00,30,outreach\n"
+            "E2,P1,bhcm,2025-02-12 10:00:00-05,30,outreach\n"
+            "E3,P1,bhcm,2025-02-12T10:00+0100,30,outreach\n")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    parquet = tmp_path / "typed" / "time_logs.parquet"
+    parquet.parent.mkdir()
+    duckdb.execute(f"""COPY (SELECT 'E4' AS entry_id, 'P1' AS patient_id, 'bhcm' AS staff_role,
+                       TIMESTAMPTZ '2025-02-12 10:00:00+00' AS service_date, 30 AS minutes, 'outreach' AS activity_type)
+                       TO '{parquet}'""")
+    assert load_file(with_patient, parquet).rows_loaded == 1
+    stored = with_patient.execute("SELECT entry_id, strftime(timezone('UTC', service_date_instant), '%H:%M') "
+                                  "FROM staging.time_logs ORDER BY 1").fetchall()
+    assert stored == [("E1", "10:00"), ("E2", "15:00"), ("E3", "09:00"), ("E4", "10:00")]
+
+
 def test_a_three_digit_year_is_not_a_year(store, tmp_path):
     result = load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,M,2/10/025\n"))
     assert [q[1] for q in quarantined(store, result.load_id)] == [["enrollment_date readable as date"]]

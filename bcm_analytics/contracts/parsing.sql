@@ -33,8 +33,10 @@ CREATE OR REPLACE TEMP MACRO bcm_is_excel_serial(s) AS
 CREATE OR REPLACE TEMP MACRO bcm_is_epoch(s) AS
   regexp_full_match(s, '1[0-9]{9}|1[0-9]{12}');
 
+-- A time with a UTC offset: Z, +01:00, +0100 or +01 (DuckDB's own text for a TIMESTAMPTZ, as a
+-- Parquet export's typed instants read, ends in +00).
 CREATE OR REPLACE TEMP MACRO bcm_has_offset(s) AS
-  regexp_matches(s, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}:?[0-9]{2})$');
+  regexp_matches(s, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$');
 
 -- A 2-digit year (2/10/25, 10.02.25, Excel's default short date) is never guessed: without a
 -- pivot the value is unreadable and its reason says so; with one (a profile's
@@ -80,7 +82,7 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_instant(s) AS
     WHEN s IS NULL OR bcm_is_iso_date(s) OR bcm_is_clock(s) OR bcm_is_iso_datetime(s) THEN NULL
     WHEN bcm_is_epoch(s) AND length(s) = 10 THEN to_timestamp(CAST(s AS BIGINT))
     WHEN bcm_is_epoch(s) THEN to_timestamp(CAST(s AS BIGINT) / 1000.0)
-    WHEN bcm_has_offset(s) THEN try_strptime(regexp_replace(s, '\s*Z$', '+00:00'), [
+    WHEN bcm_has_offset(s) THEN try_strptime(regexp_replace(regexp_replace(s, '\s*Z$', '+00:00'), '([+-][0-9]{2})$', '\1:00'), [
       '%Y-%m-%dT%H:%M:%S%z', '%Y-%m-%d %H:%M:%S%z', '%Y-%m-%dT%H:%M%z', '%Y-%m-%d %H:%M%z',
       '%Y-%m-%dT%H:%M:%S.%f%z', '%Y-%m-%d %H:%M:%S.%f%z'])
     ELSE NULL
