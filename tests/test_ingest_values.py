@@ -162,6 +162,20 @@ def test_a_file_no_encoding_decodes_is_refused_naming_line_and_byte(store, tmp_p
     assert fingerprint(store) == before
 
 
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_naming_both_lines(store, tmp_path):
+    """Line 2 is UTF-8 (M\u00e9dicare), line 3 Windows-1252: read as Windows-1252 the first would be
+    stored as M\u00c3\u00a9dicare, so the file is refused, the store unchanged."""
+    path = tmp_path / "patients.csv"
+    path.write_bytes(b"patient_id,payer,enrollment_date\n" + "P1,M\u00e9dicare,2025-01-01\n".encode("utf-8")
+                     + "P2,St Mary\u2019s,2025-01-01\n".encode("cp1252"))
+    before = fingerprint(store)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, path)
+    assert refused.value.problem.startswith("line 3 (byte 68 of the file, 0x92) is not UTF-8 while line 2 is: the file "
+                                            "mixes encodings; save it as UTF-8")
+    assert fingerprint(store) == before
+
+
 def test_utf8_with_and_without_a_bom_and_utf16_read_the_same(store, tmp_path):
     text = "patient_id,payer,enrollment_date\nP{n},Caisse G\u00e9n\u00e9rale,2025-01-01\n"
     (tmp_path / "patients_1.csv").write_bytes(text.format(n=1).encode("utf-8"))

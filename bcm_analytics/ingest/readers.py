@@ -174,9 +174,38 @@ def scan(path: Path) -> Scan:
         except UnicodeDecodeError:
             is_utf8 = False
     if not is_utf8:
+        _refuse_mixed_encodings(path)
         _check_decodes(path, "cp1252")
     newline = _newline_kind(lf, crlf, cr)
     return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "cp1252", newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
+
+
+# A character written in UTF-8 (two to four bytes): in Windows-1252 text these pairs read as Ã©.
+UTF8_CHARACTER = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}")
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """Refuse a file that is not UTF-8 throughout yet holds UTF-8 characters: rows from two
+    systems pasted together. Read as Windows-1252, every UTF-8 accent would be stored as two
+    wrong characters (Médicare as MÃ©dicare) without a word."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first_utf8 = not_utf8 = None
+    offset, lines = 0, 1
+    with open(path, "rb") as f:
+        while (chunk := f.read(CHUNK)) and not (first_utf8 and not_utf8):
+            if first_utf8 is None and (found := UTF8_CHARACTER.search(chunk)):
+                first_utf8 = lines + chunk[: found.start()].count(b"\n")
+            if not_utf8 is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as e:
+                    not_utf8 = (lines + chunk[: e.start].count(b"\n"), offset + e.start + 1, chunk[e.start])
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+    if first_utf8 and not_utf8:
+        line, byte, value = not_utf8
+        raise FileRefused(path, f"line {line} (byte {byte} of the file, 0x{value:02X}) is not UTF-8 while line {first_utf8} "
+                                f"is: the file mixes encodings; {SAVE_AS_UTF8}")
 
 
 def _check_decodes(path: Path, encoding: str) -> None:
