@@ -92,3 +92,14 @@ def test_an_empty_sheet_is_refused(tmp_path):
     wb.save(tmp_path / "empty.xlsx")
     with pytest.raises(FileRefused, match="is empty; expected a header row"):
         read_sheet(tmp_path / "empty.xlsx")
+
+
+def test_a_column_named_twice_is_refused_as_in_a_csv(tmp_path):
+    """Below a title row, Minutes twice: the reader would rename the second and load the first."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": [
+        ("A1", "Export of 2025-02"), ("A2", "entry_id"), ("B2", "minutes"), ("C2", "Minutes "), ("A3", "E1"), ("B3", 30),
+        ("C3", 45)]})
+    with pytest.raises(FileRefused, match=r"sheet 'Log': duplicate column 'Minutes' in the header \(row 2\)"):
+        read_sheet(path, expect=("entry_id", "minutes"))
+    assert read_sheet(workbook(tmp_path / "ok.xlsx", {"Log": [("A1", "entry_id"), ("B1", "minutes"), ("A2", "E1")]})).header \
+        == ("entry_id", "minutes")

@@ -85,6 +85,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     header_row = first_row + skip
     if not any(not h.startswith("__UNNAMED__") for h in header):
         raise FileRefused(path, f"sheet '{name}': row {header_row} holds no column names")
+    if repeated := _repeated_name(book, name, skip):
+        raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
     columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
@@ -102,6 +104,20 @@ def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30
         if wanted <= {_word(v) for v in row.values() if v}:
             return i
     return 0
+
+
+def _repeated_name(book, name: str, skip: int) -> str | None:
+    """A column name the header row holds twice (as the loader matches names: case and spacing
+    aside), as written the second time (the reader renames a second minutes to minutes_1, which would load the first and drop the other unseen; a CSV with two
+    is refused too)."""
+    row = book.load_sheet(name, header_row=None, n_rows=skip + 1, dtypes="string").to_arrow().to_pylist()[skip]
+    seen: set[str] = set()
+    for value in row.values():
+        word = _word(value or "")
+        if word and word in seen:
+            return str(value).strip()
+        seen.add(word)
+    return None
 
 
 def _word(text: str) -> str:
