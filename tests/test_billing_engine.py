@@ -168,6 +168,22 @@ def test_duplicate_and_overlapping_entries_count_once(program, load_rows):
     assert codes(con) == [("P", "2025-03", "99492", 1)]
 
 
+def test_the_same_untimed_minutes_under_two_entry_ids_count_once(program):
+    """O1's 20 minutes on 10 March are logged twice under two ids with no start time (a re-keyed
+    export): 20 minutes, G2214, not 40 and 99492. O2's second 20 minutes that day are another
+    activity, and a second staff member's are their own time: both count."""
+    con = program([patient("O1"), patient("O2")], [
+        entry("x1", "O1", "2025-03-10", 20), entry("x2", "O1", "2025-03-10", 20),
+        entry("y1", "O2", "2025-03-10", 20), entry("y2", "O2", "2025-03-10", 20, activity="care_coordination"),
+        entry("y3", "O2", "2025-03-10", 20, staff="BCM2")])
+    minutes = time_entries(con, "2025-03").set_index("entry_id")
+    assert minutes.counted_minutes.to_dict() == {"x1": 20, "x2": 0, "y1": 20, "y2": 20, "y3": 20}
+    assert minutes.status.to_dict()["x2"] == "not_counted_overlap"
+    assert codes(con) == [("O1", "2025-03", "G2214", 1), ("O2", "2025-03", "99492", 1)]
+    [(reason,)] = con.execute("SELECT reason FROM marts.audit_entries WHERE entry_id = 'x2'").fetchall()
+    assert reason.startswith("The same 20 minutes as entry x1 ")
+
+
 def test_fully_covered_interval_counts_nothing(program):
     con = program([patient("P")], [entry("long", "P", "2025-03-03", 60, start="09:00"),
                                    entry("inside", "P", "2025-03-03", 20, start="09:10")])

@@ -7,7 +7,10 @@
 -- entry covering it, and not at all while a non-countable activity of the same person covers it
 -- (BCM time inside psychotherapy or an E/M visit); an activity outside the vocabulary neither
 -- counts nor blocks, and `bcm billing` reports it. Only islands of two or more intersecting
--- intervals are cut, so the range join stays small. Entries without a start time count whole.
+-- intervals are cut, so the range join stays small. Entries without a start time count whole,
+-- except one logged again under another id (the same patient, staff member, date, minutes and
+-- activity: a re-keyed export, a double click), whose minutes are the same minutes and count once,
+-- for the first id; the other reads not_counted_overlap (data contract "no entry logged twice").
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -98,13 +101,21 @@ shared_counted AS (
   FROM owners WHERE owner IS NOT NULL AND NOT blocked
   GROUP BY owner
 ),
+logged_again AS (  -- untimed countable entries after the first of their kind (see the header)
+  SELECT entry_id FROM (
+    SELECT entry_id, row_number() OVER (PARTITION BY patient_id, staff_id, service_at, minutes, activity_type
+                                        ORDER BY entry_id) AS copy
+    FROM judged WHERE status = 'countable' AND start_at IS NULL)
+  WHERE copy > 1
+),
 counted AS (
-  SELECT j.*, CASE WHEN j.status <> 'countable' THEN 0
+  SELECT j.*, CASE WHEN j.status <> 'countable' OR a.entry_id IS NOT NULL THEN 0
                    WHEN s.entry_id IS NULL THEN j.minutes
                    ELSE coalesce(c.counted, 0) END AS counted_minutes
   FROM judged j
   LEFT JOIN (SELECT DISTINCT entry_id FROM shared) s USING (entry_id)
   LEFT JOIN shared_counted c USING (entry_id)
+  LEFT JOIN logged_again a USING (entry_id)
 )
 SELECT * EXCLUDE (status, counted_minutes, consent_date),
        CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
