@@ -65,6 +65,8 @@ ROWS = {
         dict(assessment_id="A10", patient_id="P9", instrument="PHQ-15", administered_on="2999-02-01", total_score="4"),
         dict(assessment_id="A1", patient_id="P2", instrument="GAD-7", administered_on="1738368000", total_score="21", **{f"item_{i}": "3" for i in range(1, 8)}),
         dict(assessment_id="A11", patient_id="P1", instrument="GAD-7", administered_on="1989-06-01", total_score="2"),
+        dict(assessment_id="A12", patient_id="P1", instrument="GAD-7", administered_on="2025-02-02", total_score="7",
+             **{f"item_{i}": "1" for i in range(1, 8)}, item_8="0", item_9="1"),
     ],
     "claims": [
         dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),

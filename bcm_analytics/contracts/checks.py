@@ -116,6 +116,10 @@ def _not_null(kw: dict) -> str:
     return f"{kw['column']} IS NOT NULL"
 
 
+def _null(kw: dict) -> str:
+    return f"{kw['column']} IS NULL"
+
+
 def _regex(kw: dict) -> str:
     col, pattern = kw["column"], kw["regex"]
     if not (pattern.startswith("^") and pattern.endswith("$")):
@@ -156,6 +160,7 @@ COMPILERS = {
     "expect_column_values_to_be_in_set": _in_set,
     "expect_column_values_to_be_between": _between,
     "expect_column_values_to_not_be_null": _not_null,
+    "expect_column_values_to_be_null": _null,
     "expect_column_values_to_match_regex": _regex,
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
     "expect_column_values_to_be_valid_npi": _valid_npi,

@@ -63,6 +63,8 @@ def describe(exp: Expectation) -> str:
         text = f"{col} is {' and '.join(p for p in (low, high) if p)}"
     elif t == "expect_column_values_to_not_be_null":
         text = f"{col} is filled"
+    elif t == "expect_column_values_to_be_null":
+        text = f"{col} is empty"
     elif t == "expect_column_values_to_match_regex":
         text = f"{col} matches `{kw['regex']}`"
     elif t == "expect_column_pair_values_a_to_be_greater_than_b":
