@@ -85,3 +85,26 @@ def test_the_refusal_of_a_header_names_the_columns_found(tmp_path):
 def test_the_library_loop_never_prints(store, tmp_path, capsys):
     list(load_paths(store, [write(tmp_path, "patients.csv", PATIENTS), write(tmp_path, "visits.csv", "a\n1\n")]))
     assert capsys.readouterr() == ("", "")
+
+
+def test_a_folder_load_names_what_it_passes_over_and_why(tmp_path):
+    """A stray file and a subfolder are each named with the reason; hidden and _ names are not."""
+    exports = tmp_path / "exports"
+    write(exports, "patients.csv", "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\n")
+    write(exports, "notes.txt", "hello\n")
+    write(exports / "february", "time_logs.csv", "entry_id\n")
+    write(exports / "_answer_key", "dirty_rows.csv", "x\n")
+    write(exports, ".DS_Store", "x")
+    result = CliRunner().invoke(cli, ["load", str(exports), "--db", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "ignored" in line]
+    assert said == [f"{exports / 'february'}: ignored (a folder inside a folder: name it to load it)",
+                    f"{exports / 'notes.txt'}: ignored (not named after a canonical table)"]
+
+
+def test_a_load_line_names_a_dozen_extra_columns_and_counts_the_rest(tmp_path):
+    header = "patient_id,payer,enrollment_date," + ",".join(f"x{i}" for i in range(40))
+    export = write(tmp_path, "patients.csv", header + "\nP1,Medicare,2025-01-01" + ",1" * 40 + "\n")
+    result = CliRunner().invoke(cli, ["load", str(export), "--db", str(tmp_path / "s.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "; extra columns dropped: x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11 and 28 more" in result.output

@@ -32,17 +32,24 @@ def generate(out_dir: Path, patients: int, months: int, start: str, seed: int) -
     click.echo(f"generated {out_dir} in {summary.seconds:.1f} s")
 
 
+def names(columns: list[str], shown: int = 12) -> str:
+    """Column names for a load line: the first dozen and how many more (an export with thousands
+    of extra columns once printed them all on one line)."""
+    more = f" and {len(columns) - shown:,} more" if len(columns) > shown else ""
+    return ", ".join(columns[:shown]) + more
+
+
 def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     if isinstance(result, FileRefused):
         return f"{path}: refused: {result.problem}"
     if result.already_loaded:
         return f"{path}: already loaded (load {result.load_id}); nothing changed"
-    extra = f"; extra columns kept in raw: {', '.join(result.extra_columns)}" if result.extra_columns else ""
+    extra = f"; extra columns kept in raw: {names(result.extra_columns)}" if result.extra_columns else ""
     others = [c for c in result.dropped_columns if c not in result.identifier_columns]
     if others:
-        extra += f"; extra columns dropped: {', '.join(others)}"
+        extra += f"; extra columns dropped: {names(others)}"
     if result.identifier_columns:
-        extra += f"; dropped as direct identifiers (never stored): {', '.join(result.identifier_columns)}"
+        extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
     waiting = f" ({result.rows_waiting:,} waiting for rows they refer to)" if result.rows_waiting else ""
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
@@ -71,7 +78,8 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
     so a failed first load leaves nothing behind."""
     files, ignored = discover(paths, options.table)
     for path in ignored:
-        click.echo(f"{path}: ignored (not named after a canonical table)")
+        why = "a folder inside a folder: name it to load it" if path.is_dir() else "not named after a canonical table"
+        click.echo(f"{path}: ignored ({why})")
     if not files:
         fail("nothing to load: no canonical export files (clinics, patients, time_logs, assessments, claims) found")
     created = not Path(db).exists()

@@ -69,7 +69,9 @@ Progress = Callable[[Path], None]  # called with each file's path as its load st
 
 
 def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Path], list[Path]]:
-    """Files to load (in load order) and files in named folders that are not canonical tables.
+    """Files to load (in load order), and the files in named folders that are not canonical tables
+    and the folders inside them (not read: name a folder to load it). Names starting with . or _
+    (hidden files, the synthetic program's _answer_key) are passed over.
 
     With `table`, every file is of that table: none is ignored for its name."""
     specs = table_specs()
@@ -80,7 +82,9 @@ def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Pa
             chosen.append(p)
             continue
         for f in sorted(p.iterdir()):
-            if f.is_file() and not f.name.startswith((".", "_")):
+            if f.is_dir() and not f.name.startswith((".", "_")):
+                ignored.append(f)  # a folder is loaded by naming it, never by its parent: say so
+            elif f.is_file() and not f.name.startswith((".", "_")):
                 try:
                     table_for(f, table)
                     chosen.append(f)
