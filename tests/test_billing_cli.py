@@ -55,6 +55,22 @@ def test_billing_xlsx_has_an_unbilled_sheet_and_parquet_a_sibling(db, tmp_path):
     assert len(pd.read_parquet(tmp_path / "b_unbilled.parquet")) == 1
 
 
+def test_billing_xlsx_is_formatted_for_finance(db, tmp_path):
+    """Months as dates shown yyyy-mm, dollars as currency, and a total under them (SUBTOTAL, so a
+    filtered sheet totals what it shows)."""
+    assert run("--db", db, "--month", "2025-01", "--to", "2025-02", "--out", tmp_path / "b.xlsx").exit_code == 0
+    sheet = load_workbook(tmp_path / "b.xlsx")["billing_lines"]
+    header = [c.value for c in sheet[1]]
+    month, amount = header.index("service_month") + 1, header.index("expected_amount") + 1
+    first = sheet.cell(2, month)
+    assert (first.value.year, first.value.month, first.value.day, first.number_format) == (2025, 1, 1, "yyyy-mm")
+    assert sheet.cell(2, amount).number_format == '"$"#,##0.00' and sheet.cell(2, amount).value == 145.0
+    total_row = sheet.max_row
+    assert sheet.cell(total_row, 1).value == "total"
+    assert sheet.cell(total_row, amount).value == f"=SUBTOTAL(109,{sheet.cell(2, amount).column_letter}2:" \
+                                                 f"{sheet.cell(2, amount).column_letter}{total_row - 1})"
+
+
 def test_worklist(db, tmp_path):
     out = tmp_path / "worklist.csv"
     result = run("--db", db, "--worklist", "--as-of", "2025-02-25", "--margin", 10, "--out", out)

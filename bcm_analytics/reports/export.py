@@ -10,6 +10,8 @@ calculate).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from bcm_analytics import private_files
 from bcm_analytics.reports import formats
 
 EXCEL_MAX_ROWS = 1_048_575
+MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "rate": "0.0%",
                   "count": "#,##0", "decimal": "#,##0.0"}
@@ -79,11 +82,11 @@ def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000) -> 
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False,
                                       "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
-    header = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    styles = _styles(book)
     counts = {}
     try:
         for sheet, query in queries.items():
-            counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, header, batch)
+            counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, styles, batch)
     except BaseException:
         book.close()
         path.unlink(missing_ok=True)
@@ -96,29 +99,61 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _stream_sheet(ws, query, header, batch: int) -> int:
+def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
+    """Rows in batches, each column formatted by its registered kind (dollars as currency, months
+    as yyyy-mm dates), and a totals row under the dollar columns, as the report workbooks have."""
+    from xlsxwriter.utility import xl_rowcol_to_cell
+
     result = query.execute()
     columns = [d[0] for d in result.description]
-    ws.write_row(0, 0, columns, header)
+    kinds = [formats.kind(c) for c in columns]
+    for i, (col, kind) in enumerate(zip(columns, kinds)):
+        ws.set_column(i, i, max(len(col) + 2, 12 if kind in NUMBER_FORMATS else 10), styles.get(kind))
+    ws.write_row(0, 0, columns, styles["header"])
     ws.freeze_panes(1, 0)
-    written = 0
+    dated = [styles[kind] if kind in ("month", "date") else None for kind in kinds]  # a date cell needs its own format
+    written, sums = 0, {i: 0.0 for i, kind in enumerate(kinds) if kind == "dollars"}
     while rows := result.fetchmany(batch):
         if written + len(rows) > EXCEL_MAX_ROWS:
             raise ValueError(f"more than {EXCEL_MAX_ROWS:,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
         for row in rows:
             written += 1
-            ws.write_row(written, 0, [_plain(v) for v in row])
+            cells = [_plain(v, kind) for v, kind in zip(row, kinds)]
+            for i, (cell, style) in enumerate(zip(cells, dated)):
+                ws.write(written, i, cell, style)
+            for i in sums:
+                sums[i] += cells[i] or 0.0
     ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
+    if sums and 0 < written < EXCEL_MAX_ROWS:
+        ws.write(written + 1, 0, "total", styles["total"])
+        for i, total in sums.items():
+            cells = f"{xl_rowcol_to_cell(1, i)}:{xl_rowcol_to_cell(written, i)}"
+            ws.write_formula(written + 1, i, f"=SUBTOTAL(109,{cells})", styles["total dollars"], round(total, 2))
     return written
 
 
-def _plain(value):
-    """A cell XlsxWriter writes as typed: lists as text, decimals as floats."""
+def _plain(value, kind: str | None = None):
+    """A cell XlsxWriter writes as typed: lists as text, decimals as floats, a month ('2025-03' or
+    a date) as the date of its first day, which the column shows as yyyy-mm."""
     if isinstance(value, (list, tuple, dict)):
         return ", ".join(map(str, value)) if not isinstance(value, dict) else str(value)
     if hasattr(value, "as_integer_ratio") and not isinstance(value, (int, float)):
         return float(value)
+    if kind == "month" and isinstance(value, str) and MONTH_TEXT.fullmatch(value):
+        return dt.datetime(int(value[:4]), int(value[5:]), 1)
+    if kind in ("month", "date") and type(value) is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
     return value
+
+
+def _styles(book) -> dict:
+    """The header, total and number formats of a workbook, by kind (NUMBER_FORMATS)."""
+    styles = {"header": book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}),
+              "total": book.add_format({"bold": True, "top": 1})}
+    for kind, number_format in NUMBER_FORMATS.items():
+        styles[kind] = book.add_format({"num_format": number_format})
+        styles[f"total {kind}"] = book.add_format({"num_format": number_format, "bold": True, "top": 1})
+    return styles
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) -> Path:
@@ -132,11 +167,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) ->
     path = private_files.prepare_output(path)  # 0600 before a byte is written
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
-    styles = {"header": book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}),
-              "total": book.add_format({"bold": True, "top": 1})}
-    for kind, number_format in NUMBER_FORMATS.items():
-        styles[kind] = book.add_format({"num_format": number_format})
-        styles[f"total {kind}"] = book.add_format({"num_format": number_format, "bold": True, "top": 1})
+    styles = _styles(book)
     for name, sheet in sheets.items():
         sheet = sheet if isinstance(sheet, Sheet) else Sheet(sheet)
         _write_sheet(book.add_worksheet(name[:31]), _excel_safe(sheet.frame), sheet, styles)
