@@ -124,6 +124,22 @@ def test_a_row_failing_another_check_too_stays_open(store, tmp_path):
     assert quarantine(store) == [("time_logs", 2, "open", ["patient known", "minutes positive unless a no-show"])]
 
 
+def test_an_open_row_is_superseded_by_the_same_bad_row_again_then_by_its_correction(store, tmp_path):
+    """E2 has 0 minutes (open). A newer export still has it wrong: only its newest entry is open.
+    The corrected row loads: nothing of E2 is left to fix. E3, wrong in its own way, stays open."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    bad = "E2,P1,S1,bhcm,2025-02-04,0,outreach\n"
+    load_file(store, write(tmp_path, "time_logs_1.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\n" + bad))
+    load_file(store, write(tmp_path, "time_logs_2.csv", TIME_LOG_HEADER + bad + "E3,P1,S1,bhcm,2025-02-05,-5,outreach\n"))
+    assert [(r[0], r[2]) for r in store.execute(
+        "SELECT load_id, line_number, status FROM meta.quarantine ORDER BY load_id, line_number").fetchall()] == [
+        (2, "superseded"), (3, "open"), (3, "open")]
+    load_file(store, write(tmp_path, "time_logs_3.csv", TIME_LOG_HEADER + "E2,P1,S1,bhcm,2025-02-04,25,outreach\n"))
+    assert store.execute("SELECT count(*) FROM meta.quarantine WHERE status = 'open'").fetchall() == [(1,)]
+    assert store.execute("SELECT r.entry_id FROM meta.quarantine q JOIN raw.time_logs r ON r._load_id = q.load_id "
+                         "AND r._line = q.line_number WHERE q.status = 'open'").fetchall() == [("E3",)]
+
+
 def test_a_newer_export_of_a_waiting_row_supersedes_it(store, tmp_path):
     load_file(store, write(tmp_path, "time_logs_1.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\n"))
     load_file(store, write(tmp_path, "time_logs_2.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,45,outreach\n"))

@@ -167,6 +167,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     failed, waiting = rows.quarantine_failures(con, spec)
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
+    rows.supersede_open(con, load_id, spec)
 
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,

@@ -223,6 +223,31 @@ def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> 
     return admitted
 
 
+def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec) -> None:
+    """Mark superseded the open quarantine entries of earlier loads of the table whose key this
+    load stored (the corrected row) or quarantined again (the same bad row in a newer export):
+    the newest word on a key is the one to act on, so `bcm quarantine` lists each row still to
+    fix once. Keys are compared as the texts the exports wrote; an entry with no key stays open."""
+    loads = [r[0] for r in con.execute(
+        "SELECT DISTINCT load_id FROM meta.quarantine WHERE table_name = ? AND status = 'open' AND load_id < ?",
+        [spec.name, load_id]).fetchall()]
+    if not loads:
+        return
+    key = ", ".join(f"nullif(trim(r.{k}), '')" for k in spec.key)
+    stored = ", ".join(f"CAST(s.{k} AS VARCHAR)" for k in spec.key)
+    raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
+    con.execute(
+        f"""UPDATE meta.quarantine u SET status = 'superseded'
+        FROM (SELECT q.load_id, q.line_number FROM {raw}
+              WHERE q.table_name = $table AND q.status = 'open' AND r._load_id IN ({", ".join(map(str, loads))})
+                AND ({key}) IN (SELECT ({stored}) FROM staging.{spec.name} s WHERE s._load_id = $load
+                                UNION ALL
+                                SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load)) old
+        WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",
+        {"table": spec.name, "load": load_id},
+    )
+
+
 def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
     """The waiting rows of a table from loads before the second parameter, with their raw texts
     (from raw, by load and line: the quarantine's record may be a profile's source record); with

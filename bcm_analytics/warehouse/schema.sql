@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
   record JSON,
   status VARCHAR NOT NULL DEFAULT 'open',   -- open (fix the export) | waiting (for a referenced row, e.g. its
                                             -- patient) | admitted (a later load supplied it) | superseded
-                                            -- (a newer version of the same key was loaded meanwhile)
+                                            -- (a later load stored the same key, or set it aside again)
   quarantined_at TIMESTAMPTZ NOT NULL
 );
 
