@@ -289,6 +289,19 @@ def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
     assert not rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])].size
 
 
+def test_an_add_on_whose_base_line_is_in_the_quarantine_is_no_conflict(program):
+    """E's 99492 line has units 0 (set aside); its 99494 line loads. The base code is on the claim,
+    only set aside: the month reads claim_quarantined, not 99494 billed without a base code. F bills
+    99494 alone and has a quarantined line of 99494 itself (a copy): still a conflict."""
+    con = program([patient("E"), patient("F")], [minutes("E", "2025-01-10", 90), minutes("F", "2025-01-10", 90)],
+                  [{**claim("E1", "E", "2025-01-31", "99492"), "units": "0"}, claim("E1", "E", "2025-01-31", "99494", line=2),
+                   claim("F1", "F", "2025-01-31", "99494"), {**claim("F1", "F", "2025-01-31", "99494", line=2), "units": "0"}])
+    rows = found(con, "2025-01", "2025-01")
+    assert [r[2] for r in rows if r[0] == "E"] == ["claim_quarantined"]
+    assert [r for r in rows if r[0] == "E" and r[2] == "same_month_conflict"] == []
+    assert [r[2] for r in rows if r[0] == "F"].count("same_month_conflict") == 1
+
+
 def test_a_claim_dated_with_a_two_digit_year_is_quarantined_in_its_month_not_missed(program):
     """Issue 11's `2/10/25`: the loader sets the line aside (2-digit year); February 2025 is
     claim_quarantined, not missed_billing, and January (billed) is matched."""
