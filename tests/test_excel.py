@@ -103,3 +103,19 @@ def test_a_column_named_twice_is_refused_as_in_a_csv(tmp_path):
         read_sheet(path, expect=("entry_id", "minutes"))
     assert read_sheet(workbook(tmp_path / "ok.xlsx", {"Log": [("A1", "entry_id"), ("B1", "minutes"), ("A2", "E1")]})).header \
         == ("entry_id", "minutes")
+
+
+def test_a_time_cell_is_a_time_of_day_and_a_duration_cell_minutes(store, load_rows, tmp_path):
+    """start_time 08:57 as an Excel time cell is 08:57 on the service date (not 31 Dec 1899), and
+    minutes 1:30 as a duration cell is 90 minutes."""
+    from bcm_analytics.ingest import load_file
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    cells = [("A1", "entry_id"), ("B1", "patient_id"), ("C1", "staff_role"), ("D1", "service_date"), ("E1", "minutes"),
+             ("F1", "activity_type"), ("G1", "start_time"),
+             ("A2", "E1"), ("B2", "P1"), ("C2", "bhcm"), ("D2", dt.date(2025, 2, 26)), ("E2", dt.timedelta(hours=1, minutes=30)),
+             ("F2", "outreach"), ("G2", dt.time(8, 57))]
+    result = load_file(store, workbook(tmp_path / "time_logs.xlsx", {"Log": cells}))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert store.execute("SELECT CAST(start_time_local AS VARCHAR), minutes FROM staging.time_logs").fetchall() == [
+        ("2025-02-26 08:57:00", 90.0)]

@@ -26,6 +26,9 @@ OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$")
+# A cell holding a time of day or a duration alone (08:57, [h]:mm 1:30) is a date-time on Excel's
+# day 0, which the reader shows as 1899-12-31: it is the time alone.
+DAY_ZERO = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(\.0+)?$")
 
 
 def is_excel(path: str | Path) -> bool:
@@ -137,9 +140,11 @@ def excel_source(path: Path, table: str | None = None, sheet: str | None = None)
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells as text; a date cell read at midnight is the date alone (Excel stores dates as
-    date-times, and a date-only cell must not look like a time of day 00:00)."""
+    date-times, and a date-only cell must not look like a time of day 00:00), and a time or
+    duration cell is the time alone (on its day 0 it would read as a date in 1899)."""
     text = pc.cast(column, pa.string())
-    return pc.replace_substring_regex(text, pattern=MIDNIGHT.pattern, replacement=r"\1")
+    text = pc.replace_substring_regex(text, pattern=MIDNIGHT.pattern, replacement=r"\1")
+    return pc.replace_substring_regex(text, pattern=DAY_ZERO.pattern, replacement=r"\1")
 
 
 def _not_blank(rows: pa.Table, header: tuple[str, ...]) -> pa.Array:
