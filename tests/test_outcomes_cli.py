@@ -72,6 +72,8 @@ def test_measures_are_suppressed(program_db, tmp_path):
     assert six_months[("program", "All")] == 30 and six_months[("clinic", "C1")] == 15, "large counts are shown"
     clinics = six_months["clinic"]
     assert pd.isna(clinics["C3"]) and clinics.isna().sum() >= 2, "C3's 3 patients hidden, and a second clinic so 30 - 15 - 12 cannot reveal them"
+    program = frame[frame.dimension == "program"].set_index("window_name").window_status.fillna("")
+    assert (program["6m"], program["12m"]) == ("", "not yet measurable"), "12 months from January 2025 is not closed"
 
 
 def test_worklists_workbook(db, tmp_path):

@@ -87,6 +87,8 @@ def _measures(run, start_month, end_month):
 
     head = report.headline(run, start_month, end_month).assign(dimension="program", stratum="All")
     head["window_name"] = run.program_measures(start_month, end_month)["window_name"]
+    pending = head.attrs["pending"]["denominator"]  # no window closed yet: not a 0 of no eligible patients
+    head["window_status"] = ["not yet measurable" if i in pending else "" for i in head.index]
     head = head.drop(columns=["measure"])
     frame = pd.concat([head, report.strata(run, start_month, end_month)], ignore_index=True)
     period = run.period(start_month, end_month)
