@@ -119,3 +119,25 @@ def test_a_time_cell_is_a_time_of_day_and_a_duration_cell_minutes(store, load_ro
     assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
     assert store.execute("SELECT CAST(start_time_local AS VARCHAR), minutes FROM staging.time_logs").fetchall() == [
         ("2025-02-26 08:57:00", 90.0)]
+
+
+def test_the_sheet_read_is_recorded_and_named_in_the_quarantine_list(tmp_path):
+    """Two sheets of one workbook, each with a bad row on line 2: the quarantine list tells them apart."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+
+    def log(entry: str) -> list:
+        return [("A1", "entry_id"), ("B1", "patient_id"), ("C1", "staff_role"), ("D1", "service_date"), ("E1", "minutes"),
+                ("F1", "activity_type"), ("A2", entry), ("B2", "P1"), ("C2", "bhcm"), ("D2", "2025-02-03"), ("E2", "abc"),
+                ("F2", "outreach")]
+
+    book = workbook(tmp_path / "time_logs.xlsx", {"January": log("E1"), "February": log("E2")})
+    db, out = str(tmp_path / "s.duckdb"), tmp_path / "q.csv"
+    for sheet in ("January", "February"):
+        assert CliRunner().invoke(cli, ["load", str(book), "--sheet", sheet, "--db", db]).exit_code == 0
+    assert CliRunner().invoke(cli, ["quarantine", "--db", db, "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [(r["sheet"], r["line_number"]) for r in rows] == [("January", "2"), ("February", "2")]

@@ -166,10 +166,10 @@ def quarantine(db: Path, out: Path, status: str) -> None:
     con = open_store(db)
     where = {"all": "", "current": "WHERE status IN ('open', 'waiting')"}.get(status, f"WHERE status = '{status}'")
     frame = con.sql(
-        f"""SELECT q.load_id, q.table_name, q.source_file, q.line_number,
+        f"""SELECT q.load_id, q.table_name, q.source_file, l.read_options ->> 'sheet' AS sheet, q.line_number,
                    array_to_string(q.failed_checks, '; ') AS failed_checks, q.reason,
                    CAST(q.record AS VARCHAR) AS record, q.status, q.quarantined_at
-            FROM meta.quarantine q {where} ORDER BY q.load_id, q.line_number"""
+            FROM meta.quarantine q LEFT JOIN meta.load_log l USING (load_id) {where} ORDER BY q.load_id, q.line_number"""
     ).df()
     write_table(frame, out, sheet="quarantine")
     click.echo(f"{len(frame):,} quarantined row(s) written to {out}")

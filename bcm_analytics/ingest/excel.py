@@ -135,7 +135,8 @@ def excel_source(path: Path, table: str | None = None, sheet: str | None = None)
     spec = table_for(path, table)
     data = read_sheet(path, sheet, tuple(spec.required))
     names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
-    return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx")
+    return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx",
+                       sheet=data.name)
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:

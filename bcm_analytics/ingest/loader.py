@@ -155,7 +155,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     re-examined, so this load can both supply what they wait for and supersede them."""
     spec = src.table
     pivot = options.two_digit_year_pivot
-    read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma}
+    read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=f"CAST([{', '.join(map(sql_text, landed.decimal_comma))}] AS VARCHAR[])")
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]

@@ -51,6 +51,7 @@ class SourceFile:
     newline: str = "lf"  # lf | crlf | mixed | cr
     lines: int = 0  # CSV: physical lines up to the last non-empty one
     rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/sources.py)
+    sheet: str | None = None  # xlsx: the sheet read (recorded in meta.load_log.read_options)
 
     @property
     def extra_columns(self) -> list[str]:

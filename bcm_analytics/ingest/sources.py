@@ -51,6 +51,7 @@ class ArrowSource:
     sha256: str
     table: str
     format: str = "arrow"
+    sheet: str | None = None  # the workbook sheet the rows were read from
 
 
 def describe(source: ArrowSource) -> SourceFile:
@@ -76,4 +77,5 @@ def describe(source: ArrowSource) -> SourceFile:
     header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD))
     _check_header(path, spec, header)
     table = source.rows.rename_columns([n if n in (LINE, RECORD) else normalise_column(n) for n in names])
-    return SourceFile(path, spec, source.format, source.sha256, header, encoding=None, delimiter=None, rows=table)
+    return SourceFile(path, spec, source.format, source.sha256, header, encoding=None, delimiter=None, rows=table,
+                      sheet=source.sheet)
