@@ -141,3 +141,13 @@ def test_the_sheet_read_is_recorded_and_named_in_the_quarantine_list(tmp_path):
     assert CliRunner().invoke(cli, ["quarantine", "--db", db, "--out", str(out)]).exit_code == 0
     rows = list(csv.DictReader(out.open()))
     assert [(r["sheet"], r["line_number"]) for r in rows] == [("January", "2"), ("February", "2")]
+
+
+def test_without_a_sheet_named_the_first_visible_one_is_read(tmp_path):
+    """A hidden lookup sheet in front of the data: Excel opens on the data, and so does the loader."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Lookup": [("A1", "code"), ("A2", "x")], "Data": LOG})
+    wb = openpyxl.load_workbook(path)
+    wb["Lookup"].sheet_state = "hidden"
+    wb.save(path)
+    assert read_sheet(path).name == "Data"
+    assert read_sheet(path, "Lookup").name == "Lookup", "a hidden sheet is still read when named"

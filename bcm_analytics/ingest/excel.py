@@ -49,7 +49,7 @@ class Sheet:
 
 
 def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ...] = ()) -> Sheet:
-    """The first sheet (or the one named), whole; FileRefused with one line if it cannot be read.
+    """The first visible sheet (or the one named), whole; FileRefused with one line if it cannot be read.
 
     The header is the first row holding every name in `expect` (compared as lower-case words
     joined by _), so a title or a note above the column names is passed over; without
@@ -68,7 +68,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
     names = book.sheet_names
     if sheet is None:
-        name = names[0] if names else None
+        name = _first_visible(book, names)
     else:
         name = next((n for n in names if n == sheet), None) or next((n for n in names if n.lower() == sheet.lower()), None)
         if name is None:
@@ -107,6 +107,15 @@ def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30
         if wanted <= {_word(v) for v in row.values() if v}:
             return i
     return 0
+
+
+def _first_visible(book, names: list[str]) -> str | None:
+    """The sheet Excel opens on when none is named: the first one not hidden (an export's lookup
+    sheet is often hidden in front of the data)."""
+    for name in names:
+        if book.load_sheet(name, n_rows=0).visible == "visible":
+            return name
+    return names[0] if names else None
 
 
 def _repeated_name(book, name: str, skip: int) -> str | None:
