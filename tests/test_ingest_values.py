@@ -271,7 +271,10 @@ def test_european_amounts_in_a_semicolon_file(with_patient, tmp_path):
 
 def test_a_decimal_comma_in_a_comma_delimited_file_is_set_aside(with_patient, tmp_path):
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + 'E1,P1,bhcm,2025-02-03,"12,5",outreach\n'))
-    assert [q[1] for q in quarantined(with_patient, result.load_id)] == [["minutes readable as number"]]
+    [(_, checks, reason)] = quarantined(with_patient, result.load_id)
+    assert checks == ["minutes readable as number"]
+    assert reason == ("minutes '12,5' is not a number here: a decimal comma (1,5) is read only in a ;-delimited file "
+                      "whose column writes every decimal with one; write it with a point (1.5)")
 
 
 def test_a_waiting_row_is_read_again_as_its_own_load_read_it(store, tmp_path):

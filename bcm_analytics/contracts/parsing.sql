@@ -168,6 +168,8 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
   column_name || ' ''' || s || ''' is not ' || CASE
     WHEN contains(s, '_') THEN 'a number: an underscore is not read as a thousands separator; write 1000'
     WHEN isnan(try_cast(s AS DOUBLE)) OR isinf(try_cast(s AS DOUBLE)) THEN 'a finite number'
+    WHEN regexp_full_match(s, '[0-9]+,[0-9]{1,2}') AND kind <> 'amount' THEN
+      'a number here: a decimal comma (1,5) is read only in a ;-delimited file whose column writes every decimal with one; write it with a point (1.5)'
     WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
     WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
     WHEN kind = 'integer' THEN 'a whole number'
