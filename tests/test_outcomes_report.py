@@ -134,3 +134,4 @@ def test_a_hidden_contact_mode_cannot_be_worked_out_from_all_modes(small_program
         if hidden and pd.notna(shown.loc[i, f"{report.ALL_MODES} per patient-month"]):
             assert len(hidden) > 1 and not _small(truth.loc[i, hidden].sum()), (i, hidden)
     assert hidden_some, "some mode is hidden in some month"
+

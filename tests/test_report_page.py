@@ -93,3 +93,10 @@ def test_the_glossary_follows_the_definitions_in_force():
     assert "day 150 to day 210" in changed["follow-up window"] and "below 4" in changed["remission"]
     assert "active caseload" in default and "not yet measurable" in default
     assert any(term == "* (suppressed)" for term, _ in glossary.outcome_terms(load_definitions(), external=True))
+
+
+def test_a_hidden_note_names_each_month_once_whatever_the_groups():
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"] * 3), "clinic": list("ABC") * 2,
+                          "active": [5, 6, 40, 7, 41, 42]})
+    frame.attrs["suppressed"] = {"active": frozenset({0, 1, 3})}
+    assert charts.hidden_note(frame, "month", ["active"]).endswith("active caseload: Jan 2026, Feb 2026.")

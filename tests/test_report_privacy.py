@@ -95,6 +95,45 @@ def test_roll_up_can_insist_that_nothing_is_hidden():
     assert EXTERNAL.roll_up(build, ["n"], max_hidden=0.0)[0] == "quarter"
 
 
+# --- a caseload beside its flows ---------------------------------------------------------------
+
+MONTHS = pd.date_range("2025-01-01", periods=6, freq="MS")
+
+
+def test_a_quarter_that_discharges_no_one_shows_only_the_caseload_it_ends_with():
+    """Q1 discharges no one: the caseload's changes 13, 10, 10 would be January's, February's and
+    March's enrolments, so January and February are hidden and March's change from the start (33)
+    is the quarter's shown flow. Q2 enrols and discharges: its monthly caseloads stay."""
+    stocks = pd.DataFrame({"month": MONTHS, "active": pd.array([13, 23, 33, 40, 52, 60], "Int64")})
+    flows = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-04-01"]), "new_enrolments": [33, 45],
+                          "discharges": [0, 18]})
+    safe = EXTERNAL.stocks_beside_flows(stocks, "active", flows, ["new_enrolments", "discharges"], "quarter")
+    assert safe["active"].tolist() == [pd.NA, pd.NA, 33, 40, 52, 60]
+    assert safe.attrs["suppressed"]["active"] == frozenset({0, 1})
+    monthly = EXTERNAL.stocks_beside_flows(stocks, "active", flows, ["new_enrolments", "discharges"], "month")
+    assert monthly["active"].tolist() == stocks["active"].tolist(), "flows shown per month say it all already"
+    assert INTERNAL.stocks_beside_flows(stocks, "active", flows, ["new_enrolments", "discharges"], "quarter") is stocks
+
+
+def test_a_quarter_without_discharges_whose_changes_are_all_large_keeps_its_months():
+    stocks = pd.DataFrame({"month": MONTHS[:3], "active": pd.array([20, 40, 60], "Int64")})
+    flows = pd.DataFrame({"month": [MONTHS[0]], "new_enrolments": [60], "discharges": [0]})
+    safe = EXTERNAL.stocks_beside_flows(stocks, "active", flows, ["new_enrolments", "discharges"], "quarter")
+    assert safe["active"].tolist() == [20, 40, 60]
+
+
+def test_a_clinics_hidden_month_hides_the_program_total_beside_it():
+    """Clinic A discharges no one over the period and grows by 4 a month; B grows and shrinks. A's
+    months but the last are hidden, and so is the program's caseload in those months (A = All - B)."""
+    stocks = pd.DataFrame({"month": list(MONTHS[:3]) * 3, "clinic_id": ["A"] * 3 + ["B"] * 3 + [TOTAL] * 3,
+                           "active": pd.array([20, 24, 28, 30, 25, 35, 50, 49, 63], "Int64")})
+    flows = pd.DataFrame({"month": [MONTHS[0]] * 2, "clinic_id": ["A", "B"], "new_enrolments": [12, 20],
+                          "discharges": [0, 15]})
+    safe = EXTERNAL.stocks_beside_flows(stocks, "active", flows, ["new_enrolments", "discharges"], "period",
+                                        group="clinic_id", start=MONTHS[0], end=MONTHS[2])
+    assert safe["active"].tolist() == [pd.NA, pd.NA, 28, 30, 25, 35, pd.NA, pd.NA, 63]
+
+
 # --- the billing report's families -----------------------------------------------------------
 
 

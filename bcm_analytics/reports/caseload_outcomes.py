@@ -163,6 +163,22 @@ def caseload(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     return out
 
 
+def stocks_and_flows(run: OutcomeRun, start_month=None, end_month=None,
+                     privacy: Privacy | None = None) -> tuple[pd.DataFrame, str, pd.DataFrame]:
+    """(stocks, the flows' grain, flows): the caseload of `caseload` and the enrolments and
+    discharges of `flows`, the program's caseload protected against the flows shown beside it
+    (Privacy.stocks_beside_flows: in a quarter that discharges no one, its monthly changes would
+    be its monthly enrolments)."""
+    privacy = _privacy(run, privacy)
+    grain, flow_frame = flows(run, start_month, end_month, privacy)
+    stocks = caseload(run, start_month, end_month, privacy)
+    period = run.period(start_month, end_month)
+    program = (stocks["clinic"] == TOTAL) & (stocks["care_manager"] == TOTAL)
+    stocks = privacy.stocks_beside_flows(stocks, "active", program_rows(flow_frame), ["new_enrolments", "discharges"], grain,
+                                         where=program, start=period["start_month"], end=period["end_month"])
+    return stocks, grain, flow_frame
+
+
 def monthly_columns(privacy: Privacy) -> list[str]:
     """The columns of the monthly caseload table. Patients served (the base of the per-patient-month
     figures) only for the program's staff: served minus the active caseload is the month's

@@ -171,7 +171,7 @@ def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None =
     hidden = frame.attrs.get("suppressed", {})
     parts = []
     for col in ys:
-        where = [frame.loc[i, x] for i in frame.index if i in hidden.get(col, ())]
+        where = list(dict.fromkeys(frame.loc[i, x] for i in frame.index if i in hidden.get(col, ())))  # once per x, of any group
         if where:
             shown = ", ".join(formats.month(w) if x in ("month", "service_month") else str(w) for w in where)
             parts.append(f"{names.get(col, formats.label(col))}: {shown}")

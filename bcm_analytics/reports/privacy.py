@@ -121,6 +121,67 @@ class Privacy:
                 return grain, frame
         raise AssertionError("unreachable")
 
+    # --- stocks beside flows -------------------------------------------------------------
+
+    def stocks_beside_flows(self, stocks: pd.DataFrame, col: str, flows: pd.DataFrame, flow_cols: list[str], grain: str,
+                            group: str | None = None, where: pd.Series | None = None, start=None,
+                            end=None) -> pd.DataFrame:
+        """Month-end stocks (a caseload) protected against the flows shown beside them.
+
+        A stock changes month by month by its inflow minus its outflow. Where a period's flows
+        (`flows`: the period's first month in `month`, per `group` if given, NA where hidden)
+        show one of them as 0, as in a program's first months, which discharge no one, each
+        monthly change of the stock is the other flow, month by month. Such a period keeps its
+        stocks only if every change a reader can take between them is 0 or above the
+        threshold; otherwise only its last month's stock stays, and its change is the period's
+        shown flow. A group's stock hidden that way hides the margin (group TOTAL) in the same
+        month, so the others cannot give it back. Internal pages, and flows shown per month,
+        are left as they are.
+
+        flow_cols are [inflow, outflow]; `where` picks the rows of a single series (group None);
+        the stock before the first period is the one a reader can work out from its last stock
+        and its flows.
+        """
+        if not self.external or grain == "month" or stocks.empty:
+            return stocks
+        out, hidden = stocks.copy(), set()
+        when = period_of(stocks["month"], grain, start, end)["period_start"]
+        if group is None:
+            series = [(None, stocks.index if where is None else stocks.index[where.to_numpy()])]
+        else:
+            series = [(g, rows.index) for g, rows in stocks.groupby(group) if g != TOTAL]
+        for name, index in series:
+            shown = flows if group is None else flows[flows[group] == name]
+            by_period = {pd.Timestamp(m): values for m, *values in shown[["month", *flow_cols]].itertuples(index=False)}
+            rows = stocks.loc[index].assign(_period=when.loc[index]).sort_values("month")
+            previous = None  # the last stock a reader sees before the period
+            for period, part in rows.groupby("_period", sort=True):
+                period_flows = by_period.get(pd.Timestamp(period), [])
+                zero = any(pd.notna(v) and v == 0 for v in period_flows)
+                if previous is None:
+                    previous = _stock_before(part[col].iloc[-1], period_flows)
+                values = [previous] + [None if pd.isna(v) else float(v) for v in part[col]]
+                if zero and self._reveals(values):
+                    hidden |= set(part.index[:-1])
+                last = part[col].iloc[-1]
+                previous = None if pd.isna(last) else float(last)
+        if not hidden:
+            return stocks
+        if group is not None:  # the margin of the months hidden in a group
+            months = set(stocks.loc[list(hidden), "month"])
+            hidden |= set(stocks.index[(stocks[group] == TOTAL) & stocks["month"].isin(months)])
+        out.loc[list(hidden), col] = pd.NA
+        masks = dict(stocks.attrs.get("suppressed", {}))
+        masks[col] = frozenset(masks.get(col, frozenset())) | frozenset(hidden)
+        out.attrs = {**stocks.attrs, "suppressed": masks}
+        return out
+
+    def _reveals(self, values: list[float | None]) -> bool:
+        """Whether a change between two stocks a reader sees one after the other is a count in the threshold."""
+        lo, hi = self.threshold
+        known = [v for v in values if v is not None]
+        return any(lo <= abs(b - a) <= hi for a, b in zip(known, known[1:]))
+
     # --- words on the page --------------------------------------------------------------
 
     def banner(self, report: str, parameters: dict | None = None, has_external: bool = True) -> str:
@@ -149,6 +210,13 @@ class Privacy:
 
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
+
+
+def _stock_before(last, flows: list) -> float | None:
+    """The stock before a period, from its last stock and its [inflow, outflow], when all are shown."""
+    if pd.isna(last) or len(flows) != 2 or any(pd.isna(v) for v in flows):
+        return None
+    return float(last) - (float(flows[0]) - float(flows[1]))
 
 
 def grain_note(grain: str) -> str:

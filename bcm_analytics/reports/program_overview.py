@@ -3,7 +3,8 @@
 From overview.program_overview (one row per month and clinic), protected for the audience.
 Families (each protected once):
 
-  caseload   active caseload at each month end per clinic (clinics add up to the program)
+  caseload   active caseload at each month end per clinic (clinics add up to the program),
+             protected against the flows beside it (stocks_and_flows)
   flows      enrolments and discharges per month (or period) and per clinic over the period,
              protected together as two margins of the month x clinic table, rolled up for an
              external reader until no period is hidden (the caseload changes by enrolments
@@ -55,6 +56,20 @@ def flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[str, dict]:
 
     grain, _ = privacy.roll_up(lambda g: build(g)["periods"], FLOWS, max_hidden=0.0)
     return grain, build(grain)
+
+
+def stocks_and_flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[pd.DataFrame, str, dict]:
+    """(stocks, the flows' grain, flows): the caseload protected against the flows shown beside it
+    (Privacy.stocks_beside_flows), each clinic's against its flows over the period and the
+    program's against the program's per period."""
+    stocks = caseload(raw, privacy)
+    grain, tables = flows(raw, privacy, start, end)
+    by_clinic = tables["clinics"].assign(month=pd.Timestamp(start))
+    stocks = privacy.stocks_beside_flows(stocks, "active_caseload", by_clinic, FLOWS, "period", group="clinic_id",
+                                         start=start, end=end)
+    stocks = privacy.stocks_beside_flows(stocks, "active_caseload", tables["periods"], FLOWS, grain,
+                                         where=stocks["clinic_id"] == TOTAL, start=start, end=end)
+    return stocks, grain, tables
 
 
 def time(raw: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
