@@ -18,18 +18,8 @@ WITH partners AS (  -- for overlapping time: the intervals it overlaps that coun
   WHERE o.status IN ('counted_in_part_overlap', 'not_counted_overlap')
   GROUP BY o.entry_id
 ),
-copies AS (  -- for an untimed entry logged twice (billing_entries counts the first id): that first entry
-  SELECT o.entry_id, min(p.entry_id) AS copy_of
-  FROM marts.billing_entries o
-  JOIN marts.billing_entries p
-    ON p.patient_id = o.patient_id AND p.staff_id IS NOT DISTINCT FROM o.staff_id AND p.service_at = o.service_at
-   AND p.minutes = o.minutes AND p.activity_type = o.activity_type AND p.entry_id < o.entry_id
-   AND p.start_at IS NULL AND p.status = 'counted'
-  WHERE o.status = 'not_counted_overlap' AND o.start_at IS NULL
-  GROUP BY o.entry_id
-),
 described AS (
-  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, w.overlaps_with, k.copy_of,
+  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, w.overlaps_with,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
@@ -38,7 +28,6 @@ described AS (
   FROM marts.billing_entries e
   JOIN marts.billing_patients p USING (patient_id)
   LEFT JOIN partners w USING (entry_id)
-  LEFT JOIN copies k USING (entry_id)
 )
 SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, d.start_at, d.end_at,
        d.staff_id, d.staff_role, d.activity_type, d.contact_mode, d.minutes AS minutes_logged,

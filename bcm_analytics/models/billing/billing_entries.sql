@@ -10,7 +10,8 @@
 -- intervals are cut, so the range join stays small. Entries without a start time count whole,
 -- except one logged again under another id (the same patient, staff member, date, minutes and
 -- activity: a re-keyed export, a double click), whose minutes are the same minutes and count once,
--- for the first id; the other reads not_counted_overlap (data contract "no entry logged twice").
+-- for the first id (`copy_of`); the other reads not_counted_overlap (data contract "no entry logged
+-- twice").
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -101,15 +102,15 @@ shared_counted AS (
   FROM owners WHERE owner IS NOT NULL AND NOT blocked
   GROUP BY owner
 ),
-logged_again AS (  -- untimed countable entries after the first of their kind (see the header)
-  SELECT entry_id FROM (
-    SELECT entry_id, row_number() OVER (PARTITION BY patient_id, staff_id, service_at, minutes, activity_type
-                                        ORDER BY entry_id) AS copy
-    FROM judged WHERE status = 'countable' AND start_at IS NULL)
+logged_again AS (  -- untimed countable entries after the first of their kind (see the header), with that first one
+  SELECT entry_id, copy_of FROM (
+    SELECT entry_id, first_value(entry_id) OVER copies AS copy_of, row_number() OVER copies AS copy
+    FROM judged WHERE status = 'countable' AND start_at IS NULL
+    WINDOW copies AS (PARTITION BY patient_id, staff_id, service_at, minutes, activity_type ORDER BY entry_id))
   WHERE copy > 1
 ),
 counted AS (
-  SELECT j.*, CASE WHEN j.status <> 'countable' OR a.entry_id IS NOT NULL THEN 0
+  SELECT j.*, a.copy_of, CASE WHEN j.status <> 'countable' OR a.entry_id IS NOT NULL THEN 0
                    WHEN s.entry_id IS NULL THEN j.minutes
                    ELSE coalesce(c.counted, 0) END AS counted_minutes
   FROM judged j
