@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused
+from bcm_analytics.ingest.readers import FileRefused, repeated_column
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -119,17 +119,11 @@ def _first_visible(book, names: list[str]) -> str | None:
 
 
 def _repeated_name(book, name: str, skip: int) -> str | None:
-    """A column name the header row holds twice (as the loader matches names: case and spacing
-    aside), as written the second time (the reader renames a second minutes to minutes_1, which would load the first and drop the other unseen; a CSV with two
-    is refused too)."""
+    """A column name the header row holds twice, read as written and compared as the header is
+    found (_word): the reader renames a second minutes to minutes_1, which would load the first and
+    drop the other unseen, where a CSV with two is refused (readers.repeated_column)."""
     row = book.load_sheet(name, header_row=None, n_rows=skip + 1, dtypes="string").to_arrow().to_pylist()[skip]
-    seen: set[str] = set()
-    for value in row.values():
-        word = _word(value or "")
-        if word and word in seen:
-            return str(value).strip()
-        seen.add(word)
-    return None
+    return repeated_column(row.values(), match=_word)
 
 
 def _word(text: str) -> str:

@@ -298,12 +298,23 @@ def utf8_lf_copy(path: Path, codec: str, target: Path) -> Path:
     return target
 
 
-def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:
+def repeated_column(names, match=normalise_column) -> str | None:
+    """The first column name a header holds twice, compared as `match` makes them (the loader's
+    normalise_column by default), as written the second time; None when every name is its own.
+    Empty names do not count."""
     seen: set[str] = set()
-    for name in header:
-        if name in seen and name:
-            raise FileRefused(path, f"duplicate column '{name}' in the header")
-        seen.add(name)
+    for name in names:
+        key = match(name or "")
+        if key and key in seen:
+            return str(name).strip()
+        seen.add(key)
+    return None
+
+
+def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:
+    if repeated := repeated_column(header):
+        raise FileRefused(path, f"duplicate column '{repeated}' in the header")
+    seen = set(header)
     missing = [c for c in spec.required if c not in seen]
     if missing:
         found = ", ".join(h for h in header if h) or "none"
