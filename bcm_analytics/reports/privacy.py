@@ -144,7 +144,7 @@ class Privacy:
         """
         if not self.external or grain == "month" or stocks.empty:
             return stocks
-        out, hidden = stocks.copy(), set()
+        hidden: set = set()
         when = period_of(stocks["month"], grain, start, end)["period_start"]
         if group is None:
             series = [(None, stocks.index if where is None else stocks.index[where.to_numpy()])]
@@ -170,6 +170,7 @@ class Privacy:
         if group is not None:  # the margin of the months hidden in a group
             months = set(stocks.loc[list(hidden), "month"])
             hidden |= set(stocks.index[(stocks[group] == TOTAL) & stocks["month"].isin(months)])
+        out = stocks.copy()
         out.loc[list(hidden), col] = pd.NA
         masks = dict(stocks.attrs.get("suppressed", {}))
         masks[col] = frozenset(masks.get(col, frozenset())) | frozenset(hidden)
