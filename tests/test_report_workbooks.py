@@ -111,6 +111,24 @@ def test_item9_list_puts_positives_with_no_contact_since_first(store, load_rows,
     assert isinstance(p1["baseline"], int), "scores are numbers, not text"
 
 
+def test_a_contact_later_the_same_day_follows_a_positive_item9_when_both_have_times(store, load_rows, tmp_path):
+    """The answer at 10:15. P1 called at 14:00 (followed); P2 called at 08:30 (before it); P3 called
+    that day with no time (order unknown); P4 answered with no time, called at 14:00 (unknown).
+    Only P1's contact follows the answer: the others stay listed as not contacted."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2", "P3", "P4")])
+    load_rows("time_logs", [{**minutes("P1", "2025-03-10 14:00", 20), "entry_id": "T1"},
+                            {**minutes("P2", "2025-03-10 08:30", 20), "entry_id": "T2"},
+                            {**minutes("P3", "2025-03-10", 20), "entry_id": "T3"},
+                            {**minutes("P4", "2025-03-10 14:00", 20), "entry_id": "T4"}])
+    load_rows("assessments", [phq9("A1", "P1", "2025-03-10 10:15", 12, item9=1), phq9("A2", "P2", "2025-03-10 10:15", 12, item9=1),
+                              phq9("A3", "P3", "2025-03-10 10:15", 12, item9=1), phq9("A4", "P4", "2025-03-10", 12, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    rows = {r[0]: r[1] for r in sheet[1:]}
+    assert rows == {"P1": "yes", "P2": "no", "P3": "no", "P4": "no"}
+
+
 def test_item9_now_reads_positive_beside_a_patient_whose_latest_phq9_has_no_items(store, load_rows, tmp_path):
     """A latest PHQ-9 without items makes the flag column nullable (pandas' boolean): the current
     positive is still "positive", listed before the unknown one, never "no (earlier positive)"."""

@@ -5,7 +5,9 @@
 -- the episode's scores_until, when discharge closes follow-up). Two scores of one instrument on one day: the later timestamp wins; when any of
 -- them has no time of day the order is unknown, so the higher (conservative) score is used and the
 -- day is flagged. item9_max keeps the highest item 9 of the day (NULL when no score that day has
--- one): a safety flag is never dropped with a duplicate.
+-- one): a safety flag is never dropped with a duplicate. item9_positive_at: when the day's first
+-- positive item 9 was answered, where every positive answer that day has a time (else NULL), so
+-- a contact later that same day can be seen to follow it.
 -- kind: table
 -- per_patient: true
 WITH in_episode AS (
@@ -23,19 +25,21 @@ WITH in_episode AS (
 ),
 days AS (  -- most days hold one score, which needs no ranking: only days with several are sorted
   SELECT episode_id, instrument, administered_on, count(*) AS scores_that_day,
-         bool_and(administered_on_has_time) AS all_timed, max(item_9) AS item9_max
+         bool_and(administered_on_has_time) AS all_timed, max(item_9) AS item9_max,
+         CASE WHEN bool_and(administered_on_has_time) FILTER (WHERE item_9 > 0)
+              THEN min(administered_at) FILTER (WHERE item_9 > 0) END AS item9_positive_at
   FROM in_episode GROUP BY ALL
 ),
 scored AS (
-  SELECT i.*, d.scores_that_day, d.all_timed, d.item9_max
+  SELECT i.*, d.scores_that_day, d.all_timed, d.item9_max, d.item9_positive_at
   FROM in_episode i JOIN days d USING (episode_id, instrument, administered_on)
 )
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max, false AS untimed_duplicate
+       total_score, item9_max, item9_positive_at, false AS untimed_duplicate
 FROM scored WHERE scores_that_day = 1
 UNION ALL
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max, NOT all_timed AS untimed_duplicate
+       total_score, item9_max, item9_positive_at, NOT all_timed AS untimed_duplicate
 FROM scored WHERE scores_that_day > 1
 QUALIFY row_number() OVER (
   PARTITION BY episode_id, instrument, administered_on

@@ -6,7 +6,9 @@
 --                    latest PHQ-9 has no item 9 (unknown, not "no")
 --   item9_on_list    item9_positive, or an earlier positive answer in the episode (history)
 --   contacted_since_item9   a contact after the first answer of the current positive run (or,
---                    for history, after the last positive answer)
+--                    for history, after the last positive answer): on a later day, or later the
+--                    same day where both the answer and the contact have a time (a day alone
+--                    leaves the order unknown, and the patient stays listed)
 --   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
 -- kind: macro
 CREATE OR REPLACE MACRO marts.worklists_for(clinics_, care_manager_, payer_) AS TABLE
@@ -23,6 +25,9 @@ WITH per_episode AS (
   FROM marts.outcome_patients
   WHERE active
   GROUP BY ALL
+),
+anchored AS (  -- the answer a contact must follow
+  SELECT *, coalesce(item9_positive_since, list_max(item9_positive_dates)) AS item9_anchor FROM per_episode
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date,
        round(datediff('day', e.enrollment_date, a.as_of) / 7.0, 1) AS weeks_in_treatment,
@@ -35,13 +40,15 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
        p.item9_positive_since,
        list_filter(p.item9_positive_dates, lambda d: p.item9_positive_since IS NULL OR d < p.item9_positive_since) AS item9_earlier_positive_dates,
        coalesce(p.item9_positive, false) OR len(coalesce(p.item9_positive_dates, [])) > 0 AS item9_on_list,
-       coalesce(act.last_contact_date > coalesce(p.item9_positive_since, list_max(p.item9_positive_dates)), false) AS contacted_since_item9,
+       coalesce(act.last_contact_date > p.item9_anchor OR act.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9,
        coalesce(p.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score
 FROM marts.outcome_episodes e
 CROSS JOIN config.as_of_date a
 CROSS JOIN config.outcome_settings s
-LEFT JOIN per_episode p USING (episode_id)
+LEFT JOIN anchored p USING (episode_id)
+LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
 LEFT JOIN (SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
+                  max(contact_at) FILTER (WHERE is_contact) AS last_contact_at,
                   max(service_date) FILTER (WHERE is_review) AS last_review_date
            FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
            GROUP BY ALL) act USING (episode_id)
