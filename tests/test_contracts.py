@@ -67,6 +67,8 @@ ROWS = {
         dict(assessment_id="A11", patient_id="P1", instrument="GAD-7", administered_on="1989-06-01", total_score="2"),
         dict(assessment_id="A12", patient_id="P1", instrument="GAD-7", administered_on="2025-02-02", total_score="7",
              **{f"item_{i}": "1" for i in range(1, 8)}, item_8="0", item_9="1"),
+        dict(assessment_id="A13", patient_id="P1", instrument="PHQ-2", administered_on="2025-02-02", total_score="2",
+             item_1="1", item_2="1", **{f"item_{i}": "0" for i in range(3, 9)}, item_9="2"),
     ],
     "claims": [
         dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),

@@ -45,6 +45,9 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     if result.already_loaded:
         return f"{path}: already loaded (load {result.load_id}); nothing changed"
     extra = f"; extra columns kept in raw: {names(result.extra_columns)}" if result.extra_columns else ""
+    if result.header_line > 1:
+        above = "line 1" if result.header_line == 2 else f"lines 1-{result.header_line - 1}"
+        extra += f"; column names on line {result.header_line} ({above} above them passed over)"
     others = [c for c in result.dropped_columns if c not in result.identifier_columns]
     if others:
         extra += f"; extra columns dropped: {names(others)}"

@@ -38,13 +38,10 @@ def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list
         if col.required:
             checks.append(RowCheck(f"{col.name} required", f"{raw} IS NOT NULL", sql_text(f"{col.name} is empty but required")))
         if col.type in TYPE_WORDS:
-            checks.append(
-                RowCheck(
-                    f"{col.name} readable as {col.type}",
-                    f"{raw} IS NULL OR {parsed_ok(col)}",
-                    problem(col, options),
-                )
-            )
+            readable = f"{raw} IS NULL OR {parsed_ok(col)}"
+            if col.time_of:  # a clock time is readable alone: an unreadable date is its own column's fault
+                readable = f"CASE WHEN {readable} THEN true ELSE bcm_parse_time_of_day({raw}) IS NOT NULL END"
+            checks.append(RowCheck(f"{col.name} readable as {col.type}", readable, problem(col, options)))
     return checks
 
 

@@ -121,13 +121,15 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_time_of_day(s) AS
   END;
 
 -- Numbers: digits with a decimal point (or, in a ;-delimited file whose column uses it
--- throughout, a decimal comma: `comma`). Never `1_000` (DuckDB alone would read 1000), NaN or inf.
+-- throughout, a decimal comma: `comma`). Never `1_000` (DuckDB alone would read 1000), NaN, inf
+-- or an exponent: 1e3 or 1.5E+02 is how a spreadsheet shows a number its cell is too narrow for,
+-- or a value that was never a count of minutes; 1e3 minutes would bill as 1000.
 CREATE OR REPLACE TEMP MACRO bcm_finite(x) AS
   CASE WHEN isfinite(x) THEN x END;
 
 CREATE OR REPLACE TEMP MACRO bcm_parse_number(s, comma) AS
   CASE
-    WHEN s IS NULL OR contains(s, '_') THEN NULL
+    WHEN s IS NULL OR contains(s, '_') OR contains(s, 'e') OR contains(s, 'E') THEN NULL
     WHEN comma AND contains(s, ',') THEN bcm_finite(try_cast(replace(s, ',', '.') AS DOUBLE))
     ELSE bcm_finite(try_cast(s AS DOUBLE))
   END;
@@ -168,6 +170,8 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
   column_name || ' ''' || s || ''' is not ' || CASE
     WHEN contains(s, '_') THEN 'a number: an underscore is not read as a thousands separator; write 1000'
     WHEN isnan(try_cast(s AS DOUBLE)) OR isinf(try_cast(s AS DOUBLE)) THEN 'a finite number'
+    WHEN regexp_full_match(s, '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+') THEN
+      'read in scientific notation (it would be ' || bcm_show(try_cast(s AS DOUBLE)) || '): a spreadsheet shows a number so when its cell is too narrow; write the number in full'
     WHEN regexp_full_match(s, '[0-9]+,[0-9]{1,2}') AND kind <> 'amount' THEN
       'a number here: a decimal comma (1,5) is read only in a ;-delimited file whose column writes every decimal with one; write it with a point (1.5)'
     WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'

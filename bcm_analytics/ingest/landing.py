@@ -33,19 +33,22 @@ REJECT_REASONS = {
 
 @dataclass(frozen=True)
 class Reading:
-    """What DuckDB actually reads: the file, or a normalised copy of it."""
+    """What DuckDB actually reads: the file, or a normalised copy of it (which leaves out the
+    `offset` lines above a header that is not on the first line)."""
 
     path: Path
     encoding: str
     lines: int
+    offset: int = 0
 
 
 def reading_for(src: SourceFile, folder: Path) -> Reading:
-    """The file itself, or (mixed line ends, UTF-16) a UTF-8 copy with LF line ends in `folder`."""
+    """The file itself, or (mixed line ends, UTF-16, a title above the header) a UTF-8 copy with LF
+    line ends in `folder`, from the header on."""
     if not src.needs_copy:
         return Reading(src.path, src.encoding, src.lines)
     copy = normalised_copy(src, folder)
-    return Reading(copy, "utf-8", scan(copy).lines)
+    return Reading(copy, "utf-8", scan(copy).lines, src.header_line - 1)
 
 
 @contextmanager
@@ -128,7 +131,7 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
         [load_id, str(src.path), src.sha256],
     )
     texts = ", ".join(
-        f"nullif(trim(c{position[c]}), '') AS {ty.raw_name(c)}" if c in position else f"CAST(NULL AS VARCHAR) AS {ty.raw_name(c)}"
+        f"bcm_field(c{position[c]}) AS {ty.raw_name(c)}" if c in position else f"CAST(NULL AS VARCHAR) AS {ty.raw_name(c)}"
         for c in spec.column_names
     )
     record = "CAST(_record AS VARCHAR)" if src.in_memory and "_record" in src.rows.column_names else "CAST(NULL AS VARCHAR)"
@@ -185,8 +188,8 @@ RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numb
 
 def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, has_rejects: bool) -> str:
     """The landed records with `_rec` (1, 2, ... in file order) and `_line`, where each starts in
-    the file (header = line 1), as a relation to select from; and temp._rej_lines, the same for
-    the lines DuckDB rejected.
+    the file (header = line 1, or the line below a title it is on), as a relation to select from;
+    and temp._rej_lines, the same for the lines DuckDB rejected.
 
     DuckDB counts logical lines (a record with quoted line breaks is one; an empty line is
     one but no record). When the file's physical line count equals header + records, the
@@ -200,10 +203,11 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
     if src.format == "parquet":
         return "(SELECT rowid + 1 AS _rec, rowid + 1 AS _line, * FROM _land)"
     if has_rejects:
-        con.execute("INSERT INTO _rej_lines SELECT DISTINCT line, line FROM _rej")
+        con.execute("INSERT INTO _rej_lines SELECT DISTINCT line, line + ? FROM _rej", [reading.offset])
     records = con.execute("SELECT (SELECT count(*) FROM _land) + (SELECT count(*) FROM _rej_lines)").fetchall()[0][0]
     single_lines = reading.lines == records + 1
     if not single_lines and load_record_map(con, reading.path, reading.encoding, src.delimiter) == records:
+        con.execute("UPDATE _recmap SET physical = physical + $1, last_physical = last_physical + $1", [reading.offset])
         con.execute("UPDATE _rej_lines SET physical = m.physical FROM _recmap m WHERE m.logical = _rej_lines.logical")
         refuse_swallowed_lines(con, src)
         con.execute(
@@ -218,11 +222,12 @@ def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Readi
             """CREATE TEMP TABLE _lines AS
             WITH j AS (SELECT logical - row_number() OVER (ORDER BY logical) AS gap, row_number() OVER (ORDER BY logical) AS n FROM _rej_lines),
                  g AS (SELECT gap, max(n) AS n FROM j GROUP BY gap)
-            SELECT l._rec, l._rec + 1 + coalesce(g.n, 0) AS _line
-            FROM (SELECT rowid + 1 AS _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap"""
+            SELECT l._rec, l._rec + 1 + coalesce(g.n, 0) + ? AS _line
+            FROM (SELECT rowid + 1 AS _rec FROM _land) l ASOF LEFT JOIN g ON l._rec + 1 > g.gap""",
+            [reading.offset],
         )
     else:
-        return "(SELECT rowid + 1 AS _rec, rowid + 2 AS _line, * FROM _land)"
+        return f"(SELECT rowid + 1 AS _rec, rowid + {2 + reading.offset:d} AS _line, * FROM _land)"
     return f"(SELECT l.*, m._line FROM {RECORDS} l JOIN _lines m USING (_rec))"
 
 

@@ -49,6 +49,7 @@ class FileResult:
     rows_waiting: int = 0  # of rows_quarantined: waiting for a row they refer to (status 'waiting')
     rows_warned: int = 0  # of rows_loaded: kept with a warning (meta.row_warnings)
     rows_admitted: int = 0  # rows of earlier loads this load admitted from the quarantine
+    header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
 
     @property
     def adds_up(self) -> bool:
@@ -155,7 +156,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     re-examined, so this load can both supply what they wait for and supersede them."""
     spec = src.table
     pivot = options.two_digit_year_pivot
-    read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {})
+    read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {}) \
+        | ({"header_line": src.header_line} if src.header_line > 1 else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=f"CAST([{', '.join(map(sql_text, landed.decimal_comma))}] AS VARCHAR[])")
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
@@ -173,6 +175,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
+        header_line=src.header_line,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

@@ -25,9 +25,11 @@ CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [",", ";", "\t", "|"]
 CHUNK = 8 << 20
-TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "utf-16": "utf-16"}  # Python codec names
+TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "utf-16": "utf-16",  # Python codec names
+                  "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be"}  # UTF-16 without a byte-order mark
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and load it again"
 CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+HEADER_PROBE_LINES = 30  # a title or notes above a CSV's column names: how far down the header is looked for
 
 
 class FileRefused(Exception):
@@ -46,12 +48,13 @@ class SourceFile:
     format: str  # csv | parquet
     sha256: str
     header: tuple[str, ...]  # column names as normalised from the file, in file order
-    encoding: str = "utf-8"  # utf-8 | cp1252 (Windows-1252) | utf-16
+    encoding: str = "utf-8"  # utf-8 | cp1252 (Windows-1252) | utf-16 | utf-16-le | utf-16-be (no BOM)
     delimiter: str = ","
     newline: str = "lf"  # lf | crlf | mixed | cr
     lines: int = 0  # CSV: physical lines up to the last non-empty one
     rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/sources.py)
     sheet: str | None = None  # xlsx: the sheet read (recorded in meta.load_log.read_options)
+    header_line: int = 1  # CSV: the line holding the column names (below a title, lines above it are passed over)
 
     @property
     def extra_columns(self) -> list[str]:
@@ -65,7 +68,8 @@ class SourceFile:
     @property
     def needs_copy(self) -> bool:
         """DuckDB reads UTF-8 with one kind of line end; anything else is copied to that first."""
-        return self.format == "csv" and not self.in_memory and (self.encoding != "utf-8" or self.newline in ("mixed", "cr"))
+        return self.format == "csv" and not self.in_memory and (
+            self.encoding != "utf-8" or self.newline in ("mixed", "cr") or self.header_line > 1)
 
 
 def normalise_column(name: str) -> str:
@@ -115,14 +119,30 @@ def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
 def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
     facts = scan(path)
     with open(path, encoding=TEXT_ENCODINGS[facts.encoding], newline="") as f:
-        first = f.readline()
-    if not first.strip():
+        head = [line for _, line in zip(range(HEADER_PROBE_LINES), f)]
+    at = _header_index(head, spec)
+    if not head[at].strip():
         raise FileRefused(path, "the first line is empty; expected a header row with column names")
-    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
-    raw_header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
-    header = tuple(normalise_column(h) for h in raw_header)
+    delimiter, header = _split_header(head[at])
     _check_header(path, spec, header)
-    return SourceFile(path, spec, "csv", facts.sha256, header, facts.encoding, delimiter, facts.newline, facts.lines)
+    return SourceFile(path, spec, "csv", facts.sha256, header, facts.encoding, delimiter, facts.newline, facts.lines, header_line=at + 1)
+
+
+def _split_header(line: str) -> tuple[str, tuple[str, ...]]:
+    """The delimiter a header line uses (the most frequent of DELIMITERS) and its column names."""
+    delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ","
+    return delimiter, tuple(normalise_column(h) for h in next(csv.reader(io.StringIO(line), delimiter=delimiter), []))
+
+
+def _header_index(head: list[str], spec: TableSpec) -> int:
+    """Which of the first lines holds the column names: the first line when it names every
+    required column, else the first line below that does, so a title, a date printed or a blank
+    line above the header (a report saved as CSV) is passed over. When none does, the first line,
+    so the refusal names what it holds."""
+    for i, line in enumerate(head):
+        if set(spec.required) <= set(_split_header(line)[1]):
+            return i
+    return 0
 
 
 @dataclass(frozen=True)
@@ -146,6 +166,8 @@ def scan(path: Path) -> Scan:
         raise FileRefused(path, "the file is empty; expected at least a header row")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _scan_utf16(path)
+    if order := _utf16_without_bom(head):
+        return _scan_utf16(path, order)
     if b"\x00" in head or len(CONTROLS.findall(head)) > 8:
         raise FileRefused(path, "binary content, not a text CSV file")
     digest = hashlib.sha256()
@@ -232,8 +254,23 @@ def _check_decodes(path: Path, encoding: str) -> None:
             offset += len(chunk)
 
 
-def _scan_utf16(path: Path) -> Scan:
-    decoder = codecs.getincrementaldecoder("utf-16")()
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text written without a byte-order mark (some
+    Windows exports): text in Latin script is then every other byte zero, always on the same
+    side. Anything else with zero bytes is binary."""
+    pairs = len(head) // 2
+    if pairs < 8:
+        return None
+    zero_even, zero_odd = head[0: 2 * pairs: 2].count(0), head[1: 2 * pairs: 2].count(0)
+    if zero_odd >= 0.9 * pairs and zero_even == 0:
+        return "utf-16-le"
+    if zero_even >= 0.9 * pairs and zero_odd == 0:
+        return "utf-16-be"
+    return None
+
+
+def _scan_utf16(path: Path, encoding: str = "utf-16") -> Scan:
+    decoder = codecs.getincrementaldecoder(encoding)()
     offset, lines = 0, 1
     with open(path, "rb") as f:
         while chunk := f.read(CHUNK):
@@ -248,7 +285,7 @@ def _scan_utf16(path: Path) -> Scan:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise FileRefused(path, f"starts like UTF-16 text but ends in the middle of a character (byte {offset}); {SAVE_AS_UTF8}") from None
-    return Scan(_sha256(path), "utf-16", "mixed", 0)  # lines are counted on the UTF-8 copy
+    return Scan(_sha256(path), encoding, "mixed", 0)  # lines are counted on the UTF-8 copy
 
 
 def _tail(f, size: int = 1 << 16) -> bytes:
@@ -279,21 +316,25 @@ def normalised_copy(src: SourceFile, folder: Path) -> Path:
     lenient mode silently drops surplus fields, so the text is normalised instead. Line ends
     inside quoted values become LF too; nothing else changes.
     """
-    return utf8_lf_copy(src.path, TEXT_ENCODINGS[src.encoding], folder / "normalised.csv")
+    return utf8_lf_copy(src.path, TEXT_ENCODINGS[src.encoding], folder / "normalised.csv", skip_lines=src.header_line - 1)
 
 
-def utf8_lf_copy(path: Path, codec: str, target: Path) -> Path:
+def utf8_lf_copy(path: Path, codec: str, target: Path, skip_lines: int = 0) -> Path:
     """Re-encode `path` (read with the Python `codec`) to UTF-8 with LF line ends, streaming, into
-    a new private file (it holds patient data). A CR at the end of one chunk waits for the next,
-    so a CRLF split across chunks is one line end."""
+    a new private file (it holds patient data), leaving out its first `skip_lines` lines (a title
+    above the header). A CR at the end of one chunk waits for the next, so a CRLF split across
+    chunks is one line end."""
     private = lambda name, flags: os.open(name, flags, 0o600)  # noqa: E731
     with open(path, encoding=codec, newline="") as f, open(target, "w", encoding="utf-8", newline="", opener=private) as out:
         carry = ""
         while text := f.read(CHUNK):
             text = carry + text
             carry = "\r" if text.endswith("\r") else ""
-            text = text[: len(text) - len(carry)]
-            out.write(text.replace("\r\n", "\n").replace("\r", "\n"))
+            text = text[: len(text) - len(carry)].replace("\r\n", "\n").replace("\r", "\n")
+            while skip_lines and text:
+                end = text.find("\n")
+                text, skip_lines = ("", skip_lines) if end < 0 else (text[end + 1:], skip_lines - 1)
+            out.write(text)
         out.write("\n" if carry else "")
     return target
 

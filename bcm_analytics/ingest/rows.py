@@ -233,7 +233,7 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
         [spec.name, load_id]).fetchall()]
     if not loads:
         return
-    key = ", ".join(f"nullif(trim(r.{k}), '')" for k in spec.key)
+    key = ", ".join(f"bcm_field(r.{k})" for k in spec.key)
     stored = ", ".join(f"CAST(s.{k} AS VARCHAR)" for k in spec.key)
     raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
     con.execute(
@@ -253,7 +253,7 @@ def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
     (from raw, by load and line: the quarantine's record may be a profile's source record); with
     `stored_by`, only those whose key (its first column, text as staging holds it) that load stored."""
     reexported = "" if stored_by is None else (
-        f" AND nullif(trim(r.{spec.key[0]}), '') IN (SELECT {spec.key[0]} FROM staging.{spec.name} WHERE _load_id = {int(stored_by)})")
+        f" AND bcm_field(r.{spec.key[0]}) IN (SELECT {spec.key[0]} FROM staging.{spec.name} WHERE _load_id = {int(stored_by)})")
     return f"""SELECT q.load_id AS _q_load, q.source_file AS _q_file, q.line_number AS _q_line, q.record AS _q_record, r.*
                FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
                WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?{reexported}"""
@@ -261,7 +261,7 @@ def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
 
 def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int, stored_by: int | None) -> int:
     drop_temp_tables(con)
-    texts = ", ".join(f"nullif(trim(w.{c}), '') AS {ty.raw_name(c)}" for c in spec.column_names)
+    texts = ", ".join(f"bcm_field(w.{c}) AS {ty.raw_name(c)}" for c in spec.column_names)
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
         SELECT w._q_load AS _load_id, w._q_file AS _source_file, row_number() OVER (ORDER BY w._q_load, w._q_line) AS _rec,

@@ -1,0 +1,157 @@
+"""Exports as programs' systems write them, found by a review that loaded them as a user would:
+a title above the column names, UTF-16 without a byte-order mark, tabs and no-break spaces
+around values, numbers in scientific notation, a clock time beside an unreadable date, and a
+PHQ-2 row carrying a whole PHQ-9. Each either reads as the person meant or is set aside with
+a reason naming the line; nothing is read wrong."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hostile.helpers import write
+
+from bcm_analytics.cli.data import summary_line
+from bcm_analytics.ingest import FileRefused, load_file
+
+PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
+LOGS = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"
+
+
+@pytest.fixture
+def with_patient(store, tmp_path):
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    return store
+
+
+def stored(con, table: str = "time_logs") -> list[tuple]:
+    return con.execute(f"SELECT entry_id, _line FROM staging.{table} ORDER BY _line").fetchall()
+
+
+def quarantined(con, load_id: int) -> list[tuple]:
+    return con.execute(
+        "SELECT line_number, failed_checks, reason FROM meta.quarantine WHERE load_id = ? ORDER BY line_number", [load_id]
+    ).fetchall()
+
+
+# --- a title above the column names --------------------------------------------------------------
+
+TITLE = "Behavioral health time log,,,,,\nPrinted 2025-03-01 by J. Admin,,,,,\n,,,,,\n"
+
+
+def test_a_title_above_the_header_is_passed_over_and_lines_keep_their_numbers(with_patient, tmp_path):
+    text = TITLE + LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\nE2,P1,bhcm,2025-02-11,lots,outreach\nE3,P1,bhcm,2025-02-12,20,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.header_line) == (3, 2, 1, 4)
+    assert stored(with_patient) == [("E1", 5), ("E3", 7)]
+    assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(6, ["minutes readable as number"])]
+    options = with_patient.execute("SELECT read_options FROM meta.load_log WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
+    assert json.loads(options)["header_line"] == 4
+    assert "column names on line 4 (lines 1-3 above them passed over)" in summary_line(tmp_path / "time_logs.csv", result)
+
+
+def test_a_titled_windows_export_with_crlf_a_quoted_line_break_and_a_ragged_line_numbers_lines_as_written(with_patient, tmp_path):
+    header = LOGS.replace("\n", ",note\r\n")
+    text = ("Time log \u2013 Lakeside\r\n" + header + "E1,P1,bhcm,2025-02-10,30,outreach,\r\n"
+            + "E2,P1,bhcm,2025-02-11,30,outreach,,surplus\r\n" + 'E3,P1,bhcm,2025-02-12,20,outreach,"patient\u2019s\r\nwife called"\r\n'
+            + "E4,P1,bhcm,2025-02-13,25,outreach,\r\n")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text, encoding="cp1252"))
+    assert stored(with_patient) == [("E1", 3), ("E3", 5), ("E4", 7)]
+    assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(4, ["csv: too many columns"])]
+    assert result.adds_up and result.header_line == 2
+    assert with_patient.execute("SELECT encoding FROM meta.load_log WHERE load_id = ?", [result.load_id]).fetchall() == [("cp1252",)]
+
+
+def test_the_title_of_a_titled_export_is_not_taken_for_a_row_when_loaded_again(with_patient, tmp_path):
+    path = write(tmp_path, "time_logs.csv", TITLE + LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\n")
+    load_file(with_patient, path)
+    again = load_file(with_patient, path)
+    assert again.already_loaded and stored(with_patient) == [("E1", 5)]
+
+
+def test_a_file_whose_column_names_are_on_no_early_line_is_refused_naming_the_first(store, tmp_path):
+    text = "Time log export\nentry,who,role,day,mins,what\nE1,P1,bhcm,2025-02-10,30,outreach\n"
+    with pytest.raises(FileRefused, match=r"missing required columns .* \(the file has: time_log_export\)$"):
+        load_file(store, write(tmp_path, "time_logs.csv", text))
+
+
+# --- UTF-16 without a byte-order mark -----------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_reads_as_utf8_does(store, tmp_path, encoding):
+    text = "patient_id\tpayer\tenrollment_date\r\nP1\tCaisse Générale\t2025-01-01\r\nP2\tMedicare\t2025-01-02\r\n"
+    result = load_file(store, write(tmp_path, "patients.txt", text, encoding=encoding))
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    assert store.execute("SELECT payer FROM staging.patients ORDER BY patient_id").fetchall() == [("Caisse Générale",), ("Medicare",)]
+    assert store.execute("SELECT encoding FROM meta.load_log").fetchall() == [(encoding,)]
+
+
+def test_bytes_with_zeros_on_both_sides_are_still_binary(store, tmp_path):
+    path = tmp_path / "patients.csv"
+    path.write_bytes(b"patient_id\x00\x00,payer\x00" * 20)
+    with pytest.raises(FileRefused, match="binary content, not a text CSV file"):
+        load_file(store, path)
+
+
+# --- blanks around values -----------------------------------------------------------------------
+
+def test_tabs_and_no_break_spaces_around_a_key_are_not_part_of_it(with_patient, tmp_path):
+    text = LOGS + "\tE1 ,\tP1\t,bhcm,2025-02-10,30,outreach\nE2,P1\u00a0,bhcm,\t2025-02-11\t,\u00a030,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
+    got = with_patient.execute("SELECT entry_id, patient_id, minutes FROM staging.time_logs ORDER BY 1").fetchall()
+    assert got == [("E1", "P1", 30.0), ("E2", "P1", 30.0)]
+
+
+def test_a_field_of_blanks_is_empty(with_patient, tmp_path):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E1,P1,bhcm,2025-02-10,\t\u00a0,outreach\n"))
+    assert [q[1:] for q in quarantined(with_patient, result.load_id)] == [(["minutes required"], "minutes is empty but required")]
+
+
+# --- scientific notation --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, would_be", [("1e3", "1000"), ("3E+01", "30"), ("1.5e1", "15")])
+def test_minutes_in_scientific_notation_are_set_aside_not_read(with_patient, tmp_path, value, would_be):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + f"E1,P1,bhcm,2025-02-10,{value},outreach\n"))
+    assert quarantined(with_patient, result.load_id) == [(
+        2, ["minutes readable as number"],
+        f"minutes '{value}' is not read in scientific notation (it would be {would_be}): a spreadsheet shows a number so "
+        "when its cell is too narrow; write the number in full",
+    )]
+
+
+def test_a_score_in_scientific_notation_is_set_aside(with_patient, tmp_path):
+    text = "assessment_id,patient_id,instrument,administered_on,total_score\nA1,P1,PHQ-9,2025-02-10,1.2E1\n"
+    result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
+    [(line, checks, _)] = quarantined(with_patient, result.load_id)
+    assert (line, checks) == (2, ["total_score readable as integer"])
+
+
+# --- a clock time beside an unreadable date ------------------------------------------------------
+
+LOGS_TIMED = "entry_id,patient_id,staff_role,service_date,start_time,minutes,activity_type\n"
+
+
+def test_an_unreadable_date_is_blamed_alone_not_the_clock_time_beside_it(with_patient, tmp_path):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS_TIMED + "E1,P1,bhcm,2025-02-31,09:00,30,outreach\n"))
+    [(line, checks, reason)] = quarantined(with_patient, result.load_id)
+    assert (line, checks) == (2, ["service_date readable as datetime"])
+    assert reason.startswith("service_date '2025-02-31' is not a real date") and "start_time" not in reason
+
+
+def test_an_unreadable_clock_time_is_still_blamed(with_patient, tmp_path):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS_TIMED + "E1,P1,bhcm,2025-02-27,25:99,30,outreach\n"))
+    [(line, checks, _)] = quarantined(with_patient, result.load_id)
+    assert (line, checks) == (2, ["start_time readable as datetime"])
+
+
+# --- a PHQ-9 recorded as a PHQ-2 --------------------------------------------------------------------
+
+def test_a_phq2_with_answers_past_item_2_is_set_aside_and_a_plain_phq2_loads(with_patient, tmp_path):
+    text = ("assessment_id,patient_id,instrument,administered_on,total_score,item_1,item_2,item_3,item_9\n"
+            "A1,P1,PHQ-2,2025-02-10,3,2,1,,\nA2,P1,PHQ-2,2025-02-11,3,2,1,0,1\n")
+    result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
+    assert with_patient.execute("SELECT assessment_id FROM staging.assessments").fetchall() == [("A1",)]
+    [(line, checks, reason)] = quarantined(with_patient, result.load_id)
+    assert (line, checks) == (3, ["PHQ-2 has no item 3", "PHQ-2 has no item 9"])
+    assert reason == "a PHQ-2 has 2 items, but item_3 is 0; a PHQ-2 has 2 items, but item_9 is 1"
