@@ -155,3 +155,23 @@ def test_a_phq2_with_answers_past_item_2_is_set_aside_and_a_plain_phq2_loads(wit
     [(line, checks, reason)] = quarantined(with_patient, result.load_id)
     assert (line, checks) == (3, ["PHQ-2 has no item 3", "PHQ-2 has no item 9"])
     assert reason == "a PHQ-2 has 2 items, but item_3 is 0; a PHQ-2 has 2 items, but item_9 is 1"
+
+
+# --- a title above a foreign export's column names (a mapping profile) ----------------------------
+
+def test_a_titled_export_drafts_and_loads_through_a_profile_with_the_files_line_numbers(store, tmp_path):
+    from pathlib import Path
+
+    from bcm_analytics.ingest.profiles import load, load_export, map_export
+    from bcm_analytics.ingest.profiles.draft import draft
+
+    lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
+    visits = write(tmp_path, "visits.csv", "Lakeside Behavioral Health - visit log\r\nPrinted 03/02/2025\r\n"
+                   + (lakeside / "visits.csv").read_text().replace("\n", "\r\n"))
+    roster = write(tmp_path, "roster.csv", (lakeside / "roster.csv").read_text())
+    text, _ = draft([visits], "lakeside")
+    assert "entry_id:      visit  # CHECK: 'Visit #' (did you mean entry_id?)" in text
+    results = {rows.table: result for rows, result in load_export(store, map_export(load(lakeside / "lakeside.yaml"), [visits, roster]))}
+    assert (results["time_logs"].rows_read, results["time_logs"].rows_loaded) == (5, 4)
+    assert stored(store)[0] == ("1001", 4)
+    assert store.execute("SELECT line_number FROM meta.quarantine WHERE table_name = 'time_logs'").fetchall() == [(8,)]

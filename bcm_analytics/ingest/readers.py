@@ -118,31 +118,40 @@ def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
 
 def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
     facts = scan(path)
-    with open(path, encoding=TEXT_ENCODINGS[facts.encoding], newline="") as f:
-        head = [line for _, line in zip(range(HEADER_PROBE_LINES), f)]
-    at = _header_index(head, spec)
+    head = head_lines(path, TEXT_ENCODINGS[facts.encoding])
+    at = find_header(head, spec.required)
     if not head[at].strip():
         raise FileRefused(path, "the first line is empty; expected a header row with column names")
-    delimiter, header = _split_header(head[at])
+    delimiter, names = split_header(head[at])
+    header = tuple(normalise_column(h) for h in names)
     _check_header(path, spec, header)
     return SourceFile(path, spec, "csv", facts.sha256, header, facts.encoding, delimiter, facts.newline, facts.lines, header_line=at + 1)
 
 
-def _split_header(line: str) -> tuple[str, tuple[str, ...]]:
-    """The delimiter a header line uses (the most frequent of DELIMITERS) and its column names."""
+def head_lines(path: Path, codec: str) -> list[str]:
+    """The first HEADER_PROBE_LINES lines of a text file, decoded with the Python `codec`."""
+    with open(path, encoding=codec, newline="") as f:
+        return [line for _, line in zip(range(HEADER_PROBE_LINES), f)] or [""]
+
+
+def split_header(line: str) -> tuple[str, list[str]]:
+    """The delimiter a header line uses (the most frequent of DELIMITERS) and its column names as
+    written (blanks and a byte-order mark around them removed)."""
     delimiter = max(DELIMITERS, key=line.count) if any(d in line for d in DELIMITERS) else ","
-    return delimiter, tuple(normalise_column(h) for h in next(csv.reader(io.StringIO(line), delimiter=delimiter), []))
+    names = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+    return delimiter, [n.strip().lstrip("\ufeff").strip() for n in names]
 
 
-def _header_index(head: list[str], spec: TableSpec) -> int:
-    """Which of the first lines holds the column names: the first line when it names every
-    required column, else the first line below that does, so a title, a date printed or a blank
-    line above the header (a report saved as CSV) is passed over. When none does, the first line,
-    so the refusal names what it holds."""
-    for i, line in enumerate(head):
-        if set(spec.required) <= set(_split_header(line)[1]):
-            return i
-    return 0
+def find_header(head: list[str], required, match=normalise_column) -> int:
+    """Which of a file's first lines holds the column names: the first line that names every
+    `required` column (compared as `match` makes them), so a title, a printed date or a blank line
+    above the header (a report saved as CSV) is passed over; the first line when none does, so
+    the refusal names what it holds. With nothing required (a draft profile, which does not know
+    the columns yet), the first of the lines naming the most columns."""
+    names = [[match(n) for n in split_header(line)[1] if n] for line in head]
+    if not required:
+        return max(range(len(names)), key=lambda i: (len(names[i]), -i))
+    return next((i for i, found in enumerate(names) if set(required) <= set(found)), 0)
 
 
 @dataclass(frozen=True)

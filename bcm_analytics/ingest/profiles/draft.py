@@ -9,9 +9,7 @@ profile refuses until a person maps them, so a draft cannot load by accident.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.profiles.model import normalise
-from bcm_analytics.ingest.readers import DELIMITERS, TEXT_ENCODINGS, FileRefused, scan
+from bcm_analytics.ingest.readers import TEXT_ENCODINGS, FileRefused, find_header, head_lines, scan, split_header
 
 # Names programs and EHR exports commonly give canonical columns (normalised: lower case, _).
 SYNONYMS = {
@@ -101,14 +99,16 @@ def header(path: Path, sheet: str | None = None) -> list[str]:
     if excel.is_excel(path):
         return [h for h in excel.read_sheet(path, sheet).header if not h.startswith("__UNNAMED__")]
     facts = scan(path)
-    with open(path, encoding=TEXT_ENCODINGS.get(facts.encoding, facts.encoding), newline="") as f:
-        first = f.readline()
-        if suffix in (".json", ".ndjson", ".jsonl"):
+    codec = TEXT_ENCODINGS.get(facts.encoding, facts.encoding)
+    if suffix in (".json", ".ndjson", ".jsonl"):
+        with open(path, encoding=codec, newline="") as f:
+            first = f.readline()
             return _json_keys(path, first + f.read(1 << 20))
-    if not first.strip():
+    head = head_lines(path, codec)
+    line = head[find_header(head, ())]  # a title above the column names is passed over
+    if not line.strip():
         raise FileRefused(path, "the first line is empty; expected a header row with column names")
-    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
-    return [h.strip().lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(first), delimiter=delimiter)) if h.strip()]
+    return [h for h in split_header(line)[1] if h]
 
 
 def _json_keys(path: Path, text: str) -> list[str]:

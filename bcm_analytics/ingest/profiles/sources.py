@@ -13,9 +13,7 @@ A file that cannot be read as its source says is refused whole, in one line.
 from __future__ import annotations
 
 import codecs
-import csv
 import fnmatch
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import pyarrow as pa
 from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.lines import record_starts
 from bcm_analytics.ingest.profiles.model import Profile, SourceSpec, normalise
-from bcm_analytics.ingest.readers import DELIMITERS, TEXT_ENCODINGS, FileRefused, scan, utf8_lf_copy
+from bcm_analytics.ingest.readers import TEXT_ENCODINGS, FileRefused, find_header, head_lines, scan, split_header, utf8_lf_copy
 from bcm_analytics.sqlfiles import read_sql
 
 SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -160,16 +158,15 @@ def _read_sheet(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, sh
 
 def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, folder: Path) -> Read:
     facts = scan(m.path)
+    head = head_lines(m.path, _codec(m.path, facts.encoding))
+    above = find_header(head, spec.columns, normalise)  # lines of a title above the column names
     reading, lines = m.path, facts.lines
-    if facts.encoding != "utf-8" or facts.newline in ("mixed", "cr"):
-        reading = _utf8_copy(m.path, facts.encoding, folder)
+    if facts.encoding != "utf-8" or facts.newline in ("mixed", "cr") or above:
+        reading = _utf8_copy(m.path, facts.encoding, folder, skip_lines=above)
         lines = scan(reading).lines
-    with open(reading, encoding="utf-8-sig", newline="") as f:
-        first = f.readline()
-    if not first.strip():
+    if not head[above].strip():
         raise FileRefused(m.path, "the first line is empty; expected a header row with column names")
-    delimiter = max(DELIMITERS, key=first.count) if any(d in first for d in DELIMITERS) else ","
-    header = [h.strip().lstrip("\ufeff").strip() for h in next(csv.reader(io.StringIO(first), delimiter=delimiter))]
+    delimiter, header = split_header(head[above])
     names = [normalise(h) for h in header]
     _check_columns(m, spec, names, header)
     cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
@@ -181,19 +178,20 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
     position = {n: f"c{i}" for i, n in enumerate(names) if n}
     # One pass: each record numbered in file order (a streaming window, as the loader does), its
     # line taken as number + 1 and corrected below in the rare file where records span lines.
-    count = _insert(con, m, spec, relation, position, dict(zip(names, header)), "row_number() OVER () + 1")
+    count = _insert(con, m, spec, relation, position, dict(zip(names, header)), f"row_number() OVER () + {1 + above:d}")
     rejected = con.execute("SELECT min(line), count(DISTINCT line), any_value(error_type) FROM _rej").fetchall()[0]
     for t in ("_rej", "_rej_scan"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     if rejected[1]:
         raise FileRefused(
             m.path,
-            f"line {rejected[0]} does not split into the header's {len(names)} fields ({str(rejected[2]).lower()}); "
+            f"line {rejected[0] + above} does not split into the header's {len(names)} fields ({str(rejected[2]).lower()}); "
             f"{rejected[1]} such line(s): fix them (quote values that hold the delimiter) and load again",
         )
     if lines != count + 1:
         _, physical = record_starts(reading, "utf-8", delimiter)
-        _starts_table = pa.table({"_rec": range(2, len(physical) + 2), "_physical": physical})  # noqa: F841 (read by name below)
+        _starts_table = pa.table({"_rec": range(2 + above, len(physical) + 2 + above),  # noqa: F841 (read by name below)
+                                  "_physical": [p + above for p in physical]})
         con.execute(
             f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
             WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
@@ -217,9 +215,9 @@ def _codec(path: Path, encoding: str) -> str:
         return "latin-1"
 
 
-def _utf8_copy(path: Path, encoding: str, folder: Path) -> Path:
-    """A UTF-8 copy with LF line ends (DuckDB reads UTF-8 with one kind of line end)."""
-    return utf8_lf_copy(path, _codec(path, encoding), folder / f"{len(list(folder.iterdir()))}-{path.stem}.csv")
+def _utf8_copy(path: Path, encoding: str, folder: Path, skip_lines: int = 0) -> Path:
+    """A UTF-8 copy with LF line ends (DuckDB reads UTF-8 with one kind of line end), from the header on."""
+    return utf8_lf_copy(path, _codec(path, encoding), folder / f"{len(list(folder.iterdir()))}-{path.stem}.csv", skip_lines)
 
 
 def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
