@@ -309,3 +309,28 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
     assert load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])
     assert result.exit_code == 1 and "unsupported output type" in result.output
+
+
+def test_g2214_initial_31_35_off_the_sentence_quotes_the_threshold_the_minutes_miss(program, tmp_path):
+    """33 minutes in an initial month bill G2214 by default; with g2214_initial_31_35 off they bill
+    nothing. A billed G2214 (A) or 99493 (C) is then unsupported, and the sentence quotes the
+    threshold the 33 minutes do not reach (99492 needs 36), never one they pass (G2214 needs 16,
+    99493 needs 31)."""
+    from bcm_analytics.billing import load_rules
+
+    con = program([patient("A"), patient("C")], [minutes("A", "2025-01-10", 33), minutes("C", "2025-01-10", 33)],
+                  [claim("A1", "A", "2025-01-31", "G2214", charge=52), claim("C1", "C", "2025-01-31", "99493", charge=134)])
+    assert found(con) == [("A", "2025-01", "matched", "G2214", "G2214"), ("C", "2025-01", "wrong_code", "G2214", "99493")]
+    (tmp_path / "off.yaml").write_text("settings: {g2214_initial_31_35: false}\n")
+    off = load_rules(tmp_path / "off.yaml")
+    assert found(con, rules=off) == [("A", "2025-01", "unsupported_claim", None, "G2214"),
+                                     ("C", "2025-01", "unsupported_claim", None, "99493")]
+    rows = findings(con, "2025-01", rules=off).set_index("patient_id")
+    assert list(zip(rows.loc[["A", "C"], "threshold_code"], rows.loc[["A", "C"], "threshold_minutes"])) == [
+        ("99492", 36), ("99492", 36)]
+    assert rows.loc["A", "explanation"] == (
+        "Claim A1 bills G2214 but the 33 countable minutes in 2025-01 are past its range in an initial month "
+        "(g2214_initial_31_35 is off) and reach no other code (99492 needs 36); void the line or document the time.")
+    assert rows.loc["C", "explanation"] == (
+        "Claim C1 bills 99493 but the 33 countable minutes in 2025-01 support no code (99492 needs 36); "
+        "void the line or document the time.")

@@ -38,6 +38,10 @@ billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the min
       WHEN countable_minutes = 0 THEN 'no_minutes'
       WHEN code = fallback_code AND NOT bills_g2214 THEN 'payer_does_not_bill'
       WHEN code_role = 'outside_code_set' THEN 'outside_code_set'
+      -- G2214 past its range and short of the base code: an initial month of 31-35 minutes with
+      -- g2214_initial_31_35 off (billing_rules.md section 1)
+      WHEN code_role = 'fallback' AND expected_base_code IS NULL AND countable_minutes >= code_from_minutes
+        THEN 'above_fallback_range'
       WHEN expected_base_code IS NULL THEN 'below_threshold'
       WHEN code_role = 'fallback' THEN 'fallback_reached_base'
       WHEN code_role = 'initial' AND month_type = 'subsequent' THEN 'initial_in_subsequent'
@@ -70,18 +74,18 @@ per_code AS (
     AND (supported_units > 0 OR code_role = 'add_on')
   UNION ALL
   SELECT patient_id, service_month,
-         CASE WHEN reason IN ('no_minutes', 'below_threshold', 'below_base') THEN 'unsupported_claim'
+         CASE WHEN reason IN ('no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
               WHEN expected_base_code IS NULL THEN 'unsupported_claim'
               ELSE 'wrong_code' END,
          CASE WHEN reason = 'fallback_reached_base' THEN 'revenue' ELSE 'compliance' END, reason,
          expected_base_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END, code, billed_units, claim_ids,
          CASE WHEN reason = 'fallback_reached_base' THEN expected_base_amount - billed_amount ELSE billed_amount END,
          CASE WHEN reason = 'no_minutes' THEN NULL
-              WHEN reason IN ('below_threshold', 'below_base') AND code_from_minutes IS NOT NULL THEN code
+              WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code
               WHEN expected_base_code IS NULL THEN first_code
               WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_code END,
          CASE WHEN reason = 'no_minutes' THEN NULL
-              WHEN reason IN ('below_threshold', 'below_base') AND code_from_minutes IS NOT NULL THEN code_from_minutes
+              WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code_from_minutes
               WHEN expected_base_code IS NULL THEN first_from
               WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END,
          NULL, NULL, NULL, NULL
@@ -247,6 +251,10 @@ written AS (
       format('Claim {} bills {} but the {} countable minutes in {} support no code{}; void the line or document the time.',
              claim_ids, billed_code, minutes_text, month_text,
              threshold_note)
+    WHEN reason = 'above_fallback_range' THEN
+      format('Claim {} bills {} but the {} countable minutes in {} are past its range in {} month{} and reach no other code{}; void the line or document the time.',
+             claim_ids, billed_code, minutes_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
+             CASE WHEN month_type = 'initial' THEN ' (g2214_initial_31_35 is off)' ELSE '' END, threshold_note)
     WHEN reason = 'fallback_reached_base' THEN
       format('{} billed although the {} countable minutes reach {} ({} needs {:g}); bill {} instead.',
              billed_code, minutes_text, expected_code, threshold_code, threshold_minutes, expected_code)
