@@ -334,3 +334,23 @@ def test_g2214_initial_31_35_off_the_sentence_quotes_the_threshold_the_minutes_m
     assert rows.loc["C", "explanation"] == (
         "Claim C1 bills 99493 but the 33 countable minutes in 2025-01 support no code (99492 needs 36); "
         "void the line or document the time.")
+
+
+def test_99492_once_per_calendar_year_the_sentence_names_that_rule(program, tmp_path):
+    """Episodes start in January and in August 2025 (after six empty months). By default August is the
+    initial month of its episode and bills 99492; with initial_code_once_per: calendar_year it is
+    subsequent, because January reached 99492 that year. The sentence says so, with the month
+    (rule_date), instead of calling August a subsequent month of the episode it starts."""
+    from bcm_analytics.billing import load_rules
+
+    con = program([patient("P")], [minutes("P", "2025-01-05", 40), minutes("P", "2025-08-05", 40)],
+                  [claim("P1", "P", "2025-01-31", "99492"), claim("P8", "P", "2025-08-31", "99492")])
+    assert found(con) == [("P", "2025-01", "matched", "99492", "99492"), ("P", "2025-08", "matched", "99492", "99492")]
+    (tmp_path / "yearly.yaml").write_text("settings: {initial_code_once_per: calendar_year}\n")
+    yearly = load_rules(tmp_path / "yearly.yaml")
+    assert found(con, rules=yearly) == [("P", "2025-01", "matched", "99492", "99492"),
+                                        ("P", "2025-08", "wrong_code", "99493", "99492")]
+    row = findings(con, "2025-08", rules=yearly).iloc[0]
+    assert (row.month_type, row.episode_id, str(row.rule_date)[:10]) == ("subsequent", "P-2025-08", "2025-01-01")
+    assert row.explanation == ("99492 billed in 2025-08 (episode P-2025-08), but this payer bills 99492 once per calendar "
+                               "year and an earlier episode reached it in 2025-01; bill 99493.")

@@ -4,7 +4,8 @@
 -- countable minutes (marts.starts_episode). The initial month is the episode's first month; with
 -- carry_initial_forward the following months stay initial until one reaches the initial code
 -- (99492). With initial_code_once_per = calendar_year, an episode whose initial code would fall in
--- the same calendar year as an earlier episode's initial code has no initial month (99493 instead).
+-- the same calendar year as an earlier episode's initial code has no initial month (99493 instead):
+-- `initial_code_reached_in` is then the month that earlier episode reached it (NULL otherwise).
 -- The window functions run over a few narrow columns; the patient's columns join at the end.
 -- kind: table
 -- per_patient: true
@@ -45,10 +46,12 @@ initial_code_months AS (
 )
 SELECT t.patient_id, t.service_month, t.countable_minutes, p.* EXCLUDE (patient_id), t.episode_no, t.episode_start,
        t.patient_id || '-' || strftime(t.episode_start, '%Y-%m') AS episode_id,
-       CASE WHEN t.episode_month_type = 'initial' AND t.initial_code_once_per = 'calendar_year'
-                 AND EXISTS (SELECT 1 FROM initial_code_months i
-                             WHERE i.patient_id = t.patient_id AND i.episode_no < t.episode_no
-                               AND year(i.initial_code_month) = year(t.service_month))
-            THEN 'subsequent' ELSE t.episode_month_type END AS month_type
-FROM typed t
+       CASE WHEN t.initial_code_reached_in IS NOT NULL THEN 'subsequent' ELSE t.episode_month_type END AS month_type,
+       t.initial_code_reached_in
+FROM (SELECT t.*,  -- calendar_year: the month an earlier episode of the year reached the initial code
+             CASE WHEN t.episode_month_type = 'initial' AND t.initial_code_once_per = 'calendar_year'
+                  THEN (SELECT min(i.initial_code_month) FROM initial_code_months i
+                        WHERE i.patient_id = t.patient_id AND i.episode_no < t.episode_no
+                          AND year(i.initial_code_month) = year(t.service_month)) END AS initial_code_reached_in
+      FROM typed t) t
 JOIN marts.billing_patients p USING (patient_id)

@@ -44,6 +44,8 @@ billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the min
         THEN 'above_fallback_range'
       WHEN expected_base_code IS NULL THEN 'below_threshold'
       WHEN code_role = 'fallback' THEN 'fallback_reached_base'
+      WHEN code_role = 'initial' AND month_type = 'subsequent' AND initial_code_reached_in IS NOT NULL
+        THEN 'initial_once_per_year'  -- initial_code_once_per = calendar_year (marts.episodes)
       WHEN code_role = 'initial' AND month_type = 'subsequent' THEN 'initial_in_subsequent'
       WHEN code_role = 'subsequent' AND month_type = 'initial' THEN 'subsequent_in_initial'
       ELSE 'below_base' END AS reason
@@ -88,7 +90,7 @@ per_code AS (
               WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code_from_minutes
               WHEN expected_base_code IS NULL THEN first_from
               WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END,
-         NULL, NULL, NULL, NULL
+         NULL, NULL, CASE WHEN reason = 'initial_once_per_year' THEN initial_code_reached_in END, NULL
   FROM billed_unsupported
   UNION ALL
   -- APCM behavioral-health add-ons: no time threshold, but a base code, minutes, the period, the
@@ -261,6 +263,9 @@ written AS (
     WHEN reason = 'initial_in_subsequent' THEN
       format('{} billed in a subsequent month of episode {} (it is billed once, in the initial month); bill {}.',
              billed_code, episode_id, expected_code)
+    WHEN reason = 'initial_once_per_year' THEN
+      format('{} billed in {} (episode {}), but this payer bills {} once per calendar year and an earlier episode reached it in {}; bill {}.',
+             billed_code, month_text, episode_id, billed_code, strftime(rule_date, '%Y-%m'), expected_code)
     WHEN reason = 'subsequent_in_initial' THEN
       format('{} billed in the initial month of episode {}; the initial month bills {}.', billed_code, episode_id, expected_code)
     WHEN reason = 'below_base' THEN
