@@ -354,3 +354,22 @@ def test_99492_once_per_calendar_year_the_sentence_names_that_rule(program, tmp_
     assert (row.month_type, row.episode_id, str(row.rule_date)[:10]) == ("subsequent", "P-2025-08", "2025-01-01")
     assert row.explanation == ("99492 billed in 2025-08 (episode P-2025-08), but this payer bills 99492 once per calendar "
                                "year and an earlier episode reached it in 2025-01; bill 99493.")
+
+
+def test_an_add_on_beside_a_denied_base_code_is_not_an_add_on_without_base(program):
+    """A: 99492 and 99494 on claim A1, 99492 denied. B: 99493 denied on B1, 99494 on B2. The base code is
+    on the claims, so the add-on is not "billed without 99492 or 99493" (that sentence used to come
+    with the minutes supporting both codes and 56 at stake to void a supported add-on): the month reads
+    denied_claim for the base code, and the add-on is reconciled on its own (x1 as supported)."""
+    con = program([patient("A"), patient("B")],
+                  [minutes("A", "2025-01-10", 90), minutes("B", "2024-12-10", 40), minutes("B", "2025-01-10", 80)],
+                  [claim("A1", "A", "2025-01-31", "99492", status="denied", charge=145),
+                   claim("A1", "A", "2025-01-31", "99494", line=2, charge=56),
+                   claim("B1", "B", "2025-01-31", "99493", status="denied", charge=134),
+                   claim("B2", "B", "2025-01-31", "99494", charge=56)])
+    assert found(con, "2025-01", "2025-01") == [("A", "2025-01", "denied_claim", "99492", "99492"),
+                                                ("B", "2025-01", "denied_claim", "99493", "99493")]
+    rows = findings(con, "2025-01").set_index("patient_id")
+    assert list(rows.loc[["A", "B"], "amount_at_stake"]) == [145, 134]
+    assert rows.loc["A", "explanation"] == ("99492 on claim A1 was denied although 90 countable minutes support it; "
+                                            "correct and resubmit or appeal.")
