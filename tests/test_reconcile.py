@@ -373,3 +373,31 @@ def test_an_add_on_beside_a_denied_base_code_is_not_an_add_on_without_base(progr
     assert list(rows.loc[["A", "B"], "amount_at_stake"]) == [145, 134]
     assert rows.loc["A", "explanation"] == ("99492 on claim A1 was denied although 90 countable minutes support it; "
                                             "correct and resubmit or appeal.")
+
+
+def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_duplicate(program):
+    """120 initial minutes support 99492 + 99494 x2 (D: 90 minutes, x1). A bills the two units as two
+    lines of claim A1, T as x1 on each of two claims: both are the month's two units (matched, not a
+    units_mismatch x1 with a duplicate_claim). R bills x2 on A1 and repeats the line on R2: a duplicate
+    (x2 at stake), not a units_mismatch x4. D bills x1 on two claims where x1 is due: a duplicate."""
+    con = program([patient("A"), patient("T"), patient("R"), patient("D")],
+                  [minutes("A", "2025-01-10", 120), minutes("T", "2025-01-10", 120), minutes("R", "2025-01-10", 120),
+                   minutes("D", "2025-01-10", 90)],
+                  [claim("A1", "A", "2025-01-31", "99492", charge=145), claim("A1", "A", "2025-01-31", "99494", line=2, charge=56),
+                   claim("A1", "A", "2025-01-31", "99494", line=3, charge=56),
+                   claim("T1", "T", "2025-01-31", "99492", charge=145), claim("T1", "T", "2025-01-31", "99494", line=2, charge=56),
+                   claim("T2", "T", "2025-01-31", "99494", charge=56),
+                   claim("R1", "R", "2025-01-31", "99492", charge=145), claim("R1", "R", "2025-01-31", "99494", units=2, line=2, charge=112),
+                   claim("R2", "R", "2025-01-31", "99494", units=2, charge=112),
+                   claim("D1", "D", "2025-01-31", "99492", charge=145), claim("D1", "D", "2025-01-31", "99494", line=2, charge=56),
+                   claim("D2", "D", "2025-01-31", "99494", charge=56)])
+    assert found(con, "2025-01", "2025-01") == [
+        ("A", "2025-01", "matched", "99492", "99492"), ("A", "2025-01", "matched", "99494", "99494"),
+        ("D", "2025-01", "duplicate_claim", "99494", "99494"),
+        ("R", "2025-01", "duplicate_claim", "99494", "99494"),
+        ("T", "2025-01", "matched", "99492", "99492"), ("T", "2025-01", "matched", "99494", "99494")]
+    rows = findings(con, "2025-01").set_index(["patient_id", "billed_code"])
+    assert rows.loc[("A", "99494"), "explanation"] == "99494 x2 billed as the 120 countable minutes support."
+    assert list(rows.loc[[("R", "99494"), ("D", "99494")], "amount_at_stake"]) == [112, 56]
+    assert rows.loc[("R", "99494"), "explanation"] == (
+        "99494 is billed 2 times for 2025-01 (claims R1, R2); void the duplicate line(s).")

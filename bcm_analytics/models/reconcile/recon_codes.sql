@@ -3,7 +3,12 @@
 -- monthly, add_on (99494), fallback (G2214, when the payer bills it), also_accepted (a code
 -- accepted beside the code set in force, such as 99484 beside G0511 at an FQHC in 2025),
 -- apcm_add_on (G0568-G0570, read whether or not the program bills APCM) or outside_code_set.
--- Billed units are one line's (a second line is a duplicate, reported apart). A claim line under
+-- Billed units are one line's for a code billed once a month (a second line is a duplicate,
+-- reported apart: duplicate_lines, duplicate_amount); the add-on (99494) is billed in units, so its
+-- lines' units add up, and a line that repeats one of an earlier claim (same code and units) is a
+-- duplicate only when the month still has the supported units without it (a 99494 x1 on each of
+-- two claims where x2 are due is the month's two units; where x1 is due, one repeats the other).
+-- A claim line under
 -- neither the treating practitioner's NPI nor (FQHC/RHC) the clinic's organization NPI is a wrong
 -- NPI. Grain: one row per patient, month and procedure code expected or billed.
 -- kind: table
@@ -20,7 +25,11 @@ lines AS (
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
-             AND NOT b.denied AND b.billing_provider_npi IS NOT DISTINCT FROM c.billing_provider_npi) AS without_apcm_base
+             AND NOT b.denied AND b.billing_provider_npi IS NOT DISTINCT FROM c.billing_provider_npi) AS without_apcm_base,
+         NOT c.denied AND EXISTS (
+           SELECT 1 FROM marts.recon_claim_lines o
+           WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code
+             AND o.units = c.units AND NOT o.denied AND o.claim_id < c.claim_id) AS repeats
   FROM marts.recon_claim_lines c JOIN marts.billing_patients p USING (patient_id)
   WHERE c.time_based
 ),
@@ -28,7 +37,11 @@ billed AS (
   SELECT patient_id, service_month, code,
          count(*) FILTER (WHERE NOT denied) AS active_lines,
          count(*) FILTER (WHERE denied) AS denied_lines,
-         max(units) FILTER (WHERE NOT denied) AS billed_units,
+         max(units) FILTER (WHERE NOT denied) AS line_units,
+         sum(units) FILTER (WHERE NOT denied) AS all_units,
+         sum(units) FILTER (WHERE repeats) AS repeat_units,
+         count(*) FILTER (WHERE repeats) AS repeat_lines,
+         sum(charge_amount) FILTER (WHERE repeats) AS repeat_charge,
          string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids,
          sum(charge_amount) FILTER (WHERE NOT denied) AS charge_amount,
          sum(paid_amount) AS paid_amount,
@@ -45,7 +58,9 @@ billed AS (
 joined AS (
   SELECT patient_id, service_month, code, coalesce(e.expected_units, 0) AS expected_units, e.expected_amount,
          coalesce(b.active_lines, 0) AS active_lines, coalesce(b.denied_lines, 0) AS denied_lines,
-         coalesce(b.billed_units, 0) AS billed_units, b.claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
+         coalesce(b.line_units, 0) AS line_units, coalesce(b.all_units, 0) AS all_units,
+         coalesce(b.repeat_units, 0) AS repeat_units, coalesce(b.repeat_lines, 0) AS repeat_lines, b.repeat_charge,
+         b.claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
          b.billing_npi, coalesce(b.wrong_npi_lines, 0) AS wrong_npi_lines, b.wrong_npis, b.wrong_npi_charge,
          coalesce(b.with_apcm_base, false) AS with_apcm_base
   FROM expected e FULL JOIN billed b USING (patient_id, service_month, code)
@@ -70,6 +85,21 @@ roled AS (
   JOIN marts.recon_months m USING (patient_id, service_month)
   JOIN config.claim_codes k ON k.code = j.code
   LEFT JOIN config.apcm_add_ons a ON a.code = j.code
+),
+counted AS (  -- the add-on's lines add up; a line repeating an earlier claim's is a duplicate when the rest hold the supported units
+  SELECT *, code_role = 'add_on' AND repeat_lines > 0 AND all_units - repeat_units >= expected_units AS add_on_repeated
+  FROM roled
+),
+units AS (
+  SELECT * EXCLUDE (line_units, all_units, repeat_units, repeat_lines, repeat_charge, add_on_repeated),
+         CASE WHEN code_role <> 'add_on' THEN line_units WHEN add_on_repeated THEN all_units - repeat_units
+              ELSE all_units END AS billed_units,
+         CASE WHEN code_role <> 'add_on' THEN greatest(active_lines - 1, 0) WHEN add_on_repeated THEN repeat_lines
+              ELSE 0 END AS duplicate_lines,
+         CASE WHEN code_role <> 'add_on' THEN
+                CASE WHEN active_lines > 1 THEN (active_lines - 1) * coalesce(charge_amount / active_lines, fee.amount * line_units) END
+              WHEN add_on_repeated THEN coalesce(repeat_charge, fee.amount * repeat_units) END AS duplicate_amount
+  FROM counted
 )
 SELECT * EXCLUDE (fee, accepted, add_on), fee.amount AS unit_fee, coalesce(charge_amount, fee.amount * billed_units) AS billed_amount,
        CASE code_role WHEN 'initial' THEN CASE WHEN month_type = 'initial' THEN initial_from END
@@ -83,4 +113,4 @@ SELECT * EXCLUDE (fee, accepted, add_on), fee.amount AS unit_fee, coalesce(charg
        CASE WHEN code_role = 'apcm_add_on' AND active_lines > 0
             THEN marts.apcm_add_on_problem(add_on, with_apcm_base, countable_minutes, service_month, program, month_type) END
          AS add_on_problem
-FROM roled
+FROM units

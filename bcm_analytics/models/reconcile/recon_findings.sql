@@ -108,9 +108,8 @@ per_code AS (
   FROM c WHERE code_role = 'apcm_add_on' AND add_on_problem IS NOT NULL AND NOT in_conflict
   UNION ALL
   SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'duplicate', CASE WHEN expected_units > 0 THEN code END,
-         nullif(expected_units, 0), code, billed_units, claim_ids,
-         (active_lines - 1) * coalesce(charge_amount / active_lines, unit_fee * billed_units), NULL, NULL, NULL, active_lines, NULL, NULL
-  FROM c WHERE active_lines > 1
+         nullif(expected_units, 0), code, billed_units, claim_ids, duplicate_amount, NULL, NULL, NULL, active_lines, NULL, NULL
+  FROM c WHERE duplicate_lines > 0  -- recon_codes: a second line of a code billed once a month, a repeated add-on line
   UNION ALL
   SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
          nullif(expected_units, 0), code, billed_units, claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
