@@ -175,3 +175,72 @@ def test_a_titled_export_drafts_and_loads_through_a_profile_with_the_files_line_
     assert (results["time_logs"].rows_read, results["time_logs"].rows_loaded) == (5, 4)
     assert stored(store)[0] == ("1001", 4)
     assert store.execute("SELECT line_number FROM meta.quarantine WHERE table_name = 'time_logs'").fetchall() == [(8,)]
+
+
+# --- a second round: what a user's own exports showed ---------------------------------------------
+
+def test_a_date_column_with_an_offset_keeps_the_day_as_written(store, tmp_path):
+    """A consent written at 20:00 on 31 January in New York is 31 January, not 1 February (UTC):
+    a day late, January's 75 minutes would fall before consent and bill nothing."""
+    text = "patient_id,payer,enrollment_date,consent_date\nP1,Medicare,2025-01-31T20:00:00-05:00,2025-01-31 20:00:00+0100\n"
+    load_file(store, write(tmp_path, "patients.csv", text))
+    got = store.execute("SELECT CAST(enrollment_date AS VARCHAR), CAST(consent_date AS VARCHAR) FROM staging.patients").fetchall()
+    assert got == [("2025-01-31", "2025-01-31")]
+
+
+def test_a_text_value_is_quoted_as_written_in_a_reason(with_patient, tmp_path):
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E1,123.0,bhcm,2025-02-10,30,outreach\n"))
+    [(_, _, reason)] = quarantined(with_patient, result.load_id)
+    assert reason.startswith("patient_id '123.0' is not in the patients exports")
+
+
+def test_vocabulary_words_are_read_whatever_their_case(store, tmp_path):
+    """An FQHC written in capitals was set aside, and its patients then billed as a physician
+    practice's; Outreach and BHCM were set aside too."""
+    load_file(store, write(tmp_path, "clinics.csv", "clinic_id,clinic_name,setting,timezone\nC1,Main,FQHC,America/Chicago\n"))
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,clinic_id,payer,enrollment_date\nP1,C1,Medicare,2025-01-02\n"))
+    result = load_file(store, write(tmp_path, "time_logs.csv", LOGS.replace("\n", ",contact_mode\n") + "E1,P1,BHCM,2025-02-10,30,Outreach,Phone\n"))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 0)
+    assert store.execute("SELECT setting FROM core.patients").fetchall() == [("fqhc",)]
+    assert store.execute("SELECT staff_role, activity_type, contact_mode FROM staging.time_logs").fetchall() == [("bhcm", "outreach", "phone")]
+
+
+def test_characters_no_one_sees_around_a_value_are_not_part_of_it(store, tmp_path):
+    """A payer ending in the Ctrl-Z of an old Windows file, or a zero-width space or byte-order
+    mark pasted into a cell, billed as a commercial payer, and such a patient id never matched."""
+    text = ("patient_id,payer,enrollment_date\r\nP1,Medicare\u200b,2025-01-02\r\n\ufeffP2,\ufeffMedicaid,2025-01-02\r\n"
+            "P3,Medicare\x1a,2025-01-02")
+    load_file(store, write(tmp_path, "patients.csv", text))
+    got = store.execute("SELECT patient_id, payer FROM staging.patients ORDER BY 1").fetchall()
+    assert got == [("P1", "Medicare"), ("P2", "Medicaid"), ("P3", "Medicare")]
+
+
+@pytest.mark.parametrize("unit, per_minute", [("s", 60), ("ms", 60_000), ("ns", 60_000_000_000)])
+def test_parquet_durations_are_read_as_minutes_whatever_their_unit(with_patient, tmp_path, unit, per_minute):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = pa.table({"entry_id": ["E1", "E2"], "patient_id": ["P1", "P1"], "staff_role": ["bhcm", "bhcm"],
+                     "service_date": pa.array([dt.datetime(2025, 2, 3, 10)] * 2, pa.timestamp("us")),
+                     "minutes": pa.array([15 * per_minute, per_minute // 2], pa.duration(unit)),
+                     "activity_type": ["outreach", "outreach"]})
+    pq.write_table(rows, tmp_path / "time_logs.parquet")
+    load_file(with_patient, tmp_path / "time_logs.parquet")
+    assert with_patient.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("E1", 15.0), ("E2", 0.5)]
+
+
+def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_patient, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append([None])
+    sheet.append(["Time log, February"])
+    for row in [LOGS.strip().split(","), ["E1", "P1", "bhcm", "2025-02-10", 30, "outreach"], ["E2", "P1", "bhcm", "2025-02-11", "x", "outreach"]]:
+        sheet.append(row)
+    wb.save(tmp_path / "time_logs.xlsx")
+    result = load_file(with_patient, tmp_path / "time_logs.xlsx")
+    assert stored(with_patient) == [("E1", 4)]
+    assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(5, ["minutes readable as number"])]

@@ -177,16 +177,19 @@ def passes(exp: Expectation) -> str:
     return f"({sql})"
 
 
-def reason_sql(template: str) -> str:
-    """'minutes {minutes} is ...' -> SQL text quoting the row's value where {column} stands."""
+def reason_sql(template: str, as_written: frozenset[str] = frozenset()) -> str:
+    """'minutes {minutes} is ...' -> SQL text quoting the row's value where {column} stands; a
+    column in `as_written` (a vocabulary word, read lower-cased) is quoted as the export wrote it."""
     parts = re.split(r"\{(\w+)\}", template)
-    pieces = [sql_text(p) if i % 2 == 0 else f"bcm_show({p})" for i, p in enumerate(parts) if p or i % 2]
+    pieces = [sql_text(p) if i % 2 == 0 else f"bcm_show({raw_name(p) if p in as_written else p})"
+              for i, p in enumerate(parts) if p or i % 2]
     return " || ".join(pieces) if pieces else "''"
 
 
 def row_check(exp: Expectation) -> RowCheck:
     reason = exp.reason or f"{exp.name}: not met"
-    return RowCheck(exp.name, passes(exp), reason_sql(reason), exp.severity, exp.waits_for, exp.kept_in)
+    terms = frozenset(c.name for c in table_specs()[exp.table].columns if c.type == "term")
+    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms), exp.severity, exp.waits_for, exp.kept_in)
 
 
 def suite_row_checks(table: str) -> list[RowCheck]:

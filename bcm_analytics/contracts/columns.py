@@ -58,6 +58,8 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
         return f"bcm_parse_date({src}, {options.year_pivot})"
     if col.type == "code":
         return f"bcm_procedure_code({src})" if col.modifiers else f"upper({src})"
+    if col.type == "term":  # a word of a vocabulary: FQHC is fqhc, Outreach is outreach
+        return f"lower({src})"
     return src
 
 

@@ -11,14 +11,18 @@ CREATE OR REPLACE TEMP MACRO bcm_npi_valid(s) AS
              ELSE CAST(substr('80840' || s, i, 1) AS INTEGER) END)) % 10 = 0;
 
 -- A field's text as the checks read it: blanks around it (spaces, tabs, line ends, no-break
--- spaces from Excel) are not part of the value, and a field of blanks is empty (NULL). A key
--- written as '<tab>P1' is patient P1. Most values start and end with neither, and looking at
+-- spaces from Excel, and what no one sees: a zero-width space, a byte-order mark pasted into a
+-- cell, the Ctrl-Z an old Windows program ends a file with) are not part of the value, and a
+-- field of blanks is empty (NULL). A key written as '<tab>P1' is patient P1, and a payer
+-- 'Medicare<Ctrl-Z>' is Medicare. Most values start and end with neither, and looking at
 -- the two ends first costs less than trimming every value (10M values: 0.4 s against 1.6 s).
-CREATE OR REPLACE TEMP MACRO bcm_blanks() AS ' ' || chr(9) || chr(10) || chr(13) || chr(160);
+CREATE OR REPLACE TEMP MACRO bcm_blanks() AS ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(26) || chr(8203) || chr(65279);
 CREATE OR REPLACE TEMP MACRO bcm_field(s) AS
   nullif(CASE WHEN contains(bcm_blanks(), left(s, 1)) OR contains(bcm_blanks(), right(s, 1))
               THEN trim(s, bcm_blanks()) ELSE s END, '');
 
--- A value as a reason sentence quotes it: whole numbers without '.0', empty as '(empty)'.
+-- A value as a reason sentence quotes it: whole numbers without '.0', empty as '(empty)'. Text
+-- is quoted as written: a patient id '123.0' (an id a spreadsheet made a number) is not '123'.
 CREATE OR REPLACE TEMP MACRO bcm_show(x) AS
-  coalesce(regexp_replace(CAST(x AS VARCHAR), '\.0$', ''), '(empty)');
+  coalesce(CASE WHEN typeof(x) = 'VARCHAR' THEN CAST(x AS VARCHAR)
+                ELSE regexp_replace(CAST(x AS VARCHAR), '\.0$', '') END, '(empty)');

@@ -96,11 +96,16 @@ CREATE OR REPLACE TEMP MACRO bcm_has_time(s) AS
          OR (bcm_is_excel_serial(s) AND regexp_matches(s, '\.[0-9]*[1-9]'))
   END;
 
--- A calendar date: the local reading, or the UTC date of an instant.
+-- A calendar date: the date as written. A date-time with an offset (2025-01-31T20:00:00-05:00,
+-- an enrolment or a claim's date of service from a system that writes its local time so) is the
+-- day in that offset: its UTC date would be the next day for every evening west of Greenwich,
+-- and move a consent past the month's first contact or a claim into the next month. Epoch
+-- numbers have no written day and are read as UTC dates.
 CREATE OR REPLACE TEMP MACRO bcm_parse_date(s, yp) AS
   CASE
     WHEN s IS NULL THEN NULL
     WHEN bcm_is_iso_date(s) THEN try_cast(s AS DATE)
+    WHEN bcm_has_offset(s) THEN CAST(bcm_parse_local(regexp_replace(s, '\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), yp) AS DATE)
     ELSE coalesce(CAST(bcm_parse_local(s, yp) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE))
   END;
 

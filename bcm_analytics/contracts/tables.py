@@ -18,6 +18,7 @@ CONTRACTS_DIR = resources.files("bcm_analytics.data_contracts")
 DUCKDB_TYPES = {
     "text": "VARCHAR",
     "code": "VARCHAR",
+    "term": "VARCHAR",
     "integer": "BIGINT",
     "number": "DOUBLE",
     "date": "DATE",

@@ -80,7 +80,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         raise FileRefused(path, f"sheet '{name}' is empty; expected a header row with column names")
     try:
         skip = _header_index(book, name, expect)
-        table = pl.read_excel(path, sheet_name=name, engine="calamine", read_options={"header_row": skip, "dtypes": "string"},
+        # header_row counts from the sheet's first row, the probe from its first used row
+        table = pl.read_excel(path, sheet_name=name, engine="calamine", read_options={"header_row": first_row - 1 + skip, "dtypes": "string"},
                               infer_schema_length=0, drop_empty_rows=False, drop_empty_cols=False).to_arrow()
     except Exception as e:  # fastexcel's own error types
         raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from bcm_analytics.contracts import columns as ty
 from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
-from bcm_analytics.ingest.readers import FileRefused, SourceFile, _quote, normalised_copy, scan
+from bcm_analytics.ingest.readers import FileRefused, SourceFile, _quote, normalise_column, normalised_copy, scan
 
 MAX_LINE_BYTES = 16 << 20  # a 10 MB free-text field is read (then judged), not a refusal
 
@@ -160,7 +162,8 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> b
         return False
     if src.format == "parquet":
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
-        select = ", ".join(f'CAST("{c[0]}" AS VARCHAR) AS {n}' for c, n in zip(cols, names))
+        per_minute = _duration_units(src)
+        select = ", ".join(f'CAST("{c[0]}"{per_minute.get(c[0], "")} AS VARCHAR) AS {n}' for c, n in zip(cols, names))
         with setting(con, "preserve_insertion_order", True):
             con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet('{_quote(src.path)}')")
         return False
@@ -184,6 +187,21 @@ def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, name
 # digits (its other points separate thousands: 1.145,00).
 POINT_DECIMALS = {"number": r"[0-9]\.[0-9]", "amount": r"[0-9]\.[0-9]{1,2}$"}
 RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
+
+
+# Arrow durations in a Parquet file: DuckDB reads them as the bare count of their unit.
+PER_MINUTE = {"s": 60, "ms": 60_000, "us": 60_000_000, "ns": 60_000_000_000}
+
+
+def _duration_units(src: SourceFile) -> dict[str, str]:
+    """For each duration column of a Parquet file that fills a column of minutes: the division
+    that turns its count of units into minutes. A pandas timedelta or an Arrow duration in
+    seconds is stored as a bare integer (900 seconds reads as 900), which read as minutes would
+    bill fifteen hours for a quarter of an hour."""
+    schema = pq.read_schema(src.path)
+    minutes = {c.name for c in src.table.columns if c.format == "duration"}
+    return {f.name: f" / {PER_MINUTE[f.type.unit]}" for f in schema
+            if pa.types.is_duration(f.type) and normalise_column(f.name) in minutes}
 
 
 def number_lines(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, has_rejects: bool) -> str:
