@@ -1,6 +1,10 @@
 """Program overview: caseload, flows and minutes per clinic and month, on rows a reader can check."""
 
+import pandas as pd
+
 from bcm_analytics.overview import program_overview
+from bcm_analytics.reports import program_overview as po
+from bcm_analytics.reports.privacy import Privacy
 
 CLINICS = [{"clinic_id": "C1", "clinic_name": "North", "setting": "physician_practice", "timezone": "America/Chicago"}]
 PATIENTS = [
@@ -38,3 +42,38 @@ def test_overview_filters_one_clinic(store, load_rows):
     got = program_overview(store, "2025-01", "2025-01", clinic="C2")
     assert got.clinic_id.tolist() == ["C2"]
     assert got.active_patients.tolist() == [1]
+
+
+def _clinic_months(clinic: str, enrolments: list[int], discharges: list[int]) -> pd.DataFrame:
+    months = pd.date_range("2025-01-01", periods=len(enrolments), freq="MS")
+    caseload = pd.Series(enrolments).cumsum() - pd.Series(discharges).cumsum()
+    return pd.DataFrame({"month": months, "clinic_id": clinic, "active_caseload": caseload, "new_enrolments": enrolments,
+                         "discharges": discharges, "patients_with_time": caseload, "minutes_logged": caseload * 40.0})
+
+
+def test_external_period_table_hides_the_flows_that_would_give_back_a_hidden_caseload():
+    """Clinics A and B end the year with 9 and 7 patients (hidden) after 36 and 24 enrolments:
+    with the year starting at the program's start, their shown enrolments minus discharges would
+    be those caseloads. Their flows are hidden; C's caseload (large) and flows stay shown."""
+    raw = pd.concat([_clinic_months("A", [3] * 12, [0, 0] + [3] * 9 + [0]),   # 36 in, 27 out: 9
+                     _clinic_months("B", [2] * 12, [0, 0, 0] + [2] * 8 + [1]),  # 24 in, 17 out: 7
+                     _clinic_months("C", [6] * 12, [0, 0] + [2] * 10)],           # 72 in, 20 out: 52
+                    ignore_index=True)
+    privacy = Privacy("external")
+    stocks, _, flows = po.stocks_and_flows(raw, privacy, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
+    table = po.by_clinic(stocks, flows, po.period_minutes(raw, privacy), {})
+    hidden = table.attrs["suppressed"]
+    shown = {(table.at[n, "group"], col): table.at[n, col] for n in table.index for col in po.FLOWS + ["active_caseload"]
+             if n not in hidden.get(col, ())}
+    for clinic in ("A", "B"):
+        assert (clinic, "active_caseload") not in shown
+        assert not ((clinic, "new_enrolments") in shown and (clinic, "discharges") in shown)
+    assert shown[("C", "active_caseload")] == 52 and shown[("C", "new_enrolments")] == 72
+
+
+def test_internal_period_table_hides_nothing():
+    raw = _clinic_months("A", [3] * 12, [0, 0] + [3] * 9 + [0])
+    privacy = Privacy("internal")
+    stocks, _, flows = po.stocks_and_flows(raw, privacy, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
+    table = po.by_clinic(stocks, flows, po.period_minutes(raw, privacy), {})
+    assert not any(table.attrs["suppressed"].values()) and table.loc[0, "active_caseload"] == 9

@@ -76,3 +76,31 @@ def table_rows(html: str) -> list[list[str]]:
     parser = Rows()
     parser.feed(html)
     return parser.rows
+
+
+def test_external_months_hide_billed_and_paid_where_dollars_at_stake_are_hidden():
+    """March's one missed 99493 ($146) is hidden in the dollars-at-stake table; beside March's
+    expected dollars its billed dollars would be that amount short. March's billed and paid are
+    hidden, and one other month's, so the period's billed total cannot give March's back."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from bcm_analytics.reports import billing_reconciliation as br
+    from bcm_analytics.reports.privacy import Privacy
+
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"), "patient_months": [60] * 6,
+                           "reconciled_months": [60, 60, 59, 60, 60, 60], "expected_amount": [9000.0] * 6,
+                           "billed_amount": [9000.0, 9000.0, 8854.0, 9000.0, 8990.0, 9000.0], "paid_amount": [8800.0] * 6,
+                           "months_with_revenue_finding": [0, 0, 1, 0, 0, 0], "missed_revenue": [0, 0, 146.0, 0, 0, 0],
+                           "months_with_denial": [0] * 6, "denied_amount": [0.0] * 6,
+                           "months_with_compliance_finding": [0] * 6, "compliance_exposure": [0.0] * 6})
+    recon = br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 6, 1), {})
+    grain, table = br.monthly(recon, Privacy("external"))
+    hidden = table.attrs["suppressed"]
+    march = table.index[table["period"].str.contains("Mar")][0]
+    assert grain == "month" and march in hidden["billed_amount"] and march in hidden["paid_amount"]
+    assert len({i for i in hidden["billed_amount"] if table.at[i, "period"] != "All"}) >= 2
+    assert march not in hidden.get("expected_amount", ()), "expected dollars stay: they say nothing of what was billed"
+    _, internal = br.monthly(recon, Privacy("internal"))
+    assert not any(internal.attrs["suppressed"].values())

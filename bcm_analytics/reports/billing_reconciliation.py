@@ -30,7 +30,7 @@ from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
 from bcm_analytics.reports.page import Headline, clinic_names
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
 SETTINGS = {"fqhc": "FQHC", "rhc": "RHC", "physician_practice": "physician practice"}
@@ -129,12 +129,19 @@ def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
 
 def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
     """Expected, billed and paid per month (or coarser), with the patient-months behind them
-    and the period's total row."""
+    and the period's total row.
+
+    Billed and paid dollars are hidden with a period's hidden dollars at stake too: expected
+    minus billed is the missed revenue less the compliance exposure, and billed minus paid the
+    denied dollars, so beside the expected amount they would give those back."""
     def build(grain):
-        frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *MONTH_DOLLARS],
+        frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
                                      start=recon.start, end=recon.end))
-        return protect_periods(privacy, frame, ["patient_months"], hide_with={d: ["patient_months"] for d in MONTH_DOLLARS})
-    return privacy.roll_up(build, ["expected_amount"])
+        safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with={d: ["patient_months"] for d in MONTH_DOLLARS})
+        stakes = sorted(i for i in {i for c in STAKE_COUNTS for i in safe.attrs["suppressed"].get(c, ())}
+                        if safe.at[i, "period"] != TOTAL)
+        return hide_beside(safe, ["billed_amount", "paid_amount"], stakes, key="period") if stakes else safe
+    return privacy.roll_up(build, ["expected_amount", "billed_amount"])
 
 
 def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:

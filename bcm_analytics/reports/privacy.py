@@ -220,6 +220,30 @@ def _stock_before(last, flows: list) -> float | None:
     return float(last) - (float(flows[0]) - float(flows[1]))
 
 
+def hide_beside(frame: pd.DataFrame, cols: list[str], rows, key: str, total=TOTAL) -> pd.DataFrame:
+    """`frame` (protected) with the cells of `cols` in `rows` hidden as well, and, in a column
+    where that leaves a single part hidden, the smallest shown other part too: the total is
+    published (a headline card, the All row), and the total minus the shown parts would give the
+    hidden one back. For cells a figure beside them gives away (a caseload's flows, a month's
+    billed dollars beside its hidden dollars at stake) that the family's own suppression does not
+    know of."""
+    masks = {c: set(v) for c, v in frame.attrs.get("suppressed", {}).items()}
+    parts = frame.index[frame[key] != total]
+    for col in cols:
+        cells = masks.setdefault(col, set())
+        cells |= set(rows)
+        shown = [i for i in parts if i not in cells and pd.notna(frame.at[i, col])]
+        if len(cells & set(parts)) == 1 and shown:
+            cells.add(min(shown, key=lambda i: frame.at[i, col]))
+    out = frame.copy()
+    for col in cols:
+        if masks[col]:
+            out[col] = out[col].astype("Float64") if out[col].dtype.kind == "f" else out[col]
+            out.loc[sorted(masks[col]), col] = pd.NA
+    out.attrs = {**frame.attrs, "suppressed": {c: frozenset(v) for c, v in masks.items()}}
+    return out
+
+
 def grain_note(grain: str) -> str:
     """Why a chart shows quarters or years: at a finer grain too many cells would be suppressed."""
     if grain == "month":

@@ -19,7 +19,7 @@ import pandas as pd
 from bcm_analytics.overview import program_overview
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hide_beside
 
 FLOWS = ["new_enrolments", "discharges"]
 
@@ -122,7 +122,11 @@ def by_clinic(stocks: pd.DataFrame, flow_tables: dict, minutes: pd.DataFrame, na
         rows.append(row)
     table = pd.DataFrame(rows)
     table.attrs["suppressed"] = {c: frozenset(v) for c, v in hidden.items()}
-    return table
+    # A clinic's caseload at the end of the period is its caseload at the start plus its
+    # enrolments minus its discharges; where the period starts with the program the start is 0,
+    # so beside both flows a hidden caseload is their difference (32 - 23 = 9).
+    hidden_caseload = [n for n in hidden.get("active_caseload", ()) if table.at[n, "group"] != "All"]
+    return hide_beside(table, FLOWS, hidden_caseload, key="group", total="All") if hidden_caseload else table
 
 
 def program(frame: pd.DataFrame) -> pd.DataFrame:
