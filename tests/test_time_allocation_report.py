@@ -97,7 +97,7 @@ def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
     cards = {h.label: h for h in ta.headlines(months, ta.breakdown(alloc, internal, "outcome"), lost.reset_index())}
     assert cards["what the uncounted minutes would have been worth"].value == 435
     assert cards["minutes logged"].value == LOGGED
-    assert cards["of them supported a billed code"].value == pytest.approx(800 / LOGGED)
+    assert cards["of them supported a billable code"].value == pytest.approx(800 / LOGGED)
     codes = ta.thresholds(alloc, internal).set_index("code")
     assert (codes.loc["99492", "billed_months"], codes.loc["99492", "threshold"], codes.loc["99492", "mean_minutes_past_threshold"]) \
         == (20, "36 minutes", 4)

@@ -101,9 +101,11 @@ def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = Fals
     recoverable = ", ".join(RECOVERABLE[r] for r in RECOVERABLE if r != "all")
     terms = [
         ("minutes logged", "every minute of time logged in the period, by anyone, before any billing rule"),
-        ("counted", "minutes the billing rules count towards a code: they either support a code the month bills, or "
+        ("counted", "minutes the billing rules count towards a code: they either support a code the month's countable minutes reach, or "
                     "sit in a month whose countable minutes reach no code"),
-        ("share supporting a billed code", "minutes that support a code the month bills, of all minutes logged"),
+        ("share supporting a billable code", "minutes that support a code the month's countable minutes reach (billable at "
+                                           "the fee schedule), of all minutes logged; whether a claim was sent is the billing "
+                                           "reconciliation's question"),
         ("countable in principle", f"minutes lost to a fixable record, not to the rules: {recoverable}"),
         ("what the uncounted minutes would have been worth", "each affected patient-month billed again with those "
          "minutes counted, under the rule in force and priced at the fee schedule, less what it bills now (a month "

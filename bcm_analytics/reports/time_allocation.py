@@ -12,7 +12,7 @@ once and sharing nothing but the period's grand totals (logged minutes, patient-
   by mode       such minutes
   lost value    per reason countable in principle: patient-months affected, the ones that would
                 bill more, and the dollars at the fee schedule
-  thresholds    billed patient-months per base code: mean countable minutes, how far past the
+  thresholds    patient-months per base code they reach: mean countable minutes, how far past the
                 code's threshold, the share just past it
   per staff     per care manager and month, by activity category and by contact mode: internal
                 only (see STAFF_NOTE)
@@ -93,7 +93,7 @@ def _patient_months(rows: pd.DataFrame) -> int:
 
 def month_rows(alloc: Allocation) -> pd.DataFrame:
     """Per service month: patient-months with time, logged and counted minutes, the minutes that
-    supported a billed code, counted below any code, and not counted (every month of the period)."""
+    supported a billable code, counted below any code, and not counted (every month of the period)."""
     rows = alloc.rows
     minutes = rows.pivot_table(index="month", columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
     frame = pd.DataFrame(index=pd.date_range(alloc.start, alloc.end, freq="MS", name="month"))
@@ -110,7 +110,7 @@ def month_rows(alloc: Allocation) -> pd.DataFrame:
 
 def months(alloc: Allocation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
     """Minutes per month (or coarser), with the patient-months behind them and the period's
-    total row; the share of logged minutes that supported a billed code."""
+    total row; the share of logged minutes that supported a billable code."""
     raw = month_rows(alloc)
 
     def build(grain):
@@ -232,7 +232,7 @@ def _minutes_range(limits: pd.DataFrame, code: str) -> str:
 
 def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     """Per care manager (staff member) and month: patients, logged and counted minutes, each
-    outcome's minutes, and the share of the logged minutes that supported a billed code."""
+    outcome's minutes, and the share of the logged minutes that supported a billable code."""
     _internal_only(privacy)
     rows = alloc.rows
     keys = ["staff_id", "staff_role", "month"]
@@ -278,7 +278,7 @@ def _internal_only(privacy: Privacy) -> None:
 
 def headlines(month_table: pd.DataFrame, outcome_table: pd.DataFrame, lost_table: pd.DataFrame) -> list[Headline]:
     """What the minutes countable in principle would have been worth, the minutes logged, the
-    share that supported a billed code and the minutes not counted, from the protected families."""
+    share that supported a billable code and the minutes not counted, from the protected families."""
     lost = _row(lost_table, "reason")
     total = _row(month_table, "period")
     def card(label, frame, index, col, kind, detail):
@@ -289,7 +289,7 @@ def headlines(month_table: pd.DataFrame, outcome_table: pd.DataFrame, lost_table
         card("what the uncounted minutes would have been worth", lost_table, lost, "lost_value", "dollars",
              _lost_detail(lost_table, lost)),
         card("minutes logged", month_table, total, "logged_minutes", "number", _over(month_table, total)),
-        card("of them supported a billed code", month_table, total, "share_supported_code", "rate",
+        card("of them supported a billable code", month_table, total, "share_supported_code", "rate",
              "share of all logged minutes"),
         card("minutes not counted", month_table, total, "not_counted", "number", "for the reasons below"),
     ]
