@@ -77,6 +77,18 @@ def test_cells_are_typed_for_excel(finance):
     assert months.cell(months.max_row, 1).value == "total"
 
 
+def test_the_summary_counts_findings_not_matched_months_and_evidence_months_are_dates(finance):
+    book, values = finance
+    summary = list(book["summary"].values)
+    found = [r[0] for r in summary[1:-1]]
+    assert "matched" not in found and set(found) == {"denied_claim", "unsupported_claim", "missed_billing", "missing_consent",
+                                                     "no_initiating_visit"}
+    assert values["summary"].cell(len(summary), 4).value == len(found), "the total counts the finding rows above it"
+    evidence = book["evidence"]
+    column = [c.value for c in evidence[1]].index("service_month") + 1
+    assert isinstance(evidence.cell(2, column).value, dt.datetime) and evidence.cell(2, column).number_format == "yyyy-mm"
+
+
 def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)

@@ -4,7 +4,8 @@ Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
               with empty status / owner / notes / due columns for finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
-              add up to it), with a totals row
+              add up to it; matched months are not findings), with a totals row that a filter
+              on severity turns into that severity's total
   by_month    expected, billed, paid and at stake per service month, with a totals row
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
@@ -73,12 +74,19 @@ def work_queue(rows: pd.DataFrame) -> pd.DataFrame:
     return work[QUEUE_COLUMNS].reset_index(drop=True)
 
 
+def _evidence(con, start, end, rules) -> pd.DataFrame:
+    frame = evidence(con, start, end, rules)
+    if "service_month" in frame.columns and len(frame):
+        frame["service_month"] = _as_month(frame["service_month"])
+    return frame
+
+
 def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Path:
     """Write the finance workbook for the service months start..end (see the module doc)."""
     rows = findings(con, start, end, rules)
     queue = work_queue(rows)
     queue["service_month"] = _as_month(queue["service_month"])
-    table = summary(rows)
+    table = summary(rows[rows.finding != "matched"])  # as the info sheet: a matched month is no finding to count
     table["amount_at_stake"] = table["amount_at_stake"].round(2)
     months = monthly_totals(con, start, end, rules)
     months["service_month"] = _as_month(months["service_month"])
@@ -95,6 +103,6 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
                                                   "months_with_compliance_finding"]),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
-        "evidence": evidence(con, start, end, rules),
+        "evidence": _evidence(con, start, end, rules),
     }
     return write_workbook(sheets, path)
