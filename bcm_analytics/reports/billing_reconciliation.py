@@ -141,7 +141,7 @@ def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]
         stakes = sorted(i for i in {i for c in STAKE_COUNTS for i in safe.attrs["suppressed"].get(c, ())}
                         if safe.at[i, "period"] != TOTAL)
         return hide_beside(safe, ["billed_amount", "paid_amount"], stakes, key="period") if stakes else safe
-    return privacy.roll_up(build, ["expected_amount", "billed_amount"])
+    return privacy.roll_up(build, ["expected_amount"])
 
 
 def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
