@@ -244,3 +244,52 @@ def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_pati
     result = load_file(with_patient, tmp_path / "time_logs.xlsx")
     assert stored(with_patient) == [("E1", 4)]
     assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(5, ["minutes readable as number"])]
+
+
+# --- day-first dates --------------------------------------------------------------------------------
+
+def test_a_column_that_writes_a_day_first_date_reads_all_its_slash_dates_day_first(with_patient, tmp_path):
+    """14/02/2025 can only be 14 February: in its file, 03/02/2025 is 3 February, not 2 March."""
+    text = LOGS + "E1,P1,bhcm,03/02/2025,20,outreach\nE2,P1,bhcm,10/02/2025 14:30,20,outreach\nE3,P1,bhcm,14/02/2025,20,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    got = with_patient.execute("SELECT entry_id, CAST(service_date_local AS VARCHAR) FROM staging.time_logs ORDER BY 1").fetchall()
+    assert got == [("E1", "2025-02-03 00:00:00"), ("E2", "2025-02-10 14:30:00"), ("E3", "2025-02-14 00:00:00")]
+    options = with_patient.execute("SELECT read_options FROM meta.load_log WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
+    assert json.loads(options)["day_first"] == ["service_date"]
+
+
+def test_slash_dates_stay_month_first_without_evidence_and_a_column_written_both_ways_guesses_nothing(with_patient, tmp_path):
+    us = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E1,P1,bhcm,03/02/2025,20,outreach\n"))
+    assert with_patient.execute("SELECT CAST(service_date_local AS DATE) FROM staging.time_logs").fetchall()[0][0].month == 3
+    assert "day_first" not in json.loads(with_patient.execute("SELECT read_options FROM meta.load_log WHERE load_id = ?", [us.load_id]).fetchall()[0][0])
+    both = LOGS + "E2,P1,bhcm,02/14/2025,20,outreach\nE3,P1,bhcm,14/02/2025,20,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs_2.csv", both))
+    assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(3, ["service_date readable as datetime"])]
+
+
+def test_a_waiting_row_is_read_day_first_as_its_file_was(store, tmp_path):
+    text = LOGS + "E1,P1,bhcm,03/02/2025,20,outreach\nE2,P1,bhcm,14/02/2025,20,outreach\n"
+    load_file(store, write(tmp_path, "time_logs.csv", text))  # P1 not loaded yet: both rows wait
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    got = store.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs ORDER BY 1").fetchall()
+    assert [(e, str(d)) for e, d in got] == [("E1", "2025-02-03"), ("E2", "2025-02-14")]
+
+
+def test_a_date_column_reads_day_first_too(store, tmp_path):
+    text = "patient_id,payer,enrollment_date\nP1,Medicare,03/02/2025\nP2,Medicare,25/01/2025\n"
+    load_file(store, write(tmp_path, "patients.csv", text))
+    got = store.execute("SELECT patient_id, CAST(enrollment_date AS VARCHAR) FROM staging.patients ORDER BY 1").fetchall()
+    assert got == [("P1", "2025-02-03"), ("P2", "2025-01-25")]
+
+
+# --- minutes written as a clock --------------------------------------------------------------------
+
+def test_h_mm_minutes_of_four_hours_or_more_are_set_aside_not_read_as_hours(with_patient, tmp_path):
+    """20:00 is as likely 20 minutes (MM:SS) as 20 hours: read as hours it billed 99494 x63."""
+    text = LOGS + "E1,P1,bhcm,2025-02-10,1:30,outreach\nE2,P1,bhcm,2025-02-11,20:00,outreach\nE3,P1,bhcm,2025-02-12,3:59,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert with_patient.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("E1", 90.0), ("E3", 239.0)]
+    assert quarantined(with_patient, result.load_id) == [(
+        3, ["minutes readable as number"],
+        "minutes '20:00' is not read: as hours:minutes it would be 20 h 00 min, as minutes:seconds 20 min 00 s (H:MM is read "
+        "only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)")]

@@ -38,13 +38,20 @@ class TextOptions:
 
     year_pivot: the year 2-digit years are read against (a profile's two_digit_year_pivot), or NULL
     decimal_comma: a list of the columns written with a decimal comma (in a ;-delimited file)
+    day_first: a list of the date columns whose slash dates put the day first (14/02/2025)
     """
 
     year_pivot: str = "CAST(NULL AS INTEGER)"
     decimal_comma: str = "CAST([] AS VARCHAR[])"
+    day_first: str = "CAST([] AS VARCHAR[])"
 
     def comma(self, column: str) -> str:
         return f"list_contains({self.decimal_comma}, {sql_text(column)})"
+
+    def date_text(self, column: str, src: str) -> str:
+        """The text of a date column as the readers take it: a day-first column's slash dates
+        turned month first (03/02/2025 -> 02/03/2025), the rest as written."""
+        return f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) ELSE {src} END"
 
 
 def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
@@ -89,9 +96,12 @@ def typed_expressions(spec: TableSpec, options: TextOptions = TextOptions()) -> 
         if col.name in modifiers_of:  # its own column, else what followed the procedure code (99492-25)
             first.append(f"coalesce(upper({src}), bcm_procedure_modifiers({raw_name(modifiers_of[col.name])})) AS {col.name}")
             continue
+        if col.type == "date":
+            src = options.date_text(col.name, src)
         if col.type != "datetime":
             first.append(f"{reader(col, src, options)} AS {col.name}")
             continue
+        src = options.date_text(col.name, src)
         local = f"bcm_parse_local({src}, {options.year_pivot})"
         if col.time_of:
             local = f"coalesce({local}, CAST({col.time_of}_local AS DATE) + bcm_parse_time_of_day({src}))"

@@ -53,6 +53,11 @@ CREATE OR REPLACE TEMP MACRO bcm_full_year(s, yp) AS
 CREATE OR REPLACE TEMP MACRO bcm_short_year(s) AS
   regexp_matches(s, '^[0-9]{1,2}[/.][0-9]{1,2}[/.]([0-9]|[0-9]{3})([ T]|$)|^[0-9]{1,3}[-/][0-9]{1,2}[-/][0-9]{1,2}([ T]|$)');
 
+-- A day-first slash date (in a column that writes 14/02/2025) as the month-first one the readers
+-- take: the first two numbers swapped, the rest (year, time) as written.
+CREATE OR REPLACE TEMP MACRO bcm_month_first(s) AS
+  regexp_replace(s, '^([0-9]{1,2})/([0-9]{1,2})/', '\2/\1/');
+
 -- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
 -- not an ISO date (or date-time to the second).
 CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS
@@ -156,11 +161,13 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
       THEN try_cast(replace(regexp_replace(s, '[$€£.+\s]', '', 'g'), ',', '.') AS DOUBLE)
   END;
 
--- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min' or '1.5 h'.
+-- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min' or '1.5 h'. H:MM is
+-- read only under 4 hours: 20:00 is as likely 20 minutes written MM:SS as 20 hours, and a care
+-- manager's single entry of 4 hours or more is not the likely reading of either.
 CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
   coalesce(bcm_parse_number(s, comma), CASE
     WHEN s IS NULL OR contains(s, '_') THEN NULL
-    WHEN regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9]') THEN
+    WHEN regexp_full_match(s, '[0-3]?[0-9]:[0-5][0-9]') AND CAST(split_part(s, ':', 1) AS INTEGER) < 4 THEN
       60 * CAST(split_part(s, ':', 1) AS DOUBLE) + CAST(split_part(s, ':', 2) AS DOUBLE)
     WHEN regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9]:[0-5][0-9]') THEN
       60 * CAST(split_part(s, ':', 1) AS DOUBLE) + CAST(split_part(s, ':', 2) AS DOUBLE) + CAST(split_part(s, ':', 3) AS DOUBLE) / 60
@@ -179,6 +186,10 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
       'read in scientific notation (it would be ' || bcm_show(try_cast(s AS DOUBLE)) || '): a spreadsheet shows a number so when its cell is too narrow; write the number in full'
     WHEN regexp_full_match(s, '[0-9]+,[0-9]{1,2}') AND kind <> 'amount' THEN
       'a number here: a decimal comma (1,5) is read only in a ;-delimited file whose column writes every decimal with one; write it with a point (1.5)'
+    WHEN kind = 'duration' AND regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9]') THEN
+      'read: as hours:minutes it would be ' || split_part(s, ':', 1) || ' h ' || split_part(s, ':', 2)
+      || ' min, as minutes:seconds ' || split_part(s, ':', 1) || ' min ' || split_part(s, ':', 2)
+      || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
     WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
     WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
     WHEN kind = 'integer' THEN 'a whole number'

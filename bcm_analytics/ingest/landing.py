@@ -72,6 +72,7 @@ class Landed:
     records: str
     rejected: int
     decimal_comma: list[str]  # numeric columns written with a decimal comma throughout
+    day_first: list[str]  # date columns whose slash dates put the day first (14/02/2025), never the month
     kept: list[str]  # extra columns kept in raw.<table>._extra
     dropped: list[str]  # extra columns dropped (identifiers among them)
     identifiers: list[str]  # extra columns that look like direct identifiers: never kept
@@ -86,7 +87,7 @@ def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
     rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
     kept, identifiers = extra_columns(con, src, keep_extra_columns)
     dropped = [c for c in src.extra_columns if c not in kept]
-    return Landed(records, rejected, decimal_comma_columns(con, src), kept, dropped, identifiers)
+    return Landed(records, rejected, decimal_comma_columns(con, src), day_first_columns(con, src), kept, dropped, identifiers)
 
 
 def extra_columns(con: duckdb.DuckDBPyConnection, src: SourceFile, keep: bool) -> tuple[list[str], list[str]]:
@@ -119,6 +120,31 @@ def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> li
     tests = [test(c) for c in numeric]
     found = con.execute(f"SELECT {', '.join(tests)} FROM _land").fetchall()[0]
     return [c.name for c, comma in zip(numeric, found) if comma]
+
+
+def day_first_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[str]:
+    """The date columns whose slash dates put the day first: some value can only be read so
+    (14/02/2025) and none only month first (02/14/2025). Those are read day first throughout, so
+    03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March. Without such
+    evidence slash dates are read month first (the US order); a column with evidence both ways
+    is read month first and its day-first values are set aside, as before."""
+    position = {name: i for i, name in enumerate(src.header)}
+    dates = [c.name for c in src.table.columns if c.type in ("date", "datetime") and c.name in position]
+    if not dates:
+        return []
+    has_slash = [f"bool_or(contains(c{position[d]}, '/'))" for d in dates]
+    slashes = con.execute(f"SELECT {', '.join(has_slash)} FROM _land").fetchall()[0]
+    day_first = []
+    for name in (d for d, has in zip(dates, slashes) if has):  # only slash dates are read two ways
+        c = f"c{position[name]}"
+        found = con.execute(
+            f"""SELECT coalesce(bool_or(a BETWEEN 13 AND 31 AND b BETWEEN 1 AND 12), false),
+                       coalesce(bool_or(a BETWEEN 1 AND 12 AND b BETWEEN 13 AND 31), false)
+                FROM (SELECT try_cast(split_part({c}, '/', 1) AS INTEGER) AS a, try_cast(split_part({c}, '/', 2) AS INTEGER) AS b
+                      FROM _land WHERE contains({c}, '/'))""").fetchall()[0]
+        if found == (True, False):
+            day_first.append(name)
+    return day_first
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:

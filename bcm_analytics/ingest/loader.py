@@ -157,9 +157,9 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     spec = src.table
     pivot = options.two_digit_year_pivot
     read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {}) \
-        | ({"header_line": src.header_line} if src.header_line > 1 else {})
+        | ({"header_line": src.header_line} if src.header_line > 1 else {}) | ({"day_first": landed.day_first} if landed.day_first else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
-                       decimal_comma=f"CAST([{', '.join(map(sql_text, landed.decimal_comma))}] AS VARCHAR[])")
+                       decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first))
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     started_at = con.execute("SELECT now()").fetchall()[0][0]
     store_raw(con, src, landed, load_id)
@@ -187,6 +187,10 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
          result.rows_duplicate, admitted, result.extra_columns, started_at, __version__, json.dumps(read_options)],
     )
     return result
+
+
+def _text_list(names: list[str]) -> str:
+    return f"CAST([{', '.join(map(sql_text, names))}] AS VARCHAR[])"
 
 
 def load_paths(

@@ -267,7 +267,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
         SELECT w._q_load AS _load_id, w._q_file AS _source_file, row_number() OVER (ORDER BY w._q_load, w._q_line) AS _rec,
                w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, {texts},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
-               coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma
+               coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
+               coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first
         FROM ({_waiting_rows(spec, stored_by)}) w
         LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
         [spec.name, before],
@@ -275,7 +276,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     if not con.execute("SELECT count(*) FROM _waiting").fetchall()[0][0]:
         return 0  # none whose key this load stored
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
-    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma"))  # each row as its load read it
+    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS
