@@ -123,3 +123,21 @@ def test_cohort_months_appear_once_the_whole_cohort_reached_them(load_rows, stor
     curves = cl.cohort_curves(prepare(store, "2025-04-02", monthly), "2025-01", "2025-01")
     assert curves["months_since_enrolment"].tolist() == [1, 2]
     assert curves[["patients", "measured", "responders", "remitters"]].values.tolist() == [[2, 1, 1, 0], [2, 2, 2, 0]]
+
+
+def test_the_follow_up_note_says_the_last_month_is_not_complete():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"process": {"followup_within_days": 28}})
+    follow = pd.DataFrame({"month": pd.to_datetime(["2026-09-01", "2026-10-01"]), "period": ["Sep 2026", "Oct 2026"]})
+    assert co.follow_up_note(run, follow, "month") == (
+        "Assessments after 2026-10-03 are not counted yet (28 days to follow up have not passed by 2026-10-31): "
+        "Oct 2026 covers only the assessments up to then.")
+    assert co.follow_up_note(run, follow[follow["month"] < "2026-10-01"], "month") == "", "September's 4 weeks have all passed"
+    rolled = pd.DataFrame({"month": pd.to_datetime(["2025-11-01"]), "period": ["Nov 2025 - Oct 2026"]})
+    assert "Nov 2025 - Oct 2026 covers only" in co.follow_up_note(run, rolled, "period")

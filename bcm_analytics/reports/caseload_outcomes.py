@@ -370,6 +370,22 @@ def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
     return out
 
 
+def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str) -> str:
+    """Which initial assessments the follow-up rates cover: an assessment counts once its days to
+    follow up have passed, so the last period holds only its earlier assessments (a rate over
+    1 of them read as 100% for the month). Empty when every shown period is complete."""
+    days = int(run.definitions["process"]["followup_within_days"])
+    cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
+    if follow.empty:
+        return ""
+    last = follow.loc[follow["month"].idxmax()]
+    if grain == "month" and pd.Timestamp(last["month"]) + pd.offsets.MonthEnd(0) <= cutoff:
+        return ""  # (a quarter or a year shown ends with the report's last month)
+    shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
+    return (f"Assessments after {cutoff:%Y-%m-%d} are not counted yet ({days} days to follow up have not passed by "
+            f"{run.as_of:%Y-%m-%d}): {shown} covers only the assessments up to then.")
+
+
 def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m") -> str:
     """Which baseline months the trend covers and why later ones are missing."""
     w = run.definitions["windows"][window]

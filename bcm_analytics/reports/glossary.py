@@ -71,6 +71,9 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                                        "(counted in the month of the assessment, once its 4 weeks have passed)"),
         ("not improving", f"{o['not_improving_after_days']} days or more after the baseline and the latest score neither below "
                           f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline"),
+        ("no recent review", f"of the patients not improving, those with no psychiatric case review in the last "
+                             f"{o['not_improving_review_days']} days (a shorter window than the case-review column's "
+                             f"{p['review_within_days']} days: a patient not improving is due sooner)"),
         ("caseload guidance", f"{lo}-{hi} active patients per 1.0 FTE care manager (AIMS Center, band "
                               f"'{d['caseload']['band'].replace('_', ' ')}'); part-time care managers scale it by their FTE"),
         ("definitions", f"version {definitions.version} ({definitions.source})"),
