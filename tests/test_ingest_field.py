@@ -293,3 +293,11 @@ def test_h_mm_minutes_of_four_hours_or_more_are_set_aside_not_read_as_hours(with
         3, ["minutes readable as number"],
         "minutes '20:00' is not read: as hours:minutes it would be 20 h 00 min, as minutes:seconds 20 min 00 s (H:MM is read "
         "only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)")]
+
+
+def test_a_delimiter_at_the_end_of_the_header_is_named_in_the_load_line(with_patient, tmp_path):
+    text = LOGS.replace("\n", ",\n") + "E1,P1,bhcm,2025-02-10,30,outreach,\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(with_patient, path)
+    assert result.rows_loaded == 1
+    assert summary_line(path, result).endswith("extra columns dropped: (a column with no name: a delimiter at the end of the header?)")

@@ -36,7 +36,7 @@ def names(columns: list[str], shown: int = 12) -> str:
     """Column names for a load line: the first dozen and how many more (an export with thousands
     of extra columns once printed them all on one line)."""
     more = f" and {len(columns) - shown:,} more" if len(columns) > shown else ""
-    return ", ".join(columns[:shown]) + more
+    return ", ".join(c or "(a column with no name: a delimiter at the end of the header?)" for c in columns[:shown]) + more
 
 
 def summary_line(path: Path, result: FileResult | FileRefused) -> str:
