@@ -301,3 +301,17 @@ def test_a_delimiter_at_the_end_of_the_header_is_named_in_the_load_line(with_pat
     result = load_file(with_patient, path)
     assert result.rows_loaded == 1
     assert summary_line(path, result).endswith("extra columns dropped: (a column with no name: a delimiter at the end of the header?)")
+
+
+def test_a_corrected_copy_in_a_folder_loads_after_the_file_it_corrects(store, tmp_path):
+    from bcm_analytics.ingest import discover
+
+    exports = tmp_path / "exports"
+    write(exports, "patients.csv", PATIENTS)
+    write(exports, "time_logs_2025-02.csv", LOGS + "E2,P1,bhcm,2025-02-10,40,outreach\n")
+    write(exports, "time_logs_2025-02 (corrected).csv", LOGS + "E2,P1,bhcm,2025-02-10,20,outreach\n")
+    files, _ = discover([exports])
+    assert [f.name for f in files] == ["patients.csv", "time_logs_2025-02.csv", "time_logs_2025-02 (corrected).csv"]
+    for f in files:
+        load_file(store, f)
+    assert store.execute("SELECT minutes FROM staging.time_logs").fetchall() == [(20.0,)]

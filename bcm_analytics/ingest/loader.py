@@ -92,11 +92,15 @@ def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Pa
                 except FileRefused:
                     ignored.append(f)
 
-    def rank(f: Path) -> tuple[int, str]:
+    def rank(f: Path) -> tuple[int, str, str, str]:
+        """Load order, then folder and name without the extension, so a file whose name extends
+        another's loads after it: 'time_logs_2025-02 (corrected).csv' after 'time_logs_2025-02.csv'
+        (by the whole name, ' (' sorts before '.csv' and the original would replace the correction)."""
         try:
-            return order[table_for(f, table).name], str(f)
+            first = order[table_for(f, table).name]
         except FileRefused:
-            return 0, str(f)
+            first = 0
+        return first, str(f.parent), f.name.split(".")[0], f.name
 
     return sorted(chosen, key=rank), ignored
 
