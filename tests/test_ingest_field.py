@@ -315,3 +315,15 @@ def test_a_corrected_copy_in_a_folder_loads_after_the_file_it_corrects(store, tm
     for f in files:
         load_file(store, f)
     assert store.execute("SELECT minutes FROM staging.time_logs").fetchall() == [(20.0,)]
+
+
+def test_start_times_as_clocks_write_them_and_an_unreadable_one_is_called_a_time(with_patient, tmp_path):
+    text = (LOGS_TIMED + "E1,P1,bhcm,2025-02-10,2:30pm,30,outreach\nE2,P1,bhcm,2025-02-10,14:30:00.000,30,outreach\n"
+            "E3,P1,bhcm,2025-02-10,1430,30,outreach\n")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    got = with_patient.execute("SELECT entry_id, CAST(start_time_local AS VARCHAR) FROM staging.time_logs ORDER BY 1").fetchall()
+    assert got == [("E1", "2025-02-10 14:30:00"), ("E2", "2025-02-10 14:30:00")]
+    assert quarantined(with_patient, result.load_id) == [(
+        4, ["start_time readable as datetime"],
+        "start_time '1430' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a known format "
+        "(2025-01-31 14:05, 2025-01-31T14:05:00Z)")]

@@ -73,6 +73,8 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
 def problem(col: ColumnSpec, options: TextOptions) -> str:
     """SQL for the sentence saying why the text of `col` could not be read, naming what is accepted."""
     raw = raw_name(col.name)
+    if col.time_of:
+        return f"bcm_time_problem({sql_text(col.name)}, {raw})"
     if col.type in ("date", "datetime"):
         return f"bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot})"
     return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)})"

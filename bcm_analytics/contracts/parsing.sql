@@ -123,11 +123,17 @@ CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp) AS
          || '2025-01-31 14:05, 2025-01-31T14:05:00Z, an Excel serial day, epoch seconds)'
   END;
 
--- A time of day alone (start_time = '09:30'): the time part, else NULL.
+-- Why a start time could not be read: it is a time of day, or a date-time (evaluated only for
+-- rows set aside).
+CREATE OR REPLACE TEMP MACRO bcm_time_problem(column_name, s) AS
+  column_name || ' ''' || s || ''' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a '
+  || 'known format (2025-01-31 14:05, 2025-01-31T14:05:00Z)';
+
+-- A time of day alone (start_time = '09:30', '2:30 PM', '2:30pm', '14:30:00.000'): the time part, else NULL.
 CREATE OR REPLACE TEMP MACRO bcm_parse_time_of_day(s) AS
   CASE
     WHEN bcm_is_clock(s) THEN try_cast(s AS TIME)
-    ELSE CAST(try_strptime(s, ['%H:%M', '%H:%M:%S', '%I:%M %p', '%I:%M:%S %p']) AS TIME)
+    ELSE CAST(try_strptime(s, ['%H:%M', '%H:%M:%S', '%H:%M:%S.%f', '%I:%M %p', '%I:%M:%S %p', '%I:%M%p']) AS TIME)
   END;
 
 -- Numbers: digits with a decimal point (or, in a ;-delimited file whose column uses it
