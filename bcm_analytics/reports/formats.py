@@ -55,7 +55,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "not_improving": ("not improving", "count"), "not_improving_no_review": ("not improving, no recent review", "count"),
     "pct_not_improving": ("not improving", "rate"), "pct_not_improving_no_review": ("of those, no recent review", "rate"),
     "contacts_per_patient_month": ("contacts per patient-month", "decimal"),
-    "minutes_per_patient_month": ("minutes per patient-month", "decimal"),
+    "minutes_per_patient_month": ("minutes per patient served", "decimal"),
     "mean_weeks_in_treatment": ("mean weeks in treatment", "decimal"), "mean_phq9_first": ("mean first PHQ-9", "decimal"),
     "mean_phq9_last": ("mean last PHQ-9", "decimal"), "mean_gad7_first": ("mean first GAD-7", "decimal"),
     "mean_gad7_last": ("mean last GAD-7", "decimal"), "phq9_patients": ("active patients with a PHQ-9", "count"),

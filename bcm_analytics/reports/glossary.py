@@ -46,6 +46,8 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
     terms = [
         ("active caseload", ACTIVE_CASELOAD),
         ("patients served", "patients on the caseload on any day of the month (the base of per-patient-month figures)"),
+        ("minutes per patient served", "all minutes logged in the month over the patients served, those with no time "
+                                       "logged included (the program overview's minutes per patient with time leaves them out)"),
         ("baseline", f"the first score of an instrument in the treatment episode, counting scores up to "
                      f"{d['episode']['baseline_lookback_days']} days before enrolment"),
         ("measured population", f"patients whose baseline falls in the report period and is {o['eligible_baseline_min']} or "
@@ -128,6 +130,8 @@ def overview_terms(external: bool = False) -> list[tuple[str, str]]:
         ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
         ("minutes logged", "every minute of care-manager time logged for the clinic's patients, before any billing rule"),
         ("patients with time", "patients with any time logged in the month"),
+        ("minutes per patient with time", "minutes logged in the month over the patients with time (the caseload "
+                                          "report's minutes per patient served counts every patient on the caseload)"),
     ] + privacy_terms(external)
 
 
