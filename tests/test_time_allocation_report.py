@@ -103,6 +103,13 @@ def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
         == (20, "36 minutes", 4)
 
 
+def test_the_lost_value_names_the_months_that_would_bill_more():
+    """$1,944 'in 57 patient-months' read as every month losing money, where 18 would bill more."""
+    lost = pd.DataFrame({"reason": [TOTAL], "months_affected": [57], "months_billing_more": [18], "lost_value": [1944.44]})
+    lost.attrs["suppressed"] = {}
+    assert ta._lost_detail(lost, 0) == "at the fee schedule in the 18 patient-months that would bill more (of 57 with such minutes)"
+
+
 def test_external_tables_hide_small_counts_and_the_minutes_over_them(alloc):
     external = Privacy("external")
     outcomes = ta.breakdown(alloc, external, "outcome").set_index("outcome")

@@ -312,9 +312,13 @@ def _value(frame: pd.DataFrame, index, col: str) -> tuple:
 
 
 def _lost_detail(frame: pd.DataFrame, index) -> str:
-    months = "" if _hidden(frame, index, "months_affected") else \
-        f" in {formats.count(frame.loc[index, 'months_affected'])} patient-months"
-    return f"at the fee schedule{months}"
+    """The base of the lost value: the patient-months that would bill more (most months with such
+    minutes would not: the minutes do not reach the next code)."""
+    if _hidden(frame, index, "months_billing_more"):
+        return "at the fee schedule"
+    more = f" in the {formats.count(frame.loc[index, 'months_billing_more'])} patient-months that would bill more"
+    of = "" if _hidden(frame, index, "months_affected") else f" (of {formats.count(frame.loc[index, 'months_affected'])} with such minutes)"
+    return f"at the fee schedule{more}{of}"
 
 
 def _over(frame: pd.DataFrame, index) -> str:
