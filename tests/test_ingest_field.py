@@ -327,3 +327,14 @@ def test_start_times_as_clocks_write_them_and_an_unreadable_one_is_called_a_time
         4, ["start_time readable as datetime"],
         "start_time '1430' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a known format "
         "(2025-01-31 14:05, 2025-01-31T14:05:00Z)")]
+
+
+def test_rows_waiting_for_a_patient_loaded_under_another_spelling_of_its_id_are_named(store, tmp_path):
+    """A spreadsheet wrote patient 123 as 123.0 and patient 00123 as 123: those rows wait for ever
+    (matching them would be a guess), so the load line says what they look like."""
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\n123,Medicare,2025-01-02\n00456,Medicare,2025-01-02\n"))
+    text = LOGS + "E1,123.0,bhcm,2025-02-10,30,outreach\nE2,456,bhcm,2025-02-10,30,outreach\nE3,789,bhcm,2025-02-10,30,outreach\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(store, path)
+    assert (result.rows_waiting, result.rows_waiting_like_known) == (3, 2)
+    assert "; 2 of the waiting rows name a patient id that is loaded written another way" in summary_line(path, result)

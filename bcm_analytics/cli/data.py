@@ -55,6 +55,9 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
         extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
     waiting = f" ({result.rows_waiting:,} waiting for rows they refer to)" if result.rows_waiting else ""
+    if result.rows_waiting_like_known:
+        extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "
+                  "another way (123.0 for 123, 123 for 00123: ids a spreadsheet turned into numbers?)")
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     return (
         f"{path}: {result.table}: read {result.rows_read:,} = loaded {result.rows_loaded:,}{changed}"

@@ -21,6 +21,12 @@ CREATE OR REPLACE TEMP MACRO bcm_field(s) AS
   nullif(CASE WHEN contains(bcm_blanks(), left(s, 1)) OR contains(bcm_blanks(), right(s, 1))
               THEN trim(s, bcm_blanks()) ELSE s END, '');
 
+-- An id as a spreadsheet may have rewritten it: without a trailing .0 (123.0, a number) and
+-- without leading zeros (00123), for telling a person that a waiting row's patient may be
+-- loaded under another spelling. Never used to match rows: that would be a guess.
+CREATE OR REPLACE TEMP MACRO bcm_id_number(s) AS
+  ltrim(regexp_replace(s, '\.0+$', ''), '0');
+
 -- A value as a reason sentence quotes it: whole numbers without '.0', empty as '(empty)'. Text
 -- is quoted as written: a patient id '123.0' (an id a spreadsheet made a number) is not '123'.
 CREATE OR REPLACE TEMP MACRO bcm_show(x) AS

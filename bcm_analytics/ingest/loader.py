@@ -49,6 +49,7 @@ class FileResult:
     rows_waiting: int = 0  # of rows_quarantined: waiting for a row they refer to (status 'waiting')
     rows_warned: int = 0  # of rows_loaded: kept with a warning (meta.row_warnings)
     rows_admitted: int = 0  # rows of earlier loads this load admitted from the quarantine
+    rows_waiting_like_known: int = 0  # of rows_waiting: naming a loaded patient as a spreadsheet rewrites ids (123.0)
     header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
 
     @property
@@ -171,6 +172,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     rows.check(con, spec, text)
     failed, waiting = rows.quarantine_failures(con, spec)
+    like_known = rows.waiting_like_known(con, spec) if waiting else 0
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
     rows.supersede_open(con, load_id, spec)
@@ -179,7 +181,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
-        header_line=src.header_line,
+        header_line=src.header_line, rows_waiting_like_known=like_known,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

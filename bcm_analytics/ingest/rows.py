@@ -77,6 +77,18 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
     return con.execute(f"SELECT count(*), count(*) FILTER (WHERE {WAITS}) FROM _checked WHERE NOT _ok").fetchall()[0]
 
 
+def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
+    """Of this batch's rows waiting for their patient, those whose patient id is a loaded one
+    as a spreadsheet rewrites ids (123.0 for 123, 123 for 00123): they would wait for ever, so
+    the load line says so. Not a match: the rows still wait."""
+    if "patient_id" not in spec.column_names or spec.name == "patients":
+        return 0
+    return con.execute(
+        f"""SELECT count(*) FROM _checked WHERE NOT _ok AND {WAITS}
+              AND bcm_id_number(patient_id) IN (SELECT bcm_id_number(patient_id) FROM staging.patients)"""
+    ).fetchall()[0][0]
+
+
 def _hold(con: duckdb.DuckDBPyConnection, spec: TableSpec, waiting: str) -> None:
     """Waiting rows whose check names a holding table (claims without a known patient) go there too."""
     checks = contract_checks.row_checks(spec.name)
