@@ -104,3 +104,26 @@ def test_external_months_hide_billed_and_paid_where_dollars_at_stake_are_hidden(
     assert march not in hidden.get("expected_amount", ()), "expected dollars stay: they say nothing of what was billed"
     _, internal = br.monthly(recon, Privacy("internal"))
     assert not any(internal.attrs["suppressed"].values())
+
+
+def test_external_reconciled_share_is_hidden_where_it_would_give_back_a_hidden_count():
+    """478 patient-months, 16 with a compliance finding (shown) and 3 with a revenue finding
+    (hidden): a shown 96.0% reconciled gives back 478 - 459 - 16 = 3."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from bcm_analytics.reports import billing_reconciliation as br
+    from bcm_analytics.reports.privacy import Privacy
+
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=2, freq="MS"), "patient_months": [239, 239],
+                           "reconciled_months": [230, 229], "expected_amount": [9000.0] * 2, "billed_amount": [9000.0] * 2,
+                           "paid_amount": [8800.0] * 2, "months_with_revenue_finding": [1, 2], "missed_revenue": [146.0, 290.0],
+                           "months_with_denial": [0, 0], "denied_amount": [0.0, 0.0],
+                           "months_with_compliance_finding": [8, 8], "compliance_exposure": [900.0, 900.0]})
+    recon = br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 2, 1), {})
+    _, rates = br.reconciled(recon, Privacy("external"))
+    total = rates.index[rates["period"] == "All"][0]
+    assert total in rates.attrs["suppressed"]["pct_reconciled"]
+    _, internal = br.reconciled(recon, Privacy("internal"))
+    assert internal["pct_reconciled"].notna().all()
