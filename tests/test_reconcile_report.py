@@ -127,3 +127,17 @@ def test_external_reconciled_share_is_hidden_where_it_would_give_back_a_hidden_c
     assert total in rates.attrs["suppressed"]["pct_reconciled"]
     _, internal = br.reconciled(recon, Privacy("internal"))
     assert internal["pct_reconciled"].notna().all()
+
+
+def test_a_breakdowns_reconciled_share_is_hidden_beside_a_hidden_count_of_findings():
+    import pandas as pd
+
+    from bcm_analytics.reports import billing_reconciliation as br
+
+    part = pd.DataFrame({"group": ["North", "South", "West", "All"], "patient_months": [120, 130, 152, 402],
+                         "pct_reconciled": [0.95, 1.0, 0.97, 0.97], "months_with_revenue_finding": [0, 0, 3, 3],
+                         "months_with_compliance_finding": [6, 0, 2, 8]})
+    part.attrs["suppressed"] = {"months_with_revenue_finding": frozenset({2, 3}), "months_with_compliance_finding": frozenset({0, 2, 3})}
+    out = br._share_beside_hidden_stakes(part, key="group", total="All")
+    assert out.attrs["suppressed"]["pct_reconciled"] == frozenset({0, 2, 3})
+    assert out["pct_reconciled"].isna().tolist() == [True, False, True, True]

@@ -151,12 +151,7 @@ def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFra
     def build(grain):
         frame = with_total(by_period(recon.months, "month", grain, MONTH_COUNTS + STAKE_COUNTS, start=recon.start, end=recon.end))
         frame["pct_reconciled"] = frame["reconciled_months"] / frame["patient_months"].where(frame["patient_months"] > 0)
-        safe = protect_periods(privacy, frame, MONTH_COUNTS + STAKE_COUNTS, rates=RECONCILED)
-        # The months that do not reconcile are those with a revenue or a compliance finding: beside
-        # the patient-months and a shown count of one kind, the share gives back a hidden count of
-        # the other (478 x 96.0% = 459 reconciled; 478 - 459 - 16 with compliance = 3).
-        stakes = sorted({i for c in STAKE_COUNTS for i in safe.attrs["suppressed"].get(c, ())})
-        return hide_beside(safe, ["pct_reconciled"], stakes, key="period") if stakes else safe
+        return _share_beside_hidden_stakes(protect_periods(privacy, frame, MONTH_COUNTS + STAKE_COUNTS, rates=RECONCILED))
     return privacy.roll_up(build, ["pct_reconciled"])
 
 
@@ -288,8 +283,17 @@ def breakdowns(recon: Reconciliation, privacy: Privacy) -> dict[str, pd.DataFram
                                     for c in set(tables[(dim,)].attrs["suppressed"]) | set(grand.attrs["suppressed"])}
         label = part[dim].map(lambda v: "All" if v == TOTAL else recon.clinic_names.get(v, v) if dim == "clinic_id" else v)
         part.insert(0, "group", label)
-        out[name] = part
+        out[name] = _share_beside_hidden_stakes(part, key="group", total="All")
     return out
+
+
+def _share_beside_hidden_stakes(frame: pd.DataFrame, key: str = "period", total=TOTAL) -> pd.DataFrame:
+    """The reconciled share hidden where a row's count of revenue or compliance months is: the
+    months that do not reconcile are those with either finding, so beside the patient-months and
+    one shown count the share gives back the other (478 x 96.0% = 459; 478 - 459 - 16 = 3)."""
+    hidden = frame.attrs.get("suppressed", {})
+    stakes = sorted({i for c in STAKE_COUNTS for i in hidden.get(c, ())} & set(frame.index))
+    return hide_beside(frame, ["pct_reconciled"], stakes, key=key, total=total) if stakes else frame
 
 
 # --- near threshold -------------------------------------------------------------------------
