@@ -401,3 +401,14 @@ def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_dupli
     assert list(rows.loc[[("R", "99494"), ("D", "99494")], "amount_at_stake"]) == [112, 56]
     assert rows.loc[("R", "99494"), "explanation"] == (
         "99494 is billed 2 times for 2025-01 (claims R1, R2); void the duplicate line(s).")
+
+
+def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_months_totals(program):
+    """No consent on file: the 99492 claim is both missing_consent and unsupported_claim, each
+    $100 at stake as a finding; the month's compliance exposure is the claim's $100, not $200."""
+    con = program([patient("A", consent="")], [minutes("A", "2025-01-10", 40)], [claim("C1", "A", "2025-01-31", "99492", charge=100)])
+    rows = findings(con, "2025-01")
+    compliance = rows[rows.severity == "compliance"]
+    assert sorted(compliance.finding) == ["missing_consent", "unsupported_claim"] and list(compliance.amount_at_stake) == [100, 100]
+    assert compliance.counted_at_stake.sum() == 100
+    assert list(monthly_totals(con, "2025-01", "2025-01").compliance_exposure) == [100]

@@ -245,8 +245,8 @@ def patient_months(rows: pd.DataFrame) -> pd.DataFrame:
     flagged = rows.assign(
         reconciled=rows.finding == "matched",
         has_lines=(rows.severity != "info") | (rows.finding == "matched"),
-        missed_revenue=rows.amount_at_stake.where(rows.severity == "revenue", 0.0),
-        compliance_exposure=rows.amount_at_stake.where(rows.severity == "compliance", 0.0),
+        missed_revenue=rows.counted_at_stake.where(rows.severity == "revenue", 0.0),
+        compliance_exposure=rows.counted_at_stake.where(rows.severity == "compliance", 0.0),
         revenue_finding=rows.severity == "revenue",
         compliance_finding=rows.severity == "compliance",
     )

@@ -334,7 +334,14 @@ written AS (
         FROM decided)
 )
 SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.expected_units, f.billed_code,
-       f.billed_units, f.claim_ids, round(coalesce(f.amount_at_stake, 0), 2) AS amount_at_stake, f.explanation,
+       f.billed_units, f.claim_ids, round(coalesce(f.amount_at_stake, 0), 2) AS amount_at_stake,
+       -- the finding's dollars as a month's totals count them: the same billed code on the same claims
+       -- at stake twice in a severity (missing_consent and unsupported_claim) counts once
+       round(CASE WHEN f.claim_ids IS NOT NULL AND row_number() OVER (
+                    PARTITION BY f.patient_id, f.service_month, f.severity, f.billed_code, f.claim_ids
+                    ORDER BY f.amount_at_stake DESC NULLS LAST, f.finding) > 1 THEN 0
+                  ELSE coalesce(f.amount_at_stake, 0) END, 2) AS counted_at_stake,
+       f.explanation,
        f.clinic_id, f.care_manager_id, f.payer, f.payer_class, f.billing_setting, f.program, f.month_type,
        f.episode_id, f.countable_minutes,
        round((SELECT sum(expected_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month), 2) AS month_expected_amount,

@@ -27,8 +27,8 @@ billed AS (
 per_month AS (
   SELECT patient_id, service_month, bool_and(finding = 'matched') AS reconciled,
          bool_or(severity <> 'info' OR finding = 'matched') AS has_lines,
-         sum(amount_at_stake) FILTER (WHERE severity = 'revenue') AS revenue,
-         sum(amount_at_stake) FILTER (WHERE severity = 'compliance') AS compliance
+         sum(counted_at_stake) FILTER (WHERE severity = 'revenue') AS revenue,
+         sum(counted_at_stake) FILTER (WHERE severity = 'compliance') AS compliance
   FROM marts.recon_findings f
   WHERE f.patient_id IN (SELECT patient_id FROM patients) OR (f.clinic_id IS NULL AND clinic_ IS NULL AND payer_ IS NULL)
   GROUP BY patient_id, service_month
