@@ -412,3 +412,6 @@ def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_mon
     assert sorted(compliance.finding) == ["missing_consent", "unsupported_claim"] and list(compliance.amount_at_stake) == [100, 100]
     assert compliance.counted_at_stake.sum() == 100
     assert list(monthly_totals(con, "2025-01", "2025-01").compliance_exposure) == [100]
+    unsupported = compliance[compliance.finding == "unsupported_claim"].explanation.iloc[0]
+    assert unsupported == ("Claim C1 bills 99492 for 2025-01 but no countable minutes are logged that month (40 logged "
+                           "before consent); void the line or document the time.")

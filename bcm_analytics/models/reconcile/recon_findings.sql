@@ -231,8 +231,9 @@ written AS (
              minutes_text, expected_units,
              CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
     WHEN reason = 'no_minutes' THEN
-      format('Claim {} bills {} for {} but no countable minutes are logged that month; void the line or document the time.',
-             claim_ids, billed_code, month_text)
+      format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
+             claim_ids, billed_code, month_text,
+             CASE WHEN unconsented_minutes > 0 THEN format(' ({:g} logged before consent)', unconsented_minutes) ELSE '' END)
     WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
       format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} countable minutes in {} support no code it pays{}; void the line or document the time.',
              claim_ids, billed_code, payer, payer_class, minutes_text, month_text,
