@@ -400,3 +400,22 @@ def test_warnings_for_a_period_name_only_what_falls_in_it(program):
     assert warnings(con, start="2022-01", end="2022-12") == old
     assert warnings(con, start="2026-01") == []
     assert warnings(con, start="2021-01", end="2022-03") == old
+
+
+def test_chronic_care_management_time_does_not_count_and_blocks_cocm_time_inside_it(load_rows, store):
+    """billing_rules.md s6 item 8: time double counted with CCM. A care manager's CCM call is
+    separately billed: its 30 minutes do not count, nor do the 10 minutes of outreach logged inside it."""
+    from bcm_analytics.billing import billing_lines, time_entries
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-02", "consent_date": "2025-01-02",
+                            "treating_provider_npi": "1234567893"}])
+    load_rows("time_logs", [
+        {"entry_id": "E1", "patient_id": "P1", "staff_id": "S1", "staff_role": "bhcm", "service_date": "2025-01-10",
+         "start_time": "09:00", "minutes": "30", "activity_type": "chronic_care_management"},
+        {"entry_id": "E2", "patient_id": "P1", "staff_id": "S1", "staff_role": "bhcm", "service_date": "2025-01-10",
+         "start_time": "09:10", "minutes": "10", "activity_type": "outreach"},
+        {"entry_id": "E3", "patient_id": "P1", "staff_id": "S1", "staff_role": "bhcm", "service_date": "2025-01-20",
+         "minutes": "36", "activity_type": "follow_up_contact"}])
+    entries = time_entries(store, "2025-01").set_index("entry_id")
+    assert entries.loc[["E1", "E2", "E3"], "counted_minutes"].tolist() == [0, 0, 36]
+    assert billing_lines(store, "2025-01")["code"].tolist() == ["99492"]

@@ -11,7 +11,7 @@ CREATE OR REPLACE MACRO marts.activity_category(activity_type_) AS
          THEN 'patient contact'
        WHEN lower(trim(activity_type_)) IN ('care_coordination', 'treatment_planning', 'caseload_review', 'registry_tracking')
          THEN 'care planning and coordination'
-       WHEN lower(trim(activity_type_)) IN ('psychotherapy', 'psychiatric_evaluation', 'e_m_visit', 'digital_mental_health')
+       WHEN lower(trim(activity_type_)) IN ('psychotherapy', 'psychiatric_evaluation', 'e_m_visit', 'digital_mental_health', 'chronic_care_management')
          THEN 'separately billed service'
        WHEN lower(trim(activity_type_)) = 'administrative' THEN 'administrative'
        WHEN lower(trim(activity_type_)) = 'no_show' THEN 'no-show'
