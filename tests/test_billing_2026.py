@@ -510,3 +510,10 @@ def test_bcm_reconcile_on_the_situations_issue_10_lists(program, tmp_path):
     assert (got["Q", "2026-01"].finding, got["Q", "2026-01"].expected_code) == ("matched", "99492")  # the organization NPI
     assert set(rows.finding) == {"matched", "unsupported_claim"}
     assert "claim_quarantined" in reconcile.__doc__ and "no_initiating_visit" in reconcile.__doc__
+
+
+def test_both_base_codes_in_one_month_says_which_line_to_void(program, tmp_path):
+    rows = every_finding(program, tmp_path)
+    [text] = rows[rows.reason == "initial_with_subsequent"].explanation.tolist()
+    assert text.startswith("99492 and 99493 billed in one month; only ") and text.endswith(" line.")
+    assert "void the 9949" in text

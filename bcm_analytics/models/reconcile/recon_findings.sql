@@ -313,7 +313,9 @@ written AS (
       format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
              replace(billed_code, ' + ', ' and '))
     WHEN reason = 'initial_with_subsequent' THEN
-      format('{} billed in one month; only {} is supported.', replace(billed_code, ' + ', ' and '), coalesce(expected_code, 'neither'))
+      format('{} billed in one month; {}', replace(billed_code, ' + ', ' and '),
+             CASE WHEN expected_code IS NULL THEN 'neither is supported: void both lines or document the time.'
+                  ELSE format('only {} is supported: void the {} line.', expected_code, coalesce(nullif(voided, ''), 'other')) END)
     WHEN reason = 'add_on_with_mirror' THEN
       format('{} billed in one month: an APCM add-on and the code it mirrors are never billed together for a patient; void the {} line.',
              replace(billed_code, ' + ', ' and '), voided)
