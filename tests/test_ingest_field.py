@@ -338,3 +338,11 @@ def test_rows_waiting_for_a_patient_loaded_under_another_spelling_of_its_id_are_
     result = load_file(store, path)
     assert (result.rows_waiting, result.rows_waiting_like_known) == (3, 2)
     assert "; 2 of the waiting rows name a patient id that is loaded written another way" in summary_line(path, result)
+
+
+def test_utf32_is_refused_in_one_line_not_read_as_utf16(store, tmp_path):
+    path = write(tmp_path, "patients.csv", PATIENTS, encoding="utf-32")
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, path)
+    assert refused.value.problem == "UTF-32 text, which is not read; save it as UTF-8 (in Excel: Save As, CSV UTF-8) and load it again"
+    assert "\x00" not in str(refused.value)

@@ -173,6 +173,8 @@ def scan(path: Path) -> Scan:
         head = f.read(1 << 16)
     if not head:
         raise FileRefused(path, "the file is empty; expected at least a header row")
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts with FF FE
+        raise FileRefused(path, f"UTF-32 text, which is not read; {SAVE_AS_UTF8}")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _scan_utf16(path)
     if order := _utf16_without_bom(head):
