@@ -141,3 +141,26 @@ def test_a_breakdowns_reconciled_share_is_hidden_beside_a_hidden_count_of_findin
     out = br._share_beside_hidden_stakes(part, key="group", total="All")
     assert out.attrs["suppressed"]["pct_reconciled"] == frozenset({0, 2, 3})
     assert out["pct_reconciled"].isna().tolist() == [True, False, True, True]
+
+
+def test_external_headline_hides_billed_and_paid_beside_a_hidden_missed_revenue():
+    """Expected $54,000 and billed $53,854 beside a hidden missed revenue would give it back ($146)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from bcm_analytics.reports import billing_reconciliation as br
+    from bcm_analytics.reports.privacy import Privacy
+
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"), "patient_months": [60] * 6,
+                           "reconciled_months": [60, 60, 59, 60, 60, 60], "expected_amount": [9000.0] * 6,
+                           "billed_amount": [9000.0, 9000.0, 8854.0, 9000.0, 9000.0, 9000.0], "paid_amount": [8800.0] * 6,
+                           "months_with_revenue_finding": [0, 0, 1, 0, 0, 0], "missed_revenue": [0, 0, 146.0, 0, 0, 0],
+                           "months_with_denial": [0] * 6, "denied_amount": [0.0] * 6,
+                           "months_with_compliance_finding": [0] * 6, "compliance_exposure": [0.0] * 6})
+    recon = br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 6, 1), {})
+    cards = {c.label: c for c in br.headlines(recon, Privacy("external"))}
+    assert cards["expected"].value == 54000 and not cards["expected"].hidden
+    assert cards["billed"].hidden and cards["paid"].hidden and cards["missed revenue"].hidden
+    internal = {c.label: c for c in br.headlines(recon, Privacy("internal"))}
+    assert internal["billed"].value == 53854

@@ -45,6 +45,10 @@ BREAKDOWN_COUNTS = ["patient_months", "reconciled_months", "months_with_revenue_
 BREAKDOWN_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"],
                      "compliance_exposure": ["months_with_compliance_finding"]}
 RECONCILED = {"pct_reconciled": ("reconciled_months", "patient_months")}
+# Expected minus billed is the missed revenue less the compliance exposure, and billed minus paid
+# the denied dollars: where a count of months at stake is hidden, billed and paid are too.
+HIDE_BILLED_WITH_STAKES = {"expected_amount": ["patient_months"], "billed_amount": ["patient_months", *STAKE_COUNTS],
+                           "paid_amount": ["patient_months", *STAKE_COUNTS]}
 
 
 @dataclass
@@ -97,7 +101,7 @@ def _denials(rows: pd.DataFrame) -> pd.DataFrame:
 def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
     """Expected, billed, paid, missed revenue, compliance exposure and denied dollars for the period."""
     total = privacy.protect(recon.totals().to_frame().T, MONTH_COUNTS + STAKE_COUNTS,
-                            hide_with={**{d: ["patient_months"] for d in MONTH_DOLLARS}, **STAKE_DOLLARS})
+                            hide_with={**HIDE_BILLED_WITH_STAKES, **STAKE_DOLLARS})
     hidden = total.attrs["suppressed"]
     row = total.iloc[0]
 
@@ -131,15 +135,13 @@ def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]
     """Expected, billed and paid per month (or coarser), with the patient-months behind them
     and the period's total row.
 
-    Billed and paid dollars are hidden with a period's hidden dollars at stake too: expected
-    minus billed is the missed revenue less the compliance exposure, and billed minus paid the
-    denied dollars, so beside the expected amount they would give those back."""
+    Billed and paid dollars are hidden with a period's hidden dollars at stake too
+    (HIDE_BILLED_WITH_STAKES), with a partner period where one alone would be."""
     def build(grain):
         frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
                                      start=recon.start, end=recon.end))
-        safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with={d: ["patient_months"] for d in MONTH_DOLLARS})
-        stakes = sorted(i for i in {i for c in STAKE_COUNTS for i in safe.attrs["suppressed"].get(c, ())}
-                        if safe.at[i, "period"] != TOTAL)
+        safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with=HIDE_BILLED_WITH_STAKES)
+        stakes = sorted({i for c in STAKE_COUNTS for i in safe.attrs["suppressed"].get(c, ())})
         return hide_beside(safe, ["billed_amount", "paid_amount"], stakes, key="period") if stakes else safe
     return privacy.roll_up(build, ["expected_amount"])
 
