@@ -3,11 +3,15 @@ hides small counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html.parser import HTMLParser
 
+import pandas as pd
 import pytest
 from html_tables import small_counts_in
 
+from bcm_analytics.reports import billing_reconciliation as br
+from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import render_report
 
 pytestmark = pytest.mark.slow
@@ -82,20 +86,7 @@ def test_external_months_hide_billed_and_paid_where_dollars_at_stake_are_hidden(
     """March's one missed 99493 ($146) is hidden in the dollars-at-stake table; beside March's
     expected dollars its billed dollars would be that amount short. March's billed and paid are
     hidden, and one other month's, so the period's billed total cannot give March's back."""
-    import datetime as dt
-
-    import pandas as pd
-
-    from bcm_analytics.reports import billing_reconciliation as br
-    from bcm_analytics.reports.privacy import Privacy
-
-    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"), "patient_months": [60] * 6,
-                           "reconciled_months": [60, 60, 59, 60, 60, 60], "expected_amount": [9000.0] * 6,
-                           "billed_amount": [9000.0, 9000.0, 8854.0, 9000.0, 8990.0, 9000.0], "paid_amount": [8800.0] * 6,
-                           "months_with_revenue_finding": [0, 0, 1, 0, 0, 0], "missed_revenue": [0, 0, 146.0, 0, 0, 0],
-                           "months_with_denial": [0] * 6, "denied_amount": [0.0] * 6,
-                           "months_with_compliance_finding": [0] * 6, "compliance_exposure": [0.0] * 6})
-    recon = br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 6, 1), {})
+    recon = six_months_one_missed(may_billed=8990.0)
     grain, table = br.monthly(recon, Privacy("external"))
     hidden = table.attrs["suppressed"]
     march = table.index[table["period"].str.contains("Mar")][0]
@@ -109,13 +100,6 @@ def test_external_months_hide_billed_and_paid_where_dollars_at_stake_are_hidden(
 def test_external_reconciled_share_is_hidden_where_it_would_give_back_a_hidden_count():
     """478 patient-months, 16 with a compliance finding (shown) and 3 with a revenue finding
     (hidden): a shown 96.0% reconciled gives back 478 - 459 - 16 = 3."""
-    import datetime as dt
-
-    import pandas as pd
-
-    from bcm_analytics.reports import billing_reconciliation as br
-    from bcm_analytics.reports.privacy import Privacy
-
     months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=2, freq="MS"), "patient_months": [239, 239],
                            "reconciled_months": [230, 229], "expected_amount": [9000.0] * 2, "billed_amount": [9000.0] * 2,
                            "paid_amount": [8800.0] * 2, "months_with_revenue_finding": [1, 2], "missed_revenue": [146.0, 290.0],
@@ -130,10 +114,6 @@ def test_external_reconciled_share_is_hidden_where_it_would_give_back_a_hidden_c
 
 
 def test_a_breakdowns_reconciled_share_is_hidden_beside_a_hidden_count_of_findings():
-    import pandas as pd
-
-    from bcm_analytics.reports import billing_reconciliation as br
-
     part = pd.DataFrame({"group": ["North", "South", "West", "All"], "patient_months": [120, 130, 152, 402],
                          "pct_reconciled": [0.95, 1.0, 0.97, 0.97], "months_with_revenue_finding": [0, 0, 3, 3],
                          "months_with_compliance_finding": [6, 0, 2, 8]})
@@ -145,22 +125,20 @@ def test_a_breakdowns_reconciled_share_is_hidden_beside_a_hidden_count_of_findin
 
 def test_external_headline_hides_billed_and_paid_beside_a_hidden_missed_revenue():
     """Expected $54,000 and billed $53,854 beside a hidden missed revenue would give it back ($146)."""
-    import datetime as dt
-
-    import pandas as pd
-
-    from bcm_analytics.reports import billing_reconciliation as br
-    from bcm_analytics.reports.privacy import Privacy
-
-    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"), "patient_months": [60] * 6,
-                           "reconciled_months": [60, 60, 59, 60, 60, 60], "expected_amount": [9000.0] * 6,
-                           "billed_amount": [9000.0, 9000.0, 8854.0, 9000.0, 9000.0, 9000.0], "paid_amount": [8800.0] * 6,
-                           "months_with_revenue_finding": [0, 0, 1, 0, 0, 0], "missed_revenue": [0, 0, 146.0, 0, 0, 0],
-                           "months_with_denial": [0] * 6, "denied_amount": [0.0] * 6,
-                           "months_with_compliance_finding": [0] * 6, "compliance_exposure": [0.0] * 6})
-    recon = br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 6, 1), {})
+    recon = six_months_one_missed()
     cards = {c.label: c for c in br.headlines(recon, Privacy("external"))}
     assert cards["expected"].value == 54000 and not cards["expected"].hidden
     assert cards["billed"].hidden and cards["paid"].hidden and cards["missed revenue"].hidden
     internal = {c.label: c for c in br.headlines(recon, Privacy("internal"))}
     assert internal["billed"].value == 53854
+
+
+def six_months_one_missed(may_billed: float = 9000.0) -> br.Reconciliation:
+    """Six months of 60 patient-months and $9,000 expected each; in March one missed 99493 ($146)."""
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=6, freq="MS"), "patient_months": [60] * 6,
+                           "reconciled_months": [60, 60, 59, 60, 60, 60], "expected_amount": [9000.0] * 6,
+                           "billed_amount": [9000.0, 9000.0, 8854.0, 9000.0, may_billed, 9000.0], "paid_amount": [8800.0] * 6,
+                           "months_with_revenue_finding": [0, 0, 1, 0, 0, 0], "missed_revenue": [0, 0, 146.0, 0, 0, 0],
+                           "months_with_denial": [0] * 6, "denied_amount": [0.0] * 6,
+                           "months_with_compliance_finding": [0] * 6, "compliance_exposure": [0.0] * 6})
+    return br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 6, 1), {})
