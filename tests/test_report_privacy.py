@@ -138,12 +138,13 @@ def test_a_clinics_hidden_month_hides_the_program_total_beside_it():
 
 
 def finding_rows(counts: dict[tuple[str, str], tuple[int, float]]) -> pd.DataFrame:
-    """Finding rows: {(severity, finding): (how many, dollars each)}, one patient-month each."""
+    """Finding rows: {(severity, finding): (how many, dollars each)}, one patient-month each (so each
+    finding's dollars count in the totals: counted_at_stake)."""
     rows = []
     for n, ((severity, finding), (k, dollars)) in enumerate(counts.items()):
         for i in range(k):
             rows.append({"patient_id": f"P{n}-{i}", "service_month": "2026-01", "finding": finding, "severity": severity,
-                         "amount_at_stake": dollars, "clinic_id": "C1", "care_manager_id": "M1", "payer_class": "medicare",
+                         "amount_at_stake": dollars, "counted_at_stake": dollars, "clinic_id": "C1", "care_manager_id": "M1", "payer_class": "medicare",
                          "payer": "Medicare", "expected_code": "99492", "expected_units": 1, "billed_code": None,
                          "billed_units": 0, "billing_setting": "fqhc", "program": "cocm"})
     return pd.DataFrame(rows)
