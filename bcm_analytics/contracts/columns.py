@@ -98,12 +98,11 @@ def typed_expressions(spec: TableSpec, options: TextOptions = TextOptions()) -> 
         if col.name in modifiers_of:  # its own column, else what followed the procedure code (99492-25)
             first.append(f"coalesce(upper({src}), bcm_procedure_modifiers({raw_name(modifiers_of[col.name])})) AS {col.name}")
             continue
-        if col.type == "date":
+        if col.type in ("date", "datetime"):
             src = options.date_text(col.name, src)
         if col.type != "datetime":
             first.append(f"{reader(col, src, options)} AS {col.name}")
             continue
-        src = options.date_text(col.name, src)
         local = f"bcm_parse_local({src}, {options.year_pivot})"
         if col.time_of:
             local = f"coalesce({local}, CAST({col.time_of}_local AS DATE) + bcm_parse_time_of_day({src}))"
