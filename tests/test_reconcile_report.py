@@ -118,7 +118,7 @@ def test_a_breakdowns_reconciled_share_is_hidden_beside_a_hidden_count_of_findin
                          "pct_reconciled": [0.95, 1.0, 0.97, 0.97], "months_with_revenue_finding": [0, 0, 3, 3],
                          "months_with_compliance_finding": [6, 0, 2, 8]})
     part.attrs["suppressed"] = {"months_with_revenue_finding": frozenset({2, 3}), "months_with_compliance_finding": frozenset({0, 2, 3})}
-    out = br._share_beside_hidden_stakes(part, key="group", total="All")
+    out = br._hide_beside_hidden_stakes(part, ["pct_reconciled"], key="group", total="All")
     assert out.attrs["suppressed"]["pct_reconciled"] == frozenset({0, 2, 3})
     assert out["pct_reconciled"].isna().tolist() == [True, False, True, True]
 

@@ -141,8 +141,7 @@ def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]
         frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
                                      start=recon.start, end=recon.end))
         safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with=HIDE_BILLED_WITH_STAKES)
-        stakes = sorted({i for c in STAKE_COUNTS for i in safe.attrs["suppressed"].get(c, ())})
-        return hide_beside(safe, ["billed_amount", "paid_amount"], stakes, key="period") if stakes else safe
+        return _hide_beside_hidden_stakes(safe, ["billed_amount", "paid_amount"])
     return privacy.roll_up(build, ["expected_amount"])
 
 
@@ -153,7 +152,8 @@ def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFra
     def build(grain):
         frame = with_total(by_period(recon.months, "month", grain, MONTH_COUNTS + STAKE_COUNTS, start=recon.start, end=recon.end))
         frame["pct_reconciled"] = frame["reconciled_months"] / frame["patient_months"].where(frame["patient_months"] > 0)
-        return _share_beside_hidden_stakes(protect_periods(privacy, frame, MONTH_COUNTS + STAKE_COUNTS, rates=RECONCILED))
+        return _hide_beside_hidden_stakes(protect_periods(privacy, frame, MONTH_COUNTS + STAKE_COUNTS, rates=RECONCILED),
+                                          ["pct_reconciled"])
     return privacy.roll_up(build, ["pct_reconciled"])
 
 
@@ -285,17 +285,19 @@ def breakdowns(recon: Reconciliation, privacy: Privacy) -> dict[str, pd.DataFram
                                     for c in set(tables[(dim,)].attrs["suppressed"]) | set(grand.attrs["suppressed"])}
         label = part[dim].map(lambda v: "All" if v == TOTAL else recon.clinic_names.get(v, v) if dim == "clinic_id" else v)
         part.insert(0, "group", label)
-        out[name] = _share_beside_hidden_stakes(part, key="group", total="All")
+        out[name] = _hide_beside_hidden_stakes(part, ["pct_reconciled"], key="group", total="All")
     return out
 
 
-def _share_beside_hidden_stakes(frame: pd.DataFrame, key: str = "period", total=TOTAL) -> pd.DataFrame:
-    """The reconciled share hidden where a row's count of revenue or compliance months is: the
-    months that do not reconcile are those with either finding, so beside the patient-months and
-    one shown count the share gives back the other (478 x 96.0% = 459; 478 - 459 - 16 = 3)."""
+def _hide_beside_hidden_stakes(frame: pd.DataFrame, cols: list[str], key: str = "period", total=TOTAL) -> pd.DataFrame:
+    """`cols` hidden where a row's count of months at stake is (privacy.hide_beside): the months
+    that do not reconcile are those with a revenue or a compliance finding, so beside the
+    patient-months and one shown count the reconciled share gives back the other (478 x 96.0% =
+    459; 478 - 459 - 16 = 3); and billed dollars beside expected ones give back the dollars at
+    stake (HIDE_BILLED_WITH_STAKES)."""
     hidden = frame.attrs.get("suppressed", {})
     stakes = sorted({i for c in STAKE_COUNTS for i in hidden.get(c, ())} & set(frame.index))
-    return hide_beside(frame, ["pct_reconciled"], stakes, key=key, total=total) if stakes else frame
+    return hide_beside(frame, cols, stakes, key=key, total=total) if stakes else frame
 
 
 # --- near threshold -------------------------------------------------------------------------
