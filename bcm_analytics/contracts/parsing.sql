@@ -35,8 +35,9 @@ CREATE OR REPLACE TEMP MACRO bcm_is_epoch(s) AS
 
 -- A time with a UTC offset: Z, +01:00, +0100 or +01 (DuckDB's own text for a TIMESTAMPTZ, as a
 -- Parquet export's typed instants read, ends in +00).
+CREATE OR REPLACE TEMP MACRO bcm_offset() AS '\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$';
 CREATE OR REPLACE TEMP MACRO bcm_has_offset(s) AS
-  regexp_matches(s, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$');
+  regexp_matches(s, '[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?' || bcm_offset());
 
 -- A 2-digit year (2/10/25, 10.02.25, Excel's default short date) is never guessed: without a
 -- pivot the value is unreadable and its reason says so; with one (a profile's
@@ -110,7 +111,7 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_date(s, yp) AS
   CASE
     WHEN s IS NULL THEN NULL
     WHEN bcm_is_iso_date(s) THEN try_cast(s AS DATE)
-    WHEN bcm_has_offset(s) THEN CAST(bcm_parse_local(regexp_replace(s, '\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$', ''), yp) AS DATE)
+    WHEN bcm_has_offset(s) THEN CAST(bcm_parse_local(regexp_replace(s, bcm_offset(), ''), yp) AS DATE)
     ELSE coalesce(CAST(bcm_parse_local(s, yp) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE))
   END;
 
