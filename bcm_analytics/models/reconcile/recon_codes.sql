@@ -10,7 +10,9 @@
 -- two claims where x2 are due is the month's two units; where x1 is due, one repeats the other).
 -- A claim line under
 -- neither the treating practitioner's NPI nor (FQHC/RHC) the clinic's organization NPI is a wrong
--- NPI. Grain: one row per patient, month and procedure code expected or billed.
+-- NPI. Grain: one row per patient, month and procedure code expected or billed. The month's own
+-- columns (patient, rule in force, minutes, month type) stay in recon_months, once per month: readers
+-- join it (copied onto every code they were half of this table's columns, and of the time to write it).
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -66,7 +68,8 @@ joined AS (
   FROM expected e FULL JOIN billed b USING (patient_id, service_month, code)
 ),
 roled AS (
-  SELECT j.*, m.* EXCLUDE (patient_id, service_month), k.family,
+  SELECT j.*, m.payer_class, m.billing_setting, m.program, m.month_type, m.countable_minutes, m.initial_code, m.subsequent_code,
+         m.add_on_code, m.fallback_code, m.bills_g2214, m.initial_from, m.subsequent_from, m.fallback_from, m.also_accepted, k.family,
          marts.fee_in_force(m.payer_class, m.billing_setting, j.code, j.service_month) AS fee,
          list_filter(m.also_accepted, lambda x: x.code = j.code AND x.accepted_from <= j.service_month)[1] AS accepted,
          a AS add_on,
@@ -101,7 +104,9 @@ units AS (
               WHEN add_on_repeated THEN coalesce(repeat_charge, fee.amount * repeat_units) END AS duplicate_amount
   FROM counted
 )
-SELECT * EXCLUDE (fee, accepted, add_on), fee.amount AS unit_fee, coalesce(charge_amount, fee.amount * billed_units) AS billed_amount,
+SELECT * EXCLUDE (fee, accepted, add_on, payer_class, billing_setting, program, month_type, countable_minutes, initial_code,
+                  subsequent_code, add_on_code, fallback_code, bills_g2214, initial_from, subsequent_from, fallback_from, also_accepted),
+       fee.amount AS unit_fee, coalesce(charge_amount, fee.amount * billed_units) AS billed_amount,
        CASE code_role WHEN 'initial' THEN CASE WHEN month_type = 'initial' THEN initial_from END
                       WHEN 'subsequent' THEN subsequent_from
                       WHEN 'monthly' THEN initial_from

@@ -4,7 +4,8 @@
 -- supported on its own). Participants get no other per-code finding.
 -- kind: table
 -- per_patient: true
-WITH active AS (SELECT * FROM marts.recon_codes WHERE active_lines > 0),
+WITH active AS (SELECT c.*, m.fallback_code, m.program_family FROM marts.recon_codes c
+                JOIN marts.recon_months m USING (patient_id, service_month) WHERE c.active_lines > 0),
 mirrored AS (  -- an APCM add-on and the CPT code it mirrors, in one month
   SELECT a.patient_id, a.service_month, [m.code, a.code] AS codes,
          CASE WHEN m.expected_units > 0 THEN [a.code]

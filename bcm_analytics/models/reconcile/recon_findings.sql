@@ -19,7 +19,7 @@ WITH quarantined AS (  -- claim lines in the quarantine: of the month, or with a
    AND (q.service_month = m.service_month OR q.service_month IS NULL)
 ),
 c AS (
-  SELECT r.*, coalesce(list_contains(x.participants, r.code), false) AS in_conflict,
+  SELECT r.*, m.* EXCLUDE (patient_id, service_month), coalesce(list_contains(x.participants, r.code), false) AS in_conflict,
          (SELECT count(*) FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
              AND o.active_lines > 0 AND o.code_role <> 'add_on' AND o.code <> r.code) AS other_bases_billed,
          EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
@@ -27,9 +27,10 @@ c AS (
          EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
          CASE WHEN r.expected_units > 0 THEN r.expected_units
               WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
-         CASE WHEN r.expected_base_code = r.fallback_code THEN r.fallback_from
-              WHEN r.month_type = 'initial' THEN r.initial_from ELSE r.subsequent_from END AS expected_base_from
+         CASE WHEN m.expected_base_code = m.fallback_code THEN m.fallback_from
+              WHEN m.month_type = 'initial' THEN m.initial_from ELSE m.subsequent_from END AS expected_base_from
   FROM marts.recon_codes r
+  JOIN marts.recon_months m USING (patient_id, service_month)
   LEFT JOIN (SELECT patient_id, service_month, flatten(list(coalesce(participants, []::VARCHAR[]))) AS participants
              FROM marts.recon_conflicts GROUP BY patient_id, service_month) x USING (patient_id, service_month)
 ),

@@ -8,9 +8,10 @@
 -- kind: table
 -- per_patient: true
 WITH first_billed AS (
-  SELECT patient_id, episode_id, min(service_month) AS service_month
-  FROM marts.recon_codes WHERE active_lines > 0 AND episode_id IS NOT NULL
-  GROUP BY patient_id, episode_id
+  SELECT patient_id, m.episode_id, min(service_month) AS service_month
+  FROM marts.recon_codes c JOIN marts.recon_months m USING (patient_id, service_month)
+  WHERE c.active_lines > 0 AND m.episode_id IS NOT NULL
+  GROUP BY patient_id, m.episode_id
 ),
 windowed AS (
   SELECT f.*, CAST(f.service_month - to_months(m.initiating_visit_months) AS DATE) AS lookback_from,
