@@ -14,6 +14,13 @@ import duckdb
 import pandas as pd
 
 
+# Short headings for the loads table: with the long ones it was wider than the page, and its
+# "adds up" column (the one a reader checks) sat behind a scroll bar.
+LOAD_LABELS = {"rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed", "rows_quarantined": "quarantined",
+               "still_waiting": "waiting", "rows_duplicate": "duplicates", "rows_warned": "warned",
+               "admitted_from_earlier_loads": "admitted"}
+
+
 def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per load and file: rows in, loaded, quarantined (waiting among them), duplicates, warned, admitted."""
     return con.execute(
