@@ -151,3 +151,31 @@ def test_without_a_sheet_named_the_first_visible_one_is_read(tmp_path):
     wb.save(path)
     assert read_sheet(path).name == "Data"
     assert read_sheet(path, "Lookup").name == "Lookup", "a hidden sheet is still read when named"
+
+
+ERRORS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+
+
+def test_an_error_cell_reads_as_its_error_not_as_an_empty_cell(tmp_path):
+    """openpyxl stores these as error cells (t="e"), as Excel stores a formula that failed."""
+    cells = [("A1", "entry_id"), ("B1", "staff_id")] + [c for i, e in enumerate(ERRORS, 2) for c in ((f"A{i}", f"E{i}"), (f"B{i}", e))]
+    sheet = read_sheet(workbook(tmp_path / "time_logs.xlsx", {"Log": cells}))
+    assert sheet.rows.column("staff_id").to_pylist() == ERRORS
+
+
+def test_a_row_with_an_error_cell_is_set_aside_quoting_the_error(store, load_rows, tmp_path):
+    """Minutes #DIV/0! read as 'minutes is empty but required', and a start time #VALUE! vanished
+    and the row loaded without it."""
+    from bcm_analytics.ingest import load_file
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    header = ["entry_id", "patient_id", "staff_role", "service_date", "minutes", "activity_type", "start_time"]
+    rows = [header, ["E1", "P1", "bhcm", "2025-02-03", "#DIV/0!", "outreach", "09:00"],
+            ["E2", "P1", "bhcm", "2025-02-03", 20, "outreach", "#VALUE!"], ["E3", "P1", "bhcm", "2025-02-03", 20, "outreach", "10:00"]]
+    cells = [(f"{'ABCDEFG'[c]}{r + 1}", value) for r, row in enumerate(rows) for c, value in enumerate(row)]
+    result = load_file(store, workbook(tmp_path / "time_logs.xlsx", {"Log": cells}))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert store.execute("SELECT line_number, reason FROM meta.quarantine ORDER BY line_number").fetchall() == [
+        (2, "minutes '#DIV/0!' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h"),
+        (3, "start_time '#VALUE!' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a known format "
+            "(2025-01-31 14:05, 2025-01-31T14:05:00Z)")]

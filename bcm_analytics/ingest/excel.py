@@ -1,10 +1,10 @@
 """Read one sheet of an .xlsx workbook as text columns, numbered by the sheet's own rows.
 
-A clinic's time log kept in Excel loads like its CSV would: polars reads the sheet with the
-calamine engine (`read_excel(engine="calamine")`, through fastexcel, a Rust reader: no Excel,
-no LibreOffice, and far faster than openpyxl) into Arrow; fastexcel itself lists the sheets
-and finds the header row; every cell becomes the text a person sees, date cells as ISO dates, and
-each row keeps the row number Excel shows, so a quarantined row can be found in the sheet.
+A clinic's time log kept in Excel loads like its CSV would: fastexcel (polars' calamine engine,
+a Rust reader: no Excel, no LibreOffice, and far faster than openpyxl) lists the sheets, finds
+the header row and reads the sheet into Arrow; every cell becomes the text a person sees, date
+cells as ISO dates and error cells as their error (#N/A), and each row keeps the row number
+Excel shows, so a quarantined row can be found in the sheet.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$")
 # A cell holding a time of day or a duration alone (08:57, [h]:mm 1:30) is a date-time on Excel's
 # day 0, which the reader shows as 1899-12-31: it is the time alone.
 DAY_ZERO = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(\.0+)?$")
+# What Excel shows in a cell whose formula failed, by the name the reader gives the error.
+EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+                "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
 
 
 def is_excel(path: str | Path) -> bool:
@@ -59,8 +62,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         raise FileRefused(path, "no such file")
     if path.suffix.lower() in OLD_EXCEL_SUFFIXES:
         raise FileRefused(path, f"'{path.suffix}' workbooks are not read; save the sheet as .xlsx (or CSV) and load that")
-    import fastexcel  # imported here: only Excel loads pay for them
-    import polars as pl
+    import fastexcel  # imported here: only Excel loads pay for it
 
     try:
         book = fastexcel.read_excel(str(path))
@@ -81,8 +83,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     try:
         skip = _header_index(book, name, expect)
         # header_row counts from the sheet's first row, the probe from its first used row
-        table = pl.read_excel(path, sheet_name=name, engine="calamine", read_options={"header_row": first_row - 1 + skip, "dtypes": "string"},
-                              infer_schema_length=0, drop_empty_rows=False, drop_empty_cols=False).to_arrow()
+        table = _with_errors(*book.load_sheet(name, header_row=first_row - 1 + skip, dtypes="string").to_arrow_with_errors())
     except Exception as e:  # fastexcel's own error types
         raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
     header = tuple(table.column_names)
@@ -141,6 +142,23 @@ def excel_source(path: Path, table: str | None = None, sheet: str | None = None)
     names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
     return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx",
                        sheet=data.name)
+
+
+def _with_errors(batch: pa.RecordBatch, errors) -> pa.Table:
+    """The sheet with each error cell's error where the reader left the cell empty: a formula
+    that failed is not a blank (a required minutes would read as missing, an optional value
+    would vanish), and a CSV saved from the sheet writes the error too. A cell the reader could
+    not read for another reason (none is known) keeps the reader's words, not a blank."""
+    table = pa.Table.from_batches([batch])
+    cells: dict[int, dict[int, str]] = {}
+    for error in errors.errors if errors else ():
+        row, column = error.offset_position
+        kind = re.search(r"Error\((\w+)\)", error.detail)
+        cells.setdefault(column, {})[row] = EXCEL_ERRORS.get(kind[1] if kind else "", error.detail)
+    for column, texts in cells.items():
+        shown = pa.array([texts.get(row) for row in range(table.num_rows)], pa.string())
+        table = table.set_column(column, table.column_names[column], pc.coalesce(shown, pc.cast(table.column(column), pa.string())))
+    return table
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
