@@ -179,3 +179,15 @@ def test_a_row_with_an_error_cell_is_set_aside_quoting_the_error(store, load_row
         (2, "minutes '#DIV/0!' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h"),
         (3, "start_time '#VALUE!' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a known format "
             "(2025-01-31 14:05, 2025-01-31T14:05:00Z)")]
+
+
+@pytest.mark.parametrize("sheet", [None, "Log"])
+def test_an_error_the_reader_cannot_read_refuses_the_sheet_in_one_line(tmp_path, sheet):
+    """#SPILL! (Excel 365) fails the reader's whole sheet; with no sheet named, finding the first
+    visible one crashed the load as a bug in bcm."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": [("A1", "entry_id"), ("B1", "minutes"), ("A2", "E1"), ("B2", "#SPILL!")]})
+    wb = openpyxl.load_workbook(path)
+    wb["Log"]["B2"].data_type = "e"  # an error cell, as Excel stores a formula whose result cannot spill
+    wb.save(path)
+    with pytest.raises(FileRefused, match=r"sheet 'Log' cannot be read \(.*Unsupported cell error value '#SPILL!'\)$"):
+        read_sheet(path, sheet)

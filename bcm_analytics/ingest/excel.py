@@ -70,7 +70,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
     names = book.sheet_names
     if sheet is None:
-        name = _first_visible(book, names)
+        name = _first_visible(path, book, names)
     else:
         name = next((n for n in names if n == sheet), None) or next((n for n in names if n.lower() == sheet.lower()), None)
         if name is None:
@@ -111,11 +111,16 @@ def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30
     return 0
 
 
-def _first_visible(book, names: list[str]) -> str | None:
+def _first_visible(path: Path, book, names: list[str]) -> str | None:
     """The sheet Excel opens on when none is named: the first one not hidden (an export's lookup
-    sheet is often hidden in front of the data)."""
+    sheet is often hidden in front of the data). Telling costs a read of each sheet up to it,
+    which fails on a cell the reader cannot read at all (#SPILL!)."""
     for name in names:
-        if book.load_sheet(name, n_rows=0).visible == "visible":
+        try:
+            visible = book.load_sheet(name, n_rows=0).visible
+        except Exception as e:  # fastexcel's own error types
+            raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
+        if visible == "visible":
             return name
     return names[0] if names else None
 
