@@ -208,6 +208,19 @@ def test_amounts_with_currency_and_thousands_and_codes_with_modifiers_load(with_
     ]
 
 
+def test_modifiers_after_the_code_and_in_the_modifier_column_are_both_kept_each_once(with_patient, tmp_path):
+    """The column's 95 used to replace the 25 written after the code."""
+    text = (
+        "claim_id,patient_id,date_of_service,procedure_code,modifier\n"
+        "C1,P1,2025-02-28,99492-25,95\n"
+        "C2,P1,2025-02-28,99492 GT,gt\n"
+        "C3,P1,2025-02-28,99492 GT 25,95 GT\n"
+    )
+    load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert with_patient.execute("SELECT claim_id, procedure_code, modifier FROM staging.claims ORDER BY 1").fetchall() == [
+        ("C1", "99492", "25 95"), ("C2", "99492", "GT"), ("C3", "99492", "GT 25 95")]
+
+
 def test_a_modifier_column_is_kept_and_bad_amounts_are_set_aside_with_the_accepted_forms(with_patient, tmp_path):
     text = (
         "claim_id,patient_id,date_of_service,procedure_code,modifier,paid_amount\n"

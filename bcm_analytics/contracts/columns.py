@@ -95,8 +95,8 @@ def typed_expressions(spec: TableSpec, options: TextOptions = TextOptions()) -> 
     first, later = [], []
     for col in spec.columns:
         src = _with_default(col)
-        if col.name in modifiers_of:  # its own column, else what followed the procedure code (99492-25)
-            first.append(f"coalesce(upper({src}), bcm_procedure_modifiers({raw_name(modifiers_of[col.name])})) AS {col.name}")
+        if col.name in modifiers_of:  # its own column's and what followed the procedure code (99492-25)
+            first.append(f"bcm_line_modifiers({raw_name(modifiers_of[col.name])}, {src}) AS {col.name}")
             continue
         if col.type in ("date", "datetime"):
             src = options.date_text(col.name, src)
