@@ -401,11 +401,11 @@ def every_finding(program, tmp_path):
                                                              patient("F", clinic="FQ", program="general_bhi"),
                                                              patient("G", payer="Medicaid")]
     e = [minutes(p, "2025-01-10", 40) for p in pids if p not in "FN"]
-    e += [minutes("A", "2025-02-10", 40), minutes("B", "2025-02-10", 90), minutes("C", "2025-02-10", 20),
-          minutes("D", "2025-02-10", 20), minutes("E", "2025-02-10", 40), minutes("F", "2025-03-10", 12),
+    e += [minutes("A", "2025-02-10", "00:40:30"), minutes("B", "2025-02-10", 90.25), minutes("C", "2025-02-10", 20),
+          minutes("D", "2025-02-10", "00:20:59"), minutes("E", "2025-02-10", 40), minutes("F", "2025-03-10", 12),
           minutes("G", "2025-02-10", 226), minutes("H", "2025-02-10", 40), minutes("I", "2025-02-10", 40),
           minutes("J", "2025-02-10", 40), minutes("K", "2025-02-10", 80), minutes("L", "2025-02-10", 40),
-          minutes("M", "2025-02-10", 40), minutes("N", "2025-02-10", 30), minutes("O", "2025-02-10", 10),
+          minutes("M", "2025-02-10", 40), minutes("N", "2025-02-10", "00:30:15"), minutes("O", "2025-02-10", 10),
           minutes("P", "2025-02-10", 40), minutes("R", "2026-01-10", 45), minutes("S", "2026-01-10", 45),
           minutes("T", "2026-01-10", 45), minutes("U", "2026-01-10", 45), minutes("V", "2025-02-10", 40),
           minutes("W", "2025-02-10", 40), minutes("X", "2025-02-10", 40), minutes("Y", "2025-02-10", 90), minutes("Z", "2025-02-10", 40)]
@@ -461,9 +461,13 @@ def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its
             if isinstance(row[column], str):
                 text = text.replace(row[column], " ")
         values = {round(float(row[c]), 4) for c in NUMBER_COLUMNS if row[c] is not None and row[c] == row[c]}
-        for minutes_, what in re.findall(r"(\d+(?:\.\d+)?) (countable )?minutes", text):
+        for minutes_, what in re.findall(r"(\d+) (countable )?minutes", text):
             column = "countable_minutes" if what else "unconsented_minutes"
             assert float(minutes_) == row[column], (row["finding"], text)
+        for what, minutes_, seconds in re.findall(r"([Cc]ountable minutes \()?(\d+) min (\d+) s", text):
+            column = "countable_minutes" if what else "unconsented_minutes"
+            assert 0 < int(seconds) < 60 and round(int(minutes_) + int(seconds) / 60, 4) == row[column], (row["finding"], text)
+        text = re.sub(r"\d+ min \d+ s", " ", text)
         for code, needs in re.findall(r"(\w+) needs (\d+(?:\.\d+)?)", text):
             assert (code, float(needs)) == (row["threshold_code"], row["threshold_minutes"]), (row["finding"], text)
         for cap in re.findall(r"at most (\d+)", text):

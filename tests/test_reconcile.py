@@ -415,3 +415,19 @@ def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_mon
     unsupported = compliance[compliance.finding == "unsupported_claim"].explanation.iloc[0]
     assert unsupported == ("Claim C1 bills 99492 for 2025-01 but no countable minutes are logged that month (40 logged "
                            "before consent); void the line or document the time.")
+
+
+def test_minutes_with_seconds_read_as_minutes_and_seconds_in_the_sentences(program):
+    """35:59 logged is 35.9833 minutes: the sentences read '35.9833 countable minutes', and a
+    rounded 36.0 would read as reaching 99492's 36."""
+    con = program([patient("A"), patient("N", consent="")],
+                  [minutes("A", "2025-01-10", "00:35:59"), minutes("N", "2025-01-10", "00:35:59"), minutes("N", "2025-02-10", "00:12:30")],
+                  [claim("A1", "A", "2025-01-31", "99492"), claim("N1", "N", "2025-01-31", "99492")])
+    rows = findings(con, "2025-01", "2025-02").set_index(["patient_id", "reason"]).explanation
+    assert rows["A", "below_base"] == (
+        "Claim A1 bills 99492 but the countable minutes (35 min 59 s) in 2025-01 reach only G2214 (99492 needs 36); bill G2214.")
+    assert rows["N", "no_minutes"] == ("Claim N1 bills 99492 for 2025-01 but no countable minutes are logged that month "
+                                       "(35 min 59 s logged before consent); void the line or document the time.")
+    assert rows["N", "minutes_without_consent"] == (
+        "12 min 30 s of care-management time logged in 2025-02 but the patient has no consent on file; they count only once "
+        "consent is recorded.")

@@ -206,61 +206,61 @@ decided AS (
   SELECT f.*, m.clinic_id, m.care_manager_id, m.payer, m.payer_class, m.billing_setting, m.program, m.month_type,
          m.episode_id, m.countable_minutes, m.unconsented_minutes, m.consent_date, m.code_set, m.treating_provider_npi,
          m.organization_npi, strftime(f.service_month, '%Y-%m') AS month_text,
-         format('{:g}', CAST(m.countable_minutes AS DOUBLE)) AS minutes_text
+         marts.minutes_text(m.countable_minutes, '{} countable minutes', 'countable minutes ({} min {} s)') AS countable_text
   FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown) f
   LEFT JOIN marts.recon_months m USING (patient_id, service_month)
 ),
 written AS (
   SELECT *, CASE
     WHEN finding = 'matched' AND reason = 'apcm_add_on' THEN
-      format('{} billed as the {} countable minutes support: an APCM behavioral-health add-on (no time threshold), with an APCM base code by the same practitioner.',
-             billed_code, minutes_text)
+      format('{} billed as the {} support: an APCM behavioral-health add-on (no time threshold), with an APCM base code by the same practitioner.',
+             billed_code, countable_text)
     WHEN finding = 'matched' AND reason = 'also_accepted' THEN
-      format('{} billed as the {} countable minutes support ({} needs {:g}; accepted beside the {} codes from {}).',
-             billed_code, minutes_text, threshold_code, threshold_minutes, code_set, strftime(rule_date, '%Y-%m-%d'))
+      format('{} billed as the {} support ({} needs {:g}; accepted beside the {} codes from {}).',
+             billed_code, countable_text, threshold_code, threshold_minutes, code_set, strftime(rule_date, '%Y-%m-%d'))
     WHEN finding = 'matched' THEN
-      format('{}{} billed as the {} countable minutes support.', billed_code,
-             CASE WHEN billed_units > 1 THEN ' x' || billed_units ELSE '' END, minutes_text)
+      format('{}{} billed as the {} support.', billed_code,
+             CASE WHEN billed_units > 1 THEN ' x' || billed_units ELSE '' END, countable_text)
     WHEN reason = 'not_billed' THEN
-      format('{} countable minutes in {} support {}{} but no claim line bills it; bill it.',
-             minutes_text, month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END)
+      format('{} in {} support {}{} but no claim line bills it; bill it.',  -- a capital to start the sentence
+             upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END)
     WHEN reason = 'denied' THEN
-      format('{} on claim {} was denied although {} countable minutes support it; correct and resubmit or appeal.',
-             billed_code, claim_ids, minutes_text)
+      format('{} on claim {} was denied although {} support it; correct and resubmit or appeal.',
+             billed_code, claim_ids, countable_text)
     WHEN finding = 'units_mismatch' THEN
-      format('{} billed x{} but the {} countable minutes support x{}{}; correct the units.', billed_code, billed_units,
-             minutes_text, expected_units,
+      format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
+             countable_text, expected_units,
              CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
     WHEN reason = 'no_minutes' THEN
       format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
              claim_ids, billed_code, month_text,
-             CASE WHEN unconsented_minutes > 0 THEN format(' ({:g} logged before consent)', unconsented_minutes) ELSE '' END)
+             CASE WHEN unconsented_minutes > 0 THEN format(' ({} logged before consent)', marts.minutes_text(unconsented_minutes, '{}', '{} min {} s')) ELSE '' END)
     WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
-      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} countable minutes in {} support no code it pays{}; void the line or document the time.',
-             claim_ids, billed_code, payer, payer_class, minutes_text, month_text,
+      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} in {} support no code it pays{}; void the line or document the time.',
+             claim_ids, billed_code, payer, payer_class, countable_text, month_text,
              threshold_note)
     WHEN reason = 'payer_does_not_bill' THEN
-      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer); the {} countable minutes in {} reach {} ({} needs {:g}): bill {} instead.',
-             claim_ids, billed_code, payer, payer_class, minutes_text, month_text, expected_code, threshold_code,
+      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer); the {} in {} reach {} ({} needs {:g}): bill {} instead.',
+             claim_ids, billed_code, payer, payer_class, countable_text, month_text, expected_code, threshold_code,
              threshold_minutes, expected_code)
     WHEN reason = 'outside_code_set' AND expected_code IS NULL THEN
-      format('Claim {} bills {}, which is not billable for this {} patient ({}, {}) in {}, and the {} countable minutes support no code{}; void the line or document the time.',
-             claim_ids, billed_code, payer_class, billing_setting, program, month_text, minutes_text,
+      format('Claim {} bills {}, which is not billable for this {} patient ({}, {}) in {}, and the {} support no code{}; void the line or document the time.',
+             claim_ids, billed_code, payer_class, billing_setting, program, month_text, countable_text,
              threshold_note)
     WHEN reason = 'outside_code_set' THEN
       format('{} is not billable for this {} patient ({}, {}) in {}; the code in force is {}.',
              billed_code, payer_class, billing_setting, program, month_text, expected_code)
     WHEN reason = 'below_threshold' THEN
-      format('Claim {} bills {} but the {} countable minutes in {} support no code{}; void the line or document the time.',
-             claim_ids, billed_code, minutes_text, month_text,
+      format('Claim {} bills {} but the {} in {} support no code{}; void the line or document the time.',
+             claim_ids, billed_code, countable_text, month_text,
              threshold_note)
     WHEN reason = 'above_fallback_range' THEN
-      format('Claim {} bills {} but the {} countable minutes in {} are past its range in {} month{} and reach no other code{}; void the line or document the time.',
-             claim_ids, billed_code, minutes_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
+      format('Claim {} bills {} but the {} in {} are past its range in {} month{} and reach no other code{}; void the line or document the time.',
+             claim_ids, billed_code, countable_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
              CASE WHEN month_type = 'initial' THEN ' (g2214_initial_31_35 is off)' ELSE '' END, threshold_note)
     WHEN reason = 'fallback_reached_base' THEN
-      format('{} billed although the {} countable minutes reach {} ({} needs {:g}); bill {} instead.',
-             billed_code, minutes_text, expected_code, threshold_code, threshold_minutes, expected_code)
+      format('{} billed although the {} reach {} ({} needs {:g}); bill {} instead.',
+             billed_code, countable_text, expected_code, threshold_code, threshold_minutes, expected_code)
     WHEN reason = 'initial_in_subsequent' THEN
       format('{} billed in a subsequent month of episode {} (it is billed once, in the initial month); bill {}.',
              billed_code, episode_id, expected_code)
@@ -270,8 +270,8 @@ written AS (
     WHEN reason = 'subsequent_in_initial' THEN
       format('{} billed in the initial month of episode {}; the initial month bills {}.', billed_code, episode_id, expected_code)
     WHEN reason = 'below_base' THEN
-      format('Claim {} bills {} but the {} countable minutes in {} reach only {}{}; bill {}.',
-             claim_ids, billed_code, minutes_text, month_text, expected_code,
+      format('Claim {} bills {} but the {} in {} reach only {}{}; bill {}.',
+             claim_ids, billed_code, countable_text, month_text, expected_code,
              threshold_note,
              expected_code)
     WHEN reason = 'no_apcm_base' THEN
@@ -302,8 +302,8 @@ written AS (
       format('{} is billed for {} but consent is dated {}, after that month; bill only months from consent on.',
              billed_code, month_text, strftime(consent_date, '%Y-%m-%d'))
     WHEN reason = 'minutes_without_consent' THEN
-      format('{:g} minutes of care-management time logged in {} but the patient has no consent on file; they count only once consent is recorded.',
-             CAST(unconsented_minutes AS DOUBLE), month_text)
+      format('{} of care-management time logged in {} but the patient has no consent on file; they count only once consent is recorded.',
+             marts.minutes_text(unconsented_minutes, '{} minutes', '{} min {} s'), month_text)
     WHEN reason = 'cocm_with_bhi' THEN
       format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
              replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
