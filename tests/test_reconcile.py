@@ -405,13 +405,21 @@ def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_dupli
 
 def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_months_totals(program):
     """No consent on file: the 99492 claim is both missing_consent and unsupported_claim, each
-    $100 at stake as a finding; the month's compliance exposure is the claim's $100, not $200."""
+    $100 at stake as a finding; the month's compliance exposure is the claim's $100, not $200, in
+    the totals and in the line `bcm reconcile` prints."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
     con = program([patient("A", consent="")], [minutes("A", "2025-01-10", 40)], [claim("C1", "A", "2025-01-31", "99492", charge=100)])
     rows = findings(con, "2025-01")
     compliance = rows[rows.severity == "compliance"]
     assert sorted(compliance.finding) == ["missing_consent", "unsupported_claim"] and list(compliance.amount_at_stake) == [100, 100]
     assert compliance.counted_at_stake.sum() == 100
     assert list(monthly_totals(con, "2025-01", "2025-01").compliance_exposure) == [100]
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    assert "compliance exposure $100.00" in CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", db + ".csv"]).output
     unsupported = compliance[compliance.finding == "unsupported_claim"].explanation.iloc[0]
     assert unsupported == ("Claim C1 bills 99492 for 2025-01 but no countable minutes are logged that month (40 logged "
                            "before consent); void the line or document the time.")

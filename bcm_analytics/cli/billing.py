@@ -124,7 +124,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     lost revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period
-    from bcm_analytics.billing.reconcile import FINDINGS, findings_query
+    from bcm_analytics.billing.reconcile import FINDINGS, findings_query, totals_query
     from bcm_analytics.reports.export import check_suffix, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
@@ -147,12 +147,10 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         counts = dict(marts.query(
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
-        money = dict(marts.query(
-            "SELECT severity, sum(amount_at_stake) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY severity",
-            period(start, end)).fetchall())
+        money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure"]].sum()  # a claim's dollars once
     finally:
         con.close()
     click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
     click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
-    click.echo(f"  missed revenue ${money.get('revenue') or 0:,.2f}; compliance exposure ${money.get('compliance') or 0:,.2f}")
+    click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}")
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
