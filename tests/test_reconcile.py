@@ -439,3 +439,32 @@ def test_minutes_with_seconds_read_as_minutes_and_seconds_in_the_sentences(progr
     assert rows["N", "minutes_without_consent"] == (
         "12 min 30 s of care-management time logged in 2025-02 but the patient has no consent on file; they count only once "
         "consent is recorded.")
+
+
+def test_dollars_with_no_fee_on_file_and_no_charge_are_unknown_not_zero_and_the_totals_count_them(program, tmp_path):
+    """No fee schedule covers 2023. A's supported 99492 is not billed, B bills 99493 in an initial
+    month with no charge amount: both read $0 at stake, as if nothing were. C's 99493 carries its
+    charge, which stands in for the fee."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient(p, consent="2023-01-01") for p in "ABC"], [minutes(p, "2023-06-10", 40) for p in "ABC"],
+                  [{**claim("B1", "B", "2023-06-30", "99493"), "charge_amount": ""}, claim("C1", "C", "2023-06-30", "99493", charge=120)]
+                  + [visit(p, "2023-05-02") for p in "ABC"], visits=False)
+    rows = findings(con, "2023-06").set_index("patient_id")
+    assert rows.loc["A", "finding"] == "missed_billing" and pd.isna(rows.loc["A", "amount_at_stake"])
+    assert rows.loc["A", "explanation"].endswith("bill it. No fee is on file for 99492 in 2023-06: the dollars at stake are unknown.")
+    assert rows.loc["B", "finding"] == "wrong_code" and pd.isna(rows.loc["B", "counted_at_stake"])
+    assert rows.loc["B", "explanation"].endswith(
+        " No fee is on file for 99493 in 2023-06 and the claim line has no charge amount: the dollars at stake are unknown.")
+    assert (rows.loc["C", "amount_at_stake"], rows.loc["C", "explanation"].endswith("bills 99492.")) == (120, True)
+    months = monthly_totals(con, "2023-06", "2023-06")
+    assert months[["missed_revenue", "compliance_exposure", "months_with_revenue_finding", "findings_not_priced"]].values.tolist() \
+        == [[0, 120, 1, 2]]
+    assert list(summary(findings(con, "2023-06")).findings_not_priced) == [1, 1]
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    output = CliRunner().invoke(reconcile, ["--db", db, "--month", "2023-06", "--out", str(tmp_path / "f.csv")]).output
+    assert "compliance exposure $120.00; 2 finding(s) not priced (no fee on file, no charge amount)" in output

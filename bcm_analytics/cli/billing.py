@@ -147,10 +147,12 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         counts = dict(marts.query(
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
-        money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure"]].sum()  # a claim's dollars once
+        money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced"]].sum()
     finally:
         con.close()
     click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
     click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
-    click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}")
+    not_priced = int(money.findings_not_priced)
+    note = f"; {not_priced:,} finding(s) not priced (no fee on file, no charge amount)" if not_priced else ""
+    click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}{note}")
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

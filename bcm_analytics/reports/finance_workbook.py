@@ -4,8 +4,9 @@ Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
               with empty status / owner / notes / due columns for finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
-              add up to it; matched months are not findings), with a totals row that a filter
-              on severity turns into that severity's total
+              add up to it; matched months are not findings), and how many findings' dollars
+              are not priced (no fee on file, no charge amount: not in the sum), with a totals
+              row that a filter on severity turns into that severity's total
   by_month    expected, billed, paid and at stake per service month, with a totals row
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
@@ -36,6 +37,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         finding_rows=("patient_id", "size"),
         patient_months=("patient_id", lambda s: len(set(zip(s, frame.loc[s.index, "service_month"])))),
         amount_at_stake=("amount_at_stake", "sum"),
+        findings_not_priced=("amount_at_stake", lambda s: int(s.isna().sum())),
     )
     out = keys.merge(grouped, how="inner", on=["finding", "severity"])
     out["meaning"] = out["finding"].map(FINDINGS)
@@ -98,10 +100,10 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     info = info[["finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "explanation"]]
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14}),
-        "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake"]],
-                         totals=["finding_rows", "amount_at_stake"]),
+        "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
+                                "findings_not_priced"]], totals=["finding_rows", "amount_at_stake", "findings_not_priced"]),
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
-                                                  "months_with_compliance_finding"]),
+                                                  "months_with_compliance_finding", "findings_not_priced"]),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
         "evidence": _evidence(con, start, end, rules),
     }

@@ -51,7 +51,8 @@ kinds AS (
   UNION ALL
   SELECT patient_id, service_month, 'same_month_conflict', 'add_on_with_mirror', codes, participants FROM mirrored
 )
-SELECT k.*, coalesce((SELECT sum(c.billed_amount) FROM marts.recon_codes c
-             WHERE c.patient_id = k.patient_id AND c.service_month = k.service_month AND list_contains(k.participants, c.code)), 0)
+SELECT k.*, (SELECT CASE WHEN count(*) = count(c.billed_amount) THEN coalesce(sum(c.billed_amount), 0) END  -- unknown when a line is not priced
+              FROM marts.recon_codes c
+              WHERE c.patient_id = k.patient_id AND c.service_month = k.service_month AND list_contains(k.participants, c.code))
               AS amount_at_stake
 FROM kinds k

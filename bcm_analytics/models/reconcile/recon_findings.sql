@@ -7,7 +7,9 @@
 -- Each finding is decided first, as columns: the finding, a `reason` (which rule decided it) and
 -- the facts that decided it (the code and threshold that applied, the payer's cap, the consent
 -- date, a rule's first day, the NPIs, the quarantined line). The sentence is then written from
--- those columns alone, so it cannot say anything the finding's own columns do not.
+-- those columns alone, so it cannot say anything the finding's own columns do not. Dollars that
+-- cannot be priced (no fee on file for the code that month, and no charge amount on the claim)
+-- are unknown (NULL), not $0, and the sentence says so: $0 would read as nothing at stake.
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -130,7 +132,7 @@ month_rows AS (
          NULL::BIGINT AS expected_units, array_to_string(x.codes, ' + ') AS billed_code, NULL::BIGINT AS billed_units,
          (SELECT string_agg(DISTINCT o.claim_ids, ', ' ORDER BY o.claim_ids) FROM marts.recon_codes o
             WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND list_contains(x.codes, o.code)) AS claim_ids,
-         coalesce(x.amount_at_stake, 0) AS amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
+         x.amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
          NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
          NULL::DATE AS rule_date, NULL AS billing_npi
   FROM marts.recon_conflicts x
@@ -195,7 +197,8 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
 unknown AS (
   SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, 'unknown_patient' AS reason,
          NULL AS expected_code, NULL::BIGINT AS expected_units, code AS billed_code, max(units) AS billed_units,
-         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids, coalesce(sum(charge_amount), 0) AS amount_at_stake,
+         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids,
+         CASE WHEN count(*) = count(charge_amount) THEN sum(charge_amount) END AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
          NULL AS quarantine_reason
@@ -332,19 +335,27 @@ written AS (
     WHEN finding = 'unknown_patient' THEN
       format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
              claim_ids, billed_code, patient_id)
-  END AS explanation
+  END || unpriced_note AS explanation
   FROM (SELECT *, CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes)
-                       ELSE '' END AS threshold_note  -- the threshold that applied, as the sentences quote it
+                       ELSE '' END AS threshold_note,  -- the threshold that applied, as the sentences quote it
+                  CASE WHEN amount_at_stake IS NOT NULL THEN ''  -- why the dollars at stake are unknown
+                       WHEN finding = 'unknown_patient' THEN ' A claim line has no charge amount: the dollars at stake are unknown.'
+                       ELSE format(' No fee is on file for {} in {}{}: the dollars at stake are unknown.',
+                                   CASE WHEN finding IN ('missed_billing', 'denied_claim') THEN expected_code
+                                        WHEN reason = 'fallback_reached_base' THEN expected_code || ' or ' || billed_code
+                                        ELSE coalesce(nullif(voided, ''), billed_code) END, month_text,
+                                   CASE WHEN finding IN ('missed_billing', 'denied_claim') THEN ''
+                                        ELSE ' and the claim line has no charge amount' END) END AS unpriced_note
         FROM decided)
 )
 SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.expected_units, f.billed_code,
-       f.billed_units, f.claim_ids, round(coalesce(f.amount_at_stake, 0), 2) AS amount_at_stake,
+       f.billed_units, f.claim_ids, round(f.amount_at_stake, 2) AS amount_at_stake,  -- NULL: not priced (no fee on file, no charge)
        -- the finding's dollars as a month's totals count them: the same billed code on the same claims
        -- at stake twice in a severity (missing_consent and unsupported_claim) counts once
        round(CASE WHEN f.claim_ids IS NOT NULL AND row_number() OVER (
                     PARTITION BY f.patient_id, f.service_month, f.severity, f.billed_code, f.claim_ids
                     ORDER BY f.amount_at_stake DESC NULLS LAST, f.finding) > 1 THEN 0
-                  ELSE coalesce(f.amount_at_stake, 0) END, 2) AS counted_at_stake,
+                  ELSE f.amount_at_stake END, 2) AS counted_at_stake,
        f.explanation,
        f.clinic_id, f.care_manager_id, f.payer, f.payer_class, f.billing_setting, f.program, f.month_type,
        f.episode_id, f.countable_minutes,

@@ -1,8 +1,10 @@
 -- Per service month of start_..end_ (first days of months): expected dollars (billing lines),
 -- billed (charges of claim lines not denied) and paid, the money findings put at stake, how many
 -- patient-months reconcile (only `matched`) out of those with anything expected or billed, and how
--- many carry a revenue or a compliance finding. clinic_ and payer_ (a payer name or class) narrow
--- it; NULL means all. Claims for unknown patients have no clinic.
+-- many carry a revenue or a compliance finding, and how many of those findings' dollars are not
+-- priced (no fee on file and no charge amount: the sums leave them out, and would otherwise look
+-- complete). clinic_ and payer_ (a payer name or class) narrow it; NULL means all. Claims for
+-- unknown patients have no clinic.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.recon_monthly_totals(start_, end_, clinic_, payer_) AS TABLE
 WITH months AS (
@@ -28,7 +30,9 @@ per_month AS (
   SELECT patient_id, service_month, bool_and(finding = 'matched') AS reconciled,
          bool_or(severity <> 'info' OR finding = 'matched') AS has_lines,
          sum(counted_at_stake) FILTER (WHERE severity = 'revenue') AS revenue,
-         sum(counted_at_stake) FILTER (WHERE severity = 'compliance') AS compliance
+         sum(counted_at_stake) FILTER (WHERE severity = 'compliance') AS compliance,
+         bool_or(severity = 'revenue') AS revenue_finding, bool_or(severity = 'compliance') AS compliance_finding,
+         count(*) FILTER (WHERE severity IN ('revenue', 'compliance') AND counted_at_stake IS NULL) AS not_priced
   FROM marts.recon_findings f
   WHERE f.patient_id IN (SELECT patient_id FROM patients) OR (f.clinic_id IS NULL AND clinic_ IS NULL AND payer_ IS NULL)
   GROUP BY patient_id, service_month
@@ -36,9 +40,10 @@ per_month AS (
 outcome AS (
   SELECT service_month, count(*) FILTER (WHERE has_lines) AS patient_months,
          count(*) FILTER (WHERE has_lines AND reconciled) AS reconciled_months,
-         count(*) FILTER (WHERE revenue IS NOT NULL) AS months_with_revenue_finding,
-         count(*) FILTER (WHERE compliance IS NOT NULL) AS months_with_compliance_finding,
-         coalesce(sum(revenue), 0) AS missed_revenue, coalesce(sum(compliance), 0) AS compliance_exposure
+         count(*) FILTER (WHERE revenue_finding) AS months_with_revenue_finding,
+         count(*) FILTER (WHERE compliance_finding) AS months_with_compliance_finding,
+         coalesce(sum(revenue), 0) AS missed_revenue, coalesce(sum(compliance), 0) AS compliance_exposure,
+         CAST(sum(not_priced) AS BIGINT) AS findings_not_priced
   FROM per_month GROUP BY service_month
 )
 SELECT m.service_month, coalesce(e.expected_amount, 0) AS expected_amount, coalesce(b.billed_amount, 0) AS billed_amount,
@@ -46,7 +51,8 @@ SELECT m.service_month, coalesce(e.expected_amount, 0) AS expected_amount, coale
        coalesce(o.compliance_exposure, 0) AS compliance_exposure, coalesce(o.patient_months, 0) AS patient_months,
        coalesce(o.reconciled_months, 0) AS reconciled_months,
        coalesce(o.months_with_revenue_finding, 0) AS months_with_revenue_finding,
-       coalesce(o.months_with_compliance_finding, 0) AS months_with_compliance_finding
+       coalesce(o.months_with_compliance_finding, 0) AS months_with_compliance_finding,
+       coalesce(o.findings_not_priced, 0) AS findings_not_priced
 FROM months m
 LEFT JOIN expected e USING (service_month)
 LEFT JOIN billed b USING (service_month)
