@@ -245,27 +245,36 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
         [spec.name, load_id]).fetchall()]
     if not loads:
         return
-    key = ", ".join(f"bcm_field(r.{k})" for k in spec.key)
-    stored = ", ".join(f"CAST(s.{k} AS VARCHAR)" for k in spec.key)
+    key = _raw_key(spec.key)
     raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
     con.execute(
         f"""UPDATE meta.quarantine u SET status = 'superseded'
         FROM (SELECT q.load_id, q.line_number FROM {raw}
               WHERE q.table_name = $table AND q.status = 'open' AND r._load_id IN ({", ".join(map(str, loads))})
-                AND ({key}) IN (SELECT ({stored}) FROM staging.{spec.name} s WHERE s._load_id = $load
-                                UNION ALL
-                                SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load)) old
+                AND ({_stored_by(spec, spec.key, "$load")}
+                     OR ({key}) IN (SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load))) old
         WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",
         {"table": spec.name, "load": load_id},
     )
+
+
+def _raw_key(columns) -> str:
+    """A quarantined row's key (of the raw row `r`) as the checks read its text."""
+    return ", ".join(f"bcm_field(r.{k})" for k in columns)
+
+
+def _stored_by(spec: TableSpec, columns, load: str) -> str:
+    """SQL true when load `load` stored the key (`columns`) of the quarantined raw row `r`: a key
+    is matched as text, the stored value's against the raw text as the checks read it."""
+    stored = ", ".join(f"CAST(s.{k} AS VARCHAR)" for k in columns)
+    return f"({_raw_key(columns)}) IN (SELECT ({stored}) FROM staging.{spec.name} s WHERE s._load_id = {load})"
 
 
 def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
     """The waiting rows of a table from loads before the second parameter, with their raw texts
     (from raw, by load and line: the quarantine's record may be a profile's source record); with
     `stored_by`, only those whose key (its first column, text as staging holds it) that load stored."""
-    reexported = "" if stored_by is None else (
-        f" AND bcm_field(r.{spec.key[0]}) IN (SELECT {spec.key[0]} FROM staging.{spec.name} WHERE _load_id = {int(stored_by)})")
+    reexported = "" if stored_by is None else f" AND {_stored_by(spec, spec.key[:1], str(int(stored_by)))}"
     return f"""SELECT q.load_id AS _q_load, q.source_file AS _q_file, q.line_number AS _q_line, q.record AS _q_record, r.*
                FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
                WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?{reexported}"""
