@@ -19,6 +19,13 @@ def data_period(con) -> tuple[date, date]:
     return first, last
 
 
+def first_enrolment_month(con) -> date | None:
+    """The month of the store's first enrolment: the program's history, from which every external
+    page cuts its enrolment and discharge blocks (reports.privacy.calendar_blocks), starts there."""
+    first = con.execute("SELECT min(enrollment_date) FROM core.patients").fetchall()[0][0]
+    return None if first is None else first.replace(day=1)
+
+
 def report_period(con, start_month: str | None = None, end_month: str | None = None) -> tuple[date, date]:
     """A report's months: those asked for, else the first / last month with logged time."""
     first, last = data_period(con)

@@ -77,3 +77,22 @@ def test_internal_period_table_hides_nothing():
     stocks, _, flows = po.stocks_and_flows(raw, privacy, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
     table = po.by_clinic(stocks, flows, po.period_minutes(raw, privacy), {})
     assert not any(table.attrs["suppressed"].values()) and table.loc[0, "active_caseload"] == 9
+
+
+def test_external_clinics_do_not_add_up_to_a_hidden_period_total():
+    """The program discharges 7 in 2025 Q4 (1-10, the last quarter: it waits for 2026 Q1), so the
+    year's total is hidden on an external page; three clinics with every figure large would add up
+    to it (and it minus the three shown quarters is Q4's 7). One clinic's flows are hidden too."""
+    raw = pd.concat([_clinic_months("A", [6] * 12, [2] * 9 + [1, 1, 1]),   # 72 in, 21 out
+                     _clinic_months("B", [6] * 12, [3] * 9 + [1, 1, 1]),   # 72 in, 30 out
+                     _clinic_months("C", [6] * 12, [2] * 9 + [0, 0, 1])],  # 72 in, 19 out
+                    ignore_index=True)
+    grain, flows = po.flows(raw, Privacy("external"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
+    assert grain == "block" and flows["periods"]["period"].tolist() == ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
+    assert flows["periods"]["discharges"].isna().tolist() == [False, False, False, True]
+    assert flows["total"][po.FLOWS].isna().all(axis=None)
+    clinics = flows["clinics"]
+    for col in po.FLOWS:
+        assert clinics[col].isna().sum() >= 1, f"the clinics' {col} do not add up to the hidden total"
+    internal = po.flows(raw, Privacy("internal"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))[1]
+    assert internal["total"]["discharges"].tolist() == [70] and not internal["clinics"]["discharges"].isna().any()

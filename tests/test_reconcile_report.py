@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def small_store(store, load_rows, tmp_path):
     """30 patients billed 99492 in January 2025 (all reconcile); PT0000 also has a claim in February
-    without minutes (one unsupported claim: a count of 1 the report must hide)."""
+    without minutes (one unsupported claim: a count of 1 the report must hide). The data runs into
+    April (5 minutes, no code), so 2025 Q1 has ended: an external page shows whole quarters."""
     load_rows("clinics", [{"clinic_id": "C1", "clinic_name": "North", "setting": "physician_practice", "timezone": "America/Chicago"}])
     load_rows("patients", [
         {"patient_id": f"PT{i:04d}", "clinic_id": "C1", "payer": "Medicare", "treating_provider_npi": "1234567893",
@@ -29,7 +30,8 @@ def small_store(store, load_rows, tmp_path):
     load_rows("time_logs", [
         {"entry_id": f"E{i}", "patient_id": f"PT{i:04d}", "staff_role": "bhcm", "service_date": "2025-01-15", "minutes": "40",
          "activity_type": "assessment"} for i in range(30)
-    ])
+    ] + [{"entry_id": "E-april", "patient_id": "PT0001", "staff_role": "bhcm", "service_date": "2025-04-02", "minutes": "5",
+          "activity_type": "follow_up_contact"}])
     claims = [(f"PT{i:04d}", "2025-01-31") for i in range(30)] + [("PT0000", "2025-02-28")]
     load_rows("claims", [
         {"claim_id": f"C{n}", "line_number": "1", "patient_id": pid, "date_of_service": day, "procedure_code": "99492",
@@ -44,6 +46,8 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
     html = render_report("billing_reconciliation", small_store, {"start_month": "2025-01", "end_month": "2025-02",
                                                                 "audience": "external"}, tmp_path / "r.html").read_text()
     assert "Billing reconciliation" in html and "from bcm_analytics" not in html
+    assert "service months Jan 2025 - Mar 2025" in html and "Whole calendar quarters 2025 Q1" in html, \
+        "Jan-Feb asked for: the external page shows the whole quarter"
     assert html.count("bcm-figure-") >= 3
     assert "PT00" not in html, "no patient-level detail in the aggregate report"
     assert "unsupported_claim" in html and "*" in html

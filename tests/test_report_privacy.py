@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from bcm_analytics.reports import billing_reconciliation as br
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hidden_share
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hidden_share, page_blocks
 
 INTERNAL, EXTERNAL = Privacy("internal"), Privacy("external")
 
@@ -132,6 +132,63 @@ def test_a_clinics_hidden_month_hides_the_program_total_beside_it():
     safe = EXTERNAL.stocks_beside_flows(stocks, "active", flows, ["new_enrolments", "discharges"], "period",
                                         group="clinic_id", start=MONTHS[0], end=MONTHS[2])
     assert safe["active"].tolist() == [pd.NA, pd.NA, 28, 30, 25, 35, pd.NA, pd.NA, 63]
+
+
+# --- periods and blocks that line up across pages ----------------------------------------------
+
+
+def test_external_pages_cover_whole_calendar_quarters_ended_by_the_data():
+    """Nov 2025 - Oct 2026 asked for, data to 31 October: 2025 Q4 - 2026 Q3 (Oct 2026's quarter has
+    not ended, and Nov-Dec 2025 alone is no quarter). Staff get the months asked for."""
+    period = EXTERNAL.period("2025-11", "2026-10", date(2026, 10, 31))
+    assert (period.start, period.end) == (date(2025, 10, 1), date(2026, 9, 1))
+    assert period.note.startswith("Whole calendar quarters 2025 Q4 - 2026 Q3 (Oct 2025 - Sep 2026), "
+                                  "in place of Nov 2025 - Oct 2026.")
+    assert period.note.endswith("Oct 2026 is left out until 2026 Q4 has ended.")
+    assert EXTERNAL.period("2025-11", "2025-11", date(2026, 10, 31)).end == date(2025, 12, 1), "Nov's whole quarter"
+    assert EXTERNAL.period("2026-01", "2026-12", date(2026, 12, 15), months=12).start == date(2025, 10, 1), \
+        "a default of 12 months: the last four whole quarters"
+    inside = INTERNAL.period("2025-11", "2026-10", date(2026, 10, 31))
+    assert (inside.start, inside.end, inside.note) == (date(2025, 11, 1), date(2026, 10, 1), "")
+    with pytest.raises(ValueError, match=r"2026 Q4 has not ended"):
+        EXTERNAL.period("2026-10", "2026-10", date(2026, 10, 31))
+
+
+QUARTERS = pd.DataFrame({"month": pd.date_range("2024-10-01", periods=18, freq="MS"),
+                         #             2024 Q4     2025 Q1     2025 Q2     2025 Q3     2025 Q4     2026 Q1
+                         "enrolments": [5, 5, 5,   7, 7, 7,    7, 7, 7,    7, 7, 7,    7, 7, 7,    1, 1, 1],
+                         "discharges": [0, 0, 0,   3, 3, 3,    3, 3, 3,    5, 5, 5,    5, 5, 5,    5, 5, 5]})
+
+
+def test_a_quarter_of_1_to_10_is_joined_with_the_next_and_a_last_one_waits():
+    """2025 Q1 discharges 9: joined with Q2 (18). 2026 Q1 enrols 3: nothing after it yet, so it
+    waits, hidden. The blocks are cut from the program's months, not from a page's period: a page
+    from 2025 Q2 shows the block it cuts as hidden, and no total; one from 2025 Q3 to 2025 Q4 shows
+    both quarters and their total."""
+    blocks = calendar_blocks(QUARTERS, ["enrolments", "discharges"], "2026-03-01")
+    assert blocks["period"].tolist() == ["2024 Q4", "2025 Q1 - 2025 Q2", "2025 Q3", "2025 Q4", "2026 Q1"]
+    assert blocks["discharges"].tolist() == [0, 18, 15, 15, 15] and blocks["shown"].tolist() == [True] * 4 + [False]
+    earlier = calendar_blocks(QUARTERS[QUARTERS["month"] < "2025-10-01"], ["enrolments", "discharges"], "2025-09-01")
+    assert earlier.equals(blocks.iloc[:3]), "a block does not change once its quarters have ended"
+    rows, total = page_blocks(blocks, ["enrolments", "discharges"], "2025-04-01", "2025-12-01")
+    assert rows["enrolments"].tolist() == [pd.NA, 21, 21] and total["enrolments"].isna().all()
+    rows, total = page_blocks(blocks, ["enrolments", "discharges"], "2025-07-01", "2025-12-01")
+    assert rows["discharges"].tolist() == [15, 15] and total["discharges"].tolist() == [30] and not total.attrs["suppressed"]
+    rows, total = page_blocks(blocks, ["enrolments", "discharges"], "2025-07-01", "2026-03-01")
+    assert rows["enrolments"].tolist() == [21, 21, pd.NA] and total["enrolments"].isna().all()
+
+
+def test_a_waiting_block_that_discharges_no_one_shows_no_caseload():
+    """2026 Q1 waits (3 enrolments so far) and discharges no one: the block it becomes may show a
+    0 later, when its monthly caseloads would be its monthly enrolments. Its caseloads are hidden
+    now, the last one too (its change would be the hidden enrolments); a shown quarter keeps its own."""
+    rows = QUARTERS.assign(discharges=[0] * 3 + [3] * 12 + [0] * 3)
+    blocks = calendar_blocks(rows, ["enrolments", "discharges"], "2026-03-01")
+    stocks = pd.DataFrame({"month": QUARTERS["month"][-6:].reset_index(drop=True),
+                           "active": pd.array([140, 147, 154, 155, 156, 157], "Int64")})
+    safe = EXTERNAL.stocks_beside_flows(stocks, "active", blocks, ["enrolments", "discharges"], "block")
+    assert safe["active"].tolist() == [140, 147, 154, pd.NA, pd.NA, pd.NA]
+    assert INTERNAL.stocks_beside_flows(stocks, "active", blocks, ["enrolments", "discharges"], "block") is stocks
 
 
 # --- the billing report's families -----------------------------------------------------------

@@ -140,14 +140,21 @@ def test_hidden_rows_that_together_cover_few_patient_months_take_another_row_wit
     assert ta.breakdown(alloc, Privacy("internal"), "outcome").minutes.notna().all()
 
 
-def test_the_page_renders_for_both_audiences(program, tmp_path):
+def test_the_page_renders_for_both_audiences(program, load_rows, tmp_path):
+    """March asked for: staff see March; outside readers the whole quarter, 2025 Q1, once it has
+    ended (a log in April says the data runs past it), with March's minutes the quarter's."""
+    load_rows("time_logs", [entry("april", "PTA01", "2025-04-02", 5)])
+    refresh(program)
     program.close()
     db = tmp_path / "test.duckdb"
     params = {"start_month": "2025-03", "end_month": "2025-03"}
     internal = render_report("time_allocation", db, params, tmp_path / "internal.html").read_text()
     external = render_report("time_allocation", db, {**params, "audience": "external"}, tmp_path / "external.html").read_text()
+    assert "<title>Where care managers&#x27; time goes, service months Mar 2025 - Mar 2025" in internal
+    assert "<title>Where care managers&#x27; time goes, service months Jan 2025 - Mar 2025" in external
+    assert "Whole calendar quarters 2025 Q1 (Jan 2025 - Mar 2025), in place of Mar 2025." in external
+    assert "Whole calendar quarters" not in internal
     for page in (internal, external):
-        assert "<title>Where care managers&#x27; time goes, service months Mar 2025 - Mar 2025" in page
         assert page.count("bcm-figure-") >= 3 and "from bcm_analytics" not in page
         assert "PTA" not in page and "PTN" not in page, "aggregate only: no patient ids"
     assert "$435.00" in internal and "BCM1" in internal and "1,010" in internal

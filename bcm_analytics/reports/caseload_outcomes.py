@@ -16,7 +16,9 @@ The page's families (each protected once; they share no cells):
               (monthly_columns): served beside it would give each month's flows away
   flows       enrolments, discharges, initial assessments and follow-ups, per month or rolled
               up until no program-level cell is hidden (an active caseload that changes by
-              enrolments minus discharges would otherwise give a hidden flow away)
+              enrolments minus discharges would otherwise give a hidden flow away); for an
+              external reader enrolments and discharges come in the program's calendar blocks,
+              the ones the program overview shows (privacy.calendar_blocks)
   trend       6-month outcomes by baseline month, for the baseline months whose windows have closed
   contact modes  contacts per patient-month by mode, with all modes (the modes add up to it)
   cohorts, change
@@ -31,12 +33,14 @@ from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+from bcm_analytics.overview import first_enrolment_month
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, page_blocks
 
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
                 "not_improving_no_review", "phq9_patients", "gad7_patients"]
 FLOW_COUNTS = ["new_enrolments", "discharges", "assessed", "followed_up"]
+ENROLMENTS = ["new_enrolments", "discharges"]
 STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1] != "assessed"} | {
     "pct_not_improving": ("not_improving", "active"),
     "pct_not_improving_no_review": ("not_improving_no_review", "not_improving"),
@@ -170,11 +174,14 @@ def stocks_and_flows(run: OutcomeRun, start_month=None, end_month=None,
     (Privacy.stocks_beside_flows: in a quarter that discharges no one, its monthly changes would
     be its monthly enrolments)."""
     privacy = _privacy(run, privacy)
-    grain, flow_frame = flows(run, start_month, end_month, privacy)
     stocks = caseload(run, start_month, end_month, privacy)
     period = run.period(start_month, end_month)
     program = (stocks["clinic"] == TOTAL) & (stocks["care_manager"] == TOTAL)
-    stocks = privacy.stocks_beside_flows(stocks, "active", program_rows(flow_frame), ["new_enrolments", "discharges"], grain,
+    if privacy.external:
+        blocks, flow_frame = _blocks(run, start_month, end_month, privacy)
+        return privacy.stocks_beside_flows(stocks, "active", blocks, ENROLMENTS, "block", where=program), "block", flow_frame
+    grain, flow_frame = flows(run, start_month, end_month, privacy)
+    stocks = privacy.stocks_beside_flows(stocks, "active", program_rows(flow_frame), ENROLMENTS, grain,
                                          where=program, start=period["start_month"], end=period["end_month"])
     return stocks, grain, flow_frame
 
@@ -190,12 +197,26 @@ def monthly_columns(privacy: Privacy) -> list[str]:
 
 
 def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
-    """Enrolments and discharges per month for the program, each clinic and each care manager;
-    for an external reader rolled up (quarter, year, the whole period) until no program-level
-    cell is hidden: the month-end caseload changes by enrolments minus discharges, so a hidden
-    flow next to two shown caseloads would be given away."""
-    return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["new_enrolments", "discharges"], {},
-                        max_hidden=0.0)
+    """Enrolments and discharges per month for the program, each clinic and each care manager.
+
+    For an external reader, the program's only, in its calendar blocks (grain "block":
+    privacy.calendar_blocks, cut from the program's history, the same on the program overview),
+    so that no figure here minus one there gives a count of 1-10.
+    """
+    privacy = _privacy(run, privacy)
+    if privacy.external:
+        return "block", _blocks(run, start_month, end_month, privacy)[1]
+    return _flow_family(run, start_month, end_month, privacy, ENROLMENTS, {}, max_hidden=0.0)
+
+
+def _blocks(run: OutcomeRun, start_month, end_month, privacy: Privacy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the program's calendar blocks up to the period's end, the period's rows of them)."""
+    period = run.period(start_month, end_month)
+    first = min(first_enrolment_month(run.con) or period["start_month"], period["start_month"])
+    history = program_rows(cl.caseload_months(run, first, period["end_month"]))
+    blocks = calendar_blocks(history[["month", *ENROLMENTS]], ENROLMENTS, period["end_month"], privacy.threshold)
+    rows, _ = page_blocks(blocks, ENROLMENTS, period["start_month"], period["end_month"])
+    return blocks, rows.assign(clinic=TOTAL, care_manager=TOTAL)
 
 
 def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:

@@ -11,10 +11,11 @@ import plotly.graph_objects as go
 
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.charts import PALETTE, series
+from bcm_analytics.reports.privacy import grain_word
 
 
 def per(grain: str) -> str:
-    return {"month": "month", "quarter": "quarter", "year": "year", "period": "whole period"}[grain]
+    return grain_word(grain)
 
 
 def x_of(grain: str) -> str:

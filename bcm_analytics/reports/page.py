@@ -63,9 +63,12 @@ def data_freshness(con) -> dict:
 
 def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, report: str, purpose: str = "",
            headlines: list[Headline] = (), headline_note: str = "", rerun: dict | None = None,
-           has_external: bool = True) -> None:
+           has_external: bool = True, period_note: str = "") -> None:
     """Display the title and period, the audience banner, the headline numbers, the purpose,
     the report's parameters and the data freshness; give the page its <title>.
+
+    `period_note`: why the period is not the months asked for (privacy.ReportPeriod.note: an
+    external page shows whole calendar quarters), under the period.
 
     `rerun`: the notebook parameters that chose this page (the banner of an internal page
     shows the command for the external version with them).
@@ -79,6 +82,7 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
     cards = "".join(h.html() for h in headlines)
     body = (
         f"<h1>{html.escape(title)}</h1><p class='bcm-period'>{html.escape(period)}</p>"
+        + (f"<p class='bcm-note bcm-period-note'>{html.escape(period_note)}</p>" if period_note else "")
         + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}, has_external)
         + (f"<div class='bcm-headline'>{cards}</div>" if cards else "")
         + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")

@@ -17,10 +17,26 @@ How a page stays safe as a whole: every number on it belongs to exactly one prot
 (one call here), and families share no relation except a grand total, which each family
 treats as known. A chart is drawn from its family's protected frame, never from raw counts,
 so a chart never shows what its table hides.
+
+How pages stay safe together: a reader may hold several external pages (the caseload report,
+the program overview, billing, time allocation), so a figure on one page minus a figure on
+another must not leave a count of 1-10 either. Two rules, each in one function here:
+
+  periods  an external page covers whole calendar quarters that have ended by the data's last
+           date (`external_period`, through `Privacy.period`): the same quarter boundaries in
+           every external report, whatever months were asked for;
+  flows    enrolments and discharges are published per calendar block (`calendar_blocks`): the
+           program's quarters from its start, a quarter with 1-10 of either joined with the
+           next until neither is; a page shows the blocks within its period and a total only
+           over whole, shown blocks (`page_blocks`). The blocks come from the program's whole
+           history, not from the page, so every page cuts time at the same places and any
+           figure a page shows is a sum of blocks that are each 0 or above 10: a difference
+           between pages is such a sum too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from dataclasses import dataclass
 from itertools import combinations
@@ -28,6 +44,7 @@ from typing import Callable
 
 import pandas as pd
 
+from bcm_analytics.months import add_months, month_end, month_start
 from bcm_analytics.reports.runner import AUDIENCES
 from bcm_analytics.reports.suppression import suppress
 
@@ -56,6 +73,13 @@ class Privacy:
     @property
     def external(self) -> bool:
         return self.audience == "external"
+
+    def period(self, start, end, cutoff, months: int | None = None) -> ReportPeriod:
+        """The months a page shows: the months asked for (staff), or the whole calendar quarters
+        around them that every external report shows (external_period)."""
+        if not self.external:
+            return ReportPeriod(month_start(start), month_start(end))
+        return external_period(start, end, cutoff, months)
 
     # --- tables -------------------------------------------------------------------------
 
@@ -141,11 +165,24 @@ class Privacy:
         flow_cols are [inflow, outflow]; `where` picks the rows of a single series (group None);
         the stock before the first period is the one a reader can work out from its last stock
         and its flows.
+
+        grain "block": `flows` are the program's calendar_blocks, with their true counts and
+        `shown`, whether this page shows them or not (a block reaching outside the page is shown
+        on other pages, which publish its 0). A last block still waiting for its next quarter
+        publishes nothing yet, but if a count of it is 0 so far, the block it becomes may
+        publish that 0 later: all its stocks are hidden now (the last one too, so that its
+        hidden counts cannot be told from their change either).
         """
         if not self.external or grain == "month" or stocks.empty:
             return stocks
         hidden: set = set()
-        when = period_of(stocks["month"], grain, start, end)["period_start"]
+        waiting: set = set()
+        if grain == "block":
+            spans = list(zip(pd.to_datetime(flows["month"]), pd.to_datetime(flows["last_month"])))
+            when = pd.to_datetime(stocks["month"]).map(lambda m: next((a for a, b in spans if a <= m <= b), pd.NaT))
+            waiting = {pd.Timestamp(m) for m, shown in zip(flows["month"], flows["shown"]) if not shown}
+        else:
+            when = period_of(stocks["month"], grain, start, end)["period_start"]
         if group is None:
             series = [(None, stocks.index if where is None else stocks.index[where.to_numpy()])]
         else:
@@ -158,6 +195,10 @@ class Privacy:
             for period, part in rows.groupby("_period", sort=True):
                 period_flows = by_period.get(pd.Timestamp(period), [])
                 zero = any(pd.notna(v) and v == 0 for v in period_flows)
+                if pd.Timestamp(period) in waiting:
+                    if zero:
+                        hidden |= set(part.index)
+                    continue
                 if previous is None:
                     previous = _stock_before(part[col].iloc[-1], period_flows)
                 values = [previous] + [None if pd.isna(v) else float(v) for v in part[col]]
@@ -213,6 +254,118 @@ class Privacy:
         return SUPPRESSED_NOTE if self.external else ""
 
 
+# --- periods and flows that line up across pages ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The first and last month a page shows and, on an external page, the sentence that says
+    which period that is and why it is not the months asked for."""
+
+    start: dt.date
+    end: dt.date
+    note: str = ""
+
+
+def quarter_label(month) -> str:
+    month = pd.Timestamp(month)
+    return f"{month.year} Q{month.quarter}"
+
+
+def _quarter_first(month) -> dt.date:
+    month = month_start(month)
+    return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+
+
+def _months_span(first, last) -> str:
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    return f"{first:%b %Y}" if first == last else f"{first:%b %Y} - {last:%b %Y}"
+
+
+def external_period(start, end, cutoff, months: int | None = None) -> ReportPeriod:
+    """The period of every external page: whole calendar quarters, from the quarter holding
+    `start` to the quarter holding `end`, less any quarter not ended by `cutoff` (the data's last
+    date; its figures would still grow). `months`: the start was not asked for, and the page shows
+    the last `months` months up to that end (12: four quarters).
+
+    Every external report takes its period from here, so their periods start and end at the same
+    calendar quarter boundaries, as the enrolment and discharge blocks do (calendar_blocks).
+    """
+    asked_start, asked_end, cutoff = month_start(start), month_start(end), pd.Timestamp(cutoff).date()
+    last = _quarter_first(asked_end)
+    while month_end(add_months(last, 2)) > cutoff:
+        last = add_months(last, -3)
+    last_month = add_months(last, 2)
+    first = _quarter_first(add_months(last_month, 1 - months) if months else asked_start)
+    if first > last:
+        raise ValueError(f"an external page shows whole calendar quarters ended by the data's last date ({cutoff}); "
+                         f"{_months_span(asked_start, asked_end)} holds none ({quarter_label(asked_end)} has not ended): "
+                         "ask for earlier months, or render the internal version")
+    shown = (f"{quarter_label(first)} ({_months_span(first, last_month)})" if first == last else
+             f"{quarter_label(first)} - {quarter_label(last)} ({_months_span(first, last_month)})")
+    asked = "" if (first, last_month) == (asked_start, asked_end) else f", in place of {_months_span(asked_start, asked_end)}"
+    note = (f"Whole calendar quarters {shown}{asked}."
+            + f" Every external report covers whole calendar quarters that have ended by the data's last date "
+            f"({cutoff:%Y-%m-%d}), the same in each, so that a figure on one page cannot be subtracted from one on another "
+            "to leave a count for a few months that neither shows.")
+    if asked_end > last_month:
+        left_out = _months_span(add_months(last_month, 1), asked_end)
+        note += (f" {left_out} {'is' if add_months(last_month, 1) == asked_end else 'are'} left out until "
+                 f"{quarter_label(asked_end)} has ended.")
+    return ReportPeriod(first, last_month, note)
+
+
+def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tuple[int, int] = (1, 10)) -> pd.DataFrame:
+    """The blocks in which every external page publishes `counts` (enrolments and discharges).
+
+    `monthly`: the counts per month (column `month`) from the program's first month, or any
+    month before it, up to `end`. Calendar quarters from the first month's to the last one that
+    ends by `end`; a quarter where a count is 1-10 is joined with the next quarter, and so on,
+    until none of the joined counts is. One row per block: period ('2025 Q4', or '2024 Q4 -
+    2025 Q1' when joined), month (its first month), last_month, the counts and `shown`: False
+    for a last block whose counts are still 1-10, which waits for the next quarter.
+
+    The blocks depend on the program's months only, never on a page's period, and a block never
+    changes once its quarters have ended (joining looks forward), so every external page, on any
+    day, cuts time at the same places: any figure a page shows is a sum of whole blocks, each 0
+    or above the threshold, and so is any difference between two pages' figures.
+    """
+    lo, hi = threshold
+    when = pd.to_datetime(monthly["month"]).dt.to_period("Q")
+    sums = monthly[counts].groupby(when).sum()
+    last = (pd.Timestamp(end) + pd.offsets.MonthBegin(1)).to_period("Q") - 1  # the last quarter ending by `end`
+    quarters = pd.period_range(when.min(), last, freq="Q") if len(when) and when.min() <= last else []
+    rows, run, total = [], [], {c: 0 for c in counts}
+    for quarter in quarters:
+        run.append(quarter)
+        for c in counts:
+            total[c] += int(sums.at[quarter, c]) if quarter in sums.index else 0
+        settled = not any(lo <= v <= hi for v in total.values())
+        if settled or quarter == quarters[-1]:
+            label = str(run[0]).replace("Q", " Q") + ("" if len(run) == 1 else " - " + str(run[-1]).replace("Q", " Q"))
+            rows.append({"period": label, "month": run[0].start_time, "last_month": run[-1].asfreq("M", "end").to_timestamp(),
+                         **total, "shown": settled})
+            run, total = [], {c: 0 for c in counts}
+    return pd.DataFrame(rows, columns=["period", "month", "last_month", *counts, "shown"])
+
+
+def page_blocks(blocks: pd.DataFrame, counts: list[str], start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows, total) of a page whose period is start..end: each block that overlaps it, hidden
+    where the block is not shown or reaches outside the period (a page never shows part of a
+    block), and the total over the period, shown only when the period is whole blocks, all shown."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    rows = blocks[(blocks["last_month"] >= start) & (blocks["month"] <= end)].reset_index(drop=True)
+    hidden = ~rows["shown"] | (rows["month"] < start) | (rows["last_month"] > end)
+    whole = not rows.empty and rows["month"].iloc[0] == start and rows["last_month"].iloc[-1] == end
+    total = rows[counts].sum().to_frame().T.astype("int64")
+    rows = rows[["period", "month", *counts]].copy()
+    for frame, mask in ((rows, hidden), (total, pd.Series([bool(hidden.any()) or not whole], index=total.index))):
+        for c in counts:
+            frame[c] = frame[c].astype("Int64").mask(mask.to_numpy())
+        frame.attrs["suppressed"] = {c: frozenset(frame.index[mask.to_numpy()]) for c in counts} if mask.any() else {}
+    return rows, total
+
+
 def _stock_before(last, flows: list) -> float | None:
     """The stock before a period, from its last stock and its [inflow, outflow], when all are shown."""
     if pd.isna(last) or len(flows) != 2 or any(pd.isna(v) for v in flows):
@@ -244,10 +397,24 @@ def hide_beside(frame: pd.DataFrame, cols: list[str], rows, key: str, total=TOTA
     return out
 
 
+def grain_word(grain: str) -> str:
+    """A grain as a chart title says it: 'Enrolments per calendar quarter'."""
+    return {"period": "whole period", "block": "calendar quarter"}.get(grain, grain)
+
+
+BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with 1-10 enrolments or "
+              "discharges is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last quarter still "
+              "at 1-10 is suppressed until the next has ended, and quarters shown together that reach outside this "
+              "page's period are suppressed here.")
+
+
 def grain_note(grain: str) -> str:
-    """Why a chart shows quarters or years: at a finer grain too many cells would be suppressed."""
+    """Why a chart shows quarters or years: at a finer grain too many cells would be suppressed;
+    or, for enrolments and discharges on an external page, calendar blocks (calendar_blocks)."""
     if grain == "month":
         return ""
+    if grain == "block":
+        return BLOCK_NOTE
     return (f"Shown per {grain if grain != 'period' else 'whole period'}: per month too many values would be suppressed "
             "(counts of 1-10, or cells that would reveal one), so months are added together.")
 

@@ -5,10 +5,12 @@ Families (each protected once):
 
   caseload   active caseload at each month end per clinic (clinics add up to the program),
              protected against the flows beside it (stocks_and_flows)
-  flows      enrolments and discharges per month (or period) and per clinic over the period,
-             protected together as two margins of the month x clinic table, rolled up for an
-             external reader until no period is hidden (the caseload changes by enrolments
-             minus discharges, so a hidden flow between two shown caseloads would show)
+  flows      enrolments and discharges per month and per clinic over the period, protected
+             together as two margins of the month x clinic table; for an external reader the
+             program's figures come in its calendar blocks (privacy.calendar_blocks, the ones the
+             caseload report shows) and the clinics' over the period are a table of their own
+             (the caseload changes by enrolments minus discharges, so a hidden flow between two
+             shown caseloads would show: blocks are shown whole or not at all)
   time       minutes logged per patient with time, per clinic and month; and over the period
 """
 
@@ -16,10 +18,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bcm_analytics.overview import program_overview
+from bcm_analytics.overview import first_enrolment_month, program_overview
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hide_beside
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hide_beside, page_blocks
 
 FLOWS = ["new_enrolments", "discharges"]
 
@@ -43,9 +45,23 @@ def caseload(raw: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
     return privacy.protect(with_program_rows(raw, ["active_caseload"]), ["active_caseload"], ["clinic_id"])
 
 
-def flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[str, dict]:
+def history(con, end, clinic=None) -> pd.DataFrame:
+    """The months from the program's first enrolment to `end`: the history an external page cuts
+    its enrolment and discharge blocks from (flows)."""
+    return load(con, first_enrolment_month(con) or end, end, clinic)
+
+
+def flows(raw: pd.DataFrame, privacy: Privacy, start, end, history: pd.DataFrame | None = None) -> tuple[str, dict]:
     """Enrolments and discharges per period (program) and per clinic over the whole period, with
-    the period total: {"periods": ..., "clinics": ..., "total": ...}."""
+    the period total: {"periods": ..., "clinics": ..., "total": ...}.
+
+    For an external reader the periods are the program's calendar blocks (grain "block"), cut
+    from `history` (the months from the program's first enrolment; default `raw`, for a period
+    that starts there), with "blocks" all of them for stocks_and_flows.
+    """
+    if privacy.external:
+        return "block", _block_flows(raw, privacy, start, end, raw if history is None else history)
+
     def build(grain):
         rows = by_period(raw[["month", "clinic_id", *FLOWS]], "month", grain, FLOWS, keys=["clinic_id"], start=start, end=end)
         starts = dict(zip(rows["period"], rows["period_start"]))
@@ -58,16 +74,42 @@ def flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[str, dict]:
     return grain, build(grain)
 
 
-def stocks_and_flows(raw: pd.DataFrame, privacy: Privacy, start, end) -> tuple[pd.DataFrame, str, dict]:
+def _block_flows(raw: pd.DataFrame, privacy: Privacy, start, end, history: pd.DataFrame) -> dict:
+    """The external flows: the program's blocks within the period, its total over whole shown
+    blocks, and the clinics over the period (protected with their total). Where the total is
+    hidden (a block reaching outside the period, or a last one still at 1-10), shown clinics would
+    add up to it: one clinic's flows are hidden too."""
+    program = history.groupby("month", as_index=False)[FLOWS].sum()
+    blocks = calendar_blocks(program, FLOWS, end, privacy.threshold)
+    periods, total = page_blocks(blocks, FLOWS, start, end)
+    sums = raw.groupby("clinic_id", as_index=False)[FLOWS].sum()
+    frame = pd.concat([sums, sums[FLOWS].sum().to_frame().T.assign(clinic_id=TOTAL)], ignore_index=True)
+    safe = privacy.protect(frame[["clinic_id", *FLOWS]].astype({c: "int64" for c in FLOWS}), FLOWS, ["clinic_id"])
+    clinics = safe[safe["clinic_id"] != TOTAL].copy()
+    masks = {c: set(safe.attrs["suppressed"].get(c, ())) for c in FLOWS}
+    shown = clinics[clinics[FLOWS].notna().all(axis=1) & (clinics[FLOWS].sum(axis=1) > 0)]
+    if total.attrs["suppressed"] and not all(masks[c] & set(clinics.index) for c in FLOWS) and not shown.empty:
+        one = shown[FLOWS[0]].astype("int64").idxmin()
+        clinics.loc[one, FLOWS] = pd.NA
+        masks = {c: cells | {one} for c, cells in masks.items()}
+    clinics.attrs = {"suppressed": {c: frozenset(cells) for c, cells in masks.items() if cells}}
+    return {"periods": periods.assign(clinic_id=TOTAL), "clinics": clinics, "total": total.assign(clinic_id=TOTAL),
+            "blocks": blocks}
+
+
+def stocks_and_flows(raw: pd.DataFrame, privacy: Privacy, start, end,
+                     history: pd.DataFrame | None = None) -> tuple[pd.DataFrame, str, dict]:
     """(stocks, the flows' grain, flows): the caseload protected against the flows shown beside it
     (Privacy.stocks_beside_flows), each clinic's against its flows over the period and the
-    program's against the program's per period."""
+    program's against the program's per period (external: against its calendar blocks, cut
+    from `history`, see flows)."""
     stocks = caseload(raw, privacy)
-    grain, tables = flows(raw, privacy, start, end)
+    grain, tables = flows(raw, privacy, start, end, history)
     by_clinic = tables["clinics"].assign(month=pd.Timestamp(start))
     stocks = privacy.stocks_beside_flows(stocks, "active_caseload", by_clinic, FLOWS, "period", group="clinic_id",
                                          start=start, end=end)
-    stocks = privacy.stocks_beside_flows(stocks, "active_caseload", tables["periods"], FLOWS, grain,
+    program = tables["blocks"] if grain == "block" else tables["periods"]
+    stocks = privacy.stocks_beside_flows(stocks, "active_caseload", program, FLOWS, grain,
                                          where=stocks["clinic_id"] == TOTAL, start=start, end=end)
     return stocks, grain, tables
 

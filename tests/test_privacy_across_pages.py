@@ -1,0 +1,197 @@
+"""A reader holding two external pages, the caseload report and the program overview, each
+rendered with its default period, must not be able to subtract one page's enrolments or
+discharges from the other's and get a count of 1-10.
+
+The program, Nov 2024 - Oct 2026 (as of 2026-10-31), per month:
+
+    enrolments   7 every month
+    discharges   0 in Nov-Dec 2024, 3 every month of 2025, 5 every month of 2026
+
+Before: the caseload report covered Nov 2025 - Oct 2026 and, its first two months holding 6
+discharges, rolled up to the whole period (56); the overview covered Nov 2024 - Oct 2026 by
+calendar year, showing 2026 Jan-Oct (50): 56 - 50 = 6 discharges in Nov-Dec 2025.
+Now both pages cover whole calendar quarters (2025 Q4 - 2026 Q3 and 2024 Q4 - 2026 Q3) and
+show the same blocks: a quarter with 1-10 (each quarter of 2025 discharges 9) joined with the next.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import numpy as np
+import pandas as pd
+import pytest
+from html_tables import Tables
+
+from bcm_analytics.models import refresh
+from bcm_analytics.reports.runner import render_report
+
+pytestmark = pytest.mark.slow
+
+MONTHS = pd.period_range("2024-11", "2026-10", freq="M")
+ENROLMENTS = {m: 7 for m in MONTHS}
+DISCHARGES = {m: 0 if m.year == 2024 else 3 if m.year == 2025 else 5 for m in MONTHS}
+FLOWS = {"new enrolments": ENROLMENTS, "discharges": DISCHARGES}
+CARD = r"class=.bcm-value[^>]*>([\d,]+)</div><div class=.bcm-label.>(new enrolments|discharges), whole period<"
+
+
+def patients() -> list[dict]:
+    """7 patients enrolled on the 10th of every month; the month's discharges, on the 20th, are the
+    longest enrolled (two clinics, alternating)."""
+    rows, waiting = [], []
+    for month in MONTHS:
+        for _ in range(ENROLMENTS[month]):
+            rows.append({"patient_id": f"P{len(rows):04d}", "clinic_id": f"C{len(rows) % 2 + 1}", "payer": "Medicare",
+                         "enrollment_date": f"{month}-10", "discharge_date": ""})
+            waiting.append(rows[-1])
+        for _ in range(DISCHARGES[month]):
+            waiting.pop(0)["discharge_date"] = f"{month}-20"
+    return rows
+
+
+@pytest.fixture
+def program(store, load_rows, tmp_path):
+    load_rows("clinics", [{"clinic_id": c, "clinic_name": c, "setting": "physician_practice", "timezone": ""}
+                          for c in ("C1", "C2")])
+    load_rows("patients", patients())
+    # time logged in the first and the last month: the overview's default period, and the as-of date
+    load_rows("time_logs", [{"entry_id": f"T{n}", "patient_id": "P0000", "staff_role": "bhcm", "service_date": day,
+                             "minutes": "20", "activity_type": "follow_up_contact"}
+                            for n, day in enumerate(["2024-11-12", "2026-10-31"])])
+    refresh(store)
+    store.close()
+    return tmp_path / "test.duckdb"
+
+
+# --- what the reader sees ----------------------------------------------------------------------
+
+def months_of(label: str, page: tuple[pd.Period, pd.Period]) -> list[pd.Period]:
+    """The months a period label covers, within the page's period: 'Oct 2026', '2025 Q4',
+    '2025 Q4, Nov-Dec', '2025', '2026, Jan-Oct', 'Nov 2025 - Oct 2026', '2025 Q1 - 2025 Q2'."""
+    def span(text):
+        text = text.strip()
+        if re.fullmatch(r"\d{4} Q\d", text):
+            quarter = pd.Period(text.replace(" ", ""), freq="Q")
+            return quarter.asfreq("M", "start"), quarter.asfreq("M", "end")
+        if re.fullmatch(r"\d{4}", text):
+            return pd.Period(f"{text}-01", "M"), pd.Period(f"{text}-12", "M")
+        month = pd.Period(pd.Timestamp(text), "M")
+        return month, month
+    head, _, months = label.partition(", ")
+    parts = head.split(" - ")
+    first, last = span(parts[0])[0], span(parts[-1])[1]
+    if months:  # a partial quarter or year: its months named
+        year = first.year
+        lo, _, hi = months.partition("-")
+        first, last = pd.Period(pd.Timestamp(f"{lo} {year}"), "M"), pd.Period(pd.Timestamp(f"{hi or lo} {year}"), "M")
+    return [m for m in pd.period_range(max(first, page[0]), min(last, page[1]), freq="M")]
+
+
+def page_period(html: str) -> tuple[pd.Period, pd.Period]:
+    text = re.search(r"class=.bcm-period.>([A-Z][a-z]{2} \d{4}) - ([A-Z][a-z]{2} \d{4})", html).groups()
+    return pd.Period(pd.Timestamp(text[0]), "M"), pd.Period(pd.Timestamp(text[1]), "M")
+
+
+def chart(html: str, title: str) -> dict[str, list]:
+    """The traces of the chart whose title starts with `title`: name -> [(x, y)], NaN where suppressed."""
+    def values(v):
+        return np.frombuffer(base64.b64decode(v["bdata"]), v["dtype"]).tolist() if isinstance(v, dict) else v
+
+    read = json.JSONDecoder().raw_decode
+    for call in re.finditer(r'Plotly\.newPlot\(\s*"[^"]+",\s*', html):
+        data, end = read(html, call.end())
+        layout, _ = read(html, re.compile(r",\s*").match(html, end).end())
+        if layout.get("title", {}).get("text", "").startswith(title):
+            return {t["name"]: list(zip(values(t["x"]), values(t["y"]))) for t in data}
+    raise AssertionError(f"no chart {title!r}")
+
+
+def tables(html: str) -> list[list[list[str]]]:
+    """Every table of the page as rows of cells."""
+    parser = Tables()
+    parser.feed(html.replace("</tr>", "</tr><td>\x00</td>"))
+    out = []
+    for _, cells in parser.tables:
+        rows, row = [], []
+        for cell in cells:
+            if cell == "\x00":
+                rows.append(row) if row else None
+                row = []
+            else:
+                row.append(cell)
+        out.append(rows)
+    return out
+
+
+def published_flows(html: str) -> list[tuple[str, list[pd.Period], int]]:
+    """(flow, months, value) for every enrolment and discharge figure the page shows: its chart of
+    them, its table of them, its whole-period headline cards and its by-clinic table's All row."""
+    page = page_period(html)
+    found = []
+    for name, points in chart(html, "Enrolments and discharges per").items():
+        if name in FLOWS:
+            found += [(name, months_of(str(x), page), int(y)) for x, y in points if not np.isnan(y)]
+    for rows in tables(html):
+        header = rows[0] if rows else []
+        for name in FLOWS:
+            if name in header and header[0] in ("period", "clinic"):
+                for row in rows[1:]:
+                    value = row[header.index(name)].replace(",", "")
+                    if value.isdigit() and (header[0] == "period" or row[0] == "All"):
+                        found.append((name, page_months(page) if header[0] == "clinic" else months_of(row[0], page),
+                                      int(value)))
+    for value, name in re.findall(CARD, html):
+        found.append((name, page_months(page), int(value.replace(",", ""))))
+    return found
+
+
+def page_months(page) -> list[pd.Period]:
+    return list(pd.period_range(page[0], page[1], freq="M"))
+
+
+def small_counts_a_reader_can_work_out(figures) -> list[tuple[str, str, str, int]]:
+    """Every run of months whose enrolments or discharges the figures pin down (exact linear
+    algebra over all of them, a published 0 meaning 0 in each of its months) and that is 1-10."""
+    months = pd.period_range(MONTHS[0] - 3, MONTHS[-1], freq="M")  # a page may start before the program
+    index = {m: i for i, m in enumerate(months)}
+    rows = {name: [] for name in FLOWS}
+    for name, covered, value in figures:
+        rows[name].append(np.isin(np.arange(len(months)), [index[m] for m in covered]).astype(float))
+        if value == 0:
+            rows[name] += [np.eye(len(months))[index[m]] for m in covered]
+    leaks = []
+    for name, equations in rows.items():
+        known = np.array(equations) if equations else np.zeros((0, len(months)))
+        rank = np.linalg.matrix_rank(known) if len(known) else 0
+        for a in range(len(months)):
+            for b in range(a, len(months)):
+                run = np.zeros(len(months))
+                run[a:b + 1] = 1
+                if np.linalg.matrix_rank(np.vstack([known, run])) == rank:
+                    value = sum(FLOWS[name].get(m, 0) for m in months[a:b + 1])
+                    if 1 <= value <= 10:
+                        leaks.append((name, str(months[a]), str(months[b]), value))
+    return leaks
+
+
+# --- the case ----------------------------------------------------------------------------------
+
+def test_a_quarter_of_1_to_10_discharges_cannot_be_worked_out_from_two_pages(program, tmp_path):
+    def discharged(first, last):
+        return sum(DISCHARGES[m] for m in pd.period_range(first, last, freq="M"))
+    assert discharged("2025-11", "2026-10") - discharged("2026-01", "2026-10") == discharged("2025-11", "2025-12") == 6
+    pages = {name: render_report(name, program, {"audience": "external"}, tmp_path / f"{name}.html").read_text()
+             for name in ("caseload_outcomes", "program_overview")}
+    figures = {name: published_flows(html) for name, html in pages.items()}
+    assert all(figures.values()), "both pages show enrolments and discharges"
+    for name in pages:  # each page alone was always safe
+        assert small_counts_a_reader_can_work_out(figures[name]) == [], name
+    assert small_counts_a_reader_can_work_out(figures["caseload_outcomes"] + figures["program_overview"]) == [], \
+        "one page's figure minus the other's gives a count of 1-10"
+    # the pages line up: whole calendar quarters, and every figure both show is the same
+    assert "Oct 2025 - Sep 2026" in pages["caseload_outcomes"] and "Oct 2024 - Sep 2026" in pages["program_overview"]
+    both = {(n, tuple(m)): v for n, m, v in figures["caseload_outcomes"]}
+    assert all(both.get((n, tuple(m)), v) == v for n, m, v in figures["program_overview"])
+    assert ("discharges", list(pd.period_range("2026-01", "2026-03", freq="M")), 15) in figures["caseload_outcomes"]
+
