@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+
 import numpy as np
 import pandas as pd
 import pytest

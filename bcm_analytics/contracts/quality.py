@@ -13,7 +13,6 @@ import json
 import duckdb
 import pandas as pd
 
-
 # Short headings for the loads table: with the long ones it was wider than the page, and its
 # "adds up" column (the one a reader checks) sat behind a scroll bar.
 LOAD_LABELS = {"rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed", "rows_quarantined": "quarantined",

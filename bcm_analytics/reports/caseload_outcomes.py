@@ -31,9 +31,9 @@ import pandas as pd
 from bcm_analytics.months import add_months
 from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
+from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, page_blocks
 
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
