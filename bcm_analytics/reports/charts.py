@@ -37,6 +37,11 @@ def plotly_js() -> str:
     return resources.files("bcm_analytics.reports").joinpath("assets", PLOTLY_JS).read_text(encoding="utf-8")
 
 
+# A legend's rows start under the title and run down, pushing the plot down (automargin): anchored
+# to the plot's top they ran up, and a legend of two or more rows (a clinic each) covered the title.
+LEGEND_TOP = 36  # pixels below the figure's top edge
+
+
 def show(fig: go.Figure, note: str = "") -> None:
     """Display a plotly figure as self-contained HTML (never fig.show() in report notebooks)."""
     n = next(_figure_ids)
@@ -44,7 +49,8 @@ def show(fig: go.Figure, note: str = "") -> None:
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
                       title=dict(y=0.98, yanchor="top"), height=fig.layout.height or 400)
     if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
-        fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""))
+        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top", y=1 - LEGEND_TOP / fig.layout.height,
+                                      xanchor="left", x=0, title_text=""))
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
     display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))
