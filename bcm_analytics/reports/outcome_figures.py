@@ -14,10 +14,6 @@ from bcm_analytics.reports.charts import PALETTE, series
 from bcm_analytics.reports.privacy import grain_word
 
 
-def per(grain: str) -> str:
-    return grain_word(grain)
-
-
 def x_of(grain: str) -> str:
     return "month" if grain == "month" else "period"
 
@@ -29,7 +25,7 @@ def caseload_trend(program: pd.DataFrame) -> go.Figure:
 
 def flows_trend(program: pd.DataFrame, grain: str) -> go.Figure:
     """New enrolments and discharges per month (or period), program."""
-    return series(program, x_of(grain), ["new_enrolments", "discharges"], title=f"Enrolments and discharges per {per(grain)}",
+    return series(program, x_of(grain), ["new_enrolments", "discharges"], title=f"Enrolments and discharges per {grain_word(grain)}",
                   y_title="patients")
 
 
@@ -42,14 +38,14 @@ def process_trend(program: pd.DataFrame) -> go.Figure:
 def follow_up_trend(program: pd.DataFrame, grain: str) -> go.Figure:
     """Initial assessments followed up within 4 weeks, per month (or period)."""
     return series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month",
-                  title=f"Initial assessments followed up within 4 weeks, per {per(grain)} of assessment")
+                  title=f"Initial assessments followed up within 4 weeks, per {grain_word(grain)} of assessment")
 
 
 def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label: str) -> go.Figure:
     """Response and remission of measured by baseline month (or period) of the closed windows."""
     return series(frame, x_of(grain), ["pct_response_of_measured", "pct_remission_of_measured"], bars=grain != "month",
                   names={"pct_response_of_measured": "response, of measured", "pct_remission_of_measured": "remission, of measured"},
-                  title=f"{instrument} outcomes at {window_label}, by baseline {per(grain)}", x_title=f"baseline {per(grain)}")
+                  title=f"{instrument} outcomes at {window_label}, by baseline {grain_word(grain)}", x_title=f"baseline {grain_word(grain)}")
 
 
 def cohort_curves(cohorts: pd.DataFrame, instrument: str) -> go.Figure:
