@@ -117,3 +117,25 @@ def test_checked_parameters_render(db, tmp_path):
                  "--out", tmp_path / "o.html")
     assert result.exit_code == 0, result.output
     assert "C1" in (tmp_path / "o.html").read_text()
+
+
+@pytest.mark.parametrize("report, given, months", [
+    ("program_overview", [], "Jan 2025"),
+    ("billing_reconciliation", ["-p", "start_month", "2025-01", "-p", "end_month", "2025-03"], "Jan 2025 - Mar 2025"),
+    ("time_allocation", ["-p", "start_month", "2024-11"], None),  # 2024 Q4 has ended: it renders
+    ("caseload_outcomes", [], None),  # its default, 12 months to the as-of date: 2024 Q1 - Q4, ended
+    ("caseload_outcomes", ["-p", "start_month", "2025-01"], "Jan 2025"),
+    ("caseload_outcomes", ["-p", "as_of", "2024-12-30", "-p", "start_month", "2024-10"], "Oct 2024 - Dec 2024"),
+])
+def test_an_external_page_with_no_ended_quarter_is_refused_in_plain_dates(db, no_kernel, report, given, months):
+    """The store's data ends on 7 January 2025, inside 2025 Q1: an external page has no whole quarter
+    to show. Refused before the notebook runs, naming the months; inside the run the runner masked
+    them ("Oct … holds none")."""
+    if months is None:
+        with pytest.raises(pytest.fail.Exception, match="a notebook ran"):
+            bcm("report", report, "--audience", "external", *given, "--db", db)
+        return
+    line = refusal("report", report, "--audience", "external", *given, "--db", db)
+    assert f"{months} holds none (" in line and "has not ended): ask for earlier months" in line, line
+    assert line.startswith(f"Error: {report}: an external page shows whole calendar quarters ended by the data's last date")
+    assert no_kernel == []

@@ -468,3 +468,17 @@ def test_dollars_with_no_fee_on_file_and_no_charge_are_unknown_not_zero_and_the_
     con.close()
     output = CliRunner().invoke(reconcile, ["--db", db, "--month", "2023-06", "--out", str(tmp_path / "f.csv")]).output
     assert "compliance exposure $120.00; 2 finding(s) not priced (no fee on file, no charge amount)" in output
+
+
+def test_a_claim_unpriced_in_two_findings_counts_the_same_in_the_workbook_summary_and_the_monthly_totals(program):
+    """D has no consent and bills 99493 with no charge amount in 2023 (no fee schedule): the claim is
+    unsupported and lacks consent, two compliance findings of unknown dollars. Its dollars count
+    once in the sums (counted_at_stake), and both places that count findings not priced say 2."""
+    con = program([patient("D", consent="")], [minutes("D", "2023-06-10", 40)],
+                  [{**claim("D1", "D", "2023-06-30", "99493"), "charge_amount": ""}, visit("D", "2023-05-02")], visits=False)
+    rows = findings(con, "2023-06")
+    unpriced = rows[rows.severity == "compliance"]
+    assert sorted(unpriced.finding) == ["missing_consent", "unsupported_claim"] and unpriced.amount_at_stake.isna().all()
+    assert summary(rows).findings_not_priced.sum() == 2
+    months = monthly_totals(con, "2023-06", "2023-06")
+    assert months[["compliance_exposure", "findings_not_priced"]].values.tolist() == [[0, 2]]

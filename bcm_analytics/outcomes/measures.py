@@ -63,16 +63,8 @@ class OutcomeRun:
         return self.marts.select(f"SELECT * FROM {sql}", params).df()
 
     def period(self, start_month=None, end_month=None) -> dict:
-        """Report period as SQL parameters: first day of the first month to the last day of the last.
-
-        Defaults: the as-of month, and the 12 months ending there.
-        """
-        end = month_start(end_month) if end_month else self.as_of.replace(day=1)
-        start = month_start(start_month) if start_month else add_months(end, -11)
-        last = month_end(end)
-        if start > end:
-            raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
-        return {"start_month": start, "end_month": end, "period_end": min(last, self.as_of)}
+        """Report period as SQL parameters (outcome_period at the run's as-of date)."""
+        return outcome_period(self.as_of, start_month, end_month)
 
     def patients(self) -> pd.DataFrame:
         """One row per patient, episode and instrument (models/outcomes/outcome_patients.sql)."""
@@ -119,6 +111,17 @@ def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
     for rate, (num, den) in MEASURE_RATES.items():
         out[rate] = out[num] / out[den].where(out[den] > 0)
     return out
+
+
+def outcome_period(as_of: dt.date, start_month=None, end_month=None) -> dict:
+    """An outcome report's period as SQL parameters: first day of the first month to the last day
+    of the last, cut at the as-of date. Defaults: the as-of month, and the 12 months ending there.
+    """
+    end = month_start(end_month) if end_month else as_of.replace(day=1)
+    start = month_start(start_month) if start_month else add_months(end, -11)
+    if start > end:
+        raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
+    return {"start_month": start, "end_month": end, "period_end": min(month_end(end), as_of)}
 
 
 def prepare(
