@@ -215,10 +215,13 @@ def test_modifiers_after_the_code_and_in_the_modifier_column_are_both_kept_each_
         "C1,P1,2025-02-28,99492-25,95\n"
         "C2,P1,2025-02-28,99492 GT,gt\n"
         "C3,P1,2025-02-28,99492 GT 25,95 GT\n"
+        'C4,P1,2025-02-28,99493,"25,59"\n'
+        "C5,P1,2025-02-28,99493, gt ; 95\n"
     )
     load_file(with_patient, write(tmp_path, "claims.csv", text))
     assert with_patient.execute("SELECT claim_id, procedure_code, modifier FROM staging.claims ORDER BY 1").fetchall() == [
-        ("C1", "99492", "25 95"), ("C2", "99492", "GT"), ("C3", "99492", "GT 25 95")]
+        ("C1", "99492", "25 95"), ("C2", "99492", "GT"), ("C3", "99492", "GT 25 95"),
+        ("C4", "99493", "25 59"), ("C5", "99493", "GT 95")], "one spelling, however the export wrote them"
 
 
 def test_a_modifier_column_is_kept_and_bad_amounts_are_set_aside_with_the_accepted_forms(with_patient, tmp_path):

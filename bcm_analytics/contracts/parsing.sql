@@ -214,11 +214,13 @@ CREATE OR REPLACE TEMP MACRO bcm_procedure_modifiers(s) AS
   CASE WHEN bcm_split_code(s) THEN array_to_string(regexp_extract_all(upper(substr(s, 6)), '[0-9A-Z]{2}'), ' ') END;
 
 -- A claim line's modifiers: those written after its procedure code and its modifier column's,
--- the code's first and each once (99492-25 with 95 is 25 95, with 25 is 25). An export that
+-- the code's first and each once (99492-25 with 95 is 25 95, with 25 is 25), separated by one
+-- space however the export wrote them ('25,59', '25;59' and '25 59' are 25 59). An export that
 -- glues one to the code and fills the column too means both.
 CREATE OR REPLACE TEMP MACRO bcm_line_modifiers(code, written) AS
   CASE WHEN bcm_split_code(code) AND written IS NOT NULL THEN
          array_to_string(list_concat(string_split(bcm_procedure_modifiers(code), ' '),
            list_filter(regexp_extract_all(upper(written), '[0-9A-Z]+'),
                        lambda m: NOT list_contains(string_split(bcm_procedure_modifiers(code), ' '), m))), ' ')
-       ELSE coalesce(upper(written), bcm_procedure_modifiers(code)) END;
+       ELSE coalesce(nullif(array_to_string(regexp_extract_all(upper(written), '[0-9A-Z]+'), ' '), ''),
+                     bcm_procedure_modifiers(code)) END;
