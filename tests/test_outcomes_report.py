@@ -135,3 +135,40 @@ def test_a_hidden_contact_mode_cannot_be_worked_out_from_all_modes(small_program
             assert len(hidden) > 1 and not _small(truth.loc[i, hidden].sum()), (i, hidden)
     assert hidden_some, "some mode is hidden in some month"
 
+
+
+def test_the_external_outcome_trend_covers_whole_calendar_quarters():
+    """As of 2025-04-30, 6-month windows: baselines up to Feb 2025 have all closed, March's not.
+    Staff see the last 12 closed months with a baseline, Feb 2024 - Feb 2025 (April 2024 had none);
+    an external page the four whole quarters before 2025 Q1 (March still open), Jan - Dec 2024,
+    April at zero."""
+    months = pd.date_range("2024-01-01", "2025-04-01", freq="MS")
+    rows = pd.DataFrame({"month": months, "eligible": [0 if m == pd.Timestamp("2024-04-01") else 20 for m in months],
+                         "pending": [0] * 14 + [5, 20]})
+    inside = report.trend_months(rows, 12, pd.Timestamp("2025-04-30").date(), whole_quarters=False)
+    assert (inside.month.min(), inside.month.max(), len(inside)) == (pd.Timestamp("2024-02-01"), pd.Timestamp("2025-02-01"), 12)
+    outside = report.trend_months(rows, 12, pd.Timestamp("2025-04-30").date(), whole_quarters=True)
+    assert outside.month.tolist() == list(pd.date_range("2024-01-01", "2024-12-01", freq="MS"))
+    no_open = rows.assign(pending=0)
+    assert report.trend_months(no_open, 12, pd.Timestamp("2025-04-30").date(), True).month.max() == pd.Timestamp("2025-03-01"), \
+        "with nothing open, the last quarter ended before the as-of month"
+
+
+def test_the_external_outcome_trend_on_a_program_shows_no_part_of_a_quarter(small_program):
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run, external, internal = _runs(con)
+    for instrument in ("PHQ-9", "GAD-7"):
+        grain, trend = report.trend(run, instrument, external)
+        labels = trend.period.astype(str).tolist()
+        if grain == "month":
+            assert trend.month.min().month in (1, 4, 7, 10) and trend.month.max().month in (3, 6, 9, 12), labels
+        elif grain == "quarter":
+            assert not any("," in label for label in labels), labels
+        else:  # a year's part: whole quarters ('2024, Jul-Dec')
+            parts = [label.split(", ")[1].split("-") for label in labels if "," in label]
+            assert all(p[0] in ("Jan", "Apr", "Jul", "Oct") and p[-1] in ("Mar", "Jun", "Sep", "Dec") for p in parts), labels
+        _, staff = report.trend(run, instrument, internal)
+        assert staff.month.max() >= trend.month.max()
+    con.close()

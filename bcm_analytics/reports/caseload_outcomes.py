@@ -100,8 +100,8 @@ def trend(run: OutcomeRun, instrument: str, privacy: Privacy | None = None, wind
     rows = counts[(counts["dimension"] == "baseline_month") & (counts["instrument"] == instrument)
                   & (counts["window_name"] == window)].copy()
     rows["month"] = pd.to_datetime(rows["stratum"] + "-01")
-    closed = rows[(rows["pending"] == 0) & (rows["eligible"] > 0)].sort_values("month").tail(months)
     privacy = _privacy(run, privacy)
+    closed = trend_months(rows, months, run.as_of, whole_quarters=privacy.external)
 
     def build(grain):
         frame = by_period(closed[["month", *MEASURE_COUNTS]], "month", grain, MEASURE_COUNTS)
@@ -111,6 +111,24 @@ def trend(run: OutcomeRun, instrument: str, privacy: Privacy | None = None, wind
         safe["month"] = starts
         return safe
     return privacy.roll_up(build, ["pct_response_of_measured", "pct_remission_of_measured"], grains=("month", "quarter", "year"))
+
+
+def trend_months(rows: pd.DataFrame, months: int, as_of, whole_quarters: bool) -> pd.DataFrame:
+    """The baseline months (rows: month, pending, eligible ...) a trend shows: the last `months`
+    whose windows have all closed. On an external page, whole calendar quarters, as every external
+    page covers (privacy.external_period): the last `months` months up to the last quarter none of
+    whose months still has a window open or reaches the as-of month; a quarter's months with no
+    baseline stay in, at zero, so its label does not read as part of a quarter."""
+    if not whole_quarters:
+        return rows[(rows["pending"] == 0) & (rows["eligible"] > 0)].sort_values("month").tail(months)
+    limit = pd.Timestamp(as_of).to_period("M").to_timestamp()
+    still_open = rows.loc[rows["pending"] > 0, "month"]
+    if len(still_open):
+        limit = min(limit, still_open.min())
+    last = limit - pd.DateOffset(months=1)
+    last -= pd.DateOffset(months=last.month % 3)
+    first = last - pd.DateOffset(months=months - 1)
+    return rows[rows["month"].between(first, last)].sort_values("month")
 
 
 def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> str:
@@ -407,10 +425,12 @@ def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str) -> str:
             f"{run.as_of:%Y-%m-%d}): {shown} covers only the assessments up to then.")
 
 
-def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m") -> str:
+def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m", privacy: Privacy | None = None) -> str:
     """Which baseline months the trend covers and why later ones are missing."""
     w = run.definitions["windows"][window]
     last = trend.loc[trend["month"].idxmax()]
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
+    whole = (" Whole calendar quarters only, as on every external page: a quarter with a month still open waits."
+             if _privacy(run, privacy).external else "")
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
-            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: {shown}.")
+            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: {shown}.{whole}")
