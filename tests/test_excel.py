@@ -191,3 +191,24 @@ def test_an_error_the_reader_cannot_read_refuses_the_sheet_in_one_line(tmp_path,
     wb.save(path)
     with pytest.raises(FileRefused, match=r"sheet 'Log' cannot be read \(.*Unsupported cell error value '#SPILL!'\)$"):
         read_sheet(path, sheet)
+
+
+def test_a_spreadsheet_error_in_a_text_column_is_set_aside_as_one_not_as_a_missing_patient(store, load_rows, tmp_path):
+    """#N/A as a patient id waited for a patient called '#N/A'; #REF! as an activity loaded as an
+    activity nobody logs. A CSV saved from Excel carries the same text as a workbook's error cell."""
+    from bcm_analytics.contracts.columns import SPREADSHEET_ERRORS
+    from bcm_analytics.ingest import load_file
+    from bcm_analytics.ingest.excel import EXCEL_ERRORS
+
+    assert set(EXCEL_ERRORS.values()) <= set(SPREADSHEET_ERRORS), "what the reader shows is known as an error"
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    (tmp_path / "time_logs.csv").write_text(
+        "entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"
+        "E1,#N/A,bhcm,2025-02-03,20,outreach\nE2,P1,bhcm,2025-02-03,20,#REF!\nE3,P1,bhcm,2025-02-03,20,outreach\n"
+        "#4,P1,bhcm,2025-02-03,20,outreach\n")  # an id that starts with # is an id
+    result = load_file(store, tmp_path / "time_logs.csv")
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    advice = " is a spreadsheet error (a formula that failed), not a value: correct the cell or its formula in the source and export again"
+    rows = store.execute("SELECT line_number, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert rows[0] == (2, "patient_id '#N/A'" + advice)
+    assert rows[1][0] == 3 and rows[1][1].startswith("activity_type '#REF!'" + advice)

@@ -13,7 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bcm_analytics.contracts.columns import TYPE_WORDS, TextOptions, parsed_ok, problem, raw_name, sql_text, typed_sql
+from bcm_analytics.contracts.columns import (
+    SPREADSHEET_ERRORS,
+    TYPE_WORDS,
+    TextOptions,
+    parsed_ok,
+    problem,
+    raw_name,
+    sql_text,
+    typed_sql,
+)
 from bcm_analytics.contracts.sqlfiles import frame_sql, parameter_sql
 from bcm_analytics.contracts.suites import Expectation, expectations
 from bcm_analytics.contracts.tables import TableSpec, table_specs
@@ -42,7 +51,25 @@ def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list
             if col.time_of:  # a clock time is readable alone: an unreadable date is its own column's fault
                 readable = f"CASE WHEN {readable} THEN true ELSE bcm_parse_time_of_day({raw}) IS NOT NULL END"
             checks.append(RowCheck(f"{col.name} readable as {col.type}", readable, problem(col, options)))
-    return checks
+    texts = [col.name for col in spec.columns if col.type in ("text", "term", "code")]
+    return checks + ([spreadsheet_error_check(texts)] if texts else [])
+
+
+def spreadsheet_error_check(columns: list[str]) -> RowCheck:
+    """A text cell holding a spreadsheet error (#N/A as a patient id) is a failed formula in the
+    source, not a value: as text it loaded, or waited for a patient called '#N/A', and the reason
+    given named a missing patient. Numbers and dates already refuse it as unreadable. One check
+    over the table's text columns, cheap on the rows that hold no '#' at the start."""
+    errors = "(" + ", ".join(sql_text(e) for e in SPREADSHEET_ERRORS) + ")"
+    holds = {c: f"(starts_with({raw_name(c)}, '#') AND {raw_name(c)} IN {errors})" for c in columns}
+    reason = "CASE " + " ".join(
+        f"WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + SPREADSHEET_ERROR_ADVICE)}"
+        for c, test in holds.items()) + " END"
+    return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds.values())}, false)", reason)
+
+
+SPREADSHEET_ERROR_ADVICE = (" is a spreadsheet error (a formula that failed), not a value: correct the cell or its formula "
+                            "in the source and export again")
 
 
 # --- values -----------------------------------------------------------------------------

@@ -21,6 +21,10 @@ FORMAT_WORDS = {
     "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min or 1.5 h)",
     "amount": "an amount (1145.00, $1,145.00, 1,145.00)",
 }
+# What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
+# workbook read by bcm: never an id, a name or a vocabulary word.
+SPREADSHEET_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+                      "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA")
 
 
 def sql_text(value: str) -> str:

@@ -64,12 +64,21 @@ def _source_record(spec: TableSpec, alias: str = "") -> str:
 WAITS = "list_bool_and(list_transform(_failures, lambda x: x.waits))"
 
 
+def reasons(alias: str = "") -> str:
+    """A quarantined row's reasons, one sentence per check it fails. A row set aside for good is
+    not told it waits for a patient (that sentence says it will be admitted when the patient
+    arrives, and it will not): the waiting reasons are left out unless the row only waits."""
+    failures = f"{alias}_failures"
+    return (f"array_to_string(list_transform(CASE WHEN list_bool_and(list_transform({failures}, lambda x: x.waits)) "
+            f"THEN {failures} ELSE list_filter({failures}, lambda x: NOT x.waits) END, lambda x: x.reason), '; ')")
+
+
 def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int]:
     """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting)."""
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
-               array_to_string(list_transform(_failures, lambda x: x.reason), '; '), _record,
+               {reasons()}, _record,
                CASE WHEN {WAITS} THEN 'waiting' ELSE 'open' END, now()
         FROM _checked WHERE NOT _ok"""
     )
@@ -314,7 +323,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     )
     con.execute(
         f"""UPDATE meta.quarantine q SET status = 'open', failed_checks = list_transform(c._failures, lambda x: x.name),
-               reason = array_to_string(list_transform(c._failures, lambda x: x.reason), '; ')
+               reason = {reasons("c.")}
         FROM _checked c WHERE q.table_name = '{spec.name}' AND q.status = 'waiting'
           AND q.load_id = c._load_id AND q.line_number = c._line
           AND NOT c._ok AND NOT list_bool_and(list_transform(c._failures, lambda x: x.waits))"""
