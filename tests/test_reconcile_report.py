@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from html_tables import small_counts_in
+from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
+from bcm_analytics.billing.reconcile import monthly_totals
 from bcm_analytics.reports import billing_reconciliation as br
 from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import render_report
@@ -55,6 +57,7 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
     assert unsupported and all("*" in row and "1" not in row for row in unsupported), \
         f"PT0000's one unsupported claim is a count of 1: hidden as * wherever it is counted, not {unsupported}"
     assert small_counts_in(html) == []
+    assert "not priced" not in html, "every finding is priced: nothing is said of findings not priced"
 
 
 class Rows(HTMLParser):
@@ -146,3 +149,82 @@ def six_months_one_missed(may_billed: float = 9000.0) -> br.Reconciliation:
                            "months_with_denial": [0] * 6, "denied_amount": [0.0] * 6,
                            "months_with_compliance_finding": [0] * 6, "compliance_exposure": [0.0] * 6})
     return br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 6, 1), {})
+
+
+# --- findings not priced ----------------------------------------------------------------------
+
+NOT_PRICED = "not priced (no fee on file and no charge amount): not in these sums."
+APRIL, JUNE = dt.date(2023, 4, 1), dt.date(2023, 6, 1)
+
+
+def unpriced_program(program, missed: int):
+    """No fee schedule covers 2023, so a finding whose claim line has no charge amount has unknown
+    dollars. In June 2023 the patients M0, M1, ... log 40 minutes and are never billed (a missed 99492
+    each); B bills 99493 in its initial month with no charge amount (a wrong code); D, without
+    consent, does the same (unsupported and without consent: two findings on one claim line). C's
+    wrong 99493 carries its $120 charge: the one finding priced. Not priced: `missed` + 3. C's 5
+    minutes in July (no code) date the data after 2023 Q2, so an external page can show it."""
+    people = [f"M{i}" for i in range(missed)] + ["B", "C", "D"]
+    unpriced = {"charge_amount": ""}
+    return program([patient(p, consent="" if p == "D" else "2023-01-01") for p in people],
+                   [minutes(p, "2023-06-10", 40) for p in people] + [minutes("C", "2023-07-03", 5)],
+                   [{**claim("B1", "B", "2023-06-30", "99493"), **unpriced}, claim("C1", "C", "2023-06-30", "99493", charge=120),
+                    {**claim("D1", "D", "2023-06-30", "99493"), **unpriced}] + [visit(p, "2023-05-02") for p in people],
+                   visits=False)
+
+
+def test_findings_not_priced_are_counted_where_each_sum_is_made_and_said_beside_it(program):
+    """M0's missed 99492, B's wrong 99493 and D's two findings have unknown dollars: 4 findings not
+    priced, counted alike from the monthly totals (headline cards, months) and from the finding rows
+    (categories, breakdowns), as monthly_totals counts them; the internal page says 4, in June."""
+    con = unpriced_program(program, missed=1)
+    recon = br.Reconciliation.load(con, APRIL, JUNE, None)
+    assert monthly_totals(con, "2023-04", "2023-06").findings_not_priced.sum() == 4
+    assert br.not_priced(recon) == br.not_priced_in_rows(recon.rows) == 4
+    assert br.not_priced_note(4, Privacy("internal")) == f"4 findings are {NOT_PRICED}"
+    assert br.not_priced_note(1, Privacy("internal")) == f"1 finding is {NOT_PRICED}"
+    _, stake = br.at_stake(recon, Privacy("internal"))
+    assert dict(zip(stake.period, stake.findings_not_priced)) == {"Apr 2023": 0, "May 2023": 0, "Jun 2023": 4, "All": 4}
+    assert br.stake_columns(recon) == [*br.STAKE_TABLE, "findings_not_priced"]
+
+
+def test_with_every_finding_priced_nothing_is_said_of_findings_not_priced(program):
+    con = unpriced_program(program, missed=1)
+    recon = br.Reconciliation.load(con, APRIL, dt.date(2023, 5, 1), None)
+    assert br.not_priced(recon) == br.not_priced_in_rows(recon.rows) == 0
+    assert br.not_priced_note(0, Privacy("internal")) == br.not_priced_note(0, Privacy("external")) == ""
+    assert br.stake_columns(recon) == br.STAKE_TABLE
+
+
+def test_external_page_suppresses_4_findings_not_priced_everywhere_it_counts_them(program):
+    """4 is a count of 1-10: the sentence says only that some are not priced, and the at-stake table
+    shows no month's count that is not 0, nor a total that June's could be taken from."""
+    recon = br.Reconciliation.load(unpriced_program(program, missed=1), APRIL, JUNE, None)
+    external = Privacy("external")
+    assert br.not_priced_note(br.not_priced(recon), external) == f"Some findings (fewer than 11: the count is suppressed) are {NOT_PRICED}"
+    _, stake = br.at_stake(recon, external)
+    shown = stake.findings_not_priced.dropna()
+    assert (shown == 0).all() and "All" not in set(stake.period[shown.index])
+    assert set(stake.index[stake.findings_not_priced.isna()]) == stake.attrs["suppressed"]["findings_not_priced"]
+
+
+def test_external_page_shows_12_findings_not_priced(program):
+    """Above 10 the count is shown, as the page's other counts are."""
+    recon = br.Reconciliation.load(unpriced_program(program, missed=9), APRIL, JUNE, None)
+    external = Privacy("external")
+    assert br.not_priced_note(br.not_priced(recon), external) == f"12 findings are {NOT_PRICED}"
+    _, stake = br.at_stake(recon, external)
+    assert stake.loc[stake.period == "All", "findings_not_priced"].tolist() == [12]
+
+
+def test_the_rendered_page_says_how_many_findings_each_dollar_sum_leaves_out(program, tmp_path):
+    """Under the headline cards, the dollars at stake by month, the findings by category and the
+    breakdowns; the external page says it without the count of 4."""
+    unpriced_program(program, missed=1).close()
+    db, asked = tmp_path / "test.duckdb", {"start_month": "2023-04", "end_month": "2023-06"}
+    internal = render_report("billing_reconciliation", db, asked, tmp_path / "r.html").read_text()
+    assert internal.count(f"4 findings are {NOT_PRICED}") == 4
+    assert ">findings not priced</th>" in internal
+    external = render_report("billing_reconciliation", db, {**asked, "audience": "external"}, tmp_path / "x.html").read_text()
+    assert external.count(f"Some findings (fewer than 11: the count is suppressed) are {NOT_PRICED}") == 4
+    assert "4 findings" not in external and small_counts_in(external) == []

@@ -15,6 +15,10 @@ protected once and sharing nothing but the period's grand totals (which each tre
 
 A dollar amount is hidden whenever the count of patient-months (or findings) it sums over is,
 and adds up over exactly the same cells, so it is exactly as protected as its count.
+
+Findings whose dollars are unknown (no fee on file, no charge amount) are in no dollar sum: each
+sum says how many it leaves out, counted from what it sums (the monthly totals, or the finding
+rows), and that count is protected like any other.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
 MONTH_COUNTS = ["patient_months", "reconciled_months"]
 MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
 STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
+NOT_PRICED = "findings_not_priced"
+STAKE_TABLE = ["period", "months_with_revenue_finding", "missed_revenue", "months_with_denial", "denied_amount",
+               "months_with_compliance_finding", "compliance_exposure"]
 STAKE_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"], "denied_amount": ["months_with_denial"],
                  "compliance_exposure": ["months_with_compliance_finding"]}
 BREAKDOWN_COUNTS = ["patient_months", "reconciled_months", "months_with_revenue_finding", "months_with_compliance_finding"]
@@ -158,12 +165,19 @@ def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFra
 
 
 def at_stake(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
-    """Missed revenue, denied dollars and compliance exposure per month (or coarser), with the total row."""
+    """Missed revenue, denied dollars and compliance exposure per month (or coarser), with the total
+    row, and beside them the findings each period's sums leave out for want of a price."""
     def build(grain):
-        frame = with_total(by_period(recon.months, "month", grain, STAKE_COUNTS + list(STAKE_DOLLARS),
+        frame = with_total(by_period(recon.months, "month", grain, [*STAKE_COUNTS, NOT_PRICED, *STAKE_DOLLARS],
                                      start=recon.start, end=recon.end))
-        return protect_periods(privacy, frame, STAKE_COUNTS, hide_with=STAKE_DOLLARS)
+        return protect_periods(privacy, frame, [*STAKE_COUNTS, NOT_PRICED], hide_with=STAKE_DOLLARS)
     return privacy.roll_up(build, ["missed_revenue", "compliance_exposure"])
+
+
+def stake_columns(recon: Reconciliation) -> list[str]:
+    """The at-stake table's columns: the findings not priced only where there are any, since a
+    column of zeros would say nothing."""
+    return STAKE_TABLE + ([NOT_PRICED] if not_priced(recon) else [])
 
 
 def with_total(frame: pd.DataFrame) -> pd.DataFrame:
@@ -205,6 +219,36 @@ def change_note(changes: list[tuple]) -> str:
         return ""
     return ("Dashed lines: billing rule changes that move the series (codes in force change, so expected dollars "
             "change with them): " + "; ".join(text for _, text in changes) + ".")
+
+
+# --- findings not priced --------------------------------------------------------------------
+
+
+def not_priced(recon: Reconciliation) -> int:
+    """Findings the headline and monthly dollar sums leave out, counted where those sums are made
+    (monthly_totals), so the page can never say a sum is complete when it is not."""
+    return int(recon.months[NOT_PRICED].sum())
+
+
+def not_priced_in_rows(rows: pd.DataFrame) -> int:
+    """Findings the category and breakdown sums leave out: those sums add the finding rows up in
+    pandas, so the count comes from the same rows, as monthly_totals defines it (a revenue or
+    compliance finding whose dollars are unknown)."""
+    return int((rows.severity.isin(["revenue", "compliance"]) & rows.amount_at_stake.isna()).sum())
+
+
+def not_priced_note(count: int, privacy: Privacy) -> str:
+    """The sentence beside a dollar sum that leaves findings out (none: no sentence), so a reader
+    does not take $0 for nothing at stake. The external page treats the count like its other
+    counts: 1-10 is suppressed, 0 and above 10 are shown. Nothing else on the page adds up to it
+    but the at-stake table's column, whose total it is (that family treats its total as known)."""
+    if not count:
+        return ""
+    safe = privacy.protect(pd.DataFrame({NOT_PRICED: [count]}), [NOT_PRICED])
+    why = "(no fee on file and no charge amount): not in these sums."
+    if safe.attrs["suppressed"]:
+        return f"Some findings (fewer than {privacy.threshold[1] + 1}: the count is suppressed) are not priced {why}"
+    return f"{formats.count(count)} finding{'s are' if count != 1 else ' is'} not priced {why}"
 
 
 # --- findings by category -------------------------------------------------------------------

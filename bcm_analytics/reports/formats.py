@@ -71,6 +71,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "pct_reconciled": ("reconciled", "rate"), "months_with_revenue_finding": ("patient-months with missed revenue", "count"),
     "months_with_compliance_finding": ("patient-months with a compliance finding", "count"),
     "months_with_denial": ("patient-months with a denial", "count"), "findings": ("findings", "count"),
+    "findings_not_priced": ("findings not priced", "count"),
     "finding": ("finding", "text"), "finding_label": ("finding", "text"), "severity": ("severity", "text"),
     "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
