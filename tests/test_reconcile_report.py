@@ -228,3 +228,19 @@ def test_the_rendered_page_says_how_many_findings_each_dollar_sum_leaves_out(pro
     external = render_report("billing_reconciliation", db, {**asked, "audience": "external"}, tmp_path / "x.html").read_text()
     assert external.count(f"Some findings (fewer than 11: the count is suppressed) are {NOT_PRICED}") == 4
     assert "4 findings" not in external and small_counts_in(external) == []
+
+
+def test_each_severitys_total_of_dollars_at_stake_is_the_headline_figure(program):
+    """D, without consent, bills 99493 at $120 in June 2025: billed without consent and unsupported,
+    two compliance findings on one claim line, $120 in each row. The compliance total is $120, the
+    headline's compliance exposure, not $240. E bills 99493 in an initial month at $120 (wrong code)."""
+    con = program([patient("D", consent=""), patient("E", consent="2025-01-01")],
+                  [minutes("D", "2025-06-10", 40), minutes("E", "2025-06-10", 40)],
+                  [claim("D1", "D", "2025-06-30", "99493", charge=120), claim("E1", "E", "2025-06-30", "99493", charge=120),
+                   visit("D", "2025-05-02"), visit("E", "2025-05-02")], visits=False)
+    recon = br.Reconciliation.load(con, dt.date(2025, 6, 1), dt.date(2025, 6, 1), None)
+    table = br.categories(recon, Privacy("internal")).set_index(["severity", "finding"])
+    compliance = table.xs("compliance")
+    assert compliance.loc["missing_consent", "amount_at_stake"] == compliance.loc["unsupported_claim", "amount_at_stake"] == 120
+    assert compliance.loc["All", "amount_at_stake"] == recon.totals()["compliance_exposure"]
+    assert table.loc[("compliance", "All"), "findings"] == 3, "E's wrong code is a compliance finding too"

@@ -98,8 +98,11 @@ def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = No
 def _denials(rows: pd.DataFrame) -> pd.DataFrame:
     """Denied dollars per service month with the patient-months behind them (not in monthly_totals)."""
     denied = rows[rows.finding == "denied_claim"]
+    # typed even when no claim was denied: an empty group-by gives text columns, which the
+    # monthly table's zeros would not fill (pandas 3 warns, and a later pandas refuses)
     return denied.groupby("service_month", as_index=False).agg(
-        months_with_denial=("patient_id", lambda s: s.nunique()), denied_amount=("amount_at_stake", "sum"))
+        months_with_denial=("patient_id", "nunique"), denied_amount=("amount_at_stake", "sum")).astype(
+        {"months_with_denial": "int64", "denied_amount": "float64"})
 
 
 # --- headline -------------------------------------------------------------------------------
@@ -256,7 +259,11 @@ def not_priced_note(count: int, privacy: Privacy) -> str:
 
 def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
     """Findings and dollars at stake per finding that needs work (revenue, compliance), with
-    each severity's total row; info-level notes are counted apart (no dollars at stake)."""
+    each severity's total row; info-level notes are counted apart (no dollars at stake).
+
+    A claim line in two findings of one severity (billed without consent, and unsupported) puts
+    its dollars at stake in each finding's row, but once in the total (counted_at_stake), so the
+    total is the headline figure: a finance lead checks one against the other."""
     work = recon.rows[recon.rows.severity.isin(["revenue", "compliance"])]
     counted = work.groupby(["severity", "finding"], as_index=False).agg(
         findings=("patient_id", "size"), amount_at_stake=("amount_at_stake", "sum"))
@@ -264,8 +271,9 @@ def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
     for severity in ("revenue", "compliance"):
         rows = counted[counted.severity == severity]
         rows = rows.sort_values("finding", key=lambda s: s.map(list(FINDINGS).index))
+        once = float(work.loc[work.severity == severity, "counted_at_stake"].sum())
         total = pd.DataFrame({"severity": [severity], "finding": [TOTAL], "findings": [int(rows.findings.sum())],
-                              "amount_at_stake": [float(rows.amount_at_stake.sum())]})
+                              "amount_at_stake": [once]})
         parts += [rows, total]
     frame = pd.concat(parts, ignore_index=True)
     safe = privacy.protect(frame, ["findings"], ["finding"], hide_with={"amount_at_stake": ["findings"]})
