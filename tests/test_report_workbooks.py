@@ -154,3 +154,23 @@ def test_item9_now_reads_positive_beside_a_patient_whose_latest_phq9_has_no_item
     rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
     assert [(r["patient_id"], r["item9_now"]) for r in rows] == [
         ("P1", "positive"), ("P2", "unknown (latest PHQ-9 has no item 9)")]
+
+
+def test_the_summary_holds_a_claim_line_in_two_findings_once_where_it_adds_up_to_the_months(store, load_rows, tmp_path):
+    """E, without consent, bills 99493 at $120: billed without consent and unsupported, $120 in each
+    finding's row. counted_at_stake has it once, so the summary's compliance dollars add up to the
+    by_month sheet's compliance exposure."""
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("E", consent="")])
+    load_rows("time_logs", [minutes("E", "2025-02-03", 40)])
+    load_rows("claims", [claim("C1", "E", "2025-02-28", "99493", charge=120)])
+    book = load_workbook(reconciliation_workbook(store, "2025-02", "2025-02", tmp_path / "finance.xlsx"))
+    header, *rows = list(book["summary"].values)
+    summary = [dict(zip(header, r)) for r in rows[:-1]]
+    compliance = {r["finding"]: r for r in summary if r["severity"] == "compliance"}
+    assert set(compliance) == {"missing_consent", "unsupported_claim"}
+    assert [r["amount_at_stake"] for r in compliance.values()] == [120, 120]
+    assert sum(r["counted_at_stake"] for r in compliance.values()) == 120
+    month_header, *months = list(book["by_month"].values)
+    assert dict(zip(month_header, months[0]))["compliance_exposure"] == 120

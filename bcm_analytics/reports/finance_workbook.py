@@ -6,7 +6,8 @@ Sheets, in order:
   summary     findings and dollars per finding and severity (the queue and the info notes
               add up to it; matched months are not findings), and how many findings' dollars
               are not priced (no fee on file, no charge amount: not in the sum), with a totals
-              row that a filter on severity turns into that severity's total
+              row that a filter on severity turns into that severity's total; counted_at_stake
+              holds a claim line in two findings once, so its totals are by_month's
   by_month    expected, billed, paid and at stake per service month, with a totals row
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
@@ -37,6 +38,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         finding_rows=("patient_id", "size"),
         patient_months=("patient_id", lambda s: len(set(zip(s, frame.loc[s.index, "service_month"])))),
         amount_at_stake=("amount_at_stake", "sum"),
+        counted_at_stake=("counted_at_stake", "sum"),
         findings_not_priced=("amount_at_stake", lambda s: int(s.isna().sum())),
     )
     out = keys.merge(grouped, how="inner", on=["finding", "severity"])
@@ -89,7 +91,7 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     queue = work_queue(rows)
     queue["service_month"] = _as_month(queue["service_month"])
     table = summary(rows[rows.finding != "matched"])  # as the info sheet: a matched month is no finding to count
-    table["amount_at_stake"] = table["amount_at_stake"].round(2)
+    table[["amount_at_stake", "counted_at_stake"]] = table[["amount_at_stake", "counted_at_stake"]].round(2)
     months = monthly_totals(con, start, end, rules)
     months["service_month"] = _as_month(months["service_month"])
     months["pct_reconciled"] = months["reconciled_months"] / months["patient_months"].where(months["patient_months"] > 0)
@@ -101,7 +103,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14}),
         "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
-                                "findings_not_priced"]], totals=["finding_rows", "amount_at_stake", "findings_not_priced"]),
+                                "counted_at_stake", "findings_not_priced"]],
+                         totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
                                                   "months_with_compliance_finding", "findings_not_priced"]),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
