@@ -55,6 +55,10 @@ def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list
     return checks + ([spreadsheet_error_check(texts)] if texts else [])
 
 
+SPREADSHEET_ERROR_ADVICE = (" is a spreadsheet error (a formula that failed), not a value: correct the cell or its formula "
+                            "in the source and export again")
+
+
 def spreadsheet_error_check(columns: list[str]) -> RowCheck:
     """A text cell holding a spreadsheet error (#N/A as a patient id) is a failed formula in the
     source, not a value: as text it loaded, or waited for a patient called '#N/A', and the reason
@@ -66,10 +70,6 @@ def spreadsheet_error_check(columns: list[str]) -> RowCheck:
         f"WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + SPREADSHEET_ERROR_ADVICE)}"
         for c, test in holds.items()) + " END"
     return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds.values())}, false)", reason)
-
-
-SPREADSHEET_ERROR_ADVICE = (" is a spreadsheet error (a formula that failed), not a value: correct the cell or its formula "
-                            "in the source and export again")
 
 
 # --- values -----------------------------------------------------------------------------

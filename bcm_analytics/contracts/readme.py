@@ -107,6 +107,9 @@ def table_section(table: str) -> str:
                 f"| {col.name} readable as {col.type} | reject | row | `{col.name}` is {FORMAT_WORDS.get(col.format or '', TYPE_WORDS[col.type])} (empty is allowed"
                 f"{'' if not col.required else ' here; the required check catches it'}) | {UNREADABLE[col.type]} |"
             )
+    if any(col.type in ("text", "term", "code") for col in spec.columns):
+        lines.append("| no spreadsheet errors | reject | row | no text, code or term value is a spreadsheet error "
+                     "(`#N/A`, `#REF!`, `#VALUE!` ...) | a formula that failed in the source, never an id or a word |")
     for exp in expectations(table):
         lines.append(f"| {_cell(exp.name)} | {exp.severity} | {exp.scope} | {_cell(describe(exp))} | {_cell(exp.why)} |")
     return "\n".join(lines)
