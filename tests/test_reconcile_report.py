@@ -244,3 +244,19 @@ def test_each_severitys_total_of_dollars_at_stake_is_the_headline_figure(program
     assert compliance.loc["missing_consent", "amount_at_stake"] == compliance.loc["unsupported_claim", "amount_at_stake"] == 120
     assert compliance.loc["All", "amount_at_stake"] == recon.totals()["compliance_exposure"]
     assert table.loc[("compliance", "All"), "findings"] == 3, "E's wrong code is a compliance finding too"
+
+
+def test_expected_dollars_say_how_many_lines_have_no_fee_on_file(program):
+    """No fee schedule covers 2023 (as none covers a new year until its schedule is added): M0's,
+    B's and C's 99492 lines of June 2023 have no fee, so expected reads $0 for a month whose minutes
+    support three codes. D, without consent, has no line. The page says so and what to do."""
+    con = unpriced_program(program, missed=1)
+    recon = br.Reconciliation.load(con, APRIL, JUNE, None)
+    assert dict(zip(recon.months.service_month, recon.months.lines_not_priced)) == {"2023-04": 0, "2023-05": 0, "2023-06": 3}
+    assert br.expected_not_priced_note(recon, Privacy("internal")) == (
+        "3 expected lines are not priced (Jun 2023: no fee on file for the code and month): expected dollars leave them "
+        "out. Add the year's fee schedule (fee_schedules in the rules file; docs/billing.md, Fee schedules).")
+    assert br.expected_not_priced_note(recon, Privacy("external")).startswith(
+        "Some expected lines (fewer than 11: the count is suppressed) are not priced (Jun 2023")
+    priced = br.Reconciliation.load(con, APRIL, dt.date(2023, 5, 1), None)
+    assert br.expected_not_priced_note(priced, Privacy("internal")) == ""

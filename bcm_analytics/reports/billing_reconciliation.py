@@ -44,6 +44,7 @@ MONTH_COUNTS = ["patient_months", "reconciled_months"]
 MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
 STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
 NOT_PRICED = "findings_not_priced"
+LINES_NOT_PRICED = "lines_not_priced"
 STAKE_TABLE = ["period", "months_with_revenue_finding", "missed_revenue", "months_with_denial", "denied_amount",
                "months_with_compliance_finding", "compliance_exposure"]
 STAKE_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"], "denied_amount": ["months_with_denial"],
@@ -247,11 +248,30 @@ def not_priced_note(count: int, privacy: Privacy) -> str:
     but the at-stake table's column, whose total it is (that family treats its total as known)."""
     if not count:
         return ""
-    safe = privacy.protect(pd.DataFrame({NOT_PRICED: [count]}), [NOT_PRICED])
-    why = "(no fee on file and no charge amount): not in these sums."
+    return f"{_how_many(count, 'finding', privacy)} not priced (no fee on file and no charge amount): not in these sums."
+
+
+def expected_not_priced_note(recon: Reconciliation, privacy: Privacy) -> str:
+    """The sentence beside expected dollars that leave lines out: a code with no fee on file for
+    its month, as every line of a new year has until its fee schedule is added. Without it January
+    would read as if the minutes supported nothing. Protected like the findings' count."""
+    months = recon.months[recon.months[LINES_NOT_PRICED] > 0]
+    if months.empty:
+        return ""
+    first, last = (formats.month(pd.Timestamp(m)) for m in (months["month"].min(), months["month"].max()))
+    when = first if first == last else f"{first} - {last}"
+    return (f"{_how_many(int(months[LINES_NOT_PRICED].sum()), 'expected line', privacy)} not priced ({when}: no fee on "
+            "file for the code and month): expected dollars leave them out. Add the year's fee schedule "
+            "(fee_schedules in the rules file; docs/billing.md, Fee schedules).")
+
+
+def _how_many(count: int, noun: str, privacy: Privacy) -> str:
+    """'4 findings are', '1 finding is', or on an external page for 1-10 'Some findings (fewer
+    than 11: the count is suppressed) are', as the page's other counts."""
+    safe = privacy.protect(pd.DataFrame({"n": [count]}), ["n"])
     if safe.attrs["suppressed"]:
-        return f"Some findings (fewer than {privacy.threshold[1] + 1}: the count is suppressed) are not priced {why}"
-    return f"{formats.count(count)} finding{'s are' if count != 1 else ' is'} not priced {why}"
+        return f"Some {noun}s (fewer than {privacy.threshold[1] + 1}: the count is suppressed) are"
+    return f"{formats.count(count)} {noun}{'s are' if count != 1 else ' is'}"
 
 
 # --- findings by category -------------------------------------------------------------------

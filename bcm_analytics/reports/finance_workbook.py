@@ -8,7 +8,8 @@ Sheets, in order:
               are not priced (no fee on file, no charge amount: not in the sum), with a totals
               row that a filter on severity turns into that severity's total; counted_at_stake
               holds a claim line in two findings once, so its totals are by_month's
-  by_month    expected, billed, paid and at stake per service month, with a totals row
+  by_month    expected, billed, paid and at stake per service month, with a totals row (and the
+              expected lines and findings whose dollars are not in them for want of a fee)
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
   evidence    the time-log entries behind every expected line
@@ -106,7 +107,7 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
                                 "counted_at_stake", "findings_not_priced"]],
                          totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
-                                                  "months_with_compliance_finding", "findings_not_priced"]),
+                                                  "months_with_compliance_finding", "findings_not_priced", "lines_not_priced"]),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
         "evidence": _evidence(con, start, end, rules),
     }

@@ -1,11 +1,13 @@
--- Per service month of start_..end_ (first days of months): expected dollars (billing lines),
--- billed (charges of claim lines not denied) and paid, the money findings put at stake, how many
+-- Per service month of start_..end_ (first days of months): expected dollars (billing lines), and
+-- how many lines have no fee on file for their code and month, so are not in them; billed
+-- (charges of claim lines not denied) and paid; the money findings put at stake; how many
 -- patient-months reconcile (only `matched`) out of those with anything expected or billed, and how
--- many carry a revenue or a compliance finding, and how many of those findings' dollars are not
+-- many carry a revenue or a compliance finding; and how many of those findings' dollars are not
 -- priced (no fee on file and no charge amount: the sums leave them out, and would otherwise look
 -- complete). Each such finding counts, as in the finance workbook's summary, also when another
--- finding on the same claim line holds its dollars in the sums (counted_at_stake 0). clinic_ and payer_ (a payer name or class) narrow it; NULL means all. Claims for
--- unknown patients have no clinic.
+-- finding on the same claim line holds its dollars in the sums (counted_at_stake 0). clinic_ and
+-- payer_ (a payer name or class) narrow it; NULL means all. Claims for unknown patients have no
+-- clinic.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.recon_monthly_totals(start_, end_, clinic_, payer_) AS TABLE
 WITH months AS (
@@ -16,8 +18,8 @@ patients AS (
   WHERE (clinic_ IS NULL OR clinic_id = clinic_)
     AND (payer_ IS NULL OR lower(payer) = lower(payer_) OR payer_class = lower(payer_))
 ),
-expected AS (
-  SELECT service_month, sum(expected_amount) AS expected_amount
+expected AS (  -- lines whose code has no fee on file for the month are not in the sum: counted
+  SELECT service_month, sum(expected_amount) AS expected_amount, count(*) FILTER (WHERE expected_amount IS NULL) AS lines_not_priced
   FROM marts.billing_lines JOIN patients USING (patient_id) GROUP BY service_month
 ),
 billed AS (
@@ -53,7 +55,7 @@ SELECT m.service_month, coalesce(e.expected_amount, 0) AS expected_amount, coale
        coalesce(o.reconciled_months, 0) AS reconciled_months,
        coalesce(o.months_with_revenue_finding, 0) AS months_with_revenue_finding,
        coalesce(o.months_with_compliance_finding, 0) AS months_with_compliance_finding,
-       coalesce(o.findings_not_priced, 0) AS findings_not_priced
+       coalesce(o.findings_not_priced, 0) AS findings_not_priced, coalesce(e.lines_not_priced, 0) AS lines_not_priced
 FROM months m
 LEFT JOIN expected e USING (service_month)
 LEFT JOIN billed b USING (service_month)
