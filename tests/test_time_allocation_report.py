@@ -162,3 +162,24 @@ def test_the_page_renders_for_both_audiences(program, load_rows, tmp_path):
     assert "$435.00" not in external and "1,010" in external
     assert small_counts_in(external) == []
     assert small_counts_in(internal) != [], "the internal page shows the true small counts"
+
+
+def test_the_lost_value_says_how_many_patient_months_have_no_fee_on_file(store, load_rows):
+    """March 2023, which no fee schedule covers (as none covers a new year until its schedule is
+    added): PTN0-2's 40 minutes lost to a missing consent would reach 99492, at no known fee. The
+    dollars read $0; the note says three patient-months are not priced, and what to do."""
+    load_rows("clinics", [CLINIC])
+    load_rows("patients", [{**patient(p), "enrollment_date": "2023-01-01"} for p in ("PTN0", "PTN1", "PTN2")]
+              + [{**patient("PTA00"), "enrollment_date": "2023-01-01", "consent_date": "2023-01-01"}])
+    load_rows("time_logs", [entry(f"f{p}", p, "2023-03-10", 40) for p in ("PTA00", "PTN0", "PTN1", "PTN2")])
+    refresh(store)
+    alloc = ta.Allocation.load(store, "2023-03", "2023-03")
+    assert ta.lost_value_not_priced_note(alloc, Privacy("internal")) == (
+        "3 patient-months are not priced (no fee on file for the code they would reach in their month): their value is "
+        "not in these dollars. Add the year's fee schedule (fee_schedules in the rules file; docs/billing.md, Fee schedules).")
+    assert ta.lost_value_not_priced_note(alloc, Privacy("external")).startswith("Some patient-months (fewer than 11")
+    assert ta.lost_value(alloc, Privacy("internal")).set_index("reason").loc[TOTAL, "lost_value"] == 0
+
+
+def test_with_every_lost_minute_priced_nothing_is_said(alloc):
+    assert ta.lost_value_not_priced_note(alloc, Privacy("internal")) == ""

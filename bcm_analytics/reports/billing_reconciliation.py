@@ -248,7 +248,7 @@ def not_priced_note(count: int, privacy: Privacy) -> str:
     but the at-stake table's column, whose total it is (that family treats its total as known)."""
     if not count:
         return ""
-    return f"{_how_many(count, 'finding', privacy)} not priced (no fee on file and no charge amount): not in these sums."
+    return f"{how_many(count, 'finding', privacy)} not priced (no fee on file and no charge amount): not in these sums."
 
 
 def expected_not_priced_note(recon: Reconciliation, privacy: Privacy) -> str:
@@ -260,12 +260,12 @@ def expected_not_priced_note(recon: Reconciliation, privacy: Privacy) -> str:
         return ""
     first, last = (formats.month(pd.Timestamp(m)) for m in (months["month"].min(), months["month"].max()))
     when = first if first == last else f"{first} - {last}"
-    return (f"{_how_many(int(months[LINES_NOT_PRICED].sum()), 'expected line', privacy)} not priced ({when}: no fee on "
+    return (f"{how_many(int(months[LINES_NOT_PRICED].sum()), 'expected line', privacy)} not priced ({when}: no fee on "
             "file for the code and month): expected dollars leave them out. Add the year's fee schedule "
             "(fee_schedules in the rules file; docs/billing.md, Fee schedules).")
 
 
-def _how_many(count: int, noun: str, privacy: Privacy) -> str:
+def how_many(count: int, noun: str, privacy: Privacy) -> str:
     """'4 findings are', '1 finding is', or on an external page for 1-10 'Some findings (fewer
     than 11: the count is suppressed) are', as the page's other counts."""
     safe = privacy.protect(pd.DataFrame({"n": [count]}), ["n"])

@@ -41,7 +41,7 @@ from bcm_analytics.billing.time_allocation import (
 )
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
-from bcm_analytics.reports.billing_reconciliation import protect_periods, with_total
+from bcm_analytics.reports.billing_reconciliation import how_many, protect_periods, with_total
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
@@ -192,6 +192,20 @@ def lost_value(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
                            hide_with={"lost_value": ["months_affected", "months_billing_more"]})
     safe["meaning"] = [RECOVERABLE["all" if r == TOTAL else r] for r in safe.reason]
     return safe
+
+
+def lost_value_not_priced_note(alloc: Allocation, privacy: Privacy) -> str:
+    """The sentence beside the lost value when some patient-months with lost minutes have no fee on
+    file for the codes they would reach (every month of a new year until its fee schedule is
+    added): their value is unknown and not in the dollars, which would otherwise read as if the
+    minutes were worth nothing. Protected like the page's other counts."""
+    lost = alloc.lost
+    unknown = lost[(lost.reason == "all") & (lost.minutes_lost > 0) & lost.value.isna()]
+    if unknown.empty:
+        return ""
+    return (f"{how_many(len(unknown), 'patient-month', privacy)} not priced (no fee on file for the code they would "
+            "reach in their month): their value is not in these dollars. Add the year's fee schedule "
+            "(fee_schedules in the rules file; docs/billing.md, Fee schedules).")
 
 
 # --- billed months against their thresholds -------------------------------------------------
