@@ -482,3 +482,18 @@ def test_a_claim_unpriced_in_two_findings_counts_the_same_in_the_workbook_summar
     assert summary(rows).findings_not_priced.sum() == 2
     months = monthly_totals(con, "2023-06", "2023-06")
     assert months[["compliance_exposure", "findings_not_priced"]].values.tolist() == [[0, 2]]
+
+
+def test_reconcile_warns_of_expected_lines_with_no_fee_as_billing_does(program, tmp_path):
+    """A 2023 month has no fee schedule: `bcm billing` warned that its expected lines are empty,
+    `bcm reconcile` (finance's command) said nothing of it."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient("A", consent="2023-01-01")], [minutes("A", "2023-06-10", 40)], [visit("A", "2023-05-02")], visits=False)
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2023-06", "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.output
+    assert "warning: no fee for 99492 in 2023 (medicare): expected_amount is empty on 1 line(s)" in result.output

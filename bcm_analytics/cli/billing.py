@@ -123,7 +123,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     unknown_patient, claim_quarantined, no_initiating_visit. Severity says whether a finding is
     lost revenue, a compliance risk, or data to review before acting.
     """
-    from bcm_analytics.billing.engine import billing_marts, period
+    from bcm_analytics.billing.engine import billing_marts, period, warnings
     from bcm_analytics.billing.reconcile import FINDINGS, findings_query, totals_query
     from bcm_analytics.reports.export import check_suffix, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
@@ -148,6 +148,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
         money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced"]].sum()
+        found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
     finally:
         con.close()
     click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
@@ -155,4 +156,6 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     not_priced = int(money.findings_not_priced)
     note = f"; {not_priced:,} finding(s) not priced (no fee on file, no charge amount)" if not_priced else ""
     click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}{note}")
+    for warning in found:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
