@@ -134,3 +134,22 @@ def test_rules_from_environment(db, tmp_path, monkeypatch):
 def test_missing_store(tmp_path):
     result = run("--db", tmp_path / "none.duckdb", "--month", "2025-01", "--out", tmp_path / "x.csv")
     assert result.exit_code == 1 and "no store at" in result.output
+
+
+def test_without_rules_billing_and_reconcile_use_the_rules_the_store_was_built_with(db, tmp_path):
+    """`bcm build --rules` makes a file the store's own: under it A's assessment minutes count for
+    nothing, so January has no line and no missed billing (the shipped rules would bill 99492)."""
+    from bcm_analytics.cli.billing import reconcile
+    from bcm_analytics.cli.marts import build
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("settings: {countable_activities: [treatment_planning]}\n")
+    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
+
+    billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0, billed.output
+    assert "0 billing line(s)" in billed.output and "+ program_rules" in billed.output
+    assert "rules other than the store's" not in billed.output
+    reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-01", "--out", str(tmp_path / "r.csv")])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert "missed_billing" not in reconciled.output and "missed revenue $0.00" in reconciled.output

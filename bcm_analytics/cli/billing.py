@@ -13,15 +13,22 @@ from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="The program's rules file, merged over the shipped defaults (default $BCM_RULES).",
+    help="The program's rules file, merged over the shipped defaults.  [default: $BCM_RULES, else the store's own "
+         "(see `bcm build --rules`)]",
 )
 month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
 to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, help="Last service month (default: --month).")
 
 
 def _load_rules(rules_file: Path | None):
+    """The rules asked for, refused in one line before any work; None when none was asked for (no
+    --rules, no $BCM_RULES), so the marts use the store's own rules file as `bcm build` promises
+    (loading the shipped defaults here had billed and reconciled by rules the store never had)."""
     from bcm_analytics.billing import RulesError, load_rules
+    from bcm_analytics.config.settings import load_settings
 
+    if rules_file is None and not load_settings().BCM_RULES:
+        return None
     try:
         rules = load_rules(rules_file)
         rules.fees()  # a fee file with a mistake is refused before anything is computed
@@ -97,7 +104,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             n_unbilled = marts.query("SELECT count(*) FROM marts.unbilled_months WHERE service_month BETWEEN $start AND $end",
                                      b.period(start, end)).fetchall()[0][0]
             click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
-                       f"expected ${dollars:,.2f} ({start}..{end}, {rules.id}): {out}")
+                       f"expected ${dollars:,.2f} ({start}..{end}, {marts.rules.id}): {out}")
             click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
         for warning in b.warnings(marts, start=start, end=end):
             click.echo(f"warning: {warning}", err=True)
