@@ -90,3 +90,23 @@ def test_refusals_are_one_line(db, tmp_path):
     assert "nothing to write" in run("--db", db).output
     assert "unsupported output type" in run("--db", db, "--out", tmp_path / "x.json").output
     assert "no store at" in run("--db", tmp_path / "missing.duckdb", "--out", tmp_path / "x.csv").output
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--clinic", "C2", "bcm outcomes: clinics 'C2' is not in the store; valid: C1"),
+    ("--payer", "medicare", "bcm outcomes: payer 'medicare' is not in the store (did you mean Medicare?); valid: Medicare"),
+    ("--care-manager", "CM9", "bcm outcomes: care_manager 'CM9' is not in the store (did you mean CM1?); valid: CM1"),
+    ("--instrument", "PHQ9", "bcm outcomes: instrument 'PHQ9' is not in the store (did you mean PHQ-9?); valid: PHQ-9"),
+])
+def test_a_filter_naming_nothing_in_the_store_is_refused_not_an_empty_file(db, tmp_path, option, value, message):
+    out = tmp_path / "outcomes.csv"
+    result = run("--db", db, "--out", out, option, value)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {message}"
+    assert not out.exists()
+
+
+def test_a_filter_in_another_case_is_read_in_the_store_spelling(db, tmp_path):
+    result = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "o.csv", "--instrument", "phq-9", "--clinic", "C1")
+    assert result.exit_code == 0, result.output
+    assert "2 patient-episode-instrument rows" in result.output

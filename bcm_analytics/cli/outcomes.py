@@ -51,10 +51,13 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     except (ValueError, OSError) as e:
         fail(str(e))
     started = time.perf_counter()
+    from bcm_analytics.reports.parameters import check_filters
+
     con = open_store(db)
+    filters = check_filters("bcm outcomes", con, {"clinics": list(clinics) or None, "care_manager": care_manager,
+                                                  "payer": payer, "instrument": instrument})
     try:
-        run = prepare(con, as_of, defs, clinics=list(clinics) or None, care_manager=care_manager, payer=payer,
-                      instrument=instrument)
+        run = prepare(con, as_of, defs, **filters)
     except ValueError as e:
         fail(str(e))
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")

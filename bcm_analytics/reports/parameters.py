@@ -178,6 +178,12 @@ def check(report: str, notebook: Path, db, values: dict) -> dict:
         con.close()
 
 
+def check_filters(command: str, con, values: dict) -> dict:
+    """A command's clinics, care_manager, payer and instrument checked against the store as a
+    report's are: a misspelled clinic or 'PHQ9' wrote an empty file and said nothing."""
+    return _check_values(command, con, values, billing=False, outcomes=True)
+
+
 def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool) -> dict:
     checked = dict(values)
     if values.get("clinic") is not None:
