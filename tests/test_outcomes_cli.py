@@ -110,3 +110,16 @@ def test_a_filter_in_another_case_is_read_in_the_store_spelling(db, tmp_path):
     result = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "o.csv", "--instrument", "phq-9", "--clinic", "C1")
     assert result.exit_code == 0, result.output
     assert "2 patient-episode-instrument rows" in result.output
+
+
+@pytest.mark.parametrize("months, message", [
+    (["--start-month", "2025-06", "--end-month", "2025-01"], "--start-month 2025-06 is after --end-month 2025-01"),
+    (["--start-month", "2026-02"], "--start-month 2026-02 is after the as-of month 2025-12 (--end-month's default)"),
+])
+def test_a_baseline_period_ending_before_it_starts_is_one_line_and_writes_nothing(db, tmp_path, months, message):
+    out = tmp_path / "outcomes.csv"
+    result = CliRunner().invoke(cli, ["outcomes", "--db", str(db), "--as-of", "2025-12-31", "--out", str(out),
+                                      "--measures", str(tmp_path / "measures.csv"), *months])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {message}"
+    assert not out.exists()
