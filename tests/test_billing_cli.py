@@ -153,3 +153,16 @@ def test_without_rules_billing_and_reconcile_use_the_rules_the_store_was_built_w
     reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-01", "--out", str(tmp_path / "r.csv")])
     assert reconciled.exit_code == 0, reconciled.output
     assert "missed_billing" not in reconciled.output and "missed revenue $0.00" in reconciled.output
+
+
+def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
+    """2052-01 typed for 2025-01: both commands still write their (empty) files, and say which months have minutes."""
+    from bcm_analytics.cli.billing import reconcile
+
+    note = "note: no minutes logged in 2052-01..2052-01; the store's minutes are logged in 2025-01..2025-02"
+    billed = run("--db", db, "--month", "2052-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0 and note in billed.output.splitlines()
+    reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2052-01", "--out", str(tmp_path / "r.csv")])
+    assert reconciled.exit_code == 0 and note in reconciled.output.splitlines()
+    assert "" not in [line.strip() for line in reconciled.output.splitlines()], "no blank line for no findings"
+    assert note not in run("--db", db, "--month", "2025-02", "--out", tmp_path / "feb.csv").output

@@ -41,6 +41,19 @@ def _sibling(path: Path, suffix_name: str) -> Path:
     return path.with_name(f"{path.stem}_{suffix_name}{path.suffix}")
 
 
+def _note_months_without_minutes(con, start: str, end: str) -> None:
+    """A mistyped month (2052-06 for 2025-06) wrote empty files and said only that there were 0
+    lines, as a quiet month would; the note tells the two apart and names the months there are."""
+    from bcm_analytics.billing.engine import period
+
+    first, last, inside = con.execute(
+        "SELECT min(service_month), max(service_month), count(*) FILTER (WHERE service_month BETWEEN $start AND $end) "
+        "FROM core.time_logs", period(start, end)).fetchall()[0]
+    if not inside:
+        held = f"the store's minutes are logged in {first:%Y-%m}..{last:%Y-%m}" if first else "the store holds no minutes"
+        click.echo(f"note: no minutes logged in {start}..{end}; {held}", err=True)
+
+
 @click.command()
 @db_option
 @month_option
@@ -106,6 +119,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
                        f"expected ${dollars:,.2f} ({start}..{end}, {marts.rules.id}): {out}")
             click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
+            _note_months_without_minutes(con, start, end)
         for warning in b.warnings(marts, start=start, end=end):
             click.echo(f"warning: {warning}", err=True)
         if save_marts:
@@ -155,10 +169,12 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
         money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced"]].sum()
+        click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
+        if counts:
+            click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
+        _note_months_without_minutes(con, start, end)
     finally:
         con.close()
-    click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
-    click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
     not_priced = int(money.findings_not_priced)
     note = f"; {not_priced:,} finding(s) not priced (no fee on file, no charge amount)" if not_priced else ""
     click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}{note}")
