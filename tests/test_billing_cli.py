@@ -166,3 +166,12 @@ def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
     assert reconciled.exit_code == 0 and note in reconciled.output.splitlines()
     assert "" not in [line.strip() for line in reconciled.output.splitlines()], "no blank line for no findings"
     assert note not in run("--db", db, "--month", "2025-02", "--out", tmp_path / "feb.csv").output
+
+
+def test_worklist_as_of_reads_and_is_refused_as_bcm_outcomes_as_of_is(db, tmp_path):
+    """The same option, the same words: YYYY-MM-DD in the help, and a refusal that says so (it showed
+    [%Y-%m-%d] and "does not match the format '%Y-%m-%d'")."""
+    assert "--as-of YYYY-MM-DD" in run("--help").output
+    result = run("--db", db, "--worklist", "--as-of", "2025/02/25", "--out", tmp_path / "w.csv")
+    assert result.exit_code == 2
+    assert "Invalid value for '--as-of': '2025/02/25' is not a date YYYY-MM-DD" in result.output

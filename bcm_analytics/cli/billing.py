@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import check_month, db_option, fail, month_range, open_store, require_store
+from bcm_analytics.cli.options import check_date, check_month, db_option, fail, month_range, open_store, require_store
 from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
@@ -62,11 +61,12 @@ def _note_months_without_minutes(con, start: str, end: str) -> None:
               help="CSV, XLSX or Parquet. Unbilled months go to a second sheet, or to <name>_unbilled.<ext>.")
 @rules_option
 @click.option("--worklist", is_flag=True, help="Write the near-threshold worklist for the open month instead.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Worklist date (default: the data's last day).")
+@click.option("--as-of", metavar="YYYY-MM-DD", callback=check_date,
+              help="Worklist date.  [default: the data's last day]")
 @click.option("--margin", type=click.FloatRange(min=0), default=10, show_default=True,
               help="Worklist: minutes below the next code that put a patient on the list.")
 @click.option("--save-marts", is_flag=True, help="Also bring the store's marts up to date with these rules (opens it for writing).")
-def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: datetime | None, margin: float,
+def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: str | None, margin: float,
             save_marts: bool) -> None:
     """Billing lines per patient and month from logged minutes, with expected amounts.
 
@@ -98,9 +98,9 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
         if marts.note:
             click.echo(f"note: {marts.note}", err=True)
         if worklist:
-            query = b.near_threshold_query(marts, as_of.date() if as_of else None, margin)
+            query = b.near_threshold_query(marts, as_of, margin)
             _, rows = write_query(query, out, sheet="near_threshold")
-            day = as_of.date() if as_of else marts.as_of
+            day = as_of or marts.as_of
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
             start = end = day  # the warnings of the open month
         else:
