@@ -175,3 +175,16 @@ def test_worklist_as_of_reads_and_is_refused_as_bcm_outcomes_as_of_is(db, tmp_pa
     result = run("--db", db, "--worklist", "--as-of", "2025/02/25", "--out", tmp_path / "w.csv")
     assert result.exit_code == 2
     assert "Invalid value for '--as-of': '2025/02/25' is not a date YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--worklist", "--month", "2025-01"], "--month/--to do not apply to --worklist, which lists the month of --as-of; "
+                                           "give --as-of 2025-01-DD (default: the data's last day)"),
+    (["--month", "2025-01", "--as-of", "2025-01-20"], "--as-of applies only to --worklist; billing lines take --month and --to"),
+])
+def test_a_month_or_date_the_command_would_ignore_is_refused(db, tmp_path, args, message):
+    out = tmp_path / "x.csv"
+    result = run("--db", db, *args, "--out", out)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {message}"
+    assert not out.exists()

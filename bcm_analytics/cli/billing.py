@@ -36,6 +36,16 @@ def _load_rules(rules_file: Path | None):
     return rules
 
 
+def _check_worklist_options(worklist: bool, start, end, as_of) -> None:
+    """The worklist is for the open month of --as-of, the lines for --month..--to: a month given to
+    the other was ignored, and `--worklist --month 2025-06` wrote the data's last month unannounced."""
+    if worklist and (start or end):
+        fail(f"--month/--to do not apply to --worklist, which lists the month of --as-of; "
+             f"give --as-of {start or end}-DD (default: the data's last day)")
+    if not worklist and as_of:
+        fail("--as-of applies only to --worklist; billing lines take --month and --to")
+
+
 def _sibling(path: Path, suffix_name: str) -> Path:
     return path.with_name(f"{path.stem}_{suffix_name}{path.suffix}")
 
@@ -83,6 +93,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
         check_suffix(out)
     except ValueError as e:
         fail(str(e))
+    _check_worklist_options(worklist, start, end, as_of)
     if not worklist:  # judged before the store is opened: other rules' marts can take a minute to build
         start, end = month_range(start, end, "--month YYYY-MM is required (or --worklist for the near-threshold list)")
     rules = _load_rules(rules_file)
