@@ -123,3 +123,14 @@ def test_a_baseline_period_ending_before_it_starts_is_one_line_and_writes_nothin
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {message}"
     assert not out.exists()
+
+
+def test_measures_workbook_shows_its_period_and_as_of_as_dates(program_db, tmp_path):
+    """They are Python dates in the frame, not a date column: Excel showed them as serial numbers (46022)."""
+    out = tmp_path / "measures.xlsx"
+    assert run("--db", program_db, "--as-of", "2025-12-31", "--measures", out).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["measures"]
+    header = [c.value for c in sheet[1]]
+    for column, day in (("baseline_from", (2025, 1, 1)), ("baseline_to", (2025, 12, 31)), ("as_of", (2025, 12, 31))):
+        cell = sheet.cell(2, header.index(column) + 1)
+        assert ((cell.value.year, cell.value.month, cell.value.day), cell.number_format) == (day, "yyyy-mm-dd"), column
