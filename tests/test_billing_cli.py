@@ -134,3 +134,57 @@ def test_rules_from_environment(db, tmp_path, monkeypatch):
 def test_missing_store(tmp_path):
     result = run("--db", tmp_path / "none.duckdb", "--month", "2025-01", "--out", tmp_path / "x.csv")
     assert result.exit_code == 1 and "no store at" in result.output
+
+
+def test_without_rules_billing_and_reconcile_use_the_rules_the_store_was_built_with(db, tmp_path):
+    """`bcm build --rules` makes a file the store's own: under it A's assessment minutes count for
+    nothing, so January has no line and no missed billing (the shipped rules would bill 99492)."""
+    from bcm_analytics.cli.billing import reconcile
+    from bcm_analytics.cli.marts import build
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("settings: {countable_activities: [treatment_planning]}\n")
+    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
+
+    billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0, billed.output
+    assert "0 billing line(s)" in billed.output and "+ program_rules" in billed.output
+    assert "rules other than the store's" not in billed.output
+    reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-01", "--out", str(tmp_path / "r.csv")])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert "missed_billing" not in reconciled.output and "missed revenue $0.00" in reconciled.output
+
+
+def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
+    """2052-01 typed for 2025-01: both commands still write their (empty) files, and say which months have minutes."""
+    from bcm_analytics.cli.billing import reconcile
+
+    note = "note: no minutes logged in 2052-01..2052-01; the store's minutes are logged in 2025-01..2025-02"
+    billed = run("--db", db, "--month", "2052-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0 and note in billed.output.splitlines()
+    reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2052-01", "--out", str(tmp_path / "r.csv")])
+    assert reconciled.exit_code == 0 and note in reconciled.output.splitlines()
+    assert "" not in [line.strip() for line in reconciled.output.splitlines()], "no blank line for no findings"
+    assert note not in run("--db", db, "--month", "2025-02", "--out", tmp_path / "feb.csv").output
+
+
+def test_worklist_as_of_reads_and_is_refused_as_bcm_outcomes_as_of_is(db, tmp_path):
+    """The same option, the same words: YYYY-MM-DD in the help, and a refusal that says so (it showed
+    [%Y-%m-%d] and "does not match the format '%Y-%m-%d'")."""
+    assert "--as-of YYYY-MM-DD" in run("--help").output
+    result = run("--db", db, "--worklist", "--as-of", "2025/02/25", "--out", tmp_path / "w.csv")
+    assert result.exit_code == 2
+    assert "Invalid value for '--as-of': '2025/02/25' is not a date YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--worklist", "--month", "2025-01"], "--month/--to do not apply to --worklist, which lists the month of --as-of; "
+                                           "give --as-of 2025-01-DD (default: the data's last day)"),
+    (["--month", "2025-01", "--as-of", "2025-01-20"], "--as-of applies only to --worklist; billing lines take --month and --to"),
+])
+def test_a_month_or_date_the_command_would_ignore_is_refused(db, tmp_path, args, message):
+    out = tmp_path / "x.csv"
+    result = run("--db", db, *args, "--out", out)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {message}"
+    assert not out.exists()

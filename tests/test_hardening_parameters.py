@@ -79,6 +79,20 @@ def test_things_a_value_names_must_be_in_the_store(db, no_kernel, report, name, 
     assert said in refusal("report", report, "-p", name, value, "--db", db)
 
 
+@pytest.mark.parametrize("report", ["program_overview", "caseload_outcomes", "billing_reconciliation", "time_allocation"])
+def test_a_period_ending_before_it_starts_is_refused_before_a_notebook_runs(db, no_kernel, report):
+    """The notebook failed in a cell: 'cell 3 failed: IndexError: single positional indexer is out-of-bounds'."""
+    line = refusal("report", report, "-p", "start_month", "2025-03", "-p", "end_month", "2025-01", "--db", db)
+    assert line == f"Error: {report}: start_month 2025-03 is after end_month 2025-01"
+
+
+def test_an_out_that_is_not_html_is_refused(db, no_kernel, tmp_path):
+    """It was written, HTML in a file named x.pdf that no PDF reader opens."""
+    line = refusal("report", "program_overview", "--db", db, "--out", tmp_path / "x.pdf")
+    assert line == f"Error: {tmp_path / 'x.pdf'}: unsupported output type; use one of .html, .htm"
+    assert not (tmp_path / "x.pdf").exists()
+
+
 def test_the_store_is_given_with_db_and_a_name_once(db, no_kernel):
     assert "the store is given with --db" in refusal("report", "program_overview", "-p", "db", "other.duckdb", "--db", db)
     assert "clinic given more than once" in refusal("report", "program_overview", "-p", "clinic", "C1", "-p", "clinic", "C1",

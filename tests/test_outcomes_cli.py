@@ -90,3 +90,47 @@ def test_refusals_are_one_line(db, tmp_path):
     assert "nothing to write" in run("--db", db).output
     assert "unsupported output type" in run("--db", db, "--out", tmp_path / "x.json").output
     assert "no store at" in run("--db", tmp_path / "missing.duckdb", "--out", tmp_path / "x.csv").output
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--clinic", "C2", "bcm outcomes: clinics 'C2' is not in the store; valid: C1"),
+    ("--payer", "medicare", "bcm outcomes: payer 'medicare' is not in the store (did you mean Medicare?); valid: Medicare"),
+    ("--care-manager", "CM9", "bcm outcomes: care_manager 'CM9' is not in the store (did you mean CM1?); valid: CM1"),
+    ("--instrument", "PHQ9", "bcm outcomes: instrument 'PHQ9' is not in the store (did you mean PHQ-9?); valid: PHQ-9"),
+])
+def test_a_filter_naming_nothing_in_the_store_is_refused_not_an_empty_file(db, tmp_path, option, value, message):
+    out = tmp_path / "outcomes.csv"
+    result = run("--db", db, "--out", out, option, value)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {message}"
+    assert not out.exists()
+
+
+def test_a_filter_in_another_case_is_read_in_the_store_spelling(db, tmp_path):
+    result = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "o.csv", "--instrument", "phq-9", "--clinic", "C1")
+    assert result.exit_code == 0, result.output
+    assert "2 patient-episode-instrument rows" in result.output
+
+
+@pytest.mark.parametrize("months, message", [
+    (["--start-month", "2025-06", "--end-month", "2025-01"], "--start-month 2025-06 is after --end-month 2025-01"),
+    (["--start-month", "2026-02"], "--start-month 2026-02 is after the as-of month 2025-12 (--end-month's default)"),
+])
+def test_a_baseline_period_ending_before_it_starts_is_one_line_and_writes_nothing(db, tmp_path, months, message):
+    out = tmp_path / "outcomes.csv"
+    result = CliRunner().invoke(cli, ["outcomes", "--db", str(db), "--as-of", "2025-12-31", "--out", str(out),
+                                      "--measures", str(tmp_path / "measures.csv"), *months])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {message}"
+    assert not out.exists()
+
+
+def test_measures_workbook_shows_its_period_and_as_of_as_dates(program_db, tmp_path):
+    """They are Python dates in the frame, not a date column: Excel showed them as serial numbers (46022)."""
+    out = tmp_path / "measures.xlsx"
+    assert run("--db", program_db, "--as-of", "2025-12-31", "--measures", out).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["measures"]
+    header = [c.value for c in sheet[1]]
+    for column, day in (("baseline_from", (2025, 1, 1)), ("baseline_to", (2025, 12, 31)), ("as_of", (2025, 12, 31))):
+        cell = sheet.cell(2, header.index(column) + 1)
+        assert ((cell.value.year, cell.value.month, cell.value.day), cell.number_format) == (day, "yyyy-mm-dd"), column

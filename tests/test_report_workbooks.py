@@ -89,6 +89,14 @@ def test_the_summary_counts_findings_not_matched_months_and_evidence_months_are_
     assert isinstance(evidence.cell(2, column).value, dt.datetime) and evidence.cell(2, column).number_format == "yyyy-mm"
 
 
+def test_both_summary_dollar_columns_read_as_currency(finance):
+    """counted_at_stake is dollars too: it read 120.1 (one decimal, no $) beside $120.13."""
+    summary = finance[0]["summary"]
+    header = [c.value for c in summary[1]]
+    for column in ("amount_at_stake", "counted_at_stake"):
+        assert summary.cell(2, header.index(column) + 1).number_format == '"$"#,##0.00', column
+
+
 def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)

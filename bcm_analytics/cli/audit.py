@@ -32,7 +32,7 @@ def audit(db: Path, start, end, patient: str | None, out_dir: Path, rules_file) 
 
     started = time.perf_counter()
     start, end = month_range(start, end)
-    rules = _load_rules(rules_file) if rules_file else None  # None: the rules the store's marts were built with
+    rules = _load_rules(rules_file)
     con = open_store(db)
     try:
         if patient is not None and not con.execute("SELECT count(*) FROM staging.patients WHERE patient_id = ?",

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import check_month, db_option, fail, month_range, open_store, require_store
+from bcm_analytics.cli.options import check_date, check_month, db_option, fail, month_range, open_store, require_store
 from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="The program's rules file, merged over the shipped defaults (default $BCM_RULES).",
+    help="The program's rules file, merged over the shipped defaults.  [default: $BCM_RULES, else the store's own "
+         "(see `bcm build --rules`)]",
 )
 month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
 to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, help="Last service month (default: --month).")
 
 
 def _load_rules(rules_file: Path | None):
+    """The rules asked for, refused in one line before any work; None when none was asked for (no
+    --rules, no $BCM_RULES), so the marts use the store's own rules file as `bcm build` promises
+    (loading the shipped defaults here had billed and reconciled by rules the store never had)."""
     from bcm_analytics.billing import RulesError, load_rules
+    from bcm_analytics.config.settings import load_settings
 
+    if rules_file is None and not load_settings().BCM_RULES:
+        return None
     try:
         rules = load_rules(rules_file)
         rules.fees()  # a fee file with a mistake is refused before anything is computed
@@ -30,8 +36,31 @@ def _load_rules(rules_file: Path | None):
     return rules
 
 
+def _check_worklist_options(worklist: bool, start, end, as_of) -> None:
+    """The worklist is for the open month of --as-of, the lines for --month..--to: a month given to
+    the other was ignored, and `--worklist --month 2025-06` wrote the data's last month unannounced."""
+    if worklist and (start or end):
+        fail(f"--month/--to do not apply to --worklist, which lists the month of --as-of; "
+             f"give --as-of {start or end}-DD (default: the data's last day)")
+    if not worklist and as_of:
+        fail("--as-of applies only to --worklist; billing lines take --month and --to")
+
+
 def _sibling(path: Path, suffix_name: str) -> Path:
     return path.with_name(f"{path.stem}_{suffix_name}{path.suffix}")
+
+
+def _note_months_without_minutes(con, start: str, end: str) -> None:
+    """A mistyped month (2052-06 for 2025-06) wrote empty files and said only that there were 0
+    lines, as a quiet month would; the note tells the two apart and names the months there are."""
+    from bcm_analytics.billing.engine import period
+
+    first, last, inside = con.execute(
+        "SELECT min(service_month), max(service_month), count(*) FILTER (WHERE service_month BETWEEN $start AND $end) "
+        "FROM core.time_logs", period(start, end)).fetchall()[0]
+    if not inside:
+        held = f"the store's minutes are logged in {first:%Y-%m}..{last:%Y-%m}" if first else "the store holds no minutes"
+        click.echo(f"note: no minutes logged in {start}..{end}; {held}", err=True)
 
 
 @click.command()
@@ -42,11 +71,12 @@ def _sibling(path: Path, suffix_name: str) -> Path:
               help="CSV, XLSX or Parquet. Unbilled months go to a second sheet, or to <name>_unbilled.<ext>.")
 @rules_option
 @click.option("--worklist", is_flag=True, help="Write the near-threshold worklist for the open month instead.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Worklist date (default: the data's last day).")
+@click.option("--as-of", metavar="YYYY-MM-DD", callback=check_date,
+              help="Worklist date.  [default: the data's last day]")
 @click.option("--margin", type=click.FloatRange(min=0), default=10, show_default=True,
               help="Worklist: minutes below the next code that put a patient on the list.")
 @click.option("--save-marts", is_flag=True, help="Also bring the store's marts up to date with these rules (opens it for writing).")
-def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: datetime | None, margin: float,
+def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: str | None, margin: float,
             save_marts: bool) -> None:
     """Billing lines per patient and month from logged minutes, with expected amounts.
 
@@ -63,6 +93,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
         check_suffix(out)
     except ValueError as e:
         fail(str(e))
+    _check_worklist_options(worklist, start, end, as_of)
     if not worklist:  # judged before the store is opened: other rules' marts can take a minute to build
         start, end = month_range(start, end, "--month YYYY-MM is required (or --worklist for the near-threshold list)")
     rules = _load_rules(rules_file)
@@ -78,9 +109,9 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
         if marts.note:
             click.echo(f"note: {marts.note}", err=True)
         if worklist:
-            query = b.near_threshold_query(marts, as_of.date() if as_of else None, margin)
+            query = b.near_threshold_query(marts, as_of, margin)
             _, rows = write_query(query, out, sheet="near_threshold")
-            day = as_of.date() if as_of else marts.as_of
+            day = as_of or marts.as_of
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
             start = end = day  # the warnings of the open month
         else:
@@ -97,8 +128,9 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             n_unbilled = marts.query("SELECT count(*) FROM marts.unbilled_months WHERE service_month BETWEEN $start AND $end",
                                      b.period(start, end)).fetchall()[0][0]
             click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
-                       f"expected ${dollars:,.2f} ({start}..{end}, {rules.id}): {out}")
+                       f"expected ${dollars:,.2f} ({start}..{end}, {marts.rules.id}): {out}")
             click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
+            _note_months_without_minutes(con, start, end)
         for warning in b.warnings(marts, start=start, end=end):
             click.echo(f"warning: {warning}", err=True)
         if save_marts:
@@ -148,11 +180,13 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
         money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced"]].sum()
+        click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
+        if counts:
+            click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
+        _note_months_without_minutes(con, start, end)
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
     finally:
         con.close()
-    click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
-    click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
     not_priced = int(money.findings_not_priced)
     note = f"; {not_priced:,} finding(s) not priced (no fee on file, no charge amount)" if not_priced else ""
     click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}{note}")

@@ -51,12 +51,17 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     except (ValueError, OSError) as e:
         fail(str(e))
     started = time.perf_counter()
+    from bcm_analytics.reports.parameters import check_filters
+
     con = open_store(db)
+    filters = check_filters("bcm outcomes", con, {"clinics": list(clinics) or None, "care_manager": care_manager,
+                                                  "payer": payer, "instrument": instrument})
     try:
-        run = prepare(con, as_of, defs, clinics=list(clinics) or None, care_manager=care_manager, payer=payer,
-                      instrument=instrument)
+        run = prepare(con, as_of, defs, **filters)
     except ValueError as e:
         fail(str(e))
+    if measures:
+        _check_period(run, start_month, end_month)
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
     if run.marts.note:
         click.echo(f"note: {run.marts.note}", err=True)
@@ -77,6 +82,16 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         click.echo(f"worklists ({', '.join(f'{k} {n}' for k, n in counts.items())}) written to {worklists}")
     con.close()
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def _check_period(run, start_month, end_month) -> None:
+    """Refuse a baseline period that ends before it starts before any file is written (it was a
+    crash pointing at a log file, after --out had been written)."""
+    try:
+        run.period(start_month, end_month)
+    except ValueError:
+        end = f"--end-month {end_month}" if end_month else f"the as-of month {run.as_of:%Y-%m} (--end-month's default)"
+        fail(f"--start-month {start_month} is after {end}")
 
 
 def _measures(run, start_month, end_month):

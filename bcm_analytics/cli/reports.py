@@ -47,6 +47,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
 
     if name not in available_reports():
         fail(f"no report named '{name}'; available: {', '.join(available_reports())}")
+    _check_html(out)
     source = notebook_path(name)
     if list_parameters:
         for p in checks.declared(source).values():
@@ -67,6 +68,17 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
     click.echo(f"wrote {path}")
     if share and values.get("audience") != "external":
         click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
+
+
+def _check_html(out: Path | None) -> None:
+    """The page is HTML whatever --out is called: x.pdf or x.xlsx was written as HTML and would not open."""
+    from bcm_analytics.reports.export import check_suffix
+
+    try:
+        if out is not None:
+            check_suffix(out, (".html", ".htm"))
+    except ValueError as e:
+        fail(str(e))
 
 
 @click.command()

@@ -180,10 +180,19 @@ def _kind(frame: pd.DataFrame, col) -> str | None:
     values = frame[col]
     kind = formats.kind(str(col), values)
     if kind in ("month", "date"):
-        return kind if pd.api.types.is_datetime64_any_dtype(values) else None
+        return kind if _dates(values) else None
     if kind in ("dollars", "rate", "count", "decimal"):
         return kind if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) else None
-    return "date" if pd.api.types.is_datetime64_any_dtype(values) else None
+    return "date" if _dates(values) else None
+
+
+def _dates(values: pd.Series) -> bool:
+    """Dates, typed as such or as Python dates in an object column (a measure's period and as-of
+    date), which Excel otherwise shows as serial numbers (45962)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return True
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, dt.date)).all()
 
 
 def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:

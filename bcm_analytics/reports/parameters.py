@@ -178,6 +178,12 @@ def check(report: str, notebook: Path, db, values: dict) -> dict:
         con.close()
 
 
+def check_filters(command: str, con, values: dict) -> dict:
+    """A command's clinics, care_manager, payer and instrument checked against the store as a
+    report's are: a misspelled clinic or 'PHQ9' wrote an empty file and said nothing."""
+    return _check_values(command, con, values, billing=False, outcomes=True)
+
+
 def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool) -> dict:
     checked = dict(values)
     if values.get("clinic") is not None:
@@ -193,6 +199,9 @@ def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool)
         if str(values["instrument"]).upper() not in known:
             _refuse_value(report, "instrument", str(values["instrument"]), list(known.values()))
         checked["instrument"] = known[str(values["instrument"]).upper()]
+    start, end = values.get("start_month"), values.get("end_month")
+    if start is not None and end is not None and str(start) > str(end):  # else a notebook cell's IndexError
+        raise ParameterError(f"{report}: start_month {start} is after end_month {end}")
     if values.get("audience") is not None and values["audience"] not in ("internal", "external"):
         raise ParameterError(f"{report}: audience {values['audience']!r} is not internal or external")
     _check_files(values)
