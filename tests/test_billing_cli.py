@@ -181,6 +181,8 @@ def test_worklist_as_of_reads_and_is_refused_as_bcm_outcomes_as_of_is(db, tmp_pa
     (["--worklist", "--month", "2025-01"], "--month/--to do not apply to --worklist, which lists the month of --as-of; "
                                            "give --as-of 2025-01-DD (default: the data's last day)"),
     (["--month", "2025-01", "--as-of", "2025-01-20"], "--as-of applies only to --worklist; billing lines take --month and --to"),
+    (["--month", "2025-01", "--margin", "3"],
+     "--margin applies only to --worklist (minutes below the next code); billing lines take --month and --to"),
 ])
 def test_a_month_or_date_the_command_would_ignore_is_refused(db, tmp_path, args, message):
     out = tmp_path / "x.csv"

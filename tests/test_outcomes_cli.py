@@ -134,3 +134,14 @@ def test_measures_workbook_shows_its_period_and_as_of_as_dates(program_db, tmp_p
     for column, day in (("baseline_from", (2025, 1, 1)), ("baseline_to", (2025, 12, 31)), ("as_of", (2025, 12, 31))):
         cell = sheet.cell(2, header.index(column) + 1)
         assert ((cell.value.year, cell.value.month, cell.value.day), cell.number_format) == (day, "yyyy-mm-dd"), column
+
+
+def test_an_as_of_date_past_the_data_is_said(db, tmp_path):
+    """The data ends on 2025-06-10: as of 2025-12-31, windows closing in between read as closed, a
+    score not yet exported as missing. Allowed (a report dated at month end), and said."""
+    later = CliRunner().invoke(cli, ["outcomes", "--db", str(db), "--as-of", "2025-12-31", "--out", str(tmp_path / "o.csv")])
+    assert later.exit_code == 0, later.output
+    assert ("note: as of 2025-12-31, after the data's last day (2025-06-10): a window closing in between counts as "
+            "closed, so a score not yet exported reads as missing") in later.output
+    default = run("--db", db, "--out", tmp_path / "d.csv")
+    assert default.exit_code == 0 and "after the data's last day" not in default.output

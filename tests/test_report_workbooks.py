@@ -182,3 +182,19 @@ def test_the_summary_holds_a_claim_line_in_two_findings_once_where_it_adds_up_to
     assert sum(r["counted_at_stake"] for r in compliance.values()) == 120
     month_header, *months = list(book["by_month"].values)
     assert dict(zip(month_header, months[0]))["compliance_exposure"] == 120
+
+
+def test_a_streamed_true_false_column_is_not_formatted_as_a_count(tmp_path):
+    """`active` is registered as a count (the active caseload); in a patient-level file it is true or
+    false, and a count format showed TRUE as 1. A number column of the same name keeps its format."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query
+
+    con = duckdb.connect()
+    path, _ = write_query(Query(con, "SELECT 'P1' AS patient_id, true AS active", {}), tmp_path / "flags.xlsx")
+    counts, _ = write_query(Query(con, "SELECT DATE '2025-01-01' AS month, 1234 AS active", {}), tmp_path / "counts.xlsx")
+    flag = load_workbook(path)["data"].cell(2, 2)
+    assert (flag.value, flag.number_format) == (True, "General")
+    assert load_workbook(counts)["data"].cell(2, 2).number_format == "#,##0"

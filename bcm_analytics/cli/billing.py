@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from bcm_analytics.cli.options import check_date, check_month, db_option, fail, month_range, open_store, require_store
 from bcm_analytics.warehouse import connect
@@ -38,12 +39,15 @@ def _load_rules(rules_file: Path | None):
 
 def _check_worklist_options(worklist: bool, start, end, as_of) -> None:
     """The worklist is for the open month of --as-of, the lines for --month..--to: a month given to
-    the other was ignored, and `--worklist --month 2025-06` wrote the data's last month unannounced."""
+    the other was ignored, and `--worklist --month 2025-06` wrote the data's last month unannounced.
+    So was a --margin given for billing lines."""
     if worklist and (start or end):
         fail(f"--month/--to do not apply to --worklist, which lists the month of --as-of; "
              f"give --as-of {start or end}-DD (default: the data's last day)")
     if not worklist and as_of:
         fail("--as-of applies only to --worklist; billing lines take --month and --to")
+    if not worklist and click.get_current_context().get_parameter_source("margin") is ParameterSource.COMMANDLINE:
+        fail("--margin applies only to --worklist (minutes below the next code); billing lines take --month and --to")
 
 
 def _sibling(path: Path, suffix_name: str) -> Path:

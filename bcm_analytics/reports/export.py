@@ -24,6 +24,7 @@ from bcm_analytics.reports import formats
 EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "rate": "0.0%",
                   "count": "#,##0", "decimal": "#,##0.0"}
 
@@ -106,7 +107,7 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
 
     result = query.execute()
     columns = [d[0] for d in result.description]
-    kinds = [formats.kind(c) for c in columns]
+    kinds = [_stream_kind(c, str(t)) for c, t, *_ in result.description]
     for i, (col, kind) in enumerate(zip(columns, kinds)):
         ws.set_column(i, i, max(len(col) + 2, 12 if kind in NUMBER_FORMATS else 10), styles.get(kind))
     ws.write_row(0, 0, columns, styles["header"])
@@ -130,6 +131,15 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
             cells = f"{xl_rowcol_to_cell(1, i)}:{xl_rowcol_to_cell(written, i)}"
             ws.write_formula(written + 1, i, f"=SUBTOTAL(109,{cells})", styles["total dollars"], round(total, 2))
     return written
+
+
+def _stream_kind(column: str, sql_type: str) -> str | None:
+    """A streamed column's kind by its name, as long as its SQL type can hold it: a true/false
+    `active` (on the caseload) is no count, and a count format showed it as 1 and 0."""
+    kind = formats.kind(column)
+    if kind in ("dollars", "rate", "count", "decimal") and not NUMERIC_SQL.match(sql_type):
+        return None
+    return kind
 
 
 def _plain(value, kind: str | None = None):
