@@ -89,3 +89,23 @@ def test_every_command_is_listed_and_loading_imports_no_pandas():
     assert all(cli.get_command(None, name).name == name for name in COMMANDS)
     probe = "import sys; from bcm_analytics.cli import cli; cli.get_command(None, 'load'); print('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_quarantine_workbook_keeps_the_time_a_row_was_set_aside(tmp_path):
+    """The CSV says 2026-12-03 09:40:12.345+00:00; the workbook showed only the day (a date format on
+    a date-time), so two loads of one day could not be told apart."""
+    import datetime as dt
+
+    folder = tmp_path / "export"
+    write_csv(folder / "patients.csv", PATIENTS)
+    db = tmp_path / "s.duckdb"
+    run("load", folder, "--db", db)
+    out_csv, out_xlsx = tmp_path / "q.csv", tmp_path / "q.xlsx"
+    assert run("quarantine", "--db", db, "--out", out_csv).exit_code == 0
+    assert run("quarantine", "--db", db, "--out", out_xlsx).exit_code == 0
+    written = dt.datetime.fromisoformat(next(csv.DictReader(open(out_csv)))["quarantined_at"])
+    sheet = openpyxl.load_workbook(out_xlsx)["quarantine"]
+    column = [c.value for c in sheet[1]].index("quarantined_at") + 1
+    cell = sheet.cell(2, column)
+    assert cell.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert abs(cell.value - written.astimezone(dt.timezone.utc).replace(tzinfo=None)) < dt.timedelta(seconds=1)

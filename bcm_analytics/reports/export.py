@@ -25,7 +25,7 @@ EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
-NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "rate": "0.0%",
+NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "timestamp": "yyyy-mm-dd hh:mm:ss", "rate": "0.0%",
                   "count": "#,##0", "decimal": "#,##0.0"}
 
 
@@ -112,7 +112,7 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
         ws.set_column(i, i, max(len(col) + 2, 12 if kind in NUMBER_FORMATS else 10), styles.get(kind))
     ws.write_row(0, 0, columns, styles["header"])
     ws.freeze_panes(1, 0)
-    dated = [styles[kind] if kind in ("month", "date") else None for kind in kinds]  # a date cell needs its own format
+    dated = [styles[kind] if kind in ("month", "date", "timestamp") else None for kind in kinds]  # a date cell needs its own format
     written, sums = 0, {i: 0.0 for i, kind in enumerate(kinds) if kind == "dollars"}
     while rows := result.fetchmany(batch):
         if written + len(rows) > EXCEL_MAX_ROWS:
@@ -139,6 +139,8 @@ def _stream_kind(column: str, sql_type: str) -> str | None:
     kind = formats.kind(column)
     if kind in ("dollars", "rate", "count", "decimal") and not NUMERIC_SQL.match(sql_type):
         return None
+    if sql_type.startswith("TIMESTAMP"):  # a time of day too (when a row was quarantined), in UTC
+        return "timestamp"
     return kind
 
 
@@ -153,6 +155,8 @@ def _plain(value, kind: str | None = None):
         return dt.datetime(int(value[:4]), int(value[5:]), 1)
     if kind in ("month", "date") and type(value) is dt.date:
         return dt.datetime(value.year, value.month, value.day)
+    if kind == "timestamp" and isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)  # Excel has no time zones: UTC, as the CSV says
     return value
 
 
@@ -188,6 +192,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) ->
 def _kind(frame: pd.DataFrame, col) -> str | None:
     """The number format a column gets: by its registered kind, if its values fit that kind."""
     values = frame[col]
+    if _with_times(values):  # when a row was quarantined, say: the day alone hid which load
+        return "timestamp"
     kind = formats.kind(str(col), values)
     if kind in ("month", "date"):
         return kind if _dates(values) else None
@@ -203,6 +209,14 @@ def _dates(values: pd.Series) -> bool:
         return True
     present = values.dropna()
     return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, dt.date)).all()
+
+
+def _with_times(values: pd.Series) -> bool:
+    """Date-times with a time of day in some row (not dates held as midnight)."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    present = values.dropna()
+    return bool((present != present.dt.normalize()).any())
 
 
 def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
