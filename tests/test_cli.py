@@ -40,17 +40,23 @@ def test_refused_file_is_one_line_with_nonzero_exit(tmp_path):
     assert len(refusal) == 1 and "missing required columns" in refusal[0] and "minutes" in refusal[0]
 
 
-def test_quarantine_writes_csv_and_xlsx(tmp_path):
+def quarantine_outputs(tmp_path):
+    """A store with one patient row set aside, its quarantine written as CSV and as a workbook."""
     folder = tmp_path / "export"
     write_csv(folder / "patients.csv", PATIENTS)
     db = tmp_path / "s.duckdb"
     run("load", folder, "--db", db)
     out_csv, out_xlsx = tmp_path / "q.csv", tmp_path / "q.xlsx"
     assert run("quarantine", "--db", db, "--out", out_csv).exit_code == 0
+    assert run("quarantine", "--db", db, "--out", out_xlsx).exit_code == 0
+    return out_csv, out_xlsx
+
+
+def test_quarantine_writes_csv_and_xlsx(tmp_path):
+    out_csv, out_xlsx = quarantine_outputs(tmp_path)
     rows = list(csv.DictReader(open(out_csv)))
     assert [(r["line_number"], r["table_name"]) for r in rows] == [("3", "patients")]
     assert "2025-02-30" in rows[0]["reason"]
-    assert run("quarantine", "--db", db, "--out", out_xlsx).exit_code == 0
     sheet = openpyxl.load_workbook(out_xlsx)["quarantine"]
     assert sheet.max_row == 2 and sheet["B2"].value == "patients"
 
@@ -96,13 +102,7 @@ def test_quarantine_workbook_keeps_the_time_a_row_was_set_aside(tmp_path):
     a date-time), so two loads of one day could not be told apart."""
     import datetime as dt
 
-    folder = tmp_path / "export"
-    write_csv(folder / "patients.csv", PATIENTS)
-    db = tmp_path / "s.duckdb"
-    run("load", folder, "--db", db)
-    out_csv, out_xlsx = tmp_path / "q.csv", tmp_path / "q.xlsx"
-    assert run("quarantine", "--db", db, "--out", out_csv).exit_code == 0
-    assert run("quarantine", "--db", db, "--out", out_xlsx).exit_code == 0
+    out_csv, out_xlsx = quarantine_outputs(tmp_path)
     written = dt.datetime.fromisoformat(next(csv.DictReader(open(out_csv)))["quarantined_at"])
     sheet = openpyxl.load_workbook(out_xlsx)["quarantine"]
     column = [c.value for c in sheet[1]].index("quarantined_at") + 1
