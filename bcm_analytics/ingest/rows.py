@@ -61,7 +61,12 @@ def _source_record(spec: TableSpec, alias: str = "") -> str:
     return f"coalesce(CAST({prefix}_record AS JSON), {_record(spec, alias)})"
 
 
-WAITS = "list_bool_and(list_transform(_failures, lambda x: x.waits))"
+def waits(alias: str = "") -> str:
+    """SQL: the row fails only checks that wait for another table's rows (a patient not loaded yet)."""
+    return f"list_bool_and(list_transform({alias}_failures, lambda x: x.waits))"
+
+
+WAITS = waits()
 
 
 def reasons(alias: str = "") -> str:
@@ -69,7 +74,7 @@ def reasons(alias: str = "") -> str:
     not told it waits for a patient (that sentence says it will be admitted when the patient
     arrives, and it will not): the waiting reasons are left out unless the row only waits."""
     failures = f"{alias}_failures"
-    return (f"array_to_string(list_transform(CASE WHEN list_bool_and(list_transform({failures}, lambda x: x.waits)) "
+    return (f"array_to_string(list_transform(CASE WHEN {waits(alias)} "
             f"THEN {failures} ELSE list_filter({failures}, lambda x: NOT x.waits) END, lambda x: x.reason), '; ')")
 
 
@@ -326,7 +331,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
                reason = {reasons("c.")}
         FROM _checked c WHERE q.table_name = '{spec.name}' AND q.status = 'waiting'
           AND q.load_id = c._load_id AND q.line_number = c._line
-          AND NOT c._ok AND NOT list_bool_and(list_transform(c._failures, lambda x: x.waits))"""
+          AND NOT c._ok AND NOT {waits("c.")}"""
     )
     con.execute("INSERT INTO _settled SELECT _load_id, _line, 'admitted' FROM _checked WHERE _ok")
     merge(con, spec)

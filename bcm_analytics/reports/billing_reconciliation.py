@@ -45,6 +45,7 @@ MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
 STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
 NOT_PRICED = "findings_not_priced"
 LINES_NOT_PRICED = "lines_not_priced"
+ADD_FEES = "Add the year's fee schedule (fee_schedules in the rules file; docs/billing.md, Fee schedules)."
 STAKE_TABLE = ["period", "months_with_revenue_finding", "missed_revenue", "months_with_denial", "denied_amount",
                "months_with_compliance_finding", "compliance_exposure"]
 STAKE_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"], "denied_amount": ["months_with_denial"],
@@ -261,8 +262,7 @@ def expected_not_priced_note(recon: Reconciliation, privacy: Privacy) -> str:
     first, last = (formats.month(pd.Timestamp(m)) for m in (months["month"].min(), months["month"].max()))
     when = first if first == last else f"{first} - {last}"
     return (f"{how_many(int(months[LINES_NOT_PRICED].sum()), 'expected line', privacy)} not priced ({when}: no fee on "
-            "file for the code and month): expected dollars leave them out. Add the year's fee schedule "
-            "(fee_schedules in the rules file; docs/billing.md, Fee schedules).")
+            f"file for the code and month): expected dollars leave them out. {ADD_FEES}")
 
 
 def how_many(count: int, noun: str, privacy: Privacy) -> str:

@@ -24,6 +24,7 @@ from bcm_analytics.reports import formats
 EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "timestamp": "yyyy-mm-dd hh:mm:ss", "rate": "0.0%",
                   "count": "#,##0", "decimal": "#,##0.0"}
@@ -137,7 +138,7 @@ def _stream_kind(column: str, sql_type: str) -> str | None:
     """A streamed column's kind by its name, as long as its SQL type can hold it: a true/false
     `active` (on the caseload) is no count, and a count format showed it as 1 and 0."""
     kind = formats.kind(column)
-    if kind in ("dollars", "rate", "count", "decimal") and not NUMERIC_SQL.match(sql_type):
+    if kind in NUMERIC_KINDS and not NUMERIC_SQL.match(sql_type):
         return None
     if sql_type.startswith("TIMESTAMP"):  # a time of day too (when a row was quarantined), in UTC
         return "timestamp"
@@ -197,7 +198,7 @@ def _kind(frame: pd.DataFrame, col) -> str | None:
     kind = formats.kind(str(col), values)
     if kind in ("month", "date"):
         return kind if _dates(values) else None
-    if kind in ("dollars", "rate", "count", "decimal"):
+    if kind in NUMERIC_KINDS:
         return kind if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) else None
     return "date" if _dates(values) else None
 

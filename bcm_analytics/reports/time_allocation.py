@@ -41,7 +41,7 @@ from bcm_analytics.billing.time_allocation import (
 )
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
-from bcm_analytics.reports.billing_reconciliation import how_many, protect_periods, with_total
+from bcm_analytics.reports.billing_reconciliation import ADD_FEES, how_many, protect_periods, with_total
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
@@ -204,8 +204,7 @@ def lost_value_not_priced_note(alloc: Allocation, privacy: Privacy) -> str:
     if unknown.empty:
         return ""
     return (f"{how_many(len(unknown), 'patient-month', privacy)} not priced (no fee on file for the code they would "
-            "reach in their month): their value is not in these dollars. Add the year's fee schedule "
-            "(fee_schedules in the rules file; docs/billing.md, Fee schedules).")
+            f"reach in their month): their value is not in these dollars. {ADD_FEES}")
 
 
 # --- billed months against their thresholds -------------------------------------------------
