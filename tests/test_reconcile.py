@@ -8,6 +8,8 @@ needs (so no_initiating_visit is not reported unless a test leaves the visit out
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from openpyxl import load_workbook
 
@@ -304,6 +306,7 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
                    "claim_ids", "explanation"):
         assert column in rows
     assert "missed revenue $56.00; compliance exposure $0.00" in result.output
+    assert "reads as missed billing" not in result.output, "January's claims are loaded: no warning"
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
     assert load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
@@ -497,3 +500,40 @@ def test_reconcile_warns_of_expected_lines_with_no_fee_as_billing_does(program, 
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2023-06", "--out", str(tmp_path / "f.csv")])
     assert result.exit_code == 0, result.output
     assert "warning: no fee for 99492 in 2023 (medicare): expected_amount is empty on 1 line(s)" in result.output
+
+
+def test_months_whose_claims_are_not_loaded_are_named_beside_the_findings(program):
+    """Claims lag the minutes: an export through February made March, April and June read as
+    missed billing, as if nobody had billed them. A claim line set aside in the quarantine is a
+    claim of its month (claim_quarantined says so), so May is not named."""
+    from bcm_analytics.billing.engine import billing_marts
+    from bcm_analytics.billing.reconcile import claims_gap_note, months_without_claims
+
+    entries = [minutes("A", f"2025-{m:02d}-10", 40) for m in (1, 2, 3, 4)] + [minutes("B", "2025-05-10", 40),
+                                                                             minutes("B", "2025-06-10", 40)]
+    bad_units = {**claim("C5", "B", "2025-05-31", "99492"), "units": "two"}
+    con = program([patient("A"), patient("B")], entries,
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "A", "2025-02-28", "99493"), bad_units])
+    marts = billing_marts(con)
+    assert months_without_claims(marts, "2025-01", "2025-12") == [dt.date(2025, 3, 1), dt.date(2025, 4, 1), dt.date(2025, 6, 1)]
+    assert claims_gap_note(marts, "2025-01", "2025-12") == (
+        "No claim lines are loaded for 2025-03 to 2025-04 and 2025-06 (the store's claims run 2024-12 to 2025-02): "
+        "every expected line of those months reads as missed billing until their claims are loaded.")
+    assert claims_gap_note(marts, "2025-01", "2025-02") is None, "both months hold claims"
+    assert claims_gap_note(marts, "2025-06", "2025-06", "%b %Y").startswith("No claim lines are loaded for Jun 2025 (")
+
+
+def test_a_store_with_no_claims_says_so_in_reconcile_instead_of_only_missed_revenue(program, tmp_path):
+    """With no claims loaded, `bcm reconcile` printed "missed revenue $201.00" and nothing else:
+    a finance lead who had not loaded the claims export read it as revenue to chase."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient("A")], [minutes("A", "2025-01-10", 90)], visits=False)
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--to", "2025-03", "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("warning: the store holds no claims, so every expected line of 2025-01 to 2025-03 reads as missed billing: "
+            "load the claims export (bcm load claims.csv) before acting on these findings.") in result.output

@@ -58,6 +58,7 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
         f"PT0000's one unsupported claim is a count of 1: hidden as * wherever it is counted, not {unsupported}"
     assert small_counts_in(html) == []
     assert "not priced" not in html, "every finding is priced: nothing is said of findings not priced"
+    assert 'class="bcm-banner warning"' not in html, "every month with expected lines holds claims: no warning"
 
 
 class Rows(HTMLParser):
@@ -260,3 +261,17 @@ def test_expected_dollars_say_how_many_lines_have_no_fee_on_file(program):
         "Some expected lines (fewer than 11: the count is suppressed) are not priced (Jun 2023")
     priced = br.Reconciliation.load(con, APRIL, dt.date(2023, 5, 1), None)
     assert br.expected_not_priced_note(priced, Privacy("internal")) == ""
+
+
+def test_months_whose_claims_are_not_loaded_are_named_in_a_banner_above_the_headline(program, tmp_path):
+    """A claims export through January: February's and March's minutes read as $201 missed revenue
+    in the headline cards. The banner above them names the months (no count: external pages too)."""
+    program([patient("A")], [minutes("A", f"2025-{m:02d}-10", 40) for m in (1, 2, 3)] + [minutes("A", "2025-04-02", 5)],
+            [claim("C1", "A", "2025-01-31", "99492", charge=145)]).close()
+    db, asked = tmp_path / "test.duckdb", {"start_month": "2025-01", "end_month": "2025-03"}
+    banner = ('<div class="bcm-banner warning" role="alert">No claim lines are loaded for Feb 2025 to Mar 2025 (the '
+              "store's claims run Dec 2024 to Jan 2025): every expected line of those months reads as missed "
+              'billing until their claims are loaded.</div><div class="bcm-headline">')
+    for audience, name in (("internal", "r.html"), ("external", "x.html")):
+        html = render_report("billing_reconciliation", db, {**asked, "audience": audience}, tmp_path / name).read_text()
+        assert banner in html, audience

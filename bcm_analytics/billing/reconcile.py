@@ -9,10 +9,13 @@ because their patient is not in the registry).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, period
 from bcm_analytics.models import Marts, Query
+from bcm_analytics.months import add_months
 
 FINDINGS = {
     # finding: what it means, in words a biller reads (reports and the finance workbook use them)
@@ -63,3 +66,41 @@ def monthly_totals(con, start, end=None, rules=None, clinic: str | None = None, 
     `payer` is a payer name or a payer class; None means all.
     """
     return totals_query(billing_marts(con, rules), start, end, clinic, payer).df()
+
+
+def months_without_claims(marts: Marts, start, end=None) -> list[dt.date]:
+    """Months of the period whose expected lines all read missed_billing because the store holds
+    no claim line of the month (models/reconcile/recon_months_without_claims.sql)."""
+    rows = marts.query("SELECT service_month FROM marts.recon_months_without_claims($start, $end)", period(start, end))
+    return [month for (month,) in rows.fetchall()]
+
+
+def claims_gap_note(marts: Marts, start, end=None, month_format: str = "%Y-%m") -> str | None:
+    """Why a period's findings may be mostly missed_billing: its claims are not loaded. A store
+    with no claims at all read "$58,194 missed revenue" for a program that had billed every
+    month, and a claims export ending in October made November and December look unbilled."""
+    months = months_without_claims(marts, start, end)
+    if not months:
+        return None
+    first, last = marts.query("SELECT min(service_month), max(service_month) FROM marts.recon_claim_lines").fetchone()
+    runs = [f"{a:{month_format}}" if a == b else f"{a:{month_format}} to {b:{month_format}}" for a, b in _runs(months)]
+    where = ", ".join(runs[:-1]) + " and " + runs[-1] if len(runs) > 1 else runs[0]
+    if first is None:
+        asked = period(start, end)
+        return (f"The store holds no claims, so every expected line of {asked['start']:{month_format}} to "
+                f"{asked['end']:{month_format}} reads as missed billing: load the claims export (bcm load claims.csv) "
+                f"before acting on these findings.")
+    return (f"No claim lines are loaded for {where} (the store's claims run {first:{month_format}} to "
+            f"{last:{month_format}}): every expected line of those months reads as missed billing until their claims "
+            f"are loaded.")
+
+
+def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive months as (first, last) runs: Jan, Feb, Mar, Jun -> (Jan, Mar), (Jun, Jun)."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for month in months:
+        if runs and add_months(runs[-1][1], 1) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs

@@ -160,7 +160,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     lost revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period, warnings
-    from bcm_analytics.billing.reconcile import FINDINGS, findings_query, totals_query
+    from bcm_analytics.billing.reconcile import FINDINGS, claims_gap_note, findings_query, totals_query
     from bcm_analytics.reports.export import check_suffix, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
@@ -189,11 +189,12 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
             click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
         _note_months_without_minutes(con, start, end)
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
+        gap = claims_gap_note(marts, start, end)  # a sentence for the page, a warning here
     finally:
         con.close()
     not_priced = int(money.findings_not_priced)
     note = f"; {not_priced:,} finding(s) not priced (no fee on file, no charge amount)" if not_priced else ""
     click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}{note}")
-    for warning in found:
+    for warning in found + ([gap[0].lower() + gap[1:]] if gap else []):
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

@@ -63,7 +63,7 @@ def data_freshness(con) -> dict:
 
 def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, report: str, purpose: str = "",
            headlines: list[Headline] = (), headline_note: str = "", rerun: dict | None = None,
-           has_external: bool = True, period_note: str = "") -> None:
+           has_external: bool = True, period_note: str = "", warning: str = "") -> None:
     """Display the title and period, the audience banner, the headline numbers, the purpose,
     the report's parameters and the data freshness; give the page its <title>.
 
@@ -72,6 +72,9 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
 
     `rerun`: the notebook parameters that chose this page (the banner of an internal page
     shows the command for the external version with them).
+
+    `warning`: what makes the headline numbers misleading until the user acts (no claims loaded
+    for the months shown), in a banner above them: a grey note under the cards went unread.
     """
     shown = {k: v for k, v in parameters.items() if k != "db"}
     params = "".join(
@@ -84,6 +87,7 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
         f"<h1>{html.escape(title)}</h1><p class='bcm-period'>{html.escape(period)}</p>"
         + (f"<p class='bcm-note bcm-period-note'>{html.escape(period_note)}</p>" if period_note else "")
         + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}, has_external)
+        + (f"<div class='bcm-banner warning' role='alert'>{html.escape(warning)}</div>" if warning else "")
         + (f"<div class='bcm-headline'>{cards}</div>" if cards else "")
         + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")
         + (f"<p>{html.escape(purpose)}</p>" if purpose else "")
