@@ -20,8 +20,10 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
-@click.option("--start-month", metavar="YYYY-MM", callback=check_month, help="Program measures: first baseline month. [default: 12 months before the last]")
-@click.option("--end-month", metavar="YYYY-MM", callback=check_month, help="Program measures: last baseline month. [default: the as-of month]")
+@click.option("--start-month", "--month", "start_month", metavar="YYYY-MM", callback=check_month,
+              help="Program measures: first baseline month. [default: 12 months before the last]")
+@click.option("--end-month", "--to", "end_month", metavar="YYYY-MM", callback=check_month,
+              help="Program measures: last baseline month. [default: the as-of month]")
 @click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")
 @click.option("--care-manager", help="Only this care manager's patients.")
 @click.option("--payer", help="Only this payer.")
@@ -99,12 +101,14 @@ def _note_as_of_past_the_data(con, as_of) -> None:
 
 def _check_period(run, start_month, end_month) -> None:
     """Refuse a baseline period that ends before it starts before any file is written (it was a
-    crash pointing at a log file, after --out had been written)."""
+    crash pointing at a log file, after --out had been written). Each option is named by both its
+    spellings, as click names them, since either may have been typed."""
     try:
         run.period(start_month, end_month)
     except ValueError:
-        end = f"--end-month {end_month}" if end_month else f"the as-of month {run.as_of:%Y-%m} (--end-month's default)"
-        fail(f"--start-month {start_month} is after {end}")
+        end = (f"--end-month/--to {end_month}" if end_month
+               else f"the as-of month {run.as_of:%Y-%m} (the default of --end-month/--to)")
+        fail(f"--start-month/--month {start_month} is after {end}")
 
 
 def _measures(run, start_month, end_month):
