@@ -79,6 +79,16 @@ def test_worklist(db, tmp_path):
     assert list(zip(frame.patient_id, frame.next_code, frame.minutes_needed, frame.days_left)) == [("A", "99493", 6, 4)]
 
 
+def test_a_worklist_date_past_the_data_is_said(db, tmp_path):
+    """The data ends on 2025-02-03: a list for March is empty because nothing of March is loaded, not
+    because no one is near a code; it printed 0 patients and nothing else. Said as bcm outcomes says it."""
+    note = ("note: as of 2025-03-20, after the data's last day (2025-02-03): minutes logged since are not in the store, "
+            "so a patient they bring near a code is not listed")
+    later = run("--db", db, "--worklist", "--as-of", "2025-03-20", "--out", tmp_path / "w.csv")
+    assert later.exit_code == 0 and note in later.output.splitlines(), later.output
+    assert "after the data's last day" not in run("--db", db, "--worklist", "--out", tmp_path / "d.csv").output
+
+
 def test_save_marts(db, tmp_path):
     result = run("--db", db, "--month", "2025-01", "--out", tmp_path / "x.csv", "--save-marts")
     assert result.exit_code == 0, result.output

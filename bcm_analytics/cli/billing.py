@@ -8,7 +8,16 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from bcm_analytics.cli.options import check_date, check_month, db_option, fail, month_range, open_store, require_store
+from bcm_analytics.cli.options import (
+    check_date,
+    check_month,
+    db_option,
+    fail,
+    month_range,
+    note_as_of_past_the_data,
+    open_store,
+    require_store,
+)
 from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
@@ -117,6 +126,8 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             _, rows = write_query(query, out, sheet="near_threshold")
             day = as_of or marts.as_of
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
+            note_as_of_past_the_data(con, day, "minutes logged since are not in the store, so a patient they bring "
+                                               "near a code is not listed")
             start = end = day  # the warnings of the open month
         else:
             lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)

@@ -96,6 +96,17 @@ def check_date(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def note_as_of_past_the_data(con, as_of, consequence: str) -> None:
+    """An as-of date after the data's last day reads what the export has not reached yet as absent.
+    Allowed (a list or report dated at month end), but said, with what it means for the command."""
+    from bcm_analytics.models.marts import latest_data_date
+    from bcm_analytics.months import as_date
+
+    last = latest_data_date(con)
+    if last is not None and as_date(as_of) > last:
+        click.echo(f"note: as of {as_of}, after the data's last day ({last}): {consequence}", err=True)
+
+
 def month_range(start: str | None, end: str | None, missing: str = "--month YYYY-MM is required") -> tuple[str, str]:
     """--month START and --to END (default START) as a range, or a one-line refusal: `missing` when
     there is no --month, or --to before --month."""

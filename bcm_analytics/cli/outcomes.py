@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import check_date, check_month, db_option, fail, open_store, share_option
+from bcm_analytics.cli.options import (
+    check_date,
+    check_month,
+    db_option,
+    fail,
+    note_as_of_past_the_data,
+    open_store,
+    share_option,
+)
 
 PATH = click.Path(dir_okay=False, path_type=Path)
 
@@ -67,7 +75,8 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
     if run.marts.note:
         click.echo(f"note: {run.marts.note}", err=True)
-    _note_as_of_past_the_data(con, run.as_of)
+    note_as_of_past_the_data(con, run.as_of, "a window closing in between counts as closed, so a score not yet "
+                                             "exported reads as missing")
     if out:
         _, rows = write_query(run.patients_query(), out, sheet="outcomes")
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
@@ -85,18 +94,6 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         click.echo(f"worklists ({', '.join(f'{k} {n}' for k, n in counts.items())}) written to {worklists}")
     con.close()
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
-
-
-def _note_as_of_past_the_data(con, as_of) -> None:
-    """An as-of date after the data's last day closes windows the data cannot have reached: a score
-    due after the export reads as missing, and rates of all fall. Allowed (a report dated at month
-    end), but said."""
-    from bcm_analytics.models.marts import latest_data_date
-
-    last = latest_data_date(con)
-    if last is not None and as_of > last:
-        click.echo(f"note: as of {as_of}, after the data's last day ({last}): a window closing in between counts as "
-                   "closed, so a score not yet exported reads as missing", err=True)
 
 
 def _check_period(run, start_month, end_month) -> None:
