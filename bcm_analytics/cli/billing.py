@@ -63,17 +63,20 @@ def _sibling(path: Path, suffix_name: str) -> Path:
     return path.with_name(f"{path.stem}_{suffix_name}{path.suffix}")
 
 
-def _note_months_without_minutes(con, start: str, end: str) -> None:
+def _note_months_without_minutes(marts, start: str, end: str) -> None:
     """A mistyped month (2052-06 for 2025-06) wrote empty files and said only that there were 0
-    lines, as a quiet month would; the note tells the two apart and names the months there are."""
+    lines, as a quiet month would; the note tells the two apart and names the months there are.
+    Whether the period has minutes is asked of the billing mart, which holds every time-log entry
+    by month; the store's months only when it has none (overview.minutes_period)."""
     from bcm_analytics.billing.engine import period
+    from bcm_analytics.overview import minutes_period
 
-    first, last, inside = con.execute(
-        "SELECT min(service_month), max(service_month), count(*) FILTER (WHERE service_month BETWEEN $start AND $end) "
-        "FROM core.time_logs", period(start, end)).fetchall()[0]
-    if not inside:
-        held = f"the store's minutes are logged in {first:%Y-%m}..{last:%Y-%m}" if first else "the store holds no minutes"
-        click.echo(f"note: no minutes logged in {start}..{end}; {held}", err=True)
+    query = "SELECT EXISTS (SELECT 1 FROM marts.billing_entries WHERE service_month BETWEEN $start AND $end)"
+    if marts.query(query, period(start, end)).fetchall()[0][0]:
+        return
+    span = minutes_period(marts.con)
+    held = f"the store's minutes are logged in {span[0]:%Y-%m}..{span[1]:%Y-%m}" if span else "the store holds no minutes"
+    click.echo(f"note: no minutes logged in {start}..{end}; {held}", err=True)
 
 
 @click.command()
@@ -145,7 +148,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
                        f"expected ${dollars:,.2f} ({start}..{end}, {marts.rules.id}): {out}")
             click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
-            _note_months_without_minutes(con, start, end)
+            _note_months_without_minutes(marts, start, end)
         for warning in b.warnings(marts, start=start, end=end):
             click.echo(f"warning: {warning}", err=True)
         if save_marts:
@@ -198,7 +201,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
         if counts:
             click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
-        _note_months_without_minutes(con, start, end)
+        _note_months_without_minutes(marts, start, end)
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
     finally:
         con.close()
