@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.config import settings as config
+from bcm_analytics.months import starts_after_end
 
 
 def remember_db(ctx: click.Context, param, value):
@@ -113,6 +114,6 @@ def month_range(start: str | None, end: str | None, missing: str = "--month YYYY
     if start is None:
         fail(missing)
     end = end or start
-    if end < start:
+    if starts_after_end(start, end):
         fail(f"--to {end} is before --month {start}")
     return start, end
