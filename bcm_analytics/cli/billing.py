@@ -22,11 +22,12 @@ from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="The program's rules file, merged over the shipped defaults.  [default: $BCM_RULES, else the store's own "
-         "(see `bcm build --rules`)]",
+    show_default="$BCM_RULES, else the store's own, set by `bcm build --rules`",
+    help="The program's rules file, merged over the shipped defaults.",
 )
 month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
-to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, help="Last service month (default: --month).")
+to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, show_default="--month",
+                         help="Last service month.")
 
 
 def _load_rules(rules_file: Path | None):
@@ -88,7 +89,7 @@ def _note_months_without_minutes(marts, start: str, end: str) -> None:
 @rules_option
 @click.option("--worklist", is_flag=True, help="Write the near-threshold worklist for the open month instead.")
 @click.option("--as-of", metavar="YYYY-MM-DD", callback=check_date,
-              help="Worklist date.  [default: the data's last day]")
+              show_default="the data's last day", help="Worklist date.")
 @click.option("--margin", type=click.FloatRange(min=0), default=10, show_default=True,
               help="Worklist: minutes below the next code that put a patient on the list.")
 @click.option("--save-marts", is_flag=True, help="Also bring the store's marts up to date with these rules (opens it for writing).")

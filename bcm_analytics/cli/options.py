@@ -28,7 +28,7 @@ def _set_wait(ctx: click.Context, param, value: float | None):
 
 wait_option = click.option(
     "--wait", type=click.FloatRange(min=0), expose_value=False, callback=_set_wait, metavar="SECONDS",
-    help="How long to wait for a store another process is using.  [default: $BCM_WAIT or 30]",
+    show_default="$BCM_WAIT or 30", help="How long to wait for a store another process is using.",
 )
 
 

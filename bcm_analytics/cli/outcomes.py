@@ -22,16 +22,17 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 
 @click.command()
 @db_option
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=check_date, help="Measure as of this date. [default: the latest score or time-log date]")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=check_date, show_default="the latest score or time-log date",
+              help="Measure as of this date.")
 @click.option("--out", type=PATH, help="Patient-level outcomes, one row per patient, episode and instrument (.csv/.xlsx/.parquet).")
 @click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
 @click.option("--start-month", "--month", "start_month", metavar="YYYY-MM", callback=check_month,
-              help="Program measures: first baseline month. [default: 12 months before the last]")
+              show_default="11 months before --end-month, 12 in all", help="Program measures: first baseline month.")
 @click.option("--end-month", "--to", "end_month", metavar="YYYY-MM", callback=check_month,
-              help="Program measures: last baseline month. [default: the as-of month]")
+              show_default="the as-of month", help="Program measures: last baseline month.")
 @click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")
 @click.option("--care-manager", help="Only this care manager's patients.")
 @click.option("--payer", help="Only this payer.")
