@@ -86,6 +86,25 @@ def test_measures_period_takes_month_and_to_as_billing_does(program_db, tmp_path
     assert (set(frame.baseline_from), set(frame.baseline_to)) == ({"2025-01-01"}, {"2025-03-31"})
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_measures_name_the_cells_they_suppress(program_db, tmp_path, suffix):
+    """A hidden count was written empty, as a count that is missing is: a reader could not tell C3's
+    3 patients (hidden) from no count at all. Numbers stay numbers; `suppressed` names what is hidden."""
+    out = tmp_path / f"measures{suffix}"
+    assert run("--db", program_db, "--as-of", "2025-12-31", "--measures", out, "--month", "2025-01", "--to", "2025-01").exit_code == 0
+    frame = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}[suffix](out)
+    counts = ["denominator", "measured", "responders", "remitters"]
+    assert all(pd.api.types.is_numeric_dtype(frame[c]) for c in counts + ["pct_response", "pct_remission"])
+    named = frame["suppressed"].fillna("").map(lambda text: set(text.split(", ")) - {""})
+    c3 = frame[(frame.stratum == "C3") & (frame.window_name == "6m")].index[0]
+    assert set(counts) <= named[c3]
+    for i, row in frame.iterrows():
+        assert {c for c in counts if pd.isna(row[c])} == named[i] & set(counts), "a count is empty exactly when named"
+        assert all(pd.isna(row[c]) for c in named[i]), "a named column is empty"
+    program = frame[(frame.dimension == "program") & (frame.window_name == "12w")].index[0]
+    assert pd.isna(frame.at[program, "pct_response_of_measured"]) and named[program] == set(), "no base is not a suppression"
+
+
 def test_worklists_workbook(db, tmp_path):
     out = tmp_path / "worklists.xlsx"
     result = run("--db", db, "--as-of", "2025-12-31", "--worklists", out)

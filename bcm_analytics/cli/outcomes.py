@@ -110,17 +110,21 @@ def _check_period(run, start_month, end_month) -> None:
 
 
 def _measures(run, start_month, end_month):
-    """Headline and strata in one long table, suppressed, with the period and as-of date."""
+    """Headline and strata in one long table, suppressed, with the period and as-of date, and in
+    `suppressed` the columns hidden in each row (a hidden count is empty, as a missing one is)."""
     import pandas as pd
 
     from bcm_analytics.reports import caseload_outcomes as report
+    from bcm_analytics.reports.privacy import suppressed_names
 
-    head = report.headline(run, start_month, end_month).assign(dimension="program", stratum="All")
+    head = report.headline(run, start_month, end_month)
+    head = head.assign(dimension="program", stratum="All", suppressed=suppressed_names(head))
     head["window_name"] = run.program_measures(start_month, end_month)["window_name"]
     pending = head.attrs["pending"]["denominator"]  # no window closed yet: not a 0 of no eligible patients
     head["window_status"] = ["not yet measurable" if i in pending else "" for i in head.index]
     head = head.drop(columns=["measure"])
-    frame = pd.concat([head, report.strata(run, start_month, end_month)], ignore_index=True)
+    strata = report.strata(run, start_month, end_month)
+    frame = pd.concat([head, strata.assign(suppressed=suppressed_names(strata))], ignore_index=True)
     period = run.period(start_month, end_month)
     return frame.assign(baseline_from=period["start_month"], baseline_to=period["period_end"], as_of=run.as_of,
                         definitions=run.definitions.version)
