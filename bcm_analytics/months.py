@@ -35,3 +35,10 @@ def add_months(month: dt.date, n: int) -> dt.date:
 def month_end(month: dt.date) -> dt.date:
     """The last day of `month`'s month."""
     return add_months(month_start(month), 1) - dt.timedelta(days=1)
+
+
+def starts_after_end(start, end) -> bool:
+    """Whether a period's first month comes after its last: the one check behind every refusal of a
+    period that ends before it starts (commands, report parameters, outcome periods), each in its
+    own words. Months are read as months, never compared as text ('2025-03-17' is in 2025-03)."""
+    return month_start(start) > month_start(end)

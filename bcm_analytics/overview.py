@@ -10,13 +10,17 @@ from bcm_analytics.models import current
 from bcm_analytics.months import month_start
 
 
-def data_period(con) -> tuple[date, date]:
-    """First and last month with logged time (the default report period)."""
+def minutes_period(con) -> tuple[date, date] | None:
+    """First and last month with logged time, None when the store holds none: the one place that
+    asks, so a report's default period and a command's note on empty months name the same months."""
     first, last = con.execute("SELECT min(service_month), max(service_month) FROM core.time_logs").fetchall()[0]
-    if first is None:
-        today = date.today().replace(day=1)
-        return today, today
-    return first, last
+    return None if first is None else (first, last)
+
+
+def data_period(con) -> tuple[date, date]:
+    """First and last month with logged time (the default report period); this month when none is."""
+    today = date.today().replace(day=1)
+    return minutes_period(con) or (today, today)
 
 
 def first_enrolment_month(con) -> date | None:

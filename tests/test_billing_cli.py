@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from conftest import write_csv
 from openpyxl import load_workbook
 
 from bcm_analytics.cli.billing import billing
+from bcm_analytics.ingest import load_file
+from bcm_analytics.warehouse import connect
 
 
 @pytest.fixture
@@ -77,6 +80,16 @@ def test_worklist(db, tmp_path):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out, dtype={"next_code": str})
     assert list(zip(frame.patient_id, frame.next_code, frame.minutes_needed, frame.days_left)) == [("A", "99493", 6, 4)]
+
+
+def test_a_worklist_date_past_the_data_is_said(db, tmp_path):
+    """The data ends on 2025-02-03: a list for March is empty because nothing of March is loaded, not
+    because no one is near a code; it printed 0 patients and nothing else. Said as bcm outcomes says it."""
+    note = ("note: as of 2025-03-20, after the data's last day (2025-02-03): minutes logged since are not in the store, "
+            "so a patient they bring near a code is not listed")
+    later = run("--db", db, "--worklist", "--as-of", "2025-03-20", "--out", tmp_path / "w.csv")
+    assert later.exit_code == 0 and note in later.output.splitlines(), later.output
+    assert "after the data's last day" not in run("--db", db, "--worklist", "--out", tmp_path / "d.csv").output
 
 
 def test_save_marts(db, tmp_path):
@@ -166,6 +179,30 @@ def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
     assert reconciled.exit_code == 0 and note in reconciled.output.splitlines()
     assert "" not in [line.strip() for line in reconciled.output.splitlines()], "no blank line for no findings"
     assert note not in run("--db", db, "--month", "2025-02", "--out", tmp_path / "feb.csv").output
+
+
+def test_a_month_without_minutes_inside_the_data_is_noted(db, tmp_path):
+    """A hole in the exports (no minutes in March between February and April) is noted as a
+    mistyped month is, naming the months the store's minutes span."""
+    con = connect(db)
+    load_file(con, write_csv(tmp_path / "april" / "time_logs.csv", [
+        {"entry_id": "4", "patient_id": "A", "staff_id": "S", "staff_role": "bhcm", "service_date": "2025-04-02",
+         "minutes": "20", "activity_type": "assessment"}]))
+    con.close()
+    hole = run("--db", db, "--month", "2025-03", "--out", tmp_path / "march.csv")
+    assert hole.exit_code == 0, hole.output
+    assert "note: no minutes logged in 2025-03..2025-03; the store's minutes are logged in 2025-01..2025-04" in hole.output
+
+
+def test_a_store_without_minutes_says_it_holds_none(tmp_path):
+    empty = tmp_path / "empty.duckdb"
+    con = connect(empty, timezone="America/New_York")
+    load_file(con, write_csv(tmp_path / "patients.csv", [
+        {"patient_id": "A", "clinic_id": "C", "payer": "Medicare", "enrollment_date": "2025-01-06"}]))
+    con.close()
+    result = run("--db", empty, "--month", "2025-01", "--out", tmp_path / "none.csv")
+    assert result.exit_code == 0, result.output
+    assert "note: no minutes logged in 2025-01..2025-01; the store holds no minutes" in result.output.splitlines()
 
 
 def test_worklist_as_of_reads_and_is_refused_as_bcm_outcomes_as_of_is(db, tmp_path):

@@ -3,6 +3,7 @@
 import csv
 import re
 
+import click
 import openpyxl
 from click.testing import CliRunner
 from conftest import write_csv
@@ -81,6 +82,25 @@ def test_bad_months_and_dates_are_usage_errors_not_tracebacks(tmp_path):
         result = CliRunner().invoke(cli, args + ["--db", str(tmp_path / "x.duckdb")] if args[0] != "generate" else args)
         assert result.exit_code == 2 and "Traceback" not in result.output, args
         assert "is not a" in result.output, args
+
+
+def every_command(command=cli, path=("bcm",)):
+    """Each command and subcommand with the words that call it."""
+    yield path, command
+    if isinstance(command, click.Group):
+        for name in command.list_commands(click.Context(command)):
+            yield from every_command(command.get_command(click.Context(command), name), path + (name,))
+
+
+def test_every_help_shows_defaults_in_one_style():
+    """Click writes every default from the option's show_default, as [default: X]: help showed
+    '(default: --month)' and 'internal (default)' beside '[default: the data's last day]'."""
+    for path, command in every_command():
+        for option in (p for p in command.params if isinstance(p, click.Option)):
+            assert not re.search(r"[\[(]default\b|\bdefault\)", option.help or ""), \
+                f"{' '.join(path)} {option.opts[0]}: give the default as show_default, not in the help text"
+        shown = " ".join(command.get_help(click.Context(command, info_name=" ".join(path))).split())
+        assert not re.search(r"\(default\b", shown), f"{' '.join(path)} --help: {shown}"
 
 
 def test_every_command_is_listed_and_loading_imports_no_pandas():

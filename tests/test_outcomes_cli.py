@@ -76,6 +76,35 @@ def test_measures_are_suppressed(program_db, tmp_path):
     assert (program["6m"], program["12m"]) == ("", "not yet measurable"), "12 months from January 2025 is not closed"
 
 
+@pytest.mark.parametrize("months", [["--start-month", "2025-01", "--end-month", "2025-03"], ["--month", "2025-01", "--to", "2025-03"]])
+def test_measures_period_takes_month_and_to_as_billing_does(program_db, tmp_path, months):
+    """`bcm billing` and `bcm reconcile` take --month/--to; `bcm outcomes --month` was 'No such option'."""
+    out = tmp_path / "measures.csv"
+    result = run("--db", program_db, "--as-of", "2025-12-31", "--measures", out, *months)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert (set(frame.baseline_from), set(frame.baseline_to)) == ({"2025-01-01"}, {"2025-03-31"})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_measures_name_the_cells_they_suppress(program_db, tmp_path, suffix):
+    """A hidden count was written empty, as a count that is missing is: a reader could not tell C3's
+    3 patients (hidden) from no count at all. Numbers stay numbers; `suppressed` names what is hidden."""
+    out = tmp_path / f"measures{suffix}"
+    assert run("--db", program_db, "--as-of", "2025-12-31", "--measures", out, "--month", "2025-01", "--to", "2025-01").exit_code == 0
+    frame = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".xlsx": pd.read_excel}[suffix](out)
+    counts = ["denominator", "measured", "responders", "remitters"]
+    assert all(pd.api.types.is_numeric_dtype(frame[c]) for c in counts + ["pct_response", "pct_remission"])
+    named = frame["suppressed"].fillna("").map(lambda text: set(text.split(", ")) - {""})
+    c3 = frame[(frame.stratum == "C3") & (frame.window_name == "6m")].index[0]
+    assert set(counts) <= named[c3]
+    for i, row in frame.iterrows():
+        assert {c for c in counts if pd.isna(row[c])} == named[i] & set(counts), "a count is empty exactly when named"
+        assert all(pd.isna(row[c]) for c in named[i]), "a named column is empty"
+    program = frame[(frame.dimension == "program") & (frame.window_name == "12w")].index[0]
+    assert pd.isna(frame.at[program, "pct_response_of_measured"]) and named[program] == set(), "no base is not a suppression"
+
+
 def test_worklists_workbook(db, tmp_path):
     out = tmp_path / "worklists.xlsx"
     result = run("--db", db, "--as-of", "2025-12-31", "--worklists", out)
@@ -113,8 +142,9 @@ def test_a_filter_in_another_case_is_read_in_the_store_spelling(db, tmp_path):
 
 
 @pytest.mark.parametrize("months, message", [
-    (["--start-month", "2025-06", "--end-month", "2025-01"], "--start-month 2025-06 is after --end-month 2025-01"),
-    (["--start-month", "2026-02"], "--start-month 2026-02 is after the as-of month 2025-12 (--end-month's default)"),
+    (["--start-month", "2025-06", "--end-month", "2025-01"], "--start-month/--month 2025-06 is after --end-month/--to 2025-01"),
+    (["--month", "2025-06", "--to", "2025-01"], "--start-month/--month 2025-06 is after --end-month/--to 2025-01"),
+    (["--start-month", "2026-02"], "--start-month/--month 2026-02 is after the as-of month 2025-12 (the default of --end-month/--to)"),
 ])
 def test_a_baseline_period_ending_before_it_starts_is_one_line_and_writes_nothing(db, tmp_path, months, message):
     out = tmp_path / "outcomes.csv"

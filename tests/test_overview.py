@@ -1,8 +1,10 @@
 """Program overview: caseload, flows and minutes per clinic and month, on rows a reader can check."""
 
+import datetime as dt
+
 import pandas as pd
 
-from bcm_analytics.overview import program_overview
+from bcm_analytics.overview import data_period, minutes_period, program_overview
 from bcm_analytics.reports import program_overview as po
 from bcm_analytics.reports.privacy import Privacy
 
@@ -18,6 +20,17 @@ TIME_LOGS = [
     {"entry_id": "E2", "patient_id": "P1", "staff_role": "bhcm", "service_date": "2025-02-01", "minutes": "15", "activity_type": "assessment"},
     {"entry_id": "E3", "patient_id": "P2", "staff_role": "bhcm", "service_date": "2025-02-28", "minutes": "30", "activity_type": "assessment"},
 ]
+
+
+def test_the_months_with_minutes_are_asked_in_one_place(store, load_rows):
+    """minutes_period answers `bcm billing`'s note on empty months (None: no minutes at all) and
+    data_period, the reports' default period, which reads no minutes as this month."""
+    this_month = dt.date.today().replace(day=1)
+    assert minutes_period(store) is None and data_period(store) == (this_month, this_month)
+    load_rows("clinics", CLINICS)
+    load_rows("patients", PATIENTS)
+    load_rows("time_logs", TIME_LOGS)
+    assert minutes_period(store) == data_period(store) == (dt.date(2025, 1, 1), dt.date(2025, 2, 1))
 
 
 def test_overview_counts_caseload_flows_and_minutes(store, load_rows):

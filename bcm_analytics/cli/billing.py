@@ -8,16 +8,26 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from bcm_analytics.cli.options import check_date, check_month, db_option, fail, month_range, open_store, require_store
+from bcm_analytics.cli.options import (
+    check_date,
+    check_month,
+    db_option,
+    fail,
+    month_range,
+    note_as_of_past_the_data,
+    open_store,
+    require_store,
+)
 from bcm_analytics.warehouse import connect
 
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="The program's rules file, merged over the shipped defaults.  [default: $BCM_RULES, else the store's own "
-         "(see `bcm build --rules`)]",
+    show_default="$BCM_RULES, else the store's own, set by `bcm build --rules`",
+    help="The program's rules file, merged over the shipped defaults.",
 )
 month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
-to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, help="Last service month (default: --month).")
+to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, show_default="--month",
+                         help="Last service month.")
 
 
 def _load_rules(rules_file: Path | None):
@@ -54,17 +64,20 @@ def _sibling(path: Path, suffix_name: str) -> Path:
     return path.with_name(f"{path.stem}_{suffix_name}{path.suffix}")
 
 
-def _note_months_without_minutes(con, start: str, end: str) -> None:
+def _note_months_without_minutes(marts, start: str, end: str) -> None:
     """A mistyped month (2052-06 for 2025-06) wrote empty files and said only that there were 0
-    lines, as a quiet month would; the note tells the two apart and names the months there are."""
+    lines, as a quiet month would; the note tells the two apart and names the months there are.
+    Whether the period has minutes is asked of the billing mart, which holds every time-log entry
+    by month; the store's months only when it has none (overview.minutes_period)."""
     from bcm_analytics.billing.engine import period
+    from bcm_analytics.overview import minutes_period
 
-    first, last, inside = con.execute(
-        "SELECT min(service_month), max(service_month), count(*) FILTER (WHERE service_month BETWEEN $start AND $end) "
-        "FROM core.time_logs", period(start, end)).fetchall()[0]
-    if not inside:
-        held = f"the store's minutes are logged in {first:%Y-%m}..{last:%Y-%m}" if first else "the store holds no minutes"
-        click.echo(f"note: no minutes logged in {start}..{end}; {held}", err=True)
+    query = "SELECT EXISTS (SELECT 1 FROM marts.billing_entries WHERE service_month BETWEEN $start AND $end)"
+    if marts.query(query, period(start, end)).fetchall()[0][0]:
+        return
+    span = minutes_period(marts.con)
+    held = f"the store's minutes are logged in {span[0]:%Y-%m}..{span[1]:%Y-%m}" if span else "the store holds no minutes"
+    click.echo(f"note: no minutes logged in {start}..{end}; {held}", err=True)
 
 
 @click.command()
@@ -76,7 +89,7 @@ def _note_months_without_minutes(con, start: str, end: str) -> None:
 @rules_option
 @click.option("--worklist", is_flag=True, help="Write the near-threshold worklist for the open month instead.")
 @click.option("--as-of", metavar="YYYY-MM-DD", callback=check_date,
-              help="Worklist date.  [default: the data's last day]")
+              show_default="the data's last day", help="Worklist date.")
 @click.option("--margin", type=click.FloatRange(min=0), default=10, show_default=True,
               help="Worklist: minutes below the next code that put a patient on the list.")
 @click.option("--save-marts", is_flag=True, help="Also bring the store's marts up to date with these rules (opens it for writing).")
@@ -117,6 +130,8 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             _, rows = write_query(query, out, sheet="near_threshold")
             day = as_of or marts.as_of
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
+            note_as_of_past_the_data(con, day, "minutes logged since are not in the store, so a patient they bring "
+                                               "near a code is not listed")
             start = end = day  # the warnings of the open month
         else:
             lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)
@@ -134,7 +149,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             click.echo(f"{n:,} billing line(s) for {months:,} patient-month(s), "
                        f"expected ${dollars:,.2f} ({start}..{end}, {marts.rules.id}): {out}")
             click.echo(f"{n_unbilled:,} patient-month(s) with minutes below the first code: {where}")
-            _note_months_without_minutes(con, start, end)
+            _note_months_without_minutes(marts, start, end)
         for warning in b.warnings(marts, start=start, end=end):
             click.echo(f"warning: {warning}", err=True)
         if save_marts:
@@ -187,7 +202,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
         if counts:
             click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
-        _note_months_without_minutes(con, start, end)
+        _note_months_without_minutes(marts, start, end)
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
         gap = claims_gap_note(marts, start, end)  # a sentence for the page, a warning here
     finally:

@@ -128,7 +128,7 @@ def remove_store(db: Path) -> None:
               help="Keep columns outside the canonical format in raw (never names, SSN, address, phone, email and other direct identifiers).")
 @click.option("--profile", "profile_name", metavar="NAME|FILE.yaml",
               help="Read an export from another system through a mapping profile (built in: synthea, fhir, akello; see `bcm profile`).")
-@click.option("--sheet", help="Excel workbooks: the sheet to read. [default: the first]")
+@click.option("--sheet", show_default="the first", help="Excel workbooks: the sheet to read.")
 def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool, profile_name: str | None,
          sheet: str | None) -> None:
     """Load export files or folders (CSV, Parquet or Excel .xlsx) into the store.

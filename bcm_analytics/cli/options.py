@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.config import settings as config
+from bcm_analytics.months import starts_after_end
 
 
 def remember_db(ctx: click.Context, param, value):
@@ -27,7 +28,7 @@ def _set_wait(ctx: click.Context, param, value: float | None):
 
 wait_option = click.option(
     "--wait", type=click.FloatRange(min=0), expose_value=False, callback=_set_wait, metavar="SECONDS",
-    help="How long to wait for a store another process is using.  [default: $BCM_WAIT or 30]",
+    show_default="$BCM_WAIT or 30", help="How long to wait for a store another process is using.",
 )
 
 
@@ -96,12 +97,23 @@ def check_date(ctx, param, value: str | None) -> str | None:
     return value
 
 
+def note_as_of_past_the_data(con, as_of, consequence: str) -> None:
+    """An as-of date after the data's last day reads what the export has not reached yet as absent.
+    Allowed (a list or report dated at month end), but said, with what it means for the command."""
+    from bcm_analytics.models.marts import latest_data_date
+    from bcm_analytics.months import as_date
+
+    last = latest_data_date(con)
+    if last is not None and as_date(as_of) > last:
+        click.echo(f"note: as of {as_of}, after the data's last day ({last}): {consequence}", err=True)
+
+
 def month_range(start: str | None, end: str | None, missing: str = "--month YYYY-MM is required") -> tuple[str, str]:
     """--month START and --to END (default START) as a range, or a one-line refusal: `missing` when
     there is no --month, or --to before --month."""
     if start is None:
         fail(missing)
     end = end or start
-    if end < start:
+    if starts_after_end(start, end):
         fail(f"--to {end} is before --month {start}")
     return start, end

@@ -7,21 +7,32 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import check_date, check_month, db_option, fail, open_store, share_option
+from bcm_analytics.cli.options import (
+    check_date,
+    check_month,
+    db_option,
+    fail,
+    note_as_of_past_the_data,
+    open_store,
+    share_option,
+)
 
 PATH = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.command()
 @db_option
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=check_date, help="Measure as of this date. [default: the latest score or time-log date]")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=check_date, show_default="the latest score or time-log date",
+              help="Measure as of this date.")
 @click.option("--out", type=PATH, help="Patient-level outcomes, one row per patient, episode and instrument (.csv/.xlsx/.parquet).")
 @click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
-@click.option("--start-month", metavar="YYYY-MM", callback=check_month, help="Program measures: first baseline month. [default: 12 months before the last]")
-@click.option("--end-month", metavar="YYYY-MM", callback=check_month, help="Program measures: last baseline month. [default: the as-of month]")
+@click.option("--start-month", "--month", "start_month", metavar="YYYY-MM", callback=check_month,
+              show_default="11 months before --end-month, 12 in all", help="Program measures: first baseline month.")
+@click.option("--end-month", "--to", "end_month", metavar="YYYY-MM", callback=check_month,
+              show_default="the as-of month", help="Program measures: last baseline month.")
 @click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")
 @click.option("--care-manager", help="Only this care manager's patients.")
 @click.option("--payer", help="Only this payer.")
@@ -65,7 +76,8 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
     if run.marts.note:
         click.echo(f"note: {run.marts.note}", err=True)
-    _note_as_of_past_the_data(con, run.as_of)
+    note_as_of_past_the_data(con, run.as_of, "a window closing in between counts as closed, so a score not yet "
+                                             "exported reads as missing")
     if out:
         _, rows = write_query(run.patients_query(), out, sheet="outcomes")
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
@@ -85,40 +97,34 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
 
 
-def _note_as_of_past_the_data(con, as_of) -> None:
-    """An as-of date after the data's last day closes windows the data cannot have reached: a score
-    due after the export reads as missing, and rates of all fall. Allowed (a report dated at month
-    end), but said."""
-    from bcm_analytics.models.marts import latest_data_date
-
-    last = latest_data_date(con)
-    if last is not None and as_of > last:
-        click.echo(f"note: as of {as_of}, after the data's last day ({last}): a window closing in between counts as "
-                   "closed, so a score not yet exported reads as missing", err=True)
-
-
 def _check_period(run, start_month, end_month) -> None:
     """Refuse a baseline period that ends before it starts before any file is written (it was a
-    crash pointing at a log file, after --out had been written)."""
+    crash pointing at a log file, after --out had been written). Each option is named by both its
+    spellings, as click names them, since either may have been typed."""
     try:
         run.period(start_month, end_month)
     except ValueError:
-        end = f"--end-month {end_month}" if end_month else f"the as-of month {run.as_of:%Y-%m} (--end-month's default)"
-        fail(f"--start-month {start_month} is after {end}")
+        end = (f"--end-month/--to {end_month}" if end_month
+               else f"the as-of month {run.as_of:%Y-%m} (the default of --end-month/--to)")
+        fail(f"--start-month/--month {start_month} is after {end}")
 
 
 def _measures(run, start_month, end_month):
-    """Headline and strata in one long table, suppressed, with the period and as-of date."""
+    """Headline and strata in one long table, suppressed, with the period and as-of date, and in
+    `suppressed` the columns hidden in each row (a hidden count is empty, as a missing one is)."""
     import pandas as pd
 
     from bcm_analytics.reports import caseload_outcomes as report
+    from bcm_analytics.reports.privacy import suppressed_names
 
-    head = report.headline(run, start_month, end_month).assign(dimension="program", stratum="All")
+    head = report.headline(run, start_month, end_month)
+    head = head.assign(dimension="program", stratum="All", suppressed=suppressed_names(head))
     head["window_name"] = run.program_measures(start_month, end_month)["window_name"]
     pending = head.attrs["pending"]["denominator"]  # no window closed yet: not a 0 of no eligible patients
     head["window_status"] = ["not yet measurable" if i in pending else "" for i in head.index]
     head = head.drop(columns=["measure"])
-    frame = pd.concat([head, report.strata(run, start_month, end_month)], ignore_index=True)
+    strata = report.strata(run, start_month, end_month)
+    frame = pd.concat([head, strata.assign(suppressed=suppressed_names(strata))], ignore_index=True)
     period = run.period(start_month, end_month)
     return frame.assign(baseline_from=period["start_month"], baseline_to=period["period_end"], as_of=run.as_of,
                         definitions=run.definitions.version)

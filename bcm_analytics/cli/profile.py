@@ -122,8 +122,8 @@ def check(name: str) -> None:
 @profile.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The draft profile to write (.yaml).")
-@click.option("--name", help="The profile's name. [default: from --out]")
-@click.option("--sheet", help="Excel files: the sheet to read. [default: the first]")
+@click.option("--name", show_default="from --out", help="The profile's name.")
+@click.option("--sheet", show_default="the first", help="Excel files: the sheet to read.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
 def draft(files: tuple[Path, ...], out: Path, name: str | None, sheet: str | None, force: bool) -> None:
     """Write a draft profile from the header of each FILE, for a person to finish.

@@ -28,10 +28,10 @@ from bcm_analytics.reports.runner import AUDIENCES, ReportError, available_repor
 @db_option
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
               help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable; see --list-parameters).")
-@click.option("--audience", type=click.Choice(AUDIENCES), default=None,
-              help="internal (default): true counts, for the program's staff; external: counts 1-10 and what reveals them suppressed.")
+@click.option("--audience", type=click.Choice(AUDIENCES), default=None, show_default="-p audience, else internal",
+              help="internal: true counts, for the program's staff; external: counts 1-10 and what reveals them suppressed.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="HTML file (default reports/NAME.html, or reports/NAME_external.html).")
+              show_default="reports/NAME.html, or reports/NAME_external.html", help="HTML file.")
 @click.option("--list-parameters", is_flag=True, help="List the report's parameters and what each takes, then stop.")
 @share_option
 def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audience: str | None, out: Path | None,

@@ -24,7 +24,7 @@ import pandas as pd
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.models import Marts, Query, current
 from bcm_analytics.models.marts import latest_data_date
-from bcm_analytics.months import add_months, as_date, month_end, month_start
+from bcm_analytics.months import add_months, as_date, month_end, month_start, starts_after_end
 
 # table macro -> the period parameters it takes (besides the filters)
 MACROS = {
@@ -119,7 +119,7 @@ def outcome_period(as_of: dt.date, start_month=None, end_month=None) -> dict:
     """
     end = month_start(end_month) if end_month else as_of.replace(day=1)
     start = month_start(start_month) if start_month else add_months(end, -11)
-    if start > end:
+    if starts_after_end(start, end):
         raise ValueError(f"period starts after it ends: {start:%Y-%m} > {end:%Y-%m}")
     return {"start_month": start, "end_month": end, "period_end": min(month_end(end), as_of)}
 

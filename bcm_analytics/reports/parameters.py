@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
+from bcm_analytics.months import starts_after_end
 from bcm_analytics.reports.runner import ReportError
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -200,7 +201,7 @@ def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool)
             _refuse_value(report, "instrument", str(values["instrument"]), list(known.values()))
         checked["instrument"] = known[str(values["instrument"]).upper()]
     start, end = values.get("start_month"), values.get("end_month")
-    if start is not None and end is not None and str(start) > str(end):  # else a notebook cell's IndexError
+    if start is not None and end is not None and starts_after_end(start, end):  # else a notebook cell's IndexError
         raise ParameterError(f"{report}: start_month {start} is after end_month {end}")
     if values.get("audience") is not None and values["audience"] not in ("internal", "external"):
         raise ParameterError(f"{report}: audience {values['audience']!r} is not internal or external")

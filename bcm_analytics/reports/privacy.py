@@ -428,6 +428,15 @@ def hidden_share(frame: pd.DataFrame, columns: list[str]) -> float:
     return sum(len(set(hidden.get(c, ())) & set(frame.index)) for c in columns) / cells
 
 
+def suppressed_names(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the columns suppressed in it ("denominator, measured"), "" where none. A file keeps
+    its numeric columns numeric, where a hidden cell is empty like a missing one; this column
+    tells the two apart, as "*" and "-" do on a page."""
+    hidden = frame.attrs.get("suppressed", {})
+    names = [", ".join(c for c in frame.columns if i in hidden.get(c, ())) for i in frame.index]
+    return pd.Series(names, index=frame.index, dtype=object)
+
+
 def _with_derived(frame: pd.DataFrame, options: dict) -> pd.DataFrame:
     """Recompute rates at every level of a breakdown (a rate does not add up; its parts do)."""
     out = frame.copy()

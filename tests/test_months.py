@@ -1,0 +1,24 @@
+"""Months as the rules count them (bcm_analytics.months): the period check every command and report shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bcm_analytics.months import starts_after_end
+
+
+@pytest.mark.parametrize("start, end, after", [
+    ("2025-03", "2025-01", True),
+    ("2025-01", "2025-03", False),
+    ("2025-03", "2025-03", False),
+    ("2025-03-17", "2025-03", False),  # one month: as text, '2025-03-17' sorts after '2025-03'
+    (dt.date(2025, 3, 31), "2025-03", False),
+    ("2024-12", dt.date(2025, 1, 1), False),
+    (dt.date(2026, 1, 1), "2025-12-31", True),
+])
+def test_a_period_starts_after_it_ends_only_when_its_first_month_is_later(start, end, after):
+    """The one check behind `bcm billing/reconcile --to` before --month, `bcm report -p start_month`
+    after end_month, and an outcome period (it was written three times, one of them a text comparison)."""
+    assert starts_after_end(start, end) is after
