@@ -42,3 +42,15 @@ def starts_after_end(start, end) -> bool:
     period that ends before it starts (commands, report parameters, outcome periods), each in its
     own words. Months are read as months, never compared as text ('2025-03-17' is in 2025-03)."""
     return month_start(start) > month_start(end)
+
+
+def runs_text(months: list[dt.date], month_format: str = "%Y-%m") -> str:
+    """Months as runs a reader takes in at once: Jan, Feb, Mar, Jun -> '2025-01 to 2025-03 and 2025-06'."""
+    runs: list[list[dt.date]] = []
+    for month in months:
+        if runs and add_months(runs[-1][1], 1) == month:
+            runs[-1][1] = month
+        else:
+            runs.append([month, month])
+    texts = [f"{a:{month_format}}" if a == b else f"{a:{month_format}} to {b:{month_format}}" for a, b in runs]
+    return ", ".join(texts[:-1]) + " and " + texts[-1] if len(texts) > 1 else "".join(texts)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bcm_analytics.months import starts_after_end
+from bcm_analytics.months import runs_text, starts_after_end
 
 
 @pytest.mark.parametrize("start, end, after", [
@@ -22,3 +22,12 @@ def test_a_period_starts_after_it_ends_only_when_its_first_month_is_later(start,
     """The one check behind `bcm billing/reconcile --to` before --month, `bcm report -p start_month`
     after end_month, and an outcome period (it was written three times, one of them a text comparison)."""
     assert starts_after_end(start, end) is after
+
+
+def test_months_read_as_runs():
+    """The months a warning names (claims or scores not loaded), as a reader takes them in."""
+    jan, feb, mar, jun, dec = (dt.date(2025, m, 1) for m in (1, 2, 3, 6, 12))
+    assert runs_text([jan, feb, mar, jun]) == "2025-01 to 2025-03 and 2025-06"
+    assert runs_text([jan, mar, jun], "%b %Y") == "Jan 2025, Mar 2025 and Jun 2025"
+    assert runs_text([dec, dt.date(2026, 1, 1)]) == "2025-12 to 2026-01", "a run crosses the year"
+    assert runs_text([jun]) == "2025-06"

@@ -282,3 +282,29 @@ def test_two_runs_on_one_connection_do_not_mix(program):
     early, late = prepare(con, day(200)), prepare(con, day(300))
     assert early.patients().iloc[0]["remission_6m_status"] == "pending"
     assert late.patients().iloc[0]["remission_6m_status"] == "not_met"
+
+
+def minutes(pid: str, when: str) -> dict:
+    return {"entry_id": f"{pid}-{when}", "patient_id": pid, "staff_role": "bhcm", "service_date": when, "minutes": "20",
+            "activity_type": "follow_up_contact"}
+
+
+def test_months_with_time_logged_and_no_score_loaded_are_named(program):
+    """An assessments export through March beside time logs through June: April's to June's windows
+    read as closed without a score and the patients as not improving. The months are named, as runs."""
+    patients = [patient("P1"), patient("P2")]
+    con = program(patients, [score(p, f"2025-0{m}-10", 15) for p in ("P1", "P2") for m in (1, 2, 3)],
+                  [minutes(p, f"2025-0{m}-12") for p in ("P1", "P2") for m in (1, 2, 3, 4, 5, 6)])
+    run = prepare(con)
+    assert run.as_of == dt.date(2025, 6, 12)
+    assert run.scores_gap_note("2025-01") == (
+        "No scores are loaded for 2025-04 to 2025-06, though time is logged in them (the store's scores run 2025-01 to "
+        "2025-03): follow-up windows closing then count as without a score, and patients due a score as not improving, "
+        "until those scores are loaded.")
+    assert prepare(con, "2025-03-31").scores_gap_note("2025-01") is None, "as of March every month with time has scores"
+
+
+def test_a_store_with_time_logs_and_no_scores_says_so(program):
+    con = program([patient("P1")], [], [minutes("P1", "2025-01-12")])
+    assert prepare(con).scores_gap_note("2025-01").startswith(
+        "The store holds no scores: every follow-up window reads as without a score and every patient as not improving.")

@@ -175,3 +175,18 @@ def test_an_as_of_date_past_the_data_is_said(db, tmp_path):
             "closed, so a score not yet exported reads as missing") in later.output
     default = run("--db", db, "--out", tmp_path / "d.csv")
     assert default.exit_code == 0 and "after the data's last day" not in default.output
+
+
+def test_months_whose_scores_are_not_loaded_are_a_warning(store, load_rows, tmp_path):
+    """Time logged through March, scores through January: measures and worklists read February's
+    and March's follow-ups as missing; `bcm outcomes` says which months hold no score."""
+    load_rows("patients", [{"patient_id": "P1", "clinic_id": "C1", "payer": "Medicare", "care_manager_id": "CM1",
+                            "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [{"assessment_id": "A1", "patient_id": "P1", "instrument": "PHQ-9",
+                               "administered_on": "2025-01-06", "total_score": 15, "item_9": 0}])
+    load_rows("time_logs", [{"entry_id": f"E{m}", "patient_id": "P1", "staff_role": "bhcm", "service_date": f"2025-0{m}-10",
+                             "minutes": "20", "activity_type": "follow_up_contact"} for m in (1, 2, 3)])
+    store.close()
+    result = run("--db", tmp_path / "test.duckdb", "--out", tmp_path / "o.csv")
+    assert result.exit_code == 0, result.output
+    assert "warning: no scores are loaded for 2025-02 to 2025-03, though time is logged in them" in result.output

@@ -68,6 +68,7 @@ def test_director_report_renders_without_small_counts(small_program, tmp_path):
     assert html.count("bcm-figure-") >= 6
     assert "from bcm_analytics" not in html
     assert not re.search(r"\bP\d{7}\b", html), "no patient ids in the director's report"
+    assert 'class="bcm-banner warning"' not in html, "every month with time logged holds scores: no warning"
 
 
 def _runs(store, **filters):
@@ -172,3 +173,21 @@ def test_the_external_outcome_trend_on_a_program_shows_no_part_of_a_quarter(smal
         _, staff = report.trend(run, instrument, internal)
         assert staff.month.max() >= trend.month.max()
     con.close()
+
+
+@pytest.mark.slow
+def test_months_whose_scores_are_not_loaded_are_named_in_a_banner_above_the_headline(store, load_rows, tmp_path):
+    """Scores through February, time logged through April: the page's response and "scored in the
+    last 30 days" read the missing export as missing care; a banner above the figures says why."""
+    load_rows("patients", [{"patient_id": f"P{i}", "clinic_id": "C1", "payer": "Medicare", "care_manager_id": "CM1",
+                            "enrollment_date": "2025-01-06"} for i in range(3)])
+    load_rows("assessments", [{"assessment_id": f"A{i}{m}", "patient_id": f"P{i}", "instrument": "PHQ-9",
+                               "administered_on": f"2025-0{m}-06", "total_score": 15, "item_9": 0}
+                              for i in range(3) for m in (1, 2)])
+    load_rows("time_logs", [{"entry_id": f"E{i}{m}", "patient_id": f"P{i}", "staff_role": "bhcm",
+                             "service_date": f"2025-0{m}-10", "minutes": "20", "activity_type": "follow_up_contact"}
+                            for i in range(3) for m in (1, 2, 3, 4)])
+    store.close()
+    html = render_report("caseload_outcomes", tmp_path / "test.duckdb", {}, tmp_path / "o.html").read_text()
+    assert ('<div class="bcm-banner warning" role="alert">No scores are loaded for Mar 2025 to Apr 2025, though time is '
+            "logged in them (the store's scores run Jan 2025 to Feb 2025)") in html

@@ -15,7 +15,7 @@ import pandas as pd
 
 from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, period
 from bcm_analytics.models import Marts, Query
-from bcm_analytics.months import add_months
+from bcm_analytics.months import runs_text
 
 FINDINGS = {
     # finding: what it means, in words a biller reads (reports and the finance workbook use them)
@@ -83,24 +83,12 @@ def claims_gap_note(marts: Marts, start, end=None, month_format: str = "%Y-%m") 
     if not months:
         return None
     first, last = marts.query("SELECT min(service_month), max(service_month) FROM marts.recon_claim_lines").fetchone()
-    runs = [f"{a:{month_format}}" if a == b else f"{a:{month_format}} to {b:{month_format}}" for a, b in _runs(months)]
-    where = ", ".join(runs[:-1]) + " and " + runs[-1] if len(runs) > 1 else runs[0]
     if first is None:
         asked = period(start, end)
         return (f"The store holds no claims, so every expected line of {asked['start']:{month_format}} to "
                 f"{asked['end']:{month_format}} reads as missed billing: load the claims export (bcm load claims.csv) "
                 f"before acting on these findings.")
-    return (f"No claim lines are loaded for {where} (the store's claims run {first:{month_format}} to "
+    return (f"No claim lines are loaded for {runs_text(months, month_format)} (the store's claims run {first:{month_format}} to "
             f"{last:{month_format}}): every expected line of those months reads as missed billing until their claims "
             f"are loaded.")
 
-
-def _runs(months: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
-    """Consecutive months as (first, last) runs: Jan, Feb, Mar, Jun -> (Jan, Mar), (Jun, Jun)."""
-    runs: list[tuple[dt.date, dt.date]] = []
-    for month in months:
-        if runs and add_months(runs[-1][1], 1) == month:
-            runs[-1] = (runs[-1][0], month)
-        else:
-            runs.append((month, month))
-    return runs

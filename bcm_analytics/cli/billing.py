@@ -17,6 +17,7 @@ from bcm_analytics.cli.options import (
     note_as_of_past_the_data,
     open_store,
     require_store,
+    warn,
 )
 from bcm_analytics.warehouse import connect
 
@@ -210,6 +211,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     not_priced = int(money.findings_not_priced)
     note = f"; {not_priced:,} finding(s) not priced (no fee on file, no charge amount)" if not_priced else ""
     click.echo(f"  missed revenue ${money.missed_revenue:,.2f}; compliance exposure ${money.compliance_exposure:,.2f}{note}")
-    for warning in found + ([gap[0].lower() + gap[1:]] if gap else []):
+    for warning in found:
         click.echo(f"warning: {warning}", err=True)
+    warn(gap)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

@@ -108,6 +108,13 @@ def note_as_of_past_the_data(con, as_of, consequence: str) -> None:
         click.echo(f"note: as of {as_of}, after the data's last day ({last}): {consequence}", err=True)
 
 
+def warn(sentence: str | None) -> None:
+    """A sentence the library writes for a page ("No claim lines are loaded ..."), as a command's
+    warning line on stderr; nothing when there is none."""
+    if sentence:
+        click.echo(f"warning: {sentence[:1].lower()}{sentence[1:]}", err=True)
+
+
 def month_range(start: str | None, end: str | None, missing: str = "--month YYYY-MM is required") -> tuple[str, str]:
     """--month START and --to END (default START) as a range, or a one-line refusal: `missing` when
     there is no --month, or --to before --month."""

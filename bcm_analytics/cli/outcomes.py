@@ -15,6 +15,7 @@ from bcm_analytics.cli.options import (
     note_as_of_past_the_data,
     open_store,
     share_option,
+    warn,
 )
 
 PATH = click.Path(dir_okay=False, path_type=Path)
@@ -78,6 +79,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         click.echo(f"note: {run.marts.note}", err=True)
     note_as_of_past_the_data(con, run.as_of, "a window closing in between counts as closed, so a score not yet "
                                              "exported reads as missing")
+    warn(run.scores_gap_note(run.period(start_month, end_month)["start_month"]))
     if out:
         _, rows = write_query(run.patients_query(), out, sheet="outcomes")
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")

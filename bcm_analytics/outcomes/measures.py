@@ -24,7 +24,7 @@ import pandas as pd
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.models import Marts, Query, current
 from bcm_analytics.models.marts import latest_data_date
-from bcm_analytics.months import add_months, as_date, month_end, month_start, starts_after_end
+from bcm_analytics.months import add_months, as_date, month_end, month_start, runs_text, starts_after_end
 
 # table macro -> the period parameters it takes (besides the filters)
 MACROS = {
@@ -65,6 +65,24 @@ class OutcomeRun:
     def period(self, start_month=None, end_month=None) -> dict:
         """Report period as SQL parameters (outcome_period at the run's as-of date)."""
         return outcome_period(self.as_of, start_month, end_month)
+
+    def scores_gap_note(self, start, month_format: str = "%Y-%m") -> str | None:
+        """Why measures from `start` to the as-of date may read low: months with time logged and not
+        one score in the store (models/outcomes/outcome_months_without_scores.sql). An assessments
+        export ending in October counted November's and December's windows as closed with no
+        follow-up score, and listed every patient due a score as not improving."""
+        months = [m for (m,) in self.marts.query(
+            "SELECT service_month FROM marts.outcome_months_without_scores($start, $end)",
+            {"start": month_start(start), "end": month_start(self.as_of)}).fetchall()]
+        if not months:
+            return None
+        first, last = self.marts.query("SELECT min(administered_on), max(administered_on) FROM core.assessments").fetchone()
+        if first is None:
+            return ("The store holds no scores: every follow-up window reads as without a score and every patient as not "
+                    "improving. Load the assessments export (bcm load assessments.csv) before reading these measures.")
+        return (f"No scores are loaded for {runs_text(months, month_format)}, though time is logged in them (the "
+                f"store's scores run {first:{month_format}} to {last:{month_format}}): follow-up windows closing then "
+                f"count as without a score, and patients due a score as not improving, until those scores are loaded.")
 
     def patients(self) -> pd.DataFrame:
         """One row per patient, episode and instrument (models/outcomes/outcome_patients.sql)."""
