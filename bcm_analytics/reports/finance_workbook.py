@@ -40,7 +40,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         patient_months=("patient_id", lambda s: len(set(zip(s, frame.loc[s.index, "service_month"])))),
         amount_at_stake=("amount_at_stake", "sum"),
         counted_at_stake=("counted_at_stake", "sum"),
-        findings_not_priced=("amount_at_stake", lambda s: int(s.isna().sum())),
+        findings_not_priced=("not_priced", "sum"),  # marts.recon_findings decides which
     )
     out = keys.merge(grouped, how="inner", on=["finding", "severity"])
     out["meaning"] = out["finding"].map(FINDINGS)
