@@ -61,8 +61,9 @@ def codes(rows: pd.DataFrame) -> pd.Series:
 
 
 def _as_month(text: pd.Series) -> pd.Series:
-    """'2026-03' -> 2026-03-01 as a real date (Excel shows it yyyy-mm)."""
-    return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01")
+    """'2026-03' -> 2026-03-01 as a real date (Excel shows it yyyy-mm), a Python date: a workbook
+    shows a pandas date-time with its time of day (reports.export)."""
+    return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01").dt.date
 
 
 def work_queue(rows: pd.DataFrame) -> pd.DataFrame:
