@@ -43,6 +43,7 @@ RULES = {
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
     "claim lines in the quarantine": ("marts.recon_quarantined_claims", r"meta\.quarantine"),
     "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),
+    "a finding not priced (no fee on file, no charge amount)": ("marts.recon_findings", r"amount_at_stake\s+IS\s+(NOT\s+)?NULL"),
     "baseline": ("marts.outcome_baselines", r"arg_min\(\s*total_score"),
     "response": ("marts.is_response", r"response_max_fraction"),
     "remission": ("marts.is_remission", r"remission_below"),
@@ -341,6 +342,41 @@ def test_a_store_whose_row_hashes_are_text_keeps_them_and_stays_incremental(prog
     refresh(con, program / "program_rules.yaml")
     full = snapshot(con)
     assert not [t for t in full if not same(incremental[t], full[t])]
+
+
+def test_a_store_built_before_recon_findings_had_not_priced_is_rebuilt_not_failed(store, load_rows):
+    """recon_monthly_totals counts recon_findings.not_priced, a column stores built before it lack.
+    Such a store records the older SQL's digest for recon_findings and its readers: a read-only
+    command computes them in a scratch catalog, and the next build rebuilds them in the store,
+    instead of either failing on the missing column."""
+    from bcm_analytics.billing.reconcile import findings, monthly_totals
+    from bcm_analytics.models.graph import downstream
+
+    load_rows("patients", [{"patient_id": "D", "clinic_id": "PP", "payer": "Medicare", "program": "cocm",
+                            "care_manager_id": "BCM1", "treating_provider_npi": "1234567893",
+                            "enrollment_date": "2023-01-01", "consent_date": ""}])
+    load_rows("time_logs", [{"entry_id": "E1", "patient_id": "D", "staff_id": "BCM1", "staff_role": "bhcm",
+                             "service_date": "2023-06-10", "minutes": "40", "activity_type": "follow_up_contact"}])
+    load_rows("claims", [{"claim_id": "D1", "line_number": "1", "patient_id": "D", "date_of_service": "2023-06-30",
+                          "procedure_code": "99493", "units": "1", "billing_provider_npi": "1234567893",
+                          "payer": "Medicare", "charge_amount": "", "paid_amount": "0", "claim_status": "paid"}])
+    refresh(store)
+    older = {"recon_findings"} | downstream(models(NAMES), {"marts.recon_findings"})
+    store.execute("ALTER TABLE marts.recon_findings DROP COLUMN not_priced")
+    store.execute("UPDATE meta.marts_manifest SET input_digest = 'older' WHERE list_contains($m, model)", {"m": sorted(older)})
+    path = store.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    store.close()
+    reader = connect(path, read_only=True)
+    assert "temporary schema" in current(reader).note
+    assert monthly_totals(reader, "2023-06").findings_not_priced.tolist() == [2]
+    assert findings(reader, "2023-06").not_priced.sum() == 2
+    reader.close()
+    writer = connect(path)
+    assert current(writer).note is None
+    built = {m: how for m, how in writer.execute("SELECT model, how FROM meta.marts_manifest").fetchall()}
+    assert built["recon_findings"] == "full" and {built[m] for m in older} <= {"full", "created"}
+    assert writer.execute("SELECT count(*) FILTER (WHERE not_priced) FROM marts.recon_findings").fetchone()[0] == 2
+    writer.close()
 
 
 def test_deleted_rows_stay_until_they_are_a_fifth_of_a_table_an_update_writes_which_then_compacts_them(program, tmp_path):

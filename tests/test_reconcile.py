@@ -487,6 +487,28 @@ def test_a_claim_unpriced_in_two_findings_counts_the_same_in_the_workbook_summar
     assert months[["compliance_exposure", "findings_not_priced"]].values.tolist() == [[0, 2]]
 
 
+def test_the_findings_flag_those_not_priced_once_and_every_count_of_them_reads_the_flag(program):
+    """recon_findings decides which findings are not priced (not_priced: money at stake, no fee on
+    file, no charge amount); the monthly totals, the report's count from the rows and the workbook
+    summary each count that flag (they tested amount_at_stake themselves, three copies of a rule).
+    D's unpriced claim is two such findings; C's claim carries its charge; B's minutes without
+    consent are an info note with nothing at stake."""
+    from bcm_analytics.reports import billing_reconciliation as br
+
+    con = program([patient("D", consent=""), patient("C", consent="2023-01-01"), patient("B", consent="")],
+                  [minutes("D", "2023-06-10", 40), minutes("C", "2023-06-10", 40), minutes("B", "2023-06-10", 40)],
+                  [{**claim("D1", "D", "2023-06-30", "99493"), "charge_amount": ""}, claim("C1", "C", "2023-06-30", "99493", charge=120)]
+                  + [visit(p, "2023-05-02") for p in "DCB"], visits=False)
+    rows = findings(con, "2023-06")
+    flags = {(r.patient_id, r.finding, r.severity): r.not_priced for r in rows.itertuples()}
+    assert flags == {("D", "missing_consent", "compliance"): True, ("D", "unsupported_claim", "compliance"): True,
+                     ("C", "wrong_code", "compliance"): False, ("B", "missing_consent", "info"): False}
+    assert monthly_totals(con, "2023-06", "2023-06").findings_not_priced.tolist() == [2]
+    assert br.not_priced_in_rows(rows) == summary(rows).findings_not_priced.sum() == 2
+    unflagged = rows.assign(not_priced=False)  # the readers count the flag, not amount_at_stake again
+    assert br.not_priced_in_rows(unflagged) == summary(unflagged).findings_not_priced.sum() == 0
+
+
 def test_reconcile_warns_of_expected_lines_with_no_fee_as_billing_does(program, tmp_path):
     """A 2023 month has no fee schedule: `bcm billing` warned that its expected lines are empty,
     `bcm reconcile` (finance's command) said nothing of it."""

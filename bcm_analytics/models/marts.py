@@ -66,8 +66,10 @@ class Query:
     sql: str
     params: dict
 
-    def df(self):
-        return self.con.execute(self.sql, self.params or None).df()
+    def df(self, dates: bool = False):
+        """The rows as a frame. dates: DATE columns as Python dates, for a workbook, which shows a
+        column by its type (reports.export): pandas otherwise holds a day as a date-time at midnight."""
+        return self.con.execute(self.sql, self.params or None).df(date_as_object=dates)
 
     def execute(self) -> duckdb.DuckDBPyConnection:
         return self.con.execute(self.sql, self.params or None)

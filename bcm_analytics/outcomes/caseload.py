@@ -87,8 +87,9 @@ def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
     """Patient-level lists for care teams, one per reason (open episodes only).
 
     These identify patients: they are a separate output for the care team (the workbook is
-    reports.worklists), never part of the program director's aggregate report.
+    reports.worklists), never part of the program director's aggregate report. Their dates are
+    Python dates, so the workbook shows them as days, not as date-times at midnight.
     """
-    frame = run.query("worklists")
+    frame = run.query("worklists", dates=True)
     flags = [flag for flag, _ in WORKLISTS.values()]
     return {name: frame[frame[flag]].drop(columns=flags).reset_index(drop=True) for name, (flag, _) in WORKLISTS.items()}

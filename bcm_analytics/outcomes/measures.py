@@ -56,11 +56,12 @@ class OutcomeRun:
     def definitions(self) -> Definitions:
         return self.marts.definitions
 
-    def query(self, name: str, **period) -> pd.DataFrame:
-        """A table macro of the outcome marts (MACROS) for a period, within the run's filters."""
+    def query(self, name: str, *, dates: bool = False, **period) -> pd.DataFrame:
+        """A table macro of the outcome marts (MACROS) for a period, within the run's filters
+        (dates: DATE columns as Python dates, see Query.df)."""
         sql = MACROS[name]
         params = {k: v for k, v in {**self.filters, **period}.items() if f"${k}" in sql}
-        return self.marts.select(f"SELECT * FROM {sql}", params).df()
+        return self.marts.select(f"SELECT * FROM {sql}", params).df(dates)
 
     def period(self, start_month=None, end_month=None) -> dict:
         """Report period as SQL parameters (outcome_period at the run's as-of date)."""

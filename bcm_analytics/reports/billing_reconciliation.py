@@ -237,9 +237,9 @@ def not_priced(recon: Reconciliation) -> int:
 
 def not_priced_in_rows(rows: pd.DataFrame) -> int:
     """Findings the category and breakdown sums leave out: those sums add the finding rows up in
-    pandas, so the count comes from the same rows, as monthly_totals defines it (a revenue or
-    compliance finding whose dollars are unknown)."""
-    return int((rows.severity.isin(["revenue", "compliance"]) & rows.amount_at_stake.isna()).sum())
+    pandas, so the count comes from the same rows, by the flag the findings carry (not_priced,
+    decided in marts.recon_findings, which monthly_totals counts too)."""
+    return int(rows.not_priced.sum())
 
 
 def not_priced_note(count: int, privacy: Privacy) -> str:

@@ -3,7 +3,9 @@
 XlsxWriter rather than openpyxl for writing: it streams rows (constant memory), sets column
 widths, freezes header rows and writes real dates and numbers that finance can filter. Each
 column's number format follows its kind in reports.formats: dollars as currency, months as
-yyyy-mm dates, rates as percentages; a sheet can end with a totals row (SUBTOTAL formulas, so
+yyyy-mm dates, rates as percentages; a date-time (TIMESTAMP, pandas datetime64) as yyyy-mm-dd
+hh:mm:ss and a DATE (Python dates in a frame) as yyyy-mm-dd, by the column's type, in the streamed
+and the frame writer alike (_dated_kind); a sheet can end with a totals row (SUBTOTAL formulas, so
 a filtered sheet totals what is shown, with the full total cached for readers that do not
 calculate).
 """
@@ -140,8 +142,19 @@ def _stream_kind(column: str, sql_type: str) -> str | None:
     kind = formats.kind(column)
     if kind in NUMERIC_KINDS and not NUMERIC_SQL.match(sql_type):
         return None
-    if sql_type.startswith("TIMESTAMP"):  # a time of day too (when a row was quarantined), in UTC
+    return _dated_kind(kind, sql_type)
+
+
+def _dated_kind(kind: str | None, sql_type: str) -> str | None:
+    """How both workbook writers show a date or date-time, from the column's type alone: a
+    TIMESTAMP (a pandas datetime64) reads yyyy-mm-dd hh:mm:ss (when a row was quarantined: the day
+    alone hid which load), a DATE (Python dates in a frame) reads as a day, or as a month where its
+    name says it is one. Not from its values: the frame writer showed a date-time as a day when
+    every row fell at midnight, so one column read two ways by the load and by the writer."""
+    if sql_type.startswith("TIMESTAMP"):
         return "timestamp"
+    if sql_type == "DATE":
+        return kind if kind in ("month", "date") else "date"
     return kind
 
 
@@ -191,33 +204,28 @@ def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) ->
 
 
 def _kind(frame: pd.DataFrame, col) -> str | None:
-    """The number format a column gets: by its registered kind, if its values fit that kind."""
+    """The number format a column gets: a date or date-time by its type, as the streamed writer
+    decides (_dated_kind); otherwise its registered kind, if its values fit that kind."""
     values = frame[col]
-    if _with_times(values):  # when a row was quarantined, say: the day alone hid which load
-        return "timestamp"
     kind = formats.kind(str(col), values)
-    if kind in ("month", "date"):
-        return kind if _dates(values) else None
-    if kind in NUMERIC_KINDS:
-        return kind if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) else None
-    return "date" if _dates(values) else None
+    dated = _date_type(values)
+    if dated:
+        return _dated_kind(kind, dated)
+    if kind in NUMERIC_KINDS and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return kind
+    return None
 
 
-def _dates(values: pd.Series) -> bool:
-    """Dates, typed as such or as Python dates in an object column (a measure's period and as-of
-    date), which Excel otherwise shows as serial numbers (45962)."""
+def _date_type(values: pd.Series) -> str | None:
+    """A frame column's type in SQL's words where it holds dates: datetime64 is a TIMESTAMP, an
+    object column of Python dates (a measure's period and as-of date, a DATE fetched with
+    Query.df(dates=True)) a DATE, which Excel would otherwise show as serial numbers (45962)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return True
+        return "TIMESTAMP"
     present = values.dropna()
-    return values.dtype == object and len(present) > 0 and present.map(lambda v: isinstance(v, dt.date)).all()
-
-
-def _with_times(values: pd.Series) -> bool:
-    """Date-times with a time of day in some row (not dates held as midnight)."""
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        return False
-    present = values.dropna()
-    return bool((present != present.dt.normalize()).any())
+    if values.dtype != object or not len(present) or not present.map(lambda v: isinstance(v, dt.date)).all():
+        return None
+    return "TIMESTAMP" if present.map(lambda v: isinstance(v, dt.datetime)).any() else "DATE"
 
 
 def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:

@@ -40,7 +40,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         patient_months=("patient_id", lambda s: len(set(zip(s, frame.loc[s.index, "service_month"])))),
         amount_at_stake=("amount_at_stake", "sum"),
         counted_at_stake=("counted_at_stake", "sum"),
-        findings_not_priced=("amount_at_stake", lambda s: int(s.isna().sum())),
+        findings_not_priced=("not_priced", "sum"),  # marts.recon_findings decides which
     )
     out = keys.merge(grouped, how="inner", on=["finding", "severity"])
     out["meaning"] = out["finding"].map(FINDINGS)
@@ -61,8 +61,9 @@ def codes(rows: pd.DataFrame) -> pd.Series:
 
 
 def _as_month(text: pd.Series) -> pd.Series:
-    """'2026-03' -> 2026-03-01 as a real date (Excel shows it yyyy-mm)."""
-    return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01")
+    """'2026-03' -> 2026-03-01 as a real date (Excel shows it yyyy-mm), a Python date: a workbook
+    shows a pandas date-time with its time of day (reports.export)."""
+    return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01").dt.date
 
 
 def work_queue(rows: pd.DataFrame) -> pd.DataFrame:

@@ -24,8 +24,10 @@ SCORES = ["instrument", "baseline_date", "baseline", "latest_date", "latest", "c
 
 
 def scores(run: OutcomeRun) -> pd.DataFrame:
-    """Baseline and latest score per episode and instrument, as numbers (change = latest - baseline)."""
-    frame = run.patients()[["episode_id", "instrument", "baseline_date", "baseline_score", "latest_date", "latest_score"]]
+    """Baseline and latest score per episode and instrument, as numbers (change = latest - baseline),
+    their dates as days (Query.df)."""
+    frame = run.patients_query().df(dates=True)[["episode_id", "instrument", "baseline_date", "baseline_score",
+                                                 "latest_date", "latest_score"]]
     frame = frame.rename(columns={"baseline_score": "baseline", "latest_score": "latest"})
     frame["change"] = frame["latest"] - frame["baseline"]
     return frame
@@ -45,7 +47,9 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     history = out["item9_earlier_positive_dates"].map(_dates)
     out["contacted_since"] = out["contacted_since_item9"].map({True: "yes", False: "no"})
     out["item9_now"] = out["item9_positive"].map(_item9_now)
-    out["positive_since"] = pd.to_datetime(out["item9_positive_since"]).fillna(history.map(lambda d: max(d) if d else pd.NaT))
+    # days, as Python dates even where no answer is in a current run (DuckDB's all-NULL DATE is a datetime64)
+    out["positive_since"] = pd.Series([since if pd.notna(since) else max(days, default=None)
+                                       for since, days in zip(out["item9_positive_since"], history)], index=out.index, dtype=object)
     out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
     out = out.sort_values(["contacted_since", "item9_now", "positive_since", "patient_id"], kind="stable",
@@ -66,10 +70,10 @@ def _item9_now(flag) -> str:
 
 
 def _dates(value) -> list:
-    """A list of dates from a DuckDB list cell (None, a list or an array)."""
+    """A list of dates (days, as the workbook shows them) from a DuckDB list cell (None, a list or an array)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
-    return [pd.Timestamp(v) for v in list(value) if v is not None and not pd.isna(v)]
+    return [pd.Timestamp(v).date() for v in list(value) if v is not None and not pd.isna(v)]
 
 
 def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:

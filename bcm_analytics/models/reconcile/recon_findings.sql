@@ -9,7 +9,10 @@
 -- date, a rule's first day, the NPIs, the quarantined line). The sentence is then written from
 -- those columns alone, so it cannot say anything the finding's own columns do not. Dollars that
 -- cannot be priced (no fee on file for the code that month, and no charge amount on the claim)
--- are unknown (NULL), not $0, and the sentence says so: $0 would read as nothing at stake.
+-- are unknown (NULL), not $0, and the sentence says so: $0 would read as nothing at stake. Such a
+-- finding is `not_priced`, decided here alone: the sentence, the monthly totals
+-- (marts.recon_monthly_totals), the report and the finance workbook read the flag, so every count
+-- of findings left out of a dollar sum is the same count.
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -209,6 +212,8 @@ decided AS (
   SELECT f.*, m.clinic_id, m.care_manager_id, m.payer, m.payer_class, m.billing_setting, m.program, m.month_type,
          m.episode_id, m.countable_minutes, m.unconsented_minutes, m.consent_date, m.code_set, m.treating_provider_npi,
          m.organization_npi, strftime(f.service_month, '%Y-%m') AS month_text,
+         -- not priced: money is at stake (revenue, compliance) but no fee on file and no charge amount
+         f.severity IN ('revenue', 'compliance') AND f.amount_at_stake IS NULL AS not_priced,
          marts.minutes_text(m.countable_minutes, '{} countable minutes', 'countable minutes ({} min {} s)') AS countable_text
   FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown) f
   LEFT JOIN marts.recon_months m USING (patient_id, service_month)
@@ -338,7 +343,7 @@ written AS (
   END || unpriced_note AS explanation
   FROM (SELECT *, CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes)
                        ELSE '' END AS threshold_note,  -- the threshold that applied, as the sentences quote it
-                  CASE WHEN amount_at_stake IS NOT NULL THEN ''  -- why the dollars at stake are unknown
+                  CASE WHEN NOT not_priced THEN ''  -- why the dollars at stake are unknown
                        WHEN finding = 'unknown_patient' THEN ' A claim line has no charge amount: the dollars at stake are unknown.'
                        ELSE format(' No fee is on file for {} in {}{}: the dollars at stake are unknown.',
                                    CASE WHEN finding IN ('missed_billing', 'denied_claim') THEN expected_code
@@ -356,7 +361,7 @@ SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.
                     PARTITION BY f.patient_id, f.service_month, f.severity, f.billed_code, f.claim_ids
                     ORDER BY f.amount_at_stake DESC NULLS LAST, f.finding) > 1 THEN 0
                   ELSE f.amount_at_stake END, 2) AS counted_at_stake,
-       f.explanation,
+       f.not_priced, f.explanation,
        f.clinic_id, f.care_manager_id, f.payer, f.payer_class, f.billing_setting, f.program, f.month_type,
        f.episode_id, f.countable_minutes,
        round((SELECT sum(expected_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month), 2) AS month_expected_amount,

@@ -3,11 +3,11 @@
 -- (charges of claim lines not denied) and paid; the money findings put at stake; how many
 -- patient-months reconcile (only `matched`) out of those with anything expected or billed, and how
 -- many carry a revenue or a compliance finding; and how many of those findings' dollars are not
--- priced (no fee on file and no charge amount: the sums leave them out, and would otherwise look
--- complete). Each such finding counts, as in the finance workbook's summary, also when another
--- finding on the same claim line holds its dollars in the sums (counted_at_stake 0). clinic_ and
--- payer_ (a payer name or class) narrow it; NULL means all. Claims for unknown patients have no
--- clinic.
+-- priced (recon_findings.not_priced: no fee on file and no charge amount; the sums leave them out,
+-- and would otherwise look complete). Each such finding counts, as in the finance workbook's
+-- summary, also when another finding on the same claim line holds its dollars in the sums
+-- (counted_at_stake 0). clinic_ and payer_ (a payer name or class) narrow it; NULL means all.
+-- Claims for unknown patients have no clinic.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.recon_monthly_totals(start_, end_, clinic_, payer_) AS TABLE
 WITH months AS (
@@ -35,7 +35,7 @@ per_month AS (
          sum(counted_at_stake) FILTER (WHERE severity = 'revenue') AS revenue,
          sum(counted_at_stake) FILTER (WHERE severity = 'compliance') AS compliance,
          bool_or(severity = 'revenue') AS revenue_finding, bool_or(severity = 'compliance') AS compliance_finding,
-         count(*) FILTER (WHERE severity IN ('revenue', 'compliance') AND amount_at_stake IS NULL) AS not_priced
+         count(*) FILTER (WHERE not_priced) AS not_priced
   FROM marts.recon_findings f
   WHERE f.patient_id IN (SELECT patient_id FROM patients) OR (f.clinic_id IS NULL AND clinic_ IS NULL AND payer_ IS NULL)
   GROUP BY patient_id, service_month
