@@ -524,7 +524,7 @@ def test_reconcile_warns_of_expected_lines_with_no_fee_as_billing_does(program, 
     assert "warning: no fee for 99492 in 2023 (medicare): expected_amount is empty on 1 line(s)" in result.output
 
 
-def test_months_whose_claims_are_not_loaded_are_named_beside_the_findings(program):
+def test_months_whose_claims_are_not_loaded_are_named_beside_the_findings(program, tmp_path):
     """Claims lag the minutes: an export through February made March, April and June read as
     missed billing, as if nobody had billed them. A claim line set aside in the quarantine is a
     claim of its month (claim_quarantined says so), so May is not named."""
@@ -543,6 +543,11 @@ def test_months_whose_claims_are_not_loaded_are_named_beside_the_findings(progra
         "every expected line of those months reads as missed billing until their claims are loaded.")
     assert claims_gap_note(marts, "2025-01", "2025-02") is None, "both months hold claims"
     assert claims_gap_note(marts, "2025-06", "2025-06", "%b %Y").startswith("No claim lines are loaded for Jun 2025 (")
+    sheet = load_workbook(reconciliation_workbook(con, "2025-01", "2025-06", tmp_path / "f.xlsx"), read_only=True)["by_month"]
+    rows = list(sheet.values)
+    flag = rows[0].index("claims_not_loaded")
+    assert [(r[0].strftime("%Y-%m"), r[flag]) for r in rows[1:7]] == [
+        ("2025-01", False), ("2025-02", False), ("2025-03", True), ("2025-04", True), ("2025-05", False), ("2025-06", True)]
 
 
 def test_a_store_with_no_claims_says_so_in_reconcile_instead_of_only_missed_revenue(program, tmp_path):

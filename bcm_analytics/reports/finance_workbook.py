@@ -9,7 +9,9 @@ Sheets, in order:
               row that a filter on severity turns into that severity's total; counted_at_stake
               holds a claim line in two findings once, so its totals are by_month's
   by_month    expected, billed, paid and at stake per service month, with a totals row (and the
-              expected lines and findings whose dollars are not in them for want of a fee)
+              expected lines and findings whose dollars are not in them for want of a fee, and
+              claims_not_loaded: no claim line of the month is in the store, so its expected lines
+              all read as missed billing)
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
   evidence    the time-log entries behind every expected line
@@ -24,7 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from bcm_analytics.billing import evidence
-from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings, monthly_totals
+from bcm_analytics.billing.engine import billing_marts
+from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings, monthly_totals, months_without_claims
 from bcm_analytics.reports.export import Sheet, write_workbook
 
 ACTIONABLE = ("revenue", "compliance")
@@ -99,6 +102,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     months["pct_reconciled"] = months["reconciled_months"] / months["patient_months"].where(months["patient_months"] > 0)
     money = ["expected_amount", "billed_amount", "paid_amount", "missed_revenue", "compliance_exposure"]
     months[money] = months[money].round(2)
+    # a month whose claims are not loaded reads all its expected lines as missed (the page's banner)
+    months["claims_not_loaded"] = months["service_month"].isin(months_without_claims(billing_marts(con, rules), start, end))
     info = rows[(rows.severity == "info") & (rows.finding != "matched")].copy()
     info["service_month"] = _as_month(info["service_month"])
     info = info[["finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "explanation"]]
