@@ -298,6 +298,7 @@ def test_bcm_audit_writes_the_index_and_says_where(synthetic, tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"\d+ audit packet\(s\) for \d+ patient\(s\) \(2026-02..2026-02\): .*index.html", result.output)
     assert (tmp_path / "out" / "index.html").exists()
+    assert "claim lines are loaded" not in result.output, "the synthetic claims cover every month"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -316,3 +317,12 @@ def test_bcm_audit_refuses_a_file_as_the_folder(synthetic, tmp_path):
     (tmp_path / "f").write_text("x")
     result = run_cli("--db", synthetic, "--month", "2026-02", "--out", tmp_path / "f")
     assert result.exit_code != 0 and "is a file" in result.output and "Traceback" not in result.output
+
+
+def test_bcm_audit_warns_of_months_whose_claims_are_not_loaded(program, tmp_path):
+    """C's June minutes support a code and the store's claims end in April: June's packet reads as
+    missed billing, which an auditor should not take as unbilled before the claims are loaded."""
+    program.close()
+    result = run_cli("--db", tmp_path / "test.duckdb", "--month", "2025-03", "--to", "2025-06", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "warning: no claim lines are loaded for 2025-06 (the store's claims run 2025-03 to 2025-04)" in result.output

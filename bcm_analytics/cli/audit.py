@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.billing import _load_rules, month_option, rules_option, to_option
-from bcm_analytics.cli.options import db_option, fail, month_range, open_store
+from bcm_analytics.cli.options import db_option, fail, month_range, open_store, warn
 
 
 @click.command()
@@ -28,6 +28,7 @@ def audit(db: Path, start, end, patient: str | None, out_dir: Path, rules_file) 
     written readable by you only.
     """
     from bcm_analytics.billing.engine import billing_marts
+    from bcm_analytics.billing.reconcile import claims_gap_note
     from bcm_analytics.reports.audit import write_packets
 
     started = time.perf_counter()
@@ -45,10 +46,12 @@ def audit(db: Path, start, end, patient: str | None, out_dir: Path, rules_file) 
             run = write_packets(con, out_dir, start, end, patient, rules, store=db)
         except OSError as e:
             fail(f"cannot write to {out_dir}: {e.strerror or e}")
+        gap = claims_gap_note(marts, start, end)  # a packet of such a month reads "missed billing"
     finally:
         con.close()
     who = f" for patient {patient}" if patient else f" for {run.patients:,} patient(s)"
     click.echo(f"{run.packets:,} audit packet(s){who} ({start}..{end}): {run.index}")
     if not run.packets:
         click.echo("no billed or expected patient-month in that period; the index says so")
+    warn(gap)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")
