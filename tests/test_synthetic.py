@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from bcm_analytics.npi import is_valid_npi, npi_check_digit
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.synthetic.activity import split_minutes
-from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS, VISIT_CODE
+from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS, VISIT_CODE, _write_csv
 from bcm_analytics.synthetic.vocab import ACTIVITIES
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "data_contracts" / "tables.yaml"
@@ -431,6 +432,27 @@ def test_write_claims_is_deterministic_and_can_plant_nothing(tmp_path):
     found, _ = findings_in(billing_claims(tmp_path / "c"), expected)
     assert found == set()
     assert len(read(tmp_path / "c", "_answer_key/planted_billing_errors.csv")) == 0
+
+
+def test_write_claims_writes_the_same_bytes_as_before_its_memory_was_cut(tmp_path):
+    """The answer keys and tests depend on the exact claims a seed gives: these are the digests
+    write_claims gave before it freed its frames early and wrote in chunks (pandas 3.1, polars 2.1).
+    Change them only with a change meant to alter the claims."""
+    write_claims(hand_made_expected_lines(), tmp_path, seed=5, mistake_rate=0.3)
+    assert digests(tmp_path) == {
+        "claims.csv": "55a6b9ab1628b41522b487f934c1c358d1771da5f73bffa371797ebc3ef66130",
+        "_answer_key/planted_billing_errors.csv": "5a4c3ceb987f25477e3f50490929d0ce56acb115ccfdb7f61050f2afd6b810b8",
+    }
+
+
+@pytest.mark.parametrize("rows", [0, 1, 7, 50])
+def test_claims_written_in_chunks_equal_one_whole_write(tmp_path, rows):
+    frame = pd.DataFrame({"claim_id": [f"C{i:09d}" for i in range(rows)], "units": np.arange(rows),
+                          "charge_amount": np.linspace(0, 99.999, rows), "payer": ["a, \"b\""] * rows})
+    columns = ["claim_id", "modifier", "units", "charge_amount", "payer"]
+    _write_csv(frame, columns, tmp_path / "chunked.csv", chunk=7)
+    pl.from_pandas(frame.reindex(columns=columns)).write_csv(tmp_path / "whole.csv", float_precision=2)
+    assert (tmp_path / "chunked.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
 
 
 def test_wrong_npi_is_the_care_managers_or_consultants_when_a_roster_is_there(tmp_path):

@@ -33,16 +33,19 @@ def period(start: str | date, end: str | date | None = None) -> dict:
     return {"start": first, "end": last}
 
 
-def period_query(marts: Marts, mart: str, start, end, order: str) -> Query:
-    """Rows of a billing mart for the service months start..end, months as YYYY-MM."""
+def period_query(marts: Marts, mart: str, start, end, order: str, columns: list[str] | None = None) -> Query:
+    """Rows of a billing mart for the service months start..end, months as YYYY-MM: every column,
+    or only `columns` (in the same order either way)."""
+    picked = f"* REPLACE ({MONTH_TEXT})" if columns is None else ", ".join(
+        MONTH_TEXT if c == "service_month" else c for c in columns)
     return marts.select(
-        f"SELECT * REPLACE ({MONTH_TEXT}) FROM marts.{mart} WHERE service_month BETWEEN $start AND $end ORDER BY {order}",
+        f"SELECT {picked} FROM marts.{mart} WHERE service_month BETWEEN $start AND $end ORDER BY {order}",
         period(start, end),
     )
 
 
-def lines_query(marts: Marts, start, end=None) -> Query:
-    return period_query(marts, "billing_lines", start, end, "patient_id, service_month, line_id")
+def lines_query(marts: Marts, start, end=None, columns: list[str] | None = None) -> Query:
+    return period_query(marts, "billing_lines", start, end, "patient_id, service_month, line_id", columns)
 
 
 def unbilled_query(marts: Marts, start, end=None) -> Query:

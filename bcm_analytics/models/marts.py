@@ -71,6 +71,10 @@ class Query:
         column by its type (reports.export): pandas otherwise holds a day as a date-time at midnight."""
         return self.con.execute(self.sql, self.params or None).df(date_as_object=dates)
 
+    def arrow(self):
+        """The rows as an Arrow table: compact strings, no Python object per value."""
+        return self.con.sql(self.sql, params=self.params or None).to_arrow_table()
+
     def execute(self) -> duckdb.DuckDBPyConnection:
         return self.con.execute(self.sql, self.params or None)
 

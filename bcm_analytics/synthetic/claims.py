@@ -36,6 +36,7 @@ COCM_CODES = ["99492", "99493", "99494", "G2214", "G0512"]
 BHI_CODES = ["99484", "G0323", "G0511"]
 BHI_AMOUNT = 53.00  # 99484 charge when the expected lines carry none to copy (2025 national, unverified)
 VISIT_CODE, VISIT_AMOUNT = "99213", 92.00  # office E/M visit, established patient (placeholder charge)
+CLAIM_ORDER = ["service_month", "patient_id", "claim", "add_on", "code"]
 KEY_COLUMNS = ["patient_id", "service_month", "finding", "description"]
 EXPECTED_COLUMNS = [
     "patient_id", "service_month", "code", "units", "billing_provider_npi", "payer", "expected_amount", "month_type",
@@ -49,11 +50,25 @@ def write_claims(expected_lines: pd.DataFrame, out_dir, *, seed: int = 7, mistak
     lines = _expected(expected_lines)
     plan = _plan(rng, _patient_months(lines), lines, mistake_rate)
     claims, key = _bill(rng, lines, plan, out)
+    typical = _typical(lines)
+    # 10M time-log rows bill 2M claim lines: each copy of them is let go as soon as it is done with
+    del lines
+    claims = claims.sort_values(CLAIM_ORDER, kind="stable", ignore_index=True)
+    claims = _finish(rng, claims, typical)
     (out / "_answer_key").mkdir(parents=True, exist_ok=True)
     path = out / "claims.csv"
-    pl.from_pandas(claims.reindex(columns=export_columns("claims"))).write_csv(path, float_precision=2)  # columns it does not fill stay empty
+    _write_csv(claims, export_columns("claims"), path)
     pl.from_pandas(key[KEY_COLUMNS]).write_csv(out / "_answer_key" / "planted_billing_errors.csv")
     return path
+
+
+def _write_csv(claims: pd.DataFrame, columns: list[str], path: Path, chunk: int = 250_000) -> None:
+    """claims' columns (those it lacks stay empty) as CSV, a chunk of rows at a time: each value is
+    written as a whole-frame write would, without a second copy of every line in memory."""
+    with open(path, "wb") as f:
+        for start in range(0, max(len(claims), 1), chunk):
+            part = claims.iloc[start:start + chunk].reindex(columns=columns)
+            pl.from_pandas(part).write_csv(f, include_header=start == 0, float_precision=2)
 
 
 def _expected(expected_lines: pd.DataFrame) -> pd.DataFrame:
@@ -192,7 +207,7 @@ def _bill(rng: np.random.Generator, lines: pd.DataFrame, plan: pd.DataFrame, out
         _moved_lines(firsts.loc[of["unknown_patient"]], 3, patient_id=unknown_ids),
     ]
     claims = pd.concat([billed, *added, _visits(lines)], ignore_index=True)
-    return _finish(rng, claims, lines), _key(plan, other_npi, who, unknown_ids)
+    return claims.drop(columns=["month_type", "label", "patient_month"]), _key(plan, other_npi, who, unknown_ids)
 
 
 def _visits(lines: pd.DataFrame) -> pd.DataFrame:
@@ -265,11 +280,9 @@ def _other_npis(rng: np.random.Generator, planned: pd.DataFrame, out: Path) -> t
     return pd.Series(npis, index=months, dtype=object), pd.Series("a care manager's", index=months)
 
 
-def _finish(rng: np.random.Generator, claims: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
-    """Claim ids, line numbers, dates of service and amounts."""
-    claims["expected_amount"] = _charged(claims, lines)
-    order = ["service_month", "patient_id", "claim", "add_on", "code"]
-    claims = claims.sort_values(order, kind="stable", ignore_index=True)
+def _finish(rng: np.random.Generator, claims: pd.DataFrame, typical: pd.Series) -> pd.DataFrame:
+    """Claim ids, line numbers, dates of service and amounts, added to claims in CLAIM_ORDER."""
+    claims["expected_amount"] = _charged(claims, typical)
     claim_number = claims.groupby("claim", sort=False).ngroup()
     claims["claim_id"] = "C" + (claim_number + 1).astype(str).str.zfill(9)
     claims["line_number"] = claims.groupby("claim", sort=False).cumcount() + 1
@@ -287,10 +300,15 @@ def _finish(rng: np.random.Generator, claims: pd.DataFrame, lines: pd.DataFrame)
     return claims
 
 
-def _charged(claims: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:
-    """The expected amount, or for a code billed in place of another the code's usual amount."""
+def _typical(lines: pd.DataFrame) -> pd.Series:
+    """Each base code's usual amount: the median of its expected lines (99484's default if none)."""
     typical = lines[~lines["add_on"]].groupby("code")["expected_amount"].median()
     typical["99484"] = typical.get("99484", BHI_AMOUNT)
+    return typical
+
+
+def _charged(claims: pd.DataFrame, typical: pd.Series) -> pd.Series:
+    """The expected amount, or for a code billed in place of another the code's usual amount."""
     usual = claims["code"].map(typical)
     replaced = claims["code"] != claims["expected_code"]
     return claims["expected_amount"].where(~replaced | usual.isna(), usual)
