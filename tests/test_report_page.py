@@ -100,3 +100,22 @@ def test_a_hidden_note_names_each_month_once_whatever_the_groups():
                           "active": [5, 6, 40, 7, 41, 42]})
     frame.attrs["suppressed"] = {"active": frozenset({0, 1, 3})}
     assert charts.hidden_note(frame, "month", ["active"]).endswith("active caseload: Jan 2026, Feb 2026.")
+
+
+def test_a_count_axis_under_10_ticks_every_whole_number():
+    """Left to plotly, 4 rows set aside ticked every 0.5, which ',d' printed 0, 1, 1, 2, 2, 3, 3, 4, 4."""
+    import plotly.graph_objects as go
+
+    def ticks(values, barmode="group"):
+        fig = go.Figure()
+        for v in values:
+            fig.add_bar(x=["a", "b"], y=v)
+        fig.update_layout(barmode=barmode)
+        fig.update_yaxes(tickformat=",d")
+        charts.show(fig)
+        return fig.layout.yaxis.dtick
+
+    assert ticks([[4, 2]]) == 1
+    assert ticks([[40, 2]]) is None, "plotly steps a larger axis by whole numbers itself"
+    assert ticks([[6, 5], [6, 5]], barmode="stack") is None, "a stack of 12 is the axis' largest value"
+    assert ticks([[6, 5], [3, 5]]) == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import numbers
 from importlib import resources
 
 import pandas as pd
@@ -51,9 +52,35 @@ def show(fig: go.Figure, note: str = "") -> None:
     if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
         fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top", y=1 - LEGEND_TOP / fig.layout.height,
                                       xanchor="left", x=0, title_text=""))
+    _whole_number_ticks(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
     display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))
+
+
+def _whole_number_ticks(fig: go.Figure) -> None:
+    """A count axis (tickformat ',d') whose values stay under 10 ticks every 1: left to plotly it
+    steps by 0.5 and ',d' rounds each tick, so a chart of 4 rows set aside read 0, 1, 1, 2, 2, 3, 3, 4, 4."""
+    for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
+        axis = fig.layout[name]
+        if axis.tickformat == ",d" and axis.dtick is None and 0 < _largest(fig, name) < 10:
+            axis.dtick = 1
+
+
+def _largest(fig: go.Figure, axis_name: str) -> float:
+    """The largest value plotted along an axis (stacked bars summed per category); 0 if none is a number."""
+    letter, ref = axis_name[0], axis_name[0] + axis_name[5:]  # "yaxis2" -> "y", "y2"
+    stacked = fig.layout.barmode in ("stack", "relative")
+    totals: dict = {}
+    for trace in fig.data:
+        values, across = (trace.x, trace.y) if letter == "x" else (trace.y, trace.x)
+        if (getattr(trace, f"{letter}axis", None) or letter) != ref or values is None:  # unset: the first axis
+            continue
+        keys = across if stacked and across is not None else [0] * len(values)
+        for key, value in zip(keys, values):
+            if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value:
+                totals[key] = totals.get(key, 0) + abs(value) if stacked else max(totals.get(key, 0), abs(value))
+    return max(totals.values(), default=0)
 
 
 def html_block(text: str) -> None:
