@@ -97,8 +97,22 @@ def test_the_data_quality_report_renders(db, tmp_path):
 
     assert validate("--db", db, "--sample", 1000).exit_code == 0
     html = render_report("data_quality", db, {}, tmp_path / "dq.html").read_text()
-    for heading in ("What did each load do?", "Why were rows set aside?", "great-expectations validation result, per suite"):
+    for heading in ("What did each load do?", "Do the exports cover the same months?", "Why were rows set aside?",
+                    "great-expectations validation result, per suite"):
         assert heading in html
+    assert "No scores are loaded for Feb 2025, though time is logged in them" in html
+
+
+def test_rows_per_month_of_each_export_show_the_one_that_stops(db):
+    """Scores and claims end in January, time logs go on into February: each export has a row for
+    February, 0 where it has none, so the report's line for it falls to 0."""
+    from bcm_analytics.contracts.quality import export_months
+
+    con = connect(db, read_only=True)
+    rows = {(export, f"{month:%Y-%m}", n) for export, month, n in export_months(con).itertuples(index=False)}
+    con.close()
+    assert rows == {("time logs", "2025-01", 2), ("time logs", "2025-02", 2), ("assessments", "2025-01", 1),
+                    ("assessments", "2025-02", 0), ("claims", "2025-01", 1), ("claims", "2025-02", 0)}
 
 
 def test_great_expectations_samples_whole_patients_in_a_repeatable_order(store, load_rows):

@@ -48,6 +48,33 @@ def top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 15) -> pd.DataFrame
     ).df()
 
 
+def export_months(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows per calendar month of each dated export (time logs, assessments, claims), 0 where an
+    export has none in a month the store's other exports reach. The three arrive as separate files:
+    one ending months before the others reads, in the billing and outcome reports, as care nobody
+    billed or measured; here it shows as its line falling to 0."""
+    return con.execute(
+        """WITH counts AS (
+             SELECT 'time logs' AS export, service_month AS month, count(*) AS rows FROM core.time_logs GROUP BY ALL
+             UNION ALL
+             SELECT 'assessments', CAST(date_trunc('month', administered_on) AS DATE), count(*) FROM core.assessments GROUP BY ALL
+             UNION ALL
+             SELECT 'claims', CAST(date_trunc('month', date_of_service) AS DATE), count(*)
+             FROM (SELECT date_of_service FROM staging.claims UNION ALL SELECT date_of_service FROM staging.claims_unknown_patient)
+             WHERE date_of_service IS NOT NULL GROUP BY ALL
+           ),
+           months AS (
+             SELECT CAST(range AS DATE) AS month
+             FROM (SELECT min(month) AS first, max(month) AS last FROM counts),
+                  range(first, last + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
+           )
+           SELECT e.export, m.month, coalesce(c.rows, 0) AS rows
+           FROM months m CROSS JOIN (SELECT DISTINCT export FROM counts) e
+           LEFT JOIN counts c ON c.export = e.export AND c.month = m.month
+           ORDER BY e.export, m.month"""
+    ).df()
+
+
 def quarantine_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Share of rows read that each load set aside, per table, in load order."""
     return con.execute(
