@@ -119,3 +119,24 @@ def test_a_count_axis_under_10_ticks_every_whole_number():
     assert ticks([[40, 2]]) is None, "plotly steps a larger axis by whole numbers itself"
     assert ticks([[6, 5], [6, 5]], barmode="stack") is None, "a stack of 12 is the axis' largest value"
     assert ticks([[6, 5], [3, 5]]) == 1
+
+
+def test_a_month_axis_of_a_year_or_less_ticks_every_month():
+    """Left to plotly, five monthly bars (Jan-May 2025) ticked about every 30 days from an offset
+    and read Jan, Jan, Feb, Mar, Apr: each month's dollars under the month before's name."""
+    import plotly.express as px
+
+    def dtick(months):
+        frame = pd.DataFrame({"service_month": pd.date_range("2025-01-01", periods=months, freq="MS"),
+                              "expected_amount": range(months)})
+        fig = charts.series(frame, "service_month", ["expected_amount"], title="t")
+        charts.show(fig)
+        return fig.layout.xaxis.dtick
+
+    assert dtick(5) == "M1"
+    assert dtick(12) == "M1"
+    assert dtick(30) is None, "plotly steps a longer span by whole months itself"
+    line = px.line(pd.DataFrame({"month": pd.date_range("2025-01-01", periods=3, freq="MS"), "rows": [1, 2, 3]}), x="month", y="rows")
+    line.update_xaxes(tickformat="%b %Y")
+    charts.show(line)
+    assert line.layout.xaxis.dtick == "M1", "a plotly express chart of months (the data-quality page's) too"

@@ -53,6 +53,7 @@ def show(fig: go.Figure, note: str = "") -> None:
         fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top", y=1 - LEGEND_TOP / fig.layout.height,
                                       xanchor="left", x=0, title_text=""))
     _whole_number_ticks(fig)
+    _month_ticks(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
     display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))
@@ -65,6 +66,26 @@ def _whole_number_ticks(fig: go.Figure) -> None:
         axis = fig.layout[name]
         if axis.tickformat == ",d" and axis.dtick is None and 0 < _largest(fig, name) < 10:
             axis.dtick = 1
+
+
+def _month_ticks(fig: go.Figure) -> None:
+    """A month axis (tickformat '%b %Y') spanning a year or less ticks on each month's first day:
+    left to plotly it steps about 30 days from an offset, so the bars of Jan-May 2025 read
+    Jan, Jan, Feb, Mar, Apr and a finance reader took February's dollars for January's."""
+    for name in [k for k in fig.layout.to_plotly_json() if k.startswith("xaxis")]:
+        axis = fig.layout[name]
+        if axis.tickformat == "%b %Y" and axis.dtick is None and 0 < _month_span(fig) <= 12:
+            axis.dtick = "M1"
+
+
+def _month_span(fig: go.Figure) -> int:
+    """Months from the first to the last date plotted along x, both counted; 0 if none is a date."""
+    xs = [v for trace in fig.data if trace.x is not None for v in trace.x]
+    dates = pd.to_datetime(pd.Series(xs, dtype="object"), errors="coerce").dropna()
+    if dates.empty:
+        return 0
+    first, last = dates.min(), dates.max()
+    return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
 def _largest(fig: go.Figure, axis_name: str) -> float:
