@@ -275,3 +275,17 @@ def test_months_whose_claims_are_not_loaded_are_named_in_a_banner_above_the_head
     for audience, name in (("internal", "r.html"), ("external", "x.html")):
         html = render_report("billing_reconciliation", db, {**asked, "audience": audience}, tmp_path / name).read_text()
         assert banner in html, audience
+
+
+def test_a_registered_patient_without_a_clinic_is_not_read_as_a_claim_for_an_unknown_patient():
+    """The Akello registry records no clinic or care manager: its patients' months were grouped
+    under '(claims for unknown patients)' beside the true claims for patients not registered."""
+    rows = pd.DataFrame({
+        "finding": ["matched", "unknown_patient"], "severity": ["info", "compliance"], "counted_at_stake": [0.0, 145.0],
+        "clinic_id": [None, None], "care_manager_id": [None, None], "payer_class": ["medicare", None],
+        "patient_id": ["RB-001", "X-9"], "service_month": ["2025-01", "2025-01"]})
+    months = br.patient_months(rows).set_index("patient_id")
+    assert months.loc["RB-001", "clinic_id"] == "(none recorded)"
+    assert months.loc["RB-001", "care_manager_id"] == br.NOT_RECORDED
+    assert months.loc["X-9", "clinic_id"] == br.UNKNOWN
+    assert months.loc["X-9", "payer_class"] == br.UNKNOWN

@@ -37,6 +37,7 @@ from bcm_analytics.reports.page import Headline, clinic_names
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
+NOT_RECORDED = "(none recorded)"
 SETTINGS = {"fqhc": "FQHC", "rhc": "RHC", "physician_practice": "physician practice"}
 PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
 
@@ -134,10 +135,18 @@ def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
         "finding_label": queue["finding"].map(lambda f: FINDINGS.get(f, f)),
         "service_month": pd.to_datetime(queue["service_month"]),
-        "clinic": queue["clinic_id"].map(lambda c: recon.clinic_names.get(c, c) if pd.notna(c) else UNKNOWN),
+        "clinic": _or_blank_label(queue, "clinic_id").map(lambda c: recon.clinic_names.get(c, c)),
         "codes": queue["codes"],
         "amount_at_stake": queue["amount_at_stake"],
     }).reset_index(drop=True)
+
+
+def _or_blank_label(rows: pd.DataFrame, col: str) -> pd.Series:
+    """`col` with its empty values named: a claim for a patient not in the registry has no clinic,
+    care manager or payer class; a registered patient whose export records none (the Akello
+    registry has no clinic) is not one, and read as a claim for an unknown patient on the page."""
+    blank = rows["finding"].eq("unknown_patient").map({True: UNKNOWN, False: NOT_RECORDED})
+    return rows[col].astype("object").where(rows[col].notna(), blank)
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -325,7 +334,7 @@ def patient_months(rows: pd.DataFrame) -> pd.DataFrame:
         compliance_finding=rows.severity == "compliance",
     )
     for col in ("clinic_id", "care_manager_id", "payer_class"):
-        flagged[col] = flagged[col].fillna(UNKNOWN)
+        flagged[col] = _or_blank_label(flagged, col)
     per_month = flagged.groupby(["clinic_id", "care_manager_id", "payer_class", "patient_id", "service_month"]).agg(
         reconciled=("reconciled", "all"), has_lines=("has_lines", "any"), missed_revenue=("missed_revenue", "sum"),
         compliance_exposure=("compliance_exposure", "sum"), revenue_finding=("revenue_finding", "any"),
