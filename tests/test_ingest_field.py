@@ -346,3 +346,16 @@ def test_utf32_is_refused_in_one_line_not_read_as_utf16(store, tmp_path):
         load_file(store, path)
     assert refused.value.problem == "UTF-32 text, which is not read; save it as UTF-8 (in Excel: Save As, CSV UTF-8) and load it again"
     assert "\x00" not in str(refused.value)
+
+
+def test_a_file_already_loaded_says_which_table_it_filled():
+    """An Akello treatment-log export fills time_logs and assessments: loaded again, it printed
+    'treatment_logs.csv: already loaded (load 2); nothing changed' twice, the same line to the eye."""
+    from pathlib import Path
+
+    from bcm_analytics.ingest.loader import FileResult
+
+    lines = [summary_line(Path("treatment_logs.csv"), FileResult(Path("treatment_logs.csv"), table, n, already_loaded=True))
+             for table, n in (("time_logs", 2), ("assessments", 3))]
+    assert lines == ["treatment_logs.csv: time_logs: already loaded (load 2); nothing changed",
+                     "treatment_logs.csv: assessments: already loaded (load 3); nothing changed"]

@@ -43,7 +43,7 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
     if isinstance(result, FileRefused):
         return f"{path}: refused: {result.problem}"
     if result.already_loaded:
-        return f"{path}: already loaded (load {result.load_id}); nothing changed"
+        return f"{path}: {result.table}: already loaded (load {result.load_id}); nothing changed"
     extra = f"; extra columns kept in raw: {names(result.extra_columns)}" if result.extra_columns else ""
     if result.header_line > 1:
         above = "line 1" if result.header_line == 2 else f"lines 1-{result.header_line - 1}"
