@@ -419,3 +419,16 @@ def test_chronic_care_management_time_does_not_count_and_blocks_cocm_time_inside
     entries = time_entries(store, "2025-01").set_index("entry_id")
     assert entries.loc[["E1", "E2", "E3"], "counted_minutes"].tolist() == [0, 0, 36]
     assert billing_lines(store, "2025-01")["code"].tolist() == ["99492"]
+
+
+def test_minutes_of_patients_without_a_consent_date_are_warned_of(program):
+    """The Akello registry records no consent: every minute was 'no_consent', `bcm billing` wrote
+    0 lines and 0 unbilled months and said nothing of why, as for a period nobody worked."""
+    from bcm_analytics.billing.engine import warnings
+
+    con = program([patient("A", consent=""), patient("B")],
+                  [entry("a1", "A", "2025-03-05", 40), entry("a2", "A", "2025-04-05", 30), entry("b1", "B", "2025-03-05", 40)])
+    said = [w for w in warnings(con, start="2025-03", end="2025-04") if "consent" in w]
+    assert said == ["1 patient(s) have no consent date: their 70 minutes in 2 patient-month(s) never count; "
+                    "load their consent_date (an export that lacks it: map it in the profile, docs/profiles.md)"]
+    assert not [w for w in warnings(con, start="2025-05") if "consent" in w]

@@ -134,6 +134,7 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
     if unknown:
         listed = ", ".join(f"'{a}' ({n:,} entries)" for a, n in unknown)
         out.append(f"activity types outside the rules' vocabulary, never counted: {listed}")
+    out += _no_consent(marts, months)
     no_fee = marts.query(
         f"""SELECT payer_class, code, year(service_month), count(*) FROM marts.billing_lines
             WHERE expected_amount IS NULL AND {in_period} GROUP BY ALL ORDER BY ALL""", months
@@ -141,3 +142,16 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
     for payer_class, code, year, n in no_fee:
         out.append(f"no fee for {code} in {year} ({payer_class}): expected_amount is empty on {n:,} line(s)")
     return out
+
+
+def _no_consent(marts: Marts, months: dict) -> list[str]:
+    """Minutes of patients with no consent date never count: an export without one (the Akello
+    registry records none) billed 0 lines and said only that, as a quiet period would."""
+    patients, patient_months, minutes = marts.query(
+        """SELECT count(DISTINCT patient_id), count(DISTINCT (patient_id, service_month)), coalesce(sum(minutes), 0)
+           FROM marts.billing_entries WHERE status = 'no_consent' AND service_month BETWEEN $start AND $end""", months
+    ).fetchall()[0]
+    if not patients:
+        return []
+    return [f"{patients:,} patient(s) have no consent date: their {minutes:,.0f} minutes in {patient_months:,} patient-month(s) "
+            "never count; load their consent_date (an export that lacks it: map it in the profile, docs/profiles.md)"]
