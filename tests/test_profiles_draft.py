@@ -96,3 +96,19 @@ def test_a_clearinghouse_claim_line_export_drafts_its_line_date_code_and_modifie
     assert got["modifier"] == ("Mod 1", "synonym")
     assert got["charge_amount"] == ("Billed Amt", "synonym")
     assert got["paid_amount"] == ("Paid Amt", "synonym")
+
+
+def test_a_date_stamped_file_name_drafts_a_pattern_that_next_months_export_matches(tmp_path):
+    """Drafted from ClaimLines_Clearinghouse_20250515.csv, the profile named that file only:
+    June's export was refused, 'no file matches the profile's sources'."""
+    may = write(tmp_path, "ClaimLines_Clearinghouse_20250515.csv", ",".join(CLEARINGHOUSE) + "\n")
+    text, drafts = draft([may], "clearinghouse")
+    assert '    files: ["ClaimLines_Clearinghouse_*.csv"]' in text
+    assert drafts[0].source == "claimlines_clearinghouse"
+    text, _ = draft([write(tmp_path, "visits.csv", VISITS)], "lakeside")
+    assert "    files: [visits.csv]" in text, "a name without a date stays as it is"
+    april = write(tmp_path, "time_logs_2025-04.csv", VISITS)
+    march = write(tmp_path, "time_logs_2025-03.csv", VISITS)
+    text, _ = draft([march, april], "two")
+    assert "files: [time_logs_2025-03.csv]" in text and "files: [time_logs_2025-04.csv]" in text, \
+        "two months drafted together keep their names: one pattern would give each source both files"

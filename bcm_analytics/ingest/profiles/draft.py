@@ -188,8 +188,21 @@ def draft(paths: list[Path], name: str, sheet: str | None = None) -> tuple[str, 
     return render(name, drafts), drafts
 
 
+# A date stamped in a file name (20250515, 2025-05, 2025_05_15): the next export carries another.
+DATE_STAMP = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}[-_]?[01][0-9](?:[-_]?[0-3][0-9])?(?![0-9])")
+
+
+def file_pattern(name: str) -> str:
+    """The file-name pattern a source matches: the name with a date stamp as *, so next month's
+    ClaimLines_20250615.csv loads through the profile drafted from ClaimLines_20250515.csv (the
+    exact name refused it: no file matches the profile's sources)."""
+    stem, dot, suffix = name.rpartition(".") if "." in name else (name, "", "")
+    return DATE_STAMP.sub("*", stem) + dot + suffix
+
+
 def _source_name(path: Path, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9_]+", "_", path.stem.lower()).strip("_") or "source"
+    stem = file_pattern(path.name).rpartition(".")[0] or path.stem
+    base = re.sub(r"[^a-z0-9_]+", "_", stem.lower()).strip("_") or "source"
     base = base if base[0].isalpha() else f"s_{base}"
     name, n = base, 2
     while name in taken:
@@ -215,9 +228,11 @@ def render(name: str, drafts: list[FileDraft]) -> str:
         "",
         "sources:",
     ]
-    for d in drafts:
+    patterns = [file_pattern(d.path.name) for d in drafts]
+    for d, pattern in zip(drafts, patterns):
         mapped = [m.source for m in d.matches if m.source]
-        lines += [f"  {d.source}:", f"    files: [{_yaml_text(d.path.name)}]", f"    columns: [{', '.join(mapped)}]"]
+        files = pattern if patterns.count(pattern) == 1 else d.path.name  # two months of one export: each its own name
+        lines += [f"  {d.source}:", f"    files: [{_yaml_text(files)}]", f"    columns: [{', '.join(mapped)}]"]
         if d.unmapped:
             lines.append(f"    # not read (map them to read them): {', '.join(d.unmapped)}")
     lines += ["", "tables:"]
