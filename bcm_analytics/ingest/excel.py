@@ -56,7 +56,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
 
     The header is the first row holding every name in `expect` (compared as lower-case words
     joined by _), so a title or a note above the column names is passed over; without
-    `expect`, or when no row has them all, it is the first row with a value."""
+    `expect`, the first of the rows with the most cells filled; when no row has them all, the
+    first row with a value."""
     path = Path(path)
     if not path.is_file():
         raise FileRefused(path, "no such file")
@@ -100,12 +101,16 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
 
 
 def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30) -> int:
-    """Rows below the first used row where the header is: the first with every expected name."""
+    """Rows below the first used row where the header is: the first with every expected name;
+    with none expected (a draft, which does not know the columns yet), the first of the rows
+    with the most cells filled, as for a CSV, so a title above the column names is passed over
+    (the draft read the title as the one column and refused the sheet)."""
     wanted = {_word(e) for e in expect}
+    probe = book.load_sheet(name, header_row=None, n_rows=probe_rows, dtypes="string").to_arrow().to_pylist()
     if not wanted:
-        return 0
-    probe = book.load_sheet(name, header_row=None, n_rows=probe_rows, dtypes="string").to_arrow()
-    for i, row in enumerate(probe.to_pylist()):
+        filled = [sum(1 for v in row.values() if v) for row in probe]
+        return max(range(len(filled)), key=lambda i: (filled[i], -i), default=0)
+    for i, row in enumerate(probe):
         if wanted <= {_word(v) for v in row.values() if v}:
             return i
     return 0
