@@ -112,3 +112,21 @@ def test_a_date_stamped_file_name_drafts_a_pattern_that_next_months_export_match
     text, _ = draft([march, april], "two")
     assert "files: [time_logs_2025-03.csv]" in text and "files: [time_logs_2025-04.csv]" in text, \
         "two months drafted together keep their names: one pattern would give each source both files"
+
+
+def test_a_draft_of_a_named_sheet_reads_that_sheet_when_it_loads(tmp_path):
+    """Drafted with --sheet 'PHQ-9 Scores', the profile named no sheet: the load read the first
+    one (a summary) and refused the export, 'missing columns ... found columns: see PHQ sheet'."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active["A1"] = "see PHQ sheet"
+    scores = wb.create_sheet("PHQ-9 Scores")
+    scores.append(["Score ID", "MRN", "Date Completed", "Measure", "Total Score"])
+    scores.append(["S1", "P1", "2025-01-03", "PHQ-9", 12])
+    path = tmp_path / "PHQ_Results.xlsx"
+    wb.save(path)
+    text, _ = draft([path], "phq", sheet="PHQ-9 Scores")
+    assert '    sheet: "PHQ-9 Scores"' in text
+    assert "sheet:" not in draft([write(tmp_path, "visits.csv", VISITS)], "lakeside", sheet="PHQ-9 Scores")[0]

@@ -87,6 +87,7 @@ class FileDraft:
     table: str
     header: list[str]
     matches: list[Match] = field(default_factory=list)
+    sheet: str | None = None  # the sheet --sheet named, which a load must read too (not the first)
 
     @property
     def unmapped(self) -> list[str]:
@@ -184,7 +185,7 @@ def draft(paths: list[Path], name: str, sheet: str | None = None) -> tuple[str, 
         names = header(path, sheet)
         table, matches = choose_table(path, names)
         source = _source_name(path, used_sources)
-        drafts.append(FileDraft(path, source, table, names, matches))
+        drafts.append(FileDraft(path, source, table, names, matches, sheet if excel.is_excel(path) else None))
     return render(name, drafts), drafts
 
 
@@ -232,7 +233,9 @@ def render(name: str, drafts: list[FileDraft]) -> str:
     for d, pattern in zip(drafts, patterns):
         mapped = [m.source for m in d.matches if m.source]
         files = pattern if patterns.count(pattern) == 1 else d.path.name  # two months of one export: each its own name
-        lines += [f"  {d.source}:", f"    files: [{_yaml_text(files)}]", f"    columns: [{', '.join(mapped)}]"]
+        lines += [f"  {d.source}:", f"    files: [{_yaml_text(files)}]"]
+        lines += [f"    sheet: {_yaml_text(d.sheet)}"] if d.sheet else []
+        lines += [f"    columns: [{', '.join(mapped)}]"]
         if d.unmapped:
             lines.append(f"    # not read (map them to read them): {', '.join(d.unmapped)}")
     lines += ["", "tables:"]
