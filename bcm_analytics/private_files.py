@@ -118,6 +118,22 @@ def last_output(forget: bool = False) -> Path | None:
     return found
 
 
+def log_folder() -> Path:
+    """Where what a user needs to report a failure is kept: $BCM_LOG_DIR, else ~/.cache/bcm/logs,
+    else a folder in the system temp dir; private (0700) in each case."""
+    candidates = [os.environ.get("BCM_LOG_DIR"),
+                  os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bcm", "logs"),
+                  os.path.join(tempfile.gettempdir(), f"bcm-{os.getuid()}", "logs")]
+    for candidate in filter(None, candidates):
+        try:
+            folder = make_folder(candidate)
+            if os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            continue
+    return Path(tempfile.mkdtemp(prefix="bcm-logs-"))
+
+
 def write_text(path: str | Path, text: str, *, share: bool = False) -> Path:
     """Write a text file (a report, a JSON result) privately, or shared when asked."""
     path = prepare_output(path, share=share)

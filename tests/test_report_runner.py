@@ -38,3 +38,43 @@ def test_file_parameters_are_read_relative_to_where_bcm_runs(small_store, tmp_pa
     (tmp_path / "my_rules.yaml").write_text("payer_names:\n  Medicare: medicaid\n")
     html = render_report("billing_reconciliation", "test.duckdb", {"rules": "my_rules.yaml"}, "r.html").read_text()
     assert "Billing reconciliation" in html
+
+
+def test_a_run_that_fails_in_a_cell_is_kept_privately_for_whoever_fixes_it(small_store, tmp_path, monkeypatch):
+    """The one line hides quoted values, a column's name with them ("KeyError: '…'"), so the
+    failing run is kept, 0600 in the log folder, with the name the fix needs; a run that
+    renders leaves no notebook behind."""
+    import json
+    import stat
+
+    import nbformat
+    from click.testing import CliRunner
+
+    from bcm_analytics import private_files
+    from bcm_analytics.cli import cli
+    from bcm_analytics.cli import reports as report_cli
+    from bcm_analytics.reports import runner
+
+    source = tmp_path / "broken.ipynb"
+    cells = [nbformat.v4.new_code_cell('db = ""', metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell('import pandas as pd\npd.DataFrame({"patients": [12]})["responders"]')]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                                  "display_name": "Python 3"}}), source)
+    monkeypatch.setattr(runner, "notebook_path", lambda name: source)
+    monkeypatch.setattr(report_cli, "available_reports", lambda: ["broken"])
+    monkeypatch.setenv("BCM_LOG_DIR", str(tmp_path / "logs"))
+
+    result = CliRunner().invoke(cli, ["report", "broken", "--db", str(small_store), "--out", str(tmp_path / "b.html")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    line, = [text for text in result.output.splitlines() if text.strip()]
+    kept = sorted((tmp_path / "logs").glob("report-broken-failed-*.ipynb"))
+    assert len(kept) == 1
+    assert line == (f"Error: broken: cell 3 failed: KeyError: '…'; the run, with the cell's error in full, "
+                    f"is kept privately in {kept[0]}")
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+    assert "responders" in json.dumps(nbformat.read(kept[0], as_version=4)["cells"][-1]["outputs"])
+    assert not (tmp_path / "b.html").exists()
+
+    monkeypatch.undo()
+    render_report("program_overview", small_store, {"start_month": "2025-01"}, tmp_path / "a.html")
+    assert not list(private_files.run_folder(small_store).glob("*.ipynb")), "a run that rendered leaves nothing behind"

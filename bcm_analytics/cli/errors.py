@@ -13,7 +13,6 @@ import errno
 import os
 import re
 import sys
-import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -70,7 +69,7 @@ def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | 
     if isinstance(e, (StoreError, ConfigError, ParameterError)):  # their messages are written as the line
         return str(e)
     if isinstance(e, ReportError):
-        return scrub(str(e))
+        return report_failure(e)
     if isinstance(e, OSError) and e.errno is not None:
         return _os_error(e, store, out)
     if isinstance(e, duckdb.Error):
@@ -122,21 +121,12 @@ def _duckdb_error(e: BaseException, store: str | None) -> str | None:
     return None
 
 
-def log_folder() -> Path:
-    """$BCM_LOG_DIR, else ~/.cache/bcm/logs, else a private folder in the system temp dir."""
-    from bcm_analytics import private_files
-
-    candidates = [os.environ.get("BCM_LOG_DIR"),
-                  os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bcm", "logs"),
-                  os.path.join(tempfile.gettempdir(), f"bcm-{os.getuid()}", "logs")]
-    for candidate in filter(None, candidates):
-        try:
-            folder = private_files.make_folder(candidate)
-            if os.access(folder, os.W_OK):
-                return folder
-        except OSError:
-            continue
-    return Path(tempfile.mkdtemp(prefix="bcm-logs-"))
+def report_failure(error) -> str:
+    """A report's failure in one line, values hidden; where its run is kept when a cell failed
+    (the hidden values there include the names a fix needs, such as a column's)."""
+    line = scrub(str(error))
+    kept = getattr(error, "kept", None)
+    return f"{line}; the run, with the cell's error in full, is kept privately in {kept}" if kept else line
 
 
 def write_log(error: BaseException) -> Path:
@@ -150,7 +140,7 @@ def write_log(error: BaseException) -> Path:
         lines += [f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line or ""}'
                   for f in traceback.extract_tb(e.__traceback__)]
         lines += [f"{type(e).__module__}.{type(e).__qualname__}: {scrub(str(e))}", ""]
-    path = log_folder() / f"bcm-error-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+    path = private_files.log_folder() / f"bcm-error-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     return private_files.write_text(path, "\n".join(lines))
 
 

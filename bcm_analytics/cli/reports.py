@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bcm_analytics.cli.errors import report_failure
 from bcm_analytics.cli.options import (
     db_option,
     fail,
@@ -19,7 +20,6 @@ from bcm_analytics.cli.options import (
     timezone_option,
     wait_option,
 )
-from bcm_analytics.redact import scrub
 from bcm_analytics.reports.runner import AUDIENCES, ReportError, available_reports, render_report
 
 
@@ -64,7 +64,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
     except checks.ParameterError as e:
         fail(str(e))
     except ReportError as e:
-        fail(scrub(str(e)))
+        fail(report_failure(e))
     click.echo(f"wrote {path}")
     if share and values.get("audience") != "external":
         click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
@@ -103,7 +103,7 @@ def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int
         written = run_demo(db, reports_dir, data_dir, patients=patients, months=months, seed=seed, timezone=timezone,
                            progress=print_demo_event)
     except ReportError as e:
-        fail(scrub(str(e)))
+        fail(report_failure(e))
     click.echo(f"\ndemo finished in {time.perf_counter() - started:.0f} s; files written:")
     for path in written:
         click.echo(f"  {path.resolve()}")

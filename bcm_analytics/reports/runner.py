@@ -12,9 +12,14 @@ timings, papermill metadata and random cell ids are removed before export.
 from __future__ import annotations
 
 import html
+import os
 import re
+import shutil
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+
+from bcm_analytics import private_files
 
 AUDIENCES = ("internal", "external")  # who a page is for: privacy.Privacy says what each may see
 PAGE_MIME = "application/vnd.bcm.page+json"  # the header cell's page title and audience (page.header)
@@ -37,7 +42,16 @@ PRINT_SCRIPT = """<script>
 
 
 class ReportError(Exception):
-    """A report could not be rendered; the message names the notebook and the failing cell."""
+    """A report could not be rendered; the message names the notebook and the failing cell.
+
+    `kept` is the executed notebook of a run that failed in a cell: the message a terminal shows
+    has its quoted values hidden (redact.py), which hides a column's name in a KeyError as well,
+    so the run itself, traceback and all, is kept in the private log folder for whoever fixes it.
+    """
+
+    def __init__(self, message: str, kept: Path | None = None):
+        super().__init__(message)
+        self.kept = kept
 
 
 def available_reports() -> list[str]:
@@ -68,7 +82,6 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
     """
     import papermill as pm
 
-    from bcm_analytics import private_files
     from bcm_analytics.reports import parameters as checks
 
     source = notebook_path(name)
@@ -79,14 +92,27 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
     params = {"db": _absolute_if_path(db), **values}
     if "audience" in checks.declared(source):
         params["audience"] = audience
+    run = private_files.run_folder(db) / f"{name}.ipynb"  # the executed notebook, kept only when a cell fails
     try:
         nb = pm.execute_notebook(
-            str(source), None, parameters=params, kernel_name="python3", progress_bar=False,
+            str(source), str(run), parameters=params, kernel_name="python3", progress_bar=False,
             record_timing=False, cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as e:
-        raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}") from None
+        raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}", kept=_keep(run, name)) from None
+    finally:
+        run.unlink(missing_ok=True)
     return private_files.write_text(out, to_html(nb), share=share and audience == "external")
+
+
+def _keep(run: Path, name: str) -> Path | None:
+    """The failed run's notebook moved to the private log folder (it holds what the page would)."""
+    kept = private_files.log_folder() / f"report-{name}-failed-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.ipynb"
+    try:
+        shutil.move(run, kept)
+    except OSError:
+        return None
+    return private_files.set_mode(kept)
 
 
 def _absolute_if_path(value):
