@@ -130,3 +130,86 @@ def test_a_draft_of_a_named_sheet_reads_that_sheet_when_it_loads(tmp_path):
     text, _ = draft([path], "phq", sheet="PHQ-9 Scores")
     assert '    sheet: "PHQ-9 Scores"' in text
     assert "sheet:" not in draft([write(tmp_path, "visits.csv", VISITS)], "lakeside", sheet="PHQ-9 Scores")[0]
+
+
+def _items(path, header):
+    """The source column (as written) each item_N of the draft reads, and the columns to decide."""
+    _, matches = choose_table(path, header)
+    return ({m.column: m.original for m in matches if m.column.startswith("item_") and m.source},
+            [m.column for m in matches if m.how == "todo"])
+
+
+PHQ9_SPELLINGS = [[f"Q{i}" for i in range(1, 10)], [f"PHQ9_Q{i}" for i in range(1, 10)], [f"Item {i}" for i in range(1, 10)],
+                  [f"phq9_{i}" for i in range(1, 10)], [f"Question {i}" for i in range(1, 10)], [f"PHQ-9 Item {i}" for i in range(1, 10)]]
+
+
+@pytest.mark.parametrize("items", PHQ9_SPELLINGS, ids=lambda h: h[-1])
+@pytest.mark.parametrize("name", ["PHQ9_Results.csv", "scores.csv"])
+def test_phq9_item_columns_draft_as_items_item_9_included(tmp_path, items, name):
+    """A PHQ-9 export's Q1..Q9 were left unread ('not read: Q1, ..., Q9'): finished as drafted,
+    the profile loaded totals without item 9, which drives the safety worklist. Nine items are a
+    PHQ-9's, named so by the file or not (a GAD-7 has seven)."""
+    header = ["Patient ID", "Date Completed", *items, "Q10", "PHQ9 Total", "Quarter"]
+    path = write(tmp_path, name, ",".join(header) + "\n")
+    mapped, todo = _items(path, header)
+    assert mapped == {f"item_{i}": items[i - 1] for i in range(1, 10)} and todo == []
+    text, _ = draft([path], "phq")
+    assert "Q10" in text.split("# not read (map them to read them): ")[1].splitlines()[0], "Q10 (how difficult) is no item"
+    assert "Quarter" in text.split("# not read (map them to read them): ")[1].splitlines()[0]
+
+
+def test_a_gad7_exports_q8_and_q9_are_not_items(tmp_path):
+    """A GAD-7 has seven items; its 8th question (how difficult) mapped as item_8 would set every
+    GAD-7 row aside ('a GAD-7 has 7 items, but item_8 is 1')."""
+    header = ["MRN", "Date", "Score", *[f"Q{i}" for i in range(1, 10)]]
+    path = write(tmp_path, "GAD7_scores.csv", ",".join(header) + "\n")
+    mapped, todo = _items(path, header)
+    assert mapped == {f"item_{i}": f"Q{i}" for i in range(1, 8)} and todo == []
+    text, _ = draft([path], "gad")
+    assert "# not an item here: 'Q8' (a GAD-7 has 7 items)" in text and "item_8:" not in text
+    assert "{value: GAD-7, assumption: every row is a GAD-7}" in text, "the instrument TODO says what the file's names say"
+    prefixed = ["MRN", "Date", *[f"GAD7_Q{i}" for i in range(1, 9)], "GAD-7 Total"]
+    mapped, _ = _items(write(tmp_path, "scores.csv", ",".join(prefixed) + "\n"), prefixed)
+    assert mapped == {f"item_{i}": f"GAD7_Q{i}" for i in range(1, 8)}
+
+
+def test_columns_that_only_look_like_items_are_not_items(tmp_path):
+    """Q10, Quarter, Item 10 are no item (Item 10 was a close spelling of item_1), nor are a
+    claims file's quarters; an unnamed form's Q8 without a Q9 (a PHQ-9's item 8, or a GAD-7's
+    difficulty question?) is TODO for a person to decide, and the profile refuses until then."""
+    header = ["MRN", "Date", "Measure", "Score", "Item 10", "Quarter", "Q10"]
+    path = write(tmp_path, "scores.csv", ",".join(header) + "\n")
+    assert _items(path, header) == ({}, [])
+    claims = ["Claim #", "Member ID", "DOS", "CPT", "Q1", "Q2", "Q3", "Q4"]
+    table, matches = choose_table(write(tmp_path, "claims_summary.csv", ",".join(claims) + "\n"), claims)
+    assert table == "claims" and not any(m.original and m.original.startswith("Q") for m in matches)
+    eight = ["MRN", "Date", "Measure", "Score", *[f"Q{i}" for i in range(1, 9)]]
+    path = write(tmp_path, "answers.csv", ",".join(eight) + "\n")
+    assert _items(path, eight) == ({f"item_{i}": f"Q{i}" for i in range(1, 8)}, ["item_8"])
+    text, _ = draft([path], "answers")
+    assert "item_8:          TODO  # 'Q8' is item 8 of a PHQ-9" in text
+    profile = write(tmp_path, "answers.yaml", text.replace("assessment_id:   TODO", "assessment_id:   mrn"))
+    with pytest.raises(ProfileError, match=r"tables.assessments.columns.item_8: still TODO"):
+        load(profile)
+
+
+def test_a_drafted_phq9_profile_loads_item_9_end_to_end(tmp_path):
+    """Draft, fill the TODOs, `bcm load --profile`: item 9 is in the store, for the safety worklist."""
+    path = write(tmp_path, "PHQ9_Results.csv", "Patient ID,Date Completed,Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8,Q9,Q10,PHQ9 Total\n"
+                 "P1,2025-01-06,1,1,1,1,1,1,1,0,2,1,9\n")
+    text, _ = draft([path], "phq")
+    text = text.replace("assessment_id:   TODO", "assessment_id:   \"patient_id || '@' || date_completed\"  #")
+    text = text.replace("instrument:      TODO", "instrument:      {value: PHQ-9, assumption: every row is a PHQ-9}  #")
+    profile = write(tmp_path, "phq.yaml", text)
+    db = tmp_path / "program.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["load", str(write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\n")),
+                               "--db", str(db)]).exit_code == 0
+    result = runner.invoke(cli, ["load", str(path), "--profile", str(profile), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "PHQ9_Results.csv: assessments: read 1 = loaded 1 + quarantined 0" in result.output
+    from bcm_analytics.warehouse import connect
+
+    con = connect(db)
+    assert con.execute("SELECT instrument, total_score, item_8, item_9 FROM staging.assessments").fetchall() == [("PHQ-9", 9, 0, 2)]
+    con.close()

@@ -192,3 +192,29 @@ def test_the_worked_example_loads_as_the_docs_say(tmp_path):
     ]
     assert con.execute("SELECT line_number, status FROM meta.quarantine").fetchall() == [(6, "waiting")]
     con.close()
+
+
+@pytest.mark.parametrize("sheet, first", [(None, "Codes"), ("logs", "Summary")])
+def test_a_profile_load_of_a_sheet_names_the_sheet_in_the_quarantine_list(tmp_path, sheet, first):
+    """Loaded through a profile, a workbook's set-aside rows were listed with no sheet: a steward
+    told "row 3" of a workbook with several sheets did not know which. The sheet read is recorded
+    as a plain `bcm load --sheet` records it: the one named, else the first visible one (a hidden
+    lookup sheet in front of the data is not it)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = first
+    wb.active.append(["code", "meaning"])
+    if sheet is None:
+        wb.active.sheet_state = "hidden"
+    ws = wb.create_sheet("Logs")
+    ws.append(["id", "patient_mrn", "contact_type", "date", "minutes"])
+    ws.append(["x1", "M1", "Follow Up", 1706810400, -5])
+    wb.save(tmp_path / "treatment_logs_feb.xlsx")
+    db, out = tmp_path / "test.duckdb", tmp_path / "q.csv"
+    args = ["load", str(tmp_path / "treatment_logs_feb.xlsx"), "--profile", "akello", "--db", str(db)]
+    result = CliRunner().invoke(cli, args + (["--sheet", sheet] if sheet else []))
+    assert result.exit_code == 0, result.output
+    listed = CliRunner().invoke(cli, ["quarantine", "--out", str(out), "--db", str(db)])
+    assert listed.exit_code == 0, listed.output
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(Path(r["source_file"]).name, r["sheet"], r["line_number"]) for r in rows] == [("treatment_logs_feb.xlsx", "Logs", "2")]

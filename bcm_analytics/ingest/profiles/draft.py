@@ -5,6 +5,11 @@ Each column of the file is matched to the canonical column it most looks like: t
 a close spelling (flagged "did you mean", to be checked). The file goes to the canonical table
 whose columns it covers best. Required columns nothing matches are written as TODO, which a
 profile refuses until a person maps them, so a draft cannot load by accident.
+
+Questionnaire item columns (Q9, Item 9, Question 9, PHQ9_Q9, phq9_9, GAD7_Q3) are matched by
+their number, never by a close spelling (item_10 is not item_1), and only up to the number of
+items of their instrument (item_items below): PHQ-9 item 9, thoughts of self-harm, drives the
+safety worklist, and a GAD-7's 8th question (how difficult) is no item.
 """
 
 from __future__ import annotations
@@ -71,13 +76,29 @@ TABLE_WORDS = {
 }
 MIN_SIMILARITY = 0.75
 
+# Questionnaire item columns, by their normalised names: a word for the item (Q9, Item 9,
+# Question 9, with the instrument in front or not: PHQ9_Q9, GAD-7 Item 3), or the instrument
+# and the number (phq9_9, GAD-7 3); an answer/score word after it is allowed (Q9 Score).
+_ANSWER = r"(?:_?(?:score|answer|response|value))?"
+ITEM_WORD = re.compile(rf"^(?:(phq|gad)_?([0-9]{{1,2}}|a)?_?)?(?:q|qn|ques|question|item)_?([0-9]{{1,2}}){_ANSWER}$")
+ITEM_AFTER_INSTRUMENT = re.compile(rf"^(phq|gad)_?([0-9]{{1,2}}|a)_([0-9]{{1,2}}){_ANSWER}$")
+# An instrument named in a file, sheet or (other) column name: PHQ-9 Scores, phq9_total, GAD7.
+INSTRUMENT_WORD = re.compile(r"(?:^|[^a-z])(phq|gad)_?([0-9]{1,2}|a)?(?![a-z0-9])")
+INSTRUMENTS = {("phq", ""): "PHQ-9", ("phq", "9"): "PHQ-9", ("phq", "a"): "PHQ-A", ("phq", "2"): "PHQ-2",
+               ("gad", ""): "GAD-7", ("gad", "7"): "GAD-7"}  # others (PHQ-15, GAD-2) are not assessments' instruments
+ITEM_COUNTS = {"PHQ-9": 9, "PHQ-A": 9, "PHQ-2": 2, "GAD-7": 7}
+# A column holding an instrument's total: PHQ-9, PHQ9 Total, gad7_score.
+TOTAL_NAME = re.compile(r"^(phq|gad)_?([0-9]{1,2}|a)?(?:_?(?:total|score|sum|total_score))?$")
+ITEMS_IN_BOTH = 7  # items 1-7 are items 1-7 whether the form is a PHQ-9 or a GAD-7
+
 
 @dataclass
 class Match:
     column: str  # canonical
     source: str | None  # normalised source column
     original: str | None  # as the file writes it
-    how: str  # exact | synonym | similar | none
+    how: str  # exact | synonym | similar | item | none | todo (a column a person must decide: `note` says why)
+    note: str = ""
 
 
 @dataclass
@@ -88,6 +109,7 @@ class FileDraft:
     header: list[str]
     matches: list[Match] = field(default_factory=list)
     sheet: str | None = None  # the sheet --sheet named, which a load must read too (not the first)
+    items: ItemPlan | None = None  # assessments: how the file's item columns were read
 
     @property
     def unmapped(self) -> list[str]:
@@ -129,12 +151,96 @@ def _json_keys(path: Path, text: str) -> list[str]:
     return list(value)
 
 
-def match_columns(spec: TableSpec, names: list[str]) -> list[Match]:
-    """The best source column for each canonical column, each source column used once."""
+@dataclass
+class ItemPlan:
+    """A file's questionnaire item columns: which fill which item, and which are left, and why."""
+
+    instrument: str | None  # the one instrument the file's names say, if they say one
+    mapped: dict[str, str] = field(default_factory=dict)  # item_9 -> normalised source column
+    todo: dict[str, str] = field(default_factory=dict)  # item_8 -> why a person must decide
+    left: dict[str, str] = field(default_factory=dict)  # source column as written -> why it is not an item
+    sources: set[str] = field(default_factory=set)  # every normalised column read as an item (of any instrument)
+
+
+def _instrument(inst: str | None, version: str | None) -> str | None:
+    return INSTRUMENTS.get((inst, version or ""), "other") if inst else None
+
+
+def item_items(names: list[str], context: str = "") -> ItemPlan:
+    """Which item columns of a file fill item_1 ... item_9 (`context`: the file and sheet names).
+
+    The instrument is the one the item columns name (PHQ9_Q9), else the one the file, sheet and
+    other column names name (phq9_scores.csv, 'PHQ-9 Scores', 'PHQ9 Total'). Known, its items
+    1 to its count are mapped (a GAD-7's Q8 and Q9 are not: its 8th question is how difficult).
+    Not known (none named, or both), items are mapped by number only when the file has items 1
+    to 7 at least (those mean the same in either form); items 8 and 9 when it has all nine (a
+    9-item form: no GAD-7); an 8 or a 9 otherwise is left TODO for a person to decide. Item
+    columns of two instruments in one row are all left TODO: each instrument needs its own map.
+    """
+    parsed: dict[str, tuple[str | None, int, str]] = {}  # normalised -> (instrument, number, as written)
+    evidence = {_instrument(*m.groups()) for m in INSTRUMENT_WORD.finditer(normalise(context))}
+    for name in names:
+        src = normalise(name)
+        m = ITEM_WORD.match(src) or ITEM_AFTER_INSTRUMENT.match(src)
+        if m and 1 <= int(m[3]) <= 9:
+            parsed.setdefault(src, (_instrument(m[1], m[2]), int(m[3]), name))
+        else:
+            evidence |= {_instrument(*w.groups()) for w in INSTRUMENT_WORD.finditer(src)}
+    plan = ItemPlan(None, sources=set(parsed))
+    for src, (inst, n, name) in parsed.items():
+        if inst == "other":
+            plan.left[name] = "an item of an instrument assessments do not hold"
+    named = {inst for inst, _, _ in parsed.values() if inst and inst != "other"}
+    if len(named) > 1:
+        for n in range(1, 10):
+            candidates = [f"{name} ({inst})" for inst, k, name in parsed.values() if k == n and inst in named]
+            if candidates:
+                plan.todo[f"item_{n}"] = (f"{' or '.join(candidates)}? items of {' and '.join(sorted(named))} in one row: "
+                                          "one table map per instrument from this source (docs/profiles.md)")
+        return plan
+    evidence.discard(None)
+    evidence.discard("other")
+    plan.instrument = next(iter(named)) if named else next(iter(evidence)) if len(evidence) == 1 else None
+    ours = {src: (n, name) for src, (inst, n, name) in parsed.items() if inst in (None, plan.instrument)}
+    numbers = {n for n, _ in ours.values()}
+    run = next(k for k in range(10) if k + 1 not in numbers or k == 9)
+    for src, (n, name) in ours.items():
+        column = f"item_{n}"
+        if column in plan.mapped or column in plan.todo:
+            plan.left[name] = f"another column is {column}"
+        elif plan.instrument:
+            if n <= ITEM_COUNTS[plan.instrument]:
+                plan.mapped[column] = src
+            else:
+                plan.left[name] = f"a {plan.instrument} has {ITEM_COUNTS[plan.instrument]} items"
+        elif run < ITEMS_IN_BOTH:
+            plan.left[name] = f"items 1-{ITEMS_IN_BOTH} are not all there, so these may not be questionnaire items"
+        elif n <= ITEMS_IN_BOTH or run == 9:
+            plan.mapped[column] = src
+        else:
+            plan.todo[column] = (f"'{name}' is item {n} of a PHQ-9, but the file names no instrument and has no "
+                                 f"{'item 9' if n == 8 else 'item 8'} (a GAD-7's 8th question is how difficult, no item): "
+                                 f"map it if the form is a PHQ-9, delete this line if it is a GAD-7")
+    return plan
+
+
+def match_columns(spec: TableSpec, names: list[str], context: str = "") -> list[Match]:
+    """The best source column for each canonical column, each source column used once.
+    Questionnaire items are matched by number (item_items; `context`: file and sheet names)."""
     normal = {normalise(n): n for n in names}
+    plan = item_items(names, context) if any(c.startswith("item_") for c in spec.column_names) else None
     candidates = []
     for col in spec.column_names:
+        if plan and col.startswith("item_"):
+            if col in plan.mapped:
+                candidates.append((0.95, col, plan.mapped[col], "item"))
+            continue
+        if plan and plan.instrument and col == "total_score":  # the total of the file's instrument: PHQ9 Total
+            candidates += [(0.9, col, src, "synonym") for src in normal
+                           if (t := TOTAL_NAME.match(src)) and _instrument(t[1], t[2]) == plan.instrument]
         for src in normal:
+            if plan and src in plan.sources:
+                continue  # an item column is no other column
             score, how = _similarity(col, src)
             if score:
                 candidates.append((score, col, src, how))
@@ -145,7 +251,9 @@ def match_columns(spec: TableSpec, names: list[str]) -> list[Match]:
         taken_cols.add(col)
         taken_src.add(src)
         chosen[col] = Match(col, src, normal[src], how)
-    return [chosen.get(c, Match(c, None, None, "none")) for c in spec.column_names]
+    todo = plan.todo if plan else {}
+    return [chosen.get(c) or (Match(c, None, None, "todo", todo[c]) if c in todo else Match(c, None, None, "none"))
+            for c in spec.column_names]
 
 
 def _similarity(canonical: str, source: str) -> tuple[float, str]:
@@ -158,15 +266,16 @@ def _similarity(canonical: str, source: str) -> tuple[float, str]:
     return (ratio * 0.8, "similar") if ratio >= MIN_SIMILARITY else (0.0, "none")
 
 
-def choose_table(path: Path, names: list[str]) -> tuple[str, list[Match]]:
+def choose_table(path: Path, names: list[str], sheet: str | None = None) -> tuple[str, list[Match]]:
     """The canonical table the file covers best (its name breaks ties); FileRefused when it
     looks like none, listing the columns found."""
     stem = path.stem.lower()
     best = None
     for spec in table_specs().values():
-        matches = match_columns(spec, names)
+        matches = match_columns(spec, names, f"{path.stem} {sheet or ''}")
         found = [m for m in matches if m.source]
-        score = sum(1.0 if m.how == "exact" else 0.8 if m.how == "synonym" else 0.4 for m in found)
+        score = sum(1.0 if m.how == "exact" else 0.8 if m.how in ("synonym", "item") else 0.4 for m in found)
+        score += sum(0.4 for m in matches if m.how == "todo")  # item columns a person must assign are items still
         score += sum(0.5 for m in found if m.column in spec.required)
         if stem.startswith(spec.file) or any(w in stem for w in TABLE_WORDS.get(spec.name, [])):
             score += 1.5
@@ -183,9 +292,11 @@ def draft(paths: list[Path], name: str, sheet: str | None = None) -> tuple[str, 
     used_sources = set()
     for path in paths:
         names = header(path, sheet)
-        table, matches = choose_table(path, names)
+        in_sheet = sheet if excel.is_excel(path) else None
+        table, matches = choose_table(path, names, in_sheet)
         source = _source_name(path, used_sources)
-        drafts.append(FileDraft(path, source, table, names, matches, sheet if excel.is_excel(path) else None))
+        items = item_items(names, f"{path.stem} {in_sheet or ''}") if table == "assessments" else None
+        drafts.append(FileDraft(path, source, table, names, matches, in_sheet, items))
     return render(name, drafts), drafts
 
 
@@ -249,16 +360,26 @@ def render(name: str, drafts: list[FileDraft]) -> str:
             width = max(len(c) for c in specs[table].column_names) + 1
             for m in d.matches:
                 required = m.column in specs[table].required
-                if m.source is None and not required:
+                if m.source is None and not required and m.how != "todo":
                     continue
                 key = f"{indent}  {m.column + ':':<{width}}"
-                if m.source is None:
-                    lines.append(f"{key} TODO  # required: no column of {d.path.name} looks like {m.column}")
+                if m.how == "todo":
+                    lines.append(f"{key} TODO  # {m.note}")
+                elif m.source is None:
+                    hint = ""
+                    if m.column == "instrument" and d.items and d.items.instrument:
+                        hint = (f"; the file's items are {d.items.instrument}'s: {{value: {d.items.instrument}, "
+                                f"assumption: every row is a {d.items.instrument}}} if it holds no other")
+                    lines.append(f"{key} TODO  # required: no column of {d.path.name} looks like {m.column}{hint}")
                 elif m.how == "similar":
                     lines.append(f"{key} {m.source}  # CHECK: '{m.original}' (did you mean {m.column}?)")
                 else:
                     note = "" if m.original == m.source else f"  # '{m.original}'"
+                    if m.how == "item" and d.items and d.items.instrument:
+                        note = f"  # '{m.original}': {d.items.instrument} item {m.column[5:]}"
                     lines.append(f"{key} {m.source}{note}")
+            for original, why in (d.items.left.items() if d.items else ()):
+                lines.append(f"{indent}  # not an item here: '{original}' ({why})")
     return "\n".join(lines) + "\n"
 
 

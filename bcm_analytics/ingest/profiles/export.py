@@ -45,6 +45,7 @@ class TableRows:
     table: str
     layers: list[pa.Table]
     sha256: list[str]
+    sheet: str | None = None  # a workbook's sheet the rows come from (recorded in meta.load_log.read_options)
 
     @property
     def rows(self) -> int:
@@ -100,7 +101,8 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
                 tables = mapping.map_tables(con, profile)
             except duckdb.Error as e:
                 raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
-            rows = [r for t in tables for r in _table_rows(con, t)]
+            sheets = {str(r.path): r.sheet for r in reads if r.sheet}
+            rows = [r for t in tables for r in _table_rows(con, t, sheets)]
             files = [_file_use(con, profile, r) for r in reads]
         finally:
             con.close()
@@ -125,7 +127,8 @@ def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
         results = []
         try:
             for layer, sha256 in zip(rows.layers, rows.sha256):
-                source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}")
+                source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}",
+                                     sheet=rows.sheet)
                 results.append(load_file(con, source, options=options))
         except FileRefused as refused:
             yield rows, refused
@@ -205,7 +208,8 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
 
 
-def _table_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[TableRows]:
+def _table_rows(con: duckdb.DuckDBPyConnection, table: str, sheets: dict[str, str]) -> list[TableRows]:
+    """A table's mapped rows per source file, in layers; `sheets` names the sheet read of each workbook."""
     spec = table_specs()[table]
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall() if not r[0].startswith("_")]
     key = ", ".join(c for c in spec.key if c in cols) or "_record"
@@ -223,7 +227,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, table: str) -> list[TableRows]:
             ).to_arrow_table()
             tables.append(rows)
             digests.append(_digest(table, layer, rows))
-        out.append(TableRows(Path(path), table, tables, digests))
+        out.append(TableRows(Path(path), table, tables, digests, sheets.get(path)))
     con.execute("DROP TABLE _layered")
     return out
 

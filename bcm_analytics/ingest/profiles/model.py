@@ -59,7 +59,7 @@ class SourceSpec(Strict):
 
     files: list[str] = Field(min_length=1)  # file-name patterns (fnmatch, case-insensitive): "observations*.csv"
     format: Literal["csv", "xlsx", "json", "fhir"] | None = None  # default: from the file's suffix
-    sheet: str | None = None  # xlsx: the sheet to read (default: the first)
+    sheet: str | None = None  # xlsx: the sheet to read (default: the first visible one)
     columns: list[str] = []  # required: a file without one of them is refused, naming what it has
     optional_columns: list[str] = []  # read when present, empty when not
     description: str | None = None

@@ -50,6 +50,7 @@ class Read:
     records: int
     sha256: str
     kinds: dict[str, int] = field(default_factory=dict)  # fhir: resources by type
+    sheet: str | None = None  # xlsx: the sheet read (the one named, else the first visible one)
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -153,7 +154,7 @@ def _read_sheet(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, sh
     original = dict(zip(names, data.header))
     count = _insert(con, m, spec, "_sheet", position, original)
     con.execute("DROP TABLE _sheet")
-    return Read(m.path, m.source, count, data.sha256)
+    return Read(m.path, m.source, count, data.sha256, sheet=data.name)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, folder: Path) -> Read:
