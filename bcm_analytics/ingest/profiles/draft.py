@@ -8,7 +8,7 @@ profile refuses until a person maps them, so a draft cannot load by accident.
 
 Questionnaire item columns (Q9, Item 9, Question 9, PHQ9_Q9, phq9_9, GAD7_Q3) are matched by
 their number, never by a close spelling (item_10 is not item_1), and only up to the number of
-items of their instrument (item_items below): PHQ-9 item 9, thoughts of self-harm, drives the
+items of their instrument (item_plan below): PHQ-9 item 9, thoughts of self-harm, drives the
 safety worklist, and a GAD-7's 8th question (how difficult) is no item.
 """
 
@@ -166,7 +166,7 @@ def _instrument(inst: str | None, version: str | None) -> str | None:
     return INSTRUMENTS.get((inst, version or ""), "other") if inst else None
 
 
-def item_items(names: list[str], context: str = "") -> ItemPlan:
+def item_plan(names: list[str], context: str = "") -> ItemPlan:
     """Which item columns of a file fill item_1 ... item_9 (`context`: the file and sheet names).
 
     The instrument is the one the item columns name (PHQ9_Q9), else the one the file, sheet and
@@ -226,9 +226,9 @@ def item_items(names: list[str], context: str = "") -> ItemPlan:
 
 def match_columns(spec: TableSpec, names: list[str], context: str = "") -> list[Match]:
     """The best source column for each canonical column, each source column used once.
-    Questionnaire items are matched by number (item_items; `context`: file and sheet names)."""
+    Questionnaire items are matched by number (item_plan; `context`: file and sheet names)."""
     normal = {normalise(n): n for n in names}
-    plan = item_items(names, context) if any(c.startswith("item_") for c in spec.column_names) else None
+    plan = item_plan(names, context) if any(c.startswith("item_") for c in spec.column_names) else None
     candidates = []
     for col in spec.column_names:
         if plan and col.startswith("item_"):
@@ -295,7 +295,7 @@ def draft(paths: list[Path], name: str, sheet: str | None = None) -> tuple[str, 
         in_sheet = sheet if excel.is_excel(path) else None
         table, matches = choose_table(path, names, in_sheet)
         source = _source_name(path, used_sources)
-        items = item_items(names, f"{path.stem} {in_sheet or ''}") if table == "assessments" else None
+        items = item_plan(names, f"{path.stem} {in_sheet or ''}") if table == "assessments" else None
         drafts.append(FileDraft(path, source, table, names, matches, in_sheet, items))
     return render(name, drafts), drafts
 
