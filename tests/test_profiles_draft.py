@@ -158,6 +158,16 @@ def test_phq9_item_columns_draft_as_items_item_9_included(tmp_path, items, name)
     assert "Quarter" in text.split("# not read (map them to read them): ")[1].splitlines()[0]
 
 
+@pytest.mark.parametrize("date", ["Visit Date", "Screening Date", "Date Administered"])
+def test_a_score_exports_visit_or_screening_date_drafts_as_administered_on(tmp_path, date):
+    """'Visit Date' beside Q1..Q9 was left unread, administered_on TODO: the date a score was
+    taken is what its follow-up windows count from."""
+    header = ["Patient ID", date, *[f"Q{i}" for i in range(1, 10)], "PHQ9 Total"]
+    table, matches = choose_table(write(tmp_path, "phq9_export.csv", ",".join(header) + "\n"), header)
+    assert table == "assessments"
+    assert {m.column: m.original for m in matches if m.source}["administered_on"] == date
+
+
 def test_a_gad7_exports_q8_and_q9_are_not_items(tmp_path):
     """A GAD-7 has seven items; its 8th question (how difficult) mapped as item_8 would set every
     GAD-7 row aside ('a GAD-7 has 7 items, but item_8 is 1')."""
