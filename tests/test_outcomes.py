@@ -308,3 +308,16 @@ def test_a_store_with_time_logs_and_no_scores_says_so(program):
     con = program([patient("P1")], [], [minutes("P1", "2025-01-12")])
     assert prepare(con).scores_gap_note("2025-01").startswith(
         "The store holds no scores: every follow-up window reads as without a score and every patient as not improving.")
+
+
+def test_program_measures_leave_out_patients_who_died_or_went_to_hospice(program):
+    """DRR-E / CMS159 exclude death and hospice (outcome_measures.md section 3), however the export
+    spells the reason: 'died' is what the built-in synthea and fhir profiles write for a death,
+    'Deceased' what a registry export may write. Each left in would count as a window closed
+    without a follow-up score: 2 of 2 remitting would read 2 of 5."""
+    reasons = {"KEEP": "goals_met", "DIED": "died", "DECEASED": "Deceased", "HOSPICE": "hospice", "PALL": "Palliative_Care"}
+    con = program([patient(p, discharged=day(100), discharge_reason=r) for p, r in reasons.items()] + [patient("OPEN")],
+                  [score(p, day(0), 20) for p in [*reasons, "OPEN"]] + [score("KEEP", day(150), 3), score("OPEN", day(150), 3)])
+    six = prepare(con, LATE).program_measures("2025-01", "2025-01").set_index(["instrument", "window_name"]).loc[("PHQ-9", "6m")]
+    assert (six["eligible"], six["denominator"], six["measured"], six["remitters"]) == (2, 2, 2, 2)
+
