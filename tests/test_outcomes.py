@@ -321,3 +321,15 @@ def test_program_measures_leave_out_patients_who_died_or_went_to_hospice(program
     six = prepare(con, LATE).program_measures("2025-01", "2025-01").set_index(["instrument", "window_name"]).loc[("PHQ-9", "6m")]
     assert (six["eligible"], six["denominator"], six["measured"], six["remitters"]) == (2, 2, 2, 2)
 
+
+
+def test_program_measures_start_at_age_12_at_enrolment(program):
+    """Enrolled 2025-01-06: born 2013-01-06 is 12 that day (in), born 2013-01-07 is 11 (out);
+    an unknown birth date is kept."""
+    births = {"AGE12": "2013-01-06", "AGE11": "2013-01-07", "NOBIRTH": ""}
+    con = program([patient(p, birth_date=b) for p, b in births.items()],
+                  [score(p, day(0), 20) for p in births] + [score(p, day(150), 3) for p in births])
+    counts = prepare(con, LATE).measure_counts("2025-01", "2025-01")
+    six = counts[(counts["window_name"] == "6m") & (counts["instrument"] == "PHQ-9")].set_index(["dimension", "stratum"])
+    assert six.loc[("program", "All"), "eligible"] == 2
+    assert six.loc[("age_band", "12-17"), "eligible"] == 1 and six.loc[("age_band", "Unknown"), "eligible"] == 1
