@@ -141,3 +141,24 @@ def test_the_follow_up_note_says_the_last_month_is_not_complete():
     assert co.follow_up_note(run, follow[follow["month"] < "2026-10-01"], "month") == "", "September's 4 weeks have all passed"
     rolled = pd.DataFrame({"month": pd.to_datetime(["2025-11-01"]), "period": ["Nov 2025 - Oct 2026"]})
     assert "Nov 2025 - Oct 2026 covers only" in co.follow_up_note(run, rolled, "period")
+
+
+def test_follow_up_and_case_review_boundaries_in_days(load_rows, store):
+    """Assessed Jan 6: a contact on day 28 (Feb 3) is within 4 weeks, day 29 (Feb 4) is not.
+    As of Apr 30, not improving (baseline 20, no score since): a psychiatric case review on
+    day -59 (Mar 2) is in the last 60 days, one on day -60 (Mar 1) is not, so that patient
+    needs one (the contacted-in-30-days rule counts the same way)."""
+    load_rows("patients", [patient(p, "CM1", "2025-01-06") for p in ("F28", "F29", "R59", "R60")])
+    load_rows("time_logs", [
+        log("A1", "F28", "2025-01-06", "assessment", "in_person"), log("C1", "F28", "2025-02-03", "follow_up_contact", "phone"),
+        log("A2", "F29", "2025-01-06", "assessment", "in_person"), log("C2", "F29", "2025-02-04", "follow_up_contact", "phone"),
+        log("V1", "R59", "2025-03-02", "caseload_review", "none"), log("V2", "R60", "2025-03-01", "caseload_review", "none"),
+    ])
+    load_rows("assessments", [phq9(f"S{p}", p, "2025-01-06", 20) for p in ("F28", "F29", "R59", "R60")])
+    run = prepare(store, "2025-04-30")
+    january = program_months(run).loc["2025-01"]
+    assert (january["assessed"], january["followed_up"]) == (4, 1)  # R59/R60: assessed at their baseline, no contact
+    lists = cl.worklists(run)
+    assert lists["needs_case_review"]["patient_id"].tolist() == ["F28", "F29", "R60"]
+    april = cl.caseload_months(run, "2025-04", "2025-04").iloc[0]  # the program row comes first
+    assert (april["clinic"], april["care_manager"], april["not_improving"], april["not_improving_no_review"]) == ("All", "All", 4, 3)

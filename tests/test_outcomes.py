@@ -308,3 +308,58 @@ def test_a_store_with_time_logs_and_no_scores_says_so(program):
     con = program([patient("P1")], [], [minutes("P1", "2025-01-12")])
     assert prepare(con).scores_gap_note("2025-01").startswith(
         "The store holds no scores: every follow-up window reads as without a score and every patient as not improving.")
+
+
+def test_program_measures_leave_out_patients_who_died_or_went_to_hospice(program):
+    """DRR-E / CMS159 exclude death and hospice (outcome_measures.md section 3), however the export
+    spells the reason: 'died' is what the built-in synthea and fhir profiles write for a death,
+    'Deceased' what a registry export may write. Each left in would count as a window closed
+    without a follow-up score: 2 of 2 remitting would read 2 of 5."""
+    reasons = {"KEEP": "goals_met", "DIED": "died", "DECEASED": "Deceased", "HOSPICE": "hospice", "PALL": "Palliative_Care"}
+    con = program([patient(p, discharged=day(100), discharge_reason=r) for p, r in reasons.items()] + [patient("OPEN")],
+                  [score(p, day(0), 20) for p in [*reasons, "OPEN"]] + [score("KEEP", day(150), 3), score("OPEN", day(150), 3)])
+    six = prepare(con, LATE).program_measures("2025-01", "2025-01").set_index(["instrument", "window_name"]).loc[("PHQ-9", "6m")]
+    assert (six["eligible"], six["denominator"], six["measured"], six["remitters"]) == (2, 2, 2, 2)
+
+
+
+def test_program_measures_start_at_age_12_at_enrolment(program):
+    """Enrolled 2025-01-06: born 2013-01-06 is 12 that day (in), born 2013-01-07 is 11 (out);
+    an unknown birth date is kept."""
+    births = {"AGE12": "2013-01-06", "AGE11": "2013-01-07", "NOBIRTH": ""}
+    con = program([patient(p, birth_date=b) for p, b in births.items()],
+                  [score(p, day(0), 20) for p in births] + [score(p, day(150), 3) for p in births])
+    counts = prepare(con, LATE).measure_counts("2025-01", "2025-01")
+    six = counts[(counts["window_name"] == "6m") & (counts["instrument"] == "PHQ-9")].set_index(["dimension", "stratum"])
+    assert six.loc[("program", "All"), "eligible"] == 2
+    assert six.loc[("age_band", "12-17"), "eligible"] == 1 and six.loc[("age_band", "Unknown"), "eligible"] == 1
+
+
+def test_windows_count_from_a_baseline_taken_before_enrolment(program):
+    """Baseline 20 on day -14 (the earliest a baseline may come): the 6-month window is days
+    120-240 after that score, enrolment days 106-226, so day 226 is in it and day 227 is not."""
+    con = program([patient("P1")], [score("P1", day(-14), 20), score("P1", day(0), 18), score("P1", day(226), 4),
+                                    score("P1", day(227), 19)])
+    row = outcomes(con).loc["P1"]
+    assert (row["baseline_score"], row["score_6m"], row["remission_6m_status"]) == (20, 4, "met")
+    assert prepare(con, day(225)).patients().iloc[0]["remission_6m_status"] == "pending"
+    assert prepare(con, day(226)).patients().iloc[0]["remission_6m_status"] == "met"
+
+
+def test_a_phqa_baseline_and_phq9_follow_up_are_one_series(program):
+    """PHQ-A is measured as PHQ-9: a teen's PHQ-A 20 at baseline and PHQ-9 8 on day 150 is a response."""
+    con = program([patient("P1", birth_date="2010-03-01")], [score("P1", day(0), 20, "PHQ-A"), score("P1", day(150), 8)])
+    out = patient_outcomes(con, LATE)
+    assert out["instrument"].tolist() == ["PHQ-9"]
+    assert out.iloc[0][["baseline_score", "score_6m", "response_6m_status", "remission_6m_status"]].tolist() == [20, 8, "met", "not_met"]
+
+
+def test_no_score_since_baseline_is_not_improving(program):
+    """Open episode, baseline 20 and nothing since: not improving from day 70 (no evidence of change);
+    discharged, it is no longer flagged (treat to target is for open episodes)."""
+    con = program([patient("OPEN"), patient("GONE", discharged=day(50), discharge_reason="moved")],
+                  [score("OPEN", day(0), 20), score("GONE", day(0), 20)])
+    assert prepare(con, day(69)).patients().set_index("patient_id")["not_improving"].to_dict() == {"GONE": None, "OPEN": False}
+    out = prepare(con, day(70)).patients().set_index("patient_id")
+    assert out.loc["OPEN", "not_improving"] == True and pd.isna(out.loc["GONE", "not_improving"])  # noqa: E712
+    assert pd.isna(out.loc["OPEN", "response"]) and pd.isna(out.loc["OPEN", "remission"])
