@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
-from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, discover, load_paths
+from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_replaces, discover, load_paths
+from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
 from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 
@@ -39,11 +40,20 @@ def names(columns: list[str], shown: int = 12) -> str:
     return ", ".join(c or "(a column with no name: a delimiter at the end of the header?)" for c in columns[:shown]) + more
 
 
-def summary_line(path: Path, result: FileResult | FileRefused) -> str:
+def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | None = None) -> str:
+    """One file's line; `replaces` is the load `bcm load --replaces` named (said when nothing loaded)."""
     if isinstance(result, FileRefused):
         return f"{path}: refused: {result.problem}"
     if result.already_loaded:
-        return f"{path}: {result.table}: already loaded (load {result.load_id}); nothing changed"
+        line = f"{path}: {result.table}: already loaded (load {result.load_id}); nothing changed"
+        if replaces is None:
+            return line
+        if replaces == result.load_id:
+            return line + f" (it is the file of load {replaces} itself, not a corrected copy: --replaces closed nothing)"
+        if replaces == result.replaces:
+            return line + f" (load {result.load_id} replaced load {replaces} then)"
+        return line + (f" (--replaces {replaces} applies when a corrected copy loads, and this one loaded before:"
+                       f" load {replaces}'s entries are unchanged)")
     extra = f"; extra columns kept in raw: {names(result.extra_columns)}" if result.extra_columns else ""
     if result.header_line > 1:
         above = "line 1" if result.header_line == 2 else f"lines 1-{result.header_line - 1}"
@@ -59,10 +69,12 @@ def summary_line(path: Path, result: FileResult | FileRefused) -> str:
         extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "
                   "another way (123.0 for 123, 123 for 00123: ids a spreadsheet turned into numbers?)")
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
+    if result.replaces is not None:
+        admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"
     return (
         f"{path}: {result.table}: read {result.rows_read:,} = loaded {result.rows_loaded:,}{changed}"
         f" + quarantined {result.rows_quarantined:,}{waiting} + duplicates {result.rows_duplicate:,}"
-        f"  [{result.seconds:.1f} s]{admitted}{extra}"
+        f"  [load {result.load_id}, {result.seconds:.1f} s]{admitted}{extra}"  # the load id --replaces and `bcm quarantine` name
     )
 
 
@@ -88,15 +100,22 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
         click.echo(f"{path}: ignored ({why})")
     if not files:
         fail("nothing to load: no canonical export files (clinics, patients, time_logs, assessments, claims) found")
+    if options.replaces is not None:
+        check_one_copy(db, files, options)
     created = not Path(db).exists()
     con = connect(db, timezone=timezone)
     results = []
     sizes = {p: p.stat().st_size if p.is_file() else 0 for p in files}
     bar = tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
     try:
+        if options.replaces is not None:
+            try:
+                check_replaces(con, options.replaces, table_for(files[0], options.table).name)
+            except FileRefused as refused:
+                fail(f"{files[0]}: refused: {refused.problem}; nothing was loaded")
         for path, result in load_paths(con, files, options, progress=lambda p: bar.set_description(f"loading {p.name}")):
             bar.update(sizes.get(path, 0))
-            bar.write(summary_line(path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
+            bar.write(summary_line(path, result, options.replaces), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
         if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
             bar.set_description("updating the marts")
@@ -109,6 +128,16 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
         if created and not any(isinstance(r, FileResult) for r in results):
             remove_store(Path(db))
     return results
+
+
+def check_one_copy(db: Path, files: list[Path], options: LoadOptions) -> None:
+    """--replaces LOAD_ID: one file, the corrected copy of that load, into a store that has it."""
+    if len(files) != 1:
+        shown = ", ".join(p.name for p in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        fail(f"--replaces {options.replaces} takes one file, the corrected copy of load {options.replaces}; "
+             f"given {len(files)} ({shown}): load the others without --replaces")
+    if not Path(db).exists():
+        fail(f"--replaces {options.replaces}: no store at {db}, so no load {options.replaces} to replace")
 
 
 def remove_store(db: Path) -> None:
@@ -129,8 +158,12 @@ def remove_store(db: Path) -> None:
 @click.option("--profile", "profile_name", metavar="NAME|FILE.yaml",
               help="Read an export from another system through a mapping profile (built in: synthea, fhir, akello; see `bcm profile`).")
 @click.option("--sheet", show_default="the first", help="Excel workbooks: the sheet to read.")
+@click.option("--replaces", type=click.IntRange(min=1), metavar="LOAD_ID",
+              help="The file is a corrected copy of load LOAD_ID (the number `bcm load` printed, the load_id column of "
+                   "`bcm quarantine`): when it loads, that load's rows still open or waiting in the quarantine are "
+                   "closed (superseded); rows still wrong are set aside again under the new load. One file only.")
 def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool, profile_name: str | None,
-         sheet: str | None) -> None:
+         sheet: str | None, replaces: int | None) -> None:
     """Load export files or folders (CSV, Parquet or Excel .xlsx) into the store.
 
     Each file loads whole or not at all; rows that break a contract go to the quarantine with
@@ -138,6 +171,10 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
     says its table (time_logs_2025-01.csv), or --table does. Columns outside the canonical
     format are dropped (named in the load line) unless --keep-extra-columns. --profile reads
     another system's export (docs/profiles.md).
+
+    A steward who fixed rows set aside by load 2 loads the corrected file with --replaces 2:
+    the entries of load 2 close even where the fix changed a row's key (a wrong patient id),
+    which a plain load leaves listed. Rows load 2 stored are not removed.
     """
     started = time.perf_counter()
     if profile_name:
@@ -145,9 +182,12 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 
         if table:
             fail("--table does not go with --profile: the profile says which table each file feeds")
+        if replaces is not None:
+            fail("--replaces does not go with --profile yet: load the corrected export with --profile alone")
         results = run_profile_load(db, list(paths), timezone, profile_name, sheet)
     else:
-        results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns, sheet=sheet))
+        results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns, sheet=sheet,
+                                                                   replaces=replaces))
     refused = [r for r in results if isinstance(r, FileRefused)]
     where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
     loaded = len({r.path for r in results if isinstance(r, FileResult)})

@@ -8,6 +8,11 @@ Every row read ends in exactly one place: staging (loaded), the quarantine (with
 reasons), or counted as a duplicate. A row set aside only because what it refers to is not
 loaded yet (a time log whose patient comes in a later export) waits in the quarantine and is
 admitted by the first load that supplies it.
+
+A file loaded as a corrected copy of an earlier load (LoadOptions.replaces) closes, when it
+loads, every quarantine entry of that load still open or waiting for its table: the rows were
+fixed in the copy (under a changed key they would stay open for ever otherwise), and rows still
+wrong in it are set aside again under the new load.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ class FileResult:
     rows_admitted: int = 0  # rows of earlier loads this load admitted from the quarantine
     rows_waiting_like_known: int = 0  # of rows_waiting: naming a loaded patient as a spreadsheet rewrites ids (123.0)
     header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
+    replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
+    rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
 
     @property
     def adds_up(self) -> bool:
@@ -65,6 +72,7 @@ class LoadOptions:
     sheet: str | None = None  # Excel workbooks: the sheet to read (default: the first; `bcm load --sheet`)
     two_digit_year_pivot: int | None = None  # read 2-digit years (2/10/25) as the year in [pivot, pivot + 99]; None: set them aside
     keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
+    replaces: int | None = None  # the file is a corrected copy of this earlier load: its open entries close (`bcm load --replaces`)
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -116,13 +124,18 @@ def load_file(
     if not isinstance(path, ArrowSource) and excel.is_excel(path):
         path = excel.excel_source(Path(path), table or options.table, options.sheet)
     src = describe(path) if isinstance(path, ArrowSource) else inspect(path, table or options.table)
+    if options.replaces is not None:
+        check_replaces(con, options.replaces, src.table.name, src.path)
     prev = con.execute(
-        "SELECT load_id, rows_read FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
+        "SELECT load_id, rows_read, replaces_load FROM meta.load_log WHERE file_hash = ? AND table_name = ?",
         [src.sha256, src.table.name],
     ).fetchall()
     if prev:
-        load_id, rows_read = prev[0]
-        return FileResult(src.path, src.table.name, load_id, rows_read=rows_read, rows_duplicate=rows_read, already_loaded=True)
+        load_id, rows_read, replaced = prev[0]
+        # Nothing is loaded, so nothing is replaced (with or without options.replaces): `replaces` is
+        # what that earlier load replaced, if anything.
+        return FileResult(src.path, src.table.name, load_id, rows_read=rows_read, rows_duplicate=rows_read, already_loaded=True,
+                          replaces=replaced)
     install_macros(con)
     # Past the landing nothing depends on row order, so DuckDB may insert in parallel; and
     # the library never prints (DuckDB's own progress bar included).
@@ -143,6 +156,21 @@ def load_file(
             rows.drop_temp_tables(con)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def check_replaces(con: duckdb.DuckDBPyConnection, load_id: int, table: str, path: str | Path = "") -> None:
+    """Raise FileRefused (one line) unless `load_id` is a load of `table` in the store: a file can
+    be a corrected copy only of a load of its own table. Reads only; the store is unchanged."""
+    found = con.execute("SELECT table_name, source_file FROM meta.load_log WHERE load_id = ?", [load_id]).fetchall()
+    if not found:
+        last = con.execute("SELECT max(load_id) FROM meta.load_log").fetchall()[0][0]
+        loads = f"its loads are 1-{last}" if last else "it has no loads"
+        raise FileRefused(path, f"--replaces {load_id}: the store has no load {load_id} ({loads}; "
+                                "`bcm quarantine` lists the load of each set-aside row)")
+    loaded, source = found[0]
+    if loaded != table:
+        raise FileRefused(path, f"--replaces {load_id}: load {load_id} loaded {loaded} ({Path(source).name}), "
+                                f"this file is {table}; a corrected copy replaces a load of its own table")
 
 
 def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
@@ -166,6 +194,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first))
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
+    # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
+    closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0
     started_at = con.execute("SELECT now()").fetchall()[0][0]
     store_raw(con, src, landed, load_id)
     rejected = landed.rejected
@@ -176,21 +206,24 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
     rows.supersede_open(con, load_id, spec)
+    if options.replaces is not None:
+        rows.supersede_replaced(con, options.replaces, spec)
 
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
-        header_line=src.header_line, rows_waiting_like_known=like_known,
+        header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,
              rows_read, rows_loaded, rows_changed, rows_quarantined, rows_duplicate, rows_admitted_from_quarantine,
-             extra_columns, started_at, finished_at, bcm_version, read_options)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)""",
+             extra_columns, started_at, finished_at, bcm_version, read_options, replaces_load, rows_closed_of_replaced)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)""",
         [load_id, spec.name, str(src.path), src.sha256, src.format, src.encoding, src.delimiter,
          result.rows_read, result.rows_loaded, result.rows_changed, result.rows_quarantined,
-         result.rows_duplicate, admitted, result.extra_columns, started_at, __version__, json.dumps(read_options)],
+         result.rows_duplicate, admitted, result.extra_columns, started_at, __version__, json.dumps(read_options),
+         options.replaces, closed],
     )
     return result
 

@@ -272,6 +272,28 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     )
 
 
+def replaced_entries(con: duckdb.DuckDBPyConnection, replaced: int, table: str) -> int:
+    """The entries of load `replaced` for the table still open or waiting (before a corrected copy loads)."""
+    return con.execute(
+        "SELECT count(*) FROM meta.quarantine WHERE load_id = ? AND table_name = ? AND status IN ('open', 'waiting')",
+        [replaced, table],
+    ).fetchall()[0][0]
+
+
+def supersede_replaced(con: duckdb.DuckDBPyConnection, replaced: int, spec: TableSpec) -> None:
+    """Mark superseded every entry of load `replaced` for the table still open or waiting: this load
+    is a corrected copy of its file (`bcm load --replaces`), so whatever it set aside was fixed here
+    or is set aside again under this load (supersede_open has closed those of a key this load
+    stored or set aside; the rest are rows whose key the fix changed). Rows it held for a
+    referenced row (claims of unknown patients) leave their holding table."""
+    con.execute(
+        "UPDATE meta.quarantine SET status = 'superseded' WHERE load_id = ? AND table_name = ? AND status IN ('open', 'waiting')",
+        [replaced, spec.name],
+    )
+    for target in sorted({c.kept_in for c in contract_checks.row_checks(spec.name) if c.kept_in}):
+        con.execute(f"DELETE FROM {target} WHERE _load_id = ?", [replaced])
+
+
 def _raw_key(columns) -> str:
     """A quarantined row's key (of the raw row `r`) as the checks read its text."""
     return ", ".join(f"bcm_field(r.{k})" for k in columns)

@@ -22,9 +22,13 @@ CREATE TABLE IF NOT EXISTS meta.load_log (
   started_at TIMESTAMPTZ NOT NULL,
   finished_at TIMESTAMPTZ NOT NULL,
   bcm_version VARCHAR NOT NULL,
-  read_options JSON                   -- how its text was read: two_digit_year_pivot, decimal_comma columns
+  read_options JSON,                  -- how its text was read: two_digit_year_pivot, decimal_comma columns
+  replaces_load BIGINT,               -- the earlier load this file is a corrected copy of (bcm load --replaces)
+  rows_closed_of_replaced BIGINT DEFAULT 0  -- quarantine entries of that load still open or waiting, superseded by this one
 );
 ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS read_options JSON;  -- stores made before it
+ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS replaces_load BIGINT;  -- stores made before --replaces
+ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS rows_closed_of_replaced BIGINT DEFAULT 0;
 
 -- Every rejected input row, with where it came from and why, so nothing disappears.
 CREATE TABLE IF NOT EXISTS meta.quarantine (
@@ -37,7 +41,8 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
   record JSON,
   status VARCHAR NOT NULL DEFAULT 'open',   -- open (fix the export) | waiting (for a referenced row, e.g. its
                                             -- patient) | admitted (a later load supplied it) | superseded
-                                            -- (a later load stored the same key, or set it aside again)
+                                            -- (a later load stored the same key, or set it aside again,
+                                            -- or was loaded as a corrected copy of its file: --replaces)
   quarantined_at TIMESTAMPTZ NOT NULL
 );
 
