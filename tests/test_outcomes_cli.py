@@ -76,6 +76,19 @@ def test_measures_are_suppressed(program_db, tmp_path):
     assert (program["6m"], program["12m"]) == ("", "not yet measurable"), "12 months from January 2025 is not closed"
 
 
+def test_a_strata_row_of_a_window_not_closed_yet_says_so_as_the_programs_does(program_db, tmp_path):
+    """A clinic's 12-month row read denominator 0 and empty rates with no status: the 0 of a
+    window not yet closed looked like a clinic with no eligible patient. A closed window's
+    rows, and a clinic's row hidden for privacy, carry no status."""
+    out = tmp_path / "measures.csv"
+    result = run("--db", program_db, "--as-of", "2025-12-31", "--measures", out, "--month", "2025-01", "--to", "2025-01")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out).fillna({"window_status": ""})
+    clinics = frame[frame.dimension == "clinic"].set_index(["window_name", "stratum"]).window_status
+    assert set(clinics["12m"]) == {"not yet measurable"} and set(clinics["6m"]) == {""}
+    assert (frame[frame.window_name == "12m"].window_status == "not yet measurable").all()
+
+
 @pytest.mark.parametrize("months", [["--start-month", "2025-01", "--end-month", "2025-03"], ["--month", "2025-01", "--to", "2025-03"]])
 def test_measures_period_takes_month_and_to_as_billing_does(program_db, tmp_path, months):
     """`bcm billing` and `bcm reconcile` take --month/--to; `bcm outcomes --month` was 'No such option'."""

@@ -111,6 +111,13 @@ def _check_period(run, start_month, end_month) -> None:
         fail(f"--start-month/--month {start_month} is after {end}")
 
 
+def _window_status(frame):
+    """'not yet measurable' on the rows whose window no patient's could have closed yet: their 0
+    is not a 0 of no eligible patients (a stratum's row as much as the program's)."""
+    pending = frame.attrs["pending"]["denominator"]
+    return frame.assign(window_status=["not yet measurable" if i in pending else "" for i in frame.index])
+
+
 def _measures(run, start_month, end_month):
     """Headline and strata in one long table, suppressed, with the period and as-of date, and in
     `suppressed` the columns hidden in each row (a hidden count is empty, as a missing one is)."""
@@ -122,11 +129,10 @@ def _measures(run, start_month, end_month):
     head = report.headline(run, start_month, end_month)
     head = head.assign(dimension="program", stratum="All", suppressed=suppressed_names(head))
     head["window_name"] = run.program_measures(start_month, end_month)["window_name"]
-    pending = head.attrs["pending"]["denominator"]  # no window closed yet: not a 0 of no eligible patients
-    head["window_status"] = ["not yet measurable" if i in pending else "" for i in head.index]
     head = head.drop(columns=["measure"])
     strata = report.strata(run, start_month, end_month)
-    frame = pd.concat([head, strata.assign(suppressed=suppressed_names(strata))], ignore_index=True)
+    strata = strata.assign(suppressed=suppressed_names(strata))
+    frame = pd.concat([_window_status(head), _window_status(strata)], ignore_index=True)
     period = run.period(start_month, end_month)
     return frame.assign(baseline_from=period["start_month"], baseline_to=period["period_end"], as_of=run.as_of,
                         definitions=run.definitions.version)

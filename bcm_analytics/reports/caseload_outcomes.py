@@ -74,9 +74,15 @@ def headline(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy
     frame = counts[["instrument", "window_name", *MEASURE_COUNTS, *MEASURE_RATES]]
     safe = _privacy(run, privacy).protect(frame, MEASURE_COUNTS, rates=MEASURE_RATES)
     safe.insert(1, "measure", safe["window_name"].map(lambda w: window_label(run, w)))
-    not_yet = counts.index[(counts["denominator"] == 0) & (counts["pending"] > 0)]
-    safe.attrs["pending"] = {c: frozenset(not_yet) for c in list(MEASURE_RATES) + ["denominator", "measured"]}
+    safe.attrs["pending"] = _not_yet(counts)
     return safe
+
+
+def _not_yet(counts: pd.DataFrame) -> dict[str, frozenset]:
+    """The rows whose window no patient's could have closed yet (every eligible one pending), by
+    the columns that read "not yet measurable" there: their 0 is not a 0 of no eligible patients."""
+    rows = frozenset(counts.index[(counts["denominator"] == 0) & (counts["pending"] > 0)])
+    return {c: rows for c in list(MEASURE_RATES) + ["denominator", "measured"]}
 
 
 def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
@@ -86,9 +92,11 @@ def strata(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy |
     so strata are protected together with it in mind.
     """
     counts = run.measure_counts(start_month, end_month)
-    counts = counts[counts["dimension"] != "program"].drop(columns=["eligible", "pending"])
-    frame = with_rates(counts)
-    return _privacy(run, privacy).protect(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES)
+    counts = counts[counts["dimension"] != "program"].reset_index(drop=True)  # the rows of with_rates
+    frame = with_rates(counts.drop(columns=["eligible", "pending"]))
+    safe = _privacy(run, privacy).protect(frame, MEASURE_COUNTS, ["stratum"], rates=MEASURE_RATES)
+    safe.attrs["pending"] = _not_yet(counts)
+    return safe
 
 
 def trend(run: OutcomeRun, instrument: str, privacy: Privacy | None = None, window: str = "6m",
