@@ -63,6 +63,28 @@ def test_fqhc_general_bhi_99484_accepted_from_2025_01_01_and_g0511_ends_2025_09_
     assert list(billing_lines(con, "2024-12", "2025-10").code) == ["G0511", "G0511", "G0511", "99484"]
 
 
+def test_fqhc_g0511_and_99484_for_one_month_is_the_same_service_billed_twice(program):
+    """billing_rules.md s4: in 2025 an FQHC bills general BHI with 99484 *or* G0511 (accepted alongside
+    it until 2025-09-30), s6 item 5: the same service billed twice for one patient-month is a finding.
+    D: 25 minutes in May 2025, G0511 and 99484 on two claims; E: the same on one claim. Both read
+    matched, $0 at stake, though the month was paid twice. By hand: one line is the month's general
+    BHI (G0511, the code in force), the 99484 line is a duplicate: compliance, its $100 charge at stake.
+    S: 99484 alone is still matched."""
+    con = program([patient(p, clinic="FQ", program="general_bhi") for p in "DES"],
+                  [minutes(p, "2025-05-10", 25) for p in "DES"],
+                  [claim("D1", "D", "2025-05-31", "G0511", npi=ORG_NPI), claim("D2", "D", "2025-05-31", "99484", npi=ORG_NPI),
+                   claim("E1", "E", "2025-05-31", "G0511", npi=ORG_NPI), claim("E1", "E", "2025-05-31", "99484", line=2, npi=ORG_NPI),
+                   claim("S1", "S", "2025-05-31", "99484", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    assert found(con, "2025-05", "2025-05") == [("D", "2025-05", "duplicate_claim", "G0511", "99484"),
+                                                ("E", "2025-05", "duplicate_claim", "G0511", "99484"),
+                                                ("S", "2025-05", "matched", "99484", "99484")]
+    row = by_key(findings(con, "2025-05"))[("D", "2025-05", "duplicate_claim")]
+    assert (row["severity"], row["amount_at_stake"], row["claim_ids"]) == ("compliance", 100, "D2")
+    assert row["explanation"] == ("G0511 and 99484 are billed for 2025-05: 99484 is accepted in place of G0511 from 2025-01-01, "
+                                  "not beside it, so the month's general BHI is billed twice; void the 99484 line (claim D2).")
+
+
 def test_fqhc_99484_below_its_threshold_in_2025_is_unsupported_not_wrong(program):
     con = program([patient("F", clinic="FQ", program="general_bhi")], [minutes("F", "2025-03-10", 12)],
                   [claim("F1", "F", "2025-03-31", "99484")], clinics=CLINICS)

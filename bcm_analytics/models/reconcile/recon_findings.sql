@@ -117,6 +117,14 @@ per_code AS (
          nullif(expected_units, 0), code, billed_units, claim_ids, duplicate_amount, NULL, NULL, NULL, active_lines, NULL, NULL
   FROM c WHERE duplicate_lines > 0  -- recon_codes: a second line of a code billed once a month, a repeated add-on line
   UNION ALL
+  -- a code accepted in place of the code in force (99484 for G0511 at an FQHC/RHC in 2025) billed
+  -- beside it: the month's service twice (billing_rules.md section 4, section 6 item 5)
+  SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'accepted_beside_code_in_force', expected_base_code, 1,
+         code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, active_lines, accepted_from, NULL
+  FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
+    AND EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
+                  AND o.code = c.expected_base_code AND o.active_lines > 0)
+  UNION ALL
   SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
          nullif(expected_units, 0), code, billed_units, claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
          NULL, NULL, NULL, NULL, NULL, wrong_npis
@@ -298,6 +306,10 @@ written AS (
       format('Claim {} bills {} in the {} month {} of episode {}, which bills {}; bill {} instead.',
              claim_ids, billed_code, month_type, month_text, episode_id, coalesce(expected_code, 'no add-on'),
              coalesce(expected_code, 'nothing'))
+    WHEN reason = 'accepted_beside_code_in_force' THEN
+      format('{} and {} are billed for {}: {} is accepted in place of {} from {}, not beside it, so the month''s {} is billed twice; void the {} line (claim {}).',
+             expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
+             CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claim_ids)
     WHEN finding = 'duplicate_claim' THEN
       format('{} is billed {} times for {} (claims {}); void the duplicate line(s).', billed_code, billed_lines, month_text, claim_ids)
     WHEN finding = 'wrong_billing_npi' THEN
