@@ -85,6 +85,33 @@ def test_fqhc_g0511_and_99484_for_one_month_is_the_same_service_billed_twice(pro
                                   "not beside it, so the month's general BHI is billed twice; void the 99484 line (claim D2).")
 
 
+def test_g0323_is_general_bhi_at_20_minutes_from_2023_beside_99484(program):
+    """billing_rules.md s1: G0323 (general BHI by a clinical psychologist or social worker, 2023+) bills
+    at 20 minutes, no midpoint. The export does not say who billed, so the engine still expects 99484;
+    a G0323 claim read `wrong_code`, compliance, its $100 at stake ("G0323 is not billable ... the code
+    in force is 99484"). By hand, Medicare physician practice, general BHI:
+    G 20 minutes, May 2025, G0323: matched.    H 19 minutes, G0323: unsupported, G0323 needs 20.
+    J 25 minutes, Dec 2022, G0323: wrong_code (G0323 exists from 2023-01-01), 99484 in force; Jan 2023: matched.
+    K 25 minutes, May 2025, 99484 and G0323: the month's general BHI twice, the G0323 line a duplicate."""
+    con = program([patient(p, program="general_bhi", consent="2022-11-01") for p in "GHJK"],
+                  [minutes("G", "2025-05-10", 20), minutes("H", "2025-05-10", 19), minutes("J", "2022-12-10", 25),
+                   minutes("J", "2023-01-10", 25), minutes("K", "2025-05-10", 25)],
+                  [claim("G1", "G", "2025-05-31", "G0323"), claim("H1", "H", "2025-05-31", "G0323"),
+                   claim("J1", "J", "2022-12-31", "G0323"), claim("J2", "J", "2023-01-31", "G0323"),
+                   claim("K1", "K", "2025-05-31", "99484"), claim("K1", "K", "2025-05-31", "G0323", line=2)]
+                  + [visit(p, "2025-01-15") for p in "GHK"] + [visit("J", "2022-11-15")], visits=False)
+    assert found(con, "2022-12", "2025-05") == [("G", "2025-05", "matched", "G0323", "G0323"),
+                                                ("H", "2025-05", "unsupported_claim", None, "G0323"),
+                                                ("J", "2022-12", "wrong_code", "99484", "G0323"),
+                                                ("J", "2023-01", "matched", "G0323", "G0323"),
+                                                ("K", "2025-05", "duplicate_claim", "99484", "G0323")]
+    rows = by_key(findings(con, "2022-12", "2025-05"))
+    assert rows[("H", "2025-05", "unsupported_claim")]["explanation"] == (
+        "Claim H1 bills G0323 but the 19 countable minutes in 2025-05 support no code (G0323 needs 20); "
+        "void the line or document the time.")
+    assert list(billing_lines(con, "2025-05", "2025-05").code) == ["99484", "99484"]  # G and K: the code in force
+
+
 def test_fqhc_99484_below_its_threshold_in_2025_is_unsupported_not_wrong(program):
     con = program([patient("F", clinic="FQ", program="general_bhi")], [minutes("F", "2025-03-10", 12)],
                   [claim("F1", "F", "2025-03-31", "99484")], clinics=CLINICS)
