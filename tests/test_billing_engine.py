@@ -488,3 +488,15 @@ def test_the_medicaid_99494_cap_at_its_edge(program):
                                                     entry(p["patient_id"], p["patient_id"], "2025-02-10", int(p["patient_id"][1:])))])
     assert month_codes(con, "2025-02") == {"K196": ["99493", "99494 x5"], "M195": ["99493", "99494 x4"],
                                           "M196": ["99493", "99494 x4"]}
+
+
+def test_2024_fees_follow_the_conversion_factor_change_of_9_march_on_the_months_last_day(program):
+    """billing_rules.md s5: 2024 conversion factor $32.7442 to 8 March, then $33.2875. The shipped 2024
+    amounts scale the 2025 figure ($145 for 99492 at $32.3465): 145 x 32.7442 / 32.3465 = 146.78 and
+    145 x 33.2875 / 32.3465 = 149.22. A line is priced on its month's last day, so February 2024
+    reads 146.78 and March 2024 (from 9 March) 149.22; January 2025 the 2025 amount, 145."""
+    pats = [patient(p) for p in ("FEB", "MAR", "JAN")]
+    con = program(pats, [entry("f", "FEB", "2024-02-10", 40), entry("m", "MAR", "2024-03-05", 40),
+                         entry("j", "JAN", "2025-01-10", 40)])
+    lines = billing_lines(con, "2024-01", "2025-12")
+    assert dict(zip(lines.patient_id, lines.expected_amount)) == {"FEB": 146.78, "MAR": 149.22, "JAN": 145.0}
