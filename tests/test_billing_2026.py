@@ -112,6 +112,29 @@ def test_g0323_is_general_bhi_at_20_minutes_from_2023_beside_99484(program):
     assert list(billing_lines(con, "2025-05", "2025-05").code) == ["99484", "99484"]  # G and K: the code in force
 
 
+def test_a_denied_code_rebilled_with_an_accepted_code_is_not_revenue_to_resubmit(program):
+    """The payer denies the code the minutes support and the month is billed again with a code
+    accepted in its place: D, FQHC 2025, G0511 denied then 99484 paid; G, practice, 99484 denied then
+    G0323 paid; A, 2026, 99493 denied then G0557 + G0569 (an APCM month "is not missed revenue for
+    its mirror code", billing_rules.md s4). Each read denied_claim, revenue ($72, $53, $138.71 at
+    stake), "correct and resubmit or appeal": advice to bill the month a second time. By hand: the
+    month is billed once, with a code the minutes support: matched, nothing at stake."""
+    con = program([patient("D", clinic="FQ", program="general_bhi"), patient("G", program="general_bhi"), patient("A")],
+                  [minutes("D", "2025-05-10", 25), minutes("G", "2025-05-10", 25), minutes("A", "2025-12-10", 40),
+                   minutes("A", "2026-01-10", 45)],
+                  [claim("D1", "D", "2025-05-31", "G0511", npi=ORG_NPI, status="denied"),
+                   claim("D2", "D", "2025-05-31", "99484", npi=ORG_NPI),
+                   claim("G1", "G", "2025-05-31", "99484", status="denied"), claim("G2", "G", "2025-05-31", "G0323"),
+                   claim("A0", "A", "2025-12-31", "99492"), claim("A1", "A", "2026-01-31", "99493", status="denied")]
+                  + apcm_month("A", "A2", "G0569") + [visit(p, "2025-04-01") for p in "DGA"],
+                  visits=False, clinics=CLINICS)
+    assert found(con, "2025-05", "2026-01") == [("A", "2025-12", "matched", "99492", "99492"),
+                                                ("A", "2026-01", "matched", "G0569", "G0569"),
+                                                ("D", "2025-05", "matched", "99484", "99484"),
+                                                ("G", "2025-05", "matched", "G0323", "G0323")]
+    assert findings(con, "2025-05", "2026-01").amount_at_stake.sum() == 0
+
+
 def test_fqhc_99484_below_its_threshold_in_2025_is_unsupported_not_wrong(program):
     con = program([patient("F", clinic="FQ", program="general_bhi")], [minutes("F", "2025-03-10", 12)],
                   [claim("F1", "F", "2025-03-31", "99484")], clinics=CLINICS)

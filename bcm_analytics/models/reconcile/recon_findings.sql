@@ -71,7 +71,12 @@ per_code AS (
   UNION ALL
   SELECT patient_id, service_month, 'denied_claim', 'revenue', 'denied', code, expected_units, code, NULL, claim_ids,
          expected_amount - coalesce(paid_amount, 0), NULL, NULL, NULL, NULL, NULL, NULL
-  FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0
+  -- not when the month was billed again with a code accepted in its place (99484 for a denied G0511,
+  -- an APCM add-on for its mirror): the month is billed once, and that code's findings say so
+  FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0 AND NOT apcm_add_on_billed
+    AND NOT (code_role <> 'add_on' AND EXISTS (
+      SELECT 1 FROM c o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
+        AND o.code_role = 'also_accepted' AND o.active_lines > 0 AND o.countable_minutes >= o.code_from_minutes))
   UNION ALL
   SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > supported_units THEN 'compliance' ELSE 'revenue' END,
          CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units THEN 'above_cap' ELSE 'units' END,
