@@ -188,6 +188,25 @@ def test_texas_medicaid_keeps_g0512_at_health_centres_in_2026(program):
                                                        ("T", "2026-01", "wrong_code", "G0512", "99493")]
 
 
+def test_a_claim_in_a_month_no_code_is_billable_says_so_not_that_no_minutes_were_logged(program):
+    """billing_rules.md s6 item 9 (codes outside their period): Texas Medicaid health centres bill
+    CoCM from 2025-03-01 only. T logged 60 minutes in February and in March 2025 and billed G0512 for
+    both. February read "no countable minutes are logged that month", though 60 were: the month has
+    no code at all under these rules. March is matched."""
+    con = program([patient("T", payer="Medicaid", clinic="FQ")],
+                  [minutes("T", "2025-02-10", 60), minutes("T", "2025-03-10", 60)],
+                  [claim("T1", "T", "2025-02-28", "G0512", npi=ORG_NPI), claim("T2", "T", "2025-03-31", "G0512", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    texas = load_rules("texas_medicaid")
+    assert found(con, "2025-02", "2025-03", texas) == [("T", "2025-02", "unsupported_claim", None, "G0512"),
+                                                       ("T", "2025-03", "matched", "G0512", "G0512")]
+    row = by_key(findings(con, "2025-02", "2025-02", texas))[("T", "2025-02", "unsupported_claim")]
+    assert (row["reason"], row["severity"], row["amount_at_stake"]) == ("no_rule_in_force", "compliance", 100)
+    assert row["explanation"] == ("Claim T1 bills G0512 for 2025-02, but no code is billable for this medicaid patient "
+                                  "(fqhc, cocm) that month under the rules in force, so its minutes count toward none; "
+                                  "void the line.")
+
+
 # --- payer profiles: G2214 and the 99494 cap per payer name ---------------------------------------------
 
 

@@ -41,6 +41,7 @@ c AS (
 ),
 billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed
   SELECT c.*, CASE
+      WHEN code_set IS NULL THEN 'no_rule_in_force'  -- no code billable that month (Texas health centres before 2025-03)
       WHEN countable_minutes = 0 THEN 'no_minutes'
       WHEN code = fallback_code AND NOT bills_g2214 THEN 'payer_does_not_bill'
       WHEN code_role = 'outside_code_set' THEN 'outside_code_set'
@@ -87,7 +88,7 @@ per_code AS (
     AND (supported_units > 0 OR code_role = 'add_on')
   UNION ALL
   SELECT patient_id, service_month,
-         CASE WHEN reason IN ('no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
+         CASE WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
               WHEN expected_base_code IS NULL THEN 'unsupported_claim'
               ELSE 'wrong_code' END,
          CASE WHEN reason = 'fallback_reached_base' THEN 'revenue' ELSE 'compliance' END, reason,
@@ -252,6 +253,9 @@ written AS (
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
              countable_text, expected_units,
              CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
+    WHEN reason = 'no_rule_in_force' THEN
+      format('Claim {} bills {} for {}, but no code is billable for this {} patient ({}, {}) that month under the rules in force, so its minutes count toward none; void the line.',
+             claim_ids, billed_code, month_text, payer_class, billing_setting, program)
     WHEN reason = 'no_minutes' THEN
       format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
              claim_ids, billed_code, month_text,
