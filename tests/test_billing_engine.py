@@ -500,3 +500,14 @@ def test_2024_fees_follow_the_conversion_factor_change_of_9_march_on_the_months_
                          entry("j", "JAN", "2025-01-10", 40)])
     lines = billing_lines(con, "2024-01", "2025-12")
     assert dict(zip(lines.patient_id, lines.expected_amount)) == {"FEB": 146.78, "MAR": 149.22, "JAN": 145.0}
+
+
+def test_discharge_and_re_enrolment_inside_6_months_continue_the_episode(program):
+    """billing_rules.md s2: D is discharged on 15 February 2025 and seen again in May (Feb-Apr
+    empty, 3 months): the same episode, May is subsequent (99493). E, discharged the same day, is
+    seen again in September after 7 empty months (Feb-Aug): a new episode (99492)."""
+    pats = [patient(p) | {"discharge_date": "2025-02-15"} for p in "DE"]
+    con = program(pats, [entry("d1", "D", "2025-01-10", 40), entry("d2", "D", "2025-05-10", 40),
+                         entry("e1", "E", "2025-01-10", 40), entry("e2", "E", "2025-09-10", 40)])
+    assert codes(con) == [("D", "2025-01", "99492", 1), ("D", "2025-05", "99493", 1),
+                          ("E", "2025-01", "99492", 1), ("E", "2025-09", "99492", 1)]
