@@ -63,6 +63,78 @@ def test_fqhc_general_bhi_99484_accepted_from_2025_01_01_and_g0511_ends_2025_09_
     assert list(billing_lines(con, "2024-12", "2025-10").code) == ["G0511", "G0511", "G0511", "99484"]
 
 
+def test_fqhc_g0511_and_99484_for_one_month_is_the_same_service_billed_twice(program):
+    """billing_rules.md s4: in 2025 an FQHC bills general BHI with 99484 *or* G0511 (accepted alongside
+    it until 2025-09-30), s6 item 5: the same service billed twice for one patient-month is a finding.
+    D: 25 minutes in May 2025, G0511 and 99484 on two claims; E: the same on one claim. Both read
+    matched, $0 at stake, though the month was paid twice. By hand: one line is the month's general
+    BHI (G0511, the code in force), the 99484 line is a duplicate: compliance, its $100 charge at stake.
+    S: 99484 alone is still matched."""
+    con = program([patient(p, clinic="FQ", program="general_bhi") for p in "DES"],
+                  [minutes(p, "2025-05-10", 25) for p in "DES"],
+                  [claim("D1", "D", "2025-05-31", "G0511", npi=ORG_NPI), claim("D2", "D", "2025-05-31", "99484", npi=ORG_NPI),
+                   claim("E1", "E", "2025-05-31", "G0511", npi=ORG_NPI), claim("E1", "E", "2025-05-31", "99484", line=2, npi=ORG_NPI),
+                   claim("S1", "S", "2025-05-31", "99484", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    assert found(con, "2025-05", "2025-05") == [("D", "2025-05", "duplicate_claim", "G0511", "99484"),
+                                                ("E", "2025-05", "duplicate_claim", "G0511", "99484"),
+                                                ("S", "2025-05", "matched", "99484", "99484")]
+    row = by_key(findings(con, "2025-05"))[("D", "2025-05", "duplicate_claim")]
+    assert (row["severity"], row["amount_at_stake"], row["claim_ids"]) == ("compliance", 100, "D2")
+    assert row["explanation"] == ("G0511 and 99484 are billed for 2025-05: 99484 is accepted in place of G0511 from 2025-01-01, "
+                                  "not beside it, so the month's general BHI is billed twice; void the 99484 line (claim D2).")
+
+
+def test_g0323_is_general_bhi_at_20_minutes_from_2023_beside_99484(program):
+    """billing_rules.md s1: G0323 (general BHI by a clinical psychologist or social worker, 2023+) bills
+    at 20 minutes, no midpoint. The export does not say who billed, so the engine still expects 99484;
+    a G0323 claim read `wrong_code`, compliance, its $100 at stake ("G0323 is not billable ... the code
+    in force is 99484"). By hand, Medicare physician practice, general BHI:
+    G 20 minutes, May 2025, G0323: matched.    H 19 minutes, G0323: unsupported, G0323 needs 20.
+    J 25 minutes, Dec 2022, G0323: wrong_code (G0323 exists from 2023-01-01), 99484 in force; Jan 2023: matched.
+    K 25 minutes, May 2025, 99484 and G0323: the month's general BHI twice, the G0323 line a duplicate."""
+    con = program([patient(p, program="general_bhi", consent="2022-11-01") for p in "GHJK"],
+                  [minutes("G", "2025-05-10", 20), minutes("H", "2025-05-10", 19), minutes("J", "2022-12-10", 25),
+                   minutes("J", "2023-01-10", 25), minutes("K", "2025-05-10", 25)],
+                  [claim("G1", "G", "2025-05-31", "G0323"), claim("H1", "H", "2025-05-31", "G0323"),
+                   claim("J1", "J", "2022-12-31", "G0323"), claim("J2", "J", "2023-01-31", "G0323"),
+                   claim("K1", "K", "2025-05-31", "99484"), claim("K1", "K", "2025-05-31", "G0323", line=2)]
+                  + [visit(p, "2025-01-15") for p in "GHK"] + [visit("J", "2022-11-15")], visits=False)
+    assert found(con, "2022-12", "2025-05") == [("G", "2025-05", "matched", "G0323", "G0323"),
+                                                ("H", "2025-05", "unsupported_claim", None, "G0323"),
+                                                ("J", "2022-12", "wrong_code", "99484", "G0323"),
+                                                ("J", "2023-01", "matched", "G0323", "G0323"),
+                                                ("K", "2025-05", "duplicate_claim", "99484", "G0323")]
+    rows = by_key(findings(con, "2022-12", "2025-05"))
+    assert rows[("H", "2025-05", "unsupported_claim")]["explanation"] == (
+        "Claim H1 bills G0323 but the 19 countable minutes in 2025-05 support no code (G0323 needs 20); "
+        "void the line or document the time.")
+    assert list(billing_lines(con, "2025-05", "2025-05").code) == ["99484", "99484"]  # G and K: the code in force
+
+
+def test_a_denied_code_rebilled_with_an_accepted_code_is_not_revenue_to_resubmit(program):
+    """The payer denies the code the minutes support and the month is billed again with a code
+    accepted in its place: D, FQHC 2025, G0511 denied then 99484 paid; G, practice, 99484 denied then
+    G0323 paid; A, 2026, 99493 denied then G0557 + G0569 (an APCM month "is not missed revenue for
+    its mirror code", billing_rules.md s4). Each read denied_claim, revenue ($72, $53, $138.71 at
+    stake), "correct and resubmit or appeal": advice to bill the month a second time. By hand: the
+    month is billed once, with a code the minutes support: matched, nothing at stake."""
+    con = program([patient("D", clinic="FQ", program="general_bhi"), patient("G", program="general_bhi"), patient("A")],
+                  [minutes("D", "2025-05-10", 25), minutes("G", "2025-05-10", 25), minutes("A", "2025-12-10", 40),
+                   minutes("A", "2026-01-10", 45)],
+                  [claim("D1", "D", "2025-05-31", "G0511", npi=ORG_NPI, status="denied"),
+                   claim("D2", "D", "2025-05-31", "99484", npi=ORG_NPI),
+                   claim("G1", "G", "2025-05-31", "99484", status="denied"), claim("G2", "G", "2025-05-31", "G0323"),
+                   claim("A0", "A", "2025-12-31", "99492"), claim("A1", "A", "2026-01-31", "99493", status="denied")]
+                  + apcm_month("A", "A2", "G0569") + [visit(p, "2025-04-01") for p in "DGA"],
+                  visits=False, clinics=CLINICS)
+    assert found(con, "2025-05", "2026-01") == [("A", "2025-12", "matched", "99492", "99492"),
+                                                ("A", "2026-01", "matched", "G0569", "G0569"),
+                                                ("D", "2025-05", "matched", "99484", "99484"),
+                                                ("G", "2025-05", "matched", "G0323", "G0323")]
+    assert findings(con, "2025-05", "2026-01").amount_at_stake.sum() == 0
+
+
 def test_fqhc_99484_below_its_threshold_in_2025_is_unsupported_not_wrong(program):
     con = program([patient("F", clinic="FQ", program="general_bhi")], [minutes("F", "2025-03-10", 12)],
                   [claim("F1", "F", "2025-03-31", "99484")], clinics=CLINICS)
@@ -114,6 +186,25 @@ def test_texas_medicaid_keeps_g0512_at_health_centres_in_2026(program):
     texas = load_rules("texas_medicaid")
     assert found(con, "2025-12", "2026-01", texas) == [("T", "2025-12", "matched", "G0512", "G0512"),
                                                        ("T", "2026-01", "wrong_code", "G0512", "99493")]
+
+
+def test_a_claim_in_a_month_no_code_is_billable_says_so_not_that_no_minutes_were_logged(program):
+    """billing_rules.md s6 item 9 (codes outside their period): Texas Medicaid health centres bill
+    CoCM from 2025-03-01 only. T logged 60 minutes in February and in March 2025 and billed G0512 for
+    both. February read "no countable minutes are logged that month", though 60 were: the month has
+    no code at all under these rules. March is matched."""
+    con = program([patient("T", payer="Medicaid", clinic="FQ")],
+                  [minutes("T", "2025-02-10", 60), minutes("T", "2025-03-10", 60)],
+                  [claim("T1", "T", "2025-02-28", "G0512", npi=ORG_NPI), claim("T2", "T", "2025-03-31", "G0512", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    texas = load_rules("texas_medicaid")
+    assert found(con, "2025-02", "2025-03", texas) == [("T", "2025-02", "unsupported_claim", None, "G0512"),
+                                                       ("T", "2025-03", "matched", "G0512", "G0512")]
+    row = by_key(findings(con, "2025-02", "2025-02", texas))[("T", "2025-02", "unsupported_claim")]
+    assert (row["reason"], row["severity"], row["amount_at_stake"]) == ("no_rule_in_force", "compliance", 100)
+    assert row["explanation"] == ("Claim T1 bills G0512 for 2025-02, but no code is billable for this medicaid patient "
+                                  "(fqhc, cocm) that month under the rules in force, so its minutes count toward none; "
+                                  "void the line.")
 
 
 # --- payer profiles: G2214 and the 99494 cap per payer name ---------------------------------------------

@@ -432,3 +432,82 @@ def test_minutes_of_patients_without_a_consent_date_are_warned_of(program):
     assert said == ["1 patient(s) have no consent date: their 70 minutes in 2 patient-month(s) never count; "
                     "load their consent_date (an export that lacks it: map it in the profile, docs/profiles.md)"]
     assert not [w for w in warnings(con, start="2025-05") if "consent" in w]
+
+
+# --- boundaries the tests above do not pin (billing review, billing_rules.md sections 1 and 4) ----------
+
+
+RURAL = {"clinic_id": "RH", "clinic_name": "Rural clinic", "setting": "rhc", "timezone": "America/Chicago"}
+
+
+def test_fqhc_rhc_cocm_g2214_rows_bill_nothing_through_2025_and_bill_g2214_from_2026(program, load_rows):
+    """Medicare FQHC/RHC: "FQHC/RHC before 2026: the G2214 rows bill nothing" (G0512 needs 60, no
+    midpoint); from 2026-01-01 the physician-practice table, G2214 included. By hand:
+    2025-06, a first month: 16, 35, 59 -> nothing; 60 at the RHC -> G0512.
+    2026-01, a first month: 15 -> nothing; 16, 35 -> G2214 (initial 16-35); 36 -> 99492; 85 -> 99492; 86 -> + 99494 x1.
+    2026-01 after G0512 in 2025-12 (subsequent): 30 -> G2214; 31 -> 99493; 75 -> 99493; 76 -> + 99494 x1."""
+    load_rows("clinics", [RURAL])
+    first_2025 = {"A16": 16, "A35": 35, "A59": 59}
+    first_2026 = {"N15": 15, "N16": 16, "N35": 35, "N36": 36, "N85": 85, "N86": 86}
+    later_2026 = {"S30": 30, "S31": 31, "S75": 75, "S76": 76}
+    pids = [*first_2025, *first_2026, *later_2026]
+    con = program(
+        [patient(p, clinic="FQ") for p in pids] + [patient("R60", clinic="RH")],
+        [entry(p, p, "2025-06-10", m) for p, m in first_2025.items()] + [entry("R60", "R60", "2025-06-10", 60)]
+        + [entry(p, p, "2026-01-10", m) for p, m in first_2026.items()]
+        + [entry(f"{p}-dec", p, "2025-12-10", 60) for p in later_2026]
+        + [entry(p, p, "2026-01-10", m) for p, m in later_2026.items()])
+    assert month_codes(con, "2025-06") == {"R60": ["G0512"]}
+    assert month_codes(con, "2026-01") == {
+        "N16": ["G2214"], "N35": ["G2214"], "N36": ["99492"], "N85": ["99492"], "N86": ["99492", "99494 x1"],
+        "S30": ["G2214"], "S31": ["99493"], "S75": ["99493"], "S76": ["99493", "99494 x1"]}
+    assert month_codes(con, "2025-12") == {p: ["G0512"] for p in later_2026}
+
+
+def test_general_bhi_codes_at_20_minutes_with_no_midpoint(program):
+    """99484 (physician practice) and G0511 (FQHC, 2024): 19 minutes bill nothing, 20 bill the code."""
+    con = program([patient(p, program="general_bhi") for p in ("P19", "P20")]
+                  + [patient(p, clinic="FQ", program="general_bhi") for p in ("F19", "F20")],
+                  [entry(p, p, "2024-12-10", int(p[1:])) for p in ("P19", "P20", "F19", "F20")])
+    assert codes(con) == [("F20", "2024-12", "G0511", 1), ("P20", "2024-12", "99484", 1)]
+
+
+def test_thresholds_are_met_to_the_second_at_36_and_86_initial_minutes(program):
+    """35:59 is short of 99492 (G2214); 36:00 bills it. 85:59 is short of 99494; 86:00 bills x1."""
+    con = program([patient(p) for p in ("A", "B", "C", "D")],
+                  [entry("A", "A", "2025-03-10", "00:35:59"), entry("B", "B", "2025-03-10", "00:36:00"),
+                   entry("C", "C", "2025-03-10", "01:25:59"), entry("D", "D", "2025-03-10", "01:26:00")])
+    assert month_codes(con, "2025-03") == {"A": ["G2214"], "B": ["99492"], "C": ["99492"], "D": ["99492", "99494 x1"]}
+
+
+def test_the_medicaid_99494_cap_at_its_edge(program):
+    """Subsequent month: 195 minutes is 99494 x4 (extra 135: floor(149 / 30) = 4); 196 is x5 for
+    Medicare (extra 136: floor(150 / 30) = 5) and x4 for Medicaid (cap 4)."""
+    pats = [patient("M195", payer="Medicaid"), patient("M196", payer="Medicaid"), patient("K196")]
+    con = program(pats, [e for p in pats for e in (entry(f"{p['patient_id']}-jan", p["patient_id"], "2025-01-10", 40),
+                                                    entry(p["patient_id"], p["patient_id"], "2025-02-10", int(p["patient_id"][1:])))])
+    assert month_codes(con, "2025-02") == {"K196": ["99493", "99494 x5"], "M195": ["99493", "99494 x4"],
+                                          "M196": ["99493", "99494 x4"]}
+
+
+def test_2024_fees_follow_the_conversion_factor_change_of_9_march_on_the_months_last_day(program):
+    """billing_rules.md s5: 2024 conversion factor $32.7442 to 8 March, then $33.2875. The shipped 2024
+    amounts scale the 2025 figure ($145 for 99492 at $32.3465): 145 x 32.7442 / 32.3465 = 146.78 and
+    145 x 33.2875 / 32.3465 = 149.22. A line is priced on its month's last day, so February 2024
+    reads 146.78 and March 2024 (from 9 March) 149.22; January 2025 the 2025 amount, 145."""
+    pats = [patient(p) for p in ("FEB", "MAR", "JAN")]
+    con = program(pats, [entry("f", "FEB", "2024-02-10", 40), entry("m", "MAR", "2024-03-05", 40),
+                         entry("j", "JAN", "2025-01-10", 40)])
+    lines = billing_lines(con, "2024-01", "2025-12")
+    assert dict(zip(lines.patient_id, lines.expected_amount)) == {"FEB": 146.78, "MAR": 149.22, "JAN": 145.0}
+
+
+def test_discharge_and_re_enrolment_inside_6_months_continue_the_episode(program):
+    """billing_rules.md s2: D is discharged on 15 February 2025 and seen again in May (Feb-Apr
+    empty, 3 months): the same episode, May is subsequent (99493). E, discharged the same day, is
+    seen again in September after 7 empty months (Feb-Aug): a new episode (99492)."""
+    pats = [patient(p) | {"discharge_date": "2025-02-15"} for p in "DE"]
+    con = program(pats, [entry("d1", "D", "2025-01-10", 40), entry("d2", "D", "2025-05-10", 40),
+                         entry("e1", "E", "2025-01-10", 40), entry("e2", "E", "2025-09-10", 40)])
+    assert codes(con) == [("D", "2025-01", "99492", 1), ("D", "2025-05", "99493", 1),
+                          ("E", "2025-01", "99492", 1), ("E", "2025-09", "99492", 1)]

@@ -570,17 +570,27 @@ def _flatten_class(name: str, cls: dict, layers: list, code_sets: dict, origin, 
 
 def _join_equal_stretches(rows: list[dict]) -> list[dict]:
     """Adjacent rows with the same rules become one: a date that changes nothing for a setting
-    and program (an APCM date for a class that does not bill APCM) does not split its row."""
+    and program (an APCM date for a class that does not bill APCM) does not split its row, nor
+    does it split codes accepted since before the row (G0323 beside 99484 from 2023)."""
     out: list[dict] = []
     for row in rows:
         prev = out[-1] if out else None
         same = prev is not None and prev["valid_to"] == row["valid_from"] and all(
             prev[k] == row[k] for k in row if k not in ("valid_from", "valid_to", "also_accepted"))
-        if same and not row["also_accepted"] and not prev["also_accepted"]:
+        if same and _accepted_continue(prev["also_accepted"], row):
             prev["valid_to"] = row["valid_to"]
         else:
             out.append(dict(row))
     return out
+
+
+def _accepted_continue(before: list[dict], row: dict) -> bool:
+    """Whether `row` accepts the same codes as the row before it, each already accepted when `row`
+    starts (its accepted_from is then the row's first day, the earlier row's holds)."""
+    def codes(accepted):
+        return [(a["code"], a["role"], a["from_minutes"]) for a in accepted]
+    return codes(before) == codes(row["also_accepted"]) and all(
+        a["accepted_from"] <= row["valid_from"] for a in row["also_accepted"])
 
 
 def _apcm_add_ons(code_sets: dict, origin) -> pa.Table:

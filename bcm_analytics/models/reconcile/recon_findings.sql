@@ -41,6 +41,7 @@ c AS (
 ),
 billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed
   SELECT c.*, CASE
+      WHEN code_set IS NULL THEN 'no_rule_in_force'  -- no code billable that month (Texas health centres before 2025-03)
       WHEN countable_minutes = 0 THEN 'no_minutes'
       WHEN code = fallback_code AND NOT bills_g2214 THEN 'payer_does_not_bill'
       WHEN code_role = 'outside_code_set' THEN 'outside_code_set'
@@ -71,7 +72,12 @@ per_code AS (
   UNION ALL
   SELECT patient_id, service_month, 'denied_claim', 'revenue', 'denied', code, expected_units, code, NULL, claim_ids,
          expected_amount - coalesce(paid_amount, 0), NULL, NULL, NULL, NULL, NULL, NULL
-  FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0
+  -- not when the month was billed again with a code accepted in its place (99484 for a denied G0511,
+  -- an APCM add-on for its mirror): the month is billed once, and that code's findings say so
+  FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0 AND NOT apcm_add_on_billed
+    AND NOT (code_role <> 'add_on' AND EXISTS (
+      SELECT 1 FROM c o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
+        AND o.code_role = 'also_accepted' AND o.active_lines > 0 AND o.countable_minutes >= o.code_from_minutes))
   UNION ALL
   SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > supported_units THEN 'compliance' ELSE 'revenue' END,
          CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units THEN 'above_cap' ELSE 'units' END,
@@ -82,7 +88,7 @@ per_code AS (
     AND (supported_units > 0 OR code_role = 'add_on')
   UNION ALL
   SELECT patient_id, service_month,
-         CASE WHEN reason IN ('no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
+         CASE WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
               WHEN expected_base_code IS NULL THEN 'unsupported_claim'
               ELSE 'wrong_code' END,
          CASE WHEN reason = 'fallback_reached_base' THEN 'revenue' ELSE 'compliance' END, reason,
@@ -116,6 +122,14 @@ per_code AS (
   SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'duplicate', CASE WHEN expected_units > 0 THEN code END,
          nullif(expected_units, 0), code, billed_units, claim_ids, duplicate_amount, NULL, NULL, NULL, active_lines, NULL, NULL
   FROM c WHERE duplicate_lines > 0  -- recon_codes: a second line of a code billed once a month, a repeated add-on line
+  UNION ALL
+  -- a code accepted in place of the code in force (99484 for G0511 at an FQHC/RHC in 2025) billed
+  -- beside it: the month's service twice (billing_rules.md section 4, section 6 item 5)
+  SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'accepted_beside_code_in_force', expected_base_code, 1,
+         code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, active_lines, accepted_from, NULL
+  FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
+    AND EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
+                  AND o.code = c.expected_base_code AND o.active_lines > 0)
   UNION ALL
   SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
          nullif(expected_units, 0), code, billed_units, claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
@@ -239,6 +253,9 @@ written AS (
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
              countable_text, expected_units,
              CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
+    WHEN reason = 'no_rule_in_force' THEN
+      format('Claim {} bills {} for {}, but no code is billable for this {} patient ({}, {}) that month under the rules in force, so its minutes count toward none; void the line.',
+             claim_ids, billed_code, month_text, payer_class, billing_setting, program)
     WHEN reason = 'no_minutes' THEN
       format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
              claim_ids, billed_code, month_text,
@@ -298,6 +315,10 @@ written AS (
       format('Claim {} bills {} in the {} month {} of episode {}, which bills {}; bill {} instead.',
              claim_ids, billed_code, month_type, month_text, episode_id, coalesce(expected_code, 'no add-on'),
              coalesce(expected_code, 'nothing'))
+    WHEN reason = 'accepted_beside_code_in_force' THEN
+      format('{} and {} are billed for {}: {} is accepted in place of {} from {}, not beside it, so the month''s {} is billed twice; void the {} line (claim {}).',
+             expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
+             CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claim_ids)
     WHEN finding = 'duplicate_claim' THEN
       format('{} is billed {} times for {} (claims {}); void the duplicate line(s).', billed_code, billed_lines, month_text, claim_ids)
     WHEN finding = 'wrong_billing_npi' THEN
