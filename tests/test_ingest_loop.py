@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from click.testing import CliRunner
-from hostile.helpers import fingerprint, write
+from hostile.helpers import store_fingerprint, write
 
 from bcm_analytics.cli import cli
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, load_paths
-from bcm_analytics.warehouse import connect
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\n"
 LOGS = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\nE1,P1,bhcm,2025-02-03,30,outreach\n"
-
-
-def contents(db: Path) -> dict:
-    con = connect(db, read_only=True)
-    try:
-        return fingerprint(con)
-    finally:
-        con.close()
 
 
 def test_the_loop_loads_in_table_order_and_reports_each_file_as_it_starts(store, tmp_path):
@@ -70,10 +59,10 @@ def test_a_load_that_loads_nothing_leaves_no_store_behind(tmp_path):
 def test_a_refused_load_into_an_existing_store_keeps_it(tmp_path):
     db = tmp_path / "s.duckdb"
     assert CliRunner().invoke(cli, ["load", str(write(tmp_path, "patients.csv", PATIENTS)), "--db", str(db)]).exit_code == 0
-    before = contents(db)
+    before = store_fingerprint(db)
     result = CliRunner().invoke(cli, ["load", str(write(tmp_path, "patients_2.csv", "")), "--db", str(db)])
     assert result.exit_code == 1
-    assert contents(db) == before
+    assert store_fingerprint(db) == before
 
 
 def test_the_refusal_of_a_header_names_the_columns_found(tmp_path):

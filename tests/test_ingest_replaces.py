@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hostile.helpers import fingerprint, write
+from hostile.helpers import fingerprint, store_fingerprint, write
 
 from bcm_analytics.cli import cli
 from bcm_analytics.contracts import quality
 from bcm_analytics.ingest import FileRefused, LoadOptions, load_file
-from bcm_analytics.warehouse import connect
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\nP2,Medicaid,2025-01-01\n"
 HEADER = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"
@@ -111,14 +110,6 @@ def test_the_library_refuses_a_load_it_cannot_replace_and_keeps_the_store(store,
     assert fingerprint(store) == before
 
 
-def contents(db: Path) -> dict:
-    con = connect(db, read_only=True)
-    try:
-        return fingerprint(con)
-    finally:
-        con.close()
-
-
 def bcm(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
@@ -154,12 +145,12 @@ def test_bcm_load_refuses_a_replacement_in_one_line_and_keeps_the_store(program,
     copy = write(tmp_path / "v2", "time_logs.csv", CORRECTED)
     extra = write(tmp_path / "v2", "patients_2.csv", "patient_id,payer,enrollment_date\nP3,Medicare,2025-01-01\n")
     args = [extra if a == "EXTRA" else a for a in args]
-    before = contents(program)
+    before = store_fingerprint(program)
     result = bcm("load", copy, *args, "--db", program)
     assert result.exit_code == 1 and "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(says.replace("v2/", f"{tmp_path}/v2/")), lines
-    assert contents(program) == before
+    assert store_fingerprint(program) == before
 
 
 def test_bcm_load_replaces_without_a_store_creates_none(tmp_path):

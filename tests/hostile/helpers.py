@@ -24,3 +24,14 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> dict:
         f"{schema}.{table}": con.execute(f"SELECT count(*), sum(hash(t)) FROM {schema}.{table} t").fetchall()[0]
         for schema, table in tables
     }
+
+
+def store_fingerprint(db: Path) -> dict:
+    """fingerprint() of the store file `db`, opened read-only as bcm opens it."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(db, read_only=True)
+    try:
+        return fingerprint(con)
+    finally:
+        con.close()
