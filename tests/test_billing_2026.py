@@ -85,6 +85,26 @@ def test_fqhc_g0511_and_99484_for_one_month_is_the_same_service_billed_twice(pro
                                   "not beside it, so the month's general BHI is billed twice; void the 99484 line (claim D2).")
 
 
+def test_fqhc_g0323_is_accepted_with_the_codes_g0511_stood_for_from_2025(program):
+    """billing_rules.md s4: at an FQHC/RHC "the individual codes (99484, and the other codes G0511
+    stood for) are accepted from 2025-01-01", then the physician-practice codes. G0323 read
+    wrong_code, compliance, its charge at stake, in every month of 2025 and 2026. By hand, general
+    BHI at the FQHC, G0323 each month: Dec 2024 (G0511 only) wrong_code; May 2025 beside G0511,
+    Nov 2025 beside 99484 (G0511 ended) and Feb 2026: matched; 19 minutes in Nov 2025: unsupported."""
+    con = program([patient("F", clinic="FQ", program="general_bhi"), patient("L", clinic="FQ", program="general_bhi")],
+                  [minutes("F", day, 25) for day in ("2024-12-10", "2025-05-10", "2025-11-10", "2026-02-10")]
+                  + [minutes("L", "2025-11-10", 19)],
+                  [claim(f"F{i}", "F", day, "G0323", npi=ORG_NPI)
+                   for i, day in enumerate(("2024-12-31", "2025-05-31", "2025-11-30", "2026-02-28"))]
+                  + [claim("L1", "L", "2025-11-30", "G0323", npi=ORG_NPI)],
+                  clinics=CLINICS)
+    assert found(con, "2024-12", "2026-02") == [("F", "2024-12", "wrong_code", "G0511", "G0323"),
+                                                ("F", "2025-05", "matched", "G0323", "G0323"),
+                                                ("F", "2025-11", "matched", "G0323", "G0323"),
+                                                ("F", "2026-02", "matched", "G0323", "G0323"),
+                                                ("L", "2025-11", "unsupported_claim", None, "G0323")]
+
+
 def test_g0323_is_general_bhi_at_20_minutes_from_2023_beside_99484(program):
     """billing_rules.md s1: G0323 (general BHI by a clinical psychologist or social worker, 2023+) bills
     at 20 minutes, no midpoint. The export does not say who billed, so the engine still expects 99484;

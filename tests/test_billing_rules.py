@@ -158,15 +158,18 @@ def rows(rules, columns=("valid_from", "valid_to", "code_set"), **where) -> list
 
 
 def test_fqhc_general_bhi_accepts_the_individual_codes_beside_g0511_through_2025_09():
-    """2021: G0511. From 2025-01-01: 99484 accepted beside G0511. From 2025-10-01: 99484 only."""
+    """2021: G0511. From 2025-01-01: the codes G0511 stood for (99484, G0323) accepted beside it.
+    From 2025-10-01: 99484 in force, G0323 still accepted beside it (it read wrong_code)."""
     rules = load_rules()
+    g0323 = {"code": "G0323", "role": "monthly", "from_minutes": 20.0}
     for setting in ("fqhc", "rhc"):
         bhi = periods(rules, payer_class="medicare", billing_setting=setting, program="general_bhi")
         assert [(r.code_set, r.valid_from, r.valid_to) for r in bhi.itertuples()] == [
             ("bhi_g0511", date(2021, 1, 1), date(2025, 10, 1)), ("bhi_99484", date(2025, 10, 1), None)]
         assert list(bhi.also_accepted.iloc[0]) == [
-            {"code": "99484", "role": "monthly", "from_minutes": 20.0, "accepted_from": date(2025, 1, 1)}]
-        assert list(bhi.also_accepted.iloc[1]) == []
+            {"code": "99484", "role": "monthly", "from_minutes": 20.0, "accepted_from": date(2025, 1, 1)},
+            g0323 | {"accepted_from": date(2025, 1, 1)}]
+        assert list(bhi.also_accepted.iloc[1]) == [g0323 | {"accepted_from": date(2025, 10, 1)}]
     cocm = periods(rules, payer_class="medicare", billing_setting="fqhc", program="cocm")
     assert list(zip(cocm.initial_code, cocm.valid_from)) == [("G0512", date(2021, 1, 1)), ("99492", date(2026, 1, 1))]
 

@@ -192,8 +192,18 @@ class AlsoAccept(Strict):
     also_accept: Annotated[list[str], Field(min_length=1, description="a list of code set names")]
 
 
-Dated = dict[PeriodStart, Annotated[str | AlsoAccept | None, Field(
-    description="the name of a code set, null (nothing billable), or {also_accept: [code sets]}")]]
+class CodeSetAccepting(Strict):
+    """A code set coming into force with codes accepted beside it from its first day: an accepted
+    code lasts only while the code set it was accepted beside is in force, so a code accepted
+    beside G0511 (G0323 at an FQHC in 2025) is named again when 99484 replaces G0511."""
+
+    code_set: str
+    also_accept: Annotated[list[str], Field(default_factory=list, description="a list of code set names")]
+
+
+Dated = dict[PeriodStart, Annotated[str | CodeSetAccepting | AlsoAccept | None, Field(
+    description="the name of a code set, null (nothing billable), {also_accept: [code sets]}, "
+                "or {code_set: name, also_accept: [code sets]}")]]
 
 
 class ProgramPeriods(Strict):
@@ -425,21 +435,22 @@ def _resolve_class(name: str, classes: dict, origin, seen: tuple = ()) -> dict:
 
 
 def _period_starts(file, key: str, dated: dict, settings: dict, code_sets: dict, program: str):
-    """{date or date-setting name: code set, null or {also_accept: [...]}} ->
-    ([(first day, code set)], [(first day, [accepted code sets])]), each in date order."""
+    """{date or date-setting name: code set, null, {also_accept: [...]} or {code_set: ..., also_accept: [...]}}
+    -> ([(first day, code set)], [(first day, [accepted code sets])]), each in date order."""
     starts, accepts = [], []
     for when, entry in dated.items():
         at = settings[when] if isinstance(when, str) else when
-        names = entry["also_accept"] if isinstance(entry, dict) else [entry] if entry is not None else []
+        in_force = entry.get("code_set", ...) if isinstance(entry, dict) else entry  # ...: none starts here
+        names = [*(entry.get("also_accept", []) if isinstance(entry, dict) else []), *([in_force] if in_force not in (None, ...) else [])]
         for code_set in names:
             if code_set not in code_sets:
                 raise RulesError(file, f"{key}.{when}", _no_such("code set", code_set, code_sets))
             if code_sets[code_set]["program"] != program:
                 raise RulesError(file, f"{key}.{when}", f"code set {code_set!r} is for {code_sets[code_set]['program']}, not {program}")
-        if isinstance(entry, dict):
+        if isinstance(entry, dict) and entry.get("also_accept"):
             accepts.append((at, entry["also_accept"]))
-        else:
-            starts.append((at, entry))
+        if in_force is not ...:
+            starts.append((at, in_force))
     starts.sort(key=lambda s: s[0])
     for (a, _), (b, _) in zip(starts, starts[1:]):
         if a == b:
