@@ -39,6 +39,9 @@ c AS (
   LEFT JOIN (SELECT patient_id, service_month, flatten(list(coalesce(participants, []::VARCHAR[]))) AS participants
              FROM marts.recon_conflicts GROUP BY patient_id, service_month) x USING (patient_id, service_month)
 ),
+accepted_billed AS (  -- a code accepted in place of the code in force (99484 for G0511), billed and supported
+  SELECT * FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
+),
 billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed
   SELECT c.*, CASE
       WHEN code_set IS NULL THEN 'no_rule_in_force'  -- no code billable that month (Texas health centres before 2025-03)
@@ -76,8 +79,7 @@ per_code AS (
   -- an APCM add-on for its mirror): the month is billed once, and that code's findings say so
   FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0 AND NOT apcm_add_on_billed
     AND NOT (code_role <> 'add_on' AND EXISTS (
-      SELECT 1 FROM c o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
-        AND o.code_role = 'also_accepted' AND o.active_lines > 0 AND o.countable_minutes >= o.code_from_minutes))
+      SELECT 1 FROM accepted_billed o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month))
   UNION ALL
   SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > supported_units THEN 'compliance' ELSE 'revenue' END,
          CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units THEN 'above_cap' ELSE 'units' END,
@@ -127,8 +129,8 @@ per_code AS (
   -- beside it: the month's service twice (billing_rules.md section 4, section 6 item 5)
   SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'accepted_beside_code_in_force', expected_base_code, 1,
          code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, active_lines, accepted_from, NULL
-  FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
-    AND EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
+  FROM accepted_billed c
+  WHERE EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
                   AND o.code = c.expected_base_code AND o.active_lines > 0)
   UNION ALL
   SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
