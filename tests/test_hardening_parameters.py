@@ -133,6 +133,19 @@ def test_checked_parameters_render(db, tmp_path):
     assert "C1" in (tmp_path / "o.html").read_text()
 
 
+def test_an_external_page_for_one_clinic_is_written_with_a_note_that_it_stands_alone(db, no_kernel, monkeypatch, tmp_path):
+    from bcm_analytics.cli import reports as cli_reports
+
+    monkeypatch.setattr(cli_reports, "render_report", lambda name, db, values, out, share: tmp_path / f"{name}.html")
+    result = bcm("report", "program_overview", "--audience", "external", "-p", "clinic", "C1", "--db", db)
+    assert result.exit_code == 0, result.output
+    note = stderr_lines(result.stderr)
+    assert len(note) == 1 and note[0].startswith("note: This page covers part of the program (clinic C1).")
+    whole = bcm("report", "program_overview", "--audience", "external", "--db", db)
+    internal = bcm("report", "program_overview", "-p", "clinic", "C1", "--db", db)
+    assert (whole.exit_code, whole.stderr, internal.exit_code, internal.stderr) == (0, "", 0, "")
+
+
 @pytest.mark.parametrize("report, given, months", [
     ("program_overview", [], "Jan 2025"),
     ("billing_reconciliation", ["-p", "start_month", "2025-01", "-p", "end_month", "2025-03"], "Jan 2025 - Mar 2025"),

@@ -29,6 +29,17 @@ def test_audiences():
     assert "External version" in EXTERNAL.banner("billing_reconciliation")
 
 
+def test_an_external_page_for_part_of_the_program_says_it_is_protected_alone():
+    """Filters are not tied across pages as periods are: a clinic's external page minus the
+    program's leaves the other clinics' counts, which neither page hides. The page says so."""
+    whole = EXTERNAL.banner("billing_reconciliation", {"clinic": None, "payer": "", "start_month": "2025-01"})
+    assert "covers part of the program" not in whole
+    part = EXTERNAL.banner("caseload_outcomes", {"clinics": ["CL1", "CL2"], "payer": "Medicaid", "as_of": "2025-06-30"})
+    assert "covers part of the program (clinics CL1, CL2; payer Medicaid)" in part
+    assert "can leave a count of 1-10 for the rest" in part and "Give it only to readers who get no other" in part
+    assert "covers part of the program" not in INTERNAL.banner("billing_reconciliation", {"clinic": "CL1"})
+
+
 def test_breakdowns_are_tied_by_their_hidden_cross_tab():
     """Care manager X works only at clinic A: the clinic table would give X's row away, and with
     it Y's small count, unless both tables are protected together.

@@ -43,6 +43,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
     against the store. The HTML is private (0600); --share applies to external-audience reports.
     """
     from bcm_analytics.reports import parameters as checks
+    from bcm_analytics.reports.privacy import filtered_page_caution
     from bcm_analytics.reports.runner import notebook_path
 
     if name not in available_reports():
@@ -66,6 +67,8 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
     except ReportError as e:
         fail(report_failure(e))
     click.echo(f"wrote {path}")
+    if caution := filtered_page_caution(values) if values.get("audience") == "external" else "":
+        click.echo(f"note:{caution}", err=True)
     if share and values.get("audience") != "external":
         click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
 

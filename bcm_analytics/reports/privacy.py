@@ -238,7 +238,8 @@ class Privacy:
                 "Counts from 1 to 10 (patients, patient-months, claims) are suppressed, with every dollar amount, "
                 "rate and average taken over them and every cell that would let a reader work one out "
                 "(CMS cell-size rule); where most monthly cells would be hidden, months are rolled up into "
-                "quarters or years. Suppressed cells read *; hidden chart points are marked gaps.</div>"
+                "quarters or years. Suppressed cells read *; hidden chart points are marked gaps."
+                + html.escape(filtered_page_caution(parameters)) + "</div>"
             )
         command = f"bcm report {report} --audience external"
         extra = " ".join(f"-p {k} {v}" for k, v in (parameters or {}).items() if v not in (None, "", []))
@@ -252,6 +253,28 @@ class Privacy:
 
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
+
+
+FILTERS = {"clinic": "clinic", "clinics": "clinics", "payer": "payer", "care_manager": "care manager",
+           "instrument": "instrument"}
+
+
+def filtered_page_caution(parameters: dict | None) -> str:
+    """What an external page for part of the program must say: "" for the whole program.
+
+    The privacy rules tie pages together by period and by calendar block, not by filter: a page
+    for one clinic is protected on its own, so its figures subtracted from the program's page (or
+    added to other clinics' pages) can leave the rest's count of 1-10, which neither page hides.
+    Protecting a set of filtered pages together would mean suppressing each page's cells across every
+    value of the filter at once; until then the page says so, and `bcm report` too."""
+    chosen = [f"{word} {', '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
+              for key, word in FILTERS.items() if (v := (parameters or {}).get(key)) not in (None, "", [])]
+    if not chosen:
+        return ""
+    return (f" This page covers part of the program ({'; '.join(chosen)}). Its cells are protected on this page "
+            "alone: taken from the program's external page, or added to pages for the other parts, its figures "
+            "can leave a count of 1-10 for the rest. Give it only to readers who get no other external page "
+            "of this program, or share the program's page instead: its breakdowns by clinic or payer are protected together.")
 
 
 # --- periods and flows that line up across pages ---------------------------------------------
