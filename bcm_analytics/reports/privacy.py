@@ -233,13 +233,14 @@ class Privacy:
                     "For the people who load and fix the data: counts of files, rows and checks, no patient records. "
                     "This report has no external version.</div>")
         if self.external:
+            caution = filtered_page_caution(parameters)
             return (
                 "<div class='bcm-banner external' data-audience='external'><b>External version.</b> "
                 "Counts from 1 to 10 (patients, patient-months, claims) are suppressed, with every dollar amount, "
                 "rate and average taken over them and every cell that would let a reader work one out "
                 "(CMS cell-size rule); where most monthly cells would be hidden, months are rolled up into "
                 "quarters or years. Suppressed cells read *; hidden chart points are marked gaps."
-                + html.escape(filtered_page_caution(parameters)) + "</div>"
+                + (f"<br><b>Part of the program only.</b> {html.escape(caution.strip())}" if caution else "") + "</div>"
             )
         command = f"bcm report {report} --audience external"
         extra = " ".join(f"-p {k} {v}" for k, v in (parameters or {}).items() if v not in (None, "", []))
