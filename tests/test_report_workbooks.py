@@ -250,3 +250,21 @@ def test_the_worklists_show_their_dates_as_days(store, load_rows, tmp_path, answ
     shown = formats_of(path, "item9_positive")
     dates = ["positive_since", "last_contact_date", "enrollment_date", "baseline_date", "latest_date", "last_score_date"]
     assert {c: shown[c] for c in dates} == dict.fromkeys(dates, "yyyy-mm-dd")
+
+
+def test_an_empty_sheet_says_so_and_has_no_total_that_refers_to_itself(tmp_path):
+    """A clean month leaves the work queue empty. The frame writer put its totals row straight under
+    the header, =SUBTOTAL(109,B2:B2) in B2 itself: a circular reference Excel warns of on opening.
+    Neither writer said the sheet was empty, so it read as a workbook that failed to fill. Both now
+    write the header and a note, and no totals row."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import NO_ROWS, Sheet, write_query, write_workbook
+
+    query = Query(duckdb.connect(), "SELECT 'P1' AS patient_id, 1.5 AS amount_at_stake WHERE false", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": Sheet(query.df(), totals=["amount_at_stake"])}, tmp_path / "frame.xlsx")
+    for path in (streamed, framed):
+        assert list(load_workbook(path)["data"].values) == [("patient_id", "amount_at_stake"), (NO_ROWS, None)], path.name
+

@@ -26,6 +26,7 @@ from bcm_analytics.reports import formats
 EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+NO_ROWS = "no rows: nothing matched for this period and selection"  # under the header of an empty sheet
 NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "timestamp": "yyyy-mm-dd hh:mm:ss", "rate": "0.0%",
@@ -127,6 +128,8 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
                 ws.write(written, i, cell, style)
             for i in sums:
                 sums[i] += cells[i] or 0.0
+    if not written:
+        _note_empty(ws, styles)
     ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
     if sums and 0 < written < EXCEL_MAX_ROWS:
         ws.write(written + 1, 0, "total", styles["total"])
@@ -177,11 +180,17 @@ def _plain(value, kind: str | None = None):
 def _styles(book) -> dict:
     """The header, total and number formats of a workbook, by kind (NUMBER_FORMATS)."""
     styles = {"header": book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}),
-              "total": book.add_format({"bold": True, "top": 1})}
+              "total": book.add_format({"bold": True, "top": 1}), "note": book.add_format({"italic": True})}
     for kind, number_format in NUMBER_FORMATS.items():
         styles[kind] = book.add_format({"num_format": number_format})
         styles[f"total {kind}"] = book.add_format({"num_format": number_format, "bold": True, "top": 1})
     return styles
+
+
+def _note_empty(ws, styles: dict) -> None:
+    """An empty sheet says so under its header (both writers), rather than reading as a workbook
+    that failed to fill; it has no totals row, which would sum only itself."""
+    ws.write_string(1, 0, NO_ROWS, styles["note"])
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) -> Path:
@@ -241,9 +250,11 @@ def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
     for r, row in enumerate(zip(*columns), start=1):
         ws.write_row(r, 0, row)
     ws.freeze_panes(1, 0)
+    if len(frame.columns) and not len(frame):
+        _note_empty(ws, styles)
     if len(frame.columns):
         ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-    if sheet.totals and len(frame.columns):
+    if sheet.totals and len(frame.columns) and len(frame):  # an empty sheet's total would be =SUBTOTAL of its own cell
         last = len(frame) + 1
         ws.write(last, 0, "total", styles["total"])
         for i, col in enumerate(frame.columns):
