@@ -268,3 +268,21 @@ def test_an_empty_sheet_says_so_and_has_no_total_that_refers_to_itself(tmp_path)
     for path in (streamed, framed):
         assert list(load_workbook(path)["data"].values) == [("patient_id", "amount_at_stake"), (NO_ROWS, None)], path.name
 
+
+def test_both_workbook_writers_show_a_zoned_date_time_in_utc(tmp_path):
+    """When a row was quarantined is a TIMESTAMPTZ. The streamed writer shows it in UTC; the frame
+    writer (bcm quarantine --out q.xlsx) dropped the zone of the connection's local time, so on a
+    machine in Chicago the same moment read six hours earlier, with nothing to say which zone."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'America/Chicago'")
+    query = Query(con, "SELECT TIMESTAMPTZ '2025-03-04 15:54:29+00' AS quarantined_at", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+    for path in (streamed, framed):
+        assert load_workbook(path)["data"]["A2"].value == dt.datetime(2025, 3, 4, 15, 54, 29), path.name
+

@@ -240,8 +240,8 @@ def _date_type(values: pd.Series) -> str | None:
 def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    columns = [_cells(frame[c]) for c in frame.columns]
     kinds = [_kind(frame, c) for c in frame.columns]
+    columns = [[_plain(v, kind) for v in _cells(frame[c])] for c, kind in zip(frame.columns, kinds)]  # as streamed cells are
     for i, col in enumerate(frame.columns):
         sample = [len(_shown(v, kinds[i])) for v in columns[i][:200] if v is not None]
         width = sheet.widths.get(col) or min(60, max([len(str(col))] + sample) + 2)
@@ -287,14 +287,13 @@ def _cells(series: pd.Series) -> list:
 
 
 def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel has no time zones, lists or more than ~1M rows: make each cell a plain value."""
+    """Excel has no lists or more than ~1M rows: make each cell a plain value. (A zoned date-time
+    is shown in UTC by _plain, for both writers: dropping the zone here kept the local time.)"""
     if len(frame) > EXCEL_MAX_ROWS:
         raise ValueError(f"{len(frame):,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
     out = frame.copy()
     for col in out.columns:
         series = out[col]
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[col] = series.dt.tz_localize(None)
-        elif series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
+        if series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
             out[col] = series.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     return out
