@@ -286,3 +286,21 @@ def test_both_workbook_writers_show_a_zoned_date_time_in_utc(tmp_path):
     for path in (streamed, framed):
         assert load_workbook(path)["data"]["A2"].value == dt.datetime(2025, 3, 4, 15, 54, 29), path.name
 
+
+def test_both_workbook_writers_format_an_unregistered_number_alike(tmp_path):
+    """A column formats.COLUMNS does not register: the frame writer guessed 'decimal' (#,##0.0) for any
+    float, the streamed writer left it as stored, so weeks_in_treatment read 36.6 in bcm outcomes --out
+    and in the worklists differently formatted, and a money column outside the registry (a claim's
+    charge) showed $120.13 as 120.1. Both now format a column by its registered kind alone."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    query = Query(duckdb.connect(), "SELECT 36.6::DOUBLE AS weeks_in_treatment, 20.0::DOUBLE AS minutes_counted, "
+                                    "120.13::DOUBLE AS charge_amount, 145.0::DOUBLE AS expected_amount", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+    assert formats_of(streamed) == formats_of(framed) == {
+        "weeks_in_treatment": "General", "minutes_counted": "General", "charge_amount": "General",
+        "expected_amount": '"$"#,##0.00'}

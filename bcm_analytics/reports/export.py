@@ -140,7 +140,7 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
 
 
 def _stream_kind(column: str, sql_type: str) -> str | None:
-    """A streamed column's kind by its name, as long as its SQL type can hold it: a true/false
+    """A column's kind in either writer, by its name, as long as its SQL type can hold it: a true/false
     `active` (on the caseload) is no count, and a count format showed it as 1 and 0."""
     kind = formats.kind(column)
     if kind in NUMERIC_KINDS and not NUMERIC_SQL.match(sql_type):
@@ -213,16 +213,25 @@ def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) ->
 
 
 def _kind(frame: pd.DataFrame, col) -> str | None:
-    """The number format a column gets: a date or date-time by its type, as the streamed writer
-    decides (_dated_kind); otherwise its registered kind, if its values fit that kind."""
-    values = frame[col]
-    kind = formats.kind(str(col), values)
+    """The number format a frame column gets, decided as a streamed column's is (_stream_kind) from
+    its name and its type in SQL's words. The frame writer had guessed from the values too: any
+    float read #,##0.0, so weeks_in_treatment read two ways by writer and money outside the
+    registry showed one decimal ($120.13 as 120.1)."""
+    return _stream_kind(str(col), _sql_type(frame[col]))
+
+
+def _sql_type(values: pd.Series) -> str:
+    """A frame column's type as DuckDB would name it, as far as the formats care."""
     dated = _date_type(values)
     if dated:
-        return _dated_kind(kind, dated)
-    if kind in NUMERIC_KINDS and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return kind
-    return None
+        return dated
+    if pd.api.types.is_bool_dtype(values):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(values):
+        return "BIGINT"
+    if pd.api.types.is_numeric_dtype(values):
+        return "DOUBLE"
+    return "VARCHAR"
 
 
 def _date_type(values: pd.Series) -> str | None:
