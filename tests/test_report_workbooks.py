@@ -304,3 +304,26 @@ def test_both_workbook_writers_format_an_unregistered_number_alike(tmp_path):
     assert formats_of(streamed) == formats_of(framed) == {
         "weeks_in_treatment": "General", "minutes_counted": "General", "charge_amount": "General",
         "expected_amount": '"$"#,##0.00'}
+
+
+def test_both_workbook_writers_fit_a_column_to_its_values(tmp_path):
+    """bcm billing --out lines.xlsx (streamed) sized each column by its header alone: a line_id
+    (P0000005|2026-03|99493) and the ruleset's name were cut at 10 characters, where the frame
+    writer fits a column to its first rows. Both now size a column the same way."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    query = Query(duckdb.connect(), "SELECT 'P0000005|2026-03|99493' AS line_id, 'bcm-default 2026.12 + program_rules' AS ruleset, "
+                                    "'P1' AS patient_id, 145.0 AS expected_amount", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+
+    def widths(path) -> list[int]:
+        sheet = load_workbook(path)["data"]
+        spans = sheet.column_dimensions.values()
+        return [next(round(d.width) for d in spans if d.min <= i <= d.max) for i in range(1, sheet.max_column + 1)]
+
+    assert widths(streamed) == widths(framed)
+    assert widths(streamed)[:2] >= [len("P0000005|2026-03|99493"), len("bcm-default 2026.12 + program_rules")]

@@ -112,13 +112,14 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
     result = query.execute()
     columns = [d[0] for d in result.description]
     kinds = [_stream_kind(c, str(t)) for c, t, *_ in result.description]
+    rows = result.fetchmany(batch)  # the first batch sizes the columns, as the frame writer's first rows do
     for i, (col, kind) in enumerate(zip(columns, kinds)):
-        ws.set_column(i, i, max(len(col) + 2, 12 if kind in NUMBER_FORMATS else 10), styles.get(kind))
+        ws.set_column(i, i, _width(col, [_plain(row[i], kind) for row in rows[:200]], kind), styles.get(kind))
     ws.write_row(0, 0, columns, styles["header"])
     ws.freeze_panes(1, 0)
     dated = [styles[kind] if kind in ("month", "date", "timestamp") else None for kind in kinds]  # a date cell needs its own format
     written, sums = 0, {i: 0.0 for i, kind in enumerate(kinds) if kind == "dollars"}
-    while rows := result.fetchmany(batch):
+    while rows:
         if written + len(rows) > EXCEL_MAX_ROWS:
             raise ValueError(f"more than {EXCEL_MAX_ROWS:,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
         for row in rows:
@@ -128,6 +129,7 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
                 ws.write(written, i, cell, style)
             for i in sums:
                 sums[i] += cells[i] or 0.0
+        rows = result.fetchmany(batch)
     if not written:
         _note_empty(ws, styles)
     ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
@@ -252,9 +254,7 @@ def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
     kinds = [_kind(frame, c) for c in frame.columns]
     columns = [[_plain(v, kind) for v in _cells(frame[c])] for c, kind in zip(frame.columns, kinds)]  # as streamed cells are
     for i, col in enumerate(frame.columns):
-        sample = [len(_shown(v, kinds[i])) for v in columns[i][:200] if v is not None]
-        width = sheet.widths.get(col) or min(60, max([len(str(col))] + sample) + 2)
-        ws.set_column(i, i, width, styles.get(kinds[i]))
+        ws.set_column(i, i, sheet.widths.get(col) or _width(col, columns[i], kinds[i]), styles.get(kinds[i]))
     ws.write_row(0, 0, [str(c) for c in frame.columns], styles["header"])
     for r, row in enumerate(zip(*columns), start=1):
         ws.write_row(r, 0, row)
@@ -274,6 +274,13 @@ def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
                                  round(value, 2))
             elif i:
                 ws.write_blank(last, i, None, styles["total"])
+
+
+def _width(header, values: list, kind: str | None) -> int:
+    """A column's width in both writers: its header or its widest value among the first 200 rows
+    as shown, up to 60 characters."""
+    sample = [len(_shown(v, kind)) for v in values[:200] if v is not None]
+    return min(60, max([len(str(header))] + sample) + 2)
 
 
 def _shown(value, kind) -> str:
