@@ -250,3 +250,80 @@ def test_the_worklists_show_their_dates_as_days(store, load_rows, tmp_path, answ
     shown = formats_of(path, "item9_positive")
     dates = ["positive_since", "last_contact_date", "enrollment_date", "baseline_date", "latest_date", "last_score_date"]
     assert {c: shown[c] for c in dates} == dict.fromkeys(dates, "yyyy-mm-dd")
+
+
+def test_an_empty_sheet_says_so_and_has_no_total_that_refers_to_itself(tmp_path):
+    """A clean month leaves the work queue empty. The frame writer put its totals row straight under
+    the header, =SUBTOTAL(109,B2:B2) in B2 itself: a circular reference Excel warns of on opening.
+    Neither writer said the sheet was empty, so it read as a workbook that failed to fill. Both now
+    write the header and a note, and no totals row."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import NO_ROWS, Sheet, write_query, write_workbook
+
+    query = Query(duckdb.connect(), "SELECT 'P1' AS patient_id, 1.5 AS amount_at_stake WHERE false", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": Sheet(query.df(), totals=["amount_at_stake"])}, tmp_path / "frame.xlsx")
+    for path in (streamed, framed):
+        assert list(load_workbook(path)["data"].values) == [("patient_id", "amount_at_stake"), (NO_ROWS, None)], path.name
+
+
+def test_both_workbook_writers_show_a_zoned_date_time_in_utc(tmp_path):
+    """When a row was quarantined is a TIMESTAMPTZ. The streamed writer shows it in UTC; the frame
+    writer (bcm quarantine --out q.xlsx) dropped the zone of the connection's local time, so on a
+    machine in Chicago the same moment read six hours earlier, with nothing to say which zone."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'America/Chicago'")
+    query = Query(con, "SELECT TIMESTAMPTZ '2025-03-04 15:54:29+00' AS quarantined_at", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+    for path in (streamed, framed):
+        assert load_workbook(path)["data"]["A2"].value == dt.datetime(2025, 3, 4, 15, 54, 29), path.name
+
+
+def test_both_workbook_writers_format_an_unregistered_number_alike(tmp_path):
+    """A column formats.COLUMNS does not register: the frame writer guessed 'decimal' (#,##0.0) for any
+    float, the streamed writer left it as stored, so weeks_in_treatment read 36.6 in bcm outcomes --out
+    and in the worklists differently formatted, and a money column outside the registry (a claim's
+    charge) showed $120.13 as 120.1. Both now format a column by its registered kind alone."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    query = Query(duckdb.connect(), "SELECT 36.6::DOUBLE AS weeks_in_treatment, 20.0::DOUBLE AS minutes_counted, "
+                                    "120.13::DOUBLE AS charge_amount, 145.0::DOUBLE AS expected_amount", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+    assert formats_of(streamed) == formats_of(framed) == {
+        "weeks_in_treatment": "General", "minutes_counted": "General", "charge_amount": "General",
+        "expected_amount": '"$"#,##0.00'}
+
+
+def test_both_workbook_writers_fit_a_column_to_its_values(tmp_path):
+    """bcm billing --out lines.xlsx (streamed) sized each column by its header alone: a line_id
+    (P0000005|2026-03|99493) and the ruleset's name were cut at 10 characters, where the frame
+    writer fits a column to its first rows. Both now size a column the same way."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    query = Query(duckdb.connect(), "SELECT 'P0000005|2026-03|99493' AS line_id, 'bcm-default 2026.12 + program_rules' AS ruleset, "
+                                    "'P1' AS patient_id, 145.0 AS expected_amount", {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+
+    def widths(path) -> list[int]:
+        sheet = load_workbook(path)["data"]
+        spans = sheet.column_dimensions.values()
+        return [next(round(d.width) for d in spans if d.min <= i <= d.max) for i in range(1, sheet.max_column + 1)]
+
+    assert widths(streamed) == widths(framed)
+    assert widths(streamed)[:2] >= [len("P0000005|2026-03|99493"), len("bcm-default 2026.12 + program_rules")]

@@ -26,6 +26,7 @@ from bcm_analytics.reports import formats
 EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+NO_ROWS = "no rows: nothing matched for this period and selection"  # under the header of an empty sheet
 NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "timestamp": "yyyy-mm-dd hh:mm:ss", "rate": "0.0%",
@@ -111,13 +112,14 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
     result = query.execute()
     columns = [d[0] for d in result.description]
     kinds = [_stream_kind(c, str(t)) for c, t, *_ in result.description]
+    rows = result.fetchmany(batch)  # the first batch sizes the columns, as the frame writer's first rows do
     for i, (col, kind) in enumerate(zip(columns, kinds)):
-        ws.set_column(i, i, max(len(col) + 2, 12 if kind in NUMBER_FORMATS else 10), styles.get(kind))
+        ws.set_column(i, i, _width(col, [_plain(row[i], kind) for row in rows[:200]], kind), styles.get(kind))
     ws.write_row(0, 0, columns, styles["header"])
     ws.freeze_panes(1, 0)
     dated = [styles[kind] if kind in ("month", "date", "timestamp") else None for kind in kinds]  # a date cell needs its own format
     written, sums = 0, {i: 0.0 for i, kind in enumerate(kinds) if kind == "dollars"}
-    while rows := result.fetchmany(batch):
+    while rows:
         if written + len(rows) > EXCEL_MAX_ROWS:
             raise ValueError(f"more than {EXCEL_MAX_ROWS:,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
         for row in rows:
@@ -127,6 +129,9 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
                 ws.write(written, i, cell, style)
             for i in sums:
                 sums[i] += cells[i] or 0.0
+        rows = result.fetchmany(batch)
+    if not written:
+        _note_empty(ws, styles)
     ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
     if sums and 0 < written < EXCEL_MAX_ROWS:
         ws.write(written + 1, 0, "total", styles["total"])
@@ -137,7 +142,7 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
 
 
 def _stream_kind(column: str, sql_type: str) -> str | None:
-    """A streamed column's kind by its name, as long as its SQL type can hold it: a true/false
+    """A column's kind in either writer, by its name, as long as its SQL type can hold it: a true/false
     `active` (on the caseload) is no count, and a count format showed it as 1 and 0."""
     kind = formats.kind(column)
     if kind in NUMERIC_KINDS and not NUMERIC_SQL.match(sql_type):
@@ -177,11 +182,17 @@ def _plain(value, kind: str | None = None):
 def _styles(book) -> dict:
     """The header, total and number formats of a workbook, by kind (NUMBER_FORMATS)."""
     styles = {"header": book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"}),
-              "total": book.add_format({"bold": True, "top": 1})}
+              "total": book.add_format({"bold": True, "top": 1}), "note": book.add_format({"italic": True})}
     for kind, number_format in NUMBER_FORMATS.items():
         styles[kind] = book.add_format({"num_format": number_format})
         styles[f"total {kind}"] = book.add_format({"num_format": number_format, "bold": True, "top": 1})
     return styles
+
+
+def _note_empty(ws, styles: dict) -> None:
+    """An empty sheet says so under its header (both writers), rather than reading as a workbook
+    that failed to fill; it has no totals row, which would sum only itself."""
+    ws.write_string(1, 0, NO_ROWS, styles["note"])
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) -> Path:
@@ -204,16 +215,25 @@ def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) ->
 
 
 def _kind(frame: pd.DataFrame, col) -> str | None:
-    """The number format a column gets: a date or date-time by its type, as the streamed writer
-    decides (_dated_kind); otherwise its registered kind, if its values fit that kind."""
-    values = frame[col]
-    kind = formats.kind(str(col), values)
+    """The number format a frame column gets, decided as a streamed column's is (_stream_kind) from
+    its name and its type in SQL's words. The frame writer had guessed from the values too: any
+    float read #,##0.0, so weeks_in_treatment read two ways by writer and money outside the
+    registry showed one decimal ($120.13 as 120.1)."""
+    return _stream_kind(str(col), _sql_type(frame[col]))
+
+
+def _sql_type(values: pd.Series) -> str:
+    """A frame column's type as DuckDB would name it, as far as the formats care."""
     dated = _date_type(values)
     if dated:
-        return _dated_kind(kind, dated)
-    if kind in NUMERIC_KINDS and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return kind
-    return None
+        return dated
+    if pd.api.types.is_bool_dtype(values):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(values):
+        return "BIGINT"
+    if pd.api.types.is_numeric_dtype(values):
+        return "DOUBLE"
+    return "VARCHAR"
 
 
 def _date_type(values: pd.Series) -> str | None:
@@ -231,19 +251,19 @@ def _date_type(values: pd.Series) -> str | None:
 def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    columns = [_cells(frame[c]) for c in frame.columns]
     kinds = [_kind(frame, c) for c in frame.columns]
+    columns = [[_plain(v, kind) for v in _cells(frame[c])] for c, kind in zip(frame.columns, kinds)]  # as streamed cells are
     for i, col in enumerate(frame.columns):
-        sample = [len(_shown(v, kinds[i])) for v in columns[i][:200] if v is not None]
-        width = sheet.widths.get(col) or min(60, max([len(str(col))] + sample) + 2)
-        ws.set_column(i, i, width, styles.get(kinds[i]))
+        ws.set_column(i, i, sheet.widths.get(col) or _width(col, columns[i], kinds[i]), styles.get(kinds[i]))
     ws.write_row(0, 0, [str(c) for c in frame.columns], styles["header"])
     for r, row in enumerate(zip(*columns), start=1):
         ws.write_row(r, 0, row)
     ws.freeze_panes(1, 0)
+    if len(frame.columns) and not len(frame):
+        _note_empty(ws, styles)
     if len(frame.columns):
         ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
-    if sheet.totals and len(frame.columns):
+    if sheet.totals and len(frame.columns) and len(frame):  # an empty sheet's total would be =SUBTOTAL of its own cell
         last = len(frame) + 1
         ws.write(last, 0, "total", styles["total"])
         for i, col in enumerate(frame.columns):
@@ -254,6 +274,13 @@ def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
                                  round(value, 2))
             elif i:
                 ws.write_blank(last, i, None, styles["total"])
+
+
+def _width(header, values: list, kind: str | None) -> int:
+    """A column's width in both writers: its header or its widest value among the first 200 rows
+    as shown, up to 60 characters."""
+    sample = [len(_shown(v, kind)) for v in values[:200] if v is not None]
+    return min(60, max([len(str(header))] + sample) + 2)
 
 
 def _shown(value, kind) -> str:
@@ -276,14 +303,13 @@ def _cells(series: pd.Series) -> list:
 
 
 def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel has no time zones, lists or more than ~1M rows: make each cell a plain value."""
+    """Excel has no lists or more than ~1M rows: make each cell a plain value. (A zoned date-time
+    is shown in UTC by _plain, for both writers: dropping the zone here kept the local time.)"""
     if len(frame) > EXCEL_MAX_ROWS:
         raise ValueError(f"{len(frame):,} rows do not fit in one Excel sheet; write CSV or Parquet instead")
     out = frame.copy()
     for col in out.columns:
         series = out[col]
-        if isinstance(series.dtype, pd.DatetimeTZDtype):
-            out[col] = series.dt.tz_localize(None)
-        elif series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
+        if series.dtype == object and series.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray))).any():
             out[col] = series.map(lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray)) else v)
     return out
