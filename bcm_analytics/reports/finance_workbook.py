@@ -108,7 +108,7 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     info["service_month"] = _as_month(info["service_month"])
     info = info[["finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "explanation"]]
     sheets = {
-        "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14}),
+        "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14, "status": 14, "due": 12}),
         "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
                                 "counted_at_stake", "findings_not_priced"]],
                          totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),
