@@ -326,3 +326,20 @@ def test_bcm_audit_warns_of_months_whose_claims_are_not_loaded(program, tmp_path
     result = run_cli("--db", tmp_path / "test.duckdb", "--month", "2025-03", "--to", "2025-06", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "warning: no claim lines are loaded for 2025-06 (the store's claims run 2025-03 to 2025-04)" in result.output
+
+
+def flat(path: Path) -> str:
+    return re.sub(r"\s+", " ", path.read_text())
+
+
+def test_a_month_whose_claims_are_not_loaded_says_so_on_its_page_and_the_index(program, tmp_path):
+    """The store's claims end in April: C's June page must not read "nothing was billed" (and bill
+    it) as if someone had checked the claims; it says the month's claims are not loaded, as
+    `bcm reconcile` and the billing page do (the CLI's warning does not travel with the pages)."""
+    write_packets(program, tmp_path, "2025-03", "2025-06")
+    gap = "No claim lines are loaded for 2025-06 (the store&#39;s claims run 2025-03 to 2025-04)"
+    june = flat(tmp_path / "C_2025-06.html")
+    assert gap in june and "nothing was billed" not in june
+    assert gap in flat(tmp_path / "index.html")
+    assert "No claim lines are loaded" not in flat(tmp_path / "A_2025-03.html")
+
