@@ -343,3 +343,17 @@ def test_a_month_whose_claims_are_not_loaded_says_so_on_its_page_and_the_index(p
     assert gap in flat(tmp_path / "index.html")
     assert "No claim lines are loaded" not in flat(tmp_path / "A_2025-03.html")
 
+
+
+def test_a_month_whose_claim_is_in_the_quarantine_does_not_read_unbilled(program, load_rows, tmp_path):
+    """billing_rules.md s6 item 13: a claim line set aside at load is not a missing claim. C's June
+    claim has an unreadable amount: the page says a claim line of the month is in the quarantine,
+    never that nothing was billed."""
+    result = load_rows("claims", [{**CLAIMS[0], "claim_id": "CL3", "patient_id": "C", "date_of_service": "2025-06-30",
+                                   "charge_amount": "abc"}])
+    assert result.rows_quarantined == 1
+    refresh(program)
+    write_packets(program, tmp_path, "2025-06")
+    june = flat(tmp_path / "C_2025-06.html")
+    assert "nothing was billed" not in june and "No claim line bills this month" not in june
+    assert "a claim line of this month is in the quarantine" in june
