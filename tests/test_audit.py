@@ -357,3 +357,13 @@ def test_a_month_whose_claim_is_in_the_quarantine_does_not_read_unbilled(program
     june = flat(tmp_path / "C_2025-06.html")
     assert "nothing was billed" not in june and "No claim line bills this month" not in june
     assert "a claim line of this month is in the quarantine" in june
+
+
+def test_the_summary_and_the_entries_read_in_words_not_column_values(program, tmp_path):
+    """The packet's summary named findings as column values (missing_consent, unsupported_claim)
+    where the index and the findings table read them in words; an entry exported without a contact
+    mode read 'follow up contact ()'."""
+    write_packets(program, tmp_path, "2025-04")
+    text = flat(tmp_path / "B_2025-04.html")
+    assert '<span class="pill warn">missing consent, unsupported claim</span>' in text
+    assert "()" not in text
