@@ -367,3 +367,24 @@ def test_the_summary_and_the_entries_read_in_words_not_column_values(program, tm
     text = flat(tmp_path / "B_2025-04.html")
     assert '<span class="pill warn">missing consent, unsupported claim</span>' in text
     assert "()" not in text
+
+
+def test_an_fqhc_claim_under_the_organization_npi_is_not_marked_wrong_on_the_page(store, load_rows, tmp_path):
+    """billing_rules.md s4: FQHC/RHC claims are institutional; an organisation NPI on them is not a
+    wrong billing NPI. Reconciliation knows (no wrong_billing_npi finding), but the packet's claims
+    table marked every NPI other than the treating practitioner's '(not the treating
+    practitioner's)', the organisation's too; a claim under another NPI is still marked."""
+    org = "1306849450"
+    load_rows("clinics", [{"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc",
+                           "timezone": "America/Chicago", "organization_npi": org}])
+    load_rows("patients", [{**patient("F", "2025-12-01"), "clinic_id": "FQ"}])
+    load_rows("time_logs", [entry("f1", "F", "2026-01-12", 40), entry("f2", "F", "2026-02-12", 40)])
+    load_rows("claims", [{**CLAIMS[0], "claim_id": "K1", "patient_id": "F", "date_of_service": "2026-01-31",
+                          "billing_provider_npi": org},
+                         {**CLAIMS[0], "claim_id": "K2", "patient_id": "F", "date_of_service": "2026-02-27",
+                          "procedure_code": "99493", "billing_provider_npi": "1999999984"}])
+    refresh(store)
+    write_packets(store, tmp_path, "2026-01", "2026-02")
+    january, february = flat(tmp_path / "F_2026-01.html"), flat(tmp_path / "F_2026-02.html")
+    assert "wrong billing npi" not in january and "(not the treating practitioner" not in january
+    assert "wrong billing npi" in february and "1999999984 <span class=\"reason\">(not the treating practitioner" in february
