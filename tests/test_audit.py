@@ -326,3 +326,65 @@ def test_bcm_audit_warns_of_months_whose_claims_are_not_loaded(program, tmp_path
     result = run_cli("--db", tmp_path / "test.duckdb", "--month", "2025-03", "--to", "2025-06", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert "warning: no claim lines are loaded for 2025-06 (the store's claims run 2025-03 to 2025-04)" in result.output
+
+
+def flat(path: Path) -> str:
+    return re.sub(r"\s+", " ", path.read_text())
+
+
+def test_a_month_whose_claims_are_not_loaded_says_so_on_its_page_and_the_index(program, tmp_path):
+    """The store's claims end in April: C's June page must not read "nothing was billed" (and bill
+    it) as if someone had checked the claims; it says the month's claims are not loaded, as
+    `bcm reconcile` and the billing page do (the CLI's warning does not travel with the pages)."""
+    write_packets(program, tmp_path, "2025-03", "2025-06")
+    gap = "No claim lines are loaded for 2025-06 (the store&#39;s claims run 2025-03 to 2025-04)"
+    june = flat(tmp_path / "C_2025-06.html")
+    assert gap in june and "nothing was billed" not in june
+    assert gap in flat(tmp_path / "index.html")
+    assert "No claim lines are loaded" not in flat(tmp_path / "A_2025-03.html")
+
+
+
+def test_a_month_whose_claim_is_in_the_quarantine_does_not_read_unbilled(program, load_rows, tmp_path):
+    """billing_rules.md s6 item 13: a claim line set aside at load is not a missing claim. C's June
+    claim has an unreadable amount: the page says a claim line of the month is in the quarantine,
+    never that nothing was billed."""
+    result = load_rows("claims", [{**CLAIMS[0], "claim_id": "CL3", "patient_id": "C", "date_of_service": "2025-06-30",
+                                   "charge_amount": "abc"}])
+    assert result.rows_quarantined == 1
+    refresh(program)
+    write_packets(program, tmp_path, "2025-06")
+    june = flat(tmp_path / "C_2025-06.html")
+    assert "nothing was billed" not in june and "No claim line bills this month" not in june
+    assert "a claim line of this month is in the quarantine" in june
+
+
+def test_the_summary_and_the_entries_read_in_words_not_column_values(program, tmp_path):
+    """The packet's summary named findings as column values (missing_consent, unsupported_claim)
+    where the index and the findings table read them in words; an entry exported without a contact
+    mode read 'follow up contact ()'."""
+    write_packets(program, tmp_path, "2025-04")
+    text = flat(tmp_path / "B_2025-04.html")
+    assert '<span class="pill warn">missing consent, unsupported claim</span>' in text
+    assert "()" not in text
+
+
+def test_an_fqhc_claim_under_the_organization_npi_is_not_marked_wrong_on_the_page(store, load_rows, tmp_path):
+    """billing_rules.md s4: FQHC/RHC claims are institutional; an organisation NPI on them is not a
+    wrong billing NPI. Reconciliation knows (no wrong_billing_npi finding), but the packet's claims
+    table marked every NPI other than the treating practitioner's '(not the treating
+    practitioner's)', the organisation's too; a claim under another NPI is still marked."""
+    org = "1306849450"
+    load_rows("clinics", [{"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc",
+                           "timezone": "America/Chicago", "organization_npi": org}])
+    load_rows("patients", [{**patient("F", "2025-12-01"), "clinic_id": "FQ"}])
+    load_rows("time_logs", [entry("f1", "F", "2026-01-12", 40), entry("f2", "F", "2026-02-12", 40)])
+    load_rows("claims", [{**CLAIMS[0], "claim_id": "K1", "patient_id": "F", "date_of_service": "2026-01-31",
+                          "billing_provider_npi": org},
+                         {**CLAIMS[0], "claim_id": "K2", "patient_id": "F", "date_of_service": "2026-02-27",
+                          "procedure_code": "99493", "billing_provider_npi": "1999999984"}])
+    refresh(store)
+    write_packets(store, tmp_path, "2026-01", "2026-02")
+    january, february = flat(tmp_path / "F_2026-01.html"), flat(tmp_path / "F_2026-02.html")
+    assert "wrong billing npi" not in january and "(not the treating practitioner" not in january
+    assert "wrong billing npi" in february and "1999999984 <span class=\"reason\">(not the treating practitioner" in february

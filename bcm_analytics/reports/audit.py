@@ -20,6 +20,7 @@ from pathlib import Path
 from bcm_analytics import __version__, private_files
 from bcm_analytics.billing.audit import SECTIONS, Scope, section_query
 from bcm_analytics.billing.engine import billing_marts
+from bcm_analytics.billing.reconcile import claims_gap_note, months_without_claims
 
 NOT_COUNTED = {  # status -> the subtotal line under the entries
     "counted_in_part_overlap": "overlapping time",
@@ -55,6 +56,9 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
     parts = {name: _grouped(_rows(section_query(marts, name, scope, month_text=False)))
              for name in SECTIONS if name != "months"}
     loads = {r[0]: r[1:] for r in con.execute("SELECT load_id, finished_at, source_file FROM meta.load_log").fetchall()}
+    # a month of the period with expected lines and no claim line loaded reads "missed billing";
+    # its page and the index say so (the warning `bcm audit` prints does not travel with the pages)
+    gaps = {month: claims_gap_note(marts, month) for month in months_without_claims(marts, scope.start, scope.end)}
     made = {"at": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "version": __version__,
             "store": str(store or _store_path(con)), "data_version": max(loads, default=0)}
     env = _environment()
@@ -68,13 +72,14 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
         page = packet.render(
             m=m, entries=entries, lines=parts["lines"].get(key, []), claims=claims,
             findings=parts["findings"].get(key, []), totals=_totals(entries), not_counted=_not_counted(entries),
-            sources=_sources(m, entries, claims, loads), made=made,
+            sources=_sources(m, entries, claims, loads), made=made, claims_gap=gaps.get(m["service_month"]),
         )
         name = page_name(m["patient_id"], m["service_month"])
         private_files.write_text(folder / name, page)
         listed.append({"m": m, "file": name})
     index = env.get_template("audit_index.html.j2").render(
         rows=listed, period=_period_text(scope), patient=patient, made=made, ruleset=marts.rules.id,
+        claims_gap=claims_gap_note(marts, scope.start, scope.end) if gaps else None,
         totals={"expected": sum(r["m"]["expected_amount"] or 0 for r in listed),
                 "billed": sum(r["m"]["billed_amount"] or 0 for r in listed),
                 "reconciled": sum(bool(r["m"]["reconciled"]) for r in listed)},

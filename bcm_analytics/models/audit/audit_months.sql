@@ -32,7 +32,8 @@ billed AS (
 ),
 found AS (
   SELECT patient_id, service_month, string_agg(DISTINCT finding, ', ' ORDER BY finding) AS findings,
-         bool_and(finding = 'matched') AS reconciled
+         bool_and(finding = 'matched') AS reconciled,
+         bool_or(finding = 'claim_quarantined') AS claim_quarantined  -- a claim line of the month was set aside at load
   FROM marts.recon_findings GROUP BY patient_id, service_month
 ),
 joined AS (
@@ -46,6 +47,7 @@ joined AS (
                    THEN mc.add_on_code || CASE WHEN mc.add_on_units > 1 THEN ' x' || mc.add_on_units ELSE '' END END) AS expected_codes,
          x.expected_amount, coalesce(x.expected_lines, 0) AS expected_lines,
          b.billed_codes, b.billed_amount, b.paid_amount, b.other_codes, coalesce(b.claim_lines, 0) AS claim_lines, f.findings, f.reconciled,
+         coalesce(f.claim_quarantined, false) AS claim_quarantined,
          marts.month_base(k.r, coalesce(e.month_type, 'subsequent')) AS base,
          format('{:g}', CAST(coalesce(m.countable_minutes, 0) AS DOUBLE)) AS minutes_text
   FROM ruled k
@@ -107,5 +109,5 @@ SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treat
                                       CASE WHEN next_code = r.add_on_code THEN ' x' || next_units ELSE '' END, next_from)
                           ELSE '' END)
        END AS codes_reason,
-       expected_amount, expected_lines, billed_codes, billed_amount, paid_amount, other_codes, claim_lines, findings, reconciled
+       expected_amount, expected_lines, billed_codes, billed_amount, paid_amount, other_codes, claim_lines, findings, reconciled, claim_quarantined
 FROM joined CROSS JOIN config.ruleset rs
