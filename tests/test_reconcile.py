@@ -429,7 +429,18 @@ def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_mon
     assert "compliance exposure $100.00" in CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", db + ".csv"]).output
     unsupported = compliance[compliance.finding == "unsupported_claim"].explanation.iloc[0]
     assert unsupported == ("Claim C1 bills 99492 for 2025-01 but no countable minutes are logged that month (40 logged "
-                           "before consent); void the line or document the time.")
+                           "with no consent on file); void the line or document the time.")
+
+
+def test_an_unsupported_claim_says_whether_its_minutes_came_before_consent_or_with_none_on_file(program):
+    """Section 6 item 6 names two cases: minutes before the consent date, and no consent on file.
+    The sentence had said "before consent" for a patient with no consent date at all."""
+    con = program([patient("L", consent="2025-02-01"), patient("N", consent="")],
+                  [minutes("L", "2025-01-10", 40), minutes("N", "2025-01-10", 40)],
+                  [claim("L1", "L", "2025-01-31", "99492"), claim("N1", "N", "2025-01-31", "99492")])
+    rows = findings(con, "2025-01").set_index(["patient_id", "reason"]).explanation
+    assert rows["L", "no_minutes"].endswith("(40 logged before consent); void the line or document the time.")
+    assert rows["N", "no_minutes"].endswith("(40 logged with no consent on file); void the line or document the time.")
 
 
 def test_minutes_with_seconds_read_as_minutes_and_seconds_in_the_sentences(program):
@@ -442,7 +453,7 @@ def test_minutes_with_seconds_read_as_minutes_and_seconds_in_the_sentences(progr
     assert rows["A", "below_base"] == (
         "Claim A1 bills 99492 but the countable minutes (35 min 59 s) in 2025-01 reach only G2214 (99492 needs 36); bill G2214.")
     assert rows["N", "no_minutes"] == ("Claim N1 bills 99492 for 2025-01 but no countable minutes are logged that month "
-                                       "(35 min 59 s logged before consent); void the line or document the time.")
+                                       "(35 min 59 s logged with no consent on file); void the line or document the time.")
     assert rows["N", "minutes_without_consent"] == (
         "12 min 30 s of care-management time logged in 2025-02 but the patient has no consent on file; they count only once "
         "consent is recorded.")

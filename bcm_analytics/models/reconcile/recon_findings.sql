@@ -261,7 +261,8 @@ written AS (
     WHEN reason = 'no_minutes' THEN
       format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
              claim_ids, billed_code, month_text,
-             CASE WHEN unconsented_minutes > 0 THEN format(' ({} logged before consent)', marts.minutes_text(unconsented_minutes, '{}', '{} min {} s')) ELSE '' END)
+             CASE WHEN unconsented_minutes > 0 THEN format(' ({} logged {})', marts.minutes_text(unconsented_minutes, '{}', '{} min {} s'),
+                                                          CASE WHEN consent_date IS NULL THEN 'with no consent on file' ELSE 'before consent' END) ELSE '' END)
     WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
       format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} in {} support no code it pays{}; void the line or document the time.',
              claim_ids, billed_code, payer, payer_class, countable_text, month_text,
