@@ -172,6 +172,21 @@ def test_the_library_returns_the_same_rows_as_frames(program):
     assert audit_claims(program, "2025-04").source_line.tolist() == [3]
 
 
+def test_a_month_whose_add_on_units_stop_at_the_payers_cap_says_so(store, load_rows):
+    """250 minutes in an initial month support 99492 and 99494 x6 (70 + 6 x 30 = 250, from 16 of
+    each 30); a Medicaid payer allows at most 4 a month (billing_rules.md, the default cap). The
+    page read 'x4 for the time past the 70-minute base time', as if the minutes stopped there."""
+    load_rows("clinics", [CLINIC])
+    load_rows("patients", [{**patient("M", "2025-01-01"), "payer": "Medicaid"}, patient("R", "2025-01-01")])
+    load_rows("time_logs", [entry(f"{p}{i}", p, f"2025-07-{i + 10:02d}", 50) for p in ("M", "R") for i in range(5)])
+    refresh(store)
+    reasons = dict(zip(*audit_months(store, "2025-07")[["patient_id", "codes_reason"]].to_numpy().T))
+    assert reasons["M"] == ("250 countable minutes in an initial month reach 99492 (from 36 minutes) and 99494 x4 for the "
+                            "time past the 70-minute base time (the payer allows at most 4 a month).")
+    assert reasons["R"] == ("250 countable minutes in an initial month reach 99492 (from 36 minutes) and 99494 x6 for the "
+                            "time past the 70-minute base time; the next code (99494 x7) would need 266.")
+
+
 def test_one_patient_and_an_empty_period(program, tmp_path):
     run = write_packets(program, tmp_path / "one", "2025-01", "2025-12", patient="C")
     assert run.packets == 1 and (tmp_path / "one" / "C_2025-06.html").exists()

@@ -102,7 +102,9 @@ SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treat
                      CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END, billed_base_code,
                      CASE WHEN billed_base_code = base.code THEN base.from_minutes ELSE r.fallback_from END,
                      CASE WHEN add_on_units > 0
-                          THEN format(' and {} x{} for the time past the {:g}-minute base time', r.add_on_code, add_on_units, base.base_minutes)
+                          THEN format(' and {} x{} for the time past the {:g}-minute base time{}', r.add_on_code, add_on_units, base.base_minutes,
+                                      CASE WHEN add_on_units = r.max_99494_units  -- the cap, not the minutes, may stop the units
+                                           THEN format(' (the payer allows at most {} a month)', r.max_99494_units) ELSE '' END)
                           ELSE '' END,
                      CASE WHEN next_code IS NOT NULL
                           THEN format('; the next code ({}{}) would need {:g}', next_code,
