@@ -1,15 +1,13 @@
 -- Claim lines of registry patients as an audit packet lists them (claim, line, code, units, the
 -- billing NPI, status, charge and payment), with the export file and line each came from.
--- wrong_billing_npi: the line's NPI is one reconciliation found wrong for the month's code
--- (recon_codes.wrong_npis: neither the treating practitioner's nor, at an FQHC/RHC, the clinic's
--- organization NPI); decided there, read here.
+-- wrong_billing_npi: the line's NPI judged as reconciliation judges it (marts.wrong_billing_npi:
+-- neither the treating practitioner's nor, at an FQHC/RHC, the clinic's organization NPI).
 -- kind: view
 SELECT c.patient_id, c.service_month, c.claim_id, c.line_number, c.code, c.units, c.billing_provider_npi,
        c.claim_status, c.denied, c.charge_amount, c.paid_amount, c.family,
-       NOT c.denied AND coalesce(r.wrong_npi_lines, 0) > 0
-         AND list_contains(string_split(r.wrong_npis, ', '), coalesce(c.billing_provider_npi, '(none)')) AS wrong_billing_npi,
+       marts.wrong_billing_npi(c.denied, c.billing_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_billing_npi,
        s.date_of_service, s._source_file AS source_file, s._line AS source_line, s._load_id AS load_id
 FROM marts.recon_claim_lines c
 LEFT JOIN staging.claims s ON s.claim_id = c.claim_id AND s.line_number IS NOT DISTINCT FROM c.line_number
-LEFT JOIN marts.recon_codes r ON r.patient_id = c.patient_id AND r.service_month = c.service_month AND r.code = c.code
+LEFT JOIN marts.billing_patients p ON p.patient_id = c.patient_id
 WHERE c.known_patient

@@ -8,9 +8,8 @@
 -- lines' units add up, and a line that repeats one of an earlier claim (same code and units) is a
 -- duplicate only when the month still has the supported units without it (a 99494 x1 on each of
 -- two claims where x2 are due is the month's two units; where x1 is due, one repeats the other).
--- A claim line under
--- neither the treating practitioner's NPI nor (FQHC/RHC) the clinic's organization NPI is a wrong
--- NPI. Grain: one row per patient, month and procedure code expected or billed. The month's own
+-- A claim line's
+-- NPI is judged by marts.wrong_billing_npi. Grain: one row per patient, month and procedure code expected or billed. The month's own
 -- columns (patient, rule in force, minutes, month type) stay in recon_months, once per month: readers
 -- join it (copied onto every code they were half of this table's columns, and of the time to write it).
 -- kind: table
@@ -21,9 +20,7 @@ WITH expected AS (
   FROM marts.billing_lines
 ),
 lines AS (
-  SELECT c.*, NOT c.denied AND p.treating_provider_npi IS NOT NULL
-                AND c.billing_provider_npi IS DISTINCT FROM p.treating_provider_npi
-                AND c.billing_provider_npi IS DISTINCT FROM p.organization_npi AS wrong_npi,
+  SELECT c.*, marts.wrong_billing_npi(c.denied, c.billing_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
