@@ -68,7 +68,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
         fail(report_failure(e))
     click.echo(f"wrote {path}")
     if caution := filtered_page_caution(values) if values.get("audience") == "external" else "":
-        click.echo(f"note:{caution}", err=True)
+        click.echo(f"note: {caution}", err=True)
     if share and values.get("audience") != "external":
         click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
 

@@ -240,7 +240,7 @@ class Privacy:
                 "rate and average taken over them and every cell that would let a reader work one out "
                 "(CMS cell-size rule); where most monthly cells would be hidden, months are rolled up into "
                 "quarters or years. Suppressed cells read *; hidden chart points are marked gaps."
-                + (f"<br><b>Part of the program only.</b> {html.escape(caution.strip())}" if caution else "") + "</div>"
+                + (f"<br><b>Part of the program only.</b> {html.escape(caution)}" if caution else "") + "</div>"
             )
         command = f"bcm report {report} --audience external"
         extra = " ".join(f"-p {k} {v}" for k, v in (parameters or {}).items() if v not in (None, "", []))
@@ -272,7 +272,7 @@ def filtered_page_caution(parameters: dict | None) -> str:
               for key, word in FILTERS.items() if (v := (parameters or {}).get(key)) not in (None, "", [])]
     if not chosen:
         return ""
-    return (f" This page covers part of the program ({'; '.join(chosen)}). Its cells are protected on this page "
+    return (f"This page covers part of the program ({'; '.join(chosen)}). Its cells are protected on this page "
             "alone: taken from the program's external page, or added to pages for the other parts, its figures "
             "can leave a count of 1-10 for the rest. Give it only to readers who get no other external page "
             "of this program, or share the program's page instead: its breakdowns by clinic or payer are protected together.")
