@@ -359,3 +359,21 @@ def test_a_file_already_loaded_says_which_table_it_filled():
              for table, n in (("time_logs", 2), ("assessments", 3))]
     assert lines == ["treatment_logs.csv: time_logs: already loaded (load 2); nothing changed",
                      "treatment_logs.csv: assessments: already loaded (load 3); nothing changed"]
+
+
+# --- third round: a program data manager's monthly EHR exports ----------------------------------
+
+def test_a_windows_1252_export_with_a_utf8_byte_order_mark_reads_as_windows_1252(with_patient, tmp_path):
+    """Some Windows tools write a UTF-8 byte-order mark in front of Windows-1252 text (a
+    semicolon-separated time log with CRLF and a curly apostrophe, 0x92). The mark was taken for
+    a UTF-8 line 1 and the file refused as 'mixing encodings', though nothing in it is UTF-8."""
+    text = ("entry_id;patient_id;staff_id;staff_role;service_date;minutes;activity_type\r\n"
+            "E1;P1;Ann O\u2019Neil;bhcm;03/07/2025;1:30;outreach\r\nE2;P1;Ren\u00e9e;bhcm;2025-03-08;abc;outreach\r\n")
+    path = tmp_path / "time_logs.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert with_patient.execute("SELECT staff_id, minutes FROM staging.time_logs").fetchall() == [("Ann O\u2019Neil", 90)]
+    assert [q[0] for q in quarantined(with_patient, result.load_id)] == [3]
+    record = with_patient.execute("SELECT record FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
+    assert json.loads(record)["staff_id"] == "Ren\u00e9e"
