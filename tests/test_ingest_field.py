@@ -377,3 +377,18 @@ def test_a_windows_1252_export_with_a_utf8_byte_order_mark_reads_as_windows_1252
     assert [q[0] for q in quarantined(with_patient, result.load_id)] == [3]
     record = with_patient.execute("SELECT record FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
     assert json.loads(record)["staff_id"] == "Ren\u00e9e"
+
+
+def test_a_very_wide_export_loads_without_holding_the_columns_it_drops(with_patient, tmp_path):
+    """A report export with thousands of columns beside the six a time log needs (Excel allows
+    16,384): every column was read into memory before the extras were dropped, and a 12 MB file
+    of 20,000 columns was refused 'Out of Memory Error ... 1.3 GiB used'. Only the columns the load
+    keeps are held now; here 4,000 extras under a 256 MB limit."""
+    extras = 4000
+    header = LOGS.strip() + "".join(f",x{i}" for i in range(extras)) + "\n"
+    rows = "".join(f"E{n},P1,bhcm,2025-02-10,30,outreach" + ",1" * extras + "\n" for n in range(200))
+    with_patient.execute("SET memory_limit = '256MB'")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", header + rows + "E200,P1,bhcm,2025-02-10,30\n"))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (201, 200, 1)
+    assert len(result.dropped_columns) == extras
+    assert quarantined(with_patient, result.load_id)[0][:2] == (202, ["csv: missing columns"])
