@@ -392,3 +392,30 @@ def test_a_very_wide_export_loads_without_holding_the_columns_it_drops(with_pati
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (201, 200, 1)
     assert len(result.dropped_columns) == extras
     assert quarantined(with_patient, result.load_id)[0][:2] == (202, ["csv: missing columns"])
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("time_logs.xlsx", "cut", "not a readable .xlsx workbook: the file is damaged or cut short (a download or copy that did not finish?);"
+                              " export it again, or open it in Excel and save it as .xlsx"),
+    ("time_logs.xlsx", LOGS.encode(), "not a readable .xlsx workbook: it holds text, not a workbook (a CSV saved under an .xlsx name?);"
+                                      " rename it .csv, or export it again as .xlsx"),
+    ("time_logs.csv", b"\r\n<!DOCTYPE html>\r\n<html><head><title>Session expired</title></head><body><table>",
+     "a web page (HTML), not a CSV file (a report viewer's or sign-in page saved under the export's name?); export the data again as CSV"),
+    ("time_logs.csv", "xlsx", "an Excel workbook (or another zip file), not a CSV file; load a workbook under its .xlsx name"),
+])
+def test_a_file_that_is_not_what_its_name_says_is_refused_saying_what_it_is(store, tmp_path, name, content, says):
+    """A truncated workbook, a CSV or a web page saved under the export's name: the refusal quoted
+    the reader ('calamine error: Xlsx error: Zip error: invalid Zip archive: Could not find EOCD')
+    or, for the page, 'missing required columns ... (the file has: <!doctype_html>)'."""
+    import openpyxl
+    book = tmp_path / "whole.xlsx"
+    sheet = openpyxl.Workbook()
+    for n in range(400):
+        sheet.active.append([f"E{n}", "P1", "bhcm", "2025-02-10", 30, "outreach"])
+    sheet.save(book)
+    path = tmp_path / name
+    path.write_bytes(book.read_bytes()[: len(book.read_bytes()) // 2] if content == "cut" else
+                     book.read_bytes() if content == "xlsx" else content)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, path)
+    assert refused.value.problem == says

@@ -217,8 +217,13 @@ def scan(path: Path) -> Scan:
         return _scan_utf16(path)
     if order := _utf16_without_bom(head):
         return _scan_utf16(path, order)
-    if b"\x00" in head or len(CONTROLS.findall(head)) > 8:
+    if head.startswith(b"PK\x03\x04"):  # a zip archive, which an .xlsx workbook is
+        raise FileRefused(path, "an Excel workbook (or another zip file), not a CSV file; load a workbook under its .xlsx name")
+    if is_binary(head):
         raise FileRefused(path, "binary content, not a text CSV file")
+    if head.lstrip(codecs.BOM_UTF8).lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
+        raise FileRefused(path, "a web page (HTML), not a CSV file (a report viewer's or sign-in page saved under the export's "
+                                "name?); export the data again as CSV")
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
@@ -252,6 +257,11 @@ def scan(path: Path) -> Scan:
         encoding = "cp1252-bom" if head.startswith(codecs.BOM_UTF8) else "cp1252"
     newline = _newline_kind(lf, crlf, cr)
     return Scan(digest.hexdigest(), encoding, newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
+
+
+def is_binary(head: bytes) -> bool:
+    """The first bytes of a file are no text: a NUL, or more control characters than text holds."""
+    return b"\x00" in head or len(CONTROLS.findall(head)) > 8
 
 
 # A character written in UTF-8 (two to four bytes): in Windows-1252 text these pairs read as Ã©.
