@@ -359,3 +359,63 @@ def test_a_file_already_loaded_says_which_table_it_filled():
              for table, n in (("time_logs", 2), ("assessments", 3))]
     assert lines == ["treatment_logs.csv: time_logs: already loaded (load 2); nothing changed",
                      "treatment_logs.csv: assessments: already loaded (load 3); nothing changed"]
+
+
+# --- third round: a program data manager's monthly EHR exports ----------------------------------
+
+def test_a_windows_1252_export_with_a_utf8_byte_order_mark_reads_as_windows_1252(with_patient, tmp_path):
+    """Some Windows tools write a UTF-8 byte-order mark in front of Windows-1252 text (a
+    semicolon-separated time log with CRLF and a curly apostrophe, 0x92). The mark was taken for
+    a UTF-8 line 1 and the file refused as 'mixing encodings', though nothing in it is UTF-8."""
+    text = ("entry_id;patient_id;staff_id;staff_role;service_date;minutes;activity_type\r\n"
+            "E1;P1;Ann O\u2019Neil;bhcm;03/07/2025;1:30;outreach\r\nE2;P1;Ren\u00e9e;bhcm;2025-03-08;abc;outreach\r\n")
+    path = tmp_path / "time_logs.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert with_patient.execute("SELECT staff_id, minutes FROM staging.time_logs").fetchall() == [("Ann O\u2019Neil", 90)]
+    assert [q[0] for q in quarantined(with_patient, result.load_id)] == [3]
+    record = with_patient.execute("SELECT record FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
+    assert json.loads(record)["staff_id"] == "Ren\u00e9e"
+
+
+def test_a_very_wide_export_loads_without_holding_the_columns_it_drops(with_patient, tmp_path):
+    """A report export with thousands of columns beside the six a time log needs (Excel allows
+    16,384): every column was read into memory before the extras were dropped, and a 12 MB file
+    of 20,000 columns was refused 'Out of Memory Error ... 1.3 GiB used'. Only the columns the load
+    keeps are held now; here 4,000 extras under a 256 MB limit."""
+    extras = 4000
+    header = LOGS.strip() + "".join(f",x{i}" for i in range(extras)) + "\n"
+    rows = "".join(f"E{n},P1,bhcm,2025-02-10,30,outreach" + ",1" * extras + "\n" for n in range(200))
+    with_patient.execute("SET memory_limit = '256MB'")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", header + rows + "E200,P1,bhcm,2025-02-10,30\n"))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (201, 200, 1)
+    assert len(result.dropped_columns) == extras
+    assert quarantined(with_patient, result.load_id)[0][:2] == (202, ["csv: missing columns"])
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("time_logs.xlsx", "cut", "not a readable .xlsx workbook: the file is damaged or cut short (a download or copy that did not finish?);"
+                              " export it again, or open it in Excel and save it as .xlsx"),
+    ("time_logs.xlsx", LOGS.encode(), "not a readable .xlsx workbook: it holds text, not a workbook (a CSV saved under an .xlsx name?);"
+                                      " rename it .csv, or export it again as .xlsx"),
+    ("time_logs.csv", b"\r\n<!DOCTYPE html>\r\n<html><head><title>Session expired</title></head><body><table>",
+     "a web page (HTML), not a CSV file (a report viewer's or sign-in page saved under the export's name?); export the data again as CSV"),
+    ("time_logs.csv", "xlsx", "an Excel workbook (or another zip file), not a CSV file; load a workbook under its .xlsx name"),
+])
+def test_a_file_that_is_not_what_its_name_says_is_refused_saying_what_it_is(store, tmp_path, name, content, says):
+    """A truncated workbook, a CSV or a web page saved under the export's name: the refusal quoted
+    the reader ('calamine error: Xlsx error: Zip error: invalid Zip archive: Could not find EOCD')
+    or, for the page, 'missing required columns ... (the file has: <!doctype_html>)'."""
+    import openpyxl
+    book = tmp_path / "whole.xlsx"
+    sheet = openpyxl.Workbook()
+    for n in range(400):
+        sheet.active.append([f"E{n}", "P1", "bhcm", "2025-02-10", 30, "outreach"])
+    sheet.save(book)
+    path = tmp_path / name
+    path.write_bytes(book.read_bytes()[: len(book.read_bytes()) // 2] if content == "cut" else
+                     book.read_bytes() if content == "xlsx" else content)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, path)
+    assert refused.value.problem == says

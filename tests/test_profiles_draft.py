@@ -223,3 +223,13 @@ def test_a_drafted_phq9_profile_loads_item_9_end_to_end(tmp_path):
     con = connect(db)
     assert con.execute("SELECT instrument, total_score, item_8, item_9 FROM staging.assessments").fetchall() == [("PHQ-9", 9, 0, 2)]
     con.close()
+
+
+def test_an_ehr_rosters_primary_payer_drafts_as_payer(tmp_path):
+    """An Epic-style roster names the payer 'Primary Payer': the draft wrote 'payer: TODO  # no
+    column of Patient Roster.xlsx looks like payer' beside it, and listed it as not read."""
+    names = ["MRN", "Clinic", "Primary Payer", "PCP NPI", "DOB", "Enrollment Date", "Consent Date"]
+    path = write(tmp_path, "Patient Roster.csv", ",".join(names) + "\n")
+    table, matches = choose_table(path, names)
+    assert table == "patients"
+    assert {m.column: (m.original, m.how) for m in matches if m.source}["payer"] == ("Primary Payer", "synonym")

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused, repeated_column
+from bcm_analytics.ingest.readers import FileRefused, is_binary, repeated_column
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -68,7 +68,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     try:
         book = fastexcel.read_excel(str(path))
     except Exception as e:  # fastexcel raises its own error types for every unreadable workbook
-        raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
+        raise FileRefused(path, f"not a readable .xlsx workbook: {_unreadable(path, e)}") from None
     names = book.sheet_names
     if sheet is None:
         name = _first_visible(path, book, names)
@@ -114,6 +114,20 @@ def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30
         if wanted <= {_word(v) for v in row.values() if v}:
             return i
     return 0
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """What is wrong with a workbook the reader could not open, as the person who exported it can
+    act on it: an .xlsx is a zip archive, so one that starts like a zip and does not read is
+    damaged or cut short, and one that does not start like a zip is some other file."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 12)
+    if not head.startswith(b"PK"):
+        if not is_binary(head):
+            return "it holds text, not a workbook (a CSV saved under an .xlsx name?); rename it .csv, or export it again as .xlsx"
+        return f"it is not an Excel workbook ({_first_line(error)}); export it again as .xlsx"
+    return ("the file is damaged or cut short (a download or copy that did not finish?); "
+            "export it again, or open it in Excel and save it as .xlsx")
 
 
 def _first_visible(path: Path, book, names: list[str]) -> str | None:

@@ -82,7 +82,7 @@ def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
     """Read the file into temp tables and number its lines. Runs before the load's transaction:
     temporary tables touch nothing in the store, and a table committed outside a transaction
     numbers its rows (rowid) 0, 1, 2 ... in insertion order, which is file order."""
-    has_rejects = land(con, src, reading)
+    has_rejects = land(con, src, reading, keep_extra_columns)
     records = number_lines(con, src, reading, has_rejects)
     rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
     kept, identifiers = extra_columns(con, src, keep_extra_columns)
@@ -171,17 +171,23 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
         quarantine_rejects(con, load_id, src)
 
 
-def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> bool:
+def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep_extra_columns: bool = False) -> bool:
     """Read the file into temp._land as text columns c0..cN in file order; True when DuckDB rejected lines.
+
+    Only the columns the load uses are held (cI is the file's I-th column): the canonical ones and,
+    with `keep_extra_columns`, the others. A CSV's every field is still split and counted (a line
+    with a field too many or too few is rejected), but an export with thousands of columns beside
+    the canonical ones does not hold them all in memory only to drop them.
 
     The table's rowid is the record's place in the file: DuckDB keeps insertion order when a
     table is created from a reader (preserve_insertion_order, on by default) while reading in
     parallel, so no numbering window is needed (checked on a million rows by benchmarks/bench_load.py).
     """
     names = [f"c{i}" for i in range(len(src.header))]
+    held = [keep_extra_columns or c in src.table.column_names for c in src.header]
     if src.in_memory:
         _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
-        select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n in zip(src.header, names))
+        select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n, h in zip(src.header, names, held) if h)
         extra = ", CAST(_record AS VARCHAR) AS _record" if "_record" in src.rows.column_names else ""
         with setting(con, "preserve_insertion_order", True):
             con.execute(f"CREATE TEMP TABLE _land AS SELECT CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
@@ -189,19 +195,20 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading) -> b
     if src.format == "parquet":
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
         per_minute = _duration_units(src)
-        select = ", ".join(f'CAST("{c[0]}"{per_minute.get(c[0], "")} AS VARCHAR) AS {n}' for c, n in zip(cols, names))
+        select = ", ".join(f'CAST("{c[0]}"{per_minute.get(c[0], "")} AS VARCHAR) AS {n}'
+                           for c, n, h in zip(cols, names, held) if h)
         with setting(con, "preserve_insertion_order", True):
             con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet('{_quote(src.path)}')")
         return False
     delim = src.delimiter.replace("'", "''")
     with setting(con, "preserve_insertion_order", True):
-        _land_csv(con, reading, delim, names)
+        _land_csv(con, reading, delim, names, [n for n, h in zip(names, held) if h])
     return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
 
 
-def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str]) -> None:
+def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str], held: list[str]) -> None:
     con.execute(
-        f"""CREATE TEMP TABLE _land AS SELECT * FROM read_csv('{_quote(reading.path)}',
+        f"""CREATE TEMP TABLE _land AS SELECT {", ".join(held)} FROM read_csv('{_quote(reading.path)}',
             delim='{delim}', quote='"', escape='"', header=true, all_varchar=true,
             encoding='{reading.encoding}', store_rejects=true,
             rejects_table='_rej', rejects_scan='_rej_scan', max_line_size={MAX_LINE_BYTES},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import encodings.cp1252
 import hashlib
 import io
 import os
@@ -26,7 +27,8 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 DELIMITERS = [",", ";", "\t", "|"]
 CHUNK = 8 << 20
 TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "utf-16": "utf-16",  # Python codec names
-                  "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be"}  # UTF-16 without a byte-order mark
+                  "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be",  # UTF-16 without a byte-order mark
+                  "cp1252-bom": "bcm-cp1252-bom"}  # Windows-1252 behind a UTF-8 byte-order mark (registered below)
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and load it again"
 CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADER_PROBE_LINES = 30  # a title or notes above a CSV's column names: how far down the header is looked for
@@ -41,6 +43,42 @@ class FileRefused(Exception):
         super().__init__(f"{path}: refused: {problem}")
 
 
+class _Cp1252AfterBom(codecs.BufferedIncrementalDecoder):
+    """Windows-1252 text that some Windows tools start with a UTF-8 byte-order mark: the mark
+    (EF BB BF, which Windows-1252 would read as 'ï»¿' in front of the first column name) is
+    passed over, the rest read as Windows-1252."""
+
+    def __init__(self, errors: str = "strict"):
+        super().__init__(errors)
+        self.first = True
+
+    def _buffer_decode(self, data, errors, final):
+        skip = 0
+        if self.first:
+            if len(data) < 3 and codecs.BOM_UTF8.startswith(data) and not final:
+                return "", 0  # wait for the rest of a possible mark
+            self.first = False
+            skip = 3 if data.startswith(codecs.BOM_UTF8) else 0
+        text, used = codecs.charmap_decode(data[skip:], errors, encodings.cp1252.decoding_table)
+        return text, used + skip
+
+    def reset(self):
+        super().reset()
+        self.first = True
+
+
+def _search_codec(name: str) -> codecs.CodecInfo | None:
+    if name.replace("_", "-") != TEXT_ENCODINGS["cp1252-bom"]:
+        return None
+    base = codecs.lookup("cp1252")
+    return codecs.CodecInfo(name=TEXT_ENCODINGS["cp1252-bom"], encode=base.encode,
+                            decode=lambda data, errors="strict": _Cp1252AfterBom(errors).decode(data, final=True),
+                            incrementalencoder=base.incrementalencoder, incrementaldecoder=_Cp1252AfterBom)
+
+
+codecs.register(_search_codec)
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: Path
@@ -48,7 +86,7 @@ class SourceFile:
     format: str  # csv | parquet
     sha256: str
     header: tuple[str, ...]  # column names as normalised from the file, in file order
-    encoding: str = "utf-8"  # utf-8 | cp1252 (Windows-1252) | utf-16 | utf-16-le | utf-16-be (no BOM)
+    encoding: str = "utf-8"  # utf-8 | cp1252 (Windows-1252) | cp1252-bom | utf-16 | utf-16-le | utf-16-be (no BOM)
     delimiter: str = ","
     newline: str = "lf"  # lf | crlf | mixed | cr
     lines: int = 0  # CSV: physical lines up to the last non-empty one
@@ -179,8 +217,13 @@ def scan(path: Path) -> Scan:
         return _scan_utf16(path)
     if order := _utf16_without_bom(head):
         return _scan_utf16(path, order)
-    if b"\x00" in head or len(CONTROLS.findall(head)) > 8:
+    if head.startswith(b"PK\x03\x04"):  # a zip archive, which an .xlsx workbook is
+        raise FileRefused(path, "an Excel workbook (or another zip file), not a CSV file; load a workbook under its .xlsx name")
+    if is_binary(head):
         raise FileRefused(path, "binary content, not a text CSV file")
+    if head.lstrip(codecs.BOM_UTF8).lstrip()[:14].lower().startswith((b"<!doctype html", b"<html")):
+        raise FileRefused(path, "a web page (HTML), not a CSV file (a report viewer's or sign-in page saved under the export's "
+                                "name?); export the data again as CSV")
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     is_utf8 = True
@@ -207,11 +250,18 @@ def scan(path: Path) -> Scan:
             utf8.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
+    encoding = "utf-8"
     if not is_utf8:
         _refuse_mixed_encodings(path)
         _check_decodes(path, "cp1252")
+        encoding = "cp1252-bom" if head.startswith(codecs.BOM_UTF8) else "cp1252"
     newline = _newline_kind(lf, crlf, cr)
-    return Scan(digest.hexdigest(), "utf-8" if is_utf8 else "cp1252", newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
+    return Scan(digest.hexdigest(), encoding, newline, _content_lines(lf if newline != "cr" else cr, tail, newline))
+
+
+def is_binary(head: bytes) -> bool:
+    """The first bytes of a file are no text: a NUL, or more control characters than text holds."""
+    return b"\x00" in head or len(CONTROLS.findall(head)) > 8
 
 
 # A character written in UTF-8 (two to four bytes): in Windows-1252 text these pairs read as Ã©.
@@ -221,13 +271,15 @@ UTF8_CHARACTER = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|
 def _refuse_mixed_encodings(path: Path) -> None:
     """Refuse a file that is not UTF-8 throughout yet holds UTF-8 characters: rows from two
     systems pasted together. Read as Windows-1252, every UTF-8 accent would be stored as two
-    wrong characters (Médicare as MÃ©dicare) without a word."""
+    wrong characters (Médicare as MÃ©dicare) without a word. A UTF-8 byte-order mark alone is no
+    UTF-8 character: Windows-1252 text behind one is read as Windows-1252."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     first_utf8 = not_utf8 = None
     offset, lines = 0, 1
     with open(path, "rb") as f:
         while (chunk := f.read(CHUNK)) and not (first_utf8 and not_utf8):
-            if first_utf8 is None and (found := UTF8_CHARACTER.search(chunk)):
+            mark = len(codecs.BOM_UTF8) if offset == 0 and chunk.startswith(codecs.BOM_UTF8) else 0
+            if first_utf8 is None and (found := UTF8_CHARACTER.search(chunk, mark)):
                 first_utf8 = lines + chunk[: found.start()].count(b"\n")
             if not_utf8 is None:
                 try:

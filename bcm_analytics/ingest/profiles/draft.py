@@ -28,7 +28,8 @@ from bcm_analytics.ingest.readers import TEXT_ENCODINGS, FileRefused, find_heade
 SYNONYMS = {
     "patient_id": ["patient", "patient_mrn", "mrn", "member_id", "pt_id", "person_id", "client_id", "subject_id", "patient_number", "pat_id"],
     "clinic_id": ["clinic", "site", "site_id", "location", "location_id", "practice", "practice_id", "department", "facility_id"],
-    "payer": ["insurance", "payor", "plan", "insurance_name", "payer_name", "primary_insurance", "coverage", "financial_class"],
+    "payer": ["insurance", "payor", "plan", "insurance_name", "payer_name", "primary_insurance", "primary_payer", "primary_payor",
+              "primary_plan", "primary_coverage", "coverage", "financial_class"],
     "program": ["program_type", "service_line"],
     "care_manager_id": ["care_manager", "bhcm", "case_manager", "cm_id", "assigned_to", "care_manager_name"],
     "treating_provider_npi": ["npi", "provider_npi", "pcp_npi", "referring_provider_npi", "billing_provider_npi", "treating_npi"],
