@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import itertools
 import numbers
+import textwrap
 from importlib import resources
 
 import pandas as pd
@@ -41,17 +42,29 @@ def plotly_js() -> str:
 # A legend's rows start under the title and run down, pushing the plot down (automargin): anchored
 # to the plot's top they ran up, and a legend of two or more rows (a clinic each) covered the title.
 LEGEND_TOP = 36  # pixels below the figure's top edge
+# A title is one line of SVG text that never wraps: longer than this it ran past the chart's right
+# edge when printed on A4 (703 px, the title at 1.4 x 12 px) and under the mode bar's buttons on a
+# 1024 px screen, so it is wrapped at words, each further line adding TITLE_LINE pixels on top.
+TITLE_CHARS = 70
+TITLE_LINE = 22
 
 
 def show(fig: go.Figure, note: str = "") -> None:
     """Display a plotly figure as self-contained HTML (never fig.show() in report notebooks)."""
     n = next(_figure_ids)
-    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), colorway=PALETTE,
+    title = fig.layout.title.text or ""
+    if "<br>" not in title:
+        title = "<br>".join(textwrap.wrap(title, TITLE_CHARS, break_long_words=False))
+    extra = TITLE_LINE * title.count("<br>")
+    height = (fig.layout.height or 400) + extra
+    # plotly anchors a title of several lines at its middle line's top, half the extra lines above
+    # its "top": moved down by as much, its first line is not cut at the chart's top edge
+    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60 + extra, b=50), colorway=PALETTE,
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
-                      title=dict(y=0.98, yanchor="top"), height=fig.layout.height or 400)
+                      title=dict(text=title, y=0.98 - extra / 2 / height, yanchor="top"), height=height)
     if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
-        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top", y=1 - LEGEND_TOP / fig.layout.height,
-                                      xanchor="left", x=0, title_text=""))
+        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top",
+                                      y=1 - (LEGEND_TOP + extra) / fig.layout.height, xanchor="left", x=0, title_text=""))
     _whole_number_ticks(fig)
     _month_ticks(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
