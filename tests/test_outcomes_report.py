@@ -191,3 +191,29 @@ def test_months_whose_scores_are_not_loaded_are_named_in_a_banner_above_the_head
     html = render_report("caseload_outcomes", tmp_path / "test.duckdb", {}, tmp_path / "o.html").read_text()
     assert ('<div class="bcm-banner warning" role="alert">No scores are loaded for Mar 2025 to Apr 2025, though time is '
             "logged in them (the store's scores run Jan 2025 to Feb 2025)") in html
+
+
+def test_cohort_curves_and_change_bars_mark_their_suppressed_points():
+    """The external page says 'hidden chart points are marked gaps'; the cohort curves and the
+    change bars drew them as bare gaps, so a funder saw an empty chart with a few lines at 0%
+    and no word of what was left out."""
+    from bcm_analytics.reports import charts
+    from bcm_analytics.reports import outcome_figures as figures
+
+    cohorts = pd.DataFrame({"instrument": ["PHQ-9"] * 4, "cohort": ["2024-Q3", "2024-Q3", "2024-Q4", "2024-Q4"],
+                            "months_since_enrolment": [1, 2, 1, 2], "pct_response": [0.0, None, None, 0.5],
+                            "pct_remission": [0.0, 0.0, None, 0.25]})
+    cohorts.attrs["suppressed"] = {"pct_response": frozenset({1, 2}), "pct_remission": frozenset({2})}
+    marker = [t for t in figures.cohort_curves(cohorts, "PHQ-9").data if t.name == charts.HIDDEN_MARKER]
+    assert len(marker) == 1 and marker[0].meta == "hidden" and list(marker[0].y) == [0, 0]
+    assert dict(zip(marker[0].x, marker[0].text)) == {
+        1: "suppressed: 2024-Q4 response, 2024-Q4 remission", 2: "suppressed: 2024-Q3 response"}
+    assert figures.cohort_note(cohorts, "PHQ-9").endswith("2024-Q3 response: month 2; 2024-Q4 response and "
+                                                          "remission: month 1.")
+    assert figures.cohort_note(cohorts, "GAD-7") == ""
+
+    change = pd.DataFrame({"instrument": ["GAD-7", "GAD-7", "PHQ-9"], "change_band": ["worse", "no change", "worse"],
+                           "patients": [None, 15, 13]})
+    change.attrs["suppressed"] = {"patients": frozenset({0})}
+    marker = [t for t in figures.change_bars(change).data if t.name == charts.HIDDEN_MARKER]
+    assert len(marker) == 1 and list(marker[0].x) == ["worse"] and list(marker[0].text) == ["suppressed: GAD-7"]

@@ -210,11 +210,8 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
         else:
             fig.add_scatter(mode="lines+markers", connectgaps=False, **common)
     gaps = [i for i in range(len(frame)) if any(frame.index[i] in hidden.get(c, ()) for c in ys)]
-    if gaps:
-        what = {i: ", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps}
-        fig.add_scatter(x=[xs[i] for i in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
-                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
-                        text=[f"suppressed: {what[i]}" for i in gaps], hovertemplate="%{text}<extra></extra>")
+    hidden_marker(fig, [xs[i] for i in gaps],
+                  [", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps])
     for i, (when, text) in enumerate(changes):
         fig.add_vline(x=pd.Timestamp(when).timestamp() * 1000 if x in ("month", "service_month") else when,
                       line=dict(dash="dash", color="#777", width=1))
@@ -232,6 +229,18 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     return fig
 
 
+def hidden_marker(fig: go.Figure, xs: list, what: list[str]) -> None:
+    """Mark suppressed points: a grey x at 0 at each of xs, its hover naming what is hidden there.
+    Every chart drawn from a protected frame marks its gaps this way (the external banner says so)."""
+    if xs:
+        fig.add_scatter(x=xs, y=[0] * len(xs), mode="markers", name=HIDDEN_MARKER, meta="hidden",
+                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
+                        text=[f"suppressed: {w}" for w in what], hovertemplate="%{text}<extra></extra>")
+
+
+HIDDEN_NOTE = "Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. "
+
+
 def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None = None) -> str:
     """Which points of a chart are suppressed, in words (empty when none)."""
     names = names or {}
@@ -244,7 +253,7 @@ def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None =
             parts.append(f"{names.get(col, formats.label(col))}: {shown}")
     if not parts:
         return ""
-    return ("Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. " + "; ".join(parts) + ".")
+    return HIDDEN_NOTE + "; ".join(parts) + "."
 
 
 def _x_values(values: pd.Series) -> list:
@@ -269,10 +278,7 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
                       hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
         fig.add_bar(**common) if bars else fig.add_scatter(mode="lines+markers", **common)
         gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
-    if gaps:
-        fig.add_scatter(x=[g[0] for g in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
-                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
-                        text=[f"suppressed: {g[1]}" for g in gaps], hovertemplate="%{text}<extra></extra>")
+    hidden_marker(fig, [g[0] for g in gaps], [g[1] for g in gaps])
     fig.update_layout(title=title, barmode="stack" if stacked else "group")
     fig.update_yaxes(title=y_title, **formats.axis_format(formats.kind(y)))
     fig.update_xaxes(type="date", tickformat="%b %Y")
