@@ -155,6 +155,23 @@ def test_the_external_outcome_trend_covers_whole_calendar_quarters():
         "with nothing open, the last quarter ended before the as-of month"
 
 
+def test_the_external_outcome_trend_starts_at_a_quarter_even_before_the_first_baseline_month():
+    """A program whose first baselines are December's (scores up to 14 days before January's
+    enrolments): the trend's year 2023 read '2023, Dec' on a funder's page, a part of a quarter,
+    because a month with no baseline has no row to keep at zero. Its quarter starts in October."""
+    months = pd.date_range("2023-12-01", "2025-04-01", freq="MS")
+    rows = pd.DataFrame({"instrument": "PHQ-9", "window_name": "6m", "dimension": "baseline_month",
+                         "stratum": months.strftime("%Y-%m"), "month": months, "denominator": 20, "measured": 12,
+                         "responders": 5, "remitters": 2, "eligible": 20, "pending": [0] * 10 + [5] * 7})
+    shown = report.trend_months(rows, 12, pd.Timestamp("2025-04-30").date(), whole_quarters=True)
+    assert shown.month.tolist() == list(pd.date_range("2023-10-01", "2024-09-01", freq="MS"))
+    early = shown[shown.month < "2023-12-01"]
+    assert (early[["denominator", "measured", "responders", "remitters", "eligible", "pending"]] == 0).all().all()
+    assert early.stratum.tolist() == ["2023-10", "2023-11"] and set(early.instrument) == {"PHQ-9"}
+    late = report.trend_months(rows[rows.month >= "2024-02-01"], 12, pd.Timestamp("2025-04-30").date(), True)
+    assert late.month.min() == pd.Timestamp("2024-01-01"), "a program starting in February shows its first quarter whole"
+
+
 def test_the_external_outcome_trend_on_a_program_shows_no_part_of_a_quarter(small_program):
     from bcm_analytics.warehouse import connect
 

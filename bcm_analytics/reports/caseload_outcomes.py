@@ -136,7 +136,17 @@ def trend_months(rows: pd.DataFrame, months: int, as_of, whole_quarters: bool) -
     last = limit - pd.DateOffset(months=1)
     last -= pd.DateOffset(months=last.month % 3)
     first = last - pd.DateOffset(months=months - 1)
-    return rows[rows["month"].between(first, last)].sort_values("month")
+    shown = rows[rows["month"].between(first, last)]
+    if shown.empty:
+        return shown
+    # a month with no baseline has no row: kept at zero from the quarter of the first that has one
+    # (December's alone read '2023, Dec', a part of a quarter, when no baseline fell in Oct-Nov)
+    start = max(first, shown["month"].min().to_period("Q").start_time)
+    missing = pd.date_range(start, last, freq="MS").difference(shown["month"])
+    zeros = shown.iloc[[0] * len(missing)].reset_index(drop=True)
+    zeros[zeros.select_dtypes("number").columns] = 0
+    zeros["month"], zeros["stratum"] = missing, missing.strftime("%Y-%m")
+    return pd.concat([shown, zeros], ignore_index=True).sort_values("month")
 
 
 def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> str:
