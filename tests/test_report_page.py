@@ -165,3 +165,15 @@ def test_a_long_chart_title_wraps_to_the_printed_width_above_its_legend():
     short.update_layout(title="Active caseload at month end")
     charts.show(short)
     assert short.layout.title.text == "Active caseload at month end" and short.layout.height == 400
+
+
+def test_the_time_allocation_glossary_defines_the_words_its_tables_show():
+    """The glossary defined 'supported code', 'below threshold', 'overlap', 'activity unknown' ...,
+    words the page never shows: its tables and chart read 'counted, supporting a billable code',
+    'counted, month reaches no code', 'overlapping time', 'activity outside the vocabulary'."""
+    from bcm_analytics.billing.time_allocation import OUTCOMES
+
+    terms = dict(glossary.time_allocation_terms("bcm-default", 5))
+    for outcome, meaning in OUTCOMES.items():
+        assert terms[formats.label(outcome)] == meaning
+    assert "supported code" not in terms and "overlap" not in terms
