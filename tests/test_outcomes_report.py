@@ -103,6 +103,30 @@ def test_the_external_monthly_table_gives_no_months_flows_away(small_program):
     assert "active" in columns and "served" in report.monthly_columns(internal)
 
 
+def test_the_external_monthly_table_gives_no_patients_served_back_beside_the_time_page(small_program):
+    """Minutes per patient served is the month's minutes over the patients served; the external
+    time-allocation page shows each month's minutes logged, so the two gave served back (2,543 /
+    48.0 = 53) and with it the month's discharges (53 - 45 = 8), which both pages roll up into
+    quarters. An external page shows no average over the patients it does not show."""
+    from bcm_analytics.reports import time_allocation as ta
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run, external, internal = _runs(con)
+    shown = report.program_rows(report.caseload(run, privacy=external)).set_index("month")
+    truth = report.program_rows(report.caseload(run, privacy=internal)).set_index("month")
+    _, time_page = ta.months(ta.Allocation.load(con, truth.index.min(), truth.index.max()), external)
+    con.close()
+    minutes = time_page.dropna(subset=["logged_minutes"]).set_index("period_start")["logged_minutes"]
+    columns = report.monthly_columns(external)
+    served = {m: round(minutes[m] / shown.loc[m, "minutes_per_patient_month"]) for m in shown.index
+              if "minutes_per_patient_month" in columns and m in minutes.index
+              and pd.notna(shown.loc[m, "minutes_per_patient_month"])}
+    assert [m for m, n in served.items() if _small(n - shown.loc[m, "active"])] == []
+    assert any(_small(truth.loc[m, "served"] - truth.loc[m, "active"]) for m in truth.index), "the program has small flows"
+    assert "minutes_per_patient_month" in report.monthly_columns(internal)
+
+
 @pytest.mark.parametrize("filters", [{}, {"clinics": ["CL001"]}], ids=["all", "clinic"])
 def test_a_mean_score_is_hidden_when_few_patients_have_the_instrument(small_program, filters):
     from bcm_analytics.warehouse import connect

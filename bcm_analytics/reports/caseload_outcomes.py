@@ -226,9 +226,12 @@ def monthly_columns(privacy: Privacy) -> list[str]:
     """The columns of the monthly caseload table. Patients served (the base of the per-patient-month
     figures) only for the program's staff: served minus the active caseload is the month's
     discharges, and served minus the caseload a month before its enrolments, flows an external page
-    shows only where they are large enough (flows)."""
-    served = [] if privacy.external else ["served"]
-    return ["month", *served, "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving",
+    shows only where they are large enough (flows). Minutes per patient served with them: the
+    external time-allocation page shows each month's minutes logged, and those over this average
+    are the patients served again."""
+    if privacy.external:
+        return ["month", "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving"]
+    return ["month", "served", "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving",
             "minutes_per_patient_month"]
 
 
