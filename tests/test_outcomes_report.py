@@ -258,3 +258,20 @@ def test_cohort_curves_and_change_bars_mark_their_suppressed_points():
     change.attrs["suppressed"] = {"patients": frozenset({0})}
     marker = [t for t in figures.change_bars(change).data if t.name == charts.HIDDEN_MARKER]
     assert len(marker) == 1 and list(marker[0].x) == ["worse"] and list(marker[0].text) == ["suppressed: GAD-7"]
+
+
+def test_the_caseload_of_a_month_not_over_is_dated_by_the_as_of_day(small_program):
+    """As of the 15th (the default when the exports end mid-month), the headline read 'active
+    caseload, end of Jun 2025' for the caseload on June 15 (the as-of date in the as-of month)."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    mid, whole = prepare(con, "2025-06-15"), prepare(con, "2025-06-30")
+    labels = {}
+    for name, run in (("mid", mid), ("whole", whole)):
+        stocks, _, _ = report.stocks_and_flows(run, "2025-01", "2025-06")
+        labels[name] = [(h.label, h.detail) for h in report.headlines(run, stocks, report.headline(run, "2025-01", "2025-06"))]
+    con.close()
+    assert labels["mid"][0][0] == "active caseload, on 2025-06-15" and labels["mid"][-1][1].endswith("on 2025-06-15")
+    assert labels["whole"][0][0] == "active caseload, end of Jun 2025" and labels["whole"][-1][1].endswith("end of Jun 2025")
+    assert report.month_end_words(mid, pd.Timestamp("2025-05-01")) == "end of May 2025"
