@@ -103,6 +103,30 @@ def test_the_external_monthly_table_gives_no_months_flows_away(small_program):
     assert "active" in columns and "served" in report.monthly_columns(internal)
 
 
+def test_the_external_monthly_table_gives_no_patients_served_back_beside_the_time_page(small_program):
+    """Minutes per patient served is the month's minutes over the patients served; the external
+    time-allocation page shows each month's minutes logged, so the two gave served back (2,543 /
+    48.0 = 53) and with it the month's discharges (53 - 45 = 8), which both pages roll up into
+    quarters. An external page shows no average over the patients it does not show."""
+    from bcm_analytics.reports import time_allocation as ta
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run, external, internal = _runs(con)
+    shown = report.program_rows(report.caseload(run, privacy=external)).set_index("month")
+    truth = report.program_rows(report.caseload(run, privacy=internal)).set_index("month")
+    _, time_page = ta.months(ta.Allocation.load(con, truth.index.min(), truth.index.max()), external)
+    con.close()
+    minutes = time_page.dropna(subset=["logged_minutes"]).set_index("period_start")["logged_minutes"]
+    columns = report.monthly_columns(external)
+    served = {m: round(minutes[m] / shown.loc[m, "minutes_per_patient_month"]) for m in shown.index
+              if "minutes_per_patient_month" in columns and m in minutes.index
+              and pd.notna(shown.loc[m, "minutes_per_patient_month"])}
+    assert [m for m, n in served.items() if _small(n - shown.loc[m, "active"])] == []
+    assert any(_small(truth.loc[m, "served"] - truth.loc[m, "active"]) for m in truth.index), "the program has small flows"
+    assert "minutes_per_patient_month" in report.monthly_columns(internal)
+
+
 @pytest.mark.parametrize("filters", [{}, {"clinics": ["CL001"]}], ids=["all", "clinic"])
 def test_a_mean_score_is_hidden_when_few_patients_have_the_instrument(small_program, filters):
     from bcm_analytics.warehouse import connect
@@ -155,6 +179,23 @@ def test_the_external_outcome_trend_covers_whole_calendar_quarters():
         "with nothing open, the last quarter ended before the as-of month"
 
 
+def test_the_external_outcome_trend_starts_at_a_quarter_even_before_the_first_baseline_month():
+    """A program whose first baselines are December's (scores up to 14 days before January's
+    enrolments): the trend's year 2023 read '2023, Dec' on a funder's page, a part of a quarter,
+    because a month with no baseline has no row to keep at zero. Its quarter starts in October."""
+    months = pd.date_range("2023-12-01", "2025-04-01", freq="MS")
+    rows = pd.DataFrame({"instrument": "PHQ-9", "window_name": "6m", "dimension": "baseline_month",
+                         "stratum": months.strftime("%Y-%m"), "month": months, "denominator": 20, "measured": 12,
+                         "responders": 5, "remitters": 2, "eligible": 20, "pending": [0] * 10 + [5] * 7})
+    shown = report.trend_months(rows, 12, pd.Timestamp("2025-04-30").date(), whole_quarters=True)
+    assert shown.month.tolist() == list(pd.date_range("2023-10-01", "2024-09-01", freq="MS"))
+    early = shown[shown.month < "2023-12-01"]
+    assert (early[["denominator", "measured", "responders", "remitters", "eligible", "pending"]] == 0).all().all()
+    assert early.stratum.tolist() == ["2023-10", "2023-11"] and set(early.instrument) == {"PHQ-9"}
+    late = report.trend_months(rows[rows.month >= "2024-02-01"], 12, pd.Timestamp("2025-04-30").date(), True)
+    assert late.month.min() == pd.Timestamp("2024-01-01"), "a program starting in February shows its first quarter whole"
+
+
 def test_the_external_outcome_trend_on_a_program_shows_no_part_of_a_quarter(small_program):
     from bcm_analytics.warehouse import connect
 
@@ -191,3 +232,46 @@ def test_months_whose_scores_are_not_loaded_are_named_in_a_banner_above_the_head
     html = render_report("caseload_outcomes", tmp_path / "test.duckdb", {}, tmp_path / "o.html").read_text()
     assert ('<div class="bcm-banner warning" role="alert">No scores are loaded for Mar 2025 to Apr 2025, though time is '
             "logged in them (the store's scores run Jan 2025 to Feb 2025)") in html
+
+
+def test_cohort_curves_and_change_bars_mark_their_suppressed_points():
+    """The external page says 'hidden chart points are marked gaps'; the cohort curves and the
+    change bars drew them as bare gaps, so a funder saw an empty chart with a few lines at 0%
+    and no word of what was left out."""
+    from bcm_analytics.reports import charts
+    from bcm_analytics.reports import outcome_figures as figures
+
+    cohorts = pd.DataFrame({"instrument": ["PHQ-9"] * 4, "cohort": ["2024-Q3", "2024-Q3", "2024-Q4", "2024-Q4"],
+                            "months_since_enrolment": [1, 2, 1, 2], "pct_response": [0.0, None, None, 0.5],
+                            "pct_remission": [0.0, 0.0, None, 0.25]})
+    cohorts.attrs["suppressed"] = {"pct_response": frozenset({1, 2}), "pct_remission": frozenset({2})}
+    marker = [t for t in figures.cohort_curves(cohorts, "PHQ-9").data if t.name == charts.HIDDEN_MARKER]
+    assert len(marker) == 1 and marker[0].meta == "hidden" and list(marker[0].y) == [0, 0]
+    assert dict(zip(marker[0].x, marker[0].text)) == {
+        1: "suppressed: 2024-Q4 response, 2024-Q4 remission", 2: "suppressed: 2024-Q3 response"}
+    assert figures.cohort_note(cohorts, "PHQ-9").endswith("2024-Q3 response: month 2; 2024-Q4 response and "
+                                                          "remission: month 1.")
+    assert figures.cohort_note(cohorts, "GAD-7") == ""
+
+    change = pd.DataFrame({"instrument": ["GAD-7", "GAD-7", "PHQ-9"], "change_band": ["worse", "no change", "worse"],
+                           "patients": [None, 15, 13]})
+    change.attrs["suppressed"] = {"patients": frozenset({0})}
+    marker = [t for t in figures.change_bars(change).data if t.name == charts.HIDDEN_MARKER]
+    assert len(marker) == 1 and list(marker[0].x) == ["worse"] and list(marker[0].text) == ["suppressed: GAD-7"]
+
+
+def test_the_caseload_of_a_month_not_over_is_dated_by_the_as_of_day(small_program):
+    """As of the 15th (the default when the exports end mid-month), the headline read 'active
+    caseload, end of Jun 2025' for the caseload on June 15 (the as-of date in the as-of month)."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    mid, whole = prepare(con, "2025-06-15"), prepare(con, "2025-06-30")
+    labels = {}
+    for name, run in (("mid", mid), ("whole", whole)):
+        stocks, _, _ = report.stocks_and_flows(run, "2025-01", "2025-06")
+        labels[name] = [(h.label, h.detail) for h in report.headlines(run, stocks, report.headline(run, "2025-01", "2025-06"))]
+    con.close()
+    assert labels["mid"][0][0] == "active caseload, on 2025-06-15" and labels["mid"][-1][1].endswith("on 2025-06-15")
+    assert labels["whole"][0][0] == "active caseload, end of Jun 2025" and labels["whole"][-1][1].endswith("end of Jun 2025")
+    assert report.month_end_words(mid, pd.Timestamp("2025-05-01")) == "end of May 2025"

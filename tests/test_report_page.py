@@ -7,6 +7,7 @@ import re
 import nbformat
 import pandas as pd
 import plotly.offline
+import pytest
 
 from bcm_analytics.config.definitions import load_definitions
 from bcm_analytics.reports import charts, formats, glossary
@@ -140,3 +141,39 @@ def test_a_month_axis_of_a_year_or_less_ticks_every_month():
     line.update_xaxes(tickformat="%b %Y")
     charts.show(line)
     assert line.layout.xaxis.dtick == "M1", "a plotly express chart of months (the data-quality page's) too"
+
+
+def test_a_long_chart_title_wraps_to_the_printed_width_above_its_legend():
+    """A title one line long ran past the chart's right edge when printed on A4 (703 px: 'Change
+    from baseline ... with a follo') and under the mode bar's buttons on a 1024 px screen."""
+    import plotly.graph_objects as go
+
+    long = "Change from baseline to the latest score (baselines of 10 or more, with a follow-up score)"
+    fig = go.Figure()
+    fig.add_bar(x=["a"], y=[20], name="GAD-7")
+    fig.add_bar(x=["a"], y=[21], name="PHQ-9")
+    fig.update_layout(title=long)
+    charts.show(fig)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) == 2 and " ".join(lines) == long
+    assert all(len(line) <= charts.TITLE_CHARS for line in lines)
+    below_title = charts.LEGEND_TOP + charts.TITLE_LINE  # the legend moves down a line with it
+    assert fig.layout.legend.y == pytest.approx(1 - below_title / fig.layout.height)
+    assert fig.layout.margin.t == 60 + charts.TITLE_LINE and fig.layout.height == 400 + charts.TITLE_LINE
+
+    short = go.Figure()
+    short.update_layout(title="Active caseload at month end")
+    charts.show(short)
+    assert short.layout.title.text == "Active caseload at month end" and short.layout.height == 400
+
+
+def test_the_time_allocation_glossary_defines_the_words_its_tables_show():
+    """The glossary defined 'supported code', 'below threshold', 'overlap', 'activity unknown' ...,
+    words the page never shows: its tables and chart read 'counted, supporting a billable code',
+    'counted, month reaches no code', 'overlapping time', 'activity outside the vocabulary'."""
+    from bcm_analytics.billing.time_allocation import OUTCOMES
+
+    terms = dict(glossary.time_allocation_terms("bcm-default", 5))
+    for outcome, meaning in OUTCOMES.items():
+        assert terms[formats.label(outcome)] == meaning
+    assert "supported code" not in terms and "overlap" not in terms

@@ -136,7 +136,17 @@ def trend_months(rows: pd.DataFrame, months: int, as_of, whole_quarters: bool) -
     last = limit - pd.DateOffset(months=1)
     last -= pd.DateOffset(months=last.month % 3)
     first = last - pd.DateOffset(months=months - 1)
-    return rows[rows["month"].between(first, last)].sort_values("month")
+    shown = rows[rows["month"].between(first, last)]
+    if shown.empty:
+        return shown
+    # a month with no baseline has no row: kept at zero from the quarter of the first that has one
+    # (December's alone read '2023, Dec', a part of a quarter, when no baseline fell in Oct-Nov)
+    start = max(first, shown["month"].min().to_period("Q").start_time)
+    missing = pd.date_range(start, last, freq="MS").difference(shown["month"])
+    zeros = shown.iloc[[0] * len(missing)].reset_index(drop=True)
+    zeros[zeros.select_dtypes("number").columns] = 0
+    zeros["month"], zeros["stratum"] = missing, missing.strftime("%Y-%m")
+    return pd.concat([shown, zeros], ignore_index=True).sort_values("month")
 
 
 def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> str:
@@ -216,9 +226,12 @@ def monthly_columns(privacy: Privacy) -> list[str]:
     """The columns of the monthly caseload table. Patients served (the base of the per-patient-month
     figures) only for the program's staff: served minus the active caseload is the month's
     discharges, and served minus the caseload a month before its enrolments, flows an external page
-    shows only where they are large enough (flows)."""
-    served = [] if privacy.external else ["served"]
-    return ["month", *served, "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving",
+    shows only where they are large enough (flows). Minutes per patient served with them: the
+    external time-allocation page shows each month's minutes logged, and those over this average
+    are the patients served again."""
+    if privacy.external:
+        return ["month", "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving"]
+    return ["month", "served", "active", "pct_contacted", "pct_scored", "pct_reviewed", "pct_not_improving",
             "minutes_per_patient_month"]
 
 
@@ -328,6 +341,16 @@ def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy |
 # --- the headline numbers -------------------------------------------------------------------
 
 
+def month_end_words(run: OutcomeRun, month) -> str:
+    """When a month's caseload is taken: 'end of May 2025', or 'on 2025-06-15' for the as-of month
+    when the as-of date is not its last day (caseload_patient_months takes it at the as-of date)."""
+    month = pd.Timestamp(month)
+    as_of = pd.Timestamp(run.as_of)
+    if month.to_period("M") == as_of.to_period("M") and as_of != month + pd.offsets.MonthEnd(0):
+        return f"on {as_of:%Y-%m-%d}"
+    return f"end of {formats.month(month)}"
+
+
 def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> list[Headline]:
     """Active caseload and its change, 6-month response and remission of measured against the
     typical range, % contacted and % scored in the last 30 days, care managers above guidance."""
@@ -335,16 +358,16 @@ def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> 
     hidden = stocks.attrs.get("suppressed", {})
     last, before = program.iloc[-1], (program.iloc[-2] if len(program) > 1 else None)
     i_last = program.index[-1]
-    month = formats.month(last["month"])
+    month, when = formats.month(last["month"]), month_end_words(run, last["month"])
     out = []
     if i_last in hidden.get("active", ()):
-        out.append(Headline(f"active caseload, end of {month}", None, hidden=True))
+        out.append(Headline(f"active caseload, {when}", None, hidden=True))
     else:
         detail = ""
         if before is not None and program.index[-2] not in hidden.get("active", ()):
             diff = int(last["active"]) - int(before["active"])
             detail = f"{diff:+,} since {formats.month(before['month'])}"
-        out.append(Headline(f"active caseload, end of {month}", int(last["active"]), "count", detail))
+        out.append(Headline(f"active caseload, {when}", int(last["active"]), "count", detail))
     out += _outcome_cards(run, measures)
     for col, what in (("pct_contacted", "contacted in the last 30 days"), ("pct_scored", "scored in the last 30 days")):
         out.append(Headline(f"{what}, {month}", None if i_last in hidden.get(col, ()) else last[col], "rate",
@@ -353,7 +376,7 @@ def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> 
     above = int((managers["caseload_vs_band"] == "above").sum())
     lo, hi = run.definitions.caseload_band()
     out.append(Headline("care managers above caseload guidance", f"{above} of {len(managers)}", "staff",
-                        f"guidance {lo}-{hi} per 1.0 FTE, end of {month}"))
+                        f"guidance {lo}-{hi} per 1.0 FTE, {when}"))
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import itertools
 import numbers
+import textwrap
 from importlib import resources
 
 import pandas as pd
@@ -41,17 +42,29 @@ def plotly_js() -> str:
 # A legend's rows start under the title and run down, pushing the plot down (automargin): anchored
 # to the plot's top they ran up, and a legend of two or more rows (a clinic each) covered the title.
 LEGEND_TOP = 36  # pixels below the figure's top edge
+# A title is one line of SVG text that never wraps: longer than this it ran past the chart's right
+# edge when printed on A4 (703 px, the title at 1.4 x 12 px) and under the mode bar's buttons on a
+# 1024 px screen, so it is wrapped at words, each further line adding TITLE_LINE pixels on top.
+TITLE_CHARS = 70
+TITLE_LINE = 22
 
 
 def show(fig: go.Figure, note: str = "") -> None:
     """Display a plotly figure as self-contained HTML (never fig.show() in report notebooks)."""
     n = next(_figure_ids)
-    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), colorway=PALETTE,
+    title = fig.layout.title.text or ""
+    if "<br>" not in title:
+        title = "<br>".join(textwrap.wrap(title, TITLE_CHARS, break_long_words=False))
+    extra = TITLE_LINE * title.count("<br>")
+    height = (fig.layout.height or 400) + extra
+    # plotly anchors a title of several lines at its middle line's top, half the extra lines above
+    # its "top": moved down by as much, its first line is not cut at the chart's top edge
+    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60 + extra, b=50), colorway=PALETTE,
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
-                      title=dict(y=0.98, yanchor="top"), height=fig.layout.height or 400)
+                      title=dict(text=title, y=0.98 - extra / 2 / height, yanchor="top"), height=height)
     if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
-        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top", y=1 - LEGEND_TOP / fig.layout.height,
-                                      xanchor="left", x=0, title_text=""))
+        fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top",
+                                      y=1 - (LEGEND_TOP + extra) / fig.layout.height, xanchor="left", x=0, title_text=""))
     _whole_number_ticks(fig)
     _month_ticks(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
@@ -197,11 +210,8 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
         else:
             fig.add_scatter(mode="lines+markers", connectgaps=False, **common)
     gaps = [i for i in range(len(frame)) if any(frame.index[i] in hidden.get(c, ()) for c in ys)]
-    if gaps:
-        what = {i: ", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps}
-        fig.add_scatter(x=[xs[i] for i in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
-                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
-                        text=[f"suppressed: {what[i]}" for i in gaps], hovertemplate="%{text}<extra></extra>")
+    hidden_marker(fig, [xs[i] for i in gaps],
+                  [", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps])
     for i, (when, text) in enumerate(changes):
         fig.add_vline(x=pd.Timestamp(when).timestamp() * 1000 if x in ("month", "service_month") else when,
                       line=dict(dash="dash", color="#777", width=1))
@@ -219,6 +229,18 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     return fig
 
 
+def hidden_marker(fig: go.Figure, xs: list, what: list[str]) -> None:
+    """Mark suppressed points: a grey x at 0 at each of xs, its hover naming what is hidden there.
+    Every chart drawn from a protected frame marks its gaps this way (the external banner says so)."""
+    if xs:
+        fig.add_scatter(x=xs, y=[0] * len(xs), mode="markers", name=HIDDEN_MARKER, meta="hidden",
+                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
+                        text=[f"suppressed: {w}" for w in what], hovertemplate="%{text}<extra></extra>")
+
+
+HIDDEN_NOTE = "Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. "
+
+
 def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None = None) -> str:
     """Which points of a chart are suppressed, in words (empty when none)."""
     names = names or {}
@@ -231,7 +253,7 @@ def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None =
             parts.append(f"{names.get(col, formats.label(col))}: {shown}")
     if not parts:
         return ""
-    return ("Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. " + "; ".join(parts) + ".")
+    return HIDDEN_NOTE + "; ".join(parts) + "."
 
 
 def _x_values(values: pd.Series) -> list:
@@ -256,10 +278,7 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
                       hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
         fig.add_bar(**common) if bars else fig.add_scatter(mode="lines+markers", **common)
         gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
-    if gaps:
-        fig.add_scatter(x=[g[0] for g in gaps], y=[0] * len(gaps), mode="markers", name=HIDDEN_MARKER, meta="hidden",
-                        marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
-                        text=[f"suppressed: {g[1]}" for g in gaps], hovertemplate="%{text}<extra></extra>")
+    hidden_marker(fig, [g[0] for g in gaps], [g[1] for g in gaps])
     fig.update_layout(title=title, barmode="stack" if stacked else "group")
     fig.update_yaxes(title=y_title, **formats.axis_format(formats.kind(y)))
     fig.update_xaxes(type="date", tickformat="%b %Y")

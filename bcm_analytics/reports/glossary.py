@@ -11,6 +11,7 @@ import html
 
 from bcm_analytics.billing.reconcile import FINDINGS
 from bcm_analytics.billing.time_allocation import OUTCOMES, RECOVERABLE
+from bcm_analytics.reports import formats
 
 # One definition of "active caseload" for every report, in the words of the macro every count
 # uses (models/outcomes/on_caseload.sql), taken at a month's last day (the as-of date in the
@@ -120,7 +121,7 @@ def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = Fals
                       f"'just past' is under {just_past} minutes past it"),
         ("rules", f"ruleset {ruleset_id}"),
     ]
-    terms += [(name.replace("_", " "), meaning) for name, meaning in OUTCOMES.items()]
+    terms += [(formats.label(name), meaning) for name, meaning in OUTCOMES.items()]  # the words the tables show
     return terms + privacy_terms(external)
 
 

@@ -1,6 +1,6 @@
 """Charts for the caseload-and-outcomes report, drawn only from protected tables (caseload_outcomes).
 
-A suppressed cell is NA and plots as a marked gap (charts.series), so a chart never shows
+A suppressed cell is NA and plots as a marked gap (charts.hidden_marker), so a chart never shows
 what its table hides.
 """
 
@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bcm_analytics.reports import formats
-from bcm_analytics.reports.charts import PALETTE, series
+from bcm_analytics.reports.charts import HIDDEN_NOTE, PALETTE, hidden_marker, series
 from bcm_analytics.reports.privacy import grain_word
 
 
@@ -48,18 +48,27 @@ def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label
                   title=f"{instrument} outcomes at {window_label}, by baseline {grain_word(grain)}", x_title=f"baseline {grain_word(grain)}")
 
 
+COHORT_LINES = (("response", "pct_response", "solid"), ("remission", "pct_remission", "dot"))
+
+
 def cohort_curves(cohorts: pd.DataFrame, instrument: str) -> go.Figure:
     """Response and remission (of all in the cohort) by months since enrolment, one line per cohort."""
     data = cohorts[cohorts["instrument"] == instrument]
     hidden = cohorts.attrs.get("suppressed", {})
     fig = go.Figure()
+    gaps: dict[int, list[str]] = {}
     for n, (cohort, rows) in enumerate(data.groupby("cohort", sort=True)):
         color = PALETTE[n % len(PALETTE)]
-        for outcome, col, dash in (("response", "pct_response", "solid"), ("remission", "pct_remission", "dot")):
+        for outcome, col, dash in COHORT_LINES:
             values = [None if i in hidden.get(col, ()) or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[col])]
             fig.add_scatter(x=rows["months_since_enrolment"].tolist(), y=values, mode="lines+markers", meta="rate",
                             name=f"{cohort} {outcome}", legendgroup=str(cohort), line=dict(color=color, dash=dash),
                             hovertemplate=f"{cohort} {outcome}: %{{y:.1%}}<extra>month %{{x}}</extra>")
+            for i, month in zip(rows.index, rows["months_since_enrolment"]):
+                if i in hidden.get(col, ()):
+                    gaps.setdefault(int(month), []).append(f"{cohort} {outcome}")
+    months = sorted(gaps)
+    hidden_marker(fig, months, [", ".join(gaps[m]) for m in months])
     fig.update_layout(title=f"{instrument}: response (solid) and remission (dotted) by months since enrolment, "
                             "per enrolment cohort", height=480,
                       legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
@@ -68,14 +77,34 @@ def cohort_curves(cohorts: pd.DataFrame, instrument: str) -> go.Figure:
     return fig
 
 
+def cohort_note(cohorts: pd.DataFrame, instrument: str) -> str:
+    """Which points of an instrument's cohort curves are suppressed, in words (empty when none)."""
+    data = cohorts[cohorts["instrument"] == instrument]
+    hidden = cohorts.attrs.get("suppressed", {})
+    parts = []
+    for cohort, rows in data.groupby("cohort", sort=True):
+        where = {outcome: [int(m) for i, m in zip(rows.index, rows["months_since_enrolment"]) if i in hidden.get(col, ())]
+                 for outcome, col, _ in COHORT_LINES}
+        same = where["response"] == where["remission"]
+        for outcome, months in ({"response and remission": where["response"]} if same else where).items():
+            if months:
+                parts.append(f"{cohort} {outcome}: month{'s' if len(months) > 1 else ''} {', '.join(map(str, months))}")
+    return HIDDEN_NOTE + "; ".join(parts) + "." if parts else ""
+
+
 def change_bars(change: pd.DataFrame) -> go.Figure:
     """Patients per band of change from baseline to the latest score."""
     hidden = change.attrs.get("suppressed", {}).get("patients", ())
     fig = go.Figure()
+    gaps: dict[str, list[str]] = {}
     for name, rows in change.groupby("instrument", sort=True):
         values = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows["patients"])]
         fig.add_bar(x=rows["change_band"].tolist(), y=values, name=str(name), meta="count",
                     hovertemplate=f"{name}: %{{y:,.0f}} patients<extra>%{{x}}</extra>")
+        for i, band in zip(rows.index, rows["change_band"]):
+            if i in hidden:
+                gaps.setdefault(str(band), []).append(str(name))
+    hidden_marker(fig, list(gaps), [", ".join(names) for names in gaps.values()])
     fig.update_layout(barmode="group", title="Change from baseline to the latest score (baselines of 10 or more, "
                                              "with a follow-up score)")
     fig.update_yaxes(title="patients", **formats.axis_format("count"))
