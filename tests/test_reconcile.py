@@ -196,6 +196,23 @@ def test_denied_claim_the_minutes_support(program):
     assert findings(con, "2025-01").amount_at_stake.sum() == 145 + 56
 
 
+def test_a_voided_claim_line_bills_nothing(program):
+    """A voided and replaced: the replacement is the month's one claim, not a duplicate. B voided with
+    no replacement: the month is not billed (the sentence names the voided claim), and its charge
+    is in neither the month's billed nor paid dollars."""
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 45), minutes("B", "2025-01-10", 45)],
+                  [claim("C1", "A", "2025-01-31", "99492", status="voided", charge=145, paid=0),
+                   claim("C2", "A", "2025-01-31", "99492", charge=145, paid=130),
+                   claim("C3", "B", "2025-01-31", "99492", status="voided", charge=145, paid=130)])
+    assert found(con) == [("A", "2025-01", "matched", "99492", "99492"), ("B", "2025-01", "missed_billing", "99492", None)]
+    rows = findings(con, "2025-01").set_index("patient_id")
+    assert rows.loc["A", "claim_ids"] == "C2"
+    assert rows.loc["B", "explanation"] == (
+        "45 countable minutes in 2025-01 support 99492 but no claim line bills it (claim C3 was voided); bill it.")
+    month = monthly_totals(con, "2025-01").iloc[0]
+    assert (month.billed_amount, month.paid_amount, month.missed_revenue) == (145, 130, 145)
+
+
 def test_missing_consent_billed_and_minutes_logged(program):
     """N has no consent: minutes logged (info) in January, a claim in February. L consented in
     March 2025 and was billed for February."""
