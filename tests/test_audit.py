@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import PRINT_WIDTH, chromium, inspect
 from click.testing import CliRunner
 
 from bcm_analytics.billing.audit import audit_claims, audit_entries, audit_lines, audit_months
@@ -403,3 +404,24 @@ def test_an_fqhc_claim_under_the_organization_npi_is_not_marked_wrong_on_the_pag
     january, february = flat(tmp_path / "F_2026-01.html"), flat(tmp_path / "F_2026-02.html")
     assert "wrong billing npi" not in january and "(not the treating practitioner" not in january
     assert "wrong billing npi" in february and "1999999984 <span class=\"reason\">(not the treating practitioner" in february
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium binary on PATH (Debian: apt-get install chromium)")
+def test_the_index_fits_a_1024_px_screen_and_an_a4_page(store, load_rows, tmp_path):
+    """Eleven columns, a clinic name, a denied line beside its rebill and 99494 x2 on one row: the
+    reconciliation column and the packet link were past the right edge of a 1024 px screen."""
+    clinic = dict(CLINIC, clinic_name="Riverside Community Health Center of the Prairie")
+    load_rows("clinics", [clinic])
+    load_rows("patients", [patient("P0000123", "2025-01-01")])
+    load_rows("time_logs", [entry("e1", "P0000123", "2025-02-10", 106)])
+    line = {"patient_id": "P0000123", "date_of_service": "2025-02-28", "units": "1", "billing_provider_npi": "1234567893",
+            "charge_amount": "134", "claim_status": "paid"}
+    load_rows("claims", [dict(line, claim_id="D1", line_number="1", procedure_code="99492", claim_status="denied"),
+                         dict(line, claim_id="D2", line_number="1", procedure_code="99492"),
+                         dict(line, claim_id="D2", line_number="2", procedure_code="99494", units="2")])
+    refresh(store)
+    write_packets(store, tmp_path / "packets", "2025-02")
+    index = tmp_path / "packets" / "index.html"
+    screen, printed = inspect(index, tmp_path), inspect(index, tmp_path, print_pass=True)
+    assert not screen["errors"] and screen["page_width"] <= 1024, "horizontal overflow at 1024 px"
+    assert printed["page_width"] <= PRINT_WIDTH, "the printed index is wider than A4"

@@ -175,7 +175,7 @@ def _environment():
     env.filters.update(minutes=_minutes, dollars=_dollars, month=_month, month_name=_month_name, day=_day,
                        day_before=lambda d: _day(d - dt.timedelta(days=1)) if d else "",
                        stamp=_stamp, words=_words, program=lambda p: PROGRAMS.get(p, p), basename=_basename,
-                       when=_when)
+                       when=_when, codes=_codes)
     return env
 
 
@@ -184,6 +184,12 @@ def _minutes(value) -> str:
         return ""
     text = f"{Decimal(str(value)):,.4f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+def _codes(value) -> str:
+    """Codes as a table cell wraps them: between codes ('99493 + 99494 x2'), never inside one
+    ('99494 x2', '99492 (denied)')."""
+    return " + ".join(code.replace(" ", "\u00a0") for code in value.split(" + "))
 
 
 def _dollars(value) -> str:
