@@ -168,6 +168,16 @@ def test_same_month_conflicts(program):
                                                   "billed together for a patient; void the 99484 line(s).")
 
 
+def test_three_codes_billed_together_read_as_a_list(program):
+    """99484 beside 99493 + 99494 read '99484 and 99493 and 99494 billed in one month'."""
+    con = program([patient("A")], [minutes("A", "2024-12-10", 40), minutes("A", "2025-01-10", 80)],
+                  [claim("C1", "A", "2025-01-31", "99493"), claim("C1", "A", "2025-01-31", "99494", line=2, charge=56),
+                   claim("C1", "A", "2025-01-31", "99484", line=3, charge=53)])
+    assert one(con, "same_month_conflict", "2025-01", "2025-01")["explanation"] == (
+        "99484, 99493 and 99494 billed in one month: CoCM and general BHI are never billed together for a patient; "
+        "void the 99484 line(s).")
+
+
 def test_duplicate_claim_and_wrong_npi_in_one_month(program):
     con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
                   [claim("C1", "A", "2025-01-31", "99492", charge=145), claim("C2", "A", "2025-01-31", "99492", charge=145),

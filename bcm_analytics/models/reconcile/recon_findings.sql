@@ -340,20 +340,20 @@ written AS (
              marts.minutes_text(unconsented_minutes, '{} minutes', '{} min {} s'), month_text)
     WHEN reason = 'cocm_with_bhi' THEN
       format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
-             replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'fallback_with_base' THEN
       format('{} billed in one month: G2214 applies only when 99492/99493 is not reached; void the {} line.',
-             replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'add_on_without_base' THEN
       format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
-             replace(billed_code, ' + ', ' and '))
+             marts.codes_text(billed_code))
     WHEN reason = 'initial_with_subsequent' THEN
-      format('{} billed in one month; {}', replace(billed_code, ' + ', ' and '),
+      format('{} billed in one month; {}', marts.codes_text(billed_code),
              CASE WHEN expected_code IS NULL THEN 'neither is supported: void both lines or document the time.'
                   ELSE format('only {} is supported: void the {} line.', expected_code, coalesce(nullif(voided, ''), 'other')) END)
     WHEN reason = 'add_on_with_mirror' THEN
       format('{} billed in one month: an APCM add-on and the code it mirrors are never billed together for a patient; void the {} line.',
-             replace(billed_code, ' + ', ' and '), voided)
+             marts.codes_text(billed_code), voided)
     WHEN reason = 'quarantined' THEN
       format('A claim line for this month is in the quarantine: {} line {}, {}; fix it and reload before acting.',
              quarantine_file, quarantine_line, quarantine_reason)
