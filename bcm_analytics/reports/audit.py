@@ -82,7 +82,9 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
         claims_gap=claims_gap_note(marts, scope.start, scope.end) if gaps else None,
         totals={"expected": sum(r["m"]["expected_amount"] or 0 for r in listed),
                 "billed": sum(r["m"]["billed_amount"] or 0 for r in listed),
-                "reconciled": sum(bool(r["m"]["reconciled"]) for r in listed)},
+                "reconciled": sum(bool(r["m"]["reconciled"]) for r in listed),
+                # a month whose claim lines bill nothing (denied, voided) and whose minutes support no code
+                "no_finding": sum(not r["m"]["findings"] for r in listed)},
     )
     private_files.write_text(folder / "index.html", index)
     return PacketRun(folder / "index.html", len(listed), len({r["m"]["patient_id"] for r in listed}),
