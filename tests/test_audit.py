@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from browser import PRINT_WIDTH, chromium, inspect
 from click.testing import CliRunner
 
 from bcm_analytics.billing.audit import audit_claims, audit_entries, audit_lines, audit_months
@@ -403,3 +404,42 @@ def test_an_fqhc_claim_under_the_organization_npi_is_not_marked_wrong_on_the_pag
     january, february = flat(tmp_path / "F_2026-01.html"), flat(tmp_path / "F_2026-02.html")
     assert "wrong billing npi" not in january and "(not the treating practitioner" not in january
     assert "wrong billing npi" in february and "1999999984 <span class=\"reason\">(not the treating practitioner" in february
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium binary on PATH (Debian: apt-get install chromium)")
+def test_the_index_fits_a_1024_px_screen_and_an_a4_page(store, load_rows, tmp_path):
+    """Eleven columns, a clinic name, a denied line beside its rebill and 99494 x2 on one row: the
+    reconciliation column and the packet link were past the right edge of a 1024 px screen."""
+    clinic = dict(CLINIC, clinic_name="Riverside Community Health Center of the Prairie")
+    load_rows("clinics", [clinic])
+    load_rows("patients", [patient("P0000123", "2025-01-01")])
+    load_rows("time_logs", [entry("e1", "P0000123", "2025-02-10", 106)])
+    line = {"patient_id": "P0000123", "date_of_service": "2025-02-28", "units": "1", "billing_provider_npi": "1234567893",
+            "charge_amount": "134", "claim_status": "paid"}
+    load_rows("claims", [dict(line, claim_id="D1", line_number="1", procedure_code="99492", claim_status="denied"),
+                         dict(line, claim_id="D2", line_number="1", procedure_code="99492"),
+                         dict(line, claim_id="D2", line_number="2", procedure_code="99494", units="2")])
+    refresh(store)
+    write_packets(store, tmp_path / "packets", "2025-02")
+    index = tmp_path / "packets" / "index.html"
+    screen, printed = inspect(index, tmp_path), inspect(index, tmp_path, print_pass=True)
+    assert not screen["errors"] and screen["page_width"] <= 1024, "horizontal overflow at 1024 px"
+    assert printed["page_width"] <= PRINT_WIDTH, "the printed index is wider than A4"
+
+
+def test_a_month_with_only_a_denied_line_and_no_minutes_carries_no_finding_on_the_index(store, load_rows, tmp_path):
+    """A claim the payer denied for a month with no minutes bills nothing and is owed nothing: its
+    packet reads 'no finding', and the index counted it among the months that 'carry a finding'."""
+    load_rows("clinics", [CLINIC])
+    load_rows("patients", [patient("A", "2025-01-01")])
+    load_rows("time_logs", [entry("a1", "A", "2025-01-10", 40)])
+    line = {"patient_id": "A", "line_number": "1", "units": "1", "billing_provider_npi": "1234567893", "charge_amount": "145"}
+    load_rows("claims", [dict(line, claim_id="V1", date_of_service="2024-12-05", procedure_code="99213", claim_status="paid"),
+                         dict(line, claim_id="C1", date_of_service="2025-01-31", procedure_code="99492", claim_status="paid"),
+                         dict(line, claim_id="C2", date_of_service="2025-02-28", procedure_code="99493", claim_status="denied")])
+    refresh(store)
+    write_packets(store, tmp_path / "packets", "2025-01", "2025-02")
+    index = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "packets" / "index.html").read_text()))
+    assert "2 billed or expected patient-months" in index
+    assert "1 reconcile, 0 carry a finding, 1 has no finding (no claim line that bills, no code expected)." in index
+    assert "2025-02 Prairie Practice Medicare 0 none 99493 (denied) no finding open" in index

@@ -168,6 +168,16 @@ def test_same_month_conflicts(program):
                                                   "billed together for a patient; void the 99484 line(s).")
 
 
+def test_three_codes_billed_together_read_as_a_list(program):
+    """99484 beside 99493 + 99494 read '99484 and 99493 and 99494 billed in one month'."""
+    con = program([patient("A")], [minutes("A", "2024-12-10", 40), minutes("A", "2025-01-10", 80)],
+                  [claim("C1", "A", "2025-01-31", "99493"), claim("C1", "A", "2025-01-31", "99494", line=2, charge=56),
+                   claim("C1", "A", "2025-01-31", "99484", line=3, charge=53)])
+    assert one(con, "same_month_conflict", "2025-01", "2025-01")["explanation"] == (
+        "99484, 99493 and 99494 billed in one month: CoCM and general BHI are never billed together for a patient; "
+        "void the 99484 line(s).")
+
+
 def test_duplicate_claim_and_wrong_npi_in_one_month(program):
     con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
                   [claim("C1", "A", "2025-01-31", "99492", charge=145), claim("C2", "A", "2025-01-31", "99492", charge=145),
@@ -194,6 +204,23 @@ def test_denied_claim_the_minutes_support(program):
                    claim("C1", "A", "2025-01-31", "99494", line=2, status="denied")])
     assert found(con) == [("A", "2025-01", "denied_claim", "99492", "99492"), ("A", "2025-01", "denied_claim", "99494", "99494")]
     assert findings(con, "2025-01").amount_at_stake.sum() == 145 + 56
+
+
+def test_a_voided_claim_line_bills_nothing(program):
+    """A voided and replaced: the replacement is the month's one claim, not a duplicate. B voided with
+    no replacement: the month is not billed (the sentence names the voided claim), and its charge
+    is in neither the month's billed nor paid dollars."""
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 45), minutes("B", "2025-01-10", 45)],
+                  [claim("C1", "A", "2025-01-31", "99492", status="voided", charge=145, paid=0),
+                   claim("C2", "A", "2025-01-31", "99492", charge=145, paid=130),
+                   claim("C3", "B", "2025-01-31", "99492", status="voided", charge=145, paid=130)])
+    assert found(con) == [("A", "2025-01", "matched", "99492", "99492"), ("B", "2025-01", "missed_billing", "99492", None)]
+    rows = findings(con, "2025-01").set_index("patient_id")
+    assert rows.loc["A", "claim_ids"] == "C2"
+    assert rows.loc["B", "explanation"] == (
+        "45 countable minutes in 2025-01 support 99492 but no claim line bills it (claim C3 was voided); bill it.")
+    month = monthly_totals(con, "2025-01").iloc[0]
+    assert (month.billed_amount, month.paid_amount, month.missed_revenue) == (145, 130, 145)
 
 
 def test_missing_consent_billed_and_minutes_logged(program):
@@ -579,3 +606,22 @@ def test_a_store_with_no_claims_says_so_in_reconcile_instead_of_only_missed_reve
     assert result.exit_code == 0, result.output
     assert ("warning: the store holds no claims, so every expected line of 2025-01 to 2025-03 reads as missed billing: "
             "load the claims export (bcm load claims.csv) before acting on these findings.") in result.output
+
+
+def test_reconcile_warns_of_claim_lines_whose_status_it_does_not_know(program, tmp_path):
+    """A canonical export that writes a voided line 'Void' loads (a warn-level check) and the line
+    is reconciled as billed: beside its replacement it read duplicate_claim, with nothing said."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient("A")], [minutes("A", "2025-01-10", 45)],
+                  [claim("C1", "A", "2025-01-31", "99492", status="Void"), claim("C2", "A", "2025-01-31", "99492")])
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 claim line(s) with a claim_status reconciliation does not know, reconciled as billed: 'void' (1)" \
+        in result.output
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-02", "--out", str(tmp_path / "g.csv")])
+    assert "claim_status" not in result.output, "February has no such line"

@@ -75,6 +75,33 @@ def months_without_claims(marts: Marts, start, end=None) -> list[dt.date]:
     return [month for (month,) in rows.fetchall()]
 
 
+def claim_statuses() -> list[str]:
+    """The claim_status vocabulary of the data contract (suites/claims.json): the words
+    reconciliation reads (denied and voided lines bill nothing, the others bill)."""
+    from bcm_analytics.contracts.suites import expectations
+
+    return next(list(e.kwargs["value_set"]) for e in expectations("claims")
+                if e.type == "expect_column_values_to_be_in_set" and e.kwargs.get("column") == "claim_status")
+
+
+def unknown_status_note(marts: Marts, start, end=None) -> str | None:
+    """Claim lines of the period whose claim_status is outside the vocabulary are reconciled as
+    billed: a line exported as 'Void' read as a second claim (duplicate_claim, 'void the
+    duplicate line') beside its replacement, with nothing said but by `bcm validate`."""
+    known = claim_statuses()
+    rows = marts.query(
+        """SELECT claim_status, count(*) FROM marts.recon_claim_lines
+           WHERE time_based AND service_month BETWEEN $start AND $end AND NOT list_contains($known, claim_status)
+           GROUP BY claim_status ORDER BY count(*) DESC, claim_status""",
+        {**period(start, end), "known": known}).fetchall()
+    if not rows:
+        return None
+    listed = ", ".join(f"'{status}' ({n:,})" for status, n in rows)
+    return (f"{sum(n for _, n in rows):,} claim line(s) with a claim_status reconciliation does not know, reconciled as "
+            f"billed: {listed}; the statuses are {', '.join(known)} (a voided line written another way: "
+            f"correct the export, or map the word in a profile's value_maps, docs/profiles.md)")
+
+
 def claims_gap_note(marts: Marts, start, end=None, month_format: str = "%Y-%m") -> str | None:
     """Why a period's findings may be mostly missed_billing: its claims are not loaded. A store
     with no claims at all read "$58,194 missed revenue" for a program that had billed every

@@ -176,7 +176,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     lost revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period, warnings
-    from bcm_analytics.billing.reconcile import FINDINGS, claims_gap_note, findings_query, totals_query
+    from bcm_analytics.billing.reconcile import FINDINGS, claims_gap_note, findings_query, totals_query, unknown_status_note
     from bcm_analytics.reports.export import check_suffix, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
@@ -206,6 +206,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         _note_months_without_minutes(marts, start, end)
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
         gap = claims_gap_note(marts, start, end)  # a sentence for the page, a warning here
+        statuses = unknown_status_note(marts, start, end)
     finally:
         con.close()
     not_priced = int(money.findings_not_priced)
@@ -214,4 +215,5 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     for warning in found:
         click.echo(f"warning: {warning}", err=True)
     warn(gap)
+    warn(statuses)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

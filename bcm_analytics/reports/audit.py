@@ -82,7 +82,9 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
         claims_gap=claims_gap_note(marts, scope.start, scope.end) if gaps else None,
         totals={"expected": sum(r["m"]["expected_amount"] or 0 for r in listed),
                 "billed": sum(r["m"]["billed_amount"] or 0 for r in listed),
-                "reconciled": sum(bool(r["m"]["reconciled"]) for r in listed)},
+                "reconciled": sum(bool(r["m"]["reconciled"]) for r in listed),
+                # a month whose claim lines bill nothing (denied, voided) and whose minutes support no code
+                "no_finding": sum(not r["m"]["findings"] for r in listed)},
     )
     private_files.write_text(folder / "index.html", index)
     return PacketRun(folder / "index.html", len(listed), len({r["m"]["patient_id"] for r in listed}),
@@ -175,7 +177,7 @@ def _environment():
     env.filters.update(minutes=_minutes, dollars=_dollars, month=_month, month_name=_month_name, day=_day,
                        day_before=lambda d: _day(d - dt.timedelta(days=1)) if d else "",
                        stamp=_stamp, words=_words, program=lambda p: PROGRAMS.get(p, p), basename=_basename,
-                       when=_when)
+                       when=_when, codes=_codes)
     return env
 
 
@@ -184,6 +186,12 @@ def _minutes(value) -> str:
         return ""
     text = f"{Decimal(str(value)):,.4f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+def _codes(value) -> str:
+    """Codes as a table cell wraps them: between codes ('99493 + 99494 x2'), never inside one
+    ('99494 x2', '99492 (denied)')."""
+    return " + ".join(code.replace(" ", "\u00a0") for code in value.split(" + "))
 
 
 def _dollars(value) -> str:

@@ -122,7 +122,7 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
         return Headline(formats.label(col), None if col in hidden else row[col], "dollars", detail, col in hidden)
 
     pm = "" if "patient_months" in hidden else f"over {formats.count(row['patient_months'])} patient-months"
-    return [card("expected_amount", pm), card("billed_amount", "not denied"), card("paid_amount"),
+    return [card("expected_amount", pm), card("billed_amount", "not denied or voided"), card("paid_amount"),
             card("missed_revenue", "not billed, denied, under-coded"), card("compliance_exposure", "billed without support"),
             card("denied_amount", "supported codes the payer denied")]
 

@@ -88,7 +88,7 @@ def billing_terms(ruleset_id: str, external: bool = False) -> list[tuple[str, st
     """Billing and reconciliation terms, with what each finding means."""
     terms = [
         ("expected", "what the logged, countable minutes support under the billing rules, priced with the fee schedule"),
-        ("billed", "charges of CoCM and general-BHI claim lines that were not denied"),
+        ("billed", "charges of CoCM and general-BHI claim lines that were not denied or voided"),
         ("paid", "what the payer paid on those claim lines"),
         ("missed revenue", "supported codes not billed, denied, under-coded or billed with too few units"),
         ("denied", "supported codes the payer denied (part of missed revenue)"),

@@ -22,10 +22,10 @@ expected AS (
 ),
 billed AS (
   SELECT patient_id, service_month,
-         string_agg(code || CASE WHEN units > 1 THEN ' x' || units ELSE '' END || CASE WHEN denied THEN ' (denied)' ELSE '' END,
+         string_agg(code || CASE WHEN units > 1 THEN ' x' || units ELSE '' END || CASE WHEN denied THEN ' (denied)' WHEN voided THEN ' (voided)' ELSE '' END,
                     ' + ' ORDER BY claim_id, line_number) FILTER (WHERE time_based) AS billed_codes,
-         sum(charge_amount) FILTER (WHERE time_based AND NOT denied) AS billed_amount,
-         sum(paid_amount) FILTER (WHERE time_based) AS paid_amount,
+         sum(charge_amount) FILTER (WHERE time_based AND bills) AS billed_amount,
+         sum(paid_amount) FILTER (WHERE time_based AND NOT voided) AS paid_amount,
          string_agg(DISTINCT code, ' + ' ORDER BY code) FILTER (WHERE NOT time_based) AS other_codes,
          count(*) AS claim_lines
   FROM marts.recon_claim_lines WHERE known_patient GROUP BY patient_id, service_month

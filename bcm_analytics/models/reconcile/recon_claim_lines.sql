@@ -3,13 +3,17 @@
 -- patient arrives); the service month is the date of service's month. `time_based`: a code
 -- billed for logged minutes (CoCM, general BHI and their APCM add-ons), the lines reconciled
 -- against the minutes and counted as billed; the other families (APCM base codes, initiating
--- visits ...) are context.
+-- visits ...) are context. `denied`: the payer denied the line; `voided`: the line was voided or
+-- reversed after billing (claim_status voided). Neither bills: `bills` is the line's one test of
+-- being billed, which every reader of the claims takes from here.
 -- kind: table
 -- per_patient: true
 SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_of_service) AS DATE) AS service_month,
        upper(trim(c.procedure_code)) AS code, coalesce(c.units, 1) AS units, c.billing_provider_npi,
        c.charge_amount, c.paid_amount, lower(trim(coalesce(c.claim_status, 'submitted'))) AS claim_status,
-       lower(trim(coalesce(c.claim_status, ''))) = 'denied' AS denied, k.family,
+       lower(trim(coalesce(c.claim_status, ''))) = 'denied' AS denied,
+       lower(trim(coalesce(c.claim_status, ''))) = 'voided' AS voided,
+       NOT denied AND NOT voided AS bills, k.family,
        k.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on') AS time_based,
        p.patient_id IS NOT NULL AS known_patient
 FROM (

@@ -20,37 +20,38 @@ WITH expected AS (
   FROM marts.billing_lines
 ),
 lines AS (
-  SELECT c.*, marts.wrong_billing_npi(c.denied, c.billing_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
+  SELECT c.*, marts.wrong_billing_npi(c.bills, c.billing_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
-             AND NOT b.denied AND b.billing_provider_npi IS NOT DISTINCT FROM c.billing_provider_npi) AS without_apcm_base,
-         NOT c.denied AND EXISTS (
+             AND b.bills AND b.billing_provider_npi IS NOT DISTINCT FROM c.billing_provider_npi) AS without_apcm_base,
+         c.bills AND EXISTS (
            SELECT 1 FROM marts.recon_claim_lines o
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code
-             AND o.units = c.units AND NOT o.denied AND o.claim_id < c.claim_id) AS repeats
+             AND o.units = c.units AND o.bills AND o.claim_id < c.claim_id) AS repeats
   FROM marts.recon_claim_lines c JOIN marts.billing_patients p USING (patient_id)
   WHERE c.time_based
 ),
 billed AS (
   SELECT patient_id, service_month, code,
-         count(*) FILTER (WHERE NOT denied) AS active_lines,
+         count(*) FILTER (WHERE bills) AS active_lines,
          count(*) FILTER (WHERE denied) AS denied_lines,
-         max(units) FILTER (WHERE NOT denied) AS line_units,
-         sum(units) FILTER (WHERE NOT denied) AS all_units,
+         max(units) FILTER (WHERE bills) AS line_units,
+         sum(units) FILTER (WHERE bills) AS all_units,
          sum(units) FILTER (WHERE repeats) AS repeat_units,
          count(*) FILTER (WHERE repeats) AS repeat_lines,
          sum(charge_amount) FILTER (WHERE repeats) AS repeat_charge,
-         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids,
-         sum(charge_amount) FILTER (WHERE NOT denied) AS charge_amount,
-         sum(paid_amount) AS paid_amount,
+         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) FILTER (WHERE NOT voided) AS claim_ids,
+         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) FILTER (WHERE voided) AS voided_claim_ids,
+         sum(charge_amount) FILTER (WHERE bills) AS charge_amount,
+         sum(paid_amount) FILTER (WHERE NOT voided) AS paid_amount,
          string_agg(DISTINCT claim_status, ', ' ORDER BY claim_status) AS claim_status,
-         string_agg(DISTINCT billing_provider_npi, ', ' ORDER BY billing_provider_npi) FILTER (WHERE NOT denied) AS billing_npi,
+         string_agg(DISTINCT billing_provider_npi, ', ' ORDER BY billing_provider_npi) FILTER (WHERE bills) AS billing_npi,
          count(*) FILTER (WHERE wrong_npi) AS wrong_npi_lines,
          coalesce(string_agg(DISTINCT billing_provider_npi, ', ' ORDER BY billing_provider_npi) FILTER (WHERE wrong_npi),
                   '(none)') AS wrong_npis,
          sum(charge_amount) FILTER (WHERE wrong_npi) AS wrong_npi_charge,
-         count(*) FILTER (WHERE NOT denied AND without_apcm_base) = 0 AS with_apcm_base
+         count(*) FILTER (WHERE bills AND without_apcm_base) = 0 AS with_apcm_base
   FROM lines
   GROUP BY patient_id, service_month, code
 ),
@@ -59,7 +60,7 @@ joined AS (
          coalesce(b.active_lines, 0) AS active_lines, coalesce(b.denied_lines, 0) AS denied_lines,
          coalesce(b.line_units, 0) AS line_units, coalesce(b.all_units, 0) AS all_units,
          coalesce(b.repeat_units, 0) AS repeat_units, coalesce(b.repeat_lines, 0) AS repeat_lines, b.repeat_charge,
-         b.claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
+         b.claim_ids, b.voided_claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
          b.billing_npi, coalesce(b.wrong_npi_lines, 0) AS wrong_npi_lines, b.wrong_npis, b.wrong_npi_charge,
          coalesce(b.with_apcm_base, false) AS with_apcm_base
   FROM expected e FULL JOIN billed b USING (patient_id, service_month, code)

@@ -65,9 +65,9 @@ billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the min
 ),
 per_code AS (
   -- expected, not billed, not denied, no other base code (or APCM add-on) billed in its place, and
-  -- no claim line of the month in the quarantine
+  -- no claim line of the month in the quarantine; its claims are the code's voided lines, if any
   SELECT patient_id, service_month, 'missed_billing' AS finding, 'revenue' AS severity, 'not_billed' AS reason,
-         code AS expected_code, expected_units, NULL AS billed_code, NULL::BIGINT AS billed_units, claim_ids,
+         code AS expected_code, expected_units, NULL AS billed_code, NULL::BIGINT AS billed_units, voided_claim_ids AS claim_ids,
          expected_amount AS amount_at_stake, NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap,
          NULL::BIGINT AS billed_lines, NULL::DATE AS rule_date, NULL AS billing_npi
   FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines = 0
@@ -221,7 +221,7 @@ unknown AS (
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
          NULL AS quarantine_reason
-  FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based
+  FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based AND NOT voided
   GROUP BY patient_id, service_month, code
 ),
 decided AS (
@@ -246,8 +246,10 @@ written AS (
       format('{}{} billed as the {} support.', billed_code,
              CASE WHEN billed_units > 1 THEN ' x' || billed_units ELSE '' END, countable_text)
     WHEN reason = 'not_billed' THEN
-      format('{} in {} support {}{} but no claim line bills it; bill it.',  -- a capital to start the sentence
-             upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END)
+      format('{} in {} support {}{} but no claim line bills it{}; bill it.',  -- a capital to start the sentence
+             upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END,
+             CASE WHEN claim_ids LIKE '%,%' THEN format(' (claims {} were voided)', claim_ids)
+                  WHEN claim_ids IS NOT NULL THEN format(' (claim {} was voided)', claim_ids) ELSE '' END)
     WHEN reason = 'denied' THEN
       format('{} on claim {} was denied although {} support it; correct and resubmit or appeal.',
              billed_code, claim_ids, countable_text)
@@ -338,20 +340,20 @@ written AS (
              marts.minutes_text(unconsented_minutes, '{} minutes', '{} min {} s'), month_text)
     WHEN reason = 'cocm_with_bhi' THEN
       format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
-             replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'fallback_with_base' THEN
       format('{} billed in one month: G2214 applies only when 99492/99493 is not reached; void the {} line.',
-             replace(billed_code, ' + ', ' and '), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'add_on_without_base' THEN
       format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
-             replace(billed_code, ' + ', ' and '))
+             marts.codes_text(billed_code))
     WHEN reason = 'initial_with_subsequent' THEN
-      format('{} billed in one month; {}', replace(billed_code, ' + ', ' and '),
+      format('{} billed in one month; {}', marts.codes_text(billed_code),
              CASE WHEN expected_code IS NULL THEN 'neither is supported: void both lines or document the time.'
                   ELSE format('only {} is supported: void the {} line.', expected_code, coalesce(nullif(voided, ''), 'other')) END)
     WHEN reason = 'add_on_with_mirror' THEN
       format('{} billed in one month: an APCM add-on and the code it mirrors are never billed together for a patient; void the {} line.',
-             replace(billed_code, ' + ', ' and '), voided)
+             marts.codes_text(billed_code), voided)
     WHEN reason = 'quarantined' THEN
       format('A claim line for this month is in the quarantine: {} line {}, {}; fix it and reload before acting.',
              quarantine_file, quarantine_line, quarantine_reason)

@@ -1,5 +1,5 @@
 -- The first billed month of each episode (a CoCM, general BHI or APCM add-on claim line not
--- denied) and whether the claims loaded hold an initiating visit for it: an E/M, AWV, IPPE or TCM
+-- denied or voided) and whether the claims loaded hold an initiating visit for it: an E/M, AWV, IPPE or TCM
 -- claim (claim_codes.initiating_visit) by the billing practitioner in the `initiating_visit_months`
 -- (12) months before that month, or in the month itself (billing_rules.md section 4). The billing
 -- practitioner is the patient's treating practitioner, the clinic's organization NPI (FQHC/RHC), or
@@ -17,13 +17,13 @@ windowed AS (
   SELECT f.*, CAST(f.service_month - to_months(m.initiating_visit_months) AS DATE) AS lookback_from,
          m.treating_provider_npi, m.organization_npi,
          (SELECT string_agg(DISTINCT l.billing_provider_npi, ', ' ORDER BY l.billing_provider_npi) FROM marts.recon_claim_lines l
-           WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month AND NOT l.denied
+           WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month AND l.bills
              AND l.time_based) AS billing_npi
   FROM first_billed f JOIN marts.recon_months m USING (patient_id, service_month)
 )
 SELECT w.*, EXISTS (
     SELECT 1 FROM marts.recon_claim_lines v
-    WHERE v.patient_id = w.patient_id AND v.family = 'initiating_visit' AND NOT v.denied
+    WHERE v.patient_id = w.patient_id AND v.family = 'initiating_visit' AND v.bills
       AND v.service_month BETWEEN w.lookback_from AND w.service_month
       AND (v.billing_provider_npi = w.treating_provider_npi OR v.billing_provider_npi = w.organization_npi
            OR list_contains(string_split(w.billing_npi, ', '), v.billing_provider_npi))) AS visit_found

@@ -1,6 +1,6 @@
 -- Per service month of start_..end_ (first days of months): expected dollars (billing lines), and
 -- how many lines have no fee on file for their code and month, so are not in them; billed
--- (charges of claim lines not denied) and paid; the money findings put at stake; how many
+-- (charges of claim lines not denied or voided) and paid (of lines not voided); the money findings put at stake; how many
 -- patient-months reconcile (only `matched`) out of those with anything expected or billed, and how
 -- many carry a revenue or a compliance finding; and how many of those findings' dollars are not
 -- priced (recon_findings.not_priced: no fee on file and no charge amount; the sums leave them out,
@@ -23,7 +23,8 @@ expected AS (  -- lines whose code has no fee on file for the month are not in t
   FROM marts.billing_lines JOIN patients USING (patient_id) GROUP BY service_month
 ),
 billed AS (
-  SELECT service_month, sum(charge_amount) FILTER (WHERE NOT denied) AS billed_amount, sum(paid_amount) AS paid_amount
+  SELECT service_month, sum(charge_amount) FILTER (WHERE bills) AS billed_amount,
+         sum(paid_amount) FILTER (WHERE NOT voided) AS paid_amount
   FROM marts.recon_claim_lines c
   WHERE time_based
     AND (c.patient_id IN (SELECT patient_id FROM patients) OR (NOT known_patient AND clinic_ IS NULL AND payer_ IS NULL))

@@ -1,8 +1,8 @@
 -- A claim line billed under the wrong NPI (billing_rules.md section 6 item 7): neither the treating
 -- practitioner's nor, at an FQHC/RHC, the clinic's organization NPI (marts.billing_patients holds
--- it for those settings only). A denied line bills nothing, and a patient with no treating NPI on
+-- it for those settings only). A denied or voided line bills nothing, and a patient with no treating NPI on
 -- file cannot be judged. recon_codes counts such lines per code; audit_claims marks each line.
 -- kind: macro
-CREATE OR REPLACE MACRO marts.wrong_billing_npi(denied, billing_npi, treating_npi, organization_npi) AS
-  NOT denied AND treating_npi IS NOT NULL
+CREATE OR REPLACE MACRO marts.wrong_billing_npi(bills, billing_npi, treating_npi, organization_npi) AS
+  bills AND treating_npi IS NOT NULL
   AND billing_npi IS DISTINCT FROM treating_npi AND billing_npi IS DISTINCT FROM organization_npi
