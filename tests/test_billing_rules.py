@@ -22,6 +22,16 @@ def write(tmp_path, text: str, name: str = "program_rules.yaml"):
     return path
 
 
+def test_the_shipped_default_given_as_the_rules_file_is_read_once():
+    """`--rules .../default.yaml` named the ruleset 'bcm-default 2026.12 + bcm-default 2026.12' on
+    every billing line and command output, as if a program file had been merged over the default."""
+    from bcm_analytics.config.rules import DEFAULT_RULES
+
+    rules = load_rules(DEFAULT_RULES)
+    assert rules.id == "bcm-default 2026.12"
+    assert rules.files == (DEFAULT_RULES,)
+
+
 def test_default_ruleset_per_class_setting_and_date():
     rules = load_rules()
     assert rules.id == "bcm-default 2026.12"

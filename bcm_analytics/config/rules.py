@@ -666,15 +666,13 @@ def _read_file(path: Path) -> dict:
 def _chain(path: Path) -> list[tuple[Path, dict]]:
     """A program file and the files it extends, shipped default excluded, base first."""
     files: list[tuple[Path, dict]] = []
-    while path is not None:
+    while path is not None and path.resolve() != DEFAULT_RULES.resolve():  # --rules default.yaml: the default once
         if any(p.resolve() == path.resolve() for p, _ in files):
             raise RulesError(path, "extends", f"circular: {' -> '.join(str(p) for p, _ in reversed(files))} -> {path}")
         data = _read_file(path)
         files.append((path, data))
         parent = data.get("extends")
         path = _locate(parent, relative_to=path) if parent else None
-        if path is not None and path.resolve() == DEFAULT_RULES.resolve():
-            path = None
     return list(reversed(files))
 
 
