@@ -17,7 +17,7 @@ import pytest
 from browser import PRINT_WIDTH, chromium, inspect
 from click.testing import CliRunner
 
-from bcm_analytics.billing.audit import audit_claims, audit_entries, audit_lines, audit_months
+from bcm_analytics.billing.audit import audit_claims, audit_entries, audit_findings, audit_lines, audit_months
 from bcm_analytics.cli.audit import audit
 from bcm_analytics.models import refresh
 from bcm_analytics.reports.audit import page_name, write_packets
@@ -171,6 +171,8 @@ def test_the_library_returns_the_same_rows_as_frames(program):
     assert list(zip(lines.code, lines.unit_fee, lines.fee_verified)) == [("99492", 145.0, False)]
     assert lines.fee_source.str.contains("billing_rules.md").all()
     assert audit_claims(program, "2025-04").source_line.tolist() == [3]
+    findings = audit_findings(program, "2025-03", "2025-06", patient="B")
+    assert list(zip(findings.service_month, findings.finding)) == [("2025-04", "missing_consent"), ("2025-04", "unsupported_claim")]
 
 
 def test_a_month_whose_add_on_units_stop_at_the_payers_cap_says_so(store, load_rows):

@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from bcm_analytics import private_files
 from bcm_analytics.config import settings as config
@@ -234,13 +233,3 @@ def _process(match: re.Match) -> str:
     if len(command) > 80:
         command = command[:77] + "..."
     return f"process {pid} ({command})"
-
-
-def copy_to_temp(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
-    """Copy a small Arrow table into a temp table.
-
-    A replacement scan of the local variable, not con.register: DuckDB 2.0 refuses register
-    while an earlier result on the connection is not fetched to the end (a caller's fetchone).
-    """
-    _bcm_arrow_input = table  # noqa: F841  (read by name in the SQL below)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _bcm_arrow_input")
