@@ -42,13 +42,15 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 15) -> pd.DataFrame:
-    """The checks that set most rows aside, with how many rows still wait or are open."""
+    """The checks that set most rows aside, with how many rows still wait or are open (and how
+    many were admitted later, superseded, or passed over as no records: totals rows)."""
     return con.execute(
         f"""SELECT table_name AS "table", failed_check AS "check", count(*) AS rows,
                    count(*) FILTER (WHERE status = 'open') AS open,
                    count(*) FILTER (WHERE status = 'waiting') AS waiting,
                    count(*) FILTER (WHERE status = 'admitted') AS admitted_later,
-                   count(*) FILTER (WHERE status = 'superseded') AS superseded
+                   count(*) FILTER (WHERE status = 'superseded') AS superseded,
+                   count(*) FILTER (WHERE status = 'passed_over') AS passed_over
             FROM (SELECT *, unnest(failed_checks) AS failed_check FROM meta.quarantine)
             GROUP BY ALL ORDER BY rows DESC, "table", "check" LIMIT {int(limit)}"""
     ).df()
