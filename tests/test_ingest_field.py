@@ -340,6 +340,32 @@ def test_rows_waiting_for_a_patient_loaded_under_another_spelling_of_its_id_are_
     assert "; 2 of the waiting rows name a patient id that is loaded written another way" in summary_line(path, result)
 
 
+def test_a_row_waiting_for_a_patient_loaded_under_another_spelling_names_that_id_in_its_reason(store, tmp_path):
+    """A time log waiting for '1001' said only "patient_id '1001' is not in the patients exports" while
+    patient '00001001' was loaded (a spreadsheet stripped the zeros): the load line counted such rows,
+    the row's own reason, what a steward works from in `bcm quarantine`, did not name the id."""
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\n00001001,Medicare,2025-01-02\n"))
+    text = LOGS + "E1,1001,bhcm,2025-02-10,30,outreach\nE2,1001.0,bhcm,2025-02-10,30,outreach\nE3,789,bhcm,2025-02-10,30,outreach\n"
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    reasons = store.execute("SELECT line_number, status, reason FROM meta.quarantine WHERE load_id = ? ORDER BY 1", [result.load_id]).fetchall()
+    assert [(line, status) for line, status, _ in reasons] == [(2, "waiting"), (3, "waiting"), (4, "waiting")]
+    assert reasons[0][2] == ("patient_id '1001' is not in the patients exports (yet); the row waits and is admitted when the patient "
+                             "arrives; a loaded patient is '00001001', the same id written another way (leading zeros dropped or .0 "
+                             "added by a spreadsheet?): if the row is theirs, correct patient_id in the export and load it again "
+                             "(it is not matched by a guess)")
+    assert "a loaded patient is '00001001'" in reasons[1][2]
+    assert "a loaded patient" not in reasons[2][2]
+    assert store.execute("SELECT count(*) FROM staging.time_logs").fetchall() == [(0,)]
+
+
+def test_a_row_waiting_before_its_patient_is_loaded_under_another_spelling_names_that_id_once(store, tmp_path):
+    load_file(store, write(tmp_path, "time_logs.csv", LOGS + "E1,1001,bhcm,2025-02-10,30,outreach\n"))
+    for n in (1, 2):  # a second patients export re-examines the row again: the reason says it once
+        load_file(store, write(tmp_path / str(n), "patients.csv", f"patient_id,payer,enrollment_date\n00001001,Medicare,2025-01-02\nP{n},Medicare,2025-01-02\n"))
+    [(status, reason)] = store.execute("SELECT status, reason FROM meta.quarantine WHERE table_name = 'time_logs'").fetchall()
+    assert status == "waiting" and reason.count("; a loaded patient is '00001001', the same id written another way") == 1
+
+
 def test_utf32_is_refused_in_one_line_not_read_as_utf16(store, tmp_path):
     path = write(tmp_path, "patients.csv", PATIENTS, encoding="utf-32")
     with pytest.raises(FileRefused) as refused:

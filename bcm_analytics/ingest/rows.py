@@ -19,7 +19,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled", "_totals")
+               "_held", "_settled", "_totals", "_like_known")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -144,13 +144,30 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
 def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
     """Of this batch's rows waiting for their patient, those whose patient id is a loaded one
     as a spreadsheet rewrites ids (123.0 for 123, 123 for 00123): they would wait for ever, so
-    the load line says so. Not a match: the rows still wait."""
+    the load line counts them and each one's reason names the loaded id it likely means (it
+    said only "'1001' is not in the patients exports" while '00001001' was loaded, and a
+    steward had to find that out alone). Not a match: the rows still wait. Also run on the rows
+    still waiting after a load re-examined them (readmit), for a patient loaded after them."""
     if "patient_id" not in spec.column_names or spec.name == "patients":
         return 0
-    return con.execute(
-        f"""SELECT count(*) FROM _checked WHERE NOT _ok AND {WAITS}
-              AND bcm_id_number(patient_id) IN (SELECT bcm_id_number(patient_id) FROM staging.patients)"""
-    ).fetchall()[0][0]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _like_known AS
+        SELECT c._load_id, c._line, p.patient_id AS known, p.others
+        FROM _checked c JOIN (SELECT bcm_id_number(patient_id) AS number, min(patient_id) AS patient_id, count(*) - 1 AS others
+                              FROM staging.patients GROUP BY ALL) p ON p.number = bcm_id_number(c.patient_id)
+        WHERE NOT c._ok AND {WAITS} AND p.number <> ''"""
+    )
+    con.execute(
+        f"""UPDATE meta.quarantine q
+        SET reason = q.reason || '; a loaded patient is ' || chr(39) || l.known || chr(39)
+                     || CASE WHEN l.others > 0 THEN ' (and ' || l.others || ' more)' ELSE '' END
+                     || ', the same id written another way (leading zeros dropped or .0 added by a spreadsheet?): '
+                     || 'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'
+        FROM _like_known l
+        WHERE q.table_name = '{spec.name}' AND q.status = 'waiting' AND q.load_id = l._load_id AND q.line_number = l._line
+          AND NOT contains(q.reason, '; a loaded patient is ')"""
+    )
+    return con.execute("SELECT count(*) FROM _like_known").fetchall()[0][0]
 
 
 def _hold(con: duckdb.DuckDBPyConnection, spec: TableSpec, waiting: str) -> None:
@@ -415,4 +432,5 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
         con.execute(
             f"DELETE FROM {target} h USING _settled s WHERE h._load_id = s._load_id AND h._line = s._line"
         )
+    waiting_like_known(con, spec)  # the patients just loaded may hold the id a row still waiting likely means
     return con.execute("SELECT count(*) FROM _settled WHERE status = 'admitted'").fetchall()[0][0]
