@@ -340,6 +340,32 @@ def test_rows_waiting_for_a_patient_loaded_under_another_spelling_of_its_id_are_
     assert "; 2 of the waiting rows name a patient id that is loaded written another way" in summary_line(path, result)
 
 
+def test_a_row_waiting_for_a_patient_loaded_under_another_spelling_names_that_id_in_its_reason(store, tmp_path):
+    """A time log waiting for '1001' said only "patient_id '1001' is not in the patients exports" while
+    patient '00001001' was loaded (a spreadsheet stripped the zeros): the load line counted such rows,
+    the row's own reason, what a steward works from in `bcm quarantine`, did not name the id."""
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\n00001001,Medicare,2025-01-02\n"))
+    text = LOGS + "E1,1001,bhcm,2025-02-10,30,outreach\nE2,1001.0,bhcm,2025-02-10,30,outreach\nE3,789,bhcm,2025-02-10,30,outreach\n"
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    reasons = store.execute("SELECT line_number, status, reason FROM meta.quarantine WHERE load_id = ? ORDER BY 1", [result.load_id]).fetchall()
+    assert [(line, status) for line, status, _ in reasons] == [(2, "waiting"), (3, "waiting"), (4, "waiting")]
+    assert reasons[0][2] == ("patient_id '1001' is not in the patients exports (yet); the row waits and is admitted when the patient "
+                             "arrives; a loaded patient is '00001001', the same id written another way (leading zeros dropped or .0 "
+                             "added by a spreadsheet?): if the row is theirs, correct patient_id in the export and load it again "
+                             "(it is not matched by a guess)")
+    assert "a loaded patient is '00001001'" in reasons[1][2]
+    assert "a loaded patient" not in reasons[2][2]
+    assert store.execute("SELECT count(*) FROM staging.time_logs").fetchall() == [(0,)]
+
+
+def test_a_row_waiting_before_its_patient_is_loaded_under_another_spelling_names_that_id_once(store, tmp_path):
+    load_file(store, write(tmp_path, "time_logs.csv", LOGS + "E1,1001,bhcm,2025-02-10,30,outreach\n"))
+    for n in (1, 2):  # a second patients export re-examines the row again: the reason says it once
+        load_file(store, write(tmp_path / str(n), "patients.csv", f"patient_id,payer,enrollment_date\n00001001,Medicare,2025-01-02\nP{n},Medicare,2025-01-02\n"))
+    [(status, reason)] = store.execute("SELECT status, reason FROM meta.quarantine WHERE table_name = 'time_logs'").fetchall()
+    assert status == "waiting" and reason.count("; a loaded patient is '00001001', the same id written another way") == 1
+
+
 def test_utf32_is_refused_in_one_line_not_read_as_utf16(store, tmp_path):
     path = write(tmp_path, "patients.csv", PATIENTS, encoding="utf-32")
     with pytest.raises(FileRefused) as refused:
@@ -419,3 +445,71 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_saying_what_it_is(stor
     with pytest.raises(FileRefused) as refused:
         load_file(store, path)
     assert refused.value.problem == says
+
+
+# --- a totals row below the records ------------------------------------------------------------------
+
+def passed_over(con, load_id: int) -> list[tuple]:
+    return con.execute(
+        "SELECT line_number, reason FROM meta.quarantine WHERE load_id = ? AND status = 'passed_over' ORDER BY line_number", [load_id]
+    ).fetchall()
+
+
+def test_a_totals_row_below_a_sheets_records_is_passed_over_not_left_to_fix(store, tmp_path):
+    """An Excel roster ending 'Total patients: 2' and a PHQ-9 workbook ending 'Count | 1' were set
+    aside as records ('payer is empty but required; enrollment_date is empty ...'), open every month."""
+    import openpyxl
+
+    roster = openpyxl.Workbook()
+    for row in [["patient_id", "payer", "enrollment_date"], ["P1", "Medicare", "2024-01-01"], ["P2", "Medicaid", "2024-02-01"],
+                [None], ["Total patients: 2"]]:
+        roster.active.append(row)
+    roster.save(tmp_path / "patients.xlsx")
+    result = load_file(store, tmp_path / "patients.xlsx")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over) == (3, 2, 1, 1)
+    [(line, reason)] = passed_over(store, result.load_id)
+    assert line == 5  # the sheet row, below a blank one
+    assert reason.startswith("not a record but the totals row the export writes below its records ('Total patients: 2'): nothing to fix")
+    assert "1 totals row below the records, passed over" in summary_line(tmp_path / "patients.xlsx", result)
+    assert store.execute("SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting')").fetchall() == [(0,)]
+
+    scores = openpyxl.Workbook()
+    for row in [["assessment_id", "patient_id", "instrument", "administered_on", "total_score"], ["A1", "P1", "PHQ-9", "2025-01-10", 12],
+                ["Count", 1]]:
+        scores.active.append(row)
+    scores.save(tmp_path / "assessments.xlsx")
+    result = load_file(store, tmp_path / "assessments.xlsx")
+    assert (result.rows_loaded, result.rows_passed_over) == (1, 1)
+    assert "('Count' | '1')" in passed_over(store, result.load_id)[0][1]
+
+
+def test_totals_rows_at_the_end_of_a_csv_and_of_a_profiles_export_are_passed_over(with_patient, tmp_path):
+    from pathlib import Path
+
+    from bcm_analytics.ingest.profiles import load, load_export, map_export
+
+    text = LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\nTotal minutes,,,,30,\nGrand Total:,,,,\"1,030\",\n,,,,,\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over) == (4, 1, 3, 2)
+    assert [line for line, _ in passed_over(with_patient, result.load_id)] == [3, 4]  # line 5, empty cells, is set aside as before
+
+    lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
+    visits = write(tmp_path / "lakeside", "visits.csv", (lakeside / "visits.csv").read_text() + "Count,5,,,,,,\n")
+    roster = write(tmp_path / "lakeside", "roster.csv", (lakeside / "roster.csv").read_text())
+    results = {rows.table: result for rows, result in load_export(with_patient, map_export(load(lakeside / "lakeside.yaml"), [visits, roster]))}
+    assert results["time_logs"].rows_passed_over == 1
+    assert "('Count' | '5')" in passed_over(with_patient, results["time_logs"].load_id)[0][1]
+
+
+def test_a_record_is_never_taken_for_a_totals_row(with_patient, tmp_path):
+    """Only the last rows, a totals word first and numbers or nothing after it, that fail a check:
+    a record that passes is loaded whatever its id, one with words or dates is a record to fix,
+    and a totals-like row with records after it is no row below the records."""
+    text = (LOGS + "Total 1,P1,bhcm,2025-02-10,30,outreach\nCount,,,,,\nE2,P1,bhcm,2025-02-11,30,outreach\n"
+            + "Sum,P1,bhcm,,30,outreach\nTotal-3,,,,40,\nTotal 4,P1,bhcm,2025-02-12,30,outreach\n")
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert [entry for entry, _ in stored(with_patient)] == ["Total 1", "E2", "Total 4"]
+    assert result.rows_passed_over == 0
+    assert [(line, status) for line, status in with_patient.execute(
+        "SELECT line_number, status FROM meta.quarantine WHERE load_id = ? ORDER BY 1", [result.load_id]).fetchall()] \
+        == [(3, "open"), (5, "open"), (6, "open")]

@@ -64,7 +64,10 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     if result.identifier_columns:
         extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
-    waiting = f" ({result.rows_waiting:,} waiting for rows they refer to)" if result.rows_waiting else ""
+    among = ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \
+        + ([f"{result.rows_passed_over:,} totals row{'s' if result.rows_passed_over > 1 else ''} below the records, passed over"]
+           if result.rows_passed_over else [])
+    waiting = f" ({'; '.join(among)})" if among else ""
     if result.rows_waiting_like_known:
         extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "
                   "another way (123.0 for 123, 123 for 00123: ids a spreadsheet turned into numbers?)")
@@ -199,8 +202,10 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 @click.command()
 @db_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV or XLSX file.")
-@click.option("--status", type=click.Choice(["open", "waiting", "admitted", "superseded", "current", "all"]), default="current",
-              show_default=True, help="current = open and waiting (rows not in the tables now).")
+@click.option("--status", type=click.Choice(["open", "waiting", "admitted", "superseded", "passed_over", "current", "all"]),
+              default="current", show_default=True,
+              help="current = open and waiting (rows to fix or waiting; not in the tables now). passed_over = "
+                   "totals rows below an export's records: no records, nothing to fix.")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
     from bcm_analytics.reports.export import check_suffix, write_table

@@ -42,16 +42,35 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 15) -> pd.DataFrame:
-    """The checks that set most rows aside, with how many rows still wait or are open."""
+    """The checks that set most rows aside, with how many rows are open or still wait (and how
+    many were admitted later, superseded, or passed over as no records: totals rows); the checks
+    with most rows still to act on first, so those are never cut off by `limit`."""
     return con.execute(
         f"""SELECT table_name AS "table", failed_check AS "check", count(*) AS rows,
                    count(*) FILTER (WHERE status = 'open') AS open,
                    count(*) FILTER (WHERE status = 'waiting') AS waiting,
                    count(*) FILTER (WHERE status = 'admitted') AS admitted_later,
-                   count(*) FILTER (WHERE status = 'superseded') AS superseded
+                   count(*) FILTER (WHERE status = 'superseded') AS superseded,
+                   count(*) FILTER (WHERE status = 'passed_over') AS passed_over
             FROM (SELECT *, unnest(failed_checks) AS failed_check FROM meta.quarantine)
-            GROUP BY ALL ORDER BY rows DESC, "table", "check" LIMIT {int(limit)}"""
+            GROUP BY ALL ORDER BY open + waiting DESC, rows DESC, "table", "check" LIMIT {int(limit)}"""
     ).df()
+
+
+STILL_TO_ACT_ON = ["open", "waiting"]  # the statuses of rows a steward still has to act on (fix, or supply what they wait for)
+
+
+def to_act_on(reasons: pd.DataFrame) -> pd.DataFrame:
+    """The rows of top_reasons a steward still has to act on, one row per check and status (open:
+    fix the export; waiting: load what they refer to), in its order, labelled 'check (table)'.
+    The rows closed since (admitted later, superseded by a newer export, passed over as totals
+    rows) are left out: the chart of the data-quality report counted them, and thousands of
+    superseded rows dwarfed the sixteen still open; the table beside it counts every status."""
+    frame = reasons.assign(label=reasons["check"] + " (" + reasons["table"] + ")")[["table", "check", "label", *STILL_TO_ACT_ON]]
+    long = frame.melt(id_vars=["table", "check", "label"], value_vars=STILL_TO_ACT_ON, var_name="status", value_name="rows",
+                      ignore_index=False)
+    long = long[long["rows"] > 0].rename_axis("_order").sort_values(["_order", "status"], kind="stable")
+    return long.reset_index(drop=True)[["table", "check", "label", "status", "rows"]]
 
 
 def export_months(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

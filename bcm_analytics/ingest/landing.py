@@ -174,8 +174,8 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
 def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep_extra_columns: bool = False) -> bool:
     """Read the file into temp._land as text columns c0..cN in file order; True when DuckDB rejected lines.
 
-    Only the columns the load uses are held (cI is the file's I-th column): the canonical ones and,
-    with `keep_extra_columns`, the others. A CSV's every field is still split and counted (a line
+    Only the columns the load uses are held (cI is the file's I-th column): the canonical ones,
+    the first (held_columns) and, with `keep_extra_columns`, the others. A CSV's every field is still split and counted (a line
     with a field too many or too few is rejected), but an export with thousands of columns beside
     the canonical ones does not hold them all in memory only to drop them.
 
@@ -184,7 +184,7 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep
     parallel, so no numbering window is needed (checked on a million rows by benchmarks/bench_load.py).
     """
     names = [f"c{i}" for i in range(len(src.header))]
-    held = [keep_extra_columns or c in src.table.column_names for c in src.header]
+    held = held_columns(src, keep_extra_columns)
     if src.in_memory:
         _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
         select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n, h in zip(src.header, names, held) if h)
@@ -204,6 +204,26 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep
     with setting(con, "preserve_insertion_order", True):
         _land_csv(con, reading, delim, names, [n for n, h in zip(names, held) if h])
     return con.execute("SELECT count(*) FROM _rej").fetchall()[0][0] > 0
+
+
+def held_columns(src: SourceFile, keep_extra_columns: bool = False) -> list[bool]:
+    """Which of the file's columns the landing holds: the canonical ones, the others with
+    `keep_extra_columns`, and the first whatever it is (unless its name says it holds a direct
+    identifier), where an export writes the label of a totals row below its records (cells_sql)."""
+    return [keep_extra_columns or c in src.table.column_names or (i == 0 and not identifier_name(c))
+            for i, c in enumerate(src.header)]
+
+
+def cells_sql(src: SourceFile, keep_extra_columns: bool = False, alias: str = "r") -> str:
+    """SQL: a landed record's cells in file order as a list of text (those the landing holds, the
+    first among them), or for rows a profile mapped, the source record's values as the file wrote
+    them: what a person sees on the row, to tell a totals row below the records from a record."""
+    held = [f"{alias}.c{i}" for i, h in enumerate(held_columns(src, keep_extra_columns)) if h]
+    landed = f"CAST([{', '.join(held)}] AS VARCHAR[])"
+    if src.in_memory and "_record" in src.rows.column_names:
+        record = f"CAST({alias}._record AS JSON)"
+        return f"CASE WHEN json_type({record}) = 'OBJECT' THEN json_extract_string({record}, '$.*') ELSE {landed} END"
+    return landed
 
 
 def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str], held: list[str]) -> None:

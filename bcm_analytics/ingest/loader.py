@@ -31,7 +31,7 @@ from bcm_analytics.contracts.columns import TextOptions, sql_text
 from bcm_analytics.contracts.sqlfiles import install_macros
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
-from bcm_analytics.ingest.landing import Landed, read_file, reading_for, setting, store_raw
+from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
 from bcm_analytics.ingest.sources import ArrowSource, describe
 
@@ -58,6 +58,7 @@ class FileResult:
     header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
     replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
+    rows_passed_over: int = 0  # of rows_quarantined: totals rows below the records, no records (status 'passed_over')
 
     @property
     def adds_up(self) -> bool:
@@ -201,7 +202,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     rows.check(con, spec, text)
-    failed, waiting = rows.quarantine_failures(con, spec)
+    rows.pass_over_totals(con, spec, landed.records, cells_sql(src, options.keep_extra_columns))
+    failed, waiting, passed_over = rows.quarantine_failures(con, spec)
     like_known = rows.waiting_like_known(con, spec) if waiting else 0
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
@@ -214,6 +216,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
+        rows_passed_over=passed_over,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

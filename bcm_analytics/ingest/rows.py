@@ -19,7 +19,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled")
+               "_held", "_settled", "_totals", "_like_known")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -78,29 +78,96 @@ def reasons(alias: str = "") -> str:
             f"THEN {failures} ELSE list_filter({failures}, lambda x: NOT x.waits) END, lambda x: x.reason), '; ')")
 
 
-def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int]:
-    """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting)."""
+# A totals row an export writes below its records ("Total patients: 204", "Count | 829"): its first
+# cell starts with one of these words, every other cell is empty or a number (a count, a sum of
+# minutes or dollars, h:mm), and no record comes after it.
+TOTALS_CHECK = "not a record: a totals row"
+PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
+TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum)($|[^a-z0-9_-])"
+TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
+IS_TOTALS = f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(TOTALS_CHECK)})"
+
+
+def pass_over_totals(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
+    """Tell the totals rows below a file's records from records, among the rows of temp._checked
+    that fail a check: such a row is the export's own count, not a record, so what it fails
+    (payer is empty but required ...) is nothing a person can fix and it would stay open every
+    month. It keeps one failure saying what it is, and quarantine_failures sets it aside as
+    passed over (still counted: read = loaded + quarantined + duplicates), as a title above
+    the column names is. A row is one only when it is among the last rows of the file (no
+    record, read or rejected, comes after it) and its cells (`cells`, SQL over the landed record
+    `r` of `records`: landing.cells_sql) are a totals word first and numbers or nothing after it:
+    a record has dates, codes and words, and one that passes its checks is loaded whatever it
+    says."""
+    filled = "list_filter(_cells, lambda v: nullif(trim(v), '') IS NOT NULL)"
+    con.execute(
+        f"""CREATE TEMP TABLE _totals AS
+        WITH failed AS (SELECT c._rec, c._line, {cells} AS _cells FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok)
+        SELECT _rec, _line, {filled} AS _filled FROM failed
+        WHERE regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i')
+          AND len(list_filter(_cells[2:], lambda v: nullif(trim(v), '') IS NOT NULL
+                              AND NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0"""
+    )
+    if not con.execute("SELECT count(*) FROM _totals").fetchall()[0][0]:
+        return
+    # Below every other row with a value (a row of empty cells after it, as Excel writes, is none).
+    filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
+    con.execute(
+        f"""DELETE FROM _totals WHERE _line < (SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _totals))
+              OR _line < (SELECT coalesce(max(physical), 0) FROM _rej_lines)"""
+    )
+    reason = (f"'not a record but the totals row the export writes below its records (' || "
+              f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
+              f"'): nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix'")
+    con.execute(
+        f"""UPDATE _checked c SET _failures = [{{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {reason}, 'waits': false}}]
+        FROM _totals t WHERE c._rec = t._rec"""
+    )
+
+
+def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int]:
+    """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting,
+    passed over: totals rows, pass_over_totals)."""
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
                {reasons()}, _record,
-               CASE WHEN {WAITS} THEN 'waiting' ELSE 'open' END, now()
+               CASE WHEN {IS_TOTALS} THEN '{PASSED_OVER}' WHEN {WAITS} THEN 'waiting' ELSE 'open' END, now()
         FROM _checked WHERE NOT _ok"""
     )
     _hold(con, spec, f"NOT _ok AND {WAITS}")
-    return con.execute(f"SELECT count(*), count(*) FILTER (WHERE {WAITS}) FROM _checked WHERE NOT _ok").fetchall()[0]
+    return con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {IS_TOTALS}) FROM _checked WHERE NOT _ok"
+    ).fetchall()[0]
 
 
 def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
     """Of this batch's rows waiting for their patient, those whose patient id is a loaded one
     as a spreadsheet rewrites ids (123.0 for 123, 123 for 00123): they would wait for ever, so
-    the load line says so. Not a match: the rows still wait."""
+    the load line counts them and each one's reason names the loaded id it likely means (it
+    said only "'1001' is not in the patients exports" while '00001001' was loaded, and a
+    steward had to find that out alone). Not a match: the rows still wait. Also run on the rows
+    still waiting after a load re-examined them (readmit), for a patient loaded after them."""
     if "patient_id" not in spec.column_names or spec.name == "patients":
         return 0
-    return con.execute(
-        f"""SELECT count(*) FROM _checked WHERE NOT _ok AND {WAITS}
-              AND bcm_id_number(patient_id) IN (SELECT bcm_id_number(patient_id) FROM staging.patients)"""
-    ).fetchall()[0][0]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _like_known AS
+        SELECT c._load_id, c._line, p.patient_id AS known, p.others
+        FROM _checked c JOIN (SELECT bcm_id_number(patient_id) AS number, min(patient_id) AS patient_id, count(*) - 1 AS others
+                              FROM staging.patients GROUP BY ALL) p ON p.number = bcm_id_number(c.patient_id)
+        WHERE NOT c._ok AND {WAITS} AND p.number <> ''"""
+    )
+    con.execute(
+        f"""UPDATE meta.quarantine q
+        SET reason = q.reason || '; a loaded patient is ' || chr(39) || l.known || chr(39)
+                     || CASE WHEN l.others > 0 THEN ' (and ' || l.others || ' more)' ELSE '' END
+                     || ', the same id written another way (leading zeros dropped or .0 added by a spreadsheet?): '
+                     || 'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'
+        FROM _like_known l
+        WHERE q.table_name = '{spec.name}' AND q.status = 'waiting' AND q.load_id = l._load_id AND q.line_number = l._line
+          AND NOT contains(q.reason, '; a loaded patient is ')"""
+    )
+    return con.execute("SELECT count(*) FROM _like_known").fetchall()[0][0]
 
 
 def _hold(con: duckdb.DuckDBPyConnection, spec: TableSpec, waiting: str) -> None:
@@ -365,4 +432,5 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
         con.execute(
             f"DELETE FROM {target} h USING _settled s WHERE h._load_id = s._load_id AND h._line = s._line"
         )
+    waiting_like_known(con, spec)  # the patients just loaded may hold the id a row still waiting likely means
     return con.execute("SELECT count(*) FROM _settled WHERE status = 'admitted'").fetchall()[0][0]
