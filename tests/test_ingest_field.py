@@ -491,7 +491,7 @@ def test_totals_rows_at_the_end_of_a_csv_and_of_a_profiles_export_are_passed_ove
     text = LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\nTotal minutes,,,,30,\nGrand Total:,,,,\"1,030\",\n,,,,,\n"
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over) == (4, 1, 3, 2)
-    assert [line for line, _ in passed_over(with_patient, result.load_id)] == [3, 4]  # line 5, empty cells, is set aside as before
+    assert [line for line, _ in passed_over(with_patient, result.load_id)] == [3, 4, 5]  # line 5: empty cells, an empty row
 
     lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
     visits = write(tmp_path / "lakeside", "visits.csv", (lakeside / "visits.csv").read_text() + "Count,5,,,,,,\n")
@@ -499,6 +499,28 @@ def test_totals_rows_at_the_end_of_a_csv_and_of_a_profiles_export_are_passed_ove
     results = {rows.table: result for rows, result in load_export(with_patient, map_export(load(lakeside / "lakeside.yaml"), [visits, roster]))}
     assert results["time_logs"].rows_passed_over == 1
     assert "('Count' | '5')" in passed_over(with_patient, results["time_logs"].load_id)[0][1]
+
+
+def test_an_empty_row_of_a_csv_is_passed_over_not_left_to_fix(with_patient, tmp_path):
+    """A CSV saved from a spreadsheet holds a line of delimiters only for each blank row (',,,,,'):
+    it was set aside as a record to fix ('entry_id is empty but required; patient_id is empty but
+    required ...', six reasons) and stayed open every month, where the Excel reader passes over a
+    blank row. It is counted, and set aside as passed over, anywhere in the file."""
+    text = LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\r\n,,,,,\r\nE2,P1,bhcm,2025-02-11,20,outreach\r\n,,,,,\r\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_empty) == (4, 2, 2, 2)
+    assert [entry for entry, _ in stored(with_patient)] == ["E1", "E2"]
+    reasons = passed_over(with_patient, result.load_id)
+    assert [line for line, _ in reasons] == [3, 5]
+    assert reasons[0][1].startswith("not a record but an empty row (no column bcm reads has a value")
+    assert "nothing to fix" in reasons[0][1]
+    assert "2 empty rows (delimiters only), passed over" in summary_line(path, result)
+    assert with_patient.execute("SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting')").fetchall() == [(0,)]
+    # a row with one value is a record to fix, not an empty row
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + ",,,,45,\n"))
+    assert (result.rows_quarantined, result.rows_empty) == (1, 0)
+    assert with_patient.execute("SELECT status FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall() == [("open",)]
 
 
 def test_a_record_is_never_taken_for_a_totals_row(with_patient, tmp_path):

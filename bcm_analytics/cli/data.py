@@ -66,7 +66,9 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
     among = ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \
         + ([f"{result.rows_passed_over:,} totals row{'s' if result.rows_passed_over > 1 else ''} below the records, passed over"]
-           if result.rows_passed_over else [])
+           if result.rows_passed_over else []) \
+        + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (delimiters only), passed over"]
+           if result.rows_empty else [])
     waiting = f" ({'; '.join(among)})" if among else ""
     if result.rows_waiting_like_known:
         extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "
@@ -205,7 +207,7 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 @click.option("--status", type=click.Choice(["open", "waiting", "admitted", "superseded", "passed_over", "current", "all"]),
               default="current", show_default=True,
               help="current = open and waiting (rows to fix or waiting; not in the tables now). passed_over = "
-                   "totals rows below an export's records: no records, nothing to fix.")
+                   "totals rows below an export's records and empty rows (delimiters only): no records, nothing to fix.")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
     from bcm_analytics.reports.export import check_suffix, write_table

@@ -43,7 +43,7 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 15) -> pd.DataFrame:
     """The checks that set most rows aside, with how many rows are open or still wait (and how
-    many were admitted later, superseded, or passed over as no records: totals rows); the checks
+    many were admitted later, superseded, or passed over as no records: totals and empty rows); the checks
     with most rows still to act on first, so those are never cut off by `limit`."""
     return con.execute(
         f"""SELECT table_name AS "table", failed_check AS "check", count(*) AS rows,

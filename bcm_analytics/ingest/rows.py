@@ -78,66 +78,84 @@ def reasons(alias: str = "") -> str:
             f"THEN {failures} ELSE list_filter({failures}, lambda x: NOT x.waits) END, lambda x: x.reason), '; ')")
 
 
-# A totals row an export writes below its records ("Total patients: 204", "Count | 829"): its first
-# cell starts with one of these words, every other cell is empty or a number (a count, a sum of
-# minutes or dollars, h:mm), and no record comes after it.
+# Rows that are no records, set aside as passed over: accounted for (read = loaded + quarantined +
+# duplicates) with a reason, but no steward's to-do. A totals row an export writes below its records
+# ("Total patients: 204", "Count | 829"): its first cell starts with one of these words, every other
+# cell is empty or a number (a count, a sum of minutes or dollars, h:mm), and no record comes after
+# it. An empty row: a line of delimiters only (",,,,,"), which a spreadsheet writes into a CSV for a
+# blank row, anywhere in the file.
 TOTALS_CHECK = "not a record: a totals row"
+EMPTY_CHECK = "not a record: an empty row"
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum)($|[^a-z0-9_-])"
 TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
-IS_TOTALS = f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(TOTALS_CHECK)})"
 
 
-def pass_over_totals(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
-    """Tell the totals rows below a file's records from records, among the rows of temp._checked
-    that fail a check: such a row is the export's own count, not a record, so what it fails
-    (payer is empty but required ...) is nothing a person can fix and it would stay open every
-    month. It keeps one failure saying what it is, and quarantine_failures sets it aside as
-    passed over (still counted: read = loaded + quarantined + duplicates), as a title above
-    the column names is. A row is one only when it is among the last rows of the file (no
+def failed(check: str) -> str:
+    """SQL: a row of temp._checked fails the check named `check`."""
+    return f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(check)})"
+
+
+IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(EMPTY_CHECK)})"
+PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
+
+
+def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
+    """Tell the rows that are no records, among the rows of temp._checked that fail a check: the
+    totals row below a file's records is the export's own count, and a row of empty cells a
+    blank line; what they fail (payer is empty but required ...) is nothing a person can fix,
+    and they would stay open every month. Each keeps one failure saying what it is, and
+    quarantine_failures sets it aside as passed over (still counted), as a title above the
+    column names is. A totals row is one only when it is among the last rows of the file (no
     record, read or rejected, comes after it) and its cells (`cells`, SQL over the landed record
-    `r` of `records`: landing.cells_sql) are a totals word first and numbers or nothing after it:
-    a record has dates, codes and words, and one that passes its checks is loaded whatever it
-    says."""
+    `r` of `records`: landing.cells_sql) are a totals word first and numbers or nothing after it;
+    an empty row has no cell with a value. A record has dates, codes and words, and one that
+    passes its checks is loaded whatever it says."""
     filled = "list_filter(_cells, lambda v: nullif(trim(v), '') IS NOT NULL)"
     con.execute(
         f"""CREATE TEMP TABLE _totals AS
         WITH failed AS (SELECT c._rec, c._line, {cells} AS _cells FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok)
-        SELECT _rec, _line, {filled} AS _filled FROM failed
-        WHERE regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i')
-          AND len(list_filter(_cells[2:], lambda v: nullif(trim(v), '') IS NOT NULL
-                              AND NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0"""
+        SELECT _rec, _line, {filled} AS _filled, len({filled}) = 0 AS _empty FROM failed
+        WHERE len({filled}) = 0
+           OR (regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i')
+               AND len(list_filter(_cells[2:], lambda v: nullif(trim(v), '') IS NOT NULL
+                                   AND NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0)"""
     )
     if not con.execute("SELECT count(*) FROM _totals").fetchall()[0][0]:
         return
-    # Below every other row with a value (a row of empty cells after it, as Excel writes, is none).
+    # A totals row is below every other row with a value (a row of empty cells after it, as Excel writes, is none).
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
     con.execute(
-        f"""DELETE FROM _totals WHERE _line < (SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _totals))
-              OR _line < (SELECT coalesce(max(physical), 0) FROM _rej_lines)"""
+        f"""DELETE FROM _totals WHERE NOT _empty AND (
+              _line < (SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _totals))
+              OR _line < (SELECT coalesce(max(physical), 0) FROM _rej_lines))"""
     )
-    reason = (f"'not a record but the totals row the export writes below its records (' || "
+    totals = (f"'not a record but the totals row the export writes below its records (' || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
-              f"'): nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix'")
+              f"'): {PASSED_OVER_REASON}'")
+    empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank line a spreadsheet wrote as "
+             f"delimiters only): {PASSED_OVER_REASON}'")
     con.execute(
-        f"""UPDATE _checked c SET _failures = [{{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {reason}, 'waits': false}}]
+        f"""UPDATE _checked c SET _failures = [CASE WHEN t._empty THEN {{'name': {ty.sql_text(EMPTY_CHECK)}, 'reason': {empty}, 'waits': false}}
+                                                ELSE {{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {totals}, 'waits': false}} END]
         FROM _totals t WHERE c._rec = t._rec"""
     )
 
 
-def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int]:
+def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int, int]:
     """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting,
-    passed over: totals rows, pass_over_totals)."""
+    passed over as totals rows, passed over as empty rows: pass_over_non_records)."""
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
                {reasons()}, _record,
-               CASE WHEN {IS_TOTALS} THEN '{PASSED_OVER}' WHEN {WAITS} THEN 'waiting' ELSE 'open' END, now()
+               CASE WHEN {IS_PASSED_OVER} THEN '{PASSED_OVER}' WHEN {WAITS} THEN 'waiting' ELSE 'open' END, now()
         FROM _checked WHERE NOT _ok"""
     )
     _hold(con, spec, f"NOT _ok AND {WAITS}")
     return con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {IS_TOTALS}) FROM _checked WHERE NOT _ok"
+        f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)}),
+                   count(*) FILTER (WHERE {failed(EMPTY_CHECK)}) FROM _checked WHERE NOT _ok"""
     ).fetchall()[0]
 
 
