@@ -515,7 +515,7 @@ def test_an_empty_row_of_a_csv_is_passed_over_not_left_to_fix(with_patient, tmp_
     assert [line for line, _ in reasons] == [3, 5]
     assert reasons[0][1].startswith("not a record but an empty row (no column bcm reads has a value")
     assert "nothing to fix" in reasons[0][1]
-    assert "2 empty rows (delimiters only), passed over" in summary_line(path, result)
+    assert "2 empty rows of delimiters only, passed over" in summary_line(path, result)
     assert with_patient.execute("SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting')").fetchall() == [(0,)]
     # a row with one value is a record to fix, not an empty row
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + ",,,,45,\n"))

@@ -67,7 +67,7 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     among = ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \
         + ([f"{result.rows_passed_over:,} totals row{'s' if result.rows_passed_over > 1 else ''} below the records, passed over"]
            if result.rows_passed_over else []) \
-        + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (delimiters only), passed over"]
+        + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} of delimiters only, passed over"]
            if result.rows_empty else [])
     waiting = f" ({'; '.join(among)})" if among else ""
     if result.rows_waiting_like_known:
