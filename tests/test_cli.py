@@ -129,3 +129,16 @@ def test_quarantine_workbook_keeps_the_time_a_row_was_set_aside(tmp_path):
     cell = sheet.cell(2, column)
     assert cell.number_format == "yyyy-mm-dd hh:mm:ss"
     assert abs(cell.value - written.astimezone(dt.timezone.utc).replace(tzinfo=None)) < dt.timedelta(seconds=1)
+
+
+def test_generate_says_which_files_are_exports_and_how_to_use_its_rules_file(tmp_path):
+    """`bcm generate` listed dirty_rows, planted_traps ... as if they were exports and never named
+    program_rules.yaml: loaded without it, the program's 'State Medicaid MCO' billed as commercial."""
+    out = tmp_path / "program"
+    result = run("generate", "--out", out, "--patients", 10, "--months", 1)
+    assert result.exit_code == 0, result.output
+    listed = re.findall(r"^  (\S+) +[\d,]+ rows$", result.stdout, re.M)  # stderr: the progress bar
+    assert listed[:4] == ["clinics.csv", "patients.csv", "time_logs.csv", "assessments.csv"]
+    assert listed[4:] and all(name.startswith("_answer_key/") and (out / name).is_file() for name in listed[4:])
+    rules = out / "program_rules.yaml"
+    assert rules.is_file() and f"bcm build --rules {rules}" in result.output

@@ -418,6 +418,24 @@ def test_docs_list_every_mart():
     assert not missing, f"docs/marts.md does not mention {missing}"
 
 
+def test_docs_name_only_columns_the_marts_have(store):
+    """docs/marts.md says what each table and view holds: a word it quotes there is a column of
+    that mart (a column renamed in the SQL alone left the docs naming one no query finds), another
+    mart, or a value the mart's SQL writes ('supported_code')."""
+    refresh(store)
+    columns: dict[str, set[str]] = {}
+    for name, column in store.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                      "WHERE schema_name = 'marts'").fetchall():
+        columns.setdefault(name, set()).add(column)
+    sql = {name: model.sql for name, model in models(NAMES).items()}
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "marts.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| (?:table|view) \| [^|]* \| (.*) \|$", docs, re.M)
+    assert sorted(name for name, _ in rows) == sorted(columns), "one row per table and view of the marts"
+    wrong = [f"{name}: {word}" for name, holds in rows for word in re.findall(r"`([a-z_][a-z0-9_]*)`", holds)
+             if word not in columns[name] and word not in sql and f"'{word}'" not in sql[name]]
+    assert not wrong, f"docs/marts.md names what the marts do not have: {wrong}"
+
+
 def test_the_marts_inputs_do_not_depend_on_where_bcm_is_installed():
     """A packaged file's path changes with every install: if an input held it, a store built by
     one install would look out of date to the next (and a read-only command would rebuild)."""

@@ -340,7 +340,10 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
     assert "reads as missed billing" not in result.output, "January's claims are loaded: no warning"
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
-    assert load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
+    sheets = load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames
+    assert sheets == ["work queue", "summary", "by_month", "info", "evidence"]
+    helped = " ".join(CliRunner().invoke(reconcile, ["--help"]).output.split())
+    assert ", ".join(sheets) in helped, "--help names the workbook's sheets as finance sees them"
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])
     assert result.exit_code == 1 and "unsupported output type" in result.output
 

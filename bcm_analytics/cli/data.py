@@ -24,13 +24,22 @@ from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 @click.option("--start", default="2024-01", show_default=True, callback=check_month, help="First month (YYYY-MM).")
 @click.option("--seed", type=int, default=7, show_default=True)
 def generate(out_dir: Path, patients: int, months: int, start: str, seed: int) -> None:
-    """Write a seeded synthetic program (canonical CSV exports) to OUT."""
+    """Write a seeded synthetic program (canonical CSV exports) to OUT.
+
+    Beside the exports: program_rules.yaml, the program's payer names mapped to payer classes
+    (give it to billing as --rules, or to `bcm build --rules` to make it the store's own), and
+    _answer_key/, what was planted (broken rows, traps, the true countable minutes), which
+    `bcm load` does not read.
+    """
     from bcm_analytics.synthetic import generate_program
 
     summary = generate_program(out_dir, patients=patients, months=months, start=start, seed=seed, progress=True)
     for name, rows in summary.rows.items():
-        click.echo(f"  {name:<18} {rows:>12,} rows")
-    click.echo(f"generated {out_dir} in {summary.seconds:.1f} s")
+        click.echo(f"  {summary.paths[name].relative_to(out_dir).as_posix():<32} {rows:>12,} rows")
+    rules = summary.paths["program_rules"]
+    click.echo(f"generated {out_dir} in {summary.seconds:.1f} s; _answer_key/ holds what was planted (not an export)")
+    click.echo(f"its payer names are mapped to payer classes in {rules}: after `bcm load {out_dir}`, "
+               f"run `bcm build --rules {rules}` (names the shipped rules do not know bill as commercial)")
 
 
 def names(columns: list[str], shown: int = 12) -> str:
