@@ -331,6 +331,22 @@ def test_add_on_boundaries_base_minutes_period_and_month_type(program):
     assert {rows[k]["amount_at_stake"] for k in rows if k[2] != "matched"} == {100.0}
 
 
+def test_an_add_on_whose_apcm_base_line_was_denied_is_billed_with_its_base(program):
+    """billing_rules.md s4: an add-on "without an APCM base code in that month" is a finding. D's claim
+    D1 carries G0557 (denied) and G0569 (paid), 45 minutes in a subsequent month: the base code is on
+    the claim, as a denied 99492 beside 99494 is (test_reconcile), so G0569 is matched. It read
+    unsupported_claim, $100 at stake: "... without an APCM base code (G0556, G0557 or G0558) by the same
+    practitioner in 2026-01; ... add the base code", though G0557 is on that claim. V's base line was
+    voided (withdrawn): V's add-on is still without its base."""
+    con = program([patient(p) for p in "DV"],
+                  [minutes(p, "2025-12-10", 40) for p in "DV"] + [minutes(p, "2026-01-10", 45) for p in "DV"],
+                  [claim(f"{p}0", p, "2025-12-31", "99492") for p in "DV"]
+                  + [claim("D1", "D", "2026-01-31", "G0557", status="denied"), claim("D1", "D", "2026-01-31", "G0569", line=2),
+                     claim("V1", "V", "2026-01-31", "G0557", status="voided"), claim("V1", "V", "2026-01-31", "G0569", line=2)])
+    assert found(con, "2026-01", "2026-01") == [("D", "2026-01", "matched", "G0569", "G0569"),
+                                                ("V", "2026-01", "unsupported_claim", None, "G0569")]
+
+
 def test_a_program_that_bills_apcm_expects_the_add_on_at_its_fee(program, tmp_path):
     """bills_apcm for CoCM from 2026: expected lines carry G0568/G0569 (any countable minutes, no 99494,
     no G2214) at the add-on's fee; not billed is missed revenue for the add-on; billed with its base,

@@ -511,3 +511,35 @@ def test_discharge_and_re_enrolment_inside_6_months_continue_the_episode(program
                          entry("e1", "E", "2025-01-10", 40), entry("e2", "E", "2025-09-10", 40)])
     assert codes(con) == [("D", "2025-01", "99492", 1), ("D", "2025-05", "99493", 1),
                           ("E", "2025-01", "99492", 1), ("E", "2025-09", "99492", 1)]
+
+
+def test_texas_and_north_carolina_medicaid_bill_from_the_dates_their_sources_give(program):
+    """The state rulesets through the engine, each rule at the date its cited source gives
+    (texas_medicaid.yaml, north_carolina_medicaid.yaml `sources`). By hand:
+    Texas (TMHP 2022-04-15): TP 40 minutes in 2022-05 bill nothing (CoCM is a benefit from 2022-06-01)
+    and in 2022-06 bill 99492 (May's minutes count toward no code, so June starts the episode).
+    Texas (TMHP 2025-01-10): TF at the FQHC, 60 minutes in 2025-02 bill nothing, in 2025-03 G0512,
+    and G0512 again in 2026-01 (no switch to the CPT codes). North Carolina (2022-12-15): NG 20
+    minutes in 2022-02 bill nothing (G2214 from 2022-03-01), 20 in 2022-03 G2214. North Carolina
+    (2025-09-17): NC logs 40 BCM minutes in 2024-05, then 20 BCM + 20 consultant minutes in 2024-06
+    (G2214: the consultant's do not count yet) and in 2024-07 (40 minutes: 99493), and 226 BCM minutes
+    in 2024-08 (99494 x4, the cap; x6 uncapped). North Carolina (2025-02-28): NF at the FQHC, 60
+    minutes in 2022-11 bill nothing, G0512 from 2022-12, still G0512 in 2026-01."""
+    early = {"consent_date": "2022-01-01", "enrollment_date": "2022-01-01"}
+    pats = [patient(p, payer="Medicaid", clinic=c) | early for p, c in (("TP", "PP"), ("TF", "FQ"), ("NG", "PP"),
+                                                                        ("NC", "PP"), ("NF", "FQ"))]
+    consultant = {"role": "psychiatric_consultant", "staff": "PC1", "activity": "caseload_review"}
+    con = program(pats, [
+        entry("tp1", "TP", "2022-05-10", 40), entry("tp2", "TP", "2022-06-10", 40),
+        entry("tf1", "TF", "2025-02-10", 60), entry("tf2", "TF", "2025-03-10", 60), entry("tf3", "TF", "2026-01-10", 60),
+        entry("ng1", "NG", "2022-02-10", 20), entry("ng2", "NG", "2022-03-10", 20),
+        entry("nc1", "NC", "2024-05-10", 40), entry("nc2", "NC", "2024-06-10", 20), entry("nc3", "NC", "2024-06-11", 20, **consultant),
+        entry("nc4", "NC", "2024-07-10", 20), entry("nc5", "NC", "2024-07-11", 20, **consultant), entry("nc6", "NC", "2024-08-10", 226),
+        entry("nf1", "NF", "2022-11-10", 60), entry("nf2", "NF", "2022-12-10", 60), entry("nf3", "NF", "2026-01-10", 60)])
+    texas = [c for c in codes(con, "2022-01", "2026-12", load_rules("texas_medicaid")) if c[0].startswith("T")]
+    assert texas == [("TF", "2025-03", "G0512", 1), ("TF", "2026-01", "G0512", 1), ("TP", "2022-06", "99492", 1)]
+    north_carolina = [c for c in codes(con, "2022-01", "2026-12", load_rules("north_carolina_medicaid")) if c[0].startswith("N")]
+    assert north_carolina == [
+        ("NC", "2024-05", "99492", 1), ("NC", "2024-06", "G2214", 1), ("NC", "2024-07", "99493", 1),
+        ("NC", "2024-08", "99493", 1), ("NC", "2024-08", "99494", 4),
+        ("NF", "2022-12", "G0512", 1), ("NF", "2026-01", "G0512", 1), ("NG", "2022-03", "G2214", 1)]
