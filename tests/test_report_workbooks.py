@@ -327,3 +327,22 @@ def test_both_workbook_writers_fit_a_column_to_its_values(tmp_path):
 
     assert widths(streamed) == widths(framed)
     assert widths(streamed)[:2] >= [len("P0000005|2026-03|99493"), len("bcm-default 2026.12 + program_rules")]
+
+
+def test_an_instrument_filter_leaves_the_worklists_scores_whole(store, load_rows, tmp_path):
+    """The lists are for any instrument (marts.worklists_for takes no instrument), but their scores
+    were read through the run's --instrument filter: with --instrument GAD-7 the item-9 sheet lost
+    every PHQ-9 score, a patient listed for PHQ-9 read as not improving with no baseline or latest,
+    and the about sheet said filters 'instrument=GAD-7' over lists it did not filter."""
+    gad7 = {"assessment_id": "G0", "patient_id": "P1", "instrument": "GAD-7", "administered_on": "2025-01-06", "total_score": 8}
+    load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20), phq9("A1", "P1", "2025-03-20", 18, item9=1), gad7])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-04-30", instrument="GAD-7"), path)
+    book = load_workbook(path)
+    for name in ("needs_case_review", "item9_positive"):
+        header, *rows = list(book[name].values)
+        phq = [dict(zip(header, r)) for r in rows if dict(zip(header, r))["instrument"] == "PHQ-9"]
+        assert [(r["patient_id"], r["baseline"], r["latest"]) for r in phq] == [("P1", 20, 18)], name
+    about = dict(list(book["about"].values)[1:])
+    assert about["filters"] == "none (instrument=GAD-7 not applied: the lists are for any instrument)"

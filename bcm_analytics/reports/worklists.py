@@ -25,8 +25,11 @@ SCORES = ["instrument", "baseline_date", "baseline", "latest_date", "latest", "c
 
 def scores(run: OutcomeRun) -> pd.DataFrame:
     """Baseline and latest score per episode and instrument, as numbers (change = latest - baseline),
-    their dates as days (Query.df)."""
-    frame = run.patients_query().df(dates=True)[["episode_id", "instrument", "baseline_date", "baseline_score",
+    their dates as days (Query.df). Every instrument, whatever the run's instrument filter: the
+    lists are for any instrument (marts.worklists_for takes none), so a PHQ-9 row under
+    --instrument GAD-7 had no scores."""
+    every = OutcomeRun(run.marts, {**run.filters, "instrument": None})
+    frame = every.patients_query().df(dates=True)[["episode_id", "instrument", "baseline_date", "baseline_score",
                                                  "latest_date", "latest_score"]]
     frame = frame.rename(columns={"baseline_score": "baseline", "latest_score": "latest"})
     frame["change"] = frame["latest"] - frame["baseline"]
@@ -115,12 +118,20 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
     }
 
 
+def _filters_text(filters: dict) -> str:
+    """The filters the lists were drawn with; an instrument filter is named as not applied."""
+    applied = ", ".join(f"{k}={v}" for k, v in filters.items() if v and k != "instrument") or "none"
+    if filters.get("instrument"):
+        applied += f" (instrument={filters['instrument']} not applied: the lists are for any instrument)"
+    return applied
+
+
 def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
     """Write the care-team workbook; returns the number of patients on each list."""
     lists = worklists(run, clinic_names(run.con))
     patients = {name: int(frame["patient_id"].nunique()) for name, frame in lists.items()}
     rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
-            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
+            ("filters", _filters_text(run.filters)),
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
                        "(negative is better); one row per instrument that puts a patient on a list")]
