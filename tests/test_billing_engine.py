@@ -511,3 +511,16 @@ def test_discharge_and_re_enrolment_inside_6_months_continue_the_episode(program
                          entry("e1", "E", "2025-01-10", 40), entry("e2", "E", "2025-09-10", 40)])
     assert codes(con) == [("D", "2025-01", "99492", 1), ("D", "2025-05", "99493", 1),
                           ("E", "2025-01", "99492", 1), ("E", "2025-09", "99492", 1)]
+
+
+def test_the_near_threshold_worklist_leaves_out_patients_discharged_by_its_date(program):
+    """V was discharged on 15 Feb with 28 minutes: as of 20 Feb the list read 'V needs 3 minutes for
+    99493, 9 days left', a call to a patient off the caseload to reach a code. W, discharged on the
+    25th, is still on the caseload on the 20th, as a patient with no minutes yet would be."""
+    con = program(
+        [patient("V") | {"discharge_date": "2025-02-15"}, patient("W") | {"discharge_date": "2025-02-25"}],
+        [entry("v0", "V", "2025-01-05", 40), entry("v1", "V", "2025-02-05", 28),
+         entry("w0", "W", "2025-01-05", 40), entry("w1", "W", "2025-02-05", 28)],
+    )
+    worklist = near_threshold(con, date(2025, 2, 20), margin=10)
+    assert list(zip(worklist.patient_id, worklist.next_code, worklist.minutes_needed)) == [("W", "99493", 3)]
