@@ -5,7 +5,7 @@ and the demo's reports/care_team_worklists.xlsx), never part of the director's r
 from outcomes.caseload.worklists (the lists) and OutcomeRun.patients() (the scores), so the
 rules of who is on a list stay in the outcomes measures.
 
-Sheets: about, needs_case_review, item9_positive, overdue_score, definitions. Each list has
+Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, definitions. Each list has
 one row per patient and instrument that puts them there, with the scores as numbers
 (instrument, baseline, latest, change) and the clinic by name.
 """
@@ -88,11 +88,11 @@ def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame
                            kind="stable").reset_index(drop=True)
 
 
-def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
-    """No score recently: one row per instrument scored before (one blank row if none), longest
-    since a score first."""
+def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "last_score_date") -> pd.DataFrame:
+    """No score (or, with since="last_contact_date", no contact) recently: one row per instrument
+    scored before (one blank row if none), longest since the last one first (never first)."""
     out = rows.merge(by_instrument, on="episode_id", how="left")
-    return out.sort_values(["last_score_date", "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
+    return out.sort_values([since, "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
 
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
@@ -104,7 +104,7 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
 
 
 def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The three lists, with numeric scores and clinic names, sorted most urgent first."""
+    """The four lists, with numeric scores and clinic names, sorted most urgent first."""
     lists = cl.worklists(run)
     by_instrument = scores(run)
     for name, frame in lists.items():
@@ -115,6 +115,8 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
                                  "last_contact_date"]),
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id"]),
+        "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
+                                   ["patient_id", "last_contact_date"]),
     }
 
 
@@ -135,7 +137,7 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
                        "(negative is better); one row per instrument that puts a patient on a list")]
-    rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, (_, why) in cl.WORKLISTS.items()]
+    rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest answer first: those have waited longest")]
