@@ -346,3 +346,19 @@ def test_an_instrument_filter_leaves_the_worklists_scores_whole(store, load_rows
         assert [(r["patient_id"], r["baseline"], r["latest"]) for r in phq] == [("P1", 20, 18)], name
     about = dict(list(book["about"].values)[1:])
     assert about["filters"] == "none (instrument=GAD-7 not applied: the lists are for any instrument)"
+
+
+def test_the_about_sheet_says_how_many_days_each_list_is_counted_over(store, load_rows, tmp_path):
+    """It read 'no psychiatric case review recently' and 'No PHQ-9/GAD-7 score recently': a care
+    manager could not tell 60 days from the 90 of the director's review measure, nor 30 from 60."""
+    from bcm_analytics.outcomes import load_definitions
+
+    load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20)])
+    path = tmp_path / "worklists.xlsx"
+    defs = load_definitions(overrides={"outcome": {"not_improving_review_days": 45}})
+    worklists_workbook(prepare(store, "2025-04-30", defs), path)
+    about = dict(list(load_workbook(path)["about"].values)[1:])
+    assert about["sheet needs_case_review"].startswith(
+        "Not improving 70+ days after baseline and no psychiatric case review in the last 45 days")
+    assert about["sheet overdue_score"].startswith("No PHQ-9/GAD-7 score in the last 30 days")
