@@ -543,3 +543,16 @@ def test_texas_and_north_carolina_medicaid_bill_from_the_dates_their_sources_giv
         ("NC", "2024-05", "99492", 1), ("NC", "2024-06", "G2214", 1), ("NC", "2024-07", "99493", 1),
         ("NC", "2024-08", "99493", 1), ("NC", "2024-08", "99494", 4),
         ("NF", "2022-12", "G0512", 1), ("NF", "2026-01", "G0512", 1), ("NG", "2022-03", "G2214", 1)]
+
+
+def test_the_near_threshold_worklist_leaves_out_patients_discharged_by_its_date(program):
+    """V was discharged on 15 Feb with 28 minutes: as of 20 Feb the list read 'V needs 3 minutes for
+    99493, 9 days left', a call to a patient off the caseload to reach a code. W, discharged on the
+    25th, is still on the caseload on the 20th, as a patient with no minutes yet would be."""
+    con = program(
+        [patient("V") | {"discharge_date": "2025-02-15"}, patient("W") | {"discharge_date": "2025-02-25"}],
+        [entry("v0", "V", "2025-01-05", 40), entry("v1", "V", "2025-02-05", 28),
+         entry("w0", "W", "2025-01-05", 40), entry("w1", "W", "2025-02-05", 28)],
+    )
+    worklist = near_threshold(con, date(2025, 2, 20), margin=10)
+    assert list(zip(worklist.patient_id, worklist.next_code, worklist.minutes_needed)) == [("W", "99493", 3)]

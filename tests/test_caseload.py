@@ -162,3 +162,17 @@ def test_follow_up_and_case_review_boundaries_in_days(load_rows, store):
     assert lists["needs_case_review"]["patient_id"].tolist() == ["F28", "F29", "R60"]
     april = cl.caseload_months(run, "2025-04", "2025-04").iloc[0]  # the program row comes first
     assert (april["clinic"], april["care_manager"], april["not_improving"], april["not_improving_no_review"]) == ("All", "All", 4, 3)
+
+
+def test_the_no_contact_list_names_the_patients_the_contacted_measure_counts_out(load_rows, store, run):
+    """The director's page counts P3 out of "contacted in the last 30 days" of March (last contact
+    Feb 28, 31 days before; a caseload review on Mar 1 is no contact), and the care team had no list
+    of who that was. P2, discharged, is on no list; P5, enrolled on Mar 25 and not contacted yet, is
+    counted out by the measure too but has not gone 30 days without a contact."""
+    load_rows("patients", [patient("P5", "CM2", "2025-03-25")])
+    run = prepare(store, AS_OF)
+    march = program_months(run).loc["2025-03"]
+    assert march["active"] - march["contacted"] == 2
+    listed = cl.worklists(run)["no_recent_contact"]
+    assert listed["patient_id"].tolist() == ["P3"]
+    assert listed["last_contact_date"].astype(str).tolist() == ["2025-02-28"]

@@ -327,3 +327,38 @@ def test_both_workbook_writers_fit_a_column_to_its_values(tmp_path):
 
     assert widths(streamed) == widths(framed)
     assert widths(streamed)[:2] >= [len("P0000005|2026-03|99493"), len("bcm-default 2026.12 + program_rules")]
+
+
+def test_an_instrument_filter_leaves_the_worklists_scores_whole(store, load_rows, tmp_path):
+    """The lists are for any instrument (marts.worklists_for takes no instrument), but their scores
+    were read through the run's --instrument filter: with --instrument GAD-7 the item-9 sheet lost
+    every PHQ-9 score, a patient listed for PHQ-9 read as not improving with no baseline or latest,
+    and the about sheet said filters 'instrument=GAD-7' over lists it did not filter."""
+    gad7 = {"assessment_id": "G0", "patient_id": "P1", "instrument": "GAD-7", "administered_on": "2025-01-06", "total_score": 8}
+    load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20), phq9("A1", "P1", "2025-03-20", 18, item9=1), gad7])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-04-30", instrument="GAD-7"), path)
+    book = load_workbook(path)
+    for name in ("needs_case_review", "item9_positive"):
+        header, *rows = list(book[name].values)
+        phq = [dict(zip(header, r)) for r in rows if dict(zip(header, r))["instrument"] == "PHQ-9"]
+        assert [(r["patient_id"], r["baseline"], r["latest"]) for r in phq] == [("P1", 20, 18)], name
+    about = dict(list(book["about"].values)[1:])
+    assert about["filters"] == "none (instrument=GAD-7 not applied: the lists are for any instrument)"
+
+
+def test_the_about_sheet_says_how_many_days_each_list_is_counted_over(store, load_rows, tmp_path):
+    """It read 'no psychiatric case review recently' and 'No PHQ-9/GAD-7 score recently': a care
+    manager could not tell 60 days from the 90 of the director's review measure, nor 30 from 60."""
+    from bcm_analytics.outcomes import load_definitions
+
+    load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20)])
+    path = tmp_path / "worklists.xlsx"
+    defs = load_definitions(overrides={"outcome": {"not_improving_review_days": 45}})
+    worklists_workbook(prepare(store, "2025-04-30", defs), path)
+    about = dict(list(load_workbook(path)["about"].values)[1:])
+    assert about["sheet needs_case_review"].startswith(
+        "Not improving 70+ days after baseline and no psychiatric case review in the last 45 days")
+    assert about["sheet overdue_score"].startswith("No PHQ-9/GAD-7 score in the last 30 days")

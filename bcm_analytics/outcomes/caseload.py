@@ -77,10 +77,19 @@ def change_distribution(run: OutcomeRun, start_month=None, end_month=None) -> pd
 
 
 WORKLISTS = {
-    "needs_case_review": ("needs_review", "Not improving at 10+ weeks and no psychiatric case review recently"),
+    "needs_case_review": ("needs_review", "Not improving {not_improving_after_days}+ days after baseline and no psychiatric "
+                                          "case review in the last {not_improving_review_days} days"),
     "item9_positive": ("item9_on_list", "Latest PHQ-9 has item 9 above 0 (same-day safety follow-up), or an earlier answer did (history)"),
-    "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score recently (or none since enrolment)"),
+    "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score in the last {scored_within_days} days (or none since enrolment)"),
+    "no_recent_contact": ("no_recent_contact", "No contact with the patient in the last {contacted_within_days} days (or none since enrolment)"),
 }
+
+
+def worklist_descriptions(definitions) -> dict[str, str]:
+    """Each list's description with the days of the definitions in force filled in."""
+    days = {**definitions["outcome"], "contacted_within_days": definitions["process"]["contacted_within_days"],
+            "scored_within_days": definitions["process"]["scored_within_days"][0]}
+    return {name: why.format(**days) for name, (_, why) in WORKLISTS.items()}
 
 
 def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:

@@ -5,7 +5,7 @@ and the demo's reports/care_team_worklists.xlsx), never part of the director's r
 from outcomes.caseload.worklists (the lists) and OutcomeRun.patients() (the scores), so the
 rules of who is on a list stay in the outcomes measures.
 
-Sheets: about, needs_case_review, item9_positive, overdue_score, definitions. Each list has
+Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, definitions. Each list has
 one row per patient and instrument that puts them there, with the scores as numbers
 (instrument, baseline, latest, change) and the clinic by name.
 """
@@ -25,8 +25,11 @@ SCORES = ["instrument", "baseline_date", "baseline", "latest_date", "latest", "c
 
 def scores(run: OutcomeRun) -> pd.DataFrame:
     """Baseline and latest score per episode and instrument, as numbers (change = latest - baseline),
-    their dates as days (Query.df)."""
-    frame = run.patients_query().df(dates=True)[["episode_id", "instrument", "baseline_date", "baseline_score",
+    their dates as days (Query.df). Every instrument, whatever the run's instrument filter: the
+    lists are for any instrument (marts.worklists_for takes none), so a PHQ-9 row under
+    --instrument GAD-7 had no scores."""
+    every = OutcomeRun(run.marts, {**run.filters, "instrument": None})
+    frame = every.patients_query().df(dates=True)[["episode_id", "instrument", "baseline_date", "baseline_score",
                                                  "latest_date", "latest_score"]]
     frame = frame.rename(columns={"baseline_score": "baseline", "latest_score": "latest"})
     frame["change"] = frame["latest"] - frame["baseline"]
@@ -85,11 +88,11 @@ def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame
                            kind="stable").reset_index(drop=True)
 
 
-def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
-    """No score recently: one row per instrument scored before (one blank row if none), longest
-    since a score first."""
+def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "last_score_date") -> pd.DataFrame:
+    """No score (or, with since="last_contact_date", no contact) recently: one row per instrument
+    scored before (one blank row if none), longest since the last one first (never first)."""
     out = rows.merge(by_instrument, on="episode_id", how="left")
-    return out.sort_values(["last_score_date", "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
+    return out.sort_values([since, "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
 
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
@@ -101,7 +104,7 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
 
 
 def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The three lists, with numeric scores and clinic names, sorted most urgent first."""
+    """The four lists, with numeric scores and clinic names, sorted most urgent first."""
     lists = cl.worklists(run)
     by_instrument = scores(run)
     for name, frame in lists.items():
@@ -112,7 +115,17 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
                                  "last_contact_date"]),
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id"]),
+        "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
+                                   ["patient_id", "last_contact_date"]),
     }
+
+
+def _filters_text(filters: dict) -> str:
+    """The filters the lists were drawn with; an instrument filter is named as not applied."""
+    applied = ", ".join(f"{k}={v}" for k, v in filters.items() if v and k != "instrument") or "none"
+    if filters.get("instrument"):
+        applied += f" (instrument={filters['instrument']} not applied: the lists are for any instrument)"
+    return applied
 
 
 def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
@@ -120,11 +133,11 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
     lists = worklists(run, clinic_names(run.con))
     patients = {name: int(frame["patient_id"].nunique()) for name, frame in lists.items()}
     rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
-            ("filters", ", ".join(f"{k}={v}" for k, v in run.filters.items() if v) or "none"),
+            ("filters", _filters_text(run.filters)),
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
                        "(negative is better); one row per instrument that puts a patient on a list")]
-    rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, (_, why) in cl.WORKLISTS.items()]
+    rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest answer first: those have waited longest")]

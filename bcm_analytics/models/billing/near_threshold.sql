@@ -1,8 +1,10 @@
 -- Near-threshold worklist for the open month of `as_of_`: patients whose countable minutes so far
 -- (entries up to and including as_of_) are within `margin` minutes below the next code, with the
--- days left in the month (as_of_ included). Candidates are patients with countable minutes this
--- month, and consented, enrolled patients not discharged by as_of_ who have none yet. A month not
--- yet in an episode is initial when it would start one (marts.starts_episode).
+-- days left in the month (as_of_ included). Candidates are patients not discharged by as_of_ (a
+-- discharged patient is no one to call to reach a code; marts.on_caseload, with countable minutes
+-- before the enrolment date as good as enrolled): those with countable minutes this month, and
+-- consented, enrolled patients who have none yet. A month not yet in an episode is initial
+-- when it would start one (marts.starts_episode).
 -- kind: macro
 CREATE OR REPLACE MACRO marts.near_threshold(as_of_, margin) AS TABLE
 WITH so_far AS (
@@ -20,9 +22,9 @@ candidates AS (
   SELECT p.*, coalesce(s.countable_minutes, 0) AS countable_minutes,
          CAST(date_trunc('month', CAST(as_of_ AS DATE)) AS DATE) AS service_month
   FROM marts.billing_patients p LEFT JOIN so_far s USING (patient_id)
-  WHERE s.patient_id IS NOT NULL
-     OR (p.consent_date <= CAST(as_of_ AS DATE) AND p.enrollment_date <= CAST(as_of_ AS DATE)
-         AND (p.discharge_date IS NULL OR p.discharge_date > CAST(as_of_ AS DATE)))
+  WHERE marts.on_caseload(least(p.enrollment_date, CAST(as_of_ AS DATE)), p.discharge_date, CAST(as_of_ AS DATE))  -- not discharged
+    AND (s.patient_id IS NOT NULL
+         OR (p.consent_date <= CAST(as_of_ AS DATE) AND p.enrollment_date <= CAST(as_of_ AS DATE)))
 ),
 typed AS (
   SELECT c.*, marts.rule_in_force(c.payer, c.payer_class, c.billing_setting, c.program, c.service_month) AS r,

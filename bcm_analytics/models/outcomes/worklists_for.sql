@@ -10,6 +10,9 @@
 --                    same day where both the answer and the contact have a time (a day alone
 --                    leaves the order unknown, and the patient stays listed)
 --   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
+--   no_recent_contact   no contact in the last contacted_within_days (from enrolment when none
+--                    yet, as overdue_score): the patients the caseload measure `contacted` counts
+--                    out at the as-of date, but for those enrolled too recently to be overdue
 -- kind: macro
 CREATE OR REPLACE MACRO marts.worklists_for(clinics_, care_manager_, payer_) AS TABLE
 WITH per_episode AS (
@@ -41,7 +44,8 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
        list_filter(p.item9_positive_dates, lambda d: p.item9_positive_since IS NULL OR d < p.item9_positive_since) AS item9_earlier_positive_dates,
        coalesce(p.item9_positive, false) OR len(coalesce(p.item9_positive_dates, [])) > 0 AS item9_on_list,
        coalesce(act.last_contact_date > p.item9_anchor OR act.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9,
-       coalesce(p.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score
+       coalesce(p.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score,
+       coalesce(act.last_contact_date, e.enrollment_date) <= a.as_of - s.contacted_within_days::INTEGER AS no_recent_contact
 FROM marts.outcome_episodes e
 CROSS JOIN config.as_of_date a
 CROSS JOIN config.outcome_settings s
