@@ -80,6 +80,7 @@ def test_worklist(db, tmp_path):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out, dtype={"next_code": str})
     assert list(zip(frame.patient_id, frame.next_code, frame.minutes_needed, frame.days_left)) == [("A", "99493", 6, 4)]
+    assert frame.due_by.tolist() == ["2025-02-28"]  # the month's last day: a care manager's date to reach the code by
 
 
 def test_a_worklist_date_past_the_data_is_said(db, tmp_path):

@@ -362,3 +362,4 @@ def test_the_about_sheet_says_how_many_days_each_list_is_counted_over(store, loa
     assert about["sheet needs_case_review"].startswith(
         "Not improving 70+ days after baseline and no psychiatric case review in the last 45 days")
     assert about["sheet overdue_score"].startswith("No PHQ-9/GAD-7 score in the last 30 days")
+    assert about["sheet overdue_score"].endswith("(or none since enrolment) (1 patient)")  # it read '(1 patients)'

@@ -93,7 +93,8 @@ def countable_minutes(con, start, end=None, rules=None) -> pd.DataFrame:
 
 def near_threshold(con, as_of: date | str | None = None, margin: float = 10, rules=None) -> pd.DataFrame:
     """Patients of the open month of `as_of` (default: the data's last day) within `margin` minutes
-    of the next code; days_left counts the days of the month from as_of on, as_of included."""
+    of the next code; days_left counts the days of the month from as_of on, as_of included, and
+    due_by is the month's last day (minutes logged after it count toward the next month)."""
     return near_threshold_query(billing_marts(con, rules), as_of, margin).df()
 
 

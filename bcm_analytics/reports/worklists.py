@@ -137,7 +137,8 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
                        "(negative is better); one row per instrument that puts a patient on a list")]
-    rows += [(f"sheet {name}", f"{why} ({patients[name]} patients)") for name, why in cl.worklist_descriptions(run.definitions).items()]
+    rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
+             for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest answer first: those have waited longest")]

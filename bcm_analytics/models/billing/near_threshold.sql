@@ -1,6 +1,6 @@
 -- Near-threshold worklist for the open month of `as_of_`: patients whose countable minutes so far
 -- (entries up to and including as_of_) are within `margin` minutes below the next code, with the
--- days left in the month (as_of_ included). Candidates are patients not discharged by as_of_ (a
+-- days left in the month (as_of_ included) and its last day (due_by). Candidates are patients not discharged by as_of_ (a
 -- discharged patient is no one to call to reach a code; marts.on_caseload, with countable minutes
 -- before the enrolment date as good as enrolled): those with countable minutes this month, and
 -- consented, enrolled patients who have none yet. A month not yet in an episode is initial
@@ -46,6 +46,7 @@ SELECT patient_id, care_manager_id, clinic_id, payer, payer_class, strftime(serv
        CASE WHEN k.next_code = k.add_on_code THEN k.next_code || ' x' || k.next_units ELSE k.next_code END AS next_code,
        round(k.next_from - countable_minutes, 4) AS minutes_needed,
        CAST(last_day(CAST(as_of_ AS DATE)) - CAST(as_of_ AS DATE) + 1 AS BIGINT) AS days_left,
+       last_day(CAST(as_of_ AS DATE)) AS due_by,  -- the last day whose minutes count toward this month's code
        CAST(as_of_ AS DATE) AS as_of
 FROM coded
 WHERE k.next_code IS NOT NULL AND k.next_from - countable_minutes <= margin
