@@ -106,6 +106,14 @@ def test_valid_parameters_are_listed(no_kernel):
     assert [line.split()[0] for line in lines] == ["start_month", "end_month", "clinic", "payer", "rules", "as_of", "audience"]
     assert "a month YYYY-MM" in lines[0] and "a date YYYY-MM-DD" in lines[5] and "a rules YAML file" in lines[4]
     assert "internal or external" in lines[-1]
+    assert "or a payer class" in lines[3]
+
+
+def test_the_outcome_report_takes_a_payer_name_only(no_kernel):
+    """Its marts carry the payer name, not the class the billing reports also take."""
+    lines = bcm("report", "caseload_outcomes", "--list-parameters").stdout.splitlines()
+    payer = next(line for line in lines if line.startswith("payer "))
+    assert "a payer name in the store" in payer and "class" not in payer
 
 
 def test_values_pass_typed_and_as_the_store_spells_them(db):

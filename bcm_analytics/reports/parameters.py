@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -80,13 +80,15 @@ KINDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "as_of": ("a date YYYY-MM-DD", _date),
     "clinic": ("a clinic id in the store", str),
     "clinics": ("clinic ids in the store, comma-separated", _list),
-    "payer": ("a payer name in the store", str),
+    "payer": ("a payer name in the store", str),  # or a class, in reports that bill: PAYER_OR_CLASS
     "care_manager": ("a care manager id in the store", str),
     "instrument": ("an instrument in the store (PHQ-9, GAD-7)", str),
     "rules": ("a rules YAML file", _file),
     "definitions": ("a definitions YAML file", _file),
     "audience": ("internal or external", str),
 }
+# A report that takes a rules file knows the payer classes, and takes one for a payer (_check_payer).
+PAYER_OR_CLASS = "a payer name in the store, or a payer class (medicare, medicaid, commercial ...)"
 # Otherwise the type of the default written in the notebook decides.
 BY_TYPE: dict[str, tuple[str, Callable[[str], object]]] = {
     "int": ("a whole number", int),
@@ -104,7 +106,15 @@ def _declared(source: str, mtime: float) -> dict[str, Parameter]:
     found = {}
     for name, p in pm.inspect_notebook(source).items():
         found[name] = Parameter(name, p["default"], _kind(name, p["default"])[0])
+    if "payer" in found and takes_payer_class(found):
+        found["payer"] = replace(found["payer"], kind=PAYER_OR_CLASS)
     return found
+
+
+def takes_payer_class(params) -> bool:
+    """Billing reports (they take a rules file) filter by a payer name or a payer class; the
+    outcome reports' marts carry the payer name only."""
+    return "rules" in params
 
 
 def declared(notebook: Path) -> dict[str, Parameter]:
@@ -174,7 +184,7 @@ def check(report: str, notebook: Path, db, values: dict) -> dict:
     values = {name: _typed(report, params[name], value) for name, value in values.items()}
     con = connect(db, read_only=True)
     try:
-        return _check_values(report, con, values, billing="rules" in params, outcomes="definitions" in params)
+        return _check_values(report, con, values, billing=takes_payer_class(params), outcomes="definitions" in params)
     finally:
         con.close()
 
