@@ -7,6 +7,7 @@ the synthetic program checks every page against marts.billing_evidence.
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 from decimal import Decimal
@@ -210,6 +211,20 @@ def test_pages_are_private_and_the_index_links_each(program, tmp_path):
         assert f'href="{f}"' in index
 
 
+def test_a_folder_that_was_there_says_what_others_can_see_and_what_an_earlier_run_left(program, tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    first = write_packets(program, folder, "2025-03", "2025-06")
+    assert len(first.notes) == 1 and "others can list it (mode 0755)" in first.notes[0]
+    os.chmod(folder, 0o700)
+    (folder / "notes.html").write_text("mine")  # not a packet: not counted
+    again = write_packets(program, folder, "2025-06")
+    assert again.notes == [f"2 page(s) in {folder} are from an earlier run and not in this index (e.g. A_2025-03.html); "
+                           "delete them if they should not travel with it"]
+    assert write_packets(program, tmp_path / "new", "2025-03").notes == []
+
+
 def test_a_patient_id_never_becomes_a_path():
     from datetime import date
 
@@ -317,6 +332,13 @@ def test_bcm_audit_writes_the_index_and_says_where(synthetic, tmp_path):
     assert re.search(r"\d+ audit packet\(s\) for \d+ patient\(s\) \(2026-02..2026-02\): .*index.html", result.output)
     assert (tmp_path / "out" / "index.html").exists()
     assert "claim lines are loaded" not in result.output, "the synthetic claims cover every month"
+
+
+def test_bcm_audit_notes_a_folder_others_can_list(synthetic, tmp_path):
+    (tmp_path / "out").mkdir(mode=0o755)
+    os.chmod(tmp_path / "out", 0o755)
+    result = run_cli("--db", synthetic, "--month", "2026-02", "--out", tmp_path / "out")
+    assert result.exit_code == 0 and "note: " in result.output and "chmod 700" in result.output
 
 
 @pytest.mark.parametrize("args, message", [

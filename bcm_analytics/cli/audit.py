@@ -54,4 +54,6 @@ def audit(db: Path, start, end, patient: str | None, out_dir: Path, rules_file) 
     if not run.packets:
         click.echo("no billed or expected patient-month in that period; the index says so")
     warn(gap)
+    for note in run.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

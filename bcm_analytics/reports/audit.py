@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class PacketRun:
     packets: int
     patients: int
     seconds: float
+    notes: list[str]  # about the folder: see _folder_notes
 
 
 def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None = None, rules=None,
@@ -63,6 +65,7 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
             "store": str(store or _store_path(con)), "data_version": max(loads, default=0)}
     env = _environment()
     packet = env.get_template("audit_packet.html.j2")
+    existed = Path(out_dir).is_dir()
     folder = private_files.make_folder(out_dir)
     listed = []
     for m in months:
@@ -88,7 +91,29 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
     )
     private_files.write_text(folder / "index.html", index)
     return PacketRun(folder / "index.html", len(listed), len({r["m"]["patient_id"] for r in listed}),
-                     time.perf_counter() - started)
+                     time.perf_counter() - started, _folder_notes(folder, existed, {r["file"] for r in listed}))
+
+
+PAGE_NAME = re.compile(r"[A-Za-z0-9_~-]+_\d{4}-\d{2}\.html")
+
+
+def _folder_notes(folder: Path, existed: bool, written: set[str]) -> list[str]:
+    """What to know of a folder the packets went into that was there before: its mode is the
+    user's (bcm makes only new folders 0700), and a page's name carries its patient id, so a folder
+    others can read lists who was audited; and the pages of an earlier run that this index does
+    not link stay beside it, where an auditor could open one for the current month's."""
+    if not existed:
+        return []
+    notes = []
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        notes.append(f"{folder} was there before and others can list it (mode {mode:04o}): each page is private, but "
+                     f"page names carry patient ids; chmod 700 {folder} to keep them private")
+    earlier = sorted(p.name for p in folder.iterdir() if PAGE_NAME.fullmatch(p.name) and p.name not in written)
+    if earlier:
+        notes.append(f"{len(earlier):,} page(s) in {folder} are from an earlier run and not in this index "
+                     f"(e.g. {earlier[0]}); delete them if they should not travel with it")
+    return notes
 
 
 def page_name(patient_id: str, month: dt.date) -> str:
