@@ -20,6 +20,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from bcm_analytics.config.files import Strict, explain
 from bcm_analytics.config.rules import SETTINGS, RulesError
+from bcm_analytics.config.tables import from_rows
 
 COLUMNS = ("code", "effective_from", "effective_to", "amount", "source", "verified")
 OPTIONAL = ("billing_setting",)
@@ -122,7 +123,7 @@ def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> p
             if owner is not None:
                 rows += _read_fee_file(files[(owner, year)], payer_class, year)
     _check_overlaps(rows)
-    return pa.Table.from_pylist([{k: v for k, v in r.items() if k != "line"} for r in rows], schema=FEE_SCHEMA)
+    return from_rows(rows, FEE_SCHEMA)  # without the line, which the schema does not name
 
 
 def _check_overlaps(rows: list[dict]) -> None:
