@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -363,3 +364,24 @@ def test_the_about_sheet_says_how_many_days_each_list_is_counted_over(store, loa
         "Not improving 70+ days after baseline and no psychiatric case review in the last 45 days")
     assert about["sheet overdue_score"].startswith("No PHQ-9/GAD-7 score in the last 30 days")
     assert about["sheet overdue_score"].endswith("(or none since enrolment) (1 patient)")  # it read '(1 patients)'
+
+
+def test_a_csv_writes_minutes_as_numbers_and_dollars_with_their_cents(tmp_path):
+    """Minutes are DECIMAL(18,4) in the marts: bcm billing's CSV read 105.0000 minutes, 26.0 minutes
+    short and $144.90 as 144.9. Both writers (a query, a frame) write 105, 14.5, 26 and 144.90; a
+    Parquet file holds the minutes as a float column, not as Python Decimal objects."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_table
+
+    con = duckdb.connect()
+    sql = ("SELECT * FROM (VALUES (105.0000::DECIMAL(18,4), 26.0::DOUBLE, 144.9::DOUBLE, 2),"
+           " (14.5000::DECIMAL(18,4), 0.875::DOUBLE, -0.0001::DOUBLE, 1)) t(countable_minutes, minutes_short, expected_amount, units)")
+    expected = "countable_minutes,minutes_short,expected_amount,units\n105,26,144.90,2\n14.5,0.875,0.00,1\n"
+    path, _ = write_query(Query(con, sql, {}), tmp_path / "q.csv")
+    assert path.read_text() == expected
+    frame = write_table(con.sql(sql).df(), tmp_path / "f.csv")
+    assert frame.read_text() == expected
+    parquet, _ = write_query(Query(con, sql, {}), tmp_path / "q.parquet")
+    assert pd.read_parquet(parquet).countable_minutes.tolist() == [105.0, 14.5]
