@@ -192,6 +192,26 @@ def test_duplicate_claim_and_wrong_npi_in_one_month(program):
                                   "rebill under the treating practitioner.")
 
 
+def test_a_duplicate_with_another_charge_puts_the_later_lines_charge_at_stake(program):
+    """99492 billed on C1 at $145 and again on C2 at $200: the duplicate to void is C2's line, so
+    $200 is at stake (it read $172.50, the two charges' average, on no line of any remittance);
+    three lines on one claim and another: the two later lines' $145 + $150. A later line with no
+    charge is priced at the fee."""
+    con = program([patient("A"), patient("B"), patient("C")],
+                  [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40), minutes("C", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145), claim("C2", "A", "2025-01-31", "99492", charge=200),
+                   claim("B1", "B", "2025-01-31", "99492", charge=100), claim("B1", "B", "2025-01-31", "99492", line=2, charge=145),
+                   claim("B2", "B", "2025-01-31", "99492", charge=150),
+                   claim("D1", "C", "2025-01-31", "99492", charge=300),
+                   {**claim("D2", "C", "2025-01-31", "99492"), "charge_amount": ""}])
+    rows = findings(con, "2025-01").query("finding == 'duplicate_claim'").set_index("patient_id")
+    assert list(rows.loc[["A", "B", "C"], "amount_at_stake"]) == [200, 145 + 150, 145]
+    assert rows.loc["A", "explanation"] == (
+        "99492 is billed 2 times for 2025-01 (claims C1, C2); the earliest line stands: void the later line.")
+    assert rows.loc["B", "explanation"] == (
+        "99492 is billed 3 times for 2025-01 (claims B1, B2); the earliest line stands: void the later lines.")
+
+
 def test_wrong_billing_npi_on_a_supported_claim(program):
     con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
                   [claim("C1", "A", "2025-01-31", "99492", npi=OTHER_NPI, charge=145)])
@@ -437,7 +457,7 @@ def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_dupli
     assert rows.loc[("A", "99494"), "explanation"] == "99494 x2 billed as the 120 countable minutes support."
     assert list(rows.loc[[("R", "99494"), ("D", "99494")], "amount_at_stake"]) == [112, 56]
     assert rows.loc[("R", "99494"), "explanation"] == (
-        "99494 is billed 2 times for 2025-01 (claims R1, R2); void the duplicate line(s).")
+        "99494 is billed 2 times for 2025-01 (claims R1, R2); the earliest line stands: void the later line.")
 
 
 def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_months_totals(program):

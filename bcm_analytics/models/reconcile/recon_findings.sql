@@ -325,7 +325,9 @@ written AS (
              expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
              CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claim_ids)
     WHEN finding = 'duplicate_claim' THEN
-      format('{} is billed {} times for {} (claims {}); void the duplicate line(s).', billed_code, billed_lines, month_text, claim_ids)
+      format('{} is billed {} times for {} (claim{} {}); the earliest line stands: void the later {}.', billed_code, billed_lines,
+             month_text, CASE WHEN claim_ids LIKE '%,%' THEN 's' ELSE '' END, claim_ids,
+             CASE WHEN billed_lines > 2 THEN 'lines' ELSE 'line' END)
     WHEN finding = 'wrong_billing_npi' THEN
       format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
              claim_ids, billed_code, billing_npi, treating_provider_npi,
