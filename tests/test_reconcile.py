@@ -321,7 +321,7 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     queue = list(book["work queue"].values)
-    assert [(r[1], r[2], r[8]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
+    assert [(r[1], r[2], r[9]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
     sheet = load_workbook(path)["work queue"]  # the columns finance fills in: a due date typed in reads as a date
     due = queue[0].index("due") + 1
     column = sheet.column_dimensions[sheet.cell(1, due).column_letter]

@@ -50,8 +50,8 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
     assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     rows = list(book["work queue"].values)
     header = rows[0]
-    assert header[:9] == ("severity", "finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer",
-                          "codes", "amount_at_stake")
+    assert header[:10] == ("severity", "finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id",
+                           "payer", "codes", "amount_at_stake")
     assert header[-4:] == ("status", "owner", "notes", "due")
     work = [dict(zip(header, r)) for r in rows[1:-1]]
     assert [(w["finding"], w["patient_id"]) for w in work] == [
@@ -61,18 +61,19 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
     assert work[1]["amount_at_stake"] == 120.13, "amounts rounded to cents"
     assert work[2]["codes"] == "expected 99494"
     assert "C" not in {w["patient_id"] for w in work}, "info notes are not work"
+    assert {w["clinic_name"] for w in work} == {"Practice"}, "the clinic by its name beside its id (PP)"
 
 
 def test_cells_are_typed_for_excel(finance):
     book, values = finance
     queue = book["work queue"]
-    month, amount = queue["D2"], queue["I2"]
+    month, amount = queue["D2"], queue["J2"]  # J: amount_at_stake, after clinic_name
     assert isinstance(month.value, dt.datetime) and month.value.day == 1 and month.number_format == "yyyy-mm"
     assert amount.number_format == '"$"#,##0.00'
     last = queue.max_row
-    assert queue.cell(last, 1).value == "total" and queue.cell(last, 9).value.startswith("=SUBTOTAL(109,I2:I")
-    cached = values["work queue"].cell(last, 9).value
-    assert cached == pytest.approx(sum(r[8] for r in list(book["work queue"].values)[1:-1]))
+    assert queue.cell(last, 1).value == "total" and queue.cell(last, 10).value.startswith("=SUBTOTAL(109,J2:J")
+    cached = values["work queue"].cell(last, 10).value
+    assert cached == pytest.approx(sum(r[9] for r in list(book["work queue"].values)[1:-1]))
     months = book["by_month"]
     assert months["A2"].number_format == "yyyy-mm" and months["B2"].number_format == '"$"#,##0.00'
     assert months.cell(months.max_row, 1).value == "total"
@@ -102,6 +103,7 @@ def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)
     assert [(r[0], r[1]) for r in info[1:]] == [("missing_consent", "C")]
+    assert dict(zip(info[0], info[1]))["clinic_name"] == "Practice"
 
 
 # --- care-team worklists --------------------------------------------------------------------
