@@ -271,6 +271,20 @@ def test_unknown_patient(program):
         ("A9", "unknown_patient", "compliance", "99493", 134)]
 
 
+def test_an_unknown_patients_month_carries_its_claims_billed_and_paid_as_the_months_totals_count_them(program):
+    """A claim for a patient not in the registry counts in the month's billed and paid (the page, the
+    workbook's by_month); its finding left the month's billed and paid empty, so the findings CSV's
+    month columns added up to $134 and $90 less than the page said."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145, paid=130),
+                   claim("C9", "A9", "2025-01-31", "99493", charge=134),
+                   claim("C8", "A9", "2025-01-31", "99494", line=2, charge=56, status="denied")])
+    rows = findings(con, "2025-01").drop_duplicates(["patient_id", "service_month"]).set_index("patient_id")
+    assert list(rows.loc["A9", ["month_billed_amount", "month_paid_amount"]]) == [134, 90]
+    month = monthly_totals(con, "2025-01").iloc[0]
+    assert (rows.month_billed_amount.sum(), rows.month_paid_amount.sum()) == (month.billed_amount, month.paid_amount)
+
+
 def test_codes_that_are_not_cocm_are_recognised_not_reconciled(program):
     """Digital mental health (G0553) is not CoCM, and E/M 99213 is not reconciled (it is an initiating
     visit). The APCM behavioral add-ons are reconciled since issue 10: the add-on without an APCM base
