@@ -45,7 +45,7 @@ def test_billing_csv_writes_lines_and_a_sibling_unbilled_file(db, tmp_path):
     for column in ("episode_id", "month_type", "countable_minutes", "payer", "billing_provider_npi", "expected_amount", "ruleset"):
         assert column in lines
     unbilled = pd.read_csv(tmp_path / "lines_unbilled.csv", dtype=str)
-    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("B", "99492", "26.0")]
+    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("B", "99492", "26")]
     assert "1 billing line(s) for 1 patient-month(s), expected $145.00" in result.output
     assert "'Acme' (1 patients)" in result.output
 

@@ -367,6 +367,16 @@ def test_near_threshold_worklist(program):
         ("T", "initial", "G2214", 16)]
 
 
+def test_the_near_threshold_worklist_names_each_patients_clinic(program):
+    """The list read clinic 'PP' or 'FQ', ids a care manager or finance lead does not know the
+    clinics by: it gives the clinic's name beside the id."""
+    con = program([patient("R"), patient("Q", clinic="FQ")],
+                  [entry("r1", "R", "2025-02-05", 28), entry("q1", "Q", "2025-02-05", 28)])
+    worklist = near_threshold(con, date(2025, 2, 20), margin=60).set_index("patient_id")
+    assert list(worklist.loc[["Q", "R"], "clinic_name"]) == ["Health center", "Practice"]
+    assert list(worklist.columns[:3]) == ["care_manager_id", "clinic_id", "clinic_name"]
+
+
 def test_materialize_writes_marts_idempotently(program):
     con = program([patient("P")], [entry("a", "P", "2025-01-05", 40)])
     assert materialize(con) == ["marts.billing_entries", "marts.countable_minutes", "marts.episodes",
