@@ -50,13 +50,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    """Two keys are the same key when they read the same once checked: a date written plain and
+    one written in quotes (2026-07-01 and "2026-07-01") are one date to the models, which would
+    keep the second without a word."""
     loader.flatten_mapping(node)
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
+        same = _text(key).strip() if isinstance(key, (str, date)) else key
+        if same in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {_short(key)}", key_node.start_mark)
-        seen.add(key)
+        seen.add(same)
     return loader.construct_mapping(node, deep=deep)
 
 
@@ -259,7 +263,7 @@ def _text(part: Any) -> str:
 
 def _short(value: Any, limit: int = 40) -> str:
     """A value quoted in a message, cut short: a message must never reproduce a file's content."""
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, date) else repr(value)
     return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 

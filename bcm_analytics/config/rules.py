@@ -655,12 +655,25 @@ def _read_file(path: Path) -> dict:
     raw = read_yaml(path, RulesError, "rules file")
     checked = validate(RulesFile, raw, RulesError, lambda loc: path)
     data = checked.model_dump(exclude_unset=True)
+    _one_name_per_payer(path, data.get("payer_names") or {})
     if "fee_schedules" in data:
         folder = (path.parent / data["fee_schedules"]).resolve()
         if not folder.is_dir():
             raise RulesError(path, "fee_schedules", f"folder {folder} does not exist")
         data["fee_schedules"] = folder
     return data
+
+
+def _one_name_per_payer(path: Path, names: dict) -> None:
+    """Payer names are matched ignoring case and surrounding spaces, so two names of one file that
+    differ only so ("Aetna" and "aetna ") are one payer: the merge would keep the last unsaid."""
+    seen: dict[str, str] = {}
+    for name in names:
+        same = str(name).strip().lower()
+        if same in seen:
+            raise RulesError(path, "payer_names", f"{name!r} and {seen[same]!r} are the same payer (names are matched "
+                                                  "ignoring case and surrounding spaces): keep one of the two")
+        seen[same] = name
 
 
 def _chain(path: Path) -> list[tuple[Path, dict]]:
