@@ -93,6 +93,32 @@ def test_two_spellings_of_one_payer_name_in_a_file_are_refused(tmp_path):
     assert load_rules(path).payer_names["aetna"] == "medicaid"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_rules_file_saved_as_utf16_is_refused_as_such_not_called_binary(tmp_path, encoding):
+    path = tmp_path / "program.yaml"
+    path.write_bytes("payer_names:\n  Blue Shield PPO: commercial\n".encode(encoding))
+    assert refusal(RulesError, load_rules, path) == (
+        f"{path}: not a rules file as bcm reads it: saved as UTF-16 (Unicode) text; save it as UTF-8")
+
+
+@pytest.mark.parametrize("encoding, expected", [
+    ("cp1252", "not a fee schedule: byte 102 is not UTF-8 text; save it as UTF-8"),
+    ("utf-16", "not a fee schedule as bcm reads it: saved as UTF-16 (Unicode) text; save it as UTF-8 "
+               "(in Excel: Save As, CSV UTF-8)"),
+])
+def test_a_fee_schedule_in_another_encoding_is_refused_in_one_line(tmp_path, encoding, expected):
+    # Excel on Windows saves "CSV" as cp1252 (the dash) or "Unicode text" as UTF-16: the user saw
+    # "unexpected error (UnicodeDecodeError), a bug in bcm"
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    (fees / "medicare_2026.csv").write_bytes(("code,effective_from,effective_to,amount,source,verified\n"
+                                              "99492,2026-01-01,2026-12-31,150.5,contract 7 \u2013 2026,true\n").encode(encoding))
+    rules = load_rules(write(tmp_path, "fee_schedules: fees\n"))
+    with pytest.raises(RulesError) as refused:
+        rules.fees()
+    assert str(refused.value) == f"{fees / 'medicare_2026.csv'}: {expected}"
+
+
 def test_rules_digest_follows_content_not_file_name_or_key_order(tmp_path):
     one = write(tmp_path, "payer_names: {Acme: medicaid}\nsettings: {max_99494_units: 2}\n", "one.yaml")
     two = write(tmp_path, "settings:\n  max_99494_units: 2\npayer_names:\n  ACME : medicaid\n", "two.yaml")

@@ -10,6 +10,7 @@ one holds for every setting. See fee_schedules/README.md.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from bcm_analytics.config.files import Strict, explain
+from bcm_analytics.config.files import Strict, explain, read_text
 from bcm_analytics.config.rules import SETTINGS, RulesError
 
 COLUMNS = ("code", "effective_from", "effective_to", "amount", "source", "verified")
@@ -65,16 +66,15 @@ class FeeRow(Strict):
 
 
 def _read_fee_file(path: Path, payer_class: str, year: int) -> list[dict]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise RulesError(path, "header", f"missing column(s): {', '.join(missing)}")
-        unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
-        if unknown:
-            raise RulesError(path, "header", f"unknown column {unknown[0]!r}; expected: {', '.join(COLUMNS + OPTIONAL)}")
-        return [_fee_row(path, line, raw, payer_class, year) for line, raw in enumerate(reader, start=2)]
+    reader = csv.DictReader(io.StringIO(read_text(path, RulesError, "fee schedule", "CSV"), newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise RulesError(path, "header", f"missing column(s): {', '.join(missing)}")
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
+    if unknown:
+        raise RulesError(path, "header", f"unknown column {unknown[0]!r}; expected: {', '.join(COLUMNS + OPTIONAL)}")
+    return [_fee_row(path, line, raw, payer_class, year) for line, raw in enumerate(reader, start=2)]
 
 
 def _fee_row(path: Path, line: int, raw: dict, payer_class: str, year: int) -> dict:

@@ -10,6 +10,7 @@ not end up on a screen or in a log.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import hashlib
 import json
@@ -74,16 +75,7 @@ def read_yaml(path: Path, error: type[ConfigError], what: str) -> dict:
     """
     if path.suffix.lower() not in YAML_SUFFIXES:
         raise error(path, "", f"not a {what}: expected a YAML file ending in .yaml or .yml")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise error(path, "", f"cannot be read ({e.strerror})") from None
-    if b"\x00" in raw:
-        raise error(path, "", f"not a {what}: it is a binary file, not YAML text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise error(path, "", f"not a {what}: byte {e.start + 1} is not UTF-8 text; save it as UTF-8") from None
+    text = read_text(path, error, what, "YAML")
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as e:
@@ -95,6 +87,35 @@ def read_yaml(path: Path, error: type[ConfigError], what: str) -> dict:
     if not isinstance(data, dict):
         raise error(path, "", f"not a {what}: expected a mapping of keys to values, found {_kind(data)}")
     return data
+
+
+def read_text(path: Path, error: type[ConfigError], what: str, kind: str) -> str:
+    """A configuration file's text (UTF-8, with or without a byte-order mark), or `error` in one
+    line saying how to save it: a file saved as UTF-16 (Excel's and Notepad's "Unicode") is text,
+    and is not called binary. `kind` names the text expected ("YAML", "CSV")."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise error(path, "", f"cannot be read ({e.strerror})") from None
+    if _utf16(raw):
+        excel = " (in Excel: Save As, CSV UTF-8)" if kind == "CSV" else ""
+        raise error(path, "", f"not a {what} as bcm reads it: saved as UTF-16 (Unicode) text; save it as UTF-8{excel}")
+    if b"\x00" in raw:
+        raise error(path, "", f"not a {what}: it is a binary file, not {kind} text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise error(path, "", f"not a {what}: byte {e.start + 1} is not UTF-8 text; save it as UTF-8") from None
+
+
+def _utf16(raw: bytes) -> bool:
+    """UTF-16 text: a byte-order mark, or (without one) a zero byte beside every character of a
+    mostly-ASCII start, as a binary file does not have."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = raw[:256]
+    pairs = len(head) // 2
+    return pairs >= 4 and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * pairs
 
 
 def _kind(value: Any) -> str:
