@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from bcm_analytics.config.files import Strict, explain, read_text
+from bcm_analytics.config.files import Strict, explain, nearest, read_text
 from bcm_analytics.config.rules import SETTINGS, RulesError
 
 COLUMNS = ("code", "effective_from", "effective_to", "amount", "source", "verified")
@@ -108,10 +108,17 @@ def _files(dirs: tuple[Path, ...]) -> dict[tuple[str, int], Path]:
     return found
 
 
-def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> pa.Table:
+def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None], codes: set[str] | None = None) -> pa.Table:
     """Every class's fees per year and billing setting: its own file, else the file of the
-    class it extends."""
+    class it extends. A file for no payer class of the rules, or (given `codes`, every code the
+    rules bill or recognise) a fee for another code, is refused: it would never be read."""
     files = _files(dirs)
+    for (payer_class, _), path in files.items():
+        if payer_class not in class_parents:
+            near = nearest(payer_class, list(class_parents))
+            hint = f"did you mean {near!r}?" if near else f"the rules' classes: {', '.join(class_parents)}"
+            raise RulesError(path, "", f"no payer class named {payer_class!r} in the rules ({hint}); a fee schedule "
+                                       "file is named <payer class>_<year>.csv")
     years = sorted({year for _, year in files})
     rows = []
     for payer_class in class_parents:
@@ -122,6 +129,10 @@ def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> p
             if owner is not None:
                 rows += _read_fee_file(files[(owner, year)], payer_class, year)
     _check_overlaps(rows)
+    for r in rows:
+        if codes is not None and r["code"] not in codes:
+            raise RulesError(r["fee_file"], f"line {r['line']}.code", f"{r['code']} is not a code the rules bill or "
+                                                                      "recognise (claim_codes): correct the code, or remove the line")
     return pa.Table.from_pylist([{k: v for k, v in r.items() if k != "line"} for r in rows], schema=FEE_SCHEMA)
 
 

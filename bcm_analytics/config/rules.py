@@ -293,7 +293,7 @@ class Rules:
     def fees(self) -> pa.Table:
         from bcm_analytics.config.fees import load_fees
 
-        return load_fees(self.fee_dirs, self.class_parents)
+        return load_fees(self.fee_dirs, self.class_parents, {c for codes in self.claim_codes.values() for c in codes})
 
     def fee_schedule(self) -> pa.Table:
         """The fees as the engine reads them, without the file each row came from: a packaged
