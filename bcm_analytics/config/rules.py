@@ -289,6 +289,7 @@ class Rules:
     profiled_payers: tuple[str, ...] = ()  # lower-cased payer names with period rows of their own
     apcm_add_ons: pa.Table | None = None  # add-on code -> the code it mirrors, program, month type
     sources: tuple[dict, ...] = ()
+    program_payer_names: tuple[str, ...] = ()  # lower-cased payer names a program's own file writes (not shipped ones)
 
     def fees(self) -> pa.Table:
         from bcm_analytics.config.fees import load_fees
@@ -744,6 +745,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
         profiled_payers=profiled,
         apcm_add_ons=_apcm_add_ons(merged["code_sets"], origin),
         sources=tuple({**src, "file": p.name} for p, data in files for src in data.get("sources", [])),
+        program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
+                                          for name in _lower_names(data.get("payer_names"))})),
     )
 
 
