@@ -169,6 +169,24 @@ def test_without_rules_billing_and_reconcile_use_the_rules_the_store_was_built_w
     assert "missed_billing" not in reconciled.output and "missed revenue $0.00" in reconciled.output
 
 
+def test_bcm_build_keeps_the_program_file_itself_when_it_extends_another(db, tmp_path):
+    """A program's file that `extends:` a state's ruleset (or its own base file) is the store's
+    own, not the file it extends: the store kept the second file of the chain, so later commands
+    billed under the base alone (here counting A's assessment minutes again) and called the file
+    given to build "rules other than the store's"."""
+    from bcm_analytics.cli.marts import build
+
+    (tmp_path / "base_rules.yaml").write_text("payer_names: {acme: medicare}\n")
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("extends: base_rules.yaml\nsettings: {countable_activities: [treatment_planning]}\n")
+    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
+
+    billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0, billed.output
+    assert "0 billing line(s)" in billed.output and "+ base_rules + program_rules" in billed.output
+    assert "rules other than the store's" not in billed.output
+
+
 def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
     """2052-01 typed for 2025-01: both commands still write their (empty) files, and say which months have minutes."""
     from bcm_analytics.cli.billing import reconcile

@@ -157,7 +157,7 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
     as_of = latest_data_date(con)
     report = build(con, _inputs_for(con, rules, definitions, as_of), progress=progress)
     con.execute(SETTINGS_SQL)
-    program_file = rules.files[1] if len(rules.files) > 1 else None
+    program_file = rules.files[-1] if len(rules.files) > 1 else None  # the file given, which extends the others
     con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('rules_file', ?)",
                 [str(Path(program_file).resolve()) if program_file else None])
     source = definitions.source.split(" + ")
