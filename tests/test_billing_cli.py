@@ -187,6 +187,34 @@ def test_bcm_build_keeps_the_program_file_itself_when_it_extends_another(db, tmp
     assert "rules other than the store's" not in billed.output
 
 
+def test_a_store_whose_own_rules_file_is_gone_refuses_rather_than_bill_by_the_defaults(db, tmp_path):
+    """The file `bcm build --rules` made the store's own, moved away: every command billed under
+    the shipped rules (A's January 99492 back, the program's payer names unmapped), and its note
+    called them "rules other than the store's", which no one had asked for."""
+    from bcm_analytics.cli import cli
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("settings: {countable_activities: [treatment_planning]}\n")
+    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(rules)]).exit_code == 0
+    rules.rename(tmp_path / "moved.yaml")
+    gone = (f"Error: {rules}: the store's own rules file (set by `bcm build --rules`) is not there any more: "
+            "put it back, or give its new place with `bcm build --rules FILE`")
+    for command in (["billing", "--month", "2025-01", "--out", str(tmp_path / "lines.csv")],
+                    ["reconcile", "--month", "2025-01", "--out", str(tmp_path / "r.csv")], ["build"],
+                    ["load", str(write_csv(tmp_path / "feb" / "time_logs.csv", [
+                        {"entry_id": "9", "patient_id": "A", "staff_id": "S", "staff_role": "bhcm",
+                         "service_date": "2025-02-03", "minutes": "20", "activity_type": "assessment"}]))]):
+        result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+        assert (result.exit_code, result.output.strip()) == (1, gone), command
+    assert not (tmp_path / "lines.csv").exists()
+    con = connect(db)
+    assert con.execute("SELECT count(*) FROM staging.time_logs WHERE entry_id = '9'").fetchall() == [(0,)]  # nothing loaded
+    con.close()
+    moved = CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(tmp_path / "moved.yaml")])
+    assert moved.exit_code == 0, moved.output
+    assert "0 billing line(s)" in run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv").output
+
+
 def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
     """2052-01 typed for 2025-01: both commands still write their (empty) files, and say which months have minutes."""
     from bcm_analytics.cli.billing import reconcile
