@@ -215,6 +215,26 @@ def test_a_store_whose_own_rules_file_is_gone_refuses_rather_than_bill_by_the_de
     assert "0 billing line(s)" in run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv").output
 
 
+def test_build_reconcile_worklist_and_audit_say_which_rules_they_used(db, tmp_path):
+    """`bcm billing` named its ruleset; `bcm build --rules` (which makes a file the store's own),
+    `bcm reconcile`, the worklist and `bcm audit` said nothing of the rules they judged by."""
+    from bcm_analytics.cli import cli
+    from bcm_analytics.config.rules import load_rules
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("ruleset: acme\nversion: '3'\nsettings: {max_99494_units: 2}\n")
+    ruleset = load_rules(rules).id
+    assert ruleset.endswith(" + acme 3")
+    built = CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(rules)])
+    assert f"  billing rules {ruleset} ({rules}); outcome definitions " in built.output
+    for command, said in (
+            (["reconcile", "--month", "2025-01", "--out", str(tmp_path / "r.csv")], f"finding(s) for 2025-01..2025-01 ({ruleset}): "),
+            (["billing", "--worklist", "--out", str(tmp_path / "w.csv")], f"of their next code on 2025-02-03 ({ruleset}): "),
+            (["audit", "--month", "2025-01", "--out", str(tmp_path / "audit")], f"(2025-01..2025-01, {ruleset}): ")):
+        result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+        assert result.exit_code == 0 and said in result.output, (command, result.output)
+
+
 def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):
     """2052-01 typed for 2025-01: both commands still write their (empty) files, and say which months have minutes."""
     from bcm_analytics.cli.billing import reconcile
