@@ -151,3 +151,21 @@ def _check_overlaps(rows: list[dict]) -> None:
                     setting = b["billing_setting"] or a["billing_setting"] or "every setting"
                     raise RulesError(b["fee_file"], f"line {b['line']}",
                                      f"two amounts for {code} ({setting}) in force on {b['valid_from']} (also line {a['line']})")
+    _check_gaps(rows)
+
+
+def _check_gaps(rows: list[dict]) -> None:
+    """A file that prices a code (for a setting) on two stretches of its year with days between
+    them leaves those days without a fee: a month ending there bills an empty amount. A code may
+    start or stop within the year; it may not pause."""
+    by_code: dict[tuple[str, str, str | None], list[dict]] = {}
+    for r in rows:
+        by_code.setdefault((r["fee_file"], r["code"], r["billing_setting"]), []).append(r)
+    for (path, code, setting), group in by_code.items():
+        group.sort(key=lambda r: r["valid_from"])
+        for a, b in zip(group, group[1:]):
+            if b["valid_from"] > a["valid_to"]:
+                raise RulesError(path, f"line {b['line']}",
+                                 f"no amount for {code} ({setting or 'every setting'}) from {a['valid_to']} to "
+                                 f"{b['valid_from'] - timedelta(days=1)}, between line {a['line']} and this one: "
+                                 "make effective_from the day after the earlier line's effective_to")
