@@ -11,9 +11,11 @@ from tqdm import tqdm
 
 from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
+from bcm_analytics.config.files import ConfigError
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_replaces, discover, load_paths
 from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
+from bcm_analytics.models.marts import resolve_definitions, resolve_rules
 from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 
 
@@ -118,6 +120,11 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
         check_one_copy(db, files, options)
     created = not Path(db).exists()
     con = connect(db, timezone=timezone)
+    try:
+        resolve_rules(con, None), resolve_definitions(con, None)  # the marts' files, before a row loads
+    except ConfigError:
+        con.close()
+        raise
     results = []
     sizes = {p: p.stat().st_size if p.is_file() else 0 for p in files}
     bar = tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
