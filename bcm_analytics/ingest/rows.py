@@ -170,8 +170,8 @@ def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
         return 0
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _like_known AS
-        SELECT c._load_id, c._line, p.patient_id AS known, p.others
-        FROM _checked c JOIN (SELECT bcm_id_number(patient_id) AS number, min(patient_id) AS patient_id, count(*) - 1 AS others
+        SELECT c._load_id, c._line, p.patient_id AS known, p.others, t._labels
+        FROM _checked c JOIN _text t USING (_rec) JOIN (SELECT bcm_id_number(patient_id) AS number, min(patient_id) AS patient_id, count(*) - 1 AS others
                               FROM staging.patients GROUP BY ALL) p ON p.number = bcm_id_number(c.patient_id)
         WHERE NOT c._ok AND {WAITS} AND p.number <> ''"""
     )
@@ -180,7 +180,8 @@ def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
         SET reason = q.reason || '; a loaded patient is ' || chr(39) || l.known || chr(39)
                      || CASE WHEN l.others > 0 THEN ' (and ' || l.others || ' more)' ELSE '' END
                      || ', the same id written another way (leading zeros dropped or .0 added by a spreadsheet?): '
-                     || 'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'
+                     || {ty.named("'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'",
+                                  ["patient_id"], "l._labels")}
         FROM _like_known l
         WHERE q.table_name = '{spec.name}' AND q.status = 'waiting' AND q.load_id = l._load_id AND q.line_number = l._line
           AND NOT contains(q.reason, '; a loaded patient is ')"""
@@ -266,8 +267,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         con.execute(
             f"""INSERT INTO meta.quarantine
             SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
-                   '{key} ' || r._key || ' appears again with different values (first at line ' || r._first_line
-                   || '); fix the export so each key appears once',
+                   {ty.named(f"'{key} ' || r._key", spec.key, "t._labels")} || ' appears again with different values (first at line '
+                   || r._first_line || '); fix the export so each key appears once',
                    {_source_record(spec, 't')}, 'open', now()
             FROM _repeats r JOIN _text t ON t._rec = r._rec
             WHERE NOT r._same"""
@@ -410,7 +411,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
                w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, {texts},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
-               coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first
+               coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first,
+               l.read_options -> 'columns' AS _labels
         FROM ({_waiting_rows(spec, stored_by)}) w
         LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
         [spec.name, before],
@@ -418,7 +420,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     if not con.execute("SELECT count(*) FROM _waiting").fetchall()[0][0]:
         return 0  # none whose key this load stored
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
-    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first"))  # each row as its load read it
+    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first",
+                                 labels="_labels"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS

@@ -51,6 +51,7 @@ class Read:
     sha256: str
     kinds: dict[str, int] = field(default_factory=dict)  # fhir: resources by type
     sheet: str | None = None  # xlsx: the sheet read (the one named, else the first visible one)
+    encoding: str | None = None  # csv, json: the file's text encoding (readers.scan), recorded in meta.load_log
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -197,7 +198,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
             f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
             WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
         )
-    return Read(m.path, m.source, count, facts.sha256)
+    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding)
 
 
 def _codec(path: Path, encoding: str) -> str:
@@ -230,8 +231,8 @@ def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> str:
-    """temp._records(_line, rec JSON, full_url): the file's records.
+def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> tuple[str, str]:
+    """temp._records(_line, rec JSON, full_url): the file's records; returns the file's hash and encoding.
 
     NDJSON: one per non-empty line, `_line` the line. A JSON array: one per element, `_line` its
     position. A FHIR Bundle: one per entry, `_line` the entry's position. Another object: itself.
@@ -275,11 +276,11 @@ def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> s
             con.execute("CREATE OR REPLACE TEMP TABLE _records AS SELECT 1 AS _line, doc AS rec, CAST(NULL AS VARCHAR) AS full_url FROM _doc")
         con.execute("DROP TABLE _doc")
     con.execute("DROP TABLE _jl")
-    return facts.sha256
+    return facts.sha256, facts.encoding
 
 
 def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, folder: Path) -> Read:
-    sha256 = _json_records(con, m, folder)
+    sha256, encoding = _json_records(con, m, folder)
     if m.format == "fhir":
         con.execute(  # a Bundle inside NDJSON or an array: its entries, on the Bundle's line
             """INSERT INTO _records SELECT r._line, json_extract(e.value, '$.resource'), e.value ->> 'fullUrl'
@@ -291,14 +292,14 @@ def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fol
             f"SELECT coalesce(rec ->> 'resourceType', '{NOT_A_RESOURCE}'), count(*) FROM _records GROUP BY ALL ORDER BY 1"
         ).fetchall())
         con.execute("DROP TABLE _records")
-        return Read(m.path, m.source, sum(kinds.values()), sha256, kinds)
+        return Read(m.path, m.source, sum(kinds.values()), sha256, kinds, encoding=encoding)
     keys = sorted(r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(rec)) FROM _records WHERE json_type(rec) = 'OBJECT'").fetchall())
     by_name = {normalise(k): k for k in keys}
     _check_columns(m, spec, [normalise(k) for k in keys], keys)
     position = {c: f"(rec ->> {_text(by_name[c])})" for c in _declared(spec) if c in by_name}
     count = _insert(con, m, spec, "_records", position, {c: by_name[c] for c in position})
     con.execute("DROP TABLE _records")
-    return Read(m.path, m.source, count, sha256)
+    return Read(m.path, m.source, count, sha256, encoding=encoding)
 
 
 def install_fhir_views(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
