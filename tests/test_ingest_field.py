@@ -535,3 +535,25 @@ def test_a_record_is_never_taken_for_a_totals_row(with_patient, tmp_path):
     assert [(line, status) for line, status in with_patient.execute(
         "SELECT line_number, status FROM meta.quarantine WHERE load_id = ? ORDER BY 1", [result.load_id]).fetchall()] \
         == [(3, "open"), (5, "open"), (6, "open")]
+
+
+def test_a_totals_line_shorter_than_the_header_is_passed_over_a_short_record_never(with_patient, tmp_path):
+    """'Total,204' under a nine-column header: DuckDB cannot split it into the header's fields,
+    and it was set aside as a CSV error ('the line has fewer fields than the header'), open every
+    month, while the same count written full width was passed over. A short line is judged as a
+    full-width row is: a totals word first, numbers or nothing after it, nothing below it but
+    other totals lines. A short record, or a short totals line with records after it, stays a
+    line to fix."""
+    text = LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\nE2,P1,bhcm,2025-02-11,20,outreach\nTotal,\"1,050\"\nCount: 2\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over) == (4, 2, 2, 2)
+    assert [line for line, _ in passed_over(with_patient, result.load_id)] == [4, 5]
+    assert "('Total' | '1,050')" in passed_over(with_patient, result.load_id)[0][1]
+    assert "2 totals rows below the records, passed over" in summary_line(path, result)
+    # a truncated record at the end, and a short totals line with a record after it: CSV errors to fix
+    text = LOGS + "E3,P1,bhcm,2025-02-12,30,outreach\nTotal,30\nE4,P1,bhcm,2025-02-13,30,outreach\nE5,P1,bhcm\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert result.rows_passed_over == 0
+    assert with_patient.execute("SELECT line_number, status, failed_checks FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
+                                [result.load_id]).fetchall() == [(3, "open", ["csv: missing columns"]), (5, "open", ["csv: missing columns"])]
