@@ -557,3 +557,25 @@ def test_a_totals_line_shorter_than_the_header_is_passed_over_a_short_record_nev
     assert result.rows_passed_over == 0
     assert with_patient.execute("SELECT line_number, status, failed_checks FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
                                 [result.load_id]).fetchall() == [(3, "open", ["csv: missing columns"]), (5, "open", ["csv: missing columns"])]
+
+
+def test_a_profiles_totals_row_is_passed_over_whatever_order_the_profile_lists_the_columns_in(with_patient, tmp_path):
+    """The same roster ending 'Total,2' had its totals row passed over through a profile listing
+    mrn first, and set aside to fix ('payer is empty but required; enrollment_date is empty ...')
+    through one listing the columns in another order: the record a profile kept was in the
+    profile's order, and its first cell (a totals row's label) was not the file's first. The
+    record keeps the file's order, as a person reads it against the file."""
+    from pathlib import Path
+
+    from bcm_analytics.ingest.profiles import load, load_export, map_export
+
+    lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
+    text = (lakeside / "lakeside.yaml").read_text()
+    listed = "columns: [mrn, insurance, pcp_npi, dob, enrolled]"
+    assert listed in text
+    profile = write(tmp_path, "reordered.yaml", text.replace(listed, "columns: [insurance, enrolled, mrn, pcp_npi, dob]"))
+    roster = write(tmp_path / "export", "roster.csv", (lakeside / "roster.csv").read_text() + "Total,2\n")
+    [(_, result)] = list(load_export(with_patient, map_export(load(profile), [roster])))
+    assert (result.rows_loaded, result.rows_passed_over) == (2, 1)
+    record = with_patient.execute("SELECT record FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
+    assert list(json.loads(record)) == ["MRN", "Insurance", "Enrolled", "DOB", "PCP NPI"]

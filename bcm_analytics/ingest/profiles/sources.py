@@ -83,7 +83,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         else:
             cols = ", ".join(f'"{c}" VARCHAR' for c in _declared(spec))
             con.execute(f"CREATE TABLE {name} (_file VARCHAR, _line BIGINT{', ' + cols if cols else ''})")
-    con.execute("CREATE TABLE _record_keys (source VARCHAR, column_name VARCHAR, original VARCHAR)")
+    con.execute("CREATE TABLE _record_keys (source VARCHAR, column_name VARCHAR, original VARCHAR, position INTEGER)")
 
 
 def read(con: duckdb.DuckDBPyConnection, profile: Profile, m: Matched, folder: Path, sheet: str | None = None) -> Read:
@@ -120,28 +120,36 @@ def _check_columns(m: Matched, spec: SourceSpec, found: list[str], original: lis
 def _insert(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, relation: str, position: dict[str, str],
             original: dict[str, str], line: str = "_line") -> int:
     """Insert `relation` (columns named by `position`) into the source table; `line` is the SQL
-    of each record's line. Remembers the names the file gives the columns, for records."""
+    of each record's line. Remembers the names the file gives the columns and their order in it
+    (`original` is in file order), for records."""
     declared = _declared(spec)
     values = ", ".join(f"nullif(trim({position[c]}), '')" if c in position else "NULL" for c in declared)
     before = con.execute(f"SELECT count(*) FROM {m.source}").fetchall()[0][0]
     con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, {line}{', ' + values if values else ''} FROM {relation}")
+    order = {c: i for i, c in enumerate(original)}
     for column in declared:
         if column in original:
             con.execute(
-                "INSERT INTO _record_keys SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM _record_keys WHERE source = ? AND column_name = ?)",
-                [m.source, column, original[column], m.source, column],
+                "INSERT INTO _record_keys SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM _record_keys WHERE source = ? AND column_name = ?)",
+                [m.source, column, original[column], order[column], m.source, column],
             )
     return con.execute(f"SELECT count(*) FROM {m.source}").fetchall()[0][0] - before
 
 
 def record_sql(con: duckdb.DuckDBPyConnection, profile: Profile, view: str, alias: str | None = None) -> str:
     """SQL for a row's source record as JSON text: the declared columns under the names the
-    file gave them (a fhir view carries its own `_record`)."""
+    file gave them, in the file's order (a person reads the record against their file, and a
+    totals row's label is its first cell: rows.pass_over_non_records), the declared columns
+    the file lacks after them; a fhir view carries its own `_record`. The order is the first
+    file's of the source read in the load."""
     prefix = f"{alias or view}."
     if view not in profile.sources:
         return f"{prefix}_record"
-    keys = dict(con.execute("SELECT column_name, original FROM _record_keys WHERE source = ?", [view]).fetchall())
-    pairs = [f"{_text(keys.get(c, c))}, {prefix}\"{c}\"" for c in _declared(profile.sources[view])]
+    found = con.execute("SELECT column_name, original, position FROM _record_keys WHERE source = ?", [view]).fetchall()
+    keys, place = {c: o for c, o, _ in found}, {c: p for c, _, p in found}
+    declared = _declared(profile.sources[view])
+    ordered = sorted(declared, key=lambda c: (0, place[c]) if c in place else (1, declared.index(c)))
+    pairs = [f"{_text(keys.get(c, c))}, {prefix}\"{c}\"" for c in ordered]
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "'{}'"
 
 
