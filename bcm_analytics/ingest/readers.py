@@ -93,6 +93,7 @@ class SourceFile:
     rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/sources.py)
     sheet: str | None = None  # xlsx: the sheet read (recorded in meta.load_log.read_options)
     header_line: int = 1  # CSV: the line holding the column names (below a title, lines above it are passed over)
+    labels: dict[str, str] = field(default_factory=dict, compare=False)  # canonical column -> the file's own name for it, where it differs
 
     @property
     def extra_columns(self) -> list[str]:
