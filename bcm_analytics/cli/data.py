@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_rep
 from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
 from bcm_analytics.models.marts import resolve_definitions, resolve_rules
+from bcm_analytics.months import add_months, month_end
 from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 
 
@@ -42,6 +44,19 @@ def generate(out_dir: Path, patients: int, months: int, start: str, seed: int) -
     click.echo(f"generated {out_dir} in {summary.seconds:.1f} s; _answer_key/ holds what was planted (not an export)")
     click.echo(f"its payer names are mapped to payer classes in {rules}: after `bcm load {out_dir}`, "
                f"run `bcm build --rules {rules}` (names the shipped rules do not know bill as commercial)")
+    if note := _months_after_today(start, months):
+        click.echo(f"note: {note}", err=True)
+
+
+def _months_after_today(start: str, months: int) -> str | None:
+    """The generator writes every day of every month it is asked for, and `bcm load` sets a date
+    after today aside as a typo: say so now, not when part of the program is in the quarantine."""
+    last = add_months(date.fromisoformat(f"{start}-01"), months - 1)
+    today = date.today()
+    if month_end(last) <= today:
+        return None
+    return (f"the program runs to {last:%Y-%m}, past today ({today}): `bcm load` sets dates after today aside as in "
+            f"the future; --start {add_months(today.replace(day=1), -months):%Y-%m} ends it last month")
 
 
 def names(columns: list[str], shown: int = 12) -> str:
