@@ -579,3 +579,16 @@ def test_a_profiles_totals_row_is_passed_over_whatever_order_the_profile_lists_t
     assert (result.rows_loaded, result.rows_passed_over) == (2, 1)
     record = with_patient.execute("SELECT record FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
     assert list(json.loads(record)) == ["MRN", "Insurance", "Enrolled", "DOB", "PCP NPI"]
+
+
+def test_reasons_name_a_column_as_a_plain_exports_header_writes_it(with_patient, tmp_path):
+    """A canonical file whose header writes 'Patient ID' and 'Minutes' loads as bcm's names, and a
+    set-aside row's reason named patient_id and minutes: a person looks for the file's words."""
+    header = "Entry ID,Patient ID,Staff Role,Service Date,Minutes,activity_type\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", header + "E1,P1,bhcm,2025-02-10,lots,outreach\n"
+                                                                      "E2,,bhcm,2025-02-11,30,outreach\n"))
+    assert [q[2] for q in quarantined(with_patient, result.load_id)] == [
+        "Minutes [minutes] 'lots' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h",
+        "Patient ID [patient_id] is empty but required"]
+    same = load_file(with_patient, write(tmp_path, "time_logs_2.csv", LOGS + "E3,P1,bhcm,2025-02-12,lots,outreach\n"))
+    assert quarantined(with_patient, same.load_id)[0][2].startswith("minutes 'lots' is not a duration")

@@ -41,7 +41,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, table_for
+from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, own_names, table_for
 
 LINE, RECORD = "_line", "_record"
 
@@ -83,6 +83,7 @@ def describe(source: ArrowSource) -> SourceFile:
     header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD))
     _check_header(path, spec, header)
     table = source.rows.rename_columns([n if n in (LINE, RECORD) else normalise_column(n) for n in names])
-    labels = {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}
+    labels = own_names([n for n in names if n not in (LINE, RECORD)], spec)  # a workbook's header ...
+    labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
     return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=None, rows=table,
                       sheet=source.sheet, labels=labels)
