@@ -329,7 +329,8 @@ def run_cli(*args):
 def test_bcm_audit_writes_the_index_and_says_where(synthetic, tmp_path):
     result = run_cli("--db", synthetic, "--month", "2026-02", "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    assert re.search(r"\d+ audit packet\(s\) for \d+ patient\(s\) \(2026-02..2026-02\): .*index.html", result.output)
+    assert re.search(r"\d+ audit packet\(s\) for \d+ patient\(s\) \(2026-02..2026-02, bcm-default [^)]+ \+ program_rules\): "
+                     r".*index.html", result.output)
     assert (tmp_path / "out" / "index.html").exists()
     assert "claim lines are loaded" not in result.output, "the synthetic claims cover every month"
 

@@ -45,7 +45,7 @@ def test_billing_csv_writes_lines_and_a_sibling_unbilled_file(db, tmp_path):
     for column in ("episode_id", "month_type", "countable_minutes", "payer", "billing_provider_npi", "expected_amount", "ruleset"):
         assert column in lines
     unbilled = pd.read_csv(tmp_path / "lines_unbilled.csv", dtype=str)
-    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("B", "99492", "26.0")]
+    assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("B", "99492", "26")]
     assert "1 billing line(s) for 1 patient-month(s), expected $145.00" in result.output
     assert "'Acme' (1 patients)" in result.output
 
@@ -167,6 +167,72 @@ def test_without_rules_billing_and_reconcile_use_the_rules_the_store_was_built_w
     reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-01", "--out", str(tmp_path / "r.csv")])
     assert reconciled.exit_code == 0, reconciled.output
     assert "missed_billing" not in reconciled.output and "missed revenue $0.00" in reconciled.output
+
+
+def test_bcm_build_keeps_the_program_file_itself_when_it_extends_another(db, tmp_path):
+    """A program's file that `extends:` a state's ruleset (or its own base file) is the store's
+    own, not the file it extends: the store kept the second file of the chain, so later commands
+    billed under the base alone (here counting A's assessment minutes again) and called the file
+    given to build "rules other than the store's"."""
+    from bcm_analytics.cli.marts import build
+
+    (tmp_path / "base_rules.yaml").write_text("payer_names: {acme: medicare}\n")
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("extends: base_rules.yaml\nsettings: {countable_activities: [treatment_planning]}\n")
+    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
+
+    billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0, billed.output
+    assert "0 billing line(s)" in billed.output and "+ base_rules + program_rules" in billed.output
+    assert "rules other than the store's" not in billed.output
+
+
+def test_a_store_whose_own_rules_file_is_gone_refuses_rather_than_bill_by_the_defaults(db, tmp_path):
+    """The file `bcm build --rules` made the store's own, moved away: every command billed under
+    the shipped rules (A's January 99492 back, the program's payer names unmapped), and its note
+    called them "rules other than the store's", which no one had asked for."""
+    from bcm_analytics.cli import cli
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("settings: {countable_activities: [treatment_planning]}\n")
+    assert CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(rules)]).exit_code == 0
+    rules.rename(tmp_path / "moved.yaml")
+    gone = (f"Error: {rules}: the store's own rules file (set by `bcm build --rules`) is not there any more: "
+            "put it back, or give its new place with `bcm build --rules FILE`")
+    for command in (["billing", "--month", "2025-01", "--out", str(tmp_path / "lines.csv")],
+                    ["reconcile", "--month", "2025-01", "--out", str(tmp_path / "r.csv")], ["build"],
+                    ["load", str(write_csv(tmp_path / "feb" / "time_logs.csv", [
+                        {"entry_id": "9", "patient_id": "A", "staff_id": "S", "staff_role": "bhcm",
+                         "service_date": "2025-02-03", "minutes": "20", "activity_type": "assessment"}]))]):
+        result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+        assert (result.exit_code, result.output.strip()) == (1, gone), command
+    assert not (tmp_path / "lines.csv").exists()
+    con = connect(db)
+    assert con.execute("SELECT count(*) FROM staging.time_logs WHERE entry_id = '9'").fetchall() == [(0,)]  # nothing loaded
+    con.close()
+    moved = CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(tmp_path / "moved.yaml")])
+    assert moved.exit_code == 0, moved.output
+    assert "0 billing line(s)" in run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv").output
+
+
+def test_build_reconcile_worklist_and_audit_say_which_rules_they_used(db, tmp_path):
+    """`bcm billing` named its ruleset; `bcm build --rules` (which makes a file the store's own),
+    `bcm reconcile`, the worklist and `bcm audit` said nothing of the rules they judged by."""
+    from bcm_analytics.cli import cli
+    from bcm_analytics.config.rules import load_rules
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("ruleset: acme\nversion: '3'\nsettings: {max_99494_units: 2}\n")
+    ruleset = load_rules(rules).id
+    assert ruleset.endswith(" + acme 3")
+    built = CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(rules)])
+    assert f"  billing rules {ruleset} ({rules}); outcome definitions " in built.output
+    for command, said in (
+            (["reconcile", "--month", "2025-01", "--out", str(tmp_path / "r.csv")], f"finding(s) for 2025-01..2025-01 ({ruleset}): "),
+            (["billing", "--worklist", "--out", str(tmp_path / "w.csv")], f"of their next code on 2025-02-03 ({ruleset}): "),
+            (["audit", "--month", "2025-01", "--out", str(tmp_path / "audit")], f"(2025-01..2025-01, {ruleset}): ")):
+        result = CliRunner().invoke(cli, [*command, "--db", str(db)])
+        assert result.exit_code == 0 and said in result.output, (command, result.output)
 
 
 def test_a_month_without_minutes_is_told_apart_from_a_quiet_month(db, tmp_path):

@@ -335,6 +335,23 @@ def test_payer_names_map_case_insensitively_and_unmapped_names_bill_as_commercia
     assert list(billing_lines(con, "2025-01", rules=mapped).payer_class) == ["medicare", "medicaid"]
 
 
+def test_a_payer_name_in_the_program_rules_that_no_patient_has_is_warned_of(program, tmp_path):
+    # "Blue Shield  PPO" (two spaces) gave G2214 to no one: the store's Blue Shield PPO stayed as the
+    # earlier line mapped it, so no 'not mapped' warning showed the slip
+    from bcm_analytics.billing.engine import warnings
+
+    con = program([patient("A", payer="Blue Shield PPO"), patient("B", payer="Medicare")],
+                  [entry("a", "A", "2025-01-05", 20), entry("b", "B", "2025-01-05", 20)])
+    assert not [w for w in warnings(con) if "no patient's payer" in w]  # the shipped names (Medicaid, Commercial) are no program's to check
+    typo = rules_file(tmp_path, "payer_names:\n  ' blue shield ppo ': commercial\n  Medicare: medicare\n"
+                                "  Blue Shield  PPO: {payer_class: commercial, settings: {bills_g2214: true}}\n"
+                                "  Aetna Better Health: medicaid\n")
+    assert warnings(con, typo) == [
+        "payer names in the rules file that no patient's payer matches: 'aetna better health', 'blue shield  ppo' "
+        "(the store has 'Blue Shield PPO'); their class and settings apply to no one: check the spelling under payer_names"]
+    assert list(billing_lines(con, "2025-01", rules=typo).patient_id) == ["B"]
+
+
 def test_each_lines_evidence_adds_up_to_its_countable_minutes(program):
     con = program(
         [patient("A"), patient("B")],
@@ -365,6 +382,16 @@ def test_near_threshold_worklist(program):
     assert list(zip(wide.patient_id, wide.month_type, wide.next_code, wide.minutes_needed)) == [
         ("S", "subsequent", "99494 x1", 2), ("R", "subsequent", "99493", 3), ("U", "initial", "99492", 12),
         ("T", "initial", "G2214", 16)]
+
+
+def test_the_near_threshold_worklist_names_each_patients_clinic(program):
+    """The list read clinic 'PP' or 'FQ', ids a care manager or finance lead does not know the
+    clinics by: it gives the clinic's name beside the id."""
+    con = program([patient("R"), patient("Q", clinic="FQ")],
+                  [entry("r1", "R", "2025-02-05", 28), entry("q1", "Q", "2025-02-05", 28)])
+    worklist = near_threshold(con, date(2025, 2, 20), margin=60).set_index("patient_id")
+    assert list(worklist.loc[["Q", "R"], "clinic_name"]) == ["Health center", "Practice"]
+    assert list(worklist.columns[:3]) == ["care_manager_id", "clinic_id", "clinic_name"]
 
 
 def test_materialize_writes_marts_idempotently(program):

@@ -154,6 +154,54 @@ def test_a_fee_file_with_a_mistake_is_refused(tmp_path):
         rules.fees()
 
 
+def test_a_fee_file_no_rule_would_read_is_refused_not_ignored(tmp_path):
+    # a file named for a class the rules do not have, or a fee for a code they never bill, was
+    # read by nothing: the class's lines were priced at its parent's (shipped) rates without a word
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    header = "code,effective_from,effective_to,amount,source,verified\n"
+    (fees / "blueshield_2026.csv").write_text(header + "99492,2026-01-01,2026-12-31,150,contract,true\n")
+    rules = load_rules(write(tmp_path, "fee_schedules: fees\npayer_classes: {blue_shield: {extends: commercial}}\n"))
+    with pytest.raises(RulesError) as refused:
+        rules.fees()
+    assert str(refused.value) == (f"{fees / 'blueshield_2026.csv'}: no payer class named 'blueshield' in the rules "
+                                  "(did you mean 'blue_shield'?); a fee schedule file is named <payer class>_<year>.csv")
+    (fees / "blueshield_2026.csv").rename(fees / "blue_shield_2026.csv")
+    (fees / "blue_shield_2026.csv").write_text(header + "99492,2026-01-01,2026-12-31,150,contract,true\n"
+                                                        "G0512,2026-01-01,2026-12-31,150,contract,true\n"
+                                                        "9949,2026-01-01,2026-12-31,50,contract,true\n")
+    with pytest.raises(RulesError) as refused:
+        rules.fees()
+    assert str(refused.value) == (f"{fees / 'blue_shield_2026.csv'}: line 4.code: 9949 is not a code the rules bill or "
+                                  "recognise (claim_codes): correct the code, or remove the line")
+    (fees / "blue_shield_2026.csv").write_text(header + "99492,2026-01-01,2026-12-31,150,contract,true\n"
+                                                        "G0512,2026-01-01,2026-12-31,150,contract,true\n")
+    fees_read = rules.fees().to_pandas()  # G0512 prices a claim billed with it (reconciliation)
+    own = fees_read[(fees_read.payer_class == "blue_shield") & (fees_read.valid_from.astype(str) >= "2026-01-01")]
+    assert set(own.code) == {"99492", "G0512"}
+
+
+def test_a_fee_file_with_days_between_two_amounts_of_a_code_is_refused(tmp_path):
+    # a mid-year amendment typed from 2026-08-01 instead of 2026-07-01: July's lines had no amount,
+    # and only a line falling there ever said so ("no fee for 99492 in 2026"), naming no file
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    header = "code,effective_from,effective_to,amount,source,verified,billing_setting\n"
+    (fees / "commercial_2026.csv").write_text(header + "99492,2026-01-01,2026-06-30,140,contract,true,\n"
+                                                       "99492,2026-08-01,2026-12-31,150,amendment,true,\n"
+                                                       "G2214,2026-07-01,2026-12-31,45,amendment,true,\n")
+    rules = load_rules(write(tmp_path, "fee_schedules: fees\n"))
+    with pytest.raises(RulesError) as refused:
+        rules.fees()
+    assert str(refused.value) == (
+        f"{fees / 'commercial_2026.csv'}: line 3: no amount for 99492 (every setting) from 2026-07-01 to 2026-07-31, "
+        "between line 2 and this one: make effective_from the day after the earlier line's effective_to")
+    (fees / "commercial_2026.csv").write_text(header + "99492,2026-01-01,2026-06-30,140,contract,true,\n"
+                                                       "99492,2026-07-01,2026-12-31,150,amendment,true,\n"
+                                                       "G2214,2026-07-01,2026-12-31,45,amendment,true,\n")
+    assert len(rules.fees().to_pandas().query("payer_class == 'commercial' and code == '99492'")) > 2  # a code may start mid-year
+
+
 def test_missing_rules_file_is_refused(tmp_path):
     with pytest.raises(RulesError, match="cannot be read"):
         load_rules(tmp_path / "nope.yaml")

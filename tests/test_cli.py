@@ -142,3 +142,19 @@ def test_generate_says_which_files_are_exports_and_how_to_use_its_rules_file(tmp
     assert listed[4:] and all(name.startswith("_answer_key/") and (out / name).is_file() for name in listed[4:])
     rules = out / "program_rules.yaml"
     assert rules.is_file() and f"bcm build --rules {rules}" in result.output
+    assert "past today" not in result.output  # 2024-01, the default start
+
+
+def test_generate_says_when_its_months_run_past_today(tmp_path):
+    """`bcm generate --start 2025-01 --months 30` wrote months to come without a word, and `bcm load`
+    set 90 of 204 patients aside as dated in the future."""
+    from datetime import date
+
+    from bcm_analytics.months import add_months
+
+    this_month = date.today().replace(day=1)
+    start = add_months(this_month, -2)
+    result = run("generate", "--out", tmp_path / "p", "--patients", 10, "--months", 4, "--start", f"{start:%Y-%m}")
+    assert result.exit_code == 0, result.output
+    assert f"the program runs to {add_months(this_month, 1):%Y-%m}, past today ({date.today()})" in result.output
+    assert f"--start {add_months(this_month, -4):%Y-%m} ends it last month" in result.output

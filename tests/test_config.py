@@ -72,6 +72,53 @@ def test_a_duplicate_key_is_refused_not_silently_replaced(tmp_path):
     assert refusal(RulesError, load_rules, path) == f"{path}: line 3: not valid YAML: duplicate key 'max_99494_units'"
 
 
+def test_a_date_written_twice_once_in_quotes_is_refused_not_silently_replaced(tmp_path):
+    # both read 2026-07-01: the checked mapping kept only the second, so commercial patients billed G0512
+    path = write(tmp_path, "payer_classes:\n  commercial:\n    periods:\n      physician_practice:\n"
+                           "        cocm: {2021-01-01: cocm_cpt, \"2021-01-01\": cocm_g0512}\n"
+                           "    settings_from:\n      2026-07-01: {bills_g2214: true}\n      '2026-07-01 ': {max_99494_units: 2}\n")
+    assert refusal(RulesError, load_rules, path) == f"{path}: line 5: not valid YAML: duplicate key '2021-01-01'"
+    path.write_text("settings_from:\n  2026-07-01: {bills_g2214: true}\n  '2026-07-01 ': {max_99494_units: 2}\n")
+    assert refusal(RulesError, load_rules, path) == f"{path}: line 3: not valid YAML: duplicate key '2026-07-01 '"
+    path.write_text("settings_from:\n  2026-07-01: {bills_g2214: true}\n  2026-07-01: {max_99494_units: 2}\n")
+    assert refusal(RulesError, load_rules, path) == f"{path}: line 3: not valid YAML: duplicate key 2026-07-01"
+
+
+def test_two_spellings_of_one_payer_name_in_a_file_are_refused(tmp_path):
+    path = write(tmp_path, "payer_names:\n  Aetna: commercial\n  'aetna ': medicaid\n")
+    assert refusal(RulesError, load_rules, path) == (
+        f"{path}: payer_names: 'aetna ' and 'Aetna' are the same payer (names are matched ignoring case and surrounding "
+        "spaces): keep one of the two")
+    path.write_text("payer_names:\n  'Aetna ': medicaid\n")  # a program's file may still re-map a shipped name
+    assert load_rules(path).payer_names["aetna"] == "medicaid"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_rules_file_saved_as_utf16_is_refused_as_such_not_called_binary(tmp_path, encoding):
+    path = tmp_path / "program.yaml"
+    path.write_bytes("payer_names:\n  Blue Shield PPO: commercial\n".encode(encoding))
+    assert refusal(RulesError, load_rules, path) == (
+        f"{path}: not a rules file as bcm reads it: saved as UTF-16 (Unicode) text; save it as UTF-8")
+
+
+@pytest.mark.parametrize("encoding, expected", [
+    ("cp1252", "not a fee schedule: byte 102 is not UTF-8 text; save it as UTF-8"),
+    ("utf-16", "not a fee schedule as bcm reads it: saved as UTF-16 (Unicode) text; save it as UTF-8 "
+               "(in Excel: Save As, CSV UTF-8)"),
+])
+def test_a_fee_schedule_in_another_encoding_is_refused_in_one_line(tmp_path, encoding, expected):
+    # Excel on Windows saves "CSV" as cp1252 (the dash) or "Unicode text" as UTF-16: the user saw
+    # "unexpected error (UnicodeDecodeError), a bug in bcm"
+    fees = tmp_path / "fees"
+    fees.mkdir()
+    (fees / "medicare_2026.csv").write_bytes(("code,effective_from,effective_to,amount,source,verified\n"
+                                              "99492,2026-01-01,2026-12-31,150.5,contract 7 \u2013 2026,true\n").encode(encoding))
+    rules = load_rules(write(tmp_path, "fee_schedules: fees\n"))
+    with pytest.raises(RulesError) as refused:
+        rules.fees()
+    assert str(refused.value) == f"{fees / 'medicare_2026.csv'}: {expected}"
+
+
 def test_rules_digest_follows_content_not_file_name_or_key_order(tmp_path):
     one = write(tmp_path, "payer_names: {Acme: medicaid}\nsettings: {max_99494_units: 2}\n", "one.yaml")
     two = write(tmp_path, "settings:\n  max_99494_units: 2\npayer_names:\n  ACME : medicaid\n", "two.yaml")

@@ -535,3 +535,60 @@ def test_a_record_is_never_taken_for_a_totals_row(with_patient, tmp_path):
     assert [(line, status) for line, status in with_patient.execute(
         "SELECT line_number, status FROM meta.quarantine WHERE load_id = ? ORDER BY 1", [result.load_id]).fetchall()] \
         == [(3, "open"), (5, "open"), (6, "open")]
+
+
+def test_a_totals_line_shorter_than_the_header_is_passed_over_a_short_record_never(with_patient, tmp_path):
+    """'Total,204' under a nine-column header: DuckDB cannot split it into the header's fields,
+    and it was set aside as a CSV error ('the line has fewer fields than the header'), open every
+    month, while the same count written full width was passed over. A short line is judged as a
+    full-width row is: a totals word first, numbers or nothing after it, nothing below it but
+    other totals lines. A short record, or a short totals line with records after it, stays a
+    line to fix."""
+    text = LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\nE2,P1,bhcm,2025-02-11,20,outreach\nTotal,\"1,050\"\nCount: 2\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over) == (4, 2, 2, 2)
+    assert [line for line, _ in passed_over(with_patient, result.load_id)] == [4, 5]
+    assert "('Total' | '1,050')" in passed_over(with_patient, result.load_id)[0][1]
+    assert "2 totals rows below the records, passed over" in summary_line(path, result)
+    # a truncated record at the end, and a short totals line with a record after it: CSV errors to fix
+    text = LOGS + "E3,P1,bhcm,2025-02-12,30,outreach\nTotal,30\nE4,P1,bhcm,2025-02-13,30,outreach\nE5,P1,bhcm\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert result.rows_passed_over == 0
+    assert with_patient.execute("SELECT line_number, status, failed_checks FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
+                                [result.load_id]).fetchall() == [(3, "open", ["csv: missing columns"]), (5, "open", ["csv: missing columns"])]
+
+
+def test_a_profiles_totals_row_is_passed_over_whatever_order_the_profile_lists_the_columns_in(with_patient, tmp_path):
+    """The same roster ending 'Total,2' had its totals row passed over through a profile listing
+    mrn first, and set aside to fix ('payer is empty but required; enrollment_date is empty ...')
+    through one listing the columns in another order: the record a profile kept was in the
+    profile's order, and its first cell (a totals row's label) was not the file's first. The
+    record keeps the file's order, as a person reads it against the file."""
+    from pathlib import Path
+
+    from bcm_analytics.ingest.profiles import load, load_export, map_export
+
+    lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
+    text = (lakeside / "lakeside.yaml").read_text()
+    listed = "columns: [mrn, insurance, pcp_npi, dob, enrolled]"
+    assert listed in text
+    profile = write(tmp_path, "reordered.yaml", text.replace(listed, "columns: [insurance, enrolled, mrn, pcp_npi, dob]"))
+    roster = write(tmp_path / "export", "roster.csv", (lakeside / "roster.csv").read_text() + "Total,2\n")
+    [(_, result)] = list(load_export(with_patient, map_export(load(profile), [roster])))
+    assert (result.rows_loaded, result.rows_passed_over) == (2, 1)
+    record = with_patient.execute("SELECT record FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall()[0][0]
+    assert list(json.loads(record)) == ["MRN", "Insurance", "Enrolled", "DOB", "PCP NPI"]
+
+
+def test_reasons_name_a_column_as_a_plain_exports_header_writes_it(with_patient, tmp_path):
+    """A canonical file whose header writes 'Patient ID' and 'Minutes' loads as bcm's names, and a
+    set-aside row's reason named patient_id and minutes: a person looks for the file's words."""
+    header = "Entry ID,Patient ID,Staff Role,Service Date,Minutes,activity_type\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", header + "E1,P1,bhcm,2025-02-10,lots,outreach\n"
+                                                                      "E2,,bhcm,2025-02-11,30,outreach\n"))
+    assert [q[2] for q in quarantined(with_patient, result.load_id)] == [
+        "Minutes [minutes] 'lots' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h",
+        "Patient ID [patient_id] is empty but required"]
+    same = load_file(with_patient, write(tmp_path, "time_logs_2.csv", LOGS + "E3,P1,bhcm,2025-02-12,lots,outreach\n"))
+    assert quarantined(with_patient, same.load_id)[0][2].startswith("minutes 'lots' is not a duration")

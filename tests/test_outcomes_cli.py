@@ -204,3 +204,18 @@ def test_months_whose_scores_are_not_loaded_are_a_warning(store, load_rows, tmp_
     result = run("--db", tmp_path / "test.duckdb", "--out", tmp_path / "o.csv")
     assert result.exit_code == 0, result.output
     assert "warning: no scores are loaded for 2025-02 to 2025-03, though time is logged in them" in result.output
+
+
+def test_without_definitions_outcomes_use_the_ones_the_store_was_built_with(db, tmp_path):
+    """`bcm build --definitions` makes a file the store's own; `bcm outcomes` without the option
+    measured by the shipped definitions instead (P1's score of 3 a remission), named them, and
+    called the store's own "outcome definitions other than the store's"."""
+    definitions = tmp_path / "program_definitions.yaml"
+    definitions.write_text("version: acme-1\noutcome: {remission_below: 3}\n")
+    built = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "test.duckdb"), "--definitions", str(definitions)])
+    assert built.exit_code == 0, built.output
+    result = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "out.csv")
+    assert result.output.startswith(f"as of 2025-12-31, definitions acme-1 (bcm_analytics/config/definitions.yaml + {definitions})")
+    assert "other than the store's" not in result.output
+    frame = pd.read_csv(tmp_path / "out.csv").set_index("patient_id")
+    assert frame.loc["P1", "latest_score"] == 3 and not frame.loc["P1", "remission"]

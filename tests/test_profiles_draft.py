@@ -233,3 +233,17 @@ def test_an_ehr_rosters_primary_payer_drafts_as_payer(tmp_path):
     table, matches = choose_table(path, names)
     assert table == "patients"
     assert {m.column: (m.original, m.how) for m in matches if m.source}["payer"] == ("Primary Payer", "synonym")
+
+
+def test_an_ehr_encounter_export_drafts_its_encounter_id_and_date_time(tmp_path):
+    """An EHR's encounter list (Encounter ID, Encounter Date/Time, Encounter Type) drafted
+    entry_id as TODO and service_date from 'Encounter Type' ('CHECK: did you mean service_date?':
+    'encounter_type' is as close a spelling of 'encounter_date' as the date column's own name),
+    leaving the date column unread."""
+    names = ["Encounter ID", "Patient MRN", "Encounter Date/Time", "Duration", "Encounter Type", "Staff", "Staff Role"]
+    table, matches = choose_table(write(tmp_path, "encounters_2025-11.csv", ",".join(names) + "\n"), names)
+    assert table == "time_logs"
+    got = {m.column: (m.original, m.how) for m in matches if m.source}
+    assert got["entry_id"] == ("Encounter ID", "synonym")
+    assert got["service_date"] == ("Encounter Date/Time", "synonym")
+    assert "Encounter Type" not in {original for original, _ in got.values()}

@@ -218,3 +218,42 @@ def test_a_profile_load_of_a_sheet_names_the_sheet_in_the_quarantine_list(tmp_pa
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(Path(r["source_file"]).name, r["sheet"], r["line_number"]) for r in rows] == [("treatment_logs_feb.xlsx", "Logs", "2")]
+
+
+def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_path):
+    """A data manager fixing an EHR export was told 'entry_id is empty' and 'patient_id ... is not
+    in the patients exports' while the file's columns are 'Visit #' and 'MRN': bcm's names, which
+    the file nowhere has. Reasons name the file's column, bcm's in brackets, also when a waiting
+    row is judged again."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(
+        "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+        ",A-100,06/01/2025,45,Intake,jdoe,LCSW,\n"
+        "1002,A-100,13/01/2025,twenty,Phone f/u,jdoe,LCSW,\n"
+        "1005,A-102,03/02/2025,25,Phone f/u,jdoe,LCSW,\n")
+    profile = load(lakeside / "lakeside.yaml")
+    list(load_export(store, map_export(profile, [lakeside / "roster.csv", tmp_path / "visits.csv"])))
+    assert quarantine(store) == [
+        ("time_logs", "visits.csv", 2, "open", "Visit # [entry_id] is empty but required"),
+        ("time_logs", "visits.csv", 3, "open", "Mins [minutes] 'twenty' is not a duration: write minutes (90 or 12.5), "
+                                               "H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h"),
+        ("time_logs", "visits.csv", 4, "waiting", "MRN [patient_id] 'A-102' is not in the patients exports (yet); "
+                                                  "the row waits and is admitted when the patient arrives"),
+    ]
+    # A-102 arrives enrolled after the visit: the row is judged again, admitted with a warning named as the file names it.
+    (tmp_path / "roster_march.csv").write_text("MRN,Insurance,Enrolled,DOB,PCP NPI\nA-102,Medicare,01/03/2025,14/03/1951,1234567893\n")
+    list(load_export(store, map_export(profile, [tmp_path / "roster_march.csv"])))
+    assert quarantine(store)[2][3] == "admitted"
+    assert store.execute("SELECT line_number, reason FROM meta.row_warnings").fetchall() == [
+        (4, "Visit Date [service_date] 2025-02-03 is before the patient's enrollment_date 2025-03-01")]
+
+
+def test_a_profile_load_records_the_encoding_of_the_file_it_read(store, tmp_path):
+    """meta.load_log had no encoding for a load through a profile (a plain load records it): a
+    steward tracing a wrong character in a name could not tell how the file had been read."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_bytes("Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+                                          "1001,A-100,06/01/2025,45,Intake,jdoe,LCSW,caf\u00e9\n".encode("cp1252"))
+    list(load_export(store, map_export(load(lakeside / "lakeside.yaml"), [lakeside / "roster.csv", tmp_path / "visits.csv"])))
+    assert store.execute("SELECT regexp_replace(source_file, '^.*/', ''), encoding FROM meta.load_log ORDER BY load_id").fetchall() == [
+        ("roster.csv", "utf-8"), ("visits.csv", "cp1252")]

@@ -192,6 +192,26 @@ def test_duplicate_claim_and_wrong_npi_in_one_month(program):
                                   "rebill under the treating practitioner.")
 
 
+def test_a_duplicate_with_another_charge_puts_the_later_lines_charge_at_stake(program):
+    """99492 billed on C1 at $145 and again on C2 at $200: the duplicate to void is C2's line, so
+    $200 is at stake (it read $172.50, the two charges' average, on no line of any remittance);
+    three lines on one claim and another: the two later lines' $145 + $150. A later line with no
+    charge is priced at the fee."""
+    con = program([patient("A"), patient("B"), patient("C")],
+                  [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40), minutes("C", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145), claim("C2", "A", "2025-01-31", "99492", charge=200),
+                   claim("B1", "B", "2025-01-31", "99492", charge=100), claim("B1", "B", "2025-01-31", "99492", line=2, charge=145),
+                   claim("B2", "B", "2025-01-31", "99492", charge=150),
+                   claim("D1", "C", "2025-01-31", "99492", charge=300),
+                   {**claim("D2", "C", "2025-01-31", "99492"), "charge_amount": ""}])
+    rows = findings(con, "2025-01").query("finding == 'duplicate_claim'").set_index("patient_id")
+    assert list(rows.loc[["A", "B", "C"], "amount_at_stake"]) == [200, 145 + 150, 145]
+    assert rows.loc["A", "explanation"] == (
+        "99492 is billed 2 times for 2025-01 (claims C1, C2); the earliest line stands: void the later line.")
+    assert rows.loc["B", "explanation"] == (
+        "99492 is billed 3 times for 2025-01 (claims B1, B2); the earliest line stands: void the later lines.")
+
+
 def test_wrong_billing_npi_on_a_supported_claim(program):
     con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
                   [claim("C1", "A", "2025-01-31", "99492", npi=OTHER_NPI, charge=145)])
@@ -251,6 +271,20 @@ def test_unknown_patient(program):
         ("A9", "unknown_patient", "compliance", "99493", 134)]
 
 
+def test_an_unknown_patients_month_carries_its_claims_billed_and_paid_as_the_months_totals_count_them(program):
+    """A claim for a patient not in the registry counts in the month's billed and paid (the page, the
+    workbook's by_month); its finding left the month's billed and paid empty, so the findings CSV's
+    month columns added up to $134 and $90 less than the page said."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145, paid=130),
+                   claim("C9", "A9", "2025-01-31", "99493", charge=134),
+                   claim("C8", "A9", "2025-01-31", "99494", line=2, charge=56, status="denied")])
+    rows = findings(con, "2025-01").drop_duplicates(["patient_id", "service_month"]).set_index("patient_id")
+    assert list(rows.loc["A9", ["month_billed_amount", "month_paid_amount"]]) == [134, 90]
+    month = monthly_totals(con, "2025-01").iloc[0]
+    assert (rows.month_billed_amount.sum(), rows.month_paid_amount.sum()) == (month.billed_amount, month.paid_amount)
+
+
 def test_codes_that_are_not_cocm_are_recognised_not_reconciled(program):
     """Digital mental health (G0553) is not CoCM, and E/M 99213 is not reconciled (it is an initiating
     visit). The APCM behavioral add-ons are reconciled since issue 10: the add-on without an APCM base
@@ -301,7 +335,7 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     queue = list(book["work queue"].values)
-    assert [(r[1], r[2], r[8]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
+    assert [(r[1], r[2], r[9]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
     sheet = load_workbook(path)["work queue"]  # the columns finance fills in: a due date typed in reads as a date
     due = queue[0].index("due") + 1
     column = sheet.column_dimensions[sheet.cell(1, due).column_letter]
@@ -437,7 +471,7 @@ def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_dupli
     assert rows.loc[("A", "99494"), "explanation"] == "99494 x2 billed as the 120 countable minutes support."
     assert list(rows.loc[[("R", "99494"), ("D", "99494")], "amount_at_stake"]) == [112, 56]
     assert rows.loc[("R", "99494"), "explanation"] == (
-        "99494 is billed 2 times for 2025-01 (claims R1, R2); void the duplicate line(s).")
+        "99494 is billed 2 times for 2025-01 (claims R1, R2); the earliest line stands: void the later line.")
 
 
 def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_months_totals(program):

@@ -40,6 +40,26 @@ def test_file_parameters_are_read_relative_to_where_bcm_runs(small_store, tmp_pa
     assert "Billing reconciliation" in html
 
 
+def test_reports_without_rules_or_definitions_use_the_stores_own(small_store, tmp_path):
+    """`bcm build --rules/--definitions` make files the store's own; the billing, time and outcome
+    pages rendered without the parameter used the shipped ones instead (the page said
+    "bcm-default 2026.12" where `bcm reconcile` judged by the program's rules)."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+
+    (tmp_path / "acme.yaml").write_text("ruleset: acme\nversion: '3'\npayer_names:\n  Medicare: medicaid\n")
+    (tmp_path / "acme_defs.yaml").write_text("version: acme-defs-1\noutcome: {remission_below: 3}\n")
+    built = CliRunner().invoke(cli, ["build", "--db", str(small_store), "--rules", str(tmp_path / "acme.yaml"),
+                                     "--definitions", str(tmp_path / "acme_defs.yaml")])
+    assert built.exit_code == 0, built.output
+    for name in ("billing_reconciliation", "time_allocation"):
+        html = render_report(name, small_store, {"start_month": "2025-01"}, tmp_path / f"{name}.html").read_text()
+        assert "bcm-default 2026.12 + acme 3" in html, name
+    html = render_report("caseload_outcomes", small_store, {"start_month": "2025-01"}, tmp_path / "co.html").read_text()
+    assert "acme-defs-1" in html
+
+
 def test_a_run_that_fails_in_a_cell_is_kept_privately_for_whoever_fixes_it(small_store, tmp_path, monkeypatch):
     """The one line hides quoted values, a column's name with them ("KeyError: '…'"), so the
     failing run is kept, 0600 in the log folder, with the name the fix needs; a run that

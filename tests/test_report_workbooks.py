@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -49,8 +50,8 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
     assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     rows = list(book["work queue"].values)
     header = rows[0]
-    assert header[:9] == ("severity", "finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer",
-                          "codes", "amount_at_stake")
+    assert header[:10] == ("severity", "finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id",
+                           "payer", "codes", "amount_at_stake")
     assert header[-4:] == ("status", "owner", "notes", "due")
     work = [dict(zip(header, r)) for r in rows[1:-1]]
     assert [(w["finding"], w["patient_id"]) for w in work] == [
@@ -60,18 +61,19 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
     assert work[1]["amount_at_stake"] == 120.13, "amounts rounded to cents"
     assert work[2]["codes"] == "expected 99494"
     assert "C" not in {w["patient_id"] for w in work}, "info notes are not work"
+    assert {w["clinic_name"] for w in work} == {"Practice"}, "the clinic by its name beside its id (PP)"
 
 
 def test_cells_are_typed_for_excel(finance):
     book, values = finance
     queue = book["work queue"]
-    month, amount = queue["D2"], queue["I2"]
+    month, amount = queue["D2"], queue["J2"]  # J: amount_at_stake, after clinic_name
     assert isinstance(month.value, dt.datetime) and month.value.day == 1 and month.number_format == "yyyy-mm"
     assert amount.number_format == '"$"#,##0.00'
     last = queue.max_row
-    assert queue.cell(last, 1).value == "total" and queue.cell(last, 9).value.startswith("=SUBTOTAL(109,I2:I")
-    cached = values["work queue"].cell(last, 9).value
-    assert cached == pytest.approx(sum(r[8] for r in list(book["work queue"].values)[1:-1]))
+    assert queue.cell(last, 1).value == "total" and queue.cell(last, 10).value.startswith("=SUBTOTAL(109,J2:J")
+    cached = values["work queue"].cell(last, 10).value
+    assert cached == pytest.approx(sum(r[9] for r in list(book["work queue"].values)[1:-1]))
     months = book["by_month"]
     assert months["A2"].number_format == "yyyy-mm" and months["B2"].number_format == '"$"#,##0.00'
     assert months.cell(months.max_row, 1).value == "total"
@@ -101,6 +103,7 @@ def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)
     assert [(r[0], r[1]) for r in info[1:]] == [("missing_consent", "C")]
+    assert dict(zip(info[0], info[1]))["clinic_name"] == "Practice"
 
 
 # --- care-team worklists --------------------------------------------------------------------
@@ -363,3 +366,24 @@ def test_the_about_sheet_says_how_many_days_each_list_is_counted_over(store, loa
         "Not improving 70+ days after baseline and no psychiatric case review in the last 45 days")
     assert about["sheet overdue_score"].startswith("No PHQ-9/GAD-7 score in the last 30 days")
     assert about["sheet overdue_score"].endswith("(or none since enrolment) (1 patient)")  # it read '(1 patients)'
+
+
+def test_a_csv_writes_minutes_as_numbers_and_dollars_with_their_cents(tmp_path):
+    """Minutes are DECIMAL(18,4) in the marts: bcm billing's CSV read 105.0000 minutes, 26.0 minutes
+    short and $144.90 as 144.9. Both writers (a query, a frame) write 105, 14.5, 26 and 144.90; a
+    Parquet file holds the minutes as a float column, not as Python Decimal objects."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_table
+
+    con = duckdb.connect()
+    sql = ("SELECT * FROM (VALUES (105.0000::DECIMAL(18,4), 26.0::DOUBLE, 144.9::DOUBLE, 2),"
+           " (14.5000::DECIMAL(18,4), 0.875::DOUBLE, -0.0001::DOUBLE, 1)) t(countable_minutes, minutes_short, expected_amount, units)")
+    expected = "countable_minutes,minutes_short,expected_amount,units\n105,26,144.90,2\n14.5,0.875,0.00,1\n"
+    path, _ = write_query(Query(con, sql, {}), tmp_path / "q.csv")
+    assert path.read_text() == expected
+    frame = write_table(con.sql(sql).df(), tmp_path / "f.csv")
+    assert frame.read_text() == expected
+    parquet, _ = write_query(Query(con, sql, {}), tmp_path / "q.parquet")
+    assert pd.read_parquet(parquet).countable_minutes.tolist() == [105.0, 14.5]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bcm_analytics.config.files import nearest
 from bcm_analytics.models import Marts, Query, current, refresh
 from bcm_analytics.months import as_date, month_start
 
@@ -122,6 +123,7 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
         listed = ", ".join(f"'{p}' ({n:,} patients)" for p, _, n in unmapped)
         out.append(f"payer names not mapped to a payer class, billed as {unmapped[0][1]}: {listed}; "
                    "map them under payer_names in a rules file (--rules)")
+    out += _payer_names_of_no_patient(marts)
     no_rule = marts.query(
         f"""SELECT p.payer_class || '/' || p.billing_setting || '/' || p.program, count(DISTINCT (e.patient_id, e.service_month)),
                   strftime(min(e.service_month), '%Y-%m'), strftime(max(e.service_month), '%Y-%m')
@@ -145,6 +147,22 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
     for payer_class, code, year, n in no_fee:
         out.append(f"no fee for {code} in {year} ({payer_class}): expected_amount is empty on {n:,} line(s)")
     return out
+
+
+def _payer_names_of_no_patient(marts: Marts) -> list[str]:
+    """A payer name the program's rules file writes that no patient's payer matches (matched
+    ignoring case and surrounding spaces): a misspelling ("Blue Shield  PPO") leaves the payer
+    its earlier class and settings, which no other warning shows when that payer is mapped."""
+    stored = dict(marts.query(
+        "SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM marts.billing_patients GROUP BY ALL").fetchall())
+    unused = [n for n in marts.rules.program_payer_names if n not in stored]
+    if not stored or not unused:
+        return []
+    def named(name):
+        near = nearest(name, list(stored))
+        return f"'{name}'" + (f" (the store has '{stored[near]}')" if near else "")
+    return [f"payer names in the rules file that no patient's payer matches: {', '.join(named(n) for n in unused)}; "
+            "their class and settings apply to no one: check the spelling under payer_names"]
 
 
 def _no_consent(marts: Marts, months: dict) -> list[str]:

@@ -50,7 +50,7 @@ def audit(db: Path, start, end, patient: str | None, out_dir: Path, rules_file) 
     finally:
         con.close()
     who = f" for patient {patient}" if patient else f" for {run.patients:,} patient(s)"
-    click.echo(f"{run.packets:,} audit packet(s){who} ({start}..{end}): {run.index}")
+    click.echo(f"{run.packets:,} audit packet(s){who} ({start}..{end}, {marts.rules.id}): {run.index}")
     if not run.packets:
         click.echo("no billed or expected patient-month in that period; the index says so")
     warn(gap)

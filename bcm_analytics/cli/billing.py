@@ -130,7 +130,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             query = b.near_threshold_query(marts, as_of, margin)
             _, rows = write_query(query, out, sheet="near_threshold")
             day = as_of or marts.as_of
-            click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day}: {out}")
+            click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day} ({marts.rules.id}): {out}")
             note_as_of_past_the_data(con, day, "minutes logged since are not in the store, so a patient they bring "
                                                "near a code is not listed")
             start = end = day  # the warnings of the open month
@@ -200,7 +200,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
         money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced"]].sum()
-        click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end}: {out}")
+        click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end} ({marts.rules.id}): {out}")
         if counts:
             click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
         _note_months_without_minutes(marts, start, end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -11,9 +12,12 @@ from tqdm import tqdm
 
 from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
+from bcm_analytics.config.files import ConfigError
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_replaces, discover, load_paths
 from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
+from bcm_analytics.models.marts import resolve_definitions, resolve_rules
+from bcm_analytics.months import add_months, month_end
 from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 
 
@@ -40,6 +44,19 @@ def generate(out_dir: Path, patients: int, months: int, start: str, seed: int) -
     click.echo(f"generated {out_dir} in {summary.seconds:.1f} s; _answer_key/ holds what was planted (not an export)")
     click.echo(f"its payer names are mapped to payer classes in {rules}: after `bcm load {out_dir}`, "
                f"run `bcm build --rules {rules}` (names the shipped rules do not know bill as commercial)")
+    if note := _months_after_today(start, months):
+        click.echo(f"note: {note}", err=True)
+
+
+def _months_after_today(start: str, months: int) -> str | None:
+    """The generator writes every day of every month it is asked for, and `bcm load` sets a date
+    after today aside as a typo: say so now, not when part of the program is in the quarantine."""
+    last = add_months(date.fromisoformat(f"{start}-01"), months - 1)
+    today = date.today()
+    if month_end(last) <= today:
+        return None
+    return (f"the program runs to {last:%Y-%m}, past today ({today}): `bcm load` sets dates after today aside as in "
+            f"the future; --start {add_months(today.replace(day=1), -months):%Y-%m} ends it last month")
 
 
 def names(columns: list[str], shown: int = 12) -> str:
@@ -118,6 +135,11 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
         check_one_copy(db, files, options)
     created = not Path(db).exists()
     con = connect(db, timezone=timezone)
+    try:
+        resolve_rules(con, None), resolve_definitions(con, None)  # the marts' files, before a row loads
+    except ConfigError:
+        con.close()
+        raise
     results = []
     sizes = {p: p.stat().st_size if p.is_file() else 0 for p in files}
     bar = tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)

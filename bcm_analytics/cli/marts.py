@@ -28,6 +28,7 @@ def build(db: Path, rules_file: Path | None, definitions: Path | None, full: boo
     from bcm_analytics.config.definitions import load_definitions
     from bcm_analytics.config.rules import RulesError, load_rules
     from bcm_analytics.models import refresh
+    from bcm_analytics.models.marts import resolve_definitions, resolve_rules
     from bcm_analytics.warehouse import close_after_writing, connect
 
     require_store(db)
@@ -44,7 +45,10 @@ def build(db: Path, rules_file: Path | None, definitions: Path | None, full: boo
         if full:
             con.execute("DROP TABLE IF EXISTS meta.marts_manifest")
         report = refresh(con, rules, defs, progress=lambda line: click.echo(f"  {line}"))
+        rules, defs = resolve_rules(con, rules), resolve_definitions(con, defs)  # what the marts were built with
         close_after_writing(con)
     finally:
         con.close()
     click.echo(f"marts of {db} up to date: {marts_summary(report)} in {time.perf_counter() - started:.1f} s")
+    click.echo(f"  billing rules {rules.id} ({', '.join(str(p) for p in rules.files[1:]) or 'shipped'}); "
+               f"outcome definitions {defs.version} ({defs.source})")

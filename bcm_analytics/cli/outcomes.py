@@ -60,7 +60,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
             check_suffix(path)
         if worklists:
             check_suffix(worklists, (".xlsx",))
-        defs = load_definitions(definitions)
+        defs = load_definitions(definitions) if definitions else None  # None: the store's own (bcm build)
     except (ValueError, OSError) as e:
         fail(str(e))
     started = time.perf_counter()
@@ -75,6 +75,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         fail(str(e))
     if measures:
         _check_period(run, start_month, end_month)
+    defs = run.definitions
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
     if run.marts.note:
         click.echo(f"note: {run.marts.note}", err=True)

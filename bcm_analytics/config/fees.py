@@ -10,6 +10,7 @@ one holds for every setting. See fee_schedules/README.md.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
-from bcm_analytics.config.files import Strict, explain
+from bcm_analytics.config.files import Strict, explain, nearest, read_text
 from bcm_analytics.config.rules import SETTINGS, RulesError
 from bcm_analytics.config.tables import from_rows
 
@@ -66,16 +67,15 @@ class FeeRow(Strict):
 
 
 def _read_fee_file(path: Path, payer_class: str, year: int) -> list[dict]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        missing = [c for c in COLUMNS if c not in header]
-        if missing:
-            raise RulesError(path, "header", f"missing column(s): {', '.join(missing)}")
-        unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
-        if unknown:
-            raise RulesError(path, "header", f"unknown column {unknown[0]!r}; expected: {', '.join(COLUMNS + OPTIONAL)}")
-        return [_fee_row(path, line, raw, payer_class, year) for line, raw in enumerate(reader, start=2)]
+    reader = csv.DictReader(io.StringIO(read_text(path, RulesError, "fee schedule", "CSV"), newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise RulesError(path, "header", f"missing column(s): {', '.join(missing)}")
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL]
+    if unknown:
+        raise RulesError(path, "header", f"unknown column {unknown[0]!r}; expected: {', '.join(COLUMNS + OPTIONAL)}")
+    return [_fee_row(path, line, raw, payer_class, year) for line, raw in enumerate(reader, start=2)]
 
 
 def _fee_row(path: Path, line: int, raw: dict, payer_class: str, year: int) -> dict:
@@ -109,10 +109,17 @@ def _files(dirs: tuple[Path, ...]) -> dict[tuple[str, int], Path]:
     return found
 
 
-def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> pa.Table:
+def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None], codes: set[str] | None = None) -> pa.Table:
     """Every class's fees per year and billing setting: its own file, else the file of the
-    class it extends."""
+    class it extends. A file for no payer class of the rules, or (given `codes`, every code the
+    rules bill or recognise) a fee for another code, is refused: it would never be read."""
     files = _files(dirs)
+    for (payer_class, _), path in files.items():
+        if payer_class not in class_parents:
+            near = nearest(payer_class, list(class_parents))
+            hint = f"did you mean {near!r}?" if near else f"the rules' classes: {', '.join(class_parents)}"
+            raise RulesError(path, "", f"no payer class named {payer_class!r} in the rules ({hint}); a fee schedule "
+                                       "file is named <payer class>_<year>.csv")
     years = sorted({year for _, year in files})
     rows = []
     for payer_class in class_parents:
@@ -123,6 +130,10 @@ def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None]) -> p
             if owner is not None:
                 rows += _read_fee_file(files[(owner, year)], payer_class, year)
     _check_overlaps(rows)
+    for r in rows:
+        if codes is not None and r["code"] not in codes:
+            raise RulesError(r["fee_file"], f"line {r['line']}.code", f"{r['code']} is not a code the rules bill or "
+                                                                      "recognise (claim_codes): correct the code, or remove the line")
     return from_rows(rows, FEE_SCHEMA)  # without the line, which the schema does not name
 
 
@@ -141,3 +152,21 @@ def _check_overlaps(rows: list[dict]) -> None:
                     setting = b["billing_setting"] or a["billing_setting"] or "every setting"
                     raise RulesError(b["fee_file"], f"line {b['line']}",
                                      f"two amounts for {code} ({setting}) in force on {b['valid_from']} (also line {a['line']})")
+    _check_gaps(rows)
+
+
+def _check_gaps(rows: list[dict]) -> None:
+    """A file that prices a code (for a setting) on two stretches of its year with days between
+    them leaves those days without a fee: a month ending there bills an empty amount. A code may
+    start or stop within the year; it may not pause."""
+    by_code: dict[tuple[str, str, str | None], list[dict]] = {}
+    for r in rows:
+        by_code.setdefault((r["fee_file"], r["code"], r["billing_setting"]), []).append(r)
+    for (path, code, setting), group in by_code.items():
+        group.sort(key=lambda r: r["valid_from"])
+        for a, b in zip(group, group[1:]):
+            if b["valid_from"] > a["valid_to"]:
+                raise RulesError(path, f"line {b['line']}",
+                                 f"no amount for {code} ({setting or 'every setting'}) from {a['valid_to']} to "
+                                 f"{b['valid_from'] - timedelta(days=1)}, between line {a['line']} and this one: "
+                                 "make effective_from the day after the earlier line's effective_to")

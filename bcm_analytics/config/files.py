@@ -10,6 +10,7 @@ not end up on a screen or in a log.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import hashlib
 import json
@@ -50,13 +51,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+    """Two keys are the same key when they read the same once checked: a date written plain and
+    one written in quotes (2026-07-01 and "2026-07-01") are one date to the models, which would
+    keep the second without a word."""
     loader.flatten_mapping(node)
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
+        same = _text(key).strip() if isinstance(key, (str, date)) else key
+        if same in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {_short(key)}", key_node.start_mark)
-        seen.add(key)
+        seen.add(same)
     return loader.construct_mapping(node, deep=deep)
 
 
@@ -70,16 +75,7 @@ def read_yaml(path: Path, error: type[ConfigError], what: str) -> dict:
     """
     if path.suffix.lower() not in YAML_SUFFIXES:
         raise error(path, "", f"not a {what}: expected a YAML file ending in .yaml or .yml")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise error(path, "", f"cannot be read ({e.strerror})") from None
-    if b"\x00" in raw:
-        raise error(path, "", f"not a {what}: it is a binary file, not YAML text")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise error(path, "", f"not a {what}: byte {e.start + 1} is not UTF-8 text; save it as UTF-8") from None
+    text = read_text(path, error, what, "YAML")
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as e:
@@ -91,6 +87,35 @@ def read_yaml(path: Path, error: type[ConfigError], what: str) -> dict:
     if not isinstance(data, dict):
         raise error(path, "", f"not a {what}: expected a mapping of keys to values, found {_kind(data)}")
     return data
+
+
+def read_text(path: Path, error: type[ConfigError], what: str, kind: str) -> str:
+    """A configuration file's text (UTF-8, with or without a byte-order mark), or `error` in one
+    line saying how to save it: a file saved as UTF-16 (Excel's and Notepad's "Unicode") is text,
+    and is not called binary. `kind` names the text expected ("YAML", "CSV")."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise error(path, "", f"cannot be read ({e.strerror})") from None
+    if _utf16(raw):
+        excel = " (in Excel: Save As, CSV UTF-8)" if kind == "CSV" else ""
+        raise error(path, "", f"not a {what} as bcm reads it: saved as UTF-16 (Unicode) text; save it as UTF-8{excel}")
+    if b"\x00" in raw:
+        raise error(path, "", f"not a {what}: it is a binary file, not {kind} text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise error(path, "", f"not a {what}: byte {e.start + 1} is not UTF-8 text; save it as UTF-8") from None
+
+
+def _utf16(raw: bytes) -> bool:
+    """UTF-16 text: a byte-order mark, or (without one) a zero byte beside every character of a
+    mostly-ASCII start, as a binary file does not have."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = raw[:256]
+    pairs = len(head) // 2
+    return pairs >= 4 and max(head[0::2].count(0), head[1::2].count(0)) >= 0.9 * pairs
 
 
 def _kind(value: Any) -> str:
@@ -259,7 +284,7 @@ def _text(part: Any) -> str:
 
 def _short(value: Any, limit: int = 40) -> str:
     """A value quoted in a message, cut short: a message must never reproduce a file's content."""
-    text = repr(value)
+    text = value.isoformat() if isinstance(value, date) else repr(value)
     return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 

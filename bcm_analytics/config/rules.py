@@ -290,11 +290,12 @@ class Rules:
     profiled_payers: tuple[str, ...] = ()  # lower-cased payer names with period rows of their own
     apcm_add_ons: pa.Table | None = None  # add-on code -> the code it mirrors, program, month type
     sources: tuple[dict, ...] = ()
+    program_payer_names: tuple[str, ...] = ()  # lower-cased payer names a program's own file writes (not shipped ones)
 
     def fees(self) -> pa.Table:
         from bcm_analytics.config.fees import load_fees
 
-        return load_fees(self.fee_dirs, self.class_parents)
+        return load_fees(self.fee_dirs, self.class_parents, {c for codes in self.claim_codes.values() for c in codes})
 
     def fee_schedule(self) -> pa.Table:
         """The fees as the engine reads them, without the file each row came from: a packaged
@@ -656,12 +657,25 @@ def _read_file(path: Path) -> dict:
     raw = read_yaml(path, RulesError, "rules file")
     checked = validate(RulesFile, raw, RulesError, lambda loc: path)
     data = checked.model_dump(exclude_unset=True)
+    _one_name_per_payer(path, data.get("payer_names") or {})
     if "fee_schedules" in data:
         folder = (path.parent / data["fee_schedules"]).resolve()
         if not folder.is_dir():
             raise RulesError(path, "fee_schedules", f"folder {folder} does not exist")
         data["fee_schedules"] = folder
     return data
+
+
+def _one_name_per_payer(path: Path, names: dict) -> None:
+    """Payer names are matched ignoring case and surrounding spaces, so two names of one file that
+    differ only so ("Aetna" and "aetna ") are one payer: the merge would keep the last unsaid."""
+    seen: dict[str, str] = {}
+    for name in names:
+        same = str(name).strip().lower()
+        if same in seen:
+            raise RulesError(path, "payer_names", f"{name!r} and {seen[same]!r} are the same payer (names are matched "
+                                                  "ignoring case and surrounding spaces): keep one of the two")
+        seen[same] = name
 
 
 def _chain(path: Path) -> list[tuple[Path, dict]]:
@@ -732,6 +746,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
         profiled_payers=profiled,
         apcm_add_ons=_apcm_add_ons(merged["code_sets"], origin),
         sources=tuple({**src, "file": p.name} for p, data in files for src in data.get("sources", [])),
+        program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
+                                          for name in _lower_names(data.get("payer_names"))})),
     )
 
 

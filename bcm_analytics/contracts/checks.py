@@ -17,6 +17,7 @@ from bcm_analytics.contracts.columns import (
     SPREADSHEET_ERRORS,
     TYPE_WORDS,
     TextOptions,
+    named,
     parsed_ok,
     problem,
     raw_name,
@@ -38,6 +39,7 @@ class RowCheck:
     severity: str = "reject"  # reject | warn
     waits_for: str | None = None  # failing only such checks, a row waits for that table
     kept_in: str | None = None  # ... and meanwhile sits in this table
+    columns: tuple[str, ...] = ()  # the table's columns the reason names (named as the file names them: TextOptions.labels)
 
 
 def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list[RowCheck]:
@@ -45,12 +47,13 @@ def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list
     for col in spec.columns:
         raw = raw_name(col.name)
         if col.required:
-            checks.append(RowCheck(f"{col.name} required", f"{raw} IS NOT NULL", sql_text(f"{col.name} is empty but required")))
+            checks.append(RowCheck(f"{col.name} required", f"{raw} IS NOT NULL", sql_text(f"{col.name} is empty but required"),
+                                   columns=(col.name,)))
         if col.type in TYPE_WORDS:
             readable = f"{raw} IS NULL OR {parsed_ok(col)}"
             if col.time_of:  # a clock time is readable alone: an unreadable date is its own column's fault
                 readable = f"CASE WHEN {readable} THEN true ELSE bcm_parse_time_of_day({raw}) IS NOT NULL END"
-            checks.append(RowCheck(f"{col.name} readable as {col.type}", readable, problem(col, options)))
+            checks.append(RowCheck(f"{col.name} readable as {col.type}", readable, problem(col, options), columns=(col.name,)))
     texts = [col.name for col in spec.columns if col.type in ("text", "term", "code")]
     return checks + ([spreadsheet_error_check(texts)] if texts else [])
 
@@ -69,7 +72,7 @@ def spreadsheet_error_check(columns: list[str]) -> RowCheck:
     reason = "CASE " + " ".join(
         f"WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + SPREADSHEET_ERROR_ADVICE)}"
         for c, test in holds.items()) + " END"
-    return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds.values())}, false)", reason)
+    return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds.values())}, false)", reason, columns=tuple(columns))
 
 
 # --- values -----------------------------------------------------------------------------
@@ -215,8 +218,14 @@ def reason_sql(template: str, as_written: frozenset[str] = frozenset()) -> str:
 
 def row_check(exp: Expectation) -> RowCheck:
     reason = exp.reason or f"{exp.name}: not met"
-    terms = frozenset(c.name for c in table_specs()[exp.table].columns if c.type == "term")
-    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms), exp.severity, exp.waits_for, exp.kept_in)
+    table_columns = table_specs()[exp.table].columns
+    terms = frozenset(c.name for c in table_columns if c.type == "term")
+    # The columns the sentence is about: those it quotes ({minutes}) and those the expectation judges.
+    kw = exp.kwargs
+    judged = [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *kw.get("column_list", [])]
+    about = set(re.findall(r"\{(\w+)\}", reason)) | {c for c in judged if c}
+    columns = tuple(c.name for c in table_columns if c.name in about)
+    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms), exp.severity, exp.waits_for, exp.kept_in, columns)
 
 
 def suite_row_checks(table: str) -> list[RowCheck]:
@@ -240,12 +249,14 @@ def _all_pass(numbers: list[int]) -> str:
     return " AND ".join(_passed(i) for i in numbers) or "true"
 
 
-def _failure_list(checks: list[tuple[int, RowCheck]], passed: str) -> str:
+def _failure_list(checks: list[tuple[int, RowCheck]], passed: str, labels: str = TextOptions.labels) -> str:
     """The checks a row fails, as a list; built only for rows that fail one (`passed` is false),
-    since most rows pass and a list of structs per row costs more than all the checks."""
+    since most rows pass and a list of structs per row costs more than all the checks. Each
+    reason names its columns as the file does (`labels`: TextOptions.labels)."""
     items = ", ".join(
         f"CASE WHEN NOT {_passed(i)} THEN {{'name': {sql_text(c.name)}, "
-        f"'reason': coalesce({c.reason}, {sql_text(c.name)}), 'waits': {'true' if c.waits_for else 'false'}}} END"
+        f"'reason': {named(f'coalesce({c.reason}, {sql_text(c.name)})', c.columns if labels != TextOptions.labels else (), labels)}, "
+        f"'waits': {'true' if c.waits_for else 'false'}}} END"
         for i, c in checks
     )
     if not items:
@@ -274,8 +285,8 @@ def checked_sql(table: str, texts: str, options: TextOptions = TextOptions()) ->
     passed = ", ".join(f"coalesce({c.passes}, false) AS {_passed(i)}" for i, c in checks)
     judged = (f"SELECT *, {_all_pass([i for i, _ in rejects])} AS _ok, NOT ({_all_pass([i for i, _ in warnings])}) AS _warned "
               f"FROM (SELECT *, {passed} FROM ({frame}))")
-    return (f"SELECT * EXCLUDE ({', '.join(_passed(i) for i, _ in checks)}), {_failure_list(rejects, '_ok')} AS _failures, "
-            f"{_failure_list(warnings, 'NOT _warned')} AS _warnings FROM ({judged})")
+    return (f"SELECT * EXCLUDE ({', '.join(_passed(i) for i, _ in checks)}), {_failure_list(rejects, '_ok', options.labels)} AS _failures, "
+            f"{_failure_list(warnings, 'NOT _warned', options.labels)} AS _warnings FROM ({judged})")
 
 
 # --- table expectations -------------------------------------------------------------------

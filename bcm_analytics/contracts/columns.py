@@ -43,11 +43,15 @@ class TextOptions:
     year_pivot: the year 2-digit years are read against (a profile's two_digit_year_pivot), or NULL
     decimal_comma: a list of the columns written with a decimal comma (in a ;-delimited file)
     day_first: a list of the date columns whose slash dates put the day first (14/02/2025)
+    labels: a JSON object naming the file's own column for each canonical column it calls otherwise
+        ({"entry_id": "Encounter ID"}: a profile's source column, a header that is not bcm's name), or NULL;
+        reasons name a column so: 'Encounter ID [entry_id] is empty but required'
     """
 
     year_pivot: str = "CAST(NULL AS INTEGER)"
     decimal_comma: str = "CAST([] AS VARCHAR[])"
     day_first: str = "CAST([] AS VARCHAR[])"
+    labels: str = "CAST(NULL AS JSON)"
 
     def comma(self, column: str) -> str:
         return f"list_contains({self.decimal_comma}, {sql_text(column)})"
@@ -56,6 +60,14 @@ class TextOptions:
         """The text of a date column as the readers take it: a day-first column's slash dates
         turned month first (03/02/2025 -> 02/03/2025), the rest as written."""
         return f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) ELSE {src} END"
+
+
+def named(reason: str, columns, labels: str) -> str:
+    """SQL: the reason sentence `reason` (SQL text) with each of `columns` named as the file names it
+    (TextOptions.labels), the first time it stands in the sentence (macros.sql: bcm_name_column)."""
+    for column in columns:
+        reason = f"bcm_name_column({reason}, {sql_text(column)}, {labels})"
+    return reason
 
 
 def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:

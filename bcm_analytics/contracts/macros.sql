@@ -32,3 +32,14 @@ CREATE OR REPLACE TEMP MACRO bcm_id_number(s) AS
 CREATE OR REPLACE TEMP MACRO bcm_show(x) AS
   coalesce(CASE WHEN typeof(x) = 'VARCHAR' THEN CAST(x AS VARCHAR)
                 ELSE regexp_replace(CAST(x AS VARCHAR), '\.0$', '') END, '(empty)');
+
+-- A reason sentence naming a column as the export's file names it: the first time `col` stands
+-- as a word in `t` it becomes the file's name with bcm's in brackets ('Encounter ID [entry_id] is
+-- empty'), when `labels` (a JSON object: canonical column -> the file's name for it) names one.
+-- A person fixing the export looks for the column under the name their file gives it. `t` is
+-- read once (without a label the name is replaced by itself): calls nest, one per column a
+-- reason names, and a macro reading its argument twice would double the SQL at each level.
+CREATE OR REPLACE TEMP MACRO bcm_name_column(t, col, labels) AS
+  regexp_replace(t, '(^|[^A-Za-z0-9_])' || col || '([^A-Za-z0-9_]|$)',
+                 '\1' || CASE WHEN (labels ->> col) IS NULL THEN col
+                               ELSE replace(labels ->> col, '\', '\\') || ' [' || col || ']' END || '\2');

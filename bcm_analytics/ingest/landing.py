@@ -8,6 +8,7 @@ to the checks as `_raw_<column>` texts (the temp view _text).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,10 +166,16 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
     record = "CAST(_record AS VARCHAR)" if src.in_memory and "_record" in src.rows.column_names else "CAST(NULL AS VARCHAR)"
     con.execute(
         f"CREATE TEMP VIEW _text AS SELECT CAST({load_id} AS BIGINT) AS _load_id, {ty.sql_text(str(src.path))} AS _source_file, "
-        f"_rec, _line, {record} AS _record, {texts} FROM {landed.records}"
+        f"_rec, _line, {record} AS _record, {labels_sql(src)} AS _labels, {texts} FROM {landed.records}"
     )
     if landed.rejected:
         quarantine_rejects(con, load_id, src)
+
+
+def labels_sql(src: SourceFile) -> str:
+    """SQL: the file's own names for the canonical columns it calls otherwise (a JSON object,
+    TextOptions.labels; NULL when it uses bcm's names), for the reasons of its rows."""
+    return f"CAST({ty.sql_text(json.dumps(src.labels))} AS JSON)" if src.labels else "CAST(NULL AS JSON)"
 
 
 def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep_extra_columns: bool = False) -> bool:

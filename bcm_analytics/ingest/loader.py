@@ -58,7 +58,7 @@ class FileResult:
     header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
     replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
-    rows_passed_over: int = 0  # of rows_quarantined: totals rows below the records, no records (status 'passed_over')
+    rows_passed_over: int = 0  # of rows_quarantined: totals rows below the records (full or short lines), no records (status 'passed_over')
     rows_empty: int = 0  # of rows_quarantined: rows of empty cells (a CSV line of delimiters only), status 'passed_over'
 
     @property
@@ -192,9 +192,11 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     spec = src.table
     pivot = options.two_digit_year_pivot
     read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {}) \
-        | ({"header_line": src.header_line} if src.header_line > 1 else {}) | ({"day_first": landed.day_first} if landed.day_first else {})
+        | ({"header_line": src.header_line} if src.header_line > 1 else {}) | ({"day_first": landed.day_first} if landed.day_first else {}) \
+        | ({"columns": src.labels} if src.labels else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
-                       decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first))
+                       decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first),
+                       labels="_labels" if src.labels else TextOptions.labels)
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
     closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0
@@ -203,7 +205,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     rows.check(con, spec, text)
-    rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns))
+    short_totals = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
+                                              src.delimiter if src.format == "csv" and not src.in_memory else None)
     failed, waiting, totals, empty = rows.quarantine_failures(con, spec)
     like_known = rows.waiting_like_known(con, spec) if waiting else 0
     merged = rows.merge(con, spec)
@@ -217,7 +220,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
-        rows_passed_over=totals, rows_empty=empty,
+        rows_passed_over=totals + short_totals, rows_empty=empty,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

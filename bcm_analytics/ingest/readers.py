@@ -93,6 +93,7 @@ class SourceFile:
     rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/sources.py)
     sheet: str | None = None  # xlsx: the sheet read (recorded in meta.load_log.read_options)
     header_line: int = 1  # CSV: the line holding the column names (below a title, lines above it are passed over)
+    labels: dict[str, str] = field(default_factory=dict, compare=False)  # canonical column -> the file's own name for it, where it differs
 
     @property
     def extra_columns(self) -> list[str]:
@@ -113,6 +114,13 @@ class SourceFile:
 def normalise_column(name: str) -> str:
     """Column names match case-insensitively; spaces and dashes read as underscores."""
     return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().lower())
+
+
+def own_names(names, spec: TableSpec) -> dict[str, str]:
+    """The file's own name for each of bcm's columns it writes otherwise ('Patient ID' for
+    patient_id), for the reasons of its rows (SourceFile.labels)."""
+    return {normalise_column(n): n.strip().lstrip("\ufeff").strip() for n in names
+            if normalise_column(n) in spec.column_names and normalise_column(n) != n.strip()}
 
 
 def table_for(path: Path, table: str | None = None) -> TableSpec:
@@ -151,7 +159,7 @@ def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
         raise FileRefused(path, f"not a readable Parquet file ({_first_line(e)})") from None
     header = tuple(normalise_column(n[0]) for n in names)
     _check_header(path, spec, header)
-    return SourceFile(path, spec, "parquet", _sha256(path), header)
+    return SourceFile(path, spec, "parquet", _sha256(path), header, labels=own_names([n[0] for n in names], spec))
 
 
 def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
@@ -163,7 +171,8 @@ def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
     delimiter, names = split_header(head[at])
     header = tuple(normalise_column(h) for h in names)
     _check_header(path, spec, header)
-    return SourceFile(path, spec, "csv", facts.sha256, header, facts.encoding, delimiter, facts.newline, facts.lines, header_line=at + 1)
+    return SourceFile(path, spec, "csv", facts.sha256, header, facts.encoding, delimiter, facts.newline, facts.lines, header_line=at + 1,
+                      labels=own_names(names, spec))
 
 
 def head_lines(path: Path, codec: str) -> list[str]:

@@ -8,6 +8,7 @@ on the whole batch inside DuckDB.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -19,7 +20,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled", "_totals", "_like_known")
+               "_held", "_settled", "_totals", "_short_totals", "_like_known")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -100,7 +101,7 @@ IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(EMPTY_CHECK)})"
 PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
 
 
-def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
+def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None = None) -> int:
     """Tell the rows that are no records, among the rows of temp._checked that fail a check: the
     totals row below a file's records is the export's own count, and a row of empty cells a
     blank line; what they fail (payer is empty but required ...) is nothing a person can fix,
@@ -110,26 +111,44 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     record, read or rejected, comes after it) and its cells (`cells`, SQL over the landed record
     `r` of `records`: landing.cells_sql) are a totals word first and numbers or nothing after it;
     an empty row has no cell with a value. A record has dates, codes and words, and one that
-    passes its checks is loaded whatever it says."""
+    passes its checks is loaded whatever it says.
+
+    A CSV's totals line is often shorter than the header (`Total,204` under nine columns): DuckDB
+    cannot split it into the header's fields and the loader quarantined it as a CSV error, open
+    every month. With the file's `delimiter`, such a line (fewer fields, never more) is judged
+    the same way: a totals word first, numbers or nothing after it, no record below it. Returns
+    how many such lines were passed over (counted among the file's quarantined rows already)."""
     filled = "list_filter(_cells, lambda v: nullif(trim(v), '') IS NOT NULL)"
+    totals_shape = (f"regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i') "
+                    f"AND len(list_filter(_cells[2:], lambda v: nullif(trim(v), '') IS NOT NULL "
+                    f"AND NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0")
     con.execute(
         f"""CREATE TEMP TABLE _totals AS
         WITH failed AS (SELECT c._rec, c._line, {cells} AS _cells FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok)
         SELECT _rec, _line, {filled} AS _filled, len({filled}) = 0 AS _empty FROM failed
-        WHERE len({filled}) = 0
-           OR (regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i')
-               AND len(list_filter(_cells[2:], lambda v: nullif(trim(v), '') IS NOT NULL
-                                   AND NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0)"""
+        WHERE len({filled}) = 0 OR ({totals_shape})"""
     )
-    if not con.execute("SELECT count(*) FROM _totals").fetchall()[0][0]:
-        return
+    # Lines DuckDB set aside for having fewer fields than the header (and no other fault), split as the file is.
+    con.execute("CREATE TEMP TABLE _short_totals (logical BIGINT, physical BIGINT, _filled VARCHAR[])")
+    if delimiter is not None and con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]:
+        con.execute(
+            f"""INSERT INTO _short_totals
+            WITH short AS (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej GROUP BY line
+                           HAVING bool_and(error_type = 'MISSING COLUMNS')),
+                 split AS (SELECT s.logical, m.physical,
+                                  list_transform(regexp_extract_all(s.csv_line, {ty.sql_text(_csv_fields(delimiter))}, 1),
+                                                 lambda v: replace(trim(trim(v), '"'), '""', '"')) AS _cells
+                           FROM short s JOIN _rej_lines m USING (logical))
+            SELECT logical, physical, {filled} FROM split WHERE {totals_shape}"""
+        )
+    if not con.execute("SELECT (SELECT count(*) FROM _totals) + (SELECT count(*) FROM _short_totals)").fetchall()[0][0]:
+        return 0
     # A totals row is below every other row with a value (a row of empty cells after it, as Excel writes, is none).
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
-    con.execute(
-        f"""DELETE FROM _totals WHERE NOT _empty AND (
-              _line < (SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _totals))
-              OR _line < (SELECT coalesce(max(physical), 0) FROM _rej_lines))"""
-    )
+    last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _totals))"
+    last_rejected = "(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals))"
+    con.execute(f"DELETE FROM _totals WHERE NOT _empty AND (_line < {last_record} OR _line < {last_rejected})")
+    con.execute(f"DELETE FROM _short_totals WHERE physical < {last_record} OR physical < {last_rejected}")
     totals = (f"'not a record but the totals row the export writes below its records (' || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'): {PASSED_OVER_REASON}'")
@@ -140,6 +159,19 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
                                                 ELSE {{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {totals}, 'waits': false}} END]
         FROM _totals t WHERE c._rec = t._rec"""
     )
+    con.execute(
+        f"""UPDATE meta.quarantine q SET status = '{PASSED_OVER}', failed_checks = [{ty.sql_text(TOTALS_CHECK)}], reason = {totals}
+        FROM _short_totals t WHERE q.load_id = (SELECT any_value(_load_id) FROM _text) AND q.table_name = {ty.sql_text(spec.name)}
+          AND q.line_number = t.physical"""
+    )
+    return con.execute("SELECT count(*) FROM _short_totals").fetchall()[0][0]
+
+
+def _csv_fields(delimiter: str) -> str:
+    """A regular expression whose first group is each field of a CSV line (quoted fields whole:
+    "1,050" is one field)."""
+    d = "\\t" if delimiter == "\t" else re.escape(delimiter)
+    return f'(?:^|{d})("(?:[^"]|"")*"|[^{d}"]*)'
 
 
 def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int, int]:
@@ -170,8 +202,8 @@ def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
         return 0
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _like_known AS
-        SELECT c._load_id, c._line, p.patient_id AS known, p.others
-        FROM _checked c JOIN (SELECT bcm_id_number(patient_id) AS number, min(patient_id) AS patient_id, count(*) - 1 AS others
+        SELECT c._load_id, c._line, p.patient_id AS known, p.others, t._labels
+        FROM _checked c JOIN _text t USING (_rec) JOIN (SELECT bcm_id_number(patient_id) AS number, min(patient_id) AS patient_id, count(*) - 1 AS others
                               FROM staging.patients GROUP BY ALL) p ON p.number = bcm_id_number(c.patient_id)
         WHERE NOT c._ok AND {WAITS} AND p.number <> ''"""
     )
@@ -180,7 +212,8 @@ def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
         SET reason = q.reason || '; a loaded patient is ' || chr(39) || l.known || chr(39)
                      || CASE WHEN l.others > 0 THEN ' (and ' || l.others || ' more)' ELSE '' END
                      || ', the same id written another way (leading zeros dropped or .0 added by a spreadsheet?): '
-                     || 'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'
+                     || {ty.named("'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'",
+                                  ["patient_id"], "l._labels")}
         FROM _like_known l
         WHERE q.table_name = '{spec.name}' AND q.status = 'waiting' AND q.load_id = l._load_id AND q.line_number = l._line
           AND NOT contains(q.reason, '; a loaded patient is ')"""
@@ -266,8 +299,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         con.execute(
             f"""INSERT INTO meta.quarantine
             SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
-                   '{key} ' || r._key || ' appears again with different values (first at line ' || r._first_line
-                   || '); fix the export so each key appears once',
+                   {ty.named(f"'{key} ' || r._key", spec.key, "t._labels")} || ' appears again with different values (first at line '
+                   || r._first_line || '); fix the export so each key appears once',
                    {_source_record(spec, 't')}, 'open', now()
             FROM _repeats r JOIN _text t ON t._rec = r._rec
             WHERE NOT r._same"""
@@ -410,7 +443,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
                w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, {texts},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
-               coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first
+               coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first,
+               l.read_options -> 'columns' AS _labels
         FROM ({_waiting_rows(spec, stored_by)}) w
         LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
         [spec.name, before],
@@ -418,7 +452,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     if not con.execute("SELECT count(*) FROM _waiting").fetchall()[0][0]:
         return 0  # none whose key this load stored
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
-    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first"))  # each row as its load read it
+    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first",
+                                 labels="_labels"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS

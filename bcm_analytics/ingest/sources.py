@@ -25,19 +25,23 @@ header would), plus:
 - `_record` (text, optional): the source record as JSON text; the quarantine keeps it as the
   row's `record` instead of the canonical columns, so a person sees what their file said.
 
+`labels` names the source file's own column for canonical columns it calls otherwise
+({"entry_id": "Encounter ID"}): a quarantine reason then names the column as the file does
+("Encounter ID [entry_id] is empty but required"). `encoding` is recorded in meta.load_log.
+
 Any other column is an extra column, treated like an unknown CSV column. Values are judged
 exactly as CSV text is: trimmed, empty means missing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, table_for
+from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, own_names, table_for
 
 LINE, RECORD = "_line", "_record"
 
@@ -52,6 +56,8 @@ class ArrowSource:
     table: str
     format: str = "arrow"
     sheet: str | None = None  # the workbook sheet the rows were read from
+    labels: dict[str, str] = field(default_factory=dict, compare=False)  # canonical column -> the source file's name for it
+    encoding: str | None = None  # the source file's text encoding (recorded in meta.load_log), None for a workbook
 
 
 def describe(source: ArrowSource) -> SourceFile:
@@ -77,5 +83,7 @@ def describe(source: ArrowSource) -> SourceFile:
     header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD))
     _check_header(path, spec, header)
     table = source.rows.rename_columns([n if n in (LINE, RECORD) else normalise_column(n) for n in names])
-    return SourceFile(path, spec, source.format, source.sha256, header, encoding=None, delimiter=None, rows=table,
-                      sheet=source.sheet)
+    labels = own_names([n for n in names if n not in (LINE, RECORD)], spec)  # a workbook's header ...
+    labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
+    return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=None, rows=table,
+                      sheet=source.sheet, labels=labels)

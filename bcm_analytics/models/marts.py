@@ -26,8 +26,8 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics.config.definitions import Definitions, load_definitions
-from bcm_analytics.config.rules import Rules, as_rules, load_rules
+from bcm_analytics.config.definitions import Definitions, DefinitionsError, load_definitions
+from bcm_analytics.config.rules import Rules, RulesError, as_rules, load_rules
 from bcm_analytics.config.settings import load_settings
 from bcm_analytics.models.build import BuildReport, Progress, Target, build, data_version, input_digests, manifest
 from bcm_analytics.models.graph import downstream, models
@@ -86,10 +86,20 @@ def _settings(con) -> dict[str, str]:
         return {}
 
 
+def _store_file(con, name: str, error, option: str) -> Path | None:
+    """The rules or definitions file `bcm build` made the store's own. One moved or deleted since
+    is refused: computing under the shipped defaults instead would bill (or measure) by other
+    rules while the store says they are its own."""
+    path = _settings(con).get(name)
+    if path and not Path(path).is_file():
+        raise error(path, "", f"the store's own {option[2:]} file (set by `bcm build {option}`) is not there any more: "
+                              f"put it back, or give its new place with `bcm build {option} FILE`")
+    return Path(path) if path else None
+
+
 def _program_file(con) -> Path | None:
-    """The program rules file the store's marts were built with, while it still exists."""
-    path = _settings(con).get("rules_file")
-    return Path(path) if path and Path(path).is_file() else None
+    """The program rules file the store's marts were built with."""
+    return _store_file(con, "rules_file", RulesError, "--rules")
 
 
 def resolve_rules(con, rules: Rules | str | Path | None) -> Rules:
@@ -103,8 +113,7 @@ def resolve_definitions(con, definitions: Definitions | str | Path | None) -> De
     if isinstance(definitions, Definitions):
         return definitions
     if definitions is None:
-        stored = _settings(con).get("definitions_file")
-        definitions = stored if stored and Path(stored).is_file() else None
+        definitions = _store_file(con, "definitions_file", DefinitionsError, "--definitions")
     return load_definitions(definitions)
 
 
@@ -157,7 +166,7 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
     as_of = latest_data_date(con)
     report = build(con, _inputs_for(con, rules, definitions, as_of), progress=progress)
     con.execute(SETTINGS_SQL)
-    program_file = rules.files[1] if len(rules.files) > 1 else None
+    program_file = rules.files[-1] if len(rules.files) > 1 else None  # the file given, which extends the others
     con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('rules_file', ?)",
                 [str(Path(program_file).resolve()) if program_file else None])
     source = definitions.source.split(" + ")

@@ -130,12 +130,12 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
 def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     """The n findings with most dollars at stake: the first rows of the workbook's work queue
     (patient-level, so the page shows them without the patient: the workbook row says who)."""
-    queue = work_queue(recon.rows).head(n)
+    queue = work_queue(recon.rows, recon.clinic_names).head(n)
     return pd.DataFrame({
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
         "finding_label": queue["finding"].map(lambda f: FINDINGS.get(f, f)),
         "service_month": pd.to_datetime(queue["service_month"]),
-        "clinic": _or_blank_label(queue, "clinic_id").map(lambda c: recon.clinic_names.get(c, c)),
+        "clinic": _or_blank_label(queue, "clinic_name"),
         "codes": queue["codes"],
         "amount_at_stake": queue["amount_at_stake"],
     }).reset_index(drop=True)

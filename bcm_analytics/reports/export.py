@@ -32,6 +32,7 @@ SUFFIXES = (".csv", ".xlsx", ".parquet")
 NO_ROWS = "no rows: nothing matched for this period and selection"  # under the header of an empty sheet
 NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
+CSV_DOLLARS, CSV_NUMBER = "{:.2f}", "{:.15g}"  # a CSV's dollars and its other non-integer numbers (_csv_format)
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "timestamp": "yyyy-mm-dd hh:mm:ss", "rate": "0.0%",
                   "count": "#,##0", "decimal": "#,##0.0"}
 
@@ -57,7 +58,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> P
     path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame.to_csv(path, index=False)
+        _csv_numbers(frame).to_csv(path, index=False)
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)
     else:
@@ -77,9 +78,56 @@ def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int
     if suffix in (".csv", ".parquet"):
         fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
         fmt += ", USE_TMP_FILE false"  # into the private file itself, not a new one beside it
-        rows = query.con.execute(f"COPY ({query.sql}) TO '{_sql_path(path)}' (FORMAT {fmt})", query.params or None).fetchall()
+        rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO '{_sql_path(path)}' (FORMAT {fmt})",
+                                 query.params or None).fetchall()
         return path, rows[0][0] if rows else 0
     return path, write_query_sheets({sheet: query}, path)[sheet]
+
+
+def _file_select(query, suffix: str) -> str:
+    """The query as a CSV or Parquet file holds it. Minutes are DECIMAL(18,4) in the marts (a month's
+    total to the whole second), and CSV printed 14 minutes as 14.0000, a DOUBLE as 26.0 and $144.90
+    as 144.9: in a CSV, dollars read with their cents and other numbers as written (14, 14.5, 0.875),
+    the same text for a frame (_csv_numbers); in Parquet a DECIMAL becomes a DOUBLE, which pandas
+    reads as a number (a decimal column arrived as Python Decimal objects, dtype object)."""
+    described = query.con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", query.params or None).description
+    columns = []
+    for name, sql_type, *_ in described:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        sql_type = str(sql_type)
+        if not re.match(r"(FLOAT|DOUBLE|DECIMAL)\b", sql_type):
+            columns.append(quoted)
+        elif suffix == ".parquet":
+            columns.append(f"CAST({quoted} AS DOUBLE) AS {quoted}" if sql_type.startswith("DECIMAL") else quoted)
+        else:
+            number = f"CAST({quoted} AS DOUBLE)"
+            if _csv_format(str(name)) == CSV_DOLLARS:
+                number = f"CASE WHEN round({number}, 2) = 0 THEN 0.0 ELSE {number} END"  # never -0.00
+            columns.append(f"format('{_csv_format(str(name))}', {number}) AS {quoted}")
+    return f"SELECT {', '.join(columns)} FROM ({query.sql})"
+
+
+def _csv_format(column: str) -> str:
+    """How a CSV writes a column's non-integer numbers (DuckDB's format() and Python's str.format
+    read the same spec): dollars with their cents, anything else to 15 significant digits with no
+    trailing zeros."""
+    return CSV_DOLLARS if formats.kind(column) == "dollars" else CSV_NUMBER
+
+
+def _csv_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame's float columns as _file_select writes a query's to CSV."""
+    import pandas as pd  # a frame is written: pandas is loaded already
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            spec = _csv_format(str(col))
+            out[col] = out[col].astype(object).map(lambda v, spec=spec: None if pd.isna(v) else _csv_number(spec, float(v)))
+    return out
+
+
+def _csv_number(spec: str, value: float) -> str:
+    return spec.format(0.0 if spec == CSV_DOLLARS and round(value, 2) == 0 else value)  # never -0.00
 
 
 def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000) -> dict[str, int]:

@@ -29,9 +29,10 @@ from bcm_analytics.billing import evidence
 from bcm_analytics.billing.engine import billing_marts
 from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings, monthly_totals, months_without_claims
 from bcm_analytics.reports.export import Sheet, write_workbook
+from bcm_analytics.reports.page import clinic_names
 
 ACTIONABLE = ("revenue", "compliance")
-QUEUE_COLUMNS = ["severity", "finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "codes",
+QUEUE_COLUMNS = ["severity", "finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "codes",
                  "amount_at_stake", "explanation", "claim_ids", "status", "owner", "notes", "due"]
 
 
@@ -69,10 +70,19 @@ def _as_month(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01").dt.date
 
 
-def work_queue(rows: pd.DataFrame) -> pd.DataFrame:
+def with_clinic_names(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
+    """The rows with clinic_name beside clinic_id (the id where the export names none): the page and
+    the worklists name clinics, and an id alone (CL003) is not how finance knows them."""
+    out = rows.copy()
+    out.insert(list(out.columns).index("clinic_id") + 1, "clinic_name", out["clinic_id"].map(lambda c: names.get(c, c)))
+    return out
+
+
+def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
     """Findings that need work, most dollars at stake first (then revenue before compliance,
-    oldest month first), with the columns finance fills in left empty."""
-    work = rows[rows.severity.isin(ACTIONABLE)].copy()
+    oldest month first), with the clinics' names (`names`, clinic_id -> name) and the columns
+    finance fills in left empty."""
+    work = with_clinic_names(rows[rows.severity.isin(ACTIONABLE)], names)
     work["codes"] = codes(work)
     work["amount_at_stake"] = work["amount_at_stake"].round(2)
     work["_severity"] = work["severity"].map({s: i for i, s in enumerate(ACTIONABLE)})
@@ -93,7 +103,8 @@ def _evidence(con, start, end, rules) -> pd.DataFrame:
 def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Path:
     """Write the finance workbook for the service months start..end (see the module doc)."""
     rows = findings(con, start, end, rules)
-    queue = work_queue(rows)
+    names = clinic_names(con)
+    queue = work_queue(rows, names)
     queue["service_month"] = _as_month(queue["service_month"])
     table = summary(rows[rows.finding != "matched"])  # as the info sheet: a matched month is no finding to count
     table[["amount_at_stake", "counted_at_stake"]] = table[["amount_at_stake", "counted_at_stake"]].round(2)
@@ -104,9 +115,9 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     months[money] = months[money].round(2)
     # a month whose claims are not loaded reads all its expected lines as missed (the page's banner)
     months["claims_not_loaded"] = months["service_month"].isin(months_without_claims(billing_marts(con, rules), start, end))
-    info = rows[(rows.severity == "info") & (rows.finding != "matched")].copy()
+    info = with_clinic_names(rows[(rows.severity == "info") & (rows.finding != "matched")], names)
     info["service_month"] = _as_month(info["service_month"])
-    info = info[["finding", "patient_id", "service_month", "clinic_id", "care_manager_id", "payer", "explanation"]]
+    info = info[["finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "explanation"]]
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14, "status": 14, "due": 12}),
         "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",

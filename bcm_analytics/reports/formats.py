@@ -72,6 +72,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),
     "denied_amount": ("denied", "dollars"), "amount_at_stake": ("dollars at stake", "dollars"),
     "counted_at_stake": ("dollars at stake, a claim line once", "dollars"),
+    "month_expected_amount": ("expected, the month", "dollars"), "month_billed_amount": ("billed, the month", "dollars"),
+    "month_paid_amount": ("paid, the month", "dollars"),
     "due": ("due", "date"),  # the work queue's column finance fills in: a date typed there reads as one
     "patient_months": ("patient-months billed or expected", "count"), "reconciled_months": ("patient-months reconciled", "count"),
     "pct_reconciled": ("reconciled", "rate"), "months_with_revenue_finding": ("patient-months with missed revenue", "count"),

@@ -46,6 +46,8 @@ class TableRows:
     layers: list[pa.Table]
     sha256: list[str]
     sheet: str | None = None  # a workbook's sheet the rows come from (recorded in meta.load_log.read_options)
+    labels: dict[str, str] = field(default_factory=dict)  # canonical column -> the file's name for it (mapping.column_labels)
+    encoding: str | None = None  # the file's text encoding (recorded in meta.load_log)
 
     @property
     def rows(self) -> int:
@@ -101,8 +103,7 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
                 tables = mapping.map_tables(con, profile)
             except duckdb.Error as e:
                 raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
-            sheets = {str(r.path): r.sheet for r in reads if r.sheet}
-            rows = [r for t in tables for r in _table_rows(con, t, sheets)]
+            rows = [r for t in tables for r in _table_rows(con, profile, t, {str(r.path): r for r in reads})]
             files = [_file_use(con, profile, r) for r in reads]
         finally:
             con.close()
@@ -128,7 +129,7 @@ def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
         try:
             for layer, sha256 in zip(rows.layers, rows.sha256):
                 source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}",
-                                     sheet=rows.sheet)
+                                     sheet=rows.sheet, labels=rows.labels, encoding=rows.encoding)
                 results.append(load_file(con, source, options=options))
         except FileRefused as refused:
             yield rows, refused
@@ -208,9 +209,11 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         raise ProfileError(f"{profile.path}: {_first_line(e)}") from None
 
 
-def _table_rows(con: duckdb.DuckDBPyConnection, table: str, sheets: dict[str, str]) -> list[TableRows]:
-    """A table's mapped rows per source file, in layers; `sheets` names the sheet read of each workbook."""
+def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, reads: dict[str, sources.Read]) -> list[TableRows]:
+    """A table's mapped rows per source file, in layers, with what reading the file found (`reads`:
+    its sheet, encoding, the names it gives the columns)."""
     spec = table_specs()[table]
+    labels = mapping.column_labels(con, profile, table)
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall() if not r[0].startswith("_")]
     key = ", ".join(c for c in spec.key if c in cols) or "_record"
     con.execute(
@@ -227,7 +230,9 @@ def _table_rows(con: duckdb.DuckDBPyConnection, table: str, sheets: dict[str, st
             ).to_arrow_table()
             tables.append(rows)
             digests.append(_digest(table, layer, rows))
-        out.append(TableRows(Path(path), table, tables, digests, sheets.get(path)))
+        read = reads.get(path)
+        out.append(TableRows(Path(path), table, tables, digests, read.sheet if read else None,
+                             labels.get(read.source, {}) if read else {}, read.encoding if read else None))
     con.execute("DROP TABLE _layered")
     return out
 

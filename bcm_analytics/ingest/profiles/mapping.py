@@ -15,6 +15,7 @@ administration and instrument.
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
@@ -24,6 +25,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.profiles import sources
 from bcm_analytics.ingest.profiles.catalog import Loinc
 from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier
+from bcm_analytics.ingest.profiles.model import normalise as _normalise
 
 ITEMS = [str(i) for i in range(1, 10)]
 # Wall-clock readings a profile's time zone can turn into instants (the loader reads the same).
@@ -112,6 +114,49 @@ def map_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> list[str]:
         con.execute(f"CREATE OR REPLACE TABLE _out_{table} AS {' UNION ALL BY NAME '.join(selects)}")
         done.append(table)
     return done
+
+
+def column_labels(con: duckdb.DuckDBPyConnection, profile: Profile, table: str) -> dict[str, dict[str, str]]:
+    """Per source, the file's own name for each canonical column of `table` whose value is one
+    source column ('Encounter ID' for entry_id), as the file writes the name: quarantine reasons
+    name the column a person fixing the file sees. A constant, an expression over several
+    columns or LOINC-coded scores has no one column to name (the reason keeps bcm's name), and
+    neither has a column two maps of a source fill differently."""
+    found: dict[str, dict[str, str | None]] = {}
+    for m in profile.tables.get(table, []):
+        if m.from_ not in profile.sources:  # a flattened FHIR view: resources, not named columns
+            continue
+        names = dict(con.execute("SELECT column_name, original FROM _record_keys WHERE source = ?", [m.from_]).fetchall())
+        labels = found.setdefault(m.from_, {})
+        for canonical, c in m.columns.items():
+            read = _columns_read(con, c, m.from_)
+            label = names.get(read[0]) if len(read) == 1 else None
+            labels[canonical] = label if labels.get(canonical, label) == label else None
+    return {source: {c: n for c, n in labels.items() if n} for source, labels in found.items()}
+
+
+def _columns_read(con: duckdb.DuckDBPyConnection, column: ColumnSpec, source: str) -> list[str]:
+    """The source columns a canonical column's value is read from (DuckDB's parse of its SQL)."""
+    if column.column is not None:
+        return [_normalise(column.column)]
+    if column.sql is None:
+        return []
+    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [f"SELECT {column.sql}"]).fetchall()[0][0])
+    refs: list[list[str]] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("class") == "COLUMN_REF":
+                refs.append(node["column_names"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(tree)
+    read = {_normalise(r[-1]) for r in refs if len(r) == 1 or (len(r) == 2 and r[0] == source)}
+    return sorted(read) if len(read) == len(refs) else []  # a reference to another table's column: not one of the file's
 
 
 def source_of(profile: Profile, view: str) -> str:

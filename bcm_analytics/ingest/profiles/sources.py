@@ -51,6 +51,7 @@ class Read:
     sha256: str
     kinds: dict[str, int] = field(default_factory=dict)  # fhir: resources by type
     sheet: str | None = None  # xlsx: the sheet read (the one named, else the first visible one)
+    encoding: str | None = None  # csv, json: the file's text encoding (readers.scan), recorded in meta.load_log
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -82,7 +83,7 @@ def create_tables(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         else:
             cols = ", ".join(f'"{c}" VARCHAR' for c in _declared(spec))
             con.execute(f"CREATE TABLE {name} (_file VARCHAR, _line BIGINT{', ' + cols if cols else ''})")
-    con.execute("CREATE TABLE _record_keys (source VARCHAR, column_name VARCHAR, original VARCHAR)")
+    con.execute("CREATE TABLE _record_keys (source VARCHAR, column_name VARCHAR, original VARCHAR, position INTEGER)")
 
 
 def read(con: duckdb.DuckDBPyConnection, profile: Profile, m: Matched, folder: Path, sheet: str | None = None) -> Read:
@@ -119,28 +120,36 @@ def _check_columns(m: Matched, spec: SourceSpec, found: list[str], original: lis
 def _insert(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, relation: str, position: dict[str, str],
             original: dict[str, str], line: str = "_line") -> int:
     """Insert `relation` (columns named by `position`) into the source table; `line` is the SQL
-    of each record's line. Remembers the names the file gives the columns, for records."""
+    of each record's line. Remembers the names the file gives the columns and their order in it
+    (`original` is in file order), for records."""
     declared = _declared(spec)
     values = ", ".join(f"nullif(trim({position[c]}), '')" if c in position else "NULL" for c in declared)
     before = con.execute(f"SELECT count(*) FROM {m.source}").fetchall()[0][0]
     con.execute(f"INSERT INTO {m.source} SELECT {_text(str(m.path))}, {line}{', ' + values if values else ''} FROM {relation}")
+    order = {c: i for i, c in enumerate(original)}
     for column in declared:
         if column in original:
             con.execute(
-                "INSERT INTO _record_keys SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM _record_keys WHERE source = ? AND column_name = ?)",
-                [m.source, column, original[column], m.source, column],
+                "INSERT INTO _record_keys SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM _record_keys WHERE source = ? AND column_name = ?)",
+                [m.source, column, original[column], order[column], m.source, column],
             )
     return con.execute(f"SELECT count(*) FROM {m.source}").fetchall()[0][0] - before
 
 
 def record_sql(con: duckdb.DuckDBPyConnection, profile: Profile, view: str, alias: str | None = None) -> str:
     """SQL for a row's source record as JSON text: the declared columns under the names the
-    file gave them (a fhir view carries its own `_record`)."""
+    file gave them, in the file's order (a person reads the record against their file, and a
+    totals row's label is its first cell: rows.pass_over_non_records), the declared columns
+    the file lacks after them; a fhir view carries its own `_record`. The order is the first
+    file's of the source read in the load."""
     prefix = f"{alias or view}."
     if view not in profile.sources:
         return f"{prefix}_record"
-    keys = dict(con.execute("SELECT column_name, original FROM _record_keys WHERE source = ?", [view]).fetchall())
-    pairs = [f"{_text(keys.get(c, c))}, {prefix}\"{c}\"" for c in _declared(profile.sources[view])]
+    found = con.execute("SELECT column_name, original, position FROM _record_keys WHERE source = ?", [view]).fetchall()
+    keys, place = {c: o for c, o, _ in found}, {c: p for c, _, p in found}
+    declared = _declared(profile.sources[view])
+    ordered = sorted(declared, key=lambda c: (0, place[c]) if c in place else (1, declared.index(c)))
+    pairs = [f"{_text(keys.get(c, c))}, {prefix}\"{c}\"" for c in ordered]
     return f"CAST(json_object({', '.join(pairs)}) AS VARCHAR)" if pairs else "'{}'"
 
 
@@ -197,7 +206,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
             f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
             WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
         )
-    return Read(m.path, m.source, count, facts.sha256)
+    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding)
 
 
 def _codec(path: Path, encoding: str) -> str:
@@ -230,8 +239,8 @@ def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     )
 
 
-def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> str:
-    """temp._records(_line, rec JSON, full_url): the file's records.
+def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> tuple[str, str]:
+    """temp._records(_line, rec JSON, full_url): the file's records; returns the file's hash and encoding.
 
     NDJSON: one per non-empty line, `_line` the line. A JSON array: one per element, `_line` its
     position. A FHIR Bundle: one per entry, `_line` the entry's position. Another object: itself.
@@ -275,11 +284,11 @@ def _json_records(con: duckdb.DuckDBPyConnection, m: Matched, folder: Path) -> s
             con.execute("CREATE OR REPLACE TEMP TABLE _records AS SELECT 1 AS _line, doc AS rec, CAST(NULL AS VARCHAR) AS full_url FROM _doc")
         con.execute("DROP TABLE _doc")
     con.execute("DROP TABLE _jl")
-    return facts.sha256
+    return facts.sha256, facts.encoding
 
 
 def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, folder: Path) -> Read:
-    sha256 = _json_records(con, m, folder)
+    sha256, encoding = _json_records(con, m, folder)
     if m.format == "fhir":
         con.execute(  # a Bundle inside NDJSON or an array: its entries, on the Bundle's line
             """INSERT INTO _records SELECT r._line, json_extract(e.value, '$.resource'), e.value ->> 'fullUrl'
@@ -291,14 +300,14 @@ def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fol
             f"SELECT coalesce(rec ->> 'resourceType', '{NOT_A_RESOURCE}'), count(*) FROM _records GROUP BY ALL ORDER BY 1"
         ).fetchall())
         con.execute("DROP TABLE _records")
-        return Read(m.path, m.source, sum(kinds.values()), sha256, kinds)
+        return Read(m.path, m.source, sum(kinds.values()), sha256, kinds, encoding=encoding)
     keys = sorted(r[0] for r in con.execute("SELECT DISTINCT unnest(json_keys(rec)) FROM _records WHERE json_type(rec) = 'OBJECT'").fetchall())
     by_name = {normalise(k): k for k in keys}
     _check_columns(m, spec, [normalise(k) for k in keys], keys)
     position = {c: f"(rec ->> {_text(by_name[c])})" for c in _declared(spec) if c in by_name}
     count = _insert(con, m, spec, "_records", position, {c: by_name[c] for c in position})
     con.execute("DROP TABLE _records")
-    return Read(m.path, m.source, count, sha256)
+    return Read(m.path, m.source, count, sha256, encoding=encoding)
 
 
 def install_fhir_views(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:

@@ -1,6 +1,7 @@
 -- Near-threshold worklist for the open month of `as_of_`: patients whose countable minutes so far
 -- (entries up to and including as_of_) are within `margin` minutes below the next code, with the
--- days left in the month (as_of_ included) and its last day (due_by). Candidates are patients not discharged by as_of_ (a
+-- days left in the month (as_of_ included) and its last day (due_by), and the clinic's name beside its id
+-- (the id where the export names none). Candidates are patients not discharged by as_of_ (a
 -- discharged patient is no one to call to reach a code; marts.on_caseload, with countable minutes
 -- before the enrolment date as good as enrolled): those with countable minutes this month, and
 -- consented, enrolled patients who have none yet. A month not yet in an episode is initial
@@ -40,7 +41,9 @@ coded AS (
                                 THEN 'initial' ELSE 'subsequent' END) AS month_type
         FROM typed WHERE r IS NOT NULL)
 )
-SELECT patient_id, care_manager_id, clinic_id, payer, payer_class, strftime(service_month, '%Y-%m') AS service_month,
+SELECT patient_id, care_manager_id, clinic_id,
+       coalesce((SELECT nullif(trim(n.clinic_name), '') FROM staging.clinics n WHERE n.clinic_id = coded.clinic_id), clinic_id) AS clinic_name,
+       payer, payer_class, strftime(service_month, '%Y-%m') AS service_month,
        month_type, countable_minutes,
        concat_ws(' + ', k.billed_base_code, CASE WHEN k.add_on_units > 0 THEN k.add_on_code || ' x' || k.add_on_units END) AS bills_now,
        CASE WHEN k.next_code = k.add_on_code THEN k.next_code || ' x' || k.next_units ELSE k.next_code END AS next_code,

@@ -4,7 +4,8 @@
 -- accepted beside the code set in force, such as 99484 beside G0511 at an FQHC in 2025),
 -- apcm_add_on (G0568-G0570, read whether or not the program bills APCM) or outside_code_set.
 -- Billed units are one line's for a code billed once a month (a second line is a duplicate,
--- reported apart: duplicate_lines, duplicate_amount); the add-on (99494) is billed in units, so its
+-- reported apart: duplicate_lines, and duplicate_amount, the charges of the lines after the earliest,
+-- which stands: the dollars of the lines to void, not their average); the add-on (99494) is billed in units, so its
 -- lines' units add up, and a line that repeats one of an earlier claim (same code and units) is a
 -- duplicate only when the month still has the supported units without it (a 99494 x1 on each of
 -- two claims where x2 are due is the month's two units; where x1 is due, one repeats the other).
@@ -28,7 +29,11 @@ lines AS (
          c.bills AND EXISTS (
            SELECT 1 FROM marts.recon_claim_lines o
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code
-             AND o.units = c.units AND o.bills AND o.claim_id < c.claim_id) AS repeats
+             AND o.units = c.units AND o.bills AND o.claim_id < c.claim_id) AS repeats,
+         c.bills AND EXISTS (  -- a code billed once a month: the earliest line stands, a later one is the duplicate to void
+           SELECT 1 FROM marts.recon_claim_lines o
+           WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code AND o.bills
+             AND (o.claim_id < c.claim_id OR (o.claim_id = c.claim_id AND o.line_number < c.line_number))) AS later
   FROM marts.recon_claim_lines c JOIN marts.billing_patients p USING (patient_id)
   WHERE c.time_based
 ),
@@ -41,6 +46,8 @@ billed AS (
          sum(units) FILTER (WHERE repeats) AS repeat_units,
          count(*) FILTER (WHERE repeats) AS repeat_lines,
          sum(charge_amount) FILTER (WHERE repeats) AS repeat_charge,
+         sum(charge_amount) FILTER (WHERE later) AS later_charge,
+         sum(units) FILTER (WHERE later AND charge_amount IS NULL) AS later_units_uncharged,
          string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) FILTER (WHERE NOT voided) AS claim_ids,
          string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) FILTER (WHERE voided) AS voided_claim_ids,
          sum(charge_amount) FILTER (WHERE bills) AS charge_amount,
@@ -60,6 +67,7 @@ joined AS (
          coalesce(b.active_lines, 0) AS active_lines, coalesce(b.denied_lines, 0) AS denied_lines,
          coalesce(b.line_units, 0) AS line_units, coalesce(b.all_units, 0) AS all_units,
          coalesce(b.repeat_units, 0) AS repeat_units, coalesce(b.repeat_lines, 0) AS repeat_lines, b.repeat_charge,
+         b.later_charge, b.later_units_uncharged,
          b.claim_ids, b.voided_claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
          b.billing_npi, coalesce(b.wrong_npi_lines, 0) AS wrong_npi_lines, b.wrong_npis, b.wrong_npi_charge,
          coalesce(b.with_apcm_base, false) AS with_apcm_base
@@ -92,13 +100,15 @@ counted AS (  -- the add-on's lines add up; a line repeating an earlier claim's 
   FROM roled
 ),
 units AS (
-  SELECT * EXCLUDE (line_units, all_units, repeat_units, repeat_lines, repeat_charge, add_on_repeated),
+  SELECT * EXCLUDE (line_units, all_units, repeat_units, repeat_lines, repeat_charge, later_charge, later_units_uncharged,
+                    add_on_repeated),
          CASE WHEN code_role <> 'add_on' THEN line_units WHEN add_on_repeated THEN all_units - repeat_units
               ELSE all_units END AS billed_units,
          CASE WHEN code_role <> 'add_on' THEN greatest(active_lines - 1, 0) WHEN add_on_repeated THEN repeat_lines
               ELSE 0 END AS duplicate_lines,
          CASE WHEN code_role <> 'add_on' THEN
-                CASE WHEN active_lines > 1 THEN (active_lines - 1) * coalesce(charge_amount / active_lines, fee.amount * line_units) END
+                CASE WHEN active_lines > 1 THEN  -- the later lines' own charges (at the fee where a line has none), not an average
+                  coalesce(later_charge, 0) + CASE WHEN later_units_uncharged > 0 THEN fee.amount * later_units_uncharged ELSE 0 END END
               WHEN add_on_repeated THEN coalesce(repeat_charge, fee.amount * repeat_units) END AS duplicate_amount
   FROM counted
 )

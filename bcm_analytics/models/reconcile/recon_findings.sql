@@ -325,7 +325,9 @@ written AS (
              expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
              CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claim_ids)
     WHEN finding = 'duplicate_claim' THEN
-      format('{} is billed {} times for {} (claims {}); void the duplicate line(s).', billed_code, billed_lines, month_text, claim_ids)
+      format('{} is billed {} times for {} (claim{} {}); the earliest line stands: void the later {}.', billed_code, billed_lines,
+             month_text, CASE WHEN claim_ids LIKE '%,%' THEN 's' ELSE '' END, claim_ids,
+             CASE WHEN billed_lines > 2 THEN 'lines' ELSE 'line' END)
     WHEN finding = 'wrong_billing_npi' THEN
       format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
              claim_ids, billed_code, billing_npi, treating_provider_npi,
@@ -391,8 +393,17 @@ SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.
        f.clinic_id, f.care_manager_id, f.payer, f.payer_class, f.billing_setting, f.program, f.month_type,
        f.episode_id, f.countable_minutes,
        round((SELECT sum(expected_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month), 2) AS month_expected_amount,
-       round((SELECT sum(billed_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month), 2) AS month_billed_amount,
-       round((SELECT sum(paid_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month), 2) AS month_paid_amount,
+       -- a patient not in the registry has no codes reconciled: their month's claims, as marts.recon_monthly_totals counts them
+       round(CASE WHEN f.finding = 'unknown_patient'
+                  THEN (SELECT sum(charge_amount) FILTER (WHERE bills) FROM marts.recon_claim_lines o
+                        WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.time_based)
+                  ELSE (SELECT sum(billed_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month)
+             END, 2) AS month_billed_amount,
+       round(CASE WHEN f.finding = 'unknown_patient'
+                  THEN (SELECT sum(paid_amount) FILTER (WHERE NOT voided) FROM marts.recon_claim_lines o
+                        WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.time_based)
+                  ELSE (SELECT sum(paid_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month)
+             END, 2) AS month_paid_amount,
        f.reason, f.code_set, f.threshold_code, f.threshold_minutes, f.units_cap, f.billed_lines, f.unconsented_minutes,
        f.consent_date, f.rule_date, f.billing_npi, f.treating_provider_npi, f.organization_npi,
        f.quarantine_file, f.quarantine_line, f.quarantine_reason
