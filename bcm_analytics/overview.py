@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from bcm_analytics.models import current
 from bcm_analytics.months import month_start
+
+if TYPE_CHECKING:
+    import pandas as pd  # program_overview's frame; `bcm billing` asks minutes_period only
 
 
 def minutes_period(con) -> tuple[date, date] | None:

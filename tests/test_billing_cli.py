@@ -294,3 +294,39 @@ def test_a_month_or_date_the_command_would_ignore_is_refused(db, tmp_path, args,
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {message}"
     assert not out.exists()
+
+
+NO_PANDAS_PROBE = """import sys
+from bcm_analytics.cli import main
+sys.argv = ["bcm", *sys.argv[1:]]
+try:
+    main()
+finally:
+    print("pandas imported:", "pandas" in sys.modules)
+"""
+
+
+def test_the_monthly_step_imports_no_pandas(tmp_path):
+    """`bcm load` and `bcm billing --out` read and write through DuckDB, yet each imported pandas
+    (0.6-0.75 s, a sixth of a monthly update at 1M rows): pyarrow imports it on its first
+    conversion of Python values, as the rules' and definitions' tables were made."""
+    import subprocess
+    import sys
+
+    patients = [{"patient_id": p, "clinic_id": "C", "payer": "Medicare", "program": "cocm", "treating_provider_npi": "1234567893",
+                 "enrollment_date": "2024-12-01", "consent_date": "2024-12-01"} for p in ("A", "B")]
+    logs = [{"entry_id": e, "patient_id": p, "staff_id": "S", "staff_role": "bhcm", "service_date": day, "minutes": "40",
+             "activity_type": "assessment"} for e, p, day in (("1", "A", "2025-01-10"), ("2", "B", "2025-02-10"))]
+    exports = [write_csv(tmp_path / "clinics.csv", [{"clinic_id": "C", "clinic_name": "C", "setting": "physician_practice",
+                                                     "timezone": ""}]),
+               write_csv(tmp_path / "patients.csv", patients), write_csv(tmp_path / "time_logs.csv", logs[:1])]
+    month = write_csv(tmp_path / "time_logs_2025-02.csv", logs[1:])
+    db = tmp_path / "store.duckdb"
+    steps = [["load", *exports, "--db", db], ["load", month, "--db", db],
+             ["billing", "--db", db, "--month", "2025-02", "--out", tmp_path / "lines.csv"],
+             ["billing", "--db", db, "--month", "2025-02", "--out", tmp_path / "lines.xlsx"]]
+    for args in steps:
+        done = subprocess.run([sys.executable, "-c", NO_PANDAS_PROBE, *map(str, args)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[-1] == "pandas imported: False", f"bcm {args[0]} {args[-1]}"
+    assert (tmp_path / "lines.csv").read_text().count("\n") == 2  # B's February line, under the header

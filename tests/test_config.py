@@ -236,3 +236,24 @@ def test_bcm_refuses_a_misspelled_environment_variable_in_one_line(tmp_path, mon
     result = CliRunner().invoke(cli, ["billing", "--month", "2025-01", "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 1
     assert result.output == "Error: environment: BCM_MEMORY_LIMT: unknown setting; did you mean BCM_MEMORY_LIMIT?\n"
+
+
+def test_config_tables_are_the_tables_pyarrow_made_from_the_rows():
+    """The rules' and definitions' tables are made without pyarrow's conversion of Python values
+    (it imports pandas): each must be the table that conversion made, byte for byte, or every
+    store's marts would read as built with other rules after an upgrade."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from bcm_analytics.config.rules import PERIOD_SCHEMA, load_rules
+    from bcm_analytics.config.tables import from_columns, from_rows
+    from bcm_analytics.models.inputs import digest
+
+    rules = load_rules("texas_medicaid")
+    rows = rules.periods.to_pylist()
+    assert digest(from_rows(rows, PERIOD_SCHEMA)) == digest(pa.Table.from_pylist(rows, schema=PERIOD_SCHEMA))
+    assert from_rows([], PERIOD_SCHEMA).equals(pa.Table.from_pylist([], schema=PERIOD_SCHEMA))
+    for columns in ({"a": [None]}, {"a": [[], []]}, {"a": [1, 2.5]}, {"a": [True, None]}, {"a": [["x"], []]},
+                    {"a": [dt.date(2026, 1, 1), None], "b": ["x", None]}, {"a": [3], "b": [1.0]}):
+        assert digest(from_columns(columns)) == digest(pa.table(columns)), columns

@@ -10,12 +10,14 @@ without a whole-result frame in between.
 from __future__ import annotations
 
 from datetime import date
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from bcm_analytics.config.files import nearest
 from bcm_analytics.models import Marts, Query, current, refresh
 from bcm_analytics.months import as_date, month_start
+
+if TYPE_CHECKING:
+    import pandas as pd  # the frame functions below; the CLI writes queries, never a frame
 
 # The billing marts, in build order, with what each holds (docs/marts.md has every mart).
 BILLING_MARTS = ("billing_entries", "countable_minutes", "episodes", "billing_lines", "billing_evidence")

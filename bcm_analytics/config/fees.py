@@ -21,6 +21,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from bcm_analytics.config.files import Strict, explain, nearest, read_text
 from bcm_analytics.config.rules import SETTINGS, RulesError
+from bcm_analytics.config.tables import from_rows
 
 COLUMNS = ("code", "effective_from", "effective_to", "amount", "source", "verified")
 OPTIONAL = ("billing_setting",)
@@ -133,7 +134,7 @@ def load_fees(dirs: tuple[Path, ...], class_parents: dict[str, str | None], code
         if codes is not None and r["code"] not in codes:
             raise RulesError(r["fee_file"], f"line {r['line']}.code", f"{r['code']} is not a code the rules bill or "
                                                                       "recognise (claim_codes): correct the code, or remove the line")
-    return pa.Table.from_pylist([{k: v for k, v in r.items() if k != "line"} for r in rows], schema=FEE_SCHEMA)
+    return from_rows(rows, FEE_SCHEMA)  # without the line, which the schema does not name
 
 
 def _check_overlaps(rows: list[dict]) -> None:

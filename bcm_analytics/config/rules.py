@@ -25,6 +25,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from bcm_analytics.config.files import ConfigError, Strict, digest, nearest, read_yaml, validate
 from bcm_analytics.config.settings import load_settings
+from bcm_analytics.config.tables import from_rows
 
 SETTINGS = ("physician_practice", "fqhc", "rhc")
 PROGRAMS = ("cocm", "general_bhi")
@@ -621,7 +622,7 @@ def _apcm_add_ons(code_sets: dict, origin) -> pa.Table:
             found[code] = row
     schema = pa.schema([("code", pa.string()), ("mirror_code", pa.string()), ("program", pa.string()),
                         ("month_type", pa.string()), ("billable_from", pa.date32())])
-    return pa.Table.from_pylist(sorted(found.values(), key=lambda r: r["code"]), schema=schema)
+    return from_rows(sorted(found.values(), key=lambda r: r["code"]), schema)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -740,7 +741,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         activity_types=merged["activity_types"],
         claim_codes={k: list(v) for k, v in merged["claim_codes"].items()},
         class_parents={name: merged["payer_classes"][name].get("extends") for name in classes},
-        periods=pa.Table.from_pylist(rows, schema=PERIOD_SCHEMA),
+        periods=from_rows(rows, PERIOD_SCHEMA),
         fee_dirs=(DEFAULT_FEES,) + tuple(data["fee_schedules"] for _, data in files if "fee_schedules" in data),
         profiled_payers=profiled,
         apcm_add_ons=_apcm_add_ons(merged["code_sets"], origin),

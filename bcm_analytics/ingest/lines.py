@@ -14,7 +14,7 @@ import csv
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
+import numpy as np
 
 from bcm_analytics.ingest.readers import TEXT_ENCODINGS
 
@@ -48,7 +48,8 @@ def record_lines(path: Path, encoding: str, delimiter: str) -> tuple[list[int], 
 def load_record_map(con: duckdb.DuckDBPyConnection, path: Path, encoding: str, delimiter: str) -> int:
     """Create temp._recmap(logical, physical, last_physical); returns its row count."""
     logical, physical, last = record_lines(path, encoding, delimiter)
-    _bcm_recmap = pa.table({"logical": pa.array(logical, pa.int64()), "physical": pa.array(physical, pa.int64()),  # noqa: F841
-                            "last_physical": pa.array(last, pa.int64())})
+    # numpy arrays, which DuckDB scans as they are: pyarrow imports pandas to convert Python lists
+    _bcm_recmap = {"logical": np.array(logical, np.int64), "physical": np.array(physical, np.int64),  # noqa: F841
+                   "last_physical": np.array(last, np.int64)}
     con.execute("CREATE OR REPLACE TEMP TABLE _recmap AS SELECT * FROM _bcm_recmap")  # a replacement scan of the variable
     return len(logical)

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.config.rules import Rules
+from bcm_analytics.config.tables import from_columns
 
 RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "activity_types", "claim_codes", "apcm_add_ons", "ruleset")
 DEFINITION_INPUTS = ("outcome_settings", "instruments", "severity_bands", "age_bands", "outcome_windows")
@@ -42,16 +43,18 @@ def digest(table: pa.Table) -> str:
 
 def rule_tables(rules: Rules) -> dict[str, pa.Table]:
     codes = [(code, family) for family, listed in rules.claim_codes.items() for code in listed]
+    text = pa.string()
     return {
         "rule_periods": rules.periods,
         "fee_schedule": rules.fee_schedule(),
-        "payer_names": pa.table({"payer_name": pa.array(list(rules.payer_names), pa.string()),
-                                 "payer_class": pa.array(list(rules.payer_names.values()), pa.string())}),
-        "activity_types": pa.table({"activity_type": pa.array(sorted(a.lower() for a in rules.activity_types), pa.string())}),
-        "claim_codes": pa.table({"code": pa.array([c for c, _ in codes], pa.string()),
-                                 "family": pa.array([f for _, f in codes], pa.string())}),
+        "payer_names": from_columns({"payer_name": list(rules.payer_names), "payer_class": list(rules.payer_names.values())},
+                                    pa.schema([("payer_name", text), ("payer_class", text)])),
+        "activity_types": from_columns({"activity_type": sorted(a.lower() for a in rules.activity_types)},
+                                       pa.schema([("activity_type", text)])),
+        "claim_codes": from_columns({"code": [c for c, _ in codes], "family": [f for _, f in codes]},
+                                    pa.schema([("code", text), ("family", text)])),
         "apcm_add_ons": rules.apcm_add_ons,  # add-on code -> the code it mirrors, program, month type, first day
-        "ruleset": pa.table({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
+        "ruleset": from_columns({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
     }
 
 
@@ -60,20 +63,26 @@ STRUCT_LISTS = {"instruments": "instruments", "bands": "severity_bands", "age_ba
 
 def definition_tables(definitions: Definitions) -> dict[str, pa.Table]:
     params = definitions.sql_params()
-    tables = {table: pa.Table.from_pylist(params.pop(key)) for key, table in STRUCT_LISTS.items()}
+    tables = {table: _from_dicts(params.pop(key)) for key, table in STRUCT_LISTS.items()}
     windows = [(name, params.pop(f"w{name}_from"), params.pop(f"w{name}_to")) for name in ("12w", "6m", "12m")]
-    tables["outcome_windows"] = pa.table({"window_name": [w[0] for w in windows],
-                                          "from_day": [int(w[1]) for w in windows], "to_day": [int(w[2]) for w in windows]})
+    tables["outcome_windows"] = from_columns({"window_name": [w[0] for w in windows],
+                                              "from_day": [int(w[1]) for w in windows], "to_day": [int(w[2]) for w in windows]})
     settings = {key: [value] for key, value in sorted(params.items())}
     settings["definitions_version"] = [definitions.version]
-    tables["outcome_settings"] = pa.table(settings)
+    tables["outcome_settings"] = from_columns(settings)
     return tables
 
 
 def run_tables(as_of: dt.date | None, timezone: str) -> dict[str, pa.Table]:
     """The as-of date outcomes are measured at (None: the latest date in the data) and the program zone."""
-    return {"as_of_date": pa.table({"as_of": pa.array([as_of], pa.date32())}),
-            "program": pa.table({"timezone": [timezone]})}
+    return {"as_of_date": from_columns({"as_of": [as_of]}, pa.schema([("as_of", pa.date32())])),
+            "program": from_columns({"timezone": [timezone]})}
+
+
+def _from_dicts(rows: list[dict]) -> pa.Table:
+    """Rows of one shape as a table, the columns in the order of the first row's keys."""
+    names = list(rows[0]) if rows else []
+    return from_columns({name: [row.get(name) for row in rows] for name in names})
 
 
 def inputs(rules: Rules, definitions: Definitions, as_of: dt.date | None, timezone: str) -> Inputs:

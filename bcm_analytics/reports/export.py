@@ -16,12 +16,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from bcm_analytics import private_files
 from bcm_analytics.reports import formats
+
+if TYPE_CHECKING:
+    import pandas as pd  # the frame writers (write_table, write_workbook) import it where they run
 
 EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -113,6 +116,8 @@ def _csv_format(column: str) -> str:
 
 def _csv_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame's float columns as _file_select writes a query's to CSV."""
+    import pandas as pd  # a frame is written: pandas is loaded already
+
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
@@ -270,6 +275,8 @@ def _kind(frame: pd.DataFrame, col) -> str | None:
 
 def _sql_type(values: pd.Series) -> str:
     """A frame column's type as DuckDB would name it, as far as the formats care."""
+    import pandas as pd  # a frame is written: pandas is loaded already
+
     dated = _date_type(values)
     if dated:
         return dated
@@ -286,6 +293,8 @@ def _date_type(values: pd.Series) -> str | None:
     """A frame column's type in SQL's words where it holds dates: datetime64 is a TIMESTAMP, an
     object column of Python dates (a measure's period and as-of date, a DATE fetched with
     Query.df(dates=True)) a DATE, which Excel would otherwise show as serial numbers (45962)."""
+    import pandas as pd  # a frame is written: pandas is loaded already
+
     if pd.api.types.is_datetime64_any_dtype(values):
         return "TIMESTAMP"
     present = values.dropna()
@@ -295,6 +304,7 @@ def _date_type(values: pd.Series) -> str | None:
 
 
 def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
+    import pandas as pd  # a frame is written: pandas is loaded already
     from xlsxwriter.utility import xl_rowcol_to_cell
 
     kinds = [_kind(frame, c) for c in frame.columns]
@@ -341,6 +351,8 @@ def _shown(value, kind) -> str:
 
 def _cells(series: pd.Series) -> list:
     """Plain Python values XlsxWriter writes as typed cells; missing values as empty cells."""
+    import pandas as pd  # a frame is written: pandas is loaded already
+
     if pd.api.types.is_datetime64_any_dtype(series):
         values = series.dt.to_pydatetime().tolist()
     else:

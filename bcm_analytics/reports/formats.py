@@ -20,9 +20,13 @@ say the same words, and a count never reads as dollars. Kinds:
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HIDDEN = "*"          # a suppressed cell (CMS cell-size rule)
 NO_BASE = "–"         # a rate or average whose base is 0
@@ -119,6 +123,8 @@ def kind(column: str, values: pd.Series | None = None) -> str:
         return COLUMNS[column][1]
     if values is None:
         return "text"
+    import pandas as pd  # values are a frame's column: pandas is loaded already
+
     if pd.api.types.is_bool_dtype(values):
         return "flag"
     if pd.api.types.is_integer_dtype(values):
@@ -145,6 +151,8 @@ def cell(value, kind_: str) -> str:
     if kind_ == "month":
         return month(value)
     if kind_ == "date":
+        import pandas as pd  # a date, a Timestamp or a numpy datetime64
+
         return pd.Timestamp(value).strftime("%Y-%m-%d")
     if kind_ == "months after":
         return f"month {int(value)}"
@@ -170,6 +178,8 @@ def month(value) -> str:
     """A month as 'Oct 2026' (a date, a Timestamp or 'YYYY-MM' text)."""
     if isinstance(value, str) and len(value) == 7:
         value = dt.date.fromisoformat(value + "-01")
+    import pandas as pd  # a date, a Timestamp or a numpy datetime64
+
     return pd.Timestamp(value).strftime("%b %Y")
 
 
@@ -178,7 +188,10 @@ def is_numeric_kind(kind_: str) -> bool:
 
 
 def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
+        return True
+    pd = sys.modules.get("pandas")  # pd.NA and pd.NaT exist only where pandas is loaded
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return True
     return isinstance(value, (float, np.floating)) and np.isnan(value)
 
