@@ -154,16 +154,10 @@ def test_without_rules_billing_and_reconcile_use_the_rules_the_store_was_built_w
     """`bcm build --rules` makes a file the store's own: under it A's assessment minutes count for
     nothing, so January has no line and no missed billing (the shipped rules would bill 99492)."""
     from bcm_analytics.cli.billing import reconcile
-    from bcm_analytics.cli.marts import build
 
     rules = tmp_path / "program_rules.yaml"
     rules.write_text("settings: {countable_activities: [treatment_planning]}\n")
-    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
-
-    billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
-    assert billed.exit_code == 0, billed.output
-    assert "0 billing line(s)" in billed.output and "+ program_rules" in billed.output
-    assert "rules other than the store's" not in billed.output
+    _bill_january_under_the_stores_own(db, tmp_path, rules, "+ program_rules")
     reconciled = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-01", "--out", str(tmp_path / "r.csv")])
     assert reconciled.exit_code == 0, reconciled.output
     assert "missed_billing" not in reconciled.output and "missed revenue $0.00" in reconciled.output
@@ -174,16 +168,22 @@ def test_bcm_build_keeps_the_program_file_itself_when_it_extends_another(db, tmp
     own, not the file it extends: the store kept the second file of the chain, so later commands
     billed under the base alone (here counting A's assessment minutes again) and called the file
     given to build "rules other than the store's"."""
-    from bcm_analytics.cli.marts import build
 
     (tmp_path / "base_rules.yaml").write_text("payer_names: {acme: medicare}\n")
     rules = tmp_path / "program_rules.yaml"
     rules.write_text("extends: base_rules.yaml\nsettings: {countable_activities: [treatment_planning]}\n")
-    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
+    _bill_january_under_the_stores_own(db, tmp_path, rules, "+ base_rules + program_rules")
 
+
+def _bill_january_under_the_stores_own(db, tmp_path, rules, named: str) -> None:
+    """`bcm build --rules rules`, then January billed without --rules: no line (A's assessment
+    minutes count for nothing under `rules`), the ruleset `named`, no scratch catalog."""
+    from bcm_analytics.cli.marts import build
+
+    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
     billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
     assert billed.exit_code == 0, billed.output
-    assert "0 billing line(s)" in billed.output and "+ base_rules + program_rules" in billed.output
+    assert "0 billing line(s)" in billed.output and named in billed.output
     assert "rules other than the store's" not in billed.output
 
 
