@@ -47,7 +47,7 @@ def test_billing_csv_writes_lines_and_a_sibling_unbilled_file(db, tmp_path):
     unbilled = pd.read_csv(tmp_path / "lines_unbilled.csv", dtype=str)
     assert list(zip(unbilled.patient_id, unbilled.first_code, unbilled.minutes_short)) == [("B", "99492", "26")]
     assert "1 billing line(s) for 1 patient-month(s), expected $145.00" in result.output
-    assert "'Acme' (1 patients)" in result.output
+    assert "'Acme' (1 patient)" in result.output
 
 
 def test_billing_xlsx_has_an_unbilled_sheet_and_parquet_a_sibling(db, tmp_path):
@@ -198,7 +198,8 @@ def test_a_store_whose_own_rules_file_is_gone_refuses_rather_than_bill_by_the_de
     assert CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(rules)]).exit_code == 0
     rules.rename(tmp_path / "moved.yaml")
     gone = (f"Error: {rules}: the store's own rules file (set by `bcm build --rules`) is not there any more: "
-            "put it back, or give its new place with `bcm build --rules FILE`")
+            "put it back, give its new place with `bcm build --rules FILE`, or go back to the shipped rules with "
+            "`bcm build --rules default`")
     for command in (["billing", "--month", "2025-01", "--out", str(tmp_path / "lines.csv")],
                     ["reconcile", "--month", "2025-01", "--out", str(tmp_path / "r.csv")], ["build"],
                     ["load", str(write_csv(tmp_path / "feb" / "time_logs.csv", [
@@ -213,6 +214,15 @@ def test_a_store_whose_own_rules_file_is_gone_refuses_rather_than_bill_by_the_de
     moved = CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", str(tmp_path / "moved.yaml")])
     assert moved.exit_code == 0, moved.output
     assert "0 billing line(s)" in run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv").output
+    shipped = CliRunner().invoke(cli, ["build", "--db", str(db), "--rules", "default"])  # the program's file left
+    assert shipped.exit_code == 0, shipped.output
+    assert "1 billing line(s)" in run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv").output  # A's 99492
+
+
+def test_the_shipped_definitions_are_named_default():
+    from bcm_analytics.config.definitions import load_definitions
+
+    assert load_definitions("default") == load_definitions()
 
 
 def test_build_reconcile_worklist_and_audit_say_which_rules_they_used(db, tmp_path):

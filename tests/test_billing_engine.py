@@ -329,7 +329,7 @@ def test_payer_names_map_case_insensitively_and_unmapped_names_bill_as_commercia
     assert list(unbilled_months(con, "2025-01").payer_class) == ["commercial"]
     from bcm_analytics.billing.engine import warnings
 
-    assert warnings(con) == ["payer names not mapped to a payer class, billed as commercial: 'Acme Health' (1 patients); "
+    assert warnings(con) == ["payer names not mapped to a payer class, billed as commercial: 'Acme Health' (1 patient); "
                              "map them under payer_names in a rules file (--rules)"]
     mapped = rules_file(tmp_path, "payer_names: {acme health: medicaid}\n")
     assert list(billing_lines(con, "2025-01", rules=mapped).payer_class) == ["medicare", "medicaid"]

@@ -120,7 +120,7 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
            GROUP BY payer ORDER BY count(*) DESC, payer"""
     ).fetchall()
     if unmapped:
-        listed = ", ".join(f"'{p}' ({n:,} patients)" for p, _, n in unmapped)
+        listed = ", ".join(f"'{p}' ({n:,} patient{'s' if n > 1 else ''})" for p, _, n in unmapped)
         out.append(f"payer names not mapped to a payer class, billed as {unmapped[0][1]}: {listed}; "
                    "map them under payer_names in a rules file (--rules)")
     out += _payer_names_of_no_patient(marts)

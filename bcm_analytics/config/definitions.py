@@ -247,7 +247,7 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
     """
     data = read_yaml(DEFAULTS, DefinitionsError, "definitions file")
     sources: list[tuple[str, dict]] = [(SHIPPED, data)]
-    if path is not None:
+    if path is not None and str(path) != "default":  # `bcm build --definitions default`: the shipped ones alone
         sources.append((str(path), read_yaml(Path(path), DefinitionsError, "definitions file")))
     if overrides:
         sources.append(("overrides", overrides))

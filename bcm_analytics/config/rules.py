@@ -645,7 +645,9 @@ def _locate(name: str | Path, relative_to: Path | None = None) -> Path:
         path = relative_to.parent / path
     if path.exists() or path.suffix:
         return path
-    if (SHIPPED / f"{name}.yaml").exists() and str(name) != "default":
+    if str(name) == "default":  # the shipped rules alone: `bcm build --rules default` leaves a program's file
+        return DEFAULT_RULES
+    if (SHIPPED / f"{name}.yaml").exists():
         return SHIPPED / f"{name}.yaml"
     near = nearest(str(name), shipped_rulesets(), cutoff=0.9)  # kansas_medicaid is not a misspelled texas_medicaid
     hint = f"did you mean {near!r}?" if near else f"shipped: {', '.join(shipped_rulesets())}"

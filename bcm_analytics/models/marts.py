@@ -93,7 +93,8 @@ def _store_file(con, name: str, error, option: str) -> Path | None:
     path = _settings(con).get(name)
     if path and not Path(path).is_file():
         raise error(path, "", f"the store's own {option[2:]} file (set by `bcm build {option}`) is not there any more: "
-                              f"put it back, or give its new place with `bcm build {option} FILE`")
+                              f"put it back, give its new place with `bcm build {option} FILE`, or go back to the shipped "
+                              f"{option[2:]} with `bcm build {option} default`")
     return Path(path) if path else None
 
 
