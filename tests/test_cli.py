@@ -158,3 +158,30 @@ def test_generate_says_when_its_months_run_past_today(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"the program runs to {add_months(this_month, 1):%Y-%m}, past today ({date.today()})" in result.output
     assert f"--start {add_months(this_month, -4):%Y-%m} ends it last month" in result.output
+
+
+def test_bcm_rules_check_reads_a_rules_file_without_a_store(tmp_path):
+    """An administrator could check a rules file only by building a store with it."""
+    (tmp_path / "fees").mkdir()
+    (tmp_path / "fees" / "blue_shield_2026.csv").write_text(
+        "code,effective_from,effective_to,amount,source,verified\n99492,2026-01-01,2026-12-31,170.00,contract 2026,true\n")
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("fee_schedules: fees\npayer_classes: {blue_shield: {extends: commercial}}\n"
+                     "payer_names: {Blue Shield PPO: blue_shield, Acme: medicare}\n")
+    result = run("rules", "check", rules)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{rules}: rules valid: bcm-default 2026.12 + program_rules (default.yaml + program_rules.yaml)"
+    assert "blue_shield (from commercial)" in lines[1]
+    assert lines[2] == "  payer names this file maps (matched ignoring case): 'acme' -> medicare, 'blue shield ppo' -> blue_shield"
+    # a class's own file for a year stands for the year: 99493 is not priced for blue_shield in 2026
+    assert "    blue_shield 2026: 99492 (blue_shield_2026.csv)" in lines
+    assert "    blue_shield 2025: 99484 99492 99493 99494 G0511 G0512 G2214 (commercial_2025.csv)" in lines
+    shipped = run("rules", "check", "default")
+    assert shipped.exit_code == 0 and "payer names this file maps" not in shipped.output
+    assert "blue_shield" not in shipped.output and "    commercial 2026: " in shipped.output
+
+    rules.write_text("payer_names: {Aetna: commercal}\n")
+    refused = run("rules", "check", rules)
+    assert refused.exit_code == 1 and "no payer class named 'commercal'; did you mean 'commercial'?" in refused.output
+    assert "Traceback" not in refused.output

@@ -16,7 +16,7 @@ from bcm_analytics.cli.errors import Boundary, quiet_cleanup
 COMMANDS = {
     "generate": "data", "load": "data", "quarantine": "data", "build": "marts", "report": "reports",
     "demo": "reports", "validate": "validate", "outcomes": "outcomes", "billing": "billing",
-    "reconcile": "billing", "profile": "profile", "audit": "audit",
+    "reconcile": "billing", "profile": "profile", "audit": "audit", "rules": "rules",
 }
 
 
