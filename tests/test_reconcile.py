@@ -271,6 +271,19 @@ def test_unknown_patient(program):
         ("A9", "unknown_patient", "compliance", "99493", 134)]
 
 
+def test_an_unknown_patients_denied_line_puts_nothing_at_stake(program):
+    """A registered patient's denied line is billed for nothing and puts nothing at stake; a patient
+    not in the registry's denied 99494 put its $56 into the compliance exposure beside billed totals
+    that leave it out. The finding stays: the claim's patient id still needs correcting."""
+    con = program([patient("A")], [], [claim("C9", "A9", "2025-01-31", "99493", charge=134),
+                                       claim("C8", "A9", "2025-01-31", "99494", line=2, charge=56, status="denied"),
+                                       claim("C7", "A8", "2025-01-31", "99492", charge=145, status="denied")])
+    rows = findings(con, "2025-01")
+    assert sorted(zip(rows.patient_id, rows.finding, rows.billed_code, rows.amount_at_stake)) == [
+        ("A8", "unknown_patient", "99492", 0), ("A9", "unknown_patient", "99493", 134), ("A9", "unknown_patient", "99494", 0)]
+    assert monthly_totals(con, "2025-01").iloc[0].compliance_exposure == 134
+
+
 def test_an_unknown_patients_month_carries_its_claims_billed_and_paid_as_the_months_totals_count_them(program):
     """A claim for a patient not in the registry counts in the month's billed and paid (the page, the
     workbook's by_month); its finding left the month's billed and paid empty, so the findings CSV's

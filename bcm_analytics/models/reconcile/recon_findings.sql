@@ -217,7 +217,9 @@ unknown AS (
   SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, 'unknown_patient' AS reason,
          NULL AS expected_code, NULL::BIGINT AS expected_units, code AS billed_code, max(units) AS billed_units,
          string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids,
-         CASE WHEN count(*) = count(charge_amount) THEN sum(charge_amount) END AS amount_at_stake,
+         -- what the lines that bill charge (a denied line is billed for nothing, as for a registered patient)
+         CASE WHEN count(*) FILTER (WHERE bills) = count(charge_amount) FILTER (WHERE bills)
+              THEN coalesce(sum(charge_amount) FILTER (WHERE bills), 0) END AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
          NULL AS quarantine_reason
