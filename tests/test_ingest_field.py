@@ -6,13 +6,17 @@ a reason naming the line; nothing is read wrong."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
+import duckdb
 import pytest
 from hostile.helpers import write
 
 from bcm_analytics.cli.data import summary_line
 from bcm_analytics.ingest import FileRefused, load_file
+from bcm_analytics.ingest.rows import csv_fields
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
 LOGS = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"
@@ -557,6 +561,18 @@ def test_a_totals_line_shorter_than_the_header_is_passed_over_a_short_record_nev
     assert result.rows_passed_over == 0
     assert with_patient.execute("SELECT line_number, status, failed_checks FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
                                 [result.load_id]).fetchall() == [(3, "open", ["csv: missing columns"]), (5, "open", ["csv: missing columns"])]
+
+
+@pytest.mark.parametrize("line, delimiter", [
+    ("Total,204", ","), ("a,,b,", ","), (",204", ","), (",,Total,204", ","), (",", ","), ('"",5', ","),
+    ('"1,050",x', ","), ('"say ""hi""",2', ","), ('"""q"""', ","), ('Total;"3;4";5', ";"), ('a\tb\t"c\td"', "\t"),
+])
+def test_a_rejected_line_is_split_into_fields_as_the_header_is(line, delimiter):
+    """A line DuckDB rejected is split in SQL (rows.csv_fields), the header in Python
+    (readers.split_header, the csv module): two splitters that must agree on quoting and on
+    empty fields. A line starting with an empty field lost every field after it."""
+    got = duckdb.connect().execute(f"SELECT {csv_fields('?', delimiter)}", [line]).fetchall()[0][0]
+    assert got == next(csv.reader(io.StringIO(line), delimiter=delimiter))
 
 
 def test_a_profiles_totals_row_is_passed_over_whatever_order_the_profile_lists_the_columns_in(with_patient, tmp_path):

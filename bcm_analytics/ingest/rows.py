@@ -20,7 +20,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled", "_totals", "_short_totals", "_like_known")
+               "_held", "_settled", "_non_records", "_short_totals", "_like_known")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -101,6 +101,16 @@ IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(EMPTY_CHECK)})"
 PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
 
 
+def _filled(cells: str) -> str:
+    """SQL: the cells of the list `cells` that hold a value (blanks are none)."""
+    return f"list_filter({cells}, lambda v: nullif(trim(v), '') IS NOT NULL)"
+
+
+# SQL over a row's `_cells`: a totals word first, numbers or nothing after it.
+TOTALS_SHAPE = (f"regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i') "
+                f"AND len(list_filter({_filled('_cells[2:]')}, lambda v: NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0")
+
+
 def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None = None) -> int:
     """Tell the rows that are no records, among the rows of temp._checked that fail a check: the
     totals row below a file's records is the export's own count, and a row of empty cells a
@@ -118,37 +128,54 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     every month. With the file's `delimiter`, such a line (fewer fields, never more) is judged
     the same way: a totals word first, numbers or nothing after it, no record below it. Returns
     how many such lines were passed over (counted among the file's quarantined rows already)."""
-    filled = "list_filter(_cells, lambda v: nullif(trim(v), '') IS NOT NULL)"
-    totals_shape = (f"regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i') "
-                    f"AND len(list_filter(_cells[2:], lambda v: nullif(trim(v), '') IS NOT NULL "
-                    f"AND NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0")
-    con.execute(
-        f"""CREATE TEMP TABLE _totals AS
-        WITH failed AS (SELECT c._rec, c._line, {cells} AS _cells FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok)
-        SELECT _rec, _line, {filled} AS _filled, len({filled}) = 0 AS _empty FROM failed
-        WHERE len({filled}) = 0 OR ({totals_shape})"""
-    )
-    # Lines DuckDB set aside for having fewer fields than the header (and no other fault), split as the file is.
-    con.execute("CREATE TEMP TABLE _short_totals (logical BIGINT, physical BIGINT, _filled VARCHAR[])")
-    if delimiter is not None and con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]:
-        con.execute(
-            f"""INSERT INTO _short_totals
-            WITH short AS (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej GROUP BY line
-                           HAVING bool_and(error_type = 'MISSING COLUMNS')),
-                 split AS (SELECT s.logical, m.physical,
-                                  list_transform(regexp_extract_all(s.csv_line, {ty.sql_text(_csv_fields(delimiter))}, 1),
-                                                 lambda v: replace(trim(trim(v), '"'), '""', '"')) AS _cells
-                           FROM short s JOIN _rej_lines m USING (logical))
-            SELECT logical, physical, {filled} FROM split WHERE {totals_shape}"""
-        )
-    if not con.execute("SELECT (SELECT count(*) FROM _totals) + (SELECT count(*) FROM _short_totals)").fetchall()[0][0]:
+    _find_non_records(con, records, cells)
+    _find_short_totals(con, delimiter)
+    if not con.execute("SELECT (SELECT count(*) FROM _non_records) + (SELECT count(*) FROM _short_totals)").fetchall()[0][0]:
         return 0
-    # A totals row is below every other row with a value (a row of empty cells after it, as Excel writes, is none).
+    _keep_those_below_every_record(con, spec)
+    _mark_passed_over(con, spec)
+    return con.execute("SELECT count(*) FROM _short_totals").fetchall()[0][0]
+
+
+def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str) -> None:
+    """temp._non_records: the failing rows shaped as totals rows or empty (`_empty`), with their filled cells."""
+    con.execute(
+        f"""CREATE TEMP TABLE _non_records AS
+        WITH failed AS (SELECT c._rec, c._line, {_filled(cells)} AS _filled, {cells} AS _cells
+                        FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok)
+        SELECT _rec, _line, _filled, len(_filled) = 0 AS _empty FROM failed
+        WHERE len(_filled) = 0 OR ({TOTALS_SHAPE})"""
+    )
+
+
+def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) -> None:
+    """temp._short_totals: the lines DuckDB set aside for having fewer fields than the header (and
+    no other fault) that are shaped as totals rows, split as the file is (CSV only: `delimiter`)."""
+    con.execute("CREATE TEMP TABLE _short_totals (logical BIGINT, physical BIGINT, _filled VARCHAR[])")
+    if delimiter is None or not con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]:
+        return
+    con.execute(
+        f"""INSERT INTO _short_totals
+        WITH short AS (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej GROUP BY line
+                       HAVING bool_and(error_type = 'MISSING COLUMNS')),
+             split AS (SELECT s.logical, m.physical, {csv_fields('s.csv_line', delimiter)} AS _cells
+                       FROM short s JOIN _rej_lines m USING (logical))
+        SELECT logical, physical, {_filled('_cells')} FROM split WHERE {TOTALS_SHAPE}"""
+    )
+
+
+def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """A totals row is below every other row with a value, read or rejected (a row of empty cells
+    after it, as Excel writes, is none); an empty row is passed over wherever it is."""
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
-    last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _totals))"
+    last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _non_records))"
     last_rejected = "(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals))"
-    con.execute(f"DELETE FROM _totals WHERE NOT _empty AND (_line < {last_record} OR _line < {last_rejected})")
+    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND (_line < {last_record} OR _line < {last_rejected})")
     con.execute(f"DELETE FROM _short_totals WHERE physical < {last_record} OR physical < {last_rejected}")
+
+
+def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    """Give each row found its one failure (read rows) or its quarantine entry its status (short lines)."""
     totals = (f"'not a record but the totals row the export writes below its records (' || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'): {PASSED_OVER_REASON}'")
@@ -157,21 +184,26 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     con.execute(
         f"""UPDATE _checked c SET _failures = [CASE WHEN t._empty THEN {{'name': {ty.sql_text(EMPTY_CHECK)}, 'reason': {empty}, 'waits': false}}
                                                 ELSE {{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {totals}, 'waits': false}} END]
-        FROM _totals t WHERE c._rec = t._rec"""
+        FROM _non_records t WHERE c._rec = t._rec"""
     )
     con.execute(
         f"""UPDATE meta.quarantine q SET status = '{PASSED_OVER}', failed_checks = [{ty.sql_text(TOTALS_CHECK)}], reason = {totals}
         FROM _short_totals t WHERE q.load_id = (SELECT any_value(_load_id) FROM _text) AND q.table_name = {ty.sql_text(spec.name)}
           AND q.line_number = t.physical"""
     )
-    return con.execute("SELECT count(*) FROM _short_totals").fetchall()[0][0]
 
 
-def _csv_fields(delimiter: str) -> str:
-    """A regular expression whose first group is each field of a CSV line (quoted fields whole:
-    "1,050" is one field)."""
+def csv_fields(line: str, delimiter: str) -> str:
+    """SQL: the fields of the CSV line `line` (SQL text), as Python's csv module splits them for
+    readers.split_header: a quoted field whole ("1,050" is one field), its quotes removed and a
+    doubled quote inside read as one. A CSV line DuckDB rejected is split here, in SQL over the
+    whole set (tests/test_ingest_field.py checks the two splitters agree)."""
     d = "\\t" if delimiter == "\t" else re.escape(delimiter)
-    return f'(?:^|{d})("(?:[^"]|"")*"|[^{d}"]*)'
+    # Each field follows a delimiter once one is put before the line, so no match is empty (an
+    # empty match at the start would make the regex engine step over the delimiter after it).
+    field = ty.sql_text(f'{d}("(?:[^"]|"")*"|[^{d}"]*)')
+    return (f"list_transform(regexp_extract_all({ty.sql_text(delimiter)} || {line}, {field}, 1), "
+            f"lambda v: CASE WHEN v LIKE '\"%\"' AND length(v) >= 2 THEN replace(v[2:-2], '\"\"', '\"') ELSE v END)")
 
 
 def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int, int]:
