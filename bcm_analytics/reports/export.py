@@ -90,9 +90,9 @@ def _file_select(query, suffix: str) -> str:
     as 144.9: in a CSV, dollars read with their cents and other numbers as written (14, 14.5, 0.875),
     the same text for a frame (_csv_numbers); in Parquet a DECIMAL becomes a DOUBLE, which pandas
     reads as a number (a decimal column arrived as Python Decimal objects, dtype object)."""
-    described = query.con.execute(f"SELECT * FROM ({query.sql}) LIMIT 0", query.params or None).description
+    described = query.con.sql(query.sql, params=query.params or None)  # a relation: bound, typed, not run
     columns = []
-    for name, sql_type, *_ in described:
+    for name, sql_type in zip(described.columns, described.types):
         quoted = '"' + str(name).replace('"', '""') + '"'
         sql_type = str(sql_type)
         if not re.match(r"(FLOAT|DOUBLE|DECIMAL)\b", sql_type):
