@@ -8,10 +8,12 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from html_tables import small_counts_in
 from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
 from bcm_analytics.billing.reconcile import monthly_totals
+from bcm_analytics.cli.billing import reconcile
 from bcm_analytics.reports import billing_reconciliation as br
 from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import render_report
@@ -302,3 +304,28 @@ def test_a_registered_patient_without_a_clinic_is_not_read_as_a_claim_for_an_unk
     assert months.loc["RB-001", "care_manager_id"] == br.NOT_RECORDED
     assert months.loc["X-9", "clinic_id"] == br.UNKNOWN
     assert months.loc["X-9", "payer_class"] == br.UNKNOWN
+
+
+def test_billed_dollars_say_how_many_billed_lines_have_no_charge_amount(program, tmp_path):
+    """The charge amount is optional in a claims export. B's 99492 of June 2025 has none: billed
+    read $145 (A's charge) beside B's priced findings, as if B's claim billed nothing. The monthly
+    totals count such lines, the page says so beside the billed figure, on the external page as
+    its other counts (1-10 suppressed). A denied line without a charge bills nothing: not counted."""
+    uncharged = {**claim("B1", "B", "2025-06-30", "99492"), "charge_amount": ""}
+    denied = {**claim("B2", "B", "2025-05-31", "99492", status="denied"), "charge_amount": ""}
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-06-10", 40), minutes("B", "2025-06-10", 40)],
+                  [claim("A1", "A", "2025-06-30", "99492", charge=145), uncharged, denied])
+    recon = br.Reconciliation.load(con, dt.date(2025, 5, 1), dt.date(2025, 6, 1), None)
+    con.close()
+    db = tmp_path / "test.duckdb"
+    assert dict(zip(recon.months.service_month, recon.months.billed_lines_without_charge)) == {"2025-05": 0, "2025-06": 1}
+    assert dict(zip(recon.months.service_month, recon.months.billed_amount)) == {"2025-05": 0, "2025-06": 145}
+    said = "1 billed claim line is without a charge amount in the claims export: billed dollars leave such lines out."
+    assert br.billed_without_charge_note(recon, Privacy("internal")) == said
+    assert br.billed_without_charge_note(recon, Privacy("external")).startswith("Some billed claim lines (fewer than 11")
+    asked = {"start_month": "2025-05", "end_month": "2025-06"}
+    assert said in render_report("billing_reconciliation", db, asked, tmp_path / "r.html").read_text()
+    out = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-05", "--to", "2025-06", "--out", str(tmp_path / "f.csv")])
+    assert out.exit_code == 0, out.output
+    assert ("warning: 1 billed claim line(s) have no charge amount in the claims export: billed dollars leave such lines out"
+            in out.output)

@@ -199,7 +199,8 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         counts = dict(marts.query(
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())
-        money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced"]].sum()
+        money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced",
+                                                      "billed_lines_without_charge"]].sum()
         click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end} ({marts.rules.id}): {out}")
         if counts:
             click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
@@ -216,4 +217,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         click.echo(f"warning: {warning}", err=True)
     warn(gap)
     warn(statuses)
+    uncharged = int(money.billed_lines_without_charge)
+    if uncharged:
+        warn(f"{uncharged:,} billed claim line(s) have no charge amount in the claims export: billed dollars leave such lines out")
     click.echo(f"done in {time.perf_counter() - started:.1f} s")

@@ -46,6 +46,7 @@ MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
 STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
 NOT_PRICED = "findings_not_priced"
 LINES_NOT_PRICED = "lines_not_priced"
+BILLED_WITHOUT_CHARGE = "billed_lines_without_charge"
 ADD_FEES = "Add the year's fee schedule (fee_schedules in the rules file; docs/billing.md, Fee schedules)."
 STAKE_TABLE = ["period", "months_with_revenue_finding", "missed_revenue", "months_with_denial", "denied_amount",
                "months_with_compliance_finding", "compliance_exposure"]
@@ -272,6 +273,18 @@ def expected_not_priced_note(recon: Reconciliation, privacy: Privacy) -> str:
     when = first if first == last else f"{first} - {last}"
     return (f"{how_many(int(months[LINES_NOT_PRICED].sum()), 'expected line', privacy)} not priced ({when}: no fee on "
             f"file for the code and month): expected dollars leave them out. {ADD_FEES}")
+
+
+def billed_without_charge_note(recon: Reconciliation, privacy: Privacy) -> str:
+    """The sentence beside billed dollars that leave claim lines out: the charge amount is optional
+    in a claims export, and a line without one adds nothing to billed. Without it, an export
+    with no charges would read as if nothing were billed while its findings are priced at the fee
+    schedule. Protected like the findings' count."""
+    count = int(recon.months[BILLED_WITHOUT_CHARGE].sum())
+    if not count:
+        return ""
+    return (f"{how_many(count, 'billed claim line', privacy)} without a charge amount in the claims export: "
+            "billed dollars leave such lines out.")
 
 
 def how_many(count: int, noun: str, privacy: Privacy) -> str:

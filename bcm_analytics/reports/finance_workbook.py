@@ -124,7 +124,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
                                 "counted_at_stake", "findings_not_priced"]],
                          totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
-                                                  "months_with_compliance_finding", "findings_not_priced", "lines_not_priced"]),
+                                                  "months_with_compliance_finding", "findings_not_priced", "lines_not_priced",
+                                                  "billed_lines_without_charge"]),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
         "evidence": _evidence(con, start, end, rules),
     }

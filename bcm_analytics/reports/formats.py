@@ -80,6 +80,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "months_with_compliance_finding": ("patient-months with a compliance finding", "count"),
     "months_with_denial": ("patient-months with a denial", "count"), "findings": ("findings", "count"),
     "findings_not_priced": ("findings not priced", "count"),
+    "lines_not_priced": ("expected lines not priced", "count"),
+    "billed_lines_without_charge": ("billed lines without a charge", "count"),
     "finding": ("finding", "text"), "finding_label": ("finding", "text"), "severity": ("severity", "text"),
     "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),

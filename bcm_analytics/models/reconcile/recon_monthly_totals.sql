@@ -1,6 +1,8 @@
 -- Per service month of start_..end_ (first days of months): expected dollars (billing lines), and
 -- how many lines have no fee on file for their code and month, so are not in them; billed
--- (charges of claim lines not denied or voided) and paid (of lines not voided); the money findings put at stake; how many
+-- (charges of claim lines not denied or voided; such lines without a charge amount, which a claims
+-- export may leave out, are counted apart: billed dollars leave them out) and paid (of lines not
+-- voided); the money findings put at stake; how many
 -- patient-months reconcile (only `matched`) out of those with anything expected or billed, and how
 -- many carry a revenue or a compliance finding; and how many of those findings' dollars are not
 -- priced (recon_findings.not_priced: no fee on file and no charge amount; the sums leave them out,
@@ -24,7 +26,8 @@ expected AS (  -- lines whose code has no fee on file for the month are not in t
 ),
 billed AS (
   SELECT service_month, sum(charge_amount) FILTER (WHERE bills) AS billed_amount,
-         sum(paid_amount) FILTER (WHERE NOT voided) AS paid_amount
+         sum(paid_amount) FILTER (WHERE NOT voided) AS paid_amount,
+         count(*) FILTER (WHERE bills AND charge_amount IS NULL) AS billed_lines_without_charge
   FROM marts.recon_claim_lines c
   WHERE time_based
     AND (c.patient_id IN (SELECT patient_id FROM patients) OR (NOT known_patient AND clinic_ IS NULL AND payer_ IS NULL))
@@ -56,7 +59,8 @@ SELECT m.service_month, coalesce(e.expected_amount, 0) AS expected_amount, coale
        coalesce(o.reconciled_months, 0) AS reconciled_months,
        coalesce(o.months_with_revenue_finding, 0) AS months_with_revenue_finding,
        coalesce(o.months_with_compliance_finding, 0) AS months_with_compliance_finding,
-       coalesce(o.findings_not_priced, 0) AS findings_not_priced, coalesce(e.lines_not_priced, 0) AS lines_not_priced
+       coalesce(o.findings_not_priced, 0) AS findings_not_priced, coalesce(e.lines_not_priced, 0) AS lines_not_priced,
+       coalesce(b.billed_lines_without_charge, 0) AS billed_lines_without_charge
 FROM months m
 LEFT JOIN expected e USING (service_month)
 LEFT JOIN billed b USING (service_month)
