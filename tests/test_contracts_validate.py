@@ -148,7 +148,7 @@ def test_the_set_aside_chart_counts_the_rows_still_to_act_on_not_the_closed_ones
     load_file(con, write(tmp_path / "a", "time_logs.csv", header + rows.replace("{}", "abc")))
     load_file(con, write(tmp_path / "b", "time_logs.csv", header + rows.replace("{}", "10")
                          + "E8,P1,S1,bhcm,2025-02-18,lots,outreach\nE9,P9,S1,bhcm,2025-02-19,10,outreach\n"))
-    reasons = quality.top_reasons(con)
+    reasons = quality.reasons_by_check(con)
     assert reasons[["check", "rows", "open", "waiting", "superseded"]].values.tolist() == [
         ["minutes readable as number", 4, 1, 0, 3], ["patient known", 1, 0, 1, 0]]
     assert quality.to_act_on(reasons)[["label", "status", "rows"]].values.tolist() == [
@@ -156,3 +156,22 @@ def test_the_set_aside_chart_counts_the_rows_still_to_act_on_not_the_closed_ones
     con.close()
     html = render_report("data_quality", db, {}, tmp_path / "dq.html").read_text()
     assert "Rows still to act on (open or waiting), by check" in html and "Rows set aside, by check" not in html
+
+
+def test_every_check_that_set_rows_aside_is_listed_the_chart_says_what_it_leaves_to_the_table(store):
+    """Sixteen time-log checks with two open rows each, and a patients export's one open row (as a
+    150-patient program's four bad patient rows, one per check): the list of checks stopped at the
+    fifteen largest, so the patients row was on no line of 'Why were rows set aside?' while the
+    loads table counted it. The table lists every check; the chart keeps fifteen and says so."""
+    from bcm_analytics.contracts import quality
+
+    entries = [("time_logs", f"check {i:02d}", line) for i in range(16) for line in (1, 2)] + [("patients", "payer required", 7)]
+    store.executemany("INSERT INTO meta.quarantine (load_id, table_name, source_file, line_number, failed_checks, reason, quarantined_at) "
+                      "VALUES (1, ?, 'x.csv', ?, [?], 'a reason', now())", [(t, line, c) for t, c, line in entries])
+    reasons = quality.reasons_by_check(store)
+    assert len(reasons) == 17 and reasons.iloc[-1][["table", "check", "open"]].tolist() == ["patients", "payer required", 1]
+    charted = quality.to_act_on(reasons)
+    assert charted["label"].nunique() == 15 and "payer required (patients)" not in set(charted["label"])
+    assert quality.not_charted_note(reasons) == (
+        "The chart shows the 15 checks with most rows to act on; 2 more checks with 3 rows open or waiting are in the table below.")
+    assert quality.not_charted_note(reasons.iloc[:15]) == ""

@@ -67,7 +67,7 @@ def test_a_row_still_wrong_in_the_copy_is_open_under_the_new_load_only(store, tm
     result = load_file(store, write(tmp_path / "v2", "time_logs.csv", still_wrong), options=LoadOptions(replaces=replaced))
     assert entries(store) == [(2, 3, "superseded"), (2, 4, "superseded"), (3, 4, "open")]
     assert (result.rows_quarantined, result.rows_closed) == (1, 2) and result.adds_up
-    reasons = quality.top_reasons(store)
+    reasons = quality.reasons_by_check(store)
     assert reasons[["check", "open", "superseded"]].values.tolist() == [
         ["minutes positive unless a no-show", 1, 1], ["no spreadsheet errors", 0, 1], ["patient known", 0, 1]]
 

@@ -23,7 +23,7 @@ LOAD_LABELS = {"replaces": "replaces load", "rows_read": "read", "rows_loaded": 
 def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per load and file: the load a corrected copy replaces, rows in, loaded, quarantined (waiting
     among them), duplicates, warned, admitted. A replaced load keeps its counts (what its file
-    gave); its entries count as superseded in top_reasons."""
+    gave); its entries count as superseded in reasons_by_check."""
     # A store no load has written since `bcm load --replaces` came has no column for it (reports open read-only).
     replaces = "l.replaces_load" if con.execute(
         """SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'meta'
@@ -41,36 +41,53 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-def top_reasons(con: duckdb.DuckDBPyConnection, limit: int = 15) -> pd.DataFrame:
-    """The checks that set most rows aside, with how many rows are open or still wait (and how
-    many were admitted later, superseded, or passed over as no records: totals and empty rows); the checks
-    with most rows still to act on first, so those are never cut off by `limit`."""
+def reasons_by_check(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every check that set rows aside, with how many rows are open or still wait (and how many
+    were admitted later, superseded, or passed over as no records: totals and empty rows); the
+    checks with most rows still to act on first. All of them: a cut at the fifteen largest left a
+    patients export's four open rows (one per check) out of the page that lists why rows were set
+    aside, while the loads table above it counted them."""
     return con.execute(
-        f"""SELECT table_name AS "table", failed_check AS "check", count(*) AS rows,
-                   count(*) FILTER (WHERE status = 'open') AS open,
-                   count(*) FILTER (WHERE status = 'waiting') AS waiting,
-                   count(*) FILTER (WHERE status = 'admitted') AS admitted_later,
-                   count(*) FILTER (WHERE status = 'superseded') AS superseded,
-                   count(*) FILTER (WHERE status = 'passed_over') AS passed_over
-            FROM (SELECT *, unnest(failed_checks) AS failed_check FROM meta.quarantine)
-            GROUP BY ALL ORDER BY open + waiting DESC, rows DESC, "table", "check" LIMIT {int(limit)}"""
+        """SELECT table_name AS "table", failed_check AS "check", count(*) AS rows,
+                  count(*) FILTER (WHERE status = 'open') AS open,
+                  count(*) FILTER (WHERE status = 'waiting') AS waiting,
+                  count(*) FILTER (WHERE status = 'admitted') AS admitted_later,
+                  count(*) FILTER (WHERE status = 'superseded') AS superseded,
+                  count(*) FILTER (WHERE status = 'passed_over') AS passed_over
+           FROM (SELECT *, unnest(failed_checks) AS failed_check FROM meta.quarantine)
+           GROUP BY ALL ORDER BY open + waiting DESC, rows DESC, "table", "check"
+        """
     ).df()
 
 
 STILL_TO_ACT_ON = ["open", "waiting"]  # the statuses of rows a steward still has to act on (fix, or supply what they wait for)
+CHARTED_CHECKS = 15  # bars a chart of checks keeps readable; the table beside it lists every check
 
 
-def to_act_on(reasons: pd.DataFrame) -> pd.DataFrame:
-    """The rows of top_reasons a steward still has to act on, one row per check and status (open:
-    fix the export; waiting: load what they refer to), in its order, labelled 'check (table)'.
-    The rows closed since (admitted later, superseded by a newer export, passed over as totals
-    rows) are left out: the chart of the data-quality report counted them, and thousands of
-    superseded rows dwarfed the sixteen still open; the table beside it counts every status."""
-    frame = reasons.assign(label=reasons["check"] + " (" + reasons["table"] + ")")[["table", "check", "label", *STILL_TO_ACT_ON]]
+def to_act_on(reasons: pd.DataFrame, limit: int = CHARTED_CHECKS) -> pd.DataFrame:
+    """The rows of reasons_by_check a steward still has to act on, one row per check and status
+    (open: fix the export; waiting: load what they refer to), for the first `limit` checks with
+    any, in its order, labelled 'check (table)'. The rows closed since (admitted later, superseded
+    by a newer export, passed over as totals rows) are left out: the chart of the data-quality
+    report counted them, and thousands of superseded rows dwarfed the sixteen still open; the
+    table beside it counts every status."""
+    pending = reasons[reasons[STILL_TO_ACT_ON].sum(axis=1) > 0].head(limit)
+    frame = pending.assign(label=pending["check"] + " (" + pending["table"] + ")")[["table", "check", "label", *STILL_TO_ACT_ON]]
     long = frame.melt(id_vars=["table", "check", "label"], value_vars=STILL_TO_ACT_ON, var_name="status", value_name="rows",
                       ignore_index=False)
     long = long[long["rows"] > 0].rename_axis("_order").sort_values(["_order", "status"], kind="stable")
     return long.reset_index(drop=True)[["table", "check", "label", "status", "rows"]]
+
+
+def not_charted_note(reasons: pd.DataFrame, limit: int = CHARTED_CHECKS) -> str:
+    """The sentence under the chart when it leaves checks with rows to act on to the table."""
+    pending = reasons[reasons[STILL_TO_ACT_ON].sum(axis=1) > 0]
+    rest = pending.iloc[limit:]
+    if rest.empty:
+        return ""
+    rows = int(rest[STILL_TO_ACT_ON].sum().sum())
+    return (f"The chart shows the {limit} checks with most rows to act on; {len(rest)} more check{'s' if len(rest) > 1 else ''} "
+            f"with {rows:,} row{'s' if rows > 1 else ''} open or waiting {'are' if len(rest) > 1 else 'is'} in the table below.")
 
 
 def export_months(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
