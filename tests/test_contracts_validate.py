@@ -175,3 +175,16 @@ def test_every_check_that_set_rows_aside_is_listed_the_chart_says_what_it_leaves
     assert quality.not_charted_note(reasons) == (
         "The chart shows the 15 checks with most rows to act on; 2 more checks with 3 rows open or waiting are in the table below.")
     assert quality.not_charted_note(reasons.iloc[:15]) == ""
+
+
+def test_a_store_never_validated_is_given_the_command_that_validates_it(tmp_path):
+    """The note read "run `bcm validate --db STORE`", backticks and all: the page shows HTML, not
+    Markdown, and knows which store it describes."""
+    from bcm_analytics.reports.runner import render_report
+
+    db = tmp_path / "program store.duckdb"
+    con = connect(db)
+    load_file(con, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-02\n"))
+    con.close()
+    html = render_report("data_quality", db, {}, tmp_path / "dq.html").read_text()
+    assert f"run <code>bcm validate --db '{db}'</code>." in html and "`" not in html.split("No validation has run")[1][:200]
