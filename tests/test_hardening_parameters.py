@@ -56,6 +56,19 @@ def test_a_misspelled_name_is_refused_with_the_nearest_match(db, no_kernel):
     assert "(did you mean clinics?)" in line
 
 
+def test_an_external_data_quality_page_is_refused_before_anything_runs(db, tmp_path, no_kernel):
+    """The data-quality report has no external version: asked for one, it ran its first cells and
+    failed with "cell 3 failed: ValueError ...", keeping a failed-run log. Its notebook says so in
+    its audience parameter's comment, which --list-parameters shows and the check reads."""
+    said = ("Error: data_quality has no external version: the report is for the people who fix the data "
+            "(it counts rows, files and checks)")
+    assert refusal("report", "data_quality", "--audience", "external", "--db", db, "--out", tmp_path / "e.html") == said
+    assert refusal("report", "data_quality", "-p", "audience", "external", "--db", db) == said
+    assert no_kernel == [] and not (tmp_path / "e.html").exists()
+    listed = bcm("report", "data_quality", "--list-parameters").output
+    assert listed.startswith("audience       internal only: the report is for the people who fix the data")
+
+
 @pytest.mark.parametrize("report, name, value, said", [
     ("program_overview", "start_month", "2025-13", "start_month '2025-13' is not a month YYYY-MM"),
     ("program_overview", "end_month", "March", "end_month 'March' is not a month YYYY-MM"),

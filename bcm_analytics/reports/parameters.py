@@ -87,6 +87,9 @@ KINDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "definitions": ("a definitions YAML file", _file),
     "audience": ("internal or external", str),
 }
+# An audience parameter whose help (its comment in the parameters cell) starts so: the report has
+# no external version, and external is refused before it runs.
+INTERNAL_ONLY = "internal only"
 # A report that takes a rules file knows the payer classes, and takes one for a payer (_check_payer).
 PAYER_OR_CLASS = "a payer name in the store, or a payer class (medicare, medicaid, commercial ...)"
 # Otherwise the type of the default written in the notebook decides.
@@ -105,7 +108,10 @@ def _declared(source: str, mtime: float) -> dict[str, Parameter]:
 
     found = {}
     for name, p in pm.inspect_notebook(source).items():
-        found[name] = Parameter(name, p["default"], _kind(name, p["default"])[0])
+        kind = _kind(name, p["default"])[0]
+        if name == "audience" and p["help"].startswith(INTERNAL_ONLY):
+            kind = p["help"]
+        found[name] = Parameter(name, p["default"], kind)
     if "payer" in found and takes_payer_class(found):
         found["payer"] = replace(found["payer"], kind=PAYER_OR_CLASS)
     return found
@@ -182,6 +188,8 @@ def check(report: str, notebook: Path, db, values: dict) -> dict:
 
     params = check_names(report, notebook, values)
     values = {name: _typed(report, params[name], value) for name, value in values.items()}
+    if values.get("audience") == "external" and params["audience"].kind.startswith(INTERNAL_ONLY):
+        raise ParameterError(f"{report} has no external version: {params['audience'].kind.removeprefix(INTERNAL_ONLY).lstrip(': ')}")
     con = connect(db, read_only=True)
     try:
         return _check_values(report, con, values, billing=takes_payer_class(params), outcomes="definitions" in params)
