@@ -44,7 +44,8 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
     has no item 9), `item9_positive_since` the first answer of the current positive run,
     `item9_earlier_positive_dates` the history, `contacted_since_item9` a contact after the
-    answer (a contact the same day may be the visit the score was taken at, so it does not count).
+    latest positive answer (a contact the same day may be the visit the score was taken at, so it
+    does not count unless both have a time and the contact is later).
     """
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
     history = out["item9_earlier_positive_dates"].map(_dates)
@@ -139,7 +140,7 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
                        "(negative is better); one row per instrument that puts a patient on a list")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
              for name, why in cl.worklist_descriptions(run.definitions).items()]
-    rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
+    rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest answer first: those have waited longest")]
     about = pd.DataFrame(rows, columns=["item", "value"])
