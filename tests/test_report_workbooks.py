@@ -173,6 +173,27 @@ def test_a_new_positive_item9_needs_a_contact_after_it_not_after_the_first_of_th
     assert rows[0]["positive_since"] == dt.datetime(2025, 3, 1), "the run still starts on Mar 1"
 
 
+def test_a_patient_on_several_lists_reads_so_on_each(store, load_rows, tmp_path):
+    """P1 answered item 9 = 2 on Feb 10 and was last called Feb 3; P2 was last called and scored
+    Feb 20. As of Mar 31 both are on no_recent_contact and overdue_score, and P1 on item9_positive
+    too. A care manager calling from the no-contact sheet saw nothing to say P1's call was a safety
+    call: each row now names the other lists its patient is on."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2")])
+    load_rows("time_logs", [minutes("P1", "2025-02-03", 20), minutes("P2", "2025-02-20", 20)])
+    load_rows("assessments", [phq9("A1", "P1", "2025-02-10", 12, item9=2), phq9("A2", "P2", "2025-02-20", 4)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+
+    def also_on(name):
+        header, *rows = list(book[name].values)
+        return {r[0]: r[header.index("also_on")] for r in rows}
+
+    assert also_on("no_recent_contact") == {"P1": "item9_positive, overdue_score", "P2": "overdue_score"}
+    assert also_on("item9_positive") == {"P1": "overdue_score, no_recent_contact"}
+    assert also_on("overdue_score") == {"P1": "item9_positive, no_recent_contact", "P2": "no_recent_contact"}
+
+
 def test_item9_now_reads_positive_beside_a_patient_whose_latest_phq9_has_no_items(store, load_rows, tmp_path):
     """A latest PHQ-9 without items makes the flag column nullable (pandas' boolean): the current
     positive is still "positive", listed before the unknown one, never "no (earlier positive)"."""

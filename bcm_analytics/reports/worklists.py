@@ -7,7 +7,8 @@ rules of who is on a list stay in the outcomes measures.
 
 Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, definitions. Each list has
 one row per patient and instrument that puts them there, with the scores as numbers
-(instrument, baseline, latest, change) and the clinic by name.
+(instrument, baseline, latest, change), the clinic by name, and `also_on`: the other lists the
+patient is on.
 """
 
 from __future__ import annotations
@@ -105,19 +106,23 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
 
 
 def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The four lists, with numeric scores and clinic names, sorted most urgent first."""
+    """The four lists, with numeric scores and clinic names, sorted most urgent first. `also_on`
+    names the other lists a patient is on (a call from one list is a call for all of them)."""
     lists = cl.worklists(run)
     by_instrument = scores(run)
+    on = {name: set(frame["patient_id"]) for name, frame in lists.items()}
     for name, frame in lists.items():
         frame.insert(2, "clinic", frame["clinic_id"].map(lambda c: (names or {}).get(c, c)))
+        frame["also_on"] = frame["patient_id"].map(
+            lambda p, name=name: ", ".join(other for other in on if other != name and p in on[other]) or None)
     return {
-        "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id"]),
+        "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id", "also_on"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
-                                 "last_contact_date"]),
-        "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id"]),
+                                 "last_contact_date", "also_on"]),
+        "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id", "also_on"]),
         "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
-                                   ["patient_id", "last_contact_date"]),
+                                   ["patient_id", "last_contact_date", "also_on"]),
     }
 
 
@@ -137,7 +142,8 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("filters", _filters_text(run.filters)),
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
-                       "(negative is better); one row per instrument that puts a patient on a list")]
+                       "(negative is better); one row per instrument that puts a patient on a list"),
+            ("also_on", "the other lists the patient is on (item9_positive there makes any call a safety call)")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
              for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no); "
