@@ -173,6 +173,24 @@ def test_a_new_positive_item9_needs_a_contact_after_it_not_after_the_first_of_th
     assert rows[0]["positive_since"] == dt.datetime(2025, 3, 1), "the run still starts on Mar 1"
 
 
+def test_positives_not_followed_up_sort_by_the_answer_waiting_longest(store, load_rows, tmp_path):
+    """P1 answered item 9 = 1 on Jan 10 (called Jan 12) and again on Mar 20; P2 answered on Mar 10.
+    Neither has been called since: P2's answer has waited ten days longer than P1's, so P2 comes
+    first. The sheet sorted by the start of the positive run (P1's Jan 10) and showed no date of
+    the answer waiting for the call but in the scores columns at the right."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2")])
+    load_rows("time_logs", [minutes("P1", "2025-01-12", 20)])
+    load_rows("assessments", [phq9("A1", "P1", "2025-01-10", 15, item9=1), phq9("A2", "P1", "2025-03-20", 16, item9=1),
+                              phq9("A3", "P2", "2025-03-10", 12, item9=2)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert [(r["patient_id"], r["contacted_since"], r["latest_positive"]) for r in rows] == [
+        ("P2", "no", dt.datetime(2025, 3, 10)), ("P1", "no", dt.datetime(2025, 3, 20))]
+    assert sheet[0][6] == "latest_positive", "beside last_contact_date, the date a contact must follow"
+
+
 def test_a_patient_on_several_lists_reads_so_on_each(store, load_rows, tmp_path):
     """P1 answered item 9 = 2 on Feb 10 and was last called Feb 3; P2 was last called and scored
     Feb 20. As of Mar 31 both are on no_recent_contact and overdue_score, and P1 on item9_positive

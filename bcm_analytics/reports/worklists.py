@@ -38,9 +38,9 @@ def scores(run: OutcomeRun) -> pd.DataFrame:
 
 
 def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
-    """The item-9 list, most urgent first: no contact since the positive answer before contacted;
-    then the latest PHQ-9 positive before unknown (no item 9) before earlier positives only;
-    then the oldest answer first (waiting longest).
+    """The item-9 list, most urgent first: no contact since the latest positive answer before
+    contacted; then the latest PHQ-9 positive before unknown (no item 9) before earlier positives
+    only; then the oldest latest positive answer first (waiting longest for its contact).
 
     From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
     has no item 9), `item9_positive_since` the first answer of the current positive run,
@@ -56,13 +56,15 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     out["positive_since"] = pd.Series([since if pd.notna(since) else max(days, default=None)
                                        for since, days in zip(out["item9_positive_since"], history)], index=out.index, dtype=object)
     out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
+    out["latest_positive"] = out["item9_latest_positive_date"]
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
-    out = out.sort_values(["contacted_since", "item9_now", "positive_since", "patient_id"], kind="stable",
+    out = out.sort_values(["contacted_since", "item9_now", "latest_positive", "patient_id"], kind="stable",
                           key=lambda s: s.map({"no": 0, "yes": 1}) if s.name == "contacted_since"
                           else s.map(order) if s.name == "item9_now" else s)
     first = ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives", "last_contact_date",
-             "clinic", "care_manager_id"]
-    drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+             "latest_positive", "clinic", "care_manager_id"]
+    drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date",
+            "item9_latest_positive_date"]
     return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
 
 
@@ -99,7 +101,7 @@ def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
     drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
-            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date", "item9_latest_positive_date"]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
     return frame[[c for c in dict.fromkeys(order) if c in frame.columns]]
@@ -119,7 +121,7 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
         "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id", "also_on"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
-                                 "last_contact_date", "also_on"]),
+                                 "last_contact_date", "latest_positive", "also_on"]),
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id", "also_on"]),
         "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
                                    ["patient_id", "last_contact_date", "also_on"]),
@@ -148,7 +150,7 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
              for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
-                                            "oldest answer first: those have waited longest")]
+                                            "oldest latest_positive first: those have waited longest for a contact")]
     about = pd.DataFrame(rows, columns=["item", "value"])
     sheets = {"about": Sheet(about, widths={"value": 100})}
     for name, frame in lists.items():
