@@ -191,6 +191,18 @@ def test_positives_not_followed_up_sort_by_the_answer_waiting_longest(store, loa
     assert sheet[0][6] == "latest_positive", "beside last_contact_date, the date a contact must follow"
 
 
+def test_patients_never_contacted_or_scored_sort_by_how_long_they_have_waited(store, load_rows, tmp_path):
+    """Neither PA (enrolled Mar 1) nor PB (enrolled Jan 6) has been called or scored. PB has waited
+    since January and came second, after PA, by patient id: the never-contacted and never-scored
+    are listed first and now longest enrolled first."""
+    load_rows("patients", [{**patient("PA"), "enrollment_date": "2025-03-01"}, {**patient("PB"), "enrollment_date": "2025-01-06"}])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+    for name in ("no_recent_contact", "overdue_score"):
+        assert [r[0] for r in list(book[name].values)[1:]] == ["PB", "PA"], name
+
+
 def test_a_patient_on_several_lists_reads_so_on_each(store, load_rows, tmp_path):
     """P1 answered item 9 = 2 on Feb 10 and was last called Feb 3; P2 was last called and scored
     Feb 20. As of Mar 31 both are on no_recent_contact and overdue_score, and P1 on item9_positive

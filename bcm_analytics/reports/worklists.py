@@ -94,9 +94,10 @@ def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame
 
 def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "last_score_date") -> pd.DataFrame:
     """No score (or, with since="last_contact_date", no contact) recently: one row per instrument
-    scored before (one blank row if none), longest since the last one first (never first)."""
+    scored before (one blank row if none), longest since the last one first (never first, the
+    longest enrolled of those first)."""
     out = rows.merge(by_instrument, on="episode_id", how="left")
-    return out.sort_values([since, "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
+    return out.sort_values([since, "enrollment_date", "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
 
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
