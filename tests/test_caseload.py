@@ -176,3 +176,23 @@ def test_the_no_contact_list_names_the_patients_the_contacted_measure_counts_out
     listed = cl.worklists(run)["no_recent_contact"]
     assert listed["patient_id"].tolist() == ["P3"]
     assert listed["last_contact_date"].astype(str).tolist() == ["2025-02-28"]
+
+
+def test_no_score_since_a_baseline_already_at_target_is_a_setting(load_rows, store):
+    """The reference counts a patient with no score since the baseline as not improving, and the
+    psychiatric consultant's review list held a patient whose only score was a PHQ-9 of 6 (below 10:
+    at target from the start). Whether that is "not improving" is the program's call:
+    outcome.not_improving_no_followup, default `all` (the reference's rule), or `above_target`.
+    LOW: 6 and nothing since; HIGH: 20 and nothing since; ROSE: 6, then 15 (not at target)."""
+    from bcm_analytics.outcomes import load_definitions
+
+    load_rows("patients", [patient(p, "CM1", "2025-01-06") for p in ("LOW", "HIGH", "ROSE")])
+    load_rows("assessments", [phq9("S1", "LOW", "2025-01-06", 6), phq9("S2", "HIGH", "2025-01-06", 20),
+                              phq9("S3", "ROSE", "2025-01-06", 6), phq9("S4", "ROSE", "2025-03-20", 15)])
+    listed = cl.worklists(prepare(store, "2025-03-31"))["needs_case_review"]["patient_id"].tolist()
+    assert listed == ["HIGH", "LOW", "ROSE"]
+    above = load_definitions(overrides={"outcome": {"not_improving_no_followup": "above_target"}})
+    run = prepare(store, "2025-03-31", above)
+    assert cl.worklists(run)["needs_case_review"]["patient_id"].tolist() == ["HIGH", "ROSE"]
+    march = cl.caseload_months(run, "2025-03", "2025-03").iloc[0]
+    assert march["not_improving"] == 2, "the director's count follows the same rule"

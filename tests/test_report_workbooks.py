@@ -152,6 +152,78 @@ def test_a_contact_later_the_same_day_follows_a_positive_item9_when_both_have_ti
     assert rows == {"P1": "yes", "P2": "no", "P3": "no", "P4": "no"}
 
 
+def test_a_new_positive_item9_needs_a_contact_after_it_not_after_the_first_of_the_run(store, load_rows, tmp_path):
+    """P1 answered item 9 = 1 on Mar 1, was called Mar 5, and answered 3 on Mar 20 with no call since;
+    P2 answered 2 on Mar 10 and was called Mar 12; P3 answered 1 at 09:00 and 2 at 15:00 on Mar 25,
+    called at 12:00, between the two. Every positive answer is a same-day safety flag: P1's Mar 20
+    answer and P3's 15:00 one have had no contact. They read contacted_since = yes (a call after the
+    first answer of the positive run, or of the day) and sorted below the patients still waiting."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2", "P3")])
+    load_rows("time_logs", [minutes("P1", "2025-03-05", 20), minutes("P2", "2025-03-12", 20),
+                            minutes("P3", "2025-03-25 12:00", 20)])
+    load_rows("assessments", [phq9("A1", "P1", "2025-03-01", 15, item9=1), phq9("A2", "P1", "2025-03-20", 18, item9=3),
+                              phq9("A3", "P2", "2025-03-10", 12, item9=2),
+                              phq9("A4", "P3", "2025-03-25 09:00", 12, item9=1), phq9("A5", "P3", "2025-03-25 15:00", 14, item9=2)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert [(r["patient_id"], r["contacted_since"], r["item9_now"]) for r in rows] == [
+        ("P1", "no", "positive"), ("P3", "no", "positive"), ("P2", "yes", "positive")]
+    assert rows[0]["positive_since"] == dt.datetime(2025, 3, 1), "the run still starts on Mar 1"
+
+
+def test_positives_not_followed_up_sort_by_the_answer_waiting_longest(store, load_rows, tmp_path):
+    """P1 answered item 9 = 1 on Jan 10 (called Jan 12) and again on Mar 20; P2 answered on Mar 10.
+    Neither has been called since: P2's answer has waited ten days longer than P1's, so P2 comes
+    first. The sheet sorted by the start of the positive run (P1's Jan 10) and showed no date of
+    the answer waiting for the call but in the scores columns at the right."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2")])
+    load_rows("time_logs", [minutes("P1", "2025-01-12", 20)])
+    load_rows("assessments", [phq9("A1", "P1", "2025-01-10", 15, item9=1), phq9("A2", "P1", "2025-03-20", 16, item9=1),
+                              phq9("A3", "P2", "2025-03-10", 12, item9=2)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert [(r["patient_id"], r["contacted_since"], r["latest_positive"]) for r in rows] == [
+        ("P2", "no", dt.datetime(2025, 3, 10)), ("P1", "no", dt.datetime(2025, 3, 20))]
+    assert sheet[0][6] == "latest_positive", "beside last_contact_date, the date a contact must follow"
+
+
+def test_patients_never_contacted_or_scored_sort_by_how_long_they_have_waited(store, load_rows, tmp_path):
+    """Neither PA (enrolled Mar 1) nor PB (enrolled Jan 6) has been called or scored. PB has waited
+    since January and came second, after PA, by patient id: the never-contacted and never-scored
+    are listed first and now longest enrolled first."""
+    load_rows("patients", [{**patient("PA"), "enrollment_date": "2025-03-01"}, {**patient("PB"), "enrollment_date": "2025-01-06"}])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+    for name in ("no_recent_contact", "overdue_score"):
+        assert [r[0] for r in list(book[name].values)[1:]] == ["PB", "PA"], name
+
+
+def test_a_patient_on_several_lists_reads_so_on_each(store, load_rows, tmp_path):
+    """P1 answered item 9 = 2 on Feb 10 and was last called Feb 3; P2 was last called and scored
+    Feb 20. As of Mar 31 both are on no_recent_contact and overdue_score, and P1 on item9_positive
+    too. A care manager calling from the no-contact sheet saw nothing to say P1's call was a safety
+    call: each row now names the other lists its patient is on."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P1", "P2")])
+    load_rows("time_logs", [minutes("P1", "2025-02-03", 20), minutes("P2", "2025-02-20", 20)])
+    load_rows("assessments", [phq9("A1", "P1", "2025-02-10", 12, item9=2), phq9("A2", "P2", "2025-02-20", 4)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+
+    def also_on(name):
+        header, *rows = list(book[name].values)
+        return {r[0]: r[header.index("also_on")] for r in rows}
+
+    assert also_on("no_recent_contact") == {"P1": "item9_positive, overdue_score", "P2": "overdue_score"}
+    assert also_on("item9_positive") == {"P1": "overdue_score, no_recent_contact"}
+    assert also_on("overdue_score") == {"P1": "item9_positive, no_recent_contact", "P2": "no_recent_contact"}
+
+
 def test_item9_now_reads_positive_beside_a_patient_whose_latest_phq9_has_no_items(store, load_rows, tmp_path):
     """A latest PHQ-9 without items makes the flag column nullable (pandas' boolean): the current
     positive is still "positive", listed before the unknown one, never "no (earlier positive)"."""

@@ -69,6 +69,7 @@ class Outcome(Strict):
     improvement_below: Score
     not_improving_after_days: Days
     not_improving_review_days: Days
+    not_improving_no_followup: Literal["all", "above_target"] = Field(description="all or above_target")
 
 
 class Window(Strict):

@@ -73,7 +73,9 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
                                        "(counted in the month of the assessment, once its 4 weeks have passed)"),
         ("not improving", f"{o['not_improving_after_days']} days or more after the baseline and the latest score neither below "
-                          f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline"),
+                          f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline; no score since the baseline "
+                          + ("counts too" if o.get("not_improving_no_followup", "all") == "all"
+                             else "counts when the baseline is not already at target")),
         ("no recent review", f"of the patients not improving, those with no psychiatric case review in the last "
                              f"{o['not_improving_review_days']} days (a shorter window than the case-review column's "
                              f"{p['review_within_days']} days: a patient not improving is due sooner)"),

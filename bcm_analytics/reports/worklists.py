@@ -7,7 +7,8 @@ rules of who is on a list stay in the outcomes measures.
 
 Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, definitions. Each list has
 one row per patient and instrument that puts them there, with the scores as numbers
-(instrument, baseline, latest, change) and the clinic by name.
+(instrument, baseline, latest, change), the clinic by name, and `also_on`: the other lists the
+patient is on.
 """
 
 from __future__ import annotations
@@ -37,14 +38,15 @@ def scores(run: OutcomeRun) -> pd.DataFrame:
 
 
 def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
-    """The item-9 list, most urgent first: no contact since the positive answer before contacted;
-    then the latest PHQ-9 positive before unknown (no item 9) before earlier positives only;
-    then the oldest answer first (waiting longest).
+    """The item-9 list, most urgent first: no contact since the latest positive answer before
+    contacted; then the latest PHQ-9 positive before unknown (no item 9) before earlier positives
+    only; then the oldest latest positive answer first (waiting longest for its contact).
 
     From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
     has no item 9), `item9_positive_since` the first answer of the current positive run,
     `item9_earlier_positive_dates` the history, `contacted_since_item9` a contact after the
-    answer (a contact the same day may be the visit the score was taken at, so it does not count).
+    latest positive answer (a contact the same day may be the visit the score was taken at, so it
+    does not count unless both have a time and the contact is later).
     """
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
     history = out["item9_earlier_positive_dates"].map(_dates)
@@ -54,13 +56,15 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     out["positive_since"] = pd.Series([since if pd.notna(since) else max(days, default=None)
                                        for since, days in zip(out["item9_positive_since"], history)], index=out.index, dtype=object)
     out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
+    out["latest_positive"] = out["item9_latest_positive_date"]
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
-    out = out.sort_values(["contacted_since", "item9_now", "positive_since", "patient_id"], kind="stable",
+    out = out.sort_values(["contacted_since", "item9_now", "latest_positive", "patient_id"], kind="stable",
                           key=lambda s: s.map({"no": 0, "yes": 1}) if s.name == "contacted_since"
                           else s.map(order) if s.name == "item9_now" else s)
     first = ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives", "last_contact_date",
-             "clinic", "care_manager_id"]
-    drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+             "latest_positive", "clinic", "care_manager_id"]
+    drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date",
+            "item9_latest_positive_date"]
     return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
 
 
@@ -90,33 +94,38 @@ def review_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame
 
 def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "last_score_date") -> pd.DataFrame:
     """No score (or, with since="last_contact_date", no contact) recently: one row per instrument
-    scored before (one blank row if none), longest since the last one first (never first)."""
+    scored before (one blank row if none), longest since the last one first (never first, the
+    longest enrolled of those first)."""
     out = rows.merge(by_instrument, on="episode_id", how="left")
-    return out.sort_values([since, "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
+    return out.sort_values([since, "enrollment_date", "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
 
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
     drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
-            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date"]
+            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date", "item9_latest_positive_date"]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
     return frame[[c for c in dict.fromkeys(order) if c in frame.columns]]
 
 
 def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The four lists, with numeric scores and clinic names, sorted most urgent first."""
+    """The four lists, with numeric scores and clinic names, sorted most urgent first. `also_on`
+    names the other lists a patient is on (a call from one list is a call for all of them)."""
     lists = cl.worklists(run)
     by_instrument = scores(run)
+    on = {name: set(frame["patient_id"]) for name, frame in lists.items()}
     for name, frame in lists.items():
         frame.insert(2, "clinic", frame["clinic_id"].map(lambda c: (names or {}).get(c, c)))
+        frame["also_on"] = frame["patient_id"].map(
+            lambda p, name=name: ", ".join(other for other in on if other != name and p in on[other]) or None)
     return {
-        "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id"]),
+        "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id", "also_on"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
-                                 "last_contact_date"]),
-        "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id"]),
+                                 "last_contact_date", "latest_positive", "also_on"]),
+        "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id", "also_on"]),
         "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
-                                   ["patient_id", "last_contact_date"]),
+                                   ["patient_id", "last_contact_date", "also_on"]),
     }
 
 
@@ -136,12 +145,13 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("filters", _filters_text(run.filters)),
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
-                       "(negative is better); one row per instrument that puts a patient on a list")]
+                       "(negative is better); one row per instrument that puts a patient on a list"),
+            ("also_on", "the other lists the patient is on (item9_positive there makes any call a safety call)")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
              for name, why in cl.worklist_descriptions(run.definitions).items()]
-    rows += [("sheet item9_positive order", "no contact after the positive answer first (contacted_since = no); "
+    rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
-                                            "oldest answer first: those have waited longest")]
+                                            "oldest latest_positive first: those have waited longest for a contact")]
     about = pd.DataFrame(rows, columns=["item", "value"])
     sheets = {"about": Sheet(about, widths={"value": 100})}
     for name, frame in lists.items():

@@ -5,9 +5,9 @@
 -- the episode's scores_until, when discharge closes follow-up). Two scores of one instrument on one day: the later timestamp wins; when any of
 -- them has no time of day the order is unknown, so the higher (conservative) score is used and the
 -- day is flagged. item9_max keeps the highest item 9 of the day (NULL when no score that day has
--- one): a safety flag is never dropped with a duplicate. item9_positive_at: when the day's first
+-- one): a safety flag is never dropped with a duplicate. item9_positive_at: when the day's last
 -- positive item 9 was answered, where every positive answer that day has a time (else NULL), so
--- a contact later that same day can be seen to follow it.
+-- a contact later that same day can be seen to follow it (and one between two answers does not).
 -- kind: table
 -- per_patient: true
 WITH in_episode AS (
@@ -27,7 +27,7 @@ days AS (  -- most days hold one score, which needs no ranking: only days with s
   SELECT episode_id, instrument, administered_on, count(*) AS scores_that_day,
          bool_and(administered_on_has_time) AS all_timed, max(item_9) AS item9_max,
          CASE WHEN bool_and(administered_on_has_time) FILTER (WHERE item_9 > 0)
-              THEN min(administered_at) FILTER (WHERE item_9 > 0) END AS item9_positive_at
+              THEN max(administered_at) FILTER (WHERE item_9 > 0) END AS item9_positive_at
   FROM in_episode GROUP BY ALL
 ),
 scored AS (

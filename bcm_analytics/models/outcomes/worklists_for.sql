@@ -5,10 +5,12 @@
 --   item9_positive   the latest PHQ-9 has item 9 above 0 (same-day safety follow-up); NULL when the
 --                    latest PHQ-9 has no item 9 (unknown, not "no")
 --   item9_on_list    item9_positive, or an earlier positive answer in the episode (history)
---   contacted_since_item9   a contact after the first answer of the current positive run (or,
---                    for history, after the last positive answer): on a later day, or later the
---                    same day where both the answer and the contact have a time (a day alone
---                    leaves the order unknown, and the patient stays listed)
+--   item9_latest_positive_date   the latest positive answer: the one a contact must follow
+--   contacted_since_item9   a contact after the latest positive answer (each positive answer is a
+--                    same-day safety flag: a call after an earlier answer of the run does not
+--                    follow a new one): on a later day, or later the same day where both the
+--                    answer and the contact have a time (a day alone leaves the order unknown,
+--                    and the patient stays listed)
 --   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
 --   no_recent_contact   no contact in the last contacted_within_days (from enrolment when none
 --                    yet, as overdue_score): the patients the caseload measure `contacted` counts
@@ -29,8 +31,8 @@ WITH per_episode AS (
   WHERE active
   GROUP BY ALL
 ),
-anchored AS (  -- the answer a contact must follow
-  SELECT *, coalesce(item9_positive_since, list_max(item9_positive_dates)) AS item9_anchor FROM per_episode
+anchored AS (  -- the answer a contact must follow: the latest positive one
+  SELECT *, list_max(item9_positive_dates) AS item9_anchor FROM per_episode
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date,
        round(datediff('day', e.enrollment_date, a.as_of) / 7.0, 1) AS weeks_in_treatment,
@@ -43,6 +45,7 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
        p.item9_positive_since,
        list_filter(p.item9_positive_dates, lambda d: p.item9_positive_since IS NULL OR d < p.item9_positive_since) AS item9_earlier_positive_dates,
        coalesce(p.item9_positive, false) OR len(coalesce(p.item9_positive_dates, [])) > 0 AS item9_on_list,
+       p.item9_anchor AS item9_latest_positive_date,
        coalesce(act.last_contact_date > p.item9_anchor OR act.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9,
        coalesce(p.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score,
        coalesce(act.last_contact_date, e.enrollment_date) <= a.as_of - s.contacted_within_days::INTEGER AS no_recent_contact
