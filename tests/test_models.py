@@ -50,6 +50,7 @@ RULES = {
     "improvement (at target)": ("marts.is_improved", r"improvement_below"),
     "treat to target (not improving)": ("marts.is_not_improving", r"not_improving_after_days"),
     "active caseload": ("marts.on_caseload", r"discharge_date\s*>\s*day_|discharge_date\s*>=\s*\w*month_end"),
+    "a contact with the patient": ("marts.is_contact", r"list_contains\(\s*\w*\.?contact_activity_types"),
 }
 
 

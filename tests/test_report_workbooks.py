@@ -459,3 +459,29 @@ def test_a_csv_writes_minutes_as_numbers_and_dollars_with_their_cents(tmp_path):
     assert frame.read_text() == expected
     parquet, _ = write_query(Query(con, sql, {}), tmp_path / "q.parquet")
     assert pd.read_parquet(parquet).countable_minutes.tolist() == [105.0, 14.5]
+
+
+def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contact_follows_it(store, load_rows, tmp_path):
+    """Scores go on after a discharge (relapse-prevention check-ins), and any positive item 9 is a
+    same-day safety flag. D1, discharged Mar 15, answered 2 on a Mar 25 check-in and D4 answered 1
+    on the day of the discharge: neither has been called since, and both were on no list (the lists
+    held open episodes only). D2 was called after a Mar 20 answer: followed up, off the list. D3's
+    only positive answer was during the episode, before the discharge: history of a closed episode.
+    A discharged patient is on the item-9 list alone, with the discharge date."""
+    discharged = [{**patient(p), "enrollment_date": "2025-01-06", "discharge_date": "2025-03-15"} for p in ("D1", "D2", "D3", "D4")]
+    load_rows("patients", [{**patient("A1"), "enrollment_date": "2025-01-06", "discharge_date": ""}, *discharged])
+    load_rows("time_logs", [minutes("D2", "2025-03-22", 10), minutes("D1", "2025-03-10", 20), minutes("A1", "2025-03-28", 20)])
+    load_rows("assessments", [phq9("A0", "A1", "2025-03-30", 12, item9=1), phq9("A1", "D1", "2025-03-25", 16, item9=2),
+                              phq9("A2", "D2", "2025-03-20", 14, item9=1), phq9("A3", "D3", "2025-02-10", 15, item9=1),
+                              phq9("A4", "D4", "2025-03-15", 11, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+    sheet = list(book["item9_positive"].values)
+    rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
+    assert [(r["patient_id"], r["contacted_since"], r["discharge_date"]) for r in rows] == [
+        ("D4", "no", dt.datetime(2025, 3, 15)), ("D1", "no", dt.datetime(2025, 3, 15)), ("A1", "no", None)]
+    assert rows[1]["last_contact_date"] == dt.datetime(2025, 3, 10) and rows[1]["also_on"] is None
+    for name in ("needs_case_review", "overdue_score", "no_recent_contact"):
+        assert not {"D1", "D2", "D3", "D4"} & {r[0] for r in list(book[name].values)[1:]}, name
+        assert "discharge_date" not in list(book[name].values)[0], name

@@ -79,7 +79,8 @@ def change_distribution(run: OutcomeRun, start_month=None, end_month=None) -> pd
 WORKLISTS = {
     "needs_case_review": ("needs_review", "Not improving {not_improving_after_days}+ days after baseline and no psychiatric "
                                           "case review in the last {not_improving_review_days} days"),
-    "item9_positive": ("item9_on_list", "Latest PHQ-9 has item 9 above 0 (same-day safety follow-up), or an earlier answer did (history)"),
+    "item9_positive": ("item9_on_list", "Latest PHQ-9 has item 9 above 0 (same-day safety follow-up), or an earlier answer did "
+                                        "(history); a discharged patient while an answer on or after the discharge has no contact after it"),
     "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score in the last {scored_within_days} days (or none since enrolment)"),
     "no_recent_contact": ("no_recent_contact", "No contact with the patient in the last {contacted_within_days} days (or none since enrolment)"),
 }
@@ -93,7 +94,8 @@ def worklist_descriptions(definitions) -> dict[str, str]:
 
 
 def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
-    """Patient-level lists for care teams, one per reason (open episodes only).
+    """Patient-level lists for care teams, one per reason (open episodes; a discharged patient only
+    on the item-9 list, for a positive answer since the discharge not yet followed up).
 
     These identify patients: they are a separate output for the care team (the workbook is
     reports.worklists), never part of the program director's aggregate report. Their dates are

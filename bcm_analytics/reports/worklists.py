@@ -6,7 +6,8 @@ from outcomes.caseload.worklists (the lists) and OutcomeRun.patients() (the scor
 rules of who is on a list stay in the outcomes measures.
 
 Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, definitions. Each list has
-one row per patient and instrument that puts them there, with the scores as numbers
+one row per patient and instrument that puts them there (open episodes; on the item-9 list also a
+discharged patient whose positive answer since the discharge has no contact after it), with the scores as numbers
 (instrument, baseline, latest, change), the clinic by name, and `also_on`: the other lists the
 patient is on.
 """
@@ -101,8 +102,11 @@ def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "
 
 
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
+    """The lead columns first, then who, the scores and the rest. discharge_date only where a lead
+    names it: the item-9 list is the one a discharged patient can be on."""
     drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
-            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date", "item9_latest_positive_date"]
+            "item9_earlier_positive_dates", "contacted_since_item9", "item9_date", "item9_latest_positive_date",
+            *([] if "discharge_date" in lead else ["discharge_date"])]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
     return frame[[c for c in dict.fromkeys(order) if c in frame.columns]]
@@ -122,7 +126,7 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
         "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id", "also_on"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
-                                 "last_contact_date", "latest_positive", "also_on"]),
+                                 "last_contact_date", "latest_positive", "discharge_date", "also_on"]),
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id", "also_on"]),
         "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
                                    ["patient_id", "last_contact_date", "also_on"]),

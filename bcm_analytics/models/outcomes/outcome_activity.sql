@@ -1,9 +1,8 @@
 -- Time-log entries of each episode, marked as contacts and psychiatric case reviews.
 --
--- Contact: a real contact mode (not none/empty) or a patient-facing activity type.
+-- Contact: marts.is_contact (a real contact mode, or a patient-facing activity type).
 -- Psychiatric case review: a caseload-review activity or time logged by the consultant.
--- contact_at: when it started, where the export says (a start time, or a service date with a
--- time of day); NULL for a day alone.
+-- contact_at: when it started, where the export says (marts.contact_at); NULL for a day alone.
 -- Entries from baseline_lookback_days before enrolment to the discharge date count (an assessment
 -- before enrolment counts). Entries after the as-of date are the readers' to leave out (they
 -- exist only when an earlier as-of date is asked for), so a later as-of date changes no row here.
@@ -11,12 +10,11 @@
 -- per_patient: true
 -- by_month: service_month
 SELECT e.episode_id, e.patient_id, t.entry_id, t.service_date, t.service_month, t.minutes,
-       CASE WHEN t.start_time_has_time THEN t.start_at WHEN t.service_date_has_time THEN t.service_at END AS contact_at,
+       marts.contact_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at) AS contact_at,
        t.activity_type, t.staff_role,
        CASE WHEN t.contact_mode IS NULL OR list_contains(s.no_contact_modes, t.contact_mode) THEN 'no mode'
             ELSE t.contact_mode END AS contact_mode,
-       (t.contact_mode IS NOT NULL AND NOT list_contains(s.no_contact_modes, t.contact_mode))
-         OR list_contains(s.contact_activity_types, t.activity_type) AS is_contact,
+       marts.is_contact(t.contact_mode, t.activity_type, s.no_contact_modes, s.contact_activity_types) AS is_contact,
        list_contains(s.review_activity_types, t.activity_type)
          OR list_contains(s.review_staff_roles, t.staff_role) AS is_review,
        list_contains(s.initial_assessment_activity_types, t.activity_type) AS is_assessment

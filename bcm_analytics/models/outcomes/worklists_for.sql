@@ -15,6 +15,11 @@
 --   no_recent_contact   no contact in the last contacted_within_days (from enrolment when none
 --                    yet, as overdue_score): the patients the caseload measure `contacted` counts
 --                    out at the as-of date, but for those enrolled too recently to be overdue
+-- A discharged patient is on the item-9 list alone, and only while a positive answer dated on or
+-- after the discharge day (a relapse-prevention check-in: outcome_measures.md section 2 keeps scoring after
+-- it) has no contact after it: each positive answer is a same-day safety flag, whether or not the
+-- episode is open. Contacts after the discharge are read from the time logs (marts.is_contact),
+-- as outcome_activity ends at the discharge. discharge_date says which patients these are.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.worklists_for(clinics_, care_manager_, payer_) AS TABLE
 WITH per_episode AS (
@@ -28,36 +33,60 @@ WITH per_episode AS (
          min(item9_positive_since) AS item9_positive_since,
          flatten(list(item9_positive_dates ORDER BY instrument)) AS item9_positive_dates
   FROM marts.outcome_patients
-  WHERE active
   GROUP BY ALL
 ),
 anchored AS (  -- the answer a contact must follow: the latest positive one
   SELECT *, list_max(item9_positive_dates) AS item9_anchor FROM per_episode
+),
+activity AS (
+  SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
+         max(contact_at) FILTER (WHERE is_contact) AS last_contact_at,
+         max(service_date) FILTER (WHERE is_review) AS last_review_date
+  FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
+  GROUP BY ALL
+),
+after_discharge AS (  -- contacts after the discharge of an episode with a positive answer after it
+  SELECT e.episode_id, max(t.service_date) AS last_contact_date,
+         max(marts.contact_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at)) AS last_contact_at
+  FROM marts.outcome_episodes e
+  JOIN anchored p ON p.episode_id = e.episode_id AND p.item9_anchor >= e.discharge_date
+  JOIN core.time_logs t ON t.patient_id = e.patient_id AND t.service_date > e.discharge_date
+  CROSS JOIN config.outcome_settings s
+  WHERE t.service_date <= (SELECT as_of FROM config.as_of_date)
+    AND marts.is_contact(t.contact_mode, t.activity_type, s.no_contact_modes, s.contact_activity_types)
+  GROUP BY ALL
+),
+listed AS (
+  SELECT e.*, p.* EXCLUDE (episode_id), act.last_review_date,
+         greatest(act.last_contact_date, ad.last_contact_date) AS last_contact_date,
+         greatest(act.last_contact_at, ad.last_contact_at) AS last_contact_at,
+         coalesce(greatest(act.last_contact_date, ad.last_contact_date) > p.item9_anchor
+                  OR greatest(act.last_contact_at, ad.last_contact_at) > i9.item9_positive_at, false) AS contacted_since_item9
+  FROM marts.outcome_episodes e
+  LEFT JOIN anchored p USING (episode_id)
+  LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
+  LEFT JOIN activity act USING (episode_id)
+  LEFT JOIN after_discharge ad USING (episode_id)
+  WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT contacted_since_item9)
 )
-SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date,
+SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
        round(datediff('day', e.enrollment_date, a.as_of) / 7.0, 1) AS weeks_in_treatment,
-       p.scores, p.last_score_date, act.last_contact_date, act.last_review_date,
-       coalesce(p.not_improving, false) AND (act.last_review_date IS NULL
-         OR act.last_review_date <= a.as_of - s.not_improving_review_days::INTEGER) AS needs_review,
-       p.not_improving_on,
-       p.item9_positive,
-       p.item9_date,
-       p.item9_positive_since,
-       list_filter(p.item9_positive_dates, lambda d: p.item9_positive_since IS NULL OR d < p.item9_positive_since) AS item9_earlier_positive_dates,
-       coalesce(p.item9_positive, false) OR len(coalesce(p.item9_positive_dates, [])) > 0 AS item9_on_list,
-       p.item9_anchor AS item9_latest_positive_date,
-       coalesce(act.last_contact_date > p.item9_anchor OR act.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9,
-       coalesce(p.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score,
-       coalesce(act.last_contact_date, e.enrollment_date) <= a.as_of - s.contacted_within_days::INTEGER AS no_recent_contact
-FROM marts.outcome_episodes e
+       e.scores, e.last_score_date, e.last_contact_date, e.last_review_date,
+       e.active AND coalesce(e.not_improving, false) AND (e.last_review_date IS NULL
+         OR e.last_review_date <= a.as_of - s.not_improving_review_days::INTEGER) AS needs_review,
+       e.not_improving_on,
+       e.item9_positive,
+       e.item9_date,
+       e.item9_positive_since,
+       list_filter(e.item9_positive_dates, lambda d: e.item9_positive_since IS NULL OR d < e.item9_positive_since) AS item9_earlier_positive_dates,
+       CASE WHEN e.active THEN coalesce(e.item9_positive, false) OR len(coalesce(e.item9_positive_dates, [])) > 0
+            ELSE true END AS item9_on_list,  -- a discharged patient is listed only for an answer still to follow up
+       e.item9_anchor AS item9_latest_positive_date,
+       e.contacted_since_item9,
+       e.active AND coalesce(e.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score,
+       e.active AND coalesce(e.last_contact_date, e.enrollment_date) <= a.as_of - s.contacted_within_days::INTEGER AS no_recent_contact
+FROM listed e
 CROSS JOIN config.as_of_date a
 CROSS JOIN config.outcome_settings s
-LEFT JOIN anchored p USING (episode_id)
-LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
-LEFT JOIN (SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
-                  max(contact_at) FILTER (WHERE is_contact) AS last_contact_at,
-                  max(service_date) FILTER (WHERE is_review) AS last_review_date
-           FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
-           GROUP BY ALL) act USING (episode_id)
-WHERE e.active AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+WHERE marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 ORDER BY e.care_manager_id, e.patient_id
