@@ -175,6 +175,23 @@ def test_bcm_build_keeps_the_program_file_itself_when_it_extends_another(db, tmp
     _bill_january_under_the_stores_own(db, tmp_path, rules, "+ base_rules + program_rules")
 
 
+def test_the_stores_own_rules_file_edited_since_the_build_is_named_so_with_what_to_run(db, tmp_path):
+    """A program edits the rules file `bcm build --rules` made the store's own, then bills: the
+    edit applies, and the note called the file "billing rules other than the store's" (nobody had
+    given other rules) without saying that `bcm build` brings the store's marts up to date."""
+    from bcm_analytics.cli.marts import build
+
+    rules = tmp_path / "program_rules.yaml"
+    rules.write_text("payer_names: {acme: medicare}\n")
+    assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
+    rules.write_text("payer_names: {acme: medicare}\nsettings: {countable_activities: [treatment_planning]}\n")
+    billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
+    assert billed.exit_code == 0, billed.output
+    assert "0 billing line(s)" in billed.output  # the edit applies: A's assessment minutes no longer count
+    assert ("note: computed in a temporary schema for the store's own billing rules as changed since its marts were built "
+            "(run `bcm build` to update them); the store's marts are unchanged") in billed.output
+
+
 def _bill_january_under_the_stores_own(db, tmp_path, rules, named: str) -> None:
     """`bcm build --rules rules`, then January billed without --rules: no line (A's assessment
     minutes count for nothing under `rules`), the ruleset `named`, no scratch catalog."""

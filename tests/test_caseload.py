@@ -112,6 +112,19 @@ def test_change_bands(run):
     assert change["improved by 25-49%"] == 1 and change.sum() == 1
 
 
+def test_change_bands_name_the_response_threshold_of_the_definitions_in_force(run, store):
+    """With response at 40% of the baseline (a 60% drop), the first band read "improved by 50% or
+    more" though it holds only responses, and a 55% improvement was counted under "25-49%"."""
+    from bcm_analytics.outcomes import load_definitions
+
+    stricter = prepare(store, AS_OF, load_definitions(overrides={"outcome": {"response_max_fraction": 0.4}}))
+    bands = cl.change_distribution(stricter, "2025-01", "2025-03")["change_band"].unique().tolist()
+    assert bands[:3] == ["improved by 60% or more", "improved by 25-59%", "improved by under 25%"]
+    looser = prepare(store, AS_OF, load_definitions(overrides={"outcome": {"response_max_fraction": 0.8}}))
+    change = cl.change_distribution(looser, "2025-01", "2025-03").set_index("change_band")["patients"]
+    assert change.to_dict() == {"improved by 20% or more": 1, "improved by under 20%": 0, "no change": 0, "worse": 0}
+
+
 def test_cohort_months_appear_once_the_whole_cohort_reached_them(load_rows, store):
     """A January-2025 cohort (monthly cohorts): month 2 is shown as of Apr 2, month 3 is not yet."""
     load_rows("patients", [patient("P1", "CM1", "2025-01-06"), patient("P2", "CM1", "2025-01-31")])

@@ -138,6 +138,17 @@ def test_values_pass_typed_and_as_the_store_spells_them(db):
     assert numeric_clinic == {"clinic": "007"}, "a clinic id stays text, zeros and all"
 
 
+def test_a_report_takes_a_shipped_ruleset_by_name_as_bcm_billing_does(db):
+    """`bcm billing --rules texas_medicaid` bills by the shipped Texas rules (docs/billing.md); the
+    same name given to the billing report was refused: "rules 'texas_medicaid' is not a file"."""
+    source = notebook_path("billing_reconciliation")
+    values = parameters.parse("billing_reconciliation", source, {"rules": "texas_medicaid"})
+    assert values == {"rules": "texas_medicaid"}
+    assert parameters.check("billing_reconciliation", source, db, values)["rules"] == "texas_medicaid"
+    line = refusal("report", "billing_reconciliation", "-p", "rules", "texas_medicad", "--db", db)
+    assert "rules 'texas_medicad' is not a file, nor a shipped ruleset (did you mean texas_medicaid?)" in line
+
+
 def test_the_library_checks_names_too(db, no_kernel, tmp_path):
     with pytest.raises(ParameterError, match="has no parameter"):
         render_report("program_overview", db, {"x = 1; import os; os.system('touch pwned'); y": 1}, tmp_path / "o.html")

@@ -369,6 +369,7 @@ def test_a_store_built_before_recon_findings_had_not_priced_is_rebuilt_not_faile
     store.close()
     reader = connect(path, read_only=True)
     assert "temporary schema" in current(reader).note
+    assert "marts built by another version of bcm's models" in current(reader).note  # not "older than the data"
     assert monthly_totals(reader, "2023-06").findings_not_priced.tolist() == [2]
     assert findings(reader, "2023-06").not_priced.sum() == 2
     reader.close()

@@ -92,6 +92,8 @@ def test_the_glossary_follows_the_definitions_in_force():
     changed = dict(glossary.outcome_terms(load_definitions(overrides={"windows": {"6m": {"from": 150, "to": 210}},
                                                                         "outcome": {"remission_below": 4}})))
     assert "day 150 to day 210" in changed["follow-up window"] and "below 4" in changed["remission"]
+    stricter = dict(glossary.outcome_terms(load_definitions(overrides={"outcome": {"response_max_fraction": 0.4}})))
+    assert stricter["response"] == "the window's score is at most 40% of the baseline (exactly 40% counts)"  # not "half"
     assert "active caseload" in default and "not yet measurable" in default
     assert any(term == "* (suppressed)" for term, _ in glossary.outcome_terms(load_definitions(), external=True))
 

@@ -94,7 +94,7 @@ def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
     assert lost.loc["no_consent", "lost_value"] == lost.loc[TOTAL, "lost_value"] == 3 * 145
     assert (lost.loc[TOTAL, "months_affected"], lost.loc[TOTAL, "months_billing_more"]) == (3, 3)
     _, months = ta.months(alloc, internal)
-    cards = {h.label: h for h in ta.headlines(months, ta.breakdown(alloc, internal, "outcome"), lost.reset_index())}
+    cards = {h.label: h for h in ta.headlines(months, lost.reset_index())}
     assert cards["what the uncounted minutes would have been worth"].value == 435
     assert cards["minutes logged"].value == LOGGED
     assert cards["of them supported a billable code"].value == pytest.approx(800 / LOGGED)

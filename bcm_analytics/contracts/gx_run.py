@@ -1,6 +1,6 @@
 """Run the suites through great-expectations itself, on pandas batches.
 
-GE's DuckDB SQL data source is broken in 1.24 (see docs/toolchain notes), so GE validates a
+GE's DuckDB SQL data source is broken in 1.24, so GE validates a
 pandas DataFrame of each table's frame: the rows of a load or a bounded sample. The SQL
 compilation in checks.py decides quarantine and checks every stored row; this run proves the
 suites are valid great-expectations suites and gives its standard validation result.

@@ -1,6 +1,6 @@
 """The domain model: SQL models over the store, built once into marts.* and kept current.
 
-  graph    the model files (billing/, reconcile/, outcomes/): what each reads, the build order
+  graph    the model files (billing/, reconcile/, outcomes/, audit/): what each reads, the build order
   inputs   rules, definitions, as-of date and time zone as config.* tables, with digests
   build    build into the store's marts or a scratch catalog: whole, or per changed patient
   marts    `refresh` (after a load) and `current` (for a reader): where each mart is, and why

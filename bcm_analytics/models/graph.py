@@ -1,6 +1,6 @@
 """The SQL models and what each reads; the build order follows from the models themselves.
 
-A model is one .sql file in a folder per area (billing/, reconcile/, outcomes/). Its name is the
+A model is one .sql file in a folder per area (AREAS: billing/, reconcile/, outcomes/, audit/). Its name is the
 file's stem and it lives in the `marts` schema. A header comment says what the model is:
 
     -- kind: table | view | macro

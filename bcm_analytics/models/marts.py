@@ -178,6 +178,7 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
 
 def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress | None = None) -> Marts:
     """The marts for these rules, definitions and as-of date (None: the store's own)."""
+    own_rules, own_definitions = rules is None and not load_settings().BCM_RULES, definitions is None
     rules = resolve_rules(con, rules)
     definitions = resolve_definitions(con, definitions)
     own_as_of = _store_as_of(con) or latest_data_date(con)
@@ -199,21 +200,31 @@ def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress
     target = _scratch(con, wanted, todo)
     if not _built(con, target):
         build(con, wanted, target, only=todo, progress=progress)
-    return Marts(con, target, as_of, rules, definitions, _why(changed, stale, as_of != own_as_of))
+    data_moved = {v for _, v in manifest(con)[0].values()} != {data_version(con)}
+    return Marts(con, target, as_of, rules, definitions,
+                 _why(changed, as_of != own_as_of, data_moved, own_rules=own_rules, own_definitions=own_definitions))
 
 
-def _why(changed: set[str], stale: set[str], other_as_of: bool) -> str:
+REBUILD = "(run `bcm build` to update them)"
+
+
+def _why(changed: set[str], other_as_of: bool, data_moved: bool, *, own_rules: bool, own_definitions: bool) -> str:
+    """Why a reader's marts are not the store's. The store's own rules or definitions file edited
+    since the last build is not "other" rules: `bcm build` is what the reader needs to hear."""
     reasons = []
     if changed & set(RULE_INPUTS):
-        reasons.append("billing rules other than the store's")
+        reasons.append(f"the store's own billing rules as changed since its marts were built {REBUILD}" if own_rules
+                       else "billing rules other than the store's")
     if changed & set(DEFINITION_INPUTS):
-        reasons.append("outcome definitions other than the store's")
+        reasons.append(f"the store's own outcome definitions as changed since its marts were built {REBUILD}"
+                       if own_definitions else "outcome definitions other than the store's")
     if other_as_of:
         reasons.append("an as-of date other than the data's latest")
     if "program" in changed:
         reasons.append("a program time zone other than the store's")
     if not reasons:
-        reasons.append("marts older than the data (run `bcm build` to update them)")
+        reasons.append(f"marts older than the data {REBUILD}" if data_moved
+                       else f"marts built by another version of bcm's models {REBUILD}")
     return "computed in a temporary schema for " + " and ".join(reasons) + "; the store's marts are unchanged"
 
 

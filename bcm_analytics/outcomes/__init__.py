@@ -1,12 +1,13 @@
 """Outcome measures, caseload and process metrics.
 
-  params       load_definitions(): thresholds and windows as data (definitions.yaml)
   measures     prepare(con, as_of) -> OutcomeRun; patient_outcomes(con, as_of); program measures
   caseload     caseload and process measures per month, cohort curves, worklists
 
-The director's tables, suppressed for their audience, are in bcm_analytics.reports.caseload_outcomes.
+load_definitions() (thresholds and windows as data, definitions.yaml) is bcm_analytics.config.definitions,
+re-exported here. The director's tables, suppressed for their audience, are in
+bcm_analytics.reports.caseload_outcomes.
 
-The measures are SQL files in sql/, one statement each, run by DuckDB over whole tables.
+The measures are SQL models in bcm_analytics/models/outcomes, persisted as marts.* (docs/marts.md).
 """
 
 from bcm_analytics.config.definitions import Definitions, load_definitions

@@ -55,7 +55,8 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                                 f"more, aged {d['program']['min_age']} or older, not discharged for {excluded}"),
         ("follow-up window", "; ".join(f"{_window_name(k)}: the most recent score from day {v['from']} to day {v['to']} after the "
                                        "baseline (never the best one; later scores are ignored)" for k, v in w.items())),
-        ("response", f"the window's score is at most {o['response_max_fraction']:.0%} of the baseline (exactly half counts)"),
+        ("response", f"the window's score is at most {o['response_max_fraction']:.0%} of the baseline "
+                     f"(exactly {o['response_max_fraction']:.0%} counts)"),
         ("remission", f"the window's score is below {o['remission_below']} ({o['remission_below']} itself is not remission)"),
         ("of all / of measured", "rates over every closed window, a patient with no score in it counting as not met "
                                  "(the HEDIS way) / over patients with a score in the window"),

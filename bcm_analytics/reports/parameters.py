@@ -61,6 +61,19 @@ def _file(text: str) -> str:
     return str(path.resolve())
 
 
+def _rules(text: str) -> str:
+    """A rules file, or a shipped ruleset by name (texas_medicaid), as `bcm billing --rules` takes."""
+    from bcm_analytics.config.rules import shipped_rulesets
+
+    if not Path(text).is_file() and (text == "default" or text in shipped_rulesets()):
+        return text
+    try:
+        return _file(text)
+    except ValueError:
+        raise ValueError("is not a file, nor a shipped ruleset" + (nearest(text, shipped_rulesets())
+                                                                   or f" (shipped: {', '.join(shipped_rulesets())})")) from None
+
+
 def _list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -83,7 +96,7 @@ KINDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "payer": ("a payer name in the store", str),  # or a class, in reports that bill: PAYER_OR_CLASS
     "care_manager": ("a care manager id in the store", str),
     "instrument": ("an instrument in the store (PHQ-9, GAD-7)", str),
-    "rules": ("a rules YAML file", _file),
+    "rules": ("a rules YAML file, or a shipped ruleset's name (texas_medicaid ...)", _rules),
     "definitions": ("a definitions YAML file", _file),
     "audience": ("internal or external", str),
 }

@@ -4,7 +4,7 @@ No count from 1 to 10 may be shown, nor be derivable from what is shown: from a 
 other cells, from a margin over a stratum, from a numerator and its denominator (the patients
 *not* contacted are a count too), or from a percentage. 0 may be shown.
 
-    from bcm_analytics.outcomes.suppression import suppress
+    from bcm_analytics.reports.suppression import suppress
     safe = suppress(frame, count_cols=["denominator", "met"], group_cols=["clinic"],
                     rates={"pct_met": ("met", "denominator")})
 

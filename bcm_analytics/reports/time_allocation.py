@@ -45,14 +45,12 @@ from bcm_analytics.reports.billing_reconciliation import ADD_FEES, how_many, pro
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
 
-RECOVERABLE_REASONS = [r for r in RECOVERABLE if r != "all"]
 NOT_COUNTED = [o for o in OUTCOMES if o not in COUNTED]
 MONTH_MINUTES = ["logged_minutes", "counted_minutes", "supported_code", "below_threshold", "not_counted"]
 JUST_PAST = 5  # minutes past a code's threshold that count as "just past" it
 STAFF_NOTE = ("Per care-manager detail is in the internal version only: it describes the work of named staff "
               "members (a matter for the program, not for outside readers), and one care manager's caseload in a "
               "month is often small enough to point to patients.")
-DIMENSIONS = {"outcome": "outcome", "activity_category": "activity category", "contact_mode": "contact mode"}
 
 
 @dataclass
@@ -289,7 +287,7 @@ def _internal_only(privacy: Privacy) -> None:
 # --- headline -------------------------------------------------------------------------------
 
 
-def headlines(month_table: pd.DataFrame, outcome_table: pd.DataFrame, lost_table: pd.DataFrame) -> list[Headline]:
+def headlines(month_table: pd.DataFrame, lost_table: pd.DataFrame) -> list[Headline]:
     """What the minutes countable in principle would have been worth, the minutes logged, the
     share that supported a billable code and the minutes not counted, from the protected families."""
     lost = _row(lost_table, "reason")

@@ -5,6 +5,8 @@ Schemas a reader sees in the file:
   staging.*    typed rows, one per key, the latest version
   meta.*       load log, quarantine, row changes: the audit trail of every load
   core.*       views that resolve local dates and months in each clinic's time zone
+  config.*     the rules, fees, definitions, as-of date and time zone the marts were built with
+  marts.*      the domain model (bcm_analytics.models; docs/marts.md)
 
 Beside the file: `<store>.tmp/`, private temporary space (bcm_analytics/private_files.py).
 """

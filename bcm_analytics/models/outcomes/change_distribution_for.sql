@@ -1,6 +1,7 @@
 -- Distribution of change from baseline to the latest score, for eligible baselines in
 -- start_..period_end_ with a later score (episodes inside the filters): bands of percent change;
--- the first band is a response (marts.is_response).
+-- the first band is a response (marts.is_response), labelled with the smallest whole-percent drop
+-- that rule counts as one (50% by default), so a definitions file's threshold names its bands too.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.change_distribution_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
 WITH changes AS (
@@ -17,9 +18,14 @@ banded AS (
               WHEN change = 0 THEN 4 ELSE 5 END AS band_order
   FROM changes
 ),
+response AS (
+  SELECT min(p) AS pct FROM range(0, 101) AS t(p) WHERE marts.is_response(100 - p, 100)
+),
 bands AS (
-  SELECT * FROM (VALUES (1, 'improved by 50% or more'), (2, 'improved by 25-49%'), (3, 'improved by under 25%'),
-                        (4, 'no change'), (5, 'worse')) AS b(band_order, change_band)
+  SELECT b.* FROM response, (VALUES (1, 'improved by ' || pct || '% or more'), (2, 'improved by 25-' || (pct - 1) || '%'),
+                                    (3, 'improved by under ' || least(pct, 25) || '%'), (4, 'no change'), (5, 'worse'))
+                            AS b(band_order, change_band)
+  WHERE band_order <> 2 OR pct > 25  -- a response at a drop of 25% or less leaves no band between
 )
 SELECT i.instrument, b.band_order, b.change_band, count(x.band_order) AS patients
 FROM bands b
