@@ -3,7 +3,9 @@ roll-up to coarser periods, and the billing report's tables read the way a reade
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import date
 
 import numpy as np
@@ -271,3 +273,17 @@ def test_rule_changes_name_the_2026_fqhc_switch():
     assert [(when, text) for when, text in changes if "CoCM" in text] == [
         (date(2026, 1, 1), "Jan 2026: FQHC CoCM G0512 → 99492/99493/99494/G2214")]
     assert br.rule_changes(load_rules(None), br.Reconciliation(rows, pd.DataFrame(), date(2026, 2, 1), date(2026, 6, 1), {})) == []
+
+
+def test_the_internal_banner_gives_a_command_that_runs_as_pasted():
+    """A director on a one-clinic page copied the banner's command for the external version and got
+    "clinics '[CL002]' is not in the store": the list was written as Python's ['CL002'], and a payer
+    name with spaces came apart into several words. Each value is what -p takes (a list
+    comma-separated), quoted for the shell where it needs it."""
+    import shlex
+
+    banner = INTERNAL.banner("caseload_outcomes", {"clinics": ["CL1", "CL2"], "payer": "Marketplace Silver EPO",
+                                                   "start_month": "2025-07", "care_manager": None})
+    command = html.unescape(re.search(r"<code>(.*?)</code>", banner).group(1))
+    assert shlex.split(command) == ["bcm", "report", "caseload_outcomes", "--audience", "external", "-p", "clinics",
+                                    "CL1,CL2", "-p", "payer", "Marketplace Silver EPO", "-p", "start_month", "2025-07"]

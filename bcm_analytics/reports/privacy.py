@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import shlex
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable
@@ -243,7 +244,8 @@ class Privacy:
                 + (f"<br><b>Part of the program only.</b> {html.escape(caution)}" if caution else "") + "</div>"
             )
         command = f"bcm report {report} --audience external"
-        extra = " ".join(f"-p {k} {v}" for k, v in (parameters or {}).items() if v not in (None, "", []))
+        extra = " ".join(f"-p {k} {shlex.quote(parameter_text(v, ','))}" for k, v in (parameters or {}).items()
+                         if v not in (None, "", []))
         return (
             "<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
             "This page shows true counts, including counts from 1 to 10 patients, which can identify people. "
@@ -254,6 +256,11 @@ class Privacy:
 
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
+
+
+def parameter_text(value, separator: str = ", ") -> str:
+    """A parameter's value as written: a list's items joined (with "," it is what `-p` takes)."""
+    return separator.join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 FILTERS = {"clinic": "clinic", "clinics": "clinics", "payer": "payer", "care_manager": "care manager",
@@ -268,7 +275,7 @@ def filtered_page_caution(parameters: dict | None) -> str:
     added to other clinics' pages) can leave the rest's count of 1-10, which neither page hides.
     Protecting a set of filtered pages together would mean suppressing each page's cells across every
     value of the filter at once; until then the page says so, and `bcm report` too."""
-    chosen = [f"{word} {', '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
+    chosen = [f"{word} {parameter_text(v)}"
               for key, word in FILTERS.items() if (v := (parameters or {}).get(key)) not in (None, "", [])]
     if not chosen:
         return ""
