@@ -428,6 +428,51 @@ def hide_beside(frame: pd.DataFrame, cols: list[str], rows, key: str, total=TOTA
     return out
 
 
+def hide_pairs(frame: pd.DataFrame, true: pd.DataFrame, pair: list[str], key: str, total=TOTAL,
+               threshold: tuple[int, int] = (1, 10)) -> pd.DataFrame:
+    """`frame` (protected; `true` holds its counts, same index) with each row's `pair` of counts
+    shown together or hidden together.
+
+    For two counts whose difference a reader knows from elsewhere: a clinic's enrolments minus
+    its discharges over a period is the change of its caseload, shown at the end of the period
+    on this page and of the period before on the previous one, so one of them shown gives the
+    other away. A row with one of the pair hidden gets the other hidden too; a column where
+    that leaves a single part hidden under its shown total (row `total` in `key`), or hidden
+    parts adding up to a count in `threshold`, hides its smallest shown parts until neither is so
+    (as the suppression engine's complementary cells), and so on until nothing changes."""
+    lo, hi = threshold
+    masks = {c: set(frame.attrs.get("suppressed", {}).get(c, ())) | set(frame.index[frame[c].isna()]) for c in pair}
+    parts = list(frame.index[frame[key] != total])
+    totals = frame.index[frame[key] == total]
+    changed = True
+    while changed:
+        changed = False
+        for i in parts:
+            if any(i in masks[c] for c in pair) and not all(i in masks[c] for c in pair):
+                changed = True
+                for c in pair:
+                    masks[c].add(i)
+        for c in pair:
+            if not len(totals) or pd.isna(frame.at[totals[0], c]):
+                continue
+            hidden = [i for i in parts if i in masks[c]]
+            shown = sorted((i for i in parts if i not in masks[c]), key=lambda i: true.at[i, c])
+            rest = sum(int(true.at[i, c]) for i in hidden)
+            while hidden and shown and (len(hidden) == 1 or lo <= rest <= hi):
+                one = shown.pop(0)
+                hidden.append(one)
+                masks[c].add(one)
+                rest += int(true.at[one, c])
+                changed = True
+    out = frame.copy()
+    for c in pair:
+        if masks[c]:
+            out.loc[sorted(masks[c]), c] = pd.NA
+    out.attrs = {**frame.attrs, "suppressed": {**frame.attrs.get("suppressed", {}),
+                                               **{c: frozenset(v) for c, v in masks.items() if v}}}
+    return out
+
+
 def grain_word(grain: str) -> str:
     """A grain as a chart title says it: 'Enrolments per calendar quarter'."""
     return {"period": "whole period", "block": "calendar quarter"}.get(grain, grain)
