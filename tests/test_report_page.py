@@ -10,8 +10,9 @@ import plotly.offline
 import pytest
 
 from bcm_analytics.config.definitions import load_definitions
-from bcm_analytics.reports import charts, formats, glossary
+from bcm_analytics.reports import charts, formats, glossary, page
 from bcm_analytics.reports.page import PAGE_MIME, Headline
+from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import to_html
 
 
@@ -179,3 +180,15 @@ def test_the_time_allocation_glossary_defines_the_words_its_tables_show():
     for outcome, meaning in OUTCOMES.items():
         assert terms[formats.label(outcome)] == meaning
     assert "supported code" not in terms and "overlap" not in terms
+
+
+def test_a_list_parameter_reads_as_a_list_in_the_page_parameters(monkeypatch):
+    """The caseload page's parameters read "clinics ['CL002']", Python's spelling, not the reader's."""
+    shown = []
+    monkeypatch.setattr(page, "data_freshness", lambda con: {})
+    monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
+    page.header(None, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["CL1", "CL2"], "payer": None},
+                Privacy("internal"), report="caseload_outcomes")
+    assert "<tr><td>clinics</td><td>CL1, CL2</td></tr>" in shown[0]
+    assert "<tr><td>payer</td><td>all</td></tr>" in shown[0]
+

@@ -3,7 +3,9 @@ roll-up to coarser periods, and the billing report's tables read the way a reade
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import date
 
 import numpy as np
@@ -271,3 +273,62 @@ def test_rule_changes_name_the_2026_fqhc_switch():
     assert [(when, text) for when, text in changes if "CoCM" in text] == [
         (date(2026, 1, 1), "Jan 2026: FQHC CoCM G0512 → 99492/99493/99494/G2214")]
     assert br.rule_changes(load_rules(None), br.Reconciliation(rows, pd.DataFrame(), date(2026, 2, 1), date(2026, 6, 1), {})) == []
+
+
+def test_the_internal_banner_gives_a_command_that_runs_as_pasted():
+    """A director on a one-clinic page copied the banner's command for the external version and got
+    "clinics '[CL002]' is not in the store": the list was written as Python's ['CL002'], and a payer
+    name with spaces came apart into several words. Each value is what -p takes (a list
+    comma-separated), quoted for the shell where it needs it."""
+    import shlex
+
+    banner = INTERNAL.banner("caseload_outcomes", {"clinics": ["CL1", "CL2"], "payer": "Marketplace Silver EPO",
+                                                   "start_month": "2025-07", "care_manager": None})
+    command = html.unescape(re.search(r"<code>(.*?)</code>", banner).group(1))
+    assert shlex.split(command) == ["bcm", "report", "caseload_outcomes", "--audience", "external", "-p", "clinics",
+                                    "CL1,CL2", "-p", "payer", "Marketplace Silver EPO", "-p", "start_month", "2025-07"]
+
+
+def test_a_clinics_flows_over_the_period_cannot_be_worked_out_from_its_caseload():
+    """A board holding the program overview of 2025 Q4 and of 2026 Q1 read Canyon's caseload at the
+    end of December (25, on the first page) and of March (33), and its 15 enrolments in the
+    quarter: 25 + 15 - 33 = 7 discharges, a count the second page hid. Each clinic's caseload at
+    the end of one page's period and of the next is shown, so its enrolments minus its discharges
+    over a page's period is known: a clinic shows both flows or neither."""
+    from bcm_analytics.reports import program_overview as po
+
+    before = {"A": 18, "B": 25, "C": 13, "D": 19}  # the caseload at the end of December (the previous page)
+    enrolled = {"A": [2, 0, 3], "B": [5, 3, 7], "C": [1, 1, 2], "D": [5, 4, 2]}
+    discharged = {"A": [4, 3, 1], "B": [4, 1, 2], "C": [3, 1, 2], "D": [2, 3, 7]}
+    rows = []
+    for clinic, stock in before.items():
+        for i, month in enumerate(pd.date_range("2026-01-01", periods=3, freq="MS")):
+            stock += enrolled[clinic][i] - discharged[clinic][i]
+            rows.append({"month": month, "clinic_id": clinic, "active_caseload": stock,
+                         "new_enrolments": enrolled[clinic][i], "discharges": discharged[clinic][i]})
+    raw = pd.DataFrame(rows)
+    stocks, _, flows = po.stocks_and_flows(raw, EXTERNAL, date(2026, 1, 1), date(2026, 3, 1))
+    march = stocks[stocks["month"] == "2026-03-01"].set_index("clinic_id")["active_caseload"]
+    shown = flows["clinics"].set_index("clinic_id")
+    total = flows["total"].iloc[0]
+    known = {(c, f): shown.at[c, f] for c in before for f in po.FLOWS if pd.notna(shown.at[c, f])}
+    while True:  # what a reader works out: a clinic's other flow from its net, a column's last cell from the total
+        found = {}
+        for c in before:
+            if pd.notna(march[c]):
+                net = march[c] - before[c]
+                if (c, "new_enrolments") in known:
+                    found[(c, "discharges")] = known[(c, "new_enrolments")] - net
+                if (c, "discharges") in known:
+                    found[(c, "new_enrolments")] = known[(c, "discharges")] + net
+        for f in po.FLOWS:
+            missing = [c for c in before if (c, f) not in known]
+            if len(missing) == 1 and pd.notna(total[f]):
+                found[(missing[0], f)] = total[f] - sum(known[(c, f)] for c in before if c != missing[0])
+        new = {k: v for k, v in found.items() if k not in known}
+        if not new:
+            break
+        known |= new
+    worked_out = {k: int(v) for k, v in known.items() if pd.isna(shown.at[k]) and 1 <= v <= 10}
+    assert worked_out == {}
+    assert (total["new_enrolments"], total["discharges"]) == (35, 33), "the program's flows stay"

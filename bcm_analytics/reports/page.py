@@ -15,7 +15,7 @@ from IPython.display import display
 
 from bcm_analytics import __version__
 from bcm_analytics.reports import formats
-from bcm_analytics.reports.privacy import Privacy
+from bcm_analytics.reports.privacy import Privacy, parameter_text
 from bcm_analytics.reports.runner import PAGE_MIME
 
 
@@ -78,7 +78,7 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
     """
     shown = {k: v for k, v in parameters.items() if k != "db"}
     params = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape('all' if v in (None, '', []) else str(v))}</td></tr>"
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape('all' if v in (None, '', []) else parameter_text(v))}</td></tr>"
         for k, v in shown.items())
     fresh = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{html.escape(fmt(v))}</td></tr>" for k, v in data_freshness(con).items())

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import shlex
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable
@@ -243,7 +244,8 @@ class Privacy:
                 + (f"<br><b>Part of the program only.</b> {html.escape(caution)}" if caution else "") + "</div>"
             )
         command = f"bcm report {report} --audience external"
-        extra = " ".join(f"-p {k} {v}" for k, v in (parameters or {}).items() if v not in (None, "", []))
+        extra = " ".join(f"-p {k} {shlex.quote(parameter_text(v, ','))}" for k, v in (parameters or {}).items()
+                         if v not in (None, "", []))
         return (
             "<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
             "This page shows true counts, including counts from 1 to 10 patients, which can identify people. "
@@ -254,6 +256,11 @@ class Privacy:
 
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
+
+
+def parameter_text(value, separator: str = ", ") -> str:
+    """A parameter's value as written: a list's items joined (with "," it is what `-p` takes)."""
+    return separator.join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
 FILTERS = {"clinic": "clinic", "clinics": "clinics", "payer": "payer", "care_manager": "care manager",
@@ -268,7 +275,7 @@ def filtered_page_caution(parameters: dict | None) -> str:
     added to other clinics' pages) can leave the rest's count of 1-10, which neither page hides.
     Protecting a set of filtered pages together would mean suppressing each page's cells across every
     value of the filter at once; until then the page says so, and `bcm report` too."""
-    chosen = [f"{word} {', '.join(map(str, v)) if isinstance(v, (list, tuple)) else v}"
+    chosen = [f"{word} {parameter_text(v)}"
               for key, word in FILTERS.items() if (v := (parameters or {}).get(key)) not in (None, "", [])]
     if not chosen:
         return ""
@@ -418,6 +425,51 @@ def hide_beside(frame: pd.DataFrame, cols: list[str], rows, key: str, total=TOTA
             out[col] = out[col].astype("Float64") if out[col].dtype.kind == "f" else out[col]
             out.loc[sorted(masks[col]), col] = pd.NA
     out.attrs = {**frame.attrs, "suppressed": {c: frozenset(v) for c, v in masks.items()}}
+    return out
+
+
+def hide_pairs(frame: pd.DataFrame, true: pd.DataFrame, pair: list[str], key: str, total=TOTAL,
+               threshold: tuple[int, int] = (1, 10)) -> pd.DataFrame:
+    """`frame` (protected; `true` holds its counts, same index) with each row's `pair` of counts
+    shown together or hidden together.
+
+    For two counts whose difference a reader knows from elsewhere: a clinic's enrolments minus
+    its discharges over a period is the change of its caseload, shown at the end of the period
+    on this page and of the period before on the previous one, so one of them shown gives the
+    other away. A row with one of the pair hidden gets the other hidden too; a column where
+    that leaves a single part hidden under its shown total (row `total` in `key`), or hidden
+    parts adding up to a count in `threshold`, hides its smallest shown parts until neither is so
+    (as the suppression engine's complementary cells), and so on until nothing changes."""
+    lo, hi = threshold
+    masks = {c: set(frame.attrs.get("suppressed", {}).get(c, ())) | set(frame.index[frame[c].isna()]) for c in pair}
+    parts = list(frame.index[frame[key] != total])
+    totals = frame.index[frame[key] == total]
+    changed = True
+    while changed:
+        changed = False
+        for i in parts:
+            if any(i in masks[c] for c in pair) and not all(i in masks[c] for c in pair):
+                changed = True
+                for c in pair:
+                    masks[c].add(i)
+        for c in pair:
+            if not len(totals) or pd.isna(frame.at[totals[0], c]):
+                continue
+            hidden = [i for i in parts if i in masks[c]]
+            shown = sorted((i for i in parts if i not in masks[c]), key=lambda i: true.at[i, c])
+            rest = sum(int(true.at[i, c]) for i in hidden)
+            while hidden and shown and (len(hidden) == 1 or lo <= rest <= hi):
+                one = shown.pop(0)
+                hidden.append(one)
+                masks[c].add(one)
+                rest += int(true.at[one, c])
+                changed = True
+    out = frame.copy()
+    for c in pair:
+        if masks[c]:
+            out.loc[sorted(masks[c]), c] = pd.NA
+    out.attrs = {**frame.attrs, "suppressed": {**frame.attrs.get("suppressed", {}),
+                                               **{c: frozenset(v) for c, v in masks.items() if v}}}
     return out
 
 

@@ -8,7 +8,9 @@ Families (each protected once):
   flows      enrolments and discharges per month and per clinic over the period, protected
              together as two margins of the month x clinic table; for an external reader the
              program's figures come in its calendar blocks (privacy.calendar_blocks, the ones the
-             caseload report shows) and the clinics' over the period are a table of their own
+             caseload report shows) and the clinics' over the period are a table of their own,
+             each clinic's two flows shown together or not at all (its caseloads at the end of
+             this page's period and of the previous page's give their difference: hide_pairs)
              (the caseload changes by enrolments minus discharges, so a hidden flow between two
              shown caseloads would show: blocks are shown whole or not at all)
   time       minutes logged per patient with time, per clinic and month; and over the period
@@ -21,7 +23,7 @@ import pandas as pd
 from bcm_analytics.overview import first_enrolment_month, program_overview
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hide_beside, page_blocks
+from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hide_beside, hide_pairs, page_blocks
 
 FLOWS = ["new_enrolments", "discharges"]
 
@@ -93,6 +95,11 @@ def _block_flows(raw: pd.DataFrame, privacy: Privacy, start, end, history: pd.Da
         clinics.loc[one, FLOWS] = pd.NA
         masks = {c: cells | {one} for c, cells in masks.items()}
     clinics.attrs = {"suppressed": {c: frozenset(cells) for c, cells in masks.items() if cells}}
+    # a clinic's caseload at the end of this period and of the one before (on the previous page)
+    # gives its enrolments minus its discharges: one shown would give the other away
+    clinics = hide_pairs(pd.concat([clinics, safe[safe["clinic_id"] == TOTAL]]), frame, FLOWS, "clinic_id", TOTAL,
+                         privacy.threshold)
+    clinics = clinics[clinics["clinic_id"] != TOTAL]
     return {"periods": periods.assign(clinic_id=TOTAL), "clinics": clinics, "total": total.assign(clinic_id=TOTAL),
             "blocks": blocks}
 
