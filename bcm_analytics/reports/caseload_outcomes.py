@@ -39,7 +39,6 @@ from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_bl
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
                 "not_improving_no_review", "phq9_patients", "gad7_patients"]
-FLOW_COUNTS = ["new_enrolments", "discharges", "assessed", "followed_up"]
 ENROLMENTS = ["new_enrolments", "discharges"]
 STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1] != "assessed"} | {
     "pct_not_improving": ("not_improving", "active"),
