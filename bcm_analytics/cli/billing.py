@@ -24,7 +24,7 @@ from bcm_analytics.warehouse import connect
 rules_option = click.option(
     "--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
     show_default="$BCM_RULES, else the store's own, set by `bcm build --rules`",
-    help="The program's rules file, merged over the shipped defaults.",
+    help="The program's rules file, merged over the shipped defaults, or a shipped ruleset's name (texas_medicaid ...).",
 )
 month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
 to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, show_default="--month",

@@ -14,7 +14,8 @@ from bcm_analytics.cli.options import db_option, fail, require_store
 @click.command()
 @db_option
 @click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="The program's rules file: becomes the store's own (later commands use it without --rules); 'default': the shipped rules alone.")
+              help="The program's rules file, or a shipped ruleset's name (texas_medicaid ...): becomes the store's own "
+                   "(later commands use it without --rules); 'default': the shipped rules alone.")
 @click.option("--definitions", type=click.Path(dir_okay=False, path_type=Path),
               help="Outcome definitions YAML: becomes the store's own; 'default': the shipped definitions.")
 @click.option("--full", is_flag=True, help="Rebuild every mart whole instead of only what changed.")
