@@ -492,3 +492,17 @@ def test_a_per_patient_rebuild_with_copies_of_a_row_writes_them_again():
 
     assert inserted == 3
     assert sorted(con.execute("SELECT * FROM marts.m").fetchall()) == [("p1", 1, 20, None), ("p2", 1, 30, "b"), ("p2", 1, 30, "b")]
+
+
+def test_a_reader_of_a_store_never_built_hears_that_not_every_other_reason(store, load_rows):
+    """A program loading with the library's load_file has no marts until a build: `bcm outcomes` on
+    it noted "the store's own billing rules as changed since its marts were built ... and the
+    store's own outcome definitions as changed ... and a program time zone other than the
+    store's", none of which was so. It says the marts were never built, and how to build them."""
+    load_rows("patients", [{"patient_id": "P1", "clinic_id": "PP", "payer": "Medicare", "enrollment_date": "2025-01-02"}])
+    path = store.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    store.close()
+    reader = connect(path, read_only=True)
+    assert current(reader).note == ("computed in a temporary schema: the store's marts have never been built "
+                                    "(run `bcm build` to build them; `bcm load` does after every load)")
+    reader.close()

@@ -200,12 +200,17 @@ def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress
     target = _scratch(con, wanted, todo)
     if not _built(con, target):
         build(con, wanted, target, only=todo, progress=progress)
-    data_moved = {v for _, v in manifest(con)[0].values()} != {data_version(con)}
+    recorded = manifest(con)[0]
+    if not recorded:  # a store loaded by the library's load_file, never built: nothing else to say
+        return Marts(con, target, as_of, rules, definitions, NEVER_BUILT)
+    data_moved = {v for _, v in recorded.values()} != {data_version(con)}
     return Marts(con, target, as_of, rules, definitions,
                  _why(changed, as_of != own_as_of, data_moved, own_rules=own_rules, own_definitions=own_definitions))
 
 
 REBUILD = "(run `bcm build` to update them)"
+NEVER_BUILT = ("computed in a temporary schema: the store's marts have never been built (run `bcm build` to build them; "
+               "`bcm load` does after every load)")
 
 
 def _why(changed: set[str], other_as_of: bool, data_moved: bool, *, own_rules: bool, own_definitions: bool) -> str:
