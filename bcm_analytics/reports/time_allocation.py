@@ -21,7 +21,9 @@ Minutes are hidden with the patient-months they are over (like dollars in the re
 report). In the outcome, category and mode tables a patient-month can sit in several rows, so
 counts do not add up while minutes do: after suppression, whenever the hidden rows together
 cover 1-10 patient-months (their minutes are the total less the rows shown), another row is
-hidden, so no minutes over fewer than 11 patient-months can be worked out.
+hidden, so no minutes over fewer than 11 patient-months can be worked out. The three tables are
+protected together (breakdowns): a row holding the same minutes in two of them (administrative
+time, separately billed services) is shown in both or hidden in both.
 """
 
 from __future__ import annotations
