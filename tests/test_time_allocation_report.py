@@ -95,7 +95,7 @@ def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
     assert (lost.loc[TOTAL, "months_affected"], lost.loc[TOTAL, "months_billing_more"]) == (3, 3)
     _, months = ta.months(alloc, internal)
     cards = {h.label: h for h in ta.headlines(months, lost.reset_index())}
-    assert cards["what the uncounted minutes would have been worth"].value == 435
+    assert cards["what the minutes lost to consent or an unknown activity name would have been worth"].value == 435
     assert cards["minutes logged"].value == LOGGED
     assert cards["of them supported a billable code"].value == pytest.approx(800 / LOGGED)
     codes = ta.thresholds(alloc, internal).set_index("code")
@@ -212,3 +212,15 @@ def test_a_row_two_tables_share_is_hidden_in_both():
     assert pd.isna(outcomes["administrative"]) and pd.isna(outcomes["separately_billed"])
     internal = ta.breakdowns(alloc, Privacy("internal"), ["outcome", "activity_category"])
     assert internal["activity_category"].minutes.notna().all()
+
+
+def test_the_dollar_card_names_the_minutes_it_prices(alloc):
+    """Beside '9,217 minutes not counted', '$2,346.84 what the uncounted minutes would have been
+    worth' read as the worth of those 9,217 minutes; it prices only the 1,311 lost to a missing or
+    late consent or an unknown activity name (the consultant's and administrative time are not
+    billable however the record is fixed)."""
+    internal = Privacy("internal")
+    _, months = ta.months(alloc, internal)
+    dollars, *_, not_counted = ta.headlines(months, ta.lost_value(alloc, internal))
+    assert not_counted.label == "minutes not counted"
+    assert "uncounted" not in dollars.label and "consent" in dollars.label and "activity name" in dollars.label

@@ -356,7 +356,7 @@ def headlines(month_table: pd.DataFrame, lost_table: pd.DataFrame) -> list[Headl
         return Headline(label, value, kind, detail, hidden)
 
     return [
-        card("what the uncounted minutes would have been worth", lost_table, lost, "lost_value", "dollars",
+        card("what the minutes lost to consent or an unknown activity name would have been worth", lost_table, lost, "lost_value", "dollars",
              _lost_detail(lost_table, lost)),
         card("minutes logged", month_table, total, "logged_minutes", "number", _over(month_table, total)),
         card("of them supported a billable code", month_table, total, "share_supported_code", "rate",
