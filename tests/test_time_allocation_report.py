@@ -95,7 +95,7 @@ def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
     assert (lost.loc[TOTAL, "months_affected"], lost.loc[TOTAL, "months_billing_more"]) == (3, 3)
     _, months = ta.months(alloc, internal)
     cards = {h.label: h for h in ta.headlines(months, lost.reset_index())}
-    assert cards["what the uncounted minutes would have been worth"].value == 435
+    assert cards["what the minutes lost to consent or an unknown activity name would have been worth"].value == 435
     assert cards["minutes logged"].value == LOGGED
     assert cards["of them supported a billable code"].value == pytest.approx(800 / LOGGED)
     codes = ta.thresholds(alloc, internal).set_index("code")
@@ -183,3 +183,44 @@ def test_the_lost_value_says_how_many_patient_months_have_no_fee_on_file(store, 
 
 def test_with_every_lost_minute_priced_nothing_is_said(alloc):
     assert ta.lost_value_not_priced_note(alloc, Privacy("internal")) == ""
+
+
+def test_a_row_two_tables_share_is_hidden_in_both():
+    """Administrative time is both an activity category and a reason minutes did not count: the
+    same minutes in two tables. Here the category table hides separately billed time (7
+    patient-months) with administrative time (the smallest other row), while the outcome table,
+    whose smallest other row is the consultant's time, shows administrative time: the category
+    total less the rows shown and the outcome table's administrative minutes left the 315 minutes
+    of the 7 patient-months. Protected together, what one table hides the other hides too."""
+    def rows_of(n, outcome, category, minutes, first=0):
+        return [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": outcome, "activity_category": category,
+                 "contact_mode": "phone", "minutes": minutes} for i in range(first, first + n)]
+    rows = pd.DataFrame(rows_of(30, "supported_code", "patient contact", 40)
+                        + rows_of(12, "role_not_countable", "patient contact", 2)
+                        + rows_of(7, "separately_billed", "separately billed service", 45)
+                        + rows_of(14, "administrative", "administrative", 5, first=10))
+    alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
+                          date(2025, 3, 1), date(2025, 3, 1))
+    tables = ta.breakdowns(alloc, Privacy("external"), ["outcome", "activity_category"])
+    outcomes = tables["outcome"].set_index("outcome").minutes
+    categories = tables["activity_category"].set_index("activity_category").minutes
+    assert pd.isna(categories["separately billed service"])
+    known = {c: (outcomes["administrative"] if c == "administrative" and pd.isna(m) else m)
+             for c, m in categories.drop(index=TOTAL).items()}
+    unknown = [c for c, m in known.items() if pd.isna(m)]
+    assert len(unknown) > 1, f"{unknown[0]} is {categories[TOTAL] - sum(m for m in known.values() if pd.notna(m))} minutes"
+    assert pd.isna(outcomes["administrative"]) and pd.isna(outcomes["separately_billed"])
+    internal = ta.breakdowns(alloc, Privacy("internal"), ["outcome", "activity_category"])
+    assert internal["activity_category"].minutes.notna().all()
+
+
+def test_the_dollar_card_names_the_minutes_it_prices(alloc):
+    """Beside '9,217 minutes not counted', '$2,346.84 what the uncounted minutes would have been
+    worth' read as the worth of those 9,217 minutes; it prices only the 1,311 lost to a missing or
+    late consent or an unknown activity name (the consultant's and administrative time are not
+    billable however the record is fixed)."""
+    internal = Privacy("internal")
+    _, months = ta.months(alloc, internal)
+    dollars, *_, not_counted = ta.headlines(months, ta.lost_value(alloc, internal))
+    assert not_counted.label == "minutes not counted"
+    assert "uncounted" not in dollars.label and "consent" in dollars.label and "activity name" in dollars.label

@@ -116,8 +116,8 @@ def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = Fals
                                            "the fee schedule), of all minutes logged; whether a claim was sent is the billing "
                                            "reconciliation's question"),
         ("countable in principle", f"minutes lost to a fixable record, not to the rules: {recoverable}"),
-        ("what the uncounted minutes would have been worth", "each affected patient-month billed again with those "
-         "minutes counted, under the rule in force and priced at the fee schedule, less what it bills now (a month "
+        ("what the minutes lost to consent or an unknown activity name would have been worth",
+         "the minutes countable in principle (not every minute not counted): each affected patient-month billed again with those minutes counted, under the rule in force and priced at the fee schedule, less what it bills now (a month "
          "can bill less, when the added minutes make the next month subsequent instead of initial)"),
         ("patient-month", "one patient in one service month"),
         ("threshold", "the fewest countable minutes that bill the code; "

@@ -21,7 +21,9 @@ Minutes are hidden with the patient-months they are over (like dollars in the re
 report). In the outcome, category and mode tables a patient-month can sit in several rows, so
 counts do not add up while minutes do: after suppression, whenever the hidden rows together
 cover 1-10 patient-months (their minutes are the total less the rows shown), another row is
-hidden, so no minutes over fewer than 11 patient-months can be worked out.
+hidden, so no minutes over fewer than 11 patient-months can be worked out. The three tables are
+protected together (breakdowns): a row holding the same minutes in two of them (administrative
+time, separately billed services) is shown in both or hidden in both.
 """
 
 from __future__ import annotations
@@ -146,6 +148,63 @@ def breakdown(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
         safe["meaning"] = [("all logged minutes" if o == TOTAL else OUTCOMES[o]) for o in safe[dim]]
         safe["outcome_label"] = [TOTAL if o == TOTAL else formats.label(o) for o in safe[dim]]
     return safe
+
+
+def breakdowns(alloc: Allocation, privacy: Privacy, dims=("outcome", "activity_category", "contact_mode")) -> dict:
+    """breakdown() per dim, protected together: a row of one table holding the same minutes as a
+    row of another (administrative time is an activity category and a reason minutes did not
+    count; separately billed services too) is shown in both or hidden in both. Otherwise one
+    table's shown twin fills in what the other hides, and the total less the rest leaves minutes
+    over 1-10 patient-months. Where another table's hidden rows are all twins of this one's, the
+    reader knows their sum: this table's other hidden rows must then cover 0 or 11+ patient-months
+    too, or one more row is hidden."""
+    frames = {dim: breakdown(alloc, privacy, dim) for dim in dims}
+    if not privacy.external:
+        return frames
+    rows = alloc.rows.reset_index(drop=True)
+    twins = _twins(rows, dims)
+    hidden = {d: {frames[d].at[i, d] for i in frames[d].attrs.get("suppressed", {}).get("minutes", ())} for d in dims}
+    lo, hi = privacy.threshold
+    changed = True
+    while changed:
+        changed = False
+        for group in twins:
+            if any(v in hidden[d] for d, v in group) and not all(v in hidden[d] for d, v in group):
+                for d, v in group:
+                    hidden[d].add(v)
+                changed = True
+        for d in dims:
+            known_sums = [hidden[d]]  # the table's own hidden rows: the total less the rows shown
+            for other in dims:
+                twin_in_d = {ov: dv for g in twins for (od, ov) in g if od == other for (dd, dv) in g if dd == d}
+                if other != d and hidden[other] and all(v in twin_in_d for v in hidden[other]):
+                    known_sums.append(hidden[d] - {twin_in_d[v] for v in hidden[other]})
+            shown = [v for v in frames[d][d] if v != TOTAL and v not in hidden[d]]
+            if shown and any(lo <= _patient_months(rows[rows[d].isin(list(part))]) <= hi for part in known_sums if part):
+                table = frames[d].set_index(d)
+                hidden[d].add(min(shown, key=lambda v: (table.at[v, "minutes"], table.at[v, "patient_months_with"])))
+                changed = True
+    return {d: _hide_rows(frames[d], d, hidden[d]) for d in dims}
+
+
+def _twins(rows: pd.DataFrame, dims) -> list[list[tuple[str, str]]]:
+    """Groups of (dim, value) across tables that select the very same rows (the same minutes)."""
+    by_rows: dict[frozenset, list] = {}
+    for d in dims:
+        for value, part in rows.groupby(d).groups.items():
+            by_rows.setdefault(frozenset(part), []).append((d, value))
+    return [g for g in by_rows.values() if len({d for d, _ in g}) > 1]
+
+
+def _hide_rows(safe: pd.DataFrame, dim: str, values) -> pd.DataFrame:
+    cells = set(safe.index[safe[dim].isin(list(values))])
+    masks = {c: set(v) for c, v in safe.attrs.get("suppressed", {}).items()}
+    out = safe.copy()
+    for col in ("patient_months_with", "minutes", "pct_of_logged"):
+        masks[col] = masks.get(col, set()) | cells
+        out[col] = out[col].mask(out.index.isin(list(masks[col])))
+    out.attrs["suppressed"] = {c: frozenset(v) for c, v in masks.items()}
+    return out
 
 
 def hide_small_unions(safe: pd.DataFrame, rows: pd.DataFrame, dim: str, threshold=(1, 10)) -> pd.DataFrame:
@@ -297,7 +356,7 @@ def headlines(month_table: pd.DataFrame, lost_table: pd.DataFrame) -> list[Headl
         return Headline(label, value, kind, detail, hidden)
 
     return [
-        card("what the uncounted minutes would have been worth", lost_table, lost, "lost_value", "dollars",
+        card("what the minutes lost to consent or an unknown activity name would have been worth", lost_table, lost, "lost_value", "dollars",
              _lost_detail(lost_table, lost)),
         card("minutes logged", month_table, total, "logged_minutes", "number", _over(month_table, total)),
         card("of them supported a billable code", month_table, total, "share_supported_code", "rate",
