@@ -253,3 +253,25 @@ def test_a_scratch_catalog_lives_in_the_run_folder_and_a_killed_runs_goes_at_the
     assert mode(scratch.parent) == 0o700
     assert bcm_process("quarantine", "--db", db, "--out", tmp_path / "q.csv").returncode == 0
     assert not scratch.exists(), "the next command on the store removes a killed run's scratch catalog"
+
+
+def test_the_log_folder_in_the_system_temp_dir_is_never_one_someone_else_planted(tmp_path, monkeypatch):
+    """Without a usable ~/.cache (a service account's HOME=/nonexistent) logs and a failed report's
+    notebook went to $TMPDIR/bcm-<uid>/logs whoever owned it: another user who made that folder, or
+    a `logs` link in it to a folder of theirs, chose where they were written. The temp folder of a
+    store already refused such a folder (private_files._usable_root); the log folder now does too."""
+    monkeypatch.delenv("BCM_LOG_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null/cache")  # not a folder: the next place is tried
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / f"bcm-{os.getuid()}"
+    planted.mkdir(mode=0o700)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o777)
+    (planted / "logs").symlink_to(theirs)
+    folder = files.log_folder()
+    assert not folder.resolve().is_relative_to(theirs) and mode(folder) == 0o700, folder
+    if os.geteuid() == 0:  # a folder another user made
+        (planted / "logs").unlink()
+        os.chown(planted, 65534, 65534)
+        folder = files.log_folder()
+        assert not folder.is_relative_to(planted) and folder.stat().st_uid == 0 and mode(folder) == 0o700, folder
