@@ -120,10 +120,11 @@ def last_output(forget: bool = False) -> Path | None:
 
 def log_folder() -> Path:
     """Where what a user needs to report a failure is kept: $BCM_LOG_DIR, else ~/.cache/bcm/logs,
-    else a folder in the system temp dir; private (0700) in each case."""
+    else `bcm-<uid>/logs` in the system temp dir when both are real folders of ours (in a shared
+    temp dir another user could have made them, or planted a link), else a new temp folder;
+    private (0700) in each case."""
     candidates = [os.environ.get("BCM_LOG_DIR"),
-                  os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bcm", "logs"),
-                  os.path.join(tempfile.gettempdir(), f"bcm-{os.getuid()}", "logs")]
+                  os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "bcm", "logs")]
     for candidate in filter(None, candidates):
         try:
             folder = make_folder(candidate)
@@ -131,7 +132,8 @@ def log_folder() -> Path:
                 return folder
         except OSError:
             continue
-    return Path(tempfile.mkdtemp(prefix="bcm-logs-"))
+    mine = _usable_root(Path(tempfile.gettempdir()) / f"bcm-{os.getuid()}")
+    return (mine and _usable_root(mine / "logs")) or Path(tempfile.mkdtemp(prefix="bcm-logs-"))
 
 
 def write_text(path: str | Path, text: str, *, share: bool = False) -> Path:

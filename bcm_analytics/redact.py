@@ -13,6 +13,7 @@ import re
 
 QUOTED = re.compile(r"""'[^'\n]*'|"[^"\n]*"|`[^`\n]*`""")
 DIGITS = re.compile(r"[\w\-/:.+]*\d{3,}[\w\-/:.+]*")
+VALUE = re.compile(r"\d{3,}|^[-+]?\d+(?:[.,]\d+)?$")  # an id, a date, an NPI; a bare number
 HIDDEN = "…"
 
 
@@ -37,3 +38,10 @@ def scrub(message: str) -> str:
     quotes = [_quoted(m) for m in QUOTED.finditer(message)]
     out = kept[0] + "".join(q + k for q, k in zip(quotes, kept[1:]))
     return " ".join(out.split())
+
+
+def holds_values(names) -> bool:
+    """Whether a file's header row is a row of data (an export saved without its column names):
+    a name with a run of three digits or more, or a bare number. Such a row is a patient's: a
+    message says so instead of listing it as the file's columns."""
+    return any(VALUE.search(str(name).strip()) for name in names if name is not None)

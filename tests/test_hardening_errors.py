@@ -265,6 +265,24 @@ def test_an_unexpected_error_is_one_line_and_a_private_log_without_row_values(st
     assert stat.S_IMODE(log.stat().st_mode) == 0o600 and stat.S_IMODE(logs.stat().st_mode) == 0o700
 
 
+def test_an_unexpected_errors_log_does_not_hold_the_patient_the_command_named(store_copy, tmp_path, monkeypatch):
+    """The log's command line was written as typed: `bcm audit --patient P0000002` put the
+    patient's id in a log kept for reporting the failure, whose message values are hidden."""
+    import bcm_analytics.reports.audit as audit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("cannot lay out the page")
+
+    monkeypatch.setattr(audit, "write_packets", broken)
+    args = ["audit", "--db", str(store_copy), "--month", "2025-01", "--patient", "P0000002", "--out", str(tmp_path / "a")]
+    monkeypatch.setattr(sys, "argv", ["bcm", *args])  # what a real process's log reads
+    logs = tmp_path / "logs"
+    line = assert_one_line_refusal(bcm(*args, env={"BCM_LOG_DIR": str(logs)}), "unexpected error (RuntimeError)")
+    text = Path(line.split("the details are in ")[1].split(";")[0]).read_text()
+    assert "RuntimeError: cannot lay out the page" in text and f"--db {store_copy}" in text, text
+    assert "P0000002" not in text, text
+
+
 def test_a_real_process_prints_no_traceback_on_a_damaged_store(hostile):
     """The same boundary outside the test runner: one line from the installed entry point."""
     result = bcm_process("billing", "--db", hostile["a bit flipped in the middle"], "--month", "2025-01", "--out", "/tmp/x.csv")

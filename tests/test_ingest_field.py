@@ -608,3 +608,32 @@ def test_reasons_name_a_column_as_a_plain_exports_header_writes_it(with_patient,
         "Patient ID [patient_id] is empty but required"]
     same = load_file(with_patient, write(tmp_path, "time_logs_2.csv", LOGS + "E3,P1,bhcm,2025-02-12,lots,outreach\n"))
     assert quarantined(with_patient, same.load_id)[0][2].startswith("minutes 'lots' is not a duration")
+
+
+# --- an export saved without its header row -----------------------------------------------------
+
+ROWS = {"enrolled and consented the same day": "P0000042,C1,Medicare,cocm,CM1,1434700732,1950-07-24,F,2025-09-01,2025-09-01",
+        "on different days": "P0000042,C1,Medicare,cocm,CM1,1434700732,1950-07-24,F,2025-09-01,2025-09-03"}
+
+
+@pytest.mark.parametrize("name", ["patients.csv", "patients.xlsx"])
+@pytest.mark.parametrize("row", ROWS.values(), ids=ROWS.keys())
+def test_an_export_without_its_header_row_is_refused_without_quoting_the_row(store, tmp_path, name, row):
+    """Its first line is a patient's row: the refusal listed it as the file's columns ('the file
+    has: p0000042, c1, medicare, ..., 1950_07_24, ...'), or quoted a date that the row holds twice
+    as a duplicate column, on the terminal and in whatever captures it."""
+    import openpyxl
+
+    text = row + "\n" + row.replace("P0000042", "P0000043") + "\n"
+    path = write(tmp_path, name, text) if name.endswith(".csv") else tmp_path / name
+    if name.endswith(".xlsx"):
+        book = openpyxl.Workbook()
+        for line in text.splitlines():
+            book.active.append(line.split(","))
+        book.save(path)
+    with pytest.raises(FileRefused) as refused:
+        load_file(store, path)
+    message = str(refused.value)
+    assert "holds values, not column names" in message and "header row" in message, message
+    for value in ("0000042", "p0000042", "1434700732", "1950", "2025", "medicare"):
+        assert value not in message.lower(), message

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hardening_stores import bcm, make_store, write_exports
+from hardening_stores import bcm, bcm_process, make_store, write_exports
 
 from bcm_analytics import private_files as files
 from bcm_analytics.reports.export import write_table, write_workbook
@@ -223,3 +223,55 @@ def test_a_first_load_that_loads_nothing_leaves_no_folder_beside_the_store(tmp_p
     result = bcm("load", export, "--db", tmp_path / "new.duckdb")
     assert result.exit_code == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]
+
+
+SCRATCH = """
+import datetime, sys, time
+from bcm_analytics.models import marts
+from bcm_analytics.warehouse import connect
+con = connect(sys.argv[1], read_only=True)
+found = marts.current(con, as_of=datetime.date(2025, 1, 6))  # an earlier as-of date: a scratch catalog
+print(found.note, flush=True)
+print(con.execute("SELECT path FROM duckdb_databases() WHERE database_name LIKE 'bcm_scratch_%'").fetchall()[0][0], flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_scratch_catalog_lives_in_the_run_folder_and_a_killed_runs_goes_at_the_next_start(tmp_path):
+    """Marts computed for other rules, definitions or an as-of date (billing lines per patient) were
+    built into /tmp/bcm-scratch-*/ and removed only by atexit: each killed command or notebook kernel
+    left its copy there for good, outside the store's folder the next command sweeps."""
+    db = make_store(tmp_path)
+    killed = subprocess.Popen([sys.executable, "-c", SCRATCH, str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert "temporary schema" in killed.stdout.readline()
+        scratch = Path(killed.stdout.readline().strip())
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+    assert scratch.exists() and scratch.is_relative_to(Path(f"{db}.tmp")), scratch
+    assert mode(scratch.parent) == 0o700
+    assert bcm_process("quarantine", "--db", db, "--out", tmp_path / "q.csv").returncode == 0
+    assert not scratch.exists(), "the next command on the store removes a killed run's scratch catalog"
+
+
+def test_the_log_folder_in_the_system_temp_dir_is_never_one_someone_else_planted(tmp_path, monkeypatch):
+    """Without a usable ~/.cache (a service account's HOME=/nonexistent) logs and a failed report's
+    notebook went to $TMPDIR/bcm-<uid>/logs whoever owned it: another user who made that folder, or
+    a `logs` link in it to a folder of theirs, chose where they were written. The temp folder of a
+    store already refused such a folder (private_files._usable_root); the log folder now does too."""
+    monkeypatch.delenv("BCM_LOG_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/dev/null/cache")  # not a folder: the next place is tried
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    planted = tmp_path / f"bcm-{os.getuid()}"
+    planted.mkdir(mode=0o700)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o777)
+    (planted / "logs").symlink_to(theirs)
+    folder = files.log_folder()
+    assert not folder.resolve().is_relative_to(theirs) and mode(folder) == 0o700, folder
+    if os.geteuid() == 0:  # a folder another user made
+        (planted / "logs").unlink()
+        os.chown(planted, 65534, 65534)
+        folder = files.log_folder()
+        assert not folder.is_relative_to(planted) and folder.stat().st_uid == 0 and mode(folder) == 0o700, folder

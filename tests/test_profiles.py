@@ -160,6 +160,15 @@ def test_a_source_file_without_a_column_the_profile_reads_is_refused_listing_its
     assert str(e.value) == f"{export}: refused: missing column pt for visits files; found columns: Visit ID, Patient, Minutes, When"
 
 
+def test_a_source_file_without_its_header_row_is_refused_without_listing_the_row(tmp_path):
+    """'found columns: V1, P0000042, 30, 03/02/2025' put a patient's row on the terminal."""
+    export = write(tmp_path, "visits.csv", "V1,P0000042,30,03/02/2025\nV2,P0000042,30,03/02/2025\n")
+    with pytest.raises(FileRefused) as e:
+        map_export(load(write(tmp_path, "clinic.yaml", MINIMAL)), [export])
+    assert str(e.value) == (f"{export}: refused: its first line holds values, not column names: export the file with its "
+                            "header row (the values are not repeated here)")
+
+
 def test_a_line_that_does_not_split_refuses_the_source_file(tmp_path):
     export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\nV2,P1,30,03/02/2025,extra\n")
     with pytest.raises(FileRefused, match=r"line 3 does not split into the header's 4 fields"):

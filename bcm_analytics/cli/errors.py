@@ -134,7 +134,7 @@ def write_log(error: BaseException) -> Path:
     from bcm_analytics import private_files
 
     lines = [f"bcm {__version__}, Python {sys.version.split()[0]}, {datetime.now():%Y-%m-%d %H:%M:%S}",
-             "command: " + " ".join(["bcm", *sys.argv[1:]]), ""]
+             "command: " + " ".join(["bcm", *map(_argument, sys.argv[1:])]), ""]
     for e in reversed(list(_chain(error))):
         lines.append("Traceback (most recent call last):")
         lines += [f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {f.line or ""}'
@@ -142,6 +142,12 @@ def write_log(error: BaseException) -> Path:
         lines += [f"{type(e).__module__}.{type(e).__qualname__}: {scrub(str(e))}", ""]
     path = private_files.log_folder() / f"bcm-error-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
     return private_files.write_text(path, "\n".join(lines))
+
+
+def _argument(arg: str) -> str:
+    """A command-line argument as the log keeps it: a file that exists as given, else values
+    hidden as in messages (`--patient P0000042` names a patient)."""
+    return arg if os.path.exists(arg) else scrub(arg)
 
 
 def quiet_cleanup() -> None:

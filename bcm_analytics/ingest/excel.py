@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused, is_binary, repeated_column
+from bcm_analytics.ingest.readers import FileRefused, is_binary, refuse_a_row_of_values, repeated_column
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -92,6 +92,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     if not any(not h.startswith("__UNNAMED__") for h in header):
         raise FileRefused(path, f"sheet '{name}': row {header_row} holds no column names")
     if repeated := _repeated_name(book, name, skip):
+        refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
     columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())

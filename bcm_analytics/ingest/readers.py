@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 
 from bcm_analytics.contracts.tables import TableSpec, table_specs
+from bcm_analytics.redact import holds_values
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -424,11 +425,21 @@ def repeated_column(names, match=normalise_column) -> str | None:
     return None
 
 
+def refuse_a_row_of_values(path: Path, names, where: str = "its first line") -> None:
+    """Refuse a file whose header is a row of data, without repeating it (redact.holds_values):
+    called before a refusal that would list or quote the header's names."""
+    if holds_values(names):
+        raise FileRefused(path, f"{where} holds values, not column names: export the file with its header row "
+                                "(the values are not repeated here)")
+
+
 def _check_header(path: Path, spec: TableSpec, header: tuple[str, ...]) -> None:
-    if repeated := repeated_column(header):
+    repeated = repeated_column(header)
+    missing = [c for c in spec.required if c not in set(header)]
+    if repeated or missing:
+        refuse_a_row_of_values(path, header)
+    if repeated:
         raise FileRefused(path, f"duplicate column '{repeated}' in the header")
-    seen = set(header)
-    missing = [c for c in spec.required if c not in seen]
     if missing:
         found = ", ".join(h for h in header if h) or "none"
         raise FileRefused(

@@ -10,22 +10,20 @@ hands a reader a `Marts` that names where each mart is:
   of a model): they are brought up to date in place;
 - asked for something else (another rules file, other definitions, an earlier as-of date), or
   stale on a read-only connection: the models that differ are built into a scratch catalog
-  beside the connection and `Marts.note` says so, for the command or report to tell its reader.
+  in the process's private folder beside the store and `Marts.note` says so, for the command or report to tell its reader.
 """
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import hashlib
-import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from bcm_analytics import private_files
 from bcm_analytics.config.definitions import Definitions, DefinitionsError, load_definitions
 from bcm_analytics.config.rules import Rules, RulesError, as_rules, load_rules
 from bcm_analytics.config.settings import load_settings
@@ -237,22 +235,22 @@ def _read_only(con) -> bool:
     return con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
 
 
-_SCRATCH_DIR: Path | None = None
-
-
 def _scratch(con, wanted: Inputs, todo: set[str]) -> Target:
-    """A scratch catalog for these inputs and this state of the data (reused while it is current)."""
-    global _SCRATCH_DIR
+    """A scratch catalog for these inputs and this state of the data (reused while it is current).
+
+    It holds patient rows (billing lines, outcomes), so it lives in this process's private run
+    folder beside the store (private_files.run_folder): removed when the process ends, and by
+    the next command on the store when the process was killed."""
     key = hashlib.sha256(
         repr((sorted(wanted.digests().items()), sorted(todo), data_version(con))).encode()
     ).hexdigest()[:16]
     name = f"bcm_scratch_{key}"
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
     if name not in attached:
-        if _SCRATCH_DIR is None:
-            _SCRATCH_DIR = Path(tempfile.mkdtemp(prefix="bcm-scratch-"))
-            atexit.register(shutil.rmtree, _SCRATCH_DIR, True)
-        con.execute(f"ATTACH '{_SCRATCH_DIR / _session(con)}-{name}.duckdb' AS {name} (READ_WRITE)")
+        store = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+        folder = private_files.make_folder(private_files.run_folder(store or None) / "scratch")
+        path = str(folder / f"{_session(con)}-{name}.duckdb").replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS {name} (READ_WRITE)")
     home = con.execute("SELECT current_database()").fetchall()[0][0]
     return Target(name, frozenset(todo), home)
 

@@ -22,7 +22,15 @@ from pathlib import Path
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.profiles.model import normalise
-from bcm_analytics.ingest.readers import TEXT_ENCODINGS, FileRefused, find_header, head_lines, scan, split_header
+from bcm_analytics.ingest.readers import (
+    TEXT_ENCODINGS,
+    FileRefused,
+    find_header,
+    head_lines,
+    refuse_a_row_of_values,
+    scan,
+    split_header,
+)
 
 # Names programs and EHR exports commonly give canonical columns (normalised: lower case, _).
 SYNONYMS = {
@@ -286,6 +294,7 @@ def choose_table(path: Path, names: list[str], sheet: str | None = None) -> tupl
         if found and (best is None or score > best[0]):
             best = (score, spec.name, matches)
     if best is None or best[0] < 2:
+        refuse_a_row_of_values(path, names)
         raise FileRefused(path, f"no column looks like a column of a canonical table; found columns: {', '.join(names) or 'none'}")
     return best[1], best[2]
 

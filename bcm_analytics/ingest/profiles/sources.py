@@ -23,7 +23,16 @@ import pyarrow as pa
 from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.lines import record_starts
 from bcm_analytics.ingest.profiles.model import Profile, SourceSpec, normalise
-from bcm_analytics.ingest.readers import TEXT_ENCODINGS, FileRefused, find_header, head_lines, scan, split_header, utf8_lf_copy
+from bcm_analytics.ingest.readers import (
+    TEXT_ENCODINGS,
+    FileRefused,
+    find_header,
+    head_lines,
+    refuse_a_row_of_values,
+    scan,
+    split_header,
+    utf8_lf_copy,
+)
 from bcm_analytics.sqlfiles import read_sql
 
 SUFFIX_FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -106,10 +115,12 @@ def _check_columns(m: Matched, spec: SourceSpec, found: list[str], original: lis
     seen = set()
     for name in found:
         if name and name in seen:
+            refuse_a_row_of_values(m.path, original)
             raise FileRefused(m.path, f"duplicate column '{name}' in the header")
         seen.add(name)
     missing = [c for c in spec.columns if c not in seen]
     if missing:
+        refuse_a_row_of_values(m.path, original)
         raise FileRefused(
             m.path,
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} for {m.source} files; "
