@@ -41,6 +41,20 @@ def test_a_draft_names_what_to_check_and_what_is_missing_and_refuses_to_load_unf
     assert (rows[0]["entry_id"], rows[0]["patient_id"], rows[0]["staff_role"], rows[0]["_line"]) == ("V1", "P1", "bhcm", 2)
 
 
+def test_mapping_a_column_the_draft_left_unread_says_to_add_it_to_the_sources_columns(tmp_path):
+    """The draft lists Notes as "not read (map them to read them)". Mapped alone (contact_mode:
+    notes), the profile failed with DuckDB's 'Binder Error: Referenced column "notes" not found in
+    FROM clause!' and nothing else; a source reads only the columns its `columns:` list names, which is what to say."""
+    path = write(tmp_path, "visits.csv", VISITS)
+    text, _ = draft([path], "clinic")
+    mapped = text.replace("TODO  #", "{value: bhcm}  #").replace("      activity_type:", "      contact_mode:  notes\n      activity_type:")
+    with pytest.raises(ProfileError) as refused:
+        map_export(load(write(tmp_path, "clinic.yaml", mapped)), [path])
+    assert str(refused.value).endswith(
+        "FROM clause!: source visits reads visit_id, pt_id, provider, dos, duration, contact_type; a column of the file "
+        "it does not list is read once added to sources.visits.columns (or optional_columns)")
+
+
 def test_a_file_that_looks_like_no_table_is_refused_listing_its_columns(tmp_path):
     path = write(tmp_path, "inventory.csv", "SKU,Shelf,Qty On Hand\nA1,3,10\n")
     with pytest.raises(FileRefused) as e:

@@ -15,6 +15,7 @@ lines and its records.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -27,7 +28,7 @@ from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest.loader import LoadOptions, load_file
 from bcm_analytics.ingest.profiles import mapping, sources
 from bcm_analytics.ingest.profiles.catalog import loinc
-from bcm_analytics.ingest.profiles.model import Profile, ProfileError
+from bcm_analytics.ingest.profiles.model import Profile, ProfileError, did_you_mean
 from bcm_analytics.ingest.readers import FileRefused
 from bcm_analytics.ingest.sources import ArrowSource
 
@@ -202,7 +203,7 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 try:
                     con.execute(f"{sql} LIMIT 0")
                 except duckdb.Error as e:
-                    raise ProfileError(f"{profile.path}: {key}: {_first_line(e)}") from None
+                    raise ProfileError(f"{profile.path}: {key}: {_not_read(con, m.from_, e)}") from None
     try:
         mapping.map_tables(con, profile)
     except duckdb.Error as e:
@@ -273,6 +274,20 @@ def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Re
                 reasons.append(m.skip_reason)
     use.unused_reason = "; ".join(dict.fromkeys(reasons))
     return use
+
+
+def _not_read(con: duckdb.DuckDBPyConnection, source: str, error: duckdb.Error) -> str:
+    """DuckDB's error, and for a name the source does not read what to do about it: a source reads
+    only the columns its `columns:` list names (`bcm profile draft` writes the others in a
+    comment, "not read"), so mapping one of those alone failed with DuckDB's words only."""
+    said = _first_line(error)
+    found = re.search(r'Referenced column "([^"]+)" not found', str(error))
+    if not found:
+        return said
+    reads = mapping._source_columns(con, source)
+    close = did_you_mean(found.group(1), reads)
+    return (f"{said}: source {source} reads {', '.join(reads)}{close or ''}; a column of the file it does not list "
+            f"is read once added to sources.{source}.columns (or optional_columns)")
 
 
 def _first_line(error: Exception) -> str:
