@@ -56,17 +56,19 @@ after_discharge AS (  -- contacts after the discharge of an episode with a posit
     AND marts.is_contact(t.contact_mode, t.activity_type, s.no_contact_modes, s.contact_activity_types)
   GROUP BY ALL
 ),
-listed AS (
-  SELECT e.*, p.* EXCLUDE (episode_id), act.last_review_date,
+contacts AS (  -- the latest contact, in the episode or after its discharge
+  SELECT episode_id, act.last_review_date,
          greatest(act.last_contact_date, ad.last_contact_date) AS last_contact_date,
-         greatest(act.last_contact_at, ad.last_contact_at) AS last_contact_at,
-         coalesce(greatest(act.last_contact_date, ad.last_contact_date) > p.item9_anchor
-                  OR greatest(act.last_contact_at, ad.last_contact_at) > i9.item9_positive_at, false) AS contacted_since_item9
+         greatest(act.last_contact_at, ad.last_contact_at) AS last_contact_at
+  FROM activity act FULL JOIN after_discharge ad USING (episode_id)
+),
+listed AS (
+  SELECT e.*, p.* EXCLUDE (episode_id), c.last_review_date, c.last_contact_date, c.last_contact_at,
+         coalesce(c.last_contact_date > p.item9_anchor OR c.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9
   FROM marts.outcome_episodes e
   LEFT JOIN anchored p USING (episode_id)
   LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
-  LEFT JOIN activity act USING (episode_id)
-  LEFT JOIN after_discharge ad USING (episode_id)
+  LEFT JOIN contacts c USING (episode_id)
   WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT contacted_since_item9)
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
