@@ -69,7 +69,7 @@ def step_load(db: Path, folder: Path, export: Path) -> dict:
 def step_duckdb(db: Path) -> dict:
     """Every time-log expectation (row and table scope) over every stored row."""
     from bcm_analytics.contracts.checks import stored_frame, unexpected_rows_sql
-    from bcm_analytics.contracts.sqlfiles import install_macros
+    from bcm_analytics.contracts.snippets import install_macros
     from bcm_analytics.contracts.suites import expectations
     from bcm_analytics.warehouse import connect
 

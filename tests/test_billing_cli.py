@@ -179,7 +179,7 @@ def test_the_stores_own_rules_file_edited_since_the_build_is_named_so_with_what_
     """A program edits the rules file `bcm build --rules` made the store's own, then bills: the
     edit applies, and the note called the file "billing rules other than the store's" (nobody had
     given other rules) without saying that `bcm build` brings the store's marts up to date."""
-    from bcm_analytics.cli.marts import build
+    from bcm_analytics.cli.build import build
 
     rules = tmp_path / "program_rules.yaml"
     rules.write_text("payer_names: {acme: medicare}\n")
@@ -195,7 +195,7 @@ def test_the_stores_own_rules_file_edited_since_the_build_is_named_so_with_what_
 def _bill_january_under_the_stores_own(db, tmp_path, rules, named: str) -> None:
     """`bcm build --rules rules`, then January billed without --rules: no line (A's assessment
     minutes count for nothing under `rules`), the ruleset `named`, no scratch catalog."""
-    from bcm_analytics.cli.marts import build
+    from bcm_analytics.cli.build import build
 
     assert CliRunner().invoke(build, ["--db", str(db), "--rules", str(rules)]).exit_code == 0
     billed = run("--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")

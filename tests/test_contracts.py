@@ -14,7 +14,7 @@ from bcm_analytics.contracts import gx_run
 from bcm_analytics.contracts.checks import checked_sql, row_checks, unexpected_rows_sql
 from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.contracts.readme import README, render
-from bcm_analytics.contracts.sqlfiles import install_macros
+from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, SUITES_DIR, expectations, suite_tables
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.warehouse import connect

@@ -24,7 +24,7 @@ from bcm_analytics.contracts.columns import (
     sql_text,
     typed_sql,
 )
-from bcm_analytics.contracts.sqlfiles import frame_sql, parameter_sql
+from bcm_analytics.contracts.snippets import frame_sql, parameter_sql
 from bcm_analytics.contracts.suites import Expectation, expectations
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 

@@ -17,7 +17,7 @@ import warnings
 import duckdb
 
 from bcm_analytics.contracts.checks import is_parameter
-from bcm_analytics.contracts.sqlfiles import parameter_sql
+from bcm_analytics.contracts.snippets import parameter_sql
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, expectations
 from bcm_analytics.contracts.tables import table_specs
 

@@ -19,7 +19,7 @@ import duckdb
 
 from bcm_analytics import __version__, private_files
 from bcm_analytics.contracts.checks import stored_frame, unexpected_rows_sql
-from bcm_analytics.contracts.sqlfiles import frame_sql, install_macros
+from bcm_analytics.contracts.snippets import frame_sql, install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, Expectation, expectations, suite_tables
 from bcm_analytics.contracts.tables import table_specs
 

@@ -159,8 +159,8 @@ def _word(text: str) -> str:
 
 def excel_source(path: Path, table: str | None = None, sheet: str | None = None):
     """A sheet of canonical columns (time_logs.xlsx) as rows for the loader, numbered by row."""
+    from bcm_analytics.ingest.arrow_source import ArrowSource
     from bcm_analytics.ingest.readers import table_for
-    from bcm_analytics.ingest.sources import ArrowSource
 
     spec = table_for(path, table)
     data = read_sheet(path, sheet, tuple(spec.required))

@@ -28,12 +28,12 @@ import duckdb
 
 from bcm_analytics import __version__
 from bcm_analytics.contracts.columns import TextOptions, sql_text
-from bcm_analytics.contracts.sqlfiles import install_macros
+from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
+from bcm_analytics.ingest.arrow_source import ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
-from bcm_analytics.ingest.sources import ArrowSource, describe
 
 
 @dataclass
@@ -119,7 +119,7 @@ def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Pa
 def load_file(
     con: duckdb.DuckDBPyConnection, path: str | Path | ArrowSource, table: str | None = None, options: LoadOptions = LoadOptions()
 ) -> FileResult:
-    """Load one file, or rows already read from one (an ArrowSource: ingest/sources.py), all or
+    """Load one file, or rows already read from one (an ArrowSource: ingest/arrow_source.py), all or
     nothing. Raises FileRefused with a one-line reason. `table` (or options.table) names the
     canonical table when the file's name does not; an ArrowSource names its own."""
     started = time.perf_counter()

@@ -7,7 +7,7 @@
 The mapping runs in its own in-memory DuckDB. The profile's SQL is checked on empty source
 tables before any file is read (a wrong column is one line naming the key), and runs with
 file access switched off once the files are read, so an expression cannot read or write a
-file. The rows go to the loader as in-memory sources (ingest/sources.py): the same contracts,
+file. The rows go to the loader as in-memory sources (ingest/arrow_source.py): the same contracts,
 quarantine, provenance and idempotency as a canonical file, with the source file's name, its
 lines and its records.
 """
@@ -25,12 +25,12 @@ import pyarrow as pa
 
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.tables import table_specs
+from bcm_analytics.ingest.arrow_source import ArrowSource
 from bcm_analytics.ingest.loader import LoadOptions, load_file
 from bcm_analytics.ingest.profiles import mapping, sources
 from bcm_analytics.ingest.profiles.catalog import loinc
 from bcm_analytics.ingest.profiles.model import Profile, ProfileError, did_you_mean
 from bcm_analytics.ingest.readers import FileRefused
-from bcm_analytics.ingest.sources import ArrowSource
 
 
 @dataclass
