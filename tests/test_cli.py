@@ -117,6 +117,25 @@ def test_every_command_is_listed_and_loading_imports_no_pandas():
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
 
 
+def test_every_command_a_cli_module_defines_is_listed():
+    """COMMANDS is kept by hand (so `bcm load` imports only its own module): a top-level command
+    written in a cli module but left out of it would never run, and no other test would notice."""
+    import importlib
+    import pkgutil
+
+    import bcm_analytics.cli as package
+    from bcm_analytics.cli import COMMANDS
+
+    defined = {}
+    for module in pkgutil.iter_modules(package.__path__):
+        names = vars(importlib.import_module(f"bcm_analytics.cli.{module.name}"))
+        subcommands = {c for g in names.values() if isinstance(g, click.Group) for c in g.commands.values()}
+        defined |= {n: module.name for n, c in names.items()
+                    if isinstance(c, click.Command) and c is not cli and c not in subcommands
+                    and c.callback.__module__ == f"bcm_analytics.cli.{module.name}"}
+    assert defined == COMMANDS
+
+
 def test_quarantine_workbook_keeps_the_time_a_row_was_set_aside(tmp_path):
     """The CSV says 2026-12-03 09:40:12.345+00:00; the workbook showed only the day (a date format on
     a date-time), so two loads of one day could not be told apart."""
