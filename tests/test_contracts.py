@@ -78,6 +78,14 @@ ROWS = {
         dict(claim_id="K3", patient_id="P2", date_of_service="2025-02-28", procedure_code="99494"),
         dict(claim_id="K4", patient_id="P1", date_of_service="1989-12-31", procedure_code="99494"),
     ],
+    "facility_stays": [
+        dict(stay_id="S1", patient_id="P1", stay_type="inpatient", admitted_at="2025-02-03", discharged_at="2025-02-10"),
+        dict(stay_id="S2", patient_id="P9", stay_type="Observation", admitted_at="2025-02-03 14:00", discharged_at="2025-02-03 18:00"),
+        dict(stay_id="S3", patient_id="P1", stay_type="emergency", admitted_at="2999-02-03"),
+        dict(stay_id="S4", patient_id="P1", stay_type="inpatient", admitted_at="2025-02-09", discharged_at="2025-02-04"),
+        dict(stay_id="S5", patient_id="P2", stay_type="inpatient", admitted_at="1989-12-31"),
+        dict(stay_id="S5", patient_id="P2", stay_type="inpatient", admitted_at="2025-02-01"),
+    ],
 }
 
 

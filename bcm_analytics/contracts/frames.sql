@@ -28,3 +28,9 @@ FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 
 -- name: claims
 SELECT r.* FROM {rows} r
+
+-- name: facility_stays
+SELECT r.*, p.clinic_id,
+  core.local_time(r.admitted_at_local, r.admitted_at_instant, p.timezone) AS admitted_at,
+  core.local_time(r.discharged_at_local, r.discharged_at_instant, p.timezone) AS discharged_at
+FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id

@@ -105,7 +105,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "below_threshold": ("counted, month reaches no code", "number"), "overlap": ("overlapping time", "number"),
     "administrative": ("administrative", "number"), "separately_billed": ("separately billed service", "number"),
     "activity_not_countable": ("other activity not countable", "number"),
-    "role_not_countable": ("role not countable", "number"), "no_consent": ("no consent on file", "number"),
+    "role_not_countable": ("role not countable", "number"),
+    "during_facility_stay": ("while in hospital", "number"), "no_consent": ("no consent on file", "number"),
     "before_consent": ("before the consent date", "number"), "no_rule_in_force": ("no rule in force", "number"),
     "activity_unknown": ("activity outside the vocabulary", "number"),
 }

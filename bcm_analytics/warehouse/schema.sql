@@ -138,6 +138,19 @@ SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, 
   start_at + to_microseconds(CAST(round(minutes * 60000000) AS BIGINT)) AS end_at
 FROM t;
 
+-- Hospital stays (inpatient, observation) in local clock time, with the local days they begin and
+-- end; `*_has_time` says whether the export gave a time of day or a date alone.
+CREATE OR REPLACE VIEW core.facility_stays AS
+WITH s AS (
+  SELECT s.*, core.zone(p.timezone) AS timezone
+  FROM staging.facility_stays s LEFT JOIN core.patients p USING (patient_id)
+)
+SELECT s.* EXCLUDE (admitted_at_local, admitted_at_instant, discharged_at_local, discharged_at_instant),
+  core.local_time(admitted_at_local, admitted_at_instant, timezone) AS admitted_at,
+  core.local_time(discharged_at_local, discharged_at_instant, timezone) AS discharged_at,
+  CAST(admitted_at AS DATE) AS admitted_on, CAST(discharged_at AS DATE) AS discharged_on
+FROM s;
+
 CREATE OR REPLACE VIEW core.assessments AS
 WITH a AS (
   SELECT a.*, p.clinic_id, core.zone(p.timezone) AS timezone

@@ -51,6 +51,11 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
          WHEN 'role_not_countable' THEN
            format('Minutes of staff role ''{}'' do not count under the rule in force (only care-management staff time counts).',
                   d.staff_role)
+         WHEN 'during_facility_stay' THEN
+           format('Logged on {} {}; time while the patient is inpatient or in observation does not count.',
+                  strftime(d.service_date, '%Y-%m-%d'),
+                  CASE d.facility_stay WHEN 'during' THEN 'during the patient''s hospital stay'
+                       ELSE 'on the day of a hospital admission or discharge, with no time to tell before from after (setting facility_stay_edge_days)' END)
          WHEN 'no_consent' THEN 'The patient has no consent date on file; minutes count only from consent on.'
          WHEN 'before_consent' THEN
            format('Logged on {}, before the patient''s consent on {}; minutes count only from consent on.',

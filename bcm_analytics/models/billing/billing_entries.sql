@@ -11,7 +11,9 @@
 -- except one logged again under another id (the same patient, staff member, date, minutes and
 -- activity: a re-keyed export, a double click), whose minutes are the same minutes and count once,
 -- for the first id (`copy_of`); the other reads not_counted_overlap (data contract "no entry logged
--- twice").
+-- twice"). Minutes logged while the patient was in hospital (core.facility_stays) do not count
+-- (during_facility_stay; marts.facility_stay_part, and the setting facility_stay_edge_days for an
+-- admission or discharge day the export gives no time to judge by).
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -20,13 +22,22 @@ WITH terms AS (  -- the patient's terms a rule is chosen by, numbered
          dense_rank() OVER (ORDER BY payer, payer_class, billing_setting, program) AS terms
   FROM marts.billing_patients
 ),
+stays AS (  -- each patient's hospital stays, as one list: joined to the entries without repeating them
+  SELECT patient_id, list({admitted_on: admitted_on, discharged_on: discharged_on,
+                           admitted_at: CASE WHEN admitted_at_has_time THEN admitted_at END,
+                           discharged_at: CASE WHEN discharged_at_has_time THEN discharged_at END}) AS stays
+  FROM core.facility_stays GROUP BY patient_id
+),
 logs AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         p.consent_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms
+         p.consent_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
+         list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
+           t.service_date, marts.contact_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at), s))) AS facility_stay
   FROM core.time_logs t
   JOIN terms p USING (patient_id)
+  LEFT JOIN stays h USING (patient_id)
 ),
 span AS (  -- the months the entries span, widened each side by the local month's slack: read from the
            -- stored readings, so that `logs` is read once and streams (read twice, DuckDB kept all of
@@ -39,22 +50,25 @@ span AS (  -- the months the entries span, widened each side by the local month'
 ),
 rules AS (  -- the rule in force for each terms and month, looked up once each; only the rule's fields
             -- this model needs travel on (the rule is a wide struct)
-  SELECT terms, service_month, r IS NULL AS no_rule, r.code_set, r.countable_activities, r.countable_roles
+  SELECT terms, service_month, r IS NULL AS no_rule, r.code_set, r.countable_activities, r.countable_roles,
+         r.facility_stay_edge_days
   FROM (SELECT k.terms, m.service_month,
                marts.rule_in_force(k.payer, k.payer_class, k.billing_setting, k.program, m.service_month) AS r
         FROM (SELECT DISTINCT terms, payer, payer_class, billing_setting, program FROM terms) k
         CROSS JOIN span m)
 ),
 e AS (
-  SELECT l.* EXCLUDE (terms), coalesce(r.no_rule, true) AS no_rule, r.code_set, r.countable_activities, r.countable_roles
+  SELECT l.* EXCLUDE (terms), coalesce(r.no_rule, true) AS no_rule, r.code_set, r.countable_activities, r.countable_roles,
+         r.facility_stay_edge_days
   FROM logs l LEFT JOIN rules r ON r.terms = l.terms AND r.service_month = l.service_month
 ),
 judged AS (
-  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles), CASE
+  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles, facility_stay_edge_days), CASE
       WHEN no_rule THEN 'no_rule_in_force'
       WHEN activity_type NOT IN (SELECT activity_type FROM config.activity_types) THEN 'activity_unknown'
       WHEN NOT list_contains(countable_activities, activity_type) THEN 'activity_not_countable'
       WHEN NOT list_contains(countable_roles, staff_role) THEN 'role_not_countable'
+      WHEN facility_stay = 'during' OR (facility_stay = 'edge' AND facility_stay_edge_days = 'exclude') THEN 'during_facility_stay'
       WHEN consent_date IS NULL THEN 'no_consent'
       WHEN service_date < consent_date THEN 'before_consent'
       ELSE 'countable' END AS status

@@ -1,0 +1,15 @@
+-- Whether a time-log entry fell inside a hospital stay (inpatient or observation: its minutes do
+-- not count, billing_rules.md s3): 'during', 'edge', or NULL (outside). `entry_day` is the entry's local
+-- date and `entry_at` its time where the export gives one (marts.contact_at); `stay` a row of
+-- core.facility_stays, whose times are NULL where only dates were exported. Days strictly between
+-- admission and discharge are during; on the admission or discharge day an entry is before or
+-- after the stay when both times are known, else 'edge' (which the setting
+-- facility_stay_edge_days decides). A stay without a discharge is still going on.
+-- kind: macro
+CREATE OR REPLACE MACRO marts.facility_stay_part(entry_day, entry_at, stay) AS
+  CASE WHEN entry_day < stay.admitted_on OR entry_day > stay.discharged_on THEN NULL
+       WHEN entry_day = stay.admitted_on AND entry_at < stay.admitted_at THEN NULL
+       WHEN entry_day = stay.discharged_on AND entry_at >= stay.discharged_at THEN NULL
+       WHEN (entry_day > stay.admitted_on OR entry_at >= stay.admitted_at)
+        AND (stay.discharged_on IS NULL OR entry_day < stay.discharged_on OR entry_at < stay.discharged_at) THEN 'during'
+       ELSE 'edge' END
