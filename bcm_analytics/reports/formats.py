@@ -35,6 +35,7 @@ NOT_YET = "not yet measurable"  # a follow-up window that cannot have closed by 
 COLUMNS: dict[str, tuple[str, str]] = {
     # --- shared
     "month": ("month", "month"), "service_month": ("service month", "month"), "period": ("period", "period"),
+    "period_start": ("first month of the period", "month"),
     "clinic": ("clinic", "text"), "clinic_id": ("clinic", "text"), "clinic_name": ("clinic", "text"),
     "care_manager": ("care manager", "text"), "care_manager_id": ("care manager", "text"),
     "payer_class": ("payer class", "text"), "payer": ("payer", "text"), "instrument": ("instrument", "text"),
