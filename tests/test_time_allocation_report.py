@@ -279,3 +279,16 @@ def test_the_tables_workbook_holds_the_pages_numbers(program, load_rows, tmp_pat
     text = " ".join(str(c) for ws in workbook for row in ws.values for c in row if c is not None)
     assert "PTA" not in text and "PTN" not in text
     assert ("BCM1" in text) == (audience == "internal")
+
+
+def test_contact_modes_read_as_words(alloc):
+    """The contact-mode tables wrote the export's codes ('none', 'in_person'): 'none' is the
+    caseload review and administrative time done without the patient, and says so."""
+    internal = Privacy("internal")
+    modes = ta.breakdowns(alloc, internal)["contact_mode"]
+    assert modes[ta.SHOWN["contact_mode"]].tolist() == ["phone", "no contact with the patient", TOTAL]
+    staff = ta.staff_period(alloc, internal, "contact_mode")
+    assert "no contact with the patient" in staff.columns and "none" not in staff.columns
+    assert staff.set_index("staff_id").loc["PSY1", "no contact with the patient"] == 15
+    assert [ta.formats.contact_mode(m) for m in ("in_person", "video", "(none given)", "sms_text")] == [
+        "in person", "video", "not recorded", "sms text"]

@@ -68,6 +68,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "caseload_vs_band": ("caseload against guidance", "text"), "cohort": ("enrolment cohort", "text"),
     "months_since_enrolment": ("since enrolment", "months after"), "patients": ("patients", "count"),
     "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
+    "contact_mode_label": ("contact mode", "text"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),
@@ -112,6 +113,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 PERCENT_DIGITS = 1
+
+# A contact mode (data_contracts/tables.yaml) in words; a mode outside the vocabulary (kept with a
+# warning) reads with its underscores as spaces
+CONTACT_MODES = {"in_person": "in person", "phone": "phone", "video": "video", "message": "message",
+                 "none": "no contact with the patient", "(none given)": "not recorded"}
+
+
+def contact_mode(value: str) -> str:
+    """'in_person' -> 'in person', 'none' -> 'no contact with the patient' (caseload review, care planning)."""
+    return CONTACT_MODES.get(value, str(value).replace("_", " "))
 
 
 def label(column: str) -> str:

@@ -151,6 +151,8 @@ def breakdown(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     if dim == "outcome":
         safe["meaning"] = [("all logged minutes" if o == TOTAL else OUTCOMES[o]) for o in safe[dim]]
         safe["outcome_label"] = [TOTAL if o == TOTAL else formats.label(o) for o in safe[dim]]
+    if dim == "contact_mode":
+        safe["contact_mode_label"] = [TOTAL if m == TOTAL else formats.contact_mode(m) for m in safe[dim]]
     return safe
 
 
@@ -338,7 +340,8 @@ def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     table = table.reset_index()
     total = table.drop(columns=["staff_id", "staff_role"]).sum().to_frame().T.assign(staff_id=TOTAL, staff_role="")
     out = pd.concat([table, total[table.columns]], ignore_index=True)
-    out.columns = [str(c) for c in out.columns]
+    words = formats.contact_mode if dim == "contact_mode" else str
+    out.columns = [c if c in ("staff_id", "staff_role", "logged_minutes") else words(c) for c in out.columns]
     return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role")})
 
 
@@ -424,6 +427,7 @@ STAFF_COLUMNS = ["staff_id", "staff_role", "month", "patients", "logged_minutes"
                  *NOT_COUNTED]
 DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
 BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
+SHOWN = {"activity_category": "activity_category", "contact_mode": "contact_mode_label"}  # the column in words
 
 
 @dataclass
@@ -466,7 +470,7 @@ def workbook(con, report: Report, path: str | Path, *, share: bool = False) -> P
     lost = lost_value(alloc, privacy)
     sheets["lost minutes value"] = _sheet(lost.assign(reason=lost["meaning"]), ["reason", *LOST_COLUMNS[1:]], privacy)
     for dim, name in DIMS.items():
-        sheets[f"by {name}"] = _sheet(tables[dim], [dim, *BREAKDOWN_COLUMNS], privacy)
+        sheets[f"by {name}"] = _sheet(tables[dim], [SHOWN[dim], *BREAKDOWN_COLUMNS], privacy)
     sheets["thresholds"] = _sheet(thresholds(alloc, privacy), THRESHOLD_COLUMNS, privacy)
     if not privacy.external:
         staff = staff_months(alloc, privacy)
