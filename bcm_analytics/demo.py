@@ -24,7 +24,7 @@ from bcm_analytics.models import BuildReport, refresh
 from bcm_analytics.months import add_months, month_start
 from bcm_analytics.overview import data_period
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook
-from bcm_analytics.reports.runner import default_output, render_report
+from bcm_analytics.reports.runner import default_output, render_report, write_tables
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS
 from bcm_analytics.warehouse import close_after_writing, connect
@@ -93,8 +93,9 @@ def run_demo(db: Path, reports_dir: Path, data_dir: Path, *, patients: int = 200
          lambda: both_audiences("program_overview", db, {}, reports_dir)),
         ("reconciling claims against logged minutes (report, both versions, and the finance workbook)",
          lambda: reconciliation(db, reports_dir, rules)),
-        ("showing where care managers' time goes and what the uncounted minutes were worth (both versions)",
-         lambda: both_audiences("time_allocation", db, {"rules": str(rules.resolve())}, reports_dir)),
+        ("showing where care managers' time goes and what the uncounted minutes were worth (both versions, "
+         "each with a workbook of its tables)",
+         lambda: both_audiences("time_allocation", db, {"rules": str(rules.resolve())}, reports_dir, tables=True)),
         ("measuring outcomes and caseload (director's report, both versions; care-team worklists as a separate workbook)",
          lambda: outcomes(db, reports_dir)),
     ]
@@ -152,10 +153,16 @@ def expected_lines(con, first, last) -> pd.DataFrame:
     return query.arrow().to_pandas()
 
 
-def both_audiences(name: str, db: Path, parameters: dict, reports_dir: Path) -> list[Path]:
-    """The report for the program's staff (NAME.html) and for outside readers (NAME_external.html)."""
-    return [render_report(name, db, {**parameters, "audience": audience}, reports_dir / default_output(name, audience).name)
-            for audience in ("internal", "external")]
+def both_audiences(name: str, db: Path, parameters: dict, reports_dir: Path, tables: bool = False) -> list[Path]:
+    """The report for the program's staff (NAME.html) and for outside readers (NAME_external.html),
+    and with `tables` each page's tables as a workbook beside it (NAME.xlsx, NAME_external.xlsx)."""
+    written = []
+    for audience in ("internal", "external"):
+        page = reports_dir / default_output(name, audience).name
+        written.append(render_report(name, db, {**parameters, "audience": audience}, page))
+        if tables:
+            written.append(write_tables(name, db, {**parameters, "audience": audience}, page.with_suffix(".xlsx")))
+    return written
 
 
 def validation(db: Path, reports_dir: Path, progress: Progress) -> list[Path]:

@@ -13,7 +13,7 @@ EXPECTED = [
     "data_quality.html", "program_overview.html", "billing_reconciliation.html", "billing_reconciliation.xlsx",
     "caseload_outcomes.html", "care_team_worklists.xlsx", "data_contracts_result.json",
     "program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
-    "time_allocation.html", "time_allocation_external.html",
+    "time_allocation.html", "time_allocation_external.html", "time_allocation.xlsx", "time_allocation_external.xlsx",
 ]
 
 

@@ -127,6 +127,19 @@ def test_billed_months_against_their_thresholds(program):
     assert got == [("A", "2025-03", "99492", 36, 24, "99494", 26), ("C", "2025-06", "99492", 36, 4, "99494", 46)]
 
 
+def test_a_month_billing_an_add_on_is_measured_from_the_add_ons_threshold(program, load_rows):
+    """F's 89 minutes in an initial month bill 99492 (from 36 minutes) and one 99494 (from 86: 70 +
+    16). They are 3 minutes past the last threshold they reached, not 53: the page read the 53 as
+    time far past its code, which the program is not paid for, where 99494 pays for it."""
+    load_rows("patients", [patient("F", "2025-01-01")])
+    load_rows("time_logs", [entry("f1", "F", "2025-08-04", 45), entry("f2", "F", "2025-08-18", 44)])
+    refresh(program)
+    row = billed_month_minutes(program, "2025-08", "2025-08").iloc[0]
+    assert (row.billed_base_code, row.add_on_units, row.code_from_minutes) == ("99492", 1, 36)
+    assert (row.last_threshold_from, row.minutes_past_threshold) == (86, 3)
+    assert (row.next_code, row.next_from, row.minutes_to_next) == ("99494", 116, 27)
+
+
 def test_time_allocation_reconciles_to_the_stores_logged_minutes_on_a_synthetic_program(tmp_path):
     generate_program(tmp_path / "data", patients=60, months=5, start="2025-09", seed=3)
     con = connect(tmp_path / "store.duckdb", timezone="America/New_York")

@@ -224,3 +224,71 @@ def test_the_dollar_card_names_the_minutes_it_prices(alloc):
     dollars, *_, not_counted = ta.headlines(months, ta.lost_value(alloc, internal))
     assert not_counted.label == "minutes not counted"
     assert "uncounted" not in dollars.label and "consent" in dollars.label and "activity name" in dollars.label
+
+
+def sheet_as_page(ws) -> list[str]:
+    """A workbook sheet as the page's table reads: its headers' words, then each cell as the page
+    writes it ('*' where the row's `suppressed` names the column); the page has no period_start."""
+    from bcm_analytics.reports import formats
+
+    rows = list(ws.values)
+    header = [c for c in rows[0] if c not in ("period_start", "suppressed")]
+    cells = [formats.label(c) for c in header]
+    for row in rows[1:]:
+        values = dict(zip(rows[0], row))
+        hidden = (values.get("suppressed") or "").split(", ")
+        for col in header:
+            v = values[col]
+            kind = formats.kind(col) if col in formats.COLUMNS else ("number" if isinstance(v, (int, float)) else "text")
+            cells.append(formats.HIDDEN if col in hidden else formats.cell(v, kind))
+    return cells
+
+
+@pytest.mark.parametrize("audience", ["internal", "external"])
+def test_the_tables_workbook_holds_the_pages_numbers(program, load_rows, tmp_path, audience):
+    """`bcm report time_allocation --tables FILE.xlsx` writes, beside the page, a workbook with a
+    sheet per table of the page: every header and cell of each sheet reads as the page's table
+    does (hidden cells empty, named in `suppressed`, outside), private (0600), and no per-staff
+    sheet outside the program."""
+    import stat
+
+    from click.testing import CliRunner
+    from html_tables import Tables
+    from openpyxl import load_workbook
+
+    from bcm_analytics.cli import cli
+
+    load_rows("time_logs", [entry("april", "PTA01", "2025-04-02", 5)])  # the data runs past 2025 Q1: shown outside
+    refresh(program)
+    program.close()
+    db, page, book = tmp_path / "test.duckdb", tmp_path / "page.html", tmp_path / "tables.xlsx"
+    run = CliRunner().invoke(cli, ["report", "time_allocation", "--db", str(db), "-p", "start_month", "2025-03",
+                                   "--audience", audience, "--out", str(page), "--tables", str(book)])
+    assert run.exit_code == 0, run.output
+    assert stat.S_IMODE(book.stat().st_mode) == 0o600
+    parser = Tables()
+    parser.feed(page.read_text())
+    shown = [cells for label, cells in parser.tables if label not in ("Report parameters", "Data freshness")]
+    workbook = load_workbook(book)
+    sheets = workbook.sheetnames
+    assert sheets[0] == "about" and ("per staff and month" in sheets) == (audience == "internal")
+    assert [sheet_as_page(workbook[name]) for name in sheets[1:]] == shown
+    hidden = [r for r in list(workbook["where minutes went"].values)[1:] if r[-1]] if audience == "external" else []
+    assert (audience == "external") == bool(hidden), "outside, the overlap and role rows are hidden"
+    assert all(cell is None for row in hidden for cell in row[2:5])
+    text = " ".join(str(c) for ws in workbook for row in ws.values for c in row if c is not None)
+    assert "PTA" not in text and "PTN" not in text
+    assert ("BCM1" in text) == (audience == "internal")
+
+
+def test_contact_modes_read_as_words(alloc):
+    """The contact-mode tables wrote the export's codes ('none', 'in_person'): 'none' is the
+    caseload review and administrative time done without the patient, and says so."""
+    internal = Privacy("internal")
+    modes = ta.breakdowns(alloc, internal)["contact_mode"]
+    assert modes[ta.SHOWN["contact_mode"]].tolist() == ["phone", "no contact with the patient", TOTAL]
+    staff = ta.staff_period(alloc, internal, "contact_mode")
+    assert "no contact with the patient" in staff.columns and "none" not in staff.columns
+    assert staff.set_index("staff_id").loc["PSY1", "no contact with the patient"] == 15
+    assert [ta.formats.contact_mode(m) for m in ("in_person", "video", "(none given)", "sms_text")] == [
+        "in person", "video", "not recorded", "sms text"]

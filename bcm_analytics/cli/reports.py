@@ -20,7 +20,14 @@ from bcm_analytics.cli.options import (
     timezone_option,
     wait_option,
 )
-from bcm_analytics.reports.runner import AUDIENCES, ReportError, available_reports, render_report
+from bcm_analytics.reports.runner import (
+    AUDIENCES,
+    TABLE_WORKBOOKS,
+    ReportError,
+    available_reports,
+    render_report,
+    write_tables,
+)
 
 
 @click.command()
@@ -32,15 +39,19 @@ from bcm_analytics.reports.runner import AUDIENCES, ReportError, available_repor
               help="internal: true counts, for the program's staff; external: counts 1-10 and what reveals them suppressed.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               show_default="reports/NAME.html, or reports/NAME_external.html", help="HTML file.")
+@click.option("--tables", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the page's tables as an Excel workbook (.xlsx), same parameters and audience "
+                   "(time_allocation).")
 @click.option("--list-parameters", is_flag=True, help="List the report's parameters and what each takes, then stop.")
 @share_option
 def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audience: str | None, out: Path | None,
-           list_parameters: bool, share: bool) -> None:
+           tables: Path | None, list_parameters: bool, share: bool) -> None:
     """Render report NAME (a notebook in notebooks/) to self-contained HTML.
 
     Parameters are checked before anything runs: names against the notebook's parameters,
     values against what each takes and, for a clinic, payer, care manager or instrument,
     against the store. The HTML is private (0600); --share applies to external-audience reports.
+    --tables writes the page's tables to a workbook as well (suppressed as the page is).
     """
     from bcm_analytics.reports import parameters as checks
     from bcm_analytics.reports.privacy import filtered_page_caution
@@ -49,6 +60,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
     if name not in available_reports():
         fail(f"no report named '{name}'; available: {', '.join(available_reports())}")
     _check_html(out)
+    _check_tables(name, tables)
     source = notebook_path(name)
     if list_parameters:
         for p in checks.declared(source).values():
@@ -62,15 +74,32 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
         values = checks.parse(name, source, dict(parameters)) | ({"audience": audience} if audience else {})
         require_store(db)
         path = render_report(name, db, values, out, share=share)
+        workbook = write_tables(name, db, values, tables, share=share) if tables else None
     except checks.ParameterError as e:
         fail(str(e))
     except ReportError as e:
         fail(report_failure(e))
     click.echo(f"wrote {path}")
+    if workbook:
+        click.echo(f"wrote {workbook} (the page's tables{', counts 1-10 suppressed' if values.get('audience') == 'external' else ''})")
     if caution := filtered_page_caution(values) if values.get("audience") == "external" else "":
         click.echo(f"note: {caution}", err=True)
     if share and values.get("audience") != "external":
         click.echo(f"note: {path} stays private (0600): --share applies to external-audience reports only", err=True)
+
+
+def _check_tables(name: str, tables: Path | None) -> None:
+    """--tables is a workbook, of a report that has one: refused before the page renders."""
+    from bcm_analytics.reports.export import check_suffix
+
+    if tables is None:
+        return
+    if name not in TABLE_WORKBOOKS:
+        fail(f"--tables: {name} has no workbook of its tables; reports with one: {', '.join(TABLE_WORKBOOKS)}")
+    try:
+        check_suffix(tables, (".xlsx",))
+    except ValueError as e:
+        fail(f"--tables: {e}")
 
 
 def _check_html(out: Path | None) -> None:

@@ -35,6 +35,7 @@ NOT_YET = "not yet measurable"  # a follow-up window that cannot have closed by 
 COLUMNS: dict[str, tuple[str, str]] = {
     # --- shared
     "month": ("month", "month"), "service_month": ("service month", "month"), "period": ("period", "period"),
+    "period_start": ("first month of the period", "month"),
     "clinic": ("clinic", "text"), "clinic_id": ("clinic", "text"), "clinic_name": ("clinic", "text"),
     "care_manager": ("care manager", "text"), "care_manager_id": ("care manager", "text"),
     "payer_class": ("payer class", "text"), "payer": ("payer", "text"), "instrument": ("instrument", "text"),
@@ -67,6 +68,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "caseload_vs_band": ("caseload against guidance", "text"), "cohort": ("enrolment cohort", "text"),
     "months_since_enrolment": ("since enrolment", "months after"), "patients": ("patients", "count"),
     "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
+    "contact_mode_label": ("contact mode", "text"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),
@@ -95,10 +97,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "months_affected": ("patient-months with such minutes", "count"),
     "months_billing_more": ("patient-months that would bill more", "count"),
     "lost_value": ("what counting them would add", "dollars"),
-    "billed_months": ("patient-months reaching the code", "count"), "just_past": ("under 5 minutes past the threshold", "count"),
-    "pct_just_past": ("share under 5 minutes past the threshold", "rate"),
+    "billed_months": ("patient-months reaching the code", "count"), "just_past": ("under 5 minutes past the last threshold reached", "count"),
+    "pct_just_past": ("share under 5 minutes past the last threshold reached", "rate"),
     "mean_countable_minutes": ("mean countable minutes", "decimal"),
-    "mean_minutes_past_threshold": ("mean minutes past the threshold", "decimal"),
+    "mean_minutes_past_threshold": ("mean minutes past the last threshold reached", "decimal"),
     "logged_minutes": ("minutes logged", "number"), "counted_minutes": ("minutes counted", "number"),
     "not_counted": ("not counted", "number"), "share_supported_code": ("share supporting a billable code", "rate"),
     "supported_code": ("counted, supporting a billable code", "number"),
@@ -112,6 +114,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 PERCENT_DIGITS = 1
+
+# A contact mode (data_contracts/tables.yaml) in words; a mode outside the vocabulary (kept with a
+# warning) reads with its underscores as spaces
+CONTACT_MODES = {"in_person": "in person", "phone": "phone", "video": "video", "message": "message",
+                 "none": "no contact with the patient", "(none given)": "not recorded"}
+
+
+def contact_mode(value: str) -> str:
+    """'in_person' -> 'in person', 'none' -> 'no contact with the patient' (caseload review, care planning)."""
+    return CONTACT_MODES.get(value, str(value).replace("_", " "))
 
 
 def label(column: str) -> str:

@@ -120,8 +120,9 @@ def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = Fals
          "the minutes countable in principle (not every minute not counted): each affected patient-month billed again with those minutes counted, under the rule in force and priced at the fee schedule, less what it bills now (a month "
          "can bill less, when the added minutes make the next month subsequent instead of initial)"),
         ("patient-month", "one patient in one service month"),
-        ("threshold", "the fewest countable minutes that bill the code; "
-                      f"'just past' is under {just_past} minutes past it"),
+        ("threshold", "the fewest countable minutes that bill the code; the last threshold a month reached is its "
+                      "base code's, or its last add-on unit's (99492 and one 99494: 86 minutes), and 'just past' is "
+                      f"under {just_past} minutes past that"),
         ("rules", f"ruleset {ruleset_id}"),
     ]
     terms += [(formats.label(name), meaning) for name, meaning in OUTCOMES.items()]  # the words the tables show

@@ -65,6 +65,31 @@ def notebook_path(name: str) -> Path:
     return path
 
 
+# reports whose page's tables can also be written as an Excel workbook (write_tables)
+TABLE_WORKBOOKS = ("time_allocation",)
+
+
+def write_tables(name: str, db: str | Path, parameters: dict | None, out_path: str | Path, *, share: bool = False) -> Path:
+    """The tables of report NAME as an .xlsx workbook, for the same parameters and audience as its
+    page (the same functions build both). Private (0600) unless `share` and external."""
+    from bcm_analytics.reports import parameters as checks
+    from bcm_analytics.warehouse import connect
+
+    if name not in TABLE_WORKBOOKS:
+        raise ReportError(f"{name}: no workbook of its tables; reports with one: {', '.join(TABLE_WORKBOOKS)}")
+    values = {key: _absolute_if_path(value) for key, value in (parameters or {}).items()}
+    values = checks.check(name, notebook_path(name), db, values)
+    from bcm_analytics.reports import time_allocation as report
+
+    con = connect(db, read_only=True)
+    try:
+        page = report.Report.prepare(con, values.get("start_month"), values.get("end_month"), values.get("clinic"),
+                                     values.get("rules"), values.get("audience") or "internal")
+        return report.workbook(con, page, out_path, share=share)
+    finally:
+        con.close()
+
+
 def default_output(name: str, audience: str = "internal") -> Path:
     """reports/NAME.html for staff, reports/NAME_external.html for outside readers: the two
     never overwrite each other."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -41,11 +42,14 @@ from bcm_analytics.billing.time_allocation import (
     lost_minutes_value,
     time_allocation,
 )
+from bcm_analytics.models.marts import latest_data_date, resolve_rules
 from bcm_analytics.months import month_start
+from bcm_analytics.overview import report_period
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.billing_reconciliation import ADD_FEES, how_many, protect_periods, with_total
-from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period
+from bcm_analytics.reports.export import Sheet, write_workbook
+from bcm_analytics.reports.page import Headline, clinic_names
+from bcm_analytics.reports.privacy import TOTAL, Privacy, ReportPeriod, by_period, suppressed_names
 
 NOT_COUNTED = [o for o in OUTCOMES if o not in COUNTED]
 MONTH_MINUTES = ["logged_minutes", "counted_minutes", "supported_code", "below_threshold", "not_counted"]
@@ -147,6 +151,8 @@ def breakdown(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     if dim == "outcome":
         safe["meaning"] = [("all logged minutes" if o == TOTAL else OUTCOMES[o]) for o in safe[dim]]
         safe["outcome_label"] = [TOTAL if o == TOTAL else formats.label(o) for o in safe[dim]]
+    if dim == "contact_mode":
+        safe["contact_mode_label"] = [TOTAL if m == TOTAL else formats.contact_mode(m) for m in safe[dim]]
     return safe
 
 
@@ -334,7 +340,8 @@ def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     table = table.reset_index()
     total = table.drop(columns=["staff_id", "staff_role"]).sum().to_frame().T.assign(staff_id=TOTAL, staff_role="")
     out = pd.concat([table, total[table.columns]], ignore_index=True)
-    out.columns = [str(c) for c in out.columns]
+    words = formats.contact_mode if dim == "contact_mode" else str
+    out.columns = [c if c in ("staff_id", "staff_role", "logged_minutes") else words(c) for c in out.columns]
     return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role")})
 
 
@@ -405,3 +412,108 @@ def parts(frame: pd.DataFrame, dim: str) -> pd.DataFrame:
     out = frame[frame[dim] != TOTAL].copy()
     out.attrs["suppressed"] = frame.attrs.get("suppressed", {})
     return out
+
+
+# --- the page's setup and its tables, for the page and its workbook -------------------------
+
+# The columns of each table the page shows (the notebook's and the workbook's, so they cannot drift)
+MONTH_COLUMNS = ["period", "patient_months_with_time", "logged_minutes", "supported_code", "below_threshold", "not_counted",
+                 "share_supported_code"]
+OUTCOME_COLUMNS = ["outcome_label", "meaning", "patient_months_with", "minutes", "pct_of_logged"]
+LOST_COLUMNS = ["meaning", "months_affected", "months_billing_more", "lost_value"]
+THRESHOLD_COLUMNS = ["code", "threshold", "billed_months", "mean_countable_minutes", "mean_minutes_past_threshold", "just_past",
+                     "pct_just_past"]
+STAFF_COLUMNS = ["staff_id", "staff_role", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
+                 *NOT_COUNTED]
+DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
+BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
+SHOWN = {"activity_category": "activity_category", "contact_mode": "contact_mode_label"}  # the column in words
+
+
+@dataclass
+class Report:
+    """One rendering of the page: for whom, under which rules, the months it shows (an external
+    page shows whole calendar quarters), the clinic and the minutes."""
+
+    privacy: Privacy
+    rules: object  # config.rules.Rules
+    period: ReportPeriod
+    clinic: str | None
+    alloc: Allocation
+
+    @classmethod
+    def prepare(cls, con, start_month=None, end_month=None, clinic: str | None = None, rules=None,
+                audience: str = "internal") -> Report:
+        """What the notebook's parameters resolve to: the rules asked for (else the store's own), the
+        months asked for (else the months with logged time), widened for an external page."""
+        privacy = Privacy(audience)
+        ruleset = resolve_rules(con, rules)
+        period = privacy.period(*report_period(con, start_month, end_month), latest_data_date(con))
+        return cls(privacy, ruleset, period, clinic, Allocation.load(con, period.start, period.end, ruleset, clinic))
+
+
+def workbook(con, report: Report, path: str | Path, *, share: bool = False) -> Path:
+    """The page's tables as an Excel workbook finance can filter and sum: one sheet per table, the
+    same rows and numbers as the page for the same parameters and audience (the same functions
+    build them), with `suppressed` naming the cells hidden in each row of an external workbook
+    (empty there, as a missing number is: '*' and '-' on the page). 'about' says what it is of.
+    Per care-manager sheets in the internal workbook only, as on the page. Private (0600) unless
+    `share` and the audience is external."""
+    from bcm_analytics import private_files
+
+    privacy, alloc = report.privacy, report.alloc
+    grain, month_table = months(alloc, privacy)
+    tables = breakdowns(alloc, privacy)
+    sheets = {"about": _about(con, report, grain)}
+    sheets[f"by {grain}"] = _sheet(month_table, MONTH_COLUMNS, privacy, {"period_start": _first_month(month_table)})
+    sheets["where minutes went"] = _sheet(tables["outcome"], OUTCOME_COLUMNS, privacy)
+    lost = lost_value(alloc, privacy)
+    sheets["lost minutes value"] = _sheet(lost.assign(reason=lost["meaning"]), ["reason", *LOST_COLUMNS[1:]], privacy)
+    for dim, name in DIMS.items():
+        sheets[f"by {name}"] = _sheet(tables[dim], [SHOWN[dim], *BREAKDOWN_COLUMNS], privacy)
+    sheets["thresholds"] = _sheet(thresholds(alloc, privacy), THRESHOLD_COLUMNS, privacy)
+    if not privacy.external:
+        staff = staff_months(alloc, privacy)
+        staff["month"] = staff["month"].dt.date  # a DATE, shown yyyy-mm (a date-time would show its midnight)
+        sheets["per staff and month"] = _sheet(staff, STAFF_COLUMNS, privacy)
+        for dim, name in DIMS.items():
+            frame = staff_period(alloc, privacy, dim)
+            sheets[f"per staff, {name}"] = _sheet(frame, list(frame.columns), privacy)
+    path = write_workbook(sheets, path)
+    return private_files.set_mode(path, share=share and privacy.external)
+
+
+def _first_month(frame: pd.DataFrame) -> pd.Series:
+    return frame["period_start"].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date())
+
+
+def _sheet(frame: pd.DataFrame, columns: list[str], privacy: Privacy, extra: dict | None = None) -> Sheet:
+    """A protected table as a sheet: its page columns, with `suppressed` in an external one."""
+    shown = frame[columns].copy()
+    shown.attrs = {"suppressed": frame.attrs.get("suppressed", {})}
+    out = shown.copy()
+    out.attrs = {}
+    for name, values in (extra or {}).items():
+        out.insert(1, name, values)
+    if privacy.external:
+        out["suppressed"] = suppressed_names(shown)
+    return Sheet(out.reset_index(drop=True))
+
+
+def _about(con, report: Report, grain: str) -> pd.DataFrame:
+    """What the workbook is of, as the page's header says it."""
+    names = clinic_names(con)
+    rows = [("report", "Where care managers' time goes (the tables of the time-allocation page)"),
+            ("period", f"{report.period.start:%Y-%m} to {report.period.end:%Y-%m}"),
+            ("rows of the first table", f"per {grain}"),
+            ("clinic", names.get(report.clinic, report.clinic) if report.clinic else "all"),
+            ("rules", report.rules.id), ("audience", report.privacy.audience)]
+    if report.period.note:
+        rows.append(("period note", report.period.note))
+    if report.privacy.external:
+        rows.append(("suppression", report.privacy.note() + " A hidden cell is empty; the row's `suppressed` column "
+                                    "names its hidden cells."))
+    else:
+        rows.append(("privacy", "Internal use only: true counts, including 1-10, and per staff-member detail. "
+                                "The external workbook (--audience external) applies the CMS cell-size rule."))
+    return pd.DataFrame(rows, columns=["item", "value"])

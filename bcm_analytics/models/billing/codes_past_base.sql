@@ -19,5 +19,5 @@ CREATE OR REPLACE MACRO marts.codes_past_base(r, month_type, minutes, b, fb) AS 
                      ELSE marts.add_on_units(r, b, minutes) + 1 END,
   'next_from': CASE WHEN fb AND minutes < r.fallback_from THEN r.fallback_from
                     WHEN minutes < b.from_minutes THEN b.from_minutes
-                    ELSE b.base_minutes + r.add_on_from_extra + marts.add_on_units(r, b, minutes) * r.add_on_step END
+                    ELSE marts.add_on_from(r, b, marts.add_on_units(r, b, minutes) + 1) END
 }
