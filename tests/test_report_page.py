@@ -192,3 +192,30 @@ def test_a_list_parameter_reads_as_a_list_in_the_page_parameters(monkeypatch):
     assert "<tr><td>clinics</td><td>CL1, CL2</td></tr>" in shown[0]
     assert "<tr><td>payer</td><td>all</td></tr>" in shown[0]
 
+
+
+def _clinics_store():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging; CREATE TABLE staging.clinics AS "
+                "SELECT * FROM (VALUES ('CL001', 'Willow Creek Family Medicine'), ('CL002', NULL)) t(clinic_id, clinic_name)")
+    return con
+
+
+def test_an_external_page_for_one_clinic_names_it_in_its_banner_as_in_its_parameters(monkeypatch):
+    """A board read "covers part of the program (clinic CL001)" in the banner of a page whose parameters
+    said "clinic Willow Creek Family Medicine": the banner was given the ids that -p takes."""
+    shown = []
+    monkeypatch.setattr(page, "data_freshness", lambda con, privacy=None: {})
+    monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
+    con = _clinics_store()
+    page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
+                Privacy("external"), report="program_overview", rerun={"clinic": "CL001"})
+    page.header(con, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["Willow Creek Family Medicine", "CL002"]},
+                Privacy("external"), report="caseload_outcomes", rerun={"clinics": ["CL001", "CL002"]})
+    page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
+                Privacy("internal"), report="program_overview", rerun={"clinic": "CL001"})
+    assert "covers part of the program (clinic Willow Creek Family Medicine)" in shown[0] and "CL001" not in shown[0]
+    assert "(clinics Willow Creek Family Medicine, CL002)" in shown[1], "a clinic with no name in the export keeps its id"
+    assert "-p clinic CL001" in shown[2], "the internal page's command keeps what -p takes"

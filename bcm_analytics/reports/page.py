@@ -83,10 +83,12 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
     fresh = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{html.escape(fmt(v))}</td></tr>" for k, v in data_freshness(con).items())
     cards = "".join(h.html() for h in headlines)
+    asked = {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}
+    names = clinic_names(con) if privacy.external and (asked.get("clinic") or asked.get("clinics")) else {}
     body = (
         f"<h1>{html.escape(title)}</h1><p class='bcm-period'>{html.escape(period)}</p>"
         + (f"<p class='bcm-note bcm-period-note'>{html.escape(period_note)}</p>" if period_note else "")
-        + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}, has_external)
+        + privacy.banner(report, asked, has_external, names)
         + (f"<div class='bcm-banner warning' role='alert'>{html.escape(warning)}</div>" if warning else "")
         + (f"<div class='bcm-headline'>{cards}</div>" if cards else "")
         + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")
