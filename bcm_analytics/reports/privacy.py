@@ -260,6 +260,17 @@ class Privacy:
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
 
+    def data_date(self, value) -> str:
+        """A date of the data (its latest date of care, an as-of date that defaults to it, a day
+        counted back from it) as this page may give it: the day for staff; its month on an
+        external page, where the day of the latest visit or score is one patient's date of care."""
+        return data_month(value) if self.external else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def data_month(value) -> str:
+    """The month of a date of the data, which is all an external page says of it (Privacy.data_date)."""
+    return f"{pd.Timestamp(value):%b %Y}"
+
 
 def parameter_text(value, separator: str = ", ") -> str:
     """A parameter's value as written: a list's items joined (with "," it is what `-p` takes)."""
@@ -343,7 +354,7 @@ def external_period(start, end, cutoff, months: int | None = None) -> ReportPeri
     asked = "" if (first, last_month) == (asked_start, asked_end) else f", in place of {_months_span(asked_start, asked_end)}"
     note = (f"Whole calendar quarters {shown}{asked}."
             + f" Every external report covers whole calendar quarters that have ended by the data's last date "
-            f"({cutoff:%Y-%m-%d}), the same in each, so that a figure on one page cannot be subtracted from one on another "
+            f"(in {data_month(cutoff)}), the same in each, so that a figure on one page cannot be subtracted from one on another "
             "to leave a count for a few months that neither shows.")
     if asked_end > last_month:
         left_out = _months_span(add_months(last_month, 1), asked_end)
