@@ -45,4 +45,4 @@ def program_overview(con, start: str | date, end: str | date, clinic: str | None
     active_caseload: at month end, the definition every report uses (marts.on_caseload).
     """
     params = {"start": month_start(start), "end": month_start(end), "clinic": clinic}
-    return current(con).select("SELECT * FROM marts.program_overview($start, $end, $clinic)", params).df()
+    return current(con, area="outcomes").select("SELECT * FROM marts.program_overview($start, $end, $clinic)", params).df()

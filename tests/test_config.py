@@ -257,3 +257,19 @@ def test_config_tables_are_the_tables_pyarrow_made_from_the_rows():
     for columns in ({"a": [None]}, {"a": [[], []]}, {"a": [1, 2.5]}, {"a": [True, None]}, {"a": [["x"], []]},
                     {"a": [dt.date(2026, 1, 1), None], "b": ["x", None]}, {"a": [3], "b": [1.0]}):
         assert digest(from_columns(columns)) == digest(pa.table(columns)), columns
+
+
+def test_definitions_changed_by_a_file_without_a_version_do_not_read_as_the_shipped_version(tmp_path):
+    """An analyst's local_defs.yaml (remission below 4, no version:) was printed "definitions 2026.2",
+    the shipped version, in `bcm outcomes`, on every page and in the measures file: a reader could
+    not tell the local edit from the shipped file. A change without a version of its own is named
+    after the version it changes, as a rules file without one is in the rules' id."""
+    shipped = load_definitions().version
+    local = write(tmp_path, "outcome: {remission_below: 4}\n", "local_defs.yaml")
+    assert load_definitions(local).version == f"{shipped} + local_defs"
+    assert load_definitions(local, overrides={"outcome": {"remission_below": 3}}).version == f"{shipped} + local_defs + overrides"
+    versioned = write(tmp_path, "version: acme-2\noutcome: {remission_below: 4}\n", "acme.yaml")
+    assert load_definitions(versioned).version == "acme-2"
+    assert load_definitions(versioned, overrides={"outcome": {"remission_below": 3}}).version == "acme-2 + overrides"
+    assert load_definitions(write(tmp_path, "{}\n", "empty.yaml")).version == shipped, "a file changing nothing is no edit"
+    assert load_definitions("default").version == shipped

@@ -219,3 +219,26 @@ def test_without_definitions_outcomes_use_the_ones_the_store_was_built_with(db, 
     assert "other than the store's" not in result.output
     frame = pd.read_csv(tmp_path / "out.csv").set_index("patient_id")
     assert frame.loc["P1", "latest_score"] == 3 and not frame.loc["P1", "remission"]
+
+
+def test_billing_rules_other_than_the_stores_are_not_an_outcome_runs_business(db, tmp_path, monkeypatch):
+    """An analyst whose shell sets $BCM_RULES (for `bcm billing`) ran `bcm outcomes` every month and
+    read "note: computed in a temporary schema for billing rules other than the store's": the
+    outcome marts read no billing rule, yet every billing mart was computed again in a scratch
+    catalog and the note spoke of them. Only the marts an outcome run reads are checked."""
+    from bcm_analytics.outcomes import prepare
+    from bcm_analytics.overview import program_overview
+    from bcm_analytics.warehouse import connect
+
+    built = CliRunner().invoke(cli, ["build", "--db", str(db)])
+    assert built.exit_code == 0, built.output
+    rules = tmp_path / "finance_rules.yaml"
+    rules.write_text("payer_names: {Medicare: commercial}\n")
+    monkeypatch.setenv("BCM_RULES", str(rules))
+    result = run("--db", db, "--out", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "billing rules" not in result.output and "temporary schema" not in result.output, result.output
+    con = connect(db, read_only=True)
+    assert prepare(con).marts.note is None
+    assert not program_overview(con, "2025-01", "2025-06").empty
+    con.close()

@@ -69,6 +69,8 @@ def test_director_report_renders_without_small_counts(small_program, tmp_path):
     assert "from bcm_analytics" not in html
     assert not re.search(r"\bP\d{7}\b", html), "no patient ids in the director's report"
     assert 'class="bcm-banner warning"' not in html, "every month with time logged holds scores: no warning"
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "no day of care (the latest visit, score or as-of date)"
 
 
 def _runs(store, **filters):

@@ -4,6 +4,7 @@ hides small counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -61,6 +62,8 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
     assert small_counts_in(html) == []
     assert "not priced" not in html, "every finding is priced: nothing is said of findings not priced"
     assert 'class="bcm-banner warning"' not in html, "every month with expected lines holds claims: no warning"
+    text = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "no day of care (the latest visit, claim or near-threshold day)"
 
 
 class Rows(HTMLParser):

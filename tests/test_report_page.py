@@ -192,3 +192,79 @@ def test_a_list_parameter_reads_as_a_list_in_the_page_parameters(monkeypatch):
     assert "<tr><td>clinics</td><td>CL1, CL2</td></tr>" in shown[0]
     assert "<tr><td>payer</td><td>all</td></tr>" in shown[0]
 
+
+
+def _clinics_store():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA staging; CREATE TABLE staging.clinics AS "
+                "SELECT * FROM (VALUES ('CL001', 'Willow Creek Family Medicine'), ('CL002', NULL)) t(clinic_id, clinic_name)")
+    return con
+
+
+def test_an_external_page_for_one_clinic_names_it_in_its_banner_as_in_its_parameters(monkeypatch):
+    """A board read "covers part of the program (clinic CL001)" in the banner of a page whose parameters
+    said "clinic Willow Creek Family Medicine": the banner was given the ids that -p takes."""
+    shown = []
+    monkeypatch.setattr(page, "data_freshness", lambda con, privacy=None: {})
+    monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
+    con = _clinics_store()
+    page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
+                Privacy("external"), report="program_overview", rerun={"clinic": "CL001"})
+    page.header(con, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["Willow Creek Family Medicine", "CL002"]},
+                Privacy("external"), report="caseload_outcomes", rerun={"clinics": ["CL001", "CL002"]})
+    page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
+                Privacy("internal"), report="program_overview", rerun={"clinic": "CL001"})
+    assert "covers part of the program (clinic Willow Creek Family Medicine)" in shown[0] and "CL001" not in shown[0]
+    assert "(clinics Willow Creek Family Medicine, CL002)" in shown[1], "a clinic with no name in the export keeps its id"
+    assert "-p clinic CL001" in shown[2], "the internal page's command keeps what -p takes"
+
+
+FRESH = {"files loaded": 4, "last load": pd.Timestamp("2026-01-05 14:02", tz="UTC"),
+         "latest time-log date": pd.Timestamp("2025-12-17").date(), "latest assessment date": pd.Timestamp("2025-12-09").date(),
+         "latest claim date": None, "rows in quarantine": 7}
+
+
+def test_an_external_page_dates_its_data_by_the_month_not_the_day_of_the_latest_visit(monkeypatch):
+    """A board's page said "latest time-log date 2025-12-17", "latest assessment date 2025-12-09" and
+    "ended by the data's last date (2025-12-17)": the day of the latest visit and of the latest score,
+    each one patient's date of care. Every external page gives those dates by their month, in the
+    freshness box and in every sentence (Privacy.data_date); staff keep the day."""
+    from bcm_analytics.reports.privacy import external_period
+
+    shown = []
+    monkeypatch.setattr(page, "data_freshness", lambda con: FRESH)
+    monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
+    note = external_period("2025-01", "2025-12", pd.Timestamp("2025-12-17").date()).note
+    for audience in ("external", "internal"):
+        page.header(None, "Program overview", "Jan 2025 - Sep 2025", {}, Privacy(audience), report="program_overview",
+                    period_note=note)
+    outside, inside = shown
+    assert not re.search(r"\d{4}-\d\d-\d\d", outside), re.findall(r"\d{4}-\d\d-\d\d", outside)
+    for row in ("time logged through</td><td>Dec 2025", "scores through</td><td>Dec 2025",
+                "claims through</td><td>none loaded", "last loaded</td><td>Jan 2026"):
+        assert row in outside
+    assert "quarantine" not in outside and "files loaded" not in outside
+    assert "the data's last date (in Dec 2025)" in note
+    assert "latest time-log date</td><td>2025-12-17" in inside and "rows in quarantine</td><td>7" in inside
+
+
+def test_the_caseload_notes_of_an_external_page_name_the_as_of_month():
+    """The follow-up note said "Assessments after 2025-11-19 are not counted yet (... by 2025-12-17)"
+    on an external page: the as-of date defaults to the day of the latest visit or score."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(as_of=dt.date(2025, 12, 17), definitions={
+        "process": {"followup_within_days": 28}, "windows": {"6m": {"from": 120, "to": 240}}})
+    follow = pd.DataFrame({"month": pd.to_datetime(["2025-12-01"]), "period": ["Dec 2025"]})
+    outside = co.follow_up_note(run, follow, "month", Privacy("external"))
+    assert outside == ("Assessments in the last 28 days before the as-of date (Dec 2025) are not counted yet (their days "
+                       "to follow up have not passed): Dec 2025 covers only the assessments before them.")
+    assert "2025-12-17" in co.follow_up_note(run, follow, "month", Privacy("internal"))
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"]})
+    assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy("external"))
+    assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy("internal"))

@@ -485,3 +485,21 @@ def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contac
     for name in ("needs_case_review", "overdue_score", "no_recent_contact"):
         assert not {"D1", "D2", "D3", "D4"} & {r[0] for r in list(book[name].values)[1:]}, name
         assert "discharge_date" not in list(book[name].values)[0], name
+
+
+def test_an_empty_sheet_claims_only_the_period_and_selection_the_command_made(store, load_rows, tmp_path):
+    """A care team's worklists, drawn for the whole program, had an empty needs_case_review sheet
+    reading "nothing matched for this period and selection": the lists have no period (an as-of
+    date) and nobody had selected anything. Each writer's caller now says what applies."""
+    load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
+    load_rows("time_logs", [minutes("P1", "2025-03-05", 20)])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20), phq9("A1", "P1", "2025-03-01", 4)])
+    whole, part = tmp_path / "whole.xlsx", tmp_path / "part.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), whole)
+    worklists_workbook(prepare(store, "2025-03-31", clinics=["PP"]), part)
+    assert list(load_workbook(whole)["needs_case_review"].values)[1][0] == "no rows: nothing matched as of 2025-03-31"
+    assert list(load_workbook(part)["needs_case_review"].values)[1][0] == (
+        "no rows: nothing matched as of 2025-03-31, with the filters in 'about'")
+    from bcm_analytics.reports.export import no_rows
+
+    assert no_rows() == "no rows" and no_rows("", "") == "no rows"

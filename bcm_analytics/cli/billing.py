@@ -104,7 +104,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
     Read from the store's marts; other rules than the store's are computed in a temporary schema.
     """
     from bcm_analytics.billing import engine as b
-    from bcm_analytics.reports.export import check_suffix, write_query, write_query_sheets
+    from bcm_analytics.reports.export import check_suffix, in_service_months, no_rows, write_query, write_query_sheets
 
     started = time.perf_counter()
     try:
@@ -128,20 +128,21 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
             click.echo(f"note: {marts.note}", err=True)
         if worklist:
             query = b.near_threshold_query(marts, as_of, margin)
-            _, rows = write_query(query, out, sheet="near_threshold")
             day = as_of or marts.as_of
+            _, rows = write_query(query, out, sheet="near_threshold", empty=no_rows(f"on {day}"))
             click.echo(f"{rows:,} patient(s) within {margin:g} minutes of their next code on {day} ({marts.rules.id}): {out}")
             note_as_of_past_the_data(con, day, "minutes logged since are not in the store, so a patient they bring "
                                                "near a code is not listed")
             start = end = day  # the warnings of the open month
         else:
             lines, unbilled = b.lines_query(marts, start, end), b.unbilled_query(marts, start, end)
+            empty = no_rows(in_service_months(start, end))
             if out.suffix.lower() == ".xlsx":
-                write_query_sheets({"billing_lines": lines, "unbilled": unbilled}, out)
+                write_query_sheets({"billing_lines": lines, "unbilled": unbilled}, out, empty=empty)
                 where = "sheet 'unbilled'"
             else:
-                write_query(lines, out)
-                where = str(write_query(unbilled, _sibling(out, "unbilled"))[0])
+                write_query(lines, out, empty=empty)
+                where = str(write_query(unbilled, _sibling(out, "unbilled"), empty=empty)[0])
             n, months, dollars = marts.query(
                 "SELECT count(*), count(DISTINCT (patient_id, service_month)), coalesce(sum(expected_amount), 0) "
                 "FROM marts.billing_lines WHERE service_month BETWEEN $start AND $end", b.period(start, end)).fetchall()[0]
@@ -177,7 +178,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     """
     from bcm_analytics.billing.engine import billing_marts, period, warnings
     from bcm_analytics.billing.reconcile import FINDINGS, claims_gap_note, findings_query, totals_query, unknown_status_note
-    from bcm_analytics.reports.export import check_suffix, write_query
+    from bcm_analytics.reports.export import check_suffix, in_service_months, no_rows, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
     started = time.perf_counter()
@@ -195,7 +196,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         if out.suffix.lower() == ".xlsx":
             reconciliation_workbook(con, start, end, out, rules)
         else:
-            write_query(findings_query(marts, start, end), out)
+            write_query(findings_query(marts, start, end), out, empty=no_rows(in_service_months(start, end)))
         counts = dict(marts.query(
             "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
             period(start, end)).fetchall())

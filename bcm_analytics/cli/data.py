@@ -241,7 +241,7 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
                    "totals rows below an export's records and empty rows (delimiters only): no records, nothing to fix.")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
-    from bcm_analytics.reports.export import check_suffix, write_table
+    from bcm_analytics.reports.export import check_suffix, no_rows, write_table
 
     try:
         check_suffix(out, (".csv", ".xlsx"))
@@ -255,5 +255,5 @@ def quarantine(db: Path, out: Path, status: str) -> None:
                    CAST(q.record AS VARCHAR) AS record, q.status, q.quarantined_at
             FROM meta.quarantine q LEFT JOIN meta.load_log l USING (load_id) {where} ORDER BY q.load_id, q.line_number"""
     ).df()
-    write_table(frame, out, sheet="quarantine")
+    write_table(frame, out, sheet="quarantine", empty=no_rows("" if status == "all" else f"with --status {status}"))
     click.echo(f"{len(frame):,} quarantined row(s) written to {out}")

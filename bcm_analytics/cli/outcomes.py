@@ -51,7 +51,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     no recent contact).
     """
     from bcm_analytics.outcomes import load_definitions, prepare
-    from bcm_analytics.reports.export import check_suffix, write_query, write_table
+    from bcm_analytics.reports.export import check_suffix, no_rows, write_query, write_table
 
     if not (out or measures or worklists):
         fail("nothing to write: give --out, --measures and/or --worklists")
@@ -83,7 +83,9 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
                                              "exported reads as missing")
     warn(run.scores_gap_note(run.period(start_month, end_month)["start_month"]))
     if out:
-        _, rows = write_query(run.patients_query(), out, sheet="outcomes")
+        chosen = any(v for v in run.filters.values())
+        _, rows = write_query(run.patients_query(), out, sheet="outcomes",
+                              empty=no_rows(f"as of {run.as_of}", "with the filters given" if chosen else ""))
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
     if measures:
         write_table(_measures(run, start_month, end_month), measures, sheet="measures")

@@ -167,17 +167,24 @@ class DefinitionsFile(Strict):
 
 @dataclass(frozen=True)
 class Definitions:
-    """The measure definitions in force: the nested YAML mapping, plus where it came from."""
+    """The measure definitions in force: the nested YAML mapping, plus where it came from.
+
+    `unversioned`: the sources that changed values without a `version:` of their own (a file's
+    name, or "overrides"), in order."""
 
     data: dict
     source: str
+    unversioned: tuple[str, ...] = ()
 
     def __getitem__(self, key: str):
         return self.data[key]
 
     @property
     def version(self) -> str:
-        return str(self.data["version"])
+        """The version in force, and each local change made on top of it without a version of its
+        own ("2026.2 + my_definitions"), as a rules file without one is named in the rules' id: a
+        local edit does not read as the version it changes."""
+        return " + ".join([str(self.data["version"]), *self.unversioned])
 
     @property
     def threshold(self) -> tuple[int, int]:
@@ -253,8 +260,13 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
     if overrides:
         sources.append(("overrides", overrides))
     merged = copy.deepcopy(data)
-    for _, extra in sources[1:]:
+    unversioned: list[str] = []
+    for name, extra in sources[1:]:
         _merge(merged, extra)
+        if "version" in extra:
+            unversioned.clear()  # a version of its own names everything up to it
+        elif extra:
+            unversioned.append(Path(name).stem)
 
     def origin(loc: tuple) -> str:
         """The last source that set the key at `loc` (or the deepest part of it that one set)."""
@@ -269,7 +281,7 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
         if inst.measure_as is not None and inst.measure_as not in checked.instruments:
             key = ("instruments", name, "measure_as")
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
-    return Definitions(merged, " + ".join(name for name, _ in sources))
+    return Definitions(merged, " + ".join(name for name, _ in sources), tuple(unversioned))
 
 
 def _has_path(data, loc: tuple) -> bool:

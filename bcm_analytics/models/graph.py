@@ -176,6 +176,15 @@ def downstream(all_models: dict[str, Model], changed: set[str]) -> set[str]:
     return out
 
 
+def upstream(all_models: dict[str, Model], names: set[str]) -> set[str]:
+    """`names` and every model they read, directly or through other models."""
+    out = set(names)
+    for name, m in reversed(all_models.items()):  # build order reversed: readers first
+        if name in out:
+            out |= {r.removeprefix("marts.") for r in m.reads if r.startswith("marts.")}
+    return out
+
+
 def per_patient_relations(all_models: dict[str, Model]) -> dict[str, str | None]:
     """Relations restricted to the build's patients in an incremental build, with the column that
     holds each row's month where the relation has one (by_month restricts those to the months

@@ -28,7 +28,7 @@ from bcm_analytics.config.definitions import Definitions, DefinitionsError, load
 from bcm_analytics.config.rules import Rules, RulesError, as_rules, load_rules
 from bcm_analytics.config.settings import load_settings
 from bcm_analytics.models.build import BuildReport, Progress, Target, build, data_version, input_digests, manifest
-from bcm_analytics.models.graph import downstream, models
+from bcm_analytics.models.graph import downstream, models, upstream
 from bcm_analytics.models.inputs import DEFINITION_INPUTS, NAMES, RULE_INPUTS, Inputs, inputs
 
 SETTINGS_SQL = "CREATE TABLE IF NOT EXISTS meta.marts_settings (name VARCHAR PRIMARY KEY, value VARCHAR)"
@@ -174,8 +174,14 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
     return report
 
 
-def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress | None = None) -> Marts:
-    """The marts for these rules, definitions and as-of date (None: the store's own)."""
+def current(con, rules=None, definitions=None, as_of=None, *, area: str | None = None,
+            progress: Progress | None = None) -> Marts:
+    """The marts for these rules, definitions and as-of date (None: the store's own).
+
+    `area`: the caller reads only the models of models/<area>/ (and what they read), so only
+    those are checked, computed again or spoken of: outcome marts read no billing rule, and an
+    outcome run under other billing rules ($BCM_RULES) neither computes billing marts in a
+    scratch catalog nor says it used rules other than the store's."""
     own_rules, own_definitions = rules is None and not load_settings().BCM_RULES, definitions is None
     rules = resolve_rules(con, rules)
     definitions = resolve_definitions(con, definitions)
@@ -187,14 +193,19 @@ def current(con, rules=None, definitions=None, as_of=None, *, progress: Progress
     if stale and not _read_only(con) and (not (changed & configured) or not manifest(con)[0]):
         refresh(con, rules, definitions, progress=progress)  # the store's own marts, brought up to date
         stale, changed = _stale(con, wanted)
+    all_models = models(NAMES)
+    needed = set(all_models)
+    if area is not None:  # (after the refresh above, which is of the store's own marts, every area's)
+        needed = upstream(all_models, {name for name, m in all_models.items() if m.area == area})
+        stale &= needed
+        changed &= {r.removeprefix("config.") for name in needed for r in all_models[name].reads if r.startswith("config.")}
     if not stale:
         return Marts(con, Target(), as_of, rules, definitions)
-    all_models = models(NAMES)
     todo = stale | downstream(all_models, {f"config.{c}" for c in changed})
-    todo |= downstream(all_models, {f"marts.{m}" for m in todo})
+    todo = (todo | downstream(all_models, {f"marts.{m}" for m in todo})) & needed
     # every macro too (creating one costs nothing): a view built there binds the macros it calls,
     # and their bodies' unqualified names, in the scratch catalog
-    todo |= {name for name, m in all_models.items() if m.kind == "macro"}
+    todo |= {name for name, m in all_models.items() if m.kind == "macro" and name in needed}
     target = _scratch(con, wanted, todo)
     if not _built(con, target):
         build(con, wanted, target, only=todo, progress=progress)

@@ -162,7 +162,7 @@ def prepare(
         "payer": payer or None,
         "instrument": instrument.upper() if instrument else None,
     }
-    return OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None), filters)
+    return OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None, area="outcomes"), filters)
 
 
 def patient_outcomes(con: duckdb.DuckDBPyConnection, as_of=None, params: Definitions | None = None, **filters) -> pd.DataFrame:

@@ -439,10 +439,11 @@ def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
     return out
 
 
-def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str) -> str:
+def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: Privacy | None = None) -> str:
     """Which initial assessments the follow-up rates cover: an assessment counts once its days to
     follow up have passed, so the last period holds only its earlier assessments (a rate over
-    1 of them read as 100% for the month). Empty when every shown period is complete."""
+    1 of them read as 100% for the month). Empty when every shown period is complete. An external
+    page (`privacy`) names the as-of month, not its day nor the day counted back from it."""
     days = int(run.definitions["process"]["followup_within_days"])
     cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
     if follow.empty:
@@ -451,6 +452,9 @@ def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str) -> str:
     if grain == "month" and pd.Timestamp(last["month"]) + pd.offsets.MonthEnd(0) <= cutoff:
         return ""  # (a quarter or a year shown ends with the report's last month)
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
+    if privacy is not None and privacy.external:
+        return (f"Assessments in the last {days} days before the as-of date ({privacy.data_date(run.as_of)}) are not counted "
+                f"yet (their days to follow up have not passed): {shown} covers only the assessments before them.")
     return (f"Assessments after {cutoff:%Y-%m-%d} are not counted yet ({days} days to follow up have not passed by "
             f"{run.as_of:%Y-%m-%d}): {shown} covers only the assessments up to then.")
 
@@ -460,7 +464,8 @@ def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "
     w = run.definitions["windows"][window]
     last = trend.loc[trend["month"].idxmax()]
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
+    privacy = _privacy(run, privacy)
     whole = (" Whole calendar quarters only, as on every external page: a quarter with a month still open waits."
-             if _privacy(run, privacy).external else "")
+             if privacy.external else "")
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
-            f"{run.as_of:%Y-%m-%d}; later baseline months are not yet measurable. Last shown: {shown}.{whole}")
+            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable. Last shown: {shown}.{whole}")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 EXCEL_MAX_ROWS = 1_048_575
 MONTH_TEXT = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 SUFFIXES = (".csv", ".xlsx", ".parquet")
-NO_ROWS = "no rows: nothing matched for this period and selection"  # under the header of an empty sheet
+NO_ROWS = "no rows"  # under the header of an empty sheet; no_rows() says within what, where a command chose it
 NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 CSV_DOLLARS, CSV_NUMBER = "{:.2f}", "{:.15g}"  # a CSV's dollars and its other non-integer numbers (_csv_format)
@@ -37,13 +37,28 @@ NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm
                   "count": "#,##0", "decimal": "#,##0.0"}
 
 
+def no_rows(*scope: str) -> str:
+    """What an empty sheet says under its header: that it has no rows and, where the command chose
+    them, within what ("in service months 2025-01 to 2025-03", "as of 2025-12-31", "with the
+    filters given"). A period or a selection the command did not make is not claimed."""
+    return f"{NO_ROWS}: nothing matched {', '.join(s for s in scope if s)}" if any(scope) else NO_ROWS
+
+
+def in_service_months(start, end) -> str:
+    """The period of an empty billing sheet, for no_rows: 'in service months 2025-01 to 2025-03'."""
+    first, last = (str(m)[:7] for m in (start, end))
+    return f"in service month {first}" if first == last else f"in service months {first} to {last}"
+
+
 @dataclass
 class Sheet:
-    """A sheet's table and how to close it: `totals` are the columns summed in a last row."""
+    """A sheet's table and how to close it: `totals` are the columns summed in a last row;
+    `empty` what the sheet says under its header when it has no rows (no_rows)."""
 
     frame: pd.DataFrame
     totals: list[str] = field(default_factory=list)
     widths: dict[str, int] = field(default_factory=dict)
+    empty: str = NO_ROWS
 
 
 def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
@@ -53,8 +68,9 @@ def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
     return path
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> Path:
-    """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension."""
+def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data", empty: str = NO_ROWS) -> Path:
+    """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension (`empty`:
+    what an empty sheet says, no_rows)."""
     path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -62,11 +78,11 @@ def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data") -> P
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)
     else:
-        write_workbook({sheet: frame}, path)
+        write_workbook({sheet: Sheet(frame, empty=empty)}, path)
     return path
 
 
-def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int]:
+def write_query(query, path: str | Path, sheet: str = "data", empty: str = NO_ROWS) -> tuple[Path, int]:
     """A marts query (models.Query) to CSV, Parquet or a one-sheet workbook; returns (path, rows).
 
     CSV and Parquet are written by DuckDB's COPY straight from the query, and workbook rows are
@@ -81,7 +97,7 @@ def write_query(query, path: str | Path, sheet: str = "data") -> tuple[Path, int
         rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO '{_sql_path(path)}' (FORMAT {fmt})",
                                  query.params or None).fetchall()
         return path, rows[0][0] if rows else 0
-    return path, write_query_sheets({sheet: query}, path)[sheet]
+    return path, write_query_sheets({sheet: query}, path, empty=empty)[sheet]
 
 
 def _file_select(query, suffix: str) -> str:
@@ -130,8 +146,9 @@ def _csv_number(spec: str, value: float) -> str:
     return spec.format(0.0 if spec == CSV_DOLLARS and round(value, 2) == 0 else value)  # never -0.00
 
 
-def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000) -> dict[str, int]:
-    """Several marts queries as the sheets of one workbook, each streamed in batches; rows per sheet."""
+def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000, empty: str = NO_ROWS) -> dict[str, int]:
+    """Several marts queries as the sheets of one workbook, each streamed in batches; rows per sheet
+    (`empty`: what an empty sheet says, no_rows)."""
     import xlsxwriter
 
     path = private_files.prepare_output(path)  # 0600 before a byte is written
@@ -142,7 +159,7 @@ def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000) -> 
     counts = {}
     try:
         for sheet, query in queries.items():
-            counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, styles, batch)
+            counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, styles, batch, empty)
     except BaseException:
         book.close()
         path.unlink(missing_ok=True)
@@ -155,7 +172,7 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
+def _stream_sheet(ws, query, styles: dict, batch: int, empty: str = NO_ROWS) -> int:
     """Rows in batches, each column formatted by its registered kind (dollars as currency, months
     as yyyy-mm dates), and a totals row under the dollar columns, as the report workbooks have."""
     from xlsxwriter.utility import xl_rowcol_to_cell
@@ -182,7 +199,7 @@ def _stream_sheet(ws, query, styles: dict, batch: int) -> int:
                 sums[i] += cells[i] or 0.0
         rows = result.fetchmany(batch)
     if not written:
-        _note_empty(ws, styles)
+        _note_empty(ws, styles, empty)
     ws.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
     if sums and 0 < written < EXCEL_MAX_ROWS:
         ws.write(written + 1, 0, "total", styles["total"])
@@ -240,10 +257,10 @@ def _styles(book) -> dict:
     return styles
 
 
-def _note_empty(ws, styles: dict) -> None:
+def _note_empty(ws, styles: dict, note: str) -> None:
     """An empty sheet says so under its header (both writers), rather than reading as a workbook
     that failed to fill; it has no totals row, which would sum only itself."""
-    ws.write_string(1, 0, NO_ROWS, styles["note"])
+    ws.write_string(1, 0, note, styles["note"])
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) -> Path:
@@ -316,7 +333,7 @@ def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
         ws.write_row(r, 0, row)
     ws.freeze_panes(1, 0)
     if len(frame.columns) and not len(frame):
-        _note_empty(ws, styles)
+        _note_empty(ws, styles, sheet.empty)
     if len(frame.columns):
         ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
     if sheet.totals and len(frame.columns) and len(frame):  # an empty sheet's total would be =SUBTOTAL of its own cell

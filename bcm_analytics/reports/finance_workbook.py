@@ -28,7 +28,7 @@ import pandas as pd
 from bcm_analytics.billing import evidence
 from bcm_analytics.billing.engine import billing_marts
 from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings, monthly_totals, months_without_claims
-from bcm_analytics.reports.export import Sheet, write_workbook
+from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, write_workbook
 from bcm_analytics.reports.page import clinic_names
 
 ACTIONABLE = ("revenue", "compliance")
@@ -127,6 +127,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
                                                   "months_with_compliance_finding", "findings_not_priced", "lines_not_priced",
                                                   "billed_lines_without_charge"]),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
-        "evidence": _evidence(con, start, end, rules),
+        "evidence": Sheet(_evidence(con, start, end, rules)),
     }
+    for sheet in sheets.values():
+        sheet.empty = no_rows(in_service_months(start, end))
     return write_workbook(sheets, path)

@@ -1,7 +1,7 @@
 """The top of every report: what it is, for whom, its headline numbers, parameters and data.
 
 A reader must know how fresh the data is before trusting a number, so the header states the
-last load and the latest activity date; it shows no wall-clock time of rendering, so the same
+last load and the latest activity date (an external page: their months, shown_freshness); it shows no wall-clock time of rendering, so the same
 data renders to the same bytes. The page title (report and period) travels to the runner in a
 metadata output nbconvert does not print.
 """
@@ -61,6 +61,21 @@ def data_freshness(con) -> dict:
     return dict(zip(keys, row))
 
 
+EXTERNAL_FRESHNESS = {"latest time-log date": "time logged through", "latest assessment date": "scores through",
+                      "latest claim date": "claims through", "last load": "last loaded"}
+
+
+def shown_freshness(fresh: dict, privacy: Privacy) -> dict[str, str]:
+    """The data-freshness box as this audience reads it. Staff: every line, to the day and minute.
+    An external page: how far each source reaches and when it was loaded, to the month
+    (Privacy.data_date: the day of the latest visit or score is one patient's date of care); the
+    files loaded and rows in quarantine are the data stewards' business, not an outside reader's."""
+    if not privacy.external:
+        return {k: fmt(v) for k, v in fresh.items()}
+    return {label: "none loaded" if fresh.get(key) is None else privacy.data_date(fresh[key])
+            for key, label in EXTERNAL_FRESHNESS.items() if key in fresh}
+
+
 def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, report: str, purpose: str = "",
            headlines: list[Headline] = (), headline_note: str = "", rerun: dict | None = None,
            has_external: bool = True, period_note: str = "", warning: str = "") -> None:
@@ -81,12 +96,15 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
         f"<tr><td>{html.escape(k)}</td><td>{html.escape('all' if v in (None, '', []) else parameter_text(v))}</td></tr>"
         for k, v in shown.items())
     fresh = "".join(
-        f"<tr><td>{html.escape(k)}</td><td>{html.escape(fmt(v))}</td></tr>" for k, v in data_freshness(con).items())
+        f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+        for k, v in shown_freshness(data_freshness(con), privacy).items())
     cards = "".join(h.html() for h in headlines)
+    asked = {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}
+    names = clinic_names(con) if privacy.external and (asked.get("clinic") or asked.get("clinics")) else {}
     body = (
         f"<h1>{html.escape(title)}</h1><p class='bcm-period'>{html.escape(period)}</p>"
         + (f"<p class='bcm-note bcm-period-note'>{html.escape(period_note)}</p>" if period_note else "")
-        + privacy.banner(report, {k: v for k, v in (rerun or {}).items() if k not in ("db", "audience")}, has_external)
+        + privacy.banner(report, asked, has_external, names)
         + (f"<div class='bcm-banner warning' role='alert'>{html.escape(warning)}</div>" if warning else "")
         + (f"<div class='bcm-headline'>{cards}</div>" if cards else "")
         + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")

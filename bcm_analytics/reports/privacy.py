@@ -227,14 +227,17 @@ class Privacy:
 
     # --- words on the page --------------------------------------------------------------
 
-    def banner(self, report: str, parameters: dict | None = None, has_external: bool = True) -> str:
-        """The banner at the top of a page: which audience it is for and what that means."""
+    def banner(self, report: str, parameters: dict | None = None, has_external: bool = True,
+               clinic_names: dict | None = None) -> str:
+        """The banner at the top of a page: which audience it is for and what that means.
+        `clinic_names` (clinic id -> name): an external page names the clinics it covers as its
+        parameters table does; the internal page's command keeps the ids that -p takes."""
         if not has_external:
             return ("<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
                     "For the people who load and fix the data: counts of files, rows and checks, no patient records. "
                     "This report has no external version.</div>")
         if self.external:
-            caution = filtered_page_caution(parameters)
+            caution = filtered_page_caution(parameters, clinic_names)
             return (
                 "<div class='bcm-banner external' data-audience='external'><b>External version.</b> "
                 "Counts from 1 to 10 (patients, patient-months, claims) are suppressed, with every dollar amount, "
@@ -257,6 +260,17 @@ class Privacy:
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
 
+    def data_date(self, value) -> str:
+        """A date of the data (its latest date of care, an as-of date that defaults to it, a day
+        counted back from it) as this page may give it: the day for staff; its month on an
+        external page, where the day of the latest visit or score is one patient's date of care."""
+        return data_month(value) if self.external else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def data_month(value) -> str:
+    """The month of a date of the data, which is all an external page says of it (Privacy.data_date)."""
+    return f"{pd.Timestamp(value):%b %Y}"
+
 
 def parameter_text(value, separator: str = ", ") -> str:
     """A parameter's value as written: a list's items joined (with "," it is what `-p` takes)."""
@@ -267,15 +281,18 @@ FILTERS = {"clinic": "clinic", "clinics": "clinics", "payer": "payer", "care_man
            "instrument": "instrument"}
 
 
-def filtered_page_caution(parameters: dict | None) -> str:
+def filtered_page_caution(parameters: dict | None, clinic_names: dict | None = None) -> str:
     """What an external page for part of the program must say: "" for the whole program.
+    A clinic is named by `clinic_names` (clinic id -> name) where given, as the page's parameters name it.
 
     The privacy rules tie pages together by period and by calendar block, not by filter: a page
     for one clinic is protected on its own, so its figures subtracted from the program's page (or
     added to other clinics' pages) can leave the rest's count of 1-10, which neither page hides.
     Protecting a set of filtered pages together would mean suppressing each page's cells across every
     value of the filter at once; until then the page says so, and `bcm report` too."""
-    chosen = [f"{word} {parameter_text(v)}"
+    names = clinic_names or {}
+    named = {"clinic": lambda c: names.get(c, c), "clinics": lambda cs: [names.get(c, c) for c in cs]}
+    chosen = [f"{word} {parameter_text(named.get(key, lambda x: x)(v))}"
               for key, word in FILTERS.items() if (v := (parameters or {}).get(key)) not in (None, "", [])]
     if not chosen:
         return ""
@@ -337,7 +354,7 @@ def external_period(start, end, cutoff, months: int | None = None) -> ReportPeri
     asked = "" if (first, last_month) == (asked_start, asked_end) else f", in place of {_months_span(asked_start, asked_end)}"
     note = (f"Whole calendar quarters {shown}{asked}."
             + f" Every external report covers whole calendar quarters that have ended by the data's last date "
-            f"({cutoff:%Y-%m-%d}), the same in each, so that a figure on one page cannot be subtracted from one on another "
+            f"(in {data_month(cutoff)}), the same in each, so that a figure on one page cannot be subtracted from one on another "
             "to leave a count for a few months that neither shows.")
     if asked_end > last_month:
         left_out = _months_span(add_months(last_month, 1), asked_end)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import OutcomeRun
-from bcm_analytics.reports.export import Sheet, write_workbook
+from bcm_analytics.reports.export import Sheet, no_rows, write_workbook
 from bcm_analytics.reports.page import clinic_names
 
 WHO = ["patient_id", "episode_id", "clinic", "care_manager_id"]
@@ -158,8 +158,9 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
                                             "oldest latest_positive first: those have waited longest for a contact")]
     about = pd.DataFrame(rows, columns=["item", "value"])
     sheets = {"about": Sheet(about, widths={"value": 100})}
+    chosen = any(v for k, v in run.filters.items() if k != "instrument")  # as _filters_text names them
     for name, frame in lists.items():
-        sheets[name] = Sheet(frame)
+        sheets[name] = Sheet(frame, empty=no_rows(f"as of {run.as_of}", "with the filters in 'about'" if chosen else ""))
     sheets["definitions"] = run.definitions.describe()
     write_workbook(sheets, path)
     return patients
