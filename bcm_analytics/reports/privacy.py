@@ -26,9 +26,10 @@ another must not leave a count of 1-10 either. Two rules, each in one function h
            date (`external_period`, through `Privacy.period`): the same quarter boundaries in
            every external report, whatever months were asked for;
   flows    enrolments and discharges are published per calendar block (`calendar_blocks`): the
-           program's quarters from its start, a quarter with 1-10 of either joined with the
-           next until neither is; a page shows the blocks within its period and a total only
-           over whole, shown blocks (`page_blocks`). The blocks come from the program's whole
+           program's quarters from its start, a quarter with 1-10 of either, or ending with a
+           caseload of 1-10 (the enrolments less the discharges of every block before), joined
+           with the next until neither is; a page shows the blocks within its period and a total
+           only over whole, shown blocks (`page_blocks`). The blocks come from the program's whole
            history, not from the page, so every page cuts time at the same places and any
            figure a page shows is a sum of blocks that are each 0 or above 10: a difference
            between pages is such a sum too.
@@ -486,9 +487,10 @@ def grain_word(grain: str) -> str:
 
 
 BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with 1-10 enrolments or "
-              "discharges is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last quarter still "
-              "at 1-10 is suppressed until the next has ended, and quarters shown together that reach outside this "
-              "page's period are suppressed here.")
+              "discharges, or ending with 1-10 patients on the caseload (its enrolments less discharges since the "
+              "program's start), is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last "
+              "quarter still at 1-10 is suppressed until the next has ended, and quarters shown together that reach "
+              "outside this page's period are suppressed here.")
 
 
 def grain_note(grain: str) -> str:
