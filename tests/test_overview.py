@@ -109,3 +109,21 @@ def test_external_clinics_do_not_add_up_to_a_hidden_period_total():
         assert clinics[col].isna().sum() >= 1, f"the clinics' {col} do not add up to the hidden total"
     internal = po.flows(raw, Privacy("internal"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))[1]
     assert internal["total"]["discharges"].tolist() == [70] and not internal["clinics"]["discharges"].isna().any()
+
+
+def test_a_program_caseload_of_1_to_10_cannot_be_worked_out_from_its_enrolments_and_discharges():
+    """A clinic's own external page for 2025, the clinic's first year: 58 enrolled and 50 discharged
+    (each quarter's flows 0 or above 10, so every calendar block was shown), leaving 8 patients on
+    the caseload at the end of December. The page hid the 8 and showed 58 and 50 beside it: from
+    the start of the program the caseload is the enrolments less the discharges. So is it on any
+    page, from the blocks every page shows: a quarter that ends with a caseload of 1-10 is joined
+    with the next, like one whose flows are 1-10, and waits here."""
+    raw = _clinic_months("K", [8, 6, 6, 5, 5, 5, 4, 4, 4, 4, 4, 3], [0, 0, 0, 4, 4, 4, 4, 4, 4, 8, 9, 9])
+    stocks, grain, flows = po.stocks_and_flows(raw, Privacy("external"), pd.Timestamp("2025-01-01"),
+                                               pd.Timestamp("2025-12-01"))
+    program = po.program(stocks).set_index("month")["active_caseload"]
+    assert pd.isna(program[pd.Timestamp("2025-12-01")]) and program[pd.Timestamp("2025-09-01")] == 23
+    blocks = flows["periods"].set_index("period")[po.FLOWS]
+    assert blocks.loc["2025 Q3"].tolist() == [12, 12]
+    # 23 at the end of September; what shows of the last quarter's flows must not give its 8
+    assert blocks.loc["2025 Q4"].isna().all() and flows["total"][po.FLOWS].isna().all(axis=None)

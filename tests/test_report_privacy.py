@@ -191,6 +191,20 @@ def test_a_quarter_of_1_to_10_is_joined_with_the_next_and_a_last_one_waits():
     assert rows["enrolments"].tolist() == [21, 21, pd.NA] and total["enrolments"].isna().all()
 
 
+def test_a_quarter_ending_with_a_stock_of_1_to_10_is_joined_with_the_next():
+    """From the program's start its caseload is the enrolments less the discharges of every block
+    before, each published: 2025 Q4 ends with 8 patients (12 + 21 - 25), so it is joined with
+    2026 Q1, as a quarter with a count of 1-10 is; without the stock the blocks are as before."""
+    months = QUARTERS.assign(enrolments=[5] * 3 + [7] * 12 + [11] * 3, discharges=[0] * 3 + [4] * 6 + [14] * 3 + [9, 8, 8] + [2] * 3)
+    months["caseload"] = (months["enrolments"] - months["discharges"]).cumsum()
+    assert months["caseload"].iloc[[2, 5, 8, 11, 14]].tolist() == [15, 24, 33, 12, 8]
+    blocks = calendar_blocks(months, ["enrolments", "discharges"], "2026-03-01", stock="caseload")
+    assert blocks["period"].tolist() == ["2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4 - 2026 Q1"]
+    assert blocks["shown"].tolist() == [True] * 5 and blocks["discharges"].tolist()[-1] == 31
+    without = calendar_blocks(months, ["enrolments", "discharges"], "2026-03-01")
+    assert without["period"].tolist()[-2:] == ["2025 Q4", "2026 Q1"]
+
+
 def test_a_waiting_block_that_discharges_no_one_shows_no_caseload():
     """2026 Q1 waits (3 enrolments so far) and discharges no one: the block it becomes may show a
     0 later, when its monthly caseloads would be its monthly enrolments. Its caseloads are hidden

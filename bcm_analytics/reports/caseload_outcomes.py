@@ -252,7 +252,8 @@ def _blocks(run: OutcomeRun, start_month, end_month, privacy: Privacy) -> tuple[
     period = run.period(start_month, end_month)
     first = min(first_enrolment_month(run.con) or period["start_month"], period["start_month"])
     history = program_rows(cl.caseload_months(run, first, period["end_month"]))
-    blocks = calendar_blocks(history[["month", *ENROLMENTS]], ENROLMENTS, period["end_month"], privacy.threshold)
+    blocks = calendar_blocks(history[["month", *ENROLMENTS, "active"]], ENROLMENTS, period["end_month"], privacy.threshold,
+                             stock="active")
     rows, _ = page_blocks(blocks, ENROLMENTS, period["start_month"], period["end_month"])
     return blocks, rows.assign(clinic=TOTAL, care_manager=TOTAL)
 

@@ -26,9 +26,10 @@ another must not leave a count of 1-10 either. Two rules, each in one function h
            date (`external_period`, through `Privacy.period`): the same quarter boundaries in
            every external report, whatever months were asked for;
   flows    enrolments and discharges are published per calendar block (`calendar_blocks`): the
-           program's quarters from its start, a quarter with 1-10 of either joined with the
-           next until neither is; a page shows the blocks within its period and a total only
-           over whole, shown blocks (`page_blocks`). The blocks come from the program's whole
+           program's quarters from its start, a quarter with 1-10 of either, or ending with a
+           caseload of 1-10 (the enrolments less the discharges of every block before), joined
+           with the next until neither is; a page shows the blocks within its period and a total
+           only over whole, shown blocks (`page_blocks`). The blocks come from the program's whole
            history, not from the page, so every page cuts time at the same places and any
            figure a page shows is a sum of blocks that are each 0 or above 10: a difference
            between pages is such a sum too.
@@ -363,7 +364,8 @@ def external_period(start, end, cutoff, months: int | None = None) -> ReportPeri
     return ReportPeriod(first, last_month, note)
 
 
-def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tuple[int, int] = (1, 10)) -> pd.DataFrame:
+def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tuple[int, int] = (1, 10),
+                    stock: str | None = None) -> pd.DataFrame:
     """The blocks in which every external page publishes `counts` (enrolments and discharges).
 
     `monthly`: the counts per month (column `month`) from the program's first month, or any
@@ -373,6 +375,10 @@ def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tu
     2025 Q1' when joined), month (its first month), last_month, the counts and `shown`: False
     for a last block whose counts are still 1-10, which waits for the next quarter.
 
+    `stock`: the column of `monthly` holding the month-end stock the counts change (the active
+    caseload). From the program's start it is the enrolments less the discharges of every block
+    before, all published: a quarter ending with a stock of 1-10 is joined with the next too.
+
     The blocks depend on the program's months only, never on a page's period, and a block never
     changes once its quarters have ended (joining looks forward), so every external page, on any
     day, cuts time at the same places: any figure a page shows is a sum of whole blocks, each 0
@@ -381,6 +387,7 @@ def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tu
     lo, hi = threshold
     when = pd.to_datetime(monthly["month"]).dt.to_period("Q")
     sums = monthly[counts].groupby(when).sum()
+    ends = monthly.sort_values("month").groupby(when)[stock].last() if stock else pd.Series(dtype="int64")
     last = (pd.Timestamp(end) + pd.offsets.MonthBegin(1)).to_period("Q") - 1  # the last quarter ending by `end`
     quarters = pd.period_range(when.min(), last, freq="Q") if len(when) and when.min() <= last else []
     rows, run, total = [], [], {c: 0 for c in counts}
@@ -388,7 +395,8 @@ def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tu
         run.append(quarter)
         for c in counts:
             total[c] += int(sums.at[quarter, c]) if quarter in sums.index else 0
-        settled = not any(lo <= v <= hi for v in total.values())
+        at_end = [int(ends[quarter])] if quarter in ends.index else []  # no month: the stock is as before
+        settled = not any(lo <= v <= hi for v in [*total.values(), *at_end])
         if settled or quarter == quarters[-1]:
             label = str(run[0]).replace("Q", " Q") + ("" if len(run) == 1 else " - " + str(run[-1]).replace("Q", " Q"))
             rows.append({"period": label, "month": run[0].start_time, "last_month": run[-1].asfreq("M", "end").to_timestamp(),
@@ -496,9 +504,10 @@ def grain_word(grain: str) -> str:
 
 
 BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with 1-10 enrolments or "
-              "discharges is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last quarter still "
-              "at 1-10 is suppressed until the next has ended, and quarters shown together that reach outside this "
-              "page's period are suppressed here.")
+              "discharges, or ending with 1-10 patients on the caseload (its enrolments less discharges since the "
+              "program's start), is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last "
+              "quarter still at 1-10 is suppressed until the next has ended, and quarters shown together that reach "
+              "outside this page's period are suppressed here.")
 
 
 def grain_note(grain: str) -> str:

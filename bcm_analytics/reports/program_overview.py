@@ -81,8 +81,8 @@ def _block_flows(raw: pd.DataFrame, privacy: Privacy, start, end, history: pd.Da
     blocks, and the clinics over the period (protected with their total). Where the total is
     hidden (a block reaching outside the period, or a last one still at 1-10), shown clinics would
     add up to it: one clinic's flows are hidden too."""
-    program = history.groupby("month", as_index=False)[FLOWS].sum()
-    blocks = calendar_blocks(program, FLOWS, end, privacy.threshold)
+    program = history.groupby("month", as_index=False)[[*FLOWS, "active_caseload"]].sum()
+    blocks = calendar_blocks(program, FLOWS, end, privacy.threshold, stock="active_caseload")
     periods, total = page_blocks(blocks, FLOWS, start, end)
     sums = raw.groupby("clinic_id", as_index=False)[FLOWS].sum()
     frame = pd.concat([sums, sums[FLOWS].sum().to_frame().T.assign(clinic_id=TOTAL)], ignore_index=True)
