@@ -51,6 +51,7 @@ RULES = {
     "treat to target (not improving)": ("marts.is_not_improving", r"not_improving_after_days"),
     "active caseload": ("marts.on_caseload", r"discharge_date\s*>\s*day_|discharge_date\s*>=\s*\w*month_end"),
     "a contact with the patient": ("marts.is_contact", r"list_contains\(\s*\w*\.?contact_activity_types"),
+    "the measure population (age, discharge reasons that exclude)": ("marts.in_measure_population", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
 }
 
 

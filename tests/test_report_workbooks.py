@@ -485,3 +485,27 @@ def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contac
     for name in ("needs_case_review", "overdue_score", "no_recent_contact"):
         assert not {"D1", "D2", "D3", "D4"} & {r[0] for r in list(book[name].values)[1:]}, name
         assert "discharge_date" not in list(book[name].values)[0], name
+
+
+def test_the_follow_up_due_sheet_leads_with_the_windows_last_day_and_is_named_on_the_other_lists(store, load_rows, tmp_path):
+    """P1 (PHQ-9 15 with item 9 = 1 on Jan 1, nothing since) is on day 89 on Mar 31: its 12-week
+    window (days 70-98) is open with no score, and closes on Apr 9, nine days on. The care manager
+    reads the day to call by first, and the item-9 sheet says the safety call is also the one that
+    gets the follow-up score."""
+    load_rows("patients", [patient("P1")])
+    load_rows("assessments", [phq9("A1", "P1", "2025-01-01", 15, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+    assert book.sheetnames[-2:] == ["followup_due", "definitions"]
+    header, *rows = list(book["followup_due"].values)
+    assert header[:8] == ("patient_id", "closes_on", "days_left", "window", "instrument", "opens_on", "discharge_date", "also_on")
+    assert rows == [rows[0]] and rows[0][:8] == ("P1", dt.datetime(2025, 4, 9), 9, "12w", "PHQ-9", dt.datetime(2025, 3, 12), None,
+                                                 "needs_case_review, item9_positive, overdue_score, no_recent_contact")
+    shown = formats_of(path, "followup_due")
+    assert (shown["closes_on"], shown["opens_on"], shown["baseline_date"]) == ("yyyy-mm-dd",) * 3
+    item9 = list(book["item9_positive"].values)
+    assert item9[1][item9[0].index("also_on")] == "needs_case_review, overdue_score, no_recent_contact, followup_due"
+    about = dict(list(book["about"].values)[1:])
+    assert about["sheet followup_due"].startswith("A 12-week (days 70-98), 6-month (days 120-240) or 12-month (days 305-425")
+    assert about["sheet followup_due"].endswith("(1 patient)")
