@@ -487,6 +487,19 @@ def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contac
         assert "discharge_date" not in list(book[name].values)[0], name
 
 
+def test_a_discharged_patients_weeks_in_treatment_end_at_the_discharge(store, load_rows, tmp_path):
+    """D was in treatment four weeks (Jan 6 to Feb 3) and answered item 9 = 1 on a Mar 25 check-in;
+    A is still open since Jan 6. As of Mar 31 the item-9 sheet read 12.0 weeks in treatment for
+    both: D's weeks ran on to the as-of date, as if the discharge had never happened."""
+    load_rows("patients", [{**patient("A"), "enrollment_date": "2025-01-06", "discharge_date": ""},
+                           {**patient("D"), "enrollment_date": "2025-01-06", "discharge_date": "2025-02-03"}])
+    load_rows("assessments", [phq9("A1", "A", "2025-03-25", 12, item9=1), phq9("A2", "D", "2025-03-25", 12, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    header, *rows = list(load_workbook(path)["item9_positive"].values)
+    assert {r[0]: r[header.index("weeks_in_treatment")] for r in rows} == {"A": 12.0, "D": 4.0}
+
+
 def test_the_follow_up_due_sheet_leads_with_the_windows_last_day_and_is_named_on_the_other_lists(store, load_rows, tmp_path):
     """P1 (PHQ-9 15 with item 9 = 1 on Jan 1, nothing since) is on day 89 on Mar 31: its 12-week
     window (days 70-98) is open with no score, and closes on Apr 9, nine days on. The care manager

@@ -56,7 +56,7 @@ listed AS (
   WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT contacted_since_item9)
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
-       round(datediff('day', e.enrollment_date, a.as_of) / 7.0, 1) AS weeks_in_treatment,
+       round(datediff('day', e.enrollment_date, e.episode_end) / 7.0, 1) AS weeks_in_treatment,  -- to the discharge, if any
        e.scores, e.last_score_date, e.last_contact_date, e.last_review_date,
        e.active AND coalesce(e.not_improving, false) AND (e.last_review_date IS NULL
          OR e.last_review_date <= a.as_of - s.not_improving_review_days::INTEGER) AS needs_review,
