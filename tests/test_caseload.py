@@ -12,6 +12,8 @@ As of 2025-03-31; months January to March 2025.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -209,3 +211,55 @@ def test_no_score_since_a_baseline_already_at_target_is_a_setting(load_rows, sto
     assert cl.worklists(run)["needs_case_review"]["patient_id"].tolist() == ["HIGH", "ROSE"]
     march = cl.caseload_months(run, "2025-03", "2025-03").iloc[0]
     assert march["not_improving"] == 2, "the director's count follows the same rule"
+
+
+# --- follow-up scores due: the outcome windows open now with no score in them --------------------
+
+BASELINE = dt.date(2025, 1, 1)  # day 0 of every window below
+
+
+def day(n: int) -> str:
+    return (BASELINE + dt.timedelta(days=n)).isoformat()
+
+
+def due(run) -> list[tuple]:
+    listed = cl.worklists(run)["followup_due"]
+    return [(r.patient_id, r.window_name, r.closes_on.isoformat(), r.days_left) for r in listed.itertuples()]
+
+
+@pytest.mark.parametrize("as_of, expected", [
+    (69, []), (70, [("12w", 98, 28)]), (97, [("12w", 98, 1)]), (98, []),
+    (119, []), (120, [("6m", 240, 120)]), (239, [("6m", 240, 1)]), (240, []),
+    (304, []), (305, [("12m", 425, 120)]), (424, [("12m", 425, 1)]), (425, []),
+])
+def test_a_follow_up_score_is_due_from_a_windows_first_day_until_the_day_before_its_last(load_rows, store, as_of, expected):
+    """PHQ-9 of 15 on day 0 and no score since. A window (12w days 70-98, 6m 120-240, 12m 305-425)
+    is due from its first day; on its last day the as-of date has reached it and outcome_windows
+    counts it closed with no follow-up (no longer a call to make)."""
+    load_rows("patients", [patient("P", "CM1", day(0))])
+    load_rows("assessments", [phq9("B", "P", day(0), 15)])
+    assert due(prepare(store, day(as_of))) == [("P", name, day(last), left) for name, last, left in expected]
+
+
+def test_follow_up_due_lists_discharged_patients_and_not_those_no_measure_counts(load_rows, store):
+    """As of day 200, every 6-month window (days 120-240) is open. EARLY was scored on day 119 (before
+    the window: still due), SCORED on day 120 (not due); LEFT was discharged on day 100 (discharge
+    does not close the window: due, with its discharge date); LOW's baseline of 9 is below the
+    measures' 10, DIED was discharged deceased (not in the measures: never called for a score). GAD
+    is due on GAD-7 alone (its PHQ-9 scored on day 150), closing sooner (baseline day 2) than EARLY.
+    Soonest closing first."""
+    load_rows("patients", [{**patient(p, cm, day(0), day(100) if why else ""), "discharge_reason": why} for p, cm, why in [
+        ("EARLY", "CM1", ""), ("SCORED", "CM1", ""), ("LEFT", "CM1", "goals_met"), ("LOW", "CM1", ""),
+        ("DIED", "CM1", "deceased"), ("GAD", "CM2", "")]])
+    gad7 = {"patient_id": "GAD", "instrument": "GAD-7", "total_score": 12}
+    load_rows("assessments", [
+        *(phq9(f"B{p}", p, day(0), 15) for p in ("EARLY", "SCORED", "LEFT", "DIED")), phq9("BLOW", "LOW", day(0), 9),
+        phq9("S1", "EARLY", day(119), 12), phq9("S2", "SCORED", day(120), 12),
+        phq9("BGAD", "GAD", day(-2), 15), phq9("S3", "GAD", day(150), 8),
+        {**gad7, "assessment_id": "G1", "administered_on": day(-2)}])
+    run = prepare(store, day(200))
+    assert due(run) == [("GAD", "6m", day(238), 38), ("EARLY", "6m", day(240), 40), ("LEFT", "6m", day(240), 40)]
+    listed = cl.worklists(run)["followup_due"].set_index("patient_id")
+    assert listed.loc["GAD", "instrument"] == "GAD-7"
+    assert listed.loc["LEFT", "discharge_date"] == dt.date.fromisoformat(day(100))
+    assert pd.isna(listed.loc["EARLY", "discharge_date"])

@@ -51,6 +51,7 @@ RULES = {
     "treat to target (not improving)": ("marts.is_not_improving", r"not_improving_after_days"),
     "active caseload": ("marts.on_caseload", r"discharge_date\s*>\s*day_|discharge_date\s*>=\s*\w*month_end"),
     "a contact with the patient": ("marts.is_contact", r"list_contains\(\s*\w*\.?contact_activity_types"),
+    "the measure population (age, discharge reasons that exclude)": ("marts.in_measure_population", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
 }
 
 
@@ -75,6 +76,16 @@ def test_every_rule_is_defined_in_exactly_one_place():
         holders = sorted(name for name, text in texts.items() if re.search(pattern, text))
         assert holders == [home], f"{rule} must live only in {home}; also written in {', '.join(h for h in holders if h != home)}"
         print(f"{rule:<40} {home}")
+
+
+def test_contacts_are_marked_in_one_mart_that_every_contact_reader_reads():
+    """The item-9 worklist read the contacts after a discharge straight from core.time_logs with
+    its own call of marts.is_contact and marts.contact_at: two marks of a contact to keep in step.
+    outcome_activity marks every contact (those after a discharge with in_episode false) and is
+    the one model that applies the contact rule to time-log entries."""
+    texts = {name: re.sub(r"--[^\n]*", "", text) for name, text in model_texts().items()}
+    callers = sorted(name for name, text in texts.items() if re.search(r"(?<!MACRO )marts\.(is_contact|contact_at)\s*\(", text))
+    assert callers == ["marts.outcome_activity"], f"a contact is marked outside outcome_activity: {callers}"
 
 
 def test_the_build_order_comes_from_what_each_model_reads():

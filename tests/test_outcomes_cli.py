@@ -124,7 +124,7 @@ def test_worklists_workbook(db, tmp_path):
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["about", "needs_case_review", "item9_positive", "overdue_score", "no_recent_contact",
-                               "definitions"]
+                               "followup_due", "definitions"]
     item9 = [row[0].value for row in book["item9_positive"].iter_rows(min_row=2)]
     assert item9 == ["P2"]
 

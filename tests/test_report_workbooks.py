@@ -503,3 +503,40 @@ def test_an_empty_sheet_claims_only_the_period_and_selection_the_command_made(st
     from bcm_analytics.reports.export import no_rows
 
     assert no_rows() == "no rows" and no_rows("", "") == "no rows"
+
+
+def test_a_discharged_patients_weeks_in_treatment_end_at_the_discharge(store, load_rows, tmp_path):
+    """D was in treatment four weeks (Jan 6 to Feb 3) and answered item 9 = 1 on a Mar 25 check-in;
+    A is still open since Jan 6. As of Mar 31 the item-9 sheet read 12.0 weeks in treatment for
+    both: D's weeks ran on to the as-of date, as if the discharge had never happened."""
+    load_rows("patients", [{**patient("A"), "enrollment_date": "2025-01-06", "discharge_date": ""},
+                           {**patient("D"), "enrollment_date": "2025-01-06", "discharge_date": "2025-02-03"}])
+    load_rows("assessments", [phq9("A1", "A", "2025-03-25", 12, item9=1), phq9("A2", "D", "2025-03-25", 12, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    header, *rows = list(load_workbook(path)["item9_positive"].values)
+    assert {r[0]: r[header.index("weeks_in_treatment")] for r in rows} == {"A": 12.0, "D": 4.0}
+
+
+def test_the_follow_up_due_sheet_leads_with_the_windows_last_day_and_is_named_on_the_other_lists(store, load_rows, tmp_path):
+    """P1 (PHQ-9 15 with item 9 = 1 on Jan 1, nothing since) is on day 89 on Mar 31: its 12-week
+    window (days 70-98) is open with no score, and closes on Apr 9, nine days on. The care manager
+    reads the day to call by first, and the item-9 sheet says the safety call is also the one that
+    gets the follow-up score."""
+    load_rows("patients", [patient("P1")])
+    load_rows("assessments", [phq9("A1", "P1", "2025-01-01", 15, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    book = load_workbook(path)
+    assert book.sheetnames[-2:] == ["followup_due", "definitions"]
+    header, *rows = list(book["followup_due"].values)
+    assert header[:8] == ("patient_id", "closes_on", "days_left", "window", "instrument", "opens_on", "discharge_date", "also_on")
+    assert rows == [rows[0]] and rows[0][:8] == ("P1", dt.datetime(2025, 4, 9), 9, "12w", "PHQ-9", dt.datetime(2025, 3, 12), None,
+                                                 "needs_case_review, item9_positive, overdue_score, no_recent_contact")
+    shown = formats_of(path, "followup_due")
+    assert (shown["closes_on"], shown["opens_on"], shown["baseline_date"]) == ("yyyy-mm-dd",) * 3
+    item9 = list(book["item9_positive"].values)
+    assert item9[1][item9[0].index("also_on")] == "needs_case_review, overdue_score, no_recent_contact, followup_due"
+    about = dict(list(book["about"].values)[1:])
+    assert about["sheet followup_due"].startswith("A 12-week (days 70-98), 6-month (days 120-240) or 12-month (days 305-425")
+    assert about["sheet followup_due"].endswith("(1 patient)")

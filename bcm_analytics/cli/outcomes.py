@@ -48,7 +48,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
     program measures with counts of 1-10 suppressed. --worklists writes the patient lists
     care teams act on (not improving without review, positive item 9, overdue score,
-    no recent contact).
+    no recent contact, follow-up scores due before their outcome window closes).
     """
     from bcm_analytics.outcomes import load_definitions, prepare
     from bcm_analytics.reports.export import check_suffix, no_rows, write_query, write_table

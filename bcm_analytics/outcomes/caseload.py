@@ -84,18 +84,29 @@ WORKLISTS = {
     "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score in the last {scored_within_days} days (or none since enrolment)"),
     "no_recent_contact": ("no_recent_contact", "No contact with the patient in the last {contacted_within_days} days (or none since enrolment)"),
 }
+# a list of windows (marts.followup_due_for), not a flag of the worklists
+FOLLOWUP_DUE = ("followup_due", "A 12-week (days {w12w}), 6-month (days {w6m}) or 12-month (days {w12m} after baseline) "
+                                "outcome window open now with no score in it yet: a score by closes_on (its last day) counts. Open and "
+                                "discharged patients (discharge does not close a window); baselines of "
+                                "{eligible_baseline_min}+ of the patients the measures count (aged {min_age}+, not discharged "
+                                "for {excluded})")
 
 
 def worklist_descriptions(definitions) -> dict[str, str]:
     """Each list's description with the days of the definitions in force filled in."""
     days = {**definitions["outcome"], "contacted_within_days": definitions["process"]["contacted_within_days"],
-            "scored_within_days": definitions["process"]["scored_within_days"][0]}
-    return {name: why.format(**days) for name, (_, why) in WORKLISTS.items()}
+            "scored_within_days": definitions["process"]["scored_within_days"][0],
+            **{f"w{name}": f"{w['from']}-{w['to']}" for name, w in definitions["windows"].items()},
+            "min_age": definitions["program"]["min_age"],
+            "excluded": ", ".join(r.replace("_", " ") for r in definitions["program"]["excluded_discharge_reasons"])}
+    whys = {**{name: why for name, (_, why) in WORKLISTS.items()}, FOLLOWUP_DUE[0]: FOLLOWUP_DUE[1]}
+    return {name: why.format(**days) for name, why in whys.items()}
 
 
 def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
     """Patient-level lists for care teams, one per reason (open episodes; a discharged patient only
-    on the item-9 list, for a positive answer since the discharge not yet followed up).
+    on the item-9 list, for a positive answer since the discharge not yet followed up, and on
+    followup_due: one row per outcome window open with no score yet, soonest closing first).
 
     These identify patients: they are a separate output for the care team (the workbook is
     reports.worklists), never part of the program director's aggregate report. Their dates are
@@ -103,4 +114,5 @@ def worklists(run: OutcomeRun) -> dict[str, pd.DataFrame]:
     """
     frame = run.query("worklists", dates=True)
     flags = [flag for flag, _ in WORKLISTS.values()]
-    return {name: frame[frame[flag]].drop(columns=flags).reset_index(drop=True) for name, (flag, _) in WORKLISTS.items()}
+    lists = {name: frame[frame[flag]].drop(columns=flags).reset_index(drop=True) for name, (flag, _) in WORKLISTS.items()}
+    return {**lists, FOLLOWUP_DUE[0]: run.query("followup_due", dates=True)}

@@ -34,6 +34,7 @@ MACROS = {
     "cohorts": ("marts.cohorts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "change_distribution": ("marts.change_distribution_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "worklists": ("marts.worklists_for($clinics, $care_manager, $payer)"),
+    "followup_due": ("marts.followup_due_for($clinics, $care_manager, $payer)"),
 }
 
 

@@ -5,9 +5,10 @@ and the demo's reports/care_team_worklists.xlsx), never part of the director's r
 from outcomes.caseload.worklists (the lists) and OutcomeRun.patients() (the scores), so the
 rules of who is on a list stay in the outcomes measures.
 
-Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, definitions. Each list has
-one row per patient and instrument that puts them there (open episodes; on the item-9 list also a
-discharged patient whose positive answer since the discharge has no contact after it), with the scores as numbers
+Sheets: about, needs_case_review, item9_positive, overdue_score, no_recent_contact, followup_due, definitions.
+Each list has one row per patient and instrument that puts them there (open episodes; on the item-9 list also a
+discharged patient whose positive answer since the discharge has no contact after it; on followup_due open and
+discharged patients, one row per outcome window open with no score yet), with the scores as numbers
 (instrument, baseline, latest, change), the clinic by name, and `also_on`: the other lists the
 patient is on.
 """
@@ -101,6 +102,13 @@ def overdue_list(rows: pd.DataFrame, by_instrument: pd.DataFrame, since: str = "
     return out.sort_values([since, "enrollment_date", "patient_id"], na_position="first", kind="stable").reset_index(drop=True)
 
 
+def followup_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
+    """Outcome windows open with no score yet, soonest closing first (marts.followup_due_for's order),
+    with the instrument's baseline and latest score: the window's instrument, one row per window."""
+    out = rows.rename(columns={"window_name": "window"}).merge(by_instrument, on=["episode_id", "instrument"], how="left")
+    return out.reset_index(drop=True)
+
+
 def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
     """The lead columns first, then who, the scores and the rest. discharge_date only where a lead
     names it: the item-9 list is the one a discharged patient can be on."""
@@ -113,7 +121,7 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
 
 
 def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
-    """The four lists, with numeric scores and clinic names, sorted most urgent first. `also_on`
+    """The five lists, with numeric scores and clinic names, sorted most urgent first. `also_on`
     names the other lists a patient is on (a call from one list is a call for all of them)."""
     lists = cl.worklists(run)
     by_instrument = scores(run)
@@ -130,6 +138,9 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id", "also_on"]),
         "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
                                    ["patient_id", "last_contact_date", "also_on"]),
+        "followup_due": _tidy(followup_list(lists["followup_due"], by_instrument),
+                              ["patient_id", "closes_on", "days_left", "window", "instrument", "opens_on", "discharge_date",
+                               "also_on"]),
     }
 
 
@@ -155,7 +166,9 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
              for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
-                                            "oldest latest_positive first: those have waited longest for a contact")]
+                                            "oldest latest_positive first: those have waited longest for a contact"),
+             ("sheet followup_due order", "soonest closing first: closes_on is the window's last day, days_left the days "
+                                          "from the as-of date to it; a score on or before closes_on counts")]
     about = pd.DataFrame(rows, columns=["item", "value"])
     sheets = {"about": Sheet(about, widths={"value": 100})}
     chosen = any(v for k, v in run.filters.items() if k != "instrument")  # as _filters_text names them

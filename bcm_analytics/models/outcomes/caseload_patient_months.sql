@@ -33,8 +33,9 @@ months AS (
 pm AS (
   SELECT *, least(last_day(month), as_of) AS month_end FROM months
 ),
-activity AS (  -- up to the as-of date (outcome_activity may hold later entries for an earlier as-of)
-  SELECT a.* FROM marts.outcome_activity a CROSS JOIN config.as_of_date d WHERE a.service_date <= d.as_of
+activity AS (  -- the episode's entries up to the as-of date (outcome_activity may hold later entries for an
+              -- earlier as-of, and contacts after the discharge)
+  SELECT a.* FROM marts.outcome_activity a CROSS JOIN config.as_of_date d WHERE a.in_episode AND a.service_date <= d.as_of
 ),
 in_month AS (
   SELECT episode_id, service_month AS month, count(*) FILTER (WHERE is_contact) AS contacts, sum(minutes) AS minutes,

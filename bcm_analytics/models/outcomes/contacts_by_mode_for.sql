@@ -10,7 +10,7 @@ SELECT a.service_month AS month,
        count(*) AS contacts
 FROM marts.outcome_activity a
 JOIN marts.outcome_episodes e USING (episode_id)
-WHERE a.is_contact AND a.service_month BETWEEN CAST(start_ AS DATE) AND CAST(end_ AS DATE)
+WHERE a.is_contact AND a.in_episode AND a.service_month BETWEEN CAST(start_ AS DATE) AND CAST(end_ AS DATE)
   AND a.service_date >= e.enrollment_date AND a.service_date <= (SELECT as_of FROM config.as_of_date)
   AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 GROUP BY GROUPING SETS ((a.service_month, a.contact_mode), (a.service_month, a.contact_mode, e.clinic_id),

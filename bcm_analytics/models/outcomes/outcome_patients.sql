@@ -32,7 +32,7 @@ activity AS (
          max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
          max(service_date) FILTER (WHERE is_review) AS last_psychiatric_review_date
   FROM marts.outcome_activity
-  WHERE service_date <= (SELECT as_of FROM config.as_of_date)
+  WHERE in_episode AND service_date <= (SELECT as_of FROM config.as_of_date)
   GROUP BY ALL
 ),
 windows AS (

@@ -1,8 +1,9 @@
 -- Fixed-time outcomes: one row per episode, instrument and window (config.outcome_windows: 12w,
 -- 6m, 12m). The window's score is the most recent one from day `from_day` to day `to_day` after
--- baseline (inclusive, counted in days), never the best; later scores are ignored. A window closes
--- on its last day (with discharge_closes_windows: at discharge plus followup_after_discharge_days,
--- if that comes first). Status:
+-- baseline (inclusive, counted in days), never the best; later scores are ignored. A window opens
+-- on opens_on (baseline plus from_day) and closes on its last day, closes_on (with
+-- discharge_closes_windows: at discharge plus followup_after_discharge_days, if that comes first).
+-- Status:
 --   not_eligible  baseline below eligible_baseline_min (outside the denominators)
 --   pending       the window is still open at the as-of date: "not yet measurable"
 --   no_followup   closed with no score in it: stays in the denominator as not met (HEDIS)
@@ -23,6 +24,7 @@ WITH in_window AS (
 judged AS (
   SELECT b.episode_id, b.patient_id, b.instrument, b.baseline_date, b.baseline_score, w.window_name, w.from_day, w.to_day,
          b.baseline_score >= st.eligible_baseline_min AS eligible,
+         b.baseline_date + w.from_day::INTEGER AS opens_on,
          CASE WHEN st.discharge_closes_windows
               THEN least(b.baseline_date + w.to_day::INTEGER, e.discharge_date + st.after_discharge_days::INTEGER)
               ELSE b.baseline_date + w.to_day::INTEGER END AS closes_on,
@@ -41,7 +43,7 @@ final AS (
   SELECT *, eligible AND closes_on <= as_of AS decided FROM judged
 )
 SELECT episode_id, patient_id, instrument, baseline_date, baseline_score, window_name, from_day, to_day, eligible,
-       closes_on, score_date, score,
+       opens_on, closes_on, score_date, score,
        CASE WHEN decided THEN score IS NOT NULL END AS followup,
        CASE WHEN decided THEN coalesce(responded, false) END AS response,
        CASE WHEN decided THEN coalesce(remitted, false) END AS remission,

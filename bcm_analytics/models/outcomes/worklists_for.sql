@@ -18,8 +18,8 @@
 -- A discharged patient is on the item-9 list alone, and only while a positive answer dated on or
 -- after the discharge day (a relapse-prevention check-in: outcome_measures.md section 2 keeps scoring after
 -- it) has no contact after it: each positive answer is a same-day safety flag, whether or not the
--- episode is open. Contacts after the discharge are read from the time logs (marts.is_contact),
--- as outcome_activity ends at the discharge. discharge_date says which patients these are.
+-- episode is open. Its contacts after the discharge are outcome_activity's rows outside the
+-- episode (in_episode false). discharge_date says which patients these are.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.worklists_for(clinics_, care_manager_, payer_) AS TABLE
 WITH per_episode AS (
@@ -38,29 +38,13 @@ WITH per_episode AS (
 anchored AS (  -- the answer a contact must follow: the latest positive one
   SELECT *, list_max(item9_positive_dates) AS item9_anchor FROM per_episode
 ),
-activity AS (
+contacts AS (  -- the latest contact, in the episode or after its discharge (what a discharged patient is
+               -- listed for); the latest psychiatric case review in the episode
   SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
          max(contact_at) FILTER (WHERE is_contact) AS last_contact_at,
-         max(service_date) FILTER (WHERE is_review) AS last_review_date
+         max(service_date) FILTER (WHERE is_review AND in_episode) AS last_review_date
   FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
   GROUP BY ALL
-),
-after_discharge AS (  -- contacts after the discharge of an episode with a positive answer after it
-  SELECT e.episode_id, max(t.service_date) AS last_contact_date,
-         max(marts.contact_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at)) AS last_contact_at
-  FROM marts.outcome_episodes e
-  JOIN anchored p ON p.episode_id = e.episode_id AND p.item9_anchor >= e.discharge_date
-  JOIN core.time_logs t ON t.patient_id = e.patient_id AND t.service_date > e.discharge_date
-  CROSS JOIN config.outcome_settings s
-  WHERE t.service_date <= (SELECT as_of FROM config.as_of_date)
-    AND marts.is_contact(t.contact_mode, t.activity_type, s.no_contact_modes, s.contact_activity_types)
-  GROUP BY ALL
-),
-contacts AS (  -- the latest contact, in the episode or after its discharge
-  SELECT episode_id, act.last_review_date,
-         greatest(act.last_contact_date, ad.last_contact_date) AS last_contact_date,
-         greatest(act.last_contact_at, ad.last_contact_at) AS last_contact_at
-  FROM activity act FULL JOIN after_discharge ad USING (episode_id)
 ),
 listed AS (
   SELECT e.*, p.* EXCLUDE (episode_id), c.last_review_date, c.last_contact_date, c.last_contact_at,
@@ -72,7 +56,7 @@ listed AS (
   WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT contacted_since_item9)
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
-       round(datediff('day', e.enrollment_date, a.as_of) / 7.0, 1) AS weeks_in_treatment,
+       round(datediff('day', e.enrollment_date, e.episode_end) / 7.0, 1) AS weeks_in_treatment,  -- to the discharge, if any
        e.scores, e.last_score_date, e.last_contact_date, e.last_review_date,
        e.active AND coalesce(e.not_improving, false) AND (e.last_review_date IS NULL
          OR e.last_review_date <= a.as_of - s.not_improving_review_days::INTEGER) AS needs_review,
