@@ -80,12 +80,17 @@ def test_every_rule_is_defined_in_exactly_one_place():
 
 def test_contacts_are_marked_in_one_mart_that_every_contact_reader_reads():
     """The item-9 worklist read the contacts after a discharge straight from core.time_logs with
-    its own call of marts.is_contact and marts.contact_at: two marks of a contact to keep in step.
-    outcome_activity marks every contact (those after a discharge with in_episode false) and is
-    the one model that applies the contact rule to time-log entries."""
+    its own call of marts.is_contact and marts.contact_at (now marts.entry_at): two marks of a
+    contact to keep in step. outcome_activity marks every contact (those after a discharge with
+    in_episode false) and is the one model that applies the contact rule to time-log entries;
+    billing_entries reads an entry's time (marts.entry_at) for hospital stays, not contacts."""
     texts = {name: re.sub(r"--[^\n]*", "", text) for name, text in model_texts().items()}
-    callers = sorted(name for name, text in texts.items() if re.search(r"(?<!MACRO )marts\.(is_contact|contact_at)\s*\(", text))
-    assert callers == ["marts.outcome_activity"], f"a contact is marked outside outcome_activity: {callers}"
+
+    def callers(macro: str) -> list[str]:
+        return sorted(name for name, text in texts.items() if re.search(rf"(?<!MACRO )marts\.{macro}\s*\(", text))
+
+    assert callers("is_contact") == ["marts.outcome_activity"], f"a contact is marked outside outcome_activity: {callers('is_contact')}"
+    assert callers("entry_at") == ["marts.billing_entries", "marts.outcome_activity"], callers("entry_at")
 
 
 def test_the_build_order_comes_from_what_each_model_reads():

@@ -34,7 +34,7 @@ logs AS (
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
          p.consent_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
-           t.service_date, marts.contact_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at), s))) AS facility_stay
+           t.service_date, marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at), s))) AS facility_stay
   FROM core.time_logs t
   JOIN terms p USING (patient_id)
   LEFT JOIN stays h USING (patient_id)

@@ -1,6 +1,6 @@
 -- Whether a time-log entry fell inside a hospital stay (inpatient or observation: its minutes do
 -- not count, billing_rules.md s3): 'during', 'edge', or NULL (outside). `entry_day` is the entry's local
--- date and `entry_at` its time where the export gives one (marts.contact_at); `stay` a row of
+-- date and `entry_at` its time where the export gives one (marts.entry_at); `stay` a row of
 -- core.facility_stays, whose times are NULL where only dates were exported. Days strictly between
 -- admission and discharge are during; on the admission or discharge day an entry is before or
 -- after the stay when both times are known, else 'edge' (which the setting

@@ -1,11 +1,11 @@
 -- Time-log entries of each episode, marked as contacts and psychiatric case reviews, and the
 -- contacts after its discharge (in_episode false: relapse-prevention check-ins, which the item-9
 -- worklist reads for a positive answer after the discharge). Every reader of contacts reads them
--- here, so marts.is_contact and marts.contact_at are applied once.
+-- here, so marts.is_contact and marts.entry_at are applied to contacts once.
 --
 -- Contact: marts.is_contact (a real contact mode, or a patient-facing activity type).
 -- Psychiatric case review: a caseload-review activity or time logged by the consultant.
--- contact_at: when it started, where the export says (marts.contact_at); NULL for a day alone.
+-- contact_at: when it started, where the export says (marts.entry_at); NULL for a day alone.
 -- in_episode: from baseline_lookback_days before enrolment to the discharge date (an assessment
 -- before enrolment counts); caseload and process measures read these rows alone. Entries after
 -- the as-of date are the readers' to leave out (they exist only when an earlier as-of date is
@@ -15,7 +15,7 @@
 -- by_month: service_month
 WITH marked AS (
   SELECT e.episode_id, e.patient_id, t.entry_id, t.service_date, t.service_month, t.minutes,
-         marts.contact_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at) AS contact_at,
+         marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at) AS contact_at,
          t.activity_type, t.staff_role,
          CASE WHEN t.contact_mode IS NULL OR list_contains(s.no_contact_modes, t.contact_mode) THEN 'no mode'
               ELSE t.contact_mode END AS contact_mode,
