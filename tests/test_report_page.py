@@ -268,3 +268,30 @@ def test_the_caseload_notes_of_an_external_page_name_the_as_of_month():
     trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"]})
     assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy("external"))
     assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy("internal"))
+
+
+def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empty_axes(monkeypatch):
+    """A board's outcomes page drew the follow-up chart and both 6-month outcome trends as empty
+    axes with x marks, beside a note saying 'Last shown: 2025, Jan-Mar' though nothing was drawn."""
+    shown = []
+    monkeypatch.setattr(charts, "display", lambda out: shown.append(out.data))
+    frame = pd.DataFrame({"period": ["2024, Apr-Dec", "2025, Jan-Mar"], "pct_response_of_measured": [None, None],
+                          "pct_remission_of_measured": [None, None]})
+    frame.attrs["suppressed"] = {c: frozenset({0, 1}) for c in ("pct_response_of_measured", "pct_remission_of_measured")}
+    fig = charts.series(frame, "period", ["pct_response_of_measured", "pct_remission_of_measured"], title="PHQ-9 outcomes",
+                        names={"pct_response_of_measured": "response", "pct_remission_of_measured": "remission"},
+                        x_title="baseline year")
+    charts.show(fig, note="Last shown: 2025, Jan-Mar.")
+    assert "bcm-figure" not in shown[0] and "Last shown" not in shown[0]
+    assert shown[0].startswith("<p class='bcm-note bcm-chart-hidden' data-hidden>PHQ-9 outcomes: not drawn, as every value "
+                               "it would show is suppressed on this page (response; remission, for baseline year 2024, "
+                               "Apr-Dec; 2025, Jan-Mar): each is a count of 1-10")
+
+    months = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "pct_followed_up": [None, 0.5]})
+    months.attrs["suppressed"] = {"pct_followed_up": frozenset({0})}
+    charts.show(charts.series(months, "month", ["pct_followed_up"], title="Followed up"), note="Jan 2025 is hidden.")
+    assert "bcm-figure" in shown[1] and "Jan 2025 is hidden." in shown[1], "a chart with a point left is drawn"
+    months.loc[1, "pct_followed_up"] = None
+    months.attrs["suppressed"] = {"pct_followed_up": frozenset({0, 1})}
+    charts.show(charts.series(months, "month", ["pct_followed_up"], title="Followed up"))
+    assert "for Jan 2025; Feb 2025)" in shown[2]
