@@ -295,3 +295,19 @@ def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empt
     months.attrs["suppressed"] = {"pct_followed_up": frozenset({0, 1})}
     charts.show(charts.series(months, "month", ["pct_followed_up"], title="Followed up"))
     assert "for Jan 2025; Feb 2025)" in shown[2]
+
+
+def test_an_external_page_names_the_definitions_by_version_never_by_a_path_on_the_analysts_machine(tmp_path):
+    """A board's page read 'definitions 2026.2 (bcm_analytics/config/definitions.yaml + /home/jsmith/...)'
+    in its parameters and its glossary: a path means nothing outside, and may hold a user's name."""
+    folder = tmp_path / "jsmith"
+    folder.mkdir()
+    (folder / "local_defs.yaml").write_text("outcome:\n  remission_below: 4\n")
+    defs = load_definitions(folder / "local_defs.yaml")
+    version = f"{load_definitions().version} + local_defs"
+    assert Privacy("external").definitions(defs) == version
+    assert Privacy("internal").definitions(defs) == f"{version} (bcm_analytics/config/definitions.yaml + {folder / 'local_defs.yaml'})"
+    outside = dict(glossary.outcome_terms(defs, external=True))["definitions"]
+    inside = dict(glossary.outcome_terms(defs))["definitions"]
+    assert outside == f"version {version}" and "jsmith" not in outside
+    assert "jsmith" in inside and "definitions.yaml" in inside, "staff keep the files, to find them again"
