@@ -292,3 +292,19 @@ def test_contact_modes_read_as_words(alloc):
     assert staff.set_index("staff_id").loc["PSY1", "no contact with the patient"] == 15
     assert [ta.formats.contact_mode(m) for m in ("in_person", "video", "(none given)", "sms_text")] == [
         "in person", "video", "not recorded", "sms text"]
+
+
+def test_staff_roles_read_as_words(alloc):
+    """The per-staff tables printed the export's role codes ('bhcm', 'psychiatric_consultant') where
+    the reader looks for 'care manager'; care managers are still picked by the code."""
+    internal = Privacy("internal")
+    staff = ta.staff_months(alloc, internal)
+    assert "staff_role_label" in ta.STAFF_COLUMNS and "staff_role" not in ta.STAFF_COLUMNS
+    assert staff.set_index("staff_id")["staff_role_label"].to_dict() == {"BCM1": "care manager", "PSY1": "psychiatric consultant"}
+    assert ta.care_managers(staff).staff_id.tolist() == ["BCM1"]
+    for dim in ta.DIMS:
+        period = ta.staff_period(alloc, internal, dim)
+        assert period["staff_role_label"].tolist() == ["care manager", "psychiatric consultant", ""], dim
+        assert "staff_role" not in period.columns and "bhcm" not in period.to_string()
+    assert [ta.formats.role(r) for r in ("treating_practitioner", "other", "peer_specialist")] == [
+        "treating practitioner", "other staff", "peer specialist"]

@@ -319,7 +319,8 @@ def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
     frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
     frame = frame.reset_index()
-    columns = [*keys, "patients", "logged_minutes", "counted_minutes", "share_supported_code", *OUTCOMES]
+    frame["staff_role_label"] = frame["staff_role"].map(formats.role)  # shown; care_managers() filters on the code
+    columns = [*keys, "staff_role_label", "patients", "logged_minutes", "counted_minutes", "share_supported_code", *OUTCOMES]
     return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
 
 
@@ -331,7 +332,8 @@ def care_managers(staff: pd.DataFrame) -> pd.DataFrame:
 
 def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     """Minutes over the period per care manager (rows) and activity category or contact mode
-    (columns), with each care manager's logged total and the All row."""
+    (columns), with each care manager's logged total and the All row; the role in words
+    (staff_role_label), as the page and the workbook show it."""
     _internal_only(privacy)
     table = alloc.rows.pivot_table(index=["staff_id", "staff_role"], columns=dim, values="minutes", aggfunc="sum",
                                    fill_value=0)
@@ -342,7 +344,9 @@ def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     out = pd.concat([table, total[table.columns]], ignore_index=True)
     words = formats.contact_mode if dim == "contact_mode" else str
     out.columns = [c if c in ("staff_id", "staff_role", "logged_minutes") else words(c) for c in out.columns]
-    return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role")})
+    out["staff_role"] = [formats.role(r) if r else "" for r in out["staff_role"]]  # the role in words, as shown
+    out = out.rename(columns={"staff_role": "staff_role_label"})
+    return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role_label")})
 
 
 def _internal_only(privacy: Privacy) -> None:
@@ -423,7 +427,7 @@ OUTCOME_COLUMNS = ["outcome_label", "meaning", "patient_months_with", "minutes",
 LOST_COLUMNS = ["meaning", "months_affected", "months_billing_more", "lost_value"]
 THRESHOLD_COLUMNS = ["code", "threshold", "billed_months", "mean_countable_minutes", "mean_minutes_past_threshold", "just_past",
                      "pct_just_past"]
-STAFF_COLUMNS = ["staff_id", "staff_role", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
+STAFF_COLUMNS = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
                  *NOT_COUNTED]
 DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
 BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
