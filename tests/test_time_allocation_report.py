@@ -12,6 +12,7 @@ All by care manager BCM1, except the consultant's PSY1.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
@@ -150,8 +151,8 @@ def test_the_page_renders_for_both_audiences(program, load_rows, tmp_path):
     params = {"start_month": "2025-03", "end_month": "2025-03"}
     internal = render_report("time_allocation", db, params, tmp_path / "internal.html").read_text()
     external = render_report("time_allocation", db, {**params, "audience": "external"}, tmp_path / "external.html").read_text()
-    assert "<title>Where care managers&#x27; time goes, service months Mar 2025 - Mar 2025" in internal
-    assert "<title>Where care managers&#x27; time goes, service months Jan 2025 - Mar 2025" in external
+    assert "<title>Where the care team&#x27;s time goes, service months Mar 2025 - Mar 2025" in internal
+    assert "<title>Where the care team&#x27;s time goes, service months Jan 2025 - Mar 2025" in external
     assert "Whole calendar quarters 2025 Q1 (Jan 2025 - Mar 2025), in place of Mar 2025." in external
     assert "Whole calendar quarters" not in internal
     for page in (internal, external):
@@ -308,3 +309,16 @@ def test_staff_roles_read_as_words(alloc):
         assert "staff_role" not in period.columns and "bhcm" not in period.to_string()
     assert [ta.formats.role(r) for r in ("treating_practitioner", "other", "peer_specialist")] == [
         "treating practitioner", "other staff", "peer specialist"]
+
+
+def test_the_page_says_whose_minutes_its_totals_hold(alloc):
+    """Titled "Where care managers' time goes", the page's totals held the psychiatric consultant's
+    15 minutes of caseload review too: the title and the purpose name the care team, and the roles
+    whose minutes are in the totals."""
+    assert "care managers'" not in ta.TITLE and "care team" in ta.TITLE
+    assert set(alloc.rows.staff_role) == {"bhcm", "psychiatric_consultant"}
+    inside, outside = ta.purpose(alloc, Privacy("internal")), ta.purpose(alloc, Privacy("external"))
+    assert "(here: care managers and psychiatric consultants)" in inside
+    assert "by staff member and month" in inside and "staff member" not in outside, "no per-staff detail outside"
+    only = dataclasses.replace(alloc, rows=alloc.rows[alloc.rows.staff_role == "bhcm"])
+    assert "(here: care managers)" in ta.purpose(only, Privacy("internal"))
