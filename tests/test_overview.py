@@ -109,3 +109,18 @@ def test_external_clinics_do_not_add_up_to_a_hidden_period_total():
         assert clinics[col].isna().sum() >= 1, f"the clinics' {col} do not add up to the hidden total"
     internal = po.flows(raw, Privacy("internal"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))[1]
     assert internal["total"]["discharges"].tolist() == [70] and not internal["clinics"]["discharges"].isna().any()
+
+
+def test_the_minutes_logged_are_said_to_be_everyone_s_as_they_are(store, load_rows):
+    """The overview's glossary and purpose called its minutes logged 'care-manager time', while
+    they add every role's minutes: here a psychiatric consultant's 25 minutes of caseload review."""
+    from bcm_analytics.reports import glossary
+
+    load_rows("clinics", CLINICS)
+    load_rows("patients", PATIENTS)
+    load_rows("time_logs", TIME_LOGS + [{"entry_id": "E4", "patient_id": "P2", "staff_role": "psychiatric_consultant",
+                                         "service_date": "2025-02-20", "minutes": "25", "activity_type": "caseload_review"}])
+    got = program_overview(store, "2025-02", "2025-02")
+    assert got.minutes_logged.tolist() == [70], "the consultant's minutes are in the total"
+    meaning = dict(glossary.overview_terms())["minutes logged"]
+    assert "care-manager" not in meaning and "every role" in meaning

@@ -134,7 +134,8 @@ def overview_terms(external: bool = False) -> list[tuple[str, str]]:
     return [
         ("active caseload", ACTIVE_CASELOAD),
         ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
-        ("minutes logged", "every minute of care-manager time logged for the clinic's patients, before any billing rule"),
+        ("minutes logged", "every minute logged for the clinic's patients by the care team, every role (care managers, "
+                           "psychiatric consultants, treating practitioners ...), before any billing rule"),
         ("patients with time", "patients with any time logged in the month"),
         ("minutes per patient with time", "minutes logged in the month over the patients with time (the caseload "
                                           "report's minutes per patient served counts every patient on the caseload)"),
