@@ -93,7 +93,7 @@ def run_demo(db: Path, reports_dir: Path, data_dir: Path, *, patients: int = 200
          lambda: both_audiences("program_overview", db, {}, reports_dir)),
         ("reconciling claims against logged minutes (report, both versions, and the finance workbook)",
          lambda: reconciliation(db, reports_dir, rules)),
-        ("showing where care managers' time goes and what the uncounted minutes were worth (both versions, "
+        ("showing where the care team's time goes and what the uncounted minutes were worth (both versions, "
          "each with a workbook of its tables)",
          lambda: both_audiences("time_allocation", db, {"rules": str(rules.resolve())}, reports_dir, tables=True)),
         ("measuring outcomes and caseload (director's report, both versions; care-team worklists as a separate workbook)",

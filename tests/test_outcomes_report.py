@@ -67,6 +67,7 @@ def test_director_report_renders_without_small_counts(small_program, tmp_path):
         assert text in html
     assert html.count("bcm-figure-") >= 6
     assert "from bcm_analytics" not in html
+    assert "definitions.yaml" not in html and str(small_program.parent) not in html, "no path on the analyst's machine"
     assert not re.search(r"\bP\d{7}\b", html), "no patient ids in the director's report"
     assert 'class="bcm-banner warning"' not in html, "every month with time logged holds scores: no warning"
     text = re.sub(r"<script.*?</script>", "", html, flags=re.S)

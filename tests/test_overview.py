@@ -127,3 +127,18 @@ def test_a_program_caseload_of_1_to_10_cannot_be_worked_out_from_its_enrolments_
     assert blocks.loc["2025 Q3"].tolist() == [12, 12]
     # 23 at the end of September; what shows of the last quarter's flows must not give its 8
     assert blocks.loc["2025 Q4"].isna().all() and flows["total"][po.FLOWS].isna().all(axis=None)
+
+
+def test_the_minutes_logged_are_said_to_be_everyone_s_as_they_are(store, load_rows):
+    """The overview's glossary and purpose called its minutes logged 'care-manager time', while
+    they add every role's minutes: here a psychiatric consultant's 25 minutes of caseload review."""
+    from bcm_analytics.reports import glossary
+
+    load_rows("clinics", CLINICS)
+    load_rows("patients", PATIENTS)
+    load_rows("time_logs", TIME_LOGS + [{"entry_id": "E4", "patient_id": "P2", "staff_role": "psychiatric_consultant",
+                                         "service_date": "2025-02-20", "minutes": "25", "activity_type": "caseload_review"}])
+    got = program_overview(store, "2025-02", "2025-02")
+    assert got.minutes_logged.tolist() == [70], "the consultant's minutes are in the total"
+    meaning = dict(glossary.overview_terms())["minutes logged"]
+    assert "care-manager" not in meaning and "every role" in meaning

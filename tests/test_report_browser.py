@@ -35,7 +35,7 @@ PAGES = ["data_quality.html", "program_overview.html", "program_overview_externa
 MAX_BYTES = 2 * 1024 * 1024
 TITLES = {"data_quality": "Data quality", "program_overview": "Program overview",
           "billing_reconciliation": "Billing reconciliation", "caseload_outcomes": "Caseload and outcomes",
-          "time_allocation": "Where care managers' time goes"}
+          "time_allocation": "Where the care team's time goes"}
 TIMEZONE = "America/New_York"
 
 

@@ -268,3 +268,46 @@ def test_the_caseload_notes_of_an_external_page_name_the_as_of_month():
     trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"]})
     assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy("external"))
     assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy("internal"))
+
+
+def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empty_axes(monkeypatch):
+    """A board's outcomes page drew the follow-up chart and both 6-month outcome trends as empty
+    axes with x marks, beside a note saying 'Last shown: 2025, Jan-Mar' though nothing was drawn."""
+    shown = []
+    monkeypatch.setattr(charts, "display", lambda out: shown.append(out.data))
+    frame = pd.DataFrame({"period": ["2024, Apr-Dec", "2025, Jan-Mar"], "pct_response_of_measured": [None, None],
+                          "pct_remission_of_measured": [None, None]})
+    frame.attrs["suppressed"] = {c: frozenset({0, 1}) for c in ("pct_response_of_measured", "pct_remission_of_measured")}
+    fig = charts.series(frame, "period", ["pct_response_of_measured", "pct_remission_of_measured"], title="PHQ-9 outcomes",
+                        names={"pct_response_of_measured": "response", "pct_remission_of_measured": "remission"},
+                        x_title="baseline year")
+    charts.show(fig, note="Last shown: 2025, Jan-Mar.")
+    assert "bcm-figure" not in shown[0] and "Last shown" not in shown[0]
+    assert shown[0].startswith("<p class='bcm-note bcm-chart-hidden' data-hidden>PHQ-9 outcomes: not drawn, as every value "
+                               "it would show is suppressed on this page (response; remission, for baseline year 2024, "
+                               "Apr-Dec; 2025, Jan-Mar): each is a count of 1-10")
+
+    months = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "pct_followed_up": [None, 0.5]})
+    months.attrs["suppressed"] = {"pct_followed_up": frozenset({0})}
+    charts.show(charts.series(months, "month", ["pct_followed_up"], title="Followed up"), note="Jan 2025 is hidden.")
+    assert "bcm-figure" in shown[1] and "Jan 2025 is hidden." in shown[1], "a chart with a point left is drawn"
+    months.loc[1, "pct_followed_up"] = None
+    months.attrs["suppressed"] = {"pct_followed_up": frozenset({0, 1})}
+    charts.show(charts.series(months, "month", ["pct_followed_up"], title="Followed up"))
+    assert "for Jan 2025; Feb 2025)" in shown[2]
+
+
+def test_an_external_page_names_the_definitions_by_version_never_by_a_path_on_the_analysts_machine(tmp_path):
+    """A board's page read 'definitions 2026.2 (bcm_analytics/config/definitions.yaml + /home/jsmith/...)'
+    in its parameters and its glossary: a path means nothing outside, and may hold a user's name."""
+    folder = tmp_path / "jsmith"
+    folder.mkdir()
+    (folder / "local_defs.yaml").write_text("outcome:\n  remission_below: 4\n")
+    defs = load_definitions(folder / "local_defs.yaml")
+    version = f"{load_definitions().version} + local_defs"
+    assert Privacy("external").definitions(defs) == version
+    assert Privacy("internal").definitions(defs) == f"{version} (bcm_analytics/config/definitions.yaml + {folder / 'local_defs.yaml'})"
+    outside = dict(glossary.outcome_terms(defs, external=True))["definitions"]
+    inside = dict(glossary.outcome_terms(defs))["definitions"]
+    assert outside == f"version {version}" and "jsmith" not in outside
+    assert "jsmith" in inside and "definitions.yaml" in inside, "staff keep the files, to find them again"

@@ -1,4 +1,4 @@
-"""Where care managers' time goes: every logged minute in one outcome, the minutes add up to the
+"""Where the care team's time goes: every logged minute in one outcome, the minutes add up to the
 store's time logs, and minutes lost to consent are priced with the billing rules' own macros.
 
 Medicare, physician practice, 2025 fees (config/fee_schedules/medicare_2025.csv): 99492 $145,

@@ -12,6 +12,7 @@ All by care manager BCM1, except the consultant's PSY1.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
@@ -150,8 +151,8 @@ def test_the_page_renders_for_both_audiences(program, load_rows, tmp_path):
     params = {"start_month": "2025-03", "end_month": "2025-03"}
     internal = render_report("time_allocation", db, params, tmp_path / "internal.html").read_text()
     external = render_report("time_allocation", db, {**params, "audience": "external"}, tmp_path / "external.html").read_text()
-    assert "<title>Where care managers&#x27; time goes, service months Mar 2025 - Mar 2025" in internal
-    assert "<title>Where care managers&#x27; time goes, service months Jan 2025 - Mar 2025" in external
+    assert "<title>Where the care team&#x27;s time goes, service months Mar 2025 - Mar 2025" in internal
+    assert "<title>Where the care team&#x27;s time goes, service months Jan 2025 - Mar 2025" in external
     assert "Whole calendar quarters 2025 Q1 (Jan 2025 - Mar 2025), in place of Mar 2025." in external
     assert "Whole calendar quarters" not in internal
     for page in (internal, external):
@@ -292,3 +293,32 @@ def test_contact_modes_read_as_words(alloc):
     assert staff.set_index("staff_id").loc["PSY1", "no contact with the patient"] == 15
     assert [ta.formats.contact_mode(m) for m in ("in_person", "video", "(none given)", "sms_text")] == [
         "in person", "video", "not recorded", "sms text"]
+
+
+def test_staff_roles_read_as_words(alloc):
+    """The per-staff tables printed the export's role codes ('bhcm', 'psychiatric_consultant') where
+    the reader looks for 'care manager'; care managers are still picked by the code."""
+    internal = Privacy("internal")
+    staff = ta.staff_months(alloc, internal)
+    assert "staff_role_label" in ta.STAFF_COLUMNS and "staff_role" not in ta.STAFF_COLUMNS
+    assert staff.set_index("staff_id")["staff_role_label"].to_dict() == {"BCM1": "care manager", "PSY1": "psychiatric consultant"}
+    assert ta.care_managers(staff).staff_id.tolist() == ["BCM1"]
+    for dim in ta.DIMS:
+        period = ta.staff_period(alloc, internal, dim)
+        assert period["staff_role_label"].tolist() == ["care manager", "psychiatric consultant", ""], dim
+        assert "staff_role" not in period.columns and "bhcm" not in period.to_string()
+    assert [ta.formats.role(r) for r in ("treating_practitioner", "other", "peer_specialist")] == [
+        "treating practitioner", "other staff", "peer specialist"]
+
+
+def test_the_page_says_whose_minutes_its_totals_hold(alloc):
+    """Titled "Where care managers' time goes", the page's totals held the psychiatric consultant's
+    15 minutes of caseload review too: the title and the purpose name the care team, and the roles
+    whose minutes are in the totals."""
+    assert "care managers'" not in ta.TITLE and "care team" in ta.TITLE
+    assert set(alloc.rows.staff_role) == {"bhcm", "psychiatric_consultant"}
+    inside, outside = ta.purpose(alloc, Privacy("internal")), ta.purpose(alloc, Privacy("external"))
+    assert "(here: care managers and psychiatric consultants)" in inside
+    assert "by staff member and month" in inside and "staff member" not in outside, "no per-staff detail outside"
+    only = dataclasses.replace(alloc, rows=alloc.rows[alloc.rows.staff_role == "bhcm"])
+    assert "(here: care managers)" in ta.purpose(only, Privacy("internal"))

@@ -1,4 +1,4 @@
-"""Where care managers' time goes, and what the time that did not count would have been worth.
+"""Where the care team's time goes (care managers' and every other role's that logs time), and what the time that did not count would have been worth.
 
 A program director asks "how much of our care managers' work is never compensated, and why". The
 answer is marts.time_allocation (models/audit/time_allocation.sql): every logged minute of the

@@ -50,7 +50,14 @@ TITLE_LINE = 22
 
 
 def show(fig: go.Figure, note: str = "") -> None:
-    """Display a plotly figure as self-contained HTML (never fig.show() in report notebooks)."""
+    """Display a plotly figure as self-contained HTML (never fig.show() in report notebooks).
+
+    A chart whose every point is suppressed (external pages) is not drawn: empty axes with x marks
+    told a board nothing, beside a note that still spoke of what is shown. A sentence saying what
+    is hidden and why stands in its place, and the caller's note, written for a drawn chart, is dropped."""
+    if all_hidden(fig):
+        display(HTML(f"<p class='bcm-note bcm-chart-hidden' data-hidden>{html.escape(all_hidden_sentence(fig))}</p>"))
+        return
     n = next(_figure_ids)
     title = fig.layout.title.text or ""
     if "<br>" not in title:
@@ -70,6 +77,29 @@ def show(fig: go.Figure, note: str = "") -> None:
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
     display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))
+
+
+def _data_traces(fig: go.Figure) -> list:
+    return [t for t in fig.data if t.meta != "hidden"]
+
+
+def all_hidden(fig: go.Figure) -> bool:
+    """True when the chart marks suppressed points and plots no value at all: nothing left to draw."""
+    marked = any(t.meta == "hidden" and t.x is not None and len(t.x) for t in fig.data)
+    values = [v for t in _data_traces(fig) if t.y is not None for v in t.y]
+    return marked and pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").dropna().empty
+
+
+def all_hidden_sentence(fig: go.Figure) -> str:
+    """What a chart that is all suppressed would have shown, where, and why it is not drawn."""
+    title = " ".join((fig.layout.title.text or "This chart").replace("<br>", " ").split())
+    names = list(dict.fromkeys(t.name for t in _data_traces(fig) if t.name))
+    where = [w for t in fig.data if t.meta == "hidden" for w in t.x]
+    axis = " ".join((fig.layout.xaxis.title.text or "").split())
+    points = "; ".join(formats.month(w) if isinstance(w, pd.Timestamp) else str(w) for w in dict.fromkeys(where))
+    return (f"{title}: not drawn, as every value it would show is suppressed on this page ({'; '.join(names)}, for "
+            f"{axis + ' ' if axis else ''}{points}): each is a count of 1-10, a rate or average over one, or would let a "
+            "reader work one out (CMS cell-size rule).")
 
 
 def _whole_number_ticks(fig: go.Figure) -> None:

@@ -88,7 +88,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
     # --- time allocation
-    "staff_id": ("staff member", "text"), "staff_role": ("role", "text"),
+    "staff_id": ("staff member", "text"), "staff_role": ("role", "text"), "staff_role_label": ("role", "text"),
     "outcome": ("where the minutes went", "text"), "outcome_label": ("where the minutes went", "text"), "activity_category": ("activity category", "text"),
     "reason": ("reason", "text"), "code": ("base code the minutes reach", "text"), "threshold": ("code's threshold", "text"),
     "minutes": ("minutes", "number"), "pct_of_logged": ("share of logged minutes", "rate"),
@@ -124,6 +124,17 @@ CONTACT_MODES = {"in_person": "in person", "phone": "phone", "video": "video", "
 def contact_mode(value: str) -> str:
     """'in_person' -> 'in person', 'none' -> 'no contact with the patient' (caseload review, care planning)."""
     return CONTACT_MODES.get(value, str(value).replace("_", " "))
+
+
+# A staff role (config.rules.ROLES, data_contracts/tables.yaml) in words; a role outside the
+# vocabulary reads with its underscores as spaces
+ROLES = {"bhcm": "care manager", "psychiatric_consultant": "psychiatric consultant",
+         "treating_practitioner": "treating practitioner", "other": "other staff"}
+
+
+def role(value: str) -> str:
+    """'bhcm' -> 'care manager', 'psychiatric_consultant' -> 'psychiatric consultant'."""
+    return ROLES.get(value, str(value).replace("_", " "))
 
 
 def label(column: str) -> str:

@@ -12,6 +12,7 @@ import html
 from bcm_analytics.billing.reconcile import FINDINGS
 from bcm_analytics.billing.time_allocation import OUTCOMES, RECOVERABLE
 from bcm_analytics.reports import formats
+from bcm_analytics.reports.privacy import definitions_text
 
 # One definition of "active caseload" for every report, in the words of the macro every count
 # uses (models/outcomes/on_caseload.sql), taken at a month's last day (the as-of date in the
@@ -82,7 +83,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                              f"{p['review_within_days']} days: a patient not improving is due sooner)"),
         ("caseload guidance", f"{lo}-{hi} active patients per 1.0 FTE care manager (AIMS Center, band "
                               f"'{d['caseload']['band'].replace('_', ' ')}'); part-time care managers scale it by their FTE"),
-        ("definitions", f"version {definitions.version} ({definitions.source})"),
+        ("definitions", f"version {definitions_text(definitions, external)}"),
     ]
     return terms + privacy_terms(external, definitions.threshold)
 
@@ -133,7 +134,8 @@ def overview_terms(external: bool = False) -> list[tuple[str, str]]:
     return [
         ("active caseload", ACTIVE_CASELOAD),
         ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
-        ("minutes logged", "every minute of care-manager time logged for the clinic's patients, before any billing rule"),
+        ("minutes logged", "every minute logged for the clinic's patients by the care team, every role (care managers, "
+                           "psychiatric consultants, treating practitioners ...), before any billing rule"),
         ("patients with time", "patients with any time logged in the month"),
         ("minutes per patient with time", "minutes logged in the month over the patients with time (the caseload "
                                           "report's minutes per patient served counts every patient on the caseload)"),

@@ -261,11 +261,24 @@ class Privacy:
     def note(self) -> str:
         return SUPPRESSED_NOTE if self.external else ""
 
+    def definitions(self, definitions) -> str:
+        """The definitions in force as this page names them (definitions_text)."""
+        return definitions_text(definitions, self.external)
+
     def data_date(self, value) -> str:
         """A date of the data (its latest date of care, an as-of date that defaults to it, a day
         counted back from it) as this page may give it: the day for staff; its month on an
         external page, where the day of the latest visit or score is one patient's date of care."""
         return data_month(value) if self.external else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def definitions_text(definitions, external: bool) -> str:
+    """The measure definitions a page was computed with, as its audience reads them. Staff: the
+    version and the files it came from (bcm_analytics/config/definitions.yaml + a local file's
+    path), to find them again. Outside: the version alone ("2026.2", or "2026.2 + local_defs" for
+    a local file with no version of its own, Definitions.version): a path on the analyst's machine
+    means nothing to a board and may hold a user's name."""
+    return str(definitions.version) if external else f"{definitions.version} ({definitions.source})"
 
 
 def data_month(value) -> str:

@@ -1,4 +1,5 @@
-"""The time-allocation report's numbers: where care managers' minutes go, and what the minutes that
+"""The time-allocation report's numbers: where the care team's minutes go (care managers' and every
+other role's that logs time: psychiatric consultants, treating practitioners), and what the minutes that
 did not count would have been worth.
 
 Everything comes from billing.time_allocation (marts.time_allocation, marts.lost_minutes_value,
@@ -53,6 +54,9 @@ from bcm_analytics.reports.privacy import TOTAL, Privacy, ReportPeriod, by_perio
 
 NOT_COUNTED = [o for o in OUTCOMES if o not in COUNTED]
 MONTH_MINUTES = ["logged_minutes", "counted_minutes", "supported_code", "below_threshold", "not_counted"]
+# The page's title: its totals hold every role's minutes (a psychiatric consultant's caseload
+# review, a treating practitioner's separately billed psychotherapy), not the care managers' alone
+TITLE = "Where the care team's time goes"
 JUST_PAST = 5  # minutes past a code's threshold that count as "just past" it
 STAFF_NOTE = ("Per care-manager detail is in the internal version only: it describes the work of named staff "
               "members (a matter for the program, not for outside readers), and one care manager's caseload in a "
@@ -319,8 +323,22 @@ def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
     frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
     frame = frame.reset_index()
-    columns = [*keys, "patients", "logged_minutes", "counted_minutes", "share_supported_code", *OUTCOMES]
+    frame["staff_role_label"] = frame["staff_role"].map(formats.role)  # shown; care_managers() filters on the code
+    columns = [*keys, "staff_role_label", "patients", "logged_minutes", "counted_minutes", "share_supported_code", *OUTCOMES]
     return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
+
+
+def purpose(alloc: Allocation, privacy: Privacy) -> str:
+    """What the page shows, naming the roles whose minutes its totals hold: titled after care
+    managers, it added the psychiatric consultants' and treating practitioners' minutes unsaid."""
+    present = set(alloc.rows.staff_role.dropna())
+    roles = [r for r in formats.ROLES if r in present] + sorted(present - set(formats.ROLES))
+    words = [formats.role(r) + ("" if formats.role(r).endswith("staff") else "s") for r in roles]
+    who = (", ".join(words[:-1]) + " and " + words[-1]) if len(words) > 1 else "".join(words) or "nobody yet"
+    per_staff = ", by staff member and month" if not privacy.external else ""
+    return (f"Every minute logged for the program's patients by everyone who logs time (here: {who}), by activity and "
+            f"contact mode{per_staff}: which minutes counted towards a billing code, which did not and why, and how far "
+            "billed months go past their thresholds.")
 
 
 def care_managers(staff: pd.DataFrame) -> pd.DataFrame:
@@ -331,7 +349,8 @@ def care_managers(staff: pd.DataFrame) -> pd.DataFrame:
 
 def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     """Minutes over the period per care manager (rows) and activity category or contact mode
-    (columns), with each care manager's logged total and the All row."""
+    (columns), with each care manager's logged total and the All row; the role in words
+    (staff_role_label), as the page and the workbook show it."""
     _internal_only(privacy)
     table = alloc.rows.pivot_table(index=["staff_id", "staff_role"], columns=dim, values="minutes", aggfunc="sum",
                                    fill_value=0)
@@ -342,7 +361,9 @@ def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
     out = pd.concat([table, total[table.columns]], ignore_index=True)
     words = formats.contact_mode if dim == "contact_mode" else str
     out.columns = [c if c in ("staff_id", "staff_role", "logged_minutes") else words(c) for c in out.columns]
-    return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role")})
+    out["staff_role"] = [formats.role(r) if r else "" for r in out["staff_role"]]  # the role in words, as shown
+    out = out.rename(columns={"staff_role": "staff_role_label"})
+    return out.astype({c: "int64" for c in out.columns if c not in ("staff_id", "staff_role_label")})
 
 
 def _internal_only(privacy: Privacy) -> None:
@@ -423,7 +444,7 @@ OUTCOME_COLUMNS = ["outcome_label", "meaning", "patient_months_with", "minutes",
 LOST_COLUMNS = ["meaning", "months_affected", "months_billing_more", "lost_value"]
 THRESHOLD_COLUMNS = ["code", "threshold", "billed_months", "mean_countable_minutes", "mean_minutes_past_threshold", "just_past",
                      "pct_just_past"]
-STAFF_COLUMNS = ["staff_id", "staff_role", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
+STAFF_COLUMNS = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
                  *NOT_COUNTED]
 DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
 BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
@@ -503,7 +524,7 @@ def _sheet(frame: pd.DataFrame, columns: list[str], privacy: Privacy, extra: dic
 def _about(con, report: Report, grain: str) -> pd.DataFrame:
     """What the workbook is of, as the page's header says it."""
     names = clinic_names(con)
-    rows = [("report", "Where care managers' time goes (the tables of the time-allocation page)"),
+    rows = [("report", f"{TITLE} (the tables of the time-allocation page)"),
             ("period", f"{report.period.start:%Y-%m} to {report.period.end:%Y-%m}"),
             ("rows of the first table", f"per {grain}"),
             ("clinic", names.get(report.clinic, report.clinic) if report.clinic else "all"),
