@@ -154,6 +154,15 @@ def snapshot(con) -> dict[str, pd.DataFrame]:
     return {t: con.execute(f"SELECT * FROM marts.{t}").df() for t in tables}
 
 
+def differs_from_full(con, rules=None) -> list[str]:
+    """The mart tables in which the store's (incrementally built) marts differ from a full rebuild."""
+    incremental = snapshot(con)
+    con.execute("DROP TABLE meta.marts_manifest")
+    refresh(con, rules)
+    full = snapshot(con)
+    return [t for t in full if not same(incremental[t], full[t])]
+
+
 def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     if list(a.columns) != list(b.columns) or len(a) != len(b):
         return False
@@ -234,11 +243,7 @@ def test_months_after_claims_are_recomputed_alone_and_equal_a_full_rebuild(progr
     assert later and all(s.how == "patients" for steps in later for s in steps.values())
     for steps in later[:-1]:  # a month's time logs rewrite that month's codes, not the history with claims
         assert all(s.written * 2 < s.rows for s in steps.values()), {n: (s.written, s.rows) for n, s in steps.items()}
-    incremental = snapshot(con)
-    con.execute("DROP TABLE meta.marts_manifest")
-    refresh(con)
-    full = snapshot(con)
-    assert not [t for t in full if not same(incremental[t], full[t])]
+    assert not differs_from_full(con)
     assert current(con).query("SELECT count(*) FROM marts.recon_codes WHERE active_lines > 0").fetchone()[0] > 50
 
 
@@ -255,11 +260,7 @@ def test_a_month_of_time_logs_alone_reads_only_its_months_and_equals_a_full_rebu
         load_file(con, path)
     steps = {s.model: s for s in refresh(con, program / "program_rules.yaml").steps}
     assert steps["billing_entries"].how == "patients" and steps["billing_entries"].written > 50
-    incremental = snapshot(con)
-    con.execute("DROP TABLE meta.marts_manifest")
-    refresh(con, program / "program_rules.yaml")
-    full = snapshot(con)
-    assert not [t for t in full if not same(incremental[t], full[t])]
+    assert not differs_from_full(con, program / "program_rules.yaml")
 
 
 def test_a_month_read_east_of_utc_keeps_its_readings_from_the_month_before_at_utc(store, load_rows):
@@ -278,11 +279,7 @@ def test_a_month_read_east_of_utc_keeps_its_readings_from_the_month_before_at_ut
     assert steps["billing_entries"].how == "patients"
     months = con.execute("SELECT entry_id, strftime(service_month, '%Y-%m') FROM marts.billing_entries ORDER BY 1").fetchall()
     assert months == [("feb", "2025-02"), ("jan", "2025-01")]
-    incremental = snapshot(con)
-    con.execute("DROP TABLE meta.marts_manifest")
-    refresh(con)
-    full = snapshot(con)
-    assert not [t for t in full if not same(incremental[t], full[t])]
+    assert not differs_from_full(con)
 
 
 def test_a_step_over_more_patients_than_a_pass_takes_recomputes_them_in_parts_and_equals_a_full_rebuild(program, tmp_path, monkeypatch):
@@ -302,11 +299,7 @@ def test_a_step_over_more_patients_than_a_pass_takes_recomputes_them_in_parts_an
     passes.clear()
     refresh(con)
     assert passes.count("recon_codes") >= 3, passes
-    incremental = snapshot(con)
-    con.execute("DROP TABLE meta.marts_manifest")
-    refresh(con)
-    full = snapshot(con)
-    assert not [t for t in full if not same(incremental[t], full[t])]
+    assert not differs_from_full(con)
 
 
 def test_a_store_whose_fingerprints_carry_the_old_key_is_rewritten_without_it_and_stays_incremental(program, tmp_path):
@@ -354,11 +347,7 @@ def test_a_store_whose_row_hashes_are_text_keeps_them_and_stays_incremental(prog
         load_file(con, path)
     assert con.execute("SELECT count(*) FROM staging.time_logs WHERE NOT regexp_full_match(_row_hash, '[0-9]+')").fetchone()[0] == 0
     assert {s.model: s.how for s in refresh(con, program / "program_rules.yaml").steps}["billing_entries"] == "patients"
-    incremental = snapshot(con)
-    con.execute("DROP TABLE meta.marts_manifest")
-    refresh(con, program / "program_rules.yaml")
-    full = snapshot(con)
-    assert not [t for t in full if not same(incremental[t], full[t])]
+    assert not differs_from_full(con, program / "program_rules.yaml")
 
 
 def test_a_store_built_before_recon_findings_had_not_priced_is_rebuilt_not_failed(store, load_rows):
