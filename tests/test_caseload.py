@@ -140,6 +140,24 @@ def test_cohort_months_appear_once_the_whole_cohort_reached_them(load_rows, stor
     assert curves[["patients", "measured", "responders", "remitters"]].values.tolist() == [[2, 1, 1, 0], [2, 2, 2, 0]]
 
 
+def test_cohorts_and_the_change_distribution_count_the_measure_population_as_the_measures_do(load_rows, store):
+    """Three January patients respond (20 -> 8): KEEP, DIED (discharged deceased) and KID (aged 10
+    at enrolment). The program measures leave the last two out (outcome_measures.md section 3); the
+    cohort curve and the change distribution on the same page counted all three."""
+    rows = [patient("KEEP", "CM1", "2025-01-06"), patient("DIED", "CM1", "2025-01-06", "2025-03-15"),
+            {**patient("KID", "CM1", "2025-01-06"), "birth_date": "2014-06-01"}]
+    load_rows("patients", [{**r, "discharge_reason": "deceased" if r["patient_id"] == "DIED" else ""} for r in rows])
+    load_rows("assessments", [phq9(f"{p}{n}", p, day, score) for p in ("KEEP", "DIED", "KID")
+                              for n, (day, score) in enumerate([("2025-01-06", 20), ("2025-02-20", 8)])])
+    from bcm_analytics.outcomes import load_definitions
+
+    run = prepare(store, "2025-04-30", load_definitions(overrides={"cohorts": {"period": "month"}}))
+    curves = cl.cohort_curves(run, "2025-01", "2025-01")
+    assert curves[["patients", "responders"]].values.tolist() == [[1, 0], [1, 1]]
+    change = cl.change_distribution(run, "2025-01", "2025-03").set_index("change_band")["patients"]
+    assert change.iloc[0] == 1 and change.sum() == 1
+
+
 def test_the_follow_up_note_says_the_last_month_is_not_complete():
     import datetime as dt
     from types import SimpleNamespace

@@ -1,5 +1,6 @@
 -- Distribution of change from baseline to the latest score, for eligible baselines in
--- start_..period_end_ with a later score (episodes inside the filters): bands of percent change;
+-- start_..period_end_ with a later score (episodes inside the filters and in the measure population,
+-- as the program measures: marts.in_measure_population): bands of percent change;
 -- the first band is a response (marts.is_response), labelled with the smallest whole-percent drop
 -- that rule counts as one (50% by default), so a definitions file's threshold names its bands too.
 -- kind: macro
@@ -7,8 +8,9 @@ CREATE OR REPLACE MACRO marts.change_distribution_for(start_, period_end_, clini
 WITH changes AS (
   SELECT instrument, (latest_score - baseline_score) / baseline_score::DOUBLE AS change,
          marts.is_response(latest_score, baseline_score) AS responded
-  FROM marts.outcome_patients
+  FROM marts.outcome_patients CROSS JOIN config.outcome_settings s
   WHERE eligible AND latest_date > baseline_date AND baseline_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
+    AND marts.in_measure_population(age_at_enrolment, discharge_reason, s.min_age, s.excluded_discharge_reasons)
     AND marts.in_filter(clinic_id, care_manager_id, payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR instrument = instrument_)
 ),

@@ -1,7 +1,8 @@
 -- Enrolment-cohort curves: response and remission by months since enrolment.
 --
 -- Cohort: the enrolment cohort_period (quarter by default) of episodes inside the filters enrolled
--- in start_..period_end_, baseline eligible. Month k is day round(k * days_per_month) after
+-- in start_..period_end_, baseline eligible, in the measure population (as the program measures:
+-- marts.in_measure_population). Month k is day round(k * days_per_month) after
 -- enrolment. A cohort shows month k only once every member has reached it (so a curve follows the
 -- same patients); a patient counts from the month their baseline is on or before, with the latest
 -- score up to that day.
@@ -22,6 +23,7 @@ eligible AS (
   CROSS JOIN s
   WHERE e.enrollment_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
     AND b.baseline_score >= s.eligible_baseline_min
+    AND marts.in_measure_population(e.age_at_enrolment, e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR b.instrument = instrument_)
 ),
