@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 from hostile.helpers import fingerprint, write
+from test_billing_engine import entry, patient, program  # noqa: F401 (program: a fixture)
+from test_billing_stays import statuses
 
 from bcm_analytics.cli import cli
 from bcm_analytics.ingest import FileResult, load_file
@@ -257,3 +260,53 @@ def test_a_profile_load_records_the_encoding_of_the_file_it_read(store, tmp_path
     list(load_export(store, map_export(load(lakeside / "lakeside.yaml"), [lakeside / "roster.csv", tmp_path / "visits.csv"])))
     assert store.execute("SELECT regexp_replace(source_file, '^.*/', ''), encoding FROM meta.load_log ORDER BY load_id").fetchall() == [
         ("roster.csv", "utf-8"), ("visits.csv", "cp1252")]
+
+
+def test_fhir_inpatient_and_observation_encounters_load_as_stays_and_stop_minutes_counting(program, load_rows, tmp_path):
+    """A program's own time logs beside its EHR's FHIR export: an Encounter of class IMP or
+    OBSENC is a hospital stay (billing_rules.md s3). Its period, written with the clinic's UTC
+    offset (Chicago, -06:00 in February), is judged to the minute on its edge days; ambulatory,
+    cancelled and R5-shaped encounters are told apart, and each left out is counted with a reason."""
+    con = program([patient("P")], [entry("1359", "P", "2025-02-10", 10, start="13:59"), entry("1400", "P", "2025-02-10", 10, start="14:00"),
+                                   entry("0929", "P", "2025-02-14", 10, start="09:29"), entry("0930", "P", "2025-02-14", 10, start="09:30"),
+                                   entry("amb", "P", "2025-03-01", 10, start="10:10"), entry("may", "P", "2025-05-03", 10)])
+    score = ('{"resourceType": "Observation", "id": "obs-p", "status": "final", "code": {"coding": [{"system": "http://loinc.org", '
+             '"code": "44261-6"}]}, "subject": {"reference": "Patient/P"}, "effectiveDateTime": "2025-01-06", "valueInteger": 14}\n')
+    encounters = [
+        {"id": "e1", "status": "finished", "class": {"code": "IMP"}, "period": {"start": "2025-02-10T14:00:00-06:00", "end": "2025-02-14T09:30:00-06:00"}},
+        {"id": "e2", "status": "finished", "class": {"code": "AMB"}, "period": {"start": "2025-03-01T10:00:00-06:00", "end": "2025-03-01T11:00:00-06:00"}},
+        {"id": "e3", "status": "cancelled", "class": {"code": "IMP"}, "period": {"start": "2025-03-01"}},
+        {"id": "e4", "status": "completed", "class": [{"coding": [{"code": "OBSENC"}]}], "actualPeriod": {"start": "2025-05-02", "end": "2025-05-04"}},
+        {"id": "e5", "status": "finished", "class": {"code": "IMP"}, "subject": {"reference": "Patient/never-scored"}, "period": {"start": "2025-02-01"}},
+    ]
+    lines = [json.dumps({"resourceType": "Encounter", "subject": {"reference": "Patient/P"}, **e}) for e in encounters]
+    export = [write(tmp_path, "Observation.ndjson", score), write(tmp_path, "Encounter.ndjson", "\n".join(lines) + "\n")]
+    mapped = map_export(load("fhir"), export)
+    results = {(rows.path.name, rows.table): result for rows, result in load_export(con, mapped)}
+    assert counts(results[("Encounter.ndjson", "facility_stays")]) == (2, 2, 0, 0)
+    use = next(u for u in mapped.files if u.path.name == "Encounter.ndjson")
+    assert (use.records, use.used) == (5, 2) and "class IMP, ACUTE, NONAC, OBSENC" in use.unused_reason
+    assert con.execute("SELECT stay_id, stay_type FROM staging.facility_stays ORDER BY 1").fetchall() == [
+        ("Encounter/e1", "inpatient"), ("Encounter/e4", "observation")]
+    assert statuses(con, "2025-02") == {"1359": "counted", "1400": "during_facility_stay", "0929": "during_facility_stay", "0930": "counted"}
+    assert statuses(con, "2025-03") == {"amb": "counted"}
+    assert statuses(con, "2025-05") == {"may": "during_facility_stay"}
+
+
+def test_synthea_inpatient_encounters_load_as_stays_for_the_patients_it_enrols(store, tmp_path):
+    """Synthea's encounters.csv: ENCOUNTERCLASS inpatient is a stay (START/STOP UTC instants);
+    an ambulatory visit, and a stay of a patient the export does not enrol, are left out with a reason."""
+    for path in (EXPORTS / "synthea").iterdir():
+        write(tmp_path, path.name, path.read_text())
+    write(tmp_path, "encounters.csv",
+          "Id,START,STOP,PATIENT,ORGANIZATION,ENCOUNTERCLASS,CODE,DESCRIPTION\n"
+          "enc-901,2025-01-10T15:00:00Z,2025-01-13T16:30:00Z,b1f6a0e2-0001,org-1,inpatient,185347001,Encounter for problem\n"
+          "enc-902,2025-01-20T15:00:00Z,2025-01-20T15:30:00Z,b1f6a0e2-0001,org-1,ambulatory,185347001,Encounter for problem\n"
+          "enc-903,2025-02-01T15:00:00Z,,b1f6a0e2-0009,org-1,inpatient,185347001,Encounter for problem\n")
+    mapped = map_export(load("synthea"), [tmp_path])
+    results = {(rows.path.name, rows.table): result for rows, result in load_export(store, mapped)}
+    assert counts(results[("encounters.csv", "facility_stays")]) == (1, 1, 0, 0)
+    use = next(u for u in mapped.files if u.path.name == "encounters.csv")
+    assert (use.records, use.used) == (3, 1) and "not inpatient stays" in use.unused_reason
+    assert store.execute("SELECT stay_id, stay_type, admitted_at_instant, discharged_at_instant FROM staging.facility_stays").fetchall() == [
+        ("enc-901", "inpatient", dt.datetime(2025, 1, 10, 15, tzinfo=dt.timezone.utc), dt.datetime(2025, 1, 13, 16, 30, tzinfo=dt.timezone.utc))]

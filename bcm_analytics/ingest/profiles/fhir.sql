@@ -5,6 +5,9 @@
 --   {source}_patients  one row per Patient: id, birth_date, gender, race, ethnicity,
 --                      general_practitioner, managing_organization, deceased
 --   {source}_coverage  one row per Coverage: patient, payer, period_start, period_end, status
+--   {source}_stays     one row per Encounter: id, status, patient, period_start, period_end (R4
+--                      period, R5 actualPeriod), stay_type (inpatient, observation or NULL: its
+--                      class, a Coding in R4, a list in R5)
 --   {source}_answers   one row per coded value of an Observation (its value, each component)
 --                      or a QuestionnaireResponse (each item's first answer, items nested at
 --                      any depth): group_id (the administration: 'Observation/<panel or own id>'
@@ -76,6 +79,26 @@ SELECT c._file, c._line,
                         'payor', json_extract_string(c.resource, '$.payor[0].display'), 'period', json_extract(c.resource, '$.period')) AS VARCHAR) AS _record
 FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.beneficiary.reference')
 WHERE c.resource ->> 'resourceType' = 'Coverage' AND coalesce(c.resource ->> 'status', '') NOT IN ('cancelled', 'entered-in-error');
+
+-- Encounters, each with the stay it is when it is one: time logged while a patient is
+-- inpatient or in observation does not count toward care-management minutes (billing_rules.md
+-- s3). Class IMP, ACUTE or NONAC is an inpatient stay, OBSENC an observation stay; emergency,
+-- ambulatory, virtual and home encounters are none (stay_type NULL). The profile's `where`
+-- picks the stays, so every Encounter left out is counted under one reason.
+CREATE OR REPLACE TABLE {source}_stays AS
+WITH e AS (
+  SELECT e._file, e._line, e.resource ->> 'id' AS id, e.resource ->> 'status' AS status,
+         coalesce(u.id, fhir_reference_id(json_extract_string(e.resource, '$.subject.reference'), 'Patient')) AS patient,
+         upper(coalesce(json_extract_string(e.resource, '$.class.code'), json_extract_string(e.resource, '$.class[0].coding[0].code'))) AS class_code,
+         coalesce(json_extract_string(e.resource, '$.period.start'), json_extract_string(e.resource, '$.actualPeriod.start')) AS period_start,
+         coalesce(json_extract_string(e.resource, '$.period.end'), json_extract_string(e.resource, '$.actualPeriod.end')) AS period_end
+  FROM {source} e LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(e.resource, '$.subject.reference')
+  WHERE e.resource ->> 'resourceType' = 'Encounter')
+SELECT _file, _line, id, status, patient, period_start, period_end,
+       CASE WHEN class_code = 'OBSENC' THEN 'observation' WHEN class_code IN ('IMP', 'ACUTE', 'NONAC') THEN 'inpatient' END AS stay_type,
+       CAST(json_object('resourceType', 'Encounter', 'id', id, 'status', status, 'class', class_code,
+                        'period', json_object('start', period_start, 'end', period_end)) AS VARCHAR) AS _record
+FROM e;
 
 CREATE OR REPLACE TEMP TABLE _fhir_scored AS
 SELECT _file, _line, full_url, resource ->> 'resourceType' AS resource_type, resource ->> 'id' AS id, resource AS r,
