@@ -261,3 +261,21 @@ def test_an_ehr_encounter_export_drafts_its_encounter_id_and_date_time(tmp_path)
     assert got["entry_id"] == ("Encounter ID", "synonym")
     assert got["service_date"] == ("Encounter Date/Time", "synonym")
     assert "Encounter Type" not in {original for original, _ in got.values()}
+
+
+def test_a_hospital_adt_export_drafts_as_facility_stays_and_loads(tmp_path):
+    """A hospital's admissions (ADT) export: Encounter Number, MRN, Patient Class, Admit and
+    Discharge Date/Time. It drafted as patients (discharge_date) with its admission unread, so
+    the stays a program needs for billing_rules.md s3 could not be mapped from their own names."""
+    names = ["Encounter Number", "MRN", "Patient Class", "Admit Date/Time", "Discharge Date/Time", "Unit"]
+    path = write(tmp_path, "ADT_Admissions_2025-11.csv", ",".join(names) + "\n"
+                 "H1,P1,Inpatient,2025-11-03 14:00,2025-11-06 10:00,4 West\nH2,P1,Observation,2025-11-20 08:00,,ED Obs\n")
+    table, matches = choose_table(path, names)
+    assert table == "facility_stays"
+    assert {m.column: (m.original, m.how) for m in matches if m.source} == {
+        "stay_id": ("Encounter Number", "synonym"), "patient_id": ("MRN", "synonym"), "stay_type": ("Patient Class", "synonym"),
+        "admitted_at": ("Admit Date/Time", "synonym"), "discharged_at": ("Discharge Date/Time", "synonym")}
+    text, _ = draft([path], "hospital")
+    rows = map_export(load(write(tmp_path, "hospital.yaml", text)), [path]).tables[0].layers[0].to_pylist()
+    assert [(r["stay_id"], r["stay_type"], r["admitted_at"], r["discharged_at"]) for r in rows] == [
+        ("H1", "Inpatient", "2025-11-03 14:00", "2025-11-06 10:00"), ("H2", "Observation", "2025-11-20 08:00", None)]

@@ -77,6 +77,12 @@ SYNONYMS = {
     "clinic_name": ["name", "site_name", "location_name"],
     "setting": ["clinic_type", "site_type"],
     "timezone": ["time_zone", "tz"],
+    "stay_id": ["encounter_number", "encounter_id", "admission_id", "account_number", "hospital_account", "har", "csn", "visit_number"],
+    "stay_type": ["patient_class", "encounter_class", "pt_class", "level_of_care", "class", "admit_class"],
+    "admitted_at": ["admit_date", "admission_date", "admit_date_time", "admission_date_time", "admit_datetime", "admit_dt",
+                    "admitted", "admitted_on", "admit_time", "adm_date"],
+    "discharged_at": ["discharge_date", "discharge_date_time", "discharge_datetime", "disch_date", "disch_date_time", "discharge_dt",
+                      "dc_date", "discharged", "discharged_on", "discharge_time"],
 }
 # File names that say a table (the canonical file name, and common words for it).
 TABLE_WORDS = {
@@ -85,6 +91,7 @@ TABLE_WORDS = {
     "assessments": ["assessment", "score", "phq", "gad", "survey", "measure", "questionnaire", "screening"],
     "claims": ["claim", "remit", "billing", "charge", "835", "837"],
     "clinics": ["clinic", "site", "location", "practice"],
+    "facility_stays": ["stay", "admission", "admit", "adt", "inpatient", "hospitali", "census"],
 }
 MIN_SIMILARITY = 0.75
 
