@@ -17,6 +17,16 @@ EXPECTED = [
 ]
 
 
+def sheet(path, name: str) -> list[dict]:
+    rows = list(openpyxl.load_workbook(path, read_only=True)[name].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+
+def in_hospital(path) -> float:
+    """Minutes the time-allocation workbook says were logged while the patient was in hospital."""
+    return next(row["minutes"] for row in sheet(path, "where minutes went") if row["outcome_label"] == "while in hospital")
+
+
 def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
     args = ["demo", "--db", str(tmp_path / "demo.duckdb"), "--reports", str(tmp_path / "reports"),
             "--data", str(tmp_path / "data"), "--patients", "120", "--months", "8", "--seed", "3"]
@@ -30,6 +40,10 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
     for aggregate in ("program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
                       "time_allocation_external.html"):
         assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
+    assert any("facility_stays.csv: facility_stays: read" in line for line in first.output.splitlines())
+    assert in_hospital(tmp_path / "reports" / "time_allocation.xlsx") > 0, "stays take minutes out of the demo's months"
+    due = sheet(tmp_path / "reports" / "care_team_worklists.xlsx", "followup_due")
+    assert due and any(row["discharge_date"] for row in due), "windows after discharge still due a score"
     rules = next(line.split("=", 1)[1] for line in first.output.splitlines() if line.strip().startswith("export BCM_RULES="))
     billing = next(line.split()[1:] for line in first.output.splitlines() if " billing --db " in line)
     hinted = CliRunner().invoke(cli, [a.replace("lines.csv", str(tmp_path / "lines.csv")) for a in billing], env={"BCM_RULES": rules})

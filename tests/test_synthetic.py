@@ -26,7 +26,7 @@ from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS, VISIT_COD
 from bcm_analytics.synthetic.vocab import ACTIVITIES
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "data_contracts" / "tables.yaml"
-EXPORTS = ["clinics", "patients", "time_logs", "assessments"]
+EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays"]
 
 
 def read(folder: Path, name: str) -> pd.DataFrame:
@@ -220,11 +220,30 @@ def test_every_kind_of_flaw_is_planted_at_about_half_a_percent(program, key):
 # --- minutes ----------------------------------------------------------------------------------
 
 
+def minute_of_day(text: pd.Series) -> pd.Series:
+    """HH:MM at position 11 of a date-time; NaN for a date alone."""
+    return pd.to_numeric(text.str[11:13], errors="coerce") * 60 + pd.to_numeric(text.str[14:16], errors="coerce")
+
+
+def in_a_stay(counted: pd.DataFrame, stays: pd.DataFrame) -> pd.Series:
+    """Entries in a hospital stay by the default rules: the days from admission to discharge (on
+    without one), less an entry started before the admission time or from the discharge time on
+    that day; where either time is missing, the whole edge day (facility_stay_edge_days: exclude)."""
+    pairs = counted[["patient_id", "day", "start"]].reset_index().merge(stays, on="patient_id")
+    first, last = pairs["admitted_at"].str[:10], pairs["discharged_at"].str[:10].replace("", "9999-12-31")
+    before = (pairs["day"] == first) & (pairs["start"] < minute_of_day(pairs["admitted_at"]))
+    after = (pairs["day"] == last) & (pairs["start"] >= minute_of_day(pairs["discharged_at"]))
+    inside = (pairs["day"] >= first) & (pairs["day"] <= last) & ~before & ~after
+    return pd.Series(counted.index.isin(pairs.loc[inside, "index"]), index=counted.index)
+
+
 def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     """Countable minutes per patient-month by the default rules, straight from the exports.
 
-    Care work of the care manager or treating provider, on or after consent, a re-exported
-    entry once, and overlapping intervals of one person on one patient as their union.
+    Care work of the care manager or treating provider, on or after consent, outside hospital
+    stays, a re-exported entry once (and an untimed one logged again under another id: the same
+    patient, staff member, day, minutes and activity), and overlapping intervals of one person on
+    one patient as their union.
     """
     logs = without_dirty(read(program, "time_logs.csv"), key, "time_logs.csv").drop_duplicates()
     assert logs["entry_id"].is_unique
@@ -241,6 +260,7 @@ def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     clock = counted["start_time"].str[-8:].where(counted["start_time"].str.len() > 5, counted["start_time"])
     hours, minutes = pd.to_numeric(clock.str[:2], errors="coerce"), pd.to_numeric(clock.str[3:5], errors="coerce")
     counted["start"] = hours * 60 + minutes
+    counted = counted[~in_a_stay(counted, read(program, "facility_stays.csv"))]
     timed = counted[counted["start"].notna()].sort_values(["patient_id", "staff_id", "day", "start"])
     timed["end"] = timed["start"] + timed["minutes"]
     person_day = [timed["patient_id"], timed["staff_id"], timed["day"]]
@@ -248,7 +268,8 @@ def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     timed["minutes"] = np.where(
         reached.isna(), timed["minutes"], (timed["end"] - np.maximum(timed["start"], reached)).clip(lower=0)
     )
-    both = pd.concat([timed, counted[counted["start"].isna()]])
+    untimed = counted[counted["start"].isna()].drop_duplicates(["patient_id", "staff_id", "day", "minutes", "activity_type"])
+    both = pd.concat([timed, untimed])
     return both.groupby(["patient_id", "month"])["minutes"].sum()
 
 

@@ -1,7 +1,7 @@
 """A seeded synthetic collaborative-care program for demos and tests.
 
-generate_program writes the canonical exports (clinics, patients, time_logs, assessments) and
-an answer key of what was planted; write_claims bills the billing engine's expected lines,
+generate_program writes the canonical exports (clinics, patients, time_logs, assessments,
+facility_stays) and an answer key of what was planted; write_claims bills the billing engine's expected lines,
 with a known share of realistic billing mistakes, so reconciliation can be checked end to end.
 """
 

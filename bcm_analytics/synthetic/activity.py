@@ -79,6 +79,8 @@ class Entries:
     form: np.ndarray  # DATE_ONLY | DATE_AND_CLOCK | TIMESTAMP
     start: np.ndarray  # minute of the day the entry starts
     trap: np.ndarray
+    origin: np.ndarray  # countable-type work: the chunk's number of the entry it was made from (itself,
+    # or for an overlapping copy the entry it lies inside); -1 for time that never counts
 
     def __len__(self) -> int:
         return len(self.day)
@@ -172,6 +174,7 @@ def counted_entries(rng: np.random.Generator, pm: PatientMonths, p: PatientChunk
         form=draw(rng, len(row), [0.55, 0.25, 0.20]),
         start=DAY_START + exclusive_cumsum(minutes + rng.integers(5, 31, len(row)), starts),
         trap=np.zeros(len(row), dtype=np.int64),
+        origin=np.arange(len(row)),
     )
     is_last = rank == counts[row] - 1
     late = is_last & (pm.hi[row] == pm.month_end[row]) & (minutes <= 29) & (rng.random(len(row)) < 0.03)
@@ -242,6 +245,7 @@ def _simple(rng, pm: PatientMonths, p: PatientChunk, rows, role: int, activity: 
         form=np.full(n, DATE_ONLY),
         start=np.full(n, DAY_START),
         trap=np.zeros(n, dtype=np.int64),
+        origin=np.full(n, -1),
     )
 
 
@@ -261,6 +265,7 @@ def before_consent_entries(rng: np.random.Generator, p: PatientChunk) -> Entries
         form=np.full(n, DATE_ONLY),
         start=np.full(n, DAY_START),
         trap=np.full(n, BEFORE_CONSENT),
+        origin=np.full(n, -1),
     )
 
 
@@ -296,17 +301,44 @@ def time_logs_frame(e: Entries, p: PatientChunk, roster: Roster) -> pl.DataFrame
     )
 
 
-def countable_minutes_frame(pm: PatientMonths, e: Entries, p: PatientChunk, horizon: Horizon) -> pl.DataFrame:
+def minutes_logged_twice(e: Entries, counts: np.ndarray) -> np.ndarray:
+    """Per entry, the minutes that count once though the plan has them twice (answer key).
+
+    Two untimed entries of the same patient, staff member, day, minutes and activity cannot be
+    told from one entry exported again under another id (data contract "no entry logged twice"),
+    so only one counts; the plan makes such twins by chance now and then. `counts`: the entries
+    that count otherwise (planned countable work, consented, outside a hospital stay). `e` is
+    sorted by patient and day (chunk_entries), so one number per entry says which twins it has.
+    """
+    rows = np.flatnonzero(counts & (e.form == DATE_ONLY))
+    patient, day = e.patient[rows], e.day[rows]
+    group = np.cumsum(np.r_[True, (patient[1:] != patient[:-1]) | (day[1:] != day[:-1])])
+    same = group
+    for values in (e.staff, e.minutes, e.activity):
+        same = same * (int(values.max(initial=0)) + 1) + values[rows]
+    order = np.argsort(same, kind="stable")
+    again = rows[order[1:][same[order][1:] == same[order][:-1]]]
+    twice = np.zeros(len(e), np.int64)
+    twice[again] = e.minutes[again]
+    return twice
+
+
+def countable_minutes_frame(
+    pm: PatientMonths, e: Entries, p: PatientChunk, horizon: Horizon, taken_out: np.ndarray
+) -> pl.DataFrame:
     """Countable minutes of every patient-month that has a time-log entry (answer key).
 
     Countable under the defaults of billing_rules.md section 3: care-manager and treating-
-    provider care work, after consent, each minute once. Months with only uncounted time show 0.
+    provider care work, after consent, each minute once, none while the patient is in hospital
+    (`taken_out`: per entry, the minutes a stay takes out, stays.minutes_taken_out, and those
+    logged twice, minutes_logged_twice). Months with only uncounted time show 0.
     """
     width = horizon.months + 1
-    logged = np.unique(e.patient * width + horizon.month_of(e.day))
+    logged, month_of_entry = np.unique(e.patient * width + horizon.month_of(e.day), return_inverse=True)
     planned = pm.patient * width + pm.month  # sorted: patient, then month
     at = np.minimum(np.searchsorted(planned, logged), len(planned) - 1)
-    minutes = np.where(planned[at] == logged, pm.target[at], 0)
+    lost = np.bincount(month_of_entry, weights=taken_out, minlength=len(logged)).astype(np.int64)
+    minutes = np.where(planned[at] == logged, pm.target[at], 0) - lost
     month = (horizon.month0 + (logged % width)).astype(str)
     return pl.DataFrame(
         [

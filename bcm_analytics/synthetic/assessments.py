@@ -3,16 +3,21 @@
 Scores follow each patient's improvement (decided with the patient), so outcome measures on the
 demo land in the published range: 30-50% response and 20-35% remission at 6 months among
 baselines of 10 or more, with a quarter of patients never measured again after baseline.
+Scores stop at discharge, except relapse-prevention check-ins: some discharged patients give a
+PHQ-9 inside their 6- or 12-month outcome window after they left (check_in_scores).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
+from importlib import resources
 
 import numpy as np
 import polars as pl
+import yaml
 
-from bcm_analytics.synthetic.months import Horizon
+from bcm_analytics.synthetic.months import Horizon, uniform_day
 from bcm_analytics.synthetic.patients import DROPOUT, NO_DISCHARGE, PatientChunk
 from bcm_analytics.synthetic.text import choose, clock_text, day_text, lookup, number_text, patient_ids
 
@@ -20,6 +25,11 @@ PHQ9, GAD7 = 0, 1
 INSTRUMENTS = ["PHQ-9", "GAD-7"]
 RECOVERY_DAYS = 45.0  # time constant of improvement
 FOLLOW_UP_DAYS = (21, 43)  # days between scores: 21-42
+# Share of discharged patients who give a check-in score after discharge, by discharge reason
+# (goals_met, referred_out, lost_to_follow_up, moved): the rest leave windows open with no score.
+CHECK_IN_SHARES = [0.55, 0.35, 0.0, 0.15]
+RELAPSE_SHARE = 0.2  # of check-ins: the patient has lost much of the improvement
+CHECK_IN_WINDOWS = ["6m", "12m"]
 
 
 @dataclass
@@ -96,6 +106,40 @@ def same_day_repeats(rng: np.random.Generator, scores: Scores) -> Scores:
     repeat.clock = np.where(repeat.clock >= 0, repeat.clock + rng.integers(5, 91, m), -1)
     repeat.same_day_repeat = np.ones(m, bool)
     return repeat
+
+
+@cache
+def outcome_windows() -> list[tuple[int, int]]:
+    """The shipped definitions' 6- and 12-month windows, (first day, last day) after the baseline."""
+    path = resources.files("bcm_analytics.config").joinpath("definitions.yaml")
+    windows = yaml.safe_load(path.read_text())["windows"]
+    return [(windows[name]["from"], windows[name]["to"]) for name in CHECK_IN_WINDOWS]
+
+
+def check_in_scores(rng: np.random.Generator, scores: Scores, p: PatientChunk, horizon: Horizon) -> Scores:
+    """Relapse-prevention check-ins: one PHQ-9 after discharge, inside the 6- or 12-month window.
+
+    Discharge does not close an outcome window (outcome_measures.md section 2), so a score a
+    discharged patient gives in it is the window's score. Each patient's first score is the
+    baseline PHQ-9 (scores are sorted by patient, day and instrument). A window qualifies when
+    some of its days fall after the discharge and by the export date; of two, one is taken at
+    random.
+    """
+    n = len(p)
+    first = np.unique(scores.patient, return_index=True)[1]
+    base_day, base_total = scores.day[first], scores.total[first]
+    wanted = (p.discharge != NO_DISCHARGE) & (rng.random(n) < np.array(CHECK_IN_SHARES)[np.maximum(p.reason, 0)])
+    lo = np.stack([np.maximum(base_day + start, p.discharge + 1) for start, _ in outcome_windows()])
+    hi = np.stack([np.minimum(base_day + end, horizon.last) for _, end in outcome_windows()])
+    open_ = lo <= hi
+    late = np.where(open_.all(axis=0), rng.random(n) < 0.5, open_[1])  # the 12-month window
+    who = np.flatnonzero(wanted & open_.any(axis=0))
+    window = late[who].astype(np.int64)
+    day = uniform_day(rng, lo[window, who], hi[window, who])
+    improvement = np.where(rng.random(len(who)) < RELAPSE_SHARE, 0.4, 1.0) * p.improvement[who]
+    total = trajectory(rng, base_total[who].astype(float), improvement, (day - base_day[who]).astype(float), 27)
+    clock = np.where(rng.random(len(who)) < 0.2, rng.integers(8 * 60, 18 * 60, len(who)), -1)
+    return Scores(who, np.full(len(who), PHQ9), day, clock, total, np.zeros(len(who), bool))
 
 
 def split_items(rng: np.random.Generator, totals: np.ndarray, items: int) -> np.ndarray:

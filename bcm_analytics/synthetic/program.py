@@ -2,7 +2,9 @@
 
 Patients are made and written in fixed-size chunks, each from its own random stream
 (seed, chunk number), so memory stays bounded at any size and the same seed gives the same
-bytes. Answer keys beside the exports say what a correct pipeline must find.
+bytes. Hospital stays and post-discharge check-in scores draw from streams of their own, so
+adding them changed none of the other rows. Answer keys beside the exports say what a correct
+pipeline must find.
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from bcm_analytics.synthetic import activity, assessments, dirty
+from bcm_analytics.synthetic import activity, assessments, dirty, stays
 from bcm_analytics.synthetic.months import Horizon
-from bcm_analytics.synthetic.patients import make_patients, patients_frame
+from bcm_analytics.synthetic.patients import NO_CONSENT, PatientChunk, make_patients, patients_frame
 from bcm_analytics.synthetic.roster import Roster, make_roster, staff_table
 from bcm_analytics.synthetic.text import numbered, patient_ids
 from bcm_analytics.synthetic.vocab import PAYER_CLASSES
@@ -28,8 +30,11 @@ from bcm_analytics.synthetic.writers import CsvFile, export_columns
 CHUNK_PATIENTS = 2000  # part of the output's identity: changing it changes every file
 DUPLICATE_SHARE = 0.002  # time-log rows exported twice
 ANSWER_KEY = "_answer_key"
-KEYS = {"patients": "patient_id", "time_logs": "entry_id", "assessments": "assessment_id"}
-ID_PREFIXES = {"time_logs": "T", "assessments": "A"}
+EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays"]
+KEYS = {"patients": "patient_id", "time_logs": "entry_id", "assessments": "assessment_id", "facility_stays": "stay_id"}
+ID_PREFIXES = {"time_logs": "T", "assessments": "A", "facility_stays": "S"}
+# Random streams: (seed, stream, chunk); 0 is the roster's, 2 the claims' and 5 the check-ins' items (no chunk)
+CHUNK_STREAM, STAY_STREAM, CHECK_IN_STREAM, CHECK_IN_ITEMS_STREAM = 1, 3, 4, 5
 KEY_FILES = {
     "dirty_rows": dirty.KEY_COLUMNS,
     "planted_traps": ["file", "line", "key", "trap"],
@@ -48,16 +53,19 @@ class GenerationSummary:
 
 @dataclass
 class _Run:
-    """What the chunks share: the program, the open files, and the next free id per table."""
+    """What the chunks share: the program, the open files, the next free id per table, and the
+    rows written after the last chunk (patients are numbered from 0 across the program there)."""
 
     horizon: Horizon
     roster: Roster
     seed: int
     files: dict[str, CsvFile]
     next_id: dict[str, int]
+    hospital_stays: list[stays.Stays] = field(default_factory=list)
+    check_ins: list[assessments.Scores] = field(default_factory=list)
 
-    def rng(self, chunk: int) -> np.random.Generator:
-        return np.random.default_rng([self.seed, 1, chunk])
+    def rng(self, chunk: int, stream: int = CHUNK_STREAM) -> np.random.Generator:
+        return np.random.default_rng([self.seed, stream, chunk])
 
 
 def generate_program(
@@ -69,7 +77,7 @@ def generate_program(
     seed: int = 7,
     progress: bool = False,
 ) -> GenerationSummary:
-    """Write clinics, patients, time_logs and assessments CSVs, and the answer keys, to out_dir."""
+    """Write clinics, patients, time_logs, assessments and facility_stays CSVs, and the answer keys, to out_dir."""
     if patients < 1 or months < 1:
         raise ValueError("patients and months must be at least 1")
     began = time.perf_counter()
@@ -79,20 +87,21 @@ def generate_program(
     with ExitStack() as stack:
         files = {
             name: stack.enter_context(CsvFile(out / f"{name}.csv", export_columns(name)))
-            for name in ["clinics", "patients", "time_logs", "assessments"]
+            for name in EXPORTS
         }
         for name, columns in KEY_FILES.items():
             files[name] = stack.enter_context(CsvFile(out / ANSWER_KEY / f"{name}.csv", columns))
         files["clinics"].append(roster.clinics)
         files["staff"].append(staff_table(roster))
         # broken patient rows are numbered after the real patients, so they shadow no one
-        next_id = {"patients": patients + 1, "time_logs": 1, "assessments": 1}
+        next_id = {"patients": patients + 1, "time_logs": 1, "assessments": 1, "facility_stays": 1}
         run = _Run(horizon, roster, seed, files, next_id)
         bar = stack.enter_context(tqdm(total=patients, unit="patient", file=sys.stderr, disable=not progress))
         for chunk, first in enumerate(range(0, patients, CHUNK_PATIENTS)):
             size = min(CHUNK_PATIENTS, patients - first)
             _write_chunk(run, chunk, first, size)
             bar.update(size)
+        _write_last(run, patients)
     return GenerationSummary(
         out_dir=out,
         paths={name: f.path for name, f in files.items()} | {"program_rules": write_program_rules(out)},
@@ -121,13 +130,38 @@ def _write_chunk(run: _Run, chunk: int, first: int, size: int) -> None:
 
     months = activity.patient_months(rng, p, run.horizon)
     entries = activity.chunk_entries(rng, months, p)
-    run.files["countable_minutes"].append(activity.countable_minutes_frame(months, entries, p, run.horizon))
+    hospital = stays.make_stays(run.rng(chunk, STAY_STREAM), p, entries, run.horizon, chunk == 0)
+    run.hospital_stays.append(replace(hospital, patient=hospital.patient + first))
+    run.files["countable_minutes"].append(_countable_minutes(run, p, months, entries, hospital))
     logs = activity.time_logs_frame(entries, p, run.roster)
     _write_events(run, rng, chunk, "time_logs", logs, dirty.TIME_LOG_FLAWS)
 
     scores = assessments.make_scores(rng, p, run.horizon)
     forms = assessments.assessments_frame(rng, scores, p.number)
     _write_events(run, rng, chunk, "assessments", forms, dirty.ASSESSMENT_FLAWS)
+    later = assessments.check_in_scores(run.rng(chunk, CHECK_IN_STREAM), scores, p, run.horizon)
+    run.check_ins.append(replace(later, patient=later.patient + first))
+
+
+def _write_last(run: _Run, patients: int) -> None:
+    """Hospital stays, and the check-in scores entered after the patients left (so they follow
+    every other score): a few rows each, written once rather than chunk by chunk."""
+    numbers = np.arange(1, patients + 1)
+    _write_clean(run, "facility_stays", stays.stays_frame(stays.Stays.concat(run.hospital_stays), numbers))
+    items = np.random.default_rng([run.seed, CHECK_IN_ITEMS_STREAM])
+    scores = assessments.Scores.concat(run.check_ins)
+    _write_clean(run, "assessments", assessments.assessments_frame(items, scores, numbers))
+
+
+def _countable_minutes(
+    run: _Run, p: PatientChunk, months: activity.PatientMonths, entries: activity.Entries, hospital: stays.Stays
+) -> pl.DataFrame:
+    """The countable-minutes key of the chunk: the minutes planned to count, less those logged in
+    a hospital stay and those logged twice, judged by the generator's own rules (not the engine's)."""
+    covered = stays.in_stay(hospital, len(p), entries, stays.default_edge_days())
+    counts = (entries.origin >= 0) & ~covered & (p.consent[entries.patient] != NO_CONSENT)
+    taken_out = stays.minutes_taken_out(entries, covered, p) + activity.minutes_logged_twice(entries, counts)
+    return activity.countable_minutes_frame(months, entries, p, run.horizon, taken_out)
 
 
 def _write_patients(run: _Run, rng: np.random.Generator, chunk: int, clean: pl.DataFrame) -> None:
@@ -153,6 +187,12 @@ def _write_events(
     if table == "time_logs":
         frame = pl.concat([frame, _re_exported(rng, frame)])
     _write(run, table, frame)
+
+
+def _write_clean(run: _Run, table: str, frame: pl.DataFrame) -> None:
+    """Rows with nothing broken or planted in them (no answer-key rows), numbered on from the table's last id."""
+    run.files[table].append(frame.with_columns(numbered(ID_PREFIXES[table], run.next_id[table], frame.height).alias(KEYS[table])))
+    run.next_id[table] += frame.height
 
 
 def _re_exported(rng: np.random.Generator, frame: pl.DataFrame) -> pl.DataFrame:

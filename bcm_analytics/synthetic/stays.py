@@ -1,0 +1,171 @@
+"""Hospital stays (inpatient or observation) for a chunk of patients, and the minutes they take out.
+
+Time logged while a patient is in hospital does not count (billing_rules.md section 3), so a
+few percent of patients get one stay of a few days, placed around one of their care manager's
+entries: that entry, and any other of the patient's entries in those days, falls inside the stay
+or on its admission or discharge day. Half the stays give dates only, half a time of day too (an
+entry on an edge day is then before or after the stay to the minute); a stay still going on at
+the export date has no discharge. The countable-minutes answer key leaves those minutes out by
+the rule written here in numpy, apart from the engine's SQL, so the key stays a real check of it.
+
+Stays come from a random stream of their own: the patients, time logs and scores a seed gives
+are the same with or without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import polars as pl
+import yaml
+
+from bcm_analytics.synthetic.activity import DATE_ONLY, OVERLAP, Entries
+from bcm_analytics.synthetic.months import Horizon
+from bcm_analytics.synthetic.patients import NO_CONSENT, NO_DISCHARGE, PatientChunk
+from bcm_analytics.synthetic.text import choose, clock_text, day_text, lookup, patient_ids
+from bcm_analytics.synthetic.vocab import BHCM
+
+STAY_SHARE = 0.03  # of patients with care-manager time
+FIRST_CHUNK_LEAST = 6  # the first chunk has at least this many (a 120-patient program shows every kind)
+STAY_TYPES = ["inpatient", "observation"]
+INPATIENT, OBSERVATION = range(2)
+# Stays are dealt kinds in turn from a random place in this cycle: every other one timed, three
+# in ten observation stays (a night or the same day; inpatient stays last 2-9 nights).
+KIND_CYCLE = [(INPATIENT, False), (INPATIENT, True), (OBSERVATION, False), (INPATIENT, True), (INPATIENT, False),
+              (OBSERVATION, True), (INPATIENT, False), (INPATIENT, True), (OBSERVATION, False), (INPATIENT, True)]
+OPEN_WITHIN_DAYS = 10  # each chunk has one stay still open: admitted near an entry of its last days
+NO_CLOCK = -1
+ONGOING = np.iinfo(np.int64).max  # the last day of a stay with no discharge
+
+
+@dataclass
+class Stays:
+    patient: np.ndarray  # index into the chunk (or the program), one stay per patient at most, in patient order
+    kind: np.ndarray  # INPATIENT | OBSERVATION
+    admitted: np.ndarray  # day number
+    admitted_clock: np.ndarray  # minute of the day, or NO_CLOCK when only the date is written
+    discharged: np.ndarray  # day number, or NO_DISCHARGE while the patient is still in
+    discharged_clock: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.patient)
+
+    @staticmethod
+    def concat(parts: list[Stays]) -> Stays:
+        return Stays(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Stays)})
+
+
+@cache
+def default_edge_days() -> str:
+    """The shipped rules' facility_stay_edge_days: the answer key is for the default rules."""
+    path = resources.files("bcm_analytics.config").joinpath("rulesets", "default.yaml")
+    return yaml.safe_load(path.read_text())["settings"]["facility_stay_edge_days"]
+
+
+def make_stays(rng: np.random.Generator, p: PatientChunk, e: Entries, horizon: Horizon, first_chunk: bool) -> Stays:
+    """One stay for about STAY_SHARE of the patients with care-manager work, one still open.
+
+    `e` is sorted by patient (chunk_entries), so each patient's entries are one run of rows and
+    an anchor is drawn per chosen patient without sorting the chunk's entries.
+    """
+    care = np.flatnonzero((e.role == BHCM) & (e.origin >= 0) & (e.trap != OVERLAP))  # planned countable work
+    first = np.searchsorted(e.patient[care], np.arange(len(p)))
+    count = np.diff(np.append(first, len(care)))
+    recent = care[(e.day[care] > horizon.last - OPEN_WITHIN_DAYS) & (p.discharge[e.patient[care]] == NO_DISCHARGE)]
+    still_in = recent[:0] if len(recent) == 0 else recent[[rng.integers(len(recent))]]
+    candidates = np.flatnonzero((count > 0) & ~np.isin(np.arange(len(p)), e.patient[still_in]))
+    draw = rng.random(len(candidates))
+    least = min(FIRST_CHUNK_LEAST, len(candidates) // 10) if first_chunk else 0
+    chosen = candidates[(draw < STAY_SHARE) | (draw.argsort().argsort() < least)]
+    anchor = np.concatenate([care[first[chosen] + (rng.random(len(chosen)) * count[chosen]).astype(np.int64)], still_in])
+    order = np.argsort(e.patient[anchor], kind="stable")
+    anchor, ongoing = anchor[order], (np.arange(len(anchor)) >= len(chosen))[order]
+    return _around(rng, e.patient[anchor], e.day[anchor], ongoing, horizon)
+
+
+def _around(rng: np.random.Generator, patient: np.ndarray, anchor: np.ndarray, ongoing: np.ndarray,
+            horizon: Horizon) -> Stays:
+    """Stays covering each anchor day, on its admission or discharge day or in between."""
+    n = len(patient)
+    dealt = (rng.integers(len(KIND_CYCLE)) + np.arange(n)) % len(KIND_CYCLE)
+    kind_of, timed = (np.array(column)[dealt] for column in zip(*KIND_CYCLE))
+    nights = np.where(kind_of == OBSERVATION, rng.integers(0, 2, n), rng.integers(2, 10, n))
+    admitted = anchor - (rng.random(n) * (nights + 1)).astype(np.int64)
+    admitted = np.where(ongoing, anchor - rng.integers(0, 3, n), admitted)
+    discharged = admitted + nights
+    discharged = np.where(ongoing | (discharged > horizon.last), NO_DISCHARGE, discharged)
+    admitted_clock = np.where(timed, rng.integers(6 * 60, 24 * 60, n), NO_CLOCK)
+    discharged_clock = rng.integers(9 * 60, 19 * 60, n)
+    same_day = discharged == admitted
+    discharged_clock = np.where(same_day, np.minimum(admitted_clock + rng.integers(120, 600, n), 24 * 60 - 1),
+                                discharged_clock)
+    discharged_clock = np.where(timed & (discharged != NO_DISCHARGE), discharged_clock, NO_CLOCK)
+    return Stays(patient, kind_of, admitted, admitted_clock, discharged, discharged_clock)
+
+
+def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray:
+    """Whether each entry falls in its patient's stay, by billing_rules.md section 3 and the setting
+    facility_stay_edge_days (`edge_days`: exclude or count).
+
+    The days strictly between admission and discharge are in it (every day from the admission on
+    while there is no discharge). On the admission or discharge day an entry is placed by its start
+    when both it and the stay's time are known: from the admission time on and before the
+    discharge time is inside. With either time unknown the day is an edge day: in the stay when
+    edge days are excluded.
+    """
+    if len(s) == 0:
+        return np.zeros(len(e), bool)
+    of = np.full(chunk_size, -1)
+    of[s.patient] = np.arange(len(s))
+    stay = of[e.patient]
+    has, stay = stay >= 0, np.maximum(stay, 0)
+    first, last = s.admitted[stay], np.where(s.discharged == NO_DISCHARGE, ONGOING, s.discharged)[stay]
+    timed = e.form != DATE_ONLY
+    in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
+    after_admission = (e.day > first) | (timed & (in_clock != NO_CLOCK) & (e.start >= in_clock))
+    before_discharge = (e.day < last) | (timed & (out_clock != NO_CLOCK) & (e.start < out_clock))
+    known_outside = ((e.day == first) & timed & (in_clock != NO_CLOCK) & (e.start < in_clock)) | (
+        (e.day == last) & timed & (out_clock != NO_CLOCK) & (e.start >= out_clock))
+    inside = has & (e.day >= first) & (e.day <= last) & ~known_outside
+    if edge_days == "exclude":
+        return inside
+    return inside & after_admission & before_discharge
+
+
+def minutes_taken_out(e: Entries, covered: np.ndarray, p: PatientChunk) -> np.ndarray:
+    """Per entry, the countable minutes a stay takes out of its month (negative: given back).
+
+    A planned countable entry inside a stay loses its minutes. An overlapping copy lies inside the
+    entry it was made from, so it adds nothing while that entry counts; when that entry is in the
+    stay and the copy is not (it starts at or after a discharge time the entry starts before),
+    the copy's minutes count on their own. Nothing counts for a patient without consent anyway.
+    """
+    counts = e.origin >= 0
+    copy = e.trap == OVERLAP
+    original = counts & ~copy
+    origin_covered = np.zeros(int(e.origin.max(initial=-1)) + 1, bool)
+    origin_covered[e.origin[original]] = covered[original]
+    lost = np.where(original & covered, e.minutes, 0)
+    given_back = np.where(copy & ~covered & origin_covered[np.maximum(e.origin, 0)], e.minutes, 0)
+    return np.where(p.consent[e.patient] == NO_CONSENT, 0, lost - given_back)
+
+
+def stays_frame(s: Stays, numbers: np.ndarray) -> pl.DataFrame:
+    """The facility_stays.csv rows as text (stay_id is given when the chunk is written)."""
+
+    def moment(day: np.ndarray, clock: np.ndarray, name: str) -> pl.Series:
+        date = day_text(day)
+        return choose(clock != NO_CLOCK, date + " " + clock_text(np.maximum(clock, 0), seconds=False), date).rename(name)
+
+    return pl.DataFrame(
+        [
+            pl.Series("stay_id", [None] * len(s), dtype=pl.String),
+            patient_ids(numbers[s.patient]),
+            lookup("stay_type", STAY_TYPES, s.kind),
+            moment(s.admitted, s.admitted_clock, "admitted_at"),
+            moment(s.discharged, s.discharged_clock, "discharged_at"),
+        ]
+    )

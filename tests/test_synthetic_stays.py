@@ -1,0 +1,160 @@
+"""The synthetic program's hospital stays and post-discharge check-in scores, and their answer key.
+
+The generator writes facility_stays.csv (a few percent of patients in hospital for a few days,
+some dated only, some timed, one still in) and, for some discharged patients, a PHQ-9 inside
+their 6- or 12-month window after they left. Its countable-minutes key leaves out the minutes
+logged during a stay by its own numpy rule; here the engine, loaded with the program, must find
+the same minutes, under the default edge-day setting and under `count`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_answer_keys import key
+
+from bcm_analytics.billing import countable_minutes, load_rules, time_entries
+from bcm_analytics.ingest import load_paths
+from bcm_analytics.models import refresh
+from bcm_analytics.outcomes import caseload, prepare
+from bcm_analytics.synthetic import generate_program, stays
+from bcm_analytics.synthetic.activity import DATE_AND_CLOCK, DATE_ONLY, NO_TRAP, OVERLAP, Entries
+from bcm_analytics.synthetic.patients import NO_DISCHARGE
+from bcm_analytics.warehouse import connect
+
+
+def read(folder, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    """150 patients over 12 months: one chunk, as small as the demo's test program."""
+    out = tmp_path_factory.mktemp("stays") / "exports"
+    generate_program(out, patients=150, months=12, start="2025-01", seed=5)
+    return out
+
+
+def loaded(folder, exports, rules_text: str = ""):
+    """The program in a new store, with its rules file (plus `rules_text`) as the store's own."""
+    rules = exports / "program_rules.yaml"
+    if rules_text:
+        rules = folder / "rules.yaml"
+        rules.write_text((exports / "program_rules.yaml").read_text() + rules_text)
+    con = connect(folder / "program.duckdb", timezone="America/New_York")
+    list(load_paths(con, [exports]))
+    refresh(con, load_rules(rules))
+    return con, load_rules(rules)
+
+
+def agree(exports, con, rules) -> pd.DataFrame:
+    """The key's and the engine's countable minutes side by side, asserting they are equal."""
+    expected = key(exports, "countable_minutes").astype({"countable_minutes": float})
+    engine = countable_minutes(con, expected.service_month.min(), expected.service_month.max(), rules)
+    both = expected.merge(engine, on=["patient_id", "service_month"], how="outer", suffixes=("_key", "_engine"), indicator=True)
+    assert (both._merge == "both").all()
+    differ = both[both.countable_minutes_key != both.countable_minutes_engine]
+    assert differ.empty, differ[["patient_id", "service_month", "countable_minutes_key", "countable_minutes_engine"]]
+    return both
+
+
+def test_a_few_patients_have_one_stay_of_a_few_days_of_every_kind(exports):
+    found = read(exports, "facility_stays.csv")
+    patients = read(exports, "patients.csv")
+    assert found.patient_id.is_unique and found.patient_id.isin(patients.patient_id).all()
+    assert 0.02 <= len(found) / 150 <= 0.08
+    assert set(found.stay_type) == {"inpatient", "observation"}
+    timed = found.admitted_at.str.len() > 10
+    assert timed.any() and (~timed).any(), "some stays dated only, some with a time of admission"
+    still_in = found.discharged_at == ""
+    assert 1 <= still_in.sum() <= 2
+    days = (pd.to_datetime(found.discharged_at[~still_in].str[:10]) - pd.to_datetime(found.admitted_at[~still_in].str[:10])).dt.days
+    assert days.between(0, 9).all() and days.max() >= 2
+
+
+def test_time_logs_fall_inside_stays_and_on_their_edge_days(exports):
+    logs = read(exports, "time_logs.csv").merge(read(exports, "facility_stays.csv"), on="patient_id")
+    day, first = logs.service_date.str[:10], logs.admitted_at.str[:10]
+    last = logs.discharged_at.str[:10].replace("", "9999-12-31")
+    assert ((day > first) & (day < last)).sum() >= 3, "entries strictly inside a stay"
+    assert ((day == first) | (day == last)).sum() >= 2, "entries on an admission or discharge day"
+
+
+def test_the_answer_key_leaves_out_hospital_minutes_as_the_engine_does(exports, tmp_path):
+    con, rules = loaded(tmp_path, exports)
+    statuses = time_entries(con, "2025-01", "2025-12", rules).status.value_counts()
+    assert statuses.get("during_facility_stay", 0) >= 5
+    agree(exports, con, rules)
+    con.close()
+
+
+@pytest.mark.parametrize("edge_days", ["exclude", "count"])
+def test_the_key_agrees_with_the_engine_with_many_stays(tmp_path, monkeypatch, edge_days):
+    """Half the patients in hospital, so every case meets the rule (timed and dated edge days,
+    overlapping copies, late-evening entries, stays still going on); with edge days counted too."""
+    monkeypatch.setattr(stays, "STAY_SHARE", 0.5)
+    monkeypatch.setattr(stays, "default_edge_days", lambda: edge_days)
+    exports = tmp_path / "exports"
+    generate_program(exports, patients=400, months=10, start="2025-01", seed=2)
+    assert len(read(exports, "facility_stays.csv")) >= 150
+    con, rules = loaded(tmp_path, exports, f"settings: {{facility_stay_edge_days: {edge_days}}}\n")
+    both = agree(exports, con, rules)
+    assert (both.countable_minutes_key > 0).mean() > 0.7
+    con.close()
+
+
+def entries(day, form, start, minutes, trap, origin) -> Entries:
+    """Hand-made entries of patient 0 (staff 0, care coordination)."""
+    n = len(day)
+    return Entries(patient=np.zeros(n, np.int64), day=np.array(day), minutes=np.array(minutes), role=np.zeros(n, np.int64),
+                   staff=np.zeros(n, np.int64), activity=np.full(n, 3), mode=np.zeros(n, np.int64), form=np.array(form),
+                   start=np.array(start), trap=np.array(trap), origin=np.array(origin))
+
+
+def test_a_copy_that_starts_after_the_discharge_time_counts_when_its_entry_does_not():
+    """Stay from day 100 14:00 to day 102 09:30. The entry of day 102 at 09:00 (40 minutes) is in
+    it; its overlapping copy at 09:40 (10 minutes) is not, so the copy's 10 minutes count. On day
+    100, an untimed entry is on an edge day (in the stay unless edge days count), one at 13:00 is
+    before the admission."""
+    s = stays.Stays(patient=np.array([0]), kind=np.array([stays.INPATIENT]), admitted=np.array([100]),
+                    admitted_clock=np.array([14 * 60]), discharged=np.array([102]), discharged_clock=np.array([9 * 60 + 30]))
+    e = entries(day=[100, 100, 101, 102, 102], form=[DATE_ONLY, DATE_AND_CLOCK, DATE_ONLY, DATE_AND_CLOCK, DATE_AND_CLOCK],
+                start=[480, 780, 480, 540, 580], minutes=[20, 15, 25, 40, 10],
+                trap=[NO_TRAP, NO_TRAP, NO_TRAP, NO_TRAP, OVERLAP], origin=[0, 1, 2, 3, 3])
+    covered = stays.in_stay(s, 1, e, "exclude")
+    assert covered.tolist() == [True, False, True, True, False]
+    assert stays.in_stay(s, 1, e, "count").tolist() == [False, False, True, True, False]
+
+    class Consented:
+        consent = np.array([0])
+
+    assert stays.minutes_taken_out(e, covered, Consented).tolist() == [20, 0, 25, 40, -10]
+    still_in = stays.Stays(s.patient, s.kind, s.admitted, s.admitted_clock, np.array([NO_DISCHARGE]), np.array([stays.NO_CLOCK]))
+    assert stays.in_stay(still_in, 1, e, "exclude").tolist() == [True, False, True, True, True]
+
+
+def test_some_discharged_patients_give_a_score_in_their_window_after_discharge(exports):
+    patients = read(exports, "patients.csv").set_index("patient_id")
+    dirty = key(exports, "dirty_rows").query("file == 'assessments.csv'").line.astype(int) - 2
+    phq = read(exports, "assessments.csv").drop(index=dirty).query("instrument == 'PHQ-9'")
+    phq = phq.assign(day=pd.to_datetime(phq.administered_on.str[:10])).sort_values(["patient_id", "day"])
+    baseline = phq.groupby("patient_id").day.first()
+    discharge = pd.to_datetime(phq.patient_id.map(patients.discharge_date).replace("", None))
+    after = phq[phq.day > discharge]
+    assert after.patient_id.nunique() >= 3
+    since = (after.day - after.patient_id.map(baseline)).dt.days
+    assert (since.between(120, 240) | since.between(305, 425)).all(), "inside the 6- or 12-month window"
+    assert not after.patient_id.map(patients.discharge_reason).eq("lost_to_follow_up").any()
+    discharged = patients.index[patients.discharge_date != ""]
+    assert len(set(discharged) - set(after.patient_id)) > len(set(after.patient_id)), "most leave no score behind"
+
+
+def test_the_engine_measures_check_ins_after_discharge_and_lists_windows_still_due(exports, tmp_path):
+    con, _ = loaded(tmp_path, exports)
+    measured = con.execute("""SELECT count(*) FROM marts.outcome_windows w JOIN marts.outcome_episodes e USING (episode_id)
+                          WHERE w.score_date > e.discharge_date AND w.window_name IN ('6m', '12m')""").fetchone()[0]
+    assert measured >= 3
+    due = caseload.worklists(prepare(con))["followup_due"]
+    assert len(due) > 0 and due.discharge_date.notna().any()
+    con.close()
