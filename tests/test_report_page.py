@@ -311,3 +311,25 @@ def test_an_external_page_names_the_definitions_by_version_never_by_a_path_on_th
     inside = dict(glossary.outcome_terms(defs))["definitions"]
     assert outside == f"version {version}" and "jsmith" not in outside
     assert "jsmith" in inside and "definitions.yaml" in inside, "staff keep the files, to find them again"
+
+
+def test_the_trend_note_names_the_last_point_the_chart_shows():
+    """An external trend by baseline quarter said 'Last shown: 2025 Q4.' under a chart whose 2025 Q4
+    response and remission were both suppressed (drawn as x marks): the last point shown was 2025 Q3."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}}})
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-04-01", "2025-07-01", "2025-10-01"]),
+                          "period": ["2025 Q2", "2025 Q3", "2025 Q4"],
+                          "pct_response_of_measured": [0.4, 0.35, None], "pct_remission_of_measured": [None, 0.2, None]})
+    trend.attrs["suppressed"] = {"pct_response_of_measured": frozenset({2}), "pct_remission_of_measured": frozenset({0, 2})}
+    note = co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    assert "Last shown: 2025 Q3." in note and "2025 Q4" not in note
+    trend.attrs["suppressed"]["pct_remission_of_measured"] = frozenset({0, 1, 2})  # Q3's response still shows
+    assert "Last shown: 2025 Q3." in co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    inside = trend.assign(pct_response_of_measured=[0.4, 0.35, 0.3])
+    inside.attrs = {}
+    assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy("internal"))

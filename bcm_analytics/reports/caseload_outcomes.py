@@ -48,6 +48,8 @@ FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
                 "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
 ALL_MODES = "all modes"
+# The rates a trend chart draws (outcome_figures.outcome_trend): what its note calls shown
+TREND_RATES = ["pct_response_of_measured", "pct_remission_of_measured"]
 WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
 
 
@@ -461,12 +463,27 @@ def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: P
 
 
 def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m", privacy: Privacy | None = None) -> str:
-    """Which baseline months the trend covers and why later ones are missing."""
+    """Which baseline months the trend covers and why later ones are missing. 'Last shown' names
+    the last point the chart draws: a last period whose rates are all suppressed is an x mark, not
+    a point shown (the note named it, under a chart that stopped a quarter earlier)."""
     w = run.definitions["windows"][window]
-    last = trend.loc[trend["month"].idxmax()]
-    shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     privacy = _privacy(run, privacy)
     whole = (" Whole calendar quarters only, as on every external page: a quarter with a month still open waits."
              if privacy.external else "")
+    drawn = _drawn_rows(trend, TREND_RATES)
+    last_shown = ""
+    if not drawn.empty:
+        last = drawn.loc[drawn["month"].idxmax()]
+        last_shown = " Last shown: " + (f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])) + "."
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
-            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable. Last shown: {shown}.{whole}")
+            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable.{last_shown}{whole}")
+
+
+def _drawn_rows(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The rows of a protected frame with at least one of `cols` shown (neither suppressed nor missing)."""
+    hidden = frame.attrs.get("suppressed", {})
+    cols = [c for c in cols if c in frame.columns]
+    if not cols:
+        return frame
+    keep = [any(i not in hidden.get(c, ()) and pd.notna(row[c]) for c in cols) for i, row in frame.iterrows()]
+    return frame[keep]
