@@ -322,3 +322,22 @@ def test_the_page_says_whose_minutes_its_totals_hold(alloc):
     assert "by staff member and month" in inside and "staff member" not in outside, "no per-staff detail outside"
     only = dataclasses.replace(alloc, rows=alloc.rows[alloc.rows.staff_role == "bhcm"])
     assert "(here: care managers)" in ta.purpose(only, Privacy("internal"))
+
+
+def test_the_per_staff_section_is_headed_by_what_it_holds():
+    """The section holding the per-staff tables (care managers, psychiatric consultants, treating
+    practitioners) was headed 'By care manager', and outside readers were told 'Per care-manager
+    detail is in the internal version only': the heading and the note say staff member."""
+    import nbformat
+
+    from bcm_analytics.reports.runner import NOTEBOOKS_DIR
+
+    notebook = nbformat.read(str(NOTEBOOKS_DIR / "time_allocation.ipynb"), as_version=4)
+    heading = None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            heading = cell.source.splitlines()[0]
+        if cell.cell_type == "code" and "ta.staff_months(" in cell.source:
+            break
+    assert heading == "## By staff member"
+    assert ta.STAFF_NOTE.startswith("Per staff-member detail") and "care manager" not in ta.STAFF_NOTE
