@@ -278,3 +278,19 @@ def test_the_caseload_of_a_month_not_over_is_dated_by_the_as_of_day(small_progra
     assert labels["mid"][0][0] == "active caseload, on 2025-06-15" and labels["mid"][-1][1].endswith("on 2025-06-15")
     assert labels["whole"][0][0] == "active caseload, end of Jun 2025" and labels["whole"][-1][1].endswith("end of Jun 2025")
     assert report.month_end_words(mid, pd.Timestamp("2025-05-01")) == "end of May 2025"
+
+
+def test_the_caseload_change_says_from_which_day(small_program):
+    """Beside 'active caseload, on 2025-06-15' the change read '+0 since May 2025': since May 1 or
+    since the end of May? It is the caseload at the end of May, as the card beside it says."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run = prepare(con, "2025-06-15")
+    stocks, _, _ = report.stocks_and_flows(run, "2025-01", "2025-06")
+    card = report.headlines(run, stocks, report.headline(run, "2025-01", "2025-06"))[0]
+    con.close()
+    assert card.label == "active caseload, on 2025-06-15"
+    assert re.fullmatch(r"([+-][1-9][\d,]*|no change) since the end of May 2025", card.detail), card.detail
+    assert formats.change_since_month_end(0, "2025-05") == "no change since the end of May 2025"
+    assert formats.change_since_month_end(-1, "2025-05") == "-1 since the end of May 2025"

@@ -368,7 +368,7 @@ def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> 
         detail = ""
         if before is not None and program.index[-2] not in hidden.get("active", ()):
             diff = int(last["active"]) - int(before["active"])
-            detail = f"{diff:+,} since {formats.month(before['month'])}"
+            detail = formats.change_since_month_end(diff, before["month"])
         out.append(Headline(f"active caseload, {when}", int(last["active"]), "count", detail))
     out += _outcome_cards(run, measures)
     for col, what in (("pct_contacted", "contacted in the last 30 days"), ("pct_scored", "scored in the last 30 days")):
