@@ -131,6 +131,28 @@ def months(alloc: Allocation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
     return privacy.roll_up(build, ["logged_minutes"])
 
 
+def no_time_note(month_table: pd.DataFrame) -> str:
+    """The periods of the month table in which no minute was logged, in words: an external page
+    widened to whole quarters starts with months before the program's first minute, whose row of
+    zeros (and empty slot in the chart) a board could take for data missing. The zeros stay: 0 is
+    shown, never suppressed, and the periods add up to All. Runs of periods read 'Jan - Feb'."""
+    rows = month_table[month_table["period"] != TOTAL].reset_index(drop=True)
+    empty = rows.index[rows["logged_minutes"].eq(0)].tolist()  # a hidden cell (NA) is not 0
+    if not empty:
+        return ""
+    runs: list[list[int]] = []
+    for i in empty:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    names = [rows.at[r[0], "period"] if len(r) == 1 else f"{rows.at[r[0], 'period']} - {rows.at[r[-1], 'period']}"
+             for r in runs]
+    where = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    row = "its row reads 0 and its share" if len(empty) == 1 else "their rows read 0 and their share"
+    return f"No time was logged in {where}: {row} {formats.NO_BASE}."
+
+
 # --- by outcome, activity category, contact mode --------------------------------------------
 
 
