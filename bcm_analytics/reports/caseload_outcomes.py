@@ -442,24 +442,38 @@ def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
     return out
 
 
-def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: Privacy | None = None) -> str:
+def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: Privacy | None = None, end=None) -> str:
     """Which initial assessments the follow-up rates cover: an assessment counts once its days to
     follow up have passed, so the last period holds only its earlier assessments (a rate over
-    1 of them read as 100% for the month). Empty when every shown period is complete. An external
+    1 of them read as 100% for the month). Empty when every shown period is complete: the last
+    period ends with its month, quarter or year, or with the report's last month `end` if sooner
+    (an external page's last whole quarter, Jul-Sep, is complete by Oct 31; the note said it was
+    not). Without `end`, a rolled-up whole period is taken to run to the as-of date. An external
     page (`privacy`) names the as-of month, not its day nor the day counted back from it."""
     days = int(run.definitions["process"]["followup_within_days"])
     cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
     if follow.empty:
         return ""
     last = follow.loc[follow["month"].idxmax()]
-    if grain == "month" and pd.Timestamp(last["month"]) + pd.offsets.MonthEnd(0) <= cutoff:
-        return ""  # (a quarter or a year shown ends with the report's last month)
+    if _period_last_day(last["month"], grain, end) <= cutoff:
+        return ""
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     if privacy is not None and privacy.external:
         return (f"Assessments in the last {days} days before the as-of date ({privacy.data_date(run.as_of)}) are not counted "
                 f"yet (their days to follow up have not passed): {shown} covers only the assessments before them.")
     return (f"Assessments after {cutoff:%Y-%m-%d} are not counted yet ({days} days to follow up have not passed by "
             f"{run.as_of:%Y-%m-%d}): {shown} covers only the assessments up to then.")
+
+
+def _period_last_day(first_month, grain: str, end=None) -> pd.Timestamp:
+    """The last day of the period starting `first_month` at `grain`, no later than the end of the
+    report's last month `end` (a year shown as '2026, Jan-Sep' ends in September)."""
+    first = pd.Timestamp(first_month)
+    ends = {"month": pd.offsets.MonthEnd(0), "quarter": pd.offsets.QuarterEnd(0), "year": pd.offsets.YearEnd(0)}
+    report_end = pd.Timestamp(str(end)[:7] + "-01") + pd.offsets.MonthEnd(0) if end is not None else pd.Timestamp.max
+    if grain not in ends:
+        return report_end  # a whole period, or calendar blocks: they run to the report's end
+    return min(first + ends[grain], report_end)
 
 
 def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m", privacy: Privacy | None = None) -> str:
