@@ -333,3 +333,17 @@ def test_the_trend_note_names_the_last_point_the_chart_shows():
     inside = trend.assign(pct_response_of_measured=[0.4, 0.35, 0.3])
     inside.attrs = {}
     assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy("internal"))
+
+
+def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():
+    """The per-staff chart drew seven care managers in a palette of six colours: BCM-001 and
+    BCM-007 were the same blue line. A group past the palette gets the colour again with another
+    dash (lines) or fill pattern (bars)."""
+    groups = [f"BCM-{n:03d}" for n in range(1, 8)]
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 7), "staff_id": groups, "share_supported_code": [0.8] * 7})
+    lines = charts.by_group(frame, "month", "staff_id", "share_supported_code", bars=False, title="Share")
+    assert len({(t.line.color, t.line.dash) for t in lines.data if t.meta != "hidden"}) == 7
+    bars = charts.by_group(frame, "month", "staff_id", "share_supported_code", stacked=True, title="Share")
+    assert len({(t.marker.color, t.marker.pattern.shape) for t in bars.data if t.meta != "hidden"}) == 7
+    first_six = charts.by_group(frame[:6], "month", "staff_id", "share_supported_code", bars=False, title="Share")
+    assert [t.line.color for t in first_six.data] == charts.PALETTE and {t.line.dash for t in first_six.data} == {"solid"}
