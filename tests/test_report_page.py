@@ -347,3 +347,17 @@ def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():
     assert len({(t.marker.color, t.marker.pattern.shape) for t in bars.data if t.meta != "hidden"}) == 7
     first_six = charts.by_group(frame[:6], "month", "staff_id", "share_supported_code", bars=False, title="Share")
     assert [t.line.color for t in first_six.data] == charts.PALETTE and {t.line.dash for t in first_six.data} == {"solid"}
+
+
+def test_the_part_of_the_program_banner_names_one_clinic_in_the_singular():
+    """The external outcomes page for one clinic said 'This page covers part of the program (clinics
+    Aspen Rural Health Clinic)': the clinics parameter is a list, the banner spoke of its one item
+    in the plural."""
+    from bcm_analytics.reports.privacy import filtered_page_caution
+
+    names = {"CL005": "Aspen Rural Health Clinic", "CL001": "Willow Creek Family Medicine"}
+    assert "(clinic Aspen Rural Health Clinic)" in filtered_page_caution({"clinics": ["CL005"]}, names)
+    assert "(clinics Aspen Rural Health Clinic, Willow Creek Family Medicine)" in filtered_page_caution(
+        {"clinics": ["CL005", "CL001"]}, names)
+    assert "(clinic Aspen Rural Health Clinic; payer Medicare)" in filtered_page_caution(
+        {"clinic": "CL005", "payer": "Medicare"}, names)
