@@ -294,3 +294,23 @@ def test_the_caseload_change_says_from_which_day(small_program):
     assert re.fullmatch(r"([+-][1-9][\d,]*|no change) since the end of May 2025", card.detail), card.detail
     assert formats.change_since_month_end(0, "2025-05") == "no change since the end of May 2025"
     assert formats.change_since_month_end(-1, "2025-05") == "-1 since the end of May 2025"
+
+
+def test_a_cohort_cut_by_the_period_says_which_months_it_holds(small_program):
+    """The internal page (Nov 2025 - Oct 2026) showed a cohort '2025-Q4' of 90 patients, the
+    external (whole quarters from Oct 2025) a '2025-Q4' of 146: the first held only the patients
+    enrolled in November and December. A cohort the period cuts is labelled with its months (and a
+    quarter is written as the page's other quarters are, '2025 Q4')."""
+    assert report.cohort_label("2025-Q4", "2025-11", "2026-10") == "2025 Q4 (Nov-Dec)"
+    assert report.cohort_label("2025-Q4", "2025-10", "2026-09") == "2025 Q4"
+    assert report.cohort_label("2026-Q4", "2025-11", "2026-10") == "2026 Q4 (Oct)"
+    assert report.cohort_label("2025", "2025-11", "2026-10") == "2025 (Nov-Dec)"
+    assert report.cohort_label("2025-11", "2025-11", "2026-10") == "2025-11"
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run = prepare(con)
+    cut = report.cohorts(run, "2025-02", "2025-12")
+    con.close()
+    assert cut["cohort"].iloc[0] == "2025 Q1 (Feb-Mar)", cut["cohort"].unique()
+    assert "2025 Q2" in set(cut["cohort"]) and not any("-Q" in c for c in cut["cohort"])

@@ -326,12 +326,35 @@ def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Pr
 
 
 def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
-    """Cohort curves (response/remission by months since enrolment), protected across cohorts."""
+    """Cohort curves (response/remission by months since enrolment), protected across cohorts; a
+    cohort the period cuts is labelled with the months it holds (cohort_label)."""
     frame = cl.cohort_curves(run, start_month, end_month)
+    period = run.period(start_month, end_month)
+    frame["cohort"] = [cohort_label(c, period["start_month"], period["end_month"]) for c in frame["cohort"]]
     for rate, (num, den) in COHORT_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     counts = ["patients", "measured", "responders", "remitters"]
     return _privacy(run, privacy).protect(frame, counts, ["cohort"], rates=COHORT_RATES)
+
+
+def cohort_label(cohort: str, start_month, end_month) -> str:
+    """An enrolment cohort's label as the page writes periods ('2025-Q4' of the store reads
+    '2025 Q4', as the quarters of its flows do; '2025', '2025-11' stay), with the months it holds
+    where the report's period cuts it: a period from November made '2025-Q4' the November and
+    December enrolments alone, beside a '2025-Q4' of the whole quarter on the external page."""
+    if "-Q" in cohort:
+        first = pd.Period(cohort.replace("-", ""), "Q").asfreq("M", "start")
+        months, label = pd.period_range(first, periods=3, freq="M"), cohort.replace("-Q", " Q")
+    elif len(cohort) == 4:
+        months, label = pd.period_range(f"{cohort}-01", periods=12, freq="M"), cohort
+    else:
+        return cohort
+    lo, hi = pd.Period(str(start_month)[:7], "M"), pd.Period(str(end_month)[:7], "M")
+    held = [m for m in months if lo <= m <= hi]
+    if len(held) == len(months) or not held:
+        return label
+    span = f"{held[0]:%b}" if len(held) == 1 else f"{held[0]:%b}-{held[-1]:%b}"
+    return f"{label} ({span})"
 
 
 def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
