@@ -176,6 +176,33 @@ def test_the_follow_up_note_says_the_last_month_is_not_complete():
     assert "Nov 2025 - Oct 2026 covers only" in co.follow_up_note(run, rolled, "period")
 
 
+def test_the_follow_up_note_is_not_said_of_a_quarter_whose_four_weeks_have_passed():
+    """An external page (whole quarters to Sep 2026, as of Oct 31) said 'Assessments in the last 28
+    days before the as-of date (Oct 2026) are not counted yet: 2026 Q3 covers only the assessments
+    before them', yet the last of Q3's assessments (Sep 30) had its 28 days by Oct 28: Q3 is whole."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"process": {"followup_within_days": 28}})
+    quarters = pd.DataFrame({"month": pd.to_datetime(["2026-04-01", "2026-07-01"]), "period": ["2026 Q2", "2026 Q3"]})
+    assert co.follow_up_note(run, quarters, "quarter", Privacy("external"), end="2026-09") == ""
+    assert co.follow_up_note(run, quarters, "quarter", end="2026-09") == ""
+    years = pd.DataFrame({"month": pd.to_datetime(["2025-10-01", "2026-01-01"]), "period": ["2025, Oct-Dec", "2026, Jan-Sep"]})
+    assert co.follow_up_note(run, years, "year", Privacy("external"), end="2026-09") == ""
+    mid_october = SimpleNamespace(as_of=dt.date(2026, 10, 15), definitions=run.definitions)
+    assert "2026 Q3 covers only the assessments before them" in co.follow_up_note(mid_october, quarters, "quarter",
+                                                                                  Privacy("external"), end="2026-09")
+    whole = pd.DataFrame({"month": pd.to_datetime(["2025-10-01"]), "period": ["Oct 2025 - Sep 2026"]})
+    assert co.follow_up_note(run, whole, "period", Privacy("external"), end="2026-09") == ""
+    assert "Oct 2025 - Oct 2026 covers only" in co.follow_up_note(run, whole.assign(period="Oct 2025 - Oct 2026"), "period",
+                                                                  end="2026-10")
+
+
 def test_follow_up_and_case_review_boundaries_in_days(load_rows, store):
     """Assessed Jan 6: a contact on day 28 (Feb 3) is within 4 weeks, day 29 (Feb 4) is not.
     As of Apr 30, not improving (baseline 20, no score since): a psychiatric case review on

@@ -278,3 +278,39 @@ def test_the_caseload_of_a_month_not_over_is_dated_by_the_as_of_day(small_progra
     assert labels["mid"][0][0] == "active caseload, on 2025-06-15" and labels["mid"][-1][1].endswith("on 2025-06-15")
     assert labels["whole"][0][0] == "active caseload, end of Jun 2025" and labels["whole"][-1][1].endswith("end of Jun 2025")
     assert report.month_end_words(mid, pd.Timestamp("2025-05-01")) == "end of May 2025"
+
+
+def test_the_caseload_change_says_from_which_day(small_program):
+    """Beside 'active caseload, on 2025-06-15' the change read '+0 since May 2025': since May 1 or
+    since the end of May? It is the caseload at the end of May, as the card beside it says."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run = prepare(con, "2025-06-15")
+    stocks, _, _ = report.stocks_and_flows(run, "2025-01", "2025-06")
+    card = report.headlines(run, stocks, report.headline(run, "2025-01", "2025-06"))[0]
+    con.close()
+    assert card.label == "active caseload, on 2025-06-15"
+    assert re.fullmatch(r"([+-][1-9][\d,]*|no change) since the end of May 2025", card.detail), card.detail
+    assert formats.change_since_month_end(0, "2025-05") == "no change since the end of May 2025"
+    assert formats.change_since_month_end(-1, "2025-05") == "-1 since the end of May 2025"
+
+
+def test_a_cohort_cut_by_the_period_says_which_months_it_holds(small_program):
+    """The internal page (Nov 2025 - Oct 2026) showed a cohort '2025-Q4' of 90 patients, the
+    external (whole quarters from Oct 2025) a '2025-Q4' of 146: the first held only the patients
+    enrolled in November and December. A cohort the period cuts is labelled with its months (and a
+    quarter is written as the page's other quarters are, '2025 Q4')."""
+    assert report.cohort_label("2025-Q4", "2025-11", "2026-10") == "2025 Q4 (Nov-Dec)"
+    assert report.cohort_label("2025-Q4", "2025-10", "2026-09") == "2025 Q4"
+    assert report.cohort_label("2026-Q4", "2025-11", "2026-10") == "2026 Q4 (Oct)"
+    assert report.cohort_label("2025", "2025-11", "2026-10") == "2025 (Nov-Dec)"
+    assert report.cohort_label("2025-11", "2025-11", "2026-10") == "2025-11"
+    from bcm_analytics.warehouse import connect
+
+    con = connect(small_program, read_only=True)
+    run = prepare(con)
+    cut = report.cohorts(run, "2025-02", "2025-12")
+    con.close()
+    assert cut["cohort"].iloc[0] == "2025 Q1 (Feb-Mar)", cut["cohort"].unique()
+    assert "2025 Q2" in set(cut["cohort"]) and not any("-Q" in c for c in cut["cohort"])

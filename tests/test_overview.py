@@ -142,3 +142,17 @@ def test_the_minutes_logged_are_said_to_be_everyone_s_as_they_are(store, load_ro
     assert got.minutes_logged.tolist() == [70], "the consultant's minutes are in the total"
     meaning = dict(glossary.overview_terms())["minutes logged"]
     assert "care-manager" not in meaning and "every role" in meaning
+
+
+def test_the_caseload_change_says_from_which_day():
+    """The card 'active caseload, end of Oct 2026' said '+6 since Sep 2026': the change is from the
+    caseload at the end of September, not from its first day."""
+    months = pd.to_datetime(["2026-09-01", "2026-10-01"])
+    stocks = pd.DataFrame({"month": months, "clinic_id": ["All", "All"], "active_caseload": [584, 590]})
+    stocks.attrs["suppressed"] = {}
+    total = pd.DataFrame({"clinic_id": ["All"], "new_enrolments": [40], "discharges": [34]})
+    total.attrs["suppressed"] = {}
+    time = pd.DataFrame({"month": months, "clinic_id": ["All", "All"], "minutes_per_patient": [52.0, 52.8]})
+    time.attrs["suppressed"] = {}
+    card = po.headlines(stocks, {"total": total}, time)[0]
+    assert (card.label, card.value, card.detail) == ("active caseload, end of Oct 2026", 590, "+6 since the end of Sep 2026")

@@ -332,3 +332,17 @@ def test_billed_dollars_say_how_many_billed_lines_have_no_charge_amount(program,
     assert out.exit_code == 0, out.output
     assert ("warning: 1 billed claim line(s) have no charge amount in the claims export: billed dollars leave such lines out"
             in out.output)
+
+
+def test_the_near_threshold_caption_names_a_day_outside_too():
+    """The external page captioned the near-threshold table 'As of Sep 2026 (the last day with
+    logged time)': a month where the brackets promise a day. Outside, the day is not given (one
+    patient's date of care): the caption says which day it is, and its month."""
+    from datetime import date
+
+    day = date(2026, 9, 30)
+    assert br.near_caption(day, "the last day with logged time", Privacy("internal")) == (
+        "As of 2026-09-30 (the last day with logged time)")
+    assert br.near_caption(day, "the last day with logged time", Privacy("external")) == (
+        "As of the last day with logged time, in Sep 2026")
+    assert br.near_caption(day, "the as-of parameter", Privacy("external")) == "As of the as-of date, in Sep 2026"

@@ -311,3 +311,53 @@ def test_an_external_page_names_the_definitions_by_version_never_by_a_path_on_th
     inside = dict(glossary.outcome_terms(defs))["definitions"]
     assert outside == f"version {version}" and "jsmith" not in outside
     assert "jsmith" in inside and "definitions.yaml" in inside, "staff keep the files, to find them again"
+
+
+def test_the_trend_note_names_the_last_point_the_chart_shows():
+    """An external trend by baseline quarter said 'Last shown: 2025 Q4.' under a chart whose 2025 Q4
+    response and remission were both suppressed (drawn as x marks): the last point shown was 2025 Q3."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}}})
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-04-01", "2025-07-01", "2025-10-01"]),
+                          "period": ["2025 Q2", "2025 Q3", "2025 Q4"],
+                          "pct_response_of_measured": [0.4, 0.35, None], "pct_remission_of_measured": [None, 0.2, None]})
+    trend.attrs["suppressed"] = {"pct_response_of_measured": frozenset({2}), "pct_remission_of_measured": frozenset({0, 2})}
+    note = co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    assert "Last shown: 2025 Q3." in note and "2025 Q4" not in note
+    trend.attrs["suppressed"]["pct_remission_of_measured"] = frozenset({0, 1, 2})  # Q3's response still shows
+    assert "Last shown: 2025 Q3." in co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    inside = trend.assign(pct_response_of_measured=[0.4, 0.35, 0.3])
+    inside.attrs = {}
+    assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy("internal"))
+
+
+def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():
+    """The per-staff chart drew seven care managers in a palette of six colours: BCM-001 and
+    BCM-007 were the same blue line. A group past the palette gets the colour again with another
+    dash (lines) or fill pattern (bars)."""
+    groups = [f"BCM-{n:03d}" for n in range(1, 8)]
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 7), "staff_id": groups, "share_supported_code": [0.8] * 7})
+    lines = charts.by_group(frame, "month", "staff_id", "share_supported_code", bars=False, title="Share")
+    assert len({(t.line.color, t.line.dash) for t in lines.data if t.meta != "hidden"}) == 7
+    bars = charts.by_group(frame, "month", "staff_id", "share_supported_code", stacked=True, title="Share")
+    assert len({(t.marker.color, t.marker.pattern.shape) for t in bars.data if t.meta != "hidden"}) == 7
+    first_six = charts.by_group(frame[:6], "month", "staff_id", "share_supported_code", bars=False, title="Share")
+    assert [t.line.color for t in first_six.data] == charts.PALETTE and {t.line.dash for t in first_six.data} == {"solid"}
+
+
+def test_the_part_of_the_program_banner_names_one_clinic_in_the_singular():
+    """The external outcomes page for one clinic said 'This page covers part of the program (clinics
+    Aspen Rural Health Clinic)': the clinics parameter is a list, the banner spoke of its one item
+    in the plural."""
+    from bcm_analytics.reports.privacy import filtered_page_caution
+
+    names = {"CL005": "Aspen Rural Health Clinic", "CL001": "Willow Creek Family Medicine"}
+    assert "(clinic Aspen Rural Health Clinic)" in filtered_page_caution({"clinics": ["CL005"]}, names)
+    assert "(clinics Aspen Rural Health Clinic, Willow Creek Family Medicine)" in filtered_page_caution(
+        {"clinics": ["CL005", "CL001"]}, names)
+    assert "(clinic Aspen Rural Health Clinic; payer Medicare)" in filtered_page_caution(
+        {"clinic": "CL005", "payer": "Medicare"}, names)

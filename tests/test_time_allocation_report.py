@@ -322,3 +322,39 @@ def test_the_page_says_whose_minutes_its_totals_hold(alloc):
     assert "by staff member and month" in inside and "staff member" not in outside, "no per-staff detail outside"
     only = dataclasses.replace(alloc, rows=alloc.rows[alloc.rows.staff_role == "bhcm"])
     assert "(here: care managers)" in ta.purpose(only, Privacy("internal"))
+
+
+def test_the_per_staff_section_is_headed_by_what_it_holds():
+    """The section holding the per-staff tables (care managers, psychiatric consultants, treating
+    practitioners) was headed 'By care manager', and outside readers were told 'Per care-manager
+    detail is in the internal version only': the heading and the note say staff member."""
+    import nbformat
+
+    from bcm_analytics.reports.runner import NOTEBOOKS_DIR
+
+    notebook = nbformat.read(str(NOTEBOOKS_DIR / "time_allocation.ipynb"), as_version=4)
+    heading = None
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            heading = cell.source.splitlines()[0]
+        if cell.cell_type == "code" and "ta.staff_months(" in cell.source:
+            break
+    assert heading == "## By staff member"
+    assert ta.STAFF_NOTE.startswith("Per staff-member detail") and "care manager" not in ta.STAFF_NOTE
+
+
+def test_a_period_with_no_time_logged_is_said_in_words(program):
+    """An external page widened to whole quarters showed 'Jan 2025 | 0 | 0 | 0 | 0 | 0 | –' (the
+    program logged its first minute in March) as a row, and an empty slot in the chart, with nothing
+    to tell a board a month with nothing logged from missing data. The zeros stay (0 is shown, never
+    suppressed; the periods add up to All), and a note under the table names the months."""
+    alloc = ta.Allocation.load(program, "2025-01", "2025-03")
+    for audience in ("internal", "external"):
+        _, months = ta.months(alloc, Privacy(audience))
+        assert months.loc[months.period != TOTAL, "logged_minutes"].tolist() == [0, 0, LOGGED], audience
+        assert ta.no_time_note(months) == "No time was logged in Jan 2025 - Feb 2025: their rows read 0 and their share –."
+    _, march = ta.months(ta.Allocation.load(program, "2025-03", "2025-03"), Privacy("internal"))
+    assert ta.no_time_note(march) == ""
+    one = pd.DataFrame({"period": ["2025 Q1", "2025 Q2", "2025 Q3", TOTAL], "logged_minutes": [0.0, 30.0, 0.0, 30.0]})
+    assert ta.no_time_note(one) == "No time was logged in 2025 Q1 and 2025 Q3: their rows read 0 and their share –."
+    assert ta.no_time_note(one.iloc[[0, 1, 3]]) == "No time was logged in 2025 Q1: its row reads 0 and its share –."

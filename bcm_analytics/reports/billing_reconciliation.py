@@ -407,6 +407,16 @@ def near_threshold_day(con, as_of: str | None, end: date) -> tuple[date, str]:
     return (last or end), "the last day with logged time"
 
 
+def near_caption(day: date, why: str, privacy: Privacy) -> str:
+    """The near-threshold table's caption: the day and why it is that day. Outside, the day is
+    given by its month (privacy.data_date): 'As of Sep 2026 (the last day with logged time)' read
+    as a month where the brackets promise a day, so the caption names the day in words."""
+    if not privacy.external:
+        return f"As of {privacy.data_date(day)} ({why})"
+    which = "the as-of date" if why == "the as-of parameter" else why
+    return f"As of {which}, in {privacy.data_date(day)}"
+
+
 def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = 10) -> pd.DataFrame:
     """Patients within `margin` minutes of their next code on `day`, by that next code, with the total."""
     near = narrow(near_threshold(con, day, margin=margin, rules=rules), clinic, payer)

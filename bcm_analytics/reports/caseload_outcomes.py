@@ -48,6 +48,8 @@ FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
                 "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
 ALL_MODES = "all modes"
+# The rates a trend chart draws (outcome_figures.outcome_trend): what its note calls shown
+TREND_RATES = ["pct_response_of_measured", "pct_remission_of_measured"]
 WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
 
 
@@ -324,12 +326,35 @@ def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Pr
 
 
 def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
-    """Cohort curves (response/remission by months since enrolment), protected across cohorts."""
+    """Cohort curves (response/remission by months since enrolment), protected across cohorts; a
+    cohort the period cuts is labelled with the months it holds (cohort_label)."""
     frame = cl.cohort_curves(run, start_month, end_month)
+    period = run.period(start_month, end_month)
+    frame["cohort"] = [cohort_label(c, period["start_month"], period["end_month"]) for c in frame["cohort"]]
     for rate, (num, den) in COHORT_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     counts = ["patients", "measured", "responders", "remitters"]
     return _privacy(run, privacy).protect(frame, counts, ["cohort"], rates=COHORT_RATES)
+
+
+def cohort_label(cohort: str, start_month, end_month) -> str:
+    """An enrolment cohort's label as the page writes periods ('2025-Q4' of the store reads
+    '2025 Q4', as the quarters of its flows do; '2025', '2025-11' stay), with the months it holds
+    where the report's period cuts it: a period from November made '2025-Q4' the November and
+    December enrolments alone, beside a '2025-Q4' of the whole quarter on the external page."""
+    if "-Q" in cohort:
+        first = pd.Period(cohort.replace("-", ""), "Q").asfreq("M", "start")
+        months, label = pd.period_range(first, periods=3, freq="M"), cohort.replace("-Q", " Q")
+    elif len(cohort) == 4:
+        months, label = pd.period_range(f"{cohort}-01", periods=12, freq="M"), cohort
+    else:
+        return cohort
+    lo, hi = pd.Period(str(start_month)[:7], "M"), pd.Period(str(end_month)[:7], "M")
+    held = [m for m in months if lo <= m <= hi]
+    if len(held) == len(months) or not held:
+        return label
+    span = f"{held[0]:%b}" if len(held) == 1 else f"{held[0]:%b}-{held[-1]:%b}"
+    return f"{label} ({span})"
 
 
 def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
@@ -366,7 +391,7 @@ def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> 
         detail = ""
         if before is not None and program.index[-2] not in hidden.get("active", ()):
             diff = int(last["active"]) - int(before["active"])
-            detail = f"{diff:+,} since {formats.month(before['month'])}"
+            detail = formats.change_since_month_end(diff, before["month"])
         out.append(Headline(f"active caseload, {when}", int(last["active"]), "count", detail))
     out += _outcome_cards(run, measures)
     for col, what in (("pct_contacted", "contacted in the last 30 days"), ("pct_scored", "scored in the last 30 days")):
@@ -440,18 +465,21 @@ def named_strata(strata: pd.DataFrame, clinic_names: dict) -> pd.DataFrame:
     return out
 
 
-def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: Privacy | None = None) -> str:
+def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: Privacy | None = None, end=None) -> str:
     """Which initial assessments the follow-up rates cover: an assessment counts once its days to
     follow up have passed, so the last period holds only its earlier assessments (a rate over
-    1 of them read as 100% for the month). Empty when every shown period is complete. An external
+    1 of them read as 100% for the month). Empty when every shown period is complete: the last
+    period ends with its month, quarter or year, or with the report's last month `end` if sooner
+    (an external page's last whole quarter, Jul-Sep, is complete by Oct 31; the note said it was
+    not). Without `end`, a rolled-up whole period is taken to run to the as-of date. An external
     page (`privacy`) names the as-of month, not its day nor the day counted back from it."""
     days = int(run.definitions["process"]["followup_within_days"])
     cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
     if follow.empty:
         return ""
     last = follow.loc[follow["month"].idxmax()]
-    if grain == "month" and pd.Timestamp(last["month"]) + pd.offsets.MonthEnd(0) <= cutoff:
-        return ""  # (a quarter or a year shown ends with the report's last month)
+    if _period_last_day(last["month"], grain, end) <= cutoff:
+        return ""
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     if privacy is not None and privacy.external:
         return (f"Assessments in the last {days} days before the as-of date ({privacy.data_date(run.as_of)}) are not counted "
@@ -460,13 +488,39 @@ def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: P
             f"{run.as_of:%Y-%m-%d}): {shown} covers only the assessments up to then.")
 
 
+def _period_last_day(first_month, grain: str, end=None) -> pd.Timestamp:
+    """The last day of the period starting `first_month` at `grain`, no later than the end of the
+    report's last month `end` (a year shown as '2026, Jan-Sep' ends in September)."""
+    first = pd.Timestamp(first_month)
+    ends = {"month": pd.offsets.MonthEnd(0), "quarter": pd.offsets.QuarterEnd(0), "year": pd.offsets.YearEnd(0)}
+    report_end = pd.Timestamp(str(end)[:7] + "-01") + pd.offsets.MonthEnd(0) if end is not None else pd.Timestamp.max
+    if grain not in ends:
+        return report_end  # a whole period, or calendar blocks: they run to the report's end
+    return min(first + ends[grain], report_end)
+
+
 def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m", privacy: Privacy | None = None) -> str:
-    """Which baseline months the trend covers and why later ones are missing."""
+    """Which baseline months the trend covers and why later ones are missing. 'Last shown' names
+    the last point the chart draws: a last period whose rates are all suppressed is an x mark, not
+    a point shown (the note named it, under a chart that stopped a quarter earlier)."""
     w = run.definitions["windows"][window]
-    last = trend.loc[trend["month"].idxmax()]
-    shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     privacy = _privacy(run, privacy)
     whole = (" Whole calendar quarters only, as on every external page: a quarter with a month still open waits."
              if privacy.external else "")
+    drawn = _drawn_rows(trend, TREND_RATES)
+    last_shown = ""
+    if not drawn.empty:
+        last = drawn.loc[drawn["month"].idxmax()]
+        last_shown = " Last shown: " + (f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])) + "."
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
-            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable. Last shown: {shown}.{whole}")
+            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable.{last_shown}{whole}")
+
+
+def _drawn_rows(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """The rows of a protected frame with at least one of `cols` shown (neither suppressed nor missing)."""
+    hidden = frame.attrs.get("suppressed", {})
+    cols = [c for c in cols if c in frame.columns]
+    if not cols:
+        return frame
+    keep = [any(i not in hidden.get(c, ()) and pd.notna(row[c]) for c in cols) for i, row in frame.iterrows()]
+    return frame[keep]

@@ -30,6 +30,10 @@ CONFIG = {"displaylogo": False, "showSendToCloud": False, "responsive": True,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
 HIDDEN_MARKER = "suppressed"
 PALETTE = ["#2E6DB4", "#D9822B", "#3A9D5D", "#8E5EA2", "#C23B3B", "#6B7B8C"]
+# A chart with more groups than colours (seven care managers) draws the seventh in the first colour
+# again: its line dashed, its bar patterned, so that no two groups look alike
+DASHES = ["solid", "dash", "dot"]
+PATTERNS = ["", "/", "."]
 
 _figure_ids = itertools.count(1)
 _table_ids = itertools.count(1)
@@ -300,13 +304,17 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
     hidden = frame.attrs.get("suppressed", {}).get(y, ())
     fig = go.Figure()
     gaps = []
-    for value, rows in frame.groupby(group, sort=True):
+    for n, (value, rows) in enumerate(frame.groupby(group, sort=True)):
         label = str(names.get(value, value))
         ys = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[y])]
         xs = _x_values(rows[x])
         common = dict(x=xs, y=ys, name=label, meta=formats.kind(y),
                       hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
-        fig.add_bar(**common) if bars else fig.add_scatter(mode="lines+markers", **common)
+        color, lap = PALETTE[n % len(PALETTE)], n // len(PALETTE)
+        if bars:
+            fig.add_bar(marker=dict(color=color, pattern=dict(shape=PATTERNS[lap % len(PATTERNS)])), **common)
+        else:
+            fig.add_scatter(mode="lines+markers", line=dict(color=color, dash=DASHES[lap % len(DASHES)]), **common)
         gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
     hidden_marker(fig, [g[0] for g in gaps], [g[1] for g in gaps])
     fig.update_layout(title=title, barmode="stack" if stacked else "group")

@@ -209,6 +209,13 @@ def month(value) -> str:
     return pd.Timestamp(value).strftime("%b %Y")
 
 
+def change_since_month_end(change: int, before) -> str:
+    """A caseload card's change from the end of the month before: '+6 since the end of Sep 2026'
+    ('+6 since Sep 2026' read as from its first day; '+0' as a sign without a change)."""
+    since = f"since the end of {month(before)}"
+    return f"no change {since}" if change == 0 else f"{change:+,} {since}"
+
+
 def is_numeric_kind(kind_: str) -> bool:
     return kind_ in ("count", "rate", "dollars", "decimal", "number")
 

@@ -306,7 +306,7 @@ def filtered_page_caution(parameters: dict | None, clinic_names: dict | None = N
     value of the filter at once; until then the page says so, and `bcm report` too."""
     names = clinic_names or {}
     named = {"clinic": lambda c: names.get(c, c), "clinics": lambda cs: [names.get(c, c) for c in cs]}
-    chosen = [f"{word} {parameter_text(named.get(key, lambda x: x)(v))}"
+    chosen = [f"{_singular(word, v)} {parameter_text(named.get(key, lambda x: x)(v))}"
               for key, word in FILTERS.items() if (v := (parameters or {}).get(key)) not in (None, "", [])]
     if not chosen:
         return ""
@@ -314,6 +314,12 @@ def filtered_page_caution(parameters: dict | None, clinic_names: dict | None = N
             "alone: taken from the program's external page, or added to pages for the other parts, its figures "
             "can leave a count of 1-10 for the rest. Give it only to readers who get no other external page "
             "of this program, or share the program's page instead: its breakdowns by clinic or payer are protected together.")
+
+
+def _singular(word: str, value) -> str:
+    """A list parameter's word for one item: 'clinic Aspen', not 'clinics Aspen'."""
+    one = not isinstance(value, (list, tuple)) or len(value) == 1
+    return word.removesuffix("s") if one and word.endswith("s") else word
 
 
 # --- periods and flows that line up across pages ---------------------------------------------

@@ -204,7 +204,7 @@ def headlines(stocks: pd.DataFrame, flow_tables: dict, time_frame: pd.DataFrame)
         detail = ""
         if len(caseload_rows) > 1 and caseload_rows.index[-2] not in hidden:
             before = caseload_rows.iloc[-2]
-            detail = f"{int(last['active_caseload']) - int(before['active_caseload']):+,} since {formats.month(before['month'])}"
+            detail = formats.change_since_month_end(int(last["active_caseload"]) - int(before["active_caseload"]), before["month"])
         out.append(Headline(f"active caseload, end of {month}", int(last["active_caseload"]), "count", detail))
     total = flow_tables["total"]
     for col in FLOWS:

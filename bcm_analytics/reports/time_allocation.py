@@ -15,7 +15,7 @@ once and sharing nothing but the period's grand totals (logged minutes, patient-
                 bill more, and the dollars at the fee schedule
   thresholds    patient-months per base code they reach: mean countable minutes, how far past the
                 code's threshold, the share just past it
-  per staff     per care manager and month, by activity category and by contact mode: internal
+  per staff     per staff member (every role) and month, by activity category and by contact mode: internal
                 only (see STAFF_NOTE)
 
 Minutes are hidden with the patient-months they are over (like dollars in the reconciliation
@@ -58,9 +58,9 @@ MONTH_MINUTES = ["logged_minutes", "counted_minutes", "supported_code", "below_t
 # review, a treating practitioner's separately billed psychotherapy), not the care managers' alone
 TITLE = "Where the care team's time goes"
 JUST_PAST = 5  # minutes past a code's threshold that count as "just past" it
-STAFF_NOTE = ("Per care-manager detail is in the internal version only: it describes the work of named staff "
-              "members (a matter for the program, not for outside readers), and one care manager's caseload in a "
-              "month is often small enough to point to patients.")
+STAFF_NOTE = ("Per staff-member detail is in the internal version only: it describes the work of named staff "
+              "members (a matter for the program, not for outside readers), and one staff member's patients in a "
+              "month are often few enough to point to them.")
 
 
 @dataclass
@@ -129,6 +129,28 @@ def months(alloc: Allocation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
         hide = {c: ["patient_months_with_time"] for c in [*MONTH_MINUTES, "share_supported_code"]}
         return protect_periods(privacy, frame, ["patient_months_with_time"], hide_with=hide)
     return privacy.roll_up(build, ["logged_minutes"])
+
+
+def no_time_note(month_table: pd.DataFrame) -> str:
+    """The periods of the month table in which no minute was logged, in words: an external page
+    widened to whole quarters starts with months before the program's first minute, whose row of
+    zeros (and empty slot in the chart) a board could take for data missing. The zeros stay: 0 is
+    shown, never suppressed, and the periods add up to All. Runs of periods read 'Jan - Feb'."""
+    rows = month_table[month_table["period"] != TOTAL].reset_index(drop=True)
+    empty = rows.index[rows["logged_minutes"].eq(0)].tolist()  # a hidden cell (NA) is not 0
+    if not empty:
+        return ""
+    runs: list[list[int]] = []
+    for i in empty:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    names = [rows.at[r[0], "period"] if len(r) == 1 else f"{rows.at[r[0], 'period']} - {rows.at[r[-1], 'period']}"
+             for r in runs]
+    where = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    row = "its row reads 0 and its share" if len(empty) == 1 else "their rows read 0 and their share"
+    return f"No time was logged in {where}: {row} {formats.NO_BASE}."
 
 
 # --- by outcome, activity category, contact mode --------------------------------------------
@@ -307,11 +329,11 @@ def _minutes_range(limits: pd.DataFrame, code: str) -> str:
     return f"{lo} minutes" if lo == hi else f"{lo}-{hi} minutes"
 
 
-# --- per care manager (internal only) -------------------------------------------------------
+# --- per staff member (internal only) -------------------------------------------------------
 
 
 def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
-    """Per care manager (staff member) and month: patients, logged and counted minutes, each
+    """Per staff member (of every role that logs time) and month: patients, logged and counted minutes, each
     outcome's minutes, and the share of the logged minutes that supported a billable code."""
     _internal_only(privacy)
     rows = alloc.rows
@@ -368,7 +390,7 @@ def staff_period(alloc: Allocation, privacy: Privacy, dim: str) -> pd.DataFrame:
 
 def _internal_only(privacy: Privacy) -> None:
     if privacy.external:
-        raise ValueError("per care-manager detail is for the internal version only: " + STAFF_NOTE)
+        raise ValueError("per staff-member detail is for the internal version only: " + STAFF_NOTE)
 
 
 # --- headline -------------------------------------------------------------------------------
@@ -478,7 +500,7 @@ def workbook(con, report: Report, path: str | Path, *, share: bool = False) -> P
     same rows and numbers as the page for the same parameters and audience (the same functions
     build them), with `suppressed` naming the cells hidden in each row of an external workbook
     (empty there, as a missing number is: '*' and '-' on the page). 'about' says what it is of.
-    Per care-manager sheets in the internal workbook only, as on the page. Private (0600) unless
+    Per staff-member sheets in the internal workbook only, as on the page. Private (0600) unless
     `share` and the audience is external."""
     from bcm_analytics import private_files
 
