@@ -257,3 +257,18 @@ def test_a_profile_load_records_the_encoding_of_the_file_it_read(store, tmp_path
     list(load_export(store, map_export(load(lakeside / "lakeside.yaml"), [lakeside / "roster.csv", tmp_path / "visits.csv"])))
     assert store.execute("SELECT regexp_replace(source_file, '^.*/', ''), encoding FROM meta.load_log ORDER BY load_id").fetchall() == [
         ("roster.csv", "utf-8"), ("visits.csv", "cp1252")]
+
+
+def test_a_note_with_a_line_break_inside_quotes_loads_through_a_profile_with_its_lines(store, tmp_path):
+    """A registry's PHQ export with a multi-line note (quoted, as Excel writes it) stopped the
+    load with 'unexpected error, a bug in bcm': DuckDB's parallel CSV reader refuses quoted line
+    breaks together with the padding of short lines. The file loads; the record after the note
+    keeps the line it starts on."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(
+        "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+        '1001,A-100,06/01/2025,45,Intake,jdoe,LCSW,"first visit\nwill call back"\n'
+        "1002,A-100,13/01/2025,twenty,Phone f/u,jdoe,LCSW\n")
+    results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+    assert counts(results[("visits.csv", "time_logs")]) == (2, 1, 1, 0)
+    assert [(line, status) for _, _, line, status, _ in quarantine(store)] == [(4, "open")]
