@@ -165,6 +165,20 @@ def test_without_a_sheet_named_the_first_visible_one_is_read(tmp_path):
     assert read_sheet(path, "Lookup").name == "Lookup", "a hidden sheet is still read when named"
 
 
+
+def test_without_a_sheet_named_an_empty_sheet_in_front_of_the_data_is_passed_over(tmp_path):
+    """A registry's workbook saved by Excel with an empty 'Sheet1' (or an instructions tab with
+    nothing in it) before the data: the load and the draft refused the whole workbook ('sheet
+    'Sheet1' is empty'). An empty sheet holds no records, so the first sheet with a cell filled is
+    read; one named is still read, and refused, as it is."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Sheet1": [], "Data": LOG})
+    assert read_sheet(path).name == "Data"
+    with pytest.raises(FileRefused, match="sheet 'Sheet1' is empty; expected a header row"):
+        read_sheet(path, "Sheet1")
+    with pytest.raises(FileRefused, match="sheet 'Sheet1' is empty; expected a header row"):
+        read_sheet(workbook(tmp_path / "empty.xlsx", {"Sheet1": [], "Sheet2": []}))
+
+
 ERRORS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 
 

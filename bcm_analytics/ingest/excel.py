@@ -132,17 +132,22 @@ def _unreadable(path: Path, error: Exception) -> str:
 
 
 def _first_visible(path: Path, book, names: list[str]) -> str | None:
-    """The sheet Excel opens on when none is named: the first one not hidden (an export's lookup
-    sheet is often hidden in front of the data). Telling costs a read of each sheet up to it,
-    which fails on a cell the reader cannot read at all (#SPILL!)."""
+    """The sheet to read when none is named: the first one not hidden (an export's lookup sheet
+    is often hidden in front of the data) and not empty (Excel's blank 'Sheet1' left in front of
+    the data holds no records); when every visible sheet is empty, the first of them, which is
+    refused as empty. Telling costs a read of each sheet up to it, which fails on a cell the
+    reader cannot read at all (#SPILL!)."""
+    visible_names = []
     for name in names:
         try:
             visible = book.load_sheet(name, n_rows=0).visible
         except Exception as e:  # fastexcel's own error types
             raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
         if visible == "visible":
-            return name
-    return names[0] if names else None
+            if first_used_row(path, name) is not None:
+                return name
+            visible_names.append(name)
+    return (visible_names or names or [None])[0]
 
 
 def _repeated_name(book, name: str, skip: int) -> str | None:
