@@ -253,6 +253,18 @@ def test_durations_in_the_accepted_forms_become_minutes(with_patient, tmp_path):
     assert [m[0] for m in minutes] == [90.0, 90.0, 45.0, 90.0, 45.0, 12.5]
 
 
+
+def test_hours_and_minutes_written_together_become_minutes(with_patient, tmp_path):
+    """A caseload tracker's Duration column writes '1h 5m' and '1 hr 10 min': set aside as 'not a
+    duration' although they read one way only. Minutes past 59 ('1h 75m') are still set aside."""
+    values = ["1h 5m", "1 hr 10 min", "1 hour 5 minutes", "2h05m", "1h 75m"]
+    text = LOGS + "".join(f"E{i},P1,bhcm,2025-02-03,{value},outreach\n" for i, value in enumerate(values))
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    minutes = with_patient.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY entry_id").fetchall()
+    assert minutes == [("E0", 65.0), ("E1", 70.0), ("E2", 65.0), ("E3", 125.0)]
+    assert [(line, reason) for line, _, reason in quarantined(with_patient, result.load_id)] == [
+        (6, "minutes '1h 75m' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h")]
+
 @pytest.mark.parametrize(
     "value, reason",
     [

@@ -168,7 +168,8 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
       THEN try_cast(replace(regexp_replace(s, '[$€£.+\s]', '', 'g'), ',', '.') AS DOUBLE)
   END;
 
--- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min' or '1.5 h'. H:MM is
+-- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min', '1.5 h' or '1h 5m' (whole hours, then
+-- minutes 0-59: a registry writes an entry so; '1h 75m' is set aside). H:MM is
 -- read only under 4 hours: 20:00 is as likely 20 minutes written MM:SS as 20 hours, and a care
 -- manager's single entry of 4 hours or more is not the likely reading of either.
 CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
@@ -182,6 +183,8 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
       bcm_parse_number(regexp_extract(s, '^[0-9]+([.,][0-9]+)?'), comma)
     WHEN regexp_full_match(lower(s), '[0-9]+([.,][0-9]+)?\s*(h|hr|hrs|hour|hours)') THEN
       60 * bcm_parse_number(regexp_extract(s, '^[0-9]+([.,][0-9]+)?'), comma)
+    WHEN regexp_full_match(lower(s), '[0-9]+\s*(h|hr|hrs|hour|hours)\s*[0-5]?[0-9]\s*(m|min|mins|minute|minutes)') THEN
+      60 * CAST(regexp_extract(s, '^[0-9]+') AS DOUBLE) + CAST(regexp_extract(s, '([0-9]+)\s*[A-Za-z]*$', 1) AS DOUBLE)
   END);
 
 -- Why a number could not be read, for the quarantine. `kind` is number, amount or duration.
