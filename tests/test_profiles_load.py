@@ -272,3 +272,20 @@ def test_a_note_with_a_line_break_inside_quotes_loads_through_a_profile_with_its
     results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
     assert counts(results[("visits.csv", "time_logs")]) == (2, 1, 1, 0)
     assert [(line, status) for _, _, line, status, _ in quarantine(store)] == [(4, "open")]
+
+
+def test_a_semicolon_export_with_decimal_commas_reads_them_through_a_profile_as_without_one(store, tmp_path):
+    """A European visit log (;-delimited, minutes 12,5) loads canonically, but through a profile
+    its 12,5 was set aside with a reason that contradicted the file: 'a decimal comma is read only
+    in a ;-delimited file whose column writes every decimal with one'. The profile load now knows
+    the file's delimiter, reads the comma as the canonical load does, and records it."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(
+        "Visit #;MRN;Visit Date;Mins;Visit Type;Clinician;Role;Note\n"
+        "1001;A-100;06/01/2025;12,5;Intake;jdoe;LCSW;\n"
+        "1002;A-100;13/01/2025;20;Phone f/u;jdoe;LCSW;\n")
+    results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+    assert counts(results[("visits.csv", "time_logs")]) == (2, 2, 0, 0)
+    assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("1001", 12.5), ("1002", 20.0)]
+    assert store.execute("SELECT read_options ->> 'decimal_comma' FROM meta.load_log WHERE table_name = 'time_logs'").fetchall() == [
+        ('["minutes"]',)]

@@ -61,6 +61,7 @@ class Read:
     kinds: dict[str, int] = field(default_factory=dict)  # fhir: resources by type
     sheet: str | None = None  # xlsx: the sheet read (the one named, else the first visible one)
     encoding: str | None = None  # csv, json: the file's text encoding (readers.scan), recorded in meta.load_log
+    delimiter: str | None = None  # csv: the field delimiter (a ;-delimited file may write decimal commas)
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -221,7 +222,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
             f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
             WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
         )
-    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding)
+    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding, delimiter=delimiter)
 
 
 def _csv_relation(reading: Path, delimiter: str, width: int, parallel: bool = True) -> str:
