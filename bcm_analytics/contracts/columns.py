@@ -19,7 +19,7 @@ TYPE_WORDS = {
 }
 FORMAT_WORDS = {
     "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
-    "amount": "an amount (1145.00, $1,145.00, 1,145.00)",
+    "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
 }
 # What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
 # workbook read by bcm: never an id, a name or a vocabulary word.

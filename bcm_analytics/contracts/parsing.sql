@@ -159,13 +159,22 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_integer(s, comma) AS
 
 -- Money: a currency symbol and thousands separators are allowed ($1,145.00 is 1145.00; with a
 -- decimal comma 1.145,00 is 1145.00), the groups of exactly three digits.
-CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_signed_amount(s, comma) AS
   CASE
     WHEN s IS NULL THEN NULL
     WHEN NOT comma AND regexp_full_match(s, '[+-]?\s*[$€£]?\s*[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?')
       THEN try_cast(regexp_replace(s, '[$€£,+\s]', '', 'g') AS DOUBLE)
     WHEN comma AND regexp_full_match(s, '[+-]?\s*[$€£]?\s*[+-]?([0-9]{1,3}([. ][0-9]{3})+|[0-9]+)(,[0-9]+)?')
       THEN try_cast(replace(regexp_replace(s, '[$€£.+\s]', '', 'g'), ',', '.') AS DOUBLE)
+  END;
+
+-- Accounting format (Excel's, and a remittance's): parentheses around an amount are its minus sign,
+-- ($153.19) and $(153.19) are -153.19; a sign inside them as well, (-12.00), is not read.
+CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
+  CASE
+    WHEN s IS NOT NULL AND regexp_full_match(s, '[$€£]?\s*\(\s*[$€£]?\s*[0-9][0-9., ]*\)')
+      THEN -bcm_parse_signed_amount(trim(regexp_replace(s, '[()]', '', 'g')), comma)
+    ELSE bcm_parse_signed_amount(s, comma)
   END;
 
 -- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min', '1.5 h' or '1h 5m' (whole hours, then
