@@ -637,3 +637,13 @@ def test_an_export_without_its_header_row_is_refused_without_quoting_the_row(sto
     assert "holds values, not column names" in message and "header row" in message, message
     for value in ("0000042", "p0000042", "1434700732", "1950", "2025", "medicare"):
         assert value not in message.lower(), message
+
+
+def test_a_european_exports_totals_row_is_passed_over_as_an_english_one_is(with_patient, tmp_path):
+    """A ;-delimited export from a German or Dutch system ends 'Summe;;;;134;' or 'Gesamt' or
+    'Totaal': set aside as a row to fix ('patient_id is empty but required; ...'), which it never
+    is. The words that label a totals row in the export's language are passed over too."""
+    text = LOGS.replace(",", ";") + "E1;P1;bhcm;2025-02-10;30;outreach\n"
+    for word in ("Summe", "Gesamt:", "Totaal", "Totale", "Somme"):
+        result = load_file(with_patient, write(tmp_path / word.strip(":"), "time_logs.csv", text + f"{word};;;;134,5;\n"))
+        assert (result.rows_quarantined, result.rows_passed_over) == (1, 1), word

@@ -88,7 +88,9 @@ def reasons(alias: str = "") -> str:
 TOTALS_CHECK = "not a record: a totals row"
 EMPTY_CHECK = "not a record: an empty row"
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
-TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum)($|[^a-z0-9_-])"
+# The words are English and those of the European systems that write ;-delimited exports
+# (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
+TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
 TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
 
 
