@@ -179,6 +179,28 @@ def test_without_a_sheet_named_an_empty_sheet_in_front_of_the_data_is_passed_ove
         read_sheet(workbook(tmp_path / "empty.xlsx", {"Sheet1": [], "Sheet2": []}))
 
 
+
+def test_a_cell_merged_down_over_records_reads_as_its_value_in_each_of_them(tmp_path):
+    """A registry report merges a patient's MRN down over their visits: Excel shows CT-1 on rows
+    3-5, and the reader gave rows 4 and 5 no patient, set aside as 'patient_id is empty but
+    required' beside an MRN the steward can see. A cell merged down reads as its value in each
+    row it covers, also on a sheet whose columns start at C. A merge across columns is left as
+    Excel stores it (the value in its first cell): which column it belongs to is not known."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": [
+        ("C2", "entry_id"), ("D2", "patient_id"), ("E2", "note"),
+        ("C3", "E1"), ("D3", "CT-1"), ("C4", "E2"), ("C5", "E3"), ("C6", "E4"), ("D6", "CT-2"), ("D7", "CT-3"),
+        ("E3", "no show"),
+    ]})
+    wb = openpyxl.load_workbook(path)
+    wb["Log"].merge_cells("D3:D5")
+    wb["Log"].merge_cells("D6:E6")
+    wb.save(path)
+    rows = read_sheet(path).rows.to_pylist()
+    assert [(r["entry_id"], r["patient_id"], r["note"], r["_line"]) for r in rows] == [
+        ("E1", "CT-1", "no show", 3), ("E2", "CT-1", None, 4), ("E3", "CT-1", None, 5), ("E4", "CT-2", None, 6),
+        (None, "CT-3", None, 7)]
+
+
 ERRORS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 
 

@@ -94,7 +94,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     if repeated := _repeated_name(book, name, skip):
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
-    columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
+    columns = _fill_merged_down(path, name, [_as_text(table.column(i)) for i in range(table.num_columns)], header_row)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
     rows = rows.filter(_not_blank(rows, header))
@@ -226,6 +226,71 @@ def first_used_row(path: Path, sheet: str) -> int | None:
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, TypeError, ValueError) as e:
         raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
     return None
+
+
+MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int) -> list:
+    """The record columns with each cell merged down over several records (a registry report's
+    MRN over a patient's visits) read as its value in every row it covers, as Excel shows it: the
+    reader gives the covered rows nothing, and a row set aside as 'patient_id is empty' beside the
+    MRN a person sees cannot be acted on. A merge across columns is left alone: which column its
+    value belongs to is not known. `columns` start at the sheet's first used column."""
+    downs = [(col, top, bottom) for col, top, last_col, bottom in _merged_ranges(path, sheet)
+             if col == last_col and bottom > top > header_row]
+    if not downs:
+        return columns
+    first = _first_used_column(path, sheet)
+    if first is None:
+        return columns
+    for col, top, bottom in downs:
+        i, start = col - first, top - header_row - 1
+        if not 0 <= i < len(columns) or start >= len(columns[i]):
+            continue
+        values = columns[i].to_pylist()
+        for row in range(start + 1, min(bottom - header_row, len(values))):
+            values[row] = values[start]
+        columns[i] = pa.chunked_array([pa.array(values, pa.string())])
+    return columns
+
+
+def _merged_ranges(path: Path, sheet: str) -> set[tuple[int, int, int, int]]:
+    """(first column, first row, last column, last row) of each merged range of a sheet, 1-based,
+    found by a scan of the sheet's XML (the reader does not report them)."""
+    found, tail = set(), b""
+    with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            if b"mergeCell" in text:  # a plain search first: most sheets have none, and the pattern costs more
+                found |= {(_column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])) for m in MERGE_CELL.finditer(text)}
+            tail = text[-200:]
+    return found
+
+
+def _first_used_column(path: Path, sheet: str) -> int | None:
+    """The sheet column number (1-based) of the leftmost cell with a value: where the reader's
+    columns start. None when a cell with a value does not say where it is (a writer may leave
+    out a cell's reference): then the column of a merged range is not known either."""
+    first = None
+    with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
+        for _, element in ElementTree.iterparse(f, events=("end",)):
+            if element.tag == f"{MAIN}c" and (element.find(f"{MAIN}v") is not None or element.find(f"{MAIN}is") is not None):
+                letters = re.match(r"[A-Z]+", element.get("r", ""))
+                if not letters:
+                    return None
+                column = _column_number(letters[0].encode())
+                first = column if first is None else min(first, column)
+            elif element.tag == f"{MAIN}row":
+                element.clear()
+    return first
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.decode():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
