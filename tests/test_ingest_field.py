@@ -7,6 +7,7 @@ a reason naming the line; nothing is read wrong."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 
@@ -271,6 +272,32 @@ def test_slash_dates_stay_month_first_without_evidence_and_a_column_written_both
     assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(3, ["service_date readable as datetime"])]
 
 
+def test_a_semicolon_files_slash_dates_that_no_date_of_its_column_decides_are_set_aside(with_patient, tmp_path):
+    """A European system's ;-delimited export (Excel writes ; where the decimal mark is a comma,
+    in countries that write the day first) of the first days of October: 01/10/2026 and
+    02/10/2026 loaded as 10 January and 10 February, silently, because no date of the column
+    could only be read one way. Such a date is set aside saying both readings; 03/03/2026 reads
+    one way whichever comes first, and a column with 14/10/2026 decides as before."""
+    semi = LOGS.replace(",", ";")
+    text = semi + "E1;P1;bhcm;01/10/2026;20;outreach\nE2;P1;bhcm;02/10/2026 14:30;20;outreach\nE3;P1;bhcm;03/03/2026;20;outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert with_patient.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs").fetchall() == [
+        ("E3", dt.date(2026, 3, 3))]
+    assert quarantined(with_patient, result.load_id) == [
+        (2, ["service_date readable as datetime"],
+         "service_date '01/10/2026' is 1 October read day first, 10 January read month first: this ;-delimited file comes "
+         "from a system that may write the day first, and no date of the column can be read only one way; write the date "
+         "as 2026-10-01 (year-month-day), or load the file through a profile that sets date_formats"),
+        (3, ["service_date readable as datetime"],
+         "service_date '02/10/2026 14:30' is 2 October read day first, 10 February read month first: this ;-delimited file "
+         "comes from a system that may write the day first, and no date of the column can be read only one way; write the "
+         "date as 2026-10-02 (year-month-day), or load the file through a profile that sets date_formats")]
+    decided = semi + "E4;P1;bhcm;01/10/2026;20;outreach\nE5;P1;bhcm;14/10/2026;20;outreach\n"
+    load_file(with_patient, write(tmp_path, "time_logs_2.csv", decided))
+    got = with_patient.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs WHERE entry_id > 'E3' ORDER BY 1")
+    assert got.fetchall() == [("E4", dt.date(2026, 10, 1)), ("E5", dt.date(2026, 10, 14))]
+
+
 def test_a_waiting_row_is_read_day_first_as_its_file_was(store, tmp_path):
     text = LOGS + "E1,P1,bhcm,03/02/2025,20,outreach\nE2,P1,bhcm,14/02/2025,20,outreach\n"
     load_file(store, write(tmp_path, "time_logs.csv", text))  # P1 not loaded yet: both rows wait
@@ -398,7 +425,7 @@ def test_a_windows_1252_export_with_a_utf8_byte_order_mark_reads_as_windows_1252
     semicolon-separated time log with CRLF and a curly apostrophe, 0x92). The mark was taken for
     a UTF-8 line 1 and the file refused as 'mixing encodings', though nothing in it is UTF-8."""
     text = ("entry_id;patient_id;staff_id;staff_role;service_date;minutes;activity_type\r\n"
-            "E1;P1;Ann O\u2019Neil;bhcm;03/07/2025;1:30;outreach\r\nE2;P1;Ren\u00e9e;bhcm;2025-03-08;abc;outreach\r\n")
+            "E1;P1;Ann O\u2019Neil;bhcm;03/03/2025;1:30;outreach\r\nE2;P1;Ren\u00e9e;bhcm;2025-03-08;abc;outreach\r\n")
     path = tmp_path / "time_logs.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
     result = load_file(with_patient, path)

@@ -43,6 +43,8 @@ class TextOptions:
     year_pivot: the year 2-digit years are read against (a profile's two_digit_year_pivot), or NULL
     decimal_comma: a list of the columns written with a decimal comma (in a ;-delimited file)
     day_first: a list of the date columns whose slash dates put the day first (14/02/2025)
+    day_undecided: a list of the date columns (of a ;-delimited file) whose slash dates never say
+        which comes first: a date that reads two ways (01/10/2026) is read neither way
     labels: a JSON object naming the file's own column for each canonical column it calls otherwise
         ({"entry_id": "Encounter ID"}: a profile's source column, a header that is not bcm's name), or NULL;
         reasons name a column so: 'Encounter ID [entry_id] is empty but required'
@@ -51,6 +53,7 @@ class TextOptions:
     year_pivot: str = "CAST(NULL AS INTEGER)"
     decimal_comma: str = "CAST([] AS VARCHAR[])"
     day_first: str = "CAST([] AS VARCHAR[])"
+    day_undecided: str = "CAST([] AS VARCHAR[])"
     labels: str = "CAST(NULL AS JSON)"
 
     def comma(self, column: str) -> str:
@@ -59,7 +62,12 @@ class TextOptions:
     def date_text(self, column: str, src: str) -> str:
         """The text of a date column as the readers take it: a day-first column's slash dates
         turned month first (03/02/2025 -> 02/03/2025), the rest as written."""
-        return f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) ELSE {src} END"
+        return (f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) "
+                f"WHEN {self.undecided(column, src)} THEN NULL ELSE {src} END")
+
+    def undecided(self, column: str, src: str) -> str:
+        """SQL: the text `src` of `column` is a date read neither way (day_undecided)."""
+        return f"(list_contains({self.day_undecided}, {sql_text(column)}) AND bcm_two_way_date({src}))"
 
 
 def named(reason: str, columns, labels: str) -> str:
@@ -92,7 +100,8 @@ def problem(col: ColumnSpec, options: TextOptions) -> str:
     if col.time_of:
         return f"bcm_time_problem({sql_text(col.name)}, {raw})"
     if col.type in ("date", "datetime"):
-        return f"bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot})"
+        return (f"CASE WHEN {options.undecided(col.name, raw)} THEN bcm_two_way_date_problem({sql_text(col.name)}, {raw}) "
+                f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}) END")
     return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)})"
 
 

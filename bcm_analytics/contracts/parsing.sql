@@ -59,6 +59,24 @@ CREATE OR REPLACE TEMP MACRO bcm_short_year(s) AS
 CREATE OR REPLACE TEMP MACRO bcm_month_first(s) AS
   regexp_replace(s, '^([0-9]{1,2})/([0-9]{1,2})/', '\2/\1/');
 
+-- A slash date whose first two numbers could each be the month and differ (01/10/2026, 02/10/2026
+-- 14:30): 1 October day first, 10 January month first. 03/03/2026 reads one way either way.
+CREATE OR REPLACE TEMP MACRO bcm_two_way_date(s) AS
+  regexp_full_match(s, '(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/[0-9]{4}([ T].*)?')
+  AND CAST(split_part(s, '/', 1) AS INTEGER) <> CAST(split_part(s, '/', 2) AS INTEGER);
+
+-- The date a two-way slash date is read day first (d = 1) or month first (d = 2).
+CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, d) AS
+  make_date(CAST(left(split_part(s, '/', 3), 4) AS INTEGER), CAST(split_part(s, '/', 3 - d) AS INTEGER),
+            CAST(split_part(s, '/', d) AS INTEGER));
+
+-- Why such a date is read neither way (a ;-delimited file whose column never decides).
+CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
+  column_name || ' ''' || s || ''' is ' || strftime(bcm_slash_reading(s, 1), '%-d %B') || ' read day first, '
+  || strftime(bcm_slash_reading(s, 2), '%-d %B') || ' read month first: this ;-delimited file comes from a system that '
+  || 'may write the day first, and no date of the column can be read only one way; write the date as '
+  || strftime(bcm_slash_reading(s, 1), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
+
 -- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
 -- not an ISO date (or date-time to the second).
 CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS

@@ -193,9 +193,11 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     pivot = options.two_digit_year_pivot
     read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {}) \
         | ({"header_line": src.header_line} if src.header_line > 1 else {}) | ({"day_first": landed.day_first} if landed.day_first else {}) \
+        | ({"day_undecided": landed.day_undecided} if landed.day_undecided else {}) \
         | ({"columns": src.labels} if src.labels else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first),
+                       day_undecided=_text_list(landed.day_undecided),
                        labels="_labels" if src.labels else TextOptions.labels)
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
