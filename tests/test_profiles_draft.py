@@ -261,3 +261,14 @@ def test_an_ehr_encounter_export_drafts_its_encounter_id_and_date_time(tmp_path)
     assert got["entry_id"] == ("Encounter ID", "synonym")
     assert got["service_date"] == ("Encounter Date/Time", "synonym")
     assert "Encounter Type" not in {original for original, _ in got.values()}
+
+
+def test_a_caseload_trackers_log_number_contact_date_and_member_mrn_draft_as_their_columns(tmp_path):
+    """A caseload tracker's minutes sheet ('Log #', 'Contact Date') drafted entry_id and
+    service_date as TODO, and its claims export's 'Member MRN' left patient_id TODO: names such
+    exports commonly use for them."""
+    _, logs = choose_table(tmp_path / "minutes.csv", ["Log #", "MRN", "Contact Date", "Duration", "Role", "Contact Type"])
+    assert {m.column: m.original for m in logs if m.source and m.column in ("entry_id", "service_date")} == {
+        "entry_id": "Log #", "service_date": "Contact Date"}
+    _, claims = choose_table(tmp_path / "ClaimLines.csv", ["Claim #", "Ln", "Member MRN", "DOS", "CPT", "Units"])
+    assert {m.column: m.original for m in claims if m.source and m.column == "patient_id"} == {"patient_id": "Member MRN"}
