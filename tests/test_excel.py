@@ -133,6 +133,26 @@ def test_a_time_cell_is_a_time_of_day_and_a_duration_cell_minutes(store, load_ro
         ("2025-02-26 08:57:00", 90.0)]
 
 
+def test_minutes_typed_as_20_00_into_a_cell_are_set_aside_as_the_same_text_in_a_csv_is(store, load_rows, tmp_path):
+    """A care manager types 20:00 (twenty minutes) in a Minutes cell; Excel makes it the time of
+    day 20:00, which the reader gave as 20:00:00 and the load read as 1,200 minutes (99494 x38).
+    A time cell with no seconds is read as Excel shows it (h:mm), so 20:00 is set aside as the
+    text 20:00 is, 1:05 is 65 minutes, and a time cell with seconds (00:20:30) stays explicit."""
+    from bcm_analytics.ingest import load_file
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    cells = [("A1", "entry_id"), ("B1", "patient_id"), ("C1", "staff_role"), ("D1", "service_date"), ("E1", "minutes"),
+             ("F1", "activity_type")]
+    for row, (entry, minutes) in enumerate([("E1", dt.time(20, 0)), ("E2", dt.time(1, 5)), ("E3", dt.time(0, 20, 30))], start=2):
+        cells += [(f"A{row}", entry), (f"B{row}", "P1"), (f"C{row}", "bhcm"), (f"D{row}", dt.date(2025, 2, 26)), (f"E{row}", minutes),
+                  (f"F{row}", "outreach")]
+    result = load_file(store, workbook(tmp_path / "time_logs.xlsx", {"Log": cells}))
+    assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("E2", 65.0), ("E3", 20.5)]
+    assert store.execute("SELECT line_number, reason FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall() == [
+        (2, "minutes '20:00' is not read: as hours:minutes it would be 20 h 00 min, as minutes:seconds 20 min 00 s (H:MM is read "
+            "only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)")]
+
+
 def test_the_sheet_read_is_recorded_and_named_in_the_quarantine_list(tmp_path):
     """Two sheets of one workbook, each with a bad row on line 2: the quarantine list tells them apart."""
     import csv
@@ -177,7 +197,6 @@ def test_without_a_sheet_named_an_empty_sheet_in_front_of_the_data_is_passed_ove
         read_sheet(path, "Sheet1")
     with pytest.raises(FileRefused, match="sheet 'Sheet1' is empty; expected a header row"):
         read_sheet(workbook(tmp_path / "empty.xlsx", {"Sheet1": [], "Sheet2": []}))
-
 
 
 def test_a_cell_merged_down_over_records_reads_as_its_value_in_each_of_them(tmp_path):

@@ -29,6 +29,10 @@ MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$")
 # A cell holding a time of day or a duration alone (08:57, [h]:mm 1:30) is a date-time on Excel's
 # day 0, which the reader shows as 1899-12-31: it is the time alone.
 DAY_ZERO = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(\.0+)?$")
+# ... and one with no seconds is shown as Excel's h:mm shows it (20:00): a care manager's 20:00
+# typed into a minutes cell becomes the time 20:00, which as 20:00:00 would read as 1,200 minutes,
+# where the text 20:00 is set aside as minutes or hours.
+DAY_ZERO_MINUTE = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}):00(\.0+)?$")
 # What Excel shows in a cell whose formula failed, by the name the reader gives the error.
 EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
                 "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
@@ -194,9 +198,11 @@ def _with_errors(batch: pa.RecordBatch, errors) -> pa.Table:
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells as text; a date cell read at midnight is the date alone (Excel stores dates as
     date-times, and a date-only cell must not look like a time of day 00:00), and a time or
-    duration cell is the time alone (on its day 0 it would read as a date in 1899)."""
+    duration cell is the time alone (on its day 0 it would read as a date in 1899), without
+    seconds when it has none (DAY_ZERO_MINUTE)."""
     text = pc.cast(column, pa.string())
     text = pc.replace_substring_regex(text, pattern=MIDNIGHT.pattern, replacement=r"\1")
+    text = pc.replace_substring_regex(text, pattern=DAY_ZERO_MINUTE.pattern, replacement=r"\1")
     return pc.replace_substring_regex(text, pattern=DAY_ZERO.pattern, replacement=r"\1")
 
 
