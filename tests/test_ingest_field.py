@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -130,6 +131,26 @@ def test_a_score_in_scientific_notation_is_set_aside(with_patient, tmp_path):
     result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
     [(line, checks, _)] = quarantined(with_patient, result.load_id)
     assert (line, checks) == (2, ["total_score readable as integer"])
+
+
+def test_item_answers_written_as_the_questionnaires_words_read_as_their_scores(with_patient, tmp_path):
+    """A registry writes each PHQ-9 answer as the form's words ('Several days'): every row was set
+    aside as 'not a whole number', though the words are the questionnaire's own, each with one
+    score (LOINC answer list LL358-3, bcm_analytics/ingest/profiles/loinc.yaml). They read as
+    0-3, any case; LOINC's answer codes too. Other words are still set aside, saying what is read."""
+    import yaml
+
+    words = yaml.safe_load((Path(__file__).parents[1] / "bcm_analytics/ingest/profiles/loinc.yaml").read_text())["answers"]
+    text = ("assessment_id,patient_id,instrument,administered_on,total_score,item_1,item_2,item_3,item_4,item_9\n"
+            "A1,P1,PHQ-9,2025-02-10,7,Not at all,several days,MORE THAN HALF THE DAYS,Nearly every day ,LA6569-3\n"
+            "A2,P1,PHQ-9,2025-02-11,1,Sometimes,1,0,0,0\n")
+    result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
+    got = with_patient.execute("SELECT item_1, item_2, item_3, item_4, item_9 FROM staging.assessments").fetchall()
+    assert got == [(words["not at all"], words["several days"], words["more than half the days"], words["nearly every day"],
+                    words["LA6569-3"])]
+    assert quarantined(with_patient, result.load_id) == [(3, ["item_1 readable as integer"], (
+        "item_1 'Sometimes' is not an item's answer: write its score (0-3) or the questionnaire's words (Not at all, "
+        "Several days, More than half the days, Nearly every day)"))]
 
 
 # --- a clock time beside an unreadable date ------------------------------------------------------

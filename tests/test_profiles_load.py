@@ -45,7 +45,9 @@ def test_synthea_loads_through_the_contracts_with_source_lines_and_adds_up(store
     assert all(r.adds_up for r in results.values())
     assert quarantine(store) == [
         ("assessments", "observations.csv", 19, "open", "total_score 31 is outside 0-27 for PHQ-9"),
-        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not a whole number"),
+        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not an item's answer: write its "
+                                                         "score (0-3) or the questionnaire's words (Not at all, Several days, "
+                                                         "More than half the days, Nearly every day)"),
     ]
     record = store.execute("SELECT record FROM meta.quarantine WHERE line_number = 20").fetchall()[0][0]
     assert '"line":22' in record and '"VALUE":"3"' in record  # every source record behind the row, with its line

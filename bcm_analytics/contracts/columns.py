@@ -20,6 +20,7 @@ TYPE_WORDS = {
 FORMAT_WORDS = {
     "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
     "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
+    "answer": "an item's answer (0-3, or its words: Several days)",
 }
 # What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
 # workbook read by bcm: never an id, a name or a vocabulary word.
@@ -80,6 +81,8 @@ def named(reason: str, columns, labels: str) -> str:
 
 def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     """SQL reading column `col` (not a datetime) from its text `src`."""
+    if col.type == "integer" and col.format == "answer":
+        return answer_reader(src, options.comma(col.name))
     if col.type == "integer":
         return f"bcm_parse_integer({src}, {options.comma(col.name)})"
     if col.type == "number":
@@ -92,6 +95,16 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     if col.type == "term":  # a word of a vocabulary: FQHC is fqhc, Outreach is outreach
         return f"lower({src})"
     return src
+
+
+def answer_reader(src: str, comma: str) -> str:
+    """SQL reading a questionnaire item: its score, or the answer's words or LOINC answer code
+    as the LOINC catalogue scores them (Several days, LA6569-3: 1; any case). A registry writes
+    the form's words; each has one score, so reading them guesses nothing."""
+    from bcm_analytics.ingest.profiles.catalog import loinc  # the catalogue is the profiles' package data
+
+    whens = " ".join(f"WHEN {sql_text(word)} THEN {score}" for word, score in loinc().answers.items())
+    return f"coalesce(bcm_parse_integer({src}, {comma}), CASE lower({src}) {whens} END)"
 
 
 def problem(col: ColumnSpec, options: TextOptions) -> str:

@@ -229,6 +229,8 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
       || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
     WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
     WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
+    WHEN kind = 'answer' THEN 'an item''s answer: write its score (0-3) or the questionnaire''s words (Not at all, Several days, '
+      || 'More than half the days, Nearly every day)'
     WHEN kind = 'integer' THEN 'a whole number'
     ELSE 'a number (digits with a decimal point, e.g. 12.5)'
   END;
