@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from hostile.helpers import fingerprint, write
 
 from bcm_analytics.cli import cli
-from bcm_analytics.ingest import FileResult, load_file
+from bcm_analytics.ingest import FileRefused, FileResult, load_file
 from bcm_analytics.ingest.profiles import load, load_export, map_export
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -173,6 +173,37 @@ def test_a_workbook_through_a_profile(tmp_path, sheet):
     mapped = map_export(load("akello"), [tmp_path / "treatment_logs_feb.xlsx"], sheet)
     rows = next(t for t in mapped.tables if t.table == "time_logs").layers[0].to_pylist()
     assert [(r["entry_id"], r["service_date"], r["minutes"], r["_line"]) for r in rows] == [("x1", "2024-02-01T18:00:00.500000Z", "25", 2)]
+
+
+def test_a_folder_with_the_lock_file_of_a_workbook_open_in_excel_loads_and_the_lock_file_alone_is_named(store, tmp_path):
+    """An analyst loads the export folder while the workbook is open in Excel, which keeps a lock
+    file '~$Minutes.xlsx' (the user's name, no data) beside it: a profile reading '*.xlsx' refused
+    the whole export as 'not an Excel workbook (calamine error: ... EOCD); export it again'. A
+    folder's lock files are passed over like its hidden files; one named alone is refused saying
+    what it is."""
+    profile = write(tmp_path, "tracker.yaml", (
+        "name: tracker\ntitle: a tracker\nsources:\n  minutes:\n    files: ['*.xlsx']\n    columns: [log, mrn, date, mins]\n"
+        "tables:\n  time_logs:\n    from: minutes\n    columns:\n      entry_id: log\n      patient_id: mrn\n"
+        "      staff_role: {value: bhcm}\n      service_date: date\n      minutes: mins\n"
+        "      activity_type: {value: follow_up_contact}\n"))
+    export = tmp_path / "export"
+    export.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.append(["Log", "MRN", "Date", "Mins"])
+    wb.active.append(["L1", "M1", "2025-02-03", 25])
+    wb.save(export / "Minutes.xlsx")
+    lock = export / "~$Minutes.xlsx"
+    lock.write_bytes(b"\x08Lee, Ana" + b" " * 46 + b"\x00" * 110)
+    mapped = map_export(load(profile), [export])
+    assert [(t.path.name, t.rows) for t in mapped.tables] == [("Minutes.xlsx", 1)]
+    from bcm_analytics.ingest.loader import discover
+
+    assert [f.name for f in discover([export], "time_logs")[0]] == ["Minutes.xlsx"], "a canonical load of the folder too"
+    with pytest.raises(FileRefused, match=r"~\$Minutes.xlsx: refused: not a readable .xlsx workbook: an Office lock file, which Excel"):
+        map_export(load(profile), [lock])
+    csv_lock = write(export, "~$visits.csv", "\x08Lee, Ana")
+    with pytest.raises(FileRefused, match=r"~\$visits.csv: refused: an Office lock file, which Excel keeps beside a workbook while it is"):
+        load_file(store, csv_lock, table="time_logs")
 
 
 def test_the_worked_example_loads_as_the_docs_say(tmp_path):

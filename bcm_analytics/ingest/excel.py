@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused, is_binary, refuse_a_row_of_values, repeated_column
+from bcm_analytics.ingest.readers import LOCK_FILE, FileRefused, is_binary, refuse_a_row_of_values, repeated_column
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -125,6 +125,8 @@ def _unreadable(path: Path, error: Exception) -> str:
     """What is wrong with a workbook the reader could not open, as the person who exported it can
     act on it: an .xlsx is a zip archive, so one that starts like a zip and does not read is
     damaged or cut short, and one that does not start like a zip is some other file."""
+    if path.name.startswith("~$"):
+        return LOCK_FILE
     with open(path, "rb") as f:
         head = f.read(1 << 12)
     if not head.startswith(b"PK"):

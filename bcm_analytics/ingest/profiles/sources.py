@@ -24,6 +24,7 @@ from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.lines import record_starts
 from bcm_analytics.ingest.profiles.model import Profile, SourceSpec, normalise
 from bcm_analytics.ingest.readers import (
+    PASSED_OVER_NAMES,
     TEXT_ENCODINGS,
     FileRefused,
     find_header,
@@ -70,7 +71,7 @@ def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], lis
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "_")))
+            files += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(PASSED_OVER_NAMES))
         else:
             files.append(p)
     matched, ignored = [], []
