@@ -133,6 +133,26 @@ def test_a_time_cell_is_a_time_of_day_and_a_duration_cell_minutes(store, load_ro
         ("2025-02-26 08:57:00", 90.0)]
 
 
+def test_minutes_typed_as_20_00_into_a_cell_are_set_aside_as_the_same_text_in_a_csv_is(store, load_rows, tmp_path):
+    """A care manager types 20:00 (twenty minutes) in a Minutes cell; Excel makes it the time of
+    day 20:00, which the reader gave as 20:00:00 and the load read as 1,200 minutes (99494 x38).
+    A time cell with no seconds is read as Excel shows it (h:mm), so 20:00 is set aside as the
+    text 20:00 is, 1:05 is 65 minutes, and a time cell with seconds (00:20:30) stays explicit."""
+    from bcm_analytics.ingest import load_file
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    cells = [("A1", "entry_id"), ("B1", "patient_id"), ("C1", "staff_role"), ("D1", "service_date"), ("E1", "minutes"),
+             ("F1", "activity_type")]
+    for row, (entry, minutes) in enumerate([("E1", dt.time(20, 0)), ("E2", dt.time(1, 5)), ("E3", dt.time(0, 20, 30))], start=2):
+        cells += [(f"A{row}", entry), (f"B{row}", "P1"), (f"C{row}", "bhcm"), (f"D{row}", dt.date(2025, 2, 26)), (f"E{row}", minutes),
+                  (f"F{row}", "outreach")]
+    result = load_file(store, workbook(tmp_path / "time_logs.xlsx", {"Log": cells}))
+    assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("E2", 65.0), ("E3", 20.5)]
+    assert store.execute("SELECT line_number, reason FROM meta.quarantine WHERE load_id = ?", [result.load_id]).fetchall() == [
+        (2, "minutes '20:00' is not read: as hours:minutes it would be 20 h 00 min, as minutes:seconds 20 min 00 s (H:MM is read "
+            "only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)")]
+
+
 def test_the_sheet_read_is_recorded_and_named_in_the_quarantine_list(tmp_path):
     """Two sheets of one workbook, each with a bad row on line 2: the quarantine list tells them apart."""
     import csv
@@ -163,6 +183,41 @@ def test_without_a_sheet_named_the_first_visible_one_is_read(tmp_path):
     wb.save(path)
     assert read_sheet(path).name == "Data"
     assert read_sheet(path, "Lookup").name == "Lookup", "a hidden sheet is still read when named"
+
+
+
+def test_without_a_sheet_named_an_empty_sheet_in_front_of_the_data_is_passed_over(tmp_path):
+    """A registry's workbook saved by Excel with an empty 'Sheet1' (or an instructions tab with
+    nothing in it) before the data: the load and the draft refused the whole workbook ('sheet
+    'Sheet1' is empty'). An empty sheet holds no records, so the first sheet with a cell filled is
+    read; one named is still read, and refused, as it is."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Sheet1": [], "Data": LOG})
+    assert read_sheet(path).name == "Data"
+    with pytest.raises(FileRefused, match="sheet 'Sheet1' is empty; expected a header row"):
+        read_sheet(path, "Sheet1")
+    with pytest.raises(FileRefused, match="sheet 'Sheet1' is empty; expected a header row"):
+        read_sheet(workbook(tmp_path / "empty.xlsx", {"Sheet1": [], "Sheet2": []}))
+
+
+def test_a_cell_merged_down_over_records_reads_as_its_value_in_each_of_them(tmp_path):
+    """A registry report merges a patient's MRN down over their visits: Excel shows CT-1 on rows
+    3-5, and the reader gave rows 4 and 5 no patient, set aside as 'patient_id is empty but
+    required' beside an MRN the steward can see. A cell merged down reads as its value in each
+    row it covers, also on a sheet whose columns start at C. A merge across columns is left as
+    Excel stores it (the value in its first cell): which column it belongs to is not known."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": [
+        ("C2", "entry_id"), ("D2", "patient_id"), ("E2", "note"),
+        ("C3", "E1"), ("D3", "CT-1"), ("C4", "E2"), ("C5", "E3"), ("C6", "E4"), ("D6", "CT-2"), ("D7", "CT-3"),
+        ("E3", "no show"),
+    ]})
+    wb = openpyxl.load_workbook(path)
+    wb["Log"].merge_cells("D3:D5")
+    wb["Log"].merge_cells("D6:E6")
+    wb.save(path)
+    rows = read_sheet(path).rows.to_pylist()
+    assert [(r["entry_id"], r["patient_id"], r["note"], r["_line"]) for r in rows] == [
+        ("E1", "CT-1", "no show", 3), ("E2", "CT-1", None, 4), ("E3", "CT-1", None, 5), ("E4", "CT-2", None, 6),
+        (None, "CT-3", None, 7)]
 
 
 ERRORS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]

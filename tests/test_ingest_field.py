@@ -7,8 +7,10 @@ a reason naming the line; nothing is read wrong."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -129,6 +131,26 @@ def test_a_score_in_scientific_notation_is_set_aside(with_patient, tmp_path):
     result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
     [(line, checks, _)] = quarantined(with_patient, result.load_id)
     assert (line, checks) == (2, ["total_score readable as integer"])
+
+
+def test_item_answers_written_as_the_questionnaires_words_read_as_their_scores(with_patient, tmp_path):
+    """A registry writes each PHQ-9 answer as the form's words ('Several days'): every row was set
+    aside as 'not a whole number', though the words are the questionnaire's own, each with one
+    score (LOINC answer list LL358-3, bcm_analytics/ingest/profiles/loinc.yaml). They read as
+    0-3, any case; LOINC's answer codes too. Other words are still set aside, saying what is read."""
+    import yaml
+
+    words = yaml.safe_load((Path(__file__).parents[1] / "bcm_analytics/ingest/profiles/loinc.yaml").read_text())["answers"]
+    text = ("assessment_id,patient_id,instrument,administered_on,total_score,item_1,item_2,item_3,item_4,item_9\n"
+            "A1,P1,PHQ-9,2025-02-10,7,Not at all,several days,MORE THAN HALF THE DAYS,Nearly every day ,LA6569-3\n"
+            "A2,P1,PHQ-9,2025-02-11,1,Sometimes,1,0,0,0\n")
+    result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
+    got = with_patient.execute("SELECT item_1, item_2, item_3, item_4, item_9 FROM staging.assessments").fetchall()
+    assert got == [(words["not at all"], words["several days"], words["more than half the days"], words["nearly every day"],
+                    words["LA6569-3"])]
+    assert quarantined(with_patient, result.load_id) == [(3, ["item_1 readable as integer"], (
+        "item_1 'Sometimes' is not an item's answer: write its score (0-3) or the questionnaire's words (Not at all, "
+        "Several days, More than half the days, Nearly every day)"))]
 
 
 # --- a clock time beside an unreadable date ------------------------------------------------------
@@ -271,6 +293,32 @@ def test_slash_dates_stay_month_first_without_evidence_and_a_column_written_both
     assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(3, ["service_date readable as datetime"])]
 
 
+def test_a_semicolon_files_slash_dates_that_no_date_of_its_column_decides_are_set_aside(with_patient, tmp_path):
+    """A European system's ;-delimited export (Excel writes ; where the decimal mark is a comma,
+    in countries that write the day first) of the first days of October: 01/10/2026 and
+    02/10/2026 loaded as 10 January and 10 February, silently, because no date of the column
+    could only be read one way. Such a date is set aside saying both readings; 03/03/2026 reads
+    one way whichever comes first, and a column with 14/10/2026 decides as before."""
+    semi = LOGS.replace(",", ";")
+    text = semi + "E1;P1;bhcm;01/10/2026;20;outreach\nE2;P1;bhcm;02/10/2026 14:30;20;outreach\nE3;P1;bhcm;03/03/2026;20;outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert with_patient.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs").fetchall() == [
+        ("E3", dt.date(2026, 3, 3))]
+    assert quarantined(with_patient, result.load_id) == [
+        (2, ["service_date readable as datetime"],
+         "service_date '01/10/2026' is 1 October read day first, 10 January read month first: this ;-delimited file comes "
+         "from a system that may write the day first, and no date of the column can be read only one way; write the date "
+         "as 2026-10-01 (year-month-day), or load the file through a profile that sets date_formats"),
+        (3, ["service_date readable as datetime"],
+         "service_date '02/10/2026 14:30' is 2 October read day first, 10 February read month first: this ;-delimited file "
+         "comes from a system that may write the day first, and no date of the column can be read only one way; write the "
+         "date as 2026-10-02 (year-month-day), or load the file through a profile that sets date_formats")]
+    decided = semi + "E4;P1;bhcm;01/10/2026;20;outreach\nE5;P1;bhcm;14/10/2026;20;outreach\n"
+    load_file(with_patient, write(tmp_path, "time_logs_2.csv", decided))
+    got = with_patient.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs WHERE entry_id > 'E3' ORDER BY 1")
+    assert got.fetchall() == [("E4", dt.date(2026, 10, 1)), ("E5", dt.date(2026, 10, 14))]
+
+
 def test_a_waiting_row_is_read_day_first_as_its_file_was(store, tmp_path):
     text = LOGS + "E1,P1,bhcm,03/02/2025,20,outreach\nE2,P1,bhcm,14/02/2025,20,outreach\n"
     load_file(store, write(tmp_path, "time_logs.csv", text))  # P1 not loaded yet: both rows wait
@@ -398,7 +446,7 @@ def test_a_windows_1252_export_with_a_utf8_byte_order_mark_reads_as_windows_1252
     semicolon-separated time log with CRLF and a curly apostrophe, 0x92). The mark was taken for
     a UTF-8 line 1 and the file refused as 'mixing encodings', though nothing in it is UTF-8."""
     text = ("entry_id;patient_id;staff_id;staff_role;service_date;minutes;activity_type\r\n"
-            "E1;P1;Ann O\u2019Neil;bhcm;03/07/2025;1:30;outreach\r\nE2;P1;Ren\u00e9e;bhcm;2025-03-08;abc;outreach\r\n")
+            "E1;P1;Ann O\u2019Neil;bhcm;03/03/2025;1:30;outreach\r\nE2;P1;Ren\u00e9e;bhcm;2025-03-08;abc;outreach\r\n")
     path = tmp_path / "time_logs.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
     result = load_file(with_patient, path)
@@ -637,3 +685,13 @@ def test_an_export_without_its_header_row_is_refused_without_quoting_the_row(sto
     assert "holds values, not column names" in message and "header row" in message, message
     for value in ("0000042", "p0000042", "1434700732", "1950", "2025", "medicare"):
         assert value not in message.lower(), message
+
+
+def test_a_european_exports_totals_row_is_passed_over_as_an_english_one_is(with_patient, tmp_path):
+    """A ;-delimited export from a German or Dutch system ends 'Summe;;;;134;' or 'Gesamt' or
+    'Totaal': set aside as a row to fix ('patient_id is empty but required; ...'), which it never
+    is. The words that label a totals row in the export's language are passed over too."""
+    text = LOGS.replace(",", ";") + "E1;P1;bhcm;2025-02-10;30;outreach\n"
+    for word in ("Summe", "Gesamt:", "Totaal", "Totale", "Somme"):
+        result = load_file(with_patient, write(tmp_path / word.strip(":"), "time_logs.csv", text + f"{word};;;;134,5;\n"))
+        assert (result.rows_quarantined, result.rows_passed_over) == (1, 1), word

@@ -224,6 +224,24 @@ def test_modifiers_after_the_code_and_in_the_modifier_column_are_both_kept_each_
         ("C4", "99493", "25 59"), ("C5", "99493", "GT 95")], "one spelling, however the export wrote them"
 
 
+def test_an_amount_in_parentheses_is_a_negative_amount(with_patient, tmp_path):
+    """A payer's remittance saved from Excel's accounting format writes a reversal's paid amount
+    as ($153.19): set aside as 'not an amount', where -$153.19 loads. Parentheses around an amount
+    are its minus sign; one only opened, or around a sign of its own, is still set aside."""
+    text = (
+        "claim_id,patient_id,date_of_service,procedure_code,paid_amount\n"
+        'C1,P1,2025-02-28,99493,($153.19)\n'
+        'C2,P1,2025-02-28,99493,"$(1,145.00)"\n'
+        "C3,P1,2025-02-28,99493,(12)\n"
+        "C4,P1,2025-02-28,99493,($153.19\n"
+        "C5,P1,2025-02-28,99493,(-12.00)\n"
+    )
+    result = load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert with_patient.execute("SELECT claim_id, paid_amount FROM staging.claims ORDER BY 1").fetchall() == [
+        ("C1", -153.19), ("C2", -1145.0), ("C3", -12.0)]
+    assert [line for line, _, _ in quarantined(with_patient, result.load_id)] == [5, 6]
+
+
 def test_a_modifier_column_is_kept_and_bad_amounts_are_set_aside_with_the_accepted_forms(with_patient, tmp_path):
     text = (
         "claim_id,patient_id,date_of_service,procedure_code,modifier,paid_amount\n"
@@ -252,6 +270,18 @@ def test_durations_in_the_accepted_forms_become_minutes(with_patient, tmp_path):
     minutes = with_patient.execute("SELECT minutes FROM staging.time_logs ORDER BY entry_id").fetchall()
     assert [m[0] for m in minutes] == [90.0, 90.0, 45.0, 90.0, 45.0, 12.5]
 
+
+
+def test_hours_and_minutes_written_together_become_minutes(with_patient, tmp_path):
+    """A caseload tracker's Duration column writes '1h 5m' and '1 hr 10 min': set aside as 'not a
+    duration' although they read one way only. Minutes past 59 ('1h 75m') are still set aside."""
+    values = ["1h 5m", "1 hr 10 min", "1 hour 5 minutes", "2h05m", "1h 75m"]
+    text = LOGS + "".join(f"E{i},P1,bhcm,2025-02-03,{value},outreach\n" for i, value in enumerate(values))
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    minutes = with_patient.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY entry_id").fetchall()
+    assert minutes == [("E0", 65.0), ("E1", 70.0), ("E2", 65.0), ("E3", 125.0)]
+    assert [(line, reason) for line, _, reason in quarantined(with_patient, result.load_id)] == [
+        (6, "minutes '1h 75m' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h")]
 
 @pytest.mark.parametrize(
     "value, reason",

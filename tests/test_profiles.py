@@ -108,6 +108,16 @@ def test_a_wrong_column_in_a_profiles_sql_is_named_before_any_file_is_read(tmp_p
     assert "tables.time_logs.columns.patient_id: Binder Error" in str(e.value) and '"ptid"' in str(e.value)
 
 
+@pytest.mark.parametrize("written", ["log_#", "Log #"])
+def test_a_column_named_with_a_number_sign_is_read_as_written_in_the_file(tmp_path, written):
+    """A tracker's 'Log #' column: the sources' columns accept 'log_#' (or 'Log #'), but the same
+    words as a table map's column stopped `bcm profile check` with 'Parser Error: syntax error at
+    or near "#"'. A name that is a source column once normalised reads that column: '#' is never SQL."""
+    profile = MINIMAL.replace("[visit id,", f"[\"{written}\",").replace("entry_id: visit_id", f'entry_id: "{written}"')
+    export = write(tmp_path, "visits.csv", "Log #,Pt,Minutes,When\nL-1,P1,30,03/02/2025\n")
+    assert rows(map_export(load(write(tmp_path, "clinic.yaml", profile)), [export]), "time_logs")[0]["entry_id"] == "L-1"
+
+
 def test_a_profiles_sql_cannot_read_or_write_files(tmp_path):
     secret = write(tmp_path, "secret.txt", "a\nsecret\n")
     profile = MINIMAL.replace("patient_id: pt", f"patient_id: \"(SELECT max(a) FROM read_csv('{secret}'))\"")

@@ -279,3 +279,14 @@ def test_a_hospital_adt_export_drafts_as_facility_stays_and_loads(tmp_path):
     rows = map_export(load(write(tmp_path, "hospital.yaml", text)), [path]).tables[0].layers[0].to_pylist()
     assert [(r["stay_id"], r["stay_type"], r["admitted_at"], r["discharged_at"]) for r in rows] == [
         ("H1", "Inpatient", "2025-11-03 14:00", "2025-11-06 10:00"), ("H2", "Observation", "2025-11-20 08:00", None)]
+
+
+def test_a_caseload_trackers_log_number_contact_date_and_member_mrn_draft_as_their_columns(tmp_path):
+    """A caseload tracker's minutes sheet ('Log #', 'Contact Date') drafted entry_id and
+    service_date as TODO, and its claims export's 'Member MRN' left patient_id TODO: names such
+    exports commonly use for them."""
+    _, logs = choose_table(tmp_path / "minutes.csv", ["Log #", "MRN", "Contact Date", "Duration", "Role", "Contact Type"])
+    assert {m.column: m.original for m in logs if m.source and m.column in ("entry_id", "service_date")} == {
+        "entry_id": "Log #", "service_date": "Contact Date"}
+    _, claims = choose_table(tmp_path / "ClaimLines.csv", ["Claim #", "Ln", "Member MRN", "DOS", "CPT", "Units"])
+    assert {m.column: m.original for m in claims if m.source and m.column == "patient_id"} == {"patient_id": "Member MRN"}

@@ -17,7 +17,7 @@ from test_billing_engine import entry, patient, program  # noqa: F401 (program: 
 from test_billing_stays import statuses
 
 from bcm_analytics.cli import cli
-from bcm_analytics.ingest import FileResult, load_file
+from bcm_analytics.ingest import FileRefused, FileResult, load_file
 from bcm_analytics.ingest.profiles import load, load_export, map_export
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -48,7 +48,9 @@ def test_synthea_loads_through_the_contracts_with_source_lines_and_adds_up(store
     assert all(r.adds_up for r in results.values())
     assert quarantine(store) == [
         ("assessments", "observations.csv", 19, "open", "total_score 31 is outside 0-27 for PHQ-9"),
-        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not a whole number"),
+        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not an item's answer: write its "
+                                                         "score (0-3) or the questionnaire's words (Not at all, Several days, "
+                                                         "More than half the days, Nearly every day)"),
     ]
     record = store.execute("SELECT record FROM meta.quarantine WHERE line_number = 20").fetchall()[0][0]
     assert '"line":22' in record and '"VALUE":"3"' in record  # every source record behind the row, with its line
@@ -174,6 +176,37 @@ def test_a_workbook_through_a_profile(tmp_path, sheet):
     mapped = map_export(load("akello"), [tmp_path / "treatment_logs_feb.xlsx"], sheet)
     rows = next(t for t in mapped.tables if t.table == "time_logs").layers[0].to_pylist()
     assert [(r["entry_id"], r["service_date"], r["minutes"], r["_line"]) for r in rows] == [("x1", "2024-02-01T18:00:00.500000Z", "25", 2)]
+
+
+def test_a_folder_with_the_lock_file_of_a_workbook_open_in_excel_loads_and_the_lock_file_alone_is_named(store, tmp_path):
+    """An analyst loads the export folder while the workbook is open in Excel, which keeps a lock
+    file '~$Minutes.xlsx' (the user's name, no data) beside it: a profile reading '*.xlsx' refused
+    the whole export as 'not an Excel workbook (calamine error: ... EOCD); export it again'. A
+    folder's lock files are passed over like its hidden files; one named alone is refused saying
+    what it is."""
+    profile = write(tmp_path, "tracker.yaml", (
+        "name: tracker\ntitle: a tracker\nsources:\n  minutes:\n    files: ['*.xlsx']\n    columns: [log, mrn, date, mins]\n"
+        "tables:\n  time_logs:\n    from: minutes\n    columns:\n      entry_id: log\n      patient_id: mrn\n"
+        "      staff_role: {value: bhcm}\n      service_date: date\n      minutes: mins\n"
+        "      activity_type: {value: follow_up_contact}\n"))
+    export = tmp_path / "export"
+    export.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.append(["Log", "MRN", "Date", "Mins"])
+    wb.active.append(["L1", "M1", "2025-02-03", 25])
+    wb.save(export / "Minutes.xlsx")
+    lock = export / "~$Minutes.xlsx"
+    lock.write_bytes(b"\x08Lee, Ana" + b" " * 46 + b"\x00" * 110)
+    mapped = map_export(load(profile), [export])
+    assert [(t.path.name, t.rows) for t in mapped.tables] == [("Minutes.xlsx", 1)]
+    from bcm_analytics.ingest.loader import discover
+
+    assert [f.name for f in discover([export], "time_logs")[0]] == ["Minutes.xlsx"], "a canonical load of the folder too"
+    with pytest.raises(FileRefused, match=r"~\$Minutes.xlsx: refused: not a readable .xlsx workbook: an Office lock file, which Excel"):
+        map_export(load(profile), [lock])
+    csv_lock = write(export, "~$visits.csv", "\x08Lee, Ana")
+    with pytest.raises(FileRefused, match=r"~\$visits.csv: refused: an Office lock file, which Excel keeps beside a workbook while it is"):
+        load_file(store, csv_lock, table="time_logs")
 
 
 def test_the_worked_example_loads_as_the_docs_say(tmp_path):
@@ -310,3 +343,35 @@ def test_synthea_inpatient_encounters_load_as_stays_for_the_patients_it_enrols(s
     assert (use.records, use.used) == (3, 1) and "not inpatient stays" in use.unused_reason
     assert store.execute("SELECT stay_id, stay_type, admitted_at_instant, discharged_at_instant FROM staging.facility_stays").fetchall() == [
         ("enc-901", "inpatient", dt.datetime(2025, 1, 10, 15, tzinfo=dt.timezone.utc), dt.datetime(2025, 1, 13, 16, 30, tzinfo=dt.timezone.utc))]
+
+
+def test_a_note_with_a_line_break_inside_quotes_loads_through_a_profile_with_its_lines(store, tmp_path):
+    """A registry's PHQ export with a multi-line note (quoted, as Excel writes it) stopped the
+    load with 'unexpected error, a bug in bcm': DuckDB's parallel CSV reader refuses quoted line
+    breaks together with the padding of short lines. The file loads; the record after the note
+    keeps the line it starts on."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(
+        "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+        '1001,A-100,06/01/2025,45,Intake,jdoe,LCSW,"first visit\nwill call back"\n'
+        "1002,A-100,13/01/2025,twenty,Phone f/u,jdoe,LCSW\n")
+    results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+    assert counts(results[("visits.csv", "time_logs")]) == (2, 1, 1, 0)
+    assert [(line, status) for _, _, line, status, _ in quarantine(store)] == [(4, "open")]
+
+
+def test_a_semicolon_export_with_decimal_commas_reads_them_through_a_profile_as_without_one(store, tmp_path):
+    """A European visit log (;-delimited, minutes 12,5) loads canonically, but through a profile
+    its 12,5 was set aside with a reason that contradicted the file: 'a decimal comma is read only
+    in a ;-delimited file whose column writes every decimal with one'. The profile load now knows
+    the file's delimiter, reads the comma as the canonical load does, and records it."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(
+        "Visit #;MRN;Visit Date;Mins;Visit Type;Clinician;Role;Note\n"
+        "1001;A-100;06/01/2025;12,5;Intake;jdoe;LCSW;\n"
+        "1002;A-100;13/01/2025;20;Phone f/u;jdoe;LCSW;\n")
+    results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+    assert counts(results[("visits.csv", "time_logs")]) == (2, 2, 0, 0)
+    assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("1001", 12.5), ("1002", 20.0)]
+    assert store.execute("SELECT read_options ->> 'decimal_comma' FROM meta.load_log WHERE table_name = 'time_logs'").fetchall() == [
+        ('["minutes"]',)]

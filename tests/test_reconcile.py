@@ -675,3 +675,13 @@ def test_reconcile_warns_of_claim_lines_whose_status_it_does_not_know(program, t
         in result.output
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-02", "--out", str(tmp_path / "g.csv")])
     assert "claim_status" not in result.output, "February has no such line"
+
+
+def test_a_claim_is_named_once_in_a_month_finding_however_many_of_its_lines_the_month_has(program):
+    """Claim C1 bills 99492 and 99494 as two lines and C2 bills 99492 again, with no initiating
+    visit: the no_initiating_visit finding listed its claims as 'C1, C1, C2' (each code's list
+    of claims, joined)."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 110)],
+                  [claim("C1", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "99494", line=2),
+                   claim("C2", "A", "2025-01-31", "99492")], visits=False)
+    assert one(con, "no_initiating_visit")["claim_ids"] == "C1, C2"

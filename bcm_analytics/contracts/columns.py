@@ -18,8 +18,9 @@ TYPE_WORDS = {
     "datetime": "a real date/time in a known format",
 }
 FORMAT_WORDS = {
-    "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min or 1.5 h)",
-    "amount": "an amount (1145.00, $1,145.00, 1,145.00)",
+    "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
+    "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
+    "answer": "an item's answer (0-3, or its words: Several days)",
 }
 # What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
 # workbook read by bcm: never an id, a name or a vocabulary word.
@@ -43,6 +44,8 @@ class TextOptions:
     year_pivot: the year 2-digit years are read against (a profile's two_digit_year_pivot), or NULL
     decimal_comma: a list of the columns written with a decimal comma (in a ;-delimited file)
     day_first: a list of the date columns whose slash dates put the day first (14/02/2025)
+    day_undecided: a list of the date columns (of a ;-delimited file) whose slash dates never say
+        which comes first: a date that reads two ways (01/10/2026) is read neither way
     labels: a JSON object naming the file's own column for each canonical column it calls otherwise
         ({"entry_id": "Encounter ID"}: a profile's source column, a header that is not bcm's name), or NULL;
         reasons name a column so: 'Encounter ID [entry_id] is empty but required'
@@ -51,6 +54,7 @@ class TextOptions:
     year_pivot: str = "CAST(NULL AS INTEGER)"
     decimal_comma: str = "CAST([] AS VARCHAR[])"
     day_first: str = "CAST([] AS VARCHAR[])"
+    day_undecided: str = "CAST([] AS VARCHAR[])"
     labels: str = "CAST(NULL AS JSON)"
 
     def comma(self, column: str) -> str:
@@ -59,7 +63,12 @@ class TextOptions:
     def date_text(self, column: str, src: str) -> str:
         """The text of a date column as the readers take it: a day-first column's slash dates
         turned month first (03/02/2025 -> 02/03/2025), the rest as written."""
-        return f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) ELSE {src} END"
+        return (f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) "
+                f"WHEN {self.undecided(column, src)} THEN NULL ELSE {src} END")
+
+    def undecided(self, column: str, src: str) -> str:
+        """SQL: the text `src` of `column` is a date read neither way (day_undecided)."""
+        return f"(list_contains({self.day_undecided}, {sql_text(column)}) AND bcm_two_way_date({src}))"
 
 
 def named(reason: str, columns, labels: str) -> str:
@@ -72,6 +81,8 @@ def named(reason: str, columns, labels: str) -> str:
 
 def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     """SQL reading column `col` (not a datetime) from its text `src`."""
+    if col.type == "integer" and col.format == "answer":
+        return answer_reader(src, options.comma(col.name))
     if col.type == "integer":
         return f"bcm_parse_integer({src}, {options.comma(col.name)})"
     if col.type == "number":
@@ -86,13 +97,24 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     return src
 
 
+def answer_reader(src: str, comma: str) -> str:
+    """SQL reading a questionnaire item: its score, or the answer's words or LOINC answer code
+    as the LOINC catalogue scores them (Several days, LA6569-3: 1; any case). A registry writes
+    the form's words; each has one score, so reading them guesses nothing."""
+    from bcm_analytics.ingest.profiles.catalog import loinc  # the catalogue is the profiles' package data
+
+    whens = " ".join(f"WHEN {sql_text(word)} THEN {score}" for word, score in loinc().answers.items())
+    return f"coalesce(bcm_parse_integer({src}, {comma}), CASE lower({src}) {whens} END)"
+
+
 def problem(col: ColumnSpec, options: TextOptions) -> str:
     """SQL for the sentence saying why the text of `col` could not be read, naming what is accepted."""
     raw = raw_name(col.name)
     if col.time_of:
         return f"bcm_time_problem({sql_text(col.name)}, {raw})"
     if col.type in ("date", "datetime"):
-        return f"bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot})"
+        return (f"CASE WHEN {options.undecided(col.name, raw)} THEN bcm_two_way_date_problem({sql_text(col.name)}, {raw}) "
+                f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}) END")
     return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)})"
 
 

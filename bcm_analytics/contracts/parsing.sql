@@ -59,6 +59,24 @@ CREATE OR REPLACE TEMP MACRO bcm_short_year(s) AS
 CREATE OR REPLACE TEMP MACRO bcm_month_first(s) AS
   regexp_replace(s, '^([0-9]{1,2})/([0-9]{1,2})/', '\2/\1/');
 
+-- A slash date whose first two numbers could each be the month and differ (01/10/2026, 02/10/2026
+-- 14:30): 1 October day first, 10 January month first. 03/03/2026 reads one way either way.
+CREATE OR REPLACE TEMP MACRO bcm_two_way_date(s) AS
+  regexp_full_match(s, '(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/[0-9]{4}([ T].*)?')
+  AND CAST(split_part(s, '/', 1) AS INTEGER) <> CAST(split_part(s, '/', 2) AS INTEGER);
+
+-- The date a two-way slash date is read day first (d = 1) or month first (d = 2).
+CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, d) AS
+  make_date(CAST(left(split_part(s, '/', 3), 4) AS INTEGER), CAST(split_part(s, '/', 3 - d) AS INTEGER),
+            CAST(split_part(s, '/', d) AS INTEGER));
+
+-- Why such a date is read neither way (a ;-delimited file whose column never decides).
+CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
+  column_name || ' ''' || s || ''' is ' || strftime(bcm_slash_reading(s, 1), '%-d %B') || ' read day first, '
+  || strftime(bcm_slash_reading(s, 2), '%-d %B') || ' read month first: this ;-delimited file comes from a system that '
+  || 'may write the day first, and no date of the column can be read only one way; write the date as '
+  || strftime(bcm_slash_reading(s, 1), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
+
 -- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
 -- not an ISO date (or date-time to the second).
 CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS
@@ -159,7 +177,7 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_integer(s, comma) AS
 
 -- Money: a currency symbol and thousands separators are allowed ($1,145.00 is 1145.00; with a
 -- decimal comma 1.145,00 is 1145.00), the groups of exactly three digits.
-CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
+CREATE OR REPLACE TEMP MACRO bcm_parse_signed_amount(s, comma) AS
   CASE
     WHEN s IS NULL THEN NULL
     WHEN NOT comma AND regexp_full_match(s, '[+-]?\s*[$€£]?\s*[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?')
@@ -168,7 +186,17 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
       THEN try_cast(replace(regexp_replace(s, '[$€£.+\s]', '', 'g'), ',', '.') AS DOUBLE)
   END;
 
--- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min' or '1.5 h'. H:MM is
+-- Accounting format (Excel's, and a remittance's): parentheses around an amount are its minus sign,
+-- ($153.19) and $(153.19) are -153.19; a sign inside them as well, (-12.00), is not read.
+CREATE OR REPLACE TEMP MACRO bcm_parse_amount(s, comma) AS
+  CASE
+    WHEN s IS NOT NULL AND regexp_full_match(s, '[$€£]?\s*\(\s*[$€£]?\s*[0-9][0-9., ]*\)')
+      THEN -bcm_parse_signed_amount(trim(regexp_replace(s, '[()]', '', 'g')), comma)
+    ELSE bcm_parse_signed_amount(s, comma)
+  END;
+
+-- Durations in minutes: a number of minutes, H:MM, HH:MM:SS, '90 min', '1.5 h' or '1h 5m' (whole hours, then
+-- minutes 0-59: a registry writes an entry so; '1h 75m' is set aside). H:MM is
 -- read only under 4 hours: 20:00 is as likely 20 minutes written MM:SS as 20 hours, and a care
 -- manager's single entry of 4 hours or more is not the likely reading of either.
 CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
@@ -182,6 +210,8 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
       bcm_parse_number(regexp_extract(s, '^[0-9]+([.,][0-9]+)?'), comma)
     WHEN regexp_full_match(lower(s), '[0-9]+([.,][0-9]+)?\s*(h|hr|hrs|hour|hours)') THEN
       60 * bcm_parse_number(regexp_extract(s, '^[0-9]+([.,][0-9]+)?'), comma)
+    WHEN regexp_full_match(lower(s), '[0-9]+\s*(h|hr|hrs|hour|hours)\s*[0-5]?[0-9]\s*(m|min|mins|minute|minutes)') THEN
+      60 * CAST(regexp_extract(s, '^[0-9]+') AS DOUBLE) + CAST(regexp_extract(s, '([0-9]+)\s*[A-Za-z]*$', 1) AS DOUBLE)
   END);
 
 -- Why a number could not be read, for the quarantine. `kind` is number, amount or duration.
@@ -199,6 +229,8 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
       || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
     WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
     WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
+    WHEN kind = 'answer' THEN 'an item''s answer: write its score (0-3) or the questionnaire''s words (Not at all, Several days, '
+      || 'More than half the days, Nearly every day)'
     WHEN kind = 'integer' THEN 'a whole number'
     ELSE 'a number (digits with a decimal point, e.g. 12.5)'
   END;

@@ -32,7 +32,8 @@ class ColumnSpec:
     required: bool = False
     default: str | None = None
     time_of: str | None = None
-    format: str | None = None  # number columns: "duration" (also 1:30, 90 min, 1.5 h) or "amount" ($1,145.00)
+    format: str | None = None  # number columns: "duration" (also 1:30, 90 min, 1.5 h, 1h 30m) or "amount" ($1,145.00);
+    # integer columns: "answer" (a questionnaire item: also its answer's words, Several days)
     modifiers: str | None = None  # a procedure code column: the column its modifiers (99492-25) go to
 
     def staging_columns(self) -> list[tuple[str, str]]:

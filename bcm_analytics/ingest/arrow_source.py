@@ -58,6 +58,7 @@ class ArrowSource:
     sheet: str | None = None  # the workbook sheet the rows were read from
     labels: dict[str, str] = field(default_factory=dict, compare=False)  # canonical column -> the source file's name for it
     encoding: str | None = None  # the source file's text encoding (recorded in meta.load_log), None for a workbook
+    delimiter: str | None = None  # a CSV source file's delimiter: in a ;-delimited one a column may write decimal commas
 
 
 def describe(source: ArrowSource) -> SourceFile:
@@ -85,5 +86,5 @@ def describe(source: ArrowSource) -> SourceFile:
     table = source.rows.rename_columns([n if n in (LINE, RECORD) else normalise_column(n) for n in names])
     labels = own_names([n for n in names if n not in (LINE, RECORD)], spec)  # a workbook's header ...
     labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
-    return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=None, rows=table,
+    return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=source.delimiter, rows=table,
                       sheet=source.sheet, labels=labels)

@@ -19,7 +19,7 @@ from xml.etree import ElementTree
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import FileRefused, is_binary, refuse_a_row_of_values, repeated_column
+from bcm_analytics.ingest.readers import LOCK_FILE, FileRefused, is_binary, refuse_a_row_of_values, repeated_column
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -29,6 +29,10 @@ MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$")
 # A cell holding a time of day or a duration alone (08:57, [h]:mm 1:30) is a date-time on Excel's
 # day 0, which the reader shows as 1899-12-31: it is the time alone.
 DAY_ZERO = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(\.0+)?$")
+# ... and one with no seconds is shown as Excel's h:mm shows it (20:00): a care manager's 20:00
+# typed into a minutes cell becomes the time 20:00, which as 20:00:00 would read as 1,200 minutes,
+# where the text 20:00 is set aside as minutes or hours.
+DAY_ZERO_MINUTE = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}):00(\.0+)?$")
 # What Excel shows in a cell whose formula failed, by the name the reader gives the error.
 EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
                 "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
@@ -94,7 +98,7 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     if repeated := _repeated_name(book, name, skip):
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
-    columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
+    columns = _fill_merged_down(path, name, [_as_text(table.column(i)) for i in range(table.num_columns)], header_row)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
     rows = rows.filter(_not_blank(rows, header))
@@ -121,6 +125,8 @@ def _unreadable(path: Path, error: Exception) -> str:
     """What is wrong with a workbook the reader could not open, as the person who exported it can
     act on it: an .xlsx is a zip archive, so one that starts like a zip and does not read is
     damaged or cut short, and one that does not start like a zip is some other file."""
+    if path.name.startswith("~$"):
+        return LOCK_FILE
     with open(path, "rb") as f:
         head = f.read(1 << 12)
     if not head.startswith(b"PK"):
@@ -132,17 +138,22 @@ def _unreadable(path: Path, error: Exception) -> str:
 
 
 def _first_visible(path: Path, book, names: list[str]) -> str | None:
-    """The sheet Excel opens on when none is named: the first one not hidden (an export's lookup
-    sheet is often hidden in front of the data). Telling costs a read of each sheet up to it,
-    which fails on a cell the reader cannot read at all (#SPILL!)."""
+    """The sheet to read when none is named: the first one not hidden (an export's lookup sheet
+    is often hidden in front of the data) and not empty (Excel's blank 'Sheet1' left in front of
+    the data holds no records); when every visible sheet is empty, the first of them, which is
+    refused as empty. Telling costs a read of each sheet up to it, which fails on a cell the
+    reader cannot read at all (#SPILL!)."""
+    visible_names = []
     for name in names:
         try:
             visible = book.load_sheet(name, n_rows=0).visible
         except Exception as e:  # fastexcel's own error types
             raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
         if visible == "visible":
-            return name
-    return names[0] if names else None
+            if first_used_row(path, name) is not None:
+                return name
+            visible_names.append(name)
+    return (visible_names or names or [None])[0]
 
 
 def _repeated_name(book, name: str, skip: int) -> str | None:
@@ -189,9 +200,11 @@ def _with_errors(batch: pa.RecordBatch, errors) -> pa.Table:
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cells as text; a date cell read at midnight is the date alone (Excel stores dates as
     date-times, and a date-only cell must not look like a time of day 00:00), and a time or
-    duration cell is the time alone (on its day 0 it would read as a date in 1899)."""
+    duration cell is the time alone (on its day 0 it would read as a date in 1899), without
+    seconds when it has none (DAY_ZERO_MINUTE)."""
     text = pc.cast(column, pa.string())
     text = pc.replace_substring_regex(text, pattern=MIDNIGHT.pattern, replacement=r"\1")
+    text = pc.replace_substring_regex(text, pattern=DAY_ZERO_MINUTE.pattern, replacement=r"\1")
     return pc.replace_substring_regex(text, pattern=DAY_ZERO.pattern, replacement=r"\1")
 
 
@@ -221,6 +234,71 @@ def first_used_row(path: Path, sheet: str) -> int | None:
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, TypeError, ValueError) as e:
         raise FileRefused(path, f"not a readable .xlsx workbook ({_first_line(e)})") from None
     return None
+
+
+MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
+
+
+def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int) -> list:
+    """The record columns with each cell merged down over several records (a registry report's
+    MRN over a patient's visits) read as its value in every row it covers, as Excel shows it: the
+    reader gives the covered rows nothing, and a row set aside as 'patient_id is empty' beside the
+    MRN a person sees cannot be acted on. A merge across columns is left alone: which column its
+    value belongs to is not known. `columns` start at the sheet's first used column."""
+    downs = [(col, top, bottom) for col, top, last_col, bottom in _merged_ranges(path, sheet)
+             if col == last_col and bottom > top > header_row]
+    if not downs:
+        return columns
+    first = _first_used_column(path, sheet)
+    if first is None:
+        return columns
+    for col, top, bottom in downs:
+        i, start = col - first, top - header_row - 1
+        if not 0 <= i < len(columns) or start >= len(columns[i]):
+            continue
+        values = columns[i].to_pylist()
+        for row in range(start + 1, min(bottom - header_row, len(values))):
+            values[row] = values[start]
+        columns[i] = pa.chunked_array([pa.array(values, pa.string())])
+    return columns
+
+
+def _merged_ranges(path: Path, sheet: str) -> set[tuple[int, int, int, int]]:
+    """(first column, first row, last column, last row) of each merged range of a sheet, 1-based,
+    found by a scan of the sheet's XML (the reader does not report them)."""
+    found, tail = set(), b""
+    with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            if b"mergeCell" in text:  # a plain search first: most sheets have none, and the pattern costs more
+                found |= {(_column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])) for m in MERGE_CELL.finditer(text)}
+            tail = text[-200:]
+    return found
+
+
+def _first_used_column(path: Path, sheet: str) -> int | None:
+    """The sheet column number (1-based) of the leftmost cell with a value: where the reader's
+    columns start. None when a cell with a value does not say where it is (a writer may leave
+    out a cell's reference): then the column of a merged range is not known either."""
+    first = None
+    with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
+        for _, element in ElementTree.iterparse(f, events=("end",)):
+            if element.tag == f"{MAIN}c" and (element.find(f"{MAIN}v") is not None or element.find(f"{MAIN}is") is not None):
+                letters = re.match(r"[A-Z]+", element.get("r", ""))
+                if not letters:
+                    return None
+                column = _column_number(letters[0].encode())
+                first = column if first is None else min(first, column)
+            elif element.tag == f"{MAIN}row":
+                element.clear()
+    return first
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.decode():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:

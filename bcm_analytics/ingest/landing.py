@@ -74,6 +74,7 @@ class Landed:
     rejected: int
     decimal_comma: list[str]  # numeric columns written with a decimal comma throughout
     day_first: list[str]  # date columns whose slash dates put the day first (14/02/2025), never the month
+    day_undecided: list[str]  # date columns of a ;-delimited file whose slash dates never tell which comes first
     kept: list[str]  # extra columns kept in raw.<table>._extra
     dropped: list[str]  # extra columns dropped (identifiers among them)
     identifiers: list[str]  # extra columns that look like direct identifiers: never kept
@@ -88,7 +89,12 @@ def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
     rejected = con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]
     kept, identifiers = extra_columns(con, src, keep_extra_columns)
     dropped = [c for c in src.extra_columns if c not in kept]
-    return Landed(records, rejected, decimal_comma_columns(con, src), day_first_columns(con, src), kept, dropped, identifiers)
+    evidence = slash_date_evidence(con, src)
+    day_first = [name for name, seen in evidence.items() if seen == (True, False)]
+    # In a ;-delimited file (Excel's separator where the decimal mark is a comma, in countries that
+    # write the day first) a column whose slash dates never decide is read neither way.
+    undecided = [name for name, seen in evidence.items() if seen == (False, False)] if src.delimiter == ";" else []
+    return Landed(records, rejected, decimal_comma_columns(con, src), day_first, undecided, kept, dropped, identifiers)
 
 
 def extra_columns(con: duckdb.DuckDBPyConnection, src: SourceFile, keep: bool) -> tuple[list[str], list[str]]:
@@ -123,29 +129,28 @@ def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> li
     return [c.name for c, comma in zip(numeric, found) if comma]
 
 
-def day_first_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> list[str]:
-    """The date columns whose slash dates put the day first: some value can only be read so
-    (14/02/2025) and none only month first (02/14/2025). Those are read day first throughout, so
-    03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March. Without such
-    evidence slash dates are read month first (the US order); a column with evidence both ways
-    is read month first and its day-first values are set aside, as before."""
+def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict[str, tuple[bool, bool]]:
+    """For each date column with slash dates: (some value can only be read day first (14/02/2025),
+    some only month first (02/14/2025)). A column with day-first evidence alone is read day first
+    throughout, so 03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March.
+    Otherwise slash dates are read month first (the US order), and a column with evidence both ways
+    has its day-first values set aside; a ;-delimited file's column with neither has its dates
+    that read two ways set aside (Landed.day_undecided)."""
     position = {name: i for i, name in enumerate(src.header)}
     dates = [c.name for c in src.table.columns if c.type in ("date", "datetime") and c.name in position]
     if not dates:
-        return []
+        return {}
     has_slash = [f"bool_or(contains(c{position[d]}, '/'))" for d in dates]
     slashes = con.execute(f"SELECT {', '.join(has_slash)} FROM _land").fetchall()[0]
-    day_first = []
+    evidence = {}
     for name in (d for d, has in zip(dates, slashes) if has):  # only slash dates are read two ways
         c = f"c{position[name]}"
-        found = con.execute(
+        evidence[name] = tuple(con.execute(
             f"""SELECT coalesce(bool_or(a BETWEEN 13 AND 31 AND b BETWEEN 1 AND 12), false),
                        coalesce(bool_or(a BETWEEN 1 AND 12 AND b BETWEEN 13 AND 31), false)
                 FROM (SELECT try_cast(split_part({c}, '/', 1) AS INTEGER) AS a, try_cast(split_part({c}, '/', 2) AS INTEGER) AS b
-                      FROM _land WHERE contains({c}, '/'))""").fetchall()[0]
-        if found == (True, False):
-            day_first.append(name)
-    return day_first
+                      FROM _land WHERE contains({c}, '/'))""").fetchall()[0])
+    return evidence
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:

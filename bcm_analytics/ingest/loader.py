@@ -33,7 +33,7 @@ from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.arrow_source import ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
-from bcm_analytics.ingest.readers import FileRefused, SourceFile, _first_line, inspect, table_for
+from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
 
 
 @dataclass
@@ -83,7 +83,7 @@ Progress = Callable[[Path], None]  # called with each file's path as its load st
 def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Path], list[Path]]:
     """Files to load (in load order), and the files in named folders that are not canonical tables
     and the folders inside them (not read: name a folder to load it). Names starting with . or _
-    (hidden files, the synthetic program's _answer_key) are passed over.
+    (hidden files, the synthetic program's _answer_key) or ~$ (Excel's lock files) are passed over.
 
     With `table`, every file is of that table: none is ignored for its name."""
     specs = table_specs()
@@ -94,9 +94,9 @@ def discover(paths: list[str | Path], table: str | None = None) -> tuple[list[Pa
             chosen.append(p)
             continue
         for f in sorted(p.iterdir()):
-            if f.is_dir() and not f.name.startswith((".", "_")):
+            if f.is_dir() and not f.name.startswith(PASSED_OVER_NAMES):
                 ignored.append(f)  # a folder is loaded by naming it, never by its parent: say so
-            elif f.is_file() and not f.name.startswith((".", "_")):
+            elif f.is_file() and not f.name.startswith(PASSED_OVER_NAMES):
                 try:
                     table_for(f, table)
                     chosen.append(f)
@@ -193,9 +193,11 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     pivot = options.two_digit_year_pivot
     read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {}) \
         | ({"header_line": src.header_line} if src.header_line > 1 else {}) | ({"day_first": landed.day_first} if landed.day_first else {}) \
+        | ({"day_undecided": landed.day_undecided} if landed.day_undecided else {}) \
         | ({"columns": src.labels} if src.labels else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first),
+                       day_undecided=_text_list(landed.day_undecided),
                        labels="_labels" if src.labels else TextOptions.labels)
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.

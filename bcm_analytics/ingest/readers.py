@@ -32,6 +32,12 @@ TEXT_ENCODINGS = {"utf-8": "utf-8-sig", "cp1252": "cp1252", "utf-16": "utf-16", 
                   "cp1252-bom": "bcm-cp1252-bom"}  # Windows-1252 behind a UTF-8 byte-order mark (registered below)
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, CSV UTF-8) and load it again"
 CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Names a folder's listing passes over: hidden files (.x), the synthetic program's _answer_key,
+# and the lock files Office keeps beside a document while it is open (~$Minutes.xlsx: the
+# user's name, no data), which a load run while the workbook is open in Excel finds beside it.
+PASSED_OVER_NAMES = (".", "_", "~$")
+LOCK_FILE = ("an Office lock file, which Excel keeps beside a workbook while it is open (it holds the user's name, no data); "
+             "close the workbook in Excel, or leave this file out")
 HEADER_PROBE_LINES = 30  # a title or notes above a CSV's column names: how far down the header is looked for
 
 
@@ -217,6 +223,8 @@ def scan(path: Path) -> Scan:
     The loader compares it with the records DuckDB read: when they agree every record is one
     line, and record numbers give line numbers without a second pass over the file.
     """
+    if path.name.startswith("~$"):  # a CSV open in Excel has one too
+        raise FileRefused(path, LOCK_FILE)
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     if not head:

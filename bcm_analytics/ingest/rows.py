@@ -88,7 +88,9 @@ def reasons(alias: str = "") -> str:
 TOTALS_CHECK = "not a record: a totals row"
 EMPTY_CHECK = "not a record: an empty row"
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
-TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum)($|[^a-z0-9_-])"
+# The words are English and those of the European systems that write ;-delimited exports
+# (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
+TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
 TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
 
 
@@ -476,6 +478,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
                coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first,
+               coalesce(CAST(l.read_options -> 'day_undecided' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_undecided,
                l.read_options -> 'columns' AS _labels
         FROM ({_waiting_rows(spec, stored_by)}) w
         LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
@@ -485,6 +488,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
         return 0  # none whose key this load stored
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
     check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first",
+                                 day_undecided="_day_undecided",
                                  labels="_labels"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(

@@ -34,7 +34,7 @@ from bcm_analytics.ingest.readers import (
 
 # Names programs and EHR exports commonly give canonical columns (normalised: lower case, _).
 SYNONYMS = {
-    "patient_id": ["patient", "patient_mrn", "mrn", "member_id", "pt_id", "person_id", "client_id", "subject_id", "patient_number", "pat_id"],
+    "patient_id": ["patient", "patient_mrn", "mrn", "member_id", "member_mrn", "pt_id", "person_id", "client_id", "subject_id", "patient_number", "pat_id"],
     "clinic_id": ["clinic", "site", "site_id", "location", "location_id", "practice", "practice_id", "department", "facility_id"],
     "payer": ["insurance", "payor", "plan", "insurance_name", "payer_name", "primary_insurance", "primary_payer", "primary_payor",
               "primary_plan", "primary_coverage", "coverage", "financial_class"],
@@ -47,12 +47,13 @@ SYNONYMS = {
     "consent_date": ["consent", "consented", "consent_dt", "date_consented", "consented_on"],
     "discharge_date": ["discharged", "discharged_on", "end_date", "date_graduated", "graduated", "closed_date", "date_discharged"],
     "discharge_reason": ["reason", "closure_reason", "discharge_status"],
-    "entry_id": ["log_id", "entry", "activity_id", "time_log_id", "visit_id", "note_id", "session_id", "id", "encounter_id",
+    "entry_id": ["log_id", "log", "log_number", "log_no", "entry", "activity_id", "time_log_id", "visit_id", "note_id", "session_id", "id", "encounter_id",
                  "encounter_number", "visit_number"],
     "staff_id": ["provider", "provider_id", "user_id", "staff", "clinician", "clinician_id", "employee_id", "user"],
     "staff_role": ["role", "provider_role", "staff_type", "discipline", "user_role"],
     "service_date": ["date", "date_of_service", "dos", "visit_date", "service_dt", "encounter_date", "activity_date", "date_time", "datetime",
-                     "encounter_date_time", "encounter_datetime", "visit_date_time", "service_date_time", "appointment_date"],
+                     "encounter_date_time", "encounter_datetime", "visit_date_time", "service_date_time", "appointment_date",
+                     "contact_date"],
     "minutes": ["duration", "mins", "time_spent", "duration_minutes", "minutes_spent", "time_minutes", "total_minutes"],
     "activity_type": ["activity", "contact_type", "service_type", "task", "activity_category"],
     "contact_mode": ["visit_type", "mode", "modality", "channel", "contact_method", "contact_mode_type"],

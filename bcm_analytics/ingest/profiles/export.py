@@ -49,6 +49,7 @@ class TableRows:
     sheet: str | None = None  # a workbook's sheet the rows come from (recorded in meta.load_log.read_options)
     labels: dict[str, str] = field(default_factory=dict)  # canonical column -> the file's name for it (mapping.column_labels)
     encoding: str | None = None  # the file's text encoding (recorded in meta.load_log)
+    delimiter: str | None = None  # a CSV file's delimiter: a ;-delimited file's columns may write decimal commas
 
     @property
     def rows(self) -> int:
@@ -130,7 +131,8 @@ def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
         try:
             for layer, sha256 in zip(rows.layers, rows.sha256):
                 source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}",
-                                     sheet=rows.sheet, labels=rows.labels, encoding=rows.encoding)
+                                     sheet=rows.sheet, labels=rows.labels, encoding=rows.encoding,
+                                     delimiter=rows.delimiter)
                 results.append(load_file(con, source, options=options))
         except FileRefused as refused:
             yield rows, refused
@@ -233,7 +235,8 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
             digests.append(_digest(table, layer, rows))
         read = reads.get(path)
         out.append(TableRows(Path(path), table, tables, digests, read.sheet if read else None,
-                             labels.get(read.source, {}) if read else {}, read.encoding if read else None))
+                             labels.get(read.source, {}) if read else {}, read.encoding if read else None,
+                             read.delimiter if read else None))
     con.execute("DROP TABLE _layered")
     return out
 

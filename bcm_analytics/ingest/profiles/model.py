@@ -98,12 +98,13 @@ class ColumnSpec(Strict):
 
     def expression(self, source_columns: set[str] = frozenset()) -> str:
         """The SQL producing the value, before value maps and date handling. `sql` that is just
-        a source column's name reads that column, even when the name is an SQL word (when)."""
+        a source column's name reads that column, even when the name is an SQL word (when) or
+        written as the file writes it with a number sign (Log #, log_#: '#' is never SQL)."""
         if self.column is not None:
             return _identifier(normalise(self.column))
         if self.value is not None:
             return "'" + self.value.replace("'", "''") + "'"
-        if normalise(self.sql) in source_columns and re.fullmatch(r"[\w ]+", self.sql.strip()):
+        if normalise(self.sql) in source_columns and re.fullmatch(r"[\w #]+", self.sql.strip()):
             return _identifier(normalise(self.sql))
         return f"({self.sql})"
 

@@ -24,6 +24,7 @@ from bcm_analytics.ingest import excel
 from bcm_analytics.ingest.lines import record_starts
 from bcm_analytics.ingest.profiles.model import Profile, SourceSpec, normalise
 from bcm_analytics.ingest.readers import (
+    PASSED_OVER_NAMES,
     TEXT_ENCODINGS,
     FileRefused,
     find_header,
@@ -61,6 +62,7 @@ class Read:
     kinds: dict[str, int] = field(default_factory=dict)  # fhir: resources by type
     sheet: str | None = None  # xlsx: the sheet read (the one named, else the first visible one)
     encoding: str | None = None  # csv, json: the file's text encoding (readers.scan), recorded in meta.load_log
+    delimiter: str | None = None  # csv: the field delimiter (a ;-delimited file may write decimal commas)
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -69,7 +71,7 @@ def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], lis
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith((".", "_")))
+            files += sorted(f for f in p.iterdir() if f.is_file() and not f.name.startswith(PASSED_OVER_NAMES))
         else:
             files.append(p)
     matched, ignored = [], []
@@ -190,16 +192,20 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
     delimiter, header = split_header(head[above])
     names = [normalise(h) for h in header]
     _check_columns(m, spec, names, header)
-    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
-    # A line with fewer fields than the header (an export that drops trailing empty fields)
-    # reads with those fields empty; one with more cannot be split safely and refuses the file.
-    relation = f"""read_csv({_text(str(reading))}, delim={_text(delimiter)}, quote='"', escape='"', header=true,
-            all_varchar=true, encoding='utf-8', null_padding=true, store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan',
-            max_line_size={MAX_LINE_BYTES}, auto_detect=false, columns={{{cols}}})"""
     position = {n: f"c{i}" for i, n in enumerate(names) if n}
     # One pass: each record numbered in file order (a streaming window, as the loader does), its
     # line taken as number + 1 and corrected below in the rare file where records span lines.
-    count = _insert(con, m, spec, relation, position, dict(zip(names, header)), f"row_number() OVER () + {1 + above:d}")
+    line = f"row_number() OVER () + {1 + above:d}"
+    try:
+        count = _insert(con, m, spec, _csv_relation(reading, delimiter, len(names)), position, dict(zip(names, header)), line)
+    except duckdb.Error as e:
+        if "null_padding" not in str(e):
+            raise
+        # A value with a line break inside quotes (a note): DuckDB reads it with padding only on one thread.
+        for t in ("_rej", "_rej_scan"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        relation = _csv_relation(reading, delimiter, len(names), parallel=False)
+        count = _insert(con, m, spec, relation, position, dict(zip(names, header)), line)
     rejected = con.execute("SELECT min(line), count(DISTINCT line), any_value(error_type) FROM _rej").fetchall()[0]
     for t in ("_rej", "_rej_scan"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -217,7 +223,19 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
             f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
             WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
         )
-    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding)
+    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding, delimiter=delimiter)
+
+
+def _csv_relation(reading: Path, delimiter: str, width: int, parallel: bool = True) -> str:
+    """DuckDB's reader of a CSV source as text columns c0..c(width-1). A line with fewer fields
+    than the header (an export that drops trailing empty fields) reads with those fields empty;
+    one with more cannot be split safely and is rejected (into _rej), which refuses the file.
+    The parallel reader cannot pad short lines in a file with quoted line breaks: such a file is
+    read again on one thread (`parallel=False`)."""
+    cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+    return f"""read_csv({_text(str(reading))}, delim={_text(delimiter)}, quote='"', escape='"', header=true,
+            all_varchar=true, encoding='utf-8', null_padding=true, store_rejects=true, rejects_table='_rej', rejects_scan='_rej_scan',
+            max_line_size={MAX_LINE_BYTES}, auto_detect=false, parallel={str(parallel).lower()}, columns={{{cols}}})"""
 
 
 def _codec(path: Path, encoding: str) -> str:

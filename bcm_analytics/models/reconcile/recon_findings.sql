@@ -144,12 +144,14 @@ per_code AS (
          NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND (consent_date IS NULL OR consent_date > last_day(service_month))
 ),
+-- A month finding's claims: each code's list of claims split and joined again, so a claim with
+-- two of the month's codes is named once.
 month_rows AS (
   SELECT x.patient_id, x.service_month, x.finding, 'compliance' AS severity, x.kind AS reason,
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
             FROM marts.recon_codes o WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND o.expected_units > 0) AS expected_code,
          NULL::BIGINT AS expected_units, array_to_string(x.codes, ' + ') AS billed_code, NULL::BIGINT AS billed_units,
-         (SELECT string_agg(DISTINCT o.claim_ids, ', ' ORDER BY o.claim_ids) FROM marts.recon_codes o
+         (SELECT nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(o.claim_ids, ', '))))), ', '), '') FROM marts.recon_codes o
             WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND list_contains(x.codes, o.code)) AS claim_ids,
          x.amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
          NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
@@ -180,7 +182,7 @@ month_rows AS (
          (SELECT string_agg(o.code, ' + ' ORDER BY o.code) FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
          NULL,
-         (SELECT string_agg(DISTINCT o.claim_ids, ', ' ORDER BY o.claim_ids) FROM marts.recon_codes o
+         (SELECT nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(o.claim_ids, ', '))))), ', '), '') FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
          0, NULL, NULL, NULL, NULL, f.lookback_from, f.billing_npi
   FROM marts.recon_initiating_visits f
