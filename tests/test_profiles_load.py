@@ -345,17 +345,22 @@ def test_synthea_inpatient_encounters_load_as_stays_for_the_patients_it_enrols(s
         ("enc-901", "inpatient", dt.datetime(2025, 1, 10, 15, tzinfo=dt.timezone.utc), dt.datetime(2025, 1, 13, 16, 30, tzinfo=dt.timezone.utc))]
 
 
+def load_lakeside_visits(store, tmp_path, visits: str):
+    """Load the lakeside roster and a visits.csv written for the case through lakeside.yaml."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(visits)
+    return load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+
+
 def test_a_note_with_a_line_break_inside_quotes_loads_through_a_profile_with_its_lines(store, tmp_path):
     """A registry's PHQ export with a multi-line note (quoted, as Excel writes it) stopped the
     load with 'unexpected error, a bug in bcm': DuckDB's parallel CSV reader refuses quoted line
     breaks together with the padding of short lines. The file loads; the record after the note
     keeps the line it starts on."""
-    lakeside = EXPORTS / "lakeside"
-    (tmp_path / "visits.csv").write_text(
-        "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
-        '1001,A-100,06/01/2025,45,Intake,jdoe,LCSW,"first visit\nwill call back"\n'
-        "1002,A-100,13/01/2025,twenty,Phone f/u,jdoe,LCSW\n")
-    results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+    results = load_lakeside_visits(store, tmp_path,
+                                   "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+                                   '1001,A-100,06/01/2025,45,Intake,jdoe,LCSW,"first visit\nwill call back"\n'
+                                   "1002,A-100,13/01/2025,twenty,Phone f/u,jdoe,LCSW\n")
     assert counts(results[("visits.csv", "time_logs")]) == (2, 1, 1, 0)
     assert [(line, status) for _, _, line, status, _ in quarantine(store)] == [(4, "open")]
 
@@ -365,12 +370,10 @@ def test_a_semicolon_export_with_decimal_commas_reads_them_through_a_profile_as_
     its 12,5 was set aside with a reason that contradicted the file: 'a decimal comma is read only
     in a ;-delimited file whose column writes every decimal with one'. The profile load now knows
     the file's delimiter, reads the comma as the canonical load does, and records it."""
-    lakeside = EXPORTS / "lakeside"
-    (tmp_path / "visits.csv").write_text(
-        "Visit #;MRN;Visit Date;Mins;Visit Type;Clinician;Role;Note\n"
-        "1001;A-100;06/01/2025;12,5;Intake;jdoe;LCSW;\n"
-        "1002;A-100;13/01/2025;20;Phone f/u;jdoe;LCSW;\n")
-    results = load_profile(store, lakeside / "lakeside.yaml", [lakeside / "roster.csv", tmp_path / "visits.csv"])
+    results = load_lakeside_visits(store, tmp_path,
+                                   "Visit #;MRN;Visit Date;Mins;Visit Type;Clinician;Role;Note\n"
+                                   "1001;A-100;06/01/2025;12,5;Intake;jdoe;LCSW;\n"
+                                   "1002;A-100;13/01/2025;20;Phone f/u;jdoe;LCSW;\n")
     assert counts(results[("visits.csv", "time_logs")]) == (2, 2, 0, 0)
     assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("1001", 12.5), ("1002", 20.0)]
     assert store.execute("SELECT read_options ->> 'decimal_comma' FROM meta.load_log WHERE table_name = 'time_logs'").fetchall() == [
