@@ -93,8 +93,19 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     if col.type == "code":
         return f"bcm_procedure_code({src})" if col.modifiers else f"upper({src})"
     if col.type == "term":  # a word of a vocabulary: FQHC is fqhc, Outreach is outreach
-        return f"lower({src})"
+        return term_reader(col, src)
     return src
+
+
+def term_reader(col: ColumnSpec, src: str) -> str:
+    """SQL reading a vocabulary word in any case, and a synonym the contract lists for it as the
+    vocabulary's word (tables.yaml `synonyms`: a claim line 'Reversed' after billing is voided).
+    Each synonym means one word of the vocabulary, so reading it guesses nothing; the raw layer
+    keeps the word the export wrote."""
+    if not col.synonyms:
+        return f"lower({src})"
+    whens = " ".join(f"WHEN {sql_text(word)} THEN {sql_text(term)}" for word, term in col.synonyms)
+    return f"CASE lower({src}) {whens} ELSE lower({src}) END"
 
 
 def answer_reader(src: str, comma: str) -> str:

@@ -35,6 +35,7 @@ class ColumnSpec:
     format: str | None = None  # number columns: "duration" (also 1:30, 90 min, 1.5 h, 1h 30m) or "amount" ($1,145.00);
     # integer columns: "answer" (a questionnaire item: also its answer's words, Several days)
     modifiers: str | None = None  # a procedure code column: the column its modifiers (99492-25) go to
+    synonyms: tuple[tuple[str, str], ...] = ()  # a term column: (word, the vocabulary's word it reads as)
 
     def staging_columns(self) -> list[tuple[str, str]]:
         """A datetime column keeps both readings: local clock time and an absolute instant.
@@ -87,6 +88,7 @@ def table_specs() -> dict[str, TableSpec]:
                 time_of=v.get("time_of"),
                 format=v.get("format"),
                 modifiers=v.get("modifiers"),
+                synonyms=tuple((str(w).lower(), str(t)) for t, words in (v.get("synonyms") or {}).items() for w in words),
             )
             for c, v in t["columns"].items()
         )
