@@ -220,6 +220,44 @@ def test_a_cell_merged_down_over_records_reads_as_its_value_in_each_of_them(tmp_
         (None, "CT-3", None, 7)]
 
 
+def test_rows_hidden_in_the_sheet_are_read_and_named_in_the_load_summary(tmp_path):
+    """A data manager hid two patients' rows in Excel (or filtered them out) before saving: the
+    loader read them as any other row, and nothing said so. They are still read (leaving them out
+    would drop records unseen), and the load line and meta.load_log's read_options name the hidden
+    rows read, so someone can check they belong in the export. A hidden row with nothing in it is
+    not a record and is not named."""
+    import json
+
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+    from bcm_analytics.warehouse.store import connect
+
+    path = workbook(tmp_path / "patients.xlsx", {"Registry": [
+        ("A1", "patient_id"), ("B1", "payer"), ("C1", "enrollment_date"),
+        ("A2", "P1"), ("B2", "Medicare"), ("C2", "2025-01-06"),
+        ("A3", "P2"), ("B3", "Medicare"), ("C3", "2025-01-07"),
+        ("A4", "P3"), ("B4", "Medicaid"), ("C4", "2025-01-08"),
+        ("A5", "P4"), ("B5", "Medicare"), ("C5", "2025-01-09"),
+    ]})
+    wb = openpyxl.load_workbook(path)
+    for row in (3, 5, 7):
+        wb["Registry"].row_dimensions[row].hidden = True
+    wb.save(path)
+    assert read_sheet(path).hidden_rows == (3, 5)
+    db = tmp_path / "s.duckdb"
+    result = CliRunner().invoke(cli, ["load", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "read 4 = loaded 4 + quarantined 0 + duplicates 0" in result.output, "hidden rows are read and loaded"
+    assert ("; 2 rows hidden in the sheet were read (rows 3, 5): hidden or filtered out in Excel; "
+            "check they belong in the export") in result.output
+    con = connect(db)
+    [(options,)] = con.execute("SELECT read_options FROM meta.load_log").fetchall()
+    assert json.loads(options)["hidden_rows"] == [3, 5]
+    assert con.execute("SELECT patient_id FROM staging.patients ORDER BY 1").fetchall() == [("P1",), ("P2",), ("P3",), ("P4",)]
+    con.close()
+
+
 ERRORS = ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
 
 

@@ -153,6 +153,45 @@ def test_item_answers_written_as_the_questionnaires_words_read_as_their_scores(w
         "Several days, More than half the days, Nearly every day)"))]
 
 
+# --- a total score written with its severity label ------------------------------------------------
+
+def test_a_total_score_written_with_the_label_of_its_band_reads_as_the_score(with_patient, tmp_path):
+    """A registry writes the PHQ-9 total with its severity ('14 (moderate)', '7 - mild'): every such
+    row was set aside as 'not a whole number'. The number reads when the label is its score's
+    band on the row's instrument (severity_bands in definitions.yaml; PHQ-A on the PHQ-9's); a label
+    that contradicts the score, is no band of the instrument, or cannot be checked is set aside
+    saying so. The raw layer keeps what was written; loading the file again changes nothing."""
+    text = ("assessment_id,patient_id,instrument,administered_on,total_score\n"
+            "A1,P1,PHQ-9,2025-02-10,14 (moderate)\n"
+            "A2,P1,GAD-7,2025-02-10,7 - mild\n"
+            "A3,P1,phq-9,2025-02-11,17 (Moderately-Severe)\n"
+            "A4,P1,PHQ-A,2025-02-12,3: minimal\n"
+            "A5,P1,PHQ-9,2025-02-13,14 (mild)\n"
+            "A6,P1,GAD-7,2025-02-13,17 (moderately severe)\n"
+            "A7,P1,PHQ-2,2025-02-13,4 (mild)\n"
+            "A8,P1,PHQ-9,2025-02-13,14 moderate\n")
+    result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 5, 3)
+    assert with_patient.execute("SELECT assessment_id, total_score FROM staging.assessments ORDER BY 1").fetchall() == [
+        ("A1", 14), ("A2", 7), ("A3", 17), ("A4", 3), ("A8", 14)]
+    assert with_patient.execute("SELECT total_score FROM raw.assessments WHERE assessment_id = 'A1'").fetchall() == [
+        ("14 (moderate)",)]
+    assert quarantined(with_patient, result.load_id) == [
+        (6, ["total_score readable as integer"],
+         "total_score '14 (mild)': score 14 is moderate on the PHQ-9, the label says mild; correct the score or the label"),
+        (7, ["total_score readable as integer"],
+         "total_score '17 (moderately severe)': 'moderately severe' is not a severity band of the GAD-7 "
+         "(minimal, mild, moderate, severe); write the score alone"),
+        (8, ["total_score readable as integer"],
+         "total_score '4 (mild)': the PHQ-2 has no severity bands to check the label against; write the score alone"),
+    ]
+    header, *lines = text.splitlines(keepends=True)
+    again = load_file(with_patient, write(tmp_path, "assessments_again.csv", header + "".join(reversed(lines))))
+    assert (again.rows_read, again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (8, 0, 5, 3), \
+        "a re-export of the same rows changes nothing"
+    assert with_patient.execute("SELECT count(*) FROM meta.quarantine WHERE status = 'open'").fetchall() == [(3,)]
+
+
 # --- a clock time beside an unreadable date ------------------------------------------------------
 
 LOGS_TIMED = "entry_id,patient_id,staff_role,service_date,start_time,minutes,activity_type\n"

@@ -261,6 +261,32 @@ def test_a_modifier_column_is_kept_and_bad_amounts_are_set_aside_with_the_accept
 
 # --- silent failure 4: 1_000 minutes accepted; 1:30, 90 min, 00:45:00 set aside ---------------
 
+def test_a_reversed_claim_line_reads_as_voided_and_bills_nothing(with_patient, tmp_path):
+    """A payer's export writes a line reversed after billing 'Reversed' (or 'REVERSED', 'reversal'):
+    the contract documents it as voided, yet it read as an unknown status, reconciled as billed.
+    The words read as voided (the raw layer keeps what the export wrote); loading the file twice
+    changes nothing."""
+    from bcm_analytics.billing.reconcile import claim_statuses, findings
+
+    text = ("claim_id,line_number,patient_id,date_of_service,procedure_code,claim_status\n"
+            "C1,1,P1,2025-01-31,99492,Reversed\nC2,1,P1,2025-02-28,99492,REVERSED\n"
+            "C3,1,P1,2025-03-31,99492,reversal\nC4,1,P1,2025-04-30,99492,Paid\n")
+    result = load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)
+    assert with_patient.execute("SELECT claim_id, claim_status FROM staging.claims ORDER BY 1").fetchall() == [
+        ("C1", "voided"), ("C2", "voided"), ("C3", "voided"), ("C4", "paid")]
+    assert with_patient.execute("SELECT claim_status FROM raw.claims ORDER BY claim_id").fetchall() == [
+        ("Reversed",), ("REVERSED",), ("reversal",), ("Paid",)], "the raw layer keeps the export's word"
+    assert with_patient.execute("SELECT count(*) FROM meta.row_warnings").fetchall() == [(0,)], \
+        "a status the contract reads is not 'not one of' its vocabulary"
+    assert "voided" in claim_statuses()
+    billed = findings(with_patient, "2025-01", "2025-04")
+    assert set(billed.claim_ids.dropna()) == {"C4"}, "the reversed lines bill nothing: only April's paid line is a claim"
+    header, *lines = text.splitlines(keepends=True)
+    again = load_file(with_patient, write(tmp_path, "claims_again.csv", header + "".join(reversed(lines))))
+    assert (again.rows_read, again.rows_loaded, again.rows_duplicate) == (4, 0, 4), "a re-export of the same lines changes nothing"
+
+
 def test_durations_in_the_accepted_forms_become_minutes(with_patient, tmp_path):
     text = LOGS + "".join(
         f"E{i},P1,bhcm,2025-02-03,{value},outreach\n" for i, value in enumerate(["1:30", "90 min", "00:45:00", "1.5 h", "45", "12.5"])

@@ -209,6 +209,30 @@ def test_a_folder_with_the_lock_file_of_a_workbook_open_in_excel_loads_and_the_l
         load_file(store, csv_lock, table="time_logs")
 
 
+def test_rows_hidden_in_a_workbook_read_through_a_profile_are_named_in_its_load_line(store, tmp_path):
+    """A tracker workbook with a row hidden in Excel: read and loaded like the others, and the
+    table's load line and read_options name the hidden row, as a canonical workbook's do."""
+    from bcm_analytics.cli.data import summary_line
+
+    profile = write(tmp_path, "tracker.yaml", (
+        "name: tracker\ntitle: a tracker\nsources:\n  minutes:\n    files: ['*.xlsx']\n    columns: [log, mrn, date, mins]\n"
+        "tables:\n  time_logs:\n    from: minutes\n    columns:\n      entry_id: log\n      patient_id: mrn\n"
+        "      staff_role: {value: bhcm}\n      service_date: date\n      minutes: mins\n"
+        "      activity_type: {value: follow_up_contact}\n"))
+    wb = openpyxl.Workbook()
+    wb.active.append(["Log", "MRN", "Date", "Mins"])
+    for n in range(1, 4):
+        wb.active.append([f"L{n}", "M1", "2025-02-03", 25])
+    wb.active.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "Minutes.xlsx")
+    [(rows, result)] = list(load_export(store, map_export(load(profile), [tmp_path / "Minutes.xlsx"])))
+    assert (result.rows_read, result.hidden_rows) == (3, (3,))
+    assert summary_line(rows.path, result).endswith(
+        "; 1 row hidden in the sheet was read (row 3): hidden or filtered out in Excel; check it belongs in the export")
+    [(options,)] = store.execute("SELECT read_options FROM meta.load_log").fetchall()
+    assert json.loads(options)["hidden_rows"] == [3]
+
+
 def test_the_worked_example_loads_as_the_docs_say(tmp_path):
     """docs/profiles.md: Lakeside's visits and roster through the finished lakeside.yaml."""
     folder = EXPORTS / "lakeside"

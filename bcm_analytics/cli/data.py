@@ -66,6 +66,17 @@ def names(columns: list[str], shown: int = 12) -> str:
     return ", ".join(c or "(a column with no name: a delimiter at the end of the header?)" for c in columns[:shown]) + more
 
 
+def hidden_rows_note(rows: tuple[int, ...], shown: int = 12) -> str:
+    """Rows of a workbook hidden in Excel are read like any other (leaving them out would drop
+    records unseen), but a person hid them, or filtered them out, perhaps to leave them out of
+    the export: name them so a data manager can check."""
+    more = f" and {len(rows) - shown:,} more" if len(rows) > shown else ""
+    listed = ", ".join(map(str, rows[:shown])) + more
+    return (f"{len(rows):,} row{'s' if len(rows) > 1 else ''} hidden in the sheet {'were' if len(rows) > 1 else 'was'} read "
+            f"(row{'s' if len(rows) > 1 else ''} {listed}): hidden or filtered out in Excel; "
+            f"check {'they belong' if len(rows) > 1 else 'it belongs'} in the export")
+
+
 def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | None = None) -> str:
     """One file's line; `replaces` is the load `bcm load --replaces` named (said when nothing loaded)."""
     if isinstance(result, FileRefused):
@@ -99,6 +110,8 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     if result.rows_waiting_like_known:
         extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "
                   "another way (123.0 for 123, 123 for 00123: ids a spreadsheet turned into numbers?)")
+    if result.hidden_rows:
+        extra += "; " + hidden_rows_note(result.hidden_rows)
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     if result.replaces is not None:
         admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"

@@ -8,6 +8,7 @@ macros in parsing.sql; a value none of them can read is NULL, and problem() says
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 
@@ -21,6 +22,7 @@ FORMAT_WORDS = {
     "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
     "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
     "answer": "an item's answer (0-3, or its words: Several days)",
+    "score": "a whole number, or one with the label of its severity band on the row's instrument (14 (moderate), 7 - mild)",
 }
 # What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
 # workbook read by bcm: never an id, a name or a vocabulary word.
@@ -83,6 +85,9 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     """SQL reading column `col` (not a datetime) from its text `src`."""
     if col.type == "integer" and col.format == "answer":
         return answer_reader(src, options.comma(col.name))
+    if col.type == "integer" and col.format == "score":
+        return (f"coalesce(bcm_parse_integer({src}, {options.comma(col.name)}), "
+                f"bcm_parse_labelled_score({src}, {instrument_of(col)}, {severity_bands()}))")
     if col.type == "integer":
         return f"bcm_parse_integer({src}, {options.comma(col.name)})"
     if col.type == "number":
@@ -93,8 +98,19 @@ def reader(col: ColumnSpec, src: str, options: TextOptions) -> str:
     if col.type == "code":
         return f"bcm_procedure_code({src})" if col.modifiers else f"upper({src})"
     if col.type == "term":  # a word of a vocabulary: FQHC is fqhc, Outreach is outreach
-        return f"lower({src})"
+        return term_reader(col, src)
     return src
+
+
+def term_reader(col: ColumnSpec, src: str) -> str:
+    """SQL reading a vocabulary word in any case, and a synonym the contract lists for it as the
+    vocabulary's word (tables.yaml `synonyms`: a claim line 'Reversed' after billing is voided).
+    Each synonym means one word of the vocabulary, so reading it guesses nothing; the raw layer
+    keeps the word the export wrote."""
+    if not col.synonyms:
+        return f"lower({src})"
+    whens = " ".join(f"WHEN {sql_text(word)} THEN {sql_text(term)}" for word, term in col.synonyms)
+    return f"CASE lower({src}) {whens} ELSE lower({src}) END"
 
 
 def answer_reader(src: str, comma: str) -> str:
@@ -107,6 +123,29 @@ def answer_reader(src: str, comma: str) -> str:
     return f"coalesce(bcm_parse_integer({src}, {comma}), CASE lower({src}) {whens} END)"
 
 
+def instrument_of(col: ColumnSpec) -> str:
+    """SQL: the instrument a score column's row names, as its code column reads it (upper case)."""
+    return f"upper({raw_name(col.scored_on)})"
+
+
+@cache
+def severity_bands() -> str:
+    """SQL list of {instrument, band, lower}: each instrument's severity bands as the shipped
+    definitions.yaml gives them (an instrument measured as another, PHQ-A, has the other's),
+    ordered by lower bound. A total written with its label ('14 (moderate)') is read only when
+    the label is its score's band; the bands are the published ones, which a report's
+    --definitions does not change at load time."""
+    from bcm_analytics.config.definitions import load_definitions
+
+    d = load_definitions()
+    rows = [
+        f"{{'instrument': {sql_text(name)}, 'band': {sql_text(band.lower())}, 'lower': {int(lower)}}}"
+        for name, inst in d["instruments"].items()
+        for band, lower in sorted(d["severity_bands"].get(inst.get("measure_as", name), {}).items(), key=lambda b: b[1])
+    ]
+    return "[" + ", ".join(rows) + "]"
+
+
 def problem(col: ColumnSpec, options: TextOptions) -> str:
     """SQL for the sentence saying why the text of `col` could not be read, naming what is accepted."""
     raw = raw_name(col.name)
@@ -115,6 +154,9 @@ def problem(col: ColumnSpec, options: TextOptions) -> str:
     if col.type in ("date", "datetime"):
         return (f"CASE WHEN {options.undecided(col.name, raw)} THEN bcm_two_way_date_problem({sql_text(col.name)}, {raw}) "
                 f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}) END")
+    if col.format == "score":
+        return (f"coalesce(bcm_labelled_score_problem({sql_text(col.name)}, {raw}, {instrument_of(col)}, {severity_bands()}), "
+                f"bcm_number_problem({sql_text(col.name)}, {raw}, 'integer'))")
     return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)})"
 
 

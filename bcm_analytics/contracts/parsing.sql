@@ -214,6 +214,44 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
       60 * CAST(regexp_extract(s, '^[0-9]+') AS DOUBLE) + CAST(regexp_extract(s, '([0-9]+)\s*[A-Za-z]*$', 1) AS DOUBLE)
   END);
 
+-- A total score written with its severity label ('14 (moderate)', '7 - mild', '3: minimal',
+-- '14 moderate'): the number, and the label lower-cased with hyphens and underscores as spaces
+-- ('Moderately-Severe' is 'moderately severe'); NULL for any other text.
+CREATE OR REPLACE TEMP MACRO bcm_score_label_pattern() AS
+  '^([0-9]{1,6})\s*(?:\(\s*([A-Za-z][A-Za-z _-]*[A-Za-z])\s*\)|[-–:]?\s*([A-Za-z][A-Za-z _-]*[A-Za-z]))$';
+CREATE OR REPLACE TEMP MACRO bcm_score_label(s) AS
+  CASE WHEN s IS NOT NULL AND regexp_matches(s, '^[0-9]+\s*\D') AND regexp_matches(s, bcm_score_label_pattern()) THEN {
+    'score': CAST(regexp_extract(s, bcm_score_label_pattern(), 1) AS BIGINT),
+    'label': trim(regexp_replace(lower(regexp_extract(s, bcm_score_label_pattern(), 2) || regexp_extract(s, bcm_score_label_pattern(), 3)),
+                                 '[\s_-]+', ' ', 'g'))}
+  END;
+
+-- The severity band of `score` on instrument `inst`: `bands` is a list of {instrument, band,
+-- lower} (definitions.yaml severity_bands, ordered by lower bound); the last band it reaches.
+CREATE OR REPLACE TEMP MACRO bcm_score_band(score, inst, bands) AS
+  list_last(list_transform(list_filter(bands, lambda b: b.instrument = inst AND b.lower <= score), lambda b: b.band));
+
+-- A total score with its severity label reads as the score only when the label is the score's
+-- band on the row's instrument: '14 (moderate)' on the PHQ-9 is 14, '14 (mild)' is not read
+-- (one of the two is wrong, and which cannot be told).
+CREATE OR REPLACE TEMP MACRO bcm_parse_labelled_score(s, inst, bands) AS
+  CASE WHEN bcm_score_label(s).label = bcm_score_band(bcm_score_label(s).score, inst, bands)
+    THEN bcm_score_label(s).score END;
+
+-- Why a total score written with a label was not read, for the quarantine; NULL for text that
+-- is no score with a label (bcm_number_problem says why).
+CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, bands) AS
+  CASE WHEN bcm_score_label(s) IS NOT NULL THEN column_name || ' ''' || s || ''': ' || CASE
+    WHEN inst IS NULL OR NOT list_contains(list_transform(bands, lambda b: b.instrument), inst) THEN
+      'the ' || coalesce(inst, 'row''s instrument (empty)') || ' has no severity bands to check the label against; write the score alone'
+    WHEN NOT list_contains(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), bcm_score_label(s).label) THEN
+      '''' || bcm_score_label(s).label || ''' is not a severity band of the ' || inst || ' ('
+      || array_to_string(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), ', ')
+      || '); write the score alone'
+    ELSE 'score ' || bcm_score_label(s).score || ' is ' || bcm_score_band(bcm_score_label(s).score, inst, bands)
+      || ' on the ' || inst || ', the label says ' || bcm_score_label(s).label || '; correct the score or the label'
+  END END;
+
 -- Why a number could not be read, for the quarantine. `kind` is number, amount or duration.
 CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
   column_name || ' ''' || s || ''' is not ' || CASE

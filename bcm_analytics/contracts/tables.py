@@ -33,8 +33,11 @@ class ColumnSpec:
     default: str | None = None
     time_of: str | None = None
     format: str | None = None  # number columns: "duration" (also 1:30, 90 min, 1.5 h, 1h 30m) or "amount" ($1,145.00);
-    # integer columns: "answer" (a questionnaire item: also its answer's words, Several days)
+    # integer columns: "answer" (a questionnaire item: also its answer's words, Several days),
+    # "score" (a total score: also with the label of its severity band, 14 (moderate))
     modifiers: str | None = None  # a procedure code column: the column its modifiers (99492-25) go to
+    scored_on: str | None = None  # a "score" column: the column naming its instrument (whose bands its label is checked on)
+    synonyms: tuple[tuple[str, str], ...] = ()  # a term column: (word, the vocabulary's word it reads as)
 
     def staging_columns(self) -> list[tuple[str, str]]:
         """A datetime column keeps both readings: local clock time and an absolute instant.
@@ -87,6 +90,8 @@ def table_specs() -> dict[str, TableSpec]:
                 time_of=v.get("time_of"),
                 format=v.get("format"),
                 modifiers=v.get("modifiers"),
+                scored_on=v.get("scored_on"),
+                synonyms=tuple((str(w).lower(), str(t)) for t, words in (v.get("synonyms") or {}).items() for w in words),
             )
             for c, v in t["columns"].items()
         )

@@ -59,6 +59,15 @@ class ArrowSource:
     labels: dict[str, str] = field(default_factory=dict, compare=False)  # canonical column -> the source file's name for it
     encoding: str | None = None  # the source file's text encoding (recorded in meta.load_log), None for a workbook
     delimiter: str | None = None  # a CSV source file's delimiter: in a ;-delimited one a column may write decimal commas
+    hidden_rows: tuple[int, ...] = ()  # a workbook: the `_line`s of rows hidden in the sheet (read, and named in the summary)
+
+
+def _hidden_rows(hidden: tuple[int, ...], lines: pa.ChunkedArray) -> tuple[int, ...]:
+    """The hidden sheet rows among the rows given (a profile's file gives each table some of its
+    records: a table names only its own)."""
+    if not hidden:
+        return ()
+    return tuple(sorted(set(hidden) & set(lines.to_pylist())))
 
 
 def describe(source: ArrowSource) -> SourceFile:
@@ -87,4 +96,4 @@ def describe(source: ArrowSource) -> SourceFile:
     labels = own_names([n for n in names if n not in (LINE, RECORD)], spec)  # a workbook's header ...
     labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
     return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=source.delimiter, rows=table,
-                      sheet=source.sheet, labels=labels)
+                      sheet=source.sheet, labels=labels, hidden_rows=_hidden_rows(source.hidden_rows, lines))

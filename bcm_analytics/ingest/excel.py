@@ -4,7 +4,8 @@ A clinic's time log kept in Excel loads like its CSV would: fastexcel (polars' c
 a Rust reader: no Excel, no LibreOffice, and far faster than openpyxl) lists the sheets, finds
 the header row and reads the sheet into Arrow; every cell becomes the text a person sees, date
 cells as ISO dates and error cells as their error (#N/A), and each row keeps the row number
-Excel shows, so a quarantined row can be found in the sheet.
+Excel shows, so a quarantined row can be found in the sheet. What the reader does not report
+(merged cells, hidden rows) comes from one scan of the sheet's XML.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Sheet:
     header: tuple[str, ...]
     header_row: int
     sha256: str
+    hidden_rows: tuple[int, ...] = ()  # sheet rows of the records read that are hidden in Excel (or filtered out)
 
 
 def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ...] = ()) -> Sheet:
@@ -98,11 +100,12 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     if repeated := _repeated_name(book, name, skip):
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
-    columns = _fill_merged_down(path, name, [_as_text(table.column(i)) for i in range(table.num_columns)], header_row)
+    merged, hidden = _sheet_marks(path, name)
+    columns = _fill_merged_down(path, name, [_as_text(table.column(i)) for i in range(table.num_columns)], header_row, merged)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
     rows = rows.filter(_not_blank(rows, header))
-    return Sheet(path, name, rows, header, header_row, _sha256(path, name))
+    return Sheet(path, name, rows, header, header_row, _sha256(path, name), _hidden_records(rows, hidden))
 
 
 def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30) -> int:
@@ -177,7 +180,7 @@ def excel_source(path: Path, table: str | None = None, sheet: str | None = None)
     data = read_sheet(path, sheet, tuple(spec.required))
     names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
     return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx",
-                       sheet=data.name)
+                       sheet=data.name, hidden_rows=data.hidden_rows)
 
 
 def _with_errors(batch: pa.RecordBatch, errors) -> pa.Table:
@@ -239,13 +242,14 @@ def first_used_row(path: Path, sheet: str) -> int | None:
 MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 
 
-def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int) -> list:
+def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int, merged: set[tuple[int, int, int, int]]) -> list:
     """The record columns with each cell merged down over several records (a registry report's
     MRN over a patient's visits) read as its value in every row it covers, as Excel shows it: the
     reader gives the covered rows nothing, and a row set aside as 'patient_id is empty' beside the
     MRN a person sees cannot be acted on. A merge across columns is left alone: which column its
-    value belongs to is not known. `columns` start at the sheet's first used column."""
-    downs = [(col, top, bottom) for col, top, last_col, bottom in _merged_ranges(path, sheet)
+    value belongs to is not known. `columns` start at the sheet's first used column; `merged` is
+    the sheet's merged ranges (_sheet_marks)."""
+    downs = [(col, top, bottom) for col, top, last_col, bottom in merged
              if col == last_col and bottom > top > header_row]
     if not downs:
         return columns
@@ -263,17 +267,32 @@ def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int) ->
     return columns
 
 
-def _merged_ranges(path: Path, sheet: str) -> set[tuple[int, int, int, int]]:
-    """(first column, first row, last column, last row) of each merged range of a sheet, 1-based,
-    found by a scan of the sheet's XML (the reader does not report them)."""
-    found, tail = set(), b""
+# A row Excel does not show: hidden by the user, filtered out, or in a collapsed outline group.
+HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\s[^>]*?\bhidden="(?:1|true)"[^>]*>')
+ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
+
+
+def _sheet_marks(path: Path, sheet: str) -> tuple[set[tuple[int, int, int, int]], set[int]]:
+    """What the reader does not report, found by one scan of the sheet's XML: (first column, first
+    row, last column, last row) of each merged range, 1-based, and the numbers of the rows marked
+    hidden. A plain search comes first: most sheets have neither, and the patterns cost more."""
+    merged, hidden, tail = set(), set(), b""
     with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
         while chunk := f.read(1 << 20):
             text = tail + chunk
-            if b"mergeCell" in text:  # a plain search first: most sheets have none, and the pattern costs more
-                found |= {(_column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])) for m in MERGE_CELL.finditer(text)}
-            tail = text[-200:]
-    return found
+            if b"mergeCell" in text:
+                merged |= {(_column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])) for m in MERGE_CELL.finditer(text)}
+            if b"hidden=" in text:
+                hidden |= {int(n[1]) for m in HIDDEN_ROW.finditer(text) if (n := ROW_NUMBER.search(m[0]))}
+            tail = text[-1000:]  # a tag cut by the chunk's end is whole in the next text
+    return merged, hidden
+
+
+def _hidden_records(rows: pa.Table, hidden: set[int]) -> tuple[int, ...]:
+    """The hidden rows among the records read (a hidden row with nothing in it is no record)."""
+    if not hidden:
+        return ()
+    return tuple(line for line in rows.column("_line").to_pylist() if line in hidden)
 
 
 def _first_used_column(path: Path, sheet: str) -> int | None:

@@ -60,6 +60,7 @@ class FileResult:
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
     rows_passed_over: int = 0  # of rows_quarantined: totals rows below the records (full or short lines), no records (status 'passed_over')
     rows_empty: int = 0  # of rows_quarantined: rows of empty cells (a CSV line of delimiters only), status 'passed_over'
+    hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
 
     @property
     def adds_up(self) -> bool:
@@ -194,7 +195,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     read_options = {"two_digit_year_pivot": pivot, "decimal_comma": landed.decimal_comma} | ({"sheet": src.sheet} if src.sheet else {}) \
         | ({"header_line": src.header_line} if src.header_line > 1 else {}) | ({"day_first": landed.day_first} if landed.day_first else {}) \
         | ({"day_undecided": landed.day_undecided} if landed.day_undecided else {}) \
-        | ({"columns": src.labels} if src.labels else {})
+        | ({"columns": src.labels} if src.labels else {}) | ({"hidden_rows": list(src.hidden_rows)} if src.hidden_rows else {})
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first),
                        day_undecided=_text_list(landed.day_undecided),
@@ -222,7 +223,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
-        rows_passed_over=totals + short_totals, rows_empty=empty,
+        rows_passed_over=totals + short_totals, rows_empty=empty, hidden_rows=src.hidden_rows,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

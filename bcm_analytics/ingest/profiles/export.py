@@ -50,6 +50,7 @@ class TableRows:
     labels: dict[str, str] = field(default_factory=dict)  # canonical column -> the file's name for it (mapping.column_labels)
     encoding: str | None = None  # the file's text encoding (recorded in meta.load_log)
     delimiter: str | None = None  # a CSV file's delimiter: a ;-delimited file's columns may write decimal commas
+    hidden_rows: tuple[int, ...] = ()  # a workbook: its rows hidden in the sheet (the `_line`s of records read)
 
     @property
     def rows(self) -> int:
@@ -132,7 +133,7 @@ def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
             for layer, sha256 in zip(rows.layers, rows.sha256):
                 source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}",
                                      sheet=rows.sheet, labels=rows.labels, encoding=rows.encoding,
-                                     delimiter=rows.delimiter)
+                                     delimiter=rows.delimiter, hidden_rows=rows.hidden_rows)
                 results.append(load_file(con, source, options=options))
         except FileRefused as refused:
             yield rows, refused
@@ -154,6 +155,8 @@ def combine(results: list):
             setattr(total, f.name, sum(values))
         elif isinstance(values[0], list):
             setattr(total, f.name, sorted({c for v in values for c in v}))
+        elif isinstance(values[0], tuple):
+            setattr(total, f.name, tuple(sorted({c for v in values for c in v})))
     return total
 
 
@@ -236,7 +239,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
         read = reads.get(path)
         out.append(TableRows(Path(path), table, tables, digests, read.sheet if read else None,
                              labels.get(read.source, {}) if read else {}, read.encoding if read else None,
-                             read.delimiter if read else None))
+                             read.delimiter if read else None, read.hidden_rows if read else ()))
     con.execute("DROP TABLE _layered")
     return out
 

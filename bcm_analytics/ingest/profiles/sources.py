@@ -63,6 +63,7 @@ class Read:
     sheet: str | None = None  # xlsx: the sheet read (the one named, else the first visible one)
     encoding: str | None = None  # csv, json: the file's text encoding (readers.scan), recorded in meta.load_log
     delimiter: str | None = None  # csv: the field delimiter (a ;-delimited file may write decimal commas)
+    hidden_rows: tuple[int, ...] = ()  # xlsx: the rows of records hidden in the sheet (named in the load line)
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -176,7 +177,7 @@ def _read_sheet(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, sh
     original = dict(zip(names, data.header))
     count = _insert(con, m, spec, "_sheet", position, original)
     con.execute("DROP TABLE _sheet")
-    return Read(m.path, m.source, count, data.sha256, sheet=data.name)
+    return Read(m.path, m.source, count, data.sha256, sheet=data.name, hidden_rows=data.hidden_rows)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, folder: Path) -> Read:
