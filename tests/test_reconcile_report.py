@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from html_tables import small_counts_in
 from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
-from bcm_analytics.billing.reconcile import monthly_totals
+from bcm_analytics.billing.reconcile import FINDINGS, monthly_totals
 from bcm_analytics.cli.billing import reconcile
 from bcm_analytics.reports import billing_reconciliation as br
 from bcm_analytics.reports.privacy import Privacy
@@ -55,8 +55,8 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
         "Jan-Feb asked for: the external page shows the whole quarter"
     assert html.count("bcm-figure-") >= 3
     assert "PT00" not in html, "no patient-level detail in the aggregate report"
-    assert "unsupported_claim" in html and "*" in html
-    unsupported = [row for row in table_rows(html) if "unsupported_claim" in row]
+    assert "unsupported claim" in html and "*" in html
+    unsupported = [row for row in table_rows(html) if "unsupported claim" in row]
     assert unsupported and all("*" in row and "1" not in row for row in unsupported), \
         f"PT0000's one unsupported claim is a count of 1: hidden as * wherever it is counted, not {unsupported}"
     assert small_counts_in(html) == []
@@ -346,3 +346,53 @@ def test_the_near_threshold_caption_names_a_day_outside_too():
     assert br.near_caption(day, "the last day with logged time", Privacy("external")) == (
         "As of the last day with logged time, in Sep 2026")
     assert br.near_caption(day, "the as-of parameter", Privacy("external")) == "As of the as-of date, in Sep 2026"
+
+
+# --- what a finance lead reads --------------------------------------------------------------
+
+
+def visible_text(html: str) -> str:
+    """The words a reader sees: the page without its scripts, styles and tags."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def consent_program(program):
+    """June 2025. D, with no consent on file, logs 40 minutes and bills 99493 ($120): billed without
+    consent (a compliance finding, with the unsupported claim it also is). F, with no consent on
+    file, logs 40 minutes and is never billed: minutes logged without consent (a note, no dollars).
+    E, consented, bills 99493 in an initial month: a wrong code. C's 5 minutes in July date the
+    data after 2025 Q2, so an external page can show the quarter."""
+    return program([patient("D", consent=""), patient("F", consent=""), patient("E", consent="2025-01-01"),
+                    patient("C", consent="2025-01-01")],
+                   [minutes("D", "2025-06-10", 40), minutes("F", "2025-06-10", 40), minutes("E", "2025-06-10", 40),
+                    minutes("C", "2025-07-03", 5)],
+                   [claim("D1", "D", "2025-06-30", "99493", charge=120), claim("E1", "E", "2025-06-30", "99493", charge=120),
+                    visit("D", "2025-05-02"), visit("E", "2025-05-02"), visit("F", "2025-05-02")], visits=False)
+
+
+@pytest.mark.parametrize("audience", ["internal", "external"])
+def test_the_page_names_findings_in_words_never_by_their_ids(program, tmp_path, audience):
+    """A finance lead read 'unsupported_claim', 'missing_consent' in the findings tables: ids from
+    the store, where a heading or a cell should say what it is in words."""
+    consent_program(program).close()
+    html = render_report("billing_reconciliation", tmp_path / "test.duckdb",
+                         {"start_month": "2025-06", "end_month": "2025-06", "audience": audience}, tmp_path / "r.html").read_text()
+    text = visible_text(html)
+    shown = sorted(f for f in FINDINGS if re.search(rf"\b{f}\b", text))
+    assert shown == [], f"finding ids shown to a reader: {shown}"
+    assert "unsupported claim" in text and "wrong code" in text
+
+
+def test_missing_consent_is_named_once_for_each_thing_it_is(program, tmp_path):
+    """missing_consent is two findings that share an id: billed without consent (compliance, with
+    dollars at stake) and minutes logged without consent and never billed (a note). The page showed
+    'missing_consent' with the same words in both tables; each now reads once, as what it is."""
+    consent_program(program).close()
+    html = render_report("billing_reconciliation", tmp_path / "test.duckdb",
+                         {"start_month": "2025-06", "end_month": "2025-06"}, tmp_path / "r.html").read_text()
+    labels = [row[1] for row in table_rows(html) if len(row) > 2 and row[0] == "compliance"] + \
+             [row[0] for row in table_rows(html) if len(row) == 3 and "consent" in row[0]]
+    consent = [label for label in labels if "consent" in label]
+    assert consent == ["billed without consent", "minutes logged without consent"], consent
+    assert len(labels) == len(set(labels)), labels

@@ -29,7 +29,7 @@ from datetime import date
 import pandas as pd
 
 from bcm_analytics.billing import near_threshold
-from bcm_analytics.billing.reconcile import FINDINGS, findings, monthly_totals
+from bcm_analytics.billing.reconcile import FINDINGS, finding_name, finding_words, findings, monthly_totals
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
@@ -134,7 +134,7 @@ def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     queue = work_queue(recon.rows, recon.clinic_names).head(n)
     return pd.DataFrame({
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
-        "finding_label": queue["finding"].map(lambda f: FINDINGS.get(f, f)),
+        "finding_label": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
         "service_month": pd.to_datetime(queue["service_month"]),
         "clinic": _or_blank_label(queue, "clinic_name"),
         "codes": queue["codes"],
@@ -319,16 +319,21 @@ def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
         parts += [rows, total]
     frame = pd.concat(parts, ignore_index=True)
     safe = privacy.protect(frame, ["findings"], ["finding"], hide_with={"amount_at_stake": ["findings"]})
-    safe["meaning"] = [f"all {s} findings" if f == TOTAL else FINDINGS.get(f, f) for f, s in zip(safe.finding, safe.severity)]
+    safe["finding_label"] = [TOTAL if f == TOTAL else finding_name(f, s) for f, s in zip(safe.finding, safe.severity)]
+    safe["meaning"] = [f"all {s} findings" if f == TOTAL else finding_words(f, s).meaning
+                       for f, s in zip(safe.finding, safe.severity)]
     return safe
 
 
 def info_notes(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
-    """Info-level findings (no dollars at stake: e.g. minutes logged without consent, never billed)."""
+    """Info-level findings (no dollars at stake: e.g. minutes logged without consent, never billed),
+    named as info findings: missing_consent is also a compliance finding, named apart (finding_words)."""
     info = recon.rows[(recon.rows.severity == "info") & (recon.rows.finding != "matched")]
     frame = info.groupby("finding", as_index=False).agg(findings=("patient_id", "size"))
-    frame["meaning"] = frame["finding"].map(FINDINGS)
-    return privacy.protect(frame, ["findings"])
+    safe = privacy.protect(frame, ["findings"])
+    safe["finding_label"] = [finding_name(f, "info") for f in safe["finding"]]
+    safe["meaning"] = [finding_words(f, "info").meaning for f in safe["finding"]]
+    return safe
 
 
 # --- breakdowns -----------------------------------------------------------------------------
