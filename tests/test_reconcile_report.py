@@ -396,3 +396,43 @@ def test_missing_consent_is_named_once_for_each_thing_it_is(program, tmp_path):
     consent = [label for label in labels if "consent" in label]
     assert consent == ["billed without consent", "minutes logged without consent"], consent
     assert len(labels) == len(set(labels)), labels
+
+
+def twelve_months_few_denials() -> br.Reconciliation:
+    """A year of 200 patient-months and $30,000 expected a month; each month 4 denied 99492 ($146 each,
+    also missed revenue) and 12 patient-months with a compliance finding ($1,200). Billed less paid
+    is a month's denied dollars: $584 / $146 gives back its 4 denials, so outside no month can show
+    both. A quarter's 12 denials can be shown."""
+    n = 12
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=n, freq="MS"), "patient_months": [200] * n,
+                           "reconciled_months": [184] * n, "expected_amount": [30000.0] * n,
+                           "billed_amount": [30000.0 - 584 + 1200] * n, "paid_amount": [30000.0 - 584 + 1200 - 584] * n,
+                           "months_with_revenue_finding": [4] * n, "missed_revenue": [584.0] * n,
+                           "months_with_denial": [4] * n, "denied_amount": [584.0] * n,
+                           "months_with_compliance_finding": [12] * n, "compliance_exposure": [1200.0] * n})
+    return br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 12, 1), {})
+
+
+def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_and_the_page_says_why():
+    """Outside, billed and paid were hidden in every month (rightly: beside each other they give
+    back a month's 4 denials) in a table that stayed monthly for its expected dollars: columns of *
+    that compared nothing. They are now shown apart, per quarter (the finest grain that shows them),
+    and the page says why in one sentence."""
+    recon = twelve_months_few_denials()
+    external = Privacy("external")
+    grain, months = br.monthly(recon, external)
+    assert grain == "month" and months["expected_amount"].notna().all(), "expected dollars stay per month"
+    assert months.loc[months.period != "All", "billed_amount"].isna().all(), "a month's billed and paid stay hidden"
+    paid_grain, paid = br.billed_paid(recon, external)
+    assert paid_grain == "quarter" and len(paid) == 5
+    assert not paid.attrs["suppressed"].get("billed_amount") and not paid.attrs["suppressed"].get("paid_amount")
+    assert paid.loc[paid.period != "All", "billed_amount"].tolist() == [3 * (30000.0 - 584 + 1200)] * 4
+    note = br.billed_hidden_note(paid_grain, external)
+    assert "1-10" in note and "denied" in note and "per quarter in the table below" in note
+    assert "for the whole period only" in br.billed_hidden_note("period", external)
+    every_period_hidden = paid.assign(billed_amount=pd.NA, paid_amount=pd.NA)
+    every_period_hidden.attrs["suppressed"] = {c: frozenset(paid.index) for c in ("billed_amount", "paid_amount")}
+    assert "for no period" in br.billed_hidden_note("period", external, every_period_hidden)
+    assert br.billed_paid(recon, Privacy("internal")) is None and br.billed_hidden_note("month", external) == ""
+    assert br.billed_paid(six_months_one_missed(may_billed=8990.0), external) is None, \
+        "billed and paid hidden in 2 of 6 months stay in the months table"

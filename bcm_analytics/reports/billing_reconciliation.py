@@ -34,7 +34,7 @@ from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
 from bcm_analytics.reports.page import Headline, clinic_names
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hide_beside
+from bcm_analytics.reports.privacy import GRAINS, TOTAL, Privacy, by_period, hidden_share, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
 NOT_RECORDED = "(none recorded)"
@@ -43,6 +43,7 @@ PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
 
 MONTH_COUNTS = ["patient_months", "reconciled_months"]
 MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
+BILLED_PAID = ["billed_amount", "paid_amount"]
 STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
 NOT_PRICED = "findings_not_priced"
 LINES_NOT_PRICED = "lines_not_priced"
@@ -158,13 +159,50 @@ def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]
     and the period's total row.
 
     Billed and paid dollars are hidden with a period's hidden dollars at stake too
-    (HIDE_BILLED_WITH_STAKES), with a partner period where one alone would be."""
-    def build(grain):
-        frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
-                                     start=recon.start, end=recon.end))
-        safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with=HIDE_BILLED_WITH_STAKES)
-        return _hide_beside_hidden_stakes(safe, ["billed_amount", "paid_amount"])
-    return privacy.roll_up(build, ["expected_amount"])
+    (HIDE_BILLED_WITH_STAKES), with a partner period where one alone would be; where that hides
+    them in most months, billed_paid shows them at a coarser grain of their own."""
+    return privacy.roll_up(lambda grain: _dollars_per(recon, privacy, grain), ["expected_amount"])
+
+
+def _dollars_per(recon: Reconciliation, privacy: Privacy, grain: str) -> pd.DataFrame:
+    frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
+                                 start=recon.start, end=recon.end))
+    safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with=HIDE_BILLED_WITH_STAKES)
+    return _hide_beside_hidden_stakes(safe, BILLED_PAID)
+
+
+def billed_paid(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame] | None:
+    """Billed and paid dollars at the finest grain coarser than the months table's that shows
+    them, where that table hides them in most of its periods (outside, a month's few denials or
+    findings); None where it shows them (inside, always).
+
+    The external demo page showed expected dollars for 24 months and billed and paid in 2: a table
+    that compared nothing. The months table then drops billed and paid, and this table holds them
+    at one grain only, without expected (whose coarser sums could give back a month's hidden
+    expected dollars), so no figure of one grain can be set against another's."""
+    grain, months = monthly(recon, privacy)
+    if not privacy.external or hidden_share(series_rows(months), BILLED_PAID) <= 0.5:
+        return None
+    coarser = GRAINS[GRAINS.index(grain) + 1:]
+    if not coarser:
+        return None
+    return privacy.roll_up(lambda g: _dollars_per(recon, privacy, g), BILLED_PAID, grains=coarser)
+
+
+def billed_hidden_note(grain: str, privacy: Privacy, frame: pd.DataFrame | None = None) -> str:
+    """Why billed and paid are not shown per month outside, once, in plain words, and where they
+    are (`grain` and `frame`: billed_paid's): beside each other (and beside expected) they give back
+    the dollars at stake, and those divided by one code's fee give back a count of 1-10 claims."""
+    if not privacy.external or grain == "month":
+        return ""
+    low, high = privacy.threshold
+    where = ("for the whole period only, in the figures at the top of the page" if grain == "period"
+             else f"per {grain} in the table below (a {grain} marked * has {low}-{high} too)")
+    if frame is not None and hidden_share(frame, BILLED_PAID) == 1:
+        where = "for no period: even the whole period's would give such a number away"
+    return (f"Billed and paid are not shown per month: in most months only {low}-{high} claims were denied or had "
+            "dollars at stake, and a month's billed less paid (its denied dollars) or expected less billed, divided "
+            f"by a code's fee, would give that number away (CMS cell-size rule). They are shown {where}.")
 
 
 def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
