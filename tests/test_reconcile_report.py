@@ -398,6 +398,36 @@ def test_missing_consent_is_named_once_for_each_thing_it_is(program, tmp_path):
     assert len(labels) == len(set(labels)), labels
 
 
+def six_months_two_findings_each(n: int = 6) -> br.Reconciliation:
+    """Jan-Jun 2025: 100 patient-months a month, 2 of them with a compliance finding each month.
+    A month's or a quarter's share reconciled gives back its 2 or 6 (hidden), the half year's 12 can
+    be shown: outside, the share rolls up to one period."""
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=n, freq="MS"), "patient_months": [100] * n,
+                           "reconciled_months": [98] * n, "expected_amount": [9000.0] * n, "billed_amount": [9200.0] * n,
+                           "paid_amount": [9200.0] * n, "months_with_revenue_finding": [0] * n, "missed_revenue": [0.0] * n,
+                           "months_with_denial": [0] * n, "denied_amount": [0.0] * n,
+                           "months_with_compliance_finding": [2] * n, "compliance_exposure": [200.0] * n})
+    return br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 1 + n - 1, 1), {})
+
+
+def test_a_reconciled_share_of_a_single_period_is_a_sentence_not_a_one_bar_chart():
+    """The external demo page drew 'Patient-months reconciled, per period' as one bar, with a table
+    of that one row and its total: a sentence says it. Several periods are still charted."""
+    recon = six_months_two_findings_each()
+    external = Privacy("external")
+    grain, rates = br.reconciled(recon, external)
+    assert len(br.series_rows(rates)) == 1, (grain, rates)
+    sentence = br.one_period_sentence(rates, grain, recon, external)
+    assert sentence.startswith("Over 2025, Jan-Jun (Jan 2025 - Jun 2025), 98.0% of patient-months reconciled."), sentence
+    assert "suppressed" in sentence, "and why not per month: too many values would be suppressed"
+    grain, rates = br.reconciled(recon, Privacy("internal"))
+    assert grain == "month" and br.one_period_sentence(rates, grain, recon, Privacy("internal")) == ""
+    one_month = six_months_two_findings_each(n=1)
+    grain, rates = br.reconciled(one_month, Privacy("internal"))
+    assert br.one_period_sentence(rates, grain, one_month, Privacy("internal")) == \
+        "Over Jan 2025, 98.0% of patient-months reconciled."
+
+
 def twelve_months_few_denials() -> br.Reconciliation:
     """A year of 200 patient-months and $30,000 expected a month; each month 4 denied 99492 ($146 each,
     also missed revenue) and 12 patient-months with a compliance finding ($1,200). Billed less paid

@@ -34,7 +34,7 @@ from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
 from bcm_analytics.reports.page import Headline, clinic_names
-from bcm_analytics.reports.privacy import GRAINS, TOTAL, Privacy, by_period, hidden_share, hide_beside
+from bcm_analytics.reports.privacy import GRAINS, TOTAL, Privacy, by_period, grain_note, hidden_share, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
 NOT_RECORDED = "(none recorded)"
@@ -203,6 +203,28 @@ def billed_hidden_note(grain: str, privacy: Privacy, frame: pd.DataFrame | None 
     return (f"Billed and paid are not shown per month: in most months only {low}-{high} claims were denied or had "
             "dollars at stake, and a month's billed less paid (its denied dollars) or expected less billed, divided "
             f"by a code's fee, would give that number away (CMS cell-size rule). They are shown {where}.")
+
+
+def one_period_sentence(frame: pd.DataFrame, grain: str, recon: Reconciliation, privacy: Privacy) -> str:
+    """The reconciled share in words when the family rolls up to a single period (outside, where per
+    month, quarter or year too many shares would be suppressed; inside, a one-month page): a chart
+    of one bar and a table of one row and its total said less than one sentence. "" when there are
+    several periods to chart."""
+    rows = series_rows(frame)
+    if len(rows) != 1:
+        return ""
+    index = rows.index[0]
+    label = str(rows.at[index, "period"])
+    first, last = formats.month(recon.start), formats.month(recon.end)
+    span = first if first == last else f"{first} - {last}"
+    when = span if label == span else f"{label} ({span})"
+    if index in frame.attrs.get("suppressed", {}).get("pct_reconciled", ()):
+        share = (f"the share of patient-months reconciled is suppressed: it would let a reader work out a count "
+                 f"of {privacy.threshold[0]}-{privacy.threshold[1]} (CMS cell-size rule)")
+    else:
+        share = f"{formats.percent(rows.at[index, 'pct_reconciled'])} of patient-months reconciled"
+    why = f" {grain_note(grain)}" if grain != "month" else ""
+    return f"Over {when}, {share}.{why}"
 
 
 def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
