@@ -348,7 +348,7 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     book = load_workbook(path, read_only=True)
     assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     queue = list(book["work queue"].values)
-    assert [(r[1], r[2], r[9]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
+    assert [(r[1], r[3], r[10]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
     sheet = load_workbook(path)["work queue"]  # the columns finance fills in: a due date typed in reads as a date
     due = queue[0].index("due") + 1
     column = sheet.column_dimensions[sheet.cell(1, due).column_letter]
@@ -393,6 +393,29 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
     assert ", ".join(sheets) in helped, "--help names the workbook's sheets as finance sees them"
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])
     assert result.exit_code == 1 and "unsupported output type" in result.output
+
+
+def test_the_findings_csv_names_each_finding_in_words_beside_its_id(program, tmp_path):
+    """Finance filtering the CSV read ids only (missing_consent); the id stays, and beside it the
+    finding's name as the page and the workbook give it, by severity where one id is two things."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.billing import reconcile
+
+    con = program([patient("A"), patient("D", consent=""), patient("F", consent="")],
+                  [minutes("A", "2025-01-10", 90), minutes("D", "2025-01-10", 40), minutes("F", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", charge=145), claim("D1", "D", "2025-01-31", "99492", charge=145)])
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out)
+    assert list(rows.columns).index("finding_label") == list(rows.columns).index("finding") + 1
+    named = set(zip(rows.patient_id, rows.finding, rows.finding_label))
+    assert {("A", "missed_billing", "missed billing"), ("D", "missing_consent", "billed without consent"),
+            ("F", "missing_consent", "minutes logged without consent")} <= named, named
 
 
 def test_g2214_initial_31_35_off_the_sentence_quotes_the_threshold_the_minutes_miss(program, tmp_path):

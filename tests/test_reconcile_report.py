@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from html_tables import small_counts_in
 from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
-from bcm_analytics.billing.reconcile import monthly_totals
+from bcm_analytics.billing.reconcile import FINDINGS, monthly_totals
 from bcm_analytics.cli.billing import reconcile
 from bcm_analytics.reports import billing_reconciliation as br
 from bcm_analytics.reports.privacy import Privacy
@@ -55,8 +55,8 @@ def test_reconciliation_report_is_aggregate_with_small_counts_hidden(small_store
         "Jan-Feb asked for: the external page shows the whole quarter"
     assert html.count("bcm-figure-") >= 3
     assert "PT00" not in html, "no patient-level detail in the aggregate report"
-    assert "unsupported_claim" in html and "*" in html
-    unsupported = [row for row in table_rows(html) if "unsupported_claim" in row]
+    assert "unsupported claim" in html and "*" in html
+    unsupported = [row for row in table_rows(html) if "unsupported claim" in row]
     assert unsupported and all("*" in row and "1" not in row for row in unsupported), \
         f"PT0000's one unsupported claim is a count of 1: hidden as * wherever it is counted, not {unsupported}"
     assert small_counts_in(html) == []
@@ -346,3 +346,123 @@ def test_the_near_threshold_caption_names_a_day_outside_too():
     assert br.near_caption(day, "the last day with logged time", Privacy("external")) == (
         "As of the last day with logged time, in Sep 2026")
     assert br.near_caption(day, "the as-of parameter", Privacy("external")) == "As of the as-of date, in Sep 2026"
+
+
+# --- what a finance lead reads --------------------------------------------------------------
+
+
+def visible_text(html: str) -> str:
+    """The words a reader sees: the page without its scripts, styles and tags."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def consent_program(program):
+    """June 2025. D, with no consent on file, logs 40 minutes and bills 99493 ($120): billed without
+    consent (a compliance finding, with the unsupported claim it also is). F, with no consent on
+    file, logs 40 minutes and is never billed: minutes logged without consent (a note, no dollars).
+    E, consented, bills 99493 in an initial month: a wrong code. C's 5 minutes in July date the
+    data after 2025 Q2, so an external page can show the quarter."""
+    return program([patient("D", consent=""), patient("F", consent=""), patient("E", consent="2025-01-01"),
+                    patient("C", consent="2025-01-01")],
+                   [minutes("D", "2025-06-10", 40), minutes("F", "2025-06-10", 40), minutes("E", "2025-06-10", 40),
+                    minutes("C", "2025-07-03", 5)],
+                   [claim("D1", "D", "2025-06-30", "99493", charge=120), claim("E1", "E", "2025-06-30", "99493", charge=120),
+                    visit("D", "2025-05-02"), visit("E", "2025-05-02"), visit("F", "2025-05-02")], visits=False)
+
+
+@pytest.mark.parametrize("audience", ["internal", "external"])
+def test_the_page_names_findings_in_words_never_by_their_ids(program, tmp_path, audience):
+    """A finance lead read 'unsupported_claim', 'missing_consent' in the findings tables: ids from
+    the store, where a heading or a cell should say what it is in words."""
+    consent_program(program).close()
+    html = render_report("billing_reconciliation", tmp_path / "test.duckdb",
+                         {"start_month": "2025-06", "end_month": "2025-06", "audience": audience}, tmp_path / "r.html").read_text()
+    text = visible_text(html)
+    shown = sorted(f for f in FINDINGS if re.search(rf"\b{f}\b", text))
+    assert shown == [], f"finding ids shown to a reader: {shown}"
+    assert "unsupported claim" in text and "wrong code" in text
+
+
+def test_missing_consent_is_named_once_for_each_thing_it_is(program, tmp_path):
+    """missing_consent is two findings that share an id: billed without consent (compliance, with
+    dollars at stake) and minutes logged without consent and never billed (a note). The page showed
+    'missing_consent' with the same words in both tables; each now reads once, as what it is."""
+    consent_program(program).close()
+    html = render_report("billing_reconciliation", tmp_path / "test.duckdb",
+                         {"start_month": "2025-06", "end_month": "2025-06"}, tmp_path / "r.html").read_text()
+    labels = [row[1] for row in table_rows(html) if len(row) > 2 and row[0] == "compliance"] + \
+             [row[0] for row in table_rows(html) if len(row) == 3 and "consent" in row[0]]
+    consent = [label for label in labels if "consent" in label]
+    assert consent == ["billed without consent", "minutes logged without consent"], consent
+    assert len(labels) == len(set(labels)), labels
+
+
+def six_months_two_findings_each(n: int = 6) -> br.Reconciliation:
+    """Jan-Jun 2025: 100 patient-months a month, 2 of them with a compliance finding each month.
+    A month's or a quarter's share reconciled gives back its 2 or 6 (hidden), the half year's 12 can
+    be shown: outside, the share rolls up to one period."""
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=n, freq="MS"), "patient_months": [100] * n,
+                           "reconciled_months": [98] * n, "expected_amount": [9000.0] * n, "billed_amount": [9200.0] * n,
+                           "paid_amount": [9200.0] * n, "months_with_revenue_finding": [0] * n, "missed_revenue": [0.0] * n,
+                           "months_with_denial": [0] * n, "denied_amount": [0.0] * n,
+                           "months_with_compliance_finding": [2] * n, "compliance_exposure": [200.0] * n})
+    return br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 1 + n - 1, 1), {})
+
+
+def test_a_reconciled_share_of_a_single_period_is_a_sentence_not_a_one_bar_chart():
+    """The external demo page drew 'Patient-months reconciled, per period' as one bar, with a table
+    of that one row and its total: a sentence says it. Several periods are still charted."""
+    recon = six_months_two_findings_each()
+    external = Privacy("external")
+    grain, rates = br.reconciled(recon, external)
+    assert len(br.series_rows(rates)) == 1, (grain, rates)
+    sentence = br.one_period_sentence(rates, grain, recon, external)
+    assert sentence.startswith("Over 2025, Jan-Jun (Jan 2025 - Jun 2025), 98.0% of patient-months reconciled."), sentence
+    assert "suppressed" in sentence, "and why not per month: too many values would be suppressed"
+    grain, rates = br.reconciled(recon, Privacy("internal"))
+    assert grain == "month" and br.one_period_sentence(rates, grain, recon, Privacy("internal")) == ""
+    one_month = six_months_two_findings_each(n=1)
+    grain, rates = br.reconciled(one_month, Privacy("internal"))
+    assert br.one_period_sentence(rates, grain, one_month, Privacy("internal")) == \
+        "Over Jan 2025, 98.0% of patient-months reconciled."
+
+
+def twelve_months_few_denials() -> br.Reconciliation:
+    """A year of 200 patient-months and $30,000 expected a month; each month 4 denied 99492 ($146 each,
+    also missed revenue) and 12 patient-months with a compliance finding ($1,200). Billed less paid
+    is a month's denied dollars: $584 / $146 gives back its 4 denials, so outside no month can show
+    both. A quarter's 12 denials can be shown."""
+    n = 12
+    months = pd.DataFrame({"month": pd.date_range("2025-01-01", periods=n, freq="MS"), "patient_months": [200] * n,
+                           "reconciled_months": [184] * n, "expected_amount": [30000.0] * n,
+                           "billed_amount": [30000.0 - 584 + 1200] * n, "paid_amount": [30000.0 - 584 + 1200 - 584] * n,
+                           "months_with_revenue_finding": [4] * n, "missed_revenue": [584.0] * n,
+                           "months_with_denial": [4] * n, "denied_amount": [584.0] * n,
+                           "months_with_compliance_finding": [12] * n, "compliance_exposure": [1200.0] * n})
+    return br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 12, 1), {})
+
+
+def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_and_the_page_says_why():
+    """Outside, billed and paid were hidden in every month (rightly: beside each other they give
+    back a month's 4 denials) in a table that stayed monthly for its expected dollars: columns of *
+    that compared nothing. They are now shown apart, per quarter (the finest grain that shows them),
+    and the page says why in one sentence."""
+    recon = twelve_months_few_denials()
+    external = Privacy("external")
+    grain, months = br.monthly(recon, external)
+    assert grain == "month" and months["expected_amount"].notna().all(), "expected dollars stay per month"
+    assert months.loc[months.period != "All", "billed_amount"].isna().all(), "a month's billed and paid stay hidden"
+    paid_grain, paid = br.billed_paid(recon, external)
+    assert paid_grain == "quarter" and len(paid) == 5
+    assert not paid.attrs["suppressed"].get("billed_amount") and not paid.attrs["suppressed"].get("paid_amount")
+    assert paid.loc[paid.period != "All", "billed_amount"].tolist() == [3 * (30000.0 - 584 + 1200)] * 4
+    note = br.billed_hidden_note(paid_grain, external)
+    assert "1-10" in note and "denied" in note and "per quarter in the table below" in note
+    assert "for the whole period only" in br.billed_hidden_note("period", external)
+    every_period_hidden = paid.assign(billed_amount=pd.NA, paid_amount=pd.NA)
+    every_period_hidden.attrs["suppressed"] = {c: frozenset(paid.index) for c in ("billed_amount", "paid_amount")}
+    assert "for no period" in br.billed_hidden_note("period", external, every_period_hidden)
+    assert br.billed_paid(recon, Privacy("internal")) is None and br.billed_hidden_note("month", external) == ""
+    assert br.billed_paid(six_months_one_missed(may_billed=8990.0), external) is None, \
+        "billed and paid hidden in 2 of 6 months stay in the months table"

@@ -50,8 +50,8 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
     assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
     rows = list(book["work queue"].values)
     header = rows[0]
-    assert header[:10] == ("severity", "finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id",
-                           "payer", "codes", "amount_at_stake")
+    assert header[:11] == ("severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
+                           "care_manager_id", "payer", "codes", "amount_at_stake")
     assert header[-4:] == ("status", "owner", "notes", "due")
     work = [dict(zip(header, r)) for r in rows[1:-1]]
     assert [(w["finding"], w["patient_id"]) for w in work] == [
@@ -67,13 +67,13 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
 def test_cells_are_typed_for_excel(finance):
     book, values = finance
     queue = book["work queue"]
-    month, amount = queue["D2"], queue["J2"]  # J: amount_at_stake, after clinic_name
+    month, amount = queue["E2"], queue["K2"]  # K: amount_at_stake, after clinic_name
     assert isinstance(month.value, dt.datetime) and month.value.day == 1 and month.number_format == "yyyy-mm"
     assert amount.number_format == '"$"#,##0.00'
     last = queue.max_row
-    assert queue.cell(last, 1).value == "total" and queue.cell(last, 10).value.startswith("=SUBTOTAL(109,J2:J")
-    cached = values["work queue"].cell(last, 10).value
-    assert cached == pytest.approx(sum(r[9] for r in list(book["work queue"].values)[1:-1]))
+    assert queue.cell(last, 1).value == "total" and queue.cell(last, 11).value.startswith("=SUBTOTAL(109,K2:K")
+    cached = values["work queue"].cell(last, 11).value
+    assert cached == pytest.approx(sum(r[10] for r in list(book["work queue"].values)[1:-1]))
     months = book["by_month"]
     assert months["A2"].number_format == "yyyy-mm" and months["B2"].number_format == '"$"#,##0.00'
     assert months.cell(months.max_row, 1).value == "total"
@@ -85,7 +85,7 @@ def test_the_summary_counts_findings_not_matched_months_and_evidence_months_are_
     found = [r[0] for r in summary[1:-1]]
     assert "matched" not in found and set(found) == {"denied_claim", "unsupported_claim", "missed_billing", "missing_consent",
                                                      "no_initiating_visit"}
-    assert values["summary"].cell(len(summary), 4).value == len(found), "the total counts the finding rows above it"
+    assert values["summary"].cell(len(summary), 5).value == len(found), "the total counts the finding rows above it"
     evidence = book["evidence"]
     column = [c.value for c in evidence[1]].index("service_month") + 1
     assert isinstance(evidence.cell(2, column).value, dt.datetime) and evidence.cell(2, column).number_format == "yyyy-mm"
@@ -102,9 +102,26 @@ def test_both_summary_dollar_columns_read_as_currency(finance):
 def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)
-    assert [(r[0], r[1]) for r in info[1:]] == [("missing_consent", "C")]
+    assert [(r[0], r[2]) for r in info[1:]] == [("missing_consent", "C")]
     assert dict(zip(info[0], info[1]))["clinic_name"] == "Practice"
 
+
+
+def test_each_sheet_that_names_a_finding_says_it_in_words_beside_its_id(finance):
+    """Finance read 'missing_consent', 'unsupported_claim' in the workbook, where the page reads them
+    in words; the id stays (a filter, a lookup) and the words sit beside it, by severity where one id
+    is two things (reconcile.finding_name)."""
+    book, _ = finance
+    named = {}
+    for sheet in ("work queue", "summary", "info"):
+        rows = list(book[sheet].values)
+        header = list(rows[0])
+        assert header.index("finding_label") == header.index("finding") + 1, sheet
+        named[sheet] = {(r[header.index("finding")], r[header.index("finding_label")]) for r in rows[1:] if r[0] != "total"}
+    assert named["work queue"] == {("denied_claim", "denied claim"), ("unsupported_claim", "unsupported claim"),
+                                   ("missed_billing", "missed billing")}
+    assert named["info"] == {("missing_consent", "minutes logged without consent")}
+    assert ("missing_consent", "minutes logged without consent") in named["summary"]
 
 # --- care-team worklists --------------------------------------------------------------------
 

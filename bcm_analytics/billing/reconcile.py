@@ -10,6 +10,7 @@ because their patient is not in the registry).
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -17,31 +18,83 @@ from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, period
 from bcm_analytics.models import Marts, Query
 from bcm_analytics.months import runs_text
 
+
+class Finding(NamedTuple):
+    """A finding in words: its `name` is what a page, a chart or a workbook calls it (never its
+    id), its `meaning` what it means, in words a biller reads."""
+
+    name: str
+    meaning: str
+
+
 FINDINGS = {
-    # finding: what it means, in words a biller reads (reports and the finance workbook use them)
-    "matched": "claims agree with the minutes",
-    "missed_billing": "minutes support a code no claim bills",
-    "denied_claim": "supported code denied by the payer",
-    "unsupported_claim": "claim without the minutes to support it",
-    "wrong_code": "code wrong for the month type, the episode or the period",
-    "units_mismatch": "units other than the minutes support, or above the payer's cap",
-    "same_month_conflict": "codes that are never billed together in one month",
-    "duplicate_claim": "the same code billed twice for one month",
-    "missing_consent": "billed, or minutes logged, without consent on file",
-    "wrong_billing_npi": "billed under an NPI other than the treating practitioner's",
-    "unknown_patient": "claim for a patient not in the registry",
-    "claim_quarantined": "a claim line of the month is in the quarantine: fix and reload before acting",
-    "no_initiating_visit": "no E/M, AWV, IPPE or TCM visit before the first billed month in the claims loaded",
+    # finding: its name and what it means (reports, the finance workbook and the glossary use them)
+    "matched": Finding("matched", "claims agree with the minutes"),
+    "missed_billing": Finding("missed billing", "minutes support a code no claim bills"),
+    "denied_claim": Finding("denied claim", "supported code denied by the payer"),
+    "unsupported_claim": Finding("unsupported claim", "claim without the minutes to support it"),
+    "wrong_code": Finding("wrong code", "code wrong for the month type, the episode or the period"),
+    "units_mismatch": Finding("units mismatch", "units other than the minutes support, or above the payer's cap"),
+    "same_month_conflict": Finding("same month conflict", "codes that are never billed together in one month"),
+    "duplicate_claim": Finding("duplicate claim", "the same code billed twice for one month"),
+    "missing_consent": Finding("missing consent", "billed, or minutes logged, without consent on file"),
+    "wrong_billing_npi": Finding("wrong billing NPI", "billed under an NPI other than the treating practitioner's"),
+    "unknown_patient": Finding("unknown patient", "claim for a patient not in the registry"),
+    "claim_quarantined": Finding("claim quarantined", "a claim line of the month is in the quarantine: fix and reload before acting"),
+    "no_initiating_visit": Finding("no initiating visit",
+                                   "no E/M, AWV, IPPE or TCM visit before the first billed month in the claims loaded"),
 }
+# A finding that is two things by its severity: one id, read apart wherever a severity is known
+# (the page's findings-that-need-work and its notes would otherwise name it twice in the same words)
+FINDINGS_BY_SEVERITY = {
+    ("missing_consent", "compliance"): Finding("billed without consent",
+                                               "billed for a month before the consent date, or with no consent on file"),
+    ("missing_consent", "info"): Finding("minutes logged without consent",
+                                         "minutes logged with no consent on file at all; nothing billed (no dollars at stake)"),
+}
+
+
+def finding_words(finding: str, severity: str | None = None) -> Finding:
+    """A finding's name and meaning, by its severity where that tells two things apart; an id
+    this library does not know reads with its underscores as spaces."""
+    known = FINDINGS_BY_SEVERITY.get((finding, severity)) or FINDINGS.get(finding)
+    return known or Finding(str(finding).replace("_", " "), "")
+
+
+def finding_name(finding: str, severity: str | None = None) -> str:
+    """'unsupported_claim' -> 'unsupported claim'; ('missing_consent', 'info') -> 'minutes logged without consent'."""
+    return finding_words(finding, severity).name
+
+
+def finding_terms() -> list[Finding]:
+    """Every finding a page or a workbook can name, as the glossary defines it (not `matched`)."""
+    split = {f for f, _ in FINDINGS_BY_SEVERITY}
+    return [w for f, w in FINDINGS.items() if f != "matched" and f not in split] + \
+           [w for (f, _), w in FINDINGS_BY_SEVERITY.items()]
+
+
 # revenue and compliance carry money at stake; review asks a person to check the data first
 # (claim_quarantined, no_initiating_visit); info is for the record (matched, minutes without consent).
 SEVERITIES = ("revenue", "compliance", "review", "info")
 
 
+def finding_name_sql() -> str:
+    """finding_name as a SQL expression over a row's finding and severity, written from the same
+    map, so an export streamed by DuckDB (the findings CSV) names findings as the page does."""
+    def text(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+    cases = [f"WHEN finding = {text(f)} AND severity = {text(s)} THEN {text(w.name)}"
+             for (f, s), w in FINDINGS_BY_SEVERITY.items()]
+    cases += [f"WHEN finding = {text(f)} THEN {text(w.name)}" for f, w in FINDINGS.items()]
+    return f"CASE {' '.join(cases)} ELSE replace(finding, '_', ' ') END"
+
+
 def findings_query(marts: Marts, start, end=None) -> Query:
     """Findings of the service months start..end, most money at stake first."""
     return marts.select(
-        f"""SELECT * REPLACE ({MONTH_TEXT}) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
+        f"""SELECT patient_id, {MONTH_TEXT}, finding, {finding_name_sql()} AS finding_label,
+                   * EXCLUDE (patient_id, service_month, finding)
+            FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
             ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 WHEN 'review' THEN 2 ELSE 3 END,
                      amount_at_stake DESC, patient_id, service_month, finding""",
         period(start, end),

@@ -29,12 +29,12 @@ from datetime import date
 import pandas as pd
 
 from bcm_analytics.billing import near_threshold
-from bcm_analytics.billing.reconcile import FINDINGS, findings, monthly_totals
+from bcm_analytics.billing.reconcile import FINDINGS, finding_name, finding_words, findings, monthly_totals
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
 from bcm_analytics.reports.page import Headline, clinic_names
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, hide_beside
+from bcm_analytics.reports.privacy import GRAINS, TOTAL, Privacy, by_period, grain_note, hidden_share, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
 NOT_RECORDED = "(none recorded)"
@@ -43,6 +43,7 @@ PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
 
 MONTH_COUNTS = ["patient_months", "reconciled_months"]
 MONTH_DOLLARS = ["expected_amount", "billed_amount", "paid_amount"]
+BILLED_PAID = ["billed_amount", "paid_amount"]
 STAKE_COUNTS = ["months_with_revenue_finding", "months_with_denial", "months_with_compliance_finding"]
 NOT_PRICED = "findings_not_priced"
 LINES_NOT_PRICED = "lines_not_priced"
@@ -134,7 +135,7 @@ def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     queue = work_queue(recon.rows, recon.clinic_names).head(n)
     return pd.DataFrame({
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
-        "finding_label": queue["finding"].map(lambda f: FINDINGS.get(f, f)),
+        "finding_label": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
         "service_month": pd.to_datetime(queue["service_month"]),
         "clinic": _or_blank_label(queue, "clinic_name"),
         "codes": queue["codes"],
@@ -158,13 +159,72 @@ def monthly(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]
     and the period's total row.
 
     Billed and paid dollars are hidden with a period's hidden dollars at stake too
-    (HIDE_BILLED_WITH_STAKES), with a partner period where one alone would be."""
-    def build(grain):
-        frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
-                                     start=recon.start, end=recon.end))
-        safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with=HIDE_BILLED_WITH_STAKES)
-        return _hide_beside_hidden_stakes(safe, ["billed_amount", "paid_amount"])
-    return privacy.roll_up(build, ["expected_amount"])
+    (HIDE_BILLED_WITH_STAKES), with a partner period where one alone would be; where that hides
+    them in most months, billed_paid shows them at a coarser grain of their own."""
+    return privacy.roll_up(lambda grain: _dollars_per(recon, privacy, grain), ["expected_amount"])
+
+
+def _dollars_per(recon: Reconciliation, privacy: Privacy, grain: str) -> pd.DataFrame:
+    frame = with_total(by_period(recon.months, "month", grain, ["patient_months", *STAKE_COUNTS, *MONTH_DOLLARS],
+                                 start=recon.start, end=recon.end))
+    safe = protect_periods(privacy, frame, ["patient_months", *STAKE_COUNTS], hide_with=HIDE_BILLED_WITH_STAKES)
+    return _hide_beside_hidden_stakes(safe, BILLED_PAID)
+
+
+def billed_paid(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame] | None:
+    """Billed and paid dollars at the finest grain coarser than the months table's that shows
+    them, where that table hides them in most of its periods (outside, a month's few denials or
+    findings); None where it shows them (inside, always).
+
+    The external demo page showed expected dollars for 24 months and billed and paid in 2: a table
+    that compared nothing. The months table then drops billed and paid, and this table holds them
+    at one grain only, without expected (whose coarser sums could give back a month's hidden
+    expected dollars), so no figure of one grain can be set against another's."""
+    grain, months = monthly(recon, privacy)
+    if not privacy.external or hidden_share(series_rows(months), BILLED_PAID) <= 0.5:
+        return None
+    coarser = GRAINS[GRAINS.index(grain) + 1:]
+    if not coarser:
+        return None
+    return privacy.roll_up(lambda g: _dollars_per(recon, privacy, g), BILLED_PAID, grains=coarser)
+
+
+def billed_hidden_note(grain: str, privacy: Privacy, frame: pd.DataFrame | None = None) -> str:
+    """Why billed and paid are not shown per month outside, once, in plain words, and where they
+    are (`grain` and `frame`: billed_paid's): beside each other (and beside expected) they give back
+    the dollars at stake, and those divided by one code's fee give back a count of 1-10 claims."""
+    if not privacy.external or grain == "month":
+        return ""
+    low, high = privacy.threshold
+    where = ("for the whole period only, in the figures at the top of the page" if grain == "period"
+             else f"per {grain} in the table below (a {grain} marked * has {low}-{high} too)")
+    if frame is not None and hidden_share(frame, BILLED_PAID) == 1:
+        where = "for no period: even the whole period's would give such a number away"
+    return (f"Billed and paid are not shown per month: in most months only {low}-{high} claims were denied or had "
+            "dollars at stake, and a month's billed less paid (its denied dollars) or expected less billed, divided "
+            f"by a code's fee, would give that number away (CMS cell-size rule). They are shown {where}.")
+
+
+def one_period_sentence(frame: pd.DataFrame, grain: str, recon: Reconciliation, privacy: Privacy) -> str:
+    """The reconciled share in words when the family rolls up to a single period (outside, where per
+    month, quarter or year too many shares would be suppressed; inside, a one-month page): a chart
+    of one bar and a table of one row and its total said less than one sentence. "" when there are
+    several periods to chart."""
+    rows = series_rows(frame)
+    if len(rows) != 1:
+        return ""
+    index = rows.index[0]
+    label = str(rows.at[index, "period"])
+    first, last = formats.month(recon.start), formats.month(recon.end)
+    span = first if first == last else f"{first} - {last}"
+    when = span if label == span else f"{label} ({span})"
+    if index in frame.attrs.get("suppressed", {}).get("pct_reconciled", ()):
+        share = (f"the share of patient-months reconciled is suppressed: it would let a reader work out a count "
+                 f"of {privacy.threshold[0]}-{privacy.threshold[1]} (CMS cell-size rule)")
+    else:
+        share = f"{formats.percent(rows.at[index, 'pct_reconciled'])} of patient-months reconciled"
+    why = f" {grain_note(grain)}" if grain != "month" else ""
+    return f"Over {when}, {share}.{why}"
 
 
 def reconciled(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame]:
@@ -319,16 +379,21 @@ def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
         parts += [rows, total]
     frame = pd.concat(parts, ignore_index=True)
     safe = privacy.protect(frame, ["findings"], ["finding"], hide_with={"amount_at_stake": ["findings"]})
-    safe["meaning"] = [f"all {s} findings" if f == TOTAL else FINDINGS.get(f, f) for f, s in zip(safe.finding, safe.severity)]
+    safe["finding_label"] = [TOTAL if f == TOTAL else finding_name(f, s) for f, s in zip(safe.finding, safe.severity)]
+    safe["meaning"] = [f"all {s} findings" if f == TOTAL else finding_words(f, s).meaning
+                       for f, s in zip(safe.finding, safe.severity)]
     return safe
 
 
 def info_notes(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
-    """Info-level findings (no dollars at stake: e.g. minutes logged without consent, never billed)."""
+    """Info-level findings (no dollars at stake: e.g. minutes logged without consent, never billed),
+    named as info findings: missing_consent is also a compliance finding, named apart (finding_words)."""
     info = recon.rows[(recon.rows.severity == "info") & (recon.rows.finding != "matched")]
     frame = info.groupby("finding", as_index=False).agg(findings=("patient_id", "size"))
-    frame["meaning"] = frame["finding"].map(FINDINGS)
-    return privacy.protect(frame, ["findings"])
+    safe = privacy.protect(frame, ["findings"])
+    safe["finding_label"] = [finding_name(f, "info") for f in safe["finding"]]
+    safe["meaning"] = [finding_words(f, "info").meaning for f in safe["finding"]]
+    return safe
 
 
 # --- breakdowns -----------------------------------------------------------------------------

@@ -27,12 +27,21 @@ import pandas as pd
 
 from bcm_analytics.billing import evidence
 from bcm_analytics.billing.engine import billing_marts
-from bcm_analytics.billing.reconcile import FINDINGS, SEVERITIES, findings, monthly_totals, months_without_claims
+from bcm_analytics.billing.reconcile import (
+    FINDINGS,
+    SEVERITIES,
+    finding_name,
+    finding_words,
+    findings,
+    monthly_totals,
+    months_without_claims,
+)
 from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, write_workbook
 from bcm_analytics.reports.page import clinic_names
 
 ACTIONABLE = ("revenue", "compliance")
-QUEUE_COLUMNS = ["severity", "finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "codes",
+QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
+                 "care_manager_id", "payer", "codes",
                  "amount_at_stake", "explanation", "claim_ids", "status", "owner", "notes", "due"]
 
 
@@ -47,7 +56,10 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         findings_not_priced=("not_priced", "sum"),  # marts.recon_findings decides which
     )
     out = keys.merge(grouped, how="inner", on=["finding", "severity"])
-    out["meaning"] = out["finding"].map(FINDINGS)
+    # the finding in words beside its id (the rows carry it from findings_query; the workbook's
+    # other sheets too): finance reads 'billed without consent', not 'missing_consent'
+    out.insert(1, "finding_label", [finding_name(f, s) for f, s in zip(out["finding"], out["severity"])])
+    out["meaning"] = [finding_words(f, s).meaning for f, s in zip(out["finding"], out["severity"])]
     return out
 
 
@@ -117,10 +129,10 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     months["claims_not_loaded"] = months["service_month"].isin(months_without_claims(billing_marts(con, rules), start, end))
     info = with_clinic_names(rows[(rows.severity == "info") & (rows.finding != "matched")], names)
     info["service_month"] = _as_month(info["service_month"])
-    info = info[["finding", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "explanation"]]
+    info = info[["finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "explanation"]]
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14, "status": 14, "due": 12}),
-        "summary": Sheet(table[["finding", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
+        "summary": Sheet(table[["finding", "finding_label", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
                                 "counted_at_stake", "findings_not_priced"]],
                          totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",

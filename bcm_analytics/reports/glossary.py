@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from bcm_analytics.billing.reconcile import FINDINGS
+from bcm_analytics.billing.reconcile import finding_terms
 from bcm_analytics.billing.time_allocation import OUTCOMES, RECOVERABLE
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.privacy import definitions_text
@@ -102,7 +102,7 @@ def billing_terms(ruleset_id: str, external: bool = False) -> list[tuple[str, st
         ("near threshold", "a patient whose countable minutes so far this month are within 10 minutes of the next code"),
         ("rules", f"ruleset {ruleset_id}; codes change with the payer, setting and date (noted on the charts)"),
     ]
-    terms += [(name.replace("_", " "), meaning) for name, meaning in FINDINGS.items() if name != "matched"]
+    terms += [(words.name, words.meaning) for words in finding_terms()]
     return terms + privacy_terms(external)
 
 
