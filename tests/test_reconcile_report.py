@@ -398,6 +398,20 @@ def test_missing_consent_is_named_once_for_each_thing_it_is(program, tmp_path):
     assert len(labels) == len(set(labels)), labels
 
 
+def test_a_finding_to_check_in_the_data_is_listed_on_the_page(program, tmp_path):
+    """G bills 99492 with no initiating visit in the claims loaded: a review finding (check the data
+    first). The page's tables took revenue, compliance and info findings only, so it was counted in
+    the workbook's summary and shown nowhere."""
+    program([patient("G", consent="2025-01-01"), patient("C", consent="2025-01-01")],
+            [minutes("G", "2025-06-10", 40), minutes("C", "2025-07-03", 5)],
+            [claim("G1", "G", "2025-06-30", "99492", charge=160)], visits=False).close()
+    html = render_report("billing_reconciliation", tmp_path / "test.duckdb",
+                         {"start_month": "2025-06", "end_month": "2025-06"}, tmp_path / "r.html").read_text()
+    assert "Findings to check in the data first" in visible_text(html)
+    assert [row for row in table_rows(html) if row[0] == "no initiating visit"] == [
+        ["no initiating visit", FINDINGS["no_initiating_visit"].meaning, "1"]]
+
+
 def six_months_two_findings_each(n: int = 6) -> br.Reconciliation:
     """Jan-Jun 2025: 100 patient-months a month, 2 of them with a compliance finding each month.
     A month's or a quarter's share reconciled gives back its 2 or 6 (hidden), the half year's 12 can

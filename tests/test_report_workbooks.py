@@ -55,7 +55,7 @@ def test_the_work_queue_comes_first_most_dollars_first(finance):
     assert header[-4:] == ("status", "owner", "notes", "due")
     work = [dict(zip(header, r)) for r in rows[1:-1]]
     assert [(w["finding"], w["patient_id"]) for w in work] == [
-        ("denied_claim", "B"), ("unsupported_claim", "D"), ("missed_billing", "A")]
+        ("denied_claim", "B"), ("unsupported_claim", "D"), ("missed_billing", "A"), ("no_initiating_visit", "A")]
     assert [w["amount_at_stake"] for w in work] == sorted((w["amount_at_stake"] for w in work), reverse=True)
     assert all(w[c] is None for w in work for c in ("status", "owner", "notes", "due"))
     assert work[1]["amount_at_stake"] == 120.13, "amounts rounded to cents"
@@ -107,6 +107,15 @@ def test_info_notes_have_their_own_sheet(finance):
 
 
 
+def test_every_finding_the_summary_counts_is_listed_on_a_sheet(finance):
+    """A's 99492 with no initiating visit (a review finding) was counted in the summary and listed
+    on no sheet: finance read '1' and could not find which claim."""
+    book, _ = finance
+    counted = {r[0] for r in list(book["summary"].values)[1:-1]}
+    listed = {r[1] for r in list(book["work queue"].values)[1:-1]} | {r[0] for r in list(book["info"].values)[1:]}
+    assert counted == listed
+
+
 def test_each_sheet_that_names_a_finding_says_it_in_words_beside_its_id(finance):
     """Finance read 'missing_consent', 'unsupported_claim' in the workbook, where the page reads them
     in words; the id stays (a filter, a lookup) and the words sit beside it, by severity where one id
@@ -119,7 +128,7 @@ def test_each_sheet_that_names_a_finding_says_it_in_words_beside_its_id(finance)
         assert header.index("finding_label") == header.index("finding") + 1, sheet
         named[sheet] = {(r[header.index("finding")], r[header.index("finding_label")]) for r in rows[1:] if r[0] != "total"}
     assert named["work queue"] == {("denied_claim", "denied claim"), ("unsupported_claim", "unsupported claim"),
-                                   ("missed_billing", "missed billing")}
+                                   ("missed_billing", "missed billing"), ("no_initiating_visit", "no initiating visit")}
     assert named["info"] == {("missing_consent", "minutes logged without consent")}
     assert ("missing_consent", "minutes logged without consent") in named["summary"]
 

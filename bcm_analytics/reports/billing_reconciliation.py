@@ -385,14 +385,16 @@ def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
     return safe
 
 
-def info_notes(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
-    """Info-level findings (no dollars at stake: e.g. minutes logged without consent, never billed),
-    named as info findings: missing_consent is also a compliance finding, named apart (finding_words)."""
-    info = recon.rows[(recon.rows.severity == "info") & (recon.rows.finding != "matched")]
-    frame = info.groupby("finding", as_index=False).agg(findings=("patient_id", "size"))
+def notes(recon: Reconciliation, privacy: Privacy, severity: str = "info") -> pd.DataFrame:
+    """Findings of a severity with no dollars counted, per finding: `review` asks a person to check
+    the data before anything is counted (a claim line in the quarantine, no initiating visit), and
+    `info` is for the record (minutes logged without consent, never billed). Named by severity:
+    missing_consent is also a compliance finding, named apart (finding_words)."""
+    rows = recon.rows[(recon.rows.severity == severity) & (recon.rows.finding != "matched")]
+    frame = rows.groupby("finding", as_index=False).agg(findings=("patient_id", "size"))
     safe = privacy.protect(frame, ["findings"])
-    safe["finding_label"] = [finding_name(f, "info") for f in safe["finding"]]
-    safe["meaning"] = [finding_words(f, "info").meaning for f in safe["finding"]]
+    safe["finding_label"] = [finding_name(f, severity) for f in safe["finding"]]
+    safe["meaning"] = [finding_words(f, severity).meaning for f in safe["finding"]]
     return safe
 
 

@@ -2,7 +2,9 @@
 
 Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
-              with empty status / owner / notes / due columns for finance to fill
+              then those that ask for the data to be checked (review: a claim line in the
+              quarantine, no initiating visit), with empty status / owner / notes / due columns
+              for finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
               add up to it; matched months are not findings), and how many findings' dollars
               are not priced (no fee on file, no charge amount: not in the sum), with a totals
@@ -39,7 +41,7 @@ from bcm_analytics.billing.reconcile import (
 from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, write_workbook
 from bcm_analytics.reports.page import clinic_names
 
-ACTIONABLE = ("revenue", "compliance")
+ACTIONABLE = ("revenue", "compliance", "review")
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
                  "amount_at_stake", "explanation", "claim_ids", "status", "owner", "notes", "due"]
@@ -91,7 +93,7 @@ def with_clinic_names(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
 
 
 def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
-    """Findings that need work, most dollars at stake first (then revenue before compliance,
+    """Findings that need work, most dollars at stake first (then revenue, compliance, review,
     oldest month first), with the clinics' names (`names`, clinic_id -> name) and the columns
     finance fills in left empty."""
     work = with_clinic_names(rows[rows.severity.isin(ACTIONABLE)], names)
