@@ -287,6 +287,16 @@ def test_a_reversed_claim_line_reads_as_voided_and_bills_nothing(with_patient, t
     assert (again.rows_read, again.rows_loaded, again.rows_duplicate) == (4, 0, 4), "a re-export of the same lines changes nothing"
 
 
+def test_a_void_claim_line_reads_as_voided(with_patient, tmp_path):
+    """'Void' is how many billing systems write a voided line: it read as a status reconciliation
+    does not know, and so billed (a duplicate beside its replacement)."""
+    text = ("claim_id,line_number,patient_id,date_of_service,procedure_code,claim_status\n"
+            "C1,1,P1,2025-01-31,99492,Void\nC2,1,P1,2025-02-28,99492,VOID\n")
+    load_file(with_patient, write(tmp_path, "claims.csv", text))
+    assert with_patient.execute("SELECT claim_id, claim_status FROM staging.claims ORDER BY 1").fetchall() == [
+        ("C1", "voided"), ("C2", "voided")]
+
+
 def test_durations_in_the_accepted_forms_become_minutes(with_patient, tmp_path):
     text = LOGS + "".join(
         f"E{i},P1,bhcm,2025-02-03,{value},outreach\n" for i, value in enumerate(["1:30", "90 min", "00:45:00", "1.5 h", "45", "12.5"])

@@ -682,19 +682,20 @@ def test_a_store_with_no_claims_says_so_in_reconcile_instead_of_only_missed_reve
 
 
 def test_reconcile_warns_of_claim_lines_whose_status_it_does_not_know(program, tmp_path):
-    """A canonical export that writes a voided line 'Void' loads (a warn-level check) and the line
-    is reconciled as billed: beside its replacement it read duplicate_claim, with nothing said."""
+    """A canonical export that writes a line 'Suspended' (no status of the contract) loads (a
+    warn-level check) and the line is reconciled as billed: beside its replacement it read
+    duplicate_claim, with nothing said."""
     from click.testing import CliRunner
 
     from bcm_analytics.cli.billing import reconcile
 
     con = program([patient("A")], [minutes("A", "2025-01-10", 45)],
-                  [claim("C1", "A", "2025-01-31", "99492", status="Void"), claim("C2", "A", "2025-01-31", "99492")])
+                  [claim("C1", "A", "2025-01-31", "99492", status="Suspended"), claim("C2", "A", "2025-01-31", "99492")])
     db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
     con.close()
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "f.csv")])
     assert result.exit_code == 0, result.output
-    assert "warning: 1 claim line(s) with a claim_status reconciliation does not know, reconciled as billed: 'void' (1)" \
+    assert "warning: 1 claim line(s) with a claim_status reconciliation does not know, reconciled as billed: 'suspended' (1)" \
         in result.output
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-02", "--out", str(tmp_path / "g.csv")])
     assert "claim_status" not in result.output, "February has no such line"

@@ -283,14 +283,14 @@ def test_months_whose_claims_are_not_loaded_are_named_in_a_banner_above_the_head
 
 
 def test_claim_lines_of_a_status_reconciliation_does_not_know_are_named_on_the_staff_page(program, tmp_path):
-    """A line exported as 'Void' is reconciled as billed (a duplicate beside its replacement):
+    """A line exported as 'Suspended' (no status of the contract) is reconciled as billed (a duplicate beside its replacement):
     `bcm reconcile` warned of it, the page finance reads did not. The banner names the status and
     its count of claim lines on the internal page; the external page, for outside readers, leaves it out."""
     program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-04-02", 5)],
-            [claim("C1", "A", "2025-01-31", "99492", status="Void"), claim("C2", "A", "2025-01-31", "99492")]).close()
+            [claim("C1", "A", "2025-01-31", "99492", status="Suspended"), claim("C2", "A", "2025-01-31", "99492")]).close()
     db, asked = tmp_path / "test.duckdb", {"start_month": "2025-01", "end_month": "2025-03"}
     internal = render_report("billing_reconciliation", db, asked, tmp_path / "r.html").read_text()
-    assert ("1 claim line(s) with a claim_status reconciliation does not know, reconciled as billed: 'void' (1)") in internal
+    assert ("1 claim line(s) with a claim_status reconciliation does not know, reconciled as billed: 'suspended' (1)") in internal
     external = render_report("billing_reconciliation", db, {**asked, "audience": "external"}, tmp_path / "x.html").read_text()
     assert "claim_status reconciliation does not know" not in external
 
