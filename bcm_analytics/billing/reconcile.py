@@ -139,7 +139,7 @@ def claim_statuses() -> list[str]:
 
 def unknown_status_note(marts: Marts, start, end=None) -> str | None:
     """Claim lines of the period whose claim_status is outside the vocabulary are reconciled as
-    billed: a line exported as 'Void' read as a second claim (duplicate_claim, 'void the
+    billed: a line exported as 'Suspended' read as a second claim (duplicate_claim, 'void the
     duplicate line') beside its replacement, with nothing said but by `bcm validate`."""
     known = claim_statuses()
     rows = marts.query(
