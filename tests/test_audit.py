@@ -411,8 +411,20 @@ def test_the_summary_and_the_entries_read_in_words_not_column_values(program, tm
     mode read 'follow up contact ()'."""
     write_packets(program, tmp_path, "2025-04")
     text = flat(tmp_path / "B_2025-04.html")
-    assert '<span class="pill warn">missing consent, unsupported claim</span>' in text
+    assert '<span class="pill warn">billed without consent, unsupported claim</span>' in text
     assert "()" not in text
+
+
+def test_findings_are_named_on_the_packet_and_the_index_as_the_reconciliation_page_names_them(program, tmp_path):
+    """B's claim billed without consent read 'missing consent' on its packet and the index (the id
+    with its underscores replaced), where the reconciliation page and the finance workbook call it
+    'billed without consent' (and 'minutes logged without consent' is the note, a different thing)."""
+    write_packets(program, tmp_path, "2025-04")
+    page = Page((tmp_path / "B_2025-04.html").read_text())
+    assert "billed without consent" in re.sub(r"\s+", " ", page.text)
+    assert "missing consent" not in page.text
+    index = flat(tmp_path / "index.html")
+    assert "billed without consent, unsupported claim" in index and "missing consent" not in index
 
 
 def test_an_fqhc_claim_under_the_organization_npi_is_not_marked_wrong_on_the_page(store, load_rows, tmp_path):
@@ -432,8 +444,8 @@ def test_an_fqhc_claim_under_the_organization_npi_is_not_marked_wrong_on_the_pag
     refresh(store)
     write_packets(store, tmp_path, "2026-01", "2026-02")
     january, february = flat(tmp_path / "F_2026-01.html"), flat(tmp_path / "F_2026-02.html")
-    assert "wrong billing npi" not in january and "(not the treating practitioner" not in january
-    assert "wrong billing npi" in february and "1999999984 <span class=\"reason\">(not the treating practitioner" in february
+    assert "wrong billing npi" not in january.lower() and "(not the treating practitioner" not in january
+    assert "wrong billing NPI" in february and "1999999984 <span class=\"reason\">(not the treating practitioner" in february
 
 
 @pytest.mark.skipif(chromium() is None, reason="no Chromium binary on PATH (Debian: apt-get install chromium)")

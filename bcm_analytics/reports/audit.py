@@ -21,7 +21,7 @@ from pathlib import Path
 from bcm_analytics import __version__, private_files
 from bcm_analytics.billing.audit import SECTIONS, Scope, section_query
 from bcm_analytics.billing.engine import billing_marts
-from bcm_analytics.billing.reconcile import claims_gap_note, months_without_claims
+from bcm_analytics.billing.reconcile import claims_gap_note, finding_name, months_without_claims
 
 NOT_COUNTED = {  # status -> the subtotal line under the entries
     "counted_in_part_overlap": "overlapping time",
@@ -73,14 +73,16 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
         key = (m["patient_id"], m["service_month"])
         entries = parts["entries"].get(key, [])
         claims = parts["claims"].get(key, [])
+        findings = parts["findings"].get(key, [])
+        named = _finding_names(findings)
         page = packet.render(
-            m=m, entries=entries, lines=parts["lines"].get(key, []), claims=claims,
-            findings=parts["findings"].get(key, []), totals=_totals(entries), not_counted=_not_counted(entries),
+            m=m, entries=entries, lines=parts["lines"].get(key, []), claims=claims, findings=findings, named=named,
+            totals=_totals(entries), not_counted=_not_counted(entries),
             sources=_sources(m, entries, claims, loads), made=made, claims_gap=gaps.get(m["service_month"]),
         )
         name = page_name(m["patient_id"], m["service_month"])
         private_files.write_text(folder / name, page)
-        listed.append({"m": m, "file": name})
+        listed.append({"m": m, "file": name, "named": named})
     index = env.get_template("audit_index.html.j2").render(
         rows=listed, period=_period_text(scope), patient=patient, made=made, ruleset=marts.rules.id,
         claims_gap=claims_gap_note(marts, scope.start, scope.end) if gaps else None,
@@ -203,7 +205,7 @@ def _environment():
     env.filters.update(minutes=_minutes, dollars=_dollars, month=_month, month_name=_month_name, day=_day,
                        day_before=lambda d: _day(d - dt.timedelta(days=1)) if d else "",
                        stamp=_stamp, words=_words, program=lambda p: PROGRAMS.get(p, p), basename=_basename,
-                       when=_when, codes=_codes)
+                       when=_when, codes=_codes, finding=finding_name)
     return env
 
 
@@ -240,6 +242,14 @@ def _stamp(value) -> str:
     if value is None:
         return ""
     return value.astimezone().strftime("%Y-%m-%d %H:%M %Z") if value.tzinfo else f"{value:%Y-%m-%d %H:%M}"
+
+
+def _finding_names(findings: list[dict]) -> str:
+    """A month's findings as the reconciliation page names them (reconcile.finding_name, by
+    severity: missing_consent is 'billed without consent' or 'minutes logged without consent')."""
+    names = [finding_name(f["finding"], f["severity"]) for f in sorted(findings, key=lambda f: f["finding"])
+             if f["finding"] != "matched"]
+    return ", ".join(dict.fromkeys(names))
 
 
 def _words(value) -> str:
