@@ -412,6 +412,16 @@ def test_a_finding_to_check_in_the_data_is_listed_on_the_page(program, tmp_path)
         ["no initiating visit", FINDINGS["no_initiating_visit"].meaning, "1"]]
 
 
+def test_the_rule_change_note_points_at_dashed_lines_only_where_they_are_drawn():
+    """A chart rolled up to quarters draws no dashed line, yet its note read 'Dashed lines: billing
+    rule changes ...': the changes are still named, without pointing at lines that are not there."""
+    changes = [(dt.date(2025, 1, 1), "Jan 2025: FQHC/RHC G0512 -> 99492")]
+    assert br.change_note(changes).startswith("Dashed lines: billing rule changes")
+    rolled = br.change_note(changes, drawn=False)
+    assert "Dashed" not in rolled and "Jan 2025: FQHC/RHC G0512 -> 99492" in rolled
+    assert br.change_note([], drawn=False) == ""
+
+
 def six_months_two_findings_each(n: int = 6) -> br.Reconciliation:
     """Jan-Jun 2025: 100 patient-months a month, 2 of them with a compliance finding each month.
     A month's or a quarter's share reconciled gives back its 2 or 6 (hidden), the half year's 12 can

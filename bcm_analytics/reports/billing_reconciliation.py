@@ -288,11 +288,13 @@ def period_x(frame: pd.DataFrame, grain: str) -> str:
     return "period"
 
 
-def change_note(changes: list[tuple]) -> str:
-    """Words under a chart for the rule changes drawn on it."""
+def change_note(changes: list[tuple], drawn: bool = True) -> str:
+    """Words under a chart for the rule changes of its period: drawn as dashed lines on a monthly
+    chart; a chart rolled up to quarters or years draws none, and its note must not point at them."""
     if not changes:
         return ""
-    return ("Dashed lines: billing rule changes that move the series (codes in force change, so expected dollars "
+    lead = "Dashed lines: billing rule changes" if drawn else "Billing rule changes inside the period"
+    return (f"{lead} that move the series (codes in force change, so expected dollars "
             "change with them): " + "; ".join(text for _, text in changes) + ".")
 
 
