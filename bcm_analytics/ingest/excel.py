@@ -256,13 +256,16 @@ def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int, me
     first = _first_used_column(path, sheet)
     if first is None:
         return columns
+    by_column: dict[int, list[tuple[int, int]]] = {}
     for col, top, bottom in downs:
-        i, start = col - first, top - header_row - 1
-        if not 0 <= i < len(columns) or start >= len(columns[i]):
+        by_column.setdefault(col - first, []).append((top - header_row - 1, bottom - header_row))
+    for i, spans in by_column.items():  # a column converted once, however many ranges it holds (an MRN per patient)
+        if not 0 <= i < len(columns):
             continue
         values = columns[i].to_pylist()
-        for row in range(start + 1, min(bottom - header_row, len(values))):
-            values[row] = values[start]
+        for start, end in spans:
+            for row in range(start + 1, min(end, len(values))):
+                values[row] = values[start]
         columns[i] = pa.chunked_array([pa.array(values, pa.string())])
     return columns
 
