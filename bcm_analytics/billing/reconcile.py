@@ -76,6 +76,8 @@ def finding_terms() -> list[Finding]:
 # revenue and compliance carry money at stake; review asks a person to check the data first
 # (claim_quarantined, no_initiating_visit); info is for the record (matched, minutes without consent).
 SEVERITIES = ("revenue", "compliance", "review", "info")
+AT_STAKE = SEVERITIES[:2]  # the severities whose findings put dollars at stake
+TO_WORK = SEVERITIES[:3]  # those a person works (the finance work queue); info is for the record
 
 
 def finding_name_sql() -> str:
@@ -95,7 +97,7 @@ def findings_query(marts: Marts, start, end=None) -> Query:
         f"""SELECT patient_id, {MONTH_TEXT}, finding, {finding_name_sql()} AS finding_label,
                    * EXCLUDE (patient_id, service_month, finding)
             FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
-            ORDER BY CASE severity WHEN 'revenue' THEN 0 WHEN 'compliance' THEN 1 WHEN 'review' THEN 2 ELSE 3 END,
+            ORDER BY list_position({list(SEVERITIES)}, severity),
                      amount_at_stake DESC, patient_id, service_month, finding""",
         period(start, end),
     )

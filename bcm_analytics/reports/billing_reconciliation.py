@@ -29,12 +29,12 @@ from datetime import date
 import pandas as pd
 
 from bcm_analytics.billing import near_threshold
-from bcm_analytics.billing.reconcile import FINDINGS, finding_name, finding_words, findings, monthly_totals
+from bcm_analytics.billing.reconcile import AT_STAKE, FINDINGS, finding_name, finding_words, findings, monthly_totals
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
 from bcm_analytics.reports.page import Headline, clinic_names
-from bcm_analytics.reports.privacy import GRAINS, TOTAL, Privacy, by_period, grain_note, hidden_share, hide_beside
+from bcm_analytics.reports.privacy import GRAINS, MOST_HIDDEN, TOTAL, Privacy, by_period, grain_note, hidden_share, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
 NOT_RECORDED = "(none recorded)"
@@ -181,7 +181,7 @@ def billed_paid(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFr
     at one grain only, without expected (whose coarser sums could give back a month's hidden
     expected dollars), so no figure of one grain can be set against another's."""
     grain, months = monthly(recon, privacy)
-    if not privacy.external or hidden_share(series_rows(months), BILLED_PAID) <= 0.5:
+    if not privacy.external or hidden_share(series_rows(months), BILLED_PAID) <= MOST_HIDDEN:
         return None
     coarser = GRAINS[GRAINS.index(grain) + 1:]
     if not coarser:
@@ -368,11 +368,11 @@ def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
     A claim line in two findings of one severity (billed without consent, and unsupported) puts
     its dollars at stake in each finding's row, but once in the total (counted_at_stake), so the
     total is the headline figure: a finance lead checks one against the other."""
-    work = recon.rows[recon.rows.severity.isin(["revenue", "compliance"])]
+    work = recon.rows[recon.rows.severity.isin(AT_STAKE)]
     counted = work.groupby(["severity", "finding"], as_index=False).agg(
         findings=("patient_id", "size"), amount_at_stake=("amount_at_stake", "sum"))
     parts = []
-    for severity in ("revenue", "compliance"):
+    for severity in AT_STAKE:
         rows = counted[counted.severity == severity]
         rows = rows.sort_values("finding", key=lambda s: s.map(list(FINDINGS).index))
         once = float(work.loc[work.severity == severity, "counted_at_stake"].sum())

@@ -34,7 +34,7 @@ from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rate
 from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, page_blocks
+from bcm_analytics.reports.privacy import MOST_HIDDEN, TOTAL, Privacy, by_period, calendar_blocks, page_blocks
 
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
@@ -48,7 +48,7 @@ FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
                 "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
 ALL_MODES = "all modes"
-# The rates a trend chart draws (outcome_figures.outcome_trend): what its note calls shown
+# The rates a trend draws (outcome_figures.outcome_trend), rolls up for and its note calls shown
 TREND_RATES = ["pct_response_of_measured", "pct_remission_of_measured"]
 WINDOW_NAMES = {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E style)", "12m": "12 months (CMS159 style)"}
 
@@ -119,7 +119,7 @@ def trend(run: OutcomeRun, instrument: str, privacy: Privacy | None = None, wind
         safe = privacy.protect(frame, MEASURE_COUNTS, ["period"], rates=MEASURE_RATES)
         safe["month"] = starts
         return safe
-    return privacy.roll_up(build, ["pct_response_of_measured", "pct_remission_of_measured"], grains=("month", "quarter", "year"))
+    return privacy.roll_up(build, TREND_RATES, grains=("month", "quarter", "year"))
 
 
 def trend_months(rows: pd.DataFrame, months: int, as_of, whole_quarters: bool) -> pd.DataFrame:
@@ -264,7 +264,7 @@ def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Priva
     """Initial assessments (once their 4 weeks have passed) and those followed up within 4 weeks,
     per month of assessment; rolled up for an external reader when most months would be hidden."""
     return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["assessed", "followed_up"], FLOW_RATES,
-                        max_hidden=0.5)
+                        max_hidden=MOST_HIDDEN)
 
 
 def _flow_family(run, start_month, end_month, privacy, counts, rates, max_hidden) -> tuple[str, pd.DataFrame]:

@@ -32,6 +32,7 @@ from bcm_analytics.billing.engine import billing_marts
 from bcm_analytics.billing.reconcile import (
     FINDINGS,
     SEVERITIES,
+    TO_WORK,
     finding_name,
     finding_words,
     findings,
@@ -41,7 +42,6 @@ from bcm_analytics.billing.reconcile import (
 from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, write_workbook
 from bcm_analytics.reports.page import clinic_names
 
-ACTIONABLE = ("revenue", "compliance", "review")
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
                  "amount_at_stake", "explanation", "claim_ids", "status", "owner", "notes", "due"]
@@ -96,10 +96,10 @@ def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
     """Findings that need work, most dollars at stake first (then revenue, compliance, review,
     oldest month first), with the clinics' names (`names`, clinic_id -> name) and the columns
     finance fills in left empty."""
-    work = with_clinic_names(rows[rows.severity.isin(ACTIONABLE)], names)
+    work = with_clinic_names(rows[rows.severity.isin(TO_WORK)], names)
     work["codes"] = codes(work)
     work["amount_at_stake"] = work["amount_at_stake"].round(2)
-    work["_severity"] = work["severity"].map({s: i for i, s in enumerate(ACTIONABLE)})
+    work["_severity"] = work["severity"].map({s: i for i, s in enumerate(TO_WORK)})
     work = work.sort_values(["amount_at_stake", "_severity", "service_month", "patient_id", "finding"],
                             ascending=[False, True, True, True, True], kind="stable")
     for col in ("status", "owner", "notes", "due"):

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bcm_analytics.reports import formats
+from bcm_analytics.reports.caseload_outcomes import TREND_RATES
 from bcm_analytics.reports.charts import HIDDEN_NOTE, PALETTE, hidden_marker, series
 from bcm_analytics.reports.privacy import grain_word
 
@@ -43,7 +44,7 @@ def follow_up_trend(program: pd.DataFrame, grain: str) -> go.Figure:
 
 def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label: str) -> go.Figure:
     """Response and remission of measured by baseline month (or period) of the closed windows."""
-    return series(frame, x_of(grain), ["pct_response_of_measured", "pct_remission_of_measured"], bars=grain != "month",
+    return series(frame, x_of(grain), TREND_RATES, bars=grain != "month",
                   names={"pct_response_of_measured": "response, of measured", "pct_remission_of_measured": "remission, of measured"},
                   title=f"{instrument} outcomes at {window_label}, by baseline {grain_word(grain)}", x_title=f"baseline {grain_word(grain)}")
 

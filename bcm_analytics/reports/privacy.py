@@ -51,6 +51,9 @@ from bcm_analytics.reports.runner import AUDIENCES
 from bcm_analytics.reports.suppression import suppress
 
 GRAINS = ("month", "quarter", "year", "period")
+# An external table rolls up to a coarser grain when more than this share of a watched column's
+# cells would be hidden: a table of stars compares nothing.
+MOST_HIDDEN = 0.5
 TOTAL = "All"
 
 SUPPRESSED_NOTE = (
@@ -134,7 +137,7 @@ class Privacy:
     # --- series -------------------------------------------------------------------------
 
     def roll_up(self, build: Callable[[str], pd.DataFrame], watch: list[str], grains=GRAINS,
-                max_hidden: float = 0.5) -> tuple[str, pd.DataFrame]:
+                max_hidden: float = MOST_HIDDEN) -> tuple[str, pd.DataFrame]:
         """The finest grain at which no watched column has more than `max_hidden` of its cells hidden.
 
         `build(grain)` returns the protected frame at that grain ("month", "quarter", "year" or
