@@ -566,3 +566,18 @@ def test_the_follow_up_due_sheet_leads_with_the_windows_last_day_and_is_named_on
     about = dict(list(book["about"].values)[1:])
     assert about["sheet followup_due"].startswith("A 12-week (days 70-98), 6-month (days 120-240) or 12-month (days 305-425")
     assert about["sheet followup_due"].endswith("(1 patient)")
+
+
+def test_the_pages_largest_actions_are_the_queues_rows_with_dollars_at_stake(store, load_rows):
+    """The work queue ends with the findings to check in the data (review, no dollars): the page's
+    'five largest actions by dollars at stake' takes the rows before them, never a $0 review row."""
+    from bcm_analytics.reports import billing_reconciliation as br
+
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("A")])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 90)])
+    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492")])
+    recon = br.Reconciliation.load(store, "2025-01", "2025-01", None)
+    assert set(recon.rows.severity) >= {"revenue", "review"}, "A: 99494 missed, and no initiating visit"
+    assert list(br.largest_actions(recon).finding_label) == ["minutes support a code no claim bills"]

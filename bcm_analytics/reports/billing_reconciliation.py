@@ -131,8 +131,10 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
 
 def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     """The n findings with most dollars at stake: the first rows of the workbook's work queue
-    (patient-level, so the page shows them without the patient: the workbook row says who)."""
-    queue = work_queue(recon.rows, recon.clinic_names).head(n)
+    (patient-level, so the page shows them without the patient: the workbook row says who). The
+    queue's review rows, which come after, put no dollars at stake and are not among them."""
+    queue = work_queue(recon.rows, recon.clinic_names)
+    queue = queue[queue.severity.isin(AT_STAKE)].head(n)
     return pd.DataFrame({
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
         "finding_label": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
