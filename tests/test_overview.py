@@ -156,3 +156,19 @@ def test_the_caseload_change_says_from_which_day():
     time.attrs["suppressed"] = {}
     card = po.headlines(stocks, {"total": total}, time)[0]
     assert (card.label, card.value, card.detail) == ("active caseload, end of Oct 2026", 590, "+6 since the end of Sep 2026")
+
+
+def test_the_external_caseload_chart_draws_the_program_the_hidden_clinics_leave_the_bars_short_of():
+    """Small clinic S (4 patients) is hidden every month and big clinic B with it (their sum is
+    the program less the shown clinic), so the stacked bars showed only clinic C: 30 of a program
+    of 64. The program's protected row is the line 'all clinics', and the note names who is hidden."""
+    raw = pd.concat([_clinic_months("S", [4] + [0] * 11, [0] * 12), _clinic_months("B", [30] + [0] * 11, [0] * 12),
+                     _clinic_months("C", [30] + [0] * 11, [0] * 12)], ignore_index=True)
+    stocks, _, _ = po.stocks_and_flows(raw, Privacy("external"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
+    figure, note = po.clinic_chart(stocks, "active_caseload", {"S": "Small", "B": "Big", "C": "Central"}, stacked=True,
+                                   title="Caseload")
+    bars = {t.name: list(t.y) for t in figure.data if t.type == "bar"}
+    assert bars["Small"] == [None] * 12 and sum(v is not None for v in bars["Central"] + bars["Big"]) == 12
+    line = [t for t in figure.data if t.name == po.ALL_CLINICS][0]
+    assert list(line.y) == [64.0] * 12
+    assert "Small: Jan 2025 to Dec 2025" in note and note.startswith(po.LINE_NOTES["active_caseload"])

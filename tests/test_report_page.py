@@ -103,7 +103,39 @@ def test_a_hidden_note_names_each_month_once_whatever_the_groups():
     frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"] * 3), "clinic": list("ABC") * 2,
                           "active": [5, 6, 40, 7, 41, 42]})
     frame.attrs["suppressed"] = {"active": frozenset({0, 1, 3})}
-    assert charts.hidden_note(frame, "month", ["active"]).endswith("active caseload: Jan 2026, Feb 2026.")
+    assert charts.hidden_note(frame, "month", ["active"]).endswith("active caseload: Jan 2026 to Feb 2026.")
+
+
+def test_a_hidden_note_gives_months_as_runs_and_names_each_group_when_asked():
+    """The external program overview's caseload note listed 22 months one by one ('Nov 2024, Dec
+    2024, Jan 2025, ...') for four clinics together: a reader could not tell which clinic was
+    hidden when, nor take the list in."""
+    months = pd.to_datetime([f"2026-{m:02d}-01" for m in range(1, 7)])
+    frame = pd.DataFrame({"month": months.repeat(2), "clinic": ["A", "B"] * 6, "active": range(12)})
+    frame.attrs["suppressed"] = {"active": frozenset({0, 2, 4, 10, 3, 5})}  # A: Jan-Mar, Jun; B: Feb-Mar
+    assert charts.hidden_note(frame, "month", ["active"]).endswith("active caseload: Jan 2026 to Mar 2026 and Jun 2026.")
+    named = charts.hidden_note(frame, "month", ["active"], names={"A": "Aspen", "B": "Birch"}, group="clinic")
+    assert named.endswith("Aspen: Jan 2026 to Mar 2026 and Jun 2026; Birch: Feb 2026 to Mar 2026.")
+
+
+def test_a_stacked_chart_with_hidden_groups_draws_the_total_the_bars_no_longer_add_up_to():
+    """Externally, a small clinic's caseload is hidden in most months (and another clinic's with
+    it), so the stacked bars stood at 35 for a program of 59: a director read the bar's height as
+    the caseload. The program's own protected row is drawn as a line over the bars, gaps marked."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"] * 3),
+                          "clinic": ["A", "B", "C"] * 2, "active": [5, 6, 40, 30, 31, 32]})
+    frame.attrs["suppressed"] = {"active": frozenset({0, 1})}
+    total = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"]), "clinic": ["all"] * 2,
+                          "active": [51, 93]})
+    total.attrs["suppressed"] = {"active": frozenset({1})}
+    fig = charts.by_group(frame, "month", "clinic", "active", stacked=True, title="Caseload", total=total,
+                          total_name="all clinics")
+    line = [t for t in fig.data if t.name == "all clinics"]
+    assert len(line) == 1 and list(line[0].y) == [51, None]
+    hidden = [t for t in fig.data if t.meta == "hidden"][0]
+    assert "suppressed: all clinics" in hidden.text and "suppressed: A" in hidden.text
+    assert [t.name for t in charts.by_group(frame, "month", "clinic", "active", stacked=True, title="C").data
+            if t.meta != "hidden"] == ["A", "B", "C"]
 
 
 def test_a_count_axis_under_10_ticks_every_whole_number():

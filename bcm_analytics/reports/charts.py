@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from IPython.display import HTML, display
 
+from bcm_analytics import months
 from bcm_analytics.reports import formats
 
 PLOTLY_JS = "plotly-basic.min.js"
@@ -275,19 +276,41 @@ def hidden_marker(fig: go.Figure, xs: list, what: list[str]) -> None:
 HIDDEN_NOTE = "Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. "
 
 
-def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None = None) -> str:
-    """Which points of a chart are suppressed, in words (empty when none)."""
+def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None = None, group: str | None = None) -> str:
+    """Which points of a chart are suppressed, in words (empty when none): months as runs ('Nov
+    2024 to Apr 2026 and Jun 2026'), per column, or per group (a clinic, named through `names`,
+    in its order) for a chart drawn by `by_group`, whose reader asks which group is missing when."""
     names = names or {}
     hidden = frame.attrs.get("suppressed", {})
+    order = {key: n for n, key in enumerate(names)}
     parts = []
     for col in ys:
-        where = list(dict.fromkeys(frame.loc[i, x] for i in frame.index if i in hidden.get(col, ())))  # once per x, of any group
-        if where:
-            shown = ", ".join(formats.month(w) if x in ("month", "service_month") else str(w) for w in where)
-            parts.append(f"{names.get(col, formats.label(col))}: {shown}")
+        rows = [i for i in frame.index if i in hidden.get(col, ())]
+        keys = [frame.loc[i, group] for i in rows] if group else [col] * len(rows)
+        for key in dict.fromkeys(sorted(keys, key=lambda k: (order.get(k, len(order)), str(k))) if group else keys):
+            where = [frame.loc[i, x] for i, k in zip(rows, keys) if k == key]
+            parts.append(f"{names.get(key, key if group else formats.label(col))}: {_points_text(where, x)}")
     if not parts:
         return ""
     return HIDDEN_NOTE + "; ".join(parts) + "."
+
+
+def _points_text(where: list, x: str) -> str:
+    """Each x once, in order; months as runs of consecutive months."""
+    where = list(dict.fromkeys(where))
+    if x in ("month", "service_month"):
+        return months.runs_text(sorted(pd.Timestamp(w).date() for w in where), "%b %Y")
+    return ", ".join(str(w) for w in where)
+
+
+def _total_line(fig: go.Figure, total: pd.DataFrame, x: str, y: str, name: str) -> list[tuple]:
+    """Draw the total rows of `y` as a line; return its hidden points as (x, name) gaps."""
+    hidden = total.attrs.get("suppressed", {}).get(y, ())
+    xs = _x_values(total[x])
+    fig.add_scatter(x=xs, y=[None if i in hidden or pd.isna(v) else float(v) for i, v in zip(total.index, total[y])],
+                    name=name, mode="lines+markers", meta=formats.kind(y), line=dict(color="#333", width=2),
+                    hovertemplate=f"{name}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
+    return [(xv, name) for xv, i in zip(xs, total.index) if i in hidden]
 
 
 def _x_values(values: pd.Series) -> list:
@@ -297,9 +320,12 @@ def _x_values(values: pd.Series) -> list:
 
 
 def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bars: bool = True, stacked: bool = False,
-             y_title: str = "", names: dict | None = None) -> go.Figure:
+             y_title: str = "", names: dict | None = None, total: pd.DataFrame | None = None,
+             total_name: str = "") -> go.Figure:
     """One trace per group (a clinic ...) of column `y` over months, from a protected frame;
-    suppressed cells are marked gaps as in `series`."""
+    suppressed cells are marked gaps as in `series`. `total` (the protected frame's own total
+    rows) is drawn as a dark line: where a group is hidden, stacked bars no longer add up to the
+    whole, and a reader takes a bar's height for it."""
     names = names or {}
     hidden = frame.attrs.get("suppressed", {}).get(y, ())
     fig = go.Figure()
@@ -316,6 +342,8 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
         else:
             fig.add_scatter(mode="lines+markers", line=dict(color=color, dash=DASHES[lap % len(DASHES)]), **common)
         gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
+    if total is not None:
+        gaps += _total_line(fig, total, x, y, total_name)
     hidden_marker(fig, [g[0] for g in gaps], [g[1] for g in gaps])
     fig.update_layout(title=title, barmode="stack" if stacked else "group")
     fig.update_yaxes(title=y_title, **formats.axis_format(formats.kind(y)))

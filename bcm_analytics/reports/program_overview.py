@@ -21,11 +21,17 @@ from __future__ import annotations
 import pandas as pd
 
 from bcm_analytics.overview import first_enrolment_month, program_overview
-from bcm_analytics.reports import formats
+from bcm_analytics.reports import charts, formats
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hide_beside, hide_pairs, page_blocks
 
 FLOWS = ["new_enrolments", "discharges"]
+ALL_CLINICS = "all clinics"
+LINE_NOTES = {
+    "active_caseload": "The dark line is all clinics together; where a clinic is suppressed, the bars stop short of it "
+                       "by the suppressed clinics' caseload.",
+    "minutes_per_patient": "The dark line is all clinics together.",
+}
 
 
 def load(con, start, end, clinic=None) -> pd.DataFrame:
@@ -188,6 +194,16 @@ def clinics(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[frame["clinic_id"] != TOTAL]
     out.attrs = dict(frame.attrs)
     return out
+
+
+def clinic_chart(frame: pd.DataFrame, y: str, names: dict, **chart) -> tuple:
+    """(figure, note): `y` per clinic over the months, with the program's own row drawn as the
+    line 'all clinics' (an external page hides small clinics, so the clinics no longer add up to
+    it), and which clinic is hidden when."""
+    by_clinic, whole = clinics(frame), program(frame)
+    figure = charts.by_group(by_clinic, "month", "clinic_id", y, names=names, total=whole, total_name=ALL_CLINICS, **chart)
+    hidden = charts.hidden_note(frame, "month", [y], {**names, TOTAL: ALL_CLINICS}, group="clinic_id")
+    return figure, " ".join(note for note in (LINE_NOTES[y], hidden) if note)
 
 
 def headlines(stocks: pd.DataFrame, flow_tables: dict, time_frame: pd.DataFrame) -> list[Headline]:
