@@ -393,3 +393,48 @@ def test_the_part_of_the_program_banner_names_one_clinic_in_the_singular():
         {"clinics": ["CL005", "CL001"]}, names)
     assert "(clinic Aspen Rural Health Clinic; payer Medicare)" in filtered_page_caution(
         {"clinic": "CL005", "payer": "Medicare"}, names)
+
+
+def test_a_chart_left_with_only_zeros_beside_its_suppressed_points_says_so_instead_of_drawing_nothing(monkeypatch):
+    """The external time-allocation page drew 'What counting the lost minutes would add, by reason'
+    with two reasons suppressed and the third at $0.00: no bar at all, on an axis reading $0, $0,
+    $0, $1, $1, $1."""
+    shown = []
+    monkeypatch.setattr(charts, "display", lambda out: shown.append(out.data))
+    frame = pd.DataFrame({"reason": ["no consent on file", "before the consent date", "unknown activity"],
+                          "lost_value": [None, None, 0.0]})
+    frame.attrs["suppressed"] = {"lost_value": frozenset({0, 1})}
+    charts.show(charts.series(frame, "reason", ["lost_value"], title="What counting them would add"), note="A note.")
+    assert "bcm-figure" not in shown[0] and "A note." not in shown[0]
+    assert ("What counting them would add: not drawn, as every value it would show is suppressed on this page "
+            "(what counting them would add, for no consent on file; before the consent date)") in shown[0]
+    assert shown[0].endswith("(CMS cell-size rule); every other value is 0.</p>")
+    frame.loc[2, "lost_value"] = 12.5
+    charts.show(charts.series(frame, "reason", ["lost_value"], title="What counting them would add"), note="A note.")
+    assert "bcm-figure" in shown[1] and "A note." in shown[1], "a chart with a value left is drawn"
+
+
+def test_a_dollar_axis_under_10_dollars_shows_cents_so_no_two_ticks_read_alike():
+    """Left to plotly, values under $1 tick every 0.2 and ',.0f' rounded each: $0, $0, $0, $1, $1, $1."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"]), "missed_revenue": [0.0, 3.4]})
+    fig = charts.series(frame, "month", ["missed_revenue"], title="Missed")
+    charts._small_axis_ticks(fig)
+    assert fig.layout.yaxis.tickformat == ",.2f"
+    big = charts.series(frame.assign(missed_revenue=[0.0, 340.0]), "month", ["missed_revenue"], title="Missed")
+    charts._small_axis_ticks(big)
+    assert big.layout.yaxis.tickformat == ",.0f"
+
+
+def test_the_data_quality_charts_are_drawn_in_the_reports_palette():
+    """plotly express coloured the data-quality page's lines and bars in its own sequence, which the
+    page's colorway does not override: the one page of the suite in other colours."""
+    from bcm_analytics.reports import data_quality as dq
+
+    months = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"] * 3),
+                           "export": ["time logs"] * 2 + ["assessments"] * 2 + ["claims"] * 2, "rows": [5, 6, 3, 4, 1, 2]})
+    act_on = pd.DataFrame({"label": ["minutes (time_logs)", "patient known (claims)"], "status": ["open", "waiting"],
+                           "rows": [3, 2]})
+    trend = pd.DataFrame({"load": [1, 2], "table": ["time_logs", "time_logs"], "percent_quarantined": [0.5, 1.0]})
+    for fig in (dq.export_months_figure(months), dq.to_act_on_figure(act_on), dq.quarantine_trend_figure(trend)):
+        colours = [t.line.color if t.type == "scatter" else t.marker.color for t in fig.data]
+        assert colours == charts.PALETTE[:len(colours)]

@@ -77,7 +77,7 @@ def show(fig: go.Figure, note: str = "") -> None:
     if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
         fig.update_layout(legend=dict(orientation="h", yref="container", yanchor="top",
                                       y=1 - (LEGEND_TOP + extra) / fig.layout.height, xanchor="left", x=0, title_text=""))
-    _whole_number_ticks(fig)
+    _small_axis_ticks(fig)
     _month_ticks(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
@@ -89,31 +89,43 @@ def _data_traces(fig: go.Figure) -> list:
 
 
 def all_hidden(fig: go.Figure) -> bool:
-    """True when the chart marks suppressed points and plots no value at all: nothing left to draw."""
+    """True when the chart marks suppressed points and plots no value but 0: nothing left to draw
+    (zero-height bars beside x marks read as an empty chart)."""
     marked = any(t.meta == "hidden" and t.x is not None and len(t.x) for t in fig.data)
     values = [v for t in _data_traces(fig) if t.y is not None for v in t.y]
-    return marked and pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").dropna().empty
+    return marked and not pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").fillna(0).any()
 
 
 def all_hidden_sentence(fig: go.Figure) -> str:
-    """What a chart that is all suppressed would have shown, where, and why it is not drawn."""
+    """What a chart that is all suppressed (or 0) would have shown, where, and why it is not drawn."""
     title = " ".join((fig.layout.title.text or "This chart").replace("<br>", " ").split())
     names = list(dict.fromkeys(t.name for t in _data_traces(fig) if t.name))
     where = [w for t in fig.data if t.meta == "hidden" for w in t.x]
+    zero = any(_is_number(v) for t in _data_traces(fig) if t.y is not None for v in t.y)
     axis = " ".join((fig.layout.xaxis.title.text or "").split())
     points = "; ".join(formats.month(w) if isinstance(w, pd.Timestamp) else str(w) for w in dict.fromkeys(where))
     return (f"{title}: not drawn, as every value it would show is suppressed on this page ({'; '.join(names)}, for "
-            f"{axis + ' ' if axis else ''}{points}): each is a count of 1-10, a rate or average over one, or would let a "
-            "reader work one out (CMS cell-size rule).")
+            f"{axis + ' ' if axis else ''}{points}): each is a count of 1-10, a rate or average over one, or would "
+            f"let a reader work one out (CMS cell-size rule){'; every other value is 0' if zero else ''}.")
 
 
-def _whole_number_ticks(fig: go.Figure) -> None:
-    """A count axis (tickformat ',d') whose values stay under 10 ticks every 1: left to plotly it
-    steps by 0.5 and ',d' rounds each tick, so a chart of 4 rows set aside read 0, 1, 1, 2, 2, 3, 3, 4, 4."""
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value
+
+
+def _small_axis_ticks(fig: go.Figure) -> None:
+    """An axis of whole numbers whose values stay under 10, where plotly steps by less than 1 and
+    the format rounds each tick alike: a count axis (',d') of 4 rows set aside read 0, 1, 1, 2, 2,
+    3, 3, 4, 4 (it ticks every 1); a dollar axis ('$' ',.0f') under $1 read $0, $0, $0, $1, $1
+    (it shows cents; other numbers one decimal)."""
     for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
         axis = fig.layout[name]
-        if axis.tickformat == ",d" and axis.dtick is None and 0 < _largest(fig, name) < 10:
+        if axis.dtick is not None or axis.tickformat not in (",d", ",.0f") or _largest(fig, name) >= 10:
+            continue
+        if axis.tickformat == ",d":
             axis.dtick = 1
+        else:
+            axis.tickformat = ",.2f" if axis.tickprefix == "$" else ",.1f"
 
 
 def _month_ticks(fig: go.Figure) -> None:
@@ -147,7 +159,7 @@ def _largest(fig: go.Figure, axis_name: str) -> float:
             continue
         keys = across if stacked and across is not None else [0] * len(values)
         for key, value in zip(keys, values):
-            if isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value:
+            if _is_number(value):
                 totals[key] = totals.get(key, 0) + abs(value) if stacked else max(totals.get(key, 0), abs(value))
     return max(totals.values(), default=0)
 
