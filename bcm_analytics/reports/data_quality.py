@@ -1,0 +1,67 @@
+"""The data-quality page's charts and sentences, from the tables contracts.quality computes.
+
+Drawn in the palette every other report uses: plotly express gives each trace a colour of its own
+default sequence, which the page's colorway cannot override, so this page's lines and bars were
+the only ones in plotly's colours.
+"""
+
+from __future__ import annotations
+
+import html
+import shlex
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from bcm_analytics.contracts import quality
+from bcm_analytics.reports import charts
+
+
+def export_months_figure(months: pd.DataFrame) -> go.Figure:
+    """Rows per month of each export (time logs, scores, claims): an export that stops early shows."""
+    fig = px.line(months, x="month", y="rows", color="export", markers=True, title="Rows per month, by export",
+                  labels={"month": "", "rows": "rows", "export": "export"}, color_discrete_sequence=charts.PALETTE)
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    fig.update_xaxes(tickformat="%b %Y")
+    return fig
+
+
+def to_act_on_figure(act_on: pd.DataFrame) -> go.Figure:
+    """The checks with most rows still open or waiting, largest first."""
+    fig = px.bar(act_on, x="rows", y="label", color="status", orientation="h",
+                 title="Rows still to act on (open or waiting), by check",
+                 category_orders={"label": list(dict.fromkeys(act_on["label"])), "status": quality.STILL_TO_ACT_ON},
+                 labels={"label": "", "rows": "rows open or waiting", "status": "status"},
+                 color_discrete_sequence=charts.PALETTE)
+    fig.update_xaxes(rangemode="tozero", tickformat=",d")
+    return fig
+
+
+def quarantine_trend_figure(trend: pd.DataFrame) -> go.Figure:
+    """Per load, the share of the rows read that went to the quarantine, one line per table."""
+    shares = trend.assign(share_quarantined=trend["percent_quarantined"] / 100)
+    fig = px.line(shares, x="load", y="share_quarantined", color="table", markers=True,
+                  title="Rows quarantined, % of rows read per load",
+                  labels={"share_quarantined": "quarantined", "load": "load number", "table": "table"},
+                  color_discrete_sequence=charts.PALETTE)
+    fig.update_yaxes(tickformat=".1%", rangemode="tozero")
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+def table_warnings(results: pd.DataFrame) -> pd.DataFrame:
+    """The warn-level checks across rows (duplicates, a day's minutes ...) the stored data fails."""
+    failed = results[(results.severity == "warn") & (results.scope == "table") & ~results.passes_stored.astype(bool)]
+    return failed[["table", "expectation", "unexpected_stored"]].rename(columns={"unexpected_stored": "rows or groups"})
+
+
+def validation_note(run: pd.Series | None, db) -> str:
+    """What the last `bcm validate` found, or the command to run one (HTML)."""
+    if run is None:
+        command = html.escape(shlex.join(["bcm", "validate", "--db", str(db)]))
+        return f"No validation has run on this store yet: run <code>{command}</code>."
+    verdict = "passes" if run.success else "FAILS (a reject-level expectation fails on stored data)"
+    sample = ("great-expectations not run" if pd.isna(run.sample_rows)
+              else f"great-expectations sample: up to {int(run.sample_rows):,} rows per table")
+    return f"Run {int(run.run_id)} on {run.finished_at:%Y-%m-%d %H:%M} UTC: the store {verdict}; {sample}."
