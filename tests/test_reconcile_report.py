@@ -477,7 +477,7 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     grain, months = br.monthly(recon, external)
     assert grain == "month" and months["expected_amount"].notna().all(), "expected dollars stay per month"
     assert months.loc[months.period != "All", "billed_amount"].isna().all(), "a month's billed and paid stay hidden"
-    paid_grain, paid = br.billed_paid(recon, external)
+    paid_grain, paid = br.billed_paid(recon, external, grain, months)
     assert paid_grain == "quarter" and len(paid) == 5
     assert not paid.attrs["suppressed"].get("billed_amount") and not paid.attrs["suppressed"].get("paid_amount")
     assert paid.loc[paid.period != "All", "billed_amount"].tolist() == [3 * (30000.0 - 584 + 1200)] * 4
@@ -487,6 +487,9 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     every_period_hidden = paid.assign(billed_amount=pd.NA, paid_amount=pd.NA)
     every_period_hidden.attrs["suppressed"] = {c: frozenset(paid.index) for c in ("billed_amount", "paid_amount")}
     assert "for no period" in br.billed_hidden_note("period", external, every_period_hidden)
-    assert br.billed_paid(recon, Privacy("internal")) is None and br.billed_hidden_note("month", external) == ""
-    assert br.billed_paid(six_months_one_missed(may_billed=8990.0), external) is None, \
+    internal = Privacy("internal")
+    assert br.billed_paid(recon, internal, *br.monthly(recon, internal)) is None
+    assert br.billed_hidden_note("month", external) == ""
+    few_hidden = six_months_one_missed(may_billed=8990.0)
+    assert br.billed_paid(few_hidden, external, *br.monthly(few_hidden, external)) is None, \
         "billed and paid hidden in 2 of 6 months stay in the months table"

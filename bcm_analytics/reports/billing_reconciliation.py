@@ -173,16 +173,16 @@ def _dollars_per(recon: Reconciliation, privacy: Privacy, grain: str) -> pd.Data
     return _hide_beside_hidden_stakes(safe, BILLED_PAID)
 
 
-def billed_paid(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame] | None:
-    """Billed and paid dollars at the finest grain coarser than the months table's that shows
-    them, where that table hides them in most of its periods (outside, a month's few denials or
-    findings); None where it shows them (inside, always).
+def billed_paid(recon: Reconciliation, privacy: Privacy, grain: str, months: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+    """Billed and paid dollars at the finest grain coarser than the months table's (`grain` and
+    `months`: monthly's, as the page shows them) that shows them, where that table hides them in
+    most of its periods (outside, a month's few denials or findings); None where it shows them
+    (inside, always).
 
     The external demo page showed expected dollars for 24 months and billed and paid in 2: a table
     that compared nothing. The months table then drops billed and paid, and this table holds them
     at one grain only, without expected (whose coarser sums could give back a month's hidden
     expected dollars), so no figure of one grain can be set against another's."""
-    grain, months = monthly(recon, privacy)
     if not privacy.external or hidden_share(series_rows(months), BILLED_PAID) <= MOST_HIDDEN:
         return None
     coarser = GRAINS[GRAINS.index(grain) + 1:]
