@@ -341,11 +341,33 @@ def test_the_near_threshold_caption_names_a_day_outside_too():
     from datetime import date
 
     day = date(2026, 9, 30)
-    assert br.near_caption(day, "the last day with logged time", Privacy("internal")) == (
+    assert br.near_caption(day, "last_logged", Privacy("internal")) == (
         "As of 2026-09-30 (the last day with logged time)")
-    assert br.near_caption(day, "the last day with logged time", Privacy("external")) == (
+    assert br.near_caption(day, "last_logged", Privacy("external")) == (
         "As of the last day with logged time, in Sep 2026")
-    assert br.near_caption(day, "the as-of parameter", Privacy("external")) == "As of the as-of date, in Sep 2026"
+    assert br.near_caption(day, "as_of", Privacy("internal")) == "As of 2026-09-30 (the as-of parameter)"
+    assert br.near_caption(day, "as_of", Privacy("external")) == "As of the as-of date, in Sep 2026"
+
+
+def test_every_reason_for_the_near_threshold_day_has_caption_words_and_no_other_reads():
+    """The caption mapped the reason near_threshold_day gives, a sentence, to its words by comparing
+    text: a reason added there or reworded fell through to the caption as it was, the internal
+    wording on an external page. The reasons are keys of br.NEAR_DAY, which holds both captions'
+    words; near_threshold_day gives one of them, and any other is refused."""
+    from datetime import date
+
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core; CREATE TABLE core.time_logs AS SELECT DATE '2026-09-12' AS service_date")
+    given = {br.near_threshold_day(con, "2026-09-20", date(2026, 9, 1)), br.near_threshold_day(con, None, date(2026, 9, 1))}
+    assert given == {(date(2026, 9, 20), "as_of"), (date(2026, 9, 12), "last_logged")}
+    assert {why for _, why in given} == set(br.NEAR_DAY)
+    for why in br.NEAR_DAY:
+        for audience in ("internal", "external"):
+            assert br.near_caption(date(2026, 9, 12), why, Privacy(audience)).startswith("As of "), (why, audience)
+    with pytest.raises(KeyError):
+        br.near_caption(date(2026, 9, 12), "the as-of parameter", Privacy("external"))
 
 
 # --- what a finance lead reads --------------------------------------------------------------

@@ -468,24 +468,31 @@ def _hide_beside_hidden_stakes(frame: pd.DataFrame, cols: list[str], key: str = 
 # --- near threshold -------------------------------------------------------------------------
 
 
+# Why the near-threshold count is taken on its day (near_threshold_day gives the key), in the
+# caption's words: inside, in brackets after the day; outside, in place of the day (near_caption).
+NEAR_DAY = {"as_of": ("the as-of parameter", "the as-of date"),
+            "last_logged": ("the last day with logged time", "the last day with logged time")}
+
+
 def near_threshold_day(con, as_of: str | None, end: date) -> tuple[date, str]:
-    """The day the near-threshold count is taken, and why that day: the as-of parameter, else
-    the last day with logged time (never after the report's last month)."""
+    """The day the near-threshold count is taken, and why that day (a key of NEAR_DAY): the as-of
+    parameter, else the last day with logged time (never after the report's last month)."""
     if as_of:
-        return date.fromisoformat(str(as_of)), "the as-of parameter"
+        return date.fromisoformat(str(as_of)), "as_of"
     last = con.execute("SELECT max(service_date) FROM core.time_logs WHERE service_date < ?",
                        [pd.Timestamp(end) + pd.offsets.MonthBegin(1)]).fetchall()[0][0]
-    return (last or end), "the last day with logged time"
+    return (last or end), "last_logged"
 
 
 def near_caption(day: date, why: str, privacy: Privacy) -> str:
-    """The near-threshold table's caption: the day and why it is that day. Outside, the day is
+    """The near-threshold table's caption: the day and why it is that day (`why`, a key of
+    NEAR_DAY: any other is a KeyError, never a caption in the wrong words). Outside, the day is
     given by its month (privacy.data_date): 'As of Sep 2026 (the last day with logged time)' read
     as a month where the brackets promise a day, so the caption names the day in words."""
+    inside, outside = NEAR_DAY[why]
     if not privacy.external:
-        return f"As of {privacy.data_date(day)} ({why})"
-    which = "the as-of date" if why == "the as-of parameter" else why
-    return f"As of {which}, in {privacy.data_date(day)}"
+        return f"As of {privacy.data_date(day)} ({inside})"
+    return f"As of {outside}, in {privacy.data_date(day)}"
 
 
 def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = 10) -> pd.DataFrame:
