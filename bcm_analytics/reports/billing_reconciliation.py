@@ -132,12 +132,15 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
 def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     """The n findings with most dollars at stake: the first rows of the workbook's work queue
     (patient-level, so the page shows them without the patient: the workbook row says who). The
-    queue's review rows, which come after, put no dollars at stake and are not among them."""
+    queue's review rows, which come after, put no dollars at stake and are not among them. Each
+    finding reads as in the page's findings tables and the queue: its name (finding_label) and
+    what it means (meaning)."""
     queue = work_queue(recon.rows, recon.clinic_names)
     queue = queue[queue.severity.isin(AT_STAKE)].head(n)
     return pd.DataFrame({
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
-        "finding_label": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
+        "finding_label": queue["finding_label"],
+        "meaning": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
         "service_month": pd.to_datetime(queue["service_month"]),
         "clinic": _or_blank_label(queue, "clinic_name"),
         "codes": queue["codes"],
