@@ -46,11 +46,18 @@ def starts_after_end(start, end) -> bool:
 
 def runs_text(months: list[dt.date], month_format: str = "%Y-%m") -> str:
     """Months as runs a reader takes in at once: Jan, Feb, Mar, Jun -> '2025-01 to 2025-03 and 2025-06'."""
-    runs: list[list[dt.date]] = []
-    for month in months:
-        if runs and add_months(runs[-1][1], 1) == month:
-            runs[-1][1] = month
+    return runs_words([f"{m:{month_format}}" for m in months], [m.year * 12 + m.month for m in months])
+
+
+def runs_words(names: list[str], positions: list[int], to: str = " to ") -> str:
+    """Named things in order as runs a reader takes in at once: those at consecutive `positions`
+    read 'first to last', and the runs 'a, b and c'. runs_text places months by the calendar; a
+    table's periods (quarters, years, a part of one) are placed by their row."""
+    runs: list[list[int]] = []
+    for i, position in enumerate(positions):
+        if runs and positions[runs[-1][1]] + 1 == position:
+            runs[-1][1] = i
         else:
-            runs.append([month, month])
-    texts = [f"{a:{month_format}}" if a == b else f"{a:{month_format}} to {b:{month_format}}" for a, b in runs]
+            runs.append([i, i])
+    texts = [names[a] if a == b else f"{names[a]}{to}{names[b]}" for a, b in runs]
     return ", ".join(texts[:-1]) + " and " + texts[-1] if len(texts) > 1 else "".join(texts)

@@ -301,10 +301,10 @@ def test_a_cohort_cut_by_the_period_says_which_months_it_holds(small_program):
     external (whole quarters from Oct 2025) a '2025-Q4' of 146: the first held only the patients
     enrolled in November and December. A cohort the period cuts is labelled with its months (and a
     quarter is written as the page's other quarters are, '2025 Q4')."""
-    assert report.cohort_label("2025-Q4", "2025-11", "2026-10") == "2025 Q4 (Nov-Dec)"
+    assert report.cohort_label("2025-Q4", "2025-11", "2026-10") == "2025 Q4, Nov-Dec"
     assert report.cohort_label("2025-Q4", "2025-10", "2026-09") == "2025 Q4"
-    assert report.cohort_label("2026-Q4", "2025-11", "2026-10") == "2026 Q4 (Oct)"
-    assert report.cohort_label("2025", "2025-11", "2026-10") == "2025 (Nov-Dec)"
+    assert report.cohort_label("2026-Q4", "2025-11", "2026-10") == "2026 Q4, Oct"
+    assert report.cohort_label("2025", "2025-11", "2026-10") == "2025, Nov-Dec"
     assert report.cohort_label("2025-11", "2025-11", "2026-10") == "2025-11"
     from bcm_analytics.warehouse import connect
 
@@ -312,5 +312,20 @@ def test_a_cohort_cut_by_the_period_says_which_months_it_holds(small_program):
     run = prepare(con)
     cut = report.cohorts(run, "2025-02", "2025-12")
     con.close()
-    assert cut["cohort"].iloc[0] == "2025 Q1 (Feb-Mar)", cut["cohort"].unique()
+    assert cut["cohort"].iloc[0] == "2025 Q1, Feb-Mar", cut["cohort"].unique()
     assert "2025 Q2" in set(cut["cohort"]) and not any("-Q" in c for c in cut["cohort"])
+
+
+def test_a_partial_quarter_or_year_reads_the_same_as_a_cohort_and_as_a_period():
+    """The outcomes page from November 2025 wrote the same part of a quarter two ways: its cohort
+    '2025 Q4 (Nov-Dec)' and, in the tables and charts rolled up by quarter, '2025 Q4, Nov-Dec' (as
+    every page writes a partial period). One function writes a partial period's label for both."""
+    from bcm_analytics.reports.privacy import by_period
+
+    months = pd.DataFrame({"month": pd.date_range("2025-11-01", "2026-10-01", freq="MS"), "n": 1})
+    quarters = by_period(months, "month", "quarter", ["n"]).period.tolist()
+    years = by_period(months, "month", "year", ["n"]).period.tolist()
+    assert report.cohort_label("2025-Q4", "2025-11", "2026-10") == quarters[0]
+    assert report.cohort_label("2026-Q4", "2025-11", "2026-10") == quarters[-1]
+    assert report.cohort_label("2025", "2025-11", "2026-10") == years[0]
+    assert report.cohort_label("2026-Q1", "2025-11", "2026-10") == quarters[1] == "2026 Q1", "a whole quarter"

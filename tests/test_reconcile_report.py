@@ -342,11 +342,33 @@ def test_the_near_threshold_caption_names_a_day_outside_too():
     from datetime import date
 
     day = date(2026, 9, 30)
-    assert br.near_caption(day, "the last day with logged time", Privacy("internal")) == (
+    assert br.near_caption(day, "last_logged", Privacy("internal")) == (
         "As of 2026-09-30 (the last day with logged time)")
-    assert br.near_caption(day, "the last day with logged time", Privacy("external")) == (
+    assert br.near_caption(day, "last_logged", Privacy("external")) == (
         "As of the last day with logged time, in Sep 2026")
-    assert br.near_caption(day, "the as-of parameter", Privacy("external")) == "As of the as-of date, in Sep 2026"
+    assert br.near_caption(day, "as_of", Privacy("internal")) == "As of 2026-09-30 (the as-of parameter)"
+    assert br.near_caption(day, "as_of", Privacy("external")) == "As of the as-of date, in Sep 2026"
+
+
+def test_every_reason_for_the_near_threshold_day_has_caption_words_and_no_other_reads():
+    """The caption mapped the reason near_threshold_day gives, a sentence, to its words by comparing
+    text: a reason added there or reworded fell through to the caption as it was, the internal
+    wording on an external page. The reasons are keys of br.NEAR_DAY, which holds both captions'
+    words; near_threshold_day gives one of them, and any other is refused."""
+    from datetime import date
+
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core; CREATE TABLE core.time_logs AS SELECT DATE '2026-09-12' AS service_date")
+    given = {br.near_threshold_day(con, "2026-09-20", date(2026, 9, 1)), br.near_threshold_day(con, None, date(2026, 9, 1))}
+    assert given == {(date(2026, 9, 20), "as_of"), (date(2026, 9, 12), "last_logged")}
+    assert {why for _, why in given} == set(br.NEAR_DAY)
+    for why in br.NEAR_DAY:
+        for audience in ("internal", "external"):
+            assert br.near_caption(date(2026, 9, 12), why, Privacy(audience)).startswith("As of "), (why, audience)
+    with pytest.raises(KeyError):
+        br.near_caption(date(2026, 9, 12), "the as-of parameter", Privacy("external"))
 
 
 # --- what a finance lead reads --------------------------------------------------------------
@@ -478,7 +500,7 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     grain, months = br.monthly(recon, external)
     assert grain == "month" and months["expected_amount"].notna().all(), "expected dollars stay per month"
     assert months.loc[months.period != "All", "billed_amount"].isna().all(), "a month's billed and paid stay hidden"
-    paid_grain, paid = br.billed_paid(recon, external)
+    paid_grain, paid = br.billed_paid(recon, external, grain, months)
     assert paid_grain == "quarter" and len(paid) == 5
     assert not paid.attrs["suppressed"].get("billed_amount") and not paid.attrs["suppressed"].get("paid_amount")
     assert paid.loc[paid.period != "All", "billed_amount"].tolist() == [3 * (30000.0 - 584 + 1200)] * 4
@@ -488,6 +510,9 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     every_period_hidden = paid.assign(billed_amount=pd.NA, paid_amount=pd.NA)
     every_period_hidden.attrs["suppressed"] = {c: frozenset(paid.index) for c in ("billed_amount", "paid_amount")}
     assert "for no period" in br.billed_hidden_note("period", external, every_period_hidden)
-    assert br.billed_paid(recon, Privacy("internal")) is None and br.billed_hidden_note("month", external) == ""
-    assert br.billed_paid(six_months_one_missed(may_billed=8990.0), external) is None, \
+    internal = Privacy("internal")
+    assert br.billed_paid(recon, internal, *br.monthly(recon, internal)) is None
+    assert br.billed_hidden_note("month", external) == ""
+    few_hidden = six_months_one_missed(may_billed=8990.0)
+    assert br.billed_paid(few_hidden, external, *br.monthly(few_hidden, external)) is None, \
         "billed and paid hidden in 2 of 6 months stay in the months table"

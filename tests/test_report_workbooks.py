@@ -580,4 +580,32 @@ def test_the_pages_largest_actions_are_the_queues_rows_with_dollars_at_stake(sto
     load_rows("claims", [claim("C1", "A", "2025-01-31", "99492")])
     recon = br.Reconciliation.load(store, "2025-01", "2025-01", None)
     assert set(recon.rows.severity) >= {"revenue", "review"}, "A: 99494 missed, and no initiating visit"
-    assert list(br.largest_actions(recon).finding_label) == ["minutes support a code no claim bills"]
+    assert list(br.largest_actions(recon).meaning) == ["minutes support a code no claim bills"]
+
+
+def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_findings_tables_do(store, load_rows):
+    """The five largest actions put a finding's meaning ('minutes support a code no claim bills')
+    in a column named finding_label, which every other findings table of the page (and the work
+    queue whose rows they are) uses for its name ('missed billing'): the table read 'finding' over
+    a meaning, and a finance reader could not find the finding by its name in the findings tables
+    or the workbook. finding_label is the name and meaning the meaning, as in the findings tables."""
+    import nbformat
+
+    from bcm_analytics.reports import billing_reconciliation as br
+    from bcm_analytics.reports.privacy import Privacy
+    from bcm_analytics.reports.runner import NOTEBOOKS_DIR
+
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("A")])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 90)])
+    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492")])
+    recon = br.Reconciliation.load(store, "2025-01", "2025-01", None)
+    actions = br.largest_actions(recon)
+    tables = {"largest actions": actions, "findings that need work": br.categories(recon, Privacy("internal"))}
+    for name, table in tables.items():
+        missed = table[table.finding_label == "missed billing"]
+        assert missed.meaning.tolist() == ["minutes support a code no claim bills"], name
+    notebook = nbformat.read(str(NOTEBOOKS_DIR / "billing_reconciliation.ipynb"), as_version=4)
+    cell = next(c.source for c in notebook.cells if "br.largest_actions(" in c.source)
+    assert '"finding_label", "meaning"' in cell, "the page shows the name and, beside it, what it means"

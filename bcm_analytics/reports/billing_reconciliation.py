@@ -132,12 +132,15 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
 def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     """The n findings with most dollars at stake: the first rows of the workbook's work queue
     (patient-level, so the page shows them without the patient: the workbook row says who). The
-    queue's review rows, which come after, put no dollars at stake and are not among them."""
+    queue's review rows, which come after, put no dollars at stake and are not among them. Each
+    finding reads as in the page's findings tables and the queue: its name (finding_label) and
+    what it means (meaning)."""
     queue = work_queue(recon.rows, recon.clinic_names)
     queue = queue[queue.severity.isin(AT_STAKE)].head(n)
     return pd.DataFrame({
         "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
-        "finding_label": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
+        "finding_label": queue["finding_label"],
+        "meaning": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
         "service_month": pd.to_datetime(queue["service_month"]),
         "clinic": _or_blank_label(queue, "clinic_name"),
         "codes": queue["codes"],
@@ -173,16 +176,16 @@ def _dollars_per(recon: Reconciliation, privacy: Privacy, grain: str) -> pd.Data
     return _hide_beside_hidden_stakes(safe, BILLED_PAID)
 
 
-def billed_paid(recon: Reconciliation, privacy: Privacy) -> tuple[str, pd.DataFrame] | None:
-    """Billed and paid dollars at the finest grain coarser than the months table's that shows
-    them, where that table hides them in most of its periods (outside, a month's few denials or
-    findings); None where it shows them (inside, always).
+def billed_paid(recon: Reconciliation, privacy: Privacy, grain: str, months: pd.DataFrame) -> tuple[str, pd.DataFrame] | None:
+    """Billed and paid dollars at the finest grain coarser than the months table's (`grain` and
+    `months`: monthly's, as the page shows them) that shows them, where that table hides them in
+    most of its periods (outside, a month's few denials or findings); None where it shows them
+    (inside, always).
 
     The external demo page showed expected dollars for 24 months and billed and paid in 2: a table
     that compared nothing. The months table then drops billed and paid, and this table holds them
     at one grain only, without expected (whose coarser sums could give back a month's hidden
     expected dollars), so no figure of one grain can be set against another's."""
-    grain, months = monthly(recon, privacy)
     if not privacy.external or hidden_share(series_rows(months), BILLED_PAID) <= MOST_HIDDEN:
         return None
     coarser = GRAINS[GRAINS.index(grain) + 1:]
@@ -468,24 +471,31 @@ def _hide_beside_hidden_stakes(frame: pd.DataFrame, cols: list[str], key: str = 
 # --- near threshold -------------------------------------------------------------------------
 
 
+# Why the near-threshold count is taken on its day (near_threshold_day gives the key), in the
+# caption's words: inside, in brackets after the day; outside, in place of the day (near_caption).
+NEAR_DAY = {"as_of": ("the as-of parameter", "the as-of date"),
+            "last_logged": ("the last day with logged time", "the last day with logged time")}
+
+
 def near_threshold_day(con, as_of: str | None, end: date) -> tuple[date, str]:
-    """The day the near-threshold count is taken, and why that day: the as-of parameter, else
-    the last day with logged time (never after the report's last month)."""
+    """The day the near-threshold count is taken, and why that day (a key of NEAR_DAY): the as-of
+    parameter, else the last day with logged time (never after the report's last month)."""
     if as_of:
-        return date.fromisoformat(str(as_of)), "the as-of parameter"
+        return date.fromisoformat(str(as_of)), "as_of"
     last = con.execute("SELECT max(service_date) FROM core.time_logs WHERE service_date < ?",
                        [pd.Timestamp(end) + pd.offsets.MonthBegin(1)]).fetchall()[0][0]
-    return (last or end), "the last day with logged time"
+    return (last or end), "last_logged"
 
 
 def near_caption(day: date, why: str, privacy: Privacy) -> str:
-    """The near-threshold table's caption: the day and why it is that day. Outside, the day is
+    """The near-threshold table's caption: the day and why it is that day (`why`, a key of
+    NEAR_DAY: any other is a KeyError, never a caption in the wrong words). Outside, the day is
     given by its month (privacy.data_date): 'As of Sep 2026 (the last day with logged time)' read
     as a month where the brackets promise a day, so the caption names the day in words."""
+    inside, outside = NEAR_DAY[why]
     if not privacy.external:
-        return f"As of {privacy.data_date(day)} ({why})"
-    which = "the as-of date" if why == "the as-of parameter" else why
-    return f"As of {which}, in {privacy.data_date(day)}"
+        return f"As of {privacy.data_date(day)} ({inside})"
+    return f"As of {outside}, in {privacy.data_date(day)}"
 
 
 def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = 10) -> pd.DataFrame:

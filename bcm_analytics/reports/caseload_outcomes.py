@@ -34,7 +34,7 @@ from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rate
 from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import MOST_HIDDEN, TOTAL, Privacy, by_period, calendar_blocks, page_blocks
+from bcm_analytics.reports.privacy import MOST_HIDDEN, TOTAL, Privacy, by_period, calendar_blocks, page_blocks, partial_label
 
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
@@ -340,8 +340,9 @@ def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy 
 def cohort_label(cohort: str, start_month, end_month) -> str:
     """An enrolment cohort's label as the page writes periods ('2025-Q4' of the store reads
     '2025 Q4', as the quarters of its flows do; '2025', '2025-11' stay), with the months it holds
-    where the report's period cuts it: a period from November made '2025-Q4' the November and
-    December enrolments alone, beside a '2025-Q4' of the whole quarter on the external page."""
+    where the report's period cuts it, as the page writes any partial period (privacy.partial_label:
+    '2025 Q4, Nov-Dec'): a period from November made '2025-Q4' the November and December
+    enrolments alone, beside a '2025-Q4' of the whole quarter on the external page."""
     if "-Q" in cohort:
         first = pd.Period(cohort.replace("-", ""), "Q").asfreq("M", "start")
         months, label = pd.period_range(first, periods=3, freq="M"), cohort.replace("-Q", " Q")
@@ -353,8 +354,7 @@ def cohort_label(cohort: str, start_month, end_month) -> str:
     held = [m for m in months if lo <= m <= hi]
     if len(held) == len(months) or not held:
         return label
-    span = f"{held[0]:%b}" if len(held) == 1 else f"{held[0]:%b}-{held[-1]:%b}"
-    return f"{label} ({span})"
+    return partial_label(label, held[0], held[-1])
 
 
 def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:

@@ -602,11 +602,16 @@ def by_period(frame: pd.DataFrame, month_col: str, grain: str, sums: list[str], 
     if grain in ("quarter", "year"):
         full = 3 if grain == "quarter" else 12
         partial = months[months["nunique"] < full]
-        out["period"] = [p if p not in partial.index else f"{p}, {_months_text(partial.loc[p, 'min'], partial.loc[p, 'max'])}"
+        out["period"] = [p if p not in partial.index else partial_label(p, partial.loc[p, "min"], partial.loc[p, "max"])
                          for p in out["period"]]
     return out
 
 
-def _months_text(first, last) -> str:
-    first, last = pd.Timestamp(first), pd.Timestamp(last)
-    return f"{first:%b}" if first == last else f"{first:%b}-{last:%b}"
+def partial_label(label: str, first, last) -> str:
+    """A quarter or year that holds only the months `first` to `last` of its own, labelled with
+    them: '2025 Q4, Nov-Dec', '2026 Q4, Oct', '2025, Nov-Dec'. Every partial period a page shows
+    (by_period's, and an enrolment cohort the period cuts) is written here, so one page cannot
+    write the same months two ways."""
+    first, last = pd.Timestamp(str(first)), pd.Timestamp(str(last))
+    months = f"{first:%b}" if first == last else f"{first:%b}-{last:%b}"
+    return f"{label}, {months}"

@@ -44,7 +44,7 @@ from bcm_analytics.billing.time_allocation import (
     time_allocation,
 )
 from bcm_analytics.models.marts import latest_data_date, resolve_rules
-from bcm_analytics.months import month_start
+from bcm_analytics.months import month_start, runs_words
 from bcm_analytics.overview import report_period
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.billing_reconciliation import ADD_FEES, how_many, protect_periods, with_total
@@ -135,20 +135,13 @@ def no_time_note(month_table: pd.DataFrame) -> str:
     """The periods of the month table in which no minute was logged, in words: an external page
     widened to whole quarters starts with months before the program's first minute, whose row of
     zeros (and empty slot in the chart) a board could take for data missing. The zeros stay: 0 is
-    shown, never suppressed, and the periods add up to All. Runs of periods read 'Jan - Feb'."""
+    shown, never suppressed, and the periods add up to All. Runs of periods (consecutive rows, as
+    months.runs_words reads them) read 'Jan 2025 - Feb 2025'."""
     rows = month_table[month_table["period"] != TOTAL].reset_index(drop=True)
     empty = rows.index[rows["logged_minutes"].eq(0)].tolist()  # a hidden cell (NA) is not 0
     if not empty:
         return ""
-    runs: list[list[int]] = []
-    for i in empty:
-        if runs and runs[-1][-1] == i - 1:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    names = [rows.at[r[0], "period"] if len(r) == 1 else f"{rows.at[r[0], 'period']} - {rows.at[r[-1], 'period']}"
-             for r in runs]
-    where = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    where = runs_words(rows.loc[empty, "period"].tolist(), empty, to=" - ")
     row = "its row reads 0 and its share" if len(empty) == 1 else "their rows read 0 and their share"
     return f"No time was logged in {where}: {row} {formats.NO_BASE}."
 
