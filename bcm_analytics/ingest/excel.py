@@ -90,7 +90,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     try:
         skip = _header_index(book, name, expect)
         # header_row counts from the sheet's first row, the probe from its first used row
-        table = _with_errors(*book.load_sheet(name, header_row=first_row - 1 + skip, dtypes="string").to_arrow_with_errors())
+        data = book.load_sheet(name, header_row=first_row - 1 + skip, dtypes="string")
+        table = _with_errors(*data.to_arrow_with_errors())
     except Exception as e:  # fastexcel's own error types
         raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
     header = tuple(table.column_names)
@@ -101,7 +102,8 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
     merged, hidden = _sheet_marks(path, name)
-    columns = _fill_merged_down(path, name, [_as_text(table.column(i)) for i in range(table.num_columns)], header_row, merged)
+    first_column = data.selected_columns[0].absolute_index + 1
+    columns = _fill_merged_down([_as_text(table.column(i)) for i in range(table.num_columns)], first_column, header_row, merged)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
     rows = rows.filter(_not_blank(rows, header))
@@ -242,20 +244,16 @@ def first_used_row(path: Path, sheet: str) -> int | None:
 MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 
 
-def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int, merged: set[tuple[int, int, int, int]]) -> list:
+def _fill_merged_down(columns: list, first: int, header_row: int, merged: set[tuple[int, int, int, int]]) -> list:
     """The record columns with each cell merged down over several records (a registry report's
     MRN over a patient's visits) read as its value in every row it covers, as Excel shows it: the
     reader gives the covered rows nothing, and a row set aside as 'patient_id is empty' beside the
     MRN a person sees cannot be acted on. A merge across columns is left alone: which column its
-    value belongs to is not known. `columns` start at the sheet's first used column; `merged` is
-    the sheet's merged ranges (_sheet_marks)."""
+    value belongs to is not known. `columns` start at sheet column `first` (1-based), where the
+    reader's range starts: the leftmost cell from the header row down, which a title further left
+    does not move; `merged` is the sheet's merged ranges (_sheet_marks)."""
     downs = [(col, top, bottom) for col, top, last_col, bottom in merged
              if col == last_col and bottom > top > header_row]
-    if not downs:
-        return columns
-    first = _first_used_column(path, sheet)
-    if first is None:
-        return columns
     by_column: dict[int, list[tuple[int, int]]] = {}
     for col, top, bottom in downs:
         by_column.setdefault(col - first, []).append((top - header_row - 1, bottom - header_row))
@@ -296,24 +294,6 @@ def _hidden_records(rows: pa.Table, hidden: set[int]) -> tuple[int, ...]:
     if not hidden:
         return ()
     return tuple(line for line in rows.column("_line").to_pylist() if line in hidden)
-
-
-def _first_used_column(path: Path, sheet: str) -> int | None:
-    """The sheet column number (1-based) of the leftmost cell with a value: where the reader's
-    columns start. None when a cell with a value does not say where it is (a writer may leave
-    out a cell's reference): then the column of a merged range is not known either."""
-    first = None
-    with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
-        for _, element in ElementTree.iterparse(f, events=("end",)):
-            if element.tag == f"{MAIN}c" and (element.find(f"{MAIN}v") is not None or element.find(f"{MAIN}is") is not None):
-                letters = re.match(r"[A-Z]+", element.get("r", ""))
-                if not letters:
-                    return None
-                column = _column_number(letters[0].encode())
-                first = column if first is None else min(first, column)
-            elif element.tag == f"{MAIN}row":
-                element.clear()
-    return first
 
 
 def _column_number(letters: bytes) -> int:
