@@ -220,6 +220,22 @@ def test_a_cell_merged_down_over_records_reads_as_its_value_in_each_of_them(tmp_
         (None, "CT-3", None, 7)]
 
 
+def test_a_merged_cell_fills_its_own_column_under_a_title_further_left_than_the_table(tmp_path):
+    """A title in A1 over a table in columns B-D: the reader's columns start at B, where the
+    table starts, and the merge of C4:C5 was placed by the title's column A, one column too far
+    right: the second visit kept no patient and lost its note to the first visit's blank."""
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": [
+        ("A1", "Lakeside time log, January"),
+        ("B3", "entry_id"), ("C3", "patient_id"), ("D3", "note"),
+        ("B4", "E1"), ("C4", "CT-1"), ("B5", "E2"), ("D5", "no show"),
+    ]})
+    wb = openpyxl.load_workbook(path)
+    wb["Log"].merge_cells("C4:C5")
+    wb.save(path)
+    rows = read_sheet(path, expect=("entry_id", "patient_id")).rows.to_pylist()
+    assert [(r["entry_id"], r["patient_id"], r["note"]) for r in rows] == [("E1", "CT-1", None), ("E2", "CT-1", "no show")]
+
+
 def test_rows_hidden_in_the_sheet_are_read_and_named_in_the_load_summary(tmp_path):
     """A data manager hid two patients' rows in Excel (or filtered them out) before saving: the
     loader read them as any other row, and nothing said so. They are still read (leaving them out

@@ -640,6 +640,13 @@ def shipped_rulesets() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.yaml") if p != DEFAULT_RULES)
 
 
+def default_settings() -> Settings:
+    """The settings of the shipped default ruleset alone, read and checked as load_rules reads it
+    (no program's file, no $BCM_RULES): what a program bills by without a file of its own, and
+    what the synthetic program's answer keys are computed for."""
+    return validate(RulesFile, read_yaml(DEFAULT_RULES, RulesError, "rules file"), RulesError, lambda loc: DEFAULT_RULES).settings
+
+
 def _locate(name: str | Path, relative_to: Path | None = None) -> Path:
     """A rules file by path, or a shipped ruleset by name (`--rules texas_medicaid`)."""
     path = Path(name)

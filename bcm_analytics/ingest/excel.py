@@ -75,9 +75,9 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         book = fastexcel.read_excel(str(path))
     except Exception as e:  # fastexcel raises its own error types for every unreadable workbook
         raise FileRefused(path, f"not a readable .xlsx workbook: {_unreadable(path, e)}") from None
-    names = book.sheet_names
+    names, probe = book.sheet_names, None
     if sheet is None:
-        name = _first_visible(path, book, names)
+        name, probe = _first_visible(path, book, names)
     else:
         name = next((n for n in names if n == sheet), None) or next((n for n in names if n.lower() == sheet.lower()), None)
         if name is None:
@@ -88,33 +88,52 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     if first_row is None:
         raise FileRefused(path, f"sheet '{name}' is empty; expected a header row with column names")
     try:
-        skip = _header_index(book, name, expect)
+        probe = probe if probe is not None else _top_rows(book, name)[1]
+        skip = _header_index(probe, expect)
         # header_row counts from the sheet's first row, the probe from its first used row
-        table = _with_errors(*book.load_sheet(name, header_row=first_row - 1 + skip, dtypes="string").to_arrow_with_errors())
+        table, first_column = _records(book, name, first_row - 1 + skip)
     except Exception as e:  # fastexcel's own error types
         raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
     header = tuple(table.column_names)
     header_row = first_row + skip
     if not any(not h.startswith("__UNNAMED__") for h in header):
         raise FileRefused(path, f"sheet '{name}': row {header_row} holds no column names")
-    if repeated := _repeated_name(book, name, skip):
+    if repeated := _repeated_name(probe[skip]):
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
     merged, hidden = _sheet_marks(path, name)
-    columns = _fill_merged_down(path, name, [_as_text(table.column(i)) for i in range(table.num_columns)], header_row, merged)
+    columns = _fill_merged_down([_as_text(table.column(i)) for i in range(table.num_columns)], first_column, header_row, merged)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
     rows = rows.filter(_not_blank(rows, header))
     return Sheet(path, name, rows, header, header_row, _sha256(path, name), _hidden_records(rows, hidden))
 
 
-def _header_index(book, name: str, expect: tuple[str, ...], probe_rows: int = 30) -> int:
-    """Rows below the first used row where the header is: the first with every expected name;
-    with none expected (a draft, which does not know the columns yet), the first of the rows
-    with the most cells filled, as for a CSV, so a title above the column names is passed over
-    (the draft read the title as the one column and refused the sheet)."""
+def _top_rows(book, name: str, probe_rows: int = 30) -> tuple[str, list[dict]]:
+    """Whether the sheet is hidden (_first_visible), and its first rows from its first used row
+    as the reader shows them without a header: where the header is looked for (_header_index,
+    _repeated_name). The reader parses the whole sheet to load any of it (about 0.5 s for
+    200,000 rows), so these are loaded once for all three, and the records once more (_records)."""
+    sheet = book.load_sheet(name, header_row=None, n_rows=probe_rows, dtypes="string")
+    return sheet.visible, sheet.to_arrow().to_pylist()
+
+
+def _records(book, name: str, header_row: int) -> tuple[pa.Table, int]:
+    """The sheet from its header row (0-based, counted from the sheet's first row) with each
+    error cell's error, and the sheet column (1-based) where its columns start, which a title
+    further left does not move (_fill_merged_down). The reader's copy of the sheet is let go on
+    return: it is as large again as the table."""
+    sheet = book.load_sheet(name, header_row=header_row, dtypes="string")
+    first_column = min((c.absolute_index for c in sheet.selected_columns), default=0) + 1
+    return _with_errors(*sheet.to_arrow_with_errors()), first_column
+
+
+def _header_index(probe: list[dict], expect: tuple[str, ...]) -> int:
+    """Rows below the first used row where the header is (`probe`, _top_rows): the first with
+    every expected name; with none expected (a draft, which does not know the columns yet), the
+    first of the rows with the most cells filled, as for a CSV, so a title above the column names
+    is passed over (the draft read the title as the one column and refused the sheet)."""
     wanted = {_word(e) for e in expect}
-    probe = book.load_sheet(name, header_row=None, n_rows=probe_rows, dtypes="string").to_arrow().to_pylist()
     if not wanted:
         filled = [sum(1 for v in row.values() if v) for row in probe]
         return max(range(len(filled)), key=lambda i: (filled[i], -i), default=0)
@@ -140,30 +159,30 @@ def _unreadable(path: Path, error: Exception) -> str:
             "export it again, or open it in Excel and save it as .xlsx")
 
 
-def _first_visible(path: Path, book, names: list[str]) -> str | None:
+def _first_visible(path: Path, book, names: list[str]) -> tuple[str | None, list[dict] | None]:
     """The sheet to read when none is named: the first one not hidden (an export's lookup sheet
     is often hidden in front of the data) and not empty (Excel's blank 'Sheet1' left in front of
     the data holds no records); when every visible sheet is empty, the first of them, which is
     refused as empty. Telling costs a read of each sheet up to it, which fails on a cell the
-    reader cannot read at all (#SPILL!)."""
+    reader cannot read at all (#SPILL!). With the name come the sheet's first rows read to tell
+    (_top_rows), so the sheet chosen is not read again to find its header."""
     visible_names = []
     for name in names:
         try:
-            visible = book.load_sheet(name, n_rows=0).visible
+            visible, top = _top_rows(book, name)
         except Exception as e:  # fastexcel's own error types
             raise FileRefused(path, f"sheet '{name}' cannot be read ({_first_line(e)})") from None
         if visible == "visible":
             if first_used_row(path, name) is not None:
-                return name
+                return name, top
             visible_names.append(name)
-    return (visible_names or names or [None])[0]
+    return (visible_names or names or [None])[0], None
 
 
-def _repeated_name(book, name: str, skip: int) -> str | None:
+def _repeated_name(row: dict) -> str | None:
     """A column name the header row holds twice, read as written and compared as the header is
     found (_word): the reader renames a second minutes to minutes_1, which would load the first and
     drop the other unseen, where a CSV with two is refused (readers.repeated_column)."""
-    row = book.load_sheet(name, header_row=None, n_rows=skip + 1, dtypes="string").to_arrow().to_pylist()[skip]
     return repeated_column(row.values(), match=_word)
 
 
@@ -242,20 +261,16 @@ def first_used_row(path: Path, sheet: str) -> int | None:
 MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 
 
-def _fill_merged_down(path: Path, sheet: str, columns: list, header_row: int, merged: set[tuple[int, int, int, int]]) -> list:
+def _fill_merged_down(columns: list, first: int, header_row: int, merged: set[tuple[int, int, int, int]]) -> list:
     """The record columns with each cell merged down over several records (a registry report's
     MRN over a patient's visits) read as its value in every row it covers, as Excel shows it: the
     reader gives the covered rows nothing, and a row set aside as 'patient_id is empty' beside the
     MRN a person sees cannot be acted on. A merge across columns is left alone: which column its
-    value belongs to is not known. `columns` start at the sheet's first used column; `merged` is
-    the sheet's merged ranges (_sheet_marks)."""
+    value belongs to is not known. `columns` start at sheet column `first` (1-based), where the
+    reader's range starts: the leftmost cell from the header row down, which a title further left
+    does not move; `merged` is the sheet's merged ranges (_sheet_marks)."""
     downs = [(col, top, bottom) for col, top, last_col, bottom in merged
              if col == last_col and bottom > top > header_row]
-    if not downs:
-        return columns
-    first = _first_used_column(path, sheet)
-    if first is None:
-        return columns
     by_column: dict[int, list[tuple[int, int]]] = {}
     for col, top, bottom in downs:
         by_column.setdefault(col - first, []).append((top - header_row - 1, bottom - header_row))
@@ -296,24 +311,6 @@ def _hidden_records(rows: pa.Table, hidden: set[int]) -> tuple[int, ...]:
     if not hidden:
         return ()
     return tuple(line for line in rows.column("_line").to_pylist() if line in hidden)
-
-
-def _first_used_column(path: Path, sheet: str) -> int | None:
-    """The sheet column number (1-based) of the leftmost cell with a value: where the reader's
-    columns start. None when a cell with a value does not say where it is (a writer may leave
-    out a cell's reference): then the column of a merged range is not known either."""
-    first = None
-    with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
-        for _, element in ElementTree.iterparse(f, events=("end",)):
-            if element.tag == f"{MAIN}c" and (element.find(f"{MAIN}v") is not None or element.find(f"{MAIN}is") is not None):
-                letters = re.match(r"[A-Z]+", element.get("r", ""))
-                if not letters:
-                    return None
-                column = _column_number(letters[0].encode())
-                first = column if first is None else min(first, column)
-            elif element.tag == f"{MAIN}row":
-                element.clear()
-    return first
 
 
 def _column_number(letters: bytes) -> int:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import polars as pl
-import yaml
 
+from bcm_analytics.config.definitions import load_definitions
 from bcm_analytics.synthetic.months import Horizon, uniform_day
 from bcm_analytics.synthetic.patients import DROPOUT, NO_DISCHARGE, PatientChunk
 from bcm_analytics.synthetic.text import choose, clock_text, day_text, lookup, number_text, patient_ids
@@ -110,9 +109,9 @@ def same_day_repeats(rng: np.random.Generator, scores: Scores) -> Scores:
 
 @cache
 def outcome_windows() -> list[tuple[int, int]]:
-    """The shipped definitions' 6- and 12-month windows, (first day, last day) after the baseline."""
-    path = resources.files("bcm_analytics.config").joinpath("definitions.yaml")
-    windows = yaml.safe_load(path.read_text())["windows"]
+    """The shipped definitions' 6- and 12-month windows, (first day, last day) after the baseline,
+    as the measures read them (load_definitions, checked against its model)."""
+    windows = load_definitions()["windows"]
     return [(windows[name]["from"], windows[name]["to"]) for name in CHECK_IN_WINDOWS]
 
 

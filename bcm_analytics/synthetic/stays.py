@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from importlib import resources
 
 import numpy as np
 import polars as pl
-import yaml
 
+from bcm_analytics.config.rules import default_settings
 from bcm_analytics.synthetic.activity import DATE_ONLY, OVERLAP, Entries
 from bcm_analytics.synthetic.months import Horizon
 from bcm_analytics.synthetic.patients import NO_CONSENT, NO_DISCHARGE, PatientChunk
@@ -60,9 +59,9 @@ class Stays:
 
 @cache
 def default_edge_days() -> str:
-    """The shipped rules' facility_stay_edge_days: the answer key is for the default rules."""
-    path = resources.files("bcm_analytics.config").joinpath("rulesets", "default.yaml")
-    return yaml.safe_load(path.read_text())["settings"]["facility_stay_edge_days"]
+    """The shipped rules' facility_stay_edge_days, as the engine reads them: the answer key is for
+    the default rules."""
+    return default_settings().facility_stay_edge_days
 
 
 def make_stays(rng: np.random.Generator, p: PatientChunk, e: Entries, horizon: Horizon, first_chunk: bool) -> Stays:
