@@ -438,3 +438,22 @@ def test_the_data_quality_charts_are_drawn_in_the_reports_palette():
     for fig in (dq.export_months_figure(months), dq.to_act_on_figure(act_on), dq.quarantine_trend_figure(trend)):
         colours = [t.line.color if t.type == "scatter" else t.marker.color for t in fig.data]
         assert colours == charts.PALETTE[:len(colours)]
+
+
+def test_a_rate_hovers_with_the_counts_it_is_over_unless_they_are_suppressed():
+    """A 200-patient program's 6-month response by baseline month read 0%, 60%, 0%, 25%, 100%,
+    100%, 0%: each on 1-5 measured patients, which nothing on the chart said. The rate's hover
+    says '100.0% (2 of 2)'; where a count is suppressed, the hover gives the rate alone."""
+    from bcm_analytics.reports import outcome_figures
+
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01", "2025-04-01", "2025-05-01"]),
+                          "measured": [2, 5, 30], "responders": [2, 3, 12], "remitters": [1, 1, 6],
+                          "pct_response_of_measured": [1.0, 0.6, 0.4], "pct_remission_of_measured": [0.5, 0.2, 0.2]})
+    trend.attrs["suppressed"] = {"remitters": frozenset({2})}
+    fig = outcome_figures.outcome_trend(trend, "month", "PHQ-9", "6 months")
+    response, remission = fig.data[0], fig.data[1]
+    assert list(response.customdata) == [" (2 of 2)", " (3 of 5)", " (12 of 30)"]
+    assert list(remission.customdata) == [" (1 of 2)", " (1 of 5)", ""]
+    assert response.hovertemplate.startswith("response, of measured: %{y:") and "%{customdata}" in response.hovertemplate
+    plain = charts.series(trend, "month", ["pct_response_of_measured"], title="Response")
+    assert plain.data[0].customdata is None and "customdata" not in plain.data[0].hovertemplate

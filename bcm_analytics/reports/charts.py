@@ -233,13 +233,16 @@ def table_html(frame, caption=None, columns=None, *, labels=None, note="", max_r
 
 
 def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool = True, y_title: str = "",
-           names: dict | None = None, changes: list[tuple] = (), x_title: str = "") -> go.Figure:
+           names: dict | None = None, changes: list[tuple] = (), x_title: str = "",
+           over: dict[str, tuple[str, str]] | None = None) -> go.Figure:
     """A chart of one or more columns over months or periods, from a protected frame.
 
     Suppressed points (NA with frame.attrs["suppressed"]) are gaps marked with a grey x at 0
     and named in the hover; `changes` are (date, text) pairs drawn as dashed lines labelled
     with the text before its colon (the whole text on hover and in the note under the chart: a
-    long label would cover the bars). Bars start at 0; rates read as %, dollars as $.
+    long label would cover the bars). Bars start at 0; rates read as %, dollars as $. A rate
+    in `over` (rate: (part, whole) columns) hovers with its counts, '100.0% (2 of 2)': a small
+    program's rate by month swings from 0% to 100% on two patients, and a reader should see so.
     """
     names = names or {}
     hidden = frame.attrs.get("suppressed", {})
@@ -249,9 +252,11 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     for col in ys:
         values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
         label = names.get(col, formats.label(col))
-        common = dict(x=xs, y=values, name=label, meta=formats.kind(col),
-                      hovertemplate=f"{label}: {formats.hover(col)}<extra>%{{x}}</extra>" if x != "month" and x != "service_month"
-                      else f"{label}: {formats.hover(col)}<extra>%{{x|%b %Y}}</extra>")
+        counts = _counts_text(frame, *over[col]) if over and col in over else None
+        point = f"{label}: {formats.hover(col)}" + ("%{customdata}" if counts else "")
+        common = dict(x=xs, y=values, name=label, meta=formats.kind(col), customdata=counts,
+                      hovertemplate=f"{point}<extra>%{{x}}</extra>" if x != "month" and x != "service_month"
+                      else f"{point}<extra>%{{x|%b %Y}}</extra>")
         if bars:
             fig.add_bar(**common)
         else:
@@ -274,6 +279,13 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     else:
         fig.update_xaxes(type="category", title=x_title)
     return fig
+
+
+def _counts_text(frame: pd.DataFrame, part: str, whole: str) -> list[str]:
+    """' (2 of 2)' per row of a rate's counts, '' where either is suppressed (or absent)."""
+    hidden = frame.attrs.get("suppressed", {})
+    return [f" ({int(p):,} of {int(w):,})" if not (i in hidden.get(part, ()) or i in hidden.get(whole, ()))
+            and pd.notna(p) and pd.notna(w) else "" for i, p, w in zip(frame.index, frame[part], frame[whole])]
 
 
 def hidden_marker(fig: go.Figure, xs: list, what: list[str]) -> None:

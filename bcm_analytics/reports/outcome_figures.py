@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from bcm_analytics.outcomes.caseload import CASELOAD_RATES
+from bcm_analytics.outcomes.measures import MEASURE_RATES
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.caseload_outcomes import TREND_RATES
 from bcm_analytics.reports.charts import HIDDEN_NOTE, PALETTE, hidden_marker, series
@@ -32,19 +34,19 @@ def flows_trend(program: pd.DataFrame, grain: str) -> go.Figure:
 
 def process_trend(program: pd.DataFrame) -> go.Figure:
     """Contact, measurement and case review over the caseload, per month (program)."""
-    return series(program, "month", ["pct_contacted", "pct_scored", "pct_reviewed"], bars=False,
+    return series(program, "month", ["pct_contacted", "pct_scored", "pct_reviewed"], bars=False, over=CASELOAD_RATES,
                   title="Process measures at each month end, share of the active caseload")
 
 
 def follow_up_trend(program: pd.DataFrame, grain: str) -> go.Figure:
     """Initial assessments followed up within 4 weeks, per month (or period)."""
-    return series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month",
+    return series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month", over=CASELOAD_RATES,
                   title=f"Initial assessments followed up within 4 weeks, per {grain_word(grain)} of assessment")
 
 
 def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label: str) -> go.Figure:
     """Response and remission of measured by baseline month (or period) of the closed windows."""
-    return series(frame, x_of(grain), TREND_RATES, bars=grain != "month",
+    return series(frame, x_of(grain), TREND_RATES, bars=grain != "month", over=MEASURE_RATES,
                   names={"pct_response_of_measured": "response, of measured", "pct_remission_of_measured": "remission, of measured"},
                   title=f"{instrument} outcomes at {window_label}, by baseline {grain_word(grain)}", x_title=f"baseline {grain_word(grain)}")
 
