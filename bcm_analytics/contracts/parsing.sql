@@ -252,8 +252,10 @@ CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, ba
       || ' on the ' || inst || ', the label says ' || bcm_score_label(s).label || '; correct the score or the label'
   END END;
 
--- Why a number could not be read, for the quarantine. `kind` is number, amount or duration.
-CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
+-- Why a number could not be read, for the quarantine. `kind` is number, integer, amount, duration
+-- or answer; `accepted` is what the column reads, in the contract README's words (columns.accepted,
+-- from FORMAT_WORDS and loinc.yaml), said when no one mistake explains the value.
+CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, accepted) AS
   column_name || ' ''' || s || ''' is not ' || CASE
     WHEN contains(s, '_') THEN 'a number: an underscore is not read as a thousands separator; write 1000'
     WHEN isnan(try_cast(s AS DOUBLE)) OR isinf(try_cast(s AS DOUBLE)) THEN 'a finite number'
@@ -265,12 +267,7 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
       'read: as hours:minutes it would be ' || split_part(s, ':', 1) || ' h ' || split_part(s, ':', 2)
       || ' min, as minutes:seconds ' || split_part(s, ':', 1) || ' min ' || split_part(s, ':', 2)
       || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
-    WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
-    WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
-    WHEN kind = 'answer' THEN 'an item''s answer: write its score (0-3) or the questionnaire''s words (Not at all, Several days, '
-      || 'More than half the days, Nearly every day)'
-    WHEN kind = 'integer' THEN 'a whole number'
-    ELSE 'a number (digits with a decimal point, e.g. 12.5)'
+    ELSE accepted
   END;
 
 -- Procedure codes with modifiers (99492-25, 99492 25, 99492:25): the code, and the modifiers.
