@@ -65,18 +65,6 @@ CREATE OR REPLACE TEMP MACRO bcm_two_way_date(s) AS
   regexp_full_match(s, '(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/[0-9]{4}([ T].*)?')
   AND CAST(split_part(s, '/', 1) AS INTEGER) <> CAST(split_part(s, '/', 2) AS INTEGER);
 
--- The date a two-way slash date is read day first (d = 1) or month first (d = 2).
-CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, d) AS
-  make_date(CAST(left(split_part(s, '/', 3), 4) AS INTEGER), CAST(split_part(s, '/', 3 - d) AS INTEGER),
-            CAST(split_part(s, '/', d) AS INTEGER));
-
--- Why such a date is read neither way (a ;-delimited file whose column never decides).
-CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
-  column_name || ' ''' || s || ''' is ' || strftime(bcm_slash_reading(s, 1), '%-d %B') || ' read day first, '
-  || strftime(bcm_slash_reading(s, 2), '%-d %B') || ' read month first: this ;-delimited file comes from a system that '
-  || 'may write the day first, and no date of the column can be read only one way; write the date as '
-  || strftime(bcm_slash_reading(s, 1), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
-
 -- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
 -- not an ISO date (or date-time to the second).
 CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS
@@ -132,6 +120,20 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_date(s, yp) AS
     WHEN bcm_has_offset(s) THEN CAST(bcm_parse_local(regexp_replace(s, bcm_offset(), ''), yp) AS DATE)
     ELSE coalesce(CAST(bcm_parse_local(s, yp) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE))
   END;
+
+-- The date a two-way slash date is read day first (as a day-first column's: bcm_month_first) or
+-- month first, by bcm_parse_date. Its date part alone: a time the readers do not take
+-- (02/10/2026T14:30) must not hide the two dates from the reason.
+CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, day_first) AS
+  bcm_parse_date(regexp_extract(CASE WHEN day_first THEN bcm_month_first(s) ELSE s END,
+                                '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'), NULL);
+
+-- Why such a date is read neither way (a ;-delimited file whose column never decides).
+CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
+  column_name || ' ''' || s || ''' is ' || strftime(bcm_slash_reading(s, true), '%-d %B') || ' read day first, '
+  || strftime(bcm_slash_reading(s, false), '%-d %B') || ' read month first: this ;-delimited file comes from a system that '
+  || 'may write the day first, and no date of the column can be read only one way; write the date as '
+  || strftime(bcm_slash_reading(s, true), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
 
 -- Why a date could not be read, for the quarantine (evaluated only for rows set aside).
 CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp) AS
