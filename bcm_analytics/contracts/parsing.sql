@@ -219,13 +219,19 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
 -- A total score written with its severity label ('14 (moderate)', '7 - mild', '3: minimal',
 -- '14 moderate'): the number, and the label lower-cased with hyphens and underscores as spaces
 -- ('Moderately-Severe' is 'moderately severe'); NULL for any other text.
+--
+-- A macro's argument is copied wherever the macro names it, and each copy is evaluated again:
+-- these macros name a value they use more than once (the pattern's groups, the score and its
+-- label) as the one element of a list a lambda runs over, so the regular expression runs once
+-- per value (and once per band in bcm_score_band when the score was a copy: 10x slower).
 CREATE OR REPLACE TEMP MACRO bcm_score_label_pattern() AS
   '^([0-9]{1,6})\s*(?:\(\s*([A-Za-z][A-Za-z _-]*[A-Za-z])\s*\)|[-–:]?\s*([A-Za-z][A-Za-z _-]*[A-Za-z]))$';
 CREATE OR REPLACE TEMP MACRO bcm_score_label(s) AS
-  CASE WHEN s IS NOT NULL AND regexp_matches(s, '^[0-9]+\s*\D') AND regexp_matches(s, bcm_score_label_pattern()) THEN {
-    'score': CAST(regexp_extract(s, bcm_score_label_pattern(), 1) AS BIGINT),
-    'label': trim(regexp_replace(lower(regexp_extract(s, bcm_score_label_pattern(), 2) || regexp_extract(s, bcm_score_label_pattern(), 3)),
-                                 '[\s_-]+', ' ', 'g'))}
+  CASE WHEN s IS NOT NULL AND regexp_matches(s, '^[0-9]+\s*\D') THEN
+    list_transform([regexp_extract(s, bcm_score_label_pattern(), ['score', 'in_brackets', 'after'])],
+      lambda groups: CASE WHEN groups.score <> '' THEN {  -- '' when the pattern does not match: a score has a digit
+        'score': CAST(groups.score AS BIGINT),
+        'label': trim(regexp_replace(lower(groups.in_brackets || groups.after), '[\s_-]+', ' ', 'g'))} END)[1]
   END;
 
 -- The severity band of `score` on instrument `inst`: `bands` is a list of {instrument, band,
@@ -237,22 +243,23 @@ CREATE OR REPLACE TEMP MACRO bcm_score_band(score, inst, bands) AS
 -- band on the row's instrument: '14 (moderate)' on the PHQ-9 is 14, '14 (mild)' is not read
 -- (one of the two is wrong, and which cannot be told).
 CREATE OR REPLACE TEMP MACRO bcm_parse_labelled_score(s, inst, bands) AS
-  CASE WHEN bcm_score_label(s).label = bcm_score_band(bcm_score_label(s).score, inst, bands)
-    THEN bcm_score_label(s).score END;
+  list_transform([bcm_score_label(s)],
+    lambda found: CASE WHEN found.label = bcm_score_band(found.score, inst, bands) THEN found.score END)[1];
 
 -- Why a total score written with a label was not read, for the quarantine; NULL for text that
 -- is no score with a label (bcm_number_problem says why).
 CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, bands) AS
-  CASE WHEN bcm_score_label(s) IS NOT NULL THEN column_name || ' ''' || s || ''': ' || CASE
-    WHEN inst IS NULL OR NOT list_contains(list_transform(bands, lambda b: b.instrument), inst) THEN
-      'the ' || coalesce(inst, 'row''s instrument (empty)') || ' has no severity bands to check the label against; write the score alone'
-    WHEN NOT list_contains(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), bcm_score_label(s).label) THEN
-      '''' || bcm_score_label(s).label || ''' is not a severity band of the ' || inst || ' ('
-      || array_to_string(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), ', ')
-      || '); write the score alone'
-    ELSE 'score ' || bcm_score_label(s).score || ' is ' || bcm_score_band(bcm_score_label(s).score, inst, bands)
-      || ' on the ' || inst || ', the label says ' || bcm_score_label(s).label || '; correct the score or the label'
-  END END;
+  list_transform([bcm_score_label(s)], lambda found:
+    CASE WHEN found IS NOT NULL THEN column_name || ' ''' || s || ''': ' || CASE
+      WHEN inst IS NULL OR NOT list_contains(list_transform(bands, lambda b: b.instrument), inst) THEN
+        'the ' || coalesce(inst, 'row''s instrument (empty)') || ' has no severity bands to check the label against; write the score alone'
+      WHEN NOT list_contains(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), found.label) THEN
+        '''' || found.label || ''' is not a severity band of the ' || inst || ' ('
+        || array_to_string(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), ', ')
+        || '); write the score alone'
+      ELSE 'score ' || found.score || ' is ' || bcm_score_band(found.score, inst, bands)
+        || ' on the ' || inst || ', the label says ' || found.label || '; correct the score or the label'
+    END END)[1];
 
 -- Why a number could not be read, for the quarantine. `kind` is number, integer, amount, duration
 -- or answer; `accepted` is what the column reads, in the contract README's words (columns.accepted,
