@@ -160,11 +160,11 @@ def severity_bands() -> str:
     --definitions does not change at load time."""
     from bcm_analytics.config.definitions import load_definitions
 
-    d = load_definitions()
+    params = load_definitions().sql_params()  # the bands the models read, by the instrument measured
     rows = [
-        f"{{'instrument': {sql_text(name)}, 'band': {sql_text(band.lower())}, 'lower': {int(lower)}}}"
-        for name, inst in d["instruments"].items()
-        for band, lower in sorted(d["severity_bands"].get(inst.get("measure_as", name), {}).items(), key=lambda b: b[1])
+        f"{{'instrument': {sql_text(inst['name'])}, 'band': {sql_text(b['band'].lower())}, 'lower': {int(b['lower'])}}}"
+        for inst in params["instruments"]
+        for b in sorted((b for b in params["bands"] if b["instrument"] == inst["measured_as"]), key=lambda b: b["lower"])
     ]
     return "[" + ", ".join(rows) + "]"
 
