@@ -149,8 +149,8 @@ def test_item_answers_written_as_the_questionnaires_words_read_as_their_scores(w
     assert got == [(words["not at all"], words["several days"], words["more than half the days"], words["nearly every day"],
                     words["LA6569-3"])]
     assert quarantined(with_patient, result.load_id) == [(3, ["item_1 readable as integer"], (
-        "item_1 'Sometimes' is not an item's answer: write its score (0-3) or the questionnaire's words (Not at all, "
-        "Several days, More than half the days, Nearly every day)"))]
+        "item_1 'Sometimes' is not an item's answer (0-3, or its words: Not at all, Several days, More than half the days, "
+        "Nearly every day)"))]
 
 
 # --- a total score written with its severity label ------------------------------------------------
@@ -190,6 +190,24 @@ def test_a_total_score_written_with_the_label_of_its_band_reads_as_the_score(wit
     assert (again.rows_read, again.rows_loaded, again.rows_duplicate, again.rows_quarantined) == (8, 0, 5, 3), \
         "a re-export of the same rows changes nothing"
     assert with_patient.execute("SELECT count(*) FROM meta.quarantine WHERE status = 'open'").fetchall() == [(3,)]
+
+
+def test_a_total_score_with_a_label_written_otherwise_reads_or_is_told_what_is_read(with_patient, tmp_path):
+    """An en dash or an underscore in the label reads as a hyphen or a space does. A total that is
+    neither a number nor one with a label ('14 (moderate', its bracket not closed) was set aside
+    as 'not a whole number', though a labelled total is read: its reason says both, as the contract
+    README does."""
+    text = ("assessment_id,patient_id,instrument,administered_on,total_score\n"
+            "A1,P1,GAD-7,2025-02-10,7 – mild\n"
+            "A2,P1,PHQ-9,2025-02-10,17 moderately_severe\n"
+            "A3,P1,PHQ-9,2025-02-11,14 (moderate\n")
+    result = load_file(with_patient, write(tmp_path, "assessments.csv", text))
+    assert with_patient.execute("SELECT assessment_id, total_score FROM staging.assessments ORDER BY 1").fetchall() == [
+        ("A1", 7), ("A2", 17)]
+    assert quarantined(with_patient, result.load_id) == [
+        (4, ["total_score readable as integer"],
+         "total_score '14 (moderate' is not a whole number, or one with the label of its severity band on the row's "
+         "instrument (14 (moderate), 7 - mild)")]
 
 
 # --- a clock time beside an unreadable date ------------------------------------------------------
@@ -691,7 +709,7 @@ def test_reasons_name_a_column_as_a_plain_exports_header_writes_it(with_patient,
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", header + "E1,P1,bhcm,2025-02-10,lots,outreach\n"
                                                                       "E2,,bhcm,2025-02-11,30,outreach\n"))
     assert [q[2] for q in quarantined(with_patient, result.load_id)] == [
-        "Minutes [minutes] 'lots' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h",
+        "Minutes [minutes] 'lots' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
         "Patient ID [patient_id] is empty but required"]
     same = load_file(with_patient, write(tmp_path, "time_logs_2.csv", LOGS + "E3,P1,bhcm,2025-02-12,lots,outreach\n"))
     assert quarantined(with_patient, same.load_id)[0][2].startswith("minutes 'lots' is not a duration")

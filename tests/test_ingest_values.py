@@ -253,8 +253,7 @@ def test_a_modifier_column_is_kept_and_bad_amounts_are_set_aside_with_the_accept
     assert with_patient.execute("SELECT claim_id, modifier FROM staging.claims").fetchall() == [("C1", "GT")]
     reasons = [q[2] for q in quarantined(with_patient, result.load_id)]
     assert reasons == [
-        "paid_amount '1,14,5.00' is not an amount: write digits with a decimal point, optionally with a currency symbol "
-        "and thousands separators ($1,145.00)",
+        "paid_amount '1,14,5.00' is not an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
         "paid_amount 'NaN' is not a finite number",
     ]
 
@@ -317,7 +316,7 @@ def test_hours_and_minutes_written_together_become_minutes(with_patient, tmp_pat
     minutes = with_patient.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY entry_id").fetchall()
     assert minutes == [("E0", 65.0), ("E1", 70.0), ("E2", 65.0), ("E3", 125.0)]
     assert [(line, reason) for line, _, reason in quarantined(with_patient, result.load_id)] == [
-        (6, "minutes '1h 75m' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h")]
+        (6, "minutes '1h 75m' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)")]
 
 @pytest.mark.parametrize(
     "value, reason",
@@ -325,12 +324,25 @@ def test_hours_and_minutes_written_together_become_minutes(with_patient, tmp_pat
         ("1_000", "minutes '1_000' is not a number: an underscore is not read as a thousands separator; write 1000"),
         ("NaN", "minutes 'NaN' is not a finite number"),
         ("inf", "minutes 'inf' is not a finite number"),
-        ("an hour", "minutes 'an hour' is not a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h"),
+        ("an hour", "minutes 'an hour' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)"),
     ],
 )
 def test_minutes_no_form_reads_are_set_aside_saying_what_is_accepted(with_patient, tmp_path, value, reason):
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + f"E1,P1,bhcm,2025-02-03,{value},outreach\n"))
     assert quarantined(with_patient, result.load_id) == [(2, ["minutes readable as number"], reason)]
+
+
+def test_a_value_set_aside_is_told_every_form_its_column_reads(with_patient, tmp_path):
+    """A duration of '1h30' was set aside saying 'write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS
+    (01:30:00), 90 min or 1.5 h': not the '1h 30m' bcm also reads. An amount's reason left out
+    the accounting format ($12.50) that reads as -12.50. Each reason lists the forms the contract
+    README lists for the column (columns.FORMAT_WORDS), so the two cannot drift again."""
+    logs = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E1,P1,bhcm,2025-02-03,1h30,outreach\n"))
+    assert quarantined(with_patient, logs.load_id) == [(2, ["minutes readable as number"],
+        "minutes '1h30' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)")]
+    claims = load_file(with_patient, write(tmp_path, "claims.csv", CLAIMS + "C1,1,P1,2025-02-28,99493,1,12.50 USD,20\n"))
+    assert quarantined(with_patient, claims.load_id) == [(2, ["paid_amount readable as number"],
+        "paid_amount '12.50 USD' is not an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)")]
 
 
 # --- decimal commas ------------------------------------------------------------------------------

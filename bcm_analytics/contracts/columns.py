@@ -12,16 +12,18 @@ from functools import cache
 
 from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 
+# What a value of a type, or of a format (tables.yaml), may be: the contract README's "readable as"
+# checks and the quarantine reason of a value that is none of it say it in these words
+# (accepted()). An item's answer is read as loinc.yaml scores it: answer_words().
 TYPE_WORDS = {
     "integer": "a whole number",
-    "number": "a number",
+    "number": "a number (digits with a decimal point, e.g. 12.5)",
     "date": "a real date in a known format",
     "datetime": "a real date/time in a known format",
 }
 FORMAT_WORDS = {
     "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
     "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
-    "answer": "an item's answer (0-3, or its words: Several days)",
     "score": "a whole number, or one with the label of its severity band on the row's instrument (14 (moderate), 7 - mild)",
 }
 # What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
@@ -123,6 +125,27 @@ def answer_reader(src: str, comma: str) -> str:
     return f"coalesce(bcm_parse_integer({src}, {comma}), CASE lower({src}) {whens} END)"
 
 
+def accepted(col: ColumnSpec) -> str:
+    """What a value of `col` (a number, integer, date or datetime) may be, in words: the contract
+    README says it, and a value none of it reads is quarantined saying it, so a person whose
+    '1h30' was set aside is told every form bcm reads, the README's list and no shorter one."""
+    if col.format == "answer":
+        return answer_words()
+    return FORMAT_WORDS.get(col.format or "", TYPE_WORDS[col.type])
+
+
+@cache
+def answer_words() -> str:
+    """An item's answer as answer_reader reads it: a score, or a word of the LOINC catalogue
+    (loinc.yaml), each listed once in the order of its score."""
+    from bcm_analytics.ingest.profiles.catalog import loinc
+
+    catalogue = loinc()
+    scores = catalogue.answers.values()
+    words = sorted(catalogue.answer_words(), key=catalogue.answers.get)
+    return f"an item's answer ({min(scores)}-{max(scores)}, or its words: {', '.join(w.capitalize() for w in words)})"
+
+
 def instrument_of(col: ColumnSpec) -> str:
     """SQL: the instrument a score column's row names, as its code column reads it (upper case)."""
     return f"upper({raw_name(col.scored_on)})"
@@ -137,11 +160,11 @@ def severity_bands() -> str:
     --definitions does not change at load time."""
     from bcm_analytics.config.definitions import load_definitions
 
-    d = load_definitions()
+    params = load_definitions().sql_params()  # the bands the models read, by the instrument measured
     rows = [
-        f"{{'instrument': {sql_text(name)}, 'band': {sql_text(band.lower())}, 'lower': {int(lower)}}}"
-        for name, inst in d["instruments"].items()
-        for band, lower in sorted(d["severity_bands"].get(inst.get("measure_as", name), {}).items(), key=lambda b: b[1])
+        f"{{'instrument': {sql_text(inst['name'])}, 'band': {sql_text(b['band'].lower())}, 'lower': {int(b['lower'])}}}"
+        for inst in params["instruments"]
+        for b in sorted((b for b in params["bands"] if b["instrument"] == inst["measured_as"]), key=lambda b: b["lower"])
     ]
     return "[" + ", ".join(rows) + "]"
 
@@ -156,8 +179,8 @@ def problem(col: ColumnSpec, options: TextOptions) -> str:
                 f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}) END")
     if col.format == "score":
         return (f"coalesce(bcm_labelled_score_problem({sql_text(col.name)}, {raw}, {instrument_of(col)}, {severity_bands()}), "
-                f"bcm_number_problem({sql_text(col.name)}, {raw}, 'integer'))")
-    return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)})"
+                f"bcm_number_problem({sql_text(col.name)}, {raw}, 'integer', {sql_text(accepted(col))}))")
+    return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)}, {sql_text(accepted(col))})"
 
 
 def _with_default(col: ColumnSpec) -> str:

@@ -65,18 +65,6 @@ CREATE OR REPLACE TEMP MACRO bcm_two_way_date(s) AS
   regexp_full_match(s, '(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/[0-9]{4}([ T].*)?')
   AND CAST(split_part(s, '/', 1) AS INTEGER) <> CAST(split_part(s, '/', 2) AS INTEGER);
 
--- The date a two-way slash date is read day first (d = 1) or month first (d = 2).
-CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, d) AS
-  make_date(CAST(left(split_part(s, '/', 3), 4) AS INTEGER), CAST(split_part(s, '/', 3 - d) AS INTEGER),
-            CAST(split_part(s, '/', d) AS INTEGER));
-
--- Why such a date is read neither way (a ;-delimited file whose column never decides).
-CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
-  column_name || ' ''' || s || ''' is ' || strftime(bcm_slash_reading(s, 1), '%-d %B') || ' read day first, '
-  || strftime(bcm_slash_reading(s, 2), '%-d %B') || ' read month first: this ;-delimited file comes from a system that '
-  || 'may write the day first, and no date of the column can be read only one way; write the date as '
-  || strftime(bcm_slash_reading(s, 1), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
-
 -- Wall-clock readings (no offset): the clinic's local time. The slow path, for values that are
 -- not an ISO date (or date-time to the second).
 CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s) AS
@@ -132,6 +120,20 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_date(s, yp) AS
     WHEN bcm_has_offset(s) THEN CAST(bcm_parse_local(regexp_replace(s, bcm_offset(), ''), yp) AS DATE)
     ELSE coalesce(CAST(bcm_parse_local(s, yp) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE))
   END;
+
+-- The date a two-way slash date is read day first (as a day-first column's: bcm_month_first) or
+-- month first, by bcm_parse_date. Its date part alone: a time the readers do not take
+-- (02/10/2026T14:30) must not hide the two dates from the reason.
+CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, day_first) AS
+  bcm_parse_date(regexp_extract(CASE WHEN day_first THEN bcm_month_first(s) ELSE s END,
+                                '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'), NULL);
+
+-- Why such a date is read neither way (a ;-delimited file whose column never decides).
+CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
+  column_name || ' ''' || s || ''' is ' || strftime(bcm_slash_reading(s, true), '%-d %B') || ' read day first, '
+  || strftime(bcm_slash_reading(s, false), '%-d %B') || ' read month first: this ;-delimited file comes from a system that '
+  || 'may write the day first, and no date of the column can be read only one way; write the date as '
+  || strftime(bcm_slash_reading(s, true), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
 
 -- Why a date could not be read, for the quarantine (evaluated only for rows set aside).
 CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp) AS
@@ -217,13 +219,19 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_duration(s, comma) AS
 -- A total score written with its severity label ('14 (moderate)', '7 - mild', '3: minimal',
 -- '14 moderate'): the number, and the label lower-cased with hyphens and underscores as spaces
 -- ('Moderately-Severe' is 'moderately severe'); NULL for any other text.
+--
+-- A macro's argument is copied wherever the macro names it, and each copy is evaluated again:
+-- these macros name a value they use more than once (the pattern's groups, the score and its
+-- label) as the one element of a list a lambda runs over, so the regular expression runs once
+-- per value (and once per band in bcm_score_band when the score was a copy: 10x slower).
 CREATE OR REPLACE TEMP MACRO bcm_score_label_pattern() AS
   '^([0-9]{1,6})\s*(?:\(\s*([A-Za-z][A-Za-z _-]*[A-Za-z])\s*\)|[-–:]?\s*([A-Za-z][A-Za-z _-]*[A-Za-z]))$';
 CREATE OR REPLACE TEMP MACRO bcm_score_label(s) AS
-  CASE WHEN s IS NOT NULL AND regexp_matches(s, '^[0-9]+\s*\D') AND regexp_matches(s, bcm_score_label_pattern()) THEN {
-    'score': CAST(regexp_extract(s, bcm_score_label_pattern(), 1) AS BIGINT),
-    'label': trim(regexp_replace(lower(regexp_extract(s, bcm_score_label_pattern(), 2) || regexp_extract(s, bcm_score_label_pattern(), 3)),
-                                 '[\s_-]+', ' ', 'g'))}
+  CASE WHEN s IS NOT NULL AND regexp_matches(s, '^[0-9]+\s*\D') THEN
+    list_transform([regexp_extract(s, bcm_score_label_pattern(), ['score', 'in_brackets', 'after'])],
+      lambda groups: CASE WHEN groups.score <> '' THEN {  -- '' when the pattern does not match: a score has a digit
+        'score': CAST(groups.score AS BIGINT),
+        'label': trim(regexp_replace(lower(groups.in_brackets || groups.after), '[\s_-]+', ' ', 'g'))} END)[1]
   END;
 
 -- The severity band of `score` on instrument `inst`: `bands` is a list of {instrument, band,
@@ -235,25 +243,28 @@ CREATE OR REPLACE TEMP MACRO bcm_score_band(score, inst, bands) AS
 -- band on the row's instrument: '14 (moderate)' on the PHQ-9 is 14, '14 (mild)' is not read
 -- (one of the two is wrong, and which cannot be told).
 CREATE OR REPLACE TEMP MACRO bcm_parse_labelled_score(s, inst, bands) AS
-  CASE WHEN bcm_score_label(s).label = bcm_score_band(bcm_score_label(s).score, inst, bands)
-    THEN bcm_score_label(s).score END;
+  list_transform([bcm_score_label(s)],
+    lambda found: CASE WHEN found.label = bcm_score_band(found.score, inst, bands) THEN found.score END)[1];
 
 -- Why a total score written with a label was not read, for the quarantine; NULL for text that
 -- is no score with a label (bcm_number_problem says why).
 CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, bands) AS
-  CASE WHEN bcm_score_label(s) IS NOT NULL THEN column_name || ' ''' || s || ''': ' || CASE
-    WHEN inst IS NULL OR NOT list_contains(list_transform(bands, lambda b: b.instrument), inst) THEN
-      'the ' || coalesce(inst, 'row''s instrument (empty)') || ' has no severity bands to check the label against; write the score alone'
-    WHEN NOT list_contains(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), bcm_score_label(s).label) THEN
-      '''' || bcm_score_label(s).label || ''' is not a severity band of the ' || inst || ' ('
-      || array_to_string(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), ', ')
-      || '); write the score alone'
-    ELSE 'score ' || bcm_score_label(s).score || ' is ' || bcm_score_band(bcm_score_label(s).score, inst, bands)
-      || ' on the ' || inst || ', the label says ' || bcm_score_label(s).label || '; correct the score or the label'
-  END END;
+  list_transform([bcm_score_label(s)], lambda found:
+    CASE WHEN found IS NOT NULL THEN column_name || ' ''' || s || ''': ' || CASE
+      WHEN inst IS NULL OR NOT list_contains(list_transform(bands, lambda b: b.instrument), inst) THEN
+        'the ' || coalesce(inst, 'row''s instrument (empty)') || ' has no severity bands to check the label against; write the score alone'
+      WHEN NOT list_contains(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), found.label) THEN
+        '''' || found.label || ''' is not a severity band of the ' || inst || ' ('
+        || array_to_string(list_transform(list_filter(bands, lambda b: b.instrument = inst), lambda b: b.band), ', ')
+        || '); write the score alone'
+      ELSE 'score ' || found.score || ' is ' || bcm_score_band(found.score, inst, bands)
+        || ' on the ' || inst || ', the label says ' || found.label || '; correct the score or the label'
+    END END)[1];
 
--- Why a number could not be read, for the quarantine. `kind` is number, amount or duration.
-CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
+-- Why a number could not be read, for the quarantine. `kind` is number, integer, amount, duration
+-- or answer; `accepted` is what the column reads, in the contract README's words (columns.accepted,
+-- from FORMAT_WORDS and loinc.yaml), said when no one mistake explains the value.
+CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, accepted) AS
   column_name || ' ''' || s || ''' is not ' || CASE
     WHEN contains(s, '_') THEN 'a number: an underscore is not read as a thousands separator; write 1000'
     WHEN isnan(try_cast(s AS DOUBLE)) OR isinf(try_cast(s AS DOUBLE)) THEN 'a finite number'
@@ -265,12 +276,7 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind) AS
       'read: as hours:minutes it would be ' || split_part(s, ':', 1) || ' h ' || split_part(s, ':', 2)
       || ' min, as minutes:seconds ' || split_part(s, ':', 1) || ' min ' || split_part(s, ':', 2)
       || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
-    WHEN kind = 'duration' THEN 'a duration: write minutes (90 or 12.5), H:MM (1:30), HH:MM:SS (01:30:00), 90 min or 1.5 h'
-    WHEN kind = 'amount' THEN 'an amount: write digits with a decimal point, optionally with a currency symbol and thousands separators ($1,145.00)'
-    WHEN kind = 'answer' THEN 'an item''s answer: write its score (0-3) or the questionnaire''s words (Not at all, Several days, '
-      || 'More than half the days, Nearly every day)'
-    WHEN kind = 'integer' THEN 'a whole number'
-    ELSE 'a number (digits with a decimal point, e.g. 12.5)'
+    ELSE accepted
   END;
 
 -- Procedure codes with modifiers (99492-25, 99492 25, 99492:25): the code, and the modifiers.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bcm_analytics.contracts.columns import FORMAT_WORDS, TYPE_WORDS
+from bcm_analytics.contracts.columns import TYPE_WORDS, accepted
 from bcm_analytics.contracts.suites import SUITES_DIR, Expectation, expectations, load_suite, suite_tables
 from bcm_analytics.contracts.tables import table_specs
 
@@ -104,7 +104,7 @@ def table_section(table: str) -> str:
             lines.append(f"| {col.name} required | reject | row | `{col.name}` is filled | the table's shape (tables.yaml): the row means nothing without it |")
         if col.type in TYPE_WORDS:
             lines.append(
-                f"| {col.name} readable as {col.type} | reject | row | `{col.name}` is {FORMAT_WORDS.get(col.format or '', TYPE_WORDS[col.type])} (empty is allowed"
+                f"| {col.name} readable as {col.type} | reject | row | `{col.name}` is {accepted(col)} (empty is allowed"
                 f"{'' if not col.required else ' here; the required check catches it'}) | {UNREADABLE[col.type]} |"
             )
     if any(col.type in ("text", "term", "code") for col in spec.columns):

@@ -5,6 +5,7 @@ Built-in profiles are package data (importlib.resources), so an installed wheel 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,6 +17,7 @@ from bcm_analytics.ingest.profiles.model import Profile, ProfileError, did_you_m
 
 PACKAGE = "bcm_analytics.ingest.profiles"
 NOT_PROFILES = {"loinc"}
+ANSWER_CODE = re.compile(r"la[0-9]+-[0-9]", re.I)  # a LOINC answer code (LA6569-3)
 
 
 def builtin_names() -> list[str]:
@@ -57,6 +59,11 @@ class Loinc:
     codes: tuple[Code, ...]
     answers: dict[str, int]
     item_counts: dict[str, int]  # instrument -> number of items listed
+
+    def answer_words(self) -> list[str]:
+        """The answers written as the questionnaire's words (several days), not LOINC answer codes
+        (LA6569-3)."""
+        return [a for a in self.answers if not ANSWER_CODE.fullmatch(a)]
 
     def with_codes(self, extra: dict[str, str]) -> "Loinc":
         """The catalogue plus a profile's own codes ('12345-6': 'PHQ-9 item 3')."""
