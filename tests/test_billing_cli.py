@@ -357,3 +357,14 @@ def test_the_monthly_step_imports_no_pandas(tmp_path):
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[-1] == "pandas imported: False", f"bcm {args[0]} {args[-1]}"
     assert (tmp_path / "lines.csv").read_text().count("\n") == 2  # B's February line, under the header
+
+
+def test_the_reconcile_summary_names_findings_as_the_page_does():
+    """`bcm reconcile` printed 'matched 54, denied_claim 1, missing_consent 2': ids, one of them
+    for two things (billed without consent, a compliance risk, or minutes only logged without it)."""
+    from bcm_analytics.billing.reconcile import counts_in_words
+
+    counts = {("missing_consent", "info"): 2, ("denied_claim", "revenue"): 1, ("matched", "info"): 54,
+              ("missing_consent", "compliance"): 1}
+    assert counts_in_words(counts) == ("matched 54, denied claim 1, billed without consent 1, "
+                                       "minutes logged without consent 2")

@@ -66,6 +66,15 @@ def finding_name(finding: str, severity: str | None = None) -> str:
     return finding_words(finding, severity).name
 
 
+def counts_in_words(counts: dict[tuple[str, str], int]) -> str:
+    """'matched 54, denied claim 1, minutes logged without consent 2': the findings of
+    {(finding, severity): count} named as the page names them, in FINDINGS order (the ids told a
+    finance reader 'missing_consent 2', one id for two things, billed or only logged)."""
+    order = {finding: n for n, finding in enumerate(FINDINGS)}
+    keys = sorted(counts, key=lambda k: (order.get(k[0], len(order)), SEVERITIES.index(k[1]) if k[1] in SEVERITIES else 0))
+    return ", ".join(f"{finding_name(f, s)} {counts[(f, s)]:,}" for f, s in keys)
+
+
 def finding_terms() -> list[Finding]:
     """Every finding a page or a workbook can name, as the glossary defines it (not `matched`)."""
     split = {f for f, _ in FINDINGS_BY_SEVERITY}

@@ -177,7 +177,13 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     lost revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period, warnings
-    from bcm_analytics.billing.reconcile import FINDINGS, claims_gap_note, findings_query, totals_query, unknown_status_note
+    from bcm_analytics.billing.reconcile import (
+        claims_gap_note,
+        counts_in_words,
+        findings_query,
+        totals_query,
+        unknown_status_note,
+    )
     from bcm_analytics.reports.export import check_suffix, in_service_months, no_rows, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 
@@ -197,14 +203,14 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
             reconciliation_workbook(con, start, end, out, rules)
         else:
             write_query(findings_query(marts, start, end), out, empty=no_rows(in_service_months(start, end)))
-        counts = dict(marts.query(
-            "SELECT finding, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end GROUP BY finding",
-            period(start, end)).fetchall())
+        counts = {(finding, severity): n for finding, severity, n in marts.query(
+            "SELECT finding, severity, count(*) FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end "
+            "GROUP BY ALL", period(start, end)).fetchall()}
         money = totals_query(marts, start, end).df()[["missed_revenue", "compliance_exposure", "findings_not_priced",
                                                       "billed_lines_without_charge"]].sum()
         click.echo(f"{sum(counts.values()):,} finding(s) for {start}..{end} ({marts.rules.id}): {out}")
         if counts:
-            click.echo("  " + ", ".join(f"{finding} {counts[finding]:,}" for finding in FINDINGS if finding in counts))
+            click.echo("  " + counts_in_words(counts))
         _note_months_without_minutes(marts, start, end)
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
         gap = claims_gap_note(marts, start, end)  # a sentence for the page, a warning here
