@@ -748,3 +748,12 @@ def test_a_claim_id_with_a_comma_is_named_as_written(program):
     assert one(con, "no_initiating_visit")["claim_ids"] == "8812, corrected, C-8"
     assert one(con, "missed_billing")["explanation"] == (
         "45 countable minutes in 2025-01 support 99492 but no claim line bills it (claim 9907,V was voided); bill it.")
+
+
+def test_codes_text_lists_the_codes_it_is_given_as_a_list(program):
+    """A conflict's sentence names its codes from marts.recon_conflicts' list; codes_text read the
+    finding's billed_code ('99484 + 99493 + 99494'), the list joined for a reader, and split it again."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)], [claim("C1", "A", "2025-01-31", "99492")])
+    words = current(con).query("""SELECT marts.codes_text(['99484', '99493', '99494']), marts.codes_text(['99484', '99493']),
+                                         marts.codes_text(['99493'])""").fetchall()
+    assert words == [("99484, 99493 and 99494", "99484 and 99493", "99493")]

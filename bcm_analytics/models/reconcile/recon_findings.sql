@@ -155,11 +155,11 @@ month_rows AS (
             WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND list_contains(x.codes, o.code)) AS claim_ids,
          x.amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
          NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
-         NULL::DATE AS rule_date, NULL AS billing_npi
+         NULL::DATE AS rule_date, NULL AS billing_npi, x.codes AS billed_codes  -- a list, as the sentence names them
   FROM marts.recon_conflicts x
   UNION ALL
   SELECT m.patient_id, m.service_month, 'missing_consent', 'info', 'minutes_without_consent', NULL, NULL, NULL, NULL, NULL, 0,
-         NULL, NULL, NULL, NULL, NULL, NULL
+         NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM marts.recon_months m
   WHERE m.consent_date IS NULL AND m.unconsented_minutes > 0
     AND NOT EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND o.active_lines > 0)
@@ -171,7 +171,7 @@ month_rows AS (
             FROM marts.recon_codes o WHERE o.patient_id = q.patient_id AND o.service_month = q.service_month
               AND o.expected_units > 0 AND o.active_lines = 0),
          NULL, q.procedure_code, NULL, CASE WHEN q.claim_id IS NOT NULL THEN [q.claim_id] END, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason,
-         NULL, NULL
+         NULL, NULL, NULL
   FROM quarantined q
   WHERE NOT q.undated OR EXISTS (
     SELECT 1 FROM c WHERE c.patient_id = q.patient_id AND c.service_month = q.service_month AND c.expected_units > 0
@@ -184,19 +184,20 @@ month_rows AS (
          NULL,
          (SELECT nullif(list_sort(list_distinct(flatten(list(o.claim_ids)))), []) FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
-         0, NULL, NULL, NULL, NULL, f.lookback_from, array_to_string(f.billing_npi, ', ')
+         0, NULL, NULL, NULL, NULL, f.lookback_from, array_to_string(f.billing_npi, ', '), NULL
   FROM marts.recon_initiating_visits f
   WHERE NOT f.visit_found
 ),
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
-         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason
+         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
+         NULL::VARCHAR[] AS billed_codes
   FROM per_code
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, NULL, NULL, NULL, NULL, rule_date, billing_npi, voided, quarantine_file, quarantine_line,
-         quarantine_reason
+         quarantine_reason, billed_codes
   FROM month_rows
 ),
 matched AS (  -- a code billed as the minutes support: expected and billed, or an accepted alternative that holds
@@ -207,7 +208,7 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          CASE WHEN code_role = 'also_accepted' THEN code_from_minutes END AS threshold_minutes, NULL::BIGINT AS units_cap,
          NULL::BIGINT AS billed_lines, CASE WHEN code_role = 'also_accepted' THEN accepted_from END AS rule_date,
          NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes
   FROM c r
   WHERE active_lines > 0
     AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
@@ -224,7 +225,7 @@ unknown AS (
               THEN coalesce(sum(charge_amount) FILTER (WHERE bills), 0) END AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes
   FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based AND NOT voided
   GROUP BY patient_id, service_month, code
 ),
@@ -346,20 +347,20 @@ written AS (
              marts.minutes_text(unconsented_minutes, '{} minutes', '{} min {} s'), month_text)
     WHEN reason = 'cocm_with_bhi' THEN
       format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
-             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_codes), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'fallback_with_base' THEN
       format('{} billed in one month: G2214 applies only when 99492/99493 is not reached; void the {} line.',
-             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_codes), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'add_on_without_base' THEN
       format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
-             marts.codes_text(billed_code))
+             marts.codes_text(billed_codes))
     WHEN reason = 'initial_with_subsequent' THEN
-      format('{} billed in one month; {}', marts.codes_text(billed_code),
+      format('{} billed in one month; {}', marts.codes_text(billed_codes),
              CASE WHEN expected_code IS NULL THEN 'neither is supported: void both lines or document the time.'
                   ELSE format('only {} is supported: void the {} line.', expected_code, coalesce(nullif(voided, ''), 'other')) END)
     WHEN reason = 'add_on_with_mirror' THEN
       format('{} billed in one month: an APCM add-on and the code it mirrors are never billed together for a patient; void the {} line.',
-             marts.codes_text(billed_code), voided)
+             marts.codes_text(billed_codes), voided)
     WHEN reason = 'quarantined' THEN
       format('A claim line for this month is in the quarantine: {} line {}, {}; fix it and reload before acting.',
              quarantine_file, quarantine_line, quarantine_reason)
