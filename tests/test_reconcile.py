@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bcm_analytics.billing.reconcile import findings, monthly_totals
+from bcm_analytics.models import current
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
 
 NPI = "1234567893"
@@ -709,3 +710,50 @@ def test_a_claim_is_named_once_in_a_month_finding_however_many_of_its_lines_the_
                   [claim("C1", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "99494", line=2),
                    claim("C2", "A", "2025-01-31", "99492")], visits=False)
     assert one(con, "no_initiating_visit")["claim_ids"] == "C1, C2"
+
+
+def test_a_codes_claims_stay_a_list_in_recon_codes_and_read_joined_in_the_findings(program):
+    """recon_codes keeps each code's claims as a list (claim_ids, voided_claim_ids), so a model
+    that reads them takes the claims as they are; only the findings join them for a reader. They
+    were a string joined with ', ', which recon_findings split at ', ' and joined again."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C2", "A", "2025-01-31", "99492"), claim("C1", "A", "2025-01-31", "99492"),
+                   claim("C0", "A", "2025-01-31", "99492", status="voided")])
+    codes = current(con).query("SELECT claim_ids, voided_claim_ids FROM marts.recon_codes WHERE code = '99492'").fetchall()
+    assert codes == [(["C1", "C2"], ["C0"])]
+    assert one(con, "duplicate_claim")["claim_ids"] == "C1, C2"
+
+
+def test_the_billing_npis_of_an_episodes_first_month_stay_a_list(program):
+    """recon_initiating_visits keeps the NPIs billing the first month as a list, which the visit
+    lookup reads as it is (it joined them with ', ' and split them again); the finding's
+    billing_npi and its sentence read them joined, as before."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)],
+                  [claim("C1", "A", "2025-01-31", "99492", npi=OTHER_NPI), claim("C2", "A", "2025-01-31", "99492")],
+                  visits=False)
+    npis = current(con).query("SELECT billing_npi FROM marts.recon_initiating_visits").fetchall()
+    assert npis == [([NPI, OTHER_NPI],)]
+    row = one(con, "no_initiating_visit")
+    assert row["billing_npi"] == f"{NPI}, {OTHER_NPI}"
+    assert f"(NPI {NPI}, {OTHER_NPI})" in row["explanation"]
+
+
+def test_a_claim_id_with_a_comma_is_named_as_written(program):
+    """claim_id is free text: '8812, corrected' is one claim. A's month finding named its claims
+    '8812, C-8, corrected' (each code's claims split at ', ' and sorted as three), and B's voided
+    claim read 'claims 9907,V were voided' (a comma taken for two claims)."""
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 110), minutes("B", "2025-01-10", 45)],
+                  [claim("8812, corrected", "A", "2025-01-31", "99492"), claim("C-8", "A", "2025-01-31", "99494"),
+                   claim("9907,V", "B", "2025-01-31", "99492", status="voided")], visits=False)
+    assert one(con, "no_initiating_visit")["claim_ids"] == "8812, corrected, C-8"
+    assert one(con, "missed_billing")["explanation"] == (
+        "45 countable minutes in 2025-01 support 99492 but no claim line bills it (claim 9907,V was voided); bill it.")
+
+
+def test_codes_text_lists_the_codes_it_is_given_as_a_list(program):
+    """A conflict's sentence names its codes from marts.recon_conflicts' list; codes_text read the
+    finding's billed_code ('99484 + 99493 + 99494'), the list joined for a reader, and split it again."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)], [claim("C1", "A", "2025-01-31", "99492")])
+    words = current(con).query("""SELECT marts.codes_text(['99484', '99493', '99494']), marts.codes_text(['99484', '99493']),
+                                         marts.codes_text(['99493'])""").fetchall()
+    assert words == [("99484, 99493 and 99494", "99484 and 99493", "99493")]

@@ -10,7 +10,9 @@
 -- duplicate only when the month still has the supported units without it (a 99494 x1 on each of
 -- two claims where x2 are due is the month's two units; where x1 is due, one repeats the other).
 -- A claim line's
--- NPI is judged by marts.wrong_billing_npi. Grain: one row per patient, month and procedure code expected or billed. The month's own
+-- NPI is judged by marts.wrong_billing_npi. A code's claims (claim_ids, voided_claim_ids) are lists, sorted:
+-- a reader takes the ids as they are, and only recon_findings joins them for a person (a claim id
+-- is free text and may hold a comma). Grain: one row per patient, month and procedure code expected or billed. The month's own
 -- columns (patient, rule in force, minutes, month type) stay in recon_months, once per month: readers
 -- join it (copied onto every code they were half of this table's columns, and of the time to write it).
 -- kind: table
@@ -48,8 +50,8 @@ billed AS (
          sum(charge_amount) FILTER (WHERE repeats) AS repeat_charge,
          sum(charge_amount) FILTER (WHERE later) AS later_charge,
          sum(units) FILTER (WHERE later AND charge_amount IS NULL) AS later_units_uncharged,
-         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) FILTER (WHERE NOT voided) AS claim_ids,
-         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) FILTER (WHERE voided) AS voided_claim_ids,
+         list(DISTINCT claim_id ORDER BY claim_id) FILTER (WHERE NOT voided) AS claim_ids,  -- lists: the findings join them
+         list(DISTINCT claim_id ORDER BY claim_id) FILTER (WHERE voided) AS voided_claim_ids,
          sum(charge_amount) FILTER (WHERE bills) AS charge_amount,
          sum(paid_amount) FILTER (WHERE NOT voided) AS paid_amount,
          string_agg(DISTINCT claim_status, ', ' ORDER BY claim_status) AS claim_status,

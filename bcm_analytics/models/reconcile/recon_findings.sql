@@ -144,22 +144,22 @@ per_code AS (
          NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND (consent_date IS NULL OR consent_date > last_day(service_month))
 ),
--- A month finding's claims: each code's list of claims split and joined again, so a claim with
--- two of the month's codes is named once.
+-- A month finding's claims: the lists of its codes' claims in one, so a claim with two of the
+-- month's codes is named once.
 month_rows AS (
   SELECT x.patient_id, x.service_month, x.finding, 'compliance' AS severity, x.kind AS reason,
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
             FROM marts.recon_codes o WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND o.expected_units > 0) AS expected_code,
          NULL::BIGINT AS expected_units, array_to_string(x.codes, ' + ') AS billed_code, NULL::BIGINT AS billed_units,
-         (SELECT nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(o.claim_ids, ', '))))), ', '), '') FROM marts.recon_codes o
+         (SELECT nullif(list_sort(list_distinct(flatten(list(o.claim_ids)))), []) FROM marts.recon_codes o
             WHERE o.patient_id = x.patient_id AND o.service_month = x.service_month AND list_contains(x.codes, o.code)) AS claim_ids,
          x.amount_at_stake, array_to_string(x.participants, ' and ') AS voided,
          NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
-         NULL::DATE AS rule_date, NULL AS billing_npi
+         NULL::DATE AS rule_date, NULL AS billing_npi, x.codes AS billed_codes  -- a list, as the sentence names them
   FROM marts.recon_conflicts x
   UNION ALL
   SELECT m.patient_id, m.service_month, 'missing_consent', 'info', 'minutes_without_consent', NULL, NULL, NULL, NULL, NULL, 0,
-         NULL, NULL, NULL, NULL, NULL, NULL
+         NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM marts.recon_months m
   WHERE m.consent_date IS NULL AND m.unconsented_minutes > 0
     AND NOT EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND o.active_lines > 0)
@@ -170,8 +170,8 @@ month_rows AS (
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
             FROM marts.recon_codes o WHERE o.patient_id = q.patient_id AND o.service_month = q.service_month
               AND o.expected_units > 0 AND o.active_lines = 0),
-         NULL, q.procedure_code, NULL, q.claim_id, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason,
-         NULL, NULL
+         NULL, q.procedure_code, NULL, CASE WHEN q.claim_id IS NOT NULL THEN [q.claim_id] END, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason,
+         NULL, NULL, NULL
   FROM quarantined q
   WHERE NOT q.undated OR EXISTS (
     SELECT 1 FROM c WHERE c.patient_id = q.patient_id AND c.service_month = q.service_month AND c.expected_units > 0
@@ -182,21 +182,22 @@ month_rows AS (
          (SELECT string_agg(o.code, ' + ' ORDER BY o.code) FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
          NULL,
-         (SELECT nullif(array_to_string(list_sort(list_distinct(flatten(list(string_split(o.claim_ids, ', '))))), ', '), '') FROM marts.recon_codes o
+         (SELECT nullif(list_sort(list_distinct(flatten(list(o.claim_ids)))), []) FROM marts.recon_codes o
            WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month AND o.active_lines > 0),
-         0, NULL, NULL, NULL, NULL, f.lookback_from, f.billing_npi
+         0, NULL, NULL, NULL, NULL, f.lookback_from, array_to_string(f.billing_npi, ', '), NULL
   FROM marts.recon_initiating_visits f
   WHERE NOT f.visit_found
 ),
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
-         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason
+         NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
+         NULL::VARCHAR[] AS billed_codes
   FROM per_code
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, NULL, NULL, NULL, NULL, rule_date, billing_npi, voided, quarantine_file, quarantine_line,
-         quarantine_reason
+         quarantine_reason, billed_codes
   FROM month_rows
 ),
 matched AS (  -- a code billed as the minutes support: expected and billed, or an accepted alternative that holds
@@ -207,7 +208,7 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          CASE WHEN code_role = 'also_accepted' THEN code_from_minutes END AS threshold_minutes, NULL::BIGINT AS units_cap,
          NULL::BIGINT AS billed_lines, CASE WHEN code_role = 'also_accepted' THEN accepted_from END AS rule_date,
          NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes
   FROM c r
   WHERE active_lines > 0
     AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
@@ -218,13 +219,13 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
 unknown AS (
   SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, 'unknown_patient' AS reason,
          NULL AS expected_code, NULL::BIGINT AS expected_units, code AS billed_code, max(units) AS billed_units,
-         string_agg(DISTINCT claim_id, ', ' ORDER BY claim_id) AS claim_ids,
+         list(DISTINCT claim_id ORDER BY claim_id) AS claim_ids,
          -- what the lines that bill charge (a denied line is billed for nothing, as for a registered patient)
          CASE WHEN count(*) FILTER (WHERE bills) = count(charge_amount) FILTER (WHERE bills)
               THEN coalesce(sum(charge_amount) FILTER (WHERE bills), 0) END AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes
   FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based AND NOT voided
   GROUP BY patient_id, service_month, code
 ),
@@ -252,45 +253,45 @@ written AS (
     WHEN reason = 'not_billed' THEN
       format('{} in {} support {}{} but no claim line bills it{}; bill it.',  -- a capital to start the sentence
              upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END,
-             CASE WHEN claim_ids LIKE '%,%' THEN format(' (claims {} were voided)', claim_ids)
-                  WHEN claim_ids IS NOT NULL THEN format(' (claim {} was voided)', claim_ids) ELSE '' END)
+             CASE WHEN len(claim_ids) > 1 THEN format(' (claims {} were voided)', claims_text)
+                  WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
     WHEN reason = 'denied' THEN
       format('{} on claim {} was denied although {} support it; correct and resubmit or appeal.',
-             billed_code, claim_ids, countable_text)
+             billed_code, claims_text, countable_text)
     WHEN finding = 'units_mismatch' THEN
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
              countable_text, expected_units,
              CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
     WHEN reason = 'no_rule_in_force' THEN
       format('Claim {} bills {} for {}, but no code is billable for this {} patient ({}, {}) that month under the rules in force, so its minutes count toward none; void the line.',
-             claim_ids, billed_code, month_text, payer_class, billing_setting, program)
+             claims_text, billed_code, month_text, payer_class, billing_setting, program)
     WHEN reason = 'no_minutes' THEN
       format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
-             claim_ids, billed_code, month_text,
+             claims_text, billed_code, month_text,
              CASE WHEN unconsented_minutes > 0 THEN format(' ({} logged {})', marts.minutes_text(unconsented_minutes, '{}', '{} min {} s'),
                                                           CASE WHEN consent_date IS NULL THEN 'with no consent on file' ELSE 'before consent' END) ELSE '' END)
     WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
       format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} in {} support no code it pays{}; void the line or document the time.',
-             claim_ids, billed_code, payer, payer_class, countable_text, month_text,
+             claims_text, billed_code, payer, payer_class, countable_text, month_text,
              threshold_note)
     WHEN reason = 'payer_does_not_bill' THEN
       format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer); the {} in {} reach {} ({} needs {:g}): bill {} instead.',
-             claim_ids, billed_code, payer, payer_class, countable_text, month_text, expected_code, threshold_code,
+             claims_text, billed_code, payer, payer_class, countable_text, month_text, expected_code, threshold_code,
              threshold_minutes, expected_code)
     WHEN reason = 'outside_code_set' AND expected_code IS NULL THEN
       format('Claim {} bills {}, which is not billable for this {} patient ({}, {}) in {}, and the {} support no code{}; void the line or document the time.',
-             claim_ids, billed_code, payer_class, billing_setting, program, month_text, countable_text,
+             claims_text, billed_code, payer_class, billing_setting, program, month_text, countable_text,
              threshold_note)
     WHEN reason = 'outside_code_set' THEN
       format('{} is not billable for this {} patient ({}, {}) in {}; the code in force is {}.',
              billed_code, payer_class, billing_setting, program, month_text, expected_code)
     WHEN reason = 'below_threshold' THEN
       format('Claim {} bills {} but the {} in {} support no code{}; void the line or document the time.',
-             claim_ids, billed_code, countable_text, month_text,
+             claims_text, billed_code, countable_text, month_text,
              threshold_note)
     WHEN reason = 'above_fallback_range' THEN
       format('Claim {} bills {} but the {} in {} are past its range in {} month{} and reach no other code{}; void the line or document the time.',
-             claim_ids, billed_code, countable_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
+             claims_text, billed_code, countable_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
              CASE WHEN month_type = 'initial' THEN ' (g2214_initial_31_35 is off)' ELSE '' END, threshold_note)
     WHEN reason = 'fallback_reached_base' THEN
       format('{} billed although the {} reach {} ({} needs {:g}); bill {} instead.',
@@ -305,36 +306,36 @@ written AS (
       format('{} billed in the initial month of episode {}; the initial month bills {}.', billed_code, episode_id, expected_code)
     WHEN reason = 'below_base' THEN
       format('Claim {} bills {} but the {} in {} reach only {}{}; bill {}.',
-             claim_ids, billed_code, countable_text, month_text, expected_code,
+             claims_text, billed_code, countable_text, month_text, expected_code,
              threshold_note,
              expected_code)
     WHEN reason = 'no_apcm_base' THEN
       format('Claim {} bills {}, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) by the same practitioner in {}{}; the add-on is billed only with its base code: add the base code or void the line.',
-             claim_ids, billed_code, month_text,
+             claims_text, billed_code, month_text,
              CASE WHEN countable_minutes = 0 THEN ', and no countable minutes are logged that month' ELSE '' END)
     WHEN reason = 'before_billable' THEN
       format('Claim {} bills {} for {}, but the APCM add-ons are billable from {}; void the line{}.',
-             claim_ids, billed_code, month_text, strftime(rule_date, '%Y-%m-%d'),
+             claims_text, billed_code, month_text, strftime(rule_date, '%Y-%m-%d'),
              CASE WHEN expected_code IS NOT NULL THEN format(' and bill {}', expected_code) ELSE '' END)
     WHEN reason = 'other_program' THEN
       format('Claim {} bills {}, an APCM add-on of another program than this patient''s ({}); {}.',
-             claim_ids, billed_code, program,
+             claims_text, billed_code, program,
              CASE WHEN expected_code IS NOT NULL THEN format('the add-on for this month is {}', expected_code) ELSE 'void the line' END)
     WHEN reason = 'other_month_type' THEN
       format('Claim {} bills {} in the {} month {} of episode {}, which bills {}; bill {} instead.',
-             claim_ids, billed_code, month_type, month_text, episode_id, coalesce(expected_code, 'no add-on'),
+             claims_text, billed_code, month_type, month_text, episode_id, coalesce(expected_code, 'no add-on'),
              coalesce(expected_code, 'nothing'))
     WHEN reason = 'accepted_beside_code_in_force' THEN
       format('{} and {} are billed for {}: {} is accepted in place of {} from {}, not beside it, so the month''s {} is billed twice; void the {} line (claim {}).',
              expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
-             CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claim_ids)
+             CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claims_text)
     WHEN finding = 'duplicate_claim' THEN
       format('{} is billed {} times for {} (claim{} {}); the earliest line stands: void the later {}.', billed_code, billed_lines,
-             month_text, CASE WHEN claim_ids LIKE '%,%' THEN 's' ELSE '' END, claim_ids,
+             month_text, CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text,
              CASE WHEN billed_lines > 2 THEN 'lines' ELSE 'line' END)
     WHEN finding = 'wrong_billing_npi' THEN
       format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
-             claim_ids, billed_code, billing_npi, treating_provider_npi,
+             claims_text, billed_code, billing_npi, treating_provider_npi,
              CASE WHEN organization_npi IS NOT NULL THEN format(' or the clinic''s organization NPI {}', organization_npi) ELSE '' END)
     WHEN reason = 'no_consent' THEN
       format('{} is billed for {} but the patient has no consent on file; record the consent or void the line.', billed_code, month_text)
@@ -346,20 +347,20 @@ written AS (
              marts.minutes_text(unconsented_minutes, '{} minutes', '{} min {} s'), month_text)
     WHEN reason = 'cocm_with_bhi' THEN
       format('{} billed in one month: CoCM and general BHI are never billed together for a patient; void the {} line(s).',
-             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_codes), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'fallback_with_base' THEN
       format('{} billed in one month: G2214 applies only when 99492/99493 is not reached; void the {} line.',
-             marts.codes_text(billed_code), coalesce(nullif(voided, ''), 'unsupported'))
+             marts.codes_text(billed_codes), coalesce(nullif(voided, ''), 'unsupported'))
     WHEN reason = 'add_on_without_base' THEN
       format('{} billed without 99492 or 99493 in the month; an add-on needs its base code on the claim.',
-             marts.codes_text(billed_code))
+             marts.codes_text(billed_codes))
     WHEN reason = 'initial_with_subsequent' THEN
-      format('{} billed in one month; {}', marts.codes_text(billed_code),
+      format('{} billed in one month; {}', marts.codes_text(billed_codes),
              CASE WHEN expected_code IS NULL THEN 'neither is supported: void both lines or document the time.'
                   ELSE format('only {} is supported: void the {} line.', expected_code, coalesce(nullif(voided, ''), 'other')) END)
     WHEN reason = 'add_on_with_mirror' THEN
       format('{} billed in one month: an APCM add-on and the code it mirrors are never billed together for a patient; void the {} line.',
-             marts.codes_text(billed_code), voided)
+             marts.codes_text(billed_codes), voided)
     WHEN reason = 'quarantined' THEN
       format('A claim line for this month is in the quarantine: {} line {}, {}; fix it and reload before acting.',
              quarantine_file, quarantine_line, quarantine_reason)
@@ -371,9 +372,10 @@ written AS (
              coalesce(billing_npi, treating_provider_npi), strftime(rule_date, '%Y-%m'), month_text, month_text, episode_id)
     WHEN finding = 'unknown_patient' THEN
       format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
-             claim_ids, billed_code, patient_id)
+             claims_text, billed_code, patient_id)
   END || unpriced_note AS explanation
-  FROM (SELECT *, CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes)
+  FROM (SELECT *, array_to_string(claim_ids, ', ') AS claims_text,  -- the claims as a person reads them
+                  CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes)
                        ELSE '' END AS threshold_note,  -- the threshold that applied, as the sentences quote it
                   CASE WHEN NOT not_priced THEN ''  -- why the dollars at stake are unknown
                        WHEN finding = 'unknown_patient' THEN ' A claim line has no charge amount: the dollars at stake are unknown.'
@@ -386,7 +388,7 @@ written AS (
         FROM decided)
 )
 SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.expected_units, f.billed_code,
-       f.billed_units, f.claim_ids, round(f.amount_at_stake, 2) AS amount_at_stake,  -- NULL: not priced (no fee on file, no charge)
+       f.billed_units, f.claims_text AS claim_ids, round(f.amount_at_stake, 2) AS amount_at_stake,  -- NULL: not priced (no fee on file, no charge)
        -- the finding's dollars as a month's totals count them: the same billed code on the same claims
        -- at stake twice in a severity (missing_consent and unsupported_claim) counts once
        round(CASE WHEN f.claim_ids IS NOT NULL AND row_number() OVER (

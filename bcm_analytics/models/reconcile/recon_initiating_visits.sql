@@ -3,8 +3,9 @@
 -- claim (claim_codes.initiating_visit) by the billing practitioner in the `initiating_visit_months`
 -- (12) months before that month, or in the month itself (billing_rules.md section 4). The billing
 -- practitioner is the patient's treating practitioner, the clinic's organization NPI (FQHC/RHC), or
--- an NPI on the month's own claim lines. Claims exports are often partial: no visit found means
--- none in the claims loaded, which is why the finding asks for a review.
+-- an NPI on the month's own claim lines (billing_npi, a list: only recon_findings joins it, for a
+-- reader). Claims exports are often partial: no visit found means none in the claims loaded, which
+-- is why the finding asks for a review.
 -- kind: table
 -- per_patient: true
 WITH first_billed AS (
@@ -16,7 +17,8 @@ WITH first_billed AS (
 windowed AS (
   SELECT f.*, CAST(f.service_month - to_months(m.initiating_visit_months) AS DATE) AS lookback_from,
          m.treating_provider_npi, m.organization_npi,
-         (SELECT string_agg(DISTINCT l.billing_provider_npi, ', ' ORDER BY l.billing_provider_npi) FROM marts.recon_claim_lines l
+         (SELECT list(DISTINCT l.billing_provider_npi ORDER BY l.billing_provider_npi) FILTER (WHERE l.billing_provider_npi IS NOT NULL)
+            FROM marts.recon_claim_lines l
            WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month AND l.bills
              AND l.time_based) AS billing_npi
   FROM first_billed f JOIN marts.recon_months m USING (patient_id, service_month)
@@ -26,5 +28,5 @@ SELECT w.*, EXISTS (
     WHERE v.patient_id = w.patient_id AND v.family = 'initiating_visit' AND v.bills
       AND v.service_month BETWEEN w.lookback_from AND w.service_month
       AND (v.billing_provider_npi = w.treating_provider_npi OR v.billing_provider_npi = w.organization_npi
-           OR list_contains(string_split(w.billing_npi, ', '), v.billing_provider_npi))) AS visit_found
+           OR list_contains(w.billing_npi, v.billing_provider_npi))) AS visit_found
 FROM windowed w
