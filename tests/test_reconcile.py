@@ -757,3 +757,13 @@ def test_codes_text_lists_the_codes_it_is_given_as_a_list(program):
     words = current(con).query("""SELECT marts.codes_text(['99484', '99493', '99494']), marts.codes_text(['99484', '99493']),
                                          marts.codes_text(['99493'])""").fetchall()
     assert words == [("99484, 99493 and 99494", "99484 and 99493", "99493")]
+
+
+def test_findings_tied_on_the_money_come_by_code_whatever_the_build(program):
+    """A month's matched 99492 and 99494 tie on severity, dollars, patient, month and finding: the
+    findings CSV listed them in whichever order the build left them, so two builds of the same
+    store wrote different files (191 rows moved on the demo program)."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 90)],
+                  [claim("C1", "A", "2025-01-31", "99494", line=1), claim("C1", "A", "2025-01-31", "99492", line=2)])
+    frame = findings(con, "2025-01")
+    assert frame[["finding", "expected_code"]].values.tolist() == [["matched", "99492"], ["matched", "99494"]]

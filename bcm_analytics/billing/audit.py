@@ -31,7 +31,8 @@ SECTIONS = {
     "entries": ("audit_entries", "patient_id, service_month, service_at, start_at NULLS FIRST, entry_id"),
     "lines": ("audit_lines", "patient_id, service_month, units = 1 DESC, code"),
     "claims": ("audit_claims", "patient_id, service_month, claim_id, line_number"),
-    "findings": ("recon_findings", "patient_id, service_month, severity = 'info', amount_at_stake DESC, finding"),
+    "findings": ("recon_findings", "patient_id, service_month, severity = 'info', amount_at_stake DESC, finding, "
+                                   "expected_code, billed_code, claim_ids, explanation"),
 }
 
 

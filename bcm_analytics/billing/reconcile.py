@@ -101,13 +101,16 @@ def finding_name_sql() -> str:
 
 
 def findings_query(marts: Marts, start, end=None) -> Query:
-    """Findings of the service months start..end, most money at stake first."""
+    """Findings of the service months start..end, most money at stake first, in one order
+    whatever the build: rows tied on the money (a month's matched 99493 and 99494) come by
+    code, so an export written twice from the same data is the same file."""
     return marts.select(
         f"""SELECT patient_id, {MONTH_TEXT}, finding, {finding_name_sql()} AS finding_label,
                    * EXCLUDE (patient_id, service_month, finding)
             FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
             ORDER BY list_position({list(SEVERITIES)}, severity),
-                     amount_at_stake DESC, patient_id, service_month, finding""",
+                     amount_at_stake DESC, patient_id, service_month, finding, expected_code, billed_code, claim_ids,
+                     explanation""",
         period(start, end),
     )
 
