@@ -298,8 +298,10 @@ def test_a_row_with_an_error_cell_is_set_aside_quoting_the_error(store, load_row
     assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
     assert store.execute("SELECT line_number, reason FROM meta.quarantine ORDER BY line_number").fetchall() == [
         (2, "minutes '#DIV/0!' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)"),
-        (3, "start_time '#VALUE!' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a known format "
-            "(2025-01-31 14:05, 2025-01-31T14:05:00Z)")]
+        (3, "start_time '#VALUE!' is not a time of day (09:30, 09:30:15, 14:30:00.000, 9:30 AM, 9:30:15 AM, 2:30pm) "
+            "or a date/time in a known format "
+            "(2025-01-31 14:05, 2025-01-31T14:05:30, 2025-01-31 14:05:30.250, 01/31/2025 2:05 PM, 01/31/2025 2:05:30 PM, "
+            "31.01.2025 14:05:30, 2025-01-31T14:05:00Z, 2025-01-31 14:05-05:00, 45688.5 (an Excel serial day and time))")]
 
 
 @pytest.mark.parametrize("sheet", [None, "Log"])

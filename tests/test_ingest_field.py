@@ -149,8 +149,26 @@ def test_item_answers_written_as_the_questionnaires_words_read_as_their_scores(w
     assert got == [(words["not at all"], words["several days"], words["more than half the days"], words["nearly every day"],
                     words["LA6569-3"])]
     assert quarantined(with_patient, result.load_id) == [(3, ["item_1 readable as integer"], (
-        "item_1 'Sometimes' is not an item's answer (0-3, or its words: Not at all, Several days, More than half the days, "
-        "Nearly every day)"))]
+        "item_1 'Sometimes' is not an item's answer (0-3, its words: Not at all, Several days, More than half the days, "
+        "Nearly every day, or its LOINC answer code: LA6568-5, LA6569-3, LA6570-1, LA6571-9)"))]
+
+
+def test_every_answer_the_words_name_reads_and_every_answer_read_is_named(with_patient, tmp_path):
+    """An item's answer set aside is told what is read (columns.answer_words, the README's words):
+    the LOINC answer codes (LA6569-3) read as the questionnaire's words do, and the reason named the
+    words alone. Each answer of loinc.yaml is named, as a word or a code, and each one named loads."""
+    from bcm_analytics.contracts.columns import answer_words
+    from bcm_analytics.ingest.profiles.catalog import loinc
+
+    words = answer_words()
+    named = {answer: answer.capitalize() if answer in loinc().answer_words() else answer.upper() for answer in loinc().answers}
+    assert [written for written in named.values() if written not in words] == []
+    rows = "".join(f"A{n},P1,PHQ-9,2025-02-{10 + n},0,{written}\n" for n, written in enumerate(named.values()))
+    result = load_file(with_patient, write(tmp_path, "assessments.csv",
+                                           "assessment_id,patient_id,instrument,administered_on,total_score,item_1\n" + rows))
+    assert quarantined(with_patient, result.load_id) == []
+    got = with_patient.execute("SELECT item_1 FROM staging.assessments ORDER BY assessment_id").fetchall()
+    assert got == [(score,) for score in loinc().answers.values()]
 
 
 # --- a total score written with its severity label ------------------------------------------------
@@ -434,8 +452,10 @@ def test_start_times_as_clocks_write_them_and_an_unreadable_one_is_called_a_time
     assert got == [("E1", "2025-02-10 14:30:00"), ("E2", "2025-02-10 14:30:00")]
     assert quarantined(with_patient, result.load_id) == [(
         4, ["start_time readable as datetime"],
-        "start_time '1430' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a known format "
-        "(2025-01-31 14:05, 2025-01-31T14:05:00Z)")]
+        "start_time '1430' is not a time of day (09:30, 09:30:15, 14:30:00.000, 9:30 AM, 9:30:15 AM, 2:30pm) "
+        "or a date/time in a known format "
+        "(2025-01-31 14:05, 2025-01-31T14:05:30, 2025-01-31 14:05:30.250, 01/31/2025 2:05 PM, 01/31/2025 2:05:30 PM, "
+        "31.01.2025 14:05:30, 2025-01-31T14:05:00Z, 2025-01-31 14:05-05:00, 45688.5 (an Excel serial day and time))")]
 
 
 def test_rows_waiting_for_a_patient_loaded_under_another_spelling_of_its_id_are_named(store, tmp_path):

@@ -402,3 +402,88 @@ def test_a_re_encoded_copy_is_private_and_lives_in_the_stores_temp_folder(store,
     load_file(store, path)
     assert seen == [(private, 0o600, 0o700)]
     assert list(private.iterdir()) == []  # removed after the load
+
+
+# --- the dates and times the reasons and the README name are the ones the readers read ------------
+
+def _example_dates(with_patient, tmp_path, column: str, examples) -> dict[str, str]:
+    """The examples loaded into `column`, the reason of each that was set aside: {} when all of them
+    read. A slash date written day first (31/01/2025) is loaded in a file of its own, as a column
+    that writes every date so is read (one with 01/31/2025 as well sets it aside)."""
+    import re
+
+    header, row = {
+        "enrollment_date": ("patient_id,payer,enrollment_date", "P{n},M,{value}"),
+        "service_date": (LOGS.strip(), "E{n},P1,bhcm,{value},30,outreach"),
+        "start_time": (LOGS.strip() + ",start_time", "E{n},P1,bhcm,2025-01-31,30,outreach,{value}"),
+    }[column]
+    table = "patients" if column == "enrollment_date" else "time_logs"
+    day_first = [e for e in examples if re.match(r"(1[3-9]|2[0-9]|3[01])/", e)]
+    unread = {}
+    for n, part in enumerate([[e for e in examples if e not in day_first], day_first]):
+        lines = [row.format(n=f"{n}_{i}", value=example) for i, example in enumerate(part)]
+        result = load_file(with_patient, write(tmp_path / f"{column}_{n}", f"{table}.csv", "\n".join([header, *lines]) + "\n"))
+        unread |= {part[line - 2]: reason for line, _, reason in quarantined(with_patient, result.load_id)}
+    return unread
+
+
+def _reader_formats(macro: str) -> list[str]:
+    """The strptime formats macro `macro` of parsing.sql tries, as written there."""
+    import re
+    from pathlib import Path
+
+    sql = (Path(__file__).parents[1] / "bcm_analytics/contracts/parsing.sql").read_text()
+    body = sql.split(f"MACRO {macro}(", 1)[1].split(";", 1)[0]
+    return [f for listed in re.findall(r"try_strptime\([^\[]*\[([^\]]*)\]", body) for f in re.findall(r"'([^']*)'", listed)]
+
+
+def _parts(text: str) -> tuple[str, str]:
+    """A date-time or its format as its date and its time (ISO's T or a space between them)."""
+    import re
+
+    date, time = (re.split(r"(?<=[0-9dY])[ T](?=[0-9%])", text, maxsplit=1) + [""])[:2]
+    return date, time
+
+
+def _reads(text: str, fmt: str) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def test_every_date_and_time_the_words_name_loads_and_every_format_read_is_named(with_patient, tmp_path):
+    """A date set aside is told the forms bcm reads (columns.DATE_FORMS, TIME_FORMS: the README says
+    the same words): each example named must load, in a date column, a date/time column and a start
+    time, and each format the readers take must be named, so the words can neither promise a form
+    that is set aside nor keep quiet about one that reads. The reason named 'an Excel serial day' with
+    no example and left out 2025/01/31, 20250131, 31/01/2025, epoch milliseconds, seconds after
+    minutes, fractions of a second and 2:05 PM after a date, though all of them read."""
+    import re
+
+    from bcm_analytics.contracts.columns import DATE_FORMS, DATETIME_FORMS, TIME_FORMS
+
+    dates = [example for example, _ in DATE_FORMS + DATETIME_FORMS]
+    times = [example for example, _ in TIME_FORMS + DATETIME_FORMS]
+    assert _example_dates(with_patient, tmp_path, "enrollment_date", dates) == {}
+    assert _example_dates(with_patient, tmp_path, "service_date", dates) == {}
+    assert _example_dates(with_patient, tmp_path, "start_time", times) == {}
+
+    named_dates = [_parts(e)[0] for e in dates]
+    named_times = [_parts(e)[1] for e in dates if _parts(e)[1]]
+    unnamed = []
+    for fmt in _reader_formats("bcm_parse_local_other") + _reader_formats("bcm_parse_instant"):
+        date, time = _parts(fmt)
+        if not any(_reads(d, date) for d in named_dates) or (time and not any(_reads(t, time) for t in named_times)):
+            unnamed.append(fmt)
+    unnamed += [f for f in _reader_formats("bcm_parse_time_of_day") if not any(_reads(t, f) for t in times)]
+    # the shapes read without a format: parsing.sql's bcm_is_excel_serial and bcm_is_epoch, and a
+    # slash date written day first (landing.slash_date_evidence)
+    shapes = {"an Excel serial day": r"[2-7][0-9]{4}", "an Excel serial day with its time": r"[2-7][0-9]{4}\.[0-9]+",
+              "epoch seconds": r"1[0-9]{9}", "epoch milliseconds": r"1[0-9]{12}",
+              "a slash date written day first": r"(1[3-9]|2[0-9]|3[01])/(0?[1-9]|1[0-2])/[0-9]{4}"}
+    unnamed += [shape for shape, pattern in shapes.items() if not any(re.fullmatch(pattern, e) for e in dates)]
+    assert unnamed == []

@@ -48,9 +48,10 @@ def test_synthea_loads_through_the_contracts_with_source_lines_and_adds_up(store
     assert all(r.adds_up for r in results.values())
     assert quarantine(store) == [
         ("assessments", "observations.csv", 19, "open", "total_score 31 is outside 0-27 for PHQ-9"),
-        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not an item's answer (0-3, or its "
+        ("assessments", "observations.csv", 20, "open", "item_1 'conflicting values: 2, 3' is not an item's answer (0-3, its "
                                                          "words: Not at all, Several days, More than half the days, "
-                                                         "Nearly every day)"),
+                                                         "Nearly every day, or its LOINC answer code: LA6568-5, "
+                                                         "LA6569-3, LA6570-1, LA6571-9)"),
     ]
     record = store.execute("SELECT record FROM meta.quarantine WHERE line_number = 20").fetchall()[0][0]
     assert '"line":22' in record and '"VALUE":"3"' in record  # every source record behind the row, with its line

@@ -15,12 +15,38 @@ from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 # What a value of a type, or of a format (tables.yaml), may be: the contract README's "readable as"
 # checks and the quarantine reason of a value that is none of it say it in these words
 # (accepted()). An item's answer is read as loinc.yaml scores it: answer_words().
+# The dates the readers take (parsing.sql: bcm_parse_local_other's formats, an Excel serial day,
+# epoch numbers in bcm_parse_instant; a slash date written day first in a column that writes every
+# one so: landing.slash_date_evidence), each as an example of 31 January 2025 and, where the example
+# does not say it, what it is. A date column reads a date-time's date, and a start time (time_of)
+# reads a date-time or a time of day (bcm_parse_time_of_day). test_ingest_values loads every
+# example and finds each of the readers' formats among them.
+DATE_FORMS = (
+    ("2025-01-31", ""), ("01/31/2025", ""), ("31/01/2025", "in a column that writes the day first"),
+    ("2025/01/31", ""), ("31.01.2025", ""), ("20250131", ""), ("45688", "an Excel serial day"),
+    ("1738281600", "epoch seconds"), ("1738281600000", "epoch milliseconds"),
+)
+DATETIME_FORMS = (
+    ("2025-01-31 14:05", ""), ("2025-01-31T14:05:30", ""), ("2025-01-31 14:05:30.250", ""),
+    ("01/31/2025 2:05 PM", ""), ("01/31/2025 2:05:30 PM", ""), ("31.01.2025 14:05:30", ""),
+    ("2025-01-31T14:05:00Z", ""), ("2025-01-31 14:05-05:00", ""), ("45688.5", "an Excel serial day and time"),
+)
+TIME_FORMS = (("09:30", ""), ("09:30:15", ""), ("14:30:00.000", ""), ("9:30 AM", ""), ("9:30:15 AM", ""), ("2:30pm", ""))
+
+
+def forms(examples) -> str:
+    """Examples of DATE_FORMS and its neighbours as the words list them: 45688 (an Excel serial day)."""
+    return ", ".join(f"{example} ({what})" if what else example for example, what in examples)
+
+
+DATE_WORDS = forms(DATE_FORMS + DATETIME_FORMS)
 TYPE_WORDS = {
     "integer": "a whole number",
     "number": "a number (digits with a decimal point, e.g. 12.5)",
-    "date": "a real date in a known format",
-    "datetime": "a real date/time in a known format",
+    "date": f"a real date in a known format ({DATE_WORDS})",
+    "datetime": f"a real date/time in a known format ({DATE_WORDS})",
 }
+TIME_WORDS = f"a time of day ({forms(TIME_FORMS)}) or a date/time in a known format ({forms(DATETIME_FORMS)})"
 FORMAT_WORDS = {
     "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
     "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
@@ -126,24 +152,28 @@ def answer_reader(src: str, comma: str) -> str:
 
 
 def accepted(col: ColumnSpec) -> str:
-    """What a value of `col` (a number, integer, date or datetime) may be, in words: the contract
+    """What a value of `col` (a number, integer, date, datetime or start time) may be, in words: the contract
     README says it, and a value none of it reads is quarantined saying it, so a person whose
     '1h30' was set aside is told every form bcm reads, the README's list and no shorter one."""
     if col.format == "answer":
         return answer_words()
+    if col.time_of:
+        return TIME_WORDS
     return FORMAT_WORDS.get(col.format or "", TYPE_WORDS[col.type])
 
 
 @cache
 def answer_words() -> str:
-    """An item's answer as answer_reader reads it: a score, or a word of the LOINC catalogue
-    (loinc.yaml), each listed once in the order of its score."""
+    """An item's answer as answer_reader reads it: a score, or a word or answer code of the LOINC
+    catalogue (loinc.yaml), each listed once in the order of its score."""
     from bcm_analytics.ingest.profiles.catalog import loinc
 
     catalogue = loinc()
     scores = catalogue.answers.values()
     words = sorted(catalogue.answer_words(), key=catalogue.answers.get)
-    return f"an item's answer ({min(scores)}-{max(scores)}, or its words: {', '.join(w.capitalize() for w in words)})"
+    codes = sorted(catalogue.answer_codes(), key=lambda code: catalogue.answers[code.lower()])
+    return (f"an item's answer ({min(scores)}-{max(scores)}, its words: {', '.join(w.capitalize() for w in words)}, "
+            f"or its LOINC answer code: {', '.join(codes)})")
 
 
 def instrument_of(col: ColumnSpec) -> str:
@@ -173,10 +203,10 @@ def problem(col: ColumnSpec, options: TextOptions) -> str:
     """SQL for the sentence saying why the text of `col` could not be read, naming what is accepted."""
     raw = raw_name(col.name)
     if col.time_of:
-        return f"bcm_time_problem({sql_text(col.name)}, {raw})"
+        return f"bcm_time_problem({sql_text(col.name)}, {raw}, {sql_text(accepted(col))})"
     if col.type in ("date", "datetime"):
         return (f"CASE WHEN {options.undecided(col.name, raw)} THEN bcm_two_way_date_problem({sql_text(col.name)}, {raw}) "
-                f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}) END")
+                f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}, {sql_text(accepted(col))}) END")
     if col.format == "score":
         return (f"coalesce(bcm_labelled_score_problem({sql_text(col.name)}, {raw}, {instrument_of(col)}, {severity_bands()}), "
                 f"bcm_number_problem({sql_text(col.name)}, {raw}, 'integer', {sql_text(accepted(col))}))")

@@ -135,20 +135,19 @@ CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
   || 'may write the day first, and no date of the column can be read only one way; write the date as '
   || strftime(bcm_slash_reading(s, true), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
 
--- Why a date could not be read, for the quarantine (evaluated only for rows set aside).
-CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp) AS
+-- Why a date could not be read, for the quarantine (evaluated only for rows set aside). `accepted`
+-- is what the column reads, in the contract README's words (columns.accepted, from DATE_FORMS).
+CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp, accepted) AS
   CASE
     WHEN bcm_two_digit_year(s) AND yp IS NULL THEN
       column_name || ': 2-digit year in ''' || s || ''': write the year in full, or set two_digit_year_pivot in a profile'
-    ELSE column_name || ' ''' || s || ''' is not a real date in a known format (2025-01-31, 01/31/2025, 31.01.2025, '
-         || '2025-01-31 14:05, 2025-01-31T14:05:00Z, an Excel serial day, epoch seconds)'
+    ELSE column_name || ' ''' || s || ''' is not ' || accepted
   END;
 
 -- Why a start time could not be read: it is a time of day, or a date-time (evaluated only for
--- rows set aside).
-CREATE OR REPLACE TEMP MACRO bcm_time_problem(column_name, s) AS
-  column_name || ' ''' || s || ''' is not a time of day (09:30, 09:30:15, 9:30 AM, 2:30pm) nor a date-time in a '
-  || 'known format (2025-01-31 14:05, 2025-01-31T14:05:00Z)';
+-- rows set aside); `accepted` as the README says it (columns.accepted, from TIME_FORMS).
+CREATE OR REPLACE TEMP MACRO bcm_time_problem(column_name, s, accepted) AS
+  column_name || ' ''' || s || ''' is not ' || accepted;
 
 -- A time of day alone (start_time = '09:30', '2:30 PM', '2:30pm', '14:30:00.000'): the time part, else NULL.
 CREATE OR REPLACE TEMP MACRO bcm_parse_time_of_day(s) AS

@@ -65,6 +65,10 @@ class Loinc:
         (LA6569-3)."""
         return [a for a in self.answers if not ANSWER_CODE.fullmatch(a)]
 
+    def answer_codes(self) -> list[str]:
+        """The answers written as LOINC answer codes, as LOINC writes them (LA6569-3)."""
+        return [a.upper() for a in self.answers if ANSWER_CODE.fullmatch(a)]
+
     def with_codes(self, extra: dict[str, str]) -> "Loinc":
         """The catalogue plus a profile's own codes ('12345-6': 'PHQ-9 item 3')."""
         from bcm_analytics.ingest.profiles.model import parse_code_meaning
