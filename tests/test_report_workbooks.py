@@ -568,9 +568,8 @@ def test_the_follow_up_due_sheet_leads_with_the_windows_last_day_and_is_named_on
     assert about["sheet followup_due"].endswith("(1 patient)")
 
 
-def test_the_pages_largest_actions_are_the_queues_rows_with_dollars_at_stake(store, load_rows):
-    """The work queue ends with the findings to check in the data (review, no dollars): the page's
-    'five largest actions by dollars at stake' takes the rows before them, never a $0 review row."""
+def _missed_99494_without_visit(store, load_rows):
+    """A's 90 initial minutes, billed 99492 only (99494 missed), with no initiating visit loaded."""
     from bcm_analytics.reports import billing_reconciliation as br
 
     load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
@@ -578,7 +577,15 @@ def test_the_pages_largest_actions_are_the_queues_rows_with_dollars_at_stake(sto
     load_rows("patients", [patient("A")])
     load_rows("time_logs", [minutes("A", "2025-01-10", 90)])
     load_rows("claims", [claim("C1", "A", "2025-01-31", "99492")])
-    recon = br.Reconciliation.load(store, "2025-01", "2025-01", None)
+    return br.Reconciliation.load(store, "2025-01", "2025-01", None)
+
+
+def test_the_pages_largest_actions_are_the_queues_rows_with_dollars_at_stake(store, load_rows):
+    """The work queue ends with the findings to check in the data (review, no dollars): the page's
+    'five largest actions by dollars at stake' takes the rows before them, never a $0 review row."""
+    from bcm_analytics.reports import billing_reconciliation as br
+
+    recon = _missed_99494_without_visit(store, load_rows)
     assert set(recon.rows.severity) >= {"revenue", "review"}, "A: 99494 missed, and no initiating visit"
     assert list(br.largest_actions(recon).meaning) == ["minutes support a code no claim bills"]
 
@@ -595,12 +602,7 @@ def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_find
     from bcm_analytics.reports.privacy import Privacy
     from bcm_analytics.reports.runner import NOTEBOOKS_DIR
 
-    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
-                           "timezone": "America/Chicago"}])
-    load_rows("patients", [patient("A")])
-    load_rows("time_logs", [minutes("A", "2025-01-10", 90)])
-    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492")])
-    recon = br.Reconciliation.load(store, "2025-01", "2025-01", None)
+    recon = _missed_99494_without_visit(store, load_rows)
     actions = br.largest_actions(recon)
     tables = {"largest actions": actions, "findings that need work": br.categories(recon, Privacy("internal"))}
     for name, table in tables.items():
