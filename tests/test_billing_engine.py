@@ -530,14 +530,30 @@ def test_2024_fees_follow_the_conversion_factor_change_of_9_march_on_the_months_
 
 
 def test_discharge_and_re_enrolment_inside_6_months_continue_the_episode(program):
-    """billing_rules.md s2: D is discharged on 15 February 2025 and seen again in May (Feb-Apr
+    """billing_rules.md s2: D is discharged on 15 February 2025 and enrolled again on 1 May (the
+    export, keyed by patient, now shows the new enrolment and no discharge), seen in May (Feb-Apr
     empty, 3 months): the same episode, May is subsequent (99493). E, discharged the same day, is
-    seen again in September after 7 empty months (Feb-Aug): a new episode (99492)."""
-    pats = [patient(p) | {"discharge_date": "2025-02-15"} for p in "DE"]
+    enrolled again and seen in September after 7 empty months (Feb-Aug): a new episode (99492)."""
+    pats = [patient("D") | {"enrollment_date": "2025-05-01"}, patient("E") | {"enrollment_date": "2025-09-01"}]
     con = program(pats, [entry("d1", "D", "2025-01-10", 40), entry("d2", "D", "2025-05-10", 40),
                          entry("e1", "E", "2025-01-10", 40), entry("e2", "E", "2025-09-10", 40)])
     assert codes(con) == [("D", "2025-01", "99492", 1), ("D", "2025-05", "99493", 1),
                           ("E", "2025-01", "99492", 1), ("E", "2025-09", "99492", 1)]
+
+
+def test_minutes_after_the_discharge_do_not_count(program):
+    """billing_rules.md s2: the episode ends at the discharge (goals met, referred on); with no
+    re-enrolment on file, a follow-up call after it is no CoCM service. F, discharged on 15 March
+    2025, has 20 minutes on the discharge day (counted) and a 20-minute check-in call on 16 March
+    (after_discharge): March is 20 minutes, G2214, not 40 (99493). G's only minutes after the
+    discharge, a check-in in August 2025, bill nothing (not a new episode's G2214)."""
+    pats = [patient("F") | {"discharge_date": "2025-03-15"}, patient("G") | {"discharge_date": "2025-02-15"}]
+    con = program(pats, [entry("f1", "F", "2025-01-10", 40), entry("f2", "F", "2025-03-15", 20),
+                         entry("f3", "F", "2025-03-16", 20), entry("g1", "G", "2025-01-10", 40),
+                         entry("g2", "G", "2025-08-20", 20)])
+    status = time_entries(con, "2025-01", "2025-12").set_index("entry_id").status.to_dict()
+    assert status == {"f1": "counted", "f2": "counted", "f3": "after_discharge", "g1": "counted", "g2": "after_discharge"}
+    assert codes(con) == [("F", "2025-01", "99492", 1), ("F", "2025-03", "G2214", 1), ("G", "2025-01", "99492", 1)]
 
 
 def test_texas_and_north_carolina_medicaid_bill_from_the_dates_their_sources_give(program):

@@ -240,8 +240,8 @@ def in_a_stay(counted: pd.DataFrame, stays: pd.DataFrame) -> pd.Series:
 def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     """Countable minutes per patient-month by the default rules, straight from the exports.
 
-    Care work of the care manager or treating provider, on or after consent, outside hospital
-    stays, a re-exported entry once (and an untimed one logged again under another id: the same
+    Care work of the care manager or treating provider, on or after consent and no later than the
+    discharge day (a check-in call after it counts for nothing), outside hospital stays, a re-exported entry once (and an untimed one logged again under another id: the same
     patient, staff member, day, minutes and activity), and overlapping intervals of one person on
     one patient as their union.
     """
@@ -249,6 +249,7 @@ def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     assert logs["entry_id"].is_unique
     patients = without_dirty(read(program, "patients.csv"), key, "patients.csv")
     consent = patients.set_index("patient_id")["consent_date"]
+    discharge = patients.set_index("patient_id")["discharge_date"]
     logs["day"] = logs["service_date"].str[:10]
     logs["month"] = logs["service_date"].str[:7]
     logs["minutes"] = logs["minutes"].astype(int)
@@ -256,6 +257,7 @@ def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
         logs["staff_role"].isin(["bhcm", "treating_practitioner"])
         & ~logs["activity_type"].isin(["administrative", "psychotherapy"])
         & (logs["day"] >= logs["patient_id"].map(consent).replace("", "9999"))
+        & (logs["day"] <= logs["patient_id"].map(discharge).replace("", "9999"))
     ].copy()
     clock = counted["start_time"].str[-8:].where(counted["start_time"].str.len() > 5, counted["start_time"])
     hours, minutes = pd.to_numeric(clock.str[:2], errors="coerce"), pd.to_numeric(clock.str[3:5], errors="coerce")

@@ -158,3 +158,24 @@ def test_the_engine_measures_check_ins_after_discharge_and_lists_windows_still_d
     due = caseload.worklists(prepare(con))["followup_due"]
     assert len(due) > 0 and due.discharge_date.notna().any()
     con.close()
+
+
+def test_each_check_in_comes_with_its_care_managers_call_that_day_which_counts_for_nothing(exports, tmp_path):
+    """A check-in score after discharge is given on a follow-up call the care manager logs that day
+    (8-25 minutes); the episode ended at the discharge (billing_rules.md s2), so the engine reads
+    each call after_discharge and the key, by its own rule, counts none of it (agree: same minutes)."""
+    patients = read(exports, "patients.csv").set_index("patient_id")
+    dirty = key(exports, "dirty_rows").query("file == 'assessments.csv'").line.astype(int) - 2
+    scores = read(exports, "assessments.csv").drop(index=dirty)
+    scores = scores.assign(day=scores.administered_on.str[:10])
+    after = scores[scores.day > scores.patient_id.map(patients.discharge_date).replace("", "9999")]
+    logs = read(exports, "time_logs.csv").assign(day=lambda t: t.service_date.str[:10])
+    late = logs[logs.day > logs.patient_id.map(patients.discharge_date).replace("", "9999")]
+    assert sorted(zip(late.patient_id, late.day)) == sorted(zip(after.patient_id, after.day))
+    assert (late.staff_id.to_numpy() == late.patient_id.map(patients.care_manager_id).to_numpy()).all()
+    assert set(late.activity_type) == {"follow_up_contact"} and late.minutes.astype(int).between(8, 25).all()
+    con, rules = loaded(tmp_path, exports)
+    statuses = time_entries(con, "2025-01", "2025-12", rules).set_index("entry_id").status
+    assert set(statuses[late.entry_id]) == {"after_discharge"}
+    agree(exports, con, rules)
+    con.close()

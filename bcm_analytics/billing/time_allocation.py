@@ -27,6 +27,7 @@ OUTCOMES = {
     "activity_not_countable": "another activity that does not count (a no-show ...)",
     "role_not_countable": "a role whose minutes do not count (the psychiatric consultant ...)",
     "during_facility_stay": "while the patient was in hospital (inpatient or observation)",
+    "after_discharge": "after the patient's discharge (no re-enrolment on file)",
     "no_consent": "no consent on file",
     "before_consent": "before the consent date",
     "no_rule_in_force": "no billing rule in force for the patient-month",

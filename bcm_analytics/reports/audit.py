@@ -30,6 +30,7 @@ NOT_COUNTED = {  # status -> the subtotal line under the entries
     "activity_unknown": "activity outside the vocabulary",
     "role_not_countable": "staff role not countable",
     "during_facility_stay": "while in hospital",
+    "after_discharge": "after the discharge",
     "no_consent": "no consent on file",
     "before_consent": "before the consent date",
     "no_rule_in_force": "no rule in force",

@@ -108,7 +108,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "administrative": ("administrative", "number"), "separately_billed": ("separately billed service", "number"),
     "activity_not_countable": ("other activity not countable", "number"),
     "role_not_countable": ("role not countable", "number"),
-    "during_facility_stay": ("while in hospital", "number"), "no_consent": ("no consent on file", "number"),
+    "during_facility_stay": ("while in hospital", "number"), "after_discharge": ("after the discharge", "number"),
+    "no_consent": ("no consent on file", "number"),
     "before_consent": ("before the consent date", "number"), "no_rule_in_force": ("no rule in force", "number"),
     "activity_unknown": ("activity outside the vocabulary", "number"),
 }

@@ -32,6 +32,7 @@ from bcm_analytics.synthetic.vocab import (
     CONTACT_MODES,
     CONTACT_NONE,
     COORDINATION,
+    FOLLOW_UP,
     LOW_THRESHOLD_MINUTES,
     MAINTENANCE_THRESHOLD_MINUTES,
     MODE_SHARES_BY_ACTIVITY,
@@ -265,6 +266,38 @@ def before_consent_entries(rng: np.random.Generator, p: PatientChunk) -> Entries
         form=np.full(n, DATE_ONLY),
         start=np.full(n, DAY_START),
         trap=np.full(n, BEFORE_CONSENT),
+        origin=np.full(n, -1),
+    )
+
+
+CHECK_IN_CALL_MINUTES = (8, 26)  # a follow-up call with a PHQ-9 after discharge: 8-25 minutes
+
+
+def check_in_entries(rng: np.random.Generator, patient: np.ndarray, day: np.ndarray, clock: np.ndarray,
+                     p: PatientChunk) -> Entries:
+    """The care manager's follow-up contact of each post-discharge check-in score, logged on the
+    score's day (from the score's time, less a few minutes, where the score has one).
+
+    Logged like any contact, but never countable: after the discharge the episode is over
+    (goals met, referred on, moved), and no re-enrolment follows (billing_rules.md section 2), so
+    origin is -1 and the countable-minutes key leaves the minutes out (a 0 row when the month has
+    nothing else).
+    """
+    n = len(patient)
+    minutes = rng.integers(*CHECK_IN_CALL_MINUTES, n)
+    activities = np.full(n, FOLLOW_UP)
+    timed = clock >= 0
+    return Entries(
+        patient=patient,
+        day=day,
+        minutes=minutes,
+        role=np.full(n, BHCM),
+        staff=p.bcm[patient],
+        activity=activities,
+        mode=draw_by_row(rng, MODE_SHARES_BY_ACTIVITY, activities),
+        form=np.where(timed, DATE_AND_CLOCK, DATE_ONLY),
+        start=np.where(timed, np.maximum(clock - rng.integers(2, 6, n), DAY_START), DAY_START),
+        trap=np.zeros(n, dtype=np.int64),
         origin=np.full(n, -1),
     )
 

@@ -2,8 +2,8 @@
 
 Patients are made and written in fixed-size chunks, each from its own random stream
 (seed, chunk number), so memory stays bounded at any size and the same seed gives the same
-bytes. Hospital stays and post-discharge check-in scores draw from streams of their own, so
-adding them changed none of the other rows. Answer keys beside the exports say what a correct
+bytes. Hospital stays, post-discharge check-in scores and the follow-up calls logged with them
+draw from streams of their own, so adding them changed none of the other rows. Answer keys beside the exports say what a correct
 pipeline must find.
 """
 
@@ -34,7 +34,7 @@ EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays"]
 KEYS = {"patients": "patient_id", "time_logs": "entry_id", "assessments": "assessment_id", "facility_stays": "stay_id"}
 ID_PREFIXES = {"time_logs": "T", "assessments": "A", "facility_stays": "S"}
 # Random streams: (seed, stream, chunk); 0 is the roster's, 2 the claims' and 5 the check-ins' items (no chunk)
-CHUNK_STREAM, STAY_STREAM, CHECK_IN_STREAM, CHECK_IN_ITEMS_STREAM = 1, 3, 4, 5
+CHUNK_STREAM, STAY_STREAM, CHECK_IN_STREAM, CHECK_IN_ITEMS_STREAM, CHECK_IN_CALL_STREAM = 1, 3, 4, 5, 6
 KEY_FILES = {
     "dirty_rows": dirty.KEY_COLUMNS,
     "planted_traps": ["file", "line", "key", "trap"],
@@ -63,6 +63,7 @@ class _Run:
     next_id: dict[str, int]
     hospital_stays: list[stays.Stays] = field(default_factory=list)
     check_ins: list[assessments.Scores] = field(default_factory=list)
+    check_in_calls: list[pl.DataFrame] = field(default_factory=list)
 
     def rng(self, chunk: int, stream: int = CHUNK_STREAM) -> np.random.Generator:
         return np.random.default_rng([self.seed, stream, chunk])
@@ -132,7 +133,6 @@ def _write_chunk(run: _Run, chunk: int, first: int, size: int) -> None:
     entries = activity.chunk_entries(rng, months, p)
     hospital = stays.make_stays(run.rng(chunk, STAY_STREAM), p, entries, run.horizon, chunk == 0)
     run.hospital_stays.append(replace(hospital, patient=hospital.patient + first))
-    run.files["countable_minutes"].append(_countable_minutes(run, p, months, entries, hospital))
     logs = activity.time_logs_frame(entries, p, run.roster)
     _write_events(run, rng, chunk, "time_logs", logs, dirty.TIME_LOG_FLAWS)
 
@@ -141,23 +141,32 @@ def _write_chunk(run: _Run, chunk: int, first: int, size: int) -> None:
     _write_events(run, rng, chunk, "assessments", forms, dirty.ASSESSMENT_FLAWS)
     later = assessments.check_in_scores(run.rng(chunk, CHECK_IN_STREAM), scores, p, run.horizon)
     run.check_ins.append(replace(later, patient=later.patient + first))
+    calls = activity.check_in_entries(run.rng(chunk, CHECK_IN_CALL_STREAM), later.patient, later.day, later.clock, p)
+    run.check_in_calls.append(activity.time_logs_frame(calls, p, run.roster))
+    run.files["countable_minutes"].append(
+        _countable_minutes(run, p, months, activity.Entries.concat([entries, calls]), hospital)
+    )
 
 
 def _write_last(run: _Run, patients: int) -> None:
-    """Hospital stays, and the check-in scores entered after the patients left (so they follow
-    every other score): a few rows each, written once rather than chunk by chunk."""
+    """Hospital stays, the check-in scores entered after the patients left (so they follow
+    every other score) and the follow-up calls logged with them (after every other time-log row):
+    a few rows each, written once rather than chunk by chunk."""
     numbers = np.arange(1, patients + 1)
     _write_clean(run, "facility_stays", stays.stays_frame(stays.Stays.concat(run.hospital_stays), numbers))
     items = np.random.default_rng([run.seed, CHECK_IN_ITEMS_STREAM])
     scores = assessments.Scores.concat(run.check_ins)
     _write_clean(run, "assessments", assessments.assessments_frame(items, scores, numbers))
+    _write_clean(run, "time_logs", pl.concat(run.check_in_calls))
 
 
 def _countable_minutes(
     run: _Run, p: PatientChunk, months: activity.PatientMonths, entries: activity.Entries, hospital: stays.Stays
 ) -> pl.DataFrame:
     """The countable-minutes key of the chunk: the minutes planned to count, less those logged in
-    a hospital stay and those logged twice, judged by the generator's own rules (not the engine's)."""
+    a hospital stay and those logged twice, judged by the generator's own rules (not the engine's).
+    The follow-up calls after a discharge are never planned to count (check_in_entries): their
+    months read 0 unless care was logged in them before the discharge."""
     covered = stays.in_stay(hospital, len(p), entries, stays.default_edge_days())
     counts = (entries.origin >= 0) & ~covered & (p.consent[entries.patient] != NO_CONSENT)
     taken_out = stays.minutes_taken_out(entries, covered, p) + activity.minutes_logged_twice(entries, counts)

@@ -19,7 +19,7 @@ WITH partners AS (  -- for overlapping time: the intervals it overlaps that coun
   GROUP BY o.entry_id
 ),
 described AS (
-  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, w.overlaps_with,
+  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date, w.overlaps_with,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
@@ -56,6 +56,9 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
                   strftime(d.service_date, '%Y-%m-%d'),
                   CASE d.facility_stay WHEN 'during' THEN 'during the patient''s hospital stay'
                        ELSE 'on the day of a hospital admission or discharge, with no time to tell before from after (setting facility_stay_edge_days)' END)
+         WHEN 'after_discharge' THEN
+           format('Logged on {}, after the patient''s discharge on {}; the episode ended there and no re-enrolment is on file.',
+                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.discharge_date, '%Y-%m-%d'))
          WHEN 'no_consent' THEN 'The patient has no consent date on file; minutes count only from consent on.'
          WHEN 'before_consent' THEN
            format('Logged on {}, before the patient''s consent on {}; minutes count only from consent on.',

@@ -13,12 +13,15 @@
 -- for the first id (`copy_of`); the other reads not_counted_overlap (data contract "no entry logged
 -- twice"). Minutes logged while the patient was in hospital (core.facility_stays) do not count
 -- (during_facility_stay; marts.facility_stay_part, and the setting facility_stay_edge_days for an
--- admission or discharge day the export gives no time to judge by).
+-- admission or discharge day the export gives no time to judge by). Minutes logged after the
+-- patient's discharge date (a follow-up call with a check-in score) do not count (after_discharge):
+-- the episode ended at the discharge, and the export, keyed by patient, shows a re-enrolment as a
+-- new enrolment with the discharge cleared (billing_rules.md section 2).
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
 WITH terms AS (  -- the patient's terms a rule is chosen by, numbered
-  SELECT patient_id, consent_date, payer, payer_class, billing_setting, program,
+  SELECT patient_id, consent_date, discharge_date, payer, payer_class, billing_setting, program,
          dense_rank() OVER (ORDER BY payer, payer_class, billing_setting, program) AS terms
   FROM marts.billing_patients
 ),
@@ -32,7 +35,7 @@ logs AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         p.consent_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
+         p.consent_date, p.discharge_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
            t.service_date, marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at), s))) AS facility_stay
   FROM core.time_logs t
@@ -69,6 +72,7 @@ judged AS (
       WHEN NOT list_contains(countable_activities, activity_type) THEN 'activity_not_countable'
       WHEN NOT list_contains(countable_roles, staff_role) THEN 'role_not_countable'
       WHEN facility_stay = 'during' OR (facility_stay = 'edge' AND facility_stay_edge_days = 'exclude') THEN 'during_facility_stay'
+      WHEN service_date > discharge_date THEN 'after_discharge'
       WHEN consent_date IS NULL THEN 'no_consent'
       WHEN service_date < consent_date THEN 'before_consent'
       ELSE 'countable' END AS status
@@ -132,7 +136,7 @@ counted AS (
   LEFT JOIN shared_counted c USING (entry_id)
   LEFT JOIN logged_again a USING (entry_id)
 )
-SELECT * EXCLUDE (status, counted_minutes, consent_date),
+SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date),
        CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
        CASE WHEN status <> 'countable' THEN status
             WHEN counted_minutes = minutes THEN 'counted'
