@@ -331,10 +331,16 @@ def _total_line(fig: go.Figure, total: pd.DataFrame, x: str, y: str, name: str) 
     """Draw the total rows of `y` as a line; return its hidden points as (x, name) gaps."""
     hidden = total.attrs.get("suppressed", {}).get(y, ())
     xs = _x_values(total[x])
-    fig.add_scatter(x=xs, y=[None if i in hidden or pd.isna(v) else float(v) for i, v in zip(total.index, total[y])],
+    fig.add_scatter(x=xs, y=shown_values(total, y, hidden),
                     name=name, mode="lines+markers", meta=formats.kind(y), line=dict(color="#333", width=2),
                     hovertemplate=f"{name}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
     return [(xv, name) for xv, i in zip(xs, total.index) if i in hidden]
+
+
+def shown_values(rows: pd.DataFrame, col: str, hidden) -> list:
+    """`col` of a protected frame's rows as plotted: None where the cell is hidden (its index in
+    `hidden`) or empty, so the point is a gap, never a 0."""
+    return [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[col])]
 
 
 def _x_values(values: pd.Series) -> list:
@@ -356,7 +362,7 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
     gaps = []
     for n, (value, rows) in enumerate(frame.groupby(group, sort=True)):
         label = str(names.get(value, value))
-        ys = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[y])]
+        ys = shown_values(rows, y, hidden)
         xs = _x_values(rows[x])
         common = dict(x=xs, y=ys, name=label, meta=formats.kind(y),
                       hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")

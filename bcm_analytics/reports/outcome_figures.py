@@ -13,7 +13,7 @@ from bcm_analytics.outcomes.caseload import CASELOAD_RATES
 from bcm_analytics.outcomes.measures import MEASURE_RATES
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.caseload_outcomes import TREND_RATES
-from bcm_analytics.reports.charts import HIDDEN_NOTE, PALETTE, hidden_marker, series
+from bcm_analytics.reports.charts import HIDDEN_NOTE, PALETTE, hidden_marker, series, shown_values
 from bcm_analytics.reports.privacy import grain_word
 
 
@@ -63,7 +63,7 @@ def cohort_curves(cohorts: pd.DataFrame, instrument: str) -> go.Figure:
     for n, (cohort, rows) in enumerate(data.groupby("cohort", sort=True)):
         color = PALETTE[n % len(PALETTE)]
         for outcome, col, dash in COHORT_LINES:
-            values = [None if i in hidden.get(col, ()) or pd.isna(v) else float(v) for i, v in zip(rows.index, rows[col])]
+            values = shown_values(rows, col, hidden.get(col, ()))
             fig.add_scatter(x=rows["months_since_enrolment"].tolist(), y=values, mode="lines+markers", meta="rate",
                             name=f"{cohort} {outcome}", legendgroup=str(cohort), line=dict(color=color, dash=dash),
                             hovertemplate=f"{cohort} {outcome}: %{{y:.1%}}<extra>month %{{x}}</extra>")
@@ -101,7 +101,7 @@ def change_bars(change: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     gaps: dict[str, list[str]] = {}
     for name, rows in change.groupby("instrument", sort=True):
-        values = [None if i in hidden or pd.isna(v) else float(v) for i, v in zip(rows.index, rows["patients"])]
+        values = shown_values(rows, "patients", hidden)
         fig.add_bar(x=rows["change_band"].tolist(), y=values, name=str(name), meta="count",
                     hovertemplate=f"{name}: %{{y:,.0f}} patients<extra>%{{x}}</extra>")
         for i, band in zip(rows.index, rows["change_band"]):
