@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, period
+from bcm_analytics.billing.reconcile import FINDING_TIES
 from bcm_analytics.models import Marts, Query
 
 # section -> (mart, its order within a patient-month)
@@ -31,8 +32,7 @@ SECTIONS = {
     "entries": ("audit_entries", "patient_id, service_month, service_at, start_at NULLS FIRST, entry_id"),
     "lines": ("audit_lines", "patient_id, service_month, units = 1 DESC, code"),
     "claims": ("audit_claims", "patient_id, service_month, claim_id, line_number"),
-    "findings": ("recon_findings", "patient_id, service_month, severity = 'info', amount_at_stake DESC, finding, "
-                                   "expected_code, billed_code, claim_ids, explanation"),
+    "findings": ("recon_findings", f"patient_id, service_month, severity = 'info', amount_at_stake DESC, {FINDING_TIES}"),
 }
 
 

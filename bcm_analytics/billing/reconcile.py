@@ -100,17 +100,20 @@ def finding_name_sql() -> str:
     return f"CASE {' '.join(cases)} ELSE replace(finding, '_', ' ') END"
 
 
+# Findings tied on everything a reader sorts by (a month's matched 99493 and 99494) in one order
+# whatever the build, so an export written twice from the same data is the same file
+# (findings_query; the audit packets' findings section).
+FINDING_TIES = "finding, expected_code, billed_code, claim_ids, explanation"
+
+
 def findings_query(marts: Marts, start, end=None) -> Query:
-    """Findings of the service months start..end, most money at stake first, in one order
-    whatever the build: rows tied on the money (a month's matched 99493 and 99494) come by
-    code, so an export written twice from the same data is the same file."""
+    """Findings of the service months start..end, most money at stake first (ties: FINDING_TIES)."""
     return marts.select(
         f"""SELECT patient_id, {MONTH_TEXT}, finding, {finding_name_sql()} AS finding_label,
                    * EXCLUDE (patient_id, service_month, finding)
             FROM marts.recon_findings WHERE service_month BETWEEN $start AND $end
             ORDER BY list_position({list(SEVERITIES)}, severity),
-                     amount_at_stake DESC, patient_id, service_month, finding, expected_code, billed_code, claim_ids,
-                     explanation""",
+                     amount_at_stake DESC, patient_id, service_month, {FINDING_TIES}""",
         period(start, end),
     )
 
