@@ -41,7 +41,7 @@ def entry(eid, pid, day, minutes, activity="follow_up_contact", role="bhcm", sta
 # A, March 2025 (consent 10 March), logged 103 minutes, 60 countable -> 99492 (initial month):
 #   a1  5 Mar  outreach            10  before consent
 #   a2 12 Mar  assessment          30  counted
-#   a3 14 Mar  administrative       8  activity not countable
+#   a3 14 Mar  administrative       8  activity not countable (administrative time)
 #   a4 14 Mar  caseload review     15  psychiatric consultant: role not countable
 #   a5 20 Mar  10:00-10:20         20  counted
 #   a6 20 Mar  10:10-10:30         20  counted 10 (10:10-10:20 overlaps a5)
@@ -130,7 +130,8 @@ def test_a_packet_lists_every_entry_with_minutes_counted_and_reasons_that_add_up
                   "CL1", "matched", "$145.00"):
         assert words in text, words
     # the subtotals of what did not count add up with the counted minutes to what was logged
-    for label, minutes in (("before the consent date", 10), ("activity not countable", 8), ("staff role not countable", 15),
+    # under the headings of the time-allocation tables (billing/time_outcomes.py), one name for one reason
+    for label, minutes in (("before the consent date", 10), ("administrative", 8), ("staff role not countable", 15),
                            ("overlapping time", 10)):
         assert re.search(rf"not counted: {label} \(1 entry\)</td>\s*<td class=\"num\">{minutes}</td>", page.text), label
 

@@ -12,7 +12,8 @@ from test_billing_engine import codes, entry, patient, program, rules_file  # no
 from test_models import differs_from_full
 
 from bcm_analytics.billing import billing_lines, time_entries
-from bcm_analytics.billing.time_allocation import OUTCOMES, outcomes_query
+from bcm_analytics.billing.time_allocation import outcomes_query
+from bcm_analytics.billing.time_outcomes import OUTCOMES
 from bcm_analytics.models.marts import current, refresh
 
 

@@ -206,7 +206,7 @@ def test_the_time_allocation_glossary_defines_the_words_its_tables_show():
     """The glossary defined 'supported code', 'below threshold', 'overlap', 'activity unknown' ...,
     words the page never shows: its tables and chart read 'counted, supporting a billable code',
     'counted, month reaches no code', 'overlapping time', 'activity outside the vocabulary'."""
-    from bcm_analytics.billing.time_allocation import OUTCOMES
+    from bcm_analytics.billing.time_outcomes import OUTCOMES
 
     terms = dict(glossary.time_allocation_terms("bcm-default", 5))
     for outcome, meaning in OUTCOMES.items():

@@ -10,13 +10,13 @@ from __future__ import annotations
 import pytest
 
 from bcm_analytics.billing.time_allocation import (
-    OUTCOMES,
     billed_month_minutes,
     lost_minutes_value,
     lost_value_summary,
     minutes_by_outcome,
     time_allocation,
 )
+from bcm_analytics.billing.time_outcomes import OUTCOMES
 from bcm_analytics.ingest import load_file
 from bcm_analytics.ingest.loader import discover
 from bcm_analytics.models import refresh

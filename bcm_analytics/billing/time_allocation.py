@@ -15,25 +15,9 @@ from __future__ import annotations
 import pandas as pd
 
 from bcm_analytics.billing.engine import MONTH_TEXT, billing_marts, period
+from bcm_analytics.billing.time_outcomes import OUTCOMES
 from bcm_analytics.models import Marts, Query
 
-# outcome -> what it means, in the order a report lists them (counted first)
-OUTCOMES = {
-    "supported_code": "counted, and the month bills a code",
-    "below_threshold": "counted, but the month reaches no code",
-    "overlap": "overlapping time, counted once",
-    "administrative": "administrative or clerical time",
-    "separately_billed": "inside a separately billed service (psychotherapy, E/M ...)",
-    "activity_not_countable": "another activity that does not count (a no-show ...)",
-    "role_not_countable": "a role whose minutes do not count (the psychiatric consultant ...)",
-    "during_facility_stay": "while the patient was in hospital (inpatient or observation)",
-    "after_discharge": "after the patient's discharge (no re-enrolment on file)",
-    "no_consent": "no consent on file",
-    "before_consent": "before the consent date",
-    "no_rule_in_force": "no billing rule in force for the patient-month",
-    "activity_unknown": "activity type outside the vocabulary",
-}
-COUNTED = ("supported_code", "below_threshold")
 # reasons whose minutes are countable in principle (marts.lost_minutes_value), 'all' = together
 RECOVERABLE = {
     "no_consent": "no consent on file",

@@ -22,19 +22,8 @@ from bcm_analytics import __version__, private_files
 from bcm_analytics.billing.audit import SECTIONS, Scope, section_query
 from bcm_analytics.billing.engine import billing_marts
 from bcm_analytics.billing.reconcile import claims_gap_note, finding_name, months_without_claims
+from bcm_analytics.billing.time_outcomes import HEADINGS
 
-NOT_COUNTED = {  # status -> the subtotal line under the entries
-    "counted_in_part_overlap": "overlapping time",
-    "not_counted_overlap": "overlapping time",
-    "activity_not_countable": "activity not countable",
-    "activity_unknown": "activity outside the vocabulary",
-    "role_not_countable": "staff role not countable",
-    "during_facility_stay": "while in hospital",
-    "after_discharge": "after the discharge",
-    "no_consent": "no consent on file",
-    "before_consent": "before the consent date",
-    "no_rule_in_force": "no rule in force",
-}
 PROGRAMS = {"cocm": "CoCM (psychiatric collaborative care)", "general_bhi": "general behavioral health integration"}
 
 
@@ -154,7 +143,7 @@ def _not_counted(entries: list[dict]) -> list[dict]:
     out: dict[str, dict] = {}
     for e in entries:
         if e["minutes_not_counted"] > 0 or (e["status"] != "counted" and e["minutes_logged"] == 0):
-            label = NOT_COUNTED.get(e["status"], e["status"])
+            label = HEADINGS[e["not_counted_as"]]
             row = out.setdefault(label, {"label": label, "minutes": Decimal(0), "entries": 0})
             row["minutes"] += e["minutes_not_counted"]
             row["entries"] += 1

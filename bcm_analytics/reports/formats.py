@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bcm_analytics.billing.time_outcomes import HEADINGS
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -103,15 +105,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_minutes_past_threshold": ("mean minutes past the last threshold reached", "decimal"),
     "logged_minutes": ("minutes logged", "number"), "counted_minutes": ("minutes counted", "number"),
     "not_counted": ("not counted", "number"), "share_supported_code": ("share supporting a billable code", "rate"),
-    "supported_code": ("counted, supporting a billable code", "number"),
-    "below_threshold": ("counted, month reaches no code", "number"), "overlap": ("overlapping time", "number"),
-    "administrative": ("administrative", "number"), "separately_billed": ("separately billed service", "number"),
-    "activity_not_countable": ("other activity not countable", "number"),
-    "role_not_countable": ("role not countable", "number"),
-    "during_facility_stay": ("while in hospital", "number"), "after_discharge": ("after the discharge", "number"),
-    "no_consent": ("no consent on file", "number"),
-    "before_consent": ("before the consent date", "number"), "no_rule_in_force": ("no rule in force", "number"),
-    "activity_unknown": ("activity outside the vocabulary", "number"),
+    **{outcome: (heading, "number") for outcome, heading in HEADINGS.items()},  # where logged minutes go
 }
 
 PERCENT_DIGITS = 1

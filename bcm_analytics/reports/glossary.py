@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 
 from bcm_analytics.billing.reconcile import finding_terms
-from bcm_analytics.billing.time_allocation import OUTCOMES, RECOVERABLE
+from bcm_analytics.billing.time_allocation import RECOVERABLE
+from bcm_analytics.billing.time_outcomes import OUTCOMES
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.privacy import definitions_text
 

@@ -36,13 +36,12 @@ from pathlib import Path
 import pandas as pd
 
 from bcm_analytics.billing.time_allocation import (
-    COUNTED,
-    OUTCOMES,
     RECOVERABLE,
     billed_month_minutes,
     lost_minutes_value,
     time_allocation,
 )
+from bcm_analytics.billing.time_outcomes import COUNTED, OUTCOMES
 from bcm_analytics.models.marts import latest_data_date, resolve_rules
 from bcm_analytics.months import month_start, runs_words
 from bcm_analytics.overview import report_period

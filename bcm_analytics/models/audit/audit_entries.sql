@@ -1,5 +1,6 @@
 -- Every time-log entry as an auditor reads it: what marts.billing_entries decided (status, minutes
--- counted) and, for an entry not counted or counted in part, the reason in plain words; for
+-- counted) and, for an entry not counted or counted in part, the outcome its minutes not counted
+-- are subtotalled under (`not_counted_as`, marts.uncounted_outcome) and the reason in plain words; for
 -- overlapping time, the entries of the same staff member and patient it overlaps; and where the
 -- entry came from (source file, line, the load and when it ran). The audit packets and the
 -- time-allocation report read it; it decides nothing billing_entries has not decided.
@@ -32,6 +33,8 @@ described AS (
 SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, d.start_at, d.end_at,
        d.staff_id, d.staff_role, d.activity_type, d.contact_mode, d.minutes AS minutes_logged,
        d.counted_minutes AS minutes_counted, d.minutes - d.counted_minutes AS minutes_not_counted, d.status,
+       CASE WHEN d.status <> 'counted' THEN marts.uncounted_outcome(d.status, marts.activity_category(d.activity_type)) END
+         AS not_counted_as,
        CASE d.status
          WHEN 'counted' THEN NULL
          WHEN 'counted_in_part_overlap' THEN

@@ -3,7 +3,7 @@
 -- sit in a month that reaches no code (`below_threshold`); uncounted minutes carry the reason
 -- marts.billing_entries gave them (an entry counted in part splits into its counted part and its
 -- `overlap` part), with non-countable activities told apart as `administrative`,
--- `separately_billed` or `activity_not_countable` (marts.activity_category). Every logged minute
+-- `separately_billed` or `activity_not_countable` (marts.uncounted_outcome). Every logged minute
 -- of the store is in exactly one row: the minutes add up to the time logs.
 -- kind: view
 WITH e AS (
@@ -19,11 +19,7 @@ parts AS (
   FROM e LEFT JOIN billed b USING (patient_id, service_month)
   WHERE e.counted_minutes > 0
   UNION ALL
-  SELECT e.*, CASE WHEN status IN ('counted_in_part_overlap', 'not_counted_overlap') THEN 'overlap'
-                   WHEN status = 'activity_not_countable' AND activity_category = 'administrative' THEN 'administrative'
-                   WHEN status = 'activity_not_countable' AND activity_category = 'separately billed service' THEN 'separately_billed'
-                   ELSE status END,
-         e.minutes - e.counted_minutes
+  SELECT e.*, marts.uncounted_outcome(status, activity_category), e.minutes - e.counted_minutes
   FROM e
   WHERE e.minutes > e.counted_minutes
 )
