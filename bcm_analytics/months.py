@@ -49,7 +49,7 @@ def runs_text(months: list[dt.date], month_format: str = "%Y-%m") -> str:
     return runs_words([f"{m:{month_format}}" for m in months], [m.year * 12 + m.month for m in months])
 
 
-def runs_words(names: list[str], positions: list[int], to: str = " to ") -> str:
+def runs_words(names: list[str], positions: list[int]) -> str:
     """Named things in order as runs a reader takes in at once: those at consecutive `positions`
     read 'first to last', and the runs 'a, b and c'. runs_text places months by the calendar; a
     table's periods (quarters, years, a part of one) are placed by their row."""
@@ -59,5 +59,5 @@ def runs_words(names: list[str], positions: list[int], to: str = " to ") -> str:
             runs[-1][1] = i
         else:
             runs.append([i, i])
-    texts = [names[a] if a == b else f"{names[a]}{to}{names[b]}" for a, b in runs]
+    texts = [names[a] if a == b else f"{names[a]} to {names[b]}" for a, b in runs]
     return ", ".join(texts[:-1]) + " and " + texts[-1] if len(texts) > 1 else "".join(texts)

@@ -37,7 +37,7 @@ def test_a_tables_periods_read_as_runs_as_months_do():
     """The time allocation page's note on periods with no time logged grouped its quarters into runs
     with a loop of its own beside runs_text's: one rule, now runs_words, which runs_text words months
     with (by their place in the calendar) and the note a table's periods (by their row)."""
-    assert runs_words(["2025 Q1", "2025 Q2", "2025 Q4"], [0, 1, 3], " - ") == "2025 Q1 - 2025 Q2 and 2025 Q4"
+    assert runs_words(["2025 Q1", "2025 Q2", "2025 Q4"], [0, 1, 3]) == "2025 Q1 to 2025 Q2 and 2025 Q4"
     assert runs_words(["2025 Q1", "2025 Q3", "2026"], [0, 2, 5]) == "2025 Q1, 2025 Q3 and 2026"
     assert runs_words(["2025, Nov-Dec"], [0]) == "2025, Nov-Dec"
     assert runs_words([], []) == ""

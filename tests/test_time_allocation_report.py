@@ -352,7 +352,7 @@ def test_a_period_with_no_time_logged_is_said_in_words(program):
     for audience in ("internal", "external"):
         _, months = ta.months(alloc, Privacy(audience))
         assert months.loc[months.period != TOTAL, "logged_minutes"].tolist() == [0, 0, LOGGED], audience
-        assert ta.no_time_note(months) == "No time was logged in Jan 2025 - Feb 2025: their rows read 0 and their share –."
+        assert ta.no_time_note(months) == "No time was logged in Jan 2025 to Feb 2025: their rows read 0 and their share –."
     _, march = ta.months(ta.Allocation.load(program, "2025-03", "2025-03"), Privacy("internal"))
     assert ta.no_time_note(march) == ""
     one = pd.DataFrame({"period": ["2025 Q1", "2025 Q2", "2025 Q3", TOTAL], "logged_minutes": [0.0, 30.0, 0.0, 30.0]})

@@ -135,12 +135,12 @@ def no_time_note(month_table: pd.DataFrame) -> str:
     widened to whole quarters starts with months before the program's first minute, whose row of
     zeros (and empty slot in the chart) a board could take for data missing. The zeros stay: 0 is
     shown, never suppressed, and the periods add up to All. Runs of periods (consecutive rows, as
-    months.runs_words reads them) read 'Jan 2025 - Feb 2025'."""
+    months.runs_words reads them) read 'Jan 2025 to Feb 2025', as the charts' notes and the commands do."""
     rows = month_table[month_table["period"] != TOTAL].reset_index(drop=True)
     empty = rows.index[rows["logged_minutes"].eq(0)].tolist()  # a hidden cell (NA) is not 0
     if not empty:
         return ""
-    where = runs_words(rows.loc[empty, "period"].tolist(), empty, to=" - ")
+    where = runs_words(rows.loc[empty, "period"].tolist(), empty)
     row = "its row reads 0 and its share" if len(empty) == 1 else "their rows read 0 and their share"
     return f"No time was logged in {where}: {row} {formats.NO_BASE}."
 
