@@ -221,6 +221,18 @@ def test_without_definitions_outcomes_use_the_ones_the_store_was_built_with(db, 
     assert frame.loc["P1", "latest_score"] == 3 and not frame.loc["P1", "remission"]
 
 
+def test_a_definitions_file_whose_name_holds_a_plus_becomes_the_stores_own(db, tmp_path):
+    """The file `bcm build --definitions` makes the store's own was found again by cutting the
+    joined sources at " + ": a file named "acme + pilot.yaml" was cut in three and never became the
+    store's own, so later runs measured by the shipped definitions."""
+    definitions = tmp_path / "acme + pilot.yaml"
+    definitions.write_text("version: acme-2\noutcome: {remission_below: 3}\n")
+    built = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "test.duckdb"), "--definitions", str(definitions)])
+    assert built.exit_code == 0, built.output
+    result = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "out.csv")
+    assert result.output.startswith(f"as of 2025-12-31, definitions acme-2 (bcm_analytics/config/definitions.yaml + {definitions})")
+
+
 def test_billing_rules_other_than_the_stores_are_not_an_outcome_runs_business(db, tmp_path, monkeypatch):
     """An analyst whose shell sets $BCM_RULES (for `bcm billing`) ran `bcm outcomes` every month and
     read "note: computed in a temporary schema for billing rules other than the store's": the

@@ -169,12 +169,18 @@ class DefinitionsFile(Strict):
 class Definitions:
     """The measure definitions in force: the nested YAML mapping, plus where it came from.
 
-    `unversioned`: the sources that changed values without a `version:` of their own (a file's
-    name, or "overrides"), in order."""
+    `sources`: the shipped file, then each file or "overrides" merged over it, in order;
+    `unversioned`: those that changed values without a `version:` of their own (a file's name, or
+    "overrides"), in order."""
 
     data: dict
-    source: str
+    sources: tuple[str, ...]
     unversioned: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """Where the definitions came from, as a report's parameters state it."""
+        return " + ".join(self.sources)
 
     def __getitem__(self, key: str):
         return self.data[key]
@@ -281,7 +287,7 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
         if inst.measure_as is not None and inst.measure_as not in checked.instruments:
             key = ("instruments", name, "measure_as")
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
-    return Definitions(merged, " + ".join(name for name, _ in sources), tuple(unversioned))
+    return Definitions(merged, tuple(name for name, _ in sources), tuple(unversioned))
 
 
 def _has_path(data, loc: tuple) -> bool:

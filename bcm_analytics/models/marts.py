@@ -168,9 +168,9 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
     program_file = rules.files[-1] if len(rules.files) > 1 else None  # the file given, which extends the others
     con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('rules_file', ?)",
                 [str(Path(program_file).resolve()) if program_file else None])
-    source = definitions.source.split(" + ")
+    given = definitions.sources[1:]  # the file given, merged over the shipped one
     con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('definitions_file', ?)",
-                [str(Path(source[1]).resolve()) if len(source) == 2 and Path(source[1]).is_file() else None])
+                [str(Path(given[0]).resolve()) if len(given) == 1 and Path(given[0]).is_file() else None])
     return report
 
 
