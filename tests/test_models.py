@@ -425,6 +425,54 @@ def test_docs_list_every_mart():
     assert not missing, f"docs/marts.md does not mention {missing}"
 
 
+def documented_marts(docs: str) -> list[tuple[str, str, str | None, int | None]]:
+    """docs/marts.md's inventory: each mart a table row or a list of macros names, as
+    (name, kind, the models/ folder it is listed under (None: the list of rule macros), the
+    number of arguments written after it (None: none written))."""
+    entries, area, macro_list = [], None, False
+    for line in docs.splitlines():
+        if heading := re.match(r"^[A-Z][^|`]*\(`models/(\w+)/`\)", line):
+            area = heading.group(1)
+        macro_list = line.startswith("Rule macros:") or (macro_list and line.strip() != "")
+        if row := re.match(r"^\| ((?:`\w+(?:\([^)]*\))?`(?:, )?)+) \| (table|view|macro|table macros?) \|", line):
+            kind, named = ("macro" if "macro" in row.group(2) else row.group(2)), re.findall(r"`(\w+)(?:\(([^)]*)\))?`", row.group(1))
+        elif macro_list or (area and "own macro:" in line):
+            kind, named = "macro", re.findall(r"`([a-z_][a-z0-9_]*)(?:\(([^)]*)\))?`", line)
+        else:
+            continue
+        where = None if macro_list else area
+        entries += [(name, kind, where, len(args.split(",")) if args else None) for name, args in named]
+    return entries
+
+
+def test_docs_list_each_mart_once_under_its_folder_and_kind():
+    """docs/marts.md's tables and macro lists name every model exactly once, by its own name (a
+    mention of `caseload_months_for` is not one of `caseload_months`), with its kind, under the
+    folder it lives in, with as many arguments as the macro takes, and name nothing that is not
+    a model (a documented macro that was renamed or removed)."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "marts.md").read_text()
+    found = models(NAMES)
+    entries = documented_marts(docs)
+    counts = {name: sum(1 for e in entries if e[0] == name) for name in found}
+    assert not [n for n, c in counts.items() if c != 1], \
+        f"docs/marts.md lists these marts other than once: {[(n, c) for n, c in counts.items() if c != 1]}"
+    wrong = []
+    for name, kind, area, arguments in entries:
+        model = found.get(name)
+        if model is None:
+            wrong.append(f"{name}: not a model")
+            continue
+        if kind != model.kind:
+            wrong.append(f"{name}: listed as a {kind}, is a {model.kind}")
+        if area is not None and area != model.area:
+            wrong.append(f"{name}: listed under models/{area}/, lives in models/{model.area}/")
+        if arguments is not None:
+            taken = re.search(rf"MACRO marts\.{name}\(([^)]*)\)", model.sql).group(1)
+            if arguments != len([a for a in taken.split(",") if a.strip()]):
+                wrong.append(f"{name}: listed with {arguments} argument(s), takes ({taken})")
+    assert not wrong, "docs/marts.md: " + "; ".join(wrong)
+
+
 def test_docs_name_only_columns_the_marts_have(store):
     """docs/marts.md says what each table and view holds: a word it quotes there is a column of
     that mart (a column renamed in the SQL alone left the docs naming one no query finds), another
