@@ -3,7 +3,7 @@
 
     python3 run.py demo     # create .venv, install pinned dependencies, run `bcm demo`
     python3 run.py test     # the same set-up with test extras, then run pytest
-    python3 run.py bcm ...  # any bcm command inside the project's environment
+    python3 run.py bcm ...  # any bcm command inside the project's environment, run where you are
 
 The virtual environment is created once and re-installed only when pyproject.toml or
 constraints.txt change, so the second run starts at once. Extra arguments pass through.
@@ -58,7 +58,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "pytest"), *rest], cwd=ROOT)
     if command == "demo":
         return subprocess.call([str(BIN / "bcm"), "demo", *rest], cwd=ROOT)
-    return subprocess.call([str(BIN / "bcm"), *rest], cwd=ROOT)
+    return subprocess.call([str(BIN / "bcm"), *rest])  # relative paths are the caller's, as for any command
 
 
 if __name__ == "__main__":
