@@ -206,11 +206,14 @@ def test_months_whose_scores_are_not_loaded_are_a_warning(store, load_rows, tmp_
     assert "warning: no scores are loaded for 2025-02 to 2025-03, though time is logged in them" in result.output
 
 
-def test_without_definitions_outcomes_use_the_ones_the_store_was_built_with(db, tmp_path):
+@pytest.mark.parametrize("name", ["program_definitions.yaml", "acme + pilot.yaml"])
+def test_without_definitions_outcomes_use_the_ones_the_store_was_built_with(db, tmp_path, name):
     """`bcm build --definitions` makes a file the store's own; `bcm outcomes` without the option
     measured by the shipped definitions instead (P1's score of 3 a remission), named them, and
-    called the store's own "outcome definitions other than the store's"."""
-    definitions = tmp_path / "program_definitions.yaml"
+    called the store's own "outcome definitions other than the store's". The file was found again
+    by cutting the joined sources at " + ", so one named "acme + pilot.yaml" never became the
+    store's own."""
+    definitions = tmp_path / name
     definitions.write_text("version: acme-1\noutcome: {remission_below: 3}\n")
     built = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "test.duckdb"), "--definitions", str(definitions)])
     assert built.exit_code == 0, built.output
@@ -219,18 +222,6 @@ def test_without_definitions_outcomes_use_the_ones_the_store_was_built_with(db, 
     assert "other than the store's" not in result.output
     frame = pd.read_csv(tmp_path / "out.csv").set_index("patient_id")
     assert frame.loc["P1", "latest_score"] == 3 and not frame.loc["P1", "remission"]
-
-
-def test_a_definitions_file_whose_name_holds_a_plus_becomes_the_stores_own(db, tmp_path):
-    """The file `bcm build --definitions` makes the store's own was found again by cutting the
-    joined sources at " + ": a file named "acme + pilot.yaml" was cut in three and never became the
-    store's own, so later runs measured by the shipped definitions."""
-    definitions = tmp_path / "acme + pilot.yaml"
-    definitions.write_text("version: acme-2\noutcome: {remission_below: 3}\n")
-    built = CliRunner().invoke(cli, ["build", "--db", str(tmp_path / "test.duckdb"), "--definitions", str(definitions)])
-    assert built.exit_code == 0, built.output
-    result = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "out.csv")
-    assert result.output.startswith(f"as of 2025-12-31, definitions acme-2 (bcm_analytics/config/definitions.yaml + {definitions})")
 
 
 def test_billing_rules_other_than_the_stores_are_not_an_outcome_runs_business(db, tmp_path, monkeypatch):
