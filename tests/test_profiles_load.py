@@ -370,6 +370,42 @@ def test_synthea_inpatient_encounters_load_as_stays_for_the_patients_it_enrols(s
         ("enc-901", "inpatient", dt.datetime(2025, 1, 10, 15, tzinfo=dt.timezone.utc), dt.datetime(2025, 1, 13, 16, 30, tzinfo=dt.timezone.utc))]
 
 
+def patient_and_status(store, patient_id: str, month: str) -> tuple[tuple, dict[str, str]]:
+    """The patient's discharge as core.patients holds it, and the status of each of the month's entries."""
+    discharge = store.execute("SELECT CAST(discharge_date AS DATE), discharge_reason, consent_date FROM core.patients WHERE patient_id = ?",
+                              [patient_id]).fetchall()[0]
+    return discharge, statuses(store, month)
+
+
+def test_synthea_death_is_the_discharge_and_minutes_logged_after_that_day_do_not_count(store, load_rows):
+    """patients.csv: b1f6a0e2-0003 died on 2025-03-01 (DEATHDATE). The profile writes the death as
+    the discharge (billing_rules.md s2: the episode ends), so a call logged the next day is
+    after_discharge. The day itself is inside the episode and is not after_discharge; it reads
+    no_consent, as every minute of a Synthea patient does (Synthea has no consent date: the
+    profile leaves it empty, and bcm never counts minutes without one)."""
+    load_profile(store, "synthea", [EXPORTS / "synthea"])
+    assert load_rows("time_logs", [entry("day", "b1f6a0e2-0003", "2025-03-01", 20),
+                                   entry("next", "b1f6a0e2-0003", "2025-03-02", 20)]).rows_loaded == 2
+    discharge, status = patient_and_status(store, "b1f6a0e2-0003", "2025-03")
+    assert discharge == (dt.date(2025, 3, 1), "died", None)
+    assert status == {"day": "no_consent", "next": "after_discharge"}
+
+
+def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_date_is_none(store, load_rows):
+    """fhir_deceased/: pat-d died at 21:30 on 1 March 2025 in Chicago (deceasedDateTime
+    2025-03-01T21:30:00-06:00, already 2 March in UTC). The discharge is 1 March, the day as
+    written, so a call on 2 March is after_discharge and one on 1 March is not (no_consent: FHIR
+    gives no consent date). pat-e is deceased (deceasedBoolean true) with no date: the profile
+    cannot place the end of the episode and loads no discharge, so the call reads no_consent."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_deceased"])
+    assert load_rows("time_logs", [entry("day", "pat-d", "2025-03-01", 20), entry("next", "pat-d", "2025-03-02", 20),
+                                   entry("e-call", "pat-e", "2025-03-02", 20)]).rows_loaded == 3
+    discharge, status = patient_and_status(store, "pat-d", "2025-03")
+    assert discharge == (dt.date(2025, 3, 1), "died", None)
+    assert status == {"day": "no_consent", "next": "after_discharge", "e-call": "no_consent"}
+    assert patient_and_status(store, "pat-e", "2025-03")[0] == (None, None, None)
+
+
 def load_lakeside_visits(store, tmp_path, visits: str):
     """Load the lakeside roster and a visits.csv written for the case through lakeside.yaml."""
     lakeside = EXPORTS / "lakeside"
