@@ -20,16 +20,19 @@ from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 # one so: landing.slash_date_evidence), each as an example of 31 January 2025 and, where the example
 # does not say it, what it is. A date column reads a date-time's date, and a start time (time_of)
 # reads a date-time or a time of day (bcm_parse_time_of_day). test_ingest_values loads every
-# example and finds each of the readers' formats among them.
+# example and finds each of the readers' formats among them, a date order with each of its own
+# times (31.01.2025 reads 14:05 as well as 14:05:30, but not 2:05 PM).
 DATE_FORMS = (
     ("2025-01-31", ""), ("01/31/2025", ""), ("31/01/2025", "in a column that writes the day first"),
     ("2025/01/31", ""), ("31.01.2025", ""), ("20250131", ""), ("45688", "an Excel serial day"),
     ("1738281600", "epoch seconds"), ("1738281600000", "epoch milliseconds"),
 )
-DATETIME_FORMS = (
+DATETIME_FORMS = (  # each date with each time its readers take (a T or a space between them)
     ("2025-01-31 14:05", ""), ("2025-01-31T14:05:30", ""), ("2025-01-31 14:05:30.250", ""),
-    ("01/31/2025 2:05 PM", ""), ("01/31/2025 2:05:30 PM", ""), ("31.01.2025 14:05:30", ""),
-    ("2025-01-31T14:05:00Z", ""), ("2025-01-31 14:05-05:00", ""), ("45688.5", "an Excel serial day and time"),
+    ("01/31/2025 14:05", ""), ("01/31/2025 14:05:30", ""), ("01/31/2025 2:05 PM", ""), ("01/31/2025 2:05:30 PM", ""),
+    ("2025/01/31 14:05:30", ""), ("31.01.2025 14:05", ""), ("31.01.2025 14:05:30", ""),
+    ("2025-01-31T14:05:00Z", ""), ("2025-01-31 14:05-05:00", ""), ("2025-01-31T14:05:30.250+01:00", ""),
+    ("45688.5", "an Excel serial day and time"),
 )
 TIME_FORMS = (("09:30", ""), ("09:30:15", ""), ("14:30:00.000", ""), ("9:30 AM", ""), ("9:30:15 AM", ""), ("2:30pm", ""))
 
