@@ -17,6 +17,7 @@ from test_billing_engine import entry, patient, program  # noqa: F401 (program: 
 from test_billing_stays import statuses
 
 from bcm_analytics.cli import cli
+from bcm_analytics.contracts.columns import TYPE_WORDS
 from bcm_analytics.ingest import FileRefused, FileResult, load_file
 from bcm_analytics.ingest.profiles import load, load_export, map_export
 
@@ -307,6 +308,32 @@ def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_
     assert quarantine(store)[2][3] == "admitted"
     assert store.execute("SELECT line_number, reason FROM meta.row_warnings").fetchall() == [
         (4, "Visit Date [service_date] 2025-02-03 is before the patient's enrollment_date 2025-03-01")]
+
+
+def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot(store, tmp_path):
+    """A clinic whose profile reads its dates as %d/%m/%Y (lakeside.yaml as shipped) or %d.%m.%y was
+    told a date none of them read is not one of bcm's forms, a list without the profile's own; with
+    %d.%m.%y and no pivot, 32.01.25 was told to set a two_digit_year_pivot, though the profile reads
+    2-digit years. The reason names each of the profile's formats as 31 January 2025 written with
+    it, and the years a pivot reads 2-digit years as, on the same line after bcm's list."""
+    lakeside = EXPORTS / "lakeside"
+    shipped = (lakeside / "lakeside.yaml").read_text()
+    visits = "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n{},A-100,{},45,Intake,jdoe,LCSW,\n"
+    cases = [("shipped", shipped, 1001, "31/02/2025"),
+             ("dotted", shipped.replace('["%d/%m/%Y"]', '["%d.%m.%y"]'), 1002, "32.01.25"),
+             ("pivoted", shipped.replace('["%d/%m/%Y"]', '["%d.%m.%y"]\ntwo_digit_year_pivot: 1950'), 1003, "32.01.25")]
+    paths = [lakeside / "roster.csv"]
+    for name, profile, visit, day in cases:
+        paths.append(write(tmp_path / name, "visits.csv", visits.format(visit, day)))
+        list(load_export(store, map_export(load(write(tmp_path, f"{name}.yaml", profile)), paths)))
+        paths = []
+    known = TYPE_WORDS["datetime"]
+    assert [r for r, in store.execute("SELECT reason FROM meta.quarantine ORDER BY load_id").fetchall()] == [
+        f"Visit Date [service_date] '31/02/2025' is not {known} nor 31/01/2025 (the profile's %d/%m/%Y)",
+        f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y)",
+        f"Visit Date [service_date] '32.01.2025' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
+        "a 2-digit year is read as 1950-2049 (two_digit_year_pivot: 1950)",
+    ]
 
 
 def test_a_profile_load_records_the_encoding_of_the_file_it_read(store, tmp_path):
