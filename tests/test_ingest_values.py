@@ -428,13 +428,15 @@ def _example_dates(with_patient, tmp_path, column: str, examples) -> dict[str, s
 
 
 def _reader_formats(macro: str) -> list[str]:
-    """The strptime formats macro `macro` of parsing.sql tries, as written there."""
+    """The strptime formats macro `macro` of parsing.sql tries, as written there: each list of quoted
+    formats ('%...'), wherever it stands (bcm_parse_instant's follows a regular expression with brackets
+    of its own, which hid its formats from an earlier reading of the lists)."""
     import re
     from pathlib import Path
 
     sql = (Path(__file__).parents[1] / "bcm_analytics/contracts/parsing.sql").read_text()
     body = sql.split(f"MACRO {macro}(", 1)[1].split(";", 1)[0]
-    return [f for listed in re.findall(r"try_strptime\([^\[]*\[([^\]]*)\]", body) for f in re.findall(r"'([^']*)'", listed)]
+    return [f for listed in re.findall(r"\[\s*('%[^\]]*)\]", body) for f in re.findall(r"'([^']*)'", listed)]
 
 
 def _parts(text: str) -> tuple[str, str]:
@@ -461,7 +463,9 @@ def test_every_date_and_time_the_words_name_loads_and_every_format_read_is_named
     time, and each format the readers take must be named, so the words can neither promise a form
     that is set aside nor keep quiet about one that reads. The reason named 'an Excel serial day' with
     no example and left out 2025/01/31, 20250131, 31/01/2025, epoch milliseconds, seconds after
-    minutes, fractions of a second and 2:05 PM after a date, though all of them read."""
+    minutes, fractions of a second and 2:05 PM after a date, though all of them read; and, naming a
+    date and a time each once, left out the combinations 31.01.2025 14:05, 01/31/2025 14:05 and
+    14:05:30, 2025/01/31 14:05:30 and a fraction of a second before an offset."""
     import re
 
     from bcm_analytics.contracts.columns import DATE_FORMS, DATETIME_FORMS, TIME_FORMS
@@ -472,12 +476,13 @@ def test_every_date_and_time_the_words_name_loads_and_every_format_read_is_named
     assert _example_dates(with_patient, tmp_path, "service_date", dates) == {}
     assert _example_dates(with_patient, tmp_path, "start_time", times) == {}
 
-    named_dates = [_parts(e)[0] for e in dates]
-    named_times = [_parts(e)[1] for e in dates if _parts(e)[1]]
+    # A format is named by an example of its own date with its own time (the T or a space between
+    # them alike): a date order's times are not another's, 31.01.2025 reads 14:05 but not 2:05 PM.
+    named = [_parts(e) for e in dates]
     unnamed = []
     for fmt in _reader_formats("bcm_parse_local_other") + _reader_formats("bcm_parse_instant"):
         date, time = _parts(fmt)
-        if not any(_reads(d, date) for d in named_dates) or (time and not any(_reads(t, time) for t in named_times)):
+        if not any(_reads(d, date) and (_reads(t, time) if time else not t) for d, t in named):
             unnamed.append(fmt)
     unnamed += [f for f in _reader_formats("bcm_parse_time_of_day") if not any(_reads(t, f) for t in times)]
     # the shapes read without a format: parsing.sql's bcm_is_excel_serial and bcm_is_epoch, and a
@@ -486,4 +491,4 @@ def test_every_date_and_time_the_words_name_loads_and_every_format_read_is_named
               "epoch seconds": r"1[0-9]{9}", "epoch milliseconds": r"1[0-9]{12}",
               "a slash date written day first": r"(1[3-9]|2[0-9]|3[01])/(0?[1-9]|1[0-2])/[0-9]{4}"}
     unnamed += [shape for shape, pattern in shapes.items() if not any(re.fullmatch(pattern, e) for e in dates)]
-    assert unnamed == []
+    assert unnamed == [], unnamed

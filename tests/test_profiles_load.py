@@ -17,6 +17,7 @@ from test_billing_engine import entry, patient, program  # noqa: F401 (program: 
 from test_billing_stays import statuses
 
 from bcm_analytics.cli import cli
+from bcm_analytics.contracts.columns import TYPE_WORDS
 from bcm_analytics.ingest import FileRefused, FileResult, load_file
 from bcm_analytics.ingest.profiles import load, load_export, map_export
 
@@ -309,6 +310,32 @@ def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_
         (4, "Visit Date [service_date] 2025-02-03 is before the patient's enrollment_date 2025-03-01")]
 
 
+def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot(store, tmp_path):
+    """A clinic whose profile reads its dates as %d/%m/%Y (lakeside.yaml as shipped) or %d.%m.%y was
+    told a date none of them read is not one of bcm's forms, a list without the profile's own; with
+    %d.%m.%y and no pivot, 32.01.25 was told to set a two_digit_year_pivot, though the profile reads
+    2-digit years. The reason names each of the profile's formats as 31 January 2025 written with
+    it, and the years a pivot reads 2-digit years as, on the same line after bcm's list."""
+    lakeside = EXPORTS / "lakeside"
+    shipped = (lakeside / "lakeside.yaml").read_text()
+    visits = "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n{},A-100,{},45,Intake,jdoe,LCSW,\n"
+    cases = [("shipped", shipped, 1001, "31/02/2025"),
+             ("dotted", shipped.replace('["%d/%m/%Y"]', '["%d.%m.%y"]'), 1002, "32.01.25"),
+             ("pivoted", shipped.replace('["%d/%m/%Y"]', '["%d.%m.%y"]\ntwo_digit_year_pivot: 1950'), 1003, "32.01.25")]
+    paths = [lakeside / "roster.csv"]
+    for name, profile, visit, day in cases:
+        paths.append(write(tmp_path / name, "visits.csv", visits.format(visit, day)))
+        list(load_export(store, map_export(load(write(tmp_path, f"{name}.yaml", profile)), paths)))
+        paths = []
+    known = TYPE_WORDS["datetime"]
+    assert [r for r, in store.execute("SELECT reason FROM meta.quarantine ORDER BY load_id").fetchall()] == [
+        f"Visit Date [service_date] '31/02/2025' is not {known} nor 31/01/2025 (the profile's %d/%m/%Y)",
+        f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y)",
+        f"Visit Date [service_date] '32.01.2025' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
+        "a 2-digit year is read as 1950-2049 (two_digit_year_pivot: 1950)",
+    ]
+
+
 def test_a_profile_load_records_the_encoding_of_the_file_it_read(store, tmp_path):
     """meta.load_log had no encoding for a load through a profile (a plain load records it): a
     steward tracing a wrong character in a name could not tell how the file had been read."""
@@ -368,6 +395,42 @@ def test_synthea_inpatient_encounters_load_as_stays_for_the_patients_it_enrols(s
     assert (use.records, use.used) == (3, 1) and "not inpatient stays" in use.unused_reason
     assert store.execute("SELECT stay_id, stay_type, admitted_at_instant, discharged_at_instant FROM staging.facility_stays").fetchall() == [
         ("enc-901", "inpatient", dt.datetime(2025, 1, 10, 15, tzinfo=dt.timezone.utc), dt.datetime(2025, 1, 13, 16, 30, tzinfo=dt.timezone.utc))]
+
+
+def patient_and_status(store, patient_id: str, month: str) -> tuple[tuple, dict[str, str]]:
+    """The patient's discharge as core.patients holds it, and the status of each of the month's entries."""
+    discharge = store.execute("SELECT CAST(discharge_date AS DATE), discharge_reason, consent_date FROM core.patients WHERE patient_id = ?",
+                              [patient_id]).fetchall()[0]
+    return discharge, statuses(store, month)
+
+
+def test_synthea_death_is_the_discharge_and_minutes_logged_after_that_day_do_not_count(store, load_rows):
+    """patients.csv: b1f6a0e2-0003 died on 2025-03-01 (DEATHDATE). The profile writes the death as
+    the discharge (billing_rules.md s2: the episode ends), so a call logged the next day is
+    after_discharge. The day itself is inside the episode and is not after_discharge; it reads
+    no_consent, as every minute of a Synthea patient does (Synthea has no consent date: the
+    profile leaves it empty, and bcm never counts minutes without one)."""
+    load_profile(store, "synthea", [EXPORTS / "synthea"])
+    assert load_rows("time_logs", [entry("day", "b1f6a0e2-0003", "2025-03-01", 20),
+                                   entry("next", "b1f6a0e2-0003", "2025-03-02", 20)]).rows_loaded == 2
+    discharge, status = patient_and_status(store, "b1f6a0e2-0003", "2025-03")
+    assert discharge == (dt.date(2025, 3, 1), "died", None)
+    assert status == {"day": "no_consent", "next": "after_discharge"}
+
+
+def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_date_is_none(store, load_rows):
+    """fhir_deceased/: pat-d died at 21:30 on 1 March 2025 in Chicago (deceasedDateTime
+    2025-03-01T21:30:00-06:00, already 2 March in UTC). The discharge is 1 March, the day as
+    written, so a call on 2 March is after_discharge and one on 1 March is not (no_consent: FHIR
+    gives no consent date). pat-e is deceased (deceasedBoolean true) with no date: the profile
+    cannot place the end of the episode and loads no discharge, so the call reads no_consent."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_deceased"])
+    assert load_rows("time_logs", [entry("day", "pat-d", "2025-03-01", 20), entry("next", "pat-d", "2025-03-02", 20),
+                                   entry("e-call", "pat-e", "2025-03-02", 20)]).rows_loaded == 3
+    discharge, status = patient_and_status(store, "pat-d", "2025-03")
+    assert discharge == (dt.date(2025, 3, 1), "died", None)
+    assert status == {"day": "no_consent", "next": "after_discharge", "e-call": "no_consent"}
+    assert patient_and_status(store, "pat-e", "2025-03")[0] == (None, None, None)
 
 
 def load_lakeside_visits(store, tmp_path, visits: str):

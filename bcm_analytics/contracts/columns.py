@@ -7,7 +7,9 @@ macros in parsing.sql; a value none of them can read is NULL, and problem() says
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cache
 
 from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
@@ -20,16 +22,19 @@ from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 # one so: landing.slash_date_evidence), each as an example of 31 January 2025 and, where the example
 # does not say it, what it is. A date column reads a date-time's date, and a start time (time_of)
 # reads a date-time or a time of day (bcm_parse_time_of_day). test_ingest_values loads every
-# example and finds each of the readers' formats among them.
+# example and finds each of the readers' formats among them, a date order with each of its own
+# times (31.01.2025 reads 14:05 as well as 14:05:30, but not 2:05 PM).
 DATE_FORMS = (
     ("2025-01-31", ""), ("01/31/2025", ""), ("31/01/2025", "in a column that writes the day first"),
     ("2025/01/31", ""), ("31.01.2025", ""), ("20250131", ""), ("45688", "an Excel serial day"),
     ("1738281600", "epoch seconds"), ("1738281600000", "epoch milliseconds"),
 )
-DATETIME_FORMS = (
+DATETIME_FORMS = (  # each date with each time its readers take (a T or a space between them)
     ("2025-01-31 14:05", ""), ("2025-01-31T14:05:30", ""), ("2025-01-31 14:05:30.250", ""),
-    ("01/31/2025 2:05 PM", ""), ("01/31/2025 2:05:30 PM", ""), ("31.01.2025 14:05:30", ""),
-    ("2025-01-31T14:05:00Z", ""), ("2025-01-31 14:05-05:00", ""), ("45688.5", "an Excel serial day and time"),
+    ("01/31/2025 14:05", ""), ("01/31/2025 14:05:30", ""), ("01/31/2025 2:05 PM", ""), ("01/31/2025 2:05:30 PM", ""),
+    ("2025/01/31 14:05:30", ""), ("31.01.2025 14:05", ""), ("31.01.2025 14:05:30", ""),
+    ("2025-01-31T14:05:00Z", ""), ("2025-01-31 14:05-05:00", ""), ("2025-01-31T14:05:30.250+01:00", ""),
+    ("45688.5", "an Excel serial day and time"),
 )
 TIME_FORMS = (("09:30", ""), ("09:30:15", ""), ("14:30:00.000", ""), ("9:30 AM", ""), ("9:30:15 AM", ""), ("2:30pm", ""))
 
@@ -79,6 +84,11 @@ class TextOptions:
     labels: a JSON object naming the file's own column for each canonical column it calls otherwise
         ({"entry_id": "Encounter ID"}: a profile's source column, a header that is not bcm's name), or NULL;
         reasons name a column so: 'Encounter ID [entry_id] is empty but required'
+    date_words: a JSON object giving, for a date column, what a profile reads in it beyond bcm's forms
+        (profile_words: " nor 31.01.25 (the profile's %d.%m.%y)"), or NULL: a date none of them reads
+        is set aside saying it after bcm's list
+    own_years: a list of the date columns a profile's format reads 2-digit years in (%y): a date
+        with one that none reads is not told to set a pivot (its year was read), but what reads
     """
 
     year_pivot: str = "CAST(NULL AS INTEGER)"
@@ -86,6 +96,8 @@ class TextOptions:
     day_first: str = "CAST([] AS VARCHAR[])"
     day_undecided: str = "CAST([] AS VARCHAR[])"
     labels: str = "CAST(NULL AS JSON)"
+    date_words: str = "CAST(NULL AS JSON)"
+    own_years: str = "CAST([] AS VARCHAR[])"
 
     def comma(self, column: str) -> str:
         return f"list_contains({self.decimal_comma}, {sql_text(column)})"
@@ -95,6 +107,10 @@ class TextOptions:
         turned month first (03/02/2025 -> 02/03/2025), the rest as written."""
         return (f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) "
                 f"WHEN {self.undecided(column, src)} THEN NULL ELSE {src} END")
+
+    def accepted(self, col: ColumnSpec) -> str:
+        """SQL: what a date column reads, in words: bcm's forms (accepted()), then a profile's own."""
+        return f"({sql_text(accepted(col))} || coalesce({self.date_words} ->> {sql_text(col.name)}, ''))"
 
     def undecided(self, column: str, src: str) -> str:
         """SQL: the text `src` of `column` is a date read neither way (day_undecided)."""
@@ -203,14 +219,53 @@ def problem(col: ColumnSpec, options: TextOptions) -> str:
     """SQL for the sentence saying why the text of `col` could not be read, naming what is accepted."""
     raw = raw_name(col.name)
     if col.time_of:
-        return f"bcm_time_problem({sql_text(col.name)}, {raw}, {sql_text(accepted(col))})"
+        return f"bcm_time_problem({sql_text(col.name)}, {raw}, {options.accepted(col)})"
     if col.type in ("date", "datetime"):
+        own_years = f"list_contains({options.own_years}, {sql_text(col.name)})"
         return (f"CASE WHEN {options.undecided(col.name, raw)} THEN bcm_two_way_date_problem({sql_text(col.name)}, {raw}) "
-                f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}, {sql_text(accepted(col))}) END")
+                f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}, {own_years}, {options.accepted(col)}) END")
     if col.format == "score":
         return (f"coalesce(bcm_labelled_score_problem({sql_text(col.name)}, {raw}, {instrument_of(col)}, {severity_bands()}), "
                 f"bcm_number_problem({sql_text(col.name)}, {raw}, 'integer', {sql_text(accepted(col))}))")
     return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)}, {sql_text(accepted(col))})"
+
+
+# The date a profile's formats are shown writing in a reason: DATE_FORMS' day, at 14:05:30.
+EXAMPLE_DATE = datetime(2025, 1, 31, 14, 5, 30, tzinfo=timezone.utc)
+
+
+def profile_reading(spec: TableSpec, formats: dict[str, list[str]], pivot: int | None) -> dict[str, str]:
+    """TextOptions' date_words and own_years for a file a profile read: its strptime formats per
+    date column (the profile turned what they read into ISO dates before the load) and its pivot;
+    {} for a file read without them."""
+    dates = [c.name for c in spec.columns if c.type in ("date", "datetime")]
+    words = {name: profile_words(formats.get(name, []), pivot) for name in dates}
+    words = {name: text for name, text in words.items() if text}
+    if not words:
+        return {}
+    own_years = [name for name in dates if any("%y" in f for f in formats.get(name, []))]
+    return {"date_words": f"CAST({sql_text(json.dumps(words))} AS JSON)",
+            "own_years": f"CAST([{', '.join(sql_text(n) for n in own_years)}] AS VARCHAR[])"}
+
+
+def profile_words(formats: list[str], pivot: int | None) -> str:
+    """What a profile reads beyond bcm's forms, as the reason says it after them: each format as
+    EXAMPLE_DATE written with it, then the years a 2-digit year is read as.
+    ' nor 31.01.25 (the profile's %d.%m.%y); a 2-digit year is read as 1950-2049 (two_digit_year_pivot: 1950)'"""
+    named = [f"{_written(f)} (the profile's {f})" for f in formats]
+    text = f" nor {', '.join(named[:-1])} or {named[-1]}" if len(named) > 1 else "".join(f" nor {n}" for n in named)
+    if pivot is not None:
+        text += f"; a 2-digit year is read as {pivot}-{pivot + 99} (two_digit_year_pivot: {pivot})"
+    return text
+
+
+def _written(fmt: str) -> str:
+    """EXAMPLE_DATE written with a strptime format (DuckDB's and Python's agree on the usual
+    ones); the format alone where Python cannot write it."""
+    try:
+        return EXAMPLE_DATE.strftime(fmt)
+    except ValueError:
+        return fmt
 
 
 def _with_default(col: ColumnSpec) -> str:

@@ -136,10 +136,12 @@ CREATE OR REPLACE TEMP MACRO bcm_two_way_date_problem(column_name, s) AS
   || strftime(bcm_slash_reading(s, true), '%Y-%m-%d') || ' (year-month-day), or load the file through a profile that sets date_formats';
 
 -- Why a date could not be read, for the quarantine (evaluated only for rows set aside). `accepted`
--- is what the column reads, in the contract README's words (columns.accepted, from DATE_FORMS).
-CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp, accepted) AS
+-- is what the column reads, in the contract README's words (columns.accepted, from DATE_FORMS), and
+-- for a file a profile read, the profile's own formats and pivot (columns.profile_words);
+-- `own_years`: a format of the profile reads 2-digit years (%y), so a pivot is not what is missing.
+CREATE OR REPLACE TEMP MACRO bcm_date_problem(column_name, s, yp, own_years, accepted) AS
   CASE
-    WHEN bcm_two_digit_year(s) AND yp IS NULL THEN
+    WHEN bcm_two_digit_year(s) AND yp IS NULL AND NOT own_years THEN
       column_name || ': 2-digit year in ''' || s || ''': write the year in full, or set two_digit_year_pivot in a profile'
     ELSE column_name || ' ''' || s || ''' is not ' || accepted
   END;

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from bcm_analytics import __version__
-from bcm_analytics.contracts.columns import TextOptions, sql_text
+from bcm_analytics.contracts.columns import TextOptions, profile_reading, sql_text
 from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
@@ -76,6 +76,7 @@ class LoadOptions:
     two_digit_year_pivot: int | None = None  # read 2-digit years (2/10/25) as the year in [pivot, pivot + 99]; None: set them aside
     keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
     replaces: int | None = None  # the file is a corrected copy of this earlier load: its open entries close (`bcm load --replaces`)
+    date_formats: dict[str, list[str]] = field(default_factory=dict)  # a profile's strptime formats per date column (it read them): a date set aside names them
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -199,7 +200,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     text = TextOptions(year_pivot=f"CAST({int(pivot)} AS INTEGER)" if pivot is not None else TextOptions.year_pivot,
                        decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first),
                        day_undecided=_text_list(landed.day_undecided),
-                       labels="_labels" if src.labels else TextOptions.labels)
+                       labels="_labels" if src.labels else TextOptions.labels,
+                       **profile_reading(spec, options.date_formats, pivot))
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
     closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import duckdb
@@ -51,6 +51,7 @@ class TableRows:
     encoding: str | None = None  # the file's text encoding (recorded in meta.load_log)
     delimiter: str | None = None  # a CSV file's delimiter: a ;-delimited file's columns may write decimal commas
     hidden_rows: tuple[int, ...] = ()  # a workbook: its rows hidden in the sheet (the `_line`s of records read)
+    date_formats: dict[str, list[str]] = field(default_factory=dict)  # date column -> the profile's formats for it (mapping.date_formats)
 
     @property
     def rows(self) -> int:
@@ -134,7 +135,7 @@ def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
                 source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}",
                                      sheet=rows.sheet, labels=rows.labels, encoding=rows.encoding,
                                      delimiter=rows.delimiter, hidden_rows=rows.hidden_rows)
-                results.append(load_file(con, source, options=options))
+                results.append(load_file(con, source, options=replace(options, date_formats=rows.date_formats)))
         except FileRefused as refused:
             yield rows, refused
             continue
@@ -220,6 +221,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
     its sheet, encoding, the names it gives the columns)."""
     spec = table_specs()[table]
     labels = mapping.column_labels(con, profile, table)
+    formats = mapping.date_formats(profile, table)
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall() if not r[0].startswith("_")]
     key = ", ".join(c for c in spec.key if c in cols) or "_record"
     con.execute(
@@ -239,7 +241,8 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
         read = reads.get(path)
         out.append(TableRows(Path(path), table, tables, digests, read.sheet if read else None,
                              labels.get(read.source, {}) if read else {}, read.encoding if read else None,
-                             read.delimiter if read else None, read.hidden_rows if read else ()))
+                             read.delimiter if read else None, read.hidden_rows if read else (),
+                             formats.get(read.source, {}) if read else {}))
     con.execute("DROP TABLE _layered")
     return out
 

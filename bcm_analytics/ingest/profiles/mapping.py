@@ -135,6 +135,21 @@ def column_labels(con: duckdb.DuckDBPyConnection, profile: Profile, table: str) 
     return {source: {c: n for c, n in labels.items() if n} for source, labels in found.items()}
 
 
+def date_formats(profile: Profile, table: str) -> dict[str, dict[str, list[str]]]:
+    """Per source, the strptime formats the profile reads each date column of `table` with (the
+    column's date_format, then the profile's date_formats), for the reason of a date none of them
+    and none of bcm's forms reads (columns.profile_words): whoever wrote %d.%m.%y into the profile
+    is told 31.01.25 reads, not only forms the profile never mentions."""
+    kinds = {c.name: c.type for c in table_specs()[table].columns}
+    found: dict[str, dict[str, list[str]]] = {}
+    for m in profile.tables.get(table, []):
+        formats = found.setdefault(source_of(profile, m.from_), {})
+        for canonical, column in m.columns.items():
+            if kinds.get(canonical) in ("date", "datetime") and column.date_format + profile.date_formats:
+                formats.setdefault(canonical, list(dict.fromkeys(column.date_format + profile.date_formats)))
+    return {source: formats for source, formats in found.items() if formats}
+
+
 def _columns_read(con: duckdb.DuckDBPyConnection, column: ColumnSpec, source: str) -> list[str]:
     """The source columns a canonical column's value is read from (DuckDB's parse of its SQL)."""
     if column.column is not None:
