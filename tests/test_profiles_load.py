@@ -403,3 +403,35 @@ def test_a_semicolon_export_with_decimal_commas_reads_them_through_a_profile_as_
     assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("1001", 12.5), ("1002", 20.0)]
     assert store.execute("SELECT read_options ->> 'decimal_comma' FROM meta.load_log WHERE table_name = 'time_logs'").fetchall() == [
         ('["minutes"]',)]
+
+
+def athena_patient_list(path: Path) -> Path:
+    """athenaOne's patient list saved as .xlsx: a title and run date above the header, 'Last,
+    First' names, MRNs kept as numbers formatted 000000 (Excel shows 000412), dates as date
+    cells, and a count of patients below the records."""
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Patient List"
+    sheet["A1"], sheet["A2"] = "CoCM Registry Patient List", "Run Date: 12/01/2025 07:50 AM"
+    sheet.append([])
+    sheet.append(["Patient Name", "MRN", "DOB", "Primary Insurance", "Provider NPI", "Program", "Enrollment Date", "Consent Date"])
+    for name, mrn, payer, npi, enrolled in [("Abbott, Helen", 412, "MEDICARE PART B", "1234567893", dt.date(2025, 9, 3)),
+                                            ("Baker, Thomas", 419, "BCBS MEDICARE ADVANTAGE", "1234567893", dt.date(2025, 9, 10)),
+                                            ("Castillo, Ana", 1027, "MEDICAID OF OHIO", "1245319599", dt.date(2025, 10, 2))]:
+        sheet.append([name, mrn, dt.date(1951, 2, 11), payer, npi, "CoCM", enrolled, enrolled])
+        sheet.cell(sheet.max_row, 2).number_format = "000000"
+    sheet.append(["Total Patients: 3"])
+    wb.save(path)
+    return path
+
+
+def test_an_athena_patient_list_with_mrns_formatted_000000_matches_its_csv_time_log(store, tmp_path):
+    """Excel shows the patient list's MRNs as 000412, and the time log writes 000412: every
+    entry loads for its patient. (The list was read as 412, and all seven entries waited for a
+    patient 'written another way', with a reason telling the steward to correct the time log.)"""
+    athena = EXPORTS / "athena"
+    results = load_profile(store, athena / "athena.yaml",
+                           [athena_patient_list(tmp_path / "Patient_List_20251201.xlsx"), athena / "CM_Time_Tracking_20251201.csv"])
+    assert counts(results[("CM_Time_Tracking_20251201.csv", "time_logs")]) == (7, 7, 0, 0)
+    assert store.execute("SELECT patient_id, count(*) FROM staging.time_logs GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("000412", 3), ("000419", 3), ("001027", 1)]
