@@ -435,3 +435,35 @@ def test_an_athena_patient_list_with_mrns_formatted_000000_matches_its_csv_time_
     assert counts(results[("CM_Time_Tracking_20251201.csv", "time_logs")]) == (7, 7, 0, 0)
     assert store.execute("SELECT patient_id, count(*) FROM staging.time_logs GROUP BY 1 ORDER BY 1").fetchall() == [
         ("000412", 3), ("000419", 3), ("001027", 1)]
+
+
+def test_a_profile_reading_clock_times_in_another_zone_than_the_stores_says_which_entries_move(tmp_path):
+    """Riverside's Epic profile reads Clarity's clock times as America/Chicago, its clinics name no
+    time zone, and the store dates readings in America/New_York: the MyChart follow-up of 10/31
+    11:40 PM (Chicago) was billed in November without a word (October's 35 minutes, 99493, became
+    20, G2214). The load says so, with the entry; a clinics map giving the zone settles it."""
+    epic = EXPORTS / "epic"
+    files = [str(epic / "BHI_Registry_Episodes.csv"), str(epic / "CM_Time_Log_20251201.csv")]
+    out = CliRunner().invoke(cli, ["load", *files, "--profile", str(epic / "epic.yaml"), "--db", str(tmp_path / "a.duckdb"),
+                                   "--timezone", "America/New_York"])
+    assert out.exit_code == 0, out.output
+    assert ("warning: profile epic reads the export's clock times in America/Chicago, but bcm dates them in America/New_York "
+            "(--timezone, $BCM_TIMEZONE or the default) for clinics that name no time zone (RFM PRIMARY CARE, RFM WEST): "
+            "of 9 readings with a time of day, 1 falls on another day and 1 in another month (CM_Time_Log_20251201.csv line 7: "
+            "2025-10-31 23:40 in America/Chicago counts in 2025-11); give those clinics their timezone in a clinics export "
+            "(or a clinics map in the profile, docs/profiles.md), or run every bcm command with BCM_TIMEZONE=America/Chicago"
+            ) in " ".join(out.output.split())
+
+    settled = tmp_path / "epic.yaml"
+    settled.write_text((epic / "epic.yaml").read_text().replace("tables:\n", (
+        "tables:\n  clinics:\n    from: bhi_registry_episodes\n    columns:\n      clinic_id: department\n"
+        "      timezone: {value: America/Chicago, assumption: Both departments are in Chicago.}\n")))
+    out = CliRunner().invoke(cli, ["load", *files, "--profile", str(settled), "--db", str(tmp_path / "b.duckdb"),
+                                   "--timezone", "America/New_York"])
+    assert out.exit_code == 0 and "warning" not in out.output, out.output
+    from bcm_analytics.warehouse import connect
+
+    con = connect(tmp_path / "b.duckdb", read_only=True, timezone="America/New_York")
+    assert con.execute("SELECT CAST(service_month AS VARCHAR) FROM core.time_logs WHERE entry_id = '7710012'").fetchall() == [("2025-10-01",)]
+    con.close()
+
