@@ -432,7 +432,7 @@ def test_an_athena_patient_list_with_mrns_formatted_000000_matches_its_csv_time_
     athena = EXPORTS / "athena"
     results = load_profile(store, athena / "athena.yaml",
                            [athena_patient_list(tmp_path / "Patient_List_20251201.xlsx"), athena / "CM_Time_Tracking_20251201.csv"])
-    assert counts(results[("CM_Time_Tracking_20251201.csv", "time_logs")]) == (7, 7, 0, 0)
+    assert counts(results[("CM_Time_Tracking_20251201.csv", "time_logs")]) == (8, 7, 1, 0)  # and its Total Minutes row
     assert store.execute("SELECT patient_id, count(*) FROM staging.time_logs GROUP BY 1 ORDER BY 1").fetchall() == [
         ("000412", 3), ("000419", 3), ("001027", 1)]
 
@@ -467,3 +467,26 @@ def test_a_profile_reading_clock_times_in_another_zone_than_the_stores_says_whic
     assert con.execute("SELECT CAST(service_month AS VARCHAR) FROM core.time_logs WHERE entry_id = '7710012'").fetchall() == [("2025-10-01",)]
     con.close()
 
+
+def test_an_athena_reports_footer_below_its_records_is_passed_over_not_left_to_fix(store, tmp_path):
+    """athenaOne's claim report ends with a totals line, a claim count and an end-of-report line,
+    and its time report puts 'Total Minutes:' under Activity, beside the sum: the four were set
+    aside as records to fix ('Patient MRN [patient_id] is empty but required; ...'), open every
+    month, as only a totals word in a row's first cell, on its last row, was known. The label is
+    the row's first value wherever it stands; '<what> Count: 6' and a line closing the report
+    are labels too; every record is still a record."""
+    athena = EXPORTS / "athena"
+    results = load_profile(store, athena / "athena.yaml", [athena_patient_list(tmp_path / "Patient_List_20251201.xlsx"),
+                                                           athena / "CM_Time_Tracking_20251201.csv",
+                                                           athena / "Claim_Detail_Report_20251201.csv"])
+    claims = results[("Claim_Detail_Report_20251201.csv", "claims")]
+    assert counts(claims) == (10, 6, 4, 0) and (claims.rows_empty, claims.rows_passed_over) == (1, 3)
+    assert results[("CM_Time_Tracking_20251201.csv", "time_logs")].rows_passed_over == 1
+    assert store.execute("SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting')").fetchall() == [(0,)]
+    reasons = [r for (r,) in store.execute(
+        "SELECT reason FROM meta.quarantine WHERE status = 'passed_over' AND reason NOT LIKE '%empty row%' ORDER BY load_id, line_number").fetchall()]
+    assert [r[:r.index("):") + 2] for r in reasons] == [
+        "not a record but the totals row the export writes below its records ('Total Minutes:' | '275'):",
+        "not a record but the totals row the export writes below its records ('Totals:' | '7' | '$915.00' | '$752.36'):",
+        "not a record but the totals row the export writes below its records ('Claim Count: 6'):",
+        "not a record but the line the export writes below its records to close the report ('*** End of Report ***'):"]
