@@ -164,7 +164,7 @@ def draft(files: tuple[Path, ...], out: Path, name: str | None, sheet: str | Non
     out.write_text(text, encoding="utf-8")
     for d in drafts:
         found = sum(1 for m in d.matches if m.source)
-        todo = [m.column for m in d.matches if m.source is None and m.column in _required(d.table)]
+        todo = [m.column for m in d.matches if m.source is None and m.how != "scores" and m.column in _required(d.table)]
         check_ = [m.column for m in d.matches if m.how == "similar"]
         decide = [m.column for m in d.matches if m.how == "todo"]
         click.echo(
@@ -172,6 +172,7 @@ def draft(files: tuple[Path, ...], out: Path, name: str | None, sheet: str | Non
             + (f"; check {', '.join(check_)}" if check_ else "")
             + (f"; TODO (required, not found): {', '.join(todo)}" if todo else "")
             + (f"; TODO (which column, if any): {', '.join(decide)}" if decide else "")
+            + ("; one row per item or total, read by a scores map: TODO group_by, codes" if d.scores else "")
         )
     click.echo(f"draft profile written to {out} in {time.perf_counter() - started:.1f} s; finish it, then "
                f"`bcm profile check {out}` and `bcm load {' '.join(str(f) for f in files)} --profile {out}`")
