@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -314,9 +315,7 @@ def _sheet_marks(path: Path, sheet: str) -> tuple[set[tuple[int, int, int, int]]
 # A number format that pads a whole number with zeros to its width: 000000 shows the MRN 412 as
 # 000412 (the custom format people give an id column so Excel keeps its leading zeros).
 ZERO_PADDED = re.compile(r"0{2,}")
-CELL_TAG = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
-CELL_ATTRIBUTE = re.compile(rb'\b([rst])="([^"]*)"')
-WHOLE_NUMBER = re.compile(r"[0-9]+(\.0+)?")
+WHOLE_NUMBER = re.compile(r"^[0-9]+(\.0+)?$")
 
 
 def _padded_styles(z: zipfile.ZipFile) -> dict[bytes, int]:
@@ -338,15 +337,12 @@ def _padded_styles(z: zipfile.ZipFile) -> dict[bytes, int]:
 
 def _padded_cells(text: bytes, widths: dict[bytes, int]) -> dict[tuple[int, int], int]:
     """{(column, row): width} of the number cells of `text` (sheet XML) in a zero-padded style
-    (a text cell shows its text, whatever its format)."""
-    cells = {}
-    for tag in CELL_TAG.finditer(text):
-        attributes = dict(CELL_ATTRIBUTE.findall(tag[1]))
-        width = widths.get(attributes.get(b"s"))
-        ref = re.fullmatch(rb"([A-Z]+)([0-9]+)", attributes.get(b"r", b""))
-        if width and ref and attributes.get(b"t", b"n") == b"n":
-            cells[(_column_number(ref[1]), int(ref[2]))] = width
-    return cells
+    (a text cell shows its text, whatever its format). Cells are found by one pattern naming the
+    padded styles, attributes in the order Excel, LibreOffice and the Python writers put them
+    (r, s, t): a pattern reading every cell's attributes took 3.7 s on a 200,000-row sheet."""
+    styles = b"|".join(re.escape(s) for s in widths)
+    pattern = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]+)([0-9]+)"\s+s="(' + styles + rb')"(?:\s+t="(\w+)")?')
+    return {(_column_number(m[1]), int(m[2])): widths[m[3]] for m in pattern.finditer(text) if m[4] in (None, b"n")}
 
 
 def _pad_with_zeros(columns: list, first: int, header_row: int, padded: dict[tuple[int, int], int]) -> list:
@@ -354,16 +350,17 @@ def _pad_with_zeros(columns: list, first: int, header_row: int, padded: dict[tup
     (412 in a 000000 cell is 000412): the reader gives the number, and an MRN without its zeros
     matches no time log or claim of the CSV exports, which write 000412. `columns` start at sheet
     column `first`, their first record on the row after `header_row` (as in _fill_merged_down)."""
-    by_column: dict[int, list[tuple[int, int]]] = {}
+    by_column: dict[tuple[int, int], list[int]] = {}
     for (col, row), width in padded.items():
         if row > header_row and 0 <= col - first < len(columns):
-            by_column.setdefault(col - first, []).append((row - header_row - 1, width))
-    for i, cells in by_column.items():
-        values = columns[i].to_pylist()
-        for record, width in cells:
-            if record < len(values) and values[record] and WHOLE_NUMBER.fullmatch(values[record]):
-                values[record] = values[record].split(".")[0].zfill(width)
-        columns[i] = pa.chunked_array([pa.array(values, pa.string())])
+            by_column.setdefault((col - first, width), []).append(row - header_row - 1)
+    for (i, width), records in by_column.items():  # vectorised: a padded MRN column has a cell per record
+        column = columns[i].combine_chunks()
+        cells = np.zeros(len(column), dtype=bool)
+        cells[[r for r in records if r < len(column)]] = True
+        whole = pc.fill_null(pc.match_substring_regex(column, WHOLE_NUMBER.pattern), False)
+        shown = pc.utf8_lpad(pc.replace_substring_regex(column, r"\.0+$", ""), width, "0")
+        columns[i] = pa.chunked_array([pc.if_else(pc.and_(pa.array(cells), whole), shown, column)])
     return columns
 
 
