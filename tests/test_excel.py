@@ -337,3 +337,29 @@ def test_a_spreadsheet_error_in_a_text_column_is_set_aside_as_one_not_as_a_missi
     rows = store.execute("SELECT line_number, reason FROM meta.quarantine ORDER BY line_number").fetchall()
     assert rows[0] == (2, "patient_id '#N/A'" + advice)
     assert rows[1][0] == 3 and rows[1][1].startswith("activity_type '#REF!'" + advice)
+
+
+def test_a_number_shown_with_leading_zeros_reads_as_excel_shows_it(tmp_path):
+    """An athenahealth patient list saved as .xlsx keeps its MRNs as numbers formatted 000000:
+    Excel shows 000412, and the reader gave 412, so every time-log and claim line of the CSV
+    exports (000412) waited for a patient 'written another way' and the steward was told to
+    correct an export that was right. A number in a cell whose format pads it with zeros reads
+    padded, as the text a person sees (also in a cell merged down over records); a number in
+    another format, and text in a padded format, read as before."""
+    path = workbook(tmp_path / "Patient_List.xlsx", {"Patient List": [
+        ("A1", "CoCM Registry Patient List"), ("A3", "MRN"), ("B3", "Visits"), ("C3", "Payer"),
+        ("A4", 412), ("B4", 7), ("C4", "MEDICARE PART B"),
+        ("A5", 1027), ("B5", 12), ("C5", "MEDICAID OF OHIO"),
+        ("A6", "00099A"), ("B6", 3), ("C6", "AETNA PPO"),
+        ("A7", 1502), ("C7", "MEDICARE PART B"), ("A8", None), ("C8", "MEDICARE PART B"),
+    ]})
+    wb = openpyxl.load_workbook(path)
+    sheet = wb["Patient List"]
+    for ref in ("A4", "A5", "A6", "A7"):
+        sheet[ref].number_format = "000000"
+    sheet["B4"].number_format = "0.00"
+    sheet.merge_cells("A7:A8")
+    wb.save(path)
+    rows = read_sheet(path, expect=("mrn", "payer")).rows.to_pylist()
+    assert [(r["MRN"], r["Visits"], r["_line"]) for r in rows] == [
+        ("000412", "7", 4), ("001027", "12", 5), ("00099A", "3", 6), ("001502", None, 7), ("001502", None, 8)]

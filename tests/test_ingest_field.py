@@ -774,3 +774,21 @@ def test_a_european_exports_totals_row_is_passed_over_as_an_english_one_is(with_
     for word in ("Summe", "Gesamt:", "Totaal", "Totale", "Somme"):
         result = load_file(with_patient, write(tmp_path / word.strip(":"), "time_logs.csv", text + f"{word};;;;134,5;\n"))
         assert (result.rows_quarantined, result.rows_passed_over) == (1, 1), word
+
+
+def test_a_totals_label_beside_its_sum_and_a_line_closing_the_report_are_passed_over(with_patient, tmp_path):
+    """A report writes 'Total:' under the column before the minutes it sums, then its claim count
+    and '*** End of Report ***' (a line shorter than the header): each was set aside as a row to
+    fix, open every month. Below the records, a row whose first value is a totals label (in
+    whichever column) with numbers after it, and the line closing a report, are passed over; the
+    same label above a record is still a row to fix."""
+    text = LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\n,,,Total:,30,\nEntry Count: 1,,,,,\n*** End of Report ***\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over) == (4, 1, 3, 3)
+    assert [reason[:reason.index("):") + 2] for _, reason in passed_over(with_patient, result.load_id)] == [
+        "not a record but the totals row the export writes below its records ('Total:' | '30'):",
+        "not a record but the totals row the export writes below its records ('Entry Count: 1'):",
+        "not a record but the line the export writes below its records to close the report ('*** End of Report ***'):"]
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + ",,,Total:,30,\nE2,P1,bhcm,2025-02-11,30,outreach\n"))
+    assert (result.rows_loaded, result.rows_passed_over) == (1, 0)

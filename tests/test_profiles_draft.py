@@ -290,3 +290,34 @@ def test_a_caseload_trackers_log_number_contact_date_and_member_mrn_draft_as_the
         "entry_id": "Log #", "service_date": "Contact Date"}
     _, claims = choose_table(tmp_path / "ClaimLines.csv", ["Claim #", "Ln", "Member MRN", "DOS", "CPT", "Units"])
     assert {m.column: m.original for m in claims if m.source and m.column == "patient_id"} == {"patient_id": "Member MRN"}
+
+
+def test_an_epic_flowsheet_export_one_row_per_item_drafts_a_scores_map_and_its_episode_list_its_dates(tmp_path):
+    """Epic writes a PHQ-9 as flowsheet rows, one per item and one for the total, each with its row
+    ID and value: the draft mapped Value to total_score, which would have loaded each answer as a
+    score (item 9's 0 a PHQ-9 of 0). Its BHI episode list says Episode Start, Episode End, Legal
+    Sex and Resolve Reason: enrollment_date was TODO and the discharge left unread, so minutes
+    after a discharge would have billed. A file with a code and a value column drafts a scores
+    map (code, value, and TODO for the rows an administration shares and the export's own codes);
+    the episode list's dates map."""
+    from pathlib import Path
+
+    epic = Path(__file__).parent / "fixtures" / "exports" / "epic"
+    text, drafts = draft([epic / "BHI_Registry_Episodes.csv", epic / "PHQ9_Flowsheet_Rows_20251201.csv"], "epic")
+    roster = {m.column: m.original for m in drafts[0].matches if m.source}
+    assert (roster["enrollment_date"], roster["discharge_date"], roster["sex"], roster["discharge_reason"]) == (
+        "Episode Start", "Episode End", "Legal Sex", "Resolve Reason")
+    assert "    scores:" in text and "      code: flowsheet_row_id  # 'Flowsheet Row ID'" in text and "      value: value  # 'Value'" in text
+    assert "total_score" not in text and "instrument:" not in text.split("    columns:")[-1]
+    assert "administered_on: recorded_time  # 'Recorded Time'" in text
+    with pytest.raises(ProfileError, match=r"epic.yaml: tables.assessments.scores.group_by: still TODO"):
+        load(write(tmp_path, "epic.yaml", text))
+    finished = (text.replace("group_by: TODO", "group_by: [mrn, recorded_time]")
+                    .replace("assessment_id:   TODO", "assessment_id:   \"mrn || '/' || instrument\"  #")
+                    .replace("codes: TODO", "codes: {" + ", ".join(f'"30401000{i:02d}": PHQ-9 item {i}' for i in range(1, 10))
+                             + ', "3040100010": PHQ-9 total}'))
+    rows = [t for t in map_export(load(write(tmp_path, "finished.yaml", finished)), [epic / "PHQ9_Flowsheet_Rows_20251201.csv"]).tables
+            if t.table == "assessments"][0].layers[0].to_pylist()
+    assert [(r["assessment_id"], r["instrument"], r["total_score"], r["item_9"]) for r in rows] == [
+        ("00184520/PHQ-9", "PHQ-9", "14", "0"), ("00184733/PHQ-9", "PHQ-9", "14", "1")]
+    assert "Flowsheet Row ID" not in text.split("# not read")[-1].splitlines()[0], "the code column is read"

@@ -466,3 +466,90 @@ def test_a_semicolon_export_with_decimal_commas_reads_them_through_a_profile_as_
     assert store.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("1001", 12.5), ("1002", 20.0)]
     assert store.execute("SELECT read_options ->> 'decimal_comma' FROM meta.load_log WHERE table_name = 'time_logs'").fetchall() == [
         ('["minutes"]',)]
+
+
+def athena_patient_list(path: Path) -> Path:
+    """athenaOne's patient list saved as .xlsx: a title and run date above the header, 'Last,
+    First' names, MRNs kept as numbers formatted 000000 (Excel shows 000412), dates as date
+    cells, and a count of patients below the records."""
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "Patient List"
+    sheet["A1"], sheet["A2"] = "CoCM Registry Patient List", "Run Date: 12/01/2025 07:50 AM"
+    sheet.append([])
+    sheet.append(["Patient Name", "MRN", "DOB", "Primary Insurance", "Provider NPI", "Program", "Enrollment Date", "Consent Date"])
+    for name, mrn, payer, npi, enrolled in [("Abbott, Helen", 412, "MEDICARE PART B", "1234567893", dt.date(2025, 9, 3)),
+                                            ("Baker, Thomas", 419, "BCBS MEDICARE ADVANTAGE", "1234567893", dt.date(2025, 9, 10)),
+                                            ("Castillo, Ana", 1027, "MEDICAID OF OHIO", "1245319599", dt.date(2025, 10, 2))]:
+        sheet.append([name, mrn, dt.date(1951, 2, 11), payer, npi, "CoCM", enrolled, enrolled])
+        sheet.cell(sheet.max_row, 2).number_format = "000000"
+    sheet.append(["Total Patients: 3"])
+    wb.save(path)
+    return path
+
+
+def test_an_athena_patient_list_with_mrns_formatted_000000_matches_its_csv_time_log(store, tmp_path):
+    """Excel shows the patient list's MRNs as 000412, and the time log writes 000412: every
+    entry loads for its patient. (The list was read as 412, and all seven entries waited for a
+    patient 'written another way', with a reason telling the steward to correct the time log.)"""
+    athena = EXPORTS / "athena"
+    results = load_profile(store, athena / "athena.yaml",
+                           [athena_patient_list(tmp_path / "Patient_List_20251201.xlsx"), athena / "CM_Time_Tracking_20251201.csv"])
+    assert counts(results[("CM_Time_Tracking_20251201.csv", "time_logs")]) == (8, 7, 1, 0)  # and its Total Minutes row
+    assert store.execute("SELECT patient_id, count(*) FROM staging.time_logs GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("000412", 3), ("000419", 3), ("001027", 1)]
+
+
+def test_a_profile_reading_clock_times_in_another_zone_than_the_stores_says_which_entries_move(tmp_path):
+    """Riverside's Epic profile reads Clarity's clock times as America/Chicago, its clinics name no
+    time zone, and the store dates readings in America/New_York: the MyChart follow-up of 10/31
+    11:40 PM (Chicago) was billed in November without a word (October's 35 minutes, 99493, became
+    20, G2214). The load says so, with the entry; a clinics map giving the zone settles it."""
+    epic = EXPORTS / "epic"
+    files = [str(epic / "BHI_Registry_Episodes.csv"), str(epic / "CM_Time_Log_20251201.csv")]
+    out = CliRunner().invoke(cli, ["load", *files, "--profile", str(epic / "epic.yaml"), "--db", str(tmp_path / "a.duckdb"),
+                                   "--timezone", "America/New_York"])
+    assert out.exit_code == 0, out.output
+    assert ("warning: profile epic reads the export's clock times in America/Chicago, but bcm dates them in America/New_York "
+            "(--timezone, $BCM_TIMEZONE or the default) for clinics that name no time zone (RFM PRIMARY CARE, RFM WEST): "
+            "of 9 readings with a time of day, 1 falls on another day and 1 in another month (CM_Time_Log_20251201.csv line 7: "
+            "2025-10-31 23:40 in America/Chicago counts in 2025-11); give those clinics their timezone in a clinics export "
+            "(or a clinics map in the profile, docs/profiles.md), or run every bcm command with BCM_TIMEZONE=America/Chicago"
+            ) in " ".join(out.output.split())
+
+    settled = tmp_path / "epic.yaml"
+    settled.write_text((epic / "epic.yaml").read_text().replace("tables:\n", (
+        "tables:\n  clinics:\n    from: bhi_registry_episodes\n    columns:\n      clinic_id: department\n"
+        "      timezone: {value: America/Chicago, assumption: Both departments are in Chicago.}\n")))
+    out = CliRunner().invoke(cli, ["load", *files, "--profile", str(settled), "--db", str(tmp_path / "b.duckdb"),
+                                   "--timezone", "America/New_York"])
+    assert out.exit_code == 0 and "warning" not in out.output, out.output
+    from bcm_analytics.warehouse import connect
+
+    con = connect(tmp_path / "b.duckdb", read_only=True, timezone="America/New_York")
+    assert con.execute("SELECT CAST(service_month AS VARCHAR) FROM core.time_logs WHERE entry_id = '7710012'").fetchall() == [("2025-10-01",)]
+    con.close()
+
+
+def test_an_athena_reports_footer_below_its_records_is_passed_over_not_left_to_fix(store, tmp_path):
+    """athenaOne's claim report ends with a totals line, a claim count and an end-of-report line,
+    and its time report puts 'Total Minutes:' under Activity, beside the sum: the four were set
+    aside as records to fix ('Patient MRN [patient_id] is empty but required; ...'), open every
+    month, as only a totals word in a row's first cell, on its last row, was known. The label is
+    the row's first value wherever it stands; '<what> Count: 6' and a line closing the report
+    are labels too; every record is still a record."""
+    athena = EXPORTS / "athena"
+    results = load_profile(store, athena / "athena.yaml", [athena_patient_list(tmp_path / "Patient_List_20251201.xlsx"),
+                                                           athena / "CM_Time_Tracking_20251201.csv",
+                                                           athena / "Claim_Detail_Report_20251201.csv"])
+    claims = results[("Claim_Detail_Report_20251201.csv", "claims")]
+    assert counts(claims) == (10, 6, 4, 0) and (claims.rows_empty, claims.rows_passed_over) == (1, 3)
+    assert results[("CM_Time_Tracking_20251201.csv", "time_logs")].rows_passed_over == 1
+    assert store.execute("SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting')").fetchall() == [(0,)]
+    reasons = [r for (r,) in store.execute(
+        "SELECT reason FROM meta.quarantine WHERE status = 'passed_over' AND reason NOT LIKE '%empty row%' ORDER BY load_id, line_number").fetchall()]
+    assert [r[:r.index("):") + 2] for r in reasons] == [
+        "not a record but the totals row the export writes below its records ('Total Minutes:' | '275'):",
+        "not a record but the totals row the export writes below its records ('Totals:' | '7' | '$915.00' | '$752.36'):",
+        "not a record but the totals row the export writes below its records ('Claim Count: 6'):",
+        "not a record but the line the export writes below its records to close the report ('*** End of Report ***'):"]

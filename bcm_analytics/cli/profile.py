@@ -27,6 +27,7 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
     from bcm_analytics.ingest import FileRefused, FileResult
     from bcm_analytics.ingest.loader import scratch_folder
     from bcm_analytics.ingest.profiles import ProfileError, load_export, map_export
+    from bcm_analytics.ingest.profiles.export import zone_mismatch
     from bcm_analytics.warehouse import connect
 
     profile = _load_profile(profile_name)
@@ -54,6 +55,9 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
 
             report = refresh(con)
             click.echo(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
+            first_load = min(r.load_id for r in results if isinstance(r, FileResult) and not r.already_loaded)
+            if mismatch := zone_mismatch(con, profile, first_load):
+                click.echo(zone_warning(profile.name, mismatch), err=True)
     finally:
         con.close()
         if created and not any(isinstance(r, FileResult) for r in results):
@@ -61,6 +65,17 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
     for use in mapping.files:
         click.echo(usage_line(use))
     return results
+
+
+def zone_warning(name: str, m) -> str:
+    """The profile's zone is not the one the store dates its clinics' readings in (export.ZoneMismatch)."""
+    moved = (f"{m.other_day:,} fall{'s' if m.other_day == 1 else ''} on another day and {m.other_month:,} in another month"
+             if m.other_day else "none falls on another day yet")
+    return (f"warning: profile {name} reads the export's clock times in {m.profile_zone}, but bcm dates them in {m.store_zone} "
+            f"(--timezone, $BCM_TIMEZONE or the default) for clinics that name no time zone ({', '.join(m.clinics)}): "
+            f"of {m.readings:,} readings with a time of day, {moved}" + (f" ({m.example})" if m.example else "") +
+            f"; give those clinics their timezone in a clinics export (or a clinics map in the profile, docs/profiles.md), "
+            f"or run every bcm command with BCM_TIMEZONE={m.profile_zone}")
 
 
 def usage_line(use) -> str:
@@ -149,7 +164,7 @@ def draft(files: tuple[Path, ...], out: Path, name: str | None, sheet: str | Non
     out.write_text(text, encoding="utf-8")
     for d in drafts:
         found = sum(1 for m in d.matches if m.source)
-        todo = [m.column for m in d.matches if m.source is None and m.column in _required(d.table)]
+        todo = [m.column for m in d.matches if m.source is None and m.how != "scores" and m.column in _required(d.table)]
         check_ = [m.column for m in d.matches if m.how == "similar"]
         decide = [m.column for m in d.matches if m.how == "todo"]
         click.echo(
@@ -157,6 +172,7 @@ def draft(files: tuple[Path, ...], out: Path, name: str | None, sheet: str | Non
             + (f"; check {', '.join(check_)}" if check_ else "")
             + (f"; TODO (required, not found): {', '.join(todo)}" if todo else "")
             + (f"; TODO (which column, if any): {', '.join(decide)}" if decide else "")
+            + ("; one row per item or total, read by a scores map: TODO group_by, codes" if d.scores else "")
         )
     click.echo(f"draft profile written to {out} in {time.perf_counter() - started:.1f} s; finish it, then "
                f"`bcm profile check {out}` and `bcm load {' '.join(str(f) for f in files)} --profile {out}`")

@@ -81,16 +81,21 @@ def reasons(alias: str = "") -> str:
 
 # Rows that are no records, set aside as passed over: accounted for (read = loaded + quarantined +
 # duplicates) with a reason, but no steward's to-do. A totals row an export writes below its records
-# ("Total patients: 204", "Count | 829"): its first cell starts with one of these words, every other
-# cell is empty or a number (a count, a sum of minutes or dollars, h:mm), and no record comes after
-# it. An empty row: a line of delimiters only (",,,,,"), which a spreadsheet writes into a CSV for a
-# blank row, anywhere in the file.
+# ("Total patients: 204", "Count | 829", "Claim Count: 16", a report's "*** End of Report ***"): its
+# first value, in whichever column it stands (a report puts "Total Minutes:" beside the sum), is a
+# label below (TOTALS_LABEL), every value after it is a number (a count, a sum of minutes or
+# dollars, h:mm), and no record comes after it. An empty row: a line of delimiters only (",,,,,"),
+# which a spreadsheet writes into a CSV for a blank row, anywhere in the file.
 TOTALS_CHECK = "not a record: a totals row"
 EMPTY_CHECK = "not a record: an empty row"
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 # The words are English and those of the European systems that write ;-delimited exports
 # (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
-TOTALS_LABEL = r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
+# A totals word first; or a count or total of something ("Claim Count: 16", "Patient Total"); or the
+# line that closes a report ("*** End of Report ***", END_LABEL).
+END_LABEL = r"^[^a-z0-9]*end of (the )?report[^a-z0-9]*$"
+TOTALS_LABEL = (r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
+                r"|^([a-z]+ ){1,3}(count|totals?)\s*(:\s*[$€£]?[0-9][0-9,.]*)?:?$|" + END_LABEL)
 TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
 
 
@@ -108,9 +113,9 @@ def _filled(cells: str) -> str:
     return f"list_filter({cells}, lambda v: nullif(trim(v), '') IS NOT NULL)"
 
 
-# SQL over a row's `_cells`: a totals word first, numbers or nothing after it.
-TOTALS_SHAPE = (f"regexp_matches(trim(coalesce(_cells[1], '')), {ty.sql_text(TOTALS_LABEL)}, 'i') "
-                f"AND len(list_filter({_filled('_cells[2:]')}, lambda v: NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0")
+# SQL over a row's `_cells`: a totals label its first value, numbers after it.
+TOTALS_SHAPE = (f"regexp_matches(trim({_filled('_cells')}[1]), {ty.sql_text(TOTALS_LABEL)}, 'i') "
+                f"AND len(list_filter({_filled('_cells')}[2:], lambda v: NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0")
 
 
 def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None = None) -> int:
@@ -178,7 +183,9 @@ def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSp
 
 def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     """Give each row found its one failure (read rows) or its quarantine entry its status (short lines)."""
-    totals = (f"'not a record but the totals row the export writes below its records (' || "
+    totals = (f"CASE WHEN regexp_matches(trim(t._filled[1]), {ty.sql_text(END_LABEL)}, 'i') "
+              f"THEN 'not a record but the line the export writes below its records to close the report (' "
+              f"ELSE 'not a record but the totals row the export writes below its records (' END || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'): {PASSED_OVER_REASON}'")
     empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank line a spreadsheet wrote as "

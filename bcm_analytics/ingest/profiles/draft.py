@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest import excel
-from bcm_analytics.ingest.profiles.model import normalise
+from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, normalise
 from bcm_analytics.ingest.readers import (
     TEXT_ENCODINGS,
     FileRefused,
@@ -42,11 +42,13 @@ SYNONYMS = {
     "care_manager_id": ["care_manager", "bhcm", "case_manager", "cm_id", "assigned_to", "care_manager_name"],
     "treating_provider_npi": ["npi", "provider_npi", "pcp_npi", "referring_provider_npi", "billing_provider_npi", "treating_npi"],
     "birth_date": ["dob", "date_of_birth", "birthdate", "birth_dt"],
-    "sex": ["gender", "sex_at_birth", "administrative_gender"],
-    "enrollment_date": ["enrolled", "enrollment", "enrolment_date", "date_enrolled", "enrolled_on", "intake_date", "referral_date", "date_created", "start_date"],
+    "sex": ["gender", "sex_at_birth", "administrative_gender", "legal_sex"],
+    "enrollment_date": ["enrolled", "enrollment", "enrolment_date", "date_enrolled", "enrolled_on", "intake_date", "referral_date", "date_created", "start_date",
+                        "episode_start", "episode_start_date", "episode_begin_date"],
     "consent_date": ["consent", "consented", "consent_dt", "date_consented", "consented_on"],
-    "discharge_date": ["discharged", "discharged_on", "end_date", "date_graduated", "graduated", "closed_date", "date_discharged"],
-    "discharge_reason": ["reason", "closure_reason", "discharge_status"],
+    "discharge_date": ["discharged", "discharged_on", "end_date", "date_graduated", "graduated", "closed_date", "date_discharged",
+                       "episode_end", "episode_end_date"],
+    "discharge_reason": ["reason", "closure_reason", "discharge_status", "resolve_reason", "episode_resolve_reason", "end_reason"],
     "entry_id": ["log_id", "log", "log_number", "log_no", "entry", "activity_id", "time_log_id", "visit_id", "note_id", "session_id", "id", "encounter_id",
                  "encounter_number", "visit_number"],
     "staff_id": ["provider", "provider_id", "user_id", "staff", "clinician", "clinician_id", "employee_id", "user"],
@@ -61,7 +63,8 @@ SYNONYMS = {
     "assessment_id": ["score_id", "survey_id", "response_id", "questionnaire_response_id", "measurement_id", "id"],
     "instrument": ["measure", "questionnaire", "scale", "survey", "score_name", "tool", "assessment", "assessment_type"],
     "administered_on": ["date", "score_date", "completed", "completed_at", "assessment_date", "authored", "effective", "date_completed",
-                        "visit_date", "screening_date", "date_administered", "administered", "survey_date", "date_of_screening"],
+                        "visit_date", "screening_date", "date_administered", "administered", "survey_date", "date_of_screening",
+                        "recorded_time", "recorded_at", "taken_time", "result_date", "observation_date"],
     "total_score": ["score", "total", "score_value", "result", "value", "total_points"],
     "claim_id": ["claim", "claim_number", "claim_no", "icn"],
     "line_number": ["line", "claim_line", "line_no", "service_line", "ln", "line_num", "line_nbr", "line_item", "svc_line"],
@@ -95,6 +98,13 @@ TABLE_WORDS = {
     "facility_stays": ["stay", "admission", "admit", "adt", "inpatient", "hospitali", "census"],
 }
 MIN_SIMILARITY = 0.75
+
+# A score export written one row per item or total (Epic flowsheet rows, an observations table):
+# a column saying which item the row is (a LOINC code, a flowsheet row ID) and one holding its
+# answer. Such a file is no row per assessment: it drafts a `scores` map (draft_scores).
+SCORE_CODE = ["code", "loinc", "loinc_code", "flowsheet_row_id", "flowsheet_id", "flo_meas_id", "flowsheet_row", "question_id",
+              "question_code", "item_id", "item_code", "observation_code", "measure_id", "component_id", "result_code"]
+SCORE_VALUE = ["value", "meas_value", "answer", "answer_value", "result", "result_value", "observation_value", "response"]
 
 # Questionnaire item columns, by their normalised names: a word for the item (Q9, Item 9,
 # Question 9, with the instrument in front or not: PHQ9_Q9, GAD-7 Item 3), or the instrument
@@ -130,10 +140,11 @@ class FileDraft:
     matches: list[Match] = field(default_factory=list)
     sheet: str | None = None  # the sheet --sheet named, which a load must read too (not the first)
     items: ItemPlan | None = None  # assessments: how the file's item columns were read
+    scores: tuple[Match, Match] | None = None  # assessments one row per item or total: its code and value columns
 
     @property
     def unmapped(self) -> list[str]:
-        used = {m.original for m in self.matches if m.original}
+        used = {m.original for m in (*self.matches, *(self.scores or ())) if m.original}
         return [h for h in self.header if h not in used]
 
 
@@ -317,8 +328,25 @@ def draft(paths: list[Path], name: str, sheet: str | None = None) -> tuple[str, 
         table, matches = choose_table(path, names, in_sheet)
         source = _source_name(path, used_sources)
         items = item_plan(names, f"{path.stem} {in_sheet or ''}") if table == "assessments" else None
-        drafts.append(FileDraft(path, source, table, names, matches, in_sheet, items))
+        scores = draft_scores(names) if table == "assessments" and not items.sources else None
+        if scores:
+            taken = {scores[0].original, scores[1].original}
+            matches = [Match(m.column, None, None, "scores") if m.column in SCORE_COLUMNS else m
+                       for m in match_columns(table_specs()["assessments"], [n for n in names if n not in taken])]
+        drafts.append(FileDraft(path, source, table, names, matches, in_sheet, items, scores))
     return render(name, drafts), drafts
+
+
+def draft_scores(names: list[str]) -> tuple[Match, Match] | None:
+    """The code and value columns of a score export written one row per item or total, or None.
+    Its rows are no assessments (a Value column read as total_score would load every answer as a
+    score): a `scores` map gathers them per administration, by code (docs/profiles.md)."""
+    normal = {normalise(n): n for n in names}
+    code = next((c for c in SCORE_CODE if c in normal), None)
+    value = next((v for v in SCORE_VALUE if v in normal), None)
+    if code is None or value is None:
+        return None
+    return Match("code", code, normal[code], "scores"), Match("value", value, normal[value], "scores")
 
 
 # A date stamped in a file name (20250515, 2025-05, 2025_05_15): the next export carries another.
@@ -363,7 +391,7 @@ def render(name: str, drafts: list[FileDraft]) -> str:
     ]
     patterns = [file_pattern(d.path.name) for d in drafts]
     for d, pattern in zip(drafts, patterns):
-        mapped = [m.source for m in d.matches if m.source]
+        mapped = [m.source for m in (*d.matches, *(d.scores or ())) if m.source]
         files = pattern if patterns.count(pattern) == 1 else d.path.name  # two months of one export: each its own name
         lines += [f"  {d.source}:", f"    files: [{_yaml_text(files)}]"]
         lines += [f"    sheet: {_yaml_text(d.sheet)}"] if d.sheet else []
@@ -377,17 +405,21 @@ def render(name: str, drafts: list[FileDraft]) -> str:
         for d in group:
             indent = "    " if len(group) == 1 else "      "
             lines.append(f"{'    ' if len(group) == 1 else '    - '}from: {d.source}")
+            if d.scores:
+                lines += _scores_lines(d, indent)
             lines.append(f"{indent}columns:")
             width = max(len(c) for c in specs[table].column_names) + 1
             for m in d.matches:
                 required = m.column in specs[table].required
-                if m.source is None and not required and m.how != "todo":
+                if m.how == "scores" or m.source is None and not required and m.how != "todo":
                     continue
                 key = f"{indent}  {m.column + ':':<{width}}"
                 if m.how == "todo":
                     lines.append(f"{key} TODO  # {m.note}")
                 elif m.source is None:
                     hint = ""
+                    if m.column == "assessment_id" and d.scores:
+                        hint = "; one per administration and instrument, e.g. {sql: \"<visit or time column> || '/' || instrument\"}"
                     if m.column == "instrument" and d.items and d.items.instrument:
                         hint = (f"; the file's items are {d.items.instrument}'s: {{value: {d.items.instrument}, "
                                 f"assumption: every row is a {d.items.instrument}}} if it holds no other")
@@ -402,6 +434,21 @@ def render(name: str, drafts: list[FileDraft]) -> str:
             for original, why in (d.items.left.items() if d.items else ()):
                 lines.append(f"{indent}  # not an item here: '{original}' ({why})")
     return "\n".join(lines) + "\n"
+
+
+def _scores_lines(d: FileDraft, indent: str) -> list[str]:
+    """A scores map for a file of one row per item or total: its code and value columns, and TODO
+    for what only a person can say (which rows are one administration, the export's own codes)."""
+    code, value = d.scores
+    shared = [m.source for m in d.matches if m.column in ("patient_id", "administered_on") and m.source]
+    return [
+        f"{indent}scores:  # one row per item or total (docs/profiles.md, scores): an administration's rows become one assessment per instrument",
+        f"{indent}  code: {code.source}  # '{code.original}': LOINC codes (44261-6 ...) are known; list the export's own under codes",
+        f"{indent}  value: {value.source}  # '{value.original}'",
+        f"{indent}  group_by: TODO  # the columns an administration's rows share (its patient, visit or time)"
+        + (f", e.g. [{', '.join(shared)}]" if shared else ""),
+        f"{indent}  codes: TODO  # the export's own codes: {{\"<code>\": PHQ-9 item 1, ..., \"<code>\": PHQ-9 total}}, or {{}} if they are LOINC",
+    ]
 
 
 def _yaml_text(value: str) -> str:

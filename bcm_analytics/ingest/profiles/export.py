@@ -142,6 +142,62 @@ def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
         yield rows, combine(results)
 
 
+@dataclass
+class ZoneMismatch:
+    """A profile read the export's clock times in its `timezone`, and the store dates them in
+    another: the program's zone (--timezone, $BCM_TIMEZONE or the default), which a clinic that
+    names none is in. A reading late in the evening then falls on the next day, and on a month's
+    last day in the next month, where its minutes bill."""
+
+    profile_zone: str
+    store_zone: str
+    clinics: list[str]  # the clinics (of the patients read) that name no zone; '(no clinic)' for patients without one
+    readings: int  # readings of the load with a time of day, of those clinics' patients
+    other_day: int  # of them, those whose day differs between the two zones
+    other_month: int  # ... and whose month does
+    example: str | None  # the first that changes month (else day): 'file line N: <time> in <profile zone> counts in <month>'
+
+
+# The readings a profile's time zone turns into instants: (table, column) with a time of day.
+ZONED_READINGS = [("time_logs", "service_date"), ("assessments", "administered_on"), ("facility_stays", "admitted_at"),
+                  ("facility_stays", "discharged_at")]
+
+
+def zone_mismatch(con: duckdb.DuckDBPyConnection, profile: Profile, first_load: int) -> ZoneMismatch | None:
+    """The readings of loads from `first_load` on that the profile's zone and the store's date
+    differently, for patients whose clinic names no zone; None when the zones agree (or the
+    profile names none, or no reading is of such a clinic). A warning, not a guess: which zone the
+    clinics are in is the program's to say (a clinics file's timezone, or BCM_TIMEZONE)."""
+    store_zone = con.execute("SELECT getvariable('bcm_timezone')").fetchall()[0][0]
+    if not profile.timezone or profile.timezone == store_zone:
+        return None
+    there = "timezone($profile_zone, r.at)"
+    here = "timezone($store_zone, r.at)"
+    readings = " UNION ALL ".join(
+        f"SELECT patient_id, _source_file, _line, {column}_instant AS at FROM staging.{table} "
+        f"WHERE _load_id >= $first_load AND {column}_instant IS NOT NULL" for table, column in ZONED_READINGS)
+    rows = con.execute(
+        f"""WITH r AS ({readings}),
+        moved AS (SELECT coalesce(p.clinic_id, '(no clinic)') AS clinic, r._source_file, r._line, {there} AS there,
+                         CAST({there} AS DATE) <> CAST({here} AS DATE) AS other_day,
+                         date_trunc('month', {there}) <> date_trunc('month', {here}) AS other_month,
+                         strftime({here}, '%Y-%m') AS month_here, strftime({here}, '%Y-%m-%d') AS day_here
+                  FROM r JOIN staging.patients p USING (patient_id) LEFT JOIN staging.clinics c USING (clinic_id)
+                  WHERE c.timezone IS NULL)
+        SELECT list(DISTINCT clinic ORDER BY clinic), count(*), count(*) FILTER (WHERE other_day), count(*) FILTER (WHERE other_month),
+               arg_min(regexp_replace(replace(_source_file, chr(92), '/'), '^.*/', '') || ' line ' || _line || ': '
+                       || strftime(there, '%Y-%m-%d %H:%M') || ' in ' || $profile_zone
+                       || CASE WHEN other_month THEN ' counts in ' || month_here ELSE ' counts on ' || day_here END,
+                       (NOT other_month, _source_file, _line)) FILTER (WHERE other_day)
+        FROM moved""",
+        {"profile_zone": profile.timezone, "store_zone": store_zone, "first_load": first_load},
+    ).fetchall()[0]
+    clinics, count, other_day, other_month, example = rows
+    if not count:
+        return None
+    return ZoneMismatch(profile.timezone, store_zone, clinics, count, other_day, other_month, example)
+
+
 def combine(results: list):
     """One FileResult for the layers of a file's rows: counts add up, the first load names it."""
     first = results[0]

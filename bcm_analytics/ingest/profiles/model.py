@@ -132,6 +132,14 @@ class ScoresSpec(Strict):
     codes: dict[str, str] = {}  # more codes: "12345-6": "PHQ-9 item 3" | "GAD-7 total"
     total_from_items: bool = True  # a score with every item and no total: total = sum of items
 
+    @field_validator("code", "value", "group_by", "codes", mode="before")
+    @classmethod
+    def _not_todo(cls, v: Any) -> Any:
+        """A drafted scores map leaves TODO where a person must decide (bcm profile draft)."""
+        if isinstance(v, str) and v.strip().upper() == "TODO":
+            raise ValueError("still TODO; fill it in (docs/profiles.md, scores)")
+        return v
+
     @field_validator("codes")
     @classmethod
     def _code_meanings(cls, codes: dict[str, str]) -> dict[str, str]:
