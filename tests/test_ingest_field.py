@@ -646,8 +646,15 @@ def test_an_empty_row_of_a_csv_is_passed_over_not_left_to_fix(with_patient, tmp_
     assert [line for line, _ in reasons] == [3, 5]
     assert reasons[0][1].startswith("not a record but an empty row (no column bcm reads has a value")
     assert "nothing to fix" in reasons[0][1]
-    assert "2 empty rows of delimiters only, passed over" in summary_line(path, result)
+    assert "2 empty rows (no column bcm reads has a value), passed over" in summary_line(path, result)
     assert with_patient.execute("SELECT count(*) FROM meta.quarantine WHERE status IN ('open', 'waiting')").fetchall() == [(0,)]
+    # a row with a value only in a column bcm does not read was called "an empty row of delimiters
+    # only", which a workbook's (or this CSV's) row is not
+    path = write(tmp_path, "time_logs.csv", LOGS.rstrip("\r\n") + ",note\r\nE3,P1,bhcm,2025-02-12,25,outreach,\r\n,,,,,,Total: 25\r\n")
+    result = load_file(with_patient, path)
+    assert (result.rows_loaded, result.rows_empty) == (1, 1)
+    assert "1 empty row (no column bcm reads has a value), passed over" in summary_line(path, result)
+    assert "or values only in columns bcm does not read" in passed_over(with_patient, result.load_id)[0][1]
     # a row with one value is a record to fix, not an empty row
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + ",,,,45,\n"))
     assert (result.rows_quarantined, result.rows_empty) == (1, 0)

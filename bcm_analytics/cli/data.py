@@ -104,7 +104,7 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     among = ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \
         + ([f"{result.rows_passed_over:,} totals row{'s' if result.rows_passed_over > 1 else ''} below the records, passed over"]
            if result.rows_passed_over else []) \
-        + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} of delimiters only, passed over"]
+        + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (no column bcm reads has a value), passed over"]
            if result.rows_empty else [])
     waiting = f" ({'; '.join(among)})" if among else ""
     if result.rows_waiting_like_known:
@@ -251,7 +251,7 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 @click.option("--status", type=click.Choice(["open", "waiting", "admitted", "superseded", "passed_over", "current", "all"]),
               default="current", show_default=True,
               help="current = open and waiting (rows to fix or waiting; not in the tables now). passed_over = "
-                   "totals rows below an export's records and empty rows (delimiters only): no records, nothing to fix.")
+                   "totals rows below an export's records and empty rows (no column bcm reads has a value): no records, nothing to fix.")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
     from bcm_analytics.reports.export import check_suffix, no_rows, write_table

@@ -59,7 +59,7 @@ class FileResult:
     replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
     rows_passed_over: int = 0  # of rows_quarantined: totals rows below the records (full or short lines), no records (status 'passed_over')
-    rows_empty: int = 0  # of rows_quarantined: rows of empty cells (a CSV line of delimiters only), status 'passed_over'
+    rows_empty: int = 0  # of rows_quarantined: rows with no value in a column bcm reads (a CSV line of delimiters only, a workbook row filled only where bcm does not read), status 'passed_over'
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
 
     @property

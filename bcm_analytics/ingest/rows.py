@@ -188,8 +188,8 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
               f"ELSE 'not a record but the totals row the export writes below its records (' END || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'): {PASSED_OVER_REASON}'")
-    empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank line a spreadsheet wrote as "
-             f"delimiters only): {PASSED_OVER_REASON}'")
+    empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank row, a CSV line of delimiters "
+             f"only as a spreadsheet writes one, or values only in columns bcm does not read): {PASSED_OVER_REASON}'")
     con.execute(
         f"""UPDATE _checked c SET _failures = [CASE WHEN t._empty THEN {{'name': {ty.sql_text(EMPTY_CHECK)}, 'reason': {empty}, 'waits': false}}
                                                 ELSE {{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {totals}, 'waits': false}} END]
