@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from hostile.helpers import write
 
 from bcm_analytics.cli import cli
+from bcm_analytics.cli.profile import usage_line
 from bcm_analytics.ingest import FileRefused
 from bcm_analytics.ingest.profiles import ProfileError, load, map_export
 from bcm_analytics.ingest.profiles.draft import choose_table, draft
@@ -316,8 +317,10 @@ def test_an_epic_flowsheet_export_one_row_per_item_drafts_a_scores_map_and_its_e
                     .replace("assessment_id:   TODO", "assessment_id:   \"mrn || '/' || instrument\"  #")
                     .replace("codes: TODO", "codes: {" + ", ".join(f'"30401000{i:02d}": PHQ-9 item {i}' for i in range(1, 10))
                              + ', "3040100010": PHQ-9 total}'))
-    rows = [t for t in map_export(load(write(tmp_path, "finished.yaml", finished)), [epic / "PHQ9_Flowsheet_Rows_20251201.csv"]).tables
-            if t.table == "assessments"][0].layers[0].to_pylist()
+    mapped = map_export(load(write(tmp_path, "finished.yaml", finished)), [epic / "PHQ9_Flowsheet_Rows_20251201.csv"])
+    rows = [t for t in mapped.tables if t.table == "assessments"][0].layers[0].to_pylist()
+    # the rows of other codes (the difficulty question) were "not used" with no reason given
+    assert "not used (rows whose code is no instrument's item or total" in usage_line(mapped.files[0])
     assert [(r["assessment_id"], r["instrument"], r["total_score"], r["item_9"]) for r in rows] == [
         ("00184520/PHQ-9", "PHQ-9", "14", "0"), ("00184733/PHQ-9", "PHQ-9", "14", "1")]
     assert "Flowsheet Row ID" not in text.split("# not read")[-1].splitlines()[0], "the code column is read"

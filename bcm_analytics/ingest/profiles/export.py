@@ -313,6 +313,11 @@ def _digest(table: str, layer: int, rows: pa.Table) -> str:
     return digest.hexdigest()
 
 
+# Why a scores map left a row out when its profile does not say: a flowsheet export holds rows of
+# other codes (a PHQ-9's "difficulty" question, other flowsheets) beside the items and totals.
+SCORES_LEFT_OUT = "rows whose code is no instrument's item or total: neither a LOINC code bcm knows nor one of the scores map's codes"
+
+
 def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Read) -> FileUse:
     """Records of a file that fed rows of a table (a source only looked into, such as payers
     for the patients' payer, is used whole by the tables that read it), and why others were not."""
@@ -332,11 +337,12 @@ def _file_use(con: duckdb.DuckDBPyConnection, profile: Profile, read: sources.Re
     reasons = []
     for table, maps in profile.tables.items() if use.unused else ():
         for m in maps:
-            if m.skip_reason and mapping.source_of(profile, m.from_) == src and con.execute(
+            reason = m.skip_reason or (SCORES_LEFT_OUT if m.scores else None)
+            if reason and mapping.source_of(profile, m.from_) == src and con.execute(
                 f"""SELECT count(*) FROM {m.from_} v WHERE v._file = {f} AND NOT EXISTS (SELECT 1 FROM _used u
                     WHERE u._source = '{src}' AND u._table = '{table}' AND u._file = v._file AND u._line = v._line)"""
             ).fetchall()[0][0]:
-                reasons.append(m.skip_reason)
+                reasons.append(reason)
     use.unused_reason = "; ".join(dict.fromkeys(reasons))
     return use
 
