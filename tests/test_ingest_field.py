@@ -799,3 +799,8 @@ def test_a_totals_label_beside_its_sum_and_a_line_closing_the_report_are_passed_
         "not a record but the line the export writes below its records to close the report ('*** End of Report ***'):"]
     result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + ",,,Total:,30,\nE2,P1,bhcm,2025-02-11,30,outreach\n"))
     assert (result.rows_loaded, result.rows_passed_over) == (1, 0)
+    # the other lines a report's footer writes (the field review's "Confidential - contains PHI" stayed a row to fix)
+    footer = "Page 1 of 1\nConfidential \u2013 contains PHI\nPrinted on 12/01/2025 2:05 PM by NGUYEN\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E3,P1,bhcm,2025-02-12,30,outreach\n" + footer))
+    assert (result.rows_loaded, result.rows_passed_over) == (1, 3)
+    assert all("to close the report" in reason for _, reason in passed_over(with_patient, result.load_id))

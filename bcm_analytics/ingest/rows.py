@@ -92,8 +92,10 @@ PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record
 # The words are English and those of the European systems that write ;-delimited exports
 # (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
 # A totals word first; or a count or total of something ("Claim Count: 16", "Patient Total"); or the
-# line that closes a report ("*** End of Report ***", END_LABEL).
-END_LABEL = r"^[^a-z0-9]*end of (the )?report[^a-z0-9]*$"
+# line that closes a report ("*** End of Report ***", "Page 1 of 3", "Confidential - contains PHI",
+# "Printed on 12/01/2025 by ...": END_LABEL).
+END_LABEL = (r"^[^a-z0-9]*(end of (the )?report|page [0-9]+ of [0-9]+|confidential\b.*"
+             r"|(report )?(printed|generated|run) (on|by|at)\b.*)[^a-z0-9]*$")
 TOTALS_LABEL = (r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
                 r"|^([a-z]+ ){1,3}(count|totals?)\s*(:\s*[$€£]?[0-9][0-9,.]*)?:?$|" + END_LABEL)
 TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
