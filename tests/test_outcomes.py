@@ -451,3 +451,17 @@ def test_same_day_scores_one_without_a_time_use_the_higher_and_are_flagged(progr
                                     score("P1", day(150), 8, sid="untimed")])
     row = outcomes(con).loc["P1"]
     assert row["score_6m"] == 8 and row["same_day_scores_untimed"] == True  # noqa: E712
+
+
+def test_a_total_above_the_instruments_range_is_refused_not_scored(load_rows, store):
+    """Section 1: PHQ-9 totals run 0-27 and GAD-7 0-21; a total outside is a data-quality failure,
+    not a score. 27 and 21 are scores; 28 and 22 (no items to check them by) are quarantined and
+    measure nothing."""
+    load_rows("patients", [patient("P1")])
+    rows = [("PHQ-9", 27), ("PHQ-9", 28), ("GAD-7", 21), ("GAD-7", 22)]
+    result = load_rows("assessments", [{"assessment_id": f"{i}-{t}", "patient_id": "P1", "instrument": i,
+                                        "administered_on": day(n), "total_score": t} for n, (i, t) in enumerate(rows)])
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    out = patient_outcomes(store, LATE).set_index("instrument")
+    assert out[["baseline_score", "scores"]].to_dict("index") == {"PHQ-9": {"baseline_score": 27, "scores": 1},
+                                                                 "GAD-7": {"baseline_score": 21, "scores": 1}}
