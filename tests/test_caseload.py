@@ -308,3 +308,100 @@ def test_follow_up_due_lists_discharged_patients_and_not_those_no_measure_counts
     assert listed.loc["GAD", "instrument"] == "GAD-7"
     assert listed.loc["LEFT", "discharge_date"] == dt.date.fromisoformat(day(100))
     assert pd.isna(listed.loc["EARLY", "discharge_date"])
+
+
+# --- boundaries in days and at month end (outcome_measures.md section 4) --------------------------
+
+
+def per_patient(run, month: str) -> pd.DataFrame:
+    """The month's care-manager rows: each patient below has a care manager of their own, so a row
+    reads as that patient."""
+    frame = cl.caseload_months(run, month, month)
+    return frame[(frame["clinic"] == "All") & (frame["care_manager"] != "All")].set_index("care_manager")
+
+
+def test_a_discharge_on_the_last_day_of_a_month_leaves_that_months_caseload(load_rows, store):
+    """The active caseload is counted at month end: D31, discharged Jan 31, is a January discharge
+    and not on January's caseload; D1, discharged Feb 1, is on it; E31, enrolled Jan 31, is."""
+    load_rows("patients", [patient("D31", "D31", "2025-01-06", "2025-01-31"), patient("D1", "D1", "2025-01-06", "2025-02-01"),
+                           patient("E31", "E31", "2025-01-31")])
+    january = per_patient(prepare(store, "2025-03-31"), "2025-01")
+    assert january["active"].to_dict() == {"D1": 1, "D31": 0, "E31": 1}
+    assert january["discharges"].to_dict() == {"D1": 0, "D31": 1, "E31": 0}
+    assert january["new_enrolments"].to_dict() == {"D1": 1, "D31": 1, "E31": 1}
+
+
+def test_the_last_30_60_and_90_days_end_on_the_month_end(load_rows, store):
+    """March 31 is the month end; "in the last N days" is the N days up to and including it, so
+    day -29 is in the last 30 and day -30 is not. C29/C30: last contact Mar 2 / Mar 1; S29/S30:
+    last score Mar 2 / Mar 1; L59/L60: last score Jan 31 / Jan 30 (scored in the last 60);
+    R89/R90: psychiatric case review Jan 1 / Dec 31 (reviewed in the last 90). All enrolled
+    Dec 1 2024 with a PHQ-9 of 8 that day. The worklists count the same days: C30 has gone 30
+    days without a contact and S30 30 days without a score."""
+    ids = ("C29", "C30", "S29", "S30", "L59", "L60", "R89", "R90")
+    load_rows("patients", [patient(p, p, "2024-12-01") for p in ids])
+    load_rows("time_logs", [log("T1", "C29", "2025-03-02", "follow_up_contact", "phone"),
+                            log("T2", "C30", "2025-03-01", "follow_up_contact", "phone"),
+                            log("T3", "R89", "2025-01-01", "caseload_review", "none"),
+                            log("T4", "R90", "2024-12-31", "caseload_review", "none")])
+    load_rows("assessments", [phq9(f"B{p}", p, "2024-12-01", 8) for p in ids] + [
+        phq9("A1", "S29", "2025-03-02", 8), phq9("A2", "S30", "2025-03-01", 8),
+        phq9("A3", "L59", "2025-01-31", 8), phq9("A4", "L60", "2025-01-30", 8)])
+    run = prepare(store, "2025-03-31")
+    march = per_patient(run, "2025-03")
+
+    def counted(col):
+        return sorted(march.index[march[col] == 1])
+
+    assert counted("contacted") == ["C29"]
+    assert counted("scored") == ["S29"]
+    assert counted("scored_long") == ["L59", "S29", "S30"]
+    assert counted("reviewed") == ["R89"]
+    lists = cl.worklists(run)
+    assert "C30" in set(lists["no_recent_contact"]["patient_id"]) and "C29" not in set(lists["no_recent_contact"]["patient_id"])
+    assert "S30" in set(lists["overdue_score"]["patient_id"]) and "S29" not in set(lists["overdue_score"]["patient_id"])
+
+
+def test_an_assessment_counts_for_the_4_week_follow_up_once_its_28_days_have_passed(load_rows, store):
+    """As of Mar 31, A3 (assessed Mar 3, day 28 is Mar 31) is counted in March, followed up or
+    not; A4 (assessed Mar 4) is not counted yet: its 4 weeks run to Apr 1."""
+    load_rows("patients", [patient(p, p, d) for p, d in (("A3", "2025-03-03"), ("A4", "2025-03-04"))])
+    load_rows("time_logs", [log("T1", "A3", "2025-03-03", "assessment", "in_person"),
+                            log("T2", "A4", "2025-03-04", "assessment", "in_person")])
+    march = per_patient(prepare(store, "2025-03-31"), "2025-03")
+    assert march["assessed"].to_dict() == {"A3": 1, "A4": 0}
+
+
+def test_the_caseload_band_is_inclusive_at_both_ends(load_rows, store):
+    """AIMS guidance 60-80 per 1.0 FTE; at 0.05 FTE that is 3-4 patients. LOW2 has 2 (below), AT3
+    has 3 and AT4 4 (within), HIGH5 5 (above)."""
+    from bcm_analytics.outcomes import load_definitions
+
+    sizes = {"LOW2": 2, "AT3": 3, "AT4": 4, "HIGH5": 5}
+    load_rows("patients", [patient(f"{cm}-{i}", cm, "2025-01-06") for cm, n in sizes.items() for i in range(n)])
+    part_time = load_definitions(overrides={"caseload": {"fte": {cm: 0.05 for cm in sizes}}})
+    march = per_patient(prepare(store, "2025-03-31", part_time), "2025-03")
+    assert march["active"].to_dict() == sizes
+    assert (march["band_low"].unique().tolist(), march["band_high"].unique().tolist()) == ([3], [4])
+    assert march["caseload_vs_band"].to_dict() == {"LOW2": "below", "AT3": "within", "AT4": "within", "HIGH5": "above"}
+
+
+def test_only_rates_above_the_alarm_ask_for_a_data_quality_look():
+    """Section 4: 6-month results of 30-50% response and 20-35% remission are typical; rates
+    "far above about 60% response or 45% remission" deserve a data-quality look. The range's ends
+    are typical, the alarm itself is not yet a look, a point above it is."""
+    from types import SimpleNamespace
+
+    from bcm_analytics.outcomes import load_definitions
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(definitions=load_definitions())
+    rates = {"LOW": (0.30, 0.20), "HIGH": (0.50, 0.35), "ALARM": (0.60, 0.45), "ABOVE": (0.61, 0.46)}
+    table = pd.DataFrame({"instrument": list(rates), "window_name": "6m",
+                          "pct_response_of_measured": [r for r, _ in rates.values()],
+                          "pct_remission_of_measured": [m for _, m in rates.values()]})
+    said = dict(zip(rates, co.plausibility(run, table).split(". ")))
+    assert "response 30% (within the typical 30%-50%); remission 20% (within the typical 20%-35%)" in said["LOW"]
+    assert "response 50% (within the typical 30%-50%); remission 35% (within the typical 20%-35%)" in said["HIGH"]
+    assert "response 60% (outside the typical 30%-50%); remission 45% (outside the typical 20%-35%)" in said["ALARM"]
+    assert said["ABOVE"].count("worth a data-quality look") == 2

@@ -363,3 +363,105 @@ def test_no_score_since_baseline_is_not_improving(program):
     out = prepare(con, day(70)).patients().set_index("patient_id")
     assert out.loc["OPEN", "not_improving"] == True and pd.isna(out.loc["GONE", "not_improving"])  # noqa: E712
     assert pd.isna(out.loc["OPEN", "response"]) and pd.isna(out.loc["OPEN", "remission"])
+
+
+def test_a_baseline_of_exactly_10_is_in_the_denominators(program):
+    """outcome_measures.md section 2: denominators include baselines >= 10. B10 (10, then 4 on
+    day 150) counts and remits; B9 (9, then 4) is outside every denominator."""
+    con = program([patient("B10"), patient("B9")],
+                  [score("B10", day(0), 10), score("B10", day(150), 4), score("B9", day(0), 9), score("B9", day(150), 4)])
+    run = prepare(con, LATE)
+    out = run.patients().set_index("patient_id")
+    assert out["eligible"].to_dict() == {"B10": True, "B9": False}
+    assert out["remission_6m_status"].to_dict() == {"B10": "met", "B9": "not_eligible"}
+    six = run.program_measures("2025-01", "2025-01").set_index("window_name").loc["6m"]
+    assert (six["eligible"], six["denominator"], six["remitters"]) == (1, 1, 1)
+
+
+def test_a_latest_score_of_10_is_no_improvement_and_leaves_the_patient_not_improving(program):
+    """MHIP improvement is a score below 10 or a response (section 2), and treat to target flags
+    the latest score that is neither. Baseline 18 on day 0, latest on day 60, as of day 80:
+    T10 (10: not below 10, above 9 = half of 18) is not improved and is not improving;
+    T9 (9: below 10, and exactly half) is improved; H10 (baseline 20, latest 10: exactly half, a
+    response) is improved though not below 10."""
+    cases = {"T10": (18, 10), "T9": (18, 9), "H10": (20, 10)}
+    con = program([patient(p) for p in cases],
+                  [score(p, day(0), b) for p, (b, _) in cases.items()] + [score(p, day(60), s) for p, (_, s) in cases.items()])
+    out = prepare(con, day(80)).patients().set_index("patient_id")
+    assert out["improvement"].to_dict() == {"H10": True, "T10": False, "T9": True}
+    assert out["not_improving"].to_dict() == {"H10": False, "T10": True, "T9": False}
+
+
+def test_severity_bands_at_their_lower_bounds(program):
+    """Section 1: PHQ-9 0-4 minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27
+    severe; GAD-7 15-21 severe. Each patient's baseline is one score either side of a bound."""
+    phq9 = {4: "minimal", 5: "mild", 9: "mild", 10: "moderate", 14: "moderate", 15: "moderately severe",
+            19: "moderately severe", 20: "severe", 27: "severe"}
+    gad7 = {4: "minimal", 5: "mild", 9: "mild", 10: "moderate", 14: "moderate", 15: "severe", 21: "severe"}
+    rows = [("PHQ-9", s) for s in phq9] + [("GAD-7", s) for s in gad7]
+    con = program([patient(f"{i}{s}") for i, s in rows], [score(f"{i}{s}", day(0), s, i, item9=max(0, s - 24)) for i, s in rows])
+    out = patient_outcomes(con, LATE)
+    got = {(r.instrument, r.baseline_score): r.baseline_band for r in out.itertuples()}
+    assert got == {**{("PHQ-9", s): b for s, b in phq9.items()}, **{("GAD-7", s): b for s, b in gad7.items()}}
+
+
+def test_a_positive_item_9_on_either_score_of_a_day_is_the_days_flag(program):
+    """Section 1: any item 9 above 0 is a same-day safety flag; two PHQ-9s on one day keep it
+    whichever score the total is taken from. UNTIMED: 12 with item 9 = 1 and 14 with item 9 = 0,
+    no times (the higher total, 14, is used); TIMED: item 9 = 1 at 09:00, 0 at 15:00 (the later
+    total is used). ZERO: two answers of 0 that day, not positive (and not "safe": just no flag)."""
+    con = program([patient(p) for p in ("UNTIMED", "TIMED", "ZERO")], [
+        score("UNTIMED", day(0), 20), score("UNTIMED", day(30), 12, item9=1, sid="u1"), score("UNTIMED", day(30), 14, sid="u2"),
+        score("TIMED", day(0), 20), score("TIMED", f"{day(30)} 09:00", 12, item9=1, sid="t1"),
+        score("TIMED", f"{day(30)} 15:00", 14, sid="t2"),
+        score("ZERO", day(0), 20), score("ZERO", day(30), 12, sid="z1"), score("ZERO", day(30), 14, sid="z2")])
+    out = outcomes(con, day(40))
+    assert out["latest_score"].to_dict() == {"TIMED": 14, "UNTIMED": 14, "ZERO": 14}
+    assert out["item9_positive"].to_dict() == {"TIMED": True, "UNTIMED": True, "ZERO": False}
+
+
+def test_age_bands_turn_on_the_birthday_at_enrolment(program):
+    """CMS159 strata are 12-17 and 18+ (section 3): enrolled 2025-01-06, born 2007-01-07 is 17,
+    born 2007-01-06 is 18 that day; 64 and 65 likewise at the 65+ band."""
+    births = {"A17": "2007-01-07", "A18": "2007-01-06", "A64": "1960-01-07", "A65": "1960-01-06"}
+    con = program([patient(p, birth_date=b) for p, b in births.items()], [score(p, day(0), 20) for p in births])
+    out = outcomes(con)
+    assert out["age_band"].to_dict() == {"A17": "12-17", "A18": "18-29", "A64": "45-64", "A65": "65+"}
+
+
+def test_scores_after_discharge_count_up_to_the_last_day_the_definitions_allow(program):
+    """With discharge_closes_windows, followup_after_discharge_days is the last day after the
+    discharge (day 100) a score counts: the check-in on day 150 is 50 days after it, in with 50
+    and out with 49."""
+    con = program([patient("P1", discharged=day(100), discharge_reason="goals_met")],
+                  [score("P1", day(0), 20), score("P1", day(150), 3)])
+
+    def status(days):
+        closing = load_definitions(overrides={"episode": {"discharge_closes_windows": True,
+                                                          "followup_after_discharge_days": days}})
+        return outcomes(con, params=closing).loc["P1", "remission_6m_status"]
+
+    assert (status(50), status(49)) == ("met", "no_followup")
+
+
+def test_same_day_scores_one_without_a_time_use_the_higher_and_are_flagged(program):
+    """Section 1: the later timestamp wins only when both scores have one; a score of 3 at 15:00
+    beside an untimed 8 that day leaves the order unknown: the higher, 8, is used and flagged."""
+    con = program([patient("P1")], [score("P1", day(0), 20), score("P1", f"{day(150)} 15:00", 3, sid="timed"),
+                                    score("P1", day(150), 8, sid="untimed")])
+    row = outcomes(con).loc["P1"]
+    assert row["score_6m"] == 8 and row["same_day_scores_untimed"] == True  # noqa: E712
+
+
+def test_a_total_above_the_instruments_range_is_refused_not_scored(load_rows, store):
+    """Section 1: PHQ-9 totals run 0-27 and GAD-7 0-21; a total outside is a data-quality failure,
+    not a score. 27 and 21 are scores; 28 and 22 (no items to check them by) are quarantined and
+    measure nothing."""
+    load_rows("patients", [patient("P1")])
+    rows = [("PHQ-9", 27), ("PHQ-9", 28), ("GAD-7", 21), ("GAD-7", 22)]
+    result = load_rows("assessments", [{"assessment_id": f"{i}-{t}", "patient_id": "P1", "instrument": i,
+                                        "administered_on": day(n), "total_score": t} for n, (i, t) in enumerate(rows)])
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    out = patient_outcomes(store, LATE).set_index("instrument")
+    assert out[["baseline_score", "scores"]].to_dict("index") == {"PHQ-9": {"baseline_score": 27, "scores": 1},
+                                                                 "GAD-7": {"baseline_score": 21, "scores": 1}}

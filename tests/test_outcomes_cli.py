@@ -245,3 +245,22 @@ def test_billing_rules_other_than_the_stores_are_not_an_outcome_runs_business(db
     assert prepare(con).marts.note is None
     assert not program_overview(con, "2025-01", "2025-06").empty
     con.close()
+
+
+def test_a_suppression_threshold_of_the_definitions_is_the_one_applied_and_named(program_db, tmp_path):
+    """outcome_measures.md section 5 names 1-10; definitions.yaml makes it a setting
+    (suppression.threshold). With [1, 15], C1's 15 patients are hidden as C2's and C3's are (by
+    default C1's are shown), and the command names the range it applied: it said "counts 1-10
+    suppressed" whatever the definitions said."""
+    definitions = tmp_path / "stricter.yaml"
+    definitions.write_text("version: strict-1\nsuppression: {threshold: [1, 15]}\n")
+    out = tmp_path / "measures.csv"
+    result = run("--db", program_db, "--as-of", "2025-12-31", "--measures", out, "--start-month", "2025-01",
+                 "--end-month", "2025-01", "--definitions", definitions)
+    assert result.exit_code == 0, result.output
+    assert f"program measures (counts 1-15 suppressed) written to {out}" in result.output
+    frame = pd.read_csv(out)
+    six_months = frame[frame.window_name == "6m"].set_index(["dimension", "stratum"]).denominator
+    assert six_months[("program", "All")] == 30
+    assert six_months["clinic"].isna().to_dict() == {"C1": True, "C2": True, "C3": True}
+    assert not frame[["denominator", "measured", "responders", "remitters"]].isin(range(1, 16)).any().any()

@@ -46,7 +46,8 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     --out writes one row per patient, episode and instrument: baseline and latest scores,
     response / remission / improvement, not improving, item 9, and the 12-week, 6-month and
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
-    program measures with counts of 1-10 suppressed. --worklists writes the patient lists
+    program measures with counts of 1-10 suppressed (suppression.threshold in the
+    definitions). --worklists writes the patient lists
     care teams act on (not improving without review, positive item 9, overdue score,
     no recent contact, follow-up scores due before their outcome window closes).
     """
@@ -93,7 +94,8 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
             from bcm_analytics import private_files
 
             private_files.set_mode(measures, share=True)
-        click.echo(f"program measures (counts 1-10 suppressed) written to {measures}")
+        low, high = run.definitions.threshold  # the definitions' suppression.threshold, 1-10 by default
+        click.echo(f"program measures (counts {low}-{high} suppressed) written to {measures}")
     if worklists:
         from bcm_analytics.reports.worklists import worklists_workbook
 
