@@ -27,6 +27,7 @@ from html_tables import Tables
 
 from bcm_analytics.models import refresh
 from bcm_analytics.reports.runner import render_report
+from bcm_analytics.warehouse import connect
 
 pytestmark = pytest.mark.slow
 
@@ -151,9 +152,10 @@ def page_months(page) -> list[pd.Period]:
     return list(pd.period_range(page[0], page[1], freq="M"))
 
 
-def small_counts_a_reader_can_work_out(figures) -> list[tuple[str, str, str, int]]:
+def small_counts_a_reader_can_work_out(figures, threshold=(1, 10)) -> list[tuple[str, str, str, int]]:
     """Every run of months whose enrolments or discharges the figures pin down (exact linear
-    algebra over all of them, a published 0 meaning 0 in each of its months) and that is 1-10."""
+    algebra over all of them, a published 0 meaning 0 in each of its months) and that is in the
+    threshold (1-10)."""
     months = pd.period_range(MONTHS[0] - 3, MONTHS[-1], freq="M")  # a page may start before the program
     index = {m: i for i, m in enumerate(months)}
     rows = {name: [] for name in FLOWS}
@@ -171,7 +173,7 @@ def small_counts_a_reader_can_work_out(figures) -> list[tuple[str, str, str, int
                 run[a:b + 1] = 1
                 if np.linalg.matrix_rank(np.vstack([known, run])) == rank:
                     value = sum(FLOWS[name].get(m, 0) for m in months[a:b + 1])
-                    if 1 <= value <= 10:
+                    if threshold[0] <= value <= threshold[1]:
                         leaks.append((name, str(months[a]), str(months[b]), value))
     return leaks
 
@@ -196,3 +198,22 @@ def test_a_quarter_of_1_to_10_discharges_cannot_be_worked_out_from_two_pages(pro
     assert all(both.get((n, tuple(m)), v) == v for n, m, v in figures["program_overview"])
     assert ("discharges", list(pd.period_range("2026-01", "2026-03", freq="M")), 15) in figures["caseload_outcomes"]
 
+
+
+def test_a_stricter_threshold_of_the_stores_definitions_holds_on_every_external_page(program, tmp_path):
+    """A program whose definitions hide counts of 1-15 (suppression.threshold, made the store's own
+    by `bcm build --definitions`) had them hidden on the caseload page only: the overview, under a
+    fixed 1-10, published each 2026 quarter's 15 discharges and said "Counts from 1 to 10". Every
+    page now applies the store's rule, and says which."""
+    definitions = tmp_path / "stricter.yaml"
+    definitions.write_text("version: strict-1\nsuppression: {threshold: [1, 15]}\n")
+    con = connect(program)
+    refresh(con, definitions=definitions)
+    con.close()
+    pages = {name: render_report(name, program, {"audience": "external"}, tmp_path / f"{name}.html").read_text()
+             for name in ("caseload_outcomes", "program_overview", "billing_reconciliation", "time_allocation")}
+    for name, html in pages.items():
+        assert "Counts from 1 to 15" in html and "Counts from 1 to 10" not in html, name
+    figures = [published_flows(pages[name]) for name in ("caseload_outcomes", "program_overview")]
+    assert all(figures)
+    assert small_counts_a_reader_can_work_out(figures[0] + figures[1], (1, 15)) == []

@@ -38,7 +38,7 @@ def test_an_external_page_for_part_of_the_program_says_it_is_protected_alone():
     assert "covers part of the program" not in whole
     part = EXTERNAL.banner("caseload_outcomes", {"clinics": ["CL1", "CL2"], "payer": "Medicaid", "as_of": "2025-06-30"})
     assert "covers part of the program (clinics CL1, CL2; payer Medicaid)" in part
-    assert "can leave a count of 1-10 for the rest" in part and "Give it only to readers who get no other" in part
+    assert "can leave a small count for the rest, which neither page hides" in part and "Give it only to readers who get no other" in part
     assert "covers part of the program" not in INTERNAL.banner("billing_reconciliation", {"clinic": "CL1"})
 
 

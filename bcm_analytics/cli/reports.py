@@ -36,7 +36,8 @@ from bcm_analytics.reports.runner import (
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
               help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable; see --list-parameters).")
 @click.option("--audience", type=click.Choice(AUDIENCES), default=None, show_default="-p audience, else internal",
-              help="internal: true counts, for the program's staff; external: counts 1-10 and what reveals them suppressed.")
+              help="internal: true counts, for the program's staff; external: counts 1-10 (the definitions' suppression.threshold) "
+                   "and what reveals them suppressed.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               show_default="reports/NAME.html, or reports/NAME_external.html", help="HTML file.")
 @click.option("--tables", type=click.Path(dir_okay=False, path_type=Path),
@@ -81,7 +82,7 @@ def report(name: str, db: Path, parameters: tuple[tuple[str, str], ...], audienc
         fail(report_failure(e))
     click.echo(f"wrote {path}")
     if workbook:
-        click.echo(f"wrote {workbook} (the page's tables{', counts 1-10 suppressed' if values.get('audience') == 'external' else ''})")
+        click.echo(f"wrote {workbook} (the page's tables{', suppressed as the page is' if values.get('audience') == 'external' else ''})")
     if caution := filtered_page_caution(values) if values.get("audience") == "external" else "":
         click.echo(f"note: {caution}", err=True)
     if share and values.get("audience") != "external":

@@ -13,7 +13,7 @@ from bcm_analytics.billing.reconcile import finding_terms
 from bcm_analytics.billing.time_allocation import RECOVERABLE
 from bcm_analytics.billing.time_outcomes import OUTCOMES
 from bcm_analytics.reports import formats
-from bcm_analytics.reports.privacy import definitions_text
+from bcm_analytics.reports.privacy import Privacy, definitions_text
 
 # One definition of "active caseload" for every report, in the words of the macro every count
 # uses (models/outcomes/on_caseload.sql), taken at a month's last day (the as-of date in the
@@ -29,9 +29,11 @@ def html_list(terms: list[tuple[str, str]]) -> str:
     return f"<dl class='bcm-glossary'>{items}</dl>"
 
 
-def privacy_terms(external: bool, threshold=(1, 10)) -> list[tuple[str, str]]:
-    lo, hi = threshold
-    if external:
+def privacy_terms(privacy: Privacy | None) -> list[tuple[str, str]]:
+    """What '*' means outside, or what the internal page holds, under the page's cell-size rule."""
+    privacy = privacy or Privacy()
+    lo, hi = privacy.threshold
+    if privacy.external:
         return [("* (suppressed)", f"a count of {lo}-{hi} patients, patient-months or claims, or a cell that would let a "
                                    "reader work one out from totals, other cells, rates or charts on this page (CMS cell-size "
                                    "rule); dollar amounts, rates and averages over such a count are hidden with it; 0 is shown")]
@@ -86,10 +88,10 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                               f"'{d['caseload']['band'].replace('_', ' ')}'); part-time care managers scale it by their FTE"),
         ("definitions", f"version {definitions_text(definitions, external)}"),
     ]
-    return terms + privacy_terms(external, definitions.threshold)
+    return terms + privacy_terms(Privacy("external" if external else "internal", definitions.threshold))
 
 
-def billing_terms(ruleset_id: str, external: bool = False) -> list[tuple[str, str]]:
+def billing_terms(ruleset_id: str, privacy: Privacy | None = None) -> list[tuple[str, str]]:
     """Billing and reconciliation terms, with what each finding means."""
     terms = [
         ("expected", "what the logged, countable minutes support under the billing rules, priced with the fee schedule"),
@@ -104,10 +106,10 @@ def billing_terms(ruleset_id: str, external: bool = False) -> list[tuple[str, st
         ("rules", f"ruleset {ruleset_id}; codes change with the payer, setting and date (noted on the charts)"),
     ]
     terms += [(words.name, words.meaning) for words in finding_terms()]
-    return terms + privacy_terms(external)
+    return terms + privacy_terms(privacy)
 
 
-def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = False) -> list[tuple[str, str]]:
+def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy | None = None) -> list[tuple[str, str]]:
     """Where logged minutes go: each outcome in the words of the library (billing.time_allocation)."""
     recoverable = ", ".join(RECOVERABLE[r] for r in RECOVERABLE if r != "all")
     terms = [
@@ -128,10 +130,10 @@ def time_allocation_terms(ruleset_id: str, just_past: int, external: bool = Fals
         ("rules", f"ruleset {ruleset_id}"),
     ]
     terms += [(formats.label(name), meaning) for name, meaning in OUTCOMES.items()]  # the words the tables show
-    return terms + privacy_terms(external)
+    return terms + privacy_terms(privacy)
 
 
-def overview_terms(external: bool = False) -> list[tuple[str, str]]:
+def overview_terms(privacy: Privacy | None = None) -> list[tuple[str, str]]:
     return [
         ("active caseload", ACTIVE_CASELOAD),
         ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
@@ -140,7 +142,7 @@ def overview_terms(external: bool = False) -> list[tuple[str, str]]:
         ("patients with time", "patients with any time logged in the month"),
         ("minutes per patient with time", "minutes logged in the month over the patients with time (the caseload "
                                           "report's minutes per patient served counts every patient on the caseload)"),
-    ] + privacy_terms(external)
+    ] + privacy_terms(privacy)
 
 
 def _discharge(episode: dict) -> str:

@@ -36,7 +36,7 @@ class Headline:
             text, css = self.value, ""
         else:
             text, css = formats.cell(self.value, self.kind), ""
-        title = " title='suppressed: counts 1-10 and what would reveal them are not shown'" if self.hidden else ""
+        title = " title='suppressed: a small count, or what would reveal one, is not shown (the note at the end)'" if self.hidden else ""
         return (f"<div class='bcm-card'><div class='bcm-value{css}' data-kind='{self.kind}'{title}>{html.escape(text)}</div>"
                 f"<div class='bcm-label'>{html.escape(self.label)}</div>"
                 + (f"<div class='bcm-detail'>{html.escape(self.detail)}</div>" if self.detail else "") + "</div>")

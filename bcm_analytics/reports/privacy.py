@@ -46,6 +46,7 @@ from typing import Callable
 
 import pandas as pd
 
+from bcm_analytics.models.marts import resolve_definitions
 from bcm_analytics.months import add_months, month_end, month_start
 from bcm_analytics.reports.runner import AUDIENCES
 from bcm_analytics.reports.suppression import suppress
@@ -57,7 +58,7 @@ MOST_HIDDEN = 0.5
 TOTAL = "All"
 
 SUPPRESSED_NOTE = (
-    "Cells marked * are suppressed: they count 1-10 patients (or patient-months, claims), or "
+    "Cells marked * are suppressed: they count {range} patients (or patient-months, claims), or "
     "would let a reader work such a count out from other cells, totals, percentages or charts "
     "on this page (CMS cell-size rule). Dollar amounts, rates and averages over a suppressed "
     "count are suppressed with it. 0 is shown."
@@ -74,6 +75,19 @@ class Privacy:
     def __post_init__(self):
         if self.audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {self.audience!r})")
+
+    @classmethod
+    def of_store(cls, con, audience: str) -> Privacy:
+        """The audience under the store's own cell-size rule (suppression.threshold of the
+        definitions `bcm build --definitions` made its own; 1-10 by default): a program that
+        hides 1-15 hides them on every page, or one page would show a clinic's 12 patients that
+        another hides."""
+        return cls(audience, resolve_definitions(con, None).threshold)
+
+    @property
+    def range_words(self) -> str:
+        """The counts this rule hides, as the page says them: '1-10'."""
+        return "{}-{}".format(*self.threshold)
 
     @property
     def external(self) -> bool:
@@ -244,7 +258,7 @@ class Privacy:
             caution = filtered_page_caution(parameters, clinic_names)
             return (
                 "<div class='bcm-banner external' data-audience='external'><b>External version.</b> "
-                "Counts from 1 to 10 (patients, patient-months, claims) are suppressed, with every dollar amount, "
+                f"Counts from {self.threshold[0]} to {self.threshold[1]} (patients, patient-months, claims) are suppressed, with every dollar amount, "
                 "rate and average taken over them and every cell that would let a reader work one out "
                 "(CMS cell-size rule); where most monthly cells would be hidden, months are rolled up into "
                 "quarters or years. Suppressed cells read *; hidden chart points are marked gaps."
@@ -255,14 +269,14 @@ class Privacy:
                          if v not in (None, "", []))
         return (
             "<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
-            "This page shows true counts, including counts from 1 to 10 patients, which can identify people. "
+            f"This page shows true counts, including counts from {self.threshold[0]} to {self.threshold[1]} patients, which can identify people. "
             "Keep it within the program. To share it outside (funders, boards, publication) render the external "
             f"version, which applies the CMS cell-size rule: <code>{html.escape(f'{command} {extra}'.strip())}</code>."
             "</div>"
         )
 
     def note(self) -> str:
-        return SUPPRESSED_NOTE if self.external else ""
+        return SUPPRESSED_NOTE.format(range=self.range_words) if self.external else ""
 
     def definitions(self, definitions) -> str:
         """The definitions in force as this page names them (definitions_text)."""
@@ -315,7 +329,7 @@ def filtered_page_caution(parameters: dict | None, clinic_names: dict | None = N
         return ""
     return (f"This page covers part of the program ({'; '.join(chosen)}). Its cells are protected on this page "
             "alone: taken from the program's external page, or added to pages for the other parts, its figures "
-            "can leave a count of 1-10 for the rest. Give it only to readers who get no other external page "
+            "can leave a small count for the rest, which neither page hides. Give it only to readers who get no other external page "
             "of this program, or share the program's page instead: its breakdowns by clinic or payer are protected together.")
 
 

@@ -47,12 +47,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-SUPPRESSED_NOTE = (
-    "Cells marked * are suppressed: they count 1-10 patients, or would let a reader recompute "
-    "such a count from the other cells, totals or percentages (CMS cell-size rule). 0 is shown."
-)
-
-__all__ = ["SUPPRESSED_NOTE", "suppress"]
+__all__ = ["suppress"]
 
 
 def suppress(

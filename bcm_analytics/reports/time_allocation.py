@@ -481,7 +481,7 @@ class Report:
                 audience: str = "internal") -> Report:
         """What the notebook's parameters resolve to: the rules asked for (else the store's own), the
         months asked for (else the months with logged time), widened for an external page."""
-        privacy = Privacy(audience)
+        privacy = Privacy.of_store(con, audience)
         ruleset = resolve_rules(con, rules)
         period = privacy.period(*report_period(con, start_month, end_month), latest_data_date(con))
         return cls(privacy, ruleset, period, clinic, Allocation.load(con, period.start, period.end, ruleset, clinic))
@@ -549,6 +549,6 @@ def _about(con, report: Report, grain: str) -> pd.DataFrame:
         rows.append(("suppression", report.privacy.note() + " A hidden cell is empty; the row's `suppressed` column "
                                     "names its hidden cells."))
     else:
-        rows.append(("privacy", "Internal use only: true counts, including 1-10, and per staff-member detail. "
+        rows.append(("privacy", f"Internal use only: true counts, including {report.privacy.range_words}, and per staff-member detail. "
                                 "The external workbook (--audience external) applies the CMS cell-size rule."))
     return pd.DataFrame(rows, columns=["item", "value"])
