@@ -507,6 +507,24 @@ def test_thresholds_are_met_to_the_second_at_36_and_86_initial_minutes(program):
     assert month_codes(con, "2025-03") == {"A": ["G2214"], "B": ["99492"], "C": ["99492"], "D": ["99492", "99494 x1"]}
 
 
+def test_g2214_runs_to_the_last_second_before_99493_and_before_31_initial_minutes(program, tmp_path):
+    """billing_rules.md s1: G2214 bills 16-30 minutes of a subsequent month, "when 99492/99493 is not
+    reached", and 99493 starts at 31:00. Minutes count to the second, so 30:30 and 30:59 are still
+    the 30-minute row: they billed nothing, in neither row. By hand, after 40 minutes in January:
+    S3000 30:00, S3030 30:30, S3059 30:59 -> G2214; S3100 31:00 -> 99493. With g2214_initial_31_35
+    off, an initial month bills G2214 for 16-30 minutes: I3059 30:59 -> G2214, I3100 31:00 -> nothing."""
+    sub = {"S3000": "00:30:00", "S3030": "00:30:30", "S3059": "00:30:59", "S3100": "00:31:00"}
+    initial = {"I3059": "00:30:59", "I3100": "00:31:00"}
+    con = program([patient(p) for p in (*sub, *initial)],
+                  [entry(f"{p}-jan", p, "2025-01-10", 40) for p in sub]
+                  + [entry(p, p, "2025-02-10", m) for p, m in (sub | initial).items()])
+    assert month_codes(con, "2025-02") == {"S3000": ["G2214"], "S3030": ["G2214"], "S3059": ["G2214"], "S3100": ["99493"],
+                                          "I3059": ["G2214"], "I3100": ["G2214"]}
+    off = rules_file(tmp_path, "settings: {g2214_initial_31_35: false}\n")
+    got = month_codes(con, "2025-02", off)
+    assert {p: got.get(p, []) for p in initial} == {"I3059": ["G2214"], "I3100": []}
+
+
 def test_the_medicaid_99494_cap_at_its_edge(program):
     """Subsequent month: 195 minutes is 99494 x4 (extra 135: floor(149 / 30) = 4); 196 is x5 for
     Medicare (extra 136: floor(150 / 30) = 5) and x4 for Medicaid (cap 4)."""
