@@ -349,6 +349,22 @@ def test_setting_99492_once_per_calendar_year(program, tmp_path):
     assert [c for _, _, c, _ in codes(con, rules=yearly)] == ["99492", "99493", "99492"]
 
 
+def test_bcbs_michigans_99492_once_a_year_and_whole_team_minutes_are_settings_of_its_payer_name(program, tmp_path):
+    """billing_rules.md s2 and s3: BCBS Michigan bills 99492 once per calendar year and counts the
+    whole care team's minutes, each "a per-payer setting". M (BCBS Michigan) and C (another commercial
+    plan) have 40 minutes in January 2025, then, after six empty months, 20 BCM and 20 consultant
+    minutes in August: a new episode. By hand: M's August is 40 minutes (the consultant's count) and
+    bills 99493 (99492 was billed in January of the same year); C's August is 20 minutes and bills
+    nothing (no G2214 for a commercial plan, the consultant's minutes do not count)."""
+    rules = rules_file(tmp_path, "payer_names:\n  BCBS Michigan:\n    payer_class: commercial\n"
+                                 "    settings: {initial_code_once_per: calendar_year, count_psychiatric_consultant: true}\n")
+    consultant = {"role": "psychiatric_consultant", "staff": "PC1", "activity": "caseload_review"}
+    con = program([patient("M", payer="BCBS Michigan"), patient("C", payer="Commercial")],
+                  [e for p in "MC" for e in (entry(f"{p}1", p, "2025-01-05", 40), entry(f"{p}2", p, "2025-08-05", 20),
+                                             entry(f"{p}3", p, "2025-08-06", 20, **consultant))])
+    assert codes(con, rules=rules) == [("C", "2025-01", "99492", 1), ("M", "2025-01", "99492", 1), ("M", "2025-08", "99493", 1)]
+
+
 def test_setting_episode_gap_months(program, tmp_path):
     """Jan 2025, then Apr 2025 after two empty months: same episode by default, new with a gap of 2."""
     con = program([patient("P")], [entry("1", "P", "2025-01-05", 40), entry("2", "P", "2025-04-05", 40)])
