@@ -515,6 +515,22 @@ def test_the_initiating_visit_lookback_is_a_setting(program, tmp_path):
     assert [f[2] for f in found(con, rules=rules)] == ["matched", "no_initiating_visit"]
 
 
+def test_the_initiating_visit_window_ends_with_the_first_billed_month_and_its_setting_starts_on_the_first(program, tmp_path):
+    """billing_rules.md s6 item 12: the visit is looked for "in the 12 months before the first billed
+    month"; a visit after that month does not start the episode. First billed month 2026-01, by hand:
+    L visit on 2026-01-31 (the month's last day): counted; M on 2026-02-01 (the next day): no visit.
+    With initiating_visit_months 6, first billed month 2025-09 (window from 2025-03-01): S's visit on
+    2025-03-01 counts (the other test of the setting has 2025-02-27, a day out)."""
+    con = program([patient(p) for p in "LMS"],
+                  [minutes(p, "2026-01-10", 40) for p in "LM"] + [minutes("S", "2025-09-10", 40)],
+                  [claim(f"{p}1", p, "2026-01-31", "99492") for p in "LM"] + [claim("S1", "S", "2025-09-30", "99492"),
+                   visit("L", "2026-01-31"), visit("M", "2026-02-01"), visit("S", "2025-03-01")], visits=False)
+    missing = findings(con, "2025-01", "2026-02").query("finding == 'no_initiating_visit'")
+    assert list(zip(missing.patient_id, missing.service_month)) == [("M", "2026-01")]
+    six = rules_file(tmp_path, "settings: {initiating_visit_months: 6}\n")
+    assert [f for f in found(con, "2025-09", "2025-09", six) if f[0] == "S"] == [("S", "2025-09", "matched", "99492", "99492")]
+
+
 # --- every finding's sentence states its own columns ---------------------------------------------------------
 
 NUMBER_COLUMNS = ("countable_minutes", "threshold_minutes", "expected_units", "billed_units", "units_cap", "billed_lines",

@@ -184,6 +184,33 @@ def test_the_same_untimed_minutes_under_two_entry_ids_count_once(program):
     assert reason.startswith("The same 20 minutes as entry x1 ")
 
 
+def test_time_inside_an_e_m_visit_a_psychiatric_evaluation_or_digital_treatment_does_not_count(program):
+    """billing_rules.md s3: not counted is "time inside a separately billed service (psychotherapy,
+    psychiatric evaluation, E/M visit, digital mental health treatment G0552-G0554)", and the treating
+    practitioner's BCM-type time counts "when it is not part of a separately billed service"
+    (psychotherapy and CCM have their own tests). One patient, 3 March 2025, by hand:
+    TP1's E/M visit 10:00-10:30 (0) with care coordination 10:10-10:20 inside it (0) and 11:00-11:10 after it (10);
+    TP1's psychiatric evaluation 14:00-14:30 (0) with treatment planning 14:05-14:15 inside it (0);
+    BCM1's digital mental health treatment 13:00-13:20 (0) with outreach 13:05-13:10 inside it (0);
+    BCM1's 26 untimed minutes of follow-up (26). The month: 36 minutes, 99492 at its edge."""
+    tp = {"staff": "TP1", "role": "treating_practitioner"}
+    con = program([patient("P")], [
+        entry("em", "P", "2025-03-03", 30, activity="e_m_visit", start="10:00", **tp),
+        entry("cc-in", "P", "2025-03-03", 10, activity="care_coordination", start="10:10", **tp),
+        entry("cc-out", "P", "2025-03-03", 10, activity="care_coordination", start="11:00", **tp),
+        entry("eval", "P", "2025-03-03", 30, activity="psychiatric_evaluation", start="14:00", **tp),
+        entry("plan-in", "P", "2025-03-03", 10, activity="treatment_planning", start="14:05", **tp),
+        entry("dmh", "P", "2025-03-03", 20, activity="digital_mental_health", start="13:00"),
+        entry("out-in", "P", "2025-03-03", 5, activity="outreach", start="13:05"),
+        entry("fu", "P", "2025-03-04", 26)])
+    minutes = time_entries(con, "2025-03").set_index("entry_id")
+    assert minutes.counted_minutes.to_dict() == {"em": 0, "cc-in": 0, "cc-out": 10, "eval": 0, "plan-in": 0, "dmh": 0,
+                                                 "out-in": 0, "fu": 26}
+    assert {e: minutes.status[e] for e in ("em", "eval", "dmh")} == dict.fromkeys(("em", "eval", "dmh"), "activity_not_countable")
+    assert list(countable_minutes(con, "2025-03").countable_minutes) == [36]
+    assert codes(con) == [("P", "2025-03", "99492", 1)]
+
+
 def test_fully_covered_interval_counts_nothing(program):
     con = program([patient("P")], [entry("long", "P", "2025-03-03", 60, start="09:00"),
                                    entry("inside", "P", "2025-03-03", 20, start="09:10")])
@@ -205,6 +232,35 @@ def test_month_is_the_clinics_local_month(program):
     """23:30 on 31 January in Chicago, exported as the UTC instant 05:30 on 1 February."""
     con = program([patient("P")], [entry("late", "P", "2025-02-01T05:30:00Z", 40), entry("feb", "P", "2025-02-10", 20)])
     assert codes(con) == [("P", "2025-01", "99492", 1), ("P", "2025-02", "G2214", 1)]
+
+
+def test_the_local_day_decides_month_ends_rule_periods_consent_discharge_and_the_episode_gap(program):
+    """billing_rules.md s3: months (and days) are the clinic's local ones. Each entry below is
+    exported as a UTC instant a few hours from a local midnight; by hand, in local time:
+    A (Chicago, daylight time ends 1 Nov 2026 at 07:00 UTC): 04:30Z is 23:30 on 31 Oct, 05:30Z is
+    00:30 on 1 Nov -> 99492 in October, G2214 in November (a fixed UTC-6 would put both in October).
+    F (FQHC, New York): 04:30Z on 1 Jan 2026 is 23:30 on 31 Dec -> G0512 (the 2025 code); 05:00Z is
+    00:00 on 1 Jan -> the 2026 codes, a subsequent month: G2214.
+    K (consent 15 Jan 2025): 05:30Z is 23:30 on the 14th (before consent), 06:00Z midnight on the 15th.
+    D (discharged 15 Mar 2025, daylight time): 04:00Z on the 16th is 23:00 on the 15th (counted),
+    05:00Z midnight on the 16th (after discharge).
+    G: January, then 04:30Z on 1 Aug is 23:30 on 31 Jul: five empty months (Feb-Jun), the same episode (99493)."""
+    pats = [patient(p) | {"discharge_date": "2025-03-15" if p == "D" else ""} for p in "ADG"] \
+        + [patient("F", clinic="FQ") | {"discharge_date": ""}, patient("K", consent="2025-01-15") | {"discharge_date": ""}]
+    con = program(pats, [
+        entry("a1", "A", "2026-11-01T04:30:00Z", 40), entry("a2", "A", "2026-11-01T05:30:00Z", 20),
+        entry("f1", "F", "2026-01-01T04:30:00Z", 60), entry("f2", "F", "2026-01-01T05:00:00Z", 16),
+        entry("k1", "K", "2025-01-15T05:30:00Z", 20), entry("k2", "K", "2025-01-15T06:00:00Z", 20),
+        entry("d0", "D", "2025-01-10", 40), entry("d1", "D", "2025-03-16T04:00:00Z", 20),
+        entry("d2", "D", "2025-03-16T05:00:00Z", 20),
+        entry("g0", "G", "2025-01-10", 40), entry("g1", "G", "2025-08-01T04:30:00Z", 40)])
+    assert codes(con) == [("A", "2026-10", "99492", 1), ("A", "2026-11", "G2214", 1),
+                          ("D", "2025-01", "99492", 1), ("D", "2025-03", "G2214", 1),
+                          ("F", "2025-12", "G0512", 1), ("F", "2026-01", "G2214", 1),
+                          ("G", "2025-01", "99492", 1), ("G", "2025-07", "99493", 1), ("K", "2025-01", "G2214", 1)]
+    status = time_entries(con, "2025-01", "2026-12").set_index("entry_id").status.to_dict()
+    assert {e: status[e] for e in ("k1", "k2", "d1", "d2")} == {
+        "k1": "before_consent", "k2": "counted", "d1": "counted", "d2": "after_discharge"}
 
 
 def test_fqhc_codes_by_period(program):
@@ -291,6 +347,22 @@ def test_setting_99492_once_per_calendar_year(program, tmp_path):
     assert [c for _, _, c, _ in codes(con)] == ["99492", "99492", "99492"]
     yearly = rules_file(tmp_path, "settings: {initial_code_once_per: calendar_year}\n")
     assert [c for _, _, c, _ in codes(con, rules=yearly)] == ["99492", "99493", "99492"]
+
+
+def test_bcbs_michigans_99492_once_a_year_and_whole_team_minutes_are_settings_of_its_payer_name(program, tmp_path):
+    """billing_rules.md s2 and s3: BCBS Michigan bills 99492 once per calendar year and counts the
+    whole care team's minutes, each "a per-payer setting". M (BCBS Michigan) and C (another commercial
+    plan) have 40 minutes in January 2025, then, after six empty months, 20 BCM and 20 consultant
+    minutes in August: a new episode. By hand: M's August is 40 minutes (the consultant's count) and
+    bills 99493 (99492 was billed in January of the same year); C's August is 20 minutes and bills
+    nothing (no G2214 for a commercial plan, the consultant's minutes do not count)."""
+    rules = rules_file(tmp_path, "payer_names:\n  BCBS Michigan:\n    payer_class: commercial\n"
+                                 "    settings: {initial_code_once_per: calendar_year, count_psychiatric_consultant: true}\n")
+    consultant = {"role": "psychiatric_consultant", "staff": "PC1", "activity": "caseload_review"}
+    con = program([patient("M", payer="BCBS Michigan"), patient("C", payer="Commercial")],
+                  [e for p in "MC" for e in (entry(f"{p}1", p, "2025-01-05", 40), entry(f"{p}2", p, "2025-08-05", 20),
+                                             entry(f"{p}3", p, "2025-08-06", 20, **consultant))])
+    assert codes(con, rules=rules) == [("C", "2025-01", "99492", 1), ("M", "2025-01", "99492", 1), ("M", "2025-08", "99493", 1)]
 
 
 def test_setting_episode_gap_months(program, tmp_path):
@@ -505,6 +577,24 @@ def test_thresholds_are_met_to_the_second_at_36_and_86_initial_minutes(program):
                   [entry("A", "A", "2025-03-10", "00:35:59"), entry("B", "B", "2025-03-10", "00:36:00"),
                    entry("C", "C", "2025-03-10", "01:25:59"), entry("D", "D", "2025-03-10", "01:26:00")])
     assert month_codes(con, "2025-03") == {"A": ["G2214"], "B": ["99492"], "C": ["99492"], "D": ["99492", "99494 x1"]}
+
+
+def test_g2214_runs_to_the_last_second_before_99493_and_before_31_initial_minutes(program, tmp_path):
+    """billing_rules.md s1: G2214 bills 16-30 minutes of a subsequent month, "when 99492/99493 is not
+    reached", and 99493 starts at 31:00. Minutes count to the second, so 30:30 and 30:59 are still
+    the 30-minute row: they billed nothing, in neither row. By hand, after 40 minutes in January:
+    S3000 30:00, S3030 30:30, S3059 30:59 -> G2214; S3100 31:00 -> 99493. With g2214_initial_31_35
+    off, an initial month bills G2214 for 16-30 minutes: I3059 30:59 -> G2214, I3100 31:00 -> nothing."""
+    sub = {"S3000": "00:30:00", "S3030": "00:30:30", "S3059": "00:30:59", "S3100": "00:31:00"}
+    initial = {"I3059": "00:30:59", "I3100": "00:31:00"}
+    con = program([patient(p) for p in (*sub, *initial)],
+                  [entry(f"{p}-jan", p, "2025-01-10", 40) for p in sub]
+                  + [entry(p, p, "2025-02-10", m) for p, m in (sub | initial).items()])
+    assert month_codes(con, "2025-02") == {"S3000": ["G2214"], "S3030": ["G2214"], "S3059": ["G2214"], "S3100": ["99493"],
+                                          "I3059": ["G2214"], "I3100": ["G2214"]}
+    off = rules_file(tmp_path, "settings: {g2214_initial_31_35: false}\n")
+    got = month_codes(con, "2025-02", off)
+    assert {p: got.get(p, []) for p in initial} == {"I3059": ["G2214"], "I3100": []}
 
 
 def test_the_medicaid_99494_cap_at_its_edge(program):

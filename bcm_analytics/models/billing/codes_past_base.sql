@@ -1,11 +1,13 @@
 -- marts.codes_for_minutes with the month's base code `b` and whether the fallback can bill (`fb`)
 -- worked out: the codes a month bills and the next threshold up. A code with no time threshold (an
--- APCM add-on, from_minutes 0) bills on any countable minutes, never on none.
+-- APCM add-on, from_minutes 0) bills on any countable minutes, never on none. The fallback's range
+-- is in whole minutes (G2214 "16-30"): its last minute runs to the second before the next one, so a
+-- subsequent month of 30:59 bills G2214 (99493 starts at 31:00; billing_rules.md section 1).
 -- kind: macro
 CREATE OR REPLACE MACRO marts.codes_past_base(r, month_type, minutes, b, fb) AS {
   'billed_base_code': CASE WHEN minutes >= b.from_minutes AND minutes > 0 THEN b.code
                            WHEN fb AND minutes >= r.fallback_from
-                                AND (minutes <= r.fallback_to OR (month_type = 'initial' AND r.g2214_initial_31_35))
+                                AND (floor(minutes) <= r.fallback_to OR (month_type = 'initial' AND r.g2214_initial_31_35))
                            THEN r.fallback_code END,
   'add_on_code': r.add_on_code,
   'add_on_units': marts.add_on_units(r, b, minutes),
