@@ -405,3 +405,22 @@ def test_only_rates_above_the_alarm_ask_for_a_data_quality_look():
     assert "response 50% (within the typical 30%-50%); remission 35% (within the typical 20%-35%)" in said["HIGH"]
     assert "response 60% (outside the typical 30%-50%); remission 45% (outside the typical 20%-35%)" in said["ALARM"]
     assert said["ABOVE"].count("worth a data-quality look") == 2
+
+
+def test_under_the_baseline_setting_cohorts_count_from_the_first_score_of_10_and_the_assessment_stays_the_first_score(load_rows, store):
+    """LATE is scored 3 at enrolment (Jan 6) and 15 on Mar 10; EARLY 20 at enrolment and 12 on Feb 1.
+    With outcome.baseline: first_eligible LATE's baseline is the 15: at month 1 (Feb 5) it has no
+    score from its baseline on, so it is not counted, and its 3 (before the baseline) is never a
+    remission. The initial assessment of the process measures is still each patient's first score
+    (Jan 6): a process measure of the first contact, not an outcome."""
+    from bcm_analytics.outcomes import load_definitions
+
+    load_rows("patients", [patient("LATE", "CM1", "2025-01-06"), patient("EARLY", "CM1", "2025-01-06")])
+    load_rows("assessments", [phq9("L1", "LATE", "2025-01-06", 3), phq9("L2", "LATE", "2025-03-10", 15),
+                              phq9("E1", "EARLY", "2025-01-06", 20), phq9("E2", "EARLY", "2025-02-01", 12)])
+    under = prepare(store, "2025-06-30", load_definitions(overrides={"cohorts": {"period": "month"},
+                                                                     "outcome": {"baseline": "first_eligible"}}))
+    curves = cl.cohort_curves(under, "2025-01", "2025-01").set_index("months_since_enrolment")
+    assert curves.loc[1, ["patients", "measured", "responders", "remitters"]].tolist() == [1, 1, 0, 0]
+    assert curves.loc[3, ["patients", "measured", "responders", "remitters"]].tolist() == [2, 1, 0, 0]
+    assert program_months(under).loc["2025-01", "assessed"] == 2

@@ -465,3 +465,75 @@ def test_a_total_above_the_instruments_range_is_refused_not_scored(load_rows, st
     out = patient_outcomes(store, LATE).set_index("instrument")
     assert out[["baseline_score", "scores"]].to_dict("index") == {"PHQ-9": {"baseline_score": 27, "scores": 1},
                                                                  "GAD-7": {"baseline_score": 21, "scores": 1}}
+
+
+FIRST_ELIGIBLE = {"outcome": {"baseline": "first_eligible"}}
+
+
+def test_the_baseline_setting_starts_a_patient_first_scored_below_10_at_the_first_score_of_10(program):
+    """LATE is scored 8 at enrolment, 15 on day 30, 4 on day 160 (day 130 after the 15). By default
+    the baseline is the 8: outside the denominators. With outcome.baseline: first_eligible (DRR-E's
+    index, the first PHQ-9 > 9) it is the 15 and the windows count from day 30: the 4 is in the
+    6-month window (days 120-240 after the 15) and remits. TEN (first score 10) is the same either
+    way; NEVER (8, then 6) has no baseline under the setting and is in no denominator."""
+    con = program([patient("LATE"), patient("TEN"), patient("NEVER")],
+                  [score("LATE", day(0), 8), score("LATE", day(30), 15), score("LATE", day(160), 4),
+                   score("TEN", day(0), 10), score("TEN", day(150), 4),
+                   score("NEVER", day(0), 8), score("NEVER", day(150), 6)])
+    first = prepare(con, LATE)
+    eligible = prepare(con, LATE, load_definitions(overrides=FIRST_ELIGIBLE))
+    by_default, under = (run.patients().set_index("patient_id") for run in (first, eligible))
+    assert by_default.loc["LATE", ["baseline_date", "baseline_score", "remission_6m_status"]].tolist() == [pd.Timestamp(day(0)), 8,
+                                                                                                  "not_eligible"]
+    assert under.loc["LATE", ["baseline_date", "baseline_score", "remission_6m_status"]].tolist() == [pd.Timestamp(day(30)), 15, "met"]
+    assert under.loc["LATE", "score_date_6m"] == pd.Timestamp(day(160))
+    cols = ["baseline_date", "baseline_score", "eligible", "remission_6m_status", "response_6m"]
+    assert by_default.loc["TEN", cols].tolist() == under.loc["TEN", cols].tolist() == [pd.Timestamp(day(0)), 10, True, "met", True]
+    assert under.loc["NEVER", "eligible"] == False and pd.isna(under.loc["NEVER", "baseline_score"])  # noqa: E712
+    assert pd.isna(under.loc["NEVER", "remission_6m_status"]) and pd.isna(under.loc["NEVER", "not_improving"])
+    six = {name: run.program_measures("2025-01", "2025-02").set_index("window_name").loc["6m"] for name, run in
+           (("first_score", first), ("first_eligible", eligible))}
+    assert (six["first_score"]["denominator"], six["first_score"]["remitters"]) == (1, 1)  # TEN alone
+    assert (six["first_eligible"]["denominator"], six["first_eligible"]["remitters"]) == (2, 2)  # TEN and LATE
+
+
+def test_under_the_baseline_setting_a_patient_never_scored_10_keeps_the_safety_flag_and_the_score_lists(program):
+    """No baseline is no outcome, never a lost safety flag: NEVER (PHQ-9 of 6 with item 9 = 1) stays
+    in the patient rows with its latest score and item 9, as by default."""
+    con = program([patient("NEVER")], [score("NEVER", day(0), 6, item9=1)])
+    from bcm_analytics.outcomes.caseload import worklists
+
+    run = prepare(con, day(10), load_definitions(overrides=FIRST_ELIGIBLE))
+    row = run.patients().iloc[0]
+    assert (row["patient_id"], row["latest_score"], row["item9_positive"], row["eligible"]) == ("NEVER", 6, True, False)
+    assert worklists(run)["item9_positive"]["patient_id"].tolist() == ["NEVER"]
+
+
+def test_under_the_baseline_setting_not_improving_counts_from_the_first_score_of_10(program):
+    """8 at enrolment, 18 on day 30, 16 on day 90. By default the 8 is the baseline and 16 is no
+    improvement, flagged from day 70; under first_eligible the 18 is, and the flag waits until day
+    100 (70 days after it)."""
+    con = program([patient("P1")], [score("P1", day(0), 8), score("P1", day(30), 18), score("P1", day(60), 16)])
+    under = load_definitions(overrides=FIRST_ELIGIBLE)
+    assert prepare(con, day(70)).patients().iloc[0]["not_improving"] == True  # noqa: E712
+    assert prepare(con, day(99), under).patients().iloc[0]["not_improving"] == False  # noqa: E712
+    assert prepare(con, day(100), under).patients().iloc[0]["not_improving"] == True  # noqa: E712
+
+
+def test_under_the_baseline_setting_a_baseline_may_still_come_up_to_14_days_before_enrolment(program):
+    """The first score of 10+ is looked for among the episode's scores, which start 14 days before
+    enrolment: P14's 8 on day -20 is outside the episode, its 12 on day -14 is the baseline; P15's 6 on
+    day -14 is below 10, so its 11 on day 0 is."""
+    con = program([patient("P14"), patient("P15")],
+                  [score("P14", day(-20), 8), score("P14", day(-14), 12), score("P14", day(0), 20),
+                   score("P15", day(-14), 6), score("P15", day(0), 11)])
+    out = outcomes(con, params=load_definitions(overrides=FIRST_ELIGIBLE))
+    assert out["baseline_score"].to_dict() == {"P14": 12, "P15": 11}
+
+
+def test_a_wrong_baseline_setting_is_refused_in_one_line():
+    from bcm_analytics.config.definitions import DefinitionsError
+
+    with pytest.raises(DefinitionsError) as refused:
+        load_definitions(overrides={"outcome": {"baseline": "first_above_9"}})
+    assert str(refused.value) == "overrides: outcome.baseline: must be first_score or first_eligible (got 'first_above_9')"

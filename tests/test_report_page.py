@@ -99,6 +99,25 @@ def test_the_glossary_follows_the_definitions_in_force():
     assert any(term == "* (suppressed)" for term, _ in glossary.outcome_terms(load_definitions(), external=True))
 
 
+def test_the_glossary_and_the_measure_labels_name_the_baseline_setting():
+    """outcome.baseline: first_eligible starts the windows at the first score of 10+ (HEDIS DRR-E's
+    index): the glossary's baseline and the measures' labels say so; by default they name the
+    first score, and the labels are as before."""
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports.caseload_outcomes import window_label
+
+    default, eligible = load_definitions(), load_definitions(overrides={"outcome": {"baseline": "first_eligible"}})
+    first = dict(glossary.outcome_terms(default))["baseline"]
+    assert first.startswith("the first score of an instrument in the treatment episode") and "outcome.baseline: first_score" in first
+    index = dict(glossary.outcome_terms(eligible))["baseline"]
+    assert index.startswith("the first score of 10 or more of an instrument in the treatment episode (HEDIS DRR-E's index")
+    assert "outcome.baseline: first_eligible" in index and "14 days before enrolment" in index
+    assert window_label(SimpleNamespace(definitions=default), "6m") == "6 months (HEDIS DRR-E style), days 120-240"
+    assert window_label(SimpleNamespace(definitions=eligible), "6m") == (
+        "6 months (HEDIS DRR-E style), days 120-240 after the first score of 10+")
+
+
 def test_a_hidden_note_names_each_month_once_whatever_the_groups():
     frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 3 + ["2026-02-01"] * 3), "clinic": list("ABC") * 2,
                           "active": [5, 6, 40, 7, 41, 42]})

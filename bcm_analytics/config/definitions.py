@@ -63,6 +63,7 @@ class Episode(Strict):
 
 
 class Outcome(Strict):
+    baseline: Literal["first_score", "first_eligible"] = Field(description="first_score or first_eligible")
     eligible_baseline_min: Score
     response_max_fraction: Fraction
     remission_below: Score

@@ -58,8 +58,13 @@ def _privacy(run: OutcomeRun, privacy: Privacy | None) -> Privacy:
 
 
 def window_label(run: OutcomeRun, name: str) -> str:
-    w = run.definitions["windows"][name]
-    return f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}"
+    """The window's name and days; counted from the first score of 10+ (outcome.baseline:
+    first_eligible, DRR-E's index) the label says so, as its patients differ from the default's."""
+    w, outcome = run.definitions["windows"][name], run.definitions["outcome"]
+    label = f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}"
+    if outcome["baseline"] == "first_eligible":
+        label += f" after the first score of {outcome['eligible_baseline_min']}+"
+    return label
 
 
 # --- measures -------------------------------------------------------------------------------

@@ -53,8 +53,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("patients served", "patients on the caseload on any day of the month (the base of per-patient-month figures)"),
         ("minutes per patient served", "all minutes logged in the month over the patients served, those with no time "
                                        "logged included (the program overview's minutes per patient with time leaves them out)"),
-        ("baseline", f"the first score of an instrument in the treatment episode, counting scores up to "
-                     f"{d['episode']['baseline_lookback_days']} days before enrolment"),
+        ("baseline", _baseline(o, d["episode"])),
         ("measured population", f"patients whose baseline falls in the report period and is {o['eligible_baseline_min']} or "
                                 f"more, aged {d['program']['min_age']} or older, not discharged for {excluded}"),
         ("follow-up window", "; ".join(f"{_window_name(k)}: the most recent score from day {v['from']} to day {v['to']} after the "
@@ -150,6 +149,18 @@ def _discharge(episode: dict) -> str:
         return (f"closes the follow-up windows: scores more than {episode['followup_after_discharge_days']} days after "
                 "discharge do not count (setting episode.discharge_closes_windows)")
     return "does not close a follow-up window: scores after discharge (relapse-prevention check-ins) still count"
+
+
+def _baseline(outcome, episode) -> str:
+    """The baseline as the setting outcome.baseline defines it: a report counted from the first score
+    of 10+ (HEDIS DRR-E's index) says so, since its patients and windows differ from the default's."""
+    lookback = f"counting scores up to {episode['baseline_lookback_days']} days before enrolment"
+    if outcome["baseline"] == "first_eligible":
+        least = outcome["eligible_baseline_min"]
+        return (f"the first score of {least} or more of an instrument in the treatment episode (HEDIS DRR-E's index; "
+                f"setting outcome.baseline: first_eligible), {lookback}: a patient first scored below {least} is counted "
+                f"from that later score, one never scored {least} or more has no baseline and is in no measure")
+    return f"the first score of an instrument in the treatment episode, {lookback} (setting outcome.baseline: first_score)"
 
 
 def _window_name(name: str) -> str:

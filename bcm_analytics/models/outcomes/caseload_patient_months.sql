@@ -9,7 +9,9 @@
 --   not_improving        active, and marts.is_not_improving on some instrument at month_end
 --   not_improving_no_review   ... and no case review in the last not_improving_review_days
 --   assessed, followed_up     the episode's initial assessment (an assessment activity, else the
---                        baseline score; before enrolment counts in the enrolment month) falls in
+--                        first score, the baseline by default; with outcome.baseline:
+--                        first_eligible still the first score, a process measure of the first
+--                        contact, not an outcome; before enrolment counts in the enrolment month) falls in
 --                        the month and its followup_within_days window has closed; and a contact
 --                        came within it
 --   contacts, minutes    logged in the month
@@ -86,7 +88,7 @@ targets AS (
 initial_assessment AS (
   SELECT e.episode_id, e.enrollment_date,
          coalesce((SELECT min(a.service_date) FROM activity a WHERE a.episode_id = e.episode_id AND a.is_assessment),
-                  (SELECT min(b.baseline_date) FROM marts.outcome_baselines b WHERE b.episode_id = e.episode_id)) AS assessed_on
+                  (SELECT min(sc.administered_on) FROM marts.outcome_scores sc WHERE sc.episode_id = e.episode_id)) AS assessed_on
   FROM marts.outcome_episodes e
 ),
 followed AS (

@@ -5,7 +5,8 @@
 -- marts.in_measure_population). Month k is day round(k * days_per_month) after
 -- enrolment. A cohort shows month k only once every member has reached it (so a curve follows the
 -- same patients); a patient counts from the month their baseline is on or before, with the latest
--- score up to that day.
+-- score from the baseline up to that day (with outcome.baseline: first_eligible a score before
+-- the baseline is not an outcome).
 -- kind: macro
 CREATE OR REPLACE MACRO marts.cohorts_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
@@ -22,7 +23,7 @@ eligible AS (
   JOIN marts.outcome_episodes e USING (episode_id)
   CROSS JOIN s
   WHERE e.enrollment_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
-    AND b.baseline_score >= s.eligible_baseline_min
+    AND marts.is_eligible_baseline(b.baseline_score)
     AND marts.in_measure_population(e.age_at_enrolment, e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR b.instrument = instrument_)
@@ -41,7 +42,8 @@ status AS (
          max(sc.administered_on) AS latest_date,
          arg_max(sc.total_score, sc.administered_on) AS latest_score
   FROM points p
-  JOIN marts.outcome_scores sc ON sc.episode_id = p.episode_id AND sc.instrument = p.instrument AND sc.administered_on <= p.point_date
+  JOIN marts.outcome_scores sc ON sc.episode_id = p.episode_id AND sc.instrument = p.instrument
+   AND sc.administered_on BETWEEN p.baseline_date AND p.point_date
   GROUP BY ALL
 )
 SELECT CASE cohort_period WHEN 'quarter' THEN strftime(cohort_start, '%Y') || '-Q' || quarter(cohort_start)

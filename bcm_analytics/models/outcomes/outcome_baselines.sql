@@ -1,10 +1,14 @@
 -- Baseline: the first score of each instrument in the episode (outcome_scores already allows
--- scores from baseline_lookback_days before enrolment). The one place every outcome, window,
--- cohort and caseload measure takes its baseline from.
+-- scores from baseline_lookback_days before enrolment); with outcome.baseline: first_eligible, the
+-- first that is an eligible baseline (marts.is_eligible_baseline: HEDIS DRR-E's index, the first
+-- PHQ-9 > 9), so an episode never scored that high has no baseline. The one place every outcome,
+-- window, cohort and caseload measure takes its baseline from.
 -- kind: table
 -- per_patient: true
-SELECT episode_id, any_value(patient_id) AS patient_id, instrument,
-       min(administered_on) AS baseline_date,
-       arg_min(total_score, administered_on) AS baseline_score
-FROM marts.outcome_scores
-GROUP BY episode_id, instrument
+SELECT s.episode_id, any_value(s.patient_id) AS patient_id, s.instrument,
+       min(s.administered_on) AS baseline_date,
+       arg_min(s.total_score, s.administered_on) AS baseline_score
+FROM marts.outcome_scores s
+CROSS JOIN config.outcome_settings st
+WHERE st.baseline = 'first_score' OR marts.is_eligible_baseline(s.total_score)
+GROUP BY s.episode_id, s.instrument

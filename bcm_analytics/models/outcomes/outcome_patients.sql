@@ -7,6 +7,9 @@
 -- item 9; earlier positive answers are history (item9_positive_dates), never the current flag.
 -- item9_positive_since: the first of the run of positive answers the latest PHQ-9 ends (after the
 -- last answer of 0).
+-- An instrument with scores and no baseline (outcome.baseline: first_eligible, never scored
+-- eligible_baseline_min) keeps its row, for the latest score and item 9 (a safety flag is never
+-- dropped with a baseline): its baseline, window and outcome columns are NULL and eligible false.
 -- kind: table
 -- per_patient: true
 WITH firsts AS (
@@ -47,7 +50,7 @@ judged AS (
   SELECT f.*, b.baseline_date, b.baseline_score, e.* EXCLUDE (episode_id), a.as_of,
          f.latest_date > b.baseline_date AS has_followup
   FROM firsts f
-  JOIN marts.outcome_baselines b USING (episode_id, instrument)
+  LEFT JOIN marts.outcome_baselines b USING (episode_id, instrument)
   JOIN marts.outcome_episodes e USING (episode_id)
   CROSS JOIN config.as_of_date a
 )
@@ -57,11 +60,11 @@ SELECT
   j.baseline_date, j.baseline_score, bb.band AS baseline_band,
   j.latest_date, j.latest_score, lb.band AS severity_band,
   j.scores,
-  j.baseline_score >= (SELECT eligible_baseline_min FROM config.outcome_settings) AS eligible,
+  coalesce(marts.is_eligible_baseline(j.baseline_score), false) AS eligible,
   CASE WHEN j.has_followup THEN marts.is_response(j.latest_score, j.baseline_score) END AS response,
   CASE WHEN j.has_followup THEN marts.is_remission(j.latest_score) END AS remission,
   CASE WHEN j.has_followup THEN marts.is_improved(j.latest_score, j.baseline_score) END AS improvement,
-  CASE WHEN j.active THEN marts.is_not_improving(j.baseline_date, j.baseline_score, j.latest_date, j.latest_score, j.as_of)
+  CASE WHEN j.active AND j.baseline_date IS NOT NULL THEN marts.is_not_improving(j.baseline_date, j.baseline_score, j.latest_date, j.latest_score, j.as_of)
        END AS not_improving,
   CASE WHEN j.has_item9 THEN j.latest_item_9 > 0 END AS item9_positive,
   CASE WHEN j.has_item9 THEN coalesce(j.item9_positive_dates, []) END AS item9_positive_dates,
@@ -83,7 +86,7 @@ SELECT
   j.untimed_duplicate AS same_day_scores_untimed,
   j.age_at_enrolment, j.age_band, j.sex, j.race, j.ethnicity, j.discharge_reason
 FROM judged j
-JOIN windows w USING (episode_id, instrument)
+LEFT JOIN windows w USING (episode_id, instrument)
 LEFT JOIN bands bb ON bb.instrument = j.instrument AND j.baseline_score >= bb.lower AND j.baseline_score < bb.upper
 LEFT JOIN bands lb ON lb.instrument = j.instrument AND j.latest_score >= lb.lower AND j.latest_score < lb.upper
 LEFT JOIN activity a USING (episode_id)

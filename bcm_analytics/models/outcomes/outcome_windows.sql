@@ -4,7 +4,7 @@
 -- on opens_on (baseline plus from_day) and closes on its last day, closes_on (with
 -- discharge_closes_windows: at discharge plus followup_after_discharge_days, if that comes first).
 -- Status:
---   not_eligible  baseline below eligible_baseline_min (outside the denominators)
+--   not_eligible  baseline below eligible_baseline_min (outside the denominators: marts.is_eligible_baseline)
 --   pending       the window is still open at the as-of date: "not yet measurable"
 --   no_followup   closed with no score in it: stays in the denominator as not met (HEDIS)
 --   met / not_met response (marts.is_response) or remission (marts.is_remission)
@@ -23,7 +23,7 @@ WITH in_window AS (
 ),
 judged AS (
   SELECT b.episode_id, b.patient_id, b.instrument, b.baseline_date, b.baseline_score, w.window_name, w.from_day, w.to_day,
-         b.baseline_score >= st.eligible_baseline_min AS eligible,
+         marts.is_eligible_baseline(b.baseline_score) AS eligible,
          b.baseline_date + w.from_day::INTEGER AS opens_on,
          CASE WHEN st.discharge_closes_windows
               THEN least(b.baseline_date + w.to_day::INTEGER, e.discharge_date + st.after_discharge_days::INTEGER)

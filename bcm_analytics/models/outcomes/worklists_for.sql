@@ -27,7 +27,7 @@ WITH per_episode AS (
          bool_or(coalesce(not_improving, false)) AS not_improving,
          bool_or(item9_positive) AS item9_positive,
          max(latest_date) AS last_score_date,
-         string_agg(instrument || ' ' || baseline_score || ' -> ' || latest_score, '; ' ORDER BY instrument) AS scores,
+         string_agg(instrument || ' ' || coalesce(baseline_score || ' -> ', '') || latest_score, '; ' ORDER BY instrument) AS scores,
          string_agg(CASE WHEN not_improving THEN instrument END, ', ' ORDER BY instrument) AS not_improving_on,
          max(CASE WHEN item9_positive IS NOT NULL THEN latest_date END) AS item9_date,
          min(item9_positive_since) AS item9_positive_since,
