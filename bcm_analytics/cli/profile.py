@@ -50,13 +50,13 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
         for rows, result in load_export(con, mapping):
             click.echo(summary_line(rows.path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
-        if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
+        fresh = [r.load_id for r in results if isinstance(r, FileResult) and not r.already_loaded]
+        if fresh:
             from bcm_analytics.models import refresh
 
             report = refresh(con)
             click.echo(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
-            first_load = min(r.load_id for r in results if isinstance(r, FileResult) and not r.already_loaded)
-            if mismatch := zone_mismatch(con, profile, first_load):
+            if mismatch := zone_mismatch(con, profile, min(fresh)):
                 click.echo(zone_warning(profile.name, mismatch), err=True)
     finally:
         con.close()

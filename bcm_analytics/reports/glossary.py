@@ -32,12 +32,11 @@ def html_list(terms: list[tuple[str, str]]) -> str:
 def privacy_terms(privacy: Privacy | None) -> list[tuple[str, str]]:
     """What '*' means outside, or what the internal page holds, under the page's cell-size rule."""
     privacy = privacy or Privacy()
-    lo, hi = privacy.threshold
     if privacy.external:
-        return [("* (suppressed)", f"a count of {lo}-{hi} patients, patient-months or claims, or a cell that would let a "
+        return [("* (suppressed)", f"a count of {privacy.range_words} patients, patient-months or claims, or a cell that would let a "
                                    "reader work one out from totals, other cells, rates or charts on this page (CMS cell-size "
                                    "rule); dollar amounts, rates and averages over such a count are hidden with it; 0 is shown")]
-    return [("internal version", f"true counts, including {lo}-{hi}: for the program's own staff only")]
+    return [("internal version", f"true counts, including {privacy.range_words}: for the program's own staff only")]
 
 
 def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
