@@ -47,7 +47,7 @@ def finance(store, load_rows, tmp_path):
 
 def test_the_work_queue_comes_first_most_dollars_first(finance):
     book, _ = finance
-    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
+    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence", "about"]
     rows = list(book["work queue"].values)
     header = rows[0]
     assert header[:11] == ("severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
@@ -131,6 +131,27 @@ def test_each_sheet_that_names_a_finding_says_it_in_words_beside_its_id(finance)
                                    ("missed_billing", "missed billing"), ("no_initiating_visit", "no initiating visit")}
     assert named["info"] == {("missing_consent", "minutes logged without consent")}
     assert ("missing_consent", "minutes logged without consent") in named["summary"]
+
+def test_the_finance_workbook_says_what_it_is_of(store, finance):
+    """A finance lead handed billing_reconciliation.xlsx could not tell its service months, its
+    ruleset or how fresh its data was (the page's parameters and freshness box), nor that it names
+    patients: the time-allocation and worklist workbooks say so on an 'about' sheet, this one said
+    nothing. 'about' comes last (the work queue stays first) and says it, sheet by sheet."""
+    from bcm_analytics.billing.engine import billing_marts
+
+    book, _ = finance
+    rows = list(book["about"].values)
+    assert rows[0] == ("item", "value")
+    about = dict(rows[1:])
+    assert about["service months"] == "2025-01 to 2025-02"
+    assert about["rules"] == billing_marts(store, None).rules.id
+    assert (about["clinic"], about["payer"]) == ("all", "all")
+    assert about["latest time-log date"] == "2025-02-03" and about["latest claim date"] == "2025-02-28"
+    assert about["files loaded"] == "4"
+    assert "names patients" in about["privacy"]
+    assert {k for k in about if k.startswith("sheet ")} == {f"sheet {name}" for name in book.sheetnames if name != "about"}
+    assert "by_month" in about["totals"] and "headline" in about["totals"]
+
 
 # --- care-team worklists --------------------------------------------------------------------
 
@@ -611,3 +632,4 @@ def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_find
     notebook = nbformat.read(str(NOTEBOOKS_DIR / "billing_reconciliation.ipynb"), as_version=4)
     cell = next(c.source for c in notebook.cells if "br.largest_actions(" in c.source)
     assert '"finding_label", "meaning"' in cell, "the page shows the name and, beside it, what it means"
+
