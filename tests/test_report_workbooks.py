@@ -633,3 +633,33 @@ def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_find
     cell = next(c.source for c in notebook.cells if "br.largest_actions(" in c.source)
     assert '"finding_label", "meaning"' in cell, "the page shows the name and, beside it, what it means"
 
+
+def test_the_pages_largest_actions_name_the_row_the_workbook_shows_them_on(store, load_rows, tmp_path):
+    """The page's 'row 1' was the work queue's header in Excel (the first finding is on row 2), and a
+    page for one clinic counted the rows among that clinic's findings, where the workbook
+    (`bcm reconcile --out`) lists every clinic's: finance went to the row named and found another
+    finding. Each action now names the row Excel shows it on, in the workbook of the same months."""
+    from bcm_analytics.reports import billing_reconciliation as br
+
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"},
+                          {"clinic_id": "QQ", "clinic_name": "Other practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("A"), patient("B"), {**patient("D"), "clinic_id": "QQ"}])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 90), minutes("B", "2025-01-12", 40)])
+    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "B", "2025-01-31", "99492", "denied"),
+                         claim("C3", "D", "2025-02-28", "99493", charge=300.0)])
+    queue = load_workbook(reconciliation_workbook(store, "2025-01", "2025-02", tmp_path / "finance.xlsx"))["work queue"]
+    header = [c.value for c in queue[1]]
+
+    def shown(n):
+        row = dict(zip(header, (c.value for c in queue[n])))
+        return row["finding_label"], row["clinic_name"], row["codes"], row["amount_at_stake"]
+
+    for clinic in (None, "PP"):
+        actions = br.largest_actions(br.Reconciliation.load(store, "2025-01", "2025-02", None, clinic))
+        assert len(actions) == (3 if clinic is None else 2)
+        for action in actions.itertuples():
+            n = int(action.rank.removeprefix("row "))
+            assert shown(n) == (action.finding_label, action.clinic, action.codes, action.amount_at_stake), (clinic, n)
+    assert shown(2)[:2] == ("unsupported claim", "Other practice"), "the first finding is on Excel's row 2"

@@ -95,10 +95,11 @@ def with_clinic_names(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
     return out
 
 
-def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
+def work_queue(rows: pd.DataFrame, names: dict, keep_index: bool = False) -> pd.DataFrame:
     """Findings that need work, most dollars at stake first (then revenue, compliance, review,
     oldest month first), with the clinics' names (`names`, clinic_id -> name) and the columns
-    finance fills in left empty."""
+    finance fills in left empty. `keep_index`: each row keeps its index in `rows` (the page finds
+    a clinic's findings among every clinic's queue by it)."""
     work = with_clinic_names(rows[rows.severity.isin(TO_WORK)], names)
     work["codes"] = codes(work)
     work["amount_at_stake"] = work["amount_at_stake"].round(2)
@@ -107,7 +108,7 @@ def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
                             ascending=[False, True, True, True, True], kind="stable")
     for col in ("status", "owner", "notes", "due"):
         work[col] = None
-    return work[QUEUE_COLUMNS].reset_index(drop=True)
+    return work[QUEUE_COLUMNS] if keep_index else work[QUEUE_COLUMNS].reset_index(drop=True)
 
 
 def _evidence(con, start, end, rules) -> pd.DataFrame:
