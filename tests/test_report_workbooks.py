@@ -99,6 +99,16 @@ def test_both_summary_dollar_columns_read_as_currency(finance):
         assert summary.cell(2, header.index(column) + 1).number_format == '"$"#,##0.00', column
 
 
+def test_the_summary_counts_read_as_counts_beside_each_other(finance):
+    """finding_rows read 1234 (General) beside patient_months' 1,234: it is a count too."""
+    summary = finance[0]["summary"]
+    header = [c.value for c in summary[1]]
+    for column in ("finding_rows", "patient_months", "findings_not_priced"):
+        assert summary.cell(2, header.index(column) + 1).number_format == "#,##0", column
+    for column in ("finding_rows", "findings_not_priced"):  # the columns the totals row sums
+        assert summary.cell(summary.max_row, header.index(column) + 1).number_format == "#,##0", column
+
+
 def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)
