@@ -83,15 +83,16 @@ def chromium() -> str | None:
     return None
 
 
-def inspect(report: Path, workdir: Path, *, print_pass: bool = False, timeout: int = 180) -> dict:
-    """What the page shows and does in headless Chromium (see the module doc)."""
+def inspect(report: Path, workdir: Path, *, print_pass: bool = False, timeout: int = 180, width: int = 1024) -> dict:
+    """What the page shows and does in headless Chromium (see the module doc), on a screen `width`
+    pixels wide (the print pass: the printable width of A4)."""
     page = report.read_text(encoding="utf-8")
     probe = PROBE.replace("PRINT", "true" if print_pass else "false")
     if print_pass:
         page = page.replace("@media print {", "@media all {")
     copy = workdir / f"{report.stem}{'.print' if print_pass else ''}.probe.html"
     copy.write_text(page.replace("<head>", "<head>\n" + probe, 1), encoding="utf-8")
-    width = PRINT_WIDTH if print_pass else 1024
+    width = PRINT_WIDTH if print_pass else width
     out = subprocess.run(
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
          "--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",

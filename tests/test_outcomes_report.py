@@ -329,3 +329,18 @@ def test_a_partial_quarter_or_year_reads_the_same_as_a_cohort_and_as_a_period():
     assert report.cohort_label("2026-Q4", "2025-11", "2026-10") == quarters[-1]
     assert report.cohort_label("2025", "2025-11", "2026-10") == years[0]
     assert report.cohort_label("2026-Q1", "2025-11", "2026-10") == quarters[1] == "2026 Q1", "a whole quarter"
+
+
+def test_the_follow_up_table_says_its_last_month_is_not_complete_as_the_chart_does(small_program, tmp_path):
+    """The director's table of initial assessments followed up within 4 weeks read '0 initial
+    assessments, 0 followed up' for the report's last month, three screens below the chart whose
+    note says that month holds only the assessments whose 4 weeks have passed: read alone, the
+    table said no one was assessed in a month of new enrolments. The table carries the note too."""
+    out = render_report("caseload_outcomes", small_program, {"end_month": "2025-12"}, tmp_path / "outcomes.html")
+    html = out.read_text()
+    caption = "Initial assessments followed up within 4 weeks, per month</b>"
+    assert html.count(caption) == 1
+    after_table = html[html.index("</table>", html.index(caption)):]
+    note = re.search(r"""^</table></div>\s*<p class=["']bcm-note["']>(.*?)</p>""", after_table)
+    assert note, "a note right under the table"
+    assert "Dec 2025 covers only the assessments up to then" in note.group(1)

@@ -347,7 +347,7 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     assert list(only_b.expected_amount) == list(months.expected_amount)
     path = reconciliation_workbook(con, "2025-01", "2025-02", tmp_path / "recon.xlsx")
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
+    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence", "about"]
     queue = list(book["work queue"].values)
     assert [(r[1], r[3], r[10]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
     sheet = load_workbook(path)["work queue"]  # the columns finance fills in: a due date typed in reads as a date
@@ -389,7 +389,7 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
     sheets = load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames
-    assert sheets == ["work queue", "summary", "by_month", "info", "evidence"]
+    assert sheets == ["work queue", "summary", "by_month", "info", "evidence", "about"]
     helped = " ".join(CliRunner().invoke(reconcile, ["--help"]).output.split())
     assert ", ".join(sheets) in helped, "--help names the workbook's sheets as finance sees them"
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])

@@ -122,3 +122,40 @@ def test_the_checks_catch_what_they_look_for():
     assert len(small_counts(found)) == 2 and len(lone_hidden_cells(found)) == 1
     sparse = {"traces": [{"meta": "count", "x": ["2025-01-01", "2025-02-01", "2025-03-01"], "y": [20, None, None]}]}
     assert monthly_coverage(sparse) == pytest.approx(1 / 3)
+
+
+def test_a_wide_screen_shows_every_column_of_the_widest_tables(tmp_path):
+    """The page widens to 1360 px so that a wide table shows every column (report.css), yet on a
+    1366 px laptop the billing page's five largest actions hid 'dollars at stake', the one column
+    finance reads them for, and the caseload page's 6-month outcomes by group hid 'remission, of
+    measured', both behind the table's scroll bar: a meaning, a clinic name and a payer's codes
+    each took up to 42 characters on one line, and 'not yet measurable' held six rate columns at
+    its width. The two tables as the pages fill them (the longest texts of the demo program)."""
+    from importlib import resources
+
+    import pandas as pd
+
+    from bcm_analytics.reports.charts import table_html
+
+    actions = pd.DataFrame({
+        "rank": ["row 2", "row 6"], "finding_label": ["wrong code", "wrong billing NPI"],
+        "meaning": ["code wrong for the month type, the episode or the period",
+                    "billed under an NPI other than the treating practitioner's"],
+        "service_month": pd.to_datetime(["2025-05-01", "2026-03-01"]),
+        "clinic": ["Timberline Community Health Center", "Westfield Rural Health Clinic"],
+        "codes": ["expected 99493; billed 99484 + 99493", "expected 99493; billed 99493"],
+        "amount_at_stake": [153.19, 144.96]})
+    rates = ["pct_response", "pct_remission", "pct_response_of_measured", "pct_remission_of_measured"]
+    six = pd.DataFrame({"dimension": ["race", "race"], "stratum": ["Native Hawaiian or Other Pacific Islander", "White"],
+                        "instrument": ["GAD-7", "PHQ-9"], "denominator": [0, 16], "measured": [0, 9],
+                        **{rate: [None, 0.125] for rate in rates}})
+    six.attrs["pending"] = {c: [0] for c in ["denominator", "measured", *rates]}
+    css = resources.files("bcm_analytics.reports").joinpath("assets", "report.css").read_text(encoding="utf-8")
+    page = tmp_path / "tables.html"
+    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{css}</style></head><body><main class='bcm-page'>"
+                    + table_html(actions, "The five largest actions by dollars at stake", list(actions.columns))
+                    + table_html(six, "6-month outcomes by group", list(six.columns))
+                    + "</main></body></html>", encoding="utf-8")
+    screen = inspect(page, tmp_path, width=1366)
+    assert len(screen["tables"]) == 2
+    assert [t["id"] for t in screen["tables"] if t["right"] > t["wrap_right"] + 0.5] == [], "a column behind the scroll bar"

@@ -47,7 +47,7 @@ def finance(store, load_rows, tmp_path):
 
 def test_the_work_queue_comes_first_most_dollars_first(finance):
     book, _ = finance
-    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence"]
+    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence", "about"]
     rows = list(book["work queue"].values)
     header = rows[0]
     assert header[:11] == ("severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
@@ -99,6 +99,16 @@ def test_both_summary_dollar_columns_read_as_currency(finance):
         assert summary.cell(2, header.index(column) + 1).number_format == '"$"#,##0.00', column
 
 
+def test_the_summary_counts_read_as_counts_beside_each_other(finance):
+    """finding_rows read 1234 (General) beside patient_months' 1,234: it is a count too."""
+    summary = finance[0]["summary"]
+    header = [c.value for c in summary[1]]
+    for column in ("finding_rows", "patient_months", "findings_not_priced"):
+        assert summary.cell(2, header.index(column) + 1).number_format == "#,##0", column
+    for column in ("finding_rows", "findings_not_priced"):  # the columns the totals row sums
+        assert summary.cell(summary.max_row, header.index(column) + 1).number_format == "#,##0", column
+
+
 def test_info_notes_have_their_own_sheet(finance):
     book, _ = finance
     info = list(book["info"].values)
@@ -131,6 +141,27 @@ def test_each_sheet_that_names_a_finding_says_it_in_words_beside_its_id(finance)
                                    ("missed_billing", "missed billing"), ("no_initiating_visit", "no initiating visit")}
     assert named["info"] == {("missing_consent", "minutes logged without consent")}
     assert ("missing_consent", "minutes logged without consent") in named["summary"]
+
+def test_the_finance_workbook_says_what_it_is_of(store, finance):
+    """A finance lead handed billing_reconciliation.xlsx could not tell its service months, its
+    ruleset or how fresh its data was (the page's parameters and freshness box), nor that it names
+    patients: the time-allocation and worklist workbooks say so on an 'about' sheet, this one said
+    nothing. 'about' comes last (the work queue stays first) and says it, sheet by sheet."""
+    from bcm_analytics.billing.engine import billing_marts
+
+    book, _ = finance
+    rows = list(book["about"].values)
+    assert rows[0] == ("item", "value")
+    about = dict(rows[1:])
+    assert about["service months"] == "2025-01 to 2025-02"
+    assert about["rules"] == billing_marts(store, None).rules.id
+    assert (about["clinic"], about["payer"]) == ("all", "all")
+    assert about["latest time-log date"] == "2025-02-03" and about["latest claim date"] == "2025-02-28"
+    assert about["files loaded"] == "4"
+    assert "names patients" in about["privacy"]
+    assert {k for k in about if k.startswith("sheet ")} == {f"sheet {name}" for name in book.sheetnames if name != "about"}
+    assert "by_month" in about["totals"] and "headline" in about["totals"]
+
 
 # --- care-team worklists --------------------------------------------------------------------
 
@@ -611,3 +642,34 @@ def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_find
     notebook = nbformat.read(str(NOTEBOOKS_DIR / "billing_reconciliation.ipynb"), as_version=4)
     cell = next(c.source for c in notebook.cells if "br.largest_actions(" in c.source)
     assert '"finding_label", "meaning"' in cell, "the page shows the name and, beside it, what it means"
+
+
+def test_the_pages_largest_actions_name_the_row_the_workbook_shows_them_on(store, load_rows, tmp_path):
+    """The page's 'row 1' was the work queue's header in Excel (the first finding is on row 2), and a
+    page for one clinic counted the rows among that clinic's findings, where the workbook
+    (`bcm reconcile --out`) lists every clinic's: finance went to the row named and found another
+    finding. Each action now names the row Excel shows it on, in the workbook of the same months."""
+    from bcm_analytics.reports import billing_reconciliation as br
+
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"},
+                          {"clinic_id": "QQ", "clinic_name": "Other practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("A"), patient("B"), {**patient("D"), "clinic_id": "QQ"}])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 90), minutes("B", "2025-01-12", 40)])
+    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "B", "2025-01-31", "99492", "denied"),
+                         claim("C3", "D", "2025-02-28", "99493", charge=300.0)])
+    queue = load_workbook(reconciliation_workbook(store, "2025-01", "2025-02", tmp_path / "finance.xlsx"))["work queue"]
+    header = [c.value for c in queue[1]]
+
+    def shown(n):
+        row = dict(zip(header, (c.value for c in queue[n])))
+        return row["finding_label"], row["clinic_name"], row["codes"], row["amount_at_stake"]
+
+    for clinic in (None, "PP"):
+        actions = br.largest_actions(br.Reconciliation.load(store, "2025-01", "2025-02", None, clinic))
+        assert len(actions) == (3 if clinic is None else 2)
+        for action in actions.itertuples():
+            n = int(action.rank.removeprefix("row "))
+            assert shown(n) == (action.finding_label, action.clinic, action.codes, action.amount_at_stake), (clinic, n)
+    assert shown(2)[:2] == ("unsupported claim", "Other practice"), "the first finding is on Excel's row 2"

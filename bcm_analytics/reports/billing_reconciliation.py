@@ -65,23 +65,26 @@ HIDE_BILLED_WITH_STAKES = {"expected_amount": ["patient_months"], "billed_amount
 
 @dataclass
 class Reconciliation:
-    """The period's findings and monthly totals for one clinic / payer selection."""
+    """The period's findings and monthly totals for one clinic / payer selection; `every`: the
+    period's findings of every clinic and payer, as the finance workbook lists them (None: `rows`)."""
 
     rows: pd.DataFrame
     months: pd.DataFrame
     start: date
     end: date
     clinic_names: dict
+    every: pd.DataFrame | None = None
 
     @classmethod
     def load(cls, con, start, end, rules, clinic=None, payer=None) -> Reconciliation:
-        rows = narrow(findings(con, start, end, rules), clinic, payer)
+        every = findings(con, start, end, rules)
+        rows = narrow(every, clinic, payer)
         months = monthly_totals(con, start, end, rules, clinic, payer)
         months = months.merge(_denials(rows), on="service_month", how="left").fillna(
             {"months_with_denial": 0, "denied_amount": 0.0})
         months["months_with_denial"] = months["months_with_denial"].astype("int64")
         months["month"] = pd.to_datetime(months["service_month"] + "-01")
-        return cls(rows, months, month_start(start), month_start(end), clinic_names(con))
+        return cls(rows, months, month_start(start), month_start(end), clinic_names(con), every)
 
     def totals(self) -> pd.Series:
         return self.months[MONTH_COUNTS + MONTH_DOLLARS + STAKE_COUNTS + list(STAKE_DOLLARS)].sum()
@@ -134,11 +137,17 @@ def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:
     (patient-level, so the page shows them without the patient: the workbook row says who). The
     queue's review rows, which come after, put no dollars at stake and are not among them. Each
     finding reads as in the page's findings tables and the queue: its name (finding_label) and
-    what it means (meaning)."""
-    queue = work_queue(recon.rows, recon.clinic_names)
-    queue = queue[queue.severity.isin(AT_STAKE)].head(n)
+    what it means (meaning).
+
+    Each names the row Excel shows it on in the workbook of the same months (`bcm reconcile --out`),
+    which lists every clinic's and payer's findings under a header row: the first finding is row 2,
+    and a page for one clinic names its findings' rows among everyone's."""
+    every = recon.rows if recon.every is None else recon.every
+    queue = work_queue(every, recon.clinic_names, keep_index=True)
+    queue["workbook_row"] = range(2, len(queue) + 2)  # row 1 is the header
+    queue = queue[queue.index.isin(recon.rows.index) & queue.severity.isin(AT_STAKE)].head(n)
     return pd.DataFrame({
-        "rank": [f"row {i}" for i in range(1, len(queue) + 1)],
+        "rank": [f"row {i}" for i in queue["workbook_row"]],
         "finding_label": queue["finding_label"],
         "meaning": [finding_words(f, s).meaning for f, s in zip(queue["finding"], queue["severity"])],
         "service_month": pd.to_datetime(queue["service_month"]),

@@ -17,6 +17,9 @@ Sheets, in order:
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
   evidence    the time-log entries behind every expected line
+  about       what the workbook is of, as the page's header says it: the service months, the
+              rules, the data's freshness, that it names patients, what each sheet holds and that
+              by_month's totals row is the page's headline (last: the work queue stays first)
 It names patients, so it is a separate, explicit output (`bcm reconcile --out FILE.xlsx`, the
 demo's reports/billing_reconciliation.xlsx), never part of the HTML report.
 """
@@ -40,7 +43,7 @@ from bcm_analytics.billing.reconcile import (
     months_without_claims,
 )
 from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, write_workbook
-from bcm_analytics.reports.page import clinic_names
+from bcm_analytics.reports.page import clinic_names, data_freshness, fmt
 
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
@@ -92,10 +95,11 @@ def with_clinic_names(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
     return out
 
 
-def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
+def work_queue(rows: pd.DataFrame, names: dict, keep_index: bool = False) -> pd.DataFrame:
     """Findings that need work, most dollars at stake first (then revenue, compliance, review,
     oldest month first), with the clinics' names (`names`, clinic_id -> name) and the columns
-    finance fills in left empty."""
+    finance fills in left empty. `keep_index`: each row keeps its index in `rows` (the page finds
+    a clinic's findings among every clinic's queue by it)."""
     work = with_clinic_names(rows[rows.severity.isin(TO_WORK)], names)
     work["codes"] = codes(work)
     work["amount_at_stake"] = work["amount_at_stake"].round(2)
@@ -104,7 +108,7 @@ def work_queue(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
                             ascending=[False, True, True, True, True], kind="stable")
     for col in ("status", "owner", "notes", "due"):
         work[col] = None
-    return work[QUEUE_COLUMNS].reset_index(drop=True)
+    return work[QUEUE_COLUMNS] if keep_index else work[QUEUE_COLUMNS].reset_index(drop=True)
 
 
 def _evidence(con, start, end, rules) -> pd.DataFrame:
@@ -112,6 +116,34 @@ def _evidence(con, start, end, rules) -> pd.DataFrame:
     if "service_month" in frame.columns and len(frame):
         frame["service_month"] = _as_month(frame["service_month"])
     return frame
+
+
+SHEETS = {
+    "work queue": "one row per finding to work, most dollars at stake first; status, owner, notes and due are yours to fill",
+    "summary": "findings and dollars per finding; filter severity for one severity's total (counted_at_stake holds a "
+               "claim line in two findings once)",
+    "by_month": "expected, billed, paid, missed revenue and compliance exposure per service month",
+    "info": "findings with no dollars at stake (minutes logged without consent on file): worth knowing, no work-queue row",
+    "evidence": "the time-log entries behind every expected line",
+}
+
+
+def about(con, start, end, rules_id: str) -> pd.DataFrame:
+    """What the workbook is of, as the page's header says it: a finance lead handed the file alone
+    could not tell its months, its rules or how fresh its data was."""
+    first, last = (str(m)[:7] for m in (start, end))
+    rows = [("report", "Billing reconciliation: the patient-level rows behind the billing reconciliation page"),
+            ("service months", first if first == last else f"{first} to {last}"),
+            ("rules", rules_id), ("clinic", "all"), ("payer", "all"),
+            ("privacy", "Internal use only: names patients, claims and dollars per patient; never share it outside the "
+                        "program (the page's external version is the one to share)."),
+            ("totals", "by_month's totals row is the page's headline for the same months and rules (expected, billed, "
+                       "paid, missed revenue, compliance exposure); the work queue's total adds the dollars of each "
+                       "finding row, so a claim line in two findings counts twice there (summary's counted_at_stake "
+                       "counts it once)")]
+    rows += [(key, fmt(value)) for key, value in data_freshness(con).items()]
+    rows += [(f"sheet {name}", words) for name, words in SHEETS.items()]
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Path:
@@ -128,7 +160,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     money = ["expected_amount", "billed_amount", "paid_amount", "missed_revenue", "compliance_exposure"]
     months[money] = months[money].round(2)
     # a month whose claims are not loaded reads all its expected lines as missed (the page's banner)
-    months["claims_not_loaded"] = months["service_month"].isin(months_without_claims(billing_marts(con, rules), start, end))
+    marts = billing_marts(con, rules)
+    months["claims_not_loaded"] = months["service_month"].isin(months_without_claims(marts, start, end))
     info = with_clinic_names(rows[(rows.severity == "info") & (rows.finding != "matched")], names)
     info["service_month"] = _as_month(info["service_month"])
     info = info[["finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "explanation"]]
@@ -145,4 +178,5 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     }
     for sheet in sheets.values():
         sheet.empty = no_rows(in_service_months(start, end))
+    sheets["about"] = Sheet(about(con, start, end, marts.rules.id), widths={"item": 24, "value": 100})
     return write_workbook(sheets, path)

@@ -83,7 +83,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "pct_reconciled": ("reconciled", "rate"), "months_with_revenue_finding": ("patient-months with missed revenue", "count"),
     "months_with_compliance_finding": ("patient-months with a compliance finding", "count"),
     "months_with_denial": ("patient-months with a denial", "count"), "findings": ("findings", "count"),
-    "findings_not_priced": ("findings not priced", "count"),
+    "findings_not_priced": ("findings not priced", "count"), "finding_rows": ("findings", "count"),
     "lines_not_priced": ("expected lines not priced", "count"),
     "billed_lines_without_charge": ("billed lines without a charge", "count"),
     "finding": ("finding", "text"), "finding_label": ("finding", "text"), "severity": ("severity", "text"),
