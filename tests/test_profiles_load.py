@@ -511,10 +511,11 @@ def test_a_profile_reading_clock_times_in_another_zone_than_the_stores_says_whic
                                    "--timezone", "America/New_York"])
     assert out.exit_code == 0, out.output
     assert ("warning: profile epic reads the export's clock times in America/Chicago, but bcm dates them in America/New_York "
-            "(--timezone, $BCM_TIMEZONE or the default) for clinics that name no time zone (RFM PRIMARY CARE, RFM WEST): "
+            "(the store's zone, kept from its first load: --timezone, $BCM_TIMEZONE or the default) for clinics that name "
+            "no time zone (RFM PRIMARY CARE, RFM WEST): "
             "of 9 readings with a time of day, 1 falls on another day and 1 in another month (CM_Time_Log_20251201.csv line 7: "
             "2025-10-31 23:40 in America/Chicago counts in 2025-11); give those clinics their timezone in a clinics export "
-            "(or a clinics map in the profile, docs/profiles.md), or run every bcm command with BCM_TIMEZONE=America/Chicago"
+            "(or a clinics map in the profile, docs/profiles.md), or load the export into a new store with --timezone America/Chicago"
             ) in " ".join(out.output.split())
 
     settled = tmp_path / "epic.yaml"

@@ -34,6 +34,7 @@ from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.arrow_source import ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
+from bcm_analytics.warehouse.store import record_timezone
 
 
 @dataclass
@@ -206,6 +207,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
     closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0
     started_at = con.execute("SELECT now()").fetchall()[0][0]
+    record_timezone(con, load_id)  # the store's months are in the zone of its first load
     store_raw(con, src, landed, load_id)
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
