@@ -101,6 +101,21 @@ def test_an_offset_of_hours_alone_reads_as_an_instant_in_csv_and_typed_parquet(w
     assert stored == [("E1", "10:00"), ("E2", "15:00"), ("E3", "09:00"), ("E4", "10:00")]
 
 
+def test_a_date_time_set_aside_names_every_offset_form_that_reads(with_patient, tmp_path):
+    """2026-03-01T23:30:00+0100 and 2026-03-01 23:30:00-05 read, but a service_date set aside was
+    told only of Z, -05:00 and +01:00: a steward fixing a file of +0100 offsets was not told its
+    other rows' form reads. The reason names each offset form the readers take."""
+    text = LOGS + "E1,P1,bhcm,2026-03-01T23:30:00+0100,30,outreach\nE2,P1,bhcm,2026-03-01T23:30:00+01000,30,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    [(line, _, reason)] = quarantined(with_patient, result.load_id)
+    assert line == 3 and reason.startswith("service_date '2026-03-01T23:30:00+01000' is not a real date/time"), reason
+    import re
+
+    offsets = {m["offset"] for item in reason.split(" (", 1)[1].rstrip(")").split(", ") if (m := re.search(r":[0-9]{2}(\.[0-9]+)?(?P<offset>Z|[+-][0-9]{2}(:?[0-9]{2})?)$", item))}
+    assert offsets == {"Z", "-05:00", "+01:00", "+0100", "-05"}, reason
+
+
 def test_a_three_digit_year_is_not_a_year(store, tmp_path):
     result = load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nP1,M,2/10/025\n"))
     assert [q[1] for q in quarantined(store, result.load_id)] == [["enrollment_date readable as date"]]
