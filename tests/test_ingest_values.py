@@ -51,6 +51,17 @@ def test_the_pivot_decides_the_century(store, tmp_path, pivot, expected):
     assert stored == ([(expected,)] if expected < "2026" else [])  # 2060 is a birth date in the future: rejected
 
 
+def test_a_date_set_aside_is_quoted_as_written_not_as_the_pivot_filled_it(store, tmp_path):
+    """A birth date of 3/4/68 read with the pivot 2000 is in the future; its reason said 'birth_date
+    2068-03-04 is after the date of the export', a value that is nowhere in the file. It quotes
+    the value as written, then how it was read."""
+    text = "patient_id,payer,enrollment_date,birth_date\nP1,Medicare,2024-01-01,3/4/68\nP2,Medicare,2024-01-01,2068-03-04\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text), options=LoadOptions(two_digit_year_pivot=2000))
+    assert [(line, reason) for line, _, reason in quarantined(store, result.load_id)] == [
+        (2, "birth_date '3/4/68' (read as 2068-03-04) is after the date of the export"),
+        (3, "birth_date 2068-03-04 is after the date of the export")]
+
+
 def test_dates_in_the_accepted_shapes_read_as_the_same_day(store, tmp_path):
     text = "patient_id,payer,enrollment_date\nP1,M,2025-02-10\nP2,M,2/10/2025\nP3,M,10.02.2025\nP4,M,02/10/2025\n"
     load_file(store, write(tmp_path, "patients.csv", text))

@@ -315,7 +315,8 @@ def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot
     told a date none of them read is not one of bcm's forms, a list without the profile's own; with
     %d.%m.%y and no pivot, 32.01.25 was told to set a two_digit_year_pivot, though the profile reads
     2-digit years. The reason names each of the profile's formats as 31 January 2025 written with
-    it, and the years a pivot reads 2-digit years as, on the same line after bcm's list."""
+    it, and the years a pivot reads 2-digit years as, on the same line after bcm's list. The value is
+    quoted as the file wrote it (it said '32.01.2025', the year the pivot filled in)."""
     lakeside = EXPORTS / "lakeside"
     shipped = (lakeside / "lakeside.yaml").read_text()
     visits = "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n{},A-100,{},45,Intake,jdoe,LCSW,\n"
@@ -331,7 +332,7 @@ def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot
     assert [r for r, in store.execute("SELECT reason FROM meta.quarantine ORDER BY load_id").fetchall()] == [
         f"Visit Date [service_date] '31/02/2025' is not {known} nor 31/01/2025 (the profile's %d/%m/%Y)",
         f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y)",
-        f"Visit Date [service_date] '32.01.2025' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
+        f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
         "a 2-digit year is read as 1950-2049 (two_digit_year_pivot: 1950)",
     ]
 
