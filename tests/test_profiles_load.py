@@ -434,6 +434,23 @@ def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_
     assert patient_and_status(store, "pat-e", "2025-03")[0] == (None, None, None)
 
 
+def test_fhir_death_of_a_month_or_a_year_is_the_discharge_on_its_last_day(store, load_rows):
+    """fhir_deceased_partial/: pat-m died in March 2025 (deceasedDateTime 2025-03, FHIR's partial
+    dateTime), pat-y in 2025. Both loaded no discharge: they stayed in the measures (a death is an
+    exclusion, outcome_measures.md s3) and every minute after the death counted. The discharge is
+    the last day of the month or year written (no minute of the patient's life is cut off), with
+    the reason 'died' the measures exclude; a call in the next month is after_discharge."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_deceased_partial"])
+    assert load_rows("time_logs", [entry("march", "pat-m", "2025-03-20", 20), entry("april", "pat-m", "2025-04-01", 20),
+                                   entry("december", "pat-y", "2025-12-20", 20)]).rows_loaded == 3
+    discharge, march = patient_and_status(store, "pat-m", "2025-03")
+    assert discharge == (dt.date(2025, 3, 31), "died", None)
+    assert march == {"march": "no_consent"}
+    assert statuses(store, "2025-04") == {"april": "after_discharge"}
+    assert patient_and_status(store, "pat-y", "2025-12")[0] == (dt.date(2025, 12, 31), "died", None)
+    assert store.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
+
+
 def load_lakeside_visits(store, tmp_path, visits: str):
     """Load the lakeside roster and a visits.csv written for the case through lakeside.yaml."""
     lakeside = EXPORTS / "lakeside"
