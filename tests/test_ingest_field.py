@@ -457,6 +457,7 @@ def test_start_times_as_clocks_write_them_and_an_unreadable_one_is_called_a_time
         "(2025-01-31 14:05, 2025-01-31T14:05:30, 2025-01-31 14:05:30.250, 01/31/2025 14:05, 01/31/2025 14:05:30, "
         "01/31/2025 2:05 PM, 01/31/2025 2:05:30 PM, 2025/01/31 14:05:30, 31.01.2025 14:05, "
         "31.01.2025 14:05:30, 2025-01-31T14:05:00Z, 2025-01-31 14:05-05:00, 2025-01-31T14:05:30.250+01:00, "
+        "2025-01-31T14:05:30+0100, 2025-01-31 14:05:30-05, "
         "45688.5 (an Excel serial day and time))")]
 
 
@@ -695,6 +696,30 @@ def test_a_totals_line_shorter_than_the_header_is_passed_over_a_short_record_nev
     assert result.rows_passed_over == 0
     assert with_patient.execute("SELECT line_number, status, failed_checks FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
                                 [result.load_id]).fetchall() == [(3, "open", ["csv: missing columns"]), (5, "open", ["csv: missing columns"])]
+
+
+def test_a_reports_footer_lines_are_counted_and_named_apart_from_its_totals_rows(with_patient, tmp_path):
+    """Below one totals row, a report's footer ('Page 1 of 3', 'Confidential', 'Printed on ...'):
+    the load line said '4 totals rows below the records, passed over', three of which were no
+    totals. The footer lines are counted and named as such (check and summary), the totals row as
+    a totals row, and the line still adds up."""
+    footer = "Page 1 of 3\nConfidential \u2013 contains PHI\nPrinted on 12/01/2025 2:05 PM by NGUYEN\n"
+    path = write(tmp_path, "time_logs.csv", LOGS + "E1,P1,bhcm,2025-02-10,30,outreach\nTotal minutes,,,,30,\n" + footer)
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_duplicate) == (5, 1, 4, 0)
+    assert (result.rows_passed_over, result.rows_footer) == (4, 3)
+    line = summary_line(path, result)
+    assert "read 5 = loaded 1 + quarantined 4 (1 totals row below the records, passed over; " \
+           "3 footer lines closing the report (page numbers, confidentiality or printed-on lines), passed over)" in line, line
+    assert with_patient.execute("SELECT line_number, failed_checks FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
+                                [result.load_id]).fetchall() == [
+        (3, ["not a record: a totals row"]), (4, ["not a record: a footer line"]), (5, ["not a record: a footer line"]),
+        (6, ["not a record: a footer line"])]
+    # a footer line shorter than the header (a CSV error before it was judged) is counted so too
+    path = write(tmp_path / "short", "time_logs.csv", LOGS + "E2,P1,bhcm,2025-02-11,30,outreach\nTotal,30\n*** End of Report ***\n")
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over, result.rows_footer) == (3, 1, 2, 2, 1)
+    assert "(1 totals row below the records, passed over; 1 footer line closing the report" in summary_line(path, result)
 
 
 @pytest.mark.parametrize("line, delimiter", [

@@ -51,6 +51,17 @@ def test_the_pivot_decides_the_century(store, tmp_path, pivot, expected):
     assert stored == ([(expected,)] if expected < "2026" else [])  # 2060 is a birth date in the future: rejected
 
 
+def test_a_date_set_aside_is_quoted_as_written_not_as_the_pivot_filled_it(store, tmp_path):
+    """A birth date of 3/4/68 read with the pivot 2000 is in the future; its reason said 'birth_date
+    2068-03-04 is after the date of the export', a value that is nowhere in the file. It quotes
+    the value as written, then how it was read."""
+    text = "patient_id,payer,enrollment_date,birth_date\nP1,Medicare,2024-01-01,3/4/68\nP2,Medicare,2024-01-01,2068-03-04\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text), options=LoadOptions(two_digit_year_pivot=2000))
+    assert [(line, reason) for line, _, reason in quarantined(store, result.load_id)] == [
+        (2, "birth_date '3/4/68' (read as 2068-03-04) is after the date of the export"),
+        (3, "birth_date 2068-03-04 is after the date of the export")]
+
+
 def test_dates_in_the_accepted_shapes_read_as_the_same_day(store, tmp_path):
     text = "patient_id,payer,enrollment_date\nP1,M,2025-02-10\nP2,M,2/10/2025\nP3,M,10.02.2025\nP4,M,02/10/2025\n"
     load_file(store, write(tmp_path, "patients.csv", text))
@@ -99,6 +110,21 @@ def test_an_offset_of_hours_alone_reads_as_an_instant_in_csv_and_typed_parquet(w
     stored = with_patient.execute("SELECT entry_id, strftime(timezone('UTC', service_date_instant), '%H:%M') "
                                   "FROM staging.time_logs ORDER BY 1").fetchall()
     assert stored == [("E1", "10:00"), ("E2", "15:00"), ("E3", "09:00"), ("E4", "10:00")]
+
+
+def test_a_date_time_set_aside_names_every_offset_form_that_reads(with_patient, tmp_path):
+    """2026-03-01T23:30:00+0100 and 2026-03-01 23:30:00-05 read, but a service_date set aside was
+    told only of Z, -05:00 and +01:00: a steward fixing a file of +0100 offsets was not told its
+    other rows' form reads. The reason names each offset form the readers take."""
+    text = LOGS + "E1,P1,bhcm,2026-03-01T23:30:00+0100,30,outreach\nE2,P1,bhcm,2026-03-01T23:30:00+01000,30,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    [(line, _, reason)] = quarantined(with_patient, result.load_id)
+    assert line == 3 and reason.startswith("service_date '2026-03-01T23:30:00+01000' is not a real date/time"), reason
+    import re
+
+    offsets = {m["offset"] for item in reason.split(" (", 1)[1].rstrip(")").split(", ") if (m := re.search(r":[0-9]{2}(\.[0-9]+)?(?P<offset>Z|[+-][0-9]{2}(:?[0-9]{2})?)$", item))}
+    assert offsets == {"Z", "-05:00", "+01:00", "+0100", "-05"}, reason
 
 
 def test_a_three_digit_year_is_not_a_year(store, tmp_path):

@@ -146,14 +146,27 @@ def test_a_profiles_date_format_never_reads_a_two_digit_year_as_the_year_25(tmp_
     assert got == ["2/10/25", "2025-10-02"]
 
 
-def test_a_two_digit_year_loads_only_with_the_profiles_pivot(tmp_path):
+def test_a_two_digit_year_loads_only_with_the_profiles_pivot(store, tmp_path):
+    """Without a pivot a 2-digit year passes on as written and the loader sets it aside; with one
+    the loader reads it with the profile's pivot. The mapping passed on the year the pivot filled
+    in (2/10/1985 9:30), so a reason quoted a value that is nowhere in the file: the text passes on
+    as written, and the loader reads it with the same pivot."""
+    from bcm_analytics.ingest import load_file
+    from bcm_analytics.ingest.profiles import load_export
+
     export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,2/10/25\nV2,P1,30,2/10/85 9:30\n")
     plain = MINIMAL.replace(', date_format: "%d/%m/%Y"', "")
     assert [r["service_date"] for r in rows(map_export(load(write(tmp_path, "a.yaml", plain)), [export]), "time_logs")] == [
         "2/10/25", "2/10/85 9:30"]  # passed on as written: the loader sets a 2-digit year aside
-    pivoted = plain.replace("title:", "two_digit_year_pivot: 1931\ntitle:")
-    assert [r["service_date"] for r in rows(map_export(load(write(tmp_path, "b.yaml", pivoted)), [export]), "time_logs")] == [
-        "2/10/2025", "2/10/1985 9:30"]
+    pivoted = load(write(tmp_path, "b.yaml", plain.replace("title:", "two_digit_year_pivot: 1931\ntitle:")))
+    assert [r["service_date"] for r in rows(map_export(pivoted, [export]), "time_logs")] == ["2/10/25", "2/10/85 9:30"]
+    load_file(store, write(tmp_path / "patients", "patients.csv", "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"))
+    list(load_export(store, map_export(pivoted, [export])))
+    assert store.execute("SELECT entry_id, CAST(service_date_local AS VARCHAR) FROM staging.time_logs").fetchall() == [
+        ("V1", "2025-02-10 00:00:00")]
+    assert store.execute("SELECT reason FROM meta.quarantine WHERE table_name = 'time_logs'").fetchall() == [
+        ("service_date '2/10/85 9:30' (read as 1985-02-10) is before 1990: write the year in full "
+         "(a 2-digit year is read as written)",)]
 
 
 def test_a_profiles_time_zone_turns_wall_clock_times_into_instants(tmp_path):

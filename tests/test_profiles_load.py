@@ -315,7 +315,8 @@ def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot
     told a date none of them read is not one of bcm's forms, a list without the profile's own; with
     %d.%m.%y and no pivot, 32.01.25 was told to set a two_digit_year_pivot, though the profile reads
     2-digit years. The reason names each of the profile's formats as 31 January 2025 written with
-    it, and the years a pivot reads 2-digit years as, on the same line after bcm's list."""
+    it, and the years a pivot reads 2-digit years as, on the same line after bcm's list. The value is
+    quoted as the file wrote it (it said '32.01.2025', the year the pivot filled in)."""
     lakeside = EXPORTS / "lakeside"
     shipped = (lakeside / "lakeside.yaml").read_text()
     visits = "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n{},A-100,{},45,Intake,jdoe,LCSW,\n"
@@ -331,7 +332,7 @@ def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot
     assert [r for r, in store.execute("SELECT reason FROM meta.quarantine ORDER BY load_id").fetchall()] == [
         f"Visit Date [service_date] '31/02/2025' is not {known} nor 31/01/2025 (the profile's %d/%m/%Y)",
         f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y)",
-        f"Visit Date [service_date] '32.01.2025' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
+        f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
         "a 2-digit year is read as 1950-2049 (two_digit_year_pivot: 1950)",
     ]
 
@@ -433,6 +434,23 @@ def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_
     assert patient_and_status(store, "pat-e", "2025-03")[0] == (None, None, None)
 
 
+def test_fhir_death_of_a_month_or_a_year_is_the_discharge_on_its_last_day(store, load_rows):
+    """fhir_deceased_partial/: pat-m died in March 2025 (deceasedDateTime 2025-03, FHIR's partial
+    dateTime), pat-y in 2025. Both loaded no discharge: they stayed in the measures (a death is an
+    exclusion, outcome_measures.md s3) and every minute after the death counted. The discharge is
+    the last day of the month or year written (no minute of the patient's life is cut off), with
+    the reason 'died' the measures exclude; a call in the next month is after_discharge."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_deceased_partial"])
+    assert load_rows("time_logs", [entry("march", "pat-m", "2025-03-20", 20), entry("april", "pat-m", "2025-04-01", 20),
+                                   entry("december", "pat-y", "2025-12-20", 20)]).rows_loaded == 3
+    discharge, march = patient_and_status(store, "pat-m", "2025-03")
+    assert discharge == (dt.date(2025, 3, 31), "died", None)
+    assert march == {"march": "no_consent"}
+    assert statuses(store, "2025-04") == {"april": "after_discharge"}
+    assert patient_and_status(store, "pat-y", "2025-12")[0] == (dt.date(2025, 12, 31), "died", None)
+    assert store.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
+
+
 def load_lakeside_visits(store, tmp_path, visits: str):
     """Load the lakeside roster and a visits.csv written for the case through lakeside.yaml."""
     lakeside = EXPORTS / "lakeside"
@@ -511,10 +529,11 @@ def test_a_profile_reading_clock_times_in_another_zone_than_the_stores_says_whic
                                    "--timezone", "America/New_York"])
     assert out.exit_code == 0, out.output
     assert ("warning: profile epic reads the export's clock times in America/Chicago, but bcm dates them in America/New_York "
-            "(--timezone, $BCM_TIMEZONE or the default) for clinics that name no time zone (RFM PRIMARY CARE, RFM WEST): "
+            "(the store's zone, kept from its first load: --timezone, $BCM_TIMEZONE or the default) for clinics that name "
+            "no time zone (RFM PRIMARY CARE, RFM WEST): "
             "of 9 readings with a time of day, 1 falls on another day and 1 in another month (CM_Time_Log_20251201.csv line 7: "
             "2025-10-31 23:40 in America/Chicago counts in 2025-11); give those clinics their timezone in a clinics export "
-            "(or a clinics map in the profile, docs/profiles.md), or run every bcm command with BCM_TIMEZONE=America/Chicago"
+            "(or a clinics map in the profile, docs/profiles.md), or load the export into a new store with --timezone America/Chicago"
             ) in " ".join(out.output.split())
 
     settled = tmp_path / "epic.yaml"

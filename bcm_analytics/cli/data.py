@@ -101,9 +101,11 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     if result.identifier_columns:
         extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
+    totals = result.rows_passed_over - result.rows_footer
     among = ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \
-        + ([f"{result.rows_passed_over:,} totals row{'s' if result.rows_passed_over > 1 else ''} below the records, passed over"]
-           if result.rows_passed_over else []) \
+        + ([f"{totals:,} totals row{'s' if totals > 1 else ''} below the records, passed over"] if totals else []) \
+        + ([f"{result.rows_footer:,} footer line{'s' if result.rows_footer > 1 else ''} closing the report "
+            "(page numbers, confidentiality or printed-on lines), passed over"] if result.rows_footer else []) \
         + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (no column bcm reads has a value), passed over"]
            if result.rows_empty else [])
     waiting = f" ({'; '.join(among)})" if among else ""
@@ -251,7 +253,8 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 @click.option("--status", type=click.Choice(["open", "waiting", "admitted", "superseded", "passed_over", "current", "all"]),
               default="current", show_default=True,
               help="current = open and waiting (rows to fix or waiting; not in the tables now). passed_over = "
-                   "totals rows below an export's records and empty rows (no column bcm reads has a value): no records, nothing to fix.")
+                   "totals rows and footer lines (Page 1 of 3, Confidential, Printed on ...) below an export's records and "
+                   "empty rows (no column bcm reads has a value): no records, nothing to fix.")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
     from bcm_analytics.reports.export import check_suffix, no_rows, write_table

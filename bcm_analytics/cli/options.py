@@ -52,9 +52,10 @@ share_option = click.option(
 
 timezone_option = click.option(
     "--timezone",
-    default=lambda: config.default_timezone(),
-    show_default="$BCM_TIMEZONE or America/New_York",
-    help="Program time zone for clinics that name none.",
+    default=None,
+    show_default="the store's (its first load's), else $BCM_TIMEZONE or America/New_York",
+    help="Program time zone for clinics that name none. A store keeps the zone of its first load; "
+         "another zone is refused (it would move the months of entries already loaded).",
 )
 
 

@@ -72,10 +72,11 @@ def zone_warning(name: str, m) -> str:
     moved = (f"{m.other_day:,} fall{'s' if m.other_day == 1 else ''} on another day and {m.other_month:,} in another month"
              if m.other_day else "none falls on another day yet")
     return (f"warning: profile {name} reads the export's clock times in {m.profile_zone}, but bcm dates them in {m.store_zone} "
-            f"(--timezone, $BCM_TIMEZONE or the default) for clinics that name no time zone ({', '.join(m.clinics)}): "
+            f"(the store's zone, kept from its first load: --timezone, $BCM_TIMEZONE or the default) for clinics that name "
+            f"no time zone ({', '.join(m.clinics)}): "
             f"of {m.readings:,} readings with a time of day, {moved}" + (f" ({m.example})" if m.example else "") +
             f"; give those clinics their timezone in a clinics export (or a clinics map in the profile, docs/profiles.md), "
-            f"or run every bcm command with BCM_TIMEZONE={m.profile_zone}")
+            f"or load the export into a new store with --timezone {m.profile_zone}")
 
 
 def usage_line(use) -> str:

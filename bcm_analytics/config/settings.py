@@ -2,7 +2,9 @@
 
 BCM_DB        the DuckDB file (default ./bcm.duckdb): an embedded file, nothing to start
 BCM_TIMEZONE  the program's time zone for clinics that name none (default America/New_York);
-              months are assigned in local time, never in UTC
+              months are assigned in local time, never in UTC. A store keeps the zone of its
+              first load (meta.store_settings): a later command uses it, and one given another
+              zone is refused
 BCM_MEMORY_LIMIT  how much memory DuckDB may use before it spills to disk (default 1.5GB), so
               a 10-million-row export runs in bounded memory on a small machine: the whole
               10M-row load peaks at 1.7 GiB of process memory with it
@@ -105,6 +107,13 @@ def default_db_path() -> Path:
 
 def default_timezone() -> str:
     return load_settings().BCM_TIMEZONE
+
+
+def chosen_timezone() -> str | None:
+    """$BCM_TIMEZONE when it is set (checked), else None: a store keeps the zone of its first
+    load, and only a zone someone chose may disagree with it (the default never does)."""
+    chosen = load_settings()
+    return chosen.BCM_TIMEZONE if os.environ.get("BCM_TIMEZONE", "") != "" else None
 
 
 def memory_limit() -> str:

@@ -207,12 +207,19 @@ def passes(exp: Expectation) -> str:
     return f"({sql})"
 
 
-def reason_sql(template: str, as_written: frozenset[str] = frozenset()) -> str:
+def reason_sql(template: str, as_written: frozenset[str] = frozenset(), dates: frozenset[str] = frozenset()) -> str:
     """'minutes {minutes} is ...' -> SQL text quoting the row's value where {column} stands; a
-    column in `as_written` (a vocabulary word, read lower-cased) is quoted as the export wrote it."""
+    column in `as_written` (a vocabulary word, read lower-cased) is quoted as the export wrote it,
+    and one in `dates` as written with how it was read when that differs (bcm_show_date: a
+    2-digit year a pivot filled, 3/4/68 read as 2068-03-04)."""
     parts = re.split(r"\{(\w+)\}", template)
-    pieces = [sql_text(p) if i % 2 == 0 else f"bcm_show({raw_name(p) if p in as_written else p})"
-              for i, p in enumerate(parts) if p or i % 2]
+
+    def value(column: str) -> str:
+        if column in dates:
+            return f"bcm_show_date({raw_name(column)}, {column})"
+        return f"bcm_show({raw_name(column) if column in as_written else column})"
+
+    pieces = [sql_text(p) if i % 2 == 0 else value(p) for i, p in enumerate(parts) if p or i % 2]
     return " || ".join(pieces) if pieces else "''"
 
 
@@ -220,12 +227,13 @@ def row_check(exp: Expectation) -> RowCheck:
     reason = exp.reason or f"{exp.name}: not met"
     table_columns = table_specs()[exp.table].columns
     terms = frozenset(c.name for c in table_columns if c.type == "term")
+    dates = frozenset(c.name for c in table_columns if c.type in ("date", "datetime"))
     # The columns the sentence is about: those it quotes ({minutes}) and those the expectation judges.
     kw = exp.kwargs
     judged = [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *kw.get("column_list", [])]
     about = set(re.findall(r"\{(\w+)\}", reason)) | {c for c in judged if c}
     columns = tuple(c.name for c in table_columns if c.name in about)
-    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms), exp.severity, exp.waits_for, exp.kept_in, columns)
+    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms, dates), exp.severity, exp.waits_for, exp.kept_in, columns)
 
 
 def suite_row_checks(table: str) -> list[RowCheck]:

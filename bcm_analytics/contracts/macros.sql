@@ -33,6 +33,13 @@ CREATE OR REPLACE TEMP MACRO bcm_show(x) AS
   coalesce(CASE WHEN typeof(x) = 'VARCHAR' THEN CAST(x AS VARCHAR)
                 ELSE regexp_replace(CAST(x AS VARCHAR), '\.0$', '') END, '(empty)');
 
+-- A date in a reason as the export wrote it (`written`), then how it was read when the text does
+-- not start with that: '3/4/68' (read as 2068-03-04) with a pivot of 2000, never 2068-03-04 alone,
+-- a value that is nowhere in the file. An ISO date, or a date-time on that day, shows as before.
+CREATE OR REPLACE TEMP MACRO bcm_show_date(written, x) AS
+  CASE WHEN written IS NULL OR x IS NULL OR starts_with(written, bcm_show(x)) THEN bcm_show(x)
+       ELSE chr(39) || written || chr(39) || ' (read as ' || bcm_show(x) || ')' END;
+
 -- A reason sentence naming a column as the export's file names it: the first time `col` stands
 -- as a word in `t` it becomes the file's name with bcm's in brackets ('Encounter ID [entry_id] is
 -- empty'), when `labels` (a JSON object: canonical column -> the file's name for it) names one.

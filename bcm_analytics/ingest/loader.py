@@ -34,6 +34,7 @@ from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.arrow_source import ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
+from bcm_analytics.warehouse.store import record_timezone
 
 
 @dataclass
@@ -58,7 +59,8 @@ class FileResult:
     header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
     replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
-    rows_passed_over: int = 0  # of rows_quarantined: totals rows below the records (full or short lines), no records (status 'passed_over')
+    rows_passed_over: int = 0  # of rows_quarantined: totals rows and footer lines below the records (full or short lines), no records (status 'passed_over')
+    rows_footer: int = 0  # of rows_passed_over: footer lines closing a report ('Page 1 of 3', 'Confidential', 'Printed on ...': rows.END_LABEL)
     rows_empty: int = 0  # of rows_quarantined: rows with no value in a column bcm reads (a CSV line of delimiters only, a workbook row filled only where bcm does not read), status 'passed_over'
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
 
@@ -206,6 +208,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
     closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0
     started_at = con.execute("SELECT now()").fetchall()[0][0]
+    record_timezone(con, load_id)  # the store's months are in the zone of its first load
     store_raw(con, src, landed, load_id)
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
@@ -225,7 +228,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
-        rows_passed_over=totals + short_totals, rows_empty=empty, hidden_rows=src.hidden_rows,
+        rows_passed_over=totals + short_totals, rows_footer=rows.footer_lines(con, load_id, spec.name) if totals + short_totals else 0,
+        rows_empty=empty, hidden_rows=src.hidden_rows,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

@@ -87,6 +87,7 @@ def reasons(alias: str = "") -> str:
 # dollars, h:mm), and no record comes after it. An empty row: a line of delimiters only (",,,,,"),
 # which a spreadsheet writes into a CSV for a blank row, anywhere in the file.
 TOTALS_CHECK = "not a record: a totals row"
+FOOTER_CHECK = "not a record: a footer line"  # a line closing a report (END_LABEL): no totals, counted apart
 EMPTY_CHECK = "not a record: an empty row"
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 # The words are English and those of the European systems that write ;-delimited exports
@@ -106,7 +107,7 @@ def failed(check: str) -> str:
     return f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(check)})"
 
 
-IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(EMPTY_CHECK)})"
+IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(EMPTY_CHECK)})"
 PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
 
 
@@ -184,8 +185,12 @@ def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSp
 
 
 def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
-    """Give each row found its one failure (read rows) or its quarantine entry its status (short lines)."""
-    totals = (f"CASE WHEN regexp_matches(trim(t._filled[1]), {ty.sql_text(END_LABEL)}, 'i') "
+    """Give each row found its one failure (read rows) or its quarantine entry its status (short lines):
+    a line closing the report (END_LABEL: 'Page 1 of 3', 'Confidential', 'Printed on ...') is a
+    footer line, any other a totals row, so the load line counts each as what it is."""
+    footer = f"regexp_matches(trim(t._filled[1]), {ty.sql_text(END_LABEL)}, 'i')"
+    check = f"CASE WHEN {footer} THEN {ty.sql_text(FOOTER_CHECK)} ELSE {ty.sql_text(TOTALS_CHECK)} END"
+    totals = (f"CASE WHEN {footer} "
               f"THEN 'not a record but the line the export writes below its records to close the report (' "
               f"ELSE 'not a record but the totals row the export writes below its records (' END || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
@@ -194,11 +199,11 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
              f"only as a spreadsheet writes one, or values only in columns bcm does not read): {PASSED_OVER_REASON}'")
     con.execute(
         f"""UPDATE _checked c SET _failures = [CASE WHEN t._empty THEN {{'name': {ty.sql_text(EMPTY_CHECK)}, 'reason': {empty}, 'waits': false}}
-                                                ELSE {{'name': {ty.sql_text(TOTALS_CHECK)}, 'reason': {totals}, 'waits': false}} END]
+                                                ELSE {{'name': {check}, 'reason': {totals}, 'waits': false}} END]
         FROM _non_records t WHERE c._rec = t._rec"""
     )
     con.execute(
-        f"""UPDATE meta.quarantine q SET status = '{PASSED_OVER}', failed_checks = [{ty.sql_text(TOTALS_CHECK)}], reason = {totals}
+        f"""UPDATE meta.quarantine q SET status = '{PASSED_OVER}', failed_checks = [{check}], reason = {totals}
         FROM _short_totals t WHERE q.load_id = (SELECT any_value(_load_id) FROM _text) AND q.table_name = {ty.sql_text(spec.name)}
           AND q.line_number = t.physical"""
     )
@@ -219,7 +224,7 @@ def csv_fields(line: str, delimiter: str) -> str:
 
 def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int, int]:
     """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting,
-    passed over as totals rows, passed over as empty rows: pass_over_non_records)."""
+    passed over as totals rows or footer lines, passed over as empty rows: pass_over_non_records)."""
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
@@ -229,9 +234,15 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
     )
     _hold(con, spec, f"NOT _ok AND {WAITS}")
     return con.execute(
-        f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)}),
+        f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)}),
                    count(*) FILTER (WHERE {failed(EMPTY_CHECK)}) FROM _checked WHERE NOT _ok"""
     ).fetchall()[0]
+
+
+def footer_lines(con: duckdb.DuckDBPyConnection, load_id: int, table: str) -> int:
+    """How many of a load's rows were passed over as footer lines (read rows and short lines alike)."""
+    return con.execute("SELECT count(*) FROM meta.quarantine WHERE load_id = ? AND table_name = ? AND list_contains(failed_checks, ?)",
+                       [load_id, table, FOOTER_CHECK]).fetchall()[0][0]
 
 
 def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:

@@ -3,6 +3,17 @@
 
 CREATE SEQUENCE IF NOT EXISTS meta.load_id_seq START 1;
 
+-- Settings the store keeps for every later command: 'timezone', the program's zone its first
+-- load was made in (--timezone, $BCM_TIMEZONE or the default). Months of entries already loaded
+-- are assigned in it, so a command opening the store uses it and one given another is refused
+-- (store.connect). A store made before this table takes the zone of its next load.
+CREATE TABLE IF NOT EXISTS meta.store_settings (
+  name VARCHAR PRIMARY KEY,
+  value VARCHAR NOT NULL,
+  set_by_load BIGINT,                 -- the load that recorded it
+  set_at TIMESTAMPTZ NOT NULL
+);
+
 -- One row per file loaded: the summary a person checks (read = loaded + quarantined + duplicates).
 CREATE TABLE IF NOT EXISTS meta.load_log (
   load_id BIGINT PRIMARY KEY,

@@ -79,7 +79,10 @@ log = logging.getLogger(__name__)
 def connect(
     db: str | Path | None = None, *, read_only: bool = False, timezone: str | None = None, wait: float | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Open (or create) the store and set the program time zone for the core views.
+    """Open (or create) the store and set the program time zone for the core views: the zone the
+    store's first load recorded (meta.store_settings), else `timezone`, $BCM_TIMEZONE or the
+    default. A zone given (`timezone` or $BCM_TIMEZONE) that is not the store's is refused with
+    SettingError before anything is written: it would move the months of entries already loaded.
 
     Read-only connections share the file with other readers. A store another process holds is
     waited for up to `wait` seconds (default $BCM_WAIT, 30). Anything that makes the store
@@ -87,8 +90,9 @@ def connect(
     StoreError with one line naming the file and what to do. The store file is 0600.
     """
     path = Path(db if db is not None else config.default_db_path())
-    timezone = timezone or config.default_timezone()
-    _check_timezone(timezone)
+    timezone = timezone or config.chosen_timezone()
+    if timezone is not None:
+        _check_timezone(timezone)
     if str(path) == ":memory:":
         try:
             con = duckdb.connect(":memory:", config=_duckdb_config())
@@ -162,11 +166,12 @@ def _check_timezone(tz: str) -> None:
             raise SettingError(f"unknown time zone {tz!r} (--timezone or $BCM_TIMEZONE); use an IANA name such as America/Chicago")
 
 
-def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.DuckDBPyConnection:
+def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> duckdb.DuckDBPyConnection:
     """Checks that need the file open (and locked), then the schema and the time zone."""
     try:
         if path is not None:
             _check_is_a_store(con, path, read_only)
+            timezone = store_timezone(con, path, timezone)
             used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
             integrity.check_blocks(path, used, private_files.verified_marker(path))
             if not read_only:
@@ -178,11 +183,38 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str) -> duckdb.D
         if not read_only:
             with private_files.private_umask():
                 ensure_schema(con)
-        con.execute("SET VARIABLE bcm_timezone = ?", [timezone])
+        con.execute("SET VARIABLE bcm_timezone = ?", [timezone or config.DEFAULT_TIMEZONE])
     except BaseException:
         con.close()
         raise
     return con
+
+
+def store_timezone(con, path: Path, given: str | None) -> str | None:
+    """The zone the store recorded at its first load, else `given` (None: the default). A zone
+    given that is not the store's is refused: a load in it would give its evening entries other
+    months than the loads before, and a report would move theirs (billing_rules.md s3)."""
+    try:
+        found = con.execute("SELECT value FROM meta.store_settings WHERE name = 'timezone'").fetchall()
+    except duckdb.CatalogException:  # a new store, or one made before the table
+        return given
+    if not found:
+        return given
+    recorded = found[0][0]
+    if given is not None and given != recorded:
+        raise SettingError(
+            f"{path} is in time zone {recorded} (its first load's), not {given} (--timezone or $BCM_TIMEZONE): "
+            f"months of the entries it holds are in {recorded}; leave out --timezone and unset BCM_TIMEZONE "
+            f"(the store's zone is used), or load into a new --db for {given}")
+    return recorded
+
+
+def record_timezone(con, load_id: int) -> None:
+    """Keep the connection's zone as the store's, at its first load (inside the load's
+    transaction): every later command opens the store in it (store_timezone)."""
+    con.execute(
+        """INSERT INTO meta.store_settings SELECT 'timezone', getvariable('bcm_timezone'), ?, now()
+           WHERE NOT EXISTS (SELECT 1 FROM meta.store_settings WHERE name = 'timezone')""", [load_id])
 
 
 def _check_is_a_store(con, path: Path, read_only: bool) -> None:

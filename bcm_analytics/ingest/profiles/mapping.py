@@ -224,14 +224,16 @@ def _dates(profile: Profile, column: ColumnSpec, value: str, kind: str) -> str:
     """The profile's pivot (a 2-digit year written in full, as the year in [pivot, pivot + 99]
     ending so, as the loader reads it), its date formats (written as ISO) and its time zone
     (local date-times become instants); a value none of them reads passes unchanged for the
-    loader to judge."""
+    loader to judge: as the file wrote it when only the pivot would have changed it (the loader
+    reads it with the same pivot, and a reason quotes it as written, never the year filled in)."""
+    written = value
     if profile.two_digit_year_pivot is not None:
         parts = f"regexp_extract({value}, '^([0-9]{{1,2}})([/.-])([0-9]{{1,2}})([/.-])([0-9]{{2}})(\\s.*)?$', ['a', 's1', 'b', 's2', 'y', 'rest'])"
         pivot = profile.two_digit_year_pivot
         century = f"({pivot - pivot % 100} + CAST({parts}.y AS INTEGER))"
         year = f"CAST(CASE WHEN {century} >= {pivot} THEN {century} ELSE {century} + 100 END AS VARCHAR)"
-        value = (f"(CASE WHEN {parts}.y <> '' THEN {parts}.a || {parts}.s1 || {parts}.b || {parts}.s2 || {year} || {parts}.rest "
-                 f"ELSE {value} END)")
+        value = filled = (f"(CASE WHEN {parts}.y <> '' THEN {parts}.a || {parts}.s1 || {parts}.b || {parts}.s2 || {year} || {parts}.rest "
+                          f"ELSE {value} END)")
     formats = column.date_format + profile.date_formats
     if formats:
         tries = [f"strftime({_four_digit_year(f'try_strptime({value}, {_literal(f)})')}, {_literal(_iso(f, kind))})" for f in formats]
@@ -240,6 +242,8 @@ def _dates(profile: Profile, column: ColumnSpec, value: str, kind: str) -> str:
         local = _four_digit_year(f"try_strptime({value}, [{', '.join(_literal(f) for f in LOCAL_FORMATS)}])")
         value = (f"(CASE WHEN regexp_matches({value}, '(Z|[+-][0-9]{{2}}:?[0-9]{{2}})$') OR {local} IS NULL THEN {value} "
                  f"ELSE strftime(timezone({_literal(profile.timezone)}, {local}) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') END)")
+    if profile.two_digit_year_pivot is not None:
+        value = f"(CASE WHEN {value} IS NOT DISTINCT FROM {filled} THEN {written} ELSE {value} END)"
     return value
 
 
