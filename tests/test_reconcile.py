@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from bcm_analytics.billing.reconcile import findings, monthly_totals
 from bcm_analytics.models import current
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
+from bcm_analytics.reports.glossary import billing_terms
 
 NPI = "1234567893"
 OTHER_NPI = "1245319599"
@@ -365,6 +366,24 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     assert list(monthly_totals(con, "2025-01", "2025-02", clinic="PP").patient_months) == [3, 1]
     only_a_and_b = monthly_totals(con, "2025-01", "2025-02", payer="medicare", clinic="PP")
     assert list(zip(only_a_and_b.expected_amount, only_a_and_b.patient_months)) == list(zip(months.expected_amount, months.patient_months))
+
+
+def test_expected_less_missed_plus_exposure_misses_billed_by_the_wrong_code_and_npi_months_as_the_glossary_says(program):
+    """The glossary tells finance why the headline does not add up: a claim under a wrong code or
+    NPI counts whole as exposure while its month's supported code stays in expected. With charges at
+    the fee, that is the only gap: A's 99493 in an initial month (99492, $145, expected) and B's
+    99492 under another NPI ($145); C matched and D's 99494 not billed ($56) close."""
+    con = program([patient("A"), patient("B"), patient("C"), patient("D")],
+                  [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40), minutes("C", "2025-01-10", 40),
+                   minutes("D", "2025-01-10", 90)],
+                  [claim("A1", "A", "2025-01-31", "99493", charge=134), claim("B1", "B", "2025-01-31", "99492", npi=OTHER_NPI, charge=145),
+                   claim("C1", "C", "2025-01-31", "99492", charge=145), claim("D1", "D", "2025-01-31", "99492", charge=145)])
+    month = monthly_totals(con, "2025-01").iloc[0]
+    assert (month.expected_amount, month.billed_amount, month.missed_revenue, month.compliance_exposure) == (
+        4 * 145 + 56, 134 + 3 * 145, 56, 134 + 145)
+    gap = month.expected_amount - month.missed_revenue + month.compliance_exposure - month.billed_amount
+    assert gap == 145 + 145
+    assert any(term == "why the figures do not add up" and "wrong code or NPI" in meaning for term, meaning in billing_terms("r"))
 
 
 def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_path):

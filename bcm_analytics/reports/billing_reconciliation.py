@@ -57,8 +57,9 @@ BREAKDOWN_COUNTS = ["patient_months", "reconciled_months", "months_with_revenue_
 BREAKDOWN_DOLLARS = {"missed_revenue": ["months_with_revenue_finding"],
                      "compliance_exposure": ["months_with_compliance_finding"]}
 RECONCILED = {"pct_reconciled": ("reconciled_months", "patient_months")}
-# Expected minus billed is the missed revenue less the compliance exposure, and billed minus paid
-# the denied dollars: where a count of months at stake is hidden, billed and paid are too.
+# Expected minus billed is about the missed revenue less the compliance exposure (a wrong code or
+# NPI counts its whole claim as exposure while the supported code stays expected), and billed minus
+# paid the denied dollars: where a count of months at stake is hidden, billed and paid are too.
 HIDE_BILLED_WITH_STAKES = {"expected_amount": ["patient_months"], "billed_amount": ["patient_months", *STAKE_COUNTS],
                            "paid_amount": ["patient_months", *STAKE_COUNTS]}
 

@@ -98,6 +98,10 @@ def billing_terms(ruleset_id: str, privacy: Privacy | None = None) -> list[tuple
         ("missed revenue", "supported codes not billed, denied, under-coded or billed with too few units"),
         ("denied", "supported codes the payer denied (part of missed revenue)"),
         ("compliance exposure", "dollars billed without the minutes, consent or code to support them"),
+        ("why the figures do not add up", "expected less missed revenue plus compliance exposure is not billed: a claim under a "
+                                          "wrong code or NPI counts in full as exposure while the code the minutes support stays "
+                                          "in expected (it is billed again once corrected), and a claim's charge can differ from "
+                                          "the fee schedule's price"),
         ("patient-month", "one patient in one service month with anything expected or billed"),
         ("reconciled", "a patient-month whose claims agree with the minutes in every respect"),
         ("near threshold", "a patient whose countable minutes so far this month are within 10 minutes of the next code"),
