@@ -227,7 +227,7 @@ def test_the_time_allocation_glossary_defines_the_words_its_tables_show():
     'counted, month reaches no code', 'overlapping time', 'activity outside the vocabulary'."""
     from bcm_analytics.billing.time_outcomes import OUTCOMES
 
-    terms = dict(glossary.time_allocation_terms("bcm-default", 5))
+    terms = dict(glossary.time_allocation_terms("bcm-default", 5, Privacy.packaged("internal")))
     for outcome, meaning in OUTCOMES.items():
         assert terms[formats.label(outcome)] == meaning
     assert "supported code" not in terms and "overlap" not in terms
@@ -239,7 +239,7 @@ def test_a_list_parameter_reads_as_a_list_in_the_page_parameters(monkeypatch):
     monkeypatch.setattr(page, "data_freshness", lambda con: {})
     monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
     page.header(None, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["CL1", "CL2"], "payer": None},
-                Privacy("internal"), report="caseload_outcomes")
+                Privacy.packaged("internal"), report="caseload_outcomes")
     assert "<tr><td>clinics</td><td>CL1, CL2</td></tr>" in shown[0]
     assert "<tr><td>payer</td><td>all</td></tr>" in shown[0]
 
@@ -262,11 +262,11 @@ def test_an_external_page_for_one_clinic_names_it_in_its_banner_as_in_its_parame
     monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
     con = _clinics_store()
     page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
-                Privacy("external"), report="program_overview", rerun={"clinic": "CL001"})
+                Privacy.packaged("external"), report="program_overview", rerun={"clinic": "CL001"})
     page.header(con, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["Willow Creek Family Medicine", "CL002"]},
-                Privacy("external"), report="caseload_outcomes", rerun={"clinics": ["CL001", "CL002"]})
+                Privacy.packaged("external"), report="caseload_outcomes", rerun={"clinics": ["CL001", "CL002"]})
     page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
-                Privacy("internal"), report="program_overview", rerun={"clinic": "CL001"})
+                Privacy.packaged("internal"), report="program_overview", rerun={"clinic": "CL001"})
     assert "covers part of the program (clinic Willow Creek Family Medicine)" in shown[0] and "CL001" not in shown[0]
     assert "(clinics Willow Creek Family Medicine, CL002)" in shown[1], "a clinic with no name in the export keeps its id"
     assert "-p clinic CL001" in shown[2], "the internal page's command keeps what -p takes"
@@ -289,7 +289,7 @@ def test_an_external_page_dates_its_data_by_the_month_not_the_day_of_the_latest_
     monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
     note = external_period("2025-01", "2025-12", pd.Timestamp("2025-12-17").date()).note
     for audience in ("external", "internal"):
-        page.header(None, "Program overview", "Jan 2025 - Sep 2025", {}, Privacy(audience), report="program_overview",
+        page.header(None, "Program overview", "Jan 2025 - Sep 2025", {}, Privacy.packaged(audience), report="program_overview",
                     period_note=note)
     outside, inside = shown
     assert not re.search(r"\d{4}-\d\d-\d\d", outside), re.findall(r"\d{4}-\d\d-\d\d", outside)
@@ -312,13 +312,13 @@ def test_the_caseload_notes_of_an_external_page_name_the_as_of_month():
     run = SimpleNamespace(as_of=dt.date(2025, 12, 17), definitions={
         "process": {"followup_within_days": 28}, "windows": {"6m": {"from": 120, "to": 240}}})
     follow = pd.DataFrame({"month": pd.to_datetime(["2025-12-01"]), "period": ["Dec 2025"]})
-    outside = co.follow_up_note(run, follow, "month", Privacy("external"))
+    outside = co.follow_up_note(run, follow, "month", Privacy.packaged("external"))
     assert outside == ("Assessments in the last 28 days before the as-of date (Dec 2025) are not counted yet (their days "
                        "to follow up have not passed): Dec 2025 covers only the assessments before them.")
-    assert "2025-12-17" in co.follow_up_note(run, follow, "month", Privacy("internal"))
+    assert "2025-12-17" in co.follow_up_note(run, follow, "month", Privacy.packaged("internal"))
     trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"]})
-    assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy("external"))
-    assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy("internal"))
+    assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy.packaged("external"))
+    assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy.packaged("internal"))
 
 
 def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empty_axes(monkeypatch):
@@ -336,7 +336,7 @@ def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empt
     assert "bcm-figure" not in shown[0] and "Last shown" not in shown[0]
     assert shown[0].startswith("<p class='bcm-note bcm-chart-hidden' data-hidden>PHQ-9 outcomes: not drawn, as every value "
                                "it would show is suppressed on this page (response; remission, for baseline year 2024, "
-                               "Apr-Dec; 2025, Jan-Mar): each is a count of 1-10")
+                               "Apr-Dec; 2025, Jan-Mar): each is a count in the cell-size range the banner names")
 
     months = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "pct_followed_up": [None, 0.5]})
     months.attrs["suppressed"] = {"pct_followed_up": frozenset({0})}
@@ -356,8 +356,8 @@ def test_an_external_page_names_the_definitions_by_version_never_by_a_path_on_th
     (folder / "local_defs.yaml").write_text("outcome:\n  remission_below: 4\n")
     defs = load_definitions(folder / "local_defs.yaml")
     version = f"{load_definitions().version} + local_defs"
-    assert Privacy("external").definitions(defs) == version
-    assert Privacy("internal").definitions(defs) == f"{version} (bcm_analytics/config/definitions.yaml + {folder / 'local_defs.yaml'})"
+    assert Privacy.packaged("external").definitions(defs) == version
+    assert Privacy.packaged("internal").definitions(defs) == f"{version} (bcm_analytics/config/definitions.yaml + {folder / 'local_defs.yaml'})"
     outside = dict(glossary.outcome_terms(defs, external=True))["definitions"]
     inside = dict(glossary.outcome_terms(defs))["definitions"]
     assert outside == f"version {version}" and "jsmith" not in outside
@@ -377,13 +377,13 @@ def test_the_trend_note_names_the_last_point_the_chart_shows():
                           "period": ["2025 Q2", "2025 Q3", "2025 Q4"],
                           "pct_response_of_measured": [0.4, 0.35, None], "pct_remission_of_measured": [None, 0.2, None]})
     trend.attrs["suppressed"] = {"pct_response_of_measured": frozenset({2}), "pct_remission_of_measured": frozenset({0, 2})}
-    note = co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    note = co.trend_note(run, trend, "quarter", privacy=Privacy.packaged("external"))
     assert "Last shown: 2025 Q3." in note and "2025 Q4" not in note
     trend.attrs["suppressed"]["pct_remission_of_measured"] = frozenset({0, 1, 2})  # Q3's response still shows
-    assert "Last shown: 2025 Q3." in co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    assert "Last shown: 2025 Q3." in co.trend_note(run, trend, "quarter", privacy=Privacy.packaged("external"))
     inside = trend.assign(pct_response_of_measured=[0.4, 0.35, 0.3])
     inside.attrs = {}
-    assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy("internal"))
+    assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy.packaged("internal"))
 
 
 def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():

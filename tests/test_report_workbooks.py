@@ -604,7 +604,7 @@ def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_find
 
     recon = _missed_99494_without_visit(store, load_rows)
     actions = br.largest_actions(recon)
-    tables = {"largest actions": actions, "findings that need work": br.categories(recon, Privacy("internal"))}
+    tables = {"largest actions": actions, "findings that need work": br.categories(recon, Privacy.packaged("internal"))}
     for name, table in tables.items():
         missed = table[table.finding_label == "missed billing"]
         assert missed.meaning.tolist() == ["minutes support a code no claim bills"], name

@@ -29,9 +29,8 @@ def html_list(terms: list[tuple[str, str]]) -> str:
     return f"<dl class='bcm-glossary'>{items}</dl>"
 
 
-def privacy_terms(privacy: Privacy | None) -> list[tuple[str, str]]:
+def privacy_terms(privacy: Privacy) -> list[tuple[str, str]]:
     """What '*' means outside, or what the internal page holds, under the page's cell-size rule."""
-    privacy = privacy or Privacy()
     if privacy.external:
         return [("* (suppressed)", f"a count of {privacy.range_words} patients, patient-months or claims, or a cell that would let a "
                                    "reader work one out from totals, other cells, rates or charts on this page (CMS cell-size "
@@ -89,7 +88,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
     return terms + privacy_terms(Privacy("external" if external else "internal", definitions.threshold))
 
 
-def billing_terms(ruleset_id: str, privacy: Privacy | None = None) -> list[tuple[str, str]]:
+def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
     """Billing and reconciliation terms, with what each finding means."""
     terms = [
         ("expected", "what the logged, countable minutes support under the billing rules, priced with the fee schedule"),
@@ -107,7 +106,7 @@ def billing_terms(ruleset_id: str, privacy: Privacy | None = None) -> list[tuple
     return terms + privacy_terms(privacy)
 
 
-def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy | None = None) -> list[tuple[str, str]]:
+def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy) -> list[tuple[str, str]]:
     """Where logged minutes go: each outcome in the words of the library (billing.time_allocation)."""
     recoverable = ", ".join(RECOVERABLE[r] for r in RECOVERABLE if r != "all")
     terms = [
@@ -131,7 +130,7 @@ def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy | No
     return terms + privacy_terms(privacy)
 
 
-def overview_terms(privacy: Privacy | None = None) -> list[tuple[str, str]]:
+def overview_terms(privacy: Privacy) -> list[tuple[str, str]]:
     return [
         ("active caseload", ACTIVE_CASELOAD),
         ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
