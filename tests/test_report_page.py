@@ -111,11 +111,63 @@ def test_the_glossary_and_the_measure_labels_name_the_baseline_setting():
     first = dict(glossary.outcome_terms(default))["baseline"]
     assert first.startswith("the first score of an instrument in the treatment episode") and "outcome.baseline: first_score" in first
     index = dict(glossary.outcome_terms(eligible))["baseline"]
-    assert index.startswith("the first score of 10 or more of an instrument in the treatment episode (HEDIS DRR-E's index")
+    assert index.startswith("the first score of 10+ of an instrument in the treatment episode (HEDIS DRR-E's index")
     assert "outcome.baseline: first_eligible" in index and "14 days before enrolment" in index
     assert window_label(SimpleNamespace(definitions=default), "6m") == "6 months (HEDIS DRR-E style), days 120-240"
     assert window_label(SimpleNamespace(definitions=eligible), "6m") == (
         "6 months (HEDIS DRR-E style), days 120-240 after the first score of 10+")
+
+
+def test_every_outcome_text_names_a_first_eligible_baseline():
+    """Under outcome.baseline: first_eligible the measures' labels said "after the first score of
+    10+", but the trend's note ("windows (days 120-240) have all closed"), the plausibility sentence
+    ("PHQ-9, of measured at 6 months: response 55% ...") and the headline cards ("PHQ-9 response at
+    6 months, of measured") did not: a reader of a first_eligible run could not tell from them which
+    baseline was used. Every text now takes the words from glossary.baseline_suffix; by default
+    (first_score) the texts are as before."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    suffix = " after the first score of 10+"
+    table = pd.DataFrame({"instrument": ["PHQ-9"], "window_name": ["6m"], "pct_response_of_measured": [0.55],
+                          "pct_remission_of_measured": [0.30]})
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"],
+                          "pct_response_of_measured": [0.4], "pct_remission_of_measured": [0.2]})
+    texts = {}
+    for setting in ("first_score", "first_eligible"):
+        run = SimpleNamespace(as_of=dt.date(2025, 12, 17),
+                              definitions=load_definitions(overrides={"outcome": {"baseline": setting}}))
+        cards = co._outcome_cards(run, table)
+        texts[setting] = {"label": co.window_label(run, "6m"), "trend": co.trend_note(run, trend, "month", privacy=Privacy.packaged("internal")),
+                          "plausibility": co.plausibility(run, table), "cards": [c.label for c in cards]}
+    default, index = texts["first_score"], texts["first_eligible"]
+    assert all(suffix not in str(text) for text in default.values()), default
+    assert default["trend"].startswith("Baseline months whose 6 months (HEDIS DRR-E style) windows (days 120-240) have all "
+                                       "closed by 2025-12-17;")
+    assert default["plausibility"].startswith("PHQ-9, of measured at 6 months (HEDIS DRR-E style): response 55%")
+    assert default["cards"] == ["PHQ-9 response at 6 months, of measured", "PHQ-9 remission at 6 months, of measured"]
+    assert index["label"] == "6 months (HEDIS DRR-E style), days 120-240" + suffix
+    assert index["trend"].startswith(f"Baseline months whose 6 months (HEDIS DRR-E style) windows (days 120-240{suffix}) "
+                                     "have all closed")
+    assert index["plausibility"].startswith(f"PHQ-9, of measured at 6 months (HEDIS DRR-E style){suffix}: response 55%")
+    assert index["cards"] == [f"PHQ-9 response at 6 months{suffix}, of measured",
+                              f"PHQ-9 remission at 6 months{suffix}, of measured"]
+
+
+def test_the_baseline_setting_is_read_for_words_in_one_place():
+    """Every report text that says which baseline a measure counts from takes its words from
+    glossary.py (baseline_suffix, and the glossary's own definition): a text that reads the
+    setting itself may say it differently or not at all."""
+    from importlib import resources
+    from pathlib import Path
+
+    package = Path(str(resources.files("bcm_analytics")))
+    files = {f.resolve() for f in [*(package / "reports").glob("*.py"), *(package.parent / "notebooks").glob("*.ipynb"),
+                                   *(package / "outcomes").glob("*.py"), *(package / "cli").glob("*.py")]}
+    readers = sorted(f.name for f in files if re.search(r"first_(eligible|score)\b|outcome\W{0,4}\[.baseline.\]", f.read_text()))
+    assert readers == ["glossary.py"], readers
 
 
 def test_a_hidden_note_names_each_month_once_whatever_the_groups():
@@ -310,7 +362,8 @@ def test_the_caseload_notes_of_an_external_page_name_the_as_of_month():
     from bcm_analytics.reports import caseload_outcomes as co
 
     run = SimpleNamespace(as_of=dt.date(2025, 12, 17), definitions={
-        "process": {"followup_within_days": 28}, "windows": {"6m": {"from": 120, "to": 240}}})
+        "process": {"followup_within_days": 28}, "windows": {"6m": {"from": 120, "to": 240}},
+        "outcome": {"baseline": "first_score"}})
     follow = pd.DataFrame({"month": pd.to_datetime(["2025-12-01"]), "period": ["Dec 2025"]})
     outside = co.follow_up_note(run, follow, "month", Privacy.packaged("external"))
     assert outside == ("Assessments in the last 28 days before the as-of date (Dec 2025) are not counted yet (their days "
@@ -372,7 +425,8 @@ def test_the_trend_note_names_the_last_point_the_chart_shows():
 
     from bcm_analytics.reports import caseload_outcomes as co
 
-    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}}})
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}},
+                                                                     "outcome": {"baseline": "first_score"}})
     trend = pd.DataFrame({"month": pd.to_datetime(["2025-04-01", "2025-07-01", "2025-10-01"]),
                           "period": ["2025 Q2", "2025 Q3", "2025 Q4"],
                           "pct_response_of_measured": [0.4, 0.35, None], "pct_remission_of_measured": [None, 0.2, None]})

@@ -189,7 +189,7 @@ class Definitions:
     @property
     def version(self) -> str:
         """The version in force, and each local change made on top of it without a version of its
-        own ("2026.2 + my_definitions"), as a rules file without one is named in the rules' id: a
+        own ("2026.3 + my_definitions"), as a rules file without one is named in the rules' id: a
         local edit does not read as the version it changes."""
         return " + ".join([str(self.data["version"]), *self.unversioned])
 

@@ -303,7 +303,7 @@ class Privacy:
 def definitions_text(definitions, external: bool) -> str:
     """The measure definitions a page was computed with, as its audience reads them. Staff: the
     version and the files it came from (bcm_analytics/config/definitions.yaml + a local file's
-    path), to find them again. Outside: the version alone ("2026.2", or "2026.2 + local_defs" for
+    path), to find them again. Outside: the version alone ("2026.3", or "2026.3 + local_defs" for
     a local file with no version of its own, Definitions.version): a path on the analyst's machine
     means nothing to a board and may hold a user's name."""
     return str(definitions.version) if external else f"{definitions.version} ({definitions.source})"
