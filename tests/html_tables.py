@@ -1,9 +1,12 @@
-"""Read the tables of a rendered report, to prove no aggregate shows a count from 1 to 10."""
+"""Read the tables of a rendered report, to prove no aggregate shows a count the cell-size rule hides
+(1-10 under the packaged definitions)."""
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+
+from bcm_analytics.config.definitions import load_definitions
 
 BARE_COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 HEADER_TABLES = {"Report parameters", "Data freshness"}  # the runner's header: files loaded, not patients
@@ -37,8 +40,10 @@ class Tables(HTMLParser):
         self._text += data
 
 
-def small_counts_in(html: str) -> list[tuple[str, str]]:
+def small_counts_in(html: str, threshold: tuple[int, int] | None = None) -> list[tuple[str, str]]:
+    """(table, cell) for each bare count in `threshold` (the packaged definitions' when None)."""
+    lo, hi = threshold or load_definitions().threshold
     parser = Tables()
     parser.feed(html)
     return [(label, cell) for label, cells in parser.tables if label not in HEADER_TABLES for cell in cells
-            if BARE_COUNT.match(cell) and 1 <= int(cell.replace(",", "")) <= 10]
+            if BARE_COUNT.match(cell) and lo <= int(cell.replace(",", "")) <= hi]

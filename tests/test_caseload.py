@@ -190,15 +190,15 @@ def test_the_follow_up_note_is_not_said_of_a_quarter_whose_four_weeks_have_passe
 
     run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"process": {"followup_within_days": 28}})
     quarters = pd.DataFrame({"month": pd.to_datetime(["2026-04-01", "2026-07-01"]), "period": ["2026 Q2", "2026 Q3"]})
-    assert co.follow_up_note(run, quarters, "quarter", Privacy("external"), end="2026-09") == ""
+    assert co.follow_up_note(run, quarters, "quarter", Privacy.packaged("external"), end="2026-09") == ""
     assert co.follow_up_note(run, quarters, "quarter", end="2026-09") == ""
     years = pd.DataFrame({"month": pd.to_datetime(["2025-10-01", "2026-01-01"]), "period": ["2025, Oct-Dec", "2026, Jan-Sep"]})
-    assert co.follow_up_note(run, years, "year", Privacy("external"), end="2026-09") == ""
+    assert co.follow_up_note(run, years, "year", Privacy.packaged("external"), end="2026-09") == ""
     mid_october = SimpleNamespace(as_of=dt.date(2026, 10, 15), definitions=run.definitions)
     assert "2026 Q3 covers only the assessments before them" in co.follow_up_note(mid_october, quarters, "quarter",
-                                                                                  Privacy("external"), end="2026-09")
+                                                                                  Privacy.packaged("external"), end="2026-09")
     whole = pd.DataFrame({"month": pd.to_datetime(["2025-10-01"]), "period": ["Oct 2025 - Sep 2026"]})
-    assert co.follow_up_note(run, whole, "period", Privacy("external"), end="2026-09") == ""
+    assert co.follow_up_note(run, whole, "period", Privacy.packaged("external"), end="2026-09") == ""
     assert "Oct 2025 - Oct 2026 covers only" in co.follow_up_note(run, whole.assign(period="Oct 2025 - Oct 2026"), "period",
                                                                   end="2026-10")
 

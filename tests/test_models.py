@@ -79,6 +79,28 @@ def test_every_rule_is_defined_in_exactly_one_place():
         print(f"{rule:<40} {home}")
 
 
+# The cell-size range reports for outside readers suppress (1-10 unless a program's definitions
+# say otherwise) and the one file that states it. Python and notebooks take it from the store
+# (Privacy.of_store) or, for a library user with no store, from that file (Privacy.packaged,
+# suppress): a range written as a default argument made a caller who forgot the store's range
+# silently hide 1-10 under a program's stricter one.
+CELL_SIZE = ("suppression.threshold (the cell-size range)", "bcm_analytics/config/definitions.yaml",
+             r"(?<!range)[(\[]\s*1\s*,\s*10\s*[)\]]")
+
+
+def test_the_cell_size_range_is_written_in_one_place():
+    """Lists where the cell-size range lives (pytest -s) and fails on a second copy in the package's
+    Python, SQL, YAML or notebooks."""
+    rule, home, pattern = CELL_SIZE
+    package = Path(str(resources.files("bcm_analytics")))
+    notebooks = package.parent / "notebooks"
+    files = {f.resolve() for f in [*package.rglob("*.py"), *package.rglob("*.sql"), *package.rglob("*.yaml"),
+                                   *notebooks.glob("*.ipynb")]}
+    holders = sorted(str(f.relative_to(package.parent.resolve())) for f in files if re.search(pattern, f.read_text()))
+    assert holders == [home], f"{rule} must be written only in {home}; also in {', '.join(h for h in holders if h != home)}"
+    print(f"{rule:<40} {home}")
+
+
 def test_contacts_are_marked_in_one_mart_that_every_contact_reader_reads():
     """The item-9 worklist read the contacts after a discharge straight from core.time_logs with
     its own call of marts.is_contact and marts.contact_at (now marts.entry_at): two marks of a

@@ -79,7 +79,7 @@ def _runs(store, **filters):
     from bcm_analytics.reports.privacy import Privacy
 
     run = prepare(store, **filters)
-    return run, Privacy("external", run.definitions.threshold), Privacy("internal")
+    return run, Privacy("external", run.definitions.threshold), Privacy.packaged("internal")
 
 
 def _small(value) -> bool:

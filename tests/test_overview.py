@@ -72,7 +72,7 @@ def test_external_period_table_hides_the_flows_that_would_give_back_a_hidden_cas
                      _clinic_months("B", [2] * 12, [0, 0, 0] + [2] * 8 + [1]),  # 24 in, 17 out: 7
                      _clinic_months("C", [6] * 12, [0, 0] + [2] * 10)],           # 72 in, 20 out: 52
                     ignore_index=True)
-    privacy = Privacy("external")
+    privacy = Privacy.packaged("external")
     stocks, _, flows = po.stocks_and_flows(raw, privacy, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
     table = po.by_clinic(stocks, flows, po.period_minutes(raw, privacy), {})
     hidden = table.attrs["suppressed"]
@@ -86,7 +86,7 @@ def test_external_period_table_hides_the_flows_that_would_give_back_a_hidden_cas
 
 def test_internal_period_table_hides_nothing():
     raw = _clinic_months("A", [3] * 12, [0, 0] + [3] * 9 + [0])
-    privacy = Privacy("internal")
+    privacy = Privacy.packaged("internal")
     stocks, _, flows = po.stocks_and_flows(raw, privacy, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
     table = po.by_clinic(stocks, flows, po.period_minutes(raw, privacy), {})
     assert not any(table.attrs["suppressed"].values()) and table.loc[0, "active_caseload"] == 9
@@ -100,14 +100,14 @@ def test_external_clinics_do_not_add_up_to_a_hidden_period_total():
                      _clinic_months("B", [6] * 12, [3] * 9 + [1, 1, 1]),   # 72 in, 30 out
                      _clinic_months("C", [6] * 12, [2] * 9 + [0, 0, 1])],  # 72 in, 19 out
                     ignore_index=True)
-    grain, flows = po.flows(raw, Privacy("external"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
+    grain, flows = po.flows(raw, Privacy.packaged("external"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
     assert grain == "block" and flows["periods"]["period"].tolist() == ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4"]
     assert flows["periods"]["discharges"].isna().tolist() == [False, False, False, True]
     assert flows["total"][po.FLOWS].isna().all(axis=None)
     clinics = flows["clinics"]
     for col in po.FLOWS:
         assert clinics[col].isna().sum() >= 1, f"the clinics' {col} do not add up to the hidden total"
-    internal = po.flows(raw, Privacy("internal"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))[1]
+    internal = po.flows(raw, Privacy.packaged("internal"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))[1]
     assert internal["total"]["discharges"].tolist() == [70] and not internal["clinics"]["discharges"].isna().any()
 
 
@@ -119,7 +119,7 @@ def test_a_program_caseload_of_1_to_10_cannot_be_worked_out_from_its_enrolments_
     page, from the blocks every page shows: a quarter that ends with a caseload of 1-10 is joined
     with the next, like one whose flows are 1-10, and waits here."""
     raw = _clinic_months("K", [8, 6, 6, 5, 5, 5, 4, 4, 4, 4, 4, 3], [0, 0, 0, 4, 4, 4, 4, 4, 4, 8, 9, 9])
-    stocks, grain, flows = po.stocks_and_flows(raw, Privacy("external"), pd.Timestamp("2025-01-01"),
+    stocks, grain, flows = po.stocks_and_flows(raw, Privacy.packaged("external"), pd.Timestamp("2025-01-01"),
                                                pd.Timestamp("2025-12-01"))
     program = po.program(stocks).set_index("month")["active_caseload"]
     assert pd.isna(program[pd.Timestamp("2025-12-01")]) and program[pd.Timestamp("2025-09-01")] == 23
@@ -140,7 +140,7 @@ def test_the_minutes_logged_are_said_to_be_everyone_s_as_they_are(store, load_ro
                                          "service_date": "2025-02-20", "minutes": "25", "activity_type": "caseload_review"}])
     got = program_overview(store, "2025-02", "2025-02")
     assert got.minutes_logged.tolist() == [70], "the consultant's minutes are in the total"
-    meaning = dict(glossary.overview_terms())["minutes logged"]
+    meaning = dict(glossary.overview_terms(Privacy.packaged("internal")))["minutes logged"]
     assert "care-manager" not in meaning and "every role" in meaning
 
 
@@ -164,7 +164,7 @@ def test_the_external_caseload_chart_draws_the_program_the_hidden_clinics_leave_
     of 64. The program's protected row is the line 'all clinics', and the note names who is hidden."""
     raw = pd.concat([_clinic_months("S", [4] + [0] * 11, [0] * 12), _clinic_months("B", [30] + [0] * 11, [0] * 12),
                      _clinic_months("C", [30] + [0] * 11, [0] * 12)], ignore_index=True)
-    stocks, _, _ = po.stocks_and_flows(raw, Privacy("external"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
+    stocks, _, _ = po.stocks_and_flows(raw, Privacy.packaged("external"), pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-01"))
     figure, note = po.clinic_chart(stocks, "active_caseload", {"S": "Small", "B": "Big", "C": "Central"}, stacked=True,
                                    title="Caseload")
     bars = {t.name: list(t.y) for t in figure.data if t.type == "bar"}

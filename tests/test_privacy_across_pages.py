@@ -23,8 +23,9 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from html_tables import Tables
+from html_tables import Tables, small_counts_in
 
+from bcm_analytics.config.definitions import load_definitions
 from bcm_analytics.models import refresh
 from bcm_analytics.reports.runner import render_report
 from bcm_analytics.warehouse import connect
@@ -152,10 +153,11 @@ def page_months(page) -> list[pd.Period]:
     return list(pd.period_range(page[0], page[1], freq="M"))
 
 
-def small_counts_a_reader_can_work_out(figures, threshold=(1, 10)) -> list[tuple[str, str, str, int]]:
+def small_counts_a_reader_can_work_out(figures, threshold=None) -> list[tuple[str, str, str, int]]:
     """Every run of months whose enrolments or discharges the figures pin down (exact linear
     algebra over all of them, a published 0 meaning 0 in each of its months) and that is in the
-    threshold (1-10)."""
+    threshold (the packaged definitions' 1-10 when None)."""
+    threshold = threshold or load_definitions().threshold
     months = pd.period_range(MONTHS[0] - 3, MONTHS[-1], freq="M")  # a page may start before the program
     index = {m: i for i, m in enumerate(months)}
     rows = {name: [] for name in FLOWS}
@@ -214,6 +216,10 @@ def test_a_stricter_threshold_of_the_stores_definitions_holds_on_every_external_
              for name in ("caseload_outcomes", "program_overview", "billing_reconciliation", "time_allocation")}
     for name, html in pages.items():
         assert "Counts from 1 to 15" in html and "Counts from 1 to 10" not in html, name
+        words = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+        assert not re.search(r"\b1-10\b|\b1 to 10\b|fewer than 11", words), \
+            f"{name} names the default range: {re.findall(r'.{80}(?:1-10|1 to 10|fewer than 11).{20}', words)}"
+        assert small_counts_in(html, (1, 15)) == [], name
     figures = [published_flows(pages[name]) for name in ("caseload_outcomes", "program_overview")]
     assert all(figures)
     assert small_counts_a_reader_can_work_out(figures[0] + figures[1], (1, 15)) == []

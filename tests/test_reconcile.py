@@ -17,6 +17,7 @@ from bcm_analytics.billing.reconcile import findings, monthly_totals
 from bcm_analytics.models import current
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
 from bcm_analytics.reports.glossary import billing_terms
+from bcm_analytics.reports.privacy import Privacy
 
 NPI = "1234567893"
 OTHER_NPI = "1245319599"
@@ -383,7 +384,7 @@ def test_expected_less_missed_plus_exposure_misses_billed_by_the_wrong_code_and_
         4 * 145 + 56, 134 + 3 * 145, 56, 134 + 145)
     gap = month.expected_amount - month.missed_revenue + month.compliance_exposure - month.billed_amount
     assert gap == 145 + 145
-    assert any(term == "why the figures do not add up" and "wrong code or NPI" in meaning for term, meaning in billing_terms("r"))
+    assert any(term == "why the figures do not add up" and "wrong code or NPI" in meaning for term, meaning in billing_terms("r", Privacy.packaged("internal")))
 
 
 def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_path):

@@ -101,13 +101,13 @@ def test_external_months_hide_billed_and_paid_where_dollars_at_stake_are_hidden(
     expected dollars its billed dollars would be that amount short. March's billed and paid are
     hidden, and one other month's, so the period's billed total cannot give March's back."""
     recon = six_months_one_missed(may_billed=8990.0)
-    grain, table = br.monthly(recon, Privacy("external"))
+    grain, table = br.monthly(recon, Privacy.packaged("external"))
     hidden = table.attrs["suppressed"]
     march = table.index[table["period"].str.contains("Mar")][0]
     assert grain == "month" and march in hidden["billed_amount"] and march in hidden["paid_amount"]
     assert len({i for i in hidden["billed_amount"] if table.at[i, "period"] != "All"}) >= 2
     assert march not in hidden.get("expected_amount", ()), "expected dollars stay: they say nothing of what was billed"
-    _, internal = br.monthly(recon, Privacy("internal"))
+    _, internal = br.monthly(recon, Privacy.packaged("internal"))
     assert not any(internal.attrs["suppressed"].values())
 
 
@@ -120,10 +120,10 @@ def test_external_reconciled_share_is_hidden_where_it_would_give_back_a_hidden_c
                            "months_with_denial": [0, 0], "denied_amount": [0.0, 0.0],
                            "months_with_compliance_finding": [8, 8], "compliance_exposure": [900.0, 900.0]})
     recon = br.Reconciliation(pd.DataFrame(), months, dt.date(2025, 1, 1), dt.date(2025, 2, 1), {})
-    _, rates = br.reconciled(recon, Privacy("external"))
+    _, rates = br.reconciled(recon, Privacy.packaged("external"))
     total = rates.index[rates["period"] == "All"][0]
     assert total in rates.attrs["suppressed"]["pct_reconciled"]
-    _, internal = br.reconciled(recon, Privacy("internal"))
+    _, internal = br.reconciled(recon, Privacy.packaged("internal"))
     assert internal["pct_reconciled"].notna().all()
 
 
@@ -140,10 +140,10 @@ def test_a_breakdowns_reconciled_share_is_hidden_beside_a_hidden_count_of_findin
 def test_external_headline_hides_billed_and_paid_beside_a_hidden_missed_revenue():
     """Expected $54,000 and billed $53,854 beside a hidden missed revenue would give it back ($146)."""
     recon = six_months_one_missed()
-    cards = {c.label: c for c in br.headlines(recon, Privacy("external"))}
+    cards = {c.label: c for c in br.headlines(recon, Privacy.packaged("external"))}
     assert cards["expected"].value == 54000 and not cards["expected"].hidden
     assert cards["billed"].hidden and cards["paid"].hidden and cards["missed revenue"].hidden
-    internal = {c.label: c for c in br.headlines(recon, Privacy("internal"))}
+    internal = {c.label: c for c in br.headlines(recon, Privacy.packaged("internal"))}
     assert internal["billed"].value == 53854
 
 
@@ -188,9 +188,9 @@ def test_findings_not_priced_are_counted_where_each_sum_is_made_and_said_beside_
     recon = br.Reconciliation.load(con, APRIL, JUNE, None)
     assert monthly_totals(con, "2023-04", "2023-06").findings_not_priced.sum() == 4
     assert br.not_priced(recon) == br.not_priced_in_rows(recon.rows) == 4
-    assert br.not_priced_note(4, Privacy("internal")) == f"4 findings are {NOT_PRICED}"
-    assert br.not_priced_note(1, Privacy("internal")) == f"1 finding is {NOT_PRICED}"
-    _, stake = br.at_stake(recon, Privacy("internal"))
+    assert br.not_priced_note(4, Privacy.packaged("internal")) == f"4 findings are {NOT_PRICED}"
+    assert br.not_priced_note(1, Privacy.packaged("internal")) == f"1 finding is {NOT_PRICED}"
+    _, stake = br.at_stake(recon, Privacy.packaged("internal"))
     assert dict(zip(stake.period, stake.findings_not_priced)) == {"Apr 2023": 0, "May 2023": 0, "Jun 2023": 4, "All": 4}
     assert br.stake_columns(recon) == [*br.STAKE_TABLE, "findings_not_priced"]
 
@@ -199,7 +199,7 @@ def test_with_every_finding_priced_nothing_is_said_of_findings_not_priced(progra
     con = unpriced_program(program, missed=1)
     recon = br.Reconciliation.load(con, APRIL, dt.date(2023, 5, 1), None)
     assert br.not_priced(recon) == br.not_priced_in_rows(recon.rows) == 0
-    assert br.not_priced_note(0, Privacy("internal")) == br.not_priced_note(0, Privacy("external")) == ""
+    assert br.not_priced_note(0, Privacy.packaged("internal")) == br.not_priced_note(0, Privacy.packaged("external")) == ""
     assert br.stake_columns(recon) == br.STAKE_TABLE
 
 
@@ -207,7 +207,7 @@ def test_external_page_suppresses_4_findings_not_priced_everywhere_it_counts_the
     """4 is a count of 1-10: the sentence says only that some are not priced, and the at-stake table
     shows no month's count that is not 0, nor a total that June's could be taken from."""
     recon = br.Reconciliation.load(unpriced_program(program, missed=1), APRIL, JUNE, None)
-    external = Privacy("external")
+    external = Privacy.packaged("external")
     assert br.not_priced_note(br.not_priced(recon), external) == f"Some findings (fewer than 11: the count is suppressed) are {NOT_PRICED}"
     _, stake = br.at_stake(recon, external)
     shown = stake.findings_not_priced.dropna()
@@ -218,7 +218,7 @@ def test_external_page_suppresses_4_findings_not_priced_everywhere_it_counts_the
 def test_external_page_shows_12_findings_not_priced(program):
     """Above 10 the count is shown, as the page's other counts are."""
     recon = br.Reconciliation.load(unpriced_program(program, missed=9), APRIL, JUNE, None)
-    external = Privacy("external")
+    external = Privacy.packaged("external")
     assert br.not_priced_note(br.not_priced(recon), external) == f"12 findings are {NOT_PRICED}"
     _, stake = br.at_stake(recon, external)
     assert stake.loc[stake.period == "All", "findings_not_priced"].tolist() == [12]
@@ -246,7 +246,7 @@ def test_each_severitys_total_of_dollars_at_stake_is_the_headline_figure(program
                   [claim("D1", "D", "2025-06-30", "99493", charge=120), claim("E1", "E", "2025-06-30", "99493", charge=120),
                    visit("D", "2025-05-02"), visit("E", "2025-05-02")], visits=False)
     recon = br.Reconciliation.load(con, dt.date(2025, 6, 1), dt.date(2025, 6, 1), None)
-    table = br.categories(recon, Privacy("internal")).set_index(["severity", "finding"])
+    table = br.categories(recon, Privacy.packaged("internal")).set_index(["severity", "finding"])
     compliance = table.xs("compliance")
     assert compliance.loc["missing_consent", "amount_at_stake"] == compliance.loc["unsupported_claim", "amount_at_stake"] == 120
     assert compliance.loc["All", "amount_at_stake"] == recon.totals()["compliance_exposure"]
@@ -260,13 +260,13 @@ def test_expected_dollars_say_how_many_lines_have_no_fee_on_file(program):
     con = unpriced_program(program, missed=1)
     recon = br.Reconciliation.load(con, APRIL, JUNE, None)
     assert dict(zip(recon.months.service_month, recon.months.lines_not_priced)) == {"2023-04": 0, "2023-05": 0, "2023-06": 3}
-    assert br.expected_not_priced_note(recon, Privacy("internal")) == (
+    assert br.expected_not_priced_note(recon, Privacy.packaged("internal")) == (
         "3 expected lines are not priced (Jun 2023: no fee on file for the code and month): expected dollars leave them "
         "out. Add the year's fee schedule (fee_schedules in the rules file; docs/billing.md, Fee schedules).")
-    assert br.expected_not_priced_note(recon, Privacy("external")).startswith(
+    assert br.expected_not_priced_note(recon, Privacy.packaged("external")).startswith(
         "Some expected lines (fewer than 11: the count is suppressed) are not priced (Jun 2023")
     priced = br.Reconciliation.load(con, APRIL, dt.date(2023, 5, 1), None)
-    assert br.expected_not_priced_note(priced, Privacy("internal")) == ""
+    assert br.expected_not_priced_note(priced, Privacy.packaged("internal")) == ""
 
 
 def test_months_whose_claims_are_not_loaded_are_named_in_a_banner_above_the_headline(program, tmp_path):
@@ -325,8 +325,8 @@ def test_billed_dollars_say_how_many_billed_lines_have_no_charge_amount(program,
     assert dict(zip(recon.months.service_month, recon.months.billed_lines_without_charge)) == {"2025-05": 0, "2025-06": 1}
     assert dict(zip(recon.months.service_month, recon.months.billed_amount)) == {"2025-05": 0, "2025-06": 145}
     said = "1 billed claim line is without a charge amount in the claims export: billed dollars leave such lines out."
-    assert br.billed_without_charge_note(recon, Privacy("internal")) == said
-    assert br.billed_without_charge_note(recon, Privacy("external")).startswith("Some billed claim lines (fewer than 11")
+    assert br.billed_without_charge_note(recon, Privacy.packaged("internal")) == said
+    assert br.billed_without_charge_note(recon, Privacy.packaged("external")).startswith("Some billed claim lines (fewer than 11")
     asked = {"start_month": "2025-05", "end_month": "2025-06"}
     assert said in render_report("billing_reconciliation", db, asked, tmp_path / "r.html").read_text()
     out = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-05", "--to", "2025-06", "--out", str(tmp_path / "f.csv")])
@@ -342,12 +342,12 @@ def test_the_near_threshold_caption_names_a_day_outside_too():
     from datetime import date
 
     day = date(2026, 9, 30)
-    assert br.near_caption(day, "last_logged", Privacy("internal")) == (
+    assert br.near_caption(day, "last_logged", Privacy.packaged("internal")) == (
         "As of 2026-09-30 (the last day with logged time)")
-    assert br.near_caption(day, "last_logged", Privacy("external")) == (
+    assert br.near_caption(day, "last_logged", Privacy.packaged("external")) == (
         "As of the last day with logged time, in Sep 2026")
-    assert br.near_caption(day, "as_of", Privacy("internal")) == "As of 2026-09-30 (the as-of parameter)"
-    assert br.near_caption(day, "as_of", Privacy("external")) == "As of the as-of date, in Sep 2026"
+    assert br.near_caption(day, "as_of", Privacy.packaged("internal")) == "As of 2026-09-30 (the as-of parameter)"
+    assert br.near_caption(day, "as_of", Privacy.packaged("external")) == "As of the as-of date, in Sep 2026"
 
 
 def test_every_reason_for_the_near_threshold_day_has_caption_words_and_no_other_reads():
@@ -366,9 +366,9 @@ def test_every_reason_for_the_near_threshold_day_has_caption_words_and_no_other_
     assert {why for _, why in given} == set(br.NEAR_DAY)
     for why in br.NEAR_DAY:
         for audience in ("internal", "external"):
-            assert br.near_caption(date(2026, 9, 12), why, Privacy(audience)).startswith("As of "), (why, audience)
+            assert br.near_caption(date(2026, 9, 12), why, Privacy.packaged(audience)).startswith("As of "), (why, audience)
     with pytest.raises(KeyError):
-        br.near_caption(date(2026, 9, 12), "the as-of parameter", Privacy("external"))
+        br.near_caption(date(2026, 9, 12), "the as-of parameter", Privacy.packaged("external"))
 
 
 # --- what a finance lead reads --------------------------------------------------------------
@@ -461,17 +461,17 @@ def test_a_reconciled_share_of_a_single_period_is_a_sentence_not_a_one_bar_chart
     """The external demo page drew 'Patient-months reconciled, per period' as one bar, with a table
     of that one row and its total: a sentence says it. Several periods are still charted."""
     recon = six_months_two_findings_each()
-    external = Privacy("external")
+    external = Privacy.packaged("external")
     grain, rates = br.reconciled(recon, external)
     assert len(br.series_rows(rates)) == 1, (grain, rates)
     sentence = br.one_period_sentence(rates, grain, recon, external)
     assert sentence.startswith("Over 2025, Jan-Jun (Jan 2025 - Jun 2025), 98.0% of patient-months reconciled."), sentence
     assert "suppressed" in sentence, "and why not per month: too many values would be suppressed"
-    grain, rates = br.reconciled(recon, Privacy("internal"))
-    assert grain == "month" and br.one_period_sentence(rates, grain, recon, Privacy("internal")) == ""
+    grain, rates = br.reconciled(recon, Privacy.packaged("internal"))
+    assert grain == "month" and br.one_period_sentence(rates, grain, recon, Privacy.packaged("internal")) == ""
     one_month = six_months_two_findings_each(n=1)
-    grain, rates = br.reconciled(one_month, Privacy("internal"))
-    assert br.one_period_sentence(rates, grain, one_month, Privacy("internal")) == \
+    grain, rates = br.reconciled(one_month, Privacy.packaged("internal"))
+    assert br.one_period_sentence(rates, grain, one_month, Privacy.packaged("internal")) == \
         "Over Jan 2025, 98.0% of patient-months reconciled."
 
 
@@ -496,7 +496,7 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     that compared nothing. They are now shown apart, per quarter (the finest grain that shows them),
     and the page says why in one sentence."""
     recon = twelve_months_few_denials()
-    external = Privacy("external")
+    external = Privacy.packaged("external")
     grain, months = br.monthly(recon, external)
     assert grain == "month" and months["expected_amount"].notna().all(), "expected dollars stay per month"
     assert months.loc[months.period != "All", "billed_amount"].isna().all(), "a month's billed and paid stay hidden"
@@ -510,7 +510,7 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     every_period_hidden = paid.assign(billed_amount=pd.NA, paid_amount=pd.NA)
     every_period_hidden.attrs["suppressed"] = {c: frozenset(paid.index) for c in ("billed_amount", "paid_amount")}
     assert "for no period" in br.billed_hidden_note("period", external, every_period_hidden)
-    internal = Privacy("internal")
+    internal = Privacy.packaged("internal")
     assert br.billed_paid(recon, internal, *br.monthly(recon, internal)) is None
     assert br.billed_hidden_note("month", external) == ""
     few_hidden = six_months_one_missed(may_billed=8990.0)

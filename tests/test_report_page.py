@@ -111,11 +111,63 @@ def test_the_glossary_and_the_measure_labels_name_the_baseline_setting():
     first = dict(glossary.outcome_terms(default))["baseline"]
     assert first.startswith("the first score of an instrument in the treatment episode") and "outcome.baseline: first_score" in first
     index = dict(glossary.outcome_terms(eligible))["baseline"]
-    assert index.startswith("the first score of 10 or more of an instrument in the treatment episode (HEDIS DRR-E's index")
+    assert index.startswith("the first score of 10+ of an instrument in the treatment episode (HEDIS DRR-E's index")
     assert "outcome.baseline: first_eligible" in index and "14 days before enrolment" in index
     assert window_label(SimpleNamespace(definitions=default), "6m") == "6 months (HEDIS DRR-E style), days 120-240"
     assert window_label(SimpleNamespace(definitions=eligible), "6m") == (
         "6 months (HEDIS DRR-E style), days 120-240 after the first score of 10+")
+
+
+def test_every_outcome_text_names_a_first_eligible_baseline():
+    """Under outcome.baseline: first_eligible the measures' labels said "after the first score of
+    10+", but the trend's note ("windows (days 120-240) have all closed"), the plausibility sentence
+    ("PHQ-9, of measured at 6 months: response 55% ...") and the headline cards ("PHQ-9 response at
+    6 months, of measured") did not: a reader of a first_eligible run could not tell from them which
+    baseline was used. Every text now takes the words from glossary.baseline_suffix; by default
+    (first_score) the texts are as before."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    suffix = " after the first score of 10+"
+    table = pd.DataFrame({"instrument": ["PHQ-9"], "window_name": ["6m"], "pct_response_of_measured": [0.55],
+                          "pct_remission_of_measured": [0.30]})
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"],
+                          "pct_response_of_measured": [0.4], "pct_remission_of_measured": [0.2]})
+    texts = {}
+    for setting in ("first_score", "first_eligible"):
+        run = SimpleNamespace(as_of=dt.date(2025, 12, 17),
+                              definitions=load_definitions(overrides={"outcome": {"baseline": setting}}))
+        cards = co._outcome_cards(run, table)
+        texts[setting] = {"label": co.window_label(run, "6m"), "trend": co.trend_note(run, trend, "month", privacy=Privacy.packaged("internal")),
+                          "plausibility": co.plausibility(run, table), "cards": [c.label for c in cards]}
+    default, index = texts["first_score"], texts["first_eligible"]
+    assert all(suffix not in str(text) for text in default.values()), default
+    assert default["trend"].startswith("Baseline months whose 6 months (HEDIS DRR-E style) windows (days 120-240) have all "
+                                       "closed by 2025-12-17;")
+    assert default["plausibility"].startswith("PHQ-9, of measured at 6 months (HEDIS DRR-E style): response 55%")
+    assert default["cards"] == ["PHQ-9 response at 6 months, of measured", "PHQ-9 remission at 6 months, of measured"]
+    assert index["label"] == "6 months (HEDIS DRR-E style), days 120-240" + suffix
+    assert index["trend"].startswith(f"Baseline months whose 6 months (HEDIS DRR-E style) windows (days 120-240{suffix}) "
+                                     "have all closed")
+    assert index["plausibility"].startswith(f"PHQ-9, of measured at 6 months (HEDIS DRR-E style){suffix}: response 55%")
+    assert index["cards"] == [f"PHQ-9 response at 6 months{suffix}, of measured",
+                              f"PHQ-9 remission at 6 months{suffix}, of measured"]
+
+
+def test_the_baseline_setting_is_read_for_words_in_one_place():
+    """Every report text that says which baseline a measure counts from takes its words from
+    glossary.py (baseline_suffix, and the glossary's own definition): a text that reads the
+    setting itself may say it differently or not at all."""
+    from importlib import resources
+    from pathlib import Path
+
+    package = Path(str(resources.files("bcm_analytics")))
+    files = {f.resolve() for f in [*(package / "reports").glob("*.py"), *(package.parent / "notebooks").glob("*.ipynb"),
+                                   *(package / "outcomes").glob("*.py"), *(package / "cli").glob("*.py")]}
+    readers = sorted(f.name for f in files if re.search(r"first_(eligible|score)\b|outcome\W{0,4}\[.baseline.\]", f.read_text()))
+    assert readers == ["glossary.py"], readers
 
 
 def test_a_hidden_note_names_each_month_once_whatever_the_groups():
@@ -227,7 +279,7 @@ def test_the_time_allocation_glossary_defines_the_words_its_tables_show():
     'counted, month reaches no code', 'overlapping time', 'activity outside the vocabulary'."""
     from bcm_analytics.billing.time_outcomes import OUTCOMES
 
-    terms = dict(glossary.time_allocation_terms("bcm-default", 5))
+    terms = dict(glossary.time_allocation_terms("bcm-default", 5, Privacy.packaged("internal")))
     for outcome, meaning in OUTCOMES.items():
         assert terms[formats.label(outcome)] == meaning
     assert "supported code" not in terms and "overlap" not in terms
@@ -239,7 +291,7 @@ def test_a_list_parameter_reads_as_a_list_in_the_page_parameters(monkeypatch):
     monkeypatch.setattr(page, "data_freshness", lambda con: {})
     monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
     page.header(None, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["CL1", "CL2"], "payer": None},
-                Privacy("internal"), report="caseload_outcomes")
+                Privacy.packaged("internal"), report="caseload_outcomes")
     assert "<tr><td>clinics</td><td>CL1, CL2</td></tr>" in shown[0]
     assert "<tr><td>payer</td><td>all</td></tr>" in shown[0]
 
@@ -262,11 +314,11 @@ def test_an_external_page_for_one_clinic_names_it_in_its_banner_as_in_its_parame
     monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
     con = _clinics_store()
     page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
-                Privacy("external"), report="program_overview", rerun={"clinic": "CL001"})
+                Privacy.packaged("external"), report="program_overview", rerun={"clinic": "CL001"})
     page.header(con, "Caseload and outcomes", "Jul 2025 - Sep 2025", {"clinics": ["Willow Creek Family Medicine", "CL002"]},
-                Privacy("external"), report="caseload_outcomes", rerun={"clinics": ["CL001", "CL002"]})
+                Privacy.packaged("external"), report="caseload_outcomes", rerun={"clinics": ["CL001", "CL002"]})
     page.header(con, "Program overview", "Jul 2025 - Sep 2025", {"clinic": "Willow Creek Family Medicine"},
-                Privacy("internal"), report="program_overview", rerun={"clinic": "CL001"})
+                Privacy.packaged("internal"), report="program_overview", rerun={"clinic": "CL001"})
     assert "covers part of the program (clinic Willow Creek Family Medicine)" in shown[0] and "CL001" not in shown[0]
     assert "(clinics Willow Creek Family Medicine, CL002)" in shown[1], "a clinic with no name in the export keeps its id"
     assert "-p clinic CL001" in shown[2], "the internal page's command keeps what -p takes"
@@ -289,7 +341,7 @@ def test_an_external_page_dates_its_data_by_the_month_not_the_day_of_the_latest_
     monkeypatch.setattr(page, "display", lambda bundle, raw: shown.append(bundle["text/html"]))
     note = external_period("2025-01", "2025-12", pd.Timestamp("2025-12-17").date()).note
     for audience in ("external", "internal"):
-        page.header(None, "Program overview", "Jan 2025 - Sep 2025", {}, Privacy(audience), report="program_overview",
+        page.header(None, "Program overview", "Jan 2025 - Sep 2025", {}, Privacy.packaged(audience), report="program_overview",
                     period_note=note)
     outside, inside = shown
     assert not re.search(r"\d{4}-\d\d-\d\d", outside), re.findall(r"\d{4}-\d\d-\d\d", outside)
@@ -310,15 +362,16 @@ def test_the_caseload_notes_of_an_external_page_name_the_as_of_month():
     from bcm_analytics.reports import caseload_outcomes as co
 
     run = SimpleNamespace(as_of=dt.date(2025, 12, 17), definitions={
-        "process": {"followup_within_days": 28}, "windows": {"6m": {"from": 120, "to": 240}}})
+        "process": {"followup_within_days": 28}, "windows": {"6m": {"from": 120, "to": 240}},
+        "outcome": {"baseline": "first_score"}})
     follow = pd.DataFrame({"month": pd.to_datetime(["2025-12-01"]), "period": ["Dec 2025"]})
-    outside = co.follow_up_note(run, follow, "month", Privacy("external"))
+    outside = co.follow_up_note(run, follow, "month", Privacy.packaged("external"))
     assert outside == ("Assessments in the last 28 days before the as-of date (Dec 2025) are not counted yet (their days "
                        "to follow up have not passed): Dec 2025 covers only the assessments before them.")
-    assert "2025-12-17" in co.follow_up_note(run, follow, "month", Privacy("internal"))
+    assert "2025-12-17" in co.follow_up_note(run, follow, "month", Privacy.packaged("internal"))
     trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01"]), "period": ["Mar 2025"]})
-    assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy("external"))
-    assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy("internal"))
+    assert "closed by Dec 2025;" in co.trend_note(run, trend, "month", privacy=Privacy.packaged("external"))
+    assert "closed by 2025-12-17;" in co.trend_note(run, trend, "month", privacy=Privacy.packaged("internal"))
 
 
 def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empty_axes(monkeypatch):
@@ -336,7 +389,7 @@ def test_a_chart_whose_every_point_is_suppressed_says_so_instead_of_drawing_empt
     assert "bcm-figure" not in shown[0] and "Last shown" not in shown[0]
     assert shown[0].startswith("<p class='bcm-note bcm-chart-hidden' data-hidden>PHQ-9 outcomes: not drawn, as every value "
                                "it would show is suppressed on this page (response; remission, for baseline year 2024, "
-                               "Apr-Dec; 2025, Jan-Mar): each is a count of 1-10")
+                               "Apr-Dec; 2025, Jan-Mar): each is a count in the cell-size range the banner names")
 
     months = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "pct_followed_up": [None, 0.5]})
     months.attrs["suppressed"] = {"pct_followed_up": frozenset({0})}
@@ -356,8 +409,8 @@ def test_an_external_page_names_the_definitions_by_version_never_by_a_path_on_th
     (folder / "local_defs.yaml").write_text("outcome:\n  remission_below: 4\n")
     defs = load_definitions(folder / "local_defs.yaml")
     version = f"{load_definitions().version} + local_defs"
-    assert Privacy("external").definitions(defs) == version
-    assert Privacy("internal").definitions(defs) == f"{version} (bcm_analytics/config/definitions.yaml + {folder / 'local_defs.yaml'})"
+    assert Privacy.packaged("external").definitions(defs) == version
+    assert Privacy.packaged("internal").definitions(defs) == f"{version} (bcm_analytics/config/definitions.yaml + {folder / 'local_defs.yaml'})"
     outside = dict(glossary.outcome_terms(defs, external=True))["definitions"]
     inside = dict(glossary.outcome_terms(defs))["definitions"]
     assert outside == f"version {version}" and "jsmith" not in outside
@@ -372,18 +425,19 @@ def test_the_trend_note_names_the_last_point_the_chart_shows():
 
     from bcm_analytics.reports import caseload_outcomes as co
 
-    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}}})
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}},
+                                                                     "outcome": {"baseline": "first_score"}})
     trend = pd.DataFrame({"month": pd.to_datetime(["2025-04-01", "2025-07-01", "2025-10-01"]),
                           "period": ["2025 Q2", "2025 Q3", "2025 Q4"],
                           "pct_response_of_measured": [0.4, 0.35, None], "pct_remission_of_measured": [None, 0.2, None]})
     trend.attrs["suppressed"] = {"pct_response_of_measured": frozenset({2}), "pct_remission_of_measured": frozenset({0, 2})}
-    note = co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    note = co.trend_note(run, trend, "quarter", privacy=Privacy.packaged("external"))
     assert "Last shown: 2025 Q3." in note and "2025 Q4" not in note
     trend.attrs["suppressed"]["pct_remission_of_measured"] = frozenset({0, 1, 2})  # Q3's response still shows
-    assert "Last shown: 2025 Q3." in co.trend_note(run, trend, "quarter", privacy=Privacy("external"))
+    assert "Last shown: 2025 Q3." in co.trend_note(run, trend, "quarter", privacy=Privacy.packaged("external"))
     inside = trend.assign(pct_response_of_measured=[0.4, 0.35, 0.3])
     inside.attrs = {}
-    assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy("internal"))
+    assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy.packaged("internal"))
 
 
 def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():

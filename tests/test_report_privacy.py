@@ -15,7 +15,7 @@ import pytest
 from bcm_analytics.reports import billing_reconciliation as br
 from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hidden_share, page_blocks
 
-INTERNAL, EXTERNAL = Privacy("internal"), Privacy("external")
+INTERNAL, EXTERNAL = Privacy.packaged("internal"), Privacy.packaged("external")
 
 
 def test_audiences():
@@ -25,7 +25,7 @@ def test_audiences():
     outside = EXTERNAL.protect(frame, ["n"], ["clinic"])
     assert outside["n"].isna().all(), "3 is hidden, and 40 with it (the total over clinics may be known)"
     with pytest.raises(ValueError, match="internal, external"):
-        Privacy("public")
+        Privacy.packaged("public")
     assert "bcm report billing_reconciliation --audience external -p clinic CL1" in INTERNAL.banner(
         "billing_reconciliation", {"clinic": "CL1", "payer": None})
     assert "External version" in EXTERNAL.banner("billing_reconciliation")
@@ -178,10 +178,11 @@ def test_a_quarter_of_1_to_10_is_joined_with_the_next_and_a_last_one_waits():
     waits, hidden. The blocks are cut from the program's months, not from a page's period: a page
     from 2025 Q2 shows the block it cuts as hidden, and no total; one from 2025 Q3 to 2025 Q4 shows
     both quarters and their total."""
-    blocks = calendar_blocks(QUARTERS, ["enrolments", "discharges"], "2026-03-01")
+    blocks = calendar_blocks(QUARTERS, ["enrolments", "discharges"], "2026-03-01", EXTERNAL.threshold)
     assert blocks["period"].tolist() == ["2024 Q4", "2025 Q1 - 2025 Q2", "2025 Q3", "2025 Q4", "2026 Q1"]
     assert blocks["discharges"].tolist() == [0, 18, 15, 15, 15] and blocks["shown"].tolist() == [True] * 4 + [False]
-    earlier = calendar_blocks(QUARTERS[QUARTERS["month"] < "2025-10-01"], ["enrolments", "discharges"], "2025-09-01")
+    earlier = calendar_blocks(QUARTERS[QUARTERS["month"] < "2025-10-01"], ["enrolments", "discharges"], "2025-09-01",
+                              EXTERNAL.threshold)
     assert earlier.equals(blocks.iloc[:3]), "a block does not change once its quarters have ended"
     rows, total = page_blocks(blocks, ["enrolments", "discharges"], "2025-04-01", "2025-12-01")
     assert rows["enrolments"].tolist() == [pd.NA, 21, 21] and total["enrolments"].isna().all()
@@ -191,6 +192,15 @@ def test_a_quarter_of_1_to_10_is_joined_with_the_next_and_a_last_one_waits():
     assert rows["enrolments"].tolist() == [21, 21, pd.NA] and total["enrolments"].isna().all()
 
 
+def test_the_blocks_join_the_quarters_a_programs_own_range_hides():
+    """Under a program's 1-15 (its suppression.threshold) the 15 enrolments of 2024 Q4 and the 15
+    discharges of 2025 Q3 are hidden counts too: each quarter is joined with the next, where the
+    packaged 1-10 shows them (the first test); 2026 Q1 (3 and 15) waits."""
+    blocks = calendar_blocks(QUARTERS, ["enrolments", "discharges"], "2026-03-01", (1, 15))
+    assert blocks["period"].tolist() == ["2024 Q4 - 2025 Q2", "2025 Q3 - 2025 Q4", "2026 Q1"]
+    assert blocks["discharges"].tolist() == [18, 30, 15] and blocks["shown"].tolist() == [True, True, False]
+
+
 def test_a_quarter_ending_with_a_stock_of_1_to_10_is_joined_with_the_next():
     """From the program's start its caseload is the enrolments less the discharges of every block
     before, each published: 2025 Q4 ends with 8 patients (12 + 21 - 25), so it is joined with
@@ -198,10 +208,10 @@ def test_a_quarter_ending_with_a_stock_of_1_to_10_is_joined_with_the_next():
     months = QUARTERS.assign(enrolments=[5] * 3 + [7] * 12 + [11] * 3, discharges=[0] * 3 + [4] * 6 + [14] * 3 + [9, 8, 8] + [2] * 3)
     months["caseload"] = (months["enrolments"] - months["discharges"]).cumsum()
     assert months["caseload"].iloc[[2, 5, 8, 11, 14]].tolist() == [15, 24, 33, 12, 8]
-    blocks = calendar_blocks(months, ["enrolments", "discharges"], "2026-03-01", stock="caseload")
+    blocks = calendar_blocks(months, ["enrolments", "discharges"], "2026-03-01", EXTERNAL.threshold, stock="caseload")
     assert blocks["period"].tolist() == ["2024 Q4", "2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4 - 2026 Q1"]
     assert blocks["shown"].tolist() == [True] * 5 and blocks["discharges"].tolist()[-1] == 31
-    without = calendar_blocks(months, ["enrolments", "discharges"], "2026-03-01")
+    without = calendar_blocks(months, ["enrolments", "discharges"], "2026-03-01", EXTERNAL.threshold)
     assert without["period"].tolist()[-2:] == ["2025 Q4", "2026 Q1"]
 
 
@@ -210,7 +220,7 @@ def test_a_waiting_block_that_discharges_no_one_shows_no_caseload():
     0 later, when its monthly caseloads would be its monthly enrolments. Its caseloads are hidden
     now, the last one too (its change would be the hidden enrolments); a shown quarter keeps its own."""
     rows = QUARTERS.assign(discharges=[0] * 3 + [3] * 12 + [0] * 3)
-    blocks = calendar_blocks(rows, ["enrolments", "discharges"], "2026-03-01")
+    blocks = calendar_blocks(rows, ["enrolments", "discharges"], "2026-03-01", EXTERNAL.threshold)
     stocks = pd.DataFrame({"month": QUARTERS["month"][-6:].reset_index(drop=True),
                            "active": pd.array([140, 147, 154, 155, 156, 157], "Int64")})
     safe = EXTERNAL.stocks_beside_flows(stocks, "active", blocks, ["enrolments", "discharges"], "block")

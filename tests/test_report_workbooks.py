@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from bcm_analytics.outcomes import prepare
+from bcm_analytics.outcomes import load_definitions, prepare
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook
 from bcm_analytics.reports.worklists import worklists_workbook
 
@@ -189,6 +189,24 @@ def test_item9_list_puts_positives_with_no_contact_since_first(store, load_rows,
     p1 = rows[2]
     assert (p1["instrument"], p1["baseline"], p1["latest"], p1["change"]) == ("PHQ-9", 20, 15, -5)
     assert isinstance(p1["baseline"], int), "scores are numbers, not text"
+
+
+def test_the_worklists_say_which_baseline_their_scores_count_from(store, load_rows, tmp_path):
+    """The about sheet said "baseline (first score of the episode)" whatever outcome.baseline was:
+    under first_eligible P1, scored 8 then 15 (item 9 positive), has the 15 as baseline, and the
+    sheet says so in the words of every other report text (glossary.baseline_words)."""
+    load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 8), phq9("A1", "P1", "2025-03-01", 15, item9=1)])
+    about = {}
+    for setting in ("first_score", "first_eligible"):
+        path = tmp_path / f"{setting}.xlsx"
+        worklists_workbook(prepare(store, "2025-03-31", load_definitions(overrides={"outcome": {"baseline": setting}})), path)
+        book = load_workbook(path)
+        about[setting] = dict(list(book["about"].values)[1:])["scores"]
+        rows = [dict(zip(r[0], v)) for r in [list(book["item9_positive"].values)] for v in r[1:]]
+        assert [(r["patient_id"], r["baseline"]) for r in rows] == [("P1", 8 if setting == "first_score" else 15)]
+    assert about["first_score"].startswith("instrument, baseline (the first score of the episode), latest")
+    assert about["first_eligible"].startswith("instrument, baseline (the first score of 10+ of the episode), latest")
 
 
 def test_a_contact_later_the_same_day_follows_a_positive_item9_when_both_have_times(store, load_rows, tmp_path):
@@ -635,7 +653,7 @@ def test_the_pages_largest_actions_name_each_finding_and_its_meaning_as_its_find
 
     recon = _missed_99494_without_visit(store, load_rows)
     actions = br.largest_actions(recon)
-    tables = {"largest actions": actions, "findings that need work": br.categories(recon, Privacy("internal"))}
+    tables = {"largest actions": actions, "findings that need work": br.categories(recon, Privacy.packaged("internal"))}
     for name, table in tables.items():
         missed = table[table.finding_label == "missed billing"]
         assert missed.meaning.tolist() == ["minutes support a code no claim bills"], name

@@ -23,7 +23,7 @@ from bcm_analytics.reports import suppression
 from bcm_analytics.reports import time_allocation as ta
 from bcm_analytics.reports.privacy import TOTAL, Privacy
 
-EXTERNAL = Privacy("external")
+EXTERNAL = Privacy.packaged("external")
 TWINS = ta._twins  # the reader's knowledge of twin rows, whatever a test switches off
 SEEDS = range(40)
 

@@ -66,7 +66,7 @@ def logged_in_store(con) -> int:
 
 
 def test_minutes_reconcile_to_the_stores_logged_minutes(program, alloc):
-    internal = Privacy("internal")
+    internal = Privacy.packaged("internal")
     assert logged_in_store(program) == LOGGED == alloc.logged_minutes()
     _, months = ta.months(alloc, internal)
     total = months[months.period == TOTAL].iloc[0]
@@ -90,7 +90,7 @@ def test_minutes_reconcile_to_the_stores_logged_minutes(program, alloc):
 
 
 def test_headline_prices_the_minutes_lost_to_missing_consent(alloc):
-    internal = Privacy("internal")
+    internal = Privacy.packaged("internal")
     lost = ta.lost_value(alloc, internal).set_index("reason")
     assert lost.loc["no_consent", "lost_value"] == lost.loc[TOTAL, "lost_value"] == 3 * 145
     assert (lost.loc[TOTAL, "months_affected"], lost.loc[TOTAL, "months_billing_more"]) == (3, 3)
@@ -112,7 +112,7 @@ def test_the_lost_value_names_the_months_that_would_bill_more():
 
 
 def test_external_tables_hide_small_counts_and_the_minutes_over_them(alloc):
-    external = Privacy("external")
+    external = Privacy.packaged("external")
     outcomes = ta.breakdown(alloc, external, "outcome").set_index("outcome")
     hidden = outcomes.attrs["suppressed"]
     for small in ("no_consent", "role_not_countable"):
@@ -135,10 +135,59 @@ def test_hidden_rows_that_together_cover_few_patient_months_take_another_row_wit
            for i in range(6) for o in ("overlap", "before_consent")])
     alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
                           date(2025, 3, 1), date(2025, 3, 1))
-    frame = ta.breakdown(alloc, Privacy("external"), "outcome").set_index("outcome")
+    frame = ta.breakdown(alloc, Privacy.packaged("external"), "outcome").set_index("outcome")
     assert frame.loc[TOTAL, "minutes"] == 1236
     assert frame.drop(index=TOTAL).minutes.isna().all(), frame
-    assert ta.breakdown(alloc, Privacy("internal"), "outcome").minutes.notna().all()
+    assert ta.breakdown(alloc, Privacy.packaged("internal"), "outcome").minutes.notna().all()
+
+
+def test_hidden_rows_covering_a_count_in_the_stores_range_take_another_row_with_them():
+    """The same under a program's 1-15 (suppression.threshold): twelve patient-months each with
+    overlap and before-consent minutes, each row hidden (12), together covering 12 patient-months,
+    which 1-10 would show but 1-15 hides: the last shown row goes too."""
+    rows = pd.DataFrame(
+        [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": "supported_code", "minutes": 40} for i in range(30)]
+        + [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": o, "minutes": 3}
+           for i in range(12) for o in ("overlap", "before_consent")])
+    alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
+                          date(2025, 3, 1), date(2025, 3, 1))
+    default = ta.breakdown(alloc, Privacy.packaged("external"), "outcome").set_index("outcome")
+    assert default.drop(index=TOTAL).minutes.notna().all(), "12 is shown under the packaged 1-10"
+    frame = ta.breakdown(alloc, Privacy("external", (1, 15)), "outcome").set_index("outcome")
+    assert frame.loc[TOTAL, "minutes"] == 30 * 40 + 12 * 6
+    assert frame.drop(index=TOTAL).minutes.isna().all(), frame
+
+
+def test_the_page_and_its_workbook_hide_the_stores_range(program, load_rows, tmp_path):
+    """A program whose definitions hide 1-15: the external page and its tables workbook show no
+    count of 1-15 (administrative time covers 15 patient-months, shown under 1-10), and say 1-15."""
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from bcm_analytics.cli import cli
+    from bcm_analytics.reports import formats
+
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("version: strict-1\nsuppression: {threshold: [1, 15]}\n")
+    load_rows("time_logs", [entry("april", "PTA01", "2025-04-02", 5)])  # the data runs past 2025 Q1: shown outside
+    refresh(program, definitions=strict)
+    program.close()
+    db, page, book = tmp_path / "test.duckdb", tmp_path / "page.html", tmp_path / "tables.xlsx"
+    run = CliRunner().invoke(cli, ["report", "time_allocation", "--db", str(db), "-p", "start_month", "2025-01",
+                                   "-p", "end_month", "2025-03", "--audience", "external", "--out", str(page),
+                                   "--tables", str(book)])
+    assert run.exit_code == 0, run.output
+    html = page.read_text()
+    assert "Counts from 1 to 15" in html and small_counts_in(html, (1, 15)) == []
+    outcomes = {r[0]: r for r in list(load_workbook(book)["where minutes went"].values)[1:]}
+    administrative = next(r for label, r in outcomes.items() if "dministrative" in str(label))
+    assert administrative[-1], f"administrative time over 15 patient-months is suppressed: {administrative}"
+    counts = []  # every cell of a column registered as a count (patient-months, billed months ...)
+    for sheet in load_workbook(book):
+        header, *rows = list(sheet.values)
+        counts += [(sheet.title, col, row[i]) for row in rows for i, col in enumerate(header)
+                   if formats.COLUMNS.get(col, ("", ""))[1] == "count" and row[i] is not None]
+    assert counts and [c for c in counts if 1 <= c[2] <= 15] == [], counts
 
 
 def test_the_page_renders_for_both_audiences(program, load_rows, tmp_path):
@@ -175,15 +224,15 @@ def test_the_lost_value_says_how_many_patient_months_have_no_fee_on_file(store, 
     load_rows("time_logs", [entry(f"f{p}", p, "2023-03-10", 40) for p in ("PTA00", "PTN0", "PTN1", "PTN2")])
     refresh(store)
     alloc = ta.Allocation.load(store, "2023-03", "2023-03")
-    assert ta.lost_value_not_priced_note(alloc, Privacy("internal")) == (
+    assert ta.lost_value_not_priced_note(alloc, Privacy.packaged("internal")) == (
         "3 patient-months are not priced (no fee on file for the code they would reach in their month): their value is "
         "not in these dollars. Add the year's fee schedule (fee_schedules in the rules file; docs/billing.md, Fee schedules).")
-    assert ta.lost_value_not_priced_note(alloc, Privacy("external")).startswith("Some patient-months (fewer than 11")
-    assert ta.lost_value(alloc, Privacy("internal")).set_index("reason").loc[TOTAL, "lost_value"] == 0
+    assert ta.lost_value_not_priced_note(alloc, Privacy.packaged("external")).startswith("Some patient-months (fewer than 11")
+    assert ta.lost_value(alloc, Privacy.packaged("internal")).set_index("reason").loc[TOTAL, "lost_value"] == 0
 
 
 def test_with_every_lost_minute_priced_nothing_is_said(alloc):
-    assert ta.lost_value_not_priced_note(alloc, Privacy("internal")) == ""
+    assert ta.lost_value_not_priced_note(alloc, Privacy.packaged("internal")) == ""
 
 
 def test_a_row_two_tables_share_is_hidden_in_both():
@@ -202,7 +251,7 @@ def test_a_row_two_tables_share_is_hidden_in_both():
                         + rows_of(14, "administrative", "administrative", 5, first=10))
     alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
                           date(2025, 3, 1), date(2025, 3, 1))
-    tables = ta.breakdowns(alloc, Privacy("external"), ["outcome", "activity_category"])
+    tables = ta.breakdowns(alloc, Privacy.packaged("external"), ["outcome", "activity_category"])
     outcomes = tables["outcome"].set_index("outcome").minutes
     categories = tables["activity_category"].set_index("activity_category").minutes
     assert pd.isna(categories["separately billed service"])
@@ -211,7 +260,7 @@ def test_a_row_two_tables_share_is_hidden_in_both():
     unknown = [c for c, m in known.items() if pd.isna(m)]
     assert len(unknown) > 1, f"{unknown[0]} is {categories[TOTAL] - sum(m for m in known.values() if pd.notna(m))} minutes"
     assert pd.isna(outcomes["administrative"]) and pd.isna(outcomes["separately_billed"])
-    internal = ta.breakdowns(alloc, Privacy("internal"), ["outcome", "activity_category"])
+    internal = ta.breakdowns(alloc, Privacy.packaged("internal"), ["outcome", "activity_category"])
     assert internal["activity_category"].minutes.notna().all()
 
 
@@ -220,7 +269,7 @@ def test_the_dollar_card_names_the_minutes_it_prices(alloc):
     worth' read as the worth of those 9,217 minutes; it prices only the 1,311 lost to a missing or
     late consent or an unknown activity name (the consultant's and administrative time are not
     billable however the record is fixed)."""
-    internal = Privacy("internal")
+    internal = Privacy.packaged("internal")
     _, months = ta.months(alloc, internal)
     dollars, *_, not_counted = ta.headlines(months, ta.lost_value(alloc, internal))
     assert not_counted.label == "minutes not counted"
@@ -285,7 +334,7 @@ def test_the_tables_workbook_holds_the_pages_numbers(program, load_rows, tmp_pat
 def test_contact_modes_read_as_words(alloc):
     """The contact-mode tables wrote the export's codes ('none', 'in_person'): 'none' is the
     caseload review and administrative time done without the patient, and says so."""
-    internal = Privacy("internal")
+    internal = Privacy.packaged("internal")
     modes = ta.breakdowns(alloc, internal)["contact_mode"]
     assert modes[ta.SHOWN["contact_mode"]].tolist() == ["phone", "no contact with the patient", TOTAL]
     staff = ta.staff_period(alloc, internal, "contact_mode")
@@ -298,7 +347,7 @@ def test_contact_modes_read_as_words(alloc):
 def test_staff_roles_read_as_words(alloc):
     """The per-staff tables printed the export's role codes ('bhcm', 'psychiatric_consultant') where
     the reader looks for 'care manager'; care managers are still picked by the code."""
-    internal = Privacy("internal")
+    internal = Privacy.packaged("internal")
     staff = ta.staff_months(alloc, internal)
     assert "staff_role_label" in ta.STAFF_COLUMNS and "staff_role" not in ta.STAFF_COLUMNS
     assert staff.set_index("staff_id")["staff_role_label"].to_dict() == {"BCM1": "care manager", "PSY1": "psychiatric consultant"}
@@ -317,11 +366,11 @@ def test_the_page_says_whose_minutes_its_totals_hold(alloc):
     whose minutes are in the totals."""
     assert "care managers'" not in ta.TITLE and "care team" in ta.TITLE
     assert set(alloc.rows.staff_role) == {"bhcm", "psychiatric_consultant"}
-    inside, outside = ta.purpose(alloc, Privacy("internal")), ta.purpose(alloc, Privacy("external"))
+    inside, outside = ta.purpose(alloc, Privacy.packaged("internal")), ta.purpose(alloc, Privacy.packaged("external"))
     assert "(here: care managers and psychiatric consultants)" in inside
     assert "by staff member and month" in inside and "staff member" not in outside, "no per-staff detail outside"
     only = dataclasses.replace(alloc, rows=alloc.rows[alloc.rows.staff_role == "bhcm"])
-    assert "(here: care managers)" in ta.purpose(only, Privacy("internal"))
+    assert "(here: care managers)" in ta.purpose(only, Privacy.packaged("internal"))
 
 
 def test_the_per_staff_section_is_headed_by_what_it_holds():
@@ -350,10 +399,10 @@ def test_a_period_with_no_time_logged_is_said_in_words(program):
     suppressed; the periods add up to All), and a note under the table names the months."""
     alloc = ta.Allocation.load(program, "2025-01", "2025-03")
     for audience in ("internal", "external"):
-        _, months = ta.months(alloc, Privacy(audience))
+        _, months = ta.months(alloc, Privacy.packaged(audience))
         assert months.loc[months.period != TOTAL, "logged_minutes"].tolist() == [0, 0, LOGGED], audience
         assert ta.no_time_note(months) == "No time was logged in Jan 2025 to Feb 2025: their rows read 0 and their share –."
-    _, march = ta.months(ta.Allocation.load(program, "2025-03", "2025-03"), Privacy("internal"))
+    _, march = ta.months(ta.Allocation.load(program, "2025-03", "2025-03"), Privacy.packaged("internal"))
     assert ta.no_time_note(march) == ""
     one = pd.DataFrame({"period": ["2025 Q1", "2025 Q2", "2025 Q3", TOTAL], "logged_minutes": [0.0, 30.0, 0.0, 30.0]})
     assert ta.no_time_note(one) == "No time was logged in 2025 Q1 and 2025 Q3: their rows read 0 and their share –."

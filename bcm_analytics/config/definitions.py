@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
@@ -189,7 +189,7 @@ class Definitions:
     @property
     def version(self) -> str:
         """The version in force, and each local change made on top of it without a version of its
-        own ("2026.2 + my_definitions"), as a rules file without one is named in the rules' id: a
+        own ("2026.3 + my_definitions"), as a rules file without one is named in the rules' id: a
         local edit does not read as the version it changes."""
         return " + ".join([str(self.data["version"]), *self.unversioned])
 
@@ -289,6 +289,13 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
             key = ("instruments", name, "measure_as")
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
     return Definitions(merged, tuple(name for name, _ in sources), tuple(unversioned))
+
+
+@cache
+def packaged_threshold() -> tuple[int, int]:
+    """The packaged definitions' cell-size range (suppression.threshold, 1-10): the one default of
+    the rule, for a library user with no store. A report takes its store's (Privacy.of_store)."""
+    return load_definitions().threshold
 
 
 def _has_path(data, loc: tuple) -> bool:

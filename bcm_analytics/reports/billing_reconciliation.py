@@ -238,7 +238,7 @@ def one_period_sentence(frame: pd.DataFrame, grain: str, recon: Reconciliation, 
                  f"of {privacy.threshold[0]}-{privacy.threshold[1]} (CMS cell-size rule)")
     else:
         share = f"{formats.percent(rows.at[index, 'pct_reconciled'])} of patient-months reconciled"
-    why = f" {grain_note(grain)}" if grain != "month" else ""
+    why = f" {grain_note(grain, privacy)}" if grain != "month" else ""
     return f"Over {when}, {share}.{why}"
 
 

@@ -33,6 +33,7 @@ from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
 from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports import formats
+from bcm_analytics.reports.glossary import baseline_suffix
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import MOST_HIDDEN, TOTAL, Privacy, by_period, calendar_blocks, page_blocks, partial_label
 
@@ -58,13 +59,10 @@ def _privacy(run: OutcomeRun, privacy: Privacy | None) -> Privacy:
 
 
 def window_label(run: OutcomeRun, name: str) -> str:
-    """The window's name and days; counted from the first score of 10+ (outcome.baseline:
-    first_eligible, DRR-E's index) the label says so, as its patients differ from the default's."""
-    w, outcome = run.definitions["windows"][name], run.definitions["outcome"]
-    label = f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}"
-    if outcome["baseline"] == "first_eligible":
-        label += f" after the first score of {outcome['eligible_baseline_min']}+"
-    return label
+    """The window's name and days, and the baseline they count from where it is not the default
+    (glossary.baseline_suffix: "after the first score of 10+")."""
+    w = run.definitions["windows"][name]
+    return f"{WINDOW_NAMES[name]}, days {w['from']}-{w['to']}{baseline_suffix(run.definitions)}"
 
 
 # --- measures -------------------------------------------------------------------------------
@@ -169,7 +167,8 @@ def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> st
                  for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured"))
                  if pd.notna(value := row[col]) and i not in hidden.get(col, ())]
         if parts:
-            lines.append(f"{row.instrument}, of measured at {WINDOW_NAMES[window]}: {'; '.join(parts)}.")
+            lines.append(f"{row.instrument}, of measured at {WINDOW_NAMES[window]}{baseline_suffix(run.definitions)}: "
+                         f"{'; '.join(parts)}.")
     return " ".join(lines)
 
 
@@ -421,7 +420,7 @@ def _outcome_cards(run: OutcomeRun, measures: pd.DataFrame) -> list[Headline]:
     cards = []
     for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured")):
         low, high, _ = run.definitions["plausibility"][outcome]
-        label = f"{row['instrument']} {outcome} at 6 months, of measured"
+        label = f"{row['instrument']} {outcome} at 6 months{baseline_suffix(run.definitions)}, of measured"
         if row_index in pending.get(col, ()):
             cards.append(Headline(label, formats.NOT_YET, "text", "no 6-month window has closed yet"))
         elif row_index in hidden.get(col, ()):
@@ -517,7 +516,8 @@ def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "
     if not drawn.empty:
         last = drawn.loc[drawn["month"].idxmax()]
         last_shown = " Last shown: " + (f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])) + "."
-    return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}) have all closed by "
+    return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}"
+            f"{baseline_suffix(run.definitions)}) have all closed by "
             f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable.{last_shown}{whole}")
 
 

@@ -105,8 +105,8 @@ def all_hidden_sentence(fig: go.Figure) -> str:
     axis = " ".join((fig.layout.xaxis.title.text or "").split())
     points = "; ".join(formats.month(w) if isinstance(w, pd.Timestamp) else str(w) for w in dict.fromkeys(where))
     return (f"{title}: not drawn, as every value it would show is suppressed on this page ({'; '.join(names)}, for "
-            f"{axis + ' ' if axis else ''}{points}): each is a count of 1-10, a rate or average over one, or would "
-            f"let a reader work one out (CMS cell-size rule){'; every other value is 0' if zero else ''}.")
+            f"{axis + ' ' if axis else ''}{points}): each is a count in the cell-size range the banner names, a rate or "
+            f"average over one, or would let a reader work one out (CMS cell-size rule){'; every other value is 0' if zero else ''}.")
 
 
 def _is_number(value) -> bool:
@@ -297,7 +297,9 @@ def hidden_marker(fig: go.Figure, xs: list, what: list[str]) -> None:
                         text=[f"suppressed: {w}" for w in what], hovertemplate="%{text}<extra></extra>")
 
 
-HIDDEN_NOTE = "Marked x at 0: suppressed points (1-10, or would reveal such a count), drawn as gaps. "
+# The range itself is said once a page, by its banner and note (Privacy): a chart knows only its frame.
+HIDDEN_NOTE = ("Marked x at 0: suppressed points (counts in the cell-size range the banner names, or that would reveal "
+               "one), drawn as gaps. ")
 
 
 def hidden_note(frame: pd.DataFrame, x: str, ys: list[str], names: dict | None = None, group: str | None = None) -> str:

@@ -29,9 +29,8 @@ def html_list(terms: list[tuple[str, str]]) -> str:
     return f"<dl class='bcm-glossary'>{items}</dl>"
 
 
-def privacy_terms(privacy: Privacy | None) -> list[tuple[str, str]]:
+def privacy_terms(privacy: Privacy) -> list[tuple[str, str]]:
     """What '*' means outside, or what the internal page holds, under the page's cell-size rule."""
-    privacy = privacy or Privacy()
     if privacy.external:
         return [("* (suppressed)", f"a count of {privacy.range_words} patients, patient-months or claims, or a cell that would let a "
                                    "reader work one out from totals, other cells, rates or charts on this page (CMS cell-size "
@@ -52,7 +51,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("patients served", "patients on the caseload on any day of the month (the base of per-patient-month figures)"),
         ("minutes per patient served", "all minutes logged in the month over the patients served, those with no time "
                                        "logged included (the program overview's minutes per patient with time leaves them out)"),
-        ("baseline", _baseline(o, d["episode"])),
+        ("baseline", _baseline(d)),
         ("measured population", f"patients whose baseline falls in the report period and is {o['eligible_baseline_min']} or "
                                 f"more, aged {d['program']['min_age']} or older, not discharged for {excluded}"),
         ("follow-up window", "; ".join(f"{_window_name(k)}: the most recent score from day {v['from']} to day {v['to']} after the "
@@ -89,7 +88,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
     return terms + privacy_terms(Privacy("external" if external else "internal", definitions.threshold))
 
 
-def billing_terms(ruleset_id: str, privacy: Privacy | None = None) -> list[tuple[str, str]]:
+def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
     """Billing and reconciliation terms, with what each finding means."""
     terms = [
         ("expected", "what the logged, countable minutes support under the billing rules, priced with the fee schedule"),
@@ -111,7 +110,7 @@ def billing_terms(ruleset_id: str, privacy: Privacy | None = None) -> list[tuple
     return terms + privacy_terms(privacy)
 
 
-def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy | None = None) -> list[tuple[str, str]]:
+def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy) -> list[tuple[str, str]]:
     """Where logged minutes go: each outcome in the words of the library (billing.time_allocation)."""
     recoverable = ", ".join(RECOVERABLE[r] for r in RECOVERABLE if r != "all")
     terms = [
@@ -135,7 +134,7 @@ def time_allocation_terms(ruleset_id: str, just_past: int, privacy: Privacy | No
     return terms + privacy_terms(privacy)
 
 
-def overview_terms(privacy: Privacy | None = None) -> list[tuple[str, str]]:
+def overview_terms(privacy: Privacy) -> list[tuple[str, str]]:
     return [
         ("active caseload", ACTIVE_CASELOAD),
         ("new enrolments / discharges", "patients whose enrolment / discharge date falls in the month"),
@@ -154,16 +153,37 @@ def _discharge(episode: dict) -> str:
     return "does not close a follow-up window: scores after discharge (relapse-prevention check-ins) still count"
 
 
-def _baseline(outcome, episode) -> str:
-    """The baseline as the setting outcome.baseline defines it: a report counted from the first score
-    of 10+ (HEDIS DRR-E's index) says so, since its patients and windows differ from the default's."""
+def baseline_words(definitions) -> str:
+    """The baseline the measures count from, as every report text names it: "the first score"
+    (outcome.baseline: first_score) or "the first score of 10+" (first_eligible, HEDIS DRR-E's
+    index). The one reader of the setting for words: a text that read it itself named it in the
+    measures' labels but not in the trend's note or the plausibility sentence."""
+    outcome = definitions["outcome"]
+    if outcome["baseline"] == "first_eligible":
+        return f"the first score of {outcome['eligible_baseline_min']}+"
+    return "the first score"
+
+
+def baseline_suffix(definitions) -> str:
+    """What a label, note or sentence about a follow-up window adds to say which baseline its days
+    count from: nothing for the default (the first score), " after the first score of 10+" under
+    first_eligible, whose patients and windows differ from the default's."""
+    if definitions["outcome"]["baseline"] == "first_score":
+        return ""
+    return f" after {baseline_words(definitions)}"
+
+
+def _baseline(definitions) -> str:
+    """The glossary's baseline: the words of baseline_words and the setting that chose them."""
+    outcome, episode = definitions["outcome"], definitions["episode"]
     lookback = f"counting scores up to {episode['baseline_lookback_days']} days before enrolment"
+    head = f"{baseline_words(definitions)} of an instrument in the treatment episode"
     if outcome["baseline"] == "first_eligible":
         least = outcome["eligible_baseline_min"]
-        return (f"the first score of {least} or more of an instrument in the treatment episode (HEDIS DRR-E's index; "
-                f"setting outcome.baseline: first_eligible), {lookback}: a patient first scored below {least} is counted "
-                f"from that later score, one never scored {least} or more has no baseline and is in no measure")
-    return f"the first score of an instrument in the treatment episode, {lookback} (setting outcome.baseline: first_score)"
+        return (f"{head} (HEDIS DRR-E's index; setting outcome.baseline: first_eligible), {lookback}: a patient first "
+                f"scored below {least} is counted from that later score, one never scored {least} or more has no "
+                "baseline and is in no measure")
+    return f"{head}, {lookback} (setting outcome.baseline: first_score)"
 
 
 def _window_name(name: str) -> str:

@@ -46,6 +46,7 @@ from typing import Callable
 
 import pandas as pd
 
+from bcm_analytics.config.definitions import packaged_threshold
 from bcm_analytics.models.marts import resolve_definitions
 from bcm_analytics.months import add_months, month_end, month_start
 from bcm_analytics.reports.runner import AUDIENCES
@@ -67,10 +68,14 @@ SUPPRESSED_NOTE = (
 
 @dataclass(frozen=True)
 class Privacy:
-    """The audience of one rendered report and the cell-size rule it applies."""
+    """The audience of one rendered report and the cell-size rule it applies.
 
-    audience: str = "internal"
-    threshold: tuple[int, int] = (1, 10)
+    The rule has no default here: a page takes the store's (of_store), and a caller with no store
+    the packaged definitions' (packaged). A range written as a default hid 1-10 on any page whose
+    caller forgot the store's, under a program's stricter 1-15."""
+
+    audience: str
+    threshold: tuple[int, int]
 
     def __post_init__(self):
         if self.audience not in AUDIENCES:
@@ -83,6 +88,12 @@ class Privacy:
         hides 1-15 hides them on every page, or one page would show a clinic's 12 patients that
         another hides."""
         return cls(audience, resolve_definitions(con, None).threshold)
+
+    @classmethod
+    def packaged(cls, audience: str) -> Privacy:
+        """The audience under the packaged definitions' cell-size rule (bcm_analytics/config/
+        definitions.yaml): for a library user with no store. A page takes the store's (of_store)."""
+        return cls(audience, packaged_threshold())
 
     @property
     def range_words(self) -> str:
@@ -292,7 +303,7 @@ class Privacy:
 def definitions_text(definitions, external: bool) -> str:
     """The measure definitions a page was computed with, as its audience reads them. Staff: the
     version and the files it came from (bcm_analytics/config/definitions.yaml + a local file's
-    path), to find them again. Outside: the version alone ("2026.2", or "2026.2 + local_defs" for
+    path), to find them again. Outside: the version alone ("2026.3", or "2026.3 + local_defs" for
     a local file with no version of its own, Definitions.version): a path on the analyst's machine
     means nothing to a board and may hold a user's name."""
     return str(definitions.version) if external else f"{definitions.version} ({definitions.source})"
@@ -400,7 +411,7 @@ def external_period(start, end, cutoff, months: int | None = None) -> ReportPeri
     return ReportPeriod(first, last_month, note)
 
 
-def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tuple[int, int] = (1, 10),
+def calendar_blocks(monthly: pd.DataFrame, counts: list[str], end, threshold: tuple[int, int],
                     stock: str | None = None) -> pd.DataFrame:
     """The blocks in which every external page publishes `counts` (enrolments and discharges).
 
@@ -489,8 +500,8 @@ def hide_beside(frame: pd.DataFrame, cols: list[str], rows, key: str, total=TOTA
     return out
 
 
-def hide_pairs(frame: pd.DataFrame, true: pd.DataFrame, pair: list[str], key: str, total=TOTAL,
-               threshold: tuple[int, int] = (1, 10)) -> pd.DataFrame:
+def hide_pairs(frame: pd.DataFrame, true: pd.DataFrame, pair: list[str], key: str, threshold: tuple[int, int],
+               total=TOTAL) -> pd.DataFrame:
     """`frame` (protected; `true` holds its counts, same index) with each row's `pair` of counts
     shown together or hidden together.
 
@@ -539,22 +550,23 @@ def grain_word(grain: str) -> str:
     return {"period": "whole period", "block": "calendar quarter"}.get(grain, grain)
 
 
-BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with 1-10 enrolments or "
-              "discharges, or ending with 1-10 patients on the caseload (its enrolments less discharges since the "
+BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with {range} enrolments or "
+              "discharges, or ending with {range} patients on the caseload (its enrolments less discharges since the "
               "program's start), is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last "
-              "quarter still at 1-10 is suppressed until the next has ended, and quarters shown together that reach "
+              "quarter still at {range} is suppressed until the next has ended, and quarters shown together that reach "
               "outside this page's period are suppressed here.")
 
 
-def grain_note(grain: str) -> str:
+def grain_note(grain: str, privacy: Privacy) -> str:
     """Why a chart shows quarters or years: at a finer grain too many cells would be suppressed;
-    or, for enrolments and discharges on an external page, calendar blocks (calendar_blocks)."""
+    or, for enrolments and discharges on an external page, calendar blocks (calendar_blocks). The
+    counts are the page's cell-size range (privacy.range_words), as its banner says."""
     if grain == "month":
         return ""
     if grain == "block":
-        return BLOCK_NOTE
+        return BLOCK_NOTE.format(range=privacy.range_words)
     return (f"Shown per {grain if grain != 'period' else 'whole period'}: per month too many values would be suppressed "
-            "(counts of 1-10, or cells that would reveal one), so months are added together.")
+            f"(counts of {privacy.range_words}, or cells that would reveal one), so months are added together.")
 
 
 def hidden_share(frame: pd.DataFrame, columns: list[str]) -> float:

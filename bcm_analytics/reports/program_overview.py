@@ -103,7 +103,7 @@ def _block_flows(raw: pd.DataFrame, privacy: Privacy, start, end, history: pd.Da
     clinics.attrs = {"suppressed": {c: frozenset(cells) for c, cells in masks.items() if cells}}
     # a clinic's caseload at the end of this period and of the one before (on the previous page)
     # gives its enrolments minus its discharges: one shown would give the other away
-    clinics = hide_pairs(pd.concat([clinics, safe[safe["clinic_id"] == TOTAL]]), frame, FLOWS, "clinic_id", TOTAL,
+    clinics = hide_pairs(pd.concat([clinics, safe[safe["clinic_id"] == TOTAL]]), frame, FLOWS, "clinic_id",
                          privacy.threshold)
     clinics = clinics[clinics["clinic_id"] != TOTAL]
     return {"periods": periods.assign(clinic_id=TOTAL), "clinics": clinics, "total": total.assign(clinic_id=TOTAL),

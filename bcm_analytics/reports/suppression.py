@@ -1,8 +1,9 @@
 """Small-cell suppression for aggregate tables (the CMS cell-size rule).
 
-No count from 1 to 10 may be shown, nor be derivable from what is shown: from a total and the
-other cells, from a margin over a stratum, from a numerator and its denominator (the patients
-*not* contacted are a count too), or from a percentage. 0 may be shown.
+No count in the cell-size range (suppression.threshold of the definitions: 1-10 as packaged) may
+be shown, nor be derivable from what is shown: from a total and the other cells, from a margin
+over a stratum, from a numerator and its denominator (the patients *not* contacted are a count
+too), or from a percentage. 0 may be shown.
 
     from bcm_analytics.reports.suppression import suppress
     safe = suppress(frame, count_cols=["denominator", "met"], group_cols=["clinic"],
@@ -47,6 +48,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from bcm_analytics.config.definitions import packaged_threshold
+
 __all__ = ["suppress"]
 
 
@@ -54,7 +57,7 @@ def suppress(
     frame: pd.DataFrame,
     count_cols: list[str],
     group_cols: list[str] | tuple = (),
-    threshold: tuple[int, int] = (1, 10),
+    threshold: tuple[int, int] | None = None,
     *,
     rates: dict[str, tuple[str, str]] | None = None,
     totals: dict[str, list[str]] | None = None,
@@ -62,8 +65,11 @@ def suppress(
     total_label: str = "All",
     hidden_rows: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Hide every count in `threshold` and every cell that would reveal one (see module doc)."""
-    spec = _Spec.build(frame, count_cols, group_cols, threshold, rates, totals, hide_with, total_label)
+    """Hide every count in `threshold` and every cell that would reveal one (see module doc).
+    `threshold` None: the packaged definitions' range, for a library user with no store; a
+    report passes its store's (Privacy.protect)."""
+    spec = _Spec.build(frame, count_cols, group_cols, threshold or packaged_threshold(), rates, totals, hide_with,
+                       total_label)
     unseen = np.zeros(len(frame), bool) if hidden_rows is None else np.asarray(hidden_rows, dtype=bool)
     out = frame.copy()
     if frame.empty:

@@ -231,9 +231,10 @@ def _hide_rows(safe: pd.DataFrame, dim: str, values) -> pd.DataFrame:
     return out
 
 
-def hide_small_unions(safe: pd.DataFrame, rows: pd.DataFrame, dim: str, threshold=(1, 10)) -> pd.DataFrame:
+def hide_small_unions(safe: pd.DataFrame, rows: pd.DataFrame, dim: str, threshold: tuple[int, int]) -> pd.DataFrame:
     """Hide more rows while the hidden rows of a table (whose minutes add up to the shown total
-    less the shown rows) together cover 1-10 patient-months: the smallest shown row goes next."""
+    less the shown rows) together cover a count in `threshold` (the page's Privacy.threshold)
+    of patient-months: the smallest shown row goes next."""
     lo, hi = threshold
     hidden = {c: set(v) for c, v in safe.attrs.get("suppressed", {}).items()}
     parts = safe[safe[dim] != TOTAL]

@@ -20,6 +20,7 @@ import pandas as pd
 from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import OutcomeRun
 from bcm_analytics.reports.export import Sheet, no_rows, write_workbook
+from bcm_analytics.reports.glossary import baseline_words
 from bcm_analytics.reports.page import clinic_names
 
 WHO = ["patient_id", "episode_id", "clinic", "care_manager_id"]
@@ -159,8 +160,8 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
     rows = [("as of", str(run.as_of)), ("definitions", f"{run.definitions.version} ({run.definitions.source})"),
             ("filters", _filters_text(run.filters)),
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
-            ("scores", "instrument, baseline (first score of the episode), latest, change = latest - baseline "
-                       "(negative is better); one row per instrument that puts a patient on a list"),
+            ("scores", f"instrument, baseline ({baseline_words(run.definitions)} of the episode), latest, change = latest "
+                       "- baseline (negative is better); one row per instrument that puts a patient on a list"),
             ("also_on", "the other lists the patient is on (item9_positive there makes any call a safety call)")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
              for name, why in cl.worklist_descriptions(run.definitions).items()]
