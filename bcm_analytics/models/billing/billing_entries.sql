@@ -1,10 +1,13 @@
 -- Every time-log entry of a registry patient: the rule in force in its (local) month, whether it
 -- counts and why not, and the minutes it adds once overlapping time is counted once.
 --
--- Overlaps: intervals (entries with a start time) of one staff member on one patient in one month
--- are cut at every start and end into segments (minutes never carry across months, so neither
--- does overlap: an entry's minutes belong to its service month). A segment counts once, for the earliest-starting countable
--- entry covering it, and not at all while a non-countable activity of the same person covers it
+-- Overlaps: intervals (entries with a start time) of one staff member on one patient are cut at
+-- every start and end, and at a local month's first midnight, into segments, whatever month the
+-- entries are in: 23:50-00:10 on 31 October and 00:00-00:20 on 1 November share ten minutes, which
+-- count once (billing_rules.md s3). An entry's minutes still belong to its service month, so a
+-- segment counts once, for the countable entry covering it whose month the segment lies in (the
+-- shared minutes of 1 November count in November), else the earliest-starting one covering it,
+-- and not at all while a non-countable activity of the same person covers it
 -- (BCM time inside psychotherapy or an E/M visit); an activity outside the vocabulary neither
 -- counts nor blocks, and `bcm billing` reports it. Only islands of two or more intersecting
 -- intervals are cut, so the range join stays small. Entries without a start time count whole,
@@ -84,7 +87,7 @@ intervals AS (  -- reach: how far the earlier intervals of the staff member reac
   FROM judged
   WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
     AND minutes > 0
-  WINDOW w AS (PARTITION BY patient_id, staff_id, service_month ORDER BY start_at, end_at, entry_id),
+  WINDOW w AS (PARTITION BY patient_id, staff_id ORDER BY start_at, end_at, entry_id),
          w_before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 shared AS (  -- intervals that intersect another: an interval starts an island when no earlier one
@@ -93,26 +96,31 @@ shared AS (  -- intervals that intersect another: an interval starts an island w
   WHERE NOT ((reach IS NULL OR s >= reach)
              AND (next_s IS NULL OR next_s >= CASE WHEN reach IS NULL OR e > reach THEN e ELSE reach END))
 ),
--- Islands never overlap in time, so cutting all of a staff member's shared intervals in the month
--- at once gives each island its own segments; a segment in the gap between two islands is covered
--- by no interval and drops out of the join.
+-- Islands never overlap in time, so cutting all of a staff member's shared intervals at once gives
+-- each island its own segments; a segment in the gap between two islands is covered by no interval
+-- and drops out of the join. An interval that runs past a month's first midnight is cut there too,
+-- so that every segment lies in one local month.
 points AS (
-  SELECT DISTINCT patient_id, staff_id, service_month, unnest([s, e]) AS t FROM shared
+  SELECT DISTINCT patient_id, staff_id,
+         unnest(CASE WHEN CAST(date_trunc('month', e) AS TIMESTAMP) > s THEN [s, e, CAST(date_trunc('month', e) AS TIMESTAMP)]
+                     ELSE [s, e] END) AS t
+  FROM shared
 ),
 segments AS (
   SELECT * FROM (
-    SELECT patient_id, staff_id, service_month, t AS seg_start,
-           lead(t) OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY t) AS seg_end
+    SELECT patient_id, staff_id, t AS seg_start,
+           lead(t) OVER (PARTITION BY patient_id, staff_id ORDER BY t) AS seg_end
     FROM points)
   WHERE seg_end IS NOT NULL
 ),
-owners AS (
+owners AS (  -- the segment's owner: a countable entry of the segment's own month first, then the earliest
   SELECT g.seg_start, g.seg_end, bool_or(NOT i.counts) AS blocked,
-         arg_min(i.entry_id, (i.s, i.entry_id)) FILTER (WHERE i.counts) AS owner
+         arg_min(i.entry_id, (i.service_month <> CAST(date_trunc('month', g.seg_start) AS DATE), i.s, i.entry_id))
+           FILTER (WHERE i.counts) AS owner
   FROM segments g
-  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id AND i.service_month = g.service_month
+  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id
               AND i.s <= g.seg_start AND i.e >= g.seg_end
-  GROUP BY g.patient_id, g.staff_id, g.service_month, g.seg_start, g.seg_end
+  GROUP BY g.patient_id, g.staff_id, g.seg_start, g.seg_end
 ),
 shared_counted AS (
   SELECT owner AS entry_id,
