@@ -331,6 +331,49 @@ def test_add_on_boundaries_base_minutes_period_and_month_type(program):
     assert {rows[k]["amount_at_stake"] for k in rows if k[2] != "matched"} == {100.0}
 
 
+def rendered(line: dict, npi: str) -> dict:
+    """A claim line with the treating practitioner as rendering provider (institutional claims)."""
+    return {**line, "rendering_provider_npi": npi}
+
+
+def test_at_a_health_centre_the_add_on_and_its_base_are_by_the_same_practitioner_through_the_organisation(program):
+    """billing_rules.md s4: add-ons are billed with an APCM base code "by the same practitioner", and
+    FQHC/RHC claims carry the organisation's NPI with the practitioner as rendering provider. At FQ
+    (40 minutes in December 2025, 45 in January 2026: G0569's month), in January:
+    A base under ORG_NPI, add-on under NPI: matched (it read unsupported, "without an APCM base code").
+    B base under NPI, add-on under ORG_NPI: matched.
+    C both under ORG_NPI, rendering NPI on both: matched.
+    D both under ORG_NPI, base rendered by OTHER_NPI, add-on by NPI: two practitioners, unsupported
+      (it read matched: one billing NPI).
+    E base under ORG_NPI rendered by OTHER_NPI, add-on under NPI: unsupported.
+    At the practice PP the billing NPI stays the practitioner: G's base under OTHER_NPI rendered by
+    NPI is another practitioner's (unsupported, as before); H's under NPI rendered by OTHER_NPI is matched."""
+    day = "2026-01-31"
+    entries = [minutes(p, d, m) for p in "ABCDEGH" for d, m in (("2025-12-10", 40), ("2026-01-10", 45))]
+    claims = [
+        claim("A1", "A", day, "G0557", npi=ORG_NPI), claim("A1", "A", day, "G0569", line=2),
+        claim("B1", "B", day, "G0557"), claim("B1", "B", day, "G0569", line=2, npi=ORG_NPI),
+        rendered(claim("C1", "C", day, "G0557", npi=ORG_NPI), NPI), rendered(claim("C1", "C", day, "G0569", line=2, npi=ORG_NPI), NPI),
+        rendered(claim("D1", "D", day, "G0557", npi=ORG_NPI), OTHER_NPI),
+        rendered(claim("D1", "D", day, "G0569", line=2, npi=ORG_NPI), NPI),
+        rendered(claim("E1", "E", day, "G0557", npi=ORG_NPI), OTHER_NPI), claim("E1", "E", day, "G0569", line=2),
+        rendered(claim("G1", "G", day, "G0557", npi=OTHER_NPI), NPI), claim("G1", "G", day, "G0569", line=2),
+        rendered(claim("H1", "H", day, "G0557"), OTHER_NPI), claim("H1", "H", day, "G0569", line=2)]
+    claims += [visit(p, "2025-06-02") for p in "ABCDEGH"]  # in the 12 months before January
+    claims = [line if "rendering_provider_npi" in line else rendered(line, "") for line in claims]  # one header
+    con = program([patient(p, clinic="FQ") for p in "ABCDE"] + [patient(p) for p in "GH"], entries, claims,
+                  visits=False, clinics=CLINICS)
+    assert found(con, "2026-01", "2026-01") == [
+        ("A", "2026-01", "matched", "G0569", "G0569"),
+        ("B", "2026-01", "matched", "G0569", "G0569"),
+        ("C", "2026-01", "matched", "G0569", "G0569"),
+        ("D", "2026-01", "unsupported_claim", None, "G0569"),
+        ("E", "2026-01", "unsupported_claim", None, "G0569"),
+        ("G", "2026-01", "unsupported_claim", None, "G0569"),
+        ("H", "2026-01", "matched", "G0569", "G0569"),
+    ]
+
+
 def test_an_add_on_whose_apcm_base_line_was_denied_is_billed_with_its_base(program):
     """billing_rules.md s4: an add-on "without an APCM base code in that month" is a finding. D's claim
     D1 carries G0557 (denied) and G0569 (paid), 45 minutes in a subsequent month: the base code is on

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from test_models import differs_from_full
 
 from bcm_analytics.billing import (
     billing_lines,
@@ -20,6 +21,7 @@ from bcm_analytics.billing import (
     time_entries,
     unbilled_months,
 )
+from bcm_analytics.models.marts import refresh
 
 CLINICS = [
     {"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago"},
@@ -166,6 +168,44 @@ def test_duplicate_and_overlapping_entries_count_once(program, load_rows):
     assert minutes.status.to_dict()["b"] == "counted_in_part_overlap"
     assert list(countable_minutes(con, "2025-03").countable_minutes) == [80]
     assert codes(con) == [("P", "2025-03", "99492", 1)]
+
+
+def test_overlap_across_a_month_boundary_counts_the_minutes_once_in_their_own_month(program, load_rows):
+    """billing_rules.md s3: the same minutes logged twice count once, and calendar month only.
+    Chicago, by hand. A: 31 Oct 2025 23:50 for 20 min (to 00:10 on 1 Nov) and 1 Nov 00:00 for 20:
+    00:00-00:10 is logged twice and counts once, in November (the November entry's): October 10,
+    November 20. B: 31 Dec 23:50-00:10 and 1 Jan 00:10-00:30 only touch: 20 and 20. C: 31 Jan 2026
+    23:50-00:10 and 1 Feb 00:09-00:19 share one minute: 19 and 10. D is A exported as UTC instants:
+    1 Mar 2026 05:50Z is 23:50 on 28 Feb in Chicago (CST), 20 min, and 06:00Z is 00:00 on 1 Mar, 20
+    min: February 10, March 20, though every instant is on 1 March in UTC."""
+    con = program([patient(p) for p in "ABCD"], [
+        entry("a-oct", "A", "2025-10-31", 20, start="23:50"), entry("a-nov", "A", "2025-11-01", 20, start="00:00"),
+        entry("b-dec", "B", "2025-12-31", 20, start="23:50"), entry("b-jan", "B", "2026-01-01", 20, start="00:10"),
+        entry("c-jan", "C", "2026-01-31", 20, start="23:50"), entry("c-feb", "C", "2026-02-01", 10, start="00:09"),
+        entry("d-feb", "D", "2026-03-01T05:50:00Z", 20, start="2026-03-01T05:50:00Z"),
+        entry("d-mar", "D", "2026-03-01T06:00:00Z", 20, start="2026-03-01T06:00:00Z")])
+    counted = {e: float(m) for frame in (time_entries(con, m) for m in ("2025-10", "2025-11", "2025-12", "2026-01",
+                                                                        "2026-02", "2026-03"))
+               for e, m in zip(frame.entry_id, frame.counted_minutes)}
+    assert counted == {"a-oct": 10, "a-nov": 20, "b-dec": 20, "b-jan": 20, "c-jan": 19, "c-feb": 10,
+                       "d-feb": 10, "d-mar": 20}
+    months = countable_minutes(con, "2025-10", "2026-03")
+    assert {(p, m): float(x) for p, m, x in zip(months.patient_id, months.service_month, months.countable_minutes)} == {
+        ("A", "2025-10"): 10, ("A", "2025-11"): 20, ("B", "2025-12"): 20, ("B", "2026-01"): 20,
+        ("C", "2026-01"): 19, ("C", "2026-02"): 10, ("D", "2026-02"): 10, ("D", "2026-03"): 20}
+
+
+def test_an_entry_of_the_next_month_rebuilds_the_month_before_as_a_full_build_would(program, load_rows):
+    """A November export whose first entry shares minutes with an October entry that ran past
+    midnight changes October's count (10, not 20): an incremental build recomputes October too."""
+    con = program([patient("A"), patient("Z")], [entry("a-oct", "A", "2025-10-31", 20, start="23:50"),
+                                                 entry("z-oct", "Z", "2025-10-30", 20, start="23:50")])
+    assert codes(con) == [("A", "2025-10", "G2214", 1), ("Z", "2025-10", "G2214", 1)]
+    load_rows("time_logs", [entry("a-nov", "A", "2025-11-01", 20, start="00:00"),
+                            entry("z-nov", "Z", "2025-11-01", 20, start="00:00")])
+    refresh(con)
+    assert codes(con) == [("A", "2025-11", "G2214", 1), ("Z", "2025-10", "G2214", 1), ("Z", "2025-11", "G2214", 1)]
+    assert not differs_from_full(con)
 
 
 def test_the_same_untimed_minutes_under_two_entry_ids_count_once(program):

@@ -71,9 +71,9 @@ ROWS = {
              item_1="1", item_2="1", **{f"item_{i}": "0" for i in range(3, 9)}, item_9="2"),
     ],
     "claims": [
-        dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),
+        dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, rendering_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),
         dict(claim_id="K1", line_number="2", patient_id="P9", date_of_service="2025-02-28", procedure_code="99493-25", units="0"),
-        dict(claim_id="K2", line_number="1", patient_id="P1", date_of_service="2999-02-28", procedure_code="g2214", units="2", billing_provider_npi=BAD_NPI, claim_status="rejected"),
+        dict(claim_id="K2", line_number="1", patient_id="P1", date_of_service="2999-02-28", procedure_code="g2214", units="2", billing_provider_npi=BAD_NPI, rendering_provider_npi=BAD_NPI, claim_status="rejected"),
         dict(claim_id="K3", patient_id="P1", date_of_service="2025-02-28", procedure_code="9949", charge_amount="-10"),
         dict(claim_id="K3", patient_id="P2", date_of_service="2025-02-28", procedure_code="99494"),
         dict(claim_id="K4", patient_id="P1", date_of_service="1989-12-31", procedure_code="99494"),

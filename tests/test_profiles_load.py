@@ -16,6 +16,7 @@ from hostile.helpers import fingerprint, write
 from test_billing_engine import entry, patient, program  # noqa: F401 (program: a fixture)
 from test_billing_stays import statuses
 
+from bcm_analytics.billing import time_entries
 from bcm_analytics.cli import cli
 from bcm_analytics.contracts.columns import TYPE_WORDS
 from bcm_analytics.ingest import FileRefused, FileResult, load_file
@@ -351,7 +352,9 @@ def test_a_profile_load_records_the_encoding_of_the_file_it_read(store, tmp_path
 def test_fhir_inpatient_and_observation_encounters_load_as_stays_and_stop_minutes_counting(program, load_rows, tmp_path):
     """A program's own time logs beside its EHR's FHIR export: an Encounter of class IMP or
     OBSENC is a hospital stay (billing_rules.md s3). Its period, written with the clinic's UTC
-    offset (Chicago, -06:00 in February), is judged to the minute on its edge days; ambulatory,
+    offset (Chicago, -06:00 in February), is judged to the minute on its edge days (10-minute
+    entries at 13:59 and 09:29 run across the 14:00 admission and the 09:30 discharge: 1 and 9 of
+    their minutes are outside the stay; 09:30's first 9 minutes are 09:29's already); ambulatory,
     cancelled and R5-shaped encounters are told apart, and each left out is counted with a reason."""
     con = program([patient("P")], [entry("1359", "P", "2025-02-10", 10, start="13:59"), entry("1400", "P", "2025-02-10", 10, start="14:00"),
                                    entry("0929", "P", "2025-02-14", 10, start="09:29"), entry("0930", "P", "2025-02-14", 10, start="09:30"),
@@ -374,7 +377,10 @@ def test_fhir_inpatient_and_observation_encounters_load_as_stays_and_stop_minute
     assert (use.records, use.used) == (5, 2) and "class IMP, ACUTE, NONAC, OBSENC" in use.unused_reason
     assert con.execute("SELECT stay_id, stay_type FROM staging.facility_stays ORDER BY 1").fetchall() == [
         ("Encounter/e1", "inpatient"), ("Encounter/e4", "observation")]
-    assert statuses(con, "2025-02") == {"1359": "counted", "1400": "during_facility_stay", "0929": "during_facility_stay", "0930": "counted"}
+    assert statuses(con, "2025-02") == {"1359": "counted_in_part_facility_stay", "1400": "during_facility_stay",
+                                        "0929": "counted_in_part_facility_stay", "0930": "counted_in_part_overlap"}
+    counted = time_entries(con, "2025-02").set_index("entry_id").counted_minutes
+    assert {e: float(m) for e, m in counted.items()} == {"1359": 1, "1400": 0, "0929": 9, "0930": 1}
     assert statuses(con, "2025-03") == {"amb": "counted"}
     assert statuses(con, "2025-05") == {"may": "during_facility_stay"}
 

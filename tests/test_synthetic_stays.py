@@ -112,26 +112,31 @@ def entries(day, form, start, minutes, trap, origin) -> Entries:
                    start=np.array(start), trap=np.array(trap), origin=np.array(origin))
 
 
-def test_a_copy_that_starts_after_the_discharge_time_counts_when_its_entry_does_not():
-    """Stay from day 100 14:00 to day 102 09:30. The entry of day 102 at 09:00 (40 minutes) is in
-    it; its overlapping copy at 09:40 (10 minutes) is not, so the copy's 10 minutes count. On day
-    100, an untimed entry is on an edge day (in the stay unless edge days count), one at 13:00 is
-    before the admission."""
+def test_an_entry_across_the_discharge_time_loses_only_its_minutes_in_the_stay():
+    """Stay from day 100 14:00 to day 102 09:30. The entry of day 102 at 09:00 (40 minutes) runs
+    across the discharge: its 30 minutes before 09:30 are in the stay, its last 10 count (the key
+    took out all 40 and gave back its overlapping copy's, judging the entry by its start); the copy
+    at 09:35 (5 minutes) lies inside those 10 and adds nothing. On day 100, an untimed entry is on
+    an edge day (in the stay unless edge days count), one at 13:00 is before the admission, and one
+    at 13:50 (20 minutes) runs 10 minutes into it."""
     s = stays.Stays(patient=np.array([0]), kind=np.array([stays.INPATIENT]), admitted=np.array([100]),
                     admitted_clock=np.array([14 * 60]), discharged=np.array([102]), discharged_clock=np.array([9 * 60 + 30]))
-    e = entries(day=[100, 100, 101, 102, 102], form=[DATE_ONLY, DATE_AND_CLOCK, DATE_ONLY, DATE_AND_CLOCK, DATE_AND_CLOCK],
-                start=[480, 780, 480, 540, 580], minutes=[20, 15, 25, 40, 10],
-                trap=[NO_TRAP, NO_TRAP, NO_TRAP, NO_TRAP, OVERLAP], origin=[0, 1, 2, 3, 3])
+    e = entries(day=[100, 100, 101, 102, 102, 100],
+                form=[DATE_ONLY, DATE_AND_CLOCK, DATE_ONLY, DATE_AND_CLOCK, DATE_AND_CLOCK, DATE_AND_CLOCK],
+                start=[480, 780, 480, 540, 575, 830], minutes=[20, 15, 25, 40, 5, 20],
+                trap=[NO_TRAP, NO_TRAP, NO_TRAP, NO_TRAP, OVERLAP, NO_TRAP], origin=[0, 1, 2, 3, 3, 4])
     covered = stays.in_stay(s, 1, e, "exclude")
-    assert covered.tolist() == [True, False, True, True, False]
-    assert stays.in_stay(s, 1, e, "count").tolist() == [False, False, True, True, False]
+    assert covered.tolist() == [True, False, True, False, False, False]
+    assert stays.in_stay(s, 1, e, "count").tolist() == [False, False, True, False, False, False]
+    inside = stays.minutes_in_stay(s, 1, e, covered)
+    assert inside.tolist() == [20, 0, 25, 30, 0, 10]
 
     class Consented:
         consent = np.array([0])
 
-    assert stays.minutes_taken_out(e, covered, Consented).tolist() == [20, 0, 25, 40, -10]
+    assert stays.minutes_taken_out(e, covered, Consented, inside).tolist() == [20, 0, 25, 30, 0, 10]
     still_in = stays.Stays(s.patient, s.kind, s.admitted, s.admitted_clock, np.array([NO_DISCHARGE]), np.array([stays.NO_CLOCK]))
-    assert stays.in_stay(still_in, 1, e, "exclude").tolist() == [True, False, True, True, True]
+    assert stays.in_stay(still_in, 1, e, "exclude").tolist() == [True, False, True, True, True, False]
 
 
 def test_some_discharged_patients_give_a_score_in_their_window_after_discharge(exports):

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics import __version__
-from bcm_analytics.models.graph import SOURCE_MONTH_READINGS, Model, models, per_patient_relations
+from bcm_analytics.models.graph import SOURCE_MONTH_REACH, SOURCE_MONTH_READINGS, Model, models, per_patient_relations
 from bcm_analytics.models.inputs import NAMES, Inputs
 
 MANIFEST_SQL = """
@@ -79,24 +79,32 @@ SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
 # differ between the staging rows (their month read through core.local_month, the rule the marts
 # use) and marts.billing_entries (the month and staging row hash it was built from). Each side is a
 # digest per patient and month, as the fingerprints are per patient: two anti-joins of every entry
-# of the patients took twice as long at 10M rows.
+# of the patients took twice as long at 10M rows. Where an entry of the month before runs past
+# midnight into that month, the first month is the month before: minutes logged twice across the
+# midnight count once (billing_entries), so the new month's entries can change the old month's count.
 TIME_LOG_MONTHS_SQL = """
 WITH touched AS (SELECT patient_id FROM temp._bcm_changes WHERE component = 'time_logs'),
 now AS (
-  SELECT s.patient_id, core.local_month(s.service_date_local, s.service_date_instant, p.timezone) AS month,
-         bit_xor(hash(s._row_hash)) AS fingerprint, count(*) AS entries
-  FROM staging.time_logs s SEMI JOIN touched USING (patient_id) JOIN core.patients p USING (patient_id)
+  SELECT patient_id, service_month AS month, bit_xor(hash(_row_hash)) AS fingerprint, count(*) AS entries,
+         max(end_at) AS reach
+  FROM core.time_logs SEMI JOIN touched USING (patient_id)
   GROUP BY ALL
 ),
 built AS (
   SELECT e.patient_id, e.service_month AS month, bit_xor(hash(e._source_hash)) AS fingerprint, count(*) AS entries
   FROM marts.billing_entries e SEMI JOIN touched USING (patient_id)
   GROUP BY ALL
+),
+changed AS (
+  SELECT patient_id, month
+  FROM now n FULL JOIN built b USING (patient_id, month)
+  WHERE n.fingerprint IS DISTINCT FROM b.fingerprint OR n.entries IS DISTINCT FROM b.entries
 )
-SELECT patient_id, min(month) AS from_month
-FROM now n FULL JOIN built b USING (patient_id, month)
-WHERE n.fingerprint IS DISTINCT FROM b.fingerprint OR n.entries IS DISTINCT FROM b.entries
-GROUP BY patient_id
+SELECT c.patient_id,
+       min(CASE WHEN before.reach > c.month THEN CAST(c.month - INTERVAL 1 MONTH AS DATE) ELSE c.month END) AS from_month
+FROM changed c
+LEFT JOIN now before ON before.patient_id = c.patient_id AND before.month = c.month - INTERVAL 1 MONTH
+GROUP BY c.patient_id
 """
 
 # DuckDB's checkpoint can "vacuum" a table that lost rows: rewrite its row groups so they fit in
@@ -439,8 +447,11 @@ def _rebuild_patients(con, m: Model, c: str, target: Target, per_patient: dict[s
         relation = match.group(1)
         month = per_patient[relation] if m.by_month else None
         if month:
+            reach = SOURCE_MONTH_REACH.get(relation)
+            reaching = (f" OR (x.{month} = s.from_month - INTERVAL 1 MONTH AND x.{reach} > s.from_month)"
+                        if reach else "")
             return (f"(SELECT x.* FROM {relation} x JOIN temp.{scope} s ON s.patient_id = x.patient_id"
-                    f" AND (s.from_month IS NULL OR x.{month} >= s.from_month){_readings_since(relation, first)})")
+                    f" AND (s.from_month IS NULL OR x.{month} >= s.from_month{reaching}){_readings_since(relation, first)})")
         return f"(SELECT * FROM {relation} WHERE patient_id IN (SELECT patient_id FROM temp.{scope}))"
 
     names = "|".join(re.escape(r) for r in sorted(per_patient, key=len, reverse=True))

@@ -58,6 +58,10 @@ SOURCE_MONTHS = {"core.time_logs": "service_month"}
 # filter on them runs inside DuckDB's scan, where one on the computed month runs after every row
 # of the table has been read, joined to its patient and converted.
 SOURCE_MONTH_READINGS = {"core.time_logs": ("_service_date_local", "_service_date_instant")}
+# Where a row can reach into the next month (an entry running past midnight): an incremental build
+# from a month also reads the month before's rows that reach into it, since minutes logged twice
+# across that midnight count once (billing_entries); their own rows are not written again.
+SOURCE_MONTH_REACH = {"core.time_logs": "end_at"}
 REFERENCE = re.compile(r"\b(marts|config)\.([a-z_][a-z0-9_]*)\b")
 SOURCE = re.compile(r"\b(staging|core|meta)\.([a-z_][a-z0-9_]*)\b")
 HEADER = re.compile(r"^--\s*(kind|per_patient|by_month|cumulative_by_month):\s*(\S+)\s*$", re.MULTILINE)

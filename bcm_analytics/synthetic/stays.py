@@ -113,7 +113,8 @@ def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray
     while there is no discharge). On the admission or discharge day an entry is placed by its start
     when both it and the stay's time are known: from the admission time on and before the
     discharge time is inside. With either time unknown the day is an edge day: in the stay when
-    edge days are excluded.
+    edge days are excluded. A timed entry that runs across a timed admission or discharge is in it
+    only in part (minutes_in_stay), so not here.
     """
     if len(s) == 0:
         return np.zeros(len(e), bool)
@@ -129,15 +130,46 @@ def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray
     known_outside = ((e.day == first) & timed & (in_clock != NO_CLOCK) & (e.start < in_clock)) | (
         (e.day == last) & timed & (out_clock != NO_CLOCK) & (e.start >= out_clock))
     inside = has & (e.day >= first) & (e.day <= last) & ~known_outside
-    if edge_days == "exclude":
+    if edge_days != "exclude":
+        inside = inside & after_admission & before_discharge
+    return inside & ~(has & _across(s, stay, e))
+
+
+def _across(s: Stays, stay: np.ndarray, e: Entries) -> np.ndarray:
+    """Whether each timed entry runs across its stay's timed admission or discharge (its stay's row
+    `stay`): it is then in the stay in part. Entries never run past midnight (activity.py)."""
+    timed = e.form != DATE_ONLY
+    in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
+    end = e.start + e.minutes
+    return timed & (((e.day == s.admitted[stay]) & (in_clock != NO_CLOCK) & (e.start < in_clock) & (end > in_clock))
+                    | ((e.day == s.discharged[stay]) & (out_clock != NO_CLOCK) & (e.start < out_clock) & (end > out_clock)))
+
+
+def minutes_in_stay(s: Stays, chunk_size: int, e: Entries, covered: np.ndarray) -> np.ndarray:
+    """Per entry, its minutes in its patient's stay: all of them for an entry in it (`covered`,
+    in_stay); for a timed entry that runs across a timed admission or discharge, the minutes
+    between (only the minutes outside the stay count, billing_rules.md s3); else none."""
+    inside = np.where(covered, e.minutes, 0)
+    if len(s) == 0:
         return inside
-    return inside & after_admission & before_discharge
+    of = np.full(chunk_size, -1)
+    of[s.patient] = np.arange(len(s))
+    stay = of[e.patient]
+    has, stay = stay >= 0, np.maximum(stay, 0)
+    across = has & _across(s, stay, e)
+    in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
+    lo = np.where((e.day == s.admitted[stay]) & (in_clock != NO_CLOCK), in_clock, 0)
+    hi = np.where((e.day == s.discharged[stay]) & (out_clock != NO_CLOCK), out_clock, 24 * 60)
+    between = np.clip(np.minimum(e.start + e.minutes, hi) - np.maximum(e.start, lo), 0, e.minutes)
+    return np.where(across, between, inside)
 
 
-def minutes_taken_out(e: Entries, covered: np.ndarray, p: PatientChunk) -> np.ndarray:
+def minutes_taken_out(e: Entries, covered: np.ndarray, p: PatientChunk, inside: np.ndarray) -> np.ndarray:
     """Per entry, the countable minutes a stay takes out of its month (negative: given back).
 
-    A planned countable entry inside a stay loses its minutes. An overlapping copy lies inside the
+    A planned countable entry loses its minutes inside a stay (`inside`, minutes_in_stay: all of
+    them when it is in the stay, `covered`; those past the admission or before the discharge when
+    it runs across one). An overlapping copy lies inside the
     entry it was made from, so it adds nothing while that entry counts; when that entry is in the
     stay and the copy is not (it starts at or after a discharge time the entry starts before),
     the copy's minutes count on their own. Nothing counts for a patient without consent anyway.
@@ -147,7 +179,7 @@ def minutes_taken_out(e: Entries, covered: np.ndarray, p: PatientChunk) -> np.nd
     original = counts & ~copy
     origin_covered = np.zeros(int(e.origin.max(initial=-1)) + 1, bool)
     origin_covered[e.origin[original]] = covered[original]
-    lost = np.where(original & covered, e.minutes, 0)
+    lost = np.where(original, inside, 0)
     given_back = np.where(copy & ~covered & origin_covered[np.maximum(e.origin, 0)], e.minutes, 0)
     return np.where(p.consent[e.patient] == NO_CONSENT, 0, lost - given_back)
 

@@ -54,10 +54,13 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
          WHEN 'role_not_countable' THEN
            format('Minutes of staff role ''{}'' do not count under the rule in force (only care-management staff time counts).',
                   d.staff_role)
+         WHEN 'counted_in_part_facility_stay' THEN
+           format('{} of its {} minutes fall inside the patient''s hospital stay (it runs across the admission or discharge); '
+                  || 'time while the patient is inpatient or in observation does not count.', d.lost_text, d.minutes_text)
          WHEN 'during_facility_stay' THEN
            format('Logged on {} {}; time while the patient is inpatient or in observation does not count.',
                   strftime(d.service_date, '%Y-%m-%d'),
-                  CASE d.facility_stay WHEN 'during' THEN 'during the patient''s hospital stay'
+                  CASE WHEN d.facility_stay IN ('during', 'part') THEN 'during the patient''s hospital stay'
                        ELSE 'on the day of a hospital admission or discharge, with no time to tell before from after (setting facility_stay_edge_days)' END)
          WHEN 'after_discharge' THEN
            format('Logged on {}, after the patient''s discharge on {}; the episode ended there and no re-enrolment is on file.',

@@ -1,10 +1,13 @@
 -- Every time-log entry of a registry patient: the rule in force in its (local) month, whether it
 -- counts and why not, and the minutes it adds once overlapping time is counted once.
 --
--- Overlaps: intervals (entries with a start time) of one staff member on one patient in one month
--- are cut at every start and end into segments (minutes never carry across months, so neither
--- does overlap: an entry's minutes belong to its service month). A segment counts once, for the earliest-starting countable
--- entry covering it, and not at all while a non-countable activity of the same person covers it
+-- Overlaps: intervals (entries with a start time) of one staff member on one patient are cut at
+-- every start and end, and at a local month's first midnight, into segments, whatever month the
+-- entries are in: 23:50-00:10 on 31 October and 00:00-00:20 on 1 November share ten minutes, which
+-- count once (billing_rules.md s3). An entry's minutes still belong to its service month, so a
+-- segment counts once, for the countable entry covering it whose month the segment lies in (the
+-- shared minutes of 1 November count in November), else the earliest-starting one covering it,
+-- and not at all while a non-countable activity of the same person covers it
 -- (BCM time inside psychotherapy or an E/M visit); an activity outside the vocabulary neither
 -- counts nor blocks, and `bcm billing` reports it. Only islands of two or more intersecting
 -- intervals are cut, so the range join stays small. Entries without a start time count whole,
@@ -13,7 +16,9 @@
 -- for the first id (`copy_of`); the other reads not_counted_overlap (data contract "no entry logged
 -- twice"). Minutes logged while the patient was in hospital (core.facility_stays) do not count
 -- (during_facility_stay; marts.facility_stay_part, and the setting facility_stay_edge_days for an
--- admission or discharge day the export gives no time to judge by). Minutes logged after the
+-- admission or discharge day the export gives no time to judge by); an entry with a start time that
+-- runs across a timed admission or discharge is cut there like an overlap, and only its minutes
+-- outside the stay count (counted_in_part_facility_stay; named for the stay when it also overlaps). Minutes logged after the
 -- patient's discharge date (a follow-up call with a check-in score) do not count (after_discharge):
 -- the episode ended at the discharge, and the export, keyed by patient, shows a re-enrolment as a
 -- new enrolment with the discharge cleared (billing_rules.md section 2).
@@ -37,7 +42,11 @@ logs AS (
          t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
          p.consent_date, p.discharge_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
-           t.service_date, marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at), s))) AS facility_stay
+           t.service_date, marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at),
+           CASE WHEN t.start_time_has_time THEN t.end_at END, s))) AS facility_stay,
+         CASE WHEN facility_stay = 'part' THEN list_transform(  -- the stays it runs across: its minutes in them do not count
+           list_filter(h.stays, lambda s: marts.facility_stay_part(t.service_date, t.start_at, t.end_at, s) = 'part'),
+           lambda s: marts.facility_stay_span(s)) END AS stay_spans
   FROM core.time_logs t
   JOIN terms p USING (patient_id)
   LEFT JOIN stays h USING (patient_id)
@@ -80,39 +89,50 @@ judged AS (
 ),
 intervals AS (  -- reach: how far the earlier intervals of the staff member reach; next_s: where the next starts
   SELECT entry_id, patient_id, staff_id, service_month, start_at AS s, end_at AS e, status = 'countable' AS counts,
+         coalesce(facility_stay = 'part', false) AS part, stay_spans,
          max(end_at) OVER w_before AS reach, lead(start_at) OVER w AS next_s
   FROM judged
   WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
     AND minutes > 0
-  WINDOW w AS (PARTITION BY patient_id, staff_id, service_month ORDER BY start_at, end_at, entry_id),
+  WINDOW w AS (PARTITION BY patient_id, staff_id ORDER BY start_at, end_at, entry_id),
          w_before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 shared AS (  -- intervals that intersect another: an interval starts an island when no earlier one
-             -- reaches past its start, and is alone in it when the next interval starts one too
-  SELECT entry_id, patient_id, staff_id, service_month, s, e, counts FROM intervals
-  WHERE NOT ((reach IS NULL OR s >= reach)
+             -- reaches past its start, and is alone in it when the next interval starts one too;
+             -- and those that run across a hospital admission or discharge, cut there
+  SELECT entry_id, patient_id, staff_id, service_month, s, e, counts, part, stay_spans FROM intervals
+  WHERE part OR NOT ((reach IS NULL OR s >= reach)
              AND (next_s IS NULL OR next_s >= CASE WHEN reach IS NULL OR e > reach THEN e ELSE reach END))
 ),
--- Islands never overlap in time, so cutting all of a staff member's shared intervals in the month
--- at once gives each island its own segments; a segment in the gap between two islands is covered
--- by no interval and drops out of the join.
+-- Islands never overlap in time, so cutting all of a staff member's shared intervals at once gives
+-- each island its own segments; a segment in the gap between two islands is covered by no interval
+-- and drops out of the join. An interval that runs past a month's first midnight is cut there too,
+-- so that every segment lies in one local month.
 points AS (
-  SELECT DISTINCT patient_id, staff_id, service_month, unnest([s, e]) AS t FROM shared
+  SELECT DISTINCT patient_id, staff_id,
+         unnest(list_concat(
+           CASE WHEN CAST(date_trunc('month', e) AS TIMESTAMP) > s THEN [s, e, CAST(date_trunc('month', e) AS TIMESTAMP)]
+                ELSE [s, e] END,
+           coalesce(list_filter(flatten(list_transform(stay_spans, lambda sp: [sp.lo, sp.hi])), lambda x: x > s AND x < e), []))) AS t
+  FROM shared
 ),
 segments AS (
   SELECT * FROM (
-    SELECT patient_id, staff_id, service_month, t AS seg_start,
-           lead(t) OVER (PARTITION BY patient_id, staff_id, service_month ORDER BY t) AS seg_end
+    SELECT patient_id, staff_id, t AS seg_start,
+           lead(t) OVER (PARTITION BY patient_id, staff_id ORDER BY t) AS seg_end
     FROM points)
   WHERE seg_end IS NOT NULL
 ),
-owners AS (
+owners AS (  -- the segment's owner: a countable entry of the segment's own month first, then the earliest;
+             -- never an entry for a segment inside the hospital stay it runs across
   SELECT g.seg_start, g.seg_end, bool_or(NOT i.counts) AS blocked,
-         arg_min(i.entry_id, (i.s, i.entry_id)) FILTER (WHERE i.counts) AS owner
+         arg_min(i.entry_id, (i.service_month <> CAST(date_trunc('month', g.seg_start) AS DATE), i.s, i.entry_id))
+           FILTER (WHERE i.counts AND NOT (i.part AND len(list_filter(i.stay_spans,
+                     lambda sp: g.seg_start >= sp.lo AND g.seg_end <= sp.hi)) > 0)) AS owner
   FROM segments g
-  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id AND i.service_month = g.service_month
+  JOIN shared i ON i.patient_id = g.patient_id AND i.staff_id = g.staff_id
               AND i.s <= g.seg_start AND i.e >= g.seg_end
-  GROUP BY g.patient_id, g.staff_id, g.service_month, g.seg_start, g.seg_end
+  GROUP BY g.patient_id, g.staff_id, g.seg_start, g.seg_end
 ),
 shared_counted AS (
   SELECT owner AS entry_id,
@@ -136,10 +156,12 @@ counted AS (
   LEFT JOIN shared_counted c USING (entry_id)
   LEFT JOIN logged_again a USING (entry_id)
 )
-SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date),
+SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date, stay_spans),
        CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
        CASE WHEN status <> 'countable' THEN status
             WHEN counted_minutes = minutes THEN 'counted'
+            WHEN facility_stay = 'part' AND counted_minutes > 0 THEN 'counted_in_part_facility_stay'
+            WHEN facility_stay = 'part' THEN 'during_facility_stay'
             WHEN counted_minutes > 0 THEN 'counted_in_part_overlap'
             ELSE 'not_counted_overlap' END AS status
 FROM counted

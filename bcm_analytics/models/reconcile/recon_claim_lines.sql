@@ -4,12 +4,14 @@
 -- billed for logged minutes (CoCM, general BHI and their APCM add-ons), the lines reconciled
 -- against the minutes and counted as billed; the other families (APCM base codes, initiating
 -- visits ...) are context. `denied`: the payer denied the line; `voided`: the line was voided or
--- reversed after billing (claim_status voided). Neither bills: `bills` is the line's one test of
+-- reversed after billing (claim_status voided). `rendering_provider_npi`: the practitioner on an
+-- institutional (FQHC/RHC) claim billed under the organisation's NPI, where the export has it. Neither bills: `bills` is the line's one test of
 -- being billed, which every reader of the claims takes from here.
 -- kind: table
 -- per_patient: true
 SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_of_service) AS DATE) AS service_month,
        upper(trim(c.procedure_code)) AS code, coalesce(c.units, 1) AS units, c.billing_provider_npi,
+       nullif(trim(c.rendering_provider_npi), '') AS rendering_provider_npi,
        c.charge_amount, c.paid_amount, lower(trim(coalesce(c.claim_status, 'submitted'))) AS claim_status,
        lower(trim(coalesce(c.claim_status, ''))) = 'denied' AS denied,
        lower(trim(coalesce(c.claim_status, ''))) = 'voided' AS voided,
@@ -17,10 +19,10 @@ SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_
        k.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on') AS time_based,
        p.patient_id IS NOT NULL AS known_patient
 FROM (
-  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi,
+  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi, rendering_provider_npi,
          charge_amount, paid_amount, claim_status FROM staging.claims
   UNION ALL
-  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi,
+  SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi, rendering_provider_npi,
          charge_amount, paid_amount, claim_status FROM staging.claims_unknown_patient
 ) c
 JOIN config.claim_codes k ON k.code = upper(trim(c.procedure_code))

@@ -27,7 +27,9 @@ lines AS (
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (  -- a denied base line is on the claim (as a denied 99492 is for 99494); a voided one is not
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
-             AND (b.bills OR b.denied) AND b.billing_provider_npi IS NOT DISTINCT FROM c.billing_provider_npi) AS without_apcm_base,
+             AND (b.bills OR b.denied)
+             AND marts.same_practitioner(b.billing_provider_npi, b.rendering_provider_npi, c.billing_provider_npi,
+                                         c.rendering_provider_npi, p.organization_npi)) AS without_apcm_base,
          c.bills AND EXISTS (
            SELECT 1 FROM marts.recon_claim_lines o
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code
