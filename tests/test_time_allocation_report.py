@@ -126,15 +126,21 @@ def test_external_tables_hide_small_counts_and_the_minutes_over_them(alloc):
         ta.staff_months(alloc, external)
 
 
-def test_hidden_rows_that_together_cover_few_patient_months_take_another_row_with_them():
-    """Six patient-months each with overlap and before-consent minutes: each row is hidden (6),
-    their counts add up to 12 but they cover the same 6 patient-months, so the last shown row goes too."""
+def few_months_in_two_rows(n: int) -> ta.Allocation:
+    """30 patient-months of supported minutes in March 2025, and the first `n` of them also with
+    3 minutes of overlap and 3 before consent: two rows covering the same n patient-months."""
     rows = pd.DataFrame(
         [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": "supported_code", "minutes": 40} for i in range(30)]
         + [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": o, "minutes": 3}
-           for i in range(6) for o in ("overlap", "before_consent")])
-    alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
-                          date(2025, 3, 1), date(2025, 3, 1))
+           for i in range(n) for o in ("overlap", "before_consent")])
+    return ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
+                         date(2025, 3, 1), date(2025, 3, 1))
+
+
+def test_hidden_rows_that_together_cover_few_patient_months_take_another_row_with_them():
+    """Six patient-months each with overlap and before-consent minutes: each row is hidden (6),
+    their counts add up to 12 but they cover the same 6 patient-months, so the last shown row goes too."""
+    alloc = few_months_in_two_rows(6)
     frame = ta.breakdown(alloc, Privacy.packaged("external"), "outcome").set_index("outcome")
     assert frame.loc[TOTAL, "minutes"] == 1236
     assert frame.drop(index=TOTAL).minutes.isna().all(), frame
@@ -145,12 +151,7 @@ def test_hidden_rows_covering_a_count_in_the_stores_range_take_another_row_with_
     """The same under a program's 1-15 (suppression.threshold): twelve patient-months each with
     overlap and before-consent minutes, each row hidden (12), together covering 12 patient-months,
     which 1-10 would show but 1-15 hides: the last shown row goes too."""
-    rows = pd.DataFrame(
-        [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": "supported_code", "minutes": 40} for i in range(30)]
-        + [{"patient_id": f"S{i}", "service_month": "2025-03", "outcome": o, "minutes": 3}
-           for i in range(12) for o in ("overlap", "before_consent")])
-    alloc = ta.Allocation(rows.assign(month=pd.Timestamp("2025-03-01")), pd.DataFrame(), pd.DataFrame(),
-                          date(2025, 3, 1), date(2025, 3, 1))
+    alloc = few_months_in_two_rows(12)
     default = ta.breakdown(alloc, Privacy.packaged("external"), "outcome").set_index("outcome")
     assert default.drop(index=TOTAL).minutes.notna().all(), "12 is shown under the packaged 1-10"
     frame = ta.breakdown(alloc, Privacy("external", (1, 15)), "outcome").set_index("outcome")
