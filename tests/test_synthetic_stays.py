@@ -115,7 +115,7 @@ def entries(day, form, start, minutes, trap, origin) -> Entries:
 def test_an_entry_across_the_discharge_time_loses_only_its_minutes_in_the_stay():
     """Stay from day 100 14:00 to day 102 09:30. The entry of day 102 at 09:00 (40 minutes) runs
     across the discharge: its 30 minutes before 09:30 are in the stay, its last 10 count (the key
-    took out all 40 and gave back its overlapping copy's, judging the entry by its start); the copy
+    took out all 40, judging the entry by its start); the copy
     at 09:35 (5 minutes) lies inside those 10 and adds nothing. On day 100, an untimed entry is on
     an edge day (in the stay unless edge days count), one at 13:00 is before the admission, and one
     at 13:50 (20 minutes) runs 10 minutes into it."""
@@ -134,7 +134,7 @@ def test_an_entry_across_the_discharge_time_loses_only_its_minutes_in_the_stay()
     class Consented:
         consent = np.array([0])
 
-    assert stays.minutes_taken_out(e, covered, Consented, inside).tolist() == [20, 0, 25, 30, 0, 10]
+    assert stays.minutes_taken_out(e, Consented, inside).tolist() == [20, 0, 25, 30, 0, 10]
     still_in = stays.Stays(s.patient, s.kind, s.admitted, s.admitted_clock, np.array([NO_DISCHARGE]), np.array([stays.NO_CLOCK]))
     assert stays.in_stay(still_in, 1, e, "exclude").tolist() == [True, False, True, True, True, False]
 

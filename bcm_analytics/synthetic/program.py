@@ -170,7 +170,7 @@ def _countable_minutes(
     covered = stays.in_stay(hospital, len(p), entries, stays.default_edge_days())
     counts = (entries.origin >= 0) & ~covered & (p.consent[entries.patient] != NO_CONSENT)
     inside = stays.minutes_in_stay(hospital, len(p), entries, covered)
-    taken_out = stays.minutes_taken_out(entries, covered, p, inside) + activity.minutes_logged_twice(entries, counts)
+    taken_out = stays.minutes_taken_out(entries, p, inside) + activity.minutes_logged_twice(entries, counts)
     return activity.countable_minutes_frame(months, entries, p, run.horizon, taken_out)
 
 

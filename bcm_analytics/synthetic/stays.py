@@ -164,24 +164,17 @@ def minutes_in_stay(s: Stays, chunk_size: int, e: Entries, covered: np.ndarray) 
     return np.where(across, between, inside)
 
 
-def minutes_taken_out(e: Entries, covered: np.ndarray, p: PatientChunk, inside: np.ndarray) -> np.ndarray:
-    """Per entry, the countable minutes a stay takes out of its month (negative: given back).
+def minutes_taken_out(e: Entries, p: PatientChunk, inside: np.ndarray) -> np.ndarray:
+    """Per entry, the countable minutes a stay takes out of its month.
 
     A planned countable entry loses its minutes inside a stay (`inside`, minutes_in_stay: all of
-    them when it is in the stay, `covered`; those past the admission or before the discharge when
-    it runs across one). An overlapping copy lies inside the
-    entry it was made from, so it adds nothing while that entry counts; when that entry is in the
-    stay and the copy is not (it starts at or after a discharge time the entry starts before),
-    the copy's minutes count on their own. Nothing counts for a patient without consent anyway.
+    them when it is in the stay; those past the admission or before the discharge when it runs
+    across one). An overlapping copy lies inside the entry it was made from, so it is in the stay
+    wherever that entry is and adds nothing either way. Nothing counts for a patient without
+    consent anyway.
     """
-    counts = e.origin >= 0
-    copy = e.trap == OVERLAP
-    original = counts & ~copy
-    origin_covered = np.zeros(int(e.origin.max(initial=-1)) + 1, bool)
-    origin_covered[e.origin[original]] = covered[original]
-    lost = np.where(original, inside, 0)
-    given_back = np.where(copy & ~covered & origin_covered[np.maximum(e.origin, 0)], e.minutes, 0)
-    return np.where(p.consent[e.patient] == NO_CONSENT, 0, lost - given_back)
+    original = (e.origin >= 0) & (e.trap != OVERLAP)
+    return np.where(p.consent[e.patient] == NO_CONSENT, 0, np.where(original, inside, 0))
 
 
 def stays_frame(s: Stays, numbers: np.ndarray) -> pl.DataFrame:
