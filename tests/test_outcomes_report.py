@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from html_tables import BARE_COUNT, small_counts_in
 
+from bcm_analytics.config.definitions import load_definitions
 from bcm_analytics.ingest.loader import discover, load_paths
 from bcm_analytics.outcomes import prepare
 from bcm_analytics.reports import caseload_outcomes as report
@@ -259,8 +260,19 @@ def test_cohort_curves_and_change_bars_mark_their_suppressed_points():
     change = pd.DataFrame({"instrument": ["GAD-7", "GAD-7", "PHQ-9"], "change_band": ["worse", "no change", "worse"],
                            "patients": [None, 15, 13]})
     change.attrs["suppressed"] = {"patients": frozenset({0})}
-    marker = [t for t in figures.change_bars(change).data if t.name == charts.HIDDEN_MARKER]
+    marker = [t for t in figures.change_bars(change, load_definitions()).data if t.name == charts.HIDDEN_MARKER]
     assert len(marker) == 1 and list(marker[0].x) == ["worse"] and list(marker[0].text) == ["suppressed: GAD-7"]
+
+
+def test_the_change_chart_names_the_least_baseline_the_definitions_count():
+    """The chart's title said "baselines of 10 or more" whatever outcome.eligible_baseline_min was:
+    a program counting from 12 read a chart that named another population than its measures."""
+    from bcm_analytics.reports import outcome_figures as figures
+
+    change = pd.DataFrame({"instrument": ["PHQ-9"], "change_band": ["worse"], "patients": [13]})
+    assert "(baselines of 10 or more," in figures.change_bars(change, load_definitions()).layout.title.text
+    twelve = load_definitions(overrides={"outcome": {"eligible_baseline_min": 12}})
+    assert "(baselines of 12 or more," in figures.change_bars(change, twelve).layout.title.text
 
 
 def test_the_caseload_of_a_month_not_over_is_dated_by_the_as_of_day(small_program):

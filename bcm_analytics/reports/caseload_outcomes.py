@@ -362,7 +362,7 @@ def cohort_label(cohort: str, start_month, end_month) -> str:
 
 
 def change(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
-    """Patients by band of change from baseline to latest score (baselines >= 10)."""
+    """Patients by band of change from baseline to latest score (eligible baselines: outcome.eligible_baseline_min)."""
     frame = cl.change_distribution(run, start_month, end_month).drop(columns=["band_order"])
     return _privacy(run, privacy).protect(frame, ["patients"], ["change_band"])
 

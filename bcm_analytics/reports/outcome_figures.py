@@ -95,8 +95,9 @@ def cohort_note(cohorts: pd.DataFrame, instrument: str) -> str:
     return HIDDEN_NOTE + "; ".join(parts) + "." if parts else ""
 
 
-def change_bars(change: pd.DataFrame) -> go.Figure:
-    """Patients per band of change from baseline to the latest score."""
+def change_bars(change: pd.DataFrame, definitions) -> go.Figure:
+    """Patients per band of change from baseline to the latest score; the title names the
+    definitions' least eligible baseline (outcome.eligible_baseline_min), as the measures count it."""
     hidden = change.attrs.get("suppressed", {}).get("patients", ())
     fig = go.Figure()
     gaps: dict[str, list[str]] = {}
@@ -108,7 +109,8 @@ def change_bars(change: pd.DataFrame) -> go.Figure:
             if i in hidden:
                 gaps.setdefault(str(band), []).append(str(name))
     hidden_marker(fig, list(gaps), [", ".join(names) for names in gaps.values()])
-    fig.update_layout(barmode="group", title="Change from baseline to the latest score (baselines of 10 or more, "
+    least = definitions["outcome"]["eligible_baseline_min"]
+    fig.update_layout(barmode="group", title=f"Change from baseline to the latest score (baselines of {least} or more, "
                                              "with a follow-up score)")
     fig.update_yaxes(title="patients", **formats.axis_format("count"))
     return fig
