@@ -221,6 +221,21 @@ def test_wrong_billing_npi_on_a_supported_claim(program):
     assert found(con) == [("A", "2025-01", "wrong_billing_npi", "99492", "99492")]
 
 
+def test_a_group_practice_claim_rendered_by_the_treating_practitioner_is_not_under_a_wrong_npi(program):
+    """A group practice bills under its group NPI with the practitioner as rendering provider
+    (CMS-1500 box 24J): A's 99492 and its initiating visit so are the treating practitioner's claims,
+    and read matched with the visit found; B's, rendered by someone else (the care manager), is
+    still under the wrong NPI. Before, A read wrong_billing_npi and no_initiating_visit."""
+    group = "1326076890"
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40)],
+                  [{**claim("C1", "A", "2025-01-31", "99492", npi=group, charge=145), "rendering_provider_npi": NPI},
+                   {**claim("V1", "A", "2024-12-02", "99213", npi=group, charge=92), "rendering_provider_npi": NPI},
+                   {**claim("C2", "B", "2025-01-31", "99492", npi=group, charge=145), "rendering_provider_npi": OTHER_NPI},
+                   visit("B")], visits=False)
+    assert found(con) == [("A", "2025-01", "matched", "99492", "99492"),
+                          ("B", "2025-01", "wrong_billing_npi", "99492", "99492")]
+
+
 def test_denied_claim_the_minutes_support(program):
     con = program([patient("A")], [minutes("A", "2025-01-10", 90)],
                   [claim("C1", "A", "2025-01-31", "99492", status="denied"),

@@ -5,7 +5,7 @@
 -- kind: view
 SELECT c.patient_id, c.service_month, c.claim_id, c.line_number, c.code, c.units, c.billing_provider_npi,
        c.claim_status, c.denied, c.voided, c.bills, c.charge_amount, c.paid_amount, c.family,
-       marts.wrong_billing_npi(c.bills, c.billing_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_billing_npi,
+       marts.wrong_billing_npi(c.bills, c.billing_provider_npi, c.rendering_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_billing_npi,
        s.date_of_service, s._source_file AS source_file, s._line AS source_line, s._load_id AS load_id
 FROM marts.recon_claim_lines c
 LEFT JOIN staging.claims s ON s.claim_id = c.claim_id AND s.line_number IS NOT DISTINCT FROM c.line_number

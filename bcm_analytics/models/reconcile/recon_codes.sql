@@ -23,7 +23,7 @@ WITH expected AS (
   FROM marts.billing_lines
 ),
 lines AS (
-  SELECT c.*, marts.wrong_billing_npi(c.bills, c.billing_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
+  SELECT c.*, marts.wrong_billing_npi(c.bills, c.billing_provider_npi, c.rendering_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (  -- a denied base line is on the claim (as a denied 99492 is for 99494); a voided one is not
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'

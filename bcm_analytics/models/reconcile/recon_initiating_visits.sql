@@ -2,8 +2,8 @@
 -- denied or voided) and whether the claims loaded hold an initiating visit for it: an E/M, AWV, IPPE or TCM
 -- claim (claim_codes.initiating_visit) by the billing practitioner in the `initiating_visit_months`
 -- (12) months before that month, or in the month itself (billing_rules.md section 4). The billing
--- practitioner is the patient's treating practitioner, the clinic's organization NPI (FQHC/RHC), or
--- an NPI on the month's own claim lines (billing_npi, a list: only recon_findings joins it, for a
+-- practitioner is the patient's treating practitioner (billing the visit, or rendering it under a
+-- group's NPI), the clinic's organization NPI (FQHC/RHC), or an NPI on the month's own claim lines (billing_npi, a list: only recon_findings joins it, for a
 -- reader). Claims exports are often partial: no visit found means none in the claims loaded, which
 -- is why the finding asks for a review.
 -- kind: table
@@ -28,5 +28,6 @@ SELECT w.*, EXISTS (
     WHERE v.patient_id = w.patient_id AND v.family = 'initiating_visit' AND v.bills
       AND v.service_month BETWEEN w.lookback_from AND w.service_month
       AND (v.billing_provider_npi = w.treating_provider_npi OR v.billing_provider_npi = w.organization_npi
+           OR v.rendering_provider_npi = w.treating_provider_npi
            OR list_contains(w.billing_npi, v.billing_provider_npi))) AS visit_found
 FROM windowed w
