@@ -34,7 +34,6 @@ from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.arrow_source import ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
-from bcm_analytics.warehouse.store import record_timezone
 
 
 @dataclass
@@ -190,6 +189,14 @@ def scratch_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
     return folder
 
 
+def _record_timezone(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """Keep the connection's zone as the store's, at its first load (inside the load's
+    transaction): every later command opens the store in it (warehouse.store.store_timezone)."""
+    con.execute(
+        """INSERT INTO meta.store_settings SELECT 'timezone', getvariable('bcm_timezone'), ?, now()
+           WHERE NOT EXISTS (SELECT 1 FROM meta.store_settings WHERE name = 'timezone')""", [load_id])
+
+
 def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, options: LoadOptions) -> FileResult:
     """One file's steps, inside its transaction. The file's rows merge before waiting rows are
     re-examined, so this load can both supply what they wait for and supersede them."""
@@ -208,7 +215,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
     closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0
     started_at = con.execute("SELECT now()").fetchall()[0][0]
-    record_timezone(con, load_id)  # the store's months are in the zone of its first load
+    _record_timezone(con, load_id)  # the store's months are in the zone of its first load
     store_raw(con, src, landed, load_id)
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected

@@ -209,14 +209,6 @@ def store_timezone(con, path: Path, given: str | None) -> str | None:
     return recorded
 
 
-def record_timezone(con, load_id: int) -> None:
-    """Keep the connection's zone as the store's, at its first load (inside the load's
-    transaction): every later command opens the store in it (store_timezone)."""
-    con.execute(
-        """INSERT INTO meta.store_settings SELECT 'timezone', getvariable('bcm_timezone'), ?, now()
-           WHERE NOT EXISTS (SELECT 1 FROM meta.store_settings WHERE name = 'timezone')""", [load_id])
-
-
 def _check_is_a_store(con, path: Path, read_only: bool) -> None:
     """A DuckDB file with tables but no load log is someone else's database: reading it would
     fail half-way, writing would add bcm's schema to it."""
