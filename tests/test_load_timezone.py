@@ -98,3 +98,17 @@ def test_commands_reading_the_store_use_its_zone_and_refuse_another(tmp_path):
     con = connect(db, read_only=True)
     assert con.execute("SELECT strftime(service_month, '%Y-%m') FROM marts.countable_minutes").fetchall() == [("2026-01",)]
     con.close()
+
+
+def test_a_demo_in_another_zone_is_refused_before_it_generates_anything(tmp_path):
+    """`bcm demo --timezone` on a store first loaded in another zone was refused only after it had
+    written a whole synthetic program: the check that a busy or foreign store is refused before
+    anything is generated opened the store without the zone."""
+    db = tmp_path / "demo.duckdb"
+    write(tmp_path / "jan", "patients.csv", PATIENTS)
+    assert bcm("load", tmp_path / "jan", "--db", db).exit_code == 0
+    data = tmp_path / "demo_data"
+    refused = bcm("demo", "--db", db, "--data", data, "--reports", tmp_path / "reports", "--patients", "50",
+                  "--timezone", "America/Chicago")
+    assert refused.exit_code == 1 and "is in time zone America/New_York" in refused.output, refused.output
+    assert not data.exists() and not (tmp_path / "reports").exists()

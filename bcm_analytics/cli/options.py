@@ -70,12 +70,13 @@ def require_store(db: Path) -> None:
         fail(f"no store at {db}; create one with `bcm load PATH --db {db}` (or `bcm demo`)")
 
 
-def open_store(db: Path):
-    """Open an existing store read-only (commands that only read never create a file)."""
+def open_store(db: Path, timezone: str | None = None):
+    """Open an existing store read-only (commands that only read never create a file); a
+    `timezone` given that is not the store's is refused (warehouse.store.store_timezone)."""
     from bcm_analytics.warehouse import connect
 
     require_store(db)
-    return connect(db, read_only=True)
+    return connect(db, read_only=True, timezone=timezone)
 
 
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

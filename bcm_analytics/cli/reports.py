@@ -131,7 +131,7 @@ def demo(db: Path, reports_dir: Path, data_dir: Path, patients: int, months: int
 
     started = time.perf_counter()
     if db.exists():
-        open_store(db).close()  # a busy, damaged or foreign store is refused before anything is generated
+        open_store(db, timezone).close()  # a busy, damaged or foreign store, or one in another zone, is refused before anything is generated
     try:
         written = run_demo(db, reports_dir, data_dir, patients=patients, months=months, seed=seed, timezone=timezone,
                            progress=print_demo_event)
