@@ -425,19 +425,22 @@ def test_synthea_death_is_the_discharge_and_minutes_logged_after_that_day_do_not
     assert status == {"day": "no_consent", "next": "after_discharge"}
 
 
-def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_date_is_none(store, load_rows):
+def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_date_gives_only_its_reason(store, load_rows):
     """fhir_deceased/: pat-d died at 21:30 on 1 March 2025 in Chicago (deceasedDateTime
     2025-03-01T21:30:00-06:00, already 2 March in UTC). The discharge is 1 March, the day as
     written, so a call on 2 March is after_discharge and one on 1 March is not (no_consent: FHIR
     gives no consent date). pat-e is deceased (deceasedBoolean true) with no date: the profile
-    cannot place the end of the episode and loads no discharge, so the call reads no_consent."""
+    cannot place the end of the episode and loads no discharge date, so the call reads no_consent,
+    but it loads the reason 'died', so the patient is out of the outcome measures as a death is
+    (they stayed in them, counted as not improved)."""
     load_profile(store, "fhir", [EXPORTS / "fhir_deceased"])
     assert load_rows("time_logs", [entry("day", "pat-d", "2025-03-01", 20), entry("next", "pat-d", "2025-03-02", 20),
                                    entry("e-call", "pat-e", "2025-03-02", 20)]).rows_loaded == 3
     discharge, status = patient_and_status(store, "pat-d", "2025-03")
     assert discharge == (dt.date(2025, 3, 1), "died", None)
     assert status == {"day": "no_consent", "next": "after_discharge", "e-call": "no_consent"}
-    assert patient_and_status(store, "pat-e", "2025-03")[0] == (None, None, None)
+    assert patient_and_status(store, "pat-e", "2025-03")[0] == (None, "died", None)
+    assert store.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
 
 
 def test_fhir_death_of_a_month_or_a_year_is_the_discharge_on_its_last_day(store, load_rows):
