@@ -105,15 +105,11 @@ def default_db_path() -> Path:
     return Path(load_settings().BCM_DB)
 
 
-def default_timezone() -> str:
-    return load_settings().BCM_TIMEZONE
-
-
 def chosen_timezone() -> str | None:
     """$BCM_TIMEZONE when it is set (checked), else None: a store keeps the zone of its first
     load, and only a zone someone chose may disagree with it (the default never does)."""
-    chosen = load_settings()
-    return chosen.BCM_TIMEZONE if os.environ.get("BCM_TIMEZONE", "") != "" else None
+    settings = load_settings()
+    return settings.BCM_TIMEZONE if os.environ.get("BCM_TIMEZONE") else None
 
 
 def memory_limit() -> str:
