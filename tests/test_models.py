@@ -54,6 +54,7 @@ RULES = {
     "active caseload": ("marts.on_caseload", r"discharge_date\s*>\s*day_|discharge_date\s*>=\s*\w*month_end"),
     "a contact with the patient": ("marts.is_contact", r"list_contains\(\s*\w*\.?contact_activity_types"),
     "the measure population (age, discharge reasons that exclude)": ("marts.in_measure_population", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
+    "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
 }
 
 

@@ -112,6 +112,19 @@ class Process(Strict):
     review_within_days: Days
 
 
+class Utilisation(Strict):
+    instrument: str = Field(description="the name of an instrument under instruments, measured as itself")
+    period_start_months: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(
+        min_length=1, description="months (1-12) that begin an assessment period, in order, each once")]
+
+    @field_validator("period_start_months")
+    @classmethod
+    def _in_order(cls, months: list[int]) -> list[int]:
+        if months != sorted(set(months)):
+            raise ValueError(f"{months} must list each month once, in order (such as [1, 5, 9])")
+        return months
+
+
 Band = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2, description="a pair [low, high] of whole numbers")]
 
 
@@ -160,6 +173,7 @@ class DefinitionsFile(Strict):
     program: Program
     activity: Activity
     process: Process
+    utilisation: Utilisation
     caseload: Caseload
     cohorts: Cohorts
     suppression: Suppression
@@ -224,6 +238,8 @@ class Definitions:
             "scored_within_days_long": d["process"]["scored_within_days"][1],
             "followup_within_days": d["process"]["followup_within_days"],
             "process_review_within_days": d["process"]["review_within_days"],
+            "utilisation_instrument": d["utilisation"]["instrument"],
+            "utilisation_period_starts": list(d["utilisation"]["period_start_months"]),
             "cohort_period": d["cohorts"]["period"],
             "cohort_max_months": d["cohorts"]["max_months"],
             "days_per_month": d["cohorts"]["days_per_month"],
@@ -288,7 +304,19 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
         if inst.measure_as is not None and inst.measure_as not in checked.instruments:
             key = ("instruments", name, "measure_as")
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
+    _check_utilisation(checked, origin)
     return Definitions(merged, tuple(name for name, _ in sources), tuple(unversioned))
+
+
+def _check_utilisation(checked: DefinitionsFile, origin) -> None:
+    """The utilisation measure counts scores as the outcome marts pool them (PHQ-A as PHQ-9), so its
+    instrument must be one that others are measured as, not one measured as another."""
+    name, instruments = checked.utilisation.instrument, checked.instruments
+    if name not in instruments or instruments[name].measure_as not in (None, name):
+        pooled = sorted(n for n, i in instruments.items() if i.measure_as in (None, n))
+        key = ("utilisation", "instrument")
+        raise DefinitionsError(origin(key), ".".join(key),
+                               f"{name!r} is not an instrument measured as itself (one of {', '.join(pooled)})")
 
 
 @cache

@@ -61,6 +61,14 @@ def _with_band(frame: pd.DataFrame, run: OutcomeRun) -> pd.DataFrame:
     return frame
 
 
+def score_utilisation(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
+    """Per assessment period (DMS-E style) and clinic: patients with a contact, those of them with a
+    score of the instrument in the same period, and the share (pct_patients_scored)."""
+    frame = run.query("utilisation", dates=True, **run.period(start_month, end_month))
+    frame["pct_patients_scored"] = frame["patients_scored"] / frame["patients_contacted"].where(frame["patients_contacted"] > 0)
+    return frame
+
+
 def contacts_by_mode(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
     """Contacts per month, clinic, care manager and contact mode (long: one row per mode)."""
     return run.query("contacts_by_mode", **run.period(start_month, end_month))

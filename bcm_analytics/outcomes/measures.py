@@ -33,6 +33,7 @@ MACROS = {
     "contacts_by_mode": ("marts.contacts_by_mode_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
     "cohorts": ("marts.cohorts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "change_distribution": ("marts.change_distribution_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
+    "utilisation": ("marts.utilisation_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
     "worklists": ("marts.worklists_for($clinics, $care_manager, $payer)"),
     "followup_due": ("marts.followup_due_for($clinics, $care_manager, $payer)"),
 }

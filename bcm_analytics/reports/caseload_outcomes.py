@@ -46,6 +46,7 @@ STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1]
     "pct_not_improving_no_review": ("not_improving_no_review", "not_improving"),
 }
 FLOW_RATES = {"pct_followed_up": ("followed_up", "assessed")}
+UTILISATION_RATES = {"pct_patients_scored": ("patients_scored", "patients_contacted")}
 COHORT_RATES = {"pct_measured": ("measured", "patients"), "pct_response": ("responders", "patients"),
                 "pct_remission": ("remitters", "patients"), "pct_remission_of_responders": ("remitters", "responders")}
 ALL_MODES = "all modes"
@@ -327,6 +328,49 @@ def contact_modes(run: OutcomeRun, start_month=None, end_month=None, privacy: Pr
     per_patient = {f"{m} per patient-month": [m, "served"] for m in [*mode_cols, ALL_MODES]}
     return _privacy(run, privacy).protect(frame, ["served", *mode_cols, ALL_MODES], totals={ALL_MODES: mode_cols},
                                           hide_with=per_patient)
+
+
+def utilisation(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None,
+                clinic_names: dict | None = None) -> pd.DataFrame:
+    """Score utilisation per assessment period (DMS-E style): the program, and for the program's
+    staff each clinic (by name where `clinic_names` has it). A patient seen at two clinics in a
+    period counts at each, so clinic rows need not add up to the program's and an outside reader
+    gets the program's rows alone."""
+    privacy = _privacy(run, privacy)
+    frame = cl.score_utilisation(run, start_month, end_month)
+    if privacy.external:
+        frame = frame[frame["clinic"] == TOTAL]
+    frame.insert(0, "assessment_period", [period_words(a, b, done) for a, b, done in
+                                          zip(frame["period_start"], frame["period_end"], frame["complete"])])
+    safe = privacy.protect(frame.reset_index(drop=True), ["patients_contacted", "patients_scored"], rates=UTILISATION_RATES)
+    safe["clinic"] = safe["clinic"].map(lambda c: (clinic_names or {}).get(c, c))
+    return safe
+
+
+def utilisation_columns(privacy: Privacy) -> list[str]:
+    """The utilisation table's columns: an outside reader's has no clinic rows, so no clinic column."""
+    counts = ["patients_contacted", "patients_scored", "pct_patients_scored"]
+    return ["assessment_period", *counts] if privacy.external else ["assessment_period", "clinic", *counts]
+
+
+def utilisation_note(run: OutcomeRun, table: pd.DataFrame) -> str:
+    """What the table counts, and why an open period's share reads low."""
+    instrument = run.definitions["utilisation"]["instrument"]
+    note = (f"A patient counts in each period they had a contact in, and is scored there with a {instrument} dated "
+            "in the same period, before or after the contact. Periods are counted whole, whatever part of them the "
+            "report's months cover.")
+    if not table["complete"].all():
+        note += " An open period's share can still rise: its remaining weeks' scores will count."
+    return note
+
+
+def period_words(first, last, complete: bool) -> str:
+    """'Jan-Apr 2025', 'Sep 2025-Feb 2026'; an open period says until when it runs."""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    words = f"{first:%b}-{last:%b %Y}" if first.year == last.year else f"{first:%b %Y}-{last:%b %Y}"
+    if first.month == last.month and first.year == last.year:
+        words = f"{first:%b %Y}"
+    return words if complete else f"{words} (open until {last.day} {last:%b})"
 
 
 def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:

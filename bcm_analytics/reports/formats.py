@@ -71,6 +71,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "months_since_enrolment": ("since enrolment", "months after"), "patients": ("patients", "count"),
     "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
     "contact_mode_label": ("contact mode", "text"),
+    "assessment_period": ("assessment period", "text"), "patients_contacted": ("patients with a contact", "count"),
+    "patients_scored": ("of them, scored in the period", "count"),
+    "pct_patients_scored": ("scored in the period", "rate"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),
