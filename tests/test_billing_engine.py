@@ -195,6 +195,45 @@ def test_overlap_across_a_month_boundary_counts_the_minutes_once_in_their_own_mo
         ("C", "2026-01"): 19, ("C", "2026-02"): 10, ("D", "2026-02"): 10, ("D", "2026-03"): 20}
 
 
+def test_overlap_is_judged_on_the_instants_an_export_gives_across_daylight_saving_changes(program, load_rows):
+    """Chicago, by hand. Fall-back, 1 Nov 2026: 01:00-02:00 happens twice (CDT -05:00, then CST
+    -06:00). N's two entries are exported with their offsets, an hour apart: 01:30-01:50 CDT
+    (06:30Z) and 01:30-01:50 CST (07:30Z). Both read 01:30 on the local clock, but they share no
+    minute: 40 minutes (99492), not 20. Spring-forward, 8 Mar 2026: 02:00 CST becomes 03:00 CDT.
+    S's 01:50 CST entry of 30 minutes ends at 03:20 CDT (08:20Z), so its 03:00 CDT entry of 20
+    minutes (08:00Z-08:20Z) lies inside it: 30 minutes (G2214), not 50. Months and days stay local:
+    every entry is in its local month, on its local day. The second fall-back entry comes in a later
+    export: the incremental build counts as a full one does."""
+    con = program([patient("N"), patient("S")], [
+        entry("n-cdt", "N", "2026-11-01T01:30:00-05:00", 20, start="2026-11-01T01:30:00-05:00"),
+        entry("s-cst", "S", "2026-03-08T01:50:00-06:00", 30, start="2026-03-08T01:50:00-06:00"),
+        entry("s-cdt", "S", "2026-03-08T03:00:00-05:00", 20, start="2026-03-08T03:00:00-05:00")])
+    load_rows("time_logs", [entry("n-cst", "N", "2026-11-01T01:30:00-06:00", 20, start="2026-11-01T01:30:00-06:00")])
+    refresh(con)
+    entries = time_entries(con, "2026-03", "2026-11").set_index("entry_id")
+    assert {e: float(m) for e, m in entries.counted_minutes.items()} == {"n-cdt": 20, "n-cst": 20, "s-cst": 30, "s-cdt": 0}
+    assert {e: f"{d:%Y-%m-%d}" for e, d in entries.service_date.items()} == {
+        "n-cdt": "2026-11-01", "n-cst": "2026-11-01", "s-cst": "2026-03-08", "s-cdt": "2026-03-08"}
+    assert codes(con) == [("N", "2026-11", "99492", 1), ("S", "2026-03", "G2214", 1)]
+    reasons = dict(con.execute("SELECT entry_id, reason FROM marts.audit_entries WHERE patient_id IN ('N', 'S')").fetchall())
+    assert reasons["n-cdt"] is None and reasons["n-cst"] is None
+    assert reasons["s-cdt"] == ("All 20 minutes overlap time already counted for another entry of the same staff member "
+                                "on this patient (overlaps s-cst (follow_up_contact 01:50-02:20)); overlapping time counts once.")
+    assert not differs_from_full(con)
+
+
+def test_wall_clock_entries_in_the_repeated_hour_still_overlap(program):
+    """Entries given as a date and a clock time alone cannot say which 01:30 of 1 Nov 2026 they
+    were (the hour happens twice): they are read on the one local clock as before, so two entries
+    at 01:30 of 20 minutes share those 20 minutes and count them once."""
+    con = program([patient("W")], [entry("w1", "W", "2026-11-01", 20, start="01:30"),
+                                   entry("w2", "W", "2026-11-01", 20, start="01:30")])
+    entries = time_entries(con, "2026-11").set_index("entry_id")
+    assert {e: float(m) for e, m in entries.counted_minutes.items()} == {"w1": 20, "w2": 0}
+    assert entries.status.to_dict()["w2"] == "not_counted_overlap"
+    assert codes(con) == [("W", "2026-11", "G2214", 1)]
+
+
 def test_an_entry_of_the_next_month_rebuilds_the_month_before_as_a_full_build_would(program, load_rows):
     """A November export whose first entry shares minutes with an October entry that ran past
     midnight changes October's count (10, not 20): an incremental build recomputes October too."""

@@ -34,6 +34,8 @@ RULES = {
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "episode gap": ("marts.starts_episode", r"datediff\('month'"),
+    "an entry in a hospital stay (during, part, edge)": ("marts.facility_stay_part", r"<\s*\w*\.?admitted_at\s+AND\s+\w+\s*>\s*\w*\.?admitted_at"),
+    "the time a hospital stay covers (a date to its day's edge)": ("marts.facility_stay_span", r"discharged_on\s*\+\s*1\b"),
     "minutes to codes": ("marts.codes_past_base", r"fallback_from\s+AND"),
     "a month's minutes (to the whole second)": ("marts.month_minutes", r"\*\s*60\)\s*/\s*60"),
     "APCM add-on a month bills (program, month type, from 2026)": ("marts.apcm_add_on_for", r"month_type\s*=\s*'any'"),

@@ -237,11 +237,28 @@ def in_a_stay(counted: pd.DataFrame, stays: pd.DataFrame) -> pd.Series:
     return pd.Series(counted.index.isin(pairs.loc[inside, "index"]), index=counted.index)
 
 
+def cut_at_stay_times(counted: pd.DataFrame, stays: pd.DataFrame) -> pd.DataFrame:
+    """A timed entry that runs across a timed admission keeps its minutes before it; one across a
+    timed discharge starts again at it: only the minutes outside the stay count, and in_a_stay
+    then places what is left outside."""
+    pairs = counted[["patient_id", "day", "start", "minutes"]].reset_index().merge(stays, on="patient_id")
+    end = pairs["start"] + pairs["minutes"]
+    admit, leave = minute_of_day(pairs["admitted_at"]), minute_of_day(pairs["discharged_at"])
+    into = (pairs["day"] == pairs["admitted_at"].str[:10]) & (pairs["start"] < admit) & (end > admit)
+    out_of = (pairs["day"] == pairs["discharged_at"].str[:10]) & (pairs["start"] < leave) & (end > leave)
+    counted = counted.copy()
+    counted.loc[pairs.loc[into, "index"], "minutes"] = (admit - pairs["start"])[into].astype(int).to_numpy()
+    counted.loc[pairs.loc[out_of, "index"], "start"] = leave[out_of].to_numpy()
+    counted.loc[pairs.loc[out_of, "index"], "minutes"] = (end - leave)[out_of].astype(int).to_numpy()
+    return counted
+
+
 def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     """Countable minutes per patient-month by the default rules, straight from the exports.
 
     Care work of the care manager or treating provider, on or after consent and no later than the
-    discharge day (a check-in call after it counts for nothing), outside hospital stays, a re-exported entry once (and an untimed one logged again under another id: the same
+    discharge day (a check-in call after it counts for nothing), outside hospital stays (an entry
+    across a timed admission or discharge counts its minutes outside), a re-exported entry once (and an untimed one logged again under another id: the same
     patient, staff member, day, minutes and activity), and overlapping intervals of one person on
     one patient as their union.
     """
@@ -262,7 +279,9 @@ def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     clock = counted["start_time"].str[-8:].where(counted["start_time"].str.len() > 5, counted["start_time"])
     hours, minutes = pd.to_numeric(clock.str[:2], errors="coerce"), pd.to_numeric(clock.str[3:5], errors="coerce")
     counted["start"] = hours * 60 + minutes
-    counted = counted[~in_a_stay(counted, read(program, "facility_stays.csv"))]
+    stays = read(program, "facility_stays.csv")
+    counted = cut_at_stay_times(counted, stays)
+    counted = counted[~in_a_stay(counted, stays)]
     timed = counted[counted["start"].notna()].sort_values(["patient_id", "staff_id", "day", "start"])
     timed["end"] = timed["start"] + timed["minutes"]
     person_day = [timed["patient_id"], timed["staff_id"], timed["day"]]
@@ -309,6 +328,11 @@ def test_traps_are_what_the_key_says(program, key):
     assert (first.to_numpy() == duplicates.drop(columns="entry_id").to_numpy()).all()
     day = pd.to_datetime(planted("late_evening_month_end")["service_date"])
     assert (day.dt.strftime("%H:%M") == "23:30").all() and day.dt.is_month_end.all()
+    across = planted("across_midnight_month_end")
+    start = pd.to_datetime(across["service_date"])
+    end = start + pd.to_timedelta(across["minutes"].astype(float), unit="min")
+    assert len(across) >= 1 and start.dt.is_month_end.all() and (end.dt.month != start.dt.month).all(), \
+        "entries that run past a month's last midnight (their minutes count whole in the month they start in)"
 
 
 # --- outcomes ---------------------------------------------------------------------------------

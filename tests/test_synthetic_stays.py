@@ -101,6 +101,8 @@ def test_the_key_agrees_with_the_engine_with_many_stays(tmp_path, monkeypatch, e
     con, rules = loaded(tmp_path, exports, f"settings: {{facility_stay_edge_days: {edge_days}}}\n")
     both = agree(exports, con, rules)
     assert (both.countable_minutes_key > 0).mean() > 0.7
+    statuses = time_entries(con, "2025-01", "2025-10", rules).status.value_counts()
+    assert statuses.get("counted_in_part_facility_stay", 0) >= 5, "entries that run across a timed admission or discharge"
     con.close()
 
 
@@ -137,6 +139,18 @@ def test_an_entry_across_the_discharge_time_loses_only_its_minutes_in_the_stay()
     assert stays.minutes_taken_out(e, Consented, inside).tolist() == [20, 0, 25, 30, 0, 10]
     still_in = stays.Stays(s.patient, s.kind, s.admitted, s.admitted_clock, np.array([NO_DISCHARGE]), np.array([stays.NO_CLOCK]))
     assert stays.in_stay(still_in, 1, e, "exclude").tolist() == [True, False, True, True, True, False]
+
+
+def test_an_entry_past_midnight_across_the_admission_loses_its_minutes_after_it():
+    """Admitted on day 100 at 23:55. An entry of day 100 at 23:50 of 20 minutes runs past midnight:
+    its 15 minutes from the admission on are in the stay (the key took out 5, cutting the entry at
+    its day's midnight), its first 5 count."""
+    s = stays.Stays(patient=np.array([0]), kind=np.array([stays.INPATIENT]), admitted=np.array([100]),
+                    admitted_clock=np.array([23 * 60 + 55]), discharged=np.array([103]), discharged_clock=np.array([10 * 60]))
+    e = entries(day=[100], form=[DATE_AND_CLOCK], start=[23 * 60 + 50], minutes=[20], trap=[NO_TRAP], origin=[0])
+    covered = stays.in_stay(s, 1, e, "exclude")
+    assert covered.tolist() == [False]
+    assert stays.minutes_in_stay(s, 1, e, covered).tolist() == [15]
 
 
 def test_some_discharged_patients_give_a_score_in_their_window_after_discharge(exports):

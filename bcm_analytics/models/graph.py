@@ -61,6 +61,9 @@ SOURCE_MONTH_READINGS = {"core.time_logs": ("_service_date_local", "_service_dat
 # Where a row can reach into the next month (an entry running past midnight): an incremental build
 # from a month also reads the month before's rows that reach into it, since minutes logged twice
 # across that midnight count once (billing_entries); their own rows are not written again.
+# billing_entries judges overlap on instants (end_instant), which end later on the clock than end_at
+# only across a spring-forward inside the entry; no zone of the time-zone database springs forward
+# from 18:00 on a month's last day, so end_at reaches each month that end_instant does.
 SOURCE_MONTH_REACH = {"core.time_logs": "end_at"}
 REFERENCE = re.compile(r"\b(marts|config)\.([a-z_][a-z0-9_]*)\b")
 SOURCE = re.compile(r"\b(staging|core|meta)\.([a-z_][a-z0-9_]*)\b")

@@ -3,8 +3,8 @@
 Each month of care first gets a target of countable minutes (under the default rules of
 billing_rules.md section 3), then that target is split into entries. The uncounted time
 (consultant reviews, administrative time, psychotherapy, work before consent) and the traps
-(re-exported duplicates, overlapping intervals, entries at 23:30 on a month's last day) come on
-top, built so they never change the countable total. That makes the countable minutes of every
+(re-exported duplicates, overlapping intervals, entries at 23:30 on a month's last day and some
+that run past its midnight) come on top, built so they never change the countable total. That makes the countable minutes of every
 patient-month known exactly, and many of them sit right at a billing threshold.
 """
 
@@ -47,10 +47,12 @@ MAX_MONTHLY_MINUTES = 240
 # How an entry's time is written: date only; date plus a start time of day; local timestamps.
 DATE_ONLY, DATE_AND_CLOCK, TIMESTAMP = range(3)
 # Traps an engine must handle, recorded in the answer key (re-exported rows are added on writing).
-NO_TRAP, OVERLAP, LATE_EVENING, BEFORE_CONSENT = range(4)
-TRAP_NAMES = [None, "overlapping_interval", "late_evening_month_end", "before_consent"]
+NO_TRAP, OVERLAP, LATE_EVENING, BEFORE_CONSENT, ACROSS_MIDNIGHT = range(5)
+TRAP_NAMES = [None, "overlapping_interval", "late_evening_month_end", "before_consent", "across_midnight_month_end"]
 DAY_START = 8 * 60  # the first entry of a month starts at 08:00; later ones follow without overlap
 LATE_EVENING_START = 23 * 60 + 30
+ACROSS_MIDNIGHT_START = 23 * 60 + 50  # a late entry of ACROSS_MIDNIGHT_FROM minutes or more starts here
+ACROSS_MIDNIGHT_FROM = 24
 
 
 @dataclass
@@ -186,13 +188,18 @@ def counted_entries(rng: np.random.Generator, pm: PatientMonths, p: PatientChunk
 def _move_to_late_evening(entries: Entries, late: np.ndarray, month_end: np.ndarray) -> None:
     """23:30 local on the month's last day: in UTC it is already next month.
 
-    Only a month's last entry moves, and only when it is under 30 minutes, so it neither
-    overlaps the entries before it nor runs past midnight.
+    Only a month's last entry moves, and only when it is under 30 minutes, so it overlaps no
+    entry before it. One of ACROSS_MIDNIGHT_FROM minutes or more starts at 23:50 instead and runs
+    past midnight into the next month: its minutes still count whole in the month it starts in
+    (billing_rules.md s3, an entry belongs to its service month), and the next month's first entry
+    starts at 08:00, so the key is unchanged. Chosen by its minutes, not by a draw, so the
+    program's other draws stay as they were.
     """
+    across = late & (entries.minutes >= ACROSS_MIDNIGHT_FROM)
     entries.day[late] = month_end[late]
     entries.form[late] = TIMESTAMP
-    entries.start[late] = LATE_EVENING_START
-    entries.trap[late] = LATE_EVENING
+    entries.start[late] = np.where(across[late], ACROSS_MIDNIGHT_START, LATE_EVENING_START)
+    entries.trap[late] = np.where(across[late], ACROSS_MIDNIGHT, LATE_EVENING)
 
 
 def overlapping_copies(rng: np.random.Generator, counted: Entries) -> Entries:

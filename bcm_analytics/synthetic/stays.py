@@ -82,7 +82,9 @@ def make_stays(rng: np.random.Generator, p: PatientChunk, e: Entries, horizon: H
     anchor = np.concatenate([care[first[chosen] + (rng.random(len(chosen)) * count[chosen]).astype(np.int64)], still_in])
     order = np.argsort(e.patient[anchor], kind="stable")
     anchor, ongoing = anchor[order], (np.arange(len(anchor)) >= len(chosen))[order]
-    return _around(rng, e.patient[anchor], e.day[anchor], ongoing, horizon)
+    hospital = _around(rng, e.patient[anchor], e.day[anchor], ongoing, horizon)
+    _cut_through(hospital, e.day[anchor], np.where(e.form[anchor] != DATE_ONLY, e.start[anchor], NO_CLOCK), e.minutes[anchor])
+    return hospital
 
 
 def _around(rng: np.random.Generator, patient: np.ndarray, anchor: np.ndarray, ongoing: np.ndarray,
@@ -103,6 +105,22 @@ def _around(rng: np.random.Generator, patient: np.ndarray, anchor: np.ndarray, o
                                 discharged_clock)
     discharged_clock = np.where(timed & (discharged != NO_DISCHARGE), discharged_clock, NO_CLOCK)
     return Stays(patient, kind_of, admitted, admitted_clock, discharged, discharged_clock)
+
+
+def _cut_through(s: Stays, day: np.ndarray, start: np.ndarray, minutes: np.ndarray) -> None:
+    """A timed stay admitted (or discharged) on its anchor entry's day, where that entry has a start
+    time, is admitted (discharged) halfway through the entry: the entry runs across the admission
+    (discharge), and only its minutes outside the stay count (minutes_in_stay). Decided by the
+    stay, not drawn, so the program's other draws stay as they were. `start` is NO_CLOCK for an
+    entry without a start time; a halfway point past the entry's midnight is left alone."""
+    halfway = start + minutes // 2
+    usable = (start != NO_CLOCK) & (minutes >= 2) & (halfway < 24 * 60)
+    admit = usable & (s.admitted_clock != NO_CLOCK) & (s.admitted == day)
+    leave = usable & (s.discharged_clock != NO_CLOCK) & (s.discharged == day) & (s.admitted != day)
+    same_day = admit & (s.discharged == day) & (s.discharged_clock != NO_CLOCK)  # discharged as long after as drawn
+    s.discharged_clock[same_day] = np.minimum(halfway + s.discharged_clock - s.admitted_clock, 24 * 60 - 1)[same_day]
+    s.admitted_clock[admit] = halfway[admit]
+    s.discharged_clock[leave] = halfway[leave]
 
 
 def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray:
@@ -137,7 +155,8 @@ def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray
 
 def _across(s: Stays, stay: np.ndarray, e: Entries) -> np.ndarray:
     """Whether each timed entry runs across its stay's timed admission or discharge (its stay's row
-    `stay`): it is then in the stay in part. Entries never run past midnight (activity.py)."""
+    `stay`): it is then in the stay in part. An entry can run past midnight (activity.py
+    ACROSS_MIDNIGHT), so its end is not clipped to its day."""
     timed = e.form != DATE_ONLY
     in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
     end = e.start + e.minutes
@@ -159,7 +178,7 @@ def minutes_in_stay(s: Stays, chunk_size: int, e: Entries, covered: np.ndarray) 
     across = has & _across(s, stay, e)
     in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
     lo = np.where((e.day == s.admitted[stay]) & (in_clock != NO_CLOCK), in_clock, 0)
-    hi = np.where((e.day == s.discharged[stay]) & (out_clock != NO_CLOCK), out_clock, 24 * 60)
+    hi = np.where((e.day == s.discharged[stay]) & (out_clock != NO_CLOCK), out_clock, e.start + e.minutes)
     between = np.clip(np.minimum(e.start + e.minutes, hi) - np.maximum(e.start, lo), 0, e.minutes)
     return np.where(across, between, inside)
 

@@ -129,6 +129,13 @@ CREATE OR REPLACE MACRO core.local_time(local_ts, instant_ts, tz) AS
 -- core.local_month: the first day of the local calendar month of a reading.
 CREATE OR REPLACE MACRO core.local_month(local_ts, instant_ts, tz) AS
   CAST(date_trunc('month', core.local_time(local_ts, instant_ts, tz)) AS DATE);
+-- core.instant: an exported reading as an instant, for what happened in real time (overlapping
+-- minutes): an instant as given, a wall-clock reading placed in the zone. A wall-clock reading in
+-- the hour a fall-back repeats cannot say which of the two it was and is read as the second
+-- (standard time), one in the hour a spring-forward skips with the offset before it (02:30 is
+-- 03:30 daylight time); a local date or month start is its midnight's instant.
+CREATE OR REPLACE MACRO core.instant(local_ts, instant_ts, tz) AS
+  coalesce(instant_ts, timezone(core.zone(tz), CAST(local_ts AS TIMESTAMP)));
 
 CREATE OR REPLACE VIEW core.patients AS
 SELECT p.*, core.zone(c.timezone) AS timezone,
@@ -147,7 +154,13 @@ SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, 
   CAST(service_at AS DATE) AS service_date,
   core.local_month(service_date_local, service_date_instant, timezone) AS service_month,
   core.local_time(start_time_local, start_time_instant, timezone) AS start_at,
-  start_at + to_microseconds(CAST(round(minutes * 60000000) AS BIGINT)) AS end_at
+  start_at + to_microseconds(CAST(round(minutes * 60000000) AS BIGINT)) AS end_at,
+  -- the same interval as instants, which overlapping time is judged on (billing_entries): an entry
+  -- exported as an instant keeps its own across a daylight-saving change, where two entries an hour
+  -- apart can read the same local clock time (the hour a fall-back repeats) and an entry can end an
+  -- hour later on the clock than start_at + minutes (across a spring-forward)
+  core.instant(start_time_local, start_time_instant, timezone) AS start_instant,
+  start_instant + (end_at - start_at) AS end_instant
 FROM t;
 
 -- Hospital stays (inpatient, observation) in local clock time, with the local days they begin and

@@ -9,12 +9,12 @@ WITH partners AS (  -- for overlapping time: the intervals it overlaps that coun
   SELECT o.entry_id,
          list(p.entry_id || ' (' || p.activity_type || ' ' || strftime(p.start_at, '%H:%M') || '-' || strftime(p.end_at, '%H:%M')
               || CASE WHEN p.status = 'activity_not_countable' THEN ', not countable' ELSE '' END || ')'
-              ORDER BY p.start_at, p.entry_id) AS overlaps_with,
+              ORDER BY p.start_instant, p.entry_id) AS overlaps_with,
          bool_or(p.status = 'activity_not_countable') AS any_blocking, bool_and(p.status = 'activity_not_countable') AS all_blocking
   FROM marts.billing_entries o
   JOIN marts.billing_entries p
     ON p.patient_id = o.patient_id AND p.staff_id = o.staff_id AND p.entry_id <> o.entry_id
-   AND p.start_at < o.end_at AND p.end_at > o.start_at
+   AND p.start_instant < o.end_instant AND p.end_instant > o.start_instant  -- as billing_entries judges overlap
    AND p.status IN ('counted', 'counted_in_part_overlap', 'activity_not_countable')
   WHERE o.status IN ('counted_in_part_overlap', 'not_counted_overlap')
   GROUP BY o.entry_id

@@ -4,7 +4,10 @@
 -- Overlaps: intervals (entries with a start time) of one staff member on one patient are cut at
 -- every start and end, and at a local month's first midnight, into segments, whatever month the
 -- entries are in: 23:50-00:10 on 31 October and 00:00-00:20 on 1 November share ten minutes, which
--- count once (billing_rules.md s3). An entry's minutes still belong to its service month, so a
+-- count once (billing_rules.md s3). The cutting is done on the entries' instants
+-- (core.time_logs.start_instant, end_instant), so that two entries exported with offsets an hour
+-- apart in the hour a fall-back repeats do not overlap, and one running across a spring-forward
+-- ends when it really did; a segment's month is the local month it lies in. An entry's minutes still belong to its service month, so a
 -- segment counts once, for the countable entry covering it whose month the segment lies in (the
 -- shared minutes of 1 November count in November), else the earliest-starting one covering it,
 -- and not at all while a non-countable activity of the same person covers it
@@ -39,7 +42,8 @@ stays AS (  -- each patient's hospital stays, as one list: joined to the entries
 logs AS (
   SELECT t.entry_id, t.patient_id, t.staff_id, lower(trim(t.staff_role)) AS staff_role,
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
-         t.start_at, t.end_at, CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
+         t.start_at, t.end_at, t.start_instant, t.end_instant, t.timezone,
+         CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
          p.consent_date, p.discharge_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
            t.service_date, marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at),
@@ -87,31 +91,35 @@ judged AS (
       ELSE 'countable' END AS status
   FROM e
 ),
-intervals AS (  -- reach: how far the earlier intervals of the staff member reach; next_s: where the next starts
-  SELECT entry_id, patient_id, staff_id, service_month, start_at AS s, end_at AS e, status = 'countable' AS counts,
-         coalesce(facility_stay = 'part', false) AS part, stay_spans,
-         max(end_at) OVER w_before AS reach, lead(start_at) OVER w AS next_s
+intervals AS (  -- on the instants (core.time_logs): reach: how far the earlier intervals of the staff member
+                -- reach; next_s: where the next starts
+  SELECT entry_id, patient_id, staff_id, service_month, timezone, start_instant AS s, end_instant AS e,
+         status = 'countable' AS counts, coalesce(facility_stay = 'part', false) AS part,
+         list_transform(stay_spans, lambda sp: {lo: core.instant(sp.lo, NULL, timezone), hi: core.instant(sp.hi, NULL, timezone)})
+           AS stay_spans,
+         max(end_instant) OVER w_before AS reach, lead(start_instant) OVER w AS next_s
   FROM judged
   WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
     AND minutes > 0
-  WINDOW w AS (PARTITION BY patient_id, staff_id ORDER BY start_at, end_at, entry_id),
+  WINDOW w AS (PARTITION BY patient_id, staff_id ORDER BY start_instant, end_instant, entry_id),
          w_before AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 shared AS (  -- intervals that intersect another: an interval starts an island when no earlier one
              -- reaches past its start, and is alone in it when the next interval starts one too;
              -- and those that run across a hospital admission or discharge, cut there
-  SELECT entry_id, patient_id, staff_id, service_month, s, e, counts, part, stay_spans FROM intervals
+  SELECT entry_id, patient_id, staff_id, service_month, timezone, s, e, counts, part, stay_spans FROM intervals
   WHERE part OR NOT ((reach IS NULL OR s >= reach)
              AND (next_s IS NULL OR next_s >= CASE WHEN reach IS NULL OR e > reach THEN e ELSE reach END))
 ),
 -- Islands never overlap in time, so cutting all of a staff member's shared intervals at once gives
 -- each island its own segments; a segment in the gap between two islands is covered by no interval
--- and drops out of the join. An interval that runs past a month's first midnight is cut there too,
--- so that every segment lies in one local month.
+-- and drops out of the join. An interval that runs past a local month's first midnight is cut there
+-- too (at that midnight's instant), so that every segment lies in one local month.
 points AS (
   SELECT DISTINCT patient_id, staff_id,
          unnest(list_concat(
-           CASE WHEN CAST(date_trunc('month', e) AS TIMESTAMP) > s THEN [s, e, CAST(date_trunc('month', e) AS TIMESTAMP)]
+           CASE WHEN core.instant(core.local_month(NULL, e, timezone), NULL, timezone) > s
+                THEN [s, e, core.instant(core.local_month(NULL, e, timezone), NULL, timezone)]
                 ELSE [s, e] END,
            coalesce(list_filter(flatten(list_transform(stay_spans, lambda sp: [sp.lo, sp.hi])), lambda x: x > s AND x < e), []))) AS t
   FROM shared
@@ -126,7 +134,7 @@ segments AS (
 owners AS (  -- the segment's owner: a countable entry of the segment's own month first, then the earliest;
              -- never an entry for a segment inside the hospital stay it runs across
   SELECT g.seg_start, g.seg_end, bool_or(NOT i.counts) AS blocked,
-         arg_min(i.entry_id, (i.service_month <> CAST(date_trunc('month', g.seg_start) AS DATE), i.s, i.entry_id))
+         arg_min(i.entry_id, (i.service_month <> core.local_month(NULL, g.seg_start, i.timezone), i.s, i.entry_id))
            FILTER (WHERE i.counts AND NOT (i.part AND len(list_filter(i.stay_spans,
                      lambda sp: g.seg_start >= sp.lo AND g.seg_end <= sp.hi)) > 0)) AS owner
   FROM segments g
@@ -156,7 +164,7 @@ counted AS (
   LEFT JOIN shared_counted c USING (entry_id)
   LEFT JOIN logged_again a USING (entry_id)
 )
-SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date, stay_spans),
+SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date, stay_spans, timezone),
        CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
        CASE WHEN status <> 'countable' THEN status
             WHEN counted_minutes = minutes THEN 'counted'
