@@ -322,6 +322,38 @@ def test_fhir_patients_keep_only_mapped_fields_and_take_coverage(fhir):
         assert identifier not in text
 
 
+OWN_FHIR = """
+name: own_fhir
+title: A program's own FHIR profile
+sources:
+  ehr: {files: ["*.ndjson"], format: fhir}
+tables:
+  patients:
+    from: ehr_patients
+    columns:
+      patient_id: id
+      payer: {value: unknown}
+      enrollment_date: {value: "2025-01-01"}
+      discharge_date: fhir_last_day(deceased)
+      discharge_reason: fhir_date_precision(deceased)
+"""
+
+
+def test_a_fhir_sources_partial_dates_are_read_by_one_macro_any_profile_may_call(tmp_path):
+    """fhir.yaml wrote its death-date patterns twice, in discharge_date and in discharge_reason,
+    and a program's own FHIR profile had to copy them a third time. A fhir source now adds the
+    macros fhir_date_precision (year, month or day: FHIR's partial dates 2025, 2025-03) and
+    fhir_last_day (the last day such a date can mean) that both columns call."""
+    paths = [EXPORTS / "fhir_deceased", EXPORTS / "fhir_deceased_partial"]
+    got = {r["patient_id"]: (r.get("discharge_date"), r.get("discharge_reason"))
+           for r in rows(map_export(load(write(tmp_path, "own.yaml", OWN_FHIR)), paths), "patients")}
+    assert got == {"pat-d": ("2025-03-01", "day"), "pat-e": (None, None), "pat-m": ("2025-03-31", "month"),
+                   "pat-y": ("2025-12-31", "year")}
+    columns = load("fhir").tables["patients"][0].columns
+    assert "fhir_last_day(deceased)" in columns["discharge_date"].sql and "fhir_last_day(deceased)" in columns["discharge_reason"].sql
+    assert "[0-9]{4}" not in (Path(__file__).parents[1] / "bcm_analytics" / "ingest" / "profiles" / "fhir.yaml").read_text()
+
+
 def test_fhir_usage_names_resource_types_left_out(fhir):
     bundle = use(fhir, "bundle_clinic_a.json")
     assert (bundle.records, bundle.used, bundle.unused_kinds) == (16, 15, {"Encounter": 1})
