@@ -108,6 +108,14 @@ def test_a_wrong_column_in_a_profiles_sql_is_named_before_any_file_is_read(tmp_p
     assert "tables.time_logs.columns.patient_id: Binder Error" in str(e.value) and '"ptid"' in str(e.value)
 
 
+def test_a_wrong_column_in_a_columns_note_is_named_before_any_file_is_read(tmp_path):
+    profile = MINIMAL.replace("      minutes: minutes", "      minutes: {sql: minutes, note: \"CASE WHEN mins = '0' THEN 'none' END\"}")
+    export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\n")
+    with pytest.raises(ProfileError) as e:
+        map_export(load(write(tmp_path, "clinic.yaml", profile)), [export])
+    assert "tables.time_logs.columns.minutes.note: Binder Error" in str(e.value) and '"mins"' in str(e.value)
+
+
 @pytest.mark.parametrize("written", ["log_#", "Log #"])
 def test_a_column_named_with_a_number_sign_is_read_as_written_in_the_file(tmp_path, written):
     """A tracker's 'Log #' column: the sources' columns accept 'log_#' (or 'Log #'), but the same
