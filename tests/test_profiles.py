@@ -16,6 +16,7 @@ from hostile.helpers import write
 
 from bcm_analytics.ingest import FileRefused
 from bcm_analytics.ingest.profiles import ProfileError, builtin_names, load, map_export
+from bcm_analytics.ingest.profiles.export import check_profile
 from bcm_analytics.ingest.profiles.model import parse
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -132,6 +133,24 @@ def test_a_profiles_sql_cannot_read_or_write_files(tmp_path):
     export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\n")
     with pytest.raises(ProfileError, match="file system operations are disabled"):
         map_export(load(write(tmp_path, "clinic.yaml", profile)), [export])
+
+
+@pytest.mark.parametrize("key", ["where", "note"])
+def test_a_profiles_sql_cannot_write_a_file_while_it_is_checked(tmp_path, key):
+    """The profile's SQL is checked on empty sources before any file is read, and that check ran
+    with file access on: a `where` (or a column's `note`) closing its parenthesis and adding a
+    statement wrote a file at `bcm profile check` and at every load. The check now runs with file
+    access off, as the mapping does."""
+    written = tmp_path / "written.csv"
+    sql = f"1) FROM visits; COPY (SELECT 42) TO '{written}'; SELECT (1"
+    change = ("    from: visits", f'    from: visits\n    where: "{sql}"') if key == "where" else \
+        ("      minutes: minutes", f'      minutes: {{sql: minutes, note: "{sql}"}}')
+    profile = load(write(tmp_path, "clinic.yaml", MINIMAL.replace(*change)))
+    export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\n")
+    for attempt in (lambda: check_profile(profile), lambda: map_export(profile, [export])):
+        with pytest.raises(ProfileError):
+            attempt()
+        assert not written.exists()
 
 
 def test_a_clinics_own_profile_renames_dates_and_constants(tmp_path):

@@ -96,13 +96,12 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
         patterns = "; ".join(f"{n}: {', '.join(s.files)}" for n, s in profile.sources.items())
         raise ProfileError(f"no file matches the {profile.name} profile's sources ({patterns})")
     with tempfile.TemporaryDirectory(prefix="bcm-profile-", dir=scratch) as folder:  # private (0700), removed after
+        check_profile(profile, Path(folder))
         con = _connection(profile, Path(folder))
         try:
-            _check_sql(con, profile)
             reads = [sources.read(con, profile, m, Path(folder), sheet) for m in matched]
             sources.install_fhir_views(con, profile)
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
+            _sandbox(con)
             try:
                 tables = mapping.map_tables(con, profile)
             except duckdb.Error as e:
@@ -217,14 +216,24 @@ def combine(results: list):
     return total
 
 
-def check_profile(profile: Profile) -> None:
-    """ProfileError (one line naming the key) when the profile's SQL does not run on its sources."""
-    with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:
+def check_profile(profile: Profile, scratch: Path | None = None) -> None:
+    """ProfileError (one line naming the key) when the profile's SQL does not run on its sources.
+    The check has a connection of its own, with file access off: it reads no file, and SQL that
+    ends its expression and adds a statement (`1) FROM t; COPY ... TO 'x'; SELECT (1`) must not
+    write one before a load has even read the export."""
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-", dir=scratch) as folder:
         con = _connection(profile, Path(folder))
         try:
+            _sandbox(con)
             _check_sql(con, profile)
         finally:
             con.close()
+
+
+def _sandbox(con: duckdb.DuckDBPyConnection) -> None:
+    """No file access from here on, and no setting may turn it back on."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
 
 
 def _connection(profile: Profile, folder: Path) -> duckdb.DuckDBPyConnection:
