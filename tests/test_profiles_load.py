@@ -478,6 +478,18 @@ def test_fhir_death_of_a_month_or_a_year_is_loaded_with_a_warning_naming_the_day
     ]
 
 
+def test_the_load_line_says_how_many_rows_loaded_with_a_warning(tmp_path):
+    """`bcm load` said 'loaded 2' for pat-m and pat-y, whose deaths the fhir profile completed to
+    a day: the warnings were in the store, and nothing at the load pointed to them."""
+    out = CliRunner().invoke(cli, ["load", str(EXPORTS / "fhir_deceased_partial"), "--profile", "fhir", "--db", str(tmp_path / "p.duckdb")])
+    assert out.exit_code == 0, out.output
+    patients = next(line for line in out.output.splitlines() if ": patients: read" in line)
+    assert patients.startswith(f"{EXPORTS / 'fhir_deceased_partial' / 'Patient.ndjson'}: patients: read 2 = loaded 2 + quarantined 0")
+    assert patients.endswith("; 2 loaded with a warning (meta.row_warnings: the row, its check and reason)")
+    assessments = next(line for line in out.output.splitlines() if ": assessments: read" in line)
+    assert "warning" not in assessments
+
+
 def test_a_profiles_note_on_a_column_is_a_row_warning_also_for_a_row_admitted_later(store, tmp_path):
     """A profile column's `note` (SQL giving a sentence, or nothing) says how the profile made a
     value the export did not write outright. A loaded row with a note is kept with a warning named
