@@ -16,6 +16,7 @@ from hostile.helpers import write
 
 from bcm_analytics.ingest import FileRefused
 from bcm_analytics.ingest.profiles import ProfileError, builtin_names, load, map_export
+from bcm_analytics.ingest.profiles.export import check_profile
 from bcm_analytics.ingest.profiles.model import parse
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -108,6 +109,14 @@ def test_a_wrong_column_in_a_profiles_sql_is_named_before_any_file_is_read(tmp_p
     assert "tables.time_logs.columns.patient_id: Binder Error" in str(e.value) and '"ptid"' in str(e.value)
 
 
+def test_a_wrong_column_in_a_columns_note_is_named_before_any_file_is_read(tmp_path):
+    profile = MINIMAL.replace("      minutes: minutes", "      minutes: {sql: minutes, note: \"CASE WHEN mins = '0' THEN 'none' END\"}")
+    export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\n")
+    with pytest.raises(ProfileError) as e:
+        map_export(load(write(tmp_path, "clinic.yaml", profile)), [export])
+    assert "tables.time_logs.columns.minutes.note: Binder Error" in str(e.value) and '"mins"' in str(e.value)
+
+
 @pytest.mark.parametrize("written", ["log_#", "Log #"])
 def test_a_column_named_with_a_number_sign_is_read_as_written_in_the_file(tmp_path, written):
     """A tracker's 'Log #' column: the sources' columns accept 'log_#' (or 'Log #'), but the same
@@ -124,6 +133,24 @@ def test_a_profiles_sql_cannot_read_or_write_files(tmp_path):
     export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\n")
     with pytest.raises(ProfileError, match="file system operations are disabled"):
         map_export(load(write(tmp_path, "clinic.yaml", profile)), [export])
+
+
+@pytest.mark.parametrize("key", ["where", "note"])
+def test_a_profiles_sql_cannot_write_a_file_while_it_is_checked(tmp_path, key):
+    """The profile's SQL is checked on empty sources before any file is read, and that check ran
+    with file access on: a `where` (or a column's `note`) closing its parenthesis and adding a
+    statement wrote a file at `bcm profile check` and at every load. The check now runs with file
+    access off, as the mapping does."""
+    written = tmp_path / "written.csv"
+    sql = f"1) FROM visits; COPY (SELECT 42) TO '{written}'; SELECT (1"
+    change = ("    from: visits", f'    from: visits\n    where: "{sql}"') if key == "where" else \
+        ("      minutes: minutes", f'      minutes: {{sql: minutes, note: "{sql}"}}')
+    profile = load(write(tmp_path, "clinic.yaml", MINIMAL.replace(*change)))
+    export = write(tmp_path, "visits.csv", "Visit ID,Pt,Minutes,When\nV1,P1,30,03/02/2025\n")
+    for attempt in (lambda: check_profile(profile), lambda: map_export(profile, [export])):
+        with pytest.raises(ProfileError):
+            attempt()
+        assert not written.exists()
 
 
 def test_a_clinics_own_profile_renames_dates_and_constants(tmp_path):
@@ -320,6 +347,38 @@ def test_fhir_patients_keep_only_mapped_fields_and_take_coverage(fhir):
     text = json.dumps([layer.to_pylist() for t in fhir.tables for layer in t.layers])
     for identifier in ("999-55-1234", "MRN-1032702", "Shaw", "Meadow", "555-0100", "Ortiz"):
         assert identifier not in text
+
+
+OWN_FHIR = """
+name: own_fhir
+title: A program's own FHIR profile
+sources:
+  ehr: {files: ["*.ndjson"], format: fhir}
+tables:
+  patients:
+    from: ehr_patients
+    columns:
+      patient_id: id
+      payer: {value: unknown}
+      enrollment_date: {value: "2025-01-01"}
+      discharge_date: fhir_last_day(deceased)
+      discharge_reason: fhir_date_precision(deceased)
+"""
+
+
+def test_a_fhir_sources_partial_dates_are_read_by_one_macro_any_profile_may_call(tmp_path):
+    """fhir.yaml wrote its death-date patterns twice, in discharge_date and in discharge_reason,
+    and a program's own FHIR profile had to copy them a third time. A fhir source now adds the
+    macros fhir_date_precision (year, month or day: FHIR's partial dates 2025, 2025-03) and
+    fhir_last_day (the last day such a date can mean) that both columns call."""
+    paths = [EXPORTS / "fhir_deceased", EXPORTS / "fhir_deceased_partial"]
+    got = {r["patient_id"]: (r.get("discharge_date"), r.get("discharge_reason"))
+           for r in rows(map_export(load(write(tmp_path, "own.yaml", OWN_FHIR)), paths), "patients")}
+    assert got == {"pat-d": ("2025-03-01", "day"), "pat-e": (None, None), "pat-m": ("2025-03-31", "month"),
+                   "pat-y": ("2025-12-31", "year")}
+    columns = load("fhir").tables["patients"][0].columns
+    assert "fhir_last_day(deceased)" in columns["discharge_date"].sql and "fhir_last_day(deceased)" in columns["discharge_reason"].sql
+    assert "[0-9]{4}" not in (Path(__file__).parents[1] / "bcm_analytics" / "ingest" / "profiles" / "fhir.yaml").read_text()
 
 
 def test_fhir_usage_names_resource_types_left_out(fhir):

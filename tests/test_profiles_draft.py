@@ -113,6 +113,38 @@ def test_a_clearinghouse_claim_line_export_drafts_its_line_date_code_and_modifie
     assert got["paid_amount"] == ("Paid Amt", "synonym")
 
 
+@pytest.mark.parametrize("export, billing, rendering", [
+    ("Claim ID,MRN,DOS,CPT,Billing NPI,Rendering NPI\nC1,A-1,2025-01-31,99492,1234567893,1245319599\n", "billing_npi", "rendering_npi"),
+    ("Claim ID,MRN,DOS,CPT,Rendering NPI\nC1,A-1,2025-01-31,99492,1245319599\n", None, "rendering_npi"),
+    ("Claim ID,MRN,DOS,CPT,Billing NPI,Attending NPI\nC1,A-1,2025-01-31,99492,1234567893,1245319599\n", "billing_npi", "attending_npi"),
+])
+def test_a_claims_exports_rendering_npi_drafts_as_the_rendering_provider_not_the_billing_one(tmp_path, export, billing, rendering):
+    """A group practice's claim lines name the group's billing NPI and the practitioner's
+    rendering NPI (CMS-1500 box 24J; a UB-04's attending provider). The draft left 'Rendering NPI'
+    unread beside a 'Billing NPI', and alone read it as billing_provider_npi: the lines loaded as
+    billed under the practitioner's NPI, and the contract's rendering_provider_npi, which
+    reconciliation reads for a line billed under a group's NPI, stayed empty. The drafted profile
+    now maps it to rendering_provider_npi, and its rows carry the practitioner's NPI there."""
+    path = write(tmp_path, "claims_2025-01.csv", export)
+    text, _ = draft([path], "group")
+    profile = load(write(tmp_path, "group.yaml", text))
+    got = {column: spec.sql for column, spec in profile.tables["claims"][0].columns.items()}
+    assert (got.get("rendering_provider_npi"), got.get("billing_provider_npi")) == (rendering, billing)
+    row = map_export(profile, [path]).tables[0].layers[0].to_pylist()[0]
+    assert (row["rendering_provider_npi"], row.get("billing_provider_npi")) == ("1245319599", "1234567893" if billing else None)
+
+
+def test_a_rendering_provider_column_of_names_is_no_npi(tmp_path):
+    """athenaOne's Claim Detail Report writes the rendering provider's name ('Patel, Ravi MD'). Its
+    'Rendering Provider' drafted as rendering_provider_npi by a similar spelling: every line's
+    NPI check warned, and a line under the group's NPI read as rendered by someone else than the
+    treating practitioner. A column matched to an NPI only by its spelling must say NPI."""
+    names = "Claim ID,Patient MRN,Service Date,Procedure Code,Rendering Provider,Billing Provider NPI".split(",")
+    _, matches = choose_table(write(tmp_path, "Claim_Detail_Report.csv", ",".join(names) + "\n"), names)
+    got = {m.column: m.original for m in matches if m.source}
+    assert (got.get("rendering_provider_npi"), got["billing_provider_npi"]) == (None, "Billing Provider NPI")
+
+
 def test_a_date_stamped_file_name_drafts_a_pattern_that_next_months_export_matches(tmp_path):
     """Drafted from ClaimLines_Clearinghouse_20250515.csv, the profile named that file only:
     June's export was refused, 'no file matches the profile's sources'."""

@@ -460,6 +460,63 @@ def test_fhir_death_of_a_month_or_a_year_is_the_discharge_on_its_last_day(store,
     assert store.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
 
 
+def test_fhir_death_of_a_month_or_a_year_is_loaded_with_a_warning_naming_the_day_it_was_completed_to(store):
+    """pat-m's death is written 2025-03 and pat-y's 2025: the profile discharges them on the last
+    day of that month or year, silently, so nobody could tell which patients' dates bcm
+    completed. Each such patient now loads with a row warning (meta.row_warnings, the data-quality
+    report) quoting the date as written and the day it became; a death written with its day (pat-d)
+    or with no date at all (pat-e) has none."""
+    results = load_profile(store, "fhir", [EXPORTS / "fhir_deceased", EXPORTS / "fhir_deceased_partial"])
+    assert sum(r.rows_warned for (_, table), r in results.items() if table == "patients") == 2
+    assert store.execute(
+        "SELECT regexp_replace(source_file, '^.*/', ''), line_number, row_key, check_name, reason FROM meta.row_warnings ORDER BY row_key"
+    ).fetchall() == [
+        ("Patient.ndjson", 1, "pat-m", "fhir profile: discharge_date",
+         "deceasedDateTime '2025-03' gives only the month: discharge_date is its last day, 2025-03-31"),
+        ("Patient.ndjson", 2, "pat-y", "fhir profile: discharge_date",
+         "deceasedDateTime '2025' gives only the year: discharge_date is its last day, 2025-12-31"),
+    ]
+
+
+def test_the_load_line_says_how_many_rows_loaded_with_a_warning(tmp_path):
+    """`bcm load` said 'loaded 2' for pat-m and pat-y, whose deaths the fhir profile completed to
+    a day: the warnings were in the store, and nothing at the load pointed to them."""
+    out = CliRunner().invoke(cli, ["load", str(EXPORTS / "fhir_deceased_partial"), "--profile", "fhir", "--db", str(tmp_path / "p.duckdb")])
+    assert out.exit_code == 0, out.output
+    patients = next(line for line in out.output.splitlines() if ": patients: read" in line)
+    assert patients.startswith(f"{EXPORTS / 'fhir_deceased_partial' / 'Patient.ndjson'}: patients: read 2 = loaded 2 + quarantined 0")
+    assert patients.endswith("; 2 loaded with a warning (meta.row_warnings: the row, its check and reason)")
+    assessments = next(line for line in out.output.splitlines() if ": assessments: read" in line)
+    assert "warning" not in assessments
+
+
+def test_a_profiles_note_on_a_column_is_a_row_warning_also_for_a_row_admitted_later(store, tmp_path):
+    """A profile column's `note` (SQL giving a sentence, or nothing) says how the profile made a
+    value the export did not write outright. A loaded row with a note is kept with a warning named
+    after the profile and column; a row that waits for its patient keeps its note until the
+    patient's export admits it."""
+    lakeside = EXPORTS / "lakeside"
+    noted = (lakeside / "lakeside.yaml").read_text().replace(
+        "      contact_mode:  {sql: visit_type, map: visit_modes}",
+        "      contact_mode:  {sql: visit_type, map: visit_modes,\n"
+        "                      note: \"CASE WHEN visit_type = 'Psych review' THEN 'a psychiatric review has no contact mode in the EHR: none' END\"}")
+    profile = load(write(tmp_path, "lakeside.yaml", noted))
+    visits = write(tmp_path, "visits.csv", "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+                                           "1003,A-101,14/01/2025,30,Psych review,kpatel,Psychiatrist,\n"
+                                           "1004,A-101,15/01/2025,20,Phone f/u,jdoe,LCSW,\n"
+                                           "1006,A-102,05/03/2025,30,Psych review,kpatel,Psychiatrist,\n")
+    list(load_export(store, map_export(profile, [lakeside / "roster.csv", visits])))
+    warned = "SELECT line_number, row_key, check_name, reason FROM meta.row_warnings ORDER BY line_number"
+    note = "a psychiatric review has no contact mode in the EHR: none"
+    assert store.execute(warned).fetchall() == [(2, "1003", "lakeside profile: contact_mode", note)]
+    assert quarantine(store)[0][2:4] == (4, "waiting")
+    march = write(tmp_path, "roster_march.csv", "MRN,Insurance,Enrolled,DOB,PCP NPI\nA-102,Medicare,01/03/2025,14/03/1951,1234567893\n")
+    list(load_export(store, map_export(profile, [march])))
+    assert quarantine(store)[0][2:4] == (4, "admitted")
+    assert store.execute(warned).fetchall() == [(2, "1003", "lakeside profile: contact_mode", note),
+                                                (4, "1006", "lakeside profile: contact_mode", note)]
+
+
 def load_lakeside_visits(store, tmp_path, visits: str):
     """Load the lakeside roster and a visits.csv written for the case through lakeside.yaml."""
     lakeside = EXPORTS / "lakeside"

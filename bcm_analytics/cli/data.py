@@ -117,6 +117,8 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     if result.replaces is not None:
         admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"
+    if result.rows_warned:  # kept, but a check or the profile flagged them: where a person finds which and why
+        admitted += f"; {result.rows_warned:,} loaded with a warning (meta.row_warnings: the row, its check and reason)"
     return (
         f"{path}: {result.table}: read {result.rows_read:,} = loaded {result.rows_loaded:,}{changed}"
         f" + quarantined {result.rows_quarantined:,}{waiting} + duplicates {result.rows_duplicate:,}"

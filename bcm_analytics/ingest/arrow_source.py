@@ -24,6 +24,10 @@ header would), plus:
   the record starts; the quarantine and staging `_line` carry it.
 - `_record` (text, optional): the source record as JSON text; the quarantine keeps it as the
   row's `record` instead of the canonical columns, so a person sees what their file said.
+- `_notes` (text, optional): what the reader made of the row that the file did not write
+  outright, as a JSON list of {"name", "reason", "waits": false} (a profile column's `note`: a
+  death written as a month, discharged on its last day). A row that loads is kept with each as a
+  warning (meta.row_warnings), as with a warn-level check; NULL when there is none.
 
 `labels` names the source file's own column for canonical columns it calls otherwise
 ({"entry_id": "Encounter ID"}): a quarantine reason then names the column as the file does
@@ -43,7 +47,7 @@ import pyarrow.compute as pc
 
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, own_names, table_for
 
-LINE, RECORD = "_line", "_record"
+LINE, RECORD, NOTES = "_line", "_record", "_notes"
 
 
 @dataclass(frozen=True)
@@ -90,10 +94,10 @@ def describe(source: ArrowSource) -> SourceFile:
         raise FileRefused(path, f"{lines.null_count} row(s) have no {LINE}")
     if len(lines) and pc.count_distinct(lines).as_py() != len(lines):
         raise FileRefused(path, f"{LINE} repeats: each row needs its own source line number")
-    header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD))
+    header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD, NOTES))
     _check_header(path, spec, header)
-    table = source.rows.rename_columns([n if n in (LINE, RECORD) else normalise_column(n) for n in names])
-    labels = own_names([n for n in names if n not in (LINE, RECORD)], spec)  # a workbook's header ...
+    table = source.rows.rename_columns([n if n in (LINE, RECORD, NOTES) else normalise_column(n) for n in names])
+    labels = own_names([n for n in names if n not in (LINE, RECORD, NOTES)], spec)  # a workbook's header ...
     labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
     return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=source.delimiter, rows=table,
                       sheet=source.sheet, labels=labels, hidden_rows=_hidden_rows(source.hidden_rows, lines))

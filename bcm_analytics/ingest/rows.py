@@ -39,12 +39,16 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions 
 
     It keeps what the later steps need: provenance, the typed staging columns, `_ok` and
     `_warned`, the lists of failures and warnings, and for rejected rows only the record the
-    quarantine keeps (building it for every row would cost as much as the checks).
+    quarantine keeps (building it for every row would cost as much as the checks). The reader's
+    notes on a row (`_notes`: a value a profile completed) are warnings of the row like a warn
+    check's.
     """
     cols = ", ".join(_staging_columns(spec))
+    notes = f"coalesce(CAST(CAST(_notes AS JSON) AS {contract_checks.FAILURE_TYPE}), CAST([] AS {contract_checks.FAILURE_TYPE}))"
     con.execute(
         f"""CREATE TEMP TABLE _checked AS
-        SELECT _load_id, _source_file, _rec, _line, {cols}, _ok, _warned, _failures, _warnings,
+        SELECT _load_id, _source_file, _rec, _line, {cols}, _ok, _warned OR _notes IS NOT NULL AS _warned,
+               _failures, list_concat(_warnings, {notes}) AS _warnings,
                CASE WHEN NOT _ok THEN {_source_record(spec)} END AS _record
         FROM ({contract_checks.checked_sql(spec.name, '_text', options)})"""
     )
@@ -494,7 +498,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
         SELECT w._q_load AS _load_id, w._q_file AS _source_file, row_number() OVER (ORDER BY w._q_load, w._q_line) AS _rec,
-               w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, {texts},
+               w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, CAST(w._extra -> '_notes' AS VARCHAR) AS _notes, {texts},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
                coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first,

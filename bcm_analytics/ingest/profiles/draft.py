@@ -74,7 +74,11 @@ SYNONYMS = {
                        "cpt_hcpcs_code", "procedure_cd", "hcpcs_code"],
     "modifier": ["mod", "mod_1", "mod1", "modifier_1", "modifiers", "cpt_modifier"],
     "units": ["unit", "qty", "quantity", "service_units"],
-    "billing_provider_npi": ["billing_npi", "rendering_npi", "npi"],
+    "billing_provider_npi": ["billing_npi", "npi"],
+    # The practitioner of a line billed under a group's or an organisation's NPI (CMS-1500 box 24J,
+    # a UB-04's attending provider): its NPI only, never a 'Rendering Provider' column of names.
+    "rendering_provider_npi": ["rendering_npi", "rendering_prov_npi", "rendering_provider_id", "attending_npi", "attending_provider_npi",
+                               "performing_npi", "performing_provider_npi", "servicing_npi", "servicing_provider_npi"],
     "charge_amount": ["charge", "charges", "billed_amount", "billed", "amount", "billed_amt", "charge_amt", "total_charge"],
     "paid_amount": ["paid", "payment", "payment_amount", "amount_paid", "paid_amt", "payment_amt", "amt_paid"],
     "claim_status": ["status"],
@@ -288,10 +292,14 @@ def match_columns(spec: TableSpec, names: list[str], context: str = "") -> list[
 
 
 def _similarity(canonical: str, source: str) -> tuple[float, str]:
+    """How well a source column's name matches a canonical column's. An NPI column is matched by
+    a similar spelling only when the name says NPI: 'Rendering Provider' is the provider's name."""
     if source == canonical:
         return 1.0, "exact"
     if source in SYNONYMS.get(canonical, []):
         return 0.9 - 0.01 * SYNONYMS[canonical].index(source), "synonym"
+    if canonical.endswith("_npi") and "npi" not in source:
+        return 0.0, "none"
     ratio = max(difflib.SequenceMatcher(None, source, canonical).ratio(),
                 max((difflib.SequenceMatcher(None, source, s).ratio() for s in SYNONYMS.get(canonical, [])), default=0))
     return (ratio * 0.8, "similar") if ratio >= MIN_SIMILARITY else (0.0, "none")

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.tables import table_specs
-from bcm_analytics.ingest.arrow_source import ArrowSource
+from bcm_analytics.ingest.arrow_source import NOTES, ArrowSource
 from bcm_analytics.ingest.loader import LoadOptions, load_file
 from bcm_analytics.ingest.profiles import mapping, sources
 from bcm_analytics.ingest.profiles.catalog import loinc
@@ -96,13 +96,12 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
         patterns = "; ".join(f"{n}: {', '.join(s.files)}" for n, s in profile.sources.items())
         raise ProfileError(f"no file matches the {profile.name} profile's sources ({patterns})")
     with tempfile.TemporaryDirectory(prefix="bcm-profile-", dir=scratch) as folder:  # private (0700), removed after
+        check_profile(profile, Path(folder))
         con = _connection(profile, Path(folder))
         try:
-            _check_sql(con, profile)
             reads = [sources.read(con, profile, m, Path(folder), sheet) for m in matched]
             sources.install_fhir_views(con, profile)
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
+            _sandbox(con)
             try:
                 tables = mapping.map_tables(con, profile)
             except duckdb.Error as e:
@@ -217,14 +216,24 @@ def combine(results: list):
     return total
 
 
-def check_profile(profile: Profile) -> None:
-    """ProfileError (one line naming the key) when the profile's SQL does not run on its sources."""
-    with tempfile.TemporaryDirectory(prefix="bcm-profile-") as folder:
+def check_profile(profile: Profile, scratch: Path | None = None) -> None:
+    """ProfileError (one line naming the key) when the profile's SQL does not run on its sources.
+    The check has a connection of its own, with file access off: it reads no file, and SQL that
+    ends its expression and adds a statement (`1) FROM t; COPY ... TO 'x'; SELECT (1`) must not
+    write one before a load has even read the export."""
+    with tempfile.TemporaryDirectory(prefix="bcm-profile-", dir=scratch) as folder:
         con = _connection(profile, Path(folder))
         try:
+            _sandbox(con)
             _check_sql(con, profile)
         finally:
             con.close()
+
+
+def _sandbox(con: duckdb.DuckDBPyConnection) -> None:
+    """No file access from here on, and no setting may turn it back on."""
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
 
 
 def _connection(profile: Profile, folder: Path) -> duckdb.DuckDBPyConnection:
@@ -261,6 +270,8 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 names = set(mapping._source_columns(con, m.from_))
                 probes += [(f"{where}.columns.{name}", f"SELECT {mapping.value_sql(profile, c, kinds[name], names)} FROM {mapping._from(m)}")
                            for name, c in m.columns.items()]
+                probes += [(f"{where}.columns.{name}.note", f"SELECT ({c.note}) FROM {mapping._from(m)}")
+                           for name, c in m.columns.items() if c.note]
             for key, sql in probes:
                 try:
                     con.execute(f"{sql} LIMIT 0")
@@ -278,7 +289,9 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
     spec = table_specs()[table]
     labels = mapping.column_labels(con, profile, table)
     formats = mapping.date_formats(profile, table)
-    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall() if not r[0].startswith("_")]
+    described = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall()]
+    cols = [c for c in described if not c.startswith("_")]
+    notes = f", {NOTES}" if NOTES in described else ""  # only a table some column's `note` fills: other digests stay as they were
     key = ", ".join(c for c in spec.key if c in cols) or "_record"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _layered AS
@@ -289,7 +302,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
         tables, digests = [], []
         for layer in range(1, layers + 1):
             rows = con.sql(
-                f"""SELECT {", ".join(cols)}, _line, _record FROM _layered
+                f"""SELECT {", ".join(cols)}, _line, _record{notes} FROM _layered
                 WHERE _file = {mapping._literal(path)} AND _layer = {layer} ORDER BY _line"""
             ).to_arrow_table()
             tables.append(rows)

@@ -46,6 +46,22 @@ CREATE OR REPLACE TEMP MACRO fhir_us_core(resource, name) AS (
     list_filter(CAST(json_extract(e, '$.extension') AS JSON[]), lambda x: (x ->> 'url') = 'ombCategory')[1] ->> '$.valueCoding.display')
   FROM ext);
 
+-- FHIR's date and dateTime may be partial: a year (2025) or a month (2025-03). The precision a
+-- value is written with: 'day' (a date, or a dateTime with its time), 'month', 'year', else NULL
+-- (not a date: deceasedBoolean's 'true'). A profile column calls these, so a rule on partial dates
+-- (fhir.yaml: a death's month or year is the discharge on its last day) is written once.
+CREATE OR REPLACE TEMP MACRO fhir_date_precision(x) AS
+  CASE WHEN regexp_matches(x, '^[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN 'day'
+       WHEN regexp_full_match(x, '[0-9]{4}-(0[1-9]|1[0-2])') THEN 'month'
+       WHEN regexp_full_match(x, '[0-9]{4}') THEN 'year' END;
+
+-- The last day a FHIR date or dateTime can mean, as YYYY-MM-DD: the day written (a dateTime's own
+-- day, its offset kept), else the last day of the month or year written; NULL when not a date.
+CREATE OR REPLACE TEMP MACRO fhir_last_day(x) AS
+  CASE fhir_date_precision(x) WHEN 'day' THEN left(x, 10)
+       WHEN 'month' THEN strftime(last_day(CAST(x || '-01' AS DATE)), '%Y-%m-%d')
+       WHEN 'year' THEN x || '-12-31' END;
+
 CREATE OR REPLACE TEMP MACRO fhir_reference_id(ref, kind) AS
   coalesce(nullif(regexp_extract(ref, '(^|/)' || kind || '/([^/]+)', 2), ''), regexp_replace(ref, '^urn:uuid:', ''));
 

@@ -22,9 +22,10 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.contracts.tables import TableSpec, table_specs
+from bcm_analytics.ingest.arrow_source import NOTES
 from bcm_analytics.ingest.profiles import sources
 from bcm_analytics.ingest.profiles.catalog import Loinc
-from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier
+from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier, note_check
 from bcm_analytics.ingest.profiles.model import normalise as _normalise
 
 ITEMS = [str(i) for i in range(1, 10)]
@@ -206,7 +207,26 @@ def _columns(con: duckdb.DuckDBPyConnection, profile: Profile, spec: TableSpec, 
         for name in SCORE_COLUMNS:
             specs.setdefault(name, ColumnSpec(sql=name))
     kinds = {c.name: c.type for c in spec.columns}
-    return ", ".join(f"{value_sql(profile, c, kinds[name], names)} AS {name}" for name, c in specs.items())
+    notes = notes_sql(profile, m)
+    return ", ".join(f"{value_sql(profile, c, kinds[name], names)} AS {name}" for name, c in specs.items()) \
+        + (f", {notes} AS {NOTES}" if notes else "")
+
+
+def notes_sql(profile: Profile, m: TableMap) -> str | None:
+    """SQL: the notes of the map's columns that say something for the row, as JSON text
+    ([{name, reason, waits}], NULL when none), or None when no column has a note. The loader keeps
+    the row with each as a warning (arrow_source.NOTES): a value the profile completed (a month
+    read as its last day) is then listed, per row, where a person reviews what was loaded."""
+    items = []
+    for name, column in m.columns.items():
+        if column.note:
+            said = f"nullif(trim(CAST(({column.note}) AS VARCHAR)), '')"
+            items.append(f"CASE WHEN {said} IS NOT NULL THEN {{'name': {_literal(note_check(profile.name, name))}, "
+                         f"'reason': {said}, 'waits': false}} END")
+    if not items:
+        return None
+    found = f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
+    return f"CASE WHEN len({found}) > 0 THEN CAST(to_json({found}) AS VARCHAR) END"
 
 
 def value_sql(profile: Profile, column: ColumnSpec, kind: str, source_columns: set[str] = frozenset()) -> str:

@@ -78,6 +78,7 @@ class ColumnSpec(Strict):
     map: str | None = None  # a value map applied to the result (profile `value_maps`)
     date_format: list[str] = []  # strptime formats tried before the standard ones
     assumption: str | None = None  # why a value the source lacks is what it is (shown in the docs)
+    note: str | None = None  # SQL: a sentence when the row's value is one the export did not write outright (else NULL): a row warning
 
     @field_validator("value", mode="before")
     @classmethod
@@ -156,6 +157,11 @@ def parse_code_meaning(meaning: str) -> tuple[str, str]:
     if len(parts) == 3 and parts[1] == "item" and parts[2].isdigit() and 1 <= int(parts[2]) <= 9:
         return parts[0].upper(), parts[2]
     raise ValueError(f"'{meaning}' is not 'INSTRUMENT total', 'INSTRUMENT panel' or 'INSTRUMENT item N' (N 1-9)")
+
+
+def note_check(profile_name: str, column: str) -> str:
+    """The check name a column's `note` is recorded under (meta.row_warnings): 'fhir profile: discharge_date'."""
+    return f"{profile_name} profile: {column}"
 
 
 class TableMap(Strict):
