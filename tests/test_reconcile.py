@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
-from bcm_analytics.billing.reconcile import findings, monthly_totals
+from bcm_analytics.billing.reconcile import bridge, findings, monthly_totals
 from bcm_analytics.models import current
 from bcm_analytics.reports.finance_workbook import reconciliation_workbook, summary
 from bcm_analytics.reports.glossary import billing_terms
@@ -364,7 +364,7 @@ def test_report_totals_are_sums_of_finding_rows_and_the_workbook_opens(program, 
     assert list(only_b.expected_amount) == list(months.expected_amount)
     path = reconciliation_workbook(con, "2025-01", "2025-02", tmp_path / "recon.xlsx")
     book = load_workbook(path, read_only=True)
-    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence", "about"]
+    assert book.sheetnames == ["work queue", "summary", "by_month", "expected_to_billed", "info", "evidence", "about"]
     queue = list(book["work queue"].values)
     assert [(r[1], r[3], r[10]) for r in queue[1:-1]] == [("denied_claim", "B", 134), ("missed_billing", "A", 56)]
     sheet = load_workbook(path)["work queue"]  # the columns finance fills in: a due date typed in reads as a date
@@ -399,6 +399,9 @@ def test_expected_less_missed_plus_exposure_misses_billed_by_the_wrong_code_and_
         4 * 145 + 56, 134 + 3 * 145, 56, 134 + 145)
     gap = month.expected_amount - month.missed_revenue + month.compliance_exposure - month.billed_amount
     assert gap == 145 + 145
+    # the walk from expected to billed does add up: D's 99494 missed, A's month moved to 99493 (-$11), B's NPI $0
+    walk = dict(zip(*bridge(con, "2025-01")[["line", "walk_amount"]].T.values))
+    assert walk["expected"] - 56 - 11 == walk["billed"] and (walk["moved"], walk["residual"]) == (-11, 0)
     assert any(term == "why the figures do not add up" and "wrong code or NPI" in meaning for term, meaning in billing_terms("r", Privacy.packaged("internal")))
 
 
@@ -424,7 +427,7 @@ def test_reconcile_command_writes_findings_csv_and_the_workbook(program, tmp_pat
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.xlsx")])
     assert result.exit_code == 0, result.output
     sheets = load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames
-    assert sheets == ["work queue", "summary", "by_month", "info", "evidence", "about"]
+    assert sheets == ["work queue", "summary", "by_month", "expected_to_billed", "info", "evidence", "about"]
     helped = " ".join(CliRunner().invoke(reconcile, ["--help"]).output.split())
     assert ", ".join(sheets) in helped, "--help names the workbook's sheets as finance sees them"
     result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "r.parquet")])

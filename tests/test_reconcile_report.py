@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from html_tables import small_counts_in
 from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
 
-from bcm_analytics.billing.reconcile import FINDINGS, monthly_totals
+from bcm_analytics.billing.reconcile import BRIDGE, FINDINGS, monthly_totals
 from bcm_analytics.cli.billing import reconcile
 from bcm_analytics.reports import billing_reconciliation as br
 from bcm_analytics.reports.privacy import Privacy
@@ -516,3 +516,39 @@ def test_external_billed_and_paid_hidden_in_most_months_are_shown_per_quarter_an
     few_hidden = six_months_one_missed(may_billed=8990.0)
     assert br.billed_paid(few_hidden, external, *br.monthly(few_hidden, external)) is None, \
         "billed and paid hidden in 2 of 6 months stay in the months table"
+
+
+def test_the_walk_from_expected_to_billed_is_under_the_headline_inside_and_not_outside(program, tmp_path):
+    """Finance could not make expected less missed revenue plus exposure come to billed. Under the
+    headline the staff page walks from one to the other: A's month missed ($145), B's 99493 billed
+    where 99492 is supported (moved, -$11), C's charge $5 over the fee; nothing left over. The
+    external page does not show it: each line sums over a claim or two."""
+    program([patient("A"), patient("B"), patient("C")],
+            [minutes(p, "2025-01-10", 40) for p in "ABC"] + [minutes("A", "2025-04-02", 5)],  # 2025 Q1 has ended
+            [claim("B1", "B", "2025-01-31", "99493", charge=134), claim("C1", "C", "2025-01-31", "99492", charge=150)]).close()
+    db, asked = tmp_path / "test.duckdb", {"start_month": "2025-01", "end_month": "2025-01"}
+    internal = render_report("billing_reconciliation", db, asked, tmp_path / "r.html").read_text()
+    assert internal.index("Expected to billed, line by line") < internal.index("What needs work first")
+    rows = Rows()
+    rows.feed(internal)
+    walk = {row[0]: row[1] for row in rows.rows if row and row[0] in {w.name for w in BRIDGE.values()}}
+    assert walk == {"expected (supported by logged minutes)": "$435.00", "supported but not billed": "-$145.00",
+                    "billed without support or over-billed units": "$0.00", "billed for patients not in the registry": "$0.00",
+                    "billed under another code or NPI (moved, not new)": "-$11.00",
+                    "charge differs from the fee schedule": "$5.00", "not explained": "$0.00", "billed": "$284.00"}
+    assert "is not explained: a bug" not in internal
+    external = render_report("billing_reconciliation", db, {"start_month": "2025-01", "end_month": "2025-03", "audience": "external"},
+                             tmp_path / "x.html").read_text()
+    shown = Rows()
+    shown.feed(external)
+    assert "Expected to billed, line by line" not in external
+    assert not [row for row in shown.rows if row and row[0] in {w.name for w in BRIDGE.values()}], "no line of the walk"
+    assert "Not shown in the external version: each line's dollars sum over a few claims." in external
+    assert small_counts_in(external) == []
+
+
+def test_a_dollar_the_walk_leaves_unexplained_is_said_under_it():
+    frame = pd.DataFrame({"line": ["expected", "residual", "billed"], "walk_amount": [100.0, 0.0, 100.0]})
+    assert "not explained" not in br.walk_note(frame)
+    frame.loc[1, "walk_amount"] = 2.5
+    assert "$2.50 is not explained: a bug in the walk, report it." in br.walk_note(frame)

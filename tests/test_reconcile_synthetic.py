@@ -13,7 +13,7 @@ import shutil
 import pandas as pd
 
 from bcm_analytics.billing import billing_lines, load_rules
-from bcm_analytics.billing.reconcile import findings
+from bcm_analytics.billing.reconcile import bridge, findings
 from bcm_analytics.demo import expected_lines
 from bcm_analytics.ingest.loader import load_paths
 from bcm_analytics.synthetic import PAYER_CLASSES, generate_program, write_claims
@@ -47,6 +47,12 @@ def test_every_planted_mistake_is_found_and_clean_months_match(store, tmp_path):
     clean = {(p, m) for p, m in zip(lines.patient_id, lines.service_month)} - mistaken
     not_matched = {k: reported.get(k) for k in clean if reported.get(k) != {"matched"}}
     assert not_matched == {}
+    # the walk from expected to billed explains every planted mistake's dollars: nothing is left over,
+    # for the program and for each clinic and payer class the page can be narrowed to
+    narrowed = [{}] + [{"clinic": c} for c in sorted(found.clinic_id.dropna().unique())] + \
+               [{"payer": p} for p in sorted(found.payer_class.dropna().unique())]
+    residuals = {str(n): bridge(store, months[0], months[-1], rules, **n).set_index("line").walk_amount["residual"] for n in narrowed}
+    assert set(residuals.values()) == {0}, residuals
 
 
 def test_the_demo_fetches_only_what_write_claims_reads_and_bills_the_same(store, tmp_path):

@@ -47,7 +47,7 @@ def finance(store, load_rows, tmp_path):
 
 def test_the_work_queue_comes_first_most_dollars_first(finance):
     book, _ = finance
-    assert book.sheetnames == ["work queue", "summary", "by_month", "info", "evidence", "about"]
+    assert book.sheetnames == ["work queue", "summary", "by_month", "expected_to_billed", "info", "evidence", "about"]
     rows = list(book["work queue"].values)
     header = rows[0]
     assert header[:11] == ("severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
@@ -691,3 +691,22 @@ def test_the_pages_largest_actions_name_the_row_the_workbook_shows_them_on(store
             n = int(action.rank.removeprefix("row "))
             assert shown(n) == (action.finding_label, action.clinic, action.codes, action.amount_at_stake), (clinic, n)
     assert shown(2)[:2] == ("unsupported claim", "Other practice"), "the first finding is on Excel's row 2"
+
+
+def test_the_walk_from_expected_to_billed_is_a_sheet_whose_lines_add_up_to_by_months_billed(finance):
+    """Finance leads could not get from by_month's expected to its billed with missed revenue and
+    exposure. The walk's sheet starts at by_month's expected total, ends at its billed total, and its
+    lines add up from one to the other: A's 99494 missed (-$56), B's 99492 denied (-$145), D's 99493
+    without minutes ($134 at the fee) charged $120.13 (-$13.87), nothing left over."""
+    book, values = finance
+    header, *rows = list(values["expected_to_billed"].values)
+    walk = {row[0]: dict(zip(header, row)) for row in rows}
+    assert list(walk) == ["expected", "missed", "exposure", "unknown", "moved", "charge", "residual", "billed"]
+    month_header, *months = list(values["by_month"].values)
+    totals = dict(zip(month_header, months[-1]))
+    assert (walk["expected"]["walk_amount"], walk["billed"]["walk_amount"]) == (
+        pytest.approx(totals["expected_amount"]), pytest.approx(totals["billed_amount"]))
+    assert {k: w["walk_amount"] for k, w in walk.items() if k not in ("expected", "billed")} == {
+        "missed": -56 - 145, "exposure": 134, "unknown": 0, "moved": 0, "charge": pytest.approx(-13.87), "residual": 0}
+    assert walk["missed"]["line_patient_months"] == 2 and "missed billing" in walk["missed"]["findings_behind"]
+    assert book["expected_to_billed"]["C2"].number_format == '"$"#,##0.00'

@@ -125,6 +125,61 @@ def totals_query(marts: Marts, start, end=None, clinic: str | None = None, payer
     )
 
 
+class BridgeLine(NamedTuple):
+    """A line of the walk from expected to billed dollars: its `name` on a page or a sheet, what it
+    means, and the findings whose claims its dollars come from (ids of FINDINGS), so a finance lead
+    can take a line to the work queue."""
+
+    name: str
+    meaning: str
+    findings: tuple[str, ...]  # a finding id, or 'id:severity' where the severity tells two things apart
+
+    def findings_text(self) -> str:
+        """The findings behind the line as the page names them ('billed without consent', not 'missing consent')."""
+        return ", ".join(finding_name(*f.split(":")) for f in self.findings)
+
+
+BRIDGE = {
+    # line (marts.recon_bridge): its words and the findings behind it, in the walk's order
+    "expected": BridgeLine("expected (supported by logged minutes)", "the headline's expected dollars", ()),
+    "missed": BridgeLine("supported but not billed", "supported units no claim bills under their code, at the fee "
+                         "(the headline's missed revenue, less what was billed under another code)",
+                         ("missed_billing", "denied_claim", "units_mismatch")),
+    "exposure": BridgeLine("billed without support or over-billed units", "units billed without the minutes, consent "
+                           "or code to support them, at the fee (duplicates and conflicting codes too)",
+                           ("unsupported_claim", "units_mismatch", "duplicate_claim", "same_month_conflict", "missing_consent:compliance")),
+    "unknown": BridgeLine("billed for patients not in the registry", "their claims' charges", ("unknown_patient",)),
+    "moved": BridgeLine("billed under another code or NPI (moved, not new)",
+                        "a supported month billed under another code: that code's fee less the supported code's; "
+                        "a claim under another NPI moves no dollar, though the headline counts it in full as exposure",
+                        ("wrong_code", "unsupported_claim", "wrong_billing_npi")),
+    "charge": BridgeLine("charge differs from the fee schedule", "billed charges less the same units at the fee "
+                         "(also a line without a charge amount, or a code with no fee on file)", ()),
+    "residual": BridgeLine("not explained", "billed less expected and every line above: always $0 (anything else is a bug)", ()),
+    "billed": BridgeLine("billed", "the headline's billed dollars (not denied or voided)", ()),
+}
+
+
+def bridge_query(marts: Marts, start, end=None, clinic: str | None = None, payer: str | None = None) -> Query:
+    return marts.select("SELECT * FROM marts.recon_bridge($start, $end, $clinic, $payer)",
+                        {**period(start, end), "clinic": clinic, "payer": payer})
+
+
+def bridge(con, start, end=None, rules=None, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
+    """The walk from expected to billed dollars of the service months start..end, one row per line
+    of BRIDGE (models/reconcile/recon_bridge.sql), with its name, meaning and the findings behind
+    it: expected and the lines between add up to billed to the cent."""
+    frame = bridge_query(billing_marts(con, rules), start, end, clinic, payer).df()
+    return pd.DataFrame({
+        "line": frame["line"],
+        "line_label": [BRIDGE[line].name for line in frame["line"]],
+        "walk_amount": frame["amount"].astype("float64"),  # cents, exact: DECIMAL in the mart
+        "line_patient_months": frame["patient_months"].astype("Int64"),  # none for expected, residual and billed
+        "meaning": [BRIDGE[line].meaning for line in frame["line"]],
+        "findings_behind": [BRIDGE[line].findings_text() for line in frame["line"]],
+    })
+
+
 def findings(con, start, end=None, rules=None) -> pd.DataFrame:
     """One row per finding for the service months start..end, most money at stake first."""
     return findings_query(billing_marts(con, rules), start, end).df()

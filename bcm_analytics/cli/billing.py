@@ -166,7 +166,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
 @month_option
 @to_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV (one row per finding) or XLSX (the finance workbook: work queue, summary, by_month, info, evidence, about).")
+              help="CSV (one row per finding) or XLSX (the finance workbook: work queue, summary, by_month, expected_to_billed, info, evidence, about).")
 @rules_option
 def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     """Reconcile claims against logged minutes: one row per finding, with the money at stake.

@@ -29,7 +29,7 @@ from datetime import date
 import pandas as pd
 
 from bcm_analytics.billing import near_threshold
-from bcm_analytics.billing.reconcile import AT_STAKE, FINDINGS, finding_name, finding_words, findings, monthly_totals
+from bcm_analytics.billing.reconcile import AT_STAKE, FINDINGS, bridge, finding_name, finding_words, findings, monthly_totals
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
@@ -131,6 +131,33 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
     return [card("expected_amount", pm), card("billed_amount", "not denied or voided"), card("paid_amount"),
             card("missed_revenue", "not billed, denied, under-coded"), card("compliance_exposure", "billed without support"),
             card("denied_amount", "supported codes the payer denied")]
+
+
+WALK_COLUMNS = ["line_label", "walk_amount", "line_patient_months", "findings_behind", "meaning"]
+
+
+def walk(con, recon: Reconciliation, rules, privacy: Privacy, clinic=None, payer=None) -> pd.DataFrame | None:
+    """The walk from the headline's expected dollars to its billed dollars (marts.recon_bridge), each
+    line with the findings behind it: the headline's missed revenue and compliance exposure do not
+    add up to billed (a claim under a wrong code or NPI is exposure in full while its supported code
+    stays expected), and finance leads asked for the walk that does.
+
+    None outside: each line's dollars sum over a few claims, and beside the headline's expected and
+    billed a line divided by a code's fee gives back a count of 1-10 (the page's other families
+    hide billed beside expected for the same reason). Its ends are the headline's (the same months,
+    rules, clinic and payer, read from marts.recon_monthly_totals)."""
+    if privacy.external:
+        return None
+    return bridge(con, recon.start, recon.end, rules, clinic, payer)
+
+
+def walk_note(frame: pd.DataFrame) -> str:
+    """Under the walk: how its lines differ from the headline's, and an alarm if anything is left over."""
+    left = float(frame.set_index("line").at["residual", "walk_amount"])
+    alarm = (f" {formats.dollars(left)} is not explained: a bug in the walk, report it." if left else "")
+    return ("Every line is priced at the fee schedule, so expected and the lines add up to billed to the cent; the "
+            "headline's missed revenue and compliance exposure count each finding's own dollars (a claim under a wrong "
+            "code or NPI in full, while the code the minutes support stays in expected), which is why they do not." + alarm)
 
 
 def largest_actions(recon: Reconciliation, n: int = 5) -> pd.DataFrame:

@@ -14,6 +14,12 @@ Sheets, in order:
               expected lines and findings whose dollars are not in them for want of a fee, and
               claims_not_loaded: no claim line of the month is in the store, so its expected lines
               all read as missed billing)
+  expected_to_billed
+              the walk from expected to billed dollars, line by line (missed, exposure, claims for
+              unknown patients, moved to another code or NPI, charges other than the fee), with the
+              findings behind each line: by_month's expected and billed are its ends, and its lines
+              add up from one to the other to the cent (the headline's missed revenue and exposure
+              do not: marts.recon_bridge)
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,
               never billed): worth knowing, not worth a queue row
   evidence    the time-log entries behind every expected line
@@ -36,6 +42,7 @@ from bcm_analytics.billing.reconcile import (
     FINDINGS,
     SEVERITIES,
     TO_WORK,
+    bridge,
     finding_name,
     finding_words,
     findings,
@@ -123,6 +130,8 @@ SHEETS = {
     "summary": "findings and dollars per finding; filter severity for one severity's total (counted_at_stake holds a "
                "claim line in two findings once)",
     "by_month": "expected, billed, paid, missed revenue and compliance exposure per service month",
+    "expected_to_billed": "the walk from expected to billed dollars: each line, the findings behind it; its lines add up "
+                          "from by_month's expected to its billed to the cent (missed revenue and exposure do not)",
     "info": "findings with no dollars at stake (minutes logged without consent on file): worth knowing, no work-queue row",
     "evidence": "the time-log entries behind every expected line",
 }
@@ -173,6 +182,9 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
                                                   "months_with_compliance_finding", "findings_not_priced", "lines_not_priced",
                                                   "billed_lines_without_charge"]),
+        "expected_to_billed": Sheet(bridge(con, start, end, rules)[["line", "line_label", "walk_amount", "line_patient_months",
+                                                                    "findings_behind", "meaning"]],
+                                    widths={"line_label": 44, "findings_behind": 50, "meaning": 80}),
         "info": Sheet(info.reset_index(drop=True), widths={"explanation": 60}),
         "evidence": Sheet(_evidence(con, start, end, rules)),
     }

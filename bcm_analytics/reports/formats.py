@@ -92,6 +92,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "finding": ("finding", "text"), "finding_label": ("finding", "text"), "severity": ("severity", "text"),
     "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
+    "line_label": ("from expected to billed", "text"), "walk_amount": ("dollars", "dollars"),
+    "line_patient_months": ("patient-months behind it", "count"), "findings_behind": ("findings behind it", "text"),
     # --- time allocation
     "staff_id": ("staff member", "text"), "staff_role": ("role", "text"), "staff_role_label": ("role", "text"),
     "outcome": ("where the minutes went", "text"), "outcome_label": ("where the minutes went", "text"), "activity_category": ("activity category", "text"),

@@ -115,7 +115,12 @@ def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
         ("why the figures do not add up", "expected less missed revenue plus compliance exposure is not billed: a claim under a "
                                           "wrong code or NPI counts in full as exposure while the code the minutes support stays "
                                           "in expected (it is billed again once corrected), and a claim's charge can differ from "
-                                          "the fee schedule's price"),
+                                          "the fee schedule's price. The walk from expected to billed (under the headline on the "
+                                          "staff page; the finance workbook's expected_to_billed sheet) prices every line at the "
+                                          "fee schedule and does add up: expected, less what is supported but not billed, plus "
+                                          "what is billed without support, plus claims for unknown patients, plus or minus what "
+                                          "was billed under another code (an NPI moves no dollar), plus or minus charges other "
+                                          "than the fee, is billed to the cent"),
         ("patient-month", "one patient in one service month with anything expected or billed"),
         ("reconciled", "a patient-month whose claims agree with the minutes in every respect"),
         ("near threshold", "a patient whose countable minutes so far this month are within 10 minutes of the next code"),
