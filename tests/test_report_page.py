@@ -530,3 +530,26 @@ def test_a_rate_hovers_with_the_counts_it_is_over_unless_they_are_suppressed():
     assert response.hovertemplate.startswith("response, of measured: %{y:") and "%{customdata}" in response.hovertemplate
     plain = charts.series(trend, "month", ["pct_response_of_measured"], title="Response")
     assert plain.data[0].customdata is None and "customdata" not in plain.data[0].hovertemplate
+
+
+def test_a_rule_change_label_sits_above_the_data_so_it_cannot_cover_a_line_near_100_percent():
+    """On the reconciliation page's 'Patient-months reconciled' chart the labels of the rule changes
+    (Oct 2025, Jan 2026) sat at the top of the y axis, on the reconciled line running at 100%,
+    covering its points. A label's bottom edge now sits at or above the top of the y axis, in a
+    strip no data reaches, with the dashed line running up to it; two changes alternate rows."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-09-01", "2025-10-01", "2025-11-01", "2025-12-01", "2026-01-01"]),
+                          "pct_reconciled": [1.0, 1.0, 0.96, 1.0, 1.0]})
+    changes = [(pd.Timestamp("2025-10-01").date(), "Oct 2025: FQHC/RHC general BHI G0511 → 99484"),
+               (pd.Timestamp("2026-01-01").date(), "Jan 2026: FQHC/RHC CoCM G0512 → 99492")]
+    fig = charts.series(frame, "month", ["pct_reconciled"], bars=False, changes=changes, title="Patient-months reconciled")
+    charts.show(fig)
+    top = (fig.layout.yaxis.domain or (0, 1))[1]
+    labels = [a for a in fig.layout.annotations if a.hovertext]
+    assert [a.text for a in labels] == ["Oct 2025", "Jan 2026"]
+    assert fig.layout.yaxis.range[1] >= 1, "100% is inside the axis, below the labels"
+    for a in labels:
+        assert a.yref == "paper" and a.yanchor == "bottom" and a.y >= top, (a.y, a.yanchor, top)
+        assert top + (a.yshift or 0) / 290 + 18 / 290 <= 1.0001, "the label stays inside the figure's plot area"
+    assert len({a.yshift or 0 for a in labels}) == 2, "two changes in turn on two rows"
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 2 and all(s.yref == "paper" and s.y0 == 0 and s.y1 == 1 for s in lines), "each line reaches its label"
