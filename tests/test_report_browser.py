@@ -159,3 +159,24 @@ def test_a_wide_screen_shows_every_column_of_the_widest_tables(tmp_path):
     screen = inspect(page, tmp_path, width=1366)
     assert len(screen["tables"]) == 2
     assert [t["id"] for t in screen["tables"] if t["right"] > t["wrap_right"] + 0.5] == [], "a column behind the scroll bar"
+
+
+@pytest.fixture(scope="module")
+def laptop_probes(rendered, tmp_path_factory) -> dict:
+    """(program, page) -> the screen probe on a 1366 px laptop, where the page is at its widest (1360 px)."""
+    work = tmp_path_factory.mktemp("chromium-1366")
+    return {(program, page): inspect(folder / page, work, width=1366) for program, folder in rendered.items() for page in PAGES}
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("page", PAGES)
+def test_a_1366_px_laptop_shows_every_column_of_every_table(laptop_probes, program, page):
+    """On a 1366 px laptop the time-allocation page's per staff member and month table ran to
+    2,400 px: eighteen columns (a minutes column for each of the eleven reasons minutes did not
+    count, most of them 0) put everything after the share supporting a code behind the table's
+    scroll bar, and a director scrolled sideways through 260 rows to read where a care
+    manager's minutes went. Every table of every page, as rendered, shows all its columns."""
+    screen = laptop_probes[(program, page)]
+    assert screen["viewport"] == 1366
+    assert [t["id"] for t in screen["tables"] if t["right"] > t["wrap_right"] + 0.5] == [], "a column behind the scroll bar"
+

@@ -105,6 +105,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_minutes_past_threshold": ("mean minutes past the last threshold reached", "decimal"),
     "logged_minutes": ("minutes logged", "number"), "counted_minutes": ("minutes counted", "number"),
     "not_counted": ("not counted", "number"), "share_supported_code": ("share supporting a billable code", "rate"),
+    "not_counted_reasons": ("minutes not counted, by reason", "text"),
     **{outcome: (heading, "number") for outcome, heading in HEADINGS.items()},  # where logged minutes go
 }
 
