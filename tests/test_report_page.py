@@ -553,3 +553,26 @@ def test_a_rule_change_label_sits_above_the_data_so_it_cannot_cover_a_line_near_
     assert len({a.yshift or 0 for a in labels}) == 2, "two changes in turn on two rows"
     lines = [s for s in fig.layout.shapes if s.type == "line"]
     assert len(lines) == 2 and all(s.yref == "paper" and s.y0 == 0 and s.y1 == 1 for s in lines), "each line reaches its label"
+
+
+def test_a_period_column_is_headed_by_what_its_rows_are():
+    """The reconciliation and time-allocation pages headed their rows of months 'period' ('period |
+    Nov 2024'), and so did the caseload page's enrolments, while its caseload table headed the same
+    months 'month'. The heading now names the rows: month, quarter (a partial one or a block of
+    two too), year; 'period' only for the whole period. The frame keeps its column 'period' (the
+    workbooks and CSV files read it)."""
+    from bcm_analytics.reports.billing_reconciliation import with_total
+    from bcm_analytics.reports.privacy import by_period
+
+    months = pd.DataFrame({"month": pd.date_range("2025-02-01", "2025-07-01", freq="MS"), "patients": [12, 14, 15, 11, 13, 20]})
+    heads = {}
+    for grain in ("month", "quarter", "year", "period"):
+        frame = with_total(by_period(months, "month", grain, ["patients"], start="2025-02-01", end="2025-07-01"))
+        assert "period" in frame.columns
+        page = charts.table_html(frame, None, ["period", "patients"], total=("period", "All"))
+        heads[grain] = re.findall(r"<th[^>]*>([^<]*)</th>", page)[0]
+    assert heads == {"month": "month", "quarter": "quarter", "year": "year", "period": "period"}
+    blocks = pd.DataFrame({"period": ["2024 Q4 - 2025 Q1", "2025 Q2"], "patients": [14, 30]})
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", charts.table_html(blocks, None, ["period", "patients"]))[0] == "quarter"
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", charts.table_html(blocks, None, ["period", "patients"],
+                                                                 labels={"period": "block"}))[0] == "block", "a label given wins"

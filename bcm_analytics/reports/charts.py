@@ -205,6 +205,8 @@ def table_html(frame, caption=None, columns=None, *, labels=None, note="", max_r
     hidden = frame.attrs.get("suppressed", {})
     pending = pending or frame.attrs.get("pending", {})
     kinds = {c: formats.kind(c, frame[c]) for c in columns}
+    if "period" in columns and "period" not in labels:  # months headed 'month', as every other table heads them
+        labels = {**labels, "period": formats.period_heading(frame["period"], total[1] if total and total[0] == "period" else None)}
     head = "".join(f"<th class='{'num' if formats.is_numeric_kind(kinds[c]) else 'txt'}'>"
                    f"{html.escape(labels.get(c, formats.label(c)))}</th>" for c in columns)
     rows = []

@@ -138,6 +138,27 @@ def label(column: str) -> str:
     return COLUMNS.get(column, (str(column).replace("_", " "), ""))[0]
 
 
+# A period column's rows (privacy.period_of, partial_label, the calendar blocks) as their heading
+# says them: a page headed its monthly rows 'period' where the next table headed the same months
+# 'month'. The first pattern every row label matches names them; a mix, or the whole period, is 'period'.
+PERIOD_WORDS = {"month": r"[A-Z][a-z]{2} \d{4}", "quarter": r"\d{4} Q[1-4](, .*| - \d{4} Q[1-4])?",
+                "year": r"\d{4}(, .*| - \d{4})?"}
+
+
+def period_heading(labels, total: str | None = None) -> str:
+    """The heading of a period column from its row labels (the total row's, `total`, aside): 'month'
+    for 'Oct 2026', 'quarter' for '2026 Q4' (or a partial one, '2026 Q4, Oct', or a block of two,
+    '2025 Q4 - 2026 Q1'), 'year' for '2026'; 'period' for the whole period or a mix. Tables only:
+    the workbooks and CSV files keep the column's name, period."""
+    import re
+
+    rows = [str(v) for v in labels if not _missing(v) and str(v) != total]
+    for word, pattern in PERIOD_WORDS.items():
+        if rows and all(re.fullmatch(pattern, r) for r in rows):
+            return word
+    return "period"
+
+
 def kind(column: str, values: pd.Series | None = None) -> str:
     """The column's kind: registered, else guessed from its values (never 'count': a patient
     count must be registered, so the cell-size checks know it)."""
