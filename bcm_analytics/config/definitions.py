@@ -293,8 +293,9 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
 
 @cache
 def packaged_threshold() -> tuple[int, int]:
-    """The packaged definitions' cell-size range (suppression.threshold, 1-10): the one default of
-    the rule, for a library user with no store. A report takes its store's (Privacy.of_store)."""
+    """The packaged definitions' cell-size range (suppression.threshold in definitions.yaml): the
+    one default of the rule, for a library user with no store. A report takes its store's
+    (Privacy.of_store)."""
     return load_definitions().threshold
 
 
