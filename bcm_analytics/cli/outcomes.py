@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import (
+    cell_size_help,
     check_date,
     check_month,
     db_option,
     fail,
     note_as_of_past_the_data,
     open_store,
-    cell_size_help,
     share_option,
     warn,
 )
