@@ -278,13 +278,20 @@ def test_the_dollar_card_names_the_minutes_it_prices(alloc):
 
 
 def sheet_as_page(ws) -> list[str]:
-    """A workbook sheet as the page's table reads: its headers' words, then each cell as the page
-    writes it ('*' where the row's `suppressed` names the column); the page has no period_start."""
+    """A workbook sheet as the page's table reads: its headers' words (a period column headed by
+    its rows, 'month' or 'quarter', as the page heads it), then each cell as the page writes it
+    ('*' where the row's `suppressed` names the column); the page has no period_start. The per
+    staff member and month sheet keeps a column per reason minutes did not count, which the page
+    shows in one column (ta.staff_table)."""
     from bcm_analytics.reports import formats
 
     rows = list(ws.values)
+    if ws.title == "per staff and month":
+        frame = ta.staff_table(pd.DataFrame(rows[1:], columns=rows[0]))[ta.STAFF_PAGE_COLUMNS]
+        rows = [tuple(frame.columns), *frame.itertuples(index=False, name=None)]
     header = [c for c in rows[0] if c not in ("period_start", "suppressed")]
-    cells = [formats.label(c) for c in header]
+    periods = [dict(zip(rows[0], row)).get("period") for row in rows[1:]]
+    cells = [formats.period_heading(periods, TOTAL) if c == "period" else formats.label(c) for c in header]
     for row in rows[1:]:
         values = dict(zip(rows[0], row))
         hidden = (values.get("suppressed") or "").split(", ")
