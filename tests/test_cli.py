@@ -103,6 +103,33 @@ def test_every_help_shows_defaults_in_one_style():
         assert not re.search(r"\(default\b", shown), f"{' '.join(path)} --help: {shown}"
 
 
+def test_help_names_the_cell_size_setting_and_its_packaged_range_as_the_file_says(monkeypatch):
+    """`bcm report --help` said 'external: counts 1-10 (the definitions' suppression.threshold)' and
+    `bcm outcomes --help` 'counts of 1-10 suppressed': the range written out beside the setting,
+    stale as soon as definitions.yaml says otherwise. Both name the setting and give the packaged
+    range read from the file: packaged as [1, 15], the help says 1-15."""
+    import importlib
+
+    from bcm_analytics.cli import outcomes, reports
+    from bcm_analytics.config import definitions
+
+    def shown(name):
+        command = cli.get_command(None, name)
+        return " ".join(command.get_help(click.Context(command, info_name=name)).split())
+
+    lo, hi = definitions.packaged_threshold()
+    for name in ("report", "outcomes"):
+        assert f"suppression.threshold, {lo}-{hi} as packaged" in shown(name), name
+    monkeypatch.setattr(definitions, "packaged_threshold", lambda: (1, 15))
+    try:
+        importlib.reload(reports), importlib.reload(outcomes)
+        for name in ("report", "outcomes"):
+            assert "suppression.threshold, 1-15 as packaged" in shown(name) and "1-10" not in shown(name), name
+    finally:
+        monkeypatch.undo()
+        importlib.reload(reports), importlib.reload(outcomes)
+
+
 def test_every_command_is_listed_and_loading_imports_no_pandas():
     """Commands are imported when they run; `bcm load` starts without the reports' pandas."""
     import subprocess

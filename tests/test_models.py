@@ -103,6 +103,12 @@ def test_the_cell_size_range_is_written_in_one_place():
     holders = sorted(str(f.relative_to(package.parent.resolve())) for f in files if re.search(pattern, f.read_text()))
     assert holders == [home], f"{rule} must be written only in {home}; also in {', '.join(h for h in holders if h != home)}"
     print(f"{rule:<40} {home}")
+    # nor in words where a user reads it: `bcm report --help` said 'counts 1-10 (the definitions'
+    # suppression.threshold)' and `bcm outcomes --help` 'counts of 1-10 suppressed', a second copy
+    # beside the setting; the commands' help reads the packaged range from the file (cli.options)
+    words = re.compile(r"(?<![\d.-])1\s*(?:-|–|to)\s*10(?!\d)")
+    cli = sorted(str(f.relative_to(package.parent.resolve())) for f in (package / "cli").glob("*.py") if words.search(f.read_text()))
+    assert cli == [], f"{rule} written in words in the command line's help or messages: {', '.join(cli)}"
 
 
 def test_contacts_are_marked_in_one_mart_that_every_contact_reader_reads():

@@ -27,6 +27,7 @@ from html_tables import Tables, small_counts_in
 
 from bcm_analytics.config.definitions import load_definitions
 from bcm_analytics.models import refresh
+from bcm_analytics.reports import formats
 from bcm_analytics.reports.runner import render_report
 from bcm_analytics.warehouse import connect
 
@@ -135,13 +136,14 @@ def published_flows(html: str) -> list[tuple[str, list[pd.Period], int]]:
     for name, points in chart(html, "Enrolments and discharges per").items():
         if name in FLOWS:
             found += [(name, months_of(str(x), page), int(y)) for x, y in points if not np.isnan(y)]
+    periods = ("period", *formats.PERIOD_WORDS)  # a period table is headed by its rows: month, quarter, year
     for rows in tables(html):
         header = rows[0] if rows else []
         for name in FLOWS:
-            if name in header and header[0] in ("period", "clinic"):
+            if name in header and header[0] in (*periods, "clinic"):
                 for row in rows[1:]:
                     value = row[header.index(name)].replace(",", "")
-                    if value.isdigit() and (header[0] == "period" or row[0] == "All"):
+                    if value.isdigit() and (header[0] in periods or row[0] == "All"):
                         found.append((name, page_months(page) if header[0] == "clinic" else months_of(row[0], page),
                                       int(value)))
     for value, name in re.findall(CARD, html):

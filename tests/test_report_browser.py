@@ -159,3 +159,60 @@ def test_a_wide_screen_shows_every_column_of_the_widest_tables(tmp_path):
     screen = inspect(page, tmp_path, width=1366)
     assert len(screen["tables"]) == 2
     assert [t["id"] for t in screen["tables"] if t["right"] > t["wrap_right"] + 0.5] == [], "a column behind the scroll bar"
+
+
+@pytest.fixture(scope="module")
+def laptop_probes(rendered, tmp_path_factory) -> dict:
+    """(program, page) -> the screen probe on a 1366 px laptop, where the page is at its widest (1360 px)."""
+    work = tmp_path_factory.mktemp("chromium-1366")
+    return {(program, page): inspect(folder / page, work, width=1366) for program, folder in rendered.items() for page in PAGES}
+
+
+@pytest.mark.parametrize("program", PROGRAMS)
+@pytest.mark.parametrize("page", PAGES)
+def test_a_1366_px_laptop_shows_every_column_of_every_table(laptop_probes, program, page):
+    """On a 1366 px laptop the time-allocation page's per staff member and month table ran to
+    2,400 px: eighteen columns (a minutes column for each of the eleven reasons minutes did not
+    count, most of them 0) put everything after the share supporting a code behind the table's
+    scroll bar, and a director scrolled sideways through 260 rows to read where a care
+    manager's minutes went. Every table of every page, as rendered, shows all its columns."""
+    screen = laptop_probes[(program, page)]
+    assert screen["viewport"] == 1366
+    assert [t["id"] for t in screen["tables"] if t["right"] > t["wrap_right"] + 0.5] == [], "a column behind the scroll bar"
+
+
+MONTH_ROW = r"[A-Z][a-z]{2} \d{4}"  # 'Nov 2024'
+ROW_WORDS = {"month": {"month"}, "quarter": {"quarter"}}  # what a first column of months (quarters) may be headed
+
+
+def first_columns(page: str) -> list[tuple[str, list[str]]]:
+    """(heading, body cells but the total rows') of the first column of every table of a page."""
+    import re
+
+    out = []
+    for head, body in re.findall(r"<table class=.bcm.[^>]*><thead><tr>(.*?)</tr></thead><tbody>(.*?)</tbody>", page, re.S):
+        heading = re.sub(r"<[^>]+>", "", re.findall(r"<th[^>]*>(.*?)</th>", head)[0]).strip()
+        rows = [r for r in re.findall(r"<tr([^>]*)>(.*?)</tr>", body) if "data-total" not in r[0]]
+        cells = [re.sub(r"<[^>]+>", "", re.findall(r"<td[^>]*>(.*?)</td>", r[1])[0]).strip() for r in rows]
+        out.append((heading, cells))
+    return out
+
+
+def test_a_table_of_months_is_headed_month_on_every_page(rendered):
+    """The same rows read 'period' on one table and 'month' on the next: the reconciliation page's
+    per-month, dollars-at-stake and reconciled tables, the time-allocation page's per-month table and
+    the caseload page's enrolments and follow-ups headed their months 'period', the caseload table
+    'month'. Every table whose rows are months (quarters) is headed 'month' ('quarter'), internal
+    and external, on both programs."""
+    import re
+
+    seen: dict[str, set] = {"month": set(), "quarter": set()}
+    for folder in rendered.values():
+        for page in PAGES:
+            for heading, cells in first_columns((folder / page).read_text(encoding="utf-8")):
+                if cells and all(re.fullmatch(MONTH_ROW, c) for c in cells):
+                    seen["month"].add(heading)
+                elif cells and all(re.fullmatch(r"\d{4} Q[1-4](, .*| - \d{4} Q[1-4])?", c) for c in cells):
+                    seen["quarter"].add(heading)
+    assert seen["month"], "the pages have tables of months"
+    assert {rows: headings for rows, headings in seen.items() if not headings <= ROW_WORDS[rows]} == {}

@@ -530,3 +530,49 @@ def test_a_rate_hovers_with_the_counts_it_is_over_unless_they_are_suppressed():
     assert response.hovertemplate.startswith("response, of measured: %{y:") and "%{customdata}" in response.hovertemplate
     plain = charts.series(trend, "month", ["pct_response_of_measured"], title="Response")
     assert plain.data[0].customdata is None and "customdata" not in plain.data[0].hovertemplate
+
+
+def test_a_rule_change_label_sits_above_the_data_so_it_cannot_cover_a_line_near_100_percent():
+    """On the reconciliation page's 'Patient-months reconciled' chart the labels of the rule changes
+    (Oct 2025, Jan 2026) sat at the top of the y axis, on the reconciled line running at 100%,
+    covering its points. A label's bottom edge now sits at or above the top of the y axis, in a
+    strip no data reaches, with the dashed line running up to it; two changes alternate rows."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-09-01", "2025-10-01", "2025-11-01", "2025-12-01", "2026-01-01"]),
+                          "pct_reconciled": [1.0, 1.0, 0.96, 1.0, 1.0]})
+    changes = [(pd.Timestamp("2025-10-01").date(), "Oct 2025: FQHC/RHC general BHI G0511 → 99484"),
+               (pd.Timestamp("2026-01-01").date(), "Jan 2026: FQHC/RHC CoCM G0512 → 99492")]
+    fig = charts.series(frame, "month", ["pct_reconciled"], bars=False, changes=changes, title="Patient-months reconciled")
+    charts.show(fig)
+    top = (fig.layout.yaxis.domain or (0, 1))[1]
+    labels = [a for a in fig.layout.annotations if a.hovertext]
+    assert [a.text for a in labels] == ["Oct 2025", "Jan 2026"]
+    assert fig.layout.yaxis.range[1] >= 1, "100% is inside the axis, below the labels"
+    for a in labels:
+        assert a.yref == "paper" and a.yanchor == "bottom" and a.y >= top, (a.y, a.yanchor, top)
+        assert top + (a.yshift or 0) / 290 + 18 / 290 <= 1.0001, "the label stays inside the figure's plot area"
+    assert len({a.yshift or 0 for a in labels}) == 2, "two changes in turn on two rows"
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    assert len(lines) == 2 and all(s.yref == "paper" and s.y0 == 0 and s.y1 == 1 for s in lines), "each line reaches its label"
+
+
+def test_a_period_column_is_headed_by_what_its_rows_are():
+    """The reconciliation and time-allocation pages headed their rows of months 'period' ('period |
+    Nov 2024'), and so did the caseload page's enrolments, while its caseload table headed the same
+    months 'month'. The heading now names the rows: month, quarter (a partial one or a block of
+    two too), year; 'period' only for the whole period. The frame keeps its column 'period' (the
+    workbooks and CSV files read it)."""
+    from bcm_analytics.reports.billing_reconciliation import with_total
+    from bcm_analytics.reports.privacy import by_period
+
+    months = pd.DataFrame({"month": pd.date_range("2025-02-01", "2025-07-01", freq="MS"), "patients": [12, 14, 15, 11, 13, 20]})
+    heads = {}
+    for grain in ("month", "quarter", "year", "period"):
+        frame = with_total(by_period(months, "month", grain, ["patients"], start="2025-02-01", end="2025-07-01"))
+        assert "period" in frame.columns
+        page = charts.table_html(frame, None, ["period", "patients"], total=("period", "All"))
+        heads[grain] = re.findall(r"<th[^>]*>([^<]*)</th>", page)[0]
+    assert heads == {"month": "month", "quarter": "quarter", "year": "year", "period": "period"}
+    blocks = pd.DataFrame({"period": ["2024 Q4 - 2025 Q1", "2025 Q2"], "patients": [14, 30]})
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", charts.table_html(blocks, None, ["period", "patients"]))[0] == "quarter"
+    assert re.findall(r"<th[^>]*>([^<]*)</th>", charts.table_html(blocks, None, ["period", "patients"],
+                                                                 labels={"period": "block"}))[0] == "block", "a label given wins"

@@ -278,13 +278,20 @@ def test_the_dollar_card_names_the_minutes_it_prices(alloc):
 
 
 def sheet_as_page(ws) -> list[str]:
-    """A workbook sheet as the page's table reads: its headers' words, then each cell as the page
-    writes it ('*' where the row's `suppressed` names the column); the page has no period_start."""
+    """A workbook sheet as the page's table reads: its headers' words (a period column headed by
+    its rows, 'month' or 'quarter', as the page heads it), then each cell as the page writes it
+    ('*' where the row's `suppressed` names the column); the page has no period_start. The per
+    staff member and month sheet keeps a column per reason minutes did not count, which the page
+    shows in one column (ta.staff_table)."""
     from bcm_analytics.reports import formats
 
     rows = list(ws.values)
+    if ws.title == "per staff and month":
+        frame = ta.staff_table(pd.DataFrame(rows[1:], columns=rows[0]))[ta.STAFF_PAGE_COLUMNS]
+        rows = [tuple(frame.columns), *frame.itertuples(index=False, name=None)]
     header = [c for c in rows[0] if c not in ("period_start", "suppressed")]
-    cells = [formats.label(c) for c in header]
+    periods = [dict(zip(rows[0], row)).get("period") for row in rows[1:]]
+    cells = [formats.period_heading(periods, TOTAL) if c == "period" else formats.label(c) for c in header]
     for row in rows[1:]:
         values = dict(zip(rows[0], row))
         hidden = (values.get("suppressed") or "").split(", ")
@@ -408,3 +415,17 @@ def test_a_period_with_no_time_logged_is_said_in_words(program):
     one = pd.DataFrame({"period": ["2025 Q1", "2025 Q2", "2025 Q3", TOTAL], "logged_minutes": [0.0, 30.0, 0.0, 30.0]})
     assert ta.no_time_note(one) == "No time was logged in 2025 Q1 and 2025 Q3: their rows read 0 and their share –."
     assert ta.no_time_note(one.iloc[[0, 1, 3]]) == "No time was logged in 2025 Q1: its row reads 0 and its share –."
+
+
+def test_the_pages_per_staff_table_gives_the_reasons_minutes_did_not_count_in_one_column(alloc):
+    """With a minutes column for each of the eleven reasons minutes may not count (most of them 0)
+    the per staff member and month table ran to eighteen columns and scrolled sideways on a 1366 px
+    laptop (test_report_browser). The page shows the minutes not counted and, beside them, each
+    reason that had any with its minutes; they add up to the minutes not counted, so nothing is
+    lost. The workbook keeps a column per reason."""
+    staff = ta.staff_table(ta.staff_months(alloc, Privacy.packaged("internal"))).set_index("staff_id")
+    assert staff.loc["BCM1", "not_counted"] == 75 + 120 and staff.loc["PSY1", "not_counted"] == 15
+    assert staff["not_counted_reasons"].to_dict() == {"BCM1": "75 administrative; 120 no consent on file",
+                                                      "PSY1": "15 staff role not countable"}
+    assert set(ta.STAFF_PAGE_COLUMNS) <= {*staff.reset_index().columns}
+    assert len(ta.STAFF_PAGE_COLUMNS) < len(ta.STAFF_COLUMNS) and set(ta.NOT_COUNTED) <= set(ta.STAFF_COLUMNS)

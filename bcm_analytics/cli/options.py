@@ -44,6 +44,22 @@ def db_option(command):
     )(wait_option(command))
 
 
+def cell_size_words() -> str:
+    """The cell-size rule as help text names it: the setting, and its range in the packaged
+    definitions read from that file. Help that wrote the range out beside the setting went stale with
+    definitions.yaml, and a report follows its store's range, which a program may have changed."""
+    from bcm_analytics.config.definitions import packaged_threshold
+
+    return "the definitions' suppression.threshold, {}-{} as packaged".format(*packaged_threshold())
+
+
+def cell_size_help(command):
+    """Put cell_size_words() in a command's docstring (its --help) where it says {cell_size}; the
+    innermost decorator, so click reads the docstring filled in."""
+    command.__doc__ = command.__doc__.replace("{cell_size}", cell_size_words())
+    return command
+
+
 share_option = click.option(
     "--share", is_flag=True, default=lambda: config.share_aggregates(), show_default="$BCM_SHARE",
     help="Write aggregate outputs (external reports, suppressed measures) with your umask instead of 0600. "

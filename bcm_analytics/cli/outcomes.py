@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import (
+    cell_size_help,
     check_date,
     check_month,
     db_option,
@@ -39,6 +40,7 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--payer", help="Only this payer.")
 @click.option("--instrument", help="Only this instrument (PHQ-9, GAD-7).")
 @share_option
+@cell_size_help
 def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
              instrument, share) -> None:
     """Outcome measures (response, remission, treat-to-target) from the store.
@@ -46,8 +48,8 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     --out writes one row per patient, episode and instrument: baseline and latest scores,
     response / remission / improvement, not improving, item 9, and the 12-week, 6-month and
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
-    program measures with counts of 1-10 suppressed (suppression.threshold in the
-    definitions). --worklists writes the patient lists
+    program measures with counts in the cell-size range suppressed ({cell_size}).
+    --worklists writes the patient lists
     care teams act on (not improving without review, positive item 9, overdue score,
     no recent contact, follow-up scores due before their outcome window closes).
     """
@@ -94,7 +96,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
             from bcm_analytics import private_files
 
             private_files.set_mode(measures, share=True)
-        low, high = run.definitions.threshold  # the definitions' suppression.threshold, 1-10 by default
+        low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
         click.echo(f"program measures (counts {low}-{high} suppressed) written to {measures}")
     if worklists:
         from bcm_analytics.reports.worklists import worklists_workbook

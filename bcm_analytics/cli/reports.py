@@ -11,6 +11,7 @@ import click
 
 from bcm_analytics.cli.errors import report_failure
 from bcm_analytics.cli.options import (
+    cell_size_words,
     db_option,
     fail,
     open_store,
@@ -36,8 +37,8 @@ from bcm_analytics.reports.runner import (
 @click.option("-p", "--parameter", "parameters", nargs=2, multiple=True, metavar="KEY VALUE",
               help="A notebook parameter, e.g. -p start_month 2025-01 (repeatable; see --list-parameters).")
 @click.option("--audience", type=click.Choice(AUDIENCES), default=None, show_default="-p audience, else internal",
-              help="internal: true counts, for the program's staff; external: counts 1-10 (the definitions' suppression.threshold) "
-                   "and what reveals them suppressed.")
+              help=f"internal: true counts, for the program's staff; external: counts in the cell-size range ({cell_size_words()}; "
+                   "a report takes its store's) and what reveals them suppressed.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               show_default="reports/NAME.html, or reports/NAME_external.html", help="HTML file.")
 @click.option("--tables", type=click.Path(dir_okay=False, path_type=Path),

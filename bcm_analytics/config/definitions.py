@@ -321,8 +321,9 @@ def _check_utilisation(checked: DefinitionsFile, origin) -> None:
 
 @cache
 def packaged_threshold() -> tuple[int, int]:
-    """The packaged definitions' cell-size range (suppression.threshold, 1-10): the one default of
-    the rule, for a library user with no store. A report takes its store's (Privacy.of_store)."""
+    """The packaged definitions' cell-size range (suppression.threshold in definitions.yaml): the
+    one default of the rule, for a library user with no store. A report takes its store's
+    (Privacy.of_store)."""
     return load_definitions().threshold
 
 

@@ -52,6 +52,14 @@ LEGEND_TOP = 36  # pixels below the figure's top edge
 # 1024 px screen, so it is wrapped at words, each further line adding TITLE_LINE pixels on top.
 TITLE_CHARS = 70
 TITLE_LINE = 22
+# A chart's height and the margins above and below its plot area (a wrapped title adds to both
+# the height and the top margin: the plot area stays HEIGHT - TOP - BOTTOM pixels high)
+HEIGHT, TOP, BOTTOM = 400, 60, 50
+# A rule change's label sits in a strip of its own at the top of the plot area, above the y axis:
+# drawn at the top of the axis it sat on a reconciled line near 100% and hid the months it marks.
+# Labels take two rows of CHANGE_ROW pixels in turn, so two changes a few months apart do not overlap.
+CHANGE_ROW = 18
+CHANGE_ROWS = 2
 
 
 def show(fig: go.Figure, note: str = "") -> None:
@@ -68,10 +76,10 @@ def show(fig: go.Figure, note: str = "") -> None:
     if "<br>" not in title:
         title = "<br>".join(textwrap.wrap(title, TITLE_CHARS, break_long_words=False))
     extra = TITLE_LINE * title.count("<br>")
-    height = (fig.layout.height or 400) + extra
+    height = (fig.layout.height or HEIGHT) + extra
     # plotly anchors a title of several lines at its middle line's top, half the extra lines above
     # its "top": moved down by as much, its first line is not cut at the chart's top edge
-    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=60 + extra, b=50), colorway=PALETTE,
+    fig.update_layout(template="plotly_white", margin=dict(l=60, r=20, t=TOP + extra, b=BOTTOM), colorway=PALETTE,
                       font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12),
                       title=dict(text=title, y=0.98 - extra / 2 / height, yanchor="top"), height=height)
     if fig.layout.legend.orientation is None:  # a chart that placed its legend keeps it
@@ -197,6 +205,8 @@ def table_html(frame, caption=None, columns=None, *, labels=None, note="", max_r
     hidden = frame.attrs.get("suppressed", {})
     pending = pending or frame.attrs.get("pending", {})
     kinds = {c: formats.kind(c, frame[c]) for c in columns}
+    if "period" in columns and "period" not in labels:  # months headed 'month', as every other table heads them
+        labels = {**labels, "period": formats.period_heading(frame["period"], total[1] if total and total[0] == "period" else None)}
     head = "".join(f"<th class='{'num' if formats.is_numeric_kind(kinds[c]) else 'txt'}'>"
                    f"{html.escape(labels.get(c, formats.label(c)))}</th>" for c in columns)
     rows = []
@@ -264,12 +274,7 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     gaps = [i for i in range(len(frame)) if any(frame.index[i] in hidden.get(c, ()) for c in ys)]
     hidden_marker(fig, [xs[i] for i in gaps],
                   [", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps])
-    for i, (when, text) in enumerate(changes):
-        fig.add_vline(x=pd.Timestamp(when).timestamp() * 1000 if x in ("month", "service_month") else when,
-                      line=dict(dash="dash", color="#777", width=1))
-        fig.add_annotation(x=pd.Timestamp(when) if x in ("month", "service_month") else when, y=1 - 0.07 * i, yref="paper",
-                           text=text.split(":")[0], hovertext=text, showarrow=False, xanchor="left", yanchor="top",
-                           font=dict(size=11, color="#555"), bgcolor="rgba(255,255,255,0.8)")
+    _rule_changes(fig, changes, x in ("month", "service_month"))
     fig.update_layout(title=title, barmode="group", hovermode="x unified" if len(ys) > 1 else "closest")
     fig.update_yaxes(title=y_title, **formats.axis_format(kind))
     if kind == "rate":
@@ -279,6 +284,25 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
     else:
         fig.update_xaxes(type="category", title=x_title)
     return fig
+
+
+def _rule_changes(fig: go.Figure, changes: list[tuple], by_month: bool) -> None:
+    """Each (date, text) change as a dashed vertical line over the whole plot area, labelled with
+    the text before its colon in a strip above the y axis (CHANGE_ROW): the data stay below the
+    strip, so a label cannot cover a bar or a line, whatever its value."""
+    if not changes:
+        return
+    rows = min(len(changes), CHANGE_ROWS)
+    top = 1 - CHANGE_ROW * rows / (HEIGHT - TOP - BOTTOM)
+    fig.update_yaxes(domain=[0, top])
+    for i, (when, text) in enumerate(changes):
+        at = pd.Timestamp(when) if by_month else when
+        fig.add_shape(type="line", xref="x", x0=at, x1=at, yref="paper", y0=0, y1=1,
+                      line=dict(dash="dash", color="#777", width=1))  # up through the strip (add_vline stops at the axis)
+        fig.add_annotation(x=at, y=top, yref="paper",
+                           yshift=CHANGE_ROW * (i % rows), text=text.split(":")[0], hovertext=text, showarrow=False,
+                           xanchor="left", yanchor="bottom", font=dict(size=11, color="#555"),
+                           bgcolor="rgba(255,255,255,0.8)")
 
 
 def _counts_text(frame: pd.DataFrame, part: str, whole: str) -> list[str]:

@@ -110,6 +110,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "mean_minutes_past_threshold": ("mean minutes past the last threshold reached", "decimal"),
     "logged_minutes": ("minutes logged", "number"), "counted_minutes": ("minutes counted", "number"),
     "not_counted": ("not counted", "number"), "share_supported_code": ("share supporting a billable code", "rate"),
+    "not_counted_reasons": ("minutes not counted, by reason", "text"),
     **{outcome: (heading, "number") for outcome, heading in HEADINGS.items()},  # where logged minutes go
 }
 
@@ -140,6 +141,27 @@ def role(value: str) -> str:
 def label(column: str) -> str:
     """The words a reader sees for a column (its own name, spaced, when not registered)."""
     return COLUMNS.get(column, (str(column).replace("_", " "), ""))[0]
+
+
+# A period column's rows (privacy.period_of, partial_label, the calendar blocks) as their heading
+# says them: a page headed its monthly rows 'period' where the next table headed the same months
+# 'month'. The first pattern every row label matches names them; a mix, or the whole period, is 'period'.
+PERIOD_WORDS = {"month": r"[A-Z][a-z]{2} \d{4}", "quarter": r"\d{4} Q[1-4](, .*| - \d{4} Q[1-4])?",
+                "year": r"\d{4}(, .*| - \d{4})?"}
+
+
+def period_heading(labels, total: str | None = None) -> str:
+    """The heading of a period column from its row labels (the total row's, `total`, aside): 'month'
+    for 'Oct 2026', 'quarter' for '2026 Q4' (or a partial one, '2026 Q4, Oct', or a block of two,
+    '2025 Q4 - 2026 Q1'), 'year' for '2026'; 'period' for the whole period or a mix. Tables only:
+    the workbooks and CSV files keep the column's name, period."""
+    import re
+
+    rows = [str(v) for v in labels if not _missing(v) and str(v) != total]
+    for word, pattern in PERIOD_WORDS.items():
+        if rows and all(re.fullmatch(pattern, r) for r in rows):
+            return word
+    return "period"
 
 
 def kind(column: str, values: pd.Series | None = None) -> str:

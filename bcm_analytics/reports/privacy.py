@@ -84,7 +84,7 @@ class Privacy:
     @classmethod
     def of_store(cls, con, audience: str) -> Privacy:
         """The audience under the store's own cell-size rule (suppression.threshold of the
-        definitions `bcm build --definitions` made its own; 1-10 by default): a program that
+        definitions `bcm build --definitions` made its own, else the packaged one): a program that
         hides 1-15 hides them on every page, or one page would show a clinic's 12 patients that
         another hides."""
         return cls(audience, resolve_definitions(con, None).threshold)

@@ -1,9 +1,9 @@
 """Small-cell suppression for aggregate tables (the CMS cell-size rule).
 
-No count in the cell-size range (suppression.threshold of the definitions: 1-10 as packaged) may
-be shown, nor be derivable from what is shown: from a total and the other cells, from a margin
-over a stratum, from a numerator and its denominator (the patients *not* contacted are a count
-too), or from a percentage. 0 may be shown.
+No count in the cell-size range (suppression.threshold of the definitions; Privacy.packaged reads
+the packaged range from definitions.yaml) may be shown, nor be derivable from what is shown: from a
+total and the other cells, from a margin over a stratum, from a numerator and its denominator (the
+patients *not* contacted are a count too), or from a percentage. 0 may be shown.
 
     from bcm_analytics.reports.suppression import suppress
     safe = suppress(frame, count_cols=["denominator", "met"], group_cols=["clinic"],

@@ -343,6 +343,19 @@ def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
 
 
+def staff_table(staff: pd.DataFrame) -> pd.DataFrame:
+    """A staff_months frame as the page shows it: the minutes not counted in one column and, beside
+    them, the reasons with their minutes in words ('75 administrative; 120 no consent on file', in
+    the order the page lists reasons; a reason not named had none). With a column per reason the
+    table ran to eighteen columns, mostly 0, and a 1366 px laptop scrolled sideways for them. The
+    workbook keeps a column per reason (STAFF_COLUMNS), for finance to filter and sum."""
+    out = staff.copy()
+    out["not_counted"] = out[NOT_COUNTED].sum(axis=1).astype("int64")
+    out["not_counted_reasons"] = ["; ".join(f"{formats.count(row[o])} {formats.label(o)}" for o in NOT_COUNTED if row[o])
+                                  for _, row in out.iterrows()]
+    return out
+
+
 def purpose(alloc: Allocation, privacy: Privacy) -> str:
     """What the page shows, naming the roles whose minutes its totals hold: titled after care
     managers, it added the psychiatric consultants' and treating practitioners' minutes unsaid."""
@@ -460,7 +473,9 @@ LOST_COLUMNS = ["meaning", "months_affected", "months_billing_more", "lost_value
 THRESHOLD_COLUMNS = ["code", "threshold", "billed_months", "mean_countable_minutes", "mean_minutes_past_threshold", "just_past",
                      "pct_just_past"]
 STAFF_COLUMNS = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
-                 *NOT_COUNTED]
+                 *NOT_COUNTED]  # the workbook's sheet: a column per reason
+STAFF_PAGE_COLUMNS = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes",
+                      "share_supported_code", "not_counted", "not_counted_reasons"]  # the page's (staff_table): the reasons in words
 DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
 BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
 SHOWN = {"activity_category": "activity_category", "contact_mode": "contact_mode_label"}  # the column in words
