@@ -30,6 +30,8 @@ WAREHOUSE_SQL = resources.files("bcm_analytics.warehouse").joinpath("schema.sql"
 # own definition may contain tells a copy of the rule anywhere else.
 RULES = {
     "local month (in the clinic's time zone)": ("core.local_month", r"date_trunc\('month',\s*core\.local_time"),
+    "local clock time of a reading (an instant seen in the clinic's zone)": ("core.local_time", r"timezone\(core\.zone\(tz\),\s*instant_ts\)"),
+    "instant of a reading (a wall-clock reading placed in the zone)": ("core.instant", r"timezone\(core\.zone\(tz\),\s*CAST\(local_ts"),
     "local month's slack (before a zone is applied)": ("marts.local_month_slack", r"\(\)\s+AS\s+INTERVAL\s+1\s+MONTH"),
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
@@ -44,6 +46,7 @@ RULES = {
     "same practitioner on two claim lines (FQHC/RHC: rendering NPI, the organisation)": ("marts.same_practitioner", r"nullif\(rendering_"),
     "billing NPI (treating practitioner, FQHC/RHC organization)": ("marts.wrong_billing_npi", r"DISTINCT FROM \w*\.?organization_npi"),
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
+    "a reconciliation summary's clinic and payer": ("marts.recon_patients", r"payer_class\s*=\s*lower\(payer_\)"),
     "claim lines in the quarantine": ("marts.recon_quarantined_claims", r"meta\.quarantine"),
     "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),
     "a finding not priced (no fee on file, no charge amount)": ("marts.recon_findings", r"amount_at_stake\s+IS\s+(NOT\s+)?NULL"),

@@ -25,11 +25,7 @@
 -- clinic_ and payer_ (a payer name or class) narrow it as recon_monthly_totals does; NULL means all.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.recon_bridge(start_, end_, clinic_, payer_) AS TABLE
-WITH patients AS (
-  SELECT patient_id FROM marts.billing_patients
-  WHERE (clinic_ IS NULL OR clinic_id = clinic_)
-    AND (payer_ IS NULL OR lower(payer) = lower(payer_) OR payer_class = lower(payer_))
-),
+WITH patients AS (SELECT patient_id FROM marts.recon_patients(clinic_, payer_)),
 totals AS (  -- the headline's expected and billed dollars
   SELECT CAST(round(sum(expected_amount), 2) AS DECIMAL(18,2)) AS expected, CAST(round(sum(billed_amount), 2) AS DECIMAL(18,2)) AS billed
   FROM marts.recon_monthly_totals(start_, end_, clinic_, payer_)

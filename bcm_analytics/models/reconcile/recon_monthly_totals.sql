@@ -15,11 +15,7 @@ CREATE OR REPLACE MACRO marts.recon_monthly_totals(start_, end_, clinic_, payer_
 WITH months AS (
   SELECT CAST(range AS DATE) AS service_month FROM range(CAST(start_ AS DATE), CAST(end_ AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 ),
-patients AS (
-  SELECT patient_id FROM marts.billing_patients
-  WHERE (clinic_ IS NULL OR clinic_id = clinic_)
-    AND (payer_ IS NULL OR lower(payer) = lower(payer_) OR payer_class = lower(payer_))
-),
+patients AS (SELECT patient_id FROM marts.recon_patients(clinic_, payer_)),
 expected AS (  -- lines whose code has no fee on file for the month are not in the sum: counted
   SELECT service_month, sum(expected_amount) AS expected_amount, count(*) FILTER (WHERE expected_amount IS NULL) AS lines_not_priced
   FROM marts.billing_lines JOIN patients USING (patient_id) GROUP BY service_month
