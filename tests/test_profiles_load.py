@@ -465,12 +465,17 @@ def test_fhir_death_of_a_month_or_a_year_is_loaded_with_a_warning_naming_the_day
     day of that month or year, silently, so nobody could tell which patients' dates bcm
     completed. Each such patient now loads with a row warning (meta.row_warnings, the data-quality
     report) quoting the date as written and the day it became; a death written with its day (pat-d)
-    or with no date at all (pat-e) has none."""
-    results = load_profile(store, "fhir", [EXPORTS / "fhir_deceased", EXPORTS / "fhir_deceased_partial"])
-    assert sum(r.rows_warned for (_, table), r in results.items() if table == "patients") == 2
+    has none. A death with no date at all (pat-e, deceasedBoolean true) loaded no discharge, so
+    every later minute counts, and nothing said so: it warns too."""
+    warned = [load_profile(store, "fhir", [EXPORTS / folder])[("Patient.ndjson", "patients")].rows_warned
+              for folder in ("fhir_deceased", "fhir_deceased_partial")]  # (both folders name their file Patient.ndjson)
+    assert warned == [1, 2]
     assert store.execute(
         "SELECT regexp_replace(source_file, '^.*/', ''), line_number, row_key, check_name, reason FROM meta.row_warnings ORDER BY row_key"
     ).fetchall() == [
+        ("Patient.ndjson", 2, "pat-e", "fhir profile: discharge_date",
+         "deceasedBoolean true gives no date of death: no discharge_date is loaded, so every minute logged for the "
+         "patient counts; give the date (a patients export with discharge_date) to end the episode"),
         ("Patient.ndjson", 1, "pat-m", "fhir profile: discharge_date",
          "deceasedDateTime '2025-03' gives only the month: discharge_date is its last day, 2025-03-31"),
         ("Patient.ndjson", 2, "pat-y", "fhir profile: discharge_date",
