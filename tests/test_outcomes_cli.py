@@ -264,3 +264,29 @@ def test_a_suppression_threshold_of_the_definitions_is_the_one_applied_and_named
     assert six_months[("program", "All")] == 30
     assert six_months["clinic"].isna().to_dict() == {"C1": True, "C2": True, "C3": True}
     assert not frame[["denominator", "measured", "responders", "remitters"]].isin(range(1, 16)).any().any()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_utilisation_writes_each_assessment_period_suppressed(store, load_rows, tmp_path, suffix):
+    """--utilisation: 12 patients with a contact in Jan-Apr 2025, 11 of them with a PHQ-9 in it; in
+    May-Aug 12 with a contact and all scored. The 1 unscored patient of Jan-Apr is a count of 1-10:
+    scored and its rate are hidden (the patients with a contact stay), and `suppressed` says so."""
+    load_rows("patients", [{"patient_id": f"P{i:02d}", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-06"}
+                           for i in range(12)])
+    load_rows("time_logs", [{"entry_id": f"T{i:02d}{m}", "patient_id": f"P{i:02d}", "staff_role": "bhcm", "service_date": day,
+                             "minutes": 20, "activity_type": "follow_up_contact", "contact_mode": "phone"}
+                            for i in range(12) for m, day in enumerate(["2025-02-03", "2025-06-02"])])
+    load_rows("assessments", [{"assessment_id": f"A{i:02d}{m}", "patient_id": f"P{i:02d}", "instrument": "PHQ-9",
+                               "administered_on": day, "total_score": 12}
+                              for i in range(12) for m, day in enumerate(["2025-02-03", "2025-06-02"]) if (i, m) != (0, 0)])
+    store.close()
+    out = tmp_path / f"utilisation{suffix}"
+    result = run("--db", tmp_path / "test.duckdb", "--as-of", "2025-08-31", "--utilisation", out, "--month", "2025-01", "--to", "2025-08")
+    assert result.exit_code == 0, result.output
+    assert f"score utilisation (counts 1-10 suppressed) written to {out}" in result.output
+    frame = pd.read_csv(out) if suffix == ".csv" else pd.read_excel(out, sheet_name="utilisation")
+    assert frame["assessment_period"].tolist() == ["Jan-Apr 2025", "May-Aug 2025"]
+    assert frame["patients_contacted"].tolist() == [12, 12]
+    assert pd.isna(frame.at[0, "patients_scored"]) and frame.at[1, "patients_scored"] == 12
+    assert frame.at[1, "pct_patients_scored"] == 1.0
+    assert set(frame.at[0, "suppressed"].split(", ")) == {"patients_scored", "pct_patients_scored"}

@@ -28,20 +28,23 @@ PATH = click.Path(dir_okay=False, path_type=Path)
               help="Measure as of this date.")
 @click.option("--out", type=PATH, help="Patient-level outcomes, one row per patient, episode and instrument (.csv/.xlsx/.parquet).")
 @click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--utilisation", type=PATH, help="A PHQ-9 in each assessment period (HEDIS DMS-E style), program rows, "
+                                               "small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
 @click.option("--start-month", "--month", "start_month", metavar="YYYY-MM", callback=check_month,
-              show_default="11 months before --end-month, 12 in all", help="Program measures: first baseline month.")
+              show_default="11 months before --end-month, 12 in all",
+              help="Program measures: first baseline month; utilisation: first month of contacts (its period whole).")
 @click.option("--end-month", "--to", "end_month", metavar="YYYY-MM", callback=check_month,
-              show_default="the as-of month", help="Program measures: last baseline month.")
+              show_default="the as-of month", help="Program measures: last baseline month; utilisation: last month of contacts.")
 @click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")
 @click.option("--care-manager", help="Only this care manager's patients.")
 @click.option("--payer", help="Only this payer.")
 @click.option("--instrument", help="Only this instrument (PHQ-9, GAD-7).")
 @share_option
 @cell_size_help
-def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
+def outcomes(db, as_of, out, measures, utilisation, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
              instrument, share) -> None:
     """Outcome measures (response, remission, treat-to-target) from the store.
 
@@ -49,6 +52,8 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     response / remission / improvement, not improving, item 9, and the 12-week, 6-month and
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
     program measures with counts in the cell-size range suppressed ({cell_size}).
+    --utilisation writes, per assessment period, the patients with a contact and those of them
+    with a PHQ-9 in the same period (HEDIS DMS-E style), suppressed alike.
     --worklists writes the patient lists
     care teams act on (not improving without review, positive item 9, overdue score,
     no recent contact, follow-up scores due before their outcome window closes).
@@ -56,10 +61,10 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
     from bcm_analytics.outcomes import load_definitions, prepare
     from bcm_analytics.reports.export import check_suffix, no_rows, write_query, write_table
 
-    if not (out or measures or worklists):
-        fail("nothing to write: give --out, --measures and/or --worklists")
+    if not (out or measures or utilisation or worklists):
+        fail("nothing to write: give --out, --measures, --utilisation and/or --worklists")
     try:
-        for path in (p for p in (out, measures) if p):
+        for path in (p for p in (out, measures, utilisation) if p):
             check_suffix(path)
         if worklists:
             check_suffix(worklists, (".xlsx",))
@@ -76,7 +81,7 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         run = prepare(con, as_of, defs, **filters)
     except ValueError as e:
         fail(str(e))
-    if measures:
+    if measures or utilisation:
         _check_period(run, start_month, end_month)
     defs = run.definitions
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
@@ -90,14 +95,16 @@ def outcomes(db, as_of, out, measures, worklists, definitions, start_month, end_
         _, rows = write_query(run.patients_query(), out, sheet="outcomes",
                               empty=no_rows(f"as of {run.as_of}", "with the filters given" if chosen else ""))
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
-    if measures:
-        write_table(_measures(run, start_month, end_month), measures, sheet="measures")
-        if share:  # aggregate and suppressed: the only output of this command --share applies to
-            from bcm_analytics import private_files
+    low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
+    for path, table, sheet in ((measures, _measures, "measures"), (utilisation, _utilisation, "utilisation")):
+        if path:
+            write_table(table(run, start_month, end_month), path, sheet=sheet)
+            if share:  # aggregate and suppressed: the outputs of this command --share applies to
+                from bcm_analytics import private_files
 
-            private_files.set_mode(measures, share=True)
-        low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
-        click.echo(f"program measures (counts {low}-{high} suppressed) written to {measures}")
+                private_files.set_mode(path, share=True)
+            what = "program measures" if sheet == "measures" else "score utilisation"
+            click.echo(f"{what} (counts {low}-{high} suppressed) written to {path}")
     if worklists:
         from bcm_analytics.reports.worklists import worklists_workbook
 
@@ -124,6 +131,17 @@ def _window_status(frame):
     is not a 0 of no eligible patients (a stratum's row as much as the program's)."""
     pending = frame.attrs["pending"]["denominator"]
     return frame.assign(window_status=["not yet measurable" if i in pending else "" for i in frame.index])
+
+
+def _utilisation(run, start_month, end_month):
+    """Score utilisation per assessment period for the program, suppressed as an outside reader's page
+    is, with `suppressed` naming the hidden columns, the as-of date and the definitions."""
+    from bcm_analytics.reports import caseload_outcomes as report
+    from bcm_analytics.reports.privacy import suppressed_names
+
+    frame = report.utilisation(run, start_month, end_month)
+    return frame.drop(columns=["clinic"]).assign(suppressed=suppressed_names(frame), as_of=run.as_of,
+                                                 definitions=run.definitions.version)
 
 
 def _measures(run, start_month, end_month):
