@@ -483,6 +483,20 @@ def test_fhir_death_of_a_month_or_a_year_is_loaded_with_a_warning_naming_the_day
     ]
 
 
+def test_a_fhir_death_whose_date_is_not_a_fhir_date_is_still_a_death_with_a_warning(store):
+    """fhir_deceased_unreadable/: pat-w's deceasedDateTime is 'March 2025', not a FHIR date. The
+    profile loaded her as alive (no discharge, no reason) with nothing said: she stayed in the
+    outcome measures, and every minute after her death counted. She now loads with the reason
+    'died' (out of the measures, as a death is), no discharge date (no day to end on), and a
+    warning quoting the value. pat-a (deceasedBoolean false) is alive, with no warning."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_deceased_unreadable"])
+    assert store.execute("SELECT patient_id, discharge_date, discharge_reason FROM staging.patients ORDER BY 1").fetchall() == [
+        ("pat-a", None, None), ("pat-w", None, "died")]
+    assert store.execute("SELECT row_key, reason FROM meta.row_warnings").fetchall() == [
+        ("pat-w", "deceasedDateTime 'March 2025' is not a FHIR date (2025, 2025-03 or 2025-03-14): no discharge_date is loaded, "
+                  "so every minute logged for the patient counts; correct it in the source to end the episode")]
+
+
 def test_the_load_line_says_how_many_rows_loaded_with_a_warning(tmp_path):
     """`bcm load` said 'loaded 2' for pat-m and pat-y, whose deaths the fhir profile completed to
     a day: the warnings were in the store, and nothing at the load pointed to them."""
