@@ -120,3 +120,16 @@ def test_the_glossary_names_the_periods_in_force():
     terms = dict(outcome_terms(load_definitions(overrides={"utilisation": {"period_start_months": [3, 9]}})))
     assert "assessment period (Mar-Aug, Sep-Feb)" in terms["scored in the period"]
     assert "(Jan-Apr, May-Aug, Sep-Dec)" in dict(outcome_terms(load_definitions()))["scored in the period"]
+
+
+def test_months_without_contacts_give_an_empty_table_for_either_reader(loaded, store):
+    """A period with no contact (a page's quarters before the program's first) made an empty
+    frame whose period column pandas typed as numbers, and the external page failed on it."""
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    run = prepare(store, AS_OF)
+    for audience in ("internal", "external"):
+        table = co.utilisation(run, "2024-01", "2024-02", Privacy(audience, (1, 10)))
+        assert table.empty and table["assessment_period"].dtype == object
+        assert "open period" not in co.utilisation_note(run, table)

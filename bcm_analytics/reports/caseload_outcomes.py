@@ -340,8 +340,8 @@ def utilisation(run: OutcomeRun, start_month=None, end_month=None, privacy: Priv
     frame = cl.score_utilisation(run, start_month, end_month)
     if privacy.external:
         frame = frame[frame["clinic"] == TOTAL]
-    frame.insert(0, "assessment_period", [period_words(a, b, done) for a, b, done in
-                                          zip(frame["period_start"], frame["period_end"], frame["complete"])])
+    words = [period_words(a, b, done) for a, b, done in zip(frame["period_start"], frame["period_end"], frame["complete"])]
+    frame.insert(0, "assessment_period", pd.Series(words, index=frame.index, dtype=object))  # text when empty too
     safe = privacy.protect(frame.reset_index(drop=True), ["patients_contacted", "patients_scored"], rates=UTILISATION_RATES)
     safe["clinic"] = safe["clinic"].map(lambda c: (clinic_names or {}).get(c, c))
     return safe
