@@ -117,11 +117,10 @@ shared AS (  -- intervals that intersect another: an interval starts an island w
 -- too (at that midnight's instant), so that every segment lies in one local month.
 points AS (
   SELECT DISTINCT patient_id, staff_id,
-         unnest(list_concat(
-           CASE WHEN core.instant(core.local_month(NULL, e, timezone), NULL, timezone) > s
-                THEN [s, e, core.instant(core.local_month(NULL, e, timezone), NULL, timezone)]
-                ELSE [s, e] END,
-           coalesce(list_filter(flatten(list_transform(stay_spans, lambda sp: [sp.lo, sp.hi])), lambda x: x > s AND x < e), []))) AS t
+         unnest(list_concat([s, e], list_filter(
+           list_concat([core.instant(core.local_month(NULL, e, timezone), NULL, timezone)],  -- the midnight starting e's month
+                       coalesce(flatten(list_transform(stay_spans, lambda sp: [sp.lo, sp.hi])), [])),
+           lambda x: x > s AND x < e))) AS t
   FROM shared
 ),
 segments AS (
