@@ -3,8 +3,8 @@
 -- a claim is professional and its billing NPI is the practitioner's: the two billing NPIs are
 -- compared. FQHC/RHC claims are institutional: billed under the organisation's (type 2) NPI with
 -- the treating practitioner as rendering provider, or under the practitioner's own NPI. There a
--- line's practitioner is its rendering NPI where the claim has one, else its billing NPI unless that
--- is the organisation's; a line under the organisation's NPI with no rendering NPI names no
+-- line's practitioner is marts.line_practitioner (its rendering NPI, else its billing NPI unless that
+-- is the organisation's); a line under the organisation's NPI with no rendering NPI names no
 -- practitioner, and the organisation is the same billing entity as its practitioners, so it is
 -- taken as the same (claims exports often leave the rendering provider out: the honest reading of
 -- such a line is "the health centre's", not "someone else's"). Two lines that name two
@@ -13,7 +13,5 @@
 -- kind: macro
 CREATE OR REPLACE MACRO marts.same_practitioner(billing_a, rendering_a, billing_b, rendering_b, organization_npi) AS
   CASE WHEN organization_npi IS NULL THEN billing_a IS NOT DISTINCT FROM billing_b
-       ELSE coalesce(nullif(rendering_a, organization_npi), nullif(billing_a, organization_npi)) IS NULL
-         OR coalesce(nullif(rendering_b, organization_npi), nullif(billing_b, organization_npi)) IS NULL
-         OR coalesce(nullif(rendering_a, organization_npi), nullif(billing_a, organization_npi))
-            = coalesce(nullif(rendering_b, organization_npi), nullif(billing_b, organization_npi)) END
+       ELSE coalesce(marts.line_practitioner(billing_a, rendering_a, organization_npi)
+                     = marts.line_practitioner(billing_b, rendering_b, organization_npi), true) END
