@@ -136,10 +136,7 @@ def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray
     """
     if len(s) == 0:
         return np.zeros(len(e), bool)
-    of = np.full(chunk_size, -1)
-    of[s.patient] = np.arange(len(s))
-    stay = of[e.patient]
-    has, stay = stay >= 0, np.maximum(stay, 0)
+    has, stay = _entry_stays(s, chunk_size, e)
     first, last = s.admitted[stay], np.where(s.discharged == NO_DISCHARGE, ONGOING, s.discharged)[stay]
     timed = e.form != DATE_ONLY
     in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
@@ -151,6 +148,15 @@ def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray
     if edge_days != "exclude":
         inside = inside & after_admission & before_discharge
     return inside & ~(has & _across(s, stay, e))
+
+
+def _entry_stays(s: Stays, chunk_size: int, e: Entries) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry, whether its patient has a stay, and that stay's row in `s` (0 where none: read it
+    only where the first is true). in_stay and minutes_in_stay look stays up alike."""
+    of = np.full(chunk_size, -1)
+    of[s.patient] = np.arange(len(s))
+    stay = of[e.patient]
+    return stay >= 0, np.maximum(stay, 0)
 
 
 def _across(s: Stays, stay: np.ndarray, e: Entries) -> np.ndarray:
@@ -171,10 +177,7 @@ def minutes_in_stay(s: Stays, chunk_size: int, e: Entries, covered: np.ndarray) 
     inside = np.where(covered, e.minutes, 0)
     if len(s) == 0:
         return inside
-    of = np.full(chunk_size, -1)
-    of[s.patient] = np.arange(len(s))
-    stay = of[e.patient]
-    has, stay = stay >= 0, np.maximum(stay, 0)
+    has, stay = _entry_stays(s, chunk_size, e)
     across = has & _across(s, stay, e)
     in_clock, out_clock = s.admitted_clock[stay], s.discharged_clock[stay]
     lo = np.where((e.day == s.admitted[stay]) & (in_clock != NO_CLOCK), in_clock, 0)
