@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, own_names, table_for
 
 LINE, RECORD, NOTES = "_line", "_record", "_notes"
+OWN_COLUMNS = (LINE, RECORD, NOTES)  # what a reader adds beside the file's columns
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,10 @@ def describe(source: ArrowSource) -> SourceFile:
         raise FileRefused(path, f"{lines.null_count} row(s) have no {LINE}")
     if len(lines) and pc.count_distinct(lines).as_py() != len(lines):
         raise FileRefused(path, f"{LINE} repeats: each row needs its own source line number")
-    header = tuple(normalise_column(n) for n in names if n not in (LINE, RECORD, NOTES))
+    header = tuple(normalise_column(n) for n in names if n not in OWN_COLUMNS)
     _check_header(path, spec, header)
-    table = source.rows.rename_columns([n if n in (LINE, RECORD, NOTES) else normalise_column(n) for n in names])
-    labels = own_names([n for n in names if n not in (LINE, RECORD, NOTES)], spec)  # a workbook's header ...
+    table = source.rows.rename_columns([n if n in OWN_COLUMNS else normalise_column(n) for n in names])
+    labels = own_names([n for n in names if n not in OWN_COLUMNS], spec)  # a workbook's header ...
     labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
     return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=source.delimiter, rows=table,
                       sheet=source.sheet, labels=labels, hidden_rows=_hidden_rows(source.hidden_rows, lines))

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bcm_analytics.contracts import columns as ty
-from bcm_analytics.ingest.arrow_source import NOTES
+from bcm_analytics.ingest.arrow_source import NOTES, RECORD
 from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _quote, normalise_column, normalised_copy, scan
@@ -215,7 +215,7 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep
     if src.in_memory:
         _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
         select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n, h in zip(src.header, names, held) if h)
-        extra = "".join(f", CAST({c} AS VARCHAR) AS {c}" for c in ("_record", NOTES) if c in src.rows.column_names)
+        extra = "".join(f", CAST({c} AS VARCHAR) AS {c}" for c in (RECORD, NOTES) if c in src.rows.column_names)
         with setting(con, "preserve_insertion_order", True):
             con.execute(f"CREATE TEMP TABLE _land AS SELECT CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
         return False
