@@ -100,13 +100,19 @@ FOLLOWUP_DUE = ("followup_due", "A 12-week (days {w12w}), 6-month (days {w6m}) o
                                 "for {excluded})")
 
 
+def excluded_words(definitions) -> str:
+    """The discharge reasons that leave a patient out of the measures, as a sentence names them
+    ('deceased, death, died, hospice, palliative care')."""
+    return ", ".join(r.replace("_", " ") for r in definitions["program"]["excluded_discharge_reasons"])
+
+
 def worklist_descriptions(definitions) -> dict[str, str]:
     """Each list's description with the days of the definitions in force filled in."""
     days = {**definitions["outcome"], "contacted_within_days": definitions["process"]["contacted_within_days"],
             "scored_within_days": definitions["process"]["scored_within_days"][0],
             **{f"w{name}": f"{w['from']}-{w['to']}" for name, w in definitions["windows"].items()},
             "min_age": definitions["program"]["min_age"],
-            "excluded": ", ".join(r.replace("_", " ") for r in definitions["program"]["excluded_discharge_reasons"])}
+            "excluded": excluded_words(definitions)}
     whys = {**{name: why for name, (_, why) in WORKLISTS.items()}, FOLLOWUP_DUE[0]: FOLLOWUP_DUE[1]}
     return {name: why.format(**days) for name, why in whys.items()}
 

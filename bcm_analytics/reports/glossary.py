@@ -13,6 +13,7 @@ import html
 from bcm_analytics.billing.reconcile import finding_terms
 from bcm_analytics.billing.time_allocation import RECOVERABLE
 from bcm_analytics.billing.time_outcomes import OUTCOMES
+from bcm_analytics.outcomes.caseload import excluded_words
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.privacy import Privacy, definitions_text
 
@@ -46,7 +47,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
     lo, hi = definitions.caseload_band()
     low_r, high_r, alarm_r = d["plausibility"]["response"]
     low_m, high_m, alarm_m = d["plausibility"]["remission"]
-    excluded = ", ".join(x.replace("_", " ") for x in d["program"]["excluded_discharge_reasons"])
+    excluded = excluded_words(d)
     terms = [
         ("active caseload", ACTIVE_CASELOAD),
         ("patients served", "patients on the caseload on any day of the month (the base of per-patient-month figures)"),
@@ -72,7 +73,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                                     f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
         ("scored, last 30 / 60 days", f"of the active caseload, a PHQ-9 or GAD-7 score in the last {p['scored_within_days'][0]} / "
                                       f"{p['scored_within_days'][1]} days"),
-        ("scored in the period", _utilisation(d)),
+        ("scored in the period", _utilisation(d, excluded)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
         ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
                                        "(counted in the month of the assessment, once its 4 weeks have passed)"),
@@ -90,13 +91,12 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
     return terms + privacy_terms(Privacy("external" if external else "internal", definitions.threshold))
 
 
-def _utilisation(d) -> str:
+def _utilisation(d, excluded: str) -> str:
     """The score utilisation measure in words: its instrument and the periods the year is cut into."""
     u, starts = d["utilisation"], d["utilisation"]["period_start_months"]
     firsts = [dt.date(2000, m, 1) for m in starts]
     lasts = [dt.date(2000, m, 1) - dt.timedelta(days=1) for m in [*starts[1:], starts[0]]]
     periods = ", ".join(f"{a:%b}" if a.month == b.month else f"{a:%b}-{b:%b}" for a, b in zip(firsts, lasts))
-    excluded = ", ".join(x.replace("_", " ") for x in d["program"]["excluded_discharge_reasons"])
     return (f"HEDIS DMS-E style: of the patients with a contact in an assessment period ({periods}), aged "
             f"{d['program']['min_age']} or older and not discharged for {excluded}, those with a {u['instrument']} score "
             "dated in the same period (PHQ-A counts as the PHQ-9); no diagnosis is exported, so enrolment in the program "
