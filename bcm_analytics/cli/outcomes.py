@@ -96,14 +96,14 @@ def outcomes(db, as_of, out, measures, utilisation, worklists, definitions, star
                               empty=no_rows(f"as of {run.as_of}", "with the filters given" if chosen else ""))
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
     low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
-    for path, table, sheet in ((measures, _measures, "measures"), (utilisation, _utilisation, "utilisation")):
+    for path, table, sheet, what in ((measures, _measures, "measures", "program measures"),
+                                     (utilisation, _utilisation, "utilisation", "score utilisation")):
         if path:
             write_table(table(run, start_month, end_month), path, sheet=sheet)
             if share:  # aggregate and suppressed: the outputs of this command --share applies to
                 from bcm_analytics import private_files
 
                 private_files.set_mode(path, share=True)
-            what = "program measures" if sheet == "measures" else "score utilisation"
             click.echo(f"{what} (counts {low}-{high} suppressed) written to {path}")
     if worklists:
         from bcm_analytics.reports.worklists import worklists_workbook
