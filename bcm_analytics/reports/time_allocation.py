@@ -472,10 +472,9 @@ OUTCOME_COLUMNS = ["outcome_label", "meaning", "patient_months_with", "minutes",
 LOST_COLUMNS = ["meaning", "months_affected", "months_billing_more", "lost_value"]
 THRESHOLD_COLUMNS = ["code", "threshold", "billed_months", "mean_countable_minutes", "mean_minutes_past_threshold", "just_past",
                      "pct_just_past"]
-STAFF_COLUMNS = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code",
-                 *NOT_COUNTED]  # the workbook's sheet: a column per reason
-STAFF_PAGE_COLUMNS = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes",
-                      "share_supported_code", "not_counted", "not_counted_reasons"]  # the page's (staff_table): the reasons in words
+STAFF_MINUTES = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code"]
+STAFF_COLUMNS = [*STAFF_MINUTES, *NOT_COUNTED]  # the workbook's sheet: a column per reason
+STAFF_PAGE_COLUMNS = [*STAFF_MINUTES, "not_counted", "not_counted_reasons"]  # the page's (staff_table): the reasons in words
 DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
 BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
 SHOWN = {"activity_category": "activity_category", "contact_mode": "contact_mode_label"}  # the column in words
