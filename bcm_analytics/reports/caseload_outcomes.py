@@ -367,9 +367,12 @@ def utilisation_note(run: OutcomeRun, table: pd.DataFrame) -> str:
 def period_words(first, last, complete: bool) -> str:
     """'Jan-Apr 2025', 'Sep 2025-Feb 2026'; an open period says until when it runs."""
     first, last = pd.Timestamp(first), pd.Timestamp(last)
-    words = f"{first:%b}-{last:%b %Y}" if first.year == last.year else f"{first:%b %Y}-{last:%b %Y}"
-    if first.month == last.month and first.year == last.year:
+    if (first.year, first.month) == (last.year, last.month):
         words = f"{first:%b %Y}"
+    elif first.year == last.year:
+        words = f"{first:%b}-{last:%b %Y}"
+    else:
+        words = f"{first:%b %Y}-{last:%b %Y}"
     return words if complete else f"{words} (open until {last.day} {last:%b})"
 
 
