@@ -37,3 +37,60 @@ def test_clinic_without_zone_uses_the_program_zone(tmp_path, load_rows, store):
     ])
     # the store fixture's program zone is America/New_York: 04:30 UTC is 23:30 on 31 January
     assert store.execute("SELECT service_month FROM core.time_logs").fetchone()[0] == date(2025, 1, 1)
+
+
+def _as_made_by_an_earlier_bcm(db):
+    """What a store of the version before claims.rendering_provider_npi holds: the column absent
+    from its claims tables, no record of the schema it was made with, and marts built by that
+    version's models (which a reading command builds again, in a scratch catalog)."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    for schema in ("raw", "staging"):
+        con.execute(f"ALTER TABLE {schema}.claims DROP COLUMN rendering_provider_npi")
+    con.execute("DELETE FROM meta.store_settings WHERE name = 'schema'")
+    con.execute("UPDATE meta.marts_manifest SET input_digest = 'made by an earlier version'")
+    con.close()
+
+
+def test_a_store_made_by_an_earlier_bcm_is_named_in_one_line_until_bcm_build_brings_it_up_to_date(tmp_path):
+    """A reading command cannot add what the code needs to the store (it opens it read-only):
+    before, billing an older store stopped with "unexpected error ... a bug in bcm"."""
+    from hardening_stores import bcm, make_store
+
+    db = make_store(tmp_path)
+    _as_made_by_an_earlier_bcm(db)
+    out = tmp_path / "lines.csv"
+    refused = bcm("billing", "--db", db, "--month", "2025-01", "--out", out)
+    assert refused.exit_code == 1
+    lines = [line for line in refused.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "bug" not in lines[0]
+    assert str(db) in lines[0] and f"bcm build --db {db}" in lines[0]
+    assert not out.exists()
+
+    built = bcm("build", "--db", db)
+    assert built.exit_code == 0, built.output
+    billed = bcm("billing", "--db", db, "--month", "2025-01", "--out", out)
+    assert billed.exit_code == 0, billed.output
+    assert out.read_text().count("\n") == 3  # a header and a line per patient (40 and 75 minutes)
+
+
+def test_a_store_this_bcm_wrote_opens_for_reading_without_a_word(tmp_path):
+    from hardening_stores import bcm, make_store
+
+    db = make_store(tmp_path)
+    result = bcm("billing", "--db", db, "--month", "2025-01", "--out", tmp_path / "lines.csv")
+    assert result.exit_code == 0, result.output
+    assert "bcm build" not in result.output
+
+
+def test_a_store_made_before_its_settings_table_is_named_too(tmp_path):
+    import duckdb
+    from hardening_stores import bcm, make_store
+
+    db = make_store(tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("DROP TABLE meta.store_settings")
+    con.close()
+    refused = bcm("outcomes", "--db", db, "--out", tmp_path / "o.csv")
+    assert refused.exit_code == 1 and f"bcm build --db {db}" in refused.output

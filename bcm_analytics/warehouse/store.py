@@ -6,6 +6,7 @@ is written down once; the audit tables and the core views are plain SQL in schem
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -46,7 +47,8 @@ def _sql_file(name: str) -> str:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create what is missing; never drops data. Views are recreated so code and store agree."""
+    """Create what is missing; never drops data. Views are recreated so code and store agree,
+    and the store records which schema that was (schema_digest)."""
     for schema in ("raw", "staging", "meta", "core"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for spec in table_specs().values():
@@ -54,6 +56,34 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_create_table_sql("staging", spec))
         _add_new_columns(con, spec)
     con.execute(_sql_file("schema.sql"))
+    if _recorded_schema(con) != schema_digest():
+        con.execute("INSERT OR REPLACE INTO meta.store_settings VALUES ('schema', ?, NULL, now())", [schema_digest()])
+
+
+@cache
+def schema_digest() -> str:
+    """The tables and views this version of bcm reads, as one digest: a store recording another
+    was made or last written by another version, whose tables may lack a column this one reads."""
+    text = "\n".join([_sql_file("schema.sql")] + [
+        _create_table_sql(schema, spec) for spec in table_specs().values() for schema in ("raw", "staging")])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _recorded_schema(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        found = con.execute("SELECT value FROM meta.store_settings WHERE name = 'schema'").fetchall()
+    except duckdb.CatalogException:  # a store made before the settings table
+        return None
+    return found[0][0] if found else None
+
+
+def _check_schema_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A command that only reads cannot bring an older store's tables and views up to date (it
+    opens the file read-only, beside other readers): it would fail half-way on a missing column."""
+    if _recorded_schema(con) != schema_digest():
+        raise StoreError(
+            f"{path} was made or last written by another version of bcm; bring it up to date with "
+            f"`bcm build --db {path}` (it adds what this version reads and keeps every row), then run the command again")
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -174,7 +204,9 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> d
             timezone = store_timezone(con, path, timezone)
             used = con.execute("SELECT used_blocks FROM pragma_database_size()").fetchall()[0][0]
             integrity.check_blocks(path, used, private_files.verified_marker(path))
-            if not read_only:
+            if read_only:
+                _check_schema_current(con, path)
+            else:
                 private_files.set_mode(path)
         spill = str(private_files.run_folder(path) / "duckdb")
         if con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0] != spill:
