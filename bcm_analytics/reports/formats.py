@@ -72,8 +72,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
     "contact_mode_label": ("contact mode", "text"),
     "assessment_period": ("assessment period", "text"), "patients_contacted": ("patients with a contact", "count"),
-    "patients_scored": ("of them, scored in the period", "count"),
-    "pct_patients_scored": ("scored in the period", "rate"),
+    "patients_scored": ("of them, scored in the assessment period", "count"),
+    "pct_patients_scored": ("scored in the assessment period", "rate"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),

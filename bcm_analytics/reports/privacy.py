@@ -546,15 +546,17 @@ def hide_pairs(frame: pd.DataFrame, true: pd.DataFrame, pair: list[str], key: st
 
 
 def grain_word(grain: str) -> str:
-    """A grain as a chart title says it: 'Enrolments per calendar quarter'."""
-    return {"period": "whole period", "block": "calendar quarter"}.get(grain, grain)
+    """A grain as a chart title says it: 'Enrolments per quarter'. Calendar blocks are quarters, the
+    same calendar quarters a rolled-up table shows: one word for both (the external outcomes page
+    titled its enrolments 'per calendar quarter' over its follow-ups 'per quarter')."""
+    return {"period": "whole period", "block": "quarter"}.get(grain, grain)
 
 
-BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with {range} enrolments or "
+BLOCK_NOTE = ("Per quarter, the same quarters in every external report. A quarter with {range} enrolments or "
               "discharges, or ending with {range} patients on the caseload (its enrolments less discharges since the "
               "program's start), is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last "
               "quarter still at {range} is suppressed until the next has ended, and quarters shown together that reach "
-              "outside this page's period are suppressed here.")
+              "outside the report's period are suppressed here.")
 
 
 def grain_note(grain: str, privacy: Privacy) -> str:
