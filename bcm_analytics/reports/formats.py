@@ -111,6 +111,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "logged_minutes": ("minutes logged", "number"), "counted_minutes": ("minutes counted", "number"),
     "not_counted": ("not counted", "number"), "share_supported_code": ("share supporting a billable code", "rate"),
     "not_counted_reasons": ("minutes not counted, by reason", "text"),
+    "months_with_time": ("months with time logged", "number"),
     **{outcome: (heading, "number") for outcome, heading in HEADINGS.items()},  # where logged minutes go
 }
 
