@@ -350,9 +350,74 @@ def test_the_follow_up_table_says_its_last_month_is_not_complete_as_the_chart_do
     table said no one was assessed in a month of new enrolments. The table carries the note too."""
     out = render_report("caseload_outcomes", small_program, {"end_month": "2025-12"}, tmp_path / "outcomes.html")
     html = out.read_text()
-    caption = "Initial assessments followed up within 4 weeks, per month</b>"
+    caption = "Initial assessments followed up within 4 weeks, per month of assessment</b>"
     assert html.count(caption) == 1
     after_table = html[html.index("</table>", html.index(caption)):]
     note = re.search(r"""^</table></div>\s*<p class=["']bcm-note["']>(.*?)</p>""", after_table)
     assert note, "a note right under the table"
     assert "Dec 2025 covers only the assessments up to then" in note.group(1)
+
+
+# --- the words a page uses for its periods ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def caseload_pages(small_program, tmp_path_factory) -> dict[str, str]:
+    """Both versions of the director's page for 2025: the external one unfiltered (its enrolments in
+    calendar blocks, its follow-ups rolled up to quarters), the internal one filtered to the GAD-7."""
+    folder = tmp_path_factory.mktemp("pages")
+    asked = {"external": {"end_month": "2025-12", "audience": "external"},
+             "internal": {"end_month": "2025-12", "audience": "internal", "instrument": "GAD-7"}}
+    return {audience: render_report("caseload_outcomes", small_program, values, folder / f"{audience}.html").read_text()
+            for audience, values in asked.items()}
+
+
+def page_words(page: str) -> str:
+    """A rendered page's words as a reader reads them: headings, notes, table titles and column
+    headings, and chart titles; not the header's parameter tables, nor the cells of a table."""
+    import html
+
+    titles = [t.replace("\\u003cbr\\u003e", " ") for t in re.findall(r'"title":\{"text":"([^"]*)"', page)]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    body = re.sub(r"<div class=.bcm-meta.>.*?</table></div></div>", " ", body, flags=re.S)
+    body = re.sub(r"<td\b[^>]*>.*?</td>", " ", body, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", " ".join([body, *titles]))))
+
+
+def test_the_caseload_pages_write_one_phrase_for_each_kind_of_period(caseload_pages):
+    """The external page titled its enrolments 'per calendar quarter' and, just below, its follow-ups
+    'per quarter', the same calendar quarters; its follow-up table 'per quarter' under a chart 'per
+    quarter of assessment'. 'The period' was the report's months in one paragraph ('baselines in the
+    period', 'the report period') and an assessment period in the next ('scored in the period'),
+    and the report's months were also 'this page's period'. Now a quarter is 'quarter' in every
+    title and note (the header says once that an external page's are whole calendar quarters),
+    the report's months are 'the report's period', and an assessment period is never 'the period'."""
+    import html
+
+    for audience, page in caseload_pages.items():
+        words = page_words(page)
+        period_note = re.search(r"<p class=.bcm-note bcm-period-note.>(.*?)</p>", page)
+        plain = words.replace(html.unescape(period_note.group(1)), "") if period_note else words
+        assert "calendar quarter" not in plain.lower(), audience
+        bare = [m.group(0) for m in re.finditer(r"(\S+) periods?\b", words)
+                if m.group(1).lower() not in ("assessment", "report's", "whole")]
+        assert bare == [], audience
+        for phrase in ("A score in each assessment period", "the report's period"):
+            assert phrase in words, (audience, phrase)
+        assert "Monthly trends" not in words, "a heading over charts per quarter or year"
+        follow_chart = re.search(r"Initial assessments followed up within 4 weeks, (per (month|quarter|year) of assessment|"
+                                 r"over the report's period)", words)
+        assert follow_chart and words.count(follow_chart.group(0)) == 2, "the table is titled as its chart"
+    external = page_words(caseload_pages["external"])
+    assert "Enrolments and discharges per quarter" in external
+
+
+def test_the_utilisation_table_says_the_pages_instrument_filter_does_not_change_it(caseload_pages):
+    """A director who filtered the page to the GAD-7 read 'Patients with a contact and a PHQ-9 in the
+    same period', a table that looked as if it followed the filter. Its title now says the GAD-7
+    filter does not apply to it, and its note that it counts the definitions' instrument whatever
+    the page's instrument filter."""
+    words = page_words(caseload_pages["internal"])
+    assert ("Patients with a contact and a PHQ-9 in the same assessment period (still the PHQ-9: the page's GAD-7 "
+            "filter does not apply to this table)") in words
+    assert "whatever the page's instrument filter" in page_words(caseload_pages["external"])

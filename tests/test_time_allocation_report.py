@@ -281,12 +281,12 @@ def sheet_as_page(ws) -> list[str]:
     """A workbook sheet as the page's table reads: its headers' words (a period column headed by
     its rows, 'month' or 'quarter', as the page heads it), then each cell as the page writes it
     ('*' where the row's `suppressed` names the column); the page has no period_start. The per
-    staff member and month sheet keeps a column per reason minutes did not count, which the page
-    shows in one column (ta.staff_table)."""
+    staff member sheet keeps a column per reason minutes did not count, which the page shows in one
+    column (ta.staff_table)."""
     from bcm_analytics.reports import formats
 
     rows = list(ws.values)
-    if ws.title == "per staff and month":
+    if ws.title == ta.STAFF_TOTAL_SHEET:
         frame = ta.staff_table(pd.DataFrame(rows[1:], columns=rows[0]))[ta.STAFF_PAGE_COLUMNS]
         rows = [tuple(frame.columns), *frame.itertuples(index=False, name=None)]
     header = [c for c in rows[0] if c not in ("period_start", "suppressed")]
@@ -307,7 +307,9 @@ def test_the_tables_workbook_holds_the_pages_numbers(program, load_rows, tmp_pat
     """`bcm report time_allocation --tables FILE.xlsx` writes, beside the page, a workbook with a
     sheet per table of the page: every header and cell of each sheet reads as the page's table
     does (hidden cells empty, named in `suppressed`, outside), private (0600), and no per-staff
-    sheet outside the program."""
+    sheet outside the program. Inside, the workbook also holds the per staff member and month
+    detail the page leaves out: it adds up to the page's per staff member table, and the page says
+    where it is."""
     import stat
 
     from click.testing import CliRunner
@@ -330,7 +332,17 @@ def test_the_tables_workbook_holds_the_pages_numbers(program, load_rows, tmp_pat
     workbook = load_workbook(book)
     sheets = workbook.sheetnames
     assert sheets[0] == "about" and ("per staff and month" in sheets) == (audience == "internal")
-    assert [sheet_as_page(workbook[name]) for name in sheets[1:]] == shown
+    assert [sheet_as_page(workbook[name]) for name in sheets[1:] if name != "per staff and month"] == shown
+    if audience == "internal":
+        detail, totals = (pd.DataFrame(list(workbook[n].values)[1:], columns=list(workbook[n].values)[0])
+                          for n in ("per staff and month", ta.STAFF_TOTAL_SHEET))
+        assert list(detail.columns) == ta.STAFF_COLUMNS, "the sheet a user's scripts read keeps its columns"
+        assert detail["month"].nunique() == 2 and len(totals) == detail["staff_id"].nunique() + 1  # the All row
+        minutes = ["logged_minutes", "counted_minutes", *ta.NOT_COUNTED]
+        summed = detail.groupby("staff_id")[minutes].sum()
+        assert (summed == totals.set_index("staff_id").loc[summed.index, minutes]).all().all()
+        assert "the sheet 'per staff and month' of this page's workbook" in page.read_text()
+        assert "bcm report time_allocation --tables time_allocation.xlsx -p start_month 2025-03" in page.read_text()
     hidden = [r for r in list(workbook["where minutes went"].values)[1:] if r[-1]] if audience == "external" else []
     assert (audience == "external") == bool(hidden), "outside, the overlap and role rows are hidden"
     assert all(cell is None for row in hidden for cell in row[2:5])
@@ -419,13 +431,37 @@ def test_a_period_with_no_time_logged_is_said_in_words(program):
 
 def test_the_pages_per_staff_table_gives_the_reasons_minutes_did_not_count_in_one_column(alloc):
     """With a minutes column for each of the eleven reasons minutes may not count (most of them 0)
-    the per staff member and month table ran to eighteen columns and scrolled sideways on a 1366 px
-    laptop (test_report_browser). The page shows the minutes not counted and, beside them, each
-    reason that had any with its minutes; they add up to the minutes not counted, so nothing is
-    lost. The workbook keeps a column per reason."""
-    staff = ta.staff_table(ta.staff_months(alloc, Privacy.packaged("internal"))).set_index("staff_id")
+    the per staff member table ran to eighteen columns and scrolled sideways on a 1366 px laptop
+    (test_report_browser). The page shows the minutes not counted and, beside them, each reason
+    that had any with its minutes; they add up to the minutes not counted, so nothing is lost. The
+    workbook keeps a column per reason."""
+    staff = ta.staff_table(ta.staff_totals(alloc, Privacy.packaged("internal"))).set_index("staff_id")
     assert staff.loc["BCM1", "not_counted"] == 75 + 120 and staff.loc["PSY1", "not_counted"] == 15
-    assert staff["not_counted_reasons"].to_dict() == {"BCM1": "75 administrative; 120 no consent on file",
-                                                      "PSY1": "15 staff role not countable"}
+    assert staff["not_counted_reasons"].drop(TOTAL).to_dict() == {"BCM1": "75 administrative; 120 no consent on file",
+                                                                  "PSY1": "15 staff role not countable"}
     assert set(ta.STAFF_PAGE_COLUMNS) <= {*staff.reset_index().columns}
-    assert len(ta.STAFF_PAGE_COLUMNS) < len(ta.STAFF_COLUMNS) and set(ta.NOT_COUNTED) <= set(ta.STAFF_COLUMNS)
+    assert len(ta.STAFF_PAGE_COLUMNS) < len(ta.STAFF_TOTAL_COLUMNS) and set(ta.NOT_COUNTED) <= set(ta.STAFF_TOTAL_COLUMNS)
+    assert set(ta.NOT_COUNTED) <= set(ta.STAFF_COLUMNS)
+
+
+def test_the_pages_per_staff_table_has_a_row_per_staff_member_not_per_month(program, load_rows):
+    """The page's per-staff table had a row per staff member and month: some 260 rows at 200
+    patients, which no director reads. It has a row per staff member over the report's period, and
+    the All row: months with time logged, patients (each counted once however many months they had
+    time), the minutes; the month-by-month detail stays in the workbook (staff_months)."""
+    load_rows("time_logs", [entry("april", "PTA01", "2025-04-02", 5), entry("psy-april", "PTA02", "2025-04-03", 10,
+                                                                            "caseload_review", role="psychiatric_consultant",
+                                                                            staff="PSY1", mode="none")])
+    refresh(program)
+    internal = Privacy.packaged("internal")
+    alloc = ta.Allocation.load(program, "2025-03", "2025-04")
+    assert len(ta.staff_months(alloc, internal)) == 4, "two staff members in two months"
+    totals = ta.staff_totals(alloc, internal).set_index("staff_id")
+    assert list(totals.index) == ["BCM1", "PSY1", TOTAL]
+    assert totals["months_with_time"].to_dict() == {"BCM1": 2, "PSY1": 2, TOTAL: 2}
+    assert totals["patients"].to_dict() == {"BCM1": 23, "PSY1": 2, TOTAL: 23}
+    assert totals["logged_minutes"].to_dict() == {"BCM1": 20 * 40 + 75 + 120 + 5, "PSY1": 25, TOTAL: LOGGED + 15}
+    assert totals.loc[TOTAL, "role_not_countable"] == 25 and totals.loc[TOTAL, "staff_role_label"] == ""
+    assert totals.loc["BCM1", "share_supported_code"] == pytest.approx(800 / 1000)
+    with pytest.raises(ValueError, match="internal version only"):
+        ta.staff_totals(alloc, Privacy.packaged("external"))

@@ -118,8 +118,8 @@ def test_the_glossary_names_the_periods_in_force():
     from bcm_analytics.reports.glossary import outcome_terms
 
     terms = dict(outcome_terms(load_definitions(overrides={"utilisation": {"period_start_months": [3, 9]}})))
-    assert "assessment period (Mar-Aug, Sep-Feb)" in terms["scored in the period"]
-    assert "(Jan-Apr, May-Aug, Sep-Dec)" in dict(outcome_terms(load_definitions()))["scored in the period"]
+    assert "assessment period (Mar-Aug, Sep-Feb)" in terms["scored in the assessment period"]
+    assert "(Jan-Apr, May-Aug, Sep-Dec)" in dict(outcome_terms(load_definitions()))["scored in the assessment period"]
 
 
 def test_months_without_contacts_give_an_empty_table_for_either_reader(loaded, store):
@@ -132,4 +132,32 @@ def test_months_without_contacts_give_an_empty_table_for_either_reader(loaded, s
     for audience in ("internal", "external"):
         table = co.utilisation(run, "2024-01", "2024-02", Privacy(audience, (1, 10)))
         assert table.empty and table["assessment_period"].dtype == object
-        assert "open period" not in co.utilisation_note(run, table)
+        assert "open assessment period" not in co.utilisation_note(run, table)
+
+
+def test_the_table_names_the_instrument_the_definitions_set_whatever_the_pages_filter(loaded, store):
+    """The page's instrument filter does not reach this table (it measures the definitions'
+    utilisation.instrument), yet a page filtered to another instrument gave no sign of it. The title
+    and the note name the definitions' instrument, here the GAD-7, and say the filter does not
+    change the table; a page filtered to that same instrument is told nothing extra in its title."""
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    definitions = load_definitions(overrides={"utilisation": {"instrument": "GAD-7"}})
+    filtered = prepare(store, AS_OF, definitions, instrument="PHQ-9")
+    table = co.utilisation(filtered, "2025-01", "2025-10")
+    assert co.utilisation_title(filtered) == ("Patients with a contact and a GAD-7 in the same assessment period (still the "
+                                              "GAD-7: the page's PHQ-9 filter does not apply to this table)")
+    note = co.utilisation_note(filtered, table)
+    assert note.startswith("This table counts GAD-7 scores, the instrument the definitions set for this measure, "
+                           "whatever the page's instrument filter.")
+    assert "PHQ-9" not in note.split(".")[0]
+    same = prepare(store, AS_OF, definitions, instrument="gad-7")
+    assert co.utilisation_title(same) == co.utilisation_title(prepare(store, AS_OF, definitions)) == (
+        "Patients with a contact and a GAD-7 in the same assessment period")
+    assert co.utilisation_note(same, table) == co.utilisation_note(filtered, table)
+    from bcm_analytics.reports.glossary import outcome_terms
+
+    term = dict(outcome_terms(definitions))["scored in the assessment period"]
+    assert "a GAD-7 score dated in the same assessment period, whatever the page's instrument filter" in term
+    assert "PHQ" not in term, "the PHQ-A counts as the PHQ-9, not as the GAD-7"
+    assert "(PHQ-A counts as the PHQ-9)" in dict(outcome_terms(load_definitions()))["scored in the assessment period"]

@@ -353,14 +353,28 @@ def utilisation_columns(privacy: Privacy) -> list[str]:
     return ["assessment_period", *counts] if privacy.external else ["assessment_period", "clinic", *counts]
 
 
+def utilisation_title(run: OutcomeRun) -> str:
+    """The table's title, naming the instrument it measures (the definitions' utilisation.instrument).
+    The page's instrument filter does not reach it; on a page filtered to another instrument the
+    title says so: 'a PHQ-9' above a page filtered to the GAD-7 read as if the table followed it."""
+    measured = run.definitions["utilisation"]["instrument"]
+    title = f"Patients with a contact and a {measured} in the same assessment period"
+    chosen = run.filters.get("instrument")
+    if chosen and chosen.upper() != measured.upper():
+        title += f" (still the {measured}: the page's {chosen} filter does not apply to this table)"
+    return title
+
+
 def utilisation_note(run: OutcomeRun, table: pd.DataFrame) -> str:
-    """What the table counts, and why an open period's share reads low."""
+    """Which instrument the table counts, whatever the page's instrument filter; what it counts;
+    and why an open assessment period's share reads low."""
     instrument = run.definitions["utilisation"]["instrument"]
-    note = (f"A patient counts in each period they had a contact in, and is scored there with a {instrument} dated "
-            "in the same period, before or after the contact. Periods are counted whole, whatever part of them the "
-            "report's months cover.")
+    note = (f"This table counts {instrument} scores, the instrument the definitions set for this measure, whatever the "
+            "page's instrument filter. A patient counts in each assessment period they had a contact in, and is scored "
+            f"there with a {instrument} dated in the same assessment period, before or after the contact. Assessment "
+            "periods are counted whole, whatever part of them the report's period covers.")
     if not table["complete"].all():
-        note += " An open period's share can still rise: its remaining weeks' scores will count."
+        note += " An open assessment period's share can still rise: its remaining weeks' scores will count."
     return note
 
 
@@ -556,7 +570,7 @@ def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "
     a point shown (the note named it, under a chart that stopped a quarter earlier)."""
     w = run.definitions["windows"][window]
     privacy = _privacy(run, privacy)
-    whole = (" Whole calendar quarters only, as on every external page: a quarter with a month still open waits."
+    whole = (" Whole quarters only, as on every external page: a quarter with a month still open waits."
              if privacy.external else "")
     drawn = _drawn_rows(trend, TREND_RATES)
     last_shown = ""

@@ -72,8 +72,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "change_band": ("change from baseline", "text"), "contact_mode": ("contact mode", "text"),
     "contact_mode_label": ("contact mode", "text"),
     "assessment_period": ("assessment period", "text"), "patients_contacted": ("patients with a contact", "count"),
-    "patients_scored": ("of them, scored in the period", "count"),
-    "pct_patients_scored": ("scored in the period", "rate"),
+    "patients_scored": ("of them, scored in the assessment period", "count"),
+    "pct_patients_scored": ("scored in the assessment period", "rate"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),
@@ -111,6 +111,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "logged_minutes": ("minutes logged", "number"), "counted_minutes": ("minutes counted", "number"),
     "not_counted": ("not counted", "number"), "share_supported_code": ("share supporting a billable code", "rate"),
     "not_counted_reasons": ("minutes not counted, by reason", "text"),
+    "months_with_time": ("months with time logged", "number"),
     **{outcome: (heading, "number") for outcome, heading in HEADINGS.items()},  # where logged minutes go
 }
 

@@ -54,7 +54,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("minutes per patient served", "all minutes logged in the month over the patients served, those with no time "
                                        "logged included (the program overview's minutes per patient with time leaves them out)"),
         ("baseline", _baseline(d)),
-        ("measured population", f"patients whose baseline falls in the report period and is {o['eligible_baseline_min']} or "
+        ("measured population", f"patients whose baseline falls in the report's period and is {o['eligible_baseline_min']} or "
                                 f"more, aged {d['program']['min_age']} or older, not discharged for {excluded}"),
         ("follow-up window", "; ".join(f"{_window_name(k)}: the most recent score from day {v['from']} to day {v['to']} after the "
                                        "baseline (never the best one; later scores are ignored)" for k, v in w.items())),
@@ -73,7 +73,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                                     f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
         ("scored, last 30 / 60 days", f"of the active caseload, a PHQ-9 or GAD-7 score in the last {p['scored_within_days'][0]} / "
                                       f"{p['scored_within_days'][1]} days"),
-        ("scored in the period", _utilisation(d, excluded)),
+        ("scored in the assessment period", _utilisation(d, excluded)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
         ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
                                        "(counted in the month of the assessment, once its 4 weeks have passed)"),
@@ -92,15 +92,18 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
 
 
 def _utilisation(d, excluded: str) -> str:
-    """The score utilisation measure in words: its instrument and the periods the year is cut into."""
+    """The score utilisation measure in words: its instrument (whatever the page's instrument
+    filter), the instruments counted as it, and the periods the year is cut into."""
     u, starts = d["utilisation"], d["utilisation"]["period_start_months"]
     firsts = [dt.date(2000, m, 1) for m in starts]
     lasts = [dt.date(2000, m, 1) - dt.timedelta(days=1) for m in [*starts[1:], starts[0]]]
     periods = ", ".join(f"{a:%b}" if a.month == b.month else f"{a:%b}-{b:%b}" for a, b in zip(firsts, lasts))
+    alike = [name for name, spec in d["instruments"].items() if spec.get("measure_as") == u["instrument"]]
+    counted_as = f" ({' and '.join(alike)} {'counts' if len(alike) == 1 else 'count'} as the {u['instrument']})" if alike else ""
     return (f"HEDIS DMS-E style: of the patients with a contact in an assessment period ({periods}), aged "
             f"{d['program']['min_age']} or older and not discharged for {excluded}, those with a {u['instrument']} score "
-            "dated in the same period (PHQ-A counts as the PHQ-9); no diagnosis is exported, so enrolment in the program "
-            "stands for the depression diagnosis")
+            f"dated in the same assessment period{counted_as}, whatever the page's instrument filter; no diagnosis is "
+            "exported, so enrolment in the program stands for the depression diagnosis")
 
 
 def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:

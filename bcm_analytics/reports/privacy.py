@@ -275,14 +275,12 @@ class Privacy:
                 "quarters or years. Suppressed cells read *; hidden chart points are marked gaps."
                 + (f"<br><b>Part of the program only.</b> {html.escape(caution)}" if caution else "") + "</div>"
             )
-        command = f"bcm report {report} --audience external"
-        extra = " ".join(f"-p {k} {shlex.quote(parameter_text(v, ','))}" for k, v in (parameters or {}).items()
-                         if v not in (None, "", []))
+        command = report_command(report, parameters or {}, "--audience external")
         return (
             "<div class='bcm-banner internal' data-audience='internal'><b>Internal use only.</b> "
             f"This page shows true counts, including counts from {self.threshold[0]} to {self.threshold[1]} patients, which can identify people. "
             "Keep it within the program. To share it outside (funders, boards, publication) render the external "
-            f"version, which applies the CMS cell-size rule: <code>{html.escape(f'{command} {extra}'.strip())}</code>."
+            f"version, which applies the CMS cell-size rule: <code>{html.escape(command)}</code>."
             "</div>"
         )
 
@@ -312,6 +310,13 @@ def definitions_text(definitions, external: bool) -> str:
 def data_month(value) -> str:
     """The month of a date of the data, which is all an external page says of it (Privacy.data_date)."""
     return f"{pd.Timestamp(value):%b %Y}"
+
+
+def report_command(report: str, parameters: dict, options: str = "") -> str:
+    """The `bcm report` command that renders `report` with the notebook `parameters` given (those
+    set), `options` after the name: 'bcm report time_allocation --audience external -p clinic CL001'."""
+    given = " ".join(f"-p {k} {shlex.quote(parameter_text(v, ','))}" for k, v in parameters.items() if v not in (None, "", []))
+    return " ".join(part for part in (f"bcm report {report}", options, given) if part)
 
 
 def parameter_text(value, separator: str = ", ") -> str:
@@ -546,15 +551,17 @@ def hide_pairs(frame: pd.DataFrame, true: pd.DataFrame, pair: list[str], key: st
 
 
 def grain_word(grain: str) -> str:
-    """A grain as a chart title says it: 'Enrolments per calendar quarter'."""
-    return {"period": "whole period", "block": "calendar quarter"}.get(grain, grain)
+    """A grain as a chart title says it: 'Enrolments per quarter'. Calendar blocks are quarters, the
+    same calendar quarters a rolled-up table shows: one word for both (the external outcomes page
+    titled its enrolments 'per calendar quarter' over its follow-ups 'per quarter')."""
+    return {"period": "whole period", "block": "quarter"}.get(grain, grain)
 
 
-BLOCK_NOTE = ("Per calendar quarter, the same quarters in every external report. A quarter with {range} enrolments or "
+BLOCK_NOTE = ("Per quarter, the same quarters in every external report. A quarter with {range} enrolments or "
               "discharges, or ending with {range} patients on the caseload (its enrolments less discharges since the "
               "program's start), is shown together with the next one (labelled like '2024 Q4 - 2025 Q1'); a last "
               "quarter still at {range} is suppressed until the next has ended, and quarters shown together that reach "
-              "outside this page's period are suppressed here.")
+              "outside the report's period are suppressed here.")
 
 
 def grain_note(grain: str, privacy: Privacy) -> str:

@@ -15,8 +15,8 @@ once and sharing nothing but the period's grand totals (logged minutes, patient-
                 bill more, and the dollars at the fee schedule
   thresholds    patient-months per base code they reach: mean countable minutes, how far past the
                 code's threshold, the share just past it
-  per staff     per staff member (every role) and month, by activity category and by contact mode: internal
-                only (see STAFF_NOTE)
+  per staff     per staff member (every role) over the period, and per month (the workbook's sheet, not on
+                the page), by activity category and by contact mode: internal only (see STAFF_NOTE)
 
 Minutes are hidden with the patient-months they are over (like dollars in the reconciliation
 report). In the outcome, category and mode tables a patient-month can sit in several rows, so
@@ -29,6 +29,7 @@ time, separately billed services) is shown in both or hidden in both.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,7 +50,7 @@ from bcm_analytics.reports import formats
 from bcm_analytics.reports.billing_reconciliation import ADD_FEES, how_many, protect_periods, with_total
 from bcm_analytics.reports.export import Sheet, write_workbook
 from bcm_analytics.reports.page import Headline, clinic_names
-from bcm_analytics.reports.privacy import TOTAL, Privacy, ReportPeriod, by_period, suppressed_names
+from bcm_analytics.reports.privacy import TOTAL, Privacy, ReportPeriod, by_period, report_command, suppressed_names
 
 NOT_COUNTED = [o for o in OUTCOMES if o not in COUNTED]
 MONTH_MINUTES = ["logged_minutes", "counted_minutes", "supported_code", "below_threshold", "not_counted"]
@@ -343,12 +344,50 @@ def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
 
 
+def staff_totals(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
+    """Per staff member (of every role that logs time) over the report's period, and the All row:
+    the months they logged time in, their patients, logged and counted minutes, each outcome's
+    minutes, and the share of the logged minutes that supported a billable code. The page's
+    per-staff table: a row per staff member and month ran to some 260 rows at 200 patients, which
+    no director reads; that detail is the workbook's 'per staff and month' sheet (staff_months)."""
+    _internal_only(privacy)
+    rows = alloc.rows
+    keys = ["staff_id", "staff_role"]
+    minutes = rows.pivot_table(index=keys, columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
+    frame = rows.groupby(keys).agg(months_with_time=("month", "nunique"), patients=("patient_id", "nunique"),
+                                   logged_minutes=("minutes", "sum"))
+    for col in OUTCOMES:
+        frame[col] = minutes[col] if col in minutes else 0
+    frame = frame.reset_index()
+    frame["staff_role_label"] = frame["staff_role"].map(formats.role)
+    everyone = {"staff_id": TOTAL, "staff_role": "", "staff_role_label": "", "months_with_time": rows["month"].nunique(),
+                "patients": rows["patient_id"].nunique(), **frame[["logged_minutes", *OUTCOMES]].sum().to_dict()}
+    frame = pd.concat([frame, pd.DataFrame([everyone])], ignore_index=True)
+    frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
+    frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
+    columns = [*keys, "staff_role_label", "months_with_time", "patients", "logged_minutes", "counted_minutes",
+               "share_supported_code", *OUTCOMES]
+    return frame[columns].astype({c: "int64" for c in ["months_with_time", "patients", "logged_minutes", "counted_minutes",
+                                                       *OUTCOMES]})
+
+
+def staff_detail_note(staff: pd.DataFrame, parameters: dict) -> str:
+    """Under the page's per-staff table, where its month-by-month detail is (`staff`: staff_months,
+    one row per staff member and month): the workbook's sheet, and the command that writes it with
+    the page's parameters."""
+    command = report_command("time_allocation", parameters, "--tables time_allocation.xlsx")
+    return (f"One row per staff member over the report's period. The month-by-month detail ({formats.count(len(staff))} "
+            "rows for this page: a row per staff member and month, with a column for each reason minutes did not count) "
+            f"is the sheet '{STAFF_MONTH_SHEET}' of this page's workbook, which <code>{html.escape(command)}</code> writes.")
+
+
 def staff_table(staff: pd.DataFrame) -> pd.DataFrame:
-    """A staff_months frame as the page shows it: the minutes not counted in one column and, beside
-    them, the reasons with their minutes in words ('75 administrative; 120 no consent on file', in
-    the order the page lists reasons; a reason not named had none). With a column per reason the
-    table ran to eighteen columns, mostly 0, and a 1366 px laptop scrolled sideways for them. The
-    workbook keeps a column per reason (STAFF_COLUMNS), for finance to filter and sum."""
+    """A staff_totals (or staff_months) frame as the page shows it: the minutes not counted in one
+    column and, beside them, the reasons with their minutes in words ('75 administrative; 120 no
+    consent on file', in the order the page lists reasons; a reason not named had none). With a
+    column per reason the table ran to eighteen columns, mostly 0, and a 1366 px laptop scrolled
+    sideways for them. The workbook keeps a column per reason (STAFF_TOTAL_COLUMNS, STAFF_COLUMNS),
+    for finance to filter and sum."""
     out = staff.copy()
     out["not_counted"] = out[NOT_COUNTED].sum(axis=1).astype("int64")
     out["not_counted_reasons"] = ["; ".join(f"{formats.count(row[o])} {formats.label(o)}" for o in NOT_COUNTED if row[o])
@@ -472,9 +511,15 @@ OUTCOME_COLUMNS = ["outcome_label", "meaning", "patient_months_with", "minutes",
 LOST_COLUMNS = ["meaning", "months_affected", "months_billing_more", "lost_value"]
 THRESHOLD_COLUMNS = ["code", "threshold", "billed_months", "mean_countable_minutes", "mean_minutes_past_threshold", "just_past",
                      "pct_just_past"]
-STAFF_MINUTES = ["staff_id", "staff_role_label", "month", "patients", "logged_minutes", "counted_minutes", "share_supported_code"]
-STAFF_COLUMNS = [*STAFF_MINUTES, *NOT_COUNTED]  # the workbook's sheet: a column per reason
-STAFF_PAGE_COLUMNS = [*STAFF_MINUTES, "not_counted", "not_counted_reasons"]  # the page's (staff_table): the reasons in words
+STAFF_FIGURES = ["patients", "logged_minutes", "counted_minutes", "share_supported_code"]  # a staff member's, a month or the period
+STAFF_MINUTES = ["staff_id", "staff_role_label", "month", *STAFF_FIGURES]
+STAFF_COLUMNS = [*STAFF_MINUTES, *NOT_COUNTED]  # the workbook's 'per staff and month' sheet: a column per reason
+STAFF_MONTH_SHEET = "per staff and month"  # not on the page (staff_detail_note says where it is)
+# The page's per-staff table, one row per staff member over the period (staff_totals), and its sheet
+STAFF_TOTAL_MINUTES = ["staff_id", "staff_role_label", "months_with_time", *STAFF_FIGURES]
+STAFF_TOTAL_COLUMNS = [*STAFF_TOTAL_MINUTES, *NOT_COUNTED]  # the workbook's sheet: a column per reason
+STAFF_PAGE_COLUMNS = [*STAFF_TOTAL_MINUTES, "not_counted", "not_counted_reasons"]  # the page's (staff_table): the reasons in words
+STAFF_TOTAL_SHEET = "per staff, where minutes went"
 DIMS = {"activity_category": "activity category", "contact_mode": "contact mode"}
 BREAKDOWN_COLUMNS = ["patient_months_with", "minutes", "pct_of_logged"]  # after the activity category or contact mode
 SHOWN = {"activity_category": "activity_category", "contact_mode": "contact_mode_label"}  # the column in words
@@ -525,7 +570,8 @@ def workbook(con, report: Report, path: str | Path, *, share: bool = False) -> P
     if not privacy.external:
         staff = staff_months(alloc, privacy)
         staff["month"] = staff["month"].dt.date  # a DATE, shown yyyy-mm (a date-time would show its midnight)
-        sheets["per staff and month"] = _sheet(staff, STAFF_COLUMNS, privacy)
+        sheets[STAFF_MONTH_SHEET] = _sheet(staff, STAFF_COLUMNS, privacy)
+        sheets[STAFF_TOTAL_SHEET] = _sheet(staff_totals(alloc, privacy), STAFF_TOTAL_COLUMNS, privacy)
         for dim, name in DIMS.items():
             frame = staff_period(alloc, privacy, dim)
             sheets[f"per staff, {name}"] = _sheet(frame, list(frame.columns), privacy)
