@@ -103,8 +103,26 @@ def test_the_page_names_each_period_and_an_outside_reader_sees_the_program_alone
     assert inside["assessment_period"].unique().tolist() == ["Jan-Apr 2025", "May-Aug 2025", "Sep-Dec 2025 (open until 31 Dec)"]
     assert set(inside["clinic"]) == {"All", "C1", "C2"}
     outside = co.utilisation(run, "2025-01", "2025-10", Privacy("external", (1, 10)))
-    assert outside["clinic"].tolist() == ["All"] * 3
+    assert outside["assessment_period"].tolist() == ["Jan-Apr 2025", "May-Aug 2025"]  # Sep-Dec is open
+    assert outside["clinic"].tolist() == ["All"] * 2
     assert outside["patients_contacted"].isna().all() and outside["pct_patients_scored"].isna().all()  # 1-2 patients each
+
+
+def test_an_outside_reader_sees_only_the_assessment_periods_the_pages_quarters_hold_whole(loaded, store):
+    """An external page covers whole calendar quarters that have ended; an assessment period
+    reaching outside them counted months the page does not show (September of Sep-Dec beside a
+    page from October, or weeks not yet over): a count another page's quarters could be
+    subtracted from. Staff see every period the report's months touch."""
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    run = prepare(store, AS_OF)
+    outside = co.utilisation(run, "2025-04", "2025-09", Privacy("external", (1, 10)))
+    assert outside["assessment_period"].tolist() == ["May-Aug 2025"]  # Jan-Apr starts before April
+    inside = co.utilisation(run, "2025-04", "2025-09", Privacy("internal", (1, 10)))
+    assert inside[inside["clinic"] == "All"]["assessment_period"].tolist() == [
+        "Jan-Apr 2025", "May-Aug 2025", "Sep-Dec 2025 (open until 31 Dec)"]
+    assert "held whole" in co.utilisation_note(run, outside, Privacy("external", (1, 10)))
 
 
 def test_a_period_across_the_new_year_names_both_years():

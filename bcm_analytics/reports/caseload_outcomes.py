@@ -339,12 +339,21 @@ def utilisation(run: OutcomeRun, start_month=None, end_month=None, privacy: Priv
     privacy = _privacy(run, privacy)
     frame = cl.score_utilisation(run, start_month, end_month)
     if privacy.external:
-        frame = frame[frame["clinic"] == TOTAL]
+        frame = frame[(frame["clinic"] == TOTAL) & _held_whole(frame, run.period(start_month, end_month))]
     words = [period_words(a, b, done) for a, b, done in zip(frame["period_start"], frame["period_end"], frame["complete"])]
     frame.insert(0, "assessment_period", pd.Series(words, index=frame.index, dtype=object))  # text when empty too
     safe = privacy.protect(frame.reset_index(drop=True), ["patients_contacted", "patients_scored"], rates=UTILISATION_RATES)
     safe["clinic"] = safe["clinic"].map(lambda c: (clinic_names or {}).get(c, c))
     return safe
+
+
+def _held_whole(frame: pd.DataFrame, period: dict) -> pd.Series:
+    """The assessment periods an external page's whole, ended quarters hold: one reaching outside
+    them counts months the page does not show (or weeks still to come), a count another page's
+    quarters could be subtracted from."""
+    starts, ends = pd.to_datetime(frame["period_start"]), pd.to_datetime(frame["period_end"])
+    inside = (starts >= pd.Timestamp(period["start_month"])) & (ends <= pd.Timestamp(period["period_end"]))
+    return inside & frame["complete"].astype(bool)
 
 
 def utilisation_columns(privacy: Privacy) -> list[str]:
@@ -365,14 +374,19 @@ def utilisation_title(run: OutcomeRun) -> str:
     return title
 
 
-def utilisation_note(run: OutcomeRun, table: pd.DataFrame) -> str:
+def utilisation_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = None) -> str:
     """Which instrument the table counts, whatever the page's instrument filter; what it counts;
-    and why an open assessment period's share reads low."""
+    which assessment periods are shown; and why an open assessment period's share reads low."""
     instrument = run.definitions["utilisation"]["instrument"]
     note = (f"This table counts {instrument} scores, the instrument the definitions set for this measure, whatever the "
             "page's instrument filter. A patient counts in each assessment period they had a contact in, and is scored "
             f"there with a {instrument} dated in the same assessment period, before or after the contact. Assessment "
-            "periods are counted whole, whatever part of them the report's period covers.")
+            "periods are counted whole, ")
+    if _privacy(run, privacy).external:
+        note += ("and only those held whole by this page's quarters are shown: one reaching outside them would count "
+                 "months the page does not show.")
+    else:
+        note += "whatever part of them the report's period covers."
     if not table["complete"].all():
         note += " An open assessment period's share can still rise: its remaining weeks' scores will count."
     return note
