@@ -486,3 +486,25 @@ def test_a_month_with_only_a_denied_line_and_no_minutes_carries_no_finding_on_th
     assert "2 billed or expected patient-months" in index
     assert "1 reconcile, 0 carry a finding, 1 has no finding (no claim line that bills, no code expected)." in index
     assert "2025-02 Prairie Practice Medicare 0 none 99493 (denied) no finding open" in index
+
+
+def test_an_entry_across_a_clock_change_reads_its_real_local_end(store, load_rows, tmp_path):
+    """Chicago. 8 Mar 2026, 02:00 CST becomes 03:00 CDT: S's entry at 01:50 of 30 minutes ends at
+    03:20 (it read 01:50-02:20, a time that never happened). 1 Nov 2026, 01:00-02:00 happens twice:
+    F's entry at 01:50 CDT (-05:00) of 30 minutes ends at 01:20 CST, its entry at 01:50 CST (-06:00)
+    at 02:20 CST; a time in the repeated hour says which of the two it was (both read 01:50-02:20).
+    A wall-clock entry at 01:30 cannot say: it reads as the engine read it, the second (CST)."""
+    for table, rows in (("clinics", [CLINIC]), ("patients", [patient("S", "2026-01-01"), patient("F", "2026-01-01")]),
+                        ("time_logs", [entry("s1", "S", "2026-03-08", 30, start="01:50"),
+                                       entry("f1", "F", "2026-11-01T01:50:00-05:00", 30, start="2026-11-01T01:50:00-05:00"),
+                                       entry("f2", "F", "2026-11-01T01:50:00-06:00", 30, start="2026-11-01T01:50:00-06:00"),
+                                       entry("f3", "F", "2026-11-01", 10, start="01:30")])):
+        assert load_rows(table, rows).rows_quarantined == 0, table
+    refresh(store)
+    write_packets(store, tmp_path, "2026-03", "2026-11")
+    assert "<td class=\"nowrap\">2026-03-08 01:50-03:20</td>" in flat(tmp_path / "S_2026-03.html")
+    november = flat(tmp_path / "F_2026-11.html")
+    assert "<td class=\"nowrap\">2026-11-01 01:50 CDT-01:20 CST</td>" in november
+    assert "<td class=\"nowrap\">2026-11-01 01:50-02:20 CST</td>" in november
+    assert "<td class=\"nowrap\">2026-11-01 01:30-01:40 CST</td>" in november
+    assert Page((tmp_path / "F_2026-11.html").read_text()).counted == {"f1": 30, "f2": 30, "f3": 10}

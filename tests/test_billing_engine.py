@@ -218,7 +218,7 @@ def test_overlap_is_judged_on_the_instants_an_export_gives_across_daylight_savin
     reasons = dict(con.execute("SELECT entry_id, reason FROM marts.audit_entries WHERE patient_id IN ('N', 'S')").fetchall())
     assert reasons["n-cdt"] is None and reasons["n-cst"] is None
     assert reasons["s-cdt"] == ("All 20 minutes overlap time already counted for another entry of the same staff member "
-                                "on this patient (overlaps s-cst (follow_up_contact 01:50-02:20)); overlapping time counts once.")
+                                "on this patient (overlaps s-cst (follow_up_contact 01:50-03:20)); overlapping time counts once.")
     assert not differs_from_full(con)
 
 

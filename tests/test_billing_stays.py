@@ -160,3 +160,31 @@ def test_hospital_minutes_have_their_own_line_in_time_allocation_and_the_minutes
     row = outcomes_query(current(con), "2025-02", "2025-02", by=("service_month",)).df().iloc[0]
     assert row.during_facility_stay == 25
     assert sum(row[o] for o in OUTCOMES) == row.logged_minutes == 65
+
+
+def test_an_entry_across_the_spring_forward_is_cut_at_a_stays_admission_or_discharge_in_real_time(program, load_rows):
+    """Chicago, 8 Mar 2026: 02:00 CST becomes 03:00 CDT. An entry at 01:50 of 30 minutes really
+    ends at 03:20 (02:20 never happens), so 20 of its minutes are after 03:00 and 10 after 03:10.
+    A1 admitted at 03:00 counts the 10 before it, A2 at 03:10 the 20 before; D1 discharged at 03:00
+    counts the 20 after it, D2 at 03:10 the 10 after (by the clock, 01:50-02:20, the entry ended
+    before either: all 30 counted, or none). Fall-back, 1 Nov 2026: F is discharged at 01:30 CDT
+    (-05:00); its entry at 01:20 CST (-06:00) is 50 minutes after the discharge and counts whole
+    (by the clock it ran across 01:30: 10). The day stays the local one: every entry is on the
+    stay's admission or discharge day."""
+    spring = "2026-03-08"
+    con = program([patient(p) for p in ("A1", "A2", "D1", "D2", "F")],
+                  [entry(p.lower(), p, spring, 30, start="01:50") for p in ("A1", "A2", "D1", "D2")]
+                  + [entry("f", "F", "2026-11-01T01:20:00-06:00", 20, start="2026-11-01T01:20:00-06:00")])
+    result = load_rows("facility_stays", [stay("A1", "A1", f"{spring} 03:00", "2026-03-12 10:00"),
+                                          stay("A2", "A2", f"{spring} 03:10", "2026-03-12 10:00"),
+                                          stay("D1", "D1", "2026-03-04 10:00", f"{spring} 03:00"),
+                                          stay("D2", "D2", "2026-03-04 10:00", f"{spring} 03:10"),
+                                          stay("F", "F", "2026-10-28 10:00", "2026-11-01T01:30:00-05:00")])
+    assert result.rows_quarantined == 0
+    entries = time_entries(con, "2026-03", "2026-11").set_index("entry_id")
+    assert {e: float(m) for e, m in entries.counted_minutes.items()} == {"a1": 10, "a2": 20, "d1": 20, "d2": 10, "f": 20}
+    assert entries.status.to_dict() == {**dict.fromkeys(["a1", "a2", "d1", "d2"], "counted_in_part_facility_stay"),
+                                        "f": "counted"}
+    assert {e: f"{d:%Y-%m-%d}" for e, d in entries.service_date.items()} == {
+        **dict.fromkeys(["a1", "a2", "d1", "d2"], spring), "f": "2026-11-01"}
+    assert not differs_from_full(con)

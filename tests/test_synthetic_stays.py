@@ -198,3 +198,22 @@ def test_each_check_in_comes_with_its_care_managers_call_that_day_which_counts_f
     assert set(statuses[late.entry_id]) == {"after_discharge"}
     agree(exports, con, rules)
     con.close()
+
+
+def test_the_key_cuts_an_entry_across_the_spring_forward_at_the_stay_in_real_time():
+    """As the engine does (test_billing_stays), Chicago, 8 Mar 2026: an entry at 01:50 of 30 minutes
+    ends at 03:20, 02:00 CST being 03:00 CDT. Admitted at 03:00 its last 20 minutes are in the
+    stay, at 03:10 its last 10; discharged at 03:00 its first 10, at 03:10 its first 20 (by the
+    clock, 01:50-02:20 ended before any of them: 0 or 30). real_clocks reads each time of day as
+    the minutes really passed since the day's local midnight, in the patient's clinic's zone."""
+    day = (np.datetime64("2026-03-08") - np.datetime64("1970-01-01")).astype(np.int64)
+    s = stays.Stays(patient=np.arange(4), kind=np.full(4, stays.INPATIENT),
+                    admitted=np.array([day, day, day - 4, day - 4]), admitted_clock=np.array([180, 190, 600, 600]),
+                    discharged=np.array([day + 4, day + 4, day, day]), discharged_clock=np.array([600, 600, 180, 190]))
+    e = Entries(patient=np.arange(4), day=np.full(4, day), minutes=np.full(4, 30), role=np.zeros(4, np.int64),
+                staff=np.zeros(4, np.int64), activity=np.full(4, 3), mode=np.zeros(4, np.int64),
+                form=np.full(4, DATE_AND_CLOCK), start=np.full(4, 110), trap=np.full(4, NO_TRAP), origin=np.arange(4))
+    s, e = stays.real_clocks(s, e, np.full(4, "America/Chicago"))
+    covered = stays.in_stay(s, 4, e, "exclude")
+    assert covered.tolist() == [False] * 4
+    assert stays.minutes_in_stay(s, 4, e, covered).tolist() == [20, 10, 10, 20]

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bcm_analytics import __version__, private_files
 from bcm_analytics.billing.audit import SECTIONS, Scope, section_query
@@ -234,6 +235,26 @@ def _stamp(value) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M %Z") if value.tzinfo else f"{value:%Y-%m-%d %H:%M}"
 
 
+def _interval(e: dict) -> str:
+    """An entry's start and its real local end (audit_entries: 01:50 of 30 minutes ends at 03:20 on
+    the night the clocks spring forward). A time in the hour a fall-back repeats reads the same on
+    the clock twice, so the interval then names its offsets: 01:50 CDT-01:20 CST, 01:50-02:20 CST."""
+    zone = ZoneInfo(e["timezone"])
+    start, end = e["start_instant"].astimezone(zone), e["end_instant"].astimezone(zone)
+    text = f"{e['start_at']:%H:%M}-{e['end_at']:%H:%M}"
+    if not (_repeated(start) or _repeated(end)):
+        return text
+    if start.tzname() == end.tzname():
+        return f"{text} {end.tzname()}"
+    return f"{e['start_at']:%H:%M} {start.tzname()}-{e['end_at']:%H:%M} {end.tzname()}"
+
+
+def _repeated(local: dt.datetime) -> bool:
+    """Whether a local time is in the hour a fall-back repeats: the other of the two readings of
+    its clock time has another offset."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
 def _finding_names(findings: list[dict]) -> str:
     """A month's findings as the reconciliation page names them (reconcile.finding_name, by
     severity: missing_consent is 'billed without consent' or 'minutes logged without consent')."""
@@ -255,6 +276,6 @@ def _when(e: dict) -> str:
     was exported with)."""
     day = f"{e['service_date']:%Y-%m-%d}"
     if e["start_at"] is not None:
-        return f"{day} {e['start_at']:%H:%M}-{e['end_at']:%H:%M}"
+        return f"{day} {_interval(e)}"
     at = e["service_at"]
     return f"{day} {at:%H:%M}" if at is not None and (at.hour, at.minute) != (0, 0) else day

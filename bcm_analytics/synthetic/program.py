@@ -166,10 +166,13 @@ def _countable_minutes(
     """The countable-minutes key of the chunk: the minutes planned to count, less those logged in
     a hospital stay and those logged twice, judged by the generator's own rules (not the engine's).
     The follow-up calls after a discharge are never planned to count (check_in_entries): their
-    months read 0 unless care was logged in them before the discharge."""
-    covered = stays.in_stay(hospital, len(p), entries, stays.default_edge_days())
+    months read 0 unless care was logged in them before the discharge. Entries are placed against
+    a stay in real time, in the clinic's zone (stays.real_clocks)."""
+    zones = run.roster.clinics["timezone"].to_numpy()[p.clinic]
+    real_stays, real_entries = stays.real_clocks(hospital, entries, zones)
+    covered = stays.in_stay(real_stays, len(p), real_entries, stays.default_edge_days())
     counts = (entries.origin >= 0) & ~covered & (p.consent[entries.patient] != NO_CONSENT)
-    inside = stays.minutes_in_stay(hospital, len(p), entries, covered)
+    inside = stays.minutes_in_stay(real_stays, len(p), real_entries, covered)
     taken_out = stays.minutes_taken_out(entries, p, inside) + activity.minutes_logged_twice(entries, counts)
     return activity.countable_minutes_frame(months, entries, p, run.horizon, taken_out)
 

@@ -7,6 +7,9 @@ or on its admission or discharge day. Half the stays give dates only, half a tim
 entry on an edge day is then before or after the stay to the minute); a stay still going on at
 the export date has no discharge. The countable-minutes answer key leaves those minutes out by
 the rule written here in numpy, apart from the engine's SQL, so the key stays a real check of it.
+Like the engine, the rule compares times in real time: its times of day are the minutes really
+passed since the local midnight (real_clocks), which differ from the clock's on the nights the
+clocks change.
 
 Stays come from a random stream of their own: the patients, time logs and scores a seed gives
 are the same with or without them.
@@ -14,8 +17,10 @@ are the same with or without them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import datetime as dt
+from dataclasses import dataclass, fields, replace
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import polars as pl
@@ -38,6 +43,7 @@ KIND_CYCLE = [(INPATIENT, False), (INPATIENT, True), (OBSERVATION, False), (INPA
 OPEN_WITHIN_DAYS = 10  # each chunk has one stay still open: admitted near an entry of its last days
 NO_CLOCK = -1
 ONGOING = np.iinfo(np.int64).max  # the last day of a stay with no discharge
+DAYS_APART = 10_000_000  # a zone and a day number (after 1970) as one key: zone * DAYS_APART + day
 
 
 @dataclass
@@ -123,6 +129,44 @@ def _cut_through(s: Stays, day: np.ndarray, start: np.ndarray, minutes: np.ndarr
     s.discharged_clock[leave] = halfway[leave]
 
 
+def real_clocks(s: Stays, e: Entries, zones: np.ndarray) -> tuple[Stays, Entries]:
+    """The stays and entries with each time of day (an entry's start, an admission or discharge
+    time) as the minutes really passed since its day's local midnight in its patient's zone
+    (`zones`, per patient of the chunk), for in_stay and minutes_in_stay: the engine judges an
+    entry against a stay on instants, and on the night the clocks spring forward an entry at 01:50
+    of 30 minutes runs to 03:00 + 20 (02:00 is 03:00). The same as the clock on every other day."""
+    names, zone_of = np.unique(zones, return_inverse=True)
+    zone_of = zone_of.reshape(-1)
+    entries = replace(e, start=_since_midnight(e.day, e.start, zone_of[e.patient], names))
+    stays = replace(s, admitted_clock=_since_midnight(s.admitted, s.admitted_clock, zone_of[s.patient], names),
+                    discharged_clock=_since_midnight(s.discharged, s.discharged_clock, zone_of[s.patient], names))
+    return stays, entries
+
+
+def _since_midnight(day: np.ndarray, clock: np.ndarray, zone: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Minutes from the local midnight of `day` to its time of day `clock` (NO_CLOCK stays so) in
+    the zone names[zone], read as the engine reads a wall-clock time (core.instant): in the hour a
+    fall-back repeats, the second time; in the hour a spring-forward skips, with the offset before
+    it. Both are the smaller of the two offsets the clock could mean. Only a day whose midnights
+    differ in offset has a clock change (a few days a year), so only its times are looked at one by one."""
+    out = clock.copy()
+    timed = np.flatnonzero((clock != NO_CLOCK) & (day != NO_DISCHARGE))
+    pairs, pair_of = np.unique(zone[timed] * DAYS_APART + day[timed], return_inverse=True)
+    days = [(ZoneInfo(str(names[k // DAYS_APART])), dt.datetime(1970, 1, 1) + dt.timedelta(days=int(k % DAYS_APART)))
+            for k in pairs]
+    for k in [k for k, (tz, midnight) in enumerate(days) if _offset(tz, midnight) != _offset(tz, midnight + dt.timedelta(days=1))]:
+        tz, midnight = days[k]
+        for r in timed[pair_of.reshape(-1) == k]:
+            shift = _offset(tz, midnight + dt.timedelta(minutes=int(clock[r]))) - _offset(tz, midnight)
+            out[r] = clock[r] - shift // dt.timedelta(minutes=1)
+    return out
+
+
+def _offset(tz: ZoneInfo, local: dt.datetime) -> dt.timedelta:
+    """The UTC offset the engine reads a wall-clock time with (_since_midnight)."""
+    return min(local.replace(tzinfo=tz, fold=0).utcoffset(), local.replace(tzinfo=tz, fold=1).utcoffset())
+
+
 def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray:
     """Whether each entry falls in its patient's stay, by billing_rules.md section 3 and the setting
     facility_stay_edge_days (`edge_days`: exclude or count).
@@ -132,7 +176,8 @@ def in_stay(s: Stays, chunk_size: int, e: Entries, edge_days: str) -> np.ndarray
     when both it and the stay's time are known: from the admission time on and before the
     discharge time is inside. With either time unknown the day is an edge day: in the stay when
     edge days are excluded. A timed entry that runs across a timed admission or discharge is in it
-    only in part (minutes_in_stay), so not here.
+    only in part (minutes_in_stay), so not here. Times of day are compared in real time: pass the
+    stays and entries through real_clocks first.
     """
     if len(s) == 0:
         return np.zeros(len(e), bool)

@@ -164,7 +164,10 @@ SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, 
 FROM t;
 
 -- Hospital stays (inpatient, observation) in local clock time, with the local days they begin and
--- end; `*_has_time` says whether the export gave a time of day or a date alone.
+-- end; `*_has_time` says whether the export gave a time of day or a date alone. The admission and
+-- discharge as instants too: an entry is cut at them in real time (billing_entries), as
+-- core.time_logs' intervals are, so a discharge exported with an offset in the hour a fall-back
+-- repeats keeps its own.
 CREATE OR REPLACE VIEW core.facility_stays AS
 WITH s AS (
   SELECT s.*, core.zone(p.timezone) AS timezone
@@ -173,7 +176,9 @@ WITH s AS (
 SELECT s.* EXCLUDE (admitted_at_local, admitted_at_instant, discharged_at_local, discharged_at_instant),
   core.local_time(admitted_at_local, admitted_at_instant, timezone) AS admitted_at,
   core.local_time(discharged_at_local, discharged_at_instant, timezone) AS discharged_at,
-  CAST(admitted_at AS DATE) AS admitted_on, CAST(discharged_at AS DATE) AS discharged_on
+  CAST(admitted_at AS DATE) AS admitted_on, CAST(discharged_at AS DATE) AS discharged_on,
+  core.instant(admitted_at_local, admitted_at_instant, timezone) AS admitted_instant,
+  core.instant(discharged_at_local, discharged_at_instant, timezone) AS discharged_instant
 FROM s;
 
 CREATE OR REPLACE VIEW core.assessments AS

@@ -3,16 +3,25 @@
 -- are subtotalled under (`not_counted_as`, marts.uncounted_outcome) and the reason in plain words; for
 -- overlapping time, the entries of the same staff member and patient it overlaps; and where the
 -- entry came from (source file, line, the load and when it ran). The audit packets and the
--- time-allocation report read it; it decides nothing billing_entries has not decided.
+-- time-allocation report read it; it decides nothing billing_entries has not decided. An entry's
+-- `end_at` is its real local end, read from its end instant in the clinic's zone (`timezone`): on
+-- the night the clocks spring forward an entry at 01:50 of 30 minutes ends at 03:20 (02:20 never
+-- happens), and on the night they fall back one at 01:50 CDT ends at 01:20 CST; the audit page
+-- names the offset of a time in the hour that happens twice (reports/audit.py).
 -- kind: view
-WITH partners AS (  -- for overlapping time: the intervals it overlaps that count or block
+WITH entries AS (
+  SELECT e.* REPLACE (timezone(z.timezone, e.end_instant) AS end_at), z.timezone
+  FROM marts.billing_entries e
+  LEFT JOIN core.patients z USING (patient_id)
+),
+partners AS (  -- for overlapping time: the intervals it overlaps that count or block
   SELECT o.entry_id,
          list(p.entry_id || ' (' || p.activity_type || ' ' || strftime(p.start_at, '%H:%M') || '-' || strftime(p.end_at, '%H:%M')
               || CASE WHEN p.status = 'activity_not_countable' THEN ', not countable' ELSE '' END || ')'
               ORDER BY p.start_instant, p.entry_id) AS overlaps_with,
          bool_or(p.status = 'activity_not_countable') AS any_blocking, bool_and(p.status = 'activity_not_countable') AS all_blocking
-  FROM marts.billing_entries o
-  JOIN marts.billing_entries p
+  FROM entries o
+  JOIN entries p
     ON p.patient_id = o.patient_id AND p.staff_id = o.staff_id AND p.entry_id <> o.entry_id
    AND p.start_instant < o.end_instant AND p.end_instant > o.start_instant  -- as billing_entries judges overlap
    AND p.status IN ('counted', 'counted_in_part_overlap', 'activity_not_countable')
@@ -26,11 +35,12 @@ described AS (
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
               WHEN w.any_blocking THEN 'time already counted for another entry, or a non-countable activity, of the same staff member on this patient'
               ELSE 'time already counted for another entry of the same staff member on this patient' END AS overlap_text
-  FROM marts.billing_entries e
+  FROM entries e
   JOIN marts.billing_patients p USING (patient_id)
   LEFT JOIN partners w USING (entry_id)
 )
 SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, d.start_at, d.end_at,
+       d.start_instant, d.end_instant, d.timezone,
        d.staff_id, d.staff_role, d.activity_type, d.contact_mode, d.minutes AS minutes_logged,
        d.counted_minutes AS minutes_counted, d.minutes - d.counted_minutes AS minutes_not_counted, d.status,
        CASE WHEN d.status <> 'counted' THEN marts.uncounted_outcome(d.status, marts.activity_category(d.activity_type)) END

@@ -20,7 +20,8 @@
 -- twice"). Minutes logged while the patient was in hospital (core.facility_stays) do not count
 -- (during_facility_stay; marts.facility_stay_part, and the setting facility_stay_edge_days for an
 -- admission or discharge day the export gives no time to judge by); an entry with a start time that
--- runs across a timed admission or discharge is cut there like an overlap, and only its minutes
+-- runs across a timed admission or discharge (judged on instants, like overlaps: across a
+-- spring-forward an entry ends an hour later on the clock) is cut there like an overlap, and only its minutes
 -- outside the stay count (counted_in_part_facility_stay; named for the stay when it also overlaps). Minutes logged after the
 -- patient's discharge date (a follow-up call with a check-in score) do not count (after_discharge):
 -- the episode ended at the discharge, and the export, keyed by patient, shows a re-enrolment as a
@@ -33,10 +34,11 @@ WITH terms AS (  -- the patient's terms a rule is chosen by, numbered
          dense_rank() OVER (ORDER BY payer, payer_class, billing_setting, program) AS terms
   FROM marts.billing_patients
 ),
-stays AS (  -- each patient's hospital stays, as one list: joined to the entries without repeating them
+stays AS (  -- each patient's hospital stays, as one list: joined to the entries without repeating them;
+            -- local days, and the times (where exported) as instants, which entries are cut at
   SELECT patient_id, list({admitted_on: admitted_on, discharged_on: discharged_on,
-                           admitted_at: CASE WHEN admitted_at_has_time THEN admitted_at END,
-                           discharged_at: CASE WHEN discharged_at_has_time THEN discharged_at END}) AS stays
+                           admitted_at: CASE WHEN admitted_at_has_time THEN admitted_instant END,
+                           discharged_at: CASE WHEN discharged_at_has_time THEN discharged_instant END}) AS stays
   FROM core.facility_stays GROUP BY patient_id
 ),
 logs AS (
@@ -46,11 +48,12 @@ logs AS (
          CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
          p.consent_date, p.discharge_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
-           t.service_date, marts.entry_at(t.start_time_has_time, t.start_at, t.service_date_has_time, t.service_at),
-           CASE WHEN t.start_time_has_time THEN t.end_at END, s))) AS facility_stay,
+           t.service_date, marts.entry_at(t.start_time_has_time, t.start_instant, t.service_date_has_time,
+                                          core.instant(t._service_date_local, t._service_date_instant, t.timezone)),
+           CASE WHEN t.start_time_has_time THEN t.end_instant END, s))) AS facility_stay,
          CASE WHEN facility_stay = 'part' THEN list_transform(  -- the stays it runs across: its minutes in them do not count
-           list_filter(h.stays, lambda s: marts.facility_stay_part(t.service_date, t.start_at, t.end_at, s) = 'part'),
-           lambda s: marts.facility_stay_span(s)) END AS stay_spans
+           list_filter(h.stays, lambda s: marts.facility_stay_part(t.service_date, t.start_instant, t.end_instant, s) = 'part'),
+           lambda s: marts.facility_stay_span(s, t.timezone)) END AS stay_spans
   FROM core.time_logs t
   JOIN terms p USING (patient_id)
   LEFT JOIN stays h USING (patient_id)
@@ -94,9 +97,7 @@ judged AS (
 intervals AS (  -- on the instants (core.time_logs): reach: how far the earlier intervals of the staff member
                 -- reach; next_s: where the next starts
   SELECT entry_id, patient_id, staff_id, service_month, timezone, start_instant AS s, end_instant AS e,
-         status = 'countable' AS counts, coalesce(facility_stay = 'part', false) AS part,
-         list_transform(stay_spans, lambda sp: {lo: core.instant(sp.lo, NULL, timezone), hi: core.instant(sp.hi, NULL, timezone)})
-           AS stay_spans,
+         status = 'countable' AS counts, coalesce(facility_stay = 'part', false) AS part, stay_spans,
          max(end_instant) OVER w_before AS reach, lead(start_instant) OVER w AS next_s
   FROM judged
   WHERE status IN ('countable', 'activity_not_countable') AND start_at IS NOT NULL AND staff_id IS NOT NULL
