@@ -92,6 +92,16 @@ def test_fhir_a_score_waits_for_its_patient_and_is_admitted_when_a_later_export_
     assert store.execute("SELECT count(*) FROM staging.assessments WHERE patient_id = 'pat-x'").fetchall() == [(2,)]
 
 
+def test_the_load_line_of_a_file_whose_records_give_two_rows_each_names_no_title_above_its_header(tmp_path):
+    """A profile loads the rows of a file in layers when a record gives two (an Akello session's
+    PHQ-9 and GAD-7, the items of a FHIR claim): the file's line summed the layers' header lines and
+    said "column names on line 2 (line 1 above them passed over)" of a file with no title."""
+    out = CliRunner().invoke(cli, ["load", str(EXPORTS / "akello"), "--profile", "akello", "--db", str(tmp_path / "a.duckdb")])
+    assert out.exit_code == 0, out.output
+    line = next(line for line in out.output.splitlines() if "treatment_logs.csv: assessments: read" in line)
+    assert "read 4 = loaded 3 + quarantined 1" in line and "column names" not in line
+
+
 def test_akello_time_logs_and_both_scores_of_a_session_load(store):
     results = load_profile(store, "akello", [EXPORTS / "akello"])
     assert counts(results[("treatment_logs.csv", "time_logs")]) == (7, 6, 1, 0)

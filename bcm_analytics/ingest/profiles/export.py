@@ -198,7 +198,8 @@ def zone_mismatch(con: duckdb.DuckDBPyConnection, profile: Profile, first_load: 
 
 
 def combine(results: list):
-    """One FileResult for the layers of a file's rows: counts add up, the first load names it."""
+    """One FileResult for the layers of a file's rows: counts add up, the first load names it
+    (and says what the file is: its header line, the load it replaces are each layer's, not a sum)."""
     first = results[0]
     if len(results) == 1:
         return first
@@ -208,7 +209,7 @@ def combine(results: list):
         if isinstance(values[0], bool):
             setattr(total, f.name, all(values))
         elif isinstance(values[0], (int, float)) and f.name != "load_id":
-            setattr(total, f.name, sum(values))
+            setattr(total, f.name, sum(values) if f.name.startswith("rows_") or f.name == "seconds" else values[0])
         elif isinstance(values[0], list):
             setattr(total, f.name, sorted({c for v in values for c in v}))
         elif isinstance(values[0], tuple):
