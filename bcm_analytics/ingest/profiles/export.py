@@ -271,8 +271,8 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 names = set(mapping._source_columns(con, m.from_))
                 probes += [(f"{where}.columns.{name}", f"SELECT {mapping.value_sql(profile, c, kinds[name], names)} FROM {mapping._from(m)}")
                            for name, c in m.columns.items()]
-                probes += [(f"{where}.columns.{name}.note", f"SELECT ({c.note}) FROM {mapping._from(m)}")
-                           for name, c in m.columns.items() if c.note]
+                probes += [(f"{where}.columns.{name}.{key}", f"SELECT ({sql}) FROM {mapping._from(m)}")
+                           for name, c in m.columns.items() for key, sql in (("reject", c.reject), ("note", c.note)) if sql]
             for key, sql in probes:
                 try:
                     con.execute(f"{sql} LIMIT 0")
