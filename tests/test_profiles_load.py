@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import write_csv
 from hostile.helpers import fingerprint, write
 from test_billing_engine import entry, patient, program  # noqa: F401 (program: a fixture)
 from test_billing_stays import statuses
@@ -90,6 +91,16 @@ def test_fhir_a_score_waits_for_its_patient_and_is_admitted_when_a_later_export_
     admitted = load_profile(store, "fhir", [later, with_score])
     assert admitted[("Patient_2.ndjson", "patients")].rows_admitted == 1
     assert store.execute("SELECT count(*) FROM staging.assessments WHERE patient_id = 'pat-x'").fetchall() == [(2,)]
+
+
+def test_the_load_line_of_a_file_whose_records_give_two_rows_each_names_no_title_above_its_header(tmp_path):
+    """A profile loads the rows of a file in layers when a record gives two (an Akello session's
+    PHQ-9 and GAD-7, the items of a FHIR claim): the file's line summed the layers' header lines and
+    said "column names on line 2 (line 1 above them passed over)" of a file with no title."""
+    out = CliRunner().invoke(cli, ["load", str(EXPORTS / "akello"), "--profile", "akello", "--db", str(tmp_path / "a.duckdb")])
+    assert out.exit_code == 0, out.output
+    line = next(line for line in out.output.splitlines() if "treatment_logs.csv: assessments: read" in line)
+    assert "read 4 = loaded 3 + quarantined 1" in line and "column names" not in line
 
 
 def test_akello_time_logs_and_both_scores_of_a_session_load(store):
@@ -657,3 +668,113 @@ def test_an_athena_reports_footer_below_its_records_is_passed_over_not_left_to_f
         "not a record but the totals row the export writes below its records ('Totals:' | '7' | '$915.00' | '$752.36'):",
         "not a record but the totals row the export writes below its records ('Claim Count: 6'):",
         "not a record but the line the export writes below its records to close the report ('*** End of Report ***'):"]
+
+
+# fhir_claims/: five ExplanationOfBenefits and two Claims of two enrolled patients (pat-k, pat-j)
+# and one the export does not hold (pat-zz). The lines each gives the claims table, as written.
+FHIR_CLAIM_LINES = [
+    # eob-1 adjudicates Claim/clm-1: the claim's id; CPT 99492 beside a local code; modifier 95;
+    # the performing care-team member named by the item renders it; paid (active, complete)
+    ("Claim/clm-1", 1, "pat-k", dt.date(2025, 1, 6), "99492", "95", 1, "1234567893", "1987654328", "Medicare", 161.28, 129.02, "paid"),
+    # clm-9: a Claim no ExplanationOfBenefit answers yet (clm-1 is answered by eob-1 and left out)
+    ("Claim/clm-9", 1, "pat-k", dt.date(2025, 3, 18), "99493", None, 1, "1234567893", None, "Medicare", 128.44, None, "submitted"),
+    # eob-2: two items; the NPIs of the Organization and Practitioner it references; payer from its coverage;
+    # 99494 x 2 at 66.50 each; outcome partial: pending
+    ("ExplanationOfBenefit/eob-2", 1, "pat-j", dt.date(2025, 2, 14), "99493", None, 1, "1555555550", "1444444446", "Medicaid", 128.44, 102.75, "pending"),
+    ("ExplanationOfBenefit/eob-2", 2, "pat-j", dt.date(2025, 2, 14), "99494", None, 2, "1555555550", "1444444446", "Medicaid", 133.0, None, "pending"),
+    # eob-3: cancelled: voided; no item date: the billable period's start
+    ("ExplanationOfBenefit/eob-3", 1, "pat-k", dt.date(2025, 2, 1), "99492", None, 1, "1234567893", None, "Medicare", 161.28, None, "voided"),
+]
+CLAIM_COLUMNS = ("claim_id, line_number, patient_id, date_of_service, procedure_code, modifier, units, billing_provider_npi, "
+                 "rendering_provider_npi, payer, charge_amount, paid_amount, claim_status")
+
+
+def test_fhir_explanation_of_benefit_items_load_as_claim_lines(store):
+    """No built-in profile loaded claims: a FHIR export's ExplanationOfBenefits (and Claims) were
+    counted and left out, and `bcm reconcile` read every expected line of the program as missed
+    billing. Each item of an ExplanationOfBenefit is now a claim line (its CPT or HCPCS code,
+    modifiers, units, NPIs, payer, charge, paid amount and status); a Claim loads as submitted
+    until an ExplanationOfBenefit answers it; a line of a patient the store does not know waits."""
+    results = load_profile(store, "fhir", [EXPORTS / "fhir_claims"])
+    assert counts(results[("ExplanationOfBenefit.ndjson", "claims")]) == (6, 4, 2, 0)
+    assert counts(results[("Claim.ndjson", "claims")]) == (1, 1, 0, 0)
+    assert store.execute(f"SELECT {CLAIM_COLUMNS} FROM staging.claims ORDER BY 1, 2").fetchall() == FHIR_CLAIM_LINES
+    assert store.execute(f"SELECT {CLAIM_COLUMNS} FROM staging.claims_unknown_patient").fetchall() == [
+        # eob-5: pat-zz is in no export yet; outcome error: denied
+        ("ExplanationOfBenefit/eob-5", 1, "pat-zz", dt.date(2025, 1, 27), "99493", None, 1, "1234567893", None, "Medicare", 128.44, None, "denied")]
+    again = load_profile(store, "fhir", [EXPORTS / "fhir_claims"])
+    assert again[("ExplanationOfBenefit.ndjson", "claims")].already_loaded
+
+
+def test_a_fhir_claim_line_with_no_cpt_or_hcpcs_code_is_set_aside_saying_what_it_has(store):
+    """eob-4's item is coded in the clinic's own charge codes only: the line is no CPT or HCPCS
+    line reconciliation could match, and it is not dropped: it is in the quarantine with its file,
+    line and a reason naming the codes it has and the coding to add."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_claims"])
+    assert [q for q in quarantine(store) if q[0] == "claims"] == [
+        ("claims", "ExplanationOfBenefit.ndjson", 4, "open",
+         "item 1 of ExplanationOfBenefit/eob-4 has no CPT or HCPCS code, only https://riverside.example.org/fhir/CodeSystem/charge-codes "
+         "CCM-20 (Care management, 20 minutes): add the item's CPT or HCPCS coding (system http://www.ama-assn.org/go/cpt or "
+         "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets) in the source and export again; procedure_code is empty but required"),
+        ("claims", "ExplanationOfBenefit.ndjson", 5, "waiting",
+         "patient_id 'pat-zz' is not in the patients exports (yet); the claim line is kept in staging.claims_unknown_patient "
+         "for reconciliation and admitted when the patient arrives"),
+    ]
+    record = json.loads(store.execute("SELECT record FROM meta.quarantine WHERE line_number = 4").fetchall()[0][0])
+    assert (record["id"], record["item"], record["productOrService"][0]["code"]) == ("eob-4", 1, "CCM-20")
+
+
+def test_bcm_reconcile_reads_the_claims_a_fhir_export_loaded(tmp_path):
+    """End to end: `bcm load --profile fhir`, the care manager's minutes, then `bcm reconcile`.
+    pat-k's January 99492 (Claim/clm-1) is read against her minutes (FHIR has no consent date:
+    billed without consent, and so unsupported); pat-j's January line with no CPT code is a
+    claim in the quarantine; pat-zz's line an unknown patient's; pat-k's voided February
+    99492 (eob-3) bills nothing, so it is no finding. The Practitioner and Organization whose NPIs
+    the claims took are used."""
+    db = str(tmp_path / "p.duckdb")
+    loaded = CliRunner().invoke(cli, ["load", str(EXPORTS / "fhir_claims"), "--profile", "fhir", "--db", db])
+    assert loaded.exit_code == 0, loaded.output
+    lines = {line.split(": ")[0].rsplit("/", 1)[-1] + ":" + line.split(": ")[1]: line for line in loaded.output.splitlines() if ": " in line}
+    assert lines["ExplanationOfBenefit.ndjson:claims"].split("  [")[0] == (
+        f"{EXPORTS / 'fhir_claims' / 'ExplanationOfBenefit.ndjson'}: claims: read 6 = loaded 4 + quarantined 2 "
+        "(1 waiting for rows they refer to) + duplicates 0")
+    assert lines["Practitioner.ndjson:2 records"].endswith("Practitioner.ndjson: 2 records: 2 used (claims 2)")
+    minutes = write_csv(tmp_path / "logs" / "time_logs.csv", [
+        {"entry_id": f"k{i}", "patient_id": "pat-k", "staff_id": "cm1", "staff_role": "bhcm", "service_date": f"2025-01-{d}",
+         "minutes": "25", "activity_type": a} for i, (d, a) in enumerate([("06", "assessment"), ("13", "treatment_planning"),
+                                                                           ("20", "follow_up_contact")])])
+    assert CliRunner().invoke(cli, ["load", str(minutes), "--db", db]).exit_code == 0
+    out = tmp_path / "r.csv"
+    result = CliRunner().invoke(cli, ["reconcile", "--db", db, "--month", "2025-01", "--to", "2025-02", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out, newline="") as f:
+        findings = sorted((r["service_month"], r["patient_id"], r["finding"], r["claim_ids"]) for r in csv.DictReader(f))
+    assert findings == [
+        ("2025-01", "pat-j", "claim_quarantined", "ExplanationOfBenefit/eob-4"),
+        ("2025-01", "pat-k", "missing_consent", "Claim/clm-1"),
+        ("2025-01", "pat-k", "unsupported_claim", "Claim/clm-1"),
+        ("2025-01", "pat-zz", "unknown_patient", "ExplanationOfBenefit/eob-5"),
+        ("2025-02", "pat-j", "missing_consent", "ExplanationOfBenefit/eob-2"),
+        ("2025-02", "pat-j", "missing_consent", "ExplanationOfBenefit/eob-2"),
+        ("2025-02", "pat-j", "units_mismatch", "ExplanationOfBenefit/eob-2"),
+        ("2025-02", "pat-j", "unsupported_claim", "ExplanationOfBenefit/eob-2"),
+    ]
+
+
+def test_of_two_explanations_of_benefit_for_one_claim_the_later_is_the_claims_lines(store, tmp_path):
+    """A payer that reprocesses a claim writes a second ExplanationOfBenefit for the same Claim:
+    its lines are the claim's (adjusted to denied here), one row per line, not two claims; the
+    earlier one is left out and counted."""
+    eob = {"resourceType": "ExplanationOfBenefit", "status": "active", "use": "claim", "patient": {"reference": "Patient/pat-k"},
+           "claim": {"reference": "Claim/clm-7"}, "insurer": {"display": "Medicare"},
+           "item": [{"sequence": 1, "productOrService": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99493"}]},
+                     "servicedDate": "2025-04-22"}]}
+    later = write(tmp_path, "ExplanationOfBenefit.ndjson", "\n".join(json.dumps(e) for e in [
+        {**eob, "id": "eob-7b", "created": "2025-06-02", "outcome": "error"},
+        {**eob, "id": "eob-7a", "created": "2025-05-06", "outcome": "complete"}]) + "\n")
+    fixture = EXPORTS / "fhir_claims"
+    mapped = map_export(load("fhir"), [fixture / "Patient.ndjson", fixture / "Observation.ndjson", later])
+    list(load_export(store, mapped))
+    assert store.execute("SELECT claim_id, line_number, claim_status, _line FROM staging.claims").fetchall() == [("Claim/clm-7", 1, "denied", 1)]
+    use = next(u for u in mapped.files if u.path.name == "ExplanationOfBenefit.ndjson")
+    assert (use.records, use.used) == (2, 1) and "a later one for the same claim replaces" in use.unused_reason

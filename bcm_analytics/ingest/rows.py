@@ -41,17 +41,29 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions 
     `_warned`, the lists of failures and warnings, and for rejected rows only the record the
     quarantine keeps (building it for every row would cost as much as the checks). The reader's
     notes on a row (`_notes`: a value a profile completed) are warnings of the row like a warn
-    check's.
+    check's; a note marked `reject` (a profile column's `reject`: the value cannot be read from what
+    the export wrote) is a failure of the row, first among its reasons.
     """
     cols = ", ".join(_staging_columns(spec))
-    notes = f"coalesce(CAST(CAST(_notes AS JSON) AS {contract_checks.FAILURE_TYPE}), CAST([] AS {contract_checks.FAILURE_TYPE}))"
     con.execute(
         f"""CREATE TEMP TABLE _checked AS
-        SELECT _load_id, _source_file, _rec, _line, {cols}, _ok, _warned OR _notes IS NOT NULL AS _warned,
-               _failures, list_concat(_warnings, {notes}) AS _warnings,
-               CASE WHEN NOT _ok THEN {_source_record(spec)} END AS _record
-        FROM ({contract_checks.checked_sql(spec.name, '_text', options)})"""
+        SELECT _load_id, _source_file, _rec, _line, {cols}, _ok AND len(_rejects) = 0 AS _ok, _warned OR len(_noted) > 0 AS _warned,
+               list_concat(_rejects, _failures) AS _failures, list_concat(_warnings, _noted) AS _warnings,
+               CASE WHEN NOT _ok OR len(_rejects) > 0 THEN {_source_record(spec)} END AS _record
+        FROM (SELECT *, {_notes(reject=True)} AS _rejects, {_notes(reject=False)} AS _noted
+              FROM ({contract_checks.checked_sql(spec.name, '_text', options)}))"""
     )
+
+
+def _notes(reject: bool) -> str:
+    """SQL: a row's notes (`_notes`, JSON text) that set it aside (`reject`: true) or only warn, as
+    failures; an empty list for the many rows with none, without reading any JSON."""
+    picked = (f"list_filter(CAST(CAST(_notes AS JSON) AS JSON[]), "
+              f"lambda x: coalesce(x ->> 'reject', 'false') {'=' if reject else '<>'} 'true')")
+    failures = (f"list_transform({picked}, lambda x: {{'name': x ->> 'name', 'reason': x ->> 'reason', "
+                f"'waits': CAST(x ->> 'waits' AS BOOLEAN)}})")
+    none = f"CAST([] AS {contract_checks.FAILURE_TYPE})"
+    return f"CASE WHEN _notes IS NULL THEN {none} ELSE coalesce(CAST({failures} AS {contract_checks.FAILURE_TYPE}), {none}) END"
 
 
 def _record(spec: TableSpec, alias: str = "") -> str:

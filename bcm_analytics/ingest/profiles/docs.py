@@ -33,6 +33,8 @@ def _how(spec) -> str:
         how = f"`{_cell(spec.sql)}`"
     if spec.map:
         how += f", mapped by `{spec.map}`"
+    if spec.reject:
+        how += f"; the row is set aside where `{_cell(spec.reject)}` says why"
     if spec.note:
         how += f"; a row warning where `{_cell(spec.note)}` says one"
     return how

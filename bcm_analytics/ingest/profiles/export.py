@@ -198,7 +198,8 @@ def zone_mismatch(con: duckdb.DuckDBPyConnection, profile: Profile, first_load: 
 
 
 def combine(results: list):
-    """One FileResult for the layers of a file's rows: counts add up, the first load names it."""
+    """One FileResult for the layers of a file's rows: counts add up, the first load names it
+    (and says what the file is: its header line, the load it replaces are each layer's, not a sum)."""
     first = results[0]
     if len(results) == 1:
         return first
@@ -208,7 +209,7 @@ def combine(results: list):
         if isinstance(values[0], bool):
             setattr(total, f.name, all(values))
         elif isinstance(values[0], (int, float)) and f.name != "load_id":
-            setattr(total, f.name, sum(values))
+            setattr(total, f.name, sum(values) if f.name.startswith("rows_") or f.name == "seconds" else values[0])
         elif isinstance(values[0], list):
             setattr(total, f.name, sorted({c for v in values for c in v}))
         elif isinstance(values[0], tuple):
@@ -270,8 +271,8 @@ def _check_sql(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                 names = set(mapping._source_columns(con, m.from_))
                 probes += [(f"{where}.columns.{name}", f"SELECT {mapping.value_sql(profile, c, kinds[name], names)} FROM {mapping._from(m)}")
                            for name, c in m.columns.items()]
-                probes += [(f"{where}.columns.{name}.note", f"SELECT ({c.note}) FROM {mapping._from(m)}")
-                           for name, c in m.columns.items() if c.note]
+                probes += [(f"{where}.columns.{name}.{key}", f"SELECT ({sql}) FROM {mapping._from(m)}")
+                           for name, c in m.columns.items() for key, sql in (("reject", c.reject), ("note", c.note)) if sql]
             for key, sql in probes:
                 try:
                     con.execute(f"{sql} LIMIT 0")

@@ -1,6 +1,6 @@
 -- FHIR R4 resources of a `fhir` source, flattened for a profile to map (profiles/sources.py
 -- replaces {source} with the source's name). Reads the table {source}(_file, _line, resource,
--- full_url) and makes two tables:
+-- full_url) and makes these tables:
 --
 --   {source}_patients  one row per Patient: id, birth_date, gender, race, ethnicity,
 --                      general_practitioner, managing_organization, deceased
@@ -12,6 +12,12 @@
 --                      or a QuestionnaireResponse (each item's first answer, items nested at
 --                      any depth): group_id (the administration: 'Observation/<panel or own id>'
 --                      or 'QuestionnaireResponse/<id>'), patient, effective, code, value, resource_type
+--   {source}_providers one row per Practitioner, PractitionerRole or Organization with an NPI: ref
+--                      ('Practitioner/<id>'), full_url, npi
+--   {source}_claim_lines one row per item of an ExplanationOfBenefit or a Claim (see below): claim_id,
+--                      sequence, patient, resource_type, id, status, outcome, use, claim_type, answered,
+--                      superseded, service_date, procedure_code, other_codes, modifiers, units,
+--                      billing_npi, rendering_npi, payer, charge, paid
 --
 -- Only these fields are read: names, addresses, telecom and identifiers of a Patient never
 -- leave this file, and `_record` (what the quarantine shows) holds only the fields above.
@@ -177,6 +183,115 @@ SELECT v._file, v._line, v.group_id,
 FROM _fhir_values v LEFT JOIN _fhir_patient_urls u ON u.full_url = v.subject
 WHERE v.code IS NOT NULL;
 
+-- Claims. An ExplanationOfBenefit is a claim as the payer adjudicated it (payer, amounts, outcome);
+-- a Claim is one as the provider submitted it. Each item is a claim line. Its claim is the Claim the
+-- ExplanationOfBenefit names (claim.reference: 'Claim/clm-1'), else the ExplanationOfBenefit itself,
+-- so a Claim loaded as submitted from one export is the same claim line, replaced, when a later
+-- export brings its ExplanationOfBenefit. A Claim that an ExplanationOfBenefit of this export names is
+-- `answered`; of several ExplanationOfBenefits naming one claim, all but the latest (created) are
+-- `superseded`: the profile's `where` leaves both out, counted.
+
+-- A CPT or HCPCS coding system (as CARIN Blue Button and US Core write it; their OIDs too).
+CREATE OR REPLACE TEMP MACRO fhir_cpt_system(s) AS
+  regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g') IN ('www.ama-assn.org/go/cpt', 'www.cms.gov/medicare/coding/hcpcsreleasecodesets')
+  OR trim(s) IN ('urn:oid:2.16.840.1.113883.6.12', 'urn:oid:2.16.840.1.113883.6.285');
+
+-- The codings of a CodeableConcept (NULL when it has none).
+CREATE OR REPLACE TEMP MACRO fhir_codings(concept) AS CAST(json_extract(concept, '$.coding') AS JSON[]);
+
+-- Whether a concept has a coding whose code is one of `codes` (a care-team role, an adjudication category).
+CREATE OR REPLACE TEMP MACRO fhir_has_code(concept, codes) AS
+  len(list_filter(fhir_codings(concept), lambda c: list_contains(codes, lower(c ->> 'code')))) > 0;
+
+-- The NPI a Reference carries itself: its identifier (system us-npi), or a conditional reference
+-- (Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|1234567893, as Synthea writes them).
+CREATE OR REPLACE TEMP MACRO fhir_own_npi(ref) AS
+  coalesce(CASE WHEN json_extract_string(ref, '$.identifier.system') = 'http://hl7.org/fhir/sid/us-npi'
+                THEN json_extract_string(ref, '$.identifier.value') END,
+           nullif(regexp_extract(json_extract_string(ref, '$.reference'), 'identifier=http://hl7.org/fhir/sid/us-npi\|([0-9]+)', 1), ''));
+
+-- The NPI of each Practitioner, PractitionerRole and Organization of the export that has one
+-- (only that identifier is read: no name, address or other identifier).
+CREATE OR REPLACE TABLE {source}_providers AS
+WITH p AS (
+  SELECT _file, _line, full_url, (resource ->> 'resourceType') || '/' || (resource ->> 'id') AS ref,
+         list_filter(CAST(json_extract(resource, '$.identifier') AS JSON[]), lambda i: (i ->> 'system') = 'http://hl7.org/fhir/sid/us-npi')[1] ->> 'value' AS npi
+  FROM {source} WHERE resource ->> 'resourceType' IN ('Practitioner', 'PractitionerRole', 'Organization'))
+SELECT _file, _line, ref, full_url, npi, CAST(json_object('reference', ref, 'npi', npi) AS VARCHAR) AS _record
+FROM p WHERE npi IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE _fhir_claims AS
+WITH c AS (
+  SELECT c._file, c._line, c.resource ->> 'resourceType' AS resource_type, c.resource ->> 'id' AS id, c.resource AS r,
+         coalesce(u.id, fhir_reference_id(json_extract_string(c.resource, '$.patient.reference'), 'Patient')) AS patient,
+         CASE WHEN c.resource ->> 'resourceType' = 'ExplanationOfBenefit'
+              THEN fhir_reference_id(json_extract_string(c.resource, '$.claim.reference'), 'Claim') END AS claim_named
+  FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.patient.reference')
+  WHERE c.resource ->> 'resourceType' IN ('ExplanationOfBenefit', 'Claim')),
+named AS (
+  SELECT c.*, CASE WHEN resource_type = 'Claim' THEN 'Claim/' || id WHEN claim_named IS NOT NULL THEN 'Claim/' || claim_named
+                   ELSE 'ExplanationOfBenefit/' || id END AS claim_id
+  FROM c)
+SELECT c.*,
+       resource_type = 'Claim' AND id IN (SELECT claim_named FROM c WHERE claim_named IS NOT NULL) AS answered,
+       resource_type = 'ExplanationOfBenefit'
+         AND row_number() OVER (PARTITION BY resource_type, claim_id ORDER BY r ->> 'created' DESC NULLS LAST, _file DESC, _line DESC) > 1 AS superseded,
+       coalesce(fhir_own_npi(json_extract(r, '$.provider')),
+                (SELECT n.npi FROM {source}_providers n WHERE json_extract_string(r, '$.provider.reference') IN (n.ref, n.full_url)
+                   OR ends_with(json_extract_string(r, '$.provider.reference'), '/' || n.ref) LIMIT 1)) AS billing_npi,
+       coalesce(json_extract_string(r, '$.insurer.display'),
+                list_filter(CAST(json_extract(r, '$.insurance') AS JSON[]), lambda i: (i ->> 'focal') = 'true'
+                            AND json_extract_string(i, '$.coverage.display') IS NOT NULL)[1] -> 'coverage' ->> 'display',
+                list_filter(CAST(json_extract(r, '$.insurance') AS JSON[]), lambda i: json_extract_string(i, '$.coverage.display') IS NOT NULL)[1]
+                  -> 'coverage' ->> 'display') AS payer
+FROM named c;
+
+-- The care team's rendering members: role performing (CARIN Blue Button 1) or rendering (2), with their NPI.
+CREATE OR REPLACE TEMP TABLE _fhir_rendering AS
+SELECT c._file, c._line, CAST(m.value ->> 'sequence' AS INTEGER) AS sequence,
+       coalesce(fhir_own_npi(json_extract(m.value, '$.provider')),
+                (SELECT n.npi FROM {source}_providers n WHERE json_extract_string(m.value, '$.provider.reference') IN (n.ref, n.full_url)
+                   OR ends_with(json_extract_string(m.value, '$.provider.reference'), '/' || n.ref) LIMIT 1)) AS npi
+FROM _fhir_claims c, json_each(c.r, '$.careTeam') m
+WHERE fhir_has_code(json_extract(m.value, '$.role'), ['performing', 'rendering']);
+
+CREATE OR REPLACE TABLE {source}_claim_lines AS
+WITH i AS (
+  SELECT c.*, CAST(i.value ->> 'sequence' AS INTEGER) AS sequence, i.value AS item,
+         fhir_codings(json_extract(i.value, '$.productOrService')) AS codings
+  FROM _fhir_claims c, json_each(c.r, '$.item') i)
+SELECT i._file, i._line, i.claim_id, i.sequence, i.patient, i.resource_type, i.id,
+       i.r ->> 'status' AS status, i.r ->> 'outcome' AS outcome, i.r ->> 'use' AS use,
+       lower(json_extract_string(i.r, '$.type.coding[0].code')) AS claim_type, i.answered, i.superseded,
+       coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'),
+                json_extract_string(i.r, '$.billablePeriod.start')) AS service_date,
+       list_filter(i.codings, lambda c: fhir_cpt_system(c ->> 'system'))[1] ->> 'code' AS procedure_code,
+       -- what the item is coded as instead, for the reason of a line with no CPT or HCPCS code
+       coalesce(nullif(array_to_string(list_transform(i.codings, lambda c: concat_ws(' ', c ->> 'system', c ->> 'code')
+                                                             || coalesce(' (' || (c ->> 'display') || ')', '')), ', '), ''),
+                '''' || json_extract_string(i.item, '$.productOrService.text') || '''') AS other_codes,
+       array_to_string(list_transform(CAST(json_extract(i.item, '$.modifier') AS JSON[]), lambda m: fhir_codings(m)[1] ->> 'code'), ' ') AS modifiers,
+       json_extract_string(i.item, '$.quantity.value') AS units,
+       i.billing_npi,
+       coalesce((SELECT t.npi FROM _fhir_rendering t WHERE t._file = i._file AND t._line = i._line
+                   AND list_contains(CAST(json_extract(i.item, '$.careTeamSequence') AS INTEGER[]), t.sequence) ORDER BY t.sequence LIMIT 1),
+                (SELECT t.npi FROM _fhir_rendering t WHERE t._file = i._file AND t._line = i._line ORDER BY t.sequence LIMIT 1)) AS rendering_npi,
+       i.payer,
+       coalesce(json_extract_string(i.item, '$.net.value'),
+                CAST(CAST(json_extract_string(i.item, '$.unitPrice.value') AS DECIMAL(18, 2))
+                     * coalesce(TRY_CAST(json_extract_string(i.item, '$.quantity.value') AS DECIMAL(18, 4)), 1) AS VARCHAR)) AS charge,
+       -- the payer's benefit (CARIN: paidtoprovider), else an amount categorised as paid
+       (SELECT a.value -> 'amount' ->> 'value' FROM json_each(i.item, '$.adjudication') a
+        WHERE fhir_has_code(json_extract(a.value, '$.category'), ['benefit', 'paidtoprovider', 'paid'])
+        ORDER BY list_position(['benefit', 'paidtoprovider', 'paid'], lower(fhir_codings(json_extract(a.value, '$.category'))[1] ->> 'code')) LIMIT 1) AS paid,
+       CAST(json_object('resourceType', i.resource_type, 'id', i.id, 'item', i.sequence,
+                        'patient', json_extract_string(i.r, '$.patient.reference'), 'claim', json_extract_string(i.r, '$.claim.reference'),
+                        'status', i.r ->> 'status', 'outcome', i.r ->> 'outcome', 'productOrService', i.codings,
+                        'servicedDate', coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'))) AS VARCHAR) AS _record
+FROM i;
+
+DROP TABLE _fhir_claims;
+DROP TABLE _fhir_rendering;
 DROP TABLE _fhir_patient_urls;
 DROP TABLE _fhir_scored;
 DROP TABLE _fhir_panel_of;

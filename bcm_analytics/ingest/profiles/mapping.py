@@ -216,13 +216,18 @@ def notes_sql(profile: Profile, m: TableMap) -> str | None:
     """SQL: the notes of the map's columns that say something for the row, as JSON text
     ([{name, reason, waits}], NULL when none), or None when no column has a note. The loader keeps
     the row with each as a warning (arrow_source.NOTES): a value the profile completed (a month
-    read as its last day) is then listed, per row, where a person reviews what was loaded."""
+    read as its last day) is then listed, per row, where a person reviews what was loaded. A
+    column's `reject` says why the row cannot be loaded as the export wrote it (a FHIR claim line
+    coded in the clinic's own codes, no CPT): its note carries `reject: true`, and the loader sets
+    the row aside with that reason (rows.check), rather than only saying which column is empty."""
     items = []
     for name, column in m.columns.items():
-        if column.note:
-            said = f"nullif(trim(CAST(({column.note}) AS VARCHAR)), '')"
-            items.append(f"CASE WHEN {said} IS NOT NULL THEN {{'name': {_literal(note_check(profile.name, name))}, "
-                         f"'reason': {said}, 'waits': false}} END")
+        for sql, reject in ((column.reject, True), (column.note, False)):
+            if sql:
+                said = f"nullif(trim(CAST(({sql}) AS VARCHAR)), '')"
+                flag = ", 'reject', true" if reject else ""
+                items.append(f"CASE WHEN {said} IS NOT NULL THEN json_object('name', {_literal(note_check(profile.name, name))}, "
+                             f"'reason', {said}, 'waits', false{flag}) END")
     if not items:
         return None
     found = f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"

@@ -21,7 +21,7 @@ from bcm_analytics.contracts.tables import table_specs
 # Columns a `scores` block produces for every administration it finds (see ScoresSpec).
 SCORE_COLUMNS = ("instrument", "total_score", *(f"item_{i}" for i in range(1, 10)))
 # The views a `fhir` source adds, named <source>_<suffix> (profiles/fhir.sql).
-FHIR_VIEWS = ("patients", "answers", "coverage", "stays")
+FHIR_VIEWS = ("patients", "answers", "coverage", "stays", "providers", "claim_lines")
 
 
 class ProfileError(Exception):
@@ -79,6 +79,7 @@ class ColumnSpec(Strict):
     date_format: list[str] = []  # strptime formats tried before the standard ones
     assumption: str | None = None  # why a value the source lacks is what it is (shown in the docs)
     note: str | None = None  # SQL: a sentence when the row's value is one the export did not write outright (else NULL): a row warning
+    reject: str | None = None  # SQL: a sentence when the row's value cannot be read from what the export wrote (else NULL): the row is set aside with it
 
     @field_validator("value", mode="before")
     @classmethod
