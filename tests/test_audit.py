@@ -508,3 +508,16 @@ def test_an_entry_across_a_clock_change_reads_its_real_local_end(store, load_row
     assert "<td class=\"nowrap\">2026-11-01 01:50-02:20 CST</td>" in november
     assert "<td class=\"nowrap\">2026-11-01 01:30-01:40 CST</td>" in november
     assert Page((tmp_path / "F_2026-11.html").read_text()).counted == {"f1": 30, "f2": 30, "f3": 10}
+
+
+def test_a_days_entries_read_in_the_order_they_happened_however_the_export_gave_their_time(store, load_rows):
+    """t1 was exported as a timestamp (07:00, no start_time), t2 as a date with a start time
+    (08:00), t3 as a date alone. They read t3, t2, t1: a timestamp sorted by its clock time after
+    every entry given a date and a start time, which sorted from midnight."""
+    for table, rows in (("clinics", [CLINIC]), ("patients", [patient("O", "2026-01-01")]),
+                        ("time_logs", [entry("t1", "O", "2026-03-10T07:00:00", 20),
+                                       entry("t2", "O", "2026-03-10", 20, start="08:00"),
+                                       entry("t3", "O", "2026-03-10", 10)])):
+        assert load_rows(table, rows).rows_quarantined == 0, table
+    refresh(store)
+    assert audit_entries(store, "2026-03", patient="O")["entry_id"].tolist() == ["t3", "t1", "t2"]

@@ -27,9 +27,11 @@ from bcm_analytics.billing.reconcile import FINDING_TIES
 from bcm_analytics.models import Marts, Query
 
 # section -> (mart, its order within a patient-month)
+# A day's entries in the order they happened: by the start time, else the time an export gave as a
+# timestamp, else the day's start (a date alone).
 SECTIONS = {
     "months": ("audit_months", "patient_id, service_month"),
-    "entries": ("audit_entries", "patient_id, service_month, service_at, start_at NULLS FIRST, entry_id"),
+    "entries": ("audit_entries", "patient_id, service_month, CAST(service_at AS DATE), coalesce(start_at, service_at), entry_id"),
     "lines": ("audit_lines", "patient_id, service_month, units = 1 DESC, code"),
     "claims": ("audit_claims", "patient_id, service_month, claim_id, line_number"),
     "findings": ("recon_findings", f"patient_id, service_month, severity = 'info', amount_at_stake DESC, {FINDING_TIES}"),
