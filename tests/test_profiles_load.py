@@ -504,9 +504,23 @@ def test_the_load_line_says_how_many_rows_loaded_with_a_warning(tmp_path):
     assert out.exit_code == 0, out.output
     patients = next(line for line in out.output.splitlines() if ": patients: read" in line)
     assert patients.startswith(f"{EXPORTS / 'fhir_deceased_partial' / 'Patient.ndjson'}: patients: read 2 = loaded 2 + quarantined 0")
-    assert patients.endswith("; 2 loaded with a warning (meta.row_warnings: the row, its check and reason)")
+    assert patients.endswith("; 2 loaded with a warning (`bcm warnings --out FILE` lists them)")
     assessments = next(line for line in out.output.splitlines() if ": assessments: read" in line)
-    assert "warning" not in assessments
+    assert "warning" not in assessments.split(": assessments: ")[1]  # (the path may say warning)
+
+
+def test_bcm_warnings_lists_a_profiles_notes_with_the_column_they_are_about(tmp_path):
+    """The rows the load line counts, one per warning: the profile's note is about discharge_date
+    (its check is 'fhir profile: discharge_date'), at the line of the source file."""
+    db, out = tmp_path / "p.duckdb", tmp_path / "w.csv"
+    CliRunner().invoke(cli, ["load", str(EXPORTS / "fhir_deceased_partial"), "--profile", "fhir", "--db", str(db)])
+    assert CliRunner().invoke(cli, ["warnings", "--db", str(db), "--out", str(out)]).exit_code == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["source_file"], r["line_number"], r["row_key"], r["column_name"], r["check_name"]) for r in rows] == [
+        (str(EXPORTS / "fhir_deceased_partial" / "Patient.ndjson"), "1", "pat-m", "discharge_date", "fhir profile: discharge_date"),
+        (str(EXPORTS / "fhir_deceased_partial" / "Patient.ndjson"), "2", "pat-y", "discharge_date", "fhir profile: discharge_date")]
+    assert rows[0]["warning"] == "deceasedDateTime '2025-03' gives only the month: discharge_date is its last day, 2025-03-31"
 
 
 def test_a_profiles_note_on_a_column_is_a_row_warning_also_for_a_row_admitted_later(store, tmp_path):
