@@ -166,6 +166,28 @@ def test_warnings_lists_a_row_a_later_export_corrected_only_with_status_all(tmp_
     assert [r["row_key"] for r in csv.DictReader(open(out))] == ["P2", "P3", "E1"]
 
 
+def test_the_quarantine_and_warnings_lists_are_streamed_to_their_files_not_built_as_frames(tmp_path):
+    """`bcm quarantine` fetched the whole list into a pandas frame before writing it: a quarantine of
+    millions of rows (an export in the wrong format) held them all in memory. Both lists are now
+    written as `bcm billing` writes its lines (DuckDB's COPY, or a workbook in batches): the
+    command never imports pandas, and the files hold the same rows."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    run("load", warned_export(tmp_path / "export"), "--db", db)
+    run("load", write_csv(tmp_path / "more" / "patients.csv", PATIENTS), "--db", db)  # P2's enrolment 2025-02-30 set aside
+    for command, out, rows in (("quarantine", tmp_path / "q.csv", 1), ("quarantine", tmp_path / "q.xlsx", 1),
+                               ("warnings", tmp_path / "w.csv", 3), ("warnings", tmp_path / "w.xlsx", 3)):
+        probe = (f"import sys; from bcm_analytics.cli import cli; "
+                 f"cli([{command!r}, '--db', {str(db)!r}, '--out', {str(out)!r}], standalone_mode=False); "
+                 f"print('pandas' in sys.modules)")
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        assert done.stdout.splitlines()[-1] == "False", (command, out.suffix)
+        written = list(csv.DictReader(open(out))) if out.suffix == ".csv" else list(openpyxl.load_workbook(out).active.values)[1:]
+        assert len(written) == rows, (command, out.suffix)
+
+
 def test_warnings_refuses_other_extensions_and_a_missing_store(tmp_path):
     result = CliRunner().invoke(cli, ["warnings", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "w.json")])
     assert result.exit_code == 1 and "unsupported output type" in result.output

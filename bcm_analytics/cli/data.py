@@ -262,12 +262,13 @@ def listing_file(out: Path) -> Path:
 def write_listing(con, sql: str, out: Path, sheet: str, empty: str) -> int:
     """The rows of `sql` to a private CSV or one-sheet workbook (`sheet`; `empty`: what an empty
     sheet says, export.no_rows); returns how many. `bcm quarantine` and `bcm warnings` write
-    their lists so, with the same columns read the same way (file, sheet, line)."""
-    from bcm_analytics.reports.export import write_table
+    their lists so, with the same columns read the same way (file, sheet, line). Streamed, as
+    billing lines are (export.write_query): a quarantine of millions of rows (an export in the
+    wrong format) was fetched whole into a frame first."""
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query
 
-    frame = con.sql(sql).df()
-    write_table(frame, out, sheet=sheet, empty=empty)
-    return len(frame)
+    return write_query(Query(con, sql, {}), out, sheet=sheet, empty=empty)[1]
 
 
 @click.command()
@@ -308,7 +309,6 @@ def warnings(db: Path, out: Path, table: str | None, status: str) -> None:
     A warning keeps the row (a warn-level check of the contracts, or a profile's note on a value
     it completed): the count is in `bcm load`'s line and the data-quality report, the rows here.
     """
-    from bcm_analytics.contracts.quality import row_warnings_sql
     from bcm_analytics.reports.export import no_rows
 
     listing_file(out)
@@ -319,3 +319,34 @@ def warnings(db: Path, out: Path, table: str | None, status: str) -> None:
         click.echo(f"{rows:,} row warning(s) written to {out}")
     else:
         click.echo(f"no row{f' of {table}' if table else ''} loaded with a warning: {out} holds the header only")
+
+
+def row_warnings_sql(table: str | None = None, current: bool = True) -> str:
+    """SQL: one row per warning of a loaded row, for `bcm warnings`: its load, file (and sheet), line,
+    table, key, the column the warning is about, the check and its sentence. `current`: only rows
+    stored now as the load that warned stored them (a later export's changed row of the same key,
+    or a corrected copy, replaced it: nothing left to look at). The column comes from the check:
+    a contract check's columns (RowCheck.columns), or a profile note's, whose check is named
+    '<profile> profile: <column>' (profiles.model.note_check)."""
+    from bcm_analytics.contracts.checks import row_checks
+    from bcm_analytics.contracts.columns import sql_text as _text
+
+    tables = [table] if table else list(table_specs())
+    about = ", ".join(f"({_text(t)}, {_text(c.name)}, {_text(', '.join(c.columns))})"
+                      for t in tables for c in row_checks(t) if c.severity == "warn")
+    checks = f"SELECT * FROM (VALUES {about}) v(table_name, check_name, columns)" if about else \
+        "SELECT NULL AS table_name, NULL AS check_name, NULL AS columns WHERE false"
+    stored = " UNION ALL ".join(f"SELECT {_text(t)} AS table_name, _load_id AS load_id, _line AS line_number FROM staging.{t}"
+                                for t in tables)
+    where = [f"w.table_name = {_text(table)}"] if table else []
+    if current:
+        where.append("(w.table_name, w.load_id, w.line_number) IN (SELECT (table_name, load_id, line_number) FROM stored)")
+    return f"""WITH checks AS ({checks}), stored AS ({stored})
+        SELECT w.load_id, w.table_name, w.source_file, l.read_options ->> 'sheet' AS sheet, w.line_number, w.row_key,
+               coalesce(c.columns, nullif(regexp_extract(w.check_name, ' profile: ([A-Za-z0-9_]+)$', 1), '')) AS column_name,
+               w.check_name, w.reason AS warning, w.recorded_at
+        FROM meta.row_warnings w LEFT JOIN meta.load_log l ON l.load_id = w.load_id
+        LEFT JOIN checks c ON c.table_name = w.table_name AND c.check_name = w.check_name
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY w.load_id, w.line_number, w.check_name"""
+
