@@ -119,6 +119,7 @@ def command_lines(db: Path, work: Path) -> dict[str, list]:
     return {
         "load": ["load", exports, "--db", db],
         "quarantine": ["quarantine", "--db", db, "--out", work / "q.csv"],
+        "warnings": ["warnings", "--db", db, "--out", work / "w.csv"],
         "validate": ["validate", "--db", db, "--sample", "0"],
         "outcomes": ["outcomes", "--db", db, "--out", work / "o.csv"],
         "billing": ["billing", "--db", db, "--month", "2025-01", "--out", work / "b.csv"],

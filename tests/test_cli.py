@@ -2,6 +2,7 @@
 
 import csv
 import re
+from pathlib import Path
 
 import click
 import openpyxl
@@ -66,6 +67,131 @@ def test_quarantine_refuses_other_extensions_and_missing_store(tmp_path):
     result = CliRunner().invoke(cli, ["quarantine", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "q.json")])
     assert result.exit_code == 1 and "unsupported output type" in result.output
     result = CliRunner().invoke(cli, ["quarantine", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "q.csv")])
+    assert result.exit_code == 1 and "no store at" in result.output and "Traceback" not in result.output
+
+
+def warned_export(folder):
+    """A clinic and three patients: P2 names a clinic the export lacks and P3 an NPI whose check
+    digit fails (both warn-level: kept, flagged); a time log whose care manager is not named (line 2)."""
+    write_csv(folder / "clinics.csv", [{"clinic_id": "C1", "clinic_name": "Main"}])
+    write_csv(folder / "patients.csv", [
+        {"patient_id": "P1", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-05", "treating_provider_npi": ""},
+        {"patient_id": "P2", "clinic_id": "C9", "payer": "Medicare", "enrollment_date": "2025-01-06", "treating_provider_npi": ""},
+        {"patient_id": "P3", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-07",
+         "treating_provider_npi": "1234567890"}])
+    write_csv(folder / "time_logs.csv", [
+        {"entry_id": "E1", "patient_id": "P1", "staff_id": "", "staff_role": "bhcm", "service_date": "2025-01-10",
+         "minutes": "30", "activity_type": "follow_up_contact"},
+        {"entry_id": "E2", "patient_id": "P1", "staff_id": "cm1", "staff_role": "bhcm", "service_date": "2025-01-11",
+         "minutes": "20", "activity_type": "follow_up_contact"}])
+    return folder
+
+
+def test_warnings_lists_each_row_loaded_with_a_warning_with_its_file_line_key_and_column(tmp_path):
+    """`bcm load` said '2 loaded with a warning' and the data-quality page counted them, but nothing
+    listed which rows: a data manager could not find them without SQL. `bcm warnings --out FILE`
+    writes one row per warning (file, line, table, key, column, check, the sentence), CSV or
+    XLSX, and `--table` keeps one table's; the load line points at it."""
+    folder = warned_export(tmp_path / "export")
+    db = tmp_path / "s.duckdb"
+    loaded = run("load", folder, "--db", db)
+    patients = next(line for line in loaded.output.splitlines() if ": patients: read" in line)
+    assert patients.endswith("; 2 loaded with a warning (`bcm warnings --out FILE` lists them)")
+    out_csv, out_xlsx = tmp_path / "w.csv", tmp_path / "w.xlsx"
+    listed = run("warnings", "--db", db, "--out", out_csv)
+    assert listed.exit_code == 0, listed.output
+    assert listed.output == f"3 row warning(s) written to {out_csv}\n"
+    rows = list(csv.DictReader(open(out_csv)))
+    assert [(Path(r["source_file"]).name, r["line_number"], r["table_name"], r["row_key"], r["column_name"], r["check_name"])
+            for r in rows] == [
+        ("patients.csv", "3", "patients", "P2", "clinic_id", "clinic known"),
+        ("patients.csv", "4", "patients", "P3", "treating_provider_npi", "treating provider NPI valid"),
+        ("time_logs.csv", "2", "time_logs", "E1", "staff_id", "care manager named")]
+    assert rows[0]["warning"] == ("clinic_id 'C9' is not in the clinics export; "
+                                  "the program's default time zone and setting apply")
+    assert all(Path(r["source_file"]) == folder / Path(r["source_file"]).name for r in rows)
+    assert run("warnings", "--db", db, "--out", out_xlsx, "--table", "time_logs").exit_code == 0
+    sheet = openpyxl.load_workbook(out_xlsx)["warnings"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.max_row == 2 and sheet.cell(2, header.index("row_key") + 1).value == "E1"
+    assert private_mode(out_csv) and private_mode(out_xlsx)
+
+
+def private_mode(path) -> bool:
+    return path.stat().st_mode & 0o077 == 0
+
+
+def test_warnings_of_a_store_with_none_writes_the_header_and_says_so_in_one_line(tmp_path):
+    """An empty store, no warning, or none of the --table asked for: a header-only file, and one
+    line saying so."""
+    from bcm_analytics.warehouse import connect
+
+    empty = tmp_path / "empty.duckdb"
+    connect(empty).close()
+    out = tmp_path / "w.csv"
+    listed = run("warnings", "--db", empty, "--out", out)
+    assert listed.output == f"no row loaded with a warning: {out} holds the header only\n"
+    assert len(out.read_text().splitlines()) == 1
+    folder = tmp_path / "export"
+    write_csv(folder / "patients.csv", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-05"}])
+    db = tmp_path / "s.duckdb"
+    run("load", folder, "--db", db)
+    out = tmp_path / "w.csv"
+    listed = run("warnings", "--db", db, "--out", out)
+    assert listed.exit_code == 0
+    assert listed.output == f"no row loaded with a warning: {out} holds the header only\n"
+    assert out.read_text().splitlines() == [
+        "load_id,table_name,source_file,sheet,line_number,row_key,column_name,check_name,warning,recorded_at"]
+    run("load", warned_export(tmp_path / "warned"), "--db", db)
+    listed = run("warnings", "--db", db, "--out", out, "--table", "clinics")
+    assert listed.output == f"no row of clinics loaded with a warning: {out} holds the header only\n"
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_warnings_lists_a_row_a_later_export_corrected_only_with_status_all(tmp_path):
+    """A warning belongs to the row its load stored: once a corrected export replaces that row (P2
+    with its clinic now in the clinics export), it is no longer to look at, and the list leaves
+    it out unless --status all."""
+    folder = warned_export(tmp_path / "export")
+    db = tmp_path / "s.duckdb"
+    run("load", folder, "--db", db)
+    fixed = tmp_path / "fixed"
+    write_csv(fixed / "patients.csv", [
+        {"patient_id": "P2", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-06", "treating_provider_npi": ""}])
+    run("load", fixed, "--db", db)
+    out = tmp_path / "w.csv"
+    run("warnings", "--db", db, "--out", out)
+    assert [r["row_key"] for r in csv.DictReader(open(out))] == ["P3", "E1"]
+    run("warnings", "--db", db, "--out", out, "--status", "all")
+    assert [r["row_key"] for r in csv.DictReader(open(out))] == ["P2", "P3", "E1"]
+
+
+def test_the_quarantine_and_warnings_lists_are_streamed_to_their_files_not_built_as_frames(tmp_path):
+    """`bcm quarantine` fetched the whole list into a pandas frame before writing it: a quarantine of
+    millions of rows (an export in the wrong format) held them all in memory. Both lists are now
+    written as `bcm billing` writes its lines (DuckDB's COPY, or a workbook in batches): the
+    command never imports pandas, and the files hold the same rows."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    run("load", warned_export(tmp_path / "export"), "--db", db)
+    run("load", write_csv(tmp_path / "more" / "patients.csv", PATIENTS), "--db", db)  # P2's enrolment 2025-02-30 set aside
+    for command, out, rows in (("quarantine", tmp_path / "q.csv", 1), ("quarantine", tmp_path / "q.xlsx", 1),
+                               ("warnings", tmp_path / "w.csv", 3), ("warnings", tmp_path / "w.xlsx", 3)):
+        probe = (f"import sys; from bcm_analytics.cli import cli; "
+                 f"cli([{command!r}, '--db', {str(db)!r}, '--out', {str(out)!r}], standalone_mode=False); "
+                 f"print('pandas' in sys.modules)")
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        assert done.stdout.splitlines()[-1] == "False", (command, out.suffix)
+        written = list(csv.DictReader(open(out))) if out.suffix == ".csv" else list(openpyxl.load_workbook(out).active.values)[1:]
+        assert len(written) == rows, (command, out.suffix)
+
+
+def test_warnings_refuses_other_extensions_and_a_missing_store(tmp_path):
+    result = CliRunner().invoke(cli, ["warnings", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "w.json")])
+    assert result.exit_code == 1 and "unsupported output type" in result.output
+    result = CliRunner().invoke(cli, ["warnings", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "w.csv")])
     assert result.exit_code == 1 and "no store at" in result.output and "Traceback" not in result.output
 
 

@@ -252,7 +252,7 @@ def test_an_unexpected_error_is_one_line_and_a_private_log_without_row_values(st
     def broken(*args, **kwargs):  # a message built from a row, as library errors are
         raise RuntimeError(f"cannot place '{row['patient']} {row['name']}' born {row['born']} at row {1000 + 234}")
 
-    monkeypatch.setattr(export, "write_table", broken)
+    monkeypatch.setattr(export, "write_query", broken)  # what `bcm quarantine` writes its list with
     logs = tmp_path / "logs"
     result = bcm("quarantine", "--db", store_copy, "--out", tmp_path / "q.csv", env={"BCM_LOG_DIR": str(logs)})
     line = assert_one_line_refusal(result, "unexpected error (RuntimeError)", logs)

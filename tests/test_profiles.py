@@ -23,12 +23,13 @@ EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
 
 def rows(mapping, table: str, name: str | None = None) -> list[dict]:
-    """Every mapped row of a table (all files and layers), without its source record."""
+    """Every mapped row of a table (all files and layers), without its source record and the dates
+    as the file wrote them (arrow_source.WRITTEN)."""
     out = []
     for t in mapping.tables:
         if t.table == table and (name is None or t.path.name == name):
             for layer in t.layers:
-                out += [{k: v for k, v in r.items() if k != "_record"} for r in layer.to_pylist()]
+                out += [{k: v for k, v in r.items() if k not in ("_record", "_written")} for r in layer.to_pylist()]
     return out
 
 
@@ -165,6 +166,8 @@ def test_a_clinics_own_profile_renames_dates_and_constants(tmp_path):
     ]
     record = json.loads(mapped.tables[0].layers[0].column("_record")[0].as_py())
     assert record == {"Visit ID": "V1", "PT": "P1", "Minutes": "30", "When": "03/02/2025"}  # the note is never read
+    written = [json.loads(w) for w in mapped.tables[0].layers[0].column("_written").to_pylist()]
+    assert written == [{"service_date": "03/02/2025"}, {"service_date": "2025-02-04"}]  # for the reasons: as the file wrote them
 
 
 def test_a_profiles_date_format_never_reads_a_two_digit_year_as_the_year_25(tmp_path):

@@ -298,7 +298,8 @@ def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_
     """A data manager fixing an EHR export was told 'entry_id is empty' and 'patient_id ... is not
     in the patients exports' while the file's columns are 'Visit #' and 'MRN': bcm's names, which
     the file nowhere has. Reasons name the file's column, bcm's in brackets, also when a waiting
-    row is judged again."""
+    row is judged again (and quote its date as the file wrote it, 03/02/2025, not the ISO date the
+    profile handed on)."""
     lakeside = EXPORTS / "lakeside"
     (tmp_path / "visits.csv").write_text(
         "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
@@ -319,7 +320,7 @@ def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_
     list(load_export(store, map_export(profile, [tmp_path / "roster_march.csv"])))
     assert quarantine(store)[2][3] == "admitted"
     assert store.execute("SELECT line_number, reason FROM meta.row_warnings").fetchall() == [
-        (4, "Visit Date [service_date] 2025-02-03 is before the patient's enrollment_date 2025-03-01")]
+        (4, "Visit Date [service_date] '03/02/2025' (read as 2025-02-03) is before the patient's enrollment_date 2025-03-01")]
 
 
 def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot(store, tmp_path):
@@ -346,6 +347,27 @@ def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot
         f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y)",
         f"Visit Date [service_date] '32.01.25' is not {known} nor 31.01.25 (the profile's %d.%m.%y); "
         "a 2-digit year is read as 1950-2049 (two_digit_year_pivot: 1950)",
+    ]
+
+
+def test_a_date_out_of_range_through_a_profile_is_quoted_as_the_file_wrote_it(store, tmp_path):
+    """Lakeside writes dates day first (its profile's %d/%m/%Y), and a roster enrolment of
+    02/01/1985 was set aside as 'Enrolled [enrollment_date] 1985-01-02 is before 1990', a visit of
+    06/01/2099 as '... 2099-01-06 is after the date of the export': the ISO dates the profile wrote,
+    which are nowhere in the file a data manager searches. The reason quotes the file's value, and
+    the date it was read as."""
+    lakeside = EXPORTS / "lakeside"
+    roster = write(tmp_path, "roster.csv", "MRN,Insurance,Enrolled,DOB,PCP NPI\n"
+                                           "A-100,Medicare,02/01/2025,14/03/1951,1234567893\n"
+                                           "A-101,Medicaid,02/01/1985,02/11/1979,1234567893\n")
+    visits = write(tmp_path, "visits.csv", "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+                                           "1001,A-100,06/01/2025,45,Intake,jdoe,LCSW,\n"
+                                           "1002,A-100,06/01/2099,30,Phone f/u,jdoe,LCSW,\n")
+    list(load_export(store, map_export(load(lakeside / "lakeside.yaml"), [roster, visits])))
+    assert [r[2:] for r in quarantine(store)] == [
+        (3, "open", "Enrolled [enrollment_date] '02/01/1985' (read as 1985-01-02) is before 1990: "
+                    "write the year in full (a 2-digit year is read as written)"),
+        (3, "open", "Visit Date [service_date] '06/01/2099' (read as 2099-01-06) is after the date of the export"),
     ]
 
 
@@ -515,9 +537,23 @@ def test_the_load_line_says_how_many_rows_loaded_with_a_warning(tmp_path):
     assert out.exit_code == 0, out.output
     patients = next(line for line in out.output.splitlines() if ": patients: read" in line)
     assert patients.startswith(f"{EXPORTS / 'fhir_deceased_partial' / 'Patient.ndjson'}: patients: read 2 = loaded 2 + quarantined 0")
-    assert patients.endswith("; 2 loaded with a warning (meta.row_warnings: the row, its check and reason)")
+    assert patients.endswith("; 2 loaded with a warning (`bcm warnings --out FILE` lists them)")
     assessments = next(line for line in out.output.splitlines() if ": assessments: read" in line)
-    assert "warning" not in assessments
+    assert "warning" not in assessments.split(": assessments: ")[1]  # (the path may say warning)
+
+
+def test_bcm_warnings_lists_a_profiles_notes_with_the_column_they_are_about(tmp_path):
+    """The rows the load line counts, one per warning: the profile's note is about discharge_date
+    (its check is 'fhir profile: discharge_date'), at the line of the source file."""
+    db, out = tmp_path / "p.duckdb", tmp_path / "w.csv"
+    CliRunner().invoke(cli, ["load", str(EXPORTS / "fhir_deceased_partial"), "--profile", "fhir", "--db", str(db)])
+    assert CliRunner().invoke(cli, ["warnings", "--db", str(db), "--out", str(out)]).exit_code == 0
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["source_file"], r["line_number"], r["row_key"], r["column_name"], r["check_name"]) for r in rows] == [
+        (str(EXPORTS / "fhir_deceased_partial" / "Patient.ndjson"), "1", "pat-m", "discharge_date", "fhir profile: discharge_date"),
+        (str(EXPORTS / "fhir_deceased_partial" / "Patient.ndjson"), "2", "pat-y", "discharge_date", "fhir profile: discharge_date")]
+    assert rows[0]["warning"] == "deceasedDateTime '2025-03' gives only the month: discharge_date is its last day, 2025-03-31"
 
 
 def test_a_profiles_note_on_a_column_is_a_row_warning_also_for_a_row_admitted_later(store, tmp_path):
@@ -638,7 +674,7 @@ def test_a_profile_reading_clock_times_in_another_zone_than_the_stores_says_whic
         "      timezone: {value: America/Chicago, assumption: Both departments are in Chicago.}\n")))
     out = CliRunner().invoke(cli, ["load", *files, "--profile", str(settled), "--db", str(tmp_path / "b.duckdb"),
                                    "--timezone", "America/New_York"])
-    assert out.exit_code == 0 and "warning" not in out.output, out.output
+    assert out.exit_code == 0 and "warning" not in out.output.replace(str(EXPORTS), ""), out.output  # (a path may say warning)
     from bcm_analytics.warehouse import connect
 
     con = connect(tmp_path / "b.duckdb", read_only=True, timezone="America/New_York")

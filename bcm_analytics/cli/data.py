@@ -1,4 +1,4 @@
-"""Commands that bring data in: generate a synthetic program, load exports, list the quarantine."""
+"""Commands that bring data in: generate a synthetic program, load exports, list the quarantine and the row warnings."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     if result.replaces is not None:
         admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"
     if result.rows_warned:  # kept, but a check or the profile flagged them: where a person finds which and why
-        admitted += f"; {result.rows_warned:,} loaded with a warning (meta.row_warnings: the row, its check and reason)"
+        admitted += f"; {result.rows_warned:,} loaded with a warning (`bcm warnings --out FILE` lists them)"
     return (
         f"{path}: {result.table}: read {result.rows_read:,} = loaded {result.rows_loaded:,}{changed}"
         f" + quarantined {result.rows_quarantined:,}{waiting} + duplicates {result.rows_duplicate:,}"
@@ -249,6 +249,28 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
         fail(f"{len(refused)} file(s) refused; the store is unchanged for them")
 
 
+def listing_file(out: Path) -> Path:
+    """A listing's --out, checked before the store opens: CSV or XLSX, or one line saying so."""
+    from bcm_analytics.reports.export import check_suffix
+
+    try:
+        return check_suffix(out, (".csv", ".xlsx"))
+    except ValueError as e:
+        fail(str(e))
+
+
+def write_listing(con, sql: str, out: Path, sheet: str, empty: str) -> int:
+    """The rows of `sql` to a private CSV or one-sheet workbook (`sheet`; `empty`: what an empty
+    sheet says, export.no_rows); returns how many. `bcm quarantine` and `bcm warnings` write
+    their lists so, with the same columns read the same way (file, sheet, line). Streamed, as
+    billing lines are (export.write_query): a quarantine of millions of rows (an export in the
+    wrong format) was fetched whole into a frame first."""
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query
+
+    return write_query(Query(con, sql, {}), out, sheet=sheet, empty=empty)[1]
+
+
 @click.command()
 @db_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV or XLSX file.")
@@ -259,19 +281,72 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
                    "empty rows (no column bcm reads has a value): no records, nothing to fix.")
 def quarantine(db: Path, out: Path, status: str) -> None:
     """List quarantined rows (file, line, table, failed checks, reason, original record)."""
-    from bcm_analytics.reports.export import check_suffix, no_rows, write_table
+    from bcm_analytics.reports.export import no_rows
 
-    try:
-        check_suffix(out, (".csv", ".xlsx"))
-    except ValueError as e:
-        fail(str(e))
+    listing_file(out)
     con = open_store(db)
     where = {"all": "", "current": "WHERE status IN ('open', 'waiting')"}.get(status, f"WHERE status = '{status}'")
-    frame = con.sql(
+    rows = write_listing(
+        con,
         f"""SELECT q.load_id, q.table_name, q.source_file, l.read_options ->> 'sheet' AS sheet, q.line_number,
                    array_to_string(q.failed_checks, '; ') AS failed_checks, q.reason,
                    CAST(q.record AS VARCHAR) AS record, q.status, q.quarantined_at
-            FROM meta.quarantine q LEFT JOIN meta.load_log l USING (load_id) {where} ORDER BY q.load_id, q.line_number"""
-    ).df()
-    write_table(frame, out, sheet="quarantine", empty=no_rows("" if status == "all" else f"with --status {status}"))
-    click.echo(f"{len(frame):,} quarantined row(s) written to {out}")
+            FROM meta.quarantine q LEFT JOIN meta.load_log l USING (load_id) {where} ORDER BY q.load_id, q.line_number""",
+        out, "quarantine", no_rows("" if status == "all" else f"with --status {status}"))
+    click.echo(f"{rows:,} quarantined row(s) written to {out}")
+
+
+@click.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV or XLSX file.")
+@click.option("--table", type=click.Choice(list(table_specs())), default=None, help="Only the rows of this table.")
+@click.option("--status", type=click.Choice(["current", "all"]), default="current", show_default=True,
+              help="current = rows stored now as the load that warned stored them; all = also rows a later "
+                   "export has since replaced (a changed row of the same key).")
+def warnings(db: Path, out: Path, table: str | None, status: str) -> None:
+    """List the rows loaded with a warning (file, line, table, key, column, check, the warning).
+
+    A warning keeps the row (a warn-level check of the contracts, or a profile's note on a value
+    it completed): the count is in `bcm load`'s line and the data-quality report, the rows here.
+    """
+    from bcm_analytics.reports.export import no_rows
+
+    listing_file(out)
+    con = open_store(db)
+    chosen = [f"with --table {table}" if table else "", "with --status all" if status == "all" else ""]
+    rows = write_listing(con, row_warnings_sql(table, current=status == "current"), out, "warnings", no_rows(*chosen))
+    if rows:
+        click.echo(f"{rows:,} row warning(s) written to {out}")
+    else:
+        click.echo(f"no row{f' of {table}' if table else ''} loaded with a warning: {out} holds the header only")
+
+
+def row_warnings_sql(table: str | None = None, current: bool = True) -> str:
+    """SQL: one row per warning of a loaded row, for `bcm warnings`: its load, file (and sheet), line,
+    table, key, the column the warning is about, the check and its sentence. `current`: only rows
+    stored now as the load that warned stored them (a later export's changed row of the same key,
+    or a corrected copy, replaced it: nothing left to look at). The column comes from the check:
+    a contract check's columns (RowCheck.columns), or a profile note's, whose check is named
+    '<profile> profile: <column>' (profiles.model.note_check)."""
+    from bcm_analytics.contracts.checks import row_checks
+    from bcm_analytics.contracts.columns import sql_text as _text
+
+    tables = [table] if table else list(table_specs())
+    about = ", ".join(f"({_text(t)}, {_text(c.name)}, {_text(', '.join(c.columns))})"
+                      for t in tables for c in row_checks(t) if c.severity == "warn")
+    checks = f"SELECT * FROM (VALUES {about}) v(table_name, check_name, columns)" if about else \
+        "SELECT NULL AS table_name, NULL AS check_name, NULL AS columns WHERE false"
+    stored = " UNION ALL ".join(f"SELECT {_text(t)} AS table_name, _load_id AS load_id, _line AS line_number FROM staging.{t}"
+                                for t in tables)
+    where = [f"w.table_name = {_text(table)}"] if table else []
+    if current:
+        where.append("(w.table_name, w.load_id, w.line_number) IN (SELECT (table_name, load_id, line_number) FROM stored)")
+    return f"""WITH checks AS ({checks}), stored AS ({stored})
+        SELECT w.load_id, w.table_name, w.source_file, l.read_options ->> 'sheet' AS sheet, w.line_number, w.row_key,
+               coalesce(c.columns, nullif(regexp_extract(w.check_name, ' profile: ([A-Za-z0-9_]+)$', 1), '')) AS column_name,
+               w.check_name, w.reason AS warning, w.recorded_at
+        FROM meta.row_warnings w LEFT JOIN meta.load_log l ON l.load_id = w.load_id
+        LEFT JOIN checks c ON c.table_name = w.table_name AND c.check_name = w.check_name
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY w.load_id, w.line_number, w.check_name"""
+

@@ -207,23 +207,25 @@ def passes(exp: Expectation) -> str:
     return f"({sql})"
 
 
-def reason_sql(template: str, as_written: frozenset[str] = frozenset(), dates: frozenset[str] = frozenset()) -> str:
+def reason_sql(template: str, as_written: frozenset[str] = frozenset(), dates: frozenset[str] = frozenset(),
+               options: TextOptions = TextOptions()) -> str:
     """'minutes {minutes} is ...' -> SQL text quoting the row's value where {column} stands; a
     column in `as_written` (a vocabulary word, read lower-cased) is quoted as the export wrote it,
     and one in `dates` as written with how it was read when that differs (bcm_show_date: a
-    2-digit year a pivot filled, 3/4/68 read as 2068-03-04)."""
+    2-digit year a pivot filled, 3/4/68 read as 2068-03-04; a date a profile's format read,
+    '06/01/2099' read as 2099-01-06: options.written)."""
     parts = re.split(r"\{(\w+)\}", template)
 
     def value(column: str) -> str:
         if column in dates:
-            return f"bcm_show_date({raw_name(column)}, {column})"
+            return f"bcm_show_date({options.as_written(column)}, {column})"
         return f"bcm_show({raw_name(column) if column in as_written else column})"
 
     pieces = [sql_text(p) if i % 2 == 0 else value(p) for i, p in enumerate(parts) if p or i % 2]
     return " || ".join(pieces) if pieces else "''"
 
 
-def row_check(exp: Expectation) -> RowCheck:
+def row_check(exp: Expectation, options: TextOptions = TextOptions()) -> RowCheck:
     reason = exp.reason or f"{exp.name}: not met"
     table_columns = table_specs()[exp.table].columns
     terms = frozenset(c.name for c in table_columns if c.type == "term")
@@ -233,16 +235,17 @@ def row_check(exp: Expectation) -> RowCheck:
     judged = [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *kw.get("column_list", [])]
     about = set(re.findall(r"\{(\w+)\}", reason)) | {c for c in judged if c}
     columns = tuple(c.name for c in table_columns if c.name in about)
-    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms, dates), exp.severity, exp.waits_for, exp.kept_in, columns)
+    return RowCheck(exp.name, passes(exp), reason_sql(reason, terms, dates, options), exp.severity, exp.waits_for, exp.kept_in,
+                    columns)
 
 
-def suite_row_checks(table: str) -> list[RowCheck]:
-    return [row_check(e) for e in expectations(table) if e.scope == "row"]
+def suite_row_checks(table: str, options: TextOptions = TextOptions()) -> list[RowCheck]:
+    return [row_check(e, options) for e in expectations(table) if e.scope == "row"]
 
 
 def row_checks(table: str, options: TextOptions = TextOptions()) -> list[RowCheck]:
     """Every check the loader runs on each row of a file of `table` (format first)."""
-    return format_checks(table_specs()[table], options) + suite_row_checks(table)
+    return format_checks(table_specs()[table], options) + suite_row_checks(table, options)
 
 
 FAILURE_TYPE = "STRUCT(name VARCHAR, reason VARCHAR, waits BOOLEAN)[]"

@@ -91,6 +91,10 @@ class TextOptions:
         is set aside saying it after bcm's list
     own_years: a list of the date columns a profile's format reads 2-digit years in (%y): a date
         with one that none reads is not told to set a pivot (its year was read), but what reads
+    written: a JSON object giving, for a date column, its value as the source file wrote it where a
+        profile rewrote it (read with its date_format, written as ISO: arrow_source.WRITTEN), or
+        NULL: a reason quotes that value, and the date it was read as, not the ISO text the
+        profile handed on, which is nowhere in the file
     """
 
     year_pivot: str = "CAST(NULL AS INTEGER)"
@@ -100,6 +104,12 @@ class TextOptions:
     labels: str = "CAST(NULL AS JSON)"
     date_words: str = "CAST(NULL AS JSON)"
     own_years: str = "CAST([] AS VARCHAR[])"
+    written: str = "CAST(NULL AS JSON)"
+
+    def as_written(self, column: str) -> str:
+        """SQL: a column's text as the source file wrote it (`written`), else as the batch holds it."""
+        raw = raw_name(column)
+        return raw if self.written == TextOptions.written else f"coalesce({self.written} ->> {sql_text(column)}, {raw})"
 
     def comma(self, column: str) -> str:
         return f"list_contains({self.decimal_comma}, {sql_text(column)})"

@@ -1,7 +1,7 @@
 """The data-quality report's tables: what each load did, why rows were set aside, what was flagged.
 
 Counts of rows and checks only: no record, value or identifier leaves the store through
-these tables (the row-level list is `bcm quarantine`, a separate, explicit output). Queries
+these tables (the row-level lists are `bcm quarantine` and `bcm warnings`, separate, explicit outputs). Queries
 use execute(), which finishes any pending result on the connection, so they can follow code
 that fetched only part of one.
 """

@@ -28,6 +28,10 @@ header would), plus:
   outright, as a JSON list of {"name", "reason", "waits": false} (a profile column's `note`: a
   death written as a month, discharged on its last day). A row that loads is kept with each as a
   warning (meta.row_warnings), as with a warn-level check; NULL when there is none.
+- `_written` (text, optional): the values the reader rewrote, as the source wrote them, as a JSON
+  object {canonical column: text} (a profile's date read with its date_format and handed on as
+  ISO: {"service_date": "06/01/2099"}); a reason about the value quotes it so, with the date it
+  was read as, since the ISO text is nowhere in the file. NULL when the reader rewrote none.
 
 `labels` names the source file's own column for canonical columns it calls otherwise
 ({"entry_id": "Encounter ID"}): a quarantine reason then names the column as the file does
@@ -47,8 +51,8 @@ import pyarrow.compute as pc
 
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _check_header, normalise_column, own_names, table_for
 
-LINE, RECORD, NOTES = "_line", "_record", "_notes"
-OWN_COLUMNS = (LINE, RECORD, NOTES)  # what a reader adds beside the file's columns
+LINE, RECORD, NOTES, WRITTEN = "_line", "_record", "_notes", "_written"
+OWN_COLUMNS = (LINE, RECORD, NOTES, WRITTEN)  # what a reader adds beside the file's columns
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bcm_analytics.contracts import columns as ty
-from bcm_analytics.ingest.arrow_source import NOTES, RECORD
+from bcm_analytics.ingest.arrow_source import NOTES, RECORD, WRITTEN
 from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
 from bcm_analytics.ingest.readers import FileRefused, SourceFile, _quote, normalise_column, normalised_copy, scan
@@ -162,7 +162,7 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
     raw_cols = ", ".join(f"c{position[c]}" if c in position else "NULL" for c in spec.column_names)
     con.execute(
         f"""INSERT INTO raw.{spec.name} (_load_id, _source_file, _line, _file_hash, {", ".join(spec.column_names)}, _extra)
-        SELECT ?, ?, _line, ?, {raw_cols}, {_with_notes(extra_json(src, landed.kept), notes_sql(src))} FROM {landed.records}""",
+        SELECT ?, ?, _line, ?, {raw_cols}, {_with_own(extra_json(src, landed.kept), src)} FROM {landed.records}""",
         [load_id, str(src.path), src.sha256],
     )
     texts = ", ".join(
@@ -172,24 +172,28 @@ def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, l
     record = "CAST(_record AS VARCHAR)" if src.in_memory and "_record" in src.rows.column_names else "CAST(NULL AS VARCHAR)"
     con.execute(
         f"CREATE TEMP VIEW _text AS SELECT CAST({load_id} AS BIGINT) AS _load_id, {ty.sql_text(str(src.path))} AS _source_file, "
-        f"_rec, _line, {record} AS _record, {notes_sql(src)} AS {NOTES}, {labels_sql(src)} AS _labels, {texts} FROM {landed.records}"
+        f"_rec, _line, {record} AS _record, {own_sql(src, NOTES)} AS {NOTES}, {own_sql(src, WRITTEN)} AS {WRITTEN}, "
+        f"{labels_sql(src)} AS _labels, {texts} FROM {landed.records}"
     )
     if landed.rejected:
         quarantine_rejects(con, load_id, src)
 
 
-def notes_sql(src: SourceFile) -> str:
-    """SQL: the reader's notes on a landed row (arrow_source.NOTES, JSON text), NULL for a file."""
-    return f"CAST({NOTES} AS VARCHAR)" if src.in_memory and NOTES in src.rows.column_names else "CAST(NULL AS VARCHAR)"
+def own_sql(src: SourceFile, column: str) -> str:
+    """SQL: a reader's own JSON column of a landed row (arrow_source NOTES, WRITTEN) as text, NULL for a file."""
+    return f"CAST({column} AS VARCHAR)" if src.in_memory and column in src.rows.column_names else "CAST(NULL AS VARCHAR)"
 
 
-def _with_notes(extra: str, notes: str) -> str:
-    """SQL: raw `_extra` with the row's notes under NOTES, when it has some: a row that waits for
-    its patient is judged again from raw (rows.readmit) and keeps its notes for the warning."""
-    if notes == "CAST(NULL AS VARCHAR)":
-        return extra
-    return (f"CASE WHEN {notes} IS NULL THEN {extra} "
-            f"ELSE json_merge_patch(coalesce({extra}, CAST('{{}}' AS JSON)), json_object('{NOTES}', CAST({notes} AS JSON))) END")
+def _with_own(extra: str, src: SourceFile) -> str:
+    """SQL: raw `_extra` with the row's notes under NOTES and its values as written under WRITTEN,
+    when it has some: a row that waits for its patient is judged again from raw (rows.readmit) and
+    keeps its notes for the warning, and its dates as the file wrote them for the reasons."""
+    for column in (NOTES, WRITTEN):
+        own = own_sql(src, column)
+        if own != "CAST(NULL AS VARCHAR)":
+            extra = (f"CASE WHEN {own} IS NULL THEN {extra} ELSE json_merge_patch(coalesce({extra}, CAST('{{}}' AS JSON)), "
+                     f"json_object('{column}', CAST({own} AS JSON))) END")
+    return extra
 
 
 def labels_sql(src: SourceFile) -> str:
@@ -215,7 +219,7 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep
     if src.in_memory:
         _bcm_arrow_rows = src.rows  # noqa: F841  (read by name in the SQL below)
         select = ", ".join(f'CAST("{c}" AS VARCHAR) AS {n}' for c, n, h in zip(src.header, names, held) if h)
-        extra = "".join(f", CAST({c} AS VARCHAR) AS {c}" for c in (RECORD, NOTES) if c in src.rows.column_names)
+        extra = "".join(f", CAST({c} AS VARCHAR) AS {c}" for c in (RECORD, NOTES, WRITTEN) if c in src.rows.column_names)
         with setting(con, "preserve_insertion_order", True):
             con.execute(f"CREATE TEMP TABLE _land AS SELECT CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
         return False

@@ -31,7 +31,7 @@ from bcm_analytics.contracts.columns import TextOptions, profile_reading, sql_te
 from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
-from bcm_analytics.ingest.arrow_source import ArrowSource, describe
+from bcm_analytics.ingest.arrow_source import WRITTEN, ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
 
@@ -210,6 +210,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
                        decimal_comma=_text_list(landed.decimal_comma), day_first=_text_list(landed.day_first),
                        day_undecided=_text_list(landed.day_undecided),
                        labels="_labels" if src.labels else TextOptions.labels,
+                       written=f"CAST({WRITTEN} AS JSON)" if src.in_memory and WRITTEN in src.rows.column_names else TextOptions.written,
                        **profile_reading(spec, options.date_formats, pivot))
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.

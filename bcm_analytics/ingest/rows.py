@@ -510,7 +510,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
         SELECT w._q_load AS _load_id, w._q_file AS _source_file, row_number() OVER (ORDER BY w._q_load, w._q_line) AS _rec,
-               w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, CAST(w._extra -> '_notes' AS VARCHAR) AS _notes, {texts},
+               w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, CAST(w._extra -> '_notes' AS VARCHAR) AS _notes,
+               w._extra -> '_written' AS _written, {texts},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
                coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first,
@@ -525,7 +526,7 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
     check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first",
                                  day_undecided="_day_undecided",
-                                 labels="_labels"))  # each row as its load read it
+                                 labels="_labels", written="_written"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.tables import table_specs
-from bcm_analytics.ingest.arrow_source import NOTES, ArrowSource
+from bcm_analytics.ingest.arrow_source import NOTES, WRITTEN, ArrowSource
 from bcm_analytics.ingest.loader import LoadOptions, load_file
 from bcm_analytics.ingest.profiles import mapping, sources
 from bcm_analytics.ingest.profiles.catalog import loinc
@@ -293,6 +293,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
     described = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM _out_{table}").fetchall()]
     cols = [c for c in described if not c.startswith("_")]
     notes = f", {NOTES}" if NOTES in described else ""  # only a table some column's `note` fills: other digests stay as they were
+    notes += f", {WRITTEN}" if WRITTEN in described else ""  # dates as the file wrote them, for reasons (not in the digest)
     key = ", ".join(c for c in spec.key if c in cols) or "_record"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _layered AS
@@ -307,7 +308,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
                 WHERE _file = {mapping._literal(path)} AND _layer = {layer} ORDER BY _line"""
             ).to_arrow_table()
             tables.append(rows)
-            digests.append(_digest(table, layer, rows))
+            digests.append(_digest(table, layer, rows.drop_columns([WRITTEN]) if WRITTEN in rows.column_names else rows))
         read = reads.get(path)
         out.append(TableRows(Path(path), table, tables, digests, read.sheet if read else None,
                              labels.get(read.source, {}) if read else {}, read.encoding if read else None,

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.contracts.tables import TableSpec, table_specs
-from bcm_analytics.ingest.arrow_source import NOTES
+from bcm_analytics.ingest.arrow_source import NOTES, WRITTEN
 from bcm_analytics.ingest.profiles import sources
 from bcm_analytics.ingest.profiles.catalog import Loinc
 from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier, note_check
@@ -208,8 +208,22 @@ def _columns(con: duckdb.DuckDBPyConnection, profile: Profile, spec: TableSpec, 
             specs.setdefault(name, ColumnSpec(sql=name))
     kinds = {c.name: c.type for c in spec.columns}
     notes = notes_sql(profile, m)
+    written = written_sql(profile, {name: c for name, c in specs.items() if kinds[name] in ("date", "datetime")}, kinds, names)
     return ", ".join(f"{value_sql(profile, c, kinds[name], names)} AS {name}" for name, c in specs.items()) \
-        + (f", {notes} AS {NOTES}" if notes else "")
+        + (f", {notes} AS {NOTES}" if notes else "") + (f", {written} AS {WRITTEN}" if written else "")
+
+
+def written_sql(profile: Profile, dates: dict[str, ColumnSpec], kinds: dict[str, str], source_columns: set[str]) -> str | None:
+    """SQL: the date columns the profile rewrites (read with a date_format and written as ISO, or a
+    local time moved to an instant by its time zone) as the source wrote them, a JSON object as
+    text (arrow_source.WRITTEN), or None when it rewrites none. A date set aside for its range then
+    quotes '06/01/2099' (read as 2099-01-06), the text in the file, not the ISO date it became."""
+    rewritten = {name: _text(profile, c, source_columns) for name, c in dates.items()
+                 if c.date_format or profile.date_formats or (profile.timezone and kinds[name] == "datetime")}
+    if not rewritten:
+        return None
+    pairs = ", ".join(f"{_literal(name)}, {text}" for name, text in rewritten.items())
+    return f"CASE WHEN coalesce({', '.join(rewritten.values())}) IS NOT NULL THEN CAST(json_object({pairs}) AS VARCHAR) END"
 
 
 def notes_sql(profile: Profile, m: TableMap) -> str | None:
@@ -236,12 +250,18 @@ def notes_sql(profile: Profile, m: TableMap) -> str | None:
 
 def value_sql(profile: Profile, column: ColumnSpec, kind: str, source_columns: set[str] = frozenset()) -> str:
     """A column's value as trimmed text (empty = missing), mapped and with its dates normalised."""
+    value = _text(profile, column, source_columns)
+    if kind in ("date", "datetime"):
+        value = _dates(profile, column, value, kind)
+    return value
+
+
+def _text(profile: Profile, column: ColumnSpec, source_columns: set[str] = frozenset()) -> str:
+    """A column's value as trimmed text (empty = missing) and mapped: what the source wrote, before dates are normalised."""
     value = f"nullif(trim(CAST({column.expression(source_columns)} AS VARCHAR)), '')"
     if column.map:
         cases = " ".join(f"WHEN {_literal(k.strip().lower())} THEN {_literal(v)}" for k, v in profile.value_maps[column.map].items())
         value = f"(CASE lower({value}) {cases} ELSE {value} END)"
-    if kind in ("date", "datetime"):
-        value = _dates(profile, column, value, kind)
     return value
 
 
