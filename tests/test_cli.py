@@ -357,3 +357,30 @@ def test_bcm_rules_check_reads_a_rules_file_without_a_store(tmp_path):
     refused = run("rules", "check", rules)
     assert refused.exit_code == 1 and "no payer class named 'commercal'; did you mean 'commercial'?" in refused.output
     assert "Traceback" not in refused.output
+
+
+def test_a_load_that_set_rows_aside_ends_by_saying_how_to_list_them(tmp_path):
+    """The load line counted 'quarantined 2' and nothing said where those rows were: a data manager
+    had to know `bcm quarantine`. A load that set rows aside now ends naming it; one that set none
+    aside does not."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    write_csv(folder / "patients.csv", [
+        {"patient_id": "P1", "clinic_id": "", "payer": "Medicare", "enrollment_date": "2025-01-05"}])
+    write_csv(folder / "time_logs.csv", [
+        {"entry_id": "E1", "patient_id": "P1", "staff_role": "bhcm", "service_date": "2025-02-30", "minutes": "30",
+         "activity_type": "follow_up_contact"},
+        {"entry_id": "E2", "patient_id": "P9", "staff_role": "bhcm", "service_date": "2025-02-03", "minutes": "20",
+         "activity_type": "follow_up_contact"}])
+    db = tmp_path / "s.duckdb"
+    loaded = run("load", folder, "--db", db)
+    assert loaded.exit_code == 0, loaded.output
+    assert loaded.output.splitlines()[-1] == (
+        "2 row(s) set aside in the quarantine (1 waiting for rows they refer to): `bcm quarantine --out FILE` lists "
+        "each with its file, line and reason")
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "patients.csv").write_text("patient_id,clinic_id,payer,enrollment_date\nP2,,Medicare,2025-01-05\n,,,\n"
+                                       "Page 1 of 1\n")  # an empty row and a footer: passed over, nothing to fix
+    again = run("load", clean, "--db", db)
+    assert "quarantined 2 (" in again.output and "bcm quarantine" not in again.output

@@ -245,8 +245,23 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
     where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
     loaded = len({r.path for r in results if isinstance(r, FileResult)})
     click.echo(f"loaded {loaded} file(s) {where} in {time.perf_counter() - started:.1f} s")
+    set_aside = quarantine_pointer([r for r in results if isinstance(r, FileResult)])
+    if set_aside:
+        click.echo(set_aside)
     if refused:
         fail(f"{len(refused)} file(s) refused; the store is unchanged for them")
+
+
+def quarantine_pointer(results: list[FileResult]) -> str | None:
+    """Where the rows a load set aside are: the load lines count them, and a data manager who does
+    not know `bcm quarantine` had no way to find which."""
+    rows = sum(r.rows_quarantined - r.rows_passed_over - r.rows_empty for r in results)  # passed over: nothing to fix
+    if not rows:
+        return None
+    waiting = sum(r.rows_waiting for r in results)
+    among = f" ({waiting:,} waiting for rows they refer to)" if waiting else ""
+    return (f"{rows:,} row(s) set aside in the quarantine{among}: `bcm quarantine --out FILE` lists each with its file, "
+            "line and reason")
 
 
 def listing_file(out: Path) -> Path:
