@@ -461,8 +461,8 @@ def test_synthea_death_is_the_discharge_and_minutes_logged_after_that_day_do_not
 def test_fhir_death_is_the_discharge_on_its_own_days_date_and_a_death_without_a_date_gives_only_its_reason(store, load_rows):
     """fhir_deceased/: pat-d died at 21:30 on 1 March 2025 in Chicago (deceasedDateTime
     2025-03-01T21:30:00-06:00, already 2 March in UTC). The discharge is 1 March, the day as
-    written, so a call on 2 March is after_discharge and one on 1 March is not (no_consent: FHIR
-    gives no consent date). pat-e is deceased (deceasedBoolean true) with no date: the profile
+    written, so a call on 2 March is after_discharge and one on 1 March is not (no_consent: the
+    export has no Consent). pat-e is deceased (deceasedBoolean true) with no date: the profile
     cannot place the end of the episode and loads no discharge date, so the call reads no_consent,
     but it loads the reason 'died', so the patient is out of the outcome measures as a death is
     (they stayed in them, counted as not improved)."""
@@ -528,6 +528,50 @@ def test_a_fhir_death_whose_date_is_not_a_fhir_date_is_still_a_death_with_a_warn
     assert store.execute("SELECT row_key, reason FROM meta.row_warnings").fetchall() == [
         ("pat-w", "deceasedDateTime 'March 2025' is not a FHIR date (2025, 2025-03 or 2025-03-14): no discharge_date is loaded, "
                   "so every minute logged for the patient counts; correct it in the source to end the episode")]
+
+
+def test_fhir_consent_resources_give_the_patients_consent_date(store):
+    """fhir_consent/: the fhir profile loaded every patient with no consent_date ('empty: not in
+    this export') although the export carries Consent resources, so no minute of theirs counted.
+    A patient's consent_date is now the day of their earliest active Consent to treatment (scope
+    treatment, or none given; provision not deny), dated by provision.period.start, else dateTime,
+    as written: pat-p by her period start (not the dateTime beside it), pat-t by dateTime, pat-2 by
+    the earlier of two (written second). pat-r's rejected, privacy, deny and inactive (ended)
+    Consents never count: no date, and the four are left out, counted. pat-n's active Consents have
+    no date at all and one that is not a FHIR date, pat-m's only a month (its last day is loaded, so
+    no minute before the consent counts): each loads with a warning saying so."""
+    results = load_profile(store, "fhir", [EXPORTS / "fhir_consent"])
+    assert store.execute("SELECT patient_id, consent_date FROM staging.patients ORDER BY 1").fetchall() == [
+        ("pat-2", dt.date(2025, 1, 20)), ("pat-m", dt.date(2025, 3, 31)), ("pat-n", None), ("pat-p", dt.date(2025, 1, 6)),
+        ("pat-r", None), ("pat-t", dt.date(2025, 1, 15))]
+    assert results[("Patient.ndjson", "patients")].rows_warned == 2
+    assert store.execute("SELECT row_key, check_name, reason FROM meta.row_warnings ORDER BY row_key").fetchall() == [
+        ("pat-m", "fhir profile: consent_date", "Consent/con-m1 dateTime '2025-03' gives only the month: consent_date is its last day, "
+                                                "2025-03-31, so no minute logged before the consent counts"),
+        ("pat-n", "fhir profile: consent_date", "Consent/con-n1 (active, treatment) gives no date (provision.period.start or dateTime); "
+                                                "Consent/con-n2 dateTime 'Jan 2025' is not a FHIR date (2025, 2025-03 or 2025-03-14): "
+                                                "no consent_date is loaded, so no minute logged for the patient counts; write the day "
+                                                "the patient consented in the source and export again")]
+    mapped = map_export(load("fhir"), [EXPORTS / "fhir_consent"])
+    use = next(u for u in mapped.files if u.path.name == "Consent.ndjson")
+    assert (use.records, use.used, use.unused_kinds) == (11, 7, {"Consent": 4})
+    assert store.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(0,)]
+
+
+def test_minutes_of_a_fhir_patient_with_a_consent_count_toward_billing(tmp_path):
+    """`bcm load --profile fhir` then `bcm billing`: pat-p's 40 minutes after her consent (6 January)
+    billed nothing and `bcm billing` warned that every patient had no consent date. They now bill
+    99492; her call before the consent and pat-r's (no Consent that counts) still do not."""
+    db = str(tmp_path / "store.duckdb")
+    logs = write_csv(tmp_path / "time_logs.csv", [entry("before", "pat-p", "2025-01-03", 20), entry("after", "pat-p", "2025-01-08", 40),
+                                                  entry("r-call", "pat-r", "2025-01-08", 40)])
+    for args in (["load", str(EXPORTS / "fhir_consent"), "--profile", "fhir", "--db", db], ["load", str(logs), "--db", db],
+                 ["billing", "--db", db, "--month", "2025-01", "--out", str(tmp_path / "lines.csv")]):
+        out = CliRunner().invoke(cli, args)
+        assert out.exit_code == 0, out.output
+    assert "1 patient(s) have no consent date: their 40 minutes" in out.output
+    with open(tmp_path / "lines.csv", newline="") as f:
+        assert [(r["patient_id"], r["code"]) for r in csv.DictReader(f)] == [("pat-p", "99492")]
 
 
 def test_the_load_line_says_how_many_rows_loaded_with_a_warning(tmp_path):
@@ -762,7 +806,7 @@ def test_a_fhir_claim_line_with_no_cpt_or_hcpcs_code_is_set_aside_saying_what_it
 
 def test_bcm_reconcile_reads_the_claims_a_fhir_export_loaded(tmp_path):
     """End to end: `bcm load --profile fhir`, the care manager's minutes, then `bcm reconcile`.
-    pat-k's January 99492 (Claim/clm-1) is read against her minutes (FHIR has no consent date:
+    pat-k's January 99492 (Claim/clm-1) is read against her minutes (the export has no Consent:
     billed without consent, and so unsupported); pat-j's January line with no CPT code is a
     claim in the quarantine; pat-zz's line an unknown patient's; pat-k's voided February
     99492 (eob-3) bills nothing, so it is no finding. The Practitioner and Organization whose NPIs

@@ -18,6 +18,8 @@
 --                      sequence, patient, resource_type, id, status, outcome, use, claim_type, answered,
 --                      superseded, service_date, procedure_code, other_codes, modifiers, units,
 --                      billing_npi, rendering_npi, payer, charge, paid
+--   {source}_consents  one row per Consent that counts as the patient's consent to treatment (see
+--                      below): id, patient, date_written, consent_day, date_problem
 --
 -- Only these fields are read: names, addresses, telecom and identifiers of a Patient never
 -- leave this file, and `_record` (what the quarantine shows) holds only the fields above.
@@ -289,6 +291,42 @@ SELECT i._file, i._line, i.claim_id, i.sequence, i.patient, i.resource_type, i.i
                         'status', i.r ->> 'status', 'outcome', i.r ->> 'outcome', 'productOrService', i.codings,
                         'servicedDate', coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'))) AS VARCHAR) AS _record
 FROM i;
+
+-- Consents. CoCM minutes count only from the patient's consent (billing_rules.md s4). A Consent
+-- counts when it is active (R4 consent-state-codes: 'to be followed and enforced'), is a consent to
+-- treatment (R4 scope treatment, or no scope given: R5 has none) and does not deny (R4
+-- provision.type, R5 decision). Rejected, draft and proposed Consents were never agreed, and one
+-- entered in error is void. An inactive one ('terminated or replaced') does not count either: a
+-- patient has one consent date and no end to it, so a consent that ended would count every minute
+-- after its end. Others are left out of this table, so the load counts them as Consents left out.
+-- Its day is provision.period.start (when the consent applies from), else dateTime (when it was
+-- recorded), as written; a month or a year only is its last day, so no minute before the consent
+-- counts. `date_problem` says what a person should know of a Consent whose day was not written.
+CREATE OR REPLACE TABLE {source}_consents AS
+WITH c AS (
+  SELECT c._file, c._line, c.resource ->> 'id' AS id, c.resource ->> 'status' AS status,
+         coalesce(u.id, fhir_reference_id(json_extract_string(c.resource, '$.patient.reference'), 'Patient')) AS patient,
+         json_extract(c.resource, '$.scope') AS scope,
+         coalesce(json_extract_string(c.resource, '$.provision.type'), json_extract_string(c.resource, '$.decision')) AS provision_type,
+         json_extract_string(c.resource, '$.provision.period.start') AS period_start, c.resource ->> 'dateTime' AS date_time
+  FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.patient.reference')
+  WHERE c.resource ->> 'resourceType' = 'Consent'),
+d AS (
+  SELECT c.*, coalesce(period_start, date_time) AS date_written,
+         CASE WHEN period_start IS NOT NULL THEN 'provision.period.start' ELSE 'dateTime' END AS date_field
+  FROM c
+  WHERE status = 'active' AND (scope IS NULL OR fhir_has_code(scope, ['treatment'])) AND coalesce(provision_type, '') <> 'deny')
+SELECT _file, _line, id, patient, date_written, fhir_last_day(date_written) AS consent_day,
+       CASE WHEN date_written IS NULL
+            THEN 'Consent/' || id || ' (active, treatment) gives no date (provision.period.start or dateTime)'
+            WHEN fhir_date_precision(date_written) IS NULL
+            THEN 'Consent/' || id || ' ' || date_field || ' ''' || date_written || ''' is not a FHIR date (2025, 2025-03 or 2025-03-14)'
+            WHEN fhir_date_precision(date_written) IN ('month', 'year')
+            THEN 'Consent/' || id || ' ' || date_field || ' ''' || date_written || ''' gives only the ' || fhir_date_precision(date_written)
+                 || ': consent_date is its last day, ' || fhir_last_day(date_written) || ', so no minute logged before the consent counts' END AS date_problem,
+       CAST(json_object('resourceType', 'Consent', 'id', id, 'status', status, 'patient', patient, 'provisionType', provision_type,
+                        'periodStart', period_start, 'dateTime', date_time) AS VARCHAR) AS _record
+FROM d;
 
 DROP TABLE _fhir_claims;
 DROP TABLE _fhir_rendering;
