@@ -2,7 +2,9 @@
 
 import csv
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import openpyxl
@@ -384,3 +386,27 @@ def test_a_load_that_set_rows_aside_ends_by_saying_how_to_list_them(tmp_path):
                                        "Page 1 of 1\n")  # an empty row and a footer: passed over, nothing to fix
     again = run("load", clean, "--db", db)
     assert "quarantined 2 (" in again.output and "bcm quarantine" not in again.output
+
+
+def test_the_listings_say_when_in_the_programs_time_to_the_second_as_excel_reads_it(tmp_path):
+    """quarantined_at and recorded_at were written '2026-12-05 07:04:37.611163+00': Excel keeps
+    that as text, so a data manager could not sort or filter by it. They are the program's local
+    time (the store's zone) to the second, a date-time in a workbook."""
+    folder = warned_export(tmp_path / "export")
+    write_csv(folder / "assessments.csv", [
+        {"assessment_id": "A1", "patient_id": "P1", "instrument": "PHQ-9", "administered_on": "2025-02-30", "total_score": "9"}])
+    db = tmp_path / "s.duckdb"
+    assert run("load", folder, "--db", db, "--timezone", "America/Denver").exit_code == 0
+    stamp = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+    for command, column in (("quarantine", "quarantined_at"), ("warnings", "recorded_at")):
+        out = tmp_path / f"{command}.csv"
+        assert run(command, "--db", db, "--out", out).exit_code == 0
+        rows = list(csv.DictReader(open(out)))
+        assert rows and all(stamp.match(r[column]) for r in rows), rows[0][column]
+        book = tmp_path / f"{command}.xlsx"
+        assert run(command, "--db", db, "--out", book).exit_code == 0
+        sheet = openpyxl.load_workbook(book).active
+        at = [c.value for c in next(sheet.iter_cols(min_col=[c.value for c in sheet[1]].index(column) + 1))][1:]
+        assert all(hasattr(v, "hour") and v.tzinfo is None and v.microsecond == 0 for v in at), at
+        denver = datetime.now(ZoneInfo("America/Denver")).replace(tzinfo=None)
+        assert all(abs(v - denver) < timedelta(minutes=5) for v in at), (at, denver)

@@ -274,6 +274,12 @@ def listing_file(out: Path) -> Path:
         fail(str(e))
 
 
+def program_time(column: str) -> str:
+    """SQL: when a row was set aside or warned of, in the program's zone to the second: Excel
+    reads '2026-12-05 00:04:37' as a date-time and keeps '...07:04:37.611163+00' as text."""
+    return f"date_trunc('second', timezone(getvariable('bcm_timezone'), {column}))"
+
+
 def write_listing(con, sql: str, out: Path, sheet: str, empty: str) -> int:
     """The rows of `sql` to a private CSV or one-sheet workbook (`sheet`; `empty`: what an empty
     sheet says, export.no_rows); returns how many. `bcm quarantine` and `bcm warnings` write
@@ -305,7 +311,7 @@ def quarantine(db: Path, out: Path, status: str) -> None:
         con,
         f"""SELECT q.load_id, q.table_name, q.source_file, l.read_options ->> 'sheet' AS sheet, q.line_number,
                    array_to_string(q.failed_checks, '; ') AS failed_checks, q.reason,
-                   CAST(q.record AS VARCHAR) AS record, q.status, q.quarantined_at
+                   CAST(q.record AS VARCHAR) AS record, q.status, {program_time('q.quarantined_at')} AS quarantined_at
             FROM meta.quarantine q LEFT JOIN meta.load_log l USING (load_id) {where} ORDER BY q.load_id, q.line_number""",
         out, "quarantine", no_rows("" if status == "all" else f"with --status {status}"))
     click.echo(f"{rows:,} quarantined row(s) written to {out}")
@@ -359,7 +365,7 @@ def row_warnings_sql(table: str | None = None, current: bool = True) -> str:
     return f"""WITH checks AS ({checks}), stored AS ({stored})
         SELECT w.load_id, w.table_name, w.source_file, l.read_options ->> 'sheet' AS sheet, w.line_number, w.row_key,
                coalesce(c.columns, nullif(regexp_extract(w.check_name, ' profile: ([A-Za-z0-9_]+)$', 1), '')) AS column_name,
-               w.check_name, w.reason AS warning, w.recorded_at
+               w.check_name, w.reason AS warning, {program_time('w.recorded_at')} AS recorded_at
         FROM meta.row_warnings w LEFT JOIN meta.load_log l ON l.load_id = w.load_id
         LEFT JOIN checks c ON c.table_name = w.table_name AND c.check_name = w.check_name
         {"WHERE " + " AND ".join(where) if where else ""}
