@@ -858,3 +858,65 @@ def test_of_two_explanations_of_benefit_for_one_claim_the_later_is_the_claims_li
     assert store.execute("SELECT claim_id, line_number, claim_status, _line FROM staging.claims").fetchall() == [("Claim/clm-7", 1, "denied", 1)]
     use = next(u for u in mapped.files if u.path.name == "ExplanationOfBenefit.ndjson")
     assert (use.records, use.used) == (2, 1) and "a later one for the same claim replaces" in use.unused_reason
+
+
+# fhir_claims_cob/: pat-m's claims as US payers export them (CARIN Blue Button): clm-21, one complete
+# ExplanationOfBenefit whose lines the payer adjudicated differently; clm-31, adjudicated by Medicare
+# (twice: reprocessed) and then by Medicaid as the secondary payer. The secondary's EOB is the file's
+# first and the latest, so neither file order nor "latest wins" picks the primary.
+def test_a_line_a_payer_denied_in_a_complete_explanation_of_benefit_loads_denied(store):
+    """Every line of a complete ExplanationOfBenefit loaded paid, the ones the payer denied too, so
+    `bcm reconcile` read a denied CoCM line as paid. A line with a CARIN Blue Button denial reason
+    (item.adjudication category denialreason, its CARC code as reason) or a payer adjudication
+    status 'denied' now loads denied; a line that paid nothing because the patient's deductible took
+    it all is paid (an allowed line, not a denial)."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_claims_cob"])
+    rows = store.execute(f"SELECT {CLAIM_COLUMNS} FROM staging.claims WHERE claim_id = 'Claim/clm-21' ORDER BY 2").fetchall()
+    assert rows == [
+        ("Claim/clm-21", 1, "pat-m", dt.date(2025, 4, 7), "99492", None, 1, "1234567893", None, "Medicare", 161.28, 129.02, "paid"),
+        ("Claim/clm-21", 2, "pat-m", dt.date(2025, 4, 7), "99494", None, 1, "1234567893", None, "Medicare", 66.5, 0.0, "denied"),
+        ("Claim/clm-21", 3, "pat-m", dt.date(2025, 4, 21), "99484", None, 1, "1234567893", None, "Medicare", 48.0, 0.0, "denied"),
+        ("Claim/clm-21", 4, "pat-m", dt.date(2025, 4, 28), "99493", None, 1, "1234567893", None, "Medicare", 128.44, 0.0, "paid"),
+    ]
+
+
+def test_a_claim_two_payers_adjudicated_is_the_primary_payers_line_with_what_both_paid(store):
+    """When Medicare (primary) and Medicaid (secondary) each sent an ExplanationOfBenefit for the same
+    Claim, the later one, Medicaid's, was the claim's: the line read payer Medicaid and paid only
+    its $25.69 of the $128.44 paid. The line now comes from the primary payer's ExplanationOfBenefit
+    (its focal coverage listed first), of the primary's reprocessed ones the latest, and paid_amount is
+    what each payer paid on it (102.75 + 25.69), one row; the other three are left out, counted."""
+    results = load_profile(store, "fhir", [EXPORTS / "fhir_claims_cob"])
+    assert store.execute(f"SELECT {CLAIM_COLUMNS} FROM staging.claims WHERE claim_id = 'Claim/clm-31'").fetchall() == [
+        ("Claim/clm-31", 1, "pat-m", dt.date(2025, 5, 19), "99493", None, 1, "1234567893", None, "Medicare", 128.44, 128.44, "paid")]
+    assert counts(results[("ExplanationOfBenefit.ndjson", "claims")]) == (5, 5, 0, 0)
+    mapped = map_export(load("fhir"), [EXPORTS / "fhir_claims_cob"])
+    use = next(u for u in mapped.files if u.path.name == "ExplanationOfBenefit.ndjson")
+    assert (use.records, use.used) == (4, 2) and "another payer" in use.unused_reason
+
+
+def test_the_coverages_order_names_the_primary_payer_of_a_claim_two_payers_adjudicated(store, tmp_path):
+    """Each payer's ExplanationOfBenefit lists only its own coverage, and Medicaid's was written first:
+    the export's Coverage resources say Medicare's is the primary (order 1), so the line is Medicare's,
+    paid what both paid."""
+    eob = {"resourceType": "ExplanationOfBenefit", "status": "active", "use": "claim", "outcome": "complete",
+           "patient": {"reference": "Patient/pat-m"}, "claim": {"reference": "Claim/clm-41"}}
+    def line(paid):
+        return [{"sequence": 1, "productOrService": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "99492"}]},
+                 "servicedDate": "2025-06-09", "net": {"value": 161.28},
+                 "adjudication": [{"category": {"coding": [{"code": "benefit"}]}, "amount": {"value": paid}}]}]
+    eobs = write(tmp_path, "ExplanationOfBenefit.ndjson", "\n".join(json.dumps(e) for e in [
+        {**eob, "id": "eob-41d", "created": "2025-07-01", "insurer": {"display": "Medicaid"},
+         "insurance": [{"focal": True, "coverage": {"reference": "Coverage/cov-d"}}], "item": line(32.26)},
+        {**eob, "id": "eob-41m", "created": "2025-07-08", "insurer": {"display": "Medicare"},
+         "insurance": [{"focal": True, "coverage": {"reference": "Coverage/cov-r"}}], "item": line(129.02)}]) + "\n")
+    coverages = write(tmp_path, "Coverage.ndjson", "\n".join(json.dumps(c) for c in [
+        {"resourceType": "Coverage", "id": "cov-d", "status": "active", "order": 2, "beneficiary": {"reference": "Patient/pat-m"},
+         "payor": [{"display": "Medicaid"}]},
+        {"resourceType": "Coverage", "id": "cov-r", "status": "active", "order": 1, "beneficiary": {"reference": "Patient/pat-m"},
+         "payor": [{"display": "Medicare"}]}]) + "\n")
+    fixture = EXPORTS / "fhir_claims_cob"
+    mapped = map_export(load("fhir"), [fixture / "Patient.ndjson", fixture / "Observation.ndjson", eobs, coverages])
+    list(load_export(store, mapped))
+    assert store.execute("SELECT claim_id, line_number, payer, paid_amount, claim_status, _line FROM staging.claims").fetchall() == [
+        ("Claim/clm-41", 1, "Medicare", 161.28, "paid", 2)]

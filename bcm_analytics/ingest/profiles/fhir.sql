@@ -16,8 +16,9 @@
 --                      ('Practitioner/<id>'), full_url, npi
 --   {source}_claim_lines one row per item of an ExplanationOfBenefit or a Claim (see below): claim_id,
 --                      sequence, patient, resource_type, id, status, outcome, use, claim_type, answered,
---                      superseded, service_date, procedure_code, other_codes, modifiers, units,
---                      billing_npi, rendering_npi, payer, charge, paid
+--                      superseded, secondary, service_date, procedure_code, other_codes, modifiers, units,
+--                      billing_npi, rendering_npi, payer, charge, paid (this payer's), paid_total
+--                      (every payer's), item_denied
 --   {source}_consents  one row per Consent that counts as the patient's consent to treatment (see
 --                      below): id, patient, date_written, consent_day, date_problem
 --
@@ -190,8 +191,9 @@ WHERE v.code IS NOT NULL;
 -- ExplanationOfBenefit names (claim.reference: 'Claim/clm-1'), else the ExplanationOfBenefit itself,
 -- so a Claim loaded as submitted from one export is the same claim line, replaced, when a later
 -- export brings its ExplanationOfBenefit. A Claim that an ExplanationOfBenefit of this export names is
--- `answered`; of several ExplanationOfBenefits naming one claim, all but the latest (created) are
--- `superseded`: the profile's `where` leaves both out, counted.
+-- `answered`; of several ExplanationOfBenefits of one payer naming one claim, all but the latest
+-- (created) are `superseded`; of a line several payers adjudicated (primary and secondary), the
+-- lines of all but the primary's are `secondary`: the profile's `where` leaves these out, counted.
 
 -- A CPT or HCPCS coding system (as CARIN Blue Button and US Core write it; their OIDs too).
 CREATE OR REPLACE TEMP MACRO fhir_cpt_system(s) AS
@@ -222,31 +224,52 @@ WITH p AS (
 SELECT _file, _line, ref, full_url, npi, CAST(json_object('reference', ref, 'npi', npi) AS VARCHAR) AS _record
 FROM p WHERE npi IS NOT NULL;
 
+-- The Coverages of the export, with their order (R4 Coverage.order: 1 is the primary coverage).
+CREATE OR REPLACE TEMP TABLE _fhir_coverage_order AS
+SELECT 'Coverage/' || (resource ->> 'id') AS ref, full_url, TRY_CAST(resource ->> 'order' AS INTEGER) AS coverage_order
+FROM {source} WHERE resource ->> 'resourceType' = 'Coverage';
+
+-- Each ExplanationOfBenefit or Claim with its claim, provider and payer. `payer_key` is who adjudicated
+-- it (the insurer's reference, identifier or name): of one payer's several ExplanationOfBenefits for a
+-- claim (reprocessed) all but the latest are `superseded`. `payer_rank` orders the payers of a claim
+-- (coordination of benefits): the order of the Coverage its focal insurance names when the export holds
+-- it, else the position of the focal insurance in its insurance list (a payer adjudicating as secondary
+-- lists the primary's coverage first); {source}_claim_lines picks the primary payer's line with it.
 CREATE OR REPLACE TEMP TABLE _fhir_claims AS
 WITH c AS (
   SELECT c._file, c._line, c.resource ->> 'resourceType' AS resource_type, c.resource ->> 'id' AS id, c.resource AS r,
          coalesce(u.id, fhir_reference_id(json_extract_string(c.resource, '$.patient.reference'), 'Patient')) AS patient,
          CASE WHEN c.resource ->> 'resourceType' = 'ExplanationOfBenefit'
-              THEN fhir_reference_id(json_extract_string(c.resource, '$.claim.reference'), 'Claim') END AS claim_named
+              THEN fhir_reference_id(json_extract_string(c.resource, '$.claim.reference'), 'Claim') END AS claim_named,
+         CAST(json_extract(c.resource, '$.insurance') AS JSON[]) AS insurance
   FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.patient.reference')
   WHERE c.resource ->> 'resourceType' IN ('ExplanationOfBenefit', 'Claim')),
 named AS (
   SELECT c.*, CASE WHEN resource_type = 'Claim' THEN 'Claim/' || id WHEN claim_named IS NOT NULL THEN 'Claim/' || claim_named
-                   ELSE 'ExplanationOfBenefit/' || id END AS claim_id
-  FROM c)
-SELECT c.*,
+                   ELSE 'ExplanationOfBenefit/' || id END AS claim_id,
+         coalesce(json_extract_string(r, '$.insurer.display'),
+                  list_filter(insurance, lambda i: (i ->> 'focal') = 'true' AND json_extract_string(i, '$.coverage.display') IS NOT NULL)[1]
+                    -> 'coverage' ->> 'display',
+                  list_filter(insurance, lambda i: json_extract_string(i, '$.coverage.display') IS NOT NULL)[1] -> 'coverage' ->> 'display') AS payer,
+         list_position(list_transform(insurance, lambda i: (i ->> 'focal') = 'true'), true) AS focal_position,
+         json_extract_string(list_filter(insurance, lambda i: (i ->> 'focal') = 'true')[1], '$.coverage.reference') AS focal_coverage
+  FROM c),
+payers AS (
+  SELECT n.*,
+         coalesce(json_extract_string(r, '$.insurer.reference'), json_extract_string(r, '$.insurer.identifier.value'), lower(payer)) AS payer_key,
+         coalesce((SELECT o.coverage_order FROM _fhir_coverage_order o
+                   WHERE n.focal_coverage IN (o.ref, o.full_url) OR ends_with(n.focal_coverage, '/' || o.ref) LIMIT 1),
+                  focal_position) AS payer_rank
+  FROM named n)
+SELECT c.* EXCLUDE (insurance, focal_coverage, focal_position),
        resource_type = 'Claim' AND id IN (SELECT claim_named FROM c WHERE claim_named IS NOT NULL) AS answered,
        resource_type = 'ExplanationOfBenefit'
-         AND row_number() OVER (PARTITION BY resource_type, claim_id ORDER BY r ->> 'created' DESC NULLS LAST, _file DESC, _line DESC) > 1 AS superseded,
+         AND row_number() OVER (PARTITION BY resource_type, claim_id, payer_key ORDER BY r ->> 'created' DESC NULLS LAST, _file DESC, _line DESC) > 1 AS superseded,
+       min(r ->> 'created') OVER (PARTITION BY resource_type, claim_id, payer_key) AS payer_first_created,
        coalesce(fhir_own_npi(json_extract(r, '$.provider')),
                 (SELECT n.npi FROM {source}_providers n WHERE json_extract_string(r, '$.provider.reference') IN (n.ref, n.full_url)
-                   OR ends_with(json_extract_string(r, '$.provider.reference'), '/' || n.ref) LIMIT 1)) AS billing_npi,
-       coalesce(json_extract_string(r, '$.insurer.display'),
-                list_filter(CAST(json_extract(r, '$.insurance') AS JSON[]), lambda i: (i ->> 'focal') = 'true'
-                            AND json_extract_string(i, '$.coverage.display') IS NOT NULL)[1] -> 'coverage' ->> 'display',
-                list_filter(CAST(json_extract(r, '$.insurance') AS JSON[]), lambda i: json_extract_string(i, '$.coverage.display') IS NOT NULL)[1]
-                  -> 'coverage' ->> 'display') AS payer
-FROM named c;
+                   OR ends_with(json_extract_string(r, '$.provider.reference'), '/' || n.ref) LIMIT 1)) AS billing_npi
+FROM payers c;
 
 -- The care team's rendering members: role performing (CARIN Blue Button 1) or rendering (2), with their NPI.
 CREATE OR REPLACE TEMP TABLE _fhir_rendering AS
@@ -257,11 +280,28 @@ SELECT c._file, c._line, CAST(m.value ->> 'sequence' AS INTEGER) AS sequence,
 FROM _fhir_claims c, json_each(c.r, '$.careTeam') m
 WHERE fhir_has_code(json_extract(m.value, '$.role'), ['performing', 'rendering']);
 
+-- Whether the payer denied an item: an adjudication of category denialreason (CARIN Blue Button's
+-- C4BBAdjudicationDiscriminator slice, its reason a CARC code), or one whose category or reason is the
+-- payer adjudication status denied (C4BBPayerAdjudicationStatus). An amount of 0 alone is no denial: a
+-- line the patient's deductible took whole is allowed and pays nothing.
+CREATE OR REPLACE TEMP MACRO fhir_item_denied(item) AS
+  len(list_filter(CAST(json_extract(item, '$.adjudication') AS JSON[]), lambda a:
+        fhir_has_code(json_extract(a, '$.category'), ['denialreason'])
+        OR len(list_filter(list_concat(coalesce(fhir_codings(json_extract(a, '$.category')), []),
+                                       coalesce(fhir_codings(json_extract(a, '$.reason')), [])),
+                           lambda c: ends_with(c ->> 'system', '/C4BBPayerAdjudicationStatus') AND (c ->> 'code') = 'denied')) > 0)) > 0;
+
+-- A line several payers adjudicated (primary, secondary: each one's latest ExplanationOfBenefit for the
+-- claim) is the line of the primary payer's: `secondary` marks the others' (the profile leaves them out,
+-- counted). The primary is the payer whose ExplanationOfBenefit is not cancelled or entered in error, then
+-- of lowest payer_rank, then the first to adjudicate the claim (a secondary payer adjudicates after the
+-- primary). `paid_total` is what each of those payers paid on the line, added up.
 CREATE OR REPLACE TABLE {source}_claim_lines AS
 WITH i AS (
   SELECT c.*, CAST(i.value ->> 'sequence' AS INTEGER) AS sequence, i.value AS item,
          fhir_codings(json_extract(i.value, '$.productOrService')) AS codings
-  FROM _fhir_claims c, json_each(c.r, '$.item') i)
+  FROM _fhir_claims c, json_each(c.r, '$.item') i),
+l AS (
 SELECT i._file, i._line, i.claim_id, i.sequence, i.patient, i.resource_type, i.id,
        i.r ->> 'status' AS status, i.r ->> 'outcome' AS outcome, i.r ->> 'use' AS use,
        lower(json_extract_string(i.r, '$.type.coding[0].code')) AS claim_type, i.answered, i.superseded,
@@ -289,8 +329,19 @@ SELECT i._file, i._line, i.claim_id, i.sequence, i.patient, i.resource_type, i.i
        CAST(json_object('resourceType', i.resource_type, 'id', i.id, 'item', i.sequence,
                         'patient', json_extract_string(i.r, '$.patient.reference'), 'claim', json_extract_string(i.r, '$.claim.reference'),
                         'status', i.r ->> 'status', 'outcome', i.r ->> 'outcome', 'productOrService', i.codings,
-                        'servicedDate', coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'))) AS VARCHAR) AS _record
-FROM i;
+                        'servicedDate', coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'))) AS VARCHAR) AS _record,
+       fhir_item_denied(i.item) AS item_denied, i.payer_rank, i.payer_first_created,
+       coalesce(i.r ->> 'status', '') IN ('cancelled', 'entered-in-error') AS voided
+FROM i),
+p AS (
+  SELECT l.*,
+         resource_type = 'ExplanationOfBenefit' AND NOT superseded
+           AND row_number() OVER (PARTITION BY resource_type, claim_id, sequence, superseded
+                                  ORDER BY voided, payer_rank NULLS LAST, payer_first_created NULLS LAST, _file, _line) > 1 AS secondary,
+         coalesce(CAST(sum(TRY_CAST(paid AS DECIMAL(18, 2))) FILTER (WHERE NOT superseded AND NOT voided)
+                         OVER (PARTITION BY resource_type, claim_id, sequence) AS VARCHAR), paid) AS paid_total
+  FROM l)
+SELECT * EXCLUDE (payer_rank, payer_first_created, voided) FROM p;
 
 -- Consents. CoCM minutes count only from the patient's consent (billing_rules.md s4). A Consent
 -- counts when it is active (R4 consent-state-codes: 'to be followed and enforced'), is a consent to
@@ -329,6 +380,7 @@ SELECT _file, _line, id, patient, date_written, fhir_last_day(date_written) AS c
 FROM d;
 
 DROP TABLE _fhir_claims;
+DROP TABLE _fhir_coverage_order;
 DROP TABLE _fhir_rendering;
 DROP TABLE _fhir_patient_urls;
 DROP TABLE _fhir_scored;
