@@ -60,6 +60,7 @@ RULES = {
     "a contact with the patient": ("marts.is_contact", r"list_contains\(\s*\w*\.?contact_activity_types"),
     "the measure population (age, discharge reasons that exclude)": ("marts.in_measure_population", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
+    "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
 }
 
 

@@ -30,6 +30,10 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--utilisation", type=PATH, help="A PHQ-9 in each assessment period (HEDIS DMS-E style), program rows, "
                                                "small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--drr-e", "drr_e", type=PATH, help="HEDIS DRR-E for the measurement year --year, per age stratum, "
+                                                   "small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--year", type=click.IntRange(1900, 2999), metavar="YYYY", show_default="the as-of year",
+              help="The measurement year of --drr-e.")
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
@@ -44,7 +48,7 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--instrument", help="Only this instrument (PHQ-9, GAD-7).")
 @share_option
 @cell_size_help
-def outcomes(db, as_of, out, measures, utilisation, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
+def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
              instrument, share) -> None:
     """Outcome measures (response, remission, treat-to-target) from the store.
 
@@ -53,7 +57,10 @@ def outcomes(db, as_of, out, measures, utilisation, worklists, definitions, star
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
     program measures with counts in the cell-size range suppressed ({cell_size}).
     --utilisation writes, per assessment period, the patients with a contact and those of them
-    with a PHQ-9 in the same period (HEDIS DMS-E style), suppressed alike.
+    with a PHQ-9 in the same period (HEDIS DMS-E style), suppressed alike. --drr-e writes HEDIS
+    DRR-E for the measurement year --year (the index in its intake period, the follow-up 120-240
+    days after it) per age stratum, suppressed alike; `complete` is false while a follow-up period
+    of the year is still open.
     --worklists writes the patient lists
     care teams act on (not improving without review, positive item 9, overdue score,
     no recent contact, follow-up scores due before their outcome window closes).
@@ -61,10 +68,12 @@ def outcomes(db, as_of, out, measures, utilisation, worklists, definitions, star
     from bcm_analytics.outcomes import load_definitions, prepare
     from bcm_analytics.reports.export import check_suffix, no_rows, write_query, write_table
 
-    if not (out or measures or utilisation or worklists):
-        fail("nothing to write: give --out, --measures, --utilisation and/or --worklists")
+    if not (out or measures or utilisation or drr_e or worklists):
+        fail("nothing to write: give --out, --measures, --utilisation, --drr-e and/or --worklists")
+    if year is not None and not drr_e:
+        fail("--year is the measurement year of --drr-e: give --drr-e FILE too")
     try:
-        for path in (p for p in (out, measures, utilisation) if p):
+        for path in (p for p in (out, measures, utilisation, drr_e) if p):
             check_suffix(path)
         if worklists:
             check_suffix(worklists, (".xlsx",))
@@ -96,15 +105,21 @@ def outcomes(db, as_of, out, measures, utilisation, worklists, definitions, star
                               empty=no_rows(f"as of {run.as_of}", "with the filters given" if chosen else ""))
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
     low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
-    for path, table, sheet, what in ((measures, _measures, "measures", "program measures"),
-                                     (utilisation, _utilisation, "utilisation", "score utilisation")):
+    outputs = ((measures, lambda: _measures(run, start_month, end_month), "measures", "program measures"),
+               (utilisation, lambda: _utilisation(run, start_month, end_month), "utilisation", "score utilisation"),
+               (drr_e, lambda: _drr_e(run, year or run.as_of.year), "drr_e", "HEDIS DRR-E"))
+    for path, table, sheet, what in outputs:
         if path:
-            write_table(table(run, start_month, end_month), path, sheet=sheet)
+            frame = table()
+            write_table(frame, path, sheet=sheet)
             if share:  # aggregate and suppressed: the outputs of this command --share applies to
                 from bcm_analytics import private_files
 
                 private_files.set_mode(path, share=True)
             click.echo(f"{what} (counts {low}-{high} suppressed) written to {path}")
+            if sheet == "drr_e" and not frame["complete"].all():
+                warn(f"measurement year {frame['measurement_year'].iloc[0]} is not complete: follow-up periods run "
+                     f"until {frame['last_follow_up_day'].iloc[0]}, after the as-of date {run.as_of}; its rates can still rise")
     if worklists:
         from bcm_analytics.reports.worklists import worklists_workbook
 
@@ -142,6 +157,16 @@ def _utilisation(run, start_month, end_month):
     frame = report.utilisation(run, start_month, end_month)
     return frame.drop(columns=["clinic"]).assign(suppressed=suppressed_names(frame), as_of=run.as_of,
                                                  definitions=run.definitions.version)
+
+
+def _drr_e(run, year):
+    """HEDIS DRR-E for the measurement year, suppressed as an outside reader's page is, with
+    `suppressed` naming the hidden columns, the as-of date and the definitions."""
+    from bcm_analytics.reports import caseload_outcomes as report
+    from bcm_analytics.reports.privacy import suppressed_names
+
+    frame = report.drr_e(run, year)
+    return frame.assign(suppressed=suppressed_names(frame), as_of=run.as_of, definitions=run.definitions.version)
 
 
 def _measures(run, start_month, end_month):

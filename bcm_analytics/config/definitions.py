@@ -125,6 +125,41 @@ class Utilisation(Strict):
         return months
 
 
+class YearDay(Strict):
+    """A day of a measurement year: `year` 0 is the measurement year itself, -1 the year before."""
+
+    year: Annotated[int, Field(ge=-1, le=0, description="0 (the measurement year) or -1 (the year before)")]
+    month: Annotated[int, Field(ge=1, le=12, description="a month, 1-12")]
+    day: Annotated[int, Field(ge=1, le=31, description="a day of the month, 1-31")]
+
+    @model_validator(mode="after")
+    def _exists(self):
+        import datetime as dt
+
+        try:  # 2023 has no 29 February: a day that is not in every year is refused
+            dt.date(2023, self.month, self.day)
+        except ValueError:
+            raise ValueError(f"month {self.month} has no day {self.day} in every year") from None
+        return self
+
+    def order(self) -> tuple[int, int, int]:
+        return self.year, self.month, self.day
+
+
+class DrrE(Strict):
+    instrument: str = Field(description="the name of an instrument under instruments, measured as itself")
+    intake_start: YearDay
+    intake_end: YearDay
+    age_on: YearDay
+    age_strata: dict[str, Annotated[int, Field(ge=0, description="the stratum's lowest age in whole years")]]
+
+    @model_validator(mode="after")
+    def _intake_in_order(self):
+        if self.intake_start.order() > self.intake_end.order():
+            raise ValueError("intake_start must not be after intake_end")
+        return self
+
+
 Band = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2, description="a pair [low, high] of whole numbers")]
 
 
@@ -174,6 +209,7 @@ class DefinitionsFile(Strict):
     activity: Activity
     process: Process
     utilisation: Utilisation
+    drr_e: DrrE
     caseload: Caseload
     cohorts: Cohorts
     suppression: Suppression
@@ -240,6 +276,7 @@ class Definitions:
             "process_review_within_days": d["process"]["review_within_days"],
             "utilisation_instrument": d["utilisation"]["instrument"],
             "utilisation_period_starts": list(d["utilisation"]["period_start_months"]),
+            **_drr_e_params(d["drr_e"]),
             "cohort_period": d["cohorts"]["period"],
             "cohort_max_months": d["cohorts"]["max_months"],
             "days_per_month": d["cohorts"]["days_per_month"],
@@ -304,17 +341,28 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
         if inst.measure_as is not None and inst.measure_as not in checked.instruments:
             key = ("instruments", name, "measure_as")
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
-    _check_utilisation(checked, origin)
+    for section in ("utilisation", "drr_e"):
+        _check_measured_instrument(checked, section, origin)
     return Definitions(merged, tuple(name for name, _ in sources), tuple(unversioned))
 
 
-def _check_utilisation(checked: DefinitionsFile, origin) -> None:
-    """The utilisation measure counts scores as the outcome marts pool them (PHQ-A as PHQ-9), so its
-    instrument must be one that others are measured as, not one measured as another."""
-    name, instruments = checked.utilisation.instrument, checked.instruments
+def _drr_e_params(drr: dict) -> dict:
+    """DRR-E's days as [year offset, month, day] lists, and its strata as names and lowest ages in
+    parallel lists ordered by age (the SQL unnests them together)."""
+    strata = sorted(drr["age_strata"].items(), key=lambda x: x[1])
+    day = {key: [int(drr[key]["year"]), int(drr[key]["month"]), int(drr[key]["day"])]
+           for key in ("intake_start", "intake_end", "age_on")}
+    return {"drr_e_instrument": drr["instrument"], **{f"drr_e_{k}": v for k, v in day.items()},
+            "drr_e_strata": [name for name, _ in strata], "drr_e_strata_lowers": [lo for _, lo in strata]}
+
+
+def _check_measured_instrument(checked: DefinitionsFile, section: str, origin) -> None:
+    """The utilisation and DRR-E measures count scores as the outcome marts pool them (PHQ-A as
+    PHQ-9), so their instrument must be one that others are measured as, not one measured as another."""
+    name, instruments = getattr(checked, section).instrument, checked.instruments
     if name not in instruments or instruments[name].measure_as not in (None, name):
         pooled = sorted(n for n, i in instruments.items() if i.measure_as in (None, n))
-        key = ("utilisation", "instrument")
+        key = (section, "instrument")
         raise DefinitionsError(origin(key), ".".join(key),
                                f"{name!r} is not an instrument measured as itself (one of {', '.join(pooled)})")
 

@@ -69,6 +69,20 @@ def score_utilisation(run: OutcomeRun, start_month=None, end_month=None) -> pd.D
     return frame
 
 
+DRR_E_RATES = {"pct_followed_up": ("followed_up", "denominator"), "pct_remitted": ("remitted", "denominator"),
+               "pct_responded": ("responded", "denominator")}
+
+
+def drr_e(run: OutcomeRun, year: int) -> pd.DataFrame:
+    """HEDIS DRR-E for a measurement year (models/outcomes/drr_e_for.sql): per age stratum and the
+    program ('All'), the denominator, the three numerators and their rates (NaN on no patients);
+    `complete` is false while any follow-up period of the year is still open."""
+    frame = run.query("drr_e", dates=True, year=int(year))
+    for rate, (num, den) in DRR_E_RATES.items():
+        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+    return frame
+
+
 def contacts_by_mode(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
     """Contacts per month, clinic, care manager and contact mode (long: one row per mode)."""
     return run.query("contacts_by_mode", **run.period(start_month, end_month))

@@ -347,6 +347,16 @@ def utilisation(run: OutcomeRun, start_month=None, end_month=None, privacy: Priv
     return safe
 
 
+DRR_E_COUNTS = ["denominator", "followed_up", "remitted", "responded", "pending"]
+
+
+def drr_e(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.DataFrame:
+    """HEDIS DRR-E for a measurement year, per age stratum and the program ('All'), protected as one
+    table: the strata add up to the program's row, so a stratum hidden is not left to subtraction."""
+    frame = cl.drr_e(run, year)
+    return _privacy(run, privacy).protect(frame, DRR_E_COUNTS, ["stratum"], rates=cl.DRR_E_RATES)
+
+
 def _held_whole(frame: pd.DataFrame, period: dict) -> pd.Series:
     """The assessment periods an external page's whole, ended quarters hold: one reaching outside
     them counts months the page does not show (or weeks still to come), a count another page's

@@ -1,0 +1,187 @@
+"""HEDIS DRR-E per measurement year (marts.drr_e_for) on hand-written patients, each rule at its edge.
+
+Measurement year 2025: intake period 2024-05-01..2025-04-30 (definitions drr_e), follow-up days
+120-240 after the index (windows.6m), ages at 2025-01-01. Each patient is enrolled on the day of
+their first score, and the as-of date is late enough that every follow-up period has closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from bcm_analytics.config.definitions import DefinitionsError, load_definitions
+from bcm_analytics.outcomes import caseload as cl
+from bcm_analytics.outcomes import prepare
+
+YEAR = 2025
+CLOSED = "2026-01-15"  # 2025-04-30 + 240 days = 2025-12-26
+
+
+def day(text: str, plus: int = 0) -> str:
+    return (dt.date.fromisoformat(text) + dt.timedelta(days=plus)).isoformat()
+
+
+class Store:
+    """Patients written as (id, [(date, score, instrument)...]) with birth date and discharge."""
+
+    def __init__(self, load_rows):
+        self.load_rows, self.patients, self.scores = load_rows, [], []
+
+    def add(self, pid, scores, birth="1980-06-01", reason="", discharged=""):
+        self.patients.append({"patient_id": pid, "clinic_id": "C1", "payer": "Medicaid", "care_manager_id": "CM1",
+                              "birth_date": birth, "enrollment_date": scores[0][0], "discharge_date": discharged,
+                              "discharge_reason": reason})
+        for n, (when, total, *inst) in enumerate(scores):
+            self.scores.append({"assessment_id": f"{pid}-{n}", "patient_id": pid, "instrument": inst[0] if inst else "PHQ-9",
+                                "administered_on": when, "total_score": total})
+
+    def measure(self, store, as_of=CLOSED, year=YEAR, **overrides):
+        self.load_rows("patients", self.patients)
+        self.load_rows("assessments", self.scores)
+        defs = load_definitions(overrides=overrides) if overrides else None
+        return cl.drr_e(prepare(store, as_of, defs), year).set_index("stratum")
+
+
+@pytest.fixture
+def drr(load_rows):
+    return Store(load_rows)
+
+
+def test_the_index_must_be_dated_in_the_intake_period(drr, store):
+    drr.add("first_day", [("2024-05-01", 12)])
+    drr.add("last_day", [("2025-04-30", 12)])
+    drr.add("day_before", [("2024-04-30", 12)])
+    drr.add("day_after", [("2025-05-01", 12)])
+    assert drr.measure(store).loc["All", "denominator"] == 2
+
+
+def test_the_index_is_a_score_of_10_or_more_not_9(drr, store):
+    drr.add("nine", [("2024-06-01", 9)])
+    drr.add("ten", [("2024-06-01", 10)])
+    drr.add("nine_then_ten", [("2024-06-01", 9), ("2024-07-01", 10), ("2024-07-01", 10)])
+    assert drr.measure(store).loc["All", "denominator"] == 2
+
+
+@pytest.mark.parametrize(("days_after", "counted"), [(119, False), (120, True), (240, True), (241, False)])
+def test_a_follow_up_score_counts_from_day_120_to_day_240(drr, store, days_after, counted):
+    drr.add("p", [("2024-06-01", 20), (day("2024-06-01", days_after), 2)])
+    row = drr.measure(store).loc["All"]
+    assert (row["denominator"], row["followed_up"], row["remitted"], row["responded"]) == (1, *(3 * [int(counted)]))
+
+
+def test_the_most_recent_score_in_the_period_counts_not_the_best(drr, store):
+    drr.add("p", [("2024-06-01", 20), (day("2024-06-01", 130), 2), (day("2024-06-01", 200), 15),
+                  (day("2024-06-01", 260), 1)])  # after the period: ignored
+    row = drr.measure(store).loc["All"]
+    assert (row["followed_up"], row["remitted"], row["responded"]) == (1, 0, 0)
+
+
+def test_remission_is_below_5_and_response_at_exactly_half(drr, store):
+    drr.add("four", [("2024-06-01", 12), (day("2024-06-01", 150), 4)])
+    drr.add("five", [("2024-06-01", 12), (day("2024-06-01", 150), 5)])
+    drr.add("half", [("2024-06-01", 14), (day("2024-06-01", 150), 7)])
+    drr.add("over_half", [("2024-06-01", 14), (day("2024-06-01", 150), 8)])
+    row = drr.measure(store).loc["All"]
+    assert (row["denominator"], row["remitted"], row["responded"]) == (4, 1, 3)  # four, five (5 <= 6), half
+    assert row["pct_responded"] == 0.75
+
+
+def test_ages_are_taken_at_the_measures_age_date_and_stratified(drr, store):
+    drr.add("eleven", [("2024-06-01", 12)], birth="2013-01-02")  # 11 on 2025-01-01
+    drr.add("twelve", [("2024-06-01", 12)], birth="2013-01-01")  # 12 on 2025-01-01 (11 at the index)
+    drr.add("adult", [("2024-06-01", 12)], birth="1970-01-01")
+    frame = drr.measure(store)
+    assert frame["denominator"].to_dict() == {"All": 2, "12-17": 1, "18-44": 0, "45-64": 1, "65+": 0}
+
+
+def test_a_patient_discharged_for_death_or_hospice_is_excluded(drr, store):
+    drr.add("died", [("2024-06-01", 12)], reason="Died", discharged="2024-08-01")
+    drr.add("hospice", [("2024-06-01", 12)], reason="hospice", discharged="2024-08-01")
+    drr.add("moved", [("2024-06-01", 12)], reason="moved", discharged="2024-08-01")
+    assert drr.measure(store).loc["All", "denominator"] == 1
+
+
+def test_a_phq_a_counts_as_the_phq_9(drr, store):
+    drr.add("teen", [("2024-06-01", 16, "PHQ-A"), (day("2024-06-01", 180), 3, "PHQ-A")], birth="2010-01-01")
+    row = drr.measure(store).loc["12-17"]
+    assert (row["denominator"], row["followed_up"], row["remitted"], row["responded"]) == (1, 1, 1, 1)
+
+
+def test_a_year_whose_follow_up_periods_are_open_says_so(drr, store):
+    drr.add("p", [("2025-04-30", 20), ("2025-09-01", 2)])
+    open_ = drr.measure(store, as_of="2025-12-25").loc["All"]
+    assert not open_["complete"] and open_["pending"] == 1
+    assert open_["last_follow_up_day"] == dt.date(2025, 12, 26)
+
+
+def test_the_intake_period_is_a_setting(drr, store):
+    drr.add("june", [("2024-06-01", 12)])
+    drr.add("may", [("2025-05-15", 12)])
+    frame = drr.measure(store, drr_e={"intake_start": {"month": 6}, "intake_end": {"month": 5, "day": 31}})
+    assert frame.loc["All", "denominator"] == 2
+    assert frame.loc["All", "intake_start"] == dt.date(2024, 6, 1)
+
+
+def test_the_intake_period_must_be_in_order_and_real_days():
+    with pytest.raises(DefinitionsError, match="drr_e"):
+        load_definitions(overrides={"drr_e": {"intake_start": {"year": 0, "month": 5, "day": 1}}})
+    with pytest.raises(DefinitionsError, match="drr_e.intake_end"):
+        load_definitions(overrides={"drr_e": {"intake_end": {"month": 2, "day": 30}}})
+
+
+def _program(load_rows):
+    """15 adults aged 44 and 3 aged 50 on 2025-01-01, each indexed on 2024-06-01 with a PHQ-9 of 20
+    and scored 150 days later: 12 of the adults at 2, the other 3 at 15; the three aged 50 at 2."""
+    drr = Store(load_rows)
+    for i in range(18):
+        birth = "1980-06-01" if i < 15 else "1974-06-01"
+        drr.add(f"P{i:02d}", [("2024-06-01", 20), (day("2024-06-01", 150), 15 if i in (0, 1, 2) else 2)], birth=birth)
+    drr.load_rows("patients", drr.patients)
+    drr.load_rows("assessments", drr.scores)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_bcm_outcomes_drr_e_writes_the_year_per_stratum_suppressed(store, load_rows, tmp_path, suffix):
+    """The 45-64 stratum's 3 patients are hidden, and so is a cell that would give them back by
+    subtraction from the program's row; `suppressed` names the hidden columns."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+
+    _program(load_rows)
+    store.close()
+    out = tmp_path / f"drr{suffix}"
+    result = CliRunner().invoke(cli, ["outcomes", "--db", str(tmp_path / "test.duckdb"), "--as-of", CLOSED,
+                                      "--drr-e", str(out), "--year", "2025"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"HEDIS DRR-E (counts 1-10 suppressed) written to {out}" in result.output
+    assert "not complete" not in result.output
+    frame = (pd.read_csv(out) if suffix == ".csv" else pd.read_excel(out, sheet_name="drr_e")).set_index("stratum")
+    assert list(frame.index) == ["All", "12-17", "18-44", "45-64", "65+"]
+    assert frame["measurement_year"].unique().tolist() == [2025] and frame["complete"].all()
+    assert pd.isna(frame.at["45-64", "denominator"]) and "denominator" in frame.at["45-64", "suppressed"]
+    assert pd.isna(frame.at["All", "denominator"]) or pd.isna(frame.at["18-44", "denominator"])
+    shown = frame[["denominator", "followed_up", "remitted", "responded"]]
+    assert not shown.isin(range(1, 11)).any().any()
+
+
+def test_bcm_outcomes_drr_e_says_when_the_year_is_not_complete(store, load_rows, tmp_path):
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+
+    _program(load_rows)
+    store.close()
+    out = tmp_path / "drr.csv"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["outcomes", "--db", str(tmp_path / "test.duckdb"), "--as-of", "2025-06-30",
+                                 "--drr-e", str(out), "--year", "2025"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "measurement year 2025 is not complete: follow-up periods run until 2025-12-26" in result.output
+    frame = pd.read_csv(out)
+    assert not frame["complete"].any()
+    refused = runner.invoke(cli, ["outcomes", "--db", str(tmp_path / "test.duckdb"), "--year", "2025", "--out", str(out)])
+    assert refused.exit_code != 0 and "--year is the measurement year of --drr-e" in refused.output
