@@ -110,16 +110,12 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, defi
                (drr_e, lambda: _drr_e(run, year or run.as_of.year), "drr_e", "HEDIS DRR-E"))
     for path, table, sheet, what in outputs:
         if path:
-            frame = table()
-            write_table(frame, path, sheet=sheet)
+            write_table(table(), path, sheet=sheet)
             if share:  # aggregate and suppressed: the outputs of this command --share applies to
                 from bcm_analytics import private_files
 
                 private_files.set_mode(path, share=True)
             click.echo(f"{what} (counts {low}-{high} suppressed) written to {path}")
-            if sheet == "drr_e" and not frame["complete"].all():
-                warn(f"measurement year {frame['measurement_year'].iloc[0]} is not complete: follow-up periods run "
-                     f"until {frame['last_follow_up_day'].iloc[0]}, after the as-of date {run.as_of}; its rates can still rise")
     if worklists:
         from bcm_analytics.reports.worklists import worklists_workbook
 
@@ -166,6 +162,9 @@ def _drr_e(run, year):
     from bcm_analytics.reports.privacy import suppressed_names
 
     frame = report.drr_e(run, year)
+    if not frame["complete"].all():
+        warn(f"measurement year {year} is not complete: follow-up periods run until {frame['last_follow_up_day'].iloc[0]}, "
+             f"after the as-of date {run.as_of}; its rates can still rise")
     return frame.assign(suppressed=suppressed_names(frame), as_of=run.as_of, definitions=run.definitions.version)
 
 
