@@ -330,16 +330,8 @@ def staff_months(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     """Per staff member (of every role that logs time) and month: patients, logged and counted minutes, each
     outcome's minutes, and the share of the logged minutes that supported a billable code."""
     _internal_only(privacy)
-    rows = alloc.rows
     keys = ["staff_id", "staff_role", "month"]
-    minutes = rows.pivot_table(index=keys, columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
-    frame = rows.groupby(keys).agg(patients=("patient_id", "nunique"), logged_minutes=("minutes", "sum"))
-    for col in OUTCOMES:
-        frame[col] = minutes[col] if col in minutes else 0
-    frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
-    frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
-    frame = frame.reset_index()
-    frame["staff_role_label"] = frame["staff_role"].map(formats.role)  # shown; care_managers() filters on the code
+    frame = _staff_minutes(alloc.rows, keys, patients=("patient_id", "nunique"))
     columns = [*keys, "staff_role_label", "patients", "logged_minutes", "counted_minutes", "share_supported_code", *OUTCOMES]
     return frame[columns].astype({c: "int64" for c in ["logged_minutes", "counted_minutes", *OUTCOMES]})
 
@@ -351,24 +343,29 @@ def staff_totals(alloc: Allocation, privacy: Privacy) -> pd.DataFrame:
     per-staff table: a row per staff member and month ran to some 260 rows at 200 patients, which
     no director reads; that detail is the workbook's 'per staff and month' sheet (staff_months)."""
     _internal_only(privacy)
-    rows = alloc.rows
     keys = ["staff_id", "staff_role"]
-    minutes = rows.pivot_table(index=keys, columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
-    frame = rows.groupby(keys).agg(months_with_time=("month", "nunique"), patients=("patient_id", "nunique"),
-                                   logged_minutes=("minutes", "sum"))
-    for col in OUTCOMES:
-        frame[col] = minutes[col] if col in minutes else 0
-    frame = frame.reset_index()
-    frame["staff_role_label"] = frame["staff_role"].map(formats.role)
-    everyone = {"staff_id": TOTAL, "staff_role": "", "staff_role_label": "", "months_with_time": rows["month"].nunique(),
-                "patients": rows["patient_id"].nunique(), **frame[["logged_minutes", *OUTCOMES]].sum().to_dict()}
-    frame = pd.concat([frame, pd.DataFrame([everyone])], ignore_index=True)
-    frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
-    frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
+    counts = {"months_with_time": ("month", "nunique"), "patients": ("patient_id", "nunique")}
+    everyone = _staff_minutes(alloc.rows.assign(staff_id=TOTAL, staff_role=""), keys, **counts).assign(staff_role_label="")
+    frame = pd.concat([_staff_minutes(alloc.rows, keys, **counts), everyone], ignore_index=True)
     columns = [*keys, "staff_role_label", "months_with_time", "patients", "logged_minutes", "counted_minutes",
                "share_supported_code", *OUTCOMES]
     return frame[columns].astype({c: "int64" for c in ["months_with_time", "patients", "logged_minutes", "counted_minutes",
                                                        *OUTCOMES]})
+
+
+def _staff_minutes(rows: pd.DataFrame, keys: list[str], **counts) -> pd.DataFrame:
+    """Time-log rows per `keys` (a staff member, and a month or not): the `counts` (named
+    aggregations), logged minutes, each outcome's minutes, the minutes counted, and the share of the
+    logged minutes that supported a billable code; the role in words."""
+    minutes = rows.pivot_table(index=keys, columns="outcome", values="minutes", aggfunc="sum", fill_value=0)
+    frame = rows.groupby(keys).agg(**counts, logged_minutes=("minutes", "sum"))
+    for col in OUTCOMES:
+        frame[col] = minutes[col] if col in minutes else 0
+    frame["counted_minutes"] = frame[list(COUNTED)].sum(axis=1)
+    frame["share_supported_code"] = frame["supported_code"] / frame["logged_minutes"].where(frame["logged_minutes"] > 0)
+    frame = frame.reset_index()
+    frame["staff_role_label"] = frame["staff_role"].map(formats.role)  # shown; care_managers() filters on the code
+    return frame
 
 
 def staff_detail_note(staff: pd.DataFrame, parameters: dict) -> str:
