@@ -224,6 +224,18 @@ WITH p AS (
 SELECT _file, _line, ref, full_url, npi, CAST(json_object('reference', ref, 'npi', npi) AS VARCHAR) AS _record
 FROM p WHERE npi IS NOT NULL;
 
+-- Whether a Reference's text points at a resource of the export: its 'Type/id' (`ref`), written
+-- relative or absolute (https://ehr.example.org/fhir/Practitioner/p1), or its bundle `full_url`.
+CREATE OR REPLACE TEMP MACRO fhir_refers_to(reference, ref, full_url) AS
+  reference IN (ref, full_url) OR ends_with(reference, '/' || ref);
+
+-- The NPI of a Reference to a provider: its own (fhir_own_npi), else that of the Practitioner,
+-- PractitionerRole or Organization of the export it points at.
+CREATE OR REPLACE TEMP MACRO fhir_provider_npi(provider) AS
+  coalesce(fhir_own_npi(provider),
+           (SELECT n.npi FROM {source}_providers n
+            WHERE fhir_refers_to(json_extract_string(provider, '$.reference'), n.ref, n.full_url) LIMIT 1));
+
 -- The Coverages of the export, with their order (R4 Coverage.order: 1 is the primary coverage).
 CREATE OR REPLACE TEMP TABLE _fhir_coverage_order AS
 SELECT 'Coverage/' || (resource ->> 'id') AS ref, full_url, TRY_CAST(resource ->> 'order' AS INTEGER) AS coverage_order
@@ -258,7 +270,7 @@ payers AS (
   SELECT n.*,
          coalesce(json_extract_string(r, '$.insurer.reference'), json_extract_string(r, '$.insurer.identifier.value'), lower(payer)) AS payer_key,
          coalesce((SELECT o.coverage_order FROM _fhir_coverage_order o
-                   WHERE n.focal_coverage IN (o.ref, o.full_url) OR ends_with(n.focal_coverage, '/' || o.ref) LIMIT 1),
+                   WHERE fhir_refers_to(n.focal_coverage, o.ref, o.full_url) LIMIT 1),
                   focal_position) AS payer_rank
   FROM named n)
 SELECT c.* EXCLUDE (insurance, focal_coverage, focal_position),
@@ -266,17 +278,13 @@ SELECT c.* EXCLUDE (insurance, focal_coverage, focal_position),
        resource_type = 'ExplanationOfBenefit'
          AND row_number() OVER (PARTITION BY resource_type, claim_id, payer_key ORDER BY r ->> 'created' DESC NULLS LAST, _file DESC, _line DESC) > 1 AS superseded,
        min(r ->> 'created') OVER (PARTITION BY resource_type, claim_id, payer_key) AS payer_first_created,
-       coalesce(fhir_own_npi(json_extract(r, '$.provider')),
-                (SELECT n.npi FROM {source}_providers n WHERE json_extract_string(r, '$.provider.reference') IN (n.ref, n.full_url)
-                   OR ends_with(json_extract_string(r, '$.provider.reference'), '/' || n.ref) LIMIT 1)) AS billing_npi
+       fhir_provider_npi(json_extract(r, '$.provider')) AS billing_npi
 FROM payers c;
 
 -- The care team's rendering members: role performing (CARIN Blue Button 1) or rendering (2), with their NPI.
 CREATE OR REPLACE TEMP TABLE _fhir_rendering AS
 SELECT c._file, c._line, CAST(m.value ->> 'sequence' AS INTEGER) AS sequence,
-       coalesce(fhir_own_npi(json_extract(m.value, '$.provider')),
-                (SELECT n.npi FROM {source}_providers n WHERE json_extract_string(m.value, '$.provider.reference') IN (n.ref, n.full_url)
-                   OR ends_with(json_extract_string(m.value, '$.provider.reference'), '/' || n.ref) LIMIT 1)) AS npi
+       fhir_provider_npi(json_extract(m.value, '$.provider')) AS npi
 FROM _fhir_claims c, json_each(c.r, '$.careTeam') m
 WHERE fhir_has_code(json_extract(m.value, '$.role'), ['performing', 'rendering']);
 
