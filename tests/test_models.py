@@ -61,12 +61,16 @@ RULES = {
     "the measure population (age, discharge reasons that exclude)": ("marts.in_measure_population", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
+    "a score in an EHR export (a total or an item, not a panel's code): who is in the program": (
+        "ingest/profiles/helpers.sql", r"item\s*<>\s*'panel'"),
+    "a FHIR patient in the program and their enrolment day": ("ingest/profiles/fhir.sql", r"min\(a\.effective\)"),
 }
 
 
 def model_texts() -> dict[str, str]:
     """All the package's SQL: each model by qualified name, the store's core macros and views, and
-    every other .sql file by its path (the loader's and the contracts' SQL)."""
+    every other .sql file and profile by its path (the loader's and the contracts' SQL, and the SQL
+    expressions a profile maps columns with)."""
     texts = {m.qualified: m.sql for m in models(NAMES).values()}
     for name, body in re.findall(r"CREATE OR REPLACE (?:MACRO|VIEW) (core\.\w+)(.*?)(?=\nCREATE |\Z)", WAREHOUSE_SQL, re.S):
         texts[name] = body
@@ -74,6 +78,8 @@ def model_texts() -> dict[str, str]:
     for path in package.rglob("*.sql"):
         if "models" not in path.relative_to(package).parts and path.name != "schema.sql":
             texts[str(path.relative_to(package))] = path.read_text()
+    for path in (package / "ingest" / "profiles").glob("*.yaml"):
+        texts[str(path.relative_to(package))] = path.read_text()
     return texts
 
 

@@ -12,6 +12,8 @@
 --                      or a QuestionnaireResponse (each item's first answer, items nested at
 --                      any depth): group_id (the administration: 'Observation/<panel or own id>'
 --                      or 'QuestionnaireResponse/<id>'), patient, effective, code, value, resource_type
+--   {source}_scored    one row per patient in the program (a score in this export): patient,
+--                      first_score (when the first was taken); read by the profile's expressions
 --   {source}_providers one row per Practitioner, PractitionerRole or Organization with an NPI: ref
 --                      ('Practitioner/<id>'), full_url, npi
 --   {source}_claim_lines one row per item of an ExplanationOfBenefit or a Claim (see below): claim_id,
@@ -185,6 +187,15 @@ SELECT v._file, v._line, v.group_id,
                         'code', v.code, 'value', v.value) AS VARCHAR) AS _record
 FROM _fhir_values v LEFT JOIN _fhir_patient_urls u ON u.full_url = v.subject
 WHERE v.code IS NOT NULL;
+
+-- Who is in the program. FHIR has no enrolment: a patient is in the program when this export holds
+-- a score of theirs (helpers.sql score_code), enrolled on the day of the first. fhir.yaml picks the patients, the
+-- stays and the claims it loads by this table, so the rule is written here once.
+CREATE OR REPLACE TABLE {source}_scored AS
+SELECT a.patient, min(a.effective) AS first_score
+FROM {source}_answers a
+WHERE score_code(a.code) AND a.patient IS NOT NULL
+GROUP BY a.patient;
 
 -- Claims. An ExplanationOfBenefit is a claim as the payer adjudicated it (payer, amounts, outcome);
 -- a Claim is one as the provider submitted it. Each item is a claim line. Its claim is the Claim the

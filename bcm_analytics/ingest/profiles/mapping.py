@@ -27,26 +27,16 @@ from bcm_analytics.ingest.profiles import sources
 from bcm_analytics.ingest.profiles.catalog import Loinc
 from bcm_analytics.ingest.profiles.model import SCORE_COLUMNS, ColumnSpec, Profile, TableMap, _identifier, note_check
 from bcm_analytics.ingest.profiles.model import normalise as _normalise
+from bcm_analytics.sqlfiles import read_sql
 
 ITEMS = [str(i) for i in range(1, 10)]
 # Wall-clock readings a profile's time zone can turn into instants (the loader reads the same).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f",
                  "%Y-%m-%d %H:%M:%S.%f", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p"]
 
-HELPERS = r"""
--- Epoch seconds or milliseconds (a float such as 1706810400.123456 too) as an ISO instant in
--- UTC; anything else unchanged, so the loader can say what it is.
-CREATE OR REPLACE TEMP MACRO from_epoch(x) AS
-  CASE WHEN try_cast(x AS DOUBLE) IS NULL OR NOT isfinite(try_cast(x AS DOUBLE)) THEN CAST(x AS VARCHAR)
-       ELSE strftime(make_timestamp(CAST(round(try_cast(x AS DOUBLE)
-              * CASE WHEN abs(try_cast(x AS DOUBLE)) >= 1e11 THEN 1000 ELSE 1000000 END) AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%fZ')
-  END;
-"""
-
 
 def install(con: duckdb.DuckDBPyConnection, catalogue: Loinc) -> None:
-    """Helper macros for profile expressions, and the LOINC tables a `scores` block joins."""
-    con.execute(HELPERS)
+    """The LOINC tables a `scores` block joins, and the macros profile expressions call (helpers.sql)."""
     families = _families(catalogue)
     _codes = pa.table({  # noqa: F841 (read by name below)
         "code": [c.code for c in catalogue.codes],
@@ -65,6 +55,7 @@ def install(con: duckdb.DuckDBPyConnection, catalogue: Loinc) -> None:
     con.execute("CREATE OR REPLACE TABLE _instruments AS SELECT * FROM _instruments")
     _answers = pa.table({"answer": list(catalogue.answers), "score": [str(v) for v in catalogue.answers.values()]})  # noqa: F841
     con.execute("CREATE OR REPLACE TABLE _answers AS SELECT * FROM _answers")
+    con.execute(read_sql("bcm_analytics.ingest.profiles", "helpers.sql"))
 
 
 def _families(catalogue: Loinc) -> dict[str, str]:
