@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import nbformat
@@ -10,7 +11,7 @@ import plotly.offline
 import pytest
 
 from bcm_analytics.config.definitions import load_definitions
-from bcm_analytics.reports import charts, formats, glossary, page
+from bcm_analytics.reports import charts, data_quality, formats, glossary, page
 from bcm_analytics.reports.page import PAGE_MIME, Headline
 from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import to_html
@@ -576,3 +577,60 @@ def test_a_period_column_is_headed_by_what_its_rows_are():
     assert re.findall(r"<th[^>]*>([^<]*)</th>", charts.table_html(blocks, None, ["period", "patients"]))[0] == "quarter"
     assert re.findall(r"<th[^>]*>([^<]*)</th>", charts.table_html(blocks, None, ["period", "patients"],
                                                                  labels={"period": "block"}))[0] == "block", "a label given wins"
+
+
+CLOCK_CHECK = """
+import sys
+import datetime as dt
+from bcm_analytics.contracts import quality
+from bcm_analytics.ingest import load_file
+from bcm_analytics.reports import data_quality, page
+from bcm_analytics.warehouse import connect
+
+folder = sys.argv[1]
+with open(folder + "/clinics.csv", "w") as f:
+    f.write("clinic_id,clinic_name\\nC1,Lakeside\\n")
+con = connect(folder + "/s.duckdb", timezone="America/Chicago")
+load_file(con, folder + "/clinics.csv")
+con.execute("UPDATE meta.load_log SET finished_at = TIMESTAMPTZ '2026-12-05 09:30:00+00'")
+print(con.execute("SELECT current_setting('TimeZone')").fetchall()[0][0])
+print(page.fmt(page.data_freshness(con)["last load"]))
+run = quality.latest_validation(con)[0]
+print(data_quality.validation_note(con, run, "s.duckdb"))
+con.execute("COPY (SELECT finished_at FROM meta.load_log) TO '" + folder + "/at.csv' (HEADER false)")
+print(open(folder + "/at.csv").read().strip())
+"""
+
+
+@pytest.mark.parametrize("machine", ["UTC", "Asia/Tokyo"])
+def test_a_load_time_reads_on_the_programs_clock_whatever_the_computers_zone(tmp_path, machine):
+    """The freshness box gave a Chicago program's load at 03:30 as '09:30 UTC', and on a computer
+    set to another zone DuckDB handed instants over, and wrote them to CSV, in that computer's zone:
+    the same store read differently on two laptops. bcm's connections are UTC whatever the
+    computer's zone; a page shows an instant on the program's clock, its zone named."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TZ": machine}
+    out = subprocess.run([sys.executable, "-c", CLOCK_CHECK, str(tmp_path)], env=env, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[:2] == ["UTC", "2026-12-05 03:30 CST"]
+    assert out[2].startswith("No validation has run on this store yet")
+    assert out[3] == "2026-12-05 09:30:00+00"
+
+
+def test_an_instant_reads_with_the_offset_in_force_on_its_day():
+    summer, winter = pd.Timestamp("2026-07-01 15:00", tz="UTC"), dt.datetime(2026, 1, 15, 15, 0)  # naive: UTC
+    assert formats.clock(summer, "America/Chicago") == "2026-07-01 10:00 CDT"
+    assert formats.clock(winter, "America/Chicago") == "2026-01-15 09:00 CST"
+    run = pd.Series({"run_id": 4, "success": True, "sample_rows": float("nan"), "finished_at": summer})
+
+    class Store:
+        def execute(self, sql):
+            return self
+
+        def fetchall(self):
+            return [("America/Chicago",)]
+
+    assert data_quality.validation_note(Store(), run, "s.duckdb").startswith("Run 4 on 2026-07-01 10:00 CDT: the store passes")

@@ -135,12 +135,13 @@ def _store_as_of(con) -> dt.date | None:
         return None
 
 
-def _timezone(con) -> str:
+def program_timezone(con) -> str:
+    """The program's time zone (IANA name) of a store connection: the zone its local times are read in."""
     return con.execute("SELECT getvariable('bcm_timezone')").fetchall()[0][0]
 
 
 def _inputs_for(con, rules: Rules, definitions: Definitions, as_of: dt.date | None) -> Inputs:
-    return inputs(rules, definitions, as_of or dt.date(1900, 1, 1), _timezone(con))
+    return inputs(rules, definitions, as_of or dt.date(1900, 1, 1), program_timezone(con))
 
 
 def _stale(con, wanted: Inputs) -> tuple[set[str], set[str]]:

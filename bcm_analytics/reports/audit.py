@@ -24,6 +24,8 @@ from bcm_analytics.billing.audit import SECTIONS, Scope, section_query
 from bcm_analytics.billing.engine import billing_marts
 from bcm_analytics.billing.reconcile import claims_gap_note, finding_name, months_without_claims
 from bcm_analytics.billing.time_outcomes import HEADINGS
+from bcm_analytics.models.marts import program_timezone
+from bcm_analytics.reports import formats
 
 PROGRAMS = {"cocm": "CoCM (psychiatric collaborative care)", "general_bhi": "general behavioral health integration"}
 
@@ -53,9 +55,10 @@ def write_packets(con, out_dir: str | Path, start, end=None, patient: str | None
     # a month of the period with expected lines and no claim line loaded reads "missed billing";
     # its page and the index say so (the warning `bcm audit` prints does not travel with the pages)
     gaps = {month: claims_gap_note(marts, month) for month in months_without_claims(marts, scope.start, scope.end)}
-    made = {"at": dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "version": __version__,
+    zone = program_timezone(con)
+    made = {"at": formats.clock(dt.datetime.now(dt.timezone.utc), zone), "version": __version__,
             "store": str(store or _store_path(con)), "data_version": max(loads, default=0)}
-    env = _environment()
+    env = _environment(zone)
     packet = env.get_template("audit_packet.html.j2")
     existed = Path(out_dir).is_dir()
     folder = private_files.make_folder(out_dir)
@@ -188,14 +191,15 @@ def _store_path(con) -> str:
 # --- the templates and their filters ----------------------------------------------------------
 
 
-def _environment():
+def _environment(zone: str):
+    """The templates, with their filters; `stamp` shows an instant on the program's clock (`zone`)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(loader=PackageLoader("bcm_analytics.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(minutes=_minutes, dollars=_dollars, month=_month, month_name=_month_name, day=_day,
                        day_before=lambda d: _day(d - dt.timedelta(days=1)) if d else "",
-                       stamp=_stamp, words=_words, program=lambda p: PROGRAMS.get(p, p), basename=_basename,
+                       stamp=lambda v: "" if v is None else formats.clock(v, zone), words=_words, program=lambda p: PROGRAMS.get(p, p), basename=_basename,
                        when=_when, codes=_codes, finding=finding_name)
     return env
 
@@ -227,12 +231,6 @@ def _month_name(value) -> str:
 
 def _day(value) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}"
-
-
-def _stamp(value) -> str:
-    if value is None:
-        return ""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M %Z") if value.tzinfo else f"{value:%Y-%m-%d %H:%M}"
 
 
 def _interval(e: dict) -> str:

@@ -15,7 +15,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from bcm_analytics.contracts import quality
-from bcm_analytics.reports import charts
+from bcm_analytics.models.marts import program_timezone
+from bcm_analytics.reports import charts, formats
 
 
 def export_months_figure(months: pd.DataFrame) -> go.Figure:
@@ -56,12 +57,13 @@ def table_warnings(results: pd.DataFrame) -> pd.DataFrame:
     return failed[["table", "expectation", "unexpected_stored"]].rename(columns={"unexpected_stored": "rows or groups"})
 
 
-def validation_note(run: pd.Series | None, db) -> str:
-    """What the last `bcm validate` found, or the command to run one (HTML)."""
+def validation_note(con, run: pd.Series | None, db) -> str:
+    """What the last `bcm validate` found, or the command to run one (HTML); its time on the
+    program's clock."""
     if run is None:
         command = html.escape(shlex.join(["bcm", "validate", "--db", str(db)]))
         return f"No validation has run on this store yet: run <code>{command}</code>."
     verdict = "passes" if run.success else "FAILS (a reject-level expectation fails on stored data)"
     sample = ("great-expectations not run" if pd.isna(run.sample_rows)
               else f"great-expectations sample: up to {int(run.sample_rows):,} rows per table")
-    return f"Run {int(run.run_id)} on {run.finished_at:%Y-%m-%d %H:%M} UTC: the store {verdict}; {sample}."
+    return f"Run {int(run.run_id)} on {formats.clock(run.finished_at, program_timezone(con))}: the store {verdict}; {sample}."

@@ -232,6 +232,21 @@ def month(value) -> str:
     return pd.Timestamp(value).strftime("%b %Y")
 
 
+def on_clock(instant: dt.datetime, zone: str) -> dt.datetime:
+    """An instant (a load, a validation run) as the program's clock reads it: the time a program's
+    staff would have seen on their wall, not the computer's nor UTC (a load at 03:30 in Chicago
+    read 09:30 UTC on the page). A reading without a zone is UTC, as the store keeps instants."""
+    from zoneinfo import ZoneInfo
+
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.timezone.utc)
+    return aware.astimezone(ZoneInfo(zone))
+
+
+def clock(instant: dt.datetime, zone: str) -> str:
+    """on_clock to the minute, its zone named: 2026-12-05 03:30 CST."""
+    return on_clock(instant, zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def change_since_month_end(change: int, before) -> str:
     """A caseload card's change from the end of the month before: '+6 since the end of Sep 2026'
     ('+6 since Sep 2026' read as from its first day; '+0' as a sign without a change)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from IPython.display import display
 
 from bcm_analytics import __version__
+from bcm_analytics.models.marts import program_timezone
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.privacy import Privacy, parameter_text
 from bcm_analytics.reports.runner import PAGE_MIME
@@ -58,7 +59,10 @@ def data_freshness(con) -> dict:
     ).fetchall()[0]
     keys = ["files loaded", "last load", "latest time-log date", "latest assessment date",
             "latest claim date", "rows in quarantine"]
-    return dict(zip(keys, row))
+    fresh = dict(zip(keys, row))
+    if fresh["last load"] is not None:  # on the program's clock, so its month is the program's too
+        fresh["last load"] = formats.on_clock(fresh["last load"], program_timezone(con))
+    return fresh
 
 
 EXTERNAL_FRESHNESS = {"latest time-log date": "time logged through", "latest assessment date": "scores through",

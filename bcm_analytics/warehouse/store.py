@@ -216,6 +216,11 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> d
             with private_files.private_umask():
                 ensure_schema(con)
         con.execute("SET VARIABLE bcm_timezone = ?", [timezone or config.DEFAULT_TIMEZONE])
+        # The session is UTC whatever the computer's zone, which DuckDB takes by default and which
+        # then decides how an instant (a load's time) reaches Python and a CSV: the same store gave
+        # other files on a laptop in Chicago than in CI. The SQL names the program's zone wherever it
+        # reads a local time (core.local_time); pages show instants on its clock (formats.clock).
+        con.execute("SET TimeZone = 'UTC'")
     except BaseException:
         con.close()
         raise
