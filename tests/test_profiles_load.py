@@ -402,7 +402,9 @@ def test_fhir_inpatient_and_observation_encounters_load_as_stays_and_stop_minute
         {"id": "e5", "status": "finished", "class": {"code": "IMP"}, "subject": {"reference": "Patient/never-scored"}, "period": {"start": "2025-02-01"}},
     ]
     lines = [json.dumps({"resourceType": "Encounter", "subject": {"reference": "Patient/P"}, **e}) for e in encounters]
-    export = [write(tmp_path, "Observation.ndjson", score), write(tmp_path, "Encounter.ndjson", "\n".join(lines) + "\n")]
+    held = '{"resourceType": "Patient", "id": "never-scored"}\n'  # held by the export, never scored: not in the program
+    export = [write(tmp_path, "Observation.ndjson", score), write(tmp_path, "Encounter.ndjson", "\n".join(lines) + "\n"),
+              write(tmp_path, "Patient.ndjson", held)]
     mapped = map_export(load("fhir"), export)
     results = {(rows.path.name, rows.table): result for rows, result in load_export(con, mapped)}
     assert counts(results[("Encounter.ndjson", "facility_stays")]) == (2, 2, 0, 0)
@@ -416,6 +418,26 @@ def test_fhir_inpatient_and_observation_encounters_load_as_stays_and_stop_minute
     assert {e: float(m) for e, m in counted.items()} == {"1359": 1, "1400": 0, "0929": 9, "0930": 1}
     assert statuses(con, "2025-03") == {"amb": "counted"}
     assert statuses(con, "2025-05") == {"may": "during_facility_stay"}
+
+
+def test_a_fhir_export_of_encounters_alone_loads_the_stays_of_patients_an_earlier_export_enrolled(program, load_rows, tmp_path):
+    """A program that exports its hospital's Encounters on their own each month (its scores came with
+    an earlier export) had every stay left out, "of a patient with no score in this export", so
+    minutes logged during a stay counted. A stay of a patient the export does not hold loads: the
+    store's patient P's stay stops her minutes counting, and a stay of a patient the store does not
+    know either waits for its patient in the quarantine instead of disappearing."""
+    con = program([patient("P")], [entry("in", "P", "2025-02-11", 20), entry("out", "P", "2025-02-20", 20)])
+    encounters = [
+        {"id": "e1", "subject": {"reference": "Patient/P"}, "period": {"start": "2025-02-10", "end": "2025-02-14"}},
+        {"id": "e2", "subject": {"reference": "Patient/Q"}, "period": {"start": "2025-02-10", "end": "2025-02-12"}},
+    ]
+    lines = [json.dumps({"resourceType": "Encounter", "status": "finished", "class": {"code": "IMP"}, **e}) for e in encounters]
+    mapped = map_export(load("fhir"), [write(tmp_path, "Encounter.ndjson", "\n".join(lines) + "\n")])
+    results = {(rows.path.name, rows.table): result for rows, result in load_export(con, mapped)}
+    assert counts(results[("Encounter.ndjson", "facility_stays")]) == (2, 1, 1, 0)
+    assert con.execute("SELECT status, reason LIKE '%patient%Q%' FROM meta.quarantine WHERE table_name = 'facility_stays'").fetchall() == [
+        ("waiting", True)]
+    assert statuses(con, "2025-02") == {"in": "during_facility_stay", "out": "counted"}
 
 
 def test_synthea_inpatient_encounters_load_as_stays_for_the_patients_it_enrols(store, tmp_path):

@@ -13,7 +13,8 @@
 --                      any depth): group_id (the administration: 'Observation/<panel or own id>'
 --                      or 'QuestionnaireResponse/<id>'), patient, effective, code, value, resource_type
 --   {source}_scored    one row per patient in the program (a score in this export): patient,
---                      first_score (when the first was taken); read by the profile's expressions
+--                      first_score (when the first was taken); read by the profile's expressions,
+--                      as is the macro {source}_in_program(patient) (a stay's or a claim's patient)
 --   {source}_providers one row per Practitioner, PractitionerRole or Organization with an NPI: ref
 --                      ('Practitioner/<id>'), full_url, npi
 --   {source}_claim_lines one row per item of an ExplanationOfBenefit or a Claim (see below): claim_id,
@@ -196,6 +197,14 @@ SELECT a.patient, min(a.effective) AS first_score
 FROM {source}_answers a
 WHERE score_code(a.code) AND a.patient IS NOT NULL
 GROUP BY a.patient;
+
+-- A stay or a claim line is of a patient in the program when this export scores the patient, or
+-- does not hold the patient at all: an export of encounters or claims alone, for patients an earlier
+-- export enrolled (the loader finds them in the store, or holds the rows waiting for them). A
+-- patient the export holds and never scores is not in the program: their stays and claims are left
+-- out, counted.
+CREATE OR REPLACE TEMP MACRO {source}_in_program(p) AS
+  p IN (SELECT patient FROM {source}_scored) OR NOT EXISTS (SELECT 1 FROM {source}_patients x WHERE x.id = p);
 
 -- Claims. An ExplanationOfBenefit is a claim as the payer adjudicated it (payer, amounts, outcome);
 -- a Claim is one as the provider submitted it. Each item is a claim line. Its claim is the Claim the
