@@ -104,6 +104,49 @@ def test_a_patient_discharged_for_death_or_hospice_is_excluded(drr, store):
     assert drr.measure(store).loc["All", "denominator"] == 1
 
 
+def later_episode(run, pid: str, enrolled: str, discharged: str | None, reason: str) -> None:
+    """A second enrolment of `pid` in the marts the run reads. The export keys patients by id, so a
+    store holds one enrolment each today; the marts number episodes (`<id>-<n>`) for a re-enrolment
+    export, and the DRR-E exclusions must read them all, not only the index episode's."""
+    for mart, extra in (("outcome_enrolments", ""),
+                        ("outcome_episodes", ", $reason AS discharge_reason, false AS active, "
+                                             "coalesce($discharged::DATE, $enrolled::DATE) AS episode_end")):
+        run.marts.query(f"""INSERT INTO marts.{mart} BY NAME
+                            SELECT * REPLACE (patient_id || '-2' AS episode_id, $enrolled::DATE AS enrollment_date,
+                                              $discharged::DATE AS discharge_date{extra})
+                            FROM marts.{mart} WHERE patient_id = $pid""",
+                        {"pid": pid, "enrolled": enrolled, "discharged": discharged,
+                         **({"reason": reason} if extra else {})})
+
+
+def test_a_death_on_a_later_episode_up_to_the_measurement_periods_end_excludes_the_patient(drr, store):
+    """Death and hospice exclude a patient who died any time up to the end of the measurement
+    period (December 31 of the year), whichever of their episodes records it; a death after it
+    does not. Each patient is indexed on 2024-06-01 in a first episode discharged (goals met) on
+    2024-12-01, then enrolled again on 2025-02-01."""
+    for pid in ("died_dec31", "died_jan1", "hospice", "no_date"):
+        drr.add(pid, [("2024-06-01", 12), (day("2024-06-01", 150), 3)], reason="goals met", discharged="2024-12-01")
+    drr.add("index_died_jan1", [("2024-06-01", 12)], reason="died", discharged="2026-01-01")
+    drr.load_rows("patients", drr.patients)
+    drr.load_rows("assessments", drr.scores)
+    run = prepare(store, CLOSED)
+    later_episode(run, "died_dec31", "2025-02-01", "2025-12-31", "Died")
+    later_episode(run, "died_jan1", "2025-02-01", "2026-01-01", "died")
+    later_episode(run, "hospice", "2025-02-01", "2025-07-01", "hospice")
+    later_episode(run, "no_date", "2025-02-01", None, "died")  # a FHIR death with no date (deceasedBoolean)
+    row = cl.drr_e(run, YEAR).set_index("stratum").loc["All"]
+    assert (row["denominator"], row["followed_up"], row["remitted"]) == (2, 1, 1)  # died_jan1, index_died_jan1
+
+
+def test_a_death_after_the_as_of_date_is_not_known_yet(drr, store):
+    """As of 2025-10-01 a death recorded for 2025-11-01 has not happened: the patient is in the
+    denominator, their follow-up period still open; once the as-of date passes it, they are not."""
+    drr.add("p", [("2025-04-01", 12)], reason="died", discharged="2025-11-01")
+    before = drr.measure(store, as_of="2025-10-01").loc["All"]
+    assert (before["denominator"], before["pending"]) == (1, 1)
+    assert drr.measure(store, as_of="2025-11-01").loc["All", "denominator"] == 0
+
+
 def test_a_phq_a_counts_as_the_phq_9(drr, store):
     drr.add("teen", [("2024-06-01", 16, "PHQ-A"), (day("2024-06-01", 180), 3, "PHQ-A")], birth="2010-01-01")
     row = drr.measure(store).loc["12-17"]
