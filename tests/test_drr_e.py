@@ -104,6 +104,49 @@ def test_a_patient_discharged_for_death_or_hospice_is_excluded(drr, store):
     assert drr.measure(store).loc["All", "denominator"] == 1
 
 
+def later_episode(run, pid: str, enrolled: str, discharged: str | None, reason: str) -> None:
+    """A second enrolment of `pid` in the marts the run reads. The export keys patients by id, so a
+    store holds one enrolment each today; the marts number episodes (`<id>-<n>`) for a re-enrolment
+    export, and the DRR-E exclusions must read them all, not only the index episode's."""
+    for mart, extra in (("outcome_enrolments", ""),
+                        ("outcome_episodes", ", $reason AS discharge_reason, false AS active, "
+                                             "coalesce($discharged::DATE, $enrolled::DATE) AS episode_end")):
+        run.marts.query(f"""INSERT INTO marts.{mart} BY NAME
+                            SELECT * REPLACE (patient_id || '-2' AS episode_id, $enrolled::DATE AS enrollment_date,
+                                              $discharged::DATE AS discharge_date{extra})
+                            FROM marts.{mart} WHERE patient_id = $pid""",
+                        {"pid": pid, "enrolled": enrolled, "discharged": discharged,
+                         **({"reason": reason} if extra else {})})
+
+
+def test_a_death_on_a_later_episode_up_to_the_measurement_periods_end_excludes_the_patient(drr, store):
+    """Death and hospice exclude a patient who died any time up to the end of the measurement
+    period (December 31 of the year), whichever of their episodes records it; a death after it
+    does not. Each patient is indexed on 2024-06-01 in a first episode discharged (goals met) on
+    2024-12-01, then enrolled again on 2025-02-01."""
+    for pid in ("died_dec31", "died_jan1", "hospice", "no_date"):
+        drr.add(pid, [("2024-06-01", 12), (day("2024-06-01", 150), 3)], reason="goals met", discharged="2024-12-01")
+    drr.add("index_died_jan1", [("2024-06-01", 12)], reason="died", discharged="2026-01-01")
+    drr.load_rows("patients", drr.patients)
+    drr.load_rows("assessments", drr.scores)
+    run = prepare(store, CLOSED)
+    later_episode(run, "died_dec31", "2025-02-01", "2025-12-31", "Died")
+    later_episode(run, "died_jan1", "2025-02-01", "2026-01-01", "died")
+    later_episode(run, "hospice", "2025-02-01", "2025-07-01", "hospice")
+    later_episode(run, "no_date", "2025-02-01", None, "died")  # a FHIR death with no date (deceasedBoolean)
+    row = cl.drr_e(run, YEAR).set_index("stratum").loc["All"]
+    assert (row["denominator"], row["followed_up"], row["remitted"]) == (2, 1, 1)  # died_jan1, index_died_jan1
+
+
+def test_a_death_after_the_as_of_date_is_not_known_yet(drr, store):
+    """As of 2025-10-01 a death recorded for 2025-11-01 has not happened: the patient is in the
+    denominator, their follow-up period still open; once the as-of date passes it, they are not."""
+    drr.add("p", [("2025-04-01", 12)], reason="died", discharged="2025-11-01")
+    before = drr.measure(store, as_of="2025-10-01").loc["All"]
+    assert (before["denominator"], before["pending"]) == (1, 1)
+    assert drr.measure(store, as_of="2025-11-01").loc["All", "denominator"] == 0
+
+
 def test_a_phq_a_counts_as_the_phq_9(drr, store):
     drr.add("teen", [("2024-06-01", 16, "PHQ-A"), (day("2024-06-01", 180), 3, "PHQ-A")], birth="2010-01-01")
     row = drr.measure(store).loc["12-17"]
@@ -185,3 +228,102 @@ def test_bcm_outcomes_drr_e_says_when_the_year_is_not_complete(store, load_rows,
     assert not frame["complete"].any()
     refused = runner.invoke(cli, ["outcomes", "--db", str(tmp_path / "test.duckdb"), "--year", "2025", "--out", str(out)])
     assert refused.exit_code != 0 and "--year is the measurement year of --drr-e" in refused.output
+
+
+# --- the caseload page's table -------------------------------------------------------------------
+
+PAGE_TITLE = "PHQ-9 remission and response 120-240 days after the index score, per measurement year"
+
+
+def _page_program(load_rows):
+    """Measurement year 2025, each patient indexed on 2024-06-01 with a PHQ-9 of 20 and logged time
+    that day: 40 aged 30 (18-44), of whom 20 score 2 on day 150 (remission and response), 5 score 15
+    (neither) and 15 are never scored again; 12 aged 50 (45-64), all scoring 2 on day 150. The
+    program: 52 indexed, 37 followed up, 32 in remission and responding. In both the program and
+    18-44, 25 - 20 = 5 patients are followed up and not in remission: a count of 1-10 no column shows."""
+    drr = Store(load_rows)
+    for i in range(52):
+        later = [(day("2024-06-01", 150), 2 if i < 20 or i >= 40 else 15)] if i < 25 or i >= 40 else []
+        drr.add(f"P{i:02d}", [("2024-06-01", 20), *later], birth="1994-06-01" if i < 40 else "1974-06-01")
+    load_rows("patients", drr.patients)
+    load_rows("assessments", drr.scores)
+    load_rows("time_logs", [{"entry_id": f"T{p['patient_id']}", "patient_id": p["patient_id"], "staff_role": "bhcm",
+                             "service_date": "2024-06-01", "minutes": "30", "activity_type": "assessment",
+                             "contact_mode": "in_person"} for p in drr.patients]
+              + [{"entry_id": "T-last", "patient_id": "P00", "staff_role": "bhcm", "service_date": "2026-01-31",
+                  "minutes": "20", "activity_type": "follow_up_contact", "contact_mode": "phone"}])
+
+
+def page_table(html: str) -> pd.DataFrame:
+    """The DRR-E table of a rendered page, as its cells read ('*' hidden)."""
+    from html_tables import Tables
+
+    parser = Tables()
+    parser.feed(html)
+    found = [cells for label, cells in parser.tables if label == PAGE_TITLE]
+    assert len(found) == 1, "one DRR-E table on the page"
+    width = len(__import__("bcm_analytics.reports.caseload_outcomes", fromlist=["x"]).DRR_E_COLUMNS)
+    cells = found[0]
+    return pd.DataFrame([cells[i:i + width] for i in range(width, len(cells), width)], columns=cells[:width])
+
+
+@pytest.mark.slow
+def test_the_caseload_page_shows_drr_e_for_the_years_whose_follow_up_has_closed(store, load_rows, tmp_path):
+    """As of 2026-01-31, the staff page (Feb 2025 - Jan 2026) shows 2025 and names 2026 as left out,
+    its follow-up windows running until 26 Dec 2026; the external page (2025, whole quarters) shows
+    2025 with no count of 1-10 left to read, nor to subtract: not a stratum from the program, nor the
+    patients followed up and not in remission from those followed up."""
+    from html_tables import small_counts_in
+
+    from bcm_analytics.reports.runner import render_report
+
+    _page_program(load_rows)
+    store.close()
+    pages = {audience: render_report("caseload_outcomes", tmp_path / "test.duckdb", {"audience": audience, "as_of": "2026-01-31"},
+                                     tmp_path / f"{audience}.html").read_text() for audience in ("internal", "external")}
+    assert all("Depression remission or response (HEDIS DRR-E style)" in html for html in pages.values())
+    assert all("depression remission or response (HEDIS DRR-E style)" in html for html in pages.values()), "glossary"
+
+    inside = page_table(pages["internal"]).set_index("age group")
+    assert set(inside["measurement year"]) == {"2025"}
+    counts = ["patients indexed", "with a follow-up score", "in remission", "responded"]
+    assert inside.loc["All", counts].tolist() == ["52", "37", "32", "32"]
+    assert inside.loc["18-44", counts].tolist() == ["40", "25", "20", "20"]
+    assert inside.loc["45-64", counts].tolist() == ["12", "12", "12", "12"]
+    assert inside.loc["65+", counts].tolist() == ["0", "0", "0", "0"]
+    assert inside.loc["All", ["followed up, of all", "remission, of all", "response, of all"]].tolist() == [
+        "71.2%", "61.5%", "61.5%"]
+    assert ("Measurement year 2026 is left out: its follow-up windows run until 26 Dec 2026, after this page's data, "
+            "which ends 2026-01-31") in pages["internal"]
+
+    outside = page_table(pages["external"]).set_index("age group")
+    assert set(outside["measurement year"]) == {"2025"} and "Measurement year 2026" not in pages["external"]
+    assert small_counts_in(pages["external"]) == []
+    number = outside[counts].map(lambda v: None if v == "*" else int(v.replace(",", "")))
+    truth = inside[counts].map(int)
+    assert number.notna().any().any() and number.isna().any().any(), "some cells shown, some hidden"
+    assert (number.isna() | (number == truth)).all().all()
+    pairs = [("patients indexed", "with a follow-up score"), ("patients indexed", "in remission"), ("patients indexed", "responded"),
+             ("with a follow-up score", "in remission"), ("with a follow-up score", "responded"), ("responded", "in remission")]
+    for stratum, row in number.iterrows():
+        for whole, part in pairs:
+            if pd.notna(row[whole]) and pd.notna(row[part]):
+                assert not 1 <= row[whole] - row[part] <= 10, (stratum, whole, part)
+    for col in counts:  # a single stratum hidden beside the program's row would be the difference
+        hidden = number[col].drop("All").isna()
+        assert pd.isna(number.at["All", col]) or hidden.sum() != 1, col
+    assert pd.isna(number.at["18-44", "in remission"]) or pd.isna(number.at["18-44", "with a follow-up score"])
+
+
+def test_a_page_whose_year_is_still_open_shows_no_year_and_says_why(store, load_rows):
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    _page_program(load_rows)
+    run = prepare(store, "2025-12-20")
+    for audience in ("internal", "external"):
+        table = co.drr_e_years(run, "2025-01", "2025-12", Privacy(audience, (1, 10)))
+        assert table.empty and table.attrs["open_years"] == {2025: dt.date(2025, 12, 26)}
+        note = co.drr_e_note(run, table, Privacy(audience, (1, 10)))
+        assert note.startswith("No measurement year of this page's months has closed all its follow-up windows")
+        assert "Measurement year 2025 is left out: its follow-up windows run until 26 Dec 2025" in note

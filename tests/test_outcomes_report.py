@@ -48,7 +48,7 @@ def test_no_report_table_shows_a_count_1_to_10(small_program, filters):
     con = connect(small_program, read_only=True)
     run = prepare(con, **filters)
     tables = [report.headline(run), report.strata(run), report.caseload(run), report.cohorts(run), report.change(run),
-              report.contact_modes(run), report.flows(run)[1], report.follow_ups(run)[1]]
+              report.contact_modes(run), report.flows(run)[1], report.follow_ups(run)[1], report.drr_e_years(run)]
     con.close()
     for table in tables:
         counts = [c for c in table.columns if formats.kind(c) == "count"]

@@ -69,14 +69,22 @@ def score_utilisation(run: OutcomeRun, start_month=None, end_month=None) -> pd.D
     return frame
 
 
+# rate column -> (numerator, denominator) of drr_e_for: "of all" over the denominator, "of measured"
+# over the patients followed up (a remission or a response needs a follow-up score), and remission
+# of the responders (with an index of 10+ a remission, below 5, is also a response). Each pair is
+# also a difference the suppression protects (Privacy.protect's rates): the patients followed up and
+# not in remission are a count of patients as much as those in remission are.
 DRR_E_RATES = {"pct_followed_up": ("followed_up", "denominator"), "pct_remitted": ("remitted", "denominator"),
-               "pct_responded": ("responded", "denominator")}
+               "pct_responded": ("responded", "denominator"),
+               "pct_remitted_of_followed_up": ("remitted", "followed_up"),
+               "pct_responded_of_followed_up": ("responded", "followed_up"),
+               "pct_remitted_of_responded": ("remitted", "responded")}
 
 
 def drr_e(run: OutcomeRun, year: int) -> pd.DataFrame:
     """HEDIS DRR-E for a measurement year (models/outcomes/drr_e_for.sql): per age stratum and the
-    program ('All'), the denominator, the three numerators and their rates (NaN on no patients);
-    `complete` is false while any follow-up period of the year is still open."""
+    program ('All'), the denominator, the three numerators and their rates (DRR_E_RATES; NaN on no
+    patients); `complete` is false while any follow-up period of the year is still open."""
     frame = run.query("drr_e", dates=True, year=int(year))
     for rate, (num, den) in DRR_E_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)

@@ -352,9 +352,100 @@ DRR_E_COUNTS = ["denominator", "followed_up", "remitted", "responded", "pending"
 
 def drr_e(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.DataFrame:
     """HEDIS DRR-E for a measurement year, per age stratum and the program ('All'), protected as one
-    table: the strata add up to the program's row, so a stratum hidden is not left to subtraction."""
+    table: the strata add up to the program's row, so a stratum hidden is not left to subtraction,
+    and each numerator sits under the denominator and under the patients followed up
+    (cl.DRR_E_RATES), so the patients not followed up, or followed up and not in remission, are
+    not left to subtraction either. `bcm outcomes --drr-e` writes it; the caseload page shows the
+    same table for each year it holds (drr_e_years), so both hide the same cells."""
     frame = cl.drr_e(run, year)
     return _privacy(run, privacy).protect(frame, DRR_E_COUNTS, ["stratum"], rates=cl.DRR_E_RATES)
+
+
+# The caseload page's DRR-E table: the measure's denominator, numerators and rates as HEDIS reports
+# them (over the denominator; the rates of those followed up are in `bcm outcomes --drr-e`'s file,
+# and eleven columns ran behind a 1366 px laptop's scroll bar), and the words of the columns whose
+# registered label is another measure's (formats.COLUMNS: `denominator` is the headline's closed
+# windows, `followed_up` the process measures' contact within 4 weeks)
+DRR_E_COLUMNS = ["measurement_year", "stratum", "denominator", "followed_up", "remitted", "responded", "pct_followed_up",
+                 "pct_remitted", "pct_responded"]
+DRR_E_LABELS = {"stratum": "age group", "denominator": "patients indexed", "followed_up": "with a follow-up score",
+                "pct_followed_up": "followed up, of all"}
+
+
+def drr_e_years(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """HEDIS DRR-E for each measurement year the report's months fall in whose follow-up windows have
+    all closed within the page's data: by the report's last day (cut at the as-of date;
+    attrs["data_ends"]). A year whose follow-up runs on after it is left out, never shown with rates
+    that can still rise, and named in attrs["open_years"] ({year: its last follow-up day}). Each
+    year is its own table (no patient count adds up across years), protected as `drr_e` protects it
+    for `bcm outcomes --drr-e`, so the page and the file hide the same cells."""
+    period = run.period(start_month, end_month)
+    tables, still_open = [], {}
+    for year in range(period["start_month"].year, period["end_month"].year + 1):
+        table = drr_e(run, year, privacy)
+        last = table["last_follow_up_day"].iloc[0]
+        if last <= period["period_end"]:
+            tables.append(table)
+        else:
+            still_open[year] = last
+    out = _stacked(tables, DRR_E_COLUMNS)
+    out.attrs["open_years"], out.attrs["data_ends"] = still_open, period["period_end"]
+    return out
+
+
+def _stacked(tables: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Protected tables one under the other (their `columns`), their suppressed cells kept."""
+    if not tables:
+        out = pd.DataFrame(columns=columns)
+        out.attrs["suppressed"] = {}
+        return out
+    parts, hidden, offset = [], {}, 0
+    for table in tables:
+        part = table[columns].reset_index(drop=True)
+        for col, rows in table.attrs.get("suppressed", {}).items():
+            positions = [table.index.get_loc(i) + offset for i in rows]
+            hidden[col] = hidden.get(col, frozenset()) | frozenset(positions)
+        parts.append(part)
+        offset += len(part)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["suppressed"] = {col: rows for col, rows in hidden.items() if col in columns}
+    return out
+
+
+def drr_e_title(run: OutcomeRun) -> str:
+    """The table's title: the instrument DRR-E counts (drr_e.instrument) and the follow-up days; on a
+    page filtered to another instrument, that the filter does not apply (as utilisation_title)."""
+    measured, w = run.definitions["drr_e"]["instrument"], run.definitions["windows"]["6m"]
+    title = (f"{measured} remission and response {w['from']}-{w['to']} days after the index score, "
+             "per measurement year")
+    chosen = run.filters.get("instrument")
+    if chosen and chosen.upper() != measured.upper():
+        title += f" (still the {measured}: the page's {chosen} filter does not apply to this table)"
+    return title
+
+
+def drr_e_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = None) -> str:
+    """Which measurement years the table shows and which it leaves out because a follow-up window of
+    theirs is still open at the end of the page's data, with the day the last one closes."""
+    privacy = _privacy(run, privacy)
+    shown = sorted({int(y) for y in table["measurement_year"]})
+    still_open = table.attrs.get("open_years", {})
+    parts = []
+    if shown:
+        parts.append(f"Measurement year{'s' if len(shown) > 1 else ''} {_years_words(shown)}: every follow-up window has "
+                     "closed within this page's data.")
+    else:
+        parts.append("No measurement year of this page's months has closed all its follow-up windows within its data yet.")
+    for year, last in sorted(still_open.items()):
+        last = pd.Timestamp(last)
+        parts.append(f"Measurement year {year} is left out: its follow-up windows run until {last.day} {last:%b %Y}, after "
+                     f"this page's data, which ends {privacy.data_date(table.attrs['data_ends'])}; its rates can still rise.")
+    return " ".join(parts)
+
+
+def _years_words(years: list[int]) -> str:
+    """'2025', '2024 and 2025', '2023, 2024 and 2025'."""
+    return ", ".join(str(y) for y in years[:-1]) + (" and " if len(years) > 1 else "") + str(years[-1])
 
 
 def _held_whole(frame: pd.DataFrame, period: dict) -> pd.Series:

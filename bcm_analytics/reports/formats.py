@@ -74,6 +74,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "assessment_period": ("assessment period", "text"), "patients_contacted": ("patients with a contact", "count"),
     "patients_scored": ("of them, scored in the assessment period", "count"),
     "pct_patients_scored": ("scored in the assessment period", "rate"),
+    # HEDIS DRR-E per measurement year (its denominator and followed_up are labelled by the page's table)
+    "measurement_year": ("measurement year", "text"), "remitted": ("in remission", "count"),
+    "responded": ("responded", "count"), "pct_remitted": ("remission, of all", "rate"),
+    "pct_responded": ("response, of all", "rate"), "pct_remitted_of_followed_up": ("remission, of measured", "rate"),
+    "pct_responded_of_followed_up": ("response, of measured", "rate"), "pct_remitted_of_responded": ("remission, of responders", "rate"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),

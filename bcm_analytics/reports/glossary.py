@@ -74,6 +74,7 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("scored, last 30 / 60 days", f"of the active caseload, a PHQ-9 or GAD-7 score in the last {p['scored_within_days'][0]} / "
                                       f"{p['scored_within_days'][1]} days"),
         ("scored in the assessment period", _utilisation(d, excluded)),
+        ("depression remission or response (HEDIS DRR-E style)", _drr_e(d, excluded)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
         ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
                                        "(counted in the month of the assessment, once its 4 weeks have passed)"),
@@ -104,6 +105,35 @@ def _utilisation(d, excluded: str) -> str:
             f"{d['program']['min_age']} or older and not discharged for {excluded}, those with a {u['instrument']} score "
             f"dated in the same assessment period{counted_as}, whatever the page's instrument filter; no diagnosis is "
             "exported, so enrolment in the program stands for the depression diagnosis")
+
+
+def _drr_e_day(spec: dict) -> str:
+    """A day of the DRR-E settings (drr_e.intake_start ...: year offset, month, day) in words:
+    '1 May of the year before'."""
+    day = dt.date(2000, int(spec["month"]), int(spec["day"]))  # 2000: a leap year, so 29 Feb reads too
+    year = int(spec["year"])
+    which = {0: "of the measurement year", -1: "of the year before"}.get(year, f"{year:+d} years from the measurement year")
+    return f"{day.day} {day:%b} {which}"
+
+
+def _drr_e(d, excluded: str) -> str:
+    """HEDIS DRR-E per measurement year in words, with the settings in force (drr_e, windows.6m and
+    the outcome thresholds): the index, the follow-up period, the numerators, the exclusions."""
+    drr, w, o = d["drr_e"], d["windows"]["6m"], d["outcome"]
+    alike = [name for name, spec in d["instruments"].items() if spec.get("measure_as") == drr["instrument"]]
+    counted_as = f" ({' and '.join(alike)} {'counts' if len(alike) == 1 else 'count'} as the {drr['instrument']})" if alike else ""
+    strata = ", ".join(drr["age_strata"])
+    return (f"per measurement year: the patients aged {d['program']['min_age']} or older on {_drr_e_day(drr['age_on'])} "
+            f"(age groups {strata}) whose first {drr['instrument']} score of {o['eligible_baseline_min']} or more{counted_as} "
+            f"is dated from {_drr_e_day(drr['intake_start'])} to {_drr_e_day(drr['intake_end'])} (DRR-E's intake; the index "
+            f"score); of them, those with a score {w['from']}-{w['to']} days after it (followed up), and those whose most "
+            f"recent score there is below {o['remission_below']} (remission) or at most {o['response_max_fraction']:.0%} of "
+            "the index score (response); of all: over every patient indexed, one with no follow-up score counting as not "
+            "met; of measured: over those followed up. Left out: patients discharged for "
+            f"{excluded} on any of their episodes up to the end of the measurement year (or of its last follow-up window, "
+            "if later). A year is shown once every follow-up window of it has closed; the page's instrument filter does not "
+            "change it; no diagnosis is exported, so enrolment in the program stands for the depression diagnosis and "
+            "DRR-E's diagnosis exclusions are not applied")
 
 
 def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:

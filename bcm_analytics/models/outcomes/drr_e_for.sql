@@ -4,16 +4,19 @@
 --   denominator  patients whose index (IESD: their first drr_e.instrument score, PHQ-A counting as
 --                the PHQ-9, that is an eligible baseline, marts.is_eligible_baseline: > 9) is dated
 --                in the intake period (drr_e.intake_start..intake_end of year_), in the measure
---                population (marts.in_measure_population: program.min_age at drr_e.age_on, the
---                index episode not discharged for death or hospice) and inside the filters
+--                population (marts.in_measure_population: program.min_age at drr_e.age_on) and
+--                inside the filters, less those who died or were in hospice any time up to the
+--                end of the measurement period, whichever of their episodes records it
+--                (marts.excluded_by_discharge): December 31 of year_, or the year's last
+--                follow-up day if the settings run follow-up beyond it
 --   followed_up  a score in the follow-up period: days windows.6m from..to after the IESD, inclusive
 --   remitted     the period's most recent score (not the best) is a remission (marts.is_remission)
 --   responded    it is a response to the IESD score (marts.is_response)
 --   pending      of the denominator, patients whose follow-up period is still open at the as-of date
 --   complete     every follow-up period of the year has closed (the intake period's last day plus
 --                the period's last day, by the as-of date): before then the rates can still rise
--- Scores are a patient's across their episodes (one per day); the index episode gives the clinic,
--- care manager, payer and discharge reason. No diagnosis is exported, so the program's enrolment
+-- Scores are a patient's across their episodes (one per day), and so are the exclusions; the index
+-- episode gives the clinic, care manager, payer. No diagnosis is exported, so the program's enrolment
 -- stands for DRR-E's depression diagnosis and its diagnosis exclusions are not applied.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.drr_e_for(year_, clinics_, care_manager_, payer_) AS TABLE
@@ -24,6 +27,10 @@ bounds AS (
          make_date(CAST(year_ AS INTEGER) + s.drr_e_intake_end[1], s.drr_e_intake_end[2], s.drr_e_intake_end[3]) AS intake_end,
          make_date(CAST(year_ AS INTEGER) + s.drr_e_age_on[1], s.drr_e_age_on[2], s.drr_e_age_on[3]) AS age_on
   FROM s
+),
+period AS (  -- the measurement period's end: the exclusions look this far
+  SELECT greatest(make_date(CAST(year_ AS INTEGER), 12, 31), b.intake_end + w.to_day::INTEGER) AS period_end
+  FROM bounds b CROSS JOIN w
 ),
 scores AS (
   SELECT sc.patient_id, sc.administered_on, max(sc.total_score) AS total_score,
@@ -47,8 +54,9 @@ population AS (
   FROM indexed i
   JOIN marts.outcome_episodes e USING (episode_id)
   JOIN core.patients p ON p.patient_id = i.patient_id
-  CROSS JOIN bounds b CROSS JOIN s
-  WHERE marts.in_measure_population(date_sub('year', p.birth_date, b.age_on), e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
+  CROSS JOIN bounds b CROSS JOIN period CROSS JOIN s
+  WHERE marts.in_measure_population(date_sub('year', p.birth_date, b.age_on), NULL, s.min_age, s.excluded_discharge_reasons)
+    AND NOT marts.excluded_by_discharge(i.patient_id, period.period_end)  -- every episode's discharge, not the index's
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 ),
 followed AS (
