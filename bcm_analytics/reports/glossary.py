@@ -40,8 +40,9 @@ def privacy_terms(privacy: Privacy) -> list[tuple[str, str]]:
     return [("internal version", f"true counts, including {privacy.range_words}: for the program's own staff only")]
 
 
-def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
-    """Caseload and outcome terms from the outcome definitions in force."""
+def outcome_terms(definitions, external: bool = False, instrument: str | None = None) -> list[tuple[str, str]]:
+    """Caseload and outcome terms from the outcome definitions in force; `instrument`, the page's
+    instrument filter, for the terms it reaches (scored, not improving)."""
     d = definitions
     o, w, p, act = d["outcome"], d["windows"], d["process"], d["activity"]
     lo, hi = definitions.caseload_band()
@@ -71,8 +72,8 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                           f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due"),
         ("contacted, last 30 days", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
                                     f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
-        ("scored, last 30 / 60 days", f"of the active caseload, a PHQ-9 or GAD-7 score in the last {p['scored_within_days'][0]} / "
-                                      f"{p['scored_within_days'][1]} days"),
+        ("scored, last 30 / 60 days", f"of the active caseload, {_scored_on(d, instrument)} in the last "
+                                      f"{p['scored_within_days'][0]} / {p['scored_within_days'][1]} days"),
         ("scored in the assessment period", _utilisation(d, excluded)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
         ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
@@ -80,7 +81,8 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("not improving", f"{o['not_improving_after_days']} days or more after the baseline and the latest score neither below "
                           f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline; no score since the baseline "
                           + ("counts too" if o.get("not_improving_no_followup", "all") == "all"
-                             else "counts when the baseline is not already at target")),
+                             else "counts when the baseline is not already at target")
+                          + (f"; on this page, on the {instrument} (the page's instrument filter)" if instrument else "")),
         ("no recent review", f"of the patients not improving, those with no psychiatric case review in the last "
                              f"{o['not_improving_review_days']} days (a shorter window than the case-review column's "
                              f"{p['review_within_days']} days: a patient not improving is due sooner)"),
@@ -89,6 +91,14 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("definitions", f"version {definitions_text(definitions, external)}"),
     ]
     return terms + privacy_terms(Privacy("external" if external else "internal", definitions.threshold))
+
+
+def _scored_on(d, instrument: str | None) -> str:
+    """What counts as scored: a score on the page's instrument, else on any the definitions list
+    (it read "a PHQ-9 or GAD-7 score" above a page filtered to the GAD-7, which counted GAD-7s alone)."""
+    if instrument:
+        return f"a {instrument} score (the page's instrument filter; without it, a score on any instrument)"
+    return f"a score on any instrument ({', '.join(d['instruments'])})"
 
 
 def _utilisation(d, excluded: str) -> str:
