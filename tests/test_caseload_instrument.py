@@ -151,3 +151,25 @@ def test_the_glossary_says_scored_on_the_filters_instrument(loaded, store):
     assert whole["scored, last 30 / 60 days"] == ("of the active caseload, a score on any instrument (PHQ-9, PHQ-A, GAD-7) "
                                                   "in the last 30 / 60 days")
     assert "filter" not in whole["not improving"]
+
+
+@pytest.mark.parametrize("instrument, condition", [("PHQ-9", "depression"), ("GAD-7", "anxiety")])
+def test_the_glossarys_utilisation_diagnosis_follows_the_definitions_instrument(instrument, condition):
+    """The glossary said 'enrolment in the program stands for the depression diagnosis' whatever
+    instrument the definitions measure utilisation on; a GAD-7 monitors anxiety."""
+    definitions = load_definitions(overrides={"utilisation": {"instrument": instrument}})
+    term = dict(glossary.outcome_terms(definitions))["scored in the assessment period"]
+    assert term.endswith(f"so enrolment in the program stands for the {condition} diagnosis")
+    other = {"depression": "anxiety", "anxiety": "depression"}[condition]
+    assert other not in term
+
+
+def test_the_utilisation_help_names_the_definitions_instrument():
+    """`bcm outcomes --help` said 'A PHQ-9 in each assessment period' whatever the definitions set."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli.outcomes import outcomes
+
+    text = " ".join(CliRunner().invoke(outcomes, ["--help"]).output.split())
+    assert "A PHQ-9 in each assessment period" not in text
+    assert "A score on the definitions' utilisation instrument (utilisation.instrument, the PHQ-9 as packaged)" in text

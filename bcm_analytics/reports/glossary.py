@@ -101,6 +101,19 @@ def _scored_on(d, instrument: str | None) -> str:
     return f"a score on any instrument ({', '.join(d['instruments'])})"
 
 
+# The condition each family of instruments monitors, for the diagnosis a measure's enrolment stands
+# for: HEDIS DMS-E is written for the PHQ-9 and depression, and a program measuring utilisation on
+# the GAD-7 monitors anxiety (PHQ-9, PHQ-A, PHQ-2: depression; GAD-7, GAD-2: anxiety)
+CONDITIONS = {"PHQ": "depression", "GAD": "anxiety"}
+
+
+def _diagnosis(instrument: str) -> str:
+    """'depression diagnosis' for the PHQ-9, 'anxiety diagnosis' for the GAD-7; for an instrument of
+    neither family, 'diagnosis the EPDS monitors'."""
+    family = instrument.upper().split("-")[0]
+    return f"{CONDITIONS[family]} diagnosis" if family in CONDITIONS else f"diagnosis the {instrument} monitors"
+
+
 def _utilisation(d, excluded: str) -> str:
     """The score utilisation measure in words: its instrument (whatever the page's instrument
     filter), the instruments counted as it, and the periods the year is cut into."""
@@ -113,7 +126,7 @@ def _utilisation(d, excluded: str) -> str:
     return (f"HEDIS DMS-E style: of the patients with a contact in an assessment period ({periods}), aged "
             f"{d['program']['min_age']} or older and not discharged for {excluded}, those with a {u['instrument']} score "
             f"dated in the same assessment period{counted_as}, whatever the page's instrument filter; no diagnosis is "
-            "exported, so enrolment in the program stands for the depression diagnosis")
+            f"exported, so enrolment in the program stands for the {_diagnosis(u['instrument'])}")
 
 
 def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
