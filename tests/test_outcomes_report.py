@@ -41,7 +41,8 @@ def test_scanner_finds_a_small_count():
     assert small_counts_in(html) == [("Counts", "7")]
 
 
-@pytest.mark.parametrize("filters", [{}, {"clinics": ["CL001"]}, {"payer": "Medicare"}], ids=["all", "clinic", "payer"])
+@pytest.mark.parametrize("filters", [{}, {"clinics": ["CL001"]}, {"payer": "Medicare"}, {"instrument": "GAD-7"}],
+                         ids=["all", "clinic", "payer", "instrument"])
 def test_no_report_table_shows_a_count_1_to_10(small_program, filters):
     from bcm_analytics.warehouse import connect
 
@@ -421,3 +422,22 @@ def test_the_utilisation_table_says_the_pages_instrument_filter_does_not_change_
     assert ("Patients with a contact and a PHQ-9 in the same assessment period (still the PHQ-9: the page's GAD-7 "
             "filter does not apply to this table)") in words
     assert "whatever the page's instrument filter" in page_words(caseload_pages["external"])
+
+
+def test_the_caseload_tables_say_which_of_them_follow_the_pages_instrument_filter(caseload_pages):
+    """A director who filtered the page to the GAD-7 read 'scored, last 30 days' over every score, a
+    glossary 'a PHQ-9 or GAD-7 score', and the PHQ-9's mean scores beside the GAD-7's. Scored and not
+    improving now count GAD-7 scores and say so; the page says that the caseload, contacts and time
+    in treatment count every patient, and why. The unfiltered page keeps its words."""
+    words = page_words(caseload_pages["internal"])
+    for phrase in ("scored on the GAD-7, last 30 days", "scored on the GAD-7, last 60 days", "not improving on the GAD-7",
+                   "scored on the GAD-7 in the last 30 days", "Filtered to the GAD-7: scored and not improving count GAD-7 "
+                   "scores alone", "a patient is on the caseload, not on an instrument", "mean first GAD-7",
+                   "the page's GAD-7 filter does not apply to it: time in treatment is the patient's",
+                   "a GAD-7 score (the page's instrument filter"):
+        assert phrase in words, phrase
+    assert "scored, last 30 days" not in words and "mean first PHQ-9" not in words and "PHQ-9 or GAD-7" not in words
+    unfiltered = page_words(caseload_pages["external"])
+    for phrase in ("scored, last 30 days", "mean first PHQ-9", "mean first GAD-7", "a score on any instrument"):
+        assert phrase in unfiltered, phrase
+    assert "on the GAD-7" not in unfiltered and "Filtered to the" not in unfiltered

@@ -28,8 +28,9 @@ PATH = click.Path(dir_okay=False, path_type=Path)
               help="Measure as of this date.")
 @click.option("--out", type=PATH, help="Patient-level outcomes, one row per patient, episode and instrument (.csv/.xlsx/.parquet).")
 @click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
-@click.option("--utilisation", type=PATH, help="A PHQ-9 in each assessment period (HEDIS DMS-E style), program rows, "
-                                               "small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--utilisation", type=PATH, help="A score on the definitions' utilisation instrument (utilisation.instrument, "
+                                               "the PHQ-9 as packaged) in each assessment period (HEDIS DMS-E style), "
+                                               "program rows, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--drr-e", "drr_e", type=PATH, help="HEDIS DRR-E for the measurement year --year, per age stratum, "
                                                    "small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--year", type=click.IntRange(1900, 2999), metavar="YYYY", show_default="the as-of year",
@@ -57,7 +58,9 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, defi
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
     program measures with counts in the cell-size range suppressed ({cell_size}).
     --utilisation writes, per assessment period, the patients with a contact and those of them
-    with a PHQ-9 in the same period (HEDIS DMS-E style), suppressed alike. --drr-e writes HEDIS
+    with a score on the definitions' utilisation instrument (utilisation.instrument, the PHQ-9 as
+    packaged) in the same period (HEDIS DMS-E style), suppressed alike; --instrument does not
+    change it. --drr-e writes HEDIS
     DRR-E for the measurement year --year (the index in its intake period, the follow-up 120-240
     days after it) per age stratum, suppressed alike; `complete` is false while a follow-up period
     of the year is still open.

@@ -29,7 +29,7 @@ from bcm_analytics.months import add_months, as_date, month_end, month_start, ru
 # table macro -> the period parameters it takes (besides the filters)
 MACROS = {
     "measure_counts": ("marts.measure_counts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
-    "caseload_months": ("marts.caseload_months_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
+    "caseload_months": ("marts.caseload_months_for($start_month, $end_month, $clinics, $care_manager, $payer, $instrument)"),
     "contacts_by_mode": ("marts.contacts_by_mode_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
     "cohorts": ("marts.cohorts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "change_distribution": ("marts.change_distribution_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),

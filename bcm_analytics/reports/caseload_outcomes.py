@@ -241,6 +241,75 @@ def monthly_columns(privacy: Privacy) -> list[str]:
             "minutes_per_patient_month"]
 
 
+# --- the page's instrument filter over the caseload tables ----------------------------------
+# The columns of caseload_months about scores, which follow the page's instrument filter
+# (marts.caseload_months_for); the caseload, contacts, reviews and flows count every patient on the
+# caseload whatever the instrument: a patient is on the caseload, not on an instrument.
+ON_INSTRUMENT = {"scored": "scored", "scored_long": "scored", "pct_scored": "scored", "pct_scored_long": "scored",
+                 "not_improving": "not improving", "pct_not_improving": "not improving",
+                 "not_improving_no_review": "not improving"}
+# The mean first and last scores of caseload_months, by the instrument they are taken on
+SCORE_MEANS = {"PHQ-9": ["mean_phq9_first", "mean_phq9_last"], "GAD-7": ["mean_gad7_first", "mean_gad7_last"]}
+
+
+def on_instrument(run: OutcomeRun, words: str) -> str:
+    """'scored' as the page writes it: 'scored on the GAD-7' on a page filtered to the GAD-7."""
+    chosen = run.filters.get("instrument")
+    return f"{words} on the {chosen}" if chosen else words
+
+
+def process_labels(run: OutcomeRun) -> dict[str, str]:
+    """The caseload tables' headings that name the page's instrument, where the filter reaches them
+    ("scored on the GAD-7, last 30 days"); none without a filter, whose "scored" is any instrument.
+    A page filtered to the GAD-7 read "scored, last 30 days" over a count of any score, its
+    glossary "a PHQ-9 or GAD-7 score"."""
+    if not run.filters.get("instrument"):
+        return {}
+    return {col: formats.label(col).replace(words, on_instrument(run, words), 1) for col, words in ON_INSTRUMENT.items()}
+
+
+def process_note(run: OutcomeRun) -> str:
+    """Under the caseload tables of a page filtered to an instrument: which columns follow the
+    filter and which do not, and why. Empty without a filter."""
+    chosen = run.filters.get("instrument")
+    if not chosen:
+        return ""
+    return (f"Filtered to the {chosen}: scored and not improving count {chosen} scores alone. The caseload, "
+            "enrolments, discharges, contacts, follow-ups and psychiatric case reviews count every patient on the "
+            "caseload, whatever instrument they are scored on: a patient is on the caseload, not on an instrument.")
+
+
+def score_columns(run: OutcomeRun) -> list[str]:
+    """The columns of the scores-and-time-in-treatment table: the mean first and last score of
+    each instrument, or of the page's instrument alone (a page filtered to the GAD-7 showed the
+    PHQ-9's means beside it)."""
+    chosen = run.filters.get("instrument")
+    means = [c for name, cols in SCORE_MEANS.items() if not chosen or name == chosen for c in cols]
+    return ["month", *means, "mean_weeks_in_treatment"]
+
+
+def scores_title(run: OutcomeRun) -> str:
+    """The table's title: 'Time in treatment per month' where the page's instrument has no mean
+    score (SCORE_MEANS: the PHQ-A is counted as the PHQ-9)."""
+    has_means = len(score_columns(run)) > 2
+    return "Scores and time in treatment per month" if has_means else "Time in treatment per month"
+
+
+def scores_note(run: OutcomeRun) -> str:
+    """Whom the means are taken over, and that time in treatment is every active patient's: on a
+    filtered page, that the filter does not reach it, and why."""
+    chosen = run.filters.get("instrument")
+    if len(score_columns(run)) > 2:
+        note = ("A mean first or last score is over the active patients with a score of its instrument by the month's "
+                "end (first: the baseline; last: the latest score).")
+    else:
+        note = f"There is no mean score of the {chosen} (means are kept for the {' and '.join(SCORE_MEANS)})."
+    if not chosen:
+        return note + " Weeks in treatment: the whole active caseload."
+    return (note + f" Weeks in treatment: the whole active caseload, whatever instrument its patients are scored on "
+            f"(the page's {chosen} filter does not apply to it: time in treatment is the patient's, not an instrument's).")
+
+
 def flows(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
     """Enrolments and discharges per month for the program, each clinic and each care manager.
 
@@ -558,7 +627,8 @@ def month_end_words(run: OutcomeRun, month) -> str:
 
 def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> list[Headline]:
     """Active caseload and its change, 6-month response and remission of measured against the
-    typical range, % contacted and % scored in the last 30 days, care managers above guidance."""
+    typical range, % contacted and % scored in the last 30 days (on the page's instrument, when
+    it names one: process_labels), care managers above guidance."""
     program = program_rows(stocks)
     hidden = stocks.attrs.get("suppressed", {})
     last, before = program.iloc[-1], (program.iloc[-2] if len(program) > 1 else None)
@@ -574,7 +644,8 @@ def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> 
             detail = formats.change_since_month_end(diff, before["month"])
         out.append(Headline(f"active caseload, {when}", int(last["active"]), "count", detail))
     out += _outcome_cards(run, measures)
-    for col, what in (("pct_contacted", "contacted in the last 30 days"), ("pct_scored", "scored in the last 30 days")):
+    for col, what in (("pct_contacted", "contacted in the last 30 days"),
+                      ("pct_scored", f"{on_instrument(run, 'scored')} in the last 30 days")):
         out.append(Headline(f"{what}, {month}", None if i_last in hidden.get(col, ()) else last[col], "rate",
                             "of the active caseload", i_last in hidden.get(col, ())))
     managers = stocks[(stocks["clinic"] == TOTAL) & (stocks["care_manager"] != TOTAL) & (stocks["month"] == last["month"])]

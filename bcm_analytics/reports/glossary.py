@@ -40,8 +40,9 @@ def privacy_terms(privacy: Privacy) -> list[tuple[str, str]]:
     return [("internal version", f"true counts, including {privacy.range_words}: for the program's own staff only")]
 
 
-def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
-    """Caseload and outcome terms from the outcome definitions in force."""
+def outcome_terms(definitions, external: bool = False, instrument: str | None = None) -> list[tuple[str, str]]:
+    """Caseload and outcome terms from the outcome definitions in force; `instrument`, the page's
+    instrument filter, for the terms it reaches (scored, not improving)."""
     d = definitions
     o, w, p, act = d["outcome"], d["windows"], d["process"], d["activity"]
     lo, hi = definitions.caseload_band()
@@ -71,8 +72,8 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
                           f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due"),
         ("contacted, last 30 days", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
                                     f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
-        ("scored, last 30 / 60 days", f"of the active caseload, a PHQ-9 or GAD-7 score in the last {p['scored_within_days'][0]} / "
-                                      f"{p['scored_within_days'][1]} days"),
+        ("scored, last 30 / 60 days", f"of the active caseload, {_scored_on(d, instrument)} in the last "
+                                      f"{p['scored_within_days'][0]} / {p['scored_within_days'][1]} days"),
         ("scored in the assessment period", _utilisation(d, excluded)),
         ("depression remission or response (HEDIS DRR-E style)", _drr_e(d, excluded)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
@@ -81,7 +82,8 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("not improving", f"{o['not_improving_after_days']} days or more after the baseline and the latest score neither below "
                           f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline; no score since the baseline "
                           + ("counts too" if o.get("not_improving_no_followup", "all") == "all"
-                             else "counts when the baseline is not already at target")),
+                             else "counts when the baseline is not already at target")
+                          + (f"; on this page, on the {instrument} (the page's instrument filter)" if instrument else "")),
         ("no recent review", f"of the patients not improving, those with no psychiatric case review in the last "
                              f"{o['not_improving_review_days']} days (a shorter window than the case-review column's "
                              f"{p['review_within_days']} days: a patient not improving is due sooner)"),
@@ -90,6 +92,27 @@ def outcome_terms(definitions, external: bool = False) -> list[tuple[str, str]]:
         ("definitions", f"version {definitions_text(definitions, external)}"),
     ]
     return terms + privacy_terms(Privacy("external" if external else "internal", definitions.threshold))
+
+
+def _scored_on(d, instrument: str | None) -> str:
+    """What counts as scored: a score on the page's instrument, else on any the definitions list
+    (it read "a PHQ-9 or GAD-7 score" above a page filtered to the GAD-7, which counted GAD-7s alone)."""
+    if instrument:
+        return f"a {instrument} score (the page's instrument filter; without it, a score on any instrument)"
+    return f"a score on any instrument ({', '.join(d['instruments'])})"
+
+
+# The condition each family of instruments monitors, for the diagnosis a measure's enrolment stands
+# for: HEDIS DMS-E is written for the PHQ-9 and depression, and a program measuring utilisation on
+# the GAD-7 monitors anxiety (PHQ-9, PHQ-A, PHQ-2: depression; GAD-7, GAD-2: anxiety)
+CONDITIONS = {"PHQ": "depression", "GAD": "anxiety"}
+
+
+def _diagnosis(instrument: str) -> str:
+    """'depression diagnosis' for the PHQ-9, 'anxiety diagnosis' for the GAD-7; for an instrument of
+    neither family, 'diagnosis the EPDS monitors'."""
+    family = instrument.upper().split("-")[0]
+    return f"{CONDITIONS[family]} diagnosis" if family in CONDITIONS else f"diagnosis the {instrument} monitors"
 
 
 def _utilisation(d, excluded: str) -> str:
@@ -104,7 +127,7 @@ def _utilisation(d, excluded: str) -> str:
     return (f"HEDIS DMS-E style: of the patients with a contact in an assessment period ({periods}), aged "
             f"{d['program']['min_age']} or older and not discharged for {excluded}, those with a {u['instrument']} score "
             f"dated in the same assessment period{counted_as}, whatever the page's instrument filter; no diagnosis is "
-            "exported, so enrolment in the program stands for the depression diagnosis")
+            f"exported, so enrolment in the program stands for the {_diagnosis(u['instrument'])}")
 
 
 def _drr_e_day(spec: dict) -> str:

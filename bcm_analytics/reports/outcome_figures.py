@@ -32,10 +32,11 @@ def flows_trend(program: pd.DataFrame, grain: str) -> go.Figure:
                   y_title="patients")
 
 
-def process_trend(program: pd.DataFrame) -> go.Figure:
-    """Contact, measurement and case review over the caseload, per month (program)."""
+def process_trend(program: pd.DataFrame, names: dict | None = None) -> go.Figure:
+    """Contact, measurement and case review over the caseload, per month (program); `names` as the
+    page's tables name them (caseload_outcomes.process_labels: 'scored on the GAD-7, ...')."""
     return series(program, "month", ["pct_contacted", "pct_scored", "pct_reviewed"], bars=False, over=CASELOAD_RATES,
-                  title="Process measures at each month end, share of the active caseload")
+                  names=names, title="Process measures at each month end, share of the active caseload")
 
 
 def follow_up_title(grain: str) -> str:

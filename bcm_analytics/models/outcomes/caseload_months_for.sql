@@ -3,10 +3,14 @@
 -- marts.caseload_patient_months for the episodes inside the filters (marts.in_filter).
 --   served  episodes open any day of the month (the base of per-patient-month rates)
 --   active  the active caseload at month end (marts.on_caseload): the number every report shows
+--   scored, scored_long, not_improving, not_improving_no_review  on any instrument, or with
+--           instrument_ on that one alone (a patient scored only on the PHQ-9 is not scored on a
+--           page filtered to the GAD-7); the caseload, contacts, reviews and the flows count
+--           every patient on the caseload whatever the instrument
 --   phq9_patients, gad7_patients  the active patients with a score of the instrument by month end,
 --           whom the mean first and last scores are taken over
 -- kind: macro
-CREATE OR REPLACE MACRO marts.caseload_months_for(start_, end_, clinics_, care_manager_, payer_) AS TABLE
+CREATE OR REPLACE MACRO marts.caseload_months_for(start_, end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
 SELECT month,
        CASE WHEN grouping(clinic_id) = 0 THEN coalesce(clinic_id, 'Unknown') ELSE 'All' END AS clinic,
        CASE WHEN grouping(care_manager_id) = 0 THEN coalesce(care_manager_id, 'Unknown') ELSE 'All' END AS care_manager,
@@ -15,11 +19,13 @@ SELECT month,
        count(*) FILTER (WHERE enrolled_in_month) AS new_enrolments,
        count(*) FILTER (WHERE discharged_in_month) AS discharges,
        count(*) FILTER (WHERE contacted) AS contacted,
-       count(*) FILTER (WHERE scored) AS scored,
-       count(*) FILTER (WHERE scored_long) AS scored_long,
+       count(*) FILTER (WHERE scored AND (instrument_ IS NULL OR list_contains(scored_on, instrument_))) AS scored,
+       count(*) FILTER (WHERE scored_long AND (instrument_ IS NULL OR list_contains(scored_long_on, instrument_))) AS scored_long,
        count(*) FILTER (WHERE reviewed) AS reviewed,
-       count(*) FILTER (WHERE not_improving) AS not_improving,
-       count(*) FILTER (WHERE not_improving_no_review) AS not_improving_no_review,
+       count(*) FILTER (WHERE not_improving AND (instrument_ IS NULL OR list_contains(not_improving_on, instrument_)))
+         AS not_improving,
+       count(*) FILTER (WHERE not_improving_no_review AND (instrument_ IS NULL OR list_contains(not_improving_on, instrument_)))
+         AS not_improving_no_review,
        count(*) FILTER (WHERE assessed) AS assessed,
        count(*) FILTER (WHERE followed_up) AS followed_up,
        sum(contacts) AS contacts,

@@ -5,8 +5,12 @@
 --   enrolled_in_month, discharged_in_month
 --   contacted            active, and a contact in the contacted_within_days (30) before month_end
 --   scored, scored_long  active, and a score in the last scored_within_days / _long days
+--   scored_on, scored_long_on  the instruments (as measured: PHQ-A is the PHQ-9) of those scores,
+--                        empty when not active: a report filtered to one instrument counts a
+--                        patient scored on it alone (marts.caseload_months_for)
 --   reviewed             active, and a psychiatric case review in the last review_within_days
 --   not_improving        active, and marts.is_not_improving on some instrument at month_end
+--   not_improving_on     the instruments it is not improving on (empty when not active)
 --   not_improving_no_review   ... and no case review in the last not_improving_review_days
 --   assessed, followed_up     the episode's initial assessment (an assessment activity, else the
 --                        first score, the baseline by default; with outcome.baseline:
@@ -75,15 +79,19 @@ scores_then AS (  -- the latest score by month_end; a month with none by then ha
     WINDOW upto AS (PARTITION BY episode_id, instrument ORDER BY month RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
   WHERE on_program AND latest_date IS NOT NULL
 ),
-targets AS (
+targets AS (  -- per instrument first, so that a report filtered to one counts on it alone
   SELECT episode_id, month,
-         max(latest_date) AS latest_score_date,
-         bool_or(marts.is_not_improving(baseline_date, baseline_score, latest_date, latest_score, month_end)) AS not_improving,
+         list(instrument ORDER BY instrument) FILTER (WHERE latest_date > month_end - s.scored_within_days::INTEGER) AS scored_with,
+         list(instrument ORDER BY instrument) FILTER (WHERE latest_date > month_end - s.scored_within_days_long::INTEGER)
+           AS scored_long_with,
+         list(instrument ORDER BY instrument)
+           FILTER (WHERE marts.is_not_improving(baseline_date, baseline_score, latest_date, latest_score, month_end))
+           AS not_improving_with,
          any_value(baseline_score) FILTER (WHERE instrument = 'PHQ-9') AS phq9_first,
          any_value(latest_score) FILTER (WHERE instrument = 'PHQ-9') AS phq9_last,
          any_value(baseline_score) FILTER (WHERE instrument = 'GAD-7') AS gad7_first,
          any_value(latest_score) FILTER (WHERE instrument = 'GAD-7') AS gad7_last
-  FROM scores_then GROUP BY ALL
+  FROM scores_then CROSS JOIN s GROUP BY episode_id, month
 ),
 initial_assessment AS (
   SELECT e.episode_id, e.enrollment_date,
@@ -107,11 +115,14 @@ SELECT pm.episode_id, pm.patient_id, pm.month, pm.month_end, pm.enrollment_date,
        pm.enrollment_date >= pm.month AS enrolled_in_month,
        coalesce(pm.discharge_date <= pm.month_end, false) AS discharged_in_month,
        active AND coalesce(lc.last_contact > pm.month_end - s.contacted_within_days::INTEGER, false) AS contacted,
-       active AND coalesce(t.latest_score_date > pm.month_end - s.scored_within_days::INTEGER, false) AS scored,
-       active AND coalesce(t.latest_score_date > pm.month_end - s.scored_within_days_long::INTEGER, false) AS scored_long,
+       CASE WHEN active THEN coalesce(t.scored_with, []) ELSE [] END AS scored_on,
+       CASE WHEN active THEN coalesce(t.scored_long_with, []) ELSE [] END AS scored_long_on,
+       CASE WHEN active THEN coalesce(t.not_improving_with, []) ELSE [] END AS not_improving_on,
+       len(scored_on) > 0 AS scored,
+       len(scored_long_on) > 0 AS scored_long,
        active AND coalesce(lc.last_review > pm.month_end - s.process_review_within_days::INTEGER, false) AS reviewed,
-       active AND coalesce(t.not_improving, false) AS not_improving,
-       active AND coalesce(t.not_improving, false)
+       len(not_improving_on) > 0 AS not_improving,
+       not_improving
          AND NOT coalesce(lc.last_review > pm.month_end - s.not_improving_review_days::INTEGER, false) AS not_improving_no_review,
        coalesce(f.counted_on BETWEEN pm.month AND pm.month_end, false) AS assessed,
        coalesce(f.counted_on BETWEEN pm.month AND pm.month_end AND f.followed_up, false) AS followed_up,
