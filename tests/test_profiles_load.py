@@ -942,3 +942,38 @@ def test_the_coverages_order_names_the_primary_payer_of_a_claim_two_payers_adjud
     list(load_export(store, mapped))
     assert store.execute("SELECT claim_id, line_number, payer, paid_amount, claim_status, _line FROM staging.claims").fetchall() == [
         ("Claim/clm-41", 1, "Medicare", 161.28, "paid", 2)]
+
+
+# fhir_claims_denials/bundle.json: pat-d (a PHQ-9 of 17) and two ExplanationOfBenefits as a Bundle.
+# clm-51 (complete) has four lines the payer adjudicated four ways; clm-52 the payer denied whole
+# (outcome error), its reason in the header-level adjudication.
+def test_a_denied_fhir_claim_line_loads_the_payers_reason(store):
+    """Finance staff reconciling denials asked why a line was denied: the reason the payer gave in the
+    ExplanationOfBenefit is now the line's denial_reason. Item 1: CARIN's denialreason, a CARC code
+    with its words; item 2: denied by the payer adjudication status (no reason: it says only that),
+    its CARC read from its other adjudication; item 3, paid less a contractual adjustment (CARC 45):
+    not denied, no reason; item 4: a denialreason written as text. clm-52: no reason on its item,
+    the header-level one."""
+    results = load_profile(store, "fhir", [EXPORTS / "fhir_claims_denials"])
+    assert counts(results[("bundle.json", "claims")]) == (5, 5, 0, 0)
+    assert store.execute("SELECT claim_id, line_number, procedure_code, claim_status, denial_reason FROM staging.claims "
+                         "ORDER BY 1, 2").fetchall() == [
+        ("Claim/clm-51", 1, "99492", "denied", "16: Claim/service lacks information or has submission/billing error(s)."),
+        ("Claim/clm-51", 2, "99494", "denied", "97"),
+        ("Claim/clm-51", 3, "99484", "paid", None),
+        ("Claim/clm-51", 4, "G2214", "denied", "Not covered for this place of service"),
+        ("Claim/clm-52", 1, "99493", "denied", "29: The time limit for filing has expired."),
+    ]
+
+
+def test_a_fhir_export_whose_denials_give_no_reason_loads_them_without_one(store):
+    """eob-5 (fhir_claims/) is denied whole (outcome error) with no reason anywhere; eob-21's line 3
+    in fhir_claims_cob/ is denied by its payer adjudication status alone: both load denied, with no
+    reason, and eob-21's line 2 with its CARIN denialreason's code (97, no words given)."""
+    load_profile(store, "fhir", [EXPORTS / "fhir_claims"])
+    load_profile(store, "fhir", [EXPORTS / "fhir_claims_cob"])
+    rows = store.execute("SELECT claim_id, line_number, claim_status, denial_reason FROM staging.claims WHERE claim_status = 'denied' "
+                         "UNION ALL SELECT claim_id, line_number, claim_status, denial_reason FROM staging.claims_unknown_patient "
+                         "ORDER BY 1, 2").fetchall()
+    assert rows == [("Claim/clm-21", 2, "denied", "97"), ("Claim/clm-21", 3, "denied", None),
+                    ("ExplanationOfBenefit/eob-5", 1, "denied", None)]

@@ -805,3 +805,84 @@ def test_findings_tied_on_the_money_come_by_code_whatever_the_build(program):
                   [claim("C1", "A", "2025-01-31", "99494", line=1), claim("C1", "A", "2025-01-31", "99492", line=2)])
     frame = findings(con, "2025-01")
     assert frame[["finding", "expected_code"]].values.tolist() == [["matched", "99492"], ["matched", "99494"]]
+
+
+def test_a_denied_lines_reason_reaches_its_finding_the_csv_and_the_work_queue(program, tmp_path):
+    """Finance reconciling a denial asked why the payer denied it: the claims export's optional
+    denial_reason. A: 99492 and 99494 denied on C1, each with its reason (CO-16 with its words, and
+    97): the denied_claim rows carry each line's reason and its sentence quotes it. B: 99492 denied
+    with no reason exported: no reason, and the sentence as before. C: a paid line with a
+    contractual adjustment (CO-45) is matched, and carries none (only a denied line's reason is read).
+    The CSV of `bcm reconcile` has it as its last column; the workbook's work queue beside the claims."""
+    import csv
+
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+
+    co16 = "CO-16: Claim/service lacks information or has submission/billing error(s)"
+    con = program([patient("A"), patient("B"), patient("C")],
+                  [minutes("A", "2025-01-10", 90), minutes("B", "2025-01-10", 40), minutes("C", "2025-01-10", 40)],
+                  [{**claim("C1", "A", "2025-01-31", "99492", status="denied", charge=145), "denial_reason": co16},
+                   {**claim("C1", "A", "2025-01-31", "99494", line=2, status="denied", charge=56), "denial_reason": " 97 "},
+                   claim("C2", "B", "2025-01-31", "99492", status="denied", charge=145),
+                   {**claim("C3", "C", "2025-01-31", "99492", charge=145), "denial_reason": "CO-45"}])
+    rows = findings(con, "2025-01")
+    got = sorted((r.patient_id, r.finding, r.billed_code, None if r.denial_reason != r.denial_reason else r.denial_reason)
+                 for r in rows.itertuples())
+    assert got == [("A", "denied_claim", "99492", co16), ("A", "denied_claim", "99494", "97"),
+                   ("B", "denied_claim", "99492", None), ("C", "matched", "99492", None)]
+    text = rows.set_index(["patient_id", "billed_code"]).explanation
+    assert text[("A", "99492")] == (f"99492 on claim C1 was denied (the payer's reason: {co16}) although 90 countable minutes "
+                                    "support it; correct and resubmit or appeal.")
+    assert text[("B", "99492")] == ("99492 on claim C2 was denied although 40 countable minutes support it; "
+                                    "correct and resubmit or appeal.")
+    assert list(rows.columns)[-1] == "denial_reason", "a new column goes after every column the findings had"
+
+    db = str(tmp_path / "test.duckdb")
+    con.close()
+    out = tmp_path / "r.csv"
+    result = CliRunner().invoke(cli, ["reconcile", "--db", db, "--month", "2025-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out, newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames[-1] == "denial_reason"
+        assert {(r["patient_id"], r["billed_code"]): r["denial_reason"] for r in reader} == {
+            ("A", "99492"): co16, ("A", "99494"): "97", ("B", "99492"): "", ("C", "99492"): ""}
+    book = tmp_path / "r.xlsx"
+    assert CliRunner().invoke(cli, ["reconcile", "--db", db, "--month", "2025-01", "--out", str(book)]).exit_code == 0
+    queue = list(load_workbook(book, read_only=True)["work queue"].values)
+    header = queue[0]
+    assert header[header.index("claim_ids") + 1] == "denial_reason" and header[-4:] == ("status", "owner", "notes", "due")
+    work = {(r[header.index("patient_id")], r[header.index("codes")]): r[header.index("denial_reason")] for r in queue[1:-1]}
+    assert work == {("A", "expected 99492; billed 99492"): co16, ("A", "expected 99494; billed 99494"): "97",
+                    ("B", "expected 99492; billed 99492"): None}
+
+
+def test_a_claims_export_without_denial_reason_loads_and_reconciles_as_before(program, store, tmp_path):
+    """denial_reason is optional: a claims export written before it (no such column) loads every
+    line with nothing dropped or warned, and loading the same lines again with the column present
+    and empty changes nothing (duplicates, not changes): the stored lines are the same."""
+    from bcm_analytics.ingest.loader import load_paths
+
+    program([patient("A")], [minutes("A", "2025-01-10", 40)], visits=False)
+    header = "claim_id,line_number,patient_id,date_of_service,procedure_code,units,billing_provider_npi,charge_amount,claim_status\n"
+    lines = ["C1,1,A,2025-01-31,99492,1,1234567893,145,denied\n", "V1,1,A,2024-12-02,99213,1,1234567893,92,paid\n"]
+    before = tmp_path / "old" / "claims.csv"
+    before.parent.mkdir()
+    before.write_text(header + "".join(lines))
+    results = [r for _, r in load_paths(store, [before])]
+    assert [(r.table, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_duplicate, r.dropped_columns) for r in results] == [
+        ("claims", 2, 2, 0, 0, [])]
+    assert store.execute("SELECT count(*) FROM meta.row_warnings WHERE table_name = 'claims'").fetchall() == [(0,)]
+    assert store.execute("SELECT claim_id, claim_status, denial_reason FROM staging.claims ORDER BY 1").fetchall() == [
+        ("C1", "denied", None), ("V1", "paid", None)]
+    rows = findings(store, "2025-01")
+    assert list(zip(rows.finding, rows.denial_reason.isna(), rows.explanation)) == [
+        ("denied_claim", True, "99492 on claim C1 was denied although 40 countable minutes support it; correct and resubmit or appeal.")]
+
+    again = tmp_path / "new" / "claims.csv"
+    again.parent.mkdir()
+    again.write_text(header.replace("\n", ",denial_reason\n") + "".join(line.replace("\n", ",\n") for line in lines))
+    results = [r for _, r in load_paths(store, [again])]
+    assert [(r.rows_read, r.rows_loaded, r.rows_changed, r.rows_duplicate, r.dropped_columns) for r in results] == [(2, 0, 0, 2, [])]

@@ -552,3 +552,55 @@ def test_a_dollar_the_walk_leaves_unexplained_is_said_under_it():
     assert "not explained" not in br.walk_note(frame)
     frame.loc[1, "walk_amount"] = 2.5
     assert "$2.50 is not explained: a bug in the walk, report it." in br.walk_note(frame)
+
+
+# --- why claim lines were denied ---------------------------------------------------------------
+
+CO16 = "CO-16: Claim/service lacks information or has submission/billing error(s)."
+
+
+def denials_program(program):
+    """June 2025: twelve patients' 99492 denied for CO-16 (with its words), two for 97, one with no
+    reason exported; N0's 99492 denied for 97 in June was billed again and paid (no denied_claim
+    finding, but a denied line: it counts). A paid line's contractual CO-45 is no denial. C's 5
+    minutes in July date the data after 2025 Q2, so an external page can show the quarter."""
+    reasons = {**{f"S{i}": CO16 for i in range(12)}, "T0": "97", "T1": "97", "U0": ""}
+    people = [*reasons, "N0", "P0", "C"]
+    lines = [{**claim(f"D-{p}", p, "2025-06-30", "99492", status="denied", charge=145), "denial_reason": r} for p, r in reasons.items()]
+    lines += [{**claim("D-N0", "N0", "2025-06-30", "99492", status="denied", charge=145), "denial_reason": "97"},
+              claim("R-N0", "N0", "2025-06-30", "99492", charge=145),
+              {**claim("P-P0", "P0", "2025-06-30", "99492", charge=145), "denial_reason": "CO-45"}]
+    return program([patient(p, consent="2025-01-01") for p in people],
+                   [minutes(p, "2025-06-10", 40) for p in people if p != "C"] + [minutes("C", "2025-07-03", 5)],
+                   lines + [visit(p, "2025-05-02") for p in people], visits=False)
+
+
+def test_denied_claim_lines_are_counted_by_the_payers_reason(program):
+    """Finance asked why the denied dollars were denied. Inside, the lines per reason, most first,
+    the lines with no reason named so, and their total (16: N0's denied line counts though its
+    month was paid on another claim; P0's paid line with CO-45 does not). Outside, the 97 row's
+    3 and the no-reason row's 1 are 1-10, hidden, and so is what would give them back (the total,
+    or CO-16's 12)."""
+    con = denials_program(program)
+    recon = br.Reconciliation.load(con, dt.date(2025, 4, 1), dt.date(2025, 6, 1), None)
+    inside = br.denials(con, recon, None, Privacy.packaged("internal"))
+    assert list(zip(inside.denial_reason, inside.denied_lines)) == [
+        (CO16, 12), ("97", 3), (br.NO_REASON, 1), ("All", 16)]
+    outside = br.denials(con, recon, None, Privacy.packaged("external"))
+    shown = dict(zip(outside.denial_reason, outside.denied_lines))
+    assert pd.isna(shown["97"]) and pd.isna(shown[br.NO_REASON])
+    assert pd.isna(shown[CO16]) or pd.isna(shown["All"]), f"12 beside 16 gives back 4: {shown}"
+    assert br.denials(con, recon, None, Privacy.packaged("internal"), clinic="FQ").empty, "no line of that clinic was denied"
+
+
+def test_the_page_says_why_claim_lines_were_denied(program, tmp_path):
+    denials_program(program).close()
+    asked = {"start_month": "2025-04", "end_month": "2025-06"}
+    html = render_report("billing_reconciliation", tmp_path / "test.duckdb", asked, tmp_path / "r.html").read_text()
+    assert "Why claim lines were denied: the payer&#x27;s reason" in html or "Why claim lines were denied: the payer's reason" in html
+    rows = [row for row in table_rows(html) if row and row[0] in (CO16, "97", br.NO_REASON)]
+    assert rows == [[CO16, "12"], ["97", "3"], [br.NO_REASON, "1"]]
+    external = render_report("billing_reconciliation", tmp_path / "test.duckdb", {**asked, "audience": "external"},
+                             tmp_path / "x.html").read_text()
+    assert [row for row in table_rows(external) if row and row[0] == "97"] == [["97", "*"]]
+    assert small_counts_in(external) == []

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from bcm_analytics.npi import is_valid_npi, npi_check_digit
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.synthetic.activity import split_minutes
-from bcm_analytics.synthetic.claims import EXPECTED_COLUMNS, FINDINGS, VISIT_CODE, _write_csv
+from bcm_analytics.synthetic.claims import DENIAL_REASONS, EXPECTED_COLUMNS, FINDINGS, VISIT_CODE, _write_csv
 from bcm_analytics.synthetic.vocab import ACTIVITIES
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "data_contracts" / "tables.yaml"
@@ -470,6 +470,20 @@ def test_write_claims_plants_exactly_the_recorded_mistakes(tmp_path):
     assert ratio.between(0.8, 1.0).all()
 
 
+def test_a_planted_denied_claim_gives_the_payers_reason_and_no_other_line_does(tmp_path):
+    """The demo shows why a line was denied: each denied claim of the planted denied_claim months has
+    one CARC reason with its words on each of its lines; a line not denied has none."""
+    write_claims(hand_made_expected_lines(), tmp_path, seed=5, mistake_rate=0.3)
+    claims = read(tmp_path, "claims.csv")
+    denied = claims[claims["claim_status"] == "denied"]
+    planted = read(tmp_path, "_answer_key/planted_billing_errors.csv")
+    assert set(zip(denied["patient_id"], denied["date_of_service"].str[:7])) == set(
+        planted.loc[planted["finding"] == "denied_claim", ["patient_id", "service_month"]].itertuples(index=False, name=None))
+    assert len(denied) and denied["denial_reason"].isin(list(DENIAL_REASONS)).all()
+    assert (denied.groupby("claim_id")["denial_reason"].nunique() == 1).all()
+    assert (claims.loc[claims["claim_status"] != "denied", "denial_reason"] == "").all()
+
+
 def test_write_claims_is_deterministic_and_can_plant_nothing(tmp_path):
     expected = hand_made_expected_lines()
     write_claims(expected, tmp_path / "a", seed=5)
@@ -486,10 +500,12 @@ def test_write_claims_writes_the_same_bytes_as_before_its_memory_was_cut(tmp_pat
     write_claims gave before it freed its frames early and wrote in chunks (pandas 3.1, polars 2.1).
     Change them only with a change meant to alter the claims. claims.csv changed once since: the
     contract's optional rendering_provider_npi column, written empty (without that column the bytes
-    are those of digest 55a6b9ab...ef66130)."""
+    are those of digest 55a6b9ab...ef66130); and once more: the optional denial_reason column, a CARC
+    reason on each denied line (without that column the bytes are those of digest 493d5fb3...8b5776a).
+    The answer key is the same file."""
     write_claims(hand_made_expected_lines(), tmp_path, seed=5, mistake_rate=0.3)
     assert digests(tmp_path) == {
-        "claims.csv": "493d5fb357e932cb08f38262a519c66d7f32bef72e9dde96302e802138b5776a",
+        "claims.csv": "39b32f1de1e3ded46d136938f822ec0c431b9d5c7ffc63583fa5780873b9d28c",
         "_answer_key/planted_billing_errors.csv": "5a4c3ceb987f25477e3f50490929d0ce56acb115ccfdb7f61050f2afd6b810b8",
     }
 

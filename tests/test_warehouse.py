@@ -40,14 +40,16 @@ def test_clinic_without_zone_uses_the_program_zone(tmp_path, load_rows, store):
 
 
 def _as_made_by_an_earlier_bcm(db):
-    """What a store of the version before claims.rendering_provider_npi holds: the column absent
-    from its claims tables, no record of the schema it was made with, and marts built by that
-    version's models (which a reading command builds again, in a scratch catalog)."""
+    """What a store of the version before claims.rendering_provider_npi (and claims.denial_reason)
+    holds: the columns absent from its claims tables, no record of the schema it was made with, and
+    marts built by that version's models (which a reading command builds again, in a scratch catalog)."""
     import duckdb
 
     con = duckdb.connect(str(db))
     for schema in ("raw", "staging"):
         con.execute(f"ALTER TABLE {schema}.claims DROP COLUMN rendering_provider_npi")
+        con.execute(f"ALTER TABLE {schema}.claims DROP COLUMN denial_reason")
+    con.execute("ALTER TABLE staging.claims_unknown_patient DROP COLUMN denial_reason")
     con.execute("DELETE FROM meta.store_settings WHERE name = 'schema'")
     con.execute("UPDATE meta.marts_manifest SET input_digest = 'made by an earlier version'")
     con.close()

@@ -193,6 +193,22 @@ def monthly_totals(con, start, end=None, rules=None, clinic: str | None = None, 
     return totals_query(billing_marts(con, rules), start, end, clinic, payer).df()
 
 
+def denial_reasons_query(marts: Marts, start, end=None, clinic: str | None = None, payer: str | None = None) -> Query:
+    return marts.select(
+        """SELECT * FROM marts.recon_denial_reasons($start, $end, $clinic, $payer)
+           ORDER BY denied_lines DESC, denial_reason IS NULL, denial_reason""",
+        {**period(start, end), "clinic": clinic, "payer": payer},
+    )
+
+
+def denial_reasons(con, start, end=None, rules=None, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
+    """Why the payer denied: the claim lines it denied in the service months start..end per the
+    reason it gave (denial_reason as the claims export wrote it, None where it gave none), with
+    how many lines and claims, most lines first (models/reconcile/recon_denial_reasons.sql).
+    `clinic` and `payer` narrow it as monthly_totals."""
+    return denial_reasons_query(billing_marts(con, rules), start, end, clinic, payer).df()
+
+
 def months_without_claims(marts: Marts, start, end=None) -> list[dt.date]:
     """Months of the period whose expected lines all read missed_billing because the store holds
     no claim line of the month (models/reconcile/recon_months_without_claims.sql)."""

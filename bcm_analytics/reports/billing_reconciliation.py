@@ -9,6 +9,7 @@ protected once and sharing nothing but the period's grand totals (which each tre
   at stake      missed revenue, denied dollars and compliance exposure with the patient-months
                 that carry them, per month (rolled up on its own: these counts are small)
   categories    findings and dollars per finding, within revenue / compliance
+  denials       denied claim lines per the payer's reason (counts of lines, with their total)
   breakdowns    patient-months and dollars at stake by clinic, care manager and payer class,
                 tied together by their hidden cross-tab
   near          patients near their next code, by that code
@@ -29,7 +30,16 @@ from datetime import date
 import pandas as pd
 
 from bcm_analytics.billing import near_threshold
-from bcm_analytics.billing.reconcile import AT_STAKE, FINDINGS, bridge, finding_name, finding_words, findings, monthly_totals
+from bcm_analytics.billing.reconcile import (
+    AT_STAKE,
+    FINDINGS,
+    bridge,
+    denial_reasons,
+    finding_name,
+    finding_words,
+    findings,
+    monthly_totals,
+)
 from bcm_analytics.months import month_start
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.finance_workbook import work_queue
@@ -37,6 +47,7 @@ from bcm_analytics.reports.page import Headline, clinic_names
 from bcm_analytics.reports.privacy import GRAINS, MOST_HIDDEN, TOTAL, Privacy, by_period, grain_note, hidden_share, hide_beside
 
 UNKNOWN = "(claims for unknown patients)"
+NO_REASON = "(no reason in the claims export)"
 NOT_RECORDED = "(none recorded)"
 SETTINGS = {"fqhc": "FQHC", "rhc": "RHC", "physician_practice": "physician practice"}
 PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
@@ -427,6 +438,25 @@ def categories(recon: Reconciliation, privacy: Privacy) -> pd.DataFrame:
     safe["meaning"] = [f"all {s} findings" if f == TOTAL else finding_words(f, s).meaning
                        for f, s in zip(safe.finding, safe.severity)]
     return safe
+
+
+DENIAL_COLUMNS = ["denial_reason", "denied_lines"]
+
+
+def denials(con, recon: Reconciliation, rules, privacy: Privacy, clinic=None, payer=None) -> pd.DataFrame:
+    """Why the payer denied: the claim lines it denied in the page's months, per the reason it gave
+    (the claims export's denial_reason, a CARC code such as CO-16 with its words; lines with none
+    under NO_REASON), most lines first, with the total row. Finance asked why the denied dollars
+    were denied; the findings say which lines. Every denied line of the selection counts, also one
+    whose month was billed again. Counts of lines, protected as the page's other counts (outside,
+    1-10 hidden, with whatever would give a hidden one back); empty when nothing was denied."""
+    frame = denial_reasons(con, recon.start, recon.end, rules, clinic, payer)[DENIAL_COLUMNS]
+    if frame.empty:
+        return privacy.protect(frame, ["denied_lines"], ["denial_reason"])
+    frame["denial_reason"] = frame["denial_reason"].astype("object").where(frame["denial_reason"].notna(), NO_REASON)
+    total = pd.DataFrame({"denial_reason": [TOTAL], "denied_lines": [int(frame["denied_lines"].sum())]})
+    frame = pd.concat([frame, total], ignore_index=True).astype({"denied_lines": "int64"})
+    return privacy.protect(frame, ["denied_lines"], ["denial_reason"])
 
 
 def notes(recon: Reconciliation, privacy: Privacy, severity: str = "info") -> pd.DataFrame:

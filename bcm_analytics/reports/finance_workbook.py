@@ -3,8 +3,9 @@
 Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
               then those that ask for the data to be checked (review: a claim line in the
-              quarantine, no initiating visit), with empty status / owner / notes / due columns
-              for finance to fill
+              quarantine, no initiating visit), with the payer's reason beside a denied line
+              (denial_reason, where the claims export gives one) and empty status / owner / notes /
+              due columns for finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
               add up to it; matched months are not findings), and how many findings' dollars
               are not priced (no fee on file, no charge amount: not in the sum), with a totals
@@ -52,9 +53,11 @@ from bcm_analytics.billing.reconcile import (
 from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, write_workbook
 from bcm_analytics.reports.page import clinic_names, data_freshness, fmt
 
+# denial_reason (the payer's reason for a denied line) beside the claims, after the columns the queue
+# had: the columns finance fills in stay the last four
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
-                 "amount_at_stake", "explanation", "claim_ids", "status", "owner", "notes", "due"]
+                 "amount_at_stake", "explanation", "claim_ids", "denial_reason", "status", "owner", "notes", "due"]
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +129,8 @@ def _evidence(con, start, end, rules) -> pd.DataFrame:
 
 
 SHEETS = {
-    "work queue": "one row per finding to work, most dollars at stake first; status, owner, notes and due are yours to fill",
+    "work queue": "one row per finding to work, most dollars at stake first, with the payer's reason beside a denied line "
+                  "(denial_reason, where the claims export gives one); status, owner, notes and due are yours to fill",
     "summary": "findings and dollars per finding; filter severity for one severity's total (counted_at_stake holds a "
                "claim line in two findings once)",
     "by_month": "expected, billed, paid, missed revenue and compliance exposure per service month",
@@ -175,7 +179,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     info["service_month"] = _as_month(info["service_month"])
     info = info[["finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "explanation"]]
     sheets = {
-        "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "notes": 30, "owner": 14, "status": 14, "due": 12}),
+        "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "denial_reason": 30, "notes": 30, "owner": 14,
+                                                                   "status": 14, "due": 12}),
         "summary": Sheet(table[["finding", "finding_label", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
                                 "counted_at_stake", "findings_not_priced"]],
                          totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),

@@ -167,6 +167,9 @@ def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
         ("paid", "what the payer paid on those claim lines"),
         ("missed revenue", "supported codes not billed, denied, under-coded or billed with too few units"),
         ("denied", "supported codes the payer denied (part of missed revenue)"),
+        ("the payer's reason", "why the payer denied a claim line, as the claims export gives it: a claim adjustment "
+                               "reason code (CARC), such as CO-16 (the claim lacks information or has a billing error), "
+                               "often with its words; CO is a contractual obligation, PR the patient's responsibility"),
         ("compliance exposure", "dollars billed without the minutes, consent or code to support them"),
         ("why the figures do not add up", "expected less missed revenue plus compliance exposure is not billed: a claim under a "
                                           "wrong code or NPI counts in full as exposure while the code the minutes support stays "

@@ -3,7 +3,8 @@
 Which codes a month supports is the billing engine's job; this module only bills what it is
 given. Most patient-months are billed exactly as expected; a share gets one realistic mistake
 each, of the kinds auditors cite (billing_rules.md section 6), recorded in the answer key so
-reconciliation can be scored finding by finding. Each patient also has an office visit (E/M
+reconciliation can be scored finding by finding; a denied claim gives the payer's reason, a CARC
+code with its words (DENIAL_REASONS). Each patient also has an office visit (E/M
 99213) by the treating practitioner in the first billed month of every 12, as a real claims
 export has: the initiating visit CoCM and BHI need (billing_rules.md section 4).
 """
@@ -41,6 +42,18 @@ KEY_COLUMNS = ["patient_id", "service_month", "finding", "description"]
 EXPECTED_COLUMNS = [
     "patient_id", "service_month", "code", "units", "billing_provider_npi", "payer", "expected_amount", "month_type",
 ]
+# The payer's reason a denied claim gives (claims.denial_reason): claim adjustment reason codes (CARC)
+# with their words, as a remittance writes them, and how often each is drawn
+DENIAL_REASONS = {
+    "CO-16: Claim/service lacks information or has submission/billing error(s).": 0.35,
+    "CO-50: These are non-covered services because this is not deemed a 'medical necessity' by the payer.": 0.15,
+    "CO-97: The benefit for this service is included in the payment/allowance for another service/procedure "
+    "that has already been adjudicated.": 0.15,
+    "CO-29: The time limit for filing has expired.": 0.15,
+    "CO-109: Claim/service not covered by this payer/contractor. You must send the claim/service to the correct "
+    "payer/contractor.": 0.10,
+    "PR-27: Expenses incurred after coverage terminated.": 0.10,
+}
 
 
 def write_claims(expected_lines: pd.DataFrame, out_dir, *, seed: int = 7, mistake_rate: float = 0.04) -> Path:
@@ -55,6 +68,8 @@ def write_claims(expected_lines: pd.DataFrame, out_dir, *, seed: int = 7, mistak
     del lines
     claims = claims.sort_values(CLAIM_ORDER, kind="stable", ignore_index=True)
     claims = _finish(rng, claims, typical)
+    # drawn apart (a generator of their own): the claims' other values are those a seed gave before
+    claims["denial_reason"] = _denial_reasons(np.random.default_rng([seed, 3]), claims)
     (out / "_answer_key").mkdir(parents=True, exist_ok=True)
     path = out / "claims.csv"
     _write_csv(claims, export_columns("claims"), path)
@@ -298,6 +313,17 @@ def _finish(rng: np.random.Generator, claims: pd.DataFrame, typical: pd.Series) 
     claims["paid_amount"] = paid.where(claims["status"] != "denied", 0.0)
     claims["claim_status"] = claims["status"]
     return claims
+
+
+def _denial_reasons(rng: np.random.Generator, claims: pd.DataFrame) -> pd.Series:
+    """The payer's reason on each denied line, one per claim (a payer denying a claim says why once
+    for its lines), from DENIAL_REASONS; empty on every other line."""
+    denied = claims["claim_status"] == "denied"
+    ids = claims.loc[denied, "claim_id"].unique()
+    weights = np.array(list(DENIAL_REASONS.values()))
+    drawn = rng.choice(len(DENIAL_REASONS), len(ids), p=weights / weights.sum())
+    by_claim = dict(zip(ids, np.array(list(DENIAL_REASONS), dtype=object)[drawn]))
+    return claims["claim_id"].map(by_claim).where(denied)
 
 
 def _typical(lines: pd.DataFrame) -> pd.Series:

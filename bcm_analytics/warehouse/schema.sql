@@ -90,6 +90,7 @@ CREATE TABLE IF NOT EXISTS meta.row_warnings (
 CREATE TABLE IF NOT EXISTS staging.claims_unknown_patient AS SELECT * FROM staging.claims LIMIT 0;
 ALTER TABLE staging.claims_unknown_patient ADD COLUMN IF NOT EXISTS modifier VARCHAR;  -- stores made before it
 ALTER TABLE staging.claims_unknown_patient ADD COLUMN IF NOT EXISTS rendering_provider_npi VARCHAR;  -- stores made before it
+ALTER TABLE staging.claims_unknown_patient ADD COLUMN IF NOT EXISTS denial_reason VARCHAR;  -- stores made before it
 
 -- `bcm validate`: one row per run, and one per expectation and engine in the run.
 CREATE SEQUENCE IF NOT EXISTS meta.validation_id_seq START 1;

@@ -82,6 +82,9 @@ SYNONYMS = {
     "charge_amount": ["charge", "charges", "billed_amount", "billed", "amount", "billed_amt", "charge_amt", "total_charge"],
     "paid_amount": ["paid", "payment", "payment_amount", "amount_paid", "paid_amt", "payment_amt", "amt_paid"],
     "claim_status": ["status"],
+    # the payer's reason for a denied line: a remittance's claim adjustment reason code (CARC)
+    "denial_reason": ["denial_code", "denial_reason_code", "carc", "carc_code", "reason_code", "adjustment_reason",
+                      "adjustment_reason_code", "claim_adjustment_reason", "claim_adjustment_reason_code", "denial_description"],
     "clinic_name": ["name", "site_name", "location_name"],
     "setting": ["clinic_type", "site_type"],
     "timezone": ["time_zone", "tz"],

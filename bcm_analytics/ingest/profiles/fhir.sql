@@ -21,7 +21,8 @@
 --                      sequence, patient, resource_type, id, status, outcome, use, claim_type, answered,
 --                      superseded, secondary, service_date, procedure_code, other_codes, modifiers, units,
 --                      billing_npi, rendering_npi, payer, charge, paid (this payer's), paid_total
---                      (every payer's), item_denied
+--                      (every payer's), item_denied, payer_denied (within the claim, or the claim's
+--                      outcome error), denial_reason (the payer's reasons for a line payer_denied)
 --   {source}_consents  one row per Consent that counts as the patient's consent to treatment (see
 --                      below): id, patient, date_written, consent_day, date_problem
 --
@@ -319,6 +320,28 @@ CREATE OR REPLACE TEMP MACRO fhir_item_denied(item) AS
                                        coalesce(fhir_codings(json_extract(a, '$.reason')), [])),
                            lambda c: ends_with(c ->> 'system', '/C4BBPayerAdjudicationStatus') AND (c ->> 'code') = 'denied')) > 0)) > 0;
 
+-- The payer's reasons for a denial in a list of adjudications (an item's, or the claim's header-level
+-- `adjudication`), as a person reads them: each reason coding's code, with its display after a colon
+-- ('16: Claim/service lacks information or has submission/billing error(s)'), distinct, joined with
+-- '; '; NULL when there are none. Read are the reason of an adjudication of category denialreason
+-- (CARIN Blue Button: a CARC code; any coding, else the reason's text) and a CARC coding (system
+-- https://x12.org/codes/claim-adjustment-reason-codes) as the reason of any other adjudication; the
+-- payer adjudication status (C4BBPayerAdjudicationStatus denied) says that a line was denied, not why.
+CREATE OR REPLACE TEMP MACRO fhir_carc_system(s) AS
+  regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g') = 'x12.org/codes/claim-adjustment-reason-codes';
+CREATE OR REPLACE TEMP MACRO fhir_reason_text(coding) AS
+  (coding ->> 'code') || coalesce(': ' || nullif(trim(coding ->> 'display'), ''), '');
+CREATE OR REPLACE TEMP MACRO fhir_denial_reasons(adjudications) AS
+  nullif(array_to_string(list_sort(list_distinct(flatten(list_transform(coalesce(adjudications, []), lambda a:
+    CASE WHEN fhir_has_code(json_extract(a, '$.category'), ['denialreason'])
+         THEN coalesce(nullif(list_transform(list_filter(coalesce(fhir_codings(json_extract(a, '$.reason')), []), lambda c:
+                                               (c ->> 'code') IS NOT NULL AND NOT ends_with(coalesce(c ->> 'system', ''), '/C4BBPayerAdjudicationStatus')),
+                                             lambda c: fhir_reason_text(c)), []),
+                       [nullif(trim(json_extract_string(a, '$.reason.text')), '')])
+         ELSE list_transform(list_filter(coalesce(fhir_codings(json_extract(a, '$.reason')), []), lambda c:
+                               fhir_carc_system(c ->> 'system') AND (c ->> 'code') IS NOT NULL),
+                             lambda c: fhir_reason_text(c)) END)))), '; '), '');
+
 -- A line several payers adjudicated (primary, secondary: each one's latest ExplanationOfBenefit for the
 -- claim) is the line of the primary payer's: `secondary` marks the others' (the profile leaves them out,
 -- counted). The primary is the payer whose ExplanationOfBenefit is not cancelled or entered in error, then
@@ -358,7 +381,15 @@ SELECT i._file, i._line, i.claim_id, i.sequence, i.patient, i.resource_type, i.i
                         'patient', json_extract_string(i.r, '$.patient.reference'), 'claim', json_extract_string(i.r, '$.claim.reference'),
                         'status', i.r ->> 'status', 'outcome', i.r ->> 'outcome', 'productOrService', i.codings,
                         'servicedDate', coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'))) AS VARCHAR) AS _record,
-       fhir_item_denied(i.item) AS item_denied, i.payer_rank, i.payer_first_created,
+       fhir_item_denied(i.item) AS item_denied,
+       -- the payer denied the line: within the claim, or the whole claim (outcome error); the profile's
+       -- claim_status reads it, after a cancelled, draft or not adjudicated claim
+       item_denied OR (i.r ->> 'outcome') = 'error' AS payer_denied,
+       -- the payer's reasons for it (in the item's adjudication, else in the claim's header-level one)
+       CASE WHEN payer_denied
+            THEN coalesce(fhir_denial_reasons(CAST(json_extract(i.item, '$.adjudication') AS JSON[])),
+                          fhir_denial_reasons(CAST(json_extract(i.r, '$.adjudication') AS JSON[]))) END AS denial_reason,
+       i.payer_rank, i.payer_first_created,
        coalesce(i.r ->> 'status', '') IN ('cancelled', 'entered-in-error') AS voided
 FROM i),
 p AS (

@@ -6,7 +6,8 @@
 --
 -- Each finding is decided first, as columns: the finding, a `reason` (which rule decided it) and
 -- the facts that decided it (the code and threshold that applied, the payer's cap, the consent
--- date, a rule's first day, the NPIs, the quarantined line). The sentence is then written from
+-- date, a rule's first day, the NPIs, the quarantined line, the payer's reason for a denied line:
+-- `denial_reason`, recon_claim_lines'). The sentence is then written from
 -- those columns alone, so it cannot say anything the finding's own columns do not. Dollars that
 -- cannot be priced (no fee on file for the code that month, and no charge amount on the claim)
 -- are unknown (NULL), not $0, and the sentence says so: $0 would read as nothing at stake. Such a
@@ -235,7 +236,12 @@ decided AS (
          m.organization_npi, strftime(f.service_month, '%Y-%m') AS month_text,
          -- not priced: money is at stake (revenue, compliance) but no fee on file and no charge amount
          f.severity IN ('revenue', 'compliance') AND f.amount_at_stake IS NULL AS not_priced,
-         marts.minutes_text(m.countable_minutes, '{} countable minutes', 'countable minutes ({} min {} s)') AS countable_text
+         marts.minutes_text(m.countable_minutes, '{} countable minutes', 'countable minutes ({} min {} s)') AS countable_text,
+         -- the payer's reasons for the denied lines of the finding's code among its claims ('; ' between
+         -- two): a denied_claim's, an unknown patient's denied line, a code billed again after a denial
+         (SELECT string_agg(DISTINCT l.denial_reason, '; ' ORDER BY l.denial_reason) FROM marts.recon_claim_lines l
+          WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month AND l.denied AND l.time_based
+            AND l.code = f.billed_code AND list_contains(f.claim_ids, l.claim_id)) AS denial_reason
   FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown) f
   LEFT JOIN marts.recon_months m USING (patient_id, service_month)
 ),
@@ -256,8 +262,8 @@ written AS (
              CASE WHEN len(claim_ids) > 1 THEN format(' (claims {} were voided)', claims_text)
                   WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
     WHEN reason = 'denied' THEN
-      format('{} on claim {} was denied although {} support it; correct and resubmit or appeal.',
-             billed_code, claims_text, countable_text)
+      format('{} on claim {} was denied{} although {} support it; correct and resubmit or appeal.',
+             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text)
     WHEN finding = 'units_mismatch' THEN
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
              countable_text, expected_units,
@@ -412,5 +418,5 @@ SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.
              END, 2) AS month_paid_amount,
        f.reason, f.code_set, f.threshold_code, f.threshold_minutes, f.units_cap, f.billed_lines, f.unconsented_minutes,
        f.consent_date, f.rule_date, f.billing_npi, f.treating_provider_npi, f.organization_npi,
-       f.quarantine_file, f.quarantine_line, f.quarantine_reason
+       f.quarantine_file, f.quarantine_line, f.quarantine_reason, f.denial_reason
 FROM written f
