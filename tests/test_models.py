@@ -65,6 +65,8 @@ RULES = {
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
     "a score in an EHR export (a total or an item, not a panel's code): who is in the program": (
         "ingest/profiles/helpers.sql", r"item\s*<>\s*'panel'"),
+    "the claim lines a reconciliation summary reads (unknown patients only when nothing is narrowed)": (
+        "marts.recon_claim_lines_for", r"NOT\s+\w*\.?known_patient\s+AND\s+clinic_\s+IS\s+NULL"),
     "a FHIR patient in the program and their enrolment day": ("ingest/profiles/fhir.sql", r"min\(a\.effective\)"),
 }
 

@@ -65,8 +65,8 @@ moves AS (  -- the code billed in its place is the month's dearest unsupported b
 ),
 unknown AS (  -- claims for patients not in the registry: in billed only when nothing is narrowed
   SELECT CAST(coalesce(sum(charge_amount), 0) AS DECIMAL(18,2)) AS amount, count(DISTINCT (patient_id, service_month)) AS patient_months
-  FROM marts.recon_claim_lines
-  WHERE time_based AND bills AND NOT known_patient AND clinic_ IS NULL AND payer_ IS NULL
+  FROM marts.recon_claim_lines_for(clinic_, payer_)
+  WHERE time_based AND bills AND NOT known_patient
     AND service_month BETWEEN CAST(start_ AS DATE) AND CAST(end_ AS DATE)
 ),
 lines AS (

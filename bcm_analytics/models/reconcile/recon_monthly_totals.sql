@@ -24,9 +24,8 @@ billed AS (
   SELECT service_month, sum(charge_amount) FILTER (WHERE bills) AS billed_amount,
          sum(paid_amount) FILTER (WHERE NOT voided) AS paid_amount,
          count(*) FILTER (WHERE bills AND charge_amount IS NULL) AS billed_lines_without_charge
-  FROM marts.recon_claim_lines c
+  FROM marts.recon_claim_lines_for(clinic_, payer_)
   WHERE time_based
-    AND (c.patient_id IN (SELECT patient_id FROM patients) OR (NOT known_patient AND clinic_ IS NULL AND payer_ IS NULL))
   GROUP BY service_month
 ),
 per_month AS (
