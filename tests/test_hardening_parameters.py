@@ -198,3 +198,14 @@ def test_an_external_page_with_no_ended_quarter_is_refused_in_plain_dates(db, no
     assert f"{months} holds none (" in line and "has not ended): ask for earlier months" in line, line
     assert line.startswith(f"Error: {report}: an external page shows whole calendar quarters ended by the data's last date")
     assert no_kernel == []
+
+
+def test_an_instrument_the_definitions_measure_as_another_is_refused_before_a_notebook_runs(store, load_rows, tmp_path, no_kernel):
+    """A caseload page filtered to PHQ-A read 0% scored: outcomes hold PHQ-A scores as the PHQ-9's."""
+    load_rows("patients", [{"patient_id": "T1", "clinic_id": "C1", "payer": "Medicaid", "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [{"assessment_id": "A1", "patient_id": "T1", "instrument": "PHQ-A", "administered_on": "2025-01-06",
+                               "total_score": 16}])
+    store.close()
+    line = refusal("report", "caseload_outcomes", "-p", "instrument", "phq-a", "--db", tmp_path / "test.duckdb")
+    assert line == ("Error: caseload_outcomes: instrument PHQ-A: the definitions measure its scores as the PHQ-9's "
+                    "(instruments.PHQ-A.measure_as), so outcomes hold them under PHQ-9: filter on PHQ-9, which counts both")

@@ -155,6 +155,24 @@ def test_a_filter_in_another_case_is_read_in_the_store_spelling(db, tmp_path):
     assert "2 patient-episode-instrument rows" in result.output
 
 
+def test_a_filter_on_an_instrument_measured_as_another_is_refused_naming_the_one_that_holds_its_scores(store, load_rows, tmp_path):
+    """The definitions measure PHQ-A scores as the PHQ-9's (measure_as), so a filter on PHQ-A found
+    none: the file had no measures and the page read 0% scored, as if the teens were never scored."""
+    load_rows("patients", [{"patient_id": "T1", "clinic_id": "C1", "payer": "Medicaid", "enrollment_date": "2025-01-06"}])
+    load_rows("assessments", [{"assessment_id": "A1", "patient_id": "T1", "instrument": "PHQ-A", "administered_on": "2025-01-06",
+                               "total_score": 16}])
+    store.close()
+    db = tmp_path / "test.duckdb"
+    refused = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "o.csv", "--instrument", "phq-a")
+    assert refused.exit_code == 1 and not (tmp_path / "o.csv").exists()
+    assert refused.output.strip().splitlines()[-1] == (
+        "Error: bcm outcomes: instrument PHQ-A: the definitions measure its scores as the PHQ-9's (instruments.PHQ-A.measure_as), "
+        "so outcomes hold them under PHQ-9: filter on PHQ-9, which counts both")
+    accepted = run("--db", db, "--as-of", "2025-12-31", "--out", tmp_path / "o.csv", "--instrument", "PHQ-9")
+    assert accepted.exit_code == 0, accepted.output  # no PHQ-9 in the store: PHQ-9 still holds the PHQ-A's score
+    assert "1 patient-episode-instrument rows" in accepted.output
+
+
 @pytest.mark.parametrize("months, message", [
     (["--start-month", "2025-06", "--end-month", "2025-01"], "--start-month/--month 2025-06 is after --end-month/--to 2025-01"),
     (["--month", "2025-06", "--to", "2025-01"], "--start-month/--month 2025-06 is after --end-month/--to 2025-01"),

@@ -88,7 +88,7 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, defi
 
     con = open_store(db)
     filters = check_filters("bcm outcomes", con, {"clinics": list(clinics) or None, "care_manager": care_manager,
-                                                  "payer": payer, "instrument": instrument})
+                                                  "payer": payer, "instrument": instrument}, definitions)
     try:
         run = prepare(con, as_of, defs, **filters)
     except ValueError as e:

@@ -165,7 +165,30 @@ def prepare(
         "payer": payer or None,
         "instrument": instrument.upper() if instrument else None,
     }
-    return OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None, area="outcomes"), filters)
+    run = OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None, area="outcomes"), filters)
+    check_pooled(run.definitions, instrument)
+    return run
+
+
+def measured_as(definitions: Definitions, instrument: str) -> str:
+    """The name outcomes hold an instrument's scores under: its `measure_as` (PHQ-A: PHQ-9), else its own."""
+    specs = {name.upper(): (name, spec) for name, spec in definitions["instruments"].items()}
+    name, spec = specs.get(instrument.upper(), (instrument, {}))
+    return spec.get("measure_as") or name
+
+
+def check_pooled(definitions: Definitions, instrument: str | None) -> None:
+    """A filter on an instrument the definitions measure as another (PHQ-A as the PHQ-9) found none
+    of its scores, since outcomes hold them under the other's name: the page read 0% scored and no
+    measures, as if the program's teens had never been scored."""
+    if not instrument:
+        return
+    pooled = measured_as(definitions, instrument)
+    if pooled.upper() != instrument.upper():
+        key = next(name for name in definitions["instruments"] if name.upper() == instrument.upper())
+        raise ValueError(f"instrument {instrument}: the definitions measure its scores as the {pooled}'s "
+                         f"(instruments.{key}.measure_as), so outcomes hold them under {pooled}: filter on {pooled}, "
+                         f"which counts both")
 
 
 def patient_outcomes(con: duckdb.DuckDBPyConnection, as_of=None, params: Definitions | None = None, **filters) -> pd.DataFrame:

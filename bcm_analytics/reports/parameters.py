@@ -210,10 +210,13 @@ def check(report: str, notebook: Path, db, values: dict) -> dict:
         con.close()
 
 
-def check_filters(command: str, con, values: dict) -> dict:
+def check_filters(command: str, con, values: dict, definitions=None) -> dict:
     """A command's clinics, care_manager, payer and instrument checked against the store as a
-    report's are: a misspelled clinic or 'PHQ9' wrote an empty file and said nothing."""
-    return _check_values(command, con, values, billing=False, outcomes=True)
+    report's are: a misspelled clinic or 'PHQ9' wrote an empty file and said nothing. `definitions`:
+    the file the command measures with (None: the store's own), which says how instruments pool."""
+    checked = _check_values(command, con, {**values, "definitions": definitions}, billing=False, outcomes=True)
+    del checked["definitions"]
+    return checked
 
 
 def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool) -> dict:
@@ -227,10 +230,8 @@ def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool)
     if values.get("payer") is not None:
         _check_payer(report, con, values, billing)
     if values.get("instrument") is not None:
-        known = {v.upper(): v for v in _column(con, "instrument", "staging.assessments")}
-        if str(values["instrument"]).upper() not in known:
-            _refuse_value(report, "instrument", str(values["instrument"]), list(known.values()))
-        checked["instrument"] = known[str(values["instrument"]).upper()]
+        _check_files(values)  # the definitions that say how instruments are measured load
+        checked["instrument"] = _instrument(report, con, values, outcomes)
     start, end = values.get("start_month"), values.get("end_month")
     if start is not None and end is not None and starts_after_end(start, end):  # else a notebook cell's IndexError
         raise ParameterError(f"{report}: start_month {start} is after end_month {end}")
@@ -240,6 +241,28 @@ def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool)
     if values.get("audience") == "external":
         _check_external_period(report, con, values, outcomes)
     return checked
+
+
+def _instrument(report: str, con, values: dict, outcomes: bool) -> str:
+    """The instrument in the store's spelling. For outcomes, as they hold scores: a PHQ-A in the
+    store makes PHQ-9 a filter (its scores are measured as the PHQ-9's, measure_as) and PHQ-A
+    none, refused saying which holds them (measures.check_pooled)."""
+    names = _column(con, "instrument", "staging.assessments")
+    given = {v.upper(): v for v in names}.get(str(values["instrument"]).upper(), str(values["instrument"]))
+    if outcomes:
+        from bcm_analytics.models.marts import resolve_definitions
+        from bcm_analytics.outcomes.measures import check_pooled, measured_as
+
+        definitions = resolve_definitions(con, values.get("definitions"))
+        try:
+            check_pooled(definitions, given)
+        except ValueError as e:
+            raise ParameterError(f"{report}: {e}") from None
+        names = sorted({measured_as(definitions, n) for n in names})
+    known = {v.upper(): v for v in names}
+    if given.upper() not in known:
+        _refuse_value(report, "instrument", given, list(known.values()))
+    return known[given.upper()]
 
 
 def _check_payer(report: str, con, values: dict, billing: bool) -> None:
