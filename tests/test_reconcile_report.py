@@ -588,9 +588,23 @@ def test_denied_claim_lines_are_counted_by_the_payers_reason(program):
         (CO16, 12), ("97", 3), (br.NO_REASON, 1), ("All", 16)]
     outside = br.denials(con, recon, None, Privacy.packaged("external"))
     shown = dict(zip(outside.denial_reason, outside.denied_lines))
+    assert list(shown) == ["CO-16", "97", br.NO_REASON, "All"], "outside, a reason is its code alone"
     assert pd.isna(shown["97"]) and pd.isna(shown[br.NO_REASON])
-    assert pd.isna(shown[CO16]) or pd.isna(shown["All"]), f"12 beside 16 gives back 4: {shown}"
+    assert pd.isna(shown["CO-16"]) or pd.isna(shown["All"]), f"12 beside 16 gives back 4: {shown}"
     assert br.denials(con, recon, None, Privacy.packaged("internal"), clinic="FQ").empty, "no line of that clinic was denied"
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("CO-16: Claim/service lacks information or has submission/billing error(s).", "CO-16"),
+    ("co 97 The benefit for this service is included", "CO-97"), ("PR27", "PR-27"), ("97", "97"),
+    ("N130: Consult plan benefit documents", "N130"), ("MA130", "MA130"),
+    ("Patient J. Smith deceased per family", br.WORDS_ONLY), ("Timely filing 29", br.WORDS_ONLY),
+    (br.NO_REASON, br.NO_REASON),
+])
+def test_outside_a_denial_reason_is_its_code_never_words_a_system_may_write_freely(written, shown):
+    """A claims export may write the reason in free text (a name, a diagnosis): the external page
+    read it as written."""
+    assert br.reason_code(written) == shown
 
 
 def test_the_page_says_why_claim_lines_were_denied(program, tmp_path):
@@ -603,4 +617,6 @@ def test_the_page_says_why_claim_lines_were_denied(program, tmp_path):
     external = render_report("billing_reconciliation", tmp_path / "test.duckdb", {**asked, "audience": "external"},
                              tmp_path / "x.html").read_text()
     assert [row for row in table_rows(external) if row and row[0] == "97"] == [["97", "*"]]
+    assert [row[0] for row in table_rows(external) if row and row[0] == "CO-16"] == ["CO-16"]
+    assert "lacks information" not in external.split("Definitions used")[0], "outside, a reason is its code alone"
     assert small_counts_in(external) == []

@@ -24,6 +24,7 @@ rows), and that count is protected like any other.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,6 +49,12 @@ from bcm_analytics.reports.privacy import GRAINS, MOST_HIDDEN, TOTAL, Privacy, b
 
 UNKNOWN = "(claims for unknown patients)"
 NO_REASON = "(no reason in the claims export)"
+# A payer's reason as an outside reader sees it: its code alone (CO-16, 97, N130, the CARC or RARC
+# with its group), never its words, which a claims export may write freely (a name, a diagnosis).
+REASON_CODE = re.compile(r"\s*(?:(CO|PR|OA|PI|CR)\s*[-: ]?\s*)?([A-Z]{0,2}\d{1,4})\b", re.IGNORECASE)
+WORDS_ONLY = "(a reason in words only: not shown outside)"
+OUTSIDE_REASONS = ("Each reason is shown by its code alone (CO-16, 97): a claims export may write a reason's words "
+                   "freely, and they could name a patient or a diagnosis. The glossary gives the common codes' meaning.")
 NOT_RECORDED = "(none recorded)"
 SETTINGS = {"fqhc": "FQHC", "rhc": "RHC", "physician_practice": "physician practice"}
 PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
@@ -449,14 +456,31 @@ def denials(con, recon: Reconciliation, rules, privacy: Privacy, clinic=None, pa
     under NO_REASON), most lines first, with the total row. Finance asked why the denied dollars
     were denied; the findings say which lines. Every denied line of the selection counts, also one
     whose month was billed again. Counts of lines, protected as the page's other counts (outside,
-    1-10 hidden, with whatever would give a hidden one back); empty when nothing was denied."""
+    1-10 hidden, with whatever would give a hidden one back, and each reason by its code alone,
+    reason_code); empty when nothing was denied."""
     frame = denial_reasons(con, recon.start, recon.end, rules, clinic, payer)[DENIAL_COLUMNS]
     if frame.empty:
         return privacy.protect(frame, ["denied_lines"], ["denial_reason"])
     frame["denial_reason"] = frame["denial_reason"].astype("object").where(frame["denial_reason"].notna(), NO_REASON)
+    if privacy.external:
+        frame["denial_reason"] = frame["denial_reason"].map(reason_code)
+        frame = (frame.groupby("denial_reason", as_index=False, sort=False)["denied_lines"].sum()
+                 .sort_values(["denied_lines", "denial_reason"], ascending=[False, True], kind="stable"))
     total = pd.DataFrame({"denial_reason": [TOTAL], "denied_lines": [int(frame["denied_lines"].sum())]})
     frame = pd.concat([frame, total], ignore_index=True).astype({"denied_lines": "int64"})
     return privacy.protect(frame, ["denied_lines"], ["denial_reason"])
+
+
+def reason_code(reason: str) -> str:
+    """A denial reason as an external page shows it (REASON_CODE): 'CO-16: Claim/service lacks
+    information ...' reads CO-16; one with no code at its start, WORDS_ONLY."""
+    if reason == NO_REASON:
+        return reason
+    found = REASON_CODE.match(reason)
+    if not found:
+        return WORDS_ONLY
+    group, code = found.groups()
+    return f"{group.upper()}-{code.upper()}" if group else code.upper()
 
 
 def notes(recon: Reconciliation, privacy: Privacy, severity: str = "info") -> pd.DataFrame:
