@@ -488,6 +488,24 @@ def test_a_month_with_only_a_denied_line_and_no_minutes_carries_no_finding_on_th
     assert "2025-02 Prairie Practice Medicare 0 none 99493 (denied) no finding open" in index
 
 
+def test_a_denied_line_in_a_packet_gives_the_payers_reason(store, load_rows, tmp_path):
+    """An auditor reading a denied 99492 saw 'denied' and had to find the remittance for why; a
+    paid line's contractual CO-45 is no denial and is not shown."""
+    load_rows("clinics", [CLINIC])
+    load_rows("patients", [patient("A", "2025-01-01")])
+    load_rows("time_logs", [entry("a1", "A", "2025-01-10", 40), entry("a2", "A", "2025-02-10", 40)])
+    line = {"patient_id": "A", "line_number": "1", "units": "1", "billing_provider_npi": "1234567893", "charge_amount": "145"}
+    load_rows("claims", [dict(line, claim_id="C1", date_of_service="2025-01-31", procedure_code="99492", claim_status="denied",
+                              denial_reason="CO-16: Claim/service lacks information"),
+                         dict(line, claim_id="C2", date_of_service="2025-02-28", procedure_code="99493", claim_status="paid",
+                              denial_reason="CO-45")])
+    refresh(store)
+    write_packets(store, tmp_path, "2025-01", "2025-02")
+    january, february = flat(tmp_path / "A_2025-01.html"), flat(tmp_path / "A_2025-02.html")
+    assert "denied <span class=\"reason\">(the payer's reason: CO-16: Claim/service lacks information)</span>" in january
+    assert "CO-45" not in february
+
+
 def test_an_entry_across_a_clock_change_reads_its_real_local_end(store, load_rows, tmp_path):
     """Chicago. 8 Mar 2026, 02:00 CST becomes 03:00 CDT: S's entry at 01:50 of 30 minutes ends at
     03:20 (it read 01:50-02:20, a time that never happened). 1 Nov 2026, 01:00-02:00 happens twice:
