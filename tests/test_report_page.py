@@ -12,6 +12,7 @@ import pytest
 
 from bcm_analytics.config.definitions import load_definitions
 from bcm_analytics.reports import charts, data_quality, formats, glossary, page
+from bcm_analytics.reports import outcome_figures as figures
 from bcm_analytics.reports.page import PAGE_MIME, Headline
 from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import to_html
@@ -634,3 +635,24 @@ def test_an_instant_reads_with_the_offset_in_force_on_its_day():
             return [("America/Chicago",)]
 
     assert data_quality.validation_note(Store(), run, "s.duckdb").startswith("Run 4 on 2026-07-01 10:00 CDT: the store passes")
+
+
+def test_the_process_headings_name_the_windows_the_definitions_set():
+    """A program counting contacts over 14 days, scores over 21 and 45, reviews over 60 and
+    follow-up within 10 days read 'contacted, last 30 days' (and 60, 90, 4 weeks) over its own
+    numbers in every table, chart legend and headline card, and its glossary named the packaged
+    windows as terms."""
+    packaged = glossary.process_headings(load_definitions())
+    assert packaged == {col: formats.label(col) for col in glossary.PROCESS_WINDOWS}, "the packaged windows read as before"
+    own = load_definitions(overrides={"process": {"contacted_within_days": 14, "scored_within_days": [21, 45],
+                                                  "review_within_days": 60, "followup_within_days": 10}})
+    headings = glossary.process_headings(own)
+    assert [headings[c] for c in ("contacted", "pct_scored", "pct_scored_long", "pct_reviewed", "followed_up")] == [
+        "contacted, last 14 days", "scored, last 21 days", "scored, last 45 days", "psychiatric case review, last 60 days",
+        "followed up within 10 days"]
+    assert glossary.process_window(load_definitions(overrides={"process": {"followup_within_days": 14}}),
+                                   "followup_within_days") == "within 2 weeks"
+    terms = dict(glossary.outcome_terms(own))
+    assert {"contacted, last 14 days", "scored, last 21 / 45 days", "followed up within 10 days"} <= set(terms)
+    assert "once its 10 days have passed" in terms["followed up within 10 days"]
+    assert figures.follow_up_title("quarter", "within 10 days") == "Initial assessments followed up within 10 days, per quarter of assessment"

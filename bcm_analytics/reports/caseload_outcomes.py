@@ -33,7 +33,7 @@ from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
 from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports import formats
-from bcm_analytics.reports.glossary import baseline_suffix
+from bcm_analytics.reports.glossary import baseline_suffix, process_headings, process_window
 from bcm_analytics.reports.page import Headline
 from bcm_analytics.reports.privacy import MOST_HIDDEN, TOTAL, Privacy, by_period, calendar_blocks, page_blocks, partial_label
 
@@ -259,13 +259,19 @@ def on_instrument(run: OutcomeRun, words: str) -> str:
 
 
 def process_labels(run: OutcomeRun) -> dict[str, str]:
-    """The caseload tables' headings that name the page's instrument, where the filter reaches them
-    ("scored on the GAD-7, last 30 days"); none without a filter, whose "scored" is any instrument.
-    A page filtered to the GAD-7 read "scored, last 30 days" over a count of any score, its
-    glossary "a PHQ-9 or GAD-7 score"."""
-    if not run.filters.get("instrument"):
-        return {}
-    return {col: formats.label(col).replace(words, on_instrument(run, words), 1) for col, words in ON_INSTRUMENT.items()}
+    """The caseload tables' headings with the process windows in force (glossary.process_headings)
+    and the page's instrument where the filter reaches them ("scored on the GAD-7, last 30 days";
+    without a filter, "scored" is any instrument). A page filtered to the GAD-7 read "scored, last
+    30 days" over a count of any score, its glossary "a PHQ-9 or GAD-7 score"."""
+    headings = {**{col: formats.label(col) for col in ON_INSTRUMENT}, **process_headings(run.definitions)}
+    if run.filters.get("instrument"):
+        headings.update({col: headings[col].replace(words, on_instrument(run, words), 1) for col, words in ON_INSTRUMENT.items()})
+    return headings
+
+
+def follow_up_within(run: OutcomeRun) -> str:
+    """The follow-up window after an initial assessment in force, as the page's titles name it."""
+    return process_window(run.definitions, "followup_within_days")
 
 
 def process_note(run: OutcomeRun) -> str:
@@ -290,7 +296,7 @@ def score_columns(run: OutcomeRun) -> list[str]:
 
 def scores_title(run: OutcomeRun) -> str:
     """The table's title: 'Time in treatment per month' where the page's instrument has no mean
-    score (SCORE_MEANS: the PHQ-A is counted as the PHQ-9)."""
+    score (SCORE_MEANS: a program's own instrument, an EPDS say)."""
     has_means = len(score_columns(run)) > 2
     return "Scores and time in treatment per month" if has_means else "Time in treatment per month"
 
@@ -627,8 +633,8 @@ def month_end_words(run: OutcomeRun, month) -> str:
 
 def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> list[Headline]:
     """Active caseload and its change, 6-month response and remission of measured against the
-    typical range, % contacted and % scored in the last 30 days (on the page's instrument, when
-    it names one: process_labels), care managers above guidance."""
+    typical range, % contacted and % scored in the windows the definitions set (on the page's
+    instrument, when it names one: process_labels), care managers above guidance."""
     program = program_rows(stocks)
     hidden = stocks.attrs.get("suppressed", {})
     last, before = program.iloc[-1], (program.iloc[-2] if len(program) > 1 else None)
@@ -644,8 +650,9 @@ def headlines(run: OutcomeRun, stocks: pd.DataFrame, measures: pd.DataFrame) -> 
             detail = formats.change_since_month_end(diff, before["month"])
         out.append(Headline(f"active caseload, {when}", int(last["active"]), "count", detail))
     out += _outcome_cards(run, measures)
-    for col, what in (("pct_contacted", "contacted in the last 30 days"),
-                      ("pct_scored", f"{on_instrument(run, 'scored')} in the last 30 days")):
+    contacted, scored = (process_window(run.definitions, *key) for key in (("contacted_within_days",), ("scored_within_days", 0)))
+    for col, what in (("pct_contacted", f"contacted in the {contacted}"),
+                      ("pct_scored", f"{on_instrument(run, 'scored')} in the {scored}")):
         out.append(Headline(f"{what}, {month}", None if i_last in hidden.get(col, ()) else last[col], "rate",
                             "of the active caseload", i_last in hidden.get(col, ())))
     managers = stocks[(stocks["clinic"] == TOTAL) & (stocks["care_manager"] != TOTAL) & (stocks["month"] == last["month"])]

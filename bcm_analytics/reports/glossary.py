@@ -25,6 +25,35 @@ ACTIVE_CASELOAD = ("patients enrolled on or before the month's last day (the as-
                    "that month's caseload")
 
 
+# The process measures' headings that name a window the definitions set (process.*): the words
+# formats.COLUMNS writes for the packaged window, and the setting (with its place in a list).
+PROCESS_WINDOWS = {
+    "contacted": ("last 30 days", "contacted_within_days", None), "pct_contacted": ("last 30 days", "contacted_within_days", None),
+    "scored": ("last 30 days", "scored_within_days", 0), "pct_scored": ("last 30 days", "scored_within_days", 0),
+    "pct_scored_long": ("last 60 days", "scored_within_days", 1), "pct_reviewed": ("last 90 days", "review_within_days", None),
+    "followed_up": ("within 4 weeks", "followup_within_days", None),
+    "pct_followed_up": ("within 4 weeks", "followup_within_days", None),
+}
+
+
+def process_window(definitions, setting: str, place: int | None = None) -> str:
+    """A process window of the definitions in force as a heading names it: 'last 30 days', or
+    'within 4 weeks' for the follow-up after the initial assessment (in days unless whole weeks)."""
+    days = definitions["process"][setting]
+    days = int(days[place] if place is not None else days)
+    if setting != "followup_within_days":
+        return f"last {days} days"
+    return f"within {days // 7} weeks" if days % 7 == 0 else f"within {days} days"
+
+
+def process_headings(definitions) -> dict[str, str]:
+    """The process columns' headings with the windows in force: a program whose definitions count
+    contacts over 14 days read 'contacted, last 30 days' over them, in its tables, its chart
+    legend, its headline cards and its glossary."""
+    return {col: formats.label(col).replace(words, process_window(definitions, setting, place), 1)
+            for col, (words, setting, place) in PROCESS_WINDOWS.items()}
+
+
 def html_list(terms: list[tuple[str, str]]) -> str:
     """Terms as a definition list."""
     items = "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(d)}</dd>" for t, d in terms)
@@ -70,15 +99,17 @@ def outcome_terms(definitions, external: bool = False, instrument: str | None = 
         ("typical range", f"published 6-month results among baselines of {o['eligible_baseline_min']}+ with a follow-up score: "
                           f"response {low_r:.0%}-{high_r:.0%}, remission {low_m:.0%}-{high_m:.0%}; above "
                           f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due"),
-        ("contacted, last 30 days", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
+        (f"contacted, {process_window(d, 'contacted_within_days')}", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
                                     f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
-        ("scored, last 30 / 60 days", f"of the active caseload, {_scored_on(d, instrument)} in the last "
+        (f"scored, last {p['scored_within_days'][0]} / {p['scored_within_days'][1]} days",
+         f"of the active caseload, {_scored_on(d, instrument)} in the last "
                                       f"{p['scored_within_days'][0]} / {p['scored_within_days'][1]} days"),
         ("scored in the assessment period", _utilisation(d, excluded)),
         ("depression remission or response (HEDIS DRR-E style)", _drr_e(d, excluded)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
-        ("followed up within 4 weeks", f"a contact within {p['followup_within_days']} days after the initial assessment "
-                                       "(counted in the month of the assessment, once its 4 weeks have passed)"),
+        (f"followed up {process_window(d, 'followup_within_days')}",
+         f"a contact within {p['followup_within_days']} days after the initial assessment (counted in the month of the "
+         f"assessment, once its {process_window(d, 'followup_within_days').removeprefix('within ')} have passed)"),
         ("not improving", f"{o['not_improving_after_days']} days or more after the baseline and the latest score neither below "
                           f"{o['improvement_below']} nor at most {o['response_max_fraction']:.0%} of the baseline; no score since the baseline "
                           + ("counts too" if o.get("not_improving_no_followup", "all") == "all"

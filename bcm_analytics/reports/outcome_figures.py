@@ -39,19 +39,20 @@ def process_trend(program: pd.DataFrame, names: dict | None = None) -> go.Figure
                   names=names, title="Process measures at each month end, share of the active caseload")
 
 
-def follow_up_title(grain: str) -> str:
+def follow_up_title(grain: str, within: str) -> str:
     """The title of the follow-up chart and of its table: the table read 'per quarter' under a
     chart 'per quarter of assessment', two names for the same rows. Rolled up to the whole period,
-    the report's period ('per whole period of assessment' read as some other period)."""
+    the report's period ('per whole period of assessment' read as some other period). `within`: the
+    window in force ('within 4 weeks', caseload_outcomes.follow_up_within)."""
     if grain == "period":
-        return "Initial assessments followed up within 4 weeks, over the report's period"
-    return f"Initial assessments followed up within 4 weeks, per {grain_word(grain)} of assessment"
+        return f"Initial assessments followed up {within}, over the report's period"
+    return f"Initial assessments followed up {within}, per {grain_word(grain)} of assessment"
 
 
-def follow_up_trend(program: pd.DataFrame, grain: str) -> go.Figure:
-    """Initial assessments followed up within 4 weeks, per month (or period)."""
+def follow_up_trend(program: pd.DataFrame, grain: str, within: str) -> go.Figure:
+    """Initial assessments followed up `within` the window in force, per month (or period)."""
     return series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month", over=CASELOAD_RATES,
-                  title=follow_up_title(grain))
+                  title=follow_up_title(grain, within))
 
 
 def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label: str) -> go.Figure:
