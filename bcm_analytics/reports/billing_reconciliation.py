@@ -54,7 +54,7 @@ NO_REASON = "(no reason in the claims export)"
 REASON_CODE = re.compile(r"\s*(?:(CO|PR|OA|PI|CR)\s*[-: ]?\s*)?([A-Z]{0,2}\d{1,4})\b", re.IGNORECASE)
 WORDS_ONLY = "(a reason in words only: not shown outside)"
 OUTSIDE_REASONS = ("Each reason is shown by its code alone (CO-16, 97): a claims export may write a reason's words "
-                   "freely, and they could name a patient or a diagnosis. The glossary gives the common codes' meaning.")
+                   "freely, and they could name a patient or a diagnosis. The glossary says how to read a code.")
 NOT_RECORDED = "(none recorded)"
 SETTINGS = {"fqhc": "FQHC", "rhc": "RHC", "physician_practice": "physician practice"}
 PROGRAMS = {"cocm": "CoCM", "general_bhi": "general BHI"}
