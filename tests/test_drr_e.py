@@ -160,6 +160,22 @@ def test_a_year_whose_follow_up_periods_are_open_says_so(drr, store):
     assert open_["last_follow_up_day"] == dt.date(2025, 12, 26)
 
 
+def test_an_open_years_pending_patients_do_not_give_back_the_few_whose_follow_up_has_closed(drr, store):
+    """As of 30 June 2025, 18 patients indexed and 15 of them pending: the file showed both, and
+    18 - 15 gave back the 3 whose follow-up had closed (a count of 1-10 shown nowhere)."""
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    for i in range(3):
+        drr.add(f"C{i}", [("2024-06-01", 20), (day("2024-06-01", 150), 2)])
+    for i in range(15):
+        drr.add(f"O{i}", [("2025-04-01", 20)])
+    inside = drr.measure(store, as_of="2025-06-30").loc["All"]
+    assert (inside["denominator"], inside["pending"]) == (18, 15)
+    outside = co.drr_e(prepare(store, "2025-06-30"), YEAR, Privacy.packaged("external")).set_index("stratum").loc["All"]
+    assert pd.isna(outside["denominator"]) or pd.isna(outside["pending"])
+
+
 def test_the_intake_period_is_a_setting(drr, store):
     drr.add("june", [("2024-06-01", 12)])
     drr.add("may", [("2025-05-15", 12)])

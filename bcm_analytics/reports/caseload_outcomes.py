@@ -423,6 +423,9 @@ def utilisation(run: OutcomeRun, start_month=None, end_month=None, privacy: Priv
 
 
 DRR_E_COUNTS = ["denominator", "followed_up", "remitted", "responded", "pending"]
+# pending within the denominator, declared so that suppression protects the patients whose follow-up
+# has closed (the denominator less pending) while a year is open; a relation, not a column shown
+PENDING_SHARE = "_pending_share"
 
 
 def drr_e(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.DataFrame:
@@ -430,10 +433,14 @@ def drr_e(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.Data
     table: the strata add up to the program's row, so a stratum hidden is not left to subtraction,
     and each numerator sits under the denominator and under the patients followed up
     (cl.DRR_E_RATES), so the patients not followed up, or followed up and not in remission, are
-    not left to subtraction either. `bcm outcomes --drr-e` writes it; the caseload page shows the
+    not left to subtraction either; nor, while the year is open, those whose follow-up has closed
+    (the denominator less `pending`). `bcm outcomes --drr-e` writes it; the caseload page shows the
     same table for each year it holds (drr_e_years), so both hide the same cells."""
-    frame = cl.drr_e(run, year)
-    return _privacy(run, privacy).protect(frame, DRR_E_COUNTS, ["stratum"], rates=cl.DRR_E_RATES)
+    frame = cl.drr_e(run, year).assign(**{PENDING_SHARE: lambda f: f["pending"] / f["denominator"].where(f["denominator"] > 0)})
+    safe = _privacy(run, privacy).protect(frame, DRR_E_COUNTS, ["stratum"],
+                                          rates={**cl.DRR_E_RATES, PENDING_SHARE: ("pending", "denominator")})
+    safe.attrs["suppressed"] = {c: rows for c, rows in safe.attrs["suppressed"].items() if c != PENDING_SHARE}
+    return safe.drop(columns=PENDING_SHARE)
 
 
 # The caseload page's DRR-E table: the measure's denominator, numerators and rates as HEDIS reports
