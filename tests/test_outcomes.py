@@ -323,6 +323,23 @@ def test_program_measures_leave_out_patients_who_died_or_went_to_hospice(program
 
 
 
+def test_a_death_after_the_as_of_date_does_not_leave_the_patient_out_yet(program):
+    """A report as of day 260 (the 6-month window of day 0's baseline closed on day 240) left out of
+    its measures a patient who died on day 300: the discharge was not known on day 260, and its
+    reason counted all the same. As of day 300 the death is known and leaves the patient out; a
+    death with no date is a death whatever the as-of date."""
+    con = program([patient("LATER", discharged=day(300), discharge_reason="died"), patient("NODATE", discharge_reason="died"),
+                   patient("KEEP")],
+                  [score(p, day(0), 20) for p in ("LATER", "NODATE", "KEEP")] + [score(p, day(150), 3) for p in ("LATER", "KEEP")])
+
+    def six(as_of):
+        rows = prepare(con, as_of).program_measures("2025-01", "2025-01").set_index(["instrument", "window_name"])
+        return rows.loc[("PHQ-9", "6m"), ["eligible", "denominator", "remitters"]].tolist()
+
+    assert six(day(260)) == [2, 2, 2]
+    assert six(day(300)) == [1, 1, 1]
+
+
 def test_program_measures_start_at_age_12_at_enrolment(program):
     """Enrolled 2025-01-06: born 2013-01-06 is 12 that day (in), born 2013-01-07 is 11 (out);
     an unknown birth date is kept."""

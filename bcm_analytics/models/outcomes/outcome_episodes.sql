@@ -1,6 +1,8 @@
 -- Treatment episodes for outcomes: one per enrolment (outcome_enrolments) started on or before the
 -- as-of date. A discharge after the as-of date is not known yet: the episode is on the caseload at
--- the as-of date.
+-- the as-of date, and its reason is not known either (a report as of December left out of its
+-- measures a patient who died in March). A reason with no discharge date (a FHIR death with no
+-- date) is kept.
 -- scores_until: with discharge_closes_windows, the last day a score counts (the discharge plus
 -- followup_after_discharge_days); NULL otherwise: discharge does not close follow-up, scores count
 -- up to the as-of date. No column holds the as-of date itself, so a discharged patient's row does
@@ -24,7 +26,7 @@ SELECT
   marts.on_caseload(p.enrollment_date, p.known_discharge, p.as_of) AS active,
   coalesce(p.known_discharge, p.as_of) AS episode_end,
   CASE WHEN s.discharge_closes_windows THEN p.known_discharge + s.after_discharge_days::INTEGER END AS scores_until,
-  p.discharge_reason,
+  CASE WHEN p.discharge_date IS NULL OR p.known_discharge IS NOT NULL THEN p.discharge_reason END AS discharge_reason,
   p.clinic_id,
   p.care_manager_id,
   p.payer,
