@@ -221,6 +221,7 @@ def check_filters(command: str, con, values: dict, definitions=None) -> dict:
 
 def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool) -> dict:
     checked = dict(values)
+    _check_files(values)  # first: the definitions say how instruments pool (_instrument), the rules the payer classes
     if values.get("clinic") is not None:
         _in_store(report, "clinic", [values["clinic"]], _column(con, "clinic_id", "staging.clinics", "staging.patients"))
     if values.get("clinics"):
@@ -230,14 +231,12 @@ def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool)
     if values.get("payer") is not None:
         _check_payer(report, con, values, billing)
     if values.get("instrument") is not None:
-        _check_files(values)  # the definitions that say how instruments are measured load
         checked["instrument"] = _instrument(report, con, values, outcomes)
     start, end = values.get("start_month"), values.get("end_month")
     if start is not None and end is not None and starts_after_end(start, end):  # else a notebook cell's IndexError
         raise ParameterError(f"{report}: start_month {start} is after end_month {end}")
     if values.get("audience") is not None and values["audience"] not in ("internal", "external"):
         raise ParameterError(f"{report}: audience {values['audience']!r} is not internal or external")
-    _check_files(values)
     if values.get("audience") == "external":
         _check_external_period(report, con, values, outcomes)
     return checked
