@@ -966,6 +966,32 @@ def test_a_denied_fhir_claim_line_loads_the_payers_reason(store):
     ]
 
 
+def test_a_claim_denied_at_its_header_loads_its_unpaid_lines_denied(store, tmp_path):
+    """CARIN's institutional ExplanationOfBenefits (an FQHC's G0512 on a UB-04) may deny the whole
+    claim at its header, a denialreason in the claim's own adjudication, under outcome complete: its
+    lines loaded paid, so reconciliation saw no denial. A line the payer paid nothing on is now denied
+    with the header's reason; a line the payer paid on stays paid, with no reason."""
+    carc = {"system": "https://x12.org/codes/claim-adjustment-reason-codes", "code": "27",
+            "display": "Expenses incurred after coverage terminated."}
+    def line(sequence, code, paid):
+        return {"sequence": sequence, "productOrService": {"coding": [{"system": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "code": code}]},
+                "servicedDate": "2025-06-09", "net": {"value": 80.0},
+                "adjudication": [{"category": {"coding": [{"code": "benefit"}]}, "amount": {"value": paid}}]}
+    eob = {"resourceType": "ExplanationOfBenefit", "id": "eob-61", "status": "active", "use": "claim", "outcome": "complete",
+           "created": "2025-07-01", "patient": {"reference": "Patient/pat-m"}, "claim": {"reference": "Claim/clm-61"},
+           "insurer": {"display": "Medicare"}, "item": [line(1, "G0512", 0), line(2, "99484", 40.0)],
+           "adjudication": [{"category": {"coding": [{"system": "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBAdjudicationDiscriminator",
+                                                      "code": "denialreason"}]},
+                             "reason": {"coding": [carc]}}]}
+    eobs = write(tmp_path, "ExplanationOfBenefit.ndjson", json.dumps(eob) + "\n")
+    fixture = EXPORTS / "fhir_claims_cob"
+    list(load_export(store, map_export(load("fhir"), [fixture / "Patient.ndjson", fixture / "Observation.ndjson", eobs])))
+    assert store.execute("SELECT line_number, procedure_code, paid_amount, claim_status, denial_reason FROM staging.claims "
+                         "ORDER BY 1").fetchall() == [
+        (1, "G0512", 0.0, "denied", "27: Expenses incurred after coverage terminated."),
+        (2, "99484", 40.0, "paid", None)]
+
+
 def test_a_fhir_export_whose_denials_give_no_reason_loads_them_without_one(store):
     """eob-5 (fhir_claims/) is denied whole (outcome error) with no reason anywhere; eob-21's line 3
     in fhir_claims_cob/ is denied by its payer adjudication status alone: both load denied, with no

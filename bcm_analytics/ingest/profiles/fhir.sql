@@ -309,7 +309,7 @@ SELECT c._file, c._line, CAST(m.value ->> 'sequence' AS INTEGER) AS sequence,
 FROM _fhir_claims c, json_each(c.r, '$.careTeam') m
 WHERE fhir_has_code(json_extract(m.value, '$.role'), ['performing', 'rendering']);
 
--- Whether the payer denied an item: an adjudication of category denialreason (CARIN Blue Button's
+-- Whether the payer denied an item (given a claim, the claim at its header-level `adjudication`): an adjudication of category denialreason (CARIN Blue Button's
 -- C4BBAdjudicationDiscriminator slice, its reason a CARC code), or one whose category or reason is the
 -- payer adjudication status denied (C4BBPayerAdjudicationStatus). An amount of 0 alone is no denial: a
 -- line the patient's deductible took whole is allowed and pays nothing.
@@ -382,25 +382,29 @@ SELECT i._file, i._line, i.claim_id, i.sequence, i.patient, i.resource_type, i.i
                         'status', i.r ->> 'status', 'outcome', i.r ->> 'outcome', 'productOrService', i.codings,
                         'servicedDate', coalesce(i.item ->> 'servicedDate', json_extract_string(i.item, '$.servicedPeriod.start'))) AS VARCHAR) AS _record,
        fhir_item_denied(i.item) AS item_denied,
-       -- the payer denied the line: within the claim, or the whole claim (outcome error); the profile's
-       -- claim_status reads it, after a cancelled, draft or not adjudicated claim
-       item_denied OR (i.r ->> 'outcome') = 'error' AS payer_denied,
-       -- the payer's reasons for it (in the item's adjudication, else in the claim's header-level one)
-       CASE WHEN payer_denied
-            THEN coalesce(fhir_denial_reasons(CAST(json_extract(i.item, '$.adjudication') AS JSON[])),
-                          fhir_denial_reasons(CAST(json_extract(i.r, '$.adjudication') AS JSON[]))) END AS denial_reason,
+       fhir_item_denied(i.r) AS header_denied,
+       -- the payer's reasons, read for a line it denied (in the item's adjudication, else in the claim's
+       -- header-level one)
+       coalesce(fhir_denial_reasons(CAST(json_extract(i.item, '$.adjudication') AS JSON[])),
+                fhir_denial_reasons(CAST(json_extract(i.r, '$.adjudication') AS JSON[]))) AS reasons,
        i.payer_rank, i.payer_first_created,
        coalesce(i.r ->> 'status', '') IN ('cancelled', 'entered-in-error') AS voided
 FROM i),
 p AS (
   SELECT l.*,
+         -- the payer denied the line: within the claim; or the whole claim (outcome error); or at the
+         -- claim's header (CARIN's institutional EOBs carry a header-level denialreason under outcome
+         -- complete) a line the payer paid nothing on itself; the profile's claim_status reads it, after
+         -- a cancelled, draft or not adjudicated claim
+         item_denied OR outcome = 'error' OR (header_denied AND NOT coalesce(TRY_CAST(paid AS DECIMAL(18, 2)) > 0, false)) AS payer_denied,
+         CASE WHEN payer_denied THEN reasons END AS denial_reason,
          resource_type = 'ExplanationOfBenefit' AND NOT superseded
            AND row_number() OVER (PARTITION BY resource_type, claim_id, sequence, superseded
                                   ORDER BY voided, payer_rank NULLS LAST, payer_first_created NULLS LAST, _file, _line) > 1 AS secondary,
          coalesce(CAST(sum(TRY_CAST(paid AS DECIMAL(18, 2))) FILTER (WHERE NOT superseded AND NOT voided)
                          OVER (PARTITION BY resource_type, claim_id, sequence) AS VARCHAR), paid) AS paid_total
   FROM l)
-SELECT * EXCLUDE (payer_rank, payer_first_created, voided) FROM p;
+SELECT * EXCLUDE (payer_rank, payer_first_created, voided, header_denied, reasons) FROM p;
 
 -- Consents. CoCM minutes count only from the patient's consent (billing_rules.md s4). A Consent
 -- counts when it is active (R4 consent-state-codes: 'to be followed and enforced'), is a consent to
