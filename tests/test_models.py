@@ -60,7 +60,8 @@ RULES = {
     "a contact with the patient": ("marts.is_contact", r"list_contains\(\s*\w*\.?contact_activity_types"),
     "the measure population's age (min_age; an unknown age kept)": ("marts.in_measure_population", r">=\s*min_age"),
     "a discharge reason that excludes from the measures (death, hospice)": ("marts.is_excluding_discharge", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
-    "excluded by a day across a patient's episodes (DRR-E: died or in hospice by the period's end)": ("marts.excluded_by_discharge", r"least\(\s*until_"),
+    "excluded by a day across a patient's episodes (died or in hospice by the as-of date, DRR-E by the period's end)": (
+        "marts.excluded_by_discharge", r"least\(\s*coalesce\(\s*until_"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
     "a score in an EHR export (a total or an item, not a panel's code): who is in the program": (

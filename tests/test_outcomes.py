@@ -11,7 +11,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from test_drr_e import later_episode
 
+from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes import load_definitions, patient_outcomes, prepare
 
 ENROL = dt.date(2025, 1, 6)
@@ -338,6 +340,23 @@ def test_a_death_after_the_as_of_date_does_not_leave_the_patient_out_yet(program
 
     assert six(day(260)) == [2, 2, 2]
     assert six(day(300)) == [1, 1, 1]
+
+
+def test_a_death_on_a_later_episode_leaves_an_earlier_episode_out_and_off_the_follow_up_worklist(program):
+    """The episode measures excluded on the episode's own discharge reason only: a patient discharged
+    (goals met) on day 100 and enrolled again, who died on day 130 in that later episode, counted in
+    the first episode's 6-month measure as a window closed with no score, and was listed as due a
+    follow-up score, the care team to call after a death. Death and hospice now exclude whichever of
+    a patient's episodes records them, as DRR-E's do (marts.excluded_by_discharge)."""
+    con = program([patient("LATER", discharged=day(100), discharge_reason="goals_met"), patient("KEEP")],
+                  [score(p, day(0), 20) for p in ("LATER", "KEEP")] + [score("KEEP", day(150), 3)])
+    run = prepare(con, day(150))
+    later_episode(run, "LATER", day(110), day(130), "died")
+    assert cl.worklists(run)["followup_due"]["patient_id"].tolist() == []  # KEEP was scored on day 150
+    run = prepare(con, LATE)
+    later_episode(run, "LATER", day(110), day(130), "died")
+    six = run.program_measures("2025-01", "2025-01").set_index(["instrument", "window_name"]).loc[("PHQ-9", "6m")]
+    assert (six["eligible"], six["denominator"], six["remitters"]) == (1, 1, 1)
 
 
 def test_program_measures_start_at_age_12_at_enrolment(program):

@@ -8,9 +8,9 @@ CREATE OR REPLACE MACRO marts.change_distribution_for(start_, period_end_, clini
 WITH changes AS (
   SELECT instrument, (latest_score - baseline_score) / baseline_score::DOUBLE AS change,
          marts.is_response(latest_score, baseline_score) AS responded
-  FROM marts.outcome_patients CROSS JOIN config.outcome_settings s
+  FROM marts.outcome_patients o CROSS JOIN config.outcome_settings s
   WHERE eligible AND latest_date > baseline_date AND baseline_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
-    AND marts.in_measure_population(age_at_enrolment, discharge_reason, s.min_age, s.excluded_discharge_reasons)
+    AND marts.in_measure_population(o.patient_id, age_at_enrolment, s.min_age)
     AND marts.in_filter(clinic_id, care_manager_id, payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR instrument = instrument_)
 ),

@@ -24,7 +24,7 @@ eligible AS (
   CROSS JOIN s
   WHERE e.enrollment_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
     AND marts.is_eligible_baseline(b.baseline_score)
-    AND marts.in_measure_population(e.age_at_enrolment, e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
+    AND marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR b.instrument = instrument_)
 ),

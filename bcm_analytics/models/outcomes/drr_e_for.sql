@@ -55,8 +55,7 @@ population AS (
   JOIN marts.outcome_episodes e USING (episode_id)
   JOIN core.patients p ON p.patient_id = i.patient_id
   CROSS JOIN bounds b CROSS JOIN period CROSS JOIN s
-  WHERE marts.in_measure_population(date_sub('year', p.birth_date, b.age_on), NULL, s.min_age, s.excluded_discharge_reasons)
-    AND NOT marts.excluded_by_discharge(i.patient_id, period.period_end)  -- every episode's discharge, not the index's
+  WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, b.age_on), s.min_age, period.period_end)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 ),
 followed AS (

@@ -1,18 +1,19 @@
 -- Whether a patient is out of a measure by a day, whichever of their episodes says so (HEDIS DRR-E's
 -- exclusions, outcome_measures.md section 3: a member who died, or was in hospice, any time up to
 -- the end of the measurement period): an episode of theirs discharged for a reason that excludes
--- (marts.is_excluding_discharge) on or before until_, or with no discharge date at all (a FHIR
+-- (marts.is_excluding_discharge) on or before until_ (none: the as-of date), or with no discharge date at all (a FHIR
 -- death with no date, deceasedBoolean, loads as 'died' with none: left out, as a death is). A death
 -- recorded on a later episode than the one a measure is indexed on counts too; a discharge after
 -- the as-of date is not known yet (outcome_episodes), nor is one after until_ an exclusion.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.excluded_by_discharge(patient_id_, until_) AS EXISTS (
+  -- aliases a caller's own do not shadow: a macro's arguments are expanded inside its body
   SELECT 1
-  FROM marts.outcome_episodes e
-  JOIN marts.outcome_enrolments n ON n.episode_id = e.episode_id  -- the discharge date as exported
-  CROSS JOIN config.outcome_settings s
-  CROSS JOIN config.as_of_date a
-  WHERE e.patient_id = patient_id_
-    AND marts.is_excluding_discharge(e.discharge_reason, s.excluded_discharge_reasons)
-    AND (n.discharge_date IS NULL OR n.discharge_date <= least(until_, a.as_of))
+  FROM marts.outcome_episodes x_episode
+  JOIN marts.outcome_enrolments x_enrolment ON x_enrolment.episode_id = x_episode.episode_id  -- the discharge date as exported
+  CROSS JOIN config.outcome_settings x_settings
+  CROSS JOIN config.as_of_date x_as_of
+  WHERE x_episode.patient_id = patient_id_
+    AND marts.is_excluding_discharge(x_episode.discharge_reason, x_settings.excluded_discharge_reasons)
+    AND (x_enrolment.discharge_date IS NULL OR x_enrolment.discharge_date <= least(coalesce(until_, x_as_of.as_of), x_as_of.as_of))
 )

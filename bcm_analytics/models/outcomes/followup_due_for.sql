@@ -17,6 +17,6 @@ JOIN marts.outcome_episodes e USING (episode_id)
 CROSS JOIN config.as_of_date a
 CROSS JOIN config.outcome_settings s
 WHERE w.response_status = 'pending' AND w.opens_on <= a.as_of AND w.score_date IS NULL
-  AND marts.in_measure_population(e.age_at_enrolment, e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
+  AND marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
   AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 ORDER BY w.closes_on, e.patient_id, w.instrument

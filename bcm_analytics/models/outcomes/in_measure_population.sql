@@ -1,10 +1,11 @@
 -- Whether an episode counts in the program's outcome measures (outcome_measures.md section 3):
--- aged min_age or more at enrolment (an unknown age is kept) and not discharged for a reason that
--- excludes it (marts.is_excluding_discharge: death, hospice, palliative care). The measures, the
--- cohort curves and the change distribution count these episodes, and the follow-up-due worklist
--- calls only them. DRR-E passes no discharge reason: it judges the patient's every episode up to
--- the end of its measurement period (marts.excluded_by_discharge).
+-- aged min_age or more at enrolment (an unknown age is kept) and its patient not out by a discharge
+-- (marts.excluded_by_discharge: death, hospice, palliative care, on whichever of their episodes it is
+-- recorded) on or before until_, the as-of date when none is given. The measures, the cohort curves,
+-- the change distribution and DMS-E count these episodes, and the follow-up-due worklist calls only
+-- them: a patient who died on a later episode is no longer called for an earlier one's score. DRR-E
+-- gives the end of its measurement period.
 -- kind: macro
-CREATE OR REPLACE MACRO marts.in_measure_population(age_at_enrolment, discharge_reason, min_age, excluded_discharge_reasons) AS
+CREATE OR REPLACE MACRO marts.in_measure_population(patient_id_, age_at_enrolment, min_age, until_ := NULL) AS
   (age_at_enrolment IS NULL OR age_at_enrolment >= min_age)
-  AND NOT marts.is_excluding_discharge(discharge_reason, excluded_discharge_reasons)
+  AND NOT marts.excluded_by_discharge(patient_id_, until_)

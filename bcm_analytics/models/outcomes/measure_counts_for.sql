@@ -2,7 +2,7 @@
 --
 -- Population: episodes inside the filters whose baseline falls in start_..period_end_, baseline
 -- eligible (>= eligible_baseline_min), in the measure population (marts.in_measure_population: age
--- at enrolment, not discharged for death or hospice). One row per stratum, instrument and
+-- at enrolment, the patient not discharged for death or hospice on any episode). One row per stratum, instrument and
 -- window; response and remission share the denominator:
 --   eligible     baselines in the population
 --   pending      the window is still open at the as-of date (outside the denominator: "not yet measurable")
@@ -21,7 +21,7 @@ WITH population AS (
   CROSS JOIN config.outcome_settings s
   WHERE w.eligible
     AND w.baseline_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
-    AND marts.in_measure_population(e.age_at_enrolment, e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
+    AND marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR w.instrument = instrument_)
 ),

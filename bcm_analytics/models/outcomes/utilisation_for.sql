@@ -14,7 +14,7 @@ WITH s AS (SELECT * FROM config.outcome_settings),
 population AS (
   SELECT e.episode_id, e.patient_id, e.clinic_id, e.enrollment_date
   FROM marts.outcome_episodes e CROSS JOIN s
-  WHERE marts.in_measure_population(e.age_at_enrolment, e.discharge_reason, s.min_age, s.excluded_discharge_reasons)
+  WHERE marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
 ),
 contacts AS (
