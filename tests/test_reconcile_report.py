@@ -16,6 +16,7 @@ from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401
 from bcm_analytics.billing.reconcile import BRIDGE, FINDINGS, monthly_totals
 from bcm_analytics.cli.billing import reconcile
 from bcm_analytics.reports import billing_reconciliation as br
+from bcm_analytics.reports import glossary
 from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import render_report
 
@@ -620,3 +621,25 @@ def test_the_page_says_why_claim_lines_were_denied(program, tmp_path):
     assert [row[0] for row in table_rows(external) if row and row[0] == "CO-16"] == ["CO-16"]
     assert "lacks information" not in external.split("Definitions used")[0], "outside, a reason is its code alone"
     assert small_counts_in(external) == []
+
+
+def test_headline_cards_say_what_their_count_and_denied_dollars_are():
+    """A finance lead checking the demo (200 patients) read '$97,533.77 expected over 697
+    patient-months' and divided: but 697 counts every patient-month billed or expected (as the
+    months table heads it), 5 of them claims with no minutes behind them and so no expected dollars.
+    And the denied card beside missed revenue is part of it ($584.98 = $336.97 not billed + $248.01
+    denied), not more of it: added up, the cards counted the denials twice."""
+    recon = six_months_one_missed()
+    recon.months.loc[2, "patient_months"] = 61  # March: one more patient-month, a claim without minutes
+    cards = {c.label: c for c in br.headlines(recon, Privacy.packaged("internal"))}
+    assert cards["expected"].detail == "supported by logged minutes; 361 patient-months billed or expected"
+    assert "over 361" not in cards["expected"].detail
+    assert cards["denied"].detail == "supported codes the payer denied (part of missed revenue)"
+    # The walk's 'billed without support' line was $1,210.17 beside a $2,269.49 exposure card that
+    # said the same words: the card also holds wrong codes, wrong NPIs (minutes behind them) and
+    # claims for unknown patients, each claim in full.
+    assert cards["compliance exposure"].detail == "billed without support, under a wrong code or NPI, or for unknown patients"
+    outside = {c.label: c for c in br.headlines(recon, Privacy.packaged("external"))}
+    assert outside["expected"].detail == "supported by logged minutes; 361 patient-months billed or expected"
+    exposure = dict(glossary.billing_terms("bcm-default", Privacy.packaged("internal")))["compliance exposure"]
+    assert "under the wrong NPI" in exposure and "patients not in the registry" in exposure, exposure

@@ -145,10 +145,18 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
     def card(col, detail=""):
         return Headline(formats.label(col), None if col in hidden else row[col], "dollars", detail, col in hidden)
 
-    pm = "" if "patient_months" in hidden else f"over {formats.count(row['patient_months'])} patient-months"
-    return [card("expected_amount", pm), card("billed_amount", "not denied or voided"), card("paid_amount"),
-            card("missed_revenue", "not billed, denied, under-coded"), card("compliance_exposure", "billed without support"),
-            card("denied_amount", "supported codes the payer denied")]
+    # The count is of patient-months billed or expected (the months table's heading): a claim with no
+    # minutes behind it adds a patient-month and no expected dollar, so 'expected over N' misled a
+    # reader dividing one by the other. Denied dollars are part of missed revenue, not beside it.
+    # Exposure is more than the walk's 'billed without support' line: wrong codes and NPIs (minutes
+    # behind them) and unknown patients' claims, each claim in full.
+    expected = "supported by logged minutes"
+    if "patient_months" not in hidden:
+        expected += f"; {formats.count(row['patient_months'])} patient-months billed or expected"
+    exposure = "billed without support, under a wrong code or NPI, or for unknown patients"
+    return [card("expected_amount", expected), card("billed_amount", "not denied or voided"), card("paid_amount"),
+            card("missed_revenue", "not billed, denied, under-coded"), card("compliance_exposure", exposure),
+            card("denied_amount", "supported codes the payer denied (part of missed revenue)")]
 
 
 WALK_COLUMNS = ["line_label", "walk_amount", "line_patient_months", "findings_behind", "meaning"]

@@ -201,7 +201,8 @@ def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
         ("the payer's reason", "why the payer denied a claim line, as the claims export gives it: a claim adjustment "
                                "reason code (CARC), such as CO-16 (the claim lacks information or has a billing error), "
                                "often with its words; CO is a contractual obligation, PR the patient's responsibility"),
-        ("compliance exposure", "dollars billed without the minutes, consent or code to support them"),
+        ("compliance exposure", "dollars billed without the minutes, consent or code to support them, under the wrong NPI, "
+                                "or for patients not in the registry (each such claim's whole charge)"),
         ("why the figures do not add up", "expected less missed revenue plus compliance exposure is not billed: a claim under a "
                                           "wrong code or NPI counts in full as exposure while the code the minutes support stays "
                                           "in expected (it is billed again once corrected), and a claim's charge can differ from "
