@@ -437,6 +437,26 @@ def test_a_positive_item_9_on_either_score_of_a_day_is_the_days_flag(program):
     assert out["item9_positive"].to_dict() == {"TIMED": True, "UNTIMED": True, "ZERO": False}
 
 
+def test_a_days_score_with_no_item_9_is_unknown_though_the_other_score_answered_0(program):
+    """Section 1: the flag describes the latest PHQ-9, unknown (not "no") when that score has no
+    item 9. Two PHQ-9s on day 30, one answering item 9 = 0 and one a total alone (items blank):
+    LATE_BLANK, 0 at 09:00 and the total alone at 15:00 (the later score is the day's: unknown);
+    HIGH_BLANK, no times, 12 answering 0 and 14 alone (the higher is the day's: unknown);
+    LATE_ZERO, the total alone at 09:00 and 0 at 15:00 (the day's score answered 0: no)."""
+    blank = {f"item_{i}": "" for i in range(1, 10)}
+    con = program([patient(p) for p in ("LATE_BLANK", "HIGH_BLANK", "LATE_ZERO")], [
+        score("LATE_BLANK", day(0), 20), score("LATE_BLANK", f"{day(30)} 09:00", 12, sid="lb1"),
+        score("LATE_BLANK", f"{day(30)} 15:00", 14, sid="lb2") | blank,
+        score("HIGH_BLANK", day(0), 20), score("HIGH_BLANK", day(30), 12, sid="hb1"),
+        score("HIGH_BLANK", day(30), 14, sid="hb2") | blank,
+        score("LATE_ZERO", day(0), 20), score("LATE_ZERO", f"{day(30)} 09:00", 14, sid="lz1") | blank,
+        score("LATE_ZERO", f"{day(30)} 15:00", 12, sid="lz2")])
+    out = outcomes(con, day(40))
+    assert out["latest_score"].to_dict() == {"LATE_BLANK": 14, "HIGH_BLANK": 14, "LATE_ZERO": 12}
+    assert pd.isna(out.loc["LATE_BLANK", "item9_positive"]) and pd.isna(out.loc["HIGH_BLANK", "item9_positive"])
+    assert out.loc["LATE_ZERO", "item9_positive"] == False  # noqa: E712
+
+
 def test_age_bands_turn_on_the_birthday_at_enrolment(program):
     """CMS159 strata are 12-17 and 18+ (section 3): enrolled 2025-01-06, born 2007-01-07 is 17,
     born 2007-01-06 is 18 that day; 64 and 65 likewise at the 65+ band."""
