@@ -276,6 +276,27 @@ def test_discharge_does_not_close_a_window_by_default(program):
     assert outcomes(con).loc["P1", "remission_6m_status"] == "met"
 
 
+def test_a_score_after_the_discharge_follows_up_but_is_never_the_baseline(program):
+    """Section 2: the baseline is the first score in the treatment episode; scores after discharge
+    are follow-up (relapse-prevention check-ins), not a start. Each is discharged on day 20.
+    CHECKIN has no score in the episode, then 15 on day 60 and 4 on day 150 (90 days after the 15):
+    no baseline, so no window and in no denominator. ON_DAY is scored 15 on the discharge day itself,
+    still the episode, and 4 on day 110: its 12-week window is met. Under first_eligible, EIGHT
+    (8 in the episode, 15 on day 60 after the discharge) has no baseline either."""
+    con = program([patient(p, discharged=day(20), discharge_reason="goals_met") for p in ("CHECKIN", "ON_DAY", "EIGHT")],
+                  [score("CHECKIN", day(60), 15), score("CHECKIN", day(150), 4),
+                   score("ON_DAY", day(20), 15), score("ON_DAY", day(110), 4),
+                   score("EIGHT", day(0), 8), score("EIGHT", day(60), 15), score("EIGHT", day(150), 4)])
+    out = outcomes(con)
+    assert pd.isna(out.loc["CHECKIN", "baseline_date"]) and out.loc["CHECKIN", "eligible"] == False  # noqa: E712
+    assert pd.isna(out.loc["CHECKIN", "remission_12w_status"]) and out.loc["CHECKIN", "latest_score"] == 4
+    assert out.loc["ON_DAY", ["baseline_date", "remission_12w_status"]].tolist() == [pd.Timestamp(day(20)), "met"]
+    twelve = prepare(con, LATE).program_measures("2025-01", "2025-03").set_index("window_name").loc["12w"]
+    assert (twelve["denominator"], twelve["remitters"]) == (1, 1)  # ON_DAY alone
+    under = prepare(con, LATE, load_definitions(overrides=FIRST_ELIGIBLE)).patients().set_index("patient_id")
+    assert pd.isna(under.loc["EIGHT", "baseline_date"]) and pd.isna(under.loc["EIGHT", "remission_12w_status"])
+
+
 def test_two_runs_on_one_connection_do_not_mix(program):
     """Temp tables belong to the connection: an earlier run rebuilds its own before answering."""
     con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 15)])
