@@ -278,6 +278,27 @@ def test_discharge_does_not_close_a_window_by_default(program):
     assert outcomes(con).loc["P1", "remission_6m_status"] == "met"
 
 
+def test_a_score_after_the_discharge_follows_up_but_is_never_the_baseline(program):
+    """Section 2: the baseline is the first score in the treatment episode; scores after discharge
+    are follow-up (relapse-prevention check-ins), not a start. Each is discharged on day 20.
+    CHECKIN has no score in the episode, then 15 on day 60 and 4 on day 150 (90 days after the 15):
+    no baseline, so no window and in no denominator. ON_DAY is scored 15 on the discharge day itself,
+    still the episode, and 4 on day 110: its 12-week window is met. Under first_eligible, EIGHT
+    (8 in the episode, 15 on day 60 after the discharge) has no baseline either."""
+    con = program([patient(p, discharged=day(20), discharge_reason="goals_met") for p in ("CHECKIN", "ON_DAY", "EIGHT")],
+                  [score("CHECKIN", day(60), 15), score("CHECKIN", day(150), 4),
+                   score("ON_DAY", day(20), 15), score("ON_DAY", day(110), 4),
+                   score("EIGHT", day(0), 8), score("EIGHT", day(60), 15), score("EIGHT", day(150), 4)])
+    out = outcomes(con)
+    assert pd.isna(out.loc["CHECKIN", "baseline_date"]) and out.loc["CHECKIN", "eligible"] == False  # noqa: E712
+    assert pd.isna(out.loc["CHECKIN", "remission_12w_status"]) and out.loc["CHECKIN", "latest_score"] == 4
+    assert out.loc["ON_DAY", ["baseline_date", "remission_12w_status"]].tolist() == [pd.Timestamp(day(20)), "met"]
+    twelve = prepare(con, LATE).program_measures("2025-01", "2025-03").set_index("window_name").loc["12w"]
+    assert (twelve["denominator"], twelve["remitters"]) == (1, 1)  # ON_DAY alone
+    under = prepare(con, LATE, load_definitions(overrides=FIRST_ELIGIBLE)).patients().set_index("patient_id")
+    assert pd.isna(under.loc["EIGHT", "baseline_date"]) and pd.isna(under.loc["EIGHT", "remission_12w_status"])
+
+
 def test_two_runs_on_one_connection_do_not_mix(program):
     """Temp tables belong to the connection: an earlier run rebuilds its own before answering."""
     con = program([patient("P1")], [score("P1", day(0), 20), score("P1", day(150), 15)])
@@ -454,6 +475,26 @@ def test_a_positive_item_9_on_either_score_of_a_day_is_the_days_flag(program):
     out = outcomes(con, day(40))
     assert out["latest_score"].to_dict() == {"TIMED": 14, "UNTIMED": 14, "ZERO": 14}
     assert out["item9_positive"].to_dict() == {"TIMED": True, "UNTIMED": True, "ZERO": False}
+
+
+def test_a_days_score_with_no_item_9_is_unknown_though_the_other_score_answered_0(program):
+    """Section 1: the flag describes the latest PHQ-9, unknown (not "no") when that score has no
+    item 9. Two PHQ-9s on day 30, one answering item 9 = 0 and one a total alone (items blank):
+    LATE_BLANK, 0 at 09:00 and the total alone at 15:00 (the later score is the day's: unknown);
+    HIGH_BLANK, no times, 12 answering 0 and 14 alone (the higher is the day's: unknown);
+    LATE_ZERO, the total alone at 09:00 and 0 at 15:00 (the day's score answered 0: no)."""
+    blank = {f"item_{i}": "" for i in range(1, 10)}
+    con = program([patient(p) for p in ("LATE_BLANK", "HIGH_BLANK", "LATE_ZERO")], [
+        score("LATE_BLANK", day(0), 20), score("LATE_BLANK", f"{day(30)} 09:00", 12, sid="lb1"),
+        score("LATE_BLANK", f"{day(30)} 15:00", 14, sid="lb2") | blank,
+        score("HIGH_BLANK", day(0), 20), score("HIGH_BLANK", day(30), 12, sid="hb1"),
+        score("HIGH_BLANK", day(30), 14, sid="hb2") | blank,
+        score("LATE_ZERO", day(0), 20), score("LATE_ZERO", f"{day(30)} 09:00", 14, sid="lz1") | blank,
+        score("LATE_ZERO", f"{day(30)} 15:00", 12, sid="lz2")])
+    out = outcomes(con, day(40))
+    assert out["latest_score"].to_dict() == {"LATE_BLANK": 14, "HIGH_BLANK": 14, "LATE_ZERO": 12}
+    assert pd.isna(out.loc["LATE_BLANK", "item9_positive"]) and pd.isna(out.loc["HIGH_BLANK", "item9_positive"])
+    assert out.loc["LATE_ZERO", "item9_positive"] == False  # noqa: E712
 
 
 def test_age_bands_turn_on_the_birthday_at_enrolment(program):

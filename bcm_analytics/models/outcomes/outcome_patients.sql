@@ -18,7 +18,7 @@ WITH firsts AS (
          count(*) AS scores,
          max(s.administered_on) AS latest_date,
          arg_max(s.total_score, s.administered_on) AS latest_score,
-         arg_max_null(s.item9_max, s.administered_on) AS latest_item_9,
+         arg_max_null(s.item9_of_day, s.administered_on) AS latest_item_9,
          list(s.administered_on ORDER BY s.administered_on) FILTER (WHERE s.item9_max > 0) AS item9_positive_dates,
          max(s.administered_on) FILTER (WHERE s.item9_max = 0) AS item9_last_zero_date,
          bool_or(s.untimed_duplicate) AS untimed_duplicate

@@ -5,7 +5,10 @@
 -- the episode's scores_until, when discharge closes follow-up). Two scores of one instrument on one day: the later timestamp wins; when any of
 -- them has no time of day the order is unknown, so the higher (conservative) score is used and the
 -- day is flagged. item9_max keeps the highest item 9 of the day (NULL when no score that day has
--- one): a safety flag is never dropped with a duplicate. item9_positive_at: when the day's last
+-- one): the history of answers, where a safety flag is never dropped with a duplicate. item9_of_day
+-- is the day's answer for the current flag: item9_max when an answer that day is positive, else
+-- the item 9 of the score used, NULL when it has none (unknown, as the reference says of a latest
+-- PHQ-9 with no item 9: another score's 0 that day does not make it "no"). item9_positive_at: when the day's last
 -- positive item 9 was answered, where every positive answer that day has a time (else NULL), so
 -- a contact later that same day can be seen to follow it (and one between two answers does not).
 -- kind: table
@@ -35,11 +38,12 @@ scored AS (
   FROM in_episode i JOIN days d USING (episode_id, instrument, administered_on)
 )
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max, item9_positive_at, false AS untimed_duplicate
+       total_score, item9_max, item9_positive_at, false AS untimed_duplicate, item_9 AS item9_of_day
 FROM scored WHERE scores_that_day = 1
 UNION ALL
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max, item9_positive_at, NOT all_timed AS untimed_duplicate
+       total_score, item9_max, item9_positive_at, NOT all_timed AS untimed_duplicate,
+       CASE WHEN item9_max > 0 THEN item9_max ELSE item_9 END AS item9_of_day
 FROM scored WHERE scores_that_day > 1
 QUALIFY row_number() OVER (
   PARTITION BY episode_id, instrument, administered_on
