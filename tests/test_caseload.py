@@ -407,6 +407,30 @@ def test_only_rates_above_the_alarm_ask_for_a_data_quality_look():
     assert said["ABOVE"].count("worth a data-quality look") == 2
 
 
+def test_a_rate_above_the_alarm_on_a_few_measured_does_not_ask_for_a_data_quality_look():
+    """A clinic page read "response 75% (above the typical 30%-50%: worth a data-quality look)" for
+    3 of 4 patients measured: 4 patients are consistent with a true 30% (95% Wilson interval
+    30%-95%), so they say nothing of the data. The look is asked for when even the interval's lower
+    end is above the alarm: 150 of 200 measured, or 4 of 4 remitting (interval from 51%)."""
+    from types import SimpleNamespace
+
+    from bcm_analytics.outcomes import load_definitions
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(definitions=load_definitions())
+    rates = {"FEW": (0.75, 0.75, 4), "MANY": (0.75, 0.75, 200), "ALL": (0.75, 1.0, 4)}
+    table = pd.DataFrame({"instrument": list(rates), "window_name": "6m",
+                          "pct_response_of_measured": [r for r, _, _ in rates.values()],
+                          "pct_remission_of_measured": [m for _, m, _ in rates.values()],
+                          "measured": [n for _, _, n in rates.values()]})
+    said = dict(zip(rates, co.plausibility(run, table).split(". ")))
+    assert ("response 75% (above the typical 30%-50%, on too few measured to tell from chance); "
+            "remission 75% (above the typical 20%-35%, on too few measured to tell from chance)") in said["FEW"]
+    assert said["MANY"].count("worth a data-quality look") == 2
+    assert "remission 100% (above the typical 20%-35%: worth a data-quality look)" in said["ALL"]
+    assert "response 75% (above the typical 30%-50%, on too few" in said["ALL"]
+
+
 def test_under_the_baseline_setting_cohorts_count_from_the_first_score_of_10_and_the_assessment_stays_the_first_score(load_rows, store):
     """LATE is scored 3 at enrolment (Jan 6) and 15 on Mar 10; EARLY 20 at enrolment and 12 on Feb 1.
     With outcome.baseline: first_eligible LATE's baseline is the 15: at month 1 (Feb 5) it has no

@@ -158,13 +158,15 @@ def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> st
     """A sentence per instrument comparing the window's rates of measured with the published range.
 
     Rates far above the range usually mean a data problem (scores copied forward, baselines
-    missing), not a great program; the ranges are in the definitions (plausibility).
+    missing), not a great program; the ranges are in the definitions (plausibility). A clinic's
+    3 of 4 measured is 75%, and asked for a data-quality look that 4 patients cannot support: the
+    look is asked for only when the rate is above the alarm beyond chance (measured_count).
     """
     ranges = run.definitions["plausibility"]
     hidden = table.attrs.get("suppressed", {})
     lines = []
     for i, row in table[table["window_name"] == window].iterrows():
-        parts = [f"{outcome} {value:.0%} ({_verdict(value, *ranges[outcome])})"
+        parts = [f"{outcome} {value:.0%} ({_verdict(value, *ranges[outcome], measured=row.get('measured'))})"
                  for outcome, col in (("response", "pct_response_of_measured"), ("remission", "pct_remission_of_measured"))
                  if pd.notna(value := row[col]) and i not in hidden.get(col, ())]
         if parts:
@@ -173,11 +175,24 @@ def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> st
     return " ".join(lines)
 
 
-def _verdict(value: float, low: float, high: float, alarm: float) -> str:
+def _verdict(value: float, low: float, high: float, alarm: float, measured=None) -> str:
     typical = f"typical {low:.0%}-{high:.0%}"
     if value > alarm:
+        if pd.notna(measured) and _lowest_likely(value, int(measured)) <= alarm:
+            return f"above the {typical}, on too few measured to tell from chance"
         return f"above the {typical}: worth a data-quality look"
     return f"within the {typical}" if low <= value <= high else f"outside the {typical}"
+
+
+def _lowest_likely(rate: float, n: int) -> float:
+    """The lower end of the 95% Wilson score interval of a rate of n: the lowest true rate the
+    count is consistent with (no new setting: the sample size speaks for itself)."""
+    if n <= 0:
+        return 0.0
+    z2 = 1.96 ** 2
+    centre = rate + z2 / (2 * n)
+    spread = 1.96 * ((rate * (1 - rate) + z2 / (4 * n)) / n) ** 0.5
+    return (centre - spread) / (1 + z2 / n)
 
 
 # --- caseload: stocks and flows -------------------------------------------------------------

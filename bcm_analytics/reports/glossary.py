@@ -98,7 +98,8 @@ def outcome_terms(definitions, external: bool = False, instrument: str | None = 
         ("discharge", _discharge(d["episode"])),
         ("typical range", f"published 6-month results among baselines of {o['eligible_baseline_min']}+ with a follow-up score: "
                           f"response {low_r:.0%}-{high_r:.0%}, remission {low_m:.0%}-{high_m:.0%}; above "
-                          f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due"),
+                          f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due, unless too few were measured to tell "
+                          f"the rate from chance (the 95% interval reaches down to it)"),
         (f"contacted, {process_window(d, 'contacted_within_days')}", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
                                     f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
         (f"scored, last {p['scored_within_days'][0]} / {p['scored_within_days'][1]} days",
