@@ -174,3 +174,14 @@ def test_the_utilisation_help_names_the_definitions_instrument():
     text = " ".join(CliRunner().invoke(outcomes, ["--help"]).output.split())
     assert "A PHQ-9 in each assessment period" not in text
     assert "A score on the definitions' utilisation instrument (utilisation.instrument, the PHQ-9 as packaged)" in text
+
+
+def test_a_filter_on_a_pooled_instrument_is_refused_before_any_mart_is_built(loaded, store):
+    """The CLI and the report parameters refused --instrument PHQ-A at once; a library call built
+    the outcome marts first (seconds on a real program) and refused after. It now refuses first."""
+    from bcm_analytics.models.build import manifest
+
+    assert manifest(store) == ({}, {})  # loaded by the library's load_file: never built
+    with pytest.raises(ValueError, match="filter on PHQ-9"):
+        prepare(store, AS_OF, instrument="PHQ-A")
+    assert manifest(store) == ({}, {})

@@ -23,7 +23,7 @@ import pandas as pd
 
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.models import Marts, Query, current
-from bcm_analytics.models.marts import latest_data_date
+from bcm_analytics.models.marts import latest_data_date, resolve_definitions
 from bcm_analytics.months import add_months, as_date, month_end, month_start, runs_text, starts_after_end
 
 # table macro -> the period parameters it takes (besides the filters)
@@ -165,9 +165,8 @@ def prepare(
         "payer": payer or None,
         "instrument": instrument.upper() if instrument else None,
     }
-    run = OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None, area="outcomes"), filters)
-    check_pooled(run.definitions, instrument)
-    return run
+    check_pooled(resolve_definitions(con, definitions), instrument)  # before any mart is built for it
+    return OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None, area="outcomes"), filters)
 
 
 def measured_as(definitions: Definitions, instrument: str) -> str:
