@@ -188,3 +188,26 @@ def test_a_store_never_validated_is_given_the_command_that_validates_it(tmp_path
     con.close()
     html = render_report("data_quality", db, {}, tmp_path / "dq.html").read_text()
     assert f"run <code>bcm validate --db '{db}'</code>." in html and "`" not in html.split("No validation has run")[1][:200]
+
+
+def test_the_table_level_warnings_say_whether_they_count_rows_or_groups(db, tmp_path):
+    """E5 logs E1's minutes again under another id (2 rows), and P1 has two PHQ-9 scores on one
+    day (1 day, 2 scores). The page's one column 'rows or groups' read 2 and 1 without saying
+    which was which: a steward looking for one row found two, or two scores where it said one."""
+    from bcm_analytics.contracts import quality
+    from bcm_analytics.reports import data_quality as dq
+
+    con = connect(db)
+    load_file(con, write(tmp_path / "a", "time_logs.csv", "entry_id,patient_id,staff_id,staff_role,service_date,minutes,"
+                         "activity_type\nE5,P1,S1,bhcm,2025-01-06,10,outreach\n"))
+    load_file(con, write(tmp_path / "a", "assessments.csv", "assessment_id,patient_id,instrument,administered_on,total_score\n"
+                         "A2,P1,PHQ-9,2025-01-06,16\n"))
+    con.close()
+    assert validate("--db", db, "--sample", 0).exit_code == 0
+    con = connect(db)
+    warnings = dq.table_warnings(quality.latest_validation(con)[1])
+    con.close()
+    assert warnings.values.tolist() == [
+        ["assessments", "one score per instrument per day", 1, "groups (rows the check's SQL returns)"],
+        ["time_logs", "no entry logged twice", 2, "rows"]]
+    assert list(warnings.columns) == ["table", "expectation", "found", "counting"]

@@ -148,6 +148,23 @@ def test_a_newer_export_of_a_waiting_row_supersedes_it(store, tmp_path):
     assert [r[2] for r in quarantine(store)] == ["superseded", "admitted"]
 
 
+def test_a_waiting_row_set_aside_again_by_a_newer_export_waits_once(store, tmp_path):
+    """E2 names a patient not loaded yet (waiting). The next full export still has it so, and one
+    row more: the row waits under the newer load only, so the data-quality page's rows to act on
+    and `bcm quarantine` count it once, not once per export that carried it."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    logs = TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\nE2,P9,S1,bhcm,2025-02-03,30,outreach\n"
+    load_file(store, write(tmp_path, "time_logs_1.csv", logs))
+    load_file(store, write(tmp_path, "time_logs_2.csv", logs + "E3,P1,S1,bhcm,2025-02-04,20,outreach\n"))
+    assert store.execute("SELECT load_id, status FROM meta.quarantine ORDER BY load_id").fetchall() == [
+        (2, "superseded"), (3, "waiting")]
+    load_file(store, write(tmp_path, "patients_2.csv", "patient_id,payer,enrollment_date\nP9,Medicare,2025-01-01\n"))
+    assert store.execute("SELECT load_id, status FROM meta.quarantine ORDER BY load_id").fetchall() == [
+        (2, "superseded"), (3, "admitted")]
+    assert store.execute("SELECT entry_id, _load_id FROM staging.time_logs ORDER BY 1").fetchall() == [
+        ("E1", 2), ("E2", 3), ("E3", 3)]
+
+
 def test_a_waiting_row_is_superseded_by_a_corrected_row_loaded_directly(store, tmp_path):
     """E1 was logged to an unknown patient; the corrected export names a known one."""
     load_file(store, write(tmp_path, "patients.csv", PATIENTS))

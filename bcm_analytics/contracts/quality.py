@@ -134,22 +134,33 @@ def row_warnings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+# What an expectation's unexpected count counts: the stored rows that break it, except for a check
+# written as SQL (unexpected_rows_expectation), which counts the rows its query returns, one per
+# group (a patient's instrument on a day, a staff member's day, a clinic's month): the data-quality
+# page printed 4 for one score per instrument per day (4 days, 8 scores) beside 13 rows for no
+# entry logged twice, under one heading 'rows or groups'.
+COUNTING_ROWS, COUNTING_GROUPS = "rows", "groups (rows the check's SQL returns)"
+
+
 def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None, pd.DataFrame]:
-    """The last `bcm validate` run and its verdict per expectation, both engines side by side."""
+    """The last `bcm validate` run and its verdict per expectation, both engines side by side;
+    `counting` says what its unexpected counts count (COUNTING_ROWS, COUNTING_GROUPS)."""
     runs = con.execute("SELECT * EXCLUDE (gx_result) FROM meta.validation_runs ORDER BY run_id DESC LIMIT 1").df()
     if runs.empty:
         return None, pd.DataFrame()
     run = runs.iloc[0]
     results = con.execute(
         """SELECT d.table_name AS "table", d.expectation, d.severity, d.scope, d.rows_checked AS rows_stored,
-                  d.unexpected_count AS unexpected_stored, d.success AS passes_stored,
+                  d.unexpected_count AS unexpected_stored,
+                  CASE WHEN d.expectation_type = 'unexpected_rows_expectation' THEN $groups ELSE $rows END AS counting,
+                  d.success AS passes_stored,
                   g.rows_checked AS rows_sampled, g.unexpected_count AS unexpected_sampled, g.success AS passes_great_expectations
            FROM meta.validation_results d
            LEFT JOIN meta.validation_results g ON g.run_id = d.run_id AND g.engine = 'great_expectations'
                 AND g.table_name = d.table_name AND g.expectation = d.expectation
-           WHERE d.run_id = ? AND d.engine = 'duckdb'
+           WHERE d.run_id = $run AND d.engine = 'duckdb'
            ORDER BY d.success, d.severity, "table", d.expectation""",
-        [int(run.run_id)],
+        {"run": int(run.run_id), "groups": COUNTING_GROUPS, "rows": COUNTING_ROWS},
     ).df()
     return run, results
 

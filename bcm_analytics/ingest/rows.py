@@ -441,9 +441,12 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     """Mark superseded the open quarantine entries of earlier loads of the table whose key this
     load stored (the corrected row) or quarantined again (the same bad row in a newer export):
     the newest word on a key is the one to act on, so `bcm quarantine` lists each row still to
-    fix once. Keys are compared as the texts the exports wrote; an entry with no key stays open."""
+    fix once. Waiting entries too: one set aside again waits under the newer load only, else the
+    data-quality page counted a row still waiting for its patient once per full export that
+    carried it (readmit has already settled the waiting ones whose key this load stored). Keys
+    are compared as the texts the exports wrote; an entry with no key stays open."""
     loads = [r[0] for r in con.execute(
-        "SELECT DISTINCT load_id FROM meta.quarantine WHERE table_name = ? AND status = 'open' AND load_id < ?",
+        "SELECT DISTINCT load_id FROM meta.quarantine WHERE table_name = ? AND status IN ('open', 'waiting') AND load_id < ?",
         [spec.name, load_id]).fetchall()]
     if not loads:
         return
@@ -452,7 +455,7 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     con.execute(
         f"""UPDATE meta.quarantine u SET status = 'superseded'
         FROM (SELECT q.load_id, q.line_number FROM {raw}
-              WHERE q.table_name = $table AND q.status = 'open' AND r._load_id IN ({", ".join(map(str, loads))})
+              WHERE q.table_name = $table AND q.status IN ('open', 'waiting') AND r._load_id IN ({", ".join(map(str, loads))})
                 AND ({_stored_by(spec, spec.key, "$load")}
                      OR ({key}) IN (SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load))) old
         WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",

@@ -52,9 +52,11 @@ def quarantine_trend_figure(trend: pd.DataFrame) -> go.Figure:
 
 
 def table_warnings(results: pd.DataFrame) -> pd.DataFrame:
-    """The warn-level checks across rows (duplicates, a day's minutes ...) the stored data fails."""
+    """The warn-level checks across rows (duplicates, a day's minutes ...) the stored data fails,
+    each with what its count counts: the stored rows, or the groups a SQL check returns (one
+    heading 'rows or groups' left the reader to guess which number was which)."""
     failed = results[(results.severity == "warn") & (results.scope == "table") & ~results.passes_stored.astype(bool)]
-    return failed[["table", "expectation", "unexpected_stored"]].rename(columns={"unexpected_stored": "rows or groups"})
+    return failed[["table", "expectation", "unexpected_stored", "counting"]].rename(columns={"unexpected_stored": "found"})
 
 
 def validation_note(con, run: pd.Series | None, db) -> str:
