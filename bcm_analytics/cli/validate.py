@@ -7,13 +7,22 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import db_option, fail, require_store
+from bcm_analytics.contracts.quality import COUNTS_GROUPS
 from bcm_analytics.contracts.validate import DEFAULT_SAMPLE
 
 
-def _verdict(success: bool | None, unexpected: int | None) -> str:
+def _verdict(success: bool | None, unexpected: int | None, unit: str = "rows") -> str:
     if success is None:
         return "-"
-    return "ok" if success else f"{unexpected:,} rows" if unexpected is not None else "failed"
+    return "ok" if success else f"{unexpected:,} {unit}" if unexpected is not None else "failed"
+
+
+def _unit(outcome) -> str:
+    """What an expectation's unexpected count counts: a check written as SQL counts the groups its
+    query returns ('one score per instrument per day: 4 days' printed as '4 rows of 1,519')."""
+    if outcome.type != COUNTS_GROUPS:
+        return "rows"
+    return "group" if outcome.unexpected == 1 else "groups"
 
 
 def summary_lines(run) -> list[str]:
@@ -25,8 +34,9 @@ def summary_lines(run) -> list[str]:
         if o.success and (g is None or g.success is not False):
             continue
         lines.append(
-            f"  {o.severity:<6} {o.table}: {o.name}: {_verdict(o.success, o.unexpected)} of {o.rows_checked:,}"
-            + (f"; great-expectations sample: {_verdict(g.success, g.unexpected)}" if g else "")
+            f"  {o.severity:<6} {o.table}: {o.name}: {_verdict(o.success, o.unexpected, _unit(o))} of {o.rows_checked:,}"
+            + (" rows" if o.type == COUNTS_GROUPS else "")
+            + (f"; great-expectations sample: {_verdict(g.success, g.unexpected, _unit(g))}" if g else "")
         )
     checked = [o for o in run.outcomes if o.engine == "duckdb"]
     lines.append(

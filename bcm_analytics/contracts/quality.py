@@ -140,6 +140,7 @@ def row_warnings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # page printed 4 for one score per instrument per day (4 days, 8 scores) beside 13 rows for no
 # entry logged twice, under one heading 'rows or groups'.
 COUNTING_ROWS, COUNTING_GROUPS = "rows", "groups (rows the check's SQL returns)"
+COUNTS_GROUPS = "unexpected_rows_expectation"  # the expectation type whose unexpected count is of groups
 
 
 def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None, pd.DataFrame]:
@@ -152,7 +153,7 @@ def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None,
     results = con.execute(
         """SELECT d.table_name AS "table", d.expectation, d.severity, d.scope, d.rows_checked AS rows_stored,
                   d.unexpected_count AS unexpected_stored,
-                  CASE WHEN d.expectation_type = 'unexpected_rows_expectation' THEN $groups ELSE $rows END AS counting,
+                  CASE WHEN d.expectation_type = $counts_groups THEN $groups ELSE $rows END AS counting,
                   d.success AS passes_stored,
                   g.rows_checked AS rows_sampled, g.unexpected_count AS unexpected_sampled, g.success AS passes_great_expectations
            FROM meta.validation_results d
@@ -160,7 +161,7 @@ def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None,
                 AND g.table_name = d.table_name AND g.expectation = d.expectation
            WHERE d.run_id = $run AND d.engine = 'duckdb'
            ORDER BY d.success, d.severity, "table", d.expectation""",
-        {"run": int(run.run_id), "groups": COUNTING_GROUPS, "rows": COUNTING_ROWS},
+        {"run": int(run.run_id), "groups": COUNTING_GROUPS, "rows": COUNTING_ROWS, "counts_groups": COUNTS_GROUPS},
     ).df()
     return run, results
 
