@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from hostile.helpers import write
 
+from bcm_analytics.cli.data import summary_line
 from bcm_analytics.ingest import load_file
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
@@ -22,3 +23,46 @@ def test_item_columns_written_without_a_separator_are_the_items(store, tmp_path)
     assert (result.rows_loaded, result.dropped_columns) == (1, [])
     items = store.execute("SELECT item_1, item_2, item_3, item_9 FROM staging.assessments").fetchall()
     assert items == [(1, 1, 3, 1)]
+
+
+LOGS = "Entry ID,Patient ID,Staff Role,Service Date,Minutes,Activity Type\n"
+
+
+def test_the_column_names_again_in_the_middle_of_an_export_are_passed_over(store, tmp_path):
+    """An export put together from two pulls holds the header again where the second starts: it
+    was set aside as a record whose date, minutes and role were not read (and whose patient
+    'Patient ID' was unknown), open every month with nothing a person could fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = (LOGS + "E1,P1,bhcm,2025-01-13,30,outreach\n" + LOGS.upper() + "E2,P1,bhcm,2025-01-14,25,outreach\n"
+            "E3,P1,bhcm,2025-01-15,lots,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header) == (4, 2, 2, 1)
+    entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:2] for e in entries] == [(3, "passed_over"), (5, "open")]
+    assert entries[0][2].startswith("not a record but the file's column names again ('ENTRY ID' | 'PATIENT ID' |")
+    assert summary_line(tmp_path / "time_logs.csv", result).count("1 row of the column names again") == 1
+
+
+def test_a_record_that_writes_some_column_names_as_values_is_no_header(store, tmp_path):
+    """Only a row that is the names and nothing else: a record whose patient is 'Patient ID' and
+    whose other values are a record's stays a record to fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = LOGS + "Entry ID,Patient ID,bhcm,2025-01-13,30,outreach\n"
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_quarantined, result.rows_header) == (1, 0)
+    assert store.execute("SELECT status FROM meta.quarantine").fetchall() == [("waiting",)]
+
+
+def test_a_profiles_export_of_two_pulls_passes_over_the_second_header(store, tmp_path):
+    """Through a profile the record kept is the source's, its keys the file's column names."""
+    from pathlib import Path
+
+    from bcm_analytics.ingest.profiles import load, load_export, map_export
+
+    lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
+    header, *records = (lakeside / "roster.csv").read_text().splitlines(keepends=True)
+    roster = write(tmp_path / "export", "roster.csv", header + records[0] + header + "".join(records[1:]))
+    [(_, result)] = list(load_export(store, map_export(load(lakeside / "lakeside.yaml"), [roster])))
+    assert not isinstance(result, Exception), result
+    assert (result.rows_read, result.rows_loaded, result.rows_header) == (len(records) + 1, len(records), 1)
+    assert store.execute("SELECT line_number, status FROM meta.quarantine").fetchall() == [(3, "passed_over")]
