@@ -66,3 +66,16 @@ def test_a_profiles_export_of_two_pulls_passes_over_the_second_header(store, tmp
     assert not isinstance(result, Exception), result
     assert (result.rows_read, result.rows_loaded, result.rows_header) == (len(records) + 1, len(records), 1)
     assert store.execute("SELECT line_number, status FROM meta.quarantine").fetchall() == [(3, "passed_over")]
+
+
+def test_a_whole_number_past_the_integer_range_is_set_aside_not_the_file_refused(store, tmp_path):
+    """A claims export whose units column holds a 20-digit account number on one line (columns
+    shifted by hand): 'Conversion Error: Type DOUBLE with value 1e+20 can't be cast' refused the
+    whole file, its good lines with it."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("claim_id,patient_id,date_of_service,procedure_code,units\n"
+            "C1,P1,2025-01-31,99492,1\nC2,P1,2025-01-31,99493,99999999999999999999\n")
+    result = load_file(store, write(tmp_path, "claims.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    [(line, reason)] = store.execute("SELECT line_number, reason FROM meta.quarantine").fetchall()
+    assert (line, reason) == (3, "units '99999999999999999999' is not a whole number")
