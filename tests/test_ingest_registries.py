@@ -79,3 +79,17 @@ def test_a_whole_number_past_the_integer_range_is_set_aside_not_the_file_refused
     assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
     [(line, reason)] = store.execute("SELECT line_number, reason FROM meta.quarantine").fetchall()
     assert (line, reason) == (3, "units '99999999999999999999' is not a whole number")
+
+
+def test_a_patients_clinic_written_with_other_capitals_or_spaces_is_named_in_its_warning(store, tmp_path):
+    """A registry writes the clinic 'clinic a' or 'Clinic  A' where the clinics export has 'Clinic A':
+    the warning said only that the id is not in the clinics export, which it seems to be, while
+    the patient took the program's time zone and physician-practice setting (an FQHC's patient)."""
+    load_file(store, write(tmp_path, "clinics.csv", "clinic_id,setting\nClinic A,fqhc\nClinic B,fqhc\n"))
+    text = "patient_id,clinic_id,payer,enrollment_date\nP1,clinic a,Medicare,2025-01-02\nP2,Clinic  A,Medicare,2025-01-02\nP3,Clinic C,Medicare,2025-01-02\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    assert (result.rows_loaded, result.rows_warned) == (3, 3)
+    warnings = store.execute("SELECT line_number, reason FROM meta.row_warnings ORDER BY line_number").fetchall()
+    named = "; a loaded clinic is 'Clinic A', the same id written with other capitals or spaces"
+    assert [(line, named in reason) for line, reason in warnings] == [(2, True), (3, True), (4, False)]
+    assert warnings[0][1].startswith("clinic_id 'clinic a' is not in the clinics export")

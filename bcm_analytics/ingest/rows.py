@@ -438,9 +438,34 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             SELECT _load_id, '{name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
             FROM (SELECT *, unnest(_warnings) AS w {merged} AND _warned)"""
         )
+        if name == "patients":
+            _clinic_like_known(con)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
+
+
+CLINIC_LIKE_KNOWN = "; a loaded clinic is "
+
+
+def _clinic_like_known(con: duckdb.DuckDBPyConnection) -> None:
+    """A patient loaded with the warning that its clinic is unknown, whose clinic_id is a loaded
+    clinic's written with other capitals or spaces ('clinic a' for 'Clinic A'): the warning said
+    only that 'clinic a' is not in the clinics export, which a person looking at the export sees
+    it is, while the patient's months and setting silently took the program's defaults (an FQHC
+    patient billed as a physician practice's). The warning names the clinic; nothing is matched
+    by a guess."""
+    folded = "lower(regexp_replace({}, '\\s+', ' ', 'g'))"
+    con.execute(
+        f"""UPDATE meta.row_warnings w
+        SET reason = w.reason || '{CLINIC_LIKE_KNOWN}' || chr(39) || k.clinic_id || chr(39)
+                     || ', the same id written with other capitals or spaces: if it is that clinic, correct clinic_id in the export '
+                     || 'and load it again (it is not matched by a guess)'
+        FROM _checked c JOIN (SELECT {folded.format('clinic_id')} AS folded, min(clinic_id) AS clinic_id
+                              FROM staging.clinics GROUP BY ALL) k ON k.folded = {folded.format('c.clinic_id')}
+        WHERE c._ok AND c._warned AND w.load_id = c._load_id AND w.line_number = c._line AND w.table_name = 'patients'
+          AND w.check_name = 'clinic known' AND NOT contains(w.reason, '{CLINIC_LIKE_KNOWN}')"""
+    )
 
 
 def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> int:
