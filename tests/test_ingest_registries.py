@@ -4,6 +4,7 @@ middle. Each row either reads as meant or is set aside with a reason a person ca
 
 from __future__ import annotations
 
+import pytest
 from hostile.helpers import write
 
 from bcm_analytics.cli.data import summary_line
@@ -93,3 +94,19 @@ def test_a_patients_clinic_written_with_other_capitals_or_spaces_is_named_in_its
     named = "; a loaded clinic is 'Clinic A', the same id written with other capitals or spaces"
     assert [(line, named in reason) for line, reason in warnings] == [(2, True), (3, True), (4, False)]
     assert warnings[0][1].startswith("clinic_id 'clinic a' is not in the clinics export")
+
+
+def test_a_password_protected_workbook_and_an_xls_under_an_xlsx_name_are_refused_saying_so(tmp_path):
+    """Both are compound (OLE) files, which Excel opens: the refusal said 'it is not an Excel
+    workbook (calamine error: ... Could not find EOCD)'."""
+    from bcm_analytics.ingest import FileRefused
+    from bcm_analytics.ingest.excel import read_sheet
+
+    ole = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504
+    for name, content, says in [("protected.xlsx", ole + "EncryptedPackage".encode("utf-16-le"), "protected with a password"),
+                                ("old.xlsx", ole + "Workbook".encode("utf-16-le"), "an Excel 97-2003 workbook (.xls) under an .xlsx name")]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(FileRefused) as refused:
+            read_sheet(path)
+        assert says in str(refused.value) and "\n" not in str(refused.value)
