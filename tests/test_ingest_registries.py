@@ -41,7 +41,22 @@ def test_the_column_names_again_in_the_middle_of_an_export_are_passed_over(store
     entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine ORDER BY line_number").fetchall()
     assert [e[:2] for e in entries] == [(3, "passed_over"), (5, "open")]
     assert entries[0][2].startswith("not a record but the file's column names again ('ENTRY ID' | 'PATIENT ID' |")
-    assert summary_line(tmp_path / "time_logs.csv", result).count("1 row of the column names again") == 1
+    assert summary_line(tmp_path / "time_logs.csv", result).count("1 row where another pull of the export starts") == 1
+
+
+def test_the_title_above_the_second_pulls_column_names_is_passed_over_too(store, tmp_path):
+    """Each pull of a report saved as CSV starts with its title: the first one's, above the header,
+    was passed over, the second one's set aside as a record whose every column but the first is
+    empty, with nothing to fix. A row of one value elsewhere is still a record to fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    pull = "CoCM minutes {},,,,,\n,,,,,\n" + LOGS
+    text = (pull.format("January") + "E1,P1,bhcm,2025-01-13,30,outreach\nE9,,,,,\n"
+            + pull.format("February") + "E2,P1,bhcm,2025-02-14,25,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_header, result.rows_empty) == (6, 2, 2, 1)
+    entries = store.execute("SELECT line_number, status, failed_checks FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert entries[0][:2] == (5, "open") and [e[:2] for e in entries[1:]] == [(6, "passed_over"), (7, "passed_over"), (8, "passed_over")]
+    assert entries[1][2] == ["not a record: a title above the column names again"]
 
 
 def test_a_record_that_writes_some_column_names_as_values_is_no_header(store, tmp_path):

@@ -108,8 +108,8 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
             "(page numbers, confidentiality or printed-on lines), passed over"] if result.rows_footer else []) \
         + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (no column bcm reads has a value), passed over"]
            if result.rows_empty else []) \
-        + ([f"{result.rows_header:,} row{'s' if result.rows_header > 1 else ''} of the column names again "
-            "(an export of several pulls), passed over"] if result.rows_header else [])
+        + ([f"{result.rows_header:,} row{'s' if result.rows_header > 1 else ''} where another pull of the export starts "
+            "(its column names again, or a title above them), passed over"] if result.rows_header else [])
     waiting = f" ({'; '.join(among)})" if among else ""
     if result.rows_waiting_like_known:
         extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "

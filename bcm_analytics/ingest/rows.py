@@ -106,6 +106,7 @@ TOTALS_CHECK = "not a record: a totals row"
 FOOTER_CHECK = "not a record: a footer line"  # a line closing a report (END_LABEL): no totals, counted apart
 EMPTY_CHECK = "not a record: an empty row"
 HEADER_CHECK = "not a record: the column names again"  # an export put together from two pulls, each with its header
+TITLE_CHECK = "not a record: a title above the column names again"  # ... and its title above the header
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 # The words are English and those of the European systems that write ;-delimited exports
 # (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
@@ -124,7 +125,7 @@ def failed(check: str) -> str:
     return f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(check)})"
 
 
-IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(EMPTY_CHECK)} OR {failed(HEADER_CHECK)})"
+IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(EMPTY_CHECK)} OR {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})"
 PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
 
 
@@ -175,8 +176,10 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     An export put together from two pulls holds the column names again where the second starts:
     that row (its cells the file's column names, `names`: landing.names_sql, in the cells' order)
     was set aside as a record whose dates, minutes and roles were not read, open every month. It
-    is passed over wherever it is."""
+    is passed over wherever it is, and so is the title right above it (a row of one value, with
+    only empty rows between it and those column names), as the first pull's is."""
     _find_non_records(con, records, cells, names)
+    _find_titles(con, spec, records, cells)
     _find_short_totals(con, delimiter)
     if not con.execute("SELECT (SELECT count(*) FROM _non_records) + (SELECT count(*) FROM _short_totals)").fetchall()[0][0]:
         return 0
@@ -194,8 +197,26 @@ def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str, 
                         FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok),
              shaped AS (SELECT _rec, _line, _filled, len(_filled) = 0 AS _empty, coalesce({header_shape('_names')}, false) AS _header,
                                {TOTALS_SHAPE} AS _totals FROM failed)
-        SELECT _rec, _line, _filled, _empty, _header AND NOT _empty AS _header FROM shaped
+        SELECT _rec, _line, _filled, _empty, _header AND NOT _empty AS _header, false AS _title FROM shaped
         WHERE _empty OR _header OR _totals"""
+    )
+
+
+def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
+    """Add to temp._non_records (`_title`) the failing rows of one value whose next row with a
+    value is the column names again: the title of the export's next pull. A record of one value
+    further up (an entry id alone) stays a record to fix."""
+    if not con.execute("SELECT count(*) FROM _non_records WHERE _header").fetchall()[0][0]:
+        return
+    filled = f"len(list_filter([{', '.join(ty.raw_name(c) for c in spec.column_names)}], lambda v: v IS NOT NULL))"
+    con.execute(
+        f"""INSERT INTO _non_records
+        WITH single AS (SELECT c._rec, c._line, {_filled(cells)} AS _filled FROM _checked c JOIN {records} r ON r._rec = c._rec
+                        WHERE NOT c._ok AND len({_filled(cells)}) = 1),
+             filled_rows AS (SELECT _line FROM _text WHERE {filled} >= 1)
+        SELECT s._rec, s._line, s._filled, false, false, true FROM single s
+        WHERE s._rec NOT IN (SELECT _rec FROM _non_records)
+          AND (SELECT min(f._line) FROM filled_rows f WHERE f._line > s._line) IN (SELECT _line FROM _non_records WHERE _header)"""
     )
 
 
@@ -221,7 +242,7 @@ def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSp
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
     last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _non_records))"
     last_rejected = "(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals))"
-    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND NOT _header AND (_line < {last_record} OR _line < {last_rejected})")
+    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND NOT _header AND NOT _title AND (_line < {last_record} OR _line < {last_rejected})")
     con.execute(f"DELETE FROM _short_totals WHERE physical < {last_record} OR physical < {last_rejected}")
 
 
@@ -239,11 +260,14 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     header = (f"'not a record but the file''s column names again (' || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'), as in an export put together from two pulls: {PASSED_OVER_REASON}'")
+    title = (f"'not a record but the title above the file''s column names written again (' || chr(39) || trim(t._filled[1]) || chr(39) || "
+             f"'), as in an export put together from two pulls: {PASSED_OVER_REASON}'")
     empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank row, a CSV line of delimiters "
              f"only as a spreadsheet writes one, or values only in columns bcm does not read): {PASSED_OVER_REASON}'")
     con.execute(
         f"""UPDATE _checked c SET _failures = [CASE WHEN t._empty THEN {{'name': {ty.sql_text(EMPTY_CHECK)}, 'reason': {empty}, 'waits': false}}
                                                 WHEN t._header THEN {{'name': {ty.sql_text(HEADER_CHECK)}, 'reason': {header}, 'waits': false}}
+                                                WHEN t._title THEN {{'name': {ty.sql_text(TITLE_CHECK)}, 'reason': {title}, 'waits': false}}
                                                 ELSE {{'name': {check}, 'reason': {totals}, 'waits': false}} END]
         FROM _non_records t WHERE c._rec = t._rec"""
     )
@@ -281,7 +305,7 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
     _hold(con, spec, f"NOT _ok AND {WAITS}")
     return con.execute(
         f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)}),
-                   count(*) FILTER (WHERE {failed(EMPTY_CHECK)}), count(*) FILTER (WHERE {failed(HEADER_CHECK)})
+                   count(*) FILTER (WHERE {failed(EMPTY_CHECK)}), count(*) FILTER (WHERE {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})
         FROM _checked WHERE NOT _ok"""
     ).fetchall()[0]
 
