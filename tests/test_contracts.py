@@ -213,6 +213,14 @@ def test_npi_check_digit_in_sql_and_python(con, npi, valid):
     assert is_valid_npi(npi) is valid
 
 
+def test_an_npi_of_another_length_or_with_letters_in_a_column_is_invalid_not_an_error(con):
+    """A roster whose NPI column holds 'PCP NPI' (its header again) or 12345: the check digit was
+    summed over the column's every value, and CAST('P' AS INTEGER) refused the whole file."""
+    npis = ["PCP NPI", "12345", "123456789X", GOOD_NPI]
+    valid = con.execute("SELECT bcm_npi_valid(npi) FROM unnest(?) t(npi) ORDER BY npi", [npis]).fetchall()
+    assert valid == [(False,), (True,), (False,), (False,)]
+
+
 def test_the_readme_lists_the_current_suites():
     text = README.read_text()
     assert render(text) == text, "data_contracts/README.md is stale: run python -m bcm_analytics.contracts.readme"

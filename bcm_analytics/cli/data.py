@@ -107,7 +107,9 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
         + ([f"{result.rows_footer:,} footer line{'s' if result.rows_footer > 1 else ''} closing the report "
             "(page numbers, confidentiality or printed-on lines), passed over"] if result.rows_footer else []) \
         + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (no column bcm reads has a value), passed over"]
-           if result.rows_empty else [])
+           if result.rows_empty else []) \
+        + ([f"{result.rows_header:,} row{'s' if result.rows_header > 1 else ''} where another pull of the export starts "
+            "(its column names again, or a title above them), passed over"] if result.rows_header else [])
     waiting = f" ({'; '.join(among)})" if among else ""
     if result.rows_waiting_like_known:
         extra += (f"; {result.rows_waiting_like_known:,} of the waiting rows name a patient id that is loaded written "
@@ -255,7 +257,7 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 def quarantine_pointer(results: list[FileResult]) -> str | None:
     """Where the rows a load set aside are: the load lines count them, and a data manager who does
     not know `bcm quarantine` had no way to find which."""
-    rows = sum(r.rows_quarantined - r.rows_passed_over - r.rows_empty for r in results)  # passed over: nothing to fix
+    rows = sum(r.rows_quarantined - r.rows_passed_over - r.rows_empty - r.rows_header for r in results)  # passed over: nothing to fix
     if not rows:
         return None
     waiting = sum(r.rows_waiting for r in results)

@@ -2,13 +2,15 @@
 
 -- An NPI is 10 digits whose last is a Luhn check digit computed over '80840' followed by
 -- the first 9 digits (CMS "NPI check digit"): from the right, every second digit doubles.
+-- The digits are read with TRY_CAST: DuckDB computes the sum for a value of a column that is not
+-- 10 digits too ('PCP NPI', 12345), and a CAST of 'P' or '' refused the whole file.
 CREATE OR REPLACE TEMP MACRO bcm_npi_valid(s) AS
   regexp_full_match(s, '[0-9]{10}')
-  AND list_sum(list_transform(range(1, 16), lambda i:
+  AND coalesce(list_sum(list_transform(range(1, 16), lambda i:
         CASE WHEN i % 2 = 0
-             THEN CAST(substr('80840' || s, i, 1) AS INTEGER) * 2
-                  - CASE WHEN CAST(substr('80840' || s, i, 1) AS INTEGER) >= 5 THEN 9 ELSE 0 END
-             ELSE CAST(substr('80840' || s, i, 1) AS INTEGER) END)) % 10 = 0;
+             THEN TRY_CAST(substr('80840' || s, i, 1) AS INTEGER) * 2
+                  - CASE WHEN TRY_CAST(substr('80840' || s, i, 1) AS INTEGER) >= 5 THEN 9 ELSE 0 END
+             ELSE TRY_CAST(substr('80840' || s, i, 1) AS INTEGER) END)) % 10 = 0, false);
 
 -- A field's text as the checks read it: blanks around it (spaces, tabs, line ends, no-break
 -- spaces from Excel, and what no one sees: a zero-width space, a byte-order mark pasted into a

@@ -172,8 +172,10 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_number(s, comma) AS
     ELSE bcm_finite(try_cast(s AS DOUBLE))
   END;
 
+-- A whole number past BIGINT (a 20-digit account number in the units column) is no integer:
+-- a CAST of it refused the whole file.
 CREATE OR REPLACE TEMP MACRO bcm_integral(x) AS
-  CASE WHEN x = floor(x) THEN CAST(x AS BIGINT) END;
+  CASE WHEN x = floor(x) THEN TRY_CAST(x AS BIGINT) END;
 
 CREATE OR REPLACE TEMP MACRO bcm_parse_integer(s, comma) AS
   bcm_integral(bcm_parse_number(s, comma));

@@ -145,6 +145,24 @@ def _header_index(probe: list[dict], expect: tuple[str, ...]) -> int:
     return 0
 
 
+# A compound (OLE) file: what Excel writes for a workbook saved with a password (the .xlsx
+# encrypted whole, in a stream named EncryptedPackage) and for an Excel 97-2003 .xls workbook.
+OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _ole_workbook(path: Path) -> str:
+    """Which of the two a compound file under an .xlsx name is: both were refused as 'not an
+    Excel workbook (... Could not find EOCD)', which a person holding the workbook Excel opens
+    with its password cannot act on."""
+    with open(path, "rb") as f:
+        encrypted = ENCRYPTED_PACKAGE in f.read(1 << 24)
+    if encrypted:
+        return ("it is protected with a password (Excel encrypts such a workbook whole); "
+                "open it in Excel and save a copy without the password (File > Info > Protect Workbook > Encrypt with Password, cleared)")
+    return "it is an Excel 97-2003 workbook (.xls) under an .xlsx name; open it in Excel and save it as .xlsx"
+
+
 def _unreadable(path: Path, error: Exception) -> str:
     """What is wrong with a workbook the reader could not open, as the person who exported it can
     act on it: an .xlsx is a zip archive, so one that starts like a zip and does not read is
@@ -153,6 +171,8 @@ def _unreadable(path: Path, error: Exception) -> str:
         return LOCK_FILE
     with open(path, "rb") as f:
         head = f.read(1 << 12)
+    if head.startswith(OLE_SIGNATURE):
+        return _ole_workbook(path)
     if not head.startswith(b"PK"):
         if not is_binary(head):
             return "it holds text, not a workbook (a CSV saved under an .xlsx name?); rename it .csv, or export it again as .xlsx"

@@ -257,6 +257,18 @@ def cells_sql(src: SourceFile, keep_extra_columns: bool = False, alias: str = "r
     return landed
 
 
+def names_sql(src: SourceFile, keep_extra_columns: bool = False, alias: str = "r") -> str:
+    """SQL: the column names of the cells cells_sql lists, in the same order (the file's, or for
+    rows a profile mapped, the source record's keys), to tell the column names written again in
+    the middle of an export (two pulls put together) from a record."""
+    held = [ty.sql_text(n) for n, h in zip(src.header, held_columns(src, keep_extra_columns)) if h]
+    landed = f"CAST([{', '.join(held)}] AS VARCHAR[])"
+    if src.in_memory and "_record" in src.rows.column_names:
+        record = f"CAST({alias}._record AS JSON)"
+        return f"CASE WHEN json_type({record}) = 'OBJECT' THEN json_keys({record}) ELSE {landed} END"
+    return landed
+
+
 def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str], held: list[str]) -> None:
     con.execute(
         f"""CREATE TEMP TABLE _land AS SELECT {", ".join(held)} FROM read_csv('{_quote(reading.path)}',

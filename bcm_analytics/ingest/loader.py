@@ -32,7 +32,7 @@ from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.ingest import excel, rows
 from bcm_analytics.ingest.arrow_source import WRITTEN, ArrowSource, describe
-from bcm_analytics.ingest.landing import Landed, cells_sql, read_file, reading_for, setting, store_raw
+from bcm_analytics.ingest.landing import Landed, cells_sql, names_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
 
 
@@ -61,6 +61,7 @@ class FileResult:
     rows_passed_over: int = 0  # of rows_quarantined: totals rows and footer lines below the records (full or short lines), no records (status 'passed_over')
     rows_footer: int = 0  # of rows_passed_over: footer lines closing a report ('Page 1 of 3', 'Confidential', 'Printed on ...': rows.END_LABEL)
     rows_empty: int = 0  # of rows_quarantined: rows with no value in a column bcm reads (a CSV line of delimiters only, a workbook row filled only where bcm does not read), status 'passed_over'
+    rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls), status 'passed_over'
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
 
     @property
@@ -222,8 +223,9 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     rows.check(con, spec, text)
     short_totals = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
-                                              src.delimiter if src.format == "csv" and not src.in_memory else None)
-    failed, waiting, totals, empty = rows.quarantine_failures(con, spec)
+                                              src.delimiter if src.format == "csv" and not src.in_memory else None,
+                                              names_sql(src, options.keep_extra_columns))
+    failed, waiting, totals, empty, headers = rows.quarantine_failures(con, spec)
     like_known = rows.waiting_like_known(con, spec) if waiting else 0
     merged = rows.merge(con, spec)
     admitted = rows.readmit(con, load_id, spec.name)
@@ -237,7 +239,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
         rows_passed_over=totals + short_totals, rows_footer=rows.footer_lines(con, load_id, spec.name) if totals + short_totals else 0,
-        rows_empty=empty, hidden_rows=src.hidden_rows,
+        rows_empty=empty, rows_header=headers, hidden_rows=src.hidden_rows,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

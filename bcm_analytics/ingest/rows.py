@@ -105,6 +105,8 @@ def reasons(alias: str = "") -> str:
 TOTALS_CHECK = "not a record: a totals row"
 FOOTER_CHECK = "not a record: a footer line"  # a line closing a report (END_LABEL): no totals, counted apart
 EMPTY_CHECK = "not a record: an empty row"
+HEADER_CHECK = "not a record: the column names again"  # an export put together from two pulls, each with its header
+TITLE_CHECK = "not a record: a title above the column names again"  # ... and its title above the header
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 # The words are English and those of the European systems that write ;-delimited exports
 # (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
@@ -123,7 +125,7 @@ def failed(check: str) -> str:
     return f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(check)})"
 
 
-IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(EMPTY_CHECK)})"
+IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(EMPTY_CHECK)} OR {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})"
 PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
 
 
@@ -132,12 +134,28 @@ def _filled(cells: str) -> str:
     return f"list_filter({cells}, lambda v: nullif(trim(v), '') IS NOT NULL)"
 
 
+def column_name_sql(v: str) -> str:
+    """SQL: the text `v` as readers.normalise_column makes a column name (lower case, blanks and
+    dashes as _, item1 as item_1), to tell the column names written again from a record."""
+    return (f"regexp_replace(regexp_replace(lower(trim({v})), '[\\s\\-]+', '_', 'g'), "
+            f"'^item_?#?_?0?([1-9])$', 'item_\\1')")
+
+
+def header_shape(names: str) -> str:
+    """SQL over a row's `_cells`: the row is the file's column names again (`names`, SQL: the
+    names in the cells' order), two of them at least, and nothing else."""
+    return (f"len({_filled('_cells')}) >= 2 AND len(list_filter(range(1, len(_cells) + 1), lambda i: "
+            f"nullif(trim(_cells[i]), '') IS NOT NULL AND {column_name_sql('_cells[i]')} IS DISTINCT FROM "
+            f"{column_name_sql(f'({names})[i]')})) = 0")
+
+
 # SQL over a row's `_cells`: a totals label its first value, numbers after it.
 TOTALS_SHAPE = (f"regexp_matches(trim({_filled('_cells')}[1]), {ty.sql_text(TOTALS_LABEL)}, 'i') "
                 f"AND len(list_filter({_filled('_cells')}[2:], lambda v: NOT regexp_matches(trim(v), {ty.sql_text(TOTALS_NUMBER)}))) = 0")
 
 
-def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None = None) -> int:
+def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None = None,
+                          names: str | None = None) -> int:
     """Tell the rows that are no records, among the rows of temp._checked that fail a check: the
     totals row below a file's records is the export's own count, and a row of empty cells a
     blank line; what they fail (payer is empty but required ...) is nothing a person can fix,
@@ -153,8 +171,15 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     cannot split it into the header's fields and the loader quarantined it as a CSV error, open
     every month. With the file's `delimiter`, such a line (fewer fields, never more) is judged
     the same way: a totals word first, numbers or nothing after it, no record below it. Returns
-    how many such lines were passed over (counted among the file's quarantined rows already)."""
-    _find_non_records(con, records, cells)
+    how many such lines were passed over (counted among the file's quarantined rows already).
+
+    An export put together from two pulls holds the column names again where the second starts:
+    that row (its cells the file's column names, `names`: landing.names_sql, in the cells' order)
+    was set aside as a record whose dates, minutes and roles were not read, open every month. It
+    is passed over wherever it is, and so is the title right above it (a row of one value, with
+    only empty rows between it and those column names), as the first pull's is."""
+    _find_non_records(con, records, cells, names)
+    _find_titles(con, spec, records, cells)
     _find_short_totals(con, delimiter)
     if not con.execute("SELECT (SELECT count(*) FROM _non_records) + (SELECT count(*) FROM _short_totals)").fetchall()[0][0]:
         return 0
@@ -163,14 +188,35 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     return con.execute("SELECT count(*) FROM _short_totals").fetchall()[0][0]
 
 
-def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str) -> None:
-    """temp._non_records: the failing rows shaped as totals rows or empty (`_empty`), with their filled cells."""
+def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str, names: str | None) -> None:
+    """temp._non_records: the failing rows shaped as totals rows, empty (`_empty`) or the column
+    names again (`_header`), with their filled cells."""
     con.execute(
         f"""CREATE TEMP TABLE _non_records AS
-        WITH failed AS (SELECT c._rec, c._line, {_filled(cells)} AS _filled, {cells} AS _cells
-                        FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok)
-        SELECT _rec, _line, _filled, len(_filled) = 0 AS _empty FROM failed
-        WHERE len(_filled) = 0 OR ({TOTALS_SHAPE})"""
+        WITH failed AS (SELECT c._rec, c._line, {_filled(cells)} AS _filled, {cells} AS _cells, {names or 'NULL'} AS _names
+                        FROM _checked c JOIN {records} r ON r._rec = c._rec WHERE NOT c._ok),
+             shaped AS (SELECT _rec, _line, _filled, len(_filled) = 0 AS _empty, coalesce({header_shape('_names')}, false) AS _header,
+                               {TOTALS_SHAPE} AS _totals FROM failed)
+        SELECT _rec, _line, _filled, _empty, _header AND NOT _empty AS _header, false AS _title FROM shaped
+        WHERE _empty OR _header OR _totals"""
+    )
+
+
+def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
+    """Add to temp._non_records (`_title`) the failing rows of one value whose next row with a
+    value is the column names again: the title of the export's next pull. A record of one value
+    further up (an entry id alone) stays a record to fix."""
+    if not con.execute("SELECT count(*) FROM _non_records WHERE _header").fetchall()[0][0]:
+        return
+    filled = f"len(list_filter([{', '.join(ty.raw_name(c) for c in spec.column_names)}], lambda v: v IS NOT NULL))"
+    con.execute(
+        f"""INSERT INTO _non_records
+        WITH single AS (SELECT c._rec, c._line, {_filled(cells)} AS _filled FROM _checked c JOIN {records} r ON r._rec = c._rec
+                        WHERE NOT c._ok AND len({_filled(cells)}) = 1),
+             filled_rows AS (SELECT _line FROM _text WHERE {filled} >= 1)
+        SELECT s._rec, s._line, s._filled, false, false, true FROM single s
+        WHERE s._rec NOT IN (SELECT _rec FROM _non_records)
+          AND (SELECT min(f._line) FROM filled_rows f WHERE f._line > s._line) IN (SELECT _line FROM _non_records WHERE _header)"""
     )
 
 
@@ -196,7 +242,7 @@ def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSp
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
     last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _non_records))"
     last_rejected = "(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals))"
-    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND (_line < {last_record} OR _line < {last_rejected})")
+    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND NOT _header AND NOT _title AND (_line < {last_record} OR _line < {last_rejected})")
     con.execute(f"DELETE FROM _short_totals WHERE physical < {last_record} OR physical < {last_rejected}")
 
 
@@ -211,10 +257,17 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
               f"ELSE 'not a record but the totals row the export writes below its records (' END || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'): {PASSED_OVER_REASON}'")
+    header = (f"'not a record but the file''s column names again (' || "
+              f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
+              f"'), as in an export put together from two pulls: {PASSED_OVER_REASON}'")
+    title = (f"'not a record but the title above the file''s column names written again (' || chr(39) || trim(t._filled[1]) || chr(39) || "
+             f"'), as in an export put together from two pulls: {PASSED_OVER_REASON}'")
     empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank row, a CSV line of delimiters "
              f"only as a spreadsheet writes one, or values only in columns bcm does not read): {PASSED_OVER_REASON}'")
     con.execute(
         f"""UPDATE _checked c SET _failures = [CASE WHEN t._empty THEN {{'name': {ty.sql_text(EMPTY_CHECK)}, 'reason': {empty}, 'waits': false}}
+                                                WHEN t._header THEN {{'name': {ty.sql_text(HEADER_CHECK)}, 'reason': {header}, 'waits': false}}
+                                                WHEN t._title THEN {{'name': {ty.sql_text(TITLE_CHECK)}, 'reason': {title}, 'waits': false}}
                                                 ELSE {{'name': {check}, 'reason': {totals}, 'waits': false}} END]
         FROM _non_records t WHERE c._rec = t._rec"""
     )
@@ -238,9 +291,10 @@ def csv_fields(line: str, delimiter: str) -> str:
             f"lambda v: CASE WHEN v LIKE '\"%\"' AND length(v) >= 2 THEN replace(v[2:-2], '\"\"', '\"') ELSE v END)")
 
 
-def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int, int]:
+def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int, int, int, int]:
     """Quarantine the rows of temp._checked that fail a reject check; returns (rows, waiting,
-    passed over as totals rows or footer lines, passed over as empty rows: pass_over_non_records)."""
+    passed over as totals rows or footer lines, passed over as empty rows, passed over as the
+    column names again: pass_over_non_records)."""
     con.execute(
         f"""INSERT INTO meta.quarantine
         SELECT _load_id, '{spec.name}', _source_file, _line, list_transform(_failures, lambda x: x.name),
@@ -251,7 +305,8 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
     _hold(con, spec, f"NOT _ok AND {WAITS}")
     return con.execute(
         f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)}),
-                   count(*) FILTER (WHERE {failed(EMPTY_CHECK)}) FROM _checked WHERE NOT _ok"""
+                   count(*) FILTER (WHERE {failed(EMPTY_CHECK)}), count(*) FILTER (WHERE {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})
+        FROM _checked WHERE NOT _ok"""
     ).fetchall()[0]
 
 
@@ -407,9 +462,34 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             SELECT _load_id, '{name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
             FROM (SELECT *, unnest(_warnings) AS w {merged} AND _warned)"""
         )
+        if name == "patients":
+            _clinic_like_known(con)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
+
+
+CLINIC_LIKE_KNOWN = "; a loaded clinic is "
+
+
+def _clinic_like_known(con: duckdb.DuckDBPyConnection) -> None:
+    """A patient loaded with the warning that its clinic is unknown, whose clinic_id is a loaded
+    clinic's written with other capitals or spaces ('clinic a' for 'Clinic A'): the warning said
+    only that 'clinic a' is not in the clinics export, which a person looking at the export sees
+    it is, while the patient's months and setting silently took the program's defaults (an FQHC
+    patient billed as a physician practice's). The warning names the clinic; nothing is matched
+    by a guess."""
+    folded = "lower(regexp_replace({}, '\\s+', ' ', 'g'))"
+    con.execute(
+        f"""UPDATE meta.row_warnings w
+        SET reason = w.reason || '{CLINIC_LIKE_KNOWN}' || chr(39) || k.clinic_id || chr(39)
+                     || ', the same id written with other capitals or spaces: if it is that clinic, correct clinic_id in the export '
+                     || 'and load it again (it is not matched by a guess)'
+        FROM _checked c JOIN (SELECT {folded.format('clinic_id')} AS folded, min(clinic_id) AS clinic_id
+                              FROM staging.clinics GROUP BY ALL) k ON k.folded = {folded.format('c.clinic_id')}
+        WHERE c._ok AND c._warned AND w.load_id = c._load_id AND w.line_number = c._line AND w.table_name = 'patients'
+          AND w.check_name = 'clinic known' AND NOT contains(w.reason, '{CLINIC_LIKE_KNOWN}')"""
+    )
 
 
 def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> int:

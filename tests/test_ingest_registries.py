@@ -1,0 +1,127 @@
+"""Exports of a registry bcm was not built on, loaded as its data person would: question columns
+written item1 ... item9, and an export concatenated from two pulls with the header again in the
+middle. Each row either reads as meant or is set aside with a reason a person can act on."""
+
+from __future__ import annotations
+
+import pytest
+from hostile.helpers import write
+
+from bcm_analytics.cli.data import summary_line
+from bcm_analytics.ingest import load_file
+
+PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
+
+
+def test_item_columns_written_without_a_separator_are_the_items(store, tmp_path):
+    """A registry names its PHQ-9 questions item1 ... item9 (and in its own order): they were
+    dropped as extra columns, and the assessment loaded with no items, item 9 (thoughts of
+    self-harm, the safety worklist's) among them."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("assessment_id,patient_id,instrument,administered_on,total_score,item3,Item1,ITEM2,item4,item5,item6,item7,item8,item09\n"
+            "A1,P1,PHQ-9,2025-01-06,13,3,1,1,2,2,1,1,1,1\n")
+    result = load_file(store, write(tmp_path, "assessments.csv", text))
+    assert (result.rows_loaded, result.dropped_columns) == (1, [])
+    items = store.execute("SELECT item_1, item_2, item_3, item_9 FROM staging.assessments").fetchall()
+    assert items == [(1, 1, 3, 1)]
+
+
+LOGS = "Entry ID,Patient ID,Staff Role,Service Date,Minutes,Activity Type\n"
+
+
+def test_the_column_names_again_in_the_middle_of_an_export_are_passed_over(store, tmp_path):
+    """An export put together from two pulls holds the header again where the second starts: it
+    was set aside as a record whose date, minutes and role were not read (and whose patient
+    'Patient ID' was unknown), open every month with nothing a person could fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = (LOGS + "E1,P1,bhcm,2025-01-13,30,outreach\n" + LOGS.upper() + "E2,P1,bhcm,2025-01-14,25,outreach\n"
+            "E3,P1,bhcm,2025-01-15,lots,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header) == (4, 2, 2, 1)
+    entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:2] for e in entries] == [(3, "passed_over"), (5, "open")]
+    assert entries[0][2].startswith("not a record but the file's column names again ('ENTRY ID' | 'PATIENT ID' |")
+    assert summary_line(tmp_path / "time_logs.csv", result).count("1 row where another pull of the export starts") == 1
+
+
+def test_the_title_above_the_second_pulls_column_names_is_passed_over_too(store, tmp_path):
+    """Each pull of a report saved as CSV starts with its title: the first one's, above the header,
+    was passed over, the second one's set aside as a record whose every column but the first is
+    empty, with nothing to fix. A row of one value elsewhere is still a record to fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    pull = "CoCM minutes {},,,,,\n,,,,,\n" + LOGS
+    text = (pull.format("January") + "E1,P1,bhcm,2025-01-13,30,outreach\nE9,,,,,\n"
+            + pull.format("February") + "E2,P1,bhcm,2025-02-14,25,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_header, result.rows_empty) == (6, 2, 2, 1)
+    entries = store.execute("SELECT line_number, status, failed_checks FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert entries[0][:2] == (5, "open") and [e[:2] for e in entries[1:]] == [(6, "passed_over"), (7, "passed_over"), (8, "passed_over")]
+    assert entries[1][2] == ["not a record: a title above the column names again"]
+
+
+def test_a_record_that_writes_some_column_names_as_values_is_no_header(store, tmp_path):
+    """Only a row that is the names and nothing else: a record whose patient is 'Patient ID' and
+    whose other values are a record's stays a record to fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = LOGS + "Entry ID,Patient ID,bhcm,2025-01-13,30,outreach\n"
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_quarantined, result.rows_header) == (1, 0)
+    assert store.execute("SELECT status FROM meta.quarantine").fetchall() == [("waiting",)]
+
+
+def test_a_profiles_export_of_two_pulls_passes_over_the_second_header(store, tmp_path):
+    """Through a profile the record kept is the source's, its keys the file's column names."""
+    from pathlib import Path
+
+    from bcm_analytics.ingest.profiles import load, load_export, map_export
+
+    lakeside = Path(__file__).parent / "fixtures" / "exports" / "lakeside"
+    header, *records = (lakeside / "roster.csv").read_text().splitlines(keepends=True)
+    roster = write(tmp_path / "export", "roster.csv", header + records[0] + header + "".join(records[1:]))
+    [(_, result)] = list(load_export(store, map_export(load(lakeside / "lakeside.yaml"), [roster])))
+    assert not isinstance(result, Exception), result
+    assert (result.rows_read, result.rows_loaded, result.rows_header) == (len(records) + 1, len(records), 1)
+    assert store.execute("SELECT line_number, status FROM meta.quarantine").fetchall() == [(3, "passed_over")]
+
+
+def test_a_whole_number_past_the_integer_range_is_set_aside_not_the_file_refused(store, tmp_path):
+    """A claims export whose units column holds a 20-digit account number on one line (columns
+    shifted by hand): 'Conversion Error: Type DOUBLE with value 1e+20 can't be cast' refused the
+    whole file, its good lines with it."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("claim_id,patient_id,date_of_service,procedure_code,units\n"
+            "C1,P1,2025-01-31,99492,1\nC2,P1,2025-01-31,99493,99999999999999999999\n")
+    result = load_file(store, write(tmp_path, "claims.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    [(line, reason)] = store.execute("SELECT line_number, reason FROM meta.quarantine").fetchall()
+    assert (line, reason) == (3, "units '99999999999999999999' is not a whole number")
+
+
+def test_a_patients_clinic_written_with_other_capitals_or_spaces_is_named_in_its_warning(store, tmp_path):
+    """A registry writes the clinic 'clinic a' or 'Clinic  A' where the clinics export has 'Clinic A':
+    the warning said only that the id is not in the clinics export, which it seems to be, while
+    the patient took the program's time zone and physician-practice setting (an FQHC's patient)."""
+    load_file(store, write(tmp_path, "clinics.csv", "clinic_id,setting\nClinic A,fqhc\nClinic B,fqhc\n"))
+    text = "patient_id,clinic_id,payer,enrollment_date\nP1,clinic a,Medicare,2025-01-02\nP2,Clinic  A,Medicare,2025-01-02\nP3,Clinic C,Medicare,2025-01-02\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    assert (result.rows_loaded, result.rows_warned) == (3, 3)
+    warnings = store.execute("SELECT line_number, reason FROM meta.row_warnings ORDER BY line_number").fetchall()
+    named = "; a loaded clinic is 'Clinic A', the same id written with other capitals or spaces"
+    assert [(line, named in reason) for line, reason in warnings] == [(2, True), (3, True), (4, False)]
+    assert warnings[0][1].startswith("clinic_id 'clinic a' is not in the clinics export")
+
+
+def test_a_password_protected_workbook_and_an_xls_under_an_xlsx_name_are_refused_saying_so(tmp_path):
+    """Both are compound (OLE) files, which Excel opens: the refusal said 'it is not an Excel
+    workbook (calamine error: ... Could not find EOCD)'."""
+    from bcm_analytics.ingest import FileRefused
+    from bcm_analytics.ingest.excel import read_sheet
+
+    ole = bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 504
+    for name, content, says in [("protected.xlsx", ole + "EncryptedPackage".encode("utf-16-le"), "protected with a password"),
+                                ("old.xlsx", ole + "Workbook".encode("utf-16-le"), "an Excel 97-2003 workbook (.xls) under an .xlsx name")]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(FileRefused) as refused:
+            read_sheet(path)
+        assert says in str(refused.value) and "\n" not in str(refused.value)
