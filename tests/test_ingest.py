@@ -165,6 +165,24 @@ def test_a_waiting_row_set_aside_again_by_a_newer_export_waits_once(store, tmp_p
         ("E1", 2), ("E2", 3), ("E3", 3)]
 
 
+def test_the_load_line_says_which_rows_set_aside_were_set_aside_before(store, tmp_path):
+    """A program sends its full time-log export every month: the load line read 'quarantined 2'
+    twice, and nobody could tell the new bad row from the one still to fix. E2 (0 minutes) and E3
+    (an unknown patient, waiting) were set aside by the first load; the second sets them aside
+    again, with E4 new."""
+    from bcm_analytics.cli.data import summary_line
+
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    logs = TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\nE2,P1,S1,bhcm,2025-02-04,0,outreach\nE3,P9,S1,bhcm,2025-02-04,20,outreach\n"
+    first = load_file(store, write(tmp_path, "time_logs_1.csv", logs))
+    assert first.rows_again == 0
+    path = write(tmp_path, "time_logs_2.csv", logs + "E4,P1,S1,bhcm,2025-02-05,-5,outreach\n")
+    second = load_file(store, path)
+    assert (second.rows_quarantined, second.rows_again, second.rows_waiting) == (3, 2, 1)
+    assert " + quarantined 3 (2 set aside before by an earlier load; 1 waiting for rows they refer to)" \
+        in summary_line(path, second)
+
+
 def test_a_waiting_row_is_superseded_by_a_corrected_row_loaded_directly(store, tmp_path):
     """E1 was logged to an unknown patient; the corrected export names a known one."""
     load_file(store, write(tmp_path, "patients.csv", PATIENTS))

@@ -517,21 +517,29 @@ def readmit(con: duckdb.DuckDBPyConnection, load_id: int, loaded_table: str) -> 
     return admitted
 
 
-def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec) -> None:
+def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec) -> int:
     """Mark superseded the open quarantine entries of earlier loads of the table whose key this
     load stored (the corrected row) or quarantined again (the same bad row in a newer export):
     the newest word on a key is the one to act on, so `bcm quarantine` lists each row still to
     fix once. Waiting entries too: one set aside again waits under the newer load only, else the
     data-quality page counted a row still waiting for its patient once per full export that
     carried it (readmit has already settled the waiting ones whose key this load stored). Keys
-    are compared as the texts the exports wrote; an entry with no key stays open."""
+    are compared as the texts the exports wrote; an entry with no key stays open. Returns how many
+    of this load's rows set aside were set aside before (a monthly full export read 'quarantined
+    29' each month, and nobody could tell the 2 new rows from the 27 still to fix)."""
     loads = [r[0] for r in con.execute(
         "SELECT DISTINCT load_id FROM meta.quarantine WHERE table_name = ? AND status IN ('open', 'waiting') AND load_id < ?",
         [spec.name, load_id]).fetchall()]
     if not loads:
-        return
+        return 0
     key = _raw_key(spec.key)
     raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
+    earlier = f"""SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.status IN ('open', 'waiting')
+                  AND r._load_id IN ({", ".join(map(str, loads))})"""
+    again = con.execute(
+        f"""SELECT count(*) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load
+              AND q.status <> $passed_over AND ({key}) IN ({earlier})""",
+        {"table": spec.name, "load": load_id, "passed_over": PASSED_OVER}).fetchall()[0][0]
     con.execute(
         f"""UPDATE meta.quarantine u SET status = 'superseded'
         FROM (SELECT q.load_id, q.line_number FROM {raw}
@@ -541,6 +549,7 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
         WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",
         {"table": spec.name, "load": load_id},
     )
+    return again
 
 
 def replaced_entries(con: duckdb.DuckDBPyConnection, replaced: int, table: str) -> int:
