@@ -16,6 +16,7 @@ import click
 import pytest
 
 from bcm_analytics.billing.time_allocation import OUTCOMES
+from bcm_analytics.billing.time_outcomes import COUNTED, HEADINGS
 from bcm_analytics.cli import cli
 from bcm_analytics.reports.parameters import declared
 from bcm_analytics.reports.runner import available_reports, notebook_path
@@ -131,6 +132,15 @@ def test_docs_billing_names_every_outcome_of_the_time_allocation():
     text = section((ROOT / "docs" / "billing.md").read_text(), "Where the care team's time goes")
     missing = [o for o in OUTCOMES if f"`{o}`" not in text]
     assert not missing, f"docs/billing.md, 'Where the care team's time goes', does not name the outcomes {missing}"
+
+
+def test_the_readme_audit_packets_name_every_reason_an_entry_does_not_count():
+    """An auditor reads README's "Audit packets" for what a packet can say about an entry that did
+    not count: its list named five reasons, so minutes while in hospital or after the discharge
+    (which the packets do show, under HEADINGS) read as if the engine never set them aside."""
+    text = " ".join(section((ROOT / "README.md").read_text(), "Audit packets").split())
+    missing = [HEADINGS[o] for o in HEADINGS if o not in COUNTED and HEADINGS[o] not in text]
+    assert not missing, f"README.md, Audit packets, does not name the reasons {missing}"
 
 
 def layer_map() -> str:
