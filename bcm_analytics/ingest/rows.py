@@ -534,21 +534,24 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
         return 0
     key = _raw_key(spec.key)
     raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
-    earlier = f"""SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.status IN ('open', 'waiting')
-                  AND r._load_id IN ({", ".join(map(str, loads))})"""
+    # the earlier entries and their keys, read from raw once for the count and the update
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _earlier AS
+        SELECT q.load_id, q.line_number, ({key}) AS k FROM {raw}
+        WHERE q.table_name = $table AND q.status IN ('open', 'waiting') AND r._load_id IN ({", ".join(map(str, loads))})""",
+        {"table": spec.name})
+    again_keys = f"SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load"
     again = con.execute(
-        f"""SELECT count(*) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load
-              AND q.status <> $passed_over AND ({key}) IN ({earlier})""",
+        f"SELECT count(*) FROM ({again_keys} AND q.status <> $passed_over) t(k) WHERE k IN (SELECT k FROM _earlier)",
         {"table": spec.name, "load": load_id, "passed_over": PASSED_OVER}).fetchall()[0][0]
     con.execute(
         f"""UPDATE meta.quarantine u SET status = 'superseded'
-        FROM (SELECT q.load_id, q.line_number FROM {raw}
-              WHERE q.table_name = $table AND q.status IN ('open', 'waiting') AND r._load_id IN ({", ".join(map(str, loads))})
-                AND ({_stored_by(spec, spec.key, "$load")}
-                     OR ({key}) IN (SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load))) old
+        FROM (SELECT load_id, line_number FROM _earlier
+              WHERE k IN ({_stored_keys(spec, spec.key, "$load")}) OR k IN ({again_keys})) old
         WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",
         {"table": spec.name, "load": load_id},
     )
+    con.execute("DROP TABLE _earlier")
     return again
 
 
@@ -582,8 +585,13 @@ def _raw_key(columns) -> str:
 def _stored_by(spec: TableSpec, columns, load: str) -> str:
     """SQL true when load `load` stored the key (`columns`) of the quarantined raw row `r`: a key
     is matched as text, the stored value's against the raw text as the checks read it."""
+    return f"({_raw_key(columns)}) IN ({_stored_keys(spec, columns, load)})"
+
+
+def _stored_keys(spec: TableSpec, columns, load: str) -> str:
+    """SQL: the keys (`columns`) load `load` stored, as text, to match a raw row's key against."""
     stored = ", ".join(f"CAST(s.{k} AS VARCHAR)" for k in columns)
-    return f"({_raw_key(columns)}) IN (SELECT ({stored}) FROM staging.{spec.name} s WHERE s._load_id = {load})"
+    return f"SELECT ({stored}) FROM staging.{spec.name} s WHERE s._load_id = {load}"
 
 
 def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
