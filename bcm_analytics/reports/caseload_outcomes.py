@@ -160,7 +160,8 @@ def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> st
     Rates far above the range usually mean a data problem (scores copied forward, baselines
     missing), not a great program; the ranges are in the definitions (plausibility). A clinic's
     3 of 4 measured is 75%, and asked for a data-quality look that 4 patients cannot support: the
-    look is asked for only when the rate is above the alarm beyond chance (measured_count).
+    look is asked for only when the rate is above the alarm beyond chance, given how many were
+    measured (the table's `measured`, when it has one).
     """
     ranges = run.definitions["plausibility"]
     hidden = table.attrs.get("suppressed", {})
