@@ -539,3 +539,41 @@ def test_a_days_entries_read_in_the_order_they_happened_however_the_export_gave_
         assert load_rows(table, rows).rows_quarantined == 0, table
     refresh(store)
     assert audit_entries(store, "2026-03", patient="O")["entry_id"].tolist() == ["t3", "t1", "t2"]
+
+
+def test_an_entry_set_aside_by_a_hospital_stay_names_the_stay_and_its_export_row(store, load_rows, tmp_path):
+    """An auditor must trace 'during the patient's hospital stay' to the stay. H, April 2025; the
+    facility_stays export: line 2 ADM-0001 (January: touches no April entry), line 3 ADM-0077
+    inpatient 10 Apr 14:00 to 12 Apr 09:30, line 4 OBS-9 observation 20-21 Apr (dates alone).
+      h0  2 Apr, 40 min: counted (the month bills 99492, so it has a packet)
+      h1 10 Apr 13:50, 20 min: runs across the admission, 10 count
+      h2 11 Apr, 15 min: inside ADM-0077
+      h3 20 Apr, 10 min, no time: on OBS-9's admission day (edge, excluded by default)
+    Each reason names its stay (type, key as exported, admission and discharge as exported), and
+    the provenance lists the stays file's lines 3 and 4, not line 2."""
+    stays = [{"stay_id": sid, "patient_id": "H", "stay_type": kind, "admitted_at": admitted, "discharged_at": discharged}
+             for sid, kind, admitted, discharged in (("ADM-0001", "inpatient", "2025-01-05", "2025-01-07"),
+                                                     ("ADM-0077", "inpatient", "2025-04-10 14:00", "2025-04-12 09:30"),
+                                                     ("OBS-9", "observation", "2025-04-20", "2025-04-21"))]
+    for table, rows in (("clinics", [CLINIC]), ("patients", [patient("H", "2025-01-01")]),
+                        ("time_logs", [entry("h0", "H", "2025-04-02", 40), entry("h1", "H", "2025-04-10", 20, start="13:50"), entry("h2", "H", "2025-04-11", 15),
+                                       entry("h3", "H", "2025-04-20", 10)]),
+                        ("facility_stays", stays)):
+        assert load_rows(table, rows).rows_quarantined == 0, table
+    refresh(store)
+    write_packets(store, tmp_path, "2025-04")
+    page = Page((tmp_path / "H_2025-04.html").read_text())
+    assert page.entries == {"h0": ("counted", 40, 40), "h1": ("counted_in_part_facility_stay", 20, 10), "h2": ("during_facility_stay", 15, 0),
+                            "h3": ("during_facility_stay", 10, 0)}
+    text = re.sub(r"\s+", " ", page.text)
+    adm = "inpatient stay ADM-0077, admitted 2025-04-10 14:00, discharged 2025-04-12 09:30"
+    for words in (f"10 of its 20 minutes fall inside the patient&#39;s hospital stay ({adm};",
+                  f"Logged on 2025-04-11 during the patient&#39;s hospital stay ({adm});",
+                  "Logged on 2025-04-20 on the day of a hospital admission or discharge "
+                  "(observation stay OBS-9, admitted 2025-04-20, discharged 2025-04-21),"):
+        assert words in text, words
+    assert "ADM-0001" not in text
+    [stays_row] = [row for row in re.findall(r"<tr>(.*?)</tr>", text) if "facility_stays_" in row]
+    assert "hospital stays (lines 3, 4)" in stays_row
+    frame = audit_entries(store, "2025-04", patient="H").set_index("entry_id")
+    assert [[s["stay_id"] for s in frame.facility_stays[e]] for e in ("h1", "h2", "h3")] == [["ADM-0077"], ["ADM-0077"], ["OBS-9"]]

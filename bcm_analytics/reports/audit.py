@@ -155,7 +155,9 @@ def _not_counted(entries: list[dict]) -> list[dict]:
 
 
 def _sources(m: dict, entries: list[dict], claims: list[dict], loads: dict) -> list[dict]:
-    """Each export file behind the page, with the rows taken from it and its load."""
+    """Each export file behind the page, with the rows taken from it and its load: the patient row,
+    the time entries, the facility_stays rows of the stays that set the month's minutes aside or
+    cut them, the claim lines."""
     found: dict[tuple, dict] = {}
 
     def add(file, load_id, what: str, line) -> None:
@@ -166,6 +168,9 @@ def _sources(m: dict, entries: list[dict], claims: list[dict], loads: dict) -> l
     add(m["patient_source_file"], m["patient_load_id"], "patient row", m["patient_source_line"])
     for e in entries:
         add(e["source_file"], e["load_id"], "time entries", e["source_line"])
+    for e in entries:  # the hospital stays that set minutes aside or cut them (a stay once per file)
+        for s in e["facility_stays"] or []:
+            add(s["source_file"], s["load_id"], "hospital stays", s["source_line"])
     for c in claims:
         if c["source_file"]:
             add(c["source_file"], c["load_id"], "claim lines", c["source_line"])
@@ -176,7 +181,7 @@ def _sources(m: dict, entries: list[dict], claims: list[dict], loads: dict) -> l
 
 
 def _lines_text(lines: list) -> str:
-    return ", ".join(str(n) for n in sorted(n for n in lines if n is not None))
+    return ", ".join(str(n) for n in sorted({n for n in lines if n is not None}))
 
 
 def _period_text(scope: Scope) -> str:

@@ -7,7 +7,11 @@
 -- `end_at` is its real local end, read from its end instant in the clinic's zone (`timezone`): on
 -- the night the clocks spring forward an entry at 01:50 of 30 minutes ends at 03:20 (02:20 never
 -- happens), and on the night they fall back one at 01:50 CDT ends at 01:20 CST; the audit page
--- names the offset of a time in the hour that happens twice (reports/audit.py).
+-- names the offset of a time in the hour that happens twice (reports/audit.py). An entry set aside
+-- or cut by a hospital stay names the stay in its reason (its type, its key as exported, the
+-- admission and discharge on the clinic's clock, with times where the export gave them) and lists
+-- it in `facility_stays` with the facility_stays export's file, line and load, which the packet's
+-- provenance lists: the stays are those billing_entries placed it by (`facility_stay_ids`).
 -- kind: view
 WITH entries AS (
   SELECT e.* REPLACE (timezone(z.timezone, e.end_instant) AS end_at), z.timezone
@@ -28,8 +32,25 @@ partners AS (  -- for overlapping time: the intervals it overlaps that count or 
   WHERE o.status IN ('counted_in_part_overlap', 'not_counted_overlap')
   GROUP BY o.entry_id
 ),
+stays AS (  -- the hospital stays that set an entry's minutes aside or cut them, as the export gave them
+  SELECT u.entry_id,
+         list({stay_id: s.stay_id, stay_type: s.stay_type, admitted_at: s.admitted_at, discharged_at: s.discharged_at,
+               source_file: s._source_file, source_line: s._line, load_id: s._load_id}
+              ORDER BY s.admitted_instant, s.stay_id) AS facility_stays,
+         array_to_string(list(format('{} stay {}, admitted {}, {}', s.stay_type, s.stay_id,
+                                     CASE WHEN s.admitted_at_has_time THEN strftime(s.admitted_at, '%Y-%m-%d %H:%M')
+                                          ELSE strftime(s.admitted_at, '%Y-%m-%d') END,
+                                     coalesce('discharged ' || CASE WHEN s.discharged_at_has_time THEN strftime(s.discharged_at, '%Y-%m-%d %H:%M')
+                                                                    ELSE strftime(s.discharged_at, '%Y-%m-%d') END,
+                                              'no discharge in the export'))
+                              ORDER BY s.admitted_instant, s.stay_id), '; ') AS stays_text
+  FROM (SELECT entry_id, patient_id, unnest(facility_stay_ids) AS stay_id FROM entries
+        WHERE status IN ('during_facility_stay', 'counted_in_part_facility_stay')) u
+  JOIN core.facility_stays s ON s.patient_id = u.patient_id AND s.stay_id = u.stay_id
+  GROUP BY u.entry_id
+),
 described AS (
-  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date, w.overlaps_with,
+  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
@@ -38,6 +59,7 @@ described AS (
   FROM entries e
   JOIN marts.billing_patients p USING (patient_id)
   LEFT JOIN partners w USING (entry_id)
+  LEFT JOIN stays h USING (entry_id)
 )
 SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, d.start_at, d.end_at,
        d.start_instant, d.end_instant, d.timezone,
@@ -65,13 +87,15 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
            format('Minutes of staff role ''{}'' do not count under the rule in force (only care-management staff time counts).',
                   d.staff_role)
          WHEN 'counted_in_part_facility_stay' THEN
-           format('{} of its {} minutes fall inside the patient''s hospital stay (it runs across the admission or discharge); '
-                  || 'time while the patient is inpatient or in observation does not count.', d.lost_text, d.minutes_text)
+           format('{} of its {} minutes fall inside the patient''s hospital stay ({}it runs across the admission or discharge); '
+                  || 'time while the patient is inpatient or in observation does not count.', d.lost_text, d.minutes_text,
+                  coalesce(d.stays_text || '; ', ''))
          WHEN 'during_facility_stay' THEN
            format('Logged on {} {}; time while the patient is inpatient or in observation does not count.',
                   strftime(d.service_date, '%Y-%m-%d'),
-                  CASE WHEN d.facility_stay IN ('during', 'part') THEN 'during the patient''s hospital stay'
-                       ELSE 'on the day of a hospital admission or discharge, with no time to tell before from after (setting facility_stay_edge_days)' END)
+                  CASE WHEN d.facility_stay IN ('during', 'part') THEN 'during the patient''s hospital stay' || coalesce(' (' || d.stays_text || ')', '')
+                       ELSE 'on the day of a hospital admission or discharge' || coalesce(' (' || d.stays_text || ')', '')
+                            || ', with no time to tell before from after (setting facility_stay_edge_days)' END)
          WHEN 'after_discharge' THEN
            format('Logged on {}, after the patient''s discharge on {}; the episode ended there and no re-enrolment is on file.',
                   strftime(d.service_date, '%Y-%m-%d'), strftime(d.discharge_date, '%Y-%m-%d'))
@@ -84,6 +108,7 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
                   d.payer_class, replace(d.billing_setting, '_', ' '), d.program, strftime(d.service_month, '%Y-%m'))
          ELSE d.status END AS reason,
        d.overlaps_with, d.code_set,
-       d._source_file AS source_file, d._line AS source_line, d._load_id AS load_id, l.finished_at AS loaded_at
+       d._source_file AS source_file, d._line AS source_line, d._load_id AS load_id, l.finished_at AS loaded_at,
+       d.facility_stays
 FROM described d
 LEFT JOIN meta.load_log l ON l.load_id = d._load_id

@@ -25,7 +25,10 @@
 -- outside the stay count (counted_in_part_facility_stay; named for the stay when it also overlaps). Minutes logged after the
 -- patient's discharge date (a follow-up call with a check-in score) do not count (after_discharge):
 -- the episode ended at the discharge, and the export, keyed by patient, shows a re-enrolment as a
--- new enrolment with the discharge cleared (billing_rules.md section 2).
+-- new enrolment with the discharge cleared (billing_rules.md section 2). `facility_stay_ids` names
+-- the stays (core.facility_stays.stay_id, as exported) that placed the entry as `facility_stay`
+-- says, so that an audit can name the stay behind during_facility_stay and
+-- counted_in_part_facility_stay (marts.audit_entries) without judging the entry a second time.
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -36,7 +39,7 @@ WITH terms AS (  -- the patient's terms a rule is chosen by, numbered
 ),
 stays AS (  -- each patient's hospital stays, as one list: joined to the entries without repeating them;
             -- local days, and the times (where exported) as instants, which entries are cut at
-  SELECT patient_id, list({admitted_on: admitted_on, discharged_on: discharged_on,
+  SELECT patient_id, list({stay_id: stay_id, admitted_on: admitted_on, discharged_on: discharged_on,
                            admitted_at: CASE WHEN admitted_at_has_time THEN admitted_instant END,
                            discharged_at: CASE WHEN discharged_at_has_time THEN discharged_instant END}) AS stays
   FROM core.facility_stays GROUP BY patient_id
@@ -47,10 +50,11 @@ logs AS (
          t.start_at, t.end_at, t.start_instant, t.end_instant, t.timezone,
          CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
          p.consent_date, p.discharge_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
-         list_min(list_transform(h.stays, lambda s: marts.facility_stay_part(
+         list_transform(h.stays, lambda s: {part: marts.facility_stay_part(
            t.service_date, marts.entry_at(t.start_time_has_time, t.start_instant, t.service_date_has_time,
                                           core.instant(t._service_date_local, t._service_date_instant, t.timezone)),
-           CASE WHEN t.start_time_has_time THEN t.end_instant END, s))) AS facility_stay,
+           CASE WHEN t.start_time_has_time THEN t.end_instant END, s), stay_id: s.stay_id}) AS _placed,
+         list_min(list_transform(_placed, lambda p: p.part)) AS facility_stay,
          CASE WHEN facility_stay = 'part' THEN list_transform(  -- the stays it runs across: its minutes in them do not count
            list_filter(h.stays, lambda s: marts.facility_stay_part(t.service_date, t.start_instant, t.end_instant, s) = 'part'),
            lambda s: marts.facility_stay_span(s, t.timezone)) END AS stay_spans
@@ -164,12 +168,13 @@ counted AS (
   LEFT JOIN shared_counted c USING (entry_id)
   LEFT JOIN logged_again a USING (entry_id)
 )
-SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date, stay_spans, timezone),
+SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date, stay_spans, timezone, _placed),
        CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
        CASE WHEN status <> 'countable' THEN status
             WHEN counted_minutes = minutes THEN 'counted'
             WHEN facility_stay = 'part' AND counted_minutes > 0 THEN 'counted_in_part_facility_stay'
             WHEN facility_stay = 'part' THEN 'during_facility_stay'
             WHEN counted_minutes > 0 THEN 'counted_in_part_overlap'
-            ELSE 'not_counted_overlap' END AS status
+            ELSE 'not_counted_overlap' END AS status,
+       list_sort(list_transform(list_filter(_placed, lambda p: p.part = facility_stay), lambda p: p.stay_id)) AS facility_stay_ids
 FROM counted
