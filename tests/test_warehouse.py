@@ -96,3 +96,29 @@ def test_a_store_made_before_its_settings_table_is_named_too(tmp_path):
     con.close()
     refused = bcm("outcomes", "--db", db, "--out", tmp_path / "o.csv")
     assert refused.exit_code == 1 and f"bcm build --db {db}" in refused.output
+
+
+def test_a_row_an_earlier_bcm_left_waiting_under_two_loads_waits_under_the_newer_once_brought_up_to_date(tmp_path, load_rows, store):
+    """bcm before supersede_open closed waiting entries (the previous release, d85ee2d) left a row
+    still waiting for its patient waiting under every full export that carried it: `bcm quarantine`
+    listed it once per export, the data-quality page counted it so. Bringing such a store up to date
+    leaves it waiting under the newest load only, as a store this bcm loaded holds it."""
+    load_rows("clinics", [{"clinic_id": "C1", "clinic_name": "A", "setting": "rhc", "timezone": ""}])
+    load_rows("patients", [{"patient_id": "P1", "clinic_id": "C1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    entry = {"entry_id": "E9", "patient_id": "P9", "staff_role": "bhcm", "service_date": "2025-01-10", "minutes": "20", "activity_type": "outreach"}
+    only_first = {**entry, "entry_id": "E8", "patient_id": "P8"}
+    load_rows("time_logs", [entry, only_first])
+    load_rows("time_logs", [entry, {**entry, "entry_id": "E1", "patient_id": "P1"}])
+    first, second = (r[0] for r in store.execute(
+        "SELECT DISTINCT load_id FROM meta.quarantine WHERE table_name = 'time_logs' ORDER BY 1").fetchall())
+    # as the earlier bcm left the store: both E9 entries waiting, no record of this schema
+    store.execute("UPDATE meta.quarantine SET status = 'waiting' WHERE table_name = 'time_logs'")
+    store.execute("DELETE FROM meta.store_settings WHERE name = 'schema'")
+    store.close()
+
+    again = connect(tmp_path / "test.duckdb")
+    rows = again.execute(
+        """SELECT load_id, record ->> 'entry_id', status FROM meta.quarantine WHERE table_name = 'time_logs'
+        ORDER BY load_id, line_number""").fetchall()
+    assert rows == [(first, "E9", "superseded"), (first, "E8", "waiting"), (second, "E9", "waiting")]
+    again.close()

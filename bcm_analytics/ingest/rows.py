@@ -555,6 +555,36 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     return again
 
 
+def settle_set_aside_again(con: duckdb.DuckDBPyConnection) -> int:
+    """Close, as supersede_open does at each load, the open and waiting entries of a key that a
+    later load of the same table set aside again. A store an earlier bcm wrote needs it: before
+    supersede_open closed waiting entries too, a row still waiting for its patient stayed waiting
+    under every full export that carried it, and `bcm quarantine` and the data-quality page
+    counted it once per export. Run when such a store is brought up to date (warehouse
+    ensure_schema); on a store this bcm loaded it changes nothing. Returns the entries closed."""
+    closed = 0
+    for spec in table_specs().values():
+        if not con.execute(
+            "SELECT count(*) FROM meta.quarantine WHERE table_name = ? AND status IN ('open', 'waiting')",
+            [spec.name]).fetchall()[0][0]:
+            continue
+        key = _raw_key(spec.key)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _entries AS
+            SELECT q.load_id, q.line_number, q.status, ({key}) AS k
+            FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
+            WHERE q.table_name = ?""", [spec.name])
+        closed += con.execute(
+            """UPDATE meta.quarantine u SET status = 'superseded'
+            FROM (SELECT e.load_id, e.line_number FROM _entries e
+                  WHERE e.status IN ('open', 'waiting')
+                    AND e.k IN (SELECT later.k FROM _entries later WHERE later.load_id > e.load_id)) old
+            WHERE u.table_name = ? AND u.load_id = old.load_id AND u.line_number = old.line_number""",
+            [spec.name]).fetchall()[0][0]
+        con.execute("DROP TABLE _entries")
+    return closed
+
+
 def replaced_entries(con: duckdb.DuckDBPyConnection, replaced: int, table: str) -> int:
     """The entries of load `replaced` for the table still open or waiting (before a corrected copy loads)."""
     return con.execute(

@@ -18,6 +18,7 @@ import duckdb
 
 from bcm_analytics import private_files
 from bcm_analytics.config import settings as config
+from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import CONTRACTS_DIR, ColumnSpec, TableSpec, table_specs  # noqa: F401  (re-exported)
 from bcm_analytics.sqlfiles import read_sql
 from bcm_analytics.warehouse import integrity
@@ -57,6 +58,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         _add_new_columns(con, spec)
     con.execute(_sql_file("schema.sql"))
     if _recorded_schema(con) != schema_digest():
+        # made or last written by another version: what an earlier bcm's loads left that this
+        # one's would not (a row waiting under two loads) is settled as this bcm's loads settle it;
+        # imported here: the ingest package brings its readers, which opening a store does not need
+        from bcm_analytics.ingest.rows import settle_set_aside_again
+
+        install_macros(con)
+        settle_set_aside_again(con)
         con.execute("INSERT OR REPLACE INTO meta.store_settings VALUES ('schema', ?, NULL, now())", [schema_digest()])
 
 
