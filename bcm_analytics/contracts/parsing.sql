@@ -90,6 +90,8 @@ CREATE OR REPLACE TEMP MACRO bcm_month_number(w) AS
 -- The month-word date read (as the month-first slash date it is, with its time), else NULL: an
 -- unknown month word, February 30 or a 2-digit year without a pivot. The pattern runs once per
 -- value (the list-of-one lambda: bcm_score_label says why), and only for values no other form read.
+-- 1M values (2 shared cores): 0.34 s on values nothing reads, beside the 6.2 s their failing
+-- format list costs; 1.0 s reading month-word dates; nothing on values a format reads.
 CREATE OR REPLACE TEMP MACRO bcm_parse_month_date(s, yp) AS
   list_transform([regexp_extract(s, bcm_month_date_pattern(), ['m1', 'd1', 'y1', 'd2', 'm2', 'y2', 'y3', 'm3', 'd3', 'clock'])],
     lambda g: try_strptime(
