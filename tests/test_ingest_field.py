@@ -458,7 +458,7 @@ def test_start_times_as_clocks_write_them_and_an_unreadable_one_is_called_a_time
         "01/31/2025 2:05 PM, 01/31/2025 2:05:30 PM, 2025/01/31 14:05:30, 31.01.2025 14:05, "
         "31.01.2025 14:05:30, 2025-01-31T14:05:00Z, 2025-01-31 14:05-05:00, 2025-01-31T14:05:30.250+01:00, "
         "2025-01-31T14:05:30+0100, 2025-01-31 14:05:30-05, "
-        "45688.5 (an Excel serial day and time))")]
+        "45688.5 (an Excel serial day and time), Jan 31, 2025 2:05 PM, 31-Jan-2025 14:05)")]
 
 
 def test_rows_waiting_for_a_patient_loaded_under_another_spelling_of_its_id_are_named(store, tmp_path):

@@ -164,6 +164,63 @@ def test_a_service_claim_or_score_before_1990_is_rejected(with_patient, tmp_path
     assert checks == [check] and "before 1990" in reason
 
 
+# --- a month written as a word (EHR report exports, Excel's dd-mmm-yyyy) -------------------------
+
+def test_dates_with_the_month_written_as_a_word_read_as_that_day(with_patient, tmp_path):
+    """Epic's and athena's report exports and Excel's dd-mmm-yyyy write the month as a word; a month
+    named reads one way only. They were set aside as unreadable. A comma inside a value is quoted, as
+    an export writes it."""
+    text = LOGS + "".join(f'E{n:02d},P1,bhcm,"{value}",30,outreach\n' for n, value in enumerate([
+        "Jan 10, 2025", "January 10, 2025", "10-Jan-2025", "10 Jan 2025", "2025-Jan-10",
+        "JAN 10 2025", "jan. 10, 2025", "Sept 10, 2025", "SEP 10, 2025", "10-Sept-2025", "May 10, 2025"]))
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (11, 0)
+    got = with_patient.execute("SELECT CAST(service_date AS VARCHAR) FROM core.time_logs ORDER BY entry_id").fetchall()
+    assert [day for (day,) in got] == ["2025-01-10"] * 7 + ["2025-09-10"] * 3 + ["2025-05-10"]
+
+
+def test_a_month_word_date_keeps_its_time_as_a_us_date_does(with_patient, tmp_path):
+    text = (LOGS.strip() + ",start_time\n"
+            'E1,P1,bhcm,"Jan 10, 2025 2:30 PM",30,outreach,"Jan 10, 2025 2:30 PM"\n'
+            "E2,P1,bhcm,10-Jan-2025 14:05,30,outreach,10 Jan 2025 14:05:30\n"
+            "E3,P1,bhcm,10-Jan-2025,30,outreach,\n")
+    load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    stored = with_patient.execute(
+        """SELECT entry_id, CAST(service_date_local AS VARCHAR), service_date_has_time, CAST(start_time_local AS VARCHAR)
+           FROM staging.time_logs ORDER BY 1""").fetchall()
+    assert stored == [("E1", "2025-01-10 14:30:00", True, "2025-01-10 14:30:00"),
+                      ("E2", "2025-01-10 14:05:00", True, "2025-01-10 14:05:30"),
+                      ("E3", "2025-01-10 00:00:00", False, None)]
+
+
+def test_an_impossible_day_or_an_unknown_month_word_is_set_aside_naming_the_month_forms(store, tmp_path):
+    text = ('patient_id,payer,enrollment_date\nP1,M,"Feb 30, 2025"\nP2,M,"Foo 10, 2025"\nP3,M,"Janu 10, 2025"\n'
+            'P4,M,31-Apr-2025\nP5,M,"Jan 10, 2025 25:00"\n')
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    reasons = quarantined(store, result.load_id)
+    assert [(line, checks) for line, checks, _ in reasons] == [(n, ["enrollment_date readable as date"]) for n in range(2, 7)]
+    assert reasons[0][2].startswith("enrollment_date 'Feb 30, 2025' is not a real date in a known format (2025-01-31, ")
+    assert all("Jan 31, 2025 (the month's name or its 3 letters" in reason and "31-Jan-2025" in reason for _, _, reason in reasons)
+
+
+def test_a_two_digit_year_after_a_month_word_is_set_aside_asking_for_a_pivot(store, tmp_path):
+    """10-JAN-25 (Oracle's and Excel's d-mmm-yy) is a 2-digit year as 2/10/25 is: never guessed."""
+    text = "patient_id,payer,enrollment_date,birth_date\nP1,M,10-JAN-25,\nP2,M,2024-01-01,10-Jan-68\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text))
+    assert [(line, reason) for line, _, reason in quarantined(store, result.load_id)] == [
+        (2, "enrollment_date: 2-digit year in '10-JAN-25': write the year in full, or set two_digit_year_pivot in a profile"),
+        (3, "birth_date: 2-digit year in '10-Jan-68': write the year in full, or set two_digit_year_pivot in a profile")]
+
+
+def test_a_two_digit_year_after_a_month_word_is_read_with_a_pivot_and_quoted_as_written(store, tmp_path):
+    """With a pivot it is read as 2/10/25 is, and a future birth date is quoted as written, as 3/4/68 is."""
+    text = "patient_id,payer,enrollment_date,birth_date\nP1,M,10-JAN-25,\nP2,M,2024-01-01,10-Jan-68\n"
+    result = load_file(store, write(tmp_path, "patients.csv", text), options=LoadOptions(two_digit_year_pivot=2000))
+    assert [(line, reason) for line, _, reason in quarantined(store, result.load_id)] == [
+        (3, "birth_date '10-Jan-68' (read as 2068-01-10) is after the date of the export")]
+    assert store.execute("SELECT CAST(enrollment_date AS VARCHAR) FROM staging.patients").fetchall() == [("2025-01-10",)]
+
+
 # --- silent failure 2: a Windows-1252 file refused as "not latin-1" ---------------------------
 
 def test_a_windows_1252_file_with_a_curly_apostrophe_loads(store, tmp_path):
@@ -447,7 +504,7 @@ def _example_dates(with_patient, tmp_path, column: str, examples) -> dict[str, s
     day_first = [e for e in examples if re.match(r"(1[3-9]|2[0-9]|3[01])/", e)]
     unread = {}
     for n, part in enumerate([[e for e in examples if e not in day_first], day_first]):
-        lines = [row.format(n=f"{n}_{i}", value=example) for i, example in enumerate(part)]
+        lines = [row.format(n=f"{n}_{i}", value=f'"{example}"' if "," in example else example) for i, example in enumerate(part)]
         result = load_file(with_patient, write(tmp_path / f"{column}_{n}", f"{table}.csv", "\n".join([header, *lines]) + "\n"))
         unread |= {part[line - 2]: reason for line, _, reason in quarantined(with_patient, result.load_id)}
     return unread
@@ -515,6 +572,11 @@ def test_every_date_and_time_the_words_name_loads_and_every_format_read_is_named
     # slash date written day first (landing.slash_date_evidence)
     shapes = {"an Excel serial day": r"[2-7][0-9]{4}", "an Excel serial day with its time": r"[2-7][0-9]{4}\.[0-9]+",
               "epoch seconds": r"1[0-9]{9}", "epoch milliseconds": r"1[0-9]{12}",
-              "a slash date written day first": r"(1[3-9]|2[0-9]|3[01])/(0?[1-9]|1[0-2])/[0-9]{4}"}
+              "a slash date written day first": r"(1[3-9]|2[0-9]|3[01])/(0?[1-9]|1[0-2])/[0-9]{4}",
+              # parsing.sql's bcm_parse_month_date: a month word first, after the day, after the year, with a time
+              "a month word first": r"[A-Za-z]+\.? [0-9]{1,2},? [0-9]{4}", "a month word after the day": r"[0-9]{1,2}-[A-Za-z]+-[0-9]{4}",
+              "a month word after the day, spaced": r"[0-9]{1,2} [A-Za-z]+ [0-9]{4}", "a month word after the year": r"[0-9]{4}-[A-Za-z]+-[0-9]{1,2}",
+              "a month word first with a 12-hour time": r"[A-Za-z]+ [0-9]{1,2}, [0-9]{4} [0-9]{1,2}:[0-9]{2} [AP]M",
+              "a month word after the day with a time": r"[0-9]{1,2}-[A-Za-z]+-[0-9]{4} [0-9]{2}:[0-9]{2}"}
     unnamed += [shape for shape, pattern in shapes.items() if not any(re.fullmatch(pattern, e) for e in dates)]
     assert unnamed == [], unnamed

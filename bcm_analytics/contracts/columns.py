@@ -18,8 +18,9 @@ from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 # checks and the quarantine reason of a value that is none of it say it in these words
 # (accepted()). An item's answer is read as loinc.yaml scores it: answer_words().
 # The dates the readers take (parsing.sql: bcm_parse_local_other's formats, an Excel serial day,
-# epoch numbers in bcm_parse_instant; a slash date written day first in a column that writes every
-# one so: landing.slash_date_evidence), each as an example of 31 January 2025 and, where the example
+# epoch numbers in bcm_parse_instant, a month written as a word: bcm_parse_month_date; a slash
+# date written day first in a column that writes every one so: landing.slash_date_evidence),
+# each as an example of 31 January 2025 and, where the example
 # does not say it, what it is. A date column reads a date-time's date, and a start time (time_of)
 # reads a date-time or a time of day (bcm_parse_time_of_day). test_ingest_values loads every
 # example and finds each of the readers' formats among them, a date order with each of its own
@@ -28,6 +29,9 @@ DATE_FORMS = (
     ("2025-01-31", ""), ("01/31/2025", ""), ("31/01/2025", "in a column that writes the day first"),
     ("2025/01/31", ""), ("31.01.2025", ""), ("20250131", ""), ("45688", "an Excel serial day"),
     ("1738281600", "epoch seconds"), ("1738281600000", "epoch milliseconds"),
+    # a month written as a word (parsing.sql: bcm_parse_month_date), read one way only
+    ("Jan 31, 2025", "the month's name or its 3 letters, any case: January, JAN, Jan., Sept"),
+    ("31-Jan-2025", ""), ("31 Jan 2025", ""), ("2025-Jan-31", ""),
 )
 DATETIME_FORMS = (  # each date with each time its readers take (a T or a space between them)
     ("2025-01-31 14:05", ""), ("2025-01-31T14:05:30", ""), ("2025-01-31 14:05:30.250", ""),
@@ -37,6 +41,7 @@ DATETIME_FORMS = (  # each date with each time its readers take (a T or a space 
     ("2025-01-31T14:05:00Z", ""), ("2025-01-31 14:05-05:00", ""), ("2025-01-31T14:05:30.250+01:00", ""),
     ("2025-01-31T14:05:30+0100", ""), ("2025-01-31 14:05:30-05", ""),
     ("45688.5", "an Excel serial day and time"),
+    ("Jan 31, 2025 2:05 PM", ""), ("31-Jan-2025 14:05", ""),  # a month word's date takes the US formats' times
 )
 TIME_FORMS = (("09:30", ""), ("09:30:15", ""), ("14:30:00.000", ""), ("9:30 AM", ""), ("9:30:15 AM", ""), ("2:30pm", ""))
 
