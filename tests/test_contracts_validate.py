@@ -209,6 +209,6 @@ def test_the_table_level_warnings_say_whether_they_count_rows_or_groups(db, tmp_
     warnings = dq.table_warnings(quality.latest_validation(con)[1])
     con.close()
     assert warnings.values.tolist() == [
-        ["assessments", "one score per instrument per day", 1, "groups (rows the check's SQL returns)"],
+        ["assessments", "one score per instrument per day", 1, "groups"],
         ["time_logs", "no entry logged twice", 2, "rows"]]
     assert list(warnings.columns) == ["table", "expectation", "found", "counting"]
