@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bcm_analytics.cli.options import db_option, fail, require_store
-from bcm_analytics.contracts.quality import COUNTS_GROUPS
+from bcm_analytics.contracts.suites import SQL_CHECK
 from bcm_analytics.contracts.validate import DEFAULT_SAMPLE
 
 
@@ -20,7 +20,7 @@ def _verdict(success: bool | None, unexpected: int | None, unit: str = "rows") -
 def _unit(outcome) -> str:
     """What an expectation's unexpected count counts: a check written as SQL counts the groups its
     query returns ('one score per instrument per day: 4 days' printed as '4 rows of 1,519')."""
-    if outcome.type != COUNTS_GROUPS:
+    if outcome.type != SQL_CHECK:
         return "rows"
     return "group" if outcome.unexpected == 1 else "groups"
 
@@ -35,7 +35,7 @@ def summary_lines(run) -> list[str]:
             continue
         lines.append(
             f"  {o.severity:<6} {o.table}: {o.name}: {_verdict(o.success, o.unexpected, _unit(o))} of {o.rows_checked:,}"
-            + (" rows" if o.type == COUNTS_GROUPS else "")
+            + (" rows" if o.type == SQL_CHECK else "")
             + (f"; great-expectations sample: {_verdict(g.success, g.unexpected, _unit(g))}" if g else "")
         )
     checked = [o for o in run.outcomes if o.engine == "duckdb"]

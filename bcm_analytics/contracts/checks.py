@@ -25,7 +25,7 @@ from bcm_analytics.contracts.columns import (
     typed_sql,
 )
 from bcm_analytics.contracts.snippets import frame_sql, parameter_sql
-from bcm_analytics.contracts.suites import Expectation, expectations
+from bcm_analytics.contracts.suites import SQL_CHECK, Expectation, expectations
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 
@@ -317,7 +317,7 @@ def unexpected_rows_sql(exp: Expectation, frame: str) -> str:
             f"SELECT * FROM ({frame}) WHERE NOT {_skip_missing(cols, kw)} "
             f"QUALIFY count(*) OVER (PARTITION BY {', '.join(cols)}) > 1"
         )
-    if exp.type == "unexpected_rows_expectation":
+    if exp.type == SQL_CHECK:
         return kw["unexpected_rows_query"].replace("{batch}", f"({frame})")
     raise ValueError(f"{exp.label}: no SQL compiler for table expectation type {exp.type}")
 

@@ -13,6 +13,8 @@ import json
 import duckdb
 import pandas as pd
 
+from bcm_analytics.contracts.suites import SQL_CHECK
+
 # Short headings for the loads table: with the long ones it was wider than the page, and its
 # "adds up" column (the one a reader checks) sat behind a scroll bar.
 LOAD_LABELS = {"replaces": "replaces load", "rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed", "rows_quarantined": "quarantined",
@@ -141,7 +143,6 @@ def row_warnings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 # entry logged twice, under one heading 'rows or groups'. One word each: the every-expectation
 # table must fit a 1366 px screen; the page's text says what a group is.
 COUNTING_ROWS, COUNTING_GROUPS = "rows", "groups"
-COUNTS_GROUPS = "unexpected_rows_expectation"  # the expectation type whose unexpected count is of groups
 
 
 def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None, pd.DataFrame]:
@@ -154,7 +155,7 @@ def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None,
     results = con.execute(
         """SELECT d.table_name AS "table", d.expectation, d.severity, d.scope, d.rows_checked AS rows_stored,
                   d.unexpected_count AS unexpected_stored,
-                  CASE WHEN d.expectation_type = $counts_groups THEN $groups ELSE $rows END AS counting,
+                  CASE WHEN d.expectation_type = $sql_check THEN $groups ELSE $rows END AS counting,
                   d.success AS passes_stored,
                   g.rows_checked AS rows_sampled, g.unexpected_count AS unexpected_sampled, g.success AS passes_great_expectations
            FROM meta.validation_results d
@@ -162,7 +163,7 @@ def latest_validation(con: duckdb.DuckDBPyConnection) -> tuple[pd.Series | None,
                 AND g.table_name = d.table_name AND g.expectation = d.expectation
            WHERE d.run_id = $run AND d.engine = 'duckdb'
            ORDER BY d.success, d.severity, "table", d.expectation""",
-        {"run": int(run.run_id), "groups": COUNTING_GROUPS, "rows": COUNTING_ROWS, "counts_groups": COUNTS_GROUPS},
+        {"run": int(run.run_id), "groups": COUNTING_GROUPS, "rows": COUNTING_ROWS, "sql_check": SQL_CHECK},
     ).df()
     return run, results
 

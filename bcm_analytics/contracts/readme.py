@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from bcm_analytics.contracts.columns import TYPE_WORDS, accepted
-from bcm_analytics.contracts.suites import SUITES_DIR, Expectation, expectations, load_suite, suite_tables
+from bcm_analytics.contracts.suites import SQL_CHECK, SUITES_DIR, Expectation, expectations, load_suite, suite_tables
 from bcm_analytics.contracts.tables import table_specs
 
 README = SUITES_DIR.parent / "README.md"
@@ -78,7 +78,7 @@ def describe(exp: Expectation) -> str:
         text = f"{col} appears once"
     elif t == "expect_compound_columns_to_be_unique":
         text = "each combination of " + ", ".join(f"`{c}`" for c in kw["column_list"]) + " appears once"
-    elif t == "unexpected_rows_expectation":
+    elif t == SQL_CHECK:
         text = "no rows returned by the SQL in the suite"
     else:
         text = t
@@ -124,7 +124,7 @@ def sql_only_appendix() -> str:
     parts = []
     for table in suite_tables():
         for exp in expectations(table):
-            if exp.type == "unexpected_rows_expectation":
+            if exp.type == SQL_CHECK:
                 parts.append(f"- **{table}: {exp.name}**: `{exp.kwargs['unexpected_rows_query']}`")
     return "\n".join(parts)
 

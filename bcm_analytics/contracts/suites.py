@@ -16,7 +16,8 @@ from bcm_analytics.contracts.tables import CONTRACTS_DIR, table_specs
 SUITES_DIR = CONTRACTS_DIR / "suites"
 SEVERITIES = ("reject", "warn")
 SCOPES = ("row", "table")
-SQL_ONLY_TYPES = {"unexpected_rows_expectation"}  # GE runs these on SQL sources only
+SQL_CHECK = "unexpected_rows_expectation"  # a check written as SQL: it counts the groups its query returns
+SQL_ONLY_TYPES = {SQL_CHECK}  # GE runs these on SQL sources only
 
 
 @dataclass(frozen=True)
