@@ -34,16 +34,16 @@ days AS (  -- most days hold one score, which needs no ranking: only days with s
   FROM in_episode GROUP BY ALL
 ),
 scored AS (
-  SELECT i.*, d.scores_that_day, d.all_timed, d.item9_max, d.item9_positive_at
+  SELECT i.*, d.scores_that_day, d.all_timed, d.item9_max, d.item9_positive_at,
+         CASE WHEN d.item9_max > 0 THEN d.item9_max ELSE i.item_9 END AS item9_of_day
   FROM in_episode i JOIN days d USING (episode_id, instrument, administered_on)
 )
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max, item9_positive_at, false AS untimed_duplicate, item_9 AS item9_of_day
+       total_score, item9_max, item9_positive_at, false AS untimed_duplicate, item9_of_day
 FROM scored WHERE scores_that_day = 1
 UNION ALL
 SELECT episode_id, patient_id, instrument, has_item9, assessment_id, administered_on, administered_at,
-       total_score, item9_max, item9_positive_at, NOT all_timed AS untimed_duplicate,
-       CASE WHEN item9_max > 0 THEN item9_max ELSE item_9 END AS item9_of_day
+       total_score, item9_max, item9_positive_at, NOT all_timed AS untimed_duplicate, item9_of_day
 FROM scored WHERE scores_that_day > 1
 QUALIFY row_number() OVER (
   PARTITION BY episode_id, instrument, administered_on
