@@ -125,3 +125,42 @@ def test_a_password_protected_workbook_and_an_xls_under_an_xlsx_name_are_refused
         with pytest.raises(FileRefused) as refused:
             read_sheet(path)
         assert says in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_patients_clinic_written_with_other_capitals_is_named_when_the_clinics_load_after_it(store, tmp_path):
+    """Patients loaded before the clinics export (a separate `bcm load`, or a clinics file sent a
+    month later): every clinic was unknown then, and when 'North Clinic' arrived the warning of a
+    patient at 'north clinic' still said only that it is not in the clinics export. The hint is
+    given whichever loads first; a clinic the export writes exactly as the clinics file does, or
+    one that is nowhere, gets none."""
+    text = ("patient_id,clinic_id,payer,enrollment_date\nP1,north clinic,Medicare,2025-01-02\n"
+            "P2,North Clinic,Medicare,2025-01-02\nP3,South Clinic,Medicare,2025-01-02\n")
+    assert load_file(store, write(tmp_path, "patients.csv", text)).rows_warned == 3
+    load_file(store, write(tmp_path, "clinics.csv", "clinic_id,setting\nNorth Clinic,fqhc\n"))
+    warnings = store.execute("SELECT line_number, reason FROM meta.row_warnings WHERE check_name = 'clinic known' "
+                             "ORDER BY line_number").fetchall()
+    named = "; a loaded clinic is 'North Clinic', the same id written with other capitals or spaces"
+    assert [(line, named in reason) for line, reason in warnings] == [(2, True), (3, False), (4, False)]
+    assert warnings[0][1].count(named) == 1
+    load_file(store, write(tmp_path, "clinics_2.csv", "clinic_id,setting\nNorth Clinic,fqhc\nWest Clinic,fqhc\n"))
+    assert store.execute("SELECT reason FROM meta.row_warnings WHERE line_number = 2").fetchall()[0][0].count(named) == 1
+
+
+def test_minutes_that_are_an_excel_date_serial_are_set_aside_saying_which_date(store, tmp_path):
+    """A date pasted into the minutes column (or the columns shifted) reads as 45688.5 minutes: it
+    was set aside as more than a day's minutes, and a person looked for a very long entry. A value
+    over the limit outside the years of the data (2000-2050) is told the limit alone."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = (LOGS + "E1,P1,bhcm,2025-01-31,45688.5,outreach\nE2,P1,bhcm,2025-01-31,45688,outreach\n"
+            "E3,P1,bhcm,2025-01-31,2000,outreach\nE4,P1,bhcm,2025-01-31,60000,outreach\nE5,P1,bhcm,2025-01-31,30,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 4)
+    reasons = store.execute("SELECT reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    limit = "is not between 0 and 1440 (one day)"
+    assert [r[0] for r in reasons] == [
+        f"Minutes [minutes] 45688.5 {limit}; 45688.5 looks like a date, not a value of this column: as an Excel date serial "
+        "it is 2025-01-31 12:00 (a date pasted into the column, or the export's columns shifted?)",
+        f"Minutes [minutes] 45688 {limit}; 45688 looks like a date, not a value of this column: as an Excel date serial "
+        "it is 2025-01-31 (a date pasted into the column, or the export's columns shifted?)",
+        f"Minutes [minutes] 2000 {limit}", f"Minutes [minutes] 60000 {limit}"]
+    assert store.execute("SELECT DISTINCT failed_checks, status FROM meta.quarantine").fetchall() == [(["minutes within a day"], "open")]

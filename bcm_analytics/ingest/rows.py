@@ -463,7 +463,9 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             FROM (SELECT *, unnest(_warnings) AS w {merged} AND _warned)"""
         )
         if name == "patients":
-            _clinic_like_known(con)
+            clinic_like_known(con, batch=True)
+    if name == "clinics" and loaded:
+        clinic_like_known(con)  # the patients loaded before their clinics
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
@@ -472,23 +474,31 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
 
 
-def _clinic_like_known(con: duckdb.DuckDBPyConnection) -> None:
+def clinic_like_known(con: duckdb.DuckDBPyConnection, batch: bool = False) -> None:
     """A patient loaded with the warning that its clinic is unknown, whose clinic_id is a loaded
     clinic's written with other capitals or spaces ('clinic a' for 'Clinic A'): the warning said
     only that 'clinic a' is not in the clinics export, which a person looking at the export sees
     it is, while the patient's months and setting silently took the program's defaults (an FQHC
     patient billed as a physician practice's). The warning names the clinic; nothing is matched
-    by a guess."""
+    by a guess.
+
+    Run whenever both are present, whichever loads first: for the warnings of the patients just
+    merged (`batch`: the rows of temp._checked) as they merge, and for every patient's warning when clinics load (all patients
+    loaded before the clinics export, in the same folder or an earlier `bcm load`, warned then
+    that their clinic is unknown). A warning is joined to the stored row it was given for (its
+    load and line); one already naming a clinic is left as it is."""
     folded = "lower(regexp_replace({}, '\\s+', ' ', 'g'))"
+    of_batch = "AND (w.load_id, w.line_number) IN (SELECT _load_id, _line FROM _checked WHERE _ok AND _warned)" if batch else ""
     con.execute(
         f"""UPDATE meta.row_warnings w
         SET reason = w.reason || '{CLINIC_LIKE_KNOWN}' || chr(39) || k.clinic_id || chr(39)
                      || ', the same id written with other capitals or spaces: if it is that clinic, correct clinic_id in the export '
                      || 'and load it again (it is not matched by a guess)'
-        FROM _checked c JOIN (SELECT {folded.format('clinic_id')} AS folded, min(clinic_id) AS clinic_id
-                              FROM staging.clinics GROUP BY ALL) k ON k.folded = {folded.format('c.clinic_id')}
-        WHERE c._ok AND c._warned AND w.load_id = c._load_id AND w.line_number = c._line AND w.table_name = 'patients'
-          AND w.check_name = 'clinic known' AND NOT contains(w.reason, '{CLINIC_LIKE_KNOWN}')"""
+        FROM staging.patients p JOIN (SELECT {folded.format('clinic_id')} AS folded, min(clinic_id) AS clinic_id
+                                      FROM staging.clinics GROUP BY ALL) k ON k.folded = {folded.format('p.clinic_id')}
+        WHERE w.table_name = 'patients' AND w.check_name = 'clinic known' {of_batch}
+          AND p._load_id = w.load_id AND p._line = w.line_number
+          AND p.clinic_id NOT IN (SELECT clinic_id FROM staging.clinics) AND NOT contains(w.reason, '{CLINIC_LIKE_KNOWN}')"""
     )
 
 
