@@ -59,6 +59,49 @@ def test_the_title_above_the_second_pulls_column_names_is_passed_over_too(store,
     assert entries[1][2] == ["not a record: a title above the column names again"]
 
 
+def test_a_title_on_a_short_line_above_the_second_pulls_column_names_is_passed_over(store, tmp_path):
+    """A report tool writes its title alone on a line, with no delimiter (`Time log export
+    2025-03-01`) or fewer than the header's: above the second pull's column names it was set aside
+    as a line with fewer fields than the header, open every month with nothing to fix. A short
+    line of one value anywhere else (a record cut short, `E4`, or a note between records) is
+    still a line to fix, with its reason."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("Time log export 2025-02-01\n" + LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n"
+            "Time log export 2025-03-01\n" + LOGS + "E2,P1,bhcm,2025-03-03,25,outreach\n"
+            "E4\nE5,P1,bhcm,2025-03-04,20,outreach\n"
+            "Time log export 2025-04-01,,\n,,,,,\n" + LOGS + "E3,P1,bhcm,2025-04-02,15,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header, result.rows_empty) == (10, 4, 6, 4, 1)
+    assert result.adds_up
+    entries = store.execute("SELECT line_number, status, failed_checks, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:3] for e in entries] == [
+        (4, "passed_over", ["not a record: a title above the column names again"]), (5, "passed_over", ["not a record: the column names again"]),
+        (7, "open", ["csv: missing columns"]),
+        (9, "passed_over", ["not a record: a title above the column names again"]), (10, "passed_over", ["not a record: an empty row"]),
+        (11, "passed_over", ["not a record: the column names again"])]
+    assert entries[0][3].startswith("not a record but the title above the file's column names written again ('Time log export 2025-03-01')")
+    assert entries[2][3] == "the line has fewer fields than the header (a truncated or wrapped line?)"
+
+
+def test_a_title_of_two_or_three_lines_above_the_column_names_again_is_passed_over(store, tmp_path):
+    """A registry heads each pull with its name and a run line (`Registry export`, then `Run
+    2025-03-01 by jdoe`), on short lines or full ones: only the line right above the column names
+    was passed over, the other set aside with nothing to fix. Up to three lines of one value
+    directly above them are the title, the ones above the first reading as words; a fourth is a
+    line to fix, as a record of one value (an entry id alone) above a title is."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("Registry export\nRun 2025-02-01 by jdoe\n" + LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n"
+            "Registry export\nRun 2025-03-01 by jdoe,,,,,\n" + LOGS + "E2,P1,bhcm,2025-03-03,25,outreach\n"
+            "Prepared for the clinic,,,,,\nRegistry export\nCoCM minutes\nRun 2025-04-01 by jdoe\n" + LOGS
+            + "E3,P1,bhcm,2025-04-02,15,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header) == (11, 3, 8, 7)
+    assert result.adds_up
+    entries = store.execute("SELECT line_number, status FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert entries == [(5, "passed_over"), (6, "passed_over"), (7, "passed_over"),
+                       (9, "open"), (10, "passed_over"), (11, "passed_over"), (12, "passed_over"), (13, "passed_over")]
+
+
 def test_a_record_that_writes_some_column_names_as_values_is_no_header(store, tmp_path):
     """Only a row that is the names and nothing else: a record whose patient is 'Patient ID' and
     whose other values are a record's stays a record to fix."""
