@@ -59,6 +59,49 @@ def test_the_title_above_the_second_pulls_column_names_is_passed_over_too(store,
     assert entries[1][2] == ["not a record: a title above the column names again"]
 
 
+def test_a_title_on_a_short_line_above_the_second_pulls_column_names_is_passed_over(store, tmp_path):
+    """A report tool writes its title alone on a line, with no delimiter (`Time log export
+    2025-03-01`) or fewer than the header's: above the second pull's column names it was set aside
+    as a line with fewer fields than the header, open every month with nothing to fix. A short
+    line of one value anywhere else (a record cut short, `E4`, or a note between records) is
+    still a line to fix, with its reason."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("Time log export 2025-02-01\n" + LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n"
+            "Time log export 2025-03-01\n" + LOGS + "E2,P1,bhcm,2025-03-03,25,outreach\n"
+            "E4\nE5,P1,bhcm,2025-03-04,20,outreach\n"
+            "Time log export 2025-04-01,,\n,,,,,\n" + LOGS + "E3,P1,bhcm,2025-04-02,15,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header, result.rows_empty) == (10, 4, 6, 4, 1)
+    assert result.adds_up
+    entries = store.execute("SELECT line_number, status, failed_checks, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:3] for e in entries] == [
+        (4, "passed_over", ["not a record: a title above the column names again"]), (5, "passed_over", ["not a record: the column names again"]),
+        (7, "open", ["csv: missing columns"]),
+        (9, "passed_over", ["not a record: a title above the column names again"]), (10, "passed_over", ["not a record: an empty row"]),
+        (11, "passed_over", ["not a record: the column names again"])]
+    assert entries[0][3].startswith("not a record but the title above the file's column names written again ('Time log export 2025-03-01')")
+    assert entries[2][3] == "the line has fewer fields than the header (a truncated or wrapped line?)"
+
+
+def test_a_title_of_two_or_three_lines_above_the_column_names_again_is_passed_over(store, tmp_path):
+    """A registry heads each pull with its name and a run line (`Registry export`, then `Run
+    2025-03-01 by jdoe`), on short lines or full ones: only the line right above the column names
+    was passed over, the other set aside with nothing to fix. Up to three lines of one value
+    directly above them are the title, the ones above the first reading as words; a fourth is a
+    line to fix, as a record of one value (an entry id alone) above a title is."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("Registry export\nRun 2025-02-01 by jdoe\n" + LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n"
+            "Registry export\nRun 2025-03-01 by jdoe,,,,,\n" + LOGS + "E2,P1,bhcm,2025-03-03,25,outreach\n"
+            "Prepared for the clinic,,,,,\nRegistry export\nCoCM minutes\nRun 2025-04-01 by jdoe\n" + LOGS
+            + "E3,P1,bhcm,2025-04-02,15,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header) == (11, 3, 8, 7)
+    assert result.adds_up
+    entries = store.execute("SELECT line_number, status FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert entries == [(5, "passed_over"), (6, "passed_over"), (7, "passed_over"),
+                       (9, "open"), (10, "passed_over"), (11, "passed_over"), (12, "passed_over"), (13, "passed_over")]
+
+
 def test_a_record_that_writes_some_column_names_as_values_is_no_header(store, tmp_path):
     """Only a row that is the names and nothing else: a record whose patient is 'Patient ID' and
     whose other values are a record's stays a record to fix."""
@@ -125,3 +168,42 @@ def test_a_password_protected_workbook_and_an_xls_under_an_xlsx_name_are_refused
         with pytest.raises(FileRefused) as refused:
             read_sheet(path)
         assert says in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_patients_clinic_written_with_other_capitals_is_named_when_the_clinics_load_after_it(store, tmp_path):
+    """Patients loaded before the clinics export (a separate `bcm load`, or a clinics file sent a
+    month later): every clinic was unknown then, and when 'North Clinic' arrived the warning of a
+    patient at 'north clinic' still said only that it is not in the clinics export. The hint is
+    given whichever loads first; a clinic the export writes exactly as the clinics file does, or
+    one that is nowhere, gets none."""
+    text = ("patient_id,clinic_id,payer,enrollment_date\nP1,north clinic,Medicare,2025-01-02\n"
+            "P2,North Clinic,Medicare,2025-01-02\nP3,South Clinic,Medicare,2025-01-02\n")
+    assert load_file(store, write(tmp_path, "patients.csv", text)).rows_warned == 3
+    load_file(store, write(tmp_path, "clinics.csv", "clinic_id,setting\nNorth Clinic,fqhc\n"))
+    warnings = store.execute("SELECT line_number, reason FROM meta.row_warnings WHERE check_name = 'clinic known' "
+                             "ORDER BY line_number").fetchall()
+    named = "; a loaded clinic is 'North Clinic', the same id written with other capitals or spaces"
+    assert [(line, named in reason) for line, reason in warnings] == [(2, True), (3, False), (4, False)]
+    assert warnings[0][1].count(named) == 1
+    load_file(store, write(tmp_path, "clinics_2.csv", "clinic_id,setting\nNorth Clinic,fqhc\nWest Clinic,fqhc\n"))
+    assert store.execute("SELECT reason FROM meta.row_warnings WHERE line_number = 2").fetchall()[0][0].count(named) == 1
+
+
+def test_minutes_that_are_an_excel_date_serial_are_set_aside_saying_which_date(store, tmp_path):
+    """A date pasted into the minutes column (or the columns shifted) reads as 45688.5 minutes: it
+    was set aside as more than a day's minutes, and a person looked for a very long entry. A value
+    over the limit outside the years of the data (2000-2050) is told the limit alone."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = (LOGS + "E1,P1,bhcm,2025-01-31,45688.5,outreach\nE2,P1,bhcm,2025-01-31,45688,outreach\n"
+            "E3,P1,bhcm,2025-01-31,2000,outreach\nE4,P1,bhcm,2025-01-31,60000,outreach\nE5,P1,bhcm,2025-01-31,30,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 4)
+    reasons = store.execute("SELECT reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    limit = "is not between 0 and 1440 (one day)"
+    assert [r[0] for r in reasons] == [
+        f"Minutes [minutes] 45688.5 {limit}; 45688.5 looks like a date, not a value of this column: as an Excel date serial "
+        "it is 2025-01-31 12:00 (a date pasted into the column, or the export's columns shifted?)",
+        f"Minutes [minutes] 45688 {limit}; 45688 looks like a date, not a value of this column: as an Excel date serial "
+        "it is 2025-01-31 (a date pasted into the column, or the export's columns shifted?)",
+        f"Minutes [minutes] 2000 {limit}", f"Minutes [minutes] 60000 {limit}"]
+    assert store.execute("SELECT DISTINCT failed_checks, status FROM meta.quarantine").fetchall() == [(["minutes within a day"], "open")]

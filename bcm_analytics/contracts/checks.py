@@ -207,21 +207,42 @@ def passes(exp: Expectation) -> str:
     return f"({sql})"
 
 
+# A reason template quotes a row's value as {column}; {column:hint} adds a clause only for the
+# values the hint is about, and nothing for any other (macros.sql):
+#   date_serial: the value is an Excel date serial of the data's years (45688.5 is 2025-01-31 12:00),
+#                a date pasted into a column of numbers or the columns shifted.
+PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+HINTS = {"date_serial": "bcm_date_serial_hint({})"}
+
+
 def reason_sql(template: str, as_written: frozenset[str] = frozenset(), dates: frozenset[str] = frozenset(),
                options: TextOptions = TextOptions()) -> str:
     """'minutes {minutes} is ...' -> SQL text quoting the row's value where {column} stands; a
     column in `as_written` (a vocabulary word, read lower-cased) is quoted as the export wrote it,
     and one in `dates` as written with how it was read when that differs (bcm_show_date: a
     2-digit year a pivot filled, 3/4/68 read as 2068-03-04; a date a profile's format read,
-    '06/01/2099' read as 2099-01-06: options.written)."""
-    parts = re.split(r"\{(\w+)\}", template)
+    '06/01/2099' read as 2099-01-06: options.written). {column:hint} is the clause of HINTS
+    for the value, empty when the hint does not apply."""
 
     def value(column: str) -> str:
         if column in dates:
             return f"bcm_show_date({options.as_written(column)}, {column})"
         return f"bcm_show({raw_name(column) if column in as_written else column})"
 
-    pieces = [sql_text(p) if i % 2 == 0 else value(p) for i, p in enumerate(parts) if p or i % 2]
+    def hint(column: str, name: str) -> str:
+        if name not in HINTS:
+            raise ValueError(f"reason '{template}': unknown hint '{{{column}:{name}}}' (known: {', '.join(HINTS)})")
+        return HINTS[name].format(column)
+
+    pieces, at = [], 0
+    for found in PLACEHOLDER.finditer(template):
+        if found.start() > at:
+            pieces.append(sql_text(template[at:found.start()]))
+        column, name = found.groups()
+        pieces.append(hint(column, name) if name else value(column))
+        at = found.end()
+    if at < len(template):
+        pieces.append(sql_text(template[at:]))
     return " || ".join(pieces) if pieces else "''"
 
 
@@ -233,7 +254,7 @@ def row_check(exp: Expectation, options: TextOptions = TextOptions()) -> RowChec
     # The columns the sentence is about: those it quotes ({minutes}) and those the expectation judges.
     kw = exp.kwargs
     judged = [kw.get("column"), kw.get("column_A"), kw.get("column_B"), *kw.get("column_list", [])]
-    about = set(re.findall(r"\{(\w+)\}", reason)) | {c for c in judged if c}
+    about = {m.group(1) for m in PLACEHOLDER.finditer(reason)} | {c for c in judged if c}
     columns = tuple(c.name for c in table_columns if c.name in about)
     return RowCheck(exp.name, passes(exp), reason_sql(reason, terms, dates, options), exp.severity, exp.waits_for, exp.kept_in,
                     columns)

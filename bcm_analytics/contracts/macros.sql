@@ -35,6 +35,18 @@ CREATE OR REPLACE TEMP MACRO bcm_show(x) AS
   coalesce(CASE WHEN typeof(x) = 'VARCHAR' THEN CAST(x AS VARCHAR)
                 ELSE regexp_replace(CAST(x AS VARCHAR), '\.0$', '') END, '(empty)');
 
+-- A reason's hint for a number that is an Excel date serial of the data's years (36526-55153:
+-- 2000-01-01 to 2050-12-31, with a fraction of a day as its time): 45688.5 in a minutes column
+-- is 2025-01-31 12:00 pasted there, or the columns shifted, not a long day's minutes. Empty for
+-- any other value (a reason template's {column:date_serial}: contracts/checks.py).
+CREATE OR REPLACE TEMP MACRO bcm_date_serial_hint(x) AS
+  CASE WHEN x >= 36526 AND x < 55154 THEN
+    '; ' || bcm_show(x) || ' looks like a date, not a value of this column: as an Excel date serial it is '
+    || CASE WHEN x = floor(x) THEN strftime(DATE '1899-12-30' + CAST(x AS INTEGER), '%Y-%m-%d')
+            ELSE strftime(CAST(DATE '1899-12-30' AS TIMESTAMP) + to_minutes(CAST(round(x * 1440) AS BIGINT)), '%Y-%m-%d %H:%M') END
+    || ' (a date pasted into the column, or the export''s columns shifted?)'
+  ELSE '' END;
+
 -- A date in a reason as the export wrote it (`written`), then how it was read when the text does
 -- not start with that: '3/4/68' (read as 2068-03-04) with a pivot of 2000, never 2068-03-04 alone,
 -- a value that is nowhere in the file. An ISO date, or a date-time on that day, shows as before.

@@ -61,7 +61,7 @@ class FileResult:
     rows_passed_over: int = 0  # of rows_quarantined: totals rows and footer lines below the records (full or short lines), no records (status 'passed_over')
     rows_footer: int = 0  # of rows_passed_over: footer lines closing a report ('Page 1 of 3', 'Confidential', 'Printed on ...': rows.END_LABEL)
     rows_empty: int = 0  # of rows_quarantined: rows with no value in a column bcm reads (a CSV line of delimiters only, a workbook row filled only where bcm does not read), status 'passed_over'
-    rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls), status 'passed_over'
+    rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls) and the title above them (full or short lines), status 'passed_over'
     rows_again: int = 0  # of rows_quarantined: rows an earlier load set aside too (their key), still open or waiting until then
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
 
@@ -223,7 +223,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     rows.check(con, spec, text)
-    short_totals = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
+    short_totals, short_titles = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
                                               src.delimiter if src.format == "csv" and not src.in_memory else None,
                                               names_sql(src, options.keep_extra_columns))
     failed, waiting, totals, empty, headers = rows.quarantine_failures(con, spec)
@@ -240,7 +240,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
         rows_passed_over=totals + short_totals, rows_footer=rows.footer_lines(con, load_id, spec.name) if totals + short_totals else 0,
-        rows_empty=empty, rows_header=headers, rows_again=again, hidden_rows=src.hidden_rows,
+        rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

@@ -20,7 +20,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled", "_non_records", "_short_totals", "_like_known")
+               "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_like_known")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -107,6 +107,7 @@ FOOTER_CHECK = "not a record: a footer line"  # a line closing a report (END_LAB
 EMPTY_CHECK = "not a record: an empty row"
 HEADER_CHECK = "not a record: the column names again"  # an export put together from two pulls, each with its header
 TITLE_CHECK = "not a record: a title above the column names again"  # ... and its title above the header
+TITLE_LINES = 3  # a title above the column names again is at most this many lines of one value (pass_over_non_records)
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 # The words are English and those of the European systems that write ;-delimited exports
 # (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
@@ -155,7 +156,7 @@ TOTALS_SHAPE = (f"regexp_matches(trim({_filled('_cells')}[1]), {ty.sql_text(TOTA
 
 
 def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None = None,
-                          names: str | None = None) -> int:
+                          names: str | None = None) -> tuple[int, int]:
     """Tell the rows that are no records, among the rows of temp._checked that fail a check: the
     totals row below a file's records is the export's own count, and a row of empty cells a
     blank line; what they fail (payer is empty but required ...) is nothing a person can fix,
@@ -170,22 +171,23 @@ def pass_over_non_records(con: duckdb.DuckDBPyConnection, spec: TableSpec, recor
     A CSV's totals line is often shorter than the header (`Total,204` under nine columns): DuckDB
     cannot split it into the header's fields and the loader quarantined it as a CSV error, open
     every month. With the file's `delimiter`, such a line (fewer fields, never more) is judged
-    the same way: a totals word first, numbers or nothing after it, no record below it. Returns
-    how many such lines were passed over (counted among the file's quarantined rows already).
+    the same way: a totals word first, numbers or nothing after it, no record below it.
 
     An export put together from two pulls holds the column names again where the second starts:
     that row (its cells the file's column names, `names`: landing.names_sql, in the cells' order)
     was set aside as a record whose dates, minutes and roles were not read, open every month. It
-    is passed over wherever it is, and so is the title right above it (a row of one value, with
-    only empty rows between it and those column names), as the first pull's is."""
+    is passed over wherever it is, and so is the title right above it, as the first pull's is:
+    _find_titles. Returns how many short lines were passed over as (totals rows or footer
+    lines, title lines), counted among the file's quarantined rows already."""
     _find_non_records(con, records, cells, names)
-    _find_titles(con, spec, records, cells)
+    _find_titles(con, spec, records, cells, delimiter)
     _find_short_totals(con, delimiter)
-    if not con.execute("SELECT (SELECT count(*) FROM _non_records) + (SELECT count(*) FROM _short_totals)").fetchall()[0][0]:
-        return 0
+    if not con.execute("SELECT (SELECT count(*) FROM _non_records) + (SELECT count(*) FROM _short_totals) "
+                       "+ (SELECT count(*) FROM _short_titles)").fetchall()[0][0]:
+        return 0, 0
     _keep_those_below_every_record(con, spec)
     _mark_passed_over(con, spec)
-    return con.execute("SELECT count(*) FROM _short_totals").fetchall()[0][0]
+    return con.execute("SELECT (SELECT count(*) FROM _short_totals), (SELECT count(*) FROM _short_titles)").fetchall()[0]
 
 
 def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str, names: str | None) -> None:
@@ -202,22 +204,48 @@ def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str, 
     )
 
 
-def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str) -> None:
-    """Add to temp._non_records (`_title`) the failing rows of one value whose next row with a
-    value is the column names again: the title of the export's next pull. A record of one value
-    further up (an entry id alone) stays a record to fix."""
+def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None) -> None:
+    """The title of the export's next pull above its column names again: add to temp._non_records
+    (`_title`) the failing rows, and to temp._short_titles the lines DuckDB set aside for having
+    fewer fields than the header (CSV only: `delimiter`; `Time log export 2025-03-01` with no
+    delimiter at all), that are one value each and stand directly above a row of the column names
+    again, only empty rows between. Up to TITLE_LINES such lines: the one right above the column
+    names whatever its value, and above it lines whose value reads as words (a letter and a blank
+    inside it: `Registry export`, then `Run 2025-03-01 by jdoe`), so a record of one value
+    further up (an entry id alone, `E9`) stays a record to fix, and so does any line of one value
+    elsewhere in the file. The first pull's title is above the header line (readers.find_header)."""
+    con.execute("CREATE TEMP TABLE _short_titles (logical BIGINT, physical BIGINT, _filled VARCHAR[])")
     if not con.execute("SELECT count(*) FROM _non_records WHERE _header").fetchall()[0][0]:
         return
-    filled = f"len(list_filter([{', '.join(ty.raw_name(c) for c in spec.column_names)}], lambda v: v IS NOT NULL))"
+    short = "SELECT NULL::BIGINT AS _rec, NULL::BIGINT AS logical, NULL::BIGINT AS _line, NULL::VARCHAR[] AS _filled WHERE false"
+    if delimiter is not None and con.execute("SELECT count(*) FROM _rej_lines").fetchall()[0][0]:
+        short = f"""SELECT NULL::BIGINT, s.logical, m.physical, {_filled(csv_fields('s.csv_line', delimiter))}
+                    FROM (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej GROUP BY line
+                          HAVING bool_and(error_type = 'MISSING COLUMNS')) s JOIN _rej_lines m USING (logical)"""
+    valued = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
+    words = "regexp_matches(trim(_filled[1]), '[[:alpha:]]') AND regexp_matches(trim(_filled[1]), '\\S\\s+\\S')"
     con.execute(
-        f"""INSERT INTO _non_records
-        WITH single AS (SELECT c._rec, c._line, {_filled(cells)} AS _filled FROM _checked c JOIN {records} r ON r._rec = c._rec
-                        WHERE NOT c._ok AND len({_filled(cells)}) = 1),
-             filled_rows AS (SELECT _line FROM _text WHERE {filled} >= 1)
-        SELECT s._rec, s._line, s._filled, false, false, true FROM single s
-        WHERE s._rec NOT IN (SELECT _rec FROM _non_records)
-          AND (SELECT min(f._line) FROM filled_rows f WHERE f._line > s._line) IN (SELECT _line FROM _non_records WHERE _header)"""
+        f"""CREATE TEMP TABLE _titles AS
+        WITH lines AS (SELECT c._rec, NULL::BIGINT AS logical, c._line, {_filled(cells)} AS _filled
+                       FROM _checked c JOIN {records} r ON r._rec = c._rec
+                       WHERE NOT c._ok AND c._rec NOT IN (SELECT _rec FROM _non_records WHERE _header OR _empty)
+                       UNION ALL {short}),
+             links AS (SELECT * FROM lines WHERE len(_filled) = 1),
+             others AS (SELECT _line FROM _text WHERE {valued} AND _rec NOT IN (SELECT _rec FROM links WHERE _rec IS NOT NULL)
+                        UNION ALL SELECT physical FROM _rej_lines
+                        WHERE logical NOT IN (SELECT logical FROM links WHERE logical IS NOT NULL)),
+             headers AS (SELECT h._line, (SELECT coalesce(max(o._line), 0) FROM others o WHERE o._line < h._line) AS above
+                         FROM _non_records h WHERE h._header),
+             chained AS (SELECT l.*, h._line AS _below, row_number() OVER (PARTITION BY h._line ORDER BY l._line DESC) AS _up
+                         FROM links l JOIN headers h ON l._line > h.above AND l._line < h._line)
+        SELECT _rec, logical, _line, _filled FROM (
+          SELECT *, bool_and(_up = 1 OR ({words})) OVER (PARTITION BY _below ORDER BY _up) AS _chain FROM chained)
+        WHERE _up <= {TITLE_LINES} AND _chain"""
     )
+    con.execute("DELETE FROM _non_records WHERE _rec IN (SELECT _rec FROM _titles)")  # a title whose first word is Total
+    con.execute("INSERT INTO _non_records SELECT _rec, _line, _filled, false, false, true FROM _titles WHERE _rec IS NOT NULL")
+    con.execute("INSERT INTO _short_titles SELECT logical, _line, _filled FROM _titles WHERE _rec IS NULL")
+    con.execute("DROP TABLE _titles")
 
 
 def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) -> None:
@@ -228,7 +256,8 @@ def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) ->
         return
     con.execute(
         f"""INSERT INTO _short_totals
-        WITH short AS (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej GROUP BY line
+        WITH short AS (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej
+                       WHERE line NOT IN (SELECT logical FROM _short_titles) GROUP BY line
                        HAVING bool_and(error_type = 'MISSING COLUMNS')),
              split AS (SELECT s.logical, m.physical, {csv_fields('s.csv_line', delimiter)} AS _cells
                        FROM short s JOIN _rej_lines m USING (logical))
@@ -241,7 +270,8 @@ def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSp
     after it, as Excel writes, is none); an empty row is passed over wherever it is."""
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
     last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _non_records))"
-    last_rejected = "(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals))"
+    last_rejected = ("(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals) "
+                     "AND logical NOT IN (SELECT logical FROM _short_titles))")
     con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND NOT _header AND NOT _title AND (_line < {last_record} OR _line < {last_rejected})")
     con.execute(f"DELETE FROM _short_totals WHERE physical < {last_record} OR physical < {last_rejected}")
 
@@ -271,10 +301,14 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
                                                 ELSE {{'name': {check}, 'reason': {totals}, 'waits': false}} END]
         FROM _non_records t WHERE c._rec = t._rec"""
     )
+    this_load = f"q.load_id = (SELECT any_value(_load_id) FROM _text) AND q.table_name = {ty.sql_text(spec.name)}"
     con.execute(
         f"""UPDATE meta.quarantine q SET status = '{PASSED_OVER}', failed_checks = [{check}], reason = {totals}
-        FROM _short_totals t WHERE q.load_id = (SELECT any_value(_load_id) FROM _text) AND q.table_name = {ty.sql_text(spec.name)}
-          AND q.line_number = t.physical"""
+        FROM _short_totals t WHERE {this_load} AND q.line_number = t.physical"""
+    )
+    con.execute(
+        f"""UPDATE meta.quarantine q SET status = '{PASSED_OVER}', failed_checks = [{ty.sql_text(TITLE_CHECK)}], reason = {title}
+        FROM _short_titles t WHERE {this_load} AND q.line_number = t.physical"""
     )
 
 
@@ -463,7 +497,9 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             FROM (SELECT *, unnest(_warnings) AS w {merged} AND _warned)"""
         )
         if name == "patients":
-            _clinic_like_known(con)
+            clinic_like_known(con, batch=True)
+    if name == "clinics" and loaded:
+        clinic_like_known(con)  # the patients loaded before their clinics
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
@@ -472,23 +508,31 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
 
 
-def _clinic_like_known(con: duckdb.DuckDBPyConnection) -> None:
+def clinic_like_known(con: duckdb.DuckDBPyConnection, batch: bool = False) -> None:
     """A patient loaded with the warning that its clinic is unknown, whose clinic_id is a loaded
     clinic's written with other capitals or spaces ('clinic a' for 'Clinic A'): the warning said
     only that 'clinic a' is not in the clinics export, which a person looking at the export sees
     it is, while the patient's months and setting silently took the program's defaults (an FQHC
     patient billed as a physician practice's). The warning names the clinic; nothing is matched
-    by a guess."""
+    by a guess.
+
+    Run whenever both are present, whichever loads first: for the warnings of the patients just
+    merged (`batch`: the rows of temp._checked) as they merge, and for every patient's warning when clinics load (all patients
+    loaded before the clinics export, in the same folder or an earlier `bcm load`, warned then
+    that their clinic is unknown). A warning is joined to the stored row it was given for (its
+    load and line); one already naming a clinic is left as it is."""
     folded = "lower(regexp_replace({}, '\\s+', ' ', 'g'))"
+    of_batch = "AND (w.load_id, w.line_number) IN (SELECT _load_id, _line FROM _checked WHERE _ok AND _warned)" if batch else ""
     con.execute(
         f"""UPDATE meta.row_warnings w
         SET reason = w.reason || '{CLINIC_LIKE_KNOWN}' || chr(39) || k.clinic_id || chr(39)
                      || ', the same id written with other capitals or spaces: if it is that clinic, correct clinic_id in the export '
                      || 'and load it again (it is not matched by a guess)'
-        FROM _checked c JOIN (SELECT {folded.format('clinic_id')} AS folded, min(clinic_id) AS clinic_id
-                              FROM staging.clinics GROUP BY ALL) k ON k.folded = {folded.format('c.clinic_id')}
-        WHERE c._ok AND c._warned AND w.load_id = c._load_id AND w.line_number = c._line AND w.table_name = 'patients'
-          AND w.check_name = 'clinic known' AND NOT contains(w.reason, '{CLINIC_LIKE_KNOWN}')"""
+        FROM staging.patients p JOIN (SELECT {folded.format('clinic_id')} AS folded, min(clinic_id) AS clinic_id
+                                      FROM staging.clinics GROUP BY ALL) k ON k.folded = {folded.format('p.clinic_id')}
+        WHERE w.table_name = 'patients' AND w.check_name = 'clinic known' {of_batch}
+          AND p._load_id = w.load_id AND p._line = w.line_number
+          AND p.clinic_id NOT IN (SELECT clinic_id FROM staging.clinics) AND NOT contains(w.reason, '{CLINIC_LIKE_KNOWN}')"""
     )
 
 
