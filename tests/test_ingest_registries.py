@@ -9,6 +9,8 @@ from hostile.helpers import write
 
 from bcm_analytics.cli.data import summary_line
 from bcm_analytics.ingest import load_file
+from bcm_analytics.ingest.readers import normalise_column
+from bcm_analytics.ingest.rows import column_name_sql
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
 
@@ -27,6 +29,16 @@ def test_item_columns_written_without_a_separator_are_the_items(store, tmp_path)
 
 
 LOGS = "Entry ID,Patient ID,Staff Role,Service Date,Minutes,Activity Type\n"
+
+
+@pytest.mark.parametrize("name", ["Patient ID", "\ufeffentry_id", " Item 01 ", "item #9", "ITEM9", "service-date",
+                                  "Minutes  Logged", "item10", "item_0"])
+def test_the_column_names_again_are_told_as_the_header_reads_them(store, name):
+    """The header of a second pull is told from a record in SQL (rows.column_name_sql), the first
+    pull's in Python (readers.normalise_column): a name the one reads otherwise than the other
+    would pass over one pull's header and set aside the other's."""
+    in_sql = store.execute(f"SELECT {column_name_sql('$name')}", {"name": name}).fetchall()[0][0]
+    assert in_sql == normalise_column(name)
 
 
 def test_the_column_names_again_in_the_middle_of_an_export_are_passed_over(store, tmp_path):

@@ -121,13 +121,14 @@ class SourceFile:
 
 # A questionnaire's item column as registries write it without bcm's underscore: item1, Item 01, item #9.
 ITEM_COLUMN = re.compile(r"item_?#?_?0?([1-9])")
+COLUMN_BLANKS = r"[\s\-]+"  # spaces and dashes in a column name, read as one underscore
 
 
 def normalise_column(name: str) -> str:
     """Column names match case-insensitively; spaces and dashes read as underscores, and an item
     column written item1 or item 01 is item_1 (dropped as an extra column, a PHQ-9 loaded
     without its items, item 9 among them, which the safety worklist reads)."""
-    name = re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").strip().lower())
+    name = re.sub(COLUMN_BLANKS, "_", name.strip().lstrip("\ufeff").strip().lower())
     item = ITEM_COLUMN.fullmatch(name)
     return f"item_{item.group(1)}" if item else name
 

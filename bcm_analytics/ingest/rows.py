@@ -17,6 +17,7 @@ from bcm_analytics.contracts import checks as contract_checks
 from bcm_analytics.contracts import columns as ty
 from bcm_analytics.contracts.columns import TextOptions
 from bcm_analytics.contracts.tables import TableSpec, table_specs
+from bcm_analytics.ingest.readers import COLUMN_BLANKS, ITEM_COLUMN
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
@@ -138,8 +139,8 @@ def _filled(cells: str) -> str:
 def column_name_sql(v: str) -> str:
     """SQL: the text `v` as readers.normalise_column makes a column name (lower case, blanks and
     dashes as _, item1 as item_1), to tell the column names written again from a record."""
-    return (f"regexp_replace(regexp_replace(lower(trim({v})), '[\\s\\-]+', '_', 'g'), "
-            f"'^item_?#?_?0?([1-9])$', 'item_\\1')")
+    return (f"regexp_replace(regexp_replace(lower(trim(ltrim(trim({v}), chr(65279)))), {ty.sql_text(COLUMN_BLANKS)}, '_', 'g'), "
+            f"{ty.sql_text('^' + ITEM_COLUMN.pattern + '$')}, 'item_\\1')")
 
 
 def header_shape(names: str) -> str:
@@ -497,9 +498,9 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             FROM (SELECT *, unnest(_warnings) AS w {merged} AND _warned)"""
         )
         if name == "patients":
-            clinic_like_known(con, batch=True)
+            _clinic_like_known(con, batch=True)
     if name == "clinics" and loaded:
-        clinic_like_known(con)  # the patients loaded before their clinics
+        _clinic_like_known(con)  # the patients loaded before their clinics
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
@@ -508,7 +509,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
 
 
-def clinic_like_known(con: duckdb.DuckDBPyConnection, batch: bool = False) -> None:
+def _clinic_like_known(con: duckdb.DuckDBPyConnection, batch: bool = False) -> None:
     """A patient loaded with the warning that its clinic is unknown, whose clinic_id is a loaded
     clinic's written with other capitals or spaces ('clinic a' for 'Clinic A'): the warning said
     only that 'clinic a' is not in the clinics export, which a person looking at the export sees
@@ -599,34 +600,18 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     return again
 
 
-def settle_set_aside_again(con: duckdb.DuckDBPyConnection) -> int:
-    """Close, as supersede_open does at each load, the open and waiting entries of a key that a
-    later load of the same table set aside again. A store an earlier bcm wrote needs it: before
-    supersede_open closed waiting entries too, a row still waiting for its patient stayed waiting
-    under every full export that carried it, and `bcm quarantine` and the data-quality page
-    counted it once per export. Run when such a store is brought up to date (warehouse
-    ensure_schema); on a store this bcm loaded it changes nothing. Returns the entries closed."""
-    closed = 0
+def settle_set_aside_again(con: duckdb.DuckDBPyConnection) -> None:
+    """Settle the quarantine of a store an earlier bcm wrote as this bcm's loads would have: each
+    of its loads' supersede_open again, in load order. Before supersede_open closed waiting
+    entries too, a row still waiting for its patient stayed waiting under every full export that
+    carried it, and `bcm quarantine` and the data-quality page counted it once per export. Run
+    when such a store is brought up to date (warehouse ensure_schema); on a store this bcm
+    loaded it changes nothing."""
     for spec in table_specs().values():
-        if not con.execute(
-            "SELECT count(*) FROM meta.quarantine WHERE table_name = ? AND status IN ('open', 'waiting')",
-            [spec.name]).fetchall()[0][0]:
-            continue
-        key = _raw_key(spec.key)
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _entries AS
-            SELECT q.load_id, q.line_number, q.status, ({key}) AS k
-            FROM meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number
-            WHERE q.table_name = ?""", [spec.name])
-        closed += con.execute(
-            """UPDATE meta.quarantine u SET status = 'superseded'
-            FROM (SELECT e.load_id, e.line_number FROM _entries e
-                  WHERE e.status IN ('open', 'waiting')
-                    AND e.k IN (SELECT later.k FROM _entries later WHERE later.load_id > e.load_id)) old
-            WHERE u.table_name = ? AND u.load_id = old.load_id AND u.line_number = old.line_number""",
-            [spec.name]).fetchall()[0][0]
-        con.execute("DROP TABLE _entries")
-    return closed
+        loads = con.execute("SELECT DISTINCT load_id FROM meta.load_log WHERE table_name = ? ORDER BY load_id",
+                            [spec.name]).fetchall()
+        for (load_id,) in loads[1:]:
+            supersede_open(con, load_id, spec)
 
 
 def replaced_entries(con: duckdb.DuckDBPyConnection, replaced: int, table: str) -> int:
