@@ -499,14 +499,30 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         )
         if name == "patients":
             _clinic_like_known(con, batch=True)
-    if name == "clinics" and loaded:
-        _clinic_like_known(con)  # the patients loaded before their clinics
+    if name == "clinics" and loaded:  # the patients loaded before their clinics
+        _clinic_now_known(con)
+        _clinic_like_known(con)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
+
+
+def _clinic_now_known(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the warning that a patient's clinic is not in the clinics export once a clinics export
+    holds it: patients loaded before their clinics (an earlier `bcm load`) each warned so, and
+    `bcm warnings` and the data-quality page went on saying the program's defaults apply to
+    patients billed under their clinic's setting and time zone. Only the stored row the warning
+    was given for (its load and line) is judged, as written: 'clinic a' for 'Clinic A' keeps its
+    warning, which _clinic_like_known completes."""
+    con.execute(
+        """DELETE FROM meta.row_warnings w USING staging.patients p
+        WHERE w.table_name = 'patients' AND w.check_name = 'clinic known'
+          AND p._load_id = w.load_id AND p._line = w.line_number
+          AND p.clinic_id IN (SELECT clinic_id FROM staging.clinics)"""
+    )
 
 
 def _clinic_like_known(con: duckdb.DuckDBPyConnection, batch: bool = False) -> None:
