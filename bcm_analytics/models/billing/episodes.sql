@@ -6,7 +6,9 @@
 -- (99492). With initial_code_once_per = calendar_year, an episode whose initial code would fall in
 -- the same calendar year as an earlier episode's initial code has no initial month (99493 instead):
 -- `initial_code_reached_in` is then the month that earlier episode reached it (NULL otherwise).
--- The window functions run over a few narrow columns; the patient's columns join at the end.
+-- The window functions run over a few narrow columns; the patient's columns join at the end, with
+-- the month's payer (payer, payer_class, payer_mapped from marts.payer_periods: a coverage period,
+-- else the registry's), which the rule in force, the month's codes and its billing lines follow.
 -- kind: table
 -- per_patient: true
 -- cumulative_by_month: service_month
