@@ -130,6 +130,7 @@ def test_coverage_loaded_after_the_time_logs_recomputes_as_a_full_build_would(pr
     con = program([patient("P", payer="Commercial"), patient("Q", payer="Medicare")],
                   [twenty(p, m) for p in ("P", "Q") for m in ("2025-02", "2025-03", "2025-04")]
                   + [entry("big", "P", "2025-04-20", 200)])
+    assert [(m, c, u) for p, m, c, u in codes(con) if p == "P"] == [("2025-04", "99493", 1), ("2025-04", "99494", 5)]  # built, Commercial
     load_rows("coverage", [cover("P", "Commercial", "2019-01-01", "2025-02-14"), cover("P", "Medicaid", "2025-02-15")])
     assert [(m, c, u) for p, m, c, u in codes(con) if p == "P"] == [
         ("2025-02", "G2214", 1), ("2025-03", "G2214", 1), ("2025-04", "99493", 1), ("2025-04", "99494", 4)]  # Medicaid's cap
