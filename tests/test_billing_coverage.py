@@ -13,7 +13,7 @@ from test_billing_engine import codes, entry, patient, program  # noqa: F401 (pr
 from test_models import differs_from_full, snapshot
 
 from bcm_analytics.billing import billing_lines
-from bcm_analytics.billing.engine import warnings
+from bcm_analytics.billing.engine import near_threshold, warnings
 from bcm_analytics.models.marts import refresh
 
 
@@ -61,6 +61,8 @@ def test_a_change_on_the_15th_bills_that_month_under_the_new_payer(program, load
     con = program([patient("P", payer="Commercial")], [twenty("P", m) for m in ("2025-03", "2025-04")])
     load_rows("coverage", [cover("P", "Commercial", "2020-01-01", "2025-03-14"), cover("P", "Medicare", "2025-03-15")])
     assert codes(con) == [("P", "2025-03", "G2214", 1), ("P", "2025-04", "G2214", 1)]
+    near = near_threshold(con, "2025-03-20", margin=20)  # the open month's worklist prices it under Medicare too
+    assert list(zip(near.payer, near.bills_now, near.next_code)) == [("Medicare", "G2214", "99492")]
 
 
 def test_an_end_on_the_last_day_changes_payer_with_the_month(program, load_rows):
