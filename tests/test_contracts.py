@@ -86,6 +86,17 @@ ROWS = {
         dict(stay_id="S5", patient_id="P2", stay_type="inpatient", admitted_at="1989-12-31"),
         dict(stay_id="S5", patient_id="P2", stay_type="inpatient", admitted_at="2025-02-01"),
     ],
+    "coverage": [
+        dict(patient_id="P1", payer="Medicaid", start_date="2024-01-01", end_date="2024-12-31"),
+        dict(patient_id="P1", payer="Medicare", start_date="01/01/2025"),  # starts the day after: no overlap
+        dict(patient_id="P9", payer="Medicare", start_date="2025-01-01"),
+        dict(patient_id="P2", payer="", start_date="2025-01-01", end_date="2025-01-31"),
+        dict(patient_id="P2", payer="Medicaid", start_date="2025-03-01", end_date="2025-02-01"),
+        dict(patient_id="P2", payer="Medicaid", start_date="2999-03-01"),
+        dict(patient_id="P2", payer="Medicaid", start_date="1989-03-01", end_date="1989-04-01"),
+        dict(patient_id="P2", payer="Medicare", start_date="2024-01-01", end_date="2024-12-31"),
+        dict(patient_id="P2", payer="Commercial", start_date="2024-06-01", end_date="2024-06-30"),  # inside the one above
+    ],
 }
 
 

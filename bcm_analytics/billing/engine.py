@@ -115,9 +115,12 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
     months = period(start, end) if start is not None else {"start": date.min, "end": date.max}
     in_period = "service_month BETWEEN $start AND $end"
     out = []
-    unmapped = marts.query(
-        """SELECT payer, any_value(payer_class), count(*) FROM marts.billing_patients WHERE NOT payer_mapped
-           GROUP BY payer ORDER BY count(*) DESC, payer"""
+    unmapped = marts.query(  # the registry's payer names, and those of coverage periods (marts.payer_periods)
+        """SELECT payer, any_value(payer_class), count(DISTINCT patient_id) AS patients FROM (
+             SELECT patient_id, payer, payer_class FROM marts.billing_patients WHERE NOT payer_mapped
+             UNION ALL
+             SELECT patient_id, payer, payer_class FROM marts.payer_periods WHERE payer_source = 'coverage' AND NOT payer_mapped)
+           GROUP BY payer ORDER BY patients DESC, payer"""
     ).fetchall()
     if unmapped:
         listed = ", ".join(f"'{p}' ({n:,} patient{'s' if n > 1 else ''})" for p, _, n in unmapped)
@@ -125,9 +128,10 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
                    "map them under payer_names in a rules file (--rules)")
     out += _payer_names_of_no_patient(marts)
     no_rule = marts.query(
-        f"""SELECT p.payer_class || '/' || p.billing_setting || '/' || p.program, count(DISTINCT (e.patient_id, e.service_month)),
+        f"""SELECT y.payer_class || '/' || p.billing_setting || '/' || p.program, count(DISTINCT (e.patient_id, e.service_month)),
                   strftime(min(e.service_month), '%Y-%m'), strftime(max(e.service_month), '%Y-%m')
            FROM marts.billing_entries e JOIN marts.billing_patients p USING (patient_id)
+           JOIN marts.payer_periods y ON y.patient_id = e.patient_id AND e.service_month BETWEEN y.from_month AND y.until_month
            WHERE e.status = 'no_rule_in_force' AND e.{in_period} GROUP BY ALL ORDER BY 1""", months
     ).fetchall()
     for key, patient_months, first, last in no_rule:
@@ -150,11 +154,13 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
 
 
 def _payer_names_of_no_patient(marts: Marts) -> list[str]:
-    """A payer name the program's rules file writes that no patient's payer matches (matched
+    """A payer name the program's rules file writes that no patient's payer (registry or coverage) matches (matched
     ignoring case and surrounding spaces): a misspelling ("Blue Shield  PPO") leaves the payer
     its earlier class and settings, which no other warning shows when that payer is mapped."""
     stored = dict(marts.query(
-        "SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM marts.billing_patients GROUP BY ALL").fetchall())
+        """SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM (
+             SELECT payer FROM marts.billing_patients
+             UNION ALL SELECT payer FROM marts.payer_periods WHERE payer_source = 'coverage') GROUP BY ALL""").fetchall())
     unused = [n for n in marts.rules.program_payer_names if n not in stored]
     if not stored or not unused:
         return []

@@ -34,3 +34,20 @@ SELECT r.*, p.clinic_id,
   core.local_time(r.admitted_at_local, r.admitted_at_instant, p.timezone) AS admitted_at,
   core.local_time(r.discharged_at_local, r.discharged_at_instant, p.timezone) AS discharged_at
 FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
+
+-- name: coverage
+-- `overlapping_period`: another period of the patient that shares a day with the row's, from the
+-- same rows or stored (a stored row the rows replace, same patient and start, is not compared),
+-- written for the reason: the first such by start.
+SELECT r.*, (
+  SELECT arg_min(o.payer || ' from ' || strftime(o.start_date, '%Y-%m-%d') || ' to '
+                 || coalesce(strftime(o.end_date, '%Y-%m-%d'), 'no end')
+                 || CASE WHEN o.stored THEN ' (stored)' ELSE '' END, (o.start_date, o.payer))
+  FROM (SELECT patient_id, payer, start_date, end_date, false AS stored FROM {rows}
+        UNION ALL
+        SELECT s.patient_id, s.payer, s.start_date, s.end_date, true FROM staging.coverage s
+        WHERE NOT EXISTS (SELECT 1 FROM {rows} n WHERE n.patient_id = s.patient_id AND n.start_date = s.start_date)) o
+  WHERE o.patient_id = r.patient_id AND o.start_date IS DISTINCT FROM r.start_date
+    AND o.start_date <= coalesce(r.end_date, DATE 'infinity') AND r.start_date <= coalesce(o.end_date, DATE 'infinity')
+) AS overlapping_period
+FROM {rows} r

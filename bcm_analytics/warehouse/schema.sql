@@ -182,6 +182,11 @@ SELECT s.* EXCLUDE (admitted_at_local, admitted_at_instant, discharged_at_local,
   core.instant(discharged_at_local, discharged_at_instant, timezone) AS discharged_instant
 FROM s;
 
+-- Payer history: the periods a payer covered a patient (dates as exported, end NULL = goes on).
+-- marts.payer_periods turns them into the payer in force for each service month.
+CREATE OR REPLACE VIEW core.coverage AS
+SELECT * FROM staging.coverage;
+
 CREATE OR REPLACE VIEW core.assessments AS
 WITH a AS (
   SELECT a.*, p.clinic_id, core.zone(p.timezone) AS timezone

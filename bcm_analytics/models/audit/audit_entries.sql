@@ -50,7 +50,7 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
   GROUP BY u.entry_id
 ),
 described AS (
-  SELECT e.*, p.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date, w.overlaps_with, h.facility_stays, h.stays_text,
+  SELECT e.*, y.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
@@ -58,6 +58,7 @@ described AS (
               ELSE 'time already counted for another entry of the same staff member on this patient' END AS overlap_text
   FROM entries e
   JOIN marts.billing_patients p USING (patient_id)
+  JOIN marts.payer_periods y ON y.patient_id = e.patient_id AND e.service_month BETWEEN y.from_month AND y.until_month
   LEFT JOIN partners w USING (entry_id)
   LEFT JOIN stays h USING (entry_id)
 )

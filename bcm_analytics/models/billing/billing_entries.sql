@@ -32,10 +32,12 @@
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
-WITH terms AS (  -- the patient's terms a rule is chosen by, numbered
-  SELECT patient_id, consent_date, discharge_date, payer, payer_class, billing_setting, program,
-         dense_rank() OVER (ORDER BY payer, payer_class, billing_setting, program) AS terms
-  FROM marts.billing_patients
+WITH terms AS (  -- the patient's terms a rule is chosen by, numbered, per run of months under one payer
+                 -- (marts.payer_periods: one run per patient without coverage rows)
+  SELECT p.patient_id, p.consent_date, p.discharge_date, y.from_month, y.until_month, y.payer, y.payer_class,
+         p.billing_setting, p.program,
+         dense_rank() OVER (ORDER BY y.payer, y.payer_class, p.billing_setting, p.program) AS terms
+  FROM marts.billing_patients p JOIN marts.payer_periods y USING (patient_id)
 ),
 stays AS (  -- each patient's hospital stays, as one list: joined to the entries without repeating them;
             -- local days, and the times (where exported) as instants, which entries are cut at
@@ -59,8 +61,8 @@ logs AS (
            list_filter(h.stays, lambda s: marts.facility_stay_part(t.service_date, t.start_instant, t.end_instant, s) = 'part'),
            lambda s: marts.facility_stay_span(s, t.timezone)) END AS stay_spans
   FROM core.time_logs t
-  JOIN terms p USING (patient_id)
-  LEFT JOIN stays h USING (patient_id)
+  JOIN terms p ON p.patient_id = t.patient_id AND t.service_month BETWEEN p.from_month AND p.until_month
+  LEFT JOIN stays h ON h.patient_id = t.patient_id
 ),
 span AS (  -- the months the entries span, widened each side by the local month's slack: read from the
            -- stored readings, so that `logs` is read once and streams (read twice, DuckDB kept all of

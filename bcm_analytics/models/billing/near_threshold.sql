@@ -20,9 +20,11 @@ previous AS (
   GROUP BY patient_id
 ),
 candidates AS (
-  SELECT p.*, coalesce(s.countable_minutes, 0) AS countable_minutes,
+  SELECT p.* REPLACE (y.payer AS payer, y.payer_class AS payer_class, y.payer_mapped AS payer_mapped), coalesce(s.countable_minutes, 0) AS countable_minutes,
          CAST(date_trunc('month', CAST(as_of_ AS DATE)) AS DATE) AS service_month
   FROM marts.billing_patients p LEFT JOIN so_far s USING (patient_id)
+  JOIN marts.payer_periods y ON y.patient_id = p.patient_id
+   AND CAST(date_trunc('month', CAST(as_of_ AS DATE)) AS DATE) BETWEEN y.from_month AND y.until_month
   WHERE marts.on_caseload(least(p.enrollment_date, CAST(as_of_ AS DATE)), p.discharge_date, CAST(as_of_ AS DATE))  -- not discharged
     AND (s.patient_id IS NOT NULL
          OR (p.consent_date <= CAST(as_of_ AS DATE) AND p.enrollment_date <= CAST(as_of_ AS DATE)))

@@ -15,9 +15,10 @@ WITH keys AS (
   WHERE p.consent_date IS NULL AND m.unconsented_minutes > 0
 ),
 ruled AS (
-  SELECT k.patient_id, k.service_month, p.* EXCLUDE (patient_id),
-         marts.rule_in_force(p.payer, p.payer_class, p.billing_setting, p.program, k.service_month) AS r
+  SELECT k.patient_id, k.service_month, p.* EXCLUDE (patient_id) REPLACE (y.payer AS payer, y.payer_class AS payer_class, y.payer_mapped AS payer_mapped),
+         marts.rule_in_force(y.payer, y.payer_class, p.billing_setting, p.program, k.service_month) AS r
   FROM keys k JOIN marts.billing_patients p USING (patient_id)
+  JOIN marts.payer_periods y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
 )
 SELECT k.* EXCLUDE (r),
        k.r.code_set, k.r.payer_profile, k.r.initial_code, k.r.subsequent_code, k.r.add_on_code, k.r.fallback_code,
