@@ -6,13 +6,10 @@
 -- kind: table
 -- per_patient: true
 SELECT p.patient_id, p.clinic_id, p.care_manager_id, p.treating_provider_npi, p.payer,
-       coalesce(n.payer_class, rs.default_payer_class) AS payer_class,
-       n.payer_class IS NOT NULL AS payer_mapped,
+       p.class_of.payer_class AS payer_class, p.class_of.mapped AS payer_mapped,
        lower(trim(p.setting)) AS billing_setting,
        lower(trim(coalesce(p.program, 'cocm'))) AS program,
        p.enrollment_date, p.consent_date, p.discharge_date,
        CASE WHEN lower(trim(p.setting)) IN ('fqhc', 'rhc') THEN nullif(trim(c.organization_npi), '') END AS organization_npi
-FROM core.patients p
-CROSS JOIN config.ruleset rs
-LEFT JOIN config.payer_names n ON n.payer_name = lower(trim(p.payer))
+FROM (SELECT *, marts.payer_class_of(payer) AS class_of FROM core.patients) p
 LEFT JOIN staging.clinics c ON c.clinic_id = p.clinic_id

@@ -13,8 +13,7 @@
 -- each patient has one period, 0001-01 .. 9999-12, under that payer. Periods that overlap are set
 -- aside by the coverage suite ("periods do not overlap"); were two stored ones to overlap, the later
 -- start still wins the months from its start on. `payer_source` says where the payer came from
--- (coverage | patients). A coverage payer name maps to a class as a registry one does: through the
--- ruleset's payer_names, else its default class with payer_mapped = false (`bcm billing` reports it).
+-- (coverage | patients). A coverage payer name maps to a class as a registry one does (marts.payer_class_of).
 -- kind: table
 -- per_patient: true
 WITH cov AS (
@@ -50,11 +49,8 @@ fallback AS (
   WHERE NOT EXISTS (SELECT 1 FROM covered c WHERE c.patient_id = p.patient_id)
 )
 SELECT c.patient_id, c.from_month, c.until_month, c.payer,
-       coalesce(n.payer_class, rs.default_payer_class) AS payer_class, n.payer_class IS NOT NULL AS payer_mapped,
-       'coverage' AS payer_source
-FROM covered c
-CROSS JOIN config.ruleset rs
-LEFT JOIN config.payer_names n ON n.payer_name = lower(trim(c.payer))
+       c.class_of.payer_class AS payer_class, c.class_of.mapped AS payer_mapped, 'coverage' AS payer_source
+FROM (SELECT *, marts.payer_class_of(payer) AS class_of FROM covered) c
 UNION ALL
 SELECT f.patient_id, f.from_month, f.until_month, p.payer, p.payer_class, p.payer_mapped, 'patients'
 FROM fallback f JOIN marts.billing_patients p USING (patient_id)
