@@ -123,3 +123,24 @@ def test_each_line_names_the_findings_behind_it_as_the_page_does():
             assert finding.split(":")[0] in FINDINGS
         assert all(name in named for name in filter(None, line.findings_text().split(", ")))
     assert "billed without consent" in BRIDGE["exposure"].findings_text()
+
+
+def test_a_payer_narrows_to_the_months_billed_under_it(program, load_rows):
+    """A patient on Medicaid through March 2025 and on Medicare from April (a coverage export): a
+    summary narrowed to Medicare held all four months, Medicaid's among them, and one narrowed
+    to Medicaid none. Each now holds the months its payer pays, and the two add up to the whole."""
+    con = program([patient("A", payer="Medicare")],
+                  [minutes("A", f"2025-0{m}-10", 40) for m in (2, 3, 4, 5)],
+                  [claim(f"A{m}", "A", f"2025-0{m}-28", "99493", charge=134) for m in (2, 3, 4, 5)])
+    load_rows("coverage", [{"patient_id": "A", "payer": "Medicaid", "start_date": "2024-01-01", "end_date": "2025-03-31"},
+                           {"patient_id": "A", "payer": "Medicare", "start_date": "2025-04-01", "end_date": ""}])
+    months = {}
+    for payer in ("Medicare", "medicaid", None):
+        totals = monthly_totals(con, "2025-02", "2025-05", payer=payer)
+        months[payer] = [m for m, e, b in zip(totals.service_month, totals.expected_amount, totals.billed_amount) if e or b]
+        walk(con, "2025-02", "2025-05", payer=payer)
+    assert months == {"Medicare": ["2025-04", "2025-05"], "medicaid": ["2025-02", "2025-03"],
+                      None: ["2025-02", "2025-03", "2025-04", "2025-05"]}
+    whole = walk(con, "2025-02", "2025-05")
+    parts = [walk(con, "2025-02", "2025-05", payer=p) for p in ("medicare", "medicaid")]
+    assert {k: round(parts[0][k] + parts[1][k], 2) for k in whole} == whole

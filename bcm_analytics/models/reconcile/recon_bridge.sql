@@ -25,7 +25,7 @@
 -- clinic_ and payer_ (a payer name or class) narrow it as recon_monthly_totals does; NULL means all.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.recon_bridge(start_, end_, clinic_, payer_) AS TABLE
-WITH patients AS (SELECT patient_id FROM marts.recon_patients(clinic_, payer_)),
+WITH patients AS (SELECT * FROM marts.recon_patients(clinic_, payer_)),
 totals AS (  -- the headline's expected and billed dollars
   SELECT CAST(round(sum(expected_amount), 2) AS DECIMAL(18,2)) AS expected, CAST(round(sum(billed_amount), 2) AS DECIMAL(18,2)) AS billed
   FROM marts.recon_monthly_totals(start_, end_, clinic_, payer_)
@@ -41,8 +41,8 @@ codes AS (
          coalesce(c.units, 0) AS billed, CAST(coalesce(r.unit_fee, 0) AS DECIMAL(18,2)) AS fee,
          coalesce(c.charged, 0) AS charged, r.wrong_npi_lines > 0 AS wrong_npi
   FROM marts.recon_codes r
-  JOIN patients USING (patient_id)
-  LEFT JOIN claimed c USING (patient_id, service_month, code)
+  JOIN patients k ON k.patient_id = r.patient_id AND r.service_month BETWEEN k.from_month AND k.until_month
+  LEFT JOIN claimed c ON c.patient_id = r.patient_id AND c.service_month = r.service_month AND c.code = r.code
   WHERE r.service_month BETWEEN CAST(start_ AS DATE) AND CAST(end_ AS DATE)
 ),
 valued AS (

@@ -15,10 +15,12 @@ CREATE OR REPLACE MACRO marts.recon_monthly_totals(start_, end_, clinic_, payer_
 WITH months AS (
   SELECT CAST(range AS DATE) AS service_month FROM range(CAST(start_ AS DATE), CAST(end_ AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 ),
-patients AS (SELECT patient_id FROM marts.recon_patients(clinic_, payer_)),
+patients AS (SELECT * FROM marts.recon_patients(clinic_, payer_)),
 expected AS (  -- lines whose code has no fee on file for the month are not in the sum: counted
-  SELECT service_month, sum(expected_amount) AS expected_amount, count(*) FILTER (WHERE expected_amount IS NULL) AS lines_not_priced
-  FROM marts.billing_lines JOIN patients USING (patient_id) GROUP BY service_month
+  SELECT l.service_month, sum(l.expected_amount) AS expected_amount, count(*) FILTER (WHERE l.expected_amount IS NULL) AS lines_not_priced
+  FROM marts.billing_lines l
+  JOIN patients k ON k.patient_id = l.patient_id AND l.service_month BETWEEN k.from_month AND k.until_month
+  GROUP BY l.service_month
 ),
 billed AS (
   SELECT service_month, sum(charge_amount) FILTER (WHERE bills) AS billed_amount,
@@ -36,7 +38,8 @@ per_month AS (
          bool_or(severity = 'revenue') AS revenue_finding, bool_or(severity = 'compliance') AS compliance_finding,
          count(*) FILTER (WHERE not_priced) AS not_priced
   FROM marts.recon_findings f
-  WHERE f.patient_id IN (SELECT patient_id FROM patients) OR (f.clinic_id IS NULL AND clinic_ IS NULL AND payer_ IS NULL)
+  WHERE EXISTS (SELECT 1 FROM patients k WHERE k.patient_id = f.patient_id AND f.service_month BETWEEN k.from_month AND k.until_month)
+     OR (f.clinic_id IS NULL AND clinic_ IS NULL AND payer_ IS NULL)
   GROUP BY patient_id, service_month
 ),
 outcome AS (
