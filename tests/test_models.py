@@ -66,6 +66,10 @@ RULES = {
         "marts.excluded_by_discharge", r"least\(\s*coalesce\(\s*until_"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
+    "CMS159's identification period in a measurement period and its encounter rule (a score up to 7 days before a contact)": (
+        "marts.cms159_for", r"cms159_(identification_start_months|identification_end_months|encounter_within_days)"),
+    "a patient's scores one a day across their episodes (the per-year measures)": (
+        "marts.patient_day_scores", r"arg_max\(\s*\w*\.?episode_id,\s*\w*\.?enrollment_date"),
     "a score in an EHR export (a total or an item, not a panel's code): who is in the program": (
         "ingest/profiles/helpers.sql", r"item\s*<>\s*'panel'"),
     "the claim lines a reconciliation summary reads (unknown patients only when nothing is narrowed)": (

@@ -33,8 +33,10 @@ PATH = click.Path(dir_okay=False, path_type=Path)
                                                "program rows, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--drr-e", "drr_e", type=PATH, help="HEDIS DRR-E for the measurement year --year, per age stratum, "
                                                    "small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--cms159", type=PATH, help="CMS159 / MIPS #370 (depression remission at twelve months) for the "
+                                          "measurement period --year, per age stratum, small cells suppressed (.csv/.xlsx/.parquet).")
 @click.option("--year", type=click.IntRange(1900, 2999), metavar="YYYY", show_default="the as-of year",
-              help="The measurement year of --drr-e.")
+              help="The measurement year of --drr-e and --cms159.")
 @click.option("--worklists", type=PATH, help="Care-team worklists workbook (.xlsx): identifies patients.")
 @click.option("--definitions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
@@ -49,7 +51,7 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--instrument", help="Only this instrument (PHQ-9, GAD-7).")
 @share_option
 @cell_size_help
-def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
+def outcomes(db, as_of, out, measures, utilisation, drr_e, cms159, year, worklists, definitions, start_month, end_month, clinics, care_manager, payer,
              instrument, share) -> None:
     """Outcome measures (response, remission, treat-to-target) from the store.
 
@@ -63,7 +65,10 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, defi
     change it. --drr-e writes HEDIS
     DRR-E for the measurement year --year (the index in its intake period, the follow-up 120-240
     days after it) per age stratum, suppressed alike; `complete` is false while a follow-up period
-    of the year is still open.
+    of the year is still open. --cms159 writes CMS159 / MIPS #370 for the measurement period
+    --year (the index, a PHQ-9 above 9 on the day of a contact or up to 7 days before it, in the
+    identification period November 1 two years before to October 31 of the year before; remission
+    in the window 12 months +/- 60 days after it) per age stratum (12-17, 18+), suppressed alike.
     --worklists writes the patient lists
     care teams act on (not improving without review, positive item 9, overdue score,
     no recent contact, follow-up scores due before their outcome window closes).
@@ -71,12 +76,12 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, defi
     from bcm_analytics.outcomes import load_definitions, prepare
     from bcm_analytics.reports.export import check_suffix, no_rows, write_query, write_table
 
-    if not (out or measures or utilisation or drr_e or worklists):
-        fail("nothing to write: give --out, --measures, --utilisation, --drr-e and/or --worklists")
-    if year is not None and not drr_e:
-        fail("--year is the measurement year of --drr-e: give --drr-e FILE too")
+    if not (out or measures or utilisation or drr_e or cms159 or worklists):
+        fail("nothing to write: give --out, --measures, --utilisation, --drr-e, --cms159 and/or --worklists")
+    if year is not None and not (drr_e or cms159):
+        fail("--year is the measurement year of --drr-e and --cms159: give --drr-e FILE or --cms159 FILE too")
     try:
-        for path in (p for p in (out, measures, utilisation, drr_e) if p):
+        for path in (p for p in (out, measures, utilisation, drr_e, cms159) if p):
             check_suffix(path)
         if worklists:
             check_suffix(worklists, (".xlsx",))
@@ -110,7 +115,8 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, year, worklists, defi
     low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
     outputs = ((measures, lambda: _measures(run, start_month, end_month), "measures", "program measures"),
                (utilisation, lambda: _utilisation(run, start_month, end_month), "utilisation", "score utilisation"),
-               (drr_e, lambda: _drr_e(run, year or run.as_of.year), "drr_e", "HEDIS DRR-E"))
+               (drr_e, lambda: _drr_e(run, year or run.as_of.year), "drr_e", "HEDIS DRR-E"),
+               (cms159, lambda: _cms159(run, year or run.as_of.year), "cms159", "CMS159"))
     for path, table, sheet, what in outputs:
         if path:
             write_table(table(), path, sheet=sheet)
@@ -162,11 +168,24 @@ def _drr_e(run, year):
     """HEDIS DRR-E for the measurement year, suppressed as an outside reader's page is, with
     `suppressed` naming the hidden columns, the as-of date and the definitions."""
     from bcm_analytics.reports import caseload_outcomes as report
+
+    return _year_file(run, year, report.drr_e(run, year), "follow-up periods")
+
+
+def _cms159(run, year):
+    """CMS159 for the measurement period, suppressed as --drr-e's file is."""
+    from bcm_analytics.reports import caseload_outcomes as report
+
+    return _year_file(run, year, report.cms159(run, year), "12-month windows")
+
+
+def _year_file(run, year, frame, windows):
+    """A per-year measure's file: a warning while any of its windows is open (its rates can still
+    rise), `suppressed` naming the hidden columns, the as-of date and the definitions."""
     from bcm_analytics.reports.privacy import suppressed_names
 
-    frame = report.drr_e(run, year)
     if not frame["complete"].all():
-        warn(f"measurement year {year} is not complete: follow-up periods run until {frame['last_follow_up_day'].iloc[0]}, "
+        warn(f"measurement year {year} is not complete: {windows} run until {frame['last_follow_up_day'].iloc[0]}, "
              f"after the as-of date {run.as_of}; its rates can still rise")
     return frame.assign(suppressed=suppressed_names(frame), as_of=run.as_of, definitions=run.definitions.version)
 

@@ -160,6 +160,21 @@ class DrrE(Strict):
         return self
 
 
+class Cms159(Strict):
+    instrument: str = Field(description="the name of an instrument under instruments, measured as itself")
+    identification_start_months: Annotated[int, Field(ge=1, le=36, description="whole months before the measurement period, 1-36")]
+    identification_end_months: Annotated[int, Field(ge=0, le=35, description="whole months before the measurement period, 0-35")]
+    encounter_within_days: Annotated[int, Field(ge=0, le=365, description="whole days, 0-365")]
+    age_strata: dict[str, Annotated[int, Field(ge=0, description="the stratum's lowest age in whole years")]]
+
+    @model_validator(mode="after")
+    def _identification_in_order(self):
+        if self.identification_start_months <= self.identification_end_months:
+            raise ValueError("identification_start_months must be more than identification_end_months "
+                             "(the period starts further before the measurement period than it ends)")
+        return self
+
+
 Band = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2, description="a pair [low, high] of whole numbers")]
 
 
@@ -210,6 +225,7 @@ class DefinitionsFile(Strict):
     process: Process
     utilisation: Utilisation
     drr_e: DrrE
+    cms159: Cms159
     caseload: Caseload
     cohorts: Cohorts
     suppression: Suppression
@@ -277,6 +293,7 @@ class Definitions:
             "utilisation_instrument": d["utilisation"]["instrument"],
             "utilisation_period_starts": list(d["utilisation"]["period_start_months"]),
             **_drr_e_params(d["drr_e"]),
+            **_cms159_params(d["cms159"]),
             "cohort_period": d["cohorts"]["period"],
             "cohort_max_months": d["cohorts"]["max_months"],
             "days_per_month": d["cohorts"]["days_per_month"],
@@ -341,7 +358,7 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
         if inst.measure_as is not None and inst.measure_as not in checked.instruments:
             key = ("instruments", name, "measure_as")
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
-    for section in ("utilisation", "drr_e"):
+    for section in ("utilisation", "drr_e", "cms159"):
         _check_measured_instrument(checked, section, origin)
     return Definitions(merged, tuple(name for name, _ in sources), tuple(unversioned))
 
@@ -356,8 +373,18 @@ def _drr_e_params(drr: dict) -> dict:
             "drr_e_strata": [name for name, _ in strata], "drr_e_strata_lowers": [lo for _, lo in strata]}
 
 
+def _cms159_params(cms: dict) -> dict:
+    """CMS159's settings under cms159_ names, its strata as names and lowest ages in parallel lists
+    ordered by age (the SQL finds a patient's stratum by counting the lowest ages they reach)."""
+    strata = sorted(cms["age_strata"].items(), key=lambda x: x[1])
+    return {"cms159_instrument": cms["instrument"],
+            **{f"cms159_{k}": int(cms[k]) for k in ("identification_start_months", "identification_end_months",
+                                                     "encounter_within_days")},
+            "cms159_strata": [name for name, _ in strata], "cms159_strata_lowers": [lo for _, lo in strata]}
+
+
 def _check_measured_instrument(checked: DefinitionsFile, section: str, origin) -> None:
-    """The utilisation and DRR-E measures count scores as the outcome marts pool them (PHQ-A as
+    """The utilisation, DRR-E and CMS159 measures count scores as the outcome marts pool them (PHQ-A as
     PHQ-9), so their instrument must be one that others are measured as, not one measured as another."""
     name, instruments = getattr(checked, section).instrument, checked.instruments
     if name not in instruments or instruments[name].measure_as not in (None, name):

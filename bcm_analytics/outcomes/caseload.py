@@ -91,6 +91,24 @@ def drr_e(run: OutcomeRun, year: int) -> pd.DataFrame:
     return frame
 
 
+# rate column -> (numerator, denominator) of cms159_for: the measure's rate over the denominator (the
+# patients with no score in the window count as not met), the patients with no follow-up score, and
+# the rate of those measured; each pair also a difference the suppression protects.
+CMS159_RATES = {"rate": ("numerator", "denominator"), "pct_no_follow_up_score": ("no_follow_up_score", "denominator"),
+                "rate_of_followed_up": ("numerator", "followed_up")}
+
+
+def cms159(run: OutcomeRun, year: int) -> pd.DataFrame:
+    """CMS159 / MIPS #370 for a measurement period (models/outcomes/cms159_for.sql): per age stratum
+    (12-17, 18+ at the index) and the program ('All'), the denominator, the remissions (`numerator`),
+    those with no score in the 12-month window, and the rates (CMS159_RATES; NaN on no patients);
+    `complete` is false while any window of the year is still open."""
+    frame = run.query("cms159", dates=True, year=int(year))
+    for rate, (num, den) in CMS159_RATES.items():
+        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+    return frame
+
+
 def contacts_by_mode(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
     """Contacts per month, clinic, care manager and contact mode (long: one row per mode)."""
     return run.query("contacts_by_mode", **run.period(start_month, end_month))

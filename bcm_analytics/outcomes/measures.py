@@ -35,6 +35,7 @@ MACROS = {
     "change_distribution": ("marts.change_distribution_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "utilisation": ("marts.utilisation_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
     "drr_e": ("marts.drr_e_for($year, $clinics, $care_manager, $payer)"),
+    "cms159": ("marts.cms159_for($year, $clinics, $care_manager, $payer)"),
     "worklists": ("marts.worklists_for($clinics, $care_manager, $payer)"),
     "followup_due": ("marts.followup_due_for($clinics, $care_manager, $payer)"),
 }

@@ -452,11 +452,27 @@ def drr_e(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.Data
     not left to subtraction either; nor, while the year is open, those whose follow-up has closed
     (the denominator less `pending`). `bcm outcomes --drr-e` writes it; the caseload page shows the
     same table for each year it holds (drr_e_years), so both hide the same cells."""
-    frame = cl.drr_e(run, year).assign(**{PENDING_SHARE: lambda f: f["pending"] / f["denominator"].where(f["denominator"] > 0)})
-    safe = _privacy(run, privacy).protect(frame, DRR_E_COUNTS, ["stratum"],
-                                          rates={**cl.DRR_E_RATES, PENDING_SHARE: ("pending", "denominator")})
+    return _year_protected(run, cl.drr_e(run, year), DRR_E_COUNTS, cl.DRR_E_RATES, privacy)
+
+
+def _year_protected(run: OutcomeRun, frame: pd.DataFrame, counts: list[str], rates: dict, privacy: Privacy | None) -> pd.DataFrame:
+    """A per-year measure's strata protected as one table, with the patients whose window has closed
+    (the denominator less `pending`) protected too while the year is open: DRR-E and CMS159 alike."""
+    frame = frame.assign(**{PENDING_SHARE: lambda f: f["pending"] / f["denominator"].where(f["denominator"] > 0)})
+    safe = _privacy(run, privacy).protect(frame, counts, ["stratum"], rates={**rates, PENDING_SHARE: ("pending", "denominator")})
     safe.attrs["suppressed"] = {c: rows for c, rows in safe.attrs["suppressed"].items() if c != PENDING_SHARE}
     return safe.drop(columns=PENDING_SHARE)
+
+
+CMS159_COUNTS = ["denominator", "followed_up", "numerator", "no_follow_up_score", "pending"]
+
+
+def cms159(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.DataFrame:
+    """CMS159 / MIPS #370 for a measurement period, per age stratum and the program ('All'), protected
+    as DRR-E is (one table: the strata add up to the program's row; each numerator under the
+    denominator and under the patients followed up, cl.CMS159_RATES; while the year is open, the
+    patients whose window has closed, the denominator less `pending`). `bcm outcomes --cms159`."""
+    return _year_protected(run, cl.cms159(run, year), CMS159_COUNTS, cl.CMS159_RATES, privacy)
 
 
 # The caseload page's DRR-E table: the measure's denominator, numerators and rates as HEDIS reports

@@ -15,9 +15,10 @@
 --   pending      of the denominator, patients whose follow-up period is still open at the as-of date
 --   complete     every follow-up period of the year has closed (the intake period's last day plus
 --                the period's last day, by the as-of date): before then the rates can still rise
--- Scores are a patient's across their episodes (one per day), and so are the exclusions; the index
--- episode gives the clinic, care manager, payer. No diagnosis is exported, so the program's enrolment
--- stands for DRR-E's depression diagnosis and its diagnosis exclusions are not applied.
+-- Scores are a patient's across their episodes (one per day, marts.patient_day_scores), and so
+-- are the exclusions; the index episode gives the clinic, care manager, payer. No diagnosis is
+-- exported, so the program's enrolment stands for DRR-E's depression diagnosis and its diagnosis
+-- exclusions are not applied.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.drr_e_for(year_, clinics_, care_manager_, payer_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
@@ -32,13 +33,7 @@ period AS (  -- the measurement period's end: the exclusions look this far
   SELECT greatest(make_date(CAST(year_ AS INTEGER), 12, 31), b.intake_end + w.to_day::INTEGER) AS period_end
   FROM bounds b CROSS JOIN w
 ),
-scores AS (
-  SELECT sc.patient_id, sc.administered_on, max(sc.total_score) AS total_score,
-         arg_max(sc.episode_id, e.enrollment_date) AS episode_id
-  FROM marts.outcome_scores sc JOIN marts.outcome_episodes e USING (episode_id) CROSS JOIN s
-  WHERE sc.instrument = s.drr_e_instrument
-  GROUP BY sc.patient_id, sc.administered_on
-),
+scores AS (SELECT * FROM marts.patient_day_scores((SELECT drr_e_instrument FROM config.outcome_settings))),
 first_days AS (  -- the IESD: not the episode's baseline (marts.outcome_baselines) but the first in the intake period
   SELECT sc.patient_id, min(sc.administered_on) AS iesd
   FROM scores sc CROSS JOIN bounds b

@@ -1,0 +1,226 @@
+"""CMS159 / MIPS #370 per measurement period (marts.cms159_for) on hand-written patients, each rule at its edge.
+
+Measurement period 2025: identification period 2023-11-01..2024-10-31 (definitions cms159: 14 to 2
+months before the period), the index a PHQ-9 of 10+ on the day of a contact or up to 7 days before
+one, the window days 305-425 after the index (windows.12m), ages at the index. Each patient is
+enrolled on 2023-06-01 (before every score and contact), and the as-of date is late enough that
+every window has closed (2024-10-31 + 425 days = 2025-12-30).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from bcm_analytics.config.definitions import DefinitionsError, load_definitions
+from bcm_analytics.outcomes import caseload as cl
+from bcm_analytics.outcomes import prepare
+
+YEAR = 2025
+CLOSED = "2026-01-15"
+INDEX = "2024-06-01"
+
+
+def day(text: str, plus: int = 0) -> str:
+    return (dt.date.fromisoformat(text) + dt.timedelta(days=plus)).isoformat()
+
+
+class Patients:
+    """Patients written as (id, [(date, score, instrument)...], contact days) with birth date and discharge.
+    A patient's contact is on the day of their first score unless `contacts` says otherwise."""
+
+    def __init__(self, load_rows):
+        self.load_rows, self.patients, self.scores, self.logs = load_rows, [], [], []
+
+    def add(self, pid, scores, contacts=None, birth="1980-06-01", reason="", discharged=""):
+        self.patients.append({"patient_id": pid, "clinic_id": "C1", "payer": "Medicaid", "care_manager_id": "CM1",
+                              "birth_date": birth, "enrollment_date": "2023-06-01", "discharge_date": discharged,
+                              "discharge_reason": reason})
+        for n, (when, total, *inst) in enumerate(scores):
+            self.scores.append({"assessment_id": f"{pid}-{n}", "patient_id": pid, "instrument": inst[0] if inst else "PHQ-9",
+                                "administered_on": when, "total_score": total})
+        for n, when in enumerate([scores[0][0]] if contacts is None else contacts):
+            self.logs.append({"entry_id": f"{pid}-t{n}", "patient_id": pid, "staff_role": "bhcm", "service_date": when,
+                              "minutes": 20, "activity_type": "follow_up_contact", "contact_mode": "phone"})
+
+    def load(self):
+        self.load_rows("patients", self.patients)
+        self.load_rows("assessments", self.scores)
+        self.load_rows("time_logs", self.logs)
+
+    def measure(self, store, as_of=CLOSED, **overrides):
+        """CMS159 for YEAR as of `as_of`, with the definitions changed by `overrides`, by stratum."""
+        self.load()
+        run = prepare(store, as_of, load_definitions(overrides=overrides) if overrides else None)
+        return cl.cms159(run, YEAR).set_index("stratum")
+
+
+@pytest.fixture(name="cms")
+def _cms(load_rows):
+    return Patients(load_rows)
+
+
+def test_the_index_is_a_score_of_10_or_more_not_9(cms, store):
+    cms.add("nine", [(INDEX, 9)])
+    cms.add("ten", [(INDEX, 10)])
+    assert cms.measure(store).loc["All", "denominator"] == 1
+
+
+@pytest.mark.parametrize(("contact_after", "counted"), [(0, True), (7, True), (8, False), (-1, False)])
+def test_the_index_score_is_on_the_day_of_a_contact_or_up_to_7_days_before_it(cms, store, contact_after, counted):
+    cms.add("p", [(INDEX, 15)], contacts=[day(INDEX, contact_after)])
+    assert cms.measure(store).loc["All", "denominator"] == int(counted)
+
+
+def test_the_index_is_the_first_score_of_10_or_more_that_has_its_contact(cms, store):
+    """The 15 of January has no contact: the index is the 12 of March, whose window holds the 2 on its
+    day 420 (day 480 after January, outside January's window)."""
+    cms.add("p", [("2024-01-01", 15), ("2024-03-01", 12), (day("2024-03-01", 420), 2)], contacts=["2024-03-01"])
+    row = cms.measure(store).loc["All"]
+    assert (row["denominator"], row["numerator"], row["no_follow_up_score"]) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(("days_after", "counted"), [(304, False), (305, True), (425, True), (426, False)])
+def test_the_follow_up_score_counts_from_day_305_to_day_425(cms, store, days_after, counted):
+    cms.add("p", [(INDEX, 20), (day(INDEX, days_after), 2)])
+    row = cms.measure(store).loc["All"]
+    assert (row["denominator"], row["followed_up"], row["numerator"], row["no_follow_up_score"]) == (
+        1, int(counted), int(counted), int(not counted))
+
+
+@pytest.mark.parametrize(("last", "remitted"), [(4, True), (5, False)])
+def test_remission_is_a_score_below_5(cms, store, last, remitted):
+    cms.add("p", [(INDEX, 20), (day(INDEX, 360), last)])
+    row = cms.measure(store).loc["All"]
+    assert (row["followed_up"], row["numerator"], row["rate"]) == (1, int(remitted), float(remitted))
+
+
+def test_the_most_recent_score_in_the_window_counts_not_the_best(cms, store):
+    cms.add("p", [(INDEX, 20), (day(INDEX, 310), 2), (day(INDEX, 400), 8),
+                  (day(INDEX, 430), 1)])  # after the window: ignored
+    row = cms.measure(store).loc["All"]
+    assert (row["denominator"], row["followed_up"], row["numerator"], row["no_follow_up_score"]) == (1, 1, 0, 0)
+
+
+def test_a_patient_with_no_score_in_the_window_stays_in_the_denominator_not_met(cms, store):
+    cms.add("scored", [(INDEX, 20), (day(INDEX, 365), 3)])
+    cms.add("silent", [(INDEX, 20)])
+    row = cms.measure(store).loc["All"]
+    assert (row["denominator"], row["numerator"], row["no_follow_up_score"], row["rate"]) == (2, 1, 1, 0.5)
+
+
+def test_the_strata_are_12_17_and_18_plus_by_the_age_at_the_index(cms, store):
+    """Born 2006-06-02: 17 on the index day (and 18 when the measurement period starts) is 12-17;
+    born 2006-06-01: 18 on the index day; born 2012-06-02: 11, under program.min_age, not counted."""
+    cms.add("seventeen", [(INDEX, 15)], birth="2006-06-02")
+    cms.add("eighteen", [(INDEX, 15)], birth="2006-06-01")
+    cms.add("eleven", [(INDEX, 15)], birth="2012-06-02")
+    frame = cms.measure(store)
+    assert list(frame.index) == ["All", "12-17", "18+"]
+    assert frame["denominator"].tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize(("when", "counted"), [("2023-11-01", True), ("2024-10-31", True),
+                                               ("2023-10-31", False), ("2024-11-01", False)])
+def test_the_index_is_dated_in_the_identification_period(cms, store, when, counted):
+    cms.add("p", [(when, 12)])
+    frame = cms.measure(store)
+    assert frame.loc["All", "denominator"] == int(counted)
+    assert (frame.loc["All", "identification_start"], frame.loc["All", "identification_end"]) == (
+        dt.date(2023, 11, 1), dt.date(2024, 10, 31))
+
+
+@pytest.mark.parametrize("reason", ["died", "palliative_care", "Hospice"])
+def test_a_death_hospice_or_palliative_care_by_the_end_of_the_period_excludes(cms, store, reason):
+    cms.add("out", [(INDEX, 20), (day(INDEX, 360), 2)], reason=reason, discharged="2025-06-01")
+    cms.add("kept", [(INDEX, 20), (day(INDEX, 360), 2)], reason="completed", discharged="2025-06-01")
+    assert cms.measure(store).loc["All", "denominator"] == 1
+
+
+def test_a_death_after_the_end_of_the_period_does_not_exclude(cms, store):
+    cms.add("p", [(INDEX, 20)], reason="died", discharged="2026-01-10")
+    assert cms.measure(store, as_of="2026-02-01").loc["All", "denominator"] == 1
+
+
+def test_a_phq_a_counts_as_the_phq_9(cms, store):
+    cms.add("teen", [(INDEX, 16, "PHQ-A"), (day(INDEX, 365), 3, "PHQ-A")], birth="2010-01-01")
+    row = cms.measure(store).loc["12-17"]
+    assert (row["denominator"], row["numerator"]) == (1, 1)
+
+
+@pytest.mark.parametrize(("as_of", "closed"), [("2025-12-29", False), ("2025-12-30", True)])
+def test_a_year_is_complete_once_its_last_window_has_closed(cms, store, as_of, closed):
+    """Indexed on the identification period's last day: the window's day 425 is 2025-12-30."""
+    cms.add("p", [("2024-10-31", 20), ("2025-09-15", 2)])
+    row = cms.measure(store, as_of=as_of).loc["All"]
+    assert (bool(row["complete"]), row["pending"], row["last_follow_up_day"]) == (closed, int(not closed), dt.date(2025, 12, 30))
+
+
+def test_the_encounter_days_and_the_identification_period_are_settings(cms, store):
+    cms.add("eight_days", [(INDEX, 15)], contacts=[day(INDEX, 8)])
+    cms.add("november", [("2024-11-30", 15)])
+    cms.add("december", [("2024-12-01", 15)])
+    frame = cms.measure(store, cms159={"encounter_within_days": 8, "identification_end_months": 1})
+    assert frame.loc["All", "denominator"] == 2
+    assert frame.loc["All", "identification_end"] == dt.date(2024, 11, 30)
+
+
+def test_the_identification_period_must_start_before_it_ends():
+    with pytest.raises(DefinitionsError, match="cms159"):
+        load_definitions(overrides={"cms159": {"identification_start_months": 2}})
+    with pytest.raises(DefinitionsError, match="cms159.instrument"):
+        load_definitions(overrides={"cms159": {"instrument": "PHQ-A"}})
+
+
+def _program(load_rows):
+    """14 adults and 3 teens, each indexed on 2024-06-01 with a PHQ-9 of 20 and a contact that day:
+    12 adults score 2 on day 365, 2 adults are never scored again; the 3 teens score 2 on day 365."""
+    cms = Patients(load_rows)
+    for i in range(17):
+        follow = [] if i in (0, 1) else [(day(INDEX, 365), 2)]
+        cms.add(f"P{i:02d}", [(INDEX, 20), *follow], birth="2010-01-01" if i >= 14 else "1980-06-01")
+    cms.load()
+
+
+def _bcm(tmp_path, *args):
+    """`bcm outcomes` on the test store (closed first), as a program runs it."""
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+
+    return CliRunner().invoke(cli, ["outcomes", "--db", str(tmp_path / "test.duckdb"), *args])
+
+
+def _cms159_file(store, load_rows, tmp_path, as_of, suffix=".csv"):
+    _program(load_rows)
+    store.close()
+    out = tmp_path / f"cms159{suffix}"
+    result = _bcm(tmp_path, "--as-of", as_of, "--cms159", str(out), "--year", "2025")
+    assert result.exit_code == 0, result.output
+    read = pd.read_csv if suffix == ".csv" else lambda path: pd.read_excel(path, sheet_name="cms159")
+    return result.output, out, read(out).set_index("stratum")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_bcm_outcomes_cms159_writes_the_year_per_stratum_suppressed(store, load_rows, tmp_path, suffix):
+    """The 12-17 stratum's 3 patients are hidden, and so is a cell that would give them back by
+    subtraction from the program's row; the 2 adults with no follow-up score too."""
+    output, out, frame = _cms159_file(store, load_rows, tmp_path, CLOSED, suffix)
+    assert f"CMS159 (counts 1-10 suppressed) written to {out}" in output and "not complete" not in output
+    assert list(frame.index) == ["All", "12-17", "18+"]
+    assert frame["year"].unique().tolist() == [2025] and frame["complete"].all()
+    assert pd.isna(frame.at["12-17", "denominator"]) and "denominator" in frame.at["12-17", "suppressed"]
+    assert pd.isna(frame.at["All", "denominator"]) or pd.isna(frame.at["18+", "denominator"])
+    assert pd.isna(frame.at["18+", "no_follow_up_score"])
+    shown = frame[["denominator", "followed_up", "numerator", "no_follow_up_score"]]
+    assert not shown.isin(range(1, 11)).any().any()
+
+
+def test_bcm_outcomes_cms159_says_when_the_year_is_not_complete(store, load_rows, tmp_path):
+    output, out, frame = _cms159_file(store, load_rows, tmp_path, "2025-06-30")
+    assert "measurement year 2025 is not complete: 12-month windows run until 2025-12-30" in output
+    assert not frame["complete"].any()
+    refused = _bcm(tmp_path, "--year", "2025", "--out", str(out))
+    assert refused.exit_code != 0 and "--year is the measurement year of --drr-e and --cms159" in refused.output
