@@ -340,6 +340,6 @@ def test_a_page_whose_year_is_still_open_shows_no_year_and_says_why(store, load_
     for audience in ("internal", "external"):
         table = co.drr_e_years(run, "2025-01", "2025-12", Privacy(audience, (1, 10)))
         assert table.empty and table.attrs["open_years"] == {2025: dt.date(2025, 12, 26)}
-        note = co.drr_e_note(run, table, Privacy(audience, (1, 10)))
+        note = co.years_note(run, table, Privacy(audience, (1, 10)))
         assert note.startswith("No measurement year of this page's months has closed all its follow-up windows")
         assert "Measurement year 2025 is left out: its follow-up windows run until 26 Dec 2025" in note

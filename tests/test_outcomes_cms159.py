@@ -210,7 +210,7 @@ def test_bcm_outcomes_cms159_writes_the_year_per_stratum_suppressed(store, load_
     output, out, frame = _cms159_file(store, load_rows, tmp_path, CLOSED, suffix)
     assert f"CMS159 (counts 1-10 suppressed) written to {out}" in output and "not complete" not in output
     assert list(frame.index) == ["All", "12-17", "18+"]
-    assert frame["year"].unique().tolist() == [2025] and frame["complete"].all()
+    assert frame["measurement_year"].unique().tolist() == [2025] and frame["complete"].all()
     assert pd.isna(frame.at["12-17", "denominator"]) and "denominator" in frame.at["12-17", "suppressed"]
     assert pd.isna(frame.at["All", "denominator"]) or pd.isna(frame.at["18+", "denominator"])
     assert pd.isna(frame.at["18+", "no_follow_up_score"])
@@ -224,3 +224,26 @@ def test_bcm_outcomes_cms159_says_when_the_year_is_not_complete(store, load_rows
     assert not frame["complete"].any()
     refused = _bcm(tmp_path, "--year", "2025", "--out", str(out))
     assert refused.exit_code != 0 and "--year is the measurement year of --drr-e and --cms159" in refused.output
+
+
+def test_the_caseload_page_shows_a_period_once_its_windows_have_closed(cms, store):
+    """The director's page shows CMS159 for the periods its months fall in whose 12-month windows
+    have all closed within its data, as it shows DRR-E: 2025 as of 2026-01-15, with the same counts
+    as `bcm outcomes --cms159`; as of 2025-12-29 (a day before the last window closes) no period,
+    and the note names 2025 with the day its windows close."""
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    cms.add("P1", [(INDEX, 15), (day(INDEX, 330), 3)])
+    cms.add("P2", [(INDEX, 12), (day(INDEX, 330), 8)])
+    cms.load()
+    internal = Privacy("internal", (1, 10))
+    table = co.cms159_years(prepare(store, CLOSED), "2025-01", "2025-12", internal)
+    assert list(table.columns) == co.CMS159_COLUMNS
+    shown = table.set_index("stratum").loc["All", ["measurement_year", "denominator", "followed_up", "numerator", "rate"]]
+    assert shown.tolist() == [2025, 2, 2, 1, 0.5]
+    assert "12-month" not in co.cms159_title(prepare(store, CLOSED)) and "305-425 days" in co.cms159_title(prepare(store, CLOSED))
+    still = co.cms159_years(prepare(store, "2025-12-29"), "2025-01", "2025-12", internal)
+    assert still.empty and still.attrs["open_years"] == {2025: dt.date(2025, 12, 30)}
+    assert "Measurement year 2025 is left out: its follow-up windows run until 30 Dec 2025" in co.years_note(
+        prepare(store, "2025-12-29"), still, internal)

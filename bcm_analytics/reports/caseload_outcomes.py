@@ -475,34 +475,52 @@ def cms159(run: OutcomeRun, year: int, privacy: Privacy | None = None) -> pd.Dat
     return _year_protected(run, cl.cms159(run, year), CMS159_COUNTS, cl.CMS159_RATES, privacy)
 
 
-# The caseload page's DRR-E table: the measure's denominator, numerators and rates as HEDIS reports
+# The caseload page's DRR-E table (YEAR_LABELS: CMS159's too): the measure's denominator, numerators and rates as HEDIS reports
 # them (over the denominator; the rates of those followed up are in `bcm outcomes --drr-e`'s file,
 # and eleven columns ran behind a 1366 px laptop's scroll bar), and the words of the columns whose
 # registered label is another measure's (formats.COLUMNS: `denominator` is the headline's closed
 # windows, `followed_up` the process measures' contact within 4 weeks)
 DRR_E_COLUMNS = ["measurement_year", "stratum", "denominator", "followed_up", "remitted", "responded", "pct_followed_up",
                  "pct_remitted", "pct_responded"]
-DRR_E_LABELS = {"stratum": "age group", "denominator": "patients indexed", "followed_up": "with a follow-up score",
-                "pct_followed_up": "followed up, of all"}
+YEAR_LABELS = {"stratum": "age group", "denominator": "patients indexed", "followed_up": "with a follow-up score",
+               "pct_followed_up": "followed up, of all"}
 
 
 def drr_e_years(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
-    """HEDIS DRR-E for each measurement year the report's months fall in whose follow-up windows have
-    all closed within the page's data: by the report's last day (cut at the as-of date;
-    attrs["data_ends"]). A year whose follow-up runs on after it is left out, never shown with rates
-    that can still rise, and named in attrs["open_years"] ({year: its last follow-up day}). Each
-    year is its own table (no patient count adds up across years), protected as `drr_e` protects it
-    for `bcm outcomes --drr-e`, so the page and the file hide the same cells."""
+    """HEDIS DRR-E for each measurement year of the report's months whose follow-up windows have all
+    closed within the page's data (closed_years)."""
+    return closed_years(run, drr_e, DRR_E_COLUMNS, start_month, end_month, privacy)
+
+
+# The caseload page's CMS159 table: as DRR-E's, over the denominator and of those measured.
+CMS159_COLUMNS = ["measurement_year", "stratum", "denominator", "followed_up", "numerator", "rate", "rate_of_followed_up"]
+
+
+def cms159_years(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
+    """CMS159 for each measurement year (period) of the report's months whose 12-month windows have all
+    closed within the page's data (closed_years)."""
+    return closed_years(run, cms159, CMS159_COLUMNS, start_month, end_month, privacy)
+
+
+def closed_years(run: OutcomeRun, measure, columns: list[str], start_month=None, end_month=None,
+                 privacy: Privacy | None = None) -> pd.DataFrame:
+    """A per-year measure (drr_e, cms159) for each measurement year the report's months fall in whose
+    follow-up windows have all closed within the page's data: by the report's last day (cut at the
+    as-of date; attrs["data_ends"]). A year whose follow-up runs on after it is left out, never
+    shown with rates that can still rise, and named in attrs["open_years"] ({year: its last
+    follow-up day}). Each year is its own table (no patient count adds up across years), protected
+    as the measure protects it for `bcm outcomes --drr-e` / `--cms159`, so the page and the file
+    hide the same cells."""
     period = run.period(start_month, end_month)
     tables, still_open = [], {}
     for year in range(period["start_month"].year, period["end_month"].year + 1):
-        table = drr_e(run, year, privacy)
+        table = measure(run, year, privacy)
         last = table["last_follow_up_day"].iloc[0]
         if last <= period["period_end"]:
             tables.append(table)
         else:
             still_open[year] = last
-    out = _stacked(tables, DRR_E_COLUMNS)
+    out = _stacked(tables, columns)
     out.attrs["open_years"], out.attrs["data_ends"] = still_open, period["period_end"]
     return out
 
@@ -526,19 +544,27 @@ def _stacked(tables: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return out
 
 
+def cms159_title(run: OutcomeRun) -> str:
+    return _year_title(run, "cms159", "12m", "remission", "per measurement year")
+
+
 def drr_e_title(run: OutcomeRun) -> str:
-    """The table's title: the instrument DRR-E counts (drr_e.instrument) and the follow-up days; on a
-    page filtered to another instrument, that the filter does not apply (as utilisation_title)."""
-    measured, w = run.definitions["drr_e"]["instrument"], run.definitions["windows"]["6m"]
-    title = (f"{measured} remission and response {w['from']}-{w['to']} days after the index score, "
-             "per measurement year")
+    return _year_title(run, "drr_e", "6m", "remission and response", "per measurement year")
+
+
+def _year_title(run: OutcomeRun, measure: str, window: str, what: str, per: str) -> str:
+    """A per-year table's title: the instrument the measure counts (its definitions' `instrument`)
+    and the window's days; on a page filtered to another instrument, that the filter does not
+    apply (as utilisation_title)."""
+    measured, w = run.definitions[measure]["instrument"], run.definitions["windows"][window]
+    title = f"{measured} {what} {w['from']}-{w['to']} days after the index score, {per}"
     chosen = run.filters.get("instrument")
     if chosen and chosen.upper() != measured.upper():
         title += f" (still the {measured}: the page's {chosen} filter does not apply to this table)"
     return title
 
 
-def drr_e_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = None) -> str:
+def years_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = None) -> str:
     """Which measurement years the table shows and which it leaves out because a follow-up window of
     theirs is still open at the end of the page's data, with the day the last one closes."""
     privacy = _privacy(run, privacy)

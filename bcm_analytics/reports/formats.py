@@ -79,6 +79,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "responded": ("responded", "count"), "pct_remitted": ("remission, of all", "rate"),
     "pct_responded": ("response, of all", "rate"), "pct_remitted_of_followed_up": ("remission, of measured", "rate"),
     "pct_responded_of_followed_up": ("response, of measured", "rate"), "pct_remitted_of_responded": ("remission, of responders", "rate"),
+    # CMS159 / MIPS #370 per measurement period (its denominator and followed_up are labelled by the page's table)
+    "numerator": ("in remission", "count"), "no_follow_up_score": ("no score in the window", "count"),
+    "rate": ("remission, of all", "rate"), "pct_no_follow_up_score": ("no score in the window, of all", "rate"),
+    "rate_of_followed_up": ("remission, of measured", "rate"),
     # --- billing reconciliation
     "expected_amount": ("expected", "dollars"), "billed_amount": ("billed", "dollars"), "paid_amount": ("paid", "dollars"),
     "missed_revenue": ("missed revenue", "dollars"), "compliance_exposure": ("compliance exposure", "dollars"),

@@ -77,7 +77,7 @@ strata AS (
   UNION ALL SELECT unnest(s.cms159_strata), generate_subscripts(s.cms159_strata, 1) FROM s
   UNION ALL SELECT DISTINCT 'Unknown', 1000 FROM judged WHERE stratum = 'Unknown'
 )
-SELECT CAST(year_ AS INTEGER) AS year, st.stratum,
+SELECT CAST(year_ AS INTEGER) AS measurement_year, st.stratum,
        count(j.patient_id) AS denominator,
        count(j.patient_id) FILTER (WHERE j.last_score IS NOT NULL) AS followed_up,
        count(j.patient_id) FILTER (WHERE coalesce(marts.is_remission(j.last_score), false)) AS numerator,
