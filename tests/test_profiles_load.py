@@ -1030,3 +1030,29 @@ def test_fhir_primary_coverages_load_as_payer_history_and_a_secondary_is_passed_
                          "ORDER BY start_date").fetchall() == [
         ("pat-m", "Medicaid", "2019-07-01", "2025-03-31", 1), ("pat-m", "Medicare", "2025-04-01", None, 2)]
     assert [q for q in quarantine(store) if q[0] == "coverage"] == []
+
+
+def test_synthea_payer_transitions_load_as_payer_history(store, tmp_path):
+    """Synthea ends a transition at the moment the next begins: the fixture's patient 0001 is on Aetna
+    from birth (1961) to 2026-04-12, Medicare from then. Coverage is Aetna to the day before (from
+    1990: earlier dates are typos to the contract), Medicare from 12 April; payer names come from
+    payers.csv (Dual Eligible bills as Medicare, NO_INSURANCE as uninsured). Synthea 2 writes years:
+    2017-2020 then 2020 on is a period to 31 December 2019 and one from 1 January 2020."""
+    results = load_profile(store, "synthea", [EXPORTS / "synthea"])
+    assert counts(results[("payer_transitions.csv", "coverage")]) == (4, 4, 0, 0)
+    assert store.execute("SELECT patient_id, payer, start_date::VARCHAR, end_date::VARCHAR FROM staging.coverage "
+                         "ORDER BY ALL").fetchall() == [
+        ("b1f6a0e2-0001", "Aetna", "1990-01-01", "2026-04-11"), ("b1f6a0e2-0001", "Medicare", "2026-04-12", None),
+        ("b1f6a0e2-0002", "uninsured", "1996-09-30", None), ("b1f6a0e2-0003", "Medicare", "2015-01-05", None)]
+    old = tmp_path / "synthea2"
+    old.mkdir()
+    for name in ("patients.csv", "observations.csv", "payers.csv"):
+        (old / name).write_bytes((EXPORTS / "synthea" / name).read_bytes())
+    write_csv(old / "payer_transitions.csv", [
+        {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2017", "END_YEAR": "2020", "PAYER": "pay-aetna", "OWNERSHIP": "Self"},
+        {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2020", "END_YEAR": "", "PAYER": "pay-dual", "OWNERSHIP": "Self"}])
+    store.execute("DELETE FROM staging.coverage")
+    results = load_profile(store, "synthea", [old / "payer_transitions.csv", old / "payers.csv", old / "observations.csv"])
+    assert counts(results[("payer_transitions.csv", "coverage")]) == (2, 2, 0, 0)
+    assert store.execute("SELECT payer, start_date::VARCHAR, end_date::VARCHAR FROM staging.coverage ORDER BY ALL").fetchall() == [
+        ("Aetna", "2017-01-01", "2019-12-31"), ("Medicare", "2020-01-01", None)]
