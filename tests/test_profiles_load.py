@@ -1037,7 +1037,8 @@ def test_synthea_payer_transitions_load_as_payer_history(store, tmp_path):
     from birth (1961) to 2026-04-12, Medicare from then. Coverage is Aetna to the day before (from
     1990: earlier dates are typos to the contract), Medicare from 12 April; payer names come from
     payers.csv (Dual Eligible bills as Medicare, NO_INSURANCE as uninsured). Synthea 2 writes years:
-    2017-2020 then 2020 on is a period to 31 December 2019 and one from 1 January 2020."""
+    2017-2020 then 2020 on is a period to 31 December 2019 and one from 1 January 2020; 2012-2016
+    then 2017 on, years that follow each other, end on 31 December 2016."""
     results = load_profile(store, "synthea", [EXPORTS / "synthea"])
     assert counts(results[("payer_transitions.csv", "coverage")]) == (4, 4, 0, 0)
     assert store.execute("SELECT patient_id, payer, start_date::VARCHAR, end_date::VARCHAR FROM staging.coverage "
@@ -1049,10 +1050,11 @@ def test_synthea_payer_transitions_load_as_payer_history(store, tmp_path):
     for name in ("patients.csv", "observations.csv", "payers.csv"):
         (old / name).write_bytes((EXPORTS / "synthea" / name).read_bytes())
     write_csv(old / "payer_transitions.csv", [
+        {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2012", "END_YEAR": "2016", "PAYER": "pay-none", "OWNERSHIP": ""},
         {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2017", "END_YEAR": "2020", "PAYER": "pay-aetna", "OWNERSHIP": "Self"},
         {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2020", "END_YEAR": "", "PAYER": "pay-dual", "OWNERSHIP": "Self"}])
     store.execute("DELETE FROM staging.coverage")
     results = load_profile(store, "synthea", [old / "payer_transitions.csv", old / "payers.csv", old / "observations.csv"])
-    assert counts(results[("payer_transitions.csv", "coverage")]) == (2, 2, 0, 0)
+    assert counts(results[("payer_transitions.csv", "coverage")]) == (3, 3, 0, 0)
     assert store.execute("SELECT payer, start_date::VARCHAR, end_date::VARCHAR FROM staging.coverage ORDER BY ALL").fetchall() == [
-        ("Aetna", "2017-01-01", "2019-12-31"), ("Medicare", "2020-01-01", None)]
+        ("Aetna", "2017-01-01", "2019-12-31"), ("Medicare", "2020-01-01", None), ("uninsured", "2012-01-01", "2016-12-31")]
