@@ -292,7 +292,8 @@ def test_synthea_every_record_is_used_or_counted_with_a_reason(synthea):
     patients = use(synthea, "patients.csv")
     assert (patients.records, patients.used, patients.unused) == (4, 3, 1)
     assert "never scored" in patients.unused_reason
-    assert (use(synthea, "payers.csv").used, use(synthea, "payer_transitions.csv").by_table) == (4, {"patients": 4})
+    # payer_transitions.csv is the coverage table's source now (the patients' payer still reads it)
+    assert (use(synthea, "payers.csv").used, use(synthea, "payer_transitions.csv").by_table) == (4, {"coverage": 4})
 
 
 def test_synthea_2_payer_transitions_with_years_read_too(tmp_path):

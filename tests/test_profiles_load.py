@@ -1003,3 +1003,58 @@ def test_a_fhir_export_whose_denials_give_no_reason_loads_them_without_one(store
                          "ORDER BY 1, 2").fetchall()
     assert rows == [("Claim/clm-21", 2, "denied", "97"), ("Claim/clm-21", 3, "denied", None),
                     ("ExplanationOfBenefit/eob-5", 1, "denied", None)]
+
+
+def test_fhir_primary_coverages_load_as_payer_history_and_a_secondary_is_passed_over(store, tmp_path):
+    """pat-m (scored in fhir_claims_cob) turned 65 in April 2025: Medicaid was the primary to 31 March,
+    Medicare from April (written as a month), and Medicaid stayed on as the secondary (order 2) from
+    April, a dual-eligible patient. bcm bills the primary: the two primary periods load as coverage;
+    the secondary, which shares every day with Medicare's, is left out and counted with its reason,
+    not set aside as overlapping. A Coverage with no period has no months to price: left out too."""
+    def coverage(cid, payer, period, order=None):
+        return {"resourceType": "Coverage", "id": cid, "status": "active", "beneficiary": {"reference": "Patient/pat-m"},
+                "payor": [{"display": payer}], **({"period": period} if period else {}),
+                **({"order": order} if order else {})}
+    coverages = write(tmp_path, "Coverage.ndjson", "\n".join(json.dumps(c) for c in [
+        coverage("cov-1", "Medicaid", {"start": "2019-07-01", "end": "2025-03-31"}, order=1),
+        coverage("cov-2", "Medicare", {"start": "2025-04"}),
+        coverage("cov-3", "Medicaid", {"start": "2025-04-01"}, order=2),
+        coverage("cov-4", "Blue Shield PPO", None)]) + "\n")
+    fixture = EXPORTS / "fhir_claims_cob"
+    mapped = map_export(load("fhir"), [fixture / "Patient.ndjson", fixture / "Observation.ndjson", coverages])
+    use = next(u for u in mapped.files if u.path.name == "Coverage.ndjson")
+    assert (use.records, use.used) == (4, 2) and "secondary payer (order 2 or more" in use.unused_reason
+    results = {(rows.path.name, rows.table): result for rows, result in load_export(store, mapped)}
+    assert counts(results[("Coverage.ndjson", "coverage")]) == (2, 2, 0, 0)
+    assert store.execute("SELECT patient_id, payer, start_date::VARCHAR, end_date::VARCHAR, _line FROM staging.coverage "
+                         "ORDER BY start_date").fetchall() == [
+        ("pat-m", "Medicaid", "2019-07-01", "2025-03-31", 1), ("pat-m", "Medicare", "2025-04-01", None, 2)]
+    assert [q for q in quarantine(store) if q[0] == "coverage"] == []
+
+
+def test_synthea_payer_transitions_load_as_payer_history(store, tmp_path):
+    """Synthea ends a transition at the moment the next begins: the fixture's patient 0001 is on Aetna
+    from birth (1961) to 2026-04-12, Medicare from then. Coverage is Aetna to the day before (from
+    1990: earlier dates are typos to the contract), Medicare from 12 April; payer names come from
+    payers.csv (Dual Eligible bills as Medicare, NO_INSURANCE as uninsured). Synthea 2 writes years:
+    2017-2020 then 2020 on is a period to 31 December 2019 and one from 1 January 2020; 2012-2016
+    then 2017 on, years that follow each other, end on 31 December 2016."""
+    results = load_profile(store, "synthea", [EXPORTS / "synthea"])
+    assert counts(results[("payer_transitions.csv", "coverage")]) == (4, 4, 0, 0)
+    assert store.execute("SELECT patient_id, payer, start_date::VARCHAR, end_date::VARCHAR FROM staging.coverage "
+                         "ORDER BY ALL").fetchall() == [
+        ("b1f6a0e2-0001", "Aetna", "1990-01-01", "2026-04-11"), ("b1f6a0e2-0001", "Medicare", "2026-04-12", None),
+        ("b1f6a0e2-0002", "uninsured", "1996-09-30", None), ("b1f6a0e2-0003", "Medicare", "2015-01-05", None)]
+    old = tmp_path / "synthea2"
+    old.mkdir()
+    for name in ("patients.csv", "observations.csv", "payers.csv"):
+        (old / name).write_bytes((EXPORTS / "synthea" / name).read_bytes())
+    write_csv(old / "payer_transitions.csv", [
+        {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2012", "END_YEAR": "2016", "PAYER": "pay-none", "OWNERSHIP": ""},
+        {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2017", "END_YEAR": "2020", "PAYER": "pay-aetna", "OWNERSHIP": "Self"},
+        {"PATIENT": "b1f6a0e2-0003", "START_YEAR": "2020", "END_YEAR": "", "PAYER": "pay-dual", "OWNERSHIP": "Self"}])
+    store.execute("DELETE FROM staging.coverage")
+    results = load_profile(store, "synthea", [old / "payer_transitions.csv", old / "payers.csv", old / "observations.csv"])
+    assert counts(results[("payer_transitions.csv", "coverage")]) == (3, 3, 0, 0)
+    assert store.execute("SELECT payer, start_date::VARCHAR, end_date::VARCHAR FROM staging.coverage ORDER BY ALL").fetchall() == [
+        ("Aetna", "2017-01-01", "2019-12-31"), ("Medicare", "2020-01-01", None), ("uninsured", "2012-01-01", "2016-12-31")]

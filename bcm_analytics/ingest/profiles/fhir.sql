@@ -4,7 +4,8 @@
 --
 --   {source}_patients  one row per Patient: id, birth_date, gender, race, ethnicity,
 --                      general_practitioner, managing_organization, deceased
---   {source}_coverage  one row per Coverage: patient, payer, period_start, period_end, status
+--   {source}_coverage  one row per Coverage: patient, payer, period_start, period_end, status,
+--                      coverage_order (R4 Coverage.order: 1 the primary, 2 the secondary, ...)
 --   {source}_stays     one row per Encounter: id, status, patient, period_start, period_end (R4
 --                      period, R5 actualPeriod), stay_type (inpatient, observation or NULL: its
 --                      class, a Coding in R4, a list in R5)
@@ -75,6 +76,11 @@ CREATE OR REPLACE TEMP MACRO fhir_last_day(x) AS
        WHEN 'month' THEN strftime(last_day(CAST(x || '-01' AS DATE)), '%Y-%m-%d')
        WHEN 'year' THEN x || '-12-31' END;
 
+-- The first day a FHIR date or dateTime can mean, as YYYY-MM-DD (a coverage period's start written
+-- as a month or a year covers it from its first day); NULL when not a date.
+CREATE OR REPLACE TEMP MACRO fhir_first_day(x) AS
+  CASE fhir_date_precision(x) WHEN 'day' THEN left(x, 10) WHEN 'month' THEN x || '-01' WHEN 'year' THEN x || '-01-01' END;
+
 CREATE OR REPLACE TEMP MACRO fhir_reference_id(ref, kind) AS
   coalesce(nullif(regexp_extract(ref, '(^|/)' || kind || '/([^/]+)', 2), ''), regexp_replace(ref, '^urn:uuid:', ''));
 
@@ -96,16 +102,18 @@ CREATE OR REPLACE TEMP TABLE _fhir_patient_urls AS
 SELECT full_url, resource ->> 'id' AS id FROM {source}
 WHERE resource ->> 'resourceType' = 'Patient' AND full_url IS NOT NULL;
 
--- Coverage: whose, which payer (the payor's name, else the coverage type's text), when.
+-- Coverage: whose, which payer (the payor's name, else the coverage type's text), when, and in which
+-- order (1 the primary).
 CREATE OR REPLACE TABLE {source}_coverage AS
 SELECT c._file, c._line,
        coalesce(u.id, fhir_reference_id(json_extract_string(c.resource, '$.beneficiary.reference'), 'Patient')) AS patient,
        coalesce(json_extract_string(c.resource, '$.payor[0].display'), json_extract_string(c.resource, '$.type.text'),
                 json_extract_string(c.resource, '$.type.coding[0].display')) AS payer,
        json_extract_string(c.resource, '$.period.start') AS period_start, json_extract_string(c.resource, '$.period.end') AS period_end,
-       c.resource ->> 'status' AS status,
+       c.resource ->> 'status' AS status, TRY_CAST(c.resource ->> 'order' AS INTEGER) AS coverage_order,
        CAST(json_object('resourceType', 'Coverage', 'id', c.resource ->> 'id', 'beneficiary', json_extract_string(c.resource, '$.beneficiary.reference'),
-                        'payor', json_extract_string(c.resource, '$.payor[0].display'), 'period', json_extract(c.resource, '$.period')) AS VARCHAR) AS _record
+                        'payor', json_extract_string(c.resource, '$.payor[0].display'), 'period', json_extract(c.resource, '$.period'),
+                        'order', c.resource -> 'order') AS VARCHAR) AS _record
 FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.beneficiary.reference')
 WHERE c.resource ->> 'resourceType' = 'Coverage' AND coalesce(c.resource ->> 'status', '') NOT IN ('cancelled', 'entered-in-error');
 
