@@ -1030,6 +1030,8 @@ def test_fhir_primary_coverages_load_as_payer_history_and_a_secondary_is_passed_
                          "ORDER BY start_date").fetchall() == [
         ("pat-m", "Medicaid", "2019-07-01", "2025-03-31", 1), ("pat-m", "Medicare", "2025-04-01", None, 2)]
     assert [q for q in quarantine(store) if q[0] == "coverage"] == []
+    # the registry's payer is the primary's too: the secondary's later-written start had made it Medicaid
+    assert store.execute("SELECT payer FROM staging.patients WHERE patient_id = 'pat-m'").fetchall() == [("Medicare",)]
 
 
 def test_synthea_payer_transitions_load_as_payer_history(store, tmp_path):
