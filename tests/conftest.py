@@ -11,6 +11,18 @@ from bcm_analytics.ingest import load_file
 from bcm_analytics.warehouse import connect
 
 
+def generated(folder: Path, **program) -> tuple[Path, object, dict]:
+    """A synthetic program (generate_program's arguments) written to folder/exports and loaded into
+    a new store folder/program.duckdb: (exports, connection, load results by file name)."""
+    from bcm_analytics.ingest import load_paths
+    from bcm_analytics.synthetic import generate_program
+
+    exports = folder / "exports"
+    generate_program(exports, **program)
+    con = connect(folder / "program.duckdb", timezone="America/New_York")
+    return exports, con, {path.name: result for path, result in load_paths(con, [exports])}
+
+
 @pytest.fixture
 def store(tmp_path):
     """An empty DuckDB store in a temp folder (program time zone America/New_York)."""

@@ -14,21 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import generated
 
 from bcm_analytics.billing import countable_minutes, load_rules
-from bcm_analytics.ingest import FileResult, load_paths
-from bcm_analytics.synthetic import generate_program
-from bcm_analytics.warehouse import connect
+from bcm_analytics.ingest import FileResult
 
 
 @pytest.fixture(scope="module")
 def program(tmp_path_factory):
     """150 patients over 8 months across a new year, loaded into a new store."""
-    folder = tmp_path_factory.mktemp("answer_keys")
-    exports = folder / "exports"
-    generate_program(exports, patients=150, months=8, start="2024-11", seed=5)
-    con = connect(folder / "program.duckdb", timezone="America/New_York")
-    results = {path.name: result for path, result in load_paths(con, [exports])}
+    exports, con, results = generated(tmp_path_factory.mktemp("answer_keys"), patients=150, months=8, start="2024-11", seed=5)
     yield exports, con, results
     con.close()
 

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import generated
 
 from bcm_analytics.billing import billing_lines, load_rules
-from bcm_analytics.ingest import FileResult, load_paths
+from bcm_analytics.ingest import FileResult
 from bcm_analytics.models.marts import refresh
-from bcm_analytics.synthetic import PAYER_CLASSES, generate_program
-from bcm_analytics.warehouse import connect
+from bcm_analytics.synthetic import PAYER_CLASSES
 
 
 @pytest.fixture(scope="module")
 def program(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("synthetic_coverage")
-    exports = folder / "exports"
-    generate_program(exports, patients=50, months=12, start="2025-01", seed=25)
-    con = connect(folder / "program.duckdb", timezone="America/New_York")
-    results = {path.name: result for path, result in load_paths(con, [exports])}
+    exports, con, results = generated(tmp_path_factory.mktemp("synthetic_coverage"), patients=50, months=12, start="2025-01", seed=25)
     refresh(con, load_rules(exports / "program_rules.yaml"))
     yield exports, con, results
     con.close()
