@@ -247,3 +247,23 @@ def test_the_caseload_page_shows_a_period_once_its_windows_have_closed(cms, stor
     assert still.empty and still.attrs["open_years"] == {2025: dt.date(2025, 12, 30)}
     assert "Measurement year 2025 is left out: its follow-up windows run until 30 Dec 2025" in co.years_note(
         prepare(store, "2025-12-29"), still, internal)
+
+
+def test_a_period_whose_index_months_begin_before_the_first_score_says_it_can_read_low(cms, store):
+    """A program whose exports begin in March 2024 has no score from November 2023 to February 2024,
+    four of CMS159 2025's twelve index months: the page showed 2025 as a measure of all twelve."""
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    cms.add("P1", [("2024-03-04", 15), (day("2024-03-04", 330), 3)])
+    cms.load()
+    for audience, begins, first in (("internal", "2023-11-01", "2024-03-04"), ("external", "Nov 2023", "Mar 2024")):
+        privacy = Privacy(audience, (1, 10))
+        table = co.cms159_years(prepare(store, CLOSED), "2025-01", "2025-12", privacy)
+        assert table.attrs["before_scores"] == {2025: dt.date(2023, 11, 1)}
+        assert (f"Measurement year 2025 looks for index scores from {begins}, "
+                f"before the first score this store holds ({first}): it counts only the patients scored since") in co.years_note(
+            prepare(store, CLOSED), table, privacy)
+    cms.add("P0", [("2023-11-01", 12)])
+    cms.load()
+    assert co.cms159_years(prepare(store, CLOSED), "2025-01", "2025-12").attrs["before_scores"] == {}

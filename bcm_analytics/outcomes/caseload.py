@@ -85,10 +85,7 @@ def drr_e(run: OutcomeRun, year: int) -> pd.DataFrame:
     """HEDIS DRR-E for a measurement year (models/outcomes/drr_e_for.sql): per age stratum and the
     program ('All'), the denominator, the three numerators and their rates (DRR_E_RATES; NaN on no
     patients); `complete` is false while any follow-up period of the year is still open."""
-    frame = run.query("drr_e", dates=True, year=int(year))
-    for rate, (num, den) in DRR_E_RATES.items():
-        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
-    return frame
+    return _per_year(run, "drr_e", year, DRR_E_RATES)
 
 
 # rate column -> (numerator, denominator) of cms159_for: the measure's rate over the denominator (the
@@ -103,8 +100,13 @@ def cms159(run: OutcomeRun, year: int) -> pd.DataFrame:
     (12-17, 18+ at the index) and the program ('All'), the denominator, the remissions (`numerator`),
     those with no score in the 12-month window, and the rates (CMS159_RATES; NaN on no patients);
     `complete` is false while any window of the year is still open."""
-    frame = run.query("cms159", dates=True, year=int(year))
-    for rate, (num, den) in CMS159_RATES.items():
+    return _per_year(run, "cms159", year, CMS159_RATES)
+
+
+def _per_year(run: OutcomeRun, measure: str, year: int, rates: dict) -> pd.DataFrame:
+    """A per-year measure's table macro (MACROS) for `year`, with its rates (NaN on no patients)."""
+    frame = run.query(measure, dates=True, year=int(year))
+    for rate, (num, den) in rates.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     return frame
 

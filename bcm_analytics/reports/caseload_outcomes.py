@@ -489,7 +489,7 @@ YEAR_LABELS = {"stratum": "age group", "denominator": "patients indexed", "follo
 def drr_e_years(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """HEDIS DRR-E for each measurement year of the report's months whose follow-up windows have all
     closed within the page's data (closed_years)."""
-    return closed_years(run, drr_e, DRR_E_COLUMNS, start_month, end_month, privacy)
+    return closed_years(run, drr_e, DRR_E_COLUMNS, "intake_start", start_month, end_month, privacy)
 
 
 # The caseload page's CMS159 table: as DRR-E's, over the denominator and of those measured.
@@ -499,10 +499,10 @@ CMS159_COLUMNS = ["measurement_year", "stratum", "denominator", "followed_up", "
 def cms159_years(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """CMS159 for each measurement year (period) of the report's months whose 12-month windows have all
     closed within the page's data (closed_years)."""
-    return closed_years(run, cms159, CMS159_COLUMNS, start_month, end_month, privacy)
+    return closed_years(run, cms159, CMS159_COLUMNS, "identification_start", start_month, end_month, privacy)
 
 
-def closed_years(run: OutcomeRun, measure, columns: list[str], start_month=None, end_month=None,
+def closed_years(run: OutcomeRun, measure, columns: list[str], index_start: str, start_month=None, end_month=None,
                  privacy: Privacy | None = None) -> pd.DataFrame:
     """A per-year measure (drr_e, cms159) for each measurement year the report's months fall in whose
     follow-up windows have all closed within the page's data: by the report's last day (cut at the
@@ -510,7 +510,10 @@ def closed_years(run: OutcomeRun, measure, columns: list[str], start_month=None,
     shown with rates that can still rise, and named in attrs["open_years"] ({year: its last
     follow-up day}). Each year is its own table (no patient count adds up across years), protected
     as the measure protects it for `bcm outcomes --drr-e` / `--cms159`, so the page and the file
-    hide the same cells."""
+    hide the same cells. A year shown whose index months (`index_start`, the measure's column) begin
+    before the store's first score is named in attrs["before_scores"] ({year: that day}), with the
+    first score's day in attrs["first_score"]: a program whose exports start later showed 0 patients
+    indexed, which reads as a measure, not as data the store does not hold."""
     period = run.period(start_month, end_month)
     tables, still_open = [], {}
     for year in range(period["start_month"].year, period["end_month"].year + 1):
@@ -522,6 +525,10 @@ def closed_years(run: OutcomeRun, measure, columns: list[str], start_month=None,
             still_open[year] = last
     out = _stacked(tables, columns)
     out.attrs["open_years"], out.attrs["data_ends"] = still_open, period["period_end"]
+    first = run.marts.query("SELECT min(administered_on) FROM core.assessments").fetchone()[0]
+    out.attrs["first_score"] = first
+    out.attrs["before_scores"] = {int(t["measurement_year"].iloc[0]): t[index_start].iloc[0] for t in tables
+                                  if first is not None and t[index_start].iloc[0] < first}
     return out
 
 
@@ -565,8 +572,9 @@ def _year_title(run: OutcomeRun, measure: str, window: str, what: str, per: str)
 
 
 def years_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = None) -> str:
-    """Which measurement years the table shows and which it leaves out because a follow-up window of
-    theirs is still open at the end of the page's data, with the day the last one closes."""
+    """Which measurement years the table shows (and of them those whose index months begin before
+    the store's first score) and which it leaves out because a follow-up window of theirs is still
+    open at the end of the page's data, with the day the last one closes."""
     privacy = _privacy(run, privacy)
     shown = sorted({int(y) for y in table["measurement_year"]})
     still_open = table.attrs.get("open_years", {})
@@ -576,6 +584,10 @@ def years_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = N
                      "closed within this page's data.")
     else:
         parts.append("No measurement year of this page's months has closed all its follow-up windows within its data yet.")
+    for year, begins in sorted(table.attrs.get("before_scores", {}).items()):
+        parts.append(f"Measurement year {year} looks for index scores from {privacy.data_date(begins)}, before the first "
+                     f"score this store holds ({privacy.data_date(table.attrs['first_score'])}): it counts only the "
+                     "patients scored since, and can read low.")
     for year, last in sorted(still_open.items()):
         last = pd.Timestamp(last)
         parts.append(f"Measurement year {year} is left out: its follow-up windows run until {last.day} {last:%b %Y}, after "
