@@ -512,7 +512,7 @@ def closed_years(run: OutcomeRun, measure, columns: list[str], index_start: str,
     as the measure protects it for `bcm outcomes --drr-e` / `--cms159`, so the page and the file
     hide the same cells. A year shown whose index months (`index_start`, the measure's column) begin
     before the store's first score is named in attrs["before_scores"] ({year: that day}), with the
-    first score's day in attrs["first_score"]: a program whose exports start later showed 0 patients
+    first score's day in attrs["scores_begin"]: a program whose exports start later showed 0 patients
     indexed, which reads as a measure, not as data the store does not hold."""
     period = run.period(start_month, end_month)
     tables, still_open = [], {}
@@ -526,7 +526,7 @@ def closed_years(run: OutcomeRun, measure, columns: list[str], index_start: str,
     out = _stacked(tables, columns)
     out.attrs["open_years"], out.attrs["data_ends"] = still_open, period["period_end"]
     first = run.marts.query("SELECT min(administered_on) FROM core.assessments").fetchone()[0]
-    out.attrs["first_score"] = first
+    out.attrs["scores_begin"] = first
     out.attrs["before_scores"] = {int(t["measurement_year"].iloc[0]): t[index_start].iloc[0] for t in tables
                                   if first is not None and t[index_start].iloc[0] < first}
     return out
@@ -586,7 +586,7 @@ def years_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = N
         parts.append("No measurement year of this page's months has closed all its follow-up windows within its data yet.")
     for year, begins in sorted(table.attrs.get("before_scores", {}).items()):
         parts.append(f"Measurement year {year} looks for index scores from {privacy.data_date(begins)}, before the first "
-                     f"score this store holds ({privacy.data_date(table.attrs['first_score'])}): it counts only the "
+                     f"score this store holds ({privacy.data_date(table.attrs['scores_begin'])}): it counts only the "
                      "patients scored since, and can read low.")
     for year, last in sorted(still_open.items()):
         last = pd.Timestamp(last)
