@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from bcm_analytics.contracts.suites import SUITES_DIR
 from bcm_analytics.ingest import load_file
 from bcm_analytics.models import build, current, refresh
 from bcm_analytics.models.build import COMPACT_AT, Target, _rebuild_patients
@@ -37,6 +38,8 @@ RULES = {
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "a payer name's class": ("marts.payer_class_of", r"config\.payer_names"),
     "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_periods", r"lead\(start_month\)"),
+    "two periods share a day (a coverage row at load, stored periods in bcm validate)": (
+        "core.periods_overlap", r"<=\s*coalesce\(\s*[\w.]+,\s*DATE\s+'infinity'\)"),
     "episode gap": ("marts.starts_episode", r"datediff\('month'"),
     "an entry in a hospital stay (during, part, edge)": ("marts.facility_stay_part", r"<\s*\w*\.?admitted_at\s+AND\s+\w+\s*>\s*\w*\.?admitted_at"),
     "the time a hospital stay covers (a date to its day's edge)": ("marts.facility_stay_span", r"discharged_on\s*\+\s*1\b"),
@@ -80,8 +83,8 @@ RULES = {
 
 def model_texts() -> dict[str, str]:
     """All the package's SQL: each model by qualified name, the store's core macros and views, and
-    every other .sql file and profile by its path (the loader's and the contracts' SQL, and the SQL
-    expressions a profile maps columns with)."""
+    every other .sql file, profile and suite by its path (the loader's and the contracts' SQL, the
+    SQL expressions a profile maps columns with, the SQL checks a suite runs)."""
     texts = {m.qualified: m.sql for m in models(NAMES).values()}
     for name, body in re.findall(r"CREATE OR REPLACE (?:MACRO|VIEW) (core\.\w+)(.*?)(?=\nCREATE |\Z)", WAREHOUSE_SQL, re.S):
         texts[name] = body
@@ -91,6 +94,8 @@ def model_texts() -> dict[str, str]:
             texts[str(path.relative_to(package))] = path.read_text()
     for path in (package / "ingest" / "profiles").glob("*.yaml"):
         texts[str(path.relative_to(package))] = path.read_text()
+    for path in SUITES_DIR.glob("*.json"):  # the SQL a suite's checks run in bcm validate
+        texts[f"data_contracts/suites/{path.name}"] = path.read_text()
     return texts
 
 

@@ -48,6 +48,6 @@ SELECT r.*, (
         SELECT s.patient_id, s.payer, s.start_date, s.end_date, true FROM staging.coverage s
         WHERE NOT EXISTS (SELECT 1 FROM {rows} n WHERE n.patient_id = s.patient_id AND n.start_date = s.start_date)) o
   WHERE o.patient_id = r.patient_id AND o.start_date IS DISTINCT FROM r.start_date
-    AND o.start_date <= coalesce(r.end_date, DATE 'infinity') AND r.start_date <= coalesce(o.end_date, DATE 'infinity')
+    AND core.periods_overlap(o.start_date, o.end_date, r.start_date, r.end_date)
 ) AS overlapping_period
 FROM {rows} r

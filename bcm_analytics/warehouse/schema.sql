@@ -138,6 +138,12 @@ CREATE OR REPLACE MACRO core.local_month(local_ts, instant_ts, tz) AS
 CREATE OR REPLACE MACRO core.instant(local_ts, instant_ts, tz) AS
   coalesce(instant_ts, timezone(core.zone(tz), CAST(local_ts AS TIMESTAMP)));
 
+-- core.periods_overlap: two periods share a day (an empty end runs on). The loader's check of a
+-- coverage row (contracts/frames.sql) and the stored-periods check bcm validate runs (the
+-- coverage suite) both call it.
+CREATE OR REPLACE MACRO core.periods_overlap(a_start, a_end, b_start, b_end) AS
+  a_start <= coalesce(b_end, DATE 'infinity') AND b_start <= coalesce(a_end, DATE 'infinity');
+
 CREATE OR REPLACE VIEW core.patients AS
 SELECT p.*, core.zone(c.timezone) AS timezone,
        coalesce(c.setting, 'physician_practice') AS setting
