@@ -15,3 +15,8 @@ CREATE OR REPLACE TEMP MACRO from_epoch(x) AS
 -- the program, enrolled on the day of the first (fhir.sql's {source}_scored, synthea.yaml).
 CREATE OR REPLACE TEMP MACRO score_code(code) AS
   code IN (SELECT k.code FROM loinc_codes k WHERE k.item <> 'panel');
+
+-- The day a Synthea payer transition starts: START_DATE's day (Synthea 3), else the first of
+-- January of START_YEAR (Synthea 2). Its start and end columns both read it.
+CREATE OR REPLACE TEMP MACRO synthea_start(start_date, start_year) AS
+  CAST(coalesce(left(start_date, 10), start_year || '-01-01') AS DATE);

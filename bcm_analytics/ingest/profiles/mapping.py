@@ -21,6 +21,7 @@ import re
 import duckdb
 import pyarrow as pa
 
+from bcm_analytics.contracts.snippets import parameter_sql
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.arrow_source import NOTES, WRITTEN
 from bcm_analytics.ingest.profiles import sources
@@ -56,6 +57,8 @@ def install(con: duckdb.DuckDBPyConnection, catalogue: Loinc) -> None:
     _answers = pa.table({"answer": list(catalogue.answers), "score": [str(v) for v in catalogue.answers.values()]})  # noqa: F841
     con.execute("CREATE OR REPLACE TABLE _answers AS SELECT * FROM _answers")
     con.execute(read_sql("bcm_analytics.ingest.profiles", "helpers.sql"))
+    # the contracts' earliest date, so a profile clamps to the day the loader would refuse before
+    con.execute(f"CREATE OR REPLACE TEMP MACRO earliest_date() AS ({parameter_sql('earliest_date')})")
 
 
 def _families(catalogue: Loinc) -> dict[str, str]:
