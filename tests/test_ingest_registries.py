@@ -315,3 +315,44 @@ def test_a_title_of_two_cells_above_a_sheets_column_names_again_is_passed_over(s
     assert [e[:2] for e in entries] == [(4, "passed_over"), (5, "passed_over"), (7, "open"), (8, "passed_over")]
     assert "('Time log export' | '2025-03-01 14:02:00')" in entries[0][2]
 
+
+def test_a_date_in_the_minutes_column_is_set_aside_saying_it_looks_like_one(store, tmp_path):
+    """An Excel date that lands in the minutes column as text (the columns shifted, a date pasted
+    there) was set aside as 'not a duration (90, 12.5, ...)', and a person looked for a badly
+    written number. A date of Excel's first years is how Excel shows a number in a cell
+    formatted as a date: 1/30/1900 is 30. Any other value keeps its reason."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    values = ["2025-01-31", "1/31/2025", "2025-01-31 00:00:00", "Jan 31, 2025", "31.01.2025", "1/30/1900", "3/30/1900 12:00",
+              "abc", "20:00"]
+    text = LOGS + "".join(f"E{i},P1,bhcm,2025-02-03,\"{v}\",outreach\n" for i, v in enumerate(values, 1))
+    load_file(store, write(tmp_path, "time_logs.csv", text))
+    reasons = [r[0] for r in store.execute("SELECT reason FROM meta.quarantine ORDER BY line_number").fetchall()]
+    shifted = ("' is not a duration: it looks like a date, not a value of this column (a date pasted into the column, or the "
+               "export's columns shifted?): write the row's minutes in it, each value under its column's name, and load the export again")
+    excel = ("' is not a duration: it looks like a date, and it is how Excel shows the number {} in a cell formatted as a date "
+             "(the column formatted as a date in Excel?): format the column as a number in Excel and export again")
+    assert reasons[:7] == [f"Minutes [minutes] '{v}{shifted}" for v in values[:5]] + [
+        f"Minutes [minutes] '1/30/1900{excel.format(30)}", f"Minutes [minutes] '3/30/1900 12:00{excel.format(90.5)}"]
+    assert reasons[7] == "Minutes [minutes] 'abc' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)"
+    assert reasons[8].startswith("Minutes [minutes] '20:00' is not read: as hours:minutes it would be 20 h 00 min")
+
+
+def test_a_date_cell_in_a_sheets_minutes_column_is_set_aside_saying_it_looks_like_one(store, tmp_path):
+    """In a workbook the date is a date cell (read as 2025-01-31, or with its time), and minutes
+    in a column formatted as dates are dates of 1900: 30 reads as 1900-01-30, 90 as 1900-03-30
+    (Excel counts a 29 February 1900 that never was)."""
+    import datetime as dt
+
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    rows = [LOGS.strip().split(","), ["E1", "P1", "bhcm", dt.date(2025, 2, 3), dt.date(2025, 1, 31), "outreach"],
+            ["E2", "P1", "bhcm", dt.date(2025, 2, 3), dt.datetime(2025, 1, 31, 9, 30), "outreach"],
+            ["E3", "P1", "bhcm", dt.date(2025, 2, 3), 30, "outreach"], ["E4", "P1", "bhcm", dt.date(2025, 2, 3), 90, "outreach"],
+            ["E5", "P1", "bhcm", dt.date(2025, 2, 3), 45, "outreach"]]
+    result = load_file(store, _workbook(tmp_path / "time_logs.xlsx", rows, {"E4": "m/d/yyyy", "E5": "m/d/yyyy"}))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 4)
+    reasons = [r[0] for r in store.execute("SELECT reason FROM meta.quarantine ORDER BY line_number").fetchall()]
+    assert [r.split("' is not a duration: ")[0] for r in reasons] == [
+        "Minutes [minutes] '2025-01-31", "Minutes [minutes] '2025-01-31 09:30:00", "Minutes [minutes] '1900-01-30",
+        "Minutes [minutes] '1900-03-30"]
+    assert ["columns shifted" in r for r in reasons] == [True, True, False, False]
+    assert "Excel shows the number 30 in a cell" in reasons[2] and "Excel shows the number 90 in a cell" in reasons[3]
