@@ -220,3 +220,139 @@ def test_minutes_that_are_an_excel_date_serial_are_set_aside_saying_which_date(s
         "it is 2025-01-31 (a date pasted into the column, or the export's columns shifted?)",
         f"Minutes [minutes] 2000 {limit}", f"Minutes [minutes] 60000 {limit}"]
     assert store.execute("SELECT DISTINCT failed_checks, status FROM meta.quarantine").fetchall() == [(["minutes within a day"], "open")]
+
+
+def test_a_title_of_two_values_above_the_column_names_again_is_passed_over(store, tmp_path):
+    """A report tool writes its title with the export's date, or its author, in a cell of its own
+    (`Time log export,2025-03-01`, `Exported 2025-03-01 14:02,by jsmith`): above the second pull's
+    column names it was set aside as a record with nothing to fix, open every month. The first
+    pull's, above the header line, was passed over already. A record of two values right above
+    the column names (`E8,P1`, short or full) is still a row to fix, with its reason."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = ("Time log export,2025-02-01\n" + LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n"
+            "Time log export,2025-03-01\n" + LOGS + "E2,P1,bhcm,2025-03-03,25,outreach\n"
+            "Exported 2025-03-01 14:02,by jsmith,,,,\n,,,,,\n" + LOGS + "E3,P1,bhcm,2025-03-04,20,outreach\n"
+            "\"Clinic A time log\",,,\n" + LOGS + "E4,P1,bhcm,2025-03-05,15,outreach\n"
+            "E8,P1\n" + LOGS + "E5,P1,bhcm,2025-03-06,10,outreach\n"
+            "E9,P1,,,,\n" + LOGS + "E6,P1,bhcm,2025-03-07,10,outreach\n")
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(store, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header, result.rows_empty) == (17, 6, 11, 8, 1)
+    assert result.adds_up and result.header_line == 2
+    entries = store.execute("SELECT line_number, status, failed_checks, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    title, names = ["not a record: a title above the column names again"], ["not a record: the column names again"]
+    assert [e[:3] for e in entries] == [
+        (4, "passed_over", title), (5, "passed_over", names),
+        (7, "passed_over", title), (8, "passed_over", ["not a record: an empty row"]), (9, "passed_over", names),
+        (11, "passed_over", title), (12, "passed_over", names),
+        (14, "open", ["csv: missing columns"]), (15, "passed_over", names),
+        (17, "open", ["staff_role required", "service_date required", "minutes required", "activity_type required"]),
+        (18, "passed_over", names)]
+    said = "not a record but the title above the file's column names written again ({}), as in an export put together from two pulls"
+    assert entries[0][3].startswith(said.format("'Time log export' | '2025-03-01'"))
+    assert entries[2][3].startswith(said.format("'Exported 2025-03-01 14:02' | 'by jsmith'"))
+    assert entries[5][3].startswith(said.format("'Clinic A time log'"))
+    assert entries[9][3].startswith("Staff Role [staff_role] is empty but required")
+    line = summary_line(path, result)
+    assert "(line 1 above them passed over)" in line and "8 rows where another pull of the export starts" in line
+    assert load_file(store, path).already_loaded
+
+
+def test_a_line_of_two_values_is_a_title_only_when_it_reads_as_one(store, tmp_path):
+    """Above the column names again, a line of two values or more is a title when its first value
+    reads as words, each other value as words or a date, and no record of the file starts with
+    words. A line cut short that does not read so (`E7,call back` has an id first, `Time log
+    export,204` a number) stays a row to fix; so does a clinic whose id and zone are words, in an
+    export whose clinics are named in words, where a title cannot be told from a record."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    text = (LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n"
+            "E7,call back\n" + LOGS + "E2,P1,bhcm,2025-03-03,25,outreach\n"
+            "Time log export,204\n" + LOGS + "E3,P1,bhcm,2025-03-04,20,outreach\n")
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_header) == (3, 2)
+    assert store.execute("SELECT line_number, status FROM meta.quarantine WHERE table_name = 'time_logs' "
+                         "ORDER BY line_number").fetchall() == [(3, "open"), (4, "passed_over"), (6, "open"), (7, "passed_over")]
+    clinics = "clinic_id,clinic_name,setting,timezone\n"
+    text = (clinics + "North Clinic,North Clinic Family Health,fqhc,America/New_York\n"
+            "West Clinic,West Side Health,,Central Time\n" + clinics + "South Clinic,South Health,rhc,America/Chicago\n"
+            "Clinic list,2025-03-01\n" + clinics + "East Clinic,East Health,rhc,America/Chicago\n")
+    result = load_file(store, write(tmp_path, "clinics.csv", text))
+    assert (result.rows_loaded, result.rows_header) == (3, 2)
+    entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine WHERE table_name = 'clinics' "
+                            "ORDER BY line_number").fetchall()
+    assert [e[:2] for e in entries] == [(3, "open"), (4, "passed_over"), (6, "open"), (7, "passed_over")]
+    assert "Central Time" in entries[0][2]
+
+
+def _workbook(path, rows: list[list], date_format: dict[str, str] | None = None):
+    """A one-sheet workbook of `rows` (dates as dates), some cells given a number format."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    for cell, fmt in (date_format or {}).items():
+        book.active[cell].number_format = fmt
+    book.save(path)
+    return path
+
+
+def test_a_title_of_two_cells_above_a_sheets_column_names_again_is_passed_over(store, tmp_path):
+    """In a workbook, each pull's title and its date are two cells (the date a date cell): the
+    second's was set aside as a record. A record of two cells there stays a row to fix."""
+    import datetime as dt
+
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    names = LOGS.strip().split(",")
+    rows = [["Time log export", dt.date(2025, 2, 1)], names, ["E1", "P1", "bhcm", dt.date(2025, 2, 3), 30, "outreach"],
+            ["Time log export", dt.datetime(2025, 3, 1, 14, 2)], names, ["E2", "P1", "bhcm", dt.date(2025, 3, 3), 25, "outreach"],
+            ["E9", "P1"], names, ["E3", "P1", "bhcm", dt.date(2025, 3, 4), 20, "outreach"]]
+    path = _workbook(tmp_path / "time_logs.xlsx", rows)
+    result = load_file(store, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_header) == (7, 3, 3)
+    assert result.adds_up
+    entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:2] for e in entries] == [(4, "passed_over"), (5, "passed_over"), (7, "open"), (8, "passed_over")]
+    assert "('Time log export' | '2025-03-01 14:02:00')" in entries[0][2]
+
+
+def test_a_date_in_the_minutes_column_is_set_aside_saying_it_looks_like_one(store, tmp_path):
+    """An Excel date that lands in the minutes column as text (the columns shifted, a date pasted
+    there) was set aside as 'not a duration (90, 12.5, ...)', and a person looked for a badly
+    written number. A date of Excel's first years is how Excel shows a number in a cell
+    formatted as a date: 1/30/1900 is 30. Any other value keeps its reason."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    values = ["2025-01-31", "1/31/2025", "2025-01-31 00:00:00", "Jan 31, 2025", "31.01.2025", "1/30/1900", "3/30/1900 12:00",
+              "abc", "20:00"]
+    text = LOGS + "".join(f"E{i},P1,bhcm,2025-02-03,\"{v}\",outreach\n" for i, v in enumerate(values, 1))
+    load_file(store, write(tmp_path, "time_logs.csv", text))
+    reasons = [r[0] for r in store.execute("SELECT reason FROM meta.quarantine ORDER BY line_number").fetchall()]
+    shifted = ("' is not a duration: it looks like a date, not a value of this column (a date pasted into the column, or the "
+               "export's columns shifted?): write the row's minutes in it, each value under its column's name, and load the export again")
+    excel = ("' is not a duration: it looks like a date, and it is how Excel shows the number {} in a cell formatted as a date "
+             "(the column formatted as a date in Excel?): format the column as a number in Excel and export again")
+    assert reasons[:7] == [f"Minutes [minutes] '{v}{shifted}" for v in values[:5]] + [
+        f"Minutes [minutes] '1/30/1900{excel.format(30)}", f"Minutes [minutes] '3/30/1900 12:00{excel.format(90.5)}"]
+    assert reasons[7] == "Minutes [minutes] 'abc' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)"
+    assert reasons[8].startswith("Minutes [minutes] '20:00' is not read: as hours:minutes it would be 20 h 00 min")
+
+
+def test_a_date_cell_in_a_sheets_minutes_column_is_set_aside_saying_it_looks_like_one(store, tmp_path):
+    """In a workbook the date is a date cell (read as 2025-01-31, or with its time), and minutes
+    in a column formatted as dates are dates of 1900: 30 reads as 1900-01-30, 90 as 1900-03-30
+    (Excel counts a 29 February 1900 that never was)."""
+    import datetime as dt
+
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    rows = [LOGS.strip().split(","), ["E1", "P1", "bhcm", dt.date(2025, 2, 3), dt.date(2025, 1, 31), "outreach"],
+            ["E2", "P1", "bhcm", dt.date(2025, 2, 3), dt.datetime(2025, 1, 31, 9, 30), "outreach"],
+            ["E3", "P1", "bhcm", dt.date(2025, 2, 3), 30, "outreach"], ["E4", "P1", "bhcm", dt.date(2025, 2, 3), 90, "outreach"],
+            ["E5", "P1", "bhcm", dt.date(2025, 2, 3), 45, "outreach"]]
+    result = load_file(store, _workbook(tmp_path / "time_logs.xlsx", rows, {"E4": "m/d/yyyy", "E5": "m/d/yyyy"}))
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 4)
+    reasons = [r[0] for r in store.execute("SELECT reason FROM meta.quarantine ORDER BY line_number").fetchall()]
+    assert [r.split("' is not a duration: ")[0] for r in reasons] == [
+        "Minutes [minutes] '2025-01-31", "Minutes [minutes] '2025-01-31 09:30:00", "Minutes [minutes] '1900-01-30",
+        "Minutes [minutes] '1900-03-30"]
+    assert ["columns shifted" in r for r in reasons] == [True, True, False, False]
+    assert "Excel shows the number 30 in a cell" in reasons[2] and "Excel shows the number 90 in a cell" in reasons[3]

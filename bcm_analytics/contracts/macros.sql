@@ -38,7 +38,8 @@ CREATE OR REPLACE TEMP MACRO bcm_show(x) AS
 -- A reason's hint for a number that is an Excel date serial of the data's years (36526-55153:
 -- 2000-01-01 to 2050-12-31, with a fraction of a day as its time): 45688.5 in a minutes column
 -- is 2025-01-31 12:00 pasted there, or the columns shifted, not a long day's minutes. Empty for
--- any other value (a reason template's {column:date_serial}: contracts/checks.py).
+-- any other value (a reason template's {column:date_serial}: contracts/checks.py). A date written as
+-- text in a column of numbers (2025-01-31) is not read at all: parsing.sql, bcm_date_in_number_problem.
 CREATE OR REPLACE TEMP MACRO bcm_date_serial_hint(x) AS
   CASE WHEN x >= 36526 AND x < 55154 THEN
     '; ' || bcm_show(x) || ' looks like a date, not a value of this column: as an Excel date serial it is '

@@ -309,6 +309,32 @@ CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, ba
         || ' on the ' || inst || ', the label says ' || found.label || '; correct the score or the label'
     END END)[1];
 
+-- A value a number column could not read that is a date as bcm reads one (2025-01-31, 1/31/2025,
+-- 2025-01-31 00:00:00, Jan 31, 2025, 31.01.2025, or day first 31/01/2025; not a number such as an
+-- Excel serial 45688.5 in a column of whole numbers): the date-time, else NULL. An
+-- Excel date cell that reached a column of numbers as text: the export's columns shifted, a
+-- date pasted there, or (a date of Excel's first years) the column formatted as a date.
+CREATE OR REPLACE TEMP MACRO bcm_date_in_number(s) AS
+  CASE WHEN NOT regexp_full_match(s, '[0-9]+(\.[0-9]+)?') THEN coalesce(bcm_parse_local(s, NULL), bcm_parse_local(bcm_month_first(s), NULL)) END;
+
+-- The number Excel shows as the date-time `d` in a cell formatted as a date (its serial day, with
+-- the time as a fraction): 1900-01-30 is 30, 1900-03-30 12:00 is 90.5. Excel counts a 29
+-- February 1900 that never was, so its days before March 1900 are one less than the calendar's.
+CREATE OR REPLACE TEMP MACRO bcm_excel_number(d) AS
+  round((epoch(d) - epoch(TIMESTAMP '1899-12-30')) / 86400.0 - CASE WHEN d < TIMESTAMP '1900-03-01' THEN 1 ELSE 0 END, 4);
+
+-- Why a date in a column of numbers is not read: a date of 1900-1903 is how Excel shows a number
+-- up to 1461 (a day's minutes and more) in a cell formatted as a date; any other date is a
+-- value of another column. Said after '... is not a duration'.
+CREATE OR REPLACE TEMP MACRO bcm_date_in_number_problem(column_name, d) AS
+  ': it looks like a date, ' || CASE
+    WHEN d >= TIMESTAMP '1900-01-01' AND d < TIMESTAMP '1904-01-01' THEN
+      'and it is how Excel shows the number ' || regexp_replace(CAST(bcm_excel_number(d) AS VARCHAR), '\.0$', '') || ' in a cell formatted as a date '
+      || '(the column formatted as a date in Excel?): format the column as a number in Excel and export again'
+    ELSE 'not a value of this column (a date pasted into the column, or the export''s columns shifted?): write the row''s '
+      || column_name || ' in it, each value under its column''s name, and load the export again'
+  END;
+
 -- Why a number could not be read, for the quarantine. `kind` is number, integer, amount, duration
 -- or answer; `accepted` is what the column reads, in the contract README's words (columns.accepted,
 -- from FORMAT_WORDS and loinc.yaml), said when no one mistake explains the value.
@@ -324,6 +350,9 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, accepted) 
       'read: as hours:minutes it would be ' || split_part(s, ':', 1) || ' h ' || split_part(s, ':', 2)
       || ' min, as minutes:seconds ' || split_part(s, ':', 1) || ' min ' || split_part(s, ':', 2)
       || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
+    WHEN bcm_date_in_number(s) IS NOT NULL THEN
+      CASE kind WHEN 'integer' THEN 'a whole number' WHEN 'amount' THEN 'an amount' WHEN 'answer' THEN 'an answer' ELSE 'a ' || kind END
+      || list_transform([bcm_date_in_number(s)], lambda d: bcm_date_in_number_problem(column_name, d))[1]
     ELSE accepted
   END;
 

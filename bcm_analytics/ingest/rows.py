@@ -21,7 +21,7 @@ from bcm_analytics.ingest.readers import COLUMN_BLANKS, ITEM_COLUMN
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_like_known")
+               "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -108,7 +108,7 @@ FOOTER_CHECK = "not a record: a footer line"  # a line closing a report (END_LAB
 EMPTY_CHECK = "not a record: an empty row"
 HEADER_CHECK = "not a record: the column names again"  # an export put together from two pulls, each with its header
 TITLE_CHECK = "not a record: a title above the column names again"  # ... and its title above the header
-TITLE_LINES = 3  # a title above the column names again is at most this many lines of one value (pass_over_non_records)
+TITLE_LINES = 3  # a title above the column names again is at most this many lines (pass_over_non_records: _find_titles)
 PASSED_OVER = "passed_over"  # meta.quarantine status of a row that is no record: accounted for, nothing to fix
 # The words are English and those of the European systems that write ;-delimited exports
 # (German Summe, Gesamt; Dutch Totaal; Italian Totale; French Somme; Total is Spanish and French too).
@@ -205,16 +205,43 @@ def _find_non_records(con: duckdb.DuckDBPyConnection, records: str, cells: str, 
     )
 
 
+def _reads_as_words(v: str) -> str:
+    """SQL: the text `v` reads as words (a letter, and a blank inside it: `Registry export`,
+    `by jsmith`), as a title does and an id, a code or a number does not (`E9`, `bhcm`, `204`)."""
+    return f"(regexp_matches(trim({v}), '[[:alpha:]]') AND regexp_matches(trim({v}), '\\S\\s+\\S'))"
+
+
+def _reads_as_date(v: str) -> str:
+    """SQL: the text `v` is a date or a date-time bcm reads (`2025-03-01`, `03/01/2025 14:02`), written
+    with more than digits (a number, 45688 or 20250301, is a record's value as likely)."""
+    return f"(regexp_matches(trim({v}), '[^0-9.]') AND bcm_parse_date(trim({v}), NULL) IS NOT NULL)"
+
+
+def title_shape(filled: str) -> str:
+    """SQL: a line's values (`filled`, two or more) read as a title: the first as words, each other
+    as words or a date (`Time log export | 2025-03-01`, `Exported 2025-03-01 14:02 | by jsmith`).
+    A record cut short has an id, a code or a number among them (`E8 | P1`, `Total | 204`)."""
+    return (f"(len({filled}) >= 2 AND {_reads_as_words(f'{filled}[1]')} AND len(list_filter({filled}[2:], "
+            f"lambda v: NOT ({_reads_as_words('v')} OR {_reads_as_date('v')}))) = 0)")
+
+
 def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, cells: str, delimiter: str | None) -> None:
     """The title of the export's next pull above its column names again: add to temp._non_records
     (`_title`) the failing rows, and to temp._short_titles the lines DuckDB set aside for having
     fewer fields than the header (CSV only: `delimiter`; `Time log export 2025-03-01` with no
-    delimiter at all), that are one value each and stand directly above a row of the column names
-    again, only empty rows between. Up to TITLE_LINES such lines: the one right above the column
-    names whatever its value, and above it lines whose value reads as words (a letter and a blank
-    inside it: `Registry export`, then `Run 2025-03-01 by jdoe`), so a record of one value
-    further up (an entry id alone, `E9`) stays a record to fix, and so does any line of one value
-    elsewhere in the file. The first pull's title is above the header line (readers.find_header)."""
+    delimiter at all), that stand directly above a row of the column names again, only empty rows
+    between. Up to TITLE_LINES such lines: the one right above the column names, and above it
+    lines whose first value reads as words (a letter and a blank inside it: `Registry export`,
+    then `Run 2025-03-01 by jdoe`), so a record of one value further up (an entry id alone, `E9`)
+    stays a record to fix, and so does any line of one value elsewhere in the file. The first
+    pull's title is above the header line (readers.find_header).
+
+    A line of one value is a title there whatever it says. A line of two values or more (a report
+    tool writes the title's date or author in a cell of its own: `Time log export,2025-03-01`) is
+    one only when it reads as a title (title_shape: words first, then words or dates), and
+    only in a file none of whose records starts with words: where one does (`North Clinic`, a
+    clinic named as its id) such a line cannot be told from a record, and stays a row to fix.
+    A record cut short (`E8,P1`) never reads as a title."""
     con.execute("CREATE TEMP TABLE _short_titles (logical BIGINT, physical BIGINT, _filled VARCHAR[])")
     if not con.execute("SELECT count(*) FROM _non_records WHERE _header").fetchall()[0][0]:
         return
@@ -223,15 +250,32 @@ def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, 
         short = f"""SELECT NULL::BIGINT, s.logical, m.physical, {_filled(csv_fields('s.csv_line', delimiter))}
                     FROM (SELECT line AS logical, any_value(csv_line) AS csv_line FROM _rej GROUP BY line
                           HAVING bool_and(error_type = 'MISSING COLUMNS')) s JOIN _rej_lines m USING (logical)"""
+    con.execute(
+        f"""CREATE TEMP TABLE _title_lines AS
+        SELECT *, len(_filled) = 1 OR {title_shape('_filled')} AS _titled FROM (
+          SELECT c._rec, NULL::BIGINT AS logical, c._line, {_filled(cells)} AS _filled
+          FROM _checked c JOIN {records} r ON r._rec = c._rec
+          WHERE NOT c._ok AND c._rec NOT IN (SELECT _rec FROM _non_records WHERE _header OR _empty)
+          UNION ALL {short})"""
+    )
+    _chain_titles(con, spec, several=True)
+    if con.execute("SELECT count(*) FROM _titles WHERE len(_filled) > 1").fetchall()[0][0] and _records_start_with_words(con, records, cells):
+        con.execute("DROP TABLE _titles")
+        _chain_titles(con, spec, several=False)
+    con.execute("DELETE FROM _non_records WHERE _rec IN (SELECT _rec FROM _titles)")  # a title whose first word is Total
+    con.execute("INSERT INTO _non_records SELECT _rec, _line, _filled, false, false, true FROM _titles WHERE _rec IS NOT NULL")
+    con.execute("INSERT INTO _short_titles SELECT logical, _line, _filled FROM _titles WHERE _rec IS NULL")
+    con.execute("DROP TABLE _titles")
+    con.execute("DROP TABLE _title_lines")
+
+
+def _chain_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, several: bool) -> None:
+    """temp._titles: the lines of temp._title_lines that are a title above the column names again
+    (_find_titles), lines of two values or more among them when `several`."""
     valued = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
-    words = "regexp_matches(trim(_filled[1]), '[[:alpha:]]') AND regexp_matches(trim(_filled[1]), '\\S\\s+\\S')"
     con.execute(
         f"""CREATE TEMP TABLE _titles AS
-        WITH lines AS (SELECT c._rec, NULL::BIGINT AS logical, c._line, {_filled(cells)} AS _filled
-                       FROM _checked c JOIN {records} r ON r._rec = c._rec
-                       WHERE NOT c._ok AND c._rec NOT IN (SELECT _rec FROM _non_records WHERE _header OR _empty)
-                       UNION ALL {short}),
-             links AS (SELECT * FROM lines WHERE len(_filled) = 1),
+        WITH links AS (SELECT _rec, logical, _line, _filled FROM _title_lines WHERE {'_titled' if several else 'len(_filled) = 1'}),
              others AS (SELECT _line FROM _text WHERE {valued} AND _rec NOT IN (SELECT _rec FROM links WHERE _rec IS NOT NULL)
                         UNION ALL SELECT physical FROM _rej_lines
                         WHERE logical NOT IN (SELECT logical FROM links WHERE logical IS NOT NULL)),
@@ -240,13 +284,21 @@ def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, 
              chained AS (SELECT l.*, h._line AS _below, row_number() OVER (PARTITION BY h._line ORDER BY l._line DESC) AS _up
                          FROM links l JOIN headers h ON l._line > h.above AND l._line < h._line)
         SELECT _rec, logical, _line, _filled FROM (
-          SELECT *, bool_and(_up = 1 OR ({words})) OVER (PARTITION BY _below ORDER BY _up) AS _chain FROM chained)
+          SELECT *, bool_and(_up = 1 OR ({_reads_as_words('_filled[1]')})) OVER (PARTITION BY _below ORDER BY _up) AS _chain FROM chained)
         WHERE _up <= {TITLE_LINES} AND _chain"""
     )
-    con.execute("DELETE FROM _non_records WHERE _rec IN (SELECT _rec FROM _titles)")  # a title whose first word is Total
-    con.execute("INSERT INTO _non_records SELECT _rec, _line, _filled, false, false, true FROM _titles WHERE _rec IS NOT NULL")
-    con.execute("INSERT INTO _short_titles SELECT logical, _line, _filled FROM _titles WHERE _rec IS NULL")
-    con.execute("DROP TABLE _titles")
+
+
+def _records_start_with_words(con: duckdb.DuckDBPyConnection, records: str, cells: str) -> bool:
+    """A record of the file (a read row of two values or more that is no title found, totals row or
+    the column names again) starts with words: the file's ids are words (`North Clinic`), so a line
+    of words and dates above the column names may be a record as well as a title."""
+    return bool(con.execute(
+        f"""SELECT count(*) FROM (SELECT r._rec, {_filled(cells)} AS _filled FROM {records} r
+                                  WHERE r._rec NOT IN (SELECT _rec FROM _non_records)
+                                    AND r._rec NOT IN (SELECT _rec FROM _titles WHERE _rec IS NOT NULL))
+            WHERE len(_filled) >= 2 AND {_reads_as_words('_filled[1]')}"""
+    ).fetchall()[0][0])
 
 
 def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) -> None:
@@ -291,7 +343,8 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     header = (f"'not a record but the file''s column names again (' || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'), as in an export put together from two pulls: {PASSED_OVER_REASON}'")
-    title = (f"'not a record but the title above the file''s column names written again (' || chr(39) || trim(t._filled[1]) || chr(39) || "
+    title = (f"'not a record but the title above the file''s column names written again (' || "
+             f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
              f"'), as in an export put together from two pulls: {PASSED_OVER_REASON}'")
     empty = (f"'not a record but an empty row (no column bcm reads has a value: a blank row, a CSV line of delimiters "
              f"only as a spreadsheet writes one, or values only in columns bcm does not read): {PASSED_OVER_REASON}'")
