@@ -36,7 +36,7 @@ RULES = {
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "a payer name's class": ("marts.payer_class_of", r"config\.payer_names"),
-    "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_periods", r"lead\(start_month\)"),
+    "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_name_periods", r"lead\(start_month\)"),
     "episode gap": ("marts.starts_episode", r"datediff\('month'"),
     "an entry in a hospital stay (during, part, edge)": ("marts.facility_stay_part", r"<\s*\w*\.?admitted_at\s+AND\s+\w+\s*>\s*\w*\.?admitted_at"),
     "the time a hospital stay covers (a date to its day's edge)": ("marts.facility_stay_span", r"discharged_on\s*\+\s*1\b"),
