@@ -265,9 +265,11 @@ def _instrument(report: str, con, values: dict, outcomes: bool) -> str:
 
 
 def _check_payer(report: str, con, values: dict, billing: bool) -> None:
-    """Billing reports (they take a rules file) also accept a payer class, in any case."""
+    """Billing reports (they take a rules file) also accept a payer class, in any case. A payer name
+    of the coverage periods is in the store as a registry one is: a patient whose registry payer is
+    Medicare (the latest) bills, and is measured, under Medicaid in the months Medicaid covered."""
     payer = str(values["payer"])
-    names = _column(con, "payer", "staging.patients")
+    names = _column(con, "payer", "staging.patients", "staging.coverage")
     if payer in names:
         return
     if billing:

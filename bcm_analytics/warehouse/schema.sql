@@ -189,7 +189,7 @@ SELECT s.* EXCLUDE (admitted_at_local, admitted_at_instant, discharged_at_local,
 FROM s;
 
 -- Payer history: the periods a payer covered a patient (dates as exported, end NULL = goes on).
--- marts.payer_periods turns them into the payer in force for each service month.
+-- marts.payer_name_periods turns them into the payer in force for each month (marts.payer_periods adds the class).
 CREATE OR REPLACE VIEW core.coverage AS
 SELECT * FROM staging.coverage;
 

@@ -1,6 +1,8 @@
 -- Each episode's months on the program (enrolment month to discharge or as-of month), with the
 -- state the caseload and process measures count (AIMS Center style). A month's state is taken at
 -- its last day, or at the as-of date in the as-of month (month_end):
+--   payer                the payer in force that month (marts.payer_name_periods): a patient who
+--                        moved from Medicaid to Medicare counts under Medicaid in the months before
 --   active               on the caseload at month_end (marts.on_caseload)
 --   enrolled_in_month, discharged_in_month
 --   contacted            active, and a contact in the contacted_within_days (30) before month_end
@@ -28,7 +30,7 @@
 -- per_patient: true
 WITH s AS (SELECT * FROM config.outcome_settings),
 months AS (
-  SELECT e.episode_id, e.patient_id, e.enrollment_date, e.discharge_date, e.clinic_id, e.care_manager_id, e.payer,
+  SELECT e.episode_id, e.patient_id, e.enrollment_date, e.discharge_date, e.clinic_id, e.care_manager_id,
          CAST(m.month AS DATE) AS month, a.as_of
   FROM marts.outcome_episodes e
   CROSS JOIN config.as_of_date a
@@ -36,8 +38,10 @@ months AS (
                                                     date_trunc('month', coalesce(e.discharge_date, a.as_of)),
                                                     INTERVAL 1 MONTH)) AS month) m
 ),
-pm AS (
-  SELECT *, least(last_day(month), as_of) AS month_end FROM months
+pm AS (  -- the payer of each month: the payer in force that month (marts.payer_name_periods)
+  SELECT m.*, least(last_day(m.month), m.as_of) AS month_end, y.payer
+  FROM months m
+  JOIN marts.payer_name_periods y ON y.patient_id = m.patient_id AND m.month BETWEEN y.from_month AND y.until_month
 ),
 activity AS (  -- the episode's entries up to the as-of date (outcome_activity may hold later entries for an
               -- earlier as-of, and contacts after the discharge)

@@ -1,6 +1,7 @@
 -- Distribution of change from baseline to the latest score, for eligible baselines in
 -- start_..period_end_ with a later score (episodes inside the filters and in the measure population,
--- as the program measures: marts.in_measure_population): bands of percent change;
+-- as the program measures: marts.in_measure_population; the payer is outcome_patients', the one in
+-- force in the baseline's month): bands of percent change;
 -- the first band is a response (marts.is_response), labelled with the smallest whole-percent drop
 -- that rule counts as one (50% by default), so a definitions file's threshold names its bands too.
 -- kind: macro

@@ -19,7 +19,8 @@
 --   complete            every window of the year has closed (the identification period's last day
 --                       plus the window's last day, by the as-of date): until then the rate can rise
 -- Scores are a patient's across their episodes (marts.patient_day_scores), and so are the contacts
--- and exclusions; the index score's episode gives the clinic, care manager, payer. No diagnosis is
+-- and exclusions; the index score's episode gives the clinic and care manager, and the payer is the one
+-- in force in the index's month (marts.payer_name_periods, as DRR-E takes it at its IESD). No diagnosis is
 -- exported, so the program's enrolment stands for the depression diagnosis and CMS159's diagnosis
 -- exclusions (bipolar, personality, psychotic, pervasive developmental disorders) are not applied.
 -- kind: macro
@@ -56,10 +57,12 @@ population AS (
   JOIN scores sc ON sc.patient_id = i.patient_id AND sc.administered_on = i.index_day
   JOIN marts.outcome_episodes e ON e.episode_id = sc.episode_id
   JOIN core.patients p ON p.patient_id = i.patient_id
+  JOIN marts.payer_name_periods y ON y.patient_id = i.patient_id
+   AND CAST(date_trunc('month', i.index_day) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN bounds b CROSS JOIN w CROSS JOIN s
   WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, i.index_day), s.min_age,
                                     greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER))
-    AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ),
 judged AS (
   SELECT p.patient_id,

@@ -6,7 +6,8 @@
 -- enrolment. A cohort shows month k only once every member has reached it (so a curve follows the
 -- same patients); a patient counts from the month their baseline is on or before, with the latest
 -- score from the baseline up to that day (with outcome.baseline: first_eligible a score before
--- the baseline is not an outcome).
+-- the baseline is not an outcome). The payer filter takes the payer in force in the baseline's month
+-- (marts.payer_name_periods), as the program measures do.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.cohorts_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
@@ -21,11 +22,13 @@ eligible AS (
          s.cohort_period, s.days_per_month, s.cohort_max_months
   FROM marts.outcome_baselines b
   JOIN marts.outcome_episodes e USING (episode_id)
+  JOIN marts.payer_name_periods y ON y.patient_id = e.patient_id
+   AND CAST(date_trunc('month', b.baseline_date) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN s
   WHERE e.enrollment_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
     AND marts.is_eligible_baseline(b.baseline_score)
     AND marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
-    AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR b.instrument = instrument_)
 ),
 points AS (

@@ -16,7 +16,9 @@
 --   complete     every follow-up period of the year has closed (the intake period's last day plus
 --                the period's last day, by the as-of date): before then the rates can still rise
 -- Scores are a patient's across their episodes (one per day, marts.patient_day_scores), and so
--- are the exclusions; the index episode gives the clinic, care manager, payer. No diagnosis is
+-- are the exclusions; the index episode gives the clinic and care manager, and the payer is the one in
+-- force in the IESD's month (marts.payer_name_periods: a patient indexed under Medicaid who moved to
+-- Medicare at 65 during follow-up is Medicaid's, as every index measure takes the payer at its index). No diagnosis is
 -- exported, so the program's enrolment stands for DRR-E's depression diagnosis and its diagnosis
 -- exclusions are not applied.
 -- kind: macro
@@ -49,9 +51,11 @@ population AS (
   FROM indexed i
   JOIN marts.outcome_episodes e USING (episode_id)
   JOIN core.patients p ON p.patient_id = i.patient_id
+  JOIN marts.payer_name_periods y ON y.patient_id = i.patient_id
+   AND CAST(date_trunc('month', i.iesd) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN bounds b CROSS JOIN period CROSS JOIN s
   WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, b.age_on), s.min_age, period.period_end)
-    AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ),
 followed AS (
   SELECT p.patient_id, arg_max(sc.total_score, sc.administered_on) AS score

@@ -8,6 +8,8 @@
 -- eligible baseline (pending is never not_eligible) and the episode in the measure population
 -- (marts.in_measure_population: nobody is called after a death or hospice discharge).
 --   days_left   days from the as-of date to the window's last day (1: the last day is tomorrow)
+-- The payer filter takes the payer in force now, in the as-of month (marts.payer_name_periods), as
+-- the worklists do.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.followup_due_for(clinics_, care_manager_, payer_) AS TABLE
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
@@ -16,7 +18,9 @@ FROM marts.outcome_windows w
 JOIN marts.outcome_episodes e USING (episode_id)
 CROSS JOIN config.as_of_date a
 CROSS JOIN config.outcome_settings s
+JOIN marts.payer_name_periods y ON y.patient_id = e.patient_id
+ AND CAST(date_trunc('month', a.as_of) AS DATE) BETWEEN y.from_month AND y.until_month
 WHERE w.response_status = 'pending' AND w.opens_on <= a.as_of AND w.score_date IS NULL
   AND marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
-  AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+  AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ORDER BY w.closes_on, e.patient_id, w.instrument

@@ -10,19 +10,22 @@
 --   measured     a score in the window
 --   responders, remitters   the window's most recent score met the definition
 -- Strata: the program as a whole, clinic, payer, age band, sex, race, ethnicity and baseline month,
--- unknown values as 'Unknown'. (Care managers are left out: with clinics they would form linked
+-- unknown values as 'Unknown'; the payer (stratum and filter) is the one in force in the baseline's
+-- month (marts.payer_name_periods), as cohorts, the change distribution and outcome_patients take it. (Care managers are left out: with clinics they would form linked
 -- tables; the report filters by care manager instead.)
 -- kind: macro
 CREATE OR REPLACE MACRO marts.measure_counts_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
 WITH population AS (
-  SELECT w.*, e.* EXCLUDE (episode_id, patient_id)
+  SELECT w.*, e.* EXCLUDE (episode_id, patient_id), y.payer
   FROM marts.outcome_windows w
   JOIN marts.outcome_episodes e USING (episode_id)
+  JOIN marts.payer_name_periods y ON y.patient_id = w.patient_id
+   AND CAST(date_trunc('month', w.baseline_date) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN config.outcome_settings s
   WHERE w.eligible
     AND w.baseline_date BETWEEN CAST(start_ AS DATE) AND CAST(period_end_ AS DATE)
     AND marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
-    AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR w.instrument = instrument_)
 ),
 labelled AS (

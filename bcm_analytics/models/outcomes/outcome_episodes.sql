@@ -7,6 +7,10 @@
 -- followup_after_discharge_days); NULL otherwise: discharge does not close follow-up, scores count
 -- up to the as-of date. No column holds the as-of date itself, so a discharged patient's row does
 -- not change when the data's last day moves on (marts.as_of_moved).
+-- No payer: the payer an outcome is counted under is the payer in force (marts.payer_name_periods)
+-- in the month a measure looks at (the month itself, the index or baseline, the as-of month), which
+-- each reader takes there; the registry's payer alone would put a patient who moved from Medicaid
+-- to Medicare at 65 under Medicare for every month and measure.
 -- kind: table
 -- per_patient: true
 WITH p AS (
@@ -29,7 +33,6 @@ SELECT
   CASE WHEN p.discharge_date IS NULL OR p.known_discharge IS NOT NULL THEN p.discharge_reason END AS discharge_reason,
   p.clinic_id,
   p.care_manager_id,
-  p.payer,
   p.program,
   p.sex,
   p.race,

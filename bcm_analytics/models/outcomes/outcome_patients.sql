@@ -10,6 +10,9 @@
 -- An instrument with scores and no baseline (outcome.baseline: first_eligible, never scored
 -- eligible_baseline_min) keeps its row, for the latest score and item 9 (a safety flag is never
 -- dropped with a baseline): its baseline, window and outcome columns are NULL and eligible false.
+-- payer: the payer in force in the baseline's month (marts.payer_name_periods; the enrolment's month
+-- for a row with no baseline), as the program measures stratify and filter an episode (one payer
+-- an episode, the one its outcome is measured from).
 -- kind: table
 -- per_patient: true
 WITH firsts AS (
@@ -48,10 +51,12 @@ windows AS (
 ),
 judged AS (
   SELECT f.*, b.baseline_date, b.baseline_score, e.* EXCLUDE (episode_id), a.as_of,
-         f.latest_date > b.baseline_date AS has_followup
+         f.latest_date > b.baseline_date AS has_followup, y.payer
   FROM firsts f
   LEFT JOIN marts.outcome_baselines b USING (episode_id, instrument)
   JOIN marts.outcome_episodes e USING (episode_id)
+  JOIN marts.payer_name_periods y ON y.patient_id = e.patient_id
+   AND CAST(date_trunc('month', coalesce(b.baseline_date, e.enrollment_date)) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN config.as_of_date a
 )
 SELECT

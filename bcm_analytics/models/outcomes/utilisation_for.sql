@@ -6,7 +6,10 @@
 --   patients_scored     of them, those with a score of utilisation.instrument (PHQ-A counting as
 --             the PHQ-9) dated in the same period, before or after the contact
 --   complete  the period has ended by the as-of date; an open period's share can still rise
--- A patient counts once a period, at each clinic they had a contact at. No diagnosis is exported,
+-- A patient counts once a period, at each clinic they had a contact at. Filtered to a payer, the
+-- contacts are those made in months under it (the payer in force in the contact's month,
+-- marts.payer_name_periods, as the caseload months count), and their scores any in the period.
+-- No diagnosis is exported,
 -- so the program's enrolment stands for DMS-E's depression diagnosis.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.utilisation_for(start_, end_, clinics_, care_manager_, payer_) AS TABLE
@@ -15,14 +18,16 @@ population AS (
   SELECT e.episode_id, e.patient_id, e.clinic_id, e.enrollment_date
   FROM marts.outcome_episodes e CROSS JOIN s
   WHERE marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
-    AND marts.in_filter(e.clinic_id, e.care_manager_id, e.payer, clinics_, care_manager_, payer_)
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, NULL, clinics_, care_manager_, NULL)  -- payer: per contact
 ),
 contacts AS (
   SELECT DISTINCT p.patient_id, p.clinic_id,
          marts.assessment_period(a.service_date, s.utilisation_period_starts) AS period
   FROM marts.outcome_activity a JOIN population p USING (episode_id) CROSS JOIN s
+  JOIN marts.payer_name_periods y ON y.patient_id = p.patient_id AND a.service_month BETWEEN y.from_month AND y.until_month
   WHERE a.is_contact AND a.in_episode AND a.service_date >= p.enrollment_date
     AND a.service_date <= (SELECT as_of FROM config.as_of_date)
+    AND marts.in_filter(NULL, NULL, y.payer, NULL, NULL, payer_)
 ),
 scores AS (
   SELECT DISTINCT sc.patient_id, marts.assessment_period(sc.administered_on, s.utilisation_period_starts) AS period

@@ -19,7 +19,8 @@
 -- after the discharge day (a relapse-prevention check-in: outcome_measures.md section 2 keeps scoring after
 -- it) has no contact after it: each positive answer is a same-day safety flag, whether or not the
 -- episode is open. Its contacts after the discharge are outcome_activity's rows outside the
--- episode (in_episode false). discharge_date says which patients these are.
+-- episode (in_episode false). discharge_date says which patients these are. The payer filter takes
+-- the payer in force now, in the as-of month (marts.payer_name_periods): a list is worked today.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.worklists_for(clinics_, care_manager_, payer_) AS TABLE
 WITH per_episode AS (
@@ -48,8 +49,11 @@ contacts AS (  -- the latest contact, in the episode or after its discharge (wha
 ),
 listed AS (
   SELECT e.*, p.* EXCLUDE (episode_id), c.last_review_date, c.last_contact_date, c.last_contact_at,
-         coalesce(c.last_contact_date > p.item9_anchor OR c.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9
+         coalesce(c.last_contact_date > p.item9_anchor OR c.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9,
+         y.payer
   FROM marts.outcome_episodes e
+  JOIN marts.payer_name_periods y ON y.patient_id = e.patient_id
+   AND CAST(date_trunc('month', (SELECT as_of FROM config.as_of_date)) AS DATE) BETWEEN y.from_month AND y.until_month
   LEFT JOIN anchored p USING (episode_id)
   LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
   LEFT JOIN contacts c USING (episode_id)
