@@ -71,6 +71,8 @@ class Outcome(Strict):
     not_improving_after_days: Days
     not_improving_review_days: Days
     not_improving_no_followup: Literal["all", "above_target"] = Field(description="all or above_target")
+    item9_same_day_untimed: Literal["does_not_count", "counts", "unknown"] = Field(
+        description="does_not_count, counts or unknown")
 
 
 class Window(Strict):
