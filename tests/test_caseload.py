@@ -448,3 +448,17 @@ def test_under_the_baseline_setting_cohorts_count_from_the_first_score_of_10_and
     assert curves.loc[1, ["patients", "measured", "responders", "remitters"]].tolist() == [1, 1, 0, 0]
     assert curves.loc[3, ["patients", "measured", "responders", "remitters"]].tolist() == [2, 1, 0, 0]
     assert program_months(under).loc["2025-01", "assessed"] == 2
+
+
+def test_a_phq_a_is_a_score_for_the_overdue_score_list(load_rows, store):
+    """The list is "No PHQ-9/GAD-7 score in the last 30 days": a teen scored only with the PHQ-A
+    (the PHQ-9 for teens, counted as the PHQ-9: instruments.PHQ-A.measure_as) is scored, never listed
+    as unscored. As of 2025-03-31, A29 was last scored with a PHQ-A on Mar 2 (not due) and A30 on Mar 1
+    (due, with that day as its last score); both enrolled Dec 1 2024 with a PHQ-A of 8."""
+    load_rows("patients", [{**patient(p, p, "2024-12-01"), "birth_date": "2010-06-01"} for p in ("A29", "A30")])
+    load_rows("assessments", [{**phq9(sid, pid, when, 8), "instrument": "PHQ-A"} for sid, pid, when in (
+        ("B1", "A29", "2024-12-01"), ("B2", "A30", "2024-12-01"), ("A1", "A29", "2025-03-02"), ("A2", "A30", "2025-03-01"))])
+    run = prepare(store, "2025-03-31")
+    overdue = cl.worklists(run)["overdue_score"].set_index("patient_id")
+    assert list(overdue.index) == ["A30"] and overdue.at["A30", "last_score_date"] == dt.date(2025, 3, 1)
+    assert overdue.at["A30", "scores"] == "PHQ-9 8 -> 8"  # measured as the PHQ-9

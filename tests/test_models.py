@@ -67,10 +67,15 @@ RULES = {
     "a discharge reason that excludes from the measures (death, hospice)": ("marts.is_excluding_discharge", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
     "excluded by a day across a patient's episodes (died or in hospice by the as-of date, DRR-E by the period's end)": (
         "marts.excluded_by_discharge", r"least\(\s*coalesce\(\s*until_"),
+    "a hospice or palliative care discharge excludes only from a day on (CMS159's look-back, since_)": (
+        "marts.excluded_by_discharge", r">=\s*since_\b"),
+    "a contact follows a positive item 9 (a later day, or later that day with both times; one that day no time places: outcome.item9_same_day_untimed)": (
+        "marts.worklists_for", r"item9_same_day_untimed|last_contact_at\s*>\s*\w*\.?item9_positive_at"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
-    "CMS159's identification period in a measurement period and its encounter rule (a score up to 7 days before a contact)": (
-        "marts.cms159_for", r"cms159_(identification_start_months|identification_end_months|encounter_within_days)"),
+    "CMS159's identification period in a measurement period, its encounter rule (a score up to 7 days before a contact), what the period must hold and the hospice/palliative look-back's start": (
+        "marts.cms159_for", r"cms159_(identification_start_months|identification_end_months|encounter_within_days"
+                            r"|in_identification_period|care_exclusion_from)"),
     "a patient's scores one a day across their episodes (the per-year measures)": (
         "marts.patient_day_scores", r"arg_max\(\s*\w*\.?episode_id,\s*\w*\.?enrollment_date"),
     "a score in an EHR export (a total or an item, not a panel's code): who is in the program": (

@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from test_drr_e import later_episode
 
 from bcm_analytics.config.definitions import DefinitionsError, load_definitions
 from bcm_analytics.outcomes import caseload as cl
@@ -165,6 +166,73 @@ def test_the_encounter_days_and_the_identification_period_are_settings(cms, stor
     frame = cms.measure(store, cms159={"encounter_within_days": 8, "identification_end_months": 1})
     assert frame.loc["All", "denominator"] == 2
     assert frame.loc["All", "identification_end"] == dt.date(2024, 11, 30)
+
+
+@pytest.mark.parametrize(("holds", "contact", "counted"), [
+    ("score", "2024-10-31", True), ("score", "2024-11-01", True),
+    ("score_and_encounter", "2024-10-31", True), ("score_and_encounter", "2024-11-01", False),
+    ("encounter", "2024-10-31", True), ("encounter", "2024-11-01", False)])
+def test_whether_the_contact_must_fall_in_the_identification_period_is_a_setting(cms, store, holds, contact, counted):
+    """A PHQ-9 of 15 on 2024-10-28 with its contact on the period's last day (2024-10-31) or the day
+    after: by default (`score`) only the score must be in the period; `score_and_encounter` and
+    `encounter` (the eCQM's reading) need the contact there too."""
+    cms.add("p", [("2024-10-28", 15)], contacts=[contact])
+    frame = cms.measure(store) if holds == "score" else cms.measure(store, cms159={"in_identification_period": holds})
+    assert frame.loc["All", "denominator"] == int(counted)
+
+
+@pytest.mark.parametrize(("holds", "score_day", "counted"), [
+    ("score", "2023-10-25", False), ("score_and_encounter", "2023-10-25", False),
+    ("encounter", "2023-10-25", True), ("encounter", "2023-10-24", False), ("encounter", "2023-11-01", True)])
+def test_with_the_encounter_in_the_period_its_score_may_come_up_to_7_days_before_the_period(cms, store, holds, score_day, counted):
+    """`encounter` dates the contact in the period (2023-11-01, its first day) and takes a score of its
+    day or up to 7 days before it, the eCQM's "Index Depression Assessment": 2023-10-25 is 7 days before
+    (indexed), 2023-10-24 eight (not); the other settings need the score in the period."""
+    cms.add("p", [(score_day, 15)], contacts=["2023-11-01"])
+    assert cms.measure(store, cms159={"in_identification_period": holds}).loc["All", "denominator"] == int(counted)
+
+
+@pytest.mark.parametrize(("look_back", "reason", "excluded"), [
+    ("any_time", "hospice", {"day_before", "first_day"}),
+    ("measurement_period", "hospice", {"first_day"}),
+    ("measurement_period", "Palliative_Care", {"first_day"}),
+    ("measurement_period", "died", {"day_before", "first_day"})])  # a death excludes whenever it came
+def test_the_hospice_look_back_from_the_measurement_period_is_a_setting(cms, store, look_back, reason, excluded):
+    """Indexed on 2024-06-01 and discharged for `reason` on 2024-12-31 (the day before the measurement
+    period) or on 2025-01-01 (its first day): `any_time` (the default) excludes both; `measurement_period`
+    a hospice or palliative care discharge from the period's first day only, a death either way."""
+    cms.add("day_before", [(INDEX, 20)], reason=reason, discharged="2024-12-31")
+    cms.add("first_day", [(INDEX, 20)], reason=reason, discharged="2025-01-01")
+    cms.add("kept", [(INDEX, 20)])
+    frame = cms.measure(store) if look_back == "any_time" else cms.measure(store, cms159={"care_exclusion_from": look_back})
+    assert frame.loc["All", "denominator"] == 3 - len(excluded)
+
+
+@pytest.mark.parametrize(("look_back", "excluded"), [
+    ("any_time", {"day_before", "first_day", "died_before"}),
+    ("identification_period", {"first_day", "died_before"}),
+    ("index", {"died_before"})])
+def test_the_hospice_look_back_from_the_identification_period_or_the_index_reads_every_episode(cms, store, look_back, excluded):
+    """An earlier enrolment discharged to hospice on 2023-10-31 (the day before the identification period)
+    or on 2023-11-01 (its first day), then the index episode (indexed 2024-06-01): `identification_period`
+    (the eCQM's CQL) excludes from the period's first day, `index` from the index day; a death on
+    2023-10-31 excludes under every setting."""
+    for pid in ("day_before", "first_day", "died_before", "kept"):
+        cms.add(pid, [(INDEX, 20)])
+    cms.load()
+    run = prepare(store, CLOSED, load_definitions(overrides={"cms159": {"care_exclusion_from": look_back}}))
+    later_episode(run, "day_before", "2023-01-02", "2023-10-31", "hospice")
+    later_episode(run, "first_day", "2023-01-02", "2023-11-01", "hospice")
+    later_episode(run, "died_before", "2023-01-02", "2023-10-31", "died")
+    assert cl.cms159(run, YEAR).set_index("stratum").loc["All", "denominator"] == 4 - len(excluded)
+
+
+def test_the_care_exclusion_reasons_are_reasons_that_exclude():
+    with pytest.raises(DefinitionsError, match="cms159.care_exclusion_reasons: 'moved' not among program.excluded_discharge_reasons"):
+        load_definitions(overrides={"cms159": {"care_exclusion_reasons": ["hospice", "moved"]}})
+    with pytest.raises(DefinitionsError, match="cms159.care_exclusion_from"):
+        load_definitions(overrides={"cms159": {"care_exclusion_from": "ever"}})
+    load_definitions(overrides={"cms159": {"care_exclusion_reasons": ["Hospice "]}})  # matched whatever its case
 
 
 def test_the_identification_period_must_start_before_it_ends():

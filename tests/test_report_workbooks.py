@@ -185,7 +185,8 @@ def test_item9_list_puts_positives_with_no_contact_since_first(store, load_rows,
     header, rows = sheet[0], [dict(zip(sheet[0], r)) for r in sheet[1:]]
     assert header[:6] == ("patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
                           "last_contact_date")
-    assert [(r["patient_id"], r["contacted_since"]) for r in rows] == [("P3", "no"), ("P2", "no"), ("P1", "yes")]
+    assert [(r["patient_id"], r["contacted_since"]) for r in rows] == [
+        ("P3", "no"), ("P2", "not counted (same day, no time)"), ("P1", "yes")]  # P2's call: that day, no time on either
     p1 = rows[2]
     assert (p1["instrument"], p1["baseline"], p1["latest"], p1["change"]) == ("PHQ-9", 20, 15, -5)
     assert isinstance(p1["baseline"], int), "scores are numbers, not text"
@@ -224,7 +225,41 @@ def test_a_contact_later_the_same_day_follows_a_positive_item9_when_both_have_ti
     worklists_workbook(prepare(store, "2025-03-31"), path)
     sheet = list(load_workbook(path)["item9_positive"].values)
     rows = {r[0]: r[1] for r in sheet[1:]}
-    assert rows == {"P1": "yes", "P2": "no", "P3": "no", "P4": "no"}
+    assert rows == {"P1": "yes", "P2": "no", "P3": "not counted (same day, no time)", "P4": "not counted (same day, no time)"}
+
+
+@pytest.mark.parametrize(("setting", "same_day", "discharged_listed"), [
+    ("does_not_count", "not counted (same day, no time)", True),
+    ("counts", "yes (same day, no time)", False),
+    ("unknown", "unknown (same day, no time)", True)])
+def test_a_same_day_contact_no_time_places_is_a_setting_and_never_reads_no(store, load_rows, tmp_path, setting, same_day,
+                                                                           discharged_listed):
+    """Answers on Mar 10. P3 answered at 10:15 and was called that day with no time; P4 answered with
+    no time and was called at 14:00: neither order is known (outcome_measures.md section 1: whether
+    a contact followed, and "no" it is not). P5 was called on Mar 11 with no time (a later day: yes);
+    P6 at 08:30, before its 10:15 answer (no). D1, discharged Mar 10, answered on a check-in that day
+    and was called that day, no time on either: listed until a contact follows the answer, so it
+    leaves the list when a same-day contact counts."""
+    load_rows("patients", [*({**patient(p), "enrollment_date": "2025-01-06", "discharge_date": ""} for p in ("P3", "P4", "P5", "P6")),
+                           {**patient("D1"), "enrollment_date": "2025-01-06", "discharge_date": "2025-03-10"}])
+    load_rows("time_logs", [{**minutes("P3", "2025-03-10", 20), "entry_id": "T3"},
+                            {**minutes("P4", "2025-03-10 14:00", 20), "entry_id": "T4"},
+                            {**minutes("P5", "2025-03-11", 20), "entry_id": "T5"},
+                            {**minutes("P6", "2025-03-10 08:30", 20), "entry_id": "T6"},
+                            {**minutes("D1", "2025-03-10", 20), "entry_id": "T7"}])
+    load_rows("assessments", [phq9("A3", "P3", "2025-03-10 10:15", 12, item9=1), phq9("A4", "P4", "2025-03-10", 12, item9=1),
+                              phq9("A5", "P5", "2025-03-10", 12, item9=1), phq9("A6", "P6", "2025-03-10 10:15", 12, item9=1),
+                              phq9("A7", "D1", "2025-03-10", 12, item9=1)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31", load_definitions(overrides={"outcome": {"item9_same_day_untimed": setting}})),
+                       path)
+    book = load_workbook(path)
+    rows = {r[0]: r[1] for r in list(book["item9_positive"].values)[1:]}
+    expected = {"P3": same_day, "P4": same_day, "P5": "yes", "P6": "no", **({"D1": same_day} if discharged_listed else {})}
+    assert rows == expected
+    assert list(rows)[-1] == "P5" if setting != "counts" else list(rows)[:1] == ["P6"]  # "yes" sorts last
+    order = dict(list(book["about"].values)[1:])["sheet item9_positive order"]
+    assert f"outcome.item9_same_day_untimed = {setting}" in order
 
 
 def test_a_new_positive_item9_needs_a_contact_after_it_not_after_the_first_of_the_run(store, load_rows, tmp_path):

@@ -71,6 +71,8 @@ class Outcome(Strict):
     not_improving_after_days: Days
     not_improving_review_days: Days
     not_improving_no_followup: Literal["all", "above_target"] = Field(description="all or above_target")
+    item9_same_day_untimed: Literal["does_not_count", "counts", "unknown"] = Field(
+        description="does_not_count, counts or unknown")
 
 
 class Window(Strict):
@@ -165,6 +167,11 @@ class Cms159(Strict):
     identification_start_months: Annotated[int, Field(ge=1, le=36, description="whole months before the measurement period, 1-36")]
     identification_end_months: Annotated[int, Field(ge=0, le=35, description="whole months before the measurement period, 0-35")]
     encounter_within_days: Annotated[int, Field(ge=0, le=365, description="whole days, 0-365")]
+    in_identification_period: Literal["score", "score_and_encounter", "encounter"] = Field(
+        description="score, score_and_encounter or encounter")
+    care_exclusion_from: Literal["any_time", "identification_period", "measurement_period", "index"] = Field(
+        description="any_time, identification_period, measurement_period or index")
+    care_exclusion_reasons: Names
     age_strata: dict[str, Annotated[int, Field(ge=0, description="the stratum's lowest age in whole years")]]
 
     @model_validator(mode="after")
@@ -360,6 +367,7 @@ def load_definitions(path: str | Path | None = None, overrides: dict | None = No
             raise DefinitionsError(origin(key), ".".join(key), f"no instrument named {inst.measure_as!r}")
     for section in ("utilisation", "drr_e", "cms159"):
         _check_measured_instrument(checked, section, origin)
+    _check_care_exclusion_reasons(checked, origin)
     return Definitions(merged, tuple(name for name, _ in sources), tuple(unversioned))
 
 
@@ -380,6 +388,8 @@ def _cms159_params(cms: dict) -> dict:
     return {"cms159_instrument": cms["instrument"],
             **{f"cms159_{k}": int(cms[k]) for k in ("identification_start_months", "identification_end_months",
                                                      "encounter_within_days")},
+            **{f"cms159_{k}": str(cms[k]) for k in ("in_identification_period", "care_exclusion_from")},
+            "cms159_care_exclusion_reasons": list(cms["care_exclusion_reasons"]),
             "cms159_strata": [name for name, _ in strata], "cms159_strata_lowers": [lo for _, lo in strata]}
 
 
@@ -392,6 +402,18 @@ def _check_measured_instrument(checked: DefinitionsFile, section: str, origin) -
         key = (section, "instrument")
         raise DefinitionsError(origin(key), ".".join(key),
                                f"{name!r} is not an instrument measured as itself (one of {', '.join(pooled)})")
+
+
+def _check_care_exclusion_reasons(checked: DefinitionsFile, origin) -> None:
+    """cms159.care_exclusion_reasons names the discharge reasons whose look-back cms159.care_exclusion_from
+    sets: a reason that no measure excludes (not in program.excluded_discharge_reasons, matched whatever
+    its case, as marts.is_excluding_discharge matches) would read as an exclusion and change nothing."""
+    excluded = {r.strip().lower() for r in checked.program.excluded_discharge_reasons}
+    stray = [r for r in checked.cms159.care_exclusion_reasons if r.strip().lower() not in excluded]
+    if stray:
+        key = ("cms159", "care_exclusion_reasons")
+        raise DefinitionsError(origin(key), ".".join(key), f"{', '.join(map(repr, stray))} not among "
+                               f"program.excluded_discharge_reasons ({', '.join(checked.program.excluded_discharge_reasons)})")
 
 
 @cache

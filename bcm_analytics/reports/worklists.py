@@ -48,12 +48,14 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
     has no item 9), `item9_positive_since` the first answer of the current positive run,
     `item9_earlier_positive_dates` the history, `contacted_since_item9` a contact after the
-    latest positive answer (a contact the same day may be the visit the score was taken at, so it
-    does not count unless both have a time and the contact is later).
+    latest positive answer (a contact the same day may be the visit the score was taken at: with
+    both times it follows when later; where either has a day alone, outcome.item9_same_day_untimed
+    says whether it counts, and `contacted_since` says it was that day, never "no").
     """
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
     history = out["item9_earlier_positive_dates"].map(_dates)
-    out["contacted_since"] = out["contacted_since_item9"].map({True: "yes", False: "no"})
+    out["contacted_since"] = [_contacted(c, same_day) for c, same_day in
+                              zip(out["contacted_since_item9"], out["item9_contact_same_day_untimed"])]
     out["item9_now"] = out["item9_positive"].map(_item9_now)
     # days, as Python dates even where no answer is in a current run (DuckDB's all-NULL DATE is a datetime64)
     out["positive_since"] = pd.Series([since if pd.notna(since) else max(days, default=None)
@@ -62,13 +64,27 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     out["latest_positive"] = out["item9_latest_positive_date"]
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
     out = out.sort_values(["contacted_since", "item9_now", "latest_positive", "patient_id"], kind="stable",
-                          key=lambda s: s.map({"no": 0, "yes": 1}) if s.name == "contacted_since"
+                          key=lambda s: s.map(lambda v: str(v).startswith("yes")) if s.name == "contacted_since"
                           else s.map(order) if s.name == "item9_now" else s)
     first = ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives", "last_contact_date",
              "latest_positive", "clinic", "care_manager_id"]
     drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date",
-            "item9_latest_positive_date"]
+            "item9_latest_positive_date", "item9_contact_same_day_untimed"]
     return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
+
+
+SAME_DAY = "same day, no time"
+
+
+def _contacted(contacted, same_day) -> str:
+    """Whether a contact followed the latest positive answer, in words. A contact that day that
+    cannot be placed before or after it (a day alone on either) is never "no": it reads as counted,
+    not counted or unknown, as outcome.item9_same_day_untimed judged it."""
+    if not (pd.notna(same_day) and same_day):
+        return "yes" if (pd.notna(contacted) and contacted) else "no"
+    if pd.isna(contacted):
+        return f"unknown ({SAME_DAY})"
+    return f"yes ({SAME_DAY})" if contacted else f"not counted ({SAME_DAY})"
 
 
 def _item9_now(flag) -> str:
@@ -115,6 +131,7 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
     names it: the item-9 list is the one a discharged patient can be on."""
     drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
             "item9_earlier_positive_dates", "contacted_since_item9", "item9_date", "item9_latest_positive_date",
+            "item9_contact_same_day_untimed",
             *([] if "discharge_date" in lead else ["discharge_date"])]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
@@ -165,7 +182,9 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("also_on", "the other lists the patient is on (item9_positive there makes any call a safety call)")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
              for name, why in cl.worklist_descriptions(run.definitions).items()]
-    rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no); "
+    rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no, or only one the same day that no "
+                                            f"time places before or after it: '{SAME_DAY}', counted or not as "
+                                            f"outcome.item9_same_day_untimed = {run.definitions['outcome']['item9_same_day_untimed']} says); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest latest_positive first: those have waited longest for a contact"),
              ("sheet followup_due order", "soonest closing first: closes_on is the window's last day, days_left the days "

@@ -7,11 +7,17 @@
 --                       measurement period, up to the day before identification_end_months before it:
 --                       November 1 two years before to October 31 of the year before) on the day of a
 --                       contact on the program (marts.is_contact, from enrolment to discharge) or up to
---                       cms159.encounter_within_days before one; in the measure population
+--                       cms159.encounter_within_days before one; cms159.in_identification_period says
+--                       what the period must hold: the score (the default; its contact may come after
+--                       the period's last day), the score and its contact, or the contact alone (the
+--                       eCQM: the score may then come before the period's first day); in the measure population
 --                       (marts.in_measure_population: program.min_age at the index) and inside the
 --                       filters, less those out by a discharge reason that excludes (death, hospice,
 --                       palliative care, marts.excluded_by_discharge) up to the end of the measurement
---                       period (December 31, or the last window day if the settings run past it)
+--                       period (December 31, or the last window day if the settings run past it); a
+--                       reason of cms159.care_exclusion_reasons (hospice, palliative care) only from
+--                       the day cms159.care_exclusion_from names (any_time: whenever; the
+--                       identification period's first day, the measurement period's, or the index)
 --   followed_up         a score in days windows.12m from..to after the index (12 months +/- 60 days)
 --   numerator           the window's most recent score (not the best) is a remission (marts.is_remission)
 --   no_follow_up_score  no score in the window: in the denominator, not met
@@ -41,14 +47,18 @@ contacts AS (  -- the encounters: contacts on the program, from enrolment to dis
     AND a.service_date <= (SELECT as_of FROM config.as_of_date)
 ),
 scores AS (SELECT * FROM marts.patient_day_scores((SELECT cms159_instrument FROM config.outcome_settings))),
-index_days AS (  -- the index: the first score above 9 in the identification period with its encounter
+index_days AS (  -- the index: the first score above 9 with its encounter, dated in the identification
+                 -- period as cms159.in_identification_period says (the score, both, or the encounter)
   SELECT sc.patient_id, min(sc.administered_on) AS index_day
   FROM scores sc CROSS JOIN bounds b CROSS JOIN s
-  WHERE sc.administered_on BETWEEN b.identification_start AND b.identification_end
+  WHERE sc.administered_on BETWEEN b.identification_start - s.cms159_encounter_within_days::INTEGER AND b.identification_end
+    AND (s.cms159_in_identification_period = 'encounter' OR sc.administered_on >= b.identification_start)
     AND marts.is_eligible_baseline(sc.total_score)
     AND EXISTS (SELECT 1 FROM contacts c
                 WHERE c.patient_id = sc.patient_id
-                  AND c.service_date BETWEEN sc.administered_on AND sc.administered_on + s.cms159_encounter_within_days::INTEGER)
+                  AND c.service_date BETWEEN sc.administered_on AND sc.administered_on + s.cms159_encounter_within_days::INTEGER
+                  AND (s.cms159_in_identification_period = 'score'
+                       OR c.service_date BETWEEN b.identification_start AND b.identification_end))
   GROUP BY sc.patient_id
 ),
 population AS (
@@ -61,7 +71,12 @@ population AS (
    AND CAST(date_trunc('month', i.index_day) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN bounds b CROSS JOIN w CROSS JOIN s
   WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, i.index_day), s.min_age,
-                                    greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER))
+                                    greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER),
+                                    since_ := CASE s.cms159_care_exclusion_from
+                                                WHEN 'identification_period' THEN b.identification_start
+                                                WHEN 'measurement_period' THEN make_date(CAST(year_ AS INTEGER), 1, 1)
+                                                WHEN 'index' THEN i.index_day END,
+                                    since_reasons := s.cms159_care_exclusion_reasons)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ),
 judged AS (

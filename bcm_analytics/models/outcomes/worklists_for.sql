@@ -9,8 +9,12 @@
 --   contacted_since_item9   a contact after the latest positive answer (each positive answer is a
 --                    same-day safety flag: a call after an earlier answer of the run does not
 --                    follow a new one): on a later day, or later the same day where both the
---                    answer and the contact have a time (a day alone leaves the order unknown,
---                    and the patient stays listed)
+--                    answer and the contact have a time. A contact that day where either has a day
+--                    alone cannot be placed (item9_contact_same_day_untimed): outcome.item9_same_day_untimed
+--                    says what it is, false (does_not_count, the default: the patient stays listed),
+--                    true (counts) or NULL (unknown: the patient stays listed too)
+--   item9_contact_same_day_untimed   no contact placed after the answer, and one that day that
+--                    cannot be placed before or after it (the worklist says so, never "no")
 --   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
 --   no_recent_contact   no contact in the last contacted_within_days (from enrolment when none
 --                    yet, as overdue_score): the patients the caseload measure `contacted` counts
@@ -47,9 +51,13 @@ contacts AS (  -- the latest contact, in the episode or after its discharge (wha
   FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
   GROUP BY ALL
 ),
-listed AS (
+placed AS (  -- whether a contact follows the latest positive answer, and whether one that day cannot be placed
   SELECT e.*, p.* EXCLUDE (episode_id), c.last_review_date, c.last_contact_date, c.last_contact_at,
-         coalesce(c.last_contact_date > p.item9_anchor OR c.last_contact_at > i9.item9_positive_at, false) AS contacted_since_item9,
+         coalesce(c.last_contact_date > p.item9_anchor OR c.last_contact_at > i9.item9_positive_at, false) AS followed,
+         NOT followed AND EXISTS (
+           SELECT 1 FROM marts.outcome_activity d
+           WHERE d.episode_id = e.episode_id AND d.is_contact AND d.service_date = p.item9_anchor
+             AND (d.contact_at IS NULL OR i9.item9_positive_at IS NULL)) AS item9_contact_same_day_untimed,
          y.payer
   FROM marts.outcome_episodes e
   JOIN marts.payer_name_periods y ON y.patient_id = e.patient_id
@@ -57,7 +65,15 @@ listed AS (
   LEFT JOIN anchored p USING (episode_id)
   LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
   LEFT JOIN contacts c USING (episode_id)
-  WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT contacted_since_item9)
+),
+listed AS (
+  SELECT p.* EXCLUDE (followed),
+         CASE WHEN p.followed THEN true
+              WHEN p.item9_contact_same_day_untimed THEN
+                CASE s.item9_same_day_untimed WHEN 'counts' THEN true WHEN 'unknown' THEN NULL ELSE false END
+              ELSE false END AS contacted_since_item9
+  FROM placed p CROSS JOIN config.outcome_settings s
+  WHERE p.active OR (p.item9_anchor >= p.discharge_date AND NOT coalesce(contacted_since_item9, false))
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
        round(datediff('day', e.enrollment_date, e.episode_end) / 7.0, 1) AS weeks_in_treatment,  -- to the discharge, if any
@@ -73,6 +89,7 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
             ELSE true END AS item9_on_list,  -- a discharged patient is listed only for an answer still to follow up
        e.item9_anchor AS item9_latest_positive_date,
        e.contacted_since_item9,
+       e.item9_contact_same_day_untimed,
        e.active AND coalesce(e.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score,
        e.active AND coalesce(e.last_contact_date, e.enrollment_date) <= a.as_of - s.contacted_within_days::INTEGER AS no_recent_contact
 FROM listed e
