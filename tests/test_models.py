@@ -69,8 +69,9 @@ RULES = {
         "marts.excluded_by_discharge", r"least\(\s*coalesce\(\s*until_"),
     "a hospice or palliative care discharge excludes only from a day on (CMS159's look-back, since_)": (
         "marts.excluded_by_discharge", r">=\s*since_\b"),
-    "a contact follows a positive item 9 (a later day, or later that day with both times; one that day no time places: outcome.item9_same_day_untimed)": (
-        "marts.worklists_for", r"item9_same_day_untimed|last_contact_at\s*>\s*\w*\.?item9_positive_at"),
+    "a contact follows a positive item 9, the latest or an earlier one (a later day, or later that day with both times; one that day no time places: outcome.item9_same_day_untimed)": (
+        "marts.item9_follow_up", r"item9_same_day_untimed|last_contact_at\s*>\s*\w*\.?item9_positive_at"
+                                 r"|at_time\s*>\s*\w*answer_at|on_day\s*>\s*\w*answer_on"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
     "CMS159's identification period in a measurement period, its encounter rule (a score up to 7 days before a contact), what the period must hold and the hospice/palliative look-back's start": (

@@ -283,6 +283,57 @@ def test_a_new_positive_item9_needs_a_contact_after_it_not_after_the_first_of_th
     assert rows[0]["positive_since"] == dt.datetime(2025, 3, 1), "the run still starts on Mar 1"
 
 
+@pytest.mark.parametrize(("setting", "untimed"), [("does_not_count", "same day, no time: not counted"),
+                                                ("counts", "same day, no time: counted"),
+                                                ("unknown", "same day, no time: unknown")])
+def test_each_earlier_positive_item9_says_whether_a_contact_followed_it(store, load_rows, tmp_path, setting, untimed):
+    """Every patient's latest positive answer is on Mar 20 with no contact since; the history is what
+    differs. P1 was called the day after its Jan 10 answer (followed); P2 at 14:00 after a 10:15
+    answer (followed); P3 at 08:30 before it (no); P4 answered with no time and was called at 14:00
+    that day (no time places it: the setting says, never "no contact"); P5 answered Jan 10 and Feb 10,
+    called on Jan 12 only: the first answer was followed, the second was not; P6 the same answers,
+    called on Feb 12 only: that call follows the Feb 10 answer, not the Jan 10 one (each answer is
+    its own same-day flag). D1, discharged Mar 15, answered Feb 10 in the episode and Mar 25 on a
+    check-in, called Mar 20 after the discharge: a contact after the discharge follows the earlier
+    answer as it would the latest (it is listed for the Mar 25 answer, never followed)."""
+    load_rows("patients", [*({**patient(p), "enrollment_date": "2025-01-06", "discharge_date": ""}
+                             for p in ("P1", "P2", "P3", "P4", "P5", "P6")),
+                           {**patient("D1"), "enrollment_date": "2025-01-06", "discharge_date": "2025-03-15"}])
+    load_rows("time_logs", [{**minutes("P1", "2025-01-11", 20), "entry_id": "T1"},
+                            {**minutes("P2", "2025-01-10 14:00", 20), "entry_id": "T2"},
+                            {**minutes("P3", "2025-01-10 08:30", 20), "entry_id": "T3"},
+                            {**minutes("P4", "2025-01-10 14:00", 20), "entry_id": "T4"},
+                            {**minutes("P5", "2025-01-12", 20), "entry_id": "T5"},
+                            {**minutes("P6", "2025-02-12", 20), "entry_id": "T6"},
+                            {**minutes("D1", "2025-03-20", 20), "entry_id": "T7"}])
+    first = {"P1": "2025-01-10", "P2": "2025-01-10 10:15", "P3": "2025-01-10 10:15", "P4": "2025-01-10"}
+    load_rows("assessments", [
+        *(phq9(f"{p}a", p, when, 15, item9=1) for p, when in first.items()),
+        *(phq9(f"{p}{i}", p, when, 15, item9=1) for p in ("P5", "P6", "D1") for i, when in enumerate(["2025-01-10", "2025-02-10"])
+          if not (p == "D1" and i == 0)),
+        *(phq9(f"{p}z", p, "2025-03-20", 16, item9=2) for p in ("P1", "P2", "P3", "P4", "P5", "P6")),
+        phq9("D1z", "D1", "2025-03-25", 16, item9=2)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31", load_definitions(overrides={"outcome": {"item9_same_day_untimed": setting}})),
+                       path)
+    book = load_workbook(path)
+    sheet = list(book["item9_positive"].values)
+    rows = {r["patient_id"]: r for r in (dict(zip(sheet[0], v)) for v in sheet[1:])}
+    assert {p: r["earlier_followed"] for p, r in rows.items()} == {
+        "P1": "2025-01-10 (contact followed)",
+        "P2": "2025-01-10 (contact followed)",
+        "P3": "2025-01-10 (no contact after it)",
+        "P4": f"2025-01-10 ({untimed})",
+        "P5": "2025-01-10 (contact followed); 2025-02-10 (no contact after it)",
+        "P6": "2025-01-10 (no contact after it); 2025-02-10 (contact followed)",
+        "D1": "2025-02-10 (contact followed)"}
+    assert {r["contacted_since"] for r in rows.values()} == {"no"}, "the latest answer's own contact is unchanged"
+    assert sheet[0][:6] == ("patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
+                            "last_contact_date"), "the columns there were stay where they were"
+    about = dict(list(book["about"].values)[1:])
+    assert "earlier_followed" in " ".join(about), "the about sheet says what the new column holds"
+
+
 def test_positives_not_followed_up_sort_by_the_answer_waiting_longest(store, load_rows, tmp_path):
     """P1 answered item 9 = 1 on Jan 10 (called Jan 12) and again on Mar 20; P2 answered on Mar 10.
     Neither has been called since: P2's answer has waited ten days longer than P1's, so P2 comes

@@ -51,6 +51,10 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     latest positive answer (a contact the same day may be the visit the score was taken at: with
     both times it follows when later; where either has a day alone, outcome.item9_same_day_untimed
     says whether it counts, and `contacted_since` says it was that day, never "no").
+    `item9_earlier_follow_up` gives each positive answer before the latest one by the same rule
+    (marts.item9_follow_up), a contact counting until the next positive answer: `earlier_followed`
+    says it in words beside each date, since a care manager reading the history asks of each
+    answer whether anyone called, not only of the latest.
     """
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
     history = out["item9_earlier_positive_dates"].map(_dates)
@@ -62,14 +66,15 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
                                        for since, days in zip(out["item9_positive_since"], history)], index=out.index, dtype=object)
     out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
     out["latest_positive"] = out["item9_latest_positive_date"]
+    out["earlier_followed"] = out["item9_earlier_follow_up"].map(_followed_words)
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
     out = out.sort_values(["contacted_since", "item9_now", "latest_positive", "patient_id"], kind="stable",
                           key=lambda s: s.map(lambda v: str(v).startswith("yes")) if s.name == "contacted_since"
                           else s.map(order) if s.name == "item9_now" else s)
     first = ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives", "last_contact_date",
-             "latest_positive", "clinic", "care_manager_id"]
+             "latest_positive", "earlier_followed", "clinic", "care_manager_id"]
     drop = ["item9_positive", "item9_positive_since", "item9_earlier_positive_dates", "contacted_since_item9", "item9_date",
-            "item9_latest_positive_date", "item9_contact_same_day_untimed"]
+            "item9_latest_positive_date", "item9_contact_same_day_untimed", "item9_earlier_follow_up"]
     return out[first + [c for c in out.columns if c not in first + drop]].reset_index(drop=True)
 
 
@@ -85,6 +90,24 @@ def _contacted(contacted, same_day) -> str:
     if pd.isna(contacted):
         return f"unknown ({SAME_DAY})"
     return f"yes ({SAME_DAY})" if contacted else f"not counted ({SAME_DAY})"
+
+
+def _followed_words(answers) -> str | None:
+    """Each positive answer before the latest one, oldest first, with whether a contact followed it:
+    '2025-02-02 (contact followed); 2025-03-04 (no contact after it)'. A contact that day that no
+    time places reads as 'same day, no time' and what outcome.item9_same_day_untimed made of it,
+    never as no contact (as `contacted_since`)."""
+    if answers is None or (isinstance(answers, float) and pd.isna(answers)) or len(answers) == 0:
+        return None
+    words = []
+    for answer in answers:
+        contacted, same_day = answer["contacted"], answer["same_day_untimed"]
+        if pd.notna(same_day) and same_day:
+            said = f"{SAME_DAY}: " + ("unknown" if pd.isna(contacted) else "counted" if contacted else "not counted")
+        else:
+            said = "contact followed" if (pd.notna(contacted) and contacted) else "no contact after it"
+        words.append(f"{pd.Timestamp(answer['answered_on']):%Y-%m-%d} ({said})")
+    return "; ".join(words)
 
 
 def _item9_now(flag) -> str:
@@ -131,7 +154,7 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
     names it: the item-9 list is the one a discharged patient can be on."""
     drop = ["scores", "clinic_id", "not_improving_on", "item9_positive", "item9_positive_since",
             "item9_earlier_positive_dates", "contacted_since_item9", "item9_date", "item9_latest_positive_date",
-            "item9_contact_same_day_untimed",
+            "item9_contact_same_day_untimed", "item9_earlier_follow_up",
             *([] if "discharge_date" in lead else ["discharge_date"])]
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     order = lead + [c for c in WHO + SCORES if c not in lead] + [c for c in frame.columns if c not in lead + WHO + SCORES]
@@ -152,7 +175,7 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
         "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id", "also_on"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
                                 ["patient_id", "contacted_since", "item9_now", "positive_since", "earlier_positives",
-                                 "last_contact_date", "latest_positive", "discharge_date", "also_on"]),
+                                 "last_contact_date", "latest_positive", "earlier_followed", "discharge_date", "also_on"]),
         "overdue_score": _tidy(overdue_list(lists["overdue_score"], by_instrument), ["patient_id", "also_on"]),
         "no_recent_contact": _tidy(overdue_list(lists["no_recent_contact"], by_instrument, "last_contact_date"),
                                    ["patient_id", "last_contact_date", "also_on"]),
@@ -187,6 +210,10 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
                                             f"outcome.item9_same_day_untimed = {run.definitions['outcome']['item9_same_day_untimed']} says); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest latest_positive first: those have waited longest for a contact"),
+             ("sheet item9_positive earlier_followed", "each positive answer before the latest one, oldest first, and whether a "
+                                                       "contact followed it, by the rule contacted_since reads: 'contact followed', "
+                                                       f"'no contact after it', or '{SAME_DAY}: counted / not counted / unknown'; a "
+                                                       "contact after the next positive answer is that answer's, not this one's"),
              ("sheet followup_due order", "soonest closing first: closes_on is the window's last day, days_left the days "
                                           "from the as-of date to it; a score on or before closes_on counts")]
     about = pd.DataFrame(rows, columns=["item", "value"])

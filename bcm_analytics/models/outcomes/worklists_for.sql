@@ -6,15 +6,20 @@
 --                    latest PHQ-9 has no item 9 (unknown, not "no")
 --   item9_on_list    item9_positive, or an earlier positive answer in the episode (history)
 --   item9_latest_positive_date   the latest positive answer: the one a contact must follow
---   contacted_since_item9   a contact after the latest positive answer (each positive answer is a
---                    same-day safety flag: a call after an earlier answer of the run does not
---                    follow a new one): on a later day, or later the same day where both the
---                    answer and the contact have a time. A contact that day where either has a day
---                    alone cannot be placed (item9_contact_same_day_untimed): outcome.item9_same_day_untimed
---                    says what it is, false (does_not_count, the default: the patient stays listed),
---                    true (counts) or NULL (unknown: the patient stays listed too)
+--   contacted_since_item9   a contact after the latest positive answer (marts.item9_follow_up, the
+--                    one rule for every answer: each positive answer is a same-day safety flag, so
+--                    a call after an earlier answer of the run does not follow a new one): on a
+--                    later day, or later the same day where both the answer and the contact have a
+--                    time. A contact that day where either has a day alone cannot be placed
+--                    (item9_contact_same_day_untimed): outcome.item9_same_day_untimed says what it
+--                    is, false (does_not_count, the default: the patient stays listed), true
+--                    (counts) or NULL (unknown: the patient stays listed too)
 --   item9_contact_same_day_untimed   no contact placed after the answer, and one that day that
 --                    cannot be placed before or after it (the worklist says so, never "no")
+--   item9_earlier_follow_up   every positive answer before the latest one, oldest first, each
+--                    {answered_on, contacted, same_day_untimed} by the same rule, a contact counting
+--                    until the next positive answer (one that follows the next answer is the next
+--                    answer's): the history a care manager reads, never the current flag
 --   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
 --   no_recent_contact   no contact in the last contacted_within_days (from enrolment when none
 --                    yet, as overdue_score): the patients the caseload measure `contacted` counts
@@ -44,36 +49,53 @@ anchored AS (  -- the answer a contact must follow: the latest positive one
   SELECT *, list_max(item9_positive_dates) AS item9_anchor FROM per_episode
 ),
 contacts AS (  -- the latest contact, in the episode or after its discharge (what a discharged patient is
-               -- listed for); the latest psychiatric case review in the episode
+               -- listed for), every contact (what follows a positive answer); the latest psychiatric
+               -- case review in the episode
   SELECT episode_id, max(service_date) FILTER (WHERE is_contact) AS last_contact_date,
-         max(contact_at) FILTER (WHERE is_contact) AS last_contact_at,
+         list(struct_pack(on_day := service_date, at_time := contact_at)) FILTER (WHERE is_contact) AS contacts,
          max(service_date) FILTER (WHERE is_review AND in_episode) AS last_review_date
   FROM marts.outcome_activity WHERE service_date <= (SELECT as_of FROM config.as_of_date)
   GROUP BY ALL
 ),
-placed AS (  -- whether a contact follows the latest positive answer, and whether one that day cannot be placed
-  SELECT e.*, p.* EXCLUDE (episode_id), c.last_review_date, c.last_contact_date, c.last_contact_at,
-         coalesce(c.last_contact_date > p.item9_anchor OR c.last_contact_at > i9.item9_positive_at, false) AS followed,
-         NOT followed AND EXISTS (
-           SELECT 1 FROM marts.outcome_activity d
-           WHERE d.episode_id = e.episode_id AND d.is_contact AND d.service_date = p.item9_anchor
-             AND (d.contact_at IS NULL OR i9.item9_positive_at IS NULL)) AS item9_contact_same_day_untimed,
+answered_at AS (  -- when each positive answer was given, where every positive answer that day has a time
+  SELECT episode_id, administered_on,
+         CASE WHEN bool_and(item9_positive_at IS NOT NULL) THEN max(item9_positive_at) END AS item9_positive_at
+  FROM marts.outcome_scores WHERE has_item9 AND item9_max > 0
+  GROUP BY ALL
+),
+answers AS (  -- every positive answer with the next one (a contact after that is the next one's)
+  SELECT a.episode_id, a.answered_on, t.item9_positive_at AS answered_at,
+         lead(a.answered_on) OVER w AS next_on, lead(t.item9_positive_at) OVER w AS next_at
+  FROM (SELECT DISTINCT episode_id, unnest(item9_positive_dates) AS answered_on FROM per_episode) a
+  LEFT JOIN answered_at t ON t.episode_id = a.episode_id AND t.administered_on = a.answered_on
+  WINDOW w AS (PARTITION BY a.episode_id ORDER BY a.answered_on)
+),
+followed AS (  -- marts.item9_follow_up: one rule for the latest answer and each earlier one
+  SELECT a.*, marts.item9_follow_up(a.answered_on, a.answered_at, a.next_on, a.next_at, coalesce(c.contacts, [])) AS f
+  FROM answers a LEFT JOIN contacts c USING (episode_id)
+),
+per_answer AS (
+  SELECT episode_id,
+         any_value(f.contacted) FILTER (WHERE next_on IS NULL) AS contacted_since_item9,
+         bool_or(f.same_day_untimed) FILTER (WHERE next_on IS NULL) AS item9_contact_same_day_untimed,
+         list(struct_pack(answered_on := answered_on, contacted := f.contacted, same_day_untimed := f.same_day_untimed)
+              ORDER BY answered_on) FILTER (WHERE next_on IS NOT NULL) AS item9_earlier_follow_up
+  FROM followed
+  GROUP BY ALL
+),
+listed AS (
+  SELECT e.*, p.* EXCLUDE (episode_id), c.last_review_date, c.last_contact_date,
+         CASE WHEN p.item9_anchor IS NULL THEN false ELSE f.contacted_since_item9 END AS contacted_since_item9,
+         coalesce(f.item9_contact_same_day_untimed, false) AS item9_contact_same_day_untimed,
+         f.item9_earlier_follow_up,
          y.payer
   FROM marts.outcome_episodes e
   JOIN marts.payer_name_periods y ON y.patient_id = e.patient_id
    AND CAST(date_trunc('month', (SELECT as_of FROM config.as_of_date)) AS DATE) BETWEEN y.from_month AND y.until_month
   LEFT JOIN anchored p USING (episode_id)
-  LEFT JOIN marts.outcome_scores i9 ON i9.episode_id = e.episode_id AND i9.administered_on = p.item9_anchor AND i9.has_item9 AND i9.item9_max > 0
   LEFT JOIN contacts c USING (episode_id)
-),
-listed AS (
-  SELECT p.* EXCLUDE (followed),
-         CASE WHEN p.followed THEN true
-              WHEN p.item9_contact_same_day_untimed THEN
-                CASE s.item9_same_day_untimed WHEN 'counts' THEN true WHEN 'unknown' THEN NULL ELSE false END
-              ELSE false END AS contacted_since_item9
-  FROM placed p CROSS JOIN config.outcome_settings s
-  WHERE p.active OR (p.item9_anchor >= p.discharge_date AND NOT coalesce(contacted_since_item9, false))
+  LEFT JOIN per_answer f USING (episode_id)
+  WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT coalesce(f.contacted_since_item9, false))
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
        round(datediff('day', e.enrollment_date, e.episode_end) / 7.0, 1) AS weeks_in_treatment,  -- to the discharge, if any
@@ -90,6 +112,7 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
        e.item9_anchor AS item9_latest_positive_date,
        e.contacted_since_item9,
        e.item9_contact_same_day_untimed,
+       coalesce(e.item9_earlier_follow_up, []) AS item9_earlier_follow_up,
        e.active AND coalesce(e.last_score_date, e.enrollment_date) <= a.as_of - s.scored_within_days::INTEGER AS overdue_score,
        e.active AND coalesce(e.last_contact_date, e.enrollment_date) <= a.as_of - s.contacted_within_days::INTEGER AS no_recent_contact
 FROM listed e
