@@ -137,3 +137,34 @@ def test_coverage_loaded_after_the_time_logs_recomputes_as_a_full_build_would(pr
     assert [(m, c, u) for p, m, c, u in codes(con) if p == "P"] == [
         ("2025-02", "G2214", 1), ("2025-03", "G2214", 1), ("2025-04", "99493", 1), ("2025-04", "99494", 4)]  # Medicaid's cap
     assert not differs_from_full(con)
+
+
+def test_a_later_export_closes_the_open_period_and_adds_the_next_and_again_changes_nothing(program, load_rows):
+    """A registry exports the period open (Commercial, no end); next month it exports it closed and
+    the Medicare period after it. The closed row replaces the stored open one (same patient and
+    start), so the new period is judged against it, not against the open period it replaces: both
+    rows load, none is set aside. The second export again (the same file, or its rows in another
+    order: a file of its own) changes no stored row and no mart."""
+    con = program([patient("P", payer="Commercial")], [twenty("P", m) for m in ("2025-03", "2025-04")])
+    first = load_rows("coverage", [cover("P", "Commercial", "2019-06-01")])
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 0)
+    assert codes(con) == []  # Commercial bills no G2214
+    second = [cover("P", "Commercial", "2019-06-01", "2025-03-31"), cover("P", "Medicare", "2025-04-01")]
+    result = load_rows("coverage", second)
+    assert (result.rows_read, result.rows_quarantined, result.rows_changed) == (2, 0, 1), result
+    stored = "SELECT payer, strftime(start_date, '%Y-%m-%d'), strftime(end_date, '%Y-%m-%d') FROM staging.coverage ORDER BY start_date"
+    expected = [("Commercial", "2019-06-01", "2025-03-31"), ("Medicare", "2025-04-01", None)]
+    assert con.execute(stored).fetchall() == expected
+    assert con.execute("SELECT count(*) FROM meta.quarantine WHERE table_name = 'coverage'").fetchone()[0] == 0
+    assert codes(con) == [("P", "2025-04", "G2214", 1)]
+    refresh(con)
+    before, changes = snapshot(con), con.execute("SELECT count(*) FROM meta.row_changes").fetchone()[0]
+    assert load_rows("coverage", second).already_loaded
+    again = load_rows("coverage", second[::-1])
+    assert (again.already_loaded, again.rows_duplicate, again.rows_quarantined) == (False, 2, 0), again
+    assert con.execute(stored).fetchall() == expected
+    assert con.execute("SELECT count(*) FROM meta.quarantine WHERE table_name = 'coverage'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM meta.row_changes").fetchone()[0] == changes
+    assert {s.how for s in refresh(con).steps} == {"kept"}
+    after = snapshot(con)
+    assert [t for t in before if not before[t].equals(after[t])] == []
