@@ -384,3 +384,35 @@ def test_a_date_with_a_2_digit_year_in_the_minutes_column_is_set_aside_saying_it
     assert [reasons[v] for v in others[:5]] == [f"Minutes [minutes] '{v}{accepted}" for v in others[:5]]
     assert reasons["12:30"].startswith("Minutes [minutes] '12:30' is not read: as hours:minutes it would be 12 h 30 min")
     assert "1.5" not in reasons
+
+
+def test_one_stray_line_of_words_among_the_records_leaves_titles_of_two_values_passed_over(store, tmp_path):
+    """A line of words among the records (a note typed between them, `Reviewed by J Smith,
+    2025-03-05`) made the whole file one whose records start with words, and every title of two
+    values above its column names again was set aside as a record with nothing to fix. One such
+    line is a stray, a row to fix itself; two or more records starting with words, or a file
+    whose every record does, still keep such a title a row to fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    stray = "Reviewed by J Smith,2025-03-05,,,,\n"
+    second = "Time log export,2025-03-01,,,,\n" + LOGS + "E3,P1,bhcm,2025-03-04,20,outreach\n"
+    text = LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n" + stray + "E2,P1,bhcm,2025-03-03,25,outreach\n" + second
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header) == (6, 3, 3, 2) and result.adds_up
+    entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:2] for e in entries] == [(3, "open"), (5, "passed_over"), (6, "passed_over")]
+    assert entries[0][2].startswith("Staff Role [staff_role] is empty but required")
+    assert entries[1][2].startswith("not a record but the title above the file's column names written again "
+                                    "('Time log export' | '2025-03-01')")
+
+    twice = (LOGS + "E4,P1,bhcm,2025-02-03,30,outreach\n" + stray + "E5,P1,bhcm,2025-02-04,30,outreach\n"
+             + stray.replace("J Smith", "A Jones") + "E6,P1,bhcm,2025-02-05,30,outreach\n" + second)
+    load_file(store, write(tmp_path, "time_logs_2.csv", twice))
+    assert store.execute("SELECT line_number, status FROM meta.quarantine WHERE source_file LIKE '%time_logs_2.csv' "
+                         "ORDER BY line_number").fetchall() == [(3, "open"), (5, "open"), (7, "open"), (8, "passed_over")]
+
+    clinics = "clinic_id,clinic_name,setting,timezone\n"
+    only = clinics + "North Clinic,North Clinic Family Health,fqhc,America/New_York\nClinic list,2025-03-01\n" + clinics
+    result = load_file(store, write(tmp_path, "clinics.csv", only))
+    assert (result.rows_loaded, result.rows_header) == (1, 1)
+    assert store.execute("SELECT line_number, status FROM meta.quarantine WHERE table_name = 'clinics' "
+                         "ORDER BY line_number").fetchall() == [(3, "open"), (4, "passed_over")]
