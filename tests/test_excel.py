@@ -364,3 +364,32 @@ def test_a_number_shown_with_leading_zeros_reads_as_excel_shows_it(tmp_path):
     rows = read_sheet(path, expect=("mrn", "payer")).rows.to_pylist()
     assert [(r["MRN"], r["Visits"], r["_line"]) for r in rows] == [
         ("000412", "7", 4), ("001027", "12", 5), ("00099A", "3", 6), ("001502", None, 7), ("001502", None, 8)]
+
+
+def test_title_rows_above_a_sheets_column_names_are_named_in_the_load_summary(store, tmp_path):
+    """A registry report saved as a workbook starts with its title and a printed-on row: the
+    loader passed them over without a word, where a CSV's title lines are named in the load line
+    ('column names on line 4 (lines 1-3 above them passed over)'). A sheet's are named so too,
+    by row and sheet, and meta.load_log's read_options keep the header row, as a CSV's header
+    line. A sheet whose column names are on its first row says nothing of the kind."""
+    import json
+
+    from bcm_analytics.cli.data import summary_line
+    from bcm_analytics.ingest import load_file
+
+    header = [("A4", "patient_id"), ("B4", "payer"), ("C4", "enrollment_date")]
+    records = [("A5", "P1"), ("B5", "Medicare"), ("C5", "2025-01-06"), ("A6", "P2"), ("B6", "Medicare"), ("C6", "someday")]
+    path = workbook(tmp_path / "patients.xlsx", {"Registry": [("A1", "Lakeside registry"), ("A2", "Printed 2025-02-01 by J. Admin")]
+                                                 + header + records})
+    result = load_file(store, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.header_line) == (2, 1, 1, 4) and result.adds_up
+    assert store.execute("SELECT line_number FROM meta.quarantine").fetchall() == [(6,)]
+    [(options,)] = store.execute("SELECT read_options FROM meta.load_log WHERE load_id = ?", [result.load_id]).fetchall()
+    assert json.loads(options)["header_line"] == 4
+    line = summary_line(path, result)
+    assert line.startswith(f"{path}: patients: read 2 = loaded 1 + quarantined 1 + duplicates 0")
+    assert line.endswith("; column names on row 4 of sheet 'Registry' (rows 1-3 above them passed over)")
+
+    plain = workbook(tmp_path / "patients_2.xlsx", {"Registry": [(c[0] + str(int(c[1:]) - 3), v) for c, v in header + records[:3]]})
+    result = load_file(store, plain)
+    assert (result.rows_read, result.header_line) == (1, 1) and "passed over" not in summary_line(plain, result)

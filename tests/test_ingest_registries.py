@@ -356,3 +356,63 @@ def test_a_date_cell_in_a_sheets_minutes_column_is_set_aside_saying_it_looks_lik
         "Minutes [minutes] '1900-03-30"]
     assert ["columns shifted" in r for r in reasons] == [True, True, False, False]
     assert "Excel shows the number 30 in a cell" in reasons[2] and "Excel shows the number 90 in a cell" in reasons[3]
+
+
+def test_a_date_with_a_2_digit_year_in_the_minutes_column_is_set_aside_saying_it_looks_like_one(store, tmp_path):
+    """Excel's default short date writes a 2-digit year (3/4/25), and some systems dashes
+    (03-04-25): in the minutes column such a date was told it is 'not a duration (90, 12.5, ...)',
+    as a badly written number is, while 3/4/2025 was told it looks like a date. A date of
+    three parts with a 2-digit year (slashes, dots or dashes, a month in words, a time after
+    it) is told so too; 1/30/00 is how Excel's m/d/yy shows the number 30. A number, a time, a
+    range of two numbers or three parts that make no date keep their reasons or load."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    dates = ["3/4/25", "03-04-25", "3.4.25", "31-JAN-25", "3/4/25 14:30", "13/4/25", "03-04-2025", "10-15-20"]
+    excel = {"1/30/00": 30, "3/30/00 12:00": 90.5}
+    others = ["10-15", "1-2-3", "12/30", "00-13-45", "1,200", "12:30", "1.5"]
+    values = dates + list(excel) + others
+    text = LOGS + "".join(f"E{i},P1,bhcm,2025-02-03,\"{v}\",outreach\n" for i, v in enumerate(values, 1))
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert result.adds_up and result.rows_loaded == 1  # 1.5 minutes
+    reasons = dict(store.execute("SELECT record ->> 'minutes', reason FROM meta.quarantine").fetchall())
+    shifted = ("' is not a duration: it looks like a date, not a value of this column (a date pasted into the column, or the "
+               "export's columns shifted?): write the row's minutes in it, each value under its column's name, and load the export again")
+    shown = ("' is not a duration: it looks like a date, and it is how Excel shows the number {} in a cell formatted as a date "
+             "(the column formatted as a date in Excel?): format the column as a number in Excel and export again")
+    assert [reasons[v] for v in dates] == [f"Minutes [minutes] '{v}{shifted}" for v in dates]
+    assert [reasons[v] for v in excel] == [f"Minutes [minutes] '{v}{shown.format(n)}" for v, n in excel.items()]
+    accepted = "' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)"
+    assert [reasons[v] for v in others[:5]] == [f"Minutes [minutes] '{v}{accepted}" for v in others[:5]]
+    assert reasons["12:30"].startswith("Minutes [minutes] '12:30' is not read: as hours:minutes it would be 12 h 30 min")
+    assert "1.5" not in reasons
+
+
+def test_one_stray_line_of_words_among_the_records_leaves_titles_of_two_values_passed_over(store, tmp_path):
+    """A line of words among the records (a note typed between them, `Reviewed by J Smith,
+    2025-03-05`) made the whole file one whose records start with words, and every title of two
+    values above its column names again was set aside as a record with nothing to fix. One such
+    line is a stray, a row to fix itself; two or more records starting with words, or a file
+    whose every record does, still keep such a title a row to fix."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    stray = "Reviewed by J Smith,2025-03-05,,,,\n"
+    second = "Time log export,2025-03-01,,,,\n" + LOGS + "E3,P1,bhcm,2025-03-04,20,outreach\n"
+    text = LOGS + "E1,P1,bhcm,2025-02-03,30,outreach\n" + stray + "E2,P1,bhcm,2025-03-03,25,outreach\n" + second
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_header) == (6, 3, 3, 2) and result.adds_up
+    entries = store.execute("SELECT line_number, status, reason FROM meta.quarantine ORDER BY line_number").fetchall()
+    assert [e[:2] for e in entries] == [(3, "open"), (5, "passed_over"), (6, "passed_over")]
+    assert entries[0][2].startswith("Staff Role [staff_role] is empty but required")
+    assert entries[1][2].startswith("not a record but the title above the file's column names written again "
+                                    "('Time log export' | '2025-03-01')")
+
+    twice = (LOGS + "E4,P1,bhcm,2025-02-03,30,outreach\n" + stray + "E5,P1,bhcm,2025-02-04,30,outreach\n"
+             + stray.replace("J Smith", "A Jones") + "E6,P1,bhcm,2025-02-05,30,outreach\n" + second)
+    load_file(store, write(tmp_path, "time_logs_2.csv", twice))
+    assert store.execute("SELECT line_number, status FROM meta.quarantine WHERE source_file LIKE '%time_logs_2.csv' "
+                         "ORDER BY line_number").fetchall() == [(3, "open"), (5, "open"), (7, "open"), (8, "passed_over")]
+
+    clinics = "clinic_id,clinic_name,setting,timezone\n"
+    only = clinics + "North Clinic,North Clinic Family Health,fqhc,America/New_York\nClinic list,2025-03-01\n" + clinics
+    result = load_file(store, write(tmp_path, "clinics.csv", only))
+    assert (result.rows_loaded, result.rows_header) == (1, 1)
+    assert store.execute("SELECT line_number, status FROM meta.quarantine WHERE table_name = 'clinics' "
+                         "ORDER BY line_number").fetchall() == [(3, "open"), (4, "passed_over")]

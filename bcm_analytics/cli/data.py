@@ -92,9 +92,11 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
         return line + (f" (--replaces {replaces} applies when a corrected copy loads, and this one loaded before:"
                        f" load {replaces}'s entries are unchanged)")
     extra = f"; extra columns kept in raw: {names(result.extra_columns)}" if result.extra_columns else ""
-    if result.header_line > 1:
-        above = "line 1" if result.header_line == 2 else f"lines 1-{result.header_line - 1}"
-        extra += f"; column names on line {result.header_line} ({above} above them passed over)"
+    if result.header_line > 1:  # a title above the column names: a CSV's lines, a sheet's rows
+        unit = "row" if result.sheet else "line"
+        above = f"{unit} 1" if result.header_line == 2 else f"{unit}s 1-{result.header_line - 1}"
+        place = f" of sheet '{result.sheet}'" if result.sheet else ""
+        extra += f"; column names on {unit} {result.header_line}{place} ({above} above them passed over)"
     others = [c for c in result.dropped_columns if c not in result.identifier_columns]
     if others:
         extra += f"; extra columns dropped: {names(others)}"

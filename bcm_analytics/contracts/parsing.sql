@@ -314,8 +314,16 @@ CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, ba
 -- Excel serial 45688.5 in a column of whole numbers): the date-time, else NULL. An
 -- Excel date cell that reached a column of numbers as text: the export's columns shifted, a
 -- date pasted there, or (a date of Excel's first years) the column formatted as a date.
+-- A 2-digit year too (3/4/25, 3.4.25, 31-JAN-25: Excel's default short date m/d/yy), and a date
+-- written with dashes around its day and month (03-04-25, 03-04-2025), month or day first: none
+-- is a number, a time (12:30) or a range (10-15), which have fewer parts. Its year is read in
+-- 1900-1999 (pivot 1900): the reason never shows the date, only whether it is one of Excel's
+-- first years, and 1/30/00 in a column of minutes is how m/d/yy shows the number 30.
 CREATE OR REPLACE TEMP MACRO bcm_date_in_number(s) AS
-  CASE WHEN NOT regexp_full_match(s, '[0-9]+(\.[0-9]+)?') THEN coalesce(bcm_parse_local(s, NULL), bcm_parse_local(bcm_month_first(s), NULL)) END;
+  CASE WHEN NOT regexp_full_match(s, '[0-9]+(\.[0-9]+)?') THEN
+    list_transform([regexp_replace(s, '^([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})([ T]|$)', '\1/\2/\3\4')],
+      lambda t: coalesce(bcm_parse_local(t, 1900), bcm_parse_local(bcm_month_first(t), 1900)))[1]
+  END;
 
 -- The number Excel shows as the date-time `d` in a cell formatted as a date (its serial day, with
 -- the time as a fraction): 1900-01-30 is 30, 1900-03-30 12:00 is 90.5. Excel counts a 29

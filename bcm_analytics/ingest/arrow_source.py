@@ -69,6 +69,7 @@ class ArrowSource:
     encoding: str | None = None  # the source file's text encoding (recorded in meta.load_log), None for a workbook
     delimiter: str | None = None  # a CSV source file's delimiter: in a ;-delimited one a column may write decimal commas
     hidden_rows: tuple[int, ...] = ()  # a workbook: the `_line`s of rows hidden in the sheet (read, and named in the summary)
+    header_line: int = 1  # a workbook: the sheet row of its column names; the rows above it (a title) are passed over, and the load line says so
 
 
 def _hidden_rows(hidden: tuple[int, ...], lines: pa.ChunkedArray) -> tuple[int, ...]:
@@ -105,4 +106,4 @@ def describe(source: ArrowSource) -> SourceFile:
     labels = own_names([n for n in names if n not in OWN_COLUMNS], spec)  # a workbook's header ...
     labels |= {normalise_column(c): name for c, name in source.labels.items() if normalise_column(c) in spec.column_names}  # ... a profile's columns
     return SourceFile(path, spec, source.format, source.sha256, header, encoding=source.encoding, delimiter=source.delimiter, rows=table,
-                      sheet=source.sheet, labels=labels, hidden_rows=_hidden_rows(source.hidden_rows, lines))
+                      sheet=source.sheet, labels=labels, hidden_rows=_hidden_rows(source.hidden_rows, lines), header_line=source.header_line)

@@ -213,7 +213,10 @@ def _word(text: str) -> str:
 
 
 def excel_source(path: Path, table: str | None = None, sheet: str | None = None):
-    """A sheet of canonical columns (time_logs.xlsx) as rows for the loader, numbered by row."""
+    """A sheet of canonical columns (time_logs.xlsx) as rows for the loader, numbered by row. The
+    rows above its column names (a report's title, a printed-on date: read_sheet passes them over)
+    are named in the load line as a CSV's lines above its header are (`header_line`): they were
+    left out unsaid, and the line's count of rows read did not say where the records started."""
     from bcm_analytics.ingest.arrow_source import ArrowSource
     from bcm_analytics.ingest.readers import table_for
 
@@ -221,7 +224,7 @@ def excel_source(path: Path, table: str | None = None, sheet: str | None = None)
     data = read_sheet(path, sheet, tuple(spec.required))
     names = [f"column_{i + 1}" if h.startswith("__UNNAMED__") else h for i, h in enumerate(data.header)]
     return ArrowSource(rows=data.rows.rename_columns(names + ["_line"]), path=path, sha256=data.sha256, table=spec.name, format="xlsx",
-                       sheet=data.name, hidden_rows=data.hidden_rows)
+                       sheet=data.name, hidden_rows=data.hidden_rows, header_line=data.header_row)
 
 
 def _with_errors(batch: pa.RecordBatch, errors) -> pa.Table:

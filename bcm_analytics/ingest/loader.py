@@ -55,7 +55,8 @@ class FileResult:
     rows_warned: int = 0  # of rows_loaded: kept with a warning (meta.row_warnings)
     rows_admitted: int = 0  # rows of earlier loads this load admitted from the quarantine
     rows_waiting_like_known: int = 0  # of rows_waiting: naming a loaded patient as a spreadsheet rewrites ids (123.0)
-    header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over)
+    header_line: int = 1  # CSV: the line the column names are on (the lines above it are a title, passed over); xlsx: the sheet row
+    sheet: str | None = None  # xlsx: the sheet read (the load line says `row` for its header_line)
     replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
     rows_passed_over: int = 0  # of rows_quarantined: totals rows and footer lines below the records (full or short lines), no records (status 'passed_over')
@@ -238,7 +239,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
-        header_line=src.header_line, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
+        header_line=src.header_line, sheet=src.sheet, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
         rows_passed_over=totals + short_totals, rows_footer=rows.footer_lines(con, load_id, spec.name) if totals + short_totals else 0,
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
     )

@@ -100,7 +100,7 @@ class SourceFile:
     rows: Any = field(default=None, compare=False, repr=False)  # format "arrow": the rows (ingest/arrow_source.py)
     sheet: str | None = None  # xlsx: the sheet read (recorded in meta.load_log.read_options)
     hidden_rows: tuple[int, ...] = ()  # xlsx: records on rows hidden in the sheet (read; recorded in read_options)
-    header_line: int = 1  # CSV: the line holding the column names (below a title, lines above it are passed over)
+    header_line: int = 1  # CSV: the line holding the column names (below a title, lines above it are passed over); xlsx: its sheet row
     labels: dict[str, str] = field(default_factory=dict, compare=False)  # canonical column -> the file's own name for it, where it differs
 
     @property

@@ -239,8 +239,9 @@ def _find_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, records: str, 
     A line of one value is a title there whatever it says. A line of two values or more (a report
     tool writes the title's date or author in a cell of its own: `Time log export,2025-03-01`) is
     one only when it reads as a title (title_shape: words first, then words or dates), and
-    only in a file none of whose records starts with words: where one does (`North Clinic`, a
-    clinic named as its id) such a line cannot be told from a record, and stays a row to fix.
+    only in a file whose records do not start with words (_records_start_with_words: one stray
+    line that does is not the file's ids): where they do (`North Clinic`, a clinic named as its id)
+    such a line cannot be told from a record, and stays a row to fix.
     A record cut short (`E8,P1`) never reads as a title."""
     con.execute("CREATE TEMP TABLE _short_titles (logical BIGINT, physical BIGINT, _filled VARCHAR[])")
     if not con.execute("SELECT count(*) FROM _non_records WHERE _header").fetchall()[0][0]:
@@ -290,15 +291,21 @@ def _chain_titles(con: duckdb.DuckDBPyConnection, spec: TableSpec, several: bool
 
 
 def _records_start_with_words(con: duckdb.DuckDBPyConnection, records: str, cells: str) -> bool:
-    """A record of the file (a read row of two values or more that is no title found, totals row or
-    the column names again) starts with words: the file's ids are words (`North Clinic`), so a line
-    of words and dates above the column names may be a record as well as a title."""
-    return bool(con.execute(
-        f"""SELECT count(*) FROM (SELECT r._rec, {_filled(cells)} AS _filled FROM {records} r
-                                  WHERE r._rec NOT IN (SELECT _rec FROM _non_records)
-                                    AND r._rec NOT IN (SELECT _rec FROM _titles WHERE _rec IS NOT NULL))
-            WHERE len(_filled) >= 2 AND {_reads_as_words('_filled[1]')}"""
-    ).fetchall()[0][0])
+    """The file's records (read rows of two values or more that are no title found, totals row or
+    the column names again) start with words: its ids are words (`North Clinic`), so a line of
+    words and dates above the column names may be a record as well as a title. They do when two
+    of them or more start with words, or every one does (a file of one clinic). One alone among
+    records that do not is a stray line (a note typed between the records, `Reviewed by J Smith,
+    2025-03-05`, or one id typed as words): it disabled the titles of two values or more for the
+    whole file, each set aside as a record with nothing to fix, and it stays a row to fix itself."""
+    worded, rows = con.execute(
+        f"""SELECT count(*) FILTER (WHERE {_reads_as_words('_filled[1]')}), count(*)
+            FROM (SELECT r._rec, {_filled(cells)} AS _filled FROM {records} r
+                  WHERE r._rec NOT IN (SELECT _rec FROM _non_records)
+                    AND r._rec NOT IN (SELECT _rec FROM _titles WHERE _rec IS NOT NULL))
+            WHERE len(_filled) >= 2"""
+    ).fetchall()[0]
+    return worded >= 2 or 0 < worded == rows
 
 
 def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) -> None:
