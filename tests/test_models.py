@@ -75,9 +75,9 @@ RULES = {
                                  r"|at_time\s*>\s*\w*answer_at|on_day\s*>\s*\w*answer_on"),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
-    "CMS159's identification period in a measurement period, its encounter rule (a score up to 7 days before a contact), what the period must hold and the hospice/palliative look-back's start": (
+    "CMS159's identification period in a measurement period, its encounter rule (a score up to 7 days before a contact), what the period must hold, the earliest index day, the hospice/palliative look-back's start and the exclusions' last day": (
         "marts.cms159_for", r"cms159_(identification_start_months|identification_end_months|encounter_within_days"
-                            r"|in_identification_period|care_exclusion_from)"),
+                            r"|in_identification_period|care_exclusion_from|exclusion_until)"),
     "a patient's scores one a day across their episodes (the per-year measures)": (
         "marts.patient_day_scores", r"arg_max\(\s*\w*\.?episode_id,\s*\w*\.?enrollment_date"),
     "a score in an EHR export (a total or an item, not a panel's code): who is in the program": (

@@ -145,6 +145,35 @@ def test_a_death_after_the_end_of_the_period_does_not_exclude(cms, store):
     assert cms.measure(store, as_of="2026-02-01").loc["All", "denominator"] == 1
 
 
+@pytest.mark.parametrize(("until", "excluded"), [
+    ("assessment_period", {"died_last_day", "hospice_last_day"}),
+    ("measurement_period", {"died_last_day", "hospice_last_day", "died_day_after", "hospice_day_after", "died_december"})])
+def test_a_discharge_excludes_up_to_the_patients_window_end_or_the_period_end(cms, store, until, excluded):
+    """Indexed on 2024-06-01, whose 12-month window's last day (day 425) is 2025-07-31: a death or a
+    hospice discharge that day excludes under either setting; the day after (2025-08-01) or on
+    2025-12-31 only under `measurement_period`, which reads December 31 for every patient.
+    `assessment_period` (the default: the eCQM's "Patient Expired", on or before the end of the
+    patient's "Measure Assessment Period") reads each patient's own window."""
+    for pid, reason, discharged in (("died_last_day", "died", "2025-07-31"), ("hospice_last_day", "hospice", "2025-07-31"),
+                                    ("died_day_after", "died", "2025-08-01"), ("hospice_day_after", "hospice", "2025-08-01"),
+                                    ("died_december", "died", "2025-12-31")):
+        cms.add(pid, [(INDEX, 20), (day(INDEX, 360), 2)], reason=reason, discharged=discharged)
+    cms.add("kept", [(INDEX, 20), (day(INDEX, 360), 2)])
+    assert day(INDEX, 425) == "2025-07-31"
+    frame = cms.measure(store) if until == "assessment_period" else cms.measure(store, cms159={"exclusion_until": until})
+    assert frame.loc["All", "denominator"] == 6 - len(excluded)
+
+
+def test_the_window_end_that_bounds_a_death_is_each_patients_own(cms, store):
+    """Two patients who died on 2025-01-01: indexed on the identification period's first day
+    (2023-11-01, window's last day 2024-12-30) the death came after it and the patient stays; indexed
+    on its last day (2024-10-31, window to 2025-12-30) the death excludes."""
+    cms.add("early", [("2023-11-01", 20)], reason="died", discharged="2025-01-01")
+    cms.add("late", [("2024-10-31", 20)], reason="died", discharged="2025-01-01")
+    assert cms.measure(store).loc["All", "denominator"] == 1
+    assert cms.measure(store, cms159={"exclusion_until": "measurement_period"}).loc["All", "denominator"] == 0
+
+
 def test_a_phq_a_counts_as_the_phq_9(cms, store):
     cms.add("teen", [(INDEX, 16, "PHQ-A"), (day(INDEX, 365), 3, "PHQ-A")], birth="2010-01-01")
     row = cms.measure(store).loc["12-17"]
@@ -233,6 +262,13 @@ def test_the_care_exclusion_reasons_are_reasons_that_exclude():
     with pytest.raises(DefinitionsError, match="cms159.care_exclusion_from"):
         load_definitions(overrides={"cms159": {"care_exclusion_from": "ever"}})
     load_definitions(overrides={"cms159": {"care_exclusion_reasons": ["Hospice "]}})  # matched whatever its case
+
+
+def test_exclusion_until_is_refused_in_one_line_naming_its_values():
+    with pytest.raises(DefinitionsError) as refused:
+        load_definitions(overrides={"cms159": {"exclusion_until": "measurement_year"}})
+    assert str(refused.value) == ("overrides: cms159.exclusion_until: must be assessment_period or measurement_period "
+                                  "(got 'measurement_year')")
 
 
 def test_the_identification_period_must_start_before_it_ends():
@@ -335,3 +371,25 @@ def test_a_period_whose_index_months_begin_before_the_first_score_says_it_can_re
     cms.add("P0", [("2023-11-01", 12)])
     cms.load()
     assert co.cms159_years(prepare(store, CLOSED), "2025-01", "2025-12").attrs["before_scores"] == {}
+
+
+@pytest.mark.parametrize(("holds", "first_index_day", "read_low"), [
+    ("score", dt.date(2023, 11, 1), False), ("encounter", dt.date(2023, 10, 25), True)])
+def test_the_note_on_when_scores_begin_reads_the_earliest_day_an_index_can_have(cms, store, holds, first_index_day, read_low):
+    """The store's first score is on 2023-10-28, three days before the identification period of 2025.
+    Under `score` no index can come before 2023-11-01, so the year's index months are all in the store;
+    under `encounter` a score up to 7 days before a contact on 2023-11-01 is an index, from 2023-10-25,
+    before the first score: the note names that day, not the period's first."""
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+
+    cms.add("P1", [("2023-10-28", 15), (day("2023-10-28", 330), 3)], contacts=["2023-11-01"])
+    cms.load()
+    run = prepare(store, CLOSED, load_definitions(overrides={"cms159": {"in_identification_period": holds}}))
+    assert cl.cms159(run, YEAR).set_index("stratum").loc["All", "first_index_day"] == first_index_day
+    privacy = Privacy("internal", (1, 10))
+    table = co.cms159_years(run, "2025-01", "2025-12", privacy)
+    assert table.attrs["before_scores"] == ({2025: first_index_day} if read_low else {})
+    note = co.years_note(run, table, privacy)
+    assert ("Measurement year 2025 looks for index scores from 2023-10-25, before the first score this store holds "
+            "(2023-10-28)" in note) == read_low

@@ -172,6 +172,8 @@ class Cms159(Strict):
     care_exclusion_from: Literal["any_time", "identification_period", "measurement_period", "index"] = Field(
         description="any_time, identification_period, measurement_period or index")
     care_exclusion_reasons: Names
+    exclusion_until: Literal["assessment_period", "measurement_period"] = Field(
+        description="assessment_period or measurement_period")
     age_strata: dict[str, Annotated[int, Field(ge=0, description="the stratum's lowest age in whole years")]]
 
     @model_validator(mode="after")
@@ -388,7 +390,7 @@ def _cms159_params(cms: dict) -> dict:
     return {"cms159_instrument": cms["instrument"],
             **{f"cms159_{k}": int(cms[k]) for k in ("identification_start_months", "identification_end_months",
                                                      "encounter_within_days")},
-            **{f"cms159_{k}": str(cms[k]) for k in ("in_identification_period", "care_exclusion_from")},
+            **{f"cms159_{k}": str(cms[k]) for k in ("in_identification_period", "care_exclusion_from", "exclusion_until")},
             "cms159_care_exclusion_reasons": list(cms["care_exclusion_reasons"]),
             "cms159_strata": [name for name, _ in strata], "cms159_strata_lowers": [lo for _, lo in strata]}
 

@@ -498,8 +498,11 @@ CMS159_COLUMNS = ["measurement_year", "stratum", "denominator", "followed_up", "
 
 def cms159_years(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """CMS159 for each measurement year (period) of the report's months whose 12-month windows have all
-    closed within the page's data (closed_years)."""
-    return closed_years(run, cms159, CMS159_COLUMNS, "identification_start", start_month, end_month, privacy)
+    closed within the page's data (closed_years). Its index months begin on `first_index_day`, not the
+    identification period's first day: under in_identification_period `encounter` an index score can
+    come up to encounter_within_days before it, and the note on a store whose scores begin later reads
+    that day."""
+    return closed_years(run, cms159, CMS159_COLUMNS, "first_index_day", start_month, end_month, privacy)
 
 
 def closed_years(run: OutcomeRun, measure, columns: list[str], index_start: str, start_month=None, end_month=None,

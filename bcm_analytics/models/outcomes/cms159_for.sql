@@ -13,17 +13,24 @@
 --                       eCQM: the score may then come before the period's first day); in the measure population
 --                       (marts.in_measure_population: program.min_age at the index) and inside the
 --                       filters, less those out by a discharge reason that excludes (death, hospice,
---                       palliative care, marts.excluded_by_discharge) up to the end of the measurement
---                       period (December 31, or the last window day if the settings run past it); a
---                       reason of cms159.care_exclusion_reasons (hospice, palliative care) only from
---                       the day cms159.care_exclusion_from names (any_time: whenever; the
---                       identification period's first day, the measurement period's, or the index)
+--                       palliative care, marts.excluded_by_discharge) up to the day
+--                       cms159.exclusion_until names: assessment_period, the last day of the patient's
+--                       own windows.12m after their index (the eCQM's "Measure Assessment Period",
+--                       whose end "Patient Expired" and the hospice and palliative care tests read);
+--                       measurement_period, the end of the measurement period for everyone (December
+--                       31, or the last window day if the settings run past it); a reason of
+--                       cms159.care_exclusion_reasons (hospice, palliative care) only from the day
+--                       cms159.care_exclusion_from names (any_time: whenever; the identification
+--                       period's first day, the measurement period's, or the index)
 --   followed_up         a score in days windows.12m from..to after the index (12 months +/- 60 days)
 --   numerator           the window's most recent score (not the best) is a remission (marts.is_remission)
 --   no_follow_up_score  no score in the window: in the denominator, not met
 --   pending             of the denominator, patients whose window is still open at the as-of date
 --   complete            every window of the year has closed (the identification period's last day
 --                       plus the window's last day, by the as-of date): until then the rate can rise
+--   first_index_day     the earliest day an index can be dated: the identification period's first day,
+--                       or cms159.encounter_within_days before it under in_identification_period
+--                       `encounter` (a score up to that many days before a contact on the first day)
 -- Scores are a patient's across their episodes (marts.patient_day_scores), and so are the contacts
 -- and exclusions; the index score's episode gives the clinic and care manager, and the payer is the one
 -- in force in the index's month (marts.payer_name_periods, as DRR-E takes it at its IESD). No diagnosis is
@@ -37,7 +44,10 @@ starts AS (SELECT make_date(CAST(year_ AS INTEGER), 1, 1) AS period_start),
 bounds AS (
   SELECT CAST(st.period_start - INTERVAL (s.cms159_identification_start_months) MONTH AS DATE) AS identification_start,
          CAST(st.period_start - INTERVAL (s.cms159_identification_end_months) MONTH AS DATE) - 1 AS identification_end,
-         make_date(CAST(year_ AS INTEGER), 12, 31) AS period_last_day
+         make_date(CAST(year_ AS INTEGER), 12, 31) AS period_last_day,
+         -- the earliest index day: only `encounter` lets the score come before the period's first day
+         identification_start - CASE WHEN s.cms159_in_identification_period = 'encounter'
+                                     THEN s.cms159_encounter_within_days::INTEGER ELSE 0 END AS first_index_day
   FROM starts st CROSS JOIN s
 ),
 contacts AS (  -- the encounters: contacts on the program, from enrolment to discharge
@@ -51,8 +61,7 @@ index_days AS (  -- the index: the first score above 9 with its encounter, dated
                  -- period as cms159.in_identification_period says (the score, both, or the encounter)
   SELECT sc.patient_id, min(sc.administered_on) AS index_day
   FROM scores sc CROSS JOIN bounds b CROSS JOIN s
-  WHERE sc.administered_on BETWEEN b.identification_start - s.cms159_encounter_within_days::INTEGER AND b.identification_end
-    AND (s.cms159_in_identification_period = 'encounter' OR sc.administered_on >= b.identification_start)
+  WHERE sc.administered_on BETWEEN b.first_index_day AND b.identification_end
     AND marts.is_eligible_baseline(sc.total_score)
     AND EXISTS (SELECT 1 FROM contacts c
                 WHERE c.patient_id = sc.patient_id
@@ -71,7 +80,9 @@ population AS (
    AND CAST(date_trunc('month', i.index_day) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN bounds b CROSS JOIN w CROSS JOIN s
   WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, i.index_day), s.min_age,
-                                    greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER),
+                                    CASE s.cms159_exclusion_until
+                                      WHEN 'assessment_period' THEN i.index_day + w.to_day::INTEGER
+                                      WHEN 'measurement_period' THEN greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER) END,
                                     since_ := CASE s.cms159_care_exclusion_from
                                                 WHEN 'identification_period' THEN b.identification_start
                                                 WHEN 'measurement_period' THEN make_date(CAST(year_ AS INTEGER), 1, 1)
@@ -102,6 +113,7 @@ SELECT CAST(year_ AS INTEGER) AS measurement_year, st.stratum,
        count(j.patient_id) FILTER (WHERE j.last_score IS NULL) AS no_follow_up_score,
        count(j.patient_id) FILTER (WHERE j.pending) AS pending,
        any_value(b.identification_start) AS identification_start, any_value(b.identification_end) AS identification_end,
+       any_value(b.first_index_day) AS first_index_day,
        any_value(b.identification_end + w.to_day::INTEGER) AS last_follow_up_day,
        any_value(b.identification_end + w.to_day::INTEGER) <= (SELECT as_of FROM config.as_of_date) AS complete
 FROM strata st CROSS JOIN bounds b CROSS JOIN w
