@@ -393,3 +393,25 @@ def test_the_note_on_when_scores_begin_reads_the_earliest_day_an_index_can_have(
     note = co.years_note(run, table, privacy)
     assert ("Measurement year 2025 looks for index scores from 2023-10-25, before the first score this store holds "
             "(2023-10-28)" in note) == read_low
+
+
+CMS159_TERM = "depression remission at twelve months (CMS159)"
+
+
+def test_the_glossary_says_cms159_with_the_settings_in_force():
+    """The caseload page's glossary words CMS159 from the definitions: the identification period's
+    days, where the index must fall, the window, and the exclusions' reach, each a setting."""
+    from bcm_analytics.reports.glossary import outcome_terms
+
+    default = dict(outcome_terms(load_definitions()))[CMS159_TERM]
+    assert "is dated in the identification period (1 Nov two years before to 31 Oct of the year before)" in default
+    assert "a score 305-425 days after it" in default and "below 5 (remission, the numerator)" in default
+    assert "for deceased, death or died, or for hospice or palliative care, up to the last day of the patient's window (day 425" in default
+    changed = dict(outcome_terms(load_definitions(overrides={
+        "cms159": {"identification_start_months": 13, "identification_end_months": 1, "in_identification_period": "encounter",
+                   "care_exclusion_from": "measurement_period", "exclusion_until": "measurement_period"},
+        "windows": {"12m": {"from": 300, "to": 420}}})))[CMS159_TERM]
+    assert "comes on the day of a contact dated in the identification period (1 Dec two years before to 30 Nov of the year before)" in changed
+    assert "a score 300-420 days after it" in changed
+    assert ("or for hospice or palliative care (from 1 Jan of the measurement year), up to the end of the measurement year"
+            in changed)

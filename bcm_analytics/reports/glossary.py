@@ -107,6 +107,7 @@ def outcome_terms(definitions, external: bool = False, instrument: str | None = 
                                       f"{p['scored_within_days'][0]} / {p['scored_within_days'][1]} days"),
         ("scored in the assessment period", _utilisation(d, excluded)),
         ("depression remission or response (HEDIS DRR-E style)", _drr_e(d, excluded)),
+        ("depression remission at twelve months (CMS159)", _cms159(d)),
         ("psychiatric case review", f"a caseload review or a psychiatric consultant's time in the last {p['review_within_days']} days"),
         (f"followed up {process_window(d, 'followup_within_days')}",
          f"a contact within {p['followup_within_days']} days after the initial assessment (counted in the month of the "
@@ -189,6 +190,62 @@ def _drr_e(d, excluded: str) -> str:
             "if later). A year is shown once every follow-up window of it has closed; the page's instrument filter does not "
             "change it; no diagnosis is exported, so enrolment in the program stands for the depression diagnosis and "
             "DRR-E's diagnosis exclusions are not applied")
+
+
+
+def _months_before_words(months: int, day_before: bool = False) -> str:
+    """The first day `months` before the measurement year (or the day before it) in words:
+    '1 Nov two years before', '31 Oct of the year before'."""
+    start = dt.date(2001, 1, 1)  # any year: only the month and the year's offset are read
+    total = start.year * 12 + (start.month - 1) - months
+    day = dt.date(total // 12, total % 12 + 1, 1) - dt.timedelta(days=1 if day_before else 0)
+    back = start.year - day.year
+    which = {0: "of the measurement year", 1: "of the year before", 2: "two years before"}.get(back, f"{back} years before")
+    return f"{day.day} {day:%b} {which}"
+
+
+# Where the identification period must hold the index score and its contact (cms159.in_identification_period)
+CMS159_INDEX_WORDS = {
+    "score": "is dated in the identification period ({period}), on the day of a contact on the program or up to {days} days before one",
+    "score_and_encounter": "and its contact are both dated in the identification period ({period}), the score on the contact's day or up to "
+                           "{days} days before it",
+    "encounter": "comes on the day of a contact dated in the identification period ({period}) or up to {days} days before it (so "
+                 "possibly before the period's first day)",
+}
+# From when a hospice or palliative care discharge leaves a patient out (cms159.care_exclusion_from)
+CMS159_CARE_FROM_WORDS = {"any_time": "", "identification_period": "from the identification period's first day",
+                          "measurement_period": "from 1 Jan of the measurement year", "index": "from the index day"}
+
+
+def _cms159(d) -> str:
+    """CMS159 / MIPS #370 per measurement year in words, with the settings in force (cms159,
+    windows.12m and the outcome thresholds): where the index must fall, the numerator, and the
+    exclusions' reach, each setting named (its choices are the reference's ambiguities)."""
+    c, w, o = d["cms159"], d["windows"]["12m"], d["outcome"]
+    period = (f"{_months_before_words(int(c['identification_start_months']))} to "
+              f"{_months_before_words(int(c['identification_end_months']), day_before=True)}")
+    index = CMS159_INDEX_WORDS[c["in_identification_period"]].format(period=period, days=c["encounter_within_days"])
+    reasons = d["program"]["excluded_discharge_reasons"]
+    care = _or_words([r for r in reasons if r in c["care_exclusion_reasons"]])
+    others = _or_words([r for r in reasons if r not in c["care_exclusion_reasons"]])
+    since = CMS159_CARE_FROM_WORDS[c["care_exclusion_from"]]
+    left_out = ", or for ".join(part for part in (others, f"{care}{f' ({since})' if since else ''}" if care else "") if part)
+    until = (f"up to the last day of the patient's window (day {w['to']} after the index)" if c["exclusion_until"] == "assessment_period"
+             else "up to the end of the measurement year (or of its last window, if later)")
+    strata = ", ".join(c["age_strata"])
+    return (f"per measurement year: the patients aged {d['program']['min_age']} or older at the index (age groups {strata}) whose "
+            f"first {c['instrument']} score of {o['eligible_baseline_min']} or more (the index) {index}; of them, those with a score "
+            f"{w['from']}-{w['to']} days after it (followed up), and those whose most recent score there is below "
+            f"{o['remission_below']} (remission, the numerator); of all: over every patient indexed, one with no score in the window "
+            f"counting as not met; of measured: over those followed up. Left out: patients discharged, on any of their episodes, for {left_out}, {until} "
+            "(settings cms159.in_identification_period, care_exclusion_from, exclusion_until). A year is shown once every "
+            "window of it has closed; no diagnosis is exported, so enrolment in the program stands for the depression "
+            "diagnosis and CMS159's diagnosis exclusions are not applied")
+
+def _or_words(reasons: list[str]) -> str:
+    """Discharge reasons as a sentence lists alternatives: 'deceased, death or died'."""
+    words = [r.replace("_", " ") for r in reasons]
+    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
 def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
