@@ -581,11 +581,14 @@ NUMBER_COLUMNS = ("countable_minutes", "threshold_minutes", "expected_units", "b
 
 
 def every_finding(program, tmp_path):
-    """A store in which every finding and every reason occurs at least once."""
+    """A store in which every finding and every reason occurs at least once. The payer "Medicare
+    dated" follows claim_date_rule on_or_after_threshold (its patients' claims dated before their
+    threshold, or of a month that never reaches it); every other payer the shipped default."""
     pids = "ABCDEFGHIJKLMNOPRSTUVWXYZ"
     pats = [patient(p) for p in pids if p not in "CFGN"] + [patient("C", payer="Commercial"), patient("N", consent=""),
                                                              patient("F", clinic="FQ", program="general_bhi"),
-                                                             patient("G", payer="Medicaid")]
+                                                             patient("G", payer="Medicaid"),
+                                                             patient("DA", payer="Medicare dated"), patient("DB", payer="Medicare dated")]
     e = [minutes(p, "2025-01-10", 40) for p in pids if p not in "FN"]
     e += [minutes("A", "2025-02-10", "00:40:30"), minutes("B", "2025-02-10", 90.25), minutes("C", "2025-02-10", 20),
           minutes("D", "2025-02-10", "00:20:59"), minutes("E", "2025-02-10", 40), minutes("F", "2025-03-10", 12),
@@ -624,11 +627,15 @@ def every_finding(program, tmp_path):
           {**claim("Z1", "Z", "2025-02-28", "99493"), "date_of_service": "02/30/2025"},                  # quarantined_undated
           claim("Q1", "Q9", "2025-02-28", "99493"),                                                      # unknown_patient
           claim("R7", "R", "2025-11-30", "G0569"), claim("R7", "R", "2025-11-30", "G0557", line=2)]      # before_billable
+    c += [claim("DA1", "DA", "2025-01-09", "99492"), claim("DB1", "DB", "2025-02-28", "99493")]        # before_threshold_met, threshold_never_met
+    e += [minutes("DA", "2025-01-10", 40), minutes("DB", "2025-02-10", 20)]
     c += [visit(p["patient_id"]) for p in pats if p["patient_id"] != "S"]                             # S: no initiating visit
     e += [minutes("R", "2025-11-10", 40), minutes("N", "2025-01-10", 40), minutes("Q", "2025-02-10", 40),
           minutes("S", "2025-12-10", 40)]
     con = program(pats, e, c, visits=False, clinics=CLINICS)
-    return findings(con, "2024-12", "2026-12")
+    dated = rules_file(tmp_path, "payer_names:\n  Medicare dated: {payer_class: medicare, settings: {claim_date_rule: on_or_after_threshold}}\n",
+                       "dated_rules.yaml")
+    return findings(con, "2024-12", "2026-12", dated)
 
 
 def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its_columns(program, tmp_path):
@@ -639,7 +646,8 @@ def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its
             "initial_in_subsequent", "below_base", "no_apcm_base", "before_billable", "other_program", "other_month_type",
             "cocm_with_bhi", "fallback_with_base", "add_on_without_base", "initial_with_subsequent", "add_on_with_mirror",
             "quarantined", "quarantined_undated", "no_consent", "minutes_without_consent", "above_cap", "units",
-            "no_initiating_visit", "also_accepted"} - set(rows.reason) == {"also_accepted"}  # also_accepted: see the FQHC test
+            "no_initiating_visit", "before_threshold_met", "threshold_never_met", "also_accepted"} - set(rows.reason) == {
+        "also_accepted"}  # also_accepted: see the FQHC test
     for row in rows.to_dict("records"):
         text = row["explanation"]
         assert isinstance(text, str) and text, row
@@ -660,7 +668,7 @@ def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its
             assert int(cap) == row["units_cap"], text
         for npi in re.findall(r"NPI (\d{10})", text):
             assert npi in {row["billing_npi"], row["treating_provider_npi"], row["organization_npi"]}, text
-        dates = {str(row[c])[:10] for c in ("consent_date", "rule_date") if row[c] is not None and row[c] == row[c]}
+        dates = {str(row[c])[:10] for c in ("consent_date", "rule_date", "date_of_service") if row[c] is not None and row[c] == row[c]}
         for day in re.findall(r"\d{4}-\d{2}-\d{2}", text):
             assert day in dates, text
         text = re.sub(r"\d{4}-\d{2}-\d{2}", " ", text)

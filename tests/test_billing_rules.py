@@ -28,13 +28,13 @@ def test_the_shipped_default_given_as_the_rules_file_is_read_once():
     from bcm_analytics.config.rules import DEFAULT_RULES
 
     rules = load_rules(DEFAULT_RULES)
-    assert rules.id == "bcm-default 2026.12"
+    assert rules.id == "bcm-default 2026.12.1"
     assert rules.files == (DEFAULT_RULES,)
 
 
 def test_default_ruleset_per_class_setting_and_date():
     rules = load_rules()
-    assert rules.id == "bcm-default 2026.12"
+    assert rules.id == "bcm-default 2026.12.1"
     assert rules.payer_names == {"medicare": "medicare", "medicaid": "medicaid", "commercial": "commercial"}
     fqhc = periods(rules, payer_class="medicare", billing_setting="fqhc", program="cocm")
     assert list(zip(fqhc.code_set, fqhc.valid_from, fqhc.valid_to.astype(object).where(fqhc.valid_to.notna(), None))) == [
@@ -75,7 +75,7 @@ payer_classes:
     settings: {initial_code_once_per: calendar_year, count_psychiatric_consultant: true}
 """)
     rules = load_rules(path)
-    assert rules.id == "bcm-default 2026.12 + acme-health 3"
+    assert rules.id == "bcm-default 2026.12.1 + acme-health 3"
     assert rules.payer_names["state medicaid mco"] == "medicaid"
     assert rules.payer_names["medicare"] == "medicare"
     bhi = periods(rules, payer_class="medicare", billing_setting="fqhc", program="general_bhi")
@@ -310,7 +310,7 @@ payer_classes:
 
 def test_texas_medicaid_bills_health_center_cocm_only_with_g0512_from_2025_03():
     rules = load_rules("texas_medicaid")
-    assert rules.id == "bcm-default 2026.12 + texas-medicaid 2026.11"
+    assert rules.id == "bcm-default 2026.12.1 + texas-medicaid 2026.11"
     assert {s["url"] for s in rules.sources if s["file"] == "texas_medicaid.yaml"} == {
         "https://www.tmhp.com/news/2022-04-15-collaborative-care-model-become-benefit-texas-medicaid-june-1-2022",
         "https://www.tmhp.com/news/2025-01-10-cocm-services-provided-fqhc-and-rhc-providers"}
@@ -336,7 +336,7 @@ def test_north_carolina_medicaid_caps_99494_at_4_and_counts_the_consultant_from_
 def test_a_program_file_extends_a_state_ruleset(tmp_path):
     path = write(tmp_path, "ruleset: acme\nextends: texas_medicaid\npayer_names: {Superior HealthPlan: medicaid}\n")
     rules = load_rules(path)
-    assert rules.id == "bcm-default 2026.12 + texas-medicaid 2026.11 + acme"
+    assert rules.id == "bcm-default 2026.12.1 + texas-medicaid 2026.11 + acme"
     assert [p.name for p in rules.files] == ["default.yaml", "texas_medicaid.yaml", path.name]
     assert rules.payer_names["superior healthplan"] == "medicaid"
     assert rows(rules, payer_class="medicaid", billing_setting="fqhc", program="cocm") == [(date(2025, 3, 1), None, "cocm_g0512")]

@@ -54,6 +54,8 @@ RULES = {
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
     "a reconciliation summary's clinic and payer": ("marts.recon_patients", r"payer_class\s*=\s*lower\(payer_\)"),
     "claim lines in the quarantine": ("marts.recon_quarantined_claims", r"meta\.quarantine"),
+    "the day a month's countable minutes reach a claim line's threshold (claim_date_rule)": (
+        "marts.recon_claim_dates", r"minutes_so_far\s*>="),
     "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),
     "a finding not priced (no fee on file, no charge amount)": ("marts.recon_findings", r"amount_at_stake\s+IS\s+(NOT\s+)?NULL"),
     "baseline": ("marts.outcome_baselines", r"arg_min\(\s*(\w+\.)?total_score|'first_(score|eligible)'"),

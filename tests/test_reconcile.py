@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -886,3 +887,97 @@ def test_a_claims_export_without_denial_reason_loads_and_reconciles_as_before(pr
     again.write_text(header.replace("\n", ",denial_reason\n") + "".join(line.replace("\n", ",\n") for line in lines))
     results = [r for _, r in load_paths(store, [again])]
     assert [(r.rows_read, r.rows_loaded, r.rows_changed, r.rows_duplicate, r.dropped_columns) for r in results] == [(2, 0, 0, 2, [])]
+
+
+# --- claim_date_rule: a claim dated before the work behind it ------------------------------------------------
+
+
+def dated_program(program):
+    """A and D (Medicare, subsequent months from February) reach 99493's 31 minutes on 2025-02-12
+    (20 + 11): A's claim is dated that day, D's the day before. B logs 20 minutes in February and
+    never reaches it; C's add-on: 90 minutes in February reach 99494's 76 on 2025-02-20
+    (40 + 30 + 20), and its second 99494 line is dated the day before."""
+    pids = "ABCD"
+    return program([patient(p) for p in pids],
+                   [minutes(p, "2025-01-10", 40) for p in pids]
+                   + [minutes("A", "2025-02-05", 20), minutes("A", "2025-02-12", 11),
+                      minutes("D", "2025-02-05", 20), minutes("D", "2025-02-12", 11), minutes("B", "2025-02-05", 20),
+                      minutes("C", "2025-02-03", 40), minutes("C", "2025-02-10", 30), minutes("C", "2025-02-20", 20)],
+                   [claim(f"{p}0", p, "2025-01-31", "99492") for p in pids]
+                   + [claim("A1", "A", "2025-02-12", "99493"), claim("D1", "D", "2025-02-11", "99493", charge=134),
+                      claim("B1", "B", "2025-02-28", "99493", charge=134),
+                      claim("C1", "C", "2025-02-20", "99493"), claim("C1", "C", "2025-02-20", "99494", line=2, charge=56),
+                      claim("C2", "C", "2025-02-19", "99494", charge=56)])
+
+
+def on_or_after(tmp_path, where: str = "settings"):
+    from bcm_analytics.billing import load_rules
+
+    text = {"settings": "settings: {claim_date_rule: on_or_after_threshold}\n",
+            "payer": "payer_names: {Medicare: {payer_class: medicare, settings: {claim_date_rule: on_or_after_threshold}}}\n"}
+    (tmp_path / f"dated_{where}.yaml").write_text(text[where])
+    return load_rules(tmp_path / f"dated_{where}.yaml")
+
+
+def test_a_claim_dated_the_day_the_threshold_is_met_is_matched_the_day_before_is_a_finding(program, tmp_path):
+    """A's 99493 is dated 2025-02-12, the day the month's minutes reach 31: matched. D's, dated a day
+    earlier (20 minutes then), reads dated_before_threshold, with the day the threshold was met
+    (rule_date) and the claim's own date, at the line's charge."""
+    con = dated_program(program)
+    rows = findings(con, "2025-02", rules=on_or_after(tmp_path))
+    assert list(rows[rows.patient_id == "A"].finding) == ["matched"]
+    assert list(rows[rows.patient_id == "D"].finding) == ["dated_before_threshold"]
+    row = rows[rows.patient_id == "D"].iloc[0]
+    assert (row.reason, row.severity, row.claim_ids, row.amount_at_stake) == ("before_threshold_met", "compliance", "D1", 134)
+    assert (row.expected_code, row.billed_code, row.threshold_code, row.threshold_minutes) == ("99493", "99493", "99493", 31)
+    assert (str(row.rule_date)[:10], str(row.date_of_service)[:10]) == ("2025-02-12", "2025-02-11")
+    assert row.explanation == (
+        "Claim D1 bills 99493 dated 2025-02-11, but the month's countable minutes reached its threshold (99493 needs 31) "
+        "only on 2025-02-12; a claim is dated no earlier than the work behind it: correct the date of service to "
+        "2025-02-12 or later.")
+
+
+def test_a_claim_of_a_month_whose_minutes_never_reach_its_threshold_says_so(program, tmp_path):
+    """B's 20 February minutes never reach 99493's 31: its claim, dated the month's last day, has no
+    day it could be dated (beside the unsupported_claim that says what the minutes do reach); the
+    month's dollars count once."""
+    con = dated_program(program)
+    rules = on_or_after(tmp_path)
+    rows = findings(con, "2025-02", rules=rules)
+    b = rows[rows.patient_id == "B"].set_index("finding")
+    assert sorted(b.index) == ["dated_before_threshold", "unsupported_claim"]
+    row = b.loc["dated_before_threshold"]
+    assert (row.reason, row.claim_ids, row.amount_at_stake) == ("threshold_never_met", "B1", 134) and row.rule_date is pd.NaT
+    assert row.explanation == (
+        "Claim B1 bills 99493 dated 2025-02-28, but the 20 countable minutes in 2025-02 never reach its threshold "
+        "(99493 needs 31), so there is no day it could be dated; void the line or document the time.")
+    assert sorted(b.counted_at_stake) == [0, 134]
+    exposure = monthly_totals(con, "2025-02", rules=rules).compliance_exposure.iloc[0]
+    assert exposure == rows[rows.severity == "compliance"].counted_at_stake.sum()
+
+
+def test_an_add_on_dated_before_its_minutes_and_a_payer_that_sets_the_rule(program, tmp_path):
+    """C's 99494 needs 76 minutes in a subsequent month, reached on 2025-02-20: the add-on on claim C1
+    dated that day holds, the one on C2 dated 2025-02-19 does not. The rule set for the payer name
+    (a payer profile) decides as the ruleset's does."""
+    con = dated_program(program)
+    for where in ("settings", "payer"):
+        rows = findings(con, "2025-02", rules=on_or_after(tmp_path, where))
+        c = rows[(rows.patient_id == "C") & (rows.finding == "dated_before_threshold")]
+        assert list(zip(c.billed_code, c.claim_ids, c.threshold_minutes, c.rule_date.astype(str).str[:10])) == [
+            ("99494", "C2", 76, "2025-02-20")], where
+
+
+def test_with_the_default_any_day_in_month_no_claim_date_is_judged(program, tmp_path):
+    """The shipped default (any_day_in_month): the same claims read as before, with no
+    dated_before_threshold and nothing in marts.recon_claim_dates."""
+    from bcm_analytics.billing import load_rules
+
+    con = dated_program(program)
+    assert load_rules().periods.column("claim_date_rule").unique().to_pylist() == ["any_day_in_month"]
+    rows = findings(con, "2025-02")
+    assert "dated_before_threshold" not in set(rows.finding)
+    assert list(rows[rows.patient_id.isin(["A", "D"])].finding) == ["matched", "matched"]
+    assert con.execute("SELECT count(*) FROM marts.recon_claim_dates").fetchone() == (0,)
+    (tmp_path / "any.yaml").write_text("settings: {claim_date_rule: any_day_in_month}\n")
+    assert "dated_before_threshold" not in set(findings(con, "2025-02", rules=load_rules(tmp_path / "any.yaml")).finding)

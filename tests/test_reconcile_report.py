@@ -643,3 +643,36 @@ def test_headline_cards_say_what_their_count_and_denied_dollars_are():
     assert outside["expected"].detail == "supported by logged minutes; 361 patient-months billed or expected"
     exposure = dict(glossary.billing_terms("bcm-default", Privacy.packaged("internal")))["compliance exposure"]
     assert "under the wrong NPI" in exposure and "patients not in the registry" in exposure, exposure
+
+
+def test_a_claim_dated_before_its_threshold_is_on_the_page_in_the_csv_and_the_work_queue(program, tmp_path):
+    """A program that sets claim_date_rule: on_or_after_threshold: D's 99493 is dated 2025-06-03,
+    before the month's 40 minutes were logged on 2025-06-10. The finding reads in words on the
+    page's findings table and in its glossary, in the findings CSV under the findings' columns, and
+    in the finance workbook's work queue."""
+    from openpyxl import load_workbook
+
+    program([patient("D", consent="2025-01-01"), patient("C", consent="2025-01-01")],
+            [minutes("D", "2025-05-10", 40), minutes("D", "2025-06-10", 40), minutes("C", "2025-07-03", 5)],
+            [claim("D0", "D", "2025-05-31", "99492"), claim("D1", "D", "2025-06-03", "99493", charge=120)]).close()
+    db = tmp_path / "test.duckdb"
+    rules = tmp_path / "dated.yaml"
+    rules.write_text("settings: {claim_date_rule: on_or_after_threshold}\n")
+    html = render_report("billing_reconciliation", db, {"start_month": "2025-06", "end_month": "2025-06", "rules": str(rules)},
+                         tmp_path / "r.html").read_text()
+    words = FINDINGS["dated_before_threshold"]
+    assert [row for row in table_rows(html) if row[:2] == ["compliance", words.name]], "the findings table"
+    assert words.name in visible_text(html) and words.meaning in html, "the glossary"
+    assert "dated_before_threshold" not in visible_text(html)
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-06", "--rules", str(rules), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str)
+    assert list(zip(rows.finding, rows.finding_label, rows.severity, rows.claim_ids, rows.rule_date, rows.date_of_service)) == [
+        ("dated_before_threshold", words.name, "compliance", "D1", "2025-06-10", "2025-06-03")]
+    assert "compliance exposure $120.00" in result.output
+    result = CliRunner().invoke(reconcile, ["--db", str(db), "--month", "2025-06", "--rules", str(rules),
+                                            "--out", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 0, result.output
+    queue = [row for row in load_workbook(tmp_path / "r.xlsx", read_only=True)["work queue"].iter_rows(values_only=True)]
+    assert any(words.name in row and "D1" in row for row in queue), queue[:3]

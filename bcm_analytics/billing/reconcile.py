@@ -33,6 +33,8 @@ FINDINGS = {
     "missed_billing": Finding("missed billing", "minutes support a code no claim bills"),
     "denied_claim": Finding("denied claim", "supported code denied by the payer"),
     "unsupported_claim": Finding("unsupported claim", "claim without the minutes to support it"),
+    "dated_before_threshold": Finding("dated before threshold",
+                                      "claim dated before the month's minutes reached its code's threshold, or for a code they never reach"),
     "wrong_code": Finding("wrong code", "code wrong for the month type, the episode or the period"),
     "units_mismatch": Finding("units mismatch", "units other than the minutes support, or above the payer's cap"),
     "same_month_conflict": Finding("same month conflict", "codes that are never billed together in one month"),

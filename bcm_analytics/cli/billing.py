@@ -171,10 +171,11 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
 def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     """Reconcile claims against logged minutes: one row per finding, with the money at stake.
 
-    Findings: matched, missed_billing, denied_claim, unsupported_claim, wrong_code,
-    units_mismatch, same_month_conflict, duplicate_claim, missing_consent, wrong_billing_npi,
-    unknown_patient, claim_quarantined, no_initiating_visit. Severity says whether a finding is
-    lost revenue, a compliance risk, or data to review before acting.
+    Findings: matched, missed_billing, denied_claim, unsupported_claim, dated_before_threshold
+    (with the rules' claim_date_rule: on_or_after_threshold), wrong_code, units_mismatch,
+    same_month_conflict, duplicate_claim, missing_consent, wrong_billing_npi, unknown_patient,
+    claim_quarantined, no_initiating_visit. Severity says whether a finding is lost revenue, a
+    compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period, warnings
     from bcm_analytics.billing.reconcile import (

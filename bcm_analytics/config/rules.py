@@ -185,6 +185,8 @@ class Settings(Strict):
         UNSET, description="true, false, or a list of programs (cocm, general_bhi)")
     initiating_visit_months: int = Field(UNSET, ge=1, description="a whole number of months, 1 or more")
     facility_stay_edge_days: Literal["exclude", "count"] = Field(UNSET, description="exclude or count")
+    claim_date_rule: Literal["any_day_in_month", "on_or_after_threshold"] = Field(
+        UNSET, description="any_day_in_month or on_or_after_threshold")
 
 
 class AlsoAccept(Strict):
@@ -475,7 +477,7 @@ PERIOD_SCHEMA = pa.schema([
     ("countable_activities", pa.list_(pa.string())), ("countable_roles", pa.list_(pa.string())),
     ("bills_g2214", pa.bool_()), ("g2214_initial_31_35", pa.bool_()), ("carry_initial_forward", pa.bool_()),
     ("initial_code_once_per", pa.string()), ("max_99494_units", pa.int64()), ("episode_gap_months", pa.int64()),
-    ("initiating_visit_months", pa.int64()), ("facility_stay_edge_days", pa.string()),
+    ("initiating_visit_months", pa.int64()), ("facility_stay_edge_days", pa.string()), ("claim_date_rule", pa.string()),
     ("bills_apcm", pa.bool_()), ("mirror_initial_code", pa.string()), ("mirror_subsequent_code", pa.string()),
     ("also_accepted", pa.list_(ACCEPTED)),
 ])
@@ -524,7 +526,7 @@ def _setting_columns(s: dict, program: str) -> dict:
         "countable_activities": [a.lower() for a in s["countable_activities"]], "countable_roles": roles,
         **{k: s[k] for k in ("bills_g2214", "g2214_initial_31_35", "carry_initial_forward", "initial_code_once_per",
                              "max_99494_units", "episode_gap_months", "initiating_visit_months",
-                             "facility_stay_edge_days")},
+                             "facility_stay_edge_days", "claim_date_rule")},
     }
 
 

@@ -9,6 +9,8 @@
 -- being billed, which every reader of the claims takes from here. `denial_reason`: the payer's reason
 -- as the export wrote it (a CARC code such as CO-16, with or without its words; NULL when it has
 -- none), kept on every line as loaded: its readers take it from the lines that are `denied`.
+-- `date_of_service`: the line's own day (its month is `service_month`), which claim_date_rule
+-- compares with the day the month's minutes reached the code's threshold (marts.recon_claim_dates).
 -- kind: table
 -- per_patient: true
 SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_of_service) AS DATE) AS service_month,
@@ -19,7 +21,8 @@ SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_
        lower(trim(coalesce(c.claim_status, ''))) = 'voided' AS voided,
        NOT denied AND NOT voided AS bills, k.family,
        k.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on') AS time_based,
-       p.patient_id IS NOT NULL AS known_patient, nullif(trim(c.denial_reason), '') AS denial_reason
+       p.patient_id IS NOT NULL AS known_patient, nullif(trim(c.denial_reason), '') AS denial_reason,
+       CAST(c.date_of_service AS DATE) AS date_of_service
 FROM (
   SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi, rendering_provider_npi,
          charge_amount, paid_amount, claim_status, denial_reason FROM staging.claims

@@ -189,17 +189,40 @@ month_rows AS (
   FROM marts.recon_initiating_visits f
   WHERE NOT f.visit_found
 ),
+-- A claim line dated before the day the month's countable minutes reached its code's threshold, or
+-- of a code whose threshold they never reach that month (claim_date_rule: on_or_after_threshold;
+-- marts.recon_claim_dates): one finding per code and month, naming the code's lines dated early.
+-- Its dollars are those lines' (their charge, else the fee): a claim dated before the work behind
+-- it is what a payer takes back. A code part of a same-month conflict gets no second finding.
+dated AS (
+  SELECT d.patient_id, d.service_month, 'dated_before_threshold' AS finding, 'compliance' AS severity,
+         CASE WHEN d.threshold_met_on IS NULL THEN 'threshold_never_met' ELSE 'before_threshold_met' END AS reason,
+         CASE WHEN c.expected_units > 0 THEN d.code END AS expected_code, nullif(c.expected_units, 0) AS expected_units,
+         d.code AS billed_code, c.billed_units, list(DISTINCT d.claim_id ORDER BY d.claim_id) AS claim_ids,
+         CASE WHEN count(*) = count(coalesce(d.charge_amount, c.unit_fee * d.units))
+              THEN sum(coalesce(d.charge_amount, c.unit_fee * d.units)) END AS amount_at_stake,
+         d.code AS threshold_code, d.threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
+         d.threshold_met_on AS rule_date, NULL AS billing_npi, min(d.date_of_service) AS date_of_service
+  FROM marts.recon_claim_dates d JOIN c USING (patient_id, service_month, code)
+  WHERE (d.threshold_met_on IS NULL OR d.date_of_service < d.threshold_met_on) AND NOT c.in_conflict
+  GROUP BY d.patient_id, d.service_month, d.code, c.expected_units, c.billed_units, d.threshold_minutes, d.threshold_met_on
+),
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
          NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
-         NULL::VARCHAR[] AS billed_codes
+         NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service
   FROM per_code
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, NULL, NULL, NULL, NULL, rule_date, billing_npi, voided, quarantine_file, quarantine_line,
-         quarantine_reason, billed_codes
+         quarantine_reason, billed_codes, NULL
   FROM month_rows
+  UNION ALL
+  SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
+         claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
+         NULL, NULL, NULL, NULL, NULL, date_of_service
+  FROM dated
 ),
 matched AS (  -- a code billed as the minutes support: expected and billed, or an accepted alternative that holds
   SELECT patient_id, service_month, 'matched' AS finding, 'info' AS severity,
@@ -209,7 +232,7 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          CASE WHEN code_role = 'also_accepted' THEN code_from_minutes END AS threshold_minutes, NULL::BIGINT AS units_cap,
          NULL::BIGINT AS billed_lines, CASE WHEN code_role = 'also_accepted' THEN accepted_from END AS rule_date,
          NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service
   FROM c r
   WHERE active_lines > 0
     AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
@@ -226,7 +249,7 @@ unknown AS (
               THEN coalesce(sum(charge_amount) FILTER (WHERE bills), 0) END AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service
   FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based AND NOT voided
   GROUP BY patient_id, service_month, code
 ),
@@ -376,6 +399,21 @@ written AS (
     WHEN reason = 'no_initiating_visit' THEN
       format('No E/M, AWV, IPPE or TCM claim by the billing practitioner (NPI {}) from {} through {} is in the claims you loaded, and {} is the first billed month of episode {}: CoCM and BHI need an initiating visit when the practitioner has not seen the patient in that time. Check the visit; claims exports are often partial.',
              coalesce(billing_npi, treating_provider_npi), strftime(rule_date, '%Y-%m'), month_text, month_text, episode_id)
+    WHEN reason = 'before_threshold_met' AND threshold_minutes = 0 THEN
+      format('Claim {} bills {} dated {}, before any countable minutes of {} were logged (the first on {}); a claim is dated no earlier than the work behind it: correct the date of service to {} or later.',
+             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text, strftime(rule_date, '%Y-%m-%d'),
+             strftime(rule_date, '%Y-%m-%d'))
+    WHEN reason = 'before_threshold_met' THEN
+      format('Claim {} bills {} dated {}, but the month''s countable minutes reached its threshold ({} needs {:g}) only on {}; a claim is dated no earlier than the work behind it: correct the date of service to {} or later.',
+             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), threshold_code, threshold_minutes,
+             strftime(rule_date, '%Y-%m-%d'), strftime(rule_date, '%Y-%m-%d'))
+    WHEN reason = 'threshold_never_met' AND threshold_minutes = 0 THEN
+      format('Claim {} bills {} dated {}, but no countable minutes are logged in {}, so there is no day it could be dated; void the line or document the time.',
+             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text)
+    WHEN reason = 'threshold_never_met' THEN
+      format('Claim {} bills {} dated {}, but the {} in {} never reach its threshold ({} needs {:g}), so there is no day it could be dated; void the line or document the time.',
+             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), countable_text, month_text, threshold_code,
+             threshold_minutes)
     WHEN finding = 'unknown_patient' THEN
       format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
              claims_text, billed_code, patient_id)
@@ -417,6 +455,6 @@ SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.
                   ELSE (SELECT sum(paid_amount) FROM marts.recon_codes o WHERE o.patient_id = f.patient_id AND o.service_month = f.service_month)
              END, 2) AS month_paid_amount,
        f.reason, f.code_set, f.threshold_code, f.threshold_minutes, f.units_cap, f.billed_lines, f.unconsented_minutes,
-       f.consent_date, f.rule_date, f.billing_npi, f.treating_provider_npi, f.organization_npi,
+       f.consent_date, f.rule_date, f.date_of_service, f.billing_npi, f.treating_provider_npi, f.organization_npi,
        f.quarantine_file, f.quarantine_line, f.quarantine_reason, f.denial_reason
 FROM written f

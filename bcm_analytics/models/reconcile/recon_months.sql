@@ -23,7 +23,7 @@ ruled AS (
 SELECT k.* EXCLUDE (r),
        k.r.code_set, k.r.payer_profile, k.r.initial_code, k.r.subsequent_code, k.r.add_on_code, k.r.fallback_code,
        k.r.bills_g2214, k.r.max_99494_units, k.r.initial_from, k.r.subsequent_from, k.r.fallback_from,
-       k.r.bills_apcm, k.r.also_accepted, k.r.initiating_visit_months,
+       k.r.bills_apcm, k.r.also_accepted, k.r.initiating_visit_months, k.r.claim_date_rule,
        mc.month_type, mc.episode_id, mc.initial_code_reached_in, coalesce(m.countable_minutes, 0) AS countable_minutes,
        coalesce(m.unconsented_minutes, 0) AS unconsented_minutes, mc.billed_base_code AS expected_base_code,
        CASE WHEN mc.billed_base_code IS NULL THEN mc.next_code END AS first_code,
