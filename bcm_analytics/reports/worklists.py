@@ -81,31 +81,37 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
 SAME_DAY = "same day, no time"
 
 
-def _contacted(contacted, same_day) -> str:
-    """Whether a contact followed the latest positive answer, in words. A contact that day that
-    cannot be placed before or after it (a day alone on either) is never "no": it reads as counted,
-    not counted or unknown, as outcome.item9_same_day_untimed judged it."""
+def _verdict(contacted, same_day) -> tuple[str, bool]:
+    """Whether a contact followed a positive answer (marts.item9_follow_up), and whether the verdict
+    is about a contact that day that no time places before or after it: ('yes' | 'no', False), or
+    ('yes' | 'not counted' | 'unknown', True) as outcome.item9_same_day_untimed judged it, never
+    'no'. The one reading of the verdict for the latest answer and for each earlier one."""
     if not (pd.notna(same_day) and same_day):
-        return "yes" if (pd.notna(contacted) and contacted) else "no"
-    if pd.isna(contacted):
-        return f"unknown ({SAME_DAY})"
-    return f"yes ({SAME_DAY})" if contacted else f"not counted ({SAME_DAY})"
+        return ("yes" if (pd.notna(contacted) and contacted) else "no"), False
+    return ("unknown" if pd.isna(contacted) else "yes" if contacted else "not counted"), True
+
+
+def _contacted(contacted, same_day) -> str:
+    """Whether a contact followed the latest positive answer, in words: 'yes', 'no', or the verdict on a
+    contact that day that no time places, 'not counted (same day, no time)'."""
+    verdict, untimed = _verdict(contacted, same_day)
+    return f"{verdict} ({SAME_DAY})" if untimed else verdict
 
 
 def _followed_words(answers) -> str | None:
     """Each positive answer before the latest one, oldest first, with whether a contact followed it:
     '2025-02-02 (contact followed); 2025-03-04 (no contact after it)'. A contact that day that no
-    time places reads as 'same day, no time' and what outcome.item9_same_day_untimed made of it,
-    never as no contact (as `contacted_since`)."""
+    time places reads as 'same day, no time' and what outcome.item9_same_day_untimed made of it
+    (counted, not counted, unknown), never as no contact (as `contacted_since`)."""
     if answers is None or (isinstance(answers, float) and pd.isna(answers)) or len(answers) == 0:
         return None
     words = []
     for answer in answers:
-        contacted, same_day = answer["contacted"], answer["same_day_untimed"]
-        if pd.notna(same_day) and same_day:
-            said = f"{SAME_DAY}: " + ("unknown" if pd.isna(contacted) else "counted" if contacted else "not counted")
+        verdict, untimed = _verdict(answer["contacted"], answer["same_day_untimed"])
+        if untimed:
+            said = f"{SAME_DAY}: " + ("counted" if verdict == "yes" else verdict)
         else:
-            said = "contact followed" if (pd.notna(contacted) and contacted) else "no contact after it"
+            said = "contact followed" if verdict == "yes" else "no contact after it"
         words.append(f"{pd.Timestamp(answer['answered_on']):%Y-%m-%d} ({said})")
     return "; ".join(words)
 
