@@ -334,6 +334,29 @@ def test_each_earlier_positive_item9_says_whether_a_contact_followed_it(store, l
     assert "earlier_followed" in " ".join(about), "the about sheet says what the new column holds"
 
 
+def test_earlier_positives_and_earlier_followed_name_the_same_answers(store, load_rows, tmp_path):
+    """R1 answered item 9 = 1 on Jan 10 and Feb 10 (its latest PHQ-9, a positive run); H1 the same,
+    then 0 on Mar 10. Both were called on Jan 12. earlier_positives held the answers before the run
+    (R1: none, beside earlier_followed's verdict on Jan 10) and, with no run, every answer (H1: Feb
+    10 too, the latest_positive contacted_since is about). Both columns now hold the answers before
+    the latest positive one (outcome_measures.md section 1: each kept visible with its date and
+    whether a contact followed it), so each answer is shown once; positive_since is as it was."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("R1", "H1")])
+    load_rows("time_logs", [minutes(p, "2025-01-12", 20) for p in ("R1", "H1")])
+    load_rows("assessments", [*(phq9(f"{p}{i}", p, day, 15, item9=1) for p in ("R1", "H1")
+                                for i, day in enumerate(["2025-01-10", "2025-02-10"])),
+                              phq9("H1z", "H1", "2025-03-10", 8)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-31"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    rows = {r["patient_id"]: r for r in (dict(zip(sheet[0], v)) for v in sheet[1:])}
+    columns = ("item9_now", "positive_since", "earlier_positives", "latest_positive", "earlier_followed")
+    jan10, feb10 = dt.datetime(2025, 1, 10), dt.datetime(2025, 2, 10)
+    assert {p: tuple(r[c] for c in columns) for p, r in rows.items()} == {
+        "R1": ("positive", jan10, "2025-01-10", feb10, "2025-01-10 (contact followed)"),
+        "H1": ("no (earlier positive)", feb10, "2025-01-10", feb10, "2025-01-10 (contact followed)")}
+
+
 def test_positives_not_followed_up_sort_by_the_answer_waiting_longest(store, load_rows, tmp_path):
     """P1 answered item 9 = 1 on Jan 10 (called Jan 12) and again on Mar 20; P2 answered on Mar 10.
     Neither has been called since: P2's answer has waited ten days longer than P1's, so P2 comes

@@ -52,17 +52,22 @@ def forms(examples) -> str:
 
 
 DATE_WORDS = forms(DATE_FORMS + DATETIME_FORMS)
+# What a value of a number column is, by its format or type, as a sentence names it: TYPE_WORDS and
+# FORMAT_WORDS start with it, and a quarantine reason says "... is not <noun>" (parsing.sql:
+# bcm_number_problem, given it by problem()), so each noun is written here once.
+NOUNS = {"integer": "a whole number", "number": "a number", "amount": "an amount", "duration": "a duration",
+         "answer": "an answer"}
 TYPE_WORDS = {
-    "integer": "a whole number",
-    "number": "a number (digits with a decimal point, e.g. 12.5)",
+    "integer": NOUNS["integer"],
+    "number": f"{NOUNS['number']} (digits with a decimal point, e.g. 12.5)",
     "date": f"a real date in a known format ({DATE_WORDS})",
     "datetime": f"a real date/time in a known format ({DATE_WORDS})",
 }
 TIME_WORDS = f"a time of day ({forms(TIME_FORMS)}) or a date/time in a known format ({forms(DATETIME_FORMS)})"
 FORMAT_WORDS = {
-    "duration": "a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
-    "amount": "an amount (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
-    "score": "a whole number, or one with the label of its severity band on the row's instrument (14 (moderate), 7 - mild)",
+    "duration": f"{NOUNS['duration']} (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)",
+    "amount": f"{NOUNS['amount']} (1145.00, $1,145.00, 1,145.00, ($12.50) for -12.50)",
+    "score": f"{NOUNS['integer']}, or one with the label of its severity band on the row's instrument (14 (moderate), 7 - mild)",
 }
 # What a spreadsheet shows in a cell whose formula failed, as it reaches a CSV saved from it or a
 # workbook read by bcm: never an id, a name or a vocabulary word.
@@ -243,8 +248,15 @@ def problem(col: ColumnSpec, options: TextOptions) -> str:
                 f"ELSE bcm_date_problem({sql_text(col.name)}, {raw}, {options.year_pivot}, {own_years}, {options.accepted(col)}) END")
     if col.format == "score":
         return (f"coalesce(bcm_labelled_score_problem({sql_text(col.name)}, {raw}, {instrument_of(col)}, {severity_bands()}), "
-                f"bcm_number_problem({sql_text(col.name)}, {raw}, 'integer', {sql_text(accepted(col))}))")
-    return f"bcm_number_problem({sql_text(col.name)}, {raw}, {sql_text(col.format or col.type)}, {sql_text(accepted(col))})"
+                f"{number_problem(col, 'integer')})")
+    return number_problem(col, col.format or col.type)
+
+
+def number_problem(col: ColumnSpec, kind: str) -> str:
+    """SQL for why the text of a number column could not be read as `kind` (integer, number, amount,
+    duration or answer): parsing.sql's bcm_number_problem, given the kind's noun (NOUNS)."""
+    return (f"bcm_number_problem({sql_text(col.name)}, {raw_name(col.name)}, {sql_text(kind)}, {sql_text(NOUNS[kind])}, "
+            f"{sql_text(accepted(col))})")
 
 
 # The date a profile's formats are shown writing in a reason: DATE_FORMS' day, at 14:05:30.

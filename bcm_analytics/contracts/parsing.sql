@@ -344,9 +344,11 @@ CREATE OR REPLACE TEMP MACRO bcm_date_in_number_problem(column_name, d) AS
   END;
 
 -- Why a number could not be read, for the quarantine. `kind` is number, integer, amount, duration
--- or answer; `accepted` is what the column reads, in the contract README's words (columns.accepted,
--- from FORMAT_WORDS and loinc.yaml), said when no one mistake explains the value.
-CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, accepted) AS
+-- or answer, and `noun` what a value of it is in words (columns.NOUNS: 'a whole number', 'an
+-- amount', the nouns TYPE_WORDS and FORMAT_WORDS start with); `accepted` is what the column reads,
+-- in the contract README's words (columns.accepted, from FORMAT_WORDS and loinc.yaml), said when no
+-- one mistake explains the value.
+CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, noun, accepted) AS
   column_name || ' ''' || s || ''' is not ' || CASE
     WHEN contains(s, '_') THEN 'a number: an underscore is not read as a thousands separator; write 1000'
     WHEN isnan(try_cast(s AS DOUBLE)) OR isinf(try_cast(s AS DOUBLE)) THEN 'a finite number'
@@ -359,8 +361,7 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, accepted) 
       || ' min, as minutes:seconds ' || split_part(s, ':', 1) || ' min ' || split_part(s, ':', 2)
       || ' s (H:MM is read only under 4 hours); write the minutes (20 or 1200), or HH:MM:SS (00:20:00)'
     WHEN bcm_date_in_number(s) IS NOT NULL THEN
-      CASE kind WHEN 'integer' THEN 'a whole number' WHEN 'amount' THEN 'an amount' WHEN 'answer' THEN 'an answer' ELSE 'a ' || kind END
-      || list_transform([bcm_date_in_number(s)], lambda d: bcm_date_in_number_problem(column_name, d))[1]
+      noun || list_transform([bcm_date_in_number(s)], lambda d: bcm_date_in_number_problem(column_name, d))[1]
     ELSE accepted
   END;
 

@@ -176,14 +176,18 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
 
 
 def current(con, rules=None, definitions=None, as_of=None, *, area: str | None = None,
-            progress: Progress | None = None) -> Marts:
+            progress: Progress | None = None, own_definitions: bool | None = None) -> Marts:
     """The marts for these rules, definitions and as-of date (None: the store's own).
 
     `area`: the caller reads only the models of models/<area>/ (and what they read), so only
     those are checked, computed again or spoken of: outcome marts read no billing rule, and an
     outcome run under other billing rules ($BCM_RULES) neither computes billing marts in a
-    scratch catalog nor says it used rules other than the store's."""
-    own_rules, own_definitions = rules is None and not load_settings().BCM_RULES, definitions is None
+    scratch catalog nor says it used rules other than the store's.
+    `own_definitions`: whether `definitions` are the store's own (default: when none are given).
+    A caller that has already read the store's own (resolve_definitions) passes them with True,
+    so the file is read once and the note still calls them the store's own."""
+    own_rules = rules is None and not load_settings().BCM_RULES
+    own_definitions = definitions is None if own_definitions is None else own_definitions
     rules = resolve_rules(con, rules)
     definitions = resolve_definitions(con, definitions)
     own_as_of = _store_as_of(con) or latest_data_date(con)

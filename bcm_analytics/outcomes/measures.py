@@ -166,8 +166,10 @@ def prepare(
         "payer": payer or None,
         "instrument": instrument.upper() if instrument else None,
     }
-    check_pooled(resolve_definitions(con, definitions), instrument)  # before any mart is built for it
-    return OutcomeRun(current(con, definitions=definitions, as_of=as_date(as_of) if as_of else None, area="outcomes"), filters)
+    resolved = resolve_definitions(con, definitions)  # read once: the check and the marts take the same
+    check_pooled(resolved, instrument)  # before any mart is built for it
+    return OutcomeRun(current(con, definitions=resolved, as_of=as_date(as_of) if as_of else None, area="outcomes",
+                              own_definitions=definitions is None), filters)
 
 
 def measured_as(definitions: Definitions, instrument: str) -> str:

@@ -46,10 +46,11 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     only; then the oldest latest positive answer first (waiting longest for its contact).
 
     From outcomes.caseload.worklists: `item9_positive` is the latest PHQ-9's answer (NULL when it
-    has no item 9), `item9_positive_since` the first answer of the current positive run,
-    `item9_earlier_positive_dates` the history, `contacted_since_item9` a contact after the
-    latest positive answer (a contact the same day may be the visit the score was taken at: with
-    both times it follows when later; where either has a day alone, outcome.item9_same_day_untimed
+    has no item 9), `item9_positive_since` the first answer of the current positive run (else the
+    latest positive answer is shown as positive_since), `item9_earlier_positive_dates` the history
+    (the answers before the latest positive one: those earlier_followed gives a verdict for),
+    `contacted_since_item9` a contact after the latest positive answer (a contact the same day may
+    be the visit the score was taken at: with both times it follows when later; where either has a day alone, outcome.item9_same_day_untimed
     says whether it counts, and `contacted_since` says it was that day, never "no").
     `item9_earlier_follow_up` gives each positive answer before the latest one by the same rule
     (marts.item9_follow_up), a contact counting until the next positive answer: `earlier_followed`
@@ -57,14 +58,15 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
     answer whether anyone called, not only of the latest.
     """
     out = rows.merge(by_instrument[by_instrument["instrument"].isin(["PHQ-9", "PHQ-A"])], on="episode_id", how="left")
-    history = out["item9_earlier_positive_dates"].map(_dates)
     out["contacted_since"] = [_contacted(c, same_day) for c, same_day in
                               zip(out["contacted_since_item9"], out["item9_contact_same_day_untimed"])]
     out["item9_now"] = out["item9_positive"].map(_item9_now)
     # days, as Python dates even where no answer is in a current run (DuckDB's all-NULL DATE is a datetime64)
-    out["positive_since"] = pd.Series([since if pd.notna(since) else max(days, default=None)
-                                       for since, days in zip(out["item9_positive_since"], history)], index=out.index, dtype=object)
-    out["earlier_positives"] = history.map(lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
+    out["positive_since"] = pd.Series([since if pd.notna(since) else latest for since, latest in
+                                       zip(out["item9_positive_since"], out["item9_latest_positive_date"].map(_day))],
+                                      index=out.index, dtype=object)
+    out["earlier_positives"] = out["item9_earlier_positive_dates"].map(_dates).map(
+        lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
     out["latest_positive"] = out["item9_latest_positive_date"]
     out["earlier_followed"] = out["item9_earlier_follow_up"].map(_followed_words)
     order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
@@ -81,31 +83,37 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
 SAME_DAY = "same day, no time"
 
 
-def _contacted(contacted, same_day) -> str:
-    """Whether a contact followed the latest positive answer, in words. A contact that day that
-    cannot be placed before or after it (a day alone on either) is never "no": it reads as counted,
-    not counted or unknown, as outcome.item9_same_day_untimed judged it."""
+def _verdict(contacted, same_day) -> tuple[str, bool]:
+    """Whether a contact followed a positive answer (marts.item9_follow_up), and whether the verdict
+    is about a contact that day that no time places before or after it: ('yes' | 'no', False), or
+    ('yes' | 'not counted' | 'unknown', True) as outcome.item9_same_day_untimed judged it, never
+    'no'. The one reading of the verdict for the latest answer and for each earlier one."""
     if not (pd.notna(same_day) and same_day):
-        return "yes" if (pd.notna(contacted) and contacted) else "no"
-    if pd.isna(contacted):
-        return f"unknown ({SAME_DAY})"
-    return f"yes ({SAME_DAY})" if contacted else f"not counted ({SAME_DAY})"
+        return ("yes" if (pd.notna(contacted) and contacted) else "no"), False
+    return ("unknown" if pd.isna(contacted) else "yes" if contacted else "not counted"), True
+
+
+def _contacted(contacted, same_day) -> str:
+    """Whether a contact followed the latest positive answer, in words: 'yes', 'no', or the verdict on a
+    contact that day that no time places, 'not counted (same day, no time)'."""
+    verdict, untimed = _verdict(contacted, same_day)
+    return f"{verdict} ({SAME_DAY})" if untimed else verdict
 
 
 def _followed_words(answers) -> str | None:
     """Each positive answer before the latest one, oldest first, with whether a contact followed it:
     '2025-02-02 (contact followed); 2025-03-04 (no contact after it)'. A contact that day that no
-    time places reads as 'same day, no time' and what outcome.item9_same_day_untimed made of it,
-    never as no contact (as `contacted_since`)."""
+    time places reads as 'same day, no time' and what outcome.item9_same_day_untimed made of it
+    (counted, not counted, unknown), never as no contact (as `contacted_since`)."""
     if answers is None or (isinstance(answers, float) and pd.isna(answers)) or len(answers) == 0:
         return None
     words = []
     for answer in answers:
-        contacted, same_day = answer["contacted"], answer["same_day_untimed"]
-        if pd.notna(same_day) and same_day:
-            said = f"{SAME_DAY}: " + ("unknown" if pd.isna(contacted) else "counted" if contacted else "not counted")
+        verdict, untimed = _verdict(answer["contacted"], answer["same_day_untimed"])
+        if untimed:
+            said = f"{SAME_DAY}: " + ("counted" if verdict == "yes" else verdict)
         else:
-            said = "contact followed" if (pd.notna(contacted) and contacted) else "no contact after it"
+            said = "contact followed" if verdict == "yes" else "no contact after it"
         words.append(f"{pd.Timestamp(answer['answered_on']):%Y-%m-%d} ({said})")
     return "; ".join(words)
 
@@ -116,6 +124,11 @@ def _item9_now(flag) -> str:
     if pd.isna(flag):
         return "unknown (latest PHQ-9 has no item 9)"
     return "positive" if flag else "no (earlier positive)"
+
+
+def _day(value):
+    """A date (a day, as the workbook shows it), or None."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def _dates(value) -> list:
@@ -210,6 +223,10 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
                                             f"outcome.item9_same_day_untimed = {run.definitions['outcome']['item9_same_day_untimed']} says); "
                                             "then the latest PHQ-9 positive, unknown (no item 9), earlier positives only; "
                                             "oldest latest_positive first: those have waited longest for a contact"),
+             ("sheet item9_positive earlier_positives", "the dates of the positive answers before the latest one "
+                                                        "(latest_positive), oldest first: the answers earlier_followed gives, each "
+                                                        "answer shown once; positive_since is the first answer of the positive run "
+                                                        "the latest PHQ-9 ends, else the latest positive answer"),
              ("sheet item9_positive earlier_followed", "each positive answer before the latest one, oldest first, and whether a "
                                                        "contact followed it, by the rule contacted_since reads: 'contact followed', "
                                                        f"'no contact after it', or '{SAME_DAY}: counted / not counted / unknown'; a "

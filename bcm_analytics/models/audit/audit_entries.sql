@@ -9,9 +9,10 @@
 -- happens), and on the night they fall back one at 01:50 CDT ends at 01:20 CST; the audit page
 -- names the offset of a time in the hour that happens twice (reports/audit.py). An entry set aside
 -- or cut by a hospital stay names the stay in its reason (its type, its key as exported, the
--- admission and discharge on the clinic's clock, with times where the export gave them) and lists
--- it in `facility_stays` with the facility_stays export's file, line and load, which the packet's
--- provenance lists: the stays are those billing_entries placed it by (`facility_stay_ids`).
+-- admission and discharge on the clinic's clock, with times where the export gave them:
+-- marts.stay_time_text) and lists it in `facility_stays` with the facility_stays export's file,
+-- line and load, which the packet's provenance lists: the stays are those billing_entries placed
+-- it by (`facility_stay_ids`).
 -- kind: view
 WITH entries AS (
   SELECT e.* REPLACE (timezone(z.timezone, e.end_instant) AS end_at), z.timezone
@@ -38,10 +39,8 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
                source_file: s._source_file, source_line: s._line, load_id: s._load_id}
               ORDER BY s.admitted_instant, s.stay_id) AS facility_stays,
          array_to_string(list(format('{} stay {}, admitted {}, {}', s.stay_type, s.stay_id,
-                                     CASE WHEN s.admitted_at_has_time THEN strftime(s.admitted_at, '%Y-%m-%d %H:%M')
-                                          ELSE strftime(s.admitted_at, '%Y-%m-%d') END,
-                                     coalesce('discharged ' || CASE WHEN s.discharged_at_has_time THEN strftime(s.discharged_at, '%Y-%m-%d %H:%M')
-                                                                    ELSE strftime(s.discharged_at, '%Y-%m-%d') END,
+                                     marts.stay_time_text(s.admitted_at, s.admitted_at_has_time),
+                                     coalesce('discharged ' || marts.stay_time_text(s.discharged_at, s.discharged_at_has_time),
                                               'no discharge in the export'))
                               ORDER BY s.admitted_instant, s.stay_id), '; ') AS stays_text
   FROM (SELECT entry_id, patient_id, unnest(facility_stay_ids) AS stay_id FROM entries

@@ -14,24 +14,26 @@
 -- kind: macro
 CREATE OR REPLACE MACRO marts.utilisation_for(start_, end_, clinics_, care_manager_, payer_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
-population AS (
-  SELECT e.episode_id, e.patient_id, e.clinic_id, e.enrollment_date
+population AS (  -- the episodes in the filters, each with its patient's periods under a payer in them
+                 -- (the contacts take the period holding their month: the payer is per contact)
+  SELECT e.episode_id, e.patient_id, e.clinic_id, e.enrollment_date, y.from_month, y.until_month
   FROM marts.outcome_episodes e CROSS JOIN s
+  JOIN marts.payer_name_periods y USING (patient_id)
   WHERE marts.in_measure_population(e.patient_id, e.age_at_enrolment, s.min_age)
-    AND marts.in_filter(e.clinic_id, e.care_manager_id, NULL, clinics_, care_manager_, NULL)  -- payer: per contact
+    AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ),
 contacts AS (
   SELECT DISTINCT p.patient_id, p.clinic_id,
          marts.assessment_period(a.service_date, s.utilisation_period_starts) AS period
-  FROM marts.outcome_activity a JOIN population p USING (episode_id) CROSS JOIN s
-  JOIN marts.payer_name_periods y ON y.patient_id = p.patient_id AND a.service_month BETWEEN y.from_month AND y.until_month
+  FROM marts.outcome_activity a CROSS JOIN s
+  JOIN population p ON p.episode_id = a.episode_id AND a.service_month BETWEEN p.from_month AND p.until_month
   WHERE a.is_contact AND a.in_episode AND a.service_date >= p.enrollment_date
     AND a.service_date <= (SELECT as_of FROM config.as_of_date)
-    AND marts.in_filter(NULL, NULL, y.payer, NULL, NULL, payer_)
 ),
-scores AS (
+scores AS (  -- any score of a contacted patient's episodes in the filters: a patient with contacts has a
+             -- period under the payer, so each of their episodes in the clinics and care manager is here
   SELECT DISTINCT sc.patient_id, marts.assessment_period(sc.administered_on, s.utilisation_period_starts) AS period
-  FROM marts.outcome_scores sc JOIN population p USING (episode_id) CROSS JOIN s
+  FROM marts.outcome_scores sc SEMI JOIN population p USING (episode_id) CROSS JOIN s
   WHERE sc.instrument = s.utilisation_instrument
 ),
 counted AS (

@@ -20,6 +20,15 @@
 --                    {answered_on, contacted, same_day_untimed} by the same rule, a contact counting
 --                    until the next positive answer (one that follows the next answer is the next
 --                    answer's): the history a care manager reads, never the current flag
+--   item9_earlier_positive_dates   the same answers' dates (the worklist's earlier_positives beside
+--                    earlier_followed), read from item9_earlier_follow_up so the two never differ.
+--                    They were the answers before the current positive run (every one, the latest
+--                    included, when the latest PHQ-9 is not positive): a run of Jan 10 and Feb 10
+--                    showed no earlier date beside Jan 10's verdict, and a Feb 10 answer followed by a
+--                    0 was listed as earlier and as latest_positive. outcome_measures.md section 1:
+--                    each positive answer is its own safety flag, kept visible with its date and
+--                    whether a contact followed it; so each is shown once, the latest in
+--                    item9_latest_positive_date with contacted_since_item9, every one before it here
 --   overdue_score    no score in the last scored_within_days (from enrolment when none yet)
 --   no_recent_contact   no contact in the last contacted_within_days (from enrolment when none
 --                    yet, as overdue_score): the patients the caseload measure `contacted` counts
@@ -106,7 +115,7 @@ SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_
        e.item9_positive,
        e.item9_date,
        e.item9_positive_since,
-       list_filter(e.item9_positive_dates, lambda d: e.item9_positive_since IS NULL OR d < e.item9_positive_since) AS item9_earlier_positive_dates,
+       list_transform(coalesce(e.item9_earlier_follow_up, []), lambda a: a.answered_on) AS item9_earlier_positive_dates,
        CASE WHEN e.active THEN coalesce(e.item9_positive, false) OR len(coalesce(e.item9_positive_dates, [])) > 0
             ELSE true END AS item9_on_list,  -- a discharged patient is listed only for an answer still to follow up
        e.item9_anchor AS item9_latest_positive_date,
