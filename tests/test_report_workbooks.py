@@ -498,7 +498,7 @@ def test_the_worklists_show_their_dates_as_days(store, load_rows, tmp_path, answ
     """The worklists' dates are DATEs: the frame writer shows a date-time with its time of day, so
     they are fetched as dates (Query.df(dates=True)), or they would read 2025-03-10 00:00:00. Also
     when the positive answer is history only (a later PHQ-9 without it): positive_since comes from
-    the list of earlier answers, beside a current run's date that no row has."""
+    the latest positive answer, beside a current run's date that no row has."""
     load_rows("patients", [{**patient("P1"), "enrollment_date": "2025-01-06"}])
     load_rows("time_logs", [minutes("P1", "2025-03-05", 20)])
     load_rows("assessments", [phq9("A0", "P1", "2025-01-06", 20), phq9("A1", "P1", "2025-03-10", 15, item9=1), *answered_since])
