@@ -29,7 +29,7 @@ from bcm_analytics.config.rules import Rules, RulesError, as_rules, load_rules
 from bcm_analytics.config.settings import load_settings
 from bcm_analytics.models.build import BuildReport, Progress, Target, build, data_version, input_digests, manifest
 from bcm_analytics.models.graph import downstream, models, upstream
-from bcm_analytics.models.inputs import DEFINITION_INPUTS, NAMES, RULE_INPUTS, Inputs, inputs
+from bcm_analytics.models.inputs import DEFINITION_INPUTS, NAMES, RULE_INPUTS, Inputs, inputs, payer_spellings
 
 SETTINGS_SQL = "CREATE TABLE IF NOT EXISTS meta.marts_settings (name VARCHAR PRIMARY KEY, value VARCHAR)"
 
@@ -141,7 +141,7 @@ def program_timezone(con) -> str:
 
 
 def _inputs_for(con, rules: Rules, definitions: Definitions, as_of: dt.date | None) -> Inputs:
-    return inputs(rules, definitions, as_of or dt.date(1900, 1, 1), program_timezone(con))
+    return inputs(rules, definitions, as_of or dt.date(1900, 1, 1), program_timezone(con), payer_spellings(con))
 
 
 def _stale(con, wanted: Inputs) -> tuple[set[str], set[str]]:
