@@ -165,3 +165,40 @@ def test_a_mistake_in_the_aliases_is_refused_in_one_line(tmp_path, text, message
     with pytest.raises(RulesError) as refused:
         load_rules(path)
     assert str(refused.value) == f"{path}: {message}"
+
+
+BLUE = "Blue Cross Blue Shield"
+
+
+def test_names_alike_that_no_alias_joins_are_a_warning_naming_both_and_the_alias_to_add(store, load_rows, clinic, tmp_path):
+    """Two patients write "Blue Cross Blue Shield", a claim "Blue Cross/Blue Shield": two payers
+    until an alias joins them. "Medicare" and "MEDICARE " are one payer already: no warning. The
+    warning is in `bcm validate`'s output; with the alias it goes."""
+    from bcm_analytics.reports.data_quality import payer_spelling_warnings, payer_spellings_apart, payer_spellings_table
+
+    load_rows("patients", [patient("A", BLUE), patient("B", BLUE), patient("C", "Medicare"), patient("D", "MEDICARE ")])
+    load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", "Blue Cross/Blue Shield")])
+    refresh(store)
+    expected = ("payer names 'Blue Cross Blue Shield' (2 rows) and 'Blue Cross/Blue Shield' (1 row) differ only in case, "
+                "spaces or punctuation and are two payers; if they are one, add to the rules file: "
+                'payer_aliases: {"Blue Cross/Blue Shield": "Blue Cross Blue Shield"}')
+    apart = payer_spellings_apart(store)
+    assert payer_spelling_warnings(apart) == [expected]
+    assert payer_spellings_table(apart).to_dict("records") == [
+        {"payer": BLUE, "rows": 2, "written as": "'Blue Cross Blue Shield'", "alias to add (rules file, payer_aliases)": ""},
+        {"payer": "Blue Cross/Blue Shield", "rows": 1, "written as": "'Blue Cross/Blue Shield'",
+         "alias to add (rules file, payer_aliases)": '"Blue Cross/Blue Shield": "Blue Cross Blue Shield"'}]
+    store.close()
+    result = CliRunner().invoke(cli, ["validate", "--db", tmp_path / "test.duckdb", "--sample", "0"])
+    assert f"  warn   {expected}\n" in result.output
+    db = connect_store(tmp_path)
+    refresh(db, rules=rules_file(tmp_path, {"Blue Cross/Blue Shield": BLUE}))
+    assert payer_spellings_apart(db).empty
+    assert db.execute("SELECT DISTINCT payer FROM marts.recon_claim_lines").fetchall() == [(BLUE,)]
+    db.close()
+
+
+def connect_store(tmp_path: Path):
+    from bcm_analytics.warehouse import connect
+
+    return connect(tmp_path / "test.duckdb")
