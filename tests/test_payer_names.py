@@ -202,3 +202,11 @@ def connect_store(tmp_path: Path):
     from bcm_analytics.warehouse import connect
 
     return connect(tmp_path / "test.duckdb")
+
+
+def test_bcm_rules_check_lists_the_aliases(tmp_path):
+    rules = rules_file(tmp_path, {"Medicare Part B": "Medicare", "BCBS": "Blue Cross"})
+    result = CliRunner().invoke(cli, ["rules", "check", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert ("  payer aliases (read as the payer they name, matched ignoring case): 'bcbs' -> 'Blue Cross', "
+            "'medicare part b' -> 'Medicare'") in result.output.splitlines()
