@@ -210,3 +210,21 @@ def test_bcm_rules_check_lists_the_aliases(tmp_path):
     assert result.exit_code == 0, result.output
     assert ("  payer aliases (read as the payer they name, matched ignoring case): 'bcbs' -> 'Blue Cross', "
             "'medicare part b' -> 'Medicare'") in result.output.splitlines()
+
+
+@pytest.mark.slow
+def test_the_data_quality_page_lists_the_payer_names_alike_with_the_alias_to_add(store, load_rows, clinic, tmp_path):
+    import html
+
+    from bcm_analytics.reports.runner import render_report
+
+    load_rows("patients", [patient("A", BLUE), patient("B", BLUE)])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 40)])
+    load_rows("assessments", [{"assessment_id": "S1", "patient_id": "A", "instrument": "PHQ-9", "administered_on": "2025-03-10",
+                               "total_score": 15, "item_9": 0}])
+    load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", "Blue Cross/Blue Shield")])
+    refresh(store)
+    store.close()
+    page = html.unescape(render_report("data_quality", tmp_path / "test.duckdb", {}, tmp_path / "dq.html").read_text())
+    assert "Payer names that may be one payer written two ways" in page
+    assert '"Blue Cross/Blue Shield": "Blue Cross Blue Shield"' in page
