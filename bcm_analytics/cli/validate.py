@@ -71,11 +71,12 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
 
 
 def payer_lines(db: Path) -> list[str]:
-    """Payer names likely one payer written two ways (reports.data_quality.payer_spellings_apart)."""
+    """Payer names likely one payer written two ways (reports.data_quality.payer_spellings_apart),
+    read-only: validate builds no marts (a store's stale ones are computed in a scratch catalog)."""
     from bcm_analytics.reports.data_quality import payer_spelling_warnings, payer_spellings_apart
     from bcm_analytics.warehouse import connect
 
-    con = connect(db)
+    con = connect(db, read_only=True)
     try:
         return payer_spelling_warnings(payer_spellings_apart(con))
     finally:
