@@ -38,6 +38,10 @@ RULES = {
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "a payer name's class": ("marts.payer_class_of", r"config\.payer_names"),
+    "a payer name as exported to the payer it names (payer_aliases, then the exports' spelling; case and surrounding spaces never two payers)": (
+        "marts.payer_name", r"config\.payer_(aliases|spellings)"),
+    "the spelling of a payer name written several ways (the most rows; the first in sort order between equals)": (
+        "warehouse/payer_spellings.sql", r"first\(spelling\s+ORDER\s+BY\s+row_count\s+DESC"),
     "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_name_periods", r"lead\(start_month\)"),
     "two periods share a day (a coverage row at load, stored periods in bcm validate)": (
         "core.periods_overlap", r"<=\s*coalesce\(\s*[\w.]+,\s*DATE\s+'infinity'\)"),

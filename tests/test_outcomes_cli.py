@@ -137,7 +137,7 @@ def test_refusals_are_one_line(db, tmp_path):
 
 @pytest.mark.parametrize("option, value, message", [
     ("--clinic", "C2", "bcm outcomes: clinics 'C2' is not in the store; valid: C1"),
-    ("--payer", "medicare", "bcm outcomes: payer 'medicare' is not in the store (did you mean Medicare?); valid: Medicare"),
+    ("--payer", "Medicar", "bcm outcomes: payer 'Medicar' is not in the store (did you mean Medicare?); valid: Medicare"),
     ("--care-manager", "CM9", "bcm outcomes: care_manager 'CM9' is not in the store (did you mean CM1?); valid: CM1"),
     ("--instrument", "PHQ9", "bcm outcomes: instrument 'PHQ9' is not in the store (did you mean PHQ-9?); valid: PHQ-9"),
 ])

@@ -18,6 +18,7 @@ from bcm_analytics.billing.engine import (
     evidence,
     materialize,
     near_threshold,
+    payer_name,
     time_entries,
     unbilled_months,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "load_rules",
     "materialize",
     "near_threshold",
+    "payer_name",
     "time_entries",
     "unbilled_months",
 ]

@@ -29,6 +29,15 @@ def billing_marts(con, rules=None) -> Marts:
     return current(con, rules)
 
 
+def payer_name(con, name: str | None, rules=None) -> str | None:
+    """A payer name as the marts read every payer name (marts.payer_name: the rules' payer_aliases,
+    then the spelling the exports write most, case and surrounding spaces aside): what a filter
+    on a payer compares the marts' payer with."""
+    if name is None:
+        return None
+    return billing_marts(con, rules).query("SELECT marts.payer_name($name)", {"name": name}).fetchall()[0][0]
+
+
 def period(start: str | date, end: str | date | None = None) -> dict:
     """Query parameters for the months start..end (end defaults to start), both inclusive."""
     first = month_start(start)

@@ -21,7 +21,7 @@ def check(file: str) -> None:
 
     The same checks as `bcm build --rules FILE` (keys, dates, payer names, the files it extends,
     every fee file), then what the rules hold: the payer classes, the payer names the program
-    maps, the rule periods and the fees.
+    maps, its payer aliases, the rule periods and the fees.
     """
     from bcm_analytics.config.rules import RulesError, load_rules
 
@@ -37,6 +37,9 @@ def check(file: str) -> None:
     own = {name: checked.payer_names[name] for name in checked.program_payer_names}
     if own:
         click.echo("  payer names this file maps (matched ignoring case): " + ", ".join(f"'{n}' -> {c}" for n, c in sorted(own.items())))
+    if checked.payer_aliases:
+        click.echo("  payer aliases (read as the payer they name, matched ignoring case): "
+                   + ", ".join(f"'{n}' -> '{t}'" for n, t in sorted(checked.payer_aliases.items())))
     first = min(p["valid_from"] for p in periods)
     click.echo(f"  {len(periods):,} rule periods from {first} (per payer class, billing setting and program)")
     unverified = sum(not f["verified"] for f in fees)

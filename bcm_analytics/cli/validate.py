@@ -70,6 +70,19 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
         fail(f"{len(run.failures())} reject-level expectation(s) fail on stored data (run {run.run_id})")
 
 
+def payer_lines(db: Path) -> list[str]:
+    """Payer names likely one payer written two ways (reports.data_quality.payer_spellings_apart),
+    read-only: validate builds no marts (a store's stale ones are computed in a scratch catalog)."""
+    from bcm_analytics.reports.data_quality import payer_spelling_warnings, payer_spellings_apart
+    from bcm_analytics.warehouse import connect
+
+    con = connect(db, read_only=True)
+    try:
+        return payer_spelling_warnings(payer_spellings_apart(con))
+    finally:
+        con.close()
+
+
 def run_validation(db: Path, sample: int, out: Path | None):
     """Validate, keep the run in the store (for the data-quality report), print the summary."""
     from bcm_analytics.contracts.validate import validate_and_record
@@ -82,6 +95,8 @@ def run_validation(db: Path, sample: int, out: Path | None):
         con.close()
     for line in summary_lines(run):
         click.echo(line)
+    for line in payer_lines(db):
+        click.echo(f"  warn   {line}")
     if out is not None:
         click.echo(f"result written to {out}")
     return run

@@ -13,7 +13,7 @@ message is one line: `file: key: problem`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -264,6 +264,7 @@ class RulesFile(Strict):
     sources: list[Source] = UNSET
     default_payer_class: str = UNSET
     payer_names: dict[Text, Annotated[PayerProfile, BeforeValidator(_profile)]] = UNSET
+    payer_aliases: dict[Text, Annotated[Text, Field(min_length=1, description="the payer name to use instead, as text")]] = UNSET
     settings_from: dict[MonthStart, Settings] = UNSET
     activity_types: dict[str, str] = UNSET
     code_sets: dict[str, CodeSet] = UNSET
@@ -294,6 +295,9 @@ class Rules:
     apcm_add_ons: pa.Table | None = None  # add-on code -> the code it mirrors, program, month type
     sources: tuple[dict, ...] = ()
     program_payer_names: tuple[str, ...] = ()  # lower-cased payer names a program's own file writes (not shipped ones)
+    # payer name as exported (lower-cased, trimmed) -> the payer name to use, as the file writes it
+    # (trimmed): marts.payer_name reads it, and a target is also the spelling of its own name
+    payer_aliases: dict[str, str] = field(default_factory=dict)
 
     def fees(self) -> pa.Table:
         from bcm_analytics.config.fees import load_fees
@@ -318,6 +322,7 @@ class Rules:
             "activity_types": self.activity_types, "claim_codes": {k: sorted(v) for k, v in self.claim_codes.items()},
             "class_parents": self.class_parents, "profiled_payers": sorted(self.profiled_payers),
             "apcm_add_ons": sorted(self.apcm_add_ons.to_pylist(), key=_row_key) if self.apcm_add_ons is not None else [],
+            "payer_aliases": self.payer_aliases,
         })
 
 
@@ -350,9 +355,14 @@ def _lower_names(names: dict | None) -> dict:
     return {str(k).strip().lower(): {**v, "payer_class": v["payer_class"].strip()} for k, v in (names or {}).items()}
 
 
+def _lower_aliases(aliases: dict | None) -> dict:
+    return {str(k).strip().lower(): str(v).strip() for k, v in (aliases or {}).items()}
+
+
 def _merge(base: dict, over: dict) -> dict:
     out = dict(base)
     out["payer_names"] = {**_lower_names(base.get("payer_names")), **_lower_names(over.get("payer_names"))}
+    out["payer_aliases"] = {**_lower_aliases(base.get("payer_aliases")), **_lower_aliases(over.get("payer_aliases"))}
     for key in ("activity_types", "code_sets", "settings", "claim_codes"):
         out[key] = {**(base.get(key) or {}), **(over.get(key) or {})}
     out["settings_from"] = _merge_dated(base.get("settings_from"), over.get("settings_from"))
@@ -373,6 +383,18 @@ def _no_such(kind: str, name: str, known) -> str:
     near = nearest(name, known)
     hint = f"; did you mean {near!r}?" if near else f"; known: {', '.join(known)}"
     return f"no {kind} named {name!r}{hint}"
+
+
+def _check_aliases(aliases: dict, origin) -> None:
+    """An alias points at the name to use, never at another alias: marts.payer_name looks a name
+    up once, so a chain (A -> B, B -> C) would leave A's rows under B, a payer no one has."""
+    for name, target in aliases.items():
+        if not target:
+            raise RulesError(origin(f"payer_aliases.{name}"), f"payer_aliases.{name}", "must name the payer to use (got '')")
+        onward = aliases.get(target.lower())
+        if onward is not None and onward.lower() != target.lower():
+            key = f"payer_aliases.{name}"
+            raise RulesError(origin(key), key, f"{target!r} is itself an alias of {onward!r}: point {name!r} at {onward!r}")
 
 
 def _settings_blocks(rules: dict):
@@ -401,6 +423,7 @@ def _check_merged(rules: dict, origin) -> None:
     for name, profile in rules["payer_names"].items():
         if profile["payer_class"] not in classes:
             raise RulesError(origin(f"payer_names.{name}"), f"payer_names.{name}", _no_such("payer class", profile["payer_class"], classes))
+    _check_aliases(rules["payer_aliases"], origin)
     missing = [k for k in Settings.model_fields if k not in rules["settings"]]
     if missing:
         raise RulesError(origin("settings"), "settings", f"missing: {', '.join(missing)}")
@@ -671,6 +694,7 @@ def _read_file(path: Path) -> dict:
     checked = validate(RulesFile, raw, RulesError, lambda loc: path)
     data = checked.model_dump(exclude_unset=True)
     _one_name_per_payer(path, data.get("payer_names") or {})
+    _one_name_per_payer(path, data.get("payer_aliases") or {}, "payer_aliases")
     if "fee_schedules" in data:
         folder = (path.parent / data["fee_schedules"]).resolve()
         if not folder.is_dir():
@@ -679,14 +703,14 @@ def _read_file(path: Path) -> dict:
     return data
 
 
-def _one_name_per_payer(path: Path, names: dict) -> None:
+def _one_name_per_payer(path: Path, names: dict, key: str = "payer_names") -> None:
     """Payer names are matched ignoring case and surrounding spaces, so two names of one file that
     differ only so ("Aetna" and "aetna ") are one payer: the merge would keep the last unsaid."""
     seen: dict[str, str] = {}
     for name in names:
         same = str(name).strip().lower()
         if same in seen:
-            raise RulesError(path, "payer_names", f"{name!r} and {seen[same]!r} are the same payer (names are matched "
+            raise RulesError(path, key, f"{name!r} and {seen[same]!r} are the same payer (names are matched "
                                                   "ignoring case and surrounding spaces): keep one of the two")
         seen[same] = name
 
@@ -761,6 +785,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         sources=tuple({**src, "file": p.name} for p, data in files for src in data.get("sources", [])),
         program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
                                           for name in _lower_names(data.get("payer_names"))})),
+        payer_aliases=dict(merged["payer_aliases"]),
     )
 
 

@@ -16,11 +16,17 @@ import pyarrow as pa
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.config.rules import Rules
 from bcm_analytics.config.tables import from_columns
+from bcm_analytics.sqlfiles import read_sql
 
-RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "activity_types", "claim_codes", "apcm_add_ons", "ruleset")
+RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "payer_aliases", "activity_types", "claim_codes", "apcm_add_ons",
+               "ruleset")
 DEFINITION_INPUTS = ("outcome_settings", "instruments", "severity_bands", "age_bands", "outcome_windows")
-RUN_INPUTS = ("as_of_date", "program")
+# payer_spellings is read from the data (warehouse/payer_spellings.sql): the display spelling of a payer
+# name the exports write several ways. As an input, its digest rebuilds every reader of a payer name
+# when a spelling changes, which a per-patient build could not see (it is chosen across patients).
+RUN_INPUTS = ("as_of_date", "program", "payer_spellings")
 NAMES = frozenset(RULE_INPUTS + DEFINITION_INPUTS + RUN_INPUTS)
+SPELLINGS_SCHEMA = pa.schema([("payer_key", pa.string()), ("payer", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ def rule_tables(rules: Rules) -> dict[str, pa.Table]:
         "fee_schedule": rules.fee_schedule(),
         "payer_names": from_columns({"payer_name": list(rules.payer_names), "payer_class": list(rules.payer_names.values())},
                                     pa.schema([("payer_name", text), ("payer_class", text)])),
+        "payer_aliases": alias_table(rules.payer_aliases),
         "activity_types": from_columns({"activity_type": sorted(a.lower() for a in rules.activity_types)},
                                        pa.schema([("activity_type", text)])),
         "claim_codes": from_columns({"code": [c for c, _ in codes], "family": [f for _, f in codes]},
@@ -56,6 +63,17 @@ def rule_tables(rules: Rules) -> dict[str, pa.Table]:
         "apcm_add_ons": rules.apcm_add_ons,  # add-on code -> the code it mirrors, program, month type, first day
         "ruleset": from_columns({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
     }
+
+
+def alias_table(aliases: dict[str, str]) -> pa.Table:
+    """payer_aliases as marts.payer_name looks them up: a name as exported (lower-cased, trimmed) ->
+    the payer name to use, and each name to use -> itself, so that its spelling in the setting is
+    the spelling of every row that writes it in another case ("MEDICARE " reads Medicare)."""
+    rows = {name: target for name, target in sorted(aliases.items())}
+    for target in sorted(set(aliases.values())):
+        rows.setdefault(target.lower(), target)
+    return from_columns({"payer_key": list(rows), "payer": list(rows.values())},
+                        pa.schema([("payer_key", pa.string()), ("payer", pa.string())]))
 
 
 STRUCT_LISTS = {"instruments": "instruments", "bands": "severity_bands", "age_bands": "age_bands"}
@@ -73,10 +91,18 @@ def definition_tables(definitions: Definitions) -> dict[str, pa.Table]:
     return tables
 
 
-def run_tables(as_of: dt.date | None, timezone: str) -> dict[str, pa.Table]:
-    """The as-of date outcomes are measured at (None: the latest date in the data) and the program zone."""
+def run_tables(as_of: dt.date | None, timezone: str, spellings: pa.Table | None = None) -> dict[str, pa.Table]:
+    """The as-of date outcomes are measured at (None: the latest date in the data), the program
+    zone and the payer spellings read from the data (None: none written two ways)."""
     return {"as_of_date": from_columns({"as_of": [as_of]}, pa.schema([("as_of", pa.date32())])),
-            "program": from_columns({"timezone": [timezone]})}
+            "program": from_columns({"timezone": [timezone]}),
+            "payer_spellings": spellings if spellings is not None else SPELLINGS_SCHEMA.empty_table()}
+
+
+def payer_spellings(con) -> pa.Table:
+    """The display spelling of each payer name the store's exports write in more than one way
+    (case, surrounding spaces): warehouse/payer_spellings.sql."""
+    return con.sql(read_sql("bcm_analytics.warehouse", "payer_spellings.sql")).to_arrow_table().cast(SPELLINGS_SCHEMA)
 
 
 def _from_dicts(rows: list[dict]) -> pa.Table:
@@ -85,5 +111,6 @@ def _from_dicts(rows: list[dict]) -> pa.Table:
     return from_columns({name: [row.get(name) for row in rows] for name in names})
 
 
-def inputs(rules: Rules, definitions: Definitions, as_of: dt.date | None, timezone: str) -> Inputs:
-    return Inputs({**rule_tables(rules), **definition_tables(definitions), **run_tables(as_of, timezone)})
+def inputs(rules: Rules, definitions: Definitions, as_of: dt.date | None, timezone: str,
+           spellings: pa.Table | None = None) -> Inputs:
+    return Inputs({**rule_tables(rules), **definition_tables(definitions), **run_tables(as_of, timezone, spellings)})

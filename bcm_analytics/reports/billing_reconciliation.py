@@ -30,7 +30,7 @@ from datetime import date
 
 import pandas as pd
 
-from bcm_analytics.billing import near_threshold
+from bcm_analytics.billing import near_threshold, payer_name
 from bcm_analytics.billing.reconcile import (
     AT_STAKE,
     FINDINGS,
@@ -97,7 +97,7 @@ class Reconciliation:
     @classmethod
     def load(cls, con, start, end, rules, clinic=None, payer=None) -> Reconciliation:
         every = findings(con, start, end, rules)
-        rows = narrow(every, clinic, payer)
+        rows = narrow(every, clinic, payer, payer_name(con, payer, rules))
         months = monthly_totals(con, start, end, rules, clinic, payer)
         months = months.merge(_denials(rows), on="service_month", how="left").fillna(
             {"months_with_denial": 0, "denied_amount": 0.0})
@@ -109,8 +109,9 @@ class Reconciliation:
         return self.months[MONTH_COUNTS + MONTH_DOLLARS + STAKE_COUNTS + list(STAKE_DOLLARS)].sum()
 
 
-def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = None) -> pd.DataFrame:
-    """Findings of one clinic and/or one payer (a payer name or class); None keeps all.
+def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = None, name: str | None = None) -> pd.DataFrame:
+    """Findings of one clinic and/or one payer (a payer name or class); None keeps all. `name`: the
+    payer as the marts read it (billing.payer_name: an alias is the payer it names), else `payer`.
 
     Claims for unknown patients have neither, so they stay only when nothing is narrowed.
     """
@@ -118,7 +119,7 @@ def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = No
     if clinic is not None:
         keep &= rows.clinic_id == clinic
     if payer is not None:
-        keep &= (rows.payer.str.lower() == payer.lower()) | (rows.payer_class == payer.lower())
+        keep &= (rows.payer.str.lower() == (name or payer).lower()) | (rows.payer_class == payer.lower())
     return rows[keep]
 
 
@@ -599,7 +600,7 @@ def near_caption(day: date, why: str, privacy: Privacy) -> str:
 
 def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = 10) -> pd.DataFrame:
     """Patients within `margin` minutes of their next code on `day`, by that next code, with the total."""
-    near = narrow(near_threshold(con, day, margin=margin, rules=rules), clinic, payer)
+    near = narrow(near_threshold(con, day, margin=margin, rules=rules), clinic, payer, payer_name(con, payer, rules))
     frame = near.groupby("next_code", as_index=False).agg(near_threshold=("patient_id", "size"))
     frame = pd.concat([frame, pd.DataFrame({"next_code": [TOTAL], "near_threshold": [len(near)]})], ignore_index=True)
     return privacy.protect(frame, ["near_threshold"], ["next_code"])

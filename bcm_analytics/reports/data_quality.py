@@ -8,6 +8,7 @@ the only ones in plotly's colours.
 from __future__ import annotations
 
 import html
+import json
 import shlex
 
 import pandas as pd
@@ -15,7 +16,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from bcm_analytics.contracts import quality
-from bcm_analytics.models.marts import program_timezone
+from bcm_analytics.models.marts import current, program_timezone
 from bcm_analytics.reports import charts, formats
 
 
@@ -69,3 +70,37 @@ def validation_note(con, run: pd.Series | None, db) -> str:
     sample = ("great-expectations not run" if pd.isna(run.sample_rows)
               else f"great-expectations sample: up to {int(run.sample_rows):,} rows per table")
     return f"Run {int(run.run_id)} on {formats.clock(run.finished_at, program_timezone(con))}: the store {verdict}; {sample}."
+
+
+def payer_spellings_apart(con) -> pd.DataFrame:
+    """Payer names that differ only in case, spaces or punctuation and are still two payers (no
+    alias joins them), one row per payer of each group, with its rows, its spellings and the
+    payer to alias it to: marts.payer_spellings_apart, under the store's own rules."""
+    return current(con, area="billing").select(
+        "SELECT payer_likeness, payer, row_count, spellings, alias_to FROM marts.payer_spellings_apart").df()
+
+
+def payer_spelling_warnings(apart: pd.DataFrame) -> list[str]:
+    """One sentence per group of payer_spellings_apart: both names with their rows, and the
+    setting that makes them one payer, should they be one."""
+    lines = []
+    for _, group in apart.groupby("payer_likeness", sort=False):
+        target = group["alias_to"].iloc[0]
+        names = " and ".join(f"{payer!r} ({rows:,} row{'' if rows == 1 else 's'})"
+                             for payer, rows in zip(group["payer"], group["row_count"]))
+        aliases = ", ".join(f"{json.dumps(p)}: {json.dumps(target)}" for p in group["payer"] if p != target)
+        lines.append(f"payer names {names} differ only in case, spaces or punctuation and are two payers; "
+                     f"if they are one, add to the rules file: payer_aliases: {{{aliases}}}")
+    return lines
+
+
+def payer_spellings_table(apart: pd.DataFrame) -> pd.DataFrame:
+    """The page's table of payer_spellings_apart: each payer, its rows, how the exports write it,
+    and the alias that would make it the group's payer on most rows."""
+    return pd.DataFrame({
+        "payer": apart["payer"], "rows": apart["row_count"],
+        "written as": [", ".join(repr(s) for s in spellings) for spellings in apart["spellings"]],
+        "alias to add (rules file, payer_aliases)": [
+            "" if payer == target else f"{json.dumps(payer)}: {json.dumps(target)}"
+            for payer, target in zip(apart["payer"], apart["alias_to"])],
+    })

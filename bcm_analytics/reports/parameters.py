@@ -267,16 +267,18 @@ def _instrument(report: str, con, values: dict, outcomes: bool) -> str:
 def _check_payer(report: str, con, values: dict, billing: bool) -> None:
     """Billing reports (they take a rules file) also accept a payer class, in any case. A payer name
     of the coverage periods is in the store as a registry one is: a patient whose registry payer is
-    Medicare (the latest) bills, and is measured, under Medicaid in the months Medicaid covered."""
+    Medicare (the latest) bills, and is measured, under Medicaid in the months Medicaid covered.
+    Names are compared as the marts read them (marts.payer_name): an alias the rules set, or the
+    name in another case, is the payer it names."""
     payer = str(values["payer"])
-    names = _column(con, "payer", "staging.patients", "staging.coverage")
-    if payer in names:
+    names, given = _payers(con, payer)
+    if given.lower() in {n.lower() for n in names}:
         return
     if billing:
         from bcm_analytics.config.rules import load_rules
 
         classes = sorted(load_rules(values.get("rules")).class_parents)
-        if payer.lower() in {n.lower() for n in names} | set(classes):
+        if payer.lower() in set(classes):
             return
         names = names + [f"{c} (payer class)" for c in classes]
     _refuse_value(report, "payer", payer, names)
@@ -323,6 +325,20 @@ def _check_files(values: dict) -> None:
         except Exception as e:  # noqa: BLE001 (any failure to load is a refusal of that file)
             raise ParameterError(f"{values['definitions']}: not usable as measure definitions "
                                  f"({type(e).__name__}); see bcm_analytics/config/definitions.yaml for the shape") from None
+
+
+def _payers(con, payer: str) -> tuple[list[str], str]:
+    """The store's payer names (registry and coverage) and `payer`, each as the store's marts read a
+    payer name (marts.payer_name); as written when the store's marts were never built."""
+    import duckdb
+
+    try:
+        names = [r[0] for r in con.execute(
+            """SELECT DISTINCT marts.payer_name(v) FROM (SELECT payer AS v FROM staging.patients UNION ALL
+               SELECT payer FROM staging.coverage) WHERE v IS NOT NULL ORDER BY 1""").fetchall()]
+        return names, con.execute("SELECT marts.payer_name(?)", [payer]).fetchall()[0][0] or payer
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return _column(con, "payer", "staging.patients", "staging.coverage"), payer
 
 
 def _column(con, column: str, *tables: str) -> list[str]:

@@ -11,5 +11,5 @@ SELECT p.patient_id, p.clinic_id, p.care_manager_id, p.treating_provider_npi, p.
        lower(trim(coalesce(p.program, 'cocm'))) AS program,
        p.enrollment_date, p.consent_date, p.discharge_date,
        CASE WHEN lower(trim(p.setting)) IN ('fqhc', 'rhc') THEN nullif(trim(c.organization_npi), '') END AS organization_npi
-FROM (SELECT *, marts.payer_class_of(payer) AS class_of FROM core.patients) p
+FROM (SELECT *, marts.payer_class_of(payer) AS class_of FROM (SELECT * REPLACE (marts.payer_name(payer) AS payer) FROM core.patients)) p
 LEFT JOIN staging.clinics c ON c.clinic_id = p.clinic_id

@@ -19,10 +19,11 @@
 -- 0001-01 .. 9999-12, under that payer. Periods that overlap are set aside by the coverage suite
 -- ("periods do not overlap"); were two stored ones to overlap, the later start still wins the
 -- months from its start on. `payer_source` says where the payer came from (coverage | patients).
+-- Each name is the payer to use (marts.payer_name: aliases, case and surrounding spaces).
 -- kind: table
 -- per_patient: true
 WITH cov AS (
-  SELECT c.patient_id, c.payer, c.start_date,
+  SELECT c.patient_id, marts.payer_name(c.payer) AS payer, c.start_date,
          CAST(date_trunc('month', c.start_date) AS DATE) AS start_month,
          coalesce(CAST(date_trunc('month', c.end_date) AS DATE), DATE '9999-12-01') AS end_month
   FROM core.coverage c SEMI JOIN core.patients p ON p.patient_id = c.patient_id
@@ -56,5 +57,5 @@ fallback AS (
 SELECT c.patient_id, c.from_month, c.until_month, c.payer, 'coverage' AS payer_source
 FROM covered c
 UNION ALL
-SELECT f.patient_id, f.from_month, f.until_month, p.payer, 'patients'
+SELECT f.patient_id, f.from_month, f.until_month, marts.payer_name(p.payer), 'patients'
 FROM fallback f JOIN core.patients p USING (patient_id)

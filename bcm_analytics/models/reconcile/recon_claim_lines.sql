@@ -11,6 +11,7 @@
 -- none), kept on every line as loaded: its readers take it from the lines that are `denied`.
 -- `date_of_service`: the line's own day (its month is `service_month`), which claim_date_rule
 -- compares with the day the month's minutes reached the code's threshold (marts.recon_claim_dates).
+-- `payer`: the payer the line was billed to, as every payer name is read (marts.payer_name); NULL when the export has none.
 -- kind: table
 -- per_patient: true
 SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_of_service) AS DATE) AS service_month,
@@ -22,13 +23,14 @@ SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_
        NOT denied AND NOT voided AS bills, k.family,
        k.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on') AS time_based,
        p.patient_id IS NOT NULL AS known_patient, nullif(trim(c.denial_reason), '') AS denial_reason,
-       CAST(c.date_of_service AS DATE) AS date_of_service
+       CAST(c.date_of_service AS DATE) AS date_of_service,
+       marts.payer_name(nullif(trim(c.payer), '')) AS payer
 FROM (
   SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi, rendering_provider_npi,
-         charge_amount, paid_amount, claim_status, denial_reason FROM staging.claims
+         charge_amount, paid_amount, claim_status, denial_reason, payer FROM staging.claims
   UNION ALL
   SELECT claim_id, line_number, patient_id, date_of_service, procedure_code, units, billing_provider_npi, rendering_provider_npi,
-         charge_amount, paid_amount, claim_status, denial_reason FROM staging.claims_unknown_patient
+         charge_amount, paid_amount, claim_status, denial_reason, payer FROM staging.claims_unknown_patient
 ) c
 JOIN config.claim_codes k ON k.code = upper(trim(c.procedure_code))
 LEFT JOIN marts.billing_patients p ON p.patient_id = c.patient_id

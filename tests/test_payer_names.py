@@ -1,0 +1,230 @@
+"""One payer written several ways is one payer (marts.payer_name).
+
+Exports spell a payer as they please: "Medicare", "MEDICARE", "Medicare " and, for the same
+payer, "Medicare Part B". Case and surrounding spaces never make two payers: the spelling on most
+rows is the payer's name. Other differences are joined by the rules' `payer_aliases` (name as
+exported -> payer name to use), read in one place that coverage, the registry, claims and the
+`--payer` filters all go through. Under the default rules Medicare bills G2214 for 16-30 minutes;
+an unmapped name bills as commercial, which does not.
+
+Clinic PP is a physician practice in Chicago; every patient consented on 2024-12-01.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from test_models import differs_from_full
+
+from bcm_analytics.billing import billing_lines
+from bcm_analytics.billing.reconcile import findings, monthly_totals
+from bcm_analytics.cli import cli
+from bcm_analytics.models import current, refresh
+from bcm_analytics.outcomes import prepare
+
+NPI = "1234567893"
+
+
+def patient(pid: str, payer: str) -> dict:
+    return {"patient_id": pid, "clinic_id": "PP", "payer": payer, "program": "cocm", "care_manager_id": "BCM1",
+            "treating_provider_npi": NPI, "enrollment_date": "2024-12-01", "consent_date": "2024-12-01",
+            "birth_date": "1950-05-05"}
+
+
+def minutes(pid: str, day: str, amount: int) -> dict:
+    return {"entry_id": f"{pid}-{day}", "patient_id": pid, "staff_id": "BCM1", "staff_role": "bhcm",
+            "service_date": day, "minutes": str(amount), "activity_type": "follow_up_contact", "contact_mode": "phone"}
+
+
+def claim(claim_id: str, pid: str, day: str, code: str, payer: str) -> dict:
+    return {"claim_id": claim_id, "line_number": "1", "patient_id": pid, "date_of_service": day, "procedure_code": code,
+            "units": "1", "billing_provider_npi": NPI, "payer": payer, "charge_amount": "100", "paid_amount": "90",
+            "claim_status": "paid"}
+
+
+def cover(pid: str, payer: str, start: str) -> dict:
+    return {"patient_id": pid, "payer": payer, "start_date": start, "end_date": ""}
+
+
+def rules_file(tmp_path: Path, aliases: dict[str, str], name: str = "program_rules.yaml") -> Path:
+    lines = ["payer_aliases:"] + [f'  "{alias}": "{target}"' for alias, target in aliases.items()]
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n" if aliases else "{}\n")
+    return path
+
+
+@pytest.fixture
+def clinic(load_rows):
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+
+
+def test_coverage_medicare_and_claims_medicare_in_capitals_reconcile_as_one_payer(store, load_rows, clinic):
+    """A: coverage "Medicare", claimed by a line written "MEDICARE ". B: the registry writes
+    "MEDICARE". Both are one payer, Medicare (3 rows write it so against 2), in the payer periods,
+    the claim lines and a reconciliation narrowed to it, however the filter writes it."""
+    load_rows("patients", [patient("A", "Medicare"), patient("B", "MEDICARE")])
+    load_rows("coverage", [cover("A", "Medicare", "2020-01-01")])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 40), minutes("B", "2025-03-10", 40)])
+    load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", "MEDICARE "), claim("V1", "A", "2024-12-02", "99213", "Medicare"),
+                         claim("C2", "B", "2025-03-31", "99492", "Medicare"), claim("V2", "B", "2024-12-02", "99213", "Medicare")])
+    refresh(store)
+    assert store.execute("SELECT DISTINCT payer FROM marts.payer_periods").fetchall() == [("Medicare",)]
+    assert store.execute("SELECT DISTINCT payer FROM marts.recon_claim_lines").fetchall() == [("Medicare",)]
+    frame = findings(store, "2025-03", "2025-03")
+    assert sorted(zip(frame.patient_id, frame.finding, frame.payer, frame.payer_class)) == [
+        ("A", "matched", "Medicare", "medicare"), ("B", "matched", "Medicare", "medicare")]
+    for asked in ("Medicare", "MEDICARE ", "medicare"):
+        totals = monthly_totals(store, "2025-03", "2025-03", payer=asked)
+        assert list(zip(totals.patient_months, totals.reconciled_months)) == [(2, 2)], asked
+
+
+def test_the_spelling_on_most_rows_names_the_payer_and_an_incremental_build_follows_it(store, load_rows, clinic):
+    """One patient writes "MEDICARE": the payer is MEDICARE. Two more write "Medicare": it becomes
+    Medicare for all three, the first patient's rows too, as a full rebuild has it."""
+    load_rows("patients", [patient("A", "MEDICARE")])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 20)])
+    refresh(store)
+    assert store.execute("SELECT DISTINCT payer FROM marts.billing_lines").fetchall() == [("MEDICARE",)]
+    load_rows("patients", [patient("B", "Medicare"), patient("C", "Medicare ")])
+    load_rows("time_logs", [minutes("B", "2025-03-10", 20)])
+    refresh(store)
+    assert store.execute("SELECT DISTINCT payer FROM marts.billing_lines").fetchall() == [("Medicare",)]
+    assert not differs_from_full(store)
+
+
+def test_an_alias_bills_under_the_payer_it_names(store, load_rows, clinic, tmp_path):
+    """P's registry writes "Medicare Part B", which no rule maps: it bills as commercial (no G2214
+    for 20 minutes). The alias "Medicare Part B" -> "Medicare" makes it Medicare, whose rules bill
+    G2214. Made the store's own (refresh with the file), it rebuilds the marts; edited away, a
+    reader hears that the store's rules changed and computes without it."""
+    load_rows("patients", [patient("P", "Medicare Part B")])
+    load_rows("time_logs", [minutes("P", "2025-03-10", 20)])
+    refresh(store)
+    assert billing_lines(store, "2025-03").empty
+    program = rules_file(tmp_path, {"Medicare Part B": "Medicare"})
+    steps = {s.model: s.how for s in refresh(store, rules=program).steps}
+    assert steps["payer_name_periods"] == steps["billing_patients"] == "full"
+    lines = billing_lines(store, "2025-03")
+    assert list(zip(lines.code, lines.payer, lines.payer_class)) == [("G2214", "Medicare", "medicare")]
+    program.write_text("{}\n")
+    marts = current(store)
+    assert "the store's own billing rules as changed" in marts.note
+    assert billing_lines(store, "2025-03").empty
+
+
+def test_an_alias_in_another_case_and_its_target_written_otherwise(store, load_rows, clinic, tmp_path):
+    """The alias matches "medicare part b " as written in any case; its target's own spelling in
+    the setting ("Medicare") names the rows the exports write "MEDICARE" too."""
+    load_rows("patients", [patient("P", " MEDICARE PART B"), patient("Q", "MEDICARE"), patient("R", "MEDICARE")])
+    refresh(store, rules=rules_file(tmp_path, {"Medicare Part B": "Medicare"}))
+    assert store.execute("SELECT DISTINCT payer, payer_class FROM marts.billing_patients").fetchall() == [("Medicare", "medicare")]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["outcomes", *map(str, args)], catch_exceptions=False)
+
+
+def test_the_payer_filter_keeps_the_rows_an_alias_names(store, load_rows, clinic, tmp_path):
+    """X is Medicare, Y "Medicare Part B" (aliased to Medicare), Z "MEDICARE ", W Medicaid: a
+    filter on Medicare, or on the alias, keeps X, Y and Z, in the library and in `bcm outcomes`."""
+    load_rows("patients", [patient("X", "Medicare"), patient("Y", "Medicare Part B"), patient("Z", "MEDICARE "),
+                           patient("W", "Medicaid")])
+    load_rows("time_logs", [minutes(p, "2025-03-10", 20) for p in "XYZW"])
+    load_rows("assessments", [{"assessment_id": f"S{p}", "patient_id": p, "instrument": "PHQ-9",
+                               "administered_on": "2025-03-10", "total_score": 15, "item_9": 0} for p in "XYZW"])
+    refresh(store, rules=rules_file(tmp_path, {"Medicare Part B": "Medicare"}))
+    for asked in ("Medicare", "Medicare Part B", "medicare"):
+        assert set(prepare(store, "2025-03-31", payer=asked).patients().patient_id) == {"X", "Y", "Z"}, asked
+    assert set(prepare(store, "2025-03-31", payer="Medicaid").patients().patient_id) == {"W"}
+    store.close()
+    out = tmp_path / "patients.csv"
+    result = run("--db", tmp_path / "test.duckdb", "--as-of", "2025-03-31", "--payer", "Medicare", "--out", out)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert sorted(zip(frame.patient_id, frame.payer)) == [("X", "Medicare"), ("Y", "Medicare"), ("Z", "Medicare")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("payer_aliass:\n  BCBS: Blue Cross\n", "payer_aliass: unknown key; did you mean 'payer_aliases'?"),
+    ("payer_aliases:\n  BCBS: Blue Cross\n  Blue Cross: Anthem\n",
+     "payer_aliases.bcbs: 'Blue Cross' is itself an alias of 'Anthem': point 'bcbs' at 'Anthem'"),
+    ("payer_aliases:\n  BCBS: Blue Cross\n  'bcbs ': Anthem\n",
+     "payer_aliases: 'bcbs ' and 'BCBS' are the same payer (names are matched ignoring case and surrounding spaces): keep one of the two"),
+    ("payer_aliases:\n  BCBS: ''\n", "payer_aliases.BCBS: must be the payer name to use instead, as text (got '')"),
+    ("payer_aliases: [BCBS]\n", "payer_aliases: must be a mapping of names to values (got ['BCBS'])"),
+])
+def test_a_mistake_in_the_aliases_is_refused_in_one_line(tmp_path, text, message):
+    from bcm_analytics.config.rules import RulesError, load_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    with pytest.raises(RulesError) as refused:
+        load_rules(path)
+    assert str(refused.value) == f"{path}: {message}"
+
+
+BLUE = "Blue Cross Blue Shield"
+
+
+def test_names_alike_that_no_alias_joins_are_a_warning_naming_both_and_the_alias_to_add(store, load_rows, clinic, tmp_path):
+    """Two patients write "Blue Cross Blue Shield", a claim "Blue Cross/Blue Shield": two payers
+    until an alias joins them. "Medicare" and "MEDICARE " are one payer already: no warning. The
+    warning is in `bcm validate`'s output; with the alias it goes."""
+    from bcm_analytics.reports.data_quality import payer_spelling_warnings, payer_spellings_apart, payer_spellings_table
+
+    load_rows("patients", [patient("A", BLUE), patient("B", BLUE), patient("C", "Medicare"), patient("D", "MEDICARE ")])
+    load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", "Blue Cross/Blue Shield")])
+    refresh(store)
+    expected = ("payer names 'Blue Cross Blue Shield' (2 rows) and 'Blue Cross/Blue Shield' (1 row) differ only in case, "
+                "spaces or punctuation and are two payers; if they are one, add to the rules file: "
+                'payer_aliases: {"Blue Cross/Blue Shield": "Blue Cross Blue Shield"}')
+    apart = payer_spellings_apart(store)
+    assert payer_spelling_warnings(apart) == [expected]
+    assert payer_spellings_table(apart).to_dict("records") == [
+        {"payer": BLUE, "rows": 2, "written as": "'Blue Cross Blue Shield'", "alias to add (rules file, payer_aliases)": ""},
+        {"payer": "Blue Cross/Blue Shield", "rows": 1, "written as": "'Blue Cross/Blue Shield'",
+         "alias to add (rules file, payer_aliases)": '"Blue Cross/Blue Shield": "Blue Cross Blue Shield"'}]
+    store.close()
+    result = CliRunner().invoke(cli, ["validate", "--db", tmp_path / "test.duckdb", "--sample", "0"])
+    assert f"  warn   {expected}\n" in result.output
+    db = connect_store(tmp_path)
+    refresh(db, rules=rules_file(tmp_path, {"Blue Cross/Blue Shield": BLUE}))
+    assert payer_spellings_apart(db).empty
+    assert db.execute("SELECT DISTINCT payer FROM marts.recon_claim_lines").fetchall() == [(BLUE,)]
+    db.close()
+
+
+def connect_store(tmp_path: Path):
+    from bcm_analytics.warehouse import connect
+
+    return connect(tmp_path / "test.duckdb")
+
+
+def test_bcm_rules_check_lists_the_aliases(tmp_path):
+    rules = rules_file(tmp_path, {"Medicare Part B": "Medicare", "BCBS": "Blue Cross"})
+    result = CliRunner().invoke(cli, ["rules", "check", str(rules)])
+    assert result.exit_code == 0, result.output
+    assert ("  payer aliases (read as the payer they name, matched ignoring case): 'bcbs' -> 'Blue Cross', "
+            "'medicare part b' -> 'Medicare'") in result.output.splitlines()
+
+
+@pytest.mark.slow
+def test_the_data_quality_page_lists_the_payer_names_alike_with_the_alias_to_add(store, load_rows, clinic, tmp_path):
+    import html
+
+    from bcm_analytics.reports.runner import render_report
+
+    load_rows("patients", [patient("A", BLUE), patient("B", BLUE)])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 40)])
+    load_rows("assessments", [{"assessment_id": "S1", "patient_id": "A", "instrument": "PHQ-9", "administered_on": "2025-03-10",
+                               "total_score": 15, "item_9": 0}])
+    load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", "Blue Cross/Blue Shield")])
+    refresh(store)
+    store.close()
+    page = html.unescape(render_report("data_quality", tmp_path / "test.duckdb", {}, tmp_path / "dq.html").read_text())
+    assert "Payer names that may be one payer written two ways" in page
+    assert '"Blue Cross/Blue Shield": "Blue Cross Blue Shield"' in page
