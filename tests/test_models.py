@@ -42,6 +42,8 @@ RULES = {
         "marts.payer_name", r"config\.payer_(aliases|spellings)"),
     "the spelling of a payer name written several ways (the most rows; the first in sort order between equals)": (
         "warehouse/payer_spellings.sql", r"first\(spelling\s+ORDER\s+BY\s+row_count\s+DESC"),
+    "the payer names the exports write (registry, coverage, claims), trimmed, with their rows": (
+        "core.payer_names_written", r"UNION\s+ALL\s+SELECT\s+payer\s+FROM\s+staging\.claims_unknown_patient"),
     "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_name_periods", r"lead\(start_month\)"),
     "two periods share a day (a coverage row at load, stored periods in bcm validate)": (
         "core.periods_overlap", r"<=\s*coalesce\(\s*[\w.]+,\s*DATE\s+'infinity'\)"),

@@ -4,17 +4,8 @@
 -- build into config.payer_spellings (models/inputs.py), which marts.payer_name looks names up in; a
 -- name written one way only is not listed (it is its own spelling, trimmed). An alias in the rules
 -- (payer_aliases) decides before this does: its target is written as the setting writes it.
-WITH written AS (
-  SELECT trim(payer) AS spelling, count(*) AS row_count
-  FROM (SELECT payer FROM staging.patients
-        UNION ALL SELECT payer FROM staging.coverage
-        UNION ALL SELECT payer FROM staging.claims
-        UNION ALL SELECT payer FROM staging.claims_unknown_patient)
-  WHERE trim(payer) <> ''
-  GROUP BY ALL
-)
 SELECT lower(spelling) AS payer_key, first(spelling ORDER BY row_count DESC, spelling) AS payer
-FROM written
+FROM core.payer_names_written
 GROUP BY ALL
 HAVING count(*) > 1
 ORDER BY payer_key

@@ -193,6 +193,18 @@ FROM s;
 CREATE OR REPLACE VIEW core.coverage AS
 SELECT * FROM staging.coverage;
 
+-- Each payer name as the exports write it (registry, coverage, claims), trimmed, with the rows that
+-- write it: what marts.payer_name's spellings (warehouse/payer_spellings.sql) and the data-quality
+-- warning of names alike (marts.payer_spellings_apart) both read.
+CREATE OR REPLACE VIEW core.payer_names_written AS
+SELECT trim(payer) AS spelling, count(*) AS row_count
+FROM (SELECT payer FROM staging.patients
+      UNION ALL SELECT payer FROM staging.coverage
+      UNION ALL SELECT payer FROM staging.claims
+      UNION ALL SELECT payer FROM staging.claims_unknown_patient)
+WHERE trim(payer) <> ''
+GROUP BY ALL;
+
 CREATE OR REPLACE VIEW core.assessments AS
 WITH a AS (
   SELECT a.*, p.clinic_id, core.zone(p.timezone) AS timezone

@@ -8,19 +8,10 @@
 -- equals), the alias to add for the others (`payer_aliases: {payer: alias_to}`). `bcm validate` and
 -- the data-quality report warn of them; only a person can tell whether they are one payer.
 -- kind: view
-WITH written AS (
-  SELECT trim(payer) AS spelling, count(*) AS row_count
-  FROM (SELECT payer FROM staging.patients
-        UNION ALL SELECT payer FROM staging.coverage
-        UNION ALL SELECT payer FROM staging.claims
-        UNION ALL SELECT payer FROM staging.claims_unknown_patient)
-  WHERE trim(payer) <> ''
-  GROUP BY ALL
-),
-per_payer AS (
+WITH per_payer AS (
   SELECT lower(regexp_replace(spelling, '[^[:alnum:]]+', '', 'g')) AS payer_likeness, marts.payer_name(spelling) AS payer,
          sum(row_count) AS row_count, list(spelling ORDER BY row_count DESC, spelling) AS spellings
-  FROM written
+  FROM core.payer_names_written
   GROUP BY ALL
 ),
 apart AS (
