@@ -228,3 +228,21 @@ def test_the_data_quality_page_lists_the_payer_names_alike_with_the_alias_to_add
     page = html.unescape(render_report("data_quality", tmp_path / "test.duckdb", {}, tmp_path / "dq.html").read_text())
     assert "Payer names that may be one payer written two ways" in page
     assert '"Blue Cross/Blue Shield": "Blue Cross Blue Shield"' in page
+
+
+def test_the_data_quality_page_says_so_when_no_payer_names_are_alike(store, load_rows, clinic, tmp_path):
+    """The page's note on payer names alike reads as if some were listed: with none, it says none."""
+    import html
+
+    from bcm_analytics.reports.runner import render_report
+
+    load_rows("patients", [patient("A", BLUE), patient("B", BLUE)])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 40)])
+    load_rows("assessments", [{"assessment_id": "S1", "patient_id": "A", "instrument": "PHQ-9", "administered_on": "2025-03-10",
+                               "total_score": 15, "item_9": 0}])
+    load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", BLUE)])
+    refresh(store)
+    store.close()
+    page = html.unescape(render_report("data_quality", tmp_path / "test.duckdb", {}, tmp_path / "dq.html").read_text())
+    assert "No two payer names in the store differ only in case, spaces or punctuation." in page
+    assert "Payer names that may be one payer written two ways" not in page
