@@ -404,14 +404,14 @@ def test_the_glossary_says_cms159_with_the_settings_in_force():
     from bcm_analytics.reports.glossary import outcome_terms
 
     default = dict(outcome_terms(load_definitions()))[CMS159_TERM]
-    assert "is dated in the identification period (1 Nov two years before to 31 Oct of the year before)" in default
+    assert "is dated from 1 Nov two years before to 31 Oct of the year before (CMS159's identification months)" in default
     assert "a score 305-425 days after it" in default and "below 5 (remission, the numerator)" in default
     assert "for deceased, death or died, or for hospice or palliative care, up to the last day of the patient's window (day 425" in default
     changed = dict(outcome_terms(load_definitions(overrides={
         "cms159": {"identification_start_months": 13, "identification_end_months": 1, "in_identification_period": "encounter",
                    "care_exclusion_from": "measurement_period", "exclusion_until": "measurement_period"},
         "windows": {"12m": {"from": 300, "to": 420}}})))[CMS159_TERM]
-    assert "comes on the day of a contact dated in the identification period (1 Dec two years before to 30 Nov of the year before)" in changed
+    assert "comes on the day of a contact dated from 1 Dec two years before to 30 Nov of the year before (CMS159's identification months)" in changed
     assert "a score 300-420 days after it" in changed
     assert ("or for hospice or palliative care (from 1 Jan of the measurement year), up to the end of the measurement year"
             in changed)

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.config.rules import Rules
-from bcm_analytics.config.tables import from_columns
+from bcm_analytics.config.tables import empty, from_columns
 from bcm_analytics.sqlfiles import read_sql
 
 RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "payer_aliases", "activity_types", "claim_codes", "apcm_add_ons",
@@ -96,7 +96,7 @@ def run_tables(as_of: dt.date | None, timezone: str, spellings: pa.Table | None 
     zone and the payer spellings read from the data (None: none written two ways)."""
     return {"as_of_date": from_columns({"as_of": [as_of]}, pa.schema([("as_of", pa.date32())])),
             "program": from_columns({"timezone": [timezone]}),
-            "payer_spellings": spellings if spellings is not None else SPELLINGS_SCHEMA.empty_table()}
+            "payer_spellings": spellings if spellings is not None else empty(SPELLINGS_SCHEMA)}
 
 
 def payer_spellings(con) -> pa.Table:

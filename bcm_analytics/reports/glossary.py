@@ -206,14 +206,14 @@ def _months_before_words(months: int, day_before: bool = False) -> str:
 
 # Where the identification period must hold the index score and its contact (cms159.in_identification_period)
 CMS159_INDEX_WORDS = {
-    "score": "is dated in the identification period ({period}), on the day of a contact on the program or up to {days} days before one",
-    "score_and_encounter": "and its contact are both dated in the identification period ({period}), the score on the contact's day or up to "
-                           "{days} days before it",
-    "encounter": "comes on the day of a contact dated in the identification period ({period}) or up to {days} days before it (so "
-                 "possibly before the period's first day)",
+    "score": "is dated {period} (CMS159's identification months), on the day of a contact on the program or up to {days} days before one",
+    "score_and_encounter": "and its contact are both dated {period} (CMS159's identification months), the score on the contact's day or "
+                           "up to {days} days before it",
+    "encounter": "comes on the day of a contact dated {period} (CMS159's identification months) or up to {days} days before it (so "
+                 "possibly before the first of those months)",
 }
 # From when a hospice or palliative care discharge leaves a patient out (cms159.care_exclusion_from)
-CMS159_CARE_FROM_WORDS = {"any_time": "", "identification_period": "from the identification period's first day",
+CMS159_CARE_FROM_WORDS = {"any_time": "", "identification_period": "from the first of the identification months",
                           "measurement_period": "from 1 Jan of the measurement year", "index": "from the index day"}
 
 
@@ -222,7 +222,7 @@ def _cms159(d) -> str:
     windows.12m and the outcome thresholds): where the index must fall, the numerator, and the
     exclusions' reach, each setting named (its choices are the reference's ambiguities)."""
     c, w, o = d["cms159"], d["windows"]["12m"], d["outcome"]
-    period = (f"{_months_before_words(int(c['identification_start_months']))} to "
+    period = (f"from {_months_before_words(int(c['identification_start_months']))} to "
               f"{_months_before_words(int(c['identification_end_months']), day_before=True)}")
     index = CMS159_INDEX_WORDS[c["in_identification_period"]].format(period=period, days=c["encounter_within_days"])
     reasons = d["program"]["excluded_discharge_reasons"]
