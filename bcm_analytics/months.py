@@ -59,5 +59,9 @@ def runs_words(names: list[str], positions: list[int]) -> str:
             runs[-1][1] = i
         else:
             runs.append([i, i])
-    texts = [names[a] if a == b else f"{names[a]} to {names[b]}" for a, b in runs]
-    return ", ".join(texts[:-1]) + " and " + texts[-1] if len(texts) > 1 else "".join(texts)
+    return series_words([names[a] if a == b else f"{names[a]} to {names[b]}" for a, b in runs])
+
+
+def series_words(words: list[str], conjunction: str = "and") -> str:
+    """Words as a sentence lists them: 'a', 'a and b', 'a, b and c' (or 'a, b or c')."""
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}" if len(words) > 1 else "".join(words)

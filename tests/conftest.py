@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bcm_analytics.ingest import load_file
+from bcm_analytics.ingest import LoadOptions, load_file
 from bcm_analytics.warehouse import connect
 
 
@@ -46,8 +46,9 @@ def load_rows(store, tmp_path):
     """load_rows("time_logs", [{...}, ...]) writes a CSV export and loads it into `store`."""
     counter = iter(range(10_000))
 
-    def _load(table: str, rows: list[dict]):
+    def _load(table: str, rows: list[dict], **options):
+        """`options`: LoadOptions fields (coverage_file="additions")."""
         path = write_csv(tmp_path / "exports" / f"{table}_{next(counter)}.csv", rows)
-        return load_file(store, path)
+        return load_file(store, path, options=LoadOptions(**options))
 
     return _load

@@ -9,11 +9,15 @@ Medicaid caps 99494 at 4 units a month, Medicare does neither.
 
 from __future__ import annotations
 
+import pytest
 from test_billing_engine import codes, entry, patient, program  # noqa: F401 (program: a fixture)
 from test_models import differs_from_full, snapshot
 
 from bcm_analytics.billing import billing_lines
 from bcm_analytics.billing.engine import near_threshold, warnings
+from bcm_analytics.cli.data import summary_line
+from bcm_analytics.contracts import quality
+from bcm_analytics.ingest import LoadOptions
 from bcm_analytics.models.marts import refresh
 
 
@@ -120,8 +124,9 @@ def test_overlapping_periods_and_an_end_before_the_start_are_quarantined(program
                           "to no end: end the earlier period before the later one starts (send both rows, the earlier with its end_date)")
     assert reasons[3].startswith("this period of patient 'P' (Medicare from 2025-04-01) shares days with Medicaid from 2020-01-01 to no end")
     assert reasons[4] == "end_date 2025-04-30 is before start_date 2025-05-01: the two dates are swapped or one is mistyped"
-    # against a stored period: a later export's period inside it is set aside too
-    again = load_rows("coverage", [cover("Q", "Medicaid", "2025-07-01", "2025-08-31")])
+    # against a stored period, with coverage files as additions (a program that exports only what
+    # changed): a later export's period inside it is set aside too
+    again = load_rows("coverage", [cover("Q", "Medicaid", "2025-07-01", "2025-08-31")], coverage_file="additions")
     assert again.rows_quarantined == 1
     assert con.execute("SELECT reason FROM meta.quarantine WHERE record ->> 'start_date' = '2025-07-01'").fetchall() == [
         ("this period of patient 'Q' (Medicaid from 2025-07-01) shares days with Medicare from 2025-06-01 to no end (stored): "
@@ -168,3 +173,128 @@ def test_a_later_export_closes_the_open_period_and_adds_the_next_and_again_chang
     assert {s.how for s in refresh(con).steps} == {"kept"}
     after = snapshot(con)
     assert [t for t in before if not before[t].equals(after[t])] == []
+
+
+# A coverage file is the payer history of every patient it names (`bcm load --coverage-file
+# history`, the default): a corrected period replaces the wrong one, which is withdrawn.
+STORED = "SELECT patient_id, payer, strftime(start_date, '%Y-%m-%d'), strftime(end_date, '%Y-%m-%d') FROM staging.coverage ORDER BY 1, 3"
+
+
+def month_payers(con, pid: str) -> list[tuple]:
+    return con.execute("""SELECT strftime(from_month, '%Y-%m'), strftime(until_month, '%Y-%m'), payer FROM marts.payer_periods
+                          WHERE patient_id = ? ORDER BY from_month""", [pid]).fetchall()
+
+
+def test_a_corrected_start_date_withdraws_the_wrong_period_and_march_bills_under_the_corrected_payer(program, load_rows):
+    """Medicare was entered from 1 March; the corrected export says 15 April (Commercial until the
+    14th). The Medicare row has a new key, so it does not replace the stored one: the file is P's
+    history, so the stored period it no longer holds is withdrawn, named in the load line and kept
+    in meta.row_changes. March goes back to Commercial (no G2214); April bills under Medicare (the
+    change on the 15th). The same export again, or its rows in another order, changes nothing."""
+    con = program([patient("P", payer="Commercial")], [twenty("P", m) for m in ("2025-02", "2025-03", "2025-04", "2025-05")])
+    wrong = load_rows("coverage", [cover("P", "Commercial", "2019-06-01", "2025-02-28"), cover("P", "Medicare", "2025-03-01")])
+    assert codes(con) == [("P", "2025-03", "G2214", 1), ("P", "2025-04", "G2214", 1), ("P", "2025-05", "G2214", 1)]
+    corrected = [cover("P", "Commercial", "2019-06-01", "2025-04-14"), cover("P", "Medicare", "2025-04-15")]
+    result = load_rows("coverage", corrected)
+    assert (result.rows_read, result.rows_loaded, result.rows_changed, result.rows_quarantined, result.rows_withdrawn) == (2, 2, 1, 0, 1)
+    assert result.adds_up
+    assert result.withdrawn == (f"patient 'P': Medicare from 2025-03-01 to no end (load {wrong.load_id})",)
+    line = summary_line(result.path, result)
+    assert "read 2 = loaded 2 (1 changed) + quarantined 0 + duplicates 0" in line
+    assert ("; withdrew 1 stored coverage period(s) of the patients it names that it no longer holds "
+            f"(patient 'P': Medicare from 2025-03-01 to no end (load {wrong.load_id}); each kept in meta.row_changes)") in line
+    assert con.execute(STORED).fetchall() == [("P", "Commercial", "2019-06-01", "2025-04-14"), ("P", "Medicare", "2025-04-15", None)]
+    assert con.execute("""SELECT row_key, old_record ->> 'payer', new_record FROM meta.row_changes
+                          WHERE load_id = ? AND new_record IS NULL""", [result.load_id]).fetchall() == [("P/2025-03-01", "Medicare", None)]
+    assert con.execute("SELECT rows_withdrawn FROM meta.load_log WHERE load_id = ?", [result.load_id]).fetchone()[0] == 1
+    page = quality.loads(con)  # the data-quality page's loads table: its own column, outside adds_up
+    assert page.withdrawn.tolist()[-2:] == [0, 1] and page.adds_up.all()
+    assert codes(con) == [("P", "2025-04", "G2214", 1), ("P", "2025-05", "G2214", 1)]  # March: Commercial again
+    assert month_payers(con, "P") == [("0001-01", "2019-05", "Commercial"), ("2019-06", "2025-03", "Commercial"),
+                                      ("2025-04", "9999-12", "Medicare")]  # before June 2019: the registry's payer
+    assert not differs_from_full(con)  # the incremental build of P's months equals a full one
+    before, changes = snapshot(con), con.execute("SELECT count(*) FROM meta.row_changes").fetchone()[0]
+    assert load_rows("coverage", corrected).already_loaded
+    again = load_rows("coverage", corrected[::-1])
+    assert (again.rows_duplicate, again.rows_loaded, again.rows_withdrawn, again.withdrawn) == (2, 0, 0, ())
+    assert "withdrew" not in summary_line(again.path, again)
+    assert con.execute("SELECT count(*) FROM meta.row_changes").fetchone()[0] == changes
+    assert {s.how for s in refresh(con).steps} == {"kept"}
+    after = snapshot(con)
+    assert [t for t in before if not before[t].equals(after[t])] == []
+
+
+def test_a_file_naming_only_patient_a_leaves_the_periods_of_b(program, load_rows):
+    """P and Q both have a history; a file naming only P replaces P's periods, and Q's stay (and so
+    do Q's months). A file whose every row of P is set aside (two periods overlapping) gives P no
+    history: P's stored periods stay. The corrected file replaces them and closes what the broken
+    one set aside. Only P's months are recomputed, as a full build would."""
+    con = program([patient("P", payer="Commercial"), patient("Q", payer="Commercial")],
+                  [twenty(p, m) for p in ("P", "Q") for m in ("2025-03", "2025-04")])
+    first = load_rows("coverage", [cover("P", "Medicaid", "2020-01-01", "2025-03-31"), cover("P", "Commercial", "2025-04-01"),
+                                   cover("Q", "Commercial", "2020-01-01", "2025-03-31"), cover("Q", "Medicare", "2025-04-01")])
+    assert first.rows_quarantined == 0
+    stored = con.execute(STORED).fetchall()
+    bad = load_rows("coverage", [cover("P", "Medicaid", "2020-01-01"), cover("P", "Medicare", "2025-03-01")])  # overlapping
+    assert (bad.rows_quarantined, bad.rows_withdrawn) == (2, 0)
+    assert con.execute(STORED).fetchall() == stored
+    refresh(con)
+    result = load_rows("coverage", [cover("P", "Medicaid", "2020-01-01", "2025-02-28"), cover("P", "Medicare", "2025-03-01")])
+    assert (result.rows_loaded, result.rows_changed, result.rows_quarantined, result.rows_withdrawn) == (2, 1, 0, 1)
+    assert result.withdrawn == (f"patient 'P': Commercial from 2025-04-01 to no end (load {first.load_id})",)
+    assert con.execute("SELECT status, count(*) FROM meta.quarantine WHERE table_name = 'coverage' GROUP BY ALL").fetchall() == [
+        ("superseded", 2)]
+    assert con.execute(STORED).fetchall() == [
+        ("P", "Medicaid", "2020-01-01", "2025-02-28"), ("P", "Medicare", "2025-03-01", None),
+        ("Q", "Commercial", "2020-01-01", "2025-03-31"), ("Q", "Medicare", "2025-04-01", None)]
+    assert month_payers(con, "Q") == [("0001-01", "2019-12", "Commercial"), ("2020-01", "2025-03", "Commercial"),
+                                      ("2025-04", "9999-12", "Medicare")]
+    assert refresh(con).patients == 1  # P's months only
+    assert codes(con) == [("P", "2025-03", "G2214", 1), ("P", "2025-04", "G2214", 1), ("Q", "2025-04", "G2214", 1)]
+    assert not differs_from_full(con)
+
+
+def test_a_corrected_period_as_additions_is_set_aside_and_the_stored_one_stays(program, load_rows):
+    """`--coverage-file additions` (a program that exports its coverage in parts, or only what
+    changed): the corrected period is judged against the stored one and set aside, as before,
+    and nothing stored is withdrawn."""
+    con = program([patient("P", payer="Commercial")], [twenty("P", "2025-03")])
+    load_rows("coverage", [cover("P", "Commercial", "2019-06-01", "2025-02-28"), cover("P", "Medicare", "2025-03-01")])
+    part = load_rows("coverage", [cover("P", "Medicare", "2025-04-15")], coverage_file="additions")
+    assert (part.rows_loaded, part.rows_quarantined, part.rows_withdrawn) == (0, 1, 0)
+    assert con.execute(STORED).fetchall() == [("P", "Commercial", "2019-06-01", "2025-02-28"), ("P", "Medicare", "2025-03-01", None)]
+    assert con.execute("SELECT read_options ->> 'coverage_file' FROM meta.load_log WHERE load_id = ?",
+                       [part.load_id]).fetchone()[0] == "additions"
+    with pytest.raises(ValueError, match="coverage_file 'replace': one of history, additions"):
+        LoadOptions(coverage_file="replace")
+
+
+def test_broken_rows_in_a_history_file_name_no_other_patient(program, load_rows):
+    """A row with no patient id, or a date that cannot be read, is set aside, and the load adds
+    up. Neither gives anybody a history: Q, whom the file names only in a row with an unreadable
+    date, keeps the stored period, and so does P, whom it does not name; R waits for its patient."""
+    con = program([patient("P"), patient("Q")], [twenty("P", "2025-03")])
+    load_rows("coverage", [cover("P", "Medicaid", "2020-01-01"), cover("Q", "Medicaid", "2020-01-01")])
+    refresh(con)
+    result = load_rows("coverage", [cover("", "Medicare", "2025-01-01"), cover("Q", "Medicare", "first of May"),
+                                    cover("R", "Medicare", "2025-01-01")])  # R: no such patient yet, waits
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_waiting) == (3, 0, 3, 1)
+    assert result.adds_up
+    assert (result.rows_withdrawn, result.withdrawn) == (0, ())
+    assert con.execute(STORED).fetchall() == [("P", "Medicaid", "2020-01-01", None), ("Q", "Medicaid", "2020-01-01", None)]
+    assert refresh(con).patients == 0
+
+
+def test_a_corrected_file_for_a_patient_not_loaded_yet_is_the_one_admitted(program, load_rows):
+    """Both exports wait for patient P (not in the registry yet); the corrected one is P's history,
+    so the wrong one's rows are superseded as it loads, and the patients export admits only the
+    corrected periods (none set aside as overlapping the wrong ones)."""
+    con = program([patient("Q")], [twenty("Q", "2025-03")])
+    load_rows("coverage", [cover("P", "Commercial", "2019-06-01", "2025-02-28"), cover("P", "Medicare", "2025-03-01")])
+    corrected = load_rows("coverage", [cover("P", "Commercial", "2019-06-01", "2025-04-14"), cover("P", "Medicare", "2025-04-15")])
+    assert (corrected.rows_waiting, corrected.rows_withdrawn) == (2, 0)
+    assert load_rows("patients", [patient("P", payer="Commercial")]).rows_admitted == 2
+    assert con.execute(STORED).fetchall() == [("P", "Commercial", "2019-06-01", "2025-04-14"), ("P", "Medicare", "2025-04-15", None)]
+    assert con.execute("""SELECT load_id, status, count(*) FROM meta.quarantine WHERE table_name = 'coverage'
+                          GROUP BY ALL ORDER BY 1""").fetchall() == [
+        (corrected.load_id - 1, "superseded", 2), (corrected.load_id, "admitted", 2)]

@@ -160,7 +160,7 @@ def test_the_glossarys_utilisation_diagnosis_follows_the_definitions_instrument(
     instrument the definitions measure utilisation on; a GAD-7 monitors anxiety."""
     definitions = load_definitions(overrides={"utilisation": {"instrument": instrument}})
     term = dict(glossary.outcome_terms(definitions))["scored in the assessment period"]
-    assert term.endswith(f"so enrolment in the program stands for the {condition} diagnosis")
+    assert f"; enrolment in the program stands for the {condition} diagnosis (" in term
     other = {"depression": "anxiety", "anxiety": "depression"}[condition]
     assert other not in term
 

@@ -410,3 +410,29 @@ def test_the_listings_say_when_in_the_programs_time_to_the_second_as_excel_reads
         assert all(hasattr(v, "hour") and v.tzinfo is None and v.microsecond == 0 for v in at), at
         denver = datetime.now(ZoneInfo("America/Denver")).replace(tzinfo=None)
         assert all(abs(v - denver) < timedelta(minutes=5) for v in at), (at, denver)
+
+
+def test_a_corrected_coverage_file_names_the_period_it_withdraws_and_additions_sets_it_aside(tmp_path):
+    """`bcm load` reads a coverage file as the payer history of the patients it names: the stored
+    period a corrected export no longer holds is withdrawn and named on the load line;
+    `--coverage-file additions` keeps the stored periods and sets the overlapping one aside."""
+    write_csv(tmp_path / "patients.csv", PATIENTS[:1])
+    db, additions_db = tmp_path / "s.duckdb", tmp_path / "a.duckdb"
+    wrong = write_csv(tmp_path / "wrong" / "coverage.csv", [
+        {"patient_id": "P1", "payer": "Medicaid", "start_date": "2024-01-01", "end_date": "2025-02-28"},
+        {"patient_id": "P1", "payer": "Medicare", "start_date": "2025-03-01", "end_date": ""}])
+    corrected = write_csv(tmp_path / "corrected" / "coverage.csv", [
+        {"patient_id": "P1", "payer": "Medicaid", "start_date": "2024-01-01", "end_date": "2025-04-14"},
+        {"patient_id": "P1", "payer": "Medicare", "start_date": "2025-04-15", "end_date": ""}])
+    for store in (db, additions_db):
+        assert run("load", tmp_path / "patients.csv", wrong, "--db", store).exit_code == 0
+    loaded = run("load", corrected, "--db", db)
+    assert loaded.exit_code == 0, loaded.output
+    assert "coverage: read 2 = loaded 2 (1 changed) + quarantined 0 + duplicates 0" in loaded.output
+    assert ("withdrew 1 stored coverage period(s) of the patients it names that it no longer holds "
+            "(patient 'P1': Medicare from 2025-03-01 to no end (load 2); each kept in meta.row_changes)") in loaded.output
+    assert "already loaded" in run("load", corrected, "--db", db).output
+    added = run("load", corrected, "--db", additions_db, "--coverage-file", "additions")
+    assert "coverage: read 2 = loaded 0 + quarantined 2 + duplicates 0" in added.output and "withdrew" not in added.output
+    refused = CliRunner().invoke(cli, ["load", str(corrected), "--db", str(db), "--coverage-file", "replace"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output

@@ -86,6 +86,14 @@ ROWS = {
         dict(stay_id="S5", patient_id="P2", stay_type="inpatient", admitted_at="1989-12-31"),
         dict(stay_id="S5", patient_id="P2", stay_type="inpatient", admitted_at="2025-02-01"),
     ],
+    "diagnoses": [
+        dict(patient_id="P1", code="F31.0", diagnosis_date="2024-01-01"),
+        dict(patient_id="P1", code="f320", diagnosis_date="2024-01-01"),
+        dict(patient_id="P9", code="F31.0", diagnosis_date="2024-01-01"),
+        dict(patient_id="P2", code="296.40", diagnosis_date="2024-01-01"),
+        dict(patient_id="P2", code="F31.0", diagnosis_date="2999-01-01"),
+        dict(patient_id="P2", code="F31.1", diagnosis_date="1899-12-31"),
+    ],
     "coverage": [
         dict(patient_id="P1", payer="Medicaid", start_date="2024-01-01", end_date="2024-12-31"),
         dict(patient_id="P1", payer="Medicare", start_date="01/01/2025"),  # starts the day after: no overlap

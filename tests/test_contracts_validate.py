@@ -45,7 +45,7 @@ def test_clean_data_passes_and_the_run_is_kept(db):
     assert "0 reject, 0 warn" in result.output
     con = connect(db, read_only=True)
     assert con.execute("SELECT success, sample_rows FROM meta.validation_runs").fetchall() == [(True, None)]
-    assert con.execute("SELECT count(DISTINCT table_name) FROM meta.validation_results WHERE engine = 'duckdb'").fetchall() == [(7,)]  # every table of tables.yaml, facility_stays and coverage too
+    assert con.execute("SELECT count(DISTINCT table_name) FROM meta.validation_results WHERE engine = 'duckdb'").fetchall() == [(8,)]  # every table of tables.yaml, facility_stays, coverage and diagnoses too
 
 
 def test_a_reject_expectation_failing_on_stored_data_fails_the_run(db):
@@ -80,7 +80,7 @@ def test_great_expectations_validates_a_sample_and_the_result_is_written(db, tmp
     result = validate("--db", db, "--sample", 1000, "--out", out)
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
-    assert set(document["great_expectations"]) == {"clinics", "patients", "time_logs", "assessments", "claims", "facility_stays", "coverage"}
+    assert set(document["great_expectations"]) == {"clinics", "patients", "time_logs", "assessments", "claims", "facility_stays", "coverage", "diagnoses"}
     assert all(suite["success"] for suite in document["great_expectations"].values())
     engines = {o["engine"] for o in document["outcomes"]}
     assert engines == {"duckdb", "great_expectations"}

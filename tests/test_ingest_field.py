@@ -409,6 +409,44 @@ def test_a_date_column_reads_day_first_too(store, tmp_path):
     assert got == [("P1", "2025-02-03"), ("P2", "2025-01-25")]
 
 
+def test_a_date_written_with_dashes_and_a_4_digit_year_reads_as_its_slash_form(with_patient, tmp_path):
+    """03-04-2025 was set aside as no known format while 03/04/2025 read: the dashes are read as
+    the slash date's (bcm_slashed), month first without evidence, day first in a column that
+    writes 14-02-2025, with a time; 25-02-10 (a 2-digit year, perhaps first) still reads nothing."""
+    us = load_file(with_patient, write(tmp_path, "time_logs.csv", LOGS + "E1,P1,bhcm,03-04-2025,20,outreach\n"
+                                       "E2,P1,bhcm,03-05-2025 14:30,20,outreach\nE3,P1,bhcm,25-02-10,20,outreach\n"))
+    got = with_patient.execute("SELECT entry_id, CAST(service_date_local AS VARCHAR) FROM staging.time_logs ORDER BY 1").fetchall()
+    assert got == [("E1", "2025-03-04 00:00:00"), ("E2", "2025-03-05 14:30:00")]
+    assert [q[0] for q in quarantined(with_patient, us.load_id)] == [4]
+    text = LOGS + "E4,P1,bhcm,03-02-2025,20,outreach\nE5,P1,bhcm,14-02-2025,20,outreach\nE6,P1,bhcm,10/02/2025,20,outreach\n"
+    day_first = load_file(with_patient, write(tmp_path, "time_logs_2.csv", text))
+    got = with_patient.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs WHERE entry_id > 'E3' ORDER BY 1")
+    assert got.fetchall() == [("E4", dt.date(2025, 2, 3)), ("E5", dt.date(2025, 2, 14)), ("E6", dt.date(2025, 2, 10))]
+    options = with_patient.execute("SELECT read_options FROM meta.load_log WHERE load_id = ?", [day_first.load_id]).fetchall()[0][0]
+    assert json.loads(options)["day_first"] == ["service_date"]
+
+
+def test_a_dashed_date_that_reads_two_ways_is_set_aside_naming_both_readings_as_the_slash_form_is(with_patient, tmp_path):
+    """A ;-delimited file's 01-10-2026 is as undecided as its 01/10/2026: set aside with the same
+    reason, quoting the value as written; a column written both ways (02-14-2025, 14-02-2025)
+    guesses nothing; an impossible one (02-31-2025) is told the forms, dashes among them."""
+    semi = LOGS.replace(",", ";")
+    text = semi + "E1;P1;bhcm;01-10-2026;20;outreach\nE2;P1;bhcm;03-03-2026;20;outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert with_patient.execute("SELECT entry_id FROM staging.time_logs").fetchall() == [("E2",)]
+    assert quarantined(with_patient, result.load_id) == [
+        (2, ["service_date readable as datetime"],
+         "service_date '01-10-2026' is 1 October read day first, 10 January read month first: this ;-delimited file comes "
+         "from a system that may write the day first, and no date of the column can be read only one way; write the date "
+         "as 2026-10-01 (year-month-day), or load the file through a profile that sets date_formats")]
+    both = load_file(with_patient, write(tmp_path, "time_logs_2.csv", LOGS + "E3,P1,bhcm,02-14-2025,20,outreach\n"
+                                         "E4,P1,bhcm,14-02-2025,20,outreach\nE5,P1,bhcm,02-31-2025,20,outreach\n"))
+    [(line, checks, reason), (line_2, _, reason_2)] = quarantined(with_patient, both.load_id)
+    assert (line, checks, line_2) == (3, ["service_date readable as datetime"], 4)
+    assert reason.startswith("service_date '14-02-2025' is not a real date/time in a known format (2025-01-31, 01/31/2025, "
+                             "31/01/2025 (in a column that writes the day first), 01-31-2025 (dashes read as slashes), ")
+    assert reason_2.startswith("service_date '02-31-2025' is not a real date/time")
+
 # --- minutes written as a clock --------------------------------------------------------------------
 
 def test_h_mm_minutes_of_four_hours_or_more_are_set_aside_not_read_as_hours(with_patient, tmp_path):

@@ -385,6 +385,24 @@ def test_a_date_with_a_2_digit_year_in_the_minutes_column_is_set_aside_saying_it
     assert reasons["12:30"].startswith("Minutes [minutes] '12:30' is not read: as hours:minutes it would be 12 h 30 min")
     assert "1.5" not in reasons
 
+def test_three_numbers_joined_by_dashes_look_like_a_date_only_when_they_make_one(store, tmp_path):
+    """10-15-20 in the minutes column is told it looks like a date: it is 15 October 2020 as
+    mm-dd-yy writes it (Excel's built-in format, and the 2-digit-year hint reads dashes as it
+    reads slashes), and the row is set aside whatever it is; the hint only names the likeliest
+    cause. Day first (15-10-20) too. Three numbers that make no date either way (13-15-20,
+    10-32-20) keep the reason of any value that is no duration: neither is a range of minutes
+    bcm could read, and calling them dates would mislead."""
+    load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    dates, others = ["10-15-20", "15-10-20"], ["13-15-20", "10-32-20"]
+    text = LOGS + "".join(f"E{i},P1,bhcm,2025-02-03,{v},outreach\n" for i, v in enumerate(dates + others, 1))
+    result = load_file(store, write(tmp_path, "time_logs.csv", text))
+    assert result.adds_up and result.rows_quarantined == 4
+    reasons = dict(store.execute("SELECT record ->> 'minutes', reason FROM meta.quarantine").fetchall())
+    assert [reasons[v].startswith(f"Minutes [minutes] '{v}' is not a duration: it looks like a date, not a value of this column")
+            for v in dates] == [True, True]
+    assert [reasons[v] for v in others] == [f"Minutes [minutes] '{v}' is not a duration (90, 12.5, 1:30, 01:30:00, 90 min, 1.5 h or 1h 30m)"
+                                           for v in others]
+
 
 def test_one_stray_line_of_words_among_the_records_leaves_titles_of_two_values_passed_over(store, tmp_path):
     """A line of words among the records (a note typed between them, `Reviewed by J Smith,

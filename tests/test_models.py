@@ -75,12 +75,16 @@ RULES = {
     "the measure population's age (min_age; an unknown age kept)": ("marts.in_measure_population", r">=\s*min_age"),
     "a discharge reason that excludes from the measures (death, hospice)": ("marts.is_excluding_discharge", r"lambda\s+\w+\s*:\s*lower\(\s*trim"),
     "excluded by a day across a patient's episodes (died or in hospice by the as-of date, DRR-E by the period's end)": (
-        "marts.excluded_by_discharge", r"least\(\s*coalesce\(\s*until_"),
+        "marts.excluded_by_discharge", r"marts\.is_excluding_discharge\(\s*x_episode\.discharge_reason,\s*x_settings\.excluded"),
+    "the last day an exclusion counts on (a measure's day, never after the as-of date; discharges and diagnoses)": (
+        "marts.exclusion_day", r"least\(\s*coalesce\(\s*until_"),
     "a hospice or palliative care discharge excludes only from a day on (CMS159's look-back, since_)": (
         "marts.excluded_by_discharge", r">=\s*since_\b"),
     "a contact follows a positive item 9, the latest or an earlier one (a later day, or later that day with both times; one that day no time places: outcome.item9_same_day_untimed)": (
         "marts.item9_follow_up", r"item9_same_day_untimed|last_contact_at\s*>\s*\w*\.?item9_positive_at"
                                  r"|at_time\s*>\s*\w*answer_at|on_day\s*>\s*\w*answer_on"),
+    "an excluding diagnosis by a day (DRR-E, CMS159: an ICD-10-CM prefix of diagnosis_exclusions, the code with or without its dot)": (
+        "marts.has_excluding_diagnosis", r"starts_with\(replace\(upper\("),
     "assessment period (DMS-E's four months)": ("marts.assessment_period", r"list_filter\(\s*starts_"),
     "DRR-E's intake period and age date in a measurement year": ("marts.drr_e_for", r"drr_e_(intake_start|intake_end|age_on)\["),
     "CMS159's identification period in a measurement period, its encounter rule (a score up to 7 days before a contact), what the period must hold, the earliest index day, the hospice/palliative look-back's start and the exclusions' last day": (

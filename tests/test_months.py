@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bcm_analytics.months import runs_text, runs_words, starts_after_end
+from bcm_analytics.months import runs_text, runs_words, series_words, starts_after_end
 
 
 @pytest.mark.parametrize("start, end, after", [
@@ -41,3 +41,12 @@ def test_a_tables_periods_read_as_runs_as_months_do():
     assert runs_words(["2025 Q1", "2025 Q3", "2026"], [0, 2, 5]) == "2025 Q1, 2025 Q3 and 2026"
     assert runs_words(["2025, Nov-Dec"], [0]) == "2025, Nov-Dec"
     assert runs_words([], []) == ""
+
+
+def test_words_are_listed_as_a_sentence_lists_them():
+    """The glossary's discharge reasons and the caseload page's measurement years were listed by two
+    joiners of their own; one rule now, with the conjunction the sentence needs."""
+    assert series_words([]) == ""
+    assert series_words(["2025"]) == "2025"
+    assert series_words(["2024", "2025"]) == "2024 and 2025"
+    assert series_words(["deceased", "death", "died"], "or") == "deceased, death or died"

@@ -12,6 +12,7 @@ Clinic PP is a physician practice in Chicago; every patient consented on 2024-12
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -151,13 +152,17 @@ def test_the_payer_filter_keeps_the_rows_an_alias_names(store, load_rows, clinic
 @pytest.mark.parametrize("text, message", [
     ("payer_aliass:\n  BCBS: Blue Cross\n", "payer_aliass: unknown key; did you mean 'payer_aliases'?"),
     ("payer_aliases:\n  BCBS: Blue Cross\n  Blue Cross: Anthem\n",
-     "payer_aliases.bcbs: 'Blue Cross' is itself an alias of 'Anthem': point 'bcbs' at 'Anthem'"),
+     "payer_aliases.BCBS: 'Blue Cross' is itself an alias of 'Anthem': point 'BCBS' at 'Anthem'"),
+    ("payer_aliases:\n  Blue Cross: BCBS\n  BCBS: Blue Cross\n",
+     "payer_aliases.Blue Cross: 'BCBS' is itself an alias of 'Blue Cross': the two point at each other; keep one of the two"),
+    ("payer_aliases:\n  ' BCBS ': '  '\n", "payer_aliases.BCBS: must name the payer to use (got '')"),
     ("payer_aliases:\n  BCBS: Blue Cross\n  'bcbs ': Anthem\n",
      "payer_aliases: 'bcbs ' and 'BCBS' are the same payer (names are matched ignoring case and surrounding spaces): keep one of the two"),
     ("payer_aliases:\n  BCBS: ''\n", "payer_aliases.BCBS: must be the payer name to use instead, as text (got '')"),
     ("payer_aliases: [BCBS]\n", "payer_aliases: must be a mapping of names to values (got ['BCBS'])"),
 ])
 def test_a_mistake_in_the_aliases_is_refused_in_one_line(tmp_path, text, message):
+    """Each refusal names the alias as the file writes it ('BCBS', not the 'bcbs' it is matched as)."""
     from bcm_analytics.config.rules import RulesError, load_rules
 
     path = tmp_path / "rules.yaml"
@@ -246,3 +251,87 @@ def test_the_data_quality_page_says_so_when_no_payer_names_are_alike(store, load
     page = html.unescape(render_report("data_quality", tmp_path / "test.duckdb", {}, tmp_path / "dq.html").read_text())
     assert "No two payer names in the store differ only in case, spaces or punctuation." in page
     assert "Payer names that may be one payer written two ways" not in page
+
+
+def test_a_chain_across_files_names_the_alias_as_the_program_file_writes_it(tmp_path):
+    """The state's file aliases "Blue Cross" to Anthem; the program's file, which extends it,
+    points "Blue Shield PPO" at "Blue Cross": refused in the program's file, in its spelling."""
+    from bcm_analytics.config.rules import RulesError, load_rules
+
+    state = tmp_path / "state.yaml"
+    state.write_text("payer_aliases:\n  Blue Cross: Anthem\n")
+    program = tmp_path / "program.yaml"
+    program.write_text("extends: state.yaml\npayer_aliases:\n  Blue Shield PPO: Blue Cross\n")
+    with pytest.raises(RulesError) as refused:
+        load_rules(program)
+    assert str(refused.value) == (f"{program}: payer_aliases.Blue Shield PPO: 'Blue Cross' is itself an alias of 'Anthem': "
+                                  "point 'Blue Shield PPO' at 'Anthem'")
+
+
+def test_a_reports_payer_is_checked_under_the_rules_the_report_is_given(store, load_rows, clinic, tmp_path, monkeypatch):
+    """The store's own rules have no alias; its patients write "Blue Cross". A reconciliation
+    given a rules file aliasing "BCBS" to Blue Cross reads -p payer BCBS as Blue Cross, so the
+    check takes it; given the shipped rules alone (no alias), BCBS is refused. A store built with
+    the alias and a report given the shipped rules: BCBS is refused too (the store's alias is
+    not the report's). `bcm outcomes --payer` under $BCM_RULES is checked under those rules."""
+    from bcm_analytics.reports.parameters import ParameterError, check, check_filters
+    from bcm_analytics.reports.runner import notebook_path
+
+    load_rows("patients", [patient("A", "Blue Cross"), patient("B", "Medicare")])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 40)])
+    refresh(store)
+    store.close()
+    db = tmp_path / "test.duckdb"
+    aliased = rules_file(tmp_path, {"BCBS": "Blue Cross"}, "aliased.yaml")
+    notebook = notebook_path("billing_reconciliation")
+    assert check("billing_reconciliation", notebook, db, {"payer": "BCBS", "rules": str(aliased)})["payer"] == "BCBS"
+    refused = "billing_reconciliation: payer 'BCBS' is not in the store; valid: Blue Cross, Medicare, commercial (payer class)"
+    with pytest.raises(ParameterError, match=r"^" + re.escape(refused)):
+        check("billing_reconciliation", notebook, db, {"payer": "BCBS", "rules": "default"})
+    monkeypatch.setenv("BCM_RULES", str(aliased))
+    assert check("caseload_outcomes", notebook_path("caseload_outcomes"), db, {"payer": "bcbs"})["payer"] == "bcbs"
+    con = connect_store(tmp_path)
+    assert check_filters("bcm outcomes", con, {"payer": "BCBS"})["payer"] == "BCBS"
+    assert con.execute("SELECT DISTINCT payer FROM marts.billing_patients ORDER BY 1").fetchall() == [("Blue Cross",), ("Medicare",)]
+    monkeypatch.delenv("BCM_RULES")
+    with pytest.raises(ParameterError, match="bcm outcomes: payer 'BCBS' is not in the store"):
+        check_filters("bcm outcomes", con, {"payer": "BCBS"})
+    refresh(con, rules=aliased)
+    con.close()
+    with pytest.raises(ParameterError, match=r"^" + re.escape(refused)):
+        check("billing_reconciliation", notebook, db, {"payer": "BCBS", "rules": "default"})
+    assert check("billing_reconciliation", notebook, db, {"payer": "BCBS"})["payer"] == "BCBS"
+
+
+def test_a_payer_name_an_alias_reads_as_another_payer_is_warned_of_with_what_to_write(store, load_rows, clinic, tmp_path):
+    """The program maps "Medicare Part B" to medicare and aliases it to "Medicare FFS", which it
+    does not map: the mapping applies to no one (the rows are Medicare FFS's, billed as
+    commercial). "Aetna" is aliased to "Aetna Better Health", mapped to medicaid already, and
+    mapped itself to medicaid: one entry too many. "Medicare" aliased to itself in capitals is not
+    away. Each is said once with the alias and what to write, in `bcm billing`'s warnings (not as
+    a name no patient matches), in `bcm rules check` and in `bcm validate`."""
+    from bcm_analytics.billing.engine import warnings
+
+    program = tmp_path / "program_rules.yaml"
+    program.write_text("payer_names:\n  Medicare Part B: medicare\n  Aetna: medicaid\n  Aetna Better Health: medicaid\n"
+                       "  Medicare: medicare\n"
+                       "payer_aliases:\n  Medicare Part B: Medicare FFS\n  Aetna: Aetna Better Health\n  Medicare: MEDICARE\n")
+    part_b = ("payer_names 'medicare part b' applies to no one: payer_aliases reads 'medicare part b' as 'Medicare FFS' "
+              "before payer_names is looked up, so its class applies to no patient; write the entry under payer_names "
+              "as 'Medicare FFS' instead ('Medicare FFS': medicare), or remove the alias")
+    aetna = ("payer_names 'aetna' applies to no one: payer_aliases reads 'aetna' as 'Aetna Better Health' before "
+             "payer_names is looked up, so its class applies to no patient; 'Aetna Better Health' is mapped to medicaid "
+             "already: remove the 'aetna' entry")
+    load_rows("patients", [patient("A", "Medicare Part B"), patient("B", "Aetna Better Health"), patient("C", "Medicare")])
+    load_rows("time_logs", [minutes("A", "2025-03-10", 20)])
+    refresh(store, rules=program)
+    said = warnings(store)
+    assert [w for w in said if "applies to no one" in w or "no patient's payer" in w] == [aetna, part_b]
+    assert "'Medicare FFS' (1 patient)" in next(w for w in said if w.startswith("payer names not mapped"))
+    store.close()
+    checked = CliRunner().invoke(cli, ["rules", "check", str(program)])
+    assert checked.exit_code == 0, checked.output
+    assert [line for line in checked.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: {aetna}", f"warning: {part_b}"]
+    validated = CliRunner().invoke(cli, ["validate", "--db", tmp_path / "test.duckdb", "--sample", "0"])
+    assert f"  warn   {aetna}\n  warn   {part_b}\n" in validated.output

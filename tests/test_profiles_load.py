@@ -246,6 +246,56 @@ def test_rows_hidden_in_a_workbook_read_through_a_profile_are_named_in_its_load_
     [(options,)] = store.execute("SELECT read_options FROM meta.load_log").fetchall()
     assert json.loads(options)["hidden_rows"] == [3]
 
+def test_the_title_above_a_profile_files_column_names_is_named_in_its_load_line_as_a_canonical_files_is(store, tmp_path):
+    """A profile's CSV and sheet readers pass a title above the column names over, as the loader
+    does, but the load line and read_options said nothing of it, where a canonical file's say
+    'column names on line 3 (lines 1-2 above them passed over)'. They say it the same way now
+    (the loader's header_line, from the profile's reader). The title lines are framing, as the
+    column names are, not rows read: the line adds up without them, and loading again changes nothing."""
+    from bcm_analytics.cli.data import summary_line
+
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\nM1,Medicare,2024-01-01\n"))
+    profile = write(tmp_path, "tracker.yaml", (
+        "name: tracker\ntitle: a tracker\nsources:\n  minutes:\n    files: ['minutes*', 'more*']\n    columns: [log, mrn, date, mins]\n"
+        "tables:\n  time_logs:\n    from: minutes\n    columns:\n      entry_id: log\n      patient_id: mrn\n"
+        "      staff_role: {value: bhcm}\n      service_date: date\n      minutes: mins\n"
+        "      activity_type: {value: follow_up_contact}\n"))
+    titled = write(tmp_path, "minutes.csv", "Minutes by care manager\nPrinted 2025-03-01\nLog,MRN,Date,Mins\nL1,M1,2025-02-03,25\nL2,M1,2025-02-04,x\n")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Tracker"
+    for row in (["Minutes by care manager"], [], ["Printed 2025-03-01"], ["Log", "MRN", "Date", "Mins"], ["L3", "M1", "2025-02-05", 30]):
+        wb.active.append(row)
+    wb.save(tmp_path / "minutes.xlsx")
+    plain = write(tmp_path, "more.csv", "Log,MRN,Date,Mins\nL4,M1,2025-02-06,20\n")
+    results = {r.path.name: (r, result) for r, result in load_export(store, map_export(load(profile), [titled, tmp_path / "minutes.xlsx", plain]))}
+    rows, csv_result = results["minutes.csv"]
+    assert (csv_result.rows_read, csv_result.rows_loaded, csv_result.rows_quarantined, csv_result.header_line) == (2, 1, 1, 3)
+    assert summary_line(rows.path, csv_result).endswith("; column names on line 3 (lines 1-2 above them passed over)")
+    rows, sheet_result = results["minutes.xlsx"]
+    assert (sheet_result.rows_read, sheet_result.header_line) == (1, 4) and sheet_result.adds_up
+    assert summary_line(rows.path, sheet_result).endswith("; column names on row 4 of sheet 'Tracker' (rows 1-3 above them passed over)")
+    rows, plain_result = results["more.csv"]
+    assert plain_result.header_line == 1 and "passed over" not in summary_line(rows.path, plain_result)
+    options = dict(store.execute("SELECT regexp_extract(source_file, '[^/]*$'), read_options FROM meta.load_log WHERE load_id > 1").fetchall())
+    assert [json.loads(options[name]).get("header_line") for name in ("minutes.csv", "minutes.xlsx", "more.csv")] == [3, 4, None]
+    assert store.execute("SELECT regexp_extract(source_file, '[^/]*$'), line_number FROM meta.quarantine").fetchall() == [("minutes.csv", 5)]
+    before = fingerprint(store)
+    assert all(r.already_loaded for _, r in load_export(store, map_export(load(profile), [titled, tmp_path / "minutes.xlsx", plain])))
+    assert fingerprint(store) == before
+
+
+def test_a_titled_file_whose_records_give_two_rows_each_names_its_title_once(tmp_path):
+    """The layers of a file (an Akello session's PHQ-9 and GAD-7) are one file: its load line names
+    the title lines above its column names once, from the first layer, not summed over the layers."""
+    export = tmp_path / "akello"
+    export.mkdir()
+    write(export, "treatment_logs.csv", "Akello treatment log\n" + (EXPORTS / "akello" / "treatment_logs.csv").read_text())
+    write(export, "registry_patients.csv", (EXPORTS / "akello" / "registry_patients.csv").read_text())
+    out = CliRunner().invoke(cli, ["load", str(export), "--profile", "akello", "--db", str(tmp_path / "a.duckdb")])
+    assert out.exit_code == 0, out.output
+    line = next(line for line in out.output.splitlines() if "treatment_logs.csv: assessments: read" in line)
+    assert "read 4 = loaded 3 + quarantined 1" in line and line.endswith("; column names on line 2 (line 1 above them passed over)")
+
 
 def test_the_worked_example_loads_as_the_docs_say(tmp_path):
     """docs/profiles.md: Lakeside's visits and roster through the finished lakeside.yaml."""

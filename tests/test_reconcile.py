@@ -926,8 +926,9 @@ def test_a_claim_dated_the_day_the_threshold_is_met_is_matched_the_day_before_is
     con = dated_program(program)
     rows = findings(con, "2025-02", rules=on_or_after(tmp_path))
     assert list(rows[rows.patient_id == "A"].finding) == ["matched"]
-    assert list(rows[rows.patient_id == "D"].finding) == ["dated_before_threshold"]
-    row = rows[rows.patient_id == "D"].iloc[0]
+    # the date is to correct, the units are supported: the month keeps its matched 99493
+    assert list(rows[rows.patient_id == "D"].finding) == ["dated_before_threshold", "matched"]
+    row = rows[(rows.patient_id == "D") & (rows.finding == "dated_before_threshold")].iloc[0]
     assert (row.reason, row.severity, row.claim_ids, row.amount_at_stake) == ("before_threshold_met", "compliance", "D1", 134)
     assert (row.expected_code, row.billed_code, row.threshold_code, row.threshold_minutes) == ("99493", "99493", "99493", 31)
     assert (str(row.rule_date)[:10], str(row.date_of_service)[:10]) == ("2025-02-12", "2025-02-11")
@@ -981,3 +982,125 @@ def test_with_the_default_any_day_in_month_no_claim_date_is_judged(program, tmp_
     assert con.execute("SELECT count(*) FROM marts.recon_claim_dates").fetchone() == (0,)
     (tmp_path / "any.yaml").write_text("settings: {claim_date_rule: any_day_in_month}\n")
     assert "dated_before_threshold" not in set(findings(con, "2025-02", rules=load_rules(tmp_path / "any.yaml")).finding)
+
+
+def add_on_program(program):
+    """E (Medicare, subsequent months from February) logs 40 + 40 + 30 minutes on 2025-02-03, -10 and
+    -20: 99493 (31) is reached on 2025-02-03, 99494 x2 (106) on 2025-02-20. Its 99494 units are
+    billed on two claims, E2 dated 2025-02-05 and E3 dated 2025-02-07: the units are supported, the
+    dates are early, each its own."""
+    return program([patient("E")],
+                   [minutes("E", "2025-01-10", 40), minutes("E", "2025-02-03", 40), minutes("E", "2025-02-10", 40),
+                    minutes("E", "2025-02-20", 30)],
+                   [claim("E0", "E", "2025-01-31", "99492"), claim("E1", "E", "2025-02-03", "99493"),
+                    claim("E2", "E", "2025-02-05", "99494", charge=56), claim("E3", "E", "2025-02-07", "99494", charge=57)])
+
+
+def matched(rows: pd.DataFrame) -> list[tuple]:
+    m = rows[rows.finding == "matched"].sort_values(["patient_id", "billed_code"])
+    return list(zip(m.patient_id, m.billed_code, m.billed_units))
+
+
+def test_a_claim_dated_early_keeps_the_months_matched_rows_and_units(program, tmp_path):
+    """A date problem is not a units problem: with on_or_after_threshold, D's 99493 (dated the day
+    before its threshold) and E's 99494 x2 (both claims dated before 106 minutes) keep their matched
+    rows and units beside the dated_before_threshold findings. Before this rule, a month with any
+    finding but no_initiating_visit lost its matched rows: the rule's matched count in February fell
+    from 4 rows (A, D, E x2; 5 units) to 1 (A). B's claim, whose threshold is never met, is a units
+    problem: no matched row either way. The months still do not reconcile while the finding is open."""
+    dated_program(program)
+    con = add_on_program(program)
+    rules = on_or_after(tmp_path)
+    before, after = findings(con, "2025-02"), findings(con, "2025-02", rules=rules)
+    assert matched(before) == matched(after) == [("A", "99493", 1), ("D", "99493", 1), ("E", "99493", 1), ("E", "99494", 2)]
+    assert sum(units for _, _, units in matched(after)) == 5
+    dated = after[after.finding == "dated_before_threshold"]
+    assert sorted(zip(dated.patient_id, dated.reason)) == [
+        ("B", "threshold_never_met"), ("C", "before_threshold_met"), ("D", "before_threshold_met"),
+        ("E", "before_threshold_met"), ("E", "before_threshold_met")]
+    assert "matched" not in set(after[after.patient_id == "B"].finding)
+    # C's month has a units_mismatch too: it has no matched rows, with the rule or without
+    assert "matched" not in set(before[before.patient_id == "C"].finding) | set(after[after.patient_id == "C"].finding)
+    totals = [monthly_totals(con, "2025-02", rules=r).iloc[0] for r in (None, rules)]
+    assert [(t.patient_months, t.reconciled_months) for t in totals] == [(5, 3), (5, 1)]
+
+
+def test_each_claim_dated_early_is_a_finding_with_its_own_date(program, tmp_path):
+    """E's 99494 units are on two claims dated 2025-02-05 and 2025-02-07, both before the month's
+    minutes reached 106 on 2025-02-20: one finding per claim, each with its own date of service, its
+    own charge and a sentence quoting its own date (not both with the earlier one)."""
+    con = add_on_program(program)
+    rows = findings(con, "2025-02", rules=on_or_after(tmp_path))
+    dated = rows[rows.finding == "dated_before_threshold"].sort_values("claim_ids")
+    assert list(zip(dated.claim_ids, dated.date_of_service.astype(str).str[:10], dated.rule_date.astype(str).str[:10],
+                    dated.amount_at_stake, dated.counted_at_stake)) == [
+        ("E2", "2025-02-05", "2025-02-20", 56, 56), ("E3", "2025-02-07", "2025-02-20", 57, 57)]
+    assert list(dated.explanation.str.extract(r"dated (\d{4}-\d\d-\d\d), ")[0]) == ["2025-02-05", "2025-02-07"]
+    assert "E2, E3" not in " ".join(dated.explanation)
+
+
+def test_the_work_queue_has_the_claim_date_and_the_threshold_day_as_columns(program, tmp_path):
+    """The finance work queue carries the claim's date of service and the day the threshold was met
+    as date cells of their own (to sort and filter by in Excel), after the columns it had and before
+    the four finance fills in; its earlier columns keep their names and order. Other findings leave
+    them empty (the findings CSV has both already: date_of_service, and the day as rule_date)."""
+    from bcm_analytics.reports.finance_workbook import QUEUE_COLUMNS
+
+    con = dated_program(program)
+    rules = on_or_after(tmp_path)
+    path = reconciliation_workbook(con, "2025-02", "2025-02", tmp_path / "q.xlsx", rules)
+    sheet = load_workbook(path)["work queue"]
+    header = [c.value for c in sheet[1]]
+    had = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id",
+           "payer", "codes", "amount_at_stake", "explanation", "claim_ids", "denial_reason", "status", "owner", "notes", "due"]
+    assert header == QUEUE_COLUMNS and [c for c in header if c in had] == had
+    assert header[header.index("denial_reason") + 1:header.index("status")] == ["date_of_service", "threshold_met_on"]
+    col = {name: i for i, name in enumerate(header)}
+    rows = [[c for c in r] for r in sheet.iter_rows(min_row=2) if r[col["patient_id"]].value in ("B", "D")]
+    days = {(r[col["patient_id"]].value, r[col["finding"]].value): (r[col["date_of_service"]].value, r[col["threshold_met_on"]].value)
+            for r in rows}
+    assert days == {("D", "dated_before_threshold"): (dt.datetime(2025, 2, 11), dt.datetime(2025, 2, 12)),
+                    ("B", "dated_before_threshold"): (dt.datetime(2025, 2, 28), None),
+                    ("B", "unsupported_claim"): (None, None)}
+    d = next(r for r in rows if r[col["patient_id"]].value == "D")
+    assert (d[col["date_of_service"]].number_format, d[col["threshold_met_on"]].number_format) == ("yyyy-mm-dd", "yyyy-mm-dd")
+
+
+# the per-day self-join recon_claim_dates read the minutes so far with, before its running sum: the oracle
+PER_DAY_SO_FAR = """
+WITH counted AS (SELECT patient_id, service_month, service_date, counted_minutes FROM marts.billing_entries WHERE counted_minutes > 0)
+SELECT d.patient_id, d.service_month, d.service_date AS day, marts.month_minutes(e.counted_minutes) AS minutes_so_far
+FROM (SELECT DISTINCT patient_id, service_month, service_date FROM counted) d
+JOIN counted e ON e.patient_id = d.patient_id AND e.service_month = d.service_month AND e.service_date <= d.service_date
+GROUP BY d.patient_id, d.service_month, d.service_date"""
+
+
+def test_the_running_sum_by_day_is_the_per_day_sum_it_replaced(program, tmp_path):
+    """recon_claim_dates' running sum (a window ordered by day) reads the day each claim's threshold
+    was met as the per-day self-join it replaced: several entries on one day (F's three on
+    2025-02-04 reach 31 together), entries that reach a threshold only counted to the whole second
+    (G's three of 5 min 20 s are 16 minutes, G2214's, on 2025-02-04, a day after its claim), an
+    add-on, a month never reaching its threshold, and the months of several patients."""
+    dated_program(program)
+    add_on_program(program)
+    con = program([patient("F"), patient("G")],
+                  [minutes("F", "2025-01-10", 40), minutes("F", "2025-02-04", 10), minutes("F", "2025-02-04", 11),
+                   minutes("F", "2025-02-04", 10.5), minutes("F", "2025-02-09", 6)]
+                  + [minutes("G", "2025-01-10", 40)]
+                  + [{**minutes("G", f"2025-02-0{d}", 5.3333), "entry_id": f"G-{d}"} for d in (2, 3, 4)],
+                  [claim("F0", "F", "2025-01-31", "99492"), claim("F1", "F", "2025-02-04", "99493"),
+                   claim("G0", "G", "2025-01-31", "99492"), claim("G1", "G", "2025-02-03", "G2214")])
+    rows = findings(con, "2025-02", rules=on_or_after(tmp_path))
+    got = con.execute("SELECT patient_id, service_month, claim_id, code, threshold_minutes, threshold_met_on "
+                      "FROM marts.recon_claim_dates ORDER BY ALL").fetchall()
+    oracle = con.execute(PER_DAY_SO_FAR).fetchall()
+    expected = [(p, m, claim_id, code, t, min((day for q, n, day, so_far in oracle
+                                                if (q, n) == (p, m) and (so_far > 0 if t == 0 else so_far >= t)), default=None))
+                for p, m, claim_id, code, t, _ in got]
+    assert got == expected and len(got) == 18  # 7 January lines, 11 February lines
+    met = {(p, c): str(day) for p, m, _, c, _, day in got if str(m).startswith("2025-02")}
+    assert (met[("F", "99493")], met[("G", "G2214")], met[("E", "99494")], met[("B", "99493")]) == (
+        "2025-02-04", "2025-02-04", "2025-02-20", "None")
+    assert "dated_before_threshold" not in set(rows[rows.patient_id.isin(["F", "A"])].finding)
+    assert list(rows[(rows.patient_id == "G") & (rows.finding == "dated_before_threshold")].date_of_service.astype(str).str[:10]) == [
+        "2025-02-03"]

@@ -165,19 +165,22 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
 def _payer_names_of_no_patient(marts: Marts) -> list[str]:
     """A payer name the program's rules file writes that no patient's payer (registry or coverage) matches (matched
     ignoring case and surrounding spaces): a misspelling ("Blue Shield  PPO") leaves the payer
-    its earlier class and settings, which no other warning shows when that payer is mapped."""
+    its earlier class and settings, which no other warning shows when that payer is mapped. A
+    name an alias reads as another payer applies to no one whatever the data: said so, with the
+    alias and what to write instead (Rules.names_aliased_away)."""
+    away = marts.rules.names_aliased_away()
     stored = dict(marts.query(
         """SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM (
              SELECT payer FROM marts.billing_patients
              UNION ALL SELECT payer FROM marts.payer_periods WHERE payer_source = 'coverage') GROUP BY ALL""").fetchall())
-    unused = [n for n in marts.rules.program_payer_names if n not in stored]
+    unused = [n for n in marts.rules.program_payer_names if n not in stored and n not in marts.rules.aliased_away()]
     if not stored or not unused:
-        return []
+        return away
     def named(name):
         near = nearest(name, list(stored))
         return f"'{name}'" + (f" (the store has '{stored[near]}')" if near else "")
     return [f"payer names in the rules file that no patient's payer matches: {', '.join(named(n) for n in unused)}; "
-            "their class and settings apply to no one: check the spelling under payer_names"]
+            "their class and settings apply to no one: check the spelling under payer_names", *away]
 
 
 def _no_consent(marts: Marts, months: dict) -> list[str]:

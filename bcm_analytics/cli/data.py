@@ -14,6 +14,7 @@ from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.config.files import ConfigError
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_replaces, discover, load_paths
+from bcm_analytics.ingest.loader import COVERAGE_FILES
 from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
 from bcm_analytics.models.marts import resolve_definitions, resolve_rules
@@ -122,6 +123,11 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     if result.replaces is not None:
         admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"
+    if result.rows_withdrawn:  # stored periods the coverage file no longer holds: never gone unsaid
+        more = result.rows_withdrawn - len(result.withdrawn)
+        listed = "; ".join(result.withdrawn) + (f"; and {more:,} more" if more > 0 else "")
+        admitted += (f"; withdrew {result.rows_withdrawn:,} stored coverage period(s) of the patients it names that it no longer "
+                     f"holds ({listed}; each kept in meta.row_changes)")
     if result.rows_warned:  # kept, but a check or the profile flagged them: where a person finds which and why
         admitted += f"; {result.rows_warned:,} loaded with a warning (`bcm warnings --out FILE` lists them)"
     return (
@@ -220,8 +226,13 @@ def remove_store(db: Path) -> None:
               help="The file is a corrected copy of load LOAD_ID (the number `bcm load` printed, the load_id column of "
                    "`bcm quarantine`): when it loads, that load's rows still open or waiting in the quarantine are "
                    "closed (superseded); rows still wrong are set aside again under the new load. One file only.")
+@click.option("--coverage-file", type=click.Choice(COVERAGE_FILES), default="history", show_default=True,
+              help="How a coverage file meets the stored periods: history (it is the whole payer history of every patient "
+                   "it names: their stored periods it no longer holds are withdrawn, each named in the load line) or "
+                   "additions (its periods add to the stored ones: a program that exports its coverage in parts, or only "
+                   "what changed; a period sharing days with a stored one is set aside).")
 def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, keep_extra_columns: bool, profile_name: str | None,
-         sheet: str | None, replaces: int | None) -> None:
+         sheet: str | None, replaces: int | None, coverage_file: str) -> None:
     """Load export files or folders (CSV, Parquet or Excel .xlsx) into the store.
 
     Each file loads whole or not at all; rows that break a contract go to the quarantine with
@@ -242,10 +253,10 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
             fail("--table does not go with --profile: the profile says which table each file feeds")
         if replaces is not None:
             fail("--replaces does not go with --profile yet: load the corrected export with --profile alone")
-        results = run_profile_load(db, list(paths), timezone, profile_name, sheet)
+        results = run_profile_load(db, list(paths), timezone, profile_name, sheet, coverage_file)
     else:
         results = run_load(db, list(paths), timezone, LoadOptions(table=table, keep_extra_columns=keep_extra_columns, sheet=sheet,
-                                                                   replaces=replaces))
+                                                                   replaces=replaces, coverage_file=coverage_file))
     refused = [r for r in results if isinstance(r, FileRefused)]
     where = f"into {db}" if Path(db).exists() else f"({db} was not created)"
     loaded = len({r.path for r in results if isinstance(r, FileResult)})

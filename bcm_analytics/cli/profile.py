@@ -20,7 +20,8 @@ def _load_profile(name: str):
         fail(str(e))
 
 
-def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: str, sheet: str | None) -> list:
+def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: str, sheet: str | None,
+                     coverage_file: str = "history") -> list:
     """Map the files through the profile, load the rows, update the marts, print one line per
     file and table and one per file saying what of it was used; returns the results."""
     from bcm_analytics.cli.data import marts_summary, remove_store, summary_line
@@ -47,7 +48,7 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
         for source in mapping.missing_sources:
             patterns = ", ".join(profile.sources[source].files)
             click.echo(f"no {source} file in this load ({patterns}): what the profile reads from it comes out empty")
-        for rows, result in load_export(con, mapping):
+        for rows, result in load_export(con, mapping, coverage_file):
             click.echo(summary_line(rows.path, result), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
         fresh = [r.load_id for r in results if isinstance(r, FileResult) and not r.already_loaded]

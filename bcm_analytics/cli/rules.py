@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bcm_analytics.cli.options import fail
+from bcm_analytics.cli.options import fail, warn
 
 
 @click.group()
@@ -21,7 +21,8 @@ def check(file: str) -> None:
 
     The same checks as `bcm build --rules FILE` (keys, dates, payer names, the files it extends,
     every fee file), then what the rules hold: the payer classes, the payer names the program
-    maps, its payer aliases, the rule periods and the fees.
+    maps, its payer aliases, the rule periods and the fees. A payer name it maps that an alias
+    reads as another payer is warned of (its class applies to no one), with what to write instead.
     """
     from bcm_analytics.config.rules import RulesError, load_rules
 
@@ -40,6 +41,8 @@ def check(file: str) -> None:
     if checked.payer_aliases:
         click.echo("  payer aliases (read as the payer they name, matched ignoring case): "
                    + ", ".join(f"'{n}' -> '{t}'" for n, t in sorted(checked.payer_aliases.items())))
+    for sentence in checked.names_aliased_away():
+        warn(sentence)
     first = min(p["valid_from"] for p in periods)
     click.echo(f"  {len(periods):,} rule periods from {first} (per payer class, billing setting and program)")
     unverified = sum(not f["verified"] for f in fees)

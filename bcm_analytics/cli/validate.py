@@ -72,13 +72,16 @@ def validate(db: Path, sample: int, out: Path | None) -> None:
 
 def payer_lines(db: Path) -> list[str]:
     """Payer names likely one payer written two ways (reports.data_quality.payer_spellings_apart),
-    read-only: validate builds no marts (a store's stale ones are computed in a scratch catalog)."""
+    read-only: validate builds no marts (a store's stale ones are computed in a scratch catalog).
+    Then the payer names the store's own rules map that one of their aliases reads as another
+    payer (Rules.names_aliased_away): the data's rows of that name are the other payer's."""
+    from bcm_analytics.models.marts import resolve_rules
     from bcm_analytics.reports.data_quality import payer_spelling_warnings, payer_spellings_apart
     from bcm_analytics.warehouse import connect
 
     con = connect(db, read_only=True)
     try:
-        return payer_spelling_warnings(payer_spellings_apart(con))
+        return payer_spelling_warnings(payer_spellings_apart(con)) + resolve_rules(con, None).names_aliased_away()
     finally:
         con.close()
 

@@ -184,6 +184,10 @@ class Cms159(Strict):
         return self
 
 
+IcdPrefix = Annotated[str, Field(pattern=r"^[A-Za-z][0-9]([0-9A-Za-z]\.?[0-9A-Za-z]{0,4})?$",
+                                  description="an ICD-10-CM code or its first characters, such as F31 or F60.3")]
+
+
 Band = Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2, description="a pair [low, high] of whole numbers")]
 
 
@@ -235,6 +239,7 @@ class DefinitionsFile(Strict):
     utilisation: Utilisation
     drr_e: DrrE
     cms159: Cms159
+    diagnosis_exclusions: dict[str, list[IcdPrefix]]
     caseload: Caseload
     cohorts: Cohorts
     suppression: Suppression
@@ -303,6 +308,7 @@ class Definitions:
             "utilisation_period_starts": list(d["utilisation"]["period_start_months"]),
             **_drr_e_params(d["drr_e"]),
             **_cms159_params(d["cms159"]),
+            "excluding_diagnosis_codes": excluding_diagnosis_codes(d["diagnosis_exclusions"]),
             "cohort_period": d["cohorts"]["period"],
             "cohort_max_months": d["cohorts"]["max_months"],
             "days_per_month": d["cohorts"]["days_per_month"],
@@ -393,6 +399,12 @@ def _cms159_params(cms: dict) -> dict:
             **{f"cms159_{k}": str(cms[k]) for k in ("in_identification_period", "care_exclusion_from", "exclusion_until")},
             "cms159_care_exclusion_reasons": list(cms["care_exclusion_reasons"]),
             "cms159_strata": [name for name, _ in strata], "cms159_strata_lowers": [lo for _, lo in strata]}
+
+
+def excluding_diagnosis_codes(groups: dict) -> list[str]:
+    """The ICD-10-CM prefixes of every diagnosis exclusion, upper-cased and without the dot, once each
+    in order: marts.has_excluding_diagnosis compares a code written either way (F31.0, f310) to them."""
+    return sorted({str(p).upper().replace(".", "") for prefixes in groups.values() for p in prefixes})
 
 
 def _check_measured_instrument(checked: DefinitionsFile, section: str, origin) -> None:

@@ -299,6 +299,33 @@ class Rules:
     # (trimmed): marts.payer_name reads it, and a target is also the spelling of its own name
     payer_aliases: dict[str, str] = field(default_factory=dict)
 
+    def aliased_away(self) -> dict[str, str]:
+        """Payer names the program's file maps that an alias reads as another payer -> that payer."""
+        return {name: self.payer_aliases[name] for name in self.program_payer_names
+                if name in self.payer_aliases and self.payer_aliases[name].lower() != name}
+
+    def names_aliased_away(self) -> list[str]:
+        """A sentence per payer name the program's file maps (payer_names) that one of its aliases
+        reads as another payer: marts.payer_name turns the name into the alias's target before
+        payer_names is looked up, so the entry's class and settings apply to no one. Each names the
+        alias and what to write instead (the target is the name to map)."""
+        out = []
+        for name, target in self.aliased_away().items():
+            cls, mapped = self.payer_names[name], self.payer_names.get(target.lower())
+            what = "class and settings apply" if name in self.profiled_payers else "class applies"
+            said = (f"payer_names '{name}' applies to no one: payer_aliases reads '{name}' as '{target}' before "
+                    f"payer_names is looked up, so its {what} to no patient; ")
+            if mapped is None:
+                fix = f"write the entry under payer_names as '{target}' instead ('{target}': {cls}), or remove the alias"
+            elif mapped == cls and name in self.profiled_payers:
+                fix = f"'{target}' is mapped to {mapped} already: move the entry's settings to '{target}' and remove '{name}'"
+            elif mapped == cls:
+                fix = f"'{target}' is mapped to {mapped} already: remove the '{name}' entry"
+            else:
+                fix = f"'{target}' is mapped to {mapped}: remove the '{name}' entry, or map '{target}' to {cls} if that is meant"
+            out.append(said + fix)
+        return out
+
     def fees(self) -> pa.Table:
         from bcm_analytics.config.fees import load_fees
 
@@ -385,16 +412,23 @@ def _no_such(kind: str, name: str, known) -> str:
     return f"no {kind} named {name!r}{hint}"
 
 
-def _check_aliases(aliases: dict, origin) -> None:
+def _check_aliases(aliases: dict, origin, written) -> None:
     """An alias points at the name to use, never at another alias: marts.payer_name looks a name
-    up once, so a chain (A -> B, B -> C) would leave A's rows under B, a payer no one has."""
-    for name, target in aliases.items():
+    up once, so a chain (A -> B, B -> C) would leave A's rows under B, a payer no one has. A
+    refusal names the alias as its file writes it (`written`), not as the merge keys it."""
+    for key, target in aliases.items():
+        name = written(key)
+        where = f"payer_aliases.{name}"
         if not target:
-            raise RulesError(origin(f"payer_aliases.{name}"), f"payer_aliases.{name}", "must name the payer to use (got '')")
+            raise RulesError(origin(f"payer_aliases.{key}"), where, "must name the payer to use (got '')")
         onward = aliases.get(target.lower())
-        if onward is not None and onward.lower() != target.lower():
-            key = f"payer_aliases.{name}"
-            raise RulesError(origin(key), key, f"{target!r} is itself an alias of {onward!r}: point {name!r} at {onward!r}")
+        if onward is None or onward.lower() == target.lower():
+            continue
+        if onward.lower() == key:  # A -> B and B -> A: pointing A at B's target would point it at itself
+            raise RulesError(origin(f"payer_aliases.{key}"), where,
+                             f"{target!r} is itself an alias of {name!r}: the two point at each other; keep one of the two")
+        raise RulesError(origin(f"payer_aliases.{key}"), where,
+                         f"{target!r} is itself an alias of {onward!r}: point {name!r} at {onward!r}")
 
 
 def _settings_blocks(rules: dict):
@@ -412,7 +446,7 @@ def _settings_blocks(rules: dict):
             yield f"payer_names.{name}.settings_from.{when}", settings
 
 
-def _check_merged(rules: dict, origin) -> None:
+def _check_merged(rules: dict, origin, written) -> None:
     """Every name used is defined, every code set's codes are recognised."""
     classes = rules.get("payer_classes") or {}
     if not classes:
@@ -423,7 +457,7 @@ def _check_merged(rules: dict, origin) -> None:
     for name, profile in rules["payer_names"].items():
         if profile["payer_class"] not in classes:
             raise RulesError(origin(f"payer_names.{name}"), f"payer_names.{name}", _no_such("payer class", profile["payer_class"], classes))
-    _check_aliases(rules["payer_aliases"], origin)
+    _check_aliases(rules["payer_aliases"], origin, written)
     missing = [k for k in Settings.model_fields if k not in rules["settings"]]
     if missing:
         raise RulesError(origin("settings"), "settings", f"missing: {', '.join(missing)}")
@@ -756,7 +790,12 @@ def load_rules(path: str | Path | None = None) -> Rules:
         """The file that wrote a key last."""
         return next((p for p, data in reversed(files) if _has_key(data, key)), files[-1][0])
 
-    _check_merged(merged, origin)
+    def written(alias: str) -> str:
+        """A payer alias as the file that wrote it last spells it (the merge keys it lower-cased)."""
+        return next((str(k).strip() for _, data in reversed(files) for k in data.get("payer_aliases") or {}
+                     if str(k).strip().lower() == alias), alias)
+
+    _check_merged(merged, origin, written)
     classes = {name: _resolve_class(name, merged["payer_classes"], origin) for name in merged["payer_classes"]}
     rows = []
     for name, cls in classes.items():

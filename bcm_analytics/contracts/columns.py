@@ -19,7 +19,8 @@ from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 # (accepted()). An item's answer is read as loinc.yaml scores it: answer_words().
 # The dates the readers take (parsing.sql: bcm_parse_local_other's formats, an Excel serial day,
 # epoch numbers in bcm_parse_instant, a month written as a word: bcm_parse_month_date; a slash
-# date written day first in a column that writes every one so: landing.slash_date_evidence),
+# date written day first in a column that writes every one so: landing.slash_date_evidence; its
+# dashed form 01-31-2025 read as the slash date it is: bcm_slashed),
 # each as an example of 31 January 2025 and, where the example
 # does not say it, what it is. A date column reads a date-time's date, and a start time (time_of)
 # reads a date-time or a time of day (bcm_parse_time_of_day). test_ingest_values loads every
@@ -27,6 +28,7 @@ from bcm_analytics.contracts.tables import ColumnSpec, TableSpec
 # times (31.01.2025 reads 14:05 as well as 14:05:30, but not 2:05 PM).
 DATE_FORMS = (
     ("2025-01-31", ""), ("01/31/2025", ""), ("31/01/2025", "in a column that writes the day first"),
+    ("01-31-2025", "dashes read as slashes"),
     ("2025/01/31", ""), ("31.01.2025", ""), ("20250131", ""), ("45688", "an Excel serial day"),
     ("1738281600", "epoch seconds"), ("1738281600000", "epoch milliseconds"),
     # a month written as a word (parsing.sql: bcm_parse_month_date), read one way only
@@ -126,7 +128,8 @@ class TextOptions:
 
     def date_text(self, column: str, src: str) -> str:
         """The text of a date column as the readers take it: a day-first column's slash dates
-        turned month first (03/02/2025 -> 02/03/2025), the rest as written."""
+        turned month first (03/02/2025 -> 02/03/2025, and 03-02-2025 so too: parsing.sql's
+        bcm_slashed), the rest as written."""
         return (f"CASE WHEN list_contains({self.day_first}, {sql_text(column)}) THEN bcm_month_first({src}) "
                 f"WHEN {self.undecided(column, src)} THEN NULL ELSE {src} END")
 
@@ -135,7 +138,8 @@ class TextOptions:
         return f"({sql_text(accepted(col))} || coalesce({self.date_words} ->> {sql_text(col.name)}, ''))"
 
     def undecided(self, column: str, src: str) -> str:
-        """SQL: the text `src` of `column` is a date read neither way (day_undecided)."""
+        """SQL: the text `src` of `column` is a date read neither way (day_undecided), written with
+        slashes or dashes (bcm_slashed)."""
         return f"(list_contains({self.day_undecided}, {sql_text(column)}) AND bcm_two_way_date({src}))"
 
 

@@ -38,7 +38,10 @@ FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 -- name: coverage
 -- `overlapping_period`: another period of the patient that shares a day with the row's, from the
 -- same rows or stored (a stored row the rows replace, same patient and start, is not compared),
--- written for the reason: the first such by start.
+-- written for the reason: the first such by start. A coverage file loaded as the history of the
+-- patients it names (`bcm load --coverage-file history`, the default: variable
+-- bcm_coverage_within_file set by the loader) is judged within itself only: it replaces those
+-- patients' stored periods, so none of them is compared.
 SELECT r.*, (
   SELECT arg_min(o.payer || ' from ' || strftime(o.start_date, '%Y-%m-%d') || ' to '
                  || coalesce(strftime(o.end_date, '%Y-%m-%d'), 'no end')
@@ -46,8 +49,11 @@ SELECT r.*, (
   FROM (SELECT patient_id, payer, start_date, end_date, false AS stored FROM {rows}
         UNION ALL
         SELECT s.patient_id, s.payer, s.start_date, s.end_date, true FROM staging.coverage s
-        WHERE NOT EXISTS (SELECT 1 FROM {rows} n WHERE n.patient_id = s.patient_id AND n.start_date = s.start_date)) o
+        WHERE NOT coalesce(getvariable('bcm_coverage_within_file'), false) AND NOT EXISTS (SELECT 1 FROM {rows} n WHERE n.patient_id = s.patient_id AND n.start_date = s.start_date)) o
   WHERE o.patient_id = r.patient_id AND o.start_date IS DISTINCT FROM r.start_date
     AND core.periods_overlap(o.start_date, o.end_date, r.start_date, r.end_date)
 ) AS overlapping_period
 FROM {rows} r
+
+-- name: diagnoses
+SELECT r.* FROM {rows} r

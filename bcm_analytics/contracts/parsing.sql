@@ -57,16 +57,33 @@ CREATE OR REPLACE TEMP MACRO bcm_full_year(s, yp) AS
 CREATE OR REPLACE TEMP MACRO bcm_short_year(s) AS
   regexp_matches(s, '^[0-9]{1,2}[/.][0-9]{1,2}[/.]([0-9]|[0-9]{3})([ T]|$)|^[0-9]{1,3}[-/][0-9]{1,2}[-/][0-9]{1,2}([ T]|$)');
 
--- A day-first slash date (in a column that writes 14/02/2025) as the month-first one the readers
--- take: the first two numbers swapped, the rest (year, time) as written.
-CREATE OR REPLACE TEMP MACRO bcm_month_first(s) AS
-  regexp_replace(s, '^([0-9]{1,2})/([0-9]{1,2})/', '\2/\1/');
+-- A date written with dashes around its day and month (03-04-2025, 03-04-2025 14:30) as the slash
+-- date it is (03/04/2025), the one rule every slash date goes by: it is read as a slash date is
+-- (month first by bcm_parse_local_other's formats, day first in a column that writes the day
+-- first: landing.slash_date_evidence, bcm_month_first), and one that reads two ways where nothing
+-- decides is set aside naming both readings (TextOptions.undecided, bcm_slash_reading). A 4-digit
+-- year only: 25-02-10 may be written year first. `short`: a 2-digit year too (03-04-25), for
+-- bcm_date_in_number, which only tells that a value looks like a date. Only a value with a dash
+-- second or third reaches the pattern (an ISO date has its first at the fifth); and only values
+-- the ISO fast paths leave reach this at all (applied to every date's text, it cost 0.6 s per 1M).
+CREATE OR REPLACE TEMP MACRO bcm_slashed(s, short) AS
+  CASE
+    WHEN NOT (substr(s, 2, 1) = '-' OR substr(s, 3, 1) = '-') THEN s
+    WHEN short THEN regexp_replace(s, '^([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})([ T]|$)', '\1/\2/\3\4')
+    ELSE regexp_replace(s, '^([0-9]{1,2})-([0-9]{1,2})-([0-9]{4})([ T]|$)', '\1/\2/\3\4')
+  END;
 
--- A slash date whose first two numbers could each be the month and differ (01/10/2026, 02/10/2026
--- 14:30): 1 October day first, 10 January month first. 03/03/2026 reads one way either way.
+-- A day-first slash date (in a column that writes 14/02/2025, or 14-02-2025: bcm_slashed) as the
+-- month-first slash date the readers take: the first two numbers swapped, the rest (year, time) as written.
+CREATE OR REPLACE TEMP MACRO bcm_month_first(s) AS
+  regexp_replace(bcm_slashed(s, false), '^([0-9]{1,2})/([0-9]{1,2})/', '\2/\1/');
+
+-- A slash date (or its dashed form: bcm_slashed) whose first two numbers could each be the month
+-- and differ (01/10/2026, 02/10/2026 14:30): 1 October day first, 10 January month first.
+-- 03/03/2026 reads one way either way.
 CREATE OR REPLACE TEMP MACRO bcm_two_way_date(s) AS
-  regexp_full_match(s, '(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/[0-9]{4}([ T].*)?')
-  AND CAST(split_part(s, '/', 1) AS INTEGER) <> CAST(split_part(s, '/', 2) AS INTEGER);
+  regexp_full_match(bcm_slashed(s, false), '(0?[1-9]|1[0-2])/(0?[1-9]|1[0-2])/[0-9]{4}([ T].*)?')
+  AND CAST(split_part(bcm_slashed(s, false), '/', 1) AS INTEGER) <> CAST(split_part(bcm_slashed(s, false), '/', 2) AS INTEGER);
 
 -- A date with its month written as a word, as EHR report exports and Excel's dd-mmm-yyyy write
 -- it: Jan 31, 2025 (January, JAN, Jan., Sept; a comma or not), 31-Jan-2025, 31 Jan 2025,
@@ -116,7 +133,7 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_local_other(s, yp) AS
     WHEN regexp_matches(s, '^[A-Za-z]') THEN bcm_parse_month_date(s, yp)
     WHEN bcm_is_excel_serial(s) THEN
       TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(s AS DOUBLE) * 86400000000) AS BIGINT))
-    ELSE coalesce(try_strptime(s, [
+    ELSE coalesce(try_strptime(bcm_slashed(s, false), [
       '%Y-%m-%d', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M',
       '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S.%f',
       '%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %I:%M %p', '%m/%d/%Y %I:%M:%S %p',
@@ -166,11 +183,11 @@ CREATE OR REPLACE TEMP MACRO bcm_parse_date(s, yp) AS
     ELSE coalesce(CAST(bcm_parse_local(s, yp) AS DATE), CAST(timezone('UTC', bcm_parse_instant(s)) AS DATE))
   END;
 
--- The date a two-way slash date is read day first (as a day-first column's: bcm_month_first) or
--- month first, by bcm_parse_date. Its date part alone: a time the readers do not take
--- (02/10/2026T14:30) must not hide the two dates from the reason.
+-- The date a two-way slash date (or its dashed form: bcm_slashed) is read day first (as a
+-- day-first column's: bcm_month_first) or month first, by bcm_parse_date. Its date part alone: a
+-- time the readers do not take (02/10/2026T14:30) must not hide the two dates from the reason.
 CREATE OR REPLACE TEMP MACRO bcm_slash_reading(s, day_first) AS
-  bcm_parse_date(regexp_extract(CASE WHEN day_first THEN bcm_month_first(s) ELSE s END,
+  bcm_parse_date(regexp_extract(CASE WHEN day_first THEN bcm_month_first(s) ELSE bcm_slashed(s, false) END,
                                 '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}'), NULL);
 
 -- Why such a date is read neither way (a ;-delimited file whose column never decides).
@@ -316,12 +333,14 @@ CREATE OR REPLACE TEMP MACRO bcm_labelled_score_problem(column_name, s, inst, ba
 -- date pasted there, or (a date of Excel's first years) the column formatted as a date.
 -- A 2-digit year too (3/4/25, 3.4.25, 31-JAN-25: Excel's default short date m/d/yy), and a date
 -- written with dashes around its day and month (03-04-25, 03-04-2025), month or day first: none
--- is a number, a time (12:30) or a range (10-15), which have fewer parts. Its year is read in
+-- is a number, a time (12:30) or a range (10-15), which have fewer parts. Three numbers that make a
+-- date one way or the other are one (10-15-20 is 15 October 2020 as mm-dd-yy writes it: the row is
+-- set aside whatever it is, and the hint names the likeliest cause); 13-15-20 makes none. Its year is read in
 -- 1900-1999 (pivot 1900): the reason never shows the date, only whether it is one of Excel's
 -- first years, and 1/30/00 in a column of minutes is how m/d/yy shows the number 30.
 CREATE OR REPLACE TEMP MACRO bcm_date_in_number(s) AS
   CASE WHEN NOT regexp_full_match(s, '[0-9]+(\.[0-9]+)?') THEN
-    list_transform([regexp_replace(s, '^([0-9]{1,2})-([0-9]{1,2})-([0-9]{2}|[0-9]{4})([ T]|$)', '\1/\2/\3\4')],
+    list_transform([bcm_slashed(s, true)],
       lambda t: coalesce(bcm_parse_local(t, 1900), bcm_parse_local(bcm_month_first(t), 1900)))[1]
   END;
 

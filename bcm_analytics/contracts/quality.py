@@ -17,23 +17,23 @@ from bcm_analytics.contracts.suites import SQL_CHECK
 
 # Short headings for the loads table: with the long ones it was wider than the page, and its
 # "adds up" column (the one a reader checks) sat behind a scroll bar.
-LOAD_LABELS = {"replaces": "replaces load", "rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed", "rows_quarantined": "quarantined",
+LOAD_LABELS = {"replaces": "replaces load", "rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed",
+               "withdrawn": "periods withdrawn", "rows_quarantined": "quarantined",
                "still_waiting": "waiting", "rows_duplicate": "duplicates", "rows_warned": "warned",
                "admitted_from_earlier_loads": "admitted"}
 
 
 def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Per load and file: the load a corrected copy replaces, rows in, loaded, quarantined (waiting
-    among them), duplicates, warned, admitted. A replaced load keeps its counts (what its file
-    gave); its entries count as superseded in reasons_by_check."""
-    # A store no load has written since `bcm load --replaces` came has no column for it (reports open read-only).
-    replaces = "l.replaces_load" if con.execute(
-        """SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'meta'
-             AND table_name = 'load_log' AND column_name = 'replaces_load'""").fetchall()[0][0] else "CAST(NULL AS BIGINT)"
+    """Per load and file: the load a corrected copy replaces, rows in, loaded, changed, the stored
+    coverage periods a coverage file withdrew (its patients' history no longer holds them: not rows
+    of the file, so outside adds_up), quarantined (waiting among them), duplicates, warned,
+    admitted. A replaced load keeps its counts (what its file gave); its entries count as
+    superseded in reasons_by_check."""
     return con.execute(
         f"""SELECT l.load_id AS load, l.table_name AS "table", regexp_extract(l.source_file, '[^/\\\\]+$') AS file,
-                  {replaces} AS replaces, l.finished_at AS loaded_at, l.rows_read, l.rows_loaded, l.rows_changed, l.rows_quarantined,
-                  coalesce(q.waiting, 0) AS still_waiting, l.rows_duplicate,
+                  {_load_log_column(con, "replaces_load", "NULL::BIGINT")} AS replaces, l.finished_at AS loaded_at,
+                  l.rows_read, l.rows_loaded, l.rows_changed, {_load_log_column(con, "rows_withdrawn", "0")} AS withdrawn,
+                  l.rows_quarantined, coalesce(q.waiting, 0) AS still_waiting, l.rows_duplicate,
                   coalesce(w.warned, 0) AS rows_warned, l.rows_admitted_from_quarantine AS admitted_from_earlier_loads,
                   l.rows_read = l.rows_loaded + l.rows_quarantined + l.rows_duplicate AS adds_up
            FROM meta.load_log l
@@ -41,6 +41,14 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            LEFT JOIN (SELECT load_id, count(DISTINCT line_number) AS warned FROM meta.row_warnings GROUP BY ALL) w USING (load_id)
            ORDER BY l.load_id"""
     ).df()
+
+
+def _load_log_column(con: duckdb.DuckDBPyConnection, column: str, otherwise: str) -> str:
+    """l.<column>, or `otherwise` on a store no load has written since the column came (reports
+    open stores read-only, so schema.sql's ALTER has not run on it)."""
+    return f"coalesce(l.{column}, {otherwise})" if con.execute(
+        """SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'meta'
+             AND table_name = 'load_log' AND column_name = ?""", [column]).fetchall()[0][0] else otherwise
 
 
 def reasons_by_check(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -69,7 +69,7 @@ class ArrowSource:
     encoding: str | None = None  # the source file's text encoding (recorded in meta.load_log), None for a workbook
     delimiter: str | None = None  # a CSV source file's delimiter: in a ;-delimited one a column may write decimal commas
     hidden_rows: tuple[int, ...] = ()  # a workbook: the `_line`s of rows hidden in the sheet (read, and named in the summary)
-    header_line: int = 1  # a workbook: the sheet row of its column names; the rows above it (a title) are passed over, and the load line says so
+    header_line: int = 1  # the source file's line (a workbook's sheet row) of its column names; the ones above it (a title) are passed over, and the load line says so
 
 
 def _hidden_rows(hidden: tuple[int, ...], lines: pa.ChunkedArray) -> tuple[int, ...]:

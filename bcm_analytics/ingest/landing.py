@@ -131,7 +131,8 @@ def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> li
 
 
 def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict[str, tuple[bool, bool]]:
-    """For each date column with slash dates: (some value can only be read day first (14/02/2025),
+    """For each date column with slash dates (or dates with dashes around the day and month,
+    14-02-2025, read as slash dates: parsing.sql's bcm_slashed): (some value can only be read day first (14/02/2025),
     some only month first (02/14/2025)). A column with day-first evidence alone is read day first
     throughout, so 03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March.
     Otherwise slash dates are read month first (the US order), and a column with evidence both ways
@@ -141,16 +142,16 @@ def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict
     dates = [c.name for c in src.table.columns if c.type in ("date", "datetime") and c.name in position]
     if not dates:
         return {}
-    has_slash = [f"bool_or(contains(c{position[d]}, '/'))" for d in dates]
+    has_slash = [f"bool_or(contains(bcm_slashed(c{position[d]}, false), '/'))" for d in dates]
     slashes = con.execute(f"SELECT {', '.join(has_slash)} FROM _land").fetchall()[0]
     evidence = {}
-    for name in (d for d, has in zip(dates, slashes) if has):  # only slash dates are read two ways
-        c = f"c{position[name]}"
+    for name in (d for d, has in zip(dates, slashes) if has):  # only slash dates (or dashed ones: bcm_slashed) are read two ways
+        c = f"bcm_slashed(c{position[name]}, false)"
         evidence[name] = tuple(con.execute(
             f"""SELECT coalesce(bool_or(a BETWEEN 13 AND 31 AND b BETWEEN 1 AND 12), false),
                        coalesce(bool_or(a BETWEEN 1 AND 12 AND b BETWEEN 13 AND 31), false)
-                FROM (SELECT try_cast(split_part({c}, '/', 1) AS INTEGER) AS a, try_cast(split_part({c}, '/', 2) AS INTEGER) AS b
-                      FROM _land WHERE contains({c}, '/'))""").fetchall()[0])
+                FROM (SELECT try_cast(split_part(t, '/', 1) AS INTEGER) AS a, try_cast(split_part(t, '/', 2) AS INTEGER) AS b
+                      FROM (SELECT {c} AS t FROM _land) WHERE contains(t, '/'))""").fetchall()[0])
     return evidence
 
 

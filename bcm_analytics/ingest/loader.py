@@ -13,6 +13,13 @@ A file loaded as a corrected copy of an earlier load (LoadOptions.replaces) clos
 loads, every quarantine entry of that load still open or waiting for its table: the rows were
 fixed in the copy (under a changed key they would stay open for ever otherwise), and rows still
 wrong in it are set aside again under the new load.
+
+A coverage file is the payer history of every patient it names (LoadOptions.coverage_file
+'history', the default): its rows replace those patients' stored periods, so a period the file
+no longer holds (a corrected start_date is a new key) is withdrawn, counted and named in the load
+line and kept in meta.row_changes (new_record empty); overlaps are judged within the file only.
+'additions' keeps the earlier rule (periods add up; one sharing days with a stored period is set
+aside) for a program that exports its coverage in parts or only what changed.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ class FileResult:
     rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls) and the title above them (full or short lines), status 'passed_over'
     rows_again: int = 0  # of rows_quarantined: rows an earlier load set aside too (their key), still open or waiting until then
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
+    rows_withdrawn: int = 0  # coverage as history: stored periods of the patients the file names that it no longer holds (not rows of this file)
+    withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 to no end (load 2)")
 
     @property
     def adds_up(self) -> bool:
@@ -81,6 +90,18 @@ class LoadOptions:
     keep_extra_columns: bool = False  # keep columns outside tables.yaml in raw (never direct identifiers: ingest/identifiers.py)
     replaces: int | None = None  # the file is a corrected copy of this earlier load: its open entries close (`bcm load --replaces`)
     date_formats: dict[str, list[str]] = field(default_factory=dict)  # a profile's strptime formats per date column (it read them): a date set aside names them
+    coverage_file: str = "history"  # a coverage file is the history of each patient it names ('history') or adds periods ('additions'): `bcm load --coverage-file`
+
+    def __post_init__(self) -> None:
+        if self.coverage_file not in COVERAGE_FILES:
+            raise ValueError(f"coverage_file {self.coverage_file!r}: one of {', '.join(COVERAGE_FILES)}")
+
+
+# How a coverage file meets the stored periods (`bcm load --coverage-file`): 'history' replaces the
+# stored periods of every patient it names (a corrected period is withdrawn, not set aside as
+# overlapping the wrong one), 'additions' adds its periods to the stored ones (a file of a part of
+# the history, or only of what changed).
+COVERAGE_FILES = ("history", "additions")
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -161,7 +182,7 @@ def load_file(
         except duckdb.Error as e:
             raise FileRefused(src.path, f"could not be loaded: {_first_line(e)}") from None
         finally:
-            rows.drop_temp_tables(con)
+            rows.drop_temp_tables(con, load_ended=True)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -215,6 +236,9 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
                        labels="_labels" if src.labels else TextOptions.labels,
                        written=f"CAST({WRITTEN} AS JSON)" if src.in_memory and WRITTEN in src.rows.column_names else TextOptions.written,
                        **profile_reading(spec, options.date_formats, pivot))
+    history = spec.name == "coverage" and options.coverage_file == "history"
+    if spec.name == "coverage":
+        read_options["coverage_file"] = options.coverage_file
     load_id = con.execute("SELECT nextval('meta.load_id_seq')").fetchall()[0][0]
     # A corrected copy closes every entry of the load it replaces, those its keys close anyway included.
     closed = rows.replaced_entries(con, options.replaces, spec.name) if options.replaces is not None else 0
@@ -223,17 +247,25 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     store_raw(con, src, landed, load_id)
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
-    rows.check(con, spec, text)
+    if history:  # judged within the file only: the patients' stored periods are replaced, not compared
+        con.execute("SET VARIABLE bcm_coverage_within_file = true")
+    try:
+        rows.check(con, spec, text)
+    finally:
+        con.execute("RESET VARIABLE bcm_coverage_within_file")
     short_totals, short_titles = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
                                               src.delimiter if src.format == "csv" and not src.in_memory else None,
                                               names_sql(src, options.keep_extra_columns))
     failed, waiting, totals, empty, headers = rows.quarantine_failures(con, spec)
     like_known = rows.waiting_like_known(con, spec) if waiting else 0
     merged = rows.merge(con, spec)
+    withdrawn = rows.withdraw_periods(con, load_id) if history else (0, ())
     admitted = rows.readmit(con, load_id, spec.name)
     again = rows.supersede_open(con, load_id, spec)
     if options.replaces is not None:
         rows.supersede_replaced(con, options.replaces, spec)
+    if history:
+        rows.supersede_patients(con, load_id)
 
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
@@ -242,16 +274,17 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         header_line=src.header_line, sheet=src.sheet, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
         rows_passed_over=totals + short_totals, rows_footer=rows.footer_lines(con, load_id, spec.name) if totals + short_totals else 0,
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
+        rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1],
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,
              rows_read, rows_loaded, rows_changed, rows_quarantined, rows_duplicate, rows_admitted_from_quarantine,
-             extra_columns, started_at, finished_at, bcm_version, read_options, replaces_load, rows_closed_of_replaced)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?)""",
+             extra_columns, started_at, finished_at, bcm_version, read_options, replaces_load, rows_closed_of_replaced, rows_withdrawn)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?)""",
         [load_id, spec.name, str(src.path), src.sha256, src.format, src.encoding, src.delimiter,
          result.rows_read, result.rows_loaded, result.rows_changed, result.rows_quarantined,
          result.rows_duplicate, admitted, result.extra_columns, started_at, __version__, json.dumps(read_options),
-         options.replaces, closed],
+         options.replaces, closed, result.rows_withdrawn],
     )
     return result
 

@@ -21,13 +21,15 @@ from bcm_analytics.ingest.readers import COLUMN_BLANKS, ITEM_COLUMN
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
-               "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known")
+               "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
+               "_withdrawn")
 
 
-def drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop every temporary table and view of a batch (the next batch reuses the names)."""
+def drop_temp_tables(con: duckdb.DuckDBPyConnection, load_ended: bool = False) -> None:
+    """Drop every temporary table and view of a batch (the next batch reuses the names); once the
+    load ended (`load_ended`), also those a load keeps across its batches (NAMED)."""
     con.execute("DROP VIEW IF EXISTS temp._text")
-    for t in TEMP_TABLES:
+    for t in TEMP_TABLES + ((NAMED,) if load_ended else ()):
         con.execute(f"DROP TABLE IF EXISTS temp.{t}")
 
 
@@ -565,6 +567,66 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
+
+
+WITHDRAWN_NAMED = 5  # withdrawn periods a load line names (all are counted, and kept in meta.row_changes)
+NAMED = "_coverage_named"  # the patients a coverage file gave a history (kept past readmit, which drops TEMP_TABLES)
+
+
+def withdraw_periods(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[int, tuple[str, ...]]:
+    """A coverage file loaded as the payer history of the patients it names (after its merge):
+    withdraw their stored periods it no longer holds. A program that corrects a period's
+    start_date re-exports it under a new key; judged against the stored wrong period it was set
+    aside as overlapping it, and the wrong period billed its months for ever.
+
+    A patient's history is the file's when at least one of their rows in it loaded (or was a
+    duplicate), or waits for the patient (nothing of theirs is stored yet; supersede_patients
+    closes what earlier loads left waiting): a file whose every row of a patient was set aside
+    for good (two periods overlapping, a date mistyped) gives no history to bill by, and the
+    stored one stays until a corrected file comes.
+    Each withdrawn period goes to meta.row_changes (old_record, no new_record) so it never silently
+    disappears. Returns how many, and the first WITHDRAWN_NAMED described for the load line."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {NAMED} AS SELECT DISTINCT patient_id FROM _checked
+                    WHERE (_ok OR coalesce({WAITS}, false)) AND patient_id IS NOT NULL""")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS
+        SELECT s.* FROM staging.coverage s SEMI JOIN {NAMED} n ON n.patient_id = s.patient_id
+        WHERE NOT EXISTS (SELECT 1 FROM _checked c WHERE c._ok AND c.patient_id = s.patient_id AND c.start_date = s.start_date)"""
+    )
+    count = con.execute("SELECT count(*) FROM _withdrawn").fetchall()[0][0]
+    named: list[str] = []
+    if count:
+        spec = table_specs()["coverage"]
+        con.execute(
+            f"""INSERT INTO meta.row_changes
+            SELECT {int(load_id)}, 'coverage', {_key_text(spec, 'w')}, (SELECT any_value(_source_file) FROM _checked), NULL,
+                   to_json(w), NULL, now()
+            FROM _withdrawn w"""
+        )
+        con.execute("DELETE FROM staging.coverage s USING _withdrawn w WHERE s.patient_id = w.patient_id AND s.start_date = w.start_date")
+        named = [r[0] for r in con.execute(
+            f"""SELECT 'patient ' || chr(39) || patient_id || chr(39) || ': ' || payer || ' from ' || strftime(start_date, '%Y-%m-%d')
+                       || ' to ' || coalesce(strftime(end_date, '%Y-%m-%d'), 'no end') || ' (load ' || _load_id || ')'
+                FROM _withdrawn ORDER BY patient_id, start_date LIMIT {WITHDRAWN_NAMED}""").fetchall()]
+    con.execute("DROP TABLE _withdrawn")
+    return count, tuple(named)
+
+
+def supersede_patients(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
+    """After withdraw_periods and supersede_open: mark superseded what earlier loads set aside of
+    the coverage of the patients whose history the file gave, open or waiting for the patient.
+    The file is their history now: a period an earlier export set aside (overlapping the wrong
+    stored one, say) would otherwise be listed to fix for ever. Patients are compared as the
+    texts the exports wrote, as keys are in supersede_open."""
+    con.execute(
+        f"""UPDATE meta.quarantine u SET status = 'superseded'
+        FROM (SELECT q.load_id, q.line_number FROM meta.quarantine q JOIN raw.coverage r ON r._load_id = q.load_id AND r._line = q.line_number
+              WHERE q.table_name = 'coverage' AND q.status IN ('open', 'waiting') AND q.load_id < $load
+                AND bcm_field(r.patient_id) IN (SELECT CAST(patient_id AS VARCHAR) FROM {NAMED})) old
+        WHERE u.table_name = 'coverage' AND u.load_id = old.load_id AND u.line_number = old.line_number""",
+        {"load": load_id},
+    )
+    con.execute(f"DROP TABLE {NAMED}")
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "

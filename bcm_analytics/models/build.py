@@ -56,8 +56,10 @@ ALTER TABLE {c}meta._bcm_fingerprints_unkeyed RENAME TO marts_fingerprints
 
 # Per patient and kind of data (graph.SOURCE_COMPONENTS), a digest of every staging row of that
 # kind that belongs to them (their own row with their clinic's, their hospital stays, which can
-# take minutes out of any month, and their coverage periods, which can change any month's payer): two states of the data give the
-# same fingerprint exactly when nothing of that kind of theirs changed. A quarantined claim line's
+# take minutes out of any month, and their coverage periods, which can change any month's payer;
+# their diagnoses, a kind of their own, which only the outcome measures' exclusions read, so a
+# diagnoses file recomputes no billing mart): two states of the data give the same fingerprint
+# exactly when nothing of that kind of theirs changed. A quarantined claim line's
 # patient is read from raw.claims (canonical for a profile load too, whose quarantine record is the
 # source record), else from the record.
 FINGERPRINTS_SQL = """
@@ -66,6 +68,7 @@ SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
   FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id)
   UNION ALL SELECT patient_id, 'patient', hash('s', _row_hash) FROM staging.facility_stays
   UNION ALL SELECT patient_id, 'patient', hash('v', _row_hash) FROM staging.coverage
+  UNION ALL SELECT patient_id, 'diagnoses', hash(_row_hash) FROM staging.diagnoses
   UNION ALL SELECT patient_id, 'time_logs', hash(_row_hash) FROM staging.time_logs
   UNION ALL SELECT patient_id, 'assessments', hash(_row_hash) FROM staging.assessments
   UNION ALL SELECT patient_id, 'claims', hash('c', _row_hash) FROM staging.claims

@@ -189,7 +189,7 @@ def refresh(con, rules=None, definitions=None, *, progress: Progress | None = No
     return report
 
 
-def current(con, rules=None, definitions=None, as_of=None, *, area: str | None = None,
+def current(con, rules=None, definitions=None, as_of=None, *, area: str | None = None, only: set[str] | None = None,
             progress: Progress | None = None, own_definitions: bool | None = None) -> Marts:
     """The marts for these rules, definitions and as-of date (None: the store's own).
 
@@ -197,6 +197,9 @@ def current(con, rules=None, definitions=None, as_of=None, *, area: str | None =
     those are checked, computed again or spoken of: outcome marts read no billing rule, and an
     outcome run under other billing rules ($BCM_RULES) neither computes billing marts in a
     scratch catalog nor says it used rules other than the store's.
+    `only`: likewise, the caller reads only these models (and what they read): a check of a
+    `--payer` under the rules a report will use needs marts.payer_name and its config, not the
+    billing marts those rules would compute.
     `own_definitions`: whether `definitions` are the store's own (default: when none are given).
     A caller that has already read the store's own (resolve_definitions) passes them with True,
     so the file is read once and the note still calls them the store's own."""
@@ -214,8 +217,8 @@ def current(con, rules=None, definitions=None, as_of=None, *, area: str | None =
         stale, changed = _stale(con, wanted)
     all_models = models(NAMES)
     needed = set(all_models)
-    if area is not None:  # (after the refresh above, which is of the store's own marts, every area's)
-        needed = upstream(all_models, {name for name, m in all_models.items() if m.area == area})
+    if area is not None or only is not None:  # (after the refresh above, which is of the store's own marts, every area's)
+        needed = upstream(all_models, set(only) if only is not None else {name for name, m in all_models.items() if m.area == area})
         stale &= needed
         changed &= {r.removeprefix("config.") for name in needed for r in all_models[name].reads if r.startswith("config.")}
     if not stale:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bcm_analytics.months import add_months
+from bcm_analytics.months import add_months, series_words
 from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes.measures import MEASURE_RATES, OutcomeRun, with_rates
 from bcm_analytics.overview import first_enrolment_month
@@ -583,7 +583,7 @@ def years_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = N
     still_open = table.attrs.get("open_years", {})
     parts = []
     if shown:
-        parts.append(f"Measurement year{'s' if len(shown) > 1 else ''} {_years_words(shown)}: every follow-up window has "
+        parts.append(f"Measurement year{'s' if len(shown) > 1 else ''} {series_words([str(y) for y in shown])}: every follow-up window has "
                      "closed within this page's data.")
     else:
         parts.append("No measurement year of this page's months has closed all its follow-up windows within its data yet.")
@@ -596,11 +596,6 @@ def years_note(run: OutcomeRun, table: pd.DataFrame, privacy: Privacy | None = N
         parts.append(f"Measurement year {year} is left out: its follow-up windows run until {last.day} {last:%b %Y}, after "
                      f"this page's data, which ends {privacy.data_date(table.attrs['data_ends'])}; its rates can still rise.")
     return " ".join(parts)
-
-
-def _years_words(years: list[int]) -> str:
-    """'2025', '2024 and 2025', '2023, 2024 and 2025'."""
-    return ", ".join(str(y) for y in years[:-1]) + (" and " if len(years) > 1 else "") + str(years[-1])
 
 
 def _held_whole(frame: pd.DataFrame, period: dict) -> pd.Series:

@@ -4,8 +4,10 @@ Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
               then those that ask for the data to be checked (review: a claim line in the
               quarantine, no initiating visit), with the payer's reason beside a denied line
-              (denial_reason, where the claims export gives one) and empty status / owner / notes /
-              due columns for finance to fill
+              (denial_reason, where the claims export gives one), a claim dated before its
+              threshold was met with its date (date_of_service) and the day the minutes reached it
+              (threshold_met_on), as dates to sort by, and empty status / owner / notes / due
+              columns for finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
               add up to it; matched months are not findings), and how many findings' dollars
               are not priced (no fee on file, no charge amount: not in the sum), with a totals
@@ -54,10 +56,13 @@ from bcm_analytics.reports.export import Sheet, in_service_months, no_rows, writ
 from bcm_analytics.reports.page import clinic_names, data_freshness, fmt
 
 # denial_reason (the payer's reason for a denied line) beside the claims, after the columns the queue
-# had: the columns finance fills in stay the last four
+# had; then a dated_before_threshold's claim date and the day the month's minutes reached its
+# threshold, as dates of their own (the sentence says them too) for finance to sort and filter by:
+# the columns finance fills in stay the last four
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
-                 "amount_at_stake", "explanation", "claim_ids", "denial_reason", "status", "owner", "notes", "due"]
+                 "amount_at_stake", "explanation", "claim_ids", "denial_reason", "date_of_service", "threshold_met_on",
+                 "status", "owner", "notes", "due"]
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,6 +102,13 @@ def _as_month(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text.astype(str).str.slice(0, 7) + "-01").dt.date
 
 
+def _as_day(values: pd.Series) -> pd.Series:
+    """A date column as Python dates, None where there is none: a workbook shows a pandas
+    date-time with its time of day (reports.export), and a date of service has none."""
+    days = pd.to_datetime(values)
+    return pd.Series([d.date() if pd.notna(d) else None for d in days], index=values.index, dtype=object)
+
+
 def with_clinic_names(rows: pd.DataFrame, names: dict) -> pd.DataFrame:
     """The rows with clinic_name beside clinic_id (the id where the export names none): the page and
     the worklists name clinics, and an id alone (CL003) is not how finance knows them."""
@@ -112,6 +124,8 @@ def work_queue(rows: pd.DataFrame, names: dict, keep_index: bool = False) -> pd.
     a clinic's findings among every clinic's queue by it)."""
     work = with_clinic_names(rows[rows.severity.isin(TO_WORK)], names)
     work["codes"] = codes(work)
+    # a dated_before_threshold's rule_date is the day the month's minutes reached the claim's threshold
+    work["threshold_met_on"] = work["rule_date"].where(work["finding"] == "dated_before_threshold")
     work["amount_at_stake"] = work["amount_at_stake"].round(2)
     work["_severity"] = work["severity"].map({s: i for i, s in enumerate(TO_WORK)})
     work = work.sort_values(["amount_at_stake", "_severity", "service_month", "patient_id", "finding"],
@@ -130,7 +144,9 @@ def _evidence(con, start, end, rules) -> pd.DataFrame:
 
 SHEETS = {
     "work queue": "one row per finding to work, most dollars at stake first, with the payer's reason beside a denied line "
-                  "(denial_reason, where the claims export gives one); status, owner, notes and due are yours to fill",
+                  "(denial_reason, where the claims export gives one) and, for a claim dated before its threshold was met, "
+                  "the claim's date (date_of_service) and the day the minutes reached it (threshold_met_on); status, owner, "
+                  "notes and due are yours to fill",
     "summary": "findings and dollars per finding; filter severity for one severity's total (counted_at_stake holds a "
                "claim line in two findings once)",
     "by_month": "expected, billed, paid, missed revenue and compliance exposure per service month",
@@ -165,6 +181,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     names = clinic_names(con)
     queue = work_queue(rows, names)
     queue["service_month"] = _as_month(queue["service_month"])
+    for day in ("date_of_service", "threshold_met_on"):
+        queue[day] = _as_day(queue[day])
     table = summary(rows[rows.finding != "matched"])  # as the info sheet: a matched month is no finding to count
     table[["amount_at_stake", "counted_at_stake"]] = table[["amount_at_stake", "counted_at_stake"]].round(2)
     months = monthly_totals(con, start, end, rules)
@@ -180,7 +198,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     info = info[["finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id", "payer", "explanation"]]
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "denial_reason": 30, "notes": 30, "owner": 14,
-                                                                   "status": 14, "due": 12}),
+                                                                   "status": 14, "due": 12, "date_of_service": 12,
+                                                                   "threshold_met_on": 12}),
         "summary": Sheet(table[["finding", "finding_label", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
                                 "counted_at_stake", "findings_not_priced"]],
                          totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),

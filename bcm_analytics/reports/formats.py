@@ -91,6 +91,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "month_expected_amount": ("expected, the month", "dollars"), "month_billed_amount": ("billed, the month", "dollars"),
     "month_paid_amount": ("paid, the month", "dollars"),
     "due": ("due", "date"),  # the work queue's column finance fills in: a date typed there reads as one
+    "date_of_service": ("date of service", "date"), "threshold_met_on": ("day the minutes reached the threshold", "date"),
     "patient_months": ("patient-months billed or expected", "count"), "reconciled_months": ("patient-months reconciled", "count"),
     "pct_reconciled": ("reconciled", "rate"), "months_with_revenue_finding": ("patient-months with missed revenue", "count"),
     "months_with_compliance_finding": ("patient-months with a compliance finding", "count"),

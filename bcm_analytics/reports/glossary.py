@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 
 from bcm_analytics.billing.reconcile import finding_terms
 from bcm_analytics.billing.time_allocation import RECOVERABLE
 from bcm_analytics.billing.time_outcomes import OUTCOMES
+from bcm_analytics.months import runs_words, series_words
 from bcm_analytics.outcomes.caseload import excluded_words
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.privacy import Privacy, definitions_text
@@ -159,8 +161,9 @@ def _utilisation(d, excluded: str) -> str:
     counted_as = f" ({' and '.join(alike)} {'counts' if len(alike) == 1 else 'count'} as the {u['instrument']})" if alike else ""
     return (f"HEDIS DMS-E style: of the patients with a contact in an assessment period ({periods}), aged "
             f"{d['program']['min_age']} or older and not discharged for {excluded}, those with a {u['instrument']} score "
-            f"dated in the same assessment period{counted_as}, whatever the page's instrument filter; no diagnosis is "
-            f"exported, so enrolment in the program stands for the {_diagnosis(u['instrument'])}")
+            f"dated in the same assessment period{counted_as}, whatever the page's instrument filter; enrolment in the "
+            f"program stands for the {_diagnosis(u['instrument'])} (the optional diagnoses export is read for DRR-E's and "
+            "CMS159's exclusions only)")
 
 
 def _drr_e_day(spec: dict) -> str:
@@ -188,8 +191,8 @@ def _drr_e(d, excluded: str) -> str:
             "met; of measured: over those followed up. Left out: patients discharged for "
             f"{excluded} on any of their episodes up to the end of the measurement year (or of its last follow-up window, "
             "if later). A year is shown once every follow-up window of it has closed; the page's instrument filter does not "
-            "change it; no diagnosis is exported, so enrolment in the program stands for the depression diagnosis and "
-            "DRR-E's diagnosis exclusions are not applied")
+            "change it; enrolment in the program stands for the depression diagnosis, and patients with a diagnosis "
+            f"of {_diagnosis_words(d)} dated up to the same day (the optional diagnoses export) are left out too")
 
 
 
@@ -239,13 +242,29 @@ def _cms159(d) -> str:
             f"{o['remission_below']} (remission, the numerator); of all: over every patient indexed, one with no score in the window "
             f"counting as not met; of measured: over those followed up. Left out: patients discharged, on any of their episodes, for {left_out}, {until} "
             "(settings cms159.in_identification_period, care_exclusion_from, exclusion_until). A year is shown once every "
-            "window of it has closed; no diagnosis is exported, so enrolment in the program stands for the depression "
-            "diagnosis and CMS159's diagnosis exclusions are not applied")
+            "window of it has closed; enrolment in the program stands for the depression diagnosis, and patients with a "
+            f"diagnosis of {_diagnosis_words(d)} dated up to the same day (the optional diagnoses export) are left out too")
+
+
+def _diagnosis_words(d) -> str:
+    """The diagnosis exclusions with their ICD-10-CM prefixes (definitions diagnosis_exclusions), as a sentence
+    lists alternatives: 'bipolar (F31), psychotic (F20 to F25, F28 and F29) or pervasive developmental (F84) disorder'."""
+    named = [f"{name.replace('_', ' ')} ({_code_runs(prefixes)})" for name, prefixes in d["diagnosis_exclusions"].items() if prefixes]
+    return f"{_or_words(named)} disorder" if named else "no kind (diagnosis_exclusions lists none)"
+
+
+def _code_runs(prefixes: list[str]) -> str:
+    """ICD-10-CM categories as runs (months.runs_words): 'F20 to F25, F28 and F29'; a longer prefix
+    (F60.3) stands on its own."""
+    def position(i: int, code: str) -> int:
+        category = re.fullmatch(r"([A-Z])(\d\d)", code)
+        return ord(category[1]) * 100 + int(category[2]) if category else 10_000 + 2 * i  # never next to another
+    return runs_words(prefixes, [position(i, code) for i, code in enumerate(prefixes)])
+
 
 def _or_words(reasons: list[str]) -> str:
     """Discharge reasons as a sentence lists alternatives: 'deceased, death or died'."""
-    words = [r.replace("_", " ") for r in reasons]
-    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+    return series_words([r.replace("_", " ") for r in reasons], "or")
 
 
 def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:

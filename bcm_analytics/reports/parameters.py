@@ -268,10 +268,11 @@ def _check_payer(report: str, con, values: dict, billing: bool) -> None:
     """Billing reports (they take a rules file) also accept a payer class, in any case. A payer name
     of the coverage periods is in the store as a registry one is: a patient whose registry payer is
     Medicare (the latest) bills, and is measured, under Medicaid in the months Medicaid covered.
-    Names are compared as the marts read them (marts.payer_name): an alias the rules set, or the
-    name in another case, is the payer it names."""
+    Names are compared as the marts read them (marts.payer_name) under the rules the report will
+    use (`-p rules`, else $BCM_RULES, else the store's own): an alias those rules set, or the name
+    in another case, is the payer it names."""
     payer = str(values["payer"])
-    names, given = _payers(con, payer)
+    names, given = _payers(con, payer, values.get("rules"))
     if given.lower() in {n.lower() for n in names}:
         return
     if billing:
@@ -327,18 +328,31 @@ def _check_files(values: dict) -> None:
                                  f"({type(e).__name__}); see bcm_analytics/config/definitions.yaml for the shape") from None
 
 
-def _payers(con, payer: str) -> tuple[list[str], str]:
-    """The store's payer names (registry and coverage) and `payer`, each as the store's marts read a
-    payer name (marts.payer_name); as written when the store's marts were never built."""
+def _payers(con, payer: str, rules=None) -> tuple[list[str], str]:
+    """The store's payer names (registry and coverage) and `payer`, each as the marts read a payer
+    name (marts.payer_name) under `rules` (None: $BCM_RULES, else the store's own): rules whose
+    aliases are not the store's give the macro in a scratch catalog, the marts untouched. As
+    written when the store's marts were never built."""
     import duckdb
 
+    from bcm_analytics.models import current
+
+    if not _ever_built(con):
+        return _column(con, "payer", "staging.patients", "staging.coverage"), payer
     try:
-        names = [r[0] for r in con.execute(
+        marts = current(con, rules, only={"payer_name"})
+        names = [r[0] for r in marts.query(
             """SELECT DISTINCT marts.payer_name(v) FROM (SELECT payer AS v FROM staging.patients UNION ALL
                SELECT payer FROM staging.coverage) WHERE v IS NOT NULL ORDER BY 1""").fetchall()]
-        return names, con.execute("SELECT marts.payer_name(?)", [payer]).fetchall()[0][0] or payer
+        return names, marts.query("SELECT marts.payer_name(?)", [payer]).fetchall()[0][0] or payer
     except (duckdb.CatalogException, duckdb.BinderException):
         return _column(con, "payer", "staging.patients", "staging.coverage"), payer
+
+
+def _ever_built(con) -> bool:
+    """Whether the store's marts were ever built (a store the library's load_file filled was not)."""
+    return bool(con.execute("SELECT 1 FROM duckdb_functions() WHERE database_name = current_database() "
+                            "AND schema_name = 'marts' AND function_name = 'payer_name' LIMIT 1").fetchall())
 
 
 def _column(con, column: str, *tables: str) -> list[str]:

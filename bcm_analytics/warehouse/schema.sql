@@ -35,11 +35,14 @@ CREATE TABLE IF NOT EXISTS meta.load_log (
   bcm_version VARCHAR NOT NULL,
   read_options JSON,                  -- how its text was read: two_digit_year_pivot, decimal_comma columns
   replaces_load BIGINT,               -- the earlier load this file is a corrected copy of (bcm load --replaces)
-  rows_closed_of_replaced BIGINT DEFAULT 0  -- quarantine entries of that load still open or waiting, superseded by this one
+  rows_closed_of_replaced BIGINT DEFAULT 0,  -- quarantine entries of that load still open or waiting, superseded by this one
+  rows_withdrawn BIGINT DEFAULT 0     -- coverage loaded as history: stored periods of the patients it names that it no longer
+                                      -- holds, removed (meta.row_changes keeps each, new_record NULL); not rows of the file
 );
 ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS read_options JSON;  -- stores made before it
 ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS replaces_load BIGINT;  -- stores made before --replaces
 ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS rows_closed_of_replaced BIGINT DEFAULT 0;
+ALTER TABLE meta.load_log ADD COLUMN IF NOT EXISTS rows_withdrawn BIGINT DEFAULT 0;  -- stores made before coverage as history
 
 -- Every rejected input row, with where it came from and why, so nothing disappears.
 CREATE TABLE IF NOT EXISTS meta.quarantine (
@@ -60,7 +63,9 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
   quarantined_at TIMESTAMPTZ NOT NULL
 );
 
--- A changed row replaces the stored one; the old and new versions are kept here.
+-- A changed row replaces the stored one; the old and new versions are kept here. A coverage period
+-- a coverage file loaded as its patient's history no longer holds is withdrawn: kept here with no
+-- new_record (line_number empty: no line of the file holds it).
 CREATE TABLE IF NOT EXISTS meta.row_changes (
   load_id BIGINT NOT NULL,
   table_name VARCHAR NOT NULL,
@@ -192,6 +197,12 @@ FROM s;
 -- marts.payer_name_periods turns them into the payer in force for each month (marts.payer_periods adds the class).
 CREATE OR REPLACE VIEW core.coverage AS
 SELECT * FROM staging.coverage;
+
+-- Diagnoses: each ICD-10-CM code of a patient and the day it was made or recorded, as exported
+-- (upper-cased, with or without the dot). marts.has_excluding_diagnosis reads them for DRR-E's and
+-- CMS159's diagnosis exclusions; a store with no diagnoses file has no rows, and the measures are as before.
+CREATE OR REPLACE VIEW core.diagnoses AS
+SELECT * FROM staging.diagnoses;
 
 -- Each payer name as the exports write it (registry, coverage, claims), trimmed, with the rows that
 -- write it: what marts.payer_name's spellings (warehouse/payer_spellings.sql) and the data-quality

@@ -52,6 +52,7 @@ class TableRows:
     delimiter: str | None = None  # a CSV file's delimiter: a ;-delimited file's columns may write decimal commas
     hidden_rows: tuple[int, ...] = ()  # a workbook: its rows hidden in the sheet (the `_line`s of records read)
     date_formats: dict[str, list[str]] = field(default_factory=dict)  # date column -> the profile's formats for it (mapping.date_formats)
+    header_line: int = 1  # the file's line (a sheet's row) of its column names, below a title the reader passed over (sources.Read)
 
     @property
     def rows(self) -> int:
@@ -120,21 +121,26 @@ def map_export(profile: Profile, paths: list[str | Path], sheet: str | None = No
     return Mapping(profile, rows, files, skipped, missing)
 
 
-def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping):
+def load_export(con: duckdb.DuckDBPyConnection, mapping_: Mapping, coverage_file: str = "history"):
     """Load the mapped rows into the store; yields (TableRows, FileResult | FileRefused).
 
     Each layer of a file's rows is one load (its own transaction); a refused layer reports the
-    file and table refused, though an earlier layer of it may have loaded."""
+    file and table refused, though an earlier layer of it may have loaded. `coverage_file` is
+    LoadOptions.coverage_file; a file whose coverage rows come in layers (a record giving two
+    periods) loads them as additions, every layer: as history each layer would withdraw the
+    periods the other holds."""
     profile = mapping_.profile
-    options = LoadOptions(two_digit_year_pivot=profile.two_digit_year_pivot)
+    options = LoadOptions(two_digit_year_pivot=profile.two_digit_year_pivot, coverage_file=coverage_file)
     for rows in mapping_.tables:
         results = []
+        layered = replace(options, date_formats=rows.date_formats,
+                          coverage_file="additions" if len(rows.layers) > 1 else coverage_file)
         try:
             for layer, sha256 in zip(rows.layers, rows.sha256):
                 source = ArrowSource(rows=layer, path=rows.path, sha256=sha256, table=rows.table, format=f"profile:{profile.name}",
                                      sheet=rows.sheet, labels=rows.labels, encoding=rows.encoding,
-                                     delimiter=rows.delimiter, hidden_rows=rows.hidden_rows)
-                results.append(load_file(con, source, options=replace(options, date_formats=rows.date_formats)))
+                                     delimiter=rows.delimiter, hidden_rows=rows.hidden_rows, header_line=rows.header_line)
+                results.append(load_file(con, source, options=layered))
         except FileRefused as refused:
             yield rows, refused
             continue
@@ -313,7 +319,7 @@ def _table_rows(con: duckdb.DuckDBPyConnection, profile: Profile, table: str, re
         out.append(TableRows(Path(path), table, tables, digests, read.sheet if read else None,
                              labels.get(read.source, {}) if read else {}, read.encoding if read else None,
                              read.delimiter if read else None, read.hidden_rows if read else (),
-                             formats.get(read.source, {}) if read else {}))
+                             formats.get(read.source, {}) if read else {}, read.header_line if read else 1))
     con.execute("DROP TABLE _layered")
     return out
 

@@ -64,6 +64,7 @@ class Read:
     encoding: str | None = None  # csv, json: the file's text encoding (readers.scan), recorded in meta.load_log
     delimiter: str | None = None  # csv: the field delimiter (a ;-delimited file may write decimal commas)
     hidden_rows: tuple[int, ...] = ()  # xlsx: the rows of records hidden in the sheet (named in the load line)
+    header_line: int = 1  # the CSV line or sheet row of the column names: the ones above it (a title) were passed over, and the load line says so
 
 
 def match(profile: Profile, paths: list[str | Path]) -> tuple[list[Matched], list[Path]]:
@@ -177,7 +178,7 @@ def _read_sheet(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, sh
     original = dict(zip(names, data.header))
     count = _insert(con, m, spec, "_sheet", position, original)
     con.execute("DROP TABLE _sheet")
-    return Read(m.path, m.source, count, data.sha256, sheet=data.name, hidden_rows=data.hidden_rows)
+    return Read(m.path, m.source, count, data.sha256, sheet=data.name, hidden_rows=data.hidden_rows, header_line=data.header_row)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, folder: Path) -> Read:
@@ -224,7 +225,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fold
             f"""UPDATE {m.source} SET _line = s._physical FROM _starts_table s
             WHERE {m.source}._file = {_text(str(m.path))} AND {m.source}._line = s._rec"""
         )
-    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding, delimiter=delimiter)
+    return Read(m.path, m.source, count, facts.sha256, encoding=facts.encoding, delimiter=delimiter, header_line=above + 1)
 
 
 def _csv_relation(reading: Path, delimiter: str, width: int, parallel: bool = True) -> str:

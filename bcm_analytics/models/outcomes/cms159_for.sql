@@ -21,7 +21,10 @@
 --                       31, or the last window day if the settings run past it); a reason of
 --                       cms159.care_exclusion_reasons (hospice, palliative care) only from the day
 --                       cms159.care_exclusion_from names (any_time: whenever; the identification
---                       period's first day, the measurement period's, or the index)
+--                       period's first day, the measurement period's, or the index), and less those
+--                       with an excluding diagnosis (bipolar, personality, psychotic, pervasive
+--                       developmental disorder: marts.has_excluding_diagnosis) dated any time up to
+--                       the same day cms159.exclusion_until names
 --   followed_up         a score in days windows.12m from..to after the index (12 months +/- 60 days)
 --   numerator           the window's most recent score (not the best) is a remission (marts.is_remission)
 --   no_follow_up_score  no score in the window: in the denominator, not met
@@ -33,9 +36,9 @@
 --                       `encounter` (a score up to that many days before a contact on the first day)
 -- Scores are a patient's across their episodes (marts.patient_day_scores), and so are the contacts
 -- and exclusions; the index score's episode gives the clinic and care manager, and the payer is the one
--- in force in the index's month (marts.payer_name_periods, as DRR-E takes it at its IESD). No diagnosis is
--- exported, so the program's enrolment stands for the depression diagnosis and CMS159's diagnosis
--- exclusions (bipolar, personality, psychotic, pervasive developmental disorders) are not applied.
+-- in force in the index's month (marts.payer_name_periods, as DRR-E takes it at its IESD). The program's
+-- enrolment stands for the depression diagnosis; the diagnosis exclusions read the optional diagnoses
+-- export, and with none exported no patient is out by one.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.cms159_for(year_, clinics_, care_manager_, payer_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
@@ -70,9 +73,15 @@ index_days AS (  -- the index: the first score above 9 with its encounter, dated
                        OR c.service_date BETWEEN b.identification_start AND b.identification_end))
   GROUP BY sc.patient_id
 ),
+exclusion_days AS (  -- the last day an exclusion (a discharge, a diagnosis) counts on, as cms159.exclusion_until says
+  SELECT i.*, CASE s.cms159_exclusion_until
+                WHEN 'assessment_period' THEN i.index_day + w.to_day::INTEGER
+                WHEN 'measurement_period' THEN greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER) END AS exclusions_until
+  FROM index_days i CROSS JOIN bounds b CROSS JOIN w CROSS JOIN s
+),
 population AS (
   SELECT i.patient_id, i.index_day, date_sub('year', p.birth_date, i.index_day) AS age
-  FROM index_days i
+  FROM exclusion_days i
   JOIN scores sc ON sc.patient_id = i.patient_id AND sc.administered_on = i.index_day
   JOIN marts.outcome_episodes e ON e.episode_id = sc.episode_id
   JOIN core.patients p ON p.patient_id = i.patient_id
@@ -80,14 +89,13 @@ population AS (
    AND CAST(date_trunc('month', i.index_day) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN bounds b CROSS JOIN w CROSS JOIN s
   WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, i.index_day), s.min_age,
-                                    CASE s.cms159_exclusion_until
-                                      WHEN 'assessment_period' THEN i.index_day + w.to_day::INTEGER
-                                      WHEN 'measurement_period' THEN greatest(b.period_last_day, b.identification_end + w.to_day::INTEGER) END,
+                                    i.exclusions_until,
                                     since_ := CASE s.cms159_care_exclusion_from
                                                 WHEN 'identification_period' THEN b.identification_start
                                                 WHEN 'measurement_period' THEN make_date(CAST(year_ AS INTEGER), 1, 1)
                                                 WHEN 'index' THEN i.index_day END,
                                     since_reasons := s.cms159_care_exclusion_reasons)
+    AND NOT marts.has_excluding_diagnosis(i.patient_id, i.exclusions_until)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ),
 judged AS (

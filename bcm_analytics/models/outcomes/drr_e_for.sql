@@ -8,7 +8,9 @@
 --                inside the filters, less those who died or were in hospice any time up to the
 --                end of the measurement period, whichever of their episodes records it
 --                (marts.excluded_by_discharge): December 31 of year_, or the year's last
---                follow-up day if the settings run follow-up beyond it
+--                follow-up day if the settings run follow-up beyond it, and less those with an
+--                excluding diagnosis (bipolar, personality, psychotic, pervasive developmental
+--                disorder: marts.has_excluding_diagnosis) dated any time up to that same day
 --   followed_up  a score in the follow-up period: days windows.6m from..to after the IESD, inclusive
 --   remitted     the period's most recent score (not the best) is a remission (marts.is_remission)
 --   responded    it is a response to the IESD score (marts.is_response)
@@ -18,9 +20,9 @@
 -- Scores are a patient's across their episodes (one per day, marts.patient_day_scores), and so
 -- are the exclusions; the index episode gives the clinic and care manager, and the payer is the one in
 -- force in the IESD's month (marts.payer_name_periods: a patient indexed under Medicaid who moved to
--- Medicare at 65 during follow-up is Medicaid's, as every index measure takes the payer at its index). No diagnosis is
--- exported, so the program's enrolment stands for DRR-E's depression diagnosis and its diagnosis
--- exclusions are not applied.
+-- Medicare at 65 during follow-up is Medicaid's, as every index measure takes the payer at its index). The program's
+-- enrolment stands for DRR-E's depression diagnosis; its diagnosis exclusions read the optional
+-- diagnoses export, and with none exported no patient is out by one.
 -- kind: macro
 CREATE OR REPLACE MACRO marts.drr_e_for(year_, clinics_, care_manager_, payer_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
@@ -55,6 +57,7 @@ population AS (
    AND CAST(date_trunc('month', i.iesd) AS DATE) BETWEEN y.from_month AND y.until_month
   CROSS JOIN bounds b CROSS JOIN period CROSS JOIN s
   WHERE marts.in_measure_population(i.patient_id, date_sub('year', p.birth_date, b.age_on), s.min_age, period.period_end)
+    AND NOT marts.has_excluding_diagnosis(i.patient_id, period.period_end)
     AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
 ),
 followed AS (

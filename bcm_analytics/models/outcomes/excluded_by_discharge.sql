@@ -18,7 +18,7 @@ CREATE OR REPLACE MACRO marts.excluded_by_discharge(patient_id_, until_, since_ 
   CROSS JOIN config.as_of_date x_as_of
   WHERE x_episode.patient_id = patient_id_
     AND marts.is_excluding_discharge(x_episode.discharge_reason, x_settings.excluded_discharge_reasons)
-    AND (x_enrolment.discharge_date IS NULL OR x_enrolment.discharge_date <= least(coalesce(until_, x_as_of.as_of), x_as_of.as_of))
+    AND (x_enrolment.discharge_date IS NULL OR x_enrolment.discharge_date <= marts.exclusion_day(until_, x_as_of.as_of))
     AND (since_ IS NULL OR x_enrolment.discharge_date IS NULL OR x_enrolment.discharge_date >= since_
          OR NOT marts.is_excluding_discharge(x_episode.discharge_reason, since_reasons))
 )

@@ -25,11 +25,11 @@ counted AS (
   FROM marts.billing_entries e JOIN months m USING (patient_id, service_month)
   WHERE e.counted_minutes > 0
 ),
-so_far AS (  -- the month's countable minutes at the end of each day minutes were counted
-  SELECT d.patient_id, d.service_month, d.service_date AS day, marts.month_minutes(e.counted_minutes) AS minutes_so_far
-  FROM (SELECT DISTINCT patient_id, service_month, service_date FROM counted) d
-  JOIN counted e ON e.patient_id = d.patient_id AND e.service_month = d.service_month AND e.service_date <= d.service_date
-  GROUP BY d.patient_id, d.service_month, d.service_date
+so_far AS (  -- the month's countable minutes at the end of each day minutes were counted: a running
+  -- sum ordered by day, whose frame (RANGE, the default) takes in the day's other entries too
+  SELECT DISTINCT patient_id, service_month, service_date AS day,
+         marts.month_minutes(counted_minutes) OVER (PARTITION BY patient_id, service_month ORDER BY service_date) AS minutes_so_far
+  FROM counted
 ),
 thresholds AS (
   SELECT c.patient_id, c.service_month, c.code, CASE c.code_role

@@ -191,21 +191,33 @@ month_rows AS (
 ),
 -- A claim line dated before the day the month's countable minutes reached its code's threshold, or
 -- of a code whose threshold they never reach that month (claim_date_rule: on_or_after_threshold;
--- marts.recon_claim_dates): one finding per code and month, naming the code's lines dated early.
--- Its dollars are those lines' (their charge, else the fee): a claim dated before the work behind
--- it is what a payer takes back. A code part of a same-month conflict gets no second finding.
-dated AS (
-  SELECT d.patient_id, d.service_month, 'dated_before_threshold' AS finding, 'compliance' AS severity,
+-- marts.recon_claim_dates). Dated early (before_threshold_met): one finding per claim and code, with
+-- that claim's own date of service (its earliest early line of the code: one line but on a claim
+-- that bills the code twice, a duplicate_claim of its own), since each claim is re-dated on its
+-- own and finance sorts the queue by date. Never reached (threshold_never_met): one finding per
+-- code and month naming all its lines, with the earliest date: no day of the month could hold any
+-- of them, the fix (void or document the time) is the month's, and its claims are those of the
+-- month's unsupported_claim or wrong_code, so their dollars count once (counted_at_stake). Its
+-- dollars are the lines' (their charge, else the fee): a claim dated before the work behind it is
+-- what a payer takes back. A code part of a same-month conflict gets no second finding.
+dated_lines AS (
+  SELECT d.*, c.expected_units, c.billed_units, c.unit_fee,
          CASE WHEN d.threshold_met_on IS NULL THEN 'threshold_never_met' ELSE 'before_threshold_met' END AS reason,
-         CASE WHEN c.expected_units > 0 THEN d.code END AS expected_code, nullif(c.expected_units, 0) AS expected_units,
-         d.code AS billed_code, c.billed_units, list(DISTINCT d.claim_id ORDER BY d.claim_id) AS claim_ids,
-         CASE WHEN count(*) = count(coalesce(d.charge_amount, c.unit_fee * d.units))
-              THEN sum(coalesce(d.charge_amount, c.unit_fee * d.units)) END AS amount_at_stake,
-         d.code AS threshold_code, d.threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
-         d.threshold_met_on AS rule_date, NULL AS billing_npi, min(d.date_of_service) AS date_of_service
+         -- what one finding holds: a claim when dated early, the month's code when never datable
+         CASE WHEN d.threshold_met_on IS NOT NULL THEN d.claim_id END AS one_claim
   FROM marts.recon_claim_dates d JOIN c USING (patient_id, service_month, code)
   WHERE (d.threshold_met_on IS NULL OR d.date_of_service < d.threshold_met_on) AND NOT c.in_conflict
-  GROUP BY d.patient_id, d.service_month, d.code, c.expected_units, c.billed_units, d.threshold_minutes, d.threshold_met_on
+),
+dated AS (
+  SELECT patient_id, service_month, 'dated_before_threshold' AS finding, 'compliance' AS severity, reason,
+         CASE WHEN expected_units > 0 THEN code END AS expected_code, nullif(expected_units, 0) AS expected_units,
+         code AS billed_code, billed_units, list(DISTINCT claim_id ORDER BY claim_id) AS claim_ids,
+         CASE WHEN count(*) = count(coalesce(charge_amount, unit_fee * units))
+              THEN sum(coalesce(charge_amount, unit_fee * units)) END AS amount_at_stake,
+         code AS threshold_code, threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
+         threshold_met_on AS rule_date, NULL AS billing_npi, min(date_of_service) AS date_of_service
+  FROM dated_lines
+  GROUP BY patient_id, service_month, code, one_claim, reason, expected_units, billed_units, threshold_minutes, threshold_met_on
 ),
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
@@ -237,8 +249,11 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
   WHERE active_lines > 0
     AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
          OR (code_role = 'also_accepted' AND countable_minutes >= code_from_minutes))
+    -- a month with a problem has no matched rows, but for a review finding (no_initiating_visit) and a
+    -- claim dated before its threshold was met: a date to correct, while the minutes support the
+    -- units billed (a code whose threshold is never met is a units problem, and goes)
     AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.patient_id = r.patient_id AND p.service_month = r.service_month
-                      AND p.finding <> 'no_initiating_visit')
+                      AND p.finding <> 'no_initiating_visit' AND p.reason IS DISTINCT FROM 'before_threshold_met')
 ),
 unknown AS (
   SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, 'unknown_patient' AS reason,
