@@ -1028,13 +1028,14 @@ def test_a_claim_dated_early_keeps_the_months_matched_rows_and_units(program, tm
 def test_each_claim_dated_early_is_a_finding_with_its_own_date(program, tmp_path):
     """E's 99494 units are on two claims dated 2025-02-05 and 2025-02-07, both before the month's
     minutes reached 106 on 2025-02-20: one finding per claim, each with its own date of service, its
-    own charge and a sentence quoting its own date (not both with the earlier one)."""
+    own charge, its own units (one each, not the month's two) and a sentence quoting its own date
+    (not both with the earlier one)."""
     con = add_on_program(program)
     rows = findings(con, "2025-02", rules=on_or_after(tmp_path))
     dated = rows[rows.finding == "dated_before_threshold"].sort_values("claim_ids")
     assert list(zip(dated.claim_ids, dated.date_of_service.astype(str).str[:10], dated.rule_date.astype(str).str[:10],
-                    dated.amount_at_stake, dated.counted_at_stake)) == [
-        ("E2", "2025-02-05", "2025-02-20", 56, 56), ("E3", "2025-02-07", "2025-02-20", 57, 57)]
+                    dated.amount_at_stake, dated.counted_at_stake, dated.billed_units)) == [
+        ("E2", "2025-02-05", "2025-02-20", 56, 56, 1), ("E3", "2025-02-07", "2025-02-20", 57, 57, 1)]
     assert list(dated.explanation.str.extract(r"dated (\d{4}-\d\d-\d\d), ")[0]) == ["2025-02-05", "2025-02-07"]
     assert "E2, E3" not in " ".join(dated.explanation)
 

@@ -211,13 +211,15 @@ dated_lines AS (
 dated AS (
   SELECT patient_id, service_month, 'dated_before_threshold' AS finding, 'compliance' AS severity, reason,
          CASE WHEN expected_units > 0 THEN code END AS expected_code, nullif(expected_units, 0) AS expected_units,
-         code AS billed_code, billed_units, list(DISTINCT claim_id ORDER BY claim_id) AS claim_ids,
+         -- the units its claim bills when dated early (finance corrects that claim), the month's when never datable
+         code AS billed_code, CASE WHEN one_claim IS NOT NULL THEN sum(units) ELSE any_value(billed_units) END AS billed_units,
+         list(DISTINCT claim_id ORDER BY claim_id) AS claim_ids,
          CASE WHEN count(*) = count(coalesce(charge_amount, unit_fee * units))
               THEN sum(coalesce(charge_amount, unit_fee * units)) END AS amount_at_stake,
          code AS threshold_code, threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          threshold_met_on AS rule_date, NULL AS billing_npi, min(date_of_service) AS date_of_service
   FROM dated_lines
-  GROUP BY patient_id, service_month, code, one_claim, reason, expected_units, billed_units, threshold_minutes, threshold_met_on
+  GROUP BY patient_id, service_month, code, one_claim, reason, expected_units, threshold_minutes, threshold_met_on
 ),
 problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
