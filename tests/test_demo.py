@@ -42,6 +42,7 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
         assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
     assert any("facility_stays.csv: facility_stays: read" in line for line in first.output.splitlines())
     assert any("coverage.csv: coverage: read" in line for line in first.output.splitlines()), "the demo loads payer history"
+    assert any("diagnoses.csv: diagnoses: read" in line for line in first.output.splitlines()), "the demo loads diagnoses"
     assert in_hospital(tmp_path / "reports" / "time_allocation.xlsx") > 0, "stays take minutes out of the demo's months"
     due = sheet(tmp_path / "reports" / "care_team_worklists.xlsx", "followup_due")
     assert due and any(row["discharge_date"] for row in due), "windows after discharge still due a score"

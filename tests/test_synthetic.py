@@ -26,7 +26,7 @@ from bcm_analytics.synthetic.claims import DENIAL_REASONS, EXPECTED_COLUMNS, FIN
 from bcm_analytics.synthetic.vocab import ACTIVITIES
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "data_contracts" / "tables.yaml"
-EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays"]
+EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays", "diagnoses"]
 
 
 def read(folder: Path, name: str) -> pd.DataFrame:
@@ -139,6 +139,28 @@ def test_patient_mix(program, key):
     assert 0.02 < (age < 18).mean() < 0.08
     reasons = set(patients["discharge_reason"]) - {""}
     assert reasons == {"goals_met", "referred_out", "lost_to_follow_up", "moved"}
+
+
+def test_every_patient_has_the_diagnosis_care_is_for_and_a_few_an_excluding_one(program, key):
+    """diagnoses.csv: each patient's working diagnosis (depression, anxiety or adjustment: none the
+    measures exclude) dated on the enrolment day; about 4% of patients also have one diagnosis the
+    measures exclude (definitions diagnosis_exclusions), half dated before enrolment and half
+    after; some codes are written without their dot, which the contract reads."""
+    from bcm_analytics.config.definitions import excluding_diagnosis_codes, load_definitions
+
+    patients = without_dirty(read(program, "patients.csv"), key, "patients.csv").set_index("patient_id")
+    dx = read(program, "diagnoses.csv")
+    prefixes = tuple(excluding_diagnosis_codes(load_definitions().data["diagnosis_exclusions"]))
+    excluding = dx["code"].str.replace(".", "", regex=False).str.startswith(prefixes)
+    working = dx[~excluding]
+    assert working["patient_id"].is_unique and set(working["patient_id"]) == set(patients.index)
+    assert (working["diagnosis_date"].to_numpy() == patients.loc[working["patient_id"], "enrollment_date"].to_numpy()).all()
+    assert working["code"].str.fullmatch(r"F(32|33|41|43)\.?\w+").all()
+    excluded = dx[excluding].set_index("patient_id")
+    assert excluded.index.is_unique and len(excluded) / len(patients) == pytest.approx(0.04, abs=0.015)
+    before = excluded["diagnosis_date"] < patients.loc[excluded.index, "enrollment_date"]
+    assert 0.3 < before.mean() < 0.7
+    assert 0.05 < (~dx["code"].str.contains(".", regex=False)).mean() < 0.15
 
 
 def test_care_manager_caseloads_are_realistic(tmp_path):

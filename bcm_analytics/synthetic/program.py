@@ -3,8 +3,9 @@
 Patients are made and written in fixed-size chunks, each from its own random stream
 (seed, chunk number), so memory stays bounded at any size and the same seed gives the same
 bytes. Hospital stays, post-discharge check-in scores and the follow-up calls logged with them
-draw from streams of their own, so adding them changed none of the other rows; so does the payer
-history (coverage.csv), which changed only the payer of patients who changed it. Answer keys beside the exports say what a correct
+draw from streams of their own, so adding them changed none of the other rows; so do the payer
+history (coverage.csv), which changed only the payer of patients who changed it, and the
+diagnoses (diagnoses.csv), which changed no other row. Answer keys beside the exports say what a correct
 pipeline must find.
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from bcm_analytics.synthetic import activity, assessments, coverage, dirty, stays
+from bcm_analytics.synthetic import activity, assessments, coverage, diagnoses, dirty, stays
 from bcm_analytics.synthetic.months import Horizon
 from bcm_analytics.synthetic.patients import NO_CONSENT, PatientChunk, make_patients, patients_frame
 from bcm_analytics.synthetic.roster import Roster, make_roster, staff_table
@@ -31,7 +32,7 @@ from bcm_analytics.synthetic.writers import CsvFile, export_columns
 CHUNK_PATIENTS = 2000  # part of the output's identity: changing it changes every file
 DUPLICATE_SHARE = 0.002  # time-log rows exported twice
 ANSWER_KEY = "_answer_key"
-EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays", "coverage"]
+EXPORTS = ["clinics", "patients", "time_logs", "assessments", "facility_stays", "coverage", "diagnoses"]
 KEYS = {
     "patients": "patient_id", "time_logs": "entry_id", "assessments": "assessment_id", "facility_stays": "stay_id",
     "coverage": "patient_id",  # a patient's periods: the answer key names the patient
@@ -39,6 +40,7 @@ KEYS = {
 ID_PREFIXES = {"time_logs": "T", "assessments": "A", "facility_stays": "S"}
 # Random streams: (seed, stream, chunk); 0 is the roster's, 2 the claims' and 5 the check-ins' items (no chunk)
 CHUNK_STREAM, STAY_STREAM, CHECK_IN_STREAM, CHECK_IN_ITEMS_STREAM, CHECK_IN_CALL_STREAM, COVERAGE_STREAM = 1, 3, 4, 5, 6, 7
+DIAGNOSIS_STREAM = 8
 KEY_FILES = {
     "dirty_rows": dirty.KEY_COLUMNS,
     "planted_traps": ["file", "line", "key", "trap"],
@@ -82,7 +84,7 @@ def generate_program(
     seed: int = 7,
     progress: bool = False,
 ) -> GenerationSummary:
-    """Write clinics, patients, time_logs, assessments, facility_stays and coverage CSVs, and the answer keys, to out_dir."""
+    """Write clinics, patients, time_logs, assessments, facility_stays, coverage and diagnoses CSVs, and the answer keys, to out_dir."""
     if patients < 1 or months < 1:
         raise ValueError("patients and months must be at least 1")
     began = time.perf_counter()
@@ -136,6 +138,7 @@ def _write_chunk(run: _Run, chunk: int, first: int, size: int) -> None:
     p.payer = history.payer  # the registry keeps the payer at the export date
     _write_patients(run, rng, chunk, patients_frame(p, run.roster))
     _write(run, "coverage", coverage.coverage_frame(payers, p, history, plant=chunk == 0))
+    run.files["diagnoses"].append(diagnoses.diagnoses_frame(run.rng(chunk, DIAGNOSIS_STREAM), p, run.horizon))
 
     months = activity.patient_months(rng, p, run.horizon)
     entries = activity.chunk_entries(rng, months, p)
