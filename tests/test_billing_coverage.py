@@ -202,7 +202,8 @@ def test_a_corrected_start_date_withdraws_the_wrong_period_and_march_bills_under
     line = summary_line(result.path, result)
     assert "read 2 = loaded 2 (1 changed) + quarantined 0 + duplicates 0" in line
     assert ("; withdrew 1 stored coverage period(s) of the patients it names that it no longer holds "
-            f"(patient 'P': Medicare from 2025-03-01 to no end (load {wrong.load_id}); each kept in meta.row_changes)") in line
+            f"(patient 'P': Medicare from 2025-03-01 to no end (load {wrong.load_id})); "
+            "`bcm changes --out FILE` lists each changed row before and after") in line
     assert con.execute(STORED).fetchall() == [("P", "Commercial", "2019-06-01", "2025-04-14"), ("P", "Medicare", "2025-04-15", None)]
     assert con.execute("""SELECT row_key, old_record ->> 'payer', new_record FROM meta.row_changes
                           WHERE load_id = ? AND new_record IS NULL""", [result.load_id]).fetchall() == [("P/2025-03-01", "Medicare", None)]

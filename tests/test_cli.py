@@ -1,6 +1,7 @@
 """The `bcm` command line: summaries that add up, refusals in one line, outputs by extension."""
 
 import csv
+import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -430,9 +431,47 @@ def test_a_corrected_coverage_file_names_the_period_it_withdraws_and_additions_s
     assert loaded.exit_code == 0, loaded.output
     assert "coverage: read 2 = loaded 2 (1 changed) + quarantined 0 + duplicates 0" in loaded.output
     assert ("withdrew 1 stored coverage period(s) of the patients it names that it no longer holds "
-            "(patient 'P1': Medicare from 2025-03-01 to no end (load 2); each kept in meta.row_changes)") in loaded.output
+            "(patient 'P1': Medicare from 2025-03-01 to no end (load 2)); `bcm changes --out FILE` lists each") in loaded.output
     assert "already loaded" in run("load", corrected, "--db", db).output
     added = run("load", corrected, "--db", additions_db, "--coverage-file", "additions")
     assert "coverage: read 2 = loaded 0 + quarantined 2 + duplicates 0" in added.output and "withdrew" not in added.output
     refused = CliRunner().invoke(cli, ["load", str(corrected), "--db", str(db), "--coverage-file", "replace"])
     assert refused.exit_code == 2 and "Traceback" not in refused.output
+
+
+def test_changes_lists_each_changed_and_withdrawn_row_before_and_after(tmp_path):
+    """`bcm changes`: a patient whose payer and discharge a later export changed, and a corrected
+    coverage history that changes one period's end and withdraws the other, each listed with its
+    load, file and line (none for the withdrawn period: no line holds it), what changed in words,
+    both versions without the store's provenance, and the load that had stored the old one;
+    --table and --load narrow it, and a selection with none writes the header and says so."""
+    patients = write_csv(tmp_path / "a" / "patients.csv", PATIENTS[:1])
+    write_csv(tmp_path / "a" / "coverage.csv", [
+        {"patient_id": "P1", "payer": "Medicaid", "start_date": "2024-01-01", "end_date": "2025-02-28"},
+        {"patient_id": "P1", "payer": "Medicare", "start_date": "2025-03-01", "end_date": ""}])
+    write_csv(tmp_path / "b" / "patients.csv", [{**PATIENTS[0], "payer": "Medicaid", "discharge_date": "2025-06-30"}])
+    write_csv(tmp_path / "b" / "coverage.csv", [
+        {"patient_id": "P1", "payer": "Medicaid", "start_date": "2024-01-01", "end_date": "2025-04-14"},
+        {"patient_id": "P1", "payer": "Medicare", "start_date": "2025-04-15", "end_date": ""}])
+    db = tmp_path / "s.duckdb"
+    assert run("load", patients.parent, "--db", db).exit_code == 0
+    second = run("load", tmp_path / "b", "--db", db)
+    assert second.output.count("`bcm changes --out FILE` lists each changed row before and after") == 2, second.output
+    out = tmp_path / "changes.csv"
+    listed = run("changes", "--db", db, "--out", out)
+    assert listed.exit_code == 0 and f"3 changed or withdrawn row(s) written to {out}" in listed.output
+    rows = list(csv.DictReader(open(out)))
+    assert [(r["load_id"], r["table_name"], r["row_key"], r["change"], Path(r["source_file"]).name, r["line_number"],
+             r["what_changed"], r["before_from_load"]) for r in rows] == [
+        ("3", "patients", "P1", "changed", "patients.csv", "2", "payer: Medicare -> Medicaid; discharge_date: empty -> 2025-06-30", "1"),
+        ("4", "coverage", "P1/2024-01-01", "changed", "coverage.csv", "2", "end_date: 2025-02-28 -> 2025-04-14", "2"),
+        ("4", "coverage", "P1/2025-03-01", "withdrawn", "coverage.csv", "", "", "2")]
+    assert json.loads(rows[2]["before"]) == {"patient_id": "P1", "payer": "Medicare", "start_date": "2025-03-01", "end_date": None}
+    assert rows[2]["after"] == "" and json.loads(rows[0]["after"])["payer"] == "Medicaid"
+    assert private_mode(out)
+    book = tmp_path / "changes.xlsx"
+    assert run("changes", "--db", db, "--out", book, "--table", "coverage").exit_code == 0
+    assert [c.value for c in openpyxl.load_workbook(book).active["D"]][1:] == ["changed", "withdrawn"]
+    none = run("changes", "--db", db, "--out", tmp_path / "none.csv", "--table", "patients", "--load", 4)
+    assert none.exit_code == 0 and "no stored row of patients was changed or withdrawn by load 4" in none.output
+    assert len((tmp_path / "none.csv").read_text().splitlines()) == 1

@@ -1,4 +1,5 @@
-"""Commands that bring data in: generate a synthetic program, load exports, list the quarantine and the row warnings."""
+"""Commands that bring data in: generate a synthetic program, load exports, list the quarantine, the row warnings and the
+rows later exports changed."""
 
 from __future__ import annotations
 
@@ -127,7 +128,9 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
         more = result.rows_withdrawn - len(result.withdrawn)
         listed = "; ".join(result.withdrawn) + (f"; and {more:,} more" if more > 0 else "")
         admitted += (f"; withdrew {result.rows_withdrawn:,} stored coverage period(s) of the patients it names that it no longer "
-                     f"holds ({listed}; each kept in meta.row_changes)")
+                     f"holds ({listed})")
+    if result.rows_changed or result.rows_withdrawn:  # what a row was before it changed: where a person finds it
+        admitted += "; `bcm changes --out FILE` lists each changed row before and after"
     if result.rows_warned:  # kept, but a check or the profile flagged them: where a person finds which and why
         admitted += f"; {result.rows_warned:,} loaded with a warning (`bcm warnings --out FILE` lists them)"
     return (
@@ -356,6 +359,58 @@ def warnings(db: Path, out: Path, table: str | None, status: str) -> None:
         click.echo(f"{rows:,} row warning(s) written to {out}")
     else:
         click.echo(f"no row{f' of {table}' if table else ''} loaded with a warning: {out} holds the header only")
+
+
+@click.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="CSV or XLSX file.")
+@click.option("--table", type=click.Choice(list(table_specs())), default=None, help="Only the rows of this table.")
+@click.option("--load", "load_id", type=click.IntRange(min=1), default=None,
+              help="Only what this load changed (the number in `bcm load`'s line: [load N, ...]).")
+def changes(db: Path, out: Path, table: str | None, load_id: int | None) -> None:
+    """List the stored rows a later export changed or withdrew, before and after (load, file, line, key).
+
+    An export loaded again replaces a stored row of the same key whose values differ, and a
+    coverage file read as its patients' history withdraws the periods it no longer holds: the
+    count is in `bcm load`'s line and the data-quality report, each row here with what changed.
+    """
+    from bcm_analytics.reports.export import no_rows
+
+    listing_file(out)
+    con = open_store(db)
+    chosen = [f"with --table {table}" if table else "", f"with --load {load_id}" if load_id else ""]
+    rows = write_listing(con, row_changes_sql(table, load_id), out, "changes", no_rows(*chosen))
+    if rows:
+        click.echo(f"{rows:,} changed or withdrawn row(s) written to {out}")
+    else:
+        click.echo(f"no stored row{f' of {table}' if table else ''} was changed or withdrawn"
+                   f"{f' by load {load_id}' if load_id else ''}: {out} holds the header only")
+
+
+def row_changes_sql(table: str | None = None, load_id: int | None = None) -> str:
+    """SQL: one row per change of meta.row_changes, for `bcm changes`: the load that made it, its
+    file (and sheet) and line (none for a withdrawn period: no line holds it), the table and key,
+    the columns that differ in words ('payer: Medicare -> Medicaid'), both versions as JSON, and
+    the load that had stored the old one. The old record is the stored row with its provenance
+    (_load_id, _source_file, _line, _row_hash), which before and after leave out."""
+    from bcm_analytics.contracts.columns import sql_text as _text
+
+    where = ([f"c.table_name = {_text(table)}"] if table else []) + ([f"c.load_id = {int(load_id)}"] if load_id else [])
+    provenance = """'{"_load_id": null, "_source_file": null, "_line": null, "_row_hash": null}'::JSON"""
+    return f"""SELECT c.load_id, c.table_name, c.row_key,
+               CASE WHEN c.new_record IS NULL THEN 'withdrawn' ELSE 'changed' END AS change,
+               c.source_file, l.read_options ->> 'sheet' AS sheet, c.line_number,
+               array_to_string(list_transform(
+                   list_filter(json_keys(c.new_record), lambda k: json_extract(c.old_record, k) IS DISTINCT FROM json_extract(c.new_record, k)),
+                   lambda k: k || ': ' || coalesce(json_extract_string(c.old_record, k), 'empty') || ' -> '
+                             || coalesce(json_extract_string(c.new_record, k), 'empty')), '; ') AS what_changed,
+               CAST(json_merge_patch(c.old_record, {provenance}) AS VARCHAR) AS before,
+               CAST(c.new_record AS VARCHAR) AS after,
+               TRY_CAST(c.old_record ->> '_load_id' AS BIGINT) AS before_from_load,
+               {program_time('c.changed_at')} AS changed_at
+        FROM meta.row_changes c LEFT JOIN meta.load_log l USING (load_id)
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY c.load_id, c.table_name, c.line_number NULLS LAST, c.row_key"""
 
 
 def row_warnings_sql(table: str | None = None, current: bool = True) -> str:
