@@ -11,7 +11,7 @@ tests/fixtures/exports/fhir_conditions/: pat-b, pat-d and pat-s are in the progr
 4. cond-d2 pat-d F31.0 refuted
 5. cond-d3 pat-d F20.9 entered in error
 6. cond-d4 pat-d f41.1 (system ICD-10), provisional, onset '2025-03' (a month only)
-7. cond-s1 pat-s SNOMED CT 13746004 (bipolar disorder) only
+7. cond-s1 pat-s SNOMED CT 13746004 (bipolar disorder) only: left out, counted
 8. cond-s2 pat-s F32.A with an onsetAge and no date
 9. cond-x1 pat-x F31.0: a patient the export holds and never scores
 
@@ -33,8 +33,9 @@ from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes import prepare
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exports" / "fhir_conditions"
-SKIPPED = ("Conditions refuted or entered in error (verificationStatus), or of a patient this export holds with no PHQ-2, "
-           "PHQ-9, PHQ-A or GAD-7 score (not in the program)")
+SKIPPED = ("Conditions with no ICD-10-CM coding (SNOMED CT alone: the measures' diagnosis exclusions are read by ICD-10-CM "
+           "code), refuted or entered in error (verificationStatus), or of a patient this export holds with no PHQ-2, PHQ-9, "
+           "PHQ-A or GAD-7 score (not in the program)")
 
 
 def mapped():
@@ -51,24 +52,19 @@ def test_each_icd_10_cm_coding_of_a_condition_is_a_diagnosis_with_its_day():
         ("pat-b", "F319"): ("2024-02-14", 2),  # the OID; recordedDate alone
         ("pat-d", "F33.1"): ("2024-05-20", 3),  # onsetPeriod.start
         ("pat-d", "f41.1"): ("2025-03-31", 6),  # provisional loads; a month only is its last day
-        ("pat-s", None): ("2024-08-15", 7),  # SNOMED CT only: handed on to be set aside (below)
         ("pat-s", "F32.A"): (None, 8),  # no date: handed on to be set aside (below)
         ("pat-u", "F84.0"): ("2012-04-09", 3),  # subject by the Patient's fullUrl
     }
 
 
-def test_a_partial_onset_is_its_last_day_with_a_warning_and_what_cannot_load_says_why():
+def test_a_partial_onset_is_its_last_day_with_a_warning_and_an_undated_one_says_why():
     """A diagnosis written as March 2025 is known to be dated by March 31 only; the row says so. A
-    Condition coded in SNOMED CT alone, or with no date, cannot be read by the exclusions: its reason
-    names what it has and what to add, so a problem list the measures cannot read is seen."""
+    Condition with no date cannot be placed before or after the day a measure reads up to: its
+    reason says what to write."""
     notes = {r["_line"]: json.loads(r["_notes"]) for r in rows(mapped(), "diagnoses", "Condition.ndjson") if r["_notes"]}
     assert notes == {
         6: [{"name": "fhir profile: diagnosis_date", "waits": False,
              "reason": "Condition/cond-d4 onsetDateTime '2025-03' gives only the month: diagnosis_date is its last day, 2025-03-31"}],
-        7: [{"name": "fhir profile: code", "waits": False, "reject": True,
-             "reason": "Condition/cond-s1 has no ICD-10-CM code, only http://snomed.info/sct 13746004 (Bipolar disorder): it is not "
-                       "read as a diagnosis, so it leaves no one out of DRR-E or CMS159; add the ICD-10-CM coding (system "
-                       "http://hl7.org/fhir/sid/icd-10-cm) in the source and export again"}],
         8: [{"name": "fhir profile: diagnosis_date", "waits": False, "reject": True,
              "reason": "Condition/cond-s2 gives no date (onsetDateTime, onsetPeriod.start or recordedDate): the measures read a "
                        "diagnosis dated up to a day; write when it began or was recorded in the source and export again"}],
@@ -76,11 +72,13 @@ def test_a_partial_onset_is_its_last_day_with_a_warning_and_what_cannot_load_say
 
 
 def test_refuted_entered_in_error_and_not_in_program_conditions_are_left_out_counted():
-    """Condition resources were left out as a type bcm does not read; now only the refuted, the void and
-    those of a patient not in the program are, each counted under the table's reason."""
+    """Condition resources were left out as a type bcm does not read; now only those coded in SNOMED CT
+    alone (an EHR's problem list holds every condition: set aside, each would be a quarantine row
+    nobody can fix), the refuted, the void and those of a patient not in the program are, each
+    counted under the table's reason."""
     m = mapped()
     conditions = use(m, "Condition.ndjson")
-    assert (conditions.records, conditions.used, conditions.by_table, conditions.unused_kinds) == (9, 6, {"diagnoses": 6}, {"Condition": 3})
+    assert (conditions.records, conditions.used, conditions.by_table, conditions.unused_kinds) == (9, 5, {"diagnoses": 5}, {"Condition": 4})
     assert conditions.unused_reason == SKIPPED
     bundle = use(m, "bundle_conditions.json")
     assert (bundle.records, bundle.used, bundle.unused_kinds) == (3, 3, {})
@@ -102,11 +100,11 @@ def test_a_conditions_record_keeps_its_codings_dates_and_statuses_only():
 
 
 def test_fhir_conditions_load_into_the_diagnoses_and_the_load_adds_up(store):
-    """Through the loader: the readable diagnoses are in staging.diagnoses and core.diagnoses, the two
-    that cannot be read are quarantined with their reasons, the partial date's warning is kept, and
+    """Through the loader: the readable diagnoses are in staging.diagnoses and core.diagnoses, the one
+    with no date is quarantined with its reason, the partial date's warning is kept, and
     read = loaded + quarantined + duplicates."""
     results = load_profile(store, "fhir", [FIXTURE])
-    assert counts(results[("Condition.ndjson", "diagnoses")]) == (6, 4, 2, 0)
+    assert counts(results[("Condition.ndjson", "diagnoses")]) == (5, 4, 1, 0)
     assert counts(results[("bundle_conditions.json", "diagnoses")]) == (1, 1, 0, 0)
     assert all(r.adds_up for r in results.values())
     expected = [("pat-b", "F31.81", dt.date(2023, 11, 2)), ("pat-b", "F319", dt.date(2024, 2, 14)),
@@ -114,9 +112,8 @@ def test_fhir_conditions_load_into_the_diagnoses_and_the_load_adds_up(store):
                 ("pat-u", "F84.0", dt.date(2012, 4, 9))]
     for table in ("staging.diagnoses", "core.diagnoses"):
         assert store.execute(f"SELECT patient_id, upper(code), diagnosis_date FROM {table} ORDER BY ALL").fetchall() == expected
-    assert [(q[0], q[2], q[3]) for q in quarantine(store) if q[0] == "diagnoses"] == [("diagnoses", 7, "open"), ("diagnoses", 8, "open")]
+    assert [(q[0], q[2], q[3]) for q in quarantine(store) if q[0] == "diagnoses"] == [("diagnoses", 8, "open")]
     reasons = dict(store.execute("SELECT line_number, reason FROM meta.quarantine WHERE table_name = 'diagnoses'").fetchall())
-    assert reasons[7].startswith("Condition/cond-s1 has no ICD-10-CM code, only http://snomed.info/sct 13746004 (Bipolar disorder)")
     assert reasons[8].startswith("Condition/cond-s2 gives no date (onsetDateTime, onsetPeriod.start or recordedDate)")
     assert store.execute("SELECT reason FROM meta.row_warnings WHERE check_name = 'fhir profile: diagnosis_date'").fetchall() == [
         ("Condition/cond-d4 onsetDateTime '2025-03' gives only the month: diagnosis_date is its last day, 2025-03-31",)]
@@ -128,7 +125,7 @@ def test_a_fhir_bipolar_condition_leaves_the_patient_out_of_drr_e(store):
     """End to end: the export's patients and scores without their Conditions put pat-b, pat-d and pat-s
     in DRR-E 2025 (indexed 2024-06-03, remitted). A later export of the Conditions alone (no Patient: they
     join the patients loaded before) takes out pat-b (F31.81); pat-d's refuted F31.0 and pat-s's bipolar
-    disorder coded in SNOMED CT alone (set aside, not read) leave them in."""
+    disorder coded in SNOMED CT alone (left out, not read) leave them in."""
     load_profile(store, "fhir", [FIXTURE / "Patient.ndjson", FIXTURE / "Observation.ndjson"])
 
     def denominator() -> int:
@@ -136,6 +133,6 @@ def test_a_fhir_bipolar_condition_leaves_the_patient_out_of_drr_e(store):
 
     assert denominator() == 3
     results = load_profile(store, "fhir", [FIXTURE / "Condition.ndjson"])
-    assert counts(results[("Condition.ndjson", "diagnoses")]) == (7, 4, 3, 0)  # pat-x's F31.0 waits: that export did not hold pat-x
+    assert counts(results[("Condition.ndjson", "diagnoses")]) == (6, 4, 2, 0)  # pat-x's F31.0 waits: that export did not hold pat-x
     assert denominator() == 2
     assert store.execute("SELECT DISTINCT patient_id FROM core.diagnoses WHERE code LIKE 'F31%' ORDER BY 1").fetchall() == [("pat-b",)]

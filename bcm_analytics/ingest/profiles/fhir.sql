@@ -28,9 +28,8 @@
 --                      below): id, patient, date_written, consent_day, date_problem
 --   {source}_conditions one row per ICD-10-CM code of a Condition (see below): id, patient, code,
 --                      date_written (onsetDateTime, else onsetPeriod.start, else recordedDate, as
---                      written), date_field (which of these), clinical_status, verification_status,
---                      other_codes (its codings of other systems: SNOMED CT ...); a Condition with
---                      no ICD-10-CM code is one row with code NULL
+--                      written), date_field (which of these), clinical_status, verification_status;
+--                      a Condition with no ICD-10-CM code (SNOMED CT alone) is one row with code NULL
 --
 -- Only these fields are read: names, addresses, telecom and identifiers of a Patient never
 -- leave this file, and `_record` (what the quarantine shows) holds only the fields above.
@@ -461,8 +460,7 @@ FROM d;
 -- (http://hl7.org/fhir/sid/icd-10-cm, its OID urn:oid:2.16.840.1.113883.6.90) or ICD-10
 -- (http://hl7.org/fhir/sid/icd-10: the same codes to the category); a code written twice (both
 -- systems, with and without the dot) is one row. A Condition with none (SNOMED CT alone) is one row
--- with code NULL, and `other_codes` lists what it has instead (system, code and display) for the
--- reason the profile gives it. Its date is onsetDateTime, else onsetPeriod.start, else recordedDate
+-- with code NULL, which the profile leaves out, counted. Its date is onsetDateTime, else onsetPeriod.start, else recordedDate
 -- (R4), as written; onsetAge, onsetRange and onsetString are not read. Statuses are the code of the
 -- first coding of clinicalStatus and verificationStatus. Only codings are read: the code's text, the
 -- notes, evidence and stage never leave this file.
@@ -485,9 +483,6 @@ d AS (
   SELECT c.*,
          list_transform(list_filter(codings, lambda x: fhir_icd10_system(x ->> 'system') AND nullif(trim(x ->> 'code'), '') IS NOT NULL),
                         lambda x: trim(x ->> 'code')) AS icd_codes,
-         nullif(array_to_string(list_transform(list_filter(codings, lambda x: NOT coalesce(fhir_icd10_system(x ->> 'system'), false)),
-                                               lambda x: concat_ws(' ', x ->> 'system', x ->> 'code') || coalesce(' (' || (x ->> 'display') || ')', '')),
-                                ', '), '') AS other_codes,
          coalesce(onset, onset_start, recorded) AS date_written,
          CASE WHEN onset IS NOT NULL THEN 'onsetDateTime' WHEN onset_start IS NOT NULL THEN 'onsetPeriod.start'
               WHEN recorded IS NOT NULL THEN 'recordedDate' END AS date_field,
@@ -501,7 +496,7 @@ coded AS (
   SELECT d.*, unnest(CASE WHEN len(icd_codes) > 0 THEN icd_codes ELSE [NULL] END) AS code,
          generate_subscripts(CASE WHEN len(icd_codes) > 0 THEN icd_codes ELSE [NULL] END, 1) AS position
   FROM d)
-SELECT _file, _line, id, patient, code, date_written, date_field, clinical_status, verification_status, other_codes, _record
+SELECT _file, _line, id, patient, code, date_written, date_field, clinical_status, verification_status, _record
 FROM coded
 QUALIFY row_number() OVER (PARTITION BY _file, _line, id, upper(replace(code, '.', '')) ORDER BY position) = 1;
 
