@@ -26,6 +26,10 @@
 --                      outcome error), denial_reason (the payer's reasons for a line payer_denied)
 --   {source}_consents  one row per Consent that counts as the patient's consent to treatment (see
 --                      below): id, patient, date_written, consent_day, date_problem
+--   {source}_conditions one row per ICD-10-CM code of a Condition (see below): id, patient, code,
+--                      date_written (onsetDateTime, else onsetPeriod.start, else recordedDate, as
+--                      written), date_field (which of these), clinical_status, verification_status;
+--                      a Condition with no ICD-10-CM code (SNOMED CT alone) is one row with code NULL
 --
 -- Only these fields are read: names, addresses, telecom and identifiers of a Patient never
 -- leave this file, and `_record` (what the quarantine shows) holds only the fields above.
@@ -449,6 +453,52 @@ SELECT _file, _line, id, patient, date_written, fhir_last_day(date_written) AS c
        CAST(json_object('resourceType', 'Consent', 'id', id, 'status', status, 'patient', patient, 'provisionType', provision_type,
                         'periodStart', period_start, 'dateTime', date_time) AS VARCHAR) AS _record
 FROM d;
+
+-- Conditions: the diagnoses HEDIS DRR-E and CMS159 read for their exclusions (bipolar, personality,
+-- psychotic, pervasive developmental disorder), by ICD-10-CM code prefix (definitions
+-- diagnosis_exclusions). A code is that of a coding of Condition.code whose system is ICD-10-CM
+-- (http://hl7.org/fhir/sid/icd-10-cm, its OID urn:oid:2.16.840.1.113883.6.90) or ICD-10
+-- (http://hl7.org/fhir/sid/icd-10: the same codes to the category); a code written twice (both
+-- systems, with and without the dot) is one row. A Condition with none (SNOMED CT alone) is one row
+-- with code NULL, which the profile leaves out, counted. Its date is onsetDateTime, else onsetPeriod.start, else recordedDate
+-- (R4), as written; onsetAge, onsetRange and onsetString are not read. Statuses are the code of the
+-- first coding of clinicalStatus and verificationStatus. Only codings are read: the code's text, the
+-- notes, evidence and stage never leave this file.
+CREATE OR REPLACE TEMP MACRO fhir_icd10_system(s) AS
+  regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g') IN ('hl7.org/fhir/sid/icd-10-cm', 'hl7.org/fhir/sid/icd-10')
+  OR trim(s) = 'urn:oid:2.16.840.1.113883.6.90';
+
+CREATE OR REPLACE TABLE {source}_conditions AS
+WITH c AS (
+  SELECT c._file, c._line, c.resource ->> 'id' AS id, json_extract_string(c.resource, '$.subject.reference') AS subject,
+         coalesce(u.id, fhir_reference_id(json_extract_string(c.resource, '$.subject.reference'), 'Patient')) AS patient,
+         coalesce(fhir_codings(json_extract(c.resource, '$.code')), []) AS codings,
+         c.resource ->> 'onsetDateTime' AS onset, json_extract_string(c.resource, '$.onsetPeriod.start') AS onset_start,
+         c.resource ->> 'recordedDate' AS recorded,
+         lower(json_extract_string(c.resource, '$.clinicalStatus.coding[0].code')) AS clinical_status,
+         lower(json_extract_string(c.resource, '$.verificationStatus.coding[0].code')) AS verification_status
+  FROM {source} c LEFT JOIN _fhir_patient_urls u ON u.full_url = json_extract_string(c.resource, '$.subject.reference')
+  WHERE c.resource ->> 'resourceType' = 'Condition'),
+d AS (
+  SELECT c.*,
+         list_transform(list_filter(codings, lambda x: fhir_icd10_system(x ->> 'system') AND nullif(trim(x ->> 'code'), '') IS NOT NULL),
+                        lambda x: trim(x ->> 'code')) AS icd_codes,
+         coalesce(onset, onset_start, recorded) AS date_written,
+         CASE WHEN onset IS NOT NULL THEN 'onsetDateTime' WHEN onset_start IS NOT NULL THEN 'onsetPeriod.start'
+              WHEN recorded IS NOT NULL THEN 'recordedDate' END AS date_field,
+         CAST(json_object('resourceType', 'Condition', 'id', id, 'subject', subject,
+                          'code', to_json(list_transform(codings, lambda x: json_object('system', x ->> 'system', 'code', x ->> 'code',
+                                                                                        'display', x ->> 'display'))),
+                          'onsetDateTime', onset, 'onsetPeriodStart', onset_start, 'recordedDate', recorded,
+                          'clinicalStatus', clinical_status, 'verificationStatus', verification_status) AS VARCHAR) AS _record
+  FROM c),
+coded AS (
+  SELECT d.*, unnest(CASE WHEN len(icd_codes) > 0 THEN icd_codes ELSE [NULL] END) AS code,
+         generate_subscripts(CASE WHEN len(icd_codes) > 0 THEN icd_codes ELSE [NULL] END, 1) AS position
+  FROM d)
+SELECT _file, _line, id, patient, code, date_written, date_field, clinical_status, verification_status, _record
+FROM coded
+QUALIFY row_number() OVER (PARTITION BY _file, _line, id, upper(replace(code, '.', '')) ORDER BY position) = 1;
 
 DROP TABLE _fhir_claims;
 DROP TABLE _fhir_coverage_order;

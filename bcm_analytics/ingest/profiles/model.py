@@ -21,7 +21,7 @@ from bcm_analytics.contracts.tables import table_specs
 # Columns a `scores` block produces for every administration it finds (see ScoresSpec).
 SCORE_COLUMNS = ("instrument", "total_score", *(f"item_{i}" for i in range(1, 10)))
 # The views a `fhir` source adds, named <source>_<suffix> (profiles/fhir.sql).
-FHIR_VIEWS = ("patients", "answers", "coverage", "stays", "providers", "claim_lines", "consents")
+FHIR_VIEWS = ("patients", "answers", "coverage", "stays", "providers", "claim_lines", "consents", "conditions")
 
 
 class ProfileError(Exception):

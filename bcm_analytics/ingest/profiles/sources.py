@@ -343,7 +343,7 @@ def _read_json(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, fol
 
 def install_fhir_views(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """The flattened tables each fhir source adds (model.FHIR_VIEWS): <source>_patients, _coverage, _answers, _stays,
-    _providers, _claim_lines, _consents."""
+    _providers, _claim_lines, _consents, _conditions."""
     sql = read_sql("bcm_analytics.ingest.profiles", "fhir.sql")
     for name, spec in profile.sources.items():
         if spec.format == "fhir":
