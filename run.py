@@ -2,7 +2,7 @@
 """Set up and run bcm-analytics in one command, on any machine with Python 3.11+.
 
     python3 run.py demo     # create .venv, install pinned dependencies, run `bcm demo`
-    python3 run.py test     # the same set-up with test extras, then run pytest
+    python3 run.py test     # the same set-up with test extras, then run pytest (a worker per core, up to 4)
     python3 run.py bcm ...  # any bcm command inside the project's environment, run where you are
 
 The virtual environment is created once and re-installed only when pyproject.toml or
@@ -54,8 +54,8 @@ def main(argv: list[str]) -> int:
         sys.exit(__doc__)
     ensure_environment()
     command, rest = argv[0], argv[1:]
-    if command == "test":
-        return subprocess.call([str(BIN / "pytest"), *rest], cwd=ROOT)
+    if command == "test":  # test files spread over the cores, each file's tests in one worker (its module fixtures built once)
+        return subprocess.call([str(BIN / "pytest"), "-n", "auto", "--maxprocesses", "4", "--dist", "loadfile", *rest], cwd=ROOT)
     if command == "demo":
         return subprocess.call([str(BIN / "bcm"), "demo", *rest], cwd=ROOT)
     return subprocess.call([str(BIN / "bcm"), *rest])  # relative paths are the caller's, as for any command
