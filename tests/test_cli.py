@@ -313,8 +313,9 @@ def test_generate_says_which_files_are_exports_and_how_to_use_its_rules_file(tmp
     result = run("generate", "--out", out, "--patients", 10, "--months", 1)
     assert result.exit_code == 0, result.output
     listed = re.findall(r"^  (\S+) +[\d,]+ rows$", result.stdout, re.M)  # stderr: the progress bar
-    assert listed[:6] == ["clinics.csv", "patients.csv", "time_logs.csv", "assessments.csv", "facility_stays.csv", "coverage.csv"]
-    assert listed[6:] and all(name.startswith("_answer_key/") and (out / name).is_file() for name in listed[6:])
+    assert listed[:7] == ["clinics.csv", "patients.csv", "time_logs.csv", "assessments.csv", "facility_stays.csv", "coverage.csv",
+                          "diagnoses.csv"]
+    assert listed[7:] and all(name.startswith("_answer_key/") and (out / name).is_file() for name in listed[7:])
     rules = out / "program_rules.yaml"
     assert rules.is_file() and f"bcm build --rules {rules}" in result.output
     assert "past today" not in result.output  # 2024-01, the default start
