@@ -311,16 +311,20 @@ def _with_default(col: ColumnSpec) -> str:
 def typed_expressions(spec: TableSpec, options: TextOptions = TextOptions()) -> list[list[str]]:
     """SELECT-list items producing the staging columns from the `_raw_<column>` texts, in levels:
     a column read relative to another (a start time on its service date) is in a later level,
-    so it refers to the other's value instead of repeating its parse."""
+    so it refers to the other's value instead of repeating its parse. A date's text as the readers
+    take it (TextOptions.date_text) is a column of the level before them (`_date_text_<column>`):
+    the parsing macros name their argument many times and DuckDB copies an argument wherever a
+    macro names it, so the expression pasted in whole made every load's checks slow to plan."""
     modifiers_of = {c.modifiers: c.name for c in spec.columns if c.modifiers}
-    first, later = [], []
+    texts, first, later = [], [], []
     for col in spec.columns:
         src = _with_default(col)
         if col.name in modifiers_of:  # its own column's and what followed the procedure code (99492-25)
             first.append(f"bcm_line_modifiers({raw_name(modifiers_of[col.name])}, {src}) AS {col.name}")
             continue
         if col.type in ("date", "datetime"):
-            src = options.date_text(col.name, src)
+            texts.append(f"{options.date_text(col.name, src)} AS _date_text_{col.name}")
+            src = f"_date_text_{col.name}"
         if col.type != "datetime":
             first.append(f"{reader(col, src, options)} AS {col.name}")
             continue
@@ -332,7 +336,7 @@ def typed_expressions(spec: TableSpec, options: TextOptions = TextOptions()) -> 
             f"bcm_parse_instant({src}) AS {col.name}_instant",
             f"bcm_has_time({src}) AS {col.name}_has_time",
         ])
-    return [level for level in (first, later) if level]
+    return [level for level in (texts, first, later) if level]
 
 
 def typed_sql(spec: TableSpec, texts: str, options: TextOptions = TextOptions()) -> str:
