@@ -198,6 +198,14 @@ def test_warnings_refuses_other_extensions_and_a_missing_store(tmp_path):
     assert result.exit_code == 1 and "no store at" in result.output and "Traceback" not in result.output
 
 
+def test_changes_refuses_other_extensions_and_a_missing_store(tmp_path):
+    result = CliRunner().invoke(cli, ["changes", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "c.json")])
+    assert result.exit_code == 1 and "unsupported output type" in result.output
+    result = CliRunner().invoke(cli, ["changes", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "c.csv")])
+    assert result.exit_code == 1 and "no store at" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_report_names_unknown_report_and_missing_store(tmp_path):
     result = CliRunner().invoke(cli, ["report", "no_such_report", "--db", str(tmp_path / "x.duckdb")])
     assert result.exit_code == 1 and "available: " in result.output and "program_overview" in result.output

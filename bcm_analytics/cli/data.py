@@ -3,6 +3,7 @@ rows later exports changed."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from datetime import date
@@ -392,11 +393,12 @@ def row_changes_sql(table: str | None = None, load_id: int | None = None) -> str
     file (and sheet) and line (none for a withdrawn period: no line holds it), the table and key,
     the columns that differ in words ('payer: Medicare -> Medicaid'), both versions as JSON, and
     the load that had stored the old one. The old record is the stored row with its provenance
-    (_load_id, _source_file, _line, _row_hash), which before and after leave out."""
+    (store.STAGING_PROVENANCE), which before and after leave out."""
     from bcm_analytics.contracts.columns import sql_text as _text
+    from bcm_analytics.warehouse.store import STAGING_PROVENANCE
 
     where = ([f"c.table_name = {_text(table)}"] if table else []) + ([f"c.load_id = {int(load_id)}"] if load_id else [])
-    provenance = """'{"_load_id": null, "_source_file": null, "_line": null, "_row_hash": null}'::JSON"""
+    provenance = f"{_text(json.dumps(dict.fromkeys(name for name, _ in STAGING_PROVENANCE)))}::JSON"  # a merge patch's nulls remove
     return f"""SELECT c.load_id, c.table_name, c.row_key,
                CASE WHEN c.new_record IS NULL THEN 'withdrawn' ELSE 'changed' END AS change,
                c.source_file, l.read_options ->> 'sheet' AS sheet, c.line_number,

@@ -29,6 +29,8 @@ PROVENANCE = [
     ("_source_file", "VARCHAR"),
     ("_line", "BIGINT"),
 ]
+# what a staging row holds besides its table's columns (`bcm changes` leaves them out of a row's versions)
+STAGING_PROVENANCE = PROVENANCE + [("_row_hash", "UBIGINT")]
 
 
 def _create_table_sql(schema: str, spec: TableSpec) -> str:
@@ -38,7 +40,7 @@ def _create_table_sql(schema: str, spec: TableSpec) -> str:
     else:
         # _row_hash is a number (ingest/rows.py). A store made when it was text keeps its text
         # column: the loader's numbers are cast to text on insert, the same text it always held.
-        cols = spec.staging_columns() + PROVENANCE + [("_row_hash", "UBIGINT")]
+        cols = spec.staging_columns() + STAGING_PROVENANCE
     body = ",\n  ".join(f"{n} {t}" for n, t in cols)
     return f"CREATE TABLE IF NOT EXISTS {schema}.{spec.name} (\n  {body}\n)"
 
