@@ -228,9 +228,12 @@ CREATE OR REPLACE TEMP MACRO {source}_in_program(p) AS
 -- (created) are `superseded`; of a line several payers adjudicated (primary and secondary), the
 -- lines of all but the primary's are `secondary`: the profile's `where` leaves these out, counted.
 
+-- A coding system's URL as compared: lower-cased, without its scheme or a closing slash.
+CREATE OR REPLACE TEMP MACRO fhir_system(s) AS regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g');
+
 -- A CPT or HCPCS coding system (as CARIN Blue Button and US Core write it; their OIDs too).
 CREATE OR REPLACE TEMP MACRO fhir_cpt_system(s) AS
-  regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g') IN ('www.ama-assn.org/go/cpt', 'www.cms.gov/medicare/coding/hcpcsreleasecodesets')
+  fhir_system(s) IN ('www.ama-assn.org/go/cpt', 'www.cms.gov/medicare/coding/hcpcsreleasecodesets')
   OR trim(s) IN ('urn:oid:2.16.840.1.113883.6.12', 'urn:oid:2.16.840.1.113883.6.285');
 
 -- The codings of a CodeableConcept (NULL when it has none).
@@ -340,7 +343,7 @@ CREATE OR REPLACE TEMP MACRO fhir_item_denied(item) AS
 -- https://x12.org/codes/claim-adjustment-reason-codes) as the reason of any other adjudication; the
 -- payer adjudication status (C4BBPayerAdjudicationStatus denied) says that a line was denied, not why.
 CREATE OR REPLACE TEMP MACRO fhir_carc_system(s) AS
-  regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g') = 'x12.org/codes/claim-adjustment-reason-codes';
+  fhir_system(s) = 'x12.org/codes/claim-adjustment-reason-codes';
 CREATE OR REPLACE TEMP MACRO fhir_reason_text(coding) AS
   (coding ->> 'code') || coalesce(': ' || nullif(trim(coding ->> 'display'), ''), '');
 CREATE OR REPLACE TEMP MACRO fhir_denial_reasons(adjudications) AS
@@ -465,7 +468,7 @@ FROM d;
 -- first coding of clinicalStatus and verificationStatus. Only codings are read: the code's text, the
 -- notes, evidence and stage never leave this file.
 CREATE OR REPLACE TEMP MACRO fhir_icd10_system(s) AS
-  regexp_replace(lower(trim(s)), '^https?://|/$', '', 'g') IN ('hl7.org/fhir/sid/icd-10-cm', 'hl7.org/fhir/sid/icd-10')
+  fhir_system(s) IN ('hl7.org/fhir/sid/icd-10-cm', 'hl7.org/fhir/sid/icd-10')
   OR trim(s) = 'urn:oid:2.16.840.1.113883.6.90';
 
 CREATE OR REPLACE TABLE {source}_conditions AS
