@@ -43,8 +43,7 @@ FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 -- bcm_coverage_within_file set by the loader) is judged within itself only: it replaces those
 -- patients' stored periods, so none of them is compared.
 SELECT r.*, (
-  SELECT arg_min(o.payer || ' from ' || strftime(o.start_date, '%Y-%m-%d') || ' to '
-                 || coalesce(strftime(o.end_date, '%Y-%m-%d'), 'no end')
+  SELECT arg_min(bcm_period_text(o.payer, o.start_date, o.end_date)
                  || CASE WHEN o.stored THEN ' (stored)' ELSE '' END, (o.start_date, o.payer))
   FROM (SELECT patient_id, payer, start_date, end_date, false AS stored FROM {rows}
         UNION ALL

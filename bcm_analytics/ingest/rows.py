@@ -605,8 +605,8 @@ def withdraw_periods(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[int,
         )
         con.execute("DELETE FROM staging.coverage s USING _withdrawn w WHERE s.patient_id = w.patient_id AND s.start_date = w.start_date")
         named = [r[0] for r in con.execute(
-            f"""SELECT 'patient ' || chr(39) || patient_id || chr(39) || ': ' || payer || ' from ' || strftime(start_date, '%Y-%m-%d')
-                       || ' to ' || coalesce(strftime(end_date, '%Y-%m-%d'), 'no end') || ' (load ' || _load_id || ')'
+            f"""SELECT 'patient ' || chr(39) || patient_id || chr(39) || ': ' || bcm_period_text(payer, start_date, end_date)
+                       || ' (load ' || _load_id || ')'
                 FROM _withdrawn ORDER BY patient_id, start_date LIMIT {WITHDRAWN_NAMED}""").fetchall()]
     con.execute("DROP TABLE _withdrawn")
     return count, tuple(named)
