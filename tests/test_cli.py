@@ -474,7 +474,8 @@ def test_changes_lists_each_changed_and_withdrawn_row_before_and_after(tmp_path)
              r["what_changed"], r["before_from_load"]) for r in rows] == [
         ("3", "patients", "P1", "changed", "patients.csv", "2", "payer: Medicare -> Medicaid; discharge_date: empty -> 2025-06-30", "1"),
         ("4", "coverage", "P1/2024-01-01", "changed", "coverage.csv", "2", "end_date: 2025-02-28 -> 2025-04-14", "2"),
-        ("4", "coverage", "P1/2025-03-01", "withdrawn", "coverage.csv", "", "", "2")]
+        ("4", "coverage", "P1/2025-03-01", "withdrawn", "coverage.csv", "",
+         "not in the newer file: patient_id P1, payer Medicare, start_date 2025-03-01, end_date empty", "2")]
     assert json.loads(rows[2]["before"]) == {"patient_id": "P1", "payer": "Medicare", "start_date": "2025-03-01", "end_date": None}
     assert rows[2]["after"] == "" and json.loads(rows[0]["after"])["payer"] == "Medicaid"
     assert private_mode(out)

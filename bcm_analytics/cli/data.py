@@ -391,7 +391,8 @@ def changes(db: Path, out: Path, table: str | None, load_id: int | None) -> None
 def row_changes_sql(table: str | None = None, load_id: int | None = None) -> str:
     """SQL: one row per change of meta.row_changes, for `bcm changes`: the load that made it, its
     file (and sheet) and line (none for a withdrawn period: no line holds it), the table and key,
-    the columns that differ in words ('payer: Medicare -> Medicaid'), both versions as JSON, and
+    the columns that differ in words ('payer: Medicare -> Medicaid'; a withdrawn row's values, so the
+    listing says what left without its JSON being read), both versions as JSON, and
     the load that had stored the old one. The old record is the stored row with its provenance
     (store.STAGING_PROVENANCE), which before and after leave out."""
     from bcm_analytics.contracts.columns import sql_text as _text
@@ -399,18 +400,23 @@ def row_changes_sql(table: str | None = None, load_id: int | None = None) -> str
 
     where = ([f"c.table_name = {_text(table)}"] if table else []) + ([f"c.load_id = {int(load_id)}"] if load_id else [])
     provenance = f"{_text(json.dumps(dict.fromkeys(name for name, _ in STAGING_PROVENANCE)))}::JSON"  # a merge patch's nulls remove
+    value = "coalesce(json_extract_string({0}, k), 'empty')"
     return f"""SELECT c.load_id, c.table_name, c.row_key,
                CASE WHEN c.new_record IS NULL THEN 'withdrawn' ELSE 'changed' END AS change,
                c.source_file, l.read_options ->> 'sheet' AS sheet, c.line_number,
-               array_to_string(list_transform(
-                   list_filter(json_keys(c.new_record), lambda k: json_extract(c.old_record, k) IS DISTINCT FROM json_extract(c.new_record, k)),
-                   lambda k: k || ': ' || coalesce(json_extract_string(c.old_record, k), 'empty') || ' -> '
-                             || coalesce(json_extract_string(c.new_record, k), 'empty')), '; ') AS what_changed,
-               CAST(json_merge_patch(c.old_record, {provenance}) AS VARCHAR) AS before,
+               CASE WHEN c.new_record IS NULL
+                    THEN 'not in the newer file: ' || array_to_string(list_transform(json_keys(c.before),
+                             lambda k: k || ' ' || {value.format('c.before')}), ', ')
+                    ELSE array_to_string(list_transform(
+                        list_filter(json_keys(c.new_record), lambda k: json_extract(c.before, k) IS DISTINCT FROM json_extract(c.new_record, k)),
+                        lambda k: k || ': ' || {value.format('c.before')} || ' -> ' || {value.format('c.new_record')}), '; ')
+               END AS what_changed,
+               CAST(c.before AS VARCHAR) AS before,
                CAST(c.new_record AS VARCHAR) AS after,
                TRY_CAST(c.old_record ->> '_load_id' AS BIGINT) AS before_from_load,
                {program_time('c.changed_at')} AS changed_at
-        FROM meta.row_changes c LEFT JOIN meta.load_log l USING (load_id)
+        FROM (SELECT *, json_merge_patch(old_record, {provenance}) AS before FROM meta.row_changes) c
+        LEFT JOIN meta.load_log l USING (load_id)
         {"WHERE " + " AND ".join(where) if where else ""}
         ORDER BY c.load_id, c.table_name, c.line_number NULLS LAST, c.row_key"""
 
