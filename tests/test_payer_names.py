@@ -209,12 +209,13 @@ def connect_store(tmp_path: Path):
     return connect(tmp_path / "test.duckdb")
 
 
-def test_bcm_rules_check_lists_the_aliases(tmp_path):
+def test_bcm_rules_check_lists_the_aliases_as_the_file_writes_them(tmp_path):
+    """Aliases match ignoring case, but the listing names each as the administrator wrote it."""
     rules = rules_file(tmp_path, {"Medicare Part B": "Medicare", "BCBS": "Blue Cross"})
     result = CliRunner().invoke(cli, ["rules", "check", str(rules)])
     assert result.exit_code == 0, result.output
-    assert ("  payer aliases (read as the payer they name, matched ignoring case): 'bcbs' -> 'Blue Cross', "
-            "'medicare part b' -> 'Medicare'") in result.output.splitlines()
+    assert ("  payer aliases (read as the payer they name, matched ignoring case): 'BCBS' -> 'Blue Cross', "
+            "'Medicare Part B' -> 'Medicare'") in result.output.splitlines()
 
 
 @pytest.mark.slow

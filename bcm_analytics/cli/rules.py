@@ -40,7 +40,7 @@ def check(file: str) -> None:
         click.echo("  payer names this file maps (matched ignoring case): " + ", ".join(f"'{n}' -> {c}" for n, c in sorted(own.items())))
     if checked.payer_aliases:
         click.echo("  payer aliases (read as the payer they name, matched ignoring case): "
-                   + ", ".join(f"'{n}' -> '{t}'" for n, t in sorted(checked.payer_aliases.items())))
+                   + ", ".join(f"'{checked.alias_spellings[n]}' -> '{t}'" for n, t in sorted(checked.payer_aliases.items())))
     for sentence in checked.names_aliased_away():
         warn(sentence)
     first = min(p["valid_from"] for p in periods)

@@ -298,6 +298,7 @@ class Rules:
     # payer name as exported (lower-cased, trimmed) -> the payer name to use, as the file writes it
     # (trimmed): marts.payer_name reads it, and a target is also the spelling of its own name
     payer_aliases: dict[str, str] = field(default_factory=dict)
+    alias_spellings: dict[str, str] = field(default_factory=dict)  # an alias's key above -> as its file writes it
 
     def aliased_away(self) -> dict[str, str]:
         """Payer names the program's file maps that an alias reads as another payer -> that payer."""
@@ -825,6 +826,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
                                           for name in _lower_names(data.get("payer_names"))})),
         payer_aliases=dict(merged["payer_aliases"]),
+        alias_spellings={alias: written(alias) for alias in merged["payer_aliases"]},
     )
 
 
