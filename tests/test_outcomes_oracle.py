@@ -264,10 +264,11 @@ def patients(draw, pid: str) -> Patient:
     offsets = draw(st.lists(st.one_of(st.sampled_from(EDGES), st.integers(-25, 540)), min_size=1, max_size=10))
     scores = (Score(first, draw(FIRST_TOTALS), draw(TIMES)),
               *(Score(first + dt.timedelta(days=n), draw(TOTALS), draw(TIMES)) for n in offsets))
-    # no discharge, one on a day of the patient's scores (the baseline's last day), or any day
-    scored_days = sorted({s.day for s in scores if s.day >= enrolled})
+    # no discharge, any day, or on a score's day or the day before (its last day as a baseline; the
+    # day before the first score leaves the episode without one)
+    near_scores = sorted(d for d in {s.day - dt.timedelta(days=k) for s in scores for k in (0, 1)} if d >= enrolled)
     discharged = draw(st.one_of(st.none(), st.integers(0, 400).map(lambda n: enrolled + dt.timedelta(days=n)),
-                                st.sampled_from(scored_days) if scored_days else st.none()))
+                                st.sampled_from(near_scores[:2] or [None]), st.sampled_from(near_scores or [None])))
     return Patient(pid, enrolled, discharged, scores)
 
 
