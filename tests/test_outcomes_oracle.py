@@ -2,20 +2,22 @@
 
 The oracle below is plain Python read from /work/shared/domain/outcome_measures.md (sections 1-3):
 it takes only the numbers (windows in days, thresholds, the DRR-E intake period) from the shipped
-definitions.yaml, and decides by itself the day's score among same-day duplicates, the episode's
-scores (the 14-day look-back, nothing after the as-of date), the baseline (the first score, never
-one after the discharge), its eligibility, each window's score (the most recent from day `from` to
-day `to` after the baseline, counted in days, discharge closing nothing), the window's status
-(pending until its last day), response, remission, "not improving", and HEDIS DRR-E's counts per
+definitions.yaml, and decides by itself the day's score among same-day duplicates (and their flag),
+the episode's scores (the 14-day look-back, nothing after the as-of date), the baseline (the first
+score, never one after the discharge), its eligibility, each window's score (the most recent from
+day `from` to day `to` after the baseline, counted in days, discharge closing nothing), the window's
+status (pending until its last day), response, remission and improvement at each window and at the
+latest score, "not improving", the program measures' counts per window, and HEDIS DRR-E's counts per
 measurement year. Each example loads a handful of patients through the real ingest and reads
-patient_outcomes and the DRR-E table at two as-of dates: a random one, and the last day of one of
-the program's windows (or the day "not improving" starts), where off-by-one errors live.
+patient_outcomes, program_measures and the DRR-E table at two as-of dates: the data's last day (the
+marts every load keeps), and a day where something turns (a window's last day, the day "not
+improving" can start, enrolment, discharge) or the day before it, where off-by-one errors live.
 
-Covered: the PHQ-9 alone, adults, discharges for reasons that exclude no one (goals met, moved), the
-shipped definitions. Left to the fixture tests (test_outcomes.py, test_drr_e.py,
+Covered: the PHQ-9 alone, adults, discharges that exclude no one (goals met), the shipped
+definitions, one enrolment per patient. Left to the fixture tests (test_outcomes.py, test_drr_e.py,
 test_outcomes_cms159.py, test_caseload.py): other instruments and PHQ-A pooling, item 9, ages and
-strata, deaths and hospice, diagnoses, contacts and CMS159's encounter rule, filters, the settings'
-other values, program measures and their suppression, several episodes of one patient.
+strata, deaths and hospice, diagnoses, contacts and CMS159, filters, report periods, the settings'
+other values, suppression, caseload and process measures, cohorts, worklists, re-enrolments.
 """
 
 from __future__ import annotations
@@ -337,13 +339,13 @@ def check(run, program: list[Patient]) -> None:
 
 
 # Each example loads a store (a few seconds here), so examples are few and rich: several patients,
-# two as-of dates (the data's last day, the marts every load keeps, and a day where a status turns,
-# built apart by prepare). No shrinking: a failure names the one patient whose rows differ, with its inputs,
-# which is as small as a shrink would get and takes seconds, not the many minutes of reloading.
+# two as-of dates (the data's last day, and a day where something turns, which prepare builds apart).
+# No shrinking: a failure names the one patient whose rows differ, with its inputs, about as small as
+# a shrink would get, in seconds rather than the many minutes of reloading a store per attempt.
 @settings(max_examples=10, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate])
 @given(program=programs(), data=st.data())
-def test_patient_outcomes_and_drr_e_agree_with_the_oracle(program, data):
+def test_patient_outcomes_program_measures_and_drr_e_agree_with_the_oracle(program, data):
     edges = edge_days(program)
     with tempfile.TemporaryDirectory() as folder:
         con = load(Path(folder), program)
