@@ -19,16 +19,15 @@ The oracle covers, under the shipped default rules:
 - minutes to codes (s1): 99492 from 36 / 99493 from 31 with 99494 units past 70 / 60 (and the
   Medicaid cap of 4), G2214 for 16 minutes up to the base code where the payer bills it (Medicare,
   Medicaid; not a commercial plan), 99484 at 20 with no midpoint;
-- FQHC code by period (s4): G0512 at 60 for CoCM through 2025 and the practice codes from
-  2026-01-01; G0511 at 20 for general BHI until 2025-09-30, then 99484; a commercial plan at an
-  FQHC takes the practice codes throughout.
+- FQHC/RHC code by period (s4): G0512 at 60 for CoCM through 2025 and the practice codes from
+  2026-01-01; G0511 at 20 for general BHI until 2025-09-30, then 99484; a commercial plan at a
+  health centre takes the practice codes throughout.
 
 Left to the fixture tests (test_billing_engine, test_billing_2026, test_billing_stays,
 test_billing_coverage, test_reconcile): overlapping intervals (but an entry and its copy) and
 time inside a separately billed service, entries exported as instants near a local midnight and
 daylight saving, minutes to the second, discharges, hospital stays, coverage history, payer
-profiles and every other setting, RHC (the FQHC's periods), state rulesets, G0323, APCM, fees and
-reconciliation.
+profiles and every other setting, state rulesets, G0323, APCM, fees and reconciliation.
 """
 
 from __future__ import annotations
@@ -40,14 +39,14 @@ from fractions import Fraction
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from test_billing_engine import entry, patient, program  # noqa: F401 (program: a fixture)
+from test_billing_engine import RURAL, entry, patient, program  # noqa: F401 (program: a fixture)
 
 from bcm_analytics.billing import billing_lines
 
 # --- the oracle: docs/domain/billing_rules.md, by hand --------------------------------------------
 
 PAYER_CLASS = {"Medicare": "medicare", "Medicaid": "medicaid", "Commercial": "commercial"}
-SETTING = {"PP": "physician_practice", "FQ": "fqhc"}  # test_billing_engine.CLINICS
+SETTING = {"PP": "physician_practice", "FQ": "fqhc", "RH": "rhc"}  # test_billing_engine.CLINICS and RURAL
 COUNTED_ROLES = {"bhcm", "treating_practitioner"}  # s3: BCM activities; the consultant's do not count by default
 COUNTED_ACTIVITIES = {"follow_up_contact", "outreach", "care_coordination", "caseload_review"}  # s3 "Counted"
 EPISODE_GAP = 6  # s2: a break of 6 or more empty months starts a new episode
@@ -122,7 +121,7 @@ def cpt_cocm(minutes: Fraction, month_type: str, payer_class: str) -> list[tuple
 
 def codes_for(person: dict, month: str, minutes: Fraction, month_type: str) -> list[tuple[str, int]]:
     payer_class, setting = PAYER_CLASS[person["payer"]], SETTING[person["clinic_id"]]
-    health_centre_codes = setting == "fqhc" and payer_class != "commercial"  # s4: commercial plans take CPT codes
+    health_centre_codes = setting in ("fqhc", "rhc") and payer_class != "commercial"  # s4: commercial plans take CPT codes
     if person["program"] == "general_bhi":
         # s4: in 2025 an FQHC's 99484 is accepted "and G0511 stays accepted alongside" until
         # 2025-09-30. Which of the two a month is expected to bill is the engine's choice, G0511 with
@@ -231,7 +230,7 @@ def patients_with_time(draw, pid: str) -> tuple[dict, list[dict]]:
 @st.composite
 def programs(draw) -> tuple[list[dict], list[dict]]:
     example = next(example_ids)
-    drawn = [draw(patients_with_time(f"X{example}P{i}")) for i in range(draw(st.integers(3, 7)))]
+    drawn = [draw(patients_with_time(f"X{example}P{i}")) for i in range(draw(st.integers(4, 8)))]
     return [p for p, _ in drawn], [e for _, entries in drawn for e in entries]
 
 
@@ -251,8 +250,9 @@ def engine_lines(con, patients: list[dict]) -> dict[tuple[str, str], list[tuple[
 @settings(max_examples=15, deadline=None, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(programs())
-def test_billing_lines_per_patient_month_match_the_oracle(program, drawn):  # noqa: F811 (program: a fixture)
+def test_billing_lines_per_patient_month_match_the_oracle(program, load_rows, drawn):  # noqa: F811 (program: a fixture)
     patients, entries = drawn
+    load_rows("clinics", [RURAL])
     con = program(patients, entries)
     expected, got = oracle_lines(patients, entries), engine_lines(con, patients)
     differing = {key: {"oracle": expected.get(key, []), "engine": got.get(key, [])}
