@@ -193,8 +193,8 @@ def months_of_service(draw) -> list[date]:
 @st.composite
 def month_entries(draw, pid: str, month: date) -> list[dict]:
     """The month's time: counted activities adding up to a band edge or any total, split in one or
-    two entries (of half minutes, so that a consent date between them leaves a total of half a
-    minute), now and then one of them logged twice, and time that never counts beside them. The
+    two entries at a half minute (where consent falls between them, the month totals a half minute),
+    now and then one of them logged twice, and time that never counts beside them. The
     first entry, on a month's last day, may start late in the evening and run past midnight into
     the next month; it is the only entry with a start time, so no two intervals overlap but its copy."""
     total = draw(st.one_of(st.sampled_from(EDGES), st.integers(1, 240)))
@@ -252,7 +252,7 @@ def engine_lines(con, patients: list[dict]) -> dict[tuple[str, str], list[tuple[
 @given(programs())
 def test_billing_lines_per_patient_month_match_the_oracle(program, load_rows, drawn):  # noqa: F811 (program: a fixture)
     patients, entries = drawn
-    load_rows("clinics", [RURAL])
+    load_rows("clinics", [RURAL])  # beside the fixture's practice and FQHC
     con = program(patients, entries)
     expected, got = oracle_lines(patients, entries), engine_lines(con, patients)
     differing = {key: {"oracle": expected.get(key, []), "engine": got.get(key, [])}
