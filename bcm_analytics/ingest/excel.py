@@ -22,7 +22,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import LOCK_FILE, FileRefused, is_binary, refuse_a_row_of_values, repeated_column
+from bcm_analytics.ingest.readers import (
+    CUT_SHORT,
+    EMPTY_FILE,
+    LOCK_FILE,
+    FileRefused,
+    is_binary,
+    refuse_a_row_of_values,
+    repeated_column,
+)
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -175,14 +183,15 @@ def _unreadable(path: Path, error: Exception) -> str:
         return LOCK_FILE
     with open(path, "rb") as f:
         head = f.read(1 << 12)
+    if not head:
+        return EMPTY_FILE
     if head.startswith(OLE_SIGNATURE):
         return _ole_workbook(path)
     if not head.startswith(b"PK"):
         if not is_binary(head):
             return "it holds text, not a workbook (a CSV saved under an .xlsx name?); rename it .csv, or export it again as .xlsx"
         return f"it is not an Excel workbook ({_first_line(error)}); export it again as .xlsx"
-    return ("the file is damaged or cut short (a download or copy that did not finish?); "
-            "export it again, or open it in Excel and save it as .xlsx")
+    return f"{CUT_SHORT}, or open it in Excel and save it as .xlsx"
 
 
 def _first_visible(path: Path, book, names: list[str]) -> tuple[str | None, list[dict] | None]:
