@@ -393,3 +393,26 @@ def test_title_rows_above_a_sheets_column_names_are_named_in_the_load_summary(st
     plain = workbook(tmp_path / "patients_2.xlsx", {"Registry": [(c[0] + str(int(c[1:]) - 3), v) for c, v in header + records[:3]]})
     result = load_file(store, plain)
     assert (result.rows_read, result.header_line) == (1, 1) and "passed over" not in summary_line(plain, result)
+
+
+def test_a_duration_cell_of_four_hours_or_more_is_that_many_minutes(store, load_rows, tmp_path):
+    """A duration cell ([h]:mm:ss) of 8 h 16 min, shown 8:16:00: the reader gives it as the time
+    08:16 on Excel's day 0, which was set aside as minutes that may be minutes:seconds, and its
+    reason asked for HH:MM:SS, which the cell shows. An elapsed-time cell reads as the duration it
+    shows, also past a day (30:00:00, set aside as more than a day), and a time-of-day cell of
+    8:16 is still set aside as the text 8:16 is."""
+    from bcm_analytics.ingest import load_file
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    cells = [("A1", "entry_id"), ("B1", "patient_id"), ("C1", "staff_role"), ("D1", "service_date"), ("E1", "minutes"),
+             ("F1", "activity_type")]
+    for row, (entry, minutes) in enumerate([("E1", dt.timedelta(hours=8, minutes=16)), ("E2", dt.timedelta(hours=30)),
+                                            ("E3", dt.time(8, 16))], start=2):
+        cells += [(f"A{row}", entry), (f"B{row}", "P1"), (f"C{row}", "bhcm"), (f"D{row}", dt.date(2025, 2, 26)), (f"E{row}", minutes),
+                  (f"F{row}", "outreach")]
+    path = workbook(tmp_path / "time_logs.xlsx", {"Log": cells})
+    assert read_sheet(path).rows.column("minutes").to_pylist() == ["08:16:00", "30:00:00", "08:16"]
+    result = load_file(store, path)
+    assert store.execute("SELECT entry_id, minutes FROM staging.time_logs").fetchall() == [("E1", 496.0)]
+    assert [line for (line,) in store.execute("SELECT line_number FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
+                                             [result.load_id]).fetchall()] == [3, 4]

@@ -598,19 +598,32 @@ def test_a_very_wide_export_loads_without_holding_the_columns_it_drops(with_pati
     ("time_logs.csv", b"\r\n<!DOCTYPE html>\r\n<html><head><title>Session expired</title></head><body><table>",
      "a web page (HTML), not a CSV file (a report viewer's or sign-in page saved under the export's name?); export the data again as CSV"),
     ("time_logs.csv", "xlsx", "an Excel workbook (or another zip file), not a CSV file; load a workbook under its .xlsx name"),
+    ("time_logs.parquet", "parquet cut", "not a readable Parquet file: the file is damaged or cut short (a download or copy that did not "
+                                         "finish?); export it again"),
+    ("time_logs.parquet", LOGS.encode(), "not a readable Parquet file: it holds text, not Parquet (a CSV saved under a .parquet name?); "
+                                         "rename it .csv, or export it again as Parquet"),
+    ("time_logs.parquet", b"", "not a readable Parquet file: the file is empty; expected at least a header row"),
+    ("time_logs.xlsx", b"", "not a readable .xlsx workbook: the file is empty; expected at least a header row"),
 ])
 def test_a_file_that_is_not_what_its_name_says_is_refused_saying_what_it_is(store, tmp_path, name, content, says):
     """A truncated workbook, a CSV or a web page saved under the export's name: the refusal quoted
     the reader ('calamine error: Xlsx error: Zip error: invalid Zip archive: Could not find EOCD')
-    or, for the page, 'missing required columns ... (the file has: <!doctype_html>)'."""
+    or, for the page, 'missing required columns ... (the file has: <!doctype_html>)'. A Parquet
+    file cut short and a CSV under a .parquet name were both refused as DuckDB words it ('No magic
+    bytes found at end of file' and the path again), and an empty workbook as holding text."""
     import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     book = tmp_path / "whole.xlsx"
     sheet = openpyxl.Workbook()
     for n in range(400):
         sheet.active.append([f"E{n}", "P1", "bhcm", "2025-02-10", 30, "outreach"])
     sheet.save(book)
+    parquet = tmp_path / "whole.parquet"
+    pq.write_table(pa.table({"entry_id": [f"E{n}" for n in range(400)], "minutes": [30] * 400}), parquet)
     path = tmp_path / name
     path.write_bytes(book.read_bytes()[: len(book.read_bytes()) // 2] if content == "cut" else
+                     parquet.read_bytes()[: len(parquet.read_bytes()) // 2] if content == "parquet cut" else
                      book.read_bytes() if content == "xlsx" else content)
     with pytest.raises(FileRefused) as refused:
         load_file(store, path)

@@ -10,6 +10,7 @@ Excel shows, so a quarantined row can be found in the sheet. What the reader doe
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import zipfile
@@ -21,7 +22,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bcm_analytics.ingest.readers import LOCK_FILE, FileRefused, is_binary, refuse_a_row_of_values, repeated_column
+from bcm_analytics.ingest.readers import (
+    CUT_SHORT,
+    EMPTY_FILE,
+    LOCK_FILE,
+    FileRefused,
+    is_binary,
+    refuse_a_row_of_values,
+    repeated_column,
+)
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
@@ -35,6 +44,8 @@ DAY_ZERO = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(\.0+)?$")
 # typed into a minutes cell becomes the time 20:00, which as 20:00:00 would read as 1,200 minutes,
 # where the text 20:00 is set aside as minutes or hours.
 DAY_ZERO_MINUTE = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}):00(\.0+)?$")
+# Day 0 as the reader gives it, in seconds since 1970: an elapsed-time cell is so long after it.
+DAY_ZERO_SECONDS = int(dt.datetime(1899, 12, 31, tzinfo=dt.UTC).timestamp())
 # What Excel shows in a cell whose formula failed, by the name the reader gives the error.
 EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
                 "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
@@ -102,8 +113,9 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
     if repeated := _repeated_name(probe[skip]):
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
-    merged, hidden, padded = _sheet_marks(path, name)
-    columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
+    merged, hidden, padded, elapsed = _sheet_marks(path, name)
+    columns = _as_durations([table.column(i) for i in range(table.num_columns)], first_column, header_row, elapsed)
+    columns = [_as_text(column) for column in columns]
     columns = _fill_merged_down(_pad_with_zeros(columns, first_column, header_row, padded), first_column, header_row, merged)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
@@ -171,14 +183,15 @@ def _unreadable(path: Path, error: Exception) -> str:
         return LOCK_FILE
     with open(path, "rb") as f:
         head = f.read(1 << 12)
+    if not head:
+        return EMPTY_FILE
     if head.startswith(OLE_SIGNATURE):
         return _ole_workbook(path)
     if not head.startswith(b"PK"):
         if not is_binary(head):
             return "it holds text, not a workbook (a CSV saved under an .xlsx name?); rename it .csv, or export it again as .xlsx"
         return f"it is not an Excel workbook ({_first_line(error)}); export it again as .xlsx"
-    return ("the file is damaged or cut short (a download or copy that did not finish?); "
-            "export it again, or open it in Excel and save it as .xlsx")
+    return f"{CUT_SHORT}, or open it in Excel and save it as .xlsx"
 
 
 def _first_visible(path: Path, book, names: list[str]) -> tuple[str | None, list[dict] | None]:
@@ -315,35 +328,42 @@ HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\s[^>]*?\bhidden="(?:1|true)"[^>]*>')
 ROW_NUMBER = re.compile(rb'\br="([0-9]+)"')
 
 
-def _sheet_marks(path: Path, sheet: str) -> tuple[set[tuple[int, int, int, int]], set[int], dict[tuple[int, int], int]]:
+def _sheet_marks(path: Path, sheet: str) -> tuple[set[tuple[int, int, int, int]], set[int], dict[tuple[int, int], int], set[tuple[int, int]]]:
     """What the reader does not report, found by one scan of the sheet's XML: (first column, first
     row, last column, last row) of each merged range, 1-based, the numbers of the rows marked
-    hidden, and the number cells shown padded with zeros ({(column, row): width}: _padded_styles).
+    hidden, the number cells shown padded with zeros ({(column, row): width}) and the (column, row)
+    of the number cells shown as elapsed time ([h]:mm:ss): _shown_styles.
     A plain search comes first: most sheets have none of them, and the patterns cost more."""
-    merged, hidden, padded, tail = set(), set(), {}, b""
+    merged, hidden, shown, tail = set(), set(), {}, b""
     with zipfile.ZipFile(path) as z, z.open(_sheet_part(z, sheet)) as f:
-        widths = _padded_styles(z)
+        codes = _shown_styles(z)
         while chunk := f.read(1 << 20):
             text = tail + chunk
             if b"mergeCell" in text:
                 merged |= {(_column_number(m[1]), int(m[2]), _column_number(m[3]), int(m[4])) for m in MERGE_CELL.finditer(text)}
             if b"hidden=" in text:
                 hidden |= {int(n[1]) for m in HIDDEN_ROW.finditer(text) if (n := ROW_NUMBER.search(m[0]))}
-            if widths:
-                padded |= _padded_cells(text, widths)
+            if codes:
+                shown |= _styled_cells(text, codes)
             tail = text[-1000:]  # a tag cut by the chunk's end is whole in the next text
-    return merged, hidden, padded
+    padded = {cell: len(code) for cell, code in shown.items() if ZERO_PADDED.fullmatch(code)}
+    return merged, hidden, padded, {cell for cell, code in shown.items() if ELAPSED.search(code)}
 
 
 # A number format that pads a whole number with zeros to its width: 000000 shows the MRN 412 as
 # 000412 (the custom format people give an id column so Excel keeps its leading zeros).
 ZERO_PADDED = re.compile(r"0{2,}")
 WHOLE_NUMBER = re.compile(r"^[0-9]+(\.0+)?$")
+# A number format of elapsed time ([h]:mm:ss, [mm]:ss): the cell is a duration, which the reader
+# gives as a date-time from Excel's day 0 like a time of day; Excel's own [h]:mm:ss is built in as 46.
+ELAPSED = re.compile(r"\[(h+|m+|s+)\]", re.IGNORECASE)
+BUILT_IN_FORMATS = {"46": "[h]:mm:ss"}
 
 
-def _padded_styles(z: zipfile.ZipFile) -> dict[bytes, int]:
-    """{cell style index (as the sheet's s attribute writes it): width} for the styles whose number
-    format is zeros only (000000); the styles part is found through the workbook's relationships."""
+def _shown_styles(z: zipfile.ZipFile) -> dict[bytes, str]:
+    """{cell style index (as the sheet's s attribute writes it): number format} for the styles the
+    reader's text misreads: zeros only (000000) and elapsed time ([h]:mm:ss); the styles part is
+    found through the workbook's relationships."""
     rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     target = next((r.get("Target") for r in rels if (r.get("Type") or "").endswith("/styles")), None)
     if target is None:
@@ -352,20 +372,20 @@ def _padded_styles(z: zipfile.ZipFile) -> dict[bytes, int]:
     if part not in z.namelist():
         return {}
     styles = ElementTree.fromstring(z.read(part))
-    codes = {f.get("numFmtId"): (f.get("formatCode") or "").split(";")[0].strip() for f in styles.iter(f"{MAIN}numFmt")}
+    codes = BUILT_IN_FORMATS | {f.get("numFmtId"): (f.get("formatCode") or "").split(";")[0].strip() for f in styles.iter(f"{MAIN}numFmt")}
     cell_formats = styles.find(f"{MAIN}cellXfs")
-    return {str(i).encode(): len(code) for i, xf in enumerate(cell_formats if cell_formats is not None else ())
-            if ZERO_PADDED.fullmatch(code := codes.get(xf.get("numFmtId"), ""))}
+    return {str(i).encode(): code for i, xf in enumerate(cell_formats if cell_formats is not None else ())
+            if ZERO_PADDED.fullmatch(code := codes.get(xf.get("numFmtId"), "")) or ELAPSED.search(code)}
 
 
-def _padded_cells(text: bytes, widths: dict[bytes, int]) -> dict[tuple[int, int], int]:
-    """{(column, row): width} of the number cells of `text` (sheet XML) in a zero-padded style
-    (a text cell shows its text, whatever its format). Cells are found by one pattern naming the
-    padded styles, attributes in the order Excel, LibreOffice and the Python writers put them
-    (r, s, t): a pattern reading every cell's attributes took 3.7 s on a 200,000-row sheet."""
-    styles = b"|".join(re.escape(s) for s in widths)
+def _styled_cells(text: bytes, codes: dict[bytes, str]) -> dict[tuple[int, int], str]:
+    """{(column, row): number format} of the number cells of `text` (sheet XML) in one of the
+    styles `codes` names (a text cell shows its text, whatever its format). Cells are found by one
+    pattern naming those styles, attributes in the order Excel, LibreOffice and the Python writers
+    put them (r, s, t): a pattern reading every cell's attributes took 3.7 s on a 200,000-row sheet."""
+    styles = b"|".join(re.escape(s) for s in codes)
     pattern = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]+)([0-9]+)"\s+s="(' + styles + rb')"(?:\s+t="(\w+)")?')
-    return {(_column_number(m[1]), int(m[2])): widths[m[3]] for m in pattern.finditer(text) if m[4] in (None, b"n")}
+    return {(_column_number(m[1]), int(m[2])): codes[m[3]] for m in pattern.finditer(text) if m[4] in (None, b"n")}
 
 
 def _pad_with_zeros(columns: list, first: int, header_row: int, padded: dict[tuple[int, int], int]) -> list:
@@ -373,17 +393,43 @@ def _pad_with_zeros(columns: list, first: int, header_row: int, padded: dict[tup
     (412 in a 000000 cell is 000412): the reader gives the number, and an MRN without its zeros
     matches no time log or claim of the CSV exports, which write 000412. `columns` start at sheet
     column `first`, their first record on the row after `header_row` (as in _fill_merged_down)."""
-    by_column: dict[tuple[int, int], list[int]] = {}
-    for (col, row), width in padded.items():
+    for width in set(padded.values()):  # vectorised: a padded MRN column has a cell per record
+        for i, cells in _record_cells([c for c, w in padded.items() if w == width], columns, first, header_row).items():
+            column = columns[i].combine_chunks()
+            whole = pc.fill_null(pc.match_substring_regex(column, WHOLE_NUMBER.pattern), False)
+            shown = pc.utf8_lpad(pc.replace_substring_regex(column, r"\.0+$", ""), width, "0")
+            columns[i] = pa.chunked_array([pc.if_else(pc.and_(cells, whole), shown, column)])
+    return columns
+
+
+def _record_cells(cells: list[tuple[int, int]], columns: list, first: int, header_row: int) -> dict[int, pa.Array]:
+    """{index in `columns`: which of its records are among `cells` (sheet (column, row)s)}, for
+    columns that start at sheet column `first` with their first record on the row after `header_row`."""
+    records: dict[int, list[int]] = {}
+    for col, row in cells:
         if row > header_row and 0 <= col - first < len(columns):
-            by_column.setdefault((col - first, width), []).append(row - header_row - 1)
-    for (i, width), records in by_column.items():  # vectorised: a padded MRN column has a cell per record
-        column = columns[i].combine_chunks()
-        cells = np.zeros(len(column), dtype=bool)
-        cells[[r for r in records if r < len(column)]] = True
-        whole = pc.fill_null(pc.match_substring_regex(column, WHOLE_NUMBER.pattern), False)
-        shown = pc.utf8_lpad(pc.replace_substring_regex(column, r"\.0+$", ""), width, "0")
-        columns[i] = pa.chunked_array([pc.if_else(pc.and_(pa.array(cells), whole), shown, column)])
+            records.setdefault(col - first, []).append(row - header_row - 1)
+    masks = {}
+    for i, rows in records.items():
+        mask = np.zeros(len(columns[i]), dtype=bool)
+        mask[[r for r in rows if r < len(mask)]] = True
+        masks[i] = pa.array(mask)
+    return masks
+
+
+def _as_durations(columns: list, first: int, header_row: int, elapsed: set[tuple[int, int]]) -> list:
+    """The record columns with each elapsed-time cell written as the duration Excel shows
+    (8:16:00 in an [h]:mm:ss cell, 30:00:00 past a day), with its seconds: the reader gives it as
+    a time of day on day 0, and 8 h 16 min of care read as the time 08:16 was set aside as minutes
+    that may be minutes:seconds. `columns` start at sheet column `first`, their first record on the
+    row after `header_row` (as in _fill_merged_down)."""
+    for i, cells in _record_cells(list(elapsed), columns, first, header_row).items():
+        column = pc.cast(columns[i], pa.string()).combine_chunks()
+        instant = pc.strptime(pc.replace_substring_regex(column, r"\.0+$", ""), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        seconds = pc.subtract(pc.cast(instant, pa.int64()), DAY_ZERO_SECONDS)
+        parts = [pc.divide(seconds, 3600), pc.divide(pc.remainder(seconds, 3600), 60), pc.remainder(seconds, 60)]
+        shown = pc.binary_join_element_wise(*[pc.utf8_lpad(pc.cast(p, pa.string()), 2, "0") for p in parts], ":")
+        columns[i] = pa.chunked_array([pc.if_else(cells, pc.coalesce(shown, column), column)])
     return columns
 
 

@@ -38,6 +38,10 @@ CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PASSED_OVER_NAMES = (".", "_", "~$")
 LOCK_FILE = ("an Office lock file, which Excel keeps beside a workbook while it is open (it holds the user's name, no data); "
              "close the workbook in Excel, or leave this file out")
+EMPTY_FILE = "the file is empty; expected at least a header row"
+# A binary export (a workbook, a Parquet file) that starts as one and does not read to its end.
+CUT_SHORT = "the file is damaged or cut short (a download or copy that did not finish?); export it again"
+PARQUET_MAGIC = b"PAR1"  # what a Parquet file starts and ends with
 HEADER_PROBE_LINES = 30  # a title or notes above a CSV's column names: how far down the header is looked for
 
 
@@ -173,10 +177,27 @@ def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
     try:
         names = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{_quote(path)}')").fetchall()
     except duckdb.Error as e:
-        raise FileRefused(path, f"not a readable Parquet file ({_first_line(e)})") from None
+        raise FileRefused(path, f"not a readable Parquet file: {_unreadable_parquet(path, e)}") from None
     header = tuple(normalise_column(n[0]) for n in names)
     _check_header(path, spec, header)
     return SourceFile(path, spec, "parquet", _sha256(path), header, labels=own_names([n[0] for n in names], spec))
+
+
+def _unreadable_parquet(path: Path, error: duckdb.Error) -> str:
+    """What is wrong with a Parquet file DuckDB could not open, as the person who exported it can
+    act on it: DuckDB's 'No magic bytes found at end of file' says the same of a CSV under a
+    .parquet name and of a file cut short, and names the path the refusal names already."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 12)
+        f.seek(max(path.stat().st_size - len(PARQUET_MAGIC), 0))
+        tail = f.read()
+    if not head:
+        return EMPTY_FILE
+    if not head.startswith(PARQUET_MAGIC) and not is_binary(head):
+        return "it holds text, not Parquet (a CSV saved under a .parquet name?); rename it .csv, or export it again as Parquet"
+    if head.startswith(PARQUET_MAGIC) and tail != PARQUET_MAGIC:
+        return CUT_SHORT
+    return _first_line(error)
 
 
 def _inspect_csv(path: Path, spec: TableSpec) -> SourceFile:
@@ -238,7 +259,7 @@ def scan(path: Path) -> Scan:
     with open(path, "rb") as f:
         head = f.read(1 << 16)
     if not head:
-        raise FileRefused(path, "the file is empty; expected at least a header row")
+        raise FileRefused(path, EMPTY_FILE)
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts with FF FE
         raise FileRefused(path, f"UTF-32 text, which is not read; {SAVE_AS_UTF8}")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
