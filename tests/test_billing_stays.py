@@ -103,6 +103,23 @@ def test_an_entry_across_a_timed_admission_or_discharge_counts_its_minutes_outsi
     assert not differs_from_full(con)
 
 
+def test_a_start_time_of_day_beside_a_zoned_service_date_keeps_the_service_dates_time_and_warns(program, load_rows):
+    """An export that writes service_date as an instant (2025-03-05T19:00:00Z: 13:00 in Chicago) and
+    start_time as a bare time of day gives the time of day no local day to stand on when the file is
+    read. The entry is placed at the service date's own time, before the 14:00 admission, so it
+    counts; it had been treated as untimed on the admission day (excluded), its start time dropped
+    unsaid. A warning names the row. A time of day beside a local service date is used as before."""
+    con = program([patient("P")],
+                  [entry("zoned", "P", "2025-03-05T19:00:00Z", 10, start="09:30"),
+                   entry("local", "P", "2025-03-05", 10, start="13:00", staff="BCM2")])
+    load_rows("facility_stays", [stay("O1", "P", "2025-03-05 14:00", "2025-03-06 09:30", kind="observation")])
+    assert statuses(con, "2025-03") == {"zoned": "counted", "local": "counted"}
+    warned = con.execute("SELECT row_key, check_name, reason FROM meta.row_warnings WHERE table_name = 'time_logs'").fetchall()
+    assert warned == [("zoned", "start time on the service date's day",
+                       "start_time is a time of day, but service_date 2025-03-05 was exported as a date-time with its own "
+                       "zone: the entry is placed at that time and its start time is not used")]
+
+
 def test_a_timed_entry_is_placed_against_a_dated_admission_by_the_day_it_starts(program, load_rows, tmp_path):
     """A stay dated by days alone has no time to split an entry at: an entry is judged by the day it
     starts on, and on an admission or discharge day by facility_stay_edge_days, as an untimed one

@@ -50,6 +50,8 @@ ROWS = {
         dict(entry_id="E6", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="2025-03-01", minutes="30", activity_type="outreach"),
         dict(entry_id="E1", patient_id="P1", staff_id="S2", staff_role="other", service_date="2025-03-02 23:30", minutes="1440", activity_type="administrative"),
         dict(entry_id="E7", patient_id="P1", staff_id="S1", staff_role="bhcm", service_date="1989-12-31", minutes="30", activity_type="outreach"),
+        dict(entry_id="E8", patient_id="P1", staff_id="S3", staff_role="bhcm", service_date="2025-03-03T15:00:00Z", start_time="09:30",
+             minutes="30", activity_type="outreach"),
     ],
     "assessments": [
         dict(assessment_id="A1", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-01", total_score="10",
