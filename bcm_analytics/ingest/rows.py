@@ -20,7 +20,7 @@ from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.readers import COLUMN_BLANKS, ITEM_COLUMN
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
-TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_repeats", "_matched",
+TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_judged", "_repeats", "_matched",
                "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
                "_withdrawn")
 
@@ -38,7 +38,9 @@ def _staging_columns(spec: TableSpec) -> list[str]:
 
 
 def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions = TextOptions()) -> None:
-    """temp._checked: each row of temp._text typed and judged, in one pass over the batch.
+    """temp._checked: each row of temp._text typed and judged, in one pass over the batch, and the
+    rows that fail or warn a second time with their reasons (checked_sql: a clean file's plan
+    leaves the sentences out).
 
     It keeps what the later steps need: provenance, the typed staging columns, `_ok` and
     `_warned`, the lists of failures and warnings, and for rejected rows only the record the
@@ -47,15 +49,24 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions 
     check's; a note marked `reject` (a profile column's `reject`: the value cannot be read from what
     the export wrote) is a failure of the row, first among its reasons.
     """
+    con.execute(f"CREATE TEMP TABLE _checked AS {_checked_sql(spec, options, reasons=False)}")
+    if con.execute("SELECT count(*) FROM _checked WHERE NOT _ok OR _warned").fetchall()[0][0]:
+        # The rows that fail or warn judged again, with their reasons: over the whole batch, as
+        # a check may compare a row with the others (coverage's overlapping period), kept to them.
+        con.execute("CREATE TEMP TABLE _judged AS SELECT _rec FROM _checked WHERE NOT _ok OR _warned")
+        con.execute("DELETE FROM _checked WHERE _rec IN (SELECT _rec FROM _judged)")
+        con.execute(f"INSERT INTO _checked SELECT * FROM ({_checked_sql(spec, options, reasons=True)}) WHERE _rec IN (SELECT _rec FROM _judged)")
+        con.execute("DROP TABLE _judged")
+
+
+def _checked_sql(spec: TableSpec, options: TextOptions, reasons: bool) -> str:
+    """The rows of temp._text as rows.check keeps them; `reasons`: contract_checks.checked_sql."""
     cols = ", ".join(_staging_columns(spec))
-    con.execute(
-        f"""CREATE TEMP TABLE _checked AS
-        SELECT _load_id, _source_file, _rec, _line, {cols}, _ok AND len(_rejects) = 0 AS _ok, _warned OR len(_noted) > 0 AS _warned,
+    return f"""SELECT _load_id, _source_file, _rec, _line, {cols}, _ok AND len(_rejects) = 0 AS _ok, _warned OR len(_noted) > 0 AS _warned,
                list_concat(_rejects, _failures) AS _failures, list_concat(_warnings, _noted) AS _warnings,
                CASE WHEN NOT _ok OR len(_rejects) > 0 THEN {_source_record(spec)} END AS _record
         FROM (SELECT *, {_notes(reject=True)} AS _rejects, {_notes(reject=False)} AS _noted
-              FROM ({contract_checks.checked_sql(spec.name, '_text', options)}))"""
-    )
+              FROM ({contract_checks.checked_sql(spec.name, '_text', options, reasons)}))"""
 
 
 def _notes(reject: bool) -> str:
