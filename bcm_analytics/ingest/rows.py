@@ -51,22 +51,23 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions 
     """
     con.execute(f"CREATE TEMP TABLE _checked AS {_checked_sql(spec, options, reasons=False)}")
     if con.execute("SELECT count(*) FROM _checked WHERE NOT _ok OR _warned").fetchall()[0][0]:
-        # The rows that fail or warn judged again, with their reasons: over the whole batch, as
-        # a check may compare a row with the others (coverage's overlapping period), kept to them.
+        # The rows that fail or warn judged again by themselves, with their reasons. The one
+        # check that compares a row with the others of its file, coverage's overlapping period,
+        # is symmetric: a row's overlapping periods fail it too, so they are among these rows.
         con.execute("CREATE TEMP TABLE _judged AS SELECT _rec FROM _checked WHERE NOT _ok OR _warned")
         con.execute("DELETE FROM _checked WHERE _rec IN (SELECT _rec FROM _judged)")
-        con.execute(f"INSERT INTO _checked SELECT * FROM ({_checked_sql(spec, options, reasons=True)}) WHERE _rec IN (SELECT _rec FROM _judged)")
+        con.execute(f"INSERT INTO _checked {_checked_sql(spec, options, True, '(SELECT * FROM _text WHERE _rec IN (SELECT _rec FROM _judged))')}")
         con.execute("DROP TABLE _judged")
 
 
-def _checked_sql(spec: TableSpec, options: TextOptions, reasons: bool) -> str:
-    """The rows of temp._text as rows.check keeps them; `reasons`: contract_checks.checked_sql."""
+def _checked_sql(spec: TableSpec, options: TextOptions, reasons: bool, texts: str = "_text") -> str:
+    """The rows of `texts` as rows.check keeps them; `reasons`: contract_checks.checked_sql."""
     cols = ", ".join(_staging_columns(spec))
     return f"""SELECT _load_id, _source_file, _rec, _line, {cols}, _ok AND len(_rejects) = 0 AS _ok, _warned OR len(_noted) > 0 AS _warned,
                list_concat(_rejects, _failures) AS _failures, list_concat(_warnings, _noted) AS _warnings,
                CASE WHEN NOT _ok OR len(_rejects) > 0 THEN {_source_record(spec)} END AS _record
         FROM (SELECT *, {_notes(reject=True)} AS _rejects, {_notes(reject=False)} AS _noted
-              FROM ({contract_checks.checked_sql(spec.name, '_text', options, reasons)}))"""
+              FROM ({contract_checks.checked_sql(spec.name, texts, options, reasons)}))"""
 
 
 def _notes(reject: bool) -> str:
