@@ -50,14 +50,14 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions 
     the export wrote) is a failure of the row, first among its reasons.
     """
     con.execute(f"CREATE TEMP TABLE _checked AS {_checked_sql(spec, options, reasons=False)}")
-    if con.execute("SELECT count(*) FROM _checked WHERE NOT _ok OR _warned").fetchall()[0][0]:
-        # The rows that fail or warn judged again by themselves, with their reasons. The one
-        # check that compares a row with the others of its file, coverage's overlapping period,
-        # is symmetric: a row's overlapping periods fail it too, so they are among these rows.
-        con.execute("CREATE TEMP TABLE _judged AS SELECT _rec FROM _checked WHERE NOT _ok OR _warned")
+    # The rows that fail or warn judged again by themselves, with their reasons. The one check
+    # that compares a row with the others of its file, coverage's overlapping period, is
+    # symmetric: a row's overlapping periods fail it too, so they are among these rows.
+    con.execute("CREATE TEMP TABLE _judged AS SELECT _rec FROM _checked WHERE NOT _ok OR _warned")
+    if con.execute("SELECT count(*) FROM _judged").fetchall()[0][0]:
         con.execute("DELETE FROM _checked WHERE _rec IN (SELECT _rec FROM _judged)")
         con.execute(f"INSERT INTO _checked {_checked_sql(spec, options, True, '(SELECT * FROM _text WHERE _rec IN (SELECT _rec FROM _judged))')}")
-        con.execute("DROP TABLE _judged")
+    con.execute("DROP TABLE _judged")
 
 
 def _checked_sql(spec: TableSpec, options: TextOptions, reasons: bool, texts: str = "_text") -> str:
