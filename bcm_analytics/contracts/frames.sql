@@ -10,12 +10,11 @@ SELECT r.* FROM {rows} r
 SELECT r.* FROM {rows} r
 
 -- name: time_logs
--- `start_time_without_day`: a start time of day beside a service date that carries its own time and
--- zone has no local day to stand on when the file is read (the day is the clinic's, known only from
--- the stored patient), so the entry is placed at the service date's own time (marts.entry_at) and
--- a warning says so, where the start time had been dropped unsaid.
+-- `start_time_without_day`: a start time of day with no day to stand on (core.start_stands): the
+-- entry is placed at the service date's own time (marts.entry_at), and a warning says so.
 SELECT r.*, p.clinic_id,
-  r.start_time_has_time AND r.start_time_local IS NULL AND r.start_time_instant IS NULL AS start_time_without_day,
+  r.start_time_has_time AND NOT core.start_stands(r.start_time_has_time, r.start_time_local, r.start_time_instant)
+    AS start_time_without_day,
   core.zone(p.timezone) AS timezone,
   core.local_time(r.service_date_local, r.service_date_instant, p.timezone) AS service_at,
   CAST(service_at AS DATE) AS service_date,

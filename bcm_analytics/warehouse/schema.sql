@@ -154,12 +154,21 @@ SELECT p.*, core.zone(c.timezone) AS timezone,
        coalesce(c.setting, 'physician_practice') AS setting
 FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id);
 
+-- core.start_stands: an export's start time of day stands on a day, its own or the service date's.
+-- Beside a service date exported with its own zone it has none when the file is read (the day is
+-- the clinic's, known only from the stored patient): no start time, then. core.time_logs reads its
+-- start_time_has_time so (the entry is placed at the service date's own time: marts.entry_at), and
+-- the loader's warning says which rows (contracts/frames.sql, start_time_without_day).
+CREATE OR REPLACE MACRO core.start_stands(has_time, local_ts, instant_ts) AS
+  has_time AND (local_ts IS NOT NULL OR instant_ts IS NOT NULL);
+
 CREATE OR REPLACE VIEW core.time_logs AS
 WITH t AS (
   SELECT t.*, p.clinic_id, core.zone(p.timezone) AS timezone
   FROM staging.time_logs t LEFT JOIN core.patients p USING (patient_id)
 )
-SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, start_time_instant),
+SELECT t.* EXCLUDE (service_date_local, service_date_instant, start_time_local, start_time_instant, start_time_has_time),
+  core.start_stands(start_time_has_time, start_time_local, start_time_instant) AS start_time_has_time,
   -- the stored readings, for a filter DuckDB can apply while it scans (an incremental build's months)
   service_date_local AS _service_date_local, service_date_instant AS _service_date_instant,
   core.local_time(service_date_local, service_date_instant, timezone) AS service_at,
