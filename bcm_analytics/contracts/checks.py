@@ -11,6 +11,7 @@ tests/test_contracts.py proves both engines flag the same rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bcm_analytics.contracts.columns import (
@@ -281,15 +282,16 @@ def _all_pass(numbers: list[int]) -> str:
     return " AND ".join(_passed(i) for i in numbers) or "true"
 
 
-def _failure_list(checks: list[tuple[int, RowCheck]], passed: str, labels: str = TextOptions.labels, reasons: bool = True) -> str:
+def _failure_list(checks: list[tuple[int, RowCheck]], passed: str, labels: str = TextOptions.labels,
+                  reasons: Collection[str] | None = None) -> str:
     """The checks a row fails, as a list; built only for rows that fail one (`passed` is false),
     since most rows pass and a list of structs per row costs more than all the checks. Each
-    reason names its columns as the file does (`labels`: TextOptions.labels); without `reasons`
-    the reason is NULL (checked_sql says why)."""
+    reason names its columns as the file does (`labels`: TextOptions.labels); a check not among
+    `reasons` (None: all) is given its name alone (checked_sql says why)."""
 
     def reason(c: RowCheck) -> str:
-        if not reasons:
-            return "CAST(NULL AS VARCHAR)"
+        if reasons is not None and c.name not in reasons:
+            return sql_text(c.name)
         return named(f"coalesce({c.reason}, {sql_text(c.name)})", c.columns if labels != TextOptions.labels else (), labels)
 
     items = ", ".join(
@@ -302,7 +304,7 @@ def _failure_list(checks: list[tuple[int, RowCheck]], passed: str, labels: str =
     return f"CASE WHEN {passed} THEN CAST([] AS {FAILURE_TYPE}) ELSE list_filter([{items}], lambda x: x IS NOT NULL) END"
 
 
-def checked_sql(table: str, texts: str, options: TextOptions = TextOptions(), reasons: bool = True) -> str:
+def checked_sql(table: str, texts: str, options: TextOptions = TextOptions(), reasons: Collection[str] | None = None) -> str:
     """The frame of `table` over rows of exported text, with what each row breaks.
 
     `texts` names a relation with `_raw_<column>` text columns (plus any provenance); the
@@ -314,10 +316,11 @@ def checked_sql(table: str, texts: str, options: TextOptions = TextOptions(), re
     read: a check that looks a value up (patient known) is a join, which DuckDB would
     otherwise run once for `_ok` and again for the list.
 
-    Without `reasons` each reason is NULL: the sentences are most of the query's text (a number
-    column's says whether its value looks like a date, with the whole date reader in it), and
-    DuckDB plans them whether or not a row fails: 0.55 s of a 0.6 s plan for the assessments. The
-    loader judges a file without them and writes them for the rows that fail (ingest.rows.check).
+    `reasons` names the checks whose sentences are written (None: every check's); the others
+    give their name. The sentences are most of the query's text (a number column's says whether its value
+    looks like a date, with the whole date reader in it), and DuckDB plans them whether or not a
+    row fails: 0.55 s of a 0.6 s plan for the assessments. The loader judges a file without them,
+    then the rows that fail with the sentences of the checks they fail (ingest.rows.check).
     """
     checks = list(enumerate(row_checks(table, options)))
     rejects = [(i, c) for i, c in checks if c.severity == "reject"]

@@ -9,6 +9,7 @@ on the whole batch inside DuckDB.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import duckdb
@@ -39,8 +40,9 @@ def _staging_columns(spec: TableSpec) -> list[str]:
 
 def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions = TextOptions()) -> None:
     """temp._checked: each row of temp._text typed and judged, in one pass over the batch, and the
-    rows that fail or warn a second time with their reasons (checked_sql: a clean file's plan
-    leaves the sentences out).
+    rows that fail or warn a second time with the sentences of the checks they fail (checked_sql:
+    the sentences are most of a plan; a clean file's leaves them out, a dirty file's holds those
+    of the checks that failed in it, a few of the dozens).
 
     It keeps what the later steps need: provenance, the typed staging columns, `_ok` and
     `_warned`, the lists of failures and warnings, and for rejected rows only the record the
@@ -49,18 +51,20 @@ def check(con: duckdb.DuckDBPyConnection, spec: TableSpec, options: TextOptions 
     check's; a note marked `reject` (a profile column's `reject`: the value cannot be read from what
     the export wrote) is a failure of the row, first among its reasons.
     """
-    con.execute(f"CREATE TEMP TABLE _checked AS {_checked_sql(spec, options, reasons=False)}")
+    con.execute(f"CREATE TEMP TABLE _checked AS {_checked_sql(spec, options, reasons=())}")
     # The rows that fail or warn judged again by themselves, with their reasons. The one check
     # that compares a row with the others of its file, coverage's overlapping period, is
     # symmetric: a row's overlapping periods fail it too, so they are among these rows.
-    con.execute("CREATE TEMP TABLE _judged AS SELECT _rec FROM _checked WHERE NOT _ok OR _warned")
-    if con.execute("SELECT count(*) FROM _judged").fetchall()[0][0]:
+    con.execute("CREATE TEMP TABLE _judged AS SELECT _rec, list_concat(_failures, _warnings) AS _broken "
+                "FROM _checked WHERE NOT _ok OR _warned")
+    failed = [r[0] for r in con.execute("SELECT DISTINCT unnest(_broken).name FROM _judged").fetchall()]
+    if failed:  # a row that fails or warns names a check (or a reader's note) it breaks
         con.execute("DELETE FROM _checked WHERE _rec IN (SELECT _rec FROM _judged)")
-        con.execute(f"INSERT INTO _checked {_checked_sql(spec, options, True, '(SELECT * FROM _text WHERE _rec IN (SELECT _rec FROM _judged))')}")
+        con.execute(f"INSERT INTO _checked {_checked_sql(spec, options, failed, '(SELECT * FROM _text WHERE _rec IN (SELECT _rec FROM _judged))')}")
     con.execute("DROP TABLE _judged")
 
 
-def _checked_sql(spec: TableSpec, options: TextOptions, reasons: bool, texts: str = "_text") -> str:
+def _checked_sql(spec: TableSpec, options: TextOptions, reasons: Collection[str] | None, texts: str = "_text") -> str:
     """The rows of `texts` as rows.check keeps them; `reasons`: contract_checks.checked_sql."""
     cols = ", ".join(_staging_columns(spec))
     return f"""SELECT _load_id, _source_file, _rec, _line, {cols}, _ok AND len(_rejects) = 0 AS _ok, _warned OR len(_noted) > 0 AS _warned,
