@@ -15,10 +15,13 @@ from bcm_analytics.ingest import FileRefused
 from bcm_analytics.ingest.excel import read_sheet
 
 
-def workbook(path: Path, sheets: dict[str, list[tuple[str, object]]]) -> Path:
-    """Write cells ({sheet: [(cell, value), ...]}) to a new workbook."""
+def workbook(path: Path, sheets: dict[str, list[tuple[str, object]]], date_1904: bool = False) -> Path:
+    """Write cells ({sheet: [(cell, value), ...]}) to a new workbook (`date_1904`: in the 1904 date
+    system of older Excel for Mac workbooks)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    if date_1904:
+        wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
     for name, cells in sheets.items():
         ws = wb.create_sheet(name)
         for ref, value in cells:
@@ -416,3 +419,29 @@ def test_a_duration_cell_of_four_hours_or_more_is_that_many_minutes(store, load_
     assert store.execute("SELECT entry_id, minutes FROM staging.time_logs").fetchall() == [("E1", 496.0)]
     assert [line for (line,) in store.execute("SELECT line_number FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
                                              [result.load_id]).fetchall()] == [3, 4]
+
+
+def test_a_1904_workbooks_times_and_durations_read_as_in_any_other(store, load_rows, tmp_path):
+    """A workbook in the 1904 date system (Excel for Mac before 2011, and those saved from it):
+    the reader places its dates, but its day 0 is 1 January 1904, so a duration cell ([h]:mm:ss)
+    of 30 minutes read as 35,064 hours 30 minutes (set aside as more than a day) and a time cell
+    of 0:45 as the date-time 1904-01-01 00:45 (set aside as unreadable minutes). Both read as a
+    1900 workbook's do, and a start time of day stands on its service date."""
+    from bcm_analytics.ingest import load_file
+
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    cells = [("A1", "entry_id"), ("B1", "patient_id"), ("C1", "staff_role"), ("D1", "service_date"), ("E1", "minutes"),
+             ("F1", "activity_type"), ("G1", "start_time")]
+    for row, (entry, minutes) in enumerate([("E1", dt.timedelta(minutes=30)), ("E2", dt.time(0, 45)),
+                                            ("E3", dt.timedelta(hours=8, minutes=16))], start=2):
+        cells += [(f"A{row}", entry), (f"B{row}", "P1"), (f"C{row}", "bhcm"), (f"D{row}", dt.date(2025, 2, 26)), (f"E{row}", minutes),
+                  (f"F{row}", "outreach"), (f"G{row}", dt.time(8 + row, 57))]
+    (tmp_path / "mac").mkdir()
+    mac = read_sheet(workbook(tmp_path / "mac" / "time_logs.xlsx", {"Log": cells}, date_1904=True))
+    other = read_sheet(workbook(tmp_path / "time_logs.xlsx", {"Log": cells}))
+    assert mac.rows.column("minutes").to_pylist() == ["00:30:00", "00:45", "08:16:00"]
+    assert mac.rows.drop_columns(["_line"]).to_pylist() == other.rows.drop_columns(["_line"]).to_pylist()
+    result = load_file(store, mac.path)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    assert store.execute("SELECT entry_id, CAST(start_time_local AS VARCHAR), minutes FROM staging.time_logs ORDER BY 1").fetchall() == [
+        ("E1", "2025-02-26 10:57:00", 30.0), ("E2", "2025-02-26 11:57:00", 45.0), ("E3", "2025-02-26 12:57:00", 496.0)]

@@ -37,15 +37,34 @@ OLD_EXCEL_SUFFIXES = {".xls", ".xlsb", ".ods"}
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0+)?$")
-# A cell holding a time of day or a duration alone (08:57, [h]:mm 1:30) is a date-time on Excel's
-# day 0, which the reader shows as 1899-12-31: it is the time alone.
-DAY_ZERO = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}:\d{2})(\.0+)?$")
-# ... and one with no seconds is shown as Excel's h:mm shows it (20:00): a care manager's 20:00
-# typed into a minutes cell becomes the time 20:00, which as 20:00:00 would read as 1,200 minutes,
-# where the text 20:00 is set aside as minutes or hours.
-DAY_ZERO_MINUTE = re.compile(r"^1899-12-3[01][ T](\d{2}:\d{2}):00(\.0+)?$")
-# Day 0 as the reader gives it, in seconds since 1970: an elapsed-time cell is so long after it.
-DAY_ZERO_SECONDS = int(dt.datetime(1899, 12, 31, tzinfo=dt.UTC).timestamp())
+
+
+@dataclass(frozen=True)
+class DateSystem:
+    """Excel's day 0 as the reader shows it, by the workbook's date system. A cell holding a time
+    of day or a duration alone (08:57, [h]:mm 1:30) is a date-time on day 0: it is the time alone
+    (`time_only`); one with no seconds is shown as Excel's h:mm shows it (20:00: `minute_only`): a
+    care manager's 20:00 typed into a minutes cell becomes the time 20:00, which as 20:00:00 would
+    read as 1,200 minutes, where the text 20:00 is set aside as minutes or hours. An elapsed-time
+    cell is `seconds` (day 0's midnight since 1970) before its duration."""
+
+    day_zero: str  # a pattern of day 0's date as the reader writes it
+    seconds: int
+
+    @property
+    def time_only(self) -> str:
+        return rf"^{self.day_zero}[ T](\d{{2}}:\d{{2}}:\d{{2}})(\.0+)?$"
+
+    @property
+    def minute_only(self) -> str:
+        return rf"^{self.day_zero}[ T](\d{{2}}:\d{{2}}):00(\.0+)?$"
+
+
+# The 1900 system, Excel's default, day 0 shown as 1899-12-31 (or 1899-12-30); the 1904 system of
+# workbooks from Excel for Mac before 2011 (and of those saved from them since), day 0 1904-01-01.
+# The reader places dates by the workbook's system: only time and duration cells need it here.
+SYSTEM_1900 = DateSystem(r"1899-12-3[01]", int(dt.datetime(1899, 12, 31, tzinfo=dt.UTC).timestamp()))
+SYSTEM_1904 = DateSystem(r"1904-01-01", int(dt.datetime(1904, 1, 1, tzinfo=dt.UTC).timestamp()))
 # What Excel shows in a cell whose formula failed, by the name the reader gives the error.
 EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
                 "Value": "#VALUE!", "GettingData": "#GETTING_DATA"}
@@ -114,8 +133,9 @@ def read_sheet(path: str | Path, sheet: str | None = None, expect: tuple[str, ..
         refuse_a_row_of_values(path, header, f"sheet '{name}': row {header_row}")
         raise FileRefused(path, f"sheet '{name}': duplicate column '{repeated}' in the header (row {header_row})")
     merged, hidden, padded, elapsed = _sheet_marks(path, name)
-    columns = _as_durations([table.column(i) for i in range(table.num_columns)], first_column, header_row, elapsed)
-    columns = [_as_text(column) for column in columns]
+    system = _date_system(path)
+    columns = _as_durations([table.column(i) for i in range(table.num_columns)], first_column, header_row, elapsed, system)
+    columns = [_as_text(column, system) for column in columns]
     columns = _fill_merged_down(_pad_with_zeros(columns, first_column, header_row, padded), first_column, header_row, merged)
     lines = pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())
     rows = pa.table(columns + [lines], names=[*header, "_line"])
@@ -257,15 +277,15 @@ def _with_errors(batch: pa.RecordBatch, errors) -> pa.Table:
     return table
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def _as_text(column: pa.ChunkedArray, system: DateSystem) -> pa.ChunkedArray:
     """Cells as text; a date cell read at midnight is the date alone (Excel stores dates as
     date-times, and a date-only cell must not look like a time of day 00:00), and a time or
-    duration cell is the time alone (on its day 0 it would read as a date in 1899), without
-    seconds when it has none (DAY_ZERO_MINUTE)."""
+    duration cell is the time alone (on its day 0 it would read as a date in 1899 or 1904),
+    without seconds when it has none (DateSystem)."""
     text = pc.cast(column, pa.string())
     text = pc.replace_substring_regex(text, pattern=MIDNIGHT.pattern, replacement=r"\1")
-    text = pc.replace_substring_regex(text, pattern=DAY_ZERO_MINUTE.pattern, replacement=r"\1")
-    return pc.replace_substring_regex(text, pattern=DAY_ZERO.pattern, replacement=r"\1")
+    text = pc.replace_substring_regex(text, pattern=system.minute_only, replacement=r"\1")
+    return pc.replace_substring_regex(text, pattern=system.time_only, replacement=r"\1")
 
 
 def _not_blank(rows: pa.Table, header: tuple[str, ...]) -> pa.Array:
@@ -417,7 +437,7 @@ def _record_cells(cells: list[tuple[int, int]], columns: list, first: int, heade
     return masks
 
 
-def _as_durations(columns: list, first: int, header_row: int, elapsed: set[tuple[int, int]]) -> list:
+def _as_durations(columns: list, first: int, header_row: int, elapsed: set[tuple[int, int]], system: DateSystem) -> list:
     """The record columns with each elapsed-time cell written as the duration Excel shows
     (8:16:00 in an [h]:mm:ss cell, 30:00:00 past a day), with its seconds: the reader gives it as
     a time of day on day 0, and 8 h 16 min of care read as the time 08:16 was set aside as minutes
@@ -426,7 +446,7 @@ def _as_durations(columns: list, first: int, header_row: int, elapsed: set[tuple
     for i, cells in _record_cells(list(elapsed), columns, first, header_row).items():
         column = pc.cast(columns[i], pa.string()).combine_chunks()
         instant = pc.strptime(pc.replace_substring_regex(column, r"\.0+$", ""), format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-        seconds = pc.subtract(pc.cast(instant, pa.int64()), DAY_ZERO_SECONDS)
+        seconds = pc.subtract(pc.cast(instant, pa.int64()), system.seconds)
         parts = [pc.divide(seconds, 3600), pc.divide(pc.remainder(seconds, 3600), 60), pc.remainder(seconds, 60)]
         shown = pc.binary_join_element_wise(*[pc.utf8_lpad(pc.cast(p, pa.string()), 2, "0") for p in parts], ":")
         columns[i] = pa.chunked_array([pc.if_else(cells, pc.coalesce(shown, column), column)])
@@ -445,6 +465,14 @@ def _column_number(letters: bytes) -> int:
     for letter in letters.decode():
         number = number * 26 + ord(letter) - ord("A") + 1
     return number
+
+
+def _date_system(path: Path) -> DateSystem:
+    """The workbook's date system: its workbookPr's date1904 ("1" or "true") says 1904."""
+    with zipfile.ZipFile(path) as z:
+        properties = ElementTree.fromstring(z.read("xl/workbook.xml")).find(f"{MAIN}workbookPr")
+    flag = (properties.get("date1904") or "") if properties is not None else ""
+    return SYSTEM_1904 if flag.lower() in ("1", "true") else SYSTEM_1900
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
