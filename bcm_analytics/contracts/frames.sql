@@ -45,18 +45,21 @@ FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 -- written for the reason: the first such by start. A coverage file loaded as the history of the
 -- patients it names (`bcm load --coverage-file history`, the default: variable
 -- bcm_coverage_within_file set by the loader) is judged within itself only: it replaces those
--- patients' stored periods, so none of them is compared.
+-- patients' stored periods, so none of them is compared. The rows are typed once (`typed`): each
+-- copy of the typed rows' SQL cost its plan and its dates' reading again (a 200-row file's checks
+-- 0.25 s to plan and 0.2 s to run with three copies, 0.07 s and 0.06 s with one).
+WITH typed AS MATERIALIZED (SELECT * FROM {rows})
 SELECT r.*, (
   SELECT arg_min(bcm_period_text(o.payer, o.start_date, o.end_date)
                  || CASE WHEN o.stored THEN ' (stored)' ELSE '' END, (o.start_date, o.payer))
-  FROM (SELECT patient_id, payer, start_date, end_date, false AS stored FROM {rows}
+  FROM (SELECT patient_id, payer, start_date, end_date, false AS stored FROM typed
         UNION ALL
         SELECT s.patient_id, s.payer, s.start_date, s.end_date, true FROM staging.coverage s
-        WHERE NOT coalesce(getvariable('bcm_coverage_within_file'), false) AND NOT EXISTS (SELECT 1 FROM {rows} n WHERE n.patient_id = s.patient_id AND n.start_date = s.start_date)) o
+        WHERE NOT coalesce(getvariable('bcm_coverage_within_file'), false) AND NOT EXISTS (SELECT 1 FROM typed n WHERE n.patient_id = s.patient_id AND n.start_date = s.start_date)) o
   WHERE o.patient_id = r.patient_id AND o.start_date IS DISTINCT FROM r.start_date
     AND core.periods_overlap(o.start_date, o.end_date, r.start_date, r.end_date)
 ) AS overlapping_period
-FROM {rows} r
+FROM typed r
 
 -- name: diagnoses
 SELECT r.* FROM {rows} r
