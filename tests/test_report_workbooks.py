@@ -819,3 +819,28 @@ def test_the_walk_from_expected_to_billed_is_a_sheet_whose_lines_add_up_to_by_mo
         "missed": -56 - 145, "exposure": 134, "unknown": 0, "moved": 0, "charge": pytest.approx(-13.87), "residual": 0}
     assert walk["missed"]["line_patient_months"] == 2 and "missed billing" in walk["missed"]["findings_behind"]
     assert book["expected_to_billed"]["C2"].number_format == '"$"#,##0.00'
+
+
+def test_a_duplicate_names_its_claim_lines_and_the_evidence_a_logged_start_time(store, load_rows, tmp_path):
+    """A code billed twice read 'expected 99492; billed 99492' in the work queue, a match to the
+    eye; the evidence showed each entry's service date as a date-time, so a day alone read as a
+    time logged at 00:00 and the start time logged (08:33) was not shown. The totals rows say that
+    they add revenue and compliance dollars together."""
+    load_rows("clinics", [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice",
+                           "timezone": "America/Chicago"}])
+    load_rows("patients", [patient("A")])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 25) | {"start_time": "08:33"}, minutes("A", "2025-01-14", 15)])
+    load_rows("claims", [claim("C1", "A", "2025-01-31", "99492"), claim("C2", "A", "2025-01-31", "99492")])
+    book = load_workbook(reconciliation_workbook(store, "2025-01", "2025-01", tmp_path / "finance.xlsx"))
+    queue = [dict(zip(next(book["work queue"].values), r)) for r in list(book["work queue"].values)[1:]]
+    assert [(q["finding"], q["codes"]) for q in queue[:-1]] == [
+        ("duplicate_claim", "expected 99492; billed 99492 on 2 claim lines"), ("no_initiating_visit", "billed 99492")]
+    assert queue[-1]["severity"] == "total" and queue[-1]["explanation"].startswith("revenue and compliance dollars together")
+    rows = list(book["evidence"].values)
+    evidence = sorted((dict(zip(rows[0], r)) for r in rows[1:]), key=lambda r: r["entry_id"])
+    assert "service_at" not in rows[0]
+    assert [(e["service_date"], e["start_at"]) for e in evidence] == [
+        (dt.datetime(2025, 1, 10), dt.datetime(2025, 1, 10, 8, 33)), (dt.datetime(2025, 1, 14), None)]
+    assert book["evidence"].cell(2, rows[0].index("service_date") + 1).number_format == "yyyy-mm-dd"
+    summary = list(book["summary"].values)
+    assert summary[-1][3].startswith("revenue and compliance dollars together")

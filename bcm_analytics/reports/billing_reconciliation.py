@@ -156,7 +156,7 @@ def headlines(recon: Reconciliation, privacy: Privacy) -> list[Headline]:
         expected += f"; {formats.count(row['patient_months'])} patient-months billed or expected"
     exposure = "billed without support, under a wrong code or NPI, or for unknown patients"
     return [card("expected_amount", expected), card("billed_amount", "not denied or voided"), card("paid_amount"),
-            card("missed_revenue", "not billed, denied, under-coded"), card("compliance_exposure", exposure),
+            card("missed_revenue", "not billed, denied, or billed short: G2214 for a base code, too few units"), card("compliance_exposure", exposure),
             card("denied_amount", "supported codes the payer denied (part of missed revenue)")]
 
 

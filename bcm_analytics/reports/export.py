@@ -52,13 +52,15 @@ def in_service_months(start, end) -> str:
 
 @dataclass
 class Sheet:
-    """A sheet's table and how to close it: `totals` are the columns summed in a last row;
-    `empty` what the sheet says under its header when it has no rows (no_rows)."""
+    """A sheet's table and how to close it: `totals` are the columns summed in a last row, and
+    `totals_note` ({column: words}) says in that row's empty cells what a sum means where it adds
+    unlike things; `empty` what the sheet says under its header when it has no rows (no_rows)."""
 
     frame: pd.DataFrame
     totals: list[str] = field(default_factory=list)
     widths: dict[str, int] = field(default_factory=dict)
     empty: str = NO_ROWS
+    totals_note: dict[str, str] = field(default_factory=dict)
 
 
 def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
@@ -345,6 +347,8 @@ def _write_sheet(ws, frame: pd.DataFrame, sheet: Sheet, styles: dict) -> None:
                 value = float(pd.to_numeric(frame[col]).sum())
                 ws.write_formula(last, i, f"=SUBTOTAL(109,{cells})", styles.get(f"total {kinds[i]}", styles["total"]),
                                  round(value, 2))
+            elif col in sheet.totals_note:
+                ws.write(last, i, sheet.totals_note[col], styles["total"])
             elif i:
                 ws.write_blank(last, i, None, styles["total"])
 

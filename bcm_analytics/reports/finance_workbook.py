@@ -84,15 +84,17 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def codes(rows: pd.DataFrame) -> pd.Series:
-    """'expected 99493 x1; billed 99492 x1' per finding row (either side may be absent)."""
-    def side(word, code, units):
+    """'expected 99493 x2; billed 99493 on 2 claim lines' per finding row (either side may be
+    absent): a duplicate's code billed twice read 'expected 99493; billed 99493', a match."""
+    def side(word, code, units, lines=None):
         if pd.isna(code) or code == "":
             return ""
-        return f"{word} {code}" + (f" x{int(units)}" if pd.notna(units) and int(units) > 1 else "")
+        return (f"{word} {code}" + (f" x{int(units)}" if pd.notna(units) and int(units) > 1 else "")
+                + (f" on {int(lines)} claim lines" if pd.notna(lines) and int(lines) > 1 else ""))
 
     return pd.Series([
-        "; ".join(p for p in (side("expected", e, eu), side("billed", b, bu)) if p)
-        for e, eu, b, bu in zip(rows.expected_code, rows.expected_units, rows.billed_code, rows.billed_units)
+        "; ".join(p for p in (side("expected", e, eu), side("billed", b, bu, bl)) if p)
+        for e, eu, b, bu, bl in zip(rows.expected_code, rows.expected_units, rows.billed_code, rows.billed_units, rows.billed_lines)
     ], index=rows.index, dtype=object)
 
 
@@ -136,11 +138,18 @@ def work_queue(rows: pd.DataFrame, names: dict, keep_index: bool = False) -> pd.
 
 
 def _evidence(con, start, end, rules) -> pd.DataFrame:
-    frame = evidence(con, start, end, rules)
+    """The evidence lines with each entry's day and its start time where one was logged, not
+    service_at, which shows a day alone as midnight (a finance lead read 00:00 as a time logged)."""
+    frame = evidence(con, start, end, rules).drop(columns="service_at")
     if "service_month" in frame.columns and len(frame):
         frame["service_month"] = _as_month(frame["service_month"])
+        frame["service_date"] = _as_day(frame["service_date"])
     return frame
 
+
+# The totals row of a sheet of findings adds missed revenue and compliance exposure together: the
+# page's headline never does (a finance lead read the work queue's total as a figure of its own).
+MIXED_TOTAL = "revenue and compliance dollars together, of the rows shown: filter severity for one of them"
 
 SHEETS = {
     "work queue": "one row per finding to work, most dollars at stake first, with the payer's reason beside a denied line "
@@ -153,7 +162,7 @@ SHEETS = {
     "expected_to_billed": "the walk from expected to billed dollars: each line, the findings behind it; its lines add up "
                           "from by_month's expected to its billed to the cent (missed revenue and exposure do not)",
     "info": "findings with no dollars at stake (minutes logged without consent on file): worth knowing, no work-queue row",
-    "evidence": "the time-log entries behind every expected line",
+    "evidence": "the time-log entries behind every expected line: each entry's day and its start time where one was logged",
 }
 
 
@@ -199,10 +208,12 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "denial_reason": 30, "notes": 30, "owner": 14,
                                                                    "status": 14, "due": 12, "date_of_service": 12,
-                                                                   "threshold_met_on": 12}),
+                                                                   "threshold_met_on": 12},
+                            totals_note={"explanation": MIXED_TOTAL}),
         "summary": Sheet(table[["finding", "finding_label", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
                                 "counted_at_stake", "findings_not_priced"]],
-                         totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"]),
+                         totals=["finding_rows", "amount_at_stake", "counted_at_stake", "findings_not_priced"],
+                         totals_note={"meaning": MIXED_TOTAL + "; finding_rows counts the info rows too"}),
         "by_month": Sheet(months, totals=money + ["patient_months", "reconciled_months", "months_with_revenue_finding",
                                                   "months_with_compliance_finding", "findings_not_priced", "lines_not_priced",
                                                   "billed_lines_without_charge"]),

@@ -273,7 +273,8 @@ def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
         ("expected", "what the logged, countable minutes support under the billing rules, priced with the fee schedule"),
         ("billed", "charges of CoCM and general-BHI claim lines that were not denied or voided"),
         ("paid", "what the payer paid on those claim lines"),
-        ("missed revenue", "supported codes not billed, denied, under-coded or billed with too few units"),
+        ("missed revenue", "supported codes not billed or denied, G2214 billed where the minutes support the base code, "
+                           "or too few units billed; a claim under another wrong code is compliance exposure in full"),
         ("denied", "supported codes the payer denied (part of missed revenue)"),
         ("the payer's reason", "why the payer denied a claim line, as the claims export gives it: a claim adjustment "
                                "reason code (CARC), such as CO-16 (the claim lacks information or has a billing error), "
