@@ -176,6 +176,32 @@ def test_the_follow_up_note_says_the_last_month_is_not_complete():
     assert "Nov 2025 - Oct 2026 covers only" in co.follow_up_note(run, rolled, "period")
 
 
+def test_the_follow_up_charts_unfinished_last_month_is_ringed_and_named():
+    """October's follow-up rate, over the assessments up to Oct 3 alone (1 of 2), was drawn as any
+    month: a fall from 92% to 50% to the eye, the note below saying why. The point is ringed and
+    named 'not complete yet'; a whole month is not, nor a last month whose rate is hidden."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports import outcome_figures as figures
+
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"process": {"followup_within_days": 28}})
+    follow = pd.DataFrame({"month": pd.to_datetime(["2026-09-01", "2026-10-01"]), "period": ["Sep 2026", "Oct 2026"],
+                           "assessed": [13, 2], "followed_up": [12, 1], "pct_followed_up": [12 / 13, 0.5]})
+    assert co.follow_up_unfinished(run, follow, "month")["period"] == "Oct 2026"
+    assert co.follow_up_unfinished(run, follow.iloc[:1], "month") is None
+    fig = figures.follow_up_trend(follow, "month", "within 4 weeks", unfinished=True)
+    ring = [t for t in fig.data if t.name.startswith("not complete yet")]
+    assert len(ring) == 1 and list(ring[0].y) == [0.5] and pd.Timestamp(ring[0].x[0]) == pd.Timestamp("2026-10-01")
+    assert not [t for t in figures.follow_up_trend(follow, "month", "within 4 weeks").data if t.name.startswith("not complete")]
+    hidden = follow.assign(pct_followed_up=[12 / 13, None])  # as a protected frame hides it
+    hidden.attrs["suppressed"] = {"pct_followed_up": (1,)}
+    assert len(figures.follow_up_trend(hidden, "month", "within 4 weeks", unfinished=True).data) == 2, "a gap mark, no ring"
+
+
 def test_the_follow_up_note_is_not_said_of_a_quarter_whose_four_weeks_have_passed():
     """An external page (whole quarters to Sep 2026, as of Oct 31) said 'Assessments in the last 28
     days before the as-of date (Oct 2026) are not counted yet: 2026 Q3 covers only the assessments
@@ -429,6 +455,30 @@ def test_a_rate_above_the_alarm_on_a_few_measured_does_not_ask_for_a_data_qualit
     assert said["MANY"].count("worth a data-quality look") == 2
     assert "remission 100% (above the typical 20%-35%: worth a data-quality look)" in said["ALL"]
     assert "response 75% (above the typical 30%-50%, on too few" in said["ALL"]
+
+
+def test_a_rate_below_the_typical_on_a_few_measured_says_so_on_the_note_and_the_card():
+    """PHQ-9 response 25% (4 of 16) and remission 12.5% (2 of 16) read "(below)" on the cards and
+    "outside the typical" in the note, where the above side already allowed for small numbers: 4 of
+    16 is consistent with a true 30-50% (95% Wilson interval 10%-50%); 20 of 200 (7%-15%) is below."""
+    from types import SimpleNamespace
+
+    from bcm_analytics.outcomes import load_definitions
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(definitions=load_definitions())
+    rates = {"FEW": (0.25, 0.125, 16), "MANY": (0.10, 0.05, 200)}
+    table = pd.DataFrame({"instrument": list(rates), "window_name": "6m",
+                          "pct_response_of_measured": [r for r, _, _ in rates.values()],
+                          "pct_remission_of_measured": [m for _, m, _ in rates.values()],
+                          "measured": [n for _, _, n in rates.values()]})
+    said = dict(zip(rates, co.plausibility(run, table).split(". ")))
+    assert ("response 25% (outside the typical 30%-50%, on too few measured to tell from chance); "
+            "remission 12% (outside the typical 20%-35%, on too few measured to tell from chance)") in said["FEW"]
+    assert "response 10% (outside the typical 30%-50%); remission 5% (outside the typical 20%-35%)" in said["MANY"]
+    assert co._side(0.25, 0.30, 0.50, 16) == "below, on too few measured to tell"
+    assert co._side(0.10, 0.30, 0.50, 200) == "below"
+    assert co._side(0.40, 0.30, 0.50, 3) == "within"
 
 
 def test_under_the_baseline_setting_cohorts_count_from_the_first_score_of_10_and_the_assessment_stays_the_first_score(load_rows, store):

@@ -442,6 +442,24 @@ def test_the_trend_note_names_the_last_point_the_chart_shows():
     assert "Last shown: 2025 Q4." in co.trend_note(run, inside, "quarter", privacy=Privacy.packaged("internal"))
 
 
+def test_the_trend_note_names_the_first_point_and_why_it_is_before_the_pages_period():
+    """A page of Nov 2025 - Oct 2026 drew its 6-month outcomes for baseline months Mar 2025 - Feb
+    2026, and nothing said why 8 of its 12 points were before the page's period."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bcm_analytics.reports import caseload_outcomes as co
+
+    run = SimpleNamespace(as_of=dt.date(2026, 10, 31), definitions={"windows": {"6m": {"from": 120, "to": 240}},
+                                                                     "outcome": {"baseline": "first_score"}})
+    trend = pd.DataFrame({"month": pd.to_datetime(["2025-03-01", "2025-04-01", "2026-02-01"]), "period": ["a", "b", "c"],
+                          "pct_response_of_measured": [0.4, 0.35, 0.3], "pct_remission_of_measured": [0.2, 0.2, 0.1]})
+    note = co.trend_note(run, trend, "month", privacy=Privacy.packaged("internal"))
+    assert ("Last shown: Feb 2026. First shown: Mar 2025. A baseline is shown once its window has closed, up to 240 days "
+            "later, so the chart reaches back before the report's period.") in note
+    assert "First shown" not in co.trend_note(run, trend.iloc[2:], "month", privacy=Privacy.packaged("internal"))
+
+
 def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():
     """The per-staff chart drew seven care managers in a palette of six colours: BCM-001 and
     BCM-007 were the same blue line. A group past the palette gets the colour again with another
@@ -513,6 +531,18 @@ def test_the_data_quality_charts_are_drawn_in_the_reports_palette():
     for fig in (dq.export_months_figure(months), dq.to_act_on_figure(act_on), dq.quarantine_trend_figure(trend)):
         colours = [t.line.color if t.type == "scatter" else t.marker.color for t in fig.data]
         assert colours == charts.PALETTE[:len(colours)]
+
+
+def test_each_table_of_the_quarantine_trend_looks_unlike_the_others():
+    """Eight tables in six colours drew clinics and diagnoses, patients and claims alike; each
+    table has a marker of its own too."""
+    from bcm_analytics.reports import data_quality as dq
+
+    tables = ["clinics", "patients", "time_logs", "assessments", "claims", "facility_stays", "coverage", "diagnoses"]
+    trend = pd.DataFrame({"load": range(1, 9), "table": tables, "percent_quarantined": [0.5] * 8})
+    fig = dq.quarantine_trend_figure(trend)
+    looks = {(t.line.color, t.marker.symbol) for t in fig.data}
+    assert len(fig.data) == 8 and len(looks) == 8
 
 
 def test_a_rate_hovers_with_the_counts_it_is_over_unless_they_are_suppressed():

@@ -13,7 +13,7 @@ from bcm_analytics.cli.options import db_option, fail, month_range, open_store, 
 
 @click.command()
 @db_option
-@month_option
+@month_option()
 @to_option
 @click.option("--patient", metavar="ID", help="Only this patient's months.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,

@@ -26,7 +26,15 @@ rules_option = click.option(
     show_default="$BCM_RULES, else the store's own, set by `bcm build --rules`",
     help="The program's rules file, merged over the shipped defaults, or a shipped ruleset's name (texas_medicaid ...).",
 )
-month_option = click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help="First service month.")
+
+
+def month_option(required: str = "required"):
+    """--month, the first service month, saying when it is required (the help named only --out,
+    and a user found --month required by the error); click's `required` would refuse --worklist,
+    which needs none."""
+    return click.option("--month", "start", metavar="YYYY-MM", callback=check_month, help=f"First service month ({required}).")
+
+
 to_option = click.option("--to", "end", metavar="YYYY-MM", callback=check_month, show_default="--month",
                          help="Last service month.")
 
@@ -83,7 +91,7 @@ def _note_months_without_minutes(marts, start: str, end: str) -> None:
 
 @click.command()
 @db_option
-@month_option
+@month_option("required, except with --worklist")
 @to_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="CSV, XLSX or Parquet. Unbilled months go to a second sheet, or to <name>_unbilled.<ext>.")
@@ -163,7 +171,7 @@ def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: 
 
 @click.command()
 @db_option
-@month_option
+@month_option()
 @to_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="CSV (one row per finding) or XLSX (the finance workbook: work queue, summary, by_month, expected_to_billed, info, evidence, about).")

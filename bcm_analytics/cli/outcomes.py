@@ -42,7 +42,8 @@ PATH = click.Path(dir_okay=False, path_type=Path)
               help="YAML overriding measure definitions (same shape as bcm_analytics/config/definitions.yaml).")
 @click.option("--start-month", "--month", "start_month", metavar="YYYY-MM", callback=check_month,
               show_default="11 months before --end-month, 12 in all",
-              help="Program measures: first baseline month; utilisation: first month of contacts (its period whole).")
+              help="Program measures: first baseline month; utilisation: first month of contacts (the file holds only "
+                   "the assessment periods, Jan-Apr, May-Aug and Sep-Dec, wholly inside --start-month..--end-month).")
 @click.option("--end-month", "--to", "end_month", metavar="YYYY-MM", callback=check_month,
               show_default="the as-of month", help="Program measures: last baseline month; utilisation: last month of contacts.")
 @click.option("--clinic", "clinics", multiple=True, help="Only these clinics (repeatable).")
@@ -61,8 +62,8 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, cms159, year, worklis
     program measures with counts in the cell-size range suppressed ({cell_size}).
     --utilisation writes, per assessment period, the patients with a contact and those of them
     with a score on the definitions' utilisation instrument (utilisation.instrument, the PHQ-9 as
-    packaged) in the same period (HEDIS DMS-E style), suppressed alike; --instrument does not
-    change it. --drr-e writes HEDIS
+    packaged) in the same period (HEDIS DMS-E style), suppressed alike, for the periods wholly
+    inside the months, as an outside reader's page shows them; --instrument does not change it. --drr-e writes HEDIS
     DRR-E for the measurement year --year (the index in its intake period, the follow-up 120-240
     days after it) per age stratum, suppressed alike; `complete` is false while a follow-up period
     of the year is still open. --cms159 writes CMS159 / MIPS #370 for the measurement period

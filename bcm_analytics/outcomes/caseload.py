@@ -132,7 +132,11 @@ WORKLISTS = {
     "item9_positive": ("item9_on_list", "Latest PHQ-9 has item 9 above 0 (same-day safety follow-up), or an earlier answer did "
                                         "(history); a discharged patient while an answer on or after the discharge has no contact after it"),
     "overdue_score": ("overdue_score", "No PHQ-9/GAD-7 score in the last {scored_within_days} days (or none since enrolment)"),
-    "no_recent_contact": ("no_recent_contact", "No contact with the patient in the last {contacted_within_days} days (or none since enrolment)"),
+    # counted from enrolment: a patient enrolled less than the days ago is not overdue yet, though the
+    # page's measure counts them as not contacted (its 17 beside the list's 16 said nothing of why)
+    "no_recent_contact": ("no_recent_contact", "No contact with the patient in the last {contacted_within_days} days (or none "
+                                               "since enrolment); a patient enrolled less than {contacted_within_days} days ago "
+                                               "is not listed yet, though the report's 'contacted' measure counts them out"),
 }
 # a list of windows (marts.followup_due_for), not a flag of the worklists
 FOLLOWUP_DUE = ("followup_due", "A 12-week (days {w12w}), 6-month (days {w6m}) or 12-month (days {w12m} after baseline) "

@@ -178,22 +178,44 @@ def plausibility(run: OutcomeRun, table: pd.DataFrame, window: str = "6m") -> st
 
 def _verdict(value: float, low: float, high: float, alarm: float, measured=None) -> str:
     typical = f"typical {low:.0%}-{high:.0%}"
+    n = int(measured) if pd.notna(measured) else None
     if value > alarm:
-        if pd.notna(measured) and _lowest_likely(value, int(measured)) <= alarm:
+        if n is not None and _likely(value, n)[0] <= alarm:
             return f"above the {typical}, on too few measured to tell from chance"
         return f"above the {typical}: worth a data-quality look"
-    return f"within the {typical}" if low <= value <= high else f"outside the {typical}"
+    if low <= value <= high:
+        return f"within the {typical}"
+    if n is not None and _could_be_typical(value, n, low, high):
+        return f"outside the {typical}, on too few measured to tell from chance"
+    return f"outside the {typical}"
 
 
-def _lowest_likely(rate: float, n: int) -> float:
-    """The lower end of the 95% Wilson score interval of a rate of n: the lowest true rate the
-    count is consistent with (no new setting: the sample size speaks for itself)."""
+def _side(value: float, low: float, high: float, measured=None) -> str:
+    """A headline card's word on its rate: within, above or below the typical range, and whether so
+    few were measured that a typical true rate would give it (4 of 16 read 'below' 30-50%)."""
+    if low <= value <= high:
+        return "within"
+    side = "above" if value > high else "below"
+    if pd.notna(measured) and _could_be_typical(value, int(measured), low, high):
+        return f"{side}, on too few measured to tell"
+    return side
+
+
+def _could_be_typical(rate: float, n: int, low: float, high: float) -> bool:
+    """The count is consistent with a true rate in low..high: its 95% interval reaches the range."""
+    lowest, highest = _likely(rate, n)
+    return lowest <= high and highest >= low
+
+
+def _likely(rate: float, n: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of a rate of n: the true rates the count is consistent with (no
+    new setting: the sample size speaks for itself)."""
     if n <= 0:
-        return 0.0
+        return 0.0, 1.0
     z2 = 1.96 ** 2
     centre = rate + z2 / (2 * n)
     spread = 1.96 * ((rate * (1 - rate) + z2 / (4 * n)) / n) ** 0.5
-    return (centre - spread) / (1 + z2 / n)
+    return (centre - spread) / (1 + z2 / n), (centre + spread) / (1 + z2 / n)
 
 
 # --- caseload: stocks and flows -------------------------------------------------------------
@@ -756,7 +778,7 @@ def _outcome_cards(run: OutcomeRun, measures: pd.DataFrame) -> list[Headline]:
             cards.append(Headline(label, None, "rate", f"typical {low:.0%}-{high:.0%}", hidden=True))
         else:
             value = row[col]
-            verdict = "" if pd.isna(value) else (" (within)" if low <= value <= high else " (above)" if value > high else " (below)")
+            verdict = "" if pd.isna(value) else f" ({_side(value, low, high, row.get('measured'))})"
             cards.append(Headline(label, value, "rate", f"typical {low:.0%}-{high:.0%}{verdict}"))
     return cards
 
@@ -806,19 +828,27 @@ def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: P
     (an external page's last whole quarter, Jul-Sep, is complete by Oct 31; the note said it was
     not). Without `end`, a rolled-up whole period is taken to run to the as-of date. An external
     page (`privacy`) names the as-of month, not its day nor the day counted back from it."""
+    last = follow_up_unfinished(run, follow, grain, end)
+    if last is None:
+        return ""
     days = int(run.definitions["process"]["followup_within_days"])
     cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
-    if follow.empty:
-        return ""
-    last = follow.loc[follow["month"].idxmax()]
-    if _period_last_day(last["month"], grain, end) <= cutoff:
-        return ""
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     if privacy is not None and privacy.external:
         return (f"Assessments in the last {days} days before the as-of date ({privacy.data_date(run.as_of)}) are not counted "
                 f"yet (their days to follow up have not passed): {shown} covers only the assessments before them.")
     return (f"Assessments after {cutoff:%Y-%m-%d} are not counted yet ({days} days to follow up have not passed by "
             f"{run.as_of:%Y-%m-%d}): {shown} covers only the assessments up to then.")
+
+
+def follow_up_unfinished(run: OutcomeRun, follow: pd.DataFrame, grain: str, end=None) -> pd.Series | None:
+    """The last period of the follow-up rates when it holds only its earlier assessments (those
+    whose days to follow up have passed by the as-of date), else None (follow_up_note)."""
+    if follow.empty:
+        return None
+    cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=int(run.definitions["process"]["followup_within_days"]))
+    last = follow.loc[follow["month"].idxmax()]
+    return None if _period_last_day(last["month"], grain, end) <= cutoff else last
 
 
 def _period_last_day(first_month, grain: str, end=None) -> pd.Timestamp:
@@ -833,21 +863,26 @@ def _period_last_day(first_month, grain: str, end=None) -> pd.Timestamp:
 
 
 def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "6m", privacy: Privacy | None = None) -> str:
-    """Which baseline months the trend covers and why later ones are missing. 'Last shown' names
-    the last point the chart draws: a last period whose rates are all suppressed is an x mark, not
-    a point shown (the note named it, under a chart that stopped a quarter earlier)."""
+    """Which baseline months the trend covers and why later ones are missing. 'Shown' names the
+    first and last points the chart draws (a last period whose rates are all suppressed is an x
+    mark, not a point shown: the note named it, under a chart that stopped a quarter earlier), and
+    that they are not the page's period: a director read a chart of Mar 2025 - Feb 2026 under a
+    page of Nov 2025 - Oct 2026 with nothing saying why."""
     w = run.definitions["windows"][window]
     privacy = _privacy(run, privacy)
     whole = (" Whole quarters only, as on every external page: a quarter with a month still open waits."
              if privacy.external else "")
     drawn = _drawn_rows(trend, TREND_RATES)
-    last_shown = ""
+    shown = ""
     if not drawn.empty:
-        last = drawn.loc[drawn["month"].idxmax()]
-        last_shown = " Last shown: " + (f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])) + "."
+        first, last = (drawn.loc[drawn["month"].idxmin()], drawn.loc[drawn["month"].idxmax()])
+        label = (lambda r: f"{pd.Timestamp(r['month']):%b %Y}") if grain == "month" else (lambda r: str(r["period"]))
+        shown = f" Last shown: {label(last)}." + (f" First shown: {label(first)}." if first.name != last.name else "") + (
+            f" A baseline is shown once its window has closed, up to {w['to']} days later, so the chart reaches back "
+            "before the report's period.")
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}"
             f"{baseline_suffix(run.definitions)}) have all closed by "
-            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable.{last_shown}{whole}")
+            f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable.{shown}{whole}")
 
 
 def _drawn_rows(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

@@ -41,9 +41,11 @@ def to_act_on_figure(act_on: pd.DataFrame) -> go.Figure:
 
 
 def quarantine_trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """Per load, the share of the rows read that went to the quarantine, one line per table."""
+    """Per load, the share of the rows read that went to the quarantine, one line per table, each
+    with a marker of its own: eight tables and six colours drew clinics and diagnoses alike, and a
+    table loaded once is a marker alone."""
     shares = trend.assign(share_quarantined=trend["percent_quarantined"] / 100)
-    fig = px.line(shares, x="load", y="share_quarantined", color="table", markers=True,
+    fig = px.line(shares, x="load", y="share_quarantined", color="table", symbol="table", markers=True,
                   title="Rows quarantined, % of rows read per load",
                   labels={"share_quarantined": "quarantined", "load": "load number", "table": "table"},
                   color_discrete_sequence=charts.PALETTE)

@@ -48,7 +48,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     # --- caseload and outcomes
     "denominator": ("closed windows", "count"), "measured": ("with a score in the window", "count"),
     "responders": ("responded", "count"), "remitters": ("remitted", "count"),
-    "pct_measured": ("measured", "rate"), "pct_response": ("response, of all", "rate"),
+    "pct_measured": ("measured, of all", "rate"), "pct_response": ("response, of all", "rate"),
     "pct_remission": ("remission, of all", "rate"), "pct_response_of_measured": ("response, of measured", "rate"),
     "pct_remission_of_measured": ("remission, of measured", "rate"),
     "pct_remission_of_responders": ("remission, of responders", "rate"),

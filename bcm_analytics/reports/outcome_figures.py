@@ -49,10 +49,20 @@ def follow_up_title(grain: str, within: str) -> str:
     return f"Initial assessments followed up {within}, per {grain_word(grain)} of assessment"
 
 
-def follow_up_trend(program: pd.DataFrame, grain: str, within: str) -> go.Figure:
-    """Initial assessments followed up `within` the window in force, per month (or period)."""
-    return series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month", over=CASELOAD_RATES,
-                  title=follow_up_title(grain, within))
+def follow_up_trend(program: pd.DataFrame, grain: str, within: str, unfinished: bool = False) -> go.Figure:
+    """Initial assessments followed up `within` the window in force, per month (or period). An
+    `unfinished` last period (caseload_outcomes.follow_up_unfinished: it holds only its assessments
+    whose days to follow up have passed) is ringed and named so: drawn as any other, 1 of 2
+    followed up read as a fall from 92% to 50%."""
+    fig = series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month", over=CASELOAD_RATES,
+                 title=follow_up_title(grain, within))
+    shown = [(x, y) for x, y in zip(fig.data[0].x, fig.data[0].y) if y is not None and pd.notna(y)] if fig.data else []
+    if unfinished and shown and shown[-1][0] == fig.data[0].x[-1]:
+        x, y = shown[-1]
+        fig.add_scatter(x=[x], y=[y], mode="markers", name="not complete yet: only its earlier assessments", meta="rate",
+                        marker=dict(symbol="circle-open", size=16, color=PALETTE[4], line=dict(width=2)),
+                        hovertemplate="not complete yet: %{y:.1%} of its earlier assessments<extra></extra>")
+    return fig
 
 
 def outcome_trend(frame: pd.DataFrame, grain: str, instrument: str, window_label: str) -> go.Figure:
