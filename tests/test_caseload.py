@@ -178,8 +178,9 @@ def test_the_follow_up_note_says_the_last_month_is_not_complete():
 
 def test_the_follow_up_charts_unfinished_last_month_is_ringed_and_named():
     """October's follow-up rate, over the assessments up to Oct 3 alone (1 of 2), was drawn as any
-    month: a fall from 92% to 50% to the eye, the note below saying why. The point is ringed and
-    named 'not complete yet'; a whole month is not, nor a last month whose rate is hidden."""
+    month: a fall from 92% to 50% to the eye, the note below saying why. The line stops at the last
+    whole month and a dotted step leads to a ring named 'not complete yet'; a whole month is drawn
+    as before, and a last month whose rate is hidden keeps its gap mark alone."""
     import datetime as dt
     from types import SimpleNamespace
 
@@ -194,9 +195,14 @@ def test_the_follow_up_charts_unfinished_last_month_is_ringed_and_named():
     assert co.follow_up_unfinished(run, follow, "month")["period"] == "Oct 2026"
     assert co.follow_up_unfinished(run, follow.iloc[:1], "month") is None
     fig = figures.follow_up_trend(follow, "month", "within 4 weeks", unfinished=True)
-    ring = [t for t in fig.data if t.name.startswith("not complete yet")]
+    ring = [t for t in fig.data if (t.name or "").startswith("not complete yet")]
     assert len(ring) == 1 and list(ring[0].y) == [0.5] and pd.Timestamp(ring[0].x[0]) == pd.Timestamp("2026-10-01")
-    assert not [t for t in figures.follow_up_trend(follow, "month", "within 4 weeks").data if t.name.startswith("not complete")]
+    assert list(fig.data[0].y) == [12 / 13, None], "the line stops at September; a dotted step leads on"
+    assert [list(t.y) for t in fig.data if t.line.dash == "dot"] == [[12 / 13, 0.5]]
+    whole = figures.follow_up_trend(follow, "month", "within 4 weeks")
+    assert len(whole.data) == 1 and list(whole.data[0].y) == [12 / 13, 0.5]
+    quarters = figures.follow_up_trend(follow.assign(period=["2026 Q3", "2026 Q4"]), "quarter", "within 4 weeks", unfinished=True)
+    assert list(quarters.data[0].y) == [12 / 13, 0.5] and quarters.data[-1].name.startswith("not complete yet"), "a bar stays, ringed"
     hidden = follow.assign(pct_followed_up=[12 / 13, None])  # as a protected frame hides it
     hidden.attrs["suppressed"] = {"pct_followed_up": (1,)}
     assert len(figures.follow_up_trend(hidden, "month", "within 4 weeks", unfinished=True).data) == 2, "a gap mark, no ring"

@@ -52,16 +52,25 @@ def follow_up_title(grain: str, within: str) -> str:
 def follow_up_trend(program: pd.DataFrame, grain: str, within: str, unfinished: bool = False) -> go.Figure:
     """Initial assessments followed up `within` the window in force, per month (or period). An
     `unfinished` last period (caseload_outcomes.follow_up_unfinished: it holds only its assessments
-    whose days to follow up have passed) is ringed and named so: drawn as any other, 1 of 2
+    whose days to follow up have passed) is drawn apart, a ring named 'not complete yet' (a line
+    stops at the last whole month, a dotted step leads on to it): drawn as any other, 1 of 2
     followed up read as a fall from 92% to 50%."""
     fig = series(program, x_of(grain), ["pct_followed_up"], bars=grain != "month", over=CASELOAD_RATES,
                  title=follow_up_title(grain, within))
-    shown = [(x, y) for x, y in zip(fig.data[0].x, fig.data[0].y) if y is not None and pd.notna(y)] if fig.data else []
-    if unfinished and shown and shown[-1][0] == fig.data[0].x[-1]:
-        x, y = shown[-1]
-        fig.add_scatter(x=[x], y=[y], mode="markers", name="not complete yet: only its earlier assessments", meta="rate",
-                        marker=dict(symbol="circle-open", size=16, color=PALETTE[4], line=dict(width=2)),
-                        hovertemplate="not complete yet: %{y:.1%} of its earlier assessments<extra></extra>")
+    if not unfinished or not fig.data:
+        return fig
+    main = fig.data[0]
+    ys = [None if y is None or pd.isna(y) else float(y) for y in main.y]
+    if ys[-1] is None:  # its rate hidden: the gap mark says so
+        return fig
+    if grain == "month":  # the line stops at the last whole month, a dotted step leads on to the ring
+        main.y = ys[:-1] + [None]
+        if len(ys) > 1 and ys[-2] is not None:
+            fig.add_scatter(x=list(main.x[-2:]), y=ys[-2:], mode="lines", line=dict(color=PALETTE[0], dash="dot"),
+                            hoverinfo="skip", showlegend=False)
+    fig.add_scatter(x=[main.x[-1]], y=[ys[-1]], mode="markers", name="not complete yet: only its earlier assessments",
+                    meta="rate", marker=dict(symbol="circle-open", size=14, color=PALETTE[0], line=dict(width=2)),
+                    hovertemplate="not complete yet: %{y:.1%} of its earlier assessments<extra></extra>")
     return fig
 
 
