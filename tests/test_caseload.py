@@ -73,6 +73,20 @@ def test_contacted_in_the_last_30_days_of_the_month(run):
     assert program_months(run)["contacted"].tolist() == [2, 1, 2]
 
 
+def test_a_caseload_review_by_video_is_no_contact_with_the_patient(load_rows, store):
+    """A caseload review with the psychiatric consultant logged by video counted as a contact with
+    the patient (a real contact mode): the patient read as contacted in March. The definitions'
+    non_contact_activity_types are never a contact, whatever their mode; emptied, it counts again."""
+    from bcm_analytics.outcomes import load_definitions
+
+    load_rows("patients", [patient("P3", "CM2", "2025-02-03")])
+    load_rows("time_logs", [log("T5", "P3", "2025-02-03", "assessment", "video"),
+                            log("T7", "P3", "2025-03-10", "caseload_review", "video")])
+    assert program_months(prepare(store, AS_OF))["contacted"].tolist() == [1, 0]  # February, March
+    counted = load_definitions(overrides={"activity": {"non_contact_activity_types": []}})
+    assert program_months(prepare(store, AS_OF, counted))["contacted"].tolist() == [1, 1]
+
+
 def test_follow_up_within_4_weeks_of_the_initial_assessment(run):
     """January: P1 followed up (day 14), P2 not; February: P3 (day 25); March: P4 still open."""
     m = program_months(run)

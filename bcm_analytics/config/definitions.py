@@ -104,6 +104,7 @@ class Activity(Strict):
     review_staff_roles: Names
     no_contact_modes: Names
     contact_activity_types: Names
+    non_contact_activity_types: Names
     initial_assessment_activity_types: Names
 
 

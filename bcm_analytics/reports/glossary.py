@@ -103,7 +103,8 @@ def outcome_terms(definitions, external: bool = False, instrument: str | None = 
                           f"{alarm_r:.0%} / {alarm_m:.0%} a data-quality look is due, unless too few were measured to tell "
                           f"the rate from chance (the 95% interval reaches down to it)"),
         (f"contacted, {process_window(d, 'contacted_within_days')}", f"of the active caseload, a contact ({', '.join(a.replace('_', ' ') for a in act['contact_activity_types'])}, "
-                                    f"or any real contact mode) in the {p['contacted_within_days']} days up to the month's last day"),
+                                    f"or any real contact mode{_never_contact(act)}) in the {p['contacted_within_days']} days up to "
+                                    "the month's last day"),
         (f"scored, last {p['scored_within_days'][0]} / {p['scored_within_days'][1]} days",
          f"of the active caseload, {_scored_on(d, instrument)} in the last "
                                       f"{p['scored_within_days'][0]} / {p['scored_within_days'][1]} days"),
@@ -377,3 +378,9 @@ def _baseline(definitions) -> str:
 
 def _window_name(name: str) -> str:
     return {"12w": "12 weeks", "6m": "6 months (HEDIS DRR-E)", "12m": "12 months (CMS159)"}.get(name, name)
+
+
+def _never_contact(activity: dict) -> str:
+    """', never caseload review or administrative': the activities no contact mode makes a contact."""
+    never = [a.replace("_", " ") for a in activity["non_contact_activity_types"]]
+    return f", never {' or '.join(never)}" if never else ""

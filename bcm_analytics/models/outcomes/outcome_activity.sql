@@ -19,7 +19,8 @@ WITH marked AS (
          t.activity_type, t.staff_role,
          CASE WHEN t.contact_mode IS NULL OR list_contains(s.no_contact_modes, t.contact_mode) THEN 'no mode'
               ELSE t.contact_mode END AS contact_mode,
-         marts.is_contact(t.contact_mode, t.activity_type, s.no_contact_modes, s.contact_activity_types) AS is_contact,
+         marts.is_contact(t.contact_mode, t.activity_type, s.no_contact_modes, s.contact_activity_types,
+                          s.non_contact_activity_types) AS is_contact,
          list_contains(s.review_activity_types, t.activity_type)
            OR list_contains(s.review_staff_roles, t.staff_role) AS is_review,
          list_contains(s.initial_assessment_activity_types, t.activity_type) AS is_assessment,
