@@ -62,7 +62,7 @@ from bcm_analytics.reports.page import clinic_names, data_freshness, fmt
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
                  "amount_at_stake", "explanation", "claim_ids", "denial_reason", "date_of_service", "threshold_met_on",
-                 "status", "owner", "notes", "due"]
+                 "countable_minutes", "status", "owner", "notes", "due"]
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +154,8 @@ MIXED_TOTAL = "revenue and compliance dollars together, of the rows shown: filte
 SHEETS = {
     "work queue": "one row per finding to work, most dollars at stake first, with the payer's reason beside a denied line "
                   "(denial_reason, where the claims export gives one) and, for a claim dated before its threshold was met, "
-                  "the claim's date (date_of_service) and the day the minutes reached it (threshold_met_on); status, owner, "
+                  "the claim's date (date_of_service) and the day the minutes reached it (threshold_met_on); the month's "
+                  "countable minutes (countable_minutes: the codes follow from them); status, owner, "
                   "notes and due are yours to fill",
     "summary": "findings and dollars per finding; filter severity for one severity's total (counted_at_stake holds a "
                "claim line in two findings once)",
