@@ -453,23 +453,26 @@ def test_only_rates_above_the_alarm_ask_for_a_data_quality_look():
     assert said["ABOVE"].count("worth a data-quality look") == 2
 
 
-def test_a_rate_above_the_alarm_on_a_few_measured_does_not_ask_for_a_data_quality_look():
-    """A clinic page read "response 75% (above the typical 30%-50%: worth a data-quality look)" for
-    3 of 4 patients measured: 4 patients are consistent with a true 30% (95% Wilson interval
-    30%-95%), so they say nothing of the data. The look is asked for when even the interval's lower
-    end is above the alarm: 150 of 200 measured, or 4 of 4 remitting (interval from 51%)."""
+def plausibility_said(rates: dict) -> dict:
+    """{row: the plausibility note's sentence} for 6-month rates {row: (response, remission, measured)}."""
     from types import SimpleNamespace
 
     from bcm_analytics.outcomes import load_definitions
     from bcm_analytics.reports import caseload_outcomes as co
 
-    run = SimpleNamespace(definitions=load_definitions())
-    rates = {"FEW": (0.75, 0.75, 4), "MANY": (0.75, 0.75, 200), "ALL": (0.75, 1.0, 4)}
     table = pd.DataFrame({"instrument": list(rates), "window_name": "6m",
                           "pct_response_of_measured": [r for r, _, _ in rates.values()],
                           "pct_remission_of_measured": [m for _, m, _ in rates.values()],
                           "measured": [n for _, _, n in rates.values()]})
-    said = dict(zip(rates, co.plausibility(run, table).split(". ")))
+    return dict(zip(rates, co.plausibility(SimpleNamespace(definitions=load_definitions()), table).split(". ")))
+
+
+def test_a_rate_above_the_alarm_on_a_few_measured_does_not_ask_for_a_data_quality_look():
+    """A clinic page read "response 75% (above the typical 30%-50%: worth a data-quality look)" for
+    3 of 4 patients measured: 4 patients are consistent with a true 30% (95% Wilson interval
+    30%-95%), so they say nothing of the data. The look is asked for when even the interval's lower
+    end is above the alarm: 150 of 200 measured, or 4 of 4 remitting (interval from 51%)."""
+    said = plausibility_said({"FEW": (0.75, 0.75, 4), "MANY": (0.75, 0.75, 200), "ALL": (0.75, 1.0, 4)})
     assert ("response 75% (above the typical 30%-50%, on too few measured to tell from chance); "
             "remission 75% (above the typical 20%-35%, on too few measured to tell from chance)") in said["FEW"]
     assert said["MANY"].count("worth a data-quality look") == 2
@@ -481,18 +484,9 @@ def test_a_rate_below_the_typical_on_a_few_measured_says_so_on_the_note_and_the_
     """PHQ-9 response 25% (4 of 16) and remission 12.5% (2 of 16) read "(below)" on the cards and
     "outside the typical" in the note, where the above side already allowed for small numbers: 4 of
     16 is consistent with a true 30-50% (95% Wilson interval 10%-50%); 20 of 200 (7%-15%) is below."""
-    from types import SimpleNamespace
-
-    from bcm_analytics.outcomes import load_definitions
     from bcm_analytics.reports import caseload_outcomes as co
 
-    run = SimpleNamespace(definitions=load_definitions())
-    rates = {"FEW": (0.25, 0.125, 16), "MANY": (0.10, 0.05, 200)}
-    table = pd.DataFrame({"instrument": list(rates), "window_name": "6m",
-                          "pct_response_of_measured": [r for r, _, _ in rates.values()],
-                          "pct_remission_of_measured": [m for _, m, _ in rates.values()],
-                          "measured": [n for _, _, n in rates.values()]})
-    said = dict(zip(rates, co.plausibility(run, table).split(". ")))
+    said = plausibility_said({"FEW": (0.25, 0.125, 16), "MANY": (0.10, 0.05, 200)})
     assert ("response 25% (outside the typical 30%-50%, on too few measured to tell from chance); "
             "remission 12% (outside the typical 20%-35%, on too few measured to tell from chance)") in said["FEW"]
     assert "response 10% (outside the typical 30%-50%); remission 5% (outside the typical 20%-35%)" in said["MANY"]
