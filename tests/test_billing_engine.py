@@ -107,7 +107,7 @@ def test_a_billing_line_carries_what_finance_needs(program):
         "patient_id": "P1", "service_month": "2025-03", "episode_id": "P1-2025-03", "month_type": "initial",
         "code": "99494", "units": 2, "countable_minutes": 120.5, "payer": "Medicare",
         "billing_provider_npi": "1234567893", "expected_amount": 112.0}
-    assert row["ruleset"] == "bcm-default 2026.12.1" and row["payer_class"] == "medicare"
+    assert row["ruleset"] == "bcm-default 2026.12.2" and row["payer_class"] == "medicare"
     assert lines.expected_amount.iloc[0] == 145.0
 
 

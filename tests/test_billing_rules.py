@@ -28,13 +28,13 @@ def test_the_shipped_default_given_as_the_rules_file_is_read_once():
     from bcm_analytics.config.rules import DEFAULT_RULES
 
     rules = load_rules(DEFAULT_RULES)
-    assert rules.id == "bcm-default 2026.12.1"
+    assert rules.id == "bcm-default 2026.12.2"
     assert rules.files == (DEFAULT_RULES,)
 
 
 def test_default_ruleset_per_class_setting_and_date():
     rules = load_rules()
-    assert rules.id == "bcm-default 2026.12.1"
+    assert rules.id == "bcm-default 2026.12.2"
     assert rules.payer_names == {"medicare": "medicare", "medicaid": "medicaid", "commercial": "commercial"}
     fqhc = periods(rules, payer_class="medicare", billing_setting="fqhc", program="cocm")
     assert list(zip(fqhc.code_set, fqhc.valid_from, fqhc.valid_to.astype(object).where(fqhc.valid_to.notna(), None))) == [
@@ -75,7 +75,7 @@ payer_classes:
     settings: {initial_code_once_per: calendar_year, count_psychiatric_consultant: true}
 """)
     rules = load_rules(path)
-    assert rules.id == "bcm-default 2026.12.1 + acme-health 3"
+    assert rules.id == "bcm-default 2026.12.2 + acme-health 3"
     assert rules.payer_names["state medicaid mco"] == "medicaid"
     assert rules.payer_names["medicare"] == "medicare"
     bhi = periods(rules, payer_class="medicare", billing_setting="fqhc", program="general_bhi")
@@ -133,6 +133,8 @@ def test_program_fee_schedule_replaces_shipped_file_and_new_class_inherits(tmp_p
         ("payer_class: {}\n", "payer_class: unknown key"),
         ("settings: {bills_g2214: yes please\n", "not valid YAML"),
         ("default_payer_class: self_pay\n", "default_payer_class: no payer class named 'self_pay'"),
+        ('denial_advice: {"CO-16": resubmit}\n',  # the key is wrong: its words, not the advice's
+         "denial_advice.CO-16: must be a reason code such as 16, 109 or A1, without its group (CO-) (got 'CO-16')"),
     ],
 )
 def test_a_rules_file_with_a_mistake_is_refused_naming_file_key_and_problem(tmp_path, text, message):
@@ -310,7 +312,7 @@ payer_classes:
 
 def test_texas_medicaid_bills_health_center_cocm_only_with_g0512_from_2025_03():
     rules = load_rules("texas_medicaid")
-    assert rules.id == "bcm-default 2026.12.1 + texas-medicaid 2026.11"
+    assert rules.id == "bcm-default 2026.12.2 + texas-medicaid 2026.11"
     assert {s["url"] for s in rules.sources if s["file"] == "texas_medicaid.yaml"} == {
         "https://www.tmhp.com/news/2022-04-15-collaborative-care-model-become-benefit-texas-medicaid-june-1-2022",
         "https://www.tmhp.com/news/2025-01-10-cocm-services-provided-fqhc-and-rhc-providers"}
@@ -336,7 +338,7 @@ def test_north_carolina_medicaid_caps_99494_at_4_and_counts_the_consultant_from_
 def test_a_program_file_extends_a_state_ruleset(tmp_path):
     path = write(tmp_path, "ruleset: acme\nextends: texas_medicaid\npayer_names: {Superior HealthPlan: medicaid}\n")
     rules = load_rules(path)
-    assert rules.id == "bcm-default 2026.12.1 + texas-medicaid 2026.11 + acme"
+    assert rules.id == "bcm-default 2026.12.2 + texas-medicaid 2026.11 + acme"
     assert [p.name for p in rules.files] == ["default.yaml", "texas_medicaid.yaml", path.name]
     assert rules.payer_names["superior healthplan"] == "medicaid"
     assert rows(rules, payer_class="medicaid", billing_setting="fqhc", program="cocm") == [(date(2025, 3, 1), None, "cocm_g0512")]

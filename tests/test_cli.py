@@ -355,7 +355,7 @@ def test_bcm_rules_check_reads_a_rules_file_without_a_store(tmp_path):
     result = run("rules", "check", rules)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{rules}: rules valid: bcm-default 2026.12.1 + program_rules (default.yaml + program_rules.yaml)"
+    assert lines[0] == f"{rules}: rules valid: bcm-default 2026.12.2 + program_rules (default.yaml + program_rules.yaml)"
     assert "blue_shield (from commercial)" in lines[1]
     assert lines[2] == "  payer names this file maps (matched ignoring case): 'acme' -> medicare, 'blue shield ppo' -> blue_shield"
     # a class's own file for a year stands for the year: 99493 is not priced for blue_shield in 2026

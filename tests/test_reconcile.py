@@ -1105,3 +1105,27 @@ def test_the_running_sum_by_day_is_the_per_day_sum_it_replaced(program, tmp_path
     assert "dated_before_threshold" not in set(rows[rows.patient_id.isin(["F", "A"])].finding)
     assert list(rows[(rows.patient_id == "G") & (rows.finding == "dated_before_threshold")].date_of_service.astype(str).str[:10]) == [
         "2025-02-03"]
+
+
+def test_a_denied_line_is_told_what_to_do_by_its_reason_code(program, tmp_path):
+    """Every denied line read 'correct and resubmit or appeal', whatever the payer said: a line
+    denied as another payer's (CO-109) or after the coverage ended (PR-27) is billed to the right
+    payer, not resubmitted to the same one. The rules' denial_advice says what to do by the CARC
+    code, read without its group and however written (CO-109, pr27, 109); a reason with no advice,
+    or none, keeps the general advice, and a program's file adds its own."""
+    from bcm_analytics.billing import load_rules
+
+    con = program([patient(p) for p in "ABCD"], [minutes(p, "2025-01-10", 40) for p in "ABCD"],
+                  [{**claim(f"{p}1", p, "2025-01-31", "99492", status="denied", charge=145), "denial_reason": reason}
+                   for p, reason in (("A", "CO-109: Claim/service not covered by this payer/contractor."), ("B", "pr27"),
+                                     ("C", "CO-16"), ("D", "Coverage terminated"))])
+    text = findings(con, "2025-01").set_index("patient_id").explanation
+    assert text["A"].endswith("support it; not this payer's to pay: bill the payer that covers the patient that month.")
+    assert text["B"].endswith("support it; the patient's coverage had ended: check eligibility and bill the coverage in "
+                              "force that month.")
+    assert text["C"].endswith("support it; correct and resubmit or appeal.")
+    assert text["D"].endswith("support it; correct and resubmit or appeal.")
+    (tmp_path / "program.yaml").write_text('denial_advice: {"16": "add the rendering NPI the payer asks for and resubmit"}\n')
+    own = findings(con, "2025-01", rules=load_rules(tmp_path / "program.yaml")).set_index("patient_id").explanation
+    assert own["C"].endswith("support it; add the rendering NPI the payer asks for and resubmit.")
+    assert own["A"] == text["A"]

@@ -55,7 +55,7 @@ def test_reports_without_rules_or_definitions_use_the_stores_own(small_store, tm
     assert built.exit_code == 0, built.output
     for name in ("billing_reconciliation", "time_allocation"):
         html = render_report(name, small_store, {"start_month": "2025-01"}, tmp_path / f"{name}.html").read_text()
-        assert "bcm-default 2026.12.1 + acme 3" in html, name
+        assert "bcm-default 2026.12.2 + acme 3" in html, name
     html = render_report("caseload_outcomes", small_store, {"start_month": "2025-01"}, tmp_path / "co.html").read_text()
     assert "acme-defs-1" in html
 

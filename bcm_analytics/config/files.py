@@ -205,7 +205,7 @@ def _walk(model: type[BaseModel], loc: tuple, data: Any) -> tuple[list[str], typ
     path: list[str] = []
     kind: Any = model
     owner, field = None, None
-    for part in loc:
+    for i, part in enumerate(loc):
         if part == "[key]":
             continue
         if _is_union_tag(kind, part):
@@ -223,9 +223,9 @@ def _walk(model: type[BaseModel], loc: tuple, data: Any) -> tuple[list[str], typ
                 field, kind = None, None
             continue
         origin = typing.get_origin(kind)
-        if origin is dict:
+        if origin is dict:  # the key's own type where the key is wrong ('[key]' follows it), else the value's
             path.append(_text(part))
-            kind = typing.get_args(kind)[1]
+            kind = typing.get_args(kind)[0 if loc[i + 1:i + 2] == ("[key]",) else 1]
         elif origin in (list, tuple) and isinstance(part, int):
             kind = typing.get_args(kind)[0]
     _, described = _unwrap(kind)

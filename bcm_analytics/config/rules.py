@@ -80,6 +80,9 @@ MonthStart = Annotated[date, BeforeValidator(_month_start)]
 PeriodStart = Annotated[date | str, BeforeValidator(_period_start)]
 Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
 Version = Annotated[Text, Field(description='text, such as "3" or "2026.10" (in quotes: 2026.10 unquoted is the number 2026.1)')]
+# A claim adjustment reason code as a remittance numbers it, without its group (CO, PR, OA, PI):
+# 16, 109, A1 (denial_advice's keys; reconciliation reads the code out of the payer's reason)
+CarcCode = Annotated[Text, Field(pattern=r"^[A-Za-z]?[0-9]{1,3}$", description="a reason code such as 16, 109 or A1, without its group (CO-)")]
 UNSET: Any = None  # a key the file leaves out (told apart from an explicit null by exclude_unset)
 
 
@@ -271,6 +274,7 @@ class RulesFile(Strict):
     settings: Settings = UNSET
     payer_classes: dict[str, PayerClass] = UNSET
     claim_codes: dict[str, Annotated[list[Code], Field(min_length=1, description="a list of procedure codes")]] = UNSET
+    denial_advice: dict[CarcCode, Annotated[Text, Field(min_length=1, description="what to do, as text")]] = UNSET
     fee_schedules: str = UNSET
 
 
@@ -299,6 +303,7 @@ class Rules:
     # (trimmed): marts.payer_name reads it, and a target is also the spelling of its own name
     payer_aliases: dict[str, str] = field(default_factory=dict)
     alias_spellings: dict[str, str] = field(default_factory=dict)  # an alias's key above -> as its file writes it
+    denial_advice: dict[str, str] = field(default_factory=dict)  # a CARC reason code (16, 109) -> what to do
 
     def aliased_away(self) -> dict[str, str]:
         """Payer names the program's file maps that an alias reads as another payer -> that payer."""
@@ -350,7 +355,7 @@ class Rules:
             "activity_types": self.activity_types, "claim_codes": {k: sorted(v) for k, v in self.claim_codes.items()},
             "class_parents": self.class_parents, "profiled_payers": sorted(self.profiled_payers),
             "apcm_add_ons": sorted(self.apcm_add_ons.to_pylist(), key=_row_key) if self.apcm_add_ons is not None else [],
-            "payer_aliases": self.payer_aliases,
+            "payer_aliases": self.payer_aliases, "denial_advice": self.denial_advice,
         })
 
 
@@ -391,7 +396,7 @@ def _merge(base: dict, over: dict) -> dict:
     out = dict(base)
     out["payer_names"] = {**_lower_names(base.get("payer_names")), **_lower_names(over.get("payer_names"))}
     out["payer_aliases"] = {**_lower_aliases(base.get("payer_aliases")), **_lower_aliases(over.get("payer_aliases"))}
-    for key in ("activity_types", "code_sets", "settings", "claim_codes"):
+    for key in ("activity_types", "code_sets", "settings", "claim_codes", "denial_advice"):
         out[key] = {**(base.get(key) or {}), **(over.get(key) or {})}
     out["settings_from"] = _merge_dated(base.get("settings_from"), over.get("settings_from"))
     classes = dict(base.get("payer_classes") or {})
@@ -827,6 +832,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
                                           for name in _lower_names(data.get("payer_names"))})),
         payer_aliases=dict(merged["payer_aliases"]),
         alias_spellings={alias: written(alias) for alias in merged["payer_aliases"]},
+        denial_advice={str(k).upper(): v.strip() for k, v in (merged.get("denial_advice") or {}).items()},
     )
 
 

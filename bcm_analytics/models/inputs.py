@@ -19,7 +19,7 @@ from bcm_analytics.config.tables import empty, from_columns
 from bcm_analytics.sqlfiles import read_sql
 
 RULE_INPUTS = ("rule_periods", "fee_schedule", "payer_names", "payer_aliases", "activity_types", "claim_codes", "apcm_add_ons",
-               "ruleset")
+               "denial_advice", "ruleset")
 DEFINITION_INPUTS = ("outcome_settings", "instruments", "severity_bands", "age_bands", "outcome_windows")
 # payer_spellings is read from the data (warehouse/payer_spellings.sql): the display spelling of a payer
 # name the exports write several ways. As an input, its digest rebuilds every reader of a payer name
@@ -61,6 +61,8 @@ def rule_tables(rules: Rules) -> dict[str, pa.Table]:
         "claim_codes": from_columns({"code": [c for c, _ in codes], "family": [f for _, f in codes]},
                                     pa.schema([("code", text), ("family", text)])),
         "apcm_add_ons": rules.apcm_add_ons,  # add-on code -> the code it mirrors, program, month type, first day
+        "denial_advice": from_columns({"carc": sorted(rules.denial_advice), "advice": [rules.denial_advice[c] for c in sorted(rules.denial_advice)]},
+                                      pa.schema([("carc", text), ("advice", text)])),
         "ruleset": from_columns({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
     }
 

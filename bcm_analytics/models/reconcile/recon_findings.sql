@@ -301,9 +301,12 @@ written AS (
              upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END,
              CASE WHEN len(claim_ids) > 1 THEN format(' (claims {} were voided)', claims_text)
                   WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
-    WHEN reason = 'denied' THEN
-      format('{} on claim {} was denied{} although {} support it; correct and resubmit or appeal.',
-             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text)
+    WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
+      format('{} on claim {} was denied{} although {} support it; {}.',
+             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
+             coalesce((SELECT a.advice FROM config.denial_advice a WHERE a.carc = upper(regexp_extract(
+                         denial_reason, '^\s*(?:[A-Za-z]{2}\s*-?\s*)?([A-Za-z]?[0-9]{1,3})\b', 1))),
+                      'correct and resubmit or appeal'))
     WHEN finding = 'units_mismatch' THEN
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
              countable_text, expected_units,
