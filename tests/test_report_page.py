@@ -686,3 +686,16 @@ def test_the_process_headings_name_the_windows_the_definitions_set():
     assert {"contacted, last 14 days", "scored, last 21 / 45 days", "followed up within 10 days"} <= set(terms)
     assert "once its 10 days have passed" in terms["followed up within 10 days"]
     assert figures.follow_up_title("quarter", "within 10 days") == "Initial assessments followed up within 10 days, per quarter of assessment"
+
+
+def test_the_cohort_milestones_table_says_which_months_no_cohort_has_reached():
+    """'Cohorts at 3, 6, 9 and 12 months' showed no 12-month rows, and nothing said why."""
+    from bcm_analytics.reports import outcome_figures as figures
+
+    def cohorts(last):
+        return pd.DataFrame({"instrument": "PHQ-9", "cohort": "2026 Q1", "months_since_enrolment": range(last + 1)})
+
+    assert figures.milestones_note(cohorts(9)) == (
+        "No enrolment cohort of the report's period has reached 12 months since enrolment by the as-of date yet.")
+    assert "reached 3, 6, 9 or 12 months" in figures.milestones_note(cohorts(2))
+    assert figures.milestones_note(cohorts(12)) == ""

@@ -125,6 +125,20 @@ def cohort_note(cohorts: pd.DataFrame, instrument: str) -> str:
     return HIDDEN_NOTE + "; ".join(parts) + "." if parts else ""
 
 
+COHORT_MILESTONES = (3, 6, 9, 12)
+
+
+def milestones_note(cohorts: pd.DataFrame) -> str:
+    """Which milestone months no cohort has reached by the as-of date: the table's heading names
+    3, 6, 9 and 12 months, and a table without its 12-month rows said nothing of why."""
+    reached = set(cohorts["months_since_enrolment"].astype(int)) if len(cohorts) else set()
+    missing = [m for m in COHORT_MILESTONES if m not in reached]
+    if not missing:
+        return ""
+    months = ", ".join(map(str, missing[:-1])) + (" or " if len(missing) > 1 else "") + str(missing[-1])
+    return f"No enrolment cohort of the report's period has reached {months} months since enrolment by the as-of date yet."
+
+
 def change_bars(change: pd.DataFrame, definitions) -> go.Figure:
     """Patients per band of change from baseline to the latest score; the title names the
     definitions' least eligible baseline (outcome.eligible_baseline_min), as the measures count it."""
