@@ -457,6 +457,9 @@ def test_the_trend_note_names_the_first_point_and_why_it_is_before_the_pages_per
     note = co.trend_note(run, trend, "month", privacy=Privacy.packaged("internal"))
     assert ("Last shown: Feb 2026. First shown: Mar 2025. A baseline is shown once its window has closed, up to 240 days "
             "later, so the chart reaches back before the report's period.") in note
+    counted = co.trend_note(run, trend.assign(measured=[6, 1, 4]), "month", privacy=Privacy.packaged("internal"))
+    assert "Each point rests on 1 to 6 patients measured: on a few, a swing between points is mostly chance." in counted
+    assert "rests on" not in co.trend_note(run, trend.assign(measured=[6, 1, 4]), "month", privacy=Privacy.packaged("external"))
     assert "First shown" not in co.trend_note(run, trend.iloc[2:], "month", privacy=Privacy.packaged("internal"))
 
 

@@ -879,10 +879,21 @@ def trend_note(run: OutcomeRun, trend: pd.DataFrame, grain: str, window: str = "
         label = (lambda r: f"{pd.Timestamp(r['month']):%b %Y}") if grain == "month" else (lambda r: str(r["period"]))
         shown = f" Last shown: {label(last)}." + (f" First shown: {label(first)}." if first.name != last.name else "") + (
             f" A baseline is shown once its window has closed, up to {w['to']} days later, so the chart reaches back "
-            "before the report's period.")
+            "before the report's period.") + _measured_range(drawn, privacy)
     return (f"Baseline months whose {WINDOW_NAMES[window]} windows (days {w['from']}-{w['to']}"
             f"{baseline_suffix(run.definitions)}) have all closed by "
             f"{privacy.data_date(run.as_of)}; later baseline months are not yet measurable.{shown}{whole}")
+
+
+def _measured_range(drawn: pd.DataFrame, privacy: Privacy) -> str:
+    """How many measured patients the points rest on, on a page for the program's staff: 1-6 a month
+    swung the lines between 0% and 100%, with the counts on hover alone. An outside reader's page
+    names none (the range would give back suppressed counts)."""
+    if privacy.external or "measured" not in drawn.columns or drawn["measured"].isna().all():
+        return ""
+    low, high = int(drawn["measured"].min()), int(drawn["measured"].max())
+    each = f"{low:,}" if low == high else f"{low:,} to {high:,}"
+    return f" Each point rests on {each} patients measured: on a few, a swing between points is mostly chance."
 
 
 def _drawn_rows(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
