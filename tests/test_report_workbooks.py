@@ -844,3 +844,12 @@ def test_a_duplicate_names_its_claim_lines_and_the_evidence_a_logged_start_time(
     assert book["evidence"].cell(2, rows[0].index("service_date") + 1).number_format == "yyyy-mm-dd"
     summary = list(book["summary"].values)
     assert summary[-1][3].startswith("revenue and compliance dollars together")
+
+
+def test_the_summary_lists_findings_by_severity(finance):
+    """The info-only missing_consent row stood among the compliance rows (the summary ran in the
+    order of the findings): revenue first, then compliance, review and info."""
+    summary = list(finance[0]["summary"].values)
+    severities = [r[2] for r in summary[1:-1]]
+    order = ["revenue", "compliance", "review", "info"]
+    assert severities == sorted(severities, key=order.index) and severities[-1] == "info"

@@ -66,8 +66,9 @@ QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Findings counted and summed per finding and severity: the totals are sums of the rows."""
-    keys = pd.DataFrame([(f, s) for f in FINDINGS for s in SEVERITIES], columns=["finding", "severity"])
+    """Findings counted and summed per finding and severity, severity first (revenue, compliance,
+    review, info: the info rows had stood among the compliance ones): the totals are sums of the rows."""
+    keys = pd.DataFrame([(f, s) for s in SEVERITIES for f in FINDINGS], columns=["finding", "severity"])
     grouped = frame.groupby(["finding", "severity"], as_index=False).agg(
         finding_rows=("patient_id", "size"),
         patient_months=("patient_id", lambda s: len(set(zip(s, frame.loc[s.index, "service_month"])))),
