@@ -408,6 +408,27 @@ def test_a_patient_on_several_lists_reads_so_on_each(store, load_rows, tmp_path)
     assert also_on("overdue_score") == {"P1": "item9_positive, no_recent_contact", "P2": "no_recent_contact"}
 
 
+def test_a_patient_on_the_item9_list_for_its_history_alone_is_no_safety_call_on_the_others(store, load_rows, tmp_path):
+    """P3 answered item 9 = 1 on Jan 20, was called Jan 22, and answered 0 on Feb 10; P4 answered 2
+    on Feb 10 and was called Feb 12. Both are on item9_positive (P3 for the history) and on
+    overdue_score as of Jun 30; the overdue sheet read 'item9_positive' for both, which the about
+    sheet calls a safety call, though P3's answer is 0 now and was followed up."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("P3", "P4")])
+    load_rows("time_logs", [minutes("P3", "2025-01-22", 20), minutes("P4", "2025-02-12", 20)])
+    load_rows("assessments", [phq9("A1", "P3", "2025-01-20", 12, item9=1), phq9("A2", "P3", "2025-02-10", 8),
+                              phq9("A3", "P4", "2025-02-10", 12, item9=2)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-06-30"), path)
+    book = load_workbook(path)
+    header, *rows = list(book["overdue_score"].values)
+    also = {r[0]: r[header.index("also_on")] for r in rows}
+    assert also["P3"].split(", ")[0] == "item9_positive (history: followed up)"
+    assert "item9_positive" in also["P4"].split(", "), "a positive latest answer stays a safety call"
+    assert {r[0] for r in list(book["item9_positive"].values)[1:]} == {"P3", "P4"}
+    about = dict(list(book["about"].values)[1:])
+    assert "'item9_positive (history: followed up)' is a patient on that list" in about["also_on"]
+
+
 def test_item9_now_reads_positive_beside_a_patient_whose_latest_phq9_has_no_items(store, load_rows, tmp_path):
     """A latest PHQ-9 without items makes the flag column nullable (pandas' boolean): the current
     positive is still "positive", listed before the unknown one, never "no (earlier positive)"."""

@@ -176,14 +176,18 @@ def _tidy(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
 
 def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFrame]:
     """The five lists, with numeric scores and clinic names, sorted most urgent first. `also_on`
-    names the other lists a patient is on (a call from one list is a call for all of them)."""
+    names the other lists a patient is on (a call from one list is a call for all of them); a
+    patient on the item-9 list for earlier answers alone, each followed by a contact and the latest
+    PHQ-9's answer 0, is on it as history (ITEM9_HISTORY), not as a safety call."""
     lists = cl.worklists(run)
     by_instrument = scores(run)
     on = {name: set(frame["patient_id"]) for name, frame in lists.items()}
+    history = _item9_history(lists["item9_positive"])
     for name, frame in lists.items():
         frame.insert(2, "clinic", frame["clinic_id"].map(lambda c: (names or {}).get(c, c)))
         frame["also_on"] = frame["patient_id"].map(
-            lambda p, name=name: ", ".join(other for other in on if other != name and p in on[other]) or None)
+            lambda p, name=name: ", ".join(ITEM9_HISTORY if other == "item9_positive" and p in history else other
+                                           for other in on if other != name and p in on[other]) or None)
     return {
         "needs_case_review": _tidy(review_list(lists["needs_case_review"], by_instrument), ["patient_id", "also_on"]),
         "item9_positive": _tidy(item9_list(lists["item9_positive"], by_instrument),
@@ -196,6 +200,19 @@ def worklists(run: OutcomeRun, names: dict | None = None) -> dict[str, pd.DataFr
                               ["patient_id", "closes_on", "days_left", "window", "instrument", "opens_on", "discharge_date",
                                "also_on"]),
     }
+
+
+ITEM9_HISTORY = "item9_positive (history: followed up)"
+
+
+def _item9_history(rows: pd.DataFrame) -> set[str]:
+    """The patients on the item-9 list for its history alone: the latest PHQ-9's item 9 is 0 and a
+    contact followed the latest positive answer. They read 'item9_positive' on the other lists,
+    which the about sheet calls a safety call; an unknown latest answer or contact stays one."""
+    settled = (rows["item9_positive"].map(lambda v: pd.notna(v) and not bool(v))
+               & rows["contacted_since_item9"].map(lambda v: pd.notna(v) and bool(v)))
+    live = set(rows.loc[~settled, "patient_id"])
+    return set(rows.loc[settled, "patient_id"]) - live
 
 
 def _filters_text(filters: dict) -> str:
@@ -215,7 +232,9 @@ def worklists_workbook(run: OutcomeRun, path) -> dict[str, int]:
             ("privacy", "Identifies patients: for the care team only, never for aggregate reporting."),
             ("scores", f"instrument, baseline ({baseline_words(run.definitions)} of the episode), latest, change = latest "
                        "- baseline (negative is better); one row per instrument that puts a patient on a list"),
-            ("also_on", "the other lists the patient is on (item9_positive there makes any call a safety call)")]
+            ("also_on", "the other lists the patient is on (item9_positive there makes any call a safety call; "
+                        f"'{ITEM9_HISTORY}' is a patient on that list for earlier positive answers alone, each followed by "
+                        "a contact, whose latest PHQ-9 answered item 9 with 0)")]
     rows += [(f"sheet {name}", f"{why} ({patients[name]} patient{'' if patients[name] == 1 else 's'})")
              for name, why in cl.worklist_descriptions(run.definitions).items()]
     rows += [("sheet item9_positive order", "no contact after the latest positive answer first (contacted_since = no, or only one the same day that no "
