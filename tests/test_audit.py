@@ -147,6 +147,10 @@ def test_office_visits_on_the_claims_are_context_not_billed_minutes(program, loa
     assert (run.packets, run.patients) == (3, 3), "C's May (a visit, no minutes billed) is not a packet"
     text = re.sub(r"\s+", " ", (tmp_path / "packets" / "A_2025-03.html").read_text())
     assert "billed <b>99492</b> ($145.00) (the month's claims also carry 99213, not billed for minutes)" in text
+    # the billing episode (P-2025-03) is not the enrolment the care-team worklists number (P-1): an
+    # auditor matching the two read 'Episode' on both
+    assert re.search(r"<dt>Billing episode</dt><dd>A-2025-03, begun 2025-03;.* not the program enrolment the care-team "
+                     r"worklists number\)", text)
 
 
 def test_a_billed_month_without_minutes_gets_a_packet_with_the_findings(program, tmp_path):
