@@ -240,6 +240,22 @@ def test_every_help_shows_defaults_in_one_style():
         assert not re.search(r"\(default\b", shown), f"{' '.join(path)} --help: {shown}"
 
 
+def test_help_says_when_month_is_required_and_which_periods_utilisation_holds():
+    """`bcm reconcile --help` marked only --out [required], and a finance lead met --month's need in
+    an error; `bcm outcomes --utilisation` held only whole assessment periods, which no help said."""
+    def shown(*path):
+        command = cli
+        for name in path:
+            command = command.get_command(None, name)
+        return " ".join(command.get_help(click.Context(command, info_name=" ".join(path))).split())
+
+    for name in ("reconcile", "audit"):
+        assert "--month YYYY-MM First service month (required)." in shown(name), name
+    assert "First service month (required, except with --worklist)." in shown("billing")
+    start = next(p for p in cli.get_command(None, "outcomes").params if p.name == "start_month")
+    assert "the file holds only the assessment periods, Jan-Apr, May-Aug and Sep-Dec, wholly inside" in start.help
+
+
 def test_help_names_the_cell_size_setting_and_its_packaged_range_as_the_file_says(monkeypatch):
     """`bcm report --help` said 'external: counts 1-10 (the definitions' suppression.threshold)' and
     `bcm outcomes --help` 'counts of 1-10 suppressed': the range written out beside the setting,

@@ -702,3 +702,11 @@ def test_the_cohort_milestones_table_says_which_months_no_cohort_has_reached():
         "No enrolment cohort of the report's period has reached 12 months since enrolment by the as-of date yet.")
     assert "reached 3, 6, 9 or 12 months" in figures.milestones_note(cohorts(2))
     assert figures.milestones_note(cohorts(12)) == ""
+
+
+def test_a_rate_of_measured_patients_is_named_as_a_rate():
+    """The cohort table's 'measured' was a percentage beside the headline table's 'measured', a count."""
+    from bcm_analytics.reports import formats
+
+    assert (formats.label("pct_measured"), formats.kind("pct_measured")) == ("measured, of all", "rate")
+    assert formats.label("measured") != formats.label("pct_measured")

@@ -643,6 +643,10 @@ def test_the_about_sheet_says_how_many_days_each_list_is_counted_over(store, loa
         "Not improving 70+ days after baseline and no psychiatric case review in the last 45 days")
     assert about["sheet overdue_score"].startswith("No PHQ-9/GAD-7 score in the last 30 days")
     assert about["sheet overdue_score"].endswith("(or none since enrolment) (1 patient)")  # it read '(1 patients)'
+    # the page's 'contacted' counted a patient enrolled 3 weeks ago out, and the list did not list
+    # them: 17 beside 16, with nothing saying why
+    assert ("a patient enrolled less than 30 days ago is not listed yet, though the report's 'contacted' measure counts "
+            "them out") in about["sheet no_recent_contact"]
 
 
 def test_a_csv_writes_minutes_as_numbers_and_dollars_with_their_cents(tmp_path):
