@@ -831,8 +831,7 @@ def follow_up_note(run: OutcomeRun, follow: pd.DataFrame, grain: str, privacy: P
     last = follow_up_unfinished(run, follow, grain, end)
     if last is None:
         return ""
-    days = int(run.definitions["process"]["followup_within_days"])
-    cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
+    days, cutoff = _followup_cutoff(run)
     shown = f"{pd.Timestamp(last['month']):%b %Y}" if grain == "month" else str(last["period"])
     if privacy is not None and privacy.external:
         return (f"Assessments in the last {days} days before the as-of date ({privacy.data_date(run.as_of)}) are not counted "
@@ -846,9 +845,14 @@ def follow_up_unfinished(run: OutcomeRun, follow: pd.DataFrame, grain: str, end=
     whose days to follow up have passed by the as-of date), else None (follow_up_note)."""
     if follow.empty:
         return None
-    cutoff = pd.Timestamp(run.as_of) - pd.Timedelta(days=int(run.definitions["process"]["followup_within_days"]))
     last = follow.loc[follow["month"].idxmax()]
-    return None if _period_last_day(last["month"], grain, end) <= cutoff else last
+    return None if _period_last_day(last["month"], grain, end) <= _followup_cutoff(run)[1] else last
+
+
+def _followup_cutoff(run: OutcomeRun) -> tuple[int, pd.Timestamp]:
+    """The days to follow up an initial assessment, and the last assessment day counted by the as-of date."""
+    days = int(run.definitions["process"]["followup_within_days"])
+    return days, pd.Timestamp(run.as_of) - pd.Timedelta(days=days)
 
 
 def _period_last_day(first_month, grain: str, end=None) -> pd.Timestamp:

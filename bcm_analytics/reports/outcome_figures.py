@@ -60,7 +60,7 @@ def follow_up_trend(program: pd.DataFrame, grain: str, within: str, unfinished: 
     if not unfinished or not fig.data:
         return fig
     main = fig.data[0]
-    ys = [None if y is None or pd.isna(y) else float(y) for y in main.y]
+    ys = [None if pd.isna(y) else float(y) for y in main.y]
     if ys[-1] is None:  # its rate hidden: the gap mark says so
         return fig
     if grain == "month":  # the line stops at the last whole month, a dotted step leads on to the ring

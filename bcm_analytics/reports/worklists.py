@@ -69,7 +69,7 @@ def item9_list(rows: pd.DataFrame, by_instrument: pd.DataFrame) -> pd.DataFrame:
         lambda d: ", ".join(f"{x:%Y-%m-%d}" for x in sorted(d)))
     out["latest_positive"] = out["item9_latest_positive_date"]
     out["earlier_followed"] = out["item9_earlier_follow_up"].map(_followed_words)
-    order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, "no (earlier positive)": 2}
+    order = {"positive": 0, "unknown (latest PHQ-9 has no item 9)": 1, ITEM9_NOT_NOW: 2}
     out = out.sort_values(["contacted_since", "item9_now", "latest_positive", "patient_id"], kind="stable",
                           key=lambda s: s.map(lambda v: str(v).startswith("yes")) if s.name == "contacted_since"
                           else s.map(order) if s.name == "item9_now" else s)
@@ -118,12 +118,15 @@ def _followed_words(answers) -> str | None:
     return "; ".join(words)
 
 
+ITEM9_NOT_NOW = "no (earlier positive)"
+
+
 def _item9_now(flag) -> str:
     """The latest PHQ-9's answer in words. The flag is a numpy bool when the column is nullable
     (a latest PHQ-9 without items), so it is read by truth, not by identity with True."""
     if pd.isna(flag):
         return "unknown (latest PHQ-9 has no item 9)"
-    return "positive" if flag else "no (earlier positive)"
+    return "positive" if flag else ITEM9_NOT_NOW
 
 
 def _day(value):
@@ -207,10 +210,12 @@ ITEM9_HISTORY = "item9_positive (history: followed up)"
 
 def _item9_history(rows: pd.DataFrame) -> set[str]:
     """The patients on the item-9 list for its history alone: the latest PHQ-9's item 9 is 0 and a
-    contact followed the latest positive answer. They read 'item9_positive' on the other lists,
-    which the about sheet calls a safety call; an unknown latest answer or contact stays one."""
-    settled = (rows["item9_positive"].map(lambda v: pd.notna(v) and not bool(v))
-               & rows["contacted_since_item9"].map(lambda v: pd.notna(v) and bool(v)))
+    contact followed the latest positive answer, read as the item-9 sheet reads them (item9_now,
+    contacted_since). They read 'item9_positive' on the other lists, which the about sheet calls a
+    safety call; an unknown latest answer or contact stays one."""
+    settled = (rows["item9_positive"].map(lambda flag: _item9_now(flag) == ITEM9_NOT_NOW)
+               & pd.Series([_verdict(c, same_day)[0] == "yes" for c, same_day in
+                            zip(rows["contacted_since_item9"], rows["item9_contact_same_day_untimed"])], index=rows.index))
     live = set(rows.loc[~settled, "patient_id"])
     return set(rows.loc[settled, "patient_id"]) - live
 
