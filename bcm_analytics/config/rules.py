@@ -81,8 +81,12 @@ PeriodStart = Annotated[date | str, BeforeValidator(_period_start)]
 Text = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
 Version = Annotated[Text, Field(description='text, such as "3" or "2026.10" (in quotes: 2026.10 unquoted is the number 2026.1)')]
 # A claim adjustment reason code as a remittance numbers it, without its group (CO, PR, OA, PI):
-# 16, 109, A1 (denial_advice's keys; reconciliation reads the code out of the payer's reason)
-CarcCode = Annotated[Text, Field(pattern=r"^[A-Za-z]?[0-9]{1,3}$", description="a reason code such as 16, 109 or A1, without its group (CO-)")]
+# 16, 109, A1 (denial_advice's keys). Reconciliation reads the code out of the payer's reason
+# through CARC_IN_REASON ("CO-16 missing information", "PR 1", "109"), which it gets from the
+# config.denial_advice table, so the code's form is written here only.
+CARC_CODE = r"[A-Za-z]?[0-9]{1,3}"
+CARC_IN_REASON = rf"^\s*(?:[A-Za-z]{{2}}\s*-?\s*)?({CARC_CODE})\b"
+CarcCode = Annotated[Text, Field(pattern=rf"^{CARC_CODE}$", description="a reason code such as 16, 109 or A1, without its group (CO-)")]
 UNSET: Any = None  # a key the file leaves out (told apart from an explicit null by exclude_unset)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from bcm_analytics.config.definitions import Definitions
-from bcm_analytics.config.rules import Rules
+from bcm_analytics.config.rules import CARC_IN_REASON, Rules
 from bcm_analytics.config.tables import empty, from_columns
 from bcm_analytics.sqlfiles import read_sql
 
@@ -61,10 +61,17 @@ def rule_tables(rules: Rules) -> dict[str, pa.Table]:
         "claim_codes": from_columns({"code": [c for c, _ in codes], "family": [f for _, f in codes]},
                                     pa.schema([("code", text), ("family", text)])),
         "apcm_add_ons": rules.apcm_add_ons,  # add-on code -> the code it mirrors, program, month type, first day
-        "denial_advice": from_columns({"carc": sorted(rules.denial_advice), "advice": [rules.denial_advice[c] for c in sorted(rules.denial_advice)]},
-                                      pa.schema([("carc", text), ("advice", text)])),
+        "denial_advice": denial_advice_table(rules.denial_advice),
         "ruleset": from_columns({"ruleset": [rules.id], "default_payer_class": [rules.default_payer_class]}),
     }
+
+
+def denial_advice_table(advice: dict[str, str]) -> pa.Table:
+    """denial_advice as recon_findings looks it up: a CARC code -> what to do, with the pattern
+    that reads the code out of a payer's reason on each row (the code's form lives in config.rules)."""
+    codes = sorted(advice)
+    return from_columns({"carc": codes, "advice": [advice[c] for c in codes], "reason_pattern": [CARC_IN_REASON] * len(codes)},
+                        pa.schema([("carc", pa.string()), ("advice", pa.string()), ("reason_pattern", pa.string())]))
 
 
 def alias_table(aliases: dict[str, str]) -> pa.Table:

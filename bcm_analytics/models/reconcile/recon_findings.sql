@@ -304,8 +304,8 @@ written AS (
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
       format('{} on claim {} was denied{} although {} support it; {}.',
              billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
-             coalesce((SELECT a.advice FROM config.denial_advice a WHERE a.carc = upper(regexp_extract(
-                         denial_reason, '^\s*(?:[A-Za-z]{2}\s*-?\s*)?([A-Za-z]?[0-9]{1,3})\b', 1))),
+             coalesce((SELECT a.advice FROM config.denial_advice a  -- the code's form: config.rules.CARC_IN_REASON
+                        WHERE a.carc = upper(regexp_extract(denial_reason, a.reason_pattern, 1))),
                       'correct and resubmit or appeal'))
     WHEN finding = 'units_mismatch' THEN
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
