@@ -332,6 +332,26 @@ def test_parquet_durations_are_read_as_minutes_whatever_their_unit(with_patient,
     assert with_patient.execute("SELECT entry_id, minutes FROM staging.time_logs ORDER BY 1").fetchall() == [("E1", 15.0), ("E2", 0.5)]
 
 
+def test_parquet_ids_stored_as_floats_read_as_the_whole_numbers_they_are(store, tmp_path):
+    """pandas writes an integer id column with a missing value as float64: patient 6000 is 6000.0
+    in the Parquet file, and read as that text it matched no patient of the CSV exports."""
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\n6000,Medicare,2024-01-01\n"))
+    rows = pa.table({"entry_id": pa.array([1.0, 2.0, 3.5]), "patient_id": pa.array([6000.0, None, 6000.0]),
+                     "staff_id": pa.array([decimal.Decimal("12.00"), decimal.Decimal("12.50"), None], pa.decimal128(10, 2)),
+                     "staff_role": ["bhcm"] * 3, "service_date": ["2025-02-03"] * 3,
+                     "minutes": pa.array([20.0, 30.0, 15.5]), "activity_type": ["outreach"] * 3})
+    pq.write_table(rows, tmp_path / "time_logs.parquet")
+    result = load_file(store, tmp_path / "time_logs.parquet")
+    assert store.execute("SELECT entry_id, patient_id, staff_id, minutes FROM staging.time_logs ORDER BY _line").fetchall() == [
+        ("1", "6000", "12", 20.0), ("3.5", "6000", None, 15.5)]  # a value with decimals is kept as written
+    assert quarantined(store, result.load_id) == [(2, ["patient_id required"], "patient_id is empty but required")]
+
+
 def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_patient, tmp_path):
     import openpyxl
 

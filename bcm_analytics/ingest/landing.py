@@ -226,9 +226,7 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep
         return False
     if src.format == "parquet":
         cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
-        per_minute = _duration_units(src)
-        select = ", ".join(f'CAST("{c[0]}"{per_minute.get(c[0], "")} AS VARCHAR) AS {n}'
-                           for c, n, h in zip(cols, names, held) if h)
+        select = ", ".join(f"{cell} AS {n}" for cell, n, h in zip(_parquet_cells(src, cols), names, held) if h)
         with setting(con, "preserve_insertion_order", True):
             con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet('{_quote(src.path)}')")
         return False
@@ -284,6 +282,25 @@ def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, name
 # digits (its other points separate thousands: 1.145,00).
 POINT_DECIMALS = {"number": r"[0-9]\.[0-9]", "amount": r"[0-9]\.[0-9]{1,2}$"}
 RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
+
+
+def _parquet_cells(src: SourceFile, cols: list[tuple]) -> list[str]:
+    """SQL: each Parquet column (DESCRIBE's rows) as the text a CSV of the same rows would write.
+    A duration in minutes is counted in minutes (_duration_units). A whole number in a float or
+    decimal column that fills a text column (an id, an NPI, a procedure code) is written without
+    its decimals: pandas stores an integer column with a missing value as float64, so patient 6000
+    is 6000.0, which matches no CSV, claim or workbook row (the Excel reader writes 6000 too)."""
+    per_minute = _duration_units(src)
+    texts = {c.name for c in src.table.columns if c.type in ("text", "code")}
+    cells = []
+    for name, kind, *_ in cols:
+        ref = '"' + name.replace('"', '""') + '"'
+        if normalise_column(name) in texts and (kind in ("FLOAT", "DOUBLE") or kind.startswith("DECIMAL")):
+            cells.append(f"CASE WHEN {ref} = trunc({ref}) AND abs({ref}) < 1e18 "
+                         f"THEN CAST(CAST({ref} AS BIGINT) AS VARCHAR) ELSE CAST({ref} AS VARCHAR) END")
+        else:
+            cells.append(f"CAST({ref}{per_minute.get(name, '')} AS VARCHAR)")
+    return cells
 
 
 # Arrow durations in a Parquet file: DuckDB reads them as the bare count of their unit.
