@@ -388,6 +388,32 @@ def test_slash_dates_stay_month_first_without_evidence_and_a_column_written_both
     assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(3, ["service_date readable as datetime"])]
 
 
+def test_a_date_that_exists_neither_way_is_no_evidence_of_the_day_first(with_patient, tmp_path):
+    """31/11/2026 is no date read either way (November has 30 days): set aside as unreadable, it
+    had still turned the column day first, and 11/03/2026 loaded as 11 March, silently."""
+    text = LOGS + "E1,P1,bhcm,11/03/2026,20,outreach\nE2,P1,bhcm,31/11/2026,20,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert with_patient.execute("SELECT entry_id, CAST(service_date_local AS DATE) FROM staging.time_logs").fetchall() == [
+        ("E1", dt.date(2026, 11, 3))]
+    assert [q[:2] for q in quarantined(with_patient, result.load_id)] == [(3, ["service_date readable as datetime"])]
+    assert result.day_first == ()
+
+
+def test_the_load_line_says_a_column_was_read_day_first_and_which_value_decided_it(with_patient, tmp_path):
+    """One typed 13/03/2026 among US dates turns every date of the column: the load line says so,
+    with the value, where it had been said only in meta.load_log.read_options."""
+    text = LOGS + "E1,P1,bhcm,03/02/2026,20,outreach\nE2,P1,bhcm,13/03/2026,20,outreach\nE3,P1,bhcm,04/02/2026,20,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert result.day_first == (("service_date", 1, "13/03/2026"),)
+    assert summary_line(Path("time_logs.csv"), result).endswith(
+        "; slash dates in service_date read day first (03/02/2026 as 3 February): 13/03/2026 can only be read so and none"
+        " only month first; if the export writes the month first, correct that value")
+    more = LOGS + "E4,P1,bhcm,14/02/2026,20,outreach\nE5,P1,bhcm,15/02/2026,20,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs_2.csv", more))
+    assert "2 values can only be read so (14/02/2026 the first) and none only month first; if the export writes the month " \
+        "first, correct those values" in summary_line(Path("time_logs_2.csv"), result)
+
+
 def test_a_semicolon_files_slash_dates_that_no_date_of_its_column_decides_are_set_aside(with_patient, tmp_path):
     """A European system's ;-delimited export (Excel writes ; where the decimal mark is a comma,
     in countries that write the day first) of the first days of October: 01/10/2026 and

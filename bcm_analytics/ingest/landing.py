@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -79,6 +79,7 @@ class Landed:
     kept: list[str]  # extra columns kept in raw.<table>._extra
     dropped: list[str]  # extra columns dropped (identifiers among them)
     identifiers: list[str]  # extra columns that look like direct identifiers: never kept
+    day_first_evidence: dict[str, SlashEvidence] = field(default_factory=dict)  # day_first's columns: what decided each
 
 
 def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep_extra_columns: bool = False) -> Landed:
@@ -91,11 +92,12 @@ def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
     kept, identifiers = extra_columns(con, src, keep_extra_columns)
     dropped = [c for c in src.extra_columns if c not in kept]
     evidence = slash_date_evidence(con, src)
-    day_first = [name for name, seen in evidence.items() if seen == (True, False)]
+    day_first = {name: seen for name, seen in evidence.items() if seen.reads_day_first}
     # In a ;-delimited file (Excel's separator where the decimal mark is a comma, in countries that
     # write the day first) a column whose slash dates never decide is read neither way.
-    undecided = [name for name, seen in evidence.items() if seen == (False, False)] if src.delimiter == ";" else []
-    return Landed(records, rejected, decimal_comma_columns(con, src), day_first, undecided, kept, dropped, identifiers)
+    undecided = [name for name, seen in evidence.items() if seen.undecided] if src.delimiter == ";" else []
+    return Landed(records, rejected, decimal_comma_columns(con, src), list(day_first), undecided, kept, dropped, identifiers,
+                  day_first)
 
 
 def extra_columns(con: duckdb.DuckDBPyConnection, src: SourceFile, keep: bool) -> tuple[list[str], list[str]]:
@@ -130,11 +132,31 @@ def decimal_comma_columns(con: duckdb.DuckDBPyConnection, src: SourceFile) -> li
     return [c.name for c, comma in zip(numeric, found) if comma]
 
 
-def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict[str, tuple[bool, bool]]:
+@dataclass(frozen=True)
+class SlashEvidence:
+    """What a date column's slash dates say of their order: how many values are real dates only
+    when read day first (14/02/2025; 31/11/2026 is no date either way, so no evidence) and the
+    first of them, and whether some value is a real date only when read month first (02/14/2025)."""
+
+    day_first: int
+    month_first: bool
+    example: str | None = None
+
+    @property
+    def reads_day_first(self) -> bool:
+        return self.day_first > 0 and not self.month_first
+
+    @property
+    def undecided(self) -> bool:
+        return self.day_first == 0 and not self.month_first
+
+
+def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict[str, SlashEvidence]:
     """For each date column with slash dates (or dates with dashes around the day and month,
-    14-02-2025, read as slash dates: parsing.sql's bcm_slashed): (some value can only be read day first (14/02/2025),
-    some only month first (02/14/2025)). A column with day-first evidence alone is read day first
-    throughout, so 03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March.
+    14-02-2025, read as slash dates: parsing.sql's bcm_slashed), what they say of their order
+    (SlashEvidence). A column with day-first evidence alone is read day first throughout, so
+    03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March (and the load line
+    says so, with the value that decided it: one typed 13/03 among US dates turns the column).
     Otherwise slash dates are read month first (the US order), and a column with evidence both ways
     has its day-first values set aside; a ;-delimited file's column with neither has its dates
     that read two ways set aside (Landed.day_undecided)."""
@@ -146,13 +168,24 @@ def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict
     slashes = con.execute(f"SELECT {', '.join(has_slash)} FROM _land").fetchall()[0]
     evidence = {}
     for name in (d for d, has in zip(dates, slashes) if has):  # only slash dates (or dashed ones: bcm_slashed) are read two ways
-        c = f"bcm_slashed(c{position[name]}, false)"
-        evidence[name] = tuple(con.execute(
-            f"""SELECT coalesce(bool_or(a BETWEEN 13 AND 31 AND b BETWEEN 1 AND 12), false),
-                       coalesce(bool_or(a BETWEEN 1 AND 12 AND b BETWEEN 13 AND 31), false)
-                FROM (SELECT try_cast(split_part(t, '/', 1) AS INTEGER) AS a, try_cast(split_part(t, '/', 2) AS INTEGER) AS b
-                      FROM (SELECT {c} AS t FROM _land) WHERE contains(t, '/'))""").fetchall()[0])
+        c = f"c{position[name]}"
+        count, month_first, example = con.execute(
+            f"""SELECT count(*) FILTER (WHERE day_first), coalesce(bool_or(month_first), false),
+                       arg_min(written, _rec) FILTER (WHERE day_first)
+                FROM (SELECT _rec, written, a BETWEEN 13 AND 31 AND {_real_date('b', 'a')} AS day_first,
+                             b BETWEEN 13 AND 31 AND {_real_date('a', 'b')} AS month_first
+                      FROM (SELECT _rec, written, try_cast(split_part(t, '/', 1) AS INTEGER) AS a,
+                                   try_cast(split_part(t, '/', 2) AS INTEGER) AS b,
+                                   coalesce(try_cast(regexp_extract(split_part(t, '/', 3), '^[0-9]{{4}}') AS INTEGER), 2000) AS y
+                            FROM (SELECT rowid AS _rec, trim({c}) AS written, bcm_slashed({c}, false) AS t FROM _land)
+                            WHERE contains(t, '/')))""").fetchall()[0]
+        evidence[name] = SlashEvidence(count, month_first, example)
     return evidence
+
+
+def _real_date(month: str, day: str) -> str:
+    """SQL: whether `month` and `day` (with the year y) make a date that exists."""
+    return f"try_cast(format('{{:04d}}-{{:02d}}-{{:02d}}', y, {month}, {day}) AS DATE) IS NOT NULL"
 
 
 def store_raw(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, load_id: int) -> None:

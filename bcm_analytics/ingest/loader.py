@@ -72,6 +72,7 @@ class FileResult:
     rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls) and the title above them (full or short lines), status 'passed_over'
     rows_again: int = 0  # of rows_quarantined: rows an earlier load set aside too (their key), still open or waiting until then
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
+    day_first: tuple[tuple[str, int, str], ...] = ()  # date columns read day first: (column, values only so read, the first of them)
     rows_withdrawn: int = 0  # coverage as history: stored periods of the patients the file names that it no longer holds (not rows of this file)
     withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 to no end (load 2)")
 
@@ -274,6 +275,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         header_line=src.header_line, sheet=src.sheet, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
         rows_passed_over=totals + short_totals, rows_footer=rows.footer_lines(con, load_id, spec.name) if totals + short_totals else 0,
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
+        day_first=tuple((name, seen.day_first, seen.example) for name, seen in landed.day_first_evidence.items()),
         rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1],
     )
     con.execute(
