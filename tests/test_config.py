@@ -84,6 +84,14 @@ def test_a_date_written_twice_once_in_quotes_is_refused_not_silently_replaced(tm
     assert refusal(RulesError, load_rules, path) == f"{path}: line 3: not valid YAML: duplicate key 2026-07-01"
 
 
+def test_a_date_that_does_not_exist_is_refused_at_its_line_not_as_a_bug(tmp_path):
+    # PyYAML raised a bare ValueError: "unexpected error (ValueError), a bug in bcm"
+    path = write(tmp_path, "settings_from:\n  2027-02-30: {bills_g2214: true}\n")
+    assert refusal(RulesError, load_rules, path) == f"{path}: line 2: not valid YAML: 2027-02-30 is not a date (day is out of range for month)"
+    path.write_text("settings_from:\n  2027-13-01: {bills_g2214: true}\n")
+    assert refusal(RulesError, load_rules, path) == f"{path}: line 2: not valid YAML: 2027-13-01 is not a date (month must be in 1..12)"
+
+
 def test_two_spellings_of_one_payer_name_in_a_file_are_refused(tmp_path):
     path = write(tmp_path, "payer_names:\n  Aetna: commercial\n  'aetna ': medicaid\n")
     assert refusal(RulesError, load_rules, path) == (

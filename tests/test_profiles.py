@@ -96,6 +96,8 @@ def test_a_mistake_in_a_profile_is_one_line_naming_the_file_and_key(tmp_path, ch
 def test_a_profile_that_is_not_yaml_or_not_a_file_is_refused_in_one_line(tmp_path):
     with pytest.raises(ProfileError, match=r"line 2: not valid YAML"):
         load(write(tmp_path, "bad.yaml", "name: x\n  title: [\n"))
+    with pytest.raises(ProfileError, match=r"line 3: not valid YAML \(duplicate key 'name'\)"):  # PyYAML kept the last
+        load(write(tmp_path, "twice.yaml", "name: x\ntitle: T\nname: y\n"))
     with pytest.raises(ProfileError, match=r"unknown profile 'synthia' \(did you mean 'synthea'\?\)"):
         load("synthia")
     with pytest.raises(ProfileError, match="no such profile file"):

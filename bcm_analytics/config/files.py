@@ -46,11 +46,13 @@ class Strict(BaseModel):
 # --- reading YAML ------------------------------------------------------------------------------
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """PyYAML keeps the last of two equal keys without a word; a config file must not."""
+class StrictLoader(yaml.SafeLoader):
+    """A SafeLoader for config files and profiles: PyYAML keeps the last of two equal keys without
+    a word and raises a bare ValueError on a date that does not exist; here both are refused at
+    their line."""
 
 
-def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+def _mapping_without_duplicates(loader: StrictLoader, node: yaml.MappingNode, deep: bool = False):
     """Two keys are the same key when they read the same once checked: a date written plain and
     one written in quotes (2026-07-01 and "2026-07-01") are one date to the models, which would
     keep the second without a word."""
@@ -65,7 +67,19 @@ def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def _real_date(loader: yaml.SafeLoader, node: yaml.Node) -> date:
+    """A YAML date that does not exist (2027-02-30, 2027-13-01) is refused at its line: PyYAML
+    raises a bare ValueError, which named neither the file nor the place."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as e:
+        raise yaml.constructor.ConstructorError(None, None, f"{node.value} is not a date ({e})", node.start_mark) from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _real_date)
 
 
 def read_yaml(path: Path, error: type[ConfigError], what: str) -> dict:
@@ -77,7 +91,7 @@ def read_yaml(path: Path, error: type[ConfigError], what: str) -> dict:
         raise error(path, "", f"not a {what}: expected a YAML file ending in .yaml or .yml")
     text = read_text(path, error, what, "YAML")
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or "not valid YAML"

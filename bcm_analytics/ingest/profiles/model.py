@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bcm_analytics.config.files import StrictLoader
 from bcm_analytics.contracts.tables import table_specs
 
 # Columns a `scores` block produces for every administration it finds (see ScoresSpec).
@@ -302,7 +303,7 @@ def parse(text: str, path: Path | str) -> Profile:
     """A Profile from YAML text; ProfileError with one line on any problem."""
     path = Path(path)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader: a duplicate key or a date that does not exist is refused)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
