@@ -343,8 +343,8 @@ def write_parquet(path: Path, rows: list[Row], types: dict, example: int) -> dic
     ids = [example * 1000 + n for n in column["entry_id"]]
     entry_ids = (pa.array(ids, pa.int64()) if types["entry_id"] == "int64" else pa.array(ids, pa.float64()) if types["entry_id"] == "float64"
                  else as_text([f"E{n}" for n in ids], types["entry_id"]))
-    for row, entry_id in zip(rows, entry_ids.to_pylist()):
-        row.cells = {**row.cells, "entry_id": str(entry_id)}
+    for row, entry_id in zip(rows, entry_ids.to_pylist()):  # a whole float id reads as the whole number (24001.0 is 24001)
+        row.cells = {**row.cells, "entry_id": str(int(entry_id)) if isinstance(entry_id, float) and entry_id.is_integer() else str(entry_id)}
     staff = {"string": pa.array(column["staff_id"], pa.string()), "all null": pa.array([None] * len(rows), pa.string()),
              "null type": pa.nulls(len(rows))}[types["staff_id"]]
     table = pa.table({
