@@ -56,24 +56,33 @@ def format_checks(spec: TableSpec, options: TextOptions = TextOptions()) -> list
                 readable = f"CASE WHEN {readable} THEN true ELSE bcm_parse_time_of_day({raw}) IS NOT NULL END"
             checks.append(RowCheck(f"{col.name} readable as {col.type}", readable, problem(col, options), columns=(col.name,)))
     texts = [col.name for col in spec.columns if col.type in ("text", "term", "code")]
-    return checks + ([spreadsheet_error_check(texts)] if texts else [])
+    ids = [col.name for col in spec.columns if col.type in ("text", "code")]
+    return checks + ([spreadsheet_error_check(texts, ids)] if texts else [])
 
 
 SPREADSHEET_ERROR_ADVICE = (" is a spreadsheet error (a formula that failed), not a value: correct the cell or its formula "
                             "in the source and export again")
+SHORT_FORM_ADVICE = (" is a number in a spreadsheet's short form (scientific notation), whose other digits may be lost: "
+                     "format the column as text in the source and export again")
+# 1.23457E+11: a long id in a cell formatted General, as Excel shows it and a CSV saved from it writes it
+SHORT_FORM = r"[0-9](\.[0-9]+)?[eE][+-][0-9]{1,3}"
 
 
-def spreadsheet_error_check(columns: list[str]) -> RowCheck:
+def spreadsheet_error_check(columns: list[str], ids: list[str]) -> RowCheck:
     """A text cell holding a spreadsheet error (#N/A as a patient id) is a failed formula in the
     source, not a value: as text it loaded, or waited for a patient called '#N/A', and the reason
-    given named a missing patient. Numbers and dates already refuse it as unreadable. One check
-    over the table's text columns, cheap on the rows that hold no '#' at the start."""
+    given named a missing patient. Numbers and dates already refuse it as unreadable. An id or
+    code column's number in scientific notation (1.23457E+11) lost its digits in the spreadsheet:
+    it loaded as an id, and two patients rounded alike were one. One check over the table's text
+    columns, cheap on the rows that hold no '#' at the start and no E."""
     errors = "(" + ", ".join(sql_text(e) for e in SPREADSHEET_ERRORS) + ")"
-    holds = {c: f"(starts_with({raw_name(c)}, '#') AND {raw_name(c)} IN {errors})" for c in columns}
+    failed = {c: f"(starts_with({raw_name(c)}, '#') AND {raw_name(c)} IN {errors})" for c in columns}
+    short = {c: f"(contains(upper({raw_name(c)}), 'E') AND regexp_full_match({raw_name(c)}, '{SHORT_FORM}'))" for c in ids}
     reason = "CASE " + " ".join(
-        f"WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + SPREADSHEET_ERROR_ADVICE)}"
-        for c, test in holds.items()) + " END"
-    return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds.values())}, false)", reason, columns=tuple(columns))
+        f"WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + advice)}"
+        for tests, advice in ((failed, SPREADSHEET_ERROR_ADVICE), (short, SHORT_FORM_ADVICE)) for c, test in tests.items()) + " END"
+    holds = [*failed.values(), *short.values()]
+    return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds)}, false)", reason, columns=tuple(columns))
 
 
 # --- values -----------------------------------------------------------------------------

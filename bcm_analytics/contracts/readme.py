@@ -109,7 +109,9 @@ def table_section(table: str) -> str:
             )
     if any(col.type in ("text", "term", "code") for col in spec.columns):
         lines.append("| no spreadsheet errors | reject | row | no text, code or term value is a spreadsheet error "
-                     "(`#N/A`, `#REF!`, `#VALUE!` ...) | a formula that failed in the source, never an id or a word |")
+                     "(`#N/A`, `#REF!`, `#VALUE!` ...), and no text or code value is a number in scientific notation "
+                     "(`1.23457E+11`) | a formula that failed in the source, never an id or a word; a long id a spreadsheet "
+                     "showed in its short form has lost its digits, and two patients rounded alike would be one |")
     for exp in expectations(table):
         lines.append(f"| {_cell(exp.name)} | {exp.severity} | {exp.scope} | {_cell(describe(exp))} | {_cell(exp.why)} |")
     return "\n".join(lines)
