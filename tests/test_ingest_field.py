@@ -366,6 +366,22 @@ def test_an_id_in_scientific_notation_is_set_aside_as_digits_lost(store, tmp_pat
         (4, ["no spreadsheet errors"], f"patient_id '4.56e-05' {advice}")]
 
 
+def test_a_patients_export_whose_ids_lost_their_zeros_does_not_add_the_patients_again(store, tmp_path):
+    """412 for the loaded 000412 (a spreadsheet dropped the zeros) loaded as a new patient, silently,
+    and the active caseload counted both. Set aside naming the loaded id; the other way round (the
+    loaded 77 is the damaged one, the export writes 000077) the corrected export loads."""
+    load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\n000412,Medicare,2024-01-01\n77,Medicare,2024-01-01\n"))
+    text = "patient_id,payer,enrollment_date\n412,Medicare,2024-01-01\n412.0,Medicare,2024-01-01\n000412,Medicaid,2024-01-01\n" \
+           "000077,Medicare,2024-01-01\n413,Medicare,2024-01-01\n"
+    result = load_file(store, write(tmp_path, "patients_2.csv", text))
+    assert [r[0] for r in store.execute("SELECT patient_id FROM staging.patients ORDER BY 1").fetchall()] == ["000077", "000412", "413", "77"]
+    advice = ("the same id written another way (leading zeros dropped or .0 added by a spreadsheet?), so this row would add the "
+              "patient a second time; correct patient_id in the export a spreadsheet changed (format the column as text) and load it again")
+    assert quarantined(store, result.load_id) == [
+        (2, ["patient id not a loaded one written another way"], f"patient_id '412' is not loaded, but patient '000412' is: {advice}"),
+        (3, ["patient id not a loaded one written another way"], f"patient_id '412.0' is not loaded, but patient '000412' is: {advice}")]
+
+
 def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_patient, tmp_path):
     import openpyxl
 
@@ -581,8 +597,8 @@ def test_a_row_waiting_for_a_patient_loaded_under_another_spelling_names_that_id
     assert [(line, status) for line, status, _ in reasons] == [(2, "waiting"), (3, "waiting"), (4, "waiting")]
     assert reasons[0][2] == ("patient_id '1001' is not in the patients exports (yet); the row waits and is admitted when the patient "
                              "arrives; a loaded patient is '00001001', the same id written another way (leading zeros dropped or .0 "
-                             "added by a spreadsheet?): if the row is theirs, correct patient_id in the export and load it again "
-                             "(it is not matched by a guess)")
+                             "added by a spreadsheet?): if the row is theirs, correct patient_id in the export a spreadsheet changed "
+                             "(this one, or the patients export if it dropped the zeros) and load it again (it is not matched by a guess)")
     assert "a loaded patient is '00001001'" in reasons[1][2]
     assert "a loaded patient" not in reasons[2][2]
     assert store.execute("SELECT count(*) FROM staging.time_logs").fetchall() == [(0,)]

@@ -112,6 +112,10 @@ def table_section(table: str) -> str:
                      "(`#N/A`, `#REF!`, `#VALUE!` ...), and no text or code value is a number in scientific notation "
                      "(`1.23457E+11`) | a formula that failed in the source, never an id or a word; a long id a spreadsheet "
                      "showed in its short form has lost its digits, and two patients rounded alike would be one |")
+    if table == "patients":  # checks.store_checks
+        lines.append("| patient id not a loaded one written another way | reject | row | a new `patient_id` is not a loaded "
+                     "patient's id with fewer leading zeros or `.0` added (`412` or `412.0` when `000412` is loaded) | a "
+                     "spreadsheet rewrote the ids of the export, and each row would add its patient a second time |")
     for exp in expectations(table):
         lines.append(f"| {_cell(exp.name)} | {exp.severity} | {exp.scope} | {_cell(describe(exp))} | {_cell(exp.why)} |")
     return "\n".join(lines)

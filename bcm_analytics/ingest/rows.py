@@ -450,7 +450,7 @@ def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
         SET reason = q.reason || '; a loaded patient is ' || chr(39) || l.known || chr(39)
                      || CASE WHEN l.others > 0 THEN ' (and ' || l.others || ' more)' ELSE '' END
                      || ', the same id written another way (leading zeros dropped or .0 added by a spreadsheet?): '
-                     || {ty.named("'if the row is theirs, correct patient_id in the export and load it again (it is not matched by a guess)'",
+                     || {ty.named("'if the row is theirs, correct patient_id in the export a spreadsheet changed (this one, or the patients export if it dropped the zeros) and load it again (it is not matched by a guess)'",
                                   ["patient_id"], "l._labels")}
         FROM _like_known l
         WHERE q.table_name = '{spec.name}' AND q.status = 'waiting' AND q.load_id = l._load_id AND q.line_number = l._line
