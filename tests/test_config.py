@@ -84,6 +84,17 @@ def test_a_date_written_twice_once_in_quotes_is_refused_not_silently_replaced(tm
     assert refusal(RulesError, load_rules, path) == f"{path}: line 3: not valid YAML: duplicate key 2026-07-01"
 
 
+def test_a_misspelt_payer_class_is_warned_of_as_a_class_that_applies_to_no_one(tmp_path):
+    # `medicad:` made a new class beside medicaid: "rules valid", and Medicaid billed as before
+    path = write(tmp_path, "payer_classes:\n  medicad:\n    settings: {max_99494_units: 1}\n")
+    assert load_rules(path).classes_reaching_no_one() == [
+        "payer_classes.medicad applies to no one: no payer name maps to it, no class extends it and it is not the "
+        "default_payer_class (did you mean 'medicaid'?); map payer names to it under payer_names, or correct its name"]
+    path.write_text("payer_classes:\n  oregon_medicaid: {extends: medicaid}\npayer_names:\n  Oregon Health Plan: oregon_medicaid\n")
+    assert load_rules(path).classes_reaching_no_one() == []  # a new class a payer name reaches
+    assert load_rules("default").classes_reaching_no_one() == []  # the shipped medicare_advantage waits for a program's names
+
+
 def test_a_date_that_does_not_exist_is_refused_at_its_line_not_as_a_bug(tmp_path):
     # PyYAML raised a bare ValueError: "unexpected error (ValueError), a bug in bcm"
     path = write(tmp_path, "settings_from:\n  2027-02-30: {bills_g2214: true}\n")

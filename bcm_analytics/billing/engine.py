@@ -167,8 +167,9 @@ def _payer_names_of_no_patient(marts: Marts) -> list[str]:
     ignoring case and surrounding spaces): a misspelling ("Blue Shield  PPO") leaves the payer
     its earlier class and settings, which no other warning shows when that payer is mapped. A
     name an alias reads as another payer applies to no one whatever the data: said so, with the
-    alias and what to write instead (Rules.names_aliased_away)."""
-    away = marts.rules.names_aliased_away()
+    alias and what to write instead (Rules.names_aliased_away); so does a class the file writes
+    that no payer name maps to (Rules.classes_reaching_no_one)."""
+    away = marts.rules.names_aliased_away() + marts.rules.classes_reaching_no_one()
     stored = dict(marts.query(
         """SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM (
              SELECT payer FROM marts.billing_patients

@@ -22,7 +22,8 @@ def check(file: str) -> None:
     The same checks as `bcm build --rules FILE` (keys, dates, payer names, the files it extends,
     every fee file), then what the rules hold: the payer classes, the payer names the program
     maps, its payer aliases, the rule periods and the fees. A payer name it maps that an alias
-    reads as another payer is warned of (its class applies to no one), with what to write instead.
+    reads as another payer is warned of (its class applies to no one), with what to write instead,
+    and so is a payer class it writes that no payer name maps to (a misspelt class name).
     """
     from bcm_analytics.config.rules import RulesError, load_rules
 
@@ -41,7 +42,7 @@ def check(file: str) -> None:
     if checked.payer_aliases:
         click.echo("  payer aliases (read as the payer they name, matched ignoring case): "
                    + ", ".join(f"'{checked.alias_spellings[n]}' -> '{t}'" for n, t in sorted(checked.payer_aliases.items())))
-    for sentence in checked.names_aliased_away():
+    for sentence in checked.names_aliased_away() + checked.classes_reaching_no_one():
         warn(sentence)
     first = min(p["valid_from"] for p in periods)
     click.echo(f"  {len(periods):,} rule periods from {first} (per payer class, billing setting and program)")

@@ -303,6 +303,7 @@ class Rules:
     apcm_add_ons: pa.Table | None = None  # add-on code -> the code it mirrors, program, month type
     sources: tuple[dict, ...] = ()
     program_payer_names: tuple[str, ...] = ()  # lower-cased payer names a program's own file writes (not shipped ones)
+    program_classes: tuple[str, ...] = ()  # payer classes a program's own file writes (not shipped ones)
     # payer name as exported (lower-cased, trimmed) -> the payer name to use, as the file writes it
     # (trimmed): marts.payer_name reads it, and a target is also the spelling of its own name
     payer_aliases: dict[str, str] = field(default_factory=dict)
@@ -313,6 +314,21 @@ class Rules:
         """Payer names the program's file maps that an alias reads as another payer -> that payer."""
         return {name: self.payer_aliases[name] for name in self.program_payer_names
                 if name in self.payer_aliases and self.payer_aliases[name].lower() != name}
+
+    def classes_reaching_no_one(self) -> list[str]:
+        """A sentence per payer class the program's file writes that nothing reaches: no payer name
+        maps to it, no class extends it and it is not the default. `medicad:` (or `Medicaid:`) made
+        a class beside medicaid, the file checked valid and Medicaid billed as before, unsaid. A
+        warning, not a refusal: a state's file may add a class for programs to map."""
+        reached = {self.default_payer_class, *self.payer_names.values(), *self.class_parents.values()}
+        out = []
+        for name in self.program_classes:
+            if name not in reached:
+                near = nearest(name, [c for c in self.class_parents if c != name])
+                out.append(f"payer_classes.{name} applies to no one: no payer name maps to it, no class extends it and it "
+                           f"is not the default_payer_class{f' (did you mean {near!r}?)' if near else ''}; "
+                           "map payer names to it under payer_names, or correct its name")
+        return out
 
     def names_aliased_away(self) -> list[str]:
         """A sentence per payer name the program's file maps (payer_names) that one of its aliases
@@ -834,6 +850,8 @@ def load_rules(path: str | Path | None = None) -> Rules:
         sources=tuple({**src, "file": p.name} for p, data in files for src in data.get("sources", [])),
         program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
                                           for name in _lower_names(data.get("payer_names"))})),
+        program_classes=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
+                                      for name in data.get("payer_classes") or {}})),
         payer_aliases=dict(merged["payer_aliases"]),
         alias_spellings={alias: written(alias) for alias in merged["payer_aliases"]},
         denial_advice={str(k).upper(): v.strip() for k, v in (merged.get("denial_advice") or {}).items()},
