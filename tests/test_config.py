@@ -95,6 +95,32 @@ def test_a_misspelt_payer_class_is_warned_of_as_a_class_that_applies_to_no_one(t
     assert load_rules("default").classes_reaching_no_one() == []  # the shipped medicare_advantage waits for a program's names
 
 
+def test_periods_written_from_a_later_date_alone_are_warned_of_as_leaving_the_earlier_months_without_a_rule(tmp_path):
+    # a file's periods replace the setting's whole list: only the new date left 2021-2026 unbillable, "rules valid"
+    from bcm_analytics.config.rules import periods_cut_short
+
+    path = write(tmp_path, "payer_classes:\n  medicaid:\n    periods:\n      physician_practice:\n"
+                           "        cocm: {2027-01-01: cocm_cpt}\n")
+    assert periods_cut_short(load_rules(path)) == [
+        "payer_classes.medicaid.periods.physician_practice.cocm starts 2027-01-01, where the rules it extends start "
+        "2021-01-01: a file's periods replace the setting's whole list, so no cocm code is billable for medicaid at "
+        "physician_practice from 2021-01-01 to 2026-12-31; write the earlier periods too"]
+    path.write_text("payer_classes:\n  medicaid:\n    periods:\n      physician_practice:\n"
+                    "        cocm: {2021-01-01: cocm_cpt, 2027-01-01: cocm_cpt}\n")
+    assert periods_cut_short(load_rules(path)) == []
+    assert periods_cut_short(load_rules("texas_medicaid")) == []  # a state's later start is its own, not a cut
+
+
+def test_an_extends_that_names_no_file_says_so_at_its_key(tmp_path):
+    path = write(tmp_path, "extends: oregon_medicad.yaml\n")
+    assert refusal(RulesError, load_rules, path) == f"{path}: extends: no such file {tmp_path / 'oregon_medicad.yaml'}"
+    (tmp_path / "oregon_medicaid.yaml").write_text("settings: {max_99494_units: 2}\n")
+    path.write_text("extends: oregon_medicaid\n")
+    assert refusal(RulesError, load_rules, path).startswith(f"{path}: extends: oregon_medicaid: no such rules file, and no "
+                                                            "shipped ruleset of that name (")
+    assert refusal(RulesError, load_rules, path).endswith("); did you mean 'oregon_medicaid.yaml', the file beside it?")
+
+
 def test_a_date_that_does_not_exist_is_refused_at_its_line_not_as_a_bug(tmp_path):
     # PyYAML raised a bare ValueError: "unexpected error (ValueError), a bug in bcm"
     path = write(tmp_path, "settings_from:\n  2027-02-30: {bills_g2214: true}\n")

@@ -14,7 +14,7 @@ message is one line: `file: key: problem`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -784,8 +784,53 @@ def _chain(path: Path) -> list[tuple[Path, dict]]:
         data = _read_file(path)
         files.append((path, data))
         parent = data.get("extends")
-        path = _locate(parent, relative_to=path) if parent else None
+        path = _extended(parent, path) if parent else None
     return list(reversed(files))
+
+
+def _extended(name: str, by: Path) -> Path:
+    """The file `extends: name` in the rules file `by` names, or a refusal naming that key: a
+    missing file said only "cannot be read", and a name meant as a file beside it (oregon_medicaid
+    for oregon_medicaid.yaml) was looked for among the shipped rulesets alone."""
+    try:
+        path = _locate(name, relative_to=by)
+    except RulesError as e:
+        beside = by.parent / f"{name}.yaml"
+        hint = f"; did you mean {beside.name!r}, the file beside it?" if beside.exists() else ""
+        raise RulesError(by, "extends", f"{name}: {e.problem}{hint}") from None
+    if not path.exists():
+        raise RulesError(by, "extends", f"no such file {path}")
+    return path
+
+
+def periods_cut_short(rules: Rules) -> list[str]:
+    """A sentence per payer class, setting and program whose periods the last file starts later
+    than the rules it extends did: a file's periods replace the setting's whole list, so writing
+    only the new date (`cocm: {2027-01-01: cocm_cpt_oregon}`) left every earlier month with no
+    code billable, and the file checked valid. `bcm rules check` warns of it. A shipped state's
+    later start is its own (Texas Medicaid's CoCM from 2022-06): a program's file alone is read."""
+    if len(rules.files) < 2 or rules.files[-1].resolve().is_relative_to(SHIPPED.resolve()):
+        return []
+    base = load_rules("default" if rules.files[-2] == DEFAULT_RULES else rules.files[-2])
+    before, after = _first_periods(base), _first_periods(rules)
+    out = []
+    for (cls, setting, program), first in sorted(before.items()):
+        now = after.get((cls, setting, program))
+        if now is not None and now > first:
+            out.append(f"payer_classes.{cls}.periods.{setting}.{program} starts {now}, where the rules it extends start "
+                       f"{first}: a file's periods replace the setting's whole list, so no {program} code is billable for "
+                       f"{cls} at {setting} from {first} to {now - timedelta(days=1)}; write the earlier periods too")
+    return out
+
+
+def _first_periods(rules: Rules) -> dict[tuple[str, str, str], date]:
+    """The first day each payer class's periods start, per billing setting and program."""
+    first: dict[tuple[str, str, str], date] = {}
+    for row in rules.periods.to_pylist():
+        if row["payer_profile"] is None:
+            key = (row["payer_class"], row["billing_setting"], row["program"])
+            first[key] = min(first.get(key, row["valid_from"]), row["valid_from"])
+    return first
 
 
 def _has_key(data: dict, dotted: str) -> bool:
