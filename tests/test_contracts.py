@@ -245,3 +245,20 @@ def test_an_npi_of_another_length_or_with_letters_in_a_column_is_invalid_not_an_
 def test_the_readme_lists_the_current_suites():
     text = README.read_text()
     assert render(text) == text, "data_contracts/README.md is stale: run python -m bcm_analytics.contracts.readme"
+
+
+def test_a_reason_that_lists_a_vocabulary_lists_the_words_the_check_accepts():
+    """A vocabulary check's reason names the accepted words so a person can map their value
+    (activity_type's said only "see data_contracts/README.md"); written twice, they must agree."""
+    listed = 0
+    for table in suite_tables():
+        for exp in expectations(table):
+            words = exp.kwargs.get("value_set")
+            if exp.type != "expect_column_values_to_be_in_set" or not isinstance(words, list) or not exp.reason:
+                continue
+            named = [w for w in words if str(w) in exp.reason]
+            if len(named) > 1:  # the reason lists the vocabulary: all of it, in its order
+                listed += 1
+                assert named == words, exp.label
+                assert exp.reason.index(str(words[0])) < exp.reason.index(str(words[-1])), exp.label
+    assert listed >= 3  # staff_role, activity_type, and more

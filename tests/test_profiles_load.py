@@ -109,7 +109,9 @@ def test_akello_time_logs_and_both_scores_of_a_session_load(store):
     assert counts(results[("treatment_logs.csv", "assessments")]) == (4, 3, 1, 0)  # two layers, one line
     assert quarantine(store) == [
         ("assessments", "treatment_logs.csv", 6, "open", "total_score 30 is outside 0-27 for PHQ-9"),
-        ("time_logs", "treatment_logs.csv", 7, "open", "activity_type 'Group Session' is not in the activity vocabulary (see data_contracts/README.md)"),
+        ("time_logs", "treatment_logs.csv", 7, "open", "activity_type 'Group Session' is not in the activity vocabulary ("
+         "outreach, assessment, follow_up_contact, care_coordination, "
+         "treatment_planning, caseload_review, brief_intervention, relapse_prevention, registry_tracking, psychotherapy, psychiatric_evaluation, e_m_visit, digital_mental_health, chronic_care_management, administrative or no_show): map it to one of them in the export (data_contracts/README.md says what each means)"),
     ]
     logs = dict(store.execute("SELECT entry_id, activity_type || ' ' || minutes FROM staging.time_logs").fetchall())
     assert (logs["tl-3"], logs["tl-4"]) == ("no_show 0.0", "caseload_review 15.0")
