@@ -382,6 +382,17 @@ def test_a_patients_export_whose_ids_lost_their_zeros_does_not_add_the_patients_
         (3, ["patient id not a loaded one written another way"], f"patient_id '412.0' is not loaded, but patient '000412' is: {advice}")]
 
 
+def test_a_key_written_twice_with_other_values_names_the_columns_that_differ(with_patient, tmp_path):
+    """The reason said only "different values": a person compared two rows of a wide export cell by cell."""
+    text = "Entry ID,patient_id,staff_role,service_date,Minutes,activity_type\nE1,P1,bhcm,2025-02-03,30,outreach\n" \
+           "E1,P1,bhcm,2025-02-03,35,assessment\nE1,P1,bhcm,2025-02-03,30,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert (result.rows_loaded, result.rows_duplicate) == (1, 1)
+    assert quarantined(with_patient, result.load_id) == [
+        (3, ["entry_id unique within file"], "Entry ID [entry_id] E1 appears again with other Minutes [minutes], activity_type than "
+         "at line 2 (the row kept); fix the export so each key appears once")]
+
+
 def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_patient, tmp_path):
     import openpyxl
 

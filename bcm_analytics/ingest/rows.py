@@ -508,6 +508,15 @@ def _values(spec: TableSpec, alias: str) -> str:
     return "struct_pack(" + ", ".join(f"{c} := {alias}.{c}" for c in _staging_columns(spec)) + ")"
 
 
+def _differing(spec: TableSpec, alias: str, window: str) -> str:
+    """SQL: the columns in which a row differs from the first row of its key (over `window`), as a
+    list of names: a reason that said only "different values" left a person comparing two rows of
+    a wide export cell by cell."""
+    tests = [f"CASE WHEN {' OR '.join(f'{alias}.{n} IS DISTINCT FROM first({alias}.{n}) OVER {window}' for n, _ in c.staging_columns())}"
+             f" THEN {ty.sql_text(c.name)} END" for c in spec.columns]
+    return f"list_filter([{', '.join(tests)}], lambda x: x IS NOT NULL)"
+
+
 def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     """Merge the rows of temp._checked that passed into staging (new, changed or duplicate).
 
@@ -526,7 +535,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         WITH keys AS (SELECT {key} FROM _checked WHERE _ok GROUP BY ALL HAVING count(*) > 1),
              ranked AS (SELECT v._rec, v._load_id, v._source_file, v._line, {_key_text(spec, 'v')} AS _key,
                                row_number() OVER w AS _rn, first(v._line) OVER w AS _first_line,
-                               {_values(spec, 'v')} IS NOT DISTINCT FROM first({_values(spec, 'v')}) OVER w AS _same
+                               {_values(spec, 'v')} IS NOT DISTINCT FROM first({_values(spec, 'v')}) OVER w AS _same,
+                               {_differing(spec, 'v', 'w')} AS _differs
                         FROM _checked v SEMI JOIN keys k ON {_key_join(spec, 'v', 'k')}
                         WHERE v._ok
                         WINDOW w AS (PARTITION BY {", ".join(f"v.{k}" for k in spec.key)} ORDER BY v._rec))
@@ -537,8 +547,9 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         con.execute(
             f"""INSERT INTO meta.quarantine
             SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
-                   {ty.named(f"'{key} ' || r._key", spec.key, "t._labels")} || ' appears again with different values (first at line '
-                   || r._first_line || '); fix the export so each key appears once',
+                   {ty.named(f"'{key} ' || r._key", spec.key, "t._labels")} || ' appears again with other '
+                   || {ty.named("array_to_string(r._differs, ', ')", [c.name for c in spec.columns], "t._labels")}
+                   || ' than at line ' || r._first_line || ' (the row kept); fix the export so each key appears once',
                    {_source_record(spec, 't')}, 'open', now()
             FROM _repeats r JOIN _text t ON t._rec = r._rec
             WHERE NOT r._same"""
