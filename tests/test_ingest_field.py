@@ -393,6 +393,18 @@ def test_a_key_written_twice_with_other_values_names_the_columns_that_differ(wit
          "at line 2 (the row kept); fix the export so each key appears once")]
 
 
+def test_minutes_under_one_or_over_8_hours_in_one_entry_load_with_a_warning(with_patient, tmp_path):
+    """0.03125 (45 minutes as the fraction of a day a General-formatted Excel cell shows) loaded as
+    0.03 minutes, and 900 (seconds exported as minutes) as 15 hours, without a word."""
+    text = LOGS + "E1,P1,bhcm,2025-02-03,0.03125,outreach\nE2,P1,bhcm,2025-02-04,900,outreach\nE3,P1,bhcm,2025-02-05,0,no_show\n" \
+                  "E4,P1,bhcm,2025-02-05,480,outreach\nE5,P1,bhcm,2025-02-05,1,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    assert result.rows_loaded == 5
+    warned = with_patient.execute("SELECT row_key, check_name FROM meta.row_warnings WHERE load_id = ? AND check_name LIKE 'minutes%' "
+                                  "ORDER BY 1", [result.load_id]).fetchall()
+    assert warned == [("E1", "minutes at least one"), ("E2", "minutes at most 8 hours in one entry")]
+
+
 def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_patient, tmp_path):
     import openpyxl
 
