@@ -848,6 +848,23 @@ def test_a_totals_line_shorter_than_the_header_is_passed_over_a_short_record_nev
                                 [result.load_id]).fetchall() == [(3, "open", ["csv: missing columns"]), (5, "open", ["csv: missing columns"])]
 
 
+def test_a_subtotal_row_among_the_records_is_passed_over_wherever_it_stands(with_patient, tmp_path):
+    """An export that closes each care manager's rows with a subtotal: `Subtotal cm1,,,,50` was set
+    aside as a record missing its patient and date, open every month, unlike the same row at the end."""
+    text = LOGS.strip() + ",staff_id\nE1,P1,bhcm,2025-02-03,30,outreach,cm1\nE2,P1,bhcm,2025-02-04,20,outreach,cm1\n" \
+           "Subtotal cm1,,,,50,,\nE3,P1,bhcm,2025-02-05,15,outreach,cm2\nSub-total,15\nE4,P1,bhcm,2025-02-06,x,outreach,cm2\n" \
+           "Total,,,,65,,\n"
+    path = write(tmp_path, "time_logs.csv", text)
+    result = load_file(with_patient, path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined, result.rows_passed_over, result.rows_subtotal) == (7, 3, 4, 3, 2)
+    assert "quarantined 4 (1 totals row below the records, passed over; 2 subtotal rows among the records, passed over)" \
+        in summary_line(path, result)
+    statuses = with_patient.execute("SELECT line_number, status, failed_checks[1] FROM meta.quarantine WHERE load_id = ? ORDER BY 1",
+                                    [result.load_id]).fetchall()
+    assert statuses == [(4, "passed_over", "not a record: a subtotal row"), (6, "passed_over", "not a record: a subtotal row"),
+                        (7, "open", "minutes readable as number"), (8, "passed_over", "not a record: a totals row")]
+
+
 def test_a_reports_footer_lines_are_counted_and_named_apart_from_its_totals_rows(with_patient, tmp_path):
     """Below one totals row, a report's footer ('Page 1 of 3', 'Confidential', 'Printed on ...'):
     the load line said '4 totals rows below the records, passed over', three of which were no

@@ -115,10 +115,12 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     if result.identifier_columns:
         extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
     changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
-    totals = result.rows_passed_over - result.rows_footer
+    totals = result.rows_passed_over - result.rows_footer - result.rows_subtotal
     among = ([f"{result.rows_again:,} set aside before by an earlier load"] if result.rows_again else []) \
         + ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \
         + ([f"{totals:,} totals row{'s' if totals > 1 else ''} below the records, passed over"] if totals else []) \
+        + ([f"{result.rows_subtotal:,} subtotal row{'s' if result.rows_subtotal > 1 else ''} among the records, passed over"]
+           if result.rows_subtotal else []) \
         + ([f"{result.rows_footer:,} footer line{'s' if result.rows_footer > 1 else ''} closing the report "
             "(page numbers, confidentiality or printed-on lines), passed over"] if result.rows_footer else []) \
         + ([f"{result.rows_empty:,} empty row{'s' if result.rows_empty > 1 else ''} (no column bcm reads has a value), passed over"]

@@ -123,6 +123,7 @@ def reasons(alias: str = "") -> str:
 # which a spreadsheet writes into a CSV for a blank row, anywhere in the file.
 TOTALS_CHECK = "not a record: a totals row"
 FOOTER_CHECK = "not a record: a footer line"  # a line closing a report (END_LABEL): no totals, counted apart
+SUBTOTAL_CHECK = "not a record: a subtotal row"  # a subtotal among the records (SUBTOTAL_LABEL), counted apart
 EMPTY_CHECK = "not a record: an empty row"
 HEADER_CHECK = "not a record: the column names again"  # an export put together from two pulls, each with its header
 TITLE_CHECK = "not a record: a title above the column names again"  # ... and its title above the header
@@ -138,6 +139,7 @@ END_LABEL = (r"^[^a-z0-9]*(end of (the )?report|page [0-9]+ of [0-9]+|confidenti
 TOTALS_LABEL = (r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
                 r"|^([a-z]+ ){1,3}(count|totals?)\s*(:\s*[$€£]?[0-9][0-9,.]*)?:?$|" + END_LABEL)
 TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
+SUBTOTAL_LABEL = r"^sub[ _-]?totals?($|[^a-z0-9_-])"  # a subtotal row sits among the records (after each care manager's)
 
 
 def failed(check: str) -> str:
@@ -145,7 +147,8 @@ def failed(check: str) -> str:
     return f"list_contains(list_transform(_failures, lambda x: x.name), {ty.sql_text(check)})"
 
 
-IS_PASSED_OVER = f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(EMPTY_CHECK)} OR {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})"
+IS_PASSED_OVER = (f"({failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(SUBTOTAL_CHECK)} OR {failed(EMPTY_CHECK)} "
+                  f"OR {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})")
 PASSED_OVER_REASON = f"nothing to fix; set aside as passed over (status {PASSED_OVER}), not listed among the rows to fix"
 
 
@@ -345,13 +348,17 @@ def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) ->
 
 def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     """A totals row is below every other row with a value, read or rejected (a row of empty cells
-    after it, as Excel writes, is none); an empty row is passed over wherever it is."""
+    after it, as Excel writes, is none); an empty row is passed over wherever it is, and so is a
+    subtotal row (SUBTOTAL_LABEL first: `Subtotal cm1`, numbers after it), which an export writes
+    after each group of records: it was set aside as a record missing its patient and date."""
+    subtotal = f"regexp_matches(trim(_filled[1]), {ty.sql_text(SUBTOTAL_LABEL)}, 'i')"
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
     last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _non_records))"
     last_rejected = ("(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals) "
                      "AND logical NOT IN (SELECT logical FROM _short_titles))")
-    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND NOT _header AND NOT _title AND (_line < {last_record} OR _line < {last_rejected})")
-    con.execute(f"DELETE FROM _short_totals WHERE physical < {last_record} OR physical < {last_rejected}")
+    con.execute(f"DELETE FROM _non_records WHERE NOT _empty AND NOT _header AND NOT _title AND NOT {subtotal} "
+                f"AND (_line < {last_record} OR _line < {last_rejected})")
+    con.execute(f"DELETE FROM _short_totals WHERE NOT {subtotal} AND (physical < {last_record} OR physical < {last_rejected})")
 
 
 def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -359,9 +366,12 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     a line closing the report (END_LABEL: 'Page 1 of 3', 'Confidential', 'Printed on ...') is a
     footer line, any other a totals row, so the load line counts each as what it is."""
     footer = f"regexp_matches(trim(t._filled[1]), {ty.sql_text(END_LABEL)}, 'i')"
-    check = f"CASE WHEN {footer} THEN {ty.sql_text(FOOTER_CHECK)} ELSE {ty.sql_text(TOTALS_CHECK)} END"
+    subtotal = f"regexp_matches(trim(t._filled[1]), {ty.sql_text(SUBTOTAL_LABEL)}, 'i')"
+    check = (f"CASE WHEN {footer} THEN {ty.sql_text(FOOTER_CHECK)} WHEN {subtotal} THEN {ty.sql_text(SUBTOTAL_CHECK)} "
+             f"ELSE {ty.sql_text(TOTALS_CHECK)} END")
     totals = (f"CASE WHEN {footer} "
               f"THEN 'not a record but the line the export writes below its records to close the report (' "
+              f"WHEN {subtotal} THEN 'not a record but a subtotal row the export writes among its records (' "
               f"ELSE 'not a record but the totals row the export writes below its records (' END || "
               f"array_to_string(list_transform(t._filled, lambda v: chr(39) || trim(v) || chr(39)), ' | ') || "
               f"'): {PASSED_OVER_REASON}'")
@@ -417,16 +427,17 @@ def quarantine_failures(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tupl
     )
     _hold(con, spec, f"NOT _ok AND {WAITS}")
     return con.execute(
-        f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)}),
+        f"""SELECT count(*), count(*) FILTER (WHERE {WAITS}), count(*) FILTER (WHERE {failed(TOTALS_CHECK)} OR {failed(FOOTER_CHECK)} OR {failed(SUBTOTAL_CHECK)}),
                    count(*) FILTER (WHERE {failed(EMPTY_CHECK)}), count(*) FILTER (WHERE {failed(HEADER_CHECK)} OR {failed(TITLE_CHECK)})
         FROM _checked WHERE NOT _ok"""
     ).fetchall()[0]
 
 
-def footer_lines(con: duckdb.DuckDBPyConnection, load_id: int, table: str) -> int:
-    """How many of a load's rows were passed over as footer lines (read rows and short lines alike)."""
+def passed_over_as(con: duckdb.DuckDBPyConnection, load_id: int, table: str, check: str) -> int:
+    """How many of a load's rows were passed over as `check` says (FOOTER_CHECK, SUBTOTAL_CHECK;
+    read rows and short lines alike), which the load line counts apart from its totals rows."""
     return con.execute("SELECT count(*) FROM meta.quarantine WHERE load_id = ? AND table_name = ? AND list_contains(failed_checks, ?)",
-                       [load_id, table, FOOTER_CHECK]).fetchall()[0][0]
+                       [load_id, table, check]).fetchall()[0][0]
 
 
 def waiting_like_known(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
