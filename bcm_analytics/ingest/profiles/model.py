@@ -283,11 +283,6 @@ class Profile(Strict):
                 names.append(name)
         return names
 
-    def assumptions(self) -> list[tuple[str, str, str]]:
-        """(table, column, assumption) for every documented assumption, in file order."""
-        return [(t, c, spec.assumption) for t, maps in self.tables.items() for m in maps
-                for c, spec in m.columns.items() if spec.assumption]
-
 
 def normalise(name: str) -> str:
     """Source column names match case-insensitively, as SQL names: every run of characters
