@@ -405,6 +405,14 @@ def test_minutes_under_one_or_over_8_hours_in_one_entry_load_with_a_warning(with
     assert warned == [("E1", "minutes at least one"), ("E2", "minutes at most 8 hours in one entry")]
 
 
+def test_a_time_of_day_in_the_minutes_column_is_said_to_be_one(with_patient, tmp_path):
+    text = LOGS + "E1,P1,bhcm,2025-02-03,2:05 PM,outreach\nE2,P1,bhcm,2025-02-03,10:30:00 a.m.,outreach\n"
+    result = load_file(with_patient, write(tmp_path, "time_logs.csv", text))
+    said = ("is not a duration but a time of day (AM/PM): a start time exported in the duration column, or the columns "
+            "shifted? Write the minutes (45), or hours:minutes (0:45)")
+    assert [q[2] for q in quarantined(with_patient, result.load_id)] == [f"minutes '2:05 PM' {said}", f"minutes '10:30:00 a.m.' {said}"]
+
+
 def test_a_blank_row_and_a_title_above_a_sheets_header_are_passed_over(with_patient, tmp_path):
     import openpyxl
 

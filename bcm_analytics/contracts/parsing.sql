@@ -376,6 +376,9 @@ CREATE OR REPLACE TEMP MACRO bcm_number_problem(column_name, s, kind, noun, acce
       'read in scientific notation (it would be ' || bcm_show(try_cast(s AS DOUBLE)) || '): a spreadsheet shows a number so when its cell is too narrow; write the number in full'
     WHEN regexp_full_match(s, '[0-9]+,[0-9]{1,2}') AND kind <> 'amount' THEN
       'a number here: a decimal comma (1,5) is read only in a ;-delimited file whose column writes every decimal with one; write it with a point (1.5)'
+    WHEN kind = 'duration' AND regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9](:[0-5][0-9])? ?[AaPp]\.?[Mm]\.?') THEN
+      'a duration but a time of day (AM/PM): a start time exported in the duration column, or the columns shifted? '
+      || 'Write the minutes (45), or hours:minutes (0:45)'
     WHEN kind = 'duration' AND regexp_full_match(s, '[0-9]{1,2}:[0-5][0-9]') THEN
       'read: as hours:minutes it would be ' || split_part(s, ':', 1) || ' h ' || split_part(s, ':', 2)
       || ' min, as minutes:seconds ' || split_part(s, ':', 1) || ' min ' || split_part(s, ':', 2)
