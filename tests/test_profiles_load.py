@@ -109,7 +109,10 @@ def test_akello_time_logs_and_both_scores_of_a_session_load(store):
     assert counts(results[("treatment_logs.csv", "assessments")]) == (4, 3, 1, 0)  # two layers, one line
     assert quarantine(store) == [
         ("assessments", "treatment_logs.csv", 6, "open", "total_score 30 is outside 0-27 for PHQ-9"),
-        ("time_logs", "treatment_logs.csv", 7, "open", "activity_type 'Group Session' is not in the activity vocabulary ("
+        ("time_logs", "treatment_logs.csv", 7, "open", "activity_type 'Group Session' is not in the profile's value map "
+         "contact_types (Initial Assessment, Follow Up, Psychiatric Consultation, Relapse Prevention Plan): add it to "
+         "value_maps.contact_types of the akello profile with the vocabulary's word it means; "
+         "activity_type 'Group Session' is not in the activity vocabulary ("
          "outreach, assessment, follow_up_contact, care_coordination, "
          "treatment_planning, caseload_review, brief_intervention, relapse_prevention, registry_tracking, psychotherapy, psychiatric_evaluation, e_m_visit, digital_mental_health, chronic_care_management, administrative or no_show): map it to one of them in the export (data_contracts/README.md says what each means)"),
     ]
@@ -373,6 +376,23 @@ def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_
     assert quarantine(store)[2][3] == "admitted"
     assert store.execute("SELECT line_number, reason FROM meta.row_warnings").fetchall() == [
         (4, "Visit Date [service_date] '03/02/2025' (read as 2025-02-03) is before the patient's enrollment_date 2025-03-01")]
+
+
+def test_a_value_the_profiles_value_map_lacks_is_said_to_be_missing_from_that_map(store, tmp_path):
+    """'MA' is not one of bhcm, ...: the person had to work out that the profile's map lacked the
+    export's word, and which map. A column whose check only warns (contact_mode) still loads."""
+    lakeside = EXPORTS / "lakeside"
+    (tmp_path / "visits.csv").write_text(
+        "Visit #,MRN,Visit Date,Mins,Visit Type,Clinician,Role,Note\n"
+        "1001,A-100,06/01/2025,45,Intake,jdoe,MA,\n"
+        "1002,A-100,07/01/2025,30,Intake,jdoe,bhcm,\n")  # a vocabulary word the map does not list is read as itself
+    profile = load(lakeside / "lakeside.yaml")
+    list(load_export(store, map_export(profile, [lakeside / "roster.csv", tmp_path / "visits.csv"])))
+    assert quarantine(store) == [
+        ("time_logs", "visits.csv", 2, "open", "staff_role 'MA' is not in the profile's value map roles (LCSW, Psychiatrist): "
+         "add it to value_maps.roles of the lakeside profile with the vocabulary's word it means; Role [staff_role] 'MA' is "
+         "not one of bhcm, psychiatric_consultant, treating_practitioner, other")]
+    assert store.execute("SELECT entry_id FROM staging.time_logs").fetchall() == [("1002",)]
 
 
 def test_a_date_a_profile_cannot_read_is_told_the_profiles_own_formats_and_pivot(store, tmp_path):

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.contracts.snippets import parameter_sql
+from bcm_analytics.contracts.suites import expectations
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.arrow_source import NOTES, WRITTEN
 from bcm_analytics.ingest.profiles import sources
@@ -201,7 +202,7 @@ def _columns(con: duckdb.DuckDBPyConnection, profile: Profile, spec: TableSpec, 
         for name in SCORE_COLUMNS:
             specs.setdefault(name, ColumnSpec(sql=name))
     kinds = {c.name: c.type for c in spec.columns}
-    notes = notes_sql(profile, m)
+    notes = notes_sql(profile, m, _unmapped_values(profile, spec, m, names))
     written = written_sql(profile, {name: c for name, c in specs.items() if kinds[name] in ("date", "datetime")}, kinds, names)
     return ", ".join(f"{value_sql(profile, c, kinds[name], names)} AS {name}" for name, c in specs.items()) \
         + (f", {notes} AS {NOTES}" if notes else "") + (f", {written} AS {WRITTEN}" if written else "")
@@ -220,15 +221,41 @@ def written_sql(profile: Profile, dates: dict[str, ColumnSpec], kinds: dict[str,
     return f"CASE WHEN coalesce({', '.join(rewritten.values())}) IS NOT NULL THEN CAST(json_object({pairs}) AS VARCHAR) END"
 
 
-def notes_sql(profile: Profile, m: TableMap) -> str | None:
+def _unmapped_values(profile: Profile, spec: TableSpec, m: TableMap, source_columns: set[str]) -> list[str]:
+    """SQL: a note for each column read through a value map whose value is neither a key of the map
+    nor a word of the column's vocabulary (the suite's value set), setting the row aside where the
+    vocabulary check does (a warning where it only warns: contact_mode): the vocabulary check
+    alone said "'MA' is not one of bhcm, ...", and a person had to work out that the profile's map
+    lacks the export's word, and which map."""
+    vocabularies = {e.kwargs["column"]: (e.kwargs["value_set"], e.severity) for e in expectations(spec.name)
+                    if e.type == "expect_column_values_to_be_in_set" and isinstance(e.kwargs.get("value_set"), list)}
+    items = []
+    for name, column in m.columns.items():
+        if not column.map or name not in vocabularies:
+            continue
+        keys = list(profile.value_maps[column.map])
+        values, severity = vocabularies[name]
+        words = [str(w) for w in values]
+        raw = f"nullif(trim(CAST({column.expression(source_columns)} AS VARCHAR)), '')"
+        known = ", ".join(_literal(w.strip().lower()) for w in keys + words)
+        after = (f"' is not in the profile's value map {column.map} ({', '.join(keys)}): add it to value_maps.{column.map} "
+                 f"of the {profile.name} profile with the vocabulary's word it means")
+        said = f"{_literal(name + ' ' + chr(39))} || {raw} || {_literal(after)}"
+        items.append(f"CASE WHEN {raw} IS NOT NULL AND lower({raw}) NOT IN ({known}) THEN json_object('name', "
+                     f"{_literal(note_check(profile.name, name))}, 'reason', {said}, 'waits', false, 'reject', {severity == 'reject'}) END")
+    return items
+
+
+def notes_sql(profile: Profile, m: TableMap, unmapped: list[str] = ()) -> str | None:
     """SQL: the notes of the map's columns that say something for the row, as JSON text
     ([{name, reason, waits}], NULL when none), or None when no column has a note. The loader keeps
     the row with each as a warning (arrow_source.NOTES): a value the profile completed (a month
     read as its last day) is then listed, per row, where a person reviews what was loaded. A
     column's `reject` says why the row cannot be loaded as the export wrote it (a FHIR claim line
     coded in the clinic's own codes, no CPT): its note carries `reject: true`, and the loader sets
-    the row aside with that reason (rows.check), rather than only saying which column is empty."""
-    items = []
+    the row aside with that reason (rows.check), rather than only saying which column is empty;
+    so does a value its value map lacks (`unmapped`: _unmapped_values)."""
+    items = list(unmapped)
     for name, column in m.columns.items():
         for sql, reject in ((column.reject, True), (column.note, False)):
             if sql:
