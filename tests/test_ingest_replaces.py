@@ -59,6 +59,9 @@ def test_a_corrected_copy_with_a_changed_patient_id_closes_the_original_entries(
                          [result.load_id]).fetchall() == [(2, 2)]
     page = quality.loads(store)
     assert page.replaces.tolist()[-1] == 2 and page.adds_up.all()
+    # two loads of time_logs.csv from two folders are told apart by the folder (the page showed the name alone)
+    assert page.file.tolist()[-2:] == ["v1/time_logs.csv", "v2/time_logs.csv"]
+    assert page.file.tolist()[0] == "patients.csv"
 
 
 def test_a_row_still_wrong_in_the_copy_is_open_under_the_new_load_only(store, tmp_path):

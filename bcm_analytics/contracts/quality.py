@@ -30,7 +30,7 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     admitted. A replaced load keeps its counts (what its file gave); its entries count as
     superseded in reasons_by_check."""
     return con.execute(
-        f"""SELECT l.load_id AS load, l.table_name AS "table", regexp_extract(l.source_file, '[^/\\\\]+$') AS file,
+        f"""SELECT l.load_id AS load, l.table_name AS "table", {_file_shown("l.source_file")} AS file,
                   {_load_log_column(con, "replaces_load", "NULL::BIGINT")} AS replaces, l.finished_at AS loaded_at,
                   l.rows_read, l.rows_loaded, l.rows_changed, {_load_log_column(con, "rows_withdrawn", "0")} AS withdrawn,
                   l.rows_quarantined, coalesce(q.waiting, 0) AS still_waiting, l.rows_duplicate,
@@ -41,6 +41,14 @@ def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            LEFT JOIN (SELECT load_id, count(DISTINCT line_number) AS warned FROM meta.row_warnings GROUP BY ALL) w USING (load_id)
            ORDER BY l.load_id"""
     ).df()
+
+
+def _file_shown(path: str) -> str:
+    """SQL: a load's file as its name, with its folder where another load's file has the same name
+    in another folder (exp/CM_Minutes.csv and exp3/CM_Minutes.csv both read CM_Minutes.csv)."""
+    name = f"regexp_extract({path}, '[^/\\\\]+$')"
+    folder = f"nullif(regexp_extract({path}, '([^/\\\\]+[/\\\\][^/\\\\]+)$', 1), '')"
+    return f"CASE WHEN count(DISTINCT {path}) OVER (PARTITION BY {name}) > 1 THEN coalesce({folder}, {name}) ELSE {name} END"
 
 
 def _load_log_column(con: duckdb.DuckDBPyConnection, column: str, otherwise: str) -> str:
