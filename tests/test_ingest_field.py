@@ -473,6 +473,10 @@ def test_the_load_line_says_a_column_was_read_day_first_and_which_value_decided_
     result = load_file(with_patient, write(tmp_path, "time_logs_2.csv", more))
     assert "2 values can only be read so (14/02/2026 the first) and none only month first; if the export writes the month " \
         "first, correct those values" in summary_line(Path("time_logs_2.csv"), result)
+    from bcm_analytics.contracts import quality  # the data-quality page says it too, after the load line is gone
+
+    assert quality.loads(with_patient).read_as.fillna("").tolist() == ["", "slash dates read day first in service_date",
+                                                                        "slash dates read day first in service_date"]
 
 
 def test_a_semicolon_files_slash_dates_that_no_date_of_its_column_decides_are_set_aside(with_patient, tmp_path):

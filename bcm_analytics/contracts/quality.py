@@ -17,25 +17,38 @@ from bcm_analytics.contracts.suites import SQL_CHECK
 
 # Short headings for the loads table: with the long ones it was wider than the page, and its
 # "adds up" column (the one a reader checks) sat behind a scroll bar.
+# How a file was read where it was not read as written plainly, from meta.load_log.read_options: the
+# load line says it once, and a person reviewing the store later saw none of it (slash dates read
+# day first turn every date of the column).
+READ_AS = """nullif(concat_ws('; ',
+    CASE WHEN json_array_length(l.read_options -> 'day_first') > 0
+         THEN 'slash dates read day first in ' || array_to_string(CAST(l.read_options -> 'day_first' AS VARCHAR[]), ', ') END,
+    CASE WHEN json_array_length(l.read_options -> 'decimal_comma') > 0
+         THEN 'decimal commas in ' || array_to_string(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), ', ') END,
+    CASE WHEN json_array_length(l.read_options -> 'hidden_rows') > 0
+         THEN json_array_length(l.read_options -> 'hidden_rows') || ' rows hidden in the sheet, read' END,
+    CASE WHEN CAST(l.read_options ->> 'header_line' AS INTEGER) > 1
+         THEN 'column names on line ' || (l.read_options ->> 'header_line') || ' (a title above)' END), '')"""
 LOAD_LABELS = {"replaces": "replaces load", "rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed",
                "withdrawn": "periods withdrawn", "rows_quarantined": "quarantined",
                "still_waiting": "waiting", "rows_duplicate": "duplicates", "rows_warned": "warned",
-               "admitted_from_earlier_loads": "admitted"}
+               "admitted_from_earlier_loads": "admitted", "read_as": "read as"}
 
 
 def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per load and file: the load a corrected copy replaces, rows in, loaded, changed, the stored
     coverage periods a coverage file withdrew (its patients' history no longer holds them: not rows
     of the file, so outside adds_up), quarantined (waiting among them), duplicates, warned,
-    admitted. A replaced load keeps its counts (what its file gave); its entries count as
-    superseded in reasons_by_check."""
+    admitted, and how the file was read where not plainly (READ_AS). A replaced load keeps its
+    counts (what its file gave); its entries count as superseded in reasons_by_check."""
     return con.execute(
         f"""SELECT l.load_id AS load, l.table_name AS "table", {_file_shown("l.source_file")} AS file,
                   {_load_log_column(con, "replaces_load", "NULL::BIGINT")} AS replaces, l.finished_at AS loaded_at,
                   l.rows_read, l.rows_loaded, l.rows_changed, {_load_log_column(con, "rows_withdrawn", "0")} AS withdrawn,
                   l.rows_quarantined, coalesce(q.waiting, 0) AS still_waiting, l.rows_duplicate,
                   coalesce(w.warned, 0) AS rows_warned, l.rows_admitted_from_quarantine AS admitted_from_earlier_loads,
-                  l.rows_read = l.rows_loaded + l.rows_quarantined + l.rows_duplicate AS adds_up
+                  l.rows_read = l.rows_loaded + l.rows_quarantined + l.rows_duplicate AS adds_up,
+                  {READ_AS} AS read_as
            FROM meta.load_log l
            LEFT JOIN (SELECT load_id, count(*) FILTER (WHERE status = 'waiting') AS waiting FROM meta.quarantine GROUP BY ALL) q USING (load_id)
            LEFT JOIN (SELECT load_id, count(DISTINCT line_number) AS warned FROM meta.row_warnings GROUP BY ALL) w USING (load_id)
