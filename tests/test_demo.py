@@ -37,6 +37,8 @@ def test_demo_writes_every_report_and_a_second_run_reuses_the_store(tmp_path):
         assert path.exists() and path.stat().st_size > 0, name
         assert str(path.resolve()) in first.output
     assert openpyxl.load_workbook(tmp_path / "reports" / "billing_reconciliation.xlsx").sheetnames[0] == "work queue"
+    for page in (tmp_path / "reports").glob("*.html"):  # a warning a cell printed (pandas, plotly) is no reader's business
+        assert "output_stderr" not in page.read_text(), page.name
     for aggregate in ("program_overview_external.html", "billing_reconciliation_external.html", "caseload_outcomes_external.html",
                       "time_allocation_external.html"):
         assert small_counts_in((tmp_path / "reports" / aggregate).read_text()) == [], aggregate
