@@ -205,7 +205,7 @@ def test_phq9_item_columns_draft_as_items_item_9_included(tmp_path, items, name)
     assert "Quarter" in text.split("# not read (map them to read them): ")[1].splitlines()[0]
 
 
-@pytest.mark.parametrize("date", ["Visit Date", "Screening Date", "Date Administered"])
+@pytest.mark.parametrize("date", ["Visit Date", "Screening Date", "Date Administered", "Date Taken"])
 def test_a_score_exports_visit_or_screening_date_drafts_as_administered_on(tmp_path, date):
     """'Visit Date' beside Q1..Q9 was left unread, administered_on TODO: the date a score was
     taken is what its follow-up windows count from."""
