@@ -17,7 +17,8 @@ BCM_LOG_DIR   where an unexpected error's log goes (default ~/.cache/bcm/logs)
 Each is checked when read: a time zone that does not exist or a memory limit DuckDB would not
 understand is refused in one line naming the variable, before a store is opened. A variable
 that looks like a misspelling of one of these (BCM_TIMEZON) is refused naming the right one,
-since otherwise the default would be used without a word. Other BCM_ names are left alone.
+since otherwise the default would be used without a word; so is BCM_DEFINITIONS, which people
+set by analogy with BCM_RULES (NOT_READ says where definitions go). Other BCM_ names are left alone.
 """
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ class Settings(Strict):
     BCM_RULES: str | None = None
 
 
+# Names a user sets by analogy with BCM_RULES that bcm does not read: said, not ignored.
+NOT_READ = {"BCM_DEFINITIONS": "outcome definitions are not read from the environment: give them to a command with "
+                               "--definitions FILE, or make them the store's own with `bcm build --definitions FILE`"}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from `environ` (default os.environ), checked."""
     environ = os.environ if environ is None else environ
@@ -94,6 +100,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if name in known:
             if value != "":
                 values[name] = value
+        elif name in NOT_READ and value != "":
+            raise SettingsError(SOURCE, name, NOT_READ[name])
         elif name.startswith("BCM_") or name.upper().startswith("BCM"):
             near = nearest(name, known, cutoff=0.8)
             if near and near not in environ:
