@@ -93,6 +93,8 @@ def test_a_misspelt_payer_class_is_warned_of_as_a_class_that_applies_to_no_one(t
     path.write_text("payer_classes:\n  oregon_medicaid: {extends: medicaid}\npayer_names:\n  Oregon Health Plan: oregon_medicaid\n")
     assert load_rules(path).classes_reaching_no_one() == []  # a new class a payer name reaches
     assert load_rules("default").classes_reaching_no_one() == []  # the shipped medicare_advantage waits for a program's names
+    path.write_text("payer_classes:\n  medicare_advantage:\n    settings: {max_99494_units: 2}\n")
+    assert load_rules(path).classes_reaching_no_one() == []  # ... and a program's settings for it are no misspelling
 
 
 def test_periods_written_from_a_later_date_alone_are_warned_of_as_leaving_the_earlier_months_without_a_rule(tmp_path):
@@ -109,6 +111,14 @@ def test_periods_written_from_a_later_date_alone_are_warned_of_as_leaving_the_ea
                     "        cocm: {2021-01-01: cocm_cpt, 2027-01-01: cocm_cpt}\n")
     assert periods_cut_short(load_rules(path)) == []
     assert periods_cut_short(load_rules("texas_medicaid")) == []  # a state's later start is its own, not a cut
+    path.write_text("payer_classes:\n  medicaid:\n    periods:\n      physician_practice:\n"
+                    "        cocm: {2021-01-01: null, 2024-01-01: cocm_cpt}\n        general_bhi: {2022-01-01: null}\n")
+    assert [w.split(" starts")[0] for w in periods_cut_short(load_rules(path))] == [  # a null first day is written, not cut
+        "payer_classes.medicaid.periods.physician_practice.general_bhi"]
+    path.write_text("payer_names: {BCBS: bcbs}\npayer_classes:\n  bcbs:\n    extends: commercial\n    periods:\n"
+                    "      fqhc:\n        cocm: {2025-01-01: cocm_cpt}\n")
+    assert [w.split(", where")[0] for w in periods_cut_short(load_rules(path))] == [  # a new class: against its parent's
+        "payer_classes.bcbs.periods.fqhc.cocm starts 2025-01-01"]
 
 
 def test_an_extends_that_names_no_file_says_so_at_its_key(tmp_path):

@@ -80,13 +80,16 @@ def hidden_rows_note(rows: tuple[int, ...], shown: int = 12) -> str:
             f"check {'they belong' if len(rows) > 1 else 'it belongs'} in the export")
 
 
-def day_first_note(column: str, count: int, example: str) -> str:
-    """A column read day first is said with the value that decided it: a single typed 13/03/2026
-    among US dates turns every 03/02/2026 of the column into 3 February, and a person who sees
-    which value did it can tell a day-first export from a typo."""
+def day_first_note(columns: tuple[tuple[str, int, str | None], ...]) -> str:
+    """The columns read day first, said with the value that decided it: a single typed 13/03/2026
+    among US dates turns every 03/02/2026 of the file into 3 February, and a person who sees which
+    value did it can tell a day-first export from a typo. `columns`: FileResult.day_first."""
+    deciding = [(column, example) for column, count, example in columns if count]
+    count = sum(n for _, n, _ in columns)
+    example = deciding[0][1] + (f" in {deciding[0][0]}" if len(columns) > 1 else "")
     values = f"{example} can only be read so" if count == 1 else f"{count:,} values can only be read so ({example} the first)"
-    return (f"slash dates in {column} read day first (03/02/2026 as 3 February): {values} and none only month first;"
-            " if the export writes the month first, correct " + ("that value" if count == 1 else "those values"))
+    return (f"slash dates in {', '.join(c for c, _, _ in columns)} read day first (03/02/2026 as 3 February): {values} and none "
+            "only month first; if the export writes the month first, correct " + ("that value" if count == 1 else "those values"))
 
 
 def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | None = None) -> str:
@@ -133,8 +136,8 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
                   "another way (123.0 for 123, 123 for 00123: ids a spreadsheet turned into numbers?)")
     if result.hidden_rows:
         extra += "; " + hidden_rows_note(result.hidden_rows)
-    for column, count, example in result.day_first:
-        extra += "; " + day_first_note(column, count, example)
+    if result.day_first:
+        extra += "; " + day_first_note(result.day_first)
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     if result.replaces is not None:
         admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"

@@ -303,7 +303,7 @@ class Rules:
     apcm_add_ons: pa.Table | None = None  # add-on code -> the code it mirrors, program, month type
     sources: tuple[dict, ...] = ()
     program_payer_names: tuple[str, ...] = ()  # lower-cased payer names a program's own file writes (not shipped ones)
-    program_classes: tuple[str, ...] = ()  # payer classes a program's own file writes (not shipped ones)
+    program_classes: tuple[str, ...] = ()  # payer classes a program's own file adds (none a shipped file has)
     # payer name as exported (lower-cased, trimmed) -> the payer name to use, as the file writes it
     # (trimmed): marts.payer_name reads it, and a target is also the spelling of its own name
     payer_aliases: dict[str, str] = field(default_factory=dict)
@@ -805,22 +805,33 @@ def _extended(name: str, by: Path) -> Path:
 
 def periods_cut_short(rules: Rules) -> list[str]:
     """A sentence per payer class, setting and program whose periods the last file starts later
-    than the rules it extends did: a file's periods replace the setting's whole list, so writing
-    only the new date (`cocm: {2027-01-01: cocm_cpt_oregon}`) left every earlier month with no
-    code billable, and the file checked valid. `bcm rules check` warns of it. A shipped state's
-    later start is its own (Texas Medicaid's CoCM from 2022-06): a program's file alone is read."""
+    than the rules it extends did (for a class it adds, its parent's): a file's periods replace the
+    setting's whole list, so writing only the new date (`cocm: {2027-01-01: cocm_cpt_oregon}`) left
+    every earlier month with no code billable, and the file checked valid. The first date the file
+    writes counts, a `null` one too (no code from that day is said outright). `bcm rules check`
+    warns of it. A shipped state's later start is its own (Texas Medicaid's CoCM from 2022-06): a
+    program's file alone is read."""
     if len(rules.files) < 2 or rules.files[-1].resolve().is_relative_to(SHIPPED.resolve()):
         return []
-    base = load_rules("default" if rules.files[-2] == DEFAULT_RULES else rules.files[-2])
-    before, after = _first_periods(base), _first_periods(rules)
+    base = _first_periods(load_rules("default" if rules.files[-2] == DEFAULT_RULES else rules.files[-2]))
     out = []
-    for (cls, setting, program), first in sorted(before.items()):
-        now = after.get((cls, setting, program))
-        if now is not None and now > first:
-            out.append(f"payer_classes.{cls}.periods.{setting}.{program} starts {now}, where the rules it extends start "
-                       f"{first}: a file's periods replace the setting's whole list, so no {program} code is billable for "
-                       f"{cls} at {setting} from {first} to {now - timedelta(days=1)}; write the earlier periods too")
+    for cls, block in (_read_file(rules.files[-1]).get("payer_classes") or {}).items():
+        for setting, programs in (block.get("periods") or {}).items():
+            for program, dated in programs.items():
+                first, now = _inherited(base, rules.class_parents, cls, setting, program), min(dated, default=None)
+                if first is None or not all(isinstance(d, date) for d in dated) or now <= first:
+                    continue  # a date setting's name: its day is in the settings
+                out.append(f"payer_classes.{cls}.periods.{setting}.{program} starts {now}, where the rules it extends start "
+                           f"{first}: a file's periods replace the setting's whole list, so no {program} code is billable for "
+                           f"{cls} at {setting} from {first} to {now - timedelta(days=1)}; write the earlier periods too")
     return out
+
+
+def _inherited(first: dict, parents: dict[str, str | None], cls: str | None, setting: str, program: str) -> date | None:
+    """The first day of a class's periods for a setting and program, or of the class it extends."""
+    while cls is not None and (cls, setting, program) not in first:
+        cls = parents.get(cls)
+    return first.get((cls, setting, program)) if cls is not None else None
 
 
 def _first_periods(rules: Rules) -> dict[tuple[str, str, str], date]:
@@ -896,7 +907,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
         program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
                                           for name in _lower_names(data.get("payer_names"))})),
         program_classes=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
-                                      for name in data.get("payer_classes") or {}})),
+                                      for name in data.get("payer_classes") or {}}
+                                     - {name for p, data in files if p.resolve().is_relative_to(SHIPPED.resolve())
+                                        for name in data.get("payer_classes") or {}})),
         payer_aliases=dict(merged["payer_aliases"]),
         alias_spellings={alias: written(alias) for alias in merged["payer_aliases"]},
         denial_advice={str(k).upper(): v.strip() for k, v in (merged.get("denial_advice") or {}).items()},

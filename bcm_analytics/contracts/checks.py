@@ -290,7 +290,8 @@ def store_checks(table: str) -> list[RowCheck]:
     """What a row is judged on against the store, which no suite can say: a patients export whose
     ids lost their leading zeros (412 for the loaded 000412) added every patient again, silently,
     and the active caseload doubled. Not matched by a guess: the row is set aside with the id it
-    likely means. Only the id a spreadsheet makes (fewer leading zeros, .0 added) is set aside: the
+    likely means. Only the id a spreadsheet makes of a number (fewer leading zeros, .0 added; A12
+    beside A012 is no number) is set aside: the
     other way round, the loaded patient is the damaged one, and the export that corrects it loads.
     Checked at load only (a stored row is its own match)."""
     if table != "patients":
@@ -298,7 +299,9 @@ def store_checks(table: str) -> list[RowCheck]:
     loaded = "(SELECT patient_id AS loaded_id, bcm_id_number(patient_id) AS number FROM staging.patients)"  # no patient_id: the row's
     damaged = ("(regexp_matches(patient_id, '\\.0+$') AND NOT regexp_matches(s.loaded_id, '\\.0+$') "
                "OR length(s.loaded_id) - length(ltrim(s.loaded_id, '0')) > length(patient_id) - length(ltrim(patient_id, '0')))")
-    same = f"(SELECT min(s.loaded_id) FROM {loaded} s WHERE s.number = bcm_id_number(patient_id) AND s.number <> '' AND {damaged})"
+    digits = "regexp_full_match(patient_id, '[0-9]+(\\.0+)?') AND regexp_full_match(s.loaded_id, '[0-9]+(\\.0+)?')"
+    same = (f"(SELECT min(s.loaded_id) FROM {loaded} s WHERE s.number = bcm_id_number(patient_id) AND s.number <> '' "
+            f"AND {digits} AND {damaged})")
     passes = f"patient_id IS NULL OR patient_id IN (SELECT patient_id FROM staging.patients) OR {same} IS NULL"
     words = ANOTHER_SPELLING.replace("'", "''").format("' || patient_id || '", "' || " + same + " || '")
     return [RowCheck("patient id not a loaded one written another way", passes, f"'{words}'", columns=("patient_id",))]

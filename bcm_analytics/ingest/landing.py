@@ -93,6 +93,8 @@ def read_file(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading,
     dropped = [c for c in src.extra_columns if c not in kept]
     evidence = slash_date_evidence(con, src)
     day_first = {name: seen for name, seen in evidence.items() if seen.reads_day_first}
+    if day_first and not any(seen.month_first for seen in evidence.values()):
+        day_first = evidence  # one export writes its dates one way: 03/04/2026 is not 4 March in one column and 3 April in the next
     # In a ;-delimited file (Excel's separator where the decimal mark is a comma, in countries that
     # write the day first) a column whose slash dates never decide is read neither way.
     undecided = [name for name, seen in evidence.items() if seen.undecided] if src.delimiter == ";" else []
@@ -156,8 +158,10 @@ def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict
     14-02-2025, read as slash dates: parsing.sql's bcm_slashed), what they say of their order
     (SlashEvidence). A column with day-first evidence alone is read day first throughout, so
     03/02/2025 in a file that also writes 14/02/2025 is 3 February, not 2 March (and the load line
-    says so, with the value that decided it: one typed 13/03 among US dates turns the column).
-    Otherwise slash dates are read month first (the US order), and a column with evidence both ways
+    says so, with the value that decided it: one typed 13/03 among US dates turns the column). The
+    file's other date columns are read day first with it unless one of them can only be month
+    first (read_file): a patient's enrolment and consent both written 03/04/2026 were 4 March and
+    3 April. Otherwise slash dates are read month first (the US order), and a column with evidence both ways
     has its day-first values set aside; a ;-delimited file's column with neither has its dates
     that read two ways set aside (Landed.day_undecided)."""
     position = {name: i for i, name in enumerate(src.header)}
@@ -176,7 +180,7 @@ def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict
                              b BETWEEN 13 AND 31 AND {_real_date('a', 'b')} AS month_first
                       FROM (SELECT _rec, written, try_cast(split_part(t, '/', 1) AS INTEGER) AS a,
                                    try_cast(split_part(t, '/', 2) AS INTEGER) AS b,
-                                   coalesce(try_cast(regexp_extract(split_part(t, '/', 3), '^[0-9]{{4}}') AS INTEGER), 2000) AS y
+                                   coalesce(try_cast(regexp_extract(split_part(t, '/', 3), '^[0-9]{{4}}') AS INTEGER), 2001) AS y
                             FROM (SELECT rowid AS _rec, trim({c}) AS written, bcm_slashed({c}, false) AS t FROM _land)
                             WHERE contains(t, '/')))""").fetchall()[0]
         evidence[name] = SlashEvidence(count, month_first, example)
@@ -184,7 +188,8 @@ def slash_date_evidence(con: duckdb.DuckDBPyConnection, src: SourceFile) -> dict
 
 
 def _real_date(month: str, day: str) -> str:
-    """SQL: whether `month` and `day` (with the year y) make a date that exists."""
+    """SQL: whether `month` and `day` (with the year y) make a date that exists. A 2-digit year
+    (never read: set aside) is taken as one without a February 29, so 29/02/25 decides nothing."""
     return f"try_cast(format('{{:04d}}-{{:02d}}-{{:02d}}', y, {month}, {day}) AS DATE) IS NOT NULL"
 
 
@@ -317,19 +322,30 @@ POINT_DECIMALS = {"number": r"[0-9]\.[0-9]", "amount": r"[0-9]\.[0-9]{1,2}$"}
 RECORDS = "(SELECT rowid + 1 AS _rec, * FROM _land)"  # the landed records, numbered in file order
 
 
+# The whole numbers a float holds exactly (2^53 for a double, 2^24 for a float): a larger one has
+# lost digits already (12345678901234567 is stored as ...568), and written as a whole number it
+# would load as another id; written in scientific notation (1.234567890123457e+16) it is set aside
+# by the check that sets aside a spreadsheet's short form of a long number (contracts/checks.py).
+EXACT_WHOLE = {"DOUBLE": 2.0 ** 53, "FLOAT": 2.0 ** 24}
+
+
 def _parquet_cells(src: SourceFile, cols: list[tuple]) -> list[str]:
     """SQL: each Parquet column (DESCRIBE's rows) as the text a CSV of the same rows would write.
     A duration in minutes is counted in minutes (_duration_units). A whole number in a float or
     decimal column that fills a text column (an id, an NPI, a procedure code) is written without
     its decimals: pandas stores an integer column with a missing value as float64, so patient 6000
-    is 6000.0, which matches no CSV, claim or workbook row (the Excel reader writes 6000 too)."""
+    is 6000.0, which matches no CSV, claim or workbook row (the Excel reader writes 6000 too); its
+    NaN, pandas' missing value, is empty. Only the whole numbers the float holds exactly (EXACT_WHOLE)."""
     per_minute = _duration_units(src)
     texts = {c.name for c in src.table.columns if c.type in ("text", "code")}
     cells = []
     for name, kind, *_ in cols:
         ref = '"' + name.replace('"', '""') + '"'
-        if normalise_column(name) in texts and (kind in ("FLOAT", "DOUBLE") or kind.startswith("DECIMAL")):
-            cells.append(f"CASE WHEN {ref} = trunc({ref}) AND abs({ref}) < 1e18 "
+        exact = EXACT_WHOLE.get(kind, 1e18 if kind.startswith("DECIMAL") else None)
+        if normalise_column(name) in texts and exact is not None:
+            inexact = (f"WHEN isnan({ref}) THEN NULL WHEN {ref} = trunc({ref}) AND abs({ref}) >= {exact} "
+                       f"THEN format('{{:.15e}}', {ref}) ") if kind in EXACT_WHOLE else ""  # pandas' missing value; lost digits
+            cells.append(f"CASE {inexact}WHEN {ref} = trunc({ref}) AND abs({ref}) < {exact} "
                          f"THEN CAST(CAST({ref} AS BIGINT) AS VARCHAR) ELSE CAST({ref} AS VARCHAR) END")
         else:
             cells.append(f"CAST({ref}{per_minute.get(name, '')} AS VARCHAR)")

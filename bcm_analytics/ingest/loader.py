@@ -73,7 +73,7 @@ class FileResult:
     rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls) and the title above them (full or short lines), status 'passed_over'
     rows_again: int = 0  # of rows_quarantined: rows an earlier load set aside too (their key), still open or waiting until then
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
-    day_first: tuple[tuple[str, int, str], ...] = ()  # date columns read day first: (column, values only so read, the first of them)
+    day_first: tuple[tuple[str, int, str | None], ...] = ()  # date columns read day first: (column, values only so read, the first of them)
     rows_withdrawn: int = 0  # coverage as history: stored periods of the patients the file names that it no longer holds (not rows of this file)
     withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 to no end (load 2)")
 

@@ -138,7 +138,8 @@ END_LABEL = (r"^[^a-z0-9]*(end of (the )?report|page [0-9]+ of [0-9]+|confidenti
              r"|(report )?(printed|generated|run) (on|by|at)\b.*)[^a-z0-9]*$")
 TOTALS_LABEL = (r"^(grand[ _-]?totals?|sub[ _-]?totals?|totals?|count|sum|summe|gesamt(summe)?|totaal|totale|somme)($|[^a-z0-9_-])"
                 r"|^([a-z]+ ){1,3}(count|totals?)\s*(:\s*[$€£]?[0-9][0-9,.]*)?:?$|" + END_LABEL)
-TOTALS_NUMBER = r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
+TOTALS_NUMBER = (r"^[(+-]?[$€£]?\s?[0-9][0-9.,' ]*\)?%?$|^[0-9]+(:[0-5][0-9]){1,2}$"
+                 r"|^[0-9][0-9.,]*\s*(h|hrs?|hours?|m|mins?|minutes?)(\s*[0-9]+\s*(m|mins?|minutes?))?$")  # 30 min, 1h 30m
 SUBTOTAL_LABEL = r"^sub[ _-]?totals?($|[^a-z0-9_-])"  # a subtotal row sits among the records (after each care manager's)
 
 
