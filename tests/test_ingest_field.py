@@ -357,14 +357,14 @@ def test_parquet_ids_stored_as_floats_read_as_the_whole_numbers_they_are(store, 
 def test_an_id_in_scientific_notation_is_set_aside_as_digits_lost(store, tmp_path):
     """Excel shows a long number in a General cell as 1.23457E+11, and a CSV saved from it writes
     that: two MRNs rounded alike were one patient, and both patients' minutes went to the first."""
-    text = "patient_id,payer,enrollment_date\n1.23457E+11,Medicare,2024-01-01\nP2,Medicare,2024-01-01\n4.56e-05,Medicare,2024-01-01\n" \
-           "2E5,Medicare,2024-01-01\n"
+    text = "patient_id,payer,enrollment_date,care_manager_id\n1.23457E+11,Medicare,2024-01-01,1.2E+03\nP2,Medicare,2024-01-01,\n" \
+           "4.56e-05,Medicare,2024-01-01,\n2E5,Medicare,2024-01-01,\n"
     result = load_file(store, write(tmp_path, "patients.csv", text))
     assert [r[0] for r in store.execute("SELECT patient_id FROM staging.patients ORDER BY 1").fetchall()] == ["2E5", "P2"]
     advice = "is a number in a spreadsheet's short form (scientific notation), whose other digits may be lost: format the " \
              "column as text in the source and export again"
     assert quarantined(store, result.load_id) == [
-        (2, ["no spreadsheet errors"], f"patient_id '1.23457E+11' {advice}"),
+        (2, ["no spreadsheet errors"], f"patient_id '1.23457E+11' {advice}; care_manager_id '1.2E+03' {advice}"),  # each column
         (4, ["no spreadsheet errors"], f"patient_id '4.56e-05' {advice}")]
 
 

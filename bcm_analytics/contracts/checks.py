@@ -78,9 +78,10 @@ def spreadsheet_error_check(columns: list[str], ids: list[str]) -> RowCheck:
     errors = "(" + ", ".join(sql_text(e) for e in SPREADSHEET_ERRORS) + ")"
     failed = {c: f"(starts_with({raw_name(c)}, '#') AND {raw_name(c)} IN {errors})" for c in columns}
     short = {c: f"(contains(upper({raw_name(c)}), 'E') AND regexp_full_match({raw_name(c)}, '{SHORT_FORM}'))" for c in ids}
-    reason = "CASE " + " ".join(
-        f"WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + advice)}"
-        for tests, advice in ((failed, SPREADSHEET_ERROR_ADVICE), (short, SHORT_FORM_ADVICE)) for c, test in tests.items()) + " END"
+    sentences = ", ".join(  # each column that holds one: a row with two named only the first
+        f"CASE WHEN {test} THEN {sql_text(c + ' ' + chr(39))} || {raw_name(c)} || {sql_text(chr(39) + advice)} END"
+        for tests, advice in ((failed, SPREADSHEET_ERROR_ADVICE), (short, SHORT_FORM_ADVICE)) for c, test in tests.items())
+    reason = f"array_to_string(list_filter([{sentences}], lambda x: x IS NOT NULL), '; ')"
     holds = [*failed.values(), *short.values()]
     return RowCheck("no spreadsheet errors", f"NOT coalesce({' OR '.join(holds)}, false)", reason, columns=tuple(columns))
 
