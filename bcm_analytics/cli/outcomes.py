@@ -65,8 +65,8 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, cms159, year, worklis
     packaged) in the same period (HEDIS DMS-E style), suppressed alike, for the periods wholly
     inside the months, as an outside reader's page shows them; --instrument does not change it. --drr-e writes HEDIS
     DRR-E for the measurement year --year (the index in its intake period, the follow-up the
-    definitions' 6-month window after it, windows.6m: days 120-240 as packaged) per age stratum, suppressed alike; `complete` is false while a follow-up period
-    of the year is still open. --cms159 writes CMS159 / MIPS #370 for the measurement period
+    definitions' 6-month window after it, windows.6m: days 120-240 as packaged) per age stratum,
+    suppressed alike; `complete` is false while a follow-up period of the year is still open. --cms159 writes CMS159 / MIPS #370 for the measurement period
     --year (the index, a PHQ-9 above 9 on the day of a contact or up to 7 days before it, in the
     identification period November 1 two years before to October 31 of the year before; remission
     in the window 12 months +/- 60 days after it) per age stratum (12-17, 18+), suppressed alike.

@@ -23,7 +23,8 @@ def check(file: str) -> None:
     every fee file), then what the rules hold: the payer classes, the payer names the program
     maps, its payer aliases, the rule periods and the fees. A payer name it maps that an alias
     reads as another payer is warned of (its class applies to no one), with what to write instead,
-    and so is a payer class it writes that no payer name maps to (a misspelt class name).
+    and so are a payer class it adds that no payer name maps to (a misspelt class name) and periods
+    it starts later than the rules it extends (its list replaces theirs, earlier dates and all).
     """
     from bcm_analytics.config.rules import RulesError, load_rules, periods_cut_short
 

@@ -292,12 +292,12 @@ def store_checks(table: str) -> list[RowCheck]:
     ids lost their leading zeros (412 for the loaded 000412) added every patient again, silently,
     and the active caseload doubled. Not matched by a guess: the row is set aside with the id it
     likely means. Only the id a spreadsheet makes of a number (fewer leading zeros, .0 added; A12
-    beside A012 is no number) is set aside: the
-    other way round, the loaded patient is the damaged one, and the export that corrects it loads.
-    Checked at load only (a stored row is its own match)."""
+    beside A012 is no number) is set aside: the other way round, the loaded patient is the damaged
+    one, and the export that corrects it loads. Checked at load only (a stored row is its own match)."""
     if table != "patients":
         return []
-    loaded = "(SELECT patient_id AS loaded_id, bcm_id_number(patient_id) AS number FROM staging.patients)"  # no patient_id: the row's
+    # the loaded ids under another name, so that patient_id in the subquery below is the row's
+    loaded = "(SELECT patient_id AS loaded_id, bcm_id_number(patient_id) AS number FROM staging.patients)"
     damaged = ("(regexp_matches(patient_id, '\\.0+$') AND NOT regexp_matches(s.loaded_id, '\\.0+$') "
                "OR length(s.loaded_id) - length(ltrim(s.loaded_id, '0')) > length(patient_id) - length(ltrim(patient_id, '0')))")
     digits = "regexp_full_match(patient_id, '[0-9]+(\\.0+)?') AND regexp_full_match(s.loaded_id, '[0-9]+(\\.0+)?')"
