@@ -371,6 +371,19 @@ def test_g0511_transition_date_is_a_setting(program, tmp_path):
     assert codes(con, rules=load_rules(path)) == [("B", "2025-06", "G0511", 1), ("B", "2025-07", "99484", 1)]
 
 
+def test_a_code_set_without_an_add_on_needs_no_base_minutes_and_bills_no_add_on(program, tmp_path):
+    """A state that pays 99492/99493 alone (no 99494): its code set had to give base_minutes, the
+    time add-on steps start from, for an add-on it does not have."""
+    path = tmp_path / "rules.yaml"
+    path.write_text("code_sets:\n  cocm_no_add_on:\n    program: cocm\n    initial: {code: '99492', from_minutes: 36}\n"
+                    "    subsequent: {code: '99493', from_minutes: 30}\npayer_classes:\n  medicare:\n    periods:\n"
+                    "      physician_practice:\n        cocm: {2021-01-01: cocm_no_add_on}\n")
+    con = program([patient("A"), patient("B")], [entry("a1", "A", "2025-02-10", 146), entry("b1", "B", "2025-01-10", 40),
+                                                 entry("b2", "B", "2025-02-10", 30), entry("b3", "B", "2025-03-10", 29)])
+    assert codes(con, rules=load_rules(path)) == [("A", "2025-02", "99492", 1), ("B", "2025-01", "99492", 1),
+                                                  ("B", "2025-02", "99493", 1)]
+
+
 def rules_file(tmp_path, text: str):
     path = tmp_path / "rules.yaml"
     path.write_text(text)

@@ -366,6 +366,10 @@ def test_a_program_file_extends_a_state_ruleset(tmp_path):
     ("settings: {bills_apcm: [cocm, bhi]}\n", "settings.bills_apcm: must be true, false, or a list of programs (cocm, general_bhi)"),
     ("payer_names:\n  Acme: {payer_class: commercial, settings: {bills_g2214: yes, max_9494: 2}}\n",
      "payer_names.Acme.settings.max_9494: unknown setting; did you mean 'max_99494_units'?"),
+    ("code_sets:\n  mine:\n    program: cocm\n    initial: {code: '99492', from_minutes: 36}\n"
+     "    subsequent: {code: '99493', from_minutes: 31, base_minutes: 60}\n"
+     "    add_on: {code: '99494', from_extra_minutes: 16, step_minutes: 30}\n",
+     "code_sets.mine: initial.base_minutes is required with an add_on (where its steps start)"),
 ])
 def test_2026_rules_mistakes_are_refused_in_one_line(tmp_path, text, message):
     path = write(tmp_path, text)

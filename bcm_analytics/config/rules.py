@@ -94,11 +94,12 @@ UNSET: Any = None  # a key the file leaves out (told apart from an explicit null
 
 
 class Tier(Strict):
-    """A base code: billable from `from_minutes`; `base_minutes` is where its add-on steps start."""
+    """A base code: billable from `from_minutes`; `base_minutes` is where its add-on steps start
+    (needed only where the code set has an add-on: Oregon's 99492/99493 without 99494 has none)."""
 
     code: Code
     from_minutes: Minutes
-    base_minutes: Minutes
+    base_minutes: Minutes = UNSET
 
 
 class AddOn(Strict):
@@ -154,7 +155,9 @@ class CodeSet(Strict):
             raise ValueError("needs `initial` and `subsequent` (or `monthly`)")
         for name in ("initial", "subsequent"):
             tier = getattr(self, name)
-            if tier is not None and tier.base_minutes < tier.from_minutes:
+            if tier is not None and tier.base_minutes is None and self.add_on is not None:
+                raise ValueError(f"{name}.base_minutes is required with an add_on (where its steps start)")
+            if tier is not None and tier.base_minutes is not None and tier.base_minutes < tier.from_minutes:
                 raise ValueError(f"{name}: base_minutes must be at least from_minutes")
         if self.add_on is not None and self.add_on.from_extra_minutes > self.add_on.step_minutes:
             raise ValueError("add_on.from_extra_minutes must not exceed step_minutes")
