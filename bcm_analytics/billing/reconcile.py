@@ -221,10 +221,9 @@ def months_without_claims(marts: Marts, start, end=None) -> list[dt.date]:
 def claim_statuses() -> list[str]:
     """The claim_status vocabulary of the data contract (suites/claims.json): the words
     reconciliation reads (denied and voided lines bill nothing, the others bill)."""
-    from bcm_analytics.contracts.suites import expectations
+    from bcm_analytics.contracts.suites import vocabularies
 
-    return next(list(e.kwargs["value_set"]) for e in expectations("claims")
-                if e.type == "expect_column_values_to_be_in_set" and e.kwargs.get("column") == "claim_status")
+    return list(vocabularies("claims")["claim_status"].kwargs["value_set"])
 
 
 def unknown_status_note(marts: Marts, start, end=None) -> str | None:

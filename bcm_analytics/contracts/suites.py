@@ -83,6 +83,13 @@ def expectations(table: str) -> tuple[Expectation, ...]:
     return tuple(found)
 
 
+def vocabularies(table: str) -> dict[str, Expectation]:
+    """{column: its vocabulary check}: the table's checks that a column's value is one of a listed
+    set of words (claim_status, staff_role ...; a set read from the store, known patients, is none)."""
+    return {e.kwargs["column"]: e for e in expectations(table)
+            if e.type == "expect_column_values_to_be_in_set" and isinstance(e.kwargs.get("value_set"), list)}
+
+
 def suite_tables() -> list[str]:
     """Canonical tables in load order (every one has a suite, possibly empty)."""
     return list(table_specs())

@@ -347,12 +347,17 @@ def _find_short_totals(con: duckdb.DuckDBPyConnection, delimiter: str | None) ->
     )
 
 
+def _subtotal(filled: str) -> str:
+    """SQL: the row whose filled cells are `filled` is a subtotal (SUBTOTAL_LABEL first)."""
+    return f"regexp_matches(trim({filled}[1]), {ty.sql_text(SUBTOTAL_LABEL)}, 'i')"
+
+
 def _keep_those_below_every_record(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     """A totals row is below every other row with a value, read or rejected (a row of empty cells
     after it, as Excel writes, is none); an empty row is passed over wherever it is, and so is a
     subtotal row (SUBTOTAL_LABEL first: `Subtotal cm1`, numbers after it), which an export writes
     after each group of records: it was set aside as a record missing its patient and date."""
-    subtotal = f"regexp_matches(trim(_filled[1]), {ty.sql_text(SUBTOTAL_LABEL)}, 'i')"
+    subtotal = _subtotal("_filled")
     filled_row = f"coalesce({', '.join(ty.raw_name(c) for c in spec.column_names)}) IS NOT NULL"
     last_record = f"(SELECT coalesce(max(_line), 0) FROM _text WHERE {filled_row} AND _rec NOT IN (SELECT _rec FROM _non_records))"
     last_rejected = ("(SELECT coalesce(max(physical), 0) FROM _rej_lines WHERE logical NOT IN (SELECT logical FROM _short_totals) "
@@ -367,7 +372,7 @@ def _mark_passed_over(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
     a line closing the report (END_LABEL: 'Page 1 of 3', 'Confidential', 'Printed on ...') is a
     footer line, any other a totals row, so the load line counts each as what it is."""
     footer = f"regexp_matches(trim(t._filled[1]), {ty.sql_text(END_LABEL)}, 'i')"
-    subtotal = f"regexp_matches(trim(t._filled[1]), {ty.sql_text(SUBTOTAL_LABEL)}, 'i')"
+    subtotal = _subtotal("t._filled")
     check = (f"CASE WHEN {footer} THEN {ty.sql_text(FOOTER_CHECK)} WHEN {subtotal} THEN {ty.sql_text(SUBTOTAL_CHECK)} "
              f"ELSE {ty.sql_text(TOTALS_CHECK)} END")
     totals = (f"CASE WHEN {footer} "

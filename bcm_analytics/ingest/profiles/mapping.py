@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from bcm_analytics.contracts.snippets import parameter_sql
-from bcm_analytics.contracts.suites import expectations
+from bcm_analytics.contracts.suites import vocabularies
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.arrow_source import NOTES, WRITTEN
 from bcm_analytics.ingest.profiles import sources
@@ -227,22 +227,20 @@ def _unmapped_values(profile: Profile, spec: TableSpec, m: TableMap, source_colu
     vocabulary check does (a warning where it only warns: contact_mode): the vocabulary check
     alone said "'MA' is not one of bhcm, ...", and a person had to work out that the profile's map
     lacks the export's word, and which map."""
-    vocabularies = {e.kwargs["column"]: (e.kwargs["value_set"], e.severity) for e in expectations(spec.name)
-                    if e.type == "expect_column_values_to_be_in_set" and isinstance(e.kwargs.get("value_set"), list)}
+    checks = vocabularies(spec.name)
     items = []
     for name, column in m.columns.items():
-        if not column.map or name not in vocabularies:
+        if not column.map or name not in checks:
             continue
         keys = list(profile.value_maps[column.map])
-        values, severity = vocabularies[name]
-        words = [str(w) for w in values]
+        words = [str(w) for w in checks[name].kwargs["value_set"]]
         raw = f"nullif(trim(CAST({column.expression(source_columns)} AS VARCHAR)), '')"
         known = ", ".join(_literal(w.strip().lower()) for w in keys + words)
         after = (f"' is not in the profile's value map {column.map} ({', '.join(keys)}): add it to value_maps.{column.map} "
                  f"of the {profile.name} profile with the vocabulary's word it means")
         said = f"{_literal(name + ' ' + chr(39))} || {raw} || {_literal(after)}"
         items.append(f"CASE WHEN {raw} IS NOT NULL AND lower({raw}) NOT IN ({known}) THEN json_object('name', "
-                     f"{_literal(note_check(profile.name, name))}, 'reason', {said}, 'waits', false, 'reject', {severity == 'reject'}) END")
+                     f"{_literal(note_check(profile.name, name))}, 'reason', {said}, 'waits', false, 'reject', {checks[name].severity == 'reject'}) END")
     return items
 
 
