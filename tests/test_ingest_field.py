@@ -371,7 +371,7 @@ def test_an_id_in_scientific_notation_is_set_aside_as_digits_lost(store, tmp_pat
 def test_a_patients_export_whose_ids_lost_their_zeros_does_not_add_the_patients_again(store, tmp_path):
     """412 for the loaded 000412 (a spreadsheet dropped the zeros) loaded as a new patient, silently,
     and the active caseload counted both. Set aside naming the loaded id; the other way round (the
-    loaded 77 is the damaged one, the export writes 000077) the corrected export loads."""
+    loaded 77 is the damaged one, the export writes 000077) the corrected export loads, with a warning (77 stays stored)."""
     load_file(store, write(tmp_path, "patients.csv", "patient_id,payer,enrollment_date\n000412,Medicare,2024-01-01\n77,Medicare,2024-01-01\n"
                                                       "A012,Medicare,2024-01-01\n"))
     text = "patient_id,payer,enrollment_date\n412,Medicare,2024-01-01\n412.0,Medicare,2024-01-01\n000412,Medicaid,2024-01-01\n" \
@@ -384,6 +384,11 @@ def test_a_patients_export_whose_ids_lost_their_zeros_does_not_add_the_patients_
     assert quarantined(store, result.load_id) == [
         (2, ["patient id not a loaded one written another way"], f"patient_id '412' is not loaded, but patient '000412' is: {advice}"),
         (3, ["patient id not a loaded one written another way"], f"patient_id '412.0' is not loaded, but patient '000412' is: {advice}")]
+    warned = store.execute("SELECT row_key, check_name, reason FROM meta.row_warnings WHERE load_id = ?", [result.load_id]).fetchall()
+    assert warned == [("000077", "patient id not a loaded one with its zeros restored",
+                       "patient_id '000077' is new, but patient '77' is loaded: the same id with the leading zeros (or without the .0) "
+                       "a spreadsheet takes off; if an earlier export lost them, the patient is now counted twice: load the corrected "
+                       "exports into a new store")]
 
 
 def test_a_key_written_twice_with_other_values_names_the_columns_that_differ(with_patient, tmp_path):

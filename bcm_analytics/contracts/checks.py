@@ -285,6 +285,9 @@ def row_checks(table: str, options: TextOptions = TextOptions()) -> list[RowChec
 ANOTHER_SPELLING = ("patient_id '{}' is not loaded, but patient '{}' is: the same id written another way (leading zeros "
                     "dropped or .0 added by a spreadsheet?), so this row would add the patient a second time; correct "
                     "patient_id in the export a spreadsheet changed (format the column as text) and load it again")
+RESTORED_SPELLING = ("patient_id '{}' is new, but patient '{}' is loaded: the same id with the leading zeros (or without the "
+                     ".0) a spreadsheet takes off; if an earlier export lost them, the patient is now counted twice: load the "
+                     "corrected exports into a new store")
 
 
 def store_checks(table: str) -> list[RowCheck]:
@@ -292,20 +295,30 @@ def store_checks(table: str) -> list[RowCheck]:
     ids lost their leading zeros (412 for the loaded 000412) added every patient again, silently,
     and the active caseload doubled. Not matched by a guess: the row is set aside with the id it
     likely means. Only the id a spreadsheet makes of a number (fewer leading zeros, .0 added; A12
-    beside A012 is no number) is set aside: the other way round, the loaded patient is the damaged
-    one, and the export that corrects it loads. Checked at load only (a stored row is its own match)."""
+    beside A012 is no number) is set aside. The other way round the loaded patient is the damaged
+    one: the export that corrects it loads, with a warning, since the damaged patient stays stored
+    beside it. Checked at load only (a stored row is its own match)."""
     if table != "patients":
         return []
+    return [_spelling_check("patient id not a loaded one written another way", "reject", "patient_id", ANOTHER_SPELLING),
+            _spelling_check("patient id not a loaded one with its zeros restored", "warn", "s.loaded_id", RESTORED_SPELLING)]
+
+
+def _spelling_check(name: str, severity: str, damaged: str, words: str) -> RowCheck:
+    """A new patient id whose number is a loaded id's, where `damaged` (the new `patient_id` or the
+    loaded `s.loaded_id`) is the one written as a spreadsheet writes a number: fewer leading zeros,
+    or .0 added."""
+    whole = "s.loaded_id" if damaged == "patient_id" else "patient_id"
     # the loaded ids under another name, so that patient_id in the subquery below is the row's
     loaded = "(SELECT patient_id AS loaded_id, bcm_id_number(patient_id) AS number FROM staging.patients)"
-    damaged = ("(regexp_matches(patient_id, '\\.0+$') AND NOT regexp_matches(s.loaded_id, '\\.0+$') "
-               "OR length(s.loaded_id) - length(ltrim(s.loaded_id, '0')) > length(patient_id) - length(ltrim(patient_id, '0')))")
+    spoilt = (f"(regexp_matches({damaged}, '\\.0+$') AND NOT regexp_matches({whole}, '\\.0+$') "
+              f"OR length({whole}) - length(ltrim({whole}, '0')) > length({damaged}) - length(ltrim({damaged}, '0')))")
     digits = "regexp_full_match(patient_id, '[0-9]+(\\.0+)?') AND regexp_full_match(s.loaded_id, '[0-9]+(\\.0+)?')"
     same = (f"(SELECT min(s.loaded_id) FROM {loaded} s WHERE s.number = bcm_id_number(patient_id) AND s.number <> '' "
-            f"AND {digits} AND {damaged})")
+            f"AND {digits} AND {spoilt})")
     passes = f"patient_id IS NULL OR patient_id IN (SELECT patient_id FROM staging.patients) OR {same} IS NULL"
-    words = ANOTHER_SPELLING.replace("'", "''").format("' || patient_id || '", "' || " + same + " || '")
-    return [RowCheck("patient id not a loaded one written another way", passes, f"'{words}'", columns=("patient_id",))]
+    sentence = words.replace("'", "''").format("' || patient_id || '", "' || " + same + " || '")
+    return RowCheck(name, passes, f"'{sentence}'", severity=severity, columns=("patient_id",))
 
 
 FAILURE_TYPE = "STRUCT(name VARCHAR, reason VARCHAR, waits BOOLEAN)[]"

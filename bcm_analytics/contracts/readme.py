@@ -116,6 +116,9 @@ def table_section(table: str) -> str:
         lines.append("| patient id not a loaded one written another way | reject | row | a new `patient_id` is not a loaded "
                      "patient's id with fewer leading zeros or `.0` added (`412` or `412.0` when `000412` is loaded) | a "
                      "spreadsheet rewrote the ids of the export, and each row would add its patient a second time |")
+        lines.append("| patient id not a loaded one with its zeros restored | warn | row | a new `patient_id` is not a loaded "
+                     "patient's id with more leading zeros or without `.0` (`000077` when `77` is loaded) | an earlier export "
+                     "lost the zeros: the corrected row loads, and the damaged patient stays stored beside it |")
     for exp in expectations(table):
         lines.append(f"| {_cell(exp.name)} | {exp.severity} | {exp.scope} | {_cell(describe(exp))} | {_cell(exp.why)} |")
     return "\n".join(lines)
