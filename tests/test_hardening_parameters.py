@@ -149,6 +149,44 @@ def test_a_report_takes_a_shipped_ruleset_by_name_as_bcm_billing_does(db):
     assert "rules 'texas_medicad' is not a file, nor a shipped ruleset (did you mean texas_medicaid?)" in line
 
 
+def test_a_notebook_run_without_bcm_report_checks_its_values_as_bcm_report_does(db):
+    """Run in JupyterLab or by papermill directly, a payer typed wrong rendered the billing page
+    with $0 everywhere, a clinic not in the store failed in a cell (IndexError), and clinics
+    written "C1" were the clinics C and 1."""
+    from bcm_analytics.warehouse import connect
+
+    con = connect(db, read_only=True)
+    try:
+        with pytest.raises(ParameterError, match="payer 'Medicaid MCO' is not in the store"):
+            parameters.given("billing_reconciliation", con, payer="Medicaid MCO", rules=None)
+        with pytest.raises(ParameterError, match="clinic 'C9' is not in the store"):
+            parameters.given("program_overview", con, clinic="C9")
+        assert parameters.given("caseload_outcomes", con, clinics="C1", instrument="phq-9", definitions=None) == {
+            "clinics": ["C1"], "instrument": "PHQ-9", "definitions": None}
+        assert parameters.given("billing_reconciliation", con, payer="medicaid", rules=None)["payer"] == "medicaid"  # a class
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("report", sorted(p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")))
+def test_each_notebook_checks_every_parameter_it_declares_in_its_first_cell(report):
+    """A parameter added to a notebook and left out of its check is taken unchecked when the
+    notebook runs outside `bcm report` (the data-quality page checks its audience itself)."""
+    import ast
+    import json
+
+    cells = [c for c in json.loads(notebook_path(report).read_text())["cells"] if c["cell_type"] == "code"]
+    declared = set(parameters.declared(notebook_path(report))) - {"db"}
+    calls = [node for node in ast.walk(ast.parse("".join(cells[1]["source"])))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "given"]
+    if report == "data_quality":
+        assert declared == {"audience"} and not calls
+        return
+    assert len(calls) == 1 and calls[0].args[0].value == report
+    assert {k.arg for k in calls[0].keywords} == declared
+    assert all(isinstance(k.value, ast.Name) and k.value.id == k.arg for k in calls[0].keywords)
+
+
 def test_the_library_checks_names_too(db, no_kernel, tmp_path):
     with pytest.raises(ParameterError, match="has no parameter"):
         render_report("program_overview", db, {"x = 1; import os; os.system('touch pwned'); y": 1}, tmp_path / "o.html")

@@ -683,3 +683,20 @@ def test_a_claim_dated_before_its_threshold_is_on_the_page_in_the_csv_and_the_wo
     row = next(r for r in queue if words.name in r)
     assert (row[header.index("date_of_service")], row[header.index("threshold_met_on")]) == (
         dt.datetime(2025, 6, 3), dt.datetime(2025, 6, 10))
+
+
+def test_a_payer_word_that_is_also_a_class_names_the_payers_the_page_keeps(program, tmp_path):
+    """`-p payer Medicaid` kept Medicaid and State Medicaid MCO (the class medicaid) while the page
+    said "payer Medicaid", and the outcome page, which reads a payer name only, kept Medicaid alone."""
+    con = program([patient("A", payer="Medicaid"), patient("B", payer="State Medicaid MCO"), patient("C")],
+                  [minutes(p, "2025-06-10", 40) for p in "ABC"], [])
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("payer_names: {State Medicaid MCO: medicaid}\n")
+    june = dt.date(2025, 6, 1)
+    recon = br.Reconciliation.load(con, june, june, str(rules), payer="Medicaid")
+    alone = br.Reconciliation.load(con, june, june, str(rules), payer="Medicare")
+    con.close()
+    assert sorted(recon.rows.patient_id.unique()) == ["A", "B"]
+    assert recon.payer_shown("Medicaid") == "Medicaid (payer class medicaid: Medicaid, State Medicaid MCO)"
+    assert recon.payer_shown(None) is None
+    assert sorted(alone.rows.patient_id.unique()) == ["C"] and alone.payer_shown("Medicare") == "Medicare"

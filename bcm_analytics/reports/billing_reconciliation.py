@@ -105,6 +105,17 @@ class Reconciliation:
         months["month"] = pd.to_datetime(months["service_month"] + "-01")
         return cls(rows, months, month_start(start), month_start(end), clinic_names(con), every)
 
+    def payer_shown(self, payer: str | None) -> str | None:
+        """The payer asked for, as the page's header states it. A word that is also a payer class
+        (Medicaid) keeps every payer of that class here (narrow), where the outcome pages, which
+        read a payer name only, keep the payer of that name: the header names the payers kept."""
+        if payer is None:
+            return None
+        kept = sorted(self.rows.loc[self.rows.payer_class == payer.lower(), "payer"].dropna().unique())
+        if {k.lower() for k in kept} <= {payer.lower()}:
+            return payer
+        return f"{payer} (payer class {payer.lower()}: {', '.join(kept)})"
+
     def totals(self) -> pd.Series:
         return self.months[MONTH_COUNTS + MONTH_DOLLARS + STAKE_COUNTS + list(STAKE_DOLLARS)].sum()
 

@@ -210,6 +210,15 @@ def check(report: str, notebook: Path, db, values: dict) -> dict:
         con.close()
 
 
+def given(report: str, con, **values) -> dict:
+    """The values a notebook was given, checked as `bcm report` checks them, typed as it types them.
+    A notebook run in Jupyter or by papermill directly skips that command: a payer typed wrong
+    rendered a page of $0, a clinic not in the store failed in a cell (IndexError), and clinics
+    written "CL002" were five clinics, C, L, 0, 0, 2. Names need no check: a notebook passes its own."""
+    typed = {name: _typed(report, Parameter(name, "None", ""), value) for name, value in values.items()}
+    return _check_values(report, con, typed, billing="rules" in typed, outcomes="definitions" in typed)
+
+
 def check_filters(command: str, con, values: dict, definitions=None) -> dict:
     """A command's clinics, care_manager, payer and instrument checked against the store as a
     report's are: a misspelled clinic or 'PHQ9' wrote an empty file and said nothing. `definitions`:
