@@ -161,3 +161,58 @@ def test_bcm_load_replaces_without_a_store_creates_none(tmp_path):
     result = bcm("load", write(tmp_path, "time_logs.csv", CORRECTED), "--replaces", 2, "--db", db)
     assert result.exit_code == 1 and result.output.strip() == f"Error: --replaces 2: no store at {db}, so no load 2 to replace"
     assert not db.exists()
+
+
+E4_TO_DELETE = "E4,P1,bhcm,2025-02-06,20,outreach\n"
+E6 = "E6,P2,bhcm,2025-02-08,30,outreach\n"
+
+
+def test_a_corrected_copy_withdraws_the_rows_of_the_load_it_no_longer_holds(tmp_path):
+    """An entry deleted in the fix (E4) stayed stored and billed: its 20 minutes took P1 past 35
+    minutes, and reconciliation matched a 99492 the corrected export does not support. A row a
+    later export changed (E6) is that export's now, and stays."""
+    db = tmp_path / "s.duckdb"
+    first = HEADER + E1 + E4_TO_DELETE + "E5,P2,bhcm,2025-02-07,40,outreach\n" + E6
+    assert bcm("load", write(tmp_path, "patients.csv", PATIENTS), write(tmp_path / "v1", "time_logs.csv", first), "--db", db).exit_code == 0
+    assert bcm("load", write(tmp_path / "v1b", "time_logs.csv", HEADER + "E6,P2,bhcm,2025-02-08,35,outreach\n"), "--db", db).exit_code == 0
+    fixed = write(tmp_path / "v2", "time_logs.csv", HEADER + E1 + "E5,P2,bhcm,2025-02-07,10,outreach\n")
+    result = bcm("load", fixed, "--replaces", 2, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "read 2 = loaded 1 (1 changed) + quarantined 0 + duplicates 1" in result.output
+    assert "; withdrew 1 stored row(s) of load 2 the corrected copy no longer holds (entry_id E4)" in result.output
+    import duckdb
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT entry_id, minutes::INTEGER FROM staging.time_logs ORDER BY 1").fetchall() == [
+        ("E1", 30), ("E5", 10), ("E6", 35)]
+    assert con.execute("SELECT row_key, old_record ->> 'minutes', new_record FROM meta.row_changes WHERE load_id = 4 AND new_record IS NULL"
+                       ).fetchall() == [("E4", "20.0", None)]
+    assert con.execute("SELECT patient_id, logged_minutes::INTEGER FROM marts.countable_minutes ORDER BY 1").fetchall() == [
+        ("P1", 30), ("P2", 45)]  # the marts after the load: E4's minutes gone
+    assert con.execute("SELECT rows_withdrawn FROM meta.load_log WHERE load_id = 4").fetchall() == [(1,)]
+    con.close()
+
+
+def test_a_corrected_patients_copy_withdraws_no_patient(store, tmp_path):
+    """A patient the copy lacks may have time logs and claims of other loads: patients and clinics
+    are never withdrawn by a corrected copy."""
+    first = load_file(store, write(tmp_path, "patients.csv", PATIENTS))
+    result = load_file(store, write(tmp_path / "v2", "patients.csv", "patient_id,payer,enrollment_date\nP1,Medicare,2025-01-01\n"),
+                       options=LoadOptions(replaces=first.load_id))
+    assert result.rows_withdrawn == 0
+    assert store.execute("SELECT patient_id FROM staging.patients ORDER BY 1").fetchall() == [("P1",), ("P2",)]
+
+
+def test_an_older_export_loaded_after_a_newer_one_is_said_to_put_values_back(tmp_path):
+    """A June patients export saved again after October's loaded read "64 changed", and put back
+    June's missing discharge and consent dates unsaid."""
+    db = tmp_path / "s.duckdb"
+    june = "patient_id,payer,enrollment_date,discharge_date\nP1,Medicare,2025-01-01,\nP2,Medicaid,2025-01-01,\n"
+    october = "patient_id,payer,enrollment_date,discharge_date\nP1,Medicare,2025-01-01,2025-09-30\nP2,Medicaid,2025-01-01,\n"
+    assert bcm("load", write(tmp_path / "jun", "patients.csv", june), "--db", db).exit_code == 0
+    newer = bcm("load", write(tmp_path / "oct", "patients.csv", october), "--db", db)
+    assert newer.exit_code == 0 and "went back" not in newer.output
+    again = bcm("load", write(tmp_path / "jun2", "patients.csv", june.replace("\n", "\r\n")), "--db", db)
+    assert again.exit_code == 0, again.output
+    assert ("read 2 = loaded 1 (1 changed) + quarantined 0 + duplicates 1  [load 3, " in again.output
+            and "; 1 of the changed rows went back to values load 2 had changed: an older export loaded after a newer one? "
+                "If so, load the newest export again" in again.output)

@@ -141,11 +141,16 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
     admitted = f"; admitted {result.rows_admitted:,} earlier quarantined rows" if result.rows_admitted else ""
     if result.replaces is not None:
         admitted += f"; closes {result.rows_closed:,} quarantined row(s) of load {result.replaces} (corrected copy)"
-    if result.rows_withdrawn:  # stored periods the coverage file no longer holds: never gone unsaid
+    if result.rows_withdrawn:  # stored rows the file no longer holds: never gone unsaid
         more = result.rows_withdrawn - len(result.withdrawn)
         listed = "; ".join(result.withdrawn) + (f"; and {more:,} more" if more > 0 else "")
-        admitted += (f"; withdrew {result.rows_withdrawn:,} stored coverage period(s) of the patients it names that it no longer "
-                     f"holds ({listed})")
+        admitted += (f"; withdrew {result.rows_withdrawn:,} stored row(s) of load {result.replaces} the corrected copy no longer holds"
+                     if result.replaces is not None else
+                     f"; withdrew {result.rows_withdrawn:,} stored coverage period(s) of the patients it names that it no longer holds")
+        admitted += f" ({listed})"
+    if result.rows_reverted:  # an older export loaded after a newer one puts the older values back, each a plain change
+        admitted += (f"; {result.rows_reverted:,} of the changed rows went back to values load {result.reverted_by} had changed: "
+                     "an older export loaded after a newer one? If so, load the newest export again")
     if result.rows_changed or result.rows_withdrawn:  # what a row was before it changed: where a person finds it
         admitted += "; `bcm changes --out FILE` lists each changed row before and after"
     if result.rows_warned:  # kept, but a check or the profile flagged them: where a person finds which and why

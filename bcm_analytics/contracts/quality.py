@@ -30,7 +30,7 @@ READ_AS = """nullif(concat_ws('; ',
     CASE WHEN CAST(l.read_options ->> 'header_line' AS INTEGER) > 1
          THEN 'column names on line ' || (l.read_options ->> 'header_line') || ' (a title above)' END), '')"""
 LOAD_LABELS = {"replaces": "replaces load", "rows_read": "read", "rows_loaded": "loaded", "rows_changed": "changed",
-               "withdrawn": "periods withdrawn", "rows_quarantined": "quarantined",
+               "withdrawn": "rows withdrawn", "rows_quarantined": "quarantined",
                "still_waiting": "waiting", "rows_duplicate": "duplicates", "rows_warned": "warned",
                "admitted_from_earlier_loads": "admitted", "read_as": "read as"}
 

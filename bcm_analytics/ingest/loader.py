@@ -12,7 +12,9 @@ admitted by the first load that supplies it.
 A file loaded as a corrected copy of an earlier load (LoadOptions.replaces) closes, when it
 loads, every quarantine entry of that load still open or waiting for its table: the rows were
 fixed in the copy (under a changed key they would stay open for ever otherwise), and rows still
-wrong in it are set aside again under the new load.
+wrong in it are set aside again under the new load. The rows that load stored whose key the copy
+no longer holds (an entry deleted in the fix, or given another key) are withdrawn, for tables whose
+rows belong to a patient, and kept in meta.row_changes (new_record empty).
 
 A coverage file is the payer history of every patient it names (LoadOptions.coverage_file
 'history', the default): its rows replace those patients' stored periods, so a period the file
@@ -74,8 +76,11 @@ class FileResult:
     rows_again: int = 0  # of rows_quarantined: rows an earlier load set aside too (their key), still open or waiting until then
     hidden_rows: tuple[int, ...] = ()  # xlsx: sheet rows read that are hidden in Excel (also in meta.load_log.read_options)
     day_first: tuple[tuple[str, int, str | None], ...] = ()  # date columns read day first: (column, values only so read, the first of them)
-    rows_withdrawn: int = 0  # coverage as history: stored periods of the patients the file names that it no longer holds (not rows of this file)
+    rows_withdrawn: int = 0  # stored rows removed, not rows of this file: coverage as history, the periods of the patients
+    # the file names that it no longer holds; a corrected copy (replaces), the rows of that load whose key it no longer holds
     withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 to no end (load 2)")
+    rows_reverted: int = 0  # of rows_changed: put back to a version a later load had changed (an older export loaded again?)
+    reverted_by: int | None = None  # the latest load that had changed them
 
     @property
     def adds_up(self) -> bool:
@@ -262,6 +267,9 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     like_known = rows.waiting_like_known(con, spec) if waiting else 0
     merged = rows.merge(con, spec)
     withdrawn = rows.withdraw_periods(con, load_id) if history else (0, ())
+    if options.replaces is not None:
+        gone, named = rows.withdraw_replaced(con, load_id, options.replaces, spec)
+        withdrawn = (withdrawn[0] + gone, (withdrawn[1] + named)[:rows.WITHDRAWN_NAMED])
     admitted = rows.readmit(con, load_id, spec.name)
     again = rows.supersede_open(con, load_id, spec)
     if options.replaces is not None:
@@ -278,7 +286,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_subtotal=rows.passed_over_as(con, load_id, spec.name, rows.SUBTOTAL_CHECK) if totals + short_totals else 0,
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
         day_first=tuple((name, seen.day_first, seen.example) for name, seen in landed.day_first_evidence.items()),
-        rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1],
+        rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1], rows_reverted=merged.reverted, reverted_by=merged.reverted_by,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

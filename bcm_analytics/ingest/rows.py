@@ -500,6 +500,8 @@ class Merged:
     duplicates: int
     conflicts: int
     warned: int
+    reverted: int = 0  # changed rows whose new values are what a later load changed them from (_reverted)
+    reverted_by: int | None = None  # the latest such load
 
 
 def _key_join(spec: TableSpec, a: str, b: str) -> str:
@@ -578,6 +580,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         WHERE c._ok AND c._rec NOT IN (SELECT _rec FROM _repeats)"""
     )
     changed, same = con.execute("SELECT count(*) FILTER (WHERE NOT _same), count(*) FILTER (WHERE _same) FROM _matched").fetchall()[0]
+    reverted, reverted_by = _reverted(con, spec) if changed else (0, None)
     if changed:
         con.execute(
             f"""INSERT INTO meta.row_changes
@@ -610,7 +613,24 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         _clinic_like_known(con)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
-    return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned)
+    return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned,
+                  reverted=reverted, reverted_by=reverted_by)
+
+
+def _reverted(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int | None]:
+    """The changed rows (temp._matched) whose values are a stored version a later load changed:
+    an older export loaded again (a June patients file saved again after October's loaded) read
+    "64 changed" and put back June's discharge and consent dates unsaid. Versions are compared by
+    their digest (`_row_hash`, kept in each change's old record). Returns how many, and the latest
+    load that had changed them."""
+    digest = f"hash({', '.join(f'c.{n}' for n in _staging_columns(spec))})"
+    return con.execute(
+        f"""SELECT count(DISTINCT c._rec), max(rc.load_id)
+        FROM _matched m JOIN _checked c USING (_rec)
+        JOIN meta.row_changes rc ON rc.table_name = '{spec.name}' AND rc.row_key = {_key_text(spec, 'c')} AND rc.new_record IS NOT NULL
+             AND TRY_CAST(rc.old_record ->> '_row_hash' AS UBIGINT) = {digest}
+        WHERE NOT m._same"""
+    ).fetchall()[0]
 
 
 WITHDRAWN_NAMED = 5  # withdrawn periods a load line names (all are counted, and kept in meta.row_changes)
@@ -652,6 +672,38 @@ def withdraw_periods(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[int,
             f"""SELECT 'patient ' || chr(39) || patient_id || chr(39) || ': ' || bcm_period_text(payer, start_date, end_date)
                        || ' (load ' || _load_id || ')'
                 FROM _withdrawn ORDER BY patient_id, start_date LIMIT {WITHDRAWN_NAMED}""").fetchall()]
+    con.execute("DROP TABLE _withdrawn")
+    return count, tuple(named)
+
+
+def withdraw_replaced(con: duckdb.DuckDBPyConnection, load_id: int, replaced: int, spec: TableSpec) -> tuple[int, tuple[str, ...]]:
+    """A corrected copy of a file (`bcm load --replaces`, after its merge): withdraw the rows load
+    `replaced` stored, and no later load changed, whose key the copy no longer holds, whether it
+    loaded that key or set it aside. An entry deleted in the fix, or given another key, stayed
+    stored: its minutes billed a code the corrected export does not support. Only rows that belong
+    to a patient (a table whose rows wait for one): a patient or clinic the copy lacks may still
+    have rows of other tables. Each goes to meta.row_changes (no new record), as a coverage
+    period withdraw_periods withdraws. Returns how many, and the first WITHDRAWN_NAMED named."""
+    if not any(c.waits_for for c in contract_checks.row_checks(spec.name)):
+        return 0, ()
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS
+        SELECT s.* FROM staging.{spec.name} s
+        WHERE s._load_id = {int(replaced)} AND NOT EXISTS (SELECT 1 FROM _checked c WHERE {_key_join(spec, 'c', 's')})"""
+    )
+    count = con.execute("SELECT count(*) FROM _withdrawn").fetchall()[0][0]
+    named: list[str] = []
+    if count:
+        con.execute(
+            f"""INSERT INTO meta.row_changes
+            SELECT {int(load_id)}, '{spec.name}', {_key_text(spec, 'w')}, (SELECT any_value(_source_file) FROM _checked), NULL,
+                   to_json(w), NULL, now()
+            FROM _withdrawn w"""
+        )
+        con.execute(f"DELETE FROM staging.{spec.name} s USING _withdrawn w WHERE {_key_join(spec, 'w', 's')}")
+        named = [r[0] for r in con.execute(
+            f"""SELECT {ty.sql_text(', '.join(spec.key) + ' ')} || {_key_text(spec, 'w')}
+                FROM _withdrawn w ORDER BY ALL LIMIT {WITHDRAWN_NAMED}""").fetchall()]
     con.execute("DROP TABLE _withdrawn")
     return count, tuple(named)
 
