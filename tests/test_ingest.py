@@ -140,6 +140,19 @@ def test_an_open_row_is_superseded_by_the_same_bad_row_again_then_by_its_correct
                          "AND r._line = q.line_number WHERE q.status = 'open'").fetchall() == [("E3",)]
 
 
+def test_a_row_with_no_key_exported_again_is_listed_once_until_the_row_changes(store, tmp_path):
+    """A patients row with no patient_id, in every monthly re-export, was open once per export
+    (5 entries after five months, one in a store loaded once). Without a key, a row is the same
+    row when every column is: one with another value is another row to fix."""
+    header = "patient_id,payer,enrollment_date\n"
+    keyless = ",Medicare,2025-03-01\n"
+    months = [keyless, "P2,Medicaid,2025-02-01\n" + keyless, keyless + ",Medicaid,2025-04-01\n"]
+    for month, rows in enumerate(months, start=1):  # each month's export holds P1 and what came since
+        load_file(store, write(tmp_path, f"patients_{month}.csv", header + "P1,Medicare,2025-01-01\n" + rows))
+    assert store.execute("SELECT load_id, line_number, status FROM meta.quarantine ORDER BY load_id, line_number").fetchall() == [
+        (1, 3, "superseded"), (2, 4, "superseded"), (3, 3, "open"), (3, 4, "open")]
+
+
 def test_a_newer_export_of_a_waiting_row_supersedes_it(store, tmp_path):
     load_file(store, write(tmp_path, "time_logs_1.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,30,outreach\n"))
     load_file(store, write(tmp_path, "time_logs_2.csv", TIME_LOG_HEADER + "E1,P1,S1,bhcm,2025-02-03,45,outreach\n"))

@@ -803,7 +803,9 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     fix once. Waiting entries too: one set aside again waits under the newer load only, else the
     data-quality page counted a row still waiting for its patient once per full export that
     carried it (readmit has already settled the waiting ones whose key this load stored). Keys
-    are compared as the texts the exports wrote; an entry with no key stays open. Returns how many
+    are compared as the texts the exports wrote; an entry missing part of its key by its whole
+    row (_identity: a patients row with no patient_id was listed once per monthly export that
+    carried it). Returns how many
     of this load's rows set aside were set aside before (a monthly full export read 'quarantined
     29' each month, and nobody could tell the 2 new rows from the 27 still to fix)."""
     loads = [r[0] for r in con.execute(
@@ -811,7 +813,7 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
         [spec.name, load_id]).fetchall()]
     if not loads:
         return 0
-    key = _raw_key(spec.key)
+    key = _identity(spec)
     raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
     # the earlier entries and their keys, read from raw once for the count and the update
     con.execute(
@@ -826,7 +828,8 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     con.execute(
         f"""UPDATE meta.quarantine u SET status = 'superseded'
         FROM (SELECT load_id, line_number FROM _earlier
-              WHERE k IN ({_stored_keys(spec, spec.key, "$load")}) OR k IN ({again_keys})) old
+              WHERE k IN (SELECT to_json(['key', {", ".join(f"CAST(s.{k} AS VARCHAR)" for k in spec.key)}])
+                          FROM staging.{spec.name} s WHERE s._load_id = $load) OR k IN ({again_keys})) old
         WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",
         {"table": spec.name, "load": load_id},
     )
@@ -868,6 +871,15 @@ def supersede_replaced(con: duckdb.DuckDBPyConnection, replaced: int, spec: Tabl
     )
     for target in sorted({c.kept_in for c in contract_checks.row_checks(spec.name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} WHERE _load_id = ?", [replaced])
+
+
+def _identity(spec: TableSpec) -> str:
+    """A quarantined raw row `r` as supersede_open matches it: its key as the checks read its text,
+    or, where part of the key is empty, the whole row (two such rows are the same row re-exported
+    only when every column is)."""
+    whole = ", ".join(f"bcm_field(r.{c})" for c in spec.column_names)
+    complete = " AND ".join(f"bcm_field(r.{k}) IS NOT NULL" for k in spec.key)
+    return f"CASE WHEN {complete} THEN to_json(['key', {_raw_key(spec.key)}]) ELSE to_json(['row', {whole}]) END"
 
 
 def _raw_key(columns) -> str:
