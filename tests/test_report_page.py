@@ -710,3 +710,42 @@ def test_a_rate_of_measured_patients_is_named_as_a_rate():
 
     assert (formats.label("pct_measured"), formats.kind("pct_measured")) == ("measured, of all", "rate")
     assert formats.label("measured") != formats.label("pct_measured")
+
+
+def test_a_charts_values_are_listed_under_it_with_its_suppressed_points_marked(monkeypatch):
+    """A screen reader, a keyboard or a greyscale printout cannot read values off a chart (WCAG
+    1.1.1): the external overview's three charts plotted numbers no table on the page held."""
+    shown = []
+    monkeypatch.setattr(charts, "display", lambda out: shown.append(out.data))
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]),
+                          "new_enrolments": [None, 14, 0], "pct_contacted": [0.5, None, 0.25]})
+    frame.attrs["suppressed"] = {"new_enrolments": frozenset({0})}
+    charts.show(charts.series(frame, "month", ["new_enrolments", "pct_contacted"], title="Enrolments"))
+    page = shown[0]
+    assert "<figure class='bcm-chart' aria-label='Enrolments: its values are listed under the chart'>" in page
+    listed = page[page.index("<details class='bcm-chart-data'>"):]
+    assert "<summary>The chart's values, by month</summary>" in listed
+    assert re.findall(r"<li>(.*?)</li>", listed) == [  # hidden, value and gap told apart
+        "<b>new enrolments</b>: Jan 2025: *; Feb 2025: 14; Mar 2025: 0",
+        f"<b>{formats.label('pct_contacted')}</b>: Jan 2025: 50.0%; Mar 2025: 25.0%"]
+    assert "<table" not in listed, "the page's tables are what its workbook and checks read"
+
+
+def test_lines_of_a_chart_differ_by_marker_as_well_as_colour():
+    """In a greyscale board packet the blue, purple and orange lines read alike."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 3), "clinic": ["A", "B", "C"], "rows": [1, 2, 3]})
+    fig = charts.by_group(frame, "month", "clinic", "rows", bars=False, title="Rows")
+    assert len({t.marker.symbol for t in fig.data}) == 3
+
+
+def test_every_glossary_says_what_the_dash_of_a_rate_over_no_one_means():
+    """A caseload page showed '–' in 26 cells and said nowhere what it meant."""
+    from bcm_analytics.config.definitions import load_definitions
+    from bcm_analytics.reports.privacy import Privacy
+
+    for audience in ("internal", "external"):
+        privacy = Privacy.packaged(audience)
+        for terms in (glossary.outcome_terms(load_definitions(), external=audience == "external"),
+                      glossary.billing_terms("r", privacy), glossary.overview_terms(privacy),
+                      glossary.time_allocation_terms("r", 5, privacy)):
+            assert dict(terms)["– (nothing to divide by)"].startswith("a rate or average over no one")

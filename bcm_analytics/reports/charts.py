@@ -30,7 +30,10 @@ PLOTLY_JS = "plotly-basic.min.js"
 CONFIG = {"displaylogo": False, "showSendToCloud": False, "responsive": True,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
 HIDDEN_MARKER = "suppressed"
-PALETTE = ["#2E6DB4", "#D9822B", "#3A9D5D", "#8E5EA2", "#C23B3B", "#6B7B8C"]
+# Each colour at least 3:1 against the white page (WCAG 1.4.11): the orange was #D9822B, 2.93:1.
+PALETTE = ["#2E6DB4", "#B35F12", "#3A9D5D", "#8E5EA2", "#C23B3B", "#6B7B8C"]
+# Lines also differ by marker: in a greyscale printout the blue, purple and orange lines read alike.
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "star"]
 # A chart with more groups than colours (seven care managers) draws the seventh in the first colour
 # again: its line dashed, its bar patterned, so that no two groups look alike
 DASHES = ["solid", "dash", "dot"]
@@ -89,7 +92,40 @@ def show(fig: go.Figure, note: str = "") -> None:
     _month_ticks(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
-    display(HTML(script + f"<div class='bcm-chart'>{body}</div>" + (f"<p class='bcm-note'>{note}</p>" if note else "")))
+    named = html.escape(" ".join(title.replace("<br>", " ").split()) + ": its values are listed under the chart", quote=True)
+    display(HTML(script + f"<figure class='bcm-chart' aria-label='{named}'>{body}</figure>" + values_list(fig)
+                 + (f"<p class='bcm-note'>{note}</p>" if note else "")))
+
+
+def values_list(fig: go.Figure) -> str:
+    """The chart's values in words, folded under it: a screen reader, a keyboard or a greyscale
+    printout cannot read values off a chart (WCAG 1.1.1), and its hover is for a mouse; on the
+    external overview no table beside its three charts held most of what they plot. One line per
+    series; a point the page suppresses reads as its tables read it (HIDDEN), a gap is left out.
+    The values are the chart's own: the list shows nothing the chart does not. A list, not a
+    table: the page's tables are what its workbook and its checks read."""
+    traces = [t for t in _data_traces(fig) if t.x is not None and t.y is not None]
+    if not traces:
+        return ""
+    hidden = {(x, name.strip()) for t in fig.data if t.meta == "hidden"
+              for x, said in zip(t.x, t.text or ()) for name in str(said).removeprefix("suppressed: ").split(",")}
+    axis = fig.layout.yaxis if traces[0].orientation == "h" else fig.layout.xaxis
+    dated = all(isinstance(x, pd.Timestamp) for t in traces for x in (t.y if t.orientation == "h" else t.x))
+    along = " ".join((axis.title.text or ("month" if dated else "")).split())
+    lines = []
+    for t in traces:
+        pairs = zip(*((t.y, t.x) if t.orientation == "h" else (t.x, t.y)))
+        said = []
+        for x, value in pairs:
+            where = formats.month(x) if isinstance(x, pd.Timestamp) else str(x)
+            if _is_number(value):
+                kind = t.meta if formats.is_numeric_kind(t.meta or "") else "number" if float(value).is_integer() else "decimal"
+                said.append(f"{where}: {formats.cell(value, kind)}")
+            elif (x, str(t.name)) in hidden:
+                said.append(f"{where}: {formats.HIDDEN}")
+        lines.append(f"<li><b>{html.escape(str(t.name or 'values'))}</b>: {html.escape('; '.join(said) or 'no value')}</li>")
+    return (f"<details class='bcm-chart-data'><summary>The chart's values{', by ' + html.escape(along) if along else ''}</summary>"
+            f"<ul>{''.join(lines)}</ul></details>")
 
 
 def _data_traces(fig: go.Figure) -> list:
@@ -229,8 +265,10 @@ def table_html(frame, caption=None, columns=None, *, labels=None, note="", max_r
                 cells.append(f"<td class='{css}' data-kind='{k}'>{html.escape(text)}</td>")
         rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
     table_id = f"bcm-table-{next(_table_ids)}"
-    out = f"<p class='bcm-caption'><b>{html.escape(caption)}</b></p>" if caption else ""
-    out += (f"<div class='bcm-table'><table class='bcm' id='{table_id}'><thead><tr>{head}</tr></thead>"
+    # the caption names the table for a screen reader, which otherwise lists each one as "table"
+    out = f"<p class='bcm-caption' id='{table_id}-caption'><b>{html.escape(caption)}</b></p>" if caption else ""
+    named = f" aria-labelledby='{table_id}-caption'" if caption else ""
+    out += (f"<div class='bcm-table'><table class='bcm' id='{table_id}'{named}><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")
     if len(frame) > max_rows:
         out += f"<p class='bcm-note'>{len(frame) - max_rows:,} more rows not shown.</p>"
@@ -270,7 +308,8 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
         if bars:
             fig.add_bar(**common)
         else:
-            fig.add_scatter(mode="lines+markers", connectgaps=False, **common)
+            fig.add_scatter(mode="lines+markers", connectgaps=False, marker=dict(symbol=SYMBOLS[ys.index(col) % len(SYMBOLS)]),
+                            **common)
     gaps = [i for i in range(len(frame)) if any(frame.index[i] in hidden.get(c, ()) for c in ys)]
     hidden_marker(fig, [xs[i] for i in gaps],
                   [", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps])
@@ -396,7 +435,8 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
         if bars:
             fig.add_bar(marker=dict(color=color, pattern=dict(shape=PATTERNS[lap % len(PATTERNS)])), **common)
         else:
-            fig.add_scatter(mode="lines+markers", line=dict(color=color, dash=DASHES[lap % len(DASHES)]), **common)
+            fig.add_scatter(mode="lines+markers", line=dict(color=color, dash=DASHES[lap % len(DASHES)]),
+                            marker=dict(symbol=SYMBOLS[n % len(SYMBOLS)]), **common)
         gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
     if total is not None:
         gaps += _total_line(fig, total, x, y, total_name)

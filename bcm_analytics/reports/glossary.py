@@ -62,13 +62,19 @@ def html_list(terms: list[tuple[str, str]]) -> str:
     return f"<dl class='bcm-glossary'>{items}</dl>"
 
 
+# A cell no page explained: a caseload page showed it 26 times (a rate with nobody to measure).
+NO_BASE_TERM = (f"{formats.NO_BASE} (nothing to divide by)", "a rate or average over no one: no patient measured, no time logged")
+
+
 def privacy_terms(privacy: Privacy) -> list[tuple[str, str]]:
-    """What '*' means outside, or what the internal page holds, under the page's cell-size rule."""
+    """What '*' means outside, or what the internal page holds, under the page's cell-size rule;
+    and the dash of a rate over no one, which every page's tables may show."""
     if privacy.external:
         return [("* (suppressed)", f"a count of {privacy.range_words} patients, patient-months or claims, or a cell that would let a "
                                    "reader work one out from totals, other cells, rates or charts on this page (CMS cell-size "
-                                   "rule); dollar amounts, rates and averages over such a count are hidden with it; 0 is shown")]
-    return [("internal version", f"true counts, including {privacy.range_words}: for the program's own staff only")]
+                                   "rule); dollar amounts, rates and averages over such a count are hidden with it; 0 is shown"),
+                NO_BASE_TERM]
+    return [("internal version", f"true counts, including {privacy.range_words}: for the program's own staff only"), NO_BASE_TERM]
 
 
 def outcome_terms(definitions, external: bool = False, instrument: str | None = None) -> list[tuple[str, str]]:

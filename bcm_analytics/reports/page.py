@@ -114,8 +114,8 @@ def header(con, title: str, period: str, parameters: dict, privacy: Privacy, *, 
         + (f"<p class='bcm-note'>{headline_note}</p>" if headline_note else "")
         + (f"<p>{html.escape(purpose)}</p>" if purpose else "")
         + "<div class='bcm-meta'>"
-        f"<div><h4>Report parameters</h4><table class='bcm-plain'>{params}</table></div>"
-        f"<div><h4>Data freshness</h4><table class='bcm-plain'>{fresh}</table></div></div>"
+        f"<div><h2 class='bcm-meta-title'>Report parameters</h2><table class='bcm-plain'>{params}</table></div>"
+        f"<div><h2 class='bcm-meta-title'>Data freshness</h2><table class='bcm-plain'>{fresh}</table></div></div>"
         f"<p class='bcm-note'>bcm-analytics {__version__}</p>"
     )
     page_title = f"{title}, {period}" + (" (external)" if privacy.external else "")
