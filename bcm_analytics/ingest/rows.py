@@ -804,35 +804,39 @@ def supersede_open(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec
     data-quality page counted a row still waiting for its patient once per full export that
     carried it (readmit has already settled the waiting ones whose key this load stored). Keys
     are compared as the texts the exports wrote; an entry missing part of its key by its whole
-    row (_identity: a patients row with no patient_id was listed once per monthly export that
-    carried it). Returns how many
-    of this load's rows set aside were set aside before (a monthly full export read 'quarantined
+    row (_whole_row: a patients row with no patient_id was listed once per monthly export that
+    carried it). Returns how many of this load's rows set aside were set aside before (a monthly full export read 'quarantined
     29' each month, and nobody could tell the 2 new rows from the 27 still to fix)."""
     loads = [r[0] for r in con.execute(
         "SELECT DISTINCT load_id FROM meta.quarantine WHERE table_name = ? AND status IN ('open', 'waiting') AND load_id < ?",
         [spec.name, load_id]).fetchall()]
     if not loads:
         return 0
-    key = _identity(spec)
+    key, whole = _raw_key(spec.key), _whole_row(spec)
     raw = f"meta.quarantine q JOIN raw.{spec.name} r ON r._load_id = q.load_id AND r._line = q.line_number"
-    # the earlier entries and their keys, read from raw once for the count and the update
+    # the earlier entries and this load's, with their keys, read from raw once for the count and the update
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _earlier AS
-        SELECT q.load_id, q.line_number, ({key}) AS k FROM {raw}
+        SELECT q.load_id, q.line_number, ({key}) AS k, {whole} AS whole FROM {raw}
         WHERE q.table_name = $table AND q.status IN ('open', 'waiting') AND r._load_id IN ({", ".join(map(str, loads))})""",
         {"table": spec.name})
-    again_keys = f"SELECT ({key}) FROM {raw} WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _again AS
+        SELECT ({key}) AS k, {whole} AS whole, q.status = $passed_over AS passed_over FROM {raw}
+        WHERE q.table_name = $table AND q.load_id = $load AND r._load_id = $load""",
+        {"table": spec.name, "load": load_id, "passed_over": PASSED_OVER})
     again = con.execute(
-        f"SELECT count(*) FROM ({again_keys} AND q.status <> $passed_over) t(k) WHERE k IN (SELECT k FROM _earlier)",
-        {"table": spec.name, "load": load_id, "passed_over": PASSED_OVER}).fetchall()[0][0]
+        """SELECT count(*) FROM _again WHERE NOT passed_over
+             AND (k IN (SELECT k FROM _earlier) OR whole IN (SELECT whole FROM _earlier))""").fetchall()[0][0]
     con.execute(
         f"""UPDATE meta.quarantine u SET status = 'superseded'
         FROM (SELECT load_id, line_number FROM _earlier
-              WHERE k IN (SELECT to_json(['key', {", ".join(f"CAST(s.{k} AS VARCHAR)" for k in spec.key)}])
-                          FROM staging.{spec.name} s WHERE s._load_id = $load) OR k IN ({again_keys})) old
+              WHERE k IN ({_stored_keys(spec, spec.key, "$load")}) OR k IN (SELECT k FROM _again)
+                 OR whole IN (SELECT whole FROM _again)) old
         WHERE u.table_name = $table AND u.load_id = old.load_id AND u.line_number = old.line_number""",
         {"table": spec.name, "load": load_id},
     )
+    con.execute("DROP TABLE _again")
     con.execute("DROP TABLE _earlier")
     return again
 
@@ -873,13 +877,11 @@ def supersede_replaced(con: duckdb.DuckDBPyConnection, replaced: int, spec: Tabl
         con.execute(f"DELETE FROM {target} WHERE _load_id = ?", [replaced])
 
 
-def _identity(spec: TableSpec) -> str:
-    """A quarantined raw row `r` as supersede_open matches it: its key as the checks read its text,
-    or, where part of the key is empty, the whole row (two such rows are the same row re-exported
-    only when every column is)."""
-    whole = ", ".join(f"bcm_field(r.{c})" for c in spec.column_names)
+def _whole_row(spec: TableSpec) -> str:
+    """SQL: a quarantined raw row `r` whose key is incomplete as one text of its every column, to
+    match it with the same row re-exported (supersede_open); NULL for a row with its whole key."""
     complete = " AND ".join(f"bcm_field(r.{k}) IS NOT NULL" for k in spec.key)
-    return f"CASE WHEN {complete} THEN to_json(['key', {_raw_key(spec.key)}]) ELSE to_json(['row', {whole}]) END"
+    return f"CASE WHEN NOT ({complete}) THEN to_json([{', '.join(f'bcm_field(r.{c})' for c in spec.column_names)}]) END"
 
 
 def _raw_key(columns) -> str:
