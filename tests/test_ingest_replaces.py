@@ -216,3 +216,16 @@ def test_an_older_export_loaded_after_a_newer_one_is_said_to_put_values_back(tmp
     assert ("read 2 = loaded 1 (1 changed) + quarantined 0 + duplicates 1  [load 3, " in again.output
             and "; 1 of the changed rows went back to values load 2 had changed: an older export loaded after a newer one? "
                 "If so, load the newest export again" in again.output)
+
+
+def test_a_corrected_coverage_copy_withdraws_the_periods_of_patients_it_no_longer_names(tmp_path):
+    """As history, a coverage file replaces the periods of the patients it names; as the corrected
+    copy of a load, it also withdraws that load's periods of a patient it no longer names."""
+    db = tmp_path / "s.duckdb"
+    coverage = "patient_id,payer,start_date,end_date\nP1,Medicare,2025-01-01,\n"
+    first = coverage + "P2,Medicaid,2025-01-01,2025-06-30\nP2,Medicare,2025-07-01,\n"
+    assert bcm("load", write(tmp_path, "patients.csv", PATIENTS), write(tmp_path / "v1", "coverage.csv", first), "--db", db).exit_code == 0
+    result = bcm("load", write(tmp_path / "v2", "coverage.csv", coverage), "--replaces", 2, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert ("; withdrew 2 stored row(s) of load 2 the corrected copy no longer holds (patient_id/start_date P2/2025-01-01; "
+            "patient_id/start_date P2/2025-07-01)") in result.output

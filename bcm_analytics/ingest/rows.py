@@ -702,7 +702,7 @@ def withdraw_replaced(con: duckdb.DuckDBPyConnection, load_id: int, replaced: in
         )
         con.execute(f"DELETE FROM staging.{spec.name} s USING _withdrawn w WHERE {_key_join(spec, 'w', 's')}")
         named = [r[0] for r in con.execute(
-            f"""SELECT {ty.sql_text(', '.join(spec.key) + ' ')} || {_key_text(spec, 'w')}
+            f"""SELECT {ty.sql_text('/'.join(spec.key) + ' ')} || {_key_text(spec, 'w')}
                 FROM _withdrawn w ORDER BY ALL LIMIT {WITHDRAWN_NAMED}""").fetchall()]
     con.execute("DROP TABLE _withdrawn")
     return count, tuple(named)
