@@ -806,6 +806,11 @@ def _extended(name: str, by: Path) -> Path:
     return path
 
 
+def _shipped(path: Path) -> bool:
+    """A ruleset file bcm ships (default.yaml, a state's), not a program's own."""
+    return path.resolve().is_relative_to(SHIPPED.resolve())
+
+
 def periods_cut_short(rules: Rules) -> list[str]:
     """A sentence per payer class, setting and program whose periods the last file starts later
     than the rules it extends did (for a class it adds, its parent's): a file's periods replace the
@@ -814,7 +819,7 @@ def periods_cut_short(rules: Rules) -> list[str]:
     writes counts, a `null` one too (no code from that day is said outright). `bcm rules check`
     warns of it. A shipped state's later start is its own (Texas Medicaid's CoCM from 2022-06): a
     program's file alone is read."""
-    if len(rules.files) < 2 or rules.files[-1].resolve().is_relative_to(SHIPPED.resolve()):
+    if len(rules.files) < 2 or _shipped(rules.files[-1]):
         return []
     base = _first_periods(load_rules("default" if rules.files[-2] == DEFAULT_RULES else rules.files[-2]))
     out = []
@@ -907,12 +912,10 @@ def load_rules(path: str | Path | None = None) -> Rules:
         profiled_payers=profiled,
         apcm_add_ons=_apcm_add_ons(merged["code_sets"], origin),
         sources=tuple({**src, "file": p.name} for p, data in files for src in data.get("sources", [])),
-        program_payer_names=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
+        program_payer_names=tuple(sorted({name for p, data in files if not _shipped(p)
                                           for name in _lower_names(data.get("payer_names"))})),
-        program_classes=tuple(sorted({name for p, data in files if not p.resolve().is_relative_to(SHIPPED.resolve())
-                                      for name in data.get("payer_classes") or {}}
-                                     - {name for p, data in files if p.resolve().is_relative_to(SHIPPED.resolve())
-                                        for name in data.get("payer_classes") or {}})),
+        program_classes=tuple(sorted({name for p, data in files if not _shipped(p) for name in data.get("payer_classes") or {}}
+                                     - {name for p, data in files if _shipped(p) for name in data.get("payer_classes") or {}})),
         payer_aliases=dict(merged["payer_aliases"]),
         alias_spellings={alias: written(alias) for alias in merged["payer_aliases"]},
         denial_advice={str(k).upper(): v.strip() for k, v in (merged.get("denial_advice") or {}).items()},
