@@ -513,13 +513,15 @@ def _key_text(spec: TableSpec, alias: str = "") -> str:
     return " || '/' || ".join(f"CAST({prefix}{k} AS VARCHAR)" for k in spec.key)
 
 
-def _row_hash(spec: TableSpec) -> str:
+def _row_hash(spec: TableSpec, alias: str = "") -> str:
     """A digest of a row's staging values, stored with it (`_row_hash`): the marts build compares
     them to see which patients' data changed. DuckDB's 64-bit hash, ten times cheaper than md5,
     kept as the number it is: as text (random digits DuckDB's compression cannot shrink) it was
-    a quarter of the time to write billing_entries at 10M rows. The loader itself compares rows
-    by their values, never by this digest."""
-    return f"hash({', '.join(_staging_columns(spec))})"
+    a quarter of the time to write billing_entries at 10M rows. The loader compares a row with
+    the stored one by their values; only a stored row's earlier versions, kept whole in the old
+    records of meta.row_changes, are told by this digest (_reverted). `alias`: the rows' table."""
+    prefix = f"{alias}." if alias else ""
+    return f"hash({', '.join(prefix + c for c in _staging_columns(spec))})"
 
 
 def _values(spec: TableSpec, alias: str) -> str:
@@ -623,12 +625,11 @@ def _reverted(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int
     "64 changed" and put back June's discharge and consent dates unsaid. Versions are compared by
     their digest (`_row_hash`, kept in each change's old record). Returns how many, and the latest
     load that had changed them."""
-    digest = f"hash({', '.join(f'c.{n}' for n in _staging_columns(spec))})"
     return con.execute(
         f"""SELECT count(DISTINCT c._rec), max(rc.load_id)
         FROM _matched m JOIN _checked c USING (_rec)
         JOIN meta.row_changes rc ON rc.table_name = '{spec.name}' AND rc.row_key = {_key_text(spec, 'c')} AND rc.new_record IS NOT NULL
-             AND TRY_CAST(rc.old_record ->> '_row_hash' AS UBIGINT) = {digest}
+             AND TRY_CAST(rc.old_record ->> '_row_hash' AS UBIGINT) = {_row_hash(spec, 'c')}
         WHERE NOT m._same"""
     ).fetchall()[0]
 
@@ -657,21 +658,27 @@ def withdraw_periods(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[int,
         SELECT s.* FROM staging.coverage s SEMI JOIN {NAMED} n ON n.patient_id = s.patient_id
         WHERE NOT EXISTS (SELECT 1 FROM _checked c WHERE c._ok AND c.patient_id = s.patient_id AND c.start_date = s.start_date)"""
     )
+    return _withdraw(con, load_id, table_specs()["coverage"],
+                     "'patient ' || chr(39) || patient_id || chr(39) || ': ' || bcm_period_text(payer, start_date, end_date) "
+                     "|| ' (load ' || _load_id || ')'")
+
+
+def _withdraw(con: duckdb.DuckDBPyConnection, load_id: int, spec: TableSpec, described: str) -> tuple[int, tuple[str, ...]]:
+    """Withdraw the stored rows in temp._withdrawn: each to meta.row_changes (old_record, no
+    new_record) so it never silently disappears, then out of staging. Returns how many, and the
+    first WITHDRAWN_NAMED (by key) as `described` (SQL over a row) words them for the load line."""
     count = con.execute("SELECT count(*) FROM _withdrawn").fetchall()[0][0]
     named: list[str] = []
     if count:
-        spec = table_specs()["coverage"]
         con.execute(
             f"""INSERT INTO meta.row_changes
-            SELECT {int(load_id)}, 'coverage', {_key_text(spec, 'w')}, (SELECT any_value(_source_file) FROM _checked), NULL,
+            SELECT {int(load_id)}, '{spec.name}', {_key_text(spec, 'w')}, (SELECT any_value(_source_file) FROM _checked), NULL,
                    to_json(w), NULL, now()
             FROM _withdrawn w"""
         )
-        con.execute("DELETE FROM staging.coverage s USING _withdrawn w WHERE s.patient_id = w.patient_id AND s.start_date = w.start_date")
+        con.execute(f"DELETE FROM staging.{spec.name} s USING _withdrawn w WHERE {_key_join(spec, 'w', 's')}")
         named = [r[0] for r in con.execute(
-            f"""SELECT 'patient ' || chr(39) || patient_id || chr(39) || ': ' || bcm_period_text(payer, start_date, end_date)
-                       || ' (load ' || _load_id || ')'
-                FROM _withdrawn ORDER BY patient_id, start_date LIMIT {WITHDRAWN_NAMED}""").fetchall()]
+            f"SELECT {described} FROM _withdrawn ORDER BY {', '.join(spec.key)} LIMIT {WITHDRAWN_NAMED}").fetchall()]
     con.execute("DROP TABLE _withdrawn")
     return count, tuple(named)
 
@@ -691,21 +698,7 @@ def withdraw_replaced(con: duckdb.DuckDBPyConnection, load_id: int, replaced: in
         SELECT s.* FROM staging.{spec.name} s
         WHERE s._load_id = {int(replaced)} AND NOT EXISTS (SELECT 1 FROM _checked c WHERE {_key_join(spec, 'c', 's')})"""
     )
-    count = con.execute("SELECT count(*) FROM _withdrawn").fetchall()[0][0]
-    named: list[str] = []
-    if count:
-        con.execute(
-            f"""INSERT INTO meta.row_changes
-            SELECT {int(load_id)}, '{spec.name}', {_key_text(spec, 'w')}, (SELECT any_value(_source_file) FROM _checked), NULL,
-                   to_json(w), NULL, now()
-            FROM _withdrawn w"""
-        )
-        con.execute(f"DELETE FROM staging.{spec.name} s USING _withdrawn w WHERE {_key_join(spec, 'w', 's')}")
-        named = [r[0] for r in con.execute(
-            f"""SELECT {ty.sql_text('/'.join(spec.key) + ' ')} || {_key_text(spec, 'w')}
-                FROM _withdrawn w ORDER BY ALL LIMIT {WITHDRAWN_NAMED}""").fetchall()]
-    con.execute("DROP TABLE _withdrawn")
-    return count, tuple(named)
+    return _withdraw(con, load_id, spec, f"{ty.sql_text('/'.join(spec.key) + ' ')} || {_key_text(spec)}")
 
 
 def supersede_patients(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
