@@ -110,13 +110,12 @@ def values_list(fig: go.Figure) -> str:
     hidden = {(x, name.strip()) for t in fig.data if t.meta == "hidden"
               for x, said in zip(t.x, t.text or ()) for name in str(said).removeprefix("suppressed: ").split(",")}
     axis = fig.layout.yaxis if traces[0].orientation == "h" else fig.layout.xaxis
-    dated = all(isinstance(x, pd.Timestamp) for t in traces for x in (t.y if t.orientation == "h" else t.x))
+    dated = all(isinstance(x, pd.Timestamp) for t in traces for x in _placed(t)[0])
     along = " ".join((axis.title.text or ("month" if dated else "")).split())
     lines = []
     for t in traces:
-        pairs = zip(*((t.y, t.x) if t.orientation == "h" else (t.x, t.y)))
         said = []
-        for x, value in pairs:
+        for x, value in zip(*_placed(t)):
             where = formats.month(x) if isinstance(x, pd.Timestamp) else str(x)
             if _is_number(value):
                 kind = t.meta if formats.is_numeric_kind(t.meta or "") else "number" if float(value).is_integer() else "decimal"
@@ -126,6 +125,11 @@ def values_list(fig: go.Figure) -> str:
         lines.append(f"<li><b>{html.escape(str(t.name or 'values'))}</b>: {html.escape('; '.join(said) or 'no value')}</li>")
     return (f"<details class='bcm-chart-data'><summary>The chart's values{', by ' + html.escape(along) if along else ''}</summary>"
             f"<ul>{''.join(lines)}</ul></details>")
+
+
+def _placed(trace) -> tuple:
+    """(where, values) of a trace: its x and y, or y and x for horizontal bars."""
+    return (trace.y, trace.x) if trace.orientation == "h" else (trace.x, trace.y)
 
 
 def _data_traces(fig: go.Figure) -> list:
