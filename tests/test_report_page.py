@@ -749,3 +749,15 @@ def test_every_glossary_says_what_the_dash_of_a_rate_over_no_one_means():
                       glossary.billing_terms("r", privacy), glossary.overview_terms(privacy),
                       glossary.time_allocation_terms("r", 5, privacy)):
             assert dict(terms)["– (nothing to divide by)"].startswith("a rate or average over no one")
+
+
+def test_a_hidden_point_of_a_series_whose_name_holds_a_comma_is_listed_as_hidden(monkeypatch):
+    """The values list read which series were hidden from the marker's hover text, split at commas:
+    a clinic named 'Smith, Jones Family Clinic' read as no clinic hidden."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-01-01"]), "clinic": ["Smith, Jones Family Clinic", "North"],
+                          "active_patients": [None, 40]})
+    frame.attrs["suppressed"] = {"active_patients": frozenset({0})}
+    fig = charts.by_group(frame, "month", "clinic", "active_patients", title="Active")
+    hidden = [t for t in fig.data if t.meta == "hidden"][0]
+    assert list(hidden.text) == ["suppressed: Smith, Jones Family Clinic"]
+    assert "<b>Smith, Jones Family Clinic</b>: Jan 2025: *" in charts.values_list(fig)

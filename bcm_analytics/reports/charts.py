@@ -107,8 +107,7 @@ def values_list(fig: go.Figure) -> str:
     traces = [t for t in _data_traces(fig) if t.x is not None and t.y is not None]
     if not traces:
         return ""
-    hidden = {(x, name.strip()) for t in fig.data if t.meta == "hidden"
-              for x, said in zip(t.x, t.text or ()) for name in str(said).removeprefix("suppressed: ").split(",")}
+    hidden = {(x, name) for t in fig.data if t.meta == "hidden" for x, names in zip(t.x, t.customdata) for name in names}
     axis = fig.layout.yaxis if traces[0].orientation == "h" else fig.layout.xaxis
     dated = all(isinstance(x, pd.Timestamp) for t in traces for x in _placed(t)[0])
     along = " ".join((axis.title.text or ("month" if dated else "")).split())
@@ -316,7 +315,7 @@ def series(frame: pd.DataFrame, x: str, ys: list[str], *, title: str, bars: bool
                             **common)
     gaps = [i for i in range(len(frame)) if any(frame.index[i] in hidden.get(c, ()) for c in ys)]
     hidden_marker(fig, [xs[i] for i in gaps],
-                  [", ".join(names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())) for i in gaps])
+                  [[names.get(c, formats.label(c)) for c in ys if frame.index[i] in hidden.get(c, ())] for i in gaps])
     _rule_changes(fig, changes, x in ("month", "service_month"))
     fig.update_layout(title=title, barmode="group", hovermode="x unified" if len(ys) > 1 else "closest")
     fig.update_yaxes(title=y_title, **formats.axis_format(kind))
@@ -355,13 +354,14 @@ def _counts_text(frame: pd.DataFrame, part: str, whole: str) -> list[str]:
             and pd.notna(p) and pd.notna(w) else "" for i, p, w in zip(frame.index, frame[part], frame[whole])]
 
 
-def hidden_marker(fig: go.Figure, xs: list, what: list[str]) -> None:
-    """Mark suppressed points: a grey x at 0 at each of xs, its hover naming what is hidden there.
+def hidden_marker(fig: go.Figure, xs: list, what: list[list[str]]) -> None:
+    """Mark suppressed points: a grey x at 0 at each of xs, its hover naming what is hidden there
+    (`what`: the names of the series hidden at each x, kept as data too, for values_list).
     Every chart drawn from a protected frame marks its gaps this way (the external banner says so)."""
     if xs:
-        fig.add_scatter(x=xs, y=[0] * len(xs), mode="markers", name=HIDDEN_MARKER, meta="hidden",
+        fig.add_scatter(x=xs, y=[0] * len(xs), mode="markers", name=HIDDEN_MARKER, meta="hidden", customdata=what,
                         marker=dict(symbol="x-thin", size=10, line=dict(width=2, color="#888"), color="#888"),
-                        text=[f"suppressed: {w}" for w in what], hovertemplate="%{text}<extra></extra>")
+                        text=[f"suppressed: {', '.join(names)}" for names in what], hovertemplate="%{text}<extra></extra>")
 
 
 # The range itself is said once a page, by its banner and note (Privacy): a chart knows only its frame.
@@ -444,7 +444,7 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
         gaps += [(xv, label) for xv, i in zip(xs, rows.index) if i in hidden]
     if total is not None:
         gaps += _total_line(fig, total, x, y, total_name)
-    hidden_marker(fig, [g[0] for g in gaps], [g[1] for g in gaps])
+    hidden_marker(fig, [g[0] for g in gaps], [[g[1]] for g in gaps])
     fig.update_layout(title=title, barmode="stack" if stacked else "group")
     fig.update_yaxes(title=y_title, **formats.axis_format(formats.kind(y)))
     fig.update_xaxes(type="date", tickformat="%b %Y")

@@ -101,7 +101,7 @@ def cohort_curves(cohorts: pd.DataFrame, instrument: str) -> go.Figure:
                 if i in hidden.get(col, ()):
                     gaps.setdefault(int(month), []).append(f"{cohort} {outcome}")
     months = sorted(gaps)
-    hidden_marker(fig, months, [", ".join(gaps[m]) for m in months])
+    hidden_marker(fig, months, [gaps[m] for m in months])
     fig.update_layout(title=f"{instrument}: response (solid) and remission (dotted) by months since enrolment, "
                             "per enrolment cohort", height=480,
                       legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
@@ -152,7 +152,7 @@ def change_bars(change: pd.DataFrame, definitions) -> go.Figure:
         for i, band in zip(rows.index, rows["change_band"]):
             if i in hidden:
                 gaps.setdefault(str(band), []).append(str(name))
-    hidden_marker(fig, list(gaps), [", ".join(names) for names in gaps.values()])
+    hidden_marker(fig, list(gaps), list(gaps.values()))
     least = definitions["outcome"]["eligible_baseline_min"]
     fig.update_layout(barmode="group", title=f"Change from baseline to the latest score (baselines of {least} or more, "
                                              "with a follow-up score)")
