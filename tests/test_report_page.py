@@ -472,9 +472,26 @@ def test_a_chart_of_more_groups_than_colours_tells_every_group_apart():
     lines = charts.by_group(frame, "month", "staff_id", "share_supported_code", bars=False, title="Share")
     assert len({(t.line.color, t.line.dash) for t in lines.data if t.meta != "hidden"}) == 7
     bars = charts.by_group(frame, "month", "staff_id", "share_supported_code", stacked=True, title="Share")
+    charts.show(bars)
     assert len({(t.marker.color, t.marker.pattern.shape) for t in bars.data if t.meta != "hidden"}) == 7
     first_six = charts.by_group(frame[:6], "month", "staff_id", "share_supported_code", bars=False, title="Share")
     assert [t.line.color for t in first_six.data] == charts.PALETTE and {t.line.dash for t in first_six.data} == {"solid"}
+
+
+def test_bars_side_by_side_differ_by_pattern_as_well_as_colour_and_a_single_series_stays_plain():
+    """A greyscale printout drew the blue and the purple bar alike (WCAG 1.4.1: colour alone)."""
+    frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01", "2026-02-01"]), "billed": [3, 4], "paid": [2, 3]})
+    two = charts.series(frame, "month", ["billed", "paid"], title="Two")
+    charts.show(two)
+    shapes = [t.marker.pattern.shape for t in two.data if t.meta != "hidden"]
+    assert shapes[0] == "" and len(set(shapes)) == 2
+    one = charts.series(frame, "month", ["billed"], title="One")
+    charts.show(one)
+    assert one.data[0].marker.pattern.shape is None
+    statuses = pd.DataFrame({"rows": [5, 3], "label": ["a check", "a check"], "status": ["open", "waiting"]})
+    act_on = data_quality.to_act_on_figure(statuses)
+    charts.show(act_on)
+    assert len({t.marker.pattern.shape for t in act_on.data}) == 2
 
 
 def test_the_part_of_the_program_banner_names_one_clinic_in_the_singular():

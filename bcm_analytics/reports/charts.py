@@ -35,9 +35,11 @@ PALETTE = ["#2E6DB4", "#B35F12", "#3A9D5D", "#8E5EA2", "#C23B3B", "#6B7B8C"]
 # Lines also differ by marker: in a greyscale printout the blue, purple and orange lines read alike.
 SYMBOLS = ["circle", "square", "diamond", "triangle-up", "cross", "star"]
 # A chart with more groups than colours (seven care managers) draws the seventh in the first colour
-# again: its line dashed, its bar patterned, so that no two groups look alike
+# again, its line dashed, so that no two groups look alike
 DASHES = ["solid", "dash", "dot"]
-PATTERNS = ["", "/", "."]
+# Bars side by side or stacked also differ by a pattern over their colour (WCAG 1.4.1): in a
+# greyscale printout the blue and the purple bar read alike. The first series stays plain.
+PATTERNS = ["", "/", ".", "x", "-", "\\"]
 
 _figure_ids = itertools.count(1)
 _table_ids = itertools.count(1)
@@ -90,11 +92,24 @@ def show(fig: go.Figure, note: str = "") -> None:
                                       y=1 - (LEGEND_TOP + extra) / fig.layout.height, xanchor="left", x=0, title_text=""))
     _small_axis_ticks(fig)
     _month_ticks(fig)
+    _bar_patterns(fig)
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"bcm-figure-{n}", config=CONFIG)
     script = f"<script>{plotly_js()}</script>" if n == 1 else ""
     named = html.escape(" ".join(title.replace("<br>", " ").split()) + ": its values are listed under the chart", quote=True)
     display(HTML(script + f"<figure class='bcm-chart' aria-label='{named}'>{body}</figure>" + values_list(fig)
                  + (f"<p class='bcm-note'>{note}</p>" if note else "")))
+
+
+def _bar_patterns(fig: go.Figure) -> None:
+    """Give each series of bars a pattern of its own, drawn over its colour. The k-th series takes
+    colour k and pattern k + k // colours, so the seventh, in the first colour again, is patterned
+    unlike the first: every pair differs up to 36 series."""
+    bars = [t for t in _data_traces(fig) if t.type == "bar"]
+    if len(bars) < 2:
+        return
+    for k, trace in enumerate(bars):
+        trace.marker.pattern = dict(shape=PATTERNS[(k + k // len(PALETTE)) % len(PATTERNS)], fillmode="overlay",
+                                    solidity=0.25)
 
 
 def values_list(fig: go.Figure) -> str:
@@ -437,7 +452,7 @@ def by_group(frame: pd.DataFrame, x: str, group: str, y: str, *, title: str, bar
                       hovertemplate=f"{label}: {formats.hover(y)}<extra>%{{x|%b %Y}}</extra>")
         color, lap = PALETTE[n % len(PALETTE)], n // len(PALETTE)
         if bars:
-            fig.add_bar(marker=dict(color=color, pattern=dict(shape=PATTERNS[lap % len(PATTERNS)])), **common)
+            fig.add_bar(marker=dict(color=color), **common)
         else:
             fig.add_scatter(mode="lines+markers", line=dict(color=color, dash=DASHES[lap % len(DASHES)]),
                             marker=dict(symbol=SYMBOLS[n % len(SYMBOLS)]), **common)
