@@ -14,7 +14,7 @@ from bcm_analytics.cli.errors import Boundary, quiet_cleanup
 
 # Each command and the module of this package that defines it.
 COMMANDS = {
-    "generate": "data", "load": "data", "quarantine": "data", "warnings": "data", "changes": "data", "build": "build", "report": "reports",
+    "generate": "data", "load": "data", "quarantine": "data", "warnings": "data", "changes": "data", "build": "build", "compact": "build", "report": "reports",
     "demo": "reports", "validate": "validate", "outcomes": "outcomes", "billing": "billing",
     "reconcile": "billing", "profile": "profile", "audit": "audit", "rules": "rules",
 }

@@ -1,4 +1,5 @@
-"""`bcm build`: bring the store's marts up to date, optionally with new rules or definitions."""
+"""`bcm build` brings the store's marts up to date (optionally with new rules or definitions);
+`bcm compact` gives the disk back the space the store no longer uses."""
 
 from __future__ import annotations
 
@@ -53,3 +54,26 @@ def build(db: Path, rules_file: Path | None, definitions: Path | None, full: boo
     click.echo(f"marts of {db} up to date: {marts_summary(report)} in {time.perf_counter() - started:.1f} s")
     click.echo(f"  billing rules {rules.id} ({', '.join(str(p) for p in rules.files[1:]) or 'shipped'}); "
                f"outcome definitions {defs.version} ({defs.source})")
+
+
+@click.command()
+@db_option
+def compact(db: Path) -> None:
+    """Rewrite the store into a new file holding only what is in use, and put it in its place.
+
+    DuckDB reuses the space deleted and replaced rows leave, but never shrinks the file: a store
+    given an export every month grows to about twice what it holds. Run this when no one else is
+    using the store; it needs free disk space beside the store for the new copy (at most the
+    store's size). The store is replaced only once the copy holds the same rows in every table.
+    """
+    from bcm_analytics.warehouse.compact import compact as compact_store
+
+    require_store(db)
+    started = time.perf_counter()
+    done = compact_store(db)
+    click.echo(f"{db} compacted: {_megabytes(done.before)} -> {_megabytes(done.after)} "
+               f"({done.rows:,} rows in {done.tables} tables, each checked) in {time.perf_counter() - started:.1f} s")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
