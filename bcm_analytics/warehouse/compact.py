@@ -34,8 +34,8 @@ def compact(db: str | Path) -> Compacted:
     the copy and the swap. The old file's blocks are checked as any command checks them, and the
     new file is opened and checked whole before this returns."""
     path = Path(db)
-    con = connect(path)
     copy = _copy_path(path)
+    con = connect(path)
     try:
         con.execute("CHECKPOINT")  # nothing of the store waits in its write-ahead log, beside the new file
         source = con.execute("SELECT current_database()").fetchone()[0]
