@@ -675,8 +675,10 @@ def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contac
     same-day safety flag. D1, discharged Mar 15, answered 2 on a Mar 25 check-in and D4 answered 1
     on the day of the discharge: neither has been called since, and both were on no list (the lists
     held open episodes only). D2 was called after a Mar 20 answer: followed up, off the list. D3's
-    only positive answer was during the episode, before the discharge: history of a closed episode.
-    A discharged patient is on the item-9 list alone, with the discharge date."""
+    only positive answer was during the episode, before the discharge, and no contact followed it:
+    still listed (it was left off as history of a closed episode, so a flag answered the day before
+    a discharge and never followed up was on no list). A discharged patient is on the item-9 list
+    alone, with the discharge date."""
     discharged = [{**patient(p), "enrollment_date": "2025-01-06", "discharge_date": "2025-03-15"} for p in ("D1", "D2", "D3", "D4")]
     load_rows("patients", [{**patient("A1"), "enrollment_date": "2025-01-06", "discharge_date": ""}, *discharged])
     load_rows("time_logs", [minutes("D2", "2025-03-22", 10), minutes("D1", "2025-03-10", 20), minutes("A1", "2025-03-28", 20)])
@@ -689,11 +691,38 @@ def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contac
     sheet = list(book["item9_positive"].values)
     rows = [dict(zip(sheet[0], r)) for r in sheet[1:]]
     assert [(r["patient_id"], r["contacted_since"], r["discharge_date"]) for r in rows] == [
-        ("D4", "no", dt.datetime(2025, 3, 15)), ("D1", "no", dt.datetime(2025, 3, 15)), ("A1", "no", None)]
-    assert rows[1]["last_contact_date"] == dt.datetime(2025, 3, 10) and rows[1]["also_on"] is None
+        ("D3", "no", dt.datetime(2025, 3, 15)), ("D4", "no", dt.datetime(2025, 3, 15)), ("D1", "no", dt.datetime(2025, 3, 15)),
+        ("A1", "no", None)]
+    assert rows[2]["last_contact_date"] == dt.datetime(2025, 3, 10) and rows[2]["also_on"] is None
     for name in ("needs_case_review", "overdue_score", "no_recent_contact"):
         assert not {"D1", "D2", "D3", "D4"} & {r[0] for r in list(book[name].values)[1:]}, name
         assert "discharge_date" not in list(book[name].values)[0], name
+
+
+def test_a_flag_answered_the_day_before_a_discharge_stays_listed_until_a_contact_follows_it(store, load_rows, tmp_path):
+    """Z1 answered item 9 = 2 on Mar 3 and was discharged on Mar 4 with no call since: the list
+    held discharged patients only for answers after the discharge, and Z1 was on no list. Z2, the
+    same but called on Mar 4 after the discharge, is followed up."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06", "discharge_date": "2025-03-04"} for p in ("Z1", "Z2")])
+    load_rows("time_logs", [minutes("Z1", "2025-01-07", 20), minutes("Z2", "2025-01-07", 20), minutes("Z2", "2025-03-04", 5)])
+    load_rows("assessments", [phq9("A1", "Z1", "2025-03-03", 14, item9=2), phq9("A2", "Z2", "2025-03-03", 14, item9=2)])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-05"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    assert [(r[0], r[1]) for r in sheet[1:]] == [("Z1", "no")]
+
+
+def test_a_missed_call_follows_up_nothing_whatever_its_contact_mode(store, load_rows, tmp_path):
+    """An Akello export keeps a no-show's visit type (phone) as its contact mode: NS1's missed call
+    two hours after a positive answer read as its follow-up, as NS2's real call does."""
+    load_rows("patients", [{**patient(p), "enrollment_date": "2025-01-06"} for p in ("NS1", "NS2")])
+    load_rows("time_logs", [{**minutes("NS1", "2025-03-03", 0, activity="no_show"), "start_time": "2025-03-03T11:00"},
+                            {**minutes("NS2", "2025-03-03", 15), "start_time": "2025-03-03T11:00"}])
+    load_rows("assessments", [{**phq9("A1", p, "2025-03-03T09:00", 14, item9=1), "assessment_id": f"A-{p}"} for p in ("NS1", "NS2")])
+    path = tmp_path / "worklists.xlsx"
+    worklists_workbook(prepare(store, "2025-03-05"), path)
+    sheet = list(load_workbook(path)["item9_positive"].values)
+    assert sorted((r[0], r[1]) for r in sheet[1:]) == [("NS1", "no"), ("NS2", "yes")]
 
 
 def test_an_empty_sheet_claims_only_the_period_and_selection_the_command_made(store, load_rows, tmp_path):

@@ -104,7 +104,9 @@ listed AS (
   LEFT JOIN anchored p USING (episode_id)
   LEFT JOIN contacts c USING (episode_id)
   LEFT JOIN per_answer f USING (episode_id)
-  WHERE e.active OR (p.item9_anchor >= e.discharge_date AND NOT coalesce(f.contacted_since_item9, false))
+  -- a discharged patient stays listed while the latest positive answer has no contact after it, given
+  -- before the discharge as after it: a discharge the day after an unanswered flag is the gap the list is for
+  WHERE e.active OR (p.item9_anchor IS NOT NULL AND NOT coalesce(f.contacted_since_item9, false))
 )
 SELECT e.patient_id, e.episode_id, e.clinic_id, e.care_manager_id, e.enrollment_date, e.discharge_date,
        round(datediff('day', e.enrollment_date, e.episode_end) / 7.0, 1) AS weeks_in_treatment,  -- to the discharge, if any
