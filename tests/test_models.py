@@ -68,6 +68,8 @@ RULES = {
     "an eligible baseline (>= eligible_baseline_min)": ("marts.is_eligible_baseline", r"eligible_baseline_min"),
     "response": ("marts.is_response", r"response_max_fraction"),
     "remission": ("marts.is_remission", r"remission_below"),
+    "a follow-up window closed at the as-of date (its last day passed)": (
+        "marts.window_closed", r"(closes_on|last_day|to_day::INTEGER\)?)\s*[<>]=?\s*\(?\s*(SELECT\s+)?(a\.)?as_of"),
     "improvement (at target)": ("marts.is_improved", r"improvement_below"),
     "treat to target (not improving)": ("marts.is_not_improving", r"not_improving_after_days"),
     "active caseload": ("marts.on_caseload", r"discharge_date\s*>\s*day_|discharge_date\s*>=\s*\w*month_end"),

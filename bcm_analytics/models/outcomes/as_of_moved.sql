@@ -9,6 +9,7 @@ SELECT patient_id FROM marts.outcome_episodes
 WHERE discharge_date IS NULL
    OR discharge_date >= CAST(old_ AS DATE) - 31 - (SELECT followup_within_days FROM config.outcome_settings)::INTEGER
 UNION
-SELECT patient_id FROM marts.outcome_windows WHERE closes_on > CAST(old_ AS DATE) AND closes_on <= CAST(new_ AS DATE)
+SELECT patient_id FROM marts.outcome_windows
+WHERE NOT marts.window_closed(closes_on, CAST(old_ AS DATE)) AND marts.window_closed(closes_on, CAST(new_ AS DATE))
 UNION
 SELECT patient_id FROM core.patients WHERE enrollment_date > CAST(old_ AS DATE) AND enrollment_date <= CAST(new_ AS DATE)

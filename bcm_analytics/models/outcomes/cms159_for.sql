@@ -103,7 +103,7 @@ judged AS (
          coalesce(s.cms159_strata[nullif(len(list_filter(s.cms159_strata_lowers, lambda lowest: lowest <= p.age)), 0)],
                   'Unknown') AS stratum,
          arg_max(sc.total_score, sc.administered_on) AS last_score,
-         any_value(p.index_day) + any_value(w.to_day)::INTEGER > (SELECT as_of FROM config.as_of_date) AS pending
+         NOT marts.window_closed(any_value(p.index_day) + any_value(w.to_day)::INTEGER, (SELECT as_of FROM config.as_of_date)) AS pending
   FROM population p CROSS JOIN w CROSS JOIN s
   LEFT JOIN scores sc ON sc.patient_id = p.patient_id
    AND datediff('day', p.index_day, sc.administered_on) BETWEEN w.from_day AND w.to_day
@@ -123,7 +123,7 @@ SELECT CAST(year_ AS INTEGER) AS measurement_year, st.stratum,
        any_value(b.identification_start) AS identification_start, any_value(b.identification_end) AS identification_end,
        any_value(b.first_index_day) AS first_index_day,
        any_value(b.identification_end + w.to_day::INTEGER) AS last_follow_up_day,
-       any_value(b.identification_end + w.to_day::INTEGER) <= (SELECT as_of FROM config.as_of_date) AS complete
+       marts.window_closed(any_value(b.identification_end + w.to_day::INTEGER), (SELECT as_of FROM config.as_of_date)) AS complete
 FROM strata st CROSS JOIN bounds b CROSS JOIN w
 LEFT JOIN judged j ON st.stratum IN ('All', j.stratum)
 GROUP BY st.stratum, st.position

@@ -75,7 +75,7 @@ judged AS (
          f.score IS NOT NULL AS followed_up,
          coalesce(marts.is_remission(f.score), false) AS remitted,
          coalesce(marts.is_response(f.score, p.iesd_score), false) AS responded,
-         p.iesd + w.to_day::INTEGER > (SELECT as_of FROM config.as_of_date) AS pending
+         NOT marts.window_closed(p.iesd + w.to_day::INTEGER, (SELECT as_of FROM config.as_of_date)) AS pending
   FROM population p CROSS JOIN w LEFT JOIN followed f USING (patient_id)
 ),
 strata AS (
@@ -95,7 +95,7 @@ SELECT CAST(year_ AS INTEGER) AS measurement_year, st.stratum,
        count(r.patient_id) FILTER (WHERE r.pending) AS pending,
        any_value(b.intake_start) AS intake_start, any_value(b.intake_end) AS intake_end,
        any_value(b.intake_end + w.to_day::INTEGER) AS last_follow_up_day,
-       any_value(b.intake_end + w.to_day::INTEGER) <= (SELECT as_of FROM config.as_of_date) AS complete
+       marts.window_closed(any_value(b.intake_end + w.to_day::INTEGER), (SELECT as_of FROM config.as_of_date)) AS complete
 FROM strata st CROSS JOIN bounds b CROSS JOIN w LEFT JOIN counted r USING (stratum)
 GROUP BY st.stratum, st.position
 ORDER BY st.position

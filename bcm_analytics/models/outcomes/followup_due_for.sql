@@ -4,9 +4,9 @@
 -- Open and discharged episodes alike: discharge does not close a window (outcome_measures.md
 -- section 2), and a relapse-prevention check-in supplies the score. The windows, their days and
 -- their status are outcome_windows': open = opened (opens_on on or before the as-of date) and still
--- pending (its last day, closes_on, after it). Only the windows the program measures count: an
--- eligible baseline (pending is never not_eligible) and the episode in the measure population
--- (marts.in_measure_population: nobody is called after a death or hospice discharge).
+-- pending (its last day, closes_on, after it: marts.window_closed). Only the windows the program
+-- measures count: an eligible baseline (pending is never not_eligible) and the episode in the
+-- measure population (marts.in_measure_population: nobody is called after a death or hospice discharge).
 --   days_left   days from the as-of date to the window's last day (1: the last day is tomorrow)
 -- The payer filter takes the payer in force now, in the as-of month (marts.payer_name_periods), as
 -- the worklists do.

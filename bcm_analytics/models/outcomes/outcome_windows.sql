@@ -5,7 +5,7 @@
 -- discharge_closes_windows: at discharge plus followup_after_discharge_days, if that comes first).
 -- Status:
 --   not_eligible  baseline below eligible_baseline_min (outside the denominators: marts.is_eligible_baseline)
---   pending       the window is still open at the as-of date: "not yet measurable"
+--   pending       the window is still open at the as-of date (marts.window_closed): "not yet measurable"
 --   no_followup   closed with no score in it: stays in the denominator as not met (HEDIS)
 --   met / not_met response (marts.is_response) or remission (marts.is_remission)
 -- kind: table
@@ -40,7 +40,7 @@ judged AS (
   LEFT JOIN in_window i USING (episode_id, instrument, window_name)
 ),
 final AS (
-  SELECT *, eligible AND closes_on <= as_of AS decided FROM judged
+  SELECT *, eligible AND marts.window_closed(closes_on, as_of) AS decided FROM judged
 )
 SELECT episode_id, patient_id, instrument, baseline_date, baseline_score, window_name, from_day, to_day, eligible,
        opens_on, closes_on, score_date, score,
