@@ -9,4 +9,4 @@ from importlib import resources
 @cache
 def read_sql(package: str, name: str) -> str:
     """The text of file `name` (e.g. "schema.sql") shipped in `package` (e.g. "bcm_analytics.warehouse")."""
-    return resources.files(package).joinpath(name).read_text()
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")

@@ -144,7 +144,7 @@ def render(text: str) -> str:
 
 
 def main() -> None:
-    README.write_text(render(README.read_text()))
+    README.write_text(render(README.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":

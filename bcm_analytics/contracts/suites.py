@@ -48,7 +48,7 @@ def load_suite(table: str) -> dict:
     path = SUITES_DIR / f"{table}.json"
     if not path.exists():
         return {"name": table, "expectations": []}
-    return json.loads(path.read_text())
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @cache

@@ -78,7 +78,7 @@ class TableSpec:
 @cache
 def table_specs() -> dict[str, TableSpec]:
     """The canonical tables, in load order (tables others refer to first)."""
-    data = yaml.safe_load((CONTRACTS_DIR / "tables.yaml").read_text())
+    data = yaml.safe_load((CONTRACTS_DIR / "tables.yaml").read_text(encoding="utf-8"))
     specs = []
     for name, t in data.items():
         cols = tuple(

@@ -157,7 +157,7 @@ def models(config_inputs: frozenset[str]) -> dict[str, Model]:
                 name = entry.name[:-4]
                 if name in found:
                     raise ModelError(f"models/{area}/{entry.name}: a model named {name} exists in {found[name].area}/")
-                found[name] = _parse(area, name, entry.read_text(), config_inputs)
+                found[name] = _parse(area, name, entry.read_text(encoding="utf-8"), config_inputs)
     for m in found.values():
         missing = sorted(r for r in m.reads if r.startswith("marts.") and r[6:] not in found)
         if missing:

@@ -126,7 +126,7 @@ def write_program_rules(out: Path) -> Path:
     path = out / "program_rules.yaml"
     lines = ["# Payer names of this (synthetic) program mapped to the billing engine's payer classes.", "payer_names:"]
     lines += [f"  {name}: {payer_class}" for name, payer_class in PAYER_CLASSES.items()]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
 
