@@ -44,9 +44,7 @@ def build(db: Path, rules_file: Path | None, definitions: Path | None, full: boo
     started = time.perf_counter()
     con = connect(db)
     try:
-        if full:
-            con.execute("DROP TABLE IF EXISTS meta.marts_manifest")
-        report = refresh(con, rules, defs, progress=lambda line: click.echo(f"  {line}"))
+        report = refresh(con, rules, defs, progress=lambda line: click.echo(f"  {line}"), full=full)
         rules, defs = resolve_rules(con, rules), resolve_definitions(con, defs)  # what the marts were built with
         close_after_writing(con)
     finally:

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import click
+import duckdb
 from tqdm import tqdm
 
 from bcm_analytics import private_files
@@ -19,7 +20,7 @@ from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_rep
 from bcm_analytics.ingest.loader import COVERAGE_FILES
 from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
-from bcm_analytics.models.marts import resolve_definitions, resolve_rules
+from bcm_analytics.models.marts import out_of_date, resolve_definitions, resolve_rules
 from bcm_analytics.months import add_months, month_end
 from bcm_analytics.warehouse import close_after_writing, connect, table_specs
 
@@ -193,7 +194,7 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
     except ConfigError:
         con.close()
         raise
-    results = []
+    results, empty = [], None
     sizes = {p: p.stat().st_size if p.is_file() else 0 for p in files}
     bar = tqdm(total=sum(sizes.values()), unit="B", unit_scale=True, file=sys.stderr, leave=False, disable=None)
     try:
@@ -206,17 +207,33 @@ def run_load(db: Path, paths: list[Path], timezone: str, options: LoadOptions = 
             bar.update(sizes.get(path, 0))
             bar.write(summary_line(path, result, options.replaces), file=sys.stderr if isinstance(result, FileRefused) else sys.stdout)
             results.append(result)
-        if any(isinstance(r, FileResult) and not r.already_loaded for r in results):
+        stored = [r for r in results if isinstance(r, FileResult)]
+        if any(not r.already_loaded for r in stored) or (stored and out_of_date(con)):  # a failed marts step: again
             bar.set_description("updating the marts")
             report = refresh(con)
             bar.write(f"marts updated in {report.seconds:.1f} s ({marts_summary(report)})")
+        empty = _left_empty(con, created, results)
         close_after_writing(con)
     finally:
         bar.close()
+        if empty is None:  # a failure on the way
+            empty = _left_empty(con, created, results)
         con.close()
-        if created and not any(isinstance(r, FileResult) for r in results):
+        if empty:
             remove_store(Path(db))
     return results
+
+
+def _left_empty(con, created: bool, results: list) -> bool:
+    """Whether this first load loaded nothing and the store holds no load at all, so it goes. Asked
+    while the store is held: another first load into the same path may have filled it since this
+    one found no file there."""
+    if not created or any(isinstance(r, FileResult) for r in results):
+        return False
+    try:
+        return con.execute("SELECT count(*) FROM meta.load_log").fetchone()[0] == 0
+    except duckdb.Error:  # a connection a failure left unusable: the file stays
+        return False
 
 
 def check_one_copy(db: Path, files: list[Path], options: LoadOptions) -> None:

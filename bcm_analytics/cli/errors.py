@@ -23,9 +23,11 @@ from bcm_analytics import __version__
 from bcm_analytics.redact import scrub
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-DUCKDB_NO_SPACE = ("No space left on device", "File too large", "Disk quota exceeded")
+# Ctrl-C inside a DuckDB query (between queries click says "Aborted!"): no bug, and nothing half-done is kept
+INTERRUPTED = ("interrupted (Ctrl-C): what the command had finished is kept, a load's files each whole or not at all; "
+               "run it again to finish")
 DUCKDB_DAMAGED = ("Corrupt database file", "Could not read enough bytes", "not a valid DuckDB database")
-QUOTED_PATH = re.compile(r'"(/[^"]+)"')
+QUOTED_PATH = re.compile(r'"(/[^"]+?)\\?"')  # DuckDB's JSON-shaped messages escape the quote: "\"/a/b.csv\""
 
 
 def out_argument(args: list[str]) -> str | None:
@@ -72,6 +74,8 @@ def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | 
         return report_failure(e)
     if isinstance(e, OSError) and e.errno is not None:
         return _os_error(e, store, out)
+    if isinstance(e, duckdb.InterruptException) or (isinstance(e, RuntimeError) and str(e).startswith("Query interrupted")):
+        return INTERRUPTED
     if isinstance(e, duckdb.Error):
         return _duckdb_error(e, store)
     if isinstance(e, yaml.YAMLError):
@@ -105,10 +109,12 @@ def _os_error(e: OSError, store: str | None, out: str | None) -> str | None:
 
 
 def _duckdb_error(e: BaseException, store: str | None) -> str | None:
+    from bcm_analytics import private_files
+
     text = str(e)
     quoted = QUOTED_PATH.search(text)
     name = quoted.group(1) if quoted else store or "the store"
-    if any(sign in text for sign in DUCKDB_NO_SPACE):
+    if any(sign in text for sign in private_files.NO_SPACE_SIGNS):
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if "Permission denied" in text:
         return f"{name}: permission denied; fix its permissions or choose a path you may use"

@@ -57,6 +57,8 @@ def _time_zone(name: str) -> str:
 def _memory(value: str) -> str:
     if not MEMORY.fullmatch(value.strip()):
         raise ValueError(f"must be an amount of memory such as 2GB, 512MB or 80% (got {value!r})")
+    if value.strip().endswith("%") and not 0 < float(value.strip()[:-1]) <= 100:
+        raise ValueError(f"a share of the computer's memory is more than 0% and at most 100% (got {value!r})")
     return value.strip()
 
 

@@ -26,6 +26,7 @@ aside) for a program that exports its coverage in parts or only what changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics import __version__
+from bcm_analytics import __version__, private_files
 from bcm_analytics.contracts.columns import TextOptions, profile_reading, sql_text
 from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
@@ -109,6 +110,7 @@ class LoadOptions:
 # overlapping the wrong one), 'additions' adds its periods to the stored ones (a file of a part of
 # the history, or only of what changed).
 COVERAGE_FILES = ("history", "additions")
+WITHIN_FILE = "bcm_coverage_within_file"  # the loader's variable: a history coverage file is judged within itself (frames.sql)
 
 
 Progress = Callable[[Path], None]  # called with each file's path as its load starts
@@ -184,14 +186,34 @@ def load_file(
                 result = _load(con, src, landed, options)
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                _roll_back(con)
                 raise
         except duckdb.Error as e:
+            if not_the_files(e):
+                raise
             raise FileRefused(src.path, f"could not be loaded: {_first_line(e)}") from None
         finally:
             rows.drop_temp_tables(con, load_ended=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def not_the_files(e: duckdb.Error) -> bool:
+    """A failure that is not the file's: Ctrl-C, DuckDB out of memory, a full disk. The run stops on
+    it (the files loaded so far are kept) and the command says what to do: called the file's
+    refusal, the next files loaded without it (time logs set aside for want of the patients
+    whose file was interrupted), and after a full disk each later file failed to roll back."""
+    if isinstance(e, (duckdb.InterruptException, duckdb.OutOfMemoryException, duckdb.FatalException)):
+        return True
+    return isinstance(e, duckdb.IOException) and any(sign in str(e) for sign in private_files.NO_SPACE_SIGNS)
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo a file's transaction after a failure, without hiding it: DuckDB may have ended the
+    transaction itself (a full disk), and the connection's variables outlive it."""
+    for statement in ("ROLLBACK", f"RESET VARIABLE {WITHIN_FILE}"):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(statement)
 
 
 def check_replaces(con: duckdb.DuckDBPyConnection, load_id: int, table: str, path: str | Path = "") -> None:
@@ -255,11 +277,9 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
     rejected = landed.rejected
     rows_read = con.execute("SELECT count(*) FROM _land").fetchall()[0][0] + rejected
     if history:  # judged within the file only: the patients' stored periods are replaced, not compared
-        con.execute("SET VARIABLE bcm_coverage_within_file = true")
-    try:
-        rows.check(con, spec, text)
-    finally:
-        con.execute("RESET VARIABLE bcm_coverage_within_file")
+        con.execute(f"SET VARIABLE {WITHIN_FILE} = true")
+    rows.check(con, spec, text)
+    con.execute(f"RESET VARIABLE {WITHIN_FILE}")  # after a failure, _roll_back resets it
     short_totals, short_titles = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
                                               src.delimiter if src.format == "csv" and not src.in_memory else None,
                                               names_sql(src, options.keep_extra_columns))

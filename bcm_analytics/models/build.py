@@ -18,6 +18,7 @@ complete state and the next build picks up from it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
@@ -210,10 +211,12 @@ def data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, target: Target = Target(), *,
-          only: set[str] | None = None, progress: Progress | None = None) -> BuildReport:
+          only: set[str] | None = None, progress: Progress | None = None, full: bool = False) -> BuildReport:
     """Bring the target's marts up to date with the store's data and `inputs`, in one transaction.
 
     `only` (scratch targets): the models to build there; the rest are read from the store.
+    `full`: every mart rebuilt whole, its manifest forgotten inside the transaction (dropped
+    before it, an interrupted `bcm build --full` left marts with no manifest, read as never built).
     """
     started = time.perf_counter()
     all_models = models(NAMES)
@@ -221,6 +224,8 @@ def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, target: Target = Targe
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(MANIFEST_SQL.format(c=c))  # DuckDB runs a script's statements in one call
+        if full:
+            con.execute(f"DELETE FROM {c}meta.marts_manifest")
         if _fingerprints_keyed(con, target.catalog):
             con.execute(UNKEYED_FINGERPRINTS_SQL.format(c=c))
         deleted = _deleted_shares(con, target)
@@ -229,7 +234,8 @@ def build(con: duckdb.DuckDBPyConnection, inputs: Inputs, target: Target = Targe
         con.execute("COMMIT")
         report.phases["commit"] = time.perf_counter() - committing
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # DuckDB may have ended it itself (a full disk): say the failure
+            con.execute("ROLLBACK")
         raise
     report.compacted = any(deleted.get(s.model, 0) >= COMPACT_AT for s in report.steps if s.how == "patients")
     if report.compacted:

@@ -172,13 +172,22 @@ def _stale(con, wanted: Inputs) -> tuple[set[str], set[str]]:
     return stale, changed
 
 
-def refresh(con, rules=None, definitions=None, *, progress: Progress | None = None) -> BuildReport:
+def out_of_date(con) -> bool:
+    """Whether the store's marts are not what its data, its own rules and definitions call for: a
+    load whose marts step failed (Ctrl-C, out of memory) left its files loaded, and loading them
+    again, all "already loaded", is how a user retries it."""
+    wanted = _inputs_for(con, resolve_rules(con, None), resolve_definitions(con, None), latest_data_date(con))
+    return any(_stale(con, wanted))
+
+
+def refresh(con, rules=None, definitions=None, *, progress: Progress | None = None, full: bool = False) -> BuildReport:
     """Bring the store's marts up to date (a writer, after a load). Given a rules or definitions
-    file, it becomes the store's own: later commands without one use it."""
+    file, it becomes the store's own: later commands without one use it. `full`: rebuild every
+    mart whole."""
     rules = resolve_rules(con, rules)
     definitions = resolve_definitions(con, definitions)
     as_of = latest_data_date(con)
-    report = build(con, _inputs_for(con, rules, definitions, as_of), progress=progress)
+    report = build(con, _inputs_for(con, rules, definitions, as_of), progress=progress, full=full)
     con.execute(SETTINGS_SQL)
     program_file = rules.files[-1] if len(rules.files) > 1 else None  # the file given, which extends the others
     con.execute("INSERT OR REPLACE INTO meta.marts_settings VALUES ('rules_file', ?)",
