@@ -25,7 +25,6 @@ from bcm_analytics.models.inputs import NAMES
 from bcm_analytics.synthetic import generate_program, write_claims
 from bcm_analytics.warehouse import connect
 
-MODELS = resources.files("bcm_analytics.models")
 WAREHOUSE_SQL = resources.files("bcm_analytics.warehouse").joinpath("schema.sql").read_text()
 
 # Each business rule and the one model or macro that defines it. A pattern that only the rule's

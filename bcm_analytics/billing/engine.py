@@ -24,6 +24,10 @@ BILLING_MARTS = ("billing_entries", "countable_minutes", "episodes", "billing_li
 MONTH_TEXT = "strftime(service_month, '%Y-%m') AS service_month"
 
 
+# The near-threshold list's default margin: minutes a care manager can still log (a call) before the
+# month ends to reach the next code. The command's --margin, the report's table and their words read it.
+NEAR_MARGIN = 10
+
 def billing_marts(con, rules=None) -> Marts:
     """The marts for these rules (None: the store's own): see models.marts.current."""
     return current(con, rules)
@@ -68,7 +72,7 @@ def evidence_query(marts: Marts, start, end=None) -> Query:
     return period_query(marts, "billing_evidence", start, end, "line_id, service_at, entry_id")
 
 
-def near_threshold_query(marts: Marts, as_of: date | str | None = None, margin: float = 10) -> Query:
+def near_threshold_query(marts: Marts, as_of: date | str | None = None, margin: float = NEAR_MARGIN) -> Query:
     """Patients of the open month of `as_of` within `margin` minutes of the next code.
 
     as_of defaults to the data's last day (the date the marts are as of), never the wall clock:
@@ -103,7 +107,7 @@ def countable_minutes(con, start, end=None, rules=None) -> pd.DataFrame:
     return period_query(billing_marts(con, rules), "countable_minutes", start, end, "patient_id, service_month").df()
 
 
-def near_threshold(con, as_of: date | str | None = None, margin: float = 10, rules=None) -> pd.DataFrame:
+def near_threshold(con, as_of: date | str | None = None, margin: float = NEAR_MARGIN, rules=None) -> pd.DataFrame:
     """Patients of the open month of `as_of` (default: the data's last day) within `margin` minutes
     of the next code; days_left counts the days of the month from as_of on, as_of included, and
     due_by is the month's last day (minutes logged after it count toward the next month)."""

@@ -19,12 +19,8 @@ from bcm_analytics.billing.time_outcomes import OUTCOMES
 from bcm_analytics.models import Marts, Query
 
 # reasons whose minutes are countable in principle (marts.lost_minutes_value), 'all' = together
-RECOVERABLE = {
-    "no_consent": "no consent on file",
-    "before_consent": "logged before the consent date",
-    "activity_unknown": "activity type outside the vocabulary",
-    "all": "all three together",
-}
+RECOVERABLE = {reason: OUTCOMES[reason] for reason in ("no_consent", "before_consent", "activity_unknown")} | {
+    "all": "all three together"}
 GROUPINGS = ("staff_id", "staff_role", "service_month", "activity_category", "activity_type", "contact_mode")
 
 

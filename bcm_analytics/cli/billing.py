@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from bcm_analytics.billing.engine import NEAR_MARGIN
 from bcm_analytics.cli.options import (
     check_date,
     check_month,
@@ -99,7 +100,7 @@ def _note_months_without_minutes(marts, start: str, end: str) -> None:
 @click.option("--worklist", is_flag=True, help="Write the near-threshold worklist for the open month instead.")
 @click.option("--as-of", metavar="YYYY-MM-DD", callback=check_date,
               show_default="the data's last day", help="Worklist date.")
-@click.option("--margin", type=click.FloatRange(min=0), default=10, show_default=True,
+@click.option("--margin", type=click.FloatRange(min=0), default=NEAR_MARGIN, show_default=True,
               help="Worklist: minutes below the next code that put a patient on the list.")
 @click.option("--save-marts", is_flag=True, help="Also bring the store's marts up to date with these rules (opens it for writing).")
 def billing(db: Path, start, end, out: Path, rules_file, worklist: bool, as_of: str | None, margin: float,

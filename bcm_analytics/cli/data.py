@@ -267,7 +267,8 @@ def remove_store(db: Path) -> None:
 @click.option("--replaces", type=click.IntRange(min=1), metavar="LOAD_ID",
               help="The file is a corrected copy of load LOAD_ID (the number `bcm load` printed, the load_id column of "
                    "`bcm quarantine`): when it loads, that load's rows still open or waiting in the quarantine are "
-                   "closed (superseded); rows still wrong are set aside again under the new load. One file only.")
+                   "closed (superseded); rows still wrong are set aside again under the new load; rows that load "
+                   "stored whose key the copy no longer holds are withdrawn (kept in meta.row_changes). One file only.")
 @click.option("--coverage-file", type=click.Choice(COVERAGE_FILES), default="history", show_default=True,
               help="How a coverage file meets the stored periods: history (it is the whole payer history of every patient "
                    "it names: their stored periods it no longer holds are withdrawn, each named in the load line) or "
@@ -285,7 +286,8 @@ def load(paths: tuple[Path, ...], db: Path, timezone: str, table: str | None, ke
 
     A steward who fixed rows set aside by load 2 loads the corrected file with --replaces 2:
     the entries of load 2 close even where the fix changed a row's key (a wrong patient id),
-    which a plain load leaves listed. Rows load 2 stored are not removed.
+    which a plain load leaves listed, and the rows load 2 stored that the copy no longer holds
+    (an entry deleted in the fix) are withdrawn, each kept in meta.row_changes.
     """
     started = time.perf_counter()
     if profile_name:

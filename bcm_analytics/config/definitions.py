@@ -1,8 +1,9 @@
 """Measure definitions as data: the shipped defaults (definitions.yaml) plus any overrides.
 
 Thresholds and windows change with the program's contract or a new measure year, so they are a
-versioned file a quality analyst can read and override, never constants in the SQL. The SQL
-files receive them as named parameters ($response_max_fraction, ...), listed by `sql_params`.
+versioned file a quality analyst can read and override, never constants in the SQL. The models
+read them from the store's config tables (config.outcome_settings and the others), which
+models/inputs.py fills from `sql_params`.
 
 The merged definitions are checked against the typed model below: a misspelled key (which would
 otherwise be ignored, and the default silently used) or a value of the wrong kind is refused in
@@ -280,7 +281,7 @@ class Definitions:
         return int(lo), int(hi)
 
     def sql_params(self) -> dict:
-        """Every definition as a flat named parameter for the SQL files."""
+        """Every definition as one flat value, the columns of config.outcome_settings (models/inputs.py)."""
         d = self.data
         out = {
             "instruments": [

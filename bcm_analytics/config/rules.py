@@ -28,8 +28,6 @@ from bcm_analytics.config.settings import load_settings
 from bcm_analytics.config.tables import from_rows
 
 SETTINGS = ("physician_practice", "fqhc", "rhc")
-PROGRAMS = ("cocm", "general_bhi")
-ROLES = ("bhcm", "psychiatric_consultant", "treating_practitioner", "other")
 DATE_SETTINGS = ("g0511_replaced_on",)  # settings a period may start on, by name
 
 

@@ -41,7 +41,6 @@ from importlib import resources
 
 KINDS = ("table", "view", "macro")
 AREAS = ("billing", "reconcile", "outcomes", "audit")
-# Store relations whose rows belong to one patient each (restricted in incremental builds).
 # Store relations whose rows belong to one patient each, and the kinds of data ("components")
 # each carries: a change to a patient's data of a kind recomputes the models that depend on it.
 SOURCE_COMPONENTS = {

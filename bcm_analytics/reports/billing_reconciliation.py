@@ -31,6 +31,7 @@ from datetime import date
 import pandas as pd
 
 from bcm_analytics.billing import near_threshold, payer_name
+from bcm_analytics.billing.engine import NEAR_MARGIN
 from bcm_analytics.billing.reconcile import (
     AT_STAKE,
     FINDINGS,
@@ -609,7 +610,7 @@ def near_caption(day: date, why: str, privacy: Privacy) -> str:
     return f"As of {outside}, in {privacy.data_date(day)}"
 
 
-def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = 10) -> pd.DataFrame:
+def near_codes(con, day: date, rules, clinic, payer, privacy: Privacy, margin: int = NEAR_MARGIN) -> pd.DataFrame:
     """Patients within `margin` minutes of their next code on `day`, by that next code, with the total."""
     near = narrow(near_threshold(con, day, margin=margin, rules=rules), clinic, payer, payer_name(con, payer, rules))
     frame = near.groupby("next_code", as_index=False).agg(near_threshold=("patient_id", "size"))

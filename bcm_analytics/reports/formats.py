@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bcm_analytics.billing.engine import NEAR_MARGIN
 from bcm_analytics.billing.time_outcomes import HEADINGS
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "lines_not_priced": ("expected lines not priced", "count"),
     "billed_lines_without_charge": ("billed lines without a charge", "count"),
     "finding": ("finding", "text"), "finding_label": ("finding", "text"), "severity": ("severity", "text"),
-    "meaning": ("what it means", "text"), "near_threshold": ("patients within 10 minutes of a code", "count"),
+    "meaning": ("what it means", "text"), "near_threshold": (f"patients within {NEAR_MARGIN} minutes of a code", "count"),
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
     "line_label": ("from expected to billed", "text"), "walk_amount": ("dollars", "dollars"),
     "line_patient_months": ("patient-months behind it", "count"), "findings_behind": ("findings behind it", "text"),

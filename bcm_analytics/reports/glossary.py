@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import re
 
+from bcm_analytics.billing.engine import NEAR_MARGIN
 from bcm_analytics.billing.reconcile import finding_terms
 from bcm_analytics.billing.time_allocation import RECOVERABLE
 from bcm_analytics.billing.time_outcomes import OUTCOMES
@@ -299,7 +300,7 @@ def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
                                           "than the fee, is billed to the cent"),
         ("patient-month", "one patient in one service month with anything expected or billed"),
         ("reconciled", "a patient-month whose claims agree with the minutes in every respect"),
-        ("near threshold", "a patient whose countable minutes so far this month are within 10 minutes of the next code"),
+        ("near threshold", f"a patient whose countable minutes so far this month are within {NEAR_MARGIN} minutes of the next code"),
         ("rules", f"ruleset {ruleset_id}; codes change with the payer, setting and date (noted on the charts)"),
     ]
     terms += [(words.name, words.meaning) for words in finding_terms()]
