@@ -71,6 +71,10 @@ ROWS = {
              **{f"item_{i}": "1" for i in range(1, 8)}, item_8="0", item_9="1"),
         dict(assessment_id="A13", patient_id="P1", instrument="PHQ-2", administered_on="2025-02-02", total_score="2",
              item_1="1", item_2="1", **{f"item_{i}": "0" for i in range(3, 9)}, item_9="2"),
+        dict(assessment_id="A14", patient_id="P1", instrument="PHQ-9", administered_on="2025-02-03", total_score="10",
+             **{f"item_{i}": "3" for i in range(1, 9)}),  # eight items of 3 present: more than the total
+        dict(assessment_id="A15", patient_id="P1", instrument="GAD-7", administered_on="2025-02-03", total_score="20", item_1="0"),
+        dict(assessment_id="A16", patient_id="P1", instrument="GAD-7", administered_on="2025-02-04", total_score="5", item_1="2"),
     ],
     "claims": [
         dict(claim_id="K1", line_number="1", patient_id="P1", date_of_service="2025-02-28", procedure_code="99493", units="1", billing_provider_npi=GOOD_NPI, rendering_provider_npi=GOOD_NPI, claim_status="paid", charge_amount="150"),
@@ -262,3 +266,23 @@ def test_a_reason_that_lists_a_vocabulary_lists_the_words_the_check_accepts():
                 assert named == words, exp.label
                 assert exp.reason.index(str(words[0])) < exp.reason.index(str(words[-1])), exp.label
     assert listed >= 3  # staff_role, activity_type, and more
+
+
+def test_items_present_that_cannot_make_the_total_are_set_aside_not_scored(store, load_rows):
+    """A PHQ-9 of 10 with items 1-8 answered 3 each (24 points) and item 9 blank loaded as a
+    baseline of 10, and a GAD-7 of 10 with four items of 3 (12) likewise: the sum was checked only
+    when every item was there. A partial row whose items fit (a PHQ-9 of 10, two items of 3) loads."""
+    load_rows("patients", [{"patient_id": "P1", "payer": "Medicare", "enrollment_date": "2025-01-01"}])
+    result = load_rows("assessments", [
+        {"assessment_id": "D3", "patient_id": "P1", "instrument": "PHQ-9", "administered_on": "2025-02-01", "total_score": "10",
+         **{f"item_{i}": "3" for i in range(1, 9)}},
+        {"assessment_id": "D8", "patient_id": "P1", "instrument": "GAD-7", "administered_on": "2025-02-01", "total_score": "10",
+         **{f"item_{i}": "3" for i in range(1, 5)}},
+        {"assessment_id": "D9", "patient_id": "P1", "instrument": "PHQ-9", "administered_on": "2025-02-02", "total_score": "10",
+         "item_1": "3", "item_2": "3"},
+    ])
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    reasons = dict(store.execute("SELECT json_extract_string(record, '$.assessment_id'), reason FROM meta.quarantine").fetchall())
+    assert reasons["D3"] == ("the item answers of this PHQ-9 present cannot make total_score 10: they add up to more, or the "
+                             "missing ones (at most 3 each) cannot make up the rest")
+    assert set(reasons) == {"D3", "D8"}

@@ -194,6 +194,14 @@ def _items_sum(kw: dict) -> str:
     return f"{_skip_missing(kw['column_list'], kw)} OR {total} = {' + '.join(items)}"
 
 
+def _present_items_fit(kw: dict) -> str:
+    total, *items = kw["column_list"]
+    present = " + ".join(f"CASE WHEN {c} IS NULL THEN 0 ELSE 1 END" for c in items)
+    summed = " + ".join(f"coalesce({c}, 0)" for c in items)
+    return (f"{total} IS NULL OR ({present}) IN (0, {len(items)}) OR "
+            f"({summed} <= {total} AND {total} <= {summed} + {int(kw['item_max'])} * ({len(items)} - ({present})))")
+
+
 COMPILERS = {
     "expect_column_values_to_be_in_set": _in_set,
     "expect_column_values_to_be_between": _between,
@@ -203,6 +211,7 @@ COMPILERS = {
     "expect_column_pair_values_a_to_be_greater_than_b": _pair_greater,
     "expect_column_values_to_be_valid_npi": _valid_npi,
     "expect_multicolumn_items_to_sum_to_total": _items_sum,
+    "expect_multicolumn_present_items_to_fit_total": _present_items_fit,
 }
 
 
