@@ -282,6 +282,15 @@ def test_an_add_on_billed_with_its_base_is_never_missed_revenue_for_its_mirror(p
     assert findings(con, "2026-01").amount_at_stake.sum() == 0
 
 
+def test_an_add_on_of_the_other_program_is_a_wrong_code_and_no_99494_is_missed_beside_it(program):
+    """100 CoCM minutes in an initial month billed G0556 + G0570 (general BHI's add-on): the add-on
+    is the wrong one (G0568), and 99494 read missed as well ("bill it"); doing both bills 99494
+    beside an add-on, without its base code 99492 (billing_rules.md section 4: no add-on mirrors
+    99494, and it is never billed without its base)."""
+    con = program([patient("Q")], [minutes("Q", "2026-01-10", 100)], apcm_month("Q", "Q1", "G0570", base="G0556") + [visit("Q", "2025-06-02")])
+    assert found(con, "2026-01") == [("Q", "2026-01", "wrong_code", "G0568", "G0570")]
+
+
 def test_add_on_boundaries_base_minutes_period_and_month_type(program):
     """Each add-on situation of issue 10 item 1, one patient each (40 minutes in December 2025,
     then 45 in January 2026, a subsequent month):

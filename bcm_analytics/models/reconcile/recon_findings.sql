@@ -28,8 +28,11 @@ c AS (
   SELECT r.*, m.* EXCLUDE (patient_id, service_month), coalesce(list_contains(x.participants, r.code), false) AS in_conflict,
          (SELECT count(*) FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
              AND o.active_lines > 0 AND o.code_role <> 'add_on' AND o.code <> r.code) AS other_bases_billed,
+         -- an APCM add-on billed for the month, of either program: the month is billed through APCM, and an
+         -- add-on of the other program is a wrong_code of its own (G0570 for G0568), so the CPT codes it stands
+         -- for are not missed, 99494 least of all (no add-on mirrors it, and it is never billed without its base)
          EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
-                   AND o.active_lines > 0 AND o.code_role = 'apcm_add_on' AND o.code_program = r.code_program) AS apcm_add_on_billed,
+                   AND o.active_lines > 0 AND o.code_role = 'apcm_add_on') AS apcm_add_on_billed,
          EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
          CASE WHEN r.expected_units > 0 THEN r.expected_units
               WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
