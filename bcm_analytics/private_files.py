@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -31,6 +32,8 @@ MAKING_PREFIX = "new-"  # a run folder being set up
 
 # How DuckDB and the system word a full disk or a quota reached, in the errors they raise
 NO_SPACE_SIGNS = ("No space left on device", "File too large", "Disk quota exceeded")
+PARTIAL = ".partial"  # an output being written (output()): `.NAME.PID.partial` beside it
+PARTIAL_NAME = re.compile(r"(?P<folder>(?:.*/)?)\.(?P<name>[^/]+)\.\d+\.partial")
 _user_umask: int | None = None  # the umask before private_umask() tightened it (what --share uses)
 _runs: dict[Path, tuple[Path, int]] = {}  # temp root -> (this process's run folder, its lock)
 _last_output: list[Path] = []  # the output being written, for a full disk's message (writers rarely say)
@@ -112,6 +115,34 @@ def prepare_output(path: str | Path, *, share: bool = False) -> Path:
     return path
 
 
+@contextmanager
+def output(path: str | Path, *, share: bool = False):
+    """Yield the file to write `path` through: a private file beside it (prepare_output's mode) that
+    takes its name once the writer has finished. A writer stopped half-way (a full disk, Ctrl-C)
+    leaves the earlier file whole and nothing partial: a failed rewrite of a finance workbook left
+    it at 0 bytes, and a report cut off mid-table. A path that is not a regular file (a pipe,
+    /dev/stdout) is written in place."""
+    given = Path(path)
+    final = Path(os.path.realpath(given)) if given.is_symlink() else given  # a link keeps pointing at the output
+    if final.exists() and not final.is_file():
+        yield prepare_output(given, share=share)
+        return
+    partial = prepare_output(final.with_name(f".{final.name}.{os.getpid()}{PARTIAL}"), share=share)
+    _last_output[:] = [given]  # what messages name
+    try:
+        yield partial
+        os.replace(partial, final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def final_name(name: str) -> str:
+    """The output a partial file (output()) stands for, as messages name it."""
+    found = PARTIAL_NAME.fullmatch(str(name))
+    return f"{found['folder']}{found['name']}" if found else str(name)
+
+
 def last_output(forget: bool = False) -> Path | None:
     """The output most recently prepared in this process (`forget`: and start afresh)."""
     found = _last_output[0] if _last_output else None
@@ -140,10 +171,9 @@ def log_folder() -> Path:
 
 def write_text(path: str | Path, text: str, *, share: bool = False) -> Path:
     """Write a text file (a report, a JSON result) privately, or shared when asked."""
-    path = prepare_output(path, share=share)
-    with open(path, "w", encoding="utf-8") as f:
+    with output(path, share=share) as partial, open(partial, "w", encoding="utf-8") as f:
         f.write(text)
-    return path
+    return Path(path)
 
 
 # --- temporary space -------------------------------------------------------------------------

@@ -151,12 +151,18 @@ TOP_SCORE = {"PHQ-9": 27, "GAD-7": 21, "PHQ-2": 6}
 
 @st.composite
 def assessment_cells(draw) -> dict:
-    """A valid score: a PHQ-2's two answers, when given, add up to its total (two of a PHQ-9's
-    nine answers are not checked against it)."""
+    """A valid score: a PHQ-2's two answers, when given, add up to its total; two of a PHQ-9's
+    nine answers (a GAD-7's seven) fit it: no more than the total, and the seven (five) missing,
+    at most 3 each, can make up the rest."""
     instrument = draw(st.sampled_from(sorted(TOP_SCORE)))
     score = draw(st.integers(0, TOP_SCORE[instrument]))
-    answers = ((min(score, 3), score - min(score, 3)) if instrument == "PHQ-2" else
-               (draw(st.integers(0, 3)), draw(st.integers(0, 3))))
+    if instrument == "PHQ-2":
+        answers = (min(score, 3), score - min(score, 3))
+    else:
+        first = draw(st.integers(0, min(3, score)))
+        answers = (first, draw(st.integers(0, min(3, score - first))))
+        if score - sum(answers) > 3 * (TOP_SCORE[instrument] // 3 - 2):
+            answers = (min(score, 3), min(score - min(score, 3), 3))
     if draw(st.booleans()):
         answers = (None, None)
     return {"patient_id": draw(st.sampled_from(["P1", "P2"])), "instrument": instrument,

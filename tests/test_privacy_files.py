@@ -60,6 +60,39 @@ def test_an_existing_world_readable_output_becomes_private_when_rewritten(tmp_pa
     assert mode(old) == 0o600 and old.stat().st_size > 3
 
 
+def test_a_write_stopped_half_way_leaves_the_earlier_output_whole_and_nothing_partial(tmp_path, monkeypatch):
+    """On a full disk a rewrite of a finance workbook left it at 0 bytes (the writer truncated it
+    first), and a report's HTML ended mid-table: the earlier output was lost with the new one."""
+    import errno
+
+    from bcm_analytics.reports import export
+
+    book = write_workbook({"a": FRAME}, tmp_path / "book.xlsx")
+    before = book.read_bytes()
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export, "_write_sheet", full)
+    with pytest.raises(OSError):
+        write_workbook({"a": FRAME}, book)
+    with pytest.raises(KeyboardInterrupt), files.output(tmp_path / "page.html") as partial:
+        partial.write_text("<table><tr><td")
+        raise KeyboardInterrupt
+    assert book.read_bytes() == before and mode(book) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_an_output_reached_through_a_link_is_rewritten_where_the_link_points(tmp_path):
+    target = tmp_path / "shared" / "lines.csv"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    write_table(FRAME, link)
+    assert link.is_symlink() and len(pd.read_csv(target)) == 1
+
+
 def test_sharing_uses_the_users_umask_and_creates_shared_folders(tmp_path, umask):
     umask(0o022)
     path = files.write_text(tmp_path / "new" / "measures.json", "{}", share=True)

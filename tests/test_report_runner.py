@@ -98,3 +98,31 @@ def test_a_run_that_fails_in_a_cell_is_kept_privately_for_whoever_fixes_it(small
     monkeypatch.undo()
     render_report("program_overview", small_store, {"start_month": "2025-01"}, tmp_path / "a.html")
     assert not list(private_files.run_folder(small_store).glob("*.ipynb")), "a run that rendered leaves nothing behind"
+
+
+def test_a_cell_that_runs_out_of_memory_is_said_as_every_command_says_it(small_store, tmp_path, monkeypatch):
+    """BCM_MEMORY_LIMIT=40MB: a report printed DuckDB's 600-character advice ('Reducing the number of
+    threads (SET threads=X)') and kept its run as if for a bug; it now says what any command says."""
+    import duckdb
+    import nbformat
+    from click.testing import CliRunner
+
+    from bcm_analytics.cli import cli
+    from bcm_analytics.cli import reports as report_cli
+    from bcm_analytics.cli.errors import OUT_OF_MEMORY
+    from bcm_analytics.reports import runner
+
+    assert issubclass(duckdb.OutOfMemoryException, duckdb.Error)
+    source = tmp_path / "hungry.ipynb"
+    cells = [nbformat.v4.new_code_cell('db = ""', metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell('import duckdb\nraise duckdb.OutOfMemoryException("Out of Memory Error: failed to '
+                                       'allocate data of size 16.0 MiB (40.0 MiB/40.0 MiB used)")')]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                                  "display_name": "Python 3"}}), source)
+    monkeypatch.setattr(runner, "notebook_path", lambda name: source)
+    monkeypatch.setattr(report_cli, "available_reports", lambda: ["hungry"])
+    monkeypatch.setenv("BCM_LOG_DIR", str(tmp_path / "logs"))
+    result = CliRunner().invoke(cli, ["report", "hungry", "--db", str(small_store), "--out", str(tmp_path / "h.html")])
+    assert result.exit_code == 1
+    assert [text for text in result.output.splitlines() if text.strip()] == [f"Error: {OUT_OF_MEMORY}"]
+    assert not list((tmp_path / "logs").glob("report-hungry-failed-*.ipynb")), "no run kept: nothing to fix in the report"

@@ -23,6 +23,7 @@ from bcm_analytics import __version__
 from bcm_analytics.redact import scrub
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+OUT_OF_MEMORY = "DuckDB ran out of memory; raise BCM_MEMORY_LIMIT, or free disk space beside the store for it to spill to"
 # Ctrl-C inside a DuckDB query (between queries click says "Aborted!"): no bug, and nothing half-done is kept
 INTERRUPTED = ("interrupted (Ctrl-C): what the command had finished is kept, a load's files each whole or not at all; "
                "run it again to finish")
@@ -90,7 +91,7 @@ def _anticipated(e: BaseException, store: str | None, out: str | None) -> str | 
 def _os_error(e: OSError, store: str | None, out: str | None) -> str | None:
     from bcm_analytics import private_files
 
-    name = e.filename or private_files.last_output() or out or store or "a file"
+    name = private_files.final_name(e.filename or private_files.last_output() or out or store or "a file")
     if e.errno in NO_SPACE:
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if e.errno in (errno.EACCES, errno.EPERM):
@@ -113,7 +114,7 @@ def _duckdb_error(e: BaseException, store: str | None) -> str | None:
 
     text = str(e)
     quoted = QUOTED_PATH.search(text)
-    name = quoted.group(1) if quoted else store or "the store"
+    name = private_files.final_name(quoted.group(1)) if quoted else store or "the store"
     if any(sign in text for sign in private_files.NO_SPACE_SIGNS):
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if "Permission denied" in text:
@@ -122,14 +123,18 @@ def _duckdb_error(e: BaseException, store: str | None) -> str | None:
         return (f"{store or name} is damaged or truncated: DuckDB cannot read it; restore it from a backup, "
                 "or load the exports again into a new --db")
     if "Out of Memory" in text:
-        return ("DuckDB ran out of memory; raise BCM_MEMORY_LIMIT, or free disk space beside the store "
-                "for it to spill to")
+        return OUT_OF_MEMORY
     return None
 
 
 def report_failure(error) -> str:
     """A report's failure in one line, values hidden; where its run is kept when a cell failed
-    (the hidden values there include the names a fix needs, such as a column's)."""
+    (the hidden values there include the names a fix needs, such as a column's). A cell that ran
+    out of memory or disk, or was interrupted, is said as any command says it."""
+    machine = getattr(error, "machine", None)
+    if machine:
+        return {"memory": OUT_OF_MEMORY, "space": "no space left on the disk for the report's work; free some space and "
+                "run the command again", "interrupted": INTERRUPTED}[machine]
     line = scrub(str(error))
     kept = getattr(error, "kept", None)
     return f"{line}; the run, with the cell's error in full, is kept privately in {kept}" if kept else line

@@ -73,14 +73,15 @@ def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
 def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data", empty: str = NO_ROWS) -> Path:
     """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension (`empty`:
     what an empty sheet says, no_rows)."""
-    path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
+    path = check_suffix(path)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        _csv_numbers(frame).to_csv(path, index=False)
-    elif suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        write_workbook({sheet: Sheet(frame, empty=empty)}, path)
+    if suffix not in (".csv", ".parquet"):
+        return write_workbook({sheet: Sheet(frame, empty=empty)}, path)
+    with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
+        if suffix == ".csv":
+            _csv_numbers(frame).to_csv(partial, index=False)
+        else:
+            frame.to_parquet(partial, index=False)
     return path
 
 
@@ -91,15 +92,16 @@ def write_query(query, path: str | Path, sheet: str = "data", empty: str = NO_RO
     fetched in batches into XlsxWriter's constant-memory mode, so the whole result is never held
     in memory: a 10-million-row billing export costs what its batches cost.
     """
-    path = private_files.prepare_output(check_suffix(path))  # 0600 before a byte is written
+    path = check_suffix(path)
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".parquet"):
-        fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
-        fmt += ", USE_TMP_FILE false"  # into the private file itself, not a new one beside it
-        rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO '{_sql_path(path)}' (FORMAT {fmt})",
+    if suffix not in (".csv", ".parquet"):
+        return path, write_query_sheets({sheet: query}, path, empty=empty)[sheet]
+    fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
+    fmt += ", USE_TMP_FILE false"  # into the private file itself, not a new one beside it
+    with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
+        rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO '{_sql_path(partial)}' (FORMAT {fmt})",
                                  query.params or None).fetchall()
-        return path, rows[0][0] if rows else 0
-    return path, write_query_sheets({sheet: query}, path, empty=empty)[sheet]
+    return path, rows[0][0] if rows else 0
 
 
 def _file_select(query, suffix: str) -> str:
@@ -153,20 +155,17 @@ def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000, emp
     (`empty`: what an empty sheet says, no_rows)."""
     import xlsxwriter
 
-    path = private_files.prepare_output(path)  # 0600 before a byte is written
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False,
-                                      "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
-    styles = _styles(book)
-    counts = {}
-    try:
-        for sheet, query in queries.items():
-            counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, styles, batch, empty)
-    except BaseException:
-        book.close()
-        path.unlink(missing_ok=True)
-        raise
-    book.close()
+    with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
+        book = xlsxwriter.Workbook(partial, {"constant_memory": True, "strings_to_numbers": False,
+                                             "strings_to_formulas": False, "strings_to_urls": False,
+                                             "remove_timezone": True, "default_date_format": "yyyy-mm-dd"})
+        styles = _styles(book)
+        counts = {}
+        try:
+            for sheet, query in queries.items():
+                counts[sheet] = _stream_sheet(book.add_worksheet(sheet[:31]), query, styles, batch, empty)
+        finally:
+            book.close()
     return counts
 
 
@@ -273,15 +272,17 @@ def write_workbook(sheets: dict[str, pd.DataFrame | Sheet], path: str | Path) ->
     """
     import xlsxwriter
 
-    path = private_files.prepare_output(path)  # 0600 before a byte is written
-    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
-                                      "strings_to_formulas": False, "strings_to_urls": False})
-    styles = _styles(book)
-    for name, sheet in sheets.items():
-        sheet = sheet if isinstance(sheet, Sheet) else Sheet(sheet)
-        _write_sheet(book.add_worksheet(name[:31]), _excel_safe(sheet.frame), sheet, styles)
-    book.close()
-    return path
+    with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
+        book = xlsxwriter.Workbook(partial, {"constant_memory": True, "strings_to_numbers": False,
+                                             "strings_to_formulas": False, "strings_to_urls": False})
+        styles = _styles(book)
+        try:
+            for name, sheet in sheets.items():
+                sheet = sheet if isinstance(sheet, Sheet) else Sheet(sheet)
+                _write_sheet(book.add_worksheet(name[:31]), _excel_safe(sheet.frame), sheet, styles)
+        finally:
+            book.close()
+    return Path(path)
 
 
 def _kind(frame: pd.DataFrame, col) -> str | None:

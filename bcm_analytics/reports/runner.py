@@ -49,9 +49,23 @@ class ReportError(Exception):
     so the run itself, traceback and all, is kept in the private log folder for whoever fixes it.
     """
 
-    def __init__(self, message: str, kept: Path | None = None):
+    def __init__(self, message: str, kept: Path | None = None, machine: str | None = None):
         super().__init__(message)
         self.kept = kept
+        self.machine = machine  # a failure of the machine, not the report (machine_failure): no run kept
+
+
+def machine_failure(ename: str, evalue: str) -> str | None:
+    """'memory', 'space' or 'interrupted' when a cell failed for want of memory or disk, or was
+    interrupted: the command says so as any command does (raise BCM_MEMORY_LIMIT, free some
+    space), where it printed DuckDB's own 600-character advice and kept the run as for a bug."""
+    if ename == "OutOfMemoryException":
+        return "memory"
+    if ename == "IOException" and any(sign in evalue for sign in private_files.NO_SPACE_SIGNS):
+        return "space"
+    if ename in ("InterruptException", "KeyboardInterrupt"):
+        return "interrupted"
+    return None
 
 
 def available_reports() -> list[str]:
@@ -124,7 +138,9 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
             record_timing=False, cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as e:
-        raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}", kept=_keep(run, name)) from None
+        machine = machine_failure(e.ename, e.evalue)
+        raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}",
+                          kept=None if machine else _keep(run, name), machine=machine) from None
     finally:
         run.unlink(missing_ok=True)
     return private_files.write_text(out, to_html(nb), share=share and audience == "external")
