@@ -60,6 +60,23 @@ def test_reports_without_rules_or_definitions_use_the_stores_own(small_store, tm
     assert "acme-defs-1" in html
 
 
+def one_cell_report(tmp_path, monkeypatch, name: str, code: str) -> None:
+    """A report `name` of one code cell after its parameters, the only report bcm knows; failed runs
+    are kept in tmp_path/logs."""
+    import nbformat
+
+    from bcm_analytics.cli import reports as report_cli
+    from bcm_analytics.reports import runner
+
+    source = tmp_path / f"{name}.ipynb"
+    cells = [nbformat.v4.new_code_cell('db = ""', metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell(code)]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                                  "display_name": "Python 3"}}), source)
+    monkeypatch.setattr(runner, "notebook_path", lambda _: source)
+    monkeypatch.setattr(report_cli, "available_reports", lambda: [name])
+    monkeypatch.setenv("BCM_LOG_DIR", str(tmp_path / "logs"))
+
+
 def test_a_run_that_fails_in_a_cell_is_kept_privately_for_whoever_fixes_it(small_store, tmp_path, monkeypatch):
     """The one line hides quoted values, a column's name with them ("KeyError: '…'"), so the
     failing run is kept, 0600 in the log folder, with the name the fix needs; a run that
@@ -72,17 +89,8 @@ def test_a_run_that_fails_in_a_cell_is_kept_privately_for_whoever_fixes_it(small
 
     from bcm_analytics import private_files
     from bcm_analytics.cli import cli
-    from bcm_analytics.cli import reports as report_cli
-    from bcm_analytics.reports import runner
 
-    source = tmp_path / "broken.ipynb"
-    cells = [nbformat.v4.new_code_cell('db = ""', metadata={"tags": ["parameters"]}),
-             nbformat.v4.new_code_cell('import pandas as pd\npd.DataFrame({"patients": [12]})["responders"]')]
-    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                                                  "display_name": "Python 3"}}), source)
-    monkeypatch.setattr(runner, "notebook_path", lambda name: source)
-    monkeypatch.setattr(report_cli, "available_reports", lambda: ["broken"])
-    monkeypatch.setenv("BCM_LOG_DIR", str(tmp_path / "logs"))
+    one_cell_report(tmp_path, monkeypatch, "broken", 'import pandas as pd\npd.DataFrame({"patients": [12]})["responders"]')
 
     result = CliRunner().invoke(cli, ["report", "broken", "--db", str(small_store), "--out", str(tmp_path / "b.html")])
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -104,24 +112,14 @@ def test_a_cell_that_runs_out_of_memory_is_said_as_every_command_says_it(small_s
     """BCM_MEMORY_LIMIT=40MB: a report printed DuckDB's 600-character advice ('Reducing the number of
     threads (SET threads=X)') and kept its run as if for a bug; it now says what any command says."""
     import duckdb
-    import nbformat
     from click.testing import CliRunner
 
     from bcm_analytics.cli import cli
-    from bcm_analytics.cli import reports as report_cli
     from bcm_analytics.cli.errors import OUT_OF_MEMORY
-    from bcm_analytics.reports import runner
 
     assert issubclass(duckdb.OutOfMemoryException, duckdb.Error)
-    source = tmp_path / "hungry.ipynb"
-    cells = [nbformat.v4.new_code_cell('db = ""', metadata={"tags": ["parameters"]}),
-             nbformat.v4.new_code_cell('import duckdb\nraise duckdb.OutOfMemoryException("Out of Memory Error: failed to '
-                                       'allocate data of size 16.0 MiB (40.0 MiB/40.0 MiB used)")')]
-    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
-                                                                                  "display_name": "Python 3"}}), source)
-    monkeypatch.setattr(runner, "notebook_path", lambda name: source)
-    monkeypatch.setattr(report_cli, "available_reports", lambda: ["hungry"])
-    monkeypatch.setenv("BCM_LOG_DIR", str(tmp_path / "logs"))
+    one_cell_report(tmp_path, monkeypatch, "hungry", 'import duckdb\nraise duckdb.OutOfMemoryException("Out of Memory '
+                                                     'Error: failed to allocate data of size 16.0 MiB (40.0 MiB/40.0 MiB used)")')
     result = CliRunner().invoke(cli, ["report", "hungry", "--db", str(small_store), "--out", str(tmp_path / "h.html")])
     assert result.exit_code == 1
     assert [text for text in result.output.splitlines() if text.strip()] == [f"Error: {OUT_OF_MEMORY}"]
