@@ -334,3 +334,18 @@ def test_a_reader_that_leaves_early_does_not_stop_the_load(tmp_path):
     loaded = dict(con.execute("SELECT table_name, sum(rows_loaded) FROM meta.load_log GROUP BY ALL").fetchall())
     assert set(loaded) == {p.name.removesuffix(".csv") for p in exports.glob("*.csv")}
     assert con.execute("SELECT count(*) FROM meta.marts_manifest").fetchall()[0][0] > 0
+
+
+def test_a_first_load_in_a_folder_bcm_may_not_write_names_the_folder(tmp_path):
+    """It said "bcm.duckdb: permission denied; ask the store's owner for access" of a store that did
+    not exist: the folder was what could not be written (root, which runs the tests, is never denied)."""
+    import duckdb
+
+    from bcm_analytics.warehouse.store import _open_error
+
+    denied = duckdb.IOException('IO Error: Cannot open file "x": Permission denied')
+    new = tmp_path / "sub" / "bcm.duckdb"
+    assert str(_open_error(new, denied)) == f"cannot create {new}: permission denied in {new.parent}; choose a folder you may write"
+    existing = tmp_path / "bcm.duckdb"
+    existing.write_bytes(b"")
+    assert str(_open_error(existing, denied)).endswith(": permission denied; ask the store's owner for access, or use a store of your own")

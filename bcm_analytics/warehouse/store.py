@@ -275,11 +275,13 @@ def _open_error(path: Path, e: duckdb.Error) -> Exception:
     text = str(e)
     if "Memory must have" in text or "memory limit" in text.lower():
         return SettingError(f"BCM_MEMORY_LIMIT={config.memory_limit()!r} is not an amount of memory (e.g. 4GB)")
+    if "Permission denied" in text and not path.exists():  # a first load: the folder is what may not be written
+        return StoreError(f"cannot create {path}: permission denied in {path.parent}; choose a folder you may write")
     if "Permission denied" in text:
         return StoreError(f"{path}: permission denied; ask the store's owner for access, or use a store of your own")
     if any(sign in text for sign in DAMAGED):
         return StoreError(f"{path} is damaged or truncated: DuckDB cannot read it; {integrity.RESTORE}")
-    if "No space left" in text or "File too large" in text:
+    if any(sign in text for sign in private_files.NO_SPACE_SIGNS):
         return StoreError(f"no space left to write {path}; free some disk space and run the command again")
     if "version number" in text or "storage version" in text.lower():
         return StoreError(f"{path} was written by another version of DuckDB than this bcm uses ({duckdb.__version__}); "
