@@ -163,7 +163,9 @@ def test_every_answer_the_words_name_reads_and_every_answer_read_is_named(with_p
     words = answer_words()
     named = {answer: answer.capitalize() if answer in loinc().answer_words() else answer.upper() for answer in loinc().answers}
     assert [written for written in named.values() if written not in words] == []
-    rows = "".join(f"A{n},P1,PHQ-9,2025-02-{10 + n},0,{written}\n" for n, written in enumerate(named.values()))
+    # each row's total is its one answer's score: items present must fit the total (outcome_measures.md section 1)
+    rows = "".join(f"A{n},P1,PHQ-9,2025-02-{10 + n},{loinc().answers[answer]},{written}\n"
+                   for n, (answer, written) in enumerate(named.items()))
     result = load_file(with_patient, write(tmp_path, "assessments.csv",
                                            "assessment_id,patient_id,instrument,administered_on,total_score,item_1\n" + rows))
     assert quarantined(with_patient, result.load_id) == []
