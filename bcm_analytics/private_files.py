@@ -33,7 +33,7 @@ MAKING_PREFIX = "new-"  # a run folder being set up
 # How DuckDB and the system word a full disk or a quota reached, in the errors they raise
 NO_SPACE_SIGNS = ("No space left on device", "File too large", "Disk quota exceeded")
 PARTIAL = ".partial"  # an output being written (output()): `.NAME.PID.partial` beside it
-PARTIAL_NAME = re.compile(r"(?P<folder>(?:.*/)?)\.(?P<name>[^/]+)\.\d+\.partial")
+PARTIAL_NAME = re.compile(r"(?P<folder>(?:.*/)?)\.(?P<name>[^/]+)\.\d+" + re.escape(PARTIAL))
 _user_umask: int | None = None  # the umask before private_umask() tightened it (what --share uses)
 _runs: dict[Path, tuple[Path, int]] = {}  # temp root -> (this process's run folder, its lock)
 _last_output: list[Path] = []  # the output being written, for a full disk's message (writers rarely say)
