@@ -22,7 +22,7 @@ from bcm_analytics.contracts import columns as ty
 from bcm_analytics.ingest.arrow_source import NOTES, RECORD, WRITTEN
 from bcm_analytics.ingest.identifiers import identifier_name, identifier_values
 from bcm_analytics.ingest.lines import load_record_map
-from bcm_analytics.ingest.readers import FileRefused, SourceFile, _quote, normalise_column, normalised_copy, scan
+from bcm_analytics.ingest.readers import FileRefused, SourceFile, normalise_column, normalised_copy, scan
 
 MAX_LINE_BYTES = 16 << 20  # a 10 MB free-text field is read (then judged), not a refusal
 
@@ -263,10 +263,10 @@ def land(con: duckdb.DuckDBPyConnection, src: SourceFile, reading: Reading, keep
             con.execute(f"CREATE TEMP TABLE _land AS SELECT CAST(_line AS BIGINT) AS _line, {select}{extra} FROM _bcm_arrow_rows")
         return False
     if src.format == "parquet":
-        cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{_quote(src.path)}')").fetchall()
+        cols = con.execute(f"DESCRIBE SELECT * FROM read_parquet({ty.sql_text(str(src.path))})").fetchall()
         select = ", ".join(f"{cell} AS {n}" for cell, n, h in zip(_parquet_cells(src, cols), names, held) if h)
         with setting(con, "preserve_insertion_order", True):
-            con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet('{_quote(src.path)}')")
+            con.execute(f"CREATE TEMP TABLE _land AS SELECT {select} FROM read_parquet({ty.sql_text(str(src.path))})")
         return False
     delim = src.delimiter.replace("'", "''")
     with setting(con, "preserve_insertion_order", True):
@@ -308,7 +308,7 @@ def names_sql(src: SourceFile, keep_extra_columns: bool = False, alias: str = "r
 
 def _land_csv(con: duckdb.DuckDBPyConnection, reading: Reading, delim: str, names: list[str], held: list[str]) -> None:
     con.execute(
-        f"""CREATE TEMP TABLE _land AS SELECT {", ".join(held)} FROM read_csv('{_quote(reading.path)}',
+        f"""CREATE TEMP TABLE _land AS SELECT {", ".join(held)} FROM read_csv({ty.sql_text(str(reading.path))},
             delim='{delim}', quote='"', escape='"', header=true, all_varchar=true,
             encoding='{reading.encoding}', store_rejects=true,
             rejects_table='_rej', rejects_scan='_rej_scan', max_line_size={MAX_LINE_BYTES},

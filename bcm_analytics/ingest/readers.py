@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.redact import holds_values
 
@@ -175,7 +176,7 @@ def inspect(path: str | Path, table: str | None = None) -> SourceFile:
 
 def _inspect_parquet(path: Path, spec: TableSpec) -> SourceFile:
     try:
-        names = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{_quote(path)}')").fetchall()
+        names = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet({sql_text(str(path))})").fetchall()
     except duckdb.Error as e:
         raise FileRefused(path, f"not a readable Parquet file: {_unreadable_parquet(path, e)}") from None
     header = tuple(normalise_column(n[0]) for n in names)
@@ -497,6 +498,3 @@ def _sha256(path: Path) -> str:
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0][:200]
 
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")

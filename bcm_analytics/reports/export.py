@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bcm_analytics import private_files
+from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.reports import formats
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def write_query(query, path: str | Path, sheet: str = "data", empty: str = NO_RO
     fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
     fmt += ", USE_TMP_FILE false"  # into the private file itself, not a new one beside it
     with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
-        rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO '{_sql_path(partial)}' (FORMAT {fmt})",
+        rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO {sql_text(str(partial))} (FORMAT {fmt})",
                                  query.params or None).fetchall()
     return path, rows[0][0] if rows else 0
 
@@ -167,10 +168,6 @@ def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000, emp
         finally:
             book.close()
     return counts
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _stream_sheet(ws, query, styles: dict, batch: int, empty: str = NO_ROWS) -> int:

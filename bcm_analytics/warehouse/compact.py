@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bcm_analytics import private_files
+from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.warehouse.integrity import StoreError
 from bcm_analytics.warehouse.store import close_after_writing, connect
 
@@ -40,7 +41,7 @@ def compact(db: str | Path) -> Compacted:
         con.execute("CHECKPOINT")  # nothing of the store waits in its write-ahead log, beside the new file
         source = con.execute("SELECT current_database()").fetchone()[0]
         with private_files.private_umask():
-            con.execute(f"ATTACH '{_quoted(copy)}' AS compacted")
+            con.execute(f"ATTACH {sql_text(str(copy))} AS compacted")
         con.execute(f'COPY FROM DATABASE "{source}" TO compacted')
         tables, rows = _same_rows(con, source, "compacted")
         con.execute("CHECKPOINT compacted")
@@ -82,6 +83,3 @@ def _same_rows(con, source: str, copy: str) -> tuple[int, int]:
         raise StoreError(f"the compacted copy of the store differs from it in {differ[0]}; the store was left as it was")
     return len(held[source]), sum(count for count, _ in held[source].values())
 
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
