@@ -30,8 +30,6 @@ PRIVATE_DIR = 0o700
 RUN_PREFIX = "run-"
 MAKING_PREFIX = "new-"  # a run folder being set up
 
-# How DuckDB and the system word a full disk or a quota reached, in the errors they raise
-NO_SPACE_SIGNS = ("No space left on device", "File too large", "Disk quota exceeded")
 PARTIAL = ".partial"  # an output being written (output()): `.NAME.PID.partial` beside it
 PARTIAL_NAME = re.compile(r"(?P<folder>(?:.*/)?)\.(?P<name>[^/]+)\.\d+" + re.escape(PARTIAL))
 _user_umask: int | None = None  # the umask before private_umask() tightened it (what --share uses)

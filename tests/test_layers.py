@@ -1,7 +1,7 @@
 """The library is built in layers, and imports only point downward:
 
     cli -> demo -> reports -> measures (billing, outcomes, overview) -> models, warehouse
-        -> ingest, contracts -> config (and the small shared modules: months, npi, sqlfiles)
+        -> ingest, contracts -> config (and the small shared modules: months, npi, sqlfiles, failures)
 
 Imports within a layer are fine. `synthetic` is a tool: only the CLI and the demo use it. The
 library never imports the CLI and never prints: progress goes to the caller through a callback,
@@ -26,7 +26,7 @@ PACKAGE = Path(bcm_analytics.__file__).parent
 
 # lowest first; each name is the first part below bcm_analytics (a subpackage or a top-level module)
 LAYERS = [
-    ("config", {"__init__", "config", "months", "npi", "sqlfiles", "redact", "private_files"}),
+    ("config", {"__init__", "config", "months", "npi", "sqlfiles", "redact", "private_files", "failures"}),
     ("ingest, contracts", {"ingest", "contracts"}),
     ("models, warehouse", {"models", "marts", "warehouse"}),
     ("measures", {"billing", "outcomes", "overview"}),

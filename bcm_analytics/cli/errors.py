@@ -110,12 +110,12 @@ def _os_error(e: OSError, store: str | None, out: str | None) -> str | None:
 
 
 def _duckdb_error(e: BaseException, store: str | None) -> str | None:
-    from bcm_analytics import private_files
+    from bcm_analytics import failures, private_files
 
     text = str(e)
     quoted = QUOTED_PATH.search(text)
     name = private_files.final_name(quoted.group(1)) if quoted else store or "the store"
-    if any(sign in text for sign in private_files.NO_SPACE_SIGNS):
+    if failures.no_space(text):
         return f"no space left on the disk to write {name}; free some space and run the command again"
     if "Permission denied" in text:
         return f"{name}: permission denied; fix its permissions or choose a path you may use"

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics import __version__, private_files
+from bcm_analytics import __version__, failures
 from bcm_analytics.contracts.columns import TextOptions, profile_reading, sql_text
 from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
@@ -203,9 +203,7 @@ def not_the_files(e: duckdb.Error) -> bool:
     it (the files loaded so far are kept) and the command says what to do: called the file's
     refusal, the next files loaded without it (time logs set aside for want of the patients
     whose file was interrupted), and after a full disk each later file failed to roll back."""
-    if isinstance(e, (duckdb.InterruptException, duckdb.OutOfMemoryException, duckdb.FatalException)):
-        return True
-    return isinstance(e, duckdb.IOException) and any(sign in str(e) for sign in private_files.NO_SPACE_SIGNS)
+    return isinstance(e, duckdb.FatalException) or failures.machine_failure(type(e).__name__, str(e)) is not None
 
 
 def _roll_back(con: duckdb.DuckDBPyConnection) -> None:

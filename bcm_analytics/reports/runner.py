@@ -19,7 +19,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from bcm_analytics import private_files
+from bcm_analytics import failures, private_files
 
 AUDIENCES = ("internal", "external")  # who a page is for: privacy.Privacy says what each may see
 PAGE_MIME = "application/vnd.bcm.page+json"  # the header cell's page title and audience (page.header)
@@ -52,20 +52,7 @@ class ReportError(Exception):
     def __init__(self, message: str, kept: Path | None = None, machine: str | None = None):
         super().__init__(message)
         self.kept = kept
-        self.machine = machine  # a failure of the machine, not the report (machine_failure): no run kept
-
-
-def machine_failure(ename: str, evalue: str) -> str | None:
-    """'memory', 'space' or 'interrupted' when a cell failed for want of memory or disk, or was
-    interrupted: the command says so as any command does (raise BCM_MEMORY_LIMIT, free some
-    space), where it printed DuckDB's own 600-character advice and kept the run as for a bug."""
-    if ename == "OutOfMemoryException":
-        return "memory"
-    if ename == "IOException" and any(sign in evalue for sign in private_files.NO_SPACE_SIGNS):
-        return "space"
-    if ename in ("InterruptException", "KeyboardInterrupt"):
-        return "interrupted"
-    return None
+        self.machine = machine  # a failure of the machine, not the report (failures.machine_failure): no run kept
 
 
 def available_reports() -> list[str]:
@@ -138,7 +125,7 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
             record_timing=False, cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except pm.PapermillExecutionError as e:
-        machine = machine_failure(e.ename, e.evalue)
+        machine = failures.machine_failure(e.ename, e.evalue)  # said as any command says it
         raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}",
                           kept=None if machine else _keep(run, name), machine=machine) from None
     finally:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from bcm_analytics import private_files
+from bcm_analytics import failures, private_files
 from bcm_analytics.config import settings as config
 from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import CONTRACTS_DIR, ColumnSpec, TableSpec, table_specs  # noqa: F401  (re-exported)
@@ -281,7 +281,7 @@ def _open_error(path: Path, e: duckdb.Error) -> Exception:
         return StoreError(f"{path}: permission denied; ask the store's owner for access, or use a store of your own")
     if any(sign in text for sign in DAMAGED):
         return StoreError(f"{path} is damaged or truncated: DuckDB cannot read it; {integrity.RESTORE}")
-    if any(sign in text for sign in private_files.NO_SPACE_SIGNS):
+    if failures.no_space(text):
         return StoreError(f"no space left to write {path}; free some disk space and run the command again")
     if "version number" in text or "storage version" in text.lower():
         return StoreError(f"{path} was written by another version of DuckDB than this bcm uses ({duckdb.__version__}); "
