@@ -738,6 +738,43 @@ def test_minutes_after_the_discharge_do_not_count(program):
     assert codes(con) == [("F", "2025-01", "99492", 1), ("F", "2025-03", "G2214", 1), ("G", "2025-01", "99492", 1)]
 
 
+
+def test_a_re_enrolment_export_does_not_make_the_minutes_between_discharge_and_re_enrolment_count(program, load_rows):
+    """billing_rules.md s2: R is discharged on 15 February 2025; a check-in call on 10 March is
+    after the discharge and bills nothing. The next export (keyed by patient) shows R enrolled
+    again on 1 May with the discharge cleared: 10 March is still between the discharge and the
+    re-enrolment and still bills nothing (it billed G2214 before enrolment history was read),
+    the re-enrolment day counts, and May continues the episode inside 6 months (99493). The audit
+    names both days. The incremental build equals a full one."""
+    con = program([patient("R") | {"discharge_date": "2025-02-15"}],
+                  [entry("r1", "R", "2025-01-10", 40), entry("r2", "R", "2025-03-10", 20)])
+    assert codes(con) == [("R", "2025-01", "99492", 1)]
+    assert load_rows("patients", [patient("R") | {"enrollment_date": "2025-05-01"}]).rows_changed == 1
+    assert load_rows("time_logs", [entry("r3", "R", "2025-05-01", 40)]).rows_quarantined == 0
+    status = time_entries(con, "2025-01", "2025-12").set_index("entry_id").status.to_dict()
+    assert status == {"r1": "counted", "r2": "after_discharge", "r3": "counted"}
+    assert codes(con) == [("R", "2025-01", "99492", 1), ("R", "2025-05", "99493", 1)]
+    [(reason,)] = con.execute("SELECT reason FROM marts.audit_entries WHERE entry_id = 'r2'").fetchall()
+    assert "discharge on 2025-02-15 and before their re-enrolment on 2025-05-01" in reason
+    assert differs_from_full(con) == []
+
+
+def test_a_corrected_discharge_is_no_re_enrolment(program, load_rows):
+    """A discharge cleared with the enrolment date unchanged was a mistake in the export, not a
+    re-enrolment: C's minutes after the discharge that was cleared count again. And an older export
+    loaded after a re-enrolment (the enrolment date moves back) takes the gap back: the row on file
+    is the discharged one, and its discharge decides (after_discharge still, named without a re-enrolment)."""
+    con = program([patient("C") | {"discharge_date": "2025-02-15"}, patient("O") | {"discharge_date": "2025-02-15"}],
+                  [entry("c1", "C", "2025-01-10", 40), entry("c2", "C", "2025-03-10", 40),
+                   entry("o1", "O", "2025-01-10", 40), entry("o2", "O", "2025-03-10", 40)])
+    load_rows("patients", [patient("C"), patient("O") | {"enrollment_date": "2025-05-01"}])
+    load_rows("patients", [patient("O") | {"discharge_date": "2025-02-15"}])
+    status = time_entries(con, "2025-01", "2025-12").set_index("entry_id").status.to_dict()
+    assert status == {"c1": "counted", "c2": "counted", "o1": "counted", "o2": "after_discharge"}
+    assert codes(con) == [("C", "2025-01", "99492", 1), ("C", "2025-03", "99493", 1), ("O", "2025-01", "99492", 1)]
+    [(reason,)] = con.execute("SELECT reason FROM marts.audit_entries WHERE entry_id = 'o2'").fetchall()
+    assert "no re-enrolment is on file" in reason
+
 def test_texas_and_north_carolina_medicaid_bill_from_the_dates_their_sources_give(program):
     """The state rulesets through the engine, each rule at the date its cited source gives
     (texas_medicaid.yaml, north_carolina_medicaid.yaml `sources`). By hand:

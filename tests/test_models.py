@@ -35,6 +35,7 @@ RULES = {
     "instant of a reading (a wall-clock reading placed in the zone)": ("core.instant", r"timezone\(core\.zone\(tz\),\s*CAST\(local_ts"),
     "local month's slack (before a zone is applied)": ("marts.local_month_slack", r"\(\)\s+AS\s+INTERVAL\s+1\s+MONTH"),
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
+    "minutes between a discharge and a re-enrolment": ("marts.enrolment_gap_on", r"day\s*>\s*g\.discharged_on\s+AND\s+day\s*<\s*g\.reenrolled_on"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "a payer name's class": ("marts.payer_class_of", r"config\.payer_names"),
     "a payer name as exported to the payer it names (payer_aliases, then the exports' spelling; case and surrounding spaces never two payers)": (

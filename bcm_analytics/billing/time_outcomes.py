@@ -21,7 +21,7 @@ WORDS = {
     "activity_not_countable": ("other activity not countable", "another activity that does not count (a no-show ...)"),
     "role_not_countable": ("staff role not countable", "a role whose minutes do not count (the psychiatric consultant ...)"),
     "during_facility_stay": ("while in hospital", "while the patient was in hospital (inpatient or observation)"),
-    "after_discharge": ("after the discharge", "after the patient's discharge (no re-enrolment on file)"),
+    "after_discharge": ("after the discharge", "after the patient's discharge, before any re-enrolment"),
     "no_consent": ("no consent on file", "no consent on file"),
     "before_consent": ("before the consent date", "before the consent date"),
     "no_rule_in_force": ("no rule in force", "no billing rule in force for the patient-month"),

@@ -50,6 +50,7 @@ SOURCE_COMPONENTS = {
     "staging.claims": {"claims"}, "staging.claims_unknown_patient": {"claims"}, "meta.quarantine": {"claims"},
     "staging.facility_stays": {"patient"}, "core.facility_stays": {"patient"},
     "staging.coverage": {"patient"}, "core.coverage": {"patient"},
+    "core.enrolment_gaps": {"patient"},
     "staging.diagnoses": {"diagnoses"}, "core.diagnoses": {"diagnoses"},
 }
 PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s not in ("staging.clinics", "meta.quarantine"))

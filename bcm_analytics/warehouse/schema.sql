@@ -207,6 +207,22 @@ FROM s;
 CREATE OR REPLACE VIEW core.coverage AS
 SELECT * FROM staging.coverage;
 
+-- Enrolment history: the days between a discharge and a later re-enrolment of the same patient.
+-- The patients export is keyed by patient, so a re-enrolment replaces the discharged row (a new
+-- enrolment date, the discharge cleared); the replaced row is kept in meta.row_changes, and so is
+-- the discharge. Minutes logged after it and before the re-enrolment stay uncounted
+-- (marts.billing_entries, after_discharge), as they were before the re-enrolment arrived. A change
+-- that keeps the enrolment date (a corrected discharge) is no re-enrolment; a gap ending after the
+-- patient's current enrolment date is one a later load took back (an older export loaded again).
+CREATE OR REPLACE VIEW core.enrolment_gaps AS
+SELECT DISTINCT p.patient_id, g.discharged_on, g.reenrolled_on
+FROM (SELECT old_record ->> 'patient_id' AS patient_id,
+             TRY_CAST(old_record ->> 'discharge_date' AS DATE) AS discharged_on,
+             TRY_CAST(new_record ->> 'enrollment_date' AS DATE) AS reenrolled_on
+      FROM meta.row_changes WHERE table_name = 'patients' AND new_record IS NOT NULL) g
+JOIN staging.patients p ON p.patient_id = g.patient_id
+WHERE g.reenrolled_on > g.discharged_on AND g.reenrolled_on <= p.enrollment_date;
+
 -- Diagnoses: each ICD-10-CM code of a patient and the day it was made or recorded, as exported
 -- (upper-cased, with or without the dot). marts.has_excluding_diagnosis reads them for DRR-E's and
 -- CMS159's diagnosis exclusions; a store with no diagnoses file has no rows, and the measures are as before.

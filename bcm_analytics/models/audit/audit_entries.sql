@@ -49,7 +49,8 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
   GROUP BY u.entry_id
 ),
 described AS (
-  SELECT e.*, y.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date, w.overlaps_with, h.facility_stays, h.stays_text,
+  SELECT e.*, y.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date,
+         marts.enrolment_gap_on(p.enrolment_gaps, e.service_date) AS enrolment_gap, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
@@ -96,9 +97,13 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
                   CASE WHEN d.facility_stay IN ('during', 'part') THEN 'during the patient''s hospital stay' || coalesce(' (' || d.stays_text || ')', '')
                        ELSE 'on the day of a hospital admission or discharge' || coalesce(' (' || d.stays_text || ')', '')
                             || ', with no time to tell before from after (setting facility_stay_edge_days)' END)
-         WHEN 'after_discharge' THEN
+         WHEN 'after_discharge' THEN coalesce(
+           format('Logged on {}, after the patient''s discharge on {} and before their re-enrolment on {}; '
+                  'the episode ended at the discharge, and minutes between the two do not count.',
+                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.enrolment_gap.discharged_on, '%Y-%m-%d'),
+                  strftime(d.enrolment_gap.reenrolled_on, '%Y-%m-%d')),
            format('Logged on {}, after the patient''s discharge on {}; the episode ended there and no re-enrolment is on file.',
-                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.discharge_date, '%Y-%m-%d'))
+                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.discharge_date, '%Y-%m-%d')))
          WHEN 'no_consent' THEN 'The patient has no consent date on file; minutes count only from consent on.'
          WHEN 'before_consent' THEN
            format('Logged on {}, before the patient''s consent on {}; minutes count only from consent on.',

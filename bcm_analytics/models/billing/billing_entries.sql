@@ -25,7 +25,8 @@
 -- outside the stay count (counted_in_part_facility_stay; named for the stay when it also overlaps). Minutes logged after the
 -- patient's discharge date (a follow-up call with a check-in score) do not count (after_discharge):
 -- the episode ended at the discharge, and the export, keyed by patient, shows a re-enrolment as a
--- new enrolment with the discharge cleared (billing_rules.md section 2). `facility_stay_ids` names
+-- new enrolment with the discharge cleared (billing_rules.md section 2); minutes between the
+-- discharge it replaced and the re-enrolment stay after_discharge (marts.enrolment_gap_on). `facility_stay_ids` names
 -- the stays (core.facility_stays.stay_id, as exported) that placed the entry as `facility_stay`
 -- says, so that an audit can name the stay behind during_facility_stay and
 -- counted_in_part_facility_stay (marts.audit_entries) without judging the entry a second time.
@@ -34,7 +35,7 @@
 -- by_month: service_month
 WITH terms AS (  -- the patient's terms a rule is chosen by, numbered, per run of months under one payer
                  -- (marts.payer_periods: one run per patient without coverage rows)
-  SELECT p.patient_id, p.consent_date, p.discharge_date, y.from_month, y.until_month, y.payer, y.payer_class,
+  SELECT p.patient_id, p.consent_date, p.discharge_date, p.enrolment_gaps, y.from_month, y.until_month, y.payer, y.payer_class,
          p.billing_setting, p.program,
          dense_rank() OVER (ORDER BY y.payer, y.payer_class, p.billing_setting, p.program) AS terms
   FROM marts.billing_patients p JOIN marts.payer_periods y USING (patient_id)
@@ -51,7 +52,7 @@ logs AS (
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, t.start_instant, t.end_instant, t.timezone,
          CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         p.consent_date, p.discharge_date, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
+         p.consent_date, p.discharge_date, p.enrolment_gaps, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_transform(h.stays, lambda s: {part: marts.facility_stay_part(
            t.service_date, marts.entry_at(t.start_time_has_time, t.start_instant, t.service_date_has_time,
                                           core.instant(t._service_date_local, t._service_date_instant, t.timezone)),
@@ -88,13 +89,13 @@ e AS (
   FROM logs l LEFT JOIN rules r ON r.terms = l.terms AND r.service_month = l.service_month
 ),
 judged AS (
-  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles, facility_stay_edge_days), CASE
+  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles, facility_stay_edge_days, enrolment_gaps), CASE
       WHEN no_rule THEN 'no_rule_in_force'
       WHEN activity_type NOT IN (SELECT activity_type FROM config.activity_types) THEN 'activity_unknown'
       WHEN NOT list_contains(countable_activities, activity_type) THEN 'activity_not_countable'
       WHEN NOT list_contains(countable_roles, staff_role) THEN 'role_not_countable'
       WHEN facility_stay = 'during' OR (facility_stay = 'edge' AND facility_stay_edge_days = 'exclude') THEN 'during_facility_stay'
-      WHEN service_date > discharge_date THEN 'after_discharge'
+      WHEN service_date > discharge_date OR marts.enrolment_gap_on(enrolment_gaps, service_date) IS NOT NULL THEN 'after_discharge'
       WHEN consent_date IS NULL THEN 'no_consent'
       WHEN service_date < consent_date THEN 'before_consent'
       ELSE 'countable' END AS status
