@@ -123,3 +123,26 @@ def test_a_first_load_that_loaded_nothing_leaves_a_store_another_load_filled(exp
     con.execute("DELETE FROM meta.load_log")
     assert _left_empty(con, True, [FileRefused("x.csv", "no columns")])
     con.close()
+
+
+def test_a_first_load_that_fails_while_the_store_is_made_leaves_no_store(exports, tmp_path, monkeypatch):
+    """Out of memory while the new store's schema was written (BCM_MEMORY_LIMIT=1MB) left a store
+    of nothing behind, which the next command took for a program's. A store that was there before
+    stays, whatever fails while it is opened."""
+    from bcm_analytics.warehouse import store
+
+    def no_memory(con):
+        con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate data of size 16.0 KiB")
+
+    db = tmp_path / "new" / "s.duckdb"
+    monkeypatch.setattr(store, "ensure_schema", no_memory)
+    failed = bcm("load", exports, "--db", db)
+    assert failed.exit_code == 1 and "ran out of memory" in failed.output
+    assert not db.exists() and not db.with_name("s.duckdb.wal").exists() and not db.with_name("s.duckdb.tmp").exists()
+    monkeypatch.undo()
+    assert bcm("load", exports, "--db", db).exit_code == 0
+    monkeypatch.setattr(store, "ensure_schema", no_memory)
+    assert bcm("load", exports, "--db", db).exit_code == 1
+    monkeypatch.undo()
+    assert loaded_tables(db)

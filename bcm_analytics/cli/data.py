@@ -10,10 +10,8 @@ from datetime import date
 from pathlib import Path
 
 import click
-import duckdb
 from tqdm import tqdm
 
-from bcm_analytics import private_files
 from bcm_analytics.cli.options import check_month, db_option, fail, open_store, timezone_option
 from bcm_analytics.config.files import ConfigError
 from bcm_analytics.ingest import FileRefused, FileResult, LoadOptions, check_replaces, discover, load_paths
@@ -22,7 +20,7 @@ from bcm_analytics.ingest.readers import table_for
 from bcm_analytics.models import refresh
 from bcm_analytics.models.marts import out_of_date, resolve_definitions, resolve_rules
 from bcm_analytics.months import add_months, month_end
-from bcm_analytics.warehouse import close_after_writing, connect, table_specs
+from bcm_analytics.warehouse import close_after_writing, connect, holds_no_load, remove_store, table_specs
 
 
 @click.command()
@@ -228,12 +226,7 @@ def _left_empty(con, created: bool, results: list) -> bool:
     """Whether this first load loaded nothing and the store holds no load at all, so it goes. Asked
     while the store is held: another first load into the same path may have filled it since this
     one found no file there."""
-    if not created or any(isinstance(r, FileResult) for r in results):
-        return False
-    try:
-        return con.execute("SELECT count(*) FROM meta.load_log").fetchone()[0] == 0
-    except duckdb.Error:  # a connection a failure left unusable: the file stays
-        return False
+    return created and not any(isinstance(r, FileResult) for r in results) and holds_no_load(con)
 
 
 def check_one_copy(db: Path, files: list[Path], options: LoadOptions) -> None:
@@ -244,13 +237,6 @@ def check_one_copy(db: Path, files: list[Path], options: LoadOptions) -> None:
              f"given {len(files)} ({shown}): load the others without --replaces")
     if not Path(db).exists():
         fail(f"--replaces {options.replaces}: no store at {db}, so no load {options.replaces} to replace")
-
-
-def remove_store(db: Path) -> None:
-    """Delete a store file (and its write-ahead log) that holds nothing a load put there."""
-    for path in (db, db.with_name(db.name + ".wal")):
-        path.unlink(missing_ok=True)
-    private_files.discard(db)  # and its private temp folder beside it
 
 
 @click.command()

@@ -24,12 +24,12 @@ def run_profile_load(db: Path, paths: list[Path], timezone: str, profile_name: s
                      coverage_file: str = "history") -> list:
     """Map the files through the profile, load the rows, update the marts, print one line per
     file and table and one per file saying what of it was used; returns the results."""
-    from bcm_analytics.cli.data import marts_summary, remove_store, summary_line
+    from bcm_analytics.cli.data import marts_summary, summary_line
     from bcm_analytics.ingest import FileRefused, FileResult
     from bcm_analytics.ingest.loader import scratch_folder
     from bcm_analytics.ingest.profiles import ProfileError, load_export, map_export
     from bcm_analytics.ingest.profiles.export import zone_mismatch
-    from bcm_analytics.warehouse import connect
+    from bcm_analytics.warehouse import connect, remove_store
 
     profile = _load_profile(profile_name)
     click.echo(f"profile {profile.name}: {profile.title}")

@@ -12,6 +12,15 @@ Beside the file: `<store>.tmp/`, private temporary space (bcm_analytics/private_
 """
 
 from bcm_analytics.warehouse.integrity import StoreError
-from bcm_analytics.warehouse.store import SettingError, close_after_writing, connect, ensure_schema, table_specs
+from bcm_analytics.warehouse.store import (
+    SettingError,
+    close_after_writing,
+    connect,
+    ensure_schema,
+    holds_no_load,
+    remove_store,
+    table_specs,
+)
 
-__all__ = ["SettingError", "StoreError", "close_after_writing", "connect", "ensure_schema", "table_specs"]
+__all__ = ["SettingError", "StoreError", "close_after_writing", "connect", "ensure_schema", "holds_no_load", "remove_store",
+           "table_specs"]

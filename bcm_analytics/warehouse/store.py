@@ -139,7 +139,8 @@ def connect(
         except duckdb.Error as e:
             raise _open_error(path, e) from None
         return _prepare(con, None, read_only, timezone)
-    if path.exists() or os.path.islink(path):
+    new = not (path.exists() or os.path.islink(path))
+    if not new:
         integrity.check_header(path)
     elif read_only:
         raise StoreError(f"no store at {path}; create one with `bcm load PATH --db {path}`")
@@ -150,7 +151,7 @@ def connect(
     except ValueError as e:
         raise SettingError(str(e)) from None
     con = _open_waiting(path, read_only, wait)
-    return _prepare(con, path, read_only, timezone)
+    return _prepare(con, path, read_only, timezone, new)
 
 
 def close_after_writing(con: duckdb.DuckDBPyConnection) -> None:
@@ -206,8 +207,11 @@ def _check_timezone(tz: str) -> None:
             raise SettingError(f"unknown time zone {tz!r} (--timezone or $BCM_TIMEZONE); use an IANA name such as America/Chicago")
 
 
-def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> duckdb.DuckDBPyConnection:
-    """Checks that need the file open (and locked), then the schema and the time zone."""
+def _prepare(con, path: Path | None, read_only: bool, timezone: str | None, new: bool = False) -> duckdb.DuckDBPyConnection:
+    """Checks that need the file open (and locked), then the schema and the time zone. A store
+    this call created (`new`) that fails on the way is removed again, while no load is in it (one
+    another first load into the path may have made since): a run out of memory while writing the
+    schema left a store of nothing that the next command took for a program's."""
     try:
         if path is not None:
             _check_is_a_store(con, path, read_only)
@@ -232,9 +236,30 @@ def _prepare(con, path: Path | None, read_only: bool, timezone: str | None) -> d
         # reads a local time (core.local_time); pages show instants on its clock (formats.clock).
         con.execute("SET TimeZone = 'UTC'")
     except BaseException:
+        empty = new and holds_no_load(con)
         con.close()
+        if empty:
+            remove_store(path)
         raise
     return con
+
+
+def holds_no_load(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store holds no load at all (not even the table that records them); False when
+    the connection can no longer tell, so that a store is never removed on a guess."""
+    try:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'load_log'").fetchone()[0]:
+            return True
+        return con.execute("SELECT count(*) FROM meta.load_log").fetchone()[0] == 0
+    except duckdb.Error:
+        return False
+
+
+def remove_store(db: Path) -> None:
+    """Delete a store file (and its write-ahead log) that holds nothing a load put there."""
+    for path in (db, db.with_name(db.name + ".wal")):
+        path.unlink(missing_ok=True)
+    private_files.discard(db)  # and its private temp folder beside it
 
 
 def store_timezone(con, path: Path, given: str | None) -> str | None:
