@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import glob
 import os
 import re
 import secrets
@@ -125,6 +126,7 @@ def output(path: str | Path, *, share: bool = False):
     if final.exists() and not final.is_file():
         yield prepare_output(given, share=share)
         return
+    _remove_abandoned_partials(final)
     partial = prepare_output(final.with_name(f".{final.name}.{os.getpid()}{PARTIAL}"), share=share)
     _last_output[:] = [given]  # what messages name
     try:
@@ -133,6 +135,22 @@ def output(path: str | Path, *, share: bool = False):
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _remove_abandoned_partials(final: Path) -> None:
+    """Remove the partial files of `final` that a killed writer left (kill -9 and a power cut run no
+    clean-up): a half-written copy of a patient list stayed beside it for good. A partial whose
+    process is alive (or is another user's, which this one cannot tell) is left to it."""
+    for found in final.parent.glob(f".{glob.escape(final.name)}.*{PARTIAL}"):
+        pid = found.name[len(final.name) + 2:-len(PARTIAL)]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            found.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def final_name(name: str) -> str:

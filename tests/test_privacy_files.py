@@ -83,6 +83,22 @@ def test_a_write_stopped_half_way_leaves_the_earlier_output_whole_and_nothing_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
 
+def test_a_killed_writers_partial_file_goes_at_the_next_write_and_a_live_ones_stays(tmp_path):
+    """kill -9 runs no clean-up: its `.page.html.PID.partial`, half a patient list, stayed for good.
+    The next write of the same output removes it; one whose process is alive is left to it."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    killed = tmp_path / f".page.html.{gone.pid}.partial"
+    alive = tmp_path / f".page.html.{os.getppid()}.partial"
+    other = tmp_path / f".other.html.{gone.pid}.partial"
+    for path in (killed, alive, other):
+        path.write_text("<table><tr><td>P0")
+    with files.output(tmp_path / "page.html") as partial:
+        partial.write_text("<p>whole</p>")
+    assert (tmp_path / "page.html").read_text() == "<p>whole</p>"
+    assert not killed.exists() and alive.exists() and other.exists()
+
+
 def test_an_output_reached_through_a_link_is_rewritten_where_the_link_points(tmp_path):
     target = tmp_path / "shared" / "lines.csv"
     target.parent.mkdir()
