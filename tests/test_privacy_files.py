@@ -324,3 +324,22 @@ def test_the_log_folder_in_the_system_temp_dir_is_never_one_someone_else_planted
         os.chown(planted, 65534, 65534)
         folder = files.log_folder()
         assert not folder.is_relative_to(planted) and folder.stat().st_uid == 0 and mode(folder) == 0o700, folder
+
+
+def test_a_reports_kernel_key_is_written_in_the_stores_private_run_folder(tmp_path, monkeypatch):
+    """A report's kernel connection file holds the key that runs code in the kernel; in Jupyter's
+    runtime folder a killed report left it for good. It goes in the store's run folder, which the
+    next start sweeps, and the setting is put back once the report has run."""
+    import papermill
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    from bcm_analytics.reports.runner import render_report
+
+    db = make_store(tmp_path)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "analyst"))
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: seen.append(jupyter_runtime_dir()) or pytest.fail("ran"))
+    with pytest.raises(pytest.fail.Exception):
+        render_report("data_quality", db, out_path=tmp_path / "dq.html")
+    assert Path(seen[0]) == files.run_folder(db)
+    assert os.environ["JUPYTER_RUNTIME_DIR"] == str(tmp_path / "analyst")

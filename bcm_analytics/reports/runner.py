@@ -15,6 +15,7 @@ import html
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -97,6 +98,22 @@ def default_output(name: str, audience: str = "internal") -> Path:
     return Path("reports") / (f"{name}.html" if audience == "internal" else f"{name}_{audience}.html")
 
 
+@contextmanager
+def _kernel_files_in(folder: Path):
+    """Start the report's kernel with its connection file (the key that runs code in it) in the
+    store's private run folder, which a killed run's next start sweeps: in Jupyter's runtime folder
+    a killed report left it for good."""
+    before = os.environ.get("JUPYTER_RUNTIME_DIR")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("JUPYTER_RUNTIME_DIR", None)
+        else:
+            os.environ["JUPYTER_RUNTIME_DIR"] = before
+
+
 def render_report(name: str, db: str | Path, parameters: dict | None = None, out_path: str | Path | None = None,
                   *, share: bool = False) -> Path:
     """Run notebooks/<name>.ipynb against the store `db` and write HTML (default: default_output()).
@@ -120,10 +137,11 @@ def render_report(name: str, db: str | Path, parameters: dict | None = None, out
         params["audience"] = audience
     run = private_files.run_folder(db) / f"{name}.ipynb"  # the executed notebook, kept only when a cell fails
     try:
-        nb = pm.execute_notebook(
-            str(source), str(run), parameters=params, kernel_name="python3", progress_bar=False,
-            record_timing=False, cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )
+        with _kernel_files_in(run.parent):
+            nb = pm.execute_notebook(
+                str(source), str(run), parameters=params, kernel_name="python3", progress_bar=False,
+                record_timing=False, cwd=str(NOTEBOOKS_DIR), extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
     except pm.PapermillExecutionError as e:
         machine = failures.machine_failure(e.ename, e.evalue)  # said as any command says it
         raise ReportError(f"{name}: cell {e.exec_count} failed: {e.ename}: {e.evalue}",
