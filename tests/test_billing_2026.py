@@ -340,6 +340,34 @@ def test_add_on_boundaries_base_minutes_period_and_month_type(program):
     assert {rows[k]["amount_at_stake"] for k in rows if k[2] != "matched"} == {100.0}
 
 
+def test_an_add_on_the_month_cannot_bill_beside_its_cpt_base_is_voided_and_99494_is_still_billable(program):
+    """A compliance review of the APCM advice (billing_rules.md section 4, APCM; section 6 items 3, 5, 11).
+    Each patient: 40 minutes in November 2025 (99492 billed), then a subsequent month:
+    B 100 minutes in December 2025, G0557 + G0569 (add-ons billable from 2026-01-01): void it and bill
+      99493, and 99494 x1 as well (76-105 minutes); it read only "bill 99493", and 99494 was never missed.
+    C 45 minutes in January 2026, G0557 + G0568 beside 99493: the month's CoCM is on the claim twice;
+      void G0568. It read "bill G0569 instead", which beside 99493 is the add-on with its mirror code.
+    D 100 minutes in January 2026, G0557 + G0568 beside 99493: the same, and 99494 x1 is missed (the
+      month bills through 99493, not an add-on)."""
+    con = program([patient(p) for p in "BCD"],
+                  [minutes(p, "2025-11-10", 40) for p in "BCD"]
+                  + [minutes("B", "2025-12-10", 100), minutes("C", "2026-01-10", 45), minutes("D", "2026-01-10", 100)],
+                  [claim(f"{p}0", p, "2025-11-30", "99492") for p in "BCD"]
+                  + apcm_month("B", "B1", "G0569", day="2025-12-31")
+                  + apcm_month("C", "C1", "G0568") + [claim("C1", "C", "2026-01-31", "99493", line=3)]
+                  + apcm_month("D", "D1", "G0568") + [claim("D1", "D", "2026-01-31", "99493", line=3)])
+    assert found(con, "2025-12", "2026-01") == [("B", "2025-12", "missed_billing", "99494", None), ("B", "2025-12", "wrong_code", "99493", "G0569"),
+                                                ("C", "2026-01", "duplicate_claim", "99493", "G0568"),
+                                                ("D", "2026-01", "duplicate_claim", "99493", "G0568"),
+                                                ("D", "2026-01", "missed_billing", "99494", None)]
+    rows = by_key(findings(con, "2025-12", "2026-01"))
+    assert rows[("C", "2026-01", "duplicate_claim")]["explanation"] == (
+        "99493 and G0568 are billed for 2026-01: 99493 bills the month's CoCM, and G0568, an APCM add-on the month "
+        "cannot bill, would bill it again; void the G0568 line (claim C1).")
+    assert rows[("C", "2026-01", "duplicate_claim")]["amount_at_stake"] == 100.0
+    assert rows[("B", "2025-12", "missed_billing")]["expected_units"] == 1
+
+
 def rendered(line: dict, npi: str) -> dict:
     """A claim line with the treating practitioner as rendering provider (institutional claims)."""
     return {**line, "rendering_provider_npi": npi}

@@ -24,15 +24,25 @@ WITH quarantined AS (  -- claim lines in the quarantine: of the month, or with a
   JOIN marts.recon_quarantined_claims q ON q.patient_id = m.patient_id
    AND (q.service_month = m.service_month OR q.service_month IS NULL)
 ),
+bases AS (  -- the CPT base code (or G2214) billed for a month that its minutes support
+  SELECT patient_id, service_month, min(code) AS base_billed FROM marts.recon_codes
+  WHERE active_lines > 0 AND expected_units > 0 AND code_role NOT IN ('add_on', 'apcm_add_on')
+  GROUP BY patient_id, service_month
+),
 c AS (
   SELECT r.*, m.* EXCLUDE (patient_id, service_month), coalesce(list_contains(x.participants, r.code), false) AS in_conflict,
+         b.base_billed,
          (SELECT count(*) FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
              AND o.active_lines > 0 AND o.code_role <> 'add_on' AND o.code <> r.code) AS other_bases_billed,
          -- an APCM add-on billed for the month, of either program: the month is billed through APCM, and an
          -- add-on of the other program is a wrong_code of its own (G0570 for G0568), so the CPT codes it stands
-         -- for are not missed, 99494 least of all (no add-on mirrors it, and it is never billed without its base)
-         EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
-                   AND o.active_lines > 0 AND o.code_role = 'apcm_add_on') AS apcm_add_on_billed,
+         -- for are not missed, 99494 least of all (no add-on mirrors it, and it is never billed without its base).
+         -- Not an add-on dated before the add-ons' first billable day (its finding says to bill the CPT code,
+         -- so 99494 is billable beside it), nor one beside a supported CPT base code, which bills the month
+         b.base_billed IS NULL AND EXISTS (
+           SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
+             AND o.active_lines > 0 AND o.code_role = 'apcm_add_on' AND o.add_on_problem IS DISTINCT FROM 'before_billable')
+           AS apcm_add_on_billed,
          EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
          CASE WHEN r.expected_units > 0 THEN r.expected_units
               WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
@@ -42,6 +52,7 @@ c AS (
   JOIN marts.recon_months m USING (patient_id, service_month)
   LEFT JOIN (SELECT patient_id, service_month, flatten(list(coalesce(participants, []::VARCHAR[]))) AS participants
              FROM marts.recon_conflicts GROUP BY patient_id, service_month) x USING (patient_id, service_month)
+  LEFT JOIN bases b USING (patient_id, service_month)
 ),
 accepted_billed AS (  -- a code accepted in place of the code in force (99484 for G0511), billed and supported
   SELECT * FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
@@ -112,17 +123,23 @@ per_code AS (
   FROM billed_unsupported
   UNION ALL
   -- APCM behavioral-health add-ons: no time threshold, but a base code, minutes, the period, the
-  -- program and the month type (marts.apcm_add_on_problem)
+  -- program and the month type (marts.apcm_add_on_problem). One the month cannot bill, beside the
+  -- CPT base code its minutes support, bills the month's service twice: the add-on is voided, not
+  -- replaced by the add-on or CPT code the month bills, which is on the claim already (G0568 in a
+  -- subsequent month beside 99493 was told to bill G0569, which 99493 and G0569 together forbid)
   SELECT patient_id, service_month,
-         CASE WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN 'unsupported_claim' ELSE 'wrong_code' END,
-         'compliance', add_on_problem,
-         CASE WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
+         CASE WHEN base_billed IS NOT NULL THEN 'duplicate_claim'
+              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN 'unsupported_claim' ELSE 'wrong_code' END,
+         'compliance', CASE WHEN base_billed IS NOT NULL THEN 'add_on_beside_base' ELSE add_on_problem END,
+         CASE WHEN base_billed IS NOT NULL THEN base_billed
+              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
               WHEN add_on_problem = 'before_billable' THEN expected_base_code ELSE month_add_on END,
-         CASE WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
+         CASE WHEN base_billed IS NOT NULL THEN 1
+              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
               WHEN add_on_problem = 'before_billable' AND expected_base_code IS NOT NULL THEN 1
               WHEN add_on_problem <> 'before_billable' AND month_add_on IS NOT NULL THEN 1 END,
          code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, NULL,
-         CASE WHEN add_on_problem = 'before_billable' THEN add_on_billable_from END, billing_npi
+         CASE WHEN add_on_problem = 'before_billable' AND base_billed IS NULL THEN add_on_billable_from END, billing_npi
   FROM c WHERE code_role = 'apcm_add_on' AND add_on_problem IS NOT NULL AND NOT in_conflict
   UNION ALL
   SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'duplicate', CASE WHEN expected_units > 0 THEN code END,
@@ -381,6 +398,10 @@ written AS (
       format('{} and {} are billed for {}: {} is accepted in place of {} from {}, not beside it, so the month''s {} is billed twice; void the {} line (claim {}).',
              expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
              CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claims_text)
+    WHEN reason = 'add_on_beside_base' THEN
+      format('{} and {} are billed for {}: {} bills the month''s {}, and {}, an APCM add-on the month cannot bill, would bill it again; void the {} line (claim {}).',
+             expected_code, billed_code, month_text, expected_code,
+             CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, billed_code, claims_text)
     WHEN finding = 'duplicate_claim' THEN
       format('{} is billed {} times for {} (claim{} {}); the earliest line stands: void the later {}.', billed_code, billed_lines,
              month_text, CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text,
