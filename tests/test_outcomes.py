@@ -327,6 +327,21 @@ def test_months_with_time_logged_and_no_score_loaded_are_named(program):
     assert prepare(con, "2025-03-31").scores_gap_note("2025-01") is None, "as of March every month with time has scores"
 
 
+def test_an_as_of_date_after_the_datas_last_day_is_said(program):
+    """A director dated the page at month end, three weeks after the export's last entry: "0.0%
+    contacted in the last 30 days" read as a collapse in care, and only `bcm outcomes` said why
+    (on stderr). The run says it, with both days for staff and none for outside readers."""
+    con = program([patient("P1")], [score("P1", "2025-03-10", 15)], [minutes("P1", "2025-03-12")])
+    assert prepare(con).as_of_past_data_note() is None, "the default as-of date is the data's last day"
+    assert prepare(con, "2025-03-12").as_of_past_data_note() is None
+    late = prepare(con, "2025-03-31")
+    assert late.as_of_past_data_note() == (
+        "The as-of date is after the data's last day (2025-03-31, the data's last day 2025-03-12): contacts and scores "
+        "not yet exported read as absent, so the latest month's process rates read low and follow-up windows closing "
+        "in between count as without a score, until a later export is loaded.")
+    assert late.as_of_past_data_note(dated=False).startswith("The as-of date is after the data's last day: contacts")
+
+
 def test_a_store_with_time_logs_and_no_scores_says_so(program):
     con = program([patient("P1")], [], [minutes("P1", "2025-01-12")])
     assert prepare(con).scores_gap_note("2025-01").startswith(

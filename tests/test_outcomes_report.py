@@ -239,6 +239,24 @@ def test_months_whose_scores_are_not_loaded_are_named_in_a_banner_above_the_head
             "logged in them (the store's scores run Jan 2025 to Feb 2025)") in html
 
 
+@pytest.mark.slow
+def test_an_external_page_dated_after_the_data_says_so_above_the_headline_without_a_day(store, load_rows, tmp_path):
+    """As of 31 March, the data ending on 10 March: the page's "contacted in the last 30 days" read
+    the weeks not yet exported as no contact, with no word; a banner says why, naming no day of
+    care on a page for outside readers."""
+    load_rows("patients", [{"patient_id": f"P{i}", "clinic_id": "C1", "payer": "Medicare", "care_manager_id": "CM1",
+                            "enrollment_date": "2025-01-06"} for i in range(12)])
+    load_rows("time_logs", [{"entry_id": f"E{i}{m}", "patient_id": f"P{i}", "staff_role": "bhcm",
+                             "service_date": f"2025-0{m}-10", "minutes": "20", "activity_type": "follow_up_contact"}
+                            for i in range(12) for m in (1, 2, 3)])
+    store.close()
+    html = render_report("caseload_outcomes", tmp_path / "test.duckdb", {"as_of": "2025-03-31", "audience": "external"},
+                         tmp_path / "o.html").read_text()
+    assert 'role="alert">The store holds no scores' in html
+    assert "The as-of date is after the data's last day: contacts and scores not yet exported read as absent" in html
+    assert "2025-03-10" not in html
+
+
 def test_cohort_curves_and_change_bars_mark_their_suppressed_points():
     """The external page says 'hidden chart points are marked gaps'; the cohort curves and the
     change bars drew them as bare gaps, so a funder saw an empty chart with a few lines at 0%

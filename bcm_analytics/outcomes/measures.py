@@ -89,6 +89,19 @@ class OutcomeRun:
                 f"store's scores run {first:{month_format}} to {last:{month_format}}): follow-up windows closing then "
                 f"count as without a score, and patients due a score as not improving, until those scores are loaded.")
 
+    def as_of_past_data_note(self, dated: bool = True) -> str | None:
+        """Why the latest month's measures may read low: an as-of date after the data's last day (a
+        page dated at month end) reads the contacts and scores the export has not reached yet as
+        absent. `bcm outcomes` said so on stderr; the page said nothing and showed 0% contacted.
+        `dated`: name the two days (an external page names no day of care)."""
+        last = latest_data_date(self.con)
+        if last is None or self.as_of <= last:
+            return None
+        days = f" ({self.as_of:%Y-%m-%d}, the data's last day {last:%Y-%m-%d})" if dated else ""
+        return (f"The as-of date is after the data's last day{days}: contacts and scores not yet exported read as "
+                f"absent, so the latest month's process rates read low and follow-up windows closing in between "
+                f"count as without a score, until a later export is loaded.")
+
     def patients(self) -> pd.DataFrame:
         """One row per patient, episode and instrument (models/outcomes/outcome_patients.sql)."""
         return self.patients_query().df()
