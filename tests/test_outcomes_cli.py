@@ -99,6 +99,33 @@ def test_measures_period_takes_month_and_to_as_billing_does(program_db, tmp_path
     assert (set(frame.baseline_from), set(frame.baseline_to)) == ({"2025-01-01"}, {"2025-03-31"})
 
 
+def test_measures_cover_the_whole_quarters_an_external_page_shows(program_db, tmp_path):
+    """As of 15 November, the file took baselines from December to November and the external page
+    the four quarters ended by then (October to September): subtracting one from the other left two
+    months' counts, 8 measured and 3 responders, that neither showed. The file covers the page's
+    quarters and says so."""
+    from bcm_analytics.outcomes import prepare
+    from bcm_analytics.reports import caseload_outcomes as co
+    from bcm_analytics.reports.privacy import Privacy
+    from bcm_analytics.warehouse import connect
+
+    out = tmp_path / "measures.csv"
+    result = CliRunner().invoke(cli, ["outcomes", "--db", str(program_db), "--as-of", "2025-11-15", "--measures", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "note: the program measures: whole calendar quarters 2024 Q4 - 2025 Q3 (Oct 2024 - Sep 2025), in place of " \
+           "Dec 2024 - Nov 2025." in result.stderr
+    frame = pd.read_csv(out)
+    assert (set(frame.baseline_from), set(frame.baseline_to)) == ({"2024-10-01"}, {"2025-09-30"})
+    con = connect(program_db, read_only=True)
+    run_ = prepare(con, "2025-11-15")
+    privacy = Privacy("external", run_.definitions.threshold)
+    period = privacy.period(run_.period()["start_month"], run_.period()["end_month"], run_.as_of, months=12)
+    page = co.headline(run_, period.start, period.end, privacy)
+    con.close()
+    program = frame[frame.dimension == "program"]
+    assert program.denominator.tolist() == page.denominator.tolist() and program.measured.tolist() == page.measured.tolist()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_measures_name_the_cells_they_suppress(program_db, tmp_path, suffix):
     """A hidden count was written empty, as a count that is missing is: a reader could not tell C3's

@@ -27,7 +27,8 @@ PATH = click.Path(dir_okay=False, path_type=Path)
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=check_date, show_default="the latest score or time-log date",
               help="Measure as of this date.")
 @click.option("--out", type=PATH, help="Patient-level outcomes, one row per patient, episode and instrument (.csv/.xlsx/.parquet).")
-@click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed (.csv/.xlsx/.parquet).")
+@click.option("--measures", type=PATH, help="Program measures by stratum, small cells suppressed, over the whole calendar "
+                                           "quarters an external page of the same months shows (.csv/.xlsx/.parquet).")
 @click.option("--utilisation", type=PATH, help="A score on the definitions' utilisation instrument (utilisation.instrument, "
                                                "the PHQ-9 as packaged) in each assessment period (HEDIS DMS-E style), "
                                                "program rows, small cells suppressed (.csv/.xlsx/.parquet).")
@@ -59,7 +60,9 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, cms159, year, worklis
     --out writes one row per patient, episode and instrument: baseline and latest scores,
     response / remission / improvement, not improving, item 9, and the 12-week, 6-month and
     12-month outcomes, each window pending until it closes. --measures writes the aggregate
-    program measures with counts in the cell-size range suppressed ({cell_size}).
+    program measures with counts in the cell-size range suppressed ({cell_size}), for the whole
+    calendar quarters ended by the as-of date that an external page of the same months shows (so
+    that no file and page can be subtracted to leave a few months' count).
     --utilisation writes, per assessment period, the patients with a contact and those of them
     with a score on the definitions' utilisation instrument (utilisation.instrument, the PHQ-9 as
     packaged) in the same period (HEDIS DMS-E style), suppressed alike, for the periods wholly
@@ -101,6 +104,8 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, cms159, year, worklis
         fail(str(e))
     if measures or utilisation:
         _check_period(run, start_month, end_month)
+    if measures:
+        shared = _external_period(run, start_month, end_month)
     defs = run.definitions
     click.echo(f"as of {run.as_of}, definitions {defs.version} ({defs.source})")
     if run.marts.note:
@@ -108,13 +113,15 @@ def outcomes(db, as_of, out, measures, utilisation, drr_e, cms159, year, worklis
     note_as_of_past_the_data(con, run.as_of, "a window closing in between counts as closed, so a score not yet "
                                              "exported reads as missing")
     warn(run.scores_gap_note(run.period(start_month, end_month)["start_month"]))
+    if measures:
+        click.echo(f"note: the program measures: {shared.note[0].lower()}{shared.note[1:]}", err=True)
     if out:
         chosen = any(v for v in run.filters.values())
         _, rows = write_query(run.patients_query(), out, sheet="outcomes",
                               empty=no_rows(f"as of {run.as_of}", "with the filters given" if chosen else ""))
         click.echo(f"{rows:,} patient-episode-instrument rows written to {out}")
     low, high = run.definitions.threshold  # suppression.threshold of the definitions this run measures with
-    outputs = ((measures, lambda: _measures(run, start_month, end_month), "measures", "program measures"),
+    outputs = ((measures, lambda: _measures(run, f"{shared.start:%Y-%m}", f"{shared.end:%Y-%m}"), "measures", "program measures"),
                (utilisation, lambda: _utilisation(run, start_month, end_month), "utilisation", "score utilisation"),
                (drr_e, lambda: _drr_e(run, year or run.as_of.year), "drr_e", "HEDIS DRR-E"),
                (cms159, lambda: _cms159(run, year or run.as_of.year), "cms159", "CMS159"))
@@ -145,6 +152,22 @@ def _check_period(run, start_month, end_month) -> None:
         end = (f"--end-month/--to {end_month}" if end_month
                else f"the as-of month {run.as_of:%Y-%m} (the default of --end-month/--to)")
         fail(f"--start-month/--month {start_month} is after {end}")
+
+
+def _external_period(run, start_month, end_month):
+    """The baseline months --measures covers: the whole calendar quarters an external page of the
+    same options shows (privacy.external_period). The 12 months to the as-of month, beside the
+    page's four quarters, left two months' counts to subtract, 1-10 among them. (--utilisation's
+    rows are each one assessment period, which no two files sum differently.)"""
+    from bcm_analytics.reports.privacy import Privacy
+
+    asked = run.period(start_month, end_month)
+    try:
+        return Privacy("external", run.definitions.threshold).period(
+            asked["start_month"], asked["end_month"], run.as_of, months=None if start_month else 12)
+    except ValueError as e:
+        fail(str(e).replace("an external page shows", "--measures covers").replace(
+            "or render the internal version", "or write the patient-level --out"))
 
 
 def _window_status(frame):
