@@ -522,6 +522,19 @@ def test_an_add_on_beside_a_denied_base_code_is_not_an_add_on_without_base(progr
                                             "correct and resubmit or appeal.")
 
 
+def test_the_duplicate_to_void_is_the_later_claim_by_date_and_number_not_by_text(program):
+    """Claim ids are text: claim 1000 of 31 July ($300, pending) sorted before claim 999 of 15 July
+    ($134, paid), so the good claim read as the one to void and $134 as at stake. The later line is
+    by date of service, then claim number: 1000's $300. On one day, C9 comes before C10: the 99494 x1
+    repeated on C10 ($99) is the duplicate, not C9's ($56)."""
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-07-10", 40), minutes("B", "2025-07-10", 90)],
+                  [claim("999", "A", "2025-07-15", "99492", charge=134), claim("1000", "A", "2025-07-31", "99492", charge=300, status="pending"),
+                   claim("C9", "B", "2025-07-31", "99492", charge=145), claim("C9", "B", "2025-07-31", "99494", line=2, charge=56),
+                   claim("C10", "B", "2025-07-31", "99494", charge=99)])
+    rows = findings(con, "2025-07").query("finding == 'duplicate_claim'").set_index("patient_id")
+    assert list(rows.loc[["A", "B"], "amount_at_stake"]) == [300, 99]
+
+
 def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_duplicate(program):
     """120 initial minutes support 99492 + 99494 x2 (D: 90 minutes, x1). A bills the two units as two
     lines of claim A1, T as x1 on each of two claims: both are the month's two units (matched, not a

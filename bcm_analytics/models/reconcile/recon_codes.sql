@@ -4,7 +4,8 @@
 -- accepted beside the code set in force, such as 99484 beside G0511 at an FQHC in 2025),
 -- apcm_add_on (G0568-G0570, read whether or not the program bills APCM) or outside_code_set.
 -- Billed units are one line's for a code billed once a month (a second line is a duplicate,
--- reported apart: duplicate_lines, and duplicate_amount, the charges of the lines after the earliest,
+-- reported apart: duplicate_lines, and duplicate_amount, the charges of the lines after the earliest
+-- (marts.claim_line_order),
 -- which stands: the dollars of the lines to void, not their average); the add-on (99494) is billed in units, so its
 -- lines' units add up, and a line that repeats one of an earlier claim (same code and units) is a
 -- duplicate only when the month still has the supported units without it (a 99494 x1 on each of
@@ -33,11 +34,13 @@ lines AS (
          c.bills AND EXISTS (
            SELECT 1 FROM marts.recon_claim_lines o
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code
-             AND o.units = c.units AND o.bills AND o.claim_id < c.claim_id) AS repeats,
+             AND o.units = c.units AND o.bills AND o.claim_id <> c.claim_id
+             AND marts.claim_line_order(o.date_of_service, o.claim_id, 0) < marts.claim_line_order(c.date_of_service, c.claim_id, 0)) AS repeats,
          c.bills AND EXISTS (  -- a code billed once a month: the earliest line stands, a later one is the duplicate to void
            SELECT 1 FROM marts.recon_claim_lines o
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code AND o.bills
-             AND (o.claim_id < c.claim_id OR (o.claim_id = c.claim_id AND o.line_number < c.line_number))) AS later
+             AND marts.claim_line_order(o.date_of_service, o.claim_id, o.line_number)
+                 < marts.claim_line_order(c.date_of_service, c.claim_id, c.line_number)) AS later
   FROM marts.recon_claim_lines c JOIN marts.billing_patients p USING (patient_id)
   WHERE c.time_based
 ),
