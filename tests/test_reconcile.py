@@ -196,6 +196,18 @@ def test_duplicate_claim_and_wrong_npi_in_one_month(program):
                                   "rebill under the treating practitioner.")
 
 
+def test_a_wrong_billing_npi_names_only_the_claims_billed_under_it(program):
+    """120 minutes: 99492 + 99494 x2. N2 bills 99492 and one 99494 unit under the treating NPI, N3
+    the other unit under another: "Claim N2, N3 bills 99494 under NPI ..." sent the correct claim N2
+    to be rebilled too. Only N3 is named, with its line's charge."""
+    con = program([patient("N")], [minutes("N", "2025-01-10", 120)],
+                  [claim("N2", "N", "2025-01-31", "99492", charge=145), claim("N2", "N", "2025-01-31", "99494", line=2, charge=56),
+                   claim("N3", "N", "2025-01-31", "99494", npi=OTHER_NPI, charge=57)])
+    npi = one(con, "wrong_billing_npi")
+    assert (npi["claim_ids"], npi["amount_at_stake"]) == ("N3", 57)
+    assert npi["explanation"].startswith(f"Claim N3 bills 99494 under NPI {OTHER_NPI}, not the treating practitioner's")
+
+
 def test_a_duplicate_with_another_charge_puts_the_later_lines_charge_at_stake(program):
     """99492 billed on C1 at $145 and again on C2 at $200: the duplicate to void is C2's line, so
     $200 is at stake (it read $172.50, the two charges' average, on no line of any remittance);

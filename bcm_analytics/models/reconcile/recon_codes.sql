@@ -65,6 +65,7 @@ billed AS (
          coalesce(string_agg(DISTINCT billing_provider_npi, ', ' ORDER BY billing_provider_npi) FILTER (WHERE wrong_npi),
                   '(none)') AS wrong_npis,
          sum(charge_amount) FILTER (WHERE wrong_npi) AS wrong_npi_charge,
+         list(DISTINCT claim_id ORDER BY claim_id) FILTER (WHERE wrong_npi) AS wrong_npi_claim_ids,  -- the claims to rebill
          count(*) FILTER (WHERE bills AND without_apcm_base) = 0 AS with_apcm_base
   FROM lines
   GROUP BY patient_id, service_month, code
@@ -76,7 +77,7 @@ joined AS (
          coalesce(b.repeat_units, 0) AS repeat_units, coalesce(b.repeat_lines, 0) AS repeat_lines, b.repeat_charge,
          b.later_charge, b.later_units_uncharged,
          b.claim_ids, b.voided_claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
-         b.billing_npi, coalesce(b.wrong_npi_lines, 0) AS wrong_npi_lines, b.wrong_npis, b.wrong_npi_charge,
+         b.billing_npi, coalesce(b.wrong_npi_lines, 0) AS wrong_npi_lines, b.wrong_npis, b.wrong_npi_charge, b.wrong_npi_claim_ids,
          coalesce(b.with_apcm_base, false) AS with_apcm_base
   FROM expected e FULL JOIN billed b USING (patient_id, service_month, code)
 ),

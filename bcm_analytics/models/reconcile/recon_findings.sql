@@ -155,7 +155,7 @@ per_code AS (
                   AND o.code = c.expected_base_code AND o.active_lines > 0)
   UNION ALL
   SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
-         nullif(expected_units, 0), code, billed_units, claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
+         nullif(expected_units, 0), code, billed_units, wrong_npi_claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
          NULL, NULL, NULL, NULL, NULL, wrong_npis
   FROM c WHERE wrong_npi_lines > 0
   UNION ALL
