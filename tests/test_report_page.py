@@ -748,6 +748,18 @@ def test_a_charts_values_are_listed_under_it_with_its_suppressed_points_marked(m
     assert "<table" not in listed, "the page's tables are what its workbook and checks read"
 
 
+def test_a_charts_values_are_listed_in_time_order_whatever_order_the_rows_came_in(monkeypatch):
+    """The overview's enrolments came sorted by their labels, and the list under the chart read
+    "Apr 2025; Aug 2024; Aug 2025; Dec 2024 ...", while the chart drew them in time order."""
+    shown = []
+    monkeypatch.setattr(charts, "display", lambda out: shown.append(out.data))
+    frame = pd.DataFrame({"month": pd.to_datetime(["2025-04-01", "2024-08-01", "2025-08-01", "2024-12-01"]),
+                          "new_enrolments": [14, 12, 15, 11]})
+    charts.show(charts.series(frame, "month", ["new_enrolments"], title="Enrolments"))
+    assert re.findall(r"<li>(.*?)</li>", shown[0]) == [
+        "<b>new enrolments</b>: Aug 2024: 12; Dec 2024: 11; Apr 2025: 14; Aug 2025: 15"]
+
+
 def test_lines_of_a_chart_differ_by_marker_as_well_as_colour():
     """In a greyscale board packet the blue, purple and orange lines read alike."""
     frame = pd.DataFrame({"month": pd.to_datetime(["2026-01-01"] * 3), "clinic": ["A", "B", "C"], "rows": [1, 2, 3]})

@@ -117,8 +117,10 @@ def values_list(fig: go.Figure) -> str:
     printout cannot read values off a chart (WCAG 1.1.1), and its hover is for a mouse; on the
     external overview no table beside its three charts held most of what they plot. One line per
     series; a point the page suppresses reads as its tables read it (HIDDEN), a gap is left out.
-    The values are the chart's own: the list shows nothing the chart does not. A list, not a
-    table: the page's tables are what its workbook and its checks read."""
+    The values are the chart's own: the list shows nothing the chart does not. Months are listed in
+    time order, as the axis draws them, whatever order the data came in (the overview's flows came
+    by their labels: Apr 2025, Aug 2024 ...). A list, not a table: the page's tables are what its
+    workbook and its checks read."""
     traces = [t for t in _data_traces(fig) if t.x is not None and t.y is not None]
     if not traces:
         return ""
@@ -129,7 +131,8 @@ def values_list(fig: go.Figure) -> str:
     lines = []
     for t in traces:
         said = []
-        for x, value in zip(*_placed(t)):
+        points = list(zip(*_placed(t)))
+        for x, value in sorted(points, key=lambda p: p[0]) if dated else points:  # months in time order, as drawn
             where = formats.month(x) if isinstance(x, pd.Timestamp) else str(x)
             if _is_number(value):
                 kind = t.meta if formats.is_numeric_kind(t.meta or "") else "number" if float(value).is_integer() else "decimal"
