@@ -89,7 +89,8 @@ def outcome_terms(definitions, external: bool = False, instrument: str | None = 
     excluded = excluded_words(d)
     terms = [
         ("active caseload", ACTIVE_CASELOAD),
-        ("patients served", "patients on the caseload on any day of the month (the base of per-patient-month figures)"),
+        ("patients served", "patients enrolled in the month on any day up to their discharge day, that day included "
+                            "(a patient discharged on the 1st is served that month; the base of per-patient-month figures)"),
         ("minutes per patient served", "all minutes logged in the month over the patients served, those with no time "
                                        "logged included (the program overview's minutes per patient with time leaves them out)"),
         ("baseline", _baseline(d)),
