@@ -157,7 +157,7 @@ def _check_period(run, start_month, end_month) -> None:
 def _external_period(run, start_month, end_month):
     """The baseline months --measures covers: the whole calendar quarters an external page of the
     same options shows (privacy.external_period). The 12 months to the as-of month, beside the
-    page's four quarters, left two months' counts to subtract, 1-10 among them. (--utilisation's
+    page's four quarters, left two months' counts to subtract, small ones among them. (--utilisation's
     rows are each one assessment period, which no two files sum differently.)"""
     from bcm_analytics.reports.privacy import Privacy
 
