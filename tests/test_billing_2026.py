@@ -196,6 +196,26 @@ def test_a_practice_claim_under_another_npi_is_still_wrong_billing_npi(program):
     assert found(con) == [("A", "2025-01", "wrong_billing_npi", "99492", "99492")]
 
 
+def test_a_health_centre_claim_rendered_by_the_care_manager_is_wrong_billing_npi(program):
+    """billing_rules.md s4: an FQHC/RHC claim is billed under the organisation's NPI "with the treating
+    practitioner as rendering provider"; s6 item 7: billed under the BCM's NPI. G's 99492 under the
+    organisation NPI with the care manager's NPI as rendering provider read matched. H's, rendered
+    by the treating practitioner, and J's, with no rendering NPI, stay matched."""
+    con = program([patient(p, clinic="FQ") for p in "GHJ"], [minutes(p, "2026-01-10", 45) for p in "GHJ"],
+                  [rendered(claim("G1", "G", "2026-01-31", "99492", npi=ORG_NPI), OTHER_NPI),
+                   rendered(claim("H1", "H", "2026-01-31", "99492", npi=ORG_NPI), NPI),
+                   claim("J1", "J", "2026-01-31", "99492", npi=ORG_NPI)] + [visit(p, "2025-06-02") for p in "GHJ"],
+                  clinics=CLINICS)
+    assert found(con, "2026-01", "2026-01") == [("G", "2026-01", "wrong_billing_npi", "99492", "99492"),
+                                                ("H", "2026-01", "matched", "99492", "99492"),
+                                                ("J", "2026-01", "matched", "99492", "99492")]
+    row = by_key(findings(con, "2026-01"))[("G", "2026-01", "wrong_billing_npi")]
+    assert (row["reason"], row["amount_at_stake"]) == ("wrong_rendering_npi", 100)
+    assert row["explanation"] == (
+        f"Claim G1 bills 99492 under the clinic's organization NPI {ORG_NPI} with NPI {OTHER_NPI} as rendering provider, "
+        f"not the treating practitioner's NPI {NPI}; name the treating practitioner as rendering provider.")
+
+
 def test_texas_medicaid_keeps_g0512_at_health_centres_in_2026(program):
     con = program([patient("T", payer="Medicaid", clinic="FQ")],
                   [minutes("T", "2025-12-10", 60), minutes("T", "2026-01-10", 60)],
@@ -494,6 +514,26 @@ def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
         "A claim line of this patient whose date of service does not read is in the quarantine: ")
     assert "'13/45/2025'" in quarantined.loc[("C", "2025-02")].quarantine_reason
     assert not rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])].size
+
+
+def test_a_claim_line_set_aside_for_a_blank_patient_id_is_warned_of(program, tmp_path):
+    """billing_rules.md s6 item 13: a claim line set aside at load is not a missing claim. E's paid
+    99492, exported with a blank patient id, cannot be placed in E's month, which reads missed_billing
+    ("bill it"); `bcm reconcile` and the page now warn of the line, by file and line, before anyone
+    bills the month again."""
+    from bcm_analytics.billing.reconcile import unlinked_claims_note
+    from bcm_analytics.cli.billing import reconcile
+    from bcm_analytics.models.marts import current
+
+    con = program([patient("E")], [minutes("E", "2025-01-10", 45)], [{**claim("E1", "E", "2025-01-31", "99492"), "patient_id": ""}])
+    assert found(con, "2025-01", "2025-01") == [("E", "2025-01", "missed_billing", "99492", None)]
+    note = unlinked_claims_note(current(con))
+    assert re.fullmatch(r"1 claim line\(s\) in the quarantine name no patient \(claims_\d+\.csv line 2\): a month one of them bills "
+                        r"reads as missed billing here\. .*", note)
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    result = CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0 and "warning: 1 claim line(s) in the quarantine name no patient" in result.stderr
 
 
 def test_an_add_on_whose_base_line_is_in_the_quarantine_is_no_conflict(program):

@@ -56,7 +56,7 @@ RULES = {
     "APCM add-on checks (base code, minutes, period, program, month type)": ("marts.apcm_add_on_problem", r"month_type\s*<>\s*'any'"),
     "codes accepted beside the code set in force": ("marts.recon_codes", r"accepted_from\s*<="),
     "a claim line's practitioner, which same_practitioner compares (FQHC/RHC: rendering NPI, the organisation)": ("marts.line_practitioner", r"nullif\(rendering_"),
-    "billing NPI (treating practitioner, FQHC/RHC organization)": ("marts.wrong_billing_npi", r"DISTINCT FROM \w*\.?organization_npi"),
+    "billing NPI (treating practitioner, FQHC/RHC organization)": ("marts.wrong_billing_npi", r"WHEN \w*\.?billing\w*npi\s*=\s*\w*\.?organization_npi"),
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
     "a reconciliation summary's clinic and payer": ("marts.recon_patients", r"payer_class\s*=\s*lower\(payer_\)"),
     "claim lines in the quarantine": ("marts.recon_quarantined_claims", r"meta\.quarantine"),

@@ -547,6 +547,25 @@ def test_the_duplicate_to_void_is_the_later_claim_by_date_and_number_not_by_text
     assert list(rows.loc[["A", "B"], "amount_at_stake"]) == [300, 99]
 
 
+def test_a_99494_unit_billed_and_denied_on_another_claim_is_a_denied_claim_not_units_to_correct(program):
+    """106 subsequent minutes support 99493 + 99494 x2. H bills 99493 and 99494 x1 on H2 (paid) and the
+    other 99494 x1 on H3, denied CO-151: it read units_mismatch "billed x1 ... correct the units", which
+    resubmits a unit the payer denied, and the denials left it out. It is a denied_claim of x1 on H3,
+    with the payer's reason and its advice; K, whose second unit was never billed, stays units_mismatch."""
+    con = program([patient("H"), patient("K")],
+                  [minutes(p, "2025-01-10", 40) for p in "HK"] + [minutes(p, "2025-02-10", 106) for p in "HK"],
+                  [{**claim("H3", "H", "2025-02-28", "99494", status="denied", charge=56), "denial_reason": "CO-151"}]
+                  + [claim(f"{p}1", p, "2025-01-31", "99492") for p in "HK"]
+                  + [claim("H2", "H", "2025-02-28", "99493", charge=134), claim("H2", "H", "2025-02-28", "99494", line=2, charge=56),
+                     claim("K2", "K", "2025-02-28", "99493", charge=134), claim("K2", "K", "2025-02-28", "99494", line=2, charge=56)])
+    assert found(con, "2025-02", "2025-02") == [("H", "2025-02", "denied_claim", "99494", "99494"),
+                                                ("K", "2025-02", "units_mismatch", "99494", "99494")]
+    h = one(con, "denied_claim", "2025-02", "2025-02")
+    assert (h["severity"], h["expected_units"], h["billed_units"], h["claim_ids"], h["reason"]) == ("revenue", 1, 1, "H3", "denied_units")
+    assert h["explanation"].startswith("99494 x1 on claim H3 was denied (the payer's reason: CO-151) although 106 countable "
+                                       "minutes support it beside the x1 billed on another line; ")
+
+
 def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_duplicate(program):
     """120 initial minutes support 99492 + 99494 x2 (D: 90 minutes, x1). A bills the two units as two
     lines of claim A1, T as x1 on each of two claims: both are the month's two units (matched, not a

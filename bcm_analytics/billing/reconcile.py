@@ -10,6 +10,7 @@ because their patient is not in the registry).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
@@ -242,6 +243,25 @@ def unknown_status_note(marts: Marts, start, end=None) -> str | None:
     return (f"{sum(n for _, n in rows):,} claim line(s) with a claim_status reconciliation does not know, reconciled as "
             f"billed: {listed}; the statuses are {', '.join(known)} (a voided line written another way: "
             f"correct the export, or map the word in a profile's value_maps, docs/profiles.md)")
+
+
+def unlinked_claims_note(marts: Marts) -> str | None:
+    """Claim lines in the quarantine that name no patient: reconciliation cannot place them in a
+    patient's month (marts.recon_quarantined_claims), so the month one of them bills reads
+    missed_billing, "bill it", the billing twice section 6 item 13 forbids. A paid 99492 set aside
+    for a blank patient id read so with nothing said. Any month may be theirs: said for every period."""
+    rows = marts.query(
+        """SELECT q.source_file, q.line_number FROM meta.quarantine q
+           LEFT JOIN raw.claims r ON r._load_id = q.load_id AND r._line = q.line_number
+           WHERE q.table_name = 'claims' AND q.status IN ('open', 'waiting')
+             AND nullif(trim(coalesce(r.patient_id, q.record ->> 'patient_id')), '') IS NULL
+           ORDER BY q.load_id, q.line_number""").fetchall()
+    if not rows:
+        return None
+    named = "; ".join(f"{Path(file).name} line {line}" for file, line in rows[:3]) + ("; ..." if len(rows) > 3 else "")
+    return (f"{len(rows):,} claim line(s) in the quarantine name no patient ({named}): a month one of them bills reads "
+            f"as missed billing here. Fix them in the export and load it again (bcm quarantine --table claims) "
+            f"before billing a missed month.")
 
 
 def claims_gap_note(marts: Marts, start, end=None, month_format: str = "%Y-%m") -> str | None:

@@ -193,6 +193,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         findings_query,
         totals_query,
         unknown_status_note,
+        unlinked_claims_note,
     )
     from bcm_analytics.reports.export import check_suffix, in_service_months, no_rows, write_query
     from bcm_analytics.reports.finance_workbook import reconciliation_workbook
@@ -225,6 +226,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         found = warnings(marts, start=start, end=end)  # what `bcm billing` warns of: the same expected lines
         gap = claims_gap_note(marts, start, end)  # a sentence for the page, a warning here
         statuses = unknown_status_note(marts, start, end)
+        unlinked = unlinked_claims_note(marts)
     finally:
         con.close()
     not_priced = int(money.findings_not_priced)
@@ -234,6 +236,7 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
         click.echo(f"warning: {warning}", err=True)
     warn(gap)
     warn(statuses)
+    warn(unlinked)
     uncharged = int(money.billed_lines_without_charge)
     if uncharged:
         warn(f"{uncharged:,} billed claim line(s) have no charge amount in the claims export: billed dollars leave such lines out")

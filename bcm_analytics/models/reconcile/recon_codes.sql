@@ -25,6 +25,7 @@ WITH expected AS (
 ),
 lines AS (
   SELECT c.*, marts.wrong_billing_npi(c.bills, c.billing_provider_npi, c.rendering_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
+         coalesce(c.billing_provider_npi = p.organization_npi, false) AS under_organization,  -- which NPI a wrong line names
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (  -- a denied base line is on the claim (as a denied 99492 is for 99494); a voided one is not
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
@@ -48,6 +49,8 @@ billed AS (
   SELECT patient_id, service_month, code,
          count(*) FILTER (WHERE bills) AS active_lines,
          count(*) FILTER (WHERE denied) AS denied_lines,
+         sum(units) FILTER (WHERE denied) AS denied_units,
+         list(DISTINCT claim_id ORDER BY claim_id) FILTER (WHERE denied) AS denied_claim_ids,
          max(units) FILTER (WHERE bills) AS line_units,
          sum(units) FILTER (WHERE bills) AS all_units,
          sum(units) FILTER (WHERE repeats) AS repeat_units,
@@ -62,8 +65,11 @@ billed AS (
          string_agg(DISTINCT claim_status, ', ' ORDER BY claim_status) AS claim_status,
          string_agg(DISTINCT billing_provider_npi, ', ' ORDER BY billing_provider_npi) FILTER (WHERE bills) AS billing_npi,
          count(*) FILTER (WHERE wrong_npi) AS wrong_npi_lines,
-         coalesce(string_agg(DISTINCT billing_provider_npi, ', ' ORDER BY billing_provider_npi) FILTER (WHERE wrong_npi),
-                  '(none)') AS wrong_npis,
+         -- the NPI that is wrong: the billing NPI, or under the organization NPI the rendering one
+         coalesce(string_agg(DISTINCT CASE WHEN under_organization THEN rendering_provider_npi ELSE billing_provider_npi END, ', '
+                             ORDER BY CASE WHEN under_organization THEN rendering_provider_npi ELSE billing_provider_npi END)
+                    FILTER (WHERE wrong_npi), '(none)') AS wrong_npis,
+         bool_and(under_organization) FILTER (WHERE wrong_npi) AS wrong_npi_rendered,
          sum(charge_amount) FILTER (WHERE wrong_npi) AS wrong_npi_charge,
          list(DISTINCT claim_id ORDER BY claim_id) FILTER (WHERE wrong_npi) AS wrong_npi_claim_ids,  -- the claims to rebill
          count(*) FILTER (WHERE bills AND without_apcm_base) = 0 AS with_apcm_base
@@ -73,11 +79,13 @@ billed AS (
 joined AS (
   SELECT patient_id, service_month, code, coalesce(e.expected_units, 0) AS expected_units, e.expected_amount,
          coalesce(b.active_lines, 0) AS active_lines, coalesce(b.denied_lines, 0) AS denied_lines,
+         coalesce(b.denied_units, 0) AS denied_units, b.denied_claim_ids,
          coalesce(b.line_units, 0) AS line_units, coalesce(b.all_units, 0) AS all_units,
          coalesce(b.repeat_units, 0) AS repeat_units, coalesce(b.repeat_lines, 0) AS repeat_lines, b.repeat_charge,
          b.later_charge, b.later_units_uncharged,
          b.claim_ids, b.voided_claim_ids, b.charge_amount, b.paid_amount, b.claim_status,
          b.billing_npi, coalesce(b.wrong_npi_lines, 0) AS wrong_npi_lines, b.wrong_npis, b.wrong_npi_charge, b.wrong_npi_claim_ids,
+         coalesce(b.wrong_npi_rendered, false) AS wrong_npi_rendered,
          coalesce(b.with_apcm_base, false) AS with_apcm_base
   FROM expected e FULL JOIN billed b USING (patient_id, service_month, code)
 ),

@@ -46,6 +46,10 @@ c AS (
          EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
          CASE WHEN r.expected_units > 0 THEN r.expected_units
               WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
+         -- billed short of the support with the rest billed and denied (a denied_claim of the units)
+         coalesce(r.active_lines > 0 AND r.denied_units > 0 AND r.billed_units < r.expected_units
+                  AND r.billed_units + r.denied_units >= r.expected_units AND NOT coalesce(list_contains(x.participants, r.code), false), false)
+           AS units_denied,
          CASE WHEN m.expected_base_code = m.fallback_code THEN m.fallback_from
               WHEN m.month_type = 'initial' THEN m.initial_from ELSE m.subsequent_from END AS expected_base_from
   FROM marts.recon_codes r
@@ -102,7 +106,15 @@ per_code AS (
          abs(billed_units - supported_units) * coalesce(unit_fee, charge_amount / billed_units), NULL, NULL,
          CASE WHEN code_role = 'add_on' AND billed_units > max_99494_units THEN max_99494_units END, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND billed_units <> supported_units AND NOT in_conflict
-    AND (supported_units > 0 OR code_role = 'add_on')
+    AND (supported_units > 0 OR code_role = 'add_on') AND NOT units_denied
+  UNION ALL
+  -- units billed short of the support because the rest were billed and denied (99494 x1 paid on one
+  -- claim, x1 denied on another): the denied units, not a claim to correct ("correct the units" read
+  -- as resubmitting a unit the payer had denied, and the denials left it out)
+  SELECT patient_id, service_month, 'denied_claim', 'revenue', 'denied_units', code, supported_units - billed_units, code,
+         billed_units, denied_claim_ids, (supported_units - billed_units) * coalesce(unit_fee, expected_amount / expected_units),
+         NULL, NULL, NULL, NULL, NULL, NULL
+  FROM c WHERE units_denied
   UNION ALL
   SELECT patient_id, service_month,
          CASE WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
@@ -154,7 +166,8 @@ per_code AS (
   WHERE EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month
                   AND o.code = c.expected_base_code AND o.active_lines > 0)
   UNION ALL
-  SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance', 'wrong_npi', CASE WHEN expected_units > 0 THEN code END,
+  SELECT patient_id, service_month, 'wrong_billing_npi', 'compliance',
+         CASE WHEN wrong_npi_rendered THEN 'wrong_rendering_npi' ELSE 'wrong_npi' END, CASE WHEN expected_units > 0 THEN code END,
          nullif(expected_units, 0), code, billed_units, wrong_npi_claim_ids, coalesce(wrong_npi_charge, unit_fee * billed_units),
          NULL, NULL, NULL, NULL, NULL, wrong_npis
   FROM c WHERE wrong_npi_lines > 0
@@ -321,12 +334,15 @@ written AS (
              upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END,
              CASE WHEN len(claim_ids) > 1 THEN format(' (claims {} were voided)', claims_text)
                   WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
+    WHEN reason = 'denied_units' THEN
+      format('{} x{} on claim {} was denied{} although {} support it beside the x{} billed on another line; {}.',
+             billed_code, expected_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''),
+             countable_text, billed_units,
+             denial_advice)
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
       format('{} on claim {} was denied{} although {} support it; {}.',
              billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
-             coalesce((SELECT a.advice FROM config.denial_advice a  -- the code's form: config.rules.CARC_IN_REASON
-                        WHERE a.carc = upper(regexp_extract(denial_reason, a.reason_pattern, 1))),
-                      'correct and resubmit or appeal'))
+             denial_advice)
     WHEN finding = 'units_mismatch' THEN
       format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
              countable_text, expected_units,
@@ -406,6 +422,9 @@ written AS (
       format('{} is billed {} times for {} (claim{} {}); the earliest line stands: void the later {}.', billed_code, billed_lines,
              month_text, CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text,
              CASE WHEN billed_lines > 2 THEN 'lines' ELSE 'line' END)
+    WHEN reason = 'wrong_rendering_npi' THEN
+      format('Claim {} bills {} under the clinic''s organization NPI {} with NPI {} as rendering provider, not the treating practitioner''s NPI {}; name the treating practitioner as rendering provider.',
+             claims_text, billed_code, organization_npi, billing_npi, treating_provider_npi)
     WHEN finding = 'wrong_billing_npi' THEN
       format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
              claims_text, billed_code, billing_npi, treating_provider_npi,
@@ -463,6 +482,12 @@ written AS (
              claims_text, billed_code, patient_id)
   END || unpriced_note AS explanation
   FROM (SELECT *, array_to_string(claim_ids, ', ') AS claims_text,  -- the claims as a person reads them
+                  -- what to do with a denied line, by its reason's CARC code (the rules' denial_advice;
+                  -- the code's form: config.rules.CARC_IN_REASON)
+                  CASE WHEN finding = 'denied_claim' THEN
+                    coalesce((SELECT a.advice FROM config.denial_advice a
+                              WHERE a.carc = upper(regexp_extract(denial_reason, a.reason_pattern, 1))),
+                             'correct and resubmit or appeal') END AS denial_advice,
                   CASE WHEN threshold_code IS NOT NULL THEN format(' ({} needs {:g})', threshold_code, threshold_minutes)
                        ELSE '' END AS threshold_note,  -- the threshold that applied, as the sentences quote it
                   CASE WHEN NOT not_priced THEN ''  -- why the dollars at stake are unknown
