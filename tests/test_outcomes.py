@@ -336,9 +336,9 @@ def test_an_as_of_date_after_the_datas_last_day_is_said(program):
     assert prepare(con, "2025-03-12").as_of_past_data_note() is None
     late = prepare(con, "2025-03-31")
     assert late.as_of_past_data_note() == (
-        "The as-of date is after the data's last day (2025-03-31, the data's last day 2025-03-12): contacts and scores "
-        "not yet exported read as absent, so the latest month's process rates read low and follow-up windows closing "
-        "in between count as without a score, until a later export is loaded.")
+        "The as-of date, 2025-03-31, is after the data's last day, 2025-03-12: contacts and scores not yet exported read "
+        "as absent, so the latest month's process rates read low and follow-up windows closing in between count as "
+        "without a score, until a later export is loaded.")
     assert late.as_of_past_data_note(dated=False).startswith("The as-of date is after the data's last day: contacts")
 
 

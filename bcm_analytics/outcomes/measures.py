@@ -97,10 +97,11 @@ class OutcomeRun:
         last = latest_data_date(self.con)
         if last is None or self.as_of <= last:
             return None
-        days = f" ({self.as_of:%Y-%m-%d}, the data's last day {last:%Y-%m-%d})" if dated else ""
-        return (f"The as-of date is after the data's last day{days}: contacts and scores not yet exported read as "
-                f"absent, so the latest month's process rates read low and follow-up windows closing in between "
-                f"count as without a score, until a later export is loaded.")
+        said = f"The as-of date, {self.as_of:%Y-%m-%d}, is after the data's last day, {last:%Y-%m-%d}" if dated else \
+            "The as-of date is after the data's last day"
+        return (f"{said}: contacts and scores not yet exported read as absent, so the latest month's process rates "
+                f"read low and follow-up windows closing in between count as without a score, until a later export "
+                f"is loaded.")
 
     def patients(self) -> pd.DataFrame:
         """One row per patient, episode and instrument (models/outcomes/outcome_patients.sql)."""
