@@ -139,6 +139,7 @@ def test_a_first_load_that_fails_while_the_store_is_made_leaves_no_store(exports
     monkeypatch.setattr(store, "ensure_schema", no_memory)
     failed = bcm("load", exports, "--db", db)
     assert failed.exit_code == 1 and "ran out of memory" in failed.output
+    assert len(failed.output.strip().splitlines()) == 1 and "Traceback" not in failed.output
     assert not db.exists() and not db.with_name("s.duckdb.wal").exists() and not db.with_name("s.duckdb.tmp").exists()
     monkeypatch.undo()
     assert bcm("load", exports, "--db", db).exit_code == 0
