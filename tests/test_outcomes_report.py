@@ -18,6 +18,7 @@ from bcm_analytics.ingest.loader import discover, load_paths
 from bcm_analytics.outcomes import prepare
 from bcm_analytics.reports import caseload_outcomes as report
 from bcm_analytics.reports import formats
+from bcm_analytics.reports.privacy import Privacy
 from bcm_analytics.reports.runner import render_report
 from bcm_analytics.synthetic import generate_program
 
@@ -78,8 +79,6 @@ def test_director_report_renders_without_small_counts(small_program, tmp_path):
 
 def _runs(store, **filters):
     """The same run protected for an outside reader and shown whole to the program's staff."""
-    from bcm_analytics.reports.privacy import Privacy
-
     run = prepare(store, **filters)
     return run, Privacy("external", run.definitions.threshold), Privacy.packaged("internal")
 
@@ -341,10 +340,13 @@ def test_a_cohort_cut_by_the_period_says_which_months_it_holds(small_program):
 
     con = connect(small_program, read_only=True)
     run = prepare(con)
-    cut = report.cohorts(run, "2025-02", "2025-12")
+    cut = report.cohorts(run, "2025-02", "2025-12", Privacy.packaged("internal"))
+    outside = report.cohorts(run, "2025-02", "2025-12", Privacy.packaged("external"))
     con.close()
     assert cut["cohort"].iloc[0] == "2025 Q1, Feb-Mar", cut["cohort"].unique()
     assert "2025 Q2" in set(cut["cohort"]) and not any("-Q" in c for c in cut["cohort"])
+    # an outside reader's cohorts are the calendar blocks the period holds whole: no part of a quarter
+    assert len(outside) and not any("," in c or "-Q" in c for c in outside["cohort"]), outside["cohort"].unique()
 
 
 def test_a_partial_quarter_or_year_reads_the_same_as_a_cohort_and_as_a_period():

@@ -23,9 +23,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_csv
 from html_tables import Tables, small_counts_in
 
 from bcm_analytics.config.definitions import load_definitions
+from bcm_analytics.ingest import load_file
 from bcm_analytics.models import refresh
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.runner import render_report
@@ -111,12 +113,12 @@ def chart(html: str, title: str) -> dict[str, list]:
     raise AssertionError(f"no chart {title!r}")
 
 
-def tables(html: str) -> list[list[list[str]]]:
-    """Every table of the page as rows of cells."""
+def tables(html: str) -> list[tuple[str, list[list[str]]]]:
+    """Every table of the page, (title, rows of cells)."""
     parser = Tables()
     parser.feed(html.replace("</tr>", "</tr><td>\x00</td>"))
     out = []
-    for _, cells in parser.tables:
+    for title, cells in parser.tables:
         rows, row = [], []
         for cell in cells:
             if cell == "\x00":
@@ -124,7 +126,7 @@ def tables(html: str) -> list[list[list[str]]]:
                 row = []
             else:
                 row.append(cell)
-        out.append(rows)
+        out.append((title, rows))
     return out
 
 
@@ -137,7 +139,7 @@ def published_flows(html: str) -> list[tuple[str, list[pd.Period], int]]:
         if name in FLOWS:
             found += [(name, months_of(str(x), page), int(y)) for x, y in points if not np.isnan(y)]
     periods = ("period", *formats.PERIOD_WORDS)  # a period table is headed by its rows: month, quarter, year
-    for rows in tables(html):
+    for _, rows in tables(html):
         header = rows[0] if rows else []
         for name in FLOWS:
             if name in header and header[0] in (*periods, "clinic"):
@@ -155,26 +157,56 @@ def page_months(page) -> list[pd.Period]:
     return list(pd.period_range(page[0], page[1], freq="M"))
 
 
-def small_counts_a_reader_can_work_out(figures, threshold=None) -> list[tuple[str, str, str, int]]:
+def caseload_line(html: str) -> list[tuple[pd.Period, int]]:
+    """(month, active caseload at its end) for every month-end caseload the page's table shows."""
+    rows = next(rows for title, rows in tables(html) if title == "Caseload per month")
+    column = rows[0].index("active caseload")
+    return [(pd.Period(pd.Timestamp(row[0]), "M"), int(row[column].replace(",", ""))) for row in rows[1:]
+            if row[column].replace(",", "").isdigit()]
+
+
+def counted_as_enrolments(html: str) -> list[tuple[str, list[pd.Period], int]]:
+    """The page's other counts of the patients enrolled in a span of months, as a reader of this
+    program can take them (every patient is scored at enrolment, an eligible baseline and an initial
+    assessment that day): its enrolment cohorts' patients and its initial assessments per period."""
+    page, found = page_period(html), []
+    for title, rows in tables(html):
+        if title.startswith("Cohorts at"):
+            cohort, patients = rows[0].index("enrolment cohort"), rows[0].index("patients")
+            found += [("new enrolments", months_of(row[cohort], page), int(row[patients])) for row in rows[1:]
+                      if row[patients].isdigit()]
+        if title.startswith("Initial assessments followed up"):
+            assessed = rows[0].index("initial assessments")
+            found += [("new enrolments", months_of(row[0], page), int(row[assessed])) for row in rows[1:]
+                      if row[assessed].isdigit()]
+    return found
+
+
+def small_counts_a_reader_can_work_out(figures, threshold=None, stocks=()) -> list[tuple[str, str, str, int]]:
     """Every run of months whose enrolments or discharges the figures pin down (exact linear
     algebra over all of them, a published 0 meaning 0 in each of its months) and that is in the
-    threshold (the packaged definitions' 1-10 when None)."""
+    threshold (the packaged definitions' 1-10 when None). `stocks`: (month, active caseload at its
+    end), each the enrolments less the discharges of every month up to it."""
     threshold = threshold or load_definitions().threshold
     months = pd.period_range(MONTHS[0] - 3, MONTHS[-1], freq="M")  # a page may start before the program
-    index = {m: i for i, m in enumerate(months)}
-    rows = {name: [] for name in FLOWS}
+    index, n = {m: i for i, m in enumerate(months)}, len(months)
+    offset = {name: k * n for k, name in enumerate(FLOWS)}
+    equations = []
     for name, covered, value in figures:
-        rows[name].append(np.isin(np.arange(len(months)), [index[m] for m in covered]).astype(float))
+        equations.append(np.isin(np.arange(2 * n), [offset[name] + index[m] for m in covered]).astype(float))
         if value == 0:
-            rows[name] += [np.eye(len(months))[index[m]] for m in covered]
+            equations += [np.eye(2 * n)[offset[name] + index[m]] for m in covered]
+    for month, _ in stocks:
+        up_to = (np.arange(n) <= index[month]).astype(float)
+        equations.append(np.concatenate([up_to, -up_to]))
+    known = np.array(equations) if equations else np.zeros((0, 2 * n))
+    rank = np.linalg.matrix_rank(known) if len(known) else 0
     leaks = []
-    for name, equations in rows.items():
-        known = np.array(equations) if equations else np.zeros((0, len(months)))
-        rank = np.linalg.matrix_rank(known) if len(known) else 0
-        for a in range(len(months)):
-            for b in range(a, len(months)):
-                run = np.zeros(len(months))
-                run[a:b + 1] = 1
+    for name in FLOWS:
+        for a in range(n):
+            for b in range(a, n):
+                run = np.zeros(2 * n)
+                run[offset[name] + a:offset[name] + b + 1] = 1
                 if np.linalg.matrix_rank(np.vstack([known, run])) == rank:
                     value = sum(FLOWS[name].get(m, 0) for m in months[a:b + 1])
                     if threshold[0] <= value <= threshold[1]:
@@ -225,3 +257,34 @@ def test_a_stricter_threshold_of_the_stores_definitions_holds_on_every_external_
     figures = [published_flows(pages[name]) for name in ("caseload_outcomes", "program_overview")]
     assert all(figures)
     assert small_counts_a_reader_can_work_out(figures[0] + figures[1], (1, 15)) == []
+
+
+
+@pytest.fixture
+def scored_program(program, tmp_path):
+    """The program, each patient scored 15 on the PHQ-9 on the day of enrolment."""
+    rows = [{"assessment_id": f"A{p['patient_id']}", "patient_id": p["patient_id"], "instrument": "PHQ-9",
+             "administered_on": p["enrollment_date"], "total_score": 15} for p in patients()]
+    con = connect(program)
+    load_file(con, write_csv(tmp_path / "exports" / "assessments.csv", rows))
+    refresh(con)
+    con.close()
+    return program
+
+
+def test_the_caseload_line_beside_cohorts_and_initial_assessments_gives_no_discharges_away(scored_program, tmp_path):
+    """A patient scored at enrolment is in their quarter's enrolment cohort and its initial
+    assessments. On a page of 2025, whose enrolments and discharges come in two blocks (each
+    quarter discharges 9: 2025 Q1 - Q2 and 2025 Q3 - Q4), those tables counted each quarter's
+    enrolments (21), and the caseload at the quarter's ends gave its discharges back (end of March
+    and end of June: 2025 Q2's 9). An external page now counts its cohorts and initial assessments
+    in the same calendar blocks."""
+    html = render_report("caseload_outcomes", scored_program, {"audience": "external", "start_month": "2025-01",
+                                                               "end_month": "2025-12"}, tmp_path / "page.html").read_text()
+    counted = counted_as_enrolments(html)
+    assert small_counts_a_reader_can_work_out(published_flows(html) + counted, stocks=caseload_line(html)) == []
+    # what the page still shows: its caseload at every month end, its cohorts and initial assessments per block
+    assert len(caseload_line(html)) == 12
+    halves = [list(pd.period_range(first, periods=6, freq="M")) for first in ("2025-01", "2025-07")]
+    assert sorted({(tuple(months), value) for _, months, value in counted}) == [(tuple(halves[0]), 42),
+                                                                              (tuple(halves[1]), 42)]

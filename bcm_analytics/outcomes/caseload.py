@@ -116,9 +116,14 @@ def contacts_by_mode(run: OutcomeRun, start_month=None, end_month=None) -> pd.Da
     return run.query("contacts_by_mode", **run.period(start_month, end_month))
 
 
-def cohort_curves(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:
-    """Response and remission by months since enrolment, per enrolment cohort (counts)."""
-    return run.query("cohorts", **run.period(start_month, end_month))
+def cohort_curves(run: OutcomeRun, start_month=None, end_month=None, blocks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Response and remission by months since enrolment, per enrolment cohort (counts): the
+    definitions' cohort period, or `blocks` (first and last days; an external page's calendar
+    blocks, cohorts_for.sql says why), each labelled by its first month."""
+    firsts = lasts = None
+    if blocks is not None:
+        firsts, lasts = list(blocks["first"]), list(blocks["last"])
+    return run.query("cohorts", **run.period(start_month, end_month), block_firsts=firsts, block_lasts=lasts)
 
 
 def change_distribution(run: OutcomeRun, start_month=None, end_month=None) -> pd.DataFrame:

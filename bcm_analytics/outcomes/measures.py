@@ -31,7 +31,8 @@ MACROS = {
     "measure_counts": ("marts.measure_counts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "caseload_months": ("marts.caseload_months_for($start_month, $end_month, $clinics, $care_manager, $payer, $instrument)"),
     "contacts_by_mode": ("marts.contacts_by_mode_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
-    "cohorts": ("marts.cohorts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
+    "cohorts": ("marts.cohorts_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument, $block_firsts, "
+                "$block_lasts)"),
     "change_distribution": ("marts.change_distribution_for($start_month, $period_end, $clinics, $care_manager, $payer, $instrument)"),
     "utilisation": ("marts.utilisation_for($start_month, $end_month, $clinics, $care_manager, $payer)"),
     "drr_e": ("marts.drr_e_for($year, $clinics, $care_manager, $payer)"),

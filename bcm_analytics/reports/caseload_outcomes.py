@@ -35,12 +35,24 @@ from bcm_analytics.overview import first_enrolment_month
 from bcm_analytics.reports import formats
 from bcm_analytics.reports.glossary import baseline_suffix, process_headings, process_window
 from bcm_analytics.reports.page import Headline
-from bcm_analytics.reports.privacy import MOST_HIDDEN, TOTAL, Privacy, by_period, calendar_blocks, page_blocks, partial_label
+from bcm_analytics.reports.privacy import (
+    MOST_HIDDEN,
+    TOTAL,
+    Privacy,
+    by_blocks,
+    by_period,
+    calendar_blocks,
+    held_blocks,
+    hide_rows,
+    page_blocks,
+    partial_label,
+)
 
 MEASURE_COUNTS = ["denominator", "measured", "responders", "remitters"]
 STOCK_COUNTS = ["served", "active", "contacted", "scored", "scored_long", "reviewed", "not_improving",
                 "not_improving_no_review", "phq9_patients", "gad7_patients"]
 ENROLMENTS = ["new_enrolments", "discharges"]
+FOLLOW_COUNTS = ["assessed", "followed_up"]
 STOCK_RATES = {rate: pair for rate, pair in cl.CASELOAD_RATES.items() if pair[1] != "assessed"} | {
     "pct_not_improving": ("not_improving", "active"),
     "pct_not_improving_no_review": ("not_improving_no_review", "not_improving"),
@@ -380,9 +392,28 @@ def _blocks(run: OutcomeRun, start_month, end_month, privacy: Privacy) -> tuple[
 
 def follow_ups(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> tuple[str, pd.DataFrame]:
     """Initial assessments (once their 4 weeks have passed) and those followed up within 4 weeks,
-    per month of assessment; rolled up for an external reader when most months would be hidden."""
-    return _flow_family(run, start_month, end_month, _privacy(run, privacy), ["assessed", "followed_up"], FLOW_RATES,
-                        max_hidden=MOST_HIDDEN)
+    per month of assessment. For an external reader, in the program's calendar blocks, as its
+    enrolments: a patient's initial assessment is near their enrolment, and a quarter's initial
+    assessments beside the caseload at its ends gave back the discharges of a quarter the blocks
+    join with the next."""
+    privacy = _privacy(run, privacy)
+    if privacy.external:
+        return "block", _follow_ups_in_blocks(run, start_month, end_month, privacy)
+    return _flow_family(run, start_month, end_month, privacy, FOLLOW_COUNTS, FLOW_RATES, max_hidden=MOST_HIDDEN)
+
+
+def _follow_ups_in_blocks(run: OutcomeRun, start_month, end_month, privacy: Privacy) -> pd.DataFrame:
+    """The program's follow-ups per calendar block of the page, hidden in a block it does not show."""
+    period = run.period(start_month, end_month)
+    monthly = program_rows(cl.caseload_months(run, period["start_month"], period["end_month"]))
+    blocks, _ = _blocks(run, start_month, end_month, privacy)
+    frame = by_blocks(monthly, "month", blocks, FOLLOW_COUNTS, period["start_month"], period["end_month"])
+    held = frame.pop("held")
+    for rate, (num, den) in FLOW_RATES.items():
+        frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
+    starts = frame.pop("period_start")
+    safe = hide_rows(privacy.protect(frame, FOLLOW_COUNTS, rates=FLOW_RATES), ~held, [*FOLLOW_COUNTS, *FLOW_RATES])
+    return safe.assign(month=starts, clinic=TOTAL, care_manager=TOTAL)
 
 
 def _flow_family(run, start_month, end_month, privacy, counts, rates, max_hidden) -> tuple[str, pd.DataFrame]:
@@ -679,14 +710,23 @@ def period_words(first, last, complete: bool) -> str:
 
 def cohorts(run: OutcomeRun, start_month=None, end_month=None, privacy: Privacy | None = None) -> pd.DataFrame:
     """Cohort curves (response/remission by months since enrolment), protected across cohorts; a
-    cohort the period cuts is labelled with the months it holds (cohort_label)."""
-    frame = cl.cohort_curves(run, start_month, end_month)
+    cohort the period cuts is labelled with the months it holds (cohort_label). For an external
+    reader the cohorts are the calendar blocks the page shows, as its enrolments: a quarter's
+    cohort counted its enrolments, and the caseload at its ends gave back the discharges of a
+    quarter the blocks join with the next."""
+    privacy = _privacy(run, privacy)
     period = run.period(start_month, end_month)
-    frame["cohort"] = [cohort_label(c, period["start_month"], period["end_month"]) for c in frame["cohort"]]
+    if privacy.external:
+        blocks = held_blocks(_blocks(run, start_month, end_month, privacy)[0], period["start_month"], period["end_month"])
+        frame = cl.cohort_curves(run, start_month, end_month, blocks)
+        frame["cohort"] = frame["cohort"].map(dict(zip(blocks["month"].dt.strftime("%Y-%m"), blocks["period"])))
+    else:
+        frame = cl.cohort_curves(run, start_month, end_month)
+        frame["cohort"] = [cohort_label(c, period["start_month"], period["end_month"]) for c in frame["cohort"]]
     for rate, (num, den) in COHORT_RATES.items():
         frame[rate] = frame[num] / frame[den].where(frame[den] > 0)
     counts = ["patients", "measured", "responders", "remitters"]
-    return _privacy(run, privacy).protect(frame, counts, ["cohort"], rates=COHORT_RATES)
+    return privacy.protect(frame, counts, ["cohort"], rates=COHORT_RATES)
 
 
 def cohort_label(cohort: str, start_month, end_month) -> str:

@@ -462,16 +462,58 @@ def page_blocks(blocks: pd.DataFrame, counts: list[str], start, end) -> tuple[pd
     where the block is not shown or reaches outside the period (a page never shows part of a
     block), and the total over the period, shown only when the period is whole blocks, all shown."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    rows = blocks[(blocks["last_month"] >= start) & (blocks["month"] <= end)].reset_index(drop=True)
-    hidden = ~rows["shown"] | (rows["month"] < start) | (rows["last_month"] > end)
+    rows = _overlapping(blocks, start, end)
+    hidden = ~_held(rows, start, end)
     whole = not rows.empty and rows["month"].iloc[0] == start and rows["last_month"].iloc[-1] == end
     total = rows[counts].sum().to_frame().T.astype("int64")
-    rows = rows[["period", "month", *counts]].copy()
-    for frame, mask in ((rows, hidden), (total, pd.Series([bool(hidden.any()) or not whole], index=total.index))):
-        for c in counts:
-            frame[c] = frame[c].astype("Int64").mask(mask.to_numpy())
-        frame.attrs["suppressed"] = {c: frozenset(frame.index[mask.to_numpy()]) for c in counts} if mask.any() else {}
-    return rows, total
+    rows = rows[["period", "month", *counts]].astype({c: "Int64" for c in counts})
+    total_hidden = pd.Series([bool(hidden.any()) or not whole], index=total.index)
+    return hide_rows(rows, hidden, counts), hide_rows(total.astype("Int64"), total_hidden, counts)
+
+
+def held_blocks(blocks: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The blocks a page whose period is start..end shows (page_blocks), with their first and last
+    days (`first`, `last`): the only spans another count of the page's enrolments may be taken over
+    (an enrolment cohort), so that it tells a reader of the caseload line nothing the blocks hide."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    held = blocks[_held(blocks, start, end)]
+    return held.assign(first=held["month"].dt.date, last=(held["last_month"] + pd.offsets.MonthEnd(0)).dt.date)
+
+
+def by_blocks(frame: pd.DataFrame, month_col: str, blocks: pd.DataFrame, sums: list[str], start, end) -> pd.DataFrame:
+    """Monthly rows of start..end summed into the blocks that overlap the period (period,
+    period_start, the sums), with `held`: whether a page may show the block's sums (page_blocks:
+    one not shown, or reaching outside the period, is hidden whatever its sums)."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    rows = _overlapping(blocks, start, end)
+    when = pd.to_datetime(frame[month_col])
+    sums_per_block = [frame.loc[when.between(first, last), sums].sum() for first, last in zip(rows["month"], rows["last_month"])]
+    out = pd.DataFrame(sums_per_block, columns=sums).astype("int64") if len(rows) else pd.DataFrame(columns=sums, dtype="int64")
+    return out.assign(period=rows["period"].to_numpy(), period_start=rows["month"].to_numpy(),
+                      held=_held(rows, start, end).to_numpy())[["period", "period_start", *sums, "held"]]
+
+
+def _overlapping(blocks: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    return blocks[(blocks["last_month"] >= start) & (blocks["month"] <= end)].reset_index(drop=True)
+
+
+def _held(blocks: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """The blocks a page of start..end may show: published (`shown`) and wholly inside its period."""
+    return blocks["shown"].astype(bool) & (blocks["month"] >= start) & (blocks["last_month"] <= end)
+
+
+def hide_rows(frame: pd.DataFrame, rows: pd.Series, cols: list[str]) -> pd.DataFrame:
+    """`frame` with the cells of `cols` in `rows` (a mask) hidden and marked suppressed, whatever
+    their values: cells another figure would give away, of whole rows."""
+    mask = pd.Series(rows).to_numpy(dtype=bool)
+    masks = dict(frame.attrs.get("suppressed", {}))
+    out = frame.copy()
+    if mask.any():
+        for c in cols:
+            out[c] = out[c].mask(mask)
+            masks[c] = frozenset(masks.get(c, frozenset())) | frozenset(frame.index[mask])
+    out.attrs = {**frame.attrs, "suppressed": masks}
+    return out
 
 
 def _stock_before(last, flows: list) -> float | None:

@@ -8,9 +8,14 @@
 -- score from the baseline up to that day (with outcome.baseline: first_eligible a score before
 -- the baseline is not an outcome). The payer filter takes the payer in force in the baseline's month
 -- (marts.payer_name_periods), as the program measures do.
+-- firsts_, lasts_: an external page's calendar blocks it holds whole (first and last days, in
+-- order), the cohorts in their place, labelled by their first month; an enrolment in none of them
+-- is in no cohort. A quarter's cohort counted its enrolments beside blocks that join quarters, and
+-- the caseload at the quarter's ends gave its discharges back. NULL: cohort_period.
 -- kind: macro
-CREATE OR REPLACE MACRO marts.cohorts_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_) AS TABLE
+CREATE OR REPLACE MACRO marts.cohorts_for(start_, period_end_, clinics_, care_manager_, payer_, instrument_, firsts_, lasts_) AS TABLE
 WITH s AS (SELECT * FROM config.outcome_settings),
+blocks AS (SELECT unnest(CAST(firsts_ AS DATE[])) AS block_first, unnest(CAST(lasts_ AS DATE[])) AS block_last),
 eligible AS (
   SELECT b.episode_id, b.instrument, e.enrollment_date, b.baseline_date, b.baseline_score,
          CAST(CASE s.cohort_period WHEN 'quarter' THEN date_trunc('quarter', e.enrollment_date)
@@ -31,10 +36,18 @@ eligible AS (
     AND marts.in_filter(e.clinic_id, e.care_manager_id, y.payer, clinics_, care_manager_, payer_)
     AND (instrument_ IS NULL OR b.instrument = instrument_)
 ),
+cohorts AS (
+  SELECT el.* REPLACE (coalesce(bl.block_first, el.cohort_start) AS cohort_start,
+                       coalesce(bl.block_last, el.cohort_end) AS cohort_end,
+                       CASE WHEN firsts_ IS NULL THEN el.cohort_period ELSE 'block' END AS cohort_period)
+  FROM eligible el
+  LEFT JOIN blocks bl ON el.enrollment_date BETWEEN bl.block_first AND bl.block_last
+  WHERE firsts_ IS NULL OR bl.block_first IS NOT NULL
+),
 points AS (
   SELECT el.*, k AS months_since_enrolment,
          el.enrollment_date + CAST(round(k * el.days_per_month) AS INTEGER) AS point_date
-  FROM eligible el
+  FROM cohorts el
   CROSS JOIN (SELECT unnest(range(1, (SELECT cohort_max_months FROM s) + 1)) AS k)
   CROSS JOIN config.as_of_date a
   WHERE el.cohort_end + CAST(round(k * el.days_per_month) AS INTEGER) <= a.as_of
