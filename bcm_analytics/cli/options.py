@@ -118,11 +118,10 @@ def check_date(ctx, param, value: str | None) -> str | None:
 def note_as_of_past_the_data(con, as_of, consequence: str) -> None:
     """An as-of date after the data's last day reads what the export has not reached yet as absent.
     Allowed (a list or report dated at month end), but said, with what it means for the command."""
-    from bcm_analytics.models.marts import latest_data_date
-    from bcm_analytics.months import as_date
+    from bcm_analytics.models.marts import data_ends_before
 
-    last = latest_data_date(con)
-    if last is not None and as_date(as_of) > last:
+    last = data_ends_before(con, as_of)
+    if last is not None:
         click.echo(f"note: as of {as_of}, after the data's last day ({last}): {consequence}", err=True)
 
 

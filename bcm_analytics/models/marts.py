@@ -30,6 +30,7 @@ from bcm_analytics.config.settings import load_settings
 from bcm_analytics.models.build import BuildReport, Progress, Target, build, data_version, input_digests, manifest
 from bcm_analytics.models.graph import downstream, models, upstream
 from bcm_analytics.models.inputs import DEFINITION_INPUTS, NAMES, RULE_INPUTS, Inputs, inputs, payer_spellings
+from bcm_analytics.months import as_date
 
 SETTINGS_SQL = "CREATE TABLE IF NOT EXISTS meta.marts_settings (name VARCHAR PRIMARY KEY, value VARCHAR)"
 
@@ -121,6 +122,16 @@ def latest_data_date(con) -> dt.date | None:
     return con.execute(
         "SELECT greatest((SELECT max(administered_on) FROM core.assessments), (SELECT max(service_date) FROM core.time_logs))"
     ).fetchall()[0][0]
+
+
+def data_ends_before(con, as_of) -> dt.date | None:
+    """The data's last day (latest_data_date) when `as_of` (a date or ISO text) is after it, else
+    None: an as-of date past the data reads the contacts, scores and minutes the export has not
+    reached yet as absent. Allowed (a page or list dated at month end), and said where it is read, in
+    each reader's own words: the caseload page (OutcomeRun.as_of_past_data_note) and the commands'
+    stderr note (cli.options.note_as_of_past_the_data)."""
+    last = latest_data_date(con)
+    return last if last is not None and as_date(as_of) > last else None
 
 
 def _store_as_of(con) -> dt.date | None:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from bcm_analytics.config.definitions import Definitions
 from bcm_analytics.models import Marts, Query, current
-from bcm_analytics.models.marts import latest_data_date, resolve_definitions
+from bcm_analytics.models.marts import data_ends_before, latest_data_date, resolve_definitions
 from bcm_analytics.months import add_months, as_date, month_end, month_start, runs_text, starts_after_end
 
 # table macro -> the period parameters it takes (besides the filters)
@@ -95,8 +95,8 @@ class OutcomeRun:
         page dated at month end) reads the contacts and scores the export has not reached yet as
         absent. `bcm outcomes` said so on stderr; the page said nothing and showed 0% contacted.
         `dated`: name the two days (an external page names no day of care)."""
-        last = latest_data_date(self.con)
-        if last is None or self.as_of <= last:
+        last = data_ends_before(self.con, self.as_of)
+        if last is None:
             return None
         said = f"The as-of date, {self.as_of:%Y-%m-%d}, is after the data's last day, {last:%Y-%m-%d}" if dated else \
             "The as-of date is after the data's last day"
