@@ -59,7 +59,9 @@ RULES = {
     "billing NPI (treating practitioner, FQHC/RHC organization)": ("marts.wrong_billing_npi", r"WHEN \w*\.?billing\w*npi\s*=\s*\w*\.?organization_npi"),
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
     "a reconciliation summary's clinic and payer": ("marts.recon_patients", r"payer_class\s*=\s*lower\(payer_\)"),
-    "claim lines in the quarantine": ("marts.recon_quarantined_claims", r"meta\.quarantine"),
+    "claim lines in the quarantine (open or waiting)": ("core.quarantined_claims", r"meta\.quarantine"),
+    "which patient a quarantined claim line belongs to (raw.claims, else the quarantine record; blank: none)": (
+        "core.quarantined_claims", r"(?<!_)record\s*->>\s*'patient_id'"),
     "the day a month's countable minutes reach a claim line's threshold (claim_date_rule)": (
         "marts.recon_claim_dates", r"minutes_so_far\s*>="),
     "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),

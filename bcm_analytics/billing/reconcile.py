@@ -246,16 +246,14 @@ def unknown_status_note(marts: Marts, start, end=None) -> str | None:
 
 
 def unlinked_claims_note(marts: Marts) -> str | None:
-    """Claim lines in the quarantine that name no patient: reconciliation cannot place them in a
-    patient's month (marts.recon_quarantined_claims), so the month one of them bills reads
-    missed_billing, "bill it", the billing twice section 6 item 13 forbids. A paid 99492 set aside
-    for a blank patient id read so with nothing said. Any month may be theirs: said for every period."""
+    """Claim lines in the quarantine that name no patient (core.quarantined_claims): reconciliation
+    cannot place them in a patient's month (marts.recon_quarantined_claims), so the month one of
+    them bills reads missed_billing, "bill it", the billing twice section 6 item 13 forbids. A paid
+    99492 set aside for a blank patient id read so with nothing said. Any month may be theirs: said
+    for every period."""
     rows = marts.query(
-        """SELECT q.source_file, q.line_number FROM meta.quarantine q
-           LEFT JOIN raw.claims r ON r._load_id = q.load_id AND r._line = q.line_number
-           WHERE q.table_name = 'claims' AND q.status IN ('open', 'waiting')
-             AND nullif(trim(coalesce(r.patient_id, q.record ->> 'patient_id')), '') IS NULL
-           ORDER BY q.load_id, q.line_number""").fetchall()
+        "SELECT source_file, line_number FROM core.quarantined_claims WHERE patient_id IS NULL ORDER BY load_id, line_number"
+    ).fetchall()
     if not rows:
         return None
     named = "; ".join(f"{Path(file).name} line {line}" for file, line in rows[:3]) + ("; ..." if len(rows) > 3 else "")

@@ -47,13 +47,14 @@ SOURCE_COMPONENTS = {
     "staging.patients": {"patient"}, "core.patients": {"patient"}, "staging.clinics": {"patient"},
     "staging.time_logs": {"time_logs"}, "core.time_logs": {"time_logs", "patient"},
     "staging.assessments": {"assessments"}, "core.assessments": {"assessments", "patient"},
-    "staging.claims": {"claims"}, "staging.claims_unknown_patient": {"claims"}, "meta.quarantine": {"claims"},
+    "staging.claims": {"claims"}, "staging.claims_unknown_patient": {"claims"},
+    "core.quarantined_claims": {"claims"},
     "staging.facility_stays": {"patient"}, "core.facility_stays": {"patient"},
     "staging.coverage": {"patient"}, "core.coverage": {"patient"},
     "core.enrolment_gaps": {"patient"},
     "staging.diagnoses": {"diagnoses"}, "core.diagnoses": {"diagnoses"},
 }
-PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s not in ("staging.clinics", "meta.quarantine"))
+PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s != "staging.clinics")
 # The month of each row of a per-patient source, for by_month models (the store's local month).
 SOURCE_MONTHS = {"core.time_logs": "service_month"}
 # The stored readings (local, instant) that month is computed from, at most a month off it: a

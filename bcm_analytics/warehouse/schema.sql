@@ -223,6 +223,25 @@ FROM (SELECT old_record ->> 'patient_id' AS patient_id,
 JOIN staging.patients p ON p.patient_id = g.patient_id
 WHERE g.reenrolled_on > g.discharged_on AND g.reenrolled_on <= p.enrollment_date;
 
+-- Claim lines the loader set aside and not settled (meta.quarantine, status open or waiting), with
+-- the values a claim line is read by: the canonical ones come from raw.claims (every landed row,
+-- by load and line), which holds them for a canonical CSV and for a profile load alike (a
+-- profile's quarantine record is the source record); the quarantine record's own fields are the
+-- fallback. patient_id is the patient the line belongs to, NULL when it names none: reconciliation
+-- places the others in their patient's months (marts.recon_quarantined_claims) and warns of these
+-- (billing.reconcile.unlinked_claims_note). claim_line: the line number (1 when none reads).
+CREATE OR REPLACE VIEW core.quarantined_claims AS
+SELECT q.load_id, q.source_file, q.line_number, q.reason, q.status,
+       nullif(trim(coalesce(r.patient_id, q.record ->> 'patient_id')), '') AS patient_id,
+       nullif(trim(coalesce(r.claim_id, q.record ->> 'claim_id')), '') AS claim_id,
+       nullif(upper(trim(coalesce(r.procedure_code, q.record ->> 'procedure_code'))), '') AS procedure_code,
+       coalesce(try_cast(try_cast(nullif(trim(coalesce(r.line_number, q.record ->> 'line_number')), '') AS DOUBLE) AS BIGINT), 1)
+         AS claim_line,
+       nullif(trim(coalesce(r.date_of_service, q.record ->> 'date_of_service')), '') AS date_text
+FROM meta.quarantine q
+LEFT JOIN raw.claims r ON r._load_id = q.load_id AND r._line = q.line_number
+WHERE q.table_name = 'claims' AND q.status IN ('open', 'waiting');
+
 -- Diagnoses: each ICD-10-CM code of a patient and the day it was made or recorded, as exported
 -- (upper-cased, with or without the dot). marts.has_excluding_diagnosis reads them for DRR-E's and
 -- CMS159's diagnosis exclusions; a store with no diagnoses file has no rows, and the measures are as before.
