@@ -601,6 +601,17 @@ def test_a_profile_loads_claim_in_the_quarantine_is_claim_quarantined_incrementa
     assert (row.quarantine_file, row.quarantine_line) == ("/exports/payer_remit.json", 10)
 
 
+
+def test_a_claim_line_set_aside_for_a_spaced_patient_id_is_claim_quarantined_incrementally(program, load_rows):
+    """A's line, exported as " A " and set aside (its charge unreadable), belongs to A
+    (core.quarantined_claims trims it). The build's fingerprints read the patient again, untrimmed:
+    the load changed patient " A ", A's month was not rebuilt and read missed_billing ("bill it")
+    until a full rebuild."""
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40)])
+    assert [f[2] for f in found(con, "2025-01")] == ["missed_billing"]
+    load_rows("claims", [{**claim("A1", " A ", "2025-01-31", "99492"), "charge_amount": "1x45"}])
+    assert found(con, "2025-01") == [("A", "2025-01", "claim_quarantined", "99492", "99492")]
+
 # --- initiating visit ----------------------------------------------------------------------------------------
 
 

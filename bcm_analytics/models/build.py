@@ -60,9 +60,10 @@ ALTER TABLE {c}meta._bcm_fingerprints_unkeyed RENAME TO marts_fingerprints
 # take minutes out of any month, and their coverage periods, which can change any month's payer;
 # their diagnoses, a kind of their own, which only the outcome measures' exclusions read, so a
 # diagnoses file recomputes no billing mart): two states of the data give the same fingerprint
-# exactly when nothing of that kind of theirs changed. A quarantined claim line's
-# patient is read from raw.claims (canonical for a profile load too, whose quarantine record is the
-# source record), else from the record.
+# exactly when nothing of that kind of theirs changed. A quarantined claim line (set aside, not
+# settled) counts for the patient core.quarantined_claims says it belongs to, the one reconciliation
+# places it with: read here again without its trim, a line exported for " P1 " changed patient
+# " P1 " only, and P1's month read missed_billing until a full rebuild.
 FINGERPRINTS_SQL = """
 SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
   SELECT p.patient_id, 'patient' AS component, hash(p._row_hash, c._row_hash) AS h
@@ -74,9 +75,8 @@ SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
   UNION ALL SELECT patient_id, 'assessments', hash(_row_hash) FROM staging.assessments
   UNION ALL SELECT patient_id, 'claims', hash('c', _row_hash) FROM staging.claims
   UNION ALL SELECT patient_id, 'claims', hash('u', _row_hash) FROM staging.claims_unknown_patient
-  UNION ALL SELECT coalesce(r.patient_id, q.record ->> 'patient_id'), 'claims', hash('q', q.load_id, q.line_number, q.status)
-  FROM meta.quarantine q LEFT JOIN raw.claims r ON r._load_id = q.load_id AND r._line = q.line_number
-  WHERE q.table_name = 'claims' AND coalesce(r.patient_id, q.record ->> 'patient_id') IS NOT NULL
+  UNION ALL SELECT patient_id, 'claims', hash('q', load_id, line_number, status) FROM core.quarantined_claims
+  WHERE patient_id IS NOT NULL
 ) GROUP BY ALL
 """
 
