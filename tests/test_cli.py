@@ -120,6 +120,24 @@ def test_warnings_lists_each_row_loaded_with_a_warning_with_its_file_line_key_an
     assert private_mode(out_csv) and private_mode(out_xlsx)
 
 
+def test_a_listed_key_excel_would_run_as_a_formula_is_quoted_in_the_csv_and_kept_in_the_workbook(tmp_path):
+    """A patient id from a messy export, =HYPERLINK(...), named in `bcm warnings`' CSV ran as a formula
+    when finance opened it in Excel; the CSV now writes it after a ', the workbook as it is (a string cell)."""
+    formula = '=HYPERLINK("http://x","click")'
+    folder = tmp_path / "export"
+    write_csv(folder / "clinics.csv", [{"clinic_id": "C1", "clinic_name": "Main"}])
+    write_csv(folder / "patients.csv", [{"patient_id": formula, "clinic_id": "C9", "payer": "Medicare",
+                                         "enrollment_date": "2025-01-06"}])
+    db, out_csv, out_xlsx = tmp_path / "s.duckdb", tmp_path / "w.csv", tmp_path / "w.xlsx"
+    assert run("load", folder, "--db", db).exit_code == 0
+    assert run("warnings", "--db", db, "--out", out_csv).exit_code == 0
+    assert run("warnings", "--db", db, "--out", out_xlsx).exit_code == 0
+    assert [r["row_key"] for r in csv.DictReader(open(out_csv, newline=""))] == ["'" + formula]
+    sheet = openpyxl.load_workbook(out_xlsx)["warnings"]
+    key = sheet.cell(2, [c.value for c in sheet[1]].index("row_key") + 1)
+    assert (key.value, key.data_type) == (formula, "s")
+
+
 def private_mode(path) -> bool:
     return path.stat().st_mode & 0o077 == 0
 

@@ -670,6 +670,52 @@ def test_a_csv_writes_minutes_as_numbers_and_dollars_with_their_cents(tmp_path):
     assert pd.read_parquet(parquet).countable_minutes.tolist() == [105.0, 14.5]
 
 
+FORMULAS = """SELECT * FROM (VALUES ('=HYPERLINK("http://x","click")', 1), ('+1+1', 2), ('@SUM(A1)', 3), ('-1+2', -4),
+                                   (chr(9) || 'P1', 5), ('P2', 6), ('-5', 7), ('-12.5', 8)) t(raw_value, minutes)"""
+RAW_VALUES = ['=HYPERLINK("http://x","click")', "+1+1", "@SUM(A1)", "-1+2", "\tP1", "P2", "-5", "-12.5"]
+
+
+def test_a_csv_writes_a_text_cell_excel_would_run_as_a_formula_after_a_quote(tmp_path):
+    """Finance opens the CSVs in Excel, which runs a cell beginning with =, +, -, @, a tab or a
+    carriage return as a formula (OWASP CSV injection): a quarantined raw value =HYPERLINK(...)
+    became a live link. Both writers (a query, a frame) now put a ' before such text; other text,
+    text that is only a number (-5) and number columns (-4) are written as they are, and Parquet
+    keeps the raw values."""
+    import csv
+
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_table
+
+    con = duckdb.connect()
+    written = ["'=HYPERLINK(\"http://x\",\"click\")", "'+1+1", "'@SUM(A1)", "'-1+2", "'\tP1", "P2", "-5", "-12.5"]
+    minutes = ["1", "2", "3", "-4", "5", "6", "7", "8"]
+    path, _ = write_query(Query(con, FORMULAS, {}), tmp_path / "q.csv")
+    frame = write_table(con.sql(FORMULAS).df(), tmp_path / "f.csv")
+    for csv_file in (path, frame):
+        with open(csv_file, newline="") as f:
+            assert list(csv.reader(f)) == [["raw_value", "minutes"], *map(list, zip(written, minutes))], csv_file.name
+    parquet, _ = write_query(Query(con, FORMULAS, {}), tmp_path / "q.parquet")
+    assert pd.read_parquet(parquet).raw_value.tolist() == RAW_VALUES
+
+
+def test_both_workbook_writers_keep_a_formula_like_value_as_text(tmp_path):
+    """A workbook needs no quote: XlsxWriter writes a string cell (strings_to_formulas off), which
+    Excel shows as written and never runs."""
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_workbook
+
+    query = Query(duckdb.connect(), FORMULAS, {})
+    streamed, _ = write_query(query, tmp_path / "streamed.xlsx")
+    framed = write_workbook({"data": query.df()}, tmp_path / "frame.xlsx")
+    for path in (streamed, framed):
+        cells = [row[0] for row in load_workbook(path)["data"].iter_rows(min_row=2)]
+        assert [(c.value, c.data_type) for c in cells] == [(v, "s") for v in RAW_VALUES], path.name
+
+
 def test_a_positive_item9_on_a_check_in_after_discharge_is_listed_until_a_contact_follows_it(store, load_rows, tmp_path):
     """Scores go on after a discharge (relapse-prevention check-ins), and any positive item 9 is a
     same-day safety flag. D1, discharged Mar 15, answered 2 on a Mar 25 check-in and D4 answered 1

@@ -8,6 +8,14 @@ hh:mm:ss and a DATE (Python dates in a frame) as yyyy-mm-dd, by the column's typ
 and the frame writer alike (_dated_kind); a sheet can end with a totals row (SUBTOTAL formulas, so
 a filtered sheet totals what is shown, with the full total cached for readers that do not
 calculate).
+
+A CSV has no types: Excel and LibreOffice read a cell that begins with =, +, -, @, a tab or a
+carriage return as a formula, so a value copied from a messy export (a patient id, a file or
+sheet name), =HYPERLINK(...) or =cmd|' /C calc'!A0, would run when finance opens the file (OWASP
+"CSV injection"). A CSV's text cell that begins so is written after a ' (_csv_text). Parquet keeps
+the data exact, and a workbook needs nothing: XlsxWriter writes a string as a string
+(strings_to_formulas off), never a formula.
+A header needs nothing either: column names are the code's, never a value from the data.
 """
 
 from __future__ import annotations
@@ -34,6 +42,10 @@ NO_ROWS = "no rows"  # under the header of an empty sheet; no_rows() says within
 NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 CSV_DOLLARS, CSV_NUMBER = "{:.2f}", "{:.15g}"  # a CSV's dollars and its other non-integer numbers (_csv_format)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # how a cell Excel reads as a formula begins (_csv_text)
+PLAIN_NUMBER = r"[+-]?[0-9]*\.?[0-9]+"  # -5, -12.5, +3: Excel reads it as a number, not a formula
+QUOTE = "'"  # before such a cell: Excel and LibreOffice show it as text
+TEXT_TYPES = ("varchar", "enum")  # DuckDB type ids a CSV writes as text (VARCHAR, JSON, ENUM)
 NUMBER_FORMATS = {"dollars": '"$"#,##0.00', "month": "yyyy-mm", "date": "yyyy-mm-dd", "timestamp": "yyyy-mm-dd hh:mm:ss", "rate": "0.0%",
                   "count": "#,##0", "decimal": "#,##0.0"}
 
@@ -80,7 +92,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data", empt
         return write_workbook({sheet: Sheet(frame, empty=empty)}, path)
     with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
         if suffix == ".csv":
-            _csv_numbers(frame).to_csv(partial, index=False)
+            _csv_cells(frame).to_csv(partial, index=False)
         else:
             frame.to_parquet(partial, index=False)
     return path
@@ -106,26 +118,51 @@ def write_query(query, path: str | Path, sheet: str = "data", empty: str = NO_RO
 
 
 def _file_select(query, suffix: str) -> str:
-    """The query as a CSV or Parquet file holds it. Minutes are DECIMAL(18,4) in the marts (a month's
-    total to the whole second), and CSV printed 14 minutes as 14.0000, a DOUBLE as 26.0 and $144.90
-    as 144.9: in a CSV, dollars read with their cents and other numbers as written (14, 14.5, 0.875),
-    the same text for a frame (_csv_numbers); in Parquet a DECIMAL becomes a DOUBLE, which pandas
-    reads as a number (a decimal column arrived as Python Decimal objects, dtype object)."""
+    """The query as a CSV or Parquet file holds it, column by column (_file_column)."""
     described = query.con.sql(query.sql, params=query.params or None)  # a relation: bound, typed, not run
-    columns = []
-    for name, sql_type in zip(described.columns, described.types):
-        quoted = '"' + str(name).replace('"', '""') + '"'
-        sql_type = str(sql_type)
-        if not re.match(r"(FLOAT|DOUBLE|DECIMAL)\b", sql_type):
-            columns.append(quoted)
-        elif suffix == ".parquet":
-            columns.append(f"CAST({quoted} AS DOUBLE) AS {quoted}" if sql_type.startswith("DECIMAL") else quoted)
-        else:
-            number = f"CAST({quoted} AS DOUBLE)"
-            if _csv_format(str(name)) == CSV_DOLLARS:
-                number = f"CASE WHEN round({number}, 2) = 0 THEN 0.0 ELSE {number} END"  # never -0.00
-            columns.append(f"format('{_csv_format(str(name))}', {number}) AS {quoted}")
+    columns = [_file_column(str(name), sql_type, suffix) for name, sql_type in zip(described.columns, described.types)]
     return f"SELECT {', '.join(columns)} FROM ({query.sql})"
+
+
+def _file_column(name: str, sql_type, suffix: str) -> str:
+    """One column of _file_select (`sql_type`: its DuckDB type). Minutes are DECIMAL(18,4) in the
+    marts (a month's total to the whole second), and CSV printed 14 minutes as 14.0000, a DOUBLE as
+    26.0 and $144.90 as 144.9: in a CSV, dollars read with their cents and other numbers as written
+    (14, 14.5, 0.875), the same text for a frame (_csv_cells); in Parquet a DECIMAL becomes a
+    DOUBLE, which pandas reads as a number (a decimal column arrived as Python Decimal objects,
+    dtype object). A CSV's text cell Excel would run as a formula gets a leading ' (_csv_text_sql),
+    inside DuckDB's COPY; Parquet keeps it as it is."""
+    quoted = '"' + name.replace('"', '""') + '"'
+    if suffix == ".csv" and sql_type.id in TEXT_TYPES:
+        return f"{_csv_text_sql(quoted)} AS {quoted}"
+    if not re.match(r"(FLOAT|DOUBLE|DECIMAL)\b", str(sql_type)):
+        return quoted
+    if suffix == ".parquet":
+        return f"CAST({quoted} AS DOUBLE) AS {quoted}" if str(sql_type).startswith("DECIMAL") else quoted
+    number = f"CAST({quoted} AS DOUBLE)"
+    if _csv_format(name) == CSV_DOLLARS:
+        number = f"CASE WHEN round({number}, 2) = 0 THEN 0.0 ELSE {number} END"  # never -0.00
+    return f"format('{_csv_format(name)}', {number}) AS {quoted}"
+
+
+def _csv_text_sql(column: str) -> str:
+    """SQL: a text column's value as _csv_text writes it."""
+    text = f"CAST({column} AS VARCHAR)"
+    starts = ", ".join(map(sql_text, FORMULA_START))  # its first character, not a regex: COPY costs what it did
+    return (f"CASE WHEN left({text}, 1) IN ({starts}) AND NOT regexp_full_match({text}, {sql_text(PLAIN_NUMBER)}) "
+            f"THEN {sql_text(QUOTE)} || {text} ELSE {text} END")
+
+
+def _csv_text(value):
+    """A CSV's text cell that Excel or LibreOffice would read as a formula (it begins with =, +, -,
+    @, a tab or a carriage return: =HYPERLINK(...), -2+3, @SUM(A1)) with a leading ', which makes
+    them show it as text (OWASP's advice against CSV injection); anything else as it is. Text
+    that is only a number (-5, -12.5, +3: an id or amount an export held as text) is left as
+    written: Excel reads it as that number and runs nothing, where a ' would only clutter the
+    value finance looks for. Parquet and workbooks keep every value exact (module docstring)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not re.fullmatch(PLAIN_NUMBER, value):
+        return QUOTE + value
+    return value
 
 
 def _csv_format(column: str) -> str:
@@ -135,8 +172,8 @@ def _csv_format(column: str) -> str:
     return CSV_DOLLARS if formats.kind(column) == "dollars" else CSV_NUMBER
 
 
-def _csv_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame's float columns as _file_select writes a query's to CSV."""
+def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame's float and text columns as _file_select writes a query's to CSV."""
     import pandas as pd  # a frame is written: pandas is loaded already
 
     out = frame.copy()
@@ -144,6 +181,8 @@ def _csv_numbers(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_float_dtype(out[col]):
             spec = _csv_format(str(col))
             out[col] = out[col].astype(object).map(lambda v, spec=spec: None if pd.isna(v) else _csv_number(spec, float(v)))
+        elif pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(_csv_text)
     return out
 
 
