@@ -13,7 +13,16 @@ import pandas as pd
 import pytest
 
 from bcm_analytics.reports import billing_reconciliation as br
-from bcm_analytics.reports.privacy import TOTAL, Privacy, by_period, calendar_blocks, hidden_share, page_blocks
+from bcm_analytics.reports.privacy import (
+    TOTAL,
+    Privacy,
+    by_blocks,
+    by_period,
+    calendar_blocks,
+    held_blocks,
+    hidden_share,
+    page_blocks,
+)
 
 INTERNAL, EXTERNAL = Privacy.packaged("internal"), Privacy.packaged("external")
 
@@ -226,6 +235,25 @@ def test_a_waiting_block_that_discharges_no_one_shows_no_caseload():
     safe = EXTERNAL.stocks_beside_flows(stocks, "active", blocks, ["enrolments", "discharges"], "block")
     assert safe["active"].tolist() == [140, 147, 154, pd.NA, pd.NA, pd.NA]
     assert INTERNAL.stocks_beside_flows(stocks, "active", blocks, ["enrolments", "discharges"], "block") is stocks
+
+
+
+def test_other_counts_of_a_pages_months_come_in_the_blocks_it_shows_whole():
+    """A page of Apr-Dec 2025 under the blocks 2025 Q1 - Q2, 2025 Q3 and a waiting 2025 Q4: its
+    months' counts (initial assessments) are summed per block it overlaps, and only 2025 Q3 may be
+    shown (Q1 - Q2 reaches outside the page, Q4 waits); an enrolment cohort is taken over 2025 Q3
+    alone, to its last day."""
+    blocks = pd.DataFrame({"period": ["2025 Q1 - 2025 Q2", "2025 Q3", "2025 Q4"],
+                           "month": pd.to_datetime(["2025-01-01", "2025-07-01", "2025-10-01"]),
+                           "last_month": pd.to_datetime(["2025-06-01", "2025-09-01", "2025-12-01"]),
+                           "shown": [True, True, False]})
+    months = pd.DataFrame({"month": pd.date_range("2025-04-01", "2025-12-01", freq="MS"), "assessed": range(1, 10)})
+    summed = by_blocks(months, "month", blocks, ["assessed"], "2025-04-01", "2025-12-01")
+    assert summed[["period", "assessed", "held"]].values.tolist() == [["2025 Q1 - 2025 Q2", 1 + 2 + 3, False],
+                                                                      ["2025 Q3", 4 + 5 + 6, True],
+                                                                      ["2025 Q4", 7 + 8 + 9, False]]
+    held = held_blocks(blocks, "2025-04-01", "2025-12-01")
+    assert held[["period", "first", "last"]].values.tolist() == [["2025 Q3", date(2025, 7, 1), date(2025, 9, 30)]]
 
 
 # --- the billing report's families -----------------------------------------------------------
