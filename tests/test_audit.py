@@ -474,22 +474,27 @@ def test_the_index_fits_a_1024_px_screen_and_an_a4_page(store, load_rows, tmp_pa
     assert printed["page_width"] <= PRINT_WIDTH, "the printed index is wider than A4"
 
 
-def test_a_month_with_only_a_denied_line_and_no_minutes_carries_no_finding_on_the_index(store, load_rows, tmp_path):
-    """A claim the payer denied for a month with no minutes bills nothing and is owed nothing: its
-    packet reads 'no finding', and the index counted it among the months that 'carry a finding'."""
+def test_a_month_with_only_a_denied_line_and_no_minutes_carries_its_denied_finding_on_the_index(store, load_rows, tmp_path):
+    """A claim the payer denied for a month with no minutes bills nothing and is owed nothing, but
+    it is not to be appealed: its packet read 'no finding' (and the index had counted it among the
+    months that 'carry a finding' before that). It carries a denied unsupported claim (denied_claim,
+    compliance, reason denied_unsupported), named so on the index; a month whose only line was
+    voided still has no finding."""
     load_rows("clinics", [CLINIC])
     load_rows("patients", [patient("A", "2025-01-01")])
     load_rows("time_logs", [entry("a1", "A", "2025-01-10", 40)])
     line = {"patient_id": "A", "line_number": "1", "units": "1", "billing_provider_npi": "1234567893", "charge_amount": "145"}
     load_rows("claims", [dict(line, claim_id="V1", date_of_service="2024-12-05", procedure_code="99213", claim_status="paid"),
                          dict(line, claim_id="C1", date_of_service="2025-01-31", procedure_code="99492", claim_status="paid"),
-                         dict(line, claim_id="C2", date_of_service="2025-02-28", procedure_code="99493", claim_status="denied")])
+                         dict(line, claim_id="C2", date_of_service="2025-02-28", procedure_code="99493", claim_status="denied"),
+                         dict(line, claim_id="C3", date_of_service="2025-03-31", procedure_code="99493", claim_status="voided")])
     refresh(store)
-    write_packets(store, tmp_path / "packets", "2025-01", "2025-02")
+    write_packets(store, tmp_path / "packets", "2025-01", "2025-03")
     index = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / "packets" / "index.html").read_text()))
-    assert "2 billed or expected patient-months" in index
-    assert "1 reconcile, 0 carry a finding, 1 has no finding (no claim line that bills, no code expected)." in index
-    assert "2025-02 Prairie Practice Medicare 0 none 99493 (denied) no finding open" in index
+    assert "3 billed or expected patient-months" in index
+    assert "1 reconcile, 1 carry a finding, 1 has no finding (no claim line that bills, no code expected)." in index
+    assert "2025-02 Prairie Practice Medicare 0 none 99493 (denied) denied unsupported claim open" in index
+    assert "2025-03 Prairie Practice Medicare 0 none 99493 (voided) no finding open" in index
 
 
 def test_a_denied_line_in_a_packet_gives_the_payers_reason(store, load_rows, tmp_path):

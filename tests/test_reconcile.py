@@ -566,6 +566,95 @@ def test_a_99494_unit_billed_and_denied_on_another_claim_is_a_denied_claim_not_u
                                        "minutes support it beside the x1 billed on another line; ")
 
 
+def test_a_denied_line_the_minutes_do_not_support_is_not_to_appeal_or_resubmit(program):
+    """A biller works the denials: a denied line the minutes never supported had no finding at all
+    (unsupported_claim and wrong_code were of lines that bill), so it read as one to appeal. At the
+    thresholds: A, an initial month of 35 minutes, 99492 (needs 36) denied CO-50; C, a subsequent
+    month of 30 minutes, 99493 (needs 31) denied; E, 99493 denied for a month with no minutes. Each
+    is a denied_claim of reason denied_unsupported, compliance, $0 at stake (nothing billed stands,
+    nothing was paid; known, not unpriced), with the threshold its unsupported_claim would quote, and
+    a sentence not to appeal or resubmit it; the code the minutes support is its own missed_billing.
+    No such month reconciles, and the month's totals hold no compliance dollar for it."""
+    con = program([patient("A"), patient("C"), patient("E")],
+                  [minutes("A", "2025-01-10", 35), minutes("C", "2025-01-10", 40), minutes("C", "2025-02-10", 30),
+                   minutes("E", "2025-01-10", 40)],
+                  [{**claim("A1", "A", "2025-01-31", "99492", status="denied", charge=145), "denial_reason": "CO-50"},
+                   claim("C0", "C", "2025-01-31", "99492", charge=145), claim("C1", "C", "2025-02-28", "99493", status="denied", charge=134),
+                   claim("E0", "E", "2025-01-31", "99492", charge=145), claim("E1", "E", "2025-02-28", "99493", status="denied", charge=134)])
+    assert found(con, "2025-01", "2025-02") == [
+        ("A", "2025-01", "denied_claim", "G2214", "99492"), ("A", "2025-01", "missed_billing", "G2214", None),
+        ("C", "2025-01", "matched", "99492", "99492"),
+        ("C", "2025-02", "denied_claim", "G2214", "99493"), ("C", "2025-02", "missed_billing", "G2214", None),
+        ("E", "2025-01", "matched", "99492", "99492"), ("E", "2025-02", "denied_claim", None, "99493")]
+    rows = findings(con, "2025-01", "2025-02").query("finding == 'denied_claim'").set_index("patient_id")
+    assert set(rows.reason) == {"denied_unsupported"} and set(rows.severity) == {"compliance"}
+    assert list(rows.amount_at_stake) == [0, 0, 0] and not rows.not_priced.any()
+    assert [(r.threshold_code, r.threshold_minutes, r.claim_ids) for r in rows.loc[["A", "C"]].itertuples()] == [
+        ("99492", 36, "A1"), ("99493", 31, "C1")]
+    assert rows.loc["A", "explanation"] == (
+        "99492 on claim A1 was denied (the payer's reason: CO-50), and the 35 countable minutes in 2025-01 reach only G2214 "
+        "(99492 needs 36): do not appeal or resubmit it as billed.")
+    assert rows.loc["C", "explanation"] == (
+        "99493 on claim C1 was denied, and the 30 countable minutes in 2025-02 reach only G2214 (99493 needs 31): "
+        "do not appeal or resubmit it as billed.")
+    assert rows.loc["E", "explanation"] == (
+        "99493 on claim E1 was denied, and no countable minutes are logged in 2025-02: do not appeal or resubmit it as billed.")
+    totals = monthly_totals(con, "2025-01", "2025-02").set_index("service_month")
+    assert list(totals.compliance_exposure) == [0, 0] and list(totals.months_with_compliance_finding) == [1, 2]
+    assert list(totals.reconciled_months) == [2, 0] and list(totals.patient_months) == [3, 2]
+    assert list(totals.missed_revenue) == [52, 52]  # G2214 of A and C, at $52 (2025)
+
+
+def test_a_denied_line_the_minutes_support_at_the_threshold_is_still_to_resubmit_or_appeal(program):
+    """The other side of each threshold: B, an initial month of 36 minutes, 99492 denied CO-50; D, a
+    subsequent month of 31 minutes, 99493 denied. The minutes support them: denied_claim, reason
+    denied, revenue, the fee at stake and the payer's advice, as before."""
+    con = program([patient("B"), patient("D")],
+                  [minutes("B", "2025-01-10", 36), minutes("D", "2025-01-10", 40), minutes("D", "2025-02-10", 31)],
+                  [{**claim("B1", "B", "2025-01-31", "99492", status="denied", charge=145), "denial_reason": "CO-50"},
+                   claim("D0", "D", "2025-01-31", "99492", charge=145), claim("D1", "D", "2025-02-28", "99493", status="denied", charge=134)])
+    assert found(con, "2025-01", "2025-02") == [("B", "2025-01", "denied_claim", "99492", "99492"),
+                                                ("D", "2025-01", "matched", "99492", "99492"),
+                                                ("D", "2025-02", "denied_claim", "99493", "99493")]
+    rows = findings(con, "2025-01", "2025-02").query("finding == 'denied_claim'").set_index("patient_id")
+    assert set(rows.reason) == {"denied"} and set(rows.severity) == {"revenue"} and rows.amount_at_stake.tolist() == [145, 134]
+    assert rows.loc["B", "explanation"].startswith(
+        "99492 on claim B1 was denied (the payer's reason: CO-50) although 36 countable minutes support it; ")
+    assert rows.loc["D", "explanation"] == (
+        "99493 on claim D1 was denied although 31 countable minutes support it; correct and resubmit or appeal.")
+
+
+def test_a_denied_unsupported_line_beside_the_months_other_lines_is_said_once(program):
+    """Subsequent months. G: 30 minutes, 99493 denied on G1 and the month billed again as G2214 on G2,
+    which the minutes support: the month is matched, as a denied supported code billed again is
+    (G2214's findings say the month). H: 30 minutes, 99493 denied on H1 and billed again on H2: the
+    one unsupported_claim it always was, naming both claims ("bill G2214"), and no denied finding beside it. K: 80
+    minutes (99493 + 99494 x1), 99492 denied on K1 beside 99494 paid on it: 99492 is not to be
+    appealed (the wrong code for a subsequent month), 99493 is missed, and the 99494 the minutes
+    support gets no finding of its own; the month does not reconcile."""
+    con = program([patient(p) for p in "GHK"],
+                  [minutes(p, "2025-01-10", 40) for p in "GHK"]
+                  + [minutes("G", "2025-02-10", 30), minutes("H", "2025-02-10", 30), minutes("K", "2025-02-10", 80)],
+                  [claim(f"{p}0", p, "2025-01-31", "99492", charge=145) for p in "GHK"]
+                  + [claim("G1", "G", "2025-02-14", "99493", status="denied", charge=134), claim("G2", "G", "2025-02-28", "G2214", charge=52),
+                     claim("H1", "H", "2025-02-14", "99493", status="denied", charge=134), claim("H2", "H", "2025-02-28", "99493", charge=134),
+                     claim("K1", "K", "2025-02-28", "99492", status="denied", charge=145),
+                     claim("K1", "K", "2025-02-28", "99494", line=2, charge=56)])
+    assert found(con, "2025-02", "2025-02") == [
+        ("G", "2025-02", "matched", "G2214", "G2214"),
+        ("H", "2025-02", "unsupported_claim", "G2214", "99493"),
+        ("K", "2025-02", "denied_claim", "99493", "99492"), ("K", "2025-02", "missed_billing", "99493", None)]
+    rows = findings(con, "2025-02", "2025-02").set_index(["patient_id", "finding"])
+    assert (rows.loc[("H", "unsupported_claim"), "claim_ids"], rows.loc[("H", "unsupported_claim"), "amount_at_stake"]) == ("H1, H2", 134)
+    k = rows.loc[("K", "denied_claim")]
+    assert (k.reason, k.severity, k.amount_at_stake, k.claim_ids) == ("denied_unsupported", "compliance", 0, "K1")
+    assert k.explanation == (f"99492 on claim K1 was denied, and 2025-02 is a subsequent month of episode {k.episode_id} "
+                             "(99492 is billed once, in the initial month): do not appeal or resubmit it as billed; "
+                             "the month's minutes support 99493.")
+    totals = monthly_totals(con, "2025-02", "2025-02").iloc[0]
+    assert (totals.reconciled_months, totals.months_with_compliance_finding, totals.compliance_exposure) == (1, 2, 134)
+
+
 def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_duplicate(program):
     """120 initial minutes support 99492 + 99494 x2 (D: 90 minutes, x1). A bills the two units as two
     lines of claim A1, T as x1 on each of two claims: both are the month's two units (matched, not a

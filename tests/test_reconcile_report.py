@@ -700,3 +700,20 @@ def test_a_payer_word_that_is_also_a_class_names_the_payers_the_page_keeps(progr
     assert recon.payer_shown("Medicaid") == "Medicaid (payer class medicaid: Medicaid, State Medicaid MCO)"
     assert recon.payer_shown(None) is None
     assert sorted(alone.rows.patient_id.unique()) == ["C"] and alone.payer_shown("Medicare") == "Medicare"
+
+
+def test_a_denied_line_the_minutes_do_not_support_is_no_denied_dollar_on_the_page(program):
+    """The page's denied dollars and patient-months with a denial are of supported codes (part of missed
+    revenue): A's 99492, denied at 35 initial minutes (99492 needs 36), is a denied unsupported claim,
+    compliance with nothing at stake, named so in the compliance findings, and not a month with a
+    denial to work back; B's, at 36 minutes, is the $145 denied."""
+    con = program([patient("A"), patient("B")], [minutes("A", "2025-01-10", 35), minutes("B", "2025-01-10", 36)],
+                  [claim("A1", "A", "2025-01-31", "99492", status="denied", charge=145),
+                   claim("B1", "B", "2025-01-31", "99492", status="denied", charge=145)])
+    recon = br.Reconciliation.load(con, dt.date(2025, 1, 1), dt.date(2025, 1, 1), None)
+    month = recon.months.iloc[0]
+    assert (month.months_with_denial, month.denied_amount, month.months_with_compliance_finding) == (1, 145, 1)
+    found = br.categories(recon, Privacy.packaged("internal"))
+    assert ("compliance", "denied_claim", "denied unsupported claim", 0) in set(
+        zip(found.severity, found.finding, found.finding_label, found.amount_at_stake))
+    assert ("revenue", "denied_claim", "denied claim") in set(zip(found.severity, found.finding, found.finding_label))

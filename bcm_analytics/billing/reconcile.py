@@ -32,7 +32,7 @@ FINDINGS = {
     # finding: its name and what it means (reports, the finance workbook and the glossary use them)
     "matched": Finding("matched", "claims agree with the minutes"),
     "missed_billing": Finding("missed billing", "minutes support a code no claim bills"),
-    "denied_claim": Finding("denied claim", "supported code denied by the payer"),
+    "denied_claim": Finding("denied claim", "code denied by the payer (the minutes support it, or not: by its severity)"),
     "unsupported_claim": Finding("unsupported claim", "claim without the minutes to support it"),
     "dated_before_threshold": Finding("dated before threshold",
                                       "claim dated before the month's minutes reached its code's threshold, or for a code they never reach"),
@@ -54,6 +54,12 @@ FINDINGS_BY_SEVERITY = {
                                                "billed for a month before the consent date, or with no consent on file"),
     ("missing_consent", "info"): Finding("minutes logged without consent",
                                          "minutes logged with no consent on file at all; nothing billed (no dollars at stake)"),
+    # a denied line: of a code the minutes support (resubmit or appeal, its dollars missed revenue), or
+    # of one they do not (reason denied_unsupported: not to appeal or resubmit as billed, nothing at stake)
+    ("denied_claim", "revenue"): Finding("denied claim", "supported code denied by the payer"),
+    ("denied_claim", "compliance"): Finding("denied unsupported claim",
+                                            "code the minutes do not support, denied by the payer: not to appeal or resubmit "
+                                            "as billed (nothing billed stands: no dollars at stake)"),
 }
 
 
@@ -147,7 +153,7 @@ BRIDGE = {
     "expected": BridgeLine("expected (supported by logged minutes)", "the headline's expected dollars", ()),
     "missed": BridgeLine("supported but not billed", "supported units no claim bills under their code, at the fee "
                          "(the headline's missed revenue, less what was billed under another code)",
-                         ("missed_billing", "denied_claim", "units_mismatch")),
+                         ("missed_billing", "denied_claim:revenue", "units_mismatch")),
     "exposure": BridgeLine("billed without support or over-billed units", "units billed without the minutes, consent "
                            "or code to support them, at the fee (duplicates and conflicting codes too)",
                            ("unsupported_claim", "units_mismatch", "duplicate_claim", "same_month_conflict", "missing_consent:compliance")),

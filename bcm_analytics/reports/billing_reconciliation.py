@@ -136,8 +136,10 @@ def narrow(rows: pd.DataFrame, clinic: str | None = None, payer: str | None = No
 
 
 def _denials(rows: pd.DataFrame) -> pd.DataFrame:
-    """Denied dollars per service month with the patient-months behind them (not in monthly_totals)."""
-    denied = rows[rows.finding == "denied_claim"]
+    """Denied dollars per service month with the patient-months behind them (not in monthly_totals): of
+    supported codes, part of missed revenue (a denied line the minutes do not support, denied_claim
+    of severity compliance, has no dollars at stake and is not a denial to work back)."""
+    denied = rows[(rows.finding == "denied_claim") & (rows.severity == "revenue")]
     # typed even when no claim was denied: an empty group-by gives text columns, which the
     # monthly table's zeros would not fill (pandas 3 warns, and a later pandas refuses)
     return denied.groupby("service_month", as_index=False).agg(

@@ -61,8 +61,13 @@ c AS (
 accepted_billed AS (  -- a code accepted in place of the code in force (99484 for G0511), billed and supported
   SELECT * FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
 ),
-billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed
-  SELECT c.*, CASE
+-- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed; also a code
+-- billed only on denied lines (`denied_only`: the payer denied what the minutes never supported, and
+-- finance is told not to appeal or resubmit it as billed), unless the month was billed again with a
+-- code that holds: a supported base code (or G2214), an accepted code or an APCM add-on (its own
+-- findings say the month, as for a denied supported code billed again)
+billed_unsupported AS (
+  SELECT c.*, active_lines = 0 AS denied_only, CASE
       WHEN code_set IS NULL THEN 'no_rule_in_force'  -- no code billable that month (Texas health centres before 2025-03)
       WHEN countable_minutes = 0 THEN 'no_minutes'
       WHEN code = fallback_code AND NOT bills_g2214 THEN 'payer_does_not_bill'
@@ -79,8 +84,11 @@ billed_unsupported AS (  -- billed codes (not 99494, not an APCM add-on) the min
       WHEN code_role = 'subsequent' AND month_type = 'initial' THEN 'subsequent_in_initial'
       ELSE 'below_base' END AS reason
   FROM c
-  WHERE active_lines > 0 AND expected_units = 0 AND code_role NOT IN ('add_on', 'apcm_add_on') AND NOT in_conflict
+  WHERE expected_units = 0 AND code_role NOT IN ('add_on', 'apcm_add_on') AND NOT in_conflict
     AND NOT (code_role = 'also_accepted' AND countable_minutes >= code_from_minutes)
+    AND (active_lines > 0
+         OR (denied_lines > 0 AND base_billed IS NULL AND NOT apcm_add_on_billed AND NOT EXISTS (
+               SELECT 1 FROM accepted_billed o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month)))
 ),
 per_code AS (
   -- expected, not billed, not denied, no other base code (or APCM add-on) billed in its place, and
@@ -115,24 +123,6 @@ per_code AS (
          billed_units, denied_claim_ids, (supported_units - billed_units) * coalesce(unit_fee, expected_amount / expected_units),
          NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE units_denied
-  UNION ALL
-  SELECT patient_id, service_month,
-         CASE WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
-              WHEN expected_base_code IS NULL THEN 'unsupported_claim'
-              ELSE 'wrong_code' END,
-         CASE WHEN reason = 'fallback_reached_base' THEN 'revenue' ELSE 'compliance' END, reason,
-         expected_base_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END, code, billed_units, claim_ids,
-         CASE WHEN reason = 'fallback_reached_base' THEN expected_base_amount - billed_amount ELSE billed_amount END,
-         CASE WHEN reason = 'no_minutes' THEN NULL
-              WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code
-              WHEN expected_base_code IS NULL THEN first_code
-              WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_code END,
-         CASE WHEN reason = 'no_minutes' THEN NULL
-              WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code_from_minutes
-              WHEN expected_base_code IS NULL THEN first_from
-              WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END,
-         NULL, NULL, CASE WHEN reason = 'initial_once_per_year' THEN initial_code_reached_in END, NULL
-  FROM billed_unsupported
   UNION ALL
   -- APCM behavioral-health add-ons: no time threshold, but a base code, minutes, the period, the
   -- program and the month type (marts.apcm_add_on_problem). One the month cannot bill, beside the
@@ -177,6 +167,35 @@ per_code AS (
          CASE WHEN expected_units > 0 THEN code END, nullif(expected_units, 0), code, billed_units, claim_ids, billed_amount,
          NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND (consent_date IS NULL OR consent_date > last_day(service_month))
+),
+-- A code billed as the minutes do not support it: unsupported_claim or wrong_code, by why
+-- (billed_unsupported.reason); billed only on denied lines, a denied_claim (reason
+-- `denied_unsupported`, why in `unsupported_because`, which its sentence says) with the same code
+-- and threshold. Nothing stands billed and nothing was paid: $0 at stake (not unknown), and the
+-- sentence says not to appeal or resubmit it as billed.
+unsupported AS (
+  SELECT patient_id, service_month,
+         CASE WHEN denied_only THEN 'denied_claim'
+              WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
+              WHEN expected_base_code IS NULL THEN 'unsupported_claim'
+              ELSE 'wrong_code' END AS finding,
+         CASE WHEN reason = 'fallback_reached_base' AND NOT denied_only THEN 'revenue' ELSE 'compliance' END AS severity,
+         CASE WHEN denied_only THEN 'denied_unsupported' ELSE reason END AS reason,
+         expected_base_code AS expected_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END AS expected_units, code AS billed_code,
+         CASE WHEN NOT denied_only THEN billed_units END AS billed_units, claim_ids,
+         CASE WHEN denied_only THEN 0
+              WHEN reason = 'fallback_reached_base' THEN expected_base_amount - billed_amount ELSE billed_amount END AS amount_at_stake,
+         CASE WHEN reason = 'no_minutes' THEN NULL
+              WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code
+              WHEN expected_base_code IS NULL THEN first_code
+              WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_code END AS threshold_code,
+         CASE WHEN reason = 'no_minutes' THEN NULL
+              WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code_from_minutes
+              WHEN expected_base_code IS NULL THEN first_from
+              WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END AS threshold_minutes,
+         CASE WHEN reason = 'initial_once_per_year' THEN initial_code_reached_in END AS rule_date,
+         CASE WHEN denied_only THEN reason END AS unsupported_because
+  FROM billed_unsupported
 ),
 -- A month finding's claims: the lists of its codes' claims in one, so a claim with two of the
 -- month's codes is named once.
@@ -258,17 +277,22 @@ problems AS (
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
          NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line, NULL AS quarantine_reason,
-         NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service
+         NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service, NULL AS unsupported_because
   FROM per_code
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
+         claim_ids, amount_at_stake, threshold_code, threshold_minutes, NULL, NULL, rule_date, NULL, NULL, NULL, NULL, NULL,
+         NULL, NULL, unsupported_because
+  FROM unsupported
+  UNION ALL
+  SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, NULL, NULL, NULL, NULL, rule_date, billing_npi, voided, quarantine_file, quarantine_line,
-         quarantine_reason, billed_codes, NULL
+         quarantine_reason, billed_codes, NULL, NULL
   FROM month_rows
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, billed_lines, rule_date, billing_npi,
-         NULL, NULL, NULL, NULL, NULL, date_of_service
+         NULL, NULL, NULL, NULL, NULL, date_of_service, NULL
   FROM dated
 ),
 matched AS (  -- a code billed as the minutes support: expected and billed, or an accepted alternative that holds
@@ -279,7 +303,8 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          CASE WHEN code_role = 'also_accepted' THEN code_from_minutes END AS threshold_minutes, NULL::BIGINT AS units_cap,
          NULL::BIGINT AS billed_lines, CASE WHEN code_role = 'also_accepted' THEN accepted_from END AS rule_date,
          NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service,
+         NULL AS unsupported_because
   FROM c r
   WHERE active_lines > 0
     AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
@@ -299,7 +324,8 @@ unknown AS (
               THEN coalesce(sum(charge_amount) FILTER (WHERE bills), 0) END AS amount_at_stake,
          NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap, NULL::BIGINT AS billed_lines,
          NULL::DATE AS rule_date, NULL AS billing_npi, NULL AS voided, NULL AS quarantine_file, NULL::BIGINT AS quarantine_line,
-         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service
+         NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service,
+         NULL AS unsupported_because
   FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based AND NOT voided
   GROUP BY patient_id, service_month, code
 ),
@@ -339,6 +365,40 @@ written AS (
              billed_code, expected_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''),
              countable_text, billed_units,
              denial_advice)
+    WHEN reason = 'denied_unsupported' THEN  -- why the minutes do not support it, as the unsupported_claim and wrong_code sentences say it
+      format('{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
+             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''),
+             CASE unsupported_because
+               WHEN 'no_rule_in_force' THEN
+                 format('no code is billable for this {} patient ({}, {}) in {} under the rules in force',
+                        payer_class, billing_setting, program, month_text)
+               WHEN 'no_minutes' THEN format('no countable minutes are logged in {}', month_text)
+               WHEN 'payer_does_not_bill' THEN
+                 format('{} ({}) does not pay it (bills_g2214 is off for this payer), and the {} in {} {}{}',
+                        payer, payer_class, countable_text, month_text,
+                        CASE WHEN expected_code IS NULL THEN 'support no code it pays' ELSE 'reach ' || expected_code END,
+                        threshold_note)
+               WHEN 'outside_code_set' THEN
+                 format('it is not billable for this {} patient ({}, {}) in {}', payer_class, billing_setting, program, month_text)
+               WHEN 'above_fallback_range' THEN
+                 format('the {} in {} are past its range in {} month{} and reach no other code{}',
+                        countable_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
+                        CASE WHEN month_type = 'initial' THEN ' (g2214_initial_31_35 is off)' ELSE '' END, threshold_note)
+               WHEN 'below_threshold' THEN format('the {} in {} support no code{}', countable_text, month_text, threshold_note)
+               WHEN 'fallback_reached_base' THEN
+                 format('the {} in {} reach {}{}', countable_text, month_text, expected_code, threshold_note)
+               WHEN 'initial_once_per_year' THEN
+                 format('this payer bills {} once per calendar year and an earlier episode reached it in {}',
+                        billed_code, strftime(rule_date, '%Y-%m'))
+               WHEN 'initial_in_subsequent' THEN
+                 format('{} is a subsequent month of episode {} ({} is billed once, in the initial month)',
+                        month_text, episode_id, billed_code)
+               WHEN 'subsequent_in_initial' THEN format('{} is the initial month of episode {}', month_text, episode_id)
+               ELSE format('the {} in {} reach only {}{}', countable_text, month_text, expected_code, threshold_note) END,
+             -- the code the minutes support in its place, where the words before have not named it
+             CASE WHEN expected_code IS NOT NULL
+                       AND unsupported_because NOT IN ('payer_does_not_bill', 'fallback_reached_base', 'below_base')
+                  THEN format('; the month''s minutes support {}', expected_code) ELSE '' END)
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
       format('{} on claim {} was denied{} although {} support it; {}.',
              billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
