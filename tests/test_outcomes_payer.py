@@ -26,6 +26,7 @@ from test_models import differs_from_full, same, snapshot
 from bcm_analytics.cli import cli
 from bcm_analytics.models import refresh
 from bcm_analytics.outcomes import prepare
+from bcm_analytics.outcomes.caseload import cohort_curves
 
 AS_OF = "2025-12-31"
 MOVERS = [f"M{i:02d}" for i in range(11)]
@@ -98,7 +99,7 @@ def test_index_measures_take_the_payer_at_the_index(program, load_rows):
     medicaid = prepare(program, AS_OF, payer="Medicaid")
     assert set(medicaid.patients().patient_id) == {*MOVERS, "K"}
     assert set(medicaid.patients().payer) == {"Medicaid"}
-    cohorts = medicaid.query("cohorts", **medicaid.period("2025-01", "2025-12"))
+    cohorts = cohort_curves(medicaid, "2025-01", "2025-12")
     assert cohorts.patients.max() == 12
     change = medicaid.query("change_distribution", **medicaid.period("2025-01", "2025-12"))
     assert change.patients.sum() == 12
