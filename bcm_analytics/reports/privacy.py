@@ -208,8 +208,7 @@ class Privacy:
         hidden: set = set()
         waiting: set = set()
         if grain == "block":
-            spans = list(zip(pd.to_datetime(flows["month"]), pd.to_datetime(flows["last_month"])))
-            when = pd.to_datetime(stocks["month"]).map(lambda m: next((a for a, b in spans if a <= m <= b), pd.NaT))
+            when = block_of(stocks["month"], flows)
             waiting = {pd.Timestamp(m) for m, shown in zip(flows["month"], flows["shown"]) if not shown}
         else:
             when = period_of(stocks["month"], grain, start, end)["period_start"]
@@ -486,11 +485,16 @@ def by_blocks(frame: pd.DataFrame, month_col: str, blocks: pd.DataFrame, sums: l
     one not shown, or reaching outside the period, is hidden whatever its sums)."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     rows = _overlapping(blocks, start, end)
-    when = pd.to_datetime(frame[month_col])
-    sums_per_block = [frame.loc[when.between(first, last), sums].sum() for first, last in zip(rows["month"], rows["last_month"])]
-    out = pd.DataFrame(sums_per_block, columns=sums).astype("int64") if len(rows) else pd.DataFrame(columns=sums, dtype="int64")
+    summed = frame[sums].groupby(block_of(frame[month_col], rows)).sum()
+    out = summed.reindex(pd.DatetimeIndex(rows["month"]), fill_value=0).astype("int64").reset_index(drop=True)
     return out.assign(period=rows["period"].to_numpy(), period_start=rows["month"].to_numpy(),
                       held=_held(rows, start, end).to_numpy())[["period", "period_start", *sums, "held"]]
+
+
+def block_of(months: pd.Series, blocks: pd.DataFrame) -> pd.Series:
+    """Each month's calendar block, by the block's first month (NaT for a month in none of them)."""
+    spans = list(zip(pd.to_datetime(blocks["month"]), pd.to_datetime(blocks["last_month"])))
+    return pd.to_datetime(months).map(lambda m: next((a for a, b in spans if a <= m <= b), pd.NaT))
 
 
 def _overlapping(blocks: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
