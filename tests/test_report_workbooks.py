@@ -700,6 +700,26 @@ def test_a_csv_writes_a_text_cell_excel_would_run_as_a_formula_after_a_quote(tmp
     assert pd.read_parquet(parquet).raw_value.tolist() == RAW_VALUES
 
 
+def test_a_frame_and_a_query_write_one_csv_a_lone_carriage_return_quoted(tmp_path):
+    """A frame's CSV was pandas': a cell holding a lone carriage return (a note pasted from an old
+    Mac export) went unquoted, and a reader broke the row in two there. Frames are now written by
+    the query's COPY: the two files are the same bytes and the cell stays in its row."""
+    import csv
+
+    import duckdb
+
+    from bcm_analytics.models.marts import Query
+    from bcm_analytics.reports.export import write_query, write_table
+
+    con = duckdb.connect()
+    sql = "SELECT * FROM (VALUES ('line one' || chr(13) || 'line two', 1), ('P2', 2)) t(note, minutes)"
+    path, _ = write_query(Query(con, sql, {}), tmp_path / "q.csv")
+    frame = write_table(con.sql(sql).df(), tmp_path / "f.csv")
+    assert frame.read_bytes() == path.read_bytes()
+    with open(frame, newline="") as f:
+        assert list(csv.reader(f)) == [["note", "minutes"], ["line one\rline two", "1"], ["P2", "2"]]
+
+
 def test_both_workbook_writers_keep_a_formula_like_value_as_text(tmp_path):
     """A workbook needs no quote: XlsxWriter writes a string cell (strings_to_formulas off), which
     Excel shows as written and never runs."""

@@ -12,7 +12,7 @@ calculate).
 A CSV has no types: Excel and LibreOffice read a cell that begins with =, +, -, @, a tab or a
 carriage return as a formula, so a value copied from a messy export (a patient id, a file or
 sheet name), =HYPERLINK(...) or =cmd|' /C calc'!A0, would run when finance opens the file (OWASP
-"CSV injection"). A CSV's text cell that begins so is written after a ' (_csv_text). Parquet keeps
+"CSV injection"). A CSV's text cell that begins so is written after a ' (_csv_text_sql). Parquet keeps
 the data exact, and a workbook needs nothing: XlsxWriter writes a string as a string
 (strings_to_formulas off), never a formula.
 A header needs nothing either: column names are the code's, never a value from the data.
@@ -42,7 +42,7 @@ NO_ROWS = "no rows"  # under the header of an empty sheet; no_rows() says within
 NUMERIC_KINDS = ("dollars", "rate", "count", "decimal")  # formats a column takes only if it holds numbers
 NUMERIC_SQL = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)\b")
 CSV_DOLLARS, CSV_NUMBER = "{:.2f}", "{:.15g}"  # a CSV's dollars and its other non-integer numbers (_csv_format)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # how a cell Excel reads as a formula begins (_csv_text)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # how a cell Excel reads as a formula begins (_csv_text_sql)
 PLAIN_NUMBER = r"[+-]?[0-9]*\.?[0-9]+"  # -5, -12.5, +3: Excel reads it as a number, not a formula
 QUOTE = "'"  # before such a cell: Excel and LibreOffice show it as text
 TEXT_TYPES = ("varchar", "enum")  # DuckDB type ids a CSV writes as text (VARCHAR, JSON, ENUM)
@@ -85,16 +85,18 @@ def check_suffix(path: str | Path, allowed: tuple[str, ...] = SUFFIXES) -> Path:
 
 def write_table(frame: pd.DataFrame, path: str | Path, sheet: str = "data", empty: str = NO_ROWS) -> Path:
     """One table to CSV, Parquet or a one-sheet workbook, chosen by the file extension (`empty`:
-    what an empty sheet says, no_rows)."""
+    what an empty sheet says, no_rows). A CSV or Parquet file is written by the COPY write_query
+    uses, over the frame, so a frame's file and a query's are written by one set of rules
+    (_file_column): pandas' writers left a lone carriage return in a cell unquoted (a reader saw a
+    row break) and refused a frame whose attrs JSON cannot hold (bcm outcomes --measures x.parquet)."""
     path = check_suffix(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet"):
+    if path.suffix.lower() not in (".csv", ".parquet"):
         return write_workbook({sheet: Sheet(frame, empty=empty)}, path)
-    with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
-        if suffix == ".csv":
-            _csv_cells(frame).to_csv(partial, index=False)
-        else:
-            frame.to_parquet(partial, index=False)
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("frame", frame)
+    _copy(con, "SELECT * FROM frame", None, path)
     return path
 
 
@@ -109,26 +111,32 @@ def write_query(query, path: str | Path, sheet: str = "data", empty: str = NO_RO
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         return path, write_query_sheets({sheet: query}, path, empty=empty)[sheet]
+    return path, _copy(query.con, query.sql, query.params, path)
+
+
+def _copy(con, sql: str, params: dict | None, path: Path) -> int:
+    """DuckDB's COPY of a SELECT to a private CSV or Parquet file (_file_select); its rows."""
+    suffix = path.suffix.lower()
     fmt = "csv, HEADER" if suffix == ".csv" else "parquet"
     fmt += ", USE_TMP_FILE false"  # into the private file itself, not a new one beside it
     with private_files.output(path) as partial:  # 0600 before a byte is written, in place once whole
-        rows = query.con.execute(f"COPY ({_file_select(query, suffix)}) TO {sql_text(str(partial))} (FORMAT {fmt})",
-                                 query.params or None).fetchall()
-    return path, rows[0][0] if rows else 0
+        rows = con.execute(f"COPY ({_file_select(con, sql, params, suffix)}) TO {sql_text(str(partial))} (FORMAT {fmt})",
+                           params or None).fetchall()
+    return rows[0][0] if rows else 0
 
 
-def _file_select(query, suffix: str) -> str:
-    """The query as a CSV or Parquet file holds it, column by column (_file_column)."""
-    described = query.con.sql(query.sql, params=query.params or None)  # a relation: bound, typed, not run
+def _file_select(con, sql: str, params: dict | None, suffix: str) -> str:
+    """The SELECT as a CSV or Parquet file holds it, column by column (_file_column)."""
+    described = con.sql(sql, params=params or None)  # a relation: bound, typed, not run
     columns = [_file_column(str(name), sql_type, suffix) for name, sql_type in zip(described.columns, described.types)]
-    return f"SELECT {', '.join(columns)} FROM ({query.sql})"
+    return f"SELECT {', '.join(columns)} FROM ({sql})"
 
 
 def _file_column(name: str, sql_type, suffix: str) -> str:
     """One column of _file_select (`sql_type`: its DuckDB type). Minutes are DECIMAL(18,4) in the
     marts (a month's total to the whole second), and CSV printed 14 minutes as 14.0000, a DOUBLE as
     26.0 and $144.90 as 144.9: in a CSV, dollars read with their cents and other numbers as written
-    (14, 14.5, 0.875), the same text for a frame (_csv_cells); in Parquet a DECIMAL becomes a
+    (14, 14.5, 0.875), a frame's as a query's (write_table); in Parquet a DECIMAL becomes a
     DOUBLE, which pandas reads as a number (a decimal column arrived as Python Decimal objects,
     dtype object). A CSV's text cell Excel would run as a formula gets a leading ' (_csv_text_sql),
     inside DuckDB's COPY; Parquet keeps it as it is."""
@@ -146,23 +154,16 @@ def _file_column(name: str, sql_type, suffix: str) -> str:
 
 
 def _csv_text_sql(column: str) -> str:
-    """SQL: a text column's value as _csv_text writes it."""
+    """SQL: a CSV's text cell that Excel or LibreOffice would read as a formula (it begins with =,
+    +, -, @, a tab or a carriage return: =HYPERLINK(...), -2+3, @SUM(A1)) with a leading ', which
+    makes them show it as text (OWASP's advice against CSV injection); anything else as it is. Text
+    that is only a number (-5, -12.5, +3: an id or amount an export held as text) is left as
+    written: Excel reads it as that number and runs nothing, where a ' would only clutter the value
+    finance looks for. Parquet and workbooks keep every value exact (module docstring)."""
     text = f"CAST({column} AS VARCHAR)"
     starts = ", ".join(map(sql_text, FORMULA_START))  # its first character, not a regex: COPY costs what it did
     return (f"CASE WHEN left({text}, 1) IN ({starts}) AND NOT regexp_full_match({text}, {sql_text(PLAIN_NUMBER)}) "
             f"THEN {sql_text(QUOTE)} || {text} ELSE {text} END")
-
-
-def _csv_text(value):
-    """A CSV's text cell that Excel or LibreOffice would read as a formula (it begins with =, +, -,
-    @, a tab or a carriage return: =HYPERLINK(...), -2+3, @SUM(A1)) with a leading ', which makes
-    them show it as text (OWASP's advice against CSV injection); anything else as it is. Text
-    that is only a number (-5, -12.5, +3: an id or amount an export held as text) is left as
-    written: Excel reads it as that number and runs nothing, where a ' would only clutter the
-    value finance looks for. Parquet and workbooks keep every value exact (module docstring)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not re.fullmatch(PLAIN_NUMBER, value):
-        return QUOTE + value
-    return value
 
 
 def _csv_format(column: str) -> str:
@@ -170,24 +171,6 @@ def _csv_format(column: str) -> str:
     read the same spec): dollars with their cents, anything else to 15 significant digits with no
     trailing zeros."""
     return CSV_DOLLARS if formats.kind(column) == "dollars" else CSV_NUMBER
-
-
-def _csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame's float and text columns as _file_select writes a query's to CSV."""
-    import pandas as pd  # a frame is written: pandas is loaded already
-
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            spec = _csv_format(str(col))
-            out[col] = out[col].astype(object).map(lambda v, spec=spec: None if pd.isna(v) else _csv_number(spec, float(v)))
-        elif pd.api.types.is_object_dtype(out[col]) or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_csv_text)
-    return out
-
-
-def _csv_number(spec: str, value: float) -> str:
-    return spec.format(0.0 if spec == CSV_DOLLARS and round(value, 2) == 0 else value)  # never -0.00
 
 
 def write_query_sheets(queries: dict, path: str | Path, batch: int = 20_000, empty: str = NO_ROWS) -> dict[str, int]:
