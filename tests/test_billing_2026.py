@@ -516,6 +516,63 @@ def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
     assert not rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])].size
 
 
+def test_a_claim_line_whose_date_does_not_read_stands_only_for_the_months_it_could_be_the_claim_of(program):
+    """A line set aside because its date of service does not read read claim_quarantined, "it may be
+    this month's claim", in any month of its patient with a code not billed: one 99493 line also held
+    back February's 99494, missing beside a billed 99493, which a 99493 line cannot be. By hand, every
+    patient: January 90 minutes (initial), 99492 + 99494 billed; February 90 minutes, 99493 billed, 99494
+    not; March 40 minutes, nothing billed. P's undated line bills 99493: it can be March's claim, not
+    February's 99494 (missed). Q's bills 99494: February's 99494, not March's 99493 (missed). R's code
+    does not read either: it may be either. U logs 90 minutes in March too and bills 99494 alone: the
+    base code it needs may be U's undated 99493 line, so no conflict either (billing_rules.md s6 item 13).
+    V logs 10 minutes in March and bills 99494 alone: they support no base code, so V's undated 99492
+    line cannot be one the month lacks, and 99494 without its base is the conflict it is (it read as
+    if the line might be its base). January, billed in full, reads claim_quarantined for nobody."""
+    def undated(claim_id: str, pid: str, code: str) -> dict:
+        return {**claim(claim_id, pid, "2025-03-31", code, line=9), "date_of_service": "13/45/2025"}
+
+    months = [("2025-01-10", 90), ("2025-02-10", 90), ("2025-03-10", 40)]
+    con = program([patient(p) for p in "PQRUV"],
+                  [minutes(p, day, m) for p in "PQRU" for day, m in months] + [minutes("U", "2025-03-20", 50),
+                                                                               minutes("V", "2025-03-10", 10)],
+                  [line for p in "PQRU" for line in (claim(f"{p}1", p, "2025-01-31", "99492"),
+                                                     claim(f"{p}1", p, "2025-01-31", "99494", line=2),
+                                                     claim(f"{p}2", p, "2025-02-28", "99493"))]
+                  + [undated("PX", "P", "99493"), undated("QX", "Q", "99494"), undated("RX", "R", "9949E"),
+                     claim("U3", "U", "2025-03-31", "99494"), undated("UX", "U", "99493"),
+                     claim("V3", "V", "2025-03-31", "99494"), undated("VX", "V", "99492")])
+    rows = [r for r in found(con, "2025-01", "2025-03") if r[2] != "matched"]
+    assert rows == [
+        ("P", "2025-02", "missed_billing", "99494", None), ("P", "2025-03", "claim_quarantined", "99493", "99493"),
+        ("Q", "2025-02", "claim_quarantined", "99494", "99494"), ("Q", "2025-03", "missed_billing", "99493", None),
+        ("R", "2025-02", "claim_quarantined", "99494", "9949E"), ("R", "2025-03", "claim_quarantined", "99493", "9949E"),
+        ("U", "2025-02", "missed_billing", "99494", None), ("U", "2025-03", "claim_quarantined", "99493", "99493"),
+        ("V", "2025-03", "same_month_conflict", None, "99494")]
+    held = findings(con, "2025-01", "2025-03").query("finding == 'claim_quarantined'")
+    assert set(held.reason) == {"quarantined_undated"}
+    assert (held.explanation.str.startswith("A claim line of this patient whose date of service does not read is in the "
+                                            "quarantine: ")).all()
+
+
+def test_a_claim_line_whose_date_does_not_read_of_a_patient_billed_in_full_is_in_the_quarantine_listing(program, tmp_path):
+    """billing_rules.md s6 item 13. A's months are all billed, so the line whose date does not read is
+    the claim of no month and no finding names it; it does not vanish: `bcm quarantine` lists it, open."""
+    from bcm_analytics.cli import cli
+
+    con = program([patient("A")], [minutes("A", "2025-01-10", 40), minutes("A", "2025-02-10", 40)],
+                  [claim("A1", "A", "2025-01-31", "99492"), claim("A2", "A", "2025-02-28", "99493"),
+                   {**claim("A3", "A", "2025-02-28", "99493"), "date_of_service": "02/30/2025"}])
+    assert found(con, "2025-01", "2025-02") == [("A", "2025-01", "matched", "99492", "99492"),
+                                                ("A", "2025-02", "matched", "99493", "99493")]
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    out = tmp_path / "quarantine.csv"
+    result = CliRunner().invoke(cli, ["quarantine", "--db", db, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    listed = pd.read_csv(out)
+    assert list(listed.status) == ["open"] and "'02/30/2025'" in listed.reason.iloc[0] and '"A3"' in listed.record.iloc[0]
+
+
 def test_a_claim_line_set_aside_for_a_blank_patient_id_is_warned_of(program, tmp_path):
     """billing_rules.md s6 item 13: a claim line set aside at load is not a missing claim. E's paid
     99492, exported with a blank patient id, cannot be placed in E's month, which reads missed_billing

@@ -62,6 +62,8 @@ RULES = {
     "claim lines in the quarantine (open or waiting)": ("core.quarantined_claims", r"meta\.quarantine"),
     "which patient a quarantined claim line belongs to (raw.claims, else the quarantine record; blank: none)": (
         "core.quarantined_claims", r"(?<!_)record\s*->>\s*'patient_id'"),
+    "the months a quarantined claim line stands for (dated: its own; its date unread: each it could be the missing claim of)": (
+        "marts.recon_quarantined_months", r"recon_quarantined_claims[\s\S]*\bservice_month\s+IS\s+NULL\b"),
     "the day a month's countable minutes reach a claim line's threshold (claim_date_rule)": (
         "marts.recon_claim_dates", r"minutes_so_far\s*>="),
     "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),

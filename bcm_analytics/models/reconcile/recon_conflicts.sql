@@ -31,16 +31,17 @@ kinds AS (
   HAVING bool_or(code = fallback_code) AND bool_or(code_role IN ('initial', 'subsequent') OR (code_role = 'apcm_add_on' AND code_program = 'cocm'))
   UNION ALL
   SELECT * FROM (  -- not when another line of the month is in the quarantine: it may be the base code
-                   -- (billing_rules.md section 6 item 13; the month reads claim_quarantined); a base
-                   -- code on a denied line is billed (the month reads denied_claim for it, or
-                   -- missed_billing when it is not the base the minutes support)
+                   -- (billing_rules.md section 6 item 13; the month reads claim_quarantined); a line
+                   -- whose date does not read, where it could be the month's missing base code
+                   -- (recon_quarantined_months); a base code on a denied line is billed (the month
+                   -- reads denied_claim for it, or missed_billing when it is not the base the minutes support)
     SELECT patient_id, service_month, 'same_month_conflict', 'add_on_without_base',
            list(code ORDER BY code) FILTER (WHERE code_role = 'add_on' AND active_lines > 0) AS codes,
            list(code ORDER BY code) FILTER (WHERE code_role = 'add_on' AND active_lines > 0) AS participants
     FROM marts.recon_codes WHERE active_lines > 0 OR denied_lines > 0 GROUP BY patient_id, service_month
     HAVING bool_or(code_role = 'add_on' AND active_lines > 0) AND NOT bool_or(code_role IN ('initial', 'subsequent'))) a
-  WHERE NOT EXISTS (SELECT 1 FROM marts.recon_quarantined_claims q
-                    WHERE q.patient_id = a.patient_id AND (q.service_month = a.service_month OR q.service_month IS NULL)
+  WHERE NOT EXISTS (SELECT 1 FROM marts.recon_quarantined_months q
+                    WHERE q.patient_id = a.patient_id AND q.service_month = a.service_month
                       AND (q.procedure_code IS NULL OR NOT list_contains(a.codes, q.procedure_code)))
   UNION ALL
   SELECT patient_id, service_month, 'wrong_code', 'initial_with_subsequent',

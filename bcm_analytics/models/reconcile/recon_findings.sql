@@ -17,12 +17,10 @@
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
-WITH quarantined AS (  -- claim lines in the quarantine: of the month, or with a date that does not read
-  SELECT m.patient_id, m.service_month, q.quarantine_file, q.quarantine_line, q.quarantine_reason, q.claim_id,
-         q.procedure_code, q.service_month IS NULL AS undated
-  FROM marts.recon_months m
-  JOIN marts.recon_quarantined_claims q ON q.patient_id = m.patient_id
-   AND (q.service_month = m.service_month OR q.service_month IS NULL)
+WITH quarantined AS (  -- claim lines in the quarantine, in each month they stand for: a dated line in its month, one
+                      -- whose date does not read only where it could be the claim the month lacks (recon_quarantined_months)
+  SELECT patient_id, service_month, quarantine_file, quarantine_line, quarantine_reason, claim_id, procedure_code, undated
+  FROM marts.recon_quarantined_months
 ),
 bases AS (  -- the CPT base code (or G2214) billed for a month that its minutes support
   SELECT patient_id, service_month, min(code) AS base_billed FROM marts.recon_codes
@@ -218,7 +216,8 @@ month_rows AS (
     AND NOT EXISTS (SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = m.patient_id AND o.service_month = m.service_month AND o.active_lines > 0)
   UNION ALL
   -- a month whose claim line is in the quarantine: every dated line of the month; a line whose date
-  -- does not read, in each month it could be (one that would otherwise be missed_billing)
+  -- does not read, in each month whose missing claim it could be (recon_quarantined_months) and
+  -- that would otherwise read missed_billing
   SELECT q.patient_id, q.service_month, 'claim_quarantined', 'review', CASE WHEN q.undated THEN 'quarantined_undated' ELSE 'quarantined' END,
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
             FROM marts.recon_codes o WHERE o.patient_id = q.patient_id AND o.service_month = q.service_month

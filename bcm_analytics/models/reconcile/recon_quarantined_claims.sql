@@ -6,9 +6,10 @@
 -- Which patient a line belongs to, and its other values, are core.quarantined_claims' (raw.claims,
 -- else the quarantine record). The month is read leniently (ISO, m/d/yy and m/d/yyyy, d.m.yyyy,
 -- yyyymmdd, an Excel serial): it only places the warning, and a date the loader refused is often
--- the reason the line is here. A line whose date still does not read has no service_month and
--- stands for every month of the patient. A line whose claim line (claim_id, line_number) a later
--- load supplied is settled: the fix was reloaded.
+-- the reason the line is here. A line whose date still does not read has no service_month: it
+-- stands for the months of the patient it could be the missing claim of (recon_quarantined_months).
+-- A line whose claim line (claim_id, line_number) a later load supplied is settled: the fix was
+-- reloaded.
 -- kind: table
 -- per_patient: true
 WITH dated AS (
