@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from test_reconcile import OTHER_NPI, claim, minutes, patient, program  # noqa: F401 (program: a fixture)
 
-from bcm_analytics.billing.reconcile import BRIDGE, bridge, monthly_totals
+from bcm_analytics.billing.reconcile import BRIDGE, bridge, findings, monthly_totals
 
 
 def walk(con, start="2025-01", end=None, **narrow) -> dict[str, float]:
@@ -38,6 +38,29 @@ def test_a_missed_month_is_the_supported_line_not_billed(program):
     lines = walk(con)
     assert (lines["expected"], lines["billed"]) == (2 * 145, 145)
     assert between(lines) == {"missed": -145}
+
+
+def test_a_month_whose_claim_line_is_in_the_quarantine_is_its_own_line_not_missed(program):
+    """billing_rules.md s6 item 13: a claim line set aside at load is not a missing claim. The walk put
+    such a month's supported dollars on the missed line ("supported but not billed") while the findings
+    said claim_quarantined. A's only claim line has charge '1x45' (set aside); C's 99494 line units
+    'one'; D's 99492 line a date that does not read, for January, D's one month with nothing billed
+    (February bills 99493). B's month is missed (the control). In the quarantine: $145 + $56 + $145."""
+    con = program([patient(p) for p in "ABCD"],
+                  [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40), minutes("C", "2025-01-10", 90),
+                   minutes("D", "2025-01-10", 40), minutes("D", "2025-02-10", 40)],
+                  [{**claim("A1", "A", "2025-01-31", "99492"), "charge_amount": "1x45"},
+                   claim("C1", "C", "2025-01-31", "99492", charge=145),
+                   {**claim("C1", "C", "2025-01-31", "99494", line=2), "units": "one"},
+                   {**claim("D1", "D", "2025-01-31", "99492"), "date_of_service": "13/45/2025"},
+                   claim("D2", "D", "2025-02-28", "99493", charge=134)])
+    lines = walk(con, "2025-01", "2025-02")
+    assert between(lines) == {"missed": -145, "quarantined": -(145 + 56 + 145)}
+    frame = bridge(con, "2025-01", "2025-02").set_index("line")
+    assert frame.at["quarantined", "line_patient_months"] == 3 and frame.at["missed", "line_patient_months"] == 1
+    assert frame.at["quarantined", "findings_behind"] == "claim quarantined"
+    held = findings(con, "2025-01", "2025-02").query("finding == 'claim_quarantined'")
+    assert sorted(zip(held.patient_id, held.service_month)) == [("A", "2025-01"), ("C", "2025-01"), ("D", "2025-01")]
 
 
 def test_a_wrong_code_moves_the_month_to_the_code_billed_and_is_not_new_exposure(program):

@@ -534,6 +534,7 @@ def test_the_walk_from_expected_to_billed_is_under_the_headline_inside_and_not_o
     rows.feed(internal)
     walk = {row[0]: row[1] for row in rows.rows if row and row[0] in {w.name for w in BRIDGE.values()}}
     assert walk == {"expected (supported by logged minutes)": "$435.00", "supported but not billed": "-$145.00",
+                    "supported, claim line in the quarantine (not missed)": "$0.00",
                     "billed without support or over-billed units": "$0.00", "billed for patients not in the registry": "$0.00",
                     "billed under another code or NPI (moved, not new)": "-$11.00",
                     "charge differs from the fee schedule": "$5.00", "not explained": "$0.00", "billed": "$284.00"}

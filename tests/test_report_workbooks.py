@@ -930,13 +930,14 @@ def test_the_walk_from_expected_to_billed_is_a_sheet_whose_lines_add_up_to_by_mo
     book, values = finance
     header, *rows = list(values["expected_to_billed"].values)
     walk = {row[0]: dict(zip(header, row)) for row in rows}
-    assert list(walk) == ["expected", "missed", "exposure", "unknown", "moved", "charge", "residual", "billed"]
+    assert list(walk) == ["expected", "missed", "quarantined", "exposure", "unknown", "moved", "charge", "residual", "billed"]
     month_header, *months = list(values["by_month"].values)
     totals = dict(zip(month_header, months[-1]))
     assert (walk["expected"]["walk_amount"], walk["billed"]["walk_amount"]) == (
         pytest.approx(totals["expected_amount"]), pytest.approx(totals["billed_amount"]))
     assert {k: w["walk_amount"] for k, w in walk.items() if k not in ("expected", "billed")} == {
-        "missed": -56 - 145, "exposure": 134, "unknown": 0, "moved": 0, "charge": pytest.approx(-13.87), "residual": 0}
+        "missed": -56 - 145, "quarantined": 0, "exposure": 134, "unknown": 0, "moved": 0, "charge": pytest.approx(-13.87),
+        "residual": 0}
     assert walk["missed"]["line_patient_months"] == 2 and "missed billing" in walk["missed"]["findings_behind"]
     assert book["expected_to_billed"]["C2"].number_format == '"$"#,##0.00'
 

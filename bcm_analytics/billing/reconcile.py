@@ -154,6 +154,11 @@ BRIDGE = {
     "missed": BridgeLine("supported but not billed", "supported units no claim bills under their code, at the fee "
                          "(the headline's missed revenue, less what was billed under another code)",
                          ("missed_billing", "denied_claim:revenue", "units_mismatch")),
+    "quarantined": BridgeLine("supported, claim line in the quarantine (not missed)", "supported units of a month with a claim line "
+                              "set aside at load (in the quarantine), which no loaded claim line bills, at the fee: not "
+                              "missed revenue, the month's claim may be that line; fix it and load it again before billing "
+                              "the month (a line whose date does not read counts in each month it could be the claim of)",
+                              ("claim_quarantined",)),
     "exposure": BridgeLine("billed without support or over-billed units", "units billed without the minutes, consent "
                            "or code to support them, at the fee (duplicates and conflicting codes too)",
                            ("unsupported_claim", "units_mismatch", "duplicate_claim", "same_month_conflict", "missing_consent:compliance")),

@@ -18,9 +18,10 @@ Sheets, in order:
               claims_not_loaded: no claim line of the month is in the store, so its expected lines
               all read as missed billing)
   expected_to_billed
-              the walk from expected to billed dollars, line by line (missed, exposure, claims for
-              unknown patients, moved to another code or NPI, charges other than the fee), with the
-              findings behind each line: by_month's expected and billed are its ends, and its lines
+              the walk from expected to billed dollars, line by line (missed, claim lines in the
+              quarantine, exposure, claims for unknown patients, moved to another code or NPI,
+              charges other than the fee), with the findings behind each line: by_month's
+              expected and billed are its ends, and its lines
               add up from one to the other to the cent (the headline's missed revenue and exposure
               do not: marts.recon_bridge)
   info        findings with no dollars at stake (e.g. minutes logged without consent on file,

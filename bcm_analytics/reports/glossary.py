@@ -295,7 +295,8 @@ def billing_terms(ruleset_id: str, privacy: Privacy) -> list[tuple[str, str]]:
                                           "in expected (it is billed again once corrected), and a claim's charge can differ from "
                                           "the fee schedule's price. The walk from expected to billed (under the headline on the "
                                           "staff page; the finance workbook's expected_to_billed sheet) prices every line at the "
-                                          "fee schedule and does add up: expected, less what is supported but not billed, plus "
+                                          "fee schedule and does add up: expected, less what is supported but not billed, less what "
+                                          "is supported in a month whose claim line is in the quarantine (not missed), plus "
                                           "what is billed without support, plus claims for unknown patients, plus or minus what "
                                           "was billed under another code (an NPI moves no dollar), plus or minus charges other "
                                           "than the fee, is billed to the cent"),

@@ -1,8 +1,8 @@
 -- Each claim line in the quarantine (marts.recon_quarantined_claims) and the months it stands for:
 -- a month where it may be the claim, so reconciliation says the claim is in the quarantine there
 -- (claim_quarantined) and does not advise billing the month again (billing_rules.md section 6 item
--- 13). The findings and the same-month conflicts both read the months from here, so they agree
--- on them.
+-- 13). The findings, the same-month conflicts and the walk from expected to billed (its
+-- `quarantined` line) all read the months from here, so they agree on them.
 --
 -- A dated line stands for its own month (a month of marts.recon_months), whatever was billed there.
 -- A line whose date does not read (`undated`) stands for a month of its patient only where it could
