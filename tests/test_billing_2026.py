@@ -734,7 +734,7 @@ def every_finding(program, tmp_path):
                                                              patient("F", clinic="FQ", program="general_bhi"),
                                                              patient("G", payer="Medicaid"),
                                                              patient("DA", payer="Medicare dated"), patient("DB", payer="Medicare dated"),
-                                                             patient("DU")]
+                                                             patient("DU"), patient("PM")]
     e = [minutes(p, "2025-01-10", 40) for p in pids if p not in "FN"]
     e += [minutes("A", "2025-02-10", "00:40:30"), minutes("B", "2025-02-10", 90.25), minutes("C", "2025-02-10", 20),
           minutes("D", "2025-02-10", "00:20:59"), minutes("E", "2025-02-10", 40), minutes("F", "2025-03-10", 12),
@@ -777,10 +777,13 @@ def every_finding(program, tmp_path):
     e += [minutes("DA", "2025-01-10", 40), minutes("DB", "2025-02-10", 20)]
     c += [claim("DU0", "DU", "2025-01-31", "99492"), claim("DU1", "DU", "2025-02-28", "99493", status="denied")]  # denied_unsupported
     e += [minutes("DU", "2025-01-10", 40), minutes("DU", "2025-02-10", 20)]
+    c += [{**claim("PM1", "PM", "2025-01-31", "99492"), "payer": "Medicaid"}]                              # payer_mismatch
+    e += [minutes("PM", "2025-01-10", 40)]
     c += [visit(p["patient_id"]) for p in pats if p["patient_id"] != "S"]                             # S: no initiating visit
     e += [minutes("R", "2025-11-10", 40), minutes("N", "2025-01-10", 40), minutes("Q", "2025-02-10", 40),
           minutes("S", "2025-12-10", 40)]
-    con = program(pats, e, c, visits=False, clinics=CLINICS)
+    con = program(pats, e, c, visits=False, clinics=CLINICS,
+                  coverage=[{"patient_id": "PM", "payer": "Medicare", "start_date": "2024-06-01", "end_date": ""}])
     dated = rules_file(tmp_path, "payer_names:\n  Medicare dated: {payer_class: medicare, settings: {claim_date_rule: on_or_after_threshold}}\n",
                        "dated_rules.yaml")
     return findings(con, "2024-12", "2026-12", dated)
@@ -794,12 +797,14 @@ def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its
             "initial_in_subsequent", "below_base", "no_apcm_base", "before_billable", "other_program", "other_month_type",
             "cocm_with_bhi", "fallback_with_base", "add_on_without_base", "initial_with_subsequent", "add_on_with_mirror",
             "quarantined", "quarantined_undated", "no_consent", "minutes_without_consent", "above_cap", "units",
-            "no_initiating_visit", "before_threshold_met", "threshold_never_met", "denied_unsupported", "also_accepted"} - set(rows.reason) == {
+            "no_initiating_visit", "before_threshold_met", "threshold_never_met", "denied_unsupported", "also_accepted",
+            "payer_mismatch"} - set(rows.reason) == {
         "also_accepted"}  # also_accepted: see the FQHC test
     for row in rows.to_dict("records"):
         text = row["explanation"]
         assert isinstance(text, str) and text, row
-        for column in ("claim_ids", "quarantine_file", "quarantine_reason", "episode_id", "code_set", "patient_id"):
+        for column in ("claim_ids", "quarantine_file", "quarantine_reason", "episode_id", "code_set", "patient_id",
+                       "coverage_on_file"):
             if isinstance(row[column], str):
                 text = text.replace(row[column], " ")
         values = {round(float(row[c]), 4) for c in NUMBER_COLUMNS if row[c] is not None and row[c] == row[c]}

@@ -58,6 +58,8 @@ RULES = {
     "a claim line's practitioner, which same_practitioner compares (FQHC/RHC: rendering NPI, the organisation)": ("marts.line_practitioner", r"nullif\(rendering_"),
     "billing NPI (treating practitioner, FQHC/RHC organization)": ("marts.wrong_billing_npi", r"WHEN \w*\.?billing\w*npi\s*=\s*\w*\.?organization_npi"),
     "initiating visit lookback": ("marts.recon_initiating_visits", r"to_months\("),
+    "a claim line billed to a payer no coverage period of its month names (payer_mismatch)": (
+        "marts.recon_payer_mismatch", r"list_contains\(\s*\w*\.?coverage_payers"),
     "a reconciliation summary's clinic and payer": ("marts.recon_patients", r"payer_class\s*=\s*lower\(payer_\)"),
     "claim lines in the quarantine (open or waiting)": ("core.quarantined_claims", r"meta\.quarantine"),
     "which patient a quarantined claim line belongs to (raw.claims, else the quarantine record; blank: none)": (

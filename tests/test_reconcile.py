@@ -49,12 +49,15 @@ def visit(pid: str, day: str = "2024-12-02", code: str = "99213", npi: str = NPI
 @pytest.fixture
 def program(store, load_rows):
     def _load(patients: list[dict], entries: list[dict], claims: list[dict] | None = None, visits: bool = True,
-              clinics: list[dict] | None = None):
+              clinics: list[dict] | None = None, coverage: list[dict] | None = None):
+        """`coverage`: the payer history (coverage rows), loaded after the patients; none by default."""
         load_rows("clinics", clinics or [
             {"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago"},
             {"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc", "timezone": "America/Chicago"},
         ])
         load_rows("patients", patients)
+        if coverage:
+            load_rows("coverage", coverage)
         if entries:
             load_rows("time_logs", entries)
         claims = (claims or []) + ([visit(p["patient_id"]) for p in patients] if visits else [])
@@ -971,7 +974,8 @@ def test_a_denied_lines_reason_reaches_its_finding_the_csv_and_the_work_queue(pr
                                     "support it; correct and resubmit or appeal.")
     assert text[("B", "99492")] == ("99492 on claim C2 was denied although 40 countable minutes support it; "
                                     "correct and resubmit or appeal.")
-    assert list(rows.columns)[-1] == "denial_reason", "a new column goes after every column the findings had"
+    # a new column goes after every column the findings had (payer_mismatch's two came after it)
+    assert list(rows.columns)[-3:] == ["denial_reason", "billed_payer", "coverage_on_file"]
 
     db = str(tmp_path / "test.duckdb")
     con.close()
@@ -980,7 +984,7 @@ def test_a_denied_lines_reason_reaches_its_finding_the_csv_and_the_work_queue(pr
     assert result.exit_code == 0, result.output
     with open(out, newline="") as f:
         reader = csv.DictReader(f)
-        assert reader.fieldnames[-1] == "denial_reason"
+        assert reader.fieldnames[-3:] == ["denial_reason", "billed_payer", "coverage_on_file"]
         assert {(r["patient_id"], r["billed_code"]): r["denial_reason"] for r in reader} == {
             ("A", "99492"): co16, ("A", "99494"): "97", ("B", "99492"): "", ("C", "99492"): ""}
     book = tmp_path / "r.xlsx"

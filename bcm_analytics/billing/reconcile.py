@@ -46,6 +46,9 @@ FINDINGS = {
     "claim_quarantined": Finding("claim quarantined", "a claim line of the month is in the quarantine: fix and reload before acting"),
     "no_initiating_visit": Finding("no initiating visit",
                                    "no E/M, AWV, IPPE or TCM visit before the first billed month in the claims loaded"),
+    "payer_mismatch": Finding("payer mismatch",
+                              "claim billed to a payer the coverage on file does not name for its month: check the "
+                              "coverage, then rebill the right payer or correct the coverage export"),
 }
 # A finding that is two things by its severity: one id, read apart wherever a severity is known
 # (the page's findings-that-need-work and its notes would otherwise name it twice in the same words)
@@ -92,7 +95,8 @@ def finding_terms() -> list[Finding]:
 
 
 # revenue and compliance carry money at stake; review asks a person to check the data first
-# (claim_quarantined, no_initiating_visit); info is for the record (matched, minutes without consent).
+# (claim_quarantined, no_initiating_visit, payer_mismatch); info is for the record (matched, minutes
+# without consent).
 SEVERITIES = ("revenue", "compliance", "review", "info")
 AT_STAKE = SEVERITIES[:2]  # the severities whose findings put dollars at stake
 TO_WORK = SEVERITIES[:3]  # those a person works (the finance work queue); info is for the record

@@ -328,6 +328,18 @@ unknown AS (
   FROM marts.recon_claim_lines WHERE NOT known_patient AND time_based AND NOT voided
   GROUP BY patient_id, service_month, code
 ),
+-- claim lines billed to a payer no coverage period of their month names (marts.recon_payer_mismatch):
+-- one finding per code and payer billed, naming its claims, beside the month's other findings (its
+-- matched rows stay: the minutes support the code, the payer is to check). A review finding: no
+-- dollars counted, as the coverage export may be what is wrong. Its own columns, the payer billed
+-- (`billed_payer`) and the month's coverage (`coverage_on_file`), are empty on every other finding.
+mismatched AS (
+  SELECT patient_id, service_month, 'payer_mismatch' AS finding, 'review' AS severity, 'payer_mismatch' AS reason,
+         code AS billed_code, CAST(sum(units) AS BIGINT) AS billed_units, list(DISTINCT claim_id ORDER BY claim_id) AS claim_ids,
+         0 AS amount_at_stake, billed_payer, coverage_on_file
+  FROM marts.recon_payer_mismatch
+  GROUP BY patient_id, service_month, code, billed_payer, coverage_on_file
+),
 decided AS (
   SELECT f.*, m.clinic_id, m.care_manager_id, m.payer, m.payer_class, m.billing_setting, m.program, m.month_type,
          m.episode_id, m.countable_minutes, m.unconsented_minutes, m.consent_date, m.code_set, m.treating_provider_npi,
@@ -340,7 +352,8 @@ decided AS (
          (SELECT string_agg(DISTINCT l.denial_reason, '; ' ORDER BY l.denial_reason) FROM marts.recon_claim_lines l
           WHERE l.patient_id = f.patient_id AND l.service_month = f.service_month AND l.denied AND l.time_based
             AND l.code = f.billed_code AND list_contains(f.claim_ids, l.claim_id)) AS denial_reason
-  FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown) f
+  FROM (SELECT * FROM problems UNION ALL SELECT * FROM matched UNION ALL SELECT * FROM unknown
+        UNION ALL BY NAME SELECT * FROM mismatched) f
   LEFT JOIN marts.recon_months m USING (patient_id, service_month)
 ),
 written AS (
@@ -536,6 +549,10 @@ written AS (
       format('Claim {} bills {} dated {}, but the {} in {} never reach its threshold ({} needs {:g}), so there is no day it could be dated; void the line or document the time.',
              claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), countable_text, month_text, threshold_code,
              threshold_minutes)
+    WHEN reason = 'payer_mismatch' THEN
+      format('Claim{} {} bill{} {} to {}, but the coverage on file for {} is {}, and the month''s codes, units and fee follow {}''s rules; a claim to another payer is denied, or paid and taken back later. Check the patient''s coverage: rebill {}, or correct the coverage export if {} covered {}.',
+             CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text, CASE WHEN len(claim_ids) > 1 THEN '' ELSE 's' END,
+             billed_code, billed_payer, month_text, coverage_on_file, payer, payer, billed_payer, month_text)
     WHEN finding = 'unknown_patient' THEN
       format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
              claims_text, billed_code, patient_id)
@@ -584,5 +601,5 @@ SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.
              END, 2) AS month_paid_amount,
        f.reason, f.code_set, f.threshold_code, f.threshold_minutes, f.units_cap, f.billed_lines, f.unconsented_minutes,
        f.consent_date, f.rule_date, f.date_of_service, f.billing_npi, f.treating_provider_npi, f.organization_npi,
-       f.quarantine_file, f.quarantine_line, f.quarantine_reason, f.denial_reason
+       f.quarantine_file, f.quarantine_line, f.quarantine_reason, f.denial_reason, f.billed_payer, f.coverage_on_file
 FROM written f
