@@ -183,8 +183,8 @@ def reconcile(db: Path, start, end, out: Path, rules_file) -> None:
     Findings: matched, missed_billing, denied_claim, unsupported_claim, dated_before_threshold
     (with the rules' claim_date_rule: on_or_after_threshold), wrong_code, units_mismatch,
     same_month_conflict, duplicate_claim, missing_consent, wrong_billing_npi, unknown_patient,
-    claim_quarantined, no_initiating_visit. Severity says whether a finding is lost revenue, a
-    compliance risk, or data to review before acting.
+    claim_quarantined, no_initiating_visit, payer_mismatch. Severity says whether a finding is lost
+    revenue, a compliance risk, or data to review before acting.
     """
     from bcm_analytics.billing.engine import billing_marts, period, warnings
     from bcm_analytics.billing.reconcile import (

@@ -508,7 +508,8 @@ def reason_code(reason: str) -> str:
 
 def notes(recon: Reconciliation, privacy: Privacy, severity: str = "info") -> pd.DataFrame:
     """Findings of a severity with no dollars counted, per finding: `review` asks a person to check
-    the data before anything is counted (a claim line in the quarantine, no initiating visit), and
+    the data before anything is counted (a claim line in the quarantine, no initiating visit, a claim
+    to a payer the month's coverage does not name), and
     `info` is for the record (minutes logged without consent, never billed). Named by severity:
     missing_consent is also a compliance finding, named apart (finding_words)."""
     rows = recon.rows[(recon.rows.severity == severity) & (recon.rows.finding != "matched")]

@@ -3,7 +3,8 @@
 Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
               then those that ask for the data to be checked (review: a claim line in the
-              quarantine, no initiating visit), with the payer's reason beside a denied line
+              quarantine, no initiating visit, a claim to a payer the coverage does not name),
+              with the payer's reason beside a denied line
               (denial_reason, where the claims export gives one), a claim dated before its
               threshold was met with its date (date_of_service) and the day the minutes reached it
               (threshold_met_on), as dates to sort by, and empty status / owner / notes / due
