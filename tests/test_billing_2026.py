@@ -59,7 +59,8 @@ def test_fqhc_general_bhi_99484_accepted_from_2025_01_01_and_g0511_ends_2025_09_
         "99484 billed as the 25 countable minutes support (99484 needs 20; accepted beside the bhi_g0511 codes from 2025-01-01).")
     assert rows.loc["matched", "threshold_minutes"] == 20
     text = findings(con, "2025-10").explanation.iloc[0]
-    assert text == "G0511 is not billable for this medicare patient (fqhc, general_bhi) in 2025-10; the code in force is 99484."
+    assert text == ("Claim F4 bills G0511 but it is not billable for this medicare patient (fqhc, general_bhi) in 2025-10; "
+                    "the code in force is 99484.")
     assert list(billing_lines(con, "2024-12", "2025-10").code) == ["G0511", "G0511", "G0511", "99484"]
 
 
@@ -242,8 +243,8 @@ def test_a_claim_in_a_month_no_code_is_billable_says_so_not_that_no_minutes_were
                                                        ("T", "2025-03", "matched", "G0512", "G0512")]
     row = by_key(findings(con, "2025-02", "2025-02", texas))[("T", "2025-02", "unsupported_claim")]
     assert (row["reason"], row["severity"], row["amount_at_stake"]) == ("no_rule_in_force", "compliance", 100)
-    assert row["explanation"] == ("Claim T1 bills G0512 for 2025-02, but no code is billable for this medicaid patient "
-                                  "(fqhc, cocm) that month under the rules in force, so its minutes count toward none; "
+    assert row["explanation"] == ("Claim T1 bills G0512 but no code is billable for this medicaid patient "
+                                  "(fqhc, cocm) in 2025-02 under the rules in force, so its minutes count toward none; "
                                   "void the line.")
 
 
@@ -264,7 +265,7 @@ def test_g2214_is_decided_per_payer_name_and_the_sentence_states_the_threshold_t
     row = findings(con, "2025-03", "2025-03", rules).set_index("patient_id").loc["C"]
     assert (row.threshold_code, row.threshold_minutes) == ("99493", 31)
     assert row.explanation == (
-        "Claim C2 bills G2214, which Commercial (commercial) does not pay (bills_g2214 is off for this payer), and the "
+        "Claim C2 bills G2214 but Commercial (commercial) does not pay it (bills_g2214 is off for this payer), and the "
         "20 countable minutes in 2025-03 support no code it pays (99493 needs 31); void the line or document the time.")
     assert "G2214 needs 16" not in row.explanation
     lines = billing_lines(con, "2025-03", "2025-03", rules)
@@ -345,17 +346,17 @@ def test_add_on_boundaries_base_minutes_period_and_month_type(program):
     ]
     rows = by_key(findings(con, "2025-12", "2026-02"))
     assert rows[("N", "2026-01", "unsupported_claim")]["explanation"] == (
-        "Claim N1 bills G0569, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) by "
-        "the same practitioner in 2026-01; the add-on is billed only with its base code: add the base code or void the line.")
+        "Claim N1 bills G0569 but no APCM base code (G0556, G0557 or G0558) by the same practitioner is billed with it in "
+        "2026-01; an APCM behavioral-health add-on is billed only with its base code: add the base code or void the line.")
     assert rows[("P", "2026-01", "same_month_conflict")]["explanation"] == (
         "99493 and G0569 billed in one month: an APCM add-on and the code it mirrors are never billed together for a "
         "patient; void the G0569 line.")
     assert rows[("W", "2026-01", "wrong_code")]["explanation"] == (
-        "Claim W1 bills G0568 in the subsequent month 2026-01 of episode W-2025-11, which bills G0569; bill G0569 instead.")
+        "Claim W1 bills G0568 but 2026-01 is a subsequent month of episode W-2025-11, which bills G0569; bill G0569 instead.")
     assert rows[("X", "2026-02", "unsupported_claim")]["explanation"] == (
-        "Claim X1 bills G0569 for 2026-02 but no countable minutes are logged that month; void the line or document the time.")
+        "Claim X1 bills G0569 but no countable minutes are logged in 2026-02; void the line or document the time.")
     assert rows[("Y", "2025-12", "wrong_code")]["explanation"] == (
-        "Claim Y1 bills G0569 for 2025-12, but the APCM add-ons are billable from 2026-01-01; void the line and bill 99493.")
+        "Claim Y1 bills G0569 but the APCM add-ons are billable only from 2026-01-01, not in 2025-12; void the line and bill 99493.")
     assert str(rows[("Y", "2025-12", "wrong_code")]["rule_date"])[:10] == "2026-01-01"
     assert {rows[k]["amount_at_stake"] for k in rows if k[2] != "matched"} == {100.0}
 
@@ -477,7 +478,7 @@ def test_the_general_bhi_add_on_g0570_mirrors_99484_in_any_month(program):
     assert found(con, "2026-01", "2026-02") == [("H", "2026-01", "matched", "G0570", "G0570"),
                                                 ("H", "2026-02", "wrong_code", "G0570", "G0569")]
     assert findings(con, "2026-02").explanation.iloc[0] == (
-        "Claim H2 bills G0569, an APCM add-on of another program than this patient's (general_bhi); the add-on for this "
+        "Claim H2 bills G0569 but it is an APCM add-on of another program than this patient's (general_bhi); the add-on for this "
         "month is G0570.")
 
 

@@ -70,6 +70,8 @@ RULES = {
         "marts.recon_claim_dates", r"minutes_so_far\s*>="),
     "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),
     "a finding not priced (no fee on file, no charge amount)": ("marts.recon_findings", r"amount_at_stake\s+IS\s+(NOT\s+)?NULL"),
+    "why a month does not support a code as billed, in the words of every finding about it (billed, denied, units)": (
+        "marts.unsupported_why", r"reach only \{\}|is billed once, in the initial month|support x\{\}|would bill it again"),
     "baseline": ("marts.outcome_baselines", r"arg_min\(\s*(\w+\.)?total_score|'first_(score|eligible)'"),
     "an eligible baseline (>= eligible_baseline_min)": ("marts.is_eligible_baseline", r"eligible_baseline_min"),
     "response": ("marts.is_response", r"response_max_fraction"),

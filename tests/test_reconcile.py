@@ -9,6 +9,7 @@ needs (so no_initiating_visit is not reported unless a test leaves the visit out
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -108,7 +109,7 @@ def test_unsupported_claims_with_no_or_too_few_minutes(program):
     assert rows.loc["2025-02", "explanation"] == (
         "Claim C2 bills 99493 but the 20 countable minutes in 2025-02 reach only G2214 (99493 needs 31); bill G2214.")
     assert rows.loc["2025-03", "explanation"] == (
-        "Claim C3 bills 99493 for 2025-03 but no countable minutes are logged that month; void the line or document the time.")
+        "Claim C3 bills 99493 but no countable minutes are logged in 2025-03; void the line or document the time.")
     assert list(rows.severity) == ["compliance", "compliance"] and list(rows.amount_at_stake) == [134, 134]
 
 
@@ -122,10 +123,10 @@ def test_wrong_code_for_the_month_type_and_the_period(program):
     assert found(con) == [("A", "2025-01", "wrong_code", "99492", "99493"), ("A", "2025-02", "wrong_code", "99493", "99492"),
                           ("F", "2025-12", "matched", "G0512", "G0512"), ("F", "2026-01", "wrong_code", "99493", "G0512")]
     text = findings(con, "2025-01", "2026-12").set_index(["patient_id", "service_month"]).explanation
-    assert text["A", "2025-01"] == "99493 billed in the initial month of episode A-2025-01; the initial month bills 99492."
-    assert text["A", "2025-02"] == ("99492 billed in a subsequent month of episode A-2025-01 (it is billed once, "
-                                    "in the initial month); bill 99493.")
-    assert text["F", "2026-01"] == ("G0512 is not billable for this medicare patient (fqhc, cocm) in 2026-01; "
+    assert text["A", "2025-01"] == "Claim C1 bills 99493 but 2025-01 is the initial month of episode A-2025-01; the initial month bills 99492."
+    assert text["A", "2025-02"] == ("Claim C2 bills 99492 but 2025-02 is a subsequent month of episode A-2025-01 (99492 is billed "
+                                    "once, in the initial month); bill 99493.")
+    assert text["F", "2026-01"] == ("Claim C4 bills G0512 but it is not billable for this medicare patient (fqhc, cocm) in 2026-01; "
                                     "the code in force is 99493.")
 
 
@@ -349,10 +350,10 @@ def test_codes_that_are_not_cocm_are_recognised_not_reconciled(program):
     rows = findings(con, "2025-02", "2025-03").set_index("service_month")
     assert rows.loc["2025-03", "amount_at_stake"] == 40
     assert rows.loc["2025-03", "explanation"].startswith(
-        "Claim C3 bills G0568, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) "
-        "by the same practitioner in 2025-03, and no countable minutes are logged that month")
-    assert rows.loc["2025-02", "explanation"] == ("Claim C2 bills G0569 for 2025-02 but no countable minutes are logged "
-                                                  "that month; void the line or document the time.")
+        "Claim C3 bills G0568 but no APCM base code (G0556, G0557 or G0558) by the same practitioner is billed with it, "
+        "and no countable minutes are logged in 2025-03; ")
+    assert rows.loc["2025-02", "explanation"] == ("Claim C2 bills G0569 but no countable minutes are logged in 2025-02; "
+                                                  "void the line or document the time.")
 
 
 def test_claims_outside_the_period_are_left_out(program):
@@ -514,8 +515,8 @@ def test_99492_once_per_calendar_year_the_sentence_names_that_rule(program, tmp_
                                         ("P", "2025-08", "wrong_code", "99493", "99492")]
     row = findings(con, "2025-08", rules=yearly).iloc[0]
     assert (row.month_type, row.episode_id, str(row.rule_date)[:10]) == ("subsequent", "P-2025-08", "2025-01-01")
-    assert row.explanation == ("99492 billed in 2025-08 (episode P-2025-08), but this payer bills 99492 once per calendar "
-                               "year and an earlier episode reached it in 2025-01; bill 99493.")
+    assert row.explanation == ("Claim P8 bills 99492 but this payer bills 99492 once per calendar year and an earlier "
+                               "episode reached it in 2025-01; bill 99493.")
 
 
 def test_an_add_on_beside_a_denied_base_code_is_not_an_add_on_without_base(program):
@@ -658,6 +659,40 @@ def test_a_denied_unsupported_line_beside_the_months_other_lines_is_said_once(pr
     assert (totals.reconciled_months, totals.months_with_compliance_finding, totals.compliance_exposure) == (1, 2, 134)
 
 
+def test_a_code_billed_and_the_same_code_denied_say_why_in_the_same_words(program):
+    """Why the month does not support a code was written once per sentence: the unsupported_claim and
+    wrong_code sentences, a denied line's, units_mismatch's, and they drifted (a month with minutes
+    logged before consent said so when billed, not when denied; "for 2025-02 ... that month" against
+    "in 2025-02"). It is written once (marts.unsupported_why): each pair of patients below, one billing
+    the code, one billed only on a denied line, says the same why. 1: 30 subsequent minutes, 99493.
+    2: 20 minutes logged before the consent on 2025-02-20, none countable, 99493. 3: 40 minutes in a
+    subsequent month, 99492."""
+    def pair(k: str, **fields) -> list[dict]:
+        return [patient(f"{k}B", **fields), patient(f"{k}D", **fields)]
+
+    def lines(k: str, month: str, code: str, units: int = 1, beside: tuple = ()) -> list[dict]:
+        return [line for who, status in (("B", "paid"), ("D", "denied"))
+                for line in [claim(f"{k}{who}", f"{k}{who}", month, b, line=n + 2) for n, b in enumerate(beside)]
+                + [claim(f"{k}{who}", f"{k}{who}", month, code, units=units, status=status)]]
+
+    con = program(pair("1") + pair("2", consent="2025-02-20") + pair("3"),
+                  [minutes(f"{k}{w}", day, n) for w in "BD" for k, day, n in (
+                      ("1", "2025-01-10", 40), ("1", "2025-02-10", 30), ("2", "2025-02-10", 20), ("3", "2025-01-10", 40),
+                      ("3", "2025-02-10", 40))],
+                  [claim(f"{k}{w}0", f"{k}{w}", "2025-01-31", "99492") for w in "BD" for k in "13"]
+                  + lines("1", "2025-02-28", "99493") + lines("2", "2025-02-28", "99493") + lines("3", "2025-02-28", "99492"))
+    rows = findings(con, "2025-02", "2026-01")
+    said = {}
+    for row in rows[rows.finding.isin(["unsupported_claim", "wrong_code", "units_mismatch", "denied_claim"])].itertuples():
+        why = re.search(r" but (.*); [^;]*\.$", row.explanation) or re.search(r" was denied, and (.*?): do not appeal", row.explanation)
+        said[row.patient_id] = (why.group(1) if why else row.explanation).replace(row.patient_id, "P")  # P's episode
+    assert sorted(said) == [f"{k}{w}" for k in "123" for w in "BD"], said
+    for k in "123":
+        assert said[f"{k}B"] == said[f"{k}D"], k
+    assert said["2D"] == "no countable minutes are logged in 2025-02 (20 logged before consent)"
+    assert said["3D"] == "2025-02 is a subsequent month of episode P-2025-01 (99492 is billed once, in the initial month)"
+
+
 def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_duplicate(program):
     """120 initial minutes support 99492 + 99494 x2 (D: 90 minutes, x1). A bills the two units as two
     lines of claim A1, T as x1 on each of two claims: both are the month's two units (matched, not a
@@ -704,7 +739,7 @@ def test_a_claim_with_two_compliance_findings_counts_its_dollars_once_in_the_mon
     con.close()
     assert "compliance exposure $100.00" in CliRunner().invoke(reconcile, ["--db", db, "--month", "2025-01", "--out", db + ".csv"]).output
     unsupported = compliance[compliance.finding == "unsupported_claim"].explanation.iloc[0]
-    assert unsupported == ("Claim C1 bills 99492 for 2025-01 but no countable minutes are logged that month (40 logged "
+    assert unsupported == ("Claim C1 bills 99492 but no countable minutes are logged in 2025-01 (40 logged "
                            "with no consent on file); void the line or document the time.")
 
 
@@ -728,7 +763,7 @@ def test_minutes_with_seconds_read_as_minutes_and_seconds_in_the_sentences(progr
     rows = findings(con, "2025-01", "2025-02").set_index(["patient_id", "reason"]).explanation
     assert rows["A", "below_base"] == (
         "Claim A1 bills 99492 but the countable minutes (35 min 59 s) in 2025-01 reach only G2214 (99492 needs 36); bill G2214.")
-    assert rows["N", "no_minutes"] == ("Claim N1 bills 99492 for 2025-01 but no countable minutes are logged that month "
+    assert rows["N", "no_minutes"] == ("Claim N1 bills 99492 but no countable minutes are logged in 2025-01 "
                                        "(35 min 59 s logged with no consent on file); void the line or document the time.")
     assert rows["N", "minutes_without_consent"] == (
         "12 min 30 s of care-management time logged in 2025-02 but the patient has no consent on file; they count only once "

@@ -377,119 +377,40 @@ written AS (
              billed_code, expected_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''),
              countable_text, billed_units,
              denial_advice)
-    WHEN reason = 'denied_unsupported' THEN  -- why the minutes do not support it, as the unsupported_claim and wrong_code sentences say it
+    -- A denied line the month does not support, and why (marts.unsupported_why, in the words its
+    -- unsupported_claim or wrong_code would say it): not to appeal or resubmit as billed, naming the
+    -- code the minutes support in its place where the words before have not named it.
+    WHEN reason = 'denied_unsupported' THEN
       format('{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
-             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''),
-             CASE unsupported_because
-               WHEN 'no_rule_in_force' THEN
-                 format('no code is billable for this {} patient ({}, {}) in {} under the rules in force',
-                        payer_class, billing_setting, program, month_text)
-               WHEN 'no_minutes' THEN format('no countable minutes are logged in {}', month_text)
-               WHEN 'payer_does_not_bill' THEN
-                 format('{} ({}) does not pay it (bills_g2214 is off for this payer), and the {} in {} {}{}',
-                        payer, payer_class, countable_text, month_text,
-                        CASE WHEN expected_code IS NULL THEN 'support no code it pays' ELSE 'reach ' || expected_code END,
-                        threshold_note)
-               WHEN 'outside_code_set' THEN
-                 format('it is not billable for this {} patient ({}, {}) in {}', payer_class, billing_setting, program, month_text)
-               WHEN 'above_fallback_range' THEN
-                 format('the {} in {} are past its range in {} month{} and reach no other code{}',
-                        countable_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
-                        CASE WHEN month_type = 'initial' THEN ' (g2214_initial_31_35 is off)' ELSE '' END, threshold_note)
-               WHEN 'below_threshold' THEN format('the {} in {} support no code{}', countable_text, month_text, threshold_note)
-               WHEN 'fallback_reached_base' THEN
-                 format('the {} in {} reach {}{}', countable_text, month_text, expected_code, threshold_note)
-               WHEN 'initial_once_per_year' THEN
-                 format('this payer bills {} once per calendar year and an earlier episode reached it in {}',
-                        billed_code, strftime(rule_date, '%Y-%m'))
-               WHEN 'initial_in_subsequent' THEN
-                 format('{} is a subsequent month of episode {} ({} is billed once, in the initial month)',
-                        month_text, episode_id, billed_code)
-               WHEN 'subsequent_in_initial' THEN format('{} is the initial month of episode {}', month_text, episode_id)
-               ELSE format('the {} in {} reach only {}{}', countable_text, month_text, expected_code, threshold_note) END,
-             -- the code the minutes support in its place, where the words before have not named it
-             CASE WHEN expected_code IS NOT NULL
-                       AND unsupported_because NOT IN ('payer_does_not_bill', 'fallback_reached_base', 'below_base')
+             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
+             CASE WHEN expected_code IS NOT NULL AND NOT contains(why_text, expected_code)
                   THEN format('; the month''s minutes support {}', expected_code) ELSE '' END)
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
       format('{} on claim {} was denied{} although {} support it; {}.',
              billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
              denial_advice)
-    WHEN finding = 'units_mismatch' THEN
-      format('{} billed x{} but the {} support x{}{}; correct the units.', billed_code, billed_units,
-             countable_text, expected_units,
-             CASE WHEN units_cap IS NOT NULL THEN format(' (the payer allows at most {} a month)', units_cap) ELSE '' END)
-    WHEN reason = 'no_rule_in_force' THEN
-      format('Claim {} bills {} for {}, but no code is billable for this {} patient ({}, {}) that month under the rules in force, so its minutes count toward none; void the line.',
-             claims_text, billed_code, month_text, payer_class, billing_setting, program)
-    WHEN reason = 'no_minutes' THEN
-      format('Claim {} bills {} for {} but no countable minutes are logged that month{}; void the line or document the time.',
-             claims_text, billed_code, month_text,
-             CASE WHEN unconsented_minutes > 0 THEN format(' ({} logged {})', marts.minutes_text(unconsented_minutes, '{}', '{} min {} s'),
-                                                          CASE WHEN consent_date IS NULL THEN 'with no consent on file' ELSE 'before consent' END) ELSE '' END)
-    WHEN reason = 'payer_does_not_bill' AND expected_code IS NULL THEN
-      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer), and the {} in {} support no code it pays{}; void the line or document the time.',
-             claims_text, billed_code, payer, payer_class, countable_text, month_text,
-             threshold_note)
-    WHEN reason = 'payer_does_not_bill' THEN
-      format('Claim {} bills {}, which {} ({}) does not pay (bills_g2214 is off for this payer); the {} in {} reach {} ({} needs {:g}): bill {} instead.',
-             claims_text, billed_code, payer, payer_class, countable_text, month_text, expected_code, threshold_code,
-             threshold_minutes, expected_code)
-    WHEN reason = 'outside_code_set' AND expected_code IS NULL THEN
-      format('Claim {} bills {}, which is not billable for this {} patient ({}, {}) in {}, and the {} support no code{}; void the line or document the time.',
-             claims_text, billed_code, payer_class, billing_setting, program, month_text, countable_text,
-             threshold_note)
-    WHEN reason = 'outside_code_set' THEN
-      format('{} is not billable for this {} patient ({}, {}) in {}; the code in force is {}.',
-             billed_code, payer_class, billing_setting, program, month_text, expected_code)
-    WHEN reason = 'below_threshold' THEN
-      format('Claim {} bills {} but the {} in {} support no code{}; void the line or document the time.',
-             claims_text, billed_code, countable_text, month_text,
-             threshold_note)
-    WHEN reason = 'above_fallback_range' THEN
-      format('Claim {} bills {} but the {} in {} are past its range in {} month{} and reach no other code{}; void the line or document the time.',
-             claims_text, billed_code, countable_text, month_text, CASE month_type WHEN 'initial' THEN 'an initial' ELSE 'a subsequent' END,
-             CASE WHEN month_type = 'initial' THEN ' (g2214_initial_31_35 is off)' ELSE '' END, threshold_note)
-    WHEN reason = 'fallback_reached_base' THEN
-      format('{} billed although the {} reach {} ({} needs {:g}); bill {} instead.',
-             billed_code, countable_text, expected_code, threshold_code, threshold_minutes, expected_code)
-    WHEN reason = 'initial_in_subsequent' THEN
-      format('{} billed in a subsequent month of episode {} (it is billed once, in the initial month); bill {}.',
-             billed_code, episode_id, expected_code)
-    WHEN reason = 'initial_once_per_year' THEN
-      format('{} billed in {} (episode {}), but this payer bills {} once per calendar year and an earlier episode reached it in {}; bill {}.',
-             billed_code, month_text, episode_id, billed_code, strftime(rule_date, '%Y-%m'), expected_code)
-    WHEN reason = 'subsequent_in_initial' THEN
-      format('{} billed in the initial month of episode {}; the initial month bills {}.', billed_code, episode_id, expected_code)
-    WHEN reason = 'below_base' THEN
-      format('Claim {} bills {} but the {} in {} reach only {}{}; bill {}.',
-             claims_text, billed_code, countable_text, month_text, expected_code,
-             threshold_note,
-             expected_code)
-    WHEN reason = 'no_apcm_base' THEN
-      format('Claim {} bills {}, an APCM behavioral-health add-on, without an APCM base code (G0556, G0557 or G0558) by the same practitioner in {}{}; the add-on is billed only with its base code: add the base code or void the line.',
-             claims_text, billed_code, month_text,
-             CASE WHEN countable_minutes = 0 THEN ', and no countable minutes are logged that month' ELSE '' END)
-    WHEN reason = 'before_billable' THEN
-      format('Claim {} bills {} for {}, but the APCM add-ons are billable from {}; void the line{}.',
-             claims_text, billed_code, month_text, strftime(rule_date, '%Y-%m-%d'),
-             CASE WHEN expected_code IS NOT NULL THEN format(' and bill {}', expected_code) ELSE '' END)
-    WHEN reason = 'other_program' THEN
-      format('Claim {} bills {}, an APCM add-on of another program than this patient''s ({}); {}.',
-             claims_text, billed_code, program,
-             CASE WHEN expected_code IS NOT NULL THEN format('the add-on for this month is {}', expected_code) ELSE 'void the line' END)
-    WHEN reason = 'other_month_type' THEN
-      format('Claim {} bills {} in the {} month {} of episode {}, which bills {}; bill {} instead.',
-             claims_text, billed_code, month_type, month_text, episode_id, coalesce(expected_code, 'no add-on'),
-             coalesce(expected_code, 'nothing'))
+    WHEN finding = 'units_mismatch' THEN format('{} billed x{} but {}; correct the units.', billed_code, billed_units, why_text)
+    -- a code billed as the month does not support it: why (marts.unsupported_why), then what to do
+    WHEN finding IN ('unsupported_claim', 'wrong_code') AND reason <> 'initial_with_subsequent' THEN
+      format('Claim {} bills {} but {}; {}.', claims_text, billed_code, why_text,
+             CASE WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') AND expected_code IS NOT NULL
+                    THEN format('bill {} instead', expected_code)
+                  WHEN reason = 'outside_code_set' AND expected_code IS NOT NULL THEN format('the code in force is {}', expected_code)
+                  WHEN reason IN ('below_base', 'initial_in_subsequent', 'initial_once_per_year') THEN format('bill {}', expected_code)
+                  WHEN reason = 'subsequent_in_initial' THEN format('the initial month bills {}', expected_code)
+                  WHEN reason = 'no_rule_in_force' THEN 'void the line'
+                  WHEN reason = 'no_apcm_base' THEN 'an APCM behavioral-health add-on is billed only with its base code: add the base code or void the line'
+                  WHEN reason = 'before_billable' THEN 'void the line' || coalesce(' and bill ' || expected_code, '')
+                  WHEN reason = 'other_program' THEN coalesce('the add-on for this month is ' || expected_code, 'void the line')
+                  WHEN reason = 'other_month_type' THEN format('bill {} instead', coalesce(expected_code, 'nothing'))
+                  ELSE 'void the line or document the time' END)
     WHEN reason = 'accepted_beside_code_in_force' THEN
       format('{} and {} are billed for {}: {} is accepted in place of {} from {}, not beside it, so the month''s {} is billed twice; void the {} line (claim {}).',
              expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
              CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, claims_text)
     WHEN reason = 'add_on_beside_base' THEN
-      format('{} and {} are billed for {}: {} bills the month''s {}, and {}, an APCM add-on the month cannot bill, would bill it again; void the {} line (claim {}).',
-             expected_code, billed_code, month_text, expected_code,
-             CASE program WHEN 'general_bhi' THEN 'general BHI' ELSE 'CoCM' END, billed_code, billed_code, claims_text)
+      format('{} and {} are billed for {}: {}; void the {} line (claim {}).',
+             expected_code, billed_code, month_text, why_text, billed_code, claims_text)
     WHEN finding = 'duplicate_claim' THEN
       format('{} is billed {} times for {} (claim{} {}); the earliest line stands: void the later {}.', billed_code, billed_lines,
              month_text, CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text,
@@ -557,7 +478,10 @@ written AS (
       format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
              claims_text, billed_code, patient_id)
   END || unpriced_note AS explanation
-  FROM (SELECT *, array_to_string(claim_ids, ', ') AS claims_text,  -- the claims as a person reads them
+  -- why the month does not support a code as billed (by its reason, or a denied line's
+  -- unsupported_because), in the words every sentence about it says it
+  FROM (SELECT *, marts.unsupported_why(coalesce(unsupported_because, reason), w) AS why_text
+        FROM (SELECT *, array_to_string(claim_ids, ', ') AS claims_text,  -- the claims as a person reads them
                   -- what to do with a denied line, by its reason's CARC code (the rules' denial_advice;
                   -- the code's form: config.rules.CARC_IN_REASON)
                   CASE WHEN finding = 'denied_claim' THEN
@@ -574,7 +498,7 @@ written AS (
                                         ELSE coalesce(nullif(voided, ''), billed_code) END, month_text,
                                    CASE WHEN finding IN ('missed_billing', 'denied_claim') THEN ''
                                         ELSE ' and the claim line has no charge amount' END) END AS unpriced_note
-        FROM decided)
+              FROM decided) w)
 )
 SELECT f.patient_id, f.service_month, f.finding, f.severity, f.expected_code, f.expected_units, f.billed_code,
        f.billed_units, f.claims_text AS claim_ids, round(f.amount_at_stake, 2) AS amount_at_stake,  -- NULL: not priced (no fee on file, no charge)
