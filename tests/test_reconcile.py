@@ -659,6 +659,88 @@ def test_a_denied_unsupported_line_beside_the_months_other_lines_is_said_once(pr
     assert (totals.reconciled_months, totals.months_with_compliance_finding, totals.compliance_exposure) == (1, 2, 134)
 
 
+def test_a_denied_99494_the_minutes_do_not_support_is_not_to_appeal_and_one_they_partly_support_is_to_correct(program):
+    """billing_rules.md s6 item 3: 99494's units are those the minutes support. A denied 99494 the
+    minutes do not support had no finding (a516f54 gave one to base codes only), so a biller working
+    the denials could appeal it. Subsequent months: A, 70 minutes (99493 alone), 99493 paid and
+    99494 x1 denied CO-151 on A2; B, 30 minutes (G2214 only), 99493 and 99494 x1 both denied on B2;
+    M (Medicaid, cap 4), 226 minutes (x6, x4 capped), 99494 x6 denied on M2. A denied add-on is
+    judged by its units as its billed lines are (units_mismatch's rule): A's and B's support x0,
+    a denied_unsupported (compliance, $0); C, 100 minutes (99493 + 99494 x1), 99494 x3 denied on
+    C2: partly supported, the unit the minutes support is missed revenue ($56), the line to
+    correct, not to appeal as billed (reason denied_partly_supported); so is M's, above the cap.
+    D, 100 minutes, 99494 x1 denied: supported, the denied_claim to resubmit or appeal it was."""
+    con = program([patient(p) for p in "ABCD"] + [patient("M", payer="Medicaid")],
+                  [minutes(p, "2025-01-10", 40) for p in "ABCDM"]
+                  + [minutes("A", "2025-02-10", 70), minutes("B", "2025-02-10", 30), minutes("C", "2025-02-10", 100),
+                     minutes("D", "2025-02-10", 100), minutes("M", "2025-02-10", 226)],
+                  [{**claim("A2", "A", "2025-02-28", "99494", line=2, status="denied", charge=56), "denial_reason": "CO-151"}]
+                  + [claim(f"{p}1", p, "2025-01-31", "99492", charge=145) for p in "ABCDM"]
+                  + [claim("A2", "A", "2025-02-28", "99493", charge=134),
+                     claim("B2", "B", "2025-02-28", "99493", status="denied", charge=134),
+                     claim("B2", "B", "2025-02-28", "99494", line=2, status="denied", charge=56),
+                     claim("C2", "C", "2025-02-28", "99493", charge=134),
+                     claim("C2", "C", "2025-02-28", "99494", units=3, line=2, status="denied", charge=168),
+                     claim("D2", "D", "2025-02-28", "99493", charge=134),
+                     claim("D2", "D", "2025-02-28", "99494", line=2, status="denied", charge=56),
+                     claim("M2", "M", "2025-02-28", "99493", charge=134),
+                     claim("M2", "M", "2025-02-28", "99494", units=6, line=2, status="denied", charge=336)])
+    assert found(con, "2025-02", "2025-02") == [
+        ("A", "2025-02", "denied_claim", None, "99494"),
+        ("B", "2025-02", "denied_claim", "G2214", "99493"), ("B", "2025-02", "denied_claim", None, "99494"),
+        ("B", "2025-02", "missed_billing", "G2214", None),
+        ("C", "2025-02", "denied_claim", "99494", "99494"), ("D", "2025-02", "denied_claim", "99494", "99494"),
+        ("M", "2025-02", "denied_claim", "99494", "99494")]
+    rows = findings(con, "2025-02", "2025-02").query("billed_code == '99494'").set_index("patient_id").sort_index()
+    assert [tuple(None if v != v else v for v in row) for row in zip(
+        rows.index, rows.reason, rows.severity, rows.expected_units, rows.billed_units, rows.amount_at_stake)] == [
+        ("A", "denied_unsupported", "compliance", 0, 1, 0), ("B", "denied_unsupported", "compliance", 0, 1, 0),
+        ("C", "denied_partly_supported", "revenue", 1, 3, 56), ("D", "denied", "revenue", 1, None, 56),
+        ("M", "denied_partly_supported", "revenue", 4, 6, 224)]
+    assert rows.loc["A", "explanation"] == (
+        "99494 x1 on claim A2 was denied (the payer's reason: CO-151), and the 70 countable minutes support x0: "
+        "do not appeal or resubmit it as billed.")
+    assert rows.loc["B", "explanation"] == (
+        "99494 x1 on claim B2 was denied, and the 30 countable minutes support x0: do not appeal or resubmit it as billed.")
+    assert rows.loc["C", "explanation"] == (
+        "99494 x3 on claim C2 was denied, and the 100 countable minutes support x1: do not appeal it as billed; "
+        "correct the units to x1 and resubmit.")
+    assert rows.loc["M", "explanation"] == (
+        "99494 x6 on claim M2 was denied, and the 226 countable minutes support x4 (the payer allows at most 4 a month): "
+        "do not appeal it as billed; correct the units to x4 and resubmit.")
+    assert rows.loc["D", "explanation"].startswith("99494 on claim D2 was denied although 100 countable minutes support it; ")
+    totals = monthly_totals(con, "2025-02", "2025-02").iloc[0]
+    assert (totals.compliance_exposure, totals.missed_revenue, totals.reconciled_months) == (0, 56 + 56 + 224 + 52, 0)
+
+
+def test_a_denied_apcm_add_on_the_month_cannot_bill_is_not_to_appeal(program):
+    """billing_rules.md s6 item 11: an APCM behavioral-health add-on needs its APCM base code by the same
+    practitioner, and the add-on of the month's type and program. Denied, the ones the month cannot
+    bill had no finding. 45 minutes in subsequent months of 2026: W bills G0557 + G0568 (the initial
+    month's add-on), G0568 denied; N bills G0569 alone, denied. Each is a denied_unsupported with
+    the words its wrong_code or unsupported_claim would say; the month's 99493 is missed (no add-on
+    stands in its place). V's G0569, denied beside its G0557 in its own month, is one the month can
+    bill: no finding says not to appeal it (the month's 99493 is missed, as before)."""
+    con = program([patient(p) for p in "NVW"],
+                  [minutes(p, "2025-11-10", 40) for p in "NVW"] + [minutes(p, "2026-01-10", 45) for p in "NVW"],
+                  [claim(f"{p}0", p, "2025-11-30", "99492", charge=145) for p in "NVW"]
+                  + [claim("W1", "W", "2026-01-31", "G0557"), claim("W1", "W", "2026-01-31", "G0568", line=2, status="denied"),
+                     claim("N1", "N", "2026-01-31", "G0569", status="denied"),
+                     claim("V1", "V", "2026-01-31", "G0557"), claim("V1", "V", "2026-01-31", "G0569", line=2, status="denied")])
+    assert found(con, "2026-01", "2026-01") == [
+        ("N", "2026-01", "denied_claim", None, "G0569"), ("N", "2026-01", "missed_billing", "99493", None),
+        ("V", "2026-01", "missed_billing", "99493", None),
+        ("W", "2026-01", "denied_claim", "G0569", "G0568"), ("W", "2026-01", "missed_billing", "99493", None)]
+    rows = findings(con, "2026-01", "2026-01").query("finding == 'denied_claim'").set_index("patient_id")
+    assert list(zip(rows.reason, rows.severity, rows.amount_at_stake)) == [("denied_unsupported", "compliance", 0)] * 2
+    assert rows.loc["W", "explanation"] == (
+        "G0568 on claim W1 was denied, and 2026-01 is a subsequent month of episode W-2025-11, which bills G0569: "
+        "do not appeal or resubmit it as billed.")
+    assert rows.loc["N", "explanation"] == (
+        "G0569 on claim N1 was denied, and no APCM base code (G0556, G0557 or G0558) by the same practitioner is billed "
+        "with it in 2026-01: do not appeal or resubmit it as billed.")
+
+
 def test_a_code_billed_and_the_same_code_denied_say_why_in_the_same_words(program):
     """Why the month does not support a code was written once per sentence: the unsupported_claim and
     wrong_code sentences, a denied line's, units_mismatch's, and they drifted (a month with minutes
@@ -666,7 +748,8 @@ def test_a_code_billed_and_the_same_code_denied_say_why_in_the_same_words(progra
     "in 2025-02"). It is written once (marts.unsupported_why): each pair of patients below, one billing
     the code, one billed only on a denied line, says the same why. 1: 30 subsequent minutes, 99493.
     2: 20 minutes logged before the consent on 2025-02-20, none countable, 99493. 3: 40 minutes in a
-    subsequent month, 99492."""
+    subsequent month, 99492. 4: 100 subsequent minutes, 99494 x2 beside 99493 (x1 supported). 5: 45
+    subsequent minutes in 2026, G0557 + G0568 (the initial month's add-on)."""
     def pair(k: str, **fields) -> list[dict]:
         return [patient(f"{k}B", **fields), patient(f"{k}D", **fields)]
 
@@ -675,22 +758,28 @@ def test_a_code_billed_and_the_same_code_denied_say_why_in_the_same_words(progra
                 for line in [claim(f"{k}{who}", f"{k}{who}", month, b, line=n + 2) for n, b in enumerate(beside)]
                 + [claim(f"{k}{who}", f"{k}{who}", month, code, units=units, status=status)]]
 
-    con = program(pair("1") + pair("2", consent="2025-02-20") + pair("3"),
+    con = program(pair("1") + pair("2", consent="2025-02-20") + pair("3") + pair("4") + pair("5"),
                   [minutes(f"{k}{w}", day, n) for w in "BD" for k, day, n in (
                       ("1", "2025-01-10", 40), ("1", "2025-02-10", 30), ("2", "2025-02-10", 20), ("3", "2025-01-10", 40),
-                      ("3", "2025-02-10", 40))],
-                  [claim(f"{k}{w}0", f"{k}{w}", "2025-01-31", "99492") for w in "BD" for k in "13"]
-                  + lines("1", "2025-02-28", "99493") + lines("2", "2025-02-28", "99493") + lines("3", "2025-02-28", "99492"))
+                      ("3", "2025-02-10", 40), ("4", "2025-01-10", 40), ("4", "2025-02-10", 100), ("5", "2025-12-10", 40),
+                      ("5", "2026-01-10", 45))],
+                  [claim(f"{k}{w}0", f"{k}{w}", "2025-01-31", "99492") for w in "BD" for k in "134"]
+                  + [claim(f"5{w}0", f"5{w}", "2025-12-31", "99492") for w in "BD"]
+                  + lines("1", "2025-02-28", "99493") + lines("2", "2025-02-28", "99493") + lines("3", "2025-02-28", "99492")
+                  + lines("4", "2025-02-28", "99494", units=2, beside=("99493",))
+                  + lines("5", "2026-01-31", "G0568", beside=("G0557",)))
     rows = findings(con, "2025-02", "2026-01")
     said = {}
     for row in rows[rows.finding.isin(["unsupported_claim", "wrong_code", "units_mismatch", "denied_claim"])].itertuples():
         why = re.search(r" but (.*); [^;]*\.$", row.explanation) or re.search(r" was denied, and (.*?): do not appeal", row.explanation)
         said[row.patient_id] = (why.group(1) if why else row.explanation).replace(row.patient_id, "P")  # P's episode
-    assert sorted(said) == [f"{k}{w}" for k in "123" for w in "BD"], said
-    for k in "123":
+    assert sorted(said) == [f"{k}{w}" for k in "12345" for w in "BD"], said
+    for k in "12345":
         assert said[f"{k}B"] == said[f"{k}D"], k
     assert said["2D"] == "no countable minutes are logged in 2025-02 (20 logged before consent)"
     assert said["3D"] == "2025-02 is a subsequent month of episode P-2025-01 (99492 is billed once, in the initial month)"
+    assert said["4D"] == "the 100 countable minutes support x1"
+    assert said["5D"] == "2026-01 is a subsequent month of episode P-2025-12, which bills G0569"
 
 
 def test_99494_units_on_several_lines_add_up_and_only_a_repeated_line_is_a_duplicate(program):

@@ -57,9 +57,11 @@ FINDINGS_BY_SEVERITY = {
                                                "billed for a month before the consent date, or with no consent on file"),
     ("missing_consent", "info"): Finding("minutes logged without consent",
                                          "minutes logged with no consent on file at all; nothing billed (no dollars at stake)"),
-    # a denied line: of a code the minutes support (resubmit or appeal, its dollars missed revenue), or
-    # of one they do not (reason denied_unsupported: not to appeal or resubmit as billed, nothing at stake)
-    ("denied_claim", "revenue"): Finding("denied claim", "supported code denied by the payer"),
+    # a denied line: of a code the minutes support (resubmit or appeal, its dollars missed revenue; a
+    # 99494 line of more units than they support, to correct), or of one they do not (reason
+    # denied_unsupported: not to appeal or resubmit as billed, nothing at stake)
+    ("denied_claim", "revenue"): Finding("denied claim", "supported code denied by the payer (or the supported units "
+                                         "of a 99494 line denied for more: to correct, not appeal as billed)"),
     ("denied_claim", "compliance"): Finding("denied unsupported claim",
                                             "code the minutes do not support, denied by the payer: not to appeal or resubmit "
                                             "as billed (nothing billed stands: no dollars at stake)"),

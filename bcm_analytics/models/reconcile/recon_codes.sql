@@ -3,6 +3,9 @@
 -- monthly, add_on (99494), fallback (G2214, when the payer bills it), also_accepted (a code
 -- accepted beside the code set in force, such as 99484 beside G0511 at an FQHC in 2025),
 -- apcm_add_on (G0568-G0570, read whether or not the program bills APCM) or outside_code_set.
+-- An APCM add-on's checks (add_on_problem, marts.apcm_add_on_problem) are of its lines that bill,
+-- or, billed only on denied lines, of those: a denied add-on the month cannot bill is not to be
+-- appealed (recon_findings).
 -- Billed units are one line's for a code billed once a month (a second line is a duplicate,
 -- reported apart: duplicate_lines, and duplicate_amount, the charges of the lines after the earliest
 -- (marts.claim_line_order),
@@ -72,7 +75,10 @@ billed AS (
          bool_and(under_organization) FILTER (WHERE wrong_npi) AS wrong_npi_rendered,
          sum(charge_amount) FILTER (WHERE wrong_npi) AS wrong_npi_charge,
          list(DISTINCT claim_id ORDER BY claim_id) FILTER (WHERE wrong_npi) AS wrong_npi_claim_ids,  -- the claims to rebill
-         count(*) FILTER (WHERE bills AND without_apcm_base) = 0 AS with_apcm_base
+         -- an APCM add-on's base code by its lines that bill, or, billed only on denied lines, by those
+         -- (its checks then say whether the denial is to be let stand: recon_findings)
+         CASE WHEN count(*) FILTER (WHERE bills) > 0 THEN count(*) FILTER (WHERE bills AND without_apcm_base) = 0
+              ELSE count(*) FILTER (WHERE denied AND without_apcm_base) = 0 END AS with_apcm_base
   FROM lines
   GROUP BY patient_id, service_month, code
 ),
@@ -139,7 +145,7 @@ SELECT * EXCLUDE (fee, accepted, add_on, payer_class, billing_setting, program, 
        accepted.accepted_from,
        add_on.mirror_code AS add_on_mirror_code, add_on.program AS add_on_program, add_on.month_type AS add_on_month_type,
        add_on.billable_from AS add_on_billable_from,
-       CASE WHEN code_role = 'apcm_add_on' AND active_lines > 0
+       CASE WHEN code_role = 'apcm_add_on' AND (active_lines > 0 OR denied_lines > 0)
             THEN marts.apcm_add_on_problem(add_on, with_apcm_base, countable_minutes, service_month, program, month_type) END
          AS add_on_problem
 FROM units

@@ -49,7 +49,17 @@ c AS (
                   AND r.billed_units + r.denied_units >= r.expected_units AND NOT coalesce(list_contains(x.participants, r.code), false), false)
            AS units_denied,
          CASE WHEN m.expected_base_code = m.fallback_code THEN m.fallback_from
-              WHEN m.month_type = 'initial' THEN m.initial_from ELSE m.subsequent_from END AS expected_base_from
+              WHEN m.month_type = 'initial' THEN m.initial_from ELSE m.subsequent_from END AS expected_base_from,
+         -- billed as the month supports it (the minutes, an accepted code's own threshold, an APCM
+         -- add-on's checks): matched when the month has no problem, and what a month billed again after
+         -- a denied line is billed as
+         r.active_lines > 0 AND (r.expected_units > 0 OR (r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL)
+                                 OR (r.code_role = 'also_accepted' AND m.countable_minutes >= r.code_from_minutes)) AS holds,
+         -- the add-on's (99494) units against the payer's cap: those billed, or, billed only on denied
+         -- lines, those denied (units_mismatch, and a denied line of more units than the minutes support)
+         CASE WHEN r.code_role = 'add_on' AND m.max_99494_units IS NOT NULL
+                   AND CASE WHEN r.active_lines > 0 THEN r.billed_units ELSE r.denied_units END > m.max_99494_units
+              THEN 'above_cap' ELSE 'units' END AS units_reason
   FROM marts.recon_codes r
   JOIN marts.recon_months m USING (patient_id, service_month)
   LEFT JOIN (SELECT patient_id, service_month, flatten(list(coalesce(participants, []::VARCHAR[]))) AS participants
@@ -57,13 +67,23 @@ c AS (
   LEFT JOIN bases b USING (patient_id, service_month)
 ),
 accepted_billed AS (  -- a code accepted in place of the code in force (99484 for G0511), billed and supported
-  SELECT * FROM c WHERE code_role = 'also_accepted' AND active_lines > 0 AND countable_minutes >= code_from_minutes
+  SELECT * FROM c WHERE code_role = 'also_accepted' AND holds
+),
+-- A month billed again, after a line the payer denied and the month does not support, with a code
+-- that holds: a supported base code (or G2214), an accepted code or an APCM add-on
+-- (`again`); for 99494, which is billed beside its base code, not in its place, an accepted code or
+-- an APCM add-on (`again_add_on`). That code's own findings say the month, as for a denied
+-- supported code billed again.
+billed_again AS (
+  SELECT patient_id, service_month, base OR other AS again, other AS again_add_on
+  FROM (SELECT patient_id, service_month, bool_or(base_billed IS NOT NULL) AS base,
+               bool_or(apcm_add_on_billed) OR bool_or(code_role = 'also_accepted' AND holds) AS other
+        FROM c GROUP BY patient_id, service_month)
 ),
 -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed; also a code
 -- billed only on denied lines (`denied_only`: the payer denied what the minutes never supported, and
--- finance is told not to appeal or resubmit it as billed), unless the month was billed again with a
--- code that holds: a supported base code (or G2214), an accepted code or an APCM add-on (its own
--- findings say the month, as for a denied supported code billed again)
+-- finance is told not to appeal or resubmit it as billed), unless the month was billed again
+-- (billed_again)
 billed_unsupported AS (
   SELECT c.*, active_lines = 0 AS denied_only, CASE
       WHEN code_set IS NULL THEN 'no_rule_in_force'  -- no code billable that month (Texas health centres before 2025-03)
@@ -84,9 +104,26 @@ billed_unsupported AS (
   FROM c
   WHERE expected_units = 0 AND code_role NOT IN ('add_on', 'apcm_add_on') AND NOT in_conflict
     AND NOT (code_role = 'also_accepted' AND countable_minutes >= code_from_minutes)
-    AND (active_lines > 0
-         OR (denied_lines > 0 AND base_billed IS NULL AND NOT apcm_add_on_billed AND NOT EXISTS (
-               SELECT 1 FROM accepted_billed o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month)))
+    AND (active_lines > 0 OR denied_lines > 0)
+),
+-- APCM behavioral-health add-ons the month cannot bill as billed: no time threshold, but a base
+-- code, minutes, the period, the program and the month type (marts.apcm_add_on_problem), and never
+-- beside the CPT base code its minutes support (`add_on_beside_base`, before any check: the month
+-- is billed). `why` is the rule, `why_code` and `why_units` the code the month bills instead, if
+-- any. Billed (per_code), or billed only on denied lines (unsupported: not to appeal).
+apcm_checked AS (
+  SELECT *, CASE WHEN base_billed IS NOT NULL THEN 'add_on_beside_base' ELSE add_on_problem END AS why,
+         CASE WHEN base_billed IS NOT NULL THEN base_billed
+              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
+              WHEN add_on_problem = 'before_billable' THEN expected_base_code ELSE month_add_on END AS why_code,
+         CASE WHEN base_billed IS NOT NULL THEN 1
+              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
+              WHEN add_on_problem = 'before_billable' AND expected_base_code IS NOT NULL THEN 1
+              WHEN add_on_problem <> 'before_billable' AND month_add_on IS NOT NULL THEN 1 END AS why_units,
+         CASE WHEN add_on_problem = 'before_billable' AND base_billed IS NULL THEN add_on_billable_from END AS why_date
+  FROM c
+  WHERE code_role = 'apcm_add_on' AND NOT in_conflict  -- add_on_problem: of a billed add-on, else a denied one
+    AND (add_on_problem IS NOT NULL OR (active_lines = 0 AND denied_lines > 0 AND base_billed IS NOT NULL))
 ),
 per_code AS (
   -- expected, not billed, not denied, no other base code (or APCM add-on) billed in its place, and
@@ -103,14 +140,14 @@ per_code AS (
   -- not when the month was billed again with a code accepted in its place (99484 for a denied G0511,
   -- an APCM add-on for its mirror): the month is billed once, and that code's findings say so
   FROM c WHERE expected_units > 0 AND active_lines = 0 AND denied_lines > 0 AND NOT apcm_add_on_billed
+    AND NOT (code_role = 'add_on' AND denied_units > expected_units)  -- partly supported (unsupported)
     AND NOT (code_role <> 'add_on' AND EXISTS (
       SELECT 1 FROM accepted_billed o WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month))
   UNION ALL
   SELECT patient_id, service_month, 'units_mismatch', CASE WHEN billed_units > supported_units THEN 'compliance' ELSE 'revenue' END,
-         CASE WHEN code_role = 'add_on' AND max_99494_units IS NOT NULL AND billed_units > max_99494_units THEN 'above_cap' ELSE 'units' END,
-         code, supported_units, code, billed_units, claim_ids,
+         units_reason, code, supported_units, code, billed_units, claim_ids,
          abs(billed_units - supported_units) * coalesce(unit_fee, charge_amount / billed_units), NULL, NULL,
-         CASE WHEN code_role = 'add_on' AND billed_units > max_99494_units THEN max_99494_units END, NULL, NULL, NULL
+         CASE WHEN units_reason = 'above_cap' THEN max_99494_units END, NULL, NULL, NULL
   FROM c WHERE active_lines > 0 AND billed_units <> supported_units AND NOT in_conflict
     AND (supported_units > 0 OR code_role = 'add_on') AND NOT units_denied
   UNION ALL
@@ -122,25 +159,16 @@ per_code AS (
          NULL, NULL, NULL, NULL, NULL, NULL
   FROM c WHERE units_denied
   UNION ALL
-  -- APCM behavioral-health add-ons: no time threshold, but a base code, minutes, the period, the
-  -- program and the month type (marts.apcm_add_on_problem). One the month cannot bill, beside the
-  -- CPT base code its minutes support, bills the month's service twice: the add-on is voided, not
-  -- replaced by the add-on or CPT code the month bills, which is on the claim already (G0568 in a
-  -- subsequent month beside 99493 was told to bill G0569, which 99493 and G0569 together forbid)
+  -- an APCM add-on the month cannot bill (apcm_checked). One beside the CPT base code its minutes
+  -- support bills the month's service twice: the add-on is voided, not replaced by the add-on or CPT
+  -- code the month bills, which is on the claim already (G0568 in a subsequent month beside 99493
+  -- was told to bill G0569, which 99493 and G0569 together forbid)
   SELECT patient_id, service_month,
          CASE WHEN base_billed IS NOT NULL THEN 'duplicate_claim'
               WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN 'unsupported_claim' ELSE 'wrong_code' END,
-         'compliance', CASE WHEN base_billed IS NOT NULL THEN 'add_on_beside_base' ELSE add_on_problem END,
-         CASE WHEN base_billed IS NOT NULL THEN base_billed
-              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
-              WHEN add_on_problem = 'before_billable' THEN expected_base_code ELSE month_add_on END,
-         CASE WHEN base_billed IS NOT NULL THEN 1
-              WHEN add_on_problem IN ('no_apcm_base', 'no_minutes') THEN NULL
-              WHEN add_on_problem = 'before_billable' AND expected_base_code IS NOT NULL THEN 1
-              WHEN add_on_problem <> 'before_billable' AND month_add_on IS NOT NULL THEN 1 END,
-         code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, NULL,
-         CASE WHEN add_on_problem = 'before_billable' AND base_billed IS NULL THEN add_on_billable_from END, billing_npi
-  FROM c WHERE code_role = 'apcm_add_on' AND add_on_problem IS NOT NULL AND NOT in_conflict
+         'compliance', why, why_code, why_units, code, billed_units, claim_ids, billed_amount, NULL, NULL, NULL, NULL,
+         why_date, billing_npi
+  FROM apcm_checked WHERE active_lines > 0
   UNION ALL
   SELECT patient_id, service_month, 'duplicate_claim', 'compliance', 'duplicate', CASE WHEN expected_units > 0 THEN code END,
          nullif(expected_units, 0), code, billed_units, claim_ids, duplicate_amount, NULL, NULL, NULL, active_lines, NULL, NULL
@@ -170,9 +198,14 @@ per_code AS (
 -- (billed_unsupported.reason); billed only on denied lines, a denied_claim (reason
 -- `denied_unsupported`, why in `unsupported_because`, which its sentence says) with the same code
 -- and threshold. Nothing stands billed and nothing was paid: $0 at stake (not unknown), and the
--- sentence says not to appeal or resubmit it as billed.
+-- sentence says not to appeal or resubmit it as billed; not in a month billed again with a code
+-- that holds (billed_again). An add-on billed only on denied lines is judged
+-- by the rule its billed lines are: 99494 by its units (units_mismatch's: the units the minutes
+-- support, under the payer's cap), an APCM add-on by its checks (apcm_checked). A 99494 line of
+-- more units than the minutes support, some of them, is partly supported: a revenue denied_claim
+-- of the supported units (reason `denied_partly_supported`), to correct, not to appeal as billed.
 unsupported AS (
-  SELECT patient_id, service_month,
+  SELECT u.patient_id, u.service_month,
          CASE WHEN denied_only THEN 'denied_claim'
               WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
               WHEN expected_base_code IS NULL THEN 'unsupported_claim'
@@ -191,9 +224,26 @@ unsupported AS (
               WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code_from_minutes
               WHEN expected_base_code IS NULL THEN first_from
               WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END AS threshold_minutes,
-         CASE WHEN reason = 'initial_once_per_year' THEN initial_code_reached_in END AS rule_date,
+         CASE WHEN reason = 'initial_once_per_year' THEN initial_code_reached_in END AS rule_date, NULL::BIGINT AS units_cap,
          CASE WHEN denied_only THEN reason END AS unsupported_because
-  FROM billed_unsupported
+  FROM billed_unsupported u JOIN billed_again g USING (patient_id, service_month)
+  WHERE NOT (denied_only AND g.again)
+  UNION ALL
+  -- 99494 billed only on denied lines of more units than the minutes support
+  SELECT patient_id, service_month, 'denied_claim', CASE WHEN supported_units > 0 THEN 'revenue' ELSE 'compliance' END,
+         CASE WHEN supported_units > 0 THEN 'denied_partly_supported' ELSE 'denied_unsupported' END,
+         CASE WHEN supported_units > 0 THEN code END, supported_units, code, denied_units, claim_ids,
+         CASE WHEN supported_units > 0 THEN expected_amount - coalesce(paid_amount, 0) ELSE 0 END,
+         NULL, NULL, NULL, CASE WHEN units_reason = 'above_cap' THEN max_99494_units END, units_reason
+  FROM c JOIN billed_again g USING (patient_id, service_month)
+  WHERE code_role = 'add_on' AND active_lines = 0 AND denied_lines > 0 AND denied_units > supported_units
+    AND NOT g.again_add_on
+  UNION ALL
+  -- an APCM add-on billed only on denied lines that the month cannot bill (or bills beside its CPT code)
+  SELECT patient_id, service_month, 'denied_claim', 'compliance', 'denied_unsupported', why_code, why_units, code, NULL,
+         claim_ids, 0, NULL, NULL, why_date, NULL, why
+  FROM apcm_checked JOIN billed_again g USING (patient_id, service_month)
+  WHERE active_lines = 0 AND NOT g.again
 ),
 -- A month finding's claims: the lists of its codes' claims in one, so a claim with two of the
 -- month's codes is named once.
@@ -280,7 +330,7 @@ problems AS (
   FROM per_code
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
-         claim_ids, amount_at_stake, threshold_code, threshold_minutes, NULL, NULL, rule_date, NULL, NULL, NULL, NULL, NULL,
+         claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, NULL, rule_date, NULL, NULL, NULL, NULL, NULL,
          NULL, NULL, unsupported_because
   FROM unsupported
   UNION ALL
@@ -305,9 +355,7 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          NULL AS quarantine_reason, NULL::VARCHAR[] AS billed_codes, NULL::DATE AS date_of_service,
          NULL AS unsupported_because
   FROM c r
-  WHERE active_lines > 0
-    AND (expected_units > 0 OR (code_role = 'apcm_add_on' AND add_on_problem IS NULL)
-         OR (code_role = 'also_accepted' AND countable_minutes >= code_from_minutes))
+  WHERE holds
     -- a month with a problem has no matched rows, but for a review finding (no_initiating_visit) and a
     -- claim dated before its threshold was met: a date to correct, while the minutes support the
     -- units billed (a code whose threshold is never met is a units problem, and goes)
@@ -379,12 +427,18 @@ written AS (
              denial_advice)
     -- A denied line the month does not support, and why (marts.unsupported_why, in the words its
     -- unsupported_claim or wrong_code would say it): not to appeal or resubmit as billed, naming the
-    -- code the minutes support in its place where the words before have not named it.
+    -- code the minutes support in its place where the words before have not named it; a 99494 line
+    -- of more units than the minutes support, to correct.
     WHEN reason = 'denied_unsupported' THEN
-      format('{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
-             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
+      format('{}{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
+             billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
+             coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
              CASE WHEN expected_code IS NOT NULL AND NOT contains(why_text, expected_code)
                   THEN format('; the month''s minutes support {}', expected_code) ELSE '' END)
+    WHEN reason = 'denied_partly_supported' THEN
+      format('{} x{} on claim {} was denied{}, and {}: do not appeal it as billed; correct the units to x{} and resubmit.',
+             billed_code, billed_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
+             expected_units)
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
       format('{} on claim {} was denied{} although {} support it; {}.',
              billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
