@@ -735,7 +735,7 @@ def every_finding(program, tmp_path):
                                                              patient("F", clinic="FQ", program="general_bhi"),
                                                              patient("G", payer="Medicaid"),
                                                              patient("DA", payer="Medicare dated"), patient("DB", payer="Medicare dated"),
-                                                             patient("DU"), patient("PM"), patient("DP"), patient("DS")]
+                                                             patient("DU"), patient("PM"), patient("DP"), patient("DR"), patient("DS")]
     e = [minutes(p, "2025-01-10", 40) for p in pids if p not in "FN"]
     e += [minutes("A", "2025-02-10", "00:40:30"), minutes("B", "2025-02-10", 90.25), minutes("C", "2025-02-10", 20),
           minutes("D", "2025-02-10", "00:20:59"), minutes("E", "2025-02-10", 40), minutes("F", "2025-03-10", 12),
@@ -782,10 +782,12 @@ def every_finding(program, tmp_path):
     e += [minutes("PM", "2025-01-10", 40)]
     c += [claim("DP0", "DP", "2025-01-31", "99492"), claim("DP1", "DP", "2025-02-28", "99493"),       # denied_partly_supported
           claim("DP1", "DP", "2025-02-28", "99494", line=2, units=3, status="denied"),
+          claim("DR0", "DR", "2025-01-31", "99492"), claim("DR1", "DR", "2025-02-14", "99493", status="denied"),  # denied_billed_again
+          claim("DR2", "DR", "2025-02-28", "G2214"),
           claim("DS0", "DS", "2025-12-31", "99492"), claim("DS1", "DS", "2026-01-31", "G0557"),       # a denied APCM add-on
           claim("DS1", "DS", "2026-01-31", "G0568", line=2, status="denied")]
-    e += [minutes("DP", "2025-01-10", 40), minutes("DP", "2025-02-10", 100), minutes("DS", "2025-12-10", 40),
-          minutes("DS", "2026-01-10", 45)]
+    e += [minutes("DP", "2025-01-10", 40), minutes("DP", "2025-02-10", 100), minutes("DR", "2025-01-10", 40),
+          minutes("DR", "2025-02-10", 30), minutes("DS", "2025-12-10", 40), minutes("DS", "2026-01-10", 45)]
     c += [visit(p["patient_id"]) for p in pats if p["patient_id"] != "S"]                             # S: no initiating visit
     e += [minutes("R", "2025-11-10", 40), minutes("N", "2025-01-10", 40), minutes("Q", "2025-02-10", 40),
           minutes("S", "2025-12-10", 40)]
@@ -805,7 +807,7 @@ def test_every_finding_type_occurs_and_each_number_in_its_sentence_is_one_of_its
             "cocm_with_bhi", "fallback_with_base", "add_on_without_base", "initial_with_subsequent", "add_on_with_mirror",
             "quarantined", "quarantined_undated", "no_consent", "minutes_without_consent", "above_cap", "units",
             "no_initiating_visit", "before_threshold_met", "threshold_never_met", "denied_unsupported", "denied_partly_supported",
-            "also_accepted", "payer_mismatch"} - set(rows.reason) == {
+            "denied_billed_again", "also_accepted", "payer_mismatch"} - set(rows.reason) == {
         "also_accepted"}  # also_accepted: see the FQHC test
     for row in rows.to_dict("records"):
         text = row["explanation"]

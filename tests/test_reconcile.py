@@ -630,8 +630,9 @@ def test_a_denied_line_the_minutes_support_at_the_threshold_is_still_to_resubmit
 
 def test_a_denied_unsupported_line_beside_the_months_other_lines_is_said_once(program):
     """Subsequent months. G: 30 minutes, 99493 denied on G1 and the month billed again as G2214 on G2,
-    which the minutes support: the month is matched, as a denied supported code billed again is
-    (G2214's findings say the month). H: 30 minutes, 99493 denied on H1 and billed again on H2: the
+    which the minutes support: G2214 is matched, and the denial one to let stand (a review finding,
+    test_a_denied_unsupported_line_in_a_month_billed_again_is_a_denial_to_let_stand; it was no finding,
+    and the month reconciled). H: 30 minutes, 99493 denied on H1 and billed again on H2: the
     one unsupported_claim it always was, naming both claims ("bill G2214"), and no denied finding beside it. K: 80
     minutes (99493 + 99494 x1), 99492 denied on K1 beside 99494 paid on it: 99492 is not to be
     appealed (the wrong code for a subsequent month), 99493 is missed, and the 99494 the minutes
@@ -645,7 +646,7 @@ def test_a_denied_unsupported_line_beside_the_months_other_lines_is_said_once(pr
                      claim("K1", "K", "2025-02-28", "99492", status="denied", charge=145),
                      claim("K1", "K", "2025-02-28", "99494", line=2, charge=56)])
     assert found(con, "2025-02", "2025-02") == [
-        ("G", "2025-02", "matched", "G2214", "G2214"),
+        ("G", "2025-02", "denied_claim", "G2214", "99493"), ("G", "2025-02", "matched", "G2214", "G2214"),
         ("H", "2025-02", "unsupported_claim", "G2214", "99493"),
         ("K", "2025-02", "denied_claim", "99493", "99492"), ("K", "2025-02", "missed_billing", "99493", None)]
     rows = findings(con, "2025-02", "2025-02").set_index(["patient_id", "finding"])
@@ -656,7 +657,7 @@ def test_a_denied_unsupported_line_beside_the_months_other_lines_is_said_once(pr
                              "(99492 is billed once, in the initial month): do not appeal or resubmit it as billed; "
                              "the month's minutes support 99493.")
     totals = monthly_totals(con, "2025-02", "2025-02").iloc[0]
-    assert (totals.reconciled_months, totals.months_with_compliance_finding, totals.compliance_exposure) == (1, 2, 134)
+    assert (totals.reconciled_months, totals.months_with_compliance_finding, totals.compliance_exposure) == (0, 2, 134)
 
 
 def test_a_denied_99494_the_minutes_do_not_support_is_not_to_appeal_and_one_they_partly_support_is_to_correct(program):
@@ -739,6 +740,43 @@ def test_a_denied_apcm_add_on_the_month_cannot_bill_is_not_to_appeal(program):
     assert rows.loc["N", "explanation"] == (
         "G0569 on claim N1 was denied, and no APCM base code (G0556, G0557 or G0558) by the same practitioner is billed "
         "with it in 2026-01: do not appeal or resubmit it as billed.")
+
+
+def test_a_denied_unsupported_line_in_a_month_billed_again_is_a_denial_to_let_stand(program):
+    """A denied line the minutes do not support, in a month billed again with a code that holds, had
+    no finding: the month read matched, and nothing said the denial was to stand (appealed, the month
+    would bill twice). It is a denied_claim of severity review (reason denied_billed_again, $0), the
+    why as a denied_unsupported says it, and the code the month is billed as; the codes that hold stay
+    matched beside it (the month does not reconcile: a person checks the denial is closed). G: 30
+    minutes, 99493 denied on G1, G2214 billed on G2. P: 45 minutes in January 2026, G0557 + G0569 on
+    P1 with G0569 denied, and 99493 on P2: the add-on beside the CPT code it mirrors would bill the
+    month twice. R: 99493 denied at 40 minutes and billed again on R2, the common case of a denied
+    line corrected and billed again: the minutes support it, no finding beyond matched."""
+    con = program([patient(p) for p in "GPR"],
+                  [minutes(p, "2025-01-10", 40) for p in "GR"] + [minutes("P", "2025-11-10", 40)]
+                  + [minutes("G", "2025-02-10", 30), minutes("R", "2025-02-10", 40), minutes("P", "2026-01-10", 45)],
+                  [{**claim("P1", "P", "2026-01-31", "G0569", line=2, status="denied"), "denial_reason": "CO-97"},
+                   claim("G0", "G", "2025-01-31", "99492", charge=145), claim("R0", "R", "2025-01-31", "99492", charge=145),
+                   claim("P0", "P", "2025-11-30", "99492", charge=145),
+                   claim("G1", "G", "2025-02-14", "99493", status="denied", charge=134), claim("G2", "G", "2025-02-28", "G2214", charge=52),
+                   claim("P1", "P", "2026-01-31", "G0557"),
+                   claim("P2", "P", "2026-01-31", "99493", charge=134),
+                   claim("R1", "R", "2025-02-14", "99493", status="denied", charge=134), claim("R2", "R", "2025-02-28", "99493", charge=134)])
+    assert [f for f in found(con, "2025-02", "2026-01") if f[1] in ("2025-02", "2026-01")] == [
+        ("G", "2025-02", "denied_claim", "G2214", "99493"), ("G", "2025-02", "matched", "G2214", "G2214"),
+        ("P", "2026-01", "denied_claim", "99493", "G0569"), ("P", "2026-01", "matched", "99493", "99493"),
+        ("R", "2025-02", "matched", "99493", "99493")]
+    rows = findings(con, "2025-02", "2026-01").query("finding == 'denied_claim'").set_index("patient_id")
+    assert list(zip(rows.reason, rows.severity, rows.amount_at_stake, rows.not_priced)) == [("denied_billed_again", "review", 0, False)] * 2
+    assert rows.loc["G", "explanation"] == (
+        "99493 on claim G1 was denied: the 30 countable minutes in 2025-02 reach only G2214 (99493 needs 31); "
+        "let the denial stand, do not appeal or resubmit it: the month is billed as G2214.")
+    assert rows.loc["P", "explanation"] == (
+        "G0569 on claim P1 was denied (the payer's reason: CO-97): 99493 bills the month's CoCM, and G0569, an APCM add-on "
+        "the month cannot bill, would bill it again; let the denial stand, do not appeal or resubmit it: the month is billed "
+        "as 99493.")
+    totals = monthly_totals(con, "2025-02", "2025-02").iloc[0]
+    assert (totals.reconciled_months, totals.months_with_compliance_finding, totals.compliance_exposure) == (1, 0, 0)
 
 
 def test_a_code_billed_and_the_same_code_denied_say_why_in_the_same_words(program):

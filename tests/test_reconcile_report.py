@@ -718,3 +718,19 @@ def test_a_denied_line_the_minutes_do_not_support_is_no_denied_dollar_on_the_pag
     assert ("compliance", "denied_claim", "denied unsupported claim", 0) in set(
         zip(found.severity, found.finding, found.finding_label, found.amount_at_stake))
     assert ("revenue", "denied_claim", "denied claim") in set(zip(found.severity, found.finding, found.finding_label))
+
+
+def test_a_denial_to_let_stand_is_a_review_note_with_no_denied_dollar(program):
+    """A denied 99493 the 30 minutes never supported, in a month billed again as G2214, is a denial to let
+    stand: one of the page's findings to check (review), named so, and no denied dollar or month with a
+    denial to work back; the page's compliance findings leave it out."""
+    con = program([patient("G")], [minutes("G", "2025-01-10", 40), minutes("G", "2025-02-10", 30)],
+                  [claim("G0", "G", "2025-01-31", "99492", charge=145),
+                   claim("G1", "G", "2025-02-14", "99493", status="denied", charge=134),
+                   claim("G2", "G", "2025-02-28", "G2214", charge=52)])
+    recon = br.Reconciliation.load(con, dt.date(2025, 2, 1), dt.date(2025, 2, 1), None)
+    month = recon.months.iloc[0]
+    assert (month.months_with_denial, month.denied_amount, month.months_with_compliance_finding) == (0, 0, 0)
+    review = br.notes(recon, Privacy.packaged("internal"), "review")
+    assert list(zip(review.finding, review.finding_label)) == [("denied_claim", "denial to let stand")]
+    assert "denied_claim" not in set(br.categories(recon, Privacy.packaged("internal")).finding)

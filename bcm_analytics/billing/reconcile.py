@@ -58,13 +58,17 @@ FINDINGS_BY_SEVERITY = {
     ("missing_consent", "info"): Finding("minutes logged without consent",
                                          "minutes logged with no consent on file at all; nothing billed (no dollars at stake)"),
     # a denied line: of a code the minutes support (resubmit or appeal, its dollars missed revenue; a
-    # 99494 line of more units than they support, to correct), or of one they do not (reason
-    # denied_unsupported: not to appeal or resubmit as billed, nothing at stake)
+    # 99494 line of more units than they support, to correct), of one they do not (reason
+    # denied_unsupported: not to appeal or resubmit as billed, nothing at stake), or of one they do not
+    # in a month billed again with a code that holds (reason denied_billed_again: to let stand)
     ("denied_claim", "revenue"): Finding("denied claim", "supported code denied by the payer (or the supported units "
                                          "of a 99494 line denied for more: to correct, not appeal as billed)"),
     ("denied_claim", "compliance"): Finding("denied unsupported claim",
                                             "code the minutes do not support, denied by the payer: not to appeal or resubmit "
                                             "as billed (nothing billed stands: no dollars at stake)"),
+    ("denied_claim", "review"): Finding("denial to let stand",
+                                        "code the minutes do not support, denied by the payer, in a month billed again with "
+                                        "a code that holds: let the denial stand, do not appeal it (no dollars at stake)"),
 }
 
 
@@ -97,8 +101,8 @@ def finding_terms() -> list[Finding]:
 
 
 # revenue and compliance carry money at stake; review asks a person to check the data first
-# (claim_quarantined, no_initiating_visit, payer_mismatch); info is for the record (matched, minutes
-# without consent).
+# (claim_quarantined, no_initiating_visit, payer_mismatch, a denial to let stand); info is for the
+# record (matched, minutes without consent).
 SEVERITIES = ("revenue", "compliance", "review", "info")
 AT_STAKE = SEVERITIES[:2]  # the severities whose findings put dollars at stake
 TO_WORK = SEVERITIES[:3]  # those a person works (the finance work queue); info is for the record

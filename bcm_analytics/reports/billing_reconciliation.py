@@ -509,9 +509,9 @@ def reason_code(reason: str) -> str:
 def notes(recon: Reconciliation, privacy: Privacy, severity: str = "info") -> pd.DataFrame:
     """Findings of a severity with no dollars counted, per finding: `review` asks a person to check
     the data before anything is counted (a claim line in the quarantine, no initiating visit, a claim
-    to a payer the month's coverage does not name), and
-    `info` is for the record (minutes logged without consent, never billed). Named by severity:
-    missing_consent is also a compliance finding, named apart (finding_words)."""
+    to a payer the month's coverage does not name, a denial to let stand), and `info` is for the
+    record (minutes logged without consent, never billed). Named by severity: missing_consent and
+    denied_claim are also findings of another severity, named apart (finding_words)."""
     rows = recon.rows[(recon.rows.severity == severity) & (recon.rows.finding != "matched")]
     frame = rows.groupby("finding", as_index=False).agg(findings=("patient_id", "size"))
     safe = privacy.protect(frame, ["findings"])

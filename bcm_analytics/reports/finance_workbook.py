@@ -3,12 +3,11 @@
 Sheets, in order:
   work queue  one row per finding that needs work (revenue or compliance), most dollars first,
               then those that ask for the data to be checked (review: a claim line in the
-              quarantine, no initiating visit, a claim to a payer the coverage does not name),
-              with the payer's reason beside a denied line
-              (denial_reason, where the claims export gives one), a claim dated before its
-              threshold was met with its date (date_of_service) and the day the minutes reached it
-              (threshold_met_on), as dates to sort by, and empty status / owner / notes / due
-              columns for finance to fill
+              quarantine, no initiating visit, a claim to a payer the coverage does not name, a
+              denial to let stand), with the payer's reason beside a denied line (denial_reason,
+              where the claims export gives one), a claim dated before its threshold was met with
+              its date (date_of_service) and the day the minutes reached it (threshold_met_on), as
+              dates to sort by, and empty status / owner / notes / due columns for finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
               add up to it; matched months are not findings), and how many findings' dollars
               are not priced (no fee on file, no charge amount: not in the sum), with a totals

@@ -72,18 +72,20 @@ accepted_billed AS (  -- a code accepted in place of the code in force (99484 fo
 -- A month billed again, after a line the payer denied and the month does not support, with a code
 -- that holds: a supported base code (or G2214), an accepted code or an APCM add-on
 -- (`again`); for 99494, which is billed beside its base code, not in its place, an accepted code or
--- an APCM add-on (`again_add_on`). That code's own findings say the month, as for a denied
--- supported code billed again.
+-- an APCM add-on (`again_add_on`). The codes that hold (`held_codes`) are what the month is billed
+-- as; a month billed again with none (an APCM add-on the month cannot bill) is not.
 billed_again AS (
-  SELECT patient_id, service_month, base OR other AS again, other AS again_add_on
+  SELECT patient_id, service_month, (base OR other) AND held_codes IS NOT NULL AS again,
+         other AND held_codes IS NOT NULL AS again_add_on, held_codes
   FROM (SELECT patient_id, service_month, bool_or(base_billed IS NOT NULL) AS base,
-               bool_or(apcm_add_on_billed) OR bool_or(code_role = 'also_accepted' AND holds) AS other
+               bool_or(apcm_add_on_billed) OR bool_or(code_role = 'also_accepted' AND holds) AS other,
+               list(code ORDER BY code) FILTER (WHERE holds) AS held_codes
         FROM c GROUP BY patient_id, service_month)
 ),
 -- billed codes (not 99494, not an APCM add-on) the minutes do not support as billed; also a code
 -- billed only on denied lines (`denied_only`: the payer denied what the minutes never supported, and
--- finance is told not to appeal or resubmit it as billed), unless the month was billed again
--- (billed_again)
+-- finance is told not to appeal or resubmit it as billed; in a month billed again with a code that
+-- holds, to let the denial stand)
 billed_unsupported AS (
   SELECT c.*, active_lines = 0 AS denied_only, CASE
       WHEN code_set IS NULL THEN 'no_rule_in_force'  -- no code billable that month (Texas health centres before 2025-03)
@@ -110,7 +112,7 @@ billed_unsupported AS (
 -- code, minutes, the period, the program and the month type (marts.apcm_add_on_problem), and never
 -- beside the CPT base code its minutes support (`add_on_beside_base`, before any check: the month
 -- is billed). `why` is the rule, `why_code` and `why_units` the code the month bills instead, if
--- any. Billed (per_code), or billed only on denied lines (unsupported: not to appeal).
+-- any. Billed (per_code), or billed only on denied lines (unsupported: a denial to let stand).
 apcm_checked AS (
   SELECT *, CASE WHEN base_billed IS NOT NULL THEN 'add_on_beside_base' ELSE add_on_problem END AS why,
          CASE WHEN base_billed IS NOT NULL THEN base_billed
@@ -198,8 +200,10 @@ per_code AS (
 -- (billed_unsupported.reason); billed only on denied lines, a denied_claim (reason
 -- `denied_unsupported`, why in `unsupported_because`, which its sentence says) with the same code
 -- and threshold. Nothing stands billed and nothing was paid: $0 at stake (not unknown), and the
--- sentence says not to appeal or resubmit it as billed; not in a month billed again with a code
--- that holds (billed_again). An add-on billed only on denied lines is judged
+-- sentence says not to appeal or resubmit it as billed. In a month billed again with a code that
+-- holds (billed_again), the denial is to be let stand: reason `denied_billed_again`, severity
+-- review (the month's claims are right; a person checks the denial is closed, not appealed), the
+-- codes the month is billed as in `billed_codes`. An add-on billed only on denied lines is judged
 -- by the rule its billed lines are: 99494 by its units (units_mismatch's: the units the minutes
 -- support, under the payer's cap), an APCM add-on by its checks (apcm_checked). A 99494 line of
 -- more units than the minutes support, some of them, is partly supported: a revenue denied_claim
@@ -210,8 +214,10 @@ unsupported AS (
               WHEN reason IN ('no_rule_in_force', 'no_minutes', 'below_threshold', 'below_base', 'above_fallback_range') THEN 'unsupported_claim'
               WHEN expected_base_code IS NULL THEN 'unsupported_claim'
               ELSE 'wrong_code' END AS finding,
-         CASE WHEN reason = 'fallback_reached_base' AND NOT denied_only THEN 'revenue' ELSE 'compliance' END AS severity,
-         CASE WHEN denied_only THEN 'denied_unsupported' ELSE reason END AS reason,
+         CASE WHEN denied_only AND g.again THEN 'review'
+              WHEN reason = 'fallback_reached_base' AND NOT denied_only THEN 'revenue' ELSE 'compliance' END AS severity,
+         CASE WHEN denied_only AND g.again THEN 'denied_billed_again'
+              WHEN denied_only THEN 'denied_unsupported' ELSE reason END AS reason,
          expected_base_code AS expected_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END AS expected_units, code AS billed_code,
          CASE WHEN NOT denied_only THEN billed_units END AS billed_units, claim_ids,
          CASE WHEN denied_only THEN 0
@@ -225,25 +231,28 @@ unsupported AS (
               WHEN expected_base_code IS NULL THEN first_from
               WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') THEN expected_base_from END AS threshold_minutes,
          CASE WHEN reason = 'initial_once_per_year' THEN initial_code_reached_in END AS rule_date, NULL::BIGINT AS units_cap,
-         CASE WHEN denied_only THEN reason END AS unsupported_because
+         CASE WHEN denied_only THEN reason END AS unsupported_because,
+         CASE WHEN denied_only AND g.again THEN g.held_codes END AS billed_codes
   FROM billed_unsupported u JOIN billed_again g USING (patient_id, service_month)
-  WHERE NOT (denied_only AND g.again)
   UNION ALL
   -- 99494 billed only on denied lines of more units than the minutes support
-  SELECT patient_id, service_month, 'denied_claim', CASE WHEN supported_units > 0 THEN 'revenue' ELSE 'compliance' END,
-         CASE WHEN supported_units > 0 THEN 'denied_partly_supported' ELSE 'denied_unsupported' END,
+  SELECT patient_id, service_month, 'denied_claim',
+         CASE WHEN g.again_add_on THEN 'review' WHEN supported_units > 0 THEN 'revenue' ELSE 'compliance' END,
+         CASE WHEN g.again_add_on THEN 'denied_billed_again' WHEN supported_units > 0 THEN 'denied_partly_supported'
+              ELSE 'denied_unsupported' END,
          CASE WHEN supported_units > 0 THEN code END, supported_units, code, denied_units, claim_ids,
-         CASE WHEN supported_units > 0 THEN expected_amount - coalesce(paid_amount, 0) ELSE 0 END,
-         NULL, NULL, NULL, CASE WHEN units_reason = 'above_cap' THEN max_99494_units END, units_reason
+         CASE WHEN supported_units > 0 AND NOT g.again_add_on THEN expected_amount - coalesce(paid_amount, 0) ELSE 0 END,
+         NULL, NULL, NULL, CASE WHEN units_reason = 'above_cap' THEN max_99494_units END, units_reason,
+         CASE WHEN g.again_add_on THEN g.held_codes END
   FROM c JOIN billed_again g USING (patient_id, service_month)
   WHERE code_role = 'add_on' AND active_lines = 0 AND denied_lines > 0 AND denied_units > supported_units
-    AND NOT g.again_add_on
   UNION ALL
   -- an APCM add-on billed only on denied lines that the month cannot bill (or bills beside its CPT code)
-  SELECT patient_id, service_month, 'denied_claim', 'compliance', 'denied_unsupported', why_code, why_units, code, NULL,
-         claim_ids, 0, NULL, NULL, why_date, NULL, why
+  SELECT patient_id, service_month, 'denied_claim', CASE WHEN g.again THEN 'review' ELSE 'compliance' END,
+         CASE WHEN g.again THEN 'denied_billed_again' ELSE 'denied_unsupported' END, why_code, why_units, code, NULL,
+         claim_ids, 0, NULL, NULL, why_date, NULL, why, CASE WHEN g.again THEN g.held_codes END
   FROM apcm_checked JOIN billed_again g USING (patient_id, service_month)
-  WHERE active_lines = 0 AND NOT g.again
+  WHERE active_lines = 0
 ),
 -- A month finding's claims: the lists of its codes' claims in one, so a claim with two of the
 -- month's codes is named once.
@@ -331,7 +340,7 @@ problems AS (
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
          claim_ids, amount_at_stake, threshold_code, threshold_minutes, units_cap, NULL, rule_date, NULL, NULL, NULL, NULL, NULL,
-         NULL, NULL, unsupported_because
+         billed_codes, NULL, unsupported_because
   FROM unsupported
   UNION ALL
   SELECT patient_id, service_month, finding, severity, reason, expected_code, expected_units, billed_code, billed_units,
@@ -356,11 +365,13 @@ matched AS (  -- a code billed as the minutes support: expected and billed, or a
          NULL AS unsupported_because
   FROM c r
   WHERE holds
-    -- a month with a problem has no matched rows, but for a review finding (no_initiating_visit) and a
-    -- claim dated before its threshold was met: a date to correct, while the minutes support the
-    -- units billed (a code whose threshold is never met is a units problem, and goes)
+    -- a month with a problem has no matched rows, but for a review finding (no_initiating_visit, a
+    -- denial to let stand in a month billed again) and a claim dated before its threshold was met:
+    -- a date to correct, while the minutes support the units billed (a code whose threshold is never
+    -- met is a units problem, and goes)
     AND NOT EXISTS (SELECT 1 FROM problems p WHERE p.patient_id = r.patient_id AND p.service_month = r.service_month
-                      AND p.finding <> 'no_initiating_visit' AND p.reason IS DISTINCT FROM 'before_threshold_met')
+                      AND p.finding <> 'no_initiating_visit'
+                      AND coalesce(p.reason, '') NOT IN ('before_threshold_met', 'denied_billed_again'))
 ),
 unknown AS (
   SELECT patient_id, service_month, 'unknown_patient' AS finding, 'compliance' AS severity, 'unknown_patient' AS reason,
@@ -427,14 +438,18 @@ written AS (
              denial_advice)
     -- A denied line the month does not support, and why (marts.unsupported_why, in the words its
     -- unsupported_claim or wrong_code would say it): not to appeal or resubmit as billed, naming the
-    -- code the minutes support in its place where the words before have not named it; a 99494 line
-    -- of more units than the minutes support, to correct.
+    -- code the minutes support in its place where the words before have not named it; in a month
+    -- billed again, to let stand; a 99494 line of more units than the minutes support, to correct.
     WHEN reason = 'denied_unsupported' THEN
       format('{}{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
              billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
              coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
              CASE WHEN expected_code IS NOT NULL AND NOT contains(why_text, expected_code)
                   THEN format('; the month''s minutes support {}', expected_code) ELSE '' END)
+    WHEN reason = 'denied_billed_again' THEN
+      format('{}{} on claim {} was denied{}: {}; let the denial stand, do not appeal or resubmit it: the month is billed as {}.',
+             billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
+             coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text, marts.codes_text(billed_codes))
     WHEN reason = 'denied_partly_supported' THEN
       format('{} x{} on claim {} was denied{}, and {}: do not appeal it as billed; correct the units to x{} and resubmit.',
              billed_code, billed_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
