@@ -433,7 +433,7 @@ written AS (
                   WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
     WHEN reason = 'denied_units' THEN
       format('{} x{} on claim {} was denied{} although {} support it beside the x{} billed on another line; {}.',
-             billed_code, expected_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''),
+             billed_code, expected_units, claims_text, denial_said,
              countable_text, billed_units,
              denial_advice)
     -- A denied line the month does not support, and why (marts.unsupported_why, in the words its
@@ -443,20 +443,20 @@ written AS (
     WHEN reason = 'denied_unsupported' THEN
       format('{}{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
              billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
-             coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
+             denial_said, why_text,
              CASE WHEN expected_code IS NOT NULL AND NOT contains(why_text, expected_code)
                   THEN format('; the month''s minutes support {}', expected_code) ELSE '' END)
     WHEN reason = 'denied_billed_again' THEN
       format('{}{} on claim {} was denied{}: {}; let the denial stand, do not appeal or resubmit it: the month is billed as {}.',
              billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
-             coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text, marts.codes_text(billed_codes))
+             denial_said, why_text, marts.codes_text(billed_codes))
     WHEN reason = 'denied_partly_supported' THEN
       format('{} x{} on claim {} was denied{}, and {}: do not appeal it as billed; correct the units to x{} and resubmit.',
-             billed_code, billed_units, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), why_text,
+             billed_code, billed_units, claims_text, denial_said, why_text,
              expected_units)
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
       format('{} on claim {} was denied{} although {} support it; {}.',
-             billed_code, claims_text, coalesce(format(' (the payer''s reason: {})', denial_reason), ''), countable_text,
+             billed_code, claims_text, denial_said, countable_text,
              denial_advice)
     WHEN finding = 'units_mismatch' THEN format('{} billed x{} but {}; correct the units.', billed_code, billed_units, why_text)
     -- a code billed as the month does not support it: why (marts.unsupported_why), then what to do
@@ -551,6 +551,8 @@ written AS (
   -- unsupported_because), in the words every sentence about it says it
   FROM (SELECT *, marts.unsupported_why(coalesce(unsupported_because, reason), w) AS why_text
         FROM (SELECT *, array_to_string(claim_ids, ', ') AS claims_text,  -- the claims as a person reads them
+                  -- a denied line's reason as each denied_claim sentence gives it, after "was denied"
+                  coalesce(format(' (the payer''s reason: {})', denial_reason), '') AS denial_said,
                   -- what to do with a denied line, by its reason's CARC code (the rules' denial_advice;
                   -- the code's form: config.rules.CARC_IN_REASON)
                   CASE WHEN finding = 'denied_claim' THEN
