@@ -18,7 +18,7 @@ from hostile.helpers import write
 
 from bcm_analytics.cli.data import summary_line
 from bcm_analytics.ingest import FileRefused, load_file
-from bcm_analytics.ingest.rows import csv_fields
+from bcm_analytics.ingest.non_records import csv_fields
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
 LOGS = "entry_id,patient_id,staff_role,service_date,minutes,activity_type\n"

@@ -9,8 +9,8 @@ from hostile.helpers import write
 
 from bcm_analytics.cli.data import summary_line
 from bcm_analytics.ingest import load_file
+from bcm_analytics.ingest.non_records import column_name_sql
 from bcm_analytics.ingest.readers import normalise_column
-from bcm_analytics.ingest.rows import column_name_sql
 
 PATIENTS = "patient_id,payer,enrollment_date\nP1,Medicare,2024-01-01\n"
 

@@ -40,7 +40,7 @@ from bcm_analytics import __version__, failures
 from bcm_analytics.contracts.columns import TextOptions, profile_reading, sql_text
 from bcm_analytics.contracts.snippets import install_macros
 from bcm_analytics.contracts.tables import table_specs
-from bcm_analytics.ingest import excel, rows
+from bcm_analytics.ingest import excel, non_records, rows
 from bcm_analytics.ingest.arrow_source import WRITTEN, ArrowSource, describe
 from bcm_analytics.ingest.landing import Landed, cells_sql, names_sql, read_file, reading_for, setting, store_raw
 from bcm_analytics.ingest.readers import PASSED_OVER_NAMES, FileRefused, SourceFile, _first_line, inspect, table_for
@@ -70,8 +70,8 @@ class FileResult:
     replaces: int | None = None  # the earlier load this file is a corrected copy of (already loaded: the one it replaced then)
     rows_closed: int = 0  # quarantine entries of that load, open or waiting, this load superseded (not rows of this file)
     rows_passed_over: int = 0  # of rows_quarantined: totals rows and footer lines below the records (full or short lines), no records (status 'passed_over')
-    rows_footer: int = 0  # of rows_passed_over: footer lines closing a report ('Page 1 of 3', 'Confidential', 'Printed on ...': rows.END_LABEL)
-    rows_subtotal: int = 0  # of rows_passed_over: subtotal rows among the records ('Subtotal cm1 | 50': rows.SUBTOTAL_LABEL)
+    rows_footer: int = 0  # of rows_passed_over: footer lines closing a report ('Page 1 of 3', 'Confidential', 'Printed on ...': non_records.END_LABEL)
+    rows_subtotal: int = 0  # of rows_passed_over: subtotal rows among the records ('Subtotal cm1 | 50': non_records.SUBTOTAL_LABEL)
     rows_empty: int = 0  # of rows_quarantined: rows with no value in a column bcm reads (a CSV line of delimiters only, a workbook row filled only where bcm does not read), status 'passed_over'
     rows_header: int = 0  # of rows_quarantined: the column names again (an export put together from two pulls) and the title above them (full or short lines), status 'passed_over'
     rows_again: int = 0  # of rows_quarantined: rows an earlier load set aside too (their key), still open or waiting until then
@@ -278,7 +278,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         con.execute(f"SET VARIABLE {WITHIN_FILE} = true")
     rows.check(con, spec, text)
     con.execute(f"RESET VARIABLE {WITHIN_FILE}")  # after a failure, _roll_back resets it
-    short_totals, short_titles = rows.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
+    short_totals, short_titles = non_records.pass_over_non_records(con, spec, landed.records, cells_sql(src, options.keep_extra_columns),
                                               src.delimiter if src.format == "csv" and not src.in_memory else None,
                                               names_sql(src, options.keep_extra_columns))
     failed, waiting, totals, empty, headers = rows.quarantine_failures(con, spec)
@@ -300,8 +300,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_quarantined=failed + rejected + merged.conflicts, rows_duplicate=merged.duplicates,
         extra_columns=landed.kept, dropped_columns=landed.dropped, identifier_columns=landed.identifiers, rows_waiting=waiting, rows_warned=merged.warned, rows_admitted=admitted,
         header_line=src.header_line, sheet=src.sheet, rows_waiting_like_known=like_known, replaces=options.replaces, rows_closed=closed,
-        rows_passed_over=totals + short_totals, rows_footer=rows.passed_over_as(con, load_id, spec.name, rows.FOOTER_CHECK) if totals + short_totals else 0,
-        rows_subtotal=rows.passed_over_as(con, load_id, spec.name, rows.SUBTOTAL_CHECK) if totals + short_totals else 0,
+        rows_passed_over=totals + short_totals, rows_footer=non_records.passed_over_as(con, load_id, spec.name, non_records.FOOTER_CHECK) if totals + short_totals else 0,
+        rows_subtotal=non_records.passed_over_as(con, load_id, spec.name, non_records.SUBTOTAL_CHECK) if totals + short_totals else 0,
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
         day_first=tuple((name, seen.day_first, seen.example) for name, seen in landed.day_first_evidence.items()),
         rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1], rows_reverted=merged.reverted, reverted_by=merged.reverted_by,

@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS meta.quarantine (
                                             -- (a later load stored the same key, or set it aside again,
                                             -- or was loaded as a corrected copy of its file: --replaces)
                                             -- | passed_over (no record: a totals row below an export's
-                                            -- records, an empty row or the column names again, ingest/rows.py
+                                            -- records, an empty row or the column names again, ingest/non_records.py
                                             -- pass_over_non_records; nothing to fix)
   quarantined_at TIMESTAMPTZ NOT NULL
 );

@@ -154,7 +154,7 @@ def _insert(con: duckdb.DuckDBPyConnection, m: Matched, spec: SourceSpec, relati
 def record_sql(con: duckdb.DuckDBPyConnection, profile: Profile, view: str, alias: str | None = None) -> str:
     """SQL for a row's source record as JSON text: the declared columns under the names the
     file gave them, in the file's order (a person reads the record against their file, and a
-    totals row's label is its first cell: rows.pass_over_non_records), the declared columns
+    totals row's label is its first cell: non_records.pass_over_non_records), the declared columns
     the file lacks after them; a fhir view carries its own `_record`. The order is the first
     file's of the source read in the load."""
     prefix = f"{alias or view}."
