@@ -1,0 +1,397 @@
+"""Reconciliation findings against an independent oracle, on random small programs (property-based).
+
+Hypothesis writes programs of a few patients, each with the minutes of six calendar months
+(2025-10 to 2026-03: 2025's fees and 2026's) and, per month, the claims of one kind (KINDS): none,
+the codes the minutes support, the other base code (99493 for 99492 or the reverse), G2214 in place
+of the base code or a base code where only G2214 is reached, 99494 with a unit too many or too few,
+a code in a month whose minutes support none, a line billed again on a second claim, a line denied
+(alone, or billed again on a later claim), a denied line the minutes never supported. It loads them
+through the real loader (test_reconcile's `program`, `patient`, `minutes`, `claim` and `visit`), and
+compares every finding of `findings` per patient-month and code (finding, severity, expected and
+billed code, the units of a units_mismatch, the dollars at stake) with `oracle_findings`: plain
+Python written from docs/domain/billing_rules.md section 6 and the finding table of docs/billing.md
+(Reconciliation), not from models/reconcile/*.sql.
+
+The codes a month supports come from the billing oracle of tests/test_billing_oracle.py
+(`month_types`, `cpt_cocm`: written from billing_rules.md sections 1-2), not from the engine's
+billing lines. Dollars are the shipped fee schedule's (the CSV files, read here: the fee in force on
+the month's last day) and the claims' own charges, which are set apart from the fee (CHARGE_MARKUP)
+so a finding priced at the wrong one shows.
+
+Covered, under the shipped default rules, Medicare at a physician practice, CoCM, consent and an
+initiating visit on file: matched; missed_billing (a month with no claim, 99494 left off); the wrong
+base code for the month type (wrong_code, compliance, the claim's charge) and G2214 billed where
+99492/99493 is reached (wrong_code, revenue: the expected fee less the charge), a base code where
+only G2214 is reached or nothing (unsupported_claim); 99494 units above (compliance) or below
+(revenue) the minutes, and 99494 billed where none is supported; the same code on a second claim
+(duplicate_claim, the later line's charge); a supported line denied (denied_claim, revenue: its fee,
+nothing paid), denied and billed again (matched), an unsupported line denied (denied_claim,
+compliance, $0); months of 1-15 minutes (a month of service that bills nothing) before a month that
+is then subsequent; the 2025 and 2026 fees.
+
+Left to the fixture tests (test_reconcile.py, test_reconcile_bridge.py, test_reconcile_payer.py,
+test_billing_2026.py): other payers, settings, programs and rulesets; same-month conflicts (G2214 or
+99484 beside a base code, 99494 alone, 99492 with 99493); consent, NPIs, unknown patients,
+initiating visits, quarantined claims, coverage and payer mismatches, claim dates, voided lines,
+partly denied 99494 units, APCM add-ons, new episodes after a gap; the explanation sentences, the
+monthly totals and the walk from expected to billed.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from importlib import resources
+
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+from test_billing_oracle import cpt_cocm, month_types
+from test_reconcile import claim, minutes, patient, program, visit  # noqa: F401 (program: a fixture)
+
+from bcm_analytics.billing.reconcile import findings
+
+MONTHS = ("2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03")
+BASE_CODES = ("99492", "99493", "G2214")
+OTHER_BASE = {"99492": "99493", "99493": "99492"}
+CHARGE_MARKUP = Decimal("1.25")  # a claim line's charge: its fee x units x 1.25, never the fee itself
+ENTRY_DAYS = (3, 17, 28)  # a month's entries, on these days
+FIRST_CLAIM_DAY, SECOND_CLAIM_DAY = 15, 25  # a month's claim, and the one billed after it (a copy, a rebill)
+VISIT_DAY = "2025-06-02"  # the initiating visit (E/M): in the 12 months before every month reconciled
+
+
+# --- the shipped fee schedule ---------------------------------------------------------------------
+
+def _fee_rows() -> list[dict]:
+    folder = resources.files("bcm_analytics.config").joinpath("fee_schedules")
+    rows = []
+    for year in (2025, 2026):
+        with folder.joinpath(f"medicare_{year}.csv").open(encoding="utf-8") as f:
+            rows += [r for r in csv.DictReader(f) if r.get("billing_setting", "") in ("", "physician_practice")]
+    return rows
+
+
+FEE_ROWS = _fee_rows()
+
+
+def last_day(month: str) -> str:
+    year, mon = map(int, month.split("-"))
+    return (date(year + mon // 12, mon % 12 + 1, 1) - timedelta(days=1)).isoformat()
+
+
+def fee(code: str, month: str) -> Decimal:
+    """billing_rules.md s5 / docs/billing.md Fee schedules: the amount in force on the month's last day."""
+    day = last_day(month)
+    amounts = [Decimal(r["amount"]) for r in FEE_ROWS if r["code"] == code and r["effective_from"] <= day <= r["effective_to"]]
+    assert len(amounts) == 1, (code, month, amounts)
+    return amounts[0]
+
+
+def charge_of(code: str, units: int, month: str) -> Decimal:
+    return (fee(code, month) * units * CHARGE_MARKUP).quantize(Decimal("0.01"))
+
+
+# --- a program: per patient, six months of minutes and a kind of claim per month -------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """One patient: per month of MONTHS the minutes of its time-log entries (one entry each), and
+    the kind of claim billed for it (KINDS). Shorter tuples are padded: no minutes, no claim."""
+
+    minutes: tuple[tuple[int, ...], ...]
+    claims: tuple[str, ...]
+
+    def months(self):
+        for i, month in enumerate(MONTHS):
+            yield (month, self.minutes[i] if i < len(self.minutes) else (),
+                   self.claims[i] if i < len(self.claims) else "none")
+
+
+@dataclass(frozen=True)
+class Line:
+    claim_id: str
+    day: str
+    code: str
+    units: int
+    status: str  # paid | denied
+    charge: Decimal
+
+
+def expected_codes(plan: Plan) -> dict[str, dict[str, int]]:
+    """The codes each month's minutes support (the billing oracle): month -> {code: units}."""
+    totals = {month: sum(entries) for month, entries, _ in plan.months() if sum(entries) > 0}
+    types = month_types(list(totals))
+    return {month: dict(cpt_cocm(total, types[month], "medicare")) for month, total in totals.items()}
+
+
+def base_of(codes: dict[str, int]) -> str | None:
+    return next((c for c in BASE_CODES if c in codes), None)
+
+
+def kinds_for(codes: dict[str, int], month_type: str | None) -> list[str]:
+    """The kinds of claim that make sense for a month supporting `codes` (month_type: None for a
+    month with no countable minutes)."""
+    base = base_of(codes)
+    if base is None:
+        return ["none", "none", "unsupported:99492", "unsupported:99493", "unsupported:G2214", "denied_unsupported:99493"]
+    kinds = ["none", "expected", "expected", "duplicate:base", "denied:base", "denied_rebilled:base"]
+    kinds += ["denied_wrong", "denied_wrong_rebilled"]
+    if base == "G2214":
+        return kinds + ["base_for_g2214"]
+    kinds += ["wrong_base", "g2214_for_base", "units+1"]
+    if "99494" in codes:
+        kinds += ["units-1", "duplicate:99494", "denied:99494"]
+    if codes.get("99494", 0) >= 2:
+        kinds += ["units_split"]
+    return kinds
+
+
+KINDS = sorted({k for codes, t in (({}, None), ({"G2214": 1}, "initial"), ({"99492": 1, "99494": 1}, "initial"))
+                for k in kinds_for(codes, t)})
+
+
+def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | None, kind: str) -> list[Line]:
+    """The claim lines a month of `kind` bills."""
+    first = f"{pid}-{month.replace('-', '')}-A"
+    second = f"{pid}-{month.replace('-', '')}-B"
+    day1, day2 = f"{month}-{FIRST_CLAIM_DAY:02d}", f"{month}-{SECOND_CLAIM_DAY:02d}"
+
+    def line(code, units, status="paid", claim_id=first, day=day1):
+        return Line(claim_id, day, code, units, status, charge_of(code, units, month))
+
+    kind, _, arg = kind.partition(":")
+    base = base_of(codes)
+    which = {"base": base, "99494": "99494"}.get(arg)
+    expected = [line(code, units) for code, units in codes.items()]
+    if kind == "none":
+        return []
+    if kind == "expected":
+        return expected
+    if kind in ("unsupported", "denied_unsupported"):
+        assert base is None, kind
+        return [line(arg, 1, "denied" if kind == "denied_unsupported" else "paid")]
+    if kind == "wrong_base":
+        return [line(OTHER_BASE[base], 1)] + [ln for ln in expected if ln.code != base]
+    if kind == "g2214_for_base":  # G2214 alone (beside 99494 it would be a same-month conflict)
+        return [line("G2214", 1)]
+    # the base code the month does not support: the other one, or where G2214 is reached the month type's
+    wrong = OTHER_BASE.get(base) or ("99492" if month_type == "initial" else "99493")
+    if kind == "base_for_g2214":
+        return [line(wrong, 1)]
+    if kind == "denied_wrong":  # the wrong base code, denied, and nothing billed again
+        return [line(wrong, 1, "denied")]
+    if kind == "denied_wrong_rebilled":  # the wrong base code denied, then the month billed as supported
+        return [line(wrong, 1, "denied")] + [line(c, u, claim_id=second, day=day2) for c, u in codes.items()]
+    if kind == "units_split":  # 99494's units on two claims, x(n-1) and x1
+        return [ln for ln in expected if ln.code != "99494"] + [
+            line("99494", codes["99494"] - 1), line("99494", 1, claim_id=second, day=day2)]
+    if kind in ("units+1", "units-1"):
+        units = codes.get("99494", 0) + (1 if kind == "units+1" else -1)
+        return [ln for ln in expected if ln.code != "99494"] + ([line("99494", units)] if units else [])
+    if kind == "duplicate":
+        return expected + [line(which, codes[which], claim_id=second, day=day2)]
+    if kind == "denied":
+        return [line(ln.code, ln.units, "denied") if ln.code == which else ln for ln in expected]
+    if kind == "denied_rebilled":
+        return ([line(ln.code, ln.units, "denied") if ln.code == which else ln for ln in expected]
+                + [line(which, codes[which], claim_id=second, day=day2)])
+    raise AssertionError(f"unknown kind {kind!r}")
+
+
+# --- the oracle: billing_rules.md s6 and docs/billing.md (Reconciliation), by hand ---------------
+
+def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[tuple]:
+    """The findings of one patient-month: (finding, severity, expected_code, billed_code, units, dollars),
+    `units` (expected, billed) for a units_mismatch only.
+
+    docs/billing.md, the finding table: matched (info, 0) "the month's claims agree with the minutes
+    in every respect (one row per code ...)", so a month with another finding has no matched row;
+    missed_billing (revenue, expected) "a supported code (or add-on) is not billed, no other base code
+    ... stands in its place" (s6.1); wrong_code (compliance, billed) "99493 in an initial month;
+    99492 in a subsequent month" (s6.2), and (revenue, expected - billed) "G2214 billed where the
+    minutes reach 99492/99493"; unsupported_claim (compliance, billed) "a billed base code the minutes
+    do not reach (none, or only a lower code)" (s6.1); units_mismatch (unit fee x difference)
+    "units above (or below) what the minutes support", above compliance (s6.3), below revenue (the
+    walk from expected to billed counts "units mismatch (too few)" as supported but not billed);
+    duplicate_claim (compliance, "the extra lines' own charges: the earliest line stands") (s6.5);
+    denied_claim (revenue, expected - paid) "a supported code was billed only on denied lines", and
+    (compliance, 0) "a code billed only on denied lines that the month does not support as billed";
+    "A denied line the minutes support, billed again with the same code, is no finding (matched)".
+    "Billed dollars are the claim's charge"."""
+    out = []
+    paid = [ln for ln in lines if ln.status != "denied"]
+    denied = [ln for ln in lines if ln.status == "denied"]
+    base = base_of(codes)
+    billed_bases = {ln.code for ln in paid if ln.code in BASE_CODES}
+    assert len(billed_bases) <= 1, "two base codes in one month: a same-month conflict, not generated"
+
+    for code in BASE_CODES:
+        on = [ln for ln in paid if ln.code == code]
+        off = [ln for ln in denied if ln.code == code]
+        if code == base:
+            if len(on) == 1:
+                out.append(("matched", "info", code, code, None, Decimal(0)))
+            elif len(on) > 1:
+                earliest, *extra = sorted(on, key=lambda ln: (ln.day, ln.claim_id))
+                out.append(("duplicate_claim", "compliance", code, code, None, sum(ln.charge for ln in extra)))
+            elif billed_bases:
+                pass  # another base code stands in its place: judged as that code, below
+            elif off:
+                out.append(("denied_claim", "revenue", code, code, None, fee(code, month)))  # nothing paid
+            else:
+                out.append(("missed_billing", "revenue", code, None, None, fee(code, month)))
+        elif on:
+            assert len(on) == 1, "a duplicate of an unsupported code is not generated"
+            if base in OTHER_BASE and code in OTHER_BASE:
+                out.append(("wrong_code", "compliance", base, code, None, on[0].charge))
+            elif base in OTHER_BASE and code == "G2214":
+                out.append(("wrong_code", "revenue", base, code, None, fee(base, month) - on[0].charge))
+            else:
+                out.append(("unsupported_claim", "compliance", base, code, None, on[0].charge))
+        elif off and base in billed_bases:
+            # "(reason denied_billed_again), in a month billed again with a code that holds in its
+            # place: a supported base code or G2214 ...; the codes that hold stay matched beside it"
+            out.append(("denied_claim", "review", base, code, None, Decimal(0)))
+        elif off:
+            out.append(("denied_claim", "compliance", base, code, None, Decimal(0)))
+
+    supported = codes.get("99494", 0)
+    on = sorted((ln for ln in paid if ln.code == "99494"), key=lambda ln: (ln.day, ln.claim_id))
+    off = [ln for ln in denied if ln.code == "99494"]
+    billed = sum(ln.units for ln in on)
+    unit_fee = fee("99494", month)
+    if len(on) > 1 and sum(ln.units for ln in on[:-1]) == supported and on[-1].units == on[0].units:
+        # "a 99494 line repeating one of an earlier claim (same units) when the month's other 99494
+        # lines hold the supported units"
+        out.append(("duplicate_claim", "compliance", "99494", "99494", None, on[-1].charge))
+    elif billed and billed == supported:
+        out.append(("matched", "info", "99494", "99494", None, Decimal(0)))
+    elif billed > supported:
+        out.append(("units_mismatch", "compliance", "99494", "99494", (supported, billed), unit_fee * (billed - supported)))
+    elif billed:
+        out.append(("units_mismatch", "revenue", "99494", "99494", (supported, billed), unit_fee * (supported - billed)))
+    elif supported and off:
+        out.append(("denied_claim", "revenue", "99494", "99494", None, unit_fee * supported))
+    elif supported:
+        out.append(("missed_billing", "revenue", "99494", None, None, unit_fee * supported))
+    # matched: "the month's claims agree with the minutes in every respect (one row per code ...)": a
+    # month with another finding lists no matched codes, but "a month with a denial to let stand
+    # (denied_claim, reason denied_billed_again)" still does (docs/billing.md, under the table)
+    let_stand = [f for f in out if f[:2] == ("denied_claim", "review")]
+    others = [f for f in out if f[0] != "matched" and f not in let_stand]
+    return others + let_stand if others else out
+
+
+def program_rows(plans: list[Plan], prefix: str):
+    """The rows to load (patients, entries, claims) and the oracle's findings, keyed as `engine_findings`."""
+    patients, entries, claims, expected = [], [], [], Counter()
+    for i, plan in enumerate(plans):
+        pid = f"{prefix}P{i}"
+        patients.append(patient(pid))
+        supported = expected_codes(plan)
+        types = month_types(list(supported))
+        for month, logged, kind in plan.months():
+            entries += [minutes(pid, f"{month}-{day:02d}", m) for day, m in zip(ENTRY_DAYS, logged)]
+            codes = supported.get(month, {})
+            lines = month_lines(pid, month, codes, types.get(month), kind)
+            numbers = {}
+            for ln in lines:
+                numbers[ln.claim_id] = numbers.get(ln.claim_id, 0) + 1
+                claims.append(claim(ln.claim_id, pid, ln.day, ln.code, units=ln.units, line=numbers[ln.claim_id],
+                                    status=ln.status, charge=float(ln.charge),
+                                    paid=float(fee(ln.code, month) * ln.units)))
+            for row in oracle_month(month, codes, lines):
+                expected[(pid, month, *row[:5], round(float(row[5]), 2))] += 1
+        claims.append(visit(pid, VISIT_DAY))
+    return patients, entries, claims, expected
+
+
+def engine_findings(con, pids: set[str]) -> Counter:
+    frame = findings(con, MONTHS[0], MONTHS[-1])
+    frame = frame[frame.patient_id.isin(pids)]
+    got = Counter()
+    for row in frame.itertuples(index=False):
+        units = (int(row.expected_units or 0), int(row.billed_units or 0)) if row.finding == "units_mismatch" else None
+        got[(row.patient_id, row.service_month, row.finding, row.severity, none(row.expected_code), none(row.billed_code),
+             units, None if row.amount_at_stake != row.amount_at_stake else round(float(row.amount_at_stake), 2))] += 1
+    return got
+
+
+def none(value):
+    return None if value is None or value != value else value
+
+
+example_ids = itertools.count()  # the examples share one store: each writes patients of its own
+
+
+def check(program, plans: list[Plan]):  # noqa: F811 (program: a fixture)
+    prefix = f"R{next(example_ids)}"
+    patients, entries, claims, expected = program_rows(plans, prefix)
+    con = program(patients, entries, claims, visits=False)
+    got = engine_findings(con, {p["patient_id"] for p in patients})
+    differing = sorted(set(expected - got) | set(got - expected), key=str)
+    wrong = {key[0] for key in differing}
+    assert not differing, ("oracle only:", sorted(expected - got, key=str), "engine only:", sorted(got - expected, key=str),
+                           "plans:", {f"{prefix}P{i}": plan for i, plan in enumerate(plans) if f"{prefix}P{i}" in wrong})
+
+
+# --- random programs ------------------------------------------------------------------------------
+
+# Monthly totals at the edges of s1's bands (initial and subsequent), and the empty month.
+EDGES = [0, 0, 0, 10, 15, 16, 30, 31, 35, 36, 75, 76, 85, 86, 105, 106, 115, 116, 145, 146]
+
+
+@st.composite
+def plans(draw) -> Plan:
+    logged = []
+    for _ in MONTHS:
+        total = draw(st.one_of(st.sampled_from(EDGES), st.integers(1, 170)))
+        cut = draw(st.integers(0, total)) if total > 1 and draw(st.booleans()) else 0
+        logged.append(tuple(m for m in (cut, total - cut) if m))
+    plan = Plan(tuple(logged), ())
+    supported = expected_codes(plan)
+    types = month_types(list(supported))
+    kinds = tuple(draw(st.sampled_from(kinds_for(supported.get(month, {}), types.get(month)))) for month in MONTHS)
+    return Plan(plan.minutes, kinds)
+
+
+SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+# The pinned programs: the main cases, each a patient of its own.
+@settings(max_examples=1, phases=[Phase.explicit], **SETTINGS)
+@given(st.lists(plans(), min_size=1, max_size=1))
+@example([  # every month billed as the minutes support: matched, the 2025 and the 2026 fees
+    Plan(((40,), (20, 30), (90,), (16,), (), (120,)), ("expected",) * 6),
+    # nothing billed: missed_billing for each code; a 10-minute first month makes the next subsequent
+    Plan(((10,), (40,), (100,)), ("none", "none", "none")),
+])
+@example([  # the wrong base code for the month type; G2214 alone where 99493 + 99494 is reached; 99493 where G2214 is
+    Plan(((40,), (40,), (90,), (20,)), ("wrong_base", "wrong_base", "g2214_for_base", "base_for_g2214")),
+])
+@example([  # 99494: a unit too many, one too few, none supported but billed, one left off
+    Plan(((90,), (100,), (40,), (110,)), ("units+1", "units+1", "units+1", "units-1")),
+])
+@example([  # codes in months the minutes support nothing: no minutes, 10 minutes; a denied one
+    Plan(((), (10,), (), (40,)), ("unsupported:99493", "unsupported:99492", "denied_unsupported:99493", "none")),
+])
+@example([  # the same line on a second claim; a line denied; denied and billed again
+    Plan(((40,), (100,), (40,), (100,), (40,)),
+         ("duplicate:base", "duplicate:99494", "denied:base", "denied:99494", "denied_rebilled:base")),
+    # the wrong base code denied: alone (the supported codes missed), or billed again as supported
+    # (a denial to let stand beside the matched codes); 99494 x2 on two claims, x1 + x1
+    Plan(((40,), (100,), (20,), (120,)), ("denied_wrong", "denied_wrong_rebilled", "denied_wrong_rebilled", "units_split")),
+])
+def test_pinned_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: F811 (program: a fixture)
+    check(program, drawn)
+
+
+# Random programs, several patients each (the fixed cost of a load and a reconciliation, about 5 s,
+# is paid once per example). No shrinking: the message names the plans of the patients that differ.
+@settings(max_examples=20, derandomize=True, phases=[Phase.generate], **SETTINGS)
+@given(st.lists(plans(), min_size=10, max_size=10))
+def test_random_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: F811 (program: a fixture)
+    check(program, drawn)
