@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -57,7 +58,9 @@ from bcm_analytics.billing.reconcile import findings
 MONTHS = ("2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03")
 BASE_CODES = ("99492", "99493", "G2214")
 OTHER_BASE = {"99492": "99493", "99493": "99492"}
-CHARGE_MARKUP = Decimal("1.25")  # a claim line's charge: its fee x units x 1.25, never the fee itself
+# A claim line's charge: its fee x units x 1.25, never the fee itself; on the month's second claim (a
+# copy, a rebill) x 1.10, so the dollars of a duplicate say which line stands.
+CHARGE_MARKUP, SECOND_CLAIM_MARKUP = Decimal("1.25"), Decimal("1.10")
 ENTRY_DAYS = (3, 17, 28)  # a month's entries, on these days
 FIRST_CLAIM_DAY, SECOND_CLAIM_DAY = 15, 25  # a month's claim, and the one billed after it (a copy, a rebill)
 VISIT_DAY = "2025-06-02"  # the initiating visit (E/M): in the 12 months before every month reconciled
@@ -90,8 +93,8 @@ def fee(code: str, month: str) -> Decimal:
     return amounts[0]
 
 
-def charge_of(code: str, units: int, month: str) -> Decimal:
-    return (fee(code, month) * units * CHARGE_MARKUP).quantize(Decimal("0.01"))
+def charge_of(code: str, units: int, month: str, markup: Decimal = CHARGE_MARKUP) -> Decimal:
+    return (fee(code, month) * units * markup).quantize(Decimal("0.01"))
 
 
 # --- a program: per patient, six months of minutes and a kind of claim per month -------------------
@@ -131,77 +134,111 @@ def base_of(codes: dict[str, int]) -> str | None:
     return next((c for c in BASE_CODES if c in codes), None)
 
 
-def kinds_for(codes: dict[str, int], month_type: str | None) -> list[str]:
-    """The kinds of claim that make sense for a month supporting `codes` (month_type: None for a
-    month with no countable minutes)."""
-    base = base_of(codes)
+# A month's claims are drawn in two parts: how its base code is billed, and how 99494 is.
+NO_CODE_KINDS = ["none", "none", "unsupported:99492", "unsupported:99493", "unsupported:G2214", "denied_unsupported:99493"]
+BASE_KINDS = {
+    "expected": "the supported base code, on claim A",
+    "none": "no base line",
+    "wrong_base": "the other base code (99493 for 99492, or the reverse), or where G2214 is reached the month type's",
+    "g2214_for_base": "G2214 where 99492/99493 is reached",
+    "units+1": "the base code x2",
+    "duplicate": "the base line again on a later claim B",
+    "duplicate_same_claim": "the base line again on claim A",
+    "duplicate_same_day": "on two claims of one day, C10 written first and C9 (C9 comes first in number order)",
+    "denied": "the base line denied",
+    "denied_rebilled": "the base line denied, and billed again on a later claim B",
+    "denied_wrong": "the wrong base code (as wrong_base), denied",
+    "denied_wrong_rebilled": "the wrong base code denied, and the supported one billed on a later claim B",
+}
+ADD_ON_KINDS = {
+    "expected": "99494 with the supported units, on claim A (none where none are supported)",
+    "none": "no 99494 line",
+    "units+1": "a unit more than supported",
+    "units-1": "a unit fewer (x1 supported: no line)",
+    "split": "x(n-1) on claim A and x1 on a later claim B",
+    "duplicate": "the 99494 line again on a later claim B",
+    "duplicate_same_claim": "the 99494 line again on claim A",
+    "duplicate_same_day": "on two claims of one day, C10 written first and C9",
+    "denied": "the 99494 line denied",
+    "denied_rebilled": "the 99494 line denied, and billed again on a later claim B",
+}
+# base kinds that put no 99492/99493 line on a claim: 99494 beside them would be a same-month conflict
+NO_BASE_LINE = {"none", "g2214_for_base"}
+
+
+def kinds_for(codes: dict[str, int]) -> tuple[list[str], list[str]]:
+    """The kinds of claim (base, add-on) that make sense for a month supporting `codes`; for a
+    month supporting no code, NO_CODE_KINDS and no add-on kinds."""
+    base, units = base_of(codes), codes.get("99494", 0)
     if base is None:
-        return ["none", "none", "unsupported:99492", "unsupported:99493", "unsupported:G2214", "denied_unsupported:99493"]
-    kinds = ["none", "expected", "expected", "duplicate:base", "denied:base", "denied_rebilled:base"]
-    kinds += ["denied_wrong", "denied_wrong_rebilled"]
+        return NO_CODE_KINDS, []
+    bases = [k for k in BASE_KINDS if not (base == "G2214" and k == "g2214_for_base")]
     if base == "G2214":
-        return kinds + ["base_for_g2214"]
-    kinds += ["wrong_base", "g2214_for_base", "units+1"]
-    if "99494" in codes:
-        kinds += ["units-1", "duplicate:99494", "denied:99494"]
-    if codes.get("99494", 0) >= 2:
-        kinds += ["units_split"]
-    return kinds
-
-
-KINDS = sorted({k for codes, t in (({}, None), ({"G2214": 1}, "initial"), ({"99492": 1, "99494": 1}, "initial"))
-                for k in kinds_for(codes, t)})
+        return bases + ["expected"], []
+    add_ons = ["expected", "expected", "units+1"]
+    if units:
+        add_ons += ["none", "units-1", "duplicate", "duplicate_same_claim", "duplicate_same_day", "denied", "denied_rebilled"]
+    if units >= 2:
+        add_ons += ["split"]
+    return bases + ["expected", "expected"], add_ons
 
 
 def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | None, kind: str) -> list[Line]:
-    """The claim lines a month of `kind` bills."""
-    first = f"{pid}-{month.replace('-', '')}-A"
-    second = f"{pid}-{month.replace('-', '')}-B"
+    """The claim lines a month of `kind` bills: 'BASE / ADD_ON' (BASE_KINDS, ADD_ON_KINDS; the
+    add-on part defaults to 'expected'), or one of NO_CODE_KINDS in a month supporting no code."""
+    yyyymm = month.replace("-", "")
+    first, second, c9, c10 = (f"{pid}-{yyyymm}-{suffix}" for suffix in ("A", "B", "C9", "C10"))
     day1, day2 = f"{month}-{FIRST_CLAIM_DAY:02d}", f"{month}-{SECOND_CLAIM_DAY:02d}"
 
-    def line(code, units, status="paid", claim_id=first, day=day1):
-        return Line(claim_id, day, code, units, status, charge_of(code, units, month))
+    def line(code, units, status="paid", claim_id=first, day=day1, markup=None):
+        markup = markup or (CHARGE_MARKUP if claim_id in (first, c10) else SECOND_CLAIM_MARKUP)
+        return Line(claim_id, day, code, units, status, charge_of(code, units, month, markup))
 
-    kind, _, arg = kind.partition(":")
-    base = base_of(codes)
-    which = {"base": base, "99494": "99494"}.get(arg)
-    expected = [line(code, units) for code, units in codes.items()]
-    if kind == "none":
-        return []
-    if kind == "expected":
-        return expected
-    if kind in ("unsupported", "denied_unsupported"):
-        assert base is None, kind
-        return [line(arg, 1, "denied" if kind == "denied_unsupported" else "paid")]
-    if kind == "wrong_base":
-        return [line(OTHER_BASE[base], 1)] + [ln for ln in expected if ln.code != base]
-    if kind == "g2214_for_base":  # G2214 alone (beside 99494 it would be a same-month conflict)
-        return [line("G2214", 1)]
+    def billed(code: str, units: int, how: str) -> list[Line]:
+        """A code billed as `how` says (the kinds common to the base code and 99494)."""
+        return {
+            "expected": [line(code, units)],
+            "none": [],
+            "units+1": [line(code, units + 1)],
+            "duplicate": [line(code, units), line(code, units, claim_id=second, day=day2)],
+            "duplicate_same_claim": [line(code, units), line(code, units, markup=SECOND_CLAIM_MARKUP)],
+            "duplicate_same_day": [line(code, units, claim_id=c10), line(code, units, claim_id=c9)],
+            "denied": [line(code, units, "denied")],
+            "denied_rebilled": [line(code, units, "denied"), line(code, units, claim_id=second, day=day2)],
+        }[how]
+
+    base, units = base_of(codes), codes.get("99494", 0)
+    if base is None:
+        kind, _, code = kind.partition(":")
+        if kind in ("none", "expected"):  # the month supports nothing: nothing is billed
+            return []
+        assert kind in ("unsupported", "denied_unsupported"), kind
+        return [line(code, 1, "denied" if kind == "denied_unsupported" else "paid")]
+    how, _, add_on = (part.strip() for part in kind.partition("/"))
+    add_on = add_on or ("none" if how in NO_BASE_LINE else "expected")
     # the base code the month does not support: the other one, or where G2214 is reached the month type's
     wrong = OTHER_BASE.get(base) or ("99492" if month_type == "initial" else "99493")
-    if kind == "base_for_g2214":
-        return [line(wrong, 1)]
-    if kind == "denied_wrong":  # the wrong base code, denied, and nothing billed again
-        return [line(wrong, 1, "denied")]
-    if kind == "denied_wrong_rebilled":  # the wrong base code denied, then the month billed as supported
-        return [line(wrong, 1, "denied")] + [line(c, u, claim_id=second, day=day2) for c, u in codes.items()]
-    if kind == "units_split":  # 99494's units on two claims, x(n-1) and x1
-        return [ln for ln in expected if ln.code != "99494"] + [
-            line("99494", codes["99494"] - 1), line("99494", 1, claim_id=second, day=day2)]
-    if kind in ("units+1", "units-1"):
-        units = codes.get("99494", 0) + (1 if kind == "units+1" else -1)
-        return [ln for ln in expected if ln.code != "99494"] + ([line("99494", units)] if units else [])
-    if kind == "duplicate":
-        return expected + [line(which, codes[which], claim_id=second, day=day2)]
-    if kind == "denied":
-        return [line(ln.code, ln.units, "denied") if ln.code == which else ln for ln in expected]
-    if kind == "denied_rebilled":
-        return ([line(ln.code, ln.units, "denied") if ln.code == which else ln for ln in expected]
-                + [line(which, codes[which], claim_id=second, day=day2)])
-    raise AssertionError(f"unknown kind {kind!r}")
+    lines = {
+        "wrong_base": [line(wrong, 1)],
+        "g2214_for_base": [line("G2214", 1)],
+        "denied_wrong": [line(wrong, 1, "denied")],
+        "denied_wrong_rebilled": [line(wrong, 1, "denied"), line(base, 1, claim_id=second, day=day2)],
+    }.get(how) or billed(base, 1, how)
+    if add_on == "units-1":
+        lines += [line("99494", units - 1)] if units > 1 else []
+    elif add_on == "split":
+        lines += [line("99494", units - 1), line("99494", 1, claim_id=second, day=day2)]
+    elif add_on == "units+1" or units:
+        lines += billed("99494", units, add_on)
+    assert how not in NO_BASE_LINE or not any(ln.code == "99494" for ln in lines), f"99494 without a base line: {kind}"
+    return lines
 
 
-# --- the oracle: billing_rules.md s6 and docs/billing.md (Reconciliation), by hand ---------------
+def line_order(ln: Line):
+    """docs/billing.md, duplicate_claim: "the earliest line stands: by date of service, then claim id
+    in number order, C9 before C10, then line" (lines of one claim keep their order: sorted is stable)."""
+    return ln.day, [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", ln.claim_id)]
+
 
 def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[tuple]:
     """The findings of one patient-month: (finding, severity, expected_code, billed_code, units, dollars),
@@ -232,10 +269,12 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
         on = [ln for ln in paid if ln.code == code]
         off = [ln for ln in denied if ln.code == code]
         if code == base:
-            if len(on) == 1:
+            if len(on) == 1 and on[0].units > 1:  # "units above what the minutes support": a base code is x1
+                out.append(("units_mismatch", "compliance", code, code, (1, on[0].units), fee(code, month) * (on[0].units - 1)))
+            elif len(on) == 1:
                 out.append(("matched", "info", code, code, None, Decimal(0)))
             elif len(on) > 1:
-                earliest, *extra = sorted(on, key=lambda ln: (ln.day, ln.claim_id))
+                earliest, *extra = sorted(on, key=line_order)
                 out.append(("duplicate_claim", "compliance", code, code, None, sum(ln.charge for ln in extra)))
             elif billed_bases:
                 pass  # another base code stands in its place: judged as that code, below
@@ -259,13 +298,15 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
             out.append(("denied_claim", "compliance", base, code, None, Decimal(0)))
 
     supported = codes.get("99494", 0)
-    on = sorted((ln for ln in paid if ln.code == "99494"), key=lambda ln: (ln.day, ln.claim_id))
+    on = sorted((ln for ln in paid if ln.code == "99494"), key=line_order)
     off = [ln for ln in denied if ln.code == "99494"]
     billed = sum(ln.units for ln in on)
     unit_fee = fee("99494", month)
-    if len(on) > 1 and sum(ln.units for ln in on[:-1]) == supported and on[-1].units == on[0].units:
+    if (len(on) > 1 and sum(ln.units for ln in on[:-1]) == supported
+            and any(ln.units == on[-1].units and ln.claim_id != on[-1].claim_id for ln in on[:-1])):
         # "a 99494 line repeating one of an earlier claim (same units) when the month's other 99494
-        # lines hold the supported units"
+        # lines hold the supported units (99494 lines add up ...)": of an earlier claim; a line
+        # repeated on its own claim adds its units (a units_mismatch, below)
         out.append(("duplicate_claim", "compliance", "99494", "99494", None, on[-1].charge))
     elif billed and billed == supported:
         out.append(("matched", "info", "99494", "99494", None, Decimal(0)))
@@ -353,9 +394,13 @@ def plans(draw) -> Plan:
         logged.append(tuple(m for m in (cut, total - cut) if m))
     plan = Plan(tuple(logged), ())
     supported = expected_codes(plan)
-    types = month_types(list(supported))
-    kinds = tuple(draw(st.sampled_from(kinds_for(supported.get(month, {}), types.get(month)))) for month in MONTHS)
-    return Plan(plan.minutes, kinds)
+    kinds = []
+    for month in MONTHS:
+        bases, add_ons = kinds_for(supported.get(month, {}))
+        how = draw(st.sampled_from(bases))
+        add_on = draw(st.sampled_from(add_ons)) if add_ons and how not in NO_BASE_LINE else ""
+        kinds.append(f"{how} / {add_on}" if add_on and add_on != "expected" else how)
+    return Plan(plan.minutes, tuple(kinds))
 
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -367,23 +412,31 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
 @example([  # every month billed as the minutes support: matched, the 2025 and the 2026 fees
     Plan(((40,), (20, 30), (90,), (16,), (), (120,)), ("expected",) * 6),
     # nothing billed: missed_billing for each code; a 10-minute first month makes the next subsequent
-    Plan(((10,), (40,), (100,)), ("none", "none", "none")),
+    Plan(((10,), (40,), (100,)), ("none", "none", "none / none")),
 ])
-@example([  # the wrong base code for the month type; G2214 alone where 99493 + 99494 is reached; 99493 where G2214 is
-    Plan(((40,), (40,), (90,), (20,)), ("wrong_base", "wrong_base", "g2214_for_base", "base_for_g2214")),
+@example([  # the wrong base code for the month type (99494 as supported: no matched row beside it);
+    # G2214 alone where 99493 + 99494 is reached; 99493 where G2214 is
+    Plan(((40,), (90,), (90,), (20,)), ("wrong_base", "wrong_base", "g2214_for_base", "wrong_base")),
 ])
-@example([  # 99494: a unit too many, one too few, none supported but billed, one left off
-    Plan(((90,), (100,), (40,), (110,)), ("units+1", "units+1", "units+1", "units-1")),
+@example([  # 99494: a unit too many, one too few, none supported but billed, left off; x2 on two claims
+    # (x1 + x1: matched); the base code x2
+    Plan(((90,), (100,), (40,), (110,), (120,), (40,)),
+         ("expected / units+1", "expected / units+1", "expected / units+1", "expected / units-1", "expected / split",
+          "units+1")),
 ])
 @example([  # codes in months the minutes support nothing: no minutes, 10 minutes; a denied one
     Plan(((), (10,), (), (40,)), ("unsupported:99493", "unsupported:99492", "denied_unsupported:99493", "none")),
 ])
-@example([  # the same line on a second claim; a line denied; denied and billed again
-    Plan(((40,), (100,), (40,), (100,), (40,)),
-         ("duplicate:base", "duplicate:99494", "denied:base", "denied:99494", "denied_rebilled:base")),
-    # the wrong base code denied: alone (the supported codes missed), or billed again as supported
-    # (a denial to let stand beside the matched codes); 99494 x2 on two claims, x1 + x1
-    Plan(((40,), (100,), (20,), (120,)), ("denied_wrong", "denied_wrong_rebilled", "denied_wrong_rebilled", "units_split")),
+@example([  # the same line again: on a later claim, on the same claim (99494: its units add up), on
+    # claims C10 and C9 of one day (C9 stands)
+    Plan(((40,), (100,), (40,), (100,), (40,), (100,)),
+         ("duplicate", "expected / duplicate", "duplicate_same_claim", "expected / duplicate_same_claim",
+          "duplicate_same_day", "expected / duplicate_same_day")),
+    # a line denied; denied and billed again; the wrong base code denied alone (the supported codes
+    # missed), or billed again as supported (a denial to let stand beside the matched codes)
+    Plan(((40,), (100,), (40,), (40,), (100,), (20,)),
+         ("denied", "expected / denied", "denied_rebilled", "denied_wrong", "denied_wrong_rebilled",
+          "denied_wrong_rebilled")),
 ])
 def test_pinned_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: F811 (program: a fixture)
     check(program, drawn)
