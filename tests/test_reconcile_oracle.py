@@ -106,6 +106,8 @@ class Plan:
 
     minutes: tuple[tuple[int, ...], ...]
     claims: tuple[str, ...]
+    charged: bool = True  # False: the claims export leaves every line's charge amount empty
+    consent: str = "2024-12-01"  # the consent date ("": none on file)
 
     def months(self):
         for i, month in enumerate(MONTHS):
@@ -120,12 +122,16 @@ class Line:
     code: str
     units: int
     status: str  # paid | denied
-    charge: Decimal
+    charge: Decimal | None  # as exported (None: empty)
+    amount: Decimal  # its billed dollars: "the claim's charge, or the fee schedule amount when a charge is missing"
 
 
 def expected_codes(plan: Plan) -> dict[str, dict[str, int]]:
-    """The codes each month's minutes support (the billing oracle): month -> {code: units}."""
-    totals = {month: sum(entries) for month, entries, _ in plan.months() if sum(entries) > 0}
+    """The codes each month's minutes support (the billing oracle): month -> {code: units}. Minutes
+    count from the consent day on, none without a consent (s3, s6.6)."""
+    totals = {month: sum(m for day, m in zip(ENTRY_DAYS, entries) if plan.consent and f"{month}-{day:02d}" >= plan.consent)
+              for month, entries, _ in plan.months()}
+    totals = {month: total for month, total in totals.items() if total > 0}
     types = month_types(list(totals))
     return {month: dict(cpt_cocm(total, types[month], "medicare")) for month, total in totals.items()}
 
@@ -183,7 +189,8 @@ def kinds_for(codes: dict[str, int]) -> tuple[list[str], list[str]]:
     return bases + ["expected", "expected"], add_ons
 
 
-def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | None, kind: str) -> list[Line]:
+def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | None, kind: str,
+                charged: bool = True) -> list[Line]:
     """The claim lines a month of `kind` bills: 'BASE / ADD_ON' (BASE_KINDS, ADD_ON_KINDS; the
     add-on part defaults to 'expected'), or one of NO_CODE_KINDS in a month supporting no code."""
     yyyymm = month.replace("-", "")
@@ -192,7 +199,8 @@ def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | N
 
     def line(code, units, status="paid", claim_id=first, day=day1, markup=None):
         markup = markup or (CHARGE_MARKUP if claim_id in (first, c10) else SECOND_CLAIM_MARKUP)
-        return Line(claim_id, day, code, units, status, charge_of(code, units, month, markup))
+        charge = charge_of(code, units, month, markup) if charged else None
+        return Line(claim_id, day, code, units, status, charge, charge if charged else fee(code, month) * units)
 
     def billed(code: str, units: int, how: str) -> list[Line]:
         """A code billed as `how` says (the kinds common to the base code and 99494)."""
@@ -257,7 +265,7 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
     denied_claim (revenue, expected - paid) "a supported code was billed only on denied lines", and
     (compliance, 0) "a code billed only on denied lines that the month does not support as billed";
     "A denied line the minutes support, billed again with the same code, is no finding (matched)".
-    "Billed dollars are the claim's charge"."""
+    "Billed dollars are the claim's charge, or the fee schedule amount when a charge is missing"."""
     out = []
     paid = [ln for ln in lines if ln.status != "denied"]
     denied = [ln for ln in lines if ln.status == "denied"]
@@ -275,7 +283,7 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
                 out.append(("matched", "info", code, code, None, Decimal(0)))
             elif len(on) > 1:
                 earliest, *extra = sorted(on, key=line_order)
-                out.append(("duplicate_claim", "compliance", code, code, None, sum(ln.charge for ln in extra)))
+                out.append(("duplicate_claim", "compliance", code, code, None, sum(ln.amount for ln in extra)))
             elif billed_bases:
                 pass  # another base code stands in its place: judged as that code, below
             elif off:
@@ -285,11 +293,11 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
         elif on:
             assert len(on) == 1, "a duplicate of an unsupported code is not generated"
             if base in OTHER_BASE and code in OTHER_BASE:
-                out.append(("wrong_code", "compliance", base, code, None, on[0].charge))
+                out.append(("wrong_code", "compliance", base, code, None, on[0].amount))
             elif base in OTHER_BASE and code == "G2214":
-                out.append(("wrong_code", "revenue", base, code, None, fee(base, month) - on[0].charge))
+                out.append(("wrong_code", "revenue", base, code, None, fee(base, month) - on[0].amount))
             else:
-                out.append(("unsupported_claim", "compliance", base, code, None, on[0].charge))
+                out.append(("unsupported_claim", "compliance", base, code, None, on[0].amount))
         elif off and base in billed_bases:
             # "(reason denied_billed_again), in a month billed again with a code that holds in its
             # place: a supported base code or G2214 ...; the codes that hold stay matched beside it"
@@ -307,7 +315,7 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
         # "a 99494 line repeating one of an earlier claim (same units) when the month's other 99494
         # lines hold the supported units (99494 lines add up ...)": of an earlier claim; a line
         # repeated on its own claim adds its units (a units_mismatch, below)
-        out.append(("duplicate_claim", "compliance", "99494", "99494", None, on[-1].charge))
+        out.append(("duplicate_claim", "compliance", "99494", "99494", None, on[-1].amount))
     elif billed and billed == supported:
         out.append(("matched", "info", "99494", "99494", None, Decimal(0)))
     elif billed > supported:
@@ -326,25 +334,42 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
     return others + let_stand if others else out
 
 
+def oracle_consent(month: str, consent: str, logged: tuple[int, ...], lines: list[Line]) -> list[tuple]:
+    """s6.6, docs/billing.md: missing_consent (compliance, billed) "billed for a month before consent,
+    or with no consent on file", one per code billed (its lines not denied: "a line with claim_status
+    denied ... is not billed"); (info, 0) "minutes logged and no consent on file at all (outreach
+    before a consent date is normal and not reported)", in a month that bills nothing: "minutes
+    logged with no consent on file at all; nothing billed" (FINDINGS_BY_SEVERITY; "missing_consent
+    is two findings ... each reads once, as what it is")."""
+    out = []
+    if not consent or last_day(month) < consent:
+        for code in sorted({ln.code for ln in lines if ln.status != "denied"}):
+            out.append(("missing_consent", "compliance", None, code, None,
+                        sum(ln.amount for ln in lines if ln.code == code and ln.status != "denied")))
+    if not consent and logged and not out:
+        out.append(("missing_consent", "info", None, None, None, Decimal(0)))
+    return out
+
+
 def program_rows(plans: list[Plan], prefix: str):
     """The rows to load (patients, entries, claims) and the oracle's findings, keyed as `engine_findings`."""
     patients, entries, claims, expected = [], [], [], Counter()
     for i, plan in enumerate(plans):
         pid = f"{prefix}P{i}"
-        patients.append(patient(pid))
+        patients.append(patient(pid, consent=plan.consent))
         supported = expected_codes(plan)
         types = month_types(list(supported))
         for month, logged, kind in plan.months():
             entries += [minutes(pid, f"{month}-{day:02d}", m) for day, m in zip(ENTRY_DAYS, logged)]
             codes = supported.get(month, {})
-            lines = month_lines(pid, month, codes, types.get(month), kind)
+            lines = month_lines(pid, month, codes, types.get(month), kind, plan.charged)
             numbers = {}
             for ln in lines:
                 numbers[ln.claim_id] = numbers.get(ln.claim_id, 0) + 1
                 claims.append(claim(ln.claim_id, pid, ln.day, ln.code, units=ln.units, line=numbers[ln.claim_id],
-                                    status=ln.status, charge=float(ln.charge),
+                                    status=ln.status, charge=float(ln.charge) if ln.charge is not None else "",
                                     paid=float(fee(ln.code, month) * ln.units)))
-            for row in oracle_month(month, codes, lines):
+            for row in oracle_month(month, codes, lines) + oracle_consent(month, plan.consent, logged, lines):
                 expected[(pid, month, *row[:5], round(float(row[5]), 2))] += 1
         claims.append(visit(pid, VISIT_DAY))
     return patients, entries, claims, expected
@@ -392,7 +417,9 @@ def plans(draw) -> Plan:
         total = draw(st.one_of(st.sampled_from(EDGES), st.integers(1, 170)))
         cut = draw(st.integers(0, total)) if total > 1 and draw(st.booleans()) else 0
         logged.append(tuple(m for m in (cut, total - cut) if m))
-    plan = Plan(tuple(logged), ())
+    # consent: long before the months, on a month's first day, mid-month between two entries, none
+    consent = draw(st.sampled_from(["2024-12-01"] * 5 + ["2025-12-01", "2025-12-16", ""]))
+    plan = Plan(tuple(logged), (), consent=consent)
     supported = expected_codes(plan)
     kinds = []
     for month in MONTHS:
@@ -400,7 +427,7 @@ def plans(draw) -> Plan:
         how = draw(st.sampled_from(bases))
         add_on = draw(st.sampled_from(add_ons)) if add_ons and how not in NO_BASE_LINE else ""
         kinds.append(f"{how} / {add_on}" if add_on and add_on != "expected" else how)
-    return Plan(plan.minutes, tuple(kinds))
+    return Plan(plan.minutes, tuple(kinds), charged=draw(st.integers(0, 4)) > 0, consent=consent)
 
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -426,6 +453,16 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
 ])
 @example([  # codes in months the minutes support nothing: no minutes, 10 minutes; a denied one
     Plan(((), (10,), (), (40,)), ("unsupported:99493", "unsupported:99492", "denied_unsupported:99493", "none")),
+    # consent on 2025-12-16: the months before bill nothing (a claim there is unsupported and billed
+    # without consent), December counts the entry of the 17th (30 minutes: G2214) and is initial
+    Plan(((40,), (40,), (20, 30), (40,)), ("unsupported:99492", "denied_unsupported:99493", "expected", "expected"),
+         consent="2025-12-16"),
+    # no consent on file: minutes logged without consent where nothing is billed, billed without it where a claim is
+    Plan(((40,), (40,), (20, 30)), ("unsupported:99492", "denied_unsupported:99493", "none"), consent=""),
+    # a claims export without charge amounts: the dollars of a claim are its code's fee
+    Plan(((40,), (40,), (90,), (20,), (), (100,)),
+         ("duplicate", "wrong_base", "g2214_for_base", "wrong_base", "unsupported:99493", "expected / duplicate"),
+         charged=False),
 ])
 @example([  # the same line again: on a later claim, on the same claim (99494: its units add up), on
     # claims C10 and C9 of one day (C9 stands)
