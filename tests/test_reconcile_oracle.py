@@ -174,8 +174,9 @@ ADD_ON_KINDS = {
     "voided": "the 99494 line voided",
     "voided_rebilled": "the 99494 line voided, and billed again on a later claim B",
 }
-# base kinds that put no 99492/99493 line on a claim: 99494 beside them would be a same-month conflict
+# base kinds that put no 99492/99493 line on a claim: 99494 beside them is a same-month conflict
 NO_BASE_LINE = {"none", "g2214_for_base"}
+ADD_ONS_WITHOUT_BASE = ["none", "expected", "units+1"]
 
 
 def kinds_for(codes: dict[str, int]) -> tuple[list[str], list[str]]:
@@ -186,7 +187,7 @@ def kinds_for(codes: dict[str, int]) -> tuple[list[str], list[str]]:
         return NO_CODE_KINDS, []
     bases = [k for k in BASE_KINDS if not (base == "G2214" and k == "g2214_for_base")]
     if base == "G2214":
-        return bases + ["expected"], []
+        return bases + ["expected"], ["expected", "expected", "units+1"]
     add_ons = ["expected", "expected", "units+1"]
     if units:
         add_ons += ["none", "units-1", "duplicate", "duplicate_same_claim", "duplicate_same_day", "denied", "denied_rebilled",
@@ -250,8 +251,6 @@ def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | N
         lines += [line("99494", units - 1), line("99494", 1, claim_id=second, day=day2)]
     elif add_on == "units+1" or units:
         lines += billed("99494", units, add_on)
-    assert not any(ln.code == "99494" and ln.status == "paid" for ln in lines) or any(
-        ln.code in OTHER_BASE and ln.status != "voided" for ln in lines), f"99494 without a base line: {kind}"
     return lines
 
 
@@ -321,11 +320,20 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
             out.append(("denied_claim", "compliance", base, code, None, Decimal(0)))
 
     supported = codes.get("99494", 0)
+    without_base = not any(ln.code in OTHER_BASE and ln.status in ("paid", "denied") for ln in lines)
     on = sorted((ln for ln in paid if ln.code == "99494"), key=line_order)
     off = [ln for ln in denied if ln.code == "99494"]
     billed = sum(ln.units for ln in on)
     unit_fee = fee("99494", month)
-    if (len(on) > 1 and sum(ln.units for ln in on[:-1]) == supported
+    if on and without_base:
+        # s4 "99494 never without its base code" (99492 or 99493: G2214 is none), s6.3; docs: same_month_conflict
+        # "99494 without a base code (a base code on a denied line is on the claim ...)", at stake "billed
+        # amount of the codes to void"; "Codes that are part of a same-month conflict get no second
+        # per-code finding". Its expected code: the month's codes, as test_reconcile's
+        # test_same_month_conflicts reads them ("99493 + 99494"; units past 1 as "99494 x3").
+        month_codes = " + ".join(code + (f" x{units}" if units > 1 else "") for code, units in sorted(codes.items()))
+        out.append(("same_month_conflict", "compliance", month_codes or None, "99494", None, sum(ln.amount for ln in on)))
+    elif (len(on) > 1 and sum(ln.units for ln in on[:-1]) == supported
             and any(ln.units == on[-1].units and ln.claim_id != on[-1].claim_id for ln in on[:-1])):
         # "a 99494 line repeating one of an earlier claim (same units) when the month's other 99494
         # lines hold the supported units (99494 lines add up ...)": of an earlier claim; a line
@@ -415,8 +423,9 @@ def check(program, plans: list[Plan]):  # noqa: F811 (program: a fixture)
     got = engine_findings(con, {p["patient_id"] for p in patients})
     differing = sorted(set(expected - got) | set(got - expected), key=str)
     wrong = {key[0] for key in differing}
-    assert not differing, ("oracle only:", sorted(expected - got, key=str), "engine only:", sorted(got - expected, key=str),
-                           "plans:", {f"{prefix}P{i}": plan for i, plan in enumerate(plans) if f"{prefix}P{i}" in wrong})
+    assert not differing, "\n".join(
+        ["oracle only:", *map(str, sorted(expected - got, key=str)), "engine only:", *map(str, sorted(got - expected, key=str)),
+         "plans:", *(f"{prefix}P{i}: {plan}" for i, plan in enumerate(plans) if f"{prefix}P{i}" in wrong)])
 
 
 # --- random programs ------------------------------------------------------------------------------
@@ -440,7 +449,9 @@ def plans(draw) -> Plan:
     for month in MONTHS:
         bases, add_ons = kinds_for(supported.get(month, {}))
         how = draw(st.sampled_from(bases))
-        add_on = draw(st.sampled_from(add_ons)) if add_ons and how not in NO_BASE_LINE | {"voided"} else ""
+        if how in NO_BASE_LINE and add_ons:  # a month supporting a code, billed without 99492/99493
+            add_ons = ADD_ONS_WITHOUT_BASE
+        add_on = draw(st.sampled_from(add_ons)) if add_ons and how != "voided" else ""
         kinds.append(f"{how} / {add_on}" if add_on and add_on != "expected" else how)
     return Plan(plan.minutes, tuple(kinds), charged=draw(st.integers(0, 4)) > 0, consent=consent)
 
@@ -459,6 +470,11 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
 @example([  # the wrong base code for the month type (99494 as supported: no matched row beside it);
     # G2214 alone where 99493 + 99494 is reached; 99493 where G2214 is
     Plan(((40,), (90,), (90,), (20,)), ("wrong_base", "wrong_base", "g2214_for_base", "wrong_base")),
+])
+@example([  # 99494 without its base code (a same-month conflict): alone, beside G2214 where G2214 or
+    # 99493 is reached; beside a denied base code it is no conflict
+    Plan(((100,), (100,), (100,), (20,), (100,)),
+         ("none / expected", "none / units+1", "g2214_for_base / expected", "expected / units+1", "denied")),
 ])
 @example([  # 99494: a unit too many, one too few, none supported but billed, left off; x2 on two claims
     # (x1 + x1: matched); the base code x2
