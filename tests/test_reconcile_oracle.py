@@ -1,40 +1,48 @@
 """Reconciliation findings against an independent oracle, on random small programs (property-based).
 
-Hypothesis writes programs of a few patients, each with the minutes of six calendar months
-(2025-10 to 2026-03: 2025's fees and 2026's) and, per month, the claims of one kind (KINDS): none,
-the codes the minutes support, the other base code (99493 for 99492 or the reverse), G2214 in place
-of the base code or a base code where only G2214 is reached, 99494 with a unit too many or too few,
-a code in a month whose minutes support none, a line billed again on a second claim, a line denied
-(alone, or billed again on a later claim), a denied line the minutes never supported. It loads them
-through the real loader (test_reconcile's `program`, `patient`, `minutes`, `claim` and `visit`), and
-compares every finding of `findings` per patient-month and code (finding, severity, expected and
-billed code, the units of a units_mismatch, the dollars at stake) with `oracle_findings`: plain
-Python written from docs/domain/billing_rules.md section 6 and the finding table of docs/billing.md
-(Reconciliation), not from models/reconcile/*.sql.
+Hypothesis writes programs of ten patients, each with the minutes of six calendar months (2025-10 to
+2026-03: 2025's fees and 2026's), a consent date, and per month a kind of claim (`month_lines`), in
+two parts: how the base code is billed (BASE_KINDS: as supported, not at all, the other base code
+(99493 for 99492 or the reverse), G2214 in place of 99492/99493 or 99492/99493 where only G2214 is
+reached, x2, again on a later claim, on the same claim, on claims C10 and C9 of one day, denied,
+denied and billed again, the wrong code denied alone or with the right one billed after it, voided,
+voided and billed again, a denied copy), and how 99494 is (ADD_ON_KINDS: the same, and a unit too
+many or too few, split over two claims); in a month whose minutes support no code, a code billed or
+denied there (NO_CODE_KINDS). It loads them through the real loader (test_reconcile's `program`,
+`patient`, `minutes`, `claim`, `visit`) and compares every finding of `findings` for those patients,
+per patient-month and code (finding, severity, expected and billed code, the units of a
+units_mismatch, the dollars at stake), with `oracle_month` and `oracle_consent`: plain Python written
+from docs/domain/billing_rules.md section 6 and the finding table of docs/billing.md (Reconciliation),
+not from models/reconcile/*.sql.
 
 The codes a month supports come from the billing oracle of tests/test_billing_oracle.py
-(`month_types`, `cpt_cocm`: written from billing_rules.md sections 1-2), not from the engine's
-billing lines. Dollars are the shipped fee schedule's (the CSV files, read here: the fee in force on
-the month's last day) and the claims' own charges, which are set apart from the fee (CHARGE_MARKUP)
-so a finding priced at the wrong one shows.
+(`month_types`, `cpt_cocm`, written from billing_rules.md sections 1-2), with the minutes counted
+from the consent day here, not from the engine's billing lines. Dollars are the shipped fee
+schedule's (its CSV files, read here: the fee in force on the month's last day) and the claims' own
+charges, set apart from the fee and between a month's two claims (CHARGE_MARKUP,
+SECOND_CLAIM_MARKUP), so a finding priced at the wrong one, or a duplicate that voids the wrong
+line, shows; a fifth of the patients' claims carry no charge amount (their dollars are the fee).
 
-Covered, under the shipped default rules, Medicare at a physician practice, CoCM, consent and an
-initiating visit on file: matched; missed_billing (a month with no claim, 99494 left off); the wrong
-base code for the month type (wrong_code, compliance, the claim's charge) and G2214 billed where
-99492/99493 is reached (wrong_code, revenue: the expected fee less the charge), a base code where
-only G2214 is reached or nothing (unsupported_claim); 99494 units above (compliance) or below
-(revenue) the minutes, and 99494 billed where none is supported; the same code on a second claim
-(duplicate_claim, the later line's charge); a supported line denied (denied_claim, revenue: its fee,
-nothing paid), denied and billed again (matched), an unsupported line denied (denied_claim,
-compliance, $0); months of 1-15 minutes (a month of service that bills nothing) before a month that
-is then subsequent; the 2025 and 2026 fees.
+Covered, under the shipped default rules, Medicare at a physician practice, CoCM, an initiating visit
+on file: matched (only in a month with no other finding, or beside a denial to let stand);
+missed_billing (no claim, 99494 left off, a voided claim); wrong_code (the wrong base code for the
+month type, compliance, its charge; G2214 where 99492/99493 is reached, revenue, the fee less the
+charge); unsupported_claim (a base code where only G2214 or nothing is reached, no minutes, before
+consent); units_mismatch (a base code x2, 99494 over or under, or billed where none is supported);
+duplicate_claim (on a later claim, the same claim, claims C10 and C9 of one day; 99494 lines adding
+up); denied_claim (revenue: a supported line denied; compliance: an unsupported one; review: a wrong
+code denied and the month billed again as supported; a supported line denied and billed again is
+matched); same_month_conflict for 99494 without 99492/99493 (alone, beside G2214; not beside a
+denied base code); missing_consent (billed before consent or with none on file; minutes logged
+without consent in a month that bills nothing); months of 1-15 minutes (months of service that bill
+nothing) that make the next month subsequent; the 2025 and 2026 fees.
 
 Left to the fixture tests (test_reconcile.py, test_reconcile_bridge.py, test_reconcile_payer.py,
-test_billing_2026.py): other payers, settings, programs and rulesets; same-month conflicts (G2214 or
-99484 beside a base code, 99494 alone, 99492 with 99493); consent, NPIs, unknown patients,
-initiating visits, quarantined claims, coverage and payer mismatches, claim dates, voided lines,
-partly denied 99494 units, APCM add-ons, new episodes after a gap; the explanation sentences, the
-monthly totals and the walk from expected to billed.
+test_billing_2026.py): other payers, settings, programs and rulesets; general BHI and the
+other same-month conflicts (G2214 or 99484 beside a base code, 99492 with 99493); NPIs, unknown
+patients, initiating visits, quarantined claims, coverage and payer mismatches, claim dates, partly
+denied 99494 units, APCM add-ons, new episodes after a gap, a duplicate of a code the month does not
+support; the explanation sentences, claim ids, the monthly totals and the walk from expected to billed.
 """
 
 from __future__ import annotations
@@ -102,7 +110,7 @@ def charge_of(code: str, units: int, month: str, markup: Decimal = CHARGE_MARKUP
 @dataclass(frozen=True)
 class Plan:
     """One patient: per month of MONTHS the minutes of its time-log entries (one entry each), and
-    the kind of claim billed for it (KINDS). Shorter tuples are padded: no minutes, no claim."""
+    the kind of claim billed for it (`month_lines`). Shorter tuples are padded: no minutes, no claim."""
 
     minutes: tuple[tuple[int, ...], ...]
     claims: tuple[str, ...]
