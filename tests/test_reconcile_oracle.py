@@ -23,8 +23,8 @@ charges, set apart from the fee and between a month's two claims (CHARGE_MARKUP,
 SECOND_CLAIM_MARKUP), so a finding priced at the wrong one, or a duplicate that voids the wrong
 line, shows; a fifth of the patients' claims carry no charge amount (their dollars are the fee).
 
-Covered, under the shipped default rules, Medicare at a physician practice, CoCM, an initiating visit
-on file: matched (only in a month with no other finding, or beside a denial to let stand);
+Covered, under the shipped default rules, Medicare at a physician practice, CoCM, an initiating
+visit on file: matched (only in a month with no other finding, or beside a denial to let stand);
 missed_billing (no claim, 99494 left off, a voided claim); wrong_code (the wrong base code for the
 month type, compliance, its charge; G2214 where 99492/99493 is reached, revenue, the fee less the
 charge); unsupported_claim (a base code where only G2214 or nothing is reached, no minutes, before
@@ -32,17 +32,18 @@ consent); units_mismatch (a base code x2, 99494 over or under, or billed where n
 duplicate_claim (on a later claim, the same claim, claims C10 and C9 of one day; 99494 lines adding
 up); denied_claim (revenue: a supported line denied; compliance: an unsupported one; review: a wrong
 code denied and the month billed again as supported; a supported line denied and billed again is
-matched); same_month_conflict for 99494 without 99492/99493 (alone, beside G2214; not beside a
-denied base code); missing_consent (billed before consent or with none on file; minutes logged
-without consent in a month that bills nothing); months of 1-15 minutes (months of service that bill
-nothing) that make the next month subsequent; the 2025 and 2026 fees.
+matched; 99494 denied for more units than supported, or in part); same_month_conflict for 99494
+without 99492/99493 (alone, beside G2214; not beside a denied base code); missing_consent (billed
+before consent or with none on file; minutes logged without consent in a month that bills nothing);
+months of 1-15 minutes (months of service that bill nothing) that make the next month subsequent;
+the 2025 and 2026 fees.
 
 Left to the fixture tests (test_reconcile.py, test_reconcile_bridge.py, test_reconcile_payer.py,
-test_billing_2026.py): other payers, settings, programs and rulesets; general BHI and the
-other same-month conflicts (G2214 or 99484 beside a base code, 99492 with 99493); NPIs, unknown
-patients, initiating visits, quarantined claims, coverage and payer mismatches, claim dates, partly
-denied 99494 units, APCM add-ons, new episodes after a gap, a duplicate of a code the month does not
-support; the explanation sentences, claim ids, the monthly totals and the walk from expected to billed.
+test_billing_2026.py): other payers, settings, programs and rulesets; general BHI and the other
+same-month conflicts (G2214 or 99484 beside a base code, 99492 with 99493); NPIs, unknown patients,
+initiating visits, quarantined claims, coverage and payer mismatches, claim dates, APCM add-ons, new
+episodes after a gap, a duplicate of a code the month does not support; the explanation sentences,
+claim ids, the monthly totals and the walk from expected to billed.
 """
 
 from __future__ import annotations
@@ -181,6 +182,8 @@ ADD_ON_KINDS = {
     "denied_copy": "the 99494 line, and a copy of it on a later claim B, denied",
     "voided": "the 99494 line voided",
     "voided_rebilled": "the 99494 line voided, and billed again on a later claim B",
+    "denied_units+1": "a unit more than supported, denied",
+    "split_denied": "x(n-1) on claim A and x1 on a later claim B, denied",
 }
 # base kinds that put no 99492/99493 line on a claim: 99494 beside them is a same-month conflict
 NO_BASE_LINE = {"none", "g2214_for_base"}
@@ -196,12 +199,12 @@ def kinds_for(codes: dict[str, int]) -> tuple[list[str], list[str]]:
     bases = [k for k in BASE_KINDS if not (base == "G2214" and k == "g2214_for_base")]
     if base == "G2214":
         return bases + ["expected"], ["expected", "expected", "units+1"]
-    add_ons = ["expected", "expected", "units+1"]
+    add_ons = ["expected", "expected", "units+1", "denied_units+1"]
     if units:
         add_ons += ["none", "units-1", "duplicate", "duplicate_same_claim", "duplicate_same_day", "denied", "denied_rebilled",
                     "denied_copy", "voided", "voided_rebilled"]
     if units >= 2:
-        add_ons += ["split"]
+        add_ons += ["split", "split_denied"]
     return bases + ["expected", "expected"], add_ons
 
 
@@ -232,6 +235,8 @@ def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | N
             "denied_copy": [line(code, units), line(code, units, "denied", claim_id=second, day=day2)],
             "voided": [line(code, units, "voided")],
             "voided_rebilled": [line(code, units, "voided"), line(code, units, claim_id=second, day=day2)],
+            "denied_units+1": [line(code, units + 1, "denied")],
+            "split_denied": [line(code, units - 1), line(code, 1, "denied", claim_id=second, day=day2)],
         }[how]
 
     base, units = base_of(codes), codes.get("99494", 0)
@@ -257,7 +262,7 @@ def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | N
         lines += [line("99494", units - 1)] if units > 1 else []
     elif add_on == "split":
         lines += [line("99494", units - 1), line("99494", 1, claim_id=second, day=day2)]
-    elif add_on == "units+1" or units:
+    elif add_on in ("units+1", "denied_units+1") or units:
         lines += billed("99494", units, add_on)
     return lines
 
@@ -351,8 +356,18 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
         out.append(("matched", "info", "99494", "99494", None, Decimal(0)))
     elif billed > supported:
         out.append(("units_mismatch", "compliance", "99494", "99494", (supported, billed), unit_fee * (billed - supported)))
+    elif billed and off and billed + sum(ln.units for ln in off) == supported:
+        # "billed short of its support with the rest of the units billed and denied (99494 x1 paid on
+        # one claim, x1 denied on another: reason denied_units ..., not a units_mismatch)": the denied
+        # units at the fee
+        out.append(("denied_claim", "revenue", "99494", "99494", None, unit_fee * (supported - billed)))
     elif billed:
         out.append(("units_mismatch", "revenue", "99494", "99494", (supported, billed), unit_fee * (supported - billed)))
+    elif off and sum(ln.units for ln in off) > supported:
+        # "An add-on is judged as its billed lines are: 99494 by its units ... none supported: [compliance,
+        # $0]; some, a revenue denied_partly_supported" (at stake "the supported units")
+        out.append(("denied_claim", "revenue", "99494", "99494", None, unit_fee * supported) if supported
+                   else ("denied_claim", "compliance", None, "99494", None, Decimal(0)))  # nothing expected
     elif supported and off:
         out.append(("denied_claim", "revenue", "99494", "99494", None, unit_fee * supported))
     elif supported:
@@ -513,6 +528,9 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
     Plan(((40,), (100,), (40,), (40,), (100,), (20,)),
          ("denied", "expected / denied", "denied_rebilled", "denied_wrong", "denied_wrong_rebilled",
           "denied_wrong_rebilled")),
+    # 99494 denied for a unit more than supported (x1 where none: compliance, $0; x2 where x1: revenue,
+    # the supported unit), and x1 of x2 denied on a later claim (revenue, the denied unit)
+    Plan(((40,), (100,), (130,)), ("expected / denied_units+1", "expected / denied_units+1", "expected / split_denied")),
     # a claim voided (missed), voided and billed again (matched), a copy on a later claim denied (matched)
     Plan(((40,), (100,), (100,), (100,), (20,)),
          ("voided", "voided", "voided_rebilled / voided_rebilled", "denied_copy / denied_copy", "expected / voided")),
