@@ -33,14 +33,15 @@ duplicate_claim (on a later claim, the same claim, claims C10 and C9 of one day;
 up); denied_claim (revenue: a supported line denied; compliance: an unsupported one; review: a wrong
 code denied and the month billed again as supported; a supported line denied and billed again is
 matched; 99494 denied for more units than supported, or in part); same_month_conflict for 99494
-without 99492/99493 (alone, beside G2214; not beside a denied base code); missing_consent (billed
+without 99492/99493 (alone, beside G2214; not beside a denied base code), G2214 beside 99492/99493,
+and wrong_code for 99492 with 99493 (the code to void at stake); missing_consent (billed
 before consent or with none on file; minutes logged without consent in a month that bills nothing);
 months of 1-15 minutes (months of service that bill nothing) that make the next month subsequent;
 the 2025 and 2026 fees.
 
 Left to the fixture tests (test_reconcile.py, test_reconcile_bridge.py, test_reconcile_payer.py,
-test_billing_2026.py): other payers, settings, programs and rulesets; general BHI and the other
-same-month conflicts (G2214 or 99484 beside a base code, 99492 with 99493); NPIs, unknown patients,
+test_billing_2026.py): other payers, settings, programs and rulesets; general BHI and its
+conflicts with CoCM; two base codes neither of which the month supports; NPIs, unknown patients,
 initiating visits, quarantined claims, coverage and payer mismatches, claim dates, APCM add-ons, new
 episodes after a gap, a duplicate of a code the month does not support; the explanation sentences,
 claim ids, the monthly totals and the walk from expected to billed.
@@ -167,6 +168,8 @@ BASE_KINDS = {
     "voided_rebilled": "the base line voided, and billed again on a later claim B",
     "denied_wrong": "the wrong base code (as wrong_base), denied",
     "denied_wrong_rebilled": "the wrong base code denied, and the supported one billed on a later claim B",
+    "beside_wrong": "the supported base code and the wrong one (as wrong_base) on claim A",
+    "beside_g2214": "the supported base code and G2214 on claim A (where 99492/99493 is reached)",
 }
 ADD_ON_KINDS = {
     "expected": "99494 with the supported units, on claim A (none where none are supported)",
@@ -196,7 +199,7 @@ def kinds_for(codes: dict[str, int]) -> tuple[list[str], list[str]]:
     base, units = base_of(codes), codes.get("99494", 0)
     if base is None:
         return NO_CODE_KINDS, []
-    bases = [k for k in BASE_KINDS if not (base == "G2214" and k == "g2214_for_base")]
+    bases = [k for k in BASE_KINDS if not (base == "G2214" and k in ("g2214_for_base", "beside_g2214"))]
     if base == "G2214":
         return bases + ["expected"], ["expected", "expected", "units+1"]
     add_ons = ["expected", "expected", "units+1", "denied_units+1"]
@@ -257,6 +260,8 @@ def month_lines(pid: str, month: str, codes: dict[str, int], month_type: str | N
         "g2214_for_base": [line("G2214", 1)],
         "denied_wrong": [line(wrong, 1, "denied")],
         "denied_wrong_rebilled": [line(wrong, 1, "denied"), line(base, 1, claim_id=second, day=day2)],
+        "beside_wrong": [line(base, 1), line(wrong, 1)],
+        "beside_g2214": [line(base, 1), line("G2214", 1)],
     }.get(how) or billed(base, 1, how)
     if add_on == "units-1":
         lines += [line("99494", units - 1)] if units > 1 else []
@@ -298,9 +303,19 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
     denied = [ln for ln in lines if ln.status == "denied"]
     base = base_of(codes)
     billed_bases = {ln.code for ln in paid if ln.code in BASE_CODES}
-    assert len(billed_bases) <= 1, "two base codes in one month: a same-month conflict, not generated"
+    month_codes = " + ".join(code + (f" x{units}" if units > 1 else "") for code, units in sorted(codes.items()))
+    if len(billed_bases) > 1:
+        # s4 "G2214 never with 99492 or 99493 in the same month", s6.2 "99492 and 99493 in one month",
+        # s6.4; docs: same_month_conflict "G2214 with 99492/99493", wrong_code "99492 with 99493 in one
+        # month", at stake "billed amount of the codes to void" (the one the minutes do not support);
+        # "Codes that are part of a same-month conflict get no second per-code finding". The codes
+        # read as test_reconcile's test_same_month_conflicts reads them ("99493", "99493 + G2214").
+        assert base in billed_bases and len(billed_bases) == 2, "only the supported base code beside another is generated"
+        void = sum(ln.amount for ln in paid if ln.code in billed_bases - {base})
+        finding = "wrong_code" if billed_bases == {"99492", "99493"} else "same_month_conflict"
+        out.append((finding, "compliance", month_codes or None, " + ".join(sorted(billed_bases)), None, void))
 
-    for code in BASE_CODES:
+    for code in BASE_CODES if len(billed_bases) < 2 else ():
         on = [ln for ln in paid if ln.code == code]
         off = [ln for ln in denied if ln.code == code]
         if code == base:
@@ -344,7 +359,6 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
         # amount of the codes to void"; "Codes that are part of a same-month conflict get no second
         # per-code finding". Its expected code: the month's codes, as test_reconcile's
         # test_same_month_conflicts reads them ("99493 + 99494"; units past 1 as "99494 x3").
-        month_codes = " + ".join(code + (f" x{units}" if units > 1 else "") for code, units in sorted(codes.items()))
         out.append(("same_month_conflict", "compliance", month_codes or None, "99494", None, sum(ln.amount for ln in on)))
     elif (len(on) > 1 and sum(ln.units for ln in on[:-1]) == supported
             and any(ln.units == on[-1].units and ln.claim_id != on[-1].claim_id for ln in on[:-1])):
@@ -498,6 +512,9 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
     # 99493 is reached; beside a denied base code it is no conflict
     Plan(((100,), (100,), (100,), (20,), (100,)),
          ("none / expected", "none / units+1", "g2214_for_base / expected", "expected / units+1", "denied")),
+    # two base codes in one month: 99492 with 99493 (wrong_code), G2214 with 99492/99493 (the one the
+    # minutes do not support is voided)
+    Plan(((40,), (100,), (20,), (40,)), ("beside_wrong", "beside_wrong", "beside_wrong", "beside_g2214")),
 ])
 @example([  # 99494: a unit too many, one too few, none supported but billed, left off; x2 on two claims
     # (x1 + x1: matched); the base code x2
@@ -541,7 +558,7 @@ def test_pinned_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: 
 
 # Random programs, several patients each (the fixed cost of a load and a reconciliation, about 5 s,
 # is paid once per example). No shrinking: the message names the plans of the patients that differ.
-@settings(max_examples=24, derandomize=True, phases=[Phase.generate], **SETTINGS)
+@settings(max_examples=20, derandomize=True, phases=[Phase.generate], **SETTINGS)
 @given(st.lists(plans(), min_size=10, max_size=10))
 def test_random_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: F811 (program: a fixture)
     check(program, drawn)
