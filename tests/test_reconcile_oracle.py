@@ -58,6 +58,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
 
+import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from test_billing_oracle import cpt_cocm, month_types
@@ -562,3 +563,17 @@ def test_pinned_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: 
 @given(st.lists(plans(), min_size=10, max_size=10))
 def test_random_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: F811 (program: a fixture)
     check(program, drawn)
+
+
+# Found beside the oracle (which does not read the sentences), probing a code billed twice in a month
+# that supports none: the finding names both claims, in the singular. The duplicate and voided
+# sentences already say "claims A3, B3" (recon_findings.sql pluralises those two only).
+@pytest.mark.xfail(strict=True, reason="engine wording: an unsupported_claim or denied_claim sentence naming two claims "
+                   "reads 'Claim A3, B3 bills 99493 ...' and '99493 on claim A5, B5 was denied ...' (one claim's words)")
+def test_a_sentence_naming_two_claims_reads_in_the_plural(program):  # noqa: F811 (program: a fixture)
+    con = program([patient("T")], [], [claim("A3", "T", "2025-03-15", "99493"), claim("B3", "T", "2025-03-25", "99493"),
+                                       claim("A5", "T", "2025-05-15", "99493", status="denied"),
+                                       claim("B5", "T", "2025-05-25", "99493", status="denied")])
+    text = findings(con, "2025-03", "2025-05").set_index(["service_month", "finding"]).explanation
+    assert not text["2025-03", "unsupported_claim"].startswith("Claim A3, B3 bills")
+    assert "on claim A5, B5 was denied" not in text["2025-05", "denied_claim"]
