@@ -26,9 +26,10 @@ def data_period(con) -> tuple[date, date]:
 
 
 def first_enrolment_month(con) -> date | None:
-    """The month of the store's first enrolment: the program's history, from which every external
-    page cuts its enrolment and discharge blocks (reports.privacy.calendar_blocks), starts there."""
-    first = con.execute("SELECT min(enrollment_date) FROM core.patients").fetchall()[0][0]
+    """The month of the store's first enrolment (an earlier one a re-enrolment replaced included,
+    core.enrolments): the program's history, from which every external page cuts its enrolment
+    and discharge blocks (reports.privacy.calendar_blocks), starts there."""
+    first = con.execute("SELECT min(enrollment_date) FROM core.enrolments").fetchall()[0][0]
     return None if first is None else first.replace(day=1)
 
 

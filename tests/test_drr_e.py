@@ -105,9 +105,10 @@ def test_a_patient_discharged_for_death_or_hospice_is_excluded(drr, store):
 
 
 def later_episode(run, pid: str, enrolled: str, discharged: str | None, reason: str) -> None:
-    """A second enrolment of `pid` in the marts the run reads. The export keys patients by id, so a
-    store holds one enrolment each today; the marts number episodes (`<id>-<n>`) for a re-enrolment
-    export, and the DRR-E exclusions must read them all, not only the index episode's."""
+    """A second enrolment of `pid` written straight into the marts the run reads (a shortcut: a
+    re-enrolment export loaded in sequence makes one too, core.enrolments, as
+    test_outcomes_reenrolment.py does); the DRR-E exclusions must read every episode, not only the
+    index episode's."""
     for mart, extra in (("outcome_enrolments", ""),
                         ("outcome_episodes", ", $reason AS discharge_reason, false AS active, "
                                              "coalesce($discharged::DATE, $enrolled::DATE) AS episode_end")):

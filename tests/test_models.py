@@ -35,6 +35,12 @@ RULES = {
     "instant of a reading (a wall-clock reading placed in the zone)": ("core.instant", r"timezone\(core\.zone\(tz\),\s*CAST\(local_ts"),
     "local month's slack (before a zone is applied)": ("marts.local_month_slack", r"\(\)\s+AS\s+INTERVAL\s+1\s+MONTH"),
     "rule in force per patient-month": ("marts.rule_in_force", r"config\.rule_periods"),
+    "a re-enrolment (a replaced patients row: a later enrolment date after its discharge, not taken back), an earlier enrolment": (
+        "core.enrolments", r"row_changes\s+WHERE\s+table_name\s*=\s*'patients'|reenrolled_on\s*>\s*\w*\.?discharge"),
+    "a treatment episode per enrolment, numbered in enrolment order (patient_id-n)": (
+        "marts.outcome_enrolments", r"'-'\s*\|\|\s*row_number\(\)"),
+    "the first day a score or entry is an episode's (the lookback, after the episode before's discharge)": (
+        "marts.outcome_enrolments", r"lag\(\s*\w*\.?discharge_date\)"),
     "minutes between a discharge and a re-enrolment": ("marts.enrolment_gap_on", r"day\s*>\s*g\.discharged_on\s+AND\s+day\s*<\s*g\.reenrolled_on"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "a payer name's class": ("marts.payer_class_of", r"config\.payer_names"),

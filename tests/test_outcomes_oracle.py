@@ -17,7 +17,8 @@ Covered: the PHQ-9 alone, adults, discharges that exclude no one (goals met), th
 definitions, one enrolment per patient. Left to the fixture tests (test_outcomes.py, test_drr_e.py,
 test_outcomes_cms159.py, test_caseload.py): other instruments and PHQ-A pooling, item 9, ages and
 strata, deaths and hospice, diagnoses, contacts and CMS159, filters, report periods, the settings'
-other values, suppression, caseload and process measures, cohorts, worklists, re-enrolments.
+other values, suppression, caseload and process measures, cohorts, worklists, re-enrolments
+(test_outcomes_reenrolment.py).
 """
 
 from __future__ import annotations

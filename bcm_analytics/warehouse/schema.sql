@@ -207,21 +207,50 @@ FROM s;
 CREATE OR REPLACE VIEW core.coverage AS
 SELECT * FROM staging.coverage;
 
--- Enrolment history: the days between a discharge and a later re-enrolment of the same patient.
--- The patients export is keyed by patient, so a re-enrolment replaces the discharged row (a new
--- enrolment date, the discharge cleared); the replaced row is kept in meta.row_changes, and so is
--- the discharge. Minutes logged after it and before the re-enrolment stay uncounted
--- (marts.billing_entries, after_discharge), as they were before the re-enrolment arrived. A change
--- that keeps the enrolment date (a corrected discharge) is no re-enrolment; a gap ending after the
--- patient's current enrolment date is one a later load took back (an older export loaded again).
+-- Enrolment history: each enrolment of a patient, the current one (staging.patients) and each
+-- earlier one a re-enrolment replaced. The patients export is keyed by patient, so a re-enrolment
+-- replaces the discharged row (a new enrolment date, the discharge cleared); the replaced row is
+-- kept in meta.row_changes, and with it the earlier enrolment as it stood: its enrolment and
+-- discharge dates, discharge reason, clinic, care manager and program. A replaced row is an earlier
+-- enrolment when the new row's enrolment date (reenrolled_on) comes after its discharge; a change
+-- that keeps the enrolment date (a corrected discharge) is no re-enrolment, nor is one with no
+-- discharge; one whose re-enrolment comes after the patient's current enrolment date is one a later
+-- load took back (an older export loaded again). An earlier enrolment replaced more than once (the
+-- newer export loaded again) is one enrolment: its latest replaced row. reenrolled_on is NULL for
+-- the current enrolment. The one place the rule of what is a re-enrolment lives: billing reads its
+-- gaps (core.enrolment_gaps), outcomes its episodes (marts.outcome_enrolments).
+CREATE OR REPLACE VIEW core.enrolments AS
+WITH replaced AS (
+  SELECT old_record ->> 'patient_id' AS patient_id,
+         TRY_CAST(old_record ->> 'enrollment_date' AS DATE) AS enrollment_date,
+         TRY_CAST(old_record ->> 'discharge_date' AS DATE) AS discharge_date,
+         old_record ->> 'discharge_reason' AS discharge_reason,
+         old_record ->> 'clinic_id' AS clinic_id,
+         old_record ->> 'care_manager_id' AS care_manager_id,
+         old_record ->> 'program' AS program,
+         TRY_CAST(new_record ->> 'enrollment_date' AS DATE) AS reenrolled_on,
+         load_id
+  FROM meta.row_changes WHERE table_name = 'patients' AND new_record IS NOT NULL
+),
+earlier AS (
+  SELECT r.* EXCLUDE (load_id)
+  FROM replaced r JOIN staging.patients p ON p.patient_id = r.patient_id
+  WHERE r.reenrolled_on > r.discharge_date AND r.reenrolled_on <= p.enrollment_date
+    AND r.enrollment_date < p.enrollment_date
+  QUALIFY row_number() OVER (PARTITION BY r.patient_id, r.enrollment_date ORDER BY r.load_id DESC) = 1
+)
+SELECT * FROM earlier
+UNION ALL
+SELECT patient_id, enrollment_date, discharge_date, discharge_reason, clinic_id, care_manager_id, program,
+       NULL::DATE AS reenrolled_on
+FROM staging.patients;
+
+-- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'
+-- earlier enrolments). Minutes logged after the discharge and before the re-enrolment stay
+-- uncounted (marts.billing_entries, after_discharge), as they were before the re-enrolment arrived.
 CREATE OR REPLACE VIEW core.enrolment_gaps AS
-SELECT DISTINCT p.patient_id, g.discharged_on, g.reenrolled_on
-FROM (SELECT old_record ->> 'patient_id' AS patient_id,
-             TRY_CAST(old_record ->> 'discharge_date' AS DATE) AS discharged_on,
-             TRY_CAST(new_record ->> 'enrollment_date' AS DATE) AS reenrolled_on
-      FROM meta.row_changes WHERE table_name = 'patients' AND new_record IS NOT NULL) g
-JOIN staging.patients p ON p.patient_id = g.patient_id
-WHERE g.reenrolled_on > g.discharged_on AND g.reenrolled_on <= p.enrollment_date;
+SELECT DISTINCT patient_id, discharge_date AS discharged_on, reenrolled_on
+FROM core.enrolments WHERE reenrolled_on IS NOT NULL;
 
 -- Claim lines the loader set aside and not settled (meta.quarantine, status open or waiting), with
 -- the values a claim line is read by: the canonical ones come from raw.claims (every landed row,

@@ -1,8 +1,11 @@
 -- Caseload and process measures per month of start_..end_ for the program, each clinic, each care
 -- manager and each care manager at each clinic ('All' where summed over), counted from
 -- marts.caseload_patient_months for the episodes inside the filters (marts.in_filter).
---   served  episodes open any day of the month (the base of per-patient-month rates)
---   active  the active caseload at month end (marts.on_caseload): the number every report shows
+--   served  patients on the program any day of the month (the base of per-patient-month rates): a
+--           patient discharged and enrolled again in the month is one patient, with one discharge
+--           and one new enrolment (the flows count episodes)
+--   active  the active caseload at month end (marts.on_caseload): the number every report shows;
+--           one episode of a patient at most (an earlier one ended at its discharge)
 --   scored, scored_long, not_improving, not_improving_no_review  on any instrument, or with
 --           instrument_ on that one alone (a patient scored only on the PHQ-9 is not scored on a
 --           page filtered to the GAD-7); the caseload, contacts, reviews and the flows count
@@ -14,7 +17,7 @@ CREATE OR REPLACE MACRO marts.caseload_months_for(start_, end_, clinics_, care_m
 SELECT month,
        CASE WHEN grouping(clinic_id) = 0 THEN coalesce(clinic_id, 'Unknown') ELSE 'All' END AS clinic,
        CASE WHEN grouping(care_manager_id) = 0 THEN coalesce(care_manager_id, 'Unknown') ELSE 'All' END AS care_manager,
-       count(*) AS served,
+       count(DISTINCT patient_id) AS served,
        count(*) FILTER (WHERE active) AS active,
        count(*) FILTER (WHERE enrolled_in_month) AS new_enrolments,
        count(*) FILTER (WHERE discharged_in_month) AS discharges,

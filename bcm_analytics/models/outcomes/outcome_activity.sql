@@ -6,10 +6,12 @@
 -- Contact: marts.is_contact (a real contact mode, or a patient-facing activity type).
 -- Psychiatric case review: a caseload-review activity or time logged by the consultant.
 -- contact_at: when it started, where the export says (marts.entry_at); NULL for a day alone.
--- in_episode: from baseline_lookback_days before enrolment to the discharge date (an assessment
--- before enrolment counts); caseload and process measures read these rows alone. Entries after
--- the as-of date are the readers' to leave out (they exist only when an earlier as-of date is
--- asked for), so a later as-of date changes no row here.
+-- in_episode: from the episode's counts_from (baseline_lookback_days before enrolment, an assessment
+-- before enrolment counts, never on or before the discharge of the patient's episode before:
+-- outcome_enrolments) to the discharge date, so an entry is in one episode only; caseload and
+-- process measures read these rows alone. Entries after the as-of date are the readers' to leave
+-- out (they exist only when an earlier as-of date is asked for), so a later as-of date changes no
+-- row here.
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -29,6 +31,6 @@ WITH marked AS (
   CROSS JOIN config.outcome_settings s
   JOIN marts.outcome_enrolments e
     ON t.patient_id = e.patient_id
-   AND t.service_date >= e.enrollment_date - s.lookback_days::INTEGER
+   AND t.service_date >= e.counts_from
 )
 SELECT * FROM marked WHERE in_episode OR is_contact

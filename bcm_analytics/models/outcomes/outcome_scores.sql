@@ -1,8 +1,10 @@
 -- Scores that count for outcomes: one per episode, instrument and day.
 --
 -- Only instruments with a definition (config.instruments; PHQ-A counts as PHQ-9), totals inside the
--- instrument's range, and dates from baseline_lookback_days before enrolment to the as-of date (or
--- the episode's scores_until, when discharge closes follow-up). Two scores of one instrument on one day: the later timestamp wins; when any of
+-- instrument's range, and dates from the episode's counts_from (baseline_lookback_days before
+-- enrolment, never on or before the discharge of the patient's episode before) to the as-of date
+-- (or the episode's scores_until: when discharge closes follow-up, and the day before a later
+-- episode's counts_from, so a score belongs to one episode of a re-enrolled patient). Two scores of one instrument on one day: the later timestamp wins; when any of
 -- them has no time of day the order is unknown, so the higher (conservative) score is used and the
 -- day is flagged. item9_max keeps the highest item 9 of the day (NULL when no score that day has
 -- one): the history of answers, where a safety flag is never dropped with a duplicate. item9_of_day
@@ -22,8 +24,7 @@ WITH in_episode AS (
   CROSS JOIN config.as_of_date d
   JOIN marts.outcome_episodes e
     ON a.patient_id = e.patient_id
-   AND a.administered_on BETWEEN e.enrollment_date - (SELECT lookback_days FROM config.outcome_settings)::INTEGER
-                             AND least(coalesce(e.scores_until, d.as_of), d.as_of)
+   AND a.administered_on BETWEEN e.counts_from AND least(coalesce(e.scores_until, d.as_of), d.as_of)
   WHERE a.total_score BETWEEN i.min_score AND i.max_score
 ),
 days AS (  -- most days hold one score, which needs no ranking: only days with several are sorted
