@@ -4,13 +4,14 @@
 -- instrument's range, and dates from the episode's counts_from (baseline_lookback_days before
 -- enrolment, never on or before the discharge of the patient's episode before) to the as-of date
 -- (or the episode's scores_until: when discharge closes follow-up, and the day before a later
--- episode's counts_from, so a score belongs to one episode of a re-enrolled patient). Two scores of one instrument on one day: the later timestamp wins; when any of
--- them has no time of day the order is unknown, so the higher (conservative) score is used and the
--- day is flagged. item9_max keeps the highest item 9 of the day (NULL when no score that day has
--- one): the history of answers, where a safety flag is never dropped with a duplicate. item9_of_day
--- is the day's answer for the current flag: item9_max when an answer that day is positive, else
--- the item 9 of the score used, NULL when it has none (unknown, as the reference says of a latest
--- PHQ-9 with no item 9: another score's 0 that day does not make it "no"). item9_positive_at: when the day's last
+-- episode's counts_from, so a score belongs to one episode of a re-enrolled patient). Two scores
+-- of one instrument on one day: the later timestamp wins; when any of them has no time of day the
+-- order is unknown, so the higher (conservative) score is used and the day is flagged. item9_max
+-- keeps the highest item 9 of the day (NULL when no score that day has one): the history of
+-- answers, where a safety flag is never dropped with a duplicate. item9_of_day is the day's answer
+-- for the current flag: item9_max when an answer that day is positive, else the item 9 of the
+-- score used, NULL when it has none (unknown, as the reference says of a latest PHQ-9 with no
+-- item 9: another score's 0 that day does not make it "no"). item9_positive_at: when the day's last
 -- positive item 9 was answered, where every positive answer that day has a time (else NULL), so
 -- a contact later that same day can be seen to follow it (and one between two answers does not).
 -- kind: table
