@@ -121,15 +121,15 @@ def test_overlapping_periods_and_an_end_before_the_start_are_quarantined(program
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
     reasons = dict(con.execute("SELECT line_number, reason FROM meta.quarantine ORDER BY 1").fetchall())
     assert reasons[2] == ("this period of patient 'P' (Medicaid from 2020-01-01) shares days with Medicare from 2025-04-01 "
-                          "to no end: end the earlier period before the later one starts (send both rows, the earlier with its end_date)")
-    assert reasons[3].startswith("this period of patient 'P' (Medicare from 2025-04-01) shares days with Medicaid from 2020-01-01 to no end")
+                          "with no end date: end the earlier period before the later one starts (send both rows, the earlier with its end_date)")
+    assert reasons[3].startswith("this period of patient 'P' (Medicare from 2025-04-01) shares days with Medicaid from 2020-01-01 with no end date")
     assert reasons[4] == "end_date 2025-04-30 is before start_date 2025-05-01: the two dates are swapped or one is mistyped"
     # against a stored period, with coverage files as additions (a program that exports only what
     # changed): a later export's period inside it is set aside too
     again = load_rows("coverage", [cover("Q", "Medicaid", "2025-07-01", "2025-08-31")], coverage_file="additions")
     assert again.rows_quarantined == 1
     assert con.execute("SELECT reason FROM meta.quarantine WHERE record ->> 'start_date' = '2025-07-01'").fetchall() == [
-        ("this period of patient 'Q' (Medicaid from 2025-07-01) shares days with Medicare from 2025-06-01 to no end (stored): "
+        ("this period of patient 'Q' (Medicaid from 2025-07-01) shares days with Medicare from 2025-06-01 with no end date (stored): "
          "end the earlier period before the later one starts (send both rows, the earlier with its end_date)",)]
 
 
@@ -198,11 +198,11 @@ def test_a_corrected_start_date_withdraws_the_wrong_period_and_march_bills_under
     result = load_rows("coverage", corrected)
     assert (result.rows_read, result.rows_loaded, result.rows_changed, result.rows_quarantined, result.rows_withdrawn) == (2, 2, 1, 0, 1)
     assert result.adds_up
-    assert result.withdrawn == (f"patient 'P': Medicare from 2025-03-01 to no end (load {wrong.load_id})",)
+    assert result.withdrawn == (f"patient 'P': Medicare from 2025-03-01 with no end date (load {wrong.load_id})",)
     line = summary_line(result.path, result)
     assert "read 2 = loaded 2 (1 changed) + quarantined 0 + duplicates 0" in line
     assert ("; withdrew 1 stored coverage period(s) of the patients it names that it no longer holds "
-            f"(patient 'P': Medicare from 2025-03-01 to no end (load {wrong.load_id})); "
+            f"(patient 'P': Medicare from 2025-03-01 with no end date (load {wrong.load_id})); "
             "`bcm changes --out FILE` lists each changed row before and after") in line
     assert con.execute(STORED).fetchall() == [("P", "Commercial", "2019-06-01", "2025-04-14"), ("P", "Medicare", "2025-04-15", None)]
     assert con.execute("""SELECT row_key, old_record ->> 'payer', new_record FROM meta.row_changes
@@ -242,7 +242,7 @@ def test_a_file_naming_only_patient_a_leaves_the_periods_of_b(program, load_rows
     refresh(con)
     result = load_rows("coverage", [cover("P", "Medicaid", "2020-01-01", "2025-02-28"), cover("P", "Medicare", "2025-03-01")])
     assert (result.rows_loaded, result.rows_changed, result.rows_quarantined, result.rows_withdrawn) == (2, 1, 0, 1)
-    assert result.withdrawn == (f"patient 'P': Commercial from 2025-04-01 to no end (load {first.load_id})",)
+    assert result.withdrawn == (f"patient 'P': Commercial from 2025-04-01 with no end date (load {first.load_id})",)
     assert con.execute("SELECT status, count(*) FROM meta.quarantine WHERE table_name = 'coverage' GROUP BY ALL").fetchall() == [
         ("superseded", 2)]
     assert con.execute(STORED).fetchall() == [

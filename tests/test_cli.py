@@ -474,7 +474,7 @@ def test_a_corrected_coverage_file_names_the_period_it_withdraws_and_additions_s
     assert loaded.exit_code == 0, loaded.output
     assert "coverage: read 2 = loaded 2 (1 changed) + quarantined 0 + duplicates 0" in loaded.output
     assert ("withdrew 1 stored coverage period(s) of the patients it names that it no longer holds "
-            "(patient 'P1': Medicare from 2025-03-01 to no end (load 2)); `bcm changes --out FILE` lists each") in loaded.output
+            "(patient 'P1': Medicare from 2025-03-01 with no end date (load 2)); `bcm changes --out FILE` lists each") in loaded.output
     assert "already loaded" in run("load", corrected, "--db", db).output
     added = run("load", corrected, "--db", additions_db, "--coverage-file", "additions")
     assert "coverage: read 2 = loaded 0 + quarantined 2 + duplicates 0" in added.output and "withdrew" not in added.output

@@ -53,6 +53,8 @@ RULES = {
     "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_name_periods", r"lead\(start_month\)"),
     "two periods share a day (a coverage row at load, stored periods in bcm validate)": (
         "core.periods_overlap", r"<=\s*coalesce\(\s*[\w.]+,\s*DATE\s+'infinity'\)"),
+    "a coverage period in words (the load line, a quarantine reason, a payer_mismatch's coverage on file)": (
+        "core.period_text", r"\|\|\s*' from '\s*\|\|"),
     "episode gap": ("marts.starts_episode", r"datediff\('month'"),
     "an entry in a hospital stay (during, part, edge)": ("marts.facility_stay_part", r"<\s*\w*\.?admitted_at\s+AND\s+\w+\s*>\s*\w*\.?admitted_at"),
     "the time a hospital stay covers (a date to its day's edge)": ("marts.facility_stay_span", r"discharged_on\s*\+\s*1\b"),

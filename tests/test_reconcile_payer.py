@@ -55,9 +55,9 @@ def test_a_claim_to_a_payer_the_coverage_does_not_name_is_a_payer_mismatch(progr
     rows = findings(con, "2025-01").query("finding == 'payer_mismatch'").set_index("billed_code")
     assert set(rows.severity) == {"review"} and list(rows.amount_at_stake) == [0, 0] and not rows.not_priced.any()
     assert (rows.loc["99492", "billed_payer"], rows.loc["99492", "payer"]) == ("Medicaid", "Medicare")
-    assert rows.loc["99492", "coverage_on_file"] == "Medicare from 2024-01-01"
+    assert rows.loc["99492", "coverage_on_file"] == "Medicare from 2024-01-01 with no end date"
     assert rows.loc["99492", "explanation"] == (
-        "Claim C1 bills 99492 to Medicaid, but the coverage on file for 2025-01 is Medicare from 2024-01-01, and the "
+        "Claim C1 bills 99492 to Medicaid, but the coverage on file for 2025-01 is Medicare from 2024-01-01 with no end date, and the "
         "month's codes, units and fee follow Medicare's rules; a claim to another payer is denied, or paid and taken back "
         "later. Check the patient's coverage: rebill Medicare, or correct the coverage export if Medicaid covered 2025-01."
     )
@@ -104,11 +104,28 @@ def test_two_coverages_in_a_month_either_payer_is_not_a_mismatch(program):
     )
     assert mismatches(con) == [("R", "2025-03", "99492", "R1", "Commercial", "Medicare")]
     [row] = findings(con, "2025-03").query("finding == 'payer_mismatch'").to_dict("records")
-    assert row["coverage_on_file"] == "Medicaid from 2024-01-01 to 2025-03-14 and Medicare from 2025-03-15"
+    assert row["coverage_on_file"] == "Medicaid from 2024-01-01 to 2025-03-14 and Medicare from 2025-03-15 with no end date"
     assert (
-        "the coverage on file for 2025-03 is Medicaid from 2024-01-01 to 2025-03-14 and Medicare from 2025-03-15"
+        "the coverage on file for 2025-03 is Medicaid from 2024-01-01 to 2025-03-14 and Medicare from 2025-03-15 with no end date, "
         in row["explanation"]
     )
+
+
+def test_a_coverage_period_reads_in_the_same_words_in_a_finding_as_at_load(program):
+    """A period is worded once (core.period_text): the finding's coverage on file, and the load
+    line's withdrawn period and a quarantine reason's overlapping period, which the loader writes
+    with the same macro. An open period is one the coverage row gives no end date, and says so:
+    'to no end' (the load line) and nothing at all (the finding) were two wordings of it."""
+    con = program(
+        [patient("P")], [minutes("P", "2025-04-10", 40)],
+        [billed_to("Medicaid", "P4", "P", "2025-04-30", "99492")],
+        coverage=[cover("P", "Medicaid", "2024-01-01", "2025-03-14"), cover("P", "Medicare", "2025-03-15")],
+    )
+    [row] = findings(con, "2025-04").query("finding == 'payer_mismatch'").to_dict("records")
+    assert row["coverage_on_file"] == "Medicare from 2025-03-15 with no end date"
+    as_loaded = con.execute("""SELECT core.period_text('Medicare', DATE '2025-03-15', NULL),
+                                      core.period_text('Medicaid', DATE '2024-01-01', DATE '2025-03-14')""").fetchone()
+    assert as_loaded == ("Medicare from 2025-03-15 with no end date", "Medicaid from 2024-01-01 to 2025-03-14")
 
 
 def test_two_stored_coverages_that_overlap_either_payer_is_not_a_mismatch(program):

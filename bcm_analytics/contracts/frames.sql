@@ -50,7 +50,7 @@ FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
 -- 0.25 s to plan and 0.2 s to run with three copies, 0.07 s and 0.06 s with one).
 WITH typed AS MATERIALIZED (SELECT * FROM {rows})
 SELECT r.*, (
-  SELECT arg_min(bcm_period_text(o.payer, o.start_date, o.end_date)
+  SELECT arg_min(core.period_text(o.payer, o.start_date, o.end_date)
                  || CASE WHEN o.stored THEN ' (stored)' ELSE '' END, (o.start_date, o.payer))
   FROM (SELECT patient_id, payer, start_date, end_date, false AS stored FROM typed
         UNION ALL

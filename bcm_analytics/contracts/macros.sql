@@ -65,8 +65,3 @@ CREATE OR REPLACE TEMP MACRO bcm_name_column(t, col, labels) AS
   regexp_replace(t, '(^|[^A-Za-z0-9_])' || col || '([^A-Za-z0-9_]|$)',
                  '\1' || CASE WHEN (labels ->> col) IS NULL THEN col
                                ELSE replace(labels ->> col, '\', '\\') || ' [' || col || ']' END || '\2');
-
--- A coverage period in words, as a load line and a quarantine reason name it:
--- 'Medicare from 2025-03-01 to no end' (an open period has no end).
-CREATE OR REPLACE TEMP MACRO bcm_period_text(payer, start_date, end_date) AS
-  payer || ' from ' || strftime(start_date, '%Y-%m-%d') || ' to ' || coalesce(strftime(end_date, '%Y-%m-%d'), 'no end');

@@ -79,7 +79,7 @@ class FileResult:
     day_first: tuple[tuple[str, int, str | None], ...] = ()  # date columns read day first: (column, values only so read, the first of them)
     rows_withdrawn: int = 0  # stored rows removed, not rows of this file: coverage as history, the periods of the patients
     # the file names that it no longer holds; a corrected copy (replaces), the rows of that load whose key it no longer holds
-    withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 to no end (load 2)")
+    withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 with no end date (load 2)")
     rows_reverted: int = 0  # of rows_changed: put back to a version a later load had changed (an older export loaded again?)
     reverted_by: int | None = None  # the latest load that had changed them
 

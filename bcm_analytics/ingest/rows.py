@@ -355,7 +355,7 @@ def withdraw_periods(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[int,
         WHERE NOT EXISTS (SELECT 1 FROM _checked c WHERE c._ok AND c.patient_id = s.patient_id AND c.start_date = s.start_date)"""
     )
     return _withdraw(con, load_id, table_specs()["coverage"],
-                     "'patient ' || chr(39) || patient_id || chr(39) || ': ' || bcm_period_text(payer, start_date, end_date) "
+                     "'patient ' || chr(39) || patient_id || chr(39) || ': ' || core.period_text(payer, start_date, end_date) "
                      "|| ' (load ' || _load_id || ')'")
 
 

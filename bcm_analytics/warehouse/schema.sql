@@ -149,6 +149,15 @@ CREATE OR REPLACE MACRO core.instant(local_ts, instant_ts, tz) AS
 CREATE OR REPLACE MACRO core.periods_overlap(a_start, a_end, b_start, b_end) AS
   a_start <= coalesce(b_end, DATE 'infinity') AND b_start <= coalesce(a_end, DATE 'infinity');
 
+-- core.period_text: a coverage period in words, as every sentence names one: the load line's
+-- withdrawn period, a quarantine reason's overlapping period (contracts/frames.sql, ingest/rows.py)
+-- and a payer_mismatch finding's coverage on file (marts.recon_payer_mismatch): 'Medicaid from
+-- 2024-01-01 to 2025-03-14', and an open period 'Medicare from 2025-03-15 with no end date' (what
+-- the coverage row says, not a guess that it is still in force).
+CREATE OR REPLACE MACRO core.period_text(payer, start_date, end_date) AS
+  payer || ' from ' || strftime(start_date, '%Y-%m-%d')
+  || coalesce(' to ' || strftime(end_date, '%Y-%m-%d'), ' with no end date');
+
 CREATE OR REPLACE VIEW core.patients AS
 SELECT p.*, core.zone(c.timezone) AS timezone,
        coalesce(c.setting, 'physician_practice') AS setting

@@ -19,8 +19,9 @@
 --     and nothing on file says who covered the patient then; a patient with no coverage rows at all);
 --   - a denied or a voided line: it bills nothing (a payer's denial for not covering the patient,
 --     CO-109 or PR-27, is a denied_claim whose advice says to bill the payer that covers them).
--- `coverage_on_file`: the month's coverage periods as a person reads them ("Medicaid from
--- 2024-01-01 to 2025-03-14 and Medicare from 2025-03-15"), which the finding's sentence quotes.
+-- `coverage_on_file`: the month's coverage periods as a person reads them, each in the words every
+-- sentence names a period in (core.period_text): "Medicaid from 2024-01-01 to 2025-03-14 and
+-- Medicare from 2025-03-15 with no end date", which the finding's sentence quotes.
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
@@ -34,8 +35,7 @@ WITH lines AS (
 covered AS (  -- each such month's coverage periods: those sharing a day with it
   SELECT m.patient_id, m.service_month,
          list(marts.payer_name(c.payer) ORDER BY c.start_date, c.payer) AS coverage_payers,
-         string_agg(marts.payer_name(c.payer) || ' from ' || strftime(c.start_date, '%Y-%m-%d')
-                      || coalesce(' to ' || strftime(c.end_date, '%Y-%m-%d'), ''),
+         string_agg(core.period_text(marts.payer_name(c.payer), c.start_date, c.end_date),
                     ' and ' ORDER BY c.start_date, c.payer) AS coverage_on_file
   FROM (SELECT DISTINCT patient_id, service_month FROM lines) m
   JOIN core.coverage c ON c.patient_id = m.patient_id
