@@ -486,9 +486,11 @@ def test_the_general_bhi_add_on_g0570_mirrors_99484_in_any_month(program):
 
 
 def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
-    """A: 99492 loaded, its 99494 line set aside (charge '1x45'). B: the only claim line of January is set
-    aside. C: a line whose date does not read stands for every month that would be missed. D: the
-    same months loaded cleanly (the control)."""
+    """A: 99492 loaded, its 99494 line set aside (charge '1x45'). B: the only claim line of January, a
+    99492, is set aside. C: a 99492 line whose date does not read stands for every month it could be
+    the claim of. D: the same months loaded cleanly (the control). A set-aside 99492 cannot be the
+    99494 no line bills: B's and C's January 99494 are missed (it read claim_quarantined: a line held
+    back every code of its month, whatever its own code)."""
     def bad(row: dict, **fields) -> dict:
         return {**row, **fields}
     con = program([patient(p) for p in "ABCD"],
@@ -500,8 +502,10 @@ def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
                    claim("D1", "D", "2025-01-31", "99492"), claim("D2", "D", "2025-02-28", "99493")])
     assert found(con, "2025-01", "2025-02") == [
         ("A", "2025-01", "claim_quarantined", "99494", "99494"), ("A", "2025-02", "matched", "99493", "99493"),
-        ("B", "2025-01", "claim_quarantined", "99492 + 99494", "99492"), ("B", "2025-02", "matched", "99493", "99493"),
-        ("C", "2025-01", "claim_quarantined", "99492 + 99494", "99492"), ("C", "2025-02", "claim_quarantined", "99493", "99492"),
+        ("B", "2025-01", "claim_quarantined", "99492", "99492"), ("B", "2025-01", "missed_billing", "99494", None),
+        ("B", "2025-02", "matched", "99493", "99493"),
+        ("C", "2025-01", "claim_quarantined", "99492", "99492"), ("C", "2025-01", "missed_billing", "99494", None),
+        ("C", "2025-02", "claim_quarantined", "99493", "99492"),
         ("D", "2025-01", "missed_billing", "99494", None),
         ("D", "2025-02", "matched", "99493", "99493")]
     rows = findings(con, "2025-01", "2025-02")
@@ -514,7 +518,31 @@ def test_a_month_with_a_quarantined_claim_line_is_never_missed_billing(program):
     assert quarantined.loc[("C", "2025-02")].explanation.startswith(
         "A claim line of this patient whose date of service does not read is in the quarantine: ")
     assert "'13/45/2025'" in quarantined.loc[("C", "2025-02")].quarantine_reason
-    assert not rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])].size
+    missed = rows[(rows.finding == "missed_billing") & rows.patient_id.isin(["A", "B", "C"])]
+    assert sorted(zip(missed.patient_id, missed.service_month, missed.expected_code)) == [
+        ("B", "2025-01", "99494"), ("C", "2025-01", "99494")]
+
+
+def test_a_dated_quarantined_line_holds_back_only_the_codes_it_could_be_the_claim_of(program):
+    """billing_rules.md s6 item 13, code by code: a line set aside at load held back every missed code
+    of its month, whatever its own code. Each patient logs 90 minutes in January (99492 + 99494 due)
+    and has one January line, set aside (charge '1x45'). A's is the 99494: the 99494 may be that
+    line, the 99492 no line bills is missed. B's is a 99493: the month's base billed under another
+    code (99492, 99493 and G2214 are alternatives of one base), not its 99494, which is missed. C's
+    code does not read: it may be either, nothing is missed. D's is an office visit: no claim of
+    the month's codes, both are missed."""
+    def set_aside(claim_id: str, pid: str, code: str, line: int = 1) -> dict:
+        return {**claim(claim_id, pid, "2025-01-31", code, line=line), "charge_amount": "1x45"}
+
+    con = program([patient(p) for p in "ABCD"], [minutes(p, "2025-01-10", 90) for p in "ABCD"],
+                  [set_aside("A1", "A", "99494", line=2), set_aside("B1", "B", "99493"), set_aside("C1", "C", "9949E"),
+                   set_aside("D1", "D", "99213")])
+    assert set(found(con, "2025-01", "2025-01")) == {
+        ("A", "2025-01", "claim_quarantined", "99494", "99494"), ("A", "2025-01", "missed_billing", "99492", None),
+        ("B", "2025-01", "claim_quarantined", "99492", "99493"), ("B", "2025-01", "missed_billing", "99494", None),
+        ("C", "2025-01", "claim_quarantined", "99492 + 99494", "9949E"),
+        ("D", "2025-01", "claim_quarantined", None, "99213"), ("D", "2025-01", "missed_billing", "99492", None),
+        ("D", "2025-01", "missed_billing", "99494", None)}
 
 
 def test_a_claim_line_whose_date_does_not_read_stands_only_for_the_months_it_could_be_the_claim_of(program):

@@ -76,7 +76,8 @@ RULES = {
         "marts.recon_quarantined_months", r"recon_quarantined_claims[\s\S]*\bservice_month\s+IS\s+NULL\b"),
     "the day a month's countable minutes reach a claim line's threshold (claim_date_rule)": (
         "marts.recon_claim_dates", r"minutes_so_far\s*>="),
-    "claim lines billed for minutes (reconciled, counted as billed)": ("marts.recon_claim_lines", r"'apcm_behavioral_add_on'\)"),
+    "claim codes billed for minutes (reconciled, counted as billed; a quarantined line's code too)": (
+        "marts.time_based_family", r"'apcm_behavioral_add_on'\)"),
     "a finding not priced (no fee on file, no charge amount)": ("marts.recon_findings", r"amount_at_stake\s+IS\s+(NOT\s+)?NULL"),
     "why a month does not support a code as billed, in the words of every finding about it (billed, denied, units)": (
         "marts.unsupported_why", r"reach only \{\}|is billed once, in the initial month|support x\{\}|would bill it again"),

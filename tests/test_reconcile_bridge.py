@@ -63,6 +63,20 @@ def test_a_month_whose_claim_line_is_in_the_quarantine_is_its_own_line_not_misse
     assert sorted(zip(held.patient_id, held.service_month)) == [("A", "2025-01"), ("C", "2025-01"), ("D", "2025-01")]
 
 
+def test_a_quarantined_line_whose_code_reads_holds_back_only_its_code_and_the_rest_is_missed(program):
+    """90 minutes in January support 99492 ($145) + 99494 ($56). A's only January line, a 99494, is set
+    aside at load (charge '1x45'): its $56 are in the quarantine, the 99492 no line bills is missed.
+    B's, a 99492 (units 'one'): its $145 in the quarantine, the 99494 missed. C's code does not read:
+    the whole month is in the quarantine. The walk still adds up to billed with no residual."""
+    con = program([patient(p) for p in "ABC"], [minutes(p, "2025-01-10", 90) for p in "ABC"],
+                  [{**claim("A1", "A", "2025-01-31", "99494", line=2), "charge_amount": "1x45"},
+                   {**claim("B1", "B", "2025-01-31", "99492"), "units": "one"},
+                   {**claim("C1", "C", "2025-01-31", "9949E"), "charge_amount": "1x45"}])
+    assert between(walk(con)) == {"missed": -(145 + 56), "quarantined": -(56 + 145 + 145 + 56)}
+    missed = findings(con, "2025-01").query("finding == 'missed_billing'")
+    assert sorted(zip(missed.patient_id, missed.expected_code, missed.amount_at_stake)) == [("A", "99492", 145), ("B", "99494", 56)]
+
+
 def test_a_wrong_code_moves_the_month_to_the_code_billed_and_is_not_new_exposure(program):
     """A's initial month supports 99492 ($145) and bills 99493 at its fee ($134): the headline
     counts $134 of exposure and keeps $145 expected; the walk moves the month, -$11."""

@@ -8,11 +8,13 @@
 --   expected      expected dollars (recon_monthly_totals)
 --   missed        supported units not billed under their code (missed billing, denied, too few
 --                 units), at the fee
---   quarantined   supported units of a month with a claim line in the quarantine that no claim line
---                 bills or denies, at the fee: not missed revenue, the month's claim may be the line
---                 set aside at load (claim_quarantined; billing_rules.md section 6 item 13). The months
---                 are marts.recon_quarantined_months', the findings': a dated line's own month, and for
---                 a line whose date does not read each month it could be the missing claim of (the
+--   quarantined   supported units no claim line bills or denies, of a code whose claim may be a line
+--                 in the quarantine, at the fee: not missed revenue, the claim may be the line set
+--                 aside at load (claim_quarantined; billing_rules.md section 6 item 13). The codes are
+--                 marts.recon_quarantined_months' (stands_for), the findings': of a dated line's own
+--                 month those it could be (its code, the month's base for another base code, any for
+--                 a code that does not read), and for a line whose date does not read the same in
+--                 each month it could be the missing claim of (the
 --                 same line may stand for several months, each counted: nobody can tell which is its
 --                 own until it is fixed and reloaded, and none of them is to be billed again before).
 --                 Units billed short or denied in such a month stay missed (units_mismatch, denied_claim)
@@ -48,9 +50,10 @@ codes AS (
   SELECT r.patient_id, r.service_month, r.code, r.code_role <> 'add_on' AS base, r.expected_units AS supported,
          coalesce(c.units, 0) AS billed, CAST(coalesce(r.unit_fee, 0) AS DECIMAL(18,2)) AS fee,
          coalesce(c.charged, 0) AS charged, r.wrong_npi_lines > 0 AS wrong_npi,
-         -- no claim line bills or denies the code, in a month whose claim may be in the quarantine
+         -- no claim line bills or denies the code, and a line in the quarantine could be its claim
          r.active_lines = 0 AND r.denied_lines = 0 AND EXISTS (
-           SELECT 1 FROM marts.recon_quarantined_months q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month)
+           SELECT 1 FROM marts.recon_quarantined_months q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month
+             AND list_contains(q.stands_for, r.code))
            AS held
   FROM marts.recon_codes r
   JOIN patients k ON k.patient_id = r.patient_id AND r.service_month BETWEEN k.from_month AND k.until_month

@@ -1,7 +1,7 @@
 -- Claim lines with a recognised procedure code (config.claim_codes: code -> family), from
 -- staging.claims and staging.claims_unknown_patient (lines the loader keeps aside until their
 -- patient arrives); the service month is the date of service's month. `time_based`: a code
--- billed for logged minutes (CoCM, general BHI and their APCM add-ons), the lines reconciled
+-- billed for logged minutes (marts.time_based_family: CoCM, general BHI and their APCM add-ons), the lines reconciled
 -- against the minutes and counted as billed; the other families (APCM base codes, initiating
 -- visits ...) are context. `denied`: the payer denied the line; `voided`: the line was voided or
 -- reversed after billing (claim_status voided). `rendering_provider_npi`: the practitioner on an
@@ -21,7 +21,7 @@ SELECT c.claim_id, c.line_number, c.patient_id, CAST(date_trunc('month', c.date_
        lower(trim(coalesce(c.claim_status, ''))) = 'denied' AS denied,
        lower(trim(coalesce(c.claim_status, ''))) = 'voided' AS voided,
        NOT denied AND NOT voided AS bills, k.family,
-       k.family IN ('cocm', 'general_bhi', 'apcm_behavioral_add_on') AS time_based,
+       marts.time_based_family(k.family) AS time_based,
        p.patient_id IS NOT NULL AS known_patient, nullif(trim(c.denial_reason), '') AS denial_reason,
        CAST(c.date_of_service AS DATE) AS date_of_service,
        marts.payer_name(nullif(trim(c.payer), '')) AS payer

@@ -18,8 +18,10 @@
 -- per_patient: true
 -- by_month: service_month
 WITH quarantined AS (  -- claim lines in the quarantine, in each month they stand for: a dated line in its month, one
-                      -- whose date does not read only where it could be the claim the month lacks (recon_quarantined_months)
-  SELECT patient_id, service_month, quarantine_file, quarantine_line, quarantine_reason, claim_id, procedure_code, undated
+                      -- whose date does not read only where it could be the claim the month lacks, with the
+                      -- codes of the month it could be the claim of (stands_for; recon_quarantined_months)
+  SELECT patient_id, service_month, quarantine_file, quarantine_line, quarantine_reason, claim_id, procedure_code, undated,
+         stands_for
   FROM marts.recon_quarantined_months
 ),
 bases AS (  -- the CPT base code (or G2214) billed for a month that its minutes support
@@ -41,7 +43,9 @@ c AS (
            SELECT 1 FROM marts.recon_codes o WHERE o.patient_id = r.patient_id AND o.service_month = r.service_month
              AND o.active_lines > 0 AND o.code_role = 'apcm_add_on' AND o.add_on_problem IS DISTINCT FROM 'before_billable')
            AS apcm_add_on_billed,
-         EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month) AS quarantined,
+         -- the code's claim may be a line in the quarantine (one whose code does not read may be any code's)
+         EXISTS (SELECT 1 FROM quarantined q WHERE q.patient_id = r.patient_id AND q.service_month = r.service_month
+                   AND list_contains(q.stands_for, r.code)) AS quarantined,
          CASE WHEN r.expected_units > 0 THEN r.expected_units
               WHEN r.code_role = 'apcm_add_on' AND r.add_on_problem IS NULL THEN 1 ELSE 0 END AS supported_units,
          -- billed short of the support with the rest billed and denied (a denied_claim of the units)
@@ -129,7 +133,7 @@ apcm_checked AS (
 ),
 per_code AS (
   -- expected, not billed, not denied, no other base code (or APCM add-on) billed in its place, and
-  -- no claim line of the month in the quarantine; its claims are the code's voided lines, if any
+  -- no claim line in the quarantine that could be its claim; its claims are the code's voided lines, if any
   SELECT patient_id, service_month, 'missed_billing' AS finding, 'revenue' AS severity, 'not_billed' AS reason,
          code AS expected_code, expected_units, NULL AS billed_code, NULL::BIGINT AS billed_units, voided_claim_ids AS claim_ids,
          expected_amount AS amount_at_stake, NULL AS threshold_code, NULL::DOUBLE AS threshold_minutes, NULL::BIGINT AS units_cap,
@@ -276,17 +280,18 @@ month_rows AS (
   UNION ALL
   -- a month whose claim line is in the quarantine: every dated line of the month; a line whose date
   -- does not read, in each month whose missing claim it could be (recon_quarantined_months) and
-  -- that would otherwise read missed_billing
+  -- that would otherwise read missed_billing. Its expected code: the codes it holds back from
+  -- missed_billing (stands_for), none when it could be the claim of none the month lacks
   SELECT q.patient_id, q.service_month, 'claim_quarantined', 'review', CASE WHEN q.undated THEN 'quarantined_undated' ELSE 'quarantined' END,
          (SELECT string_agg(code || CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END, ' + ' ORDER BY code_role <> 'add_on' DESC, code)
             FROM marts.recon_codes o WHERE o.patient_id = q.patient_id AND o.service_month = q.service_month
-              AND o.expected_units > 0 AND o.active_lines = 0),
+              AND list_contains(q.stands_for, o.code)),
          NULL, q.procedure_code, NULL, CASE WHEN q.claim_id IS NOT NULL THEN [q.claim_id] END, 0, NULL, q.quarantine_file, q.quarantine_line, q.quarantine_reason,
          NULL, NULL, NULL
   FROM quarantined q
   WHERE NOT q.undated OR EXISTS (
-    SELECT 1 FROM c WHERE c.patient_id = q.patient_id AND c.service_month = q.service_month AND c.expected_units > 0
-      AND c.active_lines = 0 AND c.denied_lines = 0 AND (c.code_role = 'add_on' OR c.other_bases_billed = 0) AND NOT c.apcm_add_on_billed)
+    SELECT 1 FROM c WHERE c.patient_id = q.patient_id AND c.service_month = q.service_month AND list_contains(q.stands_for, c.code)
+      AND (c.code_role = 'add_on' OR c.other_bases_billed = 0) AND NOT c.apcm_add_on_billed)
   UNION ALL
   -- no initiating visit before an episode's first billed month in the claims loaded (recon_initiating_visits)
   SELECT f.patient_id, f.service_month, 'no_initiating_visit', 'review', 'no_initiating_visit', NULL, NULL,

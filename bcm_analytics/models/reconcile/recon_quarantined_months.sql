@@ -6,13 +6,24 @@
 --
 -- A dated line stands for its own month (a month of marts.recon_months), whatever was billed there.
 -- A line whose date does not read (`undated`) stands for a month of its patient only where it could
--- be the claim line that month lacks: a code the minutes support has no claim line that bills or
--- denies it, and the line could be that code's. It could be when its code is that code, or does not
--- read as a claim code (config.claim_codes), or, for a base code (not the add-on) in a month where
--- no code but the add-on is billed, when it is any other code than the month's add-on (a base billed
--- under another code is still the month's claim). A 99493 line cannot be the 99494 missing beside a
--- billed 99493, and a 99494 line cannot be a missing 99493; a fully billed month has no code without
--- a line. One line may stand for several months: until it is fixed and reloaded nobody can tell
+-- be the claim line that month lacks. `stands_for`: the codes of the month whose claim it could be,
+-- which it holds back from missed_billing (the findings and the walk's `quarantined` line read
+-- it): codes the minutes support that no claim line bills or denies, and that the line could be.
+-- It could be such a code when
+--   - its code does not read as a claim code (config.claim_codes), or there is none: any of them;
+--   - its code is that code (a 99494 line is the missing 99494, nothing else);
+--   - it is a base code (not the add-on) of a month where no code but the add-on is billed, and the
+--     line is a time-based code (marts.time_based_family: CoCM, general BHI, an APCM add-on) other
+--     than the month's add-on:
+--     99492, 99493 and G2214 are alternatives of one month's base, and a base billed under another
+--     code is still the month's claim;
+--   - it is the add-on (99494) and the line an APCM add-on: a month billed through an APCM add-on
+--     bills no 99494 (recon_findings, apcm_add_on_billed).
+-- So a quarantined 99493 holds back the month's base, not a 99494 no line bills (missed, as it
+-- would be beside a billed 99493), and a 99494 line does not hold back a missing 99493; a claim
+-- code that is not time-based (a visit, CCM, an APCM base code) could be none of them. A line whose
+-- code does not read holds back the whole month. A fully billed month has no code without a line.
+-- One line may stand for several months: until it is fixed and reloaded nobody can tell
 -- which is its own, and billing any of them again might bill it twice. A line that stands for no
 -- month (its patient's months are all billed) is in no finding, and does not vanish: `bcm load`
 -- counts it and points to `bcm quarantine`, which lists it (file, line, reason, record), and the
@@ -26,17 +37,34 @@ WITH unbilled AS (  -- supported codes no claim line bills or denies, and whethe
   FROM marts.recon_codes c
   JOIN marts.recon_months m USING (patient_id, service_month)
   WHERE c.expected_units > 0 AND c.active_lines = 0 AND c.denied_lines = 0
+),
+lines AS (  -- each quarantined line with its code's family (none: the code does not read as a claim code)
+  SELECT q.*, (SELECT min(k.family) FROM config.claim_codes k WHERE k.code = q.procedure_code) AS family
+  FROM marts.recon_quarantined_claims q
+),
+could_be AS (  -- each line and the unbilled codes of its patient's months (its own, when dated) it could be the claim of
+  SELECT q.patient_id, q.quarantine_load_id, q.quarantine_line, u.service_month, u.code
+  FROM lines q
+  JOIN unbilled u ON u.patient_id = q.patient_id AND (q.service_month IS NULL OR u.service_month = q.service_month)
+  WHERE q.family IS NULL
+     OR q.procedure_code = u.code
+     OR (marts.time_based_family(q.family) AND u.code_role <> 'add_on' AND NOT u.base_billed
+         AND q.procedure_code IS DISTINCT FROM u.add_on_code)
+     OR (q.family = 'apcm_behavioral_add_on' AND u.code_role = 'add_on')
+),
+stands AS (
+  SELECT patient_id, quarantine_load_id, quarantine_line, service_month, list(code ORDER BY code) AS stands_for
+  FROM could_be GROUP BY ALL
 )
 SELECT m.patient_id, m.service_month, false AS undated, q.claim_id, q.procedure_code, q.quarantine_file, q.quarantine_line,
-       q.quarantine_reason
+       q.quarantine_reason, coalesce(s.stands_for, []::VARCHAR[]) AS stands_for
 FROM marts.recon_months m
-JOIN marts.recon_quarantined_claims q ON q.patient_id = m.patient_id AND q.service_month = m.service_month
+JOIN lines q ON q.patient_id = m.patient_id AND q.service_month = m.service_month
+LEFT JOIN stands s ON s.patient_id = q.patient_id AND s.quarantine_load_id = q.quarantine_load_id
+ AND s.quarantine_line = q.quarantine_line AND s.service_month = q.service_month
 UNION ALL
-SELECT DISTINCT u.patient_id, u.service_month, true, q.claim_id, q.procedure_code, q.quarantine_file, q.quarantine_line,
-       q.quarantine_reason
-FROM marts.recon_quarantined_claims q
-JOIN unbilled u ON u.patient_id = q.patient_id
+SELECT s.patient_id, s.service_month, true, q.claim_id, q.procedure_code, q.quarantine_file, q.quarantine_line,
+       q.quarantine_reason, s.stands_for
+FROM lines q
+JOIN stands s ON s.patient_id = q.patient_id AND s.quarantine_load_id = q.quarantine_load_id AND s.quarantine_line = q.quarantine_line
 WHERE q.service_month IS NULL
-  AND (q.procedure_code = u.code
-       OR NOT EXISTS (SELECT 1 FROM config.claim_codes k WHERE k.code = q.procedure_code)
-       OR (u.code_role <> 'add_on' AND NOT u.base_billed AND q.procedure_code IS DISTINCT FROM u.add_on_code))
