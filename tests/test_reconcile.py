@@ -1355,7 +1355,8 @@ def test_the_work_queue_has_the_claim_date_and_the_threshold_day_as_columns(prog
            "payer", "codes", "amount_at_stake", "explanation", "claim_ids", "denial_reason", "status", "owner", "notes", "due"]
     assert header == QUEUE_COLUMNS and [c for c in header if c in had] == had
     assert header[header.index("denial_reason") + 1:header.index("status")] == ["date_of_service", "threshold_met_on",
-                                                                              "countable_minutes"]
+                                                                              "countable_minutes", "billed_payer",
+                                                                              "coverage_on_file"]
     col = {name: i for i, name in enumerate(header)}
     rows = [[c for c in r] for r in sheet.iter_rows(min_row=2) if r[col["patient_id"]].value in ("B", "D")]
     days = {(r[col["patient_id"]].value, r[col["finding"]].value): (r[col["date_of_service"]].value, r[col["threshold_met_on"]].value)

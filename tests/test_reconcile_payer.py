@@ -128,6 +128,35 @@ def test_a_coverage_period_reads_in_the_same_words_in_a_finding_as_at_load(progr
     assert as_loaded == ("Medicare from 2025-03-15 with no end date", "Medicaid from 2024-01-01 to 2025-03-14")
 
 
+def test_the_work_queue_names_the_payer_billed_and_the_coverage_on_file(program, tmp_path):
+    """A finance lead works a payer_mismatch from the work queue: it had the payer in force (`payer`)
+    but not the payer billed nor the coverage the finding quotes. They are the queue's columns after
+    those it had (before the four finance fills in), empty on every other finding, and the columns it
+    had keep their names and order."""
+    from openpyxl import load_workbook
+
+    from bcm_analytics.reports.finance_workbook import reconciliation_workbook
+
+    con = program(
+        [patient("P"), patient("Q")], [minutes("P", "2025-04-10", 40), minutes("Q", "2025-04-10", 40)],
+        [billed_to("Medicaid", "P4", "P", "2025-04-30", "99492")],
+        coverage=[cover("P", "Medicaid", "2024-01-01", "2025-03-14"), cover("P", "Medicare", "2025-03-15")],
+    )
+    path = reconciliation_workbook(con, "2025-04", "2025-04", tmp_path / "q.xlsx")
+    rows = list(load_workbook(path, read_only=True)["work queue"].values)
+    header = list(rows[0])
+    had = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name", "care_manager_id",
+           "payer", "codes", "amount_at_stake", "explanation", "claim_ids", "denial_reason", "date_of_service",
+           "threshold_met_on", "countable_minutes", "status", "owner", "notes", "due"]
+    assert [c for c in header if c in had] == had
+    assert header[header.index("countable_minutes") + 1:] == ["billed_payer", "coverage_on_file", "status", "owner", "notes", "due"]
+    work = {(r[header.index("patient_id")], r[header.index("finding")]): r for r in rows[1:-1]}
+    mismatch, missed = work[("P", "payer_mismatch")], work[("Q", "missed_billing")]
+    assert (mismatch[header.index("payer")], mismatch[header.index("billed_payer")], mismatch[header.index("coverage_on_file")]) == (
+        "Medicare", "Medicaid", "Medicare from 2025-03-15 with no end date")
+    assert (missed[header.index("billed_payer")], missed[header.index("coverage_on_file")]) == (None, None)
+
+
 def test_two_stored_coverages_that_overlap_either_payer_is_not_a_mismatch(program):
     """Secondary coverage: Medicare and Medicaid both open from 2024. The loader sets such a pair
     aside ('periods do not overlap'), so a store holds it only when written otherwise; were it held,

@@ -7,7 +7,9 @@ Sheets, in order:
               denial to let stand), with the payer's reason beside a denied line (denial_reason,
               where the claims export gives one), a claim dated before its threshold was met with
               its date (date_of_service) and the day the minutes reached it (threshold_met_on), as
-              dates to sort by, and empty status / owner / notes / due columns for finance to fill
+              dates to sort by, a payer_mismatch's payer billed and the month's coverage on file
+              (billed_payer, coverage_on_file), and empty status / owner / notes / due columns for
+              finance to fill
   summary     findings and dollars per finding and severity (the queue and the info notes
               add up to it; matched months are not findings), and how many findings' dollars
               are not priced (no fee on file, no charge amount: not in the sum), with a totals
@@ -58,12 +60,14 @@ from bcm_analytics.reports.page import clinic_names, data_freshness, fmt
 
 # denial_reason (the payer's reason for a denied line) beside the claims, after the columns the queue
 # had; then a dated_before_threshold's claim date and the day the month's minutes reached its
-# threshold, as dates of their own (the sentence says them too) for finance to sort and filter by:
-# the columns finance fills in stay the last four
+# threshold, as dates of their own (the sentence says them too) for finance to sort and filter by;
+# then a payer_mismatch's payer billed and the month's coverage on file (recon_findings' columns,
+# empty on every other finding: `payer` is the payer in force), to filter the claims to rebill by:
+# a new column goes after those the queue had, and the columns finance fills in stay the last four
 QUEUE_COLUMNS = ["severity", "finding", "finding_label", "patient_id", "service_month", "clinic_id", "clinic_name",
                  "care_manager_id", "payer", "codes",
                  "amount_at_stake", "explanation", "claim_ids", "denial_reason", "date_of_service", "threshold_met_on",
-                 "countable_minutes", "status", "owner", "notes", "due"]
+                 "countable_minutes", "billed_payer", "coverage_on_file", "status", "owner", "notes", "due"]
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -157,8 +161,9 @@ SHEETS = {
     "work queue": "one row per finding to work, most dollars at stake first, with the payer's reason beside a denied line "
                   "(denial_reason, where the claims export gives one) and, for a claim dated before its threshold was met, "
                   "the claim's date (date_of_service) and the day the minutes reached it (threshold_met_on); the month's "
-                  "countable minutes (countable_minutes: the codes follow from them); status, owner, "
-                  "notes and due are yours to fill",
+                  "countable minutes (countable_minutes: the codes follow from them); for a claim billed to a payer "
+                  "the coverage does not name, the payer billed (billed_payer) and the month's coverage on file "
+                  "(coverage_on_file); status, owner, notes and due are yours to fill",
     "summary": "findings and dollars per finding; filter severity for one severity's total (counted_at_stake holds a "
                "claim line in two findings once)",
     "by_month": "expected, billed, paid, missed revenue and compliance exposure per service month",
@@ -211,7 +216,8 @@ def reconciliation_workbook(con, start, end, path: str | Path, rules=None) -> Pa
     sheets = {
         "work queue": Sheet(queue, totals=["amount_at_stake"], widths={"explanation": 60, "denial_reason": 30, "notes": 30, "owner": 14,
                                                                    "status": 14, "due": 12, "date_of_service": 12,
-                                                                   "threshold_met_on": 12},
+                                                                   "threshold_met_on": 12, "billed_payer": 14,
+                                                                   "coverage_on_file": 40},
                             totals_note={"explanation": MIXED_TOTAL}),
         "summary": Sheet(table[["finding", "finding_label", "severity", "meaning", "finding_rows", "patient_months", "amount_at_stake",
                                 "counted_at_stake", "findings_not_priced"]],

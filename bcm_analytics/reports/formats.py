@@ -105,7 +105,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "codes": ("codes (expected / billed)", "text"), "rank": ("work-queue row", "text"),
     "line_label": ("from expected to billed", "text"), "walk_amount": ("dollars", "dollars"),
     "line_patient_months": ("patient-months behind it", "count"), "findings_behind": ("findings behind it", "text"),
-    "denial_reason": ("the payer's reason", "text"), "denied_lines": ("claim lines denied", "count"),
+    "denial_reason": ("the payer's reason", "text"), "billed_payer": ("payer billed", "text"),
+    "coverage_on_file": ("coverage on file", "text"), "denied_lines": ("claim lines denied", "count"),
     "denied_claims": ("claims denied", "count"),
     # --- time allocation
     "staff_id": ("staff member", "text"), "staff_role": ("role", "text"), "staff_role_label": ("role", "text"),
