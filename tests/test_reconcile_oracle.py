@@ -26,8 +26,8 @@ line, shows; a fifth of the patients' claims carry no charge amount (their dolla
 Covered, under the shipped default rules, Medicare at a physician practice, CoCM, an initiating
 visit on file: matched (only in a month with no other finding, or beside a denial to let stand);
 missed_billing (no claim, 99494 left off, a voided claim); wrong_code (the wrong base code for the
-month type, compliance, its charge; G2214 where 99492/99493 is reached, revenue, the fee less the
-charge); unsupported_claim (a base code where only G2214 or nothing is reached, no minutes, before
+month type, compliance, its charge; G2214 where 99492/99493 is reached, revenue, the fee less
+G2214's fee); unsupported_claim (a base code where only G2214 or nothing is reached, no minutes, before
 consent); units_mismatch (a base code x2, 99494 over or under, or billed where none is supported);
 duplicate_claim (on a later claim, the same claim, claims C10 and C9 of one day; 99494 lines adding
 up); denied_claim (revenue: a supported line denied; compliance: an unsupported one; review: a wrong
@@ -58,7 +58,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from importlib import resources
 
-import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from test_billing_oracle import cpt_cocm, month_types
@@ -287,8 +286,8 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
     in every respect (one row per code ...)", so a month with another finding has no matched row;
     missed_billing (revenue, expected) "a supported code (or add-on) is not billed, no other base code
     ... stands in its place" (s6.1); wrong_code (compliance, billed) "99493 in an initial month;
-    99492 in a subsequent month" (s6.2), and (revenue, expected - billed) "G2214 billed where the
-    minutes reach 99492/99493"; unsupported_claim (compliance, billed) "a billed base code the minutes
+    99492 in a subsequent month" (s6.2), and (revenue, the expected code's fee less the billed
+    code's) "G2214 billed where the minutes reach 99492/99493"; unsupported_claim (compliance, billed) "a billed base code the minutes
     do not reach (none, or only a lower code)" (s6.1); units_mismatch (unit fee x difference)
     "units above (or below) what the minutes support", above compliance (s6.3), below revenue (the
     walk from expected to billed counts "units mismatch (too few)" as supported but not billed);
@@ -338,7 +337,7 @@ def oracle_month(month: str, codes: dict[str, int], lines: list[Line]) -> list[t
             if base in OTHER_BASE and code in OTHER_BASE:
                 out.append(("wrong_code", "compliance", base, code, None, on[0].amount))
             elif base in OTHER_BASE and code == "G2214":
-                out.append(("wrong_code", "revenue", base, code, None, fee(base, month) - on[0].amount))
+                out.append(("wrong_code", "revenue", base, code, None, fee(base, month) - fee(code, month)))
             else:
                 out.append(("unsupported_claim", "compliance", base, code, None, on[0].amount))
         elif off and base in billed_bases:
@@ -566,14 +565,22 @@ def test_random_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: 
 
 
 # Found beside the oracle (which does not read the sentences), probing a code billed twice in a month
-# that supports none: the finding names both claims, in the singular. The duplicate and voided
-# sentences already say "claims A3, B3" (recon_findings.sql pluralises those two only).
-@pytest.mark.xfail(strict=True, reason="engine wording: an unsupported_claim or denied_claim sentence naming two claims "
-                   "reads 'Claim A3, B3 bills 99493 ...' and '99493 on claim A5, B5 was denied ...' (one claim's words)")
+# that supports none: the finding named both claims in the singular ('Claim A3, B3 bills 99493',
+# '99493 on claim A5, B5 was denied'), as the duplicate and voided sentences never did.
 def test_a_sentence_naming_two_claims_reads_in_the_plural(program):  # noqa: F811 (program: a fixture)
     con = program([patient("T")], [], [claim("A3", "T", "2025-03-15", "99493"), claim("B3", "T", "2025-03-25", "99493"),
                                        claim("A5", "T", "2025-05-15", "99493", status="denied"),
                                        claim("B5", "T", "2025-05-25", "99493", status="denied")])
     text = findings(con, "2025-03", "2025-05").set_index(["service_month", "finding"]).explanation
-    assert not text["2025-03", "unsupported_claim"].startswith("Claim A3, B3 bills")
-    assert "on claim A5, B5 was denied" not in text["2025-05", "denied_claim"]
+    assert text["2025-03", "unsupported_claim"].startswith("Claims A3, B3 bill 99493 but ")
+    assert text["2025-05", "denied_claim"].startswith("99493 on claims A5, B5 were denied")
+
+
+def test_g2214_billed_where_99492_is_reached_puts_the_fee_difference_at_stake_whatever_its_charge(program):  # noqa: F811
+    """The revenue a G2214 in place of 99492 loses (40 minutes in the episode's first month) is what the
+    payer pays for each, the fee schedule's amounts: its charge ($200, above 99492's fee) gave 99492's
+    fee less $200, a negative amount."""
+    con = program([patient("T")], [minutes("T", "2025-03-10", 40)], [claim("A3", "T", "2025-03-31", "G2214", charge=200.0)])
+    row = findings(con, "2025-03", "2025-03").set_index("finding").loc["wrong_code"]
+    assert (row.severity, row.expected_code, row.billed_code) == ("revenue", "99492", "G2214")
+    assert Decimal(str(row.amount_at_stake)) == fee("99492", "2025-03") - fee("G2214", "2025-03") > 0

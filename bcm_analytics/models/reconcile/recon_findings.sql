@@ -225,7 +225,8 @@ unsupported AS (
          expected_base_code AS expected_code, CASE WHEN expected_base_code IS NOT NULL THEN 1 END AS expected_units, code AS billed_code,
          CASE WHEN NOT denied_only THEN billed_units END AS billed_units, claim_ids,
          CASE WHEN denied_only THEN 0
-              WHEN reason = 'fallback_reached_base' THEN expected_base_amount - billed_amount ELSE billed_amount END AS amount_at_stake,
+              WHEN reason = 'fallback_reached_base' THEN expected_base_amount - coalesce(unit_fee * billed_units, billed_amount)
+              ELSE billed_amount END AS amount_at_stake,
          CASE WHEN reason = 'no_minutes' THEN NULL
               WHEN reason IN ('below_threshold', 'below_base') AND countable_minutes < code_from_minutes THEN code
               WHEN expected_base_code IS NULL THEN first_code
@@ -437,8 +438,8 @@ written AS (
              CASE WHEN len(claim_ids) > 1 THEN format(' (claims {} were voided)', claims_text)
                   WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
     WHEN reason = 'denied_units' THEN
-      format('{} x{} on claim {} was denied{} although {} support it beside the x{} billed on another line; {}.',
-             billed_code, expected_units, claims_text, denial_said,
+      format('{} x{} on {} denied{} although {} support it beside the x{} billed on another line; {}.',
+             billed_code, expected_units, claims_were, denial_said,
              countable_text, billed_units,
              denial_advice)
     -- A denied line the month does not support, and why (marts.unsupported_why, in the words its
@@ -446,27 +447,27 @@ written AS (
     -- code the minutes support in its place where the words before have not named it; in a month
     -- billed again, to let stand; a 99494 line of more units than the minutes support, to correct.
     WHEN reason = 'denied_unsupported' THEN
-      format('{}{} on claim {} was denied{}, and {}: do not appeal or resubmit it as billed{}.',
-             billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
+      format('{}{} on {} denied{}, and {}: do not appeal or resubmit it as billed{}.',
+             billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_were,
              denial_said, why_text,
              CASE WHEN expected_code IS NOT NULL AND NOT contains(why_text, expected_code)
                   THEN format('; the month''s minutes support {}', expected_code) ELSE '' END)
     WHEN reason = 'denied_billed_again' THEN
-      format('{}{} on claim {} was denied{}: {}; let the denial stand, do not appeal or resubmit it: the month is billed as {}.',
-             billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_text,
+      format('{}{} on {} denied{}: {}; let the denial stand, do not appeal or resubmit it: the month is billed as {}.',
+             billed_code, CASE WHEN billed_units IS NOT NULL THEN ' x' || billed_units ELSE '' END, claims_were,
              denial_said, why_text, marts.codes_text(billed_codes))
     WHEN reason = 'denied_partly_supported' THEN
-      format('{} x{} on claim {} was denied{}, and {}: do not appeal it as billed; correct the units to x{} and resubmit.',
-             billed_code, billed_units, claims_text, denial_said, why_text,
+      format('{} x{} on {} denied{}, and {}: do not appeal it as billed; correct the units to x{} and resubmit.',
+             billed_code, billed_units, claims_were, denial_said, why_text,
              expected_units)
     WHEN reason = 'denied' THEN  -- what to do, by the reason's CARC code (the rules' denial_advice)
-      format('{} on claim {} was denied{} although {} support it; {}.',
-             billed_code, claims_text, denial_said, countable_text,
+      format('{} on {} denied{} although {} support it; {}.',
+             billed_code, claims_were, denial_said, countable_text,
              denial_advice)
     WHEN finding = 'units_mismatch' THEN format('{} billed x{} but {}; correct the units.', billed_code, billed_units, why_text)
     -- a code billed as the month does not support it: why (marts.unsupported_why), then what to do
     WHEN finding IN ('unsupported_claim', 'wrong_code') AND reason <> 'initial_with_subsequent' THEN
-      format('Claim {} bills {} but {}; {}.', claims_text, billed_code, why_text,
+      format('{} {} but {}; {}.', claim_bills, billed_code, why_text,
              CASE WHEN reason IN ('payer_does_not_bill', 'fallback_reached_base') AND expected_code IS NOT NULL
                     THEN format('bill {} instead', expected_code)
                   WHEN reason = 'outside_code_set' AND expected_code IS NOT NULL THEN format('the code in force is {}', expected_code)
@@ -490,11 +491,11 @@ written AS (
              month_text, CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text,
              CASE WHEN billed_lines > 2 THEN 'lines' ELSE 'line' END)
     WHEN reason = 'wrong_rendering_npi' THEN
-      format('Claim {} bills {} under the clinic''s organization NPI {} with NPI {} as rendering provider, not the treating practitioner''s NPI {}; name the treating practitioner as rendering provider.',
-             claims_text, billed_code, organization_npi, billing_npi, treating_provider_npi)
+      format('{} {} under the clinic''s organization NPI {} with NPI {} as rendering provider, not the treating practitioner''s NPI {}; name the treating practitioner as rendering provider.',
+             claim_bills, billed_code, organization_npi, billing_npi, treating_provider_npi)
     WHEN finding = 'wrong_billing_npi' THEN
-      format('Claim {} bills {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
-             claims_text, billed_code, billing_npi, treating_provider_npi,
+      format('{} {} under NPI {}, not the treating practitioner''s NPI {}{}; rebill under the treating practitioner.',
+             claim_bills, billed_code, billing_npi, treating_provider_npi,
              CASE WHEN organization_npi IS NOT NULL THEN format(' or the clinic''s organization NPI {}', organization_npi) ELSE '' END)
     WHEN reason = 'no_consent' THEN
       format('{} is billed for {} but the patient has no consent on file; record the consent or void the line.', billed_code, month_text)
@@ -530,32 +531,36 @@ written AS (
       format('No E/M, AWV, IPPE or TCM claim by the billing practitioner (NPI {}) from {} through {} is in the claims you loaded, and {} is the first billed month of episode {}: CoCM and BHI need an initiating visit when the practitioner has not seen the patient in that time. Check the visit; claims exports are often partial.',
              coalesce(billing_npi, treating_provider_npi), strftime(rule_date, '%Y-%m'), month_text, month_text, episode_id)
     WHEN reason = 'before_threshold_met' AND threshold_minutes = 0 THEN
-      format('Claim {} bills {} dated {}, before any countable minutes of {} were logged (the first on {}); a claim is dated no earlier than the work behind it: correct the date of service to {} or later.',
-             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text, strftime(rule_date, '%Y-%m-%d'),
+      format('{} {} dated {}, before any countable minutes of {} were logged (the first on {}); a claim is dated no earlier than the work behind it: correct the date of service to {} or later.',
+             claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text, strftime(rule_date, '%Y-%m-%d'),
              strftime(rule_date, '%Y-%m-%d'))
     WHEN reason = 'before_threshold_met' THEN
-      format('Claim {} bills {} dated {}, but the month''s countable minutes reached its threshold ({} needs {:g}) only on {}; a claim is dated no earlier than the work behind it: correct the date of service to {} or later.',
-             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), threshold_code, threshold_minutes,
+      format('{} {} dated {}, but the month''s countable minutes reached its threshold ({} needs {:g}) only on {}; a claim is dated no earlier than the work behind it: correct the date of service to {} or later.',
+             claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), threshold_code, threshold_minutes,
              strftime(rule_date, '%Y-%m-%d'), strftime(rule_date, '%Y-%m-%d'))
     WHEN reason = 'threshold_never_met' AND threshold_minutes = 0 THEN
-      format('Claim {} bills {} dated {}, but no countable minutes are logged in {}, so there is no day it could be dated; void the line or document the time.',
-             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text)
+      format('{} {} dated {}, but no countable minutes are logged in {}, so there is no day it could be dated; void the line or document the time.',
+             claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text)
     WHEN reason = 'threshold_never_met' THEN
-      format('Claim {} bills {} dated {}, but the {} in {} never reach its threshold ({} needs {:g}), so there is no day it could be dated; void the line or document the time.',
-             claims_text, billed_code, strftime(date_of_service, '%Y-%m-%d'), countable_text, month_text, threshold_code,
+      format('{} {} dated {}, but the {} in {} never reach its threshold ({} needs {:g}), so there is no day it could be dated; void the line or document the time.',
+             claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), countable_text, month_text, threshold_code,
              threshold_minutes)
     WHEN reason = 'payer_mismatch' THEN
-      format('Claim{} {} bill{} {} to {}, but the coverage on file for {} is {}, and the month''s codes, units and fee follow {}''s rules; a claim to another payer is denied, or paid and taken back later. Check the patient''s coverage: rebill {}, or correct the coverage export if {} covered {}.',
-             CASE WHEN len(claim_ids) > 1 THEN 's' ELSE '' END, claims_text, CASE WHEN len(claim_ids) > 1 THEN '' ELSE 's' END,
-             billed_code, billed_payer, month_text, coverage_on_file, payer, payer, billed_payer, month_text)
+      format('{} {} to {}, but the coverage on file for {} is {}, and the month''s codes, units and fee follow {}''s rules; a claim to another payer is denied, or paid and taken back later. Check the patient''s coverage: rebill {}, or correct the coverage export if {} covered {}.',
+             claim_bills, billed_code, billed_payer, month_text, coverage_on_file, payer, payer, billed_payer, month_text)
     WHEN finding = 'unknown_patient' THEN
-      format('Claim {} bills {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
-             claims_text, billed_code, patient_id)
+      format('{} {} for patient id {}, who is not in the registry; correct the patient id or enrol the patient.',
+             claim_bills, billed_code, patient_id)
   END || unpriced_note AS explanation
   -- why the month does not support a code as billed (by its reason, or a denied line's
   -- unsupported_because), in the words every sentence about it says it
   FROM (SELECT *, marts.unsupported_why(coalesce(unsupported_because, reason), w) AS why_text
         FROM (SELECT *, array_to_string(claim_ids, ', ') AS claims_text,  -- the claims as a person reads them
+                  -- a sentence's subject, in the plural when it names several claims
+                  CASE WHEN len(claim_ids) > 1 THEN 'Claims ' || array_to_string(claim_ids, ', ') || ' bill'
+                       ELSE 'Claim ' || array_to_string(claim_ids, ', ') || ' bills' END AS claim_bills,
+                  CASE WHEN len(claim_ids) > 1 THEN 'claims ' || array_to_string(claim_ids, ', ') || ' were'
+                       ELSE 'claim ' || array_to_string(claim_ids, ', ') || ' was' END AS claims_were,
                   -- a denied line's reason as each denied_claim sentence gives it, after "was denied"
                   coalesce(format(' (the payer''s reason: {})', denial_reason), '') AS denial_said,
                   -- what to do with a denied line, by its reason's CARC code (the rules' denial_advice;
