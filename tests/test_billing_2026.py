@@ -635,6 +635,24 @@ def test_an_add_on_whose_base_line_is_in_the_quarantine_is_no_conflict(program):
     assert [r[2] for r in rows if r[0] == "F"].count("same_month_conflict") == 1
 
 
+def test_only_a_quarantined_line_that_could_be_the_missing_base_holds_back_99494_without_it(program):
+    """billing_rules.md s6 item 13: any line of the month in the quarantine but the add-on itself
+    held back "99494 billed without its base code", so a set-aside office visit hid the conflict.
+    Each patient bills 99494 alone in January and has one more January line, set aside (charge
+    '1x45'). V's is a 99213: no base code, the conflict stands. W's is a 99493 and X's code does not
+    read: either may be the base the claim lacks (the month's claim_quarantined), no conflict. Y logs
+    10 minutes, which support no base code, and its set-aside line is a 99493 dated in the month: still
+    the base the claim may hold, no conflict (the minutes do not say what the claim billed)."""
+    def set_aside(claim_id: str, pid: str, code: str) -> dict:
+        return {**claim(claim_id, pid, "2025-01-31", code, line=2), "charge_amount": "1x45"}
+
+    con = program([patient(p) for p in "VWXY"], [minutes(p, "2025-01-10", 90) for p in "VWX"] + [minutes("Y", "2025-01-10", 10)],
+                  [line for p, code in zip("VWXY", ["99213", "99493", "9949E", "99493"])
+                   for line in (claim(f"{p}1", p, "2025-01-31", "99494"), set_aside(f"{p}1", p, code))])
+    conflicts = [r for r in found(con, "2025-01", "2025-01") if r[2] == "same_month_conflict"]
+    assert conflicts == [("V", "2025-01", "same_month_conflict", "99492 + 99494", "99494")]
+
+
 def test_a_claim_dated_with_a_two_digit_year_is_quarantined_in_its_month_not_missed(program):
     """Issue 11's `2/10/25`: the loader sets the line aside (2-digit year); February 2025 is
     claim_quarantined, not missed_billing, and January (billed) is matched."""

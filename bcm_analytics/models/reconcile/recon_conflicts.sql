@@ -30,10 +30,13 @@ kinds AS (
   FROM active GROUP BY patient_id, service_month
   HAVING bool_or(code = fallback_code) AND bool_or(code_role IN ('initial', 'subsequent') OR (code_role = 'apcm_add_on' AND code_program = 'cocm'))
   UNION ALL
-  SELECT * FROM (  -- not when another line of the month is in the quarantine: it may be the base code
-                   -- (billing_rules.md section 6 item 13; the month reads claim_quarantined); a line
-                   -- whose date does not read, where it could be the month's missing base code
-                   -- (recon_quarantined_months); a base code on a denied line is billed (the month
+  SELECT * FROM (  -- not when a line of the month in the quarantine could be its base code (billing_rules.md
+                   -- section 6 item 13; the month reads claim_quarantined): could_be_base of
+                   -- recon_quarantined_months, the rule by which the line stands for a missing base
+                   -- (its code does not read, or is a CoCM, general BHI or APCM add-on code other than
+                   -- the add-on; a set-aside office visit or APCM base code is no base, nor is a 99494);
+                   -- a dated line in its month, whatever the minutes support; a line whose date does not
+                   -- read, in a month it stands for. A base code on a denied line is billed (the month
                    -- reads denied_claim for it, or missed_billing when it is not the base the minutes support)
     SELECT patient_id, service_month, 'same_month_conflict', 'add_on_without_base',
            list(code ORDER BY code) FILTER (WHERE code_role = 'add_on' AND active_lines > 0) AS codes,
@@ -41,8 +44,7 @@ kinds AS (
     FROM marts.recon_codes WHERE active_lines > 0 OR denied_lines > 0 GROUP BY patient_id, service_month
     HAVING bool_or(code_role = 'add_on' AND active_lines > 0) AND NOT bool_or(code_role IN ('initial', 'subsequent'))) a
   WHERE NOT EXISTS (SELECT 1 FROM marts.recon_quarantined_months q
-                    WHERE q.patient_id = a.patient_id AND q.service_month = a.service_month
-                      AND (q.procedure_code IS NULL OR NOT list_contains(a.codes, q.procedure_code)))
+                    WHERE q.patient_id = a.patient_id AND q.service_month = a.service_month AND q.could_be_base)
   UNION ALL
   SELECT patient_id, service_month, 'wrong_code', 'initial_with_subsequent',
          list(code ORDER BY code) FILTER (WHERE code_role IN ('initial', 'subsequent')),
