@@ -435,8 +435,7 @@ written AS (
     WHEN reason = 'not_billed' THEN
       format('{} in {} support {}{} but no claim line bills it{}; bill it.',  -- a capital to start the sentence
              upper(left(countable_text, 1)) || substr(countable_text, 2), month_text, expected_code, CASE WHEN expected_units > 1 THEN ' x' || expected_units ELSE '' END,
-             CASE WHEN len(claim_ids) > 1 THEN format(' (claims {} were voided)', claims_text)
-                  WHEN claims_text IS NOT NULL THEN format(' (claim {} was voided)', claims_text) ELSE '' END)
+             CASE WHEN claims_text IS NOT NULL THEN format(' ({} voided)', claims_were) ELSE '' END)
     WHEN reason = 'denied_units' THEN
       format('{} x{} on {} denied{} although {} support it beside the x{} billed on another line; {}.',
              billed_code, expected_units, claims_were, denial_said,
