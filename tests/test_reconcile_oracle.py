@@ -566,13 +566,14 @@ def test_random_programs_reconcile_as_the_oracle_says(program, drawn):  # noqa: 
 
 # Found beside the oracle (which does not read the sentences), probing a code billed twice in a month
 # that supports none: the finding named both claims in the singular ('Claim A3, B3 bills 99493',
-# '99493 on claim A5, B5 was denied'), as the duplicate and voided sentences never did.
+# '99493 on claim A5, B5 was denied', '... void the line'), as the duplicate and voided sentences never did.
 def test_a_sentence_naming_two_claims_reads_in_the_plural(program):  # noqa: F811 (program: a fixture)
     con = program([patient("T")], [], [claim("A3", "T", "2025-03-15", "99493"), claim("B3", "T", "2025-03-25", "99493"),
                                        claim("A5", "T", "2025-05-15", "99493", status="denied"),
                                        claim("B5", "T", "2025-05-25", "99493", status="denied")])
     text = findings(con, "2025-03", "2025-05").set_index(["service_month", "finding"]).explanation
     assert text["2025-03", "unsupported_claim"].startswith("Claims A3, B3 bill 99493 but ")
+    assert text["2025-03", "unsupported_claim"].endswith("; void the lines or document the time.")
     assert text["2025-05", "denied_claim"].startswith("99493 on claims A5, B5 were denied")
 
 

@@ -472,12 +472,12 @@ written AS (
                   WHEN reason = 'outside_code_set' AND expected_code IS NOT NULL THEN format('the code in force is {}', expected_code)
                   WHEN reason IN ('below_base', 'initial_in_subsequent', 'initial_once_per_year') THEN format('bill {}', expected_code)
                   WHEN reason = 'subsequent_in_initial' THEN format('the initial month bills {}', expected_code)
-                  WHEN reason = 'no_rule_in_force' THEN 'void the line'
-                  WHEN reason = 'no_apcm_base' THEN 'an APCM behavioral-health add-on is billed only with its base code: add the base code or void the line'
-                  WHEN reason = 'before_billable' THEN 'void the line' || coalesce(' and bill ' || expected_code, '')
-                  WHEN reason = 'other_program' THEN coalesce('the add-on for this month is ' || expected_code, 'void the line')
+                  WHEN reason = 'no_rule_in_force' THEN 'void ' || the_lines
+                  WHEN reason = 'no_apcm_base' THEN 'an APCM behavioral-health add-on is billed only with its base code: add the base code or void ' || the_lines
+                  WHEN reason = 'before_billable' THEN 'void ' || the_lines || coalesce(' and bill ' || expected_code, '')
+                  WHEN reason = 'other_program' THEN coalesce('the add-on for this month is ' || expected_code, 'void ' || the_lines)
                   WHEN reason = 'other_month_type' THEN format('bill {} instead', coalesce(expected_code, 'nothing'))
-                  ELSE 'void the line or document the time' END)
+                  ELSE 'void ' || the_lines || ' or document the time' END)
     WHEN reason = 'accepted_beside_code_in_force' THEN
       format('{} and {} are billed for {}: {} is accepted in place of {} from {}, not beside it, so the month''s {} is billed twice; void the {} line (claim {}).',
              expected_code, billed_code, month_text, billed_code, expected_code, strftime(rule_date, '%Y-%m-%d'),
@@ -538,12 +538,12 @@ written AS (
              claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), threshold_code, threshold_minutes,
              strftime(rule_date, '%Y-%m-%d'), strftime(rule_date, '%Y-%m-%d'))
     WHEN reason = 'threshold_never_met' AND threshold_minutes = 0 THEN
-      format('{} {} dated {}, but no countable minutes are logged in {}, so there is no day it could be dated; void the line or document the time.',
-             claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text)
+      format('{} {} dated {}, but no countable minutes are logged in {}, so there is no day it could be dated; void {} or document the time.',
+             claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), month_text, the_lines)
     WHEN reason = 'threshold_never_met' THEN
-      format('{} {} dated {}, but the {} in {} never reach its threshold ({} needs {:g}), so there is no day it could be dated; void the line or document the time.',
+      format('{} {} dated {}, but the {} in {} never reach its threshold ({} needs {:g}), so there is no day it could be dated; void {} or document the time.',
              claim_bills, billed_code, strftime(date_of_service, '%Y-%m-%d'), countable_text, month_text, threshold_code,
-             threshold_minutes)
+             threshold_minutes, the_lines)
     WHEN reason = 'payer_mismatch' THEN
       format('{} {} to {}, but the coverage on file for {} is {}, and the month''s codes, units and fee follow {}''s rules; a claim to another payer is denied, or paid and taken back later. Check the patient''s coverage: rebill {}, or correct the coverage export if {} covered {}.',
              claim_bills, billed_code, billed_payer, month_text, coverage_on_file, payer, payer, billed_payer, month_text)
@@ -560,6 +560,7 @@ written AS (
                        ELSE 'Claim ' || array_to_string(claim_ids, ', ') || ' bills' END AS claim_bills,
                   CASE WHEN len(claim_ids) > 1 THEN 'claims ' || array_to_string(claim_ids, ', ') || ' were'
                        ELSE 'claim ' || array_to_string(claim_ids, ', ') || ' was' END AS claims_were,
+                  CASE WHEN len(claim_ids) > 1 THEN 'the lines' ELSE 'the line' END AS the_lines,
                   -- a denied line's reason as each denied_claim sentence gives it, after "was denied"
                   coalesce(format(' (the payer''s reason: {})', denial_reason), '') AS denial_said,
                   -- what to do with a denied line, by its reason's CARC code (the rules' denial_advice;
