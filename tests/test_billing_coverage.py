@@ -3,7 +3,7 @@
 A program may export coverage (patient_id, payer, start_date, end_date: empty = goes on). A month is
 billed under the coverage period overlapping it that starts latest (a change on the 15th prices that
 month under the new payer); a month no period touches, or a patient with no coverage rows, bills
-under patients.payer as before (marts.payer_periods). Commercial bills no G2214 (default ruleset),
+under patients.payer as before (marts.month_terms). Commercial bills no G2214 (default ruleset),
 Medicaid caps 99494 at 4 units a month, Medicare does neither.
 """
 
@@ -90,7 +90,7 @@ def test_a_month_no_coverage_touches_bills_under_the_registry_payer(program, loa
     assert [(m, c) for p, m, c, _ in codes(con) if p == "P"] == [("2025-02", "G2214"), ("2025-04", "G2214"), ("2025-05", "G2214")]
     assert [m for p, m, _, _ in codes(con) if p == "R"] == list(months)
     assert con.execute("""SELECT strftime(from_month, '%Y-%m'), strftime(until_month, '%Y-%m'), payer, payer_source
-                          FROM marts.payer_periods WHERE patient_id = 'P' ORDER BY from_month""").fetchall() == [
+                          FROM marts.month_terms WHERE patient_id = 'P' ORDER BY from_month""").fetchall() == [
         ("0001-01", "2025-02", "Medicare", "patients"), ("2025-03", "2025-03", "Commercial", "coverage"),
         ("2025-04", "2025-05", "Medicare", "patients"), ("2025-06", "9999-12", "Commercial", "coverage")]
 
@@ -181,7 +181,7 @@ STORED = "SELECT patient_id, payer, strftime(start_date, '%Y-%m-%d'), strftime(e
 
 
 def month_payers(con, pid: str) -> list[tuple]:
-    return con.execute("""SELECT strftime(from_month, '%Y-%m'), strftime(until_month, '%Y-%m'), payer FROM marts.payer_periods
+    return con.execute("""SELECT strftime(from_month, '%Y-%m'), strftime(until_month, '%Y-%m'), payer FROM marts.month_terms
                           WHERE patient_id = ? ORDER BY from_month""", [pid]).fetchall()
 
 

@@ -775,6 +775,48 @@ def test_a_corrected_discharge_is_no_re_enrolment(program, load_rows):
     [(reason,)] = con.execute("SELECT reason FROM marts.audit_entries WHERE entry_id = 'o2'").fetchall()
     assert "no re-enrolment is on file" in reason
 
+def test_a_re_enrolment_leaves_the_earlier_months_under_the_earlier_enrolment(program, load_rows):
+    """billing_rules.md s2-s4: a re-enrolment replaces the patient's row (the export is keyed by patient),
+    and may come with a new consent date, another clinic (another billing setting), another treating
+    practitioner or another program. The months before it are billed under the enrolment they were
+    served in. R, in CoCM at the practice from 2024 and discharged on 15 February 2025, comes back on
+    1 May with a new consent (1 May): January's 40 minutes were consented (counted, 99492, not
+    before_consent), and May continues the episode inside 6 months (99493). P comes back in general
+    BHI at the health center FQ, under another practitioner: January stays CoCM at the practice (99492
+    under P's first NPI; it billed G0511 before), May is general BHI at an FQHC in 2025 (G0511 under the
+    new NPI). The incremental build equals a full one."""
+    con = program([patient("R") | {"discharge_date": "2025-02-15"}, patient("P") | {"discharge_date": "2025-02-15"}],
+                  [entry("r1", "R", "2025-01-10", 40), entry("p1", "P", "2025-01-10", 40)])
+    load_rows("patients", [patient("R", consent="2025-05-01") | {"enrollment_date": "2025-05-01"},
+                           patient("P", clinic="FQ", program="general_bhi", npi="1245319599") | {"enrollment_date": "2025-05-01"}])
+    assert load_rows("time_logs", [entry("r3", "R", "2025-05-01", 40), entry("p3", "P", "2025-05-02", 40)]).rows_quarantined == 0
+    status = time_entries(con, "2025-01", "2025-12").set_index("entry_id").status.to_dict()
+    assert status == {"p1": "counted", "p3": "counted", "r1": "counted", "r3": "counted"}
+    assert codes(con) == [("P", "2025-01", "99492", 1), ("P", "2025-05", "G0511", 1),
+                          ("R", "2025-01", "99492", 1), ("R", "2025-05", "99493", 1)]
+    lines = billing_lines(con, "2025-01", "2025-12").set_index(["patient_id", "service_month"])
+    assert lines.loc[("P", "2025-01"), ["clinic_id", "billing_setting", "program", "billing_provider_npi"]].tolist() == [
+        "PP", "physician_practice", "cocm", "1234567893"]
+    assert lines.loc[("P", "2025-05"), ["clinic_id", "billing_setting", "program", "billing_provider_npi"]].tolist() == [
+        "FQ", "fqhc", "general_bhi", "1245319599"]
+    assert differs_from_full(con) == []
+
+
+def test_an_earlier_enrolment_replaced_in_its_own_month_wins_no_month(program, load_rows):
+    """Discharged on 3 March 2025 and enrolled again on 20 March in general BHI: March is billed under
+    the enrolment that starts latest in it (as a month is under the payer period that starts latest),
+    and the months before under the first. Q's 10 minutes on 2 March and 15 on 25 March make 25
+    minutes of general BHI (99484, 20 minutes); February's 40 stay CoCM (99492)."""
+    con = program([patient("Q") | {"discharge_date": "2025-03-03"}],
+                  [entry("q1", "Q", "2025-02-10", 40), entry("q2", "Q", "2025-03-02", 10)])
+    load_rows("patients", [patient("Q", program="general_bhi") | {"enrollment_date": "2025-03-20"}])
+    load_rows("time_logs", [entry("q3", "Q", "2025-03-25", 15)])
+    assert codes(con) == [("Q", "2025-02", "99492", 1), ("Q", "2025-03", "99484", 1)]
+    assert con.execute("""SELECT strftime(from_month, '%Y-%m'), strftime(until_month, '%Y-%m'), program
+                          FROM marts.enrolment_periods ORDER BY from_month""").fetchall() == [
+        ("0001-01", "2025-02", "cocm"), ("2025-03", "9999-12", "general_bhi")]
+
+
 def test_texas_and_north_carolina_medicaid_bill_from_the_dates_their_sources_give(program):
     """The state rulesets through the engine, each rule at the date its cited source gives
     (texas_medicaid.yaml, north_carolina_medicaid.yaml `sources`). By hand:

@@ -50,7 +50,10 @@ RULES = {
         "warehouse/payer_spellings.sql", r"first\(spelling\s+ORDER\s+BY\s+row_count\s+DESC"),
     "the payer names the exports write (registry, coverage, claims), trimmed, with their rows": (
         "core.payer_names_written", r"UNION\s+ALL\s+SELECT\s+payer\s+FROM\s+staging\.claims_unknown_patient"),
-    "the payer in force per patient-month (coverage, the latest start; else the registry)": ("marts.payer_name_periods", r"lead\(start_month\)"),
+    "the payer in force per patient-month (coverage, the latest start; else the registry)": (
+        "marts.payer_name_periods", r"least\(end_month,\s*coalesce\(CAST\(lead\(start_month\)"),
+    "the enrolment in force per patient-month (the latest start; a re-enrolment's earlier months keep the earlier one)": (
+        "marts.enrolment_periods", r"lead\(start_month\)\s+OVER\s+\(PARTITION\s+BY\s+patient_id\s+ORDER\s+BY\s+enrollment_date"),
     "two periods share a day (a coverage row at load, stored periods in bcm validate)": (
         "core.periods_overlap", r"<=\s*coalesce\(\s*[\w.]+,\s*DATE\s+'infinity'\)"),
     "a coverage period in words (the load line, a quarantine reason, a payer_mismatch's coverage on file)": (
@@ -191,11 +194,11 @@ def test_the_cell_size_range_is_written_in_one_place():
     assert cli == [], f"{rule} written in words in the command line's help or messages: {', '.join(cli)}"
 
 
-# How a model meets a month with its payer (marts.payer_name_periods, payer_periods): the patient's
+# How a model meets a month with its payer (marts.payer_name_periods, month_terms): the patient's
 # period whose months hold it, a month column as it is or a day read in its month. One macro for it
 # (a LATERAL table macro, or a scalar subquery) costs a delim join: on a 60,000-patient program the
 # audit_entries view took 1.35 s by the join, 1.95-2.15 s through the macro, episodes 0.8 s and 0.9 s.
-PAYER_JOIN = re.compile(r"JOIN\s+marts\.payer_(?:name_)?periods\s+(\w+)\s+(USING\s*\(patient_id\)|ON\s.*?\1\.until_month)", re.S)
+PAYER_JOIN = re.compile(r"JOIN\s+marts\.(?:payer_name_periods|month_terms)\s+(\w+)\s+(USING\s*\(patient_id\)|ON\s.*?\1\.until_month)", re.S)
 PAYER_MONTH = re.compile(r"ON\s+(\w+)\.patient_id\s*=\s*\w+\.patient_id\s+AND\s+(?:\w+\.(?:service_)?month|CAST\(date_trunc\('month',\s*.+\)\s+AS\s+DATE\))"
                          r"\s+BETWEEN\s+\1\.from_month\s+AND\s+\1\.until_month", re.S)
 
@@ -206,11 +209,11 @@ def test_every_payer_reader_meets_a_month_with_the_period_that_holds_it():
     the join. Every reader joins on a month: a month column, or CAST(date_trunc('month', day) AS
     DATE); or takes the periods whole (USING (patient_id)) and compares their months itself."""
     readers = {name: re.sub(r"--[^\n]*", "", m.sql) for name, m in models(NAMES).items()
-               if {"marts.payer_periods", "marts.payer_name_periods"} & m.reads}
+               if {"marts.month_terms", "marts.payer_name_periods"} & m.reads}
     assert len(readers) >= 15, sorted(readers)
     wrong = [f"{name}: {' '.join(join.group(0).split())}" for name, sql in readers.items() for join in PAYER_JOIN.finditer(sql)
              if not join.group(2).startswith("USING") and not PAYER_MONTH.fullmatch(join.group(2))]
-    unread = [name for name, sql in readers.items() if name != "payer_periods" and not PAYER_JOIN.search(sql)]
+    unread = [name for name, sql in readers.items() if name != "month_terms" and not PAYER_JOIN.search(sql)]
     assert not wrong and not unread, (wrong, unread)
 
 

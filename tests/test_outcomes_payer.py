@@ -129,7 +129,7 @@ def test_a_coverage_file_that_repeats_the_registry_changes_no_outcome(program, l
     refresh(program)
     after_marts = snapshot(program)
     changed = [t for t in before_marts if not same(before_marts[t], after_marts[t])]
-    assert changed == ["payer_name_periods", "payer_periods"]  # their from_month and payer_source only
+    assert changed == ["payer_name_periods", "month_terms"]  # their from_month and payer_source only
     assert {name: {p: f(p) for p in ("Medicaid", "Medicare", None)} for name, f in measures.items()} == before
     assert before["caseload"]["Medicare"] == {m: 11 for m in MONTHS}
 

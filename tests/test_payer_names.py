@@ -73,7 +73,7 @@ def test_coverage_medicare_and_claims_medicare_in_capitals_reconcile_as_one_paye
     load_rows("claims", [claim("C1", "A", "2025-03-31", "99492", "MEDICARE "), claim("V1", "A", "2024-12-02", "99213", "Medicare"),
                          claim("C2", "B", "2025-03-31", "99492", "Medicare"), claim("V2", "B", "2024-12-02", "99213", "Medicare")])
     refresh(store)
-    assert store.execute("SELECT DISTINCT payer FROM marts.payer_periods").fetchall() == [("Medicare",)]
+    assert store.execute("SELECT DISTINCT payer FROM marts.month_terms").fetchall() == [("Medicare",)]
     assert store.execute("SELECT DISTINCT payer FROM marts.recon_claim_lines").fetchall() == [("Medicare",)]
     frame = findings(store, "2025-03", "2025-03")
     assert sorted(zip(frame.patient_id, frame.finding, frame.payer, frame.payer_class)) == [

@@ -90,6 +90,29 @@ def test_matched(program):
     assert row["explanation"] == "99492 billed as the 40 countable minutes support."
 
 
+def test_a_re_enrolment_leaves_the_earlier_months_claims_to_the_earlier_enrolment(program, load_rows):
+    """R, in CoCM at the practice PP under NPI, is discharged on 15 February 2025 and comes back on
+    1 May in general BHI at the health center FQ, with a new consent date and another practitioner
+    (the export, keyed by patient, replaces the row). January's 99492 under NPI stays matched: not
+    before the new consent, not a wrong NPI. May's G0511, billed under the health center's
+    organization NPI with the new practitioner rendering, is matched. A summary narrowed to a clinic
+    holds the months of the enrolment there: January in PP's, May in FQ's."""
+    clinics = [{"clinic_id": "PP", "clinic_name": "Practice", "setting": "physician_practice", "timezone": "America/Chicago",
+                "organization_npi": ""},
+               {"clinic_id": "FQ", "clinic_name": "Health center", "setting": "fqhc", "timezone": "America/Chicago",
+                "organization_npi": "1679576722"}]
+    con = program([patient("R") | {"discharge_date": "2025-02-15"}], [minutes("R", "2025-01-10", 40)],
+                  [claim("C1", "R", "2025-01-31", "99492")], clinics=clinics)
+    load_rows("patients", [patient("R", clinic="FQ", program="general_bhi", consent="2025-05-01")
+                           | {"enrollment_date": "2025-05-01", "treating_provider_npi": OTHER_NPI}])
+    load_rows("time_logs", [minutes("R", "2025-05-06", 25)])
+    load_rows("claims", [claim("C2", "R", "2025-05-30", "G0511", npi="1679576722") | {"rendering_provider_npi": OTHER_NPI}])
+    assert found(con) == [("R", "2025-01", "matched", "99492", "99492"), ("R", "2025-05", "matched", "G0511", "G0511")]
+    for clinic, month in (("PP", "2025-01"), ("FQ", "2025-05")):
+        totals = monthly_totals(con, "2025-01", "2025-12", clinic=clinic)
+        assert totals.loc[totals.patient_months > 0, "service_month"].tolist() == [month], clinic
+
+
 def test_missed_billing_in_a_month_with_no_claims(program):
     con = program([patient("A")], [minutes("A", "2025-01-10", 90)])
     assert found(con) == [("A", "2025-01", "missed_billing", "99492", None), ("A", "2025-01", "missed_billing", "99494", None)]

@@ -3,7 +3,7 @@
 A patient whose 65th birthday falls in the program's months moves to Medicare on the first day of
 the birth month, from Medicaid or a commercial plan; a few others leave Medicaid for a commercial
 plan mid-month; patients.payer is the latest payer. Loaded as a user loads it, the months before
-the birthday month bill under the old payer and that month under Medicare (marts.payer_periods).
+the birthday month bill under the old payer and that month under Medicare (marts.month_terms).
 Seed 25 at 50 patients over 2025 has such a patient, P0000042 (turns 65 in June 2025), with care
 logged before June and in it.
 """

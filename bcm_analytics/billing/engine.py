@@ -128,11 +128,11 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
     months = period(start, end) if start is not None else {"start": date.min, "end": date.max}
     in_period = "service_month BETWEEN $start AND $end"
     out = []
-    unmapped = marts.query(  # the registry's payer names, and those of coverage periods (marts.payer_periods)
+    unmapped = marts.query(  # the registry's payer names, and those of coverage periods (marts.month_terms)
         """SELECT payer, any_value(payer_class), count(DISTINCT patient_id) AS patients FROM (
              SELECT patient_id, payer, payer_class FROM marts.billing_patients WHERE NOT payer_mapped
              UNION ALL
-             SELECT patient_id, payer, payer_class FROM marts.payer_periods WHERE payer_source = 'coverage' AND NOT payer_mapped)
+             SELECT patient_id, payer, payer_class FROM marts.month_terms WHERE payer_source = 'coverage' AND NOT payer_mapped)
            GROUP BY payer ORDER BY patients DESC, payer"""
     ).fetchall()
     if unmapped:
@@ -141,10 +141,10 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
                    "map them under payer_names in a rules file (--rules)")
     out += _payer_names_of_no_patient(marts)
     no_rule = marts.query(
-        f"""SELECT y.payer_class || '/' || p.billing_setting || '/' || p.program, count(DISTINCT (e.patient_id, e.service_month)),
+        f"""SELECT y.payer_class || '/' || y.billing_setting || '/' || y.program, count(DISTINCT (e.patient_id, e.service_month)),
                   strftime(min(e.service_month), '%Y-%m'), strftime(max(e.service_month), '%Y-%m')
-           FROM marts.billing_entries e JOIN marts.billing_patients p USING (patient_id)
-           JOIN marts.payer_periods y ON y.patient_id = e.patient_id AND e.service_month BETWEEN y.from_month AND y.until_month
+           FROM marts.billing_entries e
+           JOIN marts.month_terms y ON y.patient_id = e.patient_id AND e.service_month BETWEEN y.from_month AND y.until_month
            WHERE e.status = 'no_rule_in_force' AND e.{in_period} GROUP BY ALL ORDER BY 1""", months
     ).fetchall()
     for key, patient_months, first, last in no_rule:
@@ -177,7 +177,7 @@ def _payer_names_of_no_patient(marts: Marts) -> list[str]:
     stored = dict(marts.query(
         """SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM (
              SELECT payer FROM marts.billing_patients
-             UNION ALL SELECT payer FROM marts.payer_periods WHERE payer_source = 'coverage') GROUP BY ALL""").fetchall())
+             UNION ALL SELECT payer FROM marts.month_terms WHERE payer_source = 'coverage') GROUP BY ALL""").fetchall())
     unused = [n for n in marts.rules.program_payer_names if n not in stored and n not in marts.rules.aliased_away()]
     if not stored or not unused:
         return away

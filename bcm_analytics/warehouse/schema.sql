@@ -158,9 +158,13 @@ CREATE OR REPLACE MACRO core.period_text(payer, start_date, end_date) AS
   payer || ' from ' || strftime(start_date, '%Y-%m-%d')
   || coalesce(' to ' || strftime(end_date, '%Y-%m-%d'), ' with no end date');
 
+-- core.setting_of: a clinic's billing setting, physician_practice where the clinics export names none
+-- (or the patient's clinic is not in it): core.patients' and marts.enrolment_periods' (a re-enrolment's
+-- earlier clinic).
+CREATE OR REPLACE MACRO core.setting_of(setting) AS coalesce(setting, 'physician_practice');
+
 CREATE OR REPLACE VIEW core.patients AS
-SELECT p.*, core.zone(c.timezone) AS timezone,
-       coalesce(c.setting, 'physician_practice') AS setting
+SELECT p.*, core.zone(c.timezone) AS timezone, core.setting_of(c.setting) AS setting
 FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id);
 
 -- core.start_stands: an export's start time of day stands on a day, its own or the service date's.
@@ -212,7 +216,7 @@ SELECT s.* EXCLUDE (admitted_at_local, admitted_at_instant, discharged_at_local,
 FROM s;
 
 -- Payer history: the periods a payer covered a patient (dates as exported, end NULL = goes on).
--- marts.payer_name_periods turns them into the payer in force for each month (marts.payer_periods adds the class).
+-- marts.payer_name_periods turns them into the payer in force for each month (marts.month_terms adds the class).
 CREATE OR REPLACE VIEW core.coverage AS
 SELECT * FROM staging.coverage;
 
@@ -220,22 +224,27 @@ SELECT * FROM staging.coverage;
 -- earlier one a re-enrolment replaced. The patients export is keyed by patient, so a re-enrolment
 -- replaces the discharged row (a new enrolment date, the discharge cleared); the replaced row is
 -- kept in meta.row_changes, and with it the earlier enrolment as it stood: its enrolment and
--- discharge dates, discharge reason, clinic, care manager and program. A replaced row is an earlier
+-- discharge dates, discharge reason, consent date, clinic, care manager, treating practitioner and
+-- program. A replaced row is an earlier
 -- enrolment when the new row's enrolment date (reenrolled_on) comes after its discharge; a change
 -- that keeps the enrolment date (a corrected discharge) is no re-enrolment, nor is one with no
 -- discharge; one whose re-enrolment comes after the patient's current enrolment date is one a later
 -- load took back (an older export loaded again). An earlier enrolment replaced more than once (the
 -- newer export loaded again) is one enrolment: its latest replaced row. reenrolled_on is NULL for
 -- the current enrolment. The one place the rule of what is a re-enrolment lives: billing reads its
--- gaps (core.enrolment_gaps), outcomes its episodes (marts.outcome_enrolments).
+-- gaps (core.enrolment_gaps) and the terms each month is billed under (marts.enrolment_periods: an
+-- earlier enrolment's months keep its consent, clinic, practitioner and program), outcomes its
+-- episodes (marts.outcome_enrolments).
 CREATE OR REPLACE VIEW core.enrolments AS
 WITH replaced AS (
   SELECT old_record ->> 'patient_id' AS patient_id,
          TRY_CAST(old_record ->> 'enrollment_date' AS DATE) AS enrollment_date,
          TRY_CAST(old_record ->> 'discharge_date' AS DATE) AS discharge_date,
          old_record ->> 'discharge_reason' AS discharge_reason,
+         TRY_CAST(old_record ->> 'consent_date' AS DATE) AS consent_date,
          old_record ->> 'clinic_id' AS clinic_id,
          old_record ->> 'care_manager_id' AS care_manager_id,
+         old_record ->> 'treating_provider_npi' AS treating_provider_npi,
          old_record ->> 'program' AS program,
          TRY_CAST(new_record ->> 'enrollment_date' AS DATE) AS reenrolled_on,
          load_id
@@ -250,8 +259,8 @@ earlier AS (
 )
 SELECT * FROM earlier
 UNION ALL
-SELECT patient_id, enrollment_date, discharge_date, discharge_reason, clinic_id, care_manager_id, program,
-       NULL::DATE AS reenrolled_on
+SELECT patient_id, enrollment_date, discharge_date, discharge_reason, consent_date, clinic_id, care_manager_id,
+       treating_provider_npi, program, NULL::DATE AS reenrolled_on
 FROM staging.patients;
 
 -- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'

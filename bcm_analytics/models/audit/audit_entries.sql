@@ -49,7 +49,7 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
   GROUP BY u.entry_id
 ),
 described AS (
-  SELECT e.*, y.payer_class, p.billing_setting, p.program, p.consent_date, p.discharge_date,
+  SELECT e.*, y.payer_class, y.billing_setting, y.program, y.consent_date, p.discharge_date,
          marts.enrolment_gap_on(p.enrolment_gaps, e.service_date) AS enrolment_gap, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
@@ -58,7 +58,7 @@ described AS (
               ELSE 'time already counted for another entry of the same staff member on this patient' END AS overlap_text
   FROM entries e
   JOIN marts.billing_patients p USING (patient_id)
-  JOIN marts.payer_periods y ON y.patient_id = e.patient_id AND e.service_month BETWEEN y.from_month AND y.until_month
+  JOIN marts.month_terms y ON y.patient_id = e.patient_id AND e.service_month BETWEEN y.from_month AND y.until_month
   LEFT JOIN partners w USING (entry_id)
   LEFT JOIN stays h USING (entry_id)
 )

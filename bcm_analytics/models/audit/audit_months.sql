@@ -12,10 +12,11 @@ WITH ep AS (
   FROM marts.episodes
 ),
 ruled AS (
-  SELECT k.patient_id, k.service_month, p.* EXCLUDE (patient_id) REPLACE (y.payer AS payer, y.payer_class AS payer_class, y.payer_mapped AS payer_mapped),
-         marts.rule_in_force(y.payer, y.payer_class, p.billing_setting, p.program, k.service_month) AS r
+  SELECT k.patient_id, k.service_month, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
+         p.discharge_date, p.enrolment_gaps,
+         marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r
   FROM marts.audit_patient_months k JOIN marts.billing_patients p USING (patient_id)
-  JOIN marts.payer_periods y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
+  JOIN marts.month_terms y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
 ),
 expected AS (
   SELECT patient_id, service_month, sum(expected_amount) AS expected_amount, count(*) AS expected_lines

@@ -35,13 +35,12 @@ months AS (  -- per scenario: its patients' months of service now, and the month
 placed AS (
   SELECT m.*, v.month_type AS month_type_now, v.previous_now, coalesce(c.countable_minutes, 0) AS countable_minutes,
          lag(m.service_month) OVER (PARTITION BY m.patient_id, m.reason ORDER BY m.service_month) AS previous_with,
-         p.clinic_id, p.care_manager_id, y.payer, y.payer_class, p.billing_setting, p.program,
-         marts.rule_in_force(y.payer, y.payer_class, p.billing_setting, p.program, m.service_month) AS r
+         y.clinic_id, y.care_manager_id, y.payer, y.payer_class, y.billing_setting, y.program,
+         marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, m.service_month) AS r
   FROM months m
-  JOIN marts.billing_patients p USING (patient_id)
-  JOIN marts.payer_periods y ON y.patient_id = m.patient_id AND m.service_month BETWEEN y.from_month AND y.until_month
-  LEFT JOIN served v USING (patient_id, service_month)
-  LEFT JOIN marts.countable_minutes c USING (patient_id, service_month)
+  JOIN marts.month_terms y ON y.patient_id = m.patient_id AND m.service_month BETWEEN y.from_month AND y.until_month
+  LEFT JOIN served v ON v.patient_id = m.patient_id AND v.service_month = m.service_month
+  LEFT JOIN marts.countable_minutes c ON c.patient_id = m.patient_id AND c.service_month = m.service_month
 ),
 coded AS (
   SELECT *, marts.codes_for_minutes(r, month_type_with, countable_minutes + minutes_lost) AS k

@@ -33,12 +33,13 @@
 -- kind: table
 -- per_patient: true
 -- by_month: service_month
-WITH terms AS (  -- the patient's terms a rule is chosen by, numbered, per run of months under one payer
-                 -- (marts.payer_periods: one run per patient without coverage rows)
-  SELECT p.patient_id, p.consent_date, p.discharge_date, p.enrolment_gaps, y.from_month, y.until_month, y.payer, y.payer_class,
-         p.billing_setting, p.program,
-         dense_rank() OVER (ORDER BY y.payer, y.payer_class, p.billing_setting, p.program) AS terms
-  FROM marts.billing_patients p JOIN marts.payer_periods y USING (patient_id)
+WITH terms AS (  -- the terms a rule is chosen by, numbered, per run of months under one payer and enrolment
+                 -- (marts.month_terms: one run per patient without coverage rows or a re-enrolment), with
+                 -- the consent the month's minutes are judged by (its enrolment's)
+  SELECT p.patient_id, y.consent_date, p.discharge_date, p.enrolment_gaps, y.from_month, y.until_month, y.payer, y.payer_class,
+         y.billing_setting, y.program,
+         dense_rank() OVER (ORDER BY y.payer, y.payer_class, y.billing_setting, y.program) AS terms
+  FROM marts.billing_patients p JOIN marts.month_terms y USING (patient_id)
 ),
 stays AS (  -- each patient's hospital stays, as one list: joined to the entries without repeating them;
             -- local days, and the times (where exported) as instants, which entries are cut at

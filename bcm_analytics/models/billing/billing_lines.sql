@@ -1,6 +1,6 @@
 -- Billing lines: one per code a patient-month supports (base or fallback, and the add-on), with
 -- the expected amount at the fee in force (marts.fee_in_force) for the month's payer class (the
--- payer columns come from marts.episodes: the month's payer, marts.payer_periods).
+-- payer columns come from marts.episodes: the month's payer, marts.month_terms).
 -- kind: table
 -- per_patient: true
 -- by_month: service_month

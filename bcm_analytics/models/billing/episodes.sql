@@ -6,18 +6,18 @@
 -- (99492). With initial_code_once_per = calendar_year, an episode whose initial code would fall in
 -- the same calendar year as an earlier episode's initial code has no initial month (99493 instead):
 -- `initial_code_reached_in` is then the month that earlier episode reached it (NULL otherwise).
--- The window functions run over a few narrow columns; the patient's columns join at the end, with
--- the month's payer (payer, payer_class, payer_mapped from marts.payer_periods: a coverage period,
--- else the registry's), which the rule in force, the month's codes and its billing lines follow.
+-- The window functions run over a few narrow columns; the month's terms join at the end
+-- (marts.month_terms: its payer, a coverage period else the registry's, and its enrolment's consent,
+-- clinic, setting, practitioner and program), which the rule in force, the month's codes and its
+-- billing lines follow.
 -- kind: table
 -- per_patient: true
 -- cumulative_by_month: service_month
 WITH m AS (
   SELECT b.patient_id, b.service_month, b.countable_minutes,
-         marts.rule_in_force(y.payer, y.payer_class, p.billing_setting, p.program, b.service_month) AS r
+         marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, b.service_month) AS r
   FROM marts.countable_minutes b
-  JOIN marts.billing_patients p USING (patient_id)
-  JOIN marts.payer_periods y ON y.patient_id = b.patient_id AND b.service_month BETWEEN y.from_month AND y.until_month
+  JOIN marts.month_terms y ON y.patient_id = b.patient_id AND b.service_month BETWEEN y.from_month AND y.until_month
   WHERE b.countable_minutes > 0
 ),
 slim AS (
@@ -48,7 +48,7 @@ initial_code_months AS (
   GROUP BY patient_id, episode_no
 )
 SELECT t.patient_id, t.service_month, t.countable_minutes,
-       p.* EXCLUDE (patient_id) REPLACE (y.payer AS payer, y.payer_class AS payer_class, y.payer_mapped AS payer_mapped),
+       y.* EXCLUDE (patient_id, from_month, until_month, payer_source), p.discharge_date, p.enrolment_gaps,
        t.episode_no, t.episode_start,
        t.patient_id || '-' || strftime(t.episode_start, '%Y-%m') AS episode_id,
        CASE WHEN t.initial_code_reached_in IS NOT NULL THEN 'subsequent' ELSE t.episode_month_type END AS month_type,
@@ -60,4 +60,4 @@ FROM (SELECT t.*,  -- calendar_year: the month an earlier episode of the year re
                           AND year(i.initial_code_month) = year(t.service_month)) END AS initial_code_reached_in
       FROM typed t) t
 JOIN marts.billing_patients p USING (patient_id)
-JOIN marts.payer_periods y ON y.patient_id = t.patient_id AND t.service_month BETWEEN y.from_month AND y.until_month
+JOIN marts.month_terms y ON y.patient_id = t.patient_id AND t.service_month BETWEEN y.from_month AND y.until_month

@@ -20,14 +20,14 @@ previous AS (
   GROUP BY patient_id
 ),
 candidates AS (
-  SELECT p.* REPLACE (y.payer AS payer, y.payer_class AS payer_class, y.payer_mapped AS payer_mapped), coalesce(s.countable_minutes, 0) AS countable_minutes,
-         CAST(date_trunc('month', CAST(as_of_ AS DATE)) AS DATE) AS service_month
+  SELECT p.patient_id, p.discharge_date, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
+         coalesce(s.countable_minutes, 0) AS countable_minutes, CAST(date_trunc('month', CAST(as_of_ AS DATE)) AS DATE) AS service_month
   FROM marts.billing_patients p LEFT JOIN so_far s USING (patient_id)
-  JOIN marts.payer_periods y ON y.patient_id = p.patient_id
+  JOIN marts.month_terms y ON y.patient_id = p.patient_id
    AND CAST(date_trunc('month', CAST(as_of_ AS DATE)) AS DATE) BETWEEN y.from_month AND y.until_month
-  WHERE marts.on_caseload(least(p.enrollment_date, CAST(as_of_ AS DATE)), p.discharge_date, CAST(as_of_ AS DATE))  -- not discharged
+  WHERE marts.on_caseload(least(y.enrollment_date, CAST(as_of_ AS DATE)), p.discharge_date, CAST(as_of_ AS DATE))  -- not discharged
     AND (s.patient_id IS NOT NULL
-         OR (p.consent_date <= CAST(as_of_ AS DATE) AND p.enrollment_date <= CAST(as_of_ AS DATE)))
+         OR (y.consent_date <= CAST(as_of_ AS DATE) AND y.enrollment_date <= CAST(as_of_ AS DATE)))
 ),
 typed AS (
   SELECT c.*, marts.rule_in_force(c.payer, c.payer_class, c.billing_setting, c.program, c.service_month) AS r,

@@ -3,7 +3,7 @@
 -- both included; 0001-01 and 9999-12 at the open ends, dates every reader can convert). This is
 -- the one place that decides which payer a month is under. It reads no billing rule, so the
 -- outcome marts read it (a month's caseload, the payer at a measure's index or baseline) without
--- depending on the rules; marts.payer_periods adds each name's payer class for billing. A reader
+-- depending on the rules; marts.month_terms adds each name's payer class for billing. A reader
 -- joins it with
 --   ON y.patient_id = x.patient_id AND x.service_month BETWEEN y.from_month AND y.until_month
 -- (a range join on a few rows per patient, never a patient x month grid; a day is read in its

@@ -27,14 +27,14 @@ WITH expected AS (
   FROM marts.billing_lines
 ),
 lines AS (
-  SELECT c.*, marts.wrong_billing_npi(c.bills, c.billing_provider_npi, c.rendering_provider_npi, p.treating_provider_npi, p.organization_npi) AS wrong_npi,
-         coalesce(c.billing_provider_npi = p.organization_npi, false) AS under_organization,  -- which NPI a wrong line names
+  SELECT c.*, marts.wrong_billing_npi(c.bills, c.billing_provider_npi, c.rendering_provider_npi, y.treating_provider_npi, y.organization_npi) AS wrong_npi,
+         coalesce(c.billing_provider_npi = y.organization_npi, false) AS under_organization,  -- which NPI a wrong line names
          c.family = 'apcm_behavioral_add_on' AND NOT EXISTS (  -- a denied base line is on the claim (as a denied 99492 is for 99494); a voided one is not
            SELECT 1 FROM marts.recon_claim_lines b
            WHERE b.patient_id = c.patient_id AND b.service_month = c.service_month AND b.family = 'apcm'
              AND (b.bills OR b.denied)
              AND marts.same_practitioner(b.billing_provider_npi, b.rendering_provider_npi, c.billing_provider_npi,
-                                         c.rendering_provider_npi, p.organization_npi)) AS without_apcm_base,
+                                         c.rendering_provider_npi, y.organization_npi)) AS without_apcm_base,
          c.bills AND EXISTS (
            SELECT 1 FROM marts.recon_claim_lines o
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code
@@ -45,7 +45,8 @@ lines AS (
            WHERE o.patient_id = c.patient_id AND o.service_month = c.service_month AND o.code = c.code AND o.bills
              AND marts.claim_line_order(o.date_of_service, o.claim_id, o.line_number)
                  < marts.claim_line_order(c.date_of_service, c.claim_id, c.line_number)) AS later
-  FROM marts.recon_claim_lines c JOIN marts.billing_patients p USING (patient_id)
+  FROM marts.recon_claim_lines c
+  JOIN marts.month_terms y ON y.patient_id = c.patient_id AND c.service_month BETWEEN y.from_month AND y.until_month
   WHERE c.time_based
 ),
 billed AS (

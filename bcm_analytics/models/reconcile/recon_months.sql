@@ -1,5 +1,5 @@
 -- Every registry patient-month with an expected line, a claim line (also one in the quarantine),
--- or minutes logged without consent: the patient, the rule in force, and what the minutes
+-- or minutes logged without consent: the month's terms (marts.month_terms), the rule in force, and what the minutes
 -- support (the base code, or when they support none, the first code up and its threshold).
 -- kind: table
 -- per_patient: true
@@ -11,14 +11,16 @@ WITH keys AS (
   UNION
   SELECT patient_id, service_month FROM marts.recon_quarantined_claims WHERE service_month IS NOT NULL
   UNION
-  SELECT m.patient_id, m.service_month FROM marts.countable_minutes m JOIN marts.billing_patients p USING (patient_id)
-  WHERE p.consent_date IS NULL AND m.unconsented_minutes > 0
+  SELECT m.patient_id, m.service_month FROM marts.countable_minutes m
+  JOIN marts.month_terms y ON y.patient_id = m.patient_id AND m.service_month BETWEEN y.from_month AND y.until_month
+  WHERE y.consent_date IS NULL AND m.unconsented_minutes > 0
 ),
 ruled AS (
-  SELECT k.patient_id, k.service_month, p.* EXCLUDE (patient_id) REPLACE (y.payer AS payer, y.payer_class AS payer_class, y.payer_mapped AS payer_mapped),
-         marts.rule_in_force(y.payer, y.payer_class, p.billing_setting, p.program, k.service_month) AS r
+  SELECT k.patient_id, k.service_month, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
+         p.discharge_date, p.enrolment_gaps,
+         marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r
   FROM keys k JOIN marts.billing_patients p USING (patient_id)
-  JOIN marts.payer_periods y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
+  JOIN marts.month_terms y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
 )
 SELECT k.* EXCLUDE (r),
        k.r.code_set, k.r.payer_profile, k.r.initial_code, k.r.subsequent_code, k.r.add_on_code, k.r.fallback_code,
