@@ -95,6 +95,29 @@ def test_a_month_no_coverage_touches_bills_under_the_registry_payer(program, loa
         ("2025-04", "2025-05", "Medicare", "patients"), ("2025-06", "9999-12", "Commercial", "coverage")]
 
 
+def test_the_months_before_a_re_enrolment_bill_under_the_registry_payer_of_the_row_it_replaced(program, load_rows):
+    """With no coverage rows the registry's payer decides, and a re-enrolment replaces it with the row:
+    M, on a commercial plan (no G2214 in the default ruleset), discharged on 15 March 2025, comes back
+    on 1 June on Medicare. February and March stay Commercial's (20 minutes bill nothing; they billed
+    G2214 under the returning row's Medicare), June is Medicare's (G2214). With a coverage period for June on, the months it does not
+    touch still fall back to the enrolment's own payer. The incremental build equals a full one."""
+    con = program([patient("M", payer="Commercial") | {"discharge_date": "2025-03-15"}],
+                  [twenty("M", "2025-02"), twenty("M", "2025-03")])
+    load_rows("patients", [patient("M", payer="Medicare") | {"enrollment_date": "2025-06-01"}])
+    load_rows("time_logs", [twenty("M", "2025-06")])
+    assert codes(con) == [("M", "2025-06", "G2214", 1)]
+    periods = """SELECT strftime(from_month, '%Y-%m'), strftime(until_month, '%Y-%m'), payer, payer_source
+                 FROM marts.month_terms ORDER BY from_month"""
+    assert con.execute(periods).fetchall() == [("0001-01", "2025-05", "Commercial", "patients"),
+                                               ("2025-06", "9999-12", "Medicare", "patients")]
+    load_rows("coverage", [cover("M", "Medicare", "2025-07-01")])
+    assert codes(con) == [("M", "2025-06", "G2214", 1)]
+    assert con.execute(periods).fetchall() == [("0001-01", "2025-05", "Commercial", "patients"),
+                                               ("2025-06", "2025-06", "Medicare", "patients"),
+                                               ("2025-07", "9999-12", "Medicare", "coverage")]
+    assert differs_from_full(con) == []
+
+
 def test_an_empty_coverage_file_changes_no_mart(program, load_rows):
     con = program([patient("P", payer="Medicaid"), patient("Q", payer="Commercial")],
                   [entry("a", "P", "2025-02-05", 226), entry("b", "Q", "2025-02-05", 40), twenty("Q", "2025-03")])

@@ -224,8 +224,8 @@ SELECT * FROM staging.coverage;
 -- earlier one a re-enrolment replaced. The patients export is keyed by patient, so a re-enrolment
 -- replaces the discharged row (a new enrolment date, the discharge cleared); the replaced row is
 -- kept in meta.row_changes, and with it the earlier enrolment as it stood: its enrolment and
--- discharge dates, discharge reason, consent date, clinic, care manager, treating practitioner and
--- program. A replaced row is an earlier
+-- discharge dates, discharge reason, consent date, clinic, care manager, treating practitioner,
+-- program and payer. A replaced row is an earlier
 -- enrolment when the new row's enrolment date (reenrolled_on) comes after its discharge; a change
 -- that keeps the enrolment date (a corrected discharge) is no re-enrolment, nor is one with no
 -- discharge; one whose re-enrolment comes after the patient's current enrolment date is one a later
@@ -246,6 +246,7 @@ WITH replaced AS (
          old_record ->> 'care_manager_id' AS care_manager_id,
          old_record ->> 'treating_provider_npi' AS treating_provider_npi,
          old_record ->> 'program' AS program,
+         old_record ->> 'payer' AS payer,
          TRY_CAST(new_record ->> 'enrollment_date' AS DATE) AS reenrolled_on,
          load_id
   FROM meta.row_changes WHERE table_name = 'patients' AND new_record IS NOT NULL
@@ -260,7 +261,7 @@ earlier AS (
 SELECT * FROM earlier
 UNION ALL
 SELECT patient_id, enrollment_date, discharge_date, discharge_reason, consent_date, clinic_id, care_manager_id,
-       treating_provider_npi, program, NULL::DATE AS reenrolled_on
+       treating_provider_npi, program, payer, NULL::DATE AS reenrolled_on
 FROM staging.patients;
 
 -- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'

@@ -15,8 +15,9 @@
 -- month that starts latest, so a payer change on the 15th prices that month under the new payer;
 -- coverage ending on the 31st and the next starting on the 1st change payer with the month. A month
 -- no coverage period touches, and every month of a patient with no coverage rows, falls back to the
--- registry payer (core.patients.payer): with no coverage export each patient has one period,
--- 0001-01 .. 9999-12, under that payer. Periods that overlap are set aside by the coverage suite
+-- registry payer of the enrolment in force (marts.enrolment_periods: the patients row, or the one a
+-- re-enrolment replaced for the months before it): with no coverage export and no re-enrolment each
+-- patient has one period, 0001-01 .. 9999-12, under their row's payer. Periods that overlap are set aside by the coverage suite
 -- ("periods do not overlap"); were two stored ones to overlap, the later start still wins the
 -- months from its start on. `payer_source` says where the payer came from (coverage | patients).
 -- Each name is the payer to use (marts.payer_name: aliases, case and surrounding spaces).
@@ -57,5 +58,6 @@ fallback AS (
 SELECT c.patient_id, c.from_month, c.until_month, c.payer, 'coverage' AS payer_source
 FROM covered c
 UNION ALL
-SELECT f.patient_id, f.from_month, f.until_month, marts.payer_name(p.payer), 'patients'
-FROM fallback f JOIN core.patients p USING (patient_id)
+SELECT f.patient_id, greatest(f.from_month, e.from_month), least(f.until_month, e.until_month), e.payer, 'patients'
+FROM fallback f
+JOIN marts.enrolment_periods e ON e.patient_id = f.patient_id AND e.from_month <= f.until_month AND f.from_month <= e.until_month
