@@ -21,8 +21,7 @@
 WITH e AS (
   SELECT e.patient_id, e.enrollment_date, e.consent_date, e.clinic_id, e.care_manager_id, e.treating_provider_npi,
          lower(trim(coalesce(e.program, 'cocm'))) AS program, marts.payer_name(e.payer) AS payer,
-         lower(trim(core.setting_of(c.setting))) AS billing_setting,
-         CASE WHEN lower(trim(core.setting_of(c.setting))) IN ('fqhc', 'rhc') THEN nullif(trim(c.organization_npi), '') END AS organization_npi,
+         lower(trim(core.setting_of(c.setting))) AS billing_setting, nullif(trim(c.organization_npi), '') AS clinic_npi,
          CAST(date_trunc('month', e.enrollment_date) AS DATE) AS start_month
   FROM core.enrolments e LEFT JOIN staging.clinics c ON c.clinic_id = e.clinic_id
 ),
@@ -36,5 +35,5 @@ SELECT patient_id,
        CASE WHEN row_number() OVER (PARTITION BY patient_id ORDER BY enrollment_date NULLS FIRST) = 1
             THEN DATE '0001-01-01' ELSE start_month END AS from_month,
        until_month, enrollment_date, consent_date, clinic_id, care_manager_id, treating_provider_npi, program,
-       billing_setting, organization_npi, payer
+       billing_setting, CASE WHEN billing_setting IN ('fqhc', 'rhc') THEN clinic_npi END AS organization_npi, payer
 FROM owned WHERE start_month IS NULL OR start_month <= until_month
