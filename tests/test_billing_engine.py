@@ -802,6 +802,20 @@ def test_a_re_enrolment_leaves_the_earlier_months_under_the_earlier_enrolment(pr
     assert differs_from_full(con) == []
 
 
+def test_an_entry_of_an_earlier_enrolment_is_not_warned_as_before_enrolment(program, load_rows):
+    """The loader warns of an entry before the patient's enrolment (data contract "on or after
+    enrolment"). After a re-enrolment the row on file holds the new enrolment date, so the check reads
+    the patient's first enrolment: W's January entry, served in the enrolment a re-enrolment on 1 May
+    replaced, loads without a warning (it had one), and one from before the first enrolment (2023)
+    still has one, naming the first enrolment's date."""
+    con = program([patient("W") | {"discharge_date": "2025-02-15"}, patient("X")], [entry("x1", "X", "2025-01-10", 40)])
+    load_rows("patients", [patient("W") | {"enrollment_date": "2025-05-01"}])
+    load_rows("time_logs", [entry("w1", "W", "2025-01-10", 40), entry("w0", "W", "2023-12-20", 10),
+                            entry("w3", "W", "2025-05-02", 40)])
+    assert con.execute("SELECT row_key, reason FROM meta.row_warnings WHERE check_name = 'on or after enrolment'").fetchall() == [
+        ("w0", "service_date 2023-12-20 is before the patient's enrollment_date 2024-01-01")]
+
+
 def test_an_earlier_enrolment_replaced_in_its_own_month_wins_no_month(program, load_rows):
     """Discharged on 3 March 2025 and enrolled again on 20 March in general BHI: March is billed under
     the enrolment that starts latest in it (as a month is under the payer period that starts latest),

@@ -12,6 +12,8 @@ SELECT r.* FROM {rows} r
 -- name: time_logs
 -- `start_time_without_day`: a start time of day with no day to stand on (core.start_stands): the
 -- entry is placed at the service date's own time (marts.entry_at), and a warning says so.
+-- `patient_enrollment_date`: the patient's first enrolment (core.enrolments): an entry of an earlier
+-- enrolment a re-enrolment replaced is no entry before enrolment.
 SELECT r.*, p.clinic_id,
   r.start_time_has_time AND NOT core.start_stands(r.start_time_has_time, r.start_time_local, r.start_time_instant)
     AS start_time_without_day,
@@ -19,9 +21,11 @@ SELECT r.*, p.clinic_id,
   core.local_time(r.service_date_local, r.service_date_instant, p.timezone) AS service_at,
   CAST(service_at AS DATE) AS service_date,
   core.local_month(r.service_date_local, r.service_date_instant, p.timezone) AS service_month,
-  p.enrollment_date AS patient_enrollment_date,
+  coalesce(f.first_enrolled, p.enrollment_date) AS patient_enrollment_date,
   p.discharge_date AS patient_discharge_date
 FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
+LEFT JOIN (SELECT patient_id, min(enrollment_date) AS first_enrolled FROM core.enrolments
+           WHERE reenrolled_on IS NOT NULL GROUP BY patient_id) f ON f.patient_id = r.patient_id
 
 -- name: assessments
 SELECT r.*, p.clinic_id,
