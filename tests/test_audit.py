@@ -181,6 +181,21 @@ def test_the_library_returns_the_same_rows_as_frames(program):
     assert list(zip(findings.service_month, findings.finding)) == [("2025-04", "missing_consent"), ("2025-04", "unsupported_claim")]
 
 
+def test_a_month_of_an_earlier_enrolment_names_the_patients_row_it_came_from(program, load_rows, tmp_path):
+    """A re-enrolment replaces the patient's row (the export is keyed by patient). C's discharge on 20
+    June 2025 comes in patients_4.csv, and a re-enrolment on 1 October with a new consent date in
+    patients_5.csv: the June packet's consent (5 June) names the row it came from, patients_4.csv, not
+    the row now on file (which holds the new consent date, and named it before)."""
+    load_rows("patients", [patient("C", "2025-06-05") | {"discharge_date": "2025-06-20"}])
+    load_rows("patients", [patient("C", "2025-10-01") | {"enrollment_date": "2025-10-01"}])
+    write_packets(program, tmp_path, "2025-06")
+    months = audit_months(program, "2025-06")
+    assert [(str(c)[:10], Path(f).name, n) for c, f, n in zip(months.consent_date, months.patient_source_file, months.patient_source_line)] == [
+        ("2025-06-05", "patients_4.csv", 2)]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (tmp_path / "C_2025-06.html").read_text()))
+    assert re.search(r"from the patient row at \S*/patients_4\.csv line 2 ", text)
+
+
 def test_a_month_whose_add_on_units_stop_at_the_payers_cap_says_so(store, load_rows):
     """250 minutes in an initial month support 99492 and 99494 x6 (70 + 6 x 30 = 250, from 16 of
     each 30); a Medicaid payer allows at most 4 a month (billing_rules.md, the default cap). The

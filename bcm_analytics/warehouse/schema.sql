@@ -225,7 +225,8 @@ SELECT * FROM staging.coverage;
 -- replaces the discharged row (a new enrolment date, the discharge cleared); the replaced row is
 -- kept in meta.row_changes, and with it the earlier enrolment as it stood: its enrolment and
 -- discharge dates, discharge reason, consent date, clinic, care manager, treating practitioner,
--- program and payer. A replaced row is an earlier
+-- program and payer, and where that row came from (source_file, source_line, source_load_id: what
+-- an audit packet names as the source of the month's consent). A replaced row is an earlier
 -- enrolment when the new row's enrolment date (reenrolled_on) comes after its discharge; a change
 -- that keeps the enrolment date (a corrected discharge) is no re-enrolment, nor is one with no
 -- discharge; one whose re-enrolment comes after the patient's current enrolment date is one a later
@@ -247,6 +248,8 @@ WITH replaced AS (
          old_record ->> 'treating_provider_npi' AS treating_provider_npi,
          old_record ->> 'program' AS program,
          old_record ->> 'payer' AS payer,
+         old_record ->> '_source_file' AS source_file, TRY_CAST(old_record ->> '_line' AS BIGINT) AS source_line,
+         TRY_CAST(old_record ->> '_load_id' AS BIGINT) AS source_load_id,
          TRY_CAST(new_record ->> 'enrollment_date' AS DATE) AS reenrolled_on,
          load_id
   FROM meta.row_changes WHERE table_name = 'patients' AND new_record IS NOT NULL
@@ -261,7 +264,7 @@ earlier AS (
 SELECT * FROM earlier
 UNION ALL
 SELECT patient_id, enrollment_date, discharge_date, discharge_reason, consent_date, clinic_id, care_manager_id,
-       treating_provider_npi, program, payer, NULL::DATE AS reenrolled_on
+       treating_provider_npi, program, payer, _source_file, _line, _load_id, NULL::DATE AS reenrolled_on
 FROM staging.patients;
 
 -- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'

@@ -14,9 +14,12 @@ WITH ep AS (
 ruled AS (
   SELECT k.patient_id, k.service_month, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
          p.discharge_date, p.enrolment_gaps,
-         marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r
+         marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r,
+         s.source_file AS patient_source_file, s.source_line AS patient_source_line, s.source_load_id AS patient_load_id
   FROM marts.audit_patient_months k JOIN marts.billing_patients p USING (patient_id)
   JOIN marts.month_terms y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
+  JOIN marts.enrolment_periods s  -- the patients row of the month's enrolment (a re-enrolment replaced an earlier one's)
+    ON s.patient_id = k.patient_id AND k.service_month BETWEEN s.from_month AND s.until_month
 ),
 expected AS (
   SELECT patient_id, service_month, sum(expected_amount) AS expected_amount, count(*) AS expected_lines
@@ -39,8 +42,7 @@ found AS (
   FROM marts.recon_findings GROUP BY patient_id, service_month
 ),
 joined AS (
-  SELECT k.*, c.clinic_name, sp._source_file AS patient_source_file, sp._line AS patient_source_line,
-         sp._load_id AS patient_load_id, pl.finished_at AS patient_loaded_at,
+  SELECT k.*, c.clinic_name, pl.finished_at AS patient_loaded_at,
          e.episode_id, e.episode_start, e.month_type, e.previous_service_month, e.month_of_episode,
          coalesce(m.logged_minutes, 0) AS logged_minutes, coalesce(m.countable_minutes, 0) AS countable_minutes,
          coalesce(m.entries, 0) AS entries, coalesce(m.counted_entries, 0) AS counted_entries,
@@ -53,8 +55,7 @@ joined AS (
          marts.month_base(k.r, coalesce(e.month_type, 'subsequent')) AS base,
          format('{:g}', CAST(coalesce(m.countable_minutes, 0) AS DOUBLE)) AS minutes_text
   FROM ruled k
-  LEFT JOIN staging.patients sp USING (patient_id)
-  LEFT JOIN meta.load_log pl ON pl.load_id = sp._load_id
+  LEFT JOIN meta.load_log pl ON pl.load_id = k.patient_load_id
   LEFT JOIN staging.clinics c ON c.clinic_id = k.clinic_id
   LEFT JOIN ep e USING (patient_id, service_month)
   LEFT JOIN marts.countable_minutes m USING (patient_id, service_month)
