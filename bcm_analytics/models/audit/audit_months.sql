@@ -13,7 +13,7 @@ WITH ep AS (
 ),
 ruled AS (
   SELECT k.patient_id, k.service_month, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
-         p.discharge_date, p.enrolment_gaps,
+         p.discharge_date,
          marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r,
          s.source_file AS patient_source_file, s.source_line AS patient_source_line, s.source_load_id AS patient_load_id
   FROM marts.audit_patient_months k JOIN marts.billing_patients p USING (patient_id)

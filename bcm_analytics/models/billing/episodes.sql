@@ -48,7 +48,7 @@ initial_code_months AS (
   GROUP BY patient_id, episode_no
 )
 SELECT t.patient_id, t.service_month, t.countable_minutes,
-       y.* EXCLUDE (patient_id, from_month, until_month, payer_source), p.discharge_date, p.enrolment_gaps,
+       y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
        t.episode_no, t.episode_start,
        t.patient_id || '-' || strftime(t.episode_start, '%Y-%m') AS episode_id,
        CASE WHEN t.initial_code_reached_in IS NOT NULL THEN 'subsequent' ELSE t.episode_month_type END AS month_type,
@@ -59,5 +59,4 @@ FROM (SELECT t.*,  -- calendar_year: the month an earlier episode of the year re
                         WHERE i.patient_id = t.patient_id AND i.episode_no < t.episode_no
                           AND year(i.initial_code_month) = year(t.service_month)) END AS initial_code_reached_in
       FROM typed t) t
-JOIN marts.billing_patients p USING (patient_id)
 JOIN marts.month_terms y ON y.patient_id = t.patient_id AND t.service_month BETWEEN y.from_month AND y.until_month

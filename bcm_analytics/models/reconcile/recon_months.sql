@@ -17,9 +17,8 @@ WITH keys AS (
 ),
 ruled AS (
   SELECT k.patient_id, k.service_month, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
-         p.discharge_date, p.enrolment_gaps,
          marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r
-  FROM keys k JOIN marts.billing_patients p USING (patient_id)
+  FROM keys k
   JOIN marts.month_terms y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
 )
 SELECT k.* EXCLUDE (r),
