@@ -10,7 +10,7 @@ Medicaid caps 99494 at 4 units a month, Medicare does neither.
 from __future__ import annotations
 
 import pytest
-from test_billing_engine import codes, entry, patient, program  # noqa: F401 (program: a fixture)
+from test_billing_engine import codes, entry, patient, program, rules_file  # noqa: F401 (program: a fixture)
 from test_models import differs_from_full, snapshot
 
 from bcm_analytics.billing import billing_lines
@@ -133,6 +133,20 @@ def test_an_unmapped_coverage_payer_is_reported(program, load_rows):
     con = program([patient("P", payer="Medicare")], [twenty("P", "2025-03")])
     load_rows("coverage", [cover("P", "Acme Health", "2025-01-01")])
     assert any("'Acme Health' (1 patient)" in w for w in warnings(con))
+
+
+def test_an_unmapped_payer_of_an_enrolment_a_re_enrolment_replaced_is_reported(program, load_rows, tmp_path):
+    """M's first enrolment was under 'Acme Health', a name the rules do not map: February bills under
+    the default class. M comes back on Medicare; the row on file now names Medicare, but February is
+    still billed under Acme Health, so the warning still names it; and a rules file that maps the
+    name is not told that no patient's payer matches it."""
+    con = program([patient("M", payer="Acme Health") | {"discharge_date": "2025-03-15"}], [twenty("M", "2025-02")])
+    load_rows("patients", [patient("M", payer="Medicare") | {"enrollment_date": "2025-06-01"}])
+    assert [w for w in warnings(con) if "not mapped" in w] == [
+        "payer names not mapped to a payer class, billed as commercial: 'Acme Health' (1 patient); "
+        "map them under payer_names in a rules file (--rules)"]
+    mapped = rules_file(tmp_path, "payer_names: {Acme Health: medicaid, Medicare: medicare}\n")
+    assert [w for w in warnings(con, mapped) if "payer" in w] == []
 
 
 def test_overlapping_periods_and_an_end_before_the_start_are_quarantined(program, load_rows):

@@ -128,11 +128,12 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
     months = period(start, end) if start is not None else {"start": date.min, "end": date.max}
     in_period = "service_month BETWEEN $start AND $end"
     out = []
-    unmapped = marts.query(  # the registry's payer names, and those of coverage periods (marts.month_terms)
+    unmapped = marts.query(  # the registry's payer name on file, and every payer a month is under (marts.month_terms:
+        # coverage periods, and the registry payer of each enrolment, one a re-enrolment replaced included)
         """SELECT payer, any_value(payer_class), count(DISTINCT patient_id) AS patients FROM (
              SELECT patient_id, payer, payer_class FROM marts.billing_patients WHERE NOT payer_mapped
              UNION ALL
-             SELECT patient_id, payer, payer_class FROM marts.month_terms WHERE payer_source = 'coverage' AND NOT payer_mapped)
+             SELECT patient_id, payer, payer_class FROM marts.month_terms WHERE NOT payer_mapped)
            GROUP BY payer ORDER BY patients DESC, payer"""
     ).fetchall()
     if unmapped:
@@ -167,7 +168,7 @@ def warnings(source, rules=None, start=None, end=None) -> list[str]:
 
 
 def _payer_names_of_no_patient(marts: Marts) -> list[str]:
-    """A payer name the program's rules file writes that no patient's payer (registry or coverage) matches (matched
+    """A payer name the program's rules file writes that no patient's payer (registry, an earlier enrolment's, or coverage) matches (matched
     ignoring case and surrounding spaces): a misspelling ("Blue Shield  PPO") leaves the payer
     its earlier class and settings, which no other warning shows when that payer is mapped. A
     name an alias reads as another payer applies to no one whatever the data: said so, with the
@@ -177,7 +178,7 @@ def _payer_names_of_no_patient(marts: Marts) -> list[str]:
     stored = dict(marts.query(
         """SELECT lower(trim(payer)), any_value(payer ORDER BY payer) FROM (
              SELECT payer FROM marts.billing_patients
-             UNION ALL SELECT payer FROM marts.month_terms WHERE payer_source = 'coverage') GROUP BY ALL""").fetchall())
+             UNION ALL SELECT payer FROM marts.month_terms) GROUP BY ALL""").fetchall())
     unused = [n for n in marts.rules.program_payer_names if n not in stored and n not in marts.rules.aliased_away()]
     if not stored or not unused:
         return away
