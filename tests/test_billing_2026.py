@@ -653,6 +653,25 @@ def test_only_a_quarantined_line_that_could_be_the_missing_base_holds_back_99494
     assert conflicts == [("V", "2025-01", "same_month_conflict", "99492 + 99494", "99494")]
 
 
+def test_a_quarantined_time_based_code_that_99494_cannot_ride_on_leaves_the_conflict(program):
+    """99494 is an add-on to 99492 or 99493 alone (billing_rules.md s2): a claim that bills it beside
+    G2214, general BHI's 99484 or an APCM add-on (G0568, G0569) has no base code either. Each patient
+    bills 99494 alone in January, an initial month of 90 minutes, and has one more January line set
+    aside: S's a G2214, T's a 99484, U's a G0569. Any of them may be the month's claim (they hold back
+    the missing 99492, claim_quarantined), but none is a base the 99494 may ride on: the conflict stands
+    for each, as for R, whose set-aside line is a 99492 in a month whose claim lacks it: no conflict."""
+    def set_aside(claim_id: str, pid: str, code: str) -> dict:
+        return {**claim(claim_id, pid, "2025-01-31", code, line=2), "charge_amount": "1x45"}
+
+    con = program([patient(p) for p in "RSTU"], [minutes(p, "2025-01-10", 90) for p in "RSTU"],
+                  [line for p, code in zip("RSTU", ["99492", "G2214", "99484", "G0569"])
+                   for line in (claim(f"{p}1", p, "2025-01-31", "99494"), set_aside(f"{p}1", p, code))])
+    rows = found(con, "2025-01", "2025-01")
+    assert [r for r in rows if r[2] == "same_month_conflict"] == [
+        (p, "2025-01", "same_month_conflict", "99492 + 99494", "99494") for p in "STU"]
+    assert [r[:3] for r in rows if r[2] == "claim_quarantined"] == [(p, "2025-01", "claim_quarantined") for p in "RSTU"]
+
+
 def test_a_claim_dated_with_a_two_digit_year_is_quarantined_in_its_month_not_missed(program):
     """Issue 11's `2/10/25`: the loader sets the line aside (2-digit year); February 2025 is
     claim_quarantined, not missed_billing, and January (billed) is matched."""

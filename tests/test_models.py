@@ -77,8 +77,10 @@ RULES = {
         "core.quarantined_claims", r"(?<!_)record\s*->>\s*'patient_id'"),
     "the months a quarantined claim line stands for (dated: its own; its date unread: each it could be the missing claim of)": (
         "marts.recon_quarantined_months", r"recon_quarantined_claims[\s\S]*\bservice_month\s+IS\s+NULL\b"),
-    "a quarantined claim line that could be its month's base code (its code does not read; time-based, not the add-on): the conflict 99494-without-base and stands_for read it": (
+    "a quarantined claim line that could be its month's base code (its code does not read; time-based, not the add-on): stands_for reads it": (
         "marts.recon_quarantined_months", r"time_based_family\(\s*[\w.]*family\s*\)\s+AND\s+[\w.]*procedure_code\s+IS\s+DISTINCT\s+FROM"),
+    "a quarantined claim line that could be the base the month's add-on rides on (its code does not read; the initial or subsequent code): the conflict 99494-without-base reads it": (
+        "marts.recon_quarantined_months", r"procedure_code\s+IN\s*\(\s*[\w.]*initial_code\s*,\s*[\w.]*subsequent_code\s*\)"),
     "the day a month's countable minutes reach a claim line's threshold (claim_date_rule)": (
         "marts.recon_claim_dates", r"minutes_so_far\s*>="),
     "claim codes billed for minutes (reconciled, counted as billed; a quarantined line's code too)": (

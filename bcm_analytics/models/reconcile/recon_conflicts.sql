@@ -30,11 +30,11 @@ kinds AS (
   FROM active GROUP BY patient_id, service_month
   HAVING bool_or(code = fallback_code) AND bool_or(code_role IN ('initial', 'subsequent') OR (code_role = 'apcm_add_on' AND code_program = 'cocm'))
   UNION ALL
-  SELECT * FROM (  -- not when a line of the month in the quarantine could be its base code (billing_rules.md
-                   -- section 6 item 13; the month reads claim_quarantined): could_be_base of
-                   -- recon_quarantined_months, the rule by which the line stands for a missing base
-                   -- (its code does not read, or is a CoCM, general BHI or APCM add-on code other than
-                   -- the add-on; a set-aside office visit or APCM base code is no base, nor is a 99494);
+  SELECT * FROM (  -- not when a line of the month in the quarantine could be the base code the add-on
+                   -- rides on (billing_rules.md section 6 item 13; the month reads claim_quarantined):
+                   -- could_bear_add_on of recon_quarantined_months (its code does not read, or is the
+                   -- month's initial or subsequent code; a set-aside G2214, 99484, APCM add-on, office
+                   -- visit, APCM base code or 99494 leaves the add-on without a base);
                    -- a dated line in its month, whatever the minutes support; a line whose date does not
                    -- read, in a month it stands for. A base code on a denied line is billed (the month
                    -- reads denied_claim for it, or missed_billing when it is not the base the minutes support)
@@ -44,7 +44,7 @@ kinds AS (
     FROM marts.recon_codes WHERE active_lines > 0 OR denied_lines > 0 GROUP BY patient_id, service_month
     HAVING bool_or(code_role = 'add_on' AND active_lines > 0) AND NOT bool_or(code_role IN ('initial', 'subsequent'))) a
   WHERE NOT EXISTS (SELECT 1 FROM marts.recon_quarantined_months q
-                    WHERE q.patient_id = a.patient_id AND q.service_month = a.service_month AND q.could_be_base)
+                    WHERE q.patient_id = a.patient_id AND q.service_month = a.service_month AND q.could_bear_add_on)
   UNION ALL
   SELECT patient_id, service_month, 'wrong_code', 'initial_with_subsequent',
          list(code ORDER BY code) FILTER (WHERE code_role IN ('initial', 'subsequent')),

@@ -23,10 +23,14 @@
 -- would be beside a billed 99493), and a 99494 line does not hold back a missing 99493; a claim
 -- code that is not time-based (a visit, CCM, an APCM base code) could be none of them. A line whose
 -- code does not read holds back the whole month. A fully billed month has no code without a line.
--- `could_be_base` is read on its own too: 99494 billed without its base code (recon_conflicts,
--- add_on_without_base) is no conflict in a month where a line it is true of stands, whatever the
--- minutes support (a base the minutes do not reach is in no stands_for, but may still be the line the
--- claim lacks); a set-aside office visit, APCM base code or 99494 does not hide the conflict.
+-- `could_bear_add_on`: the line could be the base code the month's add-on rides on, which is
+-- narrower than could_be_base: its code does not read, or is the month's initial or subsequent code
+-- (99494 is an add-on to 99492 or 99493 alone, billing_rules.md section 2). 99494 billed without
+-- its base code (recon_conflicts, add_on_without_base) is no conflict in a month where a line it is
+-- true of stands, whatever the minutes support (a base the minutes do not reach is in no
+-- stands_for, but may still be the line the claim lacks); a set-aside G2214, 99484 or APCM add-on
+-- may be the month's claim yet leaves 99494 without a base, and an office visit, APCM base code
+-- or 99494 is no base at all: none of them hides the conflict.
 -- One line may stand for several months: until it is fixed and reloaded nobody can tell
 -- which is its own, and billing any of them again might bill it twice. A line that stands for no
 -- month (its patient's months are all billed) is in no finding, and does not vanish: `bcm load`
@@ -48,7 +52,8 @@ lines AS (  -- each quarantined line with its code's family (none: the code does
 line_months AS (  -- each line and the months of its patient it may be of (its own, when dated), and whether it could
                   -- be the month's base code: its code does not read, or is time-based and not the month's add-on
   SELECT q.*, m.service_month AS month,
-         q.family IS NULL OR (marts.time_based_family(q.family) AND q.procedure_code IS DISTINCT FROM m.add_on_code) AS could_be_base
+         q.family IS NULL OR (marts.time_based_family(q.family) AND q.procedure_code IS DISTINCT FROM m.add_on_code) AS could_be_base,
+         q.family IS NULL OR coalesce(q.procedure_code IN (m.initial_code, m.subsequent_code), false) AS could_bear_add_on
   FROM lines q
   JOIN marts.recon_months m ON m.patient_id = q.patient_id AND (q.service_month IS NULL OR m.service_month = q.service_month)
 ),
@@ -66,14 +71,14 @@ stands AS (
   FROM could_be GROUP BY ALL
 )
 SELECT q.patient_id, q.month AS service_month, false AS undated, q.claim_id, q.procedure_code, q.quarantine_file, q.quarantine_line,
-       q.quarantine_reason, coalesce(s.stands_for, []::VARCHAR[]) AS stands_for, q.could_be_base
+       q.quarantine_reason, coalesce(s.stands_for, []::VARCHAR[]) AS stands_for, q.could_bear_add_on
 FROM line_months q
 LEFT JOIN stands s ON s.patient_id = q.patient_id AND s.quarantine_load_id = q.quarantine_load_id
  AND s.quarantine_line = q.quarantine_line AND s.service_month = q.month
 WHERE q.service_month IS NOT NULL
 UNION ALL
 SELECT q.patient_id, q.month, true, q.claim_id, q.procedure_code, q.quarantine_file, q.quarantine_line,
-       q.quarantine_reason, s.stands_for, q.could_be_base
+       q.quarantine_reason, s.stands_for, q.could_bear_add_on
 FROM line_months q
 JOIN stands s ON s.patient_id = q.patient_id AND s.quarantine_load_id = q.quarantine_load_id AND s.quarantine_line = q.quarantine_line
  AND s.service_month = q.month
