@@ -7,6 +7,7 @@ the synthetic program checks every page against marts.billing_evidence.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import stat
@@ -194,6 +195,32 @@ def test_a_month_of_an_earlier_enrolment_names_the_patients_row_it_came_from(pro
         ("2025-06-05", "patients_4.csv", 2)]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (tmp_path / "C_2025-06.html").read_text()))
     assert re.search(r"from the patient row at \S*/patients_4\.csv line 2 ", text)
+    assert "Enrolment 2025-01-01; discharged 2025-06-20 " in page_text(tmp_path / "C_2025-06.html")  # that enrolment's discharge: the row on file has none
+    assert "Earlier enrolment this month" not in text
+
+
+def page_text(path: Path) -> str:
+    """A page's words as a reader sees them: each tag a space, entities read, spaces collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", path.read_text())))
+
+
+def test_a_month_with_a_re_enrolment_names_the_earlier_enrolment_whose_consent_its_entries_before_it_had(program, load_rows, tmp_path):
+    """C, consented on 5 June 2025, is discharged on 20 June and enrolled again on 25 June with a new
+    consent (25 June). June is billed under the new enrolment, and C's 40 minutes of 10 June count
+    (marts.consent_on: served under the consent then on file). The packet names the consent of 25
+    June from the new row and, beside it, the earlier enrolment with its discharge and its consent of
+    5 June from the row it came from, so an auditor reading 10 June beside a consent of 25 June sees
+    why it counts."""
+    load_rows("patients", [patient("C", "2025-06-05") | {"discharge_date": "2025-06-20"}])
+    load_rows("patients", [patient("C", "2025-06-25") | {"enrollment_date": "2025-06-25"}])
+    load_rows("time_logs", [entry("c3", "C", "2025-06-27", 10)])
+    write_packets(program, tmp_path, "2025-06")
+    assert dict(zip(audit_entries(program, "2025-06").entry_id, audit_entries(program, "2025-06").status)) == {
+        "c2": "counted", "c3": "counted"}
+    text = page_text(tmp_path / "C_2025-06.html")
+    assert re.search(r"Consent 2025-06-25 — from the patient row at \S*/patients_5\.csv line 2 ", text)
+    assert re.search(r"Earlier enrolment this month 2025-01-01; discharged 2025-06-20; consent 2025-06-05 "
+                     r"— from the patient row at \S*/patients_4\.csv line 2 ?\. The patient was enrolled again on 2025-06-25", text)
 
 
 def test_a_month_whose_add_on_units_stop_at_the_payers_cap_says_so(store, load_rows):

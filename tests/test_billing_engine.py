@@ -831,6 +831,28 @@ def test_an_earlier_enrolment_replaced_in_its_own_month_wins_no_month(program, l
         ("0001-01", "2025-02", "cocm"), ("2025-03", "9999-12", "general_bhi")]
 
 
+def test_minutes_before_a_discharge_in_the_month_of_a_re_enrolment_are_judged_by_the_consent_then_on_file(program, load_rows):
+    """billing_rules.md s3: minutes before the patient's consent date do not count; s2: a re-enrolment
+    inside 6 months continues the episode. S, consented in 2024, is discharged on 3 March 2025 and
+    enrolled again on 20 March with a new consent (20 March). March is billed under the new
+    enrolment, but S's 30 minutes on 2 March were served under the consent then on file (2024), so
+    they count (they read before_consent, judged by the consent of 20 March); 10 March falls between
+    the discharge and the re-enrolment (after_discharge); 25 March counts. March: 30 + 10 = 40 minutes,
+    99493 (February's 99492 began the episode; March was 10 minutes, nothing). An entry of 19 March
+    under a patient first enrolled that month (T, consent 20 March) is still before consent."""
+    con = program([patient("S") | {"discharge_date": "2025-03-03"},
+                   patient("T", consent="2025-03-20") | {"enrollment_date": "2025-03-20"}],
+                  [entry("s1", "S", "2025-02-10", 40), entry("s2", "S", "2025-03-02", 30),
+                   entry("t1", "T", "2025-03-19", 30), entry("t2", "T", "2025-03-25", 40)])
+    load_rows("patients", [patient("S", consent="2025-03-20") | {"enrollment_date": "2025-03-20"}])
+    load_rows("time_logs", [entry("s3", "S", "2025-03-10", 20), entry("s4", "S", "2025-03-25", 10)])
+    status = time_entries(con, "2025-02", "2025-03").set_index("entry_id").status.to_dict()
+    assert status == {"s1": "counted", "s2": "counted", "s3": "after_discharge", "s4": "counted",
+                      "t1": "before_consent", "t2": "counted"}
+    assert codes(con) == [("S", "2025-02", "99492", 1), ("S", "2025-03", "99493", 1), ("T", "2025-03", "99492", 1)]
+    assert differs_from_full(con) == []
+
+
 def test_texas_and_north_carolina_medicaid_bill_from_the_dates_their_sources_give(program):
     """The state rulesets through the engine, each rule at the date its cited source gives
     (texas_medicaid.yaml, north_carolina_medicaid.yaml `sources`). By hand:

@@ -1,5 +1,8 @@
 -- Every billed or expected patient-month (marts.audit_patient_months) as an audit packet's header
--- reads it: the patient and where their row came from (the consent date's source file and line),
+-- reads it: the patient and where their row came from (the consent date's source file and line;
+-- the month's enrolment, and its own discharge: marts.enrolment_periods), an earlier enrolment whose
+-- days reach into the month (`earlier_enrolments`: a discharge on the 3rd and a re-enrolment on
+-- the 20th; its entries are judged by its consent, marts.consent_on, so the packet names it),
 -- the episode and why the month is initial or subsequent, the minutes, the rule in force with its
 -- thresholds, what the minutes bill and why, what was billed, and the reconciliation findings.
 -- Sentences are written from columns the billing and reconciliation marts decided; nothing is
@@ -13,10 +16,14 @@ WITH ep AS (
 ),
 ruled AS (
   SELECT k.patient_id, k.service_month, y.* EXCLUDE (patient_id, from_month, until_month, payer_source),
-         p.discharge_date,
+         s.discharge_date,
          marts.rule_in_force(y.payer, y.payer_class, y.billing_setting, y.program, k.service_month) AS r,
-         s.source_file AS patient_source_file, s.source_line AS patient_source_line, s.source_load_id AS patient_load_id
-  FROM marts.audit_patient_months k JOIN marts.billing_patients p USING (patient_id)
+         s.source_file AS patient_source_file, s.source_line AS patient_source_line, s.source_load_id AS patient_load_id,
+         (SELECT list({enrollment_date: x.enrollment_date, discharge_date: x.discharge_date, consent_date: x.consent_date,
+                       source_file: x.source_file, source_line: x.source_line} ORDER BY x.enrollment_date)
+          FROM core.enrolments x WHERE x.patient_id = k.patient_id AND x.enrollment_date < s.enrollment_date
+            AND x.discharge_date >= k.service_month AND x.enrollment_date <= last_day(k.service_month)) AS earlier_enrolments
+  FROM marts.audit_patient_months k
   JOIN marts.month_terms y ON y.patient_id = k.patient_id AND k.service_month BETWEEN y.from_month AND y.until_month
   JOIN marts.enrolment_periods s  -- the patients row of the month's enrolment (a re-enrolment replaced an earlier one's)
     ON s.patient_id = k.patient_id AND k.service_month BETWEEN s.from_month AND s.until_month
@@ -66,7 +73,7 @@ joined AS (
 )
 SELECT patient_id, service_month, clinic_id, clinic_name, care_manager_id, treating_provider_npi,
        payer, payer_class, payer_mapped, billing_setting, program, enrollment_date, consent_date, discharge_date,
-       patient_source_file, patient_source_line, patient_load_id, patient_loaded_at,
+       patient_source_file, patient_source_line, patient_load_id, patient_loaded_at, earlier_enrolments,
        episode_id, episode_start, month_of_episode, month_type, previous_service_month,
        CASE
          WHEN month_type IS NULL THEN

@@ -15,13 +15,14 @@
 -- `organization_npi`: the clinic's type 2 NPI, at an FQHC/RHC only (their claims are institutional,
 -- billed under it: marts.wrong_billing_npi). `payer`: the enrolment's registry payer (marts.payer_name),
 -- which marts.payer_name_periods falls back to in a month no coverage period touches.
--- `source_file`, `source_line`, `source_load_id`: where the enrolment's patients row came from (an
--- audit packet names it as the source of the month's consent). It reads no billing rule, so the
+-- `discharge_date`: the enrolment's own discharge (an earlier enrolment's, which the row on file no
+-- longer holds; an audit packet shows it). `source_file`, `source_line`, `source_load_id`: where the
+-- enrolment's patients row came from (an audit packet names it as the source of the month's consent). It reads no billing rule, so the
 -- outcome marts can read what reads it.
 -- kind: table
 -- per_patient: true
 WITH e AS (
-  SELECT e.patient_id, e.enrollment_date, e.consent_date, e.clinic_id, e.care_manager_id, e.treating_provider_npi,
+  SELECT e.patient_id, e.enrollment_date, e.discharge_date, e.consent_date, e.clinic_id, e.care_manager_id, e.treating_provider_npi,
          lower(trim(coalesce(e.program, 'cocm'))) AS program, marts.payer_name(e.payer) AS payer,
          e.source_file, e.source_line, e.source_load_id,
          lower(trim(core.setting_of(c.setting))) AS billing_setting, nullif(trim(c.organization_npi), '') AS clinic_npi,
@@ -37,7 +38,7 @@ owned AS (  -- the months each enrolment wins: up to the month before the next o
 SELECT patient_id,
        CASE WHEN row_number() OVER (PARTITION BY patient_id ORDER BY enrollment_date NULLS FIRST) = 1
             THEN DATE '0001-01-01' ELSE start_month END AS from_month,
-       until_month, enrollment_date, consent_date, clinic_id, care_manager_id, treating_provider_npi, program,
+       until_month, enrollment_date, discharge_date, consent_date, clinic_id, care_manager_id, treating_provider_npi, program,
        billing_setting, CASE WHEN billing_setting IN ('fqhc', 'rhc') THEN clinic_npi END AS organization_npi, payer,
        source_file, source_line, source_load_id
 FROM owned WHERE start_month IS NULL OR start_month <= until_month
