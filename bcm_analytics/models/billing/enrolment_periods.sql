@@ -17,8 +17,8 @@
 -- which marts.payer_name_periods falls back to in a month no coverage period touches.
 -- `discharge_date`: the enrolment's own discharge (an earlier enrolment's, which the row on file no
 -- longer holds; an audit packet shows it). `source_file`, `source_line`, `source_load_id`: where the
--- enrolment's patients row came from (an audit packet names it as the source of the month's consent). It reads no billing rule, so the
--- outcome marts can read what reads it.
+-- enrolment's patients row came from (an audit packet names it as the source of the month's
+-- consent). It reads no billing rule, so the outcome marts can read what reads it.
 -- kind: table
 -- per_patient: true
 WITH e AS (
