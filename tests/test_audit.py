@@ -207,7 +207,7 @@ def page_text(path: Path) -> str:
 def test_a_month_with_a_re_enrolment_names_the_earlier_enrolment_whose_consent_its_entries_before_it_had(program, load_rows, tmp_path):
     """C, consented on 5 June 2025, is discharged on 20 June and enrolled again on 25 June with a new
     consent (25 June). June is billed under the new enrolment, and C's 40 minutes of 10 June count
-    (marts.consent_on: served under the consent then on file). The packet names the consent of 25
+    (core.enrolment_on: served under the consent then on file). The packet names the consent of 25
     June from the new row and, beside it, the earlier enrolment with its discharge and its consent of
     5 June from the row it came from, so an auditor reading 10 June beside a consent of 25 June sees
     why it counts."""

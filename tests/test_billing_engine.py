@@ -816,6 +816,26 @@ def test_an_entry_of_an_earlier_enrolment_is_not_warned_as_before_enrolment(prog
         ("w0", "service_date 2023-12-20 is before the patient's enrollment_date 2024-01-01")]
 
 
+def test_an_entry_after_a_discharge_is_warned_of_until_a_re_enrolment_takes_it_in(program, load_rows):
+    """Data contract "on or before discharge": time after a discharge is a late entry or a missed
+    re-enrolment. V is discharged on 3 March 2025; entries of 10 and 25 March load with the warning.
+    V is enrolled again on 20 March: the 25th is the new enrolment's and counts, and its warning goes
+    (it stayed, beside a billed minute); the 10th, between the discharge and the re-enrolment, keeps
+    it. Entries loaded after the re-enrolment are judged by the enrolment of their day: the 12th is
+    warned (the row on file has no discharge, and it was not), the 26th is not."""
+    con = program([patient("V") | {"discharge_date": "2025-03-03"}],
+                  [entry("v1", "V", "2025-03-10", 20), entry("v2", "V", "2025-03-25", 20)])
+    warned = "SELECT row_key, reason FROM meta.row_warnings WHERE check_name = 'on or before discharge' ORDER BY row_key"
+    assert [k for k, _ in con.execute(warned).fetchall()] == ["v1", "v2"]
+    load_rows("patients", [patient("V") | {"enrollment_date": "2025-03-20"}])
+    assert con.execute(warned).fetchall() == [("v1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-03")]
+    load_rows("time_logs", [entry("v3", "V", "2025-03-12", 20), entry("v4", "V", "2025-03-26", 20)])
+    assert con.execute(warned).fetchall() == [("v1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-03"),
+                                              ("v3", "service_date 2025-03-12 is after the patient's discharge_date 2025-03-03")]
+    status = time_entries(con, "2025-03").set_index("entry_id").status.to_dict()
+    assert status == {"v1": "after_discharge", "v2": "counted", "v3": "after_discharge", "v4": "counted"}
+
+
 def test_an_earlier_enrolment_replaced_in_its_own_month_wins_no_month(program, load_rows):
     """Discharged on 3 March 2025 and enrolled again on 20 March in general BHI: March is billed under
     the enrolment that starts latest in it (as a month is under the payer period that starts latest),

@@ -309,6 +309,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     if name == "clinics" and loaded:  # the patients loaded before their clinics
         _clinic_now_known(con)
         _clinic_like_known(con)
+    if name == "patients" and changed:
+        _discharge_warnings_settled(con)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned,
@@ -412,6 +414,28 @@ def supersede_patients(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
         {"load": load_id},
     )
     con.execute(f"DROP TABLE {NAMED}")
+
+
+def _discharge_warnings_settled(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the warning that a time-log entry is after the patient's discharge once a changed
+    patients row (temp._matched) settles it: the data contract says such time is a late entry or a
+    missed re-enrolment, and when the re-enrolment arrives, the entries on and after it are the new
+    enrolment's and count, while `bcm warnings` and the data-quality page went on calling them
+    after the discharge. Each warning is judged again as the check judges a row now
+    (contracts/frames.sql): by the discharge of the enrolment in force on the entry's day
+    (core.enrolment_on). An entry between the discharge and the re-enrolment keeps its warning; a
+    discharge moved later or cleared settles the entries it no longer follows."""
+    con.execute(
+        """DELETE FROM meta.row_warnings w USING (
+             SELECT t._load_id, t._line FROM core.time_logs t
+             JOIN (SELECT patient_id, list({enrolled_on: enrollment_date, discharge_date: discharge_date} ORDER BY enrollment_date) AS enrolments
+                   FROM core.enrolments
+                   WHERE patient_id IN (SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same)
+                   GROUP BY patient_id) e USING (patient_id)
+             WHERE NOT coalesce(t.service_date > core.enrolment_on(e.enrolments, t.service_date).discharge_date, false)) settled
+           WHERE w.table_name = 'time_logs' AND w.check_name = 'on or before discharge'
+             AND w.load_id = settled._load_id AND w.line_number = settled._line"""
+    )
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "

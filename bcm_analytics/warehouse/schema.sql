@@ -267,6 +267,18 @@ SELECT patient_id, enrollment_date, discharge_date, discharge_reason, consent_da
        treating_provider_npi, program, payer, _source_file, _line, _load_id, NULL::DATE AS reenrolled_on
 FROM staging.patients;
 
+-- The enrolment in force on a day, from a patient's enrolments as a list of structs, each with its
+-- `enrolled_on` (core.enrolments' enrollment_date) and what the reader needs of it: the one that
+-- starts latest on or before the day, else the first (a day before every enrolment). A month is
+-- billed under one enrolment (marts.enrolment_periods), but a day belongs to the enrolment it
+-- fell in: in a month with a discharge on the 3rd and a re-enrolment on the 20th, the 2nd is the
+-- earlier enrolment's. An entry is judged by that enrolment's consent (marts.billing_entries,
+-- marts.audit_entries) and the loader's "on or before discharge" warning by its discharge
+-- (contracts/frames.sql, ingest/rows.py).
+CREATE OR REPLACE MACRO core.enrolment_on(enrolments, day) AS
+  CASE WHEN len(enrolments) = 1 THEN enrolments[1]
+       ELSE coalesce(list_last(list_filter(enrolments, lambda x: x.enrolled_on <= day)), enrolments[1]) END;
+
 -- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'
 -- earlier enrolments). Minutes logged after the discharge and before the re-enrolment stay
 -- uncounted (marts.billing_entries, after_discharge), as they were before the re-enrolment arrived.

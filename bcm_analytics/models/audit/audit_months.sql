@@ -2,7 +2,7 @@
 -- reads it: the patient and where their row came from (the consent date's source file and line;
 -- the month's enrolment, and its own discharge: marts.enrolment_periods), an earlier enrolment whose
 -- days reach into the month (`earlier_enrolments`: a discharge on the 3rd and a re-enrolment on
--- the 20th; its entries are judged by its consent, marts.consent_on, so the packet names it),
+-- the 20th; its entries are judged by its consent, core.enrolment_on, so the packet names it),
 -- the episode and why the month is initial or subsequent, the minutes, the rule in force with its
 -- thresholds, what the minutes bill and why, what was billed, and the reconciliation findings.
 -- Sentences are written from columns the billing and reconciliation marts decided; nothing is

@@ -3,7 +3,8 @@
 -- class and keeps payer_mapped = false so `bcm billing` can report it), the discharge,
 -- `enrolment_gaps`: the spans between a discharge and a re-enrolment (core.enrolment_gaps), in which
 -- no minutes count (marts.enrolment_gap_on), and `consents`: each enrolment's start and consent
--- date (core.enrolments), which an entry is judged by on its day (marts.consent_on). What a month
+-- date (core.enrolments): an entry is judged by the consent of the enrolment in force on its day
+-- (core.enrolment_on), so minutes before a discharge in the month of a re-enrolment keep theirs. What a month
 -- is billed under (its payer, clinic and setting, practitioner, program) is the month's:
 -- marts.month_terms.
 -- kind: table
