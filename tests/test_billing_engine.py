@@ -21,6 +21,7 @@ from bcm_analytics.billing import (
     time_entries,
     unbilled_months,
 )
+from bcm_analytics.cli.data import summary_line
 from bcm_analytics.models.marts import refresh
 
 CLINICS = [
@@ -821,14 +822,18 @@ def test_an_entry_after_a_discharge_is_warned_of_until_a_re_enrolment_takes_it_i
     re-enrolment. V is discharged on 3 March 2025; entries of 10 and 25 March load with the warning.
     V is enrolled again on 20 March: the 25th is the new enrolment's and counts, and its warning goes
     (it stayed, beside a billed minute); the 10th, between the discharge and the re-enrolment, keeps
-    it. Entries loaded after the re-enrolment are judged by the enrolment of their day: the 12th is
-    warned (the row on file has no discharge, and it was not), the 26th is not."""
+    it; the load line says the change is a re-enrolment (a later correction of the row is not). Entries
+    loaded after the re-enrolment are judged by the enrolment of their day: the 12th is warned (the
+    row on file has no discharge, and it was not), the 26th is not."""
     con = program([patient("V") | {"discharge_date": "2025-03-03"}],
                   [entry("v1", "V", "2025-03-10", 20), entry("v2", "V", "2025-03-25", 20)])
     warned = "SELECT row_key, reason FROM meta.row_warnings WHERE check_name = 'on or before discharge' ORDER BY row_key"
     assert [k for k, _ in con.execute(warned).fetchall()] == ["v1", "v2"]
-    load_rows("patients", [patient("V") | {"enrollment_date": "2025-03-20"}])
+    back = load_rows("patients", [patient("V") | {"enrollment_date": "2025-03-20"}])
+    assert "read 1 = loaded 1 (1 changed, 1 of them a re-enrolment) + quarantined 0" in summary_line(back.path, back)
     assert con.execute(warned).fetchall() == [("v1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-03")]
+    moved = load_rows("patients", [patient("V", clinic="FQ") | {"enrollment_date": "2025-03-20"}])  # a correction: no re-enrolment
+    assert (moved.rows_changed, moved.rows_reenrolled) == (1, 0) and "(1 changed) +" in summary_line(moved.path, moved)
     load_rows("time_logs", [entry("v3", "V", "2025-03-12", 20), entry("v4", "V", "2025-03-26", 20)])
     assert con.execute(warned).fetchall() == [("v1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-03"),
                                               ("v3", "service_date 2025-03-12 is after the patient's discharge_date 2025-03-03")]

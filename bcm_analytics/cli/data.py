@@ -91,6 +91,14 @@ def day_first_note(columns: tuple[tuple[str, int, str | None], ...]) -> str:
             "only month first; if the export writes the month first, correct " + ("that value" if count == 1 else "those values"))
 
 
+def _reenrolled(rows: int) -> str:
+    """Of a patients file's changed rows, the re-enrolments: their earlier enrolment is kept for its
+    months (core.enrolments), which a corrected row is not."""
+    if not rows:
+        return ""
+    return ", 1 of them a re-enrolment" if rows == 1 else f", {rows:,} of them re-enrolments"
+
+
 def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | None = None) -> str:
     """One file's line; `replaces` is the load `bcm load --replaces` named (said when nothing loaded)."""
     if isinstance(result, FileRefused):
@@ -116,7 +124,7 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
         extra += f"; extra columns dropped: {names(others)}"
     if result.identifier_columns:
         extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
-    changed = f" ({result.rows_changed:,} changed)" if result.rows_changed else ""
+    changed = f" ({result.rows_changed:,} changed{_reenrolled(result.rows_reenrolled)})" if result.rows_changed else ""
     totals = result.rows_passed_over - result.rows_footer - result.rows_subtotal
     among = ([f"{result.rows_again:,} set aside before by an earlier load"] if result.rows_again else []) \
         + ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \

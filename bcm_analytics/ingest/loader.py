@@ -81,6 +81,7 @@ class FileResult:
     # the file names that it no longer holds; a corrected copy (replaces), the rows of that load whose key it no longer holds
     withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 with no end date (load 2)")
     rows_reverted: int = 0  # of rows_changed: put back to a version a later load had changed (an older export loaded again?)
+    rows_reenrolled: int = 0  # of rows_changed (patients): a re-enrolment, the earlier enrolment kept (core.enrolments)
     reverted_by: int | None = None  # the latest load that had changed them
 
     @property
@@ -294,6 +295,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows.supersede_replaced(con, options.replaces, spec)
     if history:
         rows.supersede_patients(con, load_id)
+    reenrolled = rows.reenrolments(con, load_id) if spec.name == "patients" and merged.changed else 0
 
     result = FileResult(
         src.path, spec.name, load_id, rows_read=rows_read, rows_loaded=merged.loaded, rows_changed=merged.changed,
@@ -305,6 +307,7 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
         day_first=tuple((name, seen.day_first, seen.example) for name, seen in landed.day_first_evidence.items()),
         rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1], rows_reverted=merged.reverted, reverted_by=merged.reverted_by,
+        rows_reenrolled=reenrolled,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

@@ -416,6 +416,19 @@ def supersede_patients(con: duckdb.DuckDBPyConnection, load_id: int) -> None:
     con.execute(f"DROP TABLE {NAMED}")
 
 
+def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
+    """The patients rows this load changed that are re-enrolments: the row it replaced is now an
+    earlier enrolment (core.enrolments, the one place that says what a re-enrolment is), whose months
+    keep its consent, clinic, practitioner and program. The load line says how many, so a person
+    who sent a correction and sees it read as a re-enrolment (or the other way round) can tell."""
+    return con.execute(
+        """SELECT count(*) FROM meta.row_changes c
+           JOIN core.enrolments e ON e.patient_id = c.old_record ->> 'patient_id'
+            AND e.enrollment_date = TRY_CAST(c.old_record ->> 'enrollment_date' AS DATE)
+            AND e.reenrolled_on = TRY_CAST(c.new_record ->> 'enrollment_date' AS DATE)
+           WHERE c.load_id = $load AND c.table_name = 'patients'""", {"load": load_id}).fetchall()[0][0]
+
+
 def _discharge_warnings_settled(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the warning that a time-log entry is after the patient's discharge once a changed
     patients row (temp._matched) settles it: the data contract says such time is a late entry or a
