@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from bcm_analytics.billing import load_rules
 from bcm_analytics.billing.engine import billing_marts, lines_query
@@ -142,6 +143,9 @@ def bill_and_load_claims(db: Path, data_dir: Path, rules_path: Path, *, seed: in
         con.close()
     claims = write_claims(lines, data_dir, seed=seed)
     del lines  # the load below needs the memory
+    # Arrow's allocator keeps what the lines' frames freed unless asked to give it back: 0.5 GB at
+    # 10M time-log rows, which the load's DuckDB memory came on top of (2.2 GiB at its peak, 1.7 after)
+    pa.default_memory_pool().release_unused()
     load(db, [claims], timezone, progress)
     return [claims]
 
