@@ -12,10 +12,10 @@ SELECT r.* FROM {rows} r
 -- name: time_logs
 -- `start_time_without_day`: a start time of day with no day to stand on (core.start_stands): the
 -- entry is placed at the service date's own time (marts.entry_at), and a warning says so.
--- `patient_enrollment_date`: the patient's first enrolment (core.enrolments): an entry of an earlier
--- enrolment a re-enrolment replaced is no entry before enrolment. `patient_discharge_date`: the
--- discharge of the enrolment in force on the entry's day (core.enrolment_on), the row on file's
--- for a patient never re-enrolled: an entry between an earlier discharge and the re-enrolment is
+-- `patient_enrollment_date`: the patient's first enrolment (core.patient_enrolments): an entry of an
+-- earlier enrolment a re-enrolment replaced is no entry before enrolment. `patient_discharge_date`:
+-- the discharge of the enrolment in force on the entry's day (core.enrolment_on), the row on file's
+-- for a patient never re-enrolled (the list is joined for re-enrolled patients alone): an entry between an earlier discharge and the re-enrolment is
 -- after a discharge (billing counts none of it), one after the re-enrolment is not.
 SELECT r.*, p.clinic_id,
   r.start_time_has_time AND NOT core.start_stands(r.start_time_has_time, r.start_time_local, r.start_time_instant)
@@ -24,13 +24,11 @@ SELECT r.*, p.clinic_id,
   core.local_time(r.service_date_local, r.service_date_instant, p.timezone) AS service_at,
   CAST(service_at AS DATE) AS service_date,
   core.local_month(r.service_date_local, r.service_date_instant, p.timezone) AS service_month,
-  coalesce(f.first_enrolled, p.enrollment_date) AS patient_enrollment_date,
+  coalesce(f.enrolments[1].enrolled_on, p.enrollment_date) AS patient_enrollment_date,
   CASE WHEN f.enrolments IS NULL THEN p.discharge_date
        ELSE core.enrolment_on(f.enrolments, service_date).discharge_date END AS patient_discharge_date
 FROM {rows} r LEFT JOIN core.patients p ON p.patient_id = r.patient_id
-LEFT JOIN (SELECT patient_id, min(enrollment_date) AS first_enrolled,
-                  list({enrolled_on: enrollment_date, discharge_date: discharge_date} ORDER BY enrollment_date) AS enrolments
-           FROM core.enrolments GROUP BY patient_id HAVING count(*) > 1) f ON f.patient_id = r.patient_id
+LEFT JOIN core.patient_enrolments f ON f.patient_id = r.patient_id AND len(f.enrolments) > 1
 
 -- name: assessments
 SELECT r.*, p.clinic_id,

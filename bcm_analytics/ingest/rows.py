@@ -441,11 +441,9 @@ def _discharge_warnings_settled(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """DELETE FROM meta.row_warnings w USING (
              SELECT t._load_id, t._line FROM core.time_logs t
-             JOIN (SELECT patient_id, list({enrolled_on: enrollment_date, discharge_date: discharge_date} ORDER BY enrollment_date) AS enrolments
-                   FROM core.enrolments
-                   WHERE patient_id IN (SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same)
-                   GROUP BY patient_id) e USING (patient_id)
-             WHERE NOT coalesce(t.service_date > core.enrolment_on(e.enrolments, t.service_date).discharge_date, false)) settled
+             JOIN core.patient_enrolments e USING (patient_id)
+             WHERE t.patient_id IN (SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same)
+               AND NOT coalesce(t.service_date > core.enrolment_on(e.enrolments, t.service_date).discharge_date, false)) settled
            WHERE w.table_name = 'time_logs' AND w.check_name = 'on or before discharge'
              AND w.load_id = settled._load_id AND w.line_number = settled._line"""
     )

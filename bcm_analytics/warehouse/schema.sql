@@ -279,6 +279,16 @@ CREATE OR REPLACE MACRO core.enrolment_on(enrolments, day) AS
   CASE WHEN len(enrolments) = 1 THEN enrolments[1]
        ELSE coalesce(list_last(list_filter(enrolments, lambda x: x.enrolled_on <= day)), enrolments[1]) END;
 
+-- Each patient's enrolments (core.enrolments) as the one list core.enrolment_on reads, in enrolment
+-- order: each one's start, consent and discharge. Billing judges an entry's consent by it
+-- (marts.billing_patients.enrolments), the loader the "on or before discharge" warning (contracts/
+-- frames.sql, ingest/rows.py); `enrolments[1].enrolled_on` is the first enrolment.
+CREATE OR REPLACE VIEW core.patient_enrolments AS
+SELECT patient_id,
+       list({enrolled_on: enrollment_date, consent_date: consent_date, discharge_date: discharge_date}
+            ORDER BY enrollment_date NULLS FIRST) AS enrolments
+FROM core.enrolments GROUP BY patient_id;
+
 -- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'
 -- earlier enrolments). Minutes logged after the discharge and before the re-enrolment stay
 -- uncounted (marts.billing_entries, after_discharge), as they were before the re-enrolment arrived.

@@ -49,7 +49,7 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
   GROUP BY u.entry_id
 ),
 described AS (
-  SELECT e.*, y.payer_class, y.billing_setting, y.program, core.enrolment_on(p.consents, e.service_date).consent_date AS consent_date, p.discharge_date,
+  SELECT e.*, y.payer_class, y.billing_setting, y.program, core.enrolment_on(p.enrolments, e.service_date).consent_date AS consent_date, p.discharge_date,
          marts.enrolment_gap_on(p.enrolment_gaps, e.service_date) AS enrolment_gap, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,

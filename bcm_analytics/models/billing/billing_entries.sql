@@ -36,7 +36,7 @@
 WITH terms AS (  -- the terms a rule is chosen by, numbered, per run of months under one payer and enrolment
                  -- (marts.month_terms: one run per patient without coverage rows or a re-enrolment), with
                  -- each enrolment's consent: an entry is judged by that of the enrolment in force on its day (core.enrolment_on)
-  SELECT p.patient_id, p.consents, p.discharge_date, p.enrolment_gaps, y.from_month, y.until_month, y.payer, y.payer_class,
+  SELECT p.patient_id, p.enrolments, p.discharge_date, p.enrolment_gaps, y.from_month, y.until_month, y.payer, y.payer_class,
          y.billing_setting, y.program,
          dense_rank() OVER (ORDER BY y.payer, y.payer_class, y.billing_setting, y.program) AS terms
   FROM marts.billing_patients p JOIN marts.month_terms y USING (patient_id)
@@ -53,7 +53,7 @@ logs AS (
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, t.start_instant, t.end_instant, t.timezone,
          CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         core.enrolment_on(p.consents, t.service_date).consent_date AS consent_date, p.discharge_date, p.enrolment_gaps, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
+         core.enrolment_on(p.enrolments, t.service_date).consent_date AS consent_date, p.discharge_date, p.enrolment_gaps, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_transform(h.stays, lambda s: {part: marts.facility_stay_part(
            t.service_date, marts.entry_at(t.start_time_has_time, t.start_instant, t.service_date_has_time,
                                           core.instant(t._service_date_local, t._service_date_instant, t.timezone)),
