@@ -776,6 +776,51 @@ def test_a_corrected_discharge_is_no_re_enrolment(program, load_rows):
     [(reason,)] = con.execute("SELECT reason FROM marts.audit_entries WHERE entry_id = 'o2'").fetchall()
     assert "no re-enrolment is on file" in reason
 
+
+def test_a_re_enrolment_date_corrected_later_moves_the_days_that_do_not_count(program, load_rows):
+    """billing_rules.md s2: minutes between a discharge and the re-enrolment do not count. G is
+    discharged on 3 March 2025; the next export enrols G again on 1 June, and the one after corrects
+    that to 5 June (the enrolment date moved, no discharge between: a correction, not a third
+    enrolment). An entry of 3 June falls after the discharge and before the re-enrolment on file:
+    it does not count (it counted while the rule read the re-enrolment of the export that first
+    brought it, 1 June), and the loader warns of it as billing judges it; 5 June counts. The audit
+    names the re-enrolment on file."""
+    con = program([patient("G") | {"discharge_date": "2025-03-03"}], [entry("g1", "G", "2025-02-10", 40)])
+    load_rows("patients", [patient("G") | {"enrollment_date": "2025-06-01"}])
+    assert load_rows("patients", [patient("G") | {"enrollment_date": "2025-06-05"}]).rows_reenrolled == 0
+    load_rows("time_logs", [entry("g2", "G", "2025-06-03", 20), entry("g3", "G", "2025-06-05", 40)])
+    status = time_entries(con, "2025-01", "2025-12").set_index("entry_id").status.to_dict()
+    assert status == {"g1": "counted", "g2": "after_discharge", "g3": "counted"}
+    assert codes(con) == [("G", "2025-02", "99492", 1), ("G", "2025-06", "99493", 1)]
+    [(reason,)] = con.execute("SELECT reason FROM marts.audit_entries WHERE entry_id = 'g2'").fetchall()
+    assert "after the patient's discharge on 2025-03-03 and before their re-enrolment on 2025-06-05" in reason
+    assert con.execute("SELECT row_key FROM meta.row_warnings WHERE check_name = 'on or before discharge'").fetchall() == [("g2",)]
+    assert differs_from_full(con) == []
+
+
+def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries_after_it(program, load_rows):
+    """Data contract "on or before discharge", judged again when a patients export changes a
+    discharge: D's entries of 10 and 20 March loaded clean; an export discharging D on 15 March
+    makes the 20th a late entry, which billing stops counting (after_discharge), and the warning
+    says so from that load on. Moving the discharge to 5 March warns of the 10th too, and the 20th
+    keeps the warning it had (its wording and time); moving it to 25 March settles both. The
+    date is quoted as its export wrote it (03/20/2025 read as 2025-03-20)."""
+    con = program([patient("D")], [entry("d1", "D", "2025-03-10", 20), entry("d2", "D", "03/20/2025", 20)])
+    warned = "SELECT row_key, reason, recorded_at FROM meta.row_warnings WHERE check_name = 'on or before discharge' ORDER BY row_key"
+    assert con.execute(warned).fetchall() == []
+    load_rows("patients", [patient("D") | {"discharge_date": "2025-03-15"}])
+    [(key, reason, first_at)] = con.execute(warned).fetchall()
+    assert (key, reason) == ("d2", "service_date '03/20/2025' (read as 2025-03-20) is after the patient's discharge_date 2025-03-15")
+    assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "after_discharge"}
+    load_rows("patients", [patient("D") | {"discharge_date": "2025-03-05"}])
+    (d1, d2) = con.execute(warned).fetchall()
+    assert d1[:2] == ("d1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-05")
+    assert d2 == ("d2", reason, first_at)
+    load_rows("patients", [patient("D") | {"discharge_date": "2025-03-25"}])
+    assert con.execute(warned).fetchall() == []
+    assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "counted"}
+
+
 def test_a_re_enrolment_leaves_the_earlier_months_under_the_earlier_enrolment(program, load_rows):
     """billing_rules.md s2-s4: a re-enrolment replaces the patient's row (the export is keyed by patient),
     and may come with a new consent date, another clinic (another billing setting), another treating
@@ -875,6 +920,33 @@ def test_minutes_before_a_discharge_in_the_month_of_a_re_enrolment_are_judged_by
     assert status == {"s1": "counted", "s2": "counted", "s3": "after_discharge", "s4": "counted",
                       "t1": "before_consent", "t2": "counted"}
     assert codes(con) == [("S", "2025-02", "99492", 1), ("S", "2025-03", "99493", 1), ("T", "2025-03", "99492", 1)]
+    assert differs_from_full(con) == []
+
+
+def test_three_enrolments_in_one_month_judge_each_day_by_its_own(program, load_rows):
+    """billing_rules.md s2-s3, with two re-enrolments in March 2025: Y, consented in 2024, is
+    discharged on 3 March, enrolled again on 10 March (consent 10 March), discharged on 15 March and
+    enrolled again on 20 March (consent 20 March). Each day is judged by the enrolment it fell in:
+    2 March (the first, consented), 12 March (the second, consented that day) and 25 March count;
+    5 March and 17 March fall between a discharge and the next enrolment. March: 3 x 15 = 45
+    minutes after February's 99492 (40 minutes), 99493. The audit names each gap's own discharge
+    and re-enrolment. An entry before every enrolment is judged by the first: Z, enrolled on 1 March
+    with consent on 20 February, logs 40 minutes on 25 February (counted: the loader warns it is
+    before enrolment, the consent rule is billing's)."""
+    con = program([patient("Y") | {"discharge_date": "2025-03-03"},
+                   patient("Z", consent="2025-02-20") | {"enrollment_date": "2025-03-01"}],
+                  [entry("y1", "Y", "2025-02-10", 40), entry("y2", "Y", "2025-03-02", 15), entry("z1", "Z", "2025-02-25", 40)])
+    load_rows("patients", [patient("Y", consent="2025-03-10") | {"enrollment_date": "2025-03-10", "discharge_date": "2025-03-15"}])
+    assert load_rows("patients", [patient("Y", consent="2025-03-20") | {"enrollment_date": "2025-03-20"}]).rows_reenrolled == 1
+    load_rows("time_logs", [entry("y3", "Y", "2025-03-05", 15), entry("y4", "Y", "2025-03-12", 15),
+                            entry("y5", "Y", "2025-03-17", 15), entry("y6", "Y", "2025-03-25", 15)])
+    status = time_entries(con, "2025-02", "2025-03").set_index("entry_id").status.to_dict()
+    assert status == {"y1": "counted", "y2": "counted", "y3": "after_discharge", "y4": "counted",
+                      "y5": "after_discharge", "y6": "counted", "z1": "counted"}
+    assert codes(con) == [("Y", "2025-02", "99492", 1), ("Y", "2025-03", "99493", 1), ("Z", "2025-02", "99492", 1)]
+    reasons = dict(con.execute("SELECT entry_id, reason FROM marts.audit_entries WHERE entry_id IN ('y3', 'y5')").fetchall())
+    assert "discharge on 2025-03-03 and before their re-enrolment on 2025-03-10" in reasons["y3"]
+    assert "discharge on 2025-03-15 and before their re-enrolment on 2025-03-20" in reasons["y5"]
     assert differs_from_full(con) == []
 
 

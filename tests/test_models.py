@@ -41,8 +41,9 @@ RULES = {
         "marts.outcome_enrolments", r"'-'\s*\|\|\s*row_number\(\)"),
     "the first day a score or entry is an episode's (the lookback, after the episode before's discharge)": (
         "marts.outcome_enrolments", r"lag\(\s*\w*\.?discharge_date\)"),
-    "minutes between a discharge and a re-enrolment": ("marts.enrolment_gap_on", r"day\s*>\s*g\.discharged_on\s+AND\s+day\s*<\s*g\.reenrolled_on"),
-    "the enrolment in force on a day (an entry's consent; the loader's discharge warning)": ("core.enrolment_on", r"\.enrolled_on\s*<=\s*day"),
+    "a day after a discharge (minutes that do not count; the loader's warning; between a discharge and a re-enrolment)": (
+        "core.discharged_before", r"day\s*>\s*\w+\.discharge_date"),
+    "the enrolment in force on a day (an entry's consent and discharge)": ("core.enrolment_on", r"\.enrolled_on\s*<=\s*day"),
     "fee in force": ("marts.fee_in_force", r"config\.fee_schedule"),
     "a payer name's class": ("marts.payer_class_of", r"config\.payer_names"),
     "a payer name as exported to the payer it names (payer_aliases, then the exports' spelling; case and surrounding spaces never two payers)": (

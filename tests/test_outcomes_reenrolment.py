@@ -2,8 +2,7 @@
 
 The patients export is keyed by patient, so a re-enrolment arrives as a later export whose row has
 a later enrolment date and the discharge cleared; the loader keeps the replaced row in
-meta.row_changes, and core.enrolments reads the earlier enrolment from it (as billing's
-core.enrolment_gaps does). Each test loads two patients exports in sequence, as a program sends
+meta.row_changes, and core.enrolments reads the earlier enrolment from it (as billing does). Each test loads two patients exports in sequence, as a program sends
 them. R is enrolled on 6 January 2025 at clinic C1 with care manager CM1, discharged (goals met) on
 15 April, and enrolled again on 8 September at clinic C2 with CM2. K, enrolled on 6 January and
 never discharged, keeps every month on the caseload page.

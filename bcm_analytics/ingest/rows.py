@@ -16,6 +16,7 @@ import duckdb
 from bcm_analytics.contracts import checks as contract_checks
 from bcm_analytics.contracts import columns as ty
 from bcm_analytics.contracts.columns import TextOptions
+from bcm_analytics.contracts.snippets import frame_sql
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.non_records import (
     EMPTY_CHECK,
@@ -31,7 +32,7 @@ from bcm_analytics.ingest.non_records import (
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_judged", "_repeats", "_matched",
-               "_held", "_settled", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
+               "_held", "_settled", "_rejudged", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
                "_withdrawn")
 
 
@@ -310,7 +311,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         _clinic_now_known(con)
         _clinic_like_known(con)
     if name == "patients" and changed:
-        _discharge_warnings_settled(con)
+        _discharge_warnings_judged_again(con)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned,
@@ -429,24 +430,34 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
            WHERE c.load_id = $load AND c.table_name = 'patients'""", {"load": load_id}).fetchall()[0][0]
 
 
-def _discharge_warnings_settled(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the warning that a time-log entry is after the patient's discharge once a changed
-    patients row (temp._matched) settles it: the data contract says such time is a late entry or a
-    missed re-enrolment, and when the re-enrolment arrives, the entries on and after it are the new
-    enrolment's and count, while `bcm warnings` and the data-quality page went on calling them
-    after the discharge. Each warning is judged again as the check judges a row now
-    (contracts/frames.sql): by the discharge of the enrolment in force on the entry's day
-    (core.enrolment_on). An entry between the discharge and the re-enrolment keeps its warning; a
-    discharge moved later or cleared settles the entries it no longer follows."""
-    con.execute(
-        """DELETE FROM meta.row_warnings w USING (
-             SELECT t._load_id, t._line FROM core.time_logs t
-             JOIN core.patient_enrolments e USING (patient_id)
-             WHERE t.patient_id IN (SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same)
-               AND NOT coalesce(t.service_date > core.enrolment_on(e.enrolments, t.service_date).discharge_date, false)) settled
-           WHERE w.table_name = 'time_logs' AND w.check_name = 'on or before discharge'
-             AND w.load_id = settled._load_id AND w.line_number = settled._line"""
-    )
+DISCHARGE_CHECK = "on or before discharge"  # the time_logs suite's check (data_contracts/suites/time_logs.json)
+
+
+def _discharge_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> None:
+    """Judge again the warning that a time-log entry is after the patient's discharge, for the
+    stored entries of the patients a patients load changed (temp._matched): a re-enrolment, or a
+    discharge moved later or cleared, settles the entries it no longer follows (they are the new
+    enrolment's and count, while `bcm warnings` and the data-quality page went on calling them after
+    the discharge), and a discharge entered or moved earlier makes the entries after it late ones,
+    which billing stopped counting and no warning named. The contract's own check judges them, over
+    the stored rows' frame (contracts/frames.sql: the discharge of the enrolment in force on the
+    entry's day), so the rule is not written twice; the service date is quoted as its export wrote
+    it (raw.time_logs). A warning still true keeps its first wording and time."""
+    check = next(c for c in contract_checks.suite_row_checks("time_logs") if c.name == DISCHARGE_CHECK)
+    changed = "SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same"
+    stored = f"(SELECT * FROM staging.time_logs WHERE patient_id IN ({changed}))"
+    con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT _load_id, _line, coalesce({check.passes}, false) AS _passes "
+                f"FROM ({frame_sql('time_logs', stored)})")
+    its_warning = ("w.table_name = 'time_logs' AND w.check_name = $check "
+                   "AND w.load_id = j._load_id AND w.line_number = j._line")
+    con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j._passes AND {its_warning}", {"check": check.name})
+    failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
+                  JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j._passes
+                  LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
+                  WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
+    con.execute(f"""INSERT INTO meta.row_warnings
+                    SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check, {check.reason}, now()
+                    FROM ({frame_sql('time_logs', failing)})""", {"check": check.name})
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "

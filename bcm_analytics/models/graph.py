@@ -51,7 +51,7 @@ SOURCE_COMPONENTS = {
     "core.quarantined_claims": {"claims"},
     "staging.facility_stays": {"patient"}, "core.facility_stays": {"patient"},
     "staging.coverage": {"patient"}, "core.coverage": {"patient"},
-    "core.enrolments": {"patient"}, "core.enrolment_gaps": {"patient"},
+    "core.enrolments": {"patient"}, "core.patient_enrolments": {"patient"},
     "staging.diagnoses": {"diagnoses"}, "core.diagnoses": {"diagnoses"},
 }
 PER_PATIENT_SOURCES = frozenset(s for s in SOURCE_COMPONENTS if s != "staging.clinics")

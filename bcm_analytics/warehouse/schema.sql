@@ -233,7 +233,7 @@ SELECT * FROM staging.coverage;
 -- load took back (an older export loaded again). An earlier enrolment replaced more than once (the
 -- newer export loaded again) is one enrolment: its latest replaced row. reenrolled_on is NULL for
 -- the current enrolment. The one place the rule of what is a re-enrolment lives: billing reads its
--- gaps (core.enrolment_gaps) and the terms each month is billed under (marts.enrolment_periods: an
+-- discharges (core.discharged_before) and the terms each month is billed under (marts.enrolment_periods: an
 -- earlier enrolment's months keep its consent, clinic, practitioner and program), outcomes its
 -- episodes (marts.outcome_enrolments).
 CREATE OR REPLACE VIEW core.enrolments AS
@@ -273,28 +273,37 @@ FROM staging.patients;
 -- billed under one enrolment (marts.enrolment_periods), but a day belongs to the enrolment it
 -- fell in: in a month with a discharge on the 3rd and a re-enrolment on the 20th, the 2nd is the
 -- earlier enrolment's. An entry is judged by that enrolment's consent (marts.billing_entries,
--- marts.audit_entries) and the loader's "on or before discharge" warning by its discharge
--- (contracts/frames.sql, ingest/rows.py).
+-- marts.audit_entries), and whether it is after a discharge by that enrolment's discharge
+-- (core.discharged_before).
 CREATE OR REPLACE MACRO core.enrolment_on(enrolments, day) AS
   CASE WHEN len(enrolments) = 1 THEN enrolments[1]
        ELSE coalesce(list_last(list_filter(enrolments, lambda x: x.enrolled_on <= day)), enrolments[1]) END;
 
 -- Each patient's enrolments (core.enrolments) as the one list core.enrolment_on reads, in enrolment
--- order: each one's start, consent and discharge. Billing judges an entry's consent by it
--- (marts.billing_patients.enrolments), the loader the "on or before discharge" warning (contracts/
--- frames.sql, ingest/rows.py); `enrolments[1].enrolled_on` is the first enrolment.
+-- order: each one's start, consent and discharge, and the start of the next (`next_enrolled_on`,
+-- NULL for the last). Billing and the audit judge an entry's consent and whether it is after a
+-- discharge by it (marts.billing_patients.enrolments, core.discharged_before), the loader's "on or
+-- before discharge" check the discharge (contracts/frames.sql); `enrolments[1].enrolled_on` is the
+-- first enrolment.
 CREATE OR REPLACE VIEW core.patient_enrolments AS
 SELECT patient_id,
-       list({enrolled_on: enrollment_date, consent_date: consent_date, discharge_date: discharge_date}
-            ORDER BY enrollment_date NULLS FIRST) AS enrolments
-FROM core.enrolments GROUP BY patient_id;
+       list({enrolled_on: enrollment_date, consent_date: consent_date, discharge_date: discharge_date,
+             next_enrolled_on: next_enrolled_on} ORDER BY enrollment_date NULLS FIRST) AS enrolments
+FROM (SELECT *, lead(enrollment_date) OVER (PARTITION BY patient_id ORDER BY enrollment_date NULLS FIRST) AS next_enrolled_on
+      FROM core.enrolments)
+GROUP BY patient_id;
 
--- The days between a discharge and a later re-enrolment of the same patient (core.enrolments'
--- earlier enrolments). Minutes logged after the discharge and before the re-enrolment stay
--- uncounted (marts.billing_entries, after_discharge), as they were before the re-enrolment arrived.
-CREATE OR REPLACE VIEW core.enrolment_gaps AS
-SELECT DISTINCT patient_id, discharge_date AS discharged_on, reenrolled_on
-FROM core.enrolments WHERE reenrolled_on IS NOT NULL;
+-- `enrolment`, the enrolment in force on `day` (core.enrolment_on), when the patient had been
+-- discharged from it by then; else NULL. The episode ended at the discharge (billing_rules.md
+-- section 2), so minutes logged after it and before a re-enrolment do not count
+-- (marts.billing_entries, after_discharge), and a re-enrolment export, which replaces the
+-- discharged row, does not make them count; the discharge day and the re-enrolment day are inside
+-- an enrolment. The audit names the discharge and the re-enrolment (`next_enrolled_on`) around such
+-- a day (marts.audit_entries); the loader warns of its entries (contracts/frames.sql). It takes the
+-- enrolment, not the list: a macro's call of another is not found from a view built in a scratch
+-- catalog (models/marts.py), so the caller calls both.
+CREATE OR REPLACE MACRO core.discharged_before(enrolment, day) AS
+  CASE WHEN day > enrolment.discharge_date THEN enrolment END;
 
 -- Claim lines the loader set aside and not settled (meta.quarantine, status open or waiting), with
 -- the values a claim line is read by: the canonical ones come from raw.claims (every landed row,

@@ -49,8 +49,8 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
   GROUP BY u.entry_id
 ),
 described AS (
-  SELECT e.*, y.payer_class, y.billing_setting, y.program, core.enrolment_on(p.enrolments, e.service_date).consent_date AS consent_date, p.discharge_date,
-         marts.enrolment_gap_on(p.enrolment_gaps, e.service_date) AS enrolment_gap, w.overlaps_with, h.facility_stays, h.stays_text,
+  SELECT e.*, y.payer_class, y.billing_setting, y.program, core.enrolment_on(p.enrolments, e.service_date).consent_date AS consent_date,
+         core.discharged_before(core.enrolment_on(p.enrolments, e.service_date), e.service_date) AS ended, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
@@ -100,10 +100,10 @@ SELECT d.entry_id, d.patient_id, d.service_month, d.service_at, d.service_date, 
          WHEN 'after_discharge' THEN coalesce(
            format('Logged on {}, after the patient''s discharge on {} and before their re-enrolment on {}; '
                   'the episode ended at the discharge, and minutes between the two do not count.',
-                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.enrolment_gap.discharged_on, '%Y-%m-%d'),
-                  strftime(d.enrolment_gap.reenrolled_on, '%Y-%m-%d')),
+                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.ended.discharge_date, '%Y-%m-%d'),
+                  strftime(d.ended.next_enrolled_on, '%Y-%m-%d')),
            format('Logged on {}, after the patient''s discharge on {}; the episode ended there and no re-enrolment is on file.',
-                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.discharge_date, '%Y-%m-%d')))
+                  strftime(d.service_date, '%Y-%m-%d'), strftime(d.ended.discharge_date, '%Y-%m-%d')))
          WHEN 'no_consent' THEN 'The patient has no consent date on file; minutes count only from consent on.'
          WHEN 'before_consent' THEN
            format('Logged on {}, before the patient''s consent on {}; minutes count only from consent on.',

@@ -26,7 +26,7 @@
 -- patient's discharge date (a follow-up call with a check-in score) do not count (after_discharge):
 -- the episode ended at the discharge, and the export, keyed by patient, shows a re-enrolment as a
 -- new enrolment with the discharge cleared (billing_rules.md section 2); minutes between the
--- discharge it replaced and the re-enrolment stay after_discharge (marts.enrolment_gap_on). `facility_stay_ids` names
+-- discharge it replaced and the re-enrolment stay after_discharge (core.discharged_before). `facility_stay_ids` names
 -- the stays (core.facility_stays.stay_id, as exported) that placed the entry as `facility_stay`
 -- says, so that an audit can name the stay behind during_facility_stay and
 -- counted_in_part_facility_stay (marts.audit_entries) without judging the entry a second time.
@@ -35,8 +35,8 @@
 -- by_month: service_month
 WITH terms AS (  -- the terms a rule is chosen by, numbered, per run of months under one payer and enrolment
                  -- (marts.month_terms: one run per patient without coverage rows or a re-enrolment), with
-                 -- each enrolment's consent: an entry is judged by that of the enrolment in force on its day (core.enrolment_on)
-  SELECT p.patient_id, p.enrolments, p.discharge_date, p.enrolment_gaps, y.from_month, y.until_month, y.payer, y.payer_class,
+                 -- each enrolment's consent and discharge: an entry is judged by those of the enrolment in force on its day
+  SELECT p.patient_id, p.enrolments, y.from_month, y.until_month, y.payer, y.payer_class,
          y.billing_setting, y.program,
          dense_rank() OVER (ORDER BY y.payer, y.payer_class, y.billing_setting, y.program) AS terms
   FROM marts.billing_patients p JOIN marts.month_terms y USING (patient_id)
@@ -53,7 +53,8 @@ logs AS (
          lower(trim(t.activity_type)) AS activity_type, t.contact_mode, t.service_at, t.service_date, t.service_month,
          t.start_at, t.end_at, t.start_instant, t.end_instant, t.timezone,
          CAST(greatest(t.minutes, 0) AS DECIMAL(18, 4)) AS minutes,
-         core.enrolment_on(p.enrolments, t.service_date).consent_date AS consent_date, p.discharge_date, p.enrolment_gaps, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
+         core.enrolment_on(p.enrolments, t.service_date) AS _enrolment, struct_extract(_enrolment, 'consent_date') AS consent_date,
+         core.discharged_before(_enrolment, t.service_date) IS NOT NULL AS after_discharge, t._source_file, t._line, t._load_id, t._row_hash AS _source_hash, p.terms,
          list_transform(h.stays, lambda s: {part: marts.facility_stay_part(
            t.service_date, marts.entry_at(t.start_time_has_time, t.start_instant, t.service_date_has_time,
                                           core.instant(t._service_date_local, t._service_date_instant, t.timezone)),
@@ -90,13 +91,13 @@ e AS (
   FROM logs l LEFT JOIN rules r ON r.terms = l.terms AND r.service_month = l.service_month
 ),
 judged AS (
-  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles, facility_stay_edge_days, enrolment_gaps), CASE
+  SELECT * EXCLUDE (no_rule, countable_activities, countable_roles, facility_stay_edge_days, after_discharge, _enrolment), CASE
       WHEN no_rule THEN 'no_rule_in_force'
       WHEN activity_type NOT IN (SELECT activity_type FROM config.activity_types) THEN 'activity_unknown'
       WHEN NOT list_contains(countable_activities, activity_type) THEN 'activity_not_countable'
       WHEN NOT list_contains(countable_roles, staff_role) THEN 'role_not_countable'
       WHEN facility_stay = 'during' OR (facility_stay = 'edge' AND facility_stay_edge_days = 'exclude') THEN 'during_facility_stay'
-      WHEN service_date > discharge_date OR marts.enrolment_gap_on(enrolment_gaps, service_date) IS NOT NULL THEN 'after_discharge'
+      WHEN after_discharge THEN 'after_discharge'
       WHEN consent_date IS NULL THEN 'no_consent'
       WHEN service_date < consent_date THEN 'before_consent'
       ELSE 'countable' END AS status
@@ -172,7 +173,7 @@ counted AS (
   LEFT JOIN shared_counted c USING (entry_id)
   LEFT JOIN logged_again a USING (entry_id)
 )
-SELECT * EXCLUDE (status, counted_minutes, consent_date, discharge_date, stay_spans, timezone, _placed),
+SELECT * EXCLUDE (status, counted_minutes, consent_date, stay_spans, timezone, _placed),
        CAST(counted_minutes AS DECIMAL(18, 4)) AS counted_minutes,
        CASE WHEN status <> 'countable' THEN status
             WHEN counted_minutes = minutes THEN 'counted'

@@ -10,7 +10,7 @@
 -- The rule: a month is under the enrolment that starts latest on or before its end, as a month is
 -- under the coverage period that starts latest (a re-enrolment on the 20th bills that month under
 -- the new enrolment; minutes between the earlier discharge and the re-enrolment count for nothing
--- either way: core.enrolment_gaps); the months before the first enrolment are under the first.
+-- either way: core.discharged_before); the months before the first enrolment are under the first.
 -- With no re-enrolment on file each patient has one period, 0001-01 .. 9999-12, under their row.
 -- `organization_npi`: the clinic's type 2 NPI, at an FQHC/RHC only (their claims are institutional,
 -- billed under it: marts.wrong_billing_npi). `payer`: the enrolment's registry payer (marts.payer_name),
