@@ -97,6 +97,20 @@ def test_the_spelling_on_most_rows_names_the_payer_and_an_incremental_build_foll
     assert not differs_from_full(store)
 
 
+def test_an_earlier_enrolment_s_spelling_of_its_payer_is_the_same_payer(store, load_rows, clinic):
+    """A was enrolled under "MEDICARE", discharged on 15 February 2025 and enrolled again on 1 May
+    under "Medicare", as B is. January is billed under the earlier enrolment's payer: Medicare, one
+    payer with May's (it was MEDICARE, a payer of its own, when only the rows on file were read)."""
+    load_rows("patients", [patient("A", "MEDICARE") | {"discharge_date": "2025-02-15"}, patient("B", "Medicare")])
+    load_rows("time_logs", [minutes("A", "2025-01-10", 40), minutes("B", "2025-01-10", 40)])
+    load_rows("patients", [patient("A", "Medicare") | {"enrollment_date": "2025-05-01"}])
+    load_rows("time_logs", [minutes("A", "2025-05-10", 40)])
+    refresh(store)
+    assert store.execute("SELECT DISTINCT payer FROM marts.month_terms").fetchall() == [("Medicare",)]
+    assert store.execute("SELECT DISTINCT payer FROM marts.billing_lines").fetchall() == [("Medicare",)]
+    assert not differs_from_full(store)
+
+
 def test_an_alias_bills_under_the_payer_it_names(store, load_rows, clinic, tmp_path):
     """P's registry writes "Medicare Part B", which no rule maps: it bills as commercial (no G2214
     for 20 minutes). The alias "Medicare Part B" -> "Medicare" makes it Medicare, whose rules bill

@@ -332,10 +332,12 @@ SELECT * FROM staging.diagnoses;
 
 -- Each payer name as the exports write it (registry, coverage, claims), trimmed, with the rows that
 -- write it: what marts.payer_name's spellings (warehouse/payer_spellings.sql) and the data-quality
--- warning of names alike (marts.payer_spellings_apart) both read.
+-- warning of names alike (marts.payer_spellings_apart) both read. The registry's are those of every
+-- enrolment (core.enrolments): an earlier one a re-enrolment replaced bills its months under its
+-- payer, so its spelling is one of the payer's.
 CREATE OR REPLACE VIEW core.payer_names_written AS
 SELECT trim(payer) AS spelling, count(*) AS row_count
-FROM (SELECT payer FROM staging.patients
+FROM (SELECT payer FROM core.enrolments
       UNION ALL SELECT payer FROM staging.coverage
       UNION ALL SELECT payer FROM staging.claims
       UNION ALL SELECT payer FROM staging.claims_unknown_patient)
