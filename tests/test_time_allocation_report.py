@@ -232,6 +232,23 @@ def test_the_lost_value_says_how_many_patient_months_have_no_fee_on_file(store, 
     assert ta.lost_value(alloc, Privacy.packaged("internal")).set_index("reason").loc[TOTAL, "lost_value"] == 0
 
 
+def test_a_clinic_s_page_holds_the_minutes_of_the_months_billed_under_it(store, load_rows):
+    """R was at PP until a discharge on 15 February 2025 and came back on 20 March at the health
+    center FQ: January's 40 minutes are PP's (billed there, 99492), April's 75 are FQ's (G0512). Each clinic's
+    page holds its own months' minutes, as its billed months and the reconciliation do; the
+    minutes went with the patient to FQ's page when the registry's row on file chose."""
+    fqhc = {"clinic_id": "FQ", "clinic_name": "Health Center", "setting": "fqhc", "timezone": "America/Chicago"}
+    load_rows("clinics", [CLINIC, fqhc])
+    load_rows("patients", [{**patient("R"), "discharge_date": "2025-02-15"}])
+    load_rows("patients", [{**patient("R"), "clinic_id": "FQ", "enrollment_date": "2025-03-20", "consent_date": "2025-03-20"}])
+    load_rows("time_logs", [entry("r1", "R", "2025-01-10", 40), entry("r2", "R", "2025-04-10", 75)])
+    refresh(store)
+    for clinic, months in (("PP", {"2025-01": 40}), ("FQ", {"2025-04": 75}), (None, {"2025-01": 40, "2025-04": 75})):
+        alloc = ta.Allocation.load(store, "2025-01", "2025-04", clinic=clinic)
+        assert alloc.rows.groupby("service_month").minutes.sum().to_dict() == months, clinic
+        assert set(alloc.billed.service_month) == set(months), clinic
+
+
 def test_with_every_lost_minute_priced_nothing_is_said(alloc):
     assert ta.lost_value_not_priced_note(alloc, Privacy.packaged("internal")) == ""
 

@@ -21,7 +21,7 @@ from bcm_analytics.models import Marts, Query
 # reasons whose minutes are countable in principle (marts.lost_minutes_value), 'all' = together
 RECOVERABLE = {reason: OUTCOMES[reason] for reason in ("no_consent", "before_consent", "activity_unknown")} | {
     "all": "all three together"}
-GROUPINGS = ("staff_id", "staff_role", "service_month", "activity_category", "activity_type", "contact_mode")
+GROUPINGS = ("clinic_id", "staff_id", "staff_role", "service_month", "activity_category", "activity_type", "contact_mode")
 
 
 def _period_select(marts: Marts, mart: str, start, end, order: str, where: str = "TRUE") -> Query:
@@ -80,7 +80,7 @@ def billed_minutes_query(marts: Marts, start, end=None) -> Query:
 
 
 def time_allocation(con, start, end=None, rules=None) -> pd.DataFrame:
-    """Minutes per patient, staff member, month, activity category and type, contact mode and
+    """Minutes per patient (and the month's clinic), staff member, month, activity category and type, contact mode and
     outcome (OUTCOMES); `counted` says whether the outcome counts. The minutes add up to the time
     logs. Patient-level: aggregate with minutes_by_outcome for anything shown outside the program."""
     return allocation_query(billing_marts(con, rules), start, end).df()

@@ -79,11 +79,8 @@ class Allocation:
         rows = time_allocation(con, start, end, rules)
         lost = lost_minutes_value(con, start, end, rules)
         billed = billed_month_minutes(con, start, end, rules)
-        if clinic is not None:
-            patients = {p for (p,) in con.execute("SELECT patient_id FROM staging.patients WHERE clinic_id = ?",
-                                                  [clinic]).fetchall()}
-            rows = rows[rows.patient_id.isin(patients)]
-            lost, billed = lost[lost.clinic_id == clinic], billed[billed.clinic_id == clinic]
+        if clinic is not None:  # each month at the clinic it is billed under (marts.month_terms)
+            rows, lost, billed = rows[rows.clinic_id == clinic], lost[lost.clinic_id == clinic], billed[billed.clinic_id == clinic]
         rows = rows.assign(month=pd.to_datetime(rows["service_month"] + "-01"))
         return cls(rows.reset_index(drop=True), lost.reset_index(drop=True), billed.reset_index(drop=True),
                    month_start(start), month_start(end))
