@@ -11,6 +11,7 @@ never discharged, keeps every month on the caseload page.
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from test_models import differs_from_full
 from test_outcomes import LATE, patient, program, score  # noqa: F401  (program: the fixture)
 
@@ -18,6 +19,7 @@ from bcm_analytics.models.marts import refresh
 from bcm_analytics.outcomes import caseload as cl
 from bcm_analytics.outcomes import patient_outcomes, prepare
 from bcm_analytics.overview import program_overview
+from bcm_analytics.reports import parameters
 
 FIRST = patient("R", "2025-01-06", "2025-04-15", discharge_reason="goals_met")
 AGAIN = patient("R", "2025-09-08", clinic_id="C2", care_manager_id="CM2")
@@ -85,6 +87,23 @@ def test_a_re_enrolment_keeps_the_earlier_episode_on_the_caseload_with_its_own_b
     assert c1["new_enrolments"].tolist()[:4] == [2, 0, 0, 0] and c1.loc["04", "discharges"] == 1
     assert c1.loc["03", "minutes_logged"] == 40 and c2.loc["09", "new_enrolments"] == 1
     assert c2.loc["10", "minutes_logged"] == 30 and c1.loc["10", "minutes_logged"] == 0
+
+
+def test_a_care_manager_of_an_earlier_enrolment_alone_is_a_filter_the_reports_take(program, load_rows):
+    """R's first enrolment was CM0's, who has no patient on the row on file since R came back under
+    CM2: a report or `bcm outcomes` filtered to CM0 was refused as "not in the store", while the
+    caseload page lists CM0's months (R in January to April). A clinic known only from an earlier
+    enrolment (no clinics export names C0) is taken too, and so is its registry payer."""
+    con = program([patient("R", "2025-01-06", "2025-04-15", clinic_id="C0", care_manager_id="CM0") | {"payer": "Aetna"}, STAYS],
+                  [score("R", "2025-01-06", 20)])
+    load_rows("patients", [AGAIN])
+    assert parameters.given("caseload_outcomes", con, care_manager="CM0", clinic="C0") == {"care_manager": "CM0", "clinic": "C0"}
+    assert parameters.given("caseload_outcomes", con, payer="Aetna")["payer"] == "Aetna"
+    with pytest.raises(parameters.ParameterError, match="CM7"):
+        parameters.given("caseload_outcomes", con, care_manager="CM7")
+    frame = cl.caseload_months(prepare(con, LATE), "2025-01", "2025-12")
+    cm0 = frame[(frame["clinic"] == "All") & (frame["care_manager"] == "CM0")]
+    assert cm0.set_index(cm0["month"].dt.strftime("%m"))["served"].to_dict() == {"01": 1, "02": 1, "03": 1, "04": 1}
 
 
 def test_a_patient_discharged_and_enrolled_again_in_one_month_is_one_patient_of_its_caseload(program, load_rows):

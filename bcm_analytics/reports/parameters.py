@@ -231,12 +231,14 @@ def check_filters(command: str, con, values: dict, definitions=None) -> dict:
 def _check_values(report: str, con, values: dict, billing: bool, outcomes: bool) -> dict:
     checked = dict(values)
     _check_files(values)  # first: the definitions say how instruments pool (_instrument), the rules the payer classes
+    # every enrolment's (core.enrolments): an earlier one a re-enrolment replaced keeps its clinic and
+    # care manager in the reports, which list its months under them
     if values.get("clinic") is not None:
-        _in_store(report, "clinic", [values["clinic"]], _column(con, "clinic_id", "staging.clinics", "staging.patients"))
+        _in_store(report, "clinic", [values["clinic"]], _column(con, "clinic_id", "staging.clinics", "core.enrolments"))
     if values.get("clinics"):
-        _in_store(report, "clinics", values["clinics"], _column(con, "clinic_id", "staging.clinics", "staging.patients"))
+        _in_store(report, "clinics", values["clinics"], _column(con, "clinic_id", "staging.clinics", "core.enrolments"))
     if values.get("care_manager") is not None:
-        _in_store(report, "care_manager", [values["care_manager"]], _column(con, "care_manager_id", "staging.patients"))
+        _in_store(report, "care_manager", [values["care_manager"]], _column(con, "care_manager_id", "core.enrolments"))
     if values.get("payer") is not None:
         _check_payer(report, con, values, billing)
     if values.get("instrument") is not None:
@@ -338,24 +340,24 @@ def _check_files(values: dict) -> None:
 
 
 def _payers(con, payer: str, rules=None) -> tuple[list[str], str]:
-    """The store's payer names (registry and coverage) and `payer`, each as the marts read a payer
-    name (marts.payer_name) under `rules` (None: $BCM_RULES, else the store's own): rules whose
-    aliases are not the store's give the macro in a scratch catalog, the marts untouched. As
-    written when the store's marts were never built."""
+    """The store's payer names (every enrolment's registry payer, core.enrolments, and coverage)
+    and `payer`, each as the marts read a payer name (marts.payer_name) under `rules` (None:
+    $BCM_RULES, else the store's own): rules whose aliases are not the store's give the macro in a
+    scratch catalog, the marts untouched. As written when the store's marts were never built."""
     import duckdb
 
     from bcm_analytics.models import current
 
     if not _ever_built(con):
-        return _column(con, "payer", "staging.patients", "staging.coverage"), payer
+        return _column(con, "payer", "core.enrolments", "staging.coverage"), payer
     try:
         marts = current(con, rules, only={"payer_name"})
         names = [r[0] for r in marts.query(
-            """SELECT DISTINCT marts.payer_name(v) FROM (SELECT payer AS v FROM staging.patients UNION ALL
+            """SELECT DISTINCT marts.payer_name(v) FROM (SELECT payer AS v FROM core.enrolments UNION ALL
                SELECT payer FROM staging.coverage) WHERE v IS NOT NULL ORDER BY 1""").fetchall()]
         return names, marts.query("SELECT marts.payer_name(?)", [payer]).fetchall()[0][0] or payer
     except (duckdb.CatalogException, duckdb.BinderException):
-        return _column(con, "payer", "staging.patients", "staging.coverage"), payer
+        return _column(con, "payer", "core.enrolments", "staging.coverage"), payer
 
 
 def _ever_built(con) -> bool:
