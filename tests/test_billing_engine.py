@@ -808,7 +808,10 @@ def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries
     con = program([patient("D")], [entry("d1", "D", "2025-03-10", 20), entry("d2", "D", "03/20/2025", 20)])
     warned = "SELECT row_key, reason, recorded_at FROM meta.row_warnings WHERE check_name = 'on or before discharge' ORDER BY row_key"
     assert con.execute(warned).fetchall() == []
-    load_rows("patients", [patient("D") | {"discharge_date": "2025-03-15"}])
+    first = load_rows("patients", [patient("D") | {"discharge_date": "2025-03-15"}])
+    assert summary_line(first.path, first).endswith(
+        "; 1 stored time-log entry now after a discharge (billing counts none of their minutes; "
+        "`bcm warnings --table time_logs` lists them)")
     [(key, reason, first_at)] = con.execute(warned).fetchall()
     assert (key, reason) == ("d2", "service_date '03/20/2025' (read as 2025-03-20) is after the patient's discharge_date 2025-03-15")
     assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "after_discharge"}
@@ -816,7 +819,8 @@ def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries
     (d1, d2) = con.execute(warned).fetchall()
     assert d1[:2] == ("d1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-05")
     assert d2 == ("d2", reason, first_at)
-    load_rows("patients", [patient("D") | {"discharge_date": "2025-03-25"}])
+    later = load_rows("patients", [patient("D") | {"discharge_date": "2025-03-25"}])
+    assert "; 2 stored time-log entries no longer after a discharge (their warning is dropped)" in summary_line(later.path, later)
     assert con.execute(warned).fetchall() == []
     assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "counted"}
 

@@ -99,6 +99,21 @@ def _reenrolled(rows: int) -> str:
     return ", 1 of them a re-enrolment" if rows == 1 else f", {rows:,} of them re-enrolments"
 
 
+def _discharges_moved(late: int, settled: int) -> str:
+    """What a patients file's changed discharges did to the time logs already stored: minutes that
+    counted stop counting when a discharge is entered or moved before them, and count again when
+    a re-enrolment or a later discharge takes them in. Said in the load line, since billing moves
+    with them and nothing else in the line shows it."""
+    said = []
+    if late:
+        said.append(f"{late:,} stored time-log entr{'y' if late == 1 else 'ies'} now after a discharge "
+                    "(billing counts none of their minutes; `bcm warnings --table time_logs` lists them)")
+    if settled:
+        said.append(f"{settled:,} stored time-log entr{'y' if settled == 1 else 'ies'} no longer after a discharge "
+                    "(their warning is dropped)")
+    return "".join(f"; {s}" for s in said)
+
+
 def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | None = None) -> str:
     """One file's line; `replaces` is the load `bcm load --replaces` named (said when nothing loaded)."""
     if isinstance(result, FileRefused):
@@ -160,6 +175,7 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
                      "an older export loaded after a newer one? If so, load the newest export again")
     if result.rows_changed or result.rows_withdrawn:  # what a row was before it changed: where a person finds it
         admitted += "; `bcm changes --out FILE` lists each changed row before and after"
+    admitted += _discharges_moved(result.entries_late, result.entries_settled)
     if result.rows_warned:  # kept, but a check or the profile flagged them: where a person finds which and why
         admitted += f"; {result.rows_warned:,} loaded with a warning (`bcm warnings --out FILE` lists them)"
     return (

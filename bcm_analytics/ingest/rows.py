@@ -199,6 +199,8 @@ class Merged:
     warned: int
     reverted: int = 0  # changed rows whose new values are what a later load changed them from (_reverted)
     reverted_by: int | None = None  # the latest such load
+    entries_late: int = 0  # patients: stored time-log entries a changed discharge now precedes (_discharge_warnings_judged_again)
+    entries_settled: int = 0  # patients: stored time-log entries a change took out from after a discharge
 
 
 def _key_join(spec: TableSpec, a: str, b: str) -> str:
@@ -310,12 +312,11 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     if name == "clinics" and loaded:  # the patients loaded before their clinics
         _clinic_now_known(con)
         _clinic_like_known(con)
-    if name == "patients" and changed:
-        _discharge_warnings_judged_again(con)
+    late, settled = _discharge_warnings_judged_again(con) if name == "patients" and changed else (0, 0)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned,
-                  reverted=reverted, reverted_by=reverted_by)
+                  reverted=reverted, reverted_by=reverted_by, entries_late=late, entries_settled=settled)
 
 
 def _reverted(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int | None]:
@@ -433,7 +434,7 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
 DISCHARGE_CHECK = "on or before discharge"  # the time_logs suite's check (data_contracts/suites/time_logs.json)
 
 
-def _discharge_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> None:
+def _discharge_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Judge again the warning that a time-log entry is after the patient's discharge, for the
     stored entries of the patients a patients load changed (temp._matched): a re-enrolment, or a
     discharge moved later or cleared, settles the entries it no longer follows (they are the new
@@ -442,7 +443,9 @@ def _discharge_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> None:
     which billing stopped counting and no warning named. The contract's own check judges them, over
     the stored rows' frame (contracts/frames.sql: the discharge of the enrolment in force on the
     entry's day), so the rule is not written twice; the service date is quoted as its export wrote
-    it (raw.time_logs). A warning still true keeps its first wording and time."""
+    it (raw.time_logs). A warning still true keeps its first wording and time. Returns how many
+    entries were warned of and how many warnings went: the load line says so, since the minutes of
+    the first stop counting and those of the second count again."""
     check = next(c for c in contract_checks.suite_row_checks("time_logs") if c.name == DISCHARGE_CHECK)
     changed = "SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same"
     stored = f"(SELECT * FROM staging.time_logs WHERE patient_id IN ({changed}))"
@@ -450,14 +453,16 @@ def _discharge_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> None:
                 f"FROM ({frame_sql('time_logs', stored)})")
     its_warning = ("w.table_name = 'time_logs' AND w.check_name = $check "
                    "AND w.load_id = j._load_id AND w.line_number = j._line")
-    con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j._passes AND {its_warning}", {"check": check.name})
+    settled = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j._passes AND {its_warning}",
+                          {"check": check.name}).fetchall()[0][0]
     failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
                   JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j._passes
                   LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
                   WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
-    con.execute(f"""INSERT INTO meta.row_warnings
+    late = con.execute(f"""INSERT INTO meta.row_warnings
                     SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check, {check.reason}, now()
-                    FROM ({frame_sql('time_logs', failing)})""", {"check": check.name})
+                    FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
+    return late, settled
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
