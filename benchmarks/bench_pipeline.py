@@ -247,7 +247,8 @@ def main() -> None:
          [bcm, "load", *(full / f"{t}.csv" for t in TABLES), "--db", store]),
         ("billing", f"`bcm billing --out lines.csv`, {months} months", True,
          [bcm, "billing", "--db", store, "--month", meta["start"], "--to", last, "--out", work / "lines.csv"]),
-        ("claims", "set-up: bill as claims with planted mistakes, load them", False,
+        # `bcm demo` runs this step (demo.bill_and_load_claims): its peak is a bcm command's
+        ("claims", "set-up: bill as claims with planted mistakes, load them (`bcm demo`'s claims step)", True,
          [sys.executable, "-c", CLAIMS, store, full]),
         ("reconcile", f"`bcm reconcile --out findings.csv`, {months} months", True,
          [bcm, "reconcile", "--db", store, "--month", meta["start"], "--to", last, "--out", work / "findings.csv"]),
