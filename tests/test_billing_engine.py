@@ -825,6 +825,24 @@ def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries
     assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "counted"}
 
 
+def test_an_enrolment_date_a_later_export_corrects_moves_the_before_enrolment_warnings(program, load_rows):
+    """Data contract "on or after enrolment", judged again when a patients export changes the
+    enrolment date: E, enrolled on 1 March 2025, has entries of 20 February (warned: before the
+    enrolment) and 10 March. A correction to 15 February settles the first; one to 15 March warns of
+    both. Billing reads consent, not the enrolment date, so both count throughout."""
+    con = program([patient("E") | {"enrollment_date": "2025-03-01"}],
+                  [entry("e1", "E", "2025-02-20", 20), entry("e2", "E", "2025-03-10", 20)])
+    warned = "SELECT row_key FROM meta.row_warnings WHERE check_name = 'on or after enrolment' ORDER BY row_key"
+    assert con.execute(warned).fetchall() == [("e1",)]
+    load_rows("patients", [patient("E") | {"enrollment_date": "2025-02-15"}])
+    assert con.execute(warned).fetchall() == []
+    load_rows("patients", [patient("E") | {"enrollment_date": "2025-03-15"}])
+    assert con.execute(warned).fetchall() == [("e1",), ("e2",)]
+    [(reason,)] = con.execute("SELECT reason FROM meta.row_warnings WHERE row_key = 'e2'").fetchall()
+    assert reason == "service_date 2025-03-10 is before the patient's enrollment_date 2025-03-15"
+    assert set(time_entries(con, "2025-02", "2025-03").status) == {"counted"}
+
+
 def test_a_re_enrolment_leaves_the_earlier_months_under_the_earlier_enrolment(program, load_rows):
     """billing_rules.md s2-s4: a re-enrolment replaces the patient's row (the export is keyed by patient),
     and may come with a new consent date, another clinic (another billing setting), another treating

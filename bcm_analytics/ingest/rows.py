@@ -199,7 +199,7 @@ class Merged:
     warned: int
     reverted: int = 0  # changed rows whose new values are what a later load changed them from (_reverted)
     reverted_by: int | None = None  # the latest such load
-    entries_late: int = 0  # patients: stored time-log entries a changed discharge now precedes (_discharge_warnings_judged_again)
+    entries_late: int = 0  # patients: stored time-log entries a changed discharge now precedes (_enrolment_warnings_judged_again)
     entries_settled: int = 0  # patients: stored time-log entries a change took out from after a discharge
 
 
@@ -312,7 +312,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     if name == "clinics" and loaded:  # the patients loaded before their clinics
         _clinic_now_known(con)
         _clinic_like_known(con)
-    late, settled = _discharge_warnings_judged_again(con) if name == "patients" and changed else (0, 0)
+    late, settled = _enrolment_warnings_judged_again(con) if name == "patients" and changed else (0, 0)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
     return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned,
@@ -431,38 +431,47 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
            WHERE c.load_id = $load AND c.table_name = 'patients'""", {"load": load_id}).fetchall()[0][0]
 
 
-DISCHARGE_CHECK = "on or before discharge"  # the time_logs suite's check (data_contracts/suites/time_logs.json)
+# The time_logs suite's checks that read the patient's enrolment (data_contracts/suites/time_logs.json,
+# the frame's patient_enrollment_date and patient_discharge_date): a patients load judges them again.
+ENROLMENT_CHECKS = ("on or after enrolment", "on or before discharge")
 
 
-def _discharge_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Judge again the warning that a time-log entry is after the patient's discharge, for the
-    stored entries of the patients a patients load changed (temp._matched): a re-enrolment, or a
-    discharge moved later or cleared, settles the entries it no longer follows (they are the new
-    enrolment's and count, while `bcm warnings` and the data-quality page went on calling them after
-    the discharge), and a discharge entered or moved earlier makes the entries after it late ones,
-    which billing stopped counting and no warning named. The contract's own check judges them, over
-    the stored rows' frame (contracts/frames.sql: the discharge of the enrolment in force on the
-    entry's day), so the rule is not written twice; the service date is quoted as its export wrote
-    it (raw.time_logs). A warning still true keeps its first wording and time. Returns how many
-    entries were warned of and how many warnings went: the load line says so, since the minutes of
-    the first stop counting and those of the second count again."""
-    check = next(c for c in contract_checks.suite_row_checks("time_logs") if c.name == DISCHARGE_CHECK)
+def _enrolment_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Judge again the warnings that a time-log entry is before the patient's enrolment or after
+    their discharge, for the stored entries of the patients a patients load changed
+    (temp._matched). A re-enrolment, or a discharge moved later or cleared, settles the entries it
+    no longer follows (they are the new enrolment's and count, while `bcm warnings` and the
+    data-quality page went on calling them after the discharge); a discharge entered or moved
+    earlier makes the entries after it late ones, which billing stopped counting and no warning
+    named; an enrolment date corrected moves the entries before it. The contract's own checks judge
+    them, over the stored rows' frame (contracts/frames.sql: the first enrolment, and the discharge
+    of the enrolment in force on the entry's day), so no rule is written twice; the service date is
+    quoted as its export wrote it (raw.time_logs). A warning still true keeps its first wording
+    and time. Returns how many entries were warned of, and how many warnings went, as being after a
+    discharge: the load line says so, since the minutes of the first stop counting and those of
+    the second count again."""
+    suite = {c.name: c for c in contract_checks.suite_row_checks("time_logs")}
+    checks = [suite[name] for name in ENROLMENT_CHECKS]
     changed = "SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same"
     stored = f"(SELECT * FROM staging.time_logs WHERE patient_id IN ({changed}))"
-    con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT _load_id, _line, coalesce({check.passes}, false) AS _passes "
-                f"FROM ({frame_sql('time_logs', stored)})")
+    passes = ", ".join(f"coalesce({c.passes}, false) AS _passes_{i}" for i, c in enumerate(checks))
+    con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT _load_id, _line, {passes} FROM ({frame_sql('time_logs', stored)})")
     its_warning = ("w.table_name = 'time_logs' AND w.check_name = $check "
                    "AND w.load_id = j._load_id AND w.line_number = j._line")
-    settled = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j._passes AND {its_warning}",
-                          {"check": check.name}).fetchall()[0][0]
-    failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
-                  JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j._passes
-                  LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
-                  WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
-    late = con.execute(f"""INSERT INTO meta.row_warnings
-                    SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check, {check.reason}, now()
-                    FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
-    return late, settled
+    counts = {}
+    for i, check in enumerate(checks):
+        settled = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j._passes_{i} AND {its_warning}",
+                              {"check": check.name}).fetchall()[0][0]
+        failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
+                      JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j._passes_{i}
+                      LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
+                      WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
+        warned = con.execute(f"""INSERT INTO meta.row_warnings
+                        SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check,
+                               {check.reason}, now()
+                        FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
+        counts[check.name] = (warned, settled)
+    return counts["on or before discharge"]
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
