@@ -456,22 +456,27 @@ def _enrolment_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[in
     stored = f"(SELECT * FROM staging.time_logs WHERE patient_id IN ({changed}))"
     passes = ", ".join(f"coalesce({c.passes}, false) AS _passes_{i}" for i, c in enumerate(checks))
     con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT _load_id, _line, {passes} FROM ({frame_sql('time_logs', stored)})")
+    counts = {check.name: _warnings_judged_again(con, check, f"_passes_{i}") for i, check in enumerate(checks)}
+    return counts["on or before discharge"]
+
+
+def _warnings_judged_again(con: duckdb.DuckDBPyConnection, check: contract_checks.RowCheck, passed: str) -> tuple[int, int]:
+    """One check's warnings of the entries in temp._rejudged (`passed`: its column there): those
+    now met are dropped, those now failed and not yet warned of are added, in the check's words.
+    Returns (added, dropped)."""
     its_warning = ("w.table_name = 'time_logs' AND w.check_name = $check "
                    "AND w.load_id = j._load_id AND w.line_number = j._line")
-    counts = {}
-    for i, check in enumerate(checks):
-        settled = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j._passes_{i} AND {its_warning}",
-                              {"check": check.name}).fetchall()[0][0]
-        failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
-                      JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j._passes_{i}
-                      LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
-                      WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
-        warned = con.execute(f"""INSERT INTO meta.row_warnings
-                        SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check,
-                               {check.reason}, now()
-                        FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
-        counts[check.name] = (warned, settled)
-    return counts["on or before discharge"]
+    dropped = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j.{passed} AND {its_warning}",
+                          {"check": check.name}).fetchall()[0][0]
+    failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
+                  JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j.{passed}
+                  LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
+                  WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
+    added = con.execute(f"""INSERT INTO meta.row_warnings
+                            SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check,
+                                   {check.reason}, now()
+                            FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
+    return added, dropped
 
 
 CLINIC_LIKE_KNOWN = "; a loaded clinic is "
