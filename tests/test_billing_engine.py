@@ -825,6 +825,19 @@ def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries
     assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "counted"}
 
 
+def test_a_warning_a_patients_load_adds_names_the_column_as_the_entry_s_file_does(program, load_rows):
+    """An export writing "Service Date" for service_date: its warnings name the column so ("Service
+    Date [service_date] ..."), the one given at its load and the one a later discharge adds alike."""
+    own = [{("Service Date" if k == "service_date" else k): v for k, v in row.items()}
+           for row in (entry("h1", "H", "2025-03-10", 20), entry("h2", "H", "2025-03-20", 20))]
+    con = program([patient("H") | {"discharge_date": "2025-03-15"}], own)
+    load_rows("patients", [patient("H") | {"discharge_date": "2025-03-05"}])
+    assert con.execute("SELECT row_key, reason FROM meta.row_warnings WHERE check_name = 'on or before discharge' "
+                       "ORDER BY row_key").fetchall() == [
+        ("h1", "Service Date [service_date] 2025-03-10 is after the patient's discharge_date 2025-03-05"),
+        ("h2", "Service Date [service_date] 2025-03-20 is after the patient's discharge_date 2025-03-15")]
+
+
 def test_an_enrolment_date_a_later_export_corrects_moves_the_before_enrolment_warnings(program, load_rows):
     """Data contract "on or after enrolment", judged again when a patients export changes the
     enrolment date: E, enrolled on 1 March 2025, has entries of 20 February (warned: before the

@@ -462,19 +462,23 @@ def _enrolment_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[in
 
 def _warnings_judged_again(con: duckdb.DuckDBPyConnection, check: contract_checks.RowCheck, passed: str) -> tuple[int, int]:
     """One check's warnings of the entries in temp._rejudged (`passed`: its column there): those
-    now met are dropped, those now failed and not yet warned of are added, in the check's words.
-    Returns (added, dropped)."""
+    now met are dropped, those now failed and not yet warned of are added, in the check's words and
+    naming the columns as the entry's file named them (its load's labels, meta.load_log), as the
+    loader's own warnings do. Returns (added, dropped)."""
     its_warning = ("w.table_name = 'time_logs' AND w.check_name = $check "
                    "AND w.load_id = j._load_id AND w.line_number = j._line")
     dropped = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j.{passed} AND {its_warning}",
                           {"check": check.name}).fetchall()[0][0]
-    failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")} FROM staging.time_logs s
+    failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")}, l.read_options -> 'columns' AS _labels
+                  FROM staging.time_logs s
                   JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j.{passed}
                   LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
+                  LEFT JOIN meta.load_log l ON l.load_id = s._load_id
                   WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
+    reason = ty.named(check.reason, check.columns, "_labels")
     added = con.execute(f"""INSERT INTO meta.row_warnings
                             SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check,
-                                   {check.reason}, now()
+                                   {reason}, now()
                             FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
     return added, dropped
 
