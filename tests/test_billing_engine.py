@@ -803,8 +803,10 @@ def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries
     discharge: D's entries of 10 and 20 March loaded clean; an export discharging D on 15 March
     makes the 20th a late entry, which billing stops counting (after_discharge), and the warning
     says so from that load on. Moving the discharge to 5 March warns of the 10th too, and the 20th
-    keeps the warning it had (its wording and time); moving it to 25 March settles both. The
-    date is quoted as its export wrote it (03/20/2025 read as 2025-03-20)."""
+    keeps its warning (and its time), which names the discharge on file now; moving it to 25 March
+    settles both. The date is quoted as its export wrote it (03/20/2025 read as 2025-03-20). A
+    change to another column (the care manager) judges nothing again: a store an earlier version
+    loaded, which has no warning for an entry a discharge precedes, is not told it moved."""
     con = program([patient("D")], [entry("d1", "D", "2025-03-10", 20), entry("d2", "D", "03/20/2025", 20)])
     warned = "SELECT row_key, reason, recorded_at FROM meta.row_warnings WHERE check_name = 'on or before discharge' ORDER BY row_key"
     assert con.execute(warned).fetchall() == []
@@ -818,16 +820,22 @@ def test_a_discharge_a_later_export_enters_or_moves_earlier_warns_of_the_entries
     load_rows("patients", [patient("D") | {"discharge_date": "2025-03-05"}])
     (d1, d2) = con.execute(warned).fetchall()
     assert d1[:2] == ("d1", "service_date 2025-03-10 is after the patient's discharge_date 2025-03-05")
-    assert d2 == ("d2", reason, first_at)
+    assert d2 == ("d2", reason.replace("2025-03-15", "2025-03-05"), first_at)
     later = load_rows("patients", [patient("D") | {"discharge_date": "2025-03-25"}])
     assert "; 2 stored time-log entries no longer after a discharge (their warning is dropped)" in summary_line(later.path, later)
     assert con.execute(warned).fetchall() == []
     assert time_entries(con, "2025-03").set_index("entry_id").status.to_dict() == {"d1": "counted", "d2": "counted"}
+    load_rows("time_logs", [entry("d3", "D", "2025-03-28", 20)])
+    con.execute("DELETE FROM meta.row_warnings WHERE row_key = 'd3'")  # as a store an earlier version loaded
+    other = load_rows("patients", [patient("D") | {"discharge_date": "2025-03-25", "care_manager_id": "BCM2"}])
+    assert other.rows_changed == 1 and "after a discharge" not in summary_line(other.path, other)
+    assert con.execute(warned).fetchall() == []
 
 
 def test_a_warning_a_patients_load_adds_names_the_column_as_the_entry_s_file_does(program, load_rows):
     """An export writing "Service Date" for service_date: its warnings name the column so ("Service
-    Date [service_date] ..."), the one given at its load and the one a later discharge adds alike."""
+    Date [service_date] ..."), the one given at its load and the one a later discharge adds alike,
+    and both name the discharge on file."""
     own = [{("Service Date" if k == "service_date" else k): v for k, v in row.items()}
            for row in (entry("h1", "H", "2025-03-10", 20), entry("h2", "H", "2025-03-20", 20))]
     con = program([patient("H") | {"discharge_date": "2025-03-15"}], own)
@@ -835,7 +843,7 @@ def test_a_warning_a_patients_load_adds_names_the_column_as_the_entry_s_file_doe
     assert con.execute("SELECT row_key, reason FROM meta.row_warnings WHERE check_name = 'on or before discharge' "
                        "ORDER BY row_key").fetchall() == [
         ("h1", "Service Date [service_date] 2025-03-10 is after the patient's discharge_date 2025-03-05"),
-        ("h2", "Service Date [service_date] 2025-03-20 is after the patient's discharge_date 2025-03-15")]
+        ("h2", "Service Date [service_date] 2025-03-20 is after the patient's discharge_date 2025-03-05")]
 
 
 def test_an_enrolment_date_a_later_export_corrects_moves_the_before_enrolment_warnings(program, load_rows):

@@ -77,6 +77,36 @@ def test_a_store_made_by_an_earlier_bcm_is_named_in_one_line_until_bcm_build_bri
     assert out.read_text().count("\n") == 3  # a header and a line per patient (40 and 75 minutes)
 
 
+def test_bcm_build_drops_what_an_earlier_bcm_made_and_this_one_does_not(tmp_path):
+    """An earlier bcm's core.enrolment_gaps view and marts.enrolment_gap_on macro (replaced by
+    core.discharged_before) stayed in the stores it wrote, where any DuckDB client took them for
+    current. `bcm build` drops them, and their manifest row; what this bcm makes stays."""
+    import duckdb
+    from hardening_stores import bcm, make_store
+
+    db = make_store(tmp_path)
+    con = duckdb.connect(str(db))
+    con.execute("CREATE VIEW core.enrolment_gaps AS SELECT 1 AS patient_id")
+    con.execute("CREATE MACRO core.retired_rule(x) AS x")
+    con.execute("CREATE MACRO marts.enrolment_gap_on(gaps, day) AS day")
+    con.execute("CREATE MACRO marts.retired_table(x) AS TABLE SELECT x")
+    con.execute("CREATE VIEW marts.retired_view AS SELECT 1 AS x")
+    for name, kind in (("enrolment_gap_on", "macro"), ("retired_table", "macro"), ("retired_view", "view")):
+        con.execute("INSERT INTO meta.marts_manifest (model, kind, input_digest, data_version) VALUES (?, ?, 'old', 0)", [name, kind])
+    con.execute("DELETE FROM meta.store_settings WHERE name = 'schema'")
+    con.close()
+    assert bcm("build", "--db", db).exit_code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    objects = {r[0] for r in con.execute(
+        "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE schema_name IN ('core', 'marts') "
+        "UNION SELECT schema_name || '.' || function_name FROM duckdb_functions() WHERE schema_name IN ('core', 'marts')").fetchall()}
+    assert not objects & {"core.enrolment_gaps", "core.retired_rule", "marts.enrolment_gap_on", "marts.retired_table",
+                          "marts.retired_view"}
+    assert {"core.time_logs", "core.enrolment_on", "core.discharged_before", "marts.audit_entries", "marts.payer_name"} <= objects
+    manifest = {r[0] for r in con.execute("SELECT model FROM meta.marts_manifest").fetchall()}
+    assert not manifest & {"enrolment_gap_on", "retired_table", "retired_view"} and "billing_entries" in manifest
+
+
 def test_a_store_this_bcm_wrote_opens_for_reading_without_a_word(tmp_path):
     from hardening_stores import bcm, make_store
 

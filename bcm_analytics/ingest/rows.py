@@ -32,7 +32,7 @@ from bcm_analytics.ingest.non_records import (
 
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_judged", "_repeats", "_matched",
-               "_held", "_settled", "_rejudged", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
+               "_held", "_settled", "_rejudged", "_rewarned", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
                "_withdrawn")
 
 
@@ -434,52 +434,70 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
 # The time_logs suite's checks that read the patient's enrolment (data_contracts/suites/time_logs.json,
 # the frame's patient_enrollment_date and patient_discharge_date): a patients load judges them again.
 ENROLMENT_CHECKS = ("on or after enrolment", "on or before discharge")
+# The patients columns those checks read (a clinic's time zone places an entry's day).
+ENROLMENT_COLUMNS = ("enrollment_date", "discharge_date", "clinic_id")
+# Each stored entry as its load read it: the export's own column names, its dates as written.
+AS_LOADED = TextOptions(labels="_labels", written="_written")
 
 
 def _enrolment_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """Judge again the warnings that a time-log entry is before the patient's enrolment or after
-    their discharge, for the stored entries of the patients a patients load changed
-    (temp._matched). A re-enrolment, or a discharge moved later or cleared, settles the entries it
-    no longer follows (they are the new enrolment's and count, while `bcm warnings` and the
-    data-quality page went on calling them after the discharge); a discharge entered or moved
-    earlier makes the entries after it late ones, which billing stopped counting and no warning
-    named; an enrolment date corrected moves the entries before it. The contract's own checks judge
-    them, over the stored rows' frame (contracts/frames.sql: the first enrolment, and the discharge
-    of the enrolment in force on the entry's day), so no rule is written twice; the service date is
-    quoted as its export wrote it (raw.time_logs). A warning still true keeps its first wording
-    and time. Returns how many entries were warned of, and how many warnings went, as being after a
+    their discharge, for the stored entries of the patients whose enrolment a patients load changed
+    (its enrolment or discharge date, or clinic). A re-enrolment, or a discharge moved later or
+    cleared, settles the entries it no longer follows (they are the new enrolment's and count, while
+    `bcm warnings` and the data-quality page went on calling them after the discharge); a discharge
+    entered or moved earlier makes the entries after it late ones, which billing stopped counting
+    and no warning named; an enrolment date corrected moves the entries before it. The contract's
+    own checks judge them, over the stored rows' frame (contracts/frames.sql: the first enrolment,
+    and the discharge of the enrolment in force on the entry's day), so no rule is written twice.
+    Returns how many entries were warned of, and how many warnings went, as being after a
     discharge: the load line says so, since the minutes of the first stop counting and those of
     the second count again."""
-    suite = {c.name: c for c in contract_checks.suite_row_checks("time_logs")}
+    suite = {c.name: c for c in contract_checks.suite_row_checks("time_logs", AS_LOADED)}
     checks = [suite[name] for name in ENROLMENT_CHECKS]
-    changed = "SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same"
+    moved = " OR ".join(f"(rc.old_record ->> '{c}') IS DISTINCT FROM (rc.new_record ->> '{c}')" for c in ENROLMENT_COLUMNS)
+    changed = f"""SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec)
+                  JOIN meta.row_changes rc ON rc.table_name = 'patients' AND rc.load_id = c._load_id
+                   AND rc.row_key = CAST(c.patient_id AS VARCHAR)
+                  WHERE NOT m._same AND ({moved})"""
     stored = f"(SELECT * FROM staging.time_logs WHERE patient_id IN ({changed}))"
     passes = ", ".join(f"coalesce({c.passes}, false) AS _passes_{i}" for i, c in enumerate(checks))
-    con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT _load_id, _line, {passes} FROM ({frame_sql('time_logs', stored)})")
+    con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT patient_id, _load_id, _line, {passes} "
+                f"FROM ({frame_sql('time_logs', stored)})")
     counts = {check.name: _warnings_judged_again(con, check, f"_passes_{i}") for i, check in enumerate(checks)}
+    con.execute("DROP TABLE _rejudged")
     return counts["on or before discharge"]
 
 
 def _warnings_judged_again(con: duckdb.DuckDBPyConnection, check: contract_checks.RowCheck, passed: str) -> tuple[int, int]:
     """One check's warnings of the entries in temp._rejudged (`passed`: its column there): those
-    now met are dropped, those now failed and not yet warned of are added, in the check's words and
-    naming the columns as the entry's file named them (its load's labels, meta.load_log), as the
-    loader's own warnings do. Returns (added, dropped)."""
+    now met are dropped; those failed are worded again (a discharge moved from the 15th to the 5th
+    is the one the warning names; it keeps its time) or added. The words are the loader's: the
+    columns named as the entry's file named them and its date as written (meta.load_log's labels,
+    raw.time_logs). Returns (added, dropped)."""
     its_warning = ("w.table_name = 'time_logs' AND w.check_name = $check "
                    "AND w.load_id = j._load_id AND w.line_number = j._line")
     dropped = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j.{passed} AND {its_warning}",
                           {"check": check.name}).fetchall()[0][0]
-    failing = f"""(SELECT s.*, r.service_date AS {ty.raw_name("service_date")}, l.read_options -> 'columns' AS _labels
-                  FROM staging.time_logs s
-                  JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j.{passed}
-                  LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
-                  LEFT JOIN meta.load_log l ON l.load_id = s._load_id
-                  WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning}))"""
-    reason = ty.named(check.reason, check.columns, "_labels")
+    failing = f"""(SELECT s.*, bcm_field(r.service_date) AS {ty.raw_name("service_date")}, r._extra -> '_written' AS _written,
+                          l.read_options -> 'columns' AS _labels
+                   FROM staging.time_logs s
+                   JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j.{passed}
+                   LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
+                    AND r._load_id IN (SELECT _load_id FROM _rejudged)
+                   LEFT JOIN meta.load_log l ON l.load_id = s._load_id
+                   WHERE s.patient_id IN (SELECT patient_id FROM _rejudged))"""
+    con.execute(f"""CREATE TEMP TABLE _rewarned AS
+                    SELECT _load_id, _source_file, _line, {_key_text(table_specs()["time_logs"])} AS _key,
+                           {ty.named(check.reason, check.columns, "_labels")} AS _reason
+                    FROM ({frame_sql('time_logs', failing)})""")
+    con.execute(f"""UPDATE meta.row_warnings w SET reason = j._reason FROM _rewarned j
+                    WHERE {its_warning} AND w.reason <> j._reason""", {"check": check.name})
     added = con.execute(f"""INSERT INTO meta.row_warnings
-                            SELECT _load_id, 'time_logs', _source_file, _line, {_key_text(table_specs()["time_logs"])}, $check,
-                                   {reason}, now()
-                            FROM ({frame_sql('time_logs', failing)})""", {"check": check.name}).fetchall()[0][0]
+                            SELECT _load_id, 'time_logs', _source_file, _line, _key, $check, _reason, now() FROM _rewarned j
+                            WHERE NOT EXISTS (SELECT 1 FROM meta.row_warnings w WHERE {its_warning})""",
+                        {"check": check.name}).fetchall()[0][0]
+    con.execute("DROP TABLE _rewarned")
     return added, dropped
 
 

@@ -325,7 +325,18 @@ def _build(con, inputs: Inputs, target: Target, all_models: dict[str, Model], on
         clock = time.perf_counter()
         _keep_fingerprints(con, first=changed is None)
         phases["fingerprints"] = time.perf_counter() - clock
+        _drop_retired(con, all_models)
     return report
+
+
+def _drop_retired(con, all_models: dict[str, Model]) -> None:
+    """Drop the marts an earlier bcm built and this one has no model for (marts.enrolment_gap_on,
+    replaced by core.discharged_before), with their manifest rows: any DuckDB client reading the
+    store would take them for current, while no build keeps them so."""
+    for name, kind in con.execute("SELECT model, kind FROM meta.marts_manifest").fetchall():
+        if name not in all_models:
+            con.execute(f"DROP {kind.upper()} IF EXISTS marts.{name}")  # DROP MACRO drops a table macro too
+            con.execute("DELETE FROM meta.marts_manifest WHERE model = ?", [name])
 
 
 def _changes(con, c: str) -> int | None:

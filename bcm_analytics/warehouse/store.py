@@ -67,7 +67,23 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
         install_macros(con)
         settle_set_aside_again(con)
+        _drop_retired(con)
         con.execute("INSERT OR REPLACE INTO meta.store_settings VALUES ('schema', ?, NULL, now())", [schema_digest()])
+
+
+def _drop_retired(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the core views and macros an earlier bcm made and this one does not (core.enrolment_gaps,
+    replaced by core.discharged_before): a person querying the store with any DuckDB client would
+    take them for current, while nothing keeps them so. schema.sql makes every core object."""
+    made = set(re.findall(r"CREATE OR REPLACE (?:VIEW|MACRO) core\.(\w+)", _sql_file("schema.sql")))
+    here = "database_name = current_database() AND schema_name = 'core'"
+    for (name,) in con.execute(f"SELECT view_name FROM duckdb_views() WHERE {here}").fetchall():
+        if name not in made:
+            con.execute(f"DROP VIEW core.{name}")
+    for (name,) in con.execute(f"SELECT DISTINCT function_name FROM duckdb_functions() WHERE {here} "
+                               "AND function_type IN ('macro', 'table_macro')").fetchall():
+        if name not in made:
+            con.execute(f"DROP MACRO core.{name}")  # a table macro too
 
 
 @cache
