@@ -376,6 +376,11 @@ def test_a_profile_loads_reasons_name_the_columns_as_the_export_does(store, tmp_
     assert quarantine(store)[2][3] == "admitted"
     assert store.execute("SELECT line_number, reason FROM meta.row_warnings").fetchall() == [
         (4, "Visit Date [service_date] '03/02/2025' (read as 2025-02-03) is before the patient's enrollment_date 2025-03-01")]
+    # A roster correcting the enrolment to 10 February judges the stored visit again, in the same words.
+    (tmp_path / "roster_fix.csv").write_text("MRN,Insurance,Enrolled,DOB,PCP NPI\nA-102,Medicare,10/02/2025,14/03/1951,1234567893\n")
+    list(load_export(store, map_export(profile, [tmp_path / "roster_fix.csv"])))
+    assert store.execute("SELECT line_number, reason FROM meta.row_warnings").fetchall() == [
+        (4, "Visit Date [service_date] '03/02/2025' (read as 2025-02-03) is before the patient's enrollment_date 2025-02-10")]
 
 
 def test_a_value_the_profiles_value_map_lacks_is_said_to_be_missing_from_that_map(store, tmp_path):
