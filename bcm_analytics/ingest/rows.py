@@ -9,7 +9,7 @@ on the whole batch inside DuckDB.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -436,7 +436,8 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
 ENROLMENT_CHECKS = ("on or after enrolment", "on or before discharge")
 # The patients columns those checks read (a clinic's time zone places an entry's day).
 ENROLMENT_COLUMNS = ("enrollment_date", "discharge_date", "clinic_id")
-# Each stored entry as its load read it: the export's own column names, its dates as written.
+# A stored row as its load read it (the columns _as_loaded selects): the export's own column names,
+# its values as written.
 AS_LOADED = TextOptions(labels="_labels", written="_written")
 
 
@@ -479,8 +480,7 @@ def _warnings_judged_again(con: duckdb.DuckDBPyConnection, check: contract_check
                    "AND w.load_id = j._load_id AND w.line_number = j._line")
     dropped = con.execute(f"DELETE FROM meta.row_warnings w USING _rejudged j WHERE j.{passed} AND {its_warning}",
                           {"check": check.name}).fetchall()[0][0]
-    failing = f"""(SELECT s.*, bcm_field(r.service_date) AS {ty.raw_name("service_date")}, r._extra -> '_written' AS _written,
-                          l.read_options -> 'columns' AS _labels
+    failing = f"""(SELECT s.*, {_as_loaded("r", "l", ["service_date"])}
                    FROM staging.time_logs s
                    JOIN _rejudged j ON j._load_id = s._load_id AND j._line = s._line AND NOT j.{passed}
                    LEFT JOIN raw.time_logs r ON r._load_id = s._load_id AND r._line = s._line
@@ -687,19 +687,26 @@ def _waiting_rows(spec: TableSpec, stored_by: int | None) -> str:
                WHERE q.table_name = ? AND q.status = 'waiting' AND q.load_id < ?{reexported}"""
 
 
+def _as_loaded(raw: str, log: str, columns) -> str:
+    """SQL select list: a stored row's `columns` as its load read them, for the words of its
+    reasons (TextOptions labels="_labels", written="_written"): their texts from raw.<table>
+    (alias `raw`), the values a reader rewrote as the source wrote them, and the file's own column
+    names from the load's read options (meta.load_log, alias `log`)."""
+    texts = "".join(f"bcm_field({raw}.{c}) AS {ty.raw_name(c)}, " for c in columns)
+    return f"{texts}{raw}._extra -> '_written' AS _written, {log}.read_options -> 'columns' AS _labels"
+
+
 def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int, stored_by: int | None) -> int:
     drop_temp_tables(con)
-    texts = ", ".join(f"bcm_field(w.{c}) AS {ty.raw_name(c)}" for c in spec.column_names)
     con.execute(
         f"""CREATE TEMP TABLE _waiting AS
         SELECT w._q_load AS _load_id, w._q_file AS _source_file, row_number() OVER (ORDER BY w._q_load, w._q_line) AS _rec,
                w._q_line AS _line, CAST(w._q_record AS VARCHAR) AS _record, CAST(w._extra -> '_notes' AS VARCHAR) AS _notes,
-               w._extra -> '_written' AS _written, {texts},
+               {_as_loaded("w", "l", spec.column_names)},
                CAST(l.read_options ->> 'two_digit_year_pivot' AS INTEGER) AS _year_pivot,
                coalesce(CAST(l.read_options -> 'decimal_comma' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _decimal_comma,
                coalesce(CAST(l.read_options -> 'day_first' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_first,
-               coalesce(CAST(l.read_options -> 'day_undecided' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_undecided,
-               l.read_options -> 'columns' AS _labels
+               coalesce(CAST(l.read_options -> 'day_undecided' AS VARCHAR[]), CAST([] AS VARCHAR[])) AS _day_undecided
         FROM ({_waiting_rows(spec, stored_by)}) w
         LEFT JOIN meta.load_log l ON l.load_id = w._q_load""",
         [spec.name, before],
@@ -707,9 +714,8 @@ def _readmit_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, before: int,
     if not con.execute("SELECT count(*) FROM _waiting").fetchall()[0][0]:
         return 0  # none whose key this load stored
     con.execute("CREATE TEMP VIEW _text AS SELECT * FROM _waiting")
-    check(con, spec, TextOptions(year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first",
-                                 day_undecided="_day_undecided",
-                                 labels="_labels", written="_written"))  # each row as its load read it
+    check(con, spec, replace(AS_LOADED, year_pivot="_year_pivot", decimal_comma="_decimal_comma", day_first="_day_first",
+                             day_undecided="_day_undecided"))  # each row as its load read it
     # A newer version of the key wins: a later waiting row, or a stored row from a later load.
     con.execute(
         f"""CREATE TEMP TABLE _settled AS

@@ -49,8 +49,9 @@ stays AS (  -- the hospital stays that set an entry's minutes aside or cut them,
   GROUP BY u.entry_id
 ),
 described AS (
-  SELECT e.*, y.payer_class, y.billing_setting, y.program, core.enrolment_on(p.enrolments, e.service_date).consent_date AS consent_date,
-         core.discharged_before(core.enrolment_on(p.enrolments, e.service_date), e.service_date) AS ended, w.overlaps_with, h.facility_stays, h.stays_text,
+  SELECT e.*, y.payer_class, y.billing_setting, y.program,
+         core.enrolment_on(p.enrolments, e.service_date) AS _enrolment, struct_extract(_enrolment, 'consent_date') AS consent_date,
+         core.discharged_before(_enrolment, e.service_date) AS ended, w.overlaps_with, h.facility_stays, h.stays_text,
          format('{:g}', CAST(e.minutes - e.counted_minutes AS DOUBLE)) AS lost_text,
          format('{:g}', CAST(e.minutes AS DOUBLE)) AS minutes_text,
          CASE WHEN w.all_blocking THEN 'a non-countable activity of the same staff member on this patient'
