@@ -7,6 +7,7 @@ through both engines on the same frame, and compares which rows each flags.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -14,7 +15,7 @@ from bcm_analytics.contracts import gx_run
 from bcm_analytics.contracts.checks import checked_sql, row_checks, unexpected_rows_sql
 from bcm_analytics.contracts.columns import sql_text
 from bcm_analytics.contracts.readme import README, render
-from bcm_analytics.contracts.snippets import install_macros
+from bcm_analytics.contracts.snippets import frame_patient_columns, frame_sql, install_macros
 from bcm_analytics.contracts.suites import SQL_ONLY_TYPES, SUITES_DIR, expectations, suite_tables, vocabularies
 from bcm_analytics.contracts.tables import table_specs
 from bcm_analytics.warehouse import connect
@@ -213,6 +214,14 @@ def test_every_row_check_compiles_to_sql_duckdb_accepts(con):
         for check in row_checks(table):
             con.execute(f"SELECT count(*) FROM checked_{table} WHERE NOT coalesce({check.passes}, false)").fetchall()
             con.execute(f"SELECT {check.reason} FROM checked_{table}").fetchall()
+
+
+def test_the_time_log_frame_declares_every_patient_column_it_reads():
+    """A patients load re-judges stored entries when a column the frame reads changes: a column
+    read but not declared would leave warnings stale (the clinic stands for its time zone)."""
+    read = set(re.findall(r"\bp\.(\w+)", frame_sql("time_logs", "rows"))) - {"patient_id"}
+    assert {"clinic_id" if c == "timezone" else c for c in read} == set(frame_patient_columns("time_logs"))
+    assert frame_patient_columns("clinics") == ()
 
 
 def test_every_regex_is_anchored():

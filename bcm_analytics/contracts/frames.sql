@@ -10,6 +10,9 @@ SELECT r.* FROM {rows} r
 SELECT r.* FROM {rows} r
 
 -- name: time_logs
+-- patient columns: enrollment_date, discharge_date, clinic_id
+-- (the patients export's columns this frame reads, the clinic for its time zone: a patients load
+-- that changes one of them judges the stored entries' enrolment checks again, rows.py)
 -- `start_time_without_day`: a start time of day with no day to stand on (core.start_stands): the
 -- entry is placed at the service date's own time (marts.entry_at), and a warning says so.
 -- `patient_enrollment_date`: the patient's first enrolment (core.patient_enrolments): an entry of an

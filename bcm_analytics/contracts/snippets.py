@@ -29,6 +29,16 @@ def frame_sql(table: str, rows: str) -> str:
     return sections("frames.sql")[table].replace("{rows}", rows)
 
 
+@cache
+def frame_patient_columns(table: str) -> tuple[str, ...]:
+    """The patients export's columns a table's frame reads, from its `-- patient columns:` line
+    (frames.sql): declared beside the SQL that reads them, so a reader of what a patients load
+    changes (rows.py) restates none of it."""
+    section = re.search(rf"^-- name: {table}\n(.*?)(?=^-- name:|\Z)", sql_file("frames.sql"), flags=re.M | re.S)
+    declared = re.search(r"^-- patient columns: (.+)$", section.group(1), flags=re.M) if section else None
+    return tuple(c.strip() for c in declared.group(1).split(",")) if declared else ()
+
+
 def parameter_sql(name: str) -> str:
     try:
         return sections("parameters.sql")[name]

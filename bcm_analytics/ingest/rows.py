@@ -16,7 +16,7 @@ import duckdb
 from bcm_analytics.contracts import checks as contract_checks
 from bcm_analytics.contracts import columns as ty
 from bcm_analytics.contracts.columns import TextOptions
-from bcm_analytics.contracts.snippets import frame_sql
+from bcm_analytics.contracts.snippets import frame_patient_columns, frame_sql
 from bcm_analytics.contracts.tables import TableSpec, table_specs
 from bcm_analytics.ingest.non_records import (
     EMPTY_CHECK,
@@ -434,8 +434,6 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
 # The time_logs suite's checks that read the patient's enrolment (data_contracts/suites/time_logs.json,
 # the frame's patient_enrollment_date and patient_discharge_date): a patients load judges them again.
 ENROLMENT_CHECKS = ("on or after enrolment", "on or before discharge")
-# The patients columns those checks read (a clinic's time zone places an entry's day).
-ENROLMENT_COLUMNS = ("enrollment_date", "discharge_date", "clinic_id")
 # A stored row as its load read it (the columns _as_loaded selects): the export's own column names,
 # its values as written.
 AS_LOADED = TextOptions(labels="_labels", written="_written")
@@ -456,7 +454,7 @@ def _enrolment_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[in
     the second count again."""
     suite = {c.name: c for c in contract_checks.suite_row_checks("time_logs", AS_LOADED)}
     checks = [suite[name] for name in ENROLMENT_CHECKS]
-    moved = " OR ".join(f"(rc.old_record ->> '{c}') IS DISTINCT FROM (rc.new_record ->> '{c}')" for c in ENROLMENT_COLUMNS)
+    moved = " OR ".join(f"(rc.old_record ->> '{c}') IS DISTINCT FROM (rc.new_record ->> '{c}')" for c in frame_patient_columns("time_logs"))
     changed = f"""SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec)
                   JOIN meta.row_changes rc ON rc.table_name = 'patients' AND rc.load_id = c._load_id
                    AND rc.row_key = CAST(c.patient_id AS VARCHAR)
