@@ -99,6 +99,14 @@ def _reenrolled(rows: int) -> str:
     return ", 1 of them a re-enrolment" if rows == 1 else f", {rows:,} of them re-enrolments"
 
 
+def _earlier_enrolments(rows: int) -> str:
+    """Of a patients file's loaded rows, those before a patient's latest enrolment (a list of
+    enrolments): kept for their months as a re-enrolment's earlier enrolment is, not the patient's row."""
+    if rows == 1:
+        return "1 an earlier enrolment of a re-enrolled patient, kept for its months"
+    return f"{rows:,} earlier enrolments of re-enrolled patients, kept for their months"
+
+
 def _discharges_moved(late: int, settled: int) -> str:
     """What a patients file's changed discharges did to the time logs already stored: minutes that
     counted stop counting when a discharge is entered or moved before them, and count again when
@@ -139,7 +147,9 @@ def summary_line(path: Path, result: FileResult | FileRefused, replaces: int | N
         extra += f"; extra columns dropped: {names(others)}"
     if result.identifier_columns:
         extra += f"; dropped as direct identifiers (never stored): {names(result.identifier_columns)}"
-    changed = f" ({result.rows_changed:,} changed{_reenrolled(result.rows_reenrolled)})" if result.rows_changed else ""
+    of_loaded = ([f"{result.rows_changed:,} changed{_reenrolled(result.rows_reenrolled)}"] if result.rows_changed else []) \
+        + ([_earlier_enrolments(result.rows_earlier_enrolments)] if result.rows_earlier_enrolments else [])
+    changed = f" ({'; '.join(of_loaded)})" if of_loaded else ""
     totals = result.rows_passed_over - result.rows_footer - result.rows_subtotal
     among = ([f"{result.rows_again:,} set aside before by an earlier load"] if result.rows_again else []) \
         + ([f"{result.rows_waiting:,} waiting for rows they refer to"] if result.rows_waiting else []) \

@@ -82,6 +82,7 @@ class FileResult:
     withdrawn: tuple[str, ...] = ()  # the first WITHDRAWN_NAMED of them described ("patient 'P': Medicare from 2025-03-01 with no end date (load 2)")
     rows_reverted: int = 0  # of rows_changed: put back to a version a later load had changed (an older export loaded again?)
     rows_reenrolled: int = 0  # of rows_changed (patients): a re-enrolment, the earlier enrolment kept (core.enrolments)
+    rows_earlier_enrolments: int = 0  # of rows_loaded (patients): a patient's row before their latest enrolment, kept as an earlier enrolment
     entries_late: int = 0  # patients: stored time-log entries now after a discharge the file entered or moved earlier (warned of)
     entries_settled: int = 0  # patients: stored time-log entries no longer after a discharge (their warning dropped)
     reverted_by: int | None = None  # the latest load that had changed them
@@ -309,7 +310,8 @@ def _load(con: duckdb.DuckDBPyConnection, src: SourceFile, landed: Landed, optio
         rows_empty=empty, rows_header=headers + short_titles, rows_again=again, hidden_rows=src.hidden_rows,
         day_first=tuple((name, seen.day_first, seen.example) for name, seen in landed.day_first_evidence.items()),
         rows_withdrawn=withdrawn[0], withdrawn=withdrawn[1], rows_reverted=merged.reverted, reverted_by=merged.reverted_by,
-        rows_reenrolled=reenrolled, entries_late=merged.entries_late, entries_settled=merged.entries_settled,
+        rows_reenrolled=reenrolled, rows_earlier_enrolments=merged.earlier_enrolments, entries_late=merged.entries_late,
+        entries_settled=merged.entries_settled,
     )
     con.execute(
         """INSERT INTO meta.load_log (load_id, table_name, source_file, file_hash, file_format, encoding, delimiter,

@@ -33,7 +33,7 @@ from bcm_analytics.ingest.non_records import (
 # Every temporary object a load creates (landing and rows), dropped between batches.
 TEMP_TABLES = ("_land", "_rej", "_rej_scan", "_recmap", "_lines", "_rej_lines", "_waiting", "_checked", "_judged", "_repeats", "_matched",
                "_held", "_settled", "_rejudged", "_rewarned", "_non_records", "_short_totals", "_short_titles", "_title_lines", "_titles", "_like_known",
-               "_withdrawn")
+               "_withdrawn", "_earlier", "_recorded")
 
 
 def drop_temp_tables(con: duckdb.DuckDBPyConnection, load_ended: bool = False) -> None:
@@ -201,6 +201,7 @@ class Merged:
     reverted_by: int | None = None  # the latest such load
     entries_late: int = 0  # patients: stored time-log entries a changed discharge now precedes (_enrolment_warnings_judged_again)
     entries_settled: int = 0  # patients: stored time-log entries a change took out from after a discharge
+    earlier_enrolments: int = 0  # patients, of loaded: rows of a patient before their latest enrolment (_earlier_enrolments)
 
 
 def _key_join(spec: TableSpec, a: str, b: str) -> str:
@@ -241,7 +242,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     """Merge the rows of temp._checked that passed into staging (new, changed or duplicate).
 
     Within one batch the first row of a key wins; a later row identical to it is a
-    duplicate, a later row with other values is quarantined (the export contradicts itself).
+    duplicate, a later row with other values is quarantined (the export contradicts itself),
+    unless the rows are a patient's enrolments one after another (_earlier_enrolments).
     Against the store, a row whose key is stored is a duplicate when its values are the
     same and replaces the stored row (the change recorded) when they differ. Only the rows
     of repeated or stored keys are compared: every other row is new and is inserted by an
@@ -250,15 +252,20 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     name = spec.name
     cols = ", ".join(_staging_columns(spec))
     key = ", ".join(spec.key)
+    earlier = _earlier_enrolments(con, spec) if name == "patients" else 0
+
+    def apart(alias: str = "") -> str:  # the rows _earlier_enrolments set apart: not merged as the patient's row
+        return f" AND {alias}_rec NOT IN (SELECT _rec FROM _earlier)" if earlier else ""
+
     con.execute(
         f"""CREATE TEMP TABLE _repeats AS
-        WITH keys AS (SELECT {key} FROM _checked WHERE _ok GROUP BY ALL HAVING count(*) > 1),
+        WITH keys AS (SELECT {key} FROM _checked WHERE _ok{apart()} GROUP BY ALL HAVING count(*) > 1),
              ranked AS (SELECT v._rec, v._load_id, v._source_file, v._line, {_key_text(spec, 'v')} AS _key,
                                row_number() OVER w AS _rn, first(v._line) OVER w AS _first_line,
                                {_values(spec, 'v')} IS NOT DISTINCT FROM first({_values(spec, 'v')}) OVER w AS _same,
                                {_differing(spec, 'v', 'w')} AS _differs
                         FROM _checked v SEMI JOIN keys k ON {_key_join(spec, 'v', 'k')}
-                        WHERE v._ok
+                        WHERE v._ok{apart("v.")}
                         WINDOW w AS (PARTITION BY {", ".join(f"v.{k}" for k in spec.key)} ORDER BY v._rec))
         SELECT * EXCLUDE (_rn) FROM ranked WHERE _rn > 1"""
     )
@@ -269,7 +276,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             SELECT r._load_id, '{name}', r._source_file, r._line, ['{key} unique within file'],
                    {ty.named(f"'{key} ' || r._key", spec.key, "t._labels")} || ' appears again with other '
                    || {ty.named("array_to_string(r._differs, ', ')", [c.name for c in spec.columns], "t._labels")}
-                   || ' than at line ' || r._first_line || ' (the row kept); fix the export so each key appears once',
+                   || ' than at line ' || r._first_line || ' (the row kept); fix the export so each key appears once'
+                   || {_enrolments_hint(spec)},
                    {_source_record(spec, 't')}, 'open', now()
             FROM _repeats r JOIN _text t ON t._rec = r._rec
             WHERE NOT r._same"""
@@ -278,7 +286,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         f"""CREATE TEMP TABLE _matched AS
         SELECT c._rec, {_values(spec, 'c')} IS NOT DISTINCT FROM {_values(spec, 's')} AS _same
         FROM _checked c JOIN staging.{name} s ON {_key_join(spec, 'c', 's')}
-        WHERE c._ok AND c._rec NOT IN (SELECT _rec FROM _repeats)"""
+        WHERE c._ok AND c._rec NOT IN (SELECT _rec FROM _repeats){apart("c.")}"""
     )
     changed, same = con.execute("SELECT count(*) FILTER (WHERE NOT _same), count(*) FILTER (WHERE _same) FROM _matched").fetchall()[0]
     reverted, reverted_by = _reverted(con, spec) if changed else (0, None)
@@ -293,7 +301,7 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
             f"""DELETE FROM staging.{name} s USING (SELECT c.* FROM _checked c JOIN _matched m USING (_rec) WHERE NOT m._same) c
             WHERE {_key_join(spec, 'c', 's')}"""
         )
-    merged = "FROM _checked WHERE _ok"
+    merged = "FROM _checked WHERE _ok" + apart()
     if repeated + conflicts + same:
         merged += " AND _rec NOT IN (SELECT _rec FROM _repeats) AND _rec NOT IN (SELECT _rec FROM _matched WHERE _same)"
     con.execute(
@@ -301,7 +309,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
         SELECT {cols}, _load_id, _source_file, _line, {_row_hash(spec)} {merged}"""
     )
     loaded, warned = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _warned) {merged}").fetchall()[0]
-    if warned:
+    recorded, recorded_warned = _record_earlier_enrolments(con, spec) if earlier else (0, 0)
+    if warned or recorded_warned:
         con.execute(
             f"""INSERT INTO meta.row_warnings
             SELECT _load_id, '{name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
@@ -312,11 +321,83 @@ def merge(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> Merged:
     if name == "clinics" and loaded:  # the patients loaded before their clinics
         _clinic_now_known(con)
         _clinic_like_known(con)
-    late, settled = _enrolment_warnings_judged_again(con) if name == "patients" and changed else (0, 0)
+    late, settled = _enrolment_warnings_judged_again(con) if name == "patients" and (changed or recorded) else (0, 0)
     for target in sorted({c.kept_in for c in contract_checks.row_checks(name) if c.kept_in}):
         con.execute(f"DELETE FROM {target} h USING _checked m WHERE {_key_join(spec, 'h', 'm')} AND m._ok AND m._load_id >= h._load_id")
-    return Merged(loaded=loaded, changed=changed, duplicates=same + repeated, conflicts=conflicts, warned=warned,
-                  reverted=reverted, reverted_by=reverted_by, entries_late=late, entries_settled=settled)
+    return Merged(loaded=loaded + recorded, changed=changed, duplicates=same + repeated + earlier - recorded, conflicts=conflicts,
+                  warned=warned + recorded_warned, reverted=reverted, reverted_by=reverted_by, entries_late=late,
+                  entries_settled=settled, earlier_enrolments=recorded)
+
+
+def _earlier_enrolments(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> int:
+    """temp._earlier: the rows of a patients file that are a re-enrolled patient's earlier
+    enrolments. Registries and EHR episode lists write a patient once per enrolment; the patients
+    table is keyed by patient, so the first row was kept and the others set aside as the export
+    contradicting itself, and a list written oldest first kept the discharged enrolment: the current
+    one's minutes all read as after the discharge. A patient's rows are a list of enrolments when
+    their enrolment dates differ and each but the latest was discharged before the next one's
+    enrolment date (core.enrolments' rule of a re-enrolment); rows of one enrolment date must be the
+    same. The latest is then the patient's row, merged as any row is, and each earlier one is
+    recorded as the loads of a re-enrolment record it (_record_earlier_enrolments). Rows that
+    overlap stay a contradiction. Columns: each row set apart (`_rec`), whether it is the first of
+    its enrolment (`_first`: the others are duplicates of it) and the first row of the next
+    enrolment (`_next`). Returns how many rows were set apart."""
+    con.execute(
+        f"""CREATE TEMP TABLE _earlier AS
+        WITH many AS (SELECT patient_id FROM _checked WHERE _ok GROUP BY ALL HAVING count(DISTINCT enrollment_date) > 1),
+        patient_rows AS (SELECT v._rec, v.patient_id, v.enrollment_date, v.discharge_date, {_values(spec, 'v')} AS _v
+                         FROM _checked v SEMI JOIN many USING (patient_id) WHERE v._ok),
+        enrolments AS (SELECT patient_id, enrollment_date, min(_rec) AS _first_rec, count(DISTINCT _v) = 1 AS _one,
+                              any_value(discharge_date) AS discharge_date
+                       FROM patient_rows GROUP BY ALL),
+        chained AS (SELECT *, lead(enrollment_date) OVER w AS _next_on, lead(_first_rec) OVER w AS _next
+                    FROM enrolments WINDOW w AS (PARTITION BY patient_id ORDER BY enrollment_date NULLS FIRST)),
+        lists AS (SELECT patient_id FROM chained GROUP BY ALL
+                  HAVING bool_and(_one AND enrollment_date IS NOT NULL AND (_next_on IS NULL OR discharge_date < _next_on)))
+        SELECT r._rec, r._rec = c._first_rec AS _first, c._next
+        FROM patient_rows r JOIN chained c USING (patient_id, enrollment_date)
+        WHERE c._next IS NOT NULL AND r.patient_id IN (SELECT patient_id FROM lists)"""
+    )
+    return con.execute("SELECT count(*) FROM _earlier").fetchall()[0][0]
+
+
+def _record_earlier_enrolments(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int]:
+    """Record each earlier enrolment of temp._earlier as a load of the next one would have (a
+    change of the patient's row: the earlier row as it would have been stored, the next one's
+    values), which core.enrolments reads, unless a change already holds it (the same list loaded
+    again, or the roster on file held it and the latest row replaced it). Its warnings are kept as
+    a loaded row's. Returns (recorded, of them with a warning)."""
+    provenance = f"_load_id := e._load_id, _source_file := e._source_file, _line := e._line, _row_hash := {_row_hash(spec, 'e')}"
+    stored_as = "struct_pack(" + ", ".join(f"{c} := e.{c}" for c in _staging_columns(spec)) + f", {provenance})"
+    con.execute(
+        f"""CREATE TEMP TABLE _recorded AS
+        SELECT h._rec, h._next FROM _earlier h JOIN _checked e USING (_rec)
+        WHERE h._first AND NOT EXISTS (
+          SELECT 1 FROM meta.row_changes rc
+          WHERE rc.table_name = '{spec.name}' AND rc.row_key = {_key_text(spec, 'e')} AND rc.new_record IS NOT NULL
+            AND TRY_CAST(rc.old_record ->> '_row_hash' AS UBIGINT) = {_row_hash(spec, 'e')})"""
+    )
+    con.execute(
+        f"""INSERT INTO meta.row_changes
+        SELECT e._load_id, '{spec.name}', {_key_text(spec, 'e')}, n._source_file, n._line, to_json({stored_as}),
+               to_json({_values(spec, 'n')}), now()
+        FROM _recorded h JOIN _checked e USING (_rec) JOIN _checked n ON n._rec = h._next"""
+    )
+    con.execute(
+        f"""INSERT INTO meta.row_warnings
+        SELECT _load_id, '{spec.name}', _source_file, _line, {_key_text(spec)}, w.name, w.reason, now()
+        FROM (SELECT *, unnest(_warnings) AS w FROM _checked WHERE _warned AND _rec IN (SELECT _rec FROM _recorded))"""
+    )
+    return con.execute("SELECT count(*), count(*) FILTER (WHERE c._warned) FROM _recorded JOIN _checked c USING (_rec)").fetchall()[0]
+
+
+def _enrolments_hint(spec: TableSpec) -> str:
+    """SQL: what a patients row repeated with other values lacks to be read as an earlier enrolment
+    (_earlier_enrolments), in the file's words; nothing for other tables."""
+    if spec.name != "patients":
+        return "''"
+    return ty.named("', or, if the rows are the patient''s enrolments, a list of enrolments is read so when each but the latest "
+                    "has a discharge_date before the next one''s enrollment_date'", ["discharge_date", "enrollment_date"], "t._labels")
 
 
 def _reverted(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> tuple[int, int | None]:
@@ -422,12 +503,15 @@ def reenrolments(con: duckdb.DuckDBPyConnection, load_id: int) -> int:
     """The patients rows this load changed that are re-enrolments: the row it replaced is now an
     earlier enrolment (core.enrolments, the one place that says what a re-enrolment is), whose months
     keep its consent, clinic, practitioner and program. The load line says how many, so a person
-    who sent a correction and sees it read as a re-enrolment (or the other way round) can tell."""
+    who sent a correction and sees it read as a re-enrolment (or the other way round) can tell. An
+    earlier enrolment read from a row of the file itself (its record's row is of this load) is no
+    changed row: the line counts those apart (Merged.earlier_enrolments)."""
     return con.execute(
         """SELECT count(*) FROM meta.row_changes c
            JOIN core.enrolments e ON e.patient_id = c.old_record ->> 'patient_id'
             AND e.enrollment_date = TRY_CAST(c.old_record ->> 'enrollment_date' AS DATE)
             AND e.reenrolled_on = TRY_CAST(c.new_record ->> 'enrollment_date' AS DATE)
+            AND TRY_CAST(c.old_record ->> '_load_id' AS BIGINT) < c.load_id
            WHERE c.load_id = $load AND c.table_name = 'patients'""", {"load": load_id}).fetchall()[0][0]
 
 
@@ -455,10 +539,9 @@ def _enrolment_warnings_judged_again(con: duckdb.DuckDBPyConnection) -> tuple[in
     suite = {c.name: c for c in contract_checks.suite_row_checks("time_logs", AS_LOADED)}
     checks = [suite[name] for name in ENROLMENT_CHECKS]
     moved = " OR ".join(f"(rc.old_record ->> '{c}') IS DISTINCT FROM (rc.new_record ->> '{c}')" for c in frame_patient_columns("time_logs"))
-    changed = f"""SELECT c.patient_id FROM _checked c JOIN _matched m USING (_rec)
-                  JOIN meta.row_changes rc ON rc.table_name = 'patients' AND rc.load_id = c._load_id
-                   AND rc.row_key = CAST(c.patient_id AS VARCHAR)
-                  WHERE NOT m._same AND ({moved})"""
+    changed = f"""SELECT rc.row_key FROM meta.row_changes rc
+                  WHERE rc.table_name = 'patients' AND rc.load_id IN (SELECT _load_id FROM _checked)
+                   AND rc.new_record IS NOT NULL AND ({moved})"""
     stored = f"(SELECT * FROM staging.time_logs WHERE patient_id IN ({changed}))"
     passes = ", ".join(f"coalesce({c.passes}, false) AS _passes_{i}" for i, c in enumerate(checks))
     con.execute(f"CREATE TEMP TABLE _rejudged AS SELECT patient_id, _load_id, _line, {passes} "

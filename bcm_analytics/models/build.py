@@ -57,7 +57,8 @@ ALTER TABLE {c}meta._bcm_fingerprints_unkeyed RENAME TO marts_fingerprints
 
 # Per patient and kind of data (graph.SOURCE_COMPONENTS), a digest of every staging row of that
 # kind that belongs to them (their own row with their clinic's, their hospital stays, which can
-# take minutes out of any month, and their coverage periods, which can change any month's payer;
+# take minutes out of any month, their coverage periods, which can change any month's payer, and
+# their earlier enrolments, which a patients file listing enrolments can give with their row unchanged;
 # their diagnoses, a kind of their own, which only the outcome measures' exclusions read, so a
 # diagnoses file recomputes no billing mart): two states of the data give the same fingerprint
 # exactly when nothing of that kind of theirs changed. A quarantined claim line (set aside, not
@@ -70,6 +71,9 @@ SELECT patient_id, component, bit_xor(h) AS fingerprint FROM (
   FROM staging.patients p LEFT JOIN staging.clinics c USING (clinic_id)
   UNION ALL SELECT patient_id, 'patient', hash('s', _row_hash) FROM staging.facility_stays
   UNION ALL SELECT patient_id, 'patient', hash('v', _row_hash) FROM staging.coverage
+  UNION ALL SELECT patient_id, 'patient', hash('e', enrollment_date, discharge_date, discharge_reason, consent_date, clinic_id,
+                                               care_manager_id, treating_provider_npi, program, payer, reenrolled_on)
+  FROM core.enrolments WHERE reenrolled_on IS NOT NULL
   UNION ALL SELECT patient_id, 'diagnoses', hash(_row_hash) FROM staging.diagnoses
   UNION ALL SELECT patient_id, 'time_logs', hash(_row_hash) FROM staging.time_logs
   UNION ALL SELECT patient_id, 'assessments', hash(_row_hash) FROM staging.assessments

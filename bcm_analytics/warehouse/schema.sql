@@ -231,7 +231,9 @@ SELECT * FROM staging.coverage;
 -- that keeps the enrolment date (a corrected discharge) is no re-enrolment, nor is one with no
 -- discharge; one whose re-enrolment comes after the patient's current enrolment date is one a later
 -- load took back (an older export loaded again). An earlier enrolment replaced more than once (the
--- newer export loaded again) is one enrolment: its latest replaced row. reenrolled_on is NULL for
+-- newer export loaded again) is one enrolment: its latest replaced row, and of one load's, the row
+-- that load read (a list of enrolments correcting an earlier one while replacing the row on file,
+-- ingest/rows.py _record_earlier_enrolments, which records a patients file's earlier rows so). reenrolled_on is NULL for
 -- the current enrolment. The one place the rule of what is a re-enrolment lives: billing reads its
 -- discharges (core.discharged_before) and the terms each month is billed under (marts.enrolment_periods: an
 -- earlier enrolment's months keep its consent, clinic, practitioner and program), outcomes its
@@ -259,7 +261,7 @@ earlier AS (
   FROM replaced r JOIN staging.patients p ON p.patient_id = r.patient_id
   WHERE r.reenrolled_on > r.discharge_date AND r.reenrolled_on <= p.enrollment_date
     AND r.enrollment_date < p.enrollment_date
-  QUALIFY row_number() OVER (PARTITION BY r.patient_id, r.enrollment_date ORDER BY r.load_id DESC) = 1
+  QUALIFY row_number() OVER (PARTITION BY r.patient_id, r.enrollment_date ORDER BY r.load_id DESC, r.source_load_id DESC) = 1
 )
 SELECT * FROM earlier
 UNION ALL
