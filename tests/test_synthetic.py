@@ -56,6 +56,11 @@ def without_dirty(frame: pd.DataFrame, key: pd.DataFrame, file: str) -> pd.DataF
     return frame.drop(index=key.loc[key["file"] == file, "line"] - 2)
 
 
+def first_enrolments(patients: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's first enrolment: a re-enrolled patient has a row per enrolment (an episode list)."""
+    return patients.sort_values(["patient_id", "enrollment_date"]).drop_duplicates("patient_id")
+
+
 # --- determinism and format -------------------------------------------------------------------
 
 
@@ -126,8 +131,7 @@ def test_clinics_cover_settings_and_zones(program):
 
 
 def test_patient_mix(program, key):
-    patients = without_dirty(read(program, "patients.csv"), key, "patients.csv")
-    assert patients["patient_id"].is_unique
+    patients = first_enrolments(without_dirty(read(program, "patients.csv"), key, "patients.csv"))
     payer = patients["payer"].map({"Medicare": "medicare", "Medicaid": "medicaid", "State Medicaid MCO": "medicaid"})
     shares = payer.fillna("commercial").value_counts(normalize=True)
     assert shares["medicare"] == pytest.approx(0.35, abs=0.04)
@@ -148,7 +152,7 @@ def test_every_patient_has_the_diagnosis_care_is_for_and_a_few_an_excluding_one(
     after; some codes are written without their dot, which the contract reads."""
     from bcm_analytics.config.definitions import excluding_diagnosis_codes, load_definitions
 
-    patients = without_dirty(read(program, "patients.csv"), key, "patients.csv").set_index("patient_id")
+    patients = first_enrolments(without_dirty(read(program, "patients.csv"), key, "patients.csv")).set_index("patient_id")
     dx = read(program, "diagnoses.csv")
     prefixes = tuple(excluding_diagnosis_codes(load_definitions().data["diagnosis_exclusions"]))
     excluding = dx["code"].str.replace(".", "", regex=False).str.startswith(prefixes)
@@ -161,6 +165,23 @@ def test_every_patient_has_the_diagnosis_care_is_for_and_a_few_an_excluding_one(
     before = excluded["diagnosis_date"] < patients.loc[excluded.index, "enrollment_date"]
     assert 0.3 < before.mean() < 0.7
     assert 0.05 < (~dx["code"].str.contains(".", regex=False)).mean() < 0.15
+
+
+def test_a_few_patients_are_enrolled_again_after_a_discharge_as_an_episode_list_writes_them(program, key):
+    """About 3% of patients (the restarts whose return falls in the program) have two rows: the
+    earlier enrolment, lost to follow-up on the last day of a month, and the current one, from the
+    first day of a month at least six months later, with its own consent on that day. A patient
+    is on at most two rows, and no row but the latest of a patient lacks a discharge."""
+    patients = without_dirty(read(program, "patients.csv"), key, "patients.csv")
+    rows = patients.groupby("patient_id").size()
+    assert rows.max() == 2 and (rows == 2).mean() == pytest.approx(0.03, abs=0.015)
+    twice = patients[patients["patient_id"].isin(rows[rows == 2].index)].sort_values(["patient_id", "enrollment_date"])
+    earlier, current = twice.iloc[::2].set_index("patient_id"), twice.iloc[1::2].set_index("patient_id")
+    assert set(earlier["discharge_reason"]) == {"lost_to_follow_up"}
+    discharged, back = pd.to_datetime(earlier["discharge_date"]), pd.to_datetime(current["enrollment_date"])
+    assert (discharged.dt.is_month_end & back.dt.is_month_start).all()
+    assert ((back.dt.to_period("M") - discharged.dt.to_period("M")).map(lambda gap: gap.n) > 6).all()
+    assert (current["consent_date"] == current["enrollment_date"]).all()
 
 
 def test_care_manager_caseloads_are_realistic(tmp_path):
@@ -279,24 +300,27 @@ def countable_minutes(program: Path, key: pd.DataFrame) -> pd.Series:
     """Countable minutes per patient-month by the default rules, straight from the exports.
 
     Care work of the care manager or treating provider, on or after consent and no later than the
-    discharge day (a check-in call after it counts for nothing), outside hospital stays (an entry
+    discharge day of the enrolment in force on the entry's day (a check-in call after it counts for nothing), outside hospital stays (an entry
     across a timed admission or discharge counts its minutes outside), a re-exported entry once (and an untimed one logged again under another id: the same
     patient, staff member, day, minutes and activity), and overlapping intervals of one person on
     one patient as their union.
     """
     logs = without_dirty(read(program, "time_logs.csv"), key, "time_logs.csv").drop_duplicates()
     assert logs["entry_id"].is_unique
-    patients = without_dirty(read(program, "patients.csv"), key, "patients.csv")
-    consent = patients.set_index("patient_id")["consent_date"]
-    discharge = patients.set_index("patient_id")["discharge_date"]
+    patients = without_dirty(read(program, "patients.csv"), key, "patients.csv").sort_values("enrollment_date")
+    current = patients.drop_duplicates("patient_id", keep="last").set_index("patient_id")
+    earlier = patients[patients.duplicated("patient_id", keep="last")].set_index("patient_id")  # at most one, a re-enrolled patient's
     logs["day"] = logs["service_date"].str[:10]
     logs["month"] = logs["service_date"].str[:7]
     logs["minutes"] = logs["minutes"].astype(int)
+    # an entry is judged by the enrolment in force on its day: an earlier one before the re-enrolment
+    before = logs["patient_id"].isin(earlier.index) & (logs["day"] < logs["patient_id"].map(current["enrollment_date"]))
+    enrolment = lambda column: logs["patient_id"].map(current[column]).where(~before, logs["patient_id"].map(earlier[column]))  # noqa: E731
     counted = logs[
         logs["staff_role"].isin(["bhcm", "treating_practitioner"])
         & ~logs["activity_type"].isin(["administrative", "psychotherapy"])
-        & (logs["day"] >= logs["patient_id"].map(consent).replace("", "9999"))
-        & (logs["day"] <= logs["patient_id"].map(discharge).replace("", "9999"))
+        & (logs["day"] >= enrolment("consent_date").replace("", "9999"))
+        & (logs["day"] <= enrolment("discharge_date").replace("", "9999"))
     ].copy()
     clock = counted["start_time"].str[-8:].where(counted["start_time"].str.len() > 5, counted["start_time"])
     hours, minutes = pd.to_numeric(clock.str[:2], errors="coerce"), pd.to_numeric(clock.str[3:5], errors="coerce")

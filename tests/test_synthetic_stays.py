@@ -24,6 +24,12 @@ from bcm_analytics.synthetic.patients import NO_DISCHARGE
 from bcm_analytics.warehouse import connect
 
 
+def latest_enrolments(patients: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's row of their latest enrolment (a re-enrolled patient has a row per enrolment),
+    by patient: the discharge a check-in follows."""
+    return patients.sort_values("enrollment_date").drop_duplicates("patient_id", keep="last").set_index("patient_id")
+
+
 def read(folder, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
 
@@ -154,7 +160,7 @@ def test_an_entry_past_midnight_across_the_admission_loses_its_minutes_after_it(
 
 
 def test_some_discharged_patients_give_a_score_in_their_window_after_discharge(exports):
-    patients = read(exports, "patients.csv").set_index("patient_id")
+    patients = latest_enrolments(read(exports, "patients.csv"))
     dirty = key(exports, "dirty_rows").query("file == 'assessments.csv'").line.astype(int) - 2
     phq = read(exports, "assessments.csv").drop(index=dirty).query("instrument == 'PHQ-9'")
     phq = phq.assign(day=pd.to_datetime(phq.administered_on.str[:10])).sort_values(["patient_id", "day"])
@@ -183,7 +189,7 @@ def test_each_check_in_comes_with_its_care_managers_call_that_day_which_counts_f
     """A check-in score after discharge is given on a follow-up call the care manager logs that day
     (8-25 minutes); the episode ended at the discharge (billing_rules.md s2), so the engine reads
     each call after_discharge and the key, by its own rule, counts none of it (agree: same minutes)."""
-    patients = read(exports, "patients.csv").set_index("patient_id")
+    patients = latest_enrolments(read(exports, "patients.csv"))
     dirty = key(exports, "dirty_rows").query("file == 'assessments.csv'").line.astype(int) - 2
     scores = read(exports, "assessments.csv").drop(index=dirty)
     scores = scores.assign(day=scores.administered_on.str[:10])

@@ -30,7 +30,9 @@ from bcm_analytics.synthetic.vocab import (
 )
 
 # Course of treatment: regular (discharged after 3-12 months), drop-out (no follow-up score),
-# restart (a pause of 6+ months with no care, then care again: a new billing episode), long stay.
+# restart (a pause of 6+ months with no care, then care again: a new billing episode; discharged at
+# the pause and enrolled again after it, where both fall in the program's months: re_enrolments),
+# long stay.
 REGULAR, DROPOUT, RESTART, LONG = range(4)
 COURSE_SHARES = [0.61, 0.25, 0.04, 0.10]
 NO_DISCHARGE = MISSING_DAY
@@ -187,3 +189,29 @@ def patients_frame(p: PatientChunk, roster: Roster) -> pl.DataFrame:
             lookup("discharge_reason", DISCHARGE_REASONS, p.reason),
         ]
     )
+
+
+def re_enrolments(p: PatientChunk, horizon: Horizon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The restarts written as a discharge and a re-enrolment, as a registry's episode list writes
+    them: discharged on the last day of the month before the pause (lost to follow-up), enrolled
+    again with a new consent on the first day of the month care resumes, where that month is in
+    the program. No care falls between (the pause), so the same minutes count as when the pause was
+    one enrolment: the consent of each enrolment comes before its care (a patient without consent
+    keeps none). Returns (which patients, the earlier discharge, the re-enrolment day)."""
+    pause = p.start_month + p.pause_from
+    back = pause + p.pause_months
+    chosen = (p.course == RESTART) & (p.consent != NO_CONSENT) & (back <= horizon.months - 1)
+    return chosen, horizon.last_day(pause - 1), horizon.first_day(back)
+
+
+def episode_list_frame(p: PatientChunk, roster: Roster, horizon: Horizon) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The patients.csv rows of a chunk as an episode list: each patient's row (a re-enrolled
+    patient's current enrolment), and apart the earlier enrolments of the re-enrolled patients."""
+    chosen, discharged, back = re_enrolments(p, horizon)
+    rows = patients_frame(p, roster)
+    current = rows.with_columns(
+        pl.when(pl.Series(chosen)).then(day_text(back)).otherwise(pl.col(c)).alias(c) for c in ("enrollment_date", "consent_date"))
+    earlier = rows.filter(pl.Series(chosen)).with_columns(
+        day_text(discharged[chosen], "discharge_date"),
+        pl.lit(DISCHARGE_REASONS[2], pl.String).alias("discharge_reason"))  # lost_to_follow_up
+    return current, earlier

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from bcm_analytics.synthetic import activity, assessments, coverage, diagnoses, dirty, stays
 from bcm_analytics.synthetic.months import Horizon
-from bcm_analytics.synthetic.patients import NO_CONSENT, PatientChunk, make_patients, patients_frame
+from bcm_analytics.synthetic.patients import NO_CONSENT, PatientChunk, episode_list_frame, make_patients
 from bcm_analytics.synthetic.roster import Roster, make_roster, staff_table
 from bcm_analytics.synthetic.text import numbered, patient_ids
 from bcm_analytics.synthetic.vocab import PAYER_CLASSES
@@ -136,7 +136,7 @@ def _write_chunk(run: _Run, chunk: int, first: int, size: int) -> None:
     payers = run.rng(chunk, COVERAGE_STREAM)
     history = coverage.payer_history(payers, p, run.horizon)
     p.payer = history.payer  # the registry keeps the payer at the export date
-    _write_patients(run, rng, chunk, patients_frame(p, run.roster))
+    _write_patients(run, rng, chunk, *episode_list_frame(p, run.roster, run.horizon))
     _write(run, "coverage", coverage.coverage_frame(payers, p, history, plant=chunk == 0))
     run.files["diagnoses"].append(diagnoses.diagnoses_frame(run.rng(chunk, DIAGNOSIS_STREAM), p, run.horizon))
 
@@ -188,7 +188,11 @@ def _countable_minutes(
     return activity.countable_minutes_frame(months, entries, p, run.horizon, taken_out)
 
 
-def _write_patients(run: _Run, rng: np.random.Generator, chunk: int, clean: pl.DataFrame) -> None:
+def _write_patients(run: _Run, rng: np.random.Generator, chunk: int, clean: pl.DataFrame, earlier: pl.DataFrame) -> None:
+    """The chunk's patients, broken copies planted among them, then the earlier enrolments of the
+    re-enrolled ones (a second row of the patient, as an episode list writes it: after the
+    planting, so the broken rows drawn are the ones drawn before the generator wrote them)."""
+
     def own_ids(rows: pl.DataFrame) -> pl.DataFrame:
         first = run.next_id["patients"]
         run.next_id["patients"] += rows.height
@@ -196,7 +200,7 @@ def _write_patients(run: _Run, rng: np.random.Generator, chunk: int, clean: pl.D
 
     count = dirty.dirty_count(rng, clean.height, dirty.DIRTY_PATIENT_SHARE, dirty.PATIENT_FLAWS, chunk == 0)
     frame = dirty.plant(rng, clean.with_columns(_trap=pl.lit(None, pl.String)), dirty.PATIENT_FLAWS, count, own_ids)
-    _write(run, "patients", frame)
+    _write(run, "patients", pl.concat([frame, earlier], how="diagonal_relaxed"))
 
 
 def _write_events(
